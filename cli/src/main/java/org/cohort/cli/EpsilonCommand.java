@@ -1,0 +1,291 @@
+package org.cohort.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.cohort.privacy.accounting.AccountingParameters;
+import org.cohort.privacy.accounting.Conversion;
+import org.cohort.privacy.accounting.EventHistory;
+import org.cohort.privacy.accounting.PldAccountant;
+import org.cohort.privacy.accounting.PrivacyAccountant;
+import org.cohort.privacy.accounting.PrivacyEvent;
+import org.cohort.privacy.accounting.PrivacyReport;
+import org.cohort.privacy.accounting.RdpAccountant;
+import org.cohort.privacy.accounting.Unit;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code cohort privacy epsilon}: ε computed here, with the privacy module's accountants, from
+ * (q, σ, steps[, rounds]) or from an event history exported by the coordinator, so that anyone
+ * can recompute a number the coordinator states without trusting it.
+ */
+final class EpsilonCommand {
+    static final Set<String> OPTIONS = Set.of("q", "sigma", "steps", "rounds", "delta", "accountant", "conversion",
+            "history", "format");
+
+    static final String HELP = """
+            Usage: cohort privacy epsilon --q Q --sigma S --steps N --delta D [--rounds R]
+                                          [--accountant rdp|pld] [--conversion improved|classic] [--format text|json]
+                   cohort privacy epsilon --history FILE --delta D [--accountant rdp|pld] [...]
+
+            Computes ε on this machine (no coordinator needed) for the Poisson-sampled Gaussian
+            mechanism: each record takes part in each step with probability Q, the sum of clipped
+            contributions gets Gaussian noise with multiplier S (noise std / clipping norm), N steps.
+
+              --q Q             sampling rate, in (0, 1]  (DP-SGD: expected batch size / rows)
+              --sigma S         noise multiplier, > 0
+              --steps N         compositions per round (DP-SGD steps), >= 1
+              --rounds R        repeat the N steps R times, composed one round after another
+                                as the coordinator's ledger does (default 1)
+              --history FILE    instead of q/sigma/steps: a site's event history as the coordinator
+                                exports it (historyJson in GET /api/studies/ID/privacy or the report)
+              --delta D         δ of the (ε, δ) statement, in (0, 1), e.g. 1e-5
+              --accountant A    rdp (default; Rényi DP) or pld (privacy loss distributions, tighter)
+              --conversion C    RDP to (ε, δ): improved (default; Balle et al. 2020) or classic (Mironov 2017)
+              --format F        text (default) or json
+
+            Example: cohort privacy epsilon --q 0.01 --sigma 1.1 --steps 1000 --delta 1e-5
+            """;
+
+    /** Rounds beyond this are composed as one event (RDP: equal up to rounding), as the coordinator does. */
+    private static final long ROUND_BY_ROUND = 1000;
+
+    private EpsilonCommand() {}
+
+    /** The computed ε with everything needed to state and check it. */
+    record Result(double epsilon, double delta, String accountant, String conversion, String method,
+                  String parameters, Unit unit, PrivacyEvent perRound, List<PrivacyEvent> inputs, long rounds,
+                  String statement) {}
+
+    static int run(Args args, PrintStream out, JsonMapper json) {
+        Result r = compute(args);
+        String format = args.string("format", "text").toLowerCase(Locale.ROOT);
+        switch (format) {
+            case "json" -> out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(toJson(r)));
+            case "text" -> printText(r, out);
+            default -> throw new UsageException("--format must be text or json, got '" + format + "'");
+        }
+        return 0;
+    }
+
+    static Result compute(Args args) {
+        List<String> problems = new ArrayList<>();
+        Double delta = args.number("delta");
+        if (delta == null) {
+            problems.add("--delta (δ of the statement, e.g. 1e-5) is required");
+        } else if (!(delta > 0 && delta < 1)) {
+            problems.add("--delta must be in (0, 1), typically below 1/number of records; got " + args.string("delta", ""));
+        }
+        String accountant = args.string("accountant", "rdp").toLowerCase(Locale.ROOT);
+        String conversionWord = args.string("conversion", null);
+        Conversion conversion = null;
+        switch (accountant) {
+            case "rdp" -> {
+                String c = conversionWord == null ? "improved" : conversionWord.toLowerCase(Locale.ROOT);
+                if (c.equals("improved")) {
+                    conversion = Conversion.RDP_IMPROVED;
+                } else if (c.equals("classic")) {
+                    conversion = Conversion.RDP_CLASSIC;
+                } else {
+                    problems.add("--conversion must be improved (Balle et al. 2020, the default) or classic (Mironov 2017),"
+                            + " got '" + conversionWord + "'");
+                }
+            }
+            case "pld" -> {
+                conversion = Conversion.PLD_HOCKEY_STICK;
+                if (conversionWord != null) {
+                    problems.add("--conversion applies to the rdp accountant only; leave it out with --accountant pld");
+                }
+            }
+            default -> problems.add("--accountant must be rdp or pld, got '" + args.string("accountant", "") + "'");
+        }
+        List<PrivacyEvent> events;
+        PrivacyEvent perRound = null;
+        Unit unit = null;
+        long rounds = 1;
+        if (args.has("history")) {
+            for (String o : List.of("q", "sigma", "steps", "rounds")) {
+                if (args.has(o)) {
+                    problems.add("--" + o + " cannot be combined with --history (the history holds the events)");
+                }
+            }
+            EventHistory history = readHistory(args.string("history", null));
+            events = history.events();
+            unit = history.unit();
+            rounds = events.size();
+        } else {
+            Double q = args.number("q");
+            Double sigma = args.number("sigma");
+            Long steps = args.integer("steps");
+            Long r = args.integer("rounds");
+            if (q == null) {
+                problems.add("--q (sampling rate, in (0, 1]) is required");
+            } else if (!(q > 0 && q <= 1)) {
+                problems.add("--q must be in (0, 1], got " + args.string("q", ""));
+            }
+            if (sigma == null) {
+                problems.add("--sigma (noise multiplier, > 0) is required");
+            } else if (!(sigma > 0) || sigma.isInfinite()) {
+                problems.add("--sigma must be a positive number, got " + args.string("sigma", ""));
+            }
+            if (steps == null) {
+                problems.add("--steps (compositions, >= 1) is required");
+            } else if (steps < 1) {
+                problems.add("--steps must be at least 1, got " + steps);
+            }
+            if (r != null && r < 1) {
+                problems.add("--rounds must be at least 1, got " + r);
+            }
+            if (!problems.isEmpty()) {
+                throw new UsageException("cannot compute ε: " + String.join("; ", problems)
+                        + ". See: cohort privacy epsilon --help");
+            }
+            rounds = r == null ? 1 : r;
+            perRound = new PrivacyEvent.SampledGaussian(q, sigma, steps);
+            if (rounds > Integer.MAX_VALUE) {
+                throw new UsageException("--rounds must be at most " + Integer.MAX_VALUE);
+            }
+            events = rounds > ROUND_BY_ROUND && accountant.equals("rdp")
+                    ? List.of(new PrivacyEvent.SampledGaussian(q, sigma, Math.multiplyExact(steps, rounds)))
+                    : java.util.Collections.nCopies((int) rounds, perRound);
+        }
+        if (!problems.isEmpty()) {
+            throw new UsageException("cannot compute ε: " + String.join("; ", problems) + ". See: cohort privacy epsilon --help");
+        }
+        PrivacyAccountant acc = accountant.equals("pld") ? PldAccountant.create() : RdpAccountant.withDefaultOrders();
+        for (PrivacyEvent e : events) {
+            acc = acc.compose(e);
+        }
+        PrivacyReport report = acc instanceof RdpAccountant rdp
+                ? rdp.report(delta, unit == null ? Unit.PATIENT : unit, conversion)
+                : acc.report(delta, unit == null ? Unit.PATIENT : unit);
+        String method = accountant.equals("rdp")
+                ? "RDP accountant with " + conversion.label()
+                : "PLD accountant (" + conversion.label() + ")";
+        String conversionName = switch (conversion) {
+            case RDP_IMPROVED -> "improved";
+            case RDP_CLASSIC -> "classic";
+            case PLD_HOCKEY_STICK -> "hockey-stick";
+        };
+        String params = describe(report.parameters());
+        List<PrivacyEvent> inputs = perRound == null ? events : List.of(perRound);
+        return new Result(report.epsilon(), delta, accountant, conversionName, method, params, unit, perRound, inputs,
+                rounds, statement(report.epsilon(), delta, method, params, unit, inputs, rounds, perRound == null));
+    }
+
+    private static String statement(double eps, double delta, String method, String params, Unit unit,
+                                     List<PrivacyEvent> inputs, long rounds, boolean fromHistory) {
+        String what;
+        if (fromHistory) {
+            what = "the " + inputs.size() + (inputs.size() == 1 ? " event" : " events") + " of the history ("
+                    + String.join(" + ", inputs.stream().map(PrivacyEvent::describe).toList()) + ")";
+        } else {
+            var g = (PrivacyEvent.SampledGaussian) inputs.get(0);
+            what = "one sampled Gaussian mechanism (q = " + Numbers.plain(g.samplingRate()) + ", σ = "
+                    + Numbers.plain(g.noiseMultiplier()) + ") composed over " + g.steps()
+                    + (g.steps() == 1 ? " step" : " steps") + (rounds == 1 ? "" : " per round for " + rounds + " rounds");
+        }
+        String whom = unit == null
+                ? "The bound is unit-free: it protects whatever one record is (a patient under DP-SGD, a whole site under DP-FedAvg)."
+                : "This is a " + unit.label() + " guarantee.";
+        return "For " + what + ", the " + method + " gives ε = " + Numbers.epsilon(eps) + " at δ = " + Numbers.delta(delta)
+                + " (" + params + "): whether or not one record is used changes the probability of any outcome by at"
+                + " most a factor of e^ε ≈ " + Numbers.factor(eps) + ", except with probability δ. " + whom;
+    }
+
+    private static String describe(AccountingParameters p) {
+        return switch (p) {
+            case AccountingParameters.Rdp r -> r.orders().length + " Rényi orders from " + Numbers.plain(r.orders()[0])
+                    + " to " + Numbers.plain(r.orders()[r.orders().length - 1])
+                    + (Double.isNaN(r.optimalOrder()) ? "" : ", optimal order α = " + Numbers.plain(r.optimalOrder()));
+            case AccountingParameters.Pld d -> "value discretization interval "
+                    + Numbers.delta(d.valueDiscretizationInterval()) + " (pessimistic connect-the-dots), tail mass "
+                    + Numbers.delta(d.tailMassTruncation()) + " added to δ at each composition";
+        };
+    }
+
+    private static EventHistory readHistory(String file) {
+        String text;
+        try {
+            text = Files.readString(Path.of(file)).strip();
+        } catch (NoSuchFileException e) {
+            throw new UsageException("--history: no file " + file + "; save a site's historyJson (GET /api/studies/ID/privacy)"
+                    + " to it first");
+        } catch (IOException e) {
+            throw new CommandFailed("cannot read --history file " + file + ": " + e.getMessage());
+        }
+        if (text.startsWith("\"")) {
+            // historyJson copied with its JSON string quotes: unwrap it.
+            text = JsonMapper.shared().readValue(text, String.class);
+        }
+        try {
+            return EventHistory.parseCanonicalJson(text);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--history " + file + " is not an event history: " + e.getMessage()
+                    + ". Expected {\"unit\":\"PATIENT\",\"entries\":[{\"id\":...,\"event\":{\"type\":\"sampled_gaussian\",...}}]}");
+        }
+    }
+
+    private static void printText(Result r, PrintStream out) {
+        out.println("ε = " + Numbers.epsilon(r.epsilon()) + " at δ = " + Numbers.delta(r.delta())
+                + (r.unit() == null ? "" : " (" + r.unit().label() + ")"));
+        out.println("  exact value   " + r.epsilon());
+        out.println("  accountant    " + r.method() + " [" + r.parameters() + "]");
+        if (r.perRound() != null) {
+            out.println("  mechanism     " + r.perRound().describe() + (r.rounds() == 1 ? "" : " per round, "
+                    + r.rounds() + " rounds composed one after another"));
+        } else {
+            out.println("  inputs        " + r.inputs().size() + " events:");
+            for (PrivacyEvent e : r.inputs()) {
+                out.println("                  " + e.describe());
+            }
+        }
+        out.println();
+        out.println(r.statement());
+    }
+
+    private static Map<String, Object> toJson(Result r) {
+        var m = new LinkedHashMap<String, Object>();
+        m.put("epsilon", r.epsilon());
+        m.put("epsilonText", Numbers.epsilon(r.epsilon()));
+        m.put("delta", r.delta());
+        m.put("deltaText", Numbers.delta(r.delta()));
+        m.put("unit", r.unit() == null ? null : r.unit().name().toLowerCase(Locale.ROOT));
+        m.put("accountant", r.accountant());
+        m.put("conversion", r.conversion());
+        m.put("method", r.method());
+        m.put("accountingParameters", r.parameters());
+        List<Map<String, Object>> inputs = new ArrayList<>();
+        for (PrivacyEvent e : r.inputs()) {
+            var em = new LinkedHashMap<String, Object>();
+            switch (e) {
+                case PrivacyEvent.SampledGaussian g -> {
+                    em.put("type", "sampled_gaussian");
+                    em.put("samplingRate", g.samplingRate());
+                    em.put("noiseMultiplier", g.noiseMultiplier());
+                    em.put("steps", g.steps());
+                }
+                case PrivacyEvent.Gaussian g -> {
+                    em.put("type", "gaussian");
+                    em.put("samplingRate", 1.0);
+                    em.put("noiseMultiplier", g.noiseMultiplier());
+                    em.put("steps", g.count());
+                }
+            }
+            em.put("description", e.describe());
+            inputs.add(em);
+        }
+        m.put("inputs", inputs);
+        m.put("rounds", r.rounds());
+        m.put("statement", r.statement());
+        return m;
+    }
+}

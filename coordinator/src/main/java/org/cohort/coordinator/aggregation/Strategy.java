@@ -1,0 +1,34 @@
+package org.cohort.coordinator.aggregation;
+
+/**
+ * How a round's reports become the next global model (Flower's strategy idea): sites send
+ * deltas (local − global); the strategy accumulates them as they stream in and turns the
+ * aggregate into the next global parameters. Adding a strategy touches one class.
+ */
+public interface Strategy {
+    /** Name used in study specifications, e.g. "fedavg". */
+    String name();
+
+    /** A fresh accumulator for one round. */
+    WeightedSum newAccumulator(int numParameters);
+
+    /** Applies the round's aggregate to the current global parameters; returns new parameters. */
+    float[] nextGlobal(float[] global, WeightedSum aggregate);
+
+    /** The strategy a study runs: its named one, or DP-FedAvg when the study asks for site-level DP. */
+    static Strategy forStudy(org.cohort.coordinator.study.StudySpec spec) {
+        var dp = spec.privacy();
+        if (dp != null && "site".equals(dp.mode())) {
+            return new DpFedAvg(dp.clipNorm(), dp.noiseMultiplier());
+        }
+        return named(spec.strategy());
+    }
+
+    static Strategy named(String name) {
+        return switch (name == null ? "fedavg" : name.toLowerCase(java.util.Locale.ROOT)) {
+            case "fedavg" -> new FedAvg(1.0);
+            default -> throw new IllegalArgumentException("unknown strategy '" + name
+                    + "'; available: fedavg");
+        };
+    }
+}

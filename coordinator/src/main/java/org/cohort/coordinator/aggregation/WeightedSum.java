@@ -1,0 +1,67 @@
+package org.cohort.coordinator.aggregation;
+
+/**
+ * Running weighted sum of update vectors, fed chunk by chunk: memory is one double vector
+ * of the model's size however many sites report (O(model), not O(sites × model)).
+ * Doubles keep the sum exact enough that the order in which sites arrive does not matter
+ * at float32 precision.
+ */
+public final class WeightedSum {
+    private final double[] sum;
+    private long totalWeight;
+    private int contributions;
+
+    public WeightedSum(int numParameters) {
+        this.sum = new double[numParameters];
+    }
+
+    public int numParameters() {
+        return sum.length;
+    }
+
+    /** Adds {@code weight × values} to the slice starting at {@code offset}. */
+    public synchronized void addChunk(long weight, long offset, float[] values, int count) {
+        if (offset < 0 || offset + count > sum.length) {
+            throw new IllegalArgumentException("chunk [" + offset + ", " + (offset + count)
+                    + ") lies outside the model of " + sum.length + " parameters");
+        }
+        int base = (int) offset;
+        for (int i = 0; i < count; i++) {
+            sum[base + i] += weight * (double) values[i];
+        }
+    }
+
+    /** Records that one site's update (all chunks) with this weight is complete. */
+    public synchronized void completeContribution(long weight) {
+        if (weight <= 0) {
+            throw new IllegalArgumentException("weight must be positive, got " + weight);
+        }
+        totalWeight += weight;
+        contributions++;
+    }
+
+    public synchronized long totalWeight() {
+        return totalWeight;
+    }
+
+    public synchronized int contributions() {
+        return contributions;
+    }
+
+    /** A copy of the running sum Σ wᵢ·xᵢ (for strategies that noise the sum before averaging). */
+    public synchronized double[] sum() {
+        return sum.clone();
+    }
+
+    /** The weighted mean Σ wᵢ·xᵢ / Σ wᵢ. */
+    public synchronized float[] mean() {
+        if (totalWeight == 0) {
+            throw new IllegalStateException("no contribution to average");
+        }
+        float[] mean = new float[sum.length];
+        for (int i = 0; i < sum.length; i++) {
+            mean[i] = (float) (sum[i] / totalWeight);
+        }
+        return mean;
+    }
+}

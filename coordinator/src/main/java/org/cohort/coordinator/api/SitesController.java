@@ -1,0 +1,99 @@
+package org.cohort.coordinator.api;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.cohort.coordinator.grpc.GrpcServer;
+import org.cohort.coordinator.session.SessionHub;
+import org.cohort.coordinator.site.Site;
+import org.cohort.coordinator.site.SiteRepository;
+import org.cohort.crypto.pki.EnrollmentTokens;
+import org.cohort.crypto.pki.SiteCertificateAuthority;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Enrollment tokens, the site list, revocation. */
+@RestController
+@RequestMapping("/api")
+public class SitesController {
+    private final EnrollmentTokens tokens;
+    private final SiteRepository sites;
+    private final SessionHub sessions;
+    private final SiteCertificateAuthority ca;
+    private final GrpcServer grpc;
+    private final Clock clock;
+
+    public SitesController(EnrollmentTokens tokens, SiteRepository sites, SessionHub sessions,
+                           SiteCertificateAuthority ca, GrpcServer grpc, Clock clock) {
+        this.tokens = tokens;
+        this.sites = sites;
+        this.sessions = sessions;
+        this.ca = ca;
+        this.grpc = grpc;
+        this.clock = clock;
+    }
+
+    public record TokenRequest(String siteName, Integer ttlMinutes) {}
+
+    public record TokenResponse(String siteName, String token, Instant expiresAt, String caFingerprint,
+                                int agentPort, String howToUse) {}
+
+    @PostMapping("/enrollment-tokens")
+    public TokenResponse issueToken(@RequestBody TokenRequest request) {
+        if (request.siteName() == null || !request.siteName().matches("[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}")) {
+            throw new IllegalArgumentException("siteName is required: 1-100 letters, digits, spaces, '.', '_' or '-'");
+        }
+        int ttl = request.ttlMinutes() == null ? 24 * 60 : request.ttlMinutes();
+        if (ttl < 1 || ttl > 30 * 24 * 60) {
+            throw new IllegalArgumentException("ttlMinutes must be between 1 and 43200 (30 days)");
+        }
+        var issued = tokens.issue(request.siteName(), Duration.ofMinutes(ttl));
+        return new TokenResponse(request.siteName(), issued.token(), issued.expiresAt(), ca.caFingerprint(),
+                grpc.port(), "put token and caFingerprint in the agent's config (enrollment.token,"
+                + " coordinator.ca-fingerprint); the token works once, until " + issued.expiresAt());
+    }
+
+    public record SiteView(String siteId, String siteName, String agentVersion, Instant enrolledAt,
+                           Instant certificateNotAfter, boolean revoked, Instant revokedAt, String revokedReason,
+                           boolean connected, boolean stale, String state, Instant lastHeartbeat,
+                           List<String> acceptedStudies) {}
+
+    @GetMapping("/sites")
+    public List<SiteView> sites() {
+        return sites.all().stream().map(this::view).toList();
+    }
+
+    public record RevokeRequest(String reason) {}
+
+    @PostMapping("/sites/{siteId}/revoke")
+    public SiteView revoke(@PathVariable String siteId, @RequestBody(required = false) RevokeRequest request) {
+        String reason = request == null || request.reason() == null ? "revoked by admin" : request.reason();
+        if (sites.find(siteId).isEmpty()) {
+            throw new ApiErrors.NotFoundException("no site '" + siteId + "'; list sites with GET /api/sites");
+        }
+        sites.revoke(siteId, reason, clock.instant());
+        sessions.disconnect(siteId, io.grpc.Status.PERMISSION_DENIED.withDescription("site revoked: " + reason));
+        return view(sites.find(siteId).orElseThrow());
+    }
+
+    @GetMapping("/status")
+    public Map<String, Object> status() {
+        return Map.of("caFingerprint", ca.caFingerprint(), "agentPort", grpc.port(),
+                "connectedSites", sessions.all().size(), "enrolledSites", sites.all().size());
+    }
+
+    private SiteView view(Site s) {
+        var session = sessions.session(s.siteId());
+        return new SiteView(s.siteId(), s.siteName(), s.agentVersion(), s.enrolledAt(), s.certificateNotAfter(),
+                s.revoked(), s.revokedAt(), s.revokedReason(), session.isPresent(),
+                session.map(sessions::stale).orElse(false), session.map(x -> x.state().name()).orElse("OFFLINE"),
+                session.map(SessionHub.AgentSession::lastHeartbeat).orElse(null),
+                session.map(x -> List.copyOf(x.acceptedStudies())).orElse(List.of()));
+    }
+}

@@ -1,0 +1,170 @@
+package org.cohort.coordinator.api;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.cohort.coordinator.registry.ModelRegistry;
+import org.cohort.coordinator.registry.ModelVersion;
+import org.cohort.coordinator.round.RoundRepository;
+import org.cohort.coordinator.round.RoundRepository.EvaluationRow;
+import org.cohort.coordinator.round.RoundRepository.ReportRow;
+import org.cohort.coordinator.study.Study;
+import org.cohort.coordinator.study.StudyService;
+import org.cohort.coordinator.study.StudySpec;
+import org.springframework.core.io.FileSystemResource;
+import org.springframework.core.io.Resource;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Studies, their rounds with metrics, and their model versions. */
+@RestController
+@RequestMapping("/api/studies")
+public class StudiesController {
+    private final StudyService studies;
+    private final RoundRepository rounds;
+    private final ModelRegistry registry;
+
+    public StudiesController(StudyService studies, RoundRepository rounds, ModelRegistry registry) {
+        this.studies = studies;
+        this.rounds = rounds;
+        this.registry = registry;
+    }
+
+    public record StudyView(String studyId, String name, String status, String statusDetail, long currentVersion,
+                            int roundsDone, int rounds, StudySpec spec, Instant createdAt, Instant updatedAt) {
+        static StudyView of(Study s) {
+            return new StudyView(s.studyId(), s.spec().name(), s.status().name(), s.statusDetail(), s.currentVersion(),
+                    s.roundsDone(), s.spec().rounds(), s.spec(), s.createdAt(), s.updatedAt());
+        }
+    }
+
+    @PostMapping
+    public StudyView create(@RequestBody StudySpec spec) {
+        return StudyView.of(studies.create(spec));
+    }
+
+    @GetMapping
+    public List<StudyView> list() {
+        return studies.all().stream().map(StudyView::of).toList();
+    }
+
+    @GetMapping("/{studyId}")
+    public StudyView get(@PathVariable String studyId) {
+        return StudyView.of(studies.require(studyId));
+    }
+
+    @PostMapping("/{studyId}/start")
+    public StudyView start(@PathVariable String studyId) {
+        return StudyView.of(studies.start(studyId));
+    }
+
+    @PostMapping("/{studyId}/stop")
+    public StudyView stop(@PathVariable String studyId) {
+        return StudyView.of(studies.stop(studyId, "stopped by admin"));
+    }
+
+    /** The global model evaluated on every site's held-out data, and pooled over sites. */
+    public record Evaluation(long version, double pooledAccuracy, long examples, double meanLoss,
+                             Map<String, Double> accuracyBySite) {
+        static Evaluation of(long version, List<EvaluationRow> rows) {
+            long examples = 0;
+            long correct = 0;
+            double loss = 0;
+            var bySite = new java.util.TreeMap<String, Double>();
+            for (var r : rows) {
+                examples += r.examples();
+                correct += r.correct();
+                loss += r.loss() * r.examples();
+                bySite.put(r.siteId(), r.examples() == 0 ? 0 : (double) r.correct() / r.examples());
+            }
+            return new Evaluation(version, examples == 0 ? 0 : (double) correct / examples, examples,
+                    examples == 0 ? 0 : loss / examples, bySite);
+        }
+    }
+
+    public record RoundView(int roundNumber, int attempt, String kind, String status, long baseVersion,
+                            Long resultVersion, List<String> selected, List<String> reported,
+                            Map<String, String> dropped, Double trainLoss, long examples, Long durationMillis,
+                            Evaluation evaluation, String detail) {}
+
+    @GetMapping("/{studyId}/rounds")
+    public List<RoundView> rounds(@PathVariable String studyId) {
+        studies.require(studyId);
+        var reports = rounds.reportsByRound(studyId);
+        var evaluations = rounds.evaluationsByVersion(studyId);
+        var out = new ArrayList<RoundView>();
+        for (var r : rounds.rounds(studyId)) {
+            List<ReportRow> rr = reports.getOrDefault(r.roundId(), List.of());
+            var reported = new ArrayList<String>();
+            var dropped = new java.util.TreeMap<String, String>();
+            double lossSum = 0;
+            long examples = 0;
+            for (var rep : rr) {
+                if (rep.outcome().equals("ACCEPTED")) {
+                    reported.add(rep.siteId());
+                    if (rep.exampleCount() != null && rep.trainLoss() != null) {
+                        lossSum += rep.trainLoss() * rep.exampleCount();
+                        examples += rep.exampleCount();
+                    }
+                } else {
+                    dropped.put(rep.siteId(), rep.outcome() + ": " + rep.detail());
+                }
+            }
+            // Training rounds are judged by the model they produced; the final evaluation by the one it checked.
+            Long evaluated = r.kind().equals("TRAIN") ? r.resultVersion() : Long.valueOf(r.baseVersion());
+            Evaluation eval = evaluated != null && evaluations.containsKey(evaluated)
+                    ? Evaluation.of(evaluated, evaluations.get(evaluated)) : null;
+            out.add(new RoundView(r.roundNumber(), r.attempt(), r.kind(), r.status(), r.baseVersion(), r.resultVersion(),
+                    r.selected(), reported, dropped, examples == 0 || !r.kind().equals("TRAIN") ? null : lossSum / examples,
+                    examples, r.closedAt() == null ? null : Duration.between(r.startedAt(), r.closedAt()).toMillis(),
+                    eval, r.detail()));
+        }
+        return out;
+    }
+
+    public record ModelView(long version, long parentVersion, int roundNumber, long numParameters,
+                            String payloadSha256, List<String> contributors, Instant createdAt) {
+        static ModelView of(ModelVersion m) {
+            return new ModelView(m.version(), m.parentVersion(), m.roundNumber(), m.numParameters(),
+                    m.payloadSha256Hex(), m.contributors(), m.createdAt());
+        }
+    }
+
+    @GetMapping("/{studyId}/models")
+    public List<ModelView> models(@PathVariable String studyId) {
+        studies.require(studyId);
+        return registry.list(studyId).stream().map(ModelView::of).toList();
+    }
+
+    /** The model's DL4J configuration (JSON) — load it and the parameters to use the model. */
+    @GetMapping(value = "/{studyId}/model-config", produces = MediaType.APPLICATION_JSON_VALUE)
+    public String modelConfig(@PathVariable String studyId) {
+        return studies.require(studyId).modelConfigJson();
+    }
+
+    /** Parameters as little-endian float32; the digest header lets the caller verify them. */
+    @GetMapping("/{studyId}/models/{version}/parameters")
+    public ResponseEntity<Resource> parameters(@PathVariable String studyId, @PathVariable long version)
+            throws IOException {
+        var mv = registry.find(studyId, version).orElseThrow(() -> new ApiErrors.NotFoundException(
+                "no model version " + version + " in study " + studyId + "; list them with GET /api/studies/"
+                        + studyId + "/models"));
+        return ResponseEntity.ok()
+                .contentType(MediaType.APPLICATION_OCTET_STREAM)
+                .contentLength(Files.size(mv.path()))
+                .header(HttpHeaders.CONTENT_DISPOSITION, "attachment; filename=\"" + studyId + "-v" + version + ".f32\"")
+                .header("X-Cohort-Sha256", mv.payloadSha256Hex())
+                .body(new FileSystemResource(mv.path()));
+    }
+}

@@ -1,0 +1,21 @@
+package org.cohort.coordinator.audit;
+
+/** What an audit entry records. {@link AuditLog#append(String, String, java.util.Map)} also takes other kinds. */
+public enum AuditKind {
+    /** A site received its certificate (site id, name, certificate serial). */
+    ENROLLMENT,
+    /** A site's certificate was revoked (site id, reason). */
+    REVOCATION,
+    /** A study was created (its spec, including privacy: unit, δ, ε budget, accountant). */
+    STUDY_CREATED,
+    STUDY_STARTED,
+    STUDY_STOPPED,
+    /** A study ended: completed, failed, or its privacy budget was reached. */
+    STUDY_FINISHED,
+    /** A round's model was accepted for release: participants, parameters, model digests, charges. */
+    ROUND_COMPLETED,
+    /** A round was not run because a selected site would exceed the study's privacy budget. */
+    ROUND_REFUSED,
+    /** One site's privacy cost for one round was recorded in the ledger. */
+    LEDGER_CHARGE
+}

@@ -1,0 +1,298 @@
+package org.cohort.coordinator.compliance;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.cohort.coordinator.audit.AuditEntry;
+import org.cohort.coordinator.audit.AuditKind;
+import org.cohort.coordinator.audit.AuditLog;
+import org.cohort.coordinator.ledger.Accounting;
+import org.cohort.coordinator.ledger.BudgetCheck;
+import org.cohort.coordinator.ledger.LedgerCharge;
+import org.cohort.coordinator.ledger.PrivacyLedger;
+import org.cohort.coordinator.ledger.PrivacyNumbers;
+import org.cohort.coordinator.ledger.SiteCharge;
+import org.cohort.coordinator.study.Study;
+import org.cohort.coordinator.study.StudySpec;
+import org.cohort.privacy.accounting.PrivacyAccountant;
+import org.cohort.privacy.accounting.PrivacyEvent;
+import org.cohort.privacy.accounting.Unit;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The two privacy moments of a round. Before it runs: {@link #checkRound} refuses it when any
+ * selected site would go past the study's ε budget (and audits the refusal). After aggregation,
+ * before the new version is released: {@link #recordRound} charges every participant in the
+ * ledger exactly once and appends the round's audit entries, all in one transaction, so a
+ * round is either fully on record or not at all.
+ */
+@Component
+public class RoundCompliance {
+    /** StudySpec's default δ, for a stored spec that predates it. */
+    private static final double DEFAULT_DELTA = 1e-5;
+    private final PrivacyLedger ledger;
+    private final AuditLog audit;
+    private final TransactionTemplate tx;
+    private final Clock clock;
+    /** Refusals already audited (study#round → reason): the orchestrator asks again on every tick. */
+    private final Set<String> refusalsAudited = ConcurrentHashMap.newKeySet();
+
+    public RoundCompliance(PrivacyLedger ledger, AuditLog audit, PlatformTransactionManager transactions, Clock clock) {
+        this.ledger = ledger;
+        this.audit = audit;
+        this.tx = new TransactionTemplate(transactions);
+        this.clock = clock;
+    }
+
+    /**
+     * One selected site's check.
+     *
+     * @param nextEvent  what the round is expected to cost it; null when unknown (a site's first
+     *                   patient-level round: its data size is not known yet - its agent's own
+     *                   ceiling still applies)
+     * @param assessment the budget check, null when nextEvent is null
+     */
+    public record SiteAssessment(String siteId, Unit unit, PrivacyEvent nextEvent, BudgetCheck.Assessment assessment) {
+        public boolean exceeds() {
+            return assessment != null && assessment.exceeds();
+        }
+    }
+
+    /** Whether a round may run; when refused, {@code reason} says which sites and why. */
+    public record BudgetDecision(boolean allowed, String studyId, int roundNumber, List<SiteAssessment> sites,
+                                 String reason) {}
+
+    /** {@link #checkRound(Study, int, Map)} with each site's cost estimated by {@link #expectedNextEvents}. */
+    public BudgetDecision checkRound(Study study, int roundNumber, Collection<String> selectedSites) {
+        return checkRound(study, roundNumber, expectedNextEvents(study, selectedSites));
+    }
+
+    /**
+     * Checks a round before it runs. A study without differential privacy is always allowed.
+     * When refused, a ROUND_REFUSED audit entry is appended (once per study and round).
+     *
+     * @param nextEventBySite each selected site's expected cost; a null value means unknown
+     */
+    public BudgetDecision checkRound(Study study, int roundNumber, Map<String, PrivacyEvent> nextEventBySite) {
+        StudySpec.Privacy privacy = study.spec().privacy();
+        if (privacy == null || !privacy.enabled() || privacy.epsilonBudget() == null) {
+            return new BudgetDecision(true, study.studyId(), roundNumber, List.of(), "the study uses no differential privacy");
+        }
+        Unit unit = SiteCharge.unit(privacy.mode());
+        Accounting accounting = Accounting.forStudy(privacy);
+        double budget = privacy.epsilonBudget();
+        double delta = privacy.delta() != null ? privacy.delta() : DEFAULT_DELTA;
+        List<SiteAssessment> sites = new ArrayList<>();
+        List<String> over = new ArrayList<>();
+        for (var e : new TreeMap<>(nextEventBySite).entrySet()) {
+            if (e.getValue() == null) {
+                sites.add(new SiteAssessment(e.getKey(), unit, null, null));
+                continue;
+            }
+            PrivacyAccountant composed = ledger.composed(study.studyId(), e.getKey(), unit, accounting);
+            var assessment = BudgetCheck.assess(composed, e.getValue(), budget, delta, accounting);
+            sites.add(new SiteAssessment(e.getKey(), unit, e.getValue(), assessment));
+            if (assessment.exceeds()) {
+                over.add(e.getKey() + ": " + assessment.explain());
+            }
+        }
+        if (over.isEmpty()) {
+            return new BudgetDecision(true, study.studyId(), roundNumber, sites, "every selected site stays within ε = "
+                    + PrivacyNumbers.epsilon(budget) + " (" + unit.label() + ", δ = " + PrivacyNumbers.delta(delta) + ")");
+        }
+        String reason = "round " + roundNumber + " refused: " + over.size() + " of " + sites.size()
+                + " selected sites would exceed the study's " + unit.label() + " budget ε = "
+                + PrivacyNumbers.epsilon(budget) + " at δ = " + PrivacyNumbers.delta(delta) + " - " + String.join("; ", over);
+        if (refusalsAudited.add(study.studyId() + "#" + roundNumber + "#" + reason)) {
+            audit.append(AuditKind.ROUND_REFUSED, AuditTrail.COORDINATOR, refusalDetails(study, roundNumber, unit,
+                    accounting, budget, delta, sites, reason));
+        }
+        return new BudgetDecision(false, study.studyId(), roundNumber, sites, reason);
+    }
+
+    /**
+     * Each site's expected cost of the next round: the cost of its last charged round (same data,
+     * same plan). Without one: for site-level privacy, the Gaussian on every site (q = 1, the
+     * worst case) with the study's noise multiplier; for patient-level, unknown (null).
+     */
+    public Map<String, PrivacyEvent> expectedNextEvents(Study study, Collection<String> sites) {
+        StudySpec.Privacy privacy = study.spec().privacy();
+        Map<String, PrivacyEvent> out = new LinkedHashMap<>();
+        if (privacy == null || !privacy.enabled()) {
+            return out;
+        }
+        Unit unit = SiteCharge.unit(privacy.mode());
+        for (String site : sites) {
+            List<LedgerCharge> charges = ledger.charges(study.studyId(), site, unit);
+            PrivacyEvent next = !charges.isEmpty() ? charges.get(charges.size() - 1).event()
+                    : unit == Unit.SITE && privacy.noiseMultiplier() != null
+                            ? new PrivacyEvent.SampledGaussian(1.0, privacy.noiseMultiplier(), 1)
+                            : null;
+            out.put(site, next);
+        }
+        return out;
+    }
+
+    /**
+     * A finished round as it goes on record.
+     *
+     * @param participants  sites whose updates went into the new version
+     * @param charges       what the round cost each participant (from their uploads, or computed
+     *                      by the coordinator for site-level privacy)
+     * @param parameters    the round's training and privacy parameters, as JSON values
+     * @param baseDigest    SHA-256 (hex) of the base version's parameters
+     * @param resultDigest  SHA-256 (hex) of the new version's parameters ({@link #sha256Hex(float[])})
+     */
+    public record RoundRecord(String studyId, int roundNumber, String roundId, int attempt, List<String> participants,
+                              List<SiteCharge> charges, Map<String, ?> parameters, long baseVersion, String baseDigest,
+                              long resultVersion, String resultDigest) {
+        public RoundRecord {
+            participants = List.copyOf(participants);
+            charges = List.copyOf(charges);
+            parameters = parameters == null ? Map.of() : parameters;
+        }
+    }
+
+    /** What {@link #recordRound} did: charges it made, charges that were already there, the round entry. */
+    public record Recorded(List<SiteCharge> charged, List<SiteCharge> alreadyCharged, AuditEntry roundEntry) {}
+
+    /**
+     * Charges each participant once and appends LEDGER_CHARGE entries (for new charges only) and
+     * one ROUND_COMPLETED entry, in one transaction. Call it after aggregation and before the new
+     * version is published: a crash before commit leaves nothing on record and the round is run
+     * again; a crash after commit leaves the charges, and the re-run charges nothing twice.
+     */
+    public Recorded recordRound(RoundRecord r) {
+        return tx.execute(status -> {
+            List<SiteCharge> charged = new ArrayList<>();
+            List<SiteCharge> already = new ArrayList<>();
+            List<Map<String, Object>> chargeDetails = new ArrayList<>();
+            for (SiteCharge c : r.charges()) {
+                boolean fresh = ledger.charge(r.studyId(), r.roundNumber(), c.siteId(), c.unit(), c.event(),
+                        clock.instant());
+                (fresh ? charged : already).add(c);
+                var d = new LinkedHashMap<String, Object>();
+                d.put("siteId", c.siteId());
+                d.put("unit", c.unit());
+                d.put("event", PrivacyViews.eventDetails(c.event()));
+                d.put("charged", fresh ? "now" : "already charged by an earlier attempt of this round");
+                chargeDetails.add(d);
+                if (fresh) {
+                    var entry = new LinkedHashMap<String, Object>();
+                    entry.put("studyId", r.studyId());
+                    entry.put("roundNumber", r.roundNumber());
+                    entry.put("roundId", r.roundId());
+                    entry.put("siteId", c.siteId());
+                    entry.put("unit", c.unit());
+                    entry.put("event", PrivacyViews.eventDetails(c.event()));
+                    audit.append(AuditKind.LEDGER_CHARGE, AuditTrail.COORDINATOR, entry);
+                }
+            }
+            var d = new LinkedHashMap<String, Object>();
+            d.put("studyId", r.studyId());
+            d.put("roundNumber", r.roundNumber());
+            d.put("roundId", r.roundId());
+            d.put("attempt", r.attempt());
+            d.put("participants", r.participants());
+            d.put("parameters", r.parameters());
+            d.put("baseVersion", r.baseVersion());
+            d.put("baseDigest", r.baseDigest());
+            d.put("resultVersion", r.resultVersion());
+            d.put("resultDigest", r.resultDigest());
+            d.put("charges", chargeDetails);
+            AuditEntry entry = audit.append(AuditKind.ROUND_COMPLETED, AuditTrail.COORDINATOR, d);
+            return new Recorded(List.copyOf(charged), List.copyOf(already), entry);
+        });
+    }
+
+    /** The round parameters of a study worth recording: plan, strategy and privacy. */
+    public static Map<String, Object> parameters(StudySpec spec) {
+        var p = new LinkedHashMap<String, Object>();
+        p.put("strategy", spec.strategy());
+        if (spec.plan() != null) {
+            var plan = new LinkedHashMap<String, Object>();
+            plan.put("localEpochs", spec.plan().localEpochs());
+            plan.put("batchSize", spec.plan().batchSize());
+            plan.put("optimizer", spec.plan().optimizer());
+            plan.put("learningRate", spec.plan().learningRate());
+            p.put("plan", plan);
+        }
+        var privacy = spec.privacy();
+        if (privacy != null && privacy.enabled()) {
+            var dp = new LinkedHashMap<String, Object>();
+            dp.put("mode", privacy.mode());
+            dp.put("clipNorm", privacy.clipNorm());
+            dp.put("noiseMultiplier", privacy.noiseMultiplier());
+            dp.put("delta", privacy.delta());
+            dp.put("epsilonBudget", privacy.epsilonBudget());
+            dp.put("accountant", privacy.accountant());
+            dp.put("expectedBatchSize", privacy.expectedBatchSize());
+            p.put("privacy", dp);
+        } else {
+            p.put("privacy", Map.of("mode", "none"));
+        }
+        return p;
+    }
+
+    /** SHA-256 (hex) of parameters as little-endian float32: the digest the model registry signs. */
+    public static String sha256Hex(float[] parameters) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+            for (float v : parameters) {
+                if (!buf.hasRemaining()) {
+                    buf.flip();
+                    sha.update(buf);
+                    buf.clear();
+                }
+                buf.putFloat(v);
+            }
+            buf.flip();
+            sha.update(buf);
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+    }
+
+    private static Map<String, Object> refusalDetails(Study study, int roundNumber, Unit unit, Accounting accounting,
+                                                      double budget, double delta, List<SiteAssessment> sites,
+                                                      String reason) {
+        var d = new LinkedHashMap<String, Object>();
+        d.put("studyId", study.studyId());
+        d.put("roundNumber", roundNumber);
+        d.put("unit", unit);
+        d.put("epsilonBudget", budget);
+        d.put("delta", delta);
+        d.put("accountant", accounting.accountantName());
+        d.put("conversion", accounting.conversionName());
+        List<Map<String, Object>> s = new ArrayList<>();
+        for (SiteAssessment a : sites) {
+            var m = new LinkedHashMap<String, Object>();
+            m.put("siteId", a.siteId());
+            m.put("nextEvent", a.nextEvent() == null ? null : PrivacyViews.eventDetails(a.nextEvent()));
+            if (a.assessment() != null) {
+                m.put("spentEpsilon", PrivacyViews.jsonNumber(a.assessment().spentEpsilon()));
+                m.put("epsilonAfter", PrivacyViews.jsonNumber(a.assessment().epsilonAfter()));
+                m.put("exceeds", a.assessment().exceeds());
+            }
+            s.add(m);
+        }
+        d.put("sites", s);
+        d.put("reason", reason);
+        return d;
+    }
+}

@@ -1,0 +1,41 @@
+package org.cohort.coordinator.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Everything an operator can set for a coordinator ({@code cohort.coordinator.*}).
+ *
+ * @param dataDir          CA keystore, database (embedded mode), model versions, upload spool
+ * @param grpcPort         port agents dial (mutual TLS); 0 picks a free one
+ * @param grpcAddress      address the agent port binds to
+ * @param publicHostNames  names and IPs agents use to reach this coordinator (server cert SANs)
+ * @param keystorePassword CA keystore password; when empty one is generated into the data dir
+ * @param adminToken       bearer token for the REST API; when empty one is generated into the data dir
+ * @param heartbeatInterval how often agents are asked to send heartbeats (liveness display only)
+ * @param cluster          Hazelcast membership
+ */
+@ConfigurationProperties("cohort.coordinator")
+public record CoordinatorProperties(
+        Path dataDir,
+        @DefaultValue("9443") int grpcPort,
+        @DefaultValue("0.0.0.0") String grpcAddress,
+        @DefaultValue({"localhost", "127.0.0.1"}) List<String> publicHostNames,
+        @DefaultValue("") String keystorePassword,
+        @DefaultValue("") String adminToken,
+        @DefaultValue("5s") Duration heartbeatInterval,
+        @DefaultValue Cluster cluster) {
+
+    /**
+     * @param name    cluster name; replicas with the same name and reachable members form one cluster
+     * @param port    first Hazelcast port tried (auto-increments when taken)
+     * @param members TCP-IP members to join (host or host:port); empty = a single-member cluster
+     */
+    public record Cluster(
+            @DefaultValue("cohort") String name,
+            @DefaultValue("5701") int port,
+            @DefaultValue List<String> members) {}
+}

@@ -1,0 +1,110 @@
+package org.cohort.coordinator.grpc;
+
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.TlsServerCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.cohort.coordinator.config.CoordinatorProperties;
+import org.cohort.coordinator.site.SiteRepository;
+import org.cohort.crypto.pki.ServerIdentity;
+import org.cohort.crypto.pki.SiteCertificateAuthority;
+import org.cohort.crypto.tls.TlsTrust;
+import org.cohort.protocol.ProtocolLimits;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * The port agents dial: gRPC over TLS 1.3. Client certificates are optional at the TLS
+ * layer only so that a new agent can enroll; {@link SiteAuthInterceptor} demands one for
+ * every other call, and the trust manager refuses certificates from other CAs or revoked
+ * serials during the handshake.
+ */
+@Component
+public class GrpcServer implements SmartLifecycle {
+    private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
+
+    private final CoordinatorProperties props;
+    private final ServerIdentity identity;
+    private final SiteCertificateAuthority ca;
+    private final SiteRepository sites;
+    private final EnrollmentService enrollment;
+    private final SessionService session;
+    private final ModelService models;
+    private final UpdateService updates;
+    private volatile Server server;
+
+    public GrpcServer(CoordinatorProperties props, ServerIdentity identity, SiteCertificateAuthority ca,
+                      SiteRepository sites, EnrollmentService enrollment, SessionService session, ModelService models,
+                      UpdateService updates) {
+        this.props = props;
+        this.identity = identity;
+        this.ca = ca;
+        this.sites = sites;
+        this.enrollment = enrollment;
+        this.session = session;
+        this.models = models;
+        this.updates = updates;
+    }
+
+    @Override
+    public void start() {
+        var credentials = TlsServerCredentials.newBuilder()
+                .keyManager(identity.keyManagers())
+                .trustManager(TlsTrust.clientCertificates(ca.caCertificate(), sites::isRevoked))
+                .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
+                .build();
+        var auth = new SiteAuthInterceptor(sites);
+        server = NettyServerBuilder.forAddress(new InetSocketAddress(props.grpcAddress(), props.grpcPort()), credentials)
+                .maxInboundMessageSize(ProtocolLimits.MAX_MESSAGE_BYTES)
+                // Agents ping every CLIENT_KEEPALIVE_TIME; tolerate that (and idle sessions) without GOAWAY.
+                .permitKeepAliveTime(ProtocolLimits.PERMIT_KEEPALIVE_TIME.toSeconds(), TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                .keepAliveTime(ProtocolLimits.CLIENT_KEEPALIVE_TIME.toSeconds(), TimeUnit.SECONDS)
+                .keepAliveTimeout(ProtocolLimits.KEEPALIVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
+                .addService(ServerInterceptors.intercept(enrollment, auth))
+                .addService(ServerInterceptors.intercept(session, auth))
+                .addService(ServerInterceptors.intercept(models, auth))
+                .addService(ServerInterceptors.intercept(updates, auth))
+                .build();
+        try {
+            server.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not open the agent port " + props.grpcAddress() + ":"
+                    + props.grpcPort() + " (is another coordinator running? set cohort.coordinator.grpc-port)", e);
+        }
+        log.info("agent port (gRPC, mutual TLS) listening on {}:{}; CA fingerprint {}", props.grpcAddress(), port(),
+                ca.caFingerprint());
+    }
+
+    /** The bound port (useful when configured as 0). */
+    public int port() {
+        return server.getPort();
+    }
+
+    @Override
+    public void stop() {
+        Server s = server;
+        if (s != null) {
+            s.shutdown();
+            try {
+                if (!s.awaitTermination(5, TimeUnit.SECONDS)) {
+                    s.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                s.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return server != null && !server.isShutdown();
+    }
+}

@@ -1,0 +1,90 @@
+package org.cohort.coordinator.grpc;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.HashSet;
+import org.cohort.coordinator.round.RoundOrchestrator;
+import org.cohort.coordinator.session.SessionHub;
+import org.cohort.protocol.v1.AgentMessage;
+import org.cohort.protocol.v1.CoordinatorMessage;
+import org.cohort.protocol.v1.SessionGrpc;
+import org.cohort.protocol.v1.TaskOutcome;
+import org.cohort.protocol.v1.Welcome;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/** The agent-initiated session stream: hello, heartbeats and task outcomes up; tasks down. */
+@Component
+public class SessionService extends SessionGrpc.SessionImplBase {
+    private static final Logger log = LoggerFactory.getLogger(SessionService.class);
+    static final String VERSION = "0.1.0";
+
+    private final SessionHub hub;
+    private final RoundOrchestrator orchestrator;
+
+    public SessionService(SessionHub hub, RoundOrchestrator orchestrator) {
+        this.hub = hub;
+        this.orchestrator = orchestrator;
+    }
+
+    @Override
+    public StreamObserver<AgentMessage> connect(StreamObserver<CoordinatorMessage> out) {
+        String siteId = SiteContext.siteId();
+        return new StreamObserver<>() {
+            private boolean greeted;
+
+            @Override
+            public void onNext(AgentMessage message) {
+                switch (message.getKindCase()) {
+                    case HELLO -> {
+                        var hello = message.getHello();
+                        var session = hub.register(siteId, out, new HashSet<>(hello.getAcceptedStudyIdsList()),
+                                hello.getCompute());
+                        greeted = true;
+                        session.send(CoordinatorMessage.newBuilder().setWelcome(Welcome.newBuilder()
+                                .setSiteId(siteId).setCoordinatorVersion(VERSION)
+                                .setHeartbeatIntervalMillis(hub.heartbeatInterval().toMillis())).build());
+                        log.info("site {} connected (accepts studies {})", siteId, hello.getAcceptedStudyIdsList());
+                        orchestrator.resendOpenTasks(siteId);
+                    }
+                    case HEARTBEAT -> {
+                        if (greeted) {
+                            hub.heartbeat(siteId, message.getHeartbeat().getState());
+                        }
+                    }
+                    case TASK_STATUS -> {
+                        var status = message.getTaskStatus();
+                        if (status.getOutcome() == TaskOutcome.REFUSED || status.getOutcome() == TaskOutcome.FAILED) {
+                            orchestrator.dropSite(status.getRoundId(), siteId, status.getOutcome().name(),
+                                    status.getDetail());
+                        }
+                    }
+                    case SECAGG -> {
+                        if (greeted) {
+                            orchestrator.onSecAggStep(siteId, message.getSecagg());
+                        }
+                    }
+                    default -> out.onError(Status.INVALID_ARGUMENT
+                            .withDescription("empty or unknown session message").asRuntimeException());
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                hub.unregister(siteId, out);
+                log.info("site {} session ended: {}", siteId, Status.fromThrowable(t).getCode());
+            }
+
+            @Override
+            public void onCompleted() {
+                hub.unregister(siteId, out);
+                try {
+                    out.onCompleted();
+                } catch (RuntimeException ignored) {
+                    // already closed
+                }
+            }
+        };
+    }
+}

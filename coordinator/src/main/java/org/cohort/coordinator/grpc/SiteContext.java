@@ -1,0 +1,19 @@
+package org.cohort.coordinator.grpc;
+
+import io.grpc.Context;
+
+/** The authenticated site of the current call (from its client certificate). */
+public final class SiteContext {
+    private SiteContext() {}
+
+    static final Context.Key<String> SITE_ID = Context.key("cohort-site-id");
+
+    /** The caller's site id; only valid inside a call that passed {@link SiteAuthInterceptor}. */
+    public static String siteId() {
+        String id = SITE_ID.get();
+        if (id == null) {
+            throw new IllegalStateException("no authenticated site in this call");
+        }
+        return id;
+    }
+}

@@ -1,0 +1,53 @@
+package org.cohort.coordinator.ledger;
+
+import java.math.BigDecimal;
+import java.util.Locale;
+
+/** Privacy numbers worded for people: short, locale-independent, and exact where they are inputs. */
+public final class PrivacyNumbers {
+
+    private PrivacyNumbers() {}
+
+    /** ε with three decimals ("0.842"), "∞" when unbounded. */
+    public static String epsilon(double eps) {
+        if (Double.isNaN(eps)) {
+            return "NaN";
+        }
+        if (Double.isInfinite(eps)) {
+            return "∞";
+        }
+        return eps >= 1000 ? String.format(Locale.ROOT, "%.4g", eps) : String.format(Locale.ROOT, "%.3f", eps);
+    }
+
+    /** δ-style wording: "1e-5", "2.5e-7"; plain for values ≥ 0.001. */
+    public static String delta(double x) {
+        if (x == 0 || !Double.isFinite(x) || Math.abs(x) >= 1e-3) {
+            return plain(x);
+        }
+        BigDecimal d = new BigDecimal(Double.toString(x)).stripTrailingZeros();
+        int exponent = d.precision() - d.scale() - 1;
+        BigDecimal mantissa = d.movePointRight(-exponent).stripTrailingZeros();
+        return mantissa.toPlainString() + "e" + exponent;
+    }
+
+    /** The shortest decimal that reads back as the same double ("0.01", "1.1"), for inputs. */
+    public static String plain(double x) {
+        if (Double.isNaN(x)) {
+            return "NaN";
+        }
+        if (Double.isInfinite(x)) {
+            return x > 0 ? "∞" : "-∞";
+        }
+        String s = new BigDecimal(Double.toString(x)).stripTrailingZeros().toPlainString();
+        return s.equals("-0") ? "0" : s;
+    }
+
+    /** e^ε, the factor by which any outcome's probability can change, with two decimals. */
+    public static String factor(double eps) {
+        if (!Double.isFinite(eps) || eps > 700) {
+            return "unbounded";
+        }
+        double f = Math.exp(eps);
+        return f >= 1000 ? String.format(Locale.ROOT, "%.3g", f) : String.format(Locale.ROOT, "%.2f", f);
+    }
+}

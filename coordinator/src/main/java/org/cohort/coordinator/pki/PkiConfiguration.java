@@ -1,0 +1,73 @@
+package org.cohort.coordinator.pki;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Base64;
+import org.cohort.coordinator.config.CoordinatorProperties;
+import org.cohort.crypto.pki.EnrollmentTokenStore;
+import org.cohort.crypto.pki.EnrollmentTokens;
+import org.cohort.crypto.pki.ServerIdentity;
+import org.cohort.crypto.pki.SiteCertificateAuthority;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The coordinator's certificate authority, its TLS identity and enrollment tokens. */
+@Configuration(proxyBeanMethods = false)
+public class PkiConfiguration {
+
+    @Bean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    @Bean
+    SiteCertificateAuthority certificateAuthority(CoordinatorProperties props, Clock clock) throws IOException {
+        Files.createDirectories(props.dataDir());
+        char[] password = props.keystorePassword().isEmpty()
+                ? secretFile(props.dataDir().resolve("ca-password")).toCharArray()
+                : props.keystorePassword().toCharArray();
+        return SiteCertificateAuthority.openOrCreate(props.dataDir(), password, clock);
+    }
+
+    @Bean
+    ServerIdentity serverIdentity(SiteCertificateAuthority ca, CoordinatorProperties props) {
+        return ca.serverIdentity(props.publicHostNames());
+    }
+
+    @Bean
+    EnrollmentTokens enrollmentTokens(EnrollmentTokenStore store, Clock clock) {
+        return new EnrollmentTokens(store, clock);
+    }
+
+    @Bean
+    AdminToken adminToken(CoordinatorProperties props) throws IOException {
+        return new AdminToken(props.adminToken().isEmpty()
+                ? secretFile(props.dataDir().resolve("admin-token"))
+                : props.adminToken());
+    }
+
+    /**
+     * Reads a generated secret, creating it (owner-only permissions) on first start, so an
+     * embedded coordinator needs no secret management to get going.
+     */
+    static String secretFile(Path file) throws IOException {
+        if (Files.exists(file)) {
+            return Files.readString(file).strip();
+        }
+        Files.createDirectories(file.getParent());
+        byte[] raw = new byte[32];
+        new SecureRandom().nextBytes(raw);
+        String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+        Files.writeString(file, secret + "\n");
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException ignored) {
+            // not a POSIX file system; the data directory's own permissions apply
+        }
+        return secret;
+    }
+}

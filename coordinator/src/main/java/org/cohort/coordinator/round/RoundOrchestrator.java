@@ -1,0 +1,635 @@
+package org.cohort.coordinator.round;
+
+import com.google.protobuf.ByteString;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.cohort.coordinator.aggregation.DpFedAvg;
+import org.cohort.coordinator.aggregation.Strategy;
+import org.cohort.coordinator.aggregation.WeightedSum;
+import org.cohort.coordinator.registry.ModelRegistry;
+import org.cohort.coordinator.registry.ModelVersion;
+import org.cohort.coordinator.session.SessionHub;
+import org.cohort.coordinator.site.SiteRepository;
+import org.cohort.coordinator.study.Study;
+import org.cohort.coordinator.study.StudyRepository;
+import org.cohort.coordinator.study.StudyStatus;
+import org.cohort.protocol.ProtocolLimits;
+import org.cohort.protocol.v1.CancelTask;
+import org.cohort.protocol.v1.CoordinatorMessage;
+import org.cohort.protocol.v1.RoundTask;
+import org.cohort.protocol.v1.TaskKind;
+import org.cohort.protocol.v1.UpdateManifest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+
+/**
+ * Drives every running study through its rounds: selects the cohort among connected sites
+ * that accepted the study, sends tasks, folds accepted uploads into the round's running sum,
+ * closes rounds on completion or deadline, retries rounds that had too few reports, and
+ * publishes each new model version. The rules live in {@link RoundStateMachine}; this class
+ * is the I/O around them. Round state lives in the Hazelcast cluster; one lock per replica
+ * serialises transitions.
+ */
+@Component
+public class RoundOrchestrator {
+    private static final Logger log = LoggerFactory.getLogger(RoundOrchestrator.class);
+
+    private final Object lock = new Object();
+    private final IMap<String, RoundState> rounds;
+    private final IMap<String, String> activeRoundByStudy;
+    private final Map<String, WeightedSum> accumulators = new ConcurrentHashMap<>();
+    private final Map<String, SecureRound> secureRounds = new ConcurrentHashMap<>();
+    private final StudyRepository studies;
+    private final RoundRepository history;
+    private final ModelRegistry registry;
+    private final SessionHub sessions;
+    private final SiteRepository sites;
+    private final TaskFactory tasks;
+    private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
+
+    public RoundOrchestrator(HazelcastInstance hazelcast, StudyRepository studies, RoundRepository history,
+                             ModelRegistry registry, SessionHub sessions, SiteRepository sites, TaskFactory tasks,
+                             Clock clock) {
+        this.rounds = hazelcast.getMap("cohort.rounds");
+        this.activeRoundByStudy = hazelcast.getMap("cohort.active-round");
+        this.studies = studies;
+        this.history = history;
+        this.registry = registry;
+        this.sessions = sessions;
+        this.sites = sites;
+        this.tasks = tasks;
+        this.clock = clock;
+    }
+
+    /**
+     * On start: if the cluster holds no round (this is the first replica, e.g. after a restart of
+     * a single coordinator), rounds the database still shows as open were lost with the process
+     * that ran them; close them cleanly so the study retries the round.
+     */
+    @jakarta.annotation.PostConstruct
+    void abandonRoundsLostInARestart() {
+        if (activeRoundByStudy.isEmpty()) {
+            int n = history.abandonOpenRounds("abandoned: the coordinator stopped while the round was open;"
+                    + " a fresh attempt follows", clock.instant());
+            if (n > 0) {
+                log.warn("closed {} round(s) left open by a previous coordinator run; they will be retried", n);
+            }
+        }
+    }
+
+    @Scheduled(fixedDelayString = "${cohort.coordinator.tick-millis:200}")
+    public void tick() {
+        synchronized (lock) {
+            for (Study study : studies.all()) {
+                try {
+                    drive(study);
+                } catch (RuntimeException e) {
+                    log.error("study {}: round step failed", study.studyId(), e);
+                }
+            }
+        }
+    }
+
+    /** The round a study is running now, if any. */
+    public RoundState activeRound(String studyId) {
+        String id = activeRoundByStudy.get(studyId);
+        return id == null ? null : rounds.get(id);
+    }
+
+    public RoundState round(String roundId) {
+        return rounds.get(roundId);
+    }
+
+    private void drive(Study study) {
+        String activeId = activeRoundByStudy.get(study.studyId());
+        if (study.status() != StudyStatus.RUNNING) {
+            if (activeId != null) {
+                abandon(rounds.get(activeId), "study " + study.status().name().toLowerCase());
+            }
+            return;
+        }
+        if (activeId != null) {
+            RoundState state = rounds.get(activeId);
+            SecureRound sr = secureRounds.get(activeId);
+            if (sr != null && sr.overdue(clock.instant())) {
+                closeSecureStage(state, sr);
+                return;
+            }
+            apply(RoundStateMachine.onTick(state, clock.instant()));
+            return;
+        }
+        startRound(study);
+    }
+
+    private void startRound(Study study) {
+        var spec = study.spec();
+        boolean training = study.roundsDone() < spec.rounds();
+        int roundNumber = training ? study.roundsDone() + 1 : spec.rounds() + 1;
+        List<String> eligible = sessions.sitesAccepting(study.studyId()).stream()
+                .filter(site -> sites.find(site).map(s -> !s.revoked()).orElse(false))
+                .toList();
+        boolean secure = training && spec.secureAggregation() != null && spec.secureAggregation().on();
+        int minSites = training ? spec.minSites() : 1;
+        if (secure) {
+            minSites = Math.max(minSites, org.cohort.crypto.secagg.SecAggParameters.MIN_CLIENTS);
+        }
+        if (eligible.size() < minSites) {
+            String detail = "waiting for sites: " + eligible.size() + " connected and accepting, " + minSites + " needed";
+            if (!detail.equals(study.statusDetail())) {
+                studies.updateProgress(study.studyId(), StudyStatus.RUNNING, detail, study.currentVersion(),
+                        study.roundsDone(), clock.instant());
+            }
+            return;
+        }
+        int attempt = history.attempts(study.studyId(), roundNumber) + 1;
+        byte[] nonce = new byte[ProtocolLimits.NONCE_BYTES];
+        random.nextBytes(nonce);
+        Instant now = clock.instant();
+        ModelVersion base = registry.find(study.studyId(), study.currentVersion()).orElseThrow(
+                () -> new IllegalStateException("model version " + study.currentVersion() + " of study "
+                        + study.studyId() + " is missing from the registry"));
+        Duration timeout = Duration.ofSeconds(spec.roundTimeoutSeconds());
+        Duration stageTimeout = secure ? Duration.ofSeconds(spec.secureAggregation().stageTimeoutSeconds()) : Duration.ZERO;
+        String roundId = "rd-" + UUID.randomUUID();
+        SecureRound secureRound = null;
+        if (secure) {
+            try {
+                secureRound = new SecureRound(eligible, nonce, spec.secureAggregation().threshold(),
+                        spec.secureAggregation().degree(), spec.secureAggregation().clipRange(),
+                        (int) base.numParameters(), stageTimeout, now.plus(timeout),
+                        site -> sites.find(site).orElseThrow().updateSigningPublicKey());
+            } catch (IllegalArgumentException e) {
+                studies.updateProgress(study.studyId(), StudyStatus.FAILED, "secure aggregation cannot run with "
+                        + eligible.size() + " sites: " + e.getMessage(), study.currentVersion(), study.roundsDone(), now);
+                return;
+            }
+        }
+        // Secure rounds also need time after training for key exchange, masked input and unmasking.
+        var state = new RoundState(roundId, study.studyId(), roundNumber, attempt,
+                training ? RoundKind.TRAIN : RoundKind.EVALUATE, study.currentVersion(), nonce, Set.copyOf(eligible),
+                Set.of(), Map.of(), minSites, now, now.plus(timeout).plus(stageTimeout.multipliedBy(3)),
+                RoundPhase.COLLECTING, "tasks sent to " + eligible.size() + " sites"
+                        + (secure ? " (secure aggregation, threshold " + secureRound.parameters.threshold() + ")" : ""),
+                secure);
+        if (secure) {
+            secureRounds.put(roundId, secureRound);
+        }
+        history.insertStarted(state);
+        rounds.put(state.roundId(), state);
+        activeRoundByStudy.put(study.studyId(), state.roundId());
+        if (training) {
+            accumulators.put(state.roundId(), Strategy.forStudy(spec).newAccumulator((int) base.numParameters()));
+        }
+        studies.updateProgress(study.studyId(), StudyStatus.RUNNING,
+                (training ? "round " + roundNumber : "final evaluation") + " running with " + eligible.size() + " sites",
+                study.currentVersion(), study.roundsDone(), now);
+        log.info("study {} round {} attempt {} ({}): selected {}", study.studyId(), roundNumber, attempt,
+                state.kind(), eligible);
+        for (String site : eligible) {
+            RoundTask task = taskFor(study, state, base, site);
+            sessions.session(site).ifPresent(s -> s.send(CoordinatorMessage.newBuilder().setRoundTask(task).build()));
+        }
+    }
+
+    private RoundTask taskFor(Study study, RoundState state, ModelVersion base, String site) {
+        RoundTask task = tasks.task(study, state, base);
+        SecureRound sr = secureRounds.get(state.roundId());
+        if (sr == null) {
+            return task;
+        }
+        var plan = org.cohort.protocol.v1.SecAggPlan.newBuilder()
+                .setClientIndex(sr.indexOf.get(site)).addAllSitesByIndex(sr.sitesByIndex)
+                .setThreshold(sr.parameters.threshold()).setDegree(sr.parameters.degree())
+                .setClipRange(sr.quantizer.clipBound()).setScale(sr.quantizer.scale());
+        for (String s : sr.sitesByIndex) {
+            plan.addSigningKeysByIndex(com.google.protobuf.ByteString.copyFrom(
+                    sites.find(s).orElseThrow().updateSigningPublicKey()));
+        }
+        return task.toBuilder().setSecagg(plan).build();
+    }
+
+    /** Re-sends an open round's task to a site that reconnected before reporting. */
+    public void resendOpenTasks(String siteId) {
+        synchronized (lock) {
+            for (String roundId : activeRoundByStudy.values()) {
+                RoundState state = rounds.get(roundId);
+                if (state != null && state.isOpen() && state.outstanding().contains(siteId)) {
+                    Study study = studies.find(state.studyId()).orElseThrow();
+                    ModelVersion base = registry.find(study.studyId(), state.baseVersion()).orElseThrow();
+                    sessions.session(siteId).ifPresent(s -> s.send(CoordinatorMessage.newBuilder()
+                            .setRoundTask(taskFor(study, state, base, siteId)).build()));
+                }
+            }
+        }
+    }
+
+    /** Model length the round expects, for upload checks. */
+    public long modelLength(RoundState state) {
+        return registry.find(state.studyId(), state.baseVersion()).map(ModelVersion::numParameters).orElse(-1L);
+    }
+
+    /**
+     * Folds a fully received and verified upload (values spooled to {@code spool}) into the
+     * round's sum. Re-checks the round under the lock, because it may have closed meanwhile.
+     */
+    public void accept(UpdateManifest m, String site, Path spool) {
+        synchronized (lock) {
+            RoundState state = rounds.get(m.getRoundId());
+            var problem = UploadChecks.check(state, m, site, state == null ? -1 : modelLength(state));
+            if (problem.isPresent()) {
+                throw problem.get().asException();
+            }
+            Study study = studies.find(state.studyId()).orElseThrow();
+            var privacyProblem = PrivacyChecks.check(study.spec().privacy(), state.kind(), m);
+            if (privacyProblem.isPresent()) {
+                throw privacyProblem.get().asException();
+            }
+            SecureRound sr = secureRounds.get(state.roundId());
+            if (sr != null) {
+                if (sr.stage() != SecureRound.Stage.MASKED_INPUT || !sr.indexOf.containsKey(site)) {
+                    throw new UploadRejection(UploadRejection.Reason.ROUND_CLOSED, "masked input from " + site
+                            + " arrived in stage " + sr.stage() + "; it is accepted only after the key exchange").asException();
+                }
+                foldMasked(sr, sr.indexOf.get(site), state.nonce(), spool, m.getNumParameters());
+                sr.answered(sr.indexOf.get(site));
+            } else if (state.kind() == RoundKind.TRAIN) {
+                boolean siteLevel = "site".equals(study.spec().privacy().mode());
+                fold(accumulators.get(state.roundId()), siteLevel ? DpFedAvg.weight() : m.getExampleCount(), spool,
+                        m.getNumParameters());
+            }
+            var metrics = m.getMetrics();
+            Instant now = clock.instant();
+            history.insertReport(state.roundId(), site, "ACCEPTED", m.getExampleCount(), metrics.getTrainLoss(),
+                    metrics.getTrainMillis(), null, now);
+            if (metrics.getTestExamples() > 0) {
+                history.recordEvaluation(state.studyId(), state.baseVersion(), site, metrics.getTestExamples(),
+                        metrics.getTestCorrect(), metrics.getTestLoss());
+            }
+            apply(RoundStateMachine.onUploadAccepted(state, site));
+        }
+    }
+
+    /** A selected site refused its task, failed, or sent an upload that was rejected. */
+    public void dropSite(String roundId, String site, String outcome, String reason) {
+        synchronized (lock) {
+            RoundState state = rounds.get(roundId);
+            if (state == null || !state.isOpen() || !state.outstanding().contains(site)) {
+                return;
+            }
+            history.insertReport(roundId, site, outcome, null, null, null, reason, clock.instant());
+            log.info("round {}: site {} dropped ({}): {}", roundId, site, outcome, reason);
+            apply(RoundStateMachine.onSiteDropped(state, site, reason));
+        }
+    }
+
+    private void apply(Transition t) {
+        RoundState state = t.state();
+        rounds.put(state.roundId(), state);
+        switch (t.decision()) {
+            case WAIT -> { }
+            case AGGREGATE -> {
+                SecureRound sr = secureRounds.get(state.roundId());
+                if (sr != null) {
+                    startUnmasking(state, sr);
+                } else {
+                    finish(state);
+                }
+            }
+            case RETRY -> retry(state);
+        }
+    }
+
+    private void finish(RoundState state) {
+        Study study = studies.find(state.studyId()).orElseThrow();
+        Instant now = clock.instant();
+        if (state.kind() == RoundKind.EVALUATE) {
+            RoundState done = RoundStateMachine.completed(state, "evaluated by " + state.reported().size() + " sites");
+            close(done, null);
+            studies.updateProgress(study.studyId(), StudyStatus.COMPLETED, "completed " + study.roundsDone()
+                    + " rounds; final model version " + study.currentVersion(), study.currentVersion(),
+                    study.roundsDone(), now);
+            return;
+        }
+        ModelVersion base = registry.find(study.studyId(), state.baseVersion()).orElseThrow();
+        float[] next;
+        SecureRound sr = secureRounds.remove(state.roundId());
+        if (sr != null) {
+            next = secureNextGlobal(study, registry.readParameters(base), sr.release());
+        } else {
+            WeightedSum sum = accumulators.remove(state.roundId());
+            next = Strategy.forStudy(study.spec()).nextGlobal(registry.readParameters(base), sum);
+        }
+        long version = state.baseVersion() + 1;
+        registry.publish(study.studyId(), version, state.baseVersion(), state.roundNumber(), study.modelConfigJson(),
+                next, List.copyOf(new java.util.TreeSet<>(state.reported())));
+        RoundState done = RoundStateMachine.completed(state, state.reported().size() + " of "
+                + state.selected().size() + " sites reported; published version " + version);
+        close(done, version);
+        studies.updateProgress(study.studyId(), StudyStatus.RUNNING, "round " + state.roundNumber() + " done",
+                version, study.roundsDone() + 1, now);
+        log.info("study {} round {}: published version {} from {}", study.studyId(), state.roundNumber(), version,
+                state.reported());
+    }
+
+    private void retry(RoundState failed) {
+        close(failed, null);
+        accumulators.remove(failed.roundId());
+        SecureRound sr = secureRounds.remove(failed.roundId());
+        if (sr != null) {
+            sr.server.abandon(failed.detail());
+        }
+        Study study = studies.find(failed.studyId()).orElseThrow();
+        int failures = history.failedAttempts(failed.studyId(), failed.roundNumber());
+        if (failures > study.spec().maxRetries()) {
+            studies.updateProgress(study.studyId(), StudyStatus.FAILED, "round " + failed.roundNumber() + " failed "
+                    + failures + " times: " + failed.detail(), study.currentVersion(), study.roundsDone(), clock.instant());
+        } else {
+            log.info("round {} of study {} will be retried: {}", failed.roundNumber(), failed.studyId(), failed.detail());
+        }
+    }
+
+    private void abandon(RoundState state, String reason) {
+        if (state == null) {
+            return;
+        }
+        RoundState gone = state.isOpen() || state.phase() == RoundPhase.AGGREGATING
+                ? RoundStateMachine.abandoned(state, reason) : state;
+        rounds.put(gone.roundId(), gone);
+        close(gone, null);
+        accumulators.remove(gone.roundId());
+        SecureRound sr = secureRounds.remove(gone.roundId());
+        if (sr != null) {
+            sr.server.abandon(reason);
+        }
+        for (String site : state.outstanding()) {
+            sessions.session(site).ifPresent(s -> s.send(CoordinatorMessage.newBuilder()
+                    .setCancelTask(CancelTask.newBuilder().setRoundId(state.roundId()).setReason(reason)).build()));
+        }
+    }
+
+    /** A secure-aggregation message from a site, on its session stream. */
+    public void onSecAggStep(String site, org.cohort.protocol.v1.SecAggStep step) {
+        synchronized (lock) {
+            RoundState state = rounds.get(step.getRoundId());
+            SecureRound sr = secureRounds.get(step.getRoundId());
+            if (state == null || sr == null || !sr.indexOf.containsKey(site)) {
+                log.warn("ignoring secure-aggregation message from {} for round {}: no such secure round for that site",
+                        site, step.getRoundId());
+                return;
+            }
+            int index = sr.indexOf.get(site);
+            byte[] nonce = state.nonce();
+            try {
+                boolean complete = switch (step.getKindCase()) {
+                    case KEYS -> {
+                        requireStage(sr, SecureRound.Stage.ADVERTISE_KEYS, step);
+                        var keys = org.cohort.crypto.secagg.wire.SecAggWire.keys(nonce, step.getKeys());
+                        requireIndex(keys.clientIndex(), index);
+                        sr.server.receiveKeys(keys);
+                        yield sr.answered(index);
+                    }
+                    case SHARES -> {
+                        requireStage(sr, SecureRound.Stage.SHARE_KEYS, step);
+                        var shares = org.cohort.crypto.secagg.wire.SecAggWire.shares(nonce, step.getShares());
+                        for (var share : shares) {
+                            requireIndex(share.sender(), index);
+                        }
+                        sr.server.receiveShares(shares);
+                        yield sr.answered(index);
+                    }
+                    case CONSISTENCY_SIGNATURE -> {
+                        requireStage(sr, SecureRound.Stage.CONSISTENCY, step);
+                        var sig = org.cohort.crypto.secagg.wire.SecAggWire.signature(nonce, step.getConsistencySignature());
+                        requireIndex(sig.clientIndex(), index);
+                        sr.server.receiveConsistencySignature(sig);
+                        yield sr.answered(index);
+                    }
+                    case UNMASK_RESPONSE -> {
+                        requireStage(sr, SecureRound.Stage.UNMASK, step);
+                        var response = org.cohort.crypto.secagg.wire.SecAggWire.unmaskResponse(nonce, step.getUnmaskResponse());
+                        requireIndex(response.clientIndex(), index);
+                        sr.server.receiveUnmaskResponse(response);
+                        yield sr.answered(index);
+                    }
+                    default -> throw new IllegalArgumentException("a site may not send " + step.getKindCase());
+                };
+                if (complete) {
+                    closeSecureStage(state, sr);
+                }
+            } catch (org.cohort.crypto.secagg.RejectedMessageException | IllegalArgumentException e) {
+                log.warn("round {}: rejected secure-aggregation message from {}: {}", state.roundId(), site, e.getMessage());
+            } catch (org.cohort.crypto.secagg.SecAggAbortedException e) {
+                abortSecure(state, e.getMessage());
+            }
+        }
+    }
+
+    private static void requireStage(SecureRound sr, SecureRound.Stage expected, org.cohort.protocol.v1.SecAggStep step) {
+        if (sr.stage() != expected) {
+            throw new IllegalArgumentException(step.getKindCase() + " arrived in stage " + sr.stage() + ", expected in "
+                    + expected);
+        }
+    }
+
+    private static void requireIndex(int claimed, int actual) {
+        if (claimed != actual) {
+            throw new IllegalArgumentException("message claims site index " + claimed + " but comes from index " + actual);
+        }
+    }
+
+    /** Ends the current secure stage with the sites that answered and starts the next one. */
+    private void closeSecureStage(RoundState state, SecureRound sr) {
+        Instant now = clock.instant();
+        try {
+            switch (sr.stage()) {
+                case ADVERTISE_KEYS -> {
+                    dropMissing(state, sr, "sent no keys before the key-exchange deadline");
+                    if (!rounds.get(state.roundId()).isOpen()) {
+                        return;
+                    }
+                    var rosters = sr.server.closeAdvertiseKeys();
+                    sr.advance(SecureRound.Stage.SHARE_KEYS, rosters.keySet(), now);
+                    rosters.forEach((i, keys) -> sendStep(sr, i, state, b -> b.setRoster(
+                            org.cohort.protocol.v1.SecAggRoster.newBuilder()
+                                    .addAllKeys(keys.stream().map(org.cohort.crypto.secagg.wire.SecAggWire::keys).toList()))));
+                }
+                case SHARE_KEYS -> {
+                    dropMissing(state, sr, "sent no key shares before the deadline");
+                    if (!rounds.get(state.roundId()).isOpen()) {
+                        return;
+                    }
+                    var relays = sr.server.closeShareKeys();
+                    sr.advance(SecureRound.Stage.MASKED_INPUT, relays.keySet(), now);
+                    relays.forEach((i, shares) -> sendStep(sr, i, state, b -> b.setShares(
+                            org.cohort.crypto.secagg.wire.SecAggWire.shares(shares))));
+                }
+                case MASKED_INPUT -> dropMissing(state, sr, "sent no masked input before the deadline");
+                case CONSISTENCY -> {
+                    var requests = sr.server.closeConsistencyCheck();
+                    sr.advance(SecureRound.Stage.UNMASK, requests.keySet(), now);
+                    requests.forEach((i, request) -> sendStep(sr, i, state, b -> b.setUnmaskRequest(
+                            org.cohort.crypto.secagg.wire.SecAggWire.unmaskRequest(request))));
+                }
+                case UNMASK -> finish(rounds.get(state.roundId()));
+                case DONE -> { }
+            }
+        } catch (org.cohort.crypto.secagg.SecAggAbortedException e) {
+            abortSecure(state, e.getMessage());
+        }
+    }
+
+    /** Masked inputs are in (all, or the deadline passed): ask the survivors to sign who survived. */
+    private void startUnmasking(RoundState state, SecureRound sr) {
+        try {
+            var request = sr.server.closeMaskedInput();
+            var survivors = new java.util.TreeSet<Integer>();
+            for (int i : request.survivors()) {
+                survivors.add(i);
+            }
+            sr.advance(SecureRound.Stage.CONSISTENCY, survivors, clock.instant());
+            for (int i : survivors) {
+                sendStep(sr, i, state, b -> b.setConsistencyRequest(
+                        org.cohort.crypto.secagg.wire.SecAggWire.consistencyRequest(request)));
+            }
+        } catch (org.cohort.crypto.secagg.SecAggAbortedException e) {
+            abortSecure(state, e.getMessage());
+        }
+    }
+
+    private void dropMissing(RoundState state, SecureRound sr, String reason) {
+        for (int i : sr.missing()) {
+            RoundState current = rounds.get(state.roundId());
+            if (current.isOpen() && current.outstanding().contains(sr.site(i))) {
+                history.insertReport(state.roundId(), sr.site(i), "DROPPED", null, null, null, reason, clock.instant());
+                apply(RoundStateMachine.onSiteDropped(current, sr.site(i), reason));
+            }
+        }
+    }
+
+    private void abortSecure(RoundState state, String reason) {
+        log.warn("round {}: secure aggregation aborted, nothing released: {}", state.roundId(), reason);
+        RoundState current = rounds.get(state.roundId());
+        RoundState failed = RoundStateMachine.abandoned(current, "secure aggregation aborted, nothing released: " + reason);
+        rounds.put(failed.roundId(), failed);
+        retry(failed);
+    }
+
+    private void sendStep(SecureRound sr, int index, RoundState state,
+                          java.util.function.Consumer<org.cohort.protocol.v1.SecAggStep.Builder> body) {
+        var b = org.cohort.protocol.v1.SecAggStep.newBuilder().setRoundId(state.roundId());
+        body.accept(b);
+        sessions.session(sr.site(index)).ifPresent(s -> s.send(CoordinatorMessage.newBuilder().setSecagg(b).build()));
+    }
+
+    /**
+     * The next global model from a securely aggregated round: the released sum of the survivors'
+     * clipped updates, noised here when the study asks for site-level DP, divided by their number.
+     */
+    private static float[] secureNextGlobal(Study study, float[] global, SecureRound.Released released) {
+        double[] sum = released.sum();
+        var dp = study.spec().privacy();
+        if (dp != null && "site".equals(dp.mode())) {
+            new org.cohort.privacy.noise.GranularGaussianNoise(dp.noiseMultiplier() * dp.clipNorm(),
+                    DpFedAvg.GRANULARITY_EXPONENT, org.cohort.privacy.noise.SecureNoiseSource.create()).addNoise(sum);
+        }
+        float[] next = new float[global.length];
+        for (int i = 0; i < global.length; i++) {
+            next[i] = (float) (global[i] + sum[i] / released.survivors());
+        }
+        return next;
+    }
+
+    private static void foldMasked(SecureRound sr, int index, byte[] nonce, Path spool, long length) {
+        try (FileChannel ch = FileChannel.open(spool, StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.allocate(ProtocolLimits.CHUNK_VALUES * 4).order(ByteOrder.LITTLE_ENDIAN);
+            long offset = 0;
+            while (offset < length) {
+                buf.clear();
+                int want = (int) Math.min(ProtocolLimits.CHUNK_VALUES, length - offset);
+                buf.limit(want * 4);
+                while (buf.hasRemaining()) {
+                    if (ch.read(buf) < 0) {
+                        throw new IOException("spool file " + spool + " ended early");
+                    }
+                }
+                buf.flip();
+                int[] values = new int[want];
+                buf.asIntBuffer().get(values);
+                sr.server.receiveMaskedChunk(new org.cohort.crypto.secagg.MaskedInputChunk(nonce, index, (int) offset, values));
+                offset += want;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            try {
+                Files.deleteIfExists(spool);
+            } catch (IOException ignored) {
+                // removed with its round directory
+            }
+        }
+    }
+
+    private void close(RoundState state, Long resultVersion) {
+        history.updateClosed(state, resultVersion, clock.instant());
+        activeRoundByStudy.remove(state.studyId(), state.roundId());
+    }
+
+    private static void fold(WeightedSum sum, long weight, Path spool, long length) {
+        try (FileChannel ch = FileChannel.open(spool, StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.allocate(ProtocolLimits.CHUNK_VALUES * 4).order(ByteOrder.LITTLE_ENDIAN);
+            float[] values = new float[ProtocolLimits.CHUNK_VALUES];
+            long offset = 0;
+            while (offset < length) {
+                buf.clear();
+                int want = (int) Math.min(ProtocolLimits.CHUNK_VALUES, length - offset);
+                buf.limit(want * 4);
+                while (buf.hasRemaining()) {
+                    if (ch.read(buf) < 0) {
+                        throw new IOException("spool file " + spool + " ended early");
+                    }
+                }
+                buf.flip();
+                buf.asFloatBuffer().get(values, 0, want);
+                sum.addChunk(weight, offset, values, want);
+                offset += want;
+            }
+            sum.completeContribution(weight);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            try {
+                Files.deleteIfExists(spool);
+            } catch (IOException ignored) {
+                // a leftover spool file is removed with its round directory
+            }
+        }
+    }
+
+    public static ByteString copy(byte[] b) {
+        return ByteString.copyFrom(b);
+    }
+
+    static TaskKind taskKind(RoundKind k) {
+        return k == RoundKind.TRAIN ? TaskKind.TRAIN : TaskKind.EVALUATE;
+    }
+}

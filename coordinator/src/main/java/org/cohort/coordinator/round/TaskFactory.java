@@ -1,0 +1,63 @@
+package org.cohort.coordinator.round;
+
+import com.google.protobuf.ByteString;
+import java.util.HexFormat;
+import org.cohort.coordinator.registry.ModelVersion;
+import org.cohort.coordinator.study.Study;
+import org.cohort.coordinator.study.StudySpec;
+import org.cohort.protocol.v1.DatasetSpec;
+import org.cohort.protocol.v1.FeatureColumnSpec;
+import org.cohort.protocol.v1.PrivacyPlan;
+import org.cohort.protocol.v1.RoundTask;
+import org.cohort.protocol.v1.TrainingPlan;
+import org.springframework.stereotype.Component;
+
+/** Builds the RoundTask message a selected site receives. */
+@Component
+public class TaskFactory {
+
+    public RoundTask task(Study study, RoundState round, ModelVersion base) {
+        var spec = study.spec();
+        var plan = spec.plan();
+        return RoundTask.newBuilder()
+                .setStudyId(study.studyId())
+                .setRoundId(round.roundId())
+                .setRoundNumber(round.roundNumber())
+                .setNonce(ByteString.copyFrom(round.nonce()))
+                .setKind(RoundOrchestrator.taskKind(round.kind()))
+                .setModelVersion(base.version())
+                .setModelDigest(ByteString.copyFrom(HexFormat.of().parseHex(base.payloadSha256Hex())))
+                .setPlan(TrainingPlan.newBuilder().setLocalEpochs(plan.localEpochs()).setBatchSize(plan.batchSize())
+                        .setOptimizer(plan.optimizer()).setLearningRate(plan.learningRate())
+                        // a different seed each round, so local shuffles differ across rounds
+                        .setSeed(plan.seed() * 1_000_003L + round.roundNumber()))
+                .setDataset(dataset(spec.dataset()))
+                .setDeadlineUnixMillis(round.deadline().toEpochMilli())
+                .setPrivacy(privacy(spec.privacy()))
+                .build();
+    }
+
+    static PrivacyPlan privacy(StudySpec.Privacy p) {
+        if (p == null || !p.enabled()) {
+            return PrivacyPlan.newBuilder().setMode("none").build();
+        }
+        return PrivacyPlan.newBuilder().setMode(p.mode()).setClipNorm(p.clipNorm()).setNoiseMultiplier(p.noiseMultiplier())
+                .setExpectedBatchSize(p.expectedBatchSize()).setDelta(p.delta()).setEpsilonBudget(p.epsilonBudget())
+                .setAccountant(p.accountant()).build();
+    }
+
+    static DatasetSpec dataset(StudySpec.Dataset d) {
+        var b = DatasetSpec.newBuilder().setFormat(d.format()).setLabelColumn(d.labelColumn())
+                .setPositiveAbove(d.positiveAbove()).setTestFraction(d.testFraction()).setSplitSeed(d.splitSeed());
+        for (var f : d.features()) {
+            var fb = FeatureColumnSpec.newBuilder().setName(f.name());
+            if (f.categorical()) {
+                fb.addAllLevels(f.levels());
+            } else if (f.center() != null && f.scale() != null) {
+                fb.setHasScaling(true).setCenter(f.center()).setScale(f.scale());
+            }
+            b.addFeatures(fb);
+        }
+        return b.build();
+    }
+}

@@ -1,0 +1,80 @@
+package org.cohort.coordinator.site;
+
+import java.math.BigInteger;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/**
+ * Enrolled sites and their revocation state. Revoked serials are also cached in memory
+ * because the TLS handshake consults them on every new connection.
+ */
+@Repository
+public class SiteRepository {
+    private final JdbcClient jdbc;
+    private final Set<String> revokedSerials = ConcurrentHashMap.newKeySet();
+
+    public SiteRepository(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+        jdbc.sql("SELECT certificate_serial FROM sites WHERE revoked_at IS NOT NULL")
+                .query(String.class).list().forEach(revokedSerials::add);
+    }
+
+    public void insert(Site site) {
+        jdbc.sql("""
+                INSERT INTO sites (site_id, site_name, certificate_serial, certificate_not_after,
+                                   update_signing_public_key, agent_version, enrolled_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)""")
+                .params(site.siteId(), site.siteName(), site.certificateSerialHex(),
+                        Timestamp.from(site.certificateNotAfter()), site.updateSigningPublicKey(),
+                        site.agentVersion(), Timestamp.from(site.enrolledAt()))
+                .update();
+    }
+
+    public Optional<Site> find(String siteId) {
+        return jdbc.sql("SELECT * FROM sites WHERE site_id = ?").param(siteId).query(SiteRepository::map).optional();
+    }
+
+    public List<Site> all() {
+        return jdbc.sql("SELECT * FROM sites ORDER BY enrolled_at").query(SiteRepository::map).list();
+    }
+
+    public boolean nameTaken(String siteName) {
+        return jdbc.sql("SELECT COUNT(*) FROM sites WHERE site_name = ? AND revoked_at IS NULL")
+                .param(siteName).query(Long.class).single() > 0;
+    }
+
+    /** Revokes the site's certificate; returns false when the site is unknown or already revoked. */
+    public boolean revoke(String siteId, String reason, Instant at) {
+        var site = find(siteId);
+        if (site.isEmpty() || site.get().revoked()) {
+            return false;
+        }
+        jdbc.sql("UPDATE sites SET revoked_at = ?, revoked_reason = ? WHERE site_id = ? AND revoked_at IS NULL")
+                .params(Timestamp.from(at), reason, siteId).update();
+        revokedSerials.add(site.get().certificateSerialHex());
+        return true;
+    }
+
+    public boolean isRevoked(BigInteger serial) {
+        return revokedSerials.contains(serial.toString(16));
+    }
+
+    private static Site map(ResultSet rs, int row) throws SQLException {
+        return new Site(rs.getString("site_id"), rs.getString("site_name"), rs.getString("certificate_serial"),
+                rs.getTimestamp("certificate_not_after").toInstant(), rs.getBytes("update_signing_public_key"),
+                rs.getString("agent_version"), rs.getTimestamp("enrolled_at").toInstant(),
+                instant(rs.getTimestamp("revoked_at")), rs.getString("revoked_reason"));
+    }
+
+    static Instant instant(Timestamp ts) {
+        return ts == null ? null : ts.toInstant();
+    }
+}

@@ -1,0 +1,39 @@
+package org.cohort.coordinator.study;
+
+import org.cohort.learning.model.ModelPreset;
+import org.cohort.learning.model.Optimizer;
+import org.cohort.learning.model.ParameterVectors;
+import org.cohort.learning.model.TrainingPlan;
+
+/** The only place the coordinator touches Deeplearning4j: configurations and initial parameters. */
+final class LearningBridge {
+    private LearningBridge() {}
+
+    /** Binary outcomes (label above a threshold) have two classes. */
+    static final int NUM_CLASSES = 2;
+
+    static String configJson(StudySpec spec, int numInputs) {
+        ModelPreset preset = switch (spec.model().preset()) {
+            case "mlp" -> ModelPreset.mlp(spec.model().hidden().isEmpty() ? new int[] {32}
+                    : spec.model().hidden().stream().mapToInt(Integer::intValue).toArray());
+            default -> ModelPreset.logisticRegression();
+        };
+        var p = spec.plan();
+        var plan = new TrainingPlan(p.localEpochs(), p.batchSize(), optimizer(p.optimizer()), p.learningRate(),
+                spec.model().seed());
+        return preset.configJson(numInputs, NUM_CLASSES, plan);
+    }
+
+    static float[] initialParameters(String configJson, long seed) {
+        return ParameterVectors.initialParameters(configJson, seed);
+    }
+
+    static Optimizer optimizer(String name) {
+        try {
+            return Optimizer.valueOf(name.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidStudyException(java.util.List.of("plan.optimizer must be one of "
+                    + java.util.Arrays.toString(Optimizer.values()) + ", got '" + name + "'"));
+        }
+    }
+}

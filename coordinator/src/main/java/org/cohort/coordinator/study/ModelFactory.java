@@ -1,0 +1,9 @@
+package org.cohort.coordinator.study;
+
+/** Turns a study's model choice into a network configuration and its initial parameters. */
+public interface ModelFactory {
+    /** DL4J MultiLayerConfiguration JSON for the study's preset, inputs and classes. */
+    String configJson(StudySpec spec);
+
+    float[] initialParameters(String configJson, long seed);
+}

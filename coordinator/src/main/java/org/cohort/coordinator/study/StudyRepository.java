@@ -1,0 +1,58 @@
+package org.cohort.coordinator.study;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Durable study records. The spec is stored as JSON exactly as validated. */
+@Repository
+public class StudyRepository {
+    private final JdbcClient jdbc;
+    private final JsonMapper json;
+
+    public StudyRepository(JdbcClient jdbc, JsonMapper json) {
+        this.jdbc = jdbc;
+        this.json = json;
+    }
+
+    public void insert(Study s) {
+        jdbc.sql("""
+                INSERT INTO studies (study_id, name, spec_json, model_config_json, status, status_detail,
+                    current_version, rounds_done, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+                .params(s.studyId(), s.spec().name(), json.writeValueAsString(s.spec()), s.modelConfigJson(),
+                        s.status().name(), s.statusDetail(), s.currentVersion(), s.roundsDone(),
+                        Timestamp.from(s.createdAt()), Timestamp.from(s.updatedAt()))
+                .update();
+    }
+
+    public void updateProgress(String studyId, StudyStatus status, String detail, long currentVersion,
+                               int roundsDone, Instant at) {
+        jdbc.sql("""
+                UPDATE studies SET status = ?, status_detail = ?, current_version = ?, rounds_done = ?, updated_at = ?
+                WHERE study_id = ?""")
+                .params(status.name(), detail, currentVersion, roundsDone, Timestamp.from(at), studyId)
+                .update();
+    }
+
+    public Optional<Study> find(String studyId) {
+        return jdbc.sql("SELECT * FROM studies WHERE study_id = ?").param(studyId).query(this::map).optional();
+    }
+
+    public List<Study> all() {
+        return jdbc.sql("SELECT * FROM studies ORDER BY created_at").query(this::map).list();
+    }
+
+    private Study map(ResultSet rs, int i) throws SQLException {
+        return new Study(rs.getString("study_id"), json.readValue(rs.getString("spec_json"), StudySpec.class),
+                rs.getString("model_config_json"), StudyStatus.valueOf(rs.getString("status")),
+                rs.getString("status_detail"), rs.getLong("current_version"), rs.getInt("rounds_done"),
+                rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
+    }
+}

@@ -1,0 +1,237 @@
+package org.cohort.coordinator.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import javax.sql.DataSource;
+import org.cohort.coordinator.audit.VerificationResult.Defect;
+import org.cohort.coordinator.ledger.TestDatabase;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+class AuditLogTest {
+    private DataSource ds;
+    private JdbcClient jdbc;
+    private TestSigner signer;
+    private AuditLog log;
+
+    @BeforeEach
+    void setUp() {
+        ds = TestDatabase.inMemory();
+        jdbc = JdbcClient.create(ds);
+        signer = new TestSigner();
+        log = new AuditLog(jdbc, new DataSourceTransactionManager(ds), signer, Clock.systemUTC());
+    }
+
+    private void appendFour() {
+        log.append(AuditKind.ENROLLMENT, "site:cleveland", Map.of("siteId", "cleveland", "siteName", "Cleveland"));
+        log.append(AuditKind.STUDY_CREATED, "admin", Map.of("studyId", "st-1", "name", "heart"));
+        log.append(AuditKind.LEDGER_CHARGE, "coordinator", Map.of("studyId", "st-1", "siteId", "cleveland",
+                "event", Map.of("type", "sampled_gaussian", "samplingRate", 0.1, "noiseMultiplier", 1.1, "steps", 20)));
+        log.append(AuditKind.ROUND_COMPLETED, "coordinator", Map.of("studyId", "st-1", "roundNumber", 1,
+                "participants", List.of("cleveland")));
+    }
+
+    @Test
+    void appendsEntriesThatLinkAndVerify() {
+        appendFour();
+        List<AuditEntry> entries = log.entries(0, 100);
+
+        assertThat(entries).extracting(AuditEntry::seq).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(entries.get(0).prevHash()).isEqualTo(AuditChain.GENESIS_HASH);
+        for (int i = 1; i < entries.size(); i++) {
+            assertThat(entries.get(i).prevHash()).isEqualTo(entries.get(i - 1).hash());
+        }
+        VerificationResult v = log.verify();
+        assertThat(v.valid()).isTrue();
+        assertThat(v.entriesChecked()).isEqualTo(4);
+        assertThat(v.headSeq()).isEqualTo(4);
+        assertThat(v.headHash()).isEqualTo(entries.get(3).hash());
+        assertThat(v.firstProblem()).isNull();
+        assertThat(v.summary()).contains("all 4 entries verified");
+    }
+
+    @Test
+    void emptyLogVerifies() {
+        assertThat(log.verify().valid()).isTrue();
+        assertThat(log.verify().summary()).isEqualTo("the audit log is empty");
+    }
+
+    @Test
+    void detectsEditedAuditEntryAndNamesIt() {
+        appendFour();
+        jdbc.sql("UPDATE audit_entries SET details = REPLACE(details, '0.1', '0.01') WHERE seq = 3").update();
+
+        VerificationResult v = log.verify();
+
+        assertThat(v.valid()).isFalse();
+        assertThat(v.firstProblem().seq()).isEqualTo(3);
+        assertThat(v.firstProblem().kind()).isEqualTo("LEDGER_CHARGE");
+        assertThat(v.firstProblem().defect()).isEqualTo(Defect.HASH_MISMATCH);
+        assertThat(v.summary()).contains("entry #3 (LEDGER_CHARGE)", "changed after it was written");
+    }
+
+    @Test
+    void detectsEditedActorOrTime() {
+        appendFour();
+        jdbc.sql("UPDATE audit_entries SET actor = 'site:hungary' WHERE seq = 1").update();
+        assertThat(log.verify().firstProblem().seq()).isEqualTo(1);
+
+        setUp();
+        appendFour();
+        jdbc.sql("UPDATE audit_entries SET appended_at = appended_at + INTERVAL '1' SECOND WHERE seq = 2").update();
+        assertThat(log.verify().firstProblem()).extracting(VerificationResult.Problem::seq, VerificationResult.Problem::defect)
+                .containsExactly(2L, Defect.HASH_MISMATCH);
+    }
+
+    @Test
+    void detectsARecomputedHashByItsSignature() {
+        appendFour();
+        AuditEntry e = log.entry(2).orElseThrow();
+        String forged = "{\"name\":\"forged\",\"studyId\":\"st-1\"}";
+        String hash = AuditChain.hash(e.prevHash(), e.seq(), e.at(), e.kind(), e.actor(), forged);
+        jdbc.sql("UPDATE audit_entries SET details = ?, hash = ? WHERE seq = 2").params(forged, hash).update();
+
+        VerificationResult v = log.verify();
+
+        assertThat(v.firstProblem().seq()).isEqualTo(2);
+        assertThat(v.firstProblem().defect()).isEqualTo(Defect.BAD_SIGNATURE);
+    }
+
+    @Test
+    void detectsADeletedEntryAsABrokenLink() {
+        appendFour();
+        jdbc.sql("DELETE FROM audit_entries WHERE seq = 2").update();
+
+        VerificationResult v = log.verify();
+
+        assertThat(v.firstProblem().seq()).isEqualTo(2);
+        assertThat(v.firstProblem().defect()).isEqualTo(Defect.BROKEN_LINK);
+        assertThat(v.firstProblem().message()).contains("entry #2 is missing");
+    }
+
+    @Test
+    void detectsEntriesRemovedFromTheEnd() {
+        appendFour();
+        jdbc.sql("DELETE FROM audit_entries WHERE seq >= 3").update();
+
+        VerificationResult v = log.verify();
+
+        assertThat(v.firstProblem().defect()).isEqualTo(Defect.MISSING_ENTRIES);
+        assertThat(v.firstProblem().message()).contains("#3 to #4 were removed");
+    }
+
+    @Test
+    void detectsARowWrittenPastTheHead() {
+        appendFour();
+        AuditEntry last = log.entry(4).orElseThrow();
+        jdbc.sql("""
+                INSERT INTO audit_entries (seq, appended_at, kind, actor, details, prev_hash, hash, signature, signer)
+                SELECT 5, appended_at, kind, actor, details, hash, ?, signature, signer FROM audit_entries WHERE seq = 4""")
+                .param("f".repeat(64)).update();
+
+        VerificationResult v = log.verify();
+
+        assertThat(v.firstProblem()).extracting(VerificationResult.Problem::seq, VerificationResult.Problem::defect)
+                .containsExactly(5L, Defect.UNEXPECTED_ENTRIES);
+        assertThat(last.seq()).isEqualTo(4);
+    }
+
+    @Test
+    void detectsEntriesSignedByAnotherKey() {
+        appendFour();
+        var otherCoordinator = new AuditLog(jdbc, new DataSourceTransactionManager(ds), new TestSigner(), Clock.systemUTC());
+
+        VerificationResult v = otherCoordinator.verify();
+
+        assertThat(v.firstProblem().seq()).isEqualTo(1);
+        assertThat(v.firstProblem().defect()).isEqualTo(Defect.UNKNOWN_SIGNER);
+    }
+
+    @Test
+    void hashIsTheDocumentedBytes() throws Exception {
+        var clock = Clock.fixed(Instant.parse("2026-03-01T09:30:00.125Z"), ZoneOffset.UTC);
+        var fixed = new AuditLog(jdbc, new DataSourceTransactionManager(ds), signer, clock);
+        AuditEntry e = fixed.append("ENROLLMENT", "site:va", Map.of("siteName", "VA Long Beach", "siteId", "va"));
+
+        String preimage = "{\"actor\":\"site:va\",\"at\":\"2026-03-01T09:30:00.125Z\",\"details\":"
+                + "{\"siteId\":\"va\",\"siteName\":\"VA Long Beach\"},\"kind\":\"ENROLLMENT\",\"seq\":1}";
+        MessageDigest sha = MessageDigest.getInstance("SHA-256");
+        sha.update(new byte[32]);
+        sha.update(preimage.getBytes(StandardCharsets.UTF_8));
+        assertThat(e.hash()).isEqualTo(HexFormat.of().formatHex(sha.digest()));
+        assertThat(e.detailsJson()).isEqualTo("{\"siteId\":\"va\",\"siteName\":\"VA Long Beach\"}");
+        assertThat(org.cohort.crypto.signature.SignatureVerifier.ed25519(signer.publicKey())
+                .verify(HexFormat.of().parseHex(e.hash()), e.signature())).isTrue();
+        assertThat(fixed.entry(1).orElseThrow()).isEqualTo(e); // read back exactly as written
+    }
+
+    @Test
+    void serialisesConcurrentAppendsIntoOneChain() throws Exception {
+        var pool = Executors.newFixedThreadPool(4);
+        List<Future<?>> futures = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            // Each thread is its own "replica": its own AuditLog over the same database.
+            var replica = new AuditLog(jdbc, new DataSourceTransactionManager(ds), signer, Clock.systemUTC());
+            int thread = t;
+            futures.add(pool.submit(() -> {
+                for (int i = 0; i < 15; i++) {
+                    replica.append("TEST", "coordinator", Map.of("thread", thread, "i", i));
+                }
+            }));
+        }
+        for (var f : futures) {
+            f.get();
+        }
+        pool.shutdown();
+
+        VerificationResult v = log.verify();
+        assertThat(v.valid()).as(v.summary()).isTrue();
+        assertThat(v.entriesChecked()).isEqualTo(60);
+    }
+
+    @Test
+    void appendCommitsOrRollsBackWithTheCallersTransaction() {
+        var tx = new TransactionTemplate(new DataSourceTransactionManager(ds));
+        tx.executeWithoutResult(status -> {
+            log.append("TEST", "coordinator", Map.of("n", 1));
+            status.setRollbackOnly();
+        });
+        assertThat(log.entries(0, 10)).isEmpty();
+        assertThat(log.head().seq()).isZero();
+
+        log.append("TEST", "coordinator", Map.of("n", 2));
+        assertThat(log.verify().valid()).isTrue();
+        assertThat(log.entry(1).orElseThrow().detailsJson()).isEqualTo("{\"n\":2}");
+    }
+
+    @Test
+    void findsTheEntriesAboutAStudy() {
+        appendFour();
+        log.append(AuditKind.STUDY_CREATED, "admin", Map.of("studyId", "st-10"));
+        assertThat(log.mentioning("studyId", "st-1")).extracting(AuditEntry::seq).containsExactly(2L, 3L, 4L);
+        assertThat(log.mentioning("studyId", "st-%")).isEmpty();
+    }
+
+    @Test
+    void refusesMalformedKindsAndActors() {
+        assertThatThrownBy(() -> log.append("round completed", "coordinator", Map.of()))
+                .hasMessageContaining("upper-case word");
+        assertThatThrownBy(() -> log.append("TEST", " ", Map.of())).hasMessageContaining("actor");
+        assertThat(log.entries(0, 10)).isEmpty();
+    }
+}

@@ -1,0 +1,137 @@
+package org.cohort.coordinator.compliance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import org.cohort.coordinator.audit.AuditEntry;
+import org.cohort.coordinator.ledger.TestDatabase;
+import org.cohort.coordinator.study.Study;
+import org.cohort.privacy.accounting.PrivacyEvent;
+import org.cohort.privacy.accounting.RdpAccountant;
+import org.cohort.privacy.accounting.Unit;
+import org.junit.jupiter.api.Test;
+
+class RoundComplianceTest {
+    private static final PrivacyEvent ROUND = new PrivacyEvent.SampledGaussian(0.1, 1.1, 20);
+
+    private final ComplianceFixture f = new ComplianceFixture();
+
+    private Study patientStudy(double budget) {
+        return TestDatabase.study(f.ds, "st-1", "heart", TestDatabase.privacy("patient", budget, 1e-5, "rdp"));
+    }
+
+    private List<String> kinds() {
+        return f.audit.entries(0, 1000).stream().map(AuditEntry::kind).toList();
+    }
+
+    @Test
+    void recordsChargesAndAuditEntriesOfARoundTogether() {
+        patientStudy(10);
+        var recorded = f.round("st-1", 1, Unit.PATIENT, ROUND, "cleveland", "hungary");
+
+        assertThat(recorded.charged()).hasSize(2);
+        assertThat(recorded.alreadyCharged()).isEmpty();
+        assertThat(kinds()).containsExactly("LEDGER_CHARGE", "LEDGER_CHARGE", "ROUND_COMPLETED");
+        assertThat(recorded.roundEntry().detailsJson()).contains("\"participants\":[\"cleveland\",\"hungary\"]",
+                "\"resultDigest\":\"" + "bb".repeat(32) + "\"", "\"baseDigest\"", "\"parameters\"",
+                "\"noiseMultiplier\":1.1", "\"samplingRate\":0.1", "\"steps\":20");
+        assertThat(f.ledger.history("st-1", "cleveland", Unit.PATIENT).events()).containsExactly(ROUND);
+        assertThat(f.audit.verify().valid()).isTrue();
+    }
+
+    @Test
+    void chargesEachRoundOnceEvenWhenRecordedTwice() {
+        patientStudy(10);
+        f.round("st-1", 1, Unit.PATIENT, ROUND, "cleveland");
+        // A retried attempt of round 1 (after a restart) with one more site.
+        var again = f.round("st-1", 1, Unit.PATIENT, ROUND, "cleveland", "va");
+
+        assertThat(again.charged()).extracting(c -> c.siteId()).containsExactly("va");
+        assertThat(again.alreadyCharged()).extracting(c -> c.siteId()).containsExactly("cleveland");
+        assertThat(f.ledger.history("st-1", "cleveland", Unit.PATIENT).entries()).hasSize(1);
+        assertThat(kinds()).containsExactly("LEDGER_CHARGE", "ROUND_COMPLETED", "LEDGER_CHARGE", "ROUND_COMPLETED");
+        assertThat(again.roundEntry().detailsJson()).contains("already charged by an earlier attempt");
+    }
+
+    @Test
+    void leavesNothingOnRecordWhenTheAuditCannotBeWritten() {
+        patientStudy(10);
+        f.signer.breakIt();
+
+        assertThatThrownBy(() -> f.round("st-1", 1, Unit.PATIENT, ROUND, "cleveland", "hungary"))
+                .hasMessageContaining("signing key unavailable");
+        assertThat(f.ledger.charges("st-1")).isEmpty();
+        assertThat(f.audit.entries(0, 10)).isEmpty();
+    }
+
+    @Test
+    void refusesRoundThatWouldExceedBudget() {
+        double oneRound = RdpAccountant.withDefaultOrders().compose(ROUND).epsilon(1e-5);
+        double twoRounds = RdpAccountant.withDefaultOrders().compose(ROUND).compose(ROUND).epsilon(1e-5);
+        Study study = patientStudy((oneRound + twoRounds) / 2);
+        f.round("st-1", 1, Unit.PATIENT, ROUND, "cleveland");
+
+        var decision = f.rounds.checkRound(study, 2, List.of("cleveland", "hungary"));
+
+        assertThat(decision.allowed()).isFalse();
+        assertThat(decision.reason()).contains("round 2 refused", "cleveland", "patient-level budget", "δ = 1e-5");
+        assertThat(decision.sites()).filteredOn(RoundCompliance.SiteAssessment::exceeds)
+                .extracting(RoundCompliance.SiteAssessment::siteId).containsExactly("cleveland");
+        // Hungary has no charge yet: its first patient-level round's cost is not known to the coordinator.
+        assertThat(decision.sites()).filteredOn(s -> s.siteId().equals("hungary")).first()
+                .extracting(RoundCompliance.SiteAssessment::nextEvent).isNull();
+        AuditEntry refusal = f.audit.entries(0, 100).getLast();
+        assertThat(refusal.kind()).isEqualTo("ROUND_REFUSED");
+        assertThat(refusal.detailsJson()).contains("\"exceeds\":true", "\"epsilonBudget\"", "\"accountant\":\"rdp\"");
+
+        // The orchestrator asks again on its next tick: still refused, audited once.
+        assertThat(f.rounds.checkRound(study, 2, List.of("cleveland", "hungary")).allowed()).isFalse();
+        assertThat(kinds()).containsOnlyOnce("ROUND_REFUSED");
+    }
+
+    @Test
+    void allowsRoundThatStaysWithinBudget() {
+        Study study = patientStudy(10);
+        f.round("st-1", 1, Unit.PATIENT, ROUND, "cleveland");
+
+        var decision = f.rounds.checkRound(study, 2, Map.of("cleveland", ROUND));
+
+        assertThat(decision.allowed()).isTrue();
+        assertThat(decision.sites().getFirst().assessment().epsilonAfter())
+                .isEqualTo(RdpAccountant.withDefaultOrders().compose(ROUND).compose(ROUND).epsilon(1e-5));
+        assertThat(kinds()).doesNotContain("ROUND_REFUSED");
+    }
+
+    @Test
+    void allowsEveryRoundOfAStudyWithoutPrivacy() {
+        Study study = TestDatabase.study(f.ds, "st-2", "plain", null);
+        assertThat(f.rounds.checkRound(study, 1, List.of("cleveland")).allowed()).isTrue();
+    }
+
+    @Test
+    void expectsASiteLevelFirstRoundToCostTheFullGaussian() {
+        Study study = TestDatabase.study(f.ds, "st-3", "site-level", TestDatabase.privacy("site", 2.0, 1e-5, "rdp"));
+        var expected = f.rounds.expectedNextEvents(study, List.of("va"));
+        assertThat(expected).containsEntry("va", new PrivacyEvent.SampledGaussian(1.0, 1.1, 1));
+    }
+
+    @Test
+    void digestsParametersAsTheModelRegistryDoes() throws Exception {
+        float[] params = new float[40_000];
+        for (int i = 0; i < params.length; i++) {
+            params[i] = (float) Math.sin(i);
+        }
+        ByteBuffer all = ByteBuffer.allocate(params.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float p : params) {
+            all.putFloat(p);
+        }
+        String expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(all.array()));
+        assertThat(RoundCompliance.sha256Hex(params)).isEqualTo(expected);
+    }
+}

@@ -1,0 +1,119 @@
+package org.cohort.coordinator.round;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class RoundStateMachineTest {
+    private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    private static final Duration TIMEOUT = Duration.ofMinutes(10);
+
+    private static RoundState round(int minSites, String... sites) {
+        return new RoundState("r1", "s", 1, 1, RoundKind.TRAIN, 0, new byte[32], Set.of(sites), Set.of(),
+                Map.of(), minSites, T0, T0.plus(TIMEOUT), RoundPhase.COLLECTING, "", false);
+    }
+
+    @Test
+    void aggregatesAsSoonAsEverySelectedSiteReported() {
+        var t = RoundStateMachine.onUploadAccepted(round(2, "a", "b", "c"), "a");
+        assertThat(t.decision()).isEqualTo(RoundDecision.WAIT);
+        t = RoundStateMachine.onUploadAccepted(t.state(), "b");
+        assertThat(t.decision()).isEqualTo(RoundDecision.WAIT);
+        t = RoundStateMachine.onUploadAccepted(t.state(), "c");
+        assertThat(t.decision()).isEqualTo(RoundDecision.AGGREGATE);
+        assertThat(t.state().phase()).isEqualTo(RoundPhase.AGGREGATING);
+    }
+
+    @Test
+    void deadlineClosesRoundWithTheSitesThatReportedWhenEnough() {
+        var t = RoundStateMachine.onUploadAccepted(round(2, "a", "b", "c"), "a");
+        t = RoundStateMachine.onUploadAccepted(t.state(), "c");
+        t = RoundStateMachine.onTick(t.state(), T0.plus(TIMEOUT));
+        assertThat(t.decision()).isEqualTo(RoundDecision.AGGREGATE);
+        assertThat(t.state().reported()).containsExactlyInAnyOrder("a", "c");
+        assertThat(t.state().dropped()).containsOnlyKeys("b");
+        assertThat(t.state().dropped().get("b")).contains("deadline");
+    }
+
+    @Test
+    void deadlineWithTooFewReportsAsksForRetry() {
+        var t = RoundStateMachine.onUploadAccepted(round(2, "a", "b", "c"), "a");
+        t = RoundStateMachine.onTick(t.state(), T0.plus(TIMEOUT).plusMillis(1));
+        assertThat(t.decision()).isEqualTo(RoundDecision.RETRY);
+        assertThat(t.state().phase()).isEqualTo(RoundPhase.FAILED);
+        assertThat(t.state().detail()).contains("only 1 of 3").contains("at least 2");
+    }
+
+    @Test
+    void siteTrainingLongerThanManyHeartbeatsIsStillWaitedForUntilTheDeadline() {
+        // Heartbeats are not inputs of the machine at all: only the deadline drops a site.
+        var state = RoundStateMachine.onUploadAccepted(round(3, "a", "b", "slow"), "a").state();
+        state = RoundStateMachine.onUploadAccepted(state, "b").state();
+        for (int minute = 0; minute < 10; minute++) {
+            var t = RoundStateMachine.onTick(state, T0.plus(Duration.ofMinutes(minute)));
+            assertThat(t.decision()).isEqualTo(RoundDecision.WAIT);
+            state = t.state();
+        }
+        assertThat(state.outstanding()).containsExactly("slow");
+        var t = RoundStateMachine.onUploadAccepted(state, "slow");
+        assertThat(t.decision()).isEqualTo(RoundDecision.AGGREGATE);
+    }
+
+    @Test
+    void refusalsCountAsDroppedAndCloseTheRoundEarly() {
+        var t = RoundStateMachine.onUploadAccepted(round(2, "a", "b", "c"), "a");
+        t = RoundStateMachine.onUploadAccepted(t.state(), "b");
+        t = RoundStateMachine.onSiteDropped(t.state(), "c", "study not accepted by this site");
+        assertThat(t.decision()).isEqualTo(RoundDecision.AGGREGATE);
+        assertThat(t.state().dropped()).containsEntry("c", "study not accepted by this site");
+    }
+
+    @Test
+    void tooManyRefusalsCloseTheRoundForRetryWithoutWaitingForTheDeadline() {
+        var t = RoundStateMachine.onSiteDropped(round(2, "a", "b"), "a", "refused");
+        assertThat(t.decision()).isEqualTo(RoundDecision.WAIT);
+        t = RoundStateMachine.onSiteDropped(t.state(), "b", "refused");
+        assertThat(t.decision()).isEqualTo(RoundDecision.RETRY);
+    }
+
+    @Test
+    void rejectsUploadFromUnselectedSite() {
+        assertThatThrownBy(() -> RoundStateMachine.onUploadAccepted(round(1, "a"), "intruder"))
+                .hasMessageContaining("not selected");
+    }
+
+    @Test
+    void rejectsSecondUploadFromSameSite() {
+        var state = RoundStateMachine.onUploadAccepted(round(1, "a", "b"), "a").state();
+        assertThatThrownBy(() -> RoundStateMachine.onUploadAccepted(state, "a"))
+                .hasMessageContaining("already accounted");
+    }
+
+    @Test
+    void closedRoundAcceptsNoUploads() {
+        var closed = RoundStateMachine.onTick(round(1, "a", "b"), T0.plus(TIMEOUT)).state();
+        assertThatThrownBy(() -> RoundStateMachine.onUploadAccepted(closed, "a"))
+                .hasMessageContaining("accepts no uploads");
+    }
+
+    @Test
+    void dropAfterCloseChangesNothing() {
+        var closed = RoundStateMachine.onTick(round(1, "a"), T0.plus(TIMEOUT)).state();
+        var t = RoundStateMachine.onSiteDropped(closed, "a", "late");
+        assertThat(t.state()).isSameAs(closed);
+        assertThat(t.decision()).isEqualTo(RoundDecision.WAIT);
+    }
+
+    @Test
+    void completingRequiresAggregatingPhase() {
+        var open = round(1, "a");
+        assertThatThrownBy(() -> RoundStateMachine.completed(open, "x")).hasMessageContaining("not aggregating");
+        var aggregating = RoundStateMachine.onUploadAccepted(open, "a").state();
+        assertThat(RoundStateMachine.completed(aggregating, "v2").phase()).isEqualTo(RoundPhase.COMPLETED);
+    }
+}

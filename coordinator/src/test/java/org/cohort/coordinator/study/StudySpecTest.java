@@ -1,0 +1,33 @@
+package org.cohort.coordinator.study;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class StudySpecTest {
+    private static StudySpec.Dataset dataset() {
+        return new StudySpec.Dataset("csv", List.of(new StudySpec.Feature("age", 50.0, 10.0, null)), "outcome",
+                null, null, null);
+    }
+
+    @Test
+    void fillsDefaultsForOmittedSettings() {
+        var spec = new StudySpec(null, null, null, dataset(), null, null, null, null, null, null, null).validate().withDefaults();
+        assertThat(spec.rounds()).isEqualTo(10);
+        assertThat(spec.minSites()).isEqualTo(2);
+        assertThat(spec.strategy()).isEqualTo("fedavg");
+        assertThat(spec.model().preset()).isEqualTo("logistic-regression");
+        assertThat(spec.dataset().testFraction()).isEqualTo(0.25);
+    }
+
+    @Test
+    void listsEveryProblemAtOnce() {
+        var spec = new StudySpec("x", new StudySpec.Model("transformer", null, null),
+                new StudySpec.Plan(0, 0, null, -1.0, null), null, 0, 0, 0, -1, null, null, null);
+        assertThatThrownBy(spec::validate).isInstanceOfSatisfying(InvalidStudyException.class, e ->
+                assertThat(e.problems()).hasSize(9).anySatisfy(p -> assertThat(p).contains("model.preset"))
+                        .anySatisfy(p -> assertThat(p).contains("dataset.features")));
+    }
+}

@@ -1,0 +1,111 @@
+package org.cohort.crypto.secagg;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.SortedSet;
+
+/**
+ * The server's running sum of masked inputs, folded in chunk by chunk as uploads arrive, so memory
+ * is one model-sized vector, not one per site.
+ *
+ * <p>A site whose upload breaks off has part of its masked input in the sum, and that part cannot
+ * be unmasked: it would need both the site's self-mask seed (for what arrived) and its mask key
+ * (for its neighbours' masks on what did not), which must never both be revealed. So the chunks of
+ * an upload still in progress are also kept in an undo log, subtracted again if the upload never
+ * completes, and dropped the moment it does. Peak memory is the sum plus the uploads in flight at
+ * one time, which the transport bounds by its number of concurrent upload streams.
+ */
+final class MaskedSumAccumulator {
+
+  private final int[] sum;
+  private final Map<Integer, Upload> uploads = new HashMap<>();
+
+  MaskedSumAccumulator(int vectorLength) {
+    this.sum = new int[vectorLength];
+  }
+
+  int vectorLength() {
+    return sum.length;
+  }
+
+  /** Whether a chunk at {@code offset} of {@code length} values would be the next one of this site's upload. */
+  String problemWith(int client, int offset, int length) {
+    Upload upload = uploads.get(client);
+    int received = upload == null ? 0 : upload.received;
+    if (upload != null && upload.complete(sum.length)) {
+      return "client " + client + " already uploaded its whole masked input; this chunk is a duplicate or replay";
+    }
+    if (offset != received) {
+      return "chunk of client " + client + " starts at " + offset + " but " + received
+          + " values have arrived; chunks must be sent in order without gaps or repeats";
+    }
+    if ((long) offset + length > sum.length) {
+      return "chunk of client " + client + " ends at " + ((long) offset + length) + ", past the model's " + sum.length
+          + " parameters; the site quantized a different model";
+    }
+    return null;
+  }
+
+  /**
+   * Folds a chunk in; call {@link #problemWith} first. Keeps {@code values} itself (not a copy)
+   * until the upload completes.
+   */
+  void add(int client, int offset, int[] values) {
+    Upload upload = uploads.computeIfAbsent(client, c -> new Upload());
+    Ring32.addInto(sum, offset, values);
+    upload.received += values.length;
+    if (upload.complete(sum.length)) {
+      upload.undo = null; // complete: its contribution stays, the log is no longer needed
+    } else {
+      upload.undo.add(values); // a chunk record's own array, read-only by contract: no copy needed
+    }
+  }
+
+  SortedSet<Integer> completed() {
+    SortedSet<Integer> done = new TreeSet<>();
+    uploads.forEach((client, upload) -> {
+      if (upload.complete(sum.length)) {
+        done.add(client);
+      }
+    });
+    return done;
+  }
+
+  /** Takes the partial uploads back out of the sum; they count as dropped. */
+  void discardIncomplete() {
+    uploads.values().removeIf(upload -> {
+      if (upload.complete(sum.length)) {
+        return false;
+      }
+      int offset = 0;
+      for (int[] chunk : upload.undo) {
+        Ring32.subtractFrom(sum, offset, chunk);
+        offset += chunk.length;
+      }
+      return true;
+    });
+  }
+
+  /** The running sum itself, for unmasking in place. */
+  int[] sum() {
+    return sum;
+  }
+
+  void wipe() {
+    Arrays.fill(sum, 0);
+    uploads.clear();
+  }
+
+  private static final class Upload {
+    int received;
+    List<int[]> undo = new ArrayList<>();
+
+    boolean complete(int length) {
+      return received == length;
+    }
+  }
+}

@@ -1,0 +1,108 @@
+package org.cohort.learning.data;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns the cells of one table row into an encoded feature vector and a class, as a schema says.
+ * Declared scaling is applied here; locally standardised columns are left raw, because their
+ * statistics may only be fitted after the site's train/test split (see {@link Standardisation}).
+ */
+final class RowEncoder {
+
+    /** Cells that mean "not recorded": empty, or {@code ?} as in the UCI files. */
+    static boolean isMissing(String cell) {
+        return cell.isEmpty() || cell.equals("?");
+    }
+
+    private final TabularSchema schema;
+    private final int[] featureCells;
+    private final int labelCell;
+    private final int width;
+
+    /** @throws IllegalArgumentException naming the columns the header lacks */
+    RowEncoder(TabularSchema schema, List<String> header) {
+        this.schema = schema;
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < header.size(); i++) {
+            index.putIfAbsent(header.get(i), i);
+        }
+        List<String> absent = new ArrayList<>();
+        for (String column : schema.requiredColumns()) {
+            if (!index.containsKey(column)) {
+                absent.add(column);
+            }
+        }
+        if (!absent.isEmpty()) {
+            throw new IllegalArgumentException("the table has no column " + String.join(", ", absent)
+                    + " (the header has " + header + "); rename the column or fix the study's schema");
+        }
+        this.featureCells = schema.features().stream().mapToInt(c -> index.get(c.name())).toArray();
+        this.labelCell = index.get(schema.labelColumn());
+        this.width = schema.numEncodedFeatures();
+    }
+
+    /** True when a cell the schema uses is missing, so the row is to be dropped. */
+    boolean hasMissing(String[] cells) {
+        for (int cell : featureCells) {
+            if (isMissing(cells[cell])) {
+                return true;
+            }
+        }
+        return isMissing(cells[labelCell]);
+    }
+
+    /** Encodes the row's features into {@code out} (length {@link TabularSchema#numEncodedFeatures()}). */
+    void encodeFeatures(String[] cells, float[] out) {
+        if (out.length != width) {
+            throw new IllegalArgumentException("output has width " + out.length + ", schema encodes " + width);
+        }
+        int position = 0;
+        List<FeatureColumn> columns = schema.features();
+        for (int c = 0; c < columns.size(); c++) {
+            String cell = cells[featureCells[c]];
+            switch (columns.get(c)) {
+                case FeatureColumn.Numeric numeric -> {
+                    Double value = Numbers.parseOrNull(cell);
+                    if (value == null) {
+                        throw new CellException(numeric.name(), "'" + cell + "' is not a finite number");
+                    }
+                    double scaled = numeric.locallyStandardised()
+                            ? value
+                            : (value - numeric.center()) / numeric.scale();
+                    out[position++] = (float) scaled;
+                }
+                case FeatureColumn.Categorical categorical -> {
+                    int level = categorical.indexOf(cell);
+                    if (level < 0) {
+                        throw new CellException(categorical.name(), "'" + cell + "' is not one of the declared levels "
+                                + categorical.levels() + "; recode the column or add the level to the schema");
+                    }
+                    out[position + level] = 1f;
+                    position += categorical.encodedWidth();
+                }
+            }
+        }
+    }
+
+    /** The row's class. */
+    int encodeLabel(String[] cells) {
+        try {
+            return schema.labelRule().classOf(cells[labelCell]);
+        } catch (IllegalArgumentException e) {
+            throw new CellException(schema.labelColumn(), e.getMessage());
+        }
+    }
+
+    /** A bad cell, before the caller adds where the row came from. */
+    static final class CellException extends RuntimeException {
+        final String column;
+
+        CellException(String column, String problem) {
+            super("column '" + column + "': " + problem);
+            this.column = column;
+        }
+    }
+}

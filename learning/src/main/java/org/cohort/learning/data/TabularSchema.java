@@ -1,0 +1,71 @@
+package org.cohort.learning.data;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What a study expects of a site's table: the feature columns (and their encoding), the label
+ * column and how labels become classes. Every site encodes with the same schema, so every site
+ * produces feature vectors of the same width and meaning.
+ */
+public record TabularSchema(List<FeatureColumn> features, String labelColumn, LabelRule labelRule) {
+
+    public TabularSchema {
+        features = List.copyOf(features);
+        Objects.requireNonNull(labelColumn, "labelColumn");
+        Objects.requireNonNull(labelRule, "labelRule");
+        if (features.isEmpty()) {
+            throw new IllegalArgumentException("a schema needs at least one feature column");
+        }
+        Set<String> seen = new HashSet<>();
+        for (FeatureColumn column : features) {
+            if (!seen.add(column.name())) {
+                throw new IllegalArgumentException("feature column '" + column.name() + "' is listed twice");
+            }
+        }
+        if (seen.contains(labelColumn)) {
+            throw new IllegalArgumentException(
+                    "column '" + labelColumn + "' is both a feature and the label; remove it from the features");
+        }
+    }
+
+    /** Width of the encoded feature vector: the model's number of inputs. */
+    public int numEncodedFeatures() {
+        return features.stream().mapToInt(FeatureColumn::encodedWidth).sum();
+    }
+
+    /** Names of the encoded features in vector order (one-hot inputs are named {@code column=level}). */
+    public List<String> encodedFeatureNames() {
+        List<String> names = new ArrayList<>();
+        features.forEach(column -> names.addAll(column.encodedNames()));
+        return List.copyOf(names);
+    }
+
+    /** Number of label classes: the model's number of outputs. */
+    public int numClasses() {
+        return labelRule.numClasses();
+    }
+
+    /** Positions in the encoded vector of the numeric columns each site standardises itself. */
+    public int[] locallyStandardisedPositions() {
+        List<Integer> positions = new ArrayList<>();
+        int position = 0;
+        for (FeatureColumn column : features) {
+            if (column instanceof FeatureColumn.Numeric numeric && numeric.locallyStandardised()) {
+                positions.add(position);
+            }
+            position += column.encodedWidth();
+        }
+        return positions.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** The table columns this schema reads: the features, then the label. */
+    public List<String> requiredColumns() {
+        List<String> columns = new ArrayList<>(features.stream().map(FeatureColumn::name).toList());
+        columns.add(labelColumn);
+        return List.copyOf(columns);
+    }
+}

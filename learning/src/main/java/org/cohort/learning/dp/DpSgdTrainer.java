@@ -1,0 +1,178 @@
+package org.cohort.learning.dp;
+
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+import org.cohort.learning.Nd4jRuntime;
+import org.cohort.learning.data.TabularDataset;
+import org.cohort.learning.model.TrainingPlan;
+import org.cohort.privacy.noise.SecureNoiseSource;
+import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.GradientUpdater;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A site's local training with patient-level differential privacy (DP-SGD, Abadi et al. 2016):
+ * each step Poisson-samples rows, clips every sampled row's gradient to L2 norm C, adds Gaussian
+ * noise N(0, σ²C²) to each coordinate of the sum, divides by the expected batch size q·n (as
+ * Opacus does for Poisson sampling) and takes an optimiser step with that privatised gradient.
+ *
+ * <p>Per-example gradients are computed in one batched forward and backward pass for networks of
+ * dense layers with a softmax cross-entropy output (both presets): on Java arrays when batch ×
+ * parameters is small, as for the tabular presets, and with ND4J otherwise. Other networks fall
+ * back to one backward pass per example, which is logged as a warning and reported in
+ * {@link DpSgdResult#vectorised()}.
+ *
+ * <p>Like {@code LocalTrainer}, each call starts a fresh optimiser (no state carries over from a
+ * previous round). Unlike it, runs do not replay: sampling and noise come from a DRBG, because a
+ * predictable sample or noise would void the guarantee.
+ */
+public final class DpSgdTrainer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DpSgdTrainer.class);
+
+    private DpSgdTrainer() {}
+
+    /**
+     * Trains {@code net} in place on {@code train}. The number of steps and the sampling rate come
+     * from {@code dp} (see {@link DpSgdPlan#matching}); the optimiser and learning rate from
+     * {@code plan}, whose batch size, epochs and seed are not used. Poisson sampling draws from
+     * the privacy module's DRBG; noise from {@code noise} ({@link SecureGaussianNoise} for
+     * anything that leaves the site).
+     *
+     * @return the loss and exactly the (q, σ, steps) the site's accountant must charge
+     * @throws IllegalArgumentException if the network and data disagree, or the network has
+     *     features DP-SGD cannot account for (batch normalisation, regularisation, gradient
+     *     normalisation)
+     */
+    public static DpSgdResult train(
+            MultiLayerNetwork net, TabularDataset train, TrainingPlan plan, DpSgdPlan dp, NoiseSource noise) {
+        SecureNoiseSource bits = SecureNoiseSource.create();
+        return train(net, train, plan, dp, noise, bits::nextLongBits);
+    }
+
+    /** As the public overload with the given sampling generator; tests use a seeded one. */
+    static DpSgdResult train(MultiLayerNetwork net, TabularDataset train, TrainingPlan plan, DpSgdPlan dp,
+            NoiseSource noise, RandomGenerator sampling) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(train, "train");
+        Objects.requireNonNull(plan, "plan");
+        Objects.requireNonNull(dp, "dp");
+        Objects.requireNonNull(noise, "noise");
+        Objects.requireNonNull(sampling, "sampling");
+        Nd4jRuntime.ensureInitialised();
+        if (train.size() == 0) {
+            throw new IllegalArgumentException(
+                    "no training examples; check that the site's table has rows without missing values");
+        }
+        requireCompatible(net, train);
+        requireDpCompatible(net);
+
+        double expectedBatch = dp.expectedBatchSize(train.size());
+        PerExampleGradients gradients = PerExampleGradients.forNetwork(net, expectedBatch);
+        if (!gradients.vectorised()) {
+            LOG.warn("DP-SGD slow path: per-example gradients by looping, one backward pass per example (20 to 70x"
+                    + " slower than the vectorised path) because {}", gradients.slowPathReason());
+        }
+        int numParams = Math.toIntExact(net.numParams());
+        INDArray params = net.params();
+        IUpdater updaterConfig = plan.optimizer().updater(plan.learningRate());
+        long stateSize = updaterConfig.stateSize(numParams);
+        GradientUpdater<?> updater = updaterConfig.instantiate(
+                stateSize > 0 ? Nd4j.zeros(DataType.FLOAT, 1, stateSize) : null, true);
+
+        PoissonSampler sampler = new PoissonSampler(train.size(), dp.samplingRate(), sampling);
+        double noiseStd = dp.noiseMultiplier() * dp.clipNorm();
+        long lossWindowStart = Math.max(0, dp.steps() - dp.stepsPerEpoch());
+        double windowLoss = 0;
+        long windowExamples = 0;
+        long sampledExamples = 0;
+
+        for (long step = 0; step < dp.steps(); step++) {
+            int[] rows = sampler.next();
+            PerExampleGradients.ClippedSum clipped = rows.length == 0
+                    ? new PerExampleGradients.ClippedSum(new float[numParams], 0, new double[0])
+                    : gradients.clippedSum(train.select(rows), dp.clipNorm());
+            sampledExamples += rows.length;
+            if (step >= lossWindowStart) {
+                windowLoss += clipped.lossSum();
+                windowExamples += rows.length;
+            }
+            // An empty batch is still a step of the mechanism: it releases noise alone.
+            float[] sum = clipped.sum();
+            noise.addGaussian(sum, noiseStd);
+            for (int i = 0; i < numParams; i++) {
+                sum[i] = (float) (sum[i] / expectedBatch); // post-processing of the noised sum
+            }
+            INDArray update = Nd4j.createFromArray(sum).reshape(1, numParams);
+            updater.applyUpdater(update, (int) Math.min(step, Integer.MAX_VALUE), 0);
+            params.subi(update.reshape(params.shape())); // DL4J keeps params as [n], updaters want [1, n]
+        }
+        return new DpSgdResult(
+                windowExamples == 0 ? Double.NaN : windowLoss / windowExamples,
+                train.size(),
+                dp.steps(),
+                sampledExamples,
+                dp.samplingRate(),
+                dp.noiseMultiplier(),
+                dp.clipNorm(),
+                noiseStd / noise.accountedSensitivity(dp.clipNorm(), numParams),
+                gradients.vectorised(),
+                noise.describe());
+    }
+
+    // Mirrors the check of the non-private trainer so that a mismatch fails before any noise is drawn.
+    private static void requireCompatible(MultiLayerNetwork net, TabularDataset data) {
+        int inputs = net.layerInputSize(0);
+        int outputs = net.layerSize(net.getnLayers() - 1);
+        if (data.numFeatures() != inputs) {
+            throw new IllegalArgumentException("the data has " + data.numFeatures() + " features but the model expects "
+                    + inputs + "; encode the site's table with the study's schema");
+        }
+        if (data.numClasses() != outputs) {
+            throw new IllegalArgumentException("the data has " + data.numClasses() + " classes but the model predicts "
+                    + outputs + "; the study's label rule and model disagree");
+        }
+    }
+
+    /**
+     * Refuses what would break the per-example bound or be silently dropped: batch normalisation
+     * mixes examples, so no per-example gradient exists; regularisation and gradient
+     * normalisation are applied by DL4J's updater, which this trainer replaces.
+     */
+    static void requireDpCompatible(MultiLayerNetwork net) {
+        if (net.params().dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException("the network's parameters are " + net.params().dataType()
+                    + "; DP-SGD trains float32 networks, as ModelSpec builds them");
+        }
+        int index = 0;
+        for (NeuralNetConfiguration conf : net.getLayerWiseConfigurations().getConfs()) {
+            Layer layer = conf.getLayer();
+            String where = "layer " + index++ + " (" + layer.getClass().getSimpleName() + ")";
+            if (layer instanceof BatchNormalization) {
+                throw new IllegalArgumentException(where + " is batch normalisation, which mixes the examples of a"
+                        + " batch so that no per-example gradient exists; remove it for DP-SGD");
+            }
+            if (layer instanceof BaseLayer base) {
+                if (!base.getRegularization().isEmpty() || !base.getRegularizationBias().isEmpty()) {
+                    throw new IllegalArgumentException(where + " has L1/L2/weight-decay regularisation, which DP-SGD"
+                            + " here does not apply; remove it from the model configuration");
+                }
+                GradientNormalization normalization = base.getGradientNormalization();
+                if (normalization != null && normalization != GradientNormalization.None) {
+                    throw new IllegalArgumentException(where + " has gradient normalisation " + normalization
+                            + "; DP-SGD clips per example instead, remove it from the model configuration");
+                }
+            }
+        }
+    }
+}

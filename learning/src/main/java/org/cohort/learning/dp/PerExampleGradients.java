@@ -1,0 +1,72 @@
+package org.cohort.learning.dp;
+
+import java.util.Optional;
+import org.cohort.learning.data.TabularDataset;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+
+/**
+ * Computes the sum of per-example gradients, each clipped to an L2 bound, for one batch: the
+ * data-dependent part of a DP-SGD step. Gradients are of each example's own loss (not divided by
+ * the batch size), laid out as the network's flat parameter vector ({@code ParameterVectors}).
+ */
+sealed interface PerExampleGradients permits SmallDenseGradients, VectorisedGradients, LoopedGradients {
+
+    /**
+     * A batched engine when every layer of {@code net} is supported (on Java arrays when the
+     * network is small for this batch size, ND4J otherwise), else the looping one, which says so in
+     * {@link #vectorised()} and {@link #slowPathReason()}.
+     */
+    static PerExampleGradients forNetwork(MultiLayerNetwork net, double expectedBatchSize) {
+        Optional<String> unsupported = VectorisedGradients.unsupportedReason(net);
+        if (unsupported.isPresent()) {
+            return new LoopedGradients(net, unsupported.get());
+        }
+        return SmallDenseGradients.supports(net) && SmallDenseGradients.isFasterFor(net, expectedBatchSize)
+                ? new SmallDenseGradients(net)
+                : new VectorisedGradients(net);
+    }
+
+    /**
+     * Σ_b c_b·g_b with c_b = min(1, C/‖g_b‖) (a hair below where clipping applies, so that float
+     * rounding cannot push a contribution above C).
+     *
+     * @param batch the sampled rows; may be empty
+     */
+    ClippedSum clippedSum(TabularDataset batch, double clipNorm);
+
+    /** Every example's unclipped gradient, materialised: for tests that check the fast path. */
+    float[][] perExample(TabularDataset batch);
+
+    /** Whether per-example gradients come from one batched forward and backward pass. */
+    boolean vectorised();
+
+    /** Why the slow path is used, or the empty string on the fast path. */
+    String slowPathReason();
+
+    /**
+     * Scales factor c_b = min(1, C/‖g_b‖) shrunk by 2^-16 where it clips, so the clipped norm
+     * stays at most C despite the float rounding in ‖g_b‖ and in the scaling (the privacy
+     * guarantee is computed for exactly C). A non-finite norm would make the bound meaningless.
+     */
+    static double clipFactor(double norm, double clipNorm, int example) {
+        if (!Double.isFinite(norm)) {
+            throw new IllegalStateException("the gradient of batch example " + example + " has norm " + norm
+                    + "; the model diverged (lower the learning rate or the clipping norm)");
+        }
+        double safeBound = clipNorm * (1 - 0x1p-16);
+        return norm <= safeBound ? 1.0 : safeBound / norm;
+    }
+
+    /**
+     * One batch's clipped gradient sum.
+     *
+     * @param sum Σ_b c_b·g_b in the flat parameter layout
+     * @param lossSum Σ_b of each example's loss before the step (nats)
+     * @param norms ‖g_b‖ before clipping, per example
+     */
+    record ClippedSum(float[] sum, double lossSum, double[] norms) {
+        int size() {
+            return norms.length;
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package org.cohort.learning.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.List;
+import org.cohort.learning.data.TabularDataset;
+import org.cohort.learning.model.ModelPreset;
+import org.cohort.learning.model.ModelSpec;
+import org.cohort.learning.model.Optimizer;
+import org.cohort.learning.model.ParameterVectors;
+import org.cohort.learning.model.TrainingPlan;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+
+class EvaluatorTest {
+
+    @Test
+    void countsCorrectPredictionsAndMeanLogLossOfTrueClass() {
+        // One input x; parameters make the logit of class 1 equal to x, so P(1 | x) = sigmoid(x).
+        MultiLayerNetwork net = new ModelSpec(ModelPreset.logisticRegression()
+                .configJson(1, 2, new TrainingPlan(1, 1, Optimizer.SGD, 0.1, 1))).newNetwork();
+        ParameterVectors.write(net, new float[] {0f, 1f, 0f, 0f});
+        TabularDataset test = new TabularDataset(new float[][] {{2}, {-1}, {3}, {0.5f}}, new int[] {1, 0, 0, 1}, 2);
+
+        EvaluationResult result = Evaluator.evaluate(net, test);
+
+        assertThat(result.examples()).isEqualTo(4);
+        assertThat(result.correct()).isEqualTo(3); // x = 3 is predicted 1 but labelled 0
+        assertThat(result.accuracy()).isEqualTo(0.75);
+        double expected = -(Math.log(sigmoid(2)) + Math.log(1 - sigmoid(-1)) + Math.log(1 - sigmoid(3))
+                + Math.log(sigmoid(0.5))) / 4;
+        assertThat(result.logLoss()).isCloseTo(expected, within(1e-5));
+    }
+
+    @Test
+    void pooledCombinesByCountsNotByAveragingAccuracies() {
+        EvaluationResult big = new EvaluationResult(0.9, 0.3, 100, 90);
+        EvaluationResult small = new EvaluationResult(0.5, 0.7, 10, 5);
+
+        EvaluationResult pooled = EvaluationResult.pooled(List.of(big, small, EvaluationResult.empty()));
+
+        assertThat(pooled.examples()).isEqualTo(110);
+        assertThat(pooled.correct()).isEqualTo(95);
+        assertThat(pooled.accuracy()).isCloseTo(95.0 / 110, within(1e-12));
+        assertThat(pooled.logLoss()).isCloseTo((0.3 * 100 + 0.7 * 10) / 110, within(1e-12));
+    }
+
+    @Test
+    void emptyTestSetGivesEmptyResult() {
+        MultiLayerNetwork net = new ModelSpec(ModelPreset.logisticRegression()
+                .configJson(3, 2, new TrainingPlan(1, 1, Optimizer.SGD, 0.1, 1))).newNetwork();
+
+        EvaluationResult result = Evaluator.evaluate(net, new TabularDataset(new float[0][], new int[0], 2));
+
+        assertThat(result.examples()).isZero();
+        assertThat(result.accuracy()).isNaN();
+        assertThat(EvaluationResult.pooled(List.of()).examples()).isZero();
+    }
+
+    private static double sigmoid(double x) {
+        return 1 / (1 + Math.exp(-x));
+    }
+}

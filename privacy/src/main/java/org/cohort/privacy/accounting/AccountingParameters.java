@@ -1,0 +1,59 @@
+package org.cohort.privacy.accounting;
+
+import java.util.Arrays;
+
+/** The accountant settings a reported ε depends on, so that it can be recomputed exactly. */
+public sealed interface AccountingParameters permits AccountingParameters.Rdp, AccountingParameters.Pld {
+
+  /** Human wording of the settings. */
+  String describe();
+
+  /**
+   * RDP orders used and the one that gave the reported value (NaN when no order applied,
+   * e.g. ε = 0 because nothing was composed).
+   */
+  record Rdp(double[] orders, double optimalOrder) implements AccountingParameters {
+    public Rdp {
+      orders = orders.clone();
+    }
+
+    @Override
+    public double[] orders() {
+      return orders.clone();
+    }
+
+    @Override
+    public String describe() {
+      return orders.length + " orders in [" + Formats.plain(orders[0]) + ", "
+          + Formats.plain(orders[orders.length - 1]) + "], optimal α=" + Formats.plain(optimalOrder);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Rdp r
+          && Arrays.equals(orders, r.orders)
+          && Double.compare(optimalOrder, r.optimalOrder) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * Arrays.hashCode(orders) + Double.hashCode(optimalOrder);
+    }
+
+    @Override
+    public String toString() {
+      return "Rdp[orders=" + Arrays.toString(orders) + ", optimalOrder=" + optimalOrder + "]";
+    }
+  }
+
+  /**
+   * PLD grid step (nats) and the tail mass dropped at each composition (charged to δ); the
+   * Gaussian is discretised with pessimistic connect-the-dots.
+   */
+  record Pld(double valueDiscretizationInterval, double tailMassTruncation) implements AccountingParameters {
+    @Override
+    public String describe() {
+      return "pessimistic connect-the-dots discretisation " + Formats.scientific(valueDiscretizationInterval);
+    }
+  }
+}

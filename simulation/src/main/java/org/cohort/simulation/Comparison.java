@@ -1,0 +1,37 @@
+package org.cohort.simulation;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The closing table: federated against central and single-site training. */
+final class Comparison {
+    private Comparison() {}
+
+    static void print(PrintStream out, List<String> sites, Accuracies federated, Baselines.Result baselines) {
+        var sb = new StringBuilder(String.format(Locale.ROOT, "%-28s  %10s", "model (test accuracy)", "pooled"));
+        for (String s : sites) {
+            sb.append(String.format(Locale.ROOT, "  %12s", RoundTable.abbreviate(s)));
+        }
+        out.println(sb);
+        row(out, "federated (Cohort, FedAvg)", federated, sites);
+        row(out, "central (pooled data)", baselines.central(), sites);
+        for (Map.Entry<String, Accuracies> e : baselines.singleSite().entrySet()) {
+            row(out, "only " + e.getKey(), e.getValue(), sites);
+        }
+    }
+
+    private static void row(PrintStream out, String label, Accuracies acc, List<String> sites) {
+        if (acc == null) {
+            out.printf("%-28s  (not available)%n", label);
+            return;
+        }
+        var sb = new StringBuilder(String.format(Locale.ROOT, "%-28s  %10s", label, Quickstart.pct(acc.pooled())));
+        for (String s : sites) {
+            Double v = acc.bySite().get(s);
+            sb.append(String.format(Locale.ROOT, "  %12s", v == null ? "-" : Quickstart.pct(v)));
+        }
+        out.println(sb);
+    }
+}

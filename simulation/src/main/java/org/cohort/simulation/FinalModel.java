@@ -1,0 +1,20 @@
+package org.cohort.simulation;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.cohort.learning.model.ModelSpec;
+import org.cohort.learning.model.ParameterVectors;
+import org.deeplearning4j.util.ModelSerializer;
+
+/** Writes the final global model as a Deeplearning4j model file a person can load directly. */
+final class FinalModel {
+    private FinalModel() {}
+
+    static Path save(String configJson, Path parametersFile, Path zip) throws IOException {
+        var net = new ModelSpec(configJson).newNetwork();
+        ParameterVectors.write(net, ParameterVectors.fromLittleEndian(Files.readAllBytes(parametersFile)));
+        ModelSerializer.writeModel(net, zip.toFile(), false);
+        return zip;
+    }
+}

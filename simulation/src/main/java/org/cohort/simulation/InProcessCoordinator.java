@@ -1,0 +1,81 @@
+package org.cohort.simulation;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+import org.cohort.coordinator.CoordinatorApplication;
+import org.cohort.coordinator.grpc.GrpcServer;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * A real coordinator (Spring Boot, gRPC with mutual TLS, Hazelcast, H2) started inside this
+ * JVM on ephemeral loopback ports — for end-to-end tests and benchmarks.
+ */
+public final class InProcessCoordinator implements AutoCloseable {
+    private final ConfigurableApplicationContext context;
+    private final Path dataDir;
+
+    private InProcessCoordinator(ConfigurableApplicationContext context, Path dataDir) {
+        this.context = context;
+        this.dataDir = dataDir;
+    }
+
+    /** Starts with test-friendly defaults; {@code --key=value} arguments override them. */
+    public static InProcessCoordinator start(Path dataDir, String... overrides) {
+        var props = new java.util.LinkedHashMap<String, String>();
+        props.put("cohort.coordinator.data-dir", dataDir.toString());
+        props.put("server.port", "0");
+        props.put("server.address", "127.0.0.1");
+        props.put("cohort.coordinator.grpc-port", "0");
+        props.put("cohort.coordinator.grpc-address", "127.0.0.1");
+        props.put("cohort.coordinator.cluster.name", "cohort-test-" + UUID.randomUUID());
+        props.put("cohort.coordinator.cluster.port", String.valueOf(ChildProcesses.freePort()));
+        props.put("spring.datasource.url", "jdbc:h2:file:" + dataDir.resolve("db/cohort")
+                + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH");
+        for (String o : overrides) {
+            int eq = o.indexOf('=');
+            props.put(o.substring(2, eq), o.substring(eq + 1));
+        }
+        String[] args = props.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+        var context = new SpringApplicationBuilder(CoordinatorApplication.class)
+                .run(args);
+        return new InProcessCoordinator(context, dataDir);
+    }
+
+    public int restPort() {
+        return ((WebServerApplicationContext) context).getWebServer().getPort();
+    }
+
+    public int agentPort() {
+        return context.getBean(GrpcServer.class).port();
+    }
+
+    public String agentAddress() {
+        return "localhost:" + agentPort();
+    }
+
+    public String adminToken() {
+        try {
+            return Files.readString(dataDir.resolve("admin-token")).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public CoordinatorClient client() {
+        return new CoordinatorClient("http://127.0.0.1:" + restPort(), adminToken());
+    }
+
+    public <T> T bean(Class<T> type) {
+        return context.getBean(type);
+    }
+
+    @Override
+    public void close() {
+        context.close();
+    }
+}

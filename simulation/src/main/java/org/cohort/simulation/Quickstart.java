@@ -1,0 +1,228 @@
+package org.cohort.simulation;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The demo: a coordinator and N hospital agents as separate processes on loopback, with
+ * real enrollment and mutual TLS, R rounds of FedAvg with Deeplearning4j, a live per-round
+ * table, then a comparison with central and single-site training, and a JSON summary.
+ */
+public final class Quickstart {
+
+    public static void main(String[] args) throws Exception {
+        quietLibraries();
+        DemoOptions options;
+        try {
+            options = DemoOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.err.println(DemoOptions.USAGE);
+            System.exit(2);
+            return;
+        }
+        if (options.help()) {
+            System.out.println(DemoOptions.USAGE);
+            return;
+        }
+        int code = new Quickstart().run(options);
+        System.exit(code);
+    }
+
+    int run(DemoOptions o) throws Exception {
+        Path work = o.workDir().toAbsolutePath();
+        deleteRecursively(work);
+        Files.createDirectories(work.resolve("logs"));
+        var out = System.out;
+        out.printf("Cohort demo — %s data, %d rounds, model %s%n", o.dataset(), o.rounds(), o.model());
+        out.printf("work directory: %s%n%n", work);
+
+        DemoData data = DemoData.prepare(o, work.resolve("data"));
+        out.printf("data: %s%n", data.description());
+
+        Instant started = Instant.now();
+        try (var children = new ChildProcesses()) {
+            int restPort = ChildProcesses.freePort();
+            int agentPort = ChildProcesses.freePort();
+            Path coordinatorDir = work.resolve("coordinator");
+            out.print("starting coordinator ");
+            children.start("coordinator", "org.cohort.coordinator.CoordinatorApplication", List.of(
+                    "--cohort.coordinator.data-dir=" + coordinatorDir,
+                    "--server.port=" + restPort,
+                    "--cohort.coordinator.grpc-port=" + agentPort,
+                    "--cohort.coordinator.grpc-address=127.0.0.1",
+                    "--cohort.coordinator.cluster.name=cohort-demo-" + UUID.randomUUID(),
+                    "--cohort.coordinator.cluster.port=" + ChildProcesses.freePort()),
+                    work.resolve("logs/coordinator.log"));
+            CoordinatorClient api = waitForCoordinator(coordinatorDir, restPort, work.resolve("logs/coordinator.log"));
+            JsonNode status = api.get("/api/status");
+            out.printf(" up: REST http://127.0.0.1:%d, agents %s (mutual TLS), CA %s%n", restPort,
+                    "localhost:" + agentPort, status.get("caFingerprint").asString());
+
+            JsonNode study = api.post("/api/studies", data.studySpec(o));
+            String studyId = study.get("studyId").asString();
+            out.printf("study %s created: %s, %d rounds, min %d sites per round%n", studyId, o.model(), o.rounds(),
+                    data.sites().size());
+
+            var siteIds = new LinkedHashMap<String, String>(); // site name -> site id (filled from the coordinator)
+            for (DemoData.Site site : data.sites()) {
+                JsonNode token = api.post("/api/enrollment-tokens", Map.of("siteName", site.name(), "ttlMinutes", 30));
+                Path agentDir = work.resolve("agents").resolve(site.name());
+                Files.createDirectories(agentDir);
+                Path config = agentDir.resolve("agent.properties");
+                Files.writeString(config, String.join("\n",
+                        "site.name=" + site.name(),
+                        "coordinator.addresses=localhost:" + agentPort,
+                        "coordinator.ca-fingerprint=" + token.get("caFingerprint").asString(),
+                        "enrollment.token=" + token.get("token").asString(),
+                        "data.path=" + site.dataFile(),
+                        "work.dir=" + agentDir.resolve("work"),
+                        "studies.accepted=" + studyId, ""));
+                children.start(site.name(), "org.cohort.agent.SiteAgent", List.of("--config", config.toString()),
+                        work.resolve("logs/" + site.name() + ".log"));
+            }
+            out.printf("started %d site agents (each enrolls with its one-time token, then opens an mTLS session)%n",
+                    data.sites().size());
+            waitForSites(api, data.sites().size(), siteIds, work);
+            api.post("/api/studies/" + studyId + "/start", null);
+            out.println();
+            var table = new RoundTable(out, data.sites().stream().map(DemoData.Site::name).toList(), siteIds);
+            table.header();
+            JsonNode finalStudy = followRounds(api, studyId, table, o);
+            Duration federatedTime = Duration.between(started, Instant.now());
+
+            String state = finalStudy.get("status").asString();
+            if (!state.equals("COMPLETED")) {
+                out.printf("%nstudy ended %s: %s%nlogs: %s%n", state, finalStudy.get("statusDetail").asString(),
+                        work.resolve("logs"));
+                return 1;
+            }
+            long finalVersion = finalStudy.get("currentVersion").asLong();
+            Path modelDir = work.resolve("final-model");
+            Files.createDirectories(modelDir);
+            api.download("/api/studies/" + studyId + "/models/" + finalVersion + "/parameters",
+                    modelDir.resolve("parameters.f32"));
+            String configJson = api.getText("/api/studies/" + studyId + "/model-config");
+            Files.writeString(modelDir.resolve("model-config.json"), configJson);
+            Path zip = FinalModel.save(configJson, modelDir.resolve("parameters.f32"), modelDir.resolve("final-model.zip"));
+
+            out.println();
+            out.println("baselines (same model, same preprocessing, same held-out rows) ...");
+            var baselines = Baselines.compute(data, configJson, 42, o.rounds() * DemoPlan.LOCAL_EPOCHS);
+            var federated = table.finalEvaluation();
+            Comparison.print(out, data.sites().stream().map(DemoData.Site::name).toList(), federated, baselines);
+
+            ObjectNode summary = api.json().createObjectNode();
+            summary.put("dataset", o.dataset());
+            summary.put("studyId", studyId);
+            summary.put("rounds", o.rounds());
+            summary.put("model", o.model());
+            summary.put("sites", data.sites().size());
+            summary.put("finalModelVersion", finalVersion);
+            summary.put("wallSeconds", federatedTime.toMillis() / 1000.0);
+            summary.put("meanRoundSeconds", table.meanRoundSeconds());
+            summary.set("roundsTable", api.get("/api/studies/" + studyId + "/rounds"));
+            summary.set("federated", api.json().valueToTree(federated));
+            summary.set("central", api.json().valueToTree(baselines.central()));
+            summary.set("singleSite", api.json().valueToTree(baselines.singleSite()));
+            summary.put("finalModel", zip.toString());
+            Path summaryFile = work.resolve("summary.json");
+            Files.writeString(summaryFile, api.json().writerWithDefaultPrettyPrinter().writeValueAsString(summary));
+            out.println();
+            out.printf("final model:  %s (Deeplearning4j; raw float32 parameters and configuration beside it)%n", zip);
+            out.printf("run summary:  %s%n", summaryFile);
+            out.printf("logs:         %s%n", work.resolve("logs"));
+            out.printf("federated training took %.1f s (%.2f s per round on average)%n",
+                    federatedTime.toMillis() / 1000.0, table.meanRoundSeconds());
+            return 0;
+        }
+    }
+
+    private static CoordinatorClient waitForCoordinator(Path dataDir, int restPort, Path log) throws Exception {
+        Instant deadline = Instant.now().plusSeconds(120);
+        while (Instant.now().isBefore(deadline)) {
+            Path tokenFile = dataDir.resolve("admin-token");
+            if (Files.exists(tokenFile)) {
+                var client = new CoordinatorClient("http://127.0.0.1:" + restPort, Files.readString(tokenFile).strip());
+                if (client.reachable()) {
+                    return client;
+                }
+            }
+            System.out.print(".");
+            System.out.flush();
+            Thread.sleep(1000);
+        }
+        throw new IllegalStateException("the coordinator did not come up within 120 s; see " + log);
+    }
+
+    private static void waitForSites(CoordinatorClient api, int expected, Map<String, String> siteIds, Path work)
+            throws InterruptedException {
+        Instant deadline = Instant.now().plusSeconds(180);
+        int lastShown = -1;
+        while (Instant.now().isBefore(deadline)) {
+            int connected = 0;
+            for (JsonNode s : api.get("/api/sites")) {
+                siteIds.put(s.get("siteName").asString(), s.get("siteId").asString());
+                if (s.get("connected").asBoolean()) {
+                    connected++;
+                }
+            }
+            if (connected != lastShown) {
+                System.out.printf("  %d of %d sites connected%n", connected, expected);
+                lastShown = connected;
+            }
+            if (connected >= expected) {
+                return;
+            }
+            Thread.sleep(500);
+        }
+        throw new IllegalStateException("not all sites connected within 180 s; see the logs in " + work.resolve("logs"));
+    }
+
+    private static JsonNode followRounds(CoordinatorClient api, String studyId, RoundTable table, DemoOptions o)
+            throws InterruptedException {
+        while (true) {
+            JsonNode study = api.get("/api/studies/" + studyId);
+            table.update(api.get("/api/studies/" + studyId + "/rounds"));
+            String status = study.get("status").asString();
+            if (status.equals("COMPLETED") || status.equals("FAILED") || status.equals("STOPPED")) {
+                table.update(api.get("/api/studies/" + studyId + "/rounds"));
+                return study;
+            }
+            Thread.sleep(300);
+        }
+    }
+
+    /** Deeplearning4j and friends log at INFO to the console; the demo's own table is what people read. */
+    private static void quietLibraries() {
+        var root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.setLevel(ch.qos.logback.classic.Level.WARN);
+    }
+
+    static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    static String pct(double v) {
+        return String.format(Locale.ROOT, "%.1f%%", 100 * v);
+    }
+}

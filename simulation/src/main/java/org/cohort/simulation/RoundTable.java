@@ -1,0 +1,120 @@
+package org.cohort.simulation;
+
+import java.io.PrintStream;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The live per-round table. A round's row appears once the model it produced has been
+ * evaluated by the sites on their held-out data (that happens at the start of the next
+ * round, or in the final evaluation).
+ */
+final class RoundTable {
+    private final PrintStream out;
+    private final List<String> siteNames;
+    private final Map<String, String> siteIds;
+    private final Set<String> printed = new HashSet<>();
+    private int nextRound = 1;
+    private double totalRoundSeconds;
+    private int timedRounds;
+    private Accuracies finalEvaluation;
+
+    RoundTable(PrintStream out, List<String> siteNames, Map<String, String> siteIds) {
+        this.out = out;
+        this.siteNames = siteNames;
+        this.siteIds = siteIds;
+    }
+
+    void header() {
+        var sb = new StringBuilder(String.format(Locale.ROOT, "%5s  %5s  %10s  %10s", "round", "sites", "train loss",
+                "pooled acc"));
+        for (String name : siteNames) {
+            sb.append(String.format(Locale.ROOT, "  %12s", abbreviate(name)));
+        }
+        sb.append(String.format(Locale.ROOT, "  %7s", "time"));
+        out.println(sb);
+    }
+
+    void update(JsonNode rounds) {
+        var byNumber = new LinkedHashMap<Integer, JsonNode>();
+        var evaluatedVersions = new HashSet<Long>();
+        for (JsonNode r : rounds) {
+            // A version's evaluation is complete once the round that distributed it has closed.
+            if (r.get("status").asString().equals("COMPLETED")) {
+                evaluatedVersions.add(r.get("baseVersion").asLong());
+            }
+        }
+        for (JsonNode r : rounds) {
+            String key = r.get("roundNumber").asInt() + "/" + r.get("attempt").asInt();
+            if (r.get("status").asString().equals("FAILED") && printed.add(key)) {
+                out.printf(Locale.ROOT, "round %d attempt %d failed: %s — retrying%n", r.get("roundNumber").asInt(),
+                        r.get("attempt").asInt(), r.get("detail").asString());
+            }
+            if (r.get("status").asString().equals("COMPLETED")) {
+                byNumber.put(r.get("roundNumber").asInt(), r);
+            }
+            if (r.get("kind").asString().equals("EVALUATE") && r.get("status").asString().equals("COMPLETED")
+                    && hasEvaluation(r)) {
+                finalEvaluation = accuracies(r.get("evaluation"));
+            }
+        }
+        while (byNumber.containsKey(nextRound)) {
+            JsonNode r = byNumber.get(nextRound);
+            if (!r.get("kind").asString().equals("TRAIN") || !hasEvaluation(r)
+                    || !evaluatedVersions.contains(r.get("resultVersion").asLong())) {
+                return;
+            }
+            printRow(r);
+            nextRound++;
+        }
+    }
+
+    private void printRow(JsonNode r) {
+        var eval = accuracies(r.get("evaluation"));
+        double seconds = r.get("durationMillis").asLong() / 1000.0;
+        totalRoundSeconds += seconds;
+        timedRounds++;
+        var sb = new StringBuilder(String.format(Locale.ROOT, "%5d  %5s  %10.4f  %10s", r.get("roundNumber").asInt(),
+                r.get("reported").size() + "/" + r.get("selected").size(),
+                r.get("trainLoss").isNull() ? Double.NaN : r.get("trainLoss").asDouble(), Quickstart.pct(eval.pooled())));
+        for (String name : siteNames) {
+            Double acc = eval.bySite().get(name);
+            sb.append(String.format(Locale.ROOT, "  %12s", acc == null ? "-" : Quickstart.pct(acc)));
+        }
+        sb.append(String.format(Locale.ROOT, "  %5.1f s", seconds));
+        out.println(sb);
+    }
+
+    private static boolean hasEvaluation(JsonNode r) {
+        return r.has("evaluation") && !r.get("evaluation").isNull();
+    }
+
+    private Accuracies accuracies(JsonNode evaluation) {
+        var bySite = new LinkedHashMap<String, Double>();
+        var fields = evaluation.get("accuracyBySite");
+        for (String name : siteNames) {
+            String id = siteIds.get(name);
+            if (id != null && fields.has(id)) {
+                bySite.put(name, fields.get(id).asDouble());
+            }
+        }
+        return new Accuracies(bySite, evaluation.get("pooledAccuracy").asDouble());
+    }
+
+    Accuracies finalEvaluation() {
+        return finalEvaluation;
+    }
+
+    double meanRoundSeconds() {
+        return timedRounds == 0 ? 0 : totalRoundSeconds / timedRounds;
+    }
+
+    static String abbreviate(String s) {
+        return s.length() <= 12 ? s : s.substring(0, 12);
+    }
+}

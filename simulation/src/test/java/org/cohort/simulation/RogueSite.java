@@ -1,0 +1,193 @@
+package org.cohort.simulation;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.cohort.crypto.pki.SiteIdentity;
+import org.cohort.crypto.pki.SiteKeys;
+import org.cohort.crypto.tls.PinnedCaTrust;
+import org.cohort.crypto.tls.TlsTrust;
+import org.cohort.protocol.v1.AgentMessage;
+import org.cohort.protocol.v1.CoordinatorMessage;
+import org.cohort.protocol.v1.EnrollRequest;
+import org.cohort.protocol.v1.EnrollmentGrpc;
+import org.cohort.protocol.v1.Hello;
+import org.cohort.protocol.v1.ModelRequest;
+import org.cohort.protocol.v1.ModelsGrpc;
+import org.cohort.protocol.v1.RoundTask;
+import org.cohort.protocol.v1.SessionGrpc;
+import org.cohort.protocol.v1.SiteMetrics;
+import org.cohort.protocol.v1.TaskOutcome;
+import org.cohort.protocol.v1.TaskStatus;
+import org.cohort.protocol.v1.TensorChunk;
+import org.cohort.protocol.v1.TensorEncoding;
+import org.cohort.protocol.v1.UpdateHeader;
+import org.cohort.protocol.v1.UpdateManifest;
+import org.cohort.protocol.v1.UpdatePart;
+import org.cohort.protocol.v1.UpdatesGrpc;
+import org.cohort.protocol.v1.UploadReceipt;
+
+/**
+ * A site that is enrolled for real but speaks the protocol by hand, so tests can send what a
+ * broken or hostile agent would: wrong lengths, NaN, bad signatures, replays.
+ */
+final class RogueSite implements AutoCloseable {
+    final String siteId;
+    final SiteKeys keys;
+    final ManagedChannel channel;
+    final BlockingQueue<RoundTask> tasks = new LinkedBlockingQueue<>();
+    private StreamObserver<AgentMessage> session;
+
+    private RogueSite(String siteId, SiteKeys keys, ManagedChannel channel) {
+        this.siteId = siteId;
+        this.keys = keys;
+        this.channel = channel;
+    }
+
+    static RogueSite enroll(String address, String token, String caFingerprint, String name) throws Exception {
+        SiteKeys keys = SiteKeys.generate();
+        var pinned = PinnedCaTrust.forFingerprint(caFingerprint);
+        ManagedChannel enrollChannel = NettyChannelBuilder.forTarget(address,
+                TlsChannelCredentials.newBuilder().trustManager(pinned).build()).build();
+        try {
+            var response = EnrollmentGrpc.newBlockingStub(enrollChannel).enroll(EnrollRequest.newBuilder()
+                    .setToken(token).setCertificateRequest(ByteString.copyFrom(keys.certificateRequest(name)))
+                    .setUpdateSigningPublicKey(ByteString.copyFrom(keys.updateSigningPublicKey())).build());
+            var cf = CertificateFactory.getInstance("X.509");
+            X509Certificate cert = (X509Certificate) cf.generateCertificate(
+                    new ByteArrayInputStream(response.getCertificate().toByteArray()));
+            X509Certificate ca = (X509Certificate) cf.generateCertificate(
+                    new ByteArrayInputStream(response.getCaCertificate().toByteArray()));
+            SiteIdentity identity = SiteIdentity.create(keys, cert, ca);
+            ManagedChannel channel = NettyChannelBuilder.forTarget(address, TlsChannelCredentials.newBuilder()
+                    .keyManager(identity.keyManagers()).trustManager(TlsTrust.coordinator(ca)).build()).build();
+            return new RogueSite(response.getSiteId(), keys, channel);
+        } finally {
+            enrollChannel.shutdownNow();
+        }
+    }
+
+    /** Opens a session that accepts the given studies and queues the tasks it receives. */
+    void connect(List<String> acceptedStudies) {
+        session = SessionGrpc.newStub(channel).connect(new StreamObserver<>() {
+            @Override
+            public void onNext(CoordinatorMessage m) {
+                if (m.hasRoundTask()) {
+                    tasks.add(m.getRoundTask());
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {}
+
+            @Override
+            public void onCompleted() {}
+        });
+        session.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().addAllAcceptedStudyIds(acceptedStudies)
+                .setAgentVersion("rogue")).build());
+    }
+
+    RoundTask nextTask() throws InterruptedException {
+        RoundTask t = tasks.poll(120, TimeUnit.SECONDS);
+        if (t == null) {
+            throw new AssertionError("no round task arrived within 120 s");
+        }
+        return t;
+    }
+
+    synchronized void refuse(RoundTask task, String why) {
+        session.onNext(AgentMessage.newBuilder().setTaskStatus(TaskStatus.newBuilder().setRoundId(task.getRoundId())
+                .setOutcome(TaskOutcome.REFUSED).setDetail(why)).build());
+    }
+
+    long modelLength(RoundTask task) throws Exception {
+        var parts = ModelsGrpc.newBlockingStub(channel).download(ModelRequest.newBuilder()
+                .setStudyId(task.getStudyId()).setVersion(task.getModelVersion()).build());
+        var manifest = org.cohort.protocol.v1.ModelManifest.parseFrom(parts.next().getHeader().getManifest());
+        parts.forEachRemaining(p -> { });
+        return manifest.getNumParameters();
+    }
+
+    UpdateManifest manifest(RoundTask task, float[] values) {
+        return UpdateManifest.newBuilder().setSiteId(siteId).setStudyId(task.getStudyId()).setRoundId(task.getRoundId())
+                .setRoundNumber(task.getRoundNumber()).setNonce(task.getNonce())
+                .setBaseModelVersion(task.getModelVersion()).setNumParameters(values.length)
+                .setEncoding(TensorEncoding.FLOAT32_LE).setPayloadSha256(ByteString.copyFrom(sha256(values)))
+                .setExampleCount(1).setMetrics(SiteMetrics.getDefaultInstance()).build();
+    }
+
+    /** Signs correctly and sends. */
+    UploadReceipt upload(UpdateManifest manifest, float[] values) throws Exception {
+        byte[] bytes = manifest.toByteArray();
+        return send(bytes, keys.updateSigner().sign(bytes), values);
+    }
+
+    UploadReceipt send(byte[] manifestBytes, byte[] signature, float[] values) throws Exception {
+        var done = new CompletableFuture<UploadReceipt>();
+        var out = UpdatesGrpc.newStub(channel).upload(new StreamObserver<>() {
+            @Override
+            public void onNext(UploadReceipt r) {
+                done.complete(r);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                done.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {}
+        });
+        out.onNext(UpdatePart.newBuilder().setHeader(UpdateHeader.newBuilder()
+                .setManifest(ByteString.copyFrom(manifestBytes)).setSignature(ByteString.copyFrom(signature))).build());
+        out.onNext(UpdatePart.newBuilder().setChunk(TensorChunk.newBuilder().setOffset(0)
+                .setData(ByteString.copyFrom(encode(values)))).build());
+        out.onCompleted();
+        try {
+            return done.get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw (Exception) e.getCause();
+        }
+    }
+
+    static ByteBuffer encode(float[] values) {
+        var buf = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            buf.putFloat(v);
+        }
+        return buf.flip();
+    }
+
+    static byte[] sha256(float[] values) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(encode(values).array());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (session != null) {
+            try {
+                session.onCompleted();
+            } catch (RuntimeException ignored) {
+                // closed
+            }
+        }
+        channel.shutdownNow();
+    }
+}

@@ -1,0 +1,110 @@
+package org.cohort.simulation;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.cohort.agent.AgentConfig;
+import org.cohort.agent.Dl4jLearner;
+import org.cohort.agent.LocalLearner;
+import org.cohort.agent.SiteAgent;
+import tools.jackson.databind.JsonNode;
+
+/** Test plumbing: a real coordinator, real agents, synthetic hospitals on disk. */
+final class TestFederation implements AutoCloseable {
+    final InProcessCoordinator coordinator;
+    final CoordinatorClient api;
+    final DemoData data;
+    final List<SiteAgent> agents = new ArrayList<>();
+    final Path dir;
+
+    TestFederation(Path dir, int sites, String... coordinatorProperties) throws Exception {
+        this.dir = dir;
+        this.coordinator = InProcessCoordinator.start(dir.resolve("coordinator"), coordinatorProperties);
+        this.api = coordinator.client();
+        this.data = DemoData.prepare(new DemoOptions("synthetic", null, sites, 1, "logistic-regression",
+                dir, false), dir.resolve("data"));
+    }
+
+    String createStudy(int rounds, int minSites, int timeoutSeconds) {
+        return createStudy(rounds, minSites, timeoutSeconds, Map.of());
+    }
+
+    /** A study with extra spec entries, e.g. "secureAggregation" or "privacy". */
+    String createStudy(int rounds, int minSites, int timeoutSeconds, Map<String, Object> extra) {
+        var o = new DemoOptions("synthetic", null, data.sites().size(), rounds, "logistic-regression", dir, false);
+        @SuppressWarnings("unchecked")
+        var spec = new java.util.HashMap<String, Object>(data.studySpec(o));
+        spec.put("minSites", minSites);
+        spec.put("roundTimeoutSeconds", timeoutSeconds);
+        spec.putAll(extra);
+        return api.post("/api/studies", spec).get("studyId").asString();
+    }
+
+    JsonNode token(String siteName) {
+        return api.post("/api/enrollment-tokens", Map.of("siteName", siteName, "ttlMinutes", 10));
+    }
+
+    /** Enrolls and starts an agent for the i-th synthetic hospital. */
+    SiteAgent startAgent(int i, String studyId, LocalLearner learner) throws Exception {
+        var site = data.sites().get(i);
+        JsonNode token = token(site.name());
+        Path agentDir = Files.createDirectories(dir.resolve("agents").resolve(site.name()));
+        var config = new AgentConfig(site.name(), List.of(coordinator.agentAddress()),
+                token.get("caFingerprint").asString(), token.get("token").asString(), site.dataFile(),
+                agentDir.resolve("work"), java.util.Set.of(studyId), "", "cpu", null, null);
+        SiteAgent agent = SiteAgent.start(config, learner == null ? new Dl4jLearner(site.dataFile()) : learner);
+        agents.add(agent);
+        return agent;
+    }
+
+    void awaitConnected(int n) throws InterruptedException {
+        Instant deadline = Instant.now().plusSeconds(60);
+        while (Instant.now().isBefore(deadline)) {
+            int connected = 0;
+            for (JsonNode s : api.get("/api/sites")) {
+                if (s.get("connected").asBoolean()) {
+                    connected++;
+                }
+            }
+            if (connected >= n) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("fewer than " + n + " sites connected within 60 s");
+    }
+
+    JsonNode awaitStudyEnd(String studyId, Duration timeout) throws InterruptedException {
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            JsonNode study = api.get("/api/studies/" + studyId);
+            String status = study.get("status").asString();
+            if (!status.equals("RUNNING") && !status.equals("CREATED")) {
+                return study;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("study " + studyId + " did not finish within " + timeout + ": "
+                + api.get("/api/studies/" + studyId));
+    }
+
+    /** The final evaluation (EVALUATE round) of the study's last model. */
+    JsonNode finalEvaluation(String studyId) {
+        for (JsonNode r : api.get("/api/studies/" + studyId + "/rounds")) {
+            if (r.get("kind").asString().equals("EVALUATE") && r.get("status").asString().equals("COMPLETED")) {
+                return r.get("evaluation");
+            }
+        }
+        throw new AssertionError("no completed final evaluation");
+    }
+
+    @Override
+    public void close() {
+        agents.forEach(SiteAgent::close);
+        coordinator.close();
+    }
+}

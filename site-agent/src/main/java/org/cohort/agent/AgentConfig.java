@@ -1,0 +1,103 @@
+package org.cohort.agent;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The site admin's configuration (a small properties file). The coordinator cannot change
+ * any of it: which studies this site trains for is decided here.
+ *
+ * <pre>
+ * site.name=Cleveland
+ * coordinator.addresses=coordinator.example.org:9443   # several, comma-separated, for failover
+ * coordinator.ca-fingerprint=sha256:…                  # from the enrollment token response
+ * enrollment.token=cohort1.…                           # first start only
+ * data.path=/data/cardiology.csv
+ * work.dir=/var/lib/cohort-agent                       # identity, ledger, cache
+ * studies.accepted=st-1a2b3c4d                         # comma-separated study ids
+ * privacy.patient-epsilon-ceiling=1.0                  # optional: this site's own limit per patient
+ * privacy.site-epsilon-ceiling=8.0                     # optional: this site's own limit for site-level DP
+ * </pre>
+ *
+ * <p>The ceilings are the hospital's, not the study's: the agent refuses any round that would
+ * take its accounted ε (at the study's δ) above them, whatever the coordinator asks.
+ */
+public record AgentConfig(
+        String siteName,
+        List<String> coordinatorAddresses,
+        String caFingerprint,
+        String enrollmentToken,
+        Path dataPath,
+        Path workDir,
+        Set<String> acceptedStudies,
+        String keystorePassword,
+        String compute,
+        Double patientEpsilonCeiling,
+        Double siteEpsilonCeiling) {
+
+    public static AgentConfig load(Path file) {
+        var props = new Properties();
+        try (Reader r = Files.newBufferedReader(file)) {
+            props.load(r);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read agent config " + file.toAbsolutePath() + ": " + e.getMessage());
+        }
+        Path base = file.toAbsolutePath().getParent();
+        var problems = new ArrayList<String>();
+        String addresses = require(props, "coordinator.addresses", problems);
+        String data = require(props, "data.path", problems);
+        String work = props.getProperty("work.dir", "cohort-agent-work").strip();
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("agent config " + file + " is incomplete: " + String.join("; ", problems));
+        }
+        return new AgentConfig(
+                props.getProperty("site.name", "site").strip(),
+                split(addresses),
+                props.getProperty("coordinator.ca-fingerprint", "").strip(),
+                props.getProperty("enrollment.token", "").strip(),
+                base.resolve(data),
+                base.resolve(work),
+                new TreeSet<>(split(props.getProperty("studies.accepted", ""))),
+                props.getProperty("keystore.password", "").strip(),
+                props.getProperty("compute", "cpu").strip(),
+                positive(props, "privacy.patient-epsilon-ceiling"),
+                positive(props, "privacy.site-epsilon-ceiling"));
+    }
+
+    private static Double positive(Properties p, String key) {
+        String v = p.getProperty(key);
+        if (v == null || v.isBlank()) {
+            return null;
+        }
+        try {
+            double d = Double.parseDouble(v.strip());
+            if (!(d > 0) || Double.isInfinite(d)) {
+                throw new NumberFormatException();
+            }
+            return d;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a positive number (an ε), got '" + v + "'");
+        }
+    }
+
+    private static String require(Properties p, String key, List<String> problems) {
+        String v = p.getProperty(key);
+        if (v == null || v.isBlank()) {
+            problems.add("set " + key);
+            return "";
+        }
+        return v.strip();
+    }
+
+    private static List<String> split(String csv) {
+        return Arrays.stream(csv.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+    }
+}

@@ -1,0 +1,47 @@
+package org.cohort.agent;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.cohort.learning.data.FeatureColumn;
+import org.cohort.learning.data.LabelRule;
+import org.cohort.learning.data.TabularSchema;
+import org.cohort.protocol.v1.DatasetSpec;
+import org.cohort.protocol.v1.FeatureColumnSpec;
+
+/** Converts the study's dataset description (wire form) to the learning module's schema, and back. */
+public final class DatasetSchemas {
+    private DatasetSchemas() {}
+
+    public static TabularSchema toSchema(DatasetSpec spec) {
+        var features = new ArrayList<FeatureColumn>();
+        for (FeatureColumnSpec f : spec.getFeaturesList()) {
+            if (f.getLevelsCount() > 0) {
+                features.add(new FeatureColumn.Categorical(f.getName(), List.copyOf(f.getLevelsList())));
+            } else if (f.getHasScaling()) {
+                features.add(FeatureColumn.numeric(f.getName(), f.getCenter(), f.getScale()));
+            } else {
+                features.add(FeatureColumn.locallyStandardised(f.getName()));
+            }
+        }
+        return new TabularSchema(features, spec.getLabelColumn(), LabelRule.positiveIfGreaterThan(spec.getPositiveAbove()));
+    }
+
+    public static DatasetSpec toSpec(TabularSchema schema, String format, double positiveAbove, double testFraction,
+                                     long splitSeed) {
+        var b = DatasetSpec.newBuilder().setFormat(format).setLabelColumn(schema.labelColumn())
+                .setPositiveAbove(positiveAbove).setTestFraction(testFraction).setSplitSeed(splitSeed);
+        for (FeatureColumn f : schema.features()) {
+            var fb = FeatureColumnSpec.newBuilder().setName(f.name());
+            switch (f) {
+                case FeatureColumn.Categorical c -> fb.addAllLevels(c.levels());
+                case FeatureColumn.Numeric n -> {
+                    if (!n.locallyStandardised()) {
+                        fb.setHasScaling(true).setCenter(n.center()).setScale(n.scale());
+                    }
+                }
+            }
+            b.addFeatures(fb);
+        }
+        return b.build();
+    }
+}

@@ -1,0 +1,105 @@
+package org.cohort.agent;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.cohort.learning.data.CsvTableLoader;
+import org.cohort.learning.data.HeartDisease;
+import org.cohort.learning.data.LoadedTable;
+import org.cohort.learning.data.SplitData;
+import org.cohort.learning.model.ModelSpec;
+import org.cohort.learning.model.Optimizer;
+import org.cohort.learning.model.ParameterVectors;
+import org.cohort.learning.model.TrainingPlan;
+import org.cohort.learning.train.Evaluator;
+import org.cohort.learning.train.LocalTrainer;
+import org.cohort.privacy.clip.L2Clipping;
+import org.cohort.protocol.v1.DatasetSpec;
+import org.cohort.protocol.v1.RoundTask;
+import org.cohort.protocol.v1.TaskKind;
+
+/**
+ * Local work with Deeplearning4j on the site's own table: the study's schema decides the
+ * columns; the held-out split and any local standardisation are computed here, from this
+ * site's rows only.
+ */
+public final class Dl4jLearner implements LocalLearner {
+    private final Path dataPath;
+    private final Map<DatasetSpec, SplitData> prepared = new ConcurrentHashMap<>();
+
+    public Dl4jLearner(Path dataPath) {
+        this.dataPath = dataPath;
+    }
+
+    /** The site's data as a study sees it (split and scaled); cached per dataset description. */
+    public SplitData data(DatasetSpec spec) {
+        return prepared.computeIfAbsent(spec, s -> {
+            var schema = DatasetSchemas.toSchema(s);
+            LoadedTable table;
+            try {
+                table = s.getFormat().equals("heart-disease") ? HeartDisease.load(dataPath)
+                        : CsvTableLoader.load(dataPath, schema);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the site data " + dataPath + ": " + e.getMessage(), e);
+            }
+            return SplitData.prepare(table.dataset(), schema, s.getTestFraction(), s.getSplitSeed());
+        });
+    }
+
+    @Override
+    public PrivacyCharge plannedCharge(RoundTask task) {
+        var dp = task.getPrivacy();
+        return switch (dp.getMode()) {
+            // The site cannot see how the coordinator samples the cohort, so it assumes it always
+            // takes part (q = 1): conservative, never below the coordinator's own accounting.
+            case "site" -> new PrivacyCharge("site", 1.0, dp.getNoiseMultiplier(), 1);
+            case "patient" -> {
+                int rows = data(task.getDataset()).train().size();
+                double q = Math.min(1.0, (double) dp.getExpectedBatchSize() / rows);
+                long steps = (long) Math.ceil(task.getPlan().getLocalEpochs() / q);
+                yield new PrivacyCharge("patient", q, dp.getNoiseMultiplier(), steps);
+            }
+            default -> null;
+        };
+    }
+
+    @Override
+    public Outcome run(RoundTask task, String modelConfigJson, float[] global) {
+        SplitData data = data(task.getDataset());
+        var net = new ModelSpec(modelConfigJson).newNetwork();
+        ParameterVectors.write(net, global);
+        var eval = Evaluator.evaluate(net, data.test());
+        if (task.getKind() == TaskKind.EVALUATE) {
+            return new Outcome(null, data.train().size(), 0, 0, eval.examples(), eval.correct(), eval.logLoss());
+        }
+        var p = task.getPlan();
+        var plan = new TrainingPlan(p.getLocalEpochs(), p.getBatchSize(),
+                Optimizer.valueOf(p.getOptimizer().toUpperCase(Locale.ROOT)), p.getLearningRate(), p.getSeed());
+        var dp = task.getPrivacy();
+        long start = System.nanoTime();
+        PrivacyCharge charge = plannedCharge(task);
+        double loss;
+        if (dp.getMode().equals("patient")) {
+            var trained = PatientLevelTraining.train(net, data.train(), plan, dp, charge);
+            loss = trained.meanLoss();
+            charge = trained.charge();
+        } else {
+            loss = LocalTrainer.train(net, data.train(), plan).meanLoss();
+        }
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        float[] local = ParameterVectors.read(net);
+        float[] delta = new float[local.length];
+        for (int i = 0; i < local.length; i++) {
+            delta[i] = local[i] - global[i];
+        }
+        if (dp.getMode().equals("site")) {
+            // DP-FedAvg: bound this site's whole contribution; the coordinator noises the sum.
+            L2Clipping.clipInPlace(delta, dp.getClipNorm());
+        }
+        return new Outcome(delta, data.train().size(), loss, millis, eval.examples(), eval.correct(),
+                eval.logLoss(), charge);
+    }
+}

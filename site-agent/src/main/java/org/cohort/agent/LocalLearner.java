@@ -1,0 +1,36 @@
+package org.cohort.agent;
+
+import org.cohort.protocol.v1.RoundTask;
+
+/**
+ * What the agent does with the site's data in a round: evaluate the incoming global model on
+ * held-out rows and, for training tasks, train locally and return the update (local − global).
+ */
+public interface LocalLearner {
+
+    /**
+     * Result of one task. {@code delta} is null for evaluation-only tasks; {@code privacy} is the
+     * privacy cost actually incurred (null when the study has no differential privacy).
+     */
+    record Outcome(float[] delta, long exampleCount, double trainLoss, long trainMillis,
+                   long testExamples, long testCorrect, double testLoss, PrivacyCharge privacy) {
+        public Outcome(float[] delta, long exampleCount, double trainLoss, long trainMillis, long testExamples,
+                       long testCorrect, double testLoss) {
+            this(delta, exampleCount, trainLoss, trainMillis, testExamples, testCorrect, testLoss, null);
+        }
+
+        public double testAccuracy() {
+            return testExamples == 0 ? 0 : (double) testCorrect / testExamples;
+        }
+    }
+
+    Outcome run(RoundTask task, String modelConfigJson, float[] globalParameters);
+
+    /**
+     * The privacy cost this task would incur, known before training so the site's ceiling can
+     * be checked first. Null when the study has no differential privacy.
+     */
+    default PrivacyCharge plannedCharge(RoundTask task) {
+        return null;
+    }
+}

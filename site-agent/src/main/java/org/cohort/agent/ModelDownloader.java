@@ -1,0 +1,107 @@
+package org.cohort.agent;
+
+import io.grpc.Channel;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+import org.cohort.crypto.signature.SignatureVerifier;
+import org.cohort.protocol.ProtocolLimits;
+import org.cohort.protocol.v1.ModelManifest;
+import org.cohort.protocol.v1.ModelPart;
+import org.cohort.protocol.v1.ModelRequest;
+import org.cohort.protocol.v1.ModelsGrpc;
+import org.cohort.protocol.v1.RoundTask;
+
+/**
+ * Downloads a model version and refuses it unless the coordinator's signature over its
+ * manifest verifies and the parameters match the signed digest (and the task's digest).
+ */
+final class ModelDownloader {
+    private final SignatureVerifier modelKey;
+
+    ModelDownloader(byte[] modelSigningPublicKey) {
+        this.modelKey = SignatureVerifier.ed25519(modelSigningPublicKey);
+    }
+
+    record VerifiedModel(ModelManifest manifest, float[] parameters) {}
+
+    /** Thrown when a model must not be loaded; the message says why. */
+    static final class ModelRejectedException extends RuntimeException {
+        ModelRejectedException(String message) {
+            super(message);
+        }
+    }
+
+    VerifiedModel download(Channel channel, RoundTask task) {
+        var parts = ModelsGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES)
+                .download(ModelRequest.newBuilder().setStudyId(task.getStudyId()).setVersion(task.getModelVersion()).build());
+        if (!parts.hasNext()) {
+            throw new ModelRejectedException("coordinator sent no model header");
+        }
+        ModelPart first = parts.next();
+        if (!first.hasHeader()) {
+            throw new ModelRejectedException("model stream did not start with its signed header");
+        }
+        byte[] manifestBytes = first.getHeader().getManifest().toByteArray();
+        if (!modelKey.verify(manifestBytes, first.getHeader().getSignature().toByteArray())) {
+            throw new ModelRejectedException("model signature does not verify with the coordinator's model-signing key;"
+                    + " refusing to load model version " + task.getModelVersion());
+        }
+        ModelManifest manifest;
+        try {
+            manifest = ModelManifest.parseFrom(manifestBytes);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new ModelRejectedException("signed model manifest is malformed");
+        }
+        if (!manifest.getStudyId().equals(task.getStudyId()) || manifest.getVersion() != task.getModelVersion()) {
+            throw new ModelRejectedException("signed manifest is for study " + manifest.getStudyId() + " version "
+                    + manifest.getVersion() + ", not the task's " + task.getStudyId() + " version " + task.getModelVersion());
+        }
+        if (manifest.getNumParameters() > ProtocolLimits.MAX_PARAMETERS) {
+            throw new ModelRejectedException("model has " + manifest.getNumParameters() + " parameters, above the limit");
+        }
+        float[] params = new float[(int) manifest.getNumParameters()];
+        MessageDigest sha = sha256();
+        long next = 0;
+        while (parts.hasNext()) {
+            var part = parts.next();
+            if (!part.hasChunk() || part.getChunk().getOffset() != next) {
+                throw new ModelRejectedException("model chunks arrived out of order");
+            }
+            var data = part.getChunk().getData();
+            int values = data.size() / ProtocolLimits.FLOAT32_BYTES;
+            if (data.size() % 4 != 0 || next + values > params.length) {
+                throw new ModelRejectedException("model payload is longer than its manifest says");
+            }
+            sha.update(data.asReadOnlyByteBuffer());
+            data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(params, (int) next, values);
+            next += values;
+        }
+        if (next != params.length) {
+            throw new ModelRejectedException("model payload ended after " + next + " of " + params.length + " values");
+        }
+        byte[] digest = sha.digest();
+        if (!MessageDigest.isEqual(digest, manifest.getPayloadSha256().toByteArray())) {
+            throw new ModelRejectedException("model parameters do not match the signed digest");
+        }
+        if (!MessageDigest.isEqual(digest, task.getModelDigest().toByteArray())) {
+            throw new ModelRejectedException("model digest " + HexFormat.of().formatHex(digest)
+                    + " differs from the one in the round task");
+        }
+        return new VerifiedModel(manifest, params);
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static ByteBuffer littleEndian(int bytes) {
+        return ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    }
+}

@@ -1,0 +1,115 @@
+package org.cohort.agent;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Channel;
+import java.security.MessageDigest;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.cohort.crypto.secagg.RingQuantizer;
+import org.cohort.crypto.secagg.SecAggClient;
+import org.cohort.crypto.secagg.SecAggParameters;
+import org.cohort.crypto.secagg.wire.SecAggWire;
+import org.cohort.crypto.signature.SignatureVerifier;
+import org.cohort.crypto.signature.UpdateSigner;
+import org.cohort.protocol.ProtocolLimits;
+import org.cohort.protocol.v1.RoundTask;
+import org.cohort.protocol.v1.SecAggStep;
+import org.cohort.protocol.v1.TensorEncoding;
+import org.cohort.protocol.v1.UpdateManifest;
+import org.cohort.protocol.v1.UploadReceipt;
+
+/**
+ * This site's part of a secure-aggregation round, after local training: advertise keys, share
+ * them with its neighbours, upload its update quantized into Z(2^32) and masked, confirm the
+ * survivor set and reveal the shares the coordinator may have — the SecAggClient refuses to
+ * reveal both shares of any one site. The coordinator never sees the update itself.
+ */
+final class SecureAggregationStep {
+    /** Longest wait for the coordinator's next message in one stage. */
+    static final long STAGE_WAIT_SECONDS = 300;
+
+    /** A message for this task, or a marker that the round ended (cancelled or superseded). */
+    record Inbound(SecAggStep step, String endedRound) {}
+
+    private final UpdateSigner signer;
+    private final BlockingQueue<Inbound> inbox;
+    private final Consumer<SecAggStep> send;
+
+    SecureAggregationStep(UpdateSigner signer, BlockingQueue<Inbound> inbox, Consumer<SecAggStep> send) {
+        this.signer = signer;
+        this.inbox = inbox;
+        this.send = send;
+    }
+
+    UploadReceipt run(Channel channel, RoundTask task, UpdateManifest plainManifest, float[] delta) {
+        var plan = task.getSecagg();
+        byte[] nonce = task.getNonce().toByteArray();
+        var parameters = new SecAggParameters(plan.getSitesByIndexCount(), plan.getThreshold(), plan.getDegree(), nonce);
+        var client = new SecAggClient(parameters, plan.getClientIndex(), signer,
+                i -> i >= 0 && i < plan.getSigningKeysByIndexCount()
+                        ? SignatureVerifier.ed25519(plan.getSigningKeysByIndex(i).toByteArray()) : null);
+        String round = task.getRoundId();
+
+        send.accept(SecAggStep.newBuilder().setRoundId(round).setKeys(SecAggWire.keys(client.advertiseKeys())).build());
+        var roster = await(round, SecAggStep.KindCase.ROSTER).getRoster();
+        var myShares = client.shareKeys(SecAggWire.keys(nonce, roster.getKeysList()));
+        send.accept(SecAggStep.newBuilder().setRoundId(round).setShares(SecAggWire.shares(myShares)).build());
+
+        var forMe = await(round, SecAggStep.KindCase.SHARES).getShares();
+        double[] values = new double[delta.length];
+        for (int i = 0; i < delta.length; i++) {
+            values[i] = delta[i];
+        }
+        int[] quantized = new RingQuantizer(parameters.numClients(), plan.getClipRange()).quantize(values);
+        int[] masked = client.maskInput(SecAggWire.shares(nonce, forMe), quantized).values();
+        byte[] manifest = plainManifest.toBuilder().setNumParameters(masked.length)
+                .setEncoding(TensorEncoding.UINT32_RING_LE).setPayloadSha256(ByteString.copyFrom(digest(masked)))
+                .build().toByteArray();
+        UploadReceipt receipt = UpdateUploader.sendRing(channel, manifest, signer.sign(manifest), masked);
+
+        var consistency = await(round, SecAggStep.KindCase.CONSISTENCY_REQUEST).getConsistencyRequest();
+        send.accept(SecAggStep.newBuilder().setRoundId(round).setConsistencySignature(SecAggWire.signature(
+                client.checkConsistency(SecAggWire.consistencyRequest(nonce, consistency)))).build());
+        var unmask = await(round, SecAggStep.KindCase.UNMASK_REQUEST).getUnmaskRequest();
+        send.accept(SecAggStep.newBuilder().setRoundId(round).setUnmaskResponse(SecAggWire.unmaskResponse(
+                client.unmask(SecAggWire.unmaskRequest(nonce, plan.getClientIndex(), unmask)))).build());
+        return receipt;
+    }
+
+    private SecAggStep await(String round, SecAggStep.KindCase kind) {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(STAGE_WAIT_SECONDS);
+        while (true) {
+            long left = until - System.nanoTime();
+            Inbound next;
+            try {
+                next = left <= 0 ? null : inbox.poll(left, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + kind);
+            }
+            if (next == null) {
+                throw new IllegalStateException("no " + kind + " from the coordinator within " + STAGE_WAIT_SECONDS + " s");
+            }
+            if (round.equals(next.endedRound())) {
+                throw new IllegalStateException("the coordinator ended round " + round + " during secure aggregation");
+            }
+            if (next.step() != null && next.step().getRoundId().equals(round)) {
+                if (next.step().getKindCase() != kind) {
+                    throw new IllegalStateException("expected " + kind + " but the coordinator sent "
+                            + next.step().getKindCase());
+                }
+                return next.step();
+            }
+            // messages of other rounds are stale: drop them
+        }
+    }
+
+    static byte[] digest(int[] values) {
+        MessageDigest sha = ModelDownloader.sha256();
+        for (int off = 0; off < values.length; off += ProtocolLimits.CHUNK_VALUES) {
+            sha.update(UpdateUploader.encodeInts(values, off, Math.min(ProtocolLimits.CHUNK_VALUES, values.length - off)));
+        }
+        return sha.digest();
+    }
+}

@@ -1,0 +1,350 @@
+package org.cohort.agent;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.cohort.crypto.tls.TlsTrust;
+import org.cohort.protocol.ProtocolLimits;
+import org.cohort.protocol.v1.AgentMessage;
+import org.cohort.protocol.v1.AgentState;
+import org.cohort.protocol.v1.CoordinatorMessage;
+import org.cohort.protocol.v1.Heartbeat;
+import org.cohort.protocol.v1.Hello;
+import org.cohort.protocol.v1.RoundTask;
+import org.cohort.protocol.v1.SessionGrpc;
+import org.cohort.protocol.v1.TaskKind;
+import org.cohort.protocol.v1.TaskOutcome;
+import org.cohort.protocol.v1.TaskStatus;
+import org.cohort.protocol.v1.UploadReceipt;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The hospital's program. Enrolls on first start, then keeps one outbound session to the
+ * coordinator (reconnecting with capped exponential back-off and jitter, rotating through
+ * the configured addresses), and runs the tasks it receives one at a time on a worker
+ * thread, so heartbeats keep flowing while a long local training runs.
+ */
+public final class SiteAgent implements AutoCloseable {
+    public static final String VERSION = "0.1.0";
+    private static final Logger log = LoggerFactory.getLogger(SiteAgent.class);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
+    private final AgentConfig config;
+    private final AgentIdentity identity;
+    private final LocalLearner learner;
+    private final ModelDownloader downloader;
+    private final UpdateUploader uploader;
+    private final SiteLedger ledger;
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("cohort-agent-session").daemon().factory());
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("cohort-agent-task").daemon().factory());
+    private final AtomicReference<StreamObserver<AgentMessage>> outbound = new AtomicReference<>();
+    private final AtomicReference<AgentState> state = new AtomicReference<>(AgentState.IDLE);
+    private final AtomicReference<String> currentRound = new AtomicReference<>("");
+    private final java.util.concurrent.BlockingQueue<SecureAggregationStep.Inbound> secaggInbox =
+            new java.util.concurrent.LinkedBlockingQueue<>();
+    private final AtomicLong heartbeatSeq = new AtomicLong();
+    private volatile ManagedChannel channel;
+    private volatile int addressIndex;
+    private volatile int failures;
+    private volatile boolean closed;
+    private volatile long heartbeatMillis = ProtocolLimits.HEARTBEAT_INTERVAL.toMillis();
+    private volatile String siteId;
+
+    private SiteAgent(AgentConfig config, LocalLearner learner) {
+        this.config = config;
+        this.identity = Enroller.ensureEnrolled(config);
+        this.learner = learner;
+        this.downloader = new ModelDownloader(identity.modelSigningPublicKey());
+        this.uploader = new UpdateUploader(identity.site().siteId(), identity.site().updateSigner());
+        this.ledger = new SiteLedger(config.workDir());
+        this.siteId = identity.site().siteId();
+    }
+
+    /** Enrolls if needed and starts the session in the background. */
+    public static SiteAgent start(AgentConfig config, LocalLearner learner) {
+        var agent = new SiteAgent(config, learner);
+        agent.scheduler.execute(agent::connect);
+        agent.scheduler.scheduleAtFixedRate(agent::heartbeat, 0, 100, TimeUnit.MILLISECONDS);
+        return agent;
+    }
+
+    public String siteId() {
+        return siteId;
+    }
+
+    public Path ledgerFile() {
+        return ledger.file();
+    }
+
+    /** True while a session is open. */
+    public boolean connected() {
+        return outbound.get() != null;
+    }
+
+    private void connect() {
+        if (closed) {
+            return;
+        }
+        String address = config.coordinatorAddresses().get(addressIndex % config.coordinatorAddresses().size());
+        try {
+            var credentials = TlsChannelCredentials.newBuilder()
+                    .keyManager(identity.site().keyManagers())
+                    .trustManager(TlsTrust.coordinator(identity.site().caCertificate()))
+                    .build();
+            channel = NettyChannelBuilder.forTarget(address, credentials)
+                    .maxInboundMessageSize(ProtocolLimits.MAX_MESSAGE_BYTES)
+                    .keepAliveTime(ProtocolLimits.CLIENT_KEEPALIVE_TIME.toSeconds(), TimeUnit.SECONDS)
+                    .keepAliveTimeout(ProtocolLimits.KEEPALIVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
+                    .keepAliveWithoutCalls(true)
+                    .build();
+            StreamObserver<AgentMessage> out = SessionGrpc.newStub(channel).connect(new Inbound(address));
+            synchronized (this) {
+                out.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().setAgentVersion(VERSION)
+                        .addAllAcceptedStudyIds(config.acceptedStudies()).setCompute(config.compute())).build());
+            }
+            outbound.set(out);
+        } catch (RuntimeException e) {
+            log.warn("cannot open a session with {}: {}", address, e.getMessage());
+            scheduleReconnect();
+        }
+    }
+
+    private final class Inbound implements StreamObserver<CoordinatorMessage> {
+        private final String address;
+
+        Inbound(String address) {
+            this.address = address;
+        }
+
+        @Override
+        public void onNext(CoordinatorMessage message) {
+            switch (message.getKindCase()) {
+                case WELCOME -> {
+                    failures = 0;
+                    heartbeatMillis = Math.max(50, message.getWelcome().getHeartbeatIntervalMillis());
+                    log.info("session open with {} as {}", address, message.getWelcome().getSiteId());
+                }
+                case ROUND_TASK -> {
+                    RoundTask task = message.getRoundTask();
+                    if (!task.getRoundId().equals(currentRound.get())) {
+                        // A new round means any secure-aggregation wait of the previous one is over.
+                        secaggInbox.add(new SecureAggregationStep.Inbound(null, currentRound.get()));
+                        worker.execute(() -> runTask(task));
+                    }
+                }
+                case CANCEL_TASK -> {
+                    secaggInbox.add(new SecureAggregationStep.Inbound(null, message.getCancelTask().getRoundId()));
+                    log.info("coordinator cancelled round {}: {}", message.getCancelTask().getRoundId(),
+                            message.getCancelTask().getReason());
+                }
+                case SECAGG -> secaggInbox.add(new SecureAggregationStep.Inbound(message.getSecagg(), null));
+                case NOTICE -> log.warn("coordinator notice: {}", message.getNotice().getText());
+                default -> { }
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            Status s = Status.fromThrowable(t);
+            outbound.set(null);
+            if (s.getCode() == Status.Code.PERMISSION_DENIED) {
+                log.error("coordinator refused this site: {}", s.getDescription());
+            } else if (!closed) {
+                log.warn("session with {} lost: {} {}", address, s.getCode(), s.getDescription() == null ? "" : s.getDescription());
+            }
+            scheduleReconnect();
+        }
+
+        @Override
+        public void onCompleted() {
+            outbound.set(null);
+            scheduleReconnect();
+        }
+    }
+
+    private void scheduleReconnect() {
+        if (closed) {
+            return;
+        }
+        ManagedChannel old = channel;
+        if (old != null) {
+            old.shutdownNow();
+        }
+        addressIndex++;
+        failures++;
+        long capped = Math.min(MAX_BACKOFF.toMillis(), 250L << Math.min(failures, 10));
+        long delay = capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1);
+        scheduler.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private long lastHeartbeat;
+
+    private void heartbeat() {
+        long now = System.currentTimeMillis();
+        if (now - lastHeartbeat < heartbeatMillis) {
+            return;
+        }
+        lastHeartbeat = now;
+        send(AgentMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder().setSequence(heartbeatSeq.incrementAndGet())
+                .setState(state.get()).setRoundId(currentRound.get())).build());
+    }
+
+    private synchronized void send(AgentMessage message) {
+        var out = outbound.get();
+        if (out != null) {
+            try {
+                out.onNext(message);
+            } catch (RuntimeException e) {
+                log.debug("session send failed: {}", e.getMessage());
+            }
+        }
+    }
+
+    private void report(RoundTask task, TaskOutcome outcome, String detail) {
+        send(AgentMessage.newBuilder().setTaskStatus(TaskStatus.newBuilder().setRoundId(task.getRoundId())
+                .setOutcome(outcome).setDetail(detail)).build());
+    }
+
+    /** One task: policy, verified model, local work, ledger entry, signed upload. */
+    private void runTask(RoundTask task) {
+        currentRound.set(task.getRoundId());
+        try {
+            // Site policy first, before anything is downloaded or trained.
+            if (!config.acceptedStudies().contains(task.getStudyId())) {
+                report(task, TaskOutcome.REFUSED, "study " + task.getStudyId()
+                        + " is not accepted by this site's admin (studies.accepted in the agent config)");
+                return;
+            }
+            PrivacyCharge planned = task.getKind() == TaskKind.TRAIN ? learner.plannedCharge(task) : null;
+            var refusal = privacyRefusal(task, planned);
+            if (refusal.isPresent()) {
+                log.warn("refusing round {} of study {}: {}", task.getRoundNumber(), task.getStudyId(), refusal.get());
+                report(task, TaskOutcome.REFUSED, refusal.get());
+                return;
+            }
+            report(task, TaskOutcome.ACCEPTED, "");
+            state.set(AgentState.DOWNLOADING);
+            var model = downloader.download(channel, task);
+            state.set(AgentState.TRAINING);
+            var outcome = learner.run(task, model.manifest().getModelConfigJson(), model.parameters());
+            if (System.currentTimeMillis() > task.getDeadlineUnixMillis()) {
+                report(task, TaskOutcome.FAILED, "local work finished after the round deadline; nothing uploaded");
+                return;
+            }
+            state.set(AgentState.UPLOADING);
+            var manifest = uploader.manifest(task, outcome);
+            Double epsilonAfter = epsilonAfter(task, outcome.privacy());
+            ledger.recordSent(manifest, task.getKind() == TaskKind.TRAIN ? "update" : "evaluation", outcome.privacy(),
+                    epsilonAfter, outcome.privacy() == null ? null : task.getPrivacy().getDelta());
+            UploadReceipt receipt;
+            if (task.hasSecagg() && task.getKind() == TaskKind.TRAIN) {
+                receipt = new SecureAggregationStep(identity.site().updateSigner(), secaggInbox,
+                        step -> send(AgentMessage.newBuilder().setSecagg(step).build()))
+                        .run(channel, task, manifest, outcome.delta());
+            } else {
+                receipt = uploader.upload(channel, manifest, outcome.delta());
+            }
+            log.info("round {} ({}): {} — train loss {}, held-out accuracy of incoming model {}{}", task.getRoundNumber(),
+                    task.getKind(), receipt.getMessage(), String.format("%.4f", outcome.trainLoss()),
+                    String.format("%.3f", outcome.testAccuracy()), epsilonAfter == null ? "" : String.format(
+                            java.util.Locale.ROOT, ", %s-level ε spent on this study %.4f (δ = %s, %s accountant)",
+                            outcome.privacy().unit(), epsilonAfter, task.getPrivacy().getDelta(),
+                            task.getPrivacy().getAccountant()));
+        } catch (ModelDownloader.ModelRejectedException e) {
+            log.error("refusing round {}: {}", task.getRoundNumber(), e.getMessage());
+            report(task, TaskOutcome.REFUSED, e.getMessage());
+        } catch (StatusRuntimeException e) {
+            log.warn("round {}: coordinator said {}", task.getRoundNumber(), e.getStatus());
+            report(task, TaskOutcome.FAILED, String.valueOf(e.getStatus().getDescription()));
+        } catch (RuntimeException | LinkageError e) {
+            // Report, never die silently: the coordinator would otherwise wait for the deadline.
+            log.error("round {} failed locally", task.getRoundNumber(), e);
+            report(task, TaskOutcome.FAILED, "local failure: " + e.getMessage());
+        } finally {
+            state.set(AgentState.IDLE);
+        }
+    }
+
+    private java.util.Optional<String> privacyRefusal(RoundTask task, PrivacyCharge planned) {
+        if (planned == null) {
+            return java.util.Optional.empty();
+        }
+        Double ceiling = planned.unit().equals("patient") ? config.patientEpsilonCeiling() : config.siteEpsilonCeiling();
+        return SitePrivacyPolicy.refusal(ledger.spent(task.getStudyId(), planned.unit()), planned, ceiling,
+                task.getPrivacy().getDelta(), accountant(task));
+    }
+
+    private Double epsilonAfter(RoundTask task, PrivacyCharge charge) {
+        if (charge == null) {
+            return null;
+        }
+        var events = new java.util.ArrayList<>(ledger.spent(task.getStudyId(), charge.unit()));
+        events.add(charge.event());
+        return org.cohort.privacy.accounting.PrivacyAccountant.create(accountant(task)).composeAll(events)
+                .epsilon(task.getPrivacy().getDelta());
+    }
+
+    private static org.cohort.privacy.accounting.AccountantKind accountant(RoundTask task) {
+        return "pld".equals(task.getPrivacy().getAccountant()) ? org.cohort.privacy.accounting.AccountantKind.PLD
+                : org.cohort.privacy.accounting.AccountantKind.RDP;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        var out = outbound.getAndSet(null);
+        if (out != null) {
+            try {
+                out.onCompleted();
+            } catch (RuntimeException ignored) {
+                // already closed
+            }
+        }
+        scheduler.shutdownNow();
+        worker.shutdownNow();
+        ManagedChannel c = channel;
+        if (c != null) {
+            c.shutdownNow();
+        }
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        if (args.length != 2 || !args[0].equals("--config")) {
+            System.err.println("usage: site-agent --config <agent.properties>");
+            System.exit(2);
+        }
+        AgentConfig config;
+        try {
+            config = AgentConfig.load(Path.of(args[1]));
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        SiteAgent agent;
+        try {
+            agent = start(config, new Dl4jLearner(config.dataPath()));
+        } catch (IllegalStateException e) {
+            System.err.println("cannot start: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(agent::close));
+        Thread.currentThread().join();
+    }
+}
