@@ -9,13 +9,14 @@ import java.util.Map;
 final class Comparison {
     private Comparison() {}
 
-    static void print(PrintStream out, List<String> sites, Accuracies federated, Baselines.Result baselines) {
-        var sb = new StringBuilder(String.format(Locale.ROOT, "%-28s  %10s", "model (test accuracy)", "pooled"));
+    static void print(PrintStream out, List<String> sites, String federatedLabel, Accuracies federated,
+                      Baselines.Result baselines) {
+        var sb = new StringBuilder(String.format(Locale.ROOT, "%-46s  %10s", "model (test accuracy)", "pooled"));
         for (String s : sites) {
             sb.append(String.format(Locale.ROOT, "  %12s", RoundTable.abbreviate(s)));
         }
         out.println(sb);
-        row(out, "federated (Cohort, FedAvg)", federated, sites);
+        row(out, federatedLabel, federated, sites);
         row(out, "central (pooled data)", baselines.central(), sites);
         for (Map.Entry<String, Accuracies> e : baselines.singleSite().entrySet()) {
             row(out, "only " + e.getKey(), e.getValue(), sites);
@@ -24,10 +25,10 @@ final class Comparison {
 
     private static void row(PrintStream out, String label, Accuracies acc, List<String> sites) {
         if (acc == null) {
-            out.printf("%-28s  (not available)%n", label);
+            out.printf("%-46s  (not available)%n", label);
             return;
         }
-        var sb = new StringBuilder(String.format(Locale.ROOT, "%-28s  %10s", label, Quickstart.pct(acc.pooled())));
+        var sb = new StringBuilder(String.format(Locale.ROOT, "%-46s  %10s", label, Quickstart.pct(acc.pooled())));
         for (String s : sites) {
             Double v = acc.bySite().get(s);
             sb.append(String.format(Locale.ROOT, "  %12s", v == null ? "-" : Quickstart.pct(v)));

@@ -67,7 +67,7 @@ record DemoData(String format, TabularSchema schema, List<Site> sites, String de
     }
 
     /** The study to create (REST body). */
-    Map<String, Object> studySpec(DemoOptions o) {
+    Map<String, Object> studySpec(DemoOptions o, DemoPrivacy privacy) {
         var features = new ArrayList<Map<String, Object>>();
         for (FeatureColumn f : schema.features()) {
             var m = new HashMap<String, Object>();
@@ -94,6 +94,10 @@ record DemoData(String format, TabularSchema schema, List<Site> sites, String de
         spec.put("minSites", sites.size());
         spec.put("roundTimeoutSeconds", 300);
         spec.put("maxRetries", 3);
+        spec.put("privacy", privacy.studyJson());
+        if (o.secureAggregation()) {
+            spec.put("secureAggregation", Map.of("enabled", true));
+        }
         return spec;
     }
 

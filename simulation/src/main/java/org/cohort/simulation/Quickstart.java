@@ -51,6 +51,13 @@ public final class Quickstart {
 
         DemoData data = DemoData.prepare(o, work.resolve("data"));
         out.printf("data: %s%n", data.description());
+        var trainRows = data.preparedSites().stream().map(d -> d.train().size()).toList();
+        DemoPrivacy privacy = DemoPrivacy.calibrate(o.privacy(), o.epsilon(), o.rounds(), trainRows);
+        out.println(privacy.explanation());
+        out.println(o.secureAggregation()
+                ? "secure aggregation: SecAgg+ (X25519 key agreement, Shamir-shared seeds, AES-CTR masks in Z(2^32));"
+                        + " the coordinator learns only the sum of each round's updates"
+                : "secure aggregation: off (the coordinator sees each site's update)");
 
         Instant started = Instant.now();
         try (var children = new ChildProcesses()) {
@@ -71,7 +78,7 @@ public final class Quickstart {
             out.printf(" up: REST http://127.0.0.1:%d, agents %s (mutual TLS), CA %s%n", restPort,
                     "localhost:" + agentPort, status.get("caFingerprint").asString());
 
-            JsonNode study = api.post("/api/studies", data.studySpec(o));
+            JsonNode study = api.post("/api/studies", data.studySpec(o, privacy));
             String studyId = study.get("studyId").asString();
             out.printf("study %s created: %s, %d rounds, min %d sites per round%n", studyId, o.model(), o.rounds(),
                     data.sites().size());
@@ -98,7 +105,12 @@ public final class Quickstart {
             waitForSites(api, data.sites().size(), siteIds, work);
             api.post("/api/studies/" + studyId + "/start", null);
             out.println();
-            var table = new RoundTable(out, data.sites().stream().map(DemoData.Site::name).toList(), siteIds);
+            var table = new RoundTable(out, data.sites().stream().map(DemoData.Site::name).toList(), siteIds,
+                    privacy.enabled() ? () -> api.get("/api/studies/" + studyId + "/privacy") : null);
+            if (privacy.enabled()) {
+                out.printf("ε spent: %s-level privacy spent so far by each site, at δ = %s (RDP accountant, improved"
+                        + " conversion), from the coordinator's ledger%n", privacy.mode(), "1e-5");
+            }
             table.header();
             JsonNode finalStudy = followRounds(api, studyId, table, o);
             Duration federatedTime = Duration.between(started, Instant.now());
@@ -122,7 +134,10 @@ public final class Quickstart {
             out.println("baselines (same model, same preprocessing, same held-out rows) ...");
             var baselines = Baselines.compute(data, configJson, 42, o.rounds() * DemoPlan.LOCAL_EPOCHS);
             var federated = table.finalEvaluation();
-            Comparison.print(out, data.sites().stream().map(DemoData.Site::name).toList(), federated, baselines);
+            Comparison.print(out, data.sites().stream().map(DemoData.Site::name).toList(),
+                    "federated (Cohort" + (privacy.enabled() ? ", " + privacy.mode() + " DP ε≤" + privacy.targetEpsilon() : "")
+                            + (o.secureAggregation() ? ", SecAgg" : "") + ")", federated, baselines);
+            out.println("(baselines train without privacy)");
 
             ObjectNode summary = api.json().createObjectNode();
             summary.put("dataset", o.dataset());
@@ -133,6 +148,14 @@ public final class Quickstart {
             summary.put("finalModelVersion", finalVersion);
             summary.put("wallSeconds", federatedTime.toMillis() / 1000.0);
             summary.put("meanRoundSeconds", table.meanRoundSeconds());
+            summary.set("privacyConfig", api.json().valueToTree(privacy.studyJson()));
+            summary.put("secureAggregation", o.secureAggregation());
+            if (privacy.enabled()) {
+                summary.set("privacy", api.get("/api/studies/" + studyId + "/privacy"));
+                Path report = work.resolve("privacy-report.html");
+                Files.writeString(report, api.getText("/api/studies/" + studyId + "/privacy-report.html"));
+                summary.put("privacyReport", report.toString());
+            }
             summary.set("roundsTable", api.get("/api/studies/" + studyId + "/rounds"));
             summary.set("federated", api.json().valueToTree(federated));
             summary.set("central", api.json().valueToTree(baselines.central()));
@@ -143,6 +166,10 @@ public final class Quickstart {
             out.println();
             out.printf("final model:  %s (Deeplearning4j; raw float32 parameters and configuration beside it)%n", zip);
             out.printf("run summary:  %s%n", summaryFile);
+            if (privacy.enabled()) {
+                out.printf("privacy:      %s (open in a browser: ε per site over rounds, inputs, audit chain)%n",
+                        work.resolve("privacy-report.html"));
+            }
             out.printf("logs:         %s%n", work.resolve("logs"));
             out.printf("federated training took %.1f s (%.2f s per round on average)%n",
                     federatedTime.toMillis() / 1000.0, table.meanRoundSeconds());

@@ -23,8 +23,12 @@ final class RoundTable {
     private double totalRoundSeconds;
     private int timedRounds;
     private Accuracies finalEvaluation;
+    /** The study's privacy view (GET /api/studies/{id}/privacy), or null when the study has no DP. */
+    private final java.util.function.Supplier<JsonNode> privacy;
 
-    RoundTable(PrintStream out, List<String> siteNames, Map<String, String> siteIds) {
+    RoundTable(PrintStream out, List<String> siteNames, Map<String, String> siteIds,
+               java.util.function.Supplier<JsonNode> privacy) {
+        this.privacy = privacy;
         this.out = out;
         this.siteNames = siteNames;
         this.siteIds = siteIds;
@@ -87,6 +91,28 @@ final class RoundTable {
             sb.append(String.format(Locale.ROOT, "  %12s", acc == null ? "-" : Quickstart.pct(acc)));
         }
         sb.append(String.format(Locale.ROOT, "  %5.1f s", seconds));
+        out.println(sb);
+        if (privacy != null) {
+            printEpsilonRow(r.get("roundNumber").asInt());
+        }
+    }
+
+    /** Under each site's accuracy: the ε it has spent after this round, from the coordinator's ledger. */
+    private void printEpsilonRow(int roundNumber) {
+        JsonNode view = privacy.get();
+        var bySiteId = new LinkedHashMap<String, Double>();
+        for (JsonNode site : view.get("sites")) {
+            for (JsonNode c : site.get("charges")) {
+                if (c.get("roundNumber").asInt() == roundNumber) {
+                    bySiteId.put(site.get("siteId").asString(), c.get("epsilonAfter").asDouble());
+                }
+            }
+        }
+        var sb = new StringBuilder(String.format(Locale.ROOT, "%5s  %5s  %10s  %10s", "", "", "", "ε spent"));
+        for (String name : siteNames) {
+            Double eps = bySiteId.get(siteIds.get(name));
+            sb.append(String.format(Locale.ROOT, "  %12s", eps == null ? "-" : String.format(Locale.ROOT, "%.4f", eps)));
+        }
         out.println(sb);
     }
 

@@ -14,7 +14,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * A coordinator that stops mid-round comes back from its data directory (CA, database,
  * models); the open round is cleanly abandoned — nothing from it is published — and retried,
- * and the agents reconnect by themselves.
+ * and the agents reconnect by themselves. The privacy ledger charges each site once per
+ * published round, however many attempts it took.
  */
 class CoordinatorRestartIntegrationTest {
 
@@ -22,7 +23,8 @@ class CoordinatorRestartIntegrationTest {
     void roundOpenDuringARestartIsAbandonedThenRetriedAndTheStudyCompletes(@TempDir Path dir) throws Exception {
         int agentPort = ChildProcesses.freePort();
         var fed = new TestFederation(dir, 2, "--cohort.coordinator.grpc-port=" + agentPort);
-        String studyId = fed.createStudy(2, 2, 60);
+        String studyId = fed.createStudy(2, 2, 60, java.util.Map.of("privacy", java.util.Map.of("mode", "patient",
+                "noiseMultiplier", 1.5, "epsilonBudget", 100, "expectedBatchSize", 32)));
         fed.startAgent(0, studyId, null);
         var calls = new AtomicInteger();
         var normal = new Dl4jLearner(fed.data.sites().get(1).dataFile());
@@ -63,6 +65,15 @@ class CoordinatorRestartIntegrationTest {
             assertThat(first.get("resultVersion").isNull()).isTrue();
             // Every training round published exactly one version: initial + 2.
             assertThat(api.get("/api/studies/" + studyId + "/models").size()).isEqualTo(3);
+            // The ledger charged each site once per published round: the abandoned attempt charged nothing.
+            JsonNode privacy = api.get("/api/studies/" + studyId + "/privacy");
+            assertThat(privacy.get("sites").size()).isEqualTo(2);
+            for (JsonNode site : privacy.get("sites")) {
+                var charged = new java.util.ArrayList<Integer>();
+                site.get("charges").forEach(c -> charged.add(c.get("roundNumber").asInt()));
+                assertThat(charged).containsExactly(1, 2);
+            }
+            assertThat(api.get("/api/audit/verify").get("valid").asBoolean()).isTrue();
         } finally {
             fed.agents.forEach(a -> a.close());
         }

@@ -25,8 +25,7 @@ final class TestFederation implements AutoCloseable {
         this.dir = dir;
         this.coordinator = InProcessCoordinator.start(dir.resolve("coordinator"), coordinatorProperties);
         this.api = coordinator.client();
-        this.data = DemoData.prepare(new DemoOptions("synthetic", null, sites, 1, "logistic-regression",
-                dir, false), dir.resolve("data"));
+        this.data = DemoData.prepare(options(sites, 1), dir.resolve("data"));
     }
 
     String createStudy(int rounds, int minSites, int timeoutSeconds) {
@@ -35,13 +34,17 @@ final class TestFederation implements AutoCloseable {
 
     /** A study with extra spec entries, e.g. "secureAggregation" or "privacy". */
     String createStudy(int rounds, int minSites, int timeoutSeconds, Map<String, Object> extra) {
-        var o = new DemoOptions("synthetic", null, data.sites().size(), rounds, "logistic-regression", dir, false);
-        @SuppressWarnings("unchecked")
-        var spec = new java.util.HashMap<String, Object>(data.studySpec(o));
+        var o = options(data.sites().size(), rounds);
+        var spec = new java.util.HashMap<String, Object>(data.studySpec(o,
+                DemoPrivacy.calibrate("none", 1, rounds, List.of())));
         spec.put("minSites", minSites);
         spec.put("roundTimeoutSeconds", timeoutSeconds);
         spec.putAll(extra);
         return api.post("/api/studies", spec).get("studyId").asString();
+    }
+
+    private DemoOptions options(int sites, int rounds) {
+        return new DemoOptions("synthetic", null, sites, rounds, "logistic-regression", dir, "none", 1.0, false, false);
     }
 
     JsonNode token(String siteName) {
@@ -50,12 +53,17 @@ final class TestFederation implements AutoCloseable {
 
     /** Enrolls and starts an agent for the i-th synthetic hospital. */
     SiteAgent startAgent(int i, String studyId, LocalLearner learner) throws Exception {
+        return startAgent(i, studyId, learner, null);
+    }
+
+    /** As above, with the site admin's patient-level ε ceiling (null: none). */
+    SiteAgent startAgent(int i, String studyId, LocalLearner learner, Double patientCeiling) throws Exception {
         var site = data.sites().get(i);
         JsonNode token = token(site.name());
         Path agentDir = Files.createDirectories(dir.resolve("agents").resolve(site.name()));
         var config = new AgentConfig(site.name(), List.of(coordinator.agentAddress()),
                 token.get("caFingerprint").asString(), token.get("token").asString(), site.dataFile(),
-                agentDir.resolve("work"), java.util.Set.of(studyId), "", "cpu", null, null);
+                agentDir.resolve("work"), java.util.Set.of(studyId), "", "cpu", patientCeiling, null);
         SiteAgent agent = SiteAgent.start(config, learner == null ? new Dl4jLearner(site.dataFile()) : learner);
         agents.add(agent);
         return agent;

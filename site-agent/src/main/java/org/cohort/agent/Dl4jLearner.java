@@ -58,12 +58,19 @@ public final class Dl4jLearner implements LocalLearner {
             case "site" -> new PrivacyCharge("site", 1.0, dp.getNoiseMultiplier(), 1);
             case "patient" -> {
                 int rows = data(task.getDataset()).train().size();
-                double q = Math.min(1.0, (double) dp.getExpectedBatchSize() / rows);
-                long steps = (long) Math.ceil(task.getPlan().getLocalEpochs() / q);
-                yield new PrivacyCharge("patient", q, dp.getNoiseMultiplier(), steps);
+                // Checked before the model is downloaded, so the model's size is not known yet: assume
+                // the largest a task may carry, which overstates the sampler's rounding (conservative).
+                yield PatientLevelTraining.planned(PatientLevelTraining.plan(dp, trainingPlan(task), rows),
+                        Integer.MAX_VALUE);
             }
             default -> null;
         };
+    }
+
+    private static TrainingPlan trainingPlan(RoundTask task) {
+        var p = task.getPlan();
+        return new TrainingPlan(p.getLocalEpochs(), p.getBatchSize(),
+                Optimizer.valueOf(p.getOptimizer().toUpperCase(Locale.ROOT)), p.getLearningRate(), p.getSeed());
     }
 
     @Override
@@ -75,15 +82,13 @@ public final class Dl4jLearner implements LocalLearner {
         if (task.getKind() == TaskKind.EVALUATE) {
             return new Outcome(null, data.train().size(), 0, 0, eval.examples(), eval.correct(), eval.logLoss());
         }
-        var p = task.getPlan();
-        var plan = new TrainingPlan(p.getLocalEpochs(), p.getBatchSize(),
-                Optimizer.valueOf(p.getOptimizer().toUpperCase(Locale.ROOT)), p.getLearningRate(), p.getSeed());
+        var plan = trainingPlan(task);
         var dp = task.getPrivacy();
         long start = System.nanoTime();
         PrivacyCharge charge = plannedCharge(task);
         double loss;
         if (dp.getMode().equals("patient")) {
-            var trained = PatientLevelTraining.train(net, data.train(), plan, dp, charge);
+            var trained = PatientLevelTraining.train(net, data.train(), plan, dp);
             loss = trained.meanLoss();
             charge = trained.charge();
         } else {

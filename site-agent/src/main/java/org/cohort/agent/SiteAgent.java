@@ -230,6 +230,13 @@ public final class SiteAgent implements AutoCloseable {
                         + " is not accepted by this site's admin (studies.accepted in the agent config)");
                 return;
             }
+            if (task.getKind() == TaskKind.TRAIN && task.hasPrivacy() && !task.getPrivacy().getMode().equals("none")) {
+                var mismatch = crossCheckLedger(task.getStudyId());
+                if (mismatch.isPresent()) {
+                    report(task, TaskOutcome.REFUSED, mismatch.get());
+                    return;
+                }
+            }
             PrivacyCharge planned = task.getKind() == TaskKind.TRAIN ? learner.plannedCharge(task) : null;
             var refusal = privacyRefusal(task, planned);
             if (refusal.isPresent()) {
@@ -280,12 +287,48 @@ public final class SiteAgent implements AutoCloseable {
         }
     }
 
+    /**
+     * Cross-checks the coordinator's privacy ledger for this site against the local one before
+     * spending more. A mismatch is logged as an error and refuses the task: the site's admin and
+     * the study's compliance officer must reconcile the two records first.
+     */
+    private java.util.Optional<String> crossCheckLedger(String studyId) {
+        java.util.List<org.cohort.protocol.v1.LedgerEntry> remote;
+        try {
+            remote = org.cohort.protocol.v1.PrivacyLedgerGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
+                    .siteCharges(org.cohort.protocol.v1.SiteChargesRequest.newBuilder().setStudyId(studyId).build())
+                    .getChargesList();
+        } catch (StatusRuntimeException e) {
+            log.warn("could not fetch the coordinator's privacy ledger for study {} ({}); the site's own ledger and"
+                    + " ceiling still apply", studyId, e.getStatus());
+            return java.util.Optional.empty();
+        }
+        var result = LedgerCrossCheck.compare(studyId, ledger.sends(studyId), remote);
+        result.notes().forEach(n -> log.info("privacy ledger cross-check, study {}: {}", studyId, n));
+        if (result.agrees()) {
+            log.info("privacy ledger cross-check, study {}: the coordinator's {} charge(s) match this site's ledger",
+                    studyId, remote.size());
+            return java.util.Optional.empty();
+        }
+        String why = "privacy ledger mismatch between the coordinator and this site (" + ledger.file() + "): "
+                + String.join("; ", result.mismatches());
+        log.error("!!! {} — refusing further rounds of study {} until the records are reconciled", why, studyId);
+        return java.util.Optional.of(why);
+    }
+
     private java.util.Optional<String> privacyRefusal(RoundTask task, PrivacyCharge planned) {
         if (planned == null) {
             return java.util.Optional.empty();
         }
         Double ceiling = planned.unit().equals("patient") ? config.patientEpsilonCeiling() : config.siteEpsilonCeiling();
-        return SitePrivacyPolicy.refusal(ledger.spent(task.getStudyId(), planned.unit()), planned, ceiling,
+        var spent = ledger.spent(task.getStudyId(), planned.unit());
+        var refusal = SitePrivacyPolicy.refusal(spent, planned, ceiling, task.getPrivacy().getDelta(), accountant(task));
+        if (refusal.isPresent()) {
+            return refusal;
+        }
+        double budget = task.getPrivacy().getEpsilonBudget();
+        return SitePrivacyPolicy.studyBudgetRefusal(spent, planned, budget > 0 ? budget : null,
                 task.getPrivacy().getDelta(), accountant(task));
     }
 

@@ -56,6 +56,17 @@ final class SiteLedger {
     /** The privacy events this site spent on a study for one unit, in order. */
     synchronized List<PrivacyEvent> spent(String studyId, String unit) {
         var out = new ArrayList<PrivacyEvent>();
+        for (var send : sends(studyId)) {
+            if (send.unit().equals(unit)) {
+                out.add(new PrivacyEvent.SampledGaussian(send.samplingRate(), send.noiseMultiplier(), send.steps()));
+            }
+        }
+        return out;
+    }
+
+    /** Every privacy-bearing update this site sent on a study, in order. */
+    synchronized List<LedgerCrossCheck.LocalSend> sends(String studyId) {
+        var out = new ArrayList<LedgerCrossCheck.LocalSend>();
         if (!Files.exists(file)) {
             return out;
         }
@@ -66,13 +77,17 @@ final class SiteLedger {
                 while (m.find()) {
                     fields.put(m.group(1), m.group(2).replace("\"", ""));
                 }
-                if (studyId.equals(fields.get("study")) && unit.equals(fields.get("unit"))) {
-                    out.add(new PrivacyEvent.SampledGaussian(Double.parseDouble(fields.get("samplingRate")),
+                if (studyId.equals(fields.get("study")) && fields.containsKey("unit")) {
+                    out.add(new LedgerCrossCheck.LocalSend(Integer.parseInt(fields.get("round")), fields.get("unit"),
+                            Double.parseDouble(fields.get("samplingRate")),
                             Double.parseDouble(fields.get("noiseMultiplier")), Long.parseLong(fields.get("steps"))));
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the site ledger " + file, e);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("the site ledger " + file + " has a malformed line (" + e.getMessage()
+                    + "); it is append-only: restore it from backup rather than edit it", e);
         }
         return out;
     }

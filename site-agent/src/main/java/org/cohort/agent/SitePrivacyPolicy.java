@@ -2,6 +2,7 @@ package org.cohort.agent;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.cohort.privacy.accounting.AccountantKind;
 import org.cohort.privacy.accounting.PrivacyAccountant;
@@ -18,18 +19,35 @@ final class SitePrivacyPolicy {
     /** Why the round must be refused, or empty when it fits under the ceiling. */
     static Optional<String> refusal(List<PrivacyEvent> spent, PrivacyCharge planned, Double ceiling, double delta,
                                     AccountantKind accountant) {
-        if (ceiling == null || planned == null) {
+        return over(spent, planned, ceiling, delta, accountant, ceiling == null ? "" : String.format(Locale.ROOT,
+                "the site's ceiling of %.4f set by its admin (privacy.%s-epsilon-ceiling)", ceiling,
+                planned == null ? "" : planned.unit()));
+    }
+
+    /**
+     * Why the round must be refused because it would take this site past the study's own
+     * budget. The coordinator checks this too, but it cannot know a site's first patient-level
+     * cost (that depends on the site's row count), so the site checks it before every round.
+     */
+    static Optional<String> studyBudgetRefusal(List<PrivacyEvent> spent, PrivacyCharge planned, Double budget,
+                                               double delta, AccountantKind accountant) {
+        return over(spent, planned, budget, delta, accountant, budget == null ? "" : String.format(Locale.ROOT,
+                "the study's budget of %.4f", budget));
+    }
+
+    private static Optional<String> over(List<PrivacyEvent> spent, PrivacyCharge planned, Double limit, double delta,
+                                         AccountantKind accountant, String limitName) {
+        if (limit == null || planned == null) {
             return Optional.empty();
         }
         var events = new ArrayList<>(spent);
         events.add(planned.event());
         double after = PrivacyAccountant.create(accountant).composeAll(events).epsilon(delta);
-        if (after > ceiling) {
+        if (after > limit) {
             double before = spent.isEmpty() ? 0 : PrivacyAccountant.create(accountant).composeAll(spent).epsilon(delta);
-            return Optional.of(String.format(java.util.Locale.ROOT,
-                    "this round would take the site's %s-level ε from %.4f to %.4f (δ = %s, %s accountant), above the"
-                            + " site's ceiling of %.4f set by its admin (privacy.%s-epsilon-ceiling)",
-                    planned.unit(), before, after, delta, accountant.name().toLowerCase(), ceiling, planned.unit()));
+            return Optional.of(String.format(Locale.ROOT,
+                    "this round would take the site's %s-level ε from %.4f to %.4f (δ = %s, %s accountant), above %s",
+                    planned.unit(), before, after, delta, accountant.name().toLowerCase(Locale.ROOT), limitName));
         }
         return Optional.empty();
     }

@@ -27,10 +27,13 @@ public class SitesController {
     private final SessionHub sessions;
     private final SiteCertificateAuthority ca;
     private final GrpcServer grpc;
+    private final org.cohort.coordinator.compliance.AuditTrail audit;
     private final Clock clock;
 
     public SitesController(EnrollmentTokens tokens, SiteRepository sites, SessionHub sessions,
-                           SiteCertificateAuthority ca, GrpcServer grpc, Clock clock) {
+                           SiteCertificateAuthority ca, GrpcServer grpc,
+                           org.cohort.coordinator.compliance.AuditTrail audit, Clock clock) {
+        this.audit = audit;
         this.tokens = tokens;
         this.sites = sites;
         this.sessions = sessions;
@@ -78,6 +81,7 @@ public class SitesController {
             throw new ApiErrors.NotFoundException("no site '" + siteId + "'; list sites with GET /api/sites");
         }
         sites.revoke(siteId, reason, clock.instant());
+        audit.revoked(siteId, reason, org.cohort.coordinator.compliance.AuditTrail.ADMIN);
         sessions.disconnect(siteId, io.grpc.Status.PERMISSION_DENIED.withDescription("site revoked: " + reason));
         return view(sites.find(siteId).orElseThrow());
     }

@@ -27,9 +27,12 @@ public class EnrollmentService extends EnrollmentGrpc.EnrollmentImplBase {
     private final EnrollmentTokens tokens;
     private final SiteCertificateAuthority ca;
     private final SiteRepository sites;
+    private final org.cohort.coordinator.compliance.AuditTrail audit;
     private final Clock clock;
 
-    public EnrollmentService(EnrollmentTokens tokens, SiteCertificateAuthority ca, SiteRepository sites, Clock clock) {
+    public EnrollmentService(EnrollmentTokens tokens, SiteCertificateAuthority ca, SiteRepository sites,
+                             org.cohort.coordinator.compliance.AuditTrail audit, Clock clock) {
+        this.audit = audit;
         this.tokens = tokens;
         this.ca = ca;
         this.sites = sites;
@@ -53,6 +56,7 @@ public class EnrollmentService extends EnrollmentGrpc.EnrollmentImplBase {
             sites.insert(new Site(siteId, siteName, issued.serial().toString(16), issued.notAfter(),
                     request.getUpdateSigningPublicKey().toByteArray(), request.getAgentVersion(), clock.instant(),
                     null, null));
+            audit.enrolled(siteId, siteName, issued.serial().toString(16), issued.notAfter(), request.getAgentVersion());
             log.info("enrolled site {} ({}) with certificate serial {}", siteId, siteName, issued.serial().toString(16));
             response.onNext(EnrollResponse.newBuilder()
                     .setSiteId(siteId)

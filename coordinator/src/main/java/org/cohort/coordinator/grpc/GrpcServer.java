@@ -37,11 +37,13 @@ public class GrpcServer implements SmartLifecycle {
     private final SessionService session;
     private final ModelService models;
     private final UpdateService updates;
+    private final LedgerService ledger;
     private volatile Server server;
 
     public GrpcServer(CoordinatorProperties props, ServerIdentity identity, SiteCertificateAuthority ca,
                       SiteRepository sites, EnrollmentService enrollment, SessionService session, ModelService models,
-                      UpdateService updates) {
+                      UpdateService updates, LedgerService ledger) {
+        this.ledger = ledger;
         this.props = props;
         this.identity = identity;
         this.ca = ca;
@@ -71,6 +73,7 @@ public class GrpcServer implements SmartLifecycle {
                 .addService(ServerInterceptors.intercept(session, auth))
                 .addService(ServerInterceptors.intercept(models, auth))
                 .addService(ServerInterceptors.intercept(updates, auth))
+                .addService(ServerInterceptors.intercept(ledger, auth))
                 .build();
         try {
             server.start();

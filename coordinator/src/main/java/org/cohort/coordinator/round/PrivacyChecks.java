@@ -11,6 +11,9 @@ import org.cohort.protocol.v1.UpdateManifest;
  * accepted silently without it.
  */
 public final class PrivacyChecks {
+    /** Relative shortfall of the declared σ tolerated for the sampler's rounding (charged as declared). */
+    static final double NOMINAL_SIGMA_SLACK = 1e-3;
+
     private PrivacyChecks() {}
 
     public static Optional<UploadRejection> check(StudySpec.Privacy privacy, RoundKind kind, UpdateManifest m) {
@@ -22,7 +25,9 @@ public final class PrivacyChecks {
                     "this study requires patient-level DP-SGD but the update reports no patient-level privacy charge"));
         }
         var p = m.getPrivacy();
-        if (p.getNoiseMultiplier() < privacy.noiseMultiplier() || !(p.getSamplingRate() > 0 && p.getSamplingRate() <= 1)
+        // The lattice Gaussian a site uses is accounted with a σ a hair below the nominal one
+        // (its sensitivity grows by the rounding granularity); anything further below is refused.
+        if (p.getNoiseMultiplier() < privacy.noiseMultiplier() * (1 - NOMINAL_SIGMA_SLACK) || !(p.getSamplingRate() > 0 && p.getSamplingRate() <= 1)
                 || p.getSteps() <= 0) {
             return Optional.of(new UploadRejection(Reason.MALFORMED, "update was trained with noise multiplier "
                     + p.getNoiseMultiplier() + " (q=" + p.getSamplingRate() + ", steps=" + p.getSteps()

@@ -23,6 +23,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.cohort.coordinator.aggregation.DpFedAvg;
 import org.cohort.coordinator.aggregation.Strategy;
 import org.cohort.coordinator.aggregation.WeightedSum;
+import org.cohort.coordinator.compliance.AuditTrail;
+import org.cohort.coordinator.compliance.RoundCompliance;
+import org.cohort.coordinator.ledger.SiteCharge;
 import org.cohort.coordinator.registry.ModelRegistry;
 import org.cohort.coordinator.registry.ModelVersion;
 import org.cohort.coordinator.session.SessionHub;
@@ -58,6 +61,10 @@ public class RoundOrchestrator {
     private final IMap<String, String> activeRoundByStudy;
     private final Map<String, WeightedSum> accumulators = new ConcurrentHashMap<>();
     private final Map<String, SecureRound> secureRounds = new ConcurrentHashMap<>();
+    /** Per open round, what each accepted upload costs its site; charged in the ledger when the round is published. */
+    private final Map<String, Map<String, SiteCharge>> chargesByRound = new ConcurrentHashMap<>();
+    private final RoundCompliance compliance;
+    private final AuditTrail auditTrail;
     private final StudyRepository studies;
     private final RoundRepository history;
     private final ModelRegistry registry;
@@ -69,7 +76,9 @@ public class RoundOrchestrator {
 
     public RoundOrchestrator(HazelcastInstance hazelcast, StudyRepository studies, RoundRepository history,
                              ModelRegistry registry, SessionHub sessions, SiteRepository sites, TaskFactory tasks,
-                             Clock clock) {
+                             RoundCompliance compliance, AuditTrail auditTrail, Clock clock) {
+        this.compliance = compliance;
+        this.auditTrail = auditTrail;
         this.rounds = hazelcast.getMap("cohort.rounds");
         this.activeRoundByStudy = hazelcast.getMap("cohort.active-round");
         this.studies = studies;
@@ -160,6 +169,18 @@ public class RoundOrchestrator {
                         study.roundsDone(), clock.instant());
             }
             return;
+        }
+        if (training) {
+            // Refuse before anything is sent: no selected site may go past the study's ε budget.
+            var decision = compliance.checkRound(study, roundNumber, eligible);
+            if (!decision.allowed()) {
+                log.warn("study {}: {}", study.studyId(), decision.reason());
+                studies.updateProgress(study.studyId(), StudyStatus.STOPPED, "stopped by the privacy budget after "
+                        + study.roundsDone() + " rounds: " + decision.reason(), study.currentVersion(),
+                        study.roundsDone(), clock.instant());
+                auditTrail.studyStopped(study.studyId(), decision.reason(), AuditTrail.COORDINATOR);
+                return;
+            }
         }
         int attempt = history.attempts(study.studyId(), roundNumber) + 1;
         byte[] nonce = new byte[ProtocolLimits.NONCE_BYTES];
@@ -277,6 +298,12 @@ public class RoundOrchestrator {
                 fold(accumulators.get(state.roundId()), siteLevel ? DpFedAvg.weight() : m.getExampleCount(), spool,
                         m.getNumParameters());
             }
+            if (state.kind() == RoundKind.TRAIN) {
+                SiteCharge charge = chargeFor(study, site, m);
+                if (charge != null) {
+                    chargesByRound.computeIfAbsent(state.roundId(), k -> new ConcurrentHashMap<>()).put(site, charge);
+                }
+            }
             var metrics = m.getMetrics();
             Instant now = clock.instant();
             history.insertReport(state.roundId(), site, "ACCEPTED", m.getExampleCount(), metrics.getTrainLoss(),
@@ -299,6 +326,12 @@ public class RoundOrchestrator {
             history.insertReport(roundId, site, outcome, null, null, null, reason, clock.instant());
             log.info("round {}: site {} dropped ({}): {}", roundId, site, outcome, reason);
             apply(RoundStateMachine.onSiteDropped(state, site, reason));
+            // In a key-exchange stage, the others need not wait for the stage deadline.
+            SecureRound sr = secureRounds.get(roundId);
+            if (sr != null && sr.indexOf.containsKey(site) && (sr.stage() == SecureRound.Stage.ADVERTISE_KEYS
+                    || sr.stage() == SecureRound.Stage.SHARE_KEYS) && sr.excuse(sr.indexOf.get(site))) {
+                closeSecureStage(rounds.get(roundId), sr);
+            }
         }
     }
 
@@ -325,9 +358,10 @@ public class RoundOrchestrator {
         if (state.kind() == RoundKind.EVALUATE) {
             RoundState done = RoundStateMachine.completed(state, "evaluated by " + state.reported().size() + " sites");
             close(done, null);
-            studies.updateProgress(study.studyId(), StudyStatus.COMPLETED, "completed " + study.roundsDone()
-                    + " rounds; final model version " + study.currentVersion(), study.currentVersion(),
+            String detail = "completed " + study.roundsDone() + " rounds; final model version " + study.currentVersion();
+            studies.updateProgress(study.studyId(), StudyStatus.COMPLETED, detail, study.currentVersion(),
                     study.roundsDone(), now);
+            auditTrail.studyFinished(study.studyId(), StudyStatus.COMPLETED.name(), detail);
             return;
         }
         ModelVersion base = registry.find(study.studyId(), state.baseVersion()).orElseThrow();
@@ -340,6 +374,14 @@ public class RoundOrchestrator {
             next = Strategy.forStudy(study.spec()).nextGlobal(registry.readParameters(base), sum);
         }
         long version = state.baseVersion() + 1;
+        // On record before release: if charging fails, nothing is published and the round is retried.
+        Map<String, SiteCharge> charges = chargesByRound.getOrDefault(state.roundId(), Map.of());
+        List<String> participants = List.copyOf(new java.util.TreeSet<>(state.reported()));
+        compliance.recordRound(new RoundCompliance.RoundRecord(study.studyId(), state.roundNumber(), state.roundId(),
+                state.attempt(), participants, participants.stream().map(charges::get)
+                        .filter(java.util.Objects::nonNull).toList(), RoundCompliance.parameters(study.spec()),
+                state.baseVersion(), base.payloadSha256Hex(), version, RoundCompliance.sha256Hex(next)));
+        chargesByRound.remove(state.roundId());
         registry.publish(study.studyId(), version, state.baseVersion(), state.roundNumber(), study.modelConfigJson(),
                 next, List.copyOf(new java.util.TreeSet<>(state.reported())));
         RoundState done = RoundStateMachine.completed(state, state.reported().size() + " of "
@@ -354,6 +396,7 @@ public class RoundOrchestrator {
     private void retry(RoundState failed) {
         close(failed, null);
         accumulators.remove(failed.roundId());
+        chargesByRound.remove(failed.roundId());
         SecureRound sr = secureRounds.remove(failed.roundId());
         if (sr != null) {
             sr.server.abandon(failed.detail());
@@ -361,8 +404,10 @@ public class RoundOrchestrator {
         Study study = studies.find(failed.studyId()).orElseThrow();
         int failures = history.failedAttempts(failed.studyId(), failed.roundNumber());
         if (failures > study.spec().maxRetries()) {
-            studies.updateProgress(study.studyId(), StudyStatus.FAILED, "round " + failed.roundNumber() + " failed "
-                    + failures + " times: " + failed.detail(), study.currentVersion(), study.roundsDone(), clock.instant());
+            String detail = "round " + failed.roundNumber() + " failed " + failures + " times: " + failed.detail();
+            studies.updateProgress(study.studyId(), StudyStatus.FAILED, detail, study.currentVersion(),
+                    study.roundsDone(), clock.instant());
+            auditTrail.studyFinished(study.studyId(), StudyStatus.FAILED.name(), detail);
         } else {
             log.info("round {} of study {} will be retried: {}", failed.roundNumber(), failed.studyId(), failed.detail());
         }
@@ -377,6 +422,7 @@ public class RoundOrchestrator {
         rounds.put(gone.roundId(), gone);
         close(gone, null);
         accumulators.remove(gone.roundId());
+        chargesByRound.remove(gone.roundId());
         SecureRound sr = secureRounds.remove(gone.roundId());
         if (sr != null) {
             sr.server.abandon(reason);
@@ -623,6 +669,25 @@ public class RoundOrchestrator {
                 // a leftover spool file is removed with its round directory
             }
         }
+    }
+
+    /**
+     * What a site's accepted update costs it: for patient-level DP the DP-SGD run it declared
+     * (checked by {@link PrivacyChecks}); for site-level DP the Gaussian mechanism on the clipped
+     * update with the study's noise multiplier, one release per round. Every connected site that
+     * accepted the study is selected, so the site-sampling rate is 1 (no amplification claimed).
+     */
+    private static SiteCharge chargeFor(Study study, String site, UpdateManifest m) {
+        var dp = study.spec().privacy();
+        if (dp == null || !dp.enabled()) {
+            return null;
+        }
+        if ("site".equals(dp.mode())) {
+            return new SiteCharge(site, org.cohort.privacy.accounting.Unit.SITE,
+                    new org.cohort.privacy.accounting.PrivacyEvent.SampledGaussian(1.0, dp.noiseMultiplier(), 1));
+        }
+        SiteCharge declared = SiteCharge.fromManifest(m);
+        return declared == null ? null : new SiteCharge(site, declared.unit(), declared.event());
     }
 
     public static ByteString copy(byte[] b) {

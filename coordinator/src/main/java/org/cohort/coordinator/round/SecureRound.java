@@ -74,6 +74,15 @@ final class SecureRound {
         return answered.containsAll(expected);
     }
 
+    /**
+     * A site that will not answer this stage (it reported a failure): stop waiting for it, so
+     * the stage can close as soon as the others have answered; true when they all have.
+     */
+    boolean excuse(int index) {
+        expected.remove(index);
+        return answered.containsAll(expected);
+    }
+
     boolean overdue(Instant now) {
         return !now.isBefore(stageDeadline);
     }

@@ -42,7 +42,9 @@ public class TaskFactory {
             return PrivacyPlan.newBuilder().setMode("none").build();
         }
         return PrivacyPlan.newBuilder().setMode(p.mode()).setClipNorm(p.clipNorm()).setNoiseMultiplier(p.noiseMultiplier())
-                .setExpectedBatchSize(p.expectedBatchSize()).setDelta(p.delta()).setEpsilonBudget(p.epsilonBudget())
+                .setExpectedBatchSize(p.expectedBatchSize()).setDelta(p.delta())
+                // 0 = no budget declared (proto3 has no null); sites then apply only their own ceiling.
+                .setEpsilonBudget(p.epsilonBudget() == null ? 0 : p.epsilonBudget())
                 .setAccountant(p.accountant()).build();
     }
 

@@ -3,6 +3,7 @@ package org.cohort.coordinator.study;
 import java.time.Clock;
 import java.util.List;
 import java.util.UUID;
+import org.cohort.coordinator.compliance.AuditTrail;
 import org.cohort.coordinator.registry.ModelRegistry;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -15,9 +16,12 @@ public class StudyService {
     private final StudyRepository studies;
     private final ModelRegistry registry;
     private final ModelFactory models;
+    private final AuditTrail audit;
     private final Clock clock;
 
-    public StudyService(StudyRepository studies, ModelRegistry registry, ModelFactory models, Clock clock) {
+    public StudyService(StudyRepository studies, ModelRegistry registry, ModelFactory models, AuditTrail audit,
+                        Clock clock) {
+        this.audit = audit;
         this.studies = studies;
         this.registry = registry;
         this.models = models;
@@ -35,6 +39,7 @@ public class StudyService {
                 INITIAL_VERSION, 0, now, now);
         studies.insert(study);
         registry.publish(id, INITIAL_VERSION, 0, 0, configJson, initial, List.of());
+        audit.studyCreated(study, AuditTrail.ADMIN);
         return study;
     }
 
@@ -53,12 +58,14 @@ public class StudyService {
         }
         studies.updateProgress(studyId, StudyStatus.RUNNING, "waiting for sites", s.currentVersion(), s.roundsDone(),
                 clock.instant());
+        audit.studyStarted(studyId, AuditTrail.ADMIN);
         return require(studyId);
     }
 
     public Study stop(String studyId, String why) {
         Study s = require(studyId);
         studies.updateProgress(studyId, StudyStatus.STOPPED, why, s.currentVersion(), s.roundsDone(), clock.instant());
+        audit.studyStopped(studyId, why, AuditTrail.ADMIN);
         return require(studyId);
     }
 }

@@ -1,0 +1,181 @@
+package org.cohort.simulation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.cohort.agent.SiteAgent;
+import org.cohort.privacy.accounting.PrivacyEvent;
+import org.cohort.privacy.accounting.RdpAccountant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Patient-level DP end to end over real gRPC/mTLS: sites run DP-SGD, the coordinator charges
+ * its ledger once per site and round before releasing each version, refuses a round that
+ * would go past the study's budget, and an agent refuses a round that would go past its
+ * admin's ceiling — each with a reason a person can act on.
+ */
+class PrivacyIntegrationTest {
+    private static final double SIGMA = 1.5;
+
+    private static Map<String, Object> patientDp(double budget) {
+        return Map.of("privacy", Map.of("mode", "patient", "clipNorm", 1.0, "noiseMultiplier", SIGMA, "delta", 1e-5,
+                "epsilonBudget", budget, "accountant", "rdp", "expectedBatchSize", 32));
+    }
+
+    @Test
+    void dpSgdRoundsWithSecureAggregationAreChargedOnceAndMatchTheSitesOwnLedgers(@TempDir Path dir)
+            throws Exception {
+        try (var fed = new TestFederation(dir, 3)) {
+            var extra = new HashMap<String, Object>(patientDp(100));
+            extra.putAll(SecureAggregationIntegrationTest.SECURE);
+            String studyId = fed.createStudy(3, 3, 120, extra);
+            List<SiteAgent> agents = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                agents.add(fed.startAgent(i, studyId, null));
+            }
+            fed.awaitConnected(3);
+            fed.api.post("/api/studies/" + studyId + "/start", null);
+            JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(3));
+            assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
+
+            JsonNode privacy = fed.api.get("/api/studies/" + studyId + "/privacy");
+            assertThat(privacy.get("sites").size()).isEqualTo(3);
+            for (JsonNode site : privacy.get("sites")) {
+                assertThat(site.get("unit").asString()).isEqualTo("patient");
+                assertThat(site.get("roundsCharged").asInt()).isEqualTo(3);
+                var events = new ArrayList<PrivacyEvent>();
+                for (JsonNode c : site.get("charges")) {
+                    JsonNode e = c.get("event");
+                    assertThat(e.get("noiseMultiplier").asDouble()).isCloseTo(SIGMA, within(SIGMA * 1e-3));
+                    events.add(new PrivacyEvent.SampledGaussian(e.get("samplingRate").asDouble(),
+                            e.get("noiseMultiplier").asDouble(), e.get("steps").asLong()));
+                }
+                // Anyone can recompute the coordinator's number from the charged inputs.
+                double recomputed = RdpAccountant.withDefaultOrders().composeAll(events).epsilon(1e-5);
+                assertThat(site.get("spent").get("epsilon").asDouble()).isCloseTo(recomputed, within(1e-9));
+                assertThat(site.get("spent").get("statement").asString()).contains("δ");
+
+                // The site's own ledger recorded exactly what the coordinator charged.
+                SiteAgent agent = agents.stream().filter(a -> a.siteId().equals(site.get("siteId").asString()))
+                        .findFirst().orElseThrow();
+                List<JsonNode> sent = localUpdates(agent.ledgerFile(), studyId);
+                assertThat(sent).hasSize(3);
+                for (int r = 0; r < 3; r++) {
+                    JsonNode local = sent.get(r);
+                    JsonNode charged = site.get("charges").get(r).get("event");
+                    assertThat(local.get("samplingRate").asDouble()).isEqualTo(charged.get("samplingRate").asDouble());
+                    assertThat(local.get("noiseMultiplier").asDouble()).isEqualTo(charged.get("noiseMultiplier").asDouble());
+                    assertThat(local.get("steps").asLong()).isEqualTo(charged.get("steps").asLong());
+                }
+            }
+            JsonNode audit = fed.api.get("/api/audit/verify");
+            assertThat(audit.get("valid").asBoolean()).as(audit.toString()).isTrue();
+        }
+    }
+
+    @Test
+    void coordinatorRefusesTheRoundThatWouldExceedTheStudyBudget(@TempDir Path dir) throws Exception {
+        try (var fed = new TestFederation(dir, 2)) {
+            // One round of DP-SGD here (q = 32/300, σ = 1.5, 50 steps) costs ε ≈ 3.04 and two ≈ 4.20 (RDP,
+            // δ = 1e-5): a budget of 3.5 leaves room for exactly one.
+            String studyId = fed.createStudy(5, 2, 120, patientDp(3.5));
+            fed.startAgent(0, studyId, null);
+            fed.startAgent(1, studyId, null);
+            fed.awaitConnected(2);
+            fed.api.post("/api/studies/" + studyId + "/start", null);
+            JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
+            assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("STOPPED");
+            assertThat(study.get("roundsDone").asInt()).isEqualTo(1);
+            assertThat(study.get("statusDetail").asString()).contains("privacy budget", "would exceed", "3.5");
+
+            JsonNode privacy = fed.api.get("/api/studies/" + studyId + "/privacy");
+            for (JsonNode site : privacy.get("sites")) {
+                assertThat(site.get("roundsCharged").asInt()).isEqualTo(1);
+                assertThat(site.get("spent").get("epsilon").asDouble()).isLessThanOrEqualTo(3.5);
+            }
+            assertThat(auditKinds(fed)).contains("ROUND_REFUSED", "STUDY_STOPPED");
+        }
+    }
+
+    @Test
+    void sitesRefuseAFirstRoundThatAloneWouldExceedTheStudyBudget(@TempDir Path dir) throws Exception {
+        // The coordinator cannot price a site's first patient-level round (it depends on the site's
+        // rows), so each agent checks the study's budget itself: nothing may be spent past it.
+        try (var fed = new TestFederation(dir, 2)) {
+            String studyId = fed.createStudy(2, 2, 60, Map.of("maxRetries", 0, "privacy", Map.of("mode", "patient",
+                    "clipNorm", 1.0, "noiseMultiplier", SIGMA, "delta", 1e-5, "epsilonBudget", 0.8,
+                    "expectedBatchSize", 32)));
+            SiteAgent a = fed.startAgent(0, studyId, null);
+            SiteAgent b = fed.startAgent(1, studyId, null);
+            fed.awaitConnected(2);
+            fed.api.post("/api/studies/" + studyId + "/start", null);
+            JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
+            assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("FAILED");
+            assertThat(study.get("roundsDone").asInt()).isZero();
+            JsonNode first = fed.api.get("/api/studies/" + studyId + "/rounds").get(0);
+            assertThat(first.get("dropped").get(a.siteId()).asString()).contains("REFUSED", "the study's budget of 0.8000");
+            assertThat(localUpdates(a.ledgerFile(), studyId)).isEmpty();
+            assertThat(localUpdates(b.ledgerFile(), studyId)).isEmpty();
+            assertThat(fed.api.get("/api/studies/" + studyId + "/privacy").get("sites").size()).isZero();
+        }
+    }
+
+    @Test
+    void agentRefusesATaskAboveItsAdminsCeilingAndTheRoundGoesOnWithoutIt(@TempDir Path dir) throws Exception {
+        try (var fed = new TestFederation(dir, 3)) {
+            String studyId = fed.createStudy(2, 2, 120, patientDp(100));
+            fed.startAgent(0, studyId, null);
+            fed.startAgent(1, studyId, null);
+            SiteAgent strict = fed.startAgent(2, studyId, null, 0.05);
+            fed.awaitConnected(3);
+            fed.api.post("/api/studies/" + studyId + "/start", null);
+            JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
+            assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
+            for (JsonNode r : fed.api.get("/api/studies/" + studyId + "/rounds")) {
+                if (r.get("kind").asString().equals("TRAIN")) {
+                    assertThat(r.get("reported").size()).isEqualTo(2);
+                    assertThat(r.get("dropped").get(strict.siteId()).asString())
+                            .startsWith("REFUSED").contains("ceiling", "0.0500");
+                }
+            }
+            // Nothing left the strict site, and nothing was charged to it.
+            assertThat(localUpdates(strict.ledgerFile(), studyId)).isEmpty();
+            for (JsonNode site : fed.api.get("/api/studies/" + studyId + "/privacy").get("sites")) {
+                assertThat(site.get("siteId").asString()).isNotEqualTo(strict.siteId());
+            }
+        }
+    }
+
+    private static List<JsonNode> localUpdates(Path ledger, String studyId) throws Exception {
+        var out = new ArrayList<JsonNode>();
+        if (!Files.exists(ledger)) {
+            return out;
+        }
+        var json = JsonMapper.builder().build();
+        for (String line : Files.readAllLines(ledger)) {
+            JsonNode n = json.readTree(line);
+            if (n.get("study").asString().equals(studyId) && n.get("kind").asString().equals("update")) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
+    private static List<String> auditKinds(TestFederation fed) {
+        var kinds = new ArrayList<String>();
+        for (JsonNode e : fed.api.get("/api/audit/entries?limit=1000").get("entries")) {
+            kinds.add(e.get("kind").asString());
+        }
+        return kinds;
+    }
+}
