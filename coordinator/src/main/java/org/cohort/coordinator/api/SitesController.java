@@ -28,11 +28,14 @@ public class SitesController {
     private final SiteCertificateAuthority ca;
     private final GrpcServer grpc;
     private final org.cohort.coordinator.compliance.AuditTrail audit;
+    private final org.cohort.coordinator.cluster.Leadership leadership;
     private final Clock clock;
 
     public SitesController(EnrollmentTokens tokens, SiteRepository sites, SessionHub sessions,
                            SiteCertificateAuthority ca, GrpcServer grpc,
-                           org.cohort.coordinator.compliance.AuditTrail audit, Clock clock) {
+                           org.cohort.coordinator.compliance.AuditTrail audit,
+                           org.cohort.coordinator.cluster.Leadership leadership, Clock clock) {
+        this.leadership = leadership;
         this.audit = audit;
         this.tokens = tokens;
         this.sites = sites;
@@ -88,8 +91,11 @@ public class SitesController {
 
     @GetMapping("/status")
     public Map<String, Object> status() {
+        // connectedSites counts this replica's sessions: only the replica that drives rounds holds any.
         return Map.of("caFingerprint", ca.caFingerprint(), "agentPort", grpc.port(),
-                "connectedSites", sessions.all().size(), "enrolledSites", sites.all().size());
+                "connectedSites", sessions.all().size(), "enrolledSites", sites.all().size(),
+                "replica", leadership.memberId(), "drivesRounds", leadership.leading(),
+                "leaseTerm", leadership.term());
     }
 
     private SiteView view(Site s) {

@@ -12,6 +12,8 @@ import org.springframework.context.annotation.Configuration;
  * The embedded Hazelcast member that holds study and round state. A single member by default;
  * list other replicas in {@code cohort.coordinator.cluster.members} (TCP-IP join) and they form
  * one cluster. Multicast is off: hospital networks rarely allow it and it surprises operators.
+ * Other discovery mechanisms Hazelcast offers (Kubernetes, cloud APIs) can replace the TCP-IP
+ * list here; which replica drives rounds is decided by {@link Leadership}.
  */
 @Configuration(proxyBeanMethods = false)
 public class ClusterConfiguration {
@@ -34,6 +36,10 @@ public class ClusterConfiguration {
             config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
         } else {
             props.cluster().members().forEach(tcp::addMember);
+            if (props.cluster().members().stream().allMatch(m -> m.startsWith("127.") || m.startsWith("localhost"))) {
+                // Replicas on one host (tests, a laptop): stay on loopback like the single member does.
+                config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
+            }
         }
         return Hazelcast.newHazelcastInstance(config);
     }

@@ -33,9 +33,24 @@ public record CoordinatorProperties(
      * @param name    cluster name; replicas with the same name and reachable members form one cluster
      * @param port    first Hazelcast port tried (auto-increments when taken)
      * @param members TCP-IP members to join (host or host:port); empty = a single-member cluster
+     * @param quorum  members a replica must see to drive rounds (split-brain protection); 0 = a
+     *                majority of {@code members} (or 1 when none are listed)
+     * @param leaseDuration how long the driving replica's database lease lasts without renewal;
+     *                a replica that stops is replaced after at most this long
      */
     public record Cluster(
             @DefaultValue("cohort") String name,
             @DefaultValue("5701") int port,
-            @DefaultValue List<String> members) {}
+            @DefaultValue List<String> members,
+            @DefaultValue("0") int quorum,
+            @DefaultValue("5s") java.time.Duration leaseDuration) {
+
+        /** The effective quorum: as configured, else a majority of the listed members. */
+        public int effectiveQuorum() {
+            if (quorum > 0) {
+                return quorum;
+            }
+            return members.isEmpty() ? 1 : members.size() / 2 + 1;
+        }
+    }
 }

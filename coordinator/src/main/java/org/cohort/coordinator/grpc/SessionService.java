@@ -22,8 +22,11 @@ public class SessionService extends SessionGrpc.SessionImplBase {
 
     private final SessionHub hub;
     private final RoundOrchestrator orchestrator;
+    private final org.cohort.coordinator.cluster.Leadership leadership;
 
-    public SessionService(SessionHub hub, RoundOrchestrator orchestrator) {
+    public SessionService(SessionHub hub, RoundOrchestrator orchestrator,
+                          org.cohort.coordinator.cluster.Leadership leadership) {
+        this.leadership = leadership;
         this.hub = hub;
         this.orchestrator = orchestrator;
     }
@@ -38,6 +41,13 @@ public class SessionService extends SessionGrpc.SessionImplBase {
             public void onNext(AgentMessage message) {
                 switch (message.getKindCase()) {
                     case HELLO -> {
+                        if (!leadership.leading()) {
+                            // A standby replica: the agent tries the next address in its list.
+                            out.onError(Status.UNAVAILABLE.withDescription("this coordinator replica is on standby;"
+                                    + " the agent should connect to another address in coordinator.addresses")
+                                    .asRuntimeException());
+                            return;
+                        }
                         var hello = message.getHello();
                         var session = hub.register(siteId, out, new HashSet<>(hello.getAcceptedStudyIdsList()),
                                 hello.getCompute());

@@ -65,6 +65,7 @@ public class RoundOrchestrator {
     private final Map<String, Map<String, SiteCharge>> chargesByRound = new ConcurrentHashMap<>();
     private final RoundCompliance compliance;
     private final AuditTrail auditTrail;
+    private final org.cohort.coordinator.cluster.Leadership leadership;
     private final StudyRepository studies;
     private final RoundRepository history;
     private final ModelRegistry registry;
@@ -76,7 +77,9 @@ public class RoundOrchestrator {
 
     public RoundOrchestrator(HazelcastInstance hazelcast, StudyRepository studies, RoundRepository history,
                              ModelRegistry registry, SessionHub sessions, SiteRepository sites, TaskFactory tasks,
-                             RoundCompliance compliance, AuditTrail auditTrail, Clock clock) {
+                             RoundCompliance compliance, AuditTrail auditTrail,
+                             org.cohort.coordinator.cluster.Leadership leadership, Clock clock) {
+        this.leadership = leadership;
         this.compliance = compliance;
         this.auditTrail = auditTrail;
         this.rounds = hazelcast.getMap("cohort.rounds");
@@ -90,25 +93,20 @@ public class RoundOrchestrator {
         this.clock = clock;
     }
 
-    /**
-     * On start: if the cluster holds no round (this is the first replica, e.g. after a restart of
-     * a single coordinator), rounds the database still shows as open were lost with the process
-     * that ran them; close them cleanly so the study retries the round.
-     */
+    /** Decides leadership at once, so agents are not refused for a tick after start. */
     @jakarta.annotation.PostConstruct
-    void abandonRoundsLostInARestart() {
-        if (activeRoundByStudy.isEmpty()) {
-            int n = history.abandonOpenRounds("abandoned: the coordinator stopped while the round was open;"
-                    + " a fresh attempt follows", clock.instant());
-            if (n > 0) {
-                log.warn("closed {} round(s) left open by a previous coordinator run; they will be retried", n);
-            }
+    void start() {
+        synchronized (lock) {
+            lead();
         }
     }
 
     @Scheduled(fixedDelayString = "${cohort.coordinator.tick-millis:200}")
     public void tick() {
         synchronized (lock) {
+            if (!lead()) {
+                return;
+            }
             for (Study study : studies.all()) {
                 try {
                     drive(study);
@@ -116,6 +114,50 @@ public class RoundOrchestrator {
                     log.error("study {}: round step failed", study.studyId(), e);
                 }
             }
+        }
+    }
+
+    /** Renews this replica's claim to drive rounds; takes over or steps down when that changes. */
+    private boolean lead() {
+        switch (leadership.refresh()) {
+            case ACQUIRED -> takeOver();
+            case LOST -> stepDown();
+            case NONE -> { }
+        }
+        return leadership.leading();
+    }
+
+    /**
+     * This replica starts driving rounds: rounds another replica was driving (or this one, before
+     * a restart) lost their partial sums with it, so they are closed cleanly — nothing from them
+     * is published or charged — and each study retries its round with the sites connected here.
+     */
+    private void takeOver() {
+        String reason = "abandoned: the coordinator replica driving this round stopped; replica "
+                + leadership.memberId() + " retries it (lease term " + leadership.term() + ")";
+        for (String roundId : List.copyOf(activeRoundByStudy.values())) {
+            RoundState state = rounds.get(roundId);
+            if (state != null && !accumulators.containsKey(roundId) && !secureRounds.containsKey(roundId)) {
+                abandon(state, reason);
+            } else if (state == null) {
+                activeRoundByStudy.values().remove(roundId);
+            }
+        }
+        int n = history.abandonOpenRounds(reason, clock.instant());
+        if (n > 0) {
+            log.warn("closed {} round(s) left open by the replica that drove them before; they will be retried", n);
+        }
+    }
+
+    /** This replica lost its claim (quorum or lease): drop what it was driving and its sessions. */
+    private void stepDown() {
+        accumulators.clear();
+        chargesByRound.clear();
+        secureRounds.values().forEach(sr -> sr.server.abandon("the coordinator replica stepped down"));
+        secureRounds.clear();
+        for (var session : sessions.all()) {
+            sessions.disconnect(session.siteId(), io.grpc.Status.UNAVAILABLE.withDescription(
+                    "this coordinator replica stepped down; reconnect to another address"));
         }
     }
 

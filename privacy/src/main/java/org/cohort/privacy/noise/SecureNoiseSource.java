@@ -47,7 +47,14 @@ public final class SecureNoiseSource implements RandomSource {
 
   /** The DRBG's algorithm description, for logs and audit entries. */
   public String describe() {
-    return drbg.getAlgorithm() + " " + drbg.getParameters();
+    // The JDK prints the personalization string as a byte array; say what it is instead.
+    String parameters = drbg.getParameters() instanceof DrbgParameters.Instantiation i
+        ? i.getStrength() + "-bit strength, " + i.getCapability().toString().toLowerCase(java.util.Locale.ROOT)
+            + ", personalization \"" + new String(PERSONALIZATION, java.nio.charset.StandardCharsets.US_ASCII) + "\""
+        : String.valueOf(drbg.getParameters());
+    String mechanism = java.security.Security.getProperty("securerandom.drbg.config");
+    return drbg.getAlgorithm() + " (" + (mechanism == null || mechanism.isBlank() ? "JDK default mechanism" : mechanism)
+        + "; " + parameters + ")";
   }
 
   /**
