@@ -69,6 +69,20 @@ final class TestFederation implements AutoCloseable {
         return agent;
     }
 
+    /**
+     * Starts the i-th hospital's agent again after it stopped: same work directory, so it keeps
+     * its identity and ledger and needs no new enrollment token.
+     */
+    SiteAgent restartAgent(int i, String studyId, LocalLearner learner) throws Exception {
+        var site = data.sites().get(i);
+        Path agentDir = dir.resolve("agents").resolve(site.name());
+        var config = new AgentConfig(site.name(), List.of(coordinator.agentAddress()), "", "", site.dataFile(),
+                agentDir.resolve("work"), java.util.Set.of(studyId), "", "cpu", null, null);
+        SiteAgent agent = SiteAgent.start(config, learner == null ? new Dl4jLearner(site.dataFile()) : learner);
+        agents.add(agent);
+        return agent;
+    }
+
     void awaitConnected(int n) throws InterruptedException {
         Instant deadline = Instant.now().plusSeconds(60);
         while (Instant.now().isBefore(deadline)) {
