@@ -19,6 +19,8 @@ import org.cohort.protocol.v1.RoundTask;
  * manifest verifies and the parameters match the signed digest (and the task's digest).
  */
 final class ModelDownloader {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ModelDownloader.class);
+
     private final SignatureVerifier modelKey;
 
     ModelDownloader(byte[] modelSigningPublicKey) {
@@ -34,9 +36,40 @@ final class ModelDownloader {
         }
     }
 
+    /** Interruptions of one download that are resumed from where they stopped before giving up. */
+    static final int MAX_RESUMES = 3;
+
+    /** What a download has received so far, kept across resumed attempts. */
+    private static final class Progress {
+        byte[] manifestBytes;
+        ModelManifest manifest;
+        float[] params;
+        final MessageDigest sha = sha256();
+        long next;
+    }
+
     VerifiedModel download(Channel channel, RoundTask task) {
+        var progress = new Progress();
+        for (int resumes = 0; ; resumes++) {
+            try {
+                return downloadFrom(channel, task, progress);
+            } catch (io.grpc.StatusRuntimeException e) {
+                var code = e.getStatus().getCode();
+                boolean transientFailure = code == io.grpc.Status.Code.UNAVAILABLE
+                        || code == io.grpc.Status.Code.DEADLINE_EXCEEDED || code == io.grpc.Status.Code.ABORTED;
+                if (!transientFailure || progress.manifest == null || resumes >= MAX_RESUMES) {
+                    throw e;
+                }
+                log.warn("model download of study {} version {} interrupted after {} values ({}); resuming",
+                        task.getStudyId(), task.getModelVersion(), progress.next, e.getStatus());
+            }
+        }
+    }
+
+    private VerifiedModel downloadFrom(Channel channel, RoundTask task, Progress progress) {
         var parts = ModelsGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES)
-                .download(ModelRequest.newBuilder().setStudyId(task.getStudyId()).setVersion(task.getModelVersion()).build());
+                .download(ModelRequest.newBuilder().setStudyId(task.getStudyId()).setVersion(task.getModelVersion())
+                        .setFromOffset(progress.next).build());
         if (!parts.hasNext()) {
             throw new ModelRejectedException("coordinator sent no model header");
         }
@@ -49,48 +82,57 @@ final class ModelDownloader {
             throw new ModelRejectedException("model signature does not verify with the coordinator's model-signing key;"
                     + " refusing to load model version " + task.getModelVersion());
         }
-        ModelManifest manifest;
-        try {
-            manifest = ModelManifest.parseFrom(manifestBytes);
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            throw new ModelRejectedException("signed model manifest is malformed");
+        if (progress.manifestBytes != null && !java.util.Arrays.equals(progress.manifestBytes, manifestBytes)) {
+            throw new ModelRejectedException("the model's signed manifest changed while its download was resumed");
         }
-        if (!manifest.getStudyId().equals(task.getStudyId()) || manifest.getVersion() != task.getModelVersion()) {
-            throw new ModelRejectedException("signed manifest is for study " + manifest.getStudyId() + " version "
-                    + manifest.getVersion() + ", not the task's " + task.getStudyId() + " version " + task.getModelVersion());
+        if (progress.manifest == null) {
+            ModelManifest manifest;
+            try {
+                manifest = ModelManifest.parseFrom(manifestBytes);
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new ModelRejectedException("signed model manifest is malformed");
+            }
+            if (!manifest.getStudyId().equals(task.getStudyId()) || manifest.getVersion() != task.getModelVersion()) {
+                throw new ModelRejectedException("signed manifest is for study " + manifest.getStudyId() + " version "
+                        + manifest.getVersion() + ", not the task's " + task.getStudyId() + " version "
+                        + task.getModelVersion());
+            }
+            if (manifest.getNumParameters() > ProtocolLimits.MAX_PARAMETERS) {
+                throw new ModelRejectedException("model has " + manifest.getNumParameters() + " parameters, above the limit");
+            }
+            progress.manifestBytes = manifestBytes;
+            progress.manifest = manifest;
+            progress.params = new float[(int) manifest.getNumParameters()];
         }
-        if (manifest.getNumParameters() > ProtocolLimits.MAX_PARAMETERS) {
-            throw new ModelRejectedException("model has " + manifest.getNumParameters() + " parameters, above the limit");
-        }
-        float[] params = new float[(int) manifest.getNumParameters()];
-        MessageDigest sha = sha256();
-        long next = 0;
+        float[] params = progress.params;
         while (parts.hasNext()) {
             var part = parts.next();
-            if (!part.hasChunk() || part.getChunk().getOffset() != next) {
+            if (!part.hasChunk() || part.getChunk().getOffset() != progress.next) {
                 throw new ModelRejectedException("model chunks arrived out of order");
             }
             var data = part.getChunk().getData();
             int values = data.size() / ProtocolLimits.FLOAT32_BYTES;
-            if (data.size() % 4 != 0 || next + values > params.length) {
+            if (data.size() % 4 != 0 || progress.next + values > params.length) {
                 throw new ModelRejectedException("model payload is longer than its manifest says");
             }
-            sha.update(data.asReadOnlyByteBuffer());
-            data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(params, (int) next, values);
-            next += values;
+            progress.sha.update(data.asReadOnlyByteBuffer());
+            data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(params, (int) progress.next,
+                    values);
+            progress.next += values;
         }
-        if (next != params.length) {
-            throw new ModelRejectedException("model payload ended after " + next + " of " + params.length + " values");
+        if (progress.next != params.length) {
+            throw new ModelRejectedException("model payload ended after " + progress.next + " of " + params.length
+                    + " values");
         }
-        byte[] digest = sha.digest();
-        if (!MessageDigest.isEqual(digest, manifest.getPayloadSha256().toByteArray())) {
+        byte[] digest = progress.sha.digest();
+        if (!MessageDigest.isEqual(digest, progress.manifest.getPayloadSha256().toByteArray())) {
             throw new ModelRejectedException("model parameters do not match the signed digest");
         }
         if (!MessageDigest.isEqual(digest, task.getModelDigest().toByteArray())) {
             throw new ModelRejectedException("model digest " + HexFormat.of().formatHex(digest)
                     + " differs from the one in the round task");
         }
-        return new VerifiedModel(manifest, params);
+        return new VerifiedModel(progress.manifest, params);
     }
 
     static MessageDigest sha256() {

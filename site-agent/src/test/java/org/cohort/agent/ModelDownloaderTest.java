@@ -34,6 +34,9 @@ class ModelDownloaderTest {
     private ManagedChannel channel;
     private volatile ModelPart header;
     private volatile byte[] payload;
+    /** When set, the server's first response stops after the first value with UNAVAILABLE. */
+    private volatile boolean interruptOnce;
+    private final java.util.List<Long> requestedOffsets = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private static final float[] PARAMS = {0.5f, -1.25f, 3f};
 
@@ -44,9 +47,18 @@ class ModelDownloaderTest {
         server = InProcessServerBuilder.forName(name).directExecutor().addService(new ModelsGrpc.ModelsImplBase() {
             @Override
             public void download(ModelRequest request, StreamObserver<ModelPart> out) {
+                requestedOffsets.add(request.getFromOffset());
                 out.onNext(header);
-                out.onNext(ModelPart.newBuilder().setChunk(TensorChunk.newBuilder().setOffset(0)
-                        .setData(ByteString.copyFrom(payload))).build());
+                int from = (int) request.getFromOffset() * 4;
+                if (interruptOnce) {
+                    interruptOnce = false;
+                    out.onNext(ModelPart.newBuilder().setChunk(TensorChunk.newBuilder().setOffset(0)
+                            .setData(ByteString.copyFrom(payload, 0, 4))).build());
+                    out.onError(io.grpc.Status.UNAVAILABLE.withDescription("connection reset").asRuntimeException());
+                    return;
+                }
+                out.onNext(ModelPart.newBuilder().setChunk(TensorChunk.newBuilder().setOffset(request.getFromOffset())
+                        .setData(ByteString.copyFrom(payload, from, payload.length - from))).build());
                 out.onCompleted();
             }
         }).build().start();
@@ -74,6 +86,15 @@ class ModelDownloaderTest {
     private RoundTask task() {
         return RoundTask.newBuilder().setStudyId("st").setModelVersion(3)
                 .setModelDigest(ByteString.copyFrom(UpdateUploader.digest(PARAMS))).build();
+    }
+
+    @Test
+    void resumesAnInterruptedDownloadFromWhereItStopped() {
+        serve(manifest(UpdateUploader.digest(PARAMS)), ca.modelSigner());
+        interruptOnce = true;
+        var model = new ModelDownloader(ca.modelSigningPublicKey()).download(channel, task());
+        assertThat(model.parameters()).containsExactly(PARAMS);
+        assertThat(requestedOffsets).containsExactly(0L, 1L);
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import org.cohort.coordinator.registry.ModelRegistry;
+import org.cohort.coordinator.registry.ModelVersion;
 import org.cohort.protocol.ProtocolLimits;
 import org.cohort.protocol.v1.ModelHeader;
 import org.cohort.protocol.v1.ModelPart;
@@ -17,7 +18,12 @@ import org.cohort.protocol.v1.ModelsGrpc;
 import org.cohort.protocol.v1.TensorChunk;
 import org.springframework.stereotype.Component;
 
-/** Streams a signed model version: header, then chunks read from disk one at a time. */
+/**
+ * Streams a signed model version: header, then chunks read from disk one at a time, only as
+ * fast as the agent takes them (gRPC flow control: a chunk is read and sent only while the
+ * call is ready), so a slow agent never makes the coordinator buffer a model in memory.
+ * {@code from_offset} resumes an interrupted download.
+ */
 @Component
 public class ModelService extends ModelsGrpc.ModelsImplBase {
     private final ModelRegistry registry;
@@ -40,35 +46,79 @@ public class ModelService extends ModelsGrpc.ModelsImplBase {
                     + version.numParameters() + "]").asRuntimeException());
             return;
         }
+        var call = (ServerCallStreamObserver<ModelPart>) out;
+        FileChannel file;
+        try {
+            file = FileChannel.open(version.path(), StandardOpenOption.READ);
+        } catch (IOException e) {
+            out.onError(Status.INTERNAL.withDescription("could not open model version: " + e.getMessage())
+                    .asRuntimeException());
+            return;
+        }
+        var sender = new ChunkSender(version, request.getFromOffset(), call, file);
+        call.setOnCancelHandler(sender::close);
+        call.setOnReadyHandler(sender::drain);
         out.onNext(ModelPart.newBuilder().setHeader(ModelHeader.newBuilder()
                 .setManifest(ByteString.copyFrom(version.manifest()))
                 .setSignature(ByteString.copyFrom(version.signature()))).build());
-        var call = (ServerCallStreamObserver<ModelPart>) out;
-        try (FileChannel ch = FileChannel.open(version.path(), StandardOpenOption.READ)) {
-            long offset = request.getFromOffset();
-            ByteBuffer buf = ByteBuffer.allocate(ProtocolLimits.CHUNK_VALUES * ProtocolLimits.FLOAT32_BYTES);
-            while (offset < version.numParameters()) {
-                if (call.isCancelled()) {
-                    return;
-                }
-                int values = (int) Math.min(ProtocolLimits.CHUNK_VALUES, version.numParameters() - offset);
-                buf.clear().limit(values * ProtocolLimits.FLOAT32_BYTES);
-                long position = offset * ProtocolLimits.FLOAT32_BYTES;
-                while (buf.hasRemaining()) {
-                    int n = ch.read(buf, position + buf.position());
-                    if (n < 0) {
-                        throw new IOException("model file shorter than its manifest");
-                    }
-                }
-                buf.flip();
-                out.onNext(ModelPart.newBuilder().setChunk(TensorChunk.newBuilder().setOffset(offset)
-                        .setData(ByteString.copyFrom(buf))).build());
-                offset += values;
+        sender.drain();
+    }
+
+    /** Sends chunks while the call is ready; called again by gRPC each time it becomes ready. */
+    private static final class ChunkSender {
+        private final ModelVersion version;
+        private final ServerCallStreamObserver<ModelPart> call;
+        private final FileChannel file;
+        private final ByteBuffer buf = ByteBuffer.allocate(ProtocolLimits.CHUNK_VALUES * ProtocolLimits.FLOAT32_BYTES);
+        private long offset;
+        private boolean done;
+
+        ChunkSender(ModelVersion version, long from, ServerCallStreamObserver<ModelPart> call, FileChannel file) {
+            this.version = version;
+            this.offset = from;
+            this.call = call;
+            this.file = file;
+        }
+
+        synchronized void drain() {
+            if (done) {
+                return;
             }
-            out.onCompleted();
-        } catch (IOException e) {
-            out.onError(Status.INTERNAL.withDescription("could not read model version: " + e.getMessage())
-                    .asRuntimeException());
+            try {
+                while (offset < version.numParameters() && call.isReady() && !call.isCancelled()) {
+                    int values = (int) Math.min(ProtocolLimits.CHUNK_VALUES, version.numParameters() - offset);
+                    buf.clear().limit(values * ProtocolLimits.FLOAT32_BYTES);
+                    long position = offset * ProtocolLimits.FLOAT32_BYTES;
+                    while (buf.hasRemaining()) {
+                        if (file.read(buf, position + buf.position()) < 0) {
+                            throw new IOException("model file shorter than its manifest");
+                        }
+                    }
+                    buf.flip();
+                    call.onNext(ModelPart.newBuilder().setChunk(TensorChunk.newBuilder().setOffset(offset)
+                            .setData(ByteString.copyFrom(buf))).build());
+                    offset += values;
+                }
+                if (offset >= version.numParameters() && !call.isCancelled()) {
+                    done = true;
+                    close();
+                    call.onCompleted();
+                }
+            } catch (IOException | RuntimeException e) {
+                done = true;
+                close();
+                call.onError(Status.INTERNAL.withDescription("could not read model version: " + e.getMessage())
+                        .asRuntimeException());
+            }
+        }
+
+        synchronized void close() {
+            done = true;
+            try {
+                file.close();
+            } catch (IOException ignored) {
+                // read-only; nothing to flush
+            }
         }
     }
 }
