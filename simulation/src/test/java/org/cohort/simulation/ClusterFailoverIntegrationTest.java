@@ -6,9 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +16,7 @@ import org.cohort.agent.AgentConfig;
 import org.cohort.agent.Dl4jLearner;
 import org.cohort.agent.LocalLearner;
 import org.cohort.agent.SiteAgent;
-import org.junit.jupiter.api.Assumptions;
+import org.cohort.coordinator.testing.TestPostgres;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -38,9 +35,7 @@ class ClusterFailoverIntegrationTest {
 
     @Test
     void stoppingTheDrivingReplicaMidRoundGivesTheUndisturbedModel(@TempDir Path dir) throws Exception {
-        String schema = "cohort_ha_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection admin = connectOrSkip()) {
-            admin.createStatement().execute("CREATE SCHEMA " + schema);
+        try (var schema = TestPostgres.freshSchema("cohort_ha")) { // replicas share one database
             float[] undisturbed = undisturbedRun(dir.resolve("reference"));
             float[] failedOver = failoverRun(dir.resolve("cluster"), schema);
             assertThat(failedOver).hasSameSizeAs(undisturbed);
@@ -49,22 +44,6 @@ class ClusterFailoverIntegrationTest {
                 assertThat(failedOver[i]).as("parameter %d", i).isCloseTo(undisturbed[i],
                         org.assertj.core.api.Assertions.within(1e-5f));
             }
-        } finally {
-            try (Connection admin = DriverManager.getConnection(PostgresIntegrationTest.URL, PostgresIntegrationTest.USER, "")) {
-                admin.createStatement().execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            } catch (SQLException ignored) {
-                // server gone; nothing to clean
-            }
-        }
-    }
-
-    private static Connection connectOrSkip() {
-        try {
-            return DriverManager.getConnection(PostgresIntegrationTest.URL, PostgresIntegrationTest.USER, "");
-        } catch (SQLException e) {
-            Assumptions.abort("no PostgreSQL at " + PostgresIntegrationTest.URL + " (" + e.getMessage()
-                    + "); replicas share a database, start one to run this test");
-            return null;
         }
     }
 
@@ -81,7 +60,7 @@ class ClusterFailoverIntegrationTest {
         }
     }
 
-    private static float[] failoverRun(Path dir, String schema) throws Exception {
+    private static float[] failoverRun(Path dir, TestPostgres.Schema schema) throws Exception {
         String cluster = "cohort-ha-" + UUID.randomUUID();
         int[] hzPorts = {ChildProcesses.freePort(), ChildProcesses.freePort(), ChildProcesses.freePort()};
         int[] agentPorts = {ChildProcesses.freePort(), ChildProcesses.freePort(), ChildProcesses.freePort()};
@@ -92,18 +71,15 @@ class ClusterFailoverIntegrationTest {
         try {
             for (int i = 0; i < 3; i++) {
                 // Started one after another: the first is the oldest member, so it drives rounds.
-                replicas.add(InProcessCoordinator.start(shared,
+                var arguments = new ArrayList<>(schema.coordinatorArguments());
+                arguments.addAll(List.of(
                         "--cohort.coordinator.cluster.name=" + cluster,
                         "--cohort.coordinator.cluster.port=" + hzPorts[i],
                         "--cohort.coordinator.cluster.members=" + members,
                         "--cohort.coordinator.cluster.quorum=2",
                         "--cohort.coordinator.cluster.lease-duration=3s",
-                        "--cohort.coordinator.grpc-port=" + agentPorts[i],
-                        "--spring.datasource.url=" + PostgresIntegrationTest.URL + "?currentSchema=" + schema,
-                        "--spring.datasource.username=" + PostgresIntegrationTest.USER,
-                        "--spring.datasource.password=",
-                        "--spring.flyway.schemas=" + schema,
-                        "--spring.flyway.default-schema=" + schema));
+                        "--cohort.coordinator.grpc-port=" + agentPorts[i]));
+                replicas.add(InProcessCoordinator.start(shared, arguments.toArray(String[]::new)));
             }
             var first = replicas.get(0).client();
             assertThat(first.get("/api/status").get("drivesRounds").asBoolean()).isTrue();

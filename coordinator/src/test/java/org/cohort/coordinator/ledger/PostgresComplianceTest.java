@@ -2,21 +2,17 @@ package org.cohort.coordinator.ledger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
-import java.util.UUID;
 import org.cohort.coordinator.audit.AuditLog;
 import org.cohort.coordinator.audit.TestSigner;
 import org.cohort.coordinator.audit.VerificationResult;
+import org.cohort.coordinator.testing.TestPostgres;
 import org.cohort.privacy.accounting.PrivacyEvent;
 import org.cohort.privacy.accounting.Unit;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -26,28 +22,22 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The ledger and the audit log on PostgreSQL, the production store: the same V2 migration,
- * exactly-once charges inside a transaction, and tamper detection. Uses the server on
- * 127.0.0.1:5432 (database {@code test}) in a fresh schema dropped afterwards; skips without one.
+ * exactly-once charges inside a transaction, and tamper detection, in a fresh schema dropped
+ * afterwards on the local server or a Testcontainers one (skipped without either; see {@link TestPostgres}).
  */
 class PostgresComplianceTest {
-    static final String URL = System.getProperty("cohort.test.postgres.url", "jdbc:postgresql://127.0.0.1:5432/test");
-    static final String USER = System.getProperty("cohort.test.postgres.user", "postgres");
-
-    private final String schema = "compliance_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    private TestPostgres.Schema schema;
     private PGSimpleDataSource ds;
 
     @BeforeEach
-    void createSchema() throws SQLException {
-        try (Connection c = DriverManager.getConnection(URL, USER, "")) {
-            c.createStatement().execute("CREATE SCHEMA " + schema);
-        } catch (SQLException e) {
-            Assumptions.abort("no PostgreSQL at " + URL + " (" + e.getMessage() + "); start one to run this test");
-        }
+    void createSchema() {
+        schema = TestPostgres.freshSchema("compliance");
         ds = new PGSimpleDataSource();
-        ds.setURL(URL);
-        ds.setUser(USER);
-        ds.setCurrentSchema(schema);
-        Flyway.configure().dataSource(ds).schemas(schema).locations("classpath:db/migration").load().migrate();
+        ds.setURL(schema.server().url());
+        ds.setUser(schema.server().user());
+        ds.setPassword(schema.server().password());
+        ds.setCurrentSchema(schema.name());
+        Flyway.configure().dataSource(ds).schemas(schema.name()).locations("classpath:db/migration").load().migrate();
         JdbcClient.create(ds).sql("""
                 INSERT INTO studies (study_id, name, spec_json, model_config_json, status, current_version, rounds_done,
                     created_at, updated_at)
@@ -55,11 +45,9 @@ class PostgresComplianceTest {
     }
 
     @AfterEach
-    void dropSchema() throws SQLException {
-        if (ds != null) {
-            try (Connection c = DriverManager.getConnection(URL, USER, "")) {
-                c.createStatement().execute("DROP SCHEMA " + schema + " CASCADE");
-            }
+    void dropSchema() {
+        if (schema != null) {
+            schema.close();
         }
     }
 
