@@ -136,31 +136,82 @@ final class RogueSite implements AutoCloseable {
     }
 
     UploadReceipt send(byte[] manifestBytes, byte[] signature, float[] values) throws Exception {
-        var done = new CompletableFuture<UploadReceipt>();
-        var out = UpdatesGrpc.newStub(channel).upload(new StreamObserver<>() {
-            @Override
-            public void onNext(UploadReceipt r) {
-                done.complete(r);
-            }
+        var upload = new Upload(channel);
+        upload.header(manifestBytes, signature, 0);
+        upload.chunk(0, values);
+        return upload.finish();
+    }
 
-            @Override
-            public void onError(Throwable t) {
-                done.completeExceptionally(t);
+    /**
+     * Sends the signed header (continuing at {@code resumeFrom}) and the values from
+     * {@code from} (exclusive {@code to}), then, when {@code breakOff}, cancels the call as a
+     * lost connection would; otherwise completes it and returns the receipt.
+     */
+    UploadReceipt sendPart(UpdateManifest manifest, long resumeFrom, float[] values, int from, int to, boolean breakOff)
+            throws Exception {
+        byte[] bytes = manifest.toByteArray();
+        var upload = new Upload(channel);
+        upload.header(bytes, keys.updateSigner().sign(bytes), resumeFrom);
+        upload.chunk(from, java.util.Arrays.copyOfRange(values, from, to));
+        if (breakOff) {
+            // Break off once the coordinator holds the part, as a connection lost mid-upload would.
+            for (int i = 0; i < 1500 && progress(manifest).getValuesReceived() < to; i++) {
+                Thread.sleep(20);
             }
-
-            @Override
-            public void onCompleted() {}
-        });
-        out.onNext(UpdatePart.newBuilder().setHeader(UpdateHeader.newBuilder()
-                .setManifest(ByteString.copyFrom(manifestBytes)).setSignature(ByteString.copyFrom(signature))).build());
-        out.onNext(UpdatePart.newBuilder().setChunk(TensorChunk.newBuilder().setOffset(0)
-                .setData(ByteString.copyFrom(encode(values)))).build());
-        out.onCompleted();
-        try {
-            return done.get(60, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw (Exception) e.getCause();
+            upload.out.cancel("connection lost (simulated)", null);
+            return null;
         }
+        return upload.finish();
+    }
+
+    /** One upload call, written part by part as the test says. */
+    private static final class Upload {
+        final CompletableFuture<UploadReceipt> done = new CompletableFuture<>();
+        final io.grpc.stub.ClientCallStreamObserver<UpdatePart> out;
+
+        Upload(ManagedChannel channel) {
+            out = (io.grpc.stub.ClientCallStreamObserver<UpdatePart>) UpdatesGrpc.newStub(channel)
+                    .upload(new StreamObserver<>() {
+                        @Override
+                        public void onNext(UploadReceipt r) {
+                            done.complete(r);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            done.completeExceptionally(t);
+                        }
+
+                        @Override
+                        public void onCompleted() {}
+                    });
+        }
+
+        void header(byte[] manifestBytes, byte[] signature, long resumeFrom) {
+            out.onNext(UpdatePart.newBuilder().setHeader(UpdateHeader.newBuilder()
+                    .setManifest(ByteString.copyFrom(manifestBytes)).setSignature(ByteString.copyFrom(signature))
+                    .setResumeFrom(resumeFrom)).build());
+        }
+
+        void chunk(long offset, float[] values) {
+            out.onNext(UpdatePart.newBuilder().setChunk(TensorChunk.newBuilder().setOffset(offset)
+                    .setData(ByteString.copyFrom(encode(values)))).build());
+        }
+
+        UploadReceipt finish() throws Exception {
+            out.onCompleted();
+            try {
+                return done.get(60, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw (Exception) e.getCause();
+            }
+        }
+    }
+
+    /** How many values of this manifest's upload the coordinator holds, and whether it is still receiving. */
+    org.cohort.protocol.v1.UploadProgressReply progress(UpdateManifest manifest) {
+        return UpdatesGrpc.newBlockingStub(channel).uploadProgress(org.cohort.protocol.v1.UploadProgressRequest
+                .newBuilder().setRoundId(manifest.getRoundId()).setPayloadSha256(manifest.getPayloadSha256()).build());
     }
 
     static ByteBuffer encode(float[] values) {

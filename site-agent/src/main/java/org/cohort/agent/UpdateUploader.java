@@ -2,7 +2,10 @@ package org.cohort.agent;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Channel;
-import io.grpc.stub.StreamObserver;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
@@ -10,6 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 import org.cohort.crypto.signature.UpdateSigner;
 import org.cohort.protocol.ProtocolLimits;
 import org.cohort.protocol.v1.SiteMetrics;
@@ -19,11 +24,23 @@ import org.cohort.protocol.v1.UpdateHeader;
 import org.cohort.protocol.v1.UpdateManifest;
 import org.cohort.protocol.v1.UpdatePart;
 import org.cohort.protocol.v1.UpdatesGrpc;
+import org.cohort.protocol.v1.UploadProgressReply;
+import org.cohort.protocol.v1.UploadProgressRequest;
 import org.cohort.protocol.v1.UploadReceipt;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.cohort.protocol.v1.RoundTask;
 
-/** Signs an update's manifest and streams the values in chunks. */
+/**
+ * Signs an update's manifest and streams the values in chunks, with flow control, resuming an
+ * upload that broke off from what the coordinator already holds.
+ */
 final class UpdateUploader {
+    private static final Logger log = LoggerFactory.getLogger(UpdateUploader.class);
+    /** Resumes after broken connections before the upload counts as failed. */
+    static final int MAX_RESUMES = 3;
+    private static final long STILL_RECEIVING_WAIT_MILLIS = 15_000;
+
     private final String siteId;
     private final UpdateSigner signer;
 
@@ -77,11 +94,84 @@ final class UpdateUploader {
         return buf.flip();
     }
 
-    private static UploadReceipt stream(Channel channel, byte[] manifestBytes, byte[] signature, int length,
-                                        java.util.function.BiFunction<Integer, Integer, ByteBuffer> chunk) {
+    /**
+     * Streams the upload; when the connection breaks off (UNAVAILABLE) it asks the coordinator how
+     * much it holds and resumes from there, up to {@value #MAX_RESUMES} times.
+     */
+    static UploadReceipt stream(Channel channel, byte[] manifestBytes, byte[] signature, int length,
+                                        BiFunction<Integer, Integer, ByteBuffer> chunk) {
+        long from = 0;
+        for (int resumes = 0; ; resumes++) {
+            try {
+                return streamFrom(channel, manifestBytes, signature, length, chunk, from);
+            } catch (StatusRuntimeException e) {
+                if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || resumes >= MAX_RESUMES || length == 0) {
+                    throw e;
+                }
+                UpdateManifest manifest = parse(manifestBytes);
+                from = resumableOffset(channel, manifest, resumes);
+                log.warn("upload for round {} broke off ({}); the coordinator holds {} of {} values, resuming",
+                        manifest.getRoundNumber(), e.getStatus(), from, length);
+            }
+        }
+    }
+
+    /**
+     * Asks how much of the upload the coordinator holds, after a pause that grows with each
+     * resume; while it is still receiving the broken stream (it has not noticed the loss yet),
+     * asks again for up to {@value #STILL_RECEIVING_WAIT_MILLIS} ms.
+     */
+    private static long resumableOffset(Channel channel, UpdateManifest manifest, int resumes) {
+        var request = UploadProgressRequest.newBuilder().setRoundId(manifest.getRoundId())
+                .setPayloadSha256(manifest.getPayloadSha256()).build();
+        long waited = 0;
+        long pause = 250L * (resumes + 1);
+        while (true) {
+            pause(pause);
+            waited += pause;
+            UploadProgressReply reply = UpdatesGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .uploadProgress(request);
+            if (!reply.getStillReceiving() || waited >= STILL_RECEIVING_WAIT_MILLIS) {
+                return reply.getValuesReceived();
+            }
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("upload interrupted", e);
+        }
+    }
+
+    private static UpdateManifest parse(byte[] manifestBytes) {
+        try {
+            return UpdateManifest.parseFrom(manifestBytes);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("not an UpdateManifest", e);
+        }
+    }
+
+    /**
+     * One upload stream from value {@code from}. Chunks are handed to gRPC only while the call is
+     * ready (its outbound buffer has room), so a slow link never makes the agent buffer the
+     * whole update in memory: at most about one chunk waits beyond gRPC's window.
+     */
+    private static UploadReceipt streamFrom(Channel channel, byte[] manifestBytes, byte[] signature, int length,
+                                            BiFunction<Integer, Integer, ByteBuffer> chunk, long from) {
         var done = new CompletableFuture<UploadReceipt>();
-        StreamObserver<UpdatePart> out = UpdatesGrpc.newStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES)
-                .upload(new StreamObserver<>() {
+        var ready = new ReadySignal();
+        var call = new AtomicReference<ClientCallStreamObserver<UpdatePart>>();
+        UpdatesGrpc.newStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES)
+                .upload(new ClientResponseObserver<UpdatePart, UploadReceipt>() {
+                    @Override
+                    public void beforeStart(ClientCallStreamObserver<UpdatePart> requestStream) {
+                        call.set(requestStream);
+                        requestStream.setOnReadyHandler(ready::signal);
+                    }
+
                     @Override
                     public void onNext(UploadReceipt r) {
                         done.complete(r);
@@ -90,21 +180,31 @@ final class UpdateUploader {
                     @Override
                     public void onError(Throwable t) {
                         done.completeExceptionally(t);
+                        ready.signal();
                     }
 
                     @Override
                     public void onCompleted() {
                         done.complete(UploadReceipt.getDefaultInstance());
+                        ready.signal();
                     }
                 });
+        ClientCallStreamObserver<UpdatePart> out = call.get();
         out.onNext(UpdatePart.newBuilder().setHeader(UpdateHeader.newBuilder()
-                .setManifest(ByteString.copyFrom(manifestBytes)).setSignature(ByteString.copyFrom(signature))).build());
-        for (int off = 0; off < length && !done.isDone(); off += ProtocolLimits.CHUNK_VALUES) {
-            int n = Math.min(ProtocolLimits.CHUNK_VALUES, length - off);
+                .setManifest(ByteString.copyFrom(manifestBytes)).setSignature(ByteString.copyFrom(signature))
+                .setResumeFrom(from)).build());
+        for (long off = from; off < length && !done.isDone(); off += ProtocolLimits.CHUNK_VALUES) {
+            ready.awaitReady(out, done);
+            if (done.isDone()) {
+                break;
+            }
+            int n = (int) Math.min(ProtocolLimits.CHUNK_VALUES, length - off);
             out.onNext(UpdatePart.newBuilder().setChunk(TensorChunk.newBuilder().setOffset(off)
-                    .setData(ByteString.copyFrom(chunk.apply(off, n)))).build());
+                    .setData(ByteString.copyFrom(chunk.apply((int) off, n)))).build());
         }
-        out.onCompleted();
+        if (!done.isDone()) {
+            out.onCompleted();
+        }
         try {
             return done.get(10, TimeUnit.MINUTES);
         } catch (ExecutionException e) {
@@ -114,9 +214,36 @@ final class UpdateUploader {
             throw new IllegalStateException(e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            out.cancel("agent interrupted", e);
             throw new IllegalStateException("upload interrupted", e);
         } catch (TimeoutException e) {
+            out.cancel("no receipt within 10 minutes", e);
             throw new IllegalStateException("upload timed out", e);
+        }
+    }
+
+    /** Wakes the uploading thread when gRPC says the call can take more, or the call has ended. */
+    private static final class ReadySignal {
+        private final Object lock = new Object();
+
+        void signal() {
+            synchronized (lock) {
+                lock.notifyAll();
+            }
+        }
+
+        void awaitReady(ClientCallStreamObserver<?> call, CompletableFuture<?> done) {
+            synchronized (lock) {
+                while (!call.isReady() && !done.isDone()) {
+                    try {
+                        lock.wait(1000); // bounded: a missed signal costs at most a second
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        call.cancel("agent interrupted", e);
+                        throw new IllegalStateException("upload interrupted", e);
+                    }
+                }
+            }
         }
     }
 

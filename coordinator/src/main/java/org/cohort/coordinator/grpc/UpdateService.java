@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.cohort.coordinator.config.CoordinatorProperties;
 import org.cohort.coordinator.round.RoundOrchestrator;
 import org.cohort.coordinator.round.RoundState;
@@ -24,6 +26,8 @@ import org.cohort.protocol.v1.TensorChunk;
 import org.cohort.protocol.v1.UpdateManifest;
 import org.cohort.protocol.v1.UpdatePart;
 import org.cohort.protocol.v1.UpdatesGrpc;
+import org.cohort.protocol.v1.UploadProgressReply;
+import org.cohort.protocol.v1.UploadProgressRequest;
 import org.cohort.protocol.v1.UploadReceipt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +40,12 @@ import org.springframework.stereotype.Component;
  * folded into the round's sum, so a bad upload can never leave half of itself in the
  * aggregate. A selected site whose upload is rejected is dropped from the round, so the
  * round completes with the others instead of waiting for the deadline.
+ *
+ * <p>An upload that breaks off (connection lost, agent cancelled) keeps what was verified and
+ * spooled, so the site can ask {@code UploadProgress} and resume from there with the same
+ * signed manifest; the digest state travels with it, so the final check still covers every
+ * value. One interrupted upload per site and round is kept, and only on this replica.
+ * Inbound flow control is gRPC's: the next chunk is requested only after this one is written.
  */
 @Component
 public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
@@ -44,6 +54,17 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
     private final RoundOrchestrator orchestrator;
     private final SiteRepository sites;
     private final Path spoolRoot;
+    /** Interrupted uploads that may be resumed, by site and round. */
+    private final Map<String, Interrupted> interrupted = new ConcurrentHashMap<>();
+    /** Uploads being received now, by site and round. */
+    private final Map<String, Upload> inFlight = new ConcurrentHashMap<>();
+
+    /** What an interrupted upload left: its verified prefix on disk and the digest state over it. */
+    private record Interrupted(byte[] nonce, byte[] payloadSha256, long received, Path spoolFile, MessageDigest sha) {}
+
+    private static String key(String site, String roundId) {
+        return site + "/" + roundId;
+    }
 
     public UpdateService(RoundOrchestrator orchestrator, SiteRepository sites, CoordinatorProperties props) {
         this.orchestrator = orchestrator;
@@ -56,14 +77,32 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
         return new Upload(SiteContext.siteId(), response);
     }
 
+    @Override
+    public void uploadProgress(UploadProgressRequest request, StreamObserver<UploadProgressReply> response) {
+        String key = key(SiteContext.siteId(), request.getRoundId());
+        byte[] payload = request.getPayloadSha256().toByteArray();
+        var reply = UploadProgressReply.newBuilder();
+        Upload active = inFlight.get(key);
+        Interrupted held = interrupted.get(key);
+        if (active != null && MessageDigest.isEqual(active.manifest.getPayloadSha256().toByteArray(), payload)) {
+            reply.setValuesReceived(active.received).setStillReceiving(true);
+        } else if (held != null && MessageDigest.isEqual(held.payloadSha256(), payload)
+                && Files.isRegularFile(held.spoolFile())) {
+            reply.setValuesReceived(held.received());
+        }
+        response.onNext(reply.build());
+        response.onCompleted();
+    }
+
     private final class Upload implements StreamObserver<UpdatePart> {
         private final String site;
         private final StreamObserver<UploadReceipt> response;
-        private UpdateManifest manifest;
+        private volatile UpdateManifest manifest;
         private MessageDigest sha;
         private FileChannel spool;
         private Path spoolFile;
-        private long received;
+        /** Read by UploadProgress from other threads. */
+        private volatile long received;
         private boolean finished;
 
         Upload(String site, StreamObserver<UploadReceipt> response) {
@@ -79,7 +118,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             try {
                 switch (part.getKindCase()) {
                     case HEADER -> header(part.getHeader().getManifest().toByteArray(),
-                            part.getHeader().getSignature().toByteArray());
+                            part.getHeader().getSignature().toByteArray(), part.getHeader().getResumeFrom());
                     case CHUNK -> chunk(part.getChunk());
                     default -> throw new UploadRejection(Reason.MALFORMED, "empty upload part").asException();
                 }
@@ -88,7 +127,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             }
         }
 
-        private void header(byte[] manifestBytes, byte[] signature) {
+        private void header(byte[] manifestBytes, byte[] signature, long resumeFrom) {
             if (manifest != null) {
                 throw new UploadRejection(Reason.MALFORMED, "the upload sent a second header").asException();
             }
@@ -115,6 +154,17 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             if (problem.isPresent()) {
                 throw problem.get().asException();
             }
+            if (inFlight.putIfAbsent(key(site, m.getRoundId()), this) != null) {
+                manifest = null; // not this stream's upload: leave the other one's spool alone
+                throw new UploadRejection(Reason.STILL_RECEIVING, "the coordinator is still receiving an earlier"
+                        + " stream of this site's upload for round " + m.getRoundId() + "; ask UploadProgress again"
+                        + " shortly and resume from there").asException();
+            }
+            if (resumeFrom != 0) {
+                resume(m, resumeFrom);
+                return;
+            }
+            interrupted.remove(key(site, m.getRoundId())); // a fresh upload replaces any earlier attempt
             sha = sha256();
             try {
                 Path dir = Files.createDirectories(spoolRoot.resolve(m.getRoundId()));
@@ -124,6 +174,35 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             } catch (IOException e) {
                 throw storageFull(e);
             }
+        }
+
+        /** Continues an interrupted upload of the same signed manifest from what is already spooled. */
+        private void resume(UpdateManifest m, long resumeFrom) {
+            Interrupted held = interrupted.get(key(site, m.getRoundId()));
+            long holds = held == null || !Files.isRegularFile(held.spoolFile()) ? 0 : held.received();
+            boolean samePayload = held != null && MessageDigest.isEqual(held.nonce(), m.getNonce().toByteArray())
+                    && MessageDigest.isEqual(held.payloadSha256(), m.getPayloadSha256().toByteArray());
+            if (!samePayload || holds != resumeFrom) {
+                throw new UploadRejection(Reason.RESUME_MISMATCH, "cannot resume the upload for round "
+                        + m.getRoundId() + " at value " + resumeFrom + ": the coordinator holds "
+                        + (samePayload ? holds + " values of it" : "no interrupted upload of this update")
+                        + "; ask UploadProgress for the offset, or start again from 0").asException();
+            }
+            try {
+                if (Files.size(held.spoolFile()) != held.received() * ProtocolLimits.FLOAT32_BYTES) {
+                    throw new UploadRejection(Reason.RESUME_MISMATCH, "the spooled part of the interrupted upload"
+                            + " for round " + m.getRoundId() + " is damaged; start again from 0").asException();
+                }
+                spoolFile = held.spoolFile();
+                spool = FileChannel.open(spoolFile, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            } catch (IOException e) {
+                throw storageFull(e);
+            }
+            interrupted.remove(key(site, m.getRoundId()));
+            sha = held.sha();
+            received = held.received();
+            log.info("site {} resumes its upload for round {} at value {} of {}", site, m.getRoundId(), received,
+                    m.getNumParameters());
         }
 
         private void chunk(TensorChunk chunk) {
@@ -166,8 +245,26 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             received += values;
         }
 
+        /** This stream no longer receives: UploadProgress and new streams stop seeing it as active. */
+        private void leave() {
+            if (manifest != null) {
+                inFlight.remove(key(site, manifest.getRoundId()), this);
+            }
+        }
+
         @Override
         public void onError(Throwable t) {
+            if (!finished && manifest != null && spool != null && received > 0 && received < manifest.getNumParameters()) {
+                // Verified and spooled so far: keep it for a resume instead of making the site start over.
+                closeSpool();
+                interrupted.keySet().removeIf(k -> k.startsWith(site + "/")); // at most one per site
+                interrupted.put(key(site, manifest.getRoundId()), new Interrupted(manifest.getNonce().toByteArray(),
+                        manifest.getPayloadSha256().toByteArray(), received, spoolFile, sha));
+                log.info("upload from site {} for round {} broke off after {} of {} values ({}); kept for resume",
+                        site, manifest.getRoundId(), received, manifest.getNumParameters(), Status.fromThrowable(t));
+                leave();
+                return;
+            }
             cleanup();
         }
 
@@ -192,6 +289,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                 closeSpool();
                 orchestrator.accept(manifest, site, spoolFile);
                 finished = true;
+                leave();
                 response.onNext(UploadReceipt.newBuilder().setAccepted(true)
                         .setMessage("update accepted for round " + manifest.getRoundId()).build());
                 response.onCompleted();
@@ -242,6 +340,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
         }
 
         private void cleanup() {
+            leave();
             closeSpool();
             try {
                 if (spoolFile != null) {
@@ -258,7 +357,8 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             case NOT_SELECTED, SITE_MISMATCH -> Status.PERMISSION_DENIED;
             case BAD_SIGNATURE -> Status.UNAUTHENTICATED;
             case UNKNOWN_ROUND -> Status.NOT_FOUND;
-            case ROUND_CLOSED, REPLAYED_NONCE, WRONG_BASE_VERSION -> Status.FAILED_PRECONDITION;
+            case ROUND_CLOSED, REPLAYED_NONCE, WRONG_BASE_VERSION, RESUME_MISMATCH -> Status.FAILED_PRECONDITION;
+            case STILL_RECEIVING -> Status.UNAVAILABLE;
             case ALREADY_REPORTED -> Status.ALREADY_EXISTS;
             case STORAGE_FULL -> Status.RESOURCE_EXHAUSTED;
             case MALFORMED, WRONG_LENGTH, WRONG_ENCODING, BAD_EXAMPLE_COUNT, DIGEST_MISMATCH, NON_FINITE ->

@@ -6,7 +6,11 @@ public record UploadRejection(Reason reason, String message) {
     public enum Reason {
         MALFORMED, SITE_MISMATCH, BAD_SIGNATURE, UNKNOWN_ROUND, ROUND_CLOSED, REPLAYED_NONCE, NOT_SELECTED,
         ALREADY_REPORTED, WRONG_BASE_VERSION, WRONG_LENGTH, WRONG_ENCODING, BAD_EXAMPLE_COUNT, DIGEST_MISMATCH,
-        NON_FINITE, STORAGE_FULL
+        NON_FINITE, STORAGE_FULL,
+        /** A resumed upload whose offset or payload does not match what the coordinator holds. */
+        RESUME_MISMATCH,
+        /** The coordinator is still receiving an earlier stream of the same upload. */
+        STILL_RECEIVING
     }
 
     /** Thrown through the upload path; the gRPC layer maps the reason to a status code. */
