@@ -10,17 +10,18 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Starts the coordinator and agents as separate JVMs with this JVM's classpath and flags,
- * each logging to its own file, and stops them all on close (also on Ctrl-C).
+ * each logging to its own file, and stops them all on close (also on Ctrl-C). Used by the demo
+ * and by benchmarks that measure the coordinator apart from the agents.
  */
-final class ChildProcesses implements AutoCloseable {
+public final class ChildProcesses implements AutoCloseable {
     private final List<Process> processes = new ArrayList<>();
     private final Thread hook = new Thread(this::close);
 
-    ChildProcesses() {
+    public ChildProcesses() {
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
-    Process start(String name, String mainClass, List<String> args, Path log) {
+    public Process start(String name, String mainClass, List<String> args, Path log) {
         var command = new ArrayList<String>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmFlags());
@@ -43,13 +44,13 @@ final class ChildProcesses implements AutoCloseable {
     }
 
     /** The JVM flags this demo itself was started with (Unsafe access, opens for Hazelcast). */
-    static List<String> jvmFlags() {
+    public static List<String> jvmFlags() {
         return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> a.startsWith("--") || a.startsWith("-Dorg.bytedeco") || a.startsWith("-Djava.net"))
                 .toList();
     }
 
-    static int freePort() {
+    public static int freePort() {
         try (var s = new ServerSocket(0)) {
             return s.getLocalPort();
         } catch (IOException e) {

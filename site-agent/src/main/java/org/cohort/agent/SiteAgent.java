@@ -154,6 +154,7 @@ public final class SiteAgent implements AutoCloseable {
                 }
                 case SECAGG -> secaggInbox.add(new SecureAggregationStep.Inbound(message.getSecagg(), null));
                 case NOTICE -> log.warn("coordinator notice: {}", message.getNotice().getText());
+                case HEARTBEAT_ACK -> { } // a dead connection is found by HTTP/2 keepalive; acks need no action
                 default -> { }
             }
         }

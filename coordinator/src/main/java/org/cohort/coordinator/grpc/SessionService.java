@@ -7,6 +7,7 @@ import org.cohort.coordinator.round.RoundOrchestrator;
 import org.cohort.coordinator.session.SessionHub;
 import org.cohort.protocol.v1.AgentMessage;
 import org.cohort.protocol.v1.CoordinatorMessage;
+import org.cohort.protocol.v1.HeartbeatAck;
 import org.cohort.protocol.v1.SessionGrpc;
 import org.cohort.protocol.v1.TaskOutcome;
 import org.cohort.protocol.v1.Welcome;
@@ -14,7 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
-/** The agent-initiated session stream: hello, heartbeats and task outcomes up; tasks down. */
+/** The agent-initiated session stream: hello, heartbeats and task outcomes up; tasks and heartbeat acks down. */
 @Component
 public class SessionService extends SessionGrpc.SessionImplBase {
     private static final Logger log = LoggerFactory.getLogger(SessionService.class);
@@ -35,7 +36,7 @@ public class SessionService extends SessionGrpc.SessionImplBase {
     public StreamObserver<AgentMessage> connect(StreamObserver<CoordinatorMessage> out) {
         String siteId = SiteContext.siteId();
         return new StreamObserver<>() {
-            private boolean greeted;
+            private SessionHub.AgentSession session; // set by the hello
 
             @Override
             public void onNext(AgentMessage message) {
@@ -49,9 +50,8 @@ public class SessionService extends SessionGrpc.SessionImplBase {
                             return;
                         }
                         var hello = message.getHello();
-                        var session = hub.register(siteId, out, new HashSet<>(hello.getAcceptedStudyIdsList()),
+                        session = hub.register(siteId, out, new HashSet<>(hello.getAcceptedStudyIdsList()),
                                 hello.getCompute());
-                        greeted = true;
                         session.send(CoordinatorMessage.newBuilder().setWelcome(Welcome.newBuilder()
                                 .setSiteId(siteId).setCoordinatorVersion(VERSION)
                                 .setHeartbeatIntervalMillis(hub.heartbeatInterval().toMillis())).build());
@@ -59,8 +59,10 @@ public class SessionService extends SessionGrpc.SessionImplBase {
                         orchestrator.resendOpenTasks(siteId);
                     }
                     case HEARTBEAT -> {
-                        if (greeted) {
+                        if (session != null) {
                             hub.heartbeat(siteId, message.getHeartbeat().getState());
+                            session.send(CoordinatorMessage.newBuilder().setHeartbeatAck(HeartbeatAck.newBuilder()
+                                    .setSequence(message.getHeartbeat().getSequence())).build());
                         }
                     }
                     case TASK_STATUS -> {
@@ -71,7 +73,7 @@ public class SessionService extends SessionGrpc.SessionImplBase {
                         }
                     }
                     case SECAGG -> {
-                        if (greeted) {
+                        if (session != null) {
                             orchestrator.onSecAggStep(siteId, message.getSecagg());
                         }
                     }

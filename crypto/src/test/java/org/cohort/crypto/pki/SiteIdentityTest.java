@@ -72,6 +72,39 @@ class SiteIdentityTest {
   }
 
   @Test
+  void keysInTheFileKeepStrongKeyDerivationWhileTransientKeyManagersWork() throws Exception {
+    SiteKeys keys = SiteKeys.generate();
+    SiteIdentity identity = SiteIdentity.create(keys, ca.issue(keys.certificateRequest("s"), "s").certificate(),
+        ca.caCertificate());
+    Path file = siteDir.resolve("identity.p12");
+    identity.save(file, PASSWORD);
+
+    // The in-memory keystore behind the key managers is cheap to open, the file is not.
+    var keyManager = (javax.net.ssl.X509KeyManager) SiteIdentity.load(file, PASSWORD).keyManagers()[0];
+    String alias = keyManager.chooseClientAlias(new String[] {"EC"}, null, null);
+    assertThat(keyManager.getPrivateKey(alias).getEncoded()).isEqualTo(keys.tlsKeyPair().getPrivate().getEncoded());
+
+    var pfx = new org.bouncycastle.pkcs.PKCS12PfxPdu(Files.readAllBytes(file));
+    int shroudedKeys = 0;
+    for (var content : pfx.getContentInfos()) {
+      if (!content.getContentType().equals(org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.data)) {
+        continue; // the certificates (encrypted bag)
+      }
+      for (var bag : new org.bouncycastle.pkcs.PKCS12SafeBagFactory(content).getSafeBags()) {
+        if (bag.getType().equals(org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.pkcs8ShroudedKeyBag)) {
+          var encrypted = (org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo) bag.getBagValue();
+          var pbes2 = org.bouncycastle.asn1.pkcs.PBES2Parameters.getInstance(
+              encrypted.getEncryptionAlgorithm().getParameters());
+          var kdf = org.bouncycastle.asn1.pkcs.PBKDF2Params.getInstance(pbes2.getKeyDerivationFunc().getParameters());
+          assertThat(kdf.getIterationCount().intValue()).isGreaterThanOrEqualTo(10_000);
+          shroudedKeys++;
+        }
+      }
+    }
+    assertThat(shroudedKeys).isEqualTo(2);
+  }
+
+  @Test
   void wrongKeystorePasswordFailsClearly() {
     SiteKeys keys = SiteKeys.generate();
     SiteIdentity identity = SiteIdentity.create(keys, ca.issue(keys.certificateRequest("s"), "s").certificate(),
