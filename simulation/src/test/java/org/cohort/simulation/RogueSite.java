@@ -149,23 +149,29 @@ final class RogueSite implements AutoCloseable {
      */
     UploadReceipt sendPart(UpdateManifest manifest, long resumeFrom, float[] values, int from, int to, boolean breakOff)
             throws Exception {
-        byte[] bytes = manifest.toByteArray();
-        var upload = new Upload(channel);
-        upload.header(bytes, keys.updateSigner().sign(bytes), resumeFrom);
-        upload.chunk(from, java.util.Arrays.copyOfRange(values, from, to));
+        Upload upload = startPart(manifest, resumeFrom, values, from, to);
         if (breakOff) {
             // Break off once the coordinator holds the part, as a connection lost mid-upload would.
             for (int i = 0; i < 1500 && progress(manifest).getValuesReceived() < to; i++) {
                 Thread.sleep(20);
             }
-            upload.out.cancel("connection lost (simulated)", null);
+            upload.breakOff();
             return null;
         }
         return upload.finish();
     }
 
+    /** Sends the header and the values [from, to) and leaves the call open. */
+    Upload startPart(UpdateManifest manifest, long resumeFrom, float[] values, int from, int to) {
+        byte[] bytes = manifest.toByteArray();
+        var upload = new Upload(channel);
+        upload.header(bytes, keys.updateSigner().sign(bytes), resumeFrom);
+        upload.chunk(from, java.util.Arrays.copyOfRange(values, from, to));
+        return upload;
+    }
+
     /** One upload call, written part by part as the test says. */
-    private static final class Upload {
+    static final class Upload {
         final CompletableFuture<UploadReceipt> done = new CompletableFuture<>();
         final io.grpc.stub.ClientCallStreamObserver<UpdatePart> out;
 
@@ -196,6 +202,10 @@ final class RogueSite implements AutoCloseable {
         void chunk(long offset, float[] values) {
             out.onNext(UpdatePart.newBuilder().setChunk(TensorChunk.newBuilder().setOffset(offset)
                     .setData(ByteString.copyFrom(encode(values)))).build());
+        }
+
+        void breakOff() {
+            out.cancel("connection lost (simulated)", null);
         }
 
         UploadReceipt finish() throws Exception {

@@ -15,9 +15,9 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * An upload that breaks off mid-stream is resumed, not restarted: the real coordinator keeps
- * the verified prefix, says how much it holds, refuses a resume at any other offset or of
- * other values without dropping the site, and accepts the rest; the round then completes
- * with the resumed update in it.
+ * the verified prefix, says how much it holds, tells a second stream to wait while the first
+ * is still being received, refuses a resume at any other offset or of other values without
+ * dropping the site, and accepts the rest; the round then completes with the resumed update.
  */
 class UploadResumeIntegrationTest {
 
@@ -43,9 +43,19 @@ class UploadResumeIntegrationTest {
                 }
                 UpdateManifest manifest = site.manifest(task, update);
 
-                // Nothing held yet; then the first half arrives and the connection is lost.
+                // Nothing held yet; then the first half arrives on a stream that stays open.
                 assertThat(site.progress(manifest).getValuesReceived()).isZero();
-                site.sendPart(manifest, 0, update, 0, half, true);
+                var first = site.startPart(manifest, 0, update, 0, half);
+                for (int i = 0; i < 1500 && site.progress(manifest).getValuesReceived() < half; i++) {
+                    Thread.sleep(20);
+                }
+                assertThat(site.progress(manifest).getStillReceiving()).isTrue();
+                // While the coordinator still receives that stream, a second one is told to wait.
+                assertThatThrownBy(() -> site.sendPart(manifest, half, update, half, n, false))
+                        .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE))
+                        .hasMessageContaining("still receiving");
+                // The connection is lost: the coordinator keeps the half it verified.
+                first.breakOff();
                 awaitProgress(site, manifest, half);
                 // Other values under the same round: nothing to resume.
                 UpdateManifest other = site.manifest(task, new float[n]);
