@@ -11,13 +11,14 @@ import org.cohort.privacy.accounting.NoiseCalibration;
 import org.cohort.privacy.accounting.PrivacyEvent;
 
 /**
- * The demo's differential privacy: the noise multiplier calibrated so that every site ends the
- * study at or below the target ε (at δ, RDP accountant), given each site's training rows, the
- * plan and the number of rounds — the same schedule the agents run (DP-SGD with
- * {@link DpSgdPlan#ofEpochs}) and the accountants charge.
+ * The demo's differential privacy: noise calibrated so that every site ends the study at or
+ * below the target ε (at δ, RDP accountant), given each site's training rows, the plan and the
+ * number of rounds — the same schedule the agents run (DP-SGD with {@link DpSgdPlan#ofEpochs})
+ * and the accountants charge. Patient-level: each site calibrates its own σ (the study's is the
+ * smallest of them, as a floor); site-level: one σ for the sum.
  *
  * @param mode        "none", "patient" (DP-SGD at each site) or "site" (DP-FedAvg)
- * @param sigma       the study's noise multiplier; NaN for "none"
+ * @param sigma       the study's noise multiplier (patient-level: the floor under the sites' own); NaN for "none"
  * @param explanation one paragraph for the demo's output
  */
 record DemoPrivacy(String mode, double targetEpsilon, double delta, double clipNorm, double sigma,
@@ -35,19 +36,24 @@ record DemoPrivacy(String mode, double targetEpsilon, double delta, double clipN
             case "none" -> new DemoPrivacy(mode, Double.NaN, DELTA, Double.NaN, Double.NaN,
                     "privacy: none (plaintext updates; for comparison only)");
             case "patient" -> {
-                double sigma = 0;
+                // Each site calibrates its own σ (the study's calibrateAtSites): a small site needs
+                // much more noise than a large one for the same ε, and one σ for all would make
+                // every site pay for the smallest. The study's σ is the floor: the least any uses.
+                var sigmas = new ArrayList<String>();
+                double floor = Double.POSITIVE_INFINITY;
                 for (int rows : trainRowsBySite) {
-                    double s = NoiseCalibration.noiseMultiplier(z -> patientSchedule(z, rows, rounds), targetEpsilon,
-                            DELTA, AccountantKind.RDP);
-                    sigma = Math.max(sigma, s);
+                    double s = LATTICE_MARGIN * NoiseCalibration.noiseMultiplier(z -> patientSchedule(z, rows, rounds),
+                            targetEpsilon, DELTA, AccountantKind.RDP);
+                    floor = Math.min(floor, s);
+                    sigmas.add(String.format(Locale.ROOT, "%.2f (%d rows)", s, rows));
                 }
-                sigma *= LATTICE_MARGIN;
-                yield new DemoPrivacy(mode, targetEpsilon, DELTA, CLIP_NORM, sigma, String.format(Locale.ROOT,
+                yield new DemoPrivacy(mode, targetEpsilon, DELTA, CLIP_NORM, floor, String.format(Locale.ROOT,
                         "privacy: patient-level DP-SGD at every site (per-patient clipping C = %.1f, Poisson sampling"
-                                + " with expected batch %d, %d local epochs per round); noise multiplier σ = %.4f,"
-                                + " calibrated so every site ends %d rounds at ε ≤ %s (patient-level, δ = %s,"
-                                + " RDP accountant, improved conversion)", CLIP_NORM, DemoPlan.BATCH_SIZE,
-                        DemoPlan.LOCAL_EPOCHS, sigma, rounds, targetEpsilon, "1e-5"));
+                                + " with expected batch %d, %d local epochs per round); each site calibrates its noise"
+                                + " multiplier to its own data so that it ends %d rounds at ε ≤ %s (patient-level,"
+                                + " δ = %s, RDP accountant, improved conversion): σ = %s", CLIP_NORM,
+                        DemoPlan.BATCH_SIZE, DemoPlan.LOCAL_EPOCHS, rounds, targetEpsilon, "1e-5",
+                        String.join(", ", sigmas)));
             }
             case "site" -> {
                 double z = NoiseCalibration.noiseMultiplier(s -> List.of(new PrivacyEvent.SampledGaussian(1.0, s, rounds)),
@@ -86,6 +92,9 @@ record DemoPrivacy(String mode, double targetEpsilon, double delta, double clipN
             m.put("epsilonBudget", targetEpsilon);
             m.put("accountant", "rdp");
             m.put("expectedBatchSize", DemoPlan.BATCH_SIZE);
+            if (mode.equals("patient")) {
+                m.put("calibrateAtSites", true);
+            }
         }
         return m;
     }

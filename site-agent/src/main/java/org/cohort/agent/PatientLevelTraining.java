@@ -1,5 +1,6 @@
 package org.cohort.agent;
 
+import java.util.List;
 import org.cohort.learning.data.TabularDataset;
 import org.cohort.learning.dp.DpSgdPlan;
 import org.cohort.learning.dp.DpSgdResult;
@@ -7,6 +8,9 @@ import org.cohort.learning.dp.DpSgdTrainer;
 import org.cohort.learning.dp.NoiseSource;
 import org.cohort.learning.dp.SecureGaussianNoise;
 import org.cohort.learning.model.TrainingPlan;
+import org.cohort.privacy.accounting.AccountantKind;
+import org.cohort.privacy.accounting.NoiseCalibration;
+import org.cohort.privacy.accounting.PrivacyEvent;
 import org.cohort.protocol.v1.PrivacyPlan;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
@@ -21,10 +25,39 @@ final class PatientLevelTraining {
 
     record Result(double meanLoss, PrivacyCharge charge, boolean vectorised) {}
 
-    /** The DP-SGD plan of this task for a site with {@code rows} training rows. */
+    /**
+     * The DP-SGD plan of this task for a site with {@code rows} training rows: the study's noise
+     * multiplier, or, when the study lets sites calibrate, the site's own (never below the study's).
+     */
     static DpSgdPlan plan(PrivacyPlan dp, TrainingPlan plan, int rows) {
         int expectedBatch = dp.getExpectedBatchSize() > 0 ? dp.getExpectedBatchSize() : plan.batchSize();
-        return DpSgdPlan.ofEpochs(dp.getNoiseMultiplier(), dp.getClipNorm(), expectedBatch, rows, plan.localEpochs());
+        double sigma = dp.getNoiseMultiplier();
+        if (dp.getCalibrateAtSite()) {
+            sigma = Math.max(sigma, calibratedSigma(dp, plan, rows, expectedBatch));
+        }
+        return DpSgdPlan.ofEpochs(sigma, dp.getClipNorm(), expectedBatch, rows, plan.localEpochs());
+    }
+
+    /**
+     * The smallest noise multiplier with which the study's rounds of this site's DP-SGD end at
+     * ε ≤ the study's budget. Calibrated with the RDP accountant whatever the study's accountant
+     * (RDP's ε is the larger one, so a PLD study ends below its budget: conservative), for the
+     * σ the accountant is charged (the lattice sampler's, at the largest model a task may carry),
+     * and deterministic: the planned charge and the training use the same σ.
+     */
+    static double calibratedSigma(PrivacyPlan dp, TrainingPlan plan, int rows, int expectedBatch) {
+        if (!(dp.getEpsilonBudget() > 0) || dp.getStudyRounds() < 1) {
+            throw new IllegalArgumentException("the study asks sites to calibrate their noise but states no ε budget"
+                    + " or number of rounds");
+        }
+        // q and the steps of a round do not depend on σ.
+        DpSgdPlan shape = DpSgdPlan.ofEpochs(1.0, dp.getClipNorm(), expectedBatch, rows, plan.localEpochs());
+        long steps = shape.steps() * (long) dp.getStudyRounds();
+        double accounted = NoiseCalibration.noiseMultiplier(
+                z -> List.of(new PrivacyEvent.SampledGaussian(shape.samplingRate(), z, steps)),
+                dp.getEpsilonBudget(), dp.getDelta(), AccountantKind.RDP);
+        double sensitivity = SecureGaussianNoise.create().accountedSensitivity(dp.getClipNorm(), Integer.MAX_VALUE);
+        return accounted * sensitivity / dp.getClipNorm();
     }
 
     /**

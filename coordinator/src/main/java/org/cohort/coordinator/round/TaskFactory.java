@@ -33,11 +33,11 @@ public class TaskFactory {
                         .setSeed(plan.seed() * 1_000_003L + round.roundNumber()))
                 .setDataset(dataset(spec.dataset()))
                 .setDeadlineUnixMillis(round.deadline().toEpochMilli())
-                .setPrivacy(privacy(spec.privacy()))
+                .setPrivacy(privacy(spec.privacy(), spec.rounds()))
                 .build();
     }
 
-    static PrivacyPlan privacy(StudySpec.Privacy p) {
+    static PrivacyPlan privacy(StudySpec.Privacy p, int studyRounds) {
         if (p == null || !p.enabled()) {
             return PrivacyPlan.newBuilder().setMode("none").build();
         }
@@ -45,7 +45,8 @@ public class TaskFactory {
                 .setExpectedBatchSize(p.expectedBatchSize()).setDelta(p.delta())
                 // 0 = no budget declared (proto3 has no null); sites then apply only their own ceiling.
                 .setEpsilonBudget(p.epsilonBudget() == null ? 0 : p.epsilonBudget())
-                .setAccountant(p.accountant()).build();
+                .setAccountant(p.accountant())
+                .setCalibrateAtSite(p.sitesCalibrate()).setStudyRounds(studyRounds).build();
     }
 
     static DatasetSpec dataset(StudySpec.Dataset d) {

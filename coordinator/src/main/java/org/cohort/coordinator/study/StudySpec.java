@@ -62,10 +62,19 @@ public record StudySpec(
      * @param epsilonBudget    the study's ε budget per unit at δ; rounds that would exceed it are refused
      * @param accountant       "rdp" (default) or "pld"
      * @param expectedBatchSize patient mode: expected Poisson batch size at each site (q = batch / site rows)
+     * @param calibrateAtSites patient mode: each site uses the smallest noise multiplier, at least
+     *                         {@code noiseMultiplier}, that ends the study's rounds within the budget
+     *                         on its own data (a large site needs far less noise than a small one
+     *                         for the same ε); false: every site uses {@code noiseMultiplier}
      */
     public record Privacy(String mode, Double clipNorm, Double noiseMultiplier, Double delta, Double epsilonBudget,
-                          String accountant, Integer expectedBatchSize) {
-        public static final Privacy NONE = new Privacy("none", null, null, null, null, null, null);
+                          String accountant, Integer expectedBatchSize, Boolean calibrateAtSites) {
+        public static final Privacy NONE = new Privacy("none", null, null, null, null, null, null, false);
+
+        /** Whether sites calibrate their own σ (with {@link #noiseMultiplier} as the floor). */
+        public boolean sitesCalibrate() {
+            return "patient".equals(mode) && Boolean.TRUE.equals(calibrateAtSites);
+        }
 
         public boolean enabled() {
             return !"none".equals(mode);
@@ -106,7 +115,7 @@ public record StudySpec(
         Privacy dp = privacy == null || privacy.mode() == null || privacy.mode().equals("none") ? Privacy.NONE
                 : new Privacy(privacy.mode(), or(privacy.clipNorm(), 1.0), or(privacy.noiseMultiplier(), 1.0),
                         or(privacy.delta(), 1e-5), privacy.epsilonBudget(), or(privacy.accountant(), "rdp"),
-                        or(privacy.expectedBatchSize(), 32));
+                        or(privacy.expectedBatchSize(), 32), or(privacy.calibrateAtSites(), false));
         return new StudySpec(or(name, "study"), m, p, d, or(rounds, 10), or(minSites, 2),
                 or(roundTimeoutSeconds, 600), or(maxRetries, 3), or(strategy, "fedavg"), dp,
                 secureAggregation == null || !secureAggregation.on() ? SecureAggregation.OFF
@@ -171,6 +180,10 @@ public record StudySpec(
                 }
                 if (privacy.expectedBatchSize() != null && privacy.expectedBatchSize() < 1) {
                     problems.add("privacy.expectedBatchSize must be at least 1");
+                }
+                if (Boolean.TRUE.equals(privacy.calibrateAtSites()) && !privacy.mode().equals("patient")) {
+                    problems.add("privacy.calibrateAtSites applies to patient-level DP-SGD only; site-level noise is"
+                            + " added once to the sum, with one noise multiplier");
                 }
             }
         }

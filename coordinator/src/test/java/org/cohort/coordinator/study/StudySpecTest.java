@@ -30,4 +30,20 @@ class StudySpecTest {
                 assertThat(e.problems()).hasSize(9).anySatisfy(p -> assertThat(p).contains("model.preset"))
                         .anySatisfy(p -> assertThat(p).contains("dataset.features")));
     }
+
+    @Test
+    void sitesCalibrateTheirOwnNoiseOnlyForPatientLevelPrivacy() {
+        var patient = new StudySpec.Privacy("patient", 1.0, 0.5, 1e-5, 1.0, "rdp", 32, true);
+        var spec = new StudySpec(null, null, null, dataset(), 5, null, null, null, null, patient, null)
+                .validate().withDefaults();
+        assertThat(spec.privacy().sitesCalibrate()).isTrue();
+        assertThat(new StudySpec(null, null, null, dataset(), 5, null, null, null, null,
+                new StudySpec.Privacy("patient", null, null, null, 1.0, null, null, null), null)
+                .validate().withDefaults().privacy().sitesCalibrate()).isFalse();
+
+        var site = new StudySpec(null, null, null, dataset(), 5, null, null, null, null,
+                new StudySpec.Privacy("site", 1.0, 0.5, 1e-5, 1.0, "rdp", null, true), null);
+        assertThatThrownBy(site::validate).isInstanceOfSatisfying(InvalidStudyException.class, e ->
+                assertThat(e.problems()).singleElement().asString().contains("calibrateAtSites applies to patient-level"));
+    }
 }

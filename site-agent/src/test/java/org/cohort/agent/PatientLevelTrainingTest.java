@@ -1,0 +1,62 @@
+package org.cohort.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.cohort.learning.dp.DpSgdPlan;
+import org.cohort.learning.model.Optimizer;
+import org.cohort.learning.model.TrainingPlan;
+import org.cohort.privacy.accounting.PrivacyAccountant;
+import org.cohort.privacy.accounting.AccountantKind;
+import org.cohort.privacy.accounting.PrivacyEvent;
+import org.cohort.protocol.v1.PrivacyPlan;
+import org.junit.jupiter.api.Test;
+
+/** A site's DP-SGD plan: the study's σ, or its own calibrated to its data when the study allows. */
+class PatientLevelTrainingTest {
+    private static final TrainingPlan PLAN = new TrainingPlan(5, 32, Optimizer.ADAM, 0.01, 7);
+    private static final int ROUNDS = 10;
+    private static final double BUDGET = 1.0;
+    private static final double DELTA = 1e-5;
+
+    private static PrivacyPlan study(double floor, boolean calibrate) {
+        return PrivacyPlan.newBuilder().setMode("patient").setClipNorm(1.0).setNoiseMultiplier(floor)
+                .setExpectedBatchSize(32).setDelta(DELTA).setEpsilonBudget(BUDGET).setAccountant("rdp")
+                .setCalibrateAtSite(calibrate).setStudyRounds(ROUNDS).build();
+    }
+
+    /** ε after the whole study, charged as the site's ledger charges it (planned charge, RDP). */
+    private static double studyEpsilon(DpSgdPlan plan) {
+        PrivacyCharge perRound = PatientLevelTraining.planned(plan, Integer.MAX_VALUE);
+        return PrivacyAccountant.create(AccountantKind.RDP).compose(new PrivacyEvent.SampledGaussian(
+                perRound.samplingRate(), perRound.noiseMultiplier(), perRound.steps() * ROUNDS)).epsilon(DELTA);
+    }
+
+    @Test
+    void eachSiteCalibratesToEndTheStudyJustWithinTheBudget() {
+        DpSgdPlan small = PatientLevelTraining.plan(study(0.5, true), PLAN, 90);
+        DpSgdPlan large = PatientLevelTraining.plan(study(0.5, true), PLAN, 2000);
+        // The small site samples a larger fraction per step: it needs more noise for the same ε.
+        assertThat(small.noiseMultiplier()).isGreaterThan(2 * large.noiseMultiplier());
+        for (DpSgdPlan p : new DpSgdPlan[] {small, large}) {
+            assertThat(studyEpsilon(p)).isLessThanOrEqualTo(BUDGET).isGreaterThan(0.99 * BUDGET);
+        }
+        // Deterministic: the charge planned before training and the training use the same σ.
+        assertThat(PatientLevelTraining.plan(study(0.5, true), PLAN, 90)).isEqualTo(small);
+    }
+
+    @Test
+    void neverGoesBelowTheStudysNoiseMultiplier() {
+        DpSgdPlan large = PatientLevelTraining.plan(study(0.5, true), PLAN, 2000);
+        double floor = large.noiseMultiplier() * 1.5;
+        assertThat(PatientLevelTraining.plan(study(floor, true), PLAN, 2000).noiseMultiplier()).isEqualTo(floor);
+        assertThat(PatientLevelTraining.plan(study(floor, false), PLAN, 90).noiseMultiplier()).isEqualTo(floor);
+    }
+
+    @Test
+    void refusesToCalibrateWithoutABudget() {
+        var noBudget = study(0.5, true).toBuilder().setEpsilonBudget(0).build();
+        assertThatThrownBy(() -> PatientLevelTraining.plan(noBudget, PLAN, 90))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no ε budget");
+    }
+}
