@@ -87,7 +87,7 @@ record DemoData(String format, TabularSchema schema, List<Site> sites, String de
         spec.put("name", "demo-" + o.dataset());
         spec.put("model", Map.of("preset", o.model(), "hidden", o.model().equals("mlp") ? List.of(16) : List.of(),
                 "seed", 42));
-        spec.put("plan", DemoPlan.planJson());
+        spec.put("plan", DemoPlan.planJson(privacy.mode()));
         spec.put("dataset", Map.of("format", format, "features", features, "labelColumn", schema.labelColumn(),
                 "positiveAbove", positiveAbove(), "testFraction", TEST_FRACTION, "splitSeed", SPLIT_SEED));
         spec.put("rounds", o.rounds());

@@ -49,10 +49,11 @@ record DemoPrivacy(String mode, double targetEpsilon, double delta, double clipN
                 }
                 yield new DemoPrivacy(mode, targetEpsilon, DELTA, CLIP_NORM, floor, String.format(Locale.ROOT,
                         "privacy: patient-level DP-SGD at every site (per-patient clipping C = %.1f, Poisson sampling"
-                                + " with expected batch %d, %d local epochs per round); each site calibrates its noise"
+                                + " with expected batch %d, %d local epoch%s per round); each site calibrates its noise"
                                 + " multiplier to its own data so that it ends %d rounds at ε ≤ %s (patient-level,"
                                 + " δ = %s, RDP accountant, improved conversion): σ = %s", CLIP_NORM,
-                        DemoPlan.BATCH_SIZE, DemoPlan.LOCAL_EPOCHS, rounds, targetEpsilon, "1e-5",
+                        DemoPlan.BATCH_SIZE, DemoPlan.DP_LOCAL_EPOCHS, DemoPlan.DP_LOCAL_EPOCHS == 1 ? "" : "s", rounds,
+                        targetEpsilon, "1e-5",
                         String.join(", ", sigmas)));
             }
             case "site" -> {
@@ -71,7 +72,7 @@ record DemoPrivacy(String mode, double targetEpsilon, double delta, double clipN
 
     /** One site's whole study: R rounds of DP-SGD, each {@link DpSgdPlan#ofEpochs} of the demo plan. */
     static List<PrivacyEvent> patientSchedule(double sigma, int rows, int rounds) {
-        var perRound = DpSgdPlan.ofEpochs(sigma, CLIP_NORM, DemoPlan.BATCH_SIZE, rows, DemoPlan.LOCAL_EPOCHS);
+        var perRound = DpSgdPlan.ofEpochs(sigma, CLIP_NORM, DemoPlan.BATCH_SIZE, rows, DemoPlan.DP_LOCAL_EPOCHS);
         var events = new ArrayList<PrivacyEvent>();
         events.add(new PrivacyEvent.SampledGaussian(perRound.samplingRate(), sigma, perRound.steps() * rounds));
         return events;

@@ -132,7 +132,7 @@ public final class Quickstart {
 
             out.println();
             out.println("baselines (same model, same preprocessing, same held-out rows) ...");
-            var baselines = Baselines.compute(data, configJson, 42, o.rounds() * DemoPlan.LOCAL_EPOCHS);
+            var baselines = Baselines.compute(data, configJson, 42, o.rounds() * DemoPlan.localEpochs(privacy.mode()));
             var federated = table.finalEvaluation();
             Comparison.print(out, data.sites().stream().map(DemoData.Site::name).toList(),
                     "federated (Cohort" + (privacy.enabled() ? ", " + privacy.mode() + " DP ε≤" + privacy.targetEpsilon() : "")
