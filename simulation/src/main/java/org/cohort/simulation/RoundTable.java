@@ -83,9 +83,11 @@ final class RoundTable {
         double seconds = r.get("durationMillis").asLong() / 1000.0;
         totalRoundSeconds += seconds;
         timedRounds++;
-        var sb = new StringBuilder(String.format(Locale.ROOT, "%5d  %5s  %10.4f  %10s", r.get("roundNumber").asInt(),
-                r.get("reported").size() + "/" + r.get("selected").size(),
-                r.get("trainLoss").isNull() ? Double.NaN : r.get("trainLoss").asDouble(), Quickstart.pct(eval.pooled())));
+        // Under DP the sites withhold their training loss (it is not covered by ε): shown as "withheld".
+        String loss = r.get("trainLoss").isNull() ? "withheld"
+                : String.format(Locale.ROOT, "%.4f", r.get("trainLoss").asDouble());
+        var sb = new StringBuilder(String.format(Locale.ROOT, "%5d  %5s  %10s  %10s", r.get("roundNumber").asInt(),
+                r.get("reported").size() + "/" + r.get("selected").size(), loss, Quickstart.pct(eval.pooled())));
         for (String name : siteNames) {
             Double acc = eval.bySite().get(name);
             sb.append(String.format(Locale.ROOT, "  %12s", acc == null ? "-" : Quickstart.pct(acc)));

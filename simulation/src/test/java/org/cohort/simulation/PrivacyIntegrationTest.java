@@ -47,6 +47,10 @@ class PrivacyIntegrationTest {
             fed.api.post("/api/studies/" + studyId + "/start", null);
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(3));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
+            // The training loss is a statistic of the training data outside the ε accounting: withheld.
+            for (JsonNode r : fed.api.get("/api/studies/" + studyId + "/rounds")) {
+                assertThat(r.get("trainLoss").isNull()).as(r.toString()).isTrue();
+            }
 
             JsonNode privacy = fed.api.get("/api/studies/" + studyId + "/privacy");
             assertThat(privacy.get("sites").size()).isEqualTo(3);

@@ -265,7 +265,7 @@ public final class SiteAgent implements AutoCloseable {
                         step -> send(AgentMessage.newBuilder().setSecagg(step).build()))
                         .run(channel, task, manifest, outcome.delta());
             } else {
-                receipt = uploader.upload(channel, manifest, outcome.delta());
+                receipt = uploader.upload(() -> channel, manifest, outcome.delta());
             }
             log.info("round {} ({}): {} — train loss {}, held-out accuracy of incoming model {}{}", task.getRoundNumber(),
                     task.getKind(), receipt.getMessage(), String.format("%.4f", outcome.trainLoss()),

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 import org.cohort.crypto.signature.UpdateSigner;
 import org.cohort.protocol.ProtocolLimits;
 import org.cohort.protocol.v1.SiteMetrics;
@@ -39,7 +40,9 @@ final class UpdateUploader {
     private static final Logger log = LoggerFactory.getLogger(UpdateUploader.class);
     /** Resumes after broken connections before the upload counts as failed. */
     static final int MAX_RESUMES = 3;
-    private static final long STILL_RECEIVING_WAIT_MILLIS = 15_000;
+    /** Longer than the server's keepalive time plus timeout: by then it has noticed a dead connection. */
+    private static final long STILL_RECEIVING_WAIT_MILLIS = 60_000;
+    private static final long FIRST_RESUME_PAUSE_MILLIS = 1_000;
 
     private final String siteId;
     private final UpdateSigner signer;
@@ -56,7 +59,9 @@ final class UpdateUploader {
                 .setRoundNumber(task.getRoundNumber()).setNonce(task.getNonce())
                 .setBaseModelVersion(task.getModelVersion())
                 .setExampleCount(outcome.exampleCount())
-                .setMetrics(SiteMetrics.newBuilder().setTrainLoss(outcome.trainLoss())
+                // Under DP the training loss would be a release outside the ε accounting: withheld.
+                .setMetrics(SiteMetrics.newBuilder()
+                        .setTrainLoss(trainsPrivately(task) ? 0 : outcome.trainLoss()).setTrainLossWithheld(trainsPrivately(task))
                         .setTestAccuracy(outcome.testAccuracy()).setTestLoss(outcome.testLoss())
                         .setTestExamples(outcome.testExamples()).setTestCorrect(outcome.testCorrect())
                         .setTrainMillis(outcome.trainMillis()));
@@ -70,20 +75,30 @@ final class UpdateUploader {
         return b.build();
     }
 
-    UploadReceipt upload(Channel channel, UpdateManifest manifest, float[] values) {
+    private static boolean trainsPrivately(RoundTask task) {
+        return task.hasPrivacy() && !task.getPrivacy().getMode().isEmpty() && !"none".equals(task.getPrivacy().getMode());
+    }
+
+    /**
+     * Signs and sends an update over the agent's current channel ({@code channels} is asked again
+     * for each attempt: after a lost connection the agent's session reconnects on a new one).
+     */
+    UploadReceipt upload(Supplier<? extends Channel> channels, UpdateManifest manifest, float[] values) {
         byte[] manifestBytes = manifest.toByteArray();
-        return send(channel, manifestBytes, signer.sign(manifestBytes), values);
+        byte[] signature = signer.sign(manifestBytes);
+        return stream(channels, manifestBytes, signature, values == null ? 0 : values.length,
+                (off, n) -> encode(values, off, n));
     }
 
     /** Streams header and chunks as given; exposed so tests can send what a broken or hostile agent would. */
     static UploadReceipt send(Channel channel, byte[] manifestBytes, byte[] signature, float[] values) {
-        return stream(channel, manifestBytes, signature, values == null ? 0 : values.length,
+        return stream(() -> channel, manifestBytes, signature, values == null ? 0 : values.length,
                 (off, n) -> encode(values, off, n));
     }
 
     /** A masked input of secure aggregation: ring elements, little-endian. */
     static UploadReceipt sendRing(Channel channel, byte[] manifestBytes, byte[] signature, int[] values) {
-        return stream(channel, manifestBytes, signature, values.length, (off, n) -> encodeInts(values, off, n));
+        return stream(() -> channel, manifestBytes, signature, values.length, (off, n) -> encodeInts(values, off, n));
     }
 
     static ByteBuffer encodeInts(int[] values, int from, int count) {
@@ -95,21 +110,38 @@ final class UpdateUploader {
     }
 
     /**
-     * Streams the upload; when the connection breaks off (UNAVAILABLE) it asks the coordinator how
-     * much it holds and resumes from there, up to {@value #MAX_RESUMES} times.
+     * Streams the upload. When the connection breaks off (UNAVAILABLE, or the whole-call deadline
+     * on a slow link) it asks the coordinator how much it holds and resumes from there, up to
+     * {@value #MAX_RESUMES} times; a resume the coordinator cannot take is started over once from
+     * 0; and ALREADY_EXISTS after a broken stream means an earlier stream was accepted and only
+     * its receipt was lost.
      */
-    static UploadReceipt stream(Channel channel, byte[] manifestBytes, byte[] signature, int length,
-                                        BiFunction<Integer, Integer, ByteBuffer> chunk) {
+    static UploadReceipt stream(Supplier<? extends Channel> channels, byte[] manifestBytes, byte[] signature,
+                                int length, BiFunction<Integer, Integer, ByteBuffer> chunk) {
         long from = 0;
+        boolean startedOver = false;
         for (int resumes = 0; ; resumes++) {
             try {
-                return streamFrom(channel, manifestBytes, signature, length, chunk, from);
+                return streamFrom(channels.get(), manifestBytes, signature, length, chunk, from);
             } catch (StatusRuntimeException e) {
-                if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || resumes >= MAX_RESUMES || length == 0) {
+                Status.Code code = e.getStatus().getCode();
+                if (resumes > 0 && code == Status.Code.ALREADY_EXISTS) {
+                    return UploadReceipt.newBuilder().setAccepted(true).setMessage("update accepted (the receipt"
+                            + " of an earlier stream was lost)").build();
+                }
+                if (from > 0 && code == Status.Code.FAILED_PRECONDITION && !startedOver) {
+                    log.warn("the coordinator cannot resume the upload at value {} ({}); starting it over", from,
+                            e.getStatus().getDescription());
+                    startedOver = true;
+                    from = 0;
+                    continue;
+                }
+                boolean brokeOff = code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED;
+                if (!brokeOff || resumes >= MAX_RESUMES || length == 0) {
                     throw e;
                 }
                 UpdateManifest manifest = parse(manifestBytes);
-                from = resumableOffset(channel, manifest, resumes);
+                from = resumableOffset(channels, manifest, resumes);
                 log.warn("upload for round {} broke off ({}); the coordinator holds {} of {} values, resuming",
                         manifest.getRoundNumber(), e.getStatus(), from, length);
             }
@@ -117,23 +149,33 @@ final class UpdateUploader {
     }
 
     /**
-     * Asks how much of the upload the coordinator holds, after a pause that grows with each
-     * resume; while it is still receiving the broken stream (it has not noticed the loss yet),
-     * asks again for up to {@value #STILL_RECEIVING_WAIT_MILLIS} ms.
+     * Asks how much of the upload the coordinator holds, after a pause that doubles with each
+     * resume (1, 2, 4 s: time for the session to reconnect), waiting for the channel to be ready;
+     * while the coordinator is still receiving the broken stream (it has not noticed the loss
+     * yet), asks again for up to {@value #STILL_RECEIVING_WAIT_MILLIS} ms. When it cannot be
+     * asked, the upload starts over from 0.
      */
-    private static long resumableOffset(Channel channel, UpdateManifest manifest, int resumes) {
+    private static long resumableOffset(Supplier<? extends Channel> channels, UpdateManifest manifest, int resumes) {
         var request = UploadProgressRequest.newBuilder().setRoundId(manifest.getRoundId())
                 .setPayloadSha256(manifest.getPayloadSha256()).build();
         long waited = 0;
-        long pause = 250L * (resumes + 1);
+        long pause = FIRST_RESUME_PAUSE_MILLIS << resumes;
         while (true) {
             pause(pause);
             waited += pause;
-            UploadProgressReply reply = UpdatesGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-                    .uploadProgress(request);
+            UploadProgressReply reply;
+            try {
+                reply = UpdatesGrpc.newBlockingStub(channels.get()).withWaitForReady()
+                        .withDeadlineAfter(30, TimeUnit.SECONDS).uploadProgress(request);
+            } catch (StatusRuntimeException e) {
+                log.warn("cannot ask the coordinator how much of the upload it holds ({}); starting over",
+                        e.getStatus());
+                return 0;
+            }
             if (!reply.getStillReceiving() || waited >= STILL_RECEIVING_WAIT_MILLIS) {
                 return reply.getValuesReceived();
             }
+            pause = FIRST_RESUME_PAUSE_MILLIS;
         }
     }
 

@@ -165,6 +165,76 @@ class UpdateUploaderTest {
         assertThat(calls).hasSize(1);
     }
 
+    /** A coordinator whose n-th upload call ends as {@code endings[n]} says, after reading the whole stream. */
+    private final class Scripted extends UpdatesGrpc.UpdatesImplBase {
+        private final Status[] endings;
+        private final long progress;
+
+        Scripted(long progress, Status... endings) {
+            this.progress = progress;
+            this.endings = endings;
+        }
+
+        @Override
+        public StreamObserver<UpdatePart> upload(StreamObserver<UploadReceipt> response) {
+            var parts = new CopyOnWriteArrayList<UpdatePart>();
+            int call = calls.size();
+            calls.add(parts);
+            return new StreamObserver<>() {
+                @Override
+                public void onNext(UpdatePart part) {
+                    parts.add(part);
+                }
+
+                @Override
+                public void onError(Throwable t) {}
+
+                @Override
+                public void onCompleted() {
+                    Status ending = call < endings.length ? endings[call] : Status.OK;
+                    if (ending.isOk()) {
+                        response.onNext(UploadReceipt.newBuilder().setAccepted(true).setMessage("accepted").build());
+                        response.onCompleted();
+                    } else {
+                        response.onError(ending.asRuntimeException());
+                    }
+                }
+            };
+        }
+
+        @Override
+        public void uploadProgress(UploadProgressRequest request, StreamObserver<UploadProgressReply> response) {
+            response.onNext(UploadProgressReply.newBuilder().setValuesReceived(progress).build());
+            response.onCompleted();
+        }
+    }
+
+    @Test
+    void startsOverOnceWhenTheCoordinatorCannotResume() throws Exception {
+        start(new Scripted(CHUNK, Status.UNAVAILABLE.withDescription("connection reset"),
+                Status.FAILED_PRECONDITION.withDescription("cannot resume the upload")));
+        UploadReceipt receipt = UpdateUploader.send(channel, MANIFEST, new byte[64], VALUES);
+
+        assertThat(receipt.getAccepted()).isTrue();
+        assertThat(calls).hasSize(3);
+        assertThat(calls.get(1).get(0).getHeader().getResumeFrom()).isEqualTo(CHUNK);
+        assertThat(calls.get(2).get(0).getHeader().getResumeFrom()).isZero();
+        assertThat(calls.get(2)).hasSize(1 + 4); // header and all four chunks again
+    }
+
+    @Test
+    void anUpdateAcceptedBeforeItsReceiptWasLostCountsAsAccepted() throws Exception {
+        // The first stream is accepted but its receipt never arrives; the coordinator then holds nothing
+        // to resume, and a new stream is refused because the site already reported.
+        start(new Scripted(0, Status.UNAVAILABLE.withDescription("connection reset"),
+                Status.ALREADY_EXISTS.withDescription("site already reported for this round")));
+        UploadReceipt receipt = UpdateUploader.send(channel, MANIFEST, new byte[64], VALUES);
+
+        assertThat(receipt.getAccepted()).isTrue();
+        assertThat(receipt.getMessage()).contains("receipt of an earlier stream was lost");
+        assertThat(calls).hasSize(2);
+    }
+
     @Test
     void producesChunksOnlyAsTheCoordinatorTakesThem() throws Exception {
         float[] many = values(40 * CHUNK);
@@ -195,7 +265,7 @@ class UpdateUploaderTest {
             }
         });
         var produced = new AtomicInteger();
-        var upload = CompletableFuture.supplyAsync(() -> UpdateUploader.stream(channel, MANIFEST, new byte[64],
+        var upload = CompletableFuture.supplyAsync(() -> UpdateUploader.stream(() -> channel, MANIFEST, new byte[64],
                 many.length, (off, n) -> {
                     produced.incrementAndGet();
                     return UpdateUploader.encode(many, off, n);

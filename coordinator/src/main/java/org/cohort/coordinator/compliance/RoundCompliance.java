@@ -11,6 +11,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -121,6 +122,28 @@ public class RoundCompliance {
                     accounting, budget, delta, sites, reason));
         }
         return new BudgetDecision(false, study.studyId(), roundNumber, sites, reason);
+    }
+
+    /**
+     * Why one update's declared charge cannot be accepted: it would take its site past the
+     * study's budget (composed after everything already charged). Empty when it fits, or the
+     * study has no budget. The round-start check projects from a site's last charge and cannot
+     * know a site's first patient-level cost, nor one calibrated by the site itself; this check
+     * sees the actual charge, before the update enters the sum.
+     */
+    public Optional<String> overBudget(Study study, SiteCharge charge) {
+        StudySpec.Privacy privacy = study.spec().privacy();
+        if (privacy == null || !privacy.enabled() || privacy.epsilonBudget() == null || charge == null) {
+            return Optional.empty();
+        }
+        Accounting accounting = Accounting.forStudy(privacy);
+        double delta = privacy.delta() != null ? privacy.delta() : DEFAULT_DELTA;
+        PrivacyAccountant composed = ledger.composed(study.studyId(), charge.siteId(), charge.unit(), accounting);
+        var assessment = BudgetCheck.assess(composed, charge.event(), privacy.epsilonBudget(), delta, accounting);
+        return assessment.exceeds()
+                ? Optional.of("this update's privacy charge would take site " + charge.siteId() + " past the study's "
+                        + charge.unit().label() + " budget: " + assessment.explain())
+                : Optional.empty();
     }
 
     /**

@@ -66,6 +66,30 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
         return site + "/" + roundId;
     }
 
+    /**
+     * Forgets interrupted uploads that can no longer be resumed (their round has closed, or
+     * {@code site} has started another), deleting their spooled prefix, so a site that breaks
+     * off upload after upload cannot fill the coordinator's disk.
+     */
+    private void sweepInterrupted(String site) {
+        interrupted.entrySet().removeIf(e -> {
+            RoundState round = orchestrator.round(e.getKey().substring(e.getKey().indexOf('/') + 1));
+            boolean stale = e.getKey().startsWith(site + "/") || round == null || !round.isOpen();
+            if (stale) {
+                deleteQuietly(e.getValue().spoolFile());
+            }
+            return stale;
+        });
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // removed with the round's spool directory
+        }
+    }
+
     public UpdateService(RoundOrchestrator orchestrator, SiteRepository sites, CoordinatorProperties props) {
         this.orchestrator = orchestrator;
         this.sites = sites;
@@ -74,18 +98,43 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
 
     @Override
     public StreamObserver<UpdatePart> upload(StreamObserver<UploadReceipt> response) {
+        if (!orchestrator.drivesRounds()) {
+            response.onError(standby());
+            return new StreamObserver<>() { // the rest of the stream is ignored
+                @Override
+                public void onNext(UpdatePart part) {}
+
+                @Override
+                public void onError(Throwable t) {}
+
+                @Override
+                public void onCompleted() {}
+            };
+        }
         return new Upload(SiteContext.siteId(), response);
+    }
+
+    /** A standby replica holds no round: the agent tries the next address in its list. */
+    private static io.grpc.StatusRuntimeException standby() {
+        return Status.UNAVAILABLE.withDescription("this coordinator replica is on standby; uploads go to the replica"
+                + " that drives rounds").asRuntimeException();
     }
 
     @Override
     public void uploadProgress(UploadProgressRequest request, StreamObserver<UploadProgressReply> response) {
+        if (!orchestrator.drivesRounds()) {
+            response.onError(standby());
+            return;
+        }
         String key = key(SiteContext.siteId(), request.getRoundId());
         byte[] payload = request.getPayloadSha256().toByteArray();
         var reply = UploadProgressReply.newBuilder();
         Upload active = inFlight.get(key);
         Interrupted held = interrupted.get(key);
-        if (active != null && MessageDigest.isEqual(active.manifest.getPayloadSha256().toByteArray(), payload)) {
-            reply.setValuesReceived(active.received).setStillReceiving(true);
+        if (active != null) {
+            // Any stream of this site and round still being received blocks a new one, whatever it carries.
+            boolean same = MessageDigest.isEqual(active.manifest.getPayloadSha256().toByteArray(), payload);
+            reply.setValuesReceived(same ? active.received : 0).setStillReceiving(true);
         } else if (held != null && MessageDigest.isEqual(held.payloadSha256(), payload)
                 && Files.isRegularFile(held.spoolFile())) {
             reply.setValuesReceived(held.received());
@@ -164,7 +213,10 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                 resume(m, resumeFrom);
                 return;
             }
-            interrupted.remove(key(site, m.getRoundId())); // a fresh upload replaces any earlier attempt
+            Interrupted earlier = interrupted.remove(key(site, m.getRoundId())); // a fresh upload replaces it
+            if (earlier != null && !earlier.spoolFile().equals(spoolRoot.resolve(m.getRoundId()).resolve(site + ".f32"))) {
+                deleteQuietly(earlier.spoolFile());
+            }
             sha = sha256();
             try {
                 Path dir = Files.createDirectories(spoolRoot.resolve(m.getRoundId()));
@@ -190,6 +242,8 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             }
             try {
                 if (Files.size(held.spoolFile()) != held.received() * ProtocolLimits.FLOAT32_BYTES) {
+                    interrupted.remove(key(site, m.getRoundId()));
+                    deleteQuietly(held.spoolFile());
                     throw new UploadRejection(Reason.RESUME_MISMATCH, "the spooled part of the interrupted upload"
                             + " for round " + m.getRoundId() + " is damaged; start again from 0").asException();
                 }
@@ -257,7 +311,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             if (!finished && manifest != null && spool != null && received > 0 && received < manifest.getNumParameters()) {
                 // Verified and spooled so far: keep it for a resume instead of making the site start over.
                 closeSpool();
-                interrupted.keySet().removeIf(k -> k.startsWith(site + "/")); // at most one per site
+                sweepInterrupted(site); // at most one per site, and none of closed rounds
                 interrupted.put(key(site, manifest.getRoundId()), new Interrupted(manifest.getNonce().toByteArray(),
                         manifest.getPayloadSha256().toByteArray(), received, spoolFile, sha));
                 log.info("upload from site {} for round {} broke off after {} of {} values ({}); kept for resume",
@@ -312,7 +366,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             // a replay or an upload for a closed round changes nothing.
             if (manifest != null && manifest.getSiteId().equals(site) && switch (rejection.reason()) {
                 case WRONG_LENGTH, NON_FINITE, DIGEST_MISMATCH, WRONG_ENCODING, BAD_EXAMPLE_COUNT, MALFORMED,
-                     WRONG_BASE_VERSION, BAD_SIGNATURE -> true;
+                     WRONG_BASE_VERSION, BAD_SIGNATURE, OVER_BUDGET -> true;
                 default -> false;
             }) {
                 RoundState round = orchestrator.round(manifest.getRoundId());
@@ -357,7 +411,8 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             case NOT_SELECTED, SITE_MISMATCH -> Status.PERMISSION_DENIED;
             case BAD_SIGNATURE -> Status.UNAUTHENTICATED;
             case UNKNOWN_ROUND -> Status.NOT_FOUND;
-            case ROUND_CLOSED, REPLAYED_NONCE, WRONG_BASE_VERSION, RESUME_MISMATCH -> Status.FAILED_PRECONDITION;
+            case ROUND_CLOSED, REPLAYED_NONCE, WRONG_BASE_VERSION, RESUME_MISMATCH, OVER_BUDGET ->
+                    Status.FAILED_PRECONDITION;
             case STILL_RECEIVING -> Status.UNAVAILABLE;
             case ALREADY_REPORTED -> Status.ALREADY_EXISTS;
             case STORAGE_FULL -> Status.RESOURCE_EXHAUSTED;

@@ -117,6 +117,11 @@ public class RoundOrchestrator {
         }
     }
 
+    /** Whether this replica drives rounds now (the others are on standby and take no uploads). */
+    public boolean drivesRounds() {
+        return leadership.leading();
+    }
+
     /** Renews this replica's claim to drive rounds; takes over or steps down when that changes. */
     private boolean lead() {
         switch (leadership.refresh()) {
@@ -317,6 +322,12 @@ public class RoundOrchestrator {
      */
     public void accept(UpdateManifest m, String site, Path spool) {
         synchronized (lock) {
+            if (!leadership.leading()) {
+                // Stepped down while the upload streamed in: the round is the new driver's now.
+                throw new UploadRejection(UploadRejection.Reason.ROUND_CLOSED, "this coordinator replica stopped"
+                        + " driving rounds while the update arrived; the site will get the round's task again"
+                        + " from the replica that drives it").asException();
+            }
             RoundState state = rounds.get(m.getRoundId());
             var problem = UploadChecks.check(state, m, site, state == null ? -1 : modelLength(state));
             if (problem.isPresent()) {
@@ -326,6 +337,12 @@ public class RoundOrchestrator {
             var privacyProblem = PrivacyChecks.check(study.spec().privacy(), state.kind(), m);
             if (privacyProblem.isPresent()) {
                 throw privacyProblem.get().asException();
+            }
+            SiteCharge charge = state.kind() == RoundKind.TRAIN ? chargeFor(study, site, m) : null;
+            var overBudget = compliance.overBudget(study, charge);
+            if (overBudget.isPresent()) {
+                // Nothing of it enters the sum: the ledger must never be asked to go past the budget.
+                throw new UploadRejection(UploadRejection.Reason.OVER_BUDGET, overBudget.get()).asException();
             }
             SecureRound sr = secureRounds.get(state.roundId());
             if (sr != null) {
@@ -340,15 +357,13 @@ public class RoundOrchestrator {
                 fold(accumulators.get(state.roundId()), siteLevel ? DpFedAvg.weight() : m.getExampleCount(), spool,
                         m.getNumParameters());
             }
-            if (state.kind() == RoundKind.TRAIN) {
-                SiteCharge charge = chargeFor(study, site, m);
-                if (charge != null) {
-                    chargesByRound.computeIfAbsent(state.roundId(), k -> new ConcurrentHashMap<>()).put(site, charge);
-                }
+            if (charge != null) {
+                chargesByRound.computeIfAbsent(state.roundId(), k -> new ConcurrentHashMap<>()).put(site, charge);
             }
             var metrics = m.getMetrics();
             Instant now = clock.instant();
-            history.insertReport(state.roundId(), site, "ACCEPTED", m.getExampleCount(), metrics.getTrainLoss(),
+            history.insertReport(state.roundId(), site, "ACCEPTED", m.getExampleCount(),
+                    metrics.getTrainLossWithheld() ? null : metrics.getTrainLoss(),
                     metrics.getTrainMillis(), null, now);
             if (metrics.getTestExamples() > 0) {
                 history.recordEvaluation(state.studyId(), state.baseVersion(), site, metrics.getTestExamples(),

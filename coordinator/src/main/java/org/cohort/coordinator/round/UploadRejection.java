@@ -10,7 +10,9 @@ public record UploadRejection(Reason reason, String message) {
         /** A resumed upload whose offset or payload does not match what the coordinator holds. */
         RESUME_MISMATCH,
         /** The coordinator is still receiving an earlier stream of the same upload. */
-        STILL_RECEIVING
+        STILL_RECEIVING,
+        /** The update's privacy charge would take its site past the study's ε budget. */
+        OVER_BUDGET
     }
 
     /** Thrown through the upload path; the gRPC layer maps the reason to a status code. */

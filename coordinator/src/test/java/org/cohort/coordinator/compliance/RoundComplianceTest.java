@@ -1,5 +1,7 @@
 package org.cohort.coordinator.compliance;
 
+import org.cohort.coordinator.ledger.SiteCharge;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -93,6 +95,24 @@ class RoundComplianceTest {
         // The orchestrator asks again on its next tick: still refused, audited once.
         assertThat(f.rounds.checkRound(study, 2, List.of("cleveland", "hungary")).allowed()).isFalse();
         assertThat(kinds()).containsOnlyOnce("ROUND_REFUSED");
+    }
+
+    @Test
+    void refusesAnUpdateWhoseOwnChargeWouldPassTheBudget() {
+        double oneRound = RdpAccountant.withDefaultOrders().compose(ROUND).epsilon(1e-5);
+        double twoRounds = RdpAccountant.withDefaultOrders().compose(ROUND).compose(ROUND).epsilon(1e-5);
+        Study study = patientStudy((oneRound + twoRounds) / 2);
+        f.round("st-1", 1, Unit.PATIENT, ROUND, "cleveland");
+
+        // Cleveland has spent one round: a second would pass the budget. Hungary has spent nothing.
+        assertThat(f.rounds.overBudget(study, new SiteCharge("cleveland", Unit.PATIENT, ROUND)))
+                .hasValueSatisfying(why -> assertThat(why).contains("cleveland", "past the study's", "δ = 1e-5"));
+        assertThat(f.rounds.overBudget(study, new SiteCharge("hungary", Unit.PATIENT, ROUND))).isEmpty();
+        // A charge that alone exceeds the budget (e.g. a site that trained with too little noise).
+        var tooLittleNoise = new PrivacyEvent.SampledGaussian(0.1, 0.3, 20);
+        assertThat(f.rounds.overBudget(study, new SiteCharge("hungary", Unit.PATIENT, tooLittleNoise))).isPresent();
+        assertThat(f.rounds.overBudget(TestDatabase.study(f.ds, "st-2", "plain", null),
+                new SiteCharge("hungary", Unit.PATIENT, tooLittleNoise))).isEmpty();
     }
 
     @Test
