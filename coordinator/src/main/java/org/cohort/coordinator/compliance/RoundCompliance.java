@@ -259,6 +259,8 @@ public class RoundCompliance {
             dp.put("mode", privacy.mode());
             dp.put("clipNorm", privacy.clipNorm());
             dp.put("noiseMultiplier", privacy.noiseMultiplier());
+            // With calibrateAtSites the study's σ is a floor; each site's own σ is in its charge.
+            dp.put("calibrateAtSites", privacy.sitesCalibrate());
             dp.put("delta", privacy.delta());
             dp.put("epsilonBudget", privacy.epsilonBudget());
             dp.put("accountant", privacy.accountant());

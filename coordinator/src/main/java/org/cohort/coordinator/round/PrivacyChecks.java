@@ -3,6 +3,8 @@ package org.cohort.coordinator.round;
 import java.util.Optional;
 import org.cohort.coordinator.round.UploadRejection.Reason;
 import org.cohort.coordinator.study.StudySpec;
+import org.cohort.learning.dp.SecureGaussianNoise;
+import org.cohort.privacy.noise.GranularGaussianNoise;
 import org.cohort.protocol.v1.UpdateManifest;
 
 /**
@@ -25,9 +27,14 @@ public final class PrivacyChecks {
                     "this study requires patient-level DP-SGD but the update reports no patient-level privacy charge"));
         }
         var p = m.getPrivacy();
-        // The lattice Gaussian a site uses is accounted with a σ a hair below the nominal one
-        // (its sensitivity grows by the rounding granularity); anything further below is refused.
-        if (p.getNoiseMultiplier() < privacy.noiseMultiplier() * (1 - NOMINAL_SIGMA_SLACK) || !(p.getSamplingRate() > 0 && p.getSamplingRate() <= 1)
+        // The lattice Gaussian a site uses is accounted with a σ below the nominal one by the factor
+        // C / (C + 2^-k·√d) (its sensitivity grows by the rounding granularity); anything further
+        // below is refused.
+        double clip = privacy.clipNorm() == null ? 1.0 : privacy.clipNorm();
+        double latticeShortfall = clip / GranularGaussianNoise.effectiveL2Sensitivity(clip,
+                Math.max(1, m.getNumParameters()), SecureGaussianNoise.DEFAULT_GRANULARITY_EXPONENT);
+        double floor = privacy.noiseMultiplier() * Math.min(1 - NOMINAL_SIGMA_SLACK, latticeShortfall * (1 - 1e-9));
+        if (p.getNoiseMultiplier() < floor || !(p.getSamplingRate() > 0 && p.getSamplingRate() <= 1)
                 || p.getSteps() <= 0) {
             return Optional.of(new UploadRejection(Reason.MALFORMED, "update was trained with noise multiplier "
                     + p.getNoiseMultiplier() + " (q=" + p.getSamplingRate() + ", steps=" + p.getSteps()

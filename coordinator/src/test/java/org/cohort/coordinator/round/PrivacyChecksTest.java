@@ -1,0 +1,45 @@
+package org.cohort.coordinator.round;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.cohort.coordinator.study.StudySpec;
+import org.cohort.protocol.v1.PrivacyCharge;
+import org.cohort.protocol.v1.UpdateManifest;
+import org.junit.jupiter.api.Test;
+
+/** A patient-level study takes only updates trained with at least its noise, as accounted. */
+class PrivacyChecksTest {
+    private static StudySpec.Privacy study(double clip, double sigma) {
+        return new StudySpec.Privacy("patient", clip, sigma, 1e-5, 1.0, "rdp", 32, false);
+    }
+
+    private static UpdateManifest update(long parameters, double accountedSigma) {
+        return UpdateManifest.newBuilder().setNumParameters(parameters).setPrivacy(PrivacyCharge.newBuilder()
+                .setUnit("patient").setSamplingRate(0.1).setNoiseMultiplier(accountedSigma).setSteps(10)).build();
+    }
+
+    @Test
+    void acceptsTheLatticeSamplersAccountedSigmaEvenForALargeModelAndASmallClipNorm() {
+        // C = 0.01, a million parameters: the lattice's rounding costs 2^-24·√d = 6e-5, 0.6% of C.
+        double clip = 0.01;
+        long d = 1_000_000;
+        double accounted = 1.0 * clip / (clip + Math.scalb(1.0, -24) * Math.sqrt(d));
+        assertThat(accounted).isLessThan(0.995);
+        assertThat(PrivacyChecks.check(study(clip, 1.0), RoundKind.TRAIN, update(d, accounted))).isEmpty();
+    }
+
+    @Test
+    void refusesLessNoiseThanTheStudyAsks() {
+        assertThat(PrivacyChecks.check(study(1.0, 1.0), RoundKind.TRAIN, update(100, 0.99)))
+                .hasValueSatisfying(r -> assertThat(r.message()).contains("below the study's 1.0"));
+        assertThat(PrivacyChecks.check(study(1.0, 1.0), RoundKind.TRAIN, update(100, 0.9995))).isEmpty();
+    }
+
+    @Test
+    void refusesAnUpdateWithoutAPatientLevelCharge() {
+        var plain = UpdateManifest.newBuilder().setNumParameters(100).build();
+        assertThat(PrivacyChecks.check(study(1.0, 1.0), RoundKind.TRAIN, plain))
+                .hasValueSatisfying(r -> assertThat(r.message()).contains("no patient-level privacy charge"));
+        assertThat(PrivacyChecks.check(study(1.0, 1.0), RoundKind.EVALUATE, plain)).isEmpty();
+    }
+}
