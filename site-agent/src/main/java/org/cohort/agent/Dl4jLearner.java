@@ -50,6 +50,11 @@ public final class Dl4jLearner implements LocalLearner {
     }
 
     @Override
+    public int trainingRows(RoundTask task) {
+        return data(task.getDataset()).train().size();
+    }
+
+    @Override
     public PrivacyCharge plannedCharge(RoundTask task) {
         var dp = task.getPrivacy();
         return switch (dp.getMode()) {

@@ -30,6 +30,11 @@ public interface LocalLearner {
      * The privacy cost this task would incur, known before training so the site's ceiling can
      * be checked first. Null when the study has no differential privacy.
      */
+    /** Training rows this site has for the task's dataset, or -1 when the learner cannot say. */
+    default int trainingRows(RoundTask task) {
+        return -1;
+    }
+
     default PrivacyCharge plannedCharge(RoundTask task) {
         return null;
     }

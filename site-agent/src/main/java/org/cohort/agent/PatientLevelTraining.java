@@ -33,29 +33,45 @@ final class PatientLevelTraining {
         int expectedBatch = dp.getExpectedBatchSize() > 0 ? dp.getExpectedBatchSize() : plan.batchSize();
         double sigma = dp.getNoiseMultiplier();
         if (dp.getCalibrateAtSite()) {
-            sigma = Math.max(sigma, calibratedSigma(dp, plan, rows, expectedBatch));
+            sigma = Math.max(sigma, calibratedSigma(dp, plan, rows));
         }
         return DpSgdPlan.ofEpochs(sigma, dp.getClipNorm(), expectedBatch, rows, plan.localEpochs());
     }
 
     /**
      * The smallest noise multiplier with which the study's rounds of this site's DP-SGD end at
-     * ε ≤ the study's budget. Calibrated with the RDP accountant whatever the study's accountant
-     * (RDP's ε is the larger one, so a PLD study ends below its budget: conservative), for the
-     * σ the accountant is charged (the lattice sampler's, at the largest model a task may carry),
-     * and deterministic: the planned charge and the training use the same σ.
+     * ε ≤ the study's budget, counted from nothing spent (what a task alone can tell; the agent
+     * refines it with its own ledger: {@link #calibratedSigma(PrivacyPlan, TrainingPlan, int, List, double, int)}).
      */
-    static double calibratedSigma(PrivacyPlan dp, TrainingPlan plan, int rows, int expectedBatch) {
+    static double calibratedSigma(PrivacyPlan dp, TrainingPlan plan, int rows) {
         if (!(dp.getEpsilonBudget() > 0) || dp.getStudyRounds() < 1) {
             throw new IllegalArgumentException("the study asks sites to calibrate their noise but states no ε budget"
                     + " or number of rounds");
         }
+        return calibratedSigma(dp, plan, rows, List.of(), dp.getEpsilonBudget(), dp.getStudyRounds());
+    }
+
+    /**
+     * The smallest noise multiplier with which {@code remainingRounds} more rounds of this site's
+     * DP-SGD, after the {@code spent} events, end at ε ≤ {@code limit}. Calibrated with the RDP
+     * accountant whatever the study's accountant (RDP's ε is the larger one, so a PLD study ends
+     * below its limit: conservative), for the σ the accountant is charged (the lattice sampler's,
+     * at the largest model a task may carry), and deterministic for the same inputs, so the
+     * planned charge and the training use the same σ.
+     *
+     * @throws IllegalArgumentException when no σ up to 10⁴ fits (the limit is as good as spent)
+     */
+    static double calibratedSigma(PrivacyPlan dp, TrainingPlan plan, int rows, List<PrivacyEvent> spent,
+                                  double limit, int remainingRounds) {
+        int expectedBatch = dp.getExpectedBatchSize() > 0 ? dp.getExpectedBatchSize() : plan.batchSize();
         // q and the steps of a round do not depend on σ.
         DpSgdPlan shape = DpSgdPlan.ofEpochs(1.0, dp.getClipNorm(), expectedBatch, rows, plan.localEpochs());
-        long steps = shape.steps() * (long) dp.getStudyRounds();
-        double accounted = NoiseCalibration.noiseMultiplier(
-                z -> List.of(new PrivacyEvent.SampledGaussian(shape.samplingRate(), z, steps)),
-                dp.getEpsilonBudget(), dp.getDelta(), AccountantKind.RDP);
+        long steps = shape.steps() * (long) Math.max(1, remainingRounds);
+        double accounted = NoiseCalibration.noiseMultiplier(z -> {
+            var events = new java.util.ArrayList<PrivacyEvent>(spent);
+            events.add(new PrivacyEvent.SampledGaussian(shape.samplingRate(), z, steps));
+            return events;
+        }, limit, dp.getDelta(), AccountantKind.RDP);
         double sensitivity = SecureGaussianNoise.create().accountedSensitivity(dp.getClipNorm(), Integer.MAX_VALUE);
         return accounted * sensitivity / dp.getClipNorm();
     }

@@ -238,6 +238,7 @@ public final class SiteAgent implements AutoCloseable {
                     return;
                 }
             }
+            task = withSiteNoise(task);
             PrivacyCharge planned = task.getKind() == TaskKind.TRAIN ? learner.plannedCharge(task) : null;
             var refusal = privacyRefusal(task, planned);
             if (refusal.isPresent()) {
@@ -316,6 +317,42 @@ public final class SiteAgent implements AutoCloseable {
                 + String.join("; ", result.mismatches());
         log.error("!!! {} — refusing further rounds of study {} until the records are reconciled", why, studyId);
         return java.util.Optional.of(why);
+    }
+
+    /**
+     * When the study lets sites calibrate their noise, fixes this round's σ from the site's own
+     * ledger: the smallest σ (never below the study's) with which the rounds left end within the
+     * study's budget and the admin's ceiling, after everything this site has already sent —
+     * retried rounds included, so they cost noise, not a refused last round. The task then
+     * carries that σ, so the planned charge and the training agree.
+     */
+    private RoundTask withSiteNoise(RoundTask task) {
+        var dp = task.getPrivacy();
+        if (task.getKind() != TaskKind.TRAIN || !dp.getCalibrateAtSite() || !"patient".equals(dp.getMode())) {
+            return task;
+        }
+        int rows = learner.trainingRows(task);
+        if (rows < 1 || !(dp.getEpsilonBudget() > 0)) {
+            return task; // the learner calibrates from the task alone
+        }
+        double limit = config.patientEpsilonCeiling() == null ? dp.getEpsilonBudget()
+                : Math.min(dp.getEpsilonBudget(), config.patientEpsilonCeiling());
+        int remaining = Math.max(1, dp.getStudyRounds() - task.getRoundNumber() + 1);
+        var p = task.getPlan();
+        var plan = new org.cohort.learning.model.TrainingPlan(p.getLocalEpochs(), p.getBatchSize(),
+                org.cohort.learning.model.Optimizer.valueOf(p.getOptimizer().toUpperCase(java.util.Locale.ROOT)),
+                p.getLearningRate(), p.getSeed());
+        double sigma;
+        try {
+            sigma = Math.max(dp.getNoiseMultiplier(), PatientLevelTraining.calibratedSigma(dp, plan, rows,
+                    ledger.spent(task.getStudyId(), "patient"), limit, remaining));
+        } catch (IllegalArgumentException e) {
+            return task; // nothing fits: the budget checks below refuse the round with the numbers
+        }
+        log.info("round {} of study {}: noise multiplier {} calibrated for this site's {} rows, {} round(s) left,"
+                + " ε ≤ {}", task.getRoundNumber(), task.getStudyId(), String.format(java.util.Locale.ROOT, "%.4f", sigma),
+                rows, remaining, limit);
+        return task.toBuilder().setPrivacy(dp.toBuilder().setNoiseMultiplier(sigma).setCalibrateAtSite(false)).build();
     }
 
     private java.util.Optional<String> privacyRefusal(RoundTask task, PrivacyCharge planned) {

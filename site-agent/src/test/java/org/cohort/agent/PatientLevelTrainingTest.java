@@ -46,6 +46,26 @@ class PatientLevelTrainingTest {
     }
 
     @Test
+    void aRetriedRoundCostsNoiseInTheRoundsLeftNotARefusal() {
+        DpSgdPlan fresh = PatientLevelTraining.plan(study(0.5, true), PLAN, 227);
+        PrivacyCharge perRound = PatientLevelTraining.planned(fresh, Integer.MAX_VALUE);
+        // Round 3 of 10: rounds 1 and 2 were sent, and round 2 was sent twice (an abandoned attempt).
+        var spent = java.util.List.<PrivacyEvent>of(perRound.event(), perRound.event(), perRound.event());
+        double sigma = PatientLevelTraining.calibratedSigma(study(0.5, true), PLAN, 227, spent, BUDGET, ROUNDS - 2);
+        assertThat(sigma).isGreaterThan(fresh.noiseMultiplier());
+
+        var rest = DpSgdPlan.ofEpochs(sigma, 1.0, 32, 227, PLAN.localEpochs());
+        PrivacyCharge later = PatientLevelTraining.planned(rest, Integer.MAX_VALUE);
+        var accountant = PrivacyAccountant.create(AccountantKind.RDP);
+        for (PrivacyEvent e : spent) {
+            accountant = accountant.compose(e);
+        }
+        accountant = accountant.compose(new PrivacyEvent.SampledGaussian(later.samplingRate(), later.noiseMultiplier(),
+                later.steps() * (ROUNDS - 2)));
+        assertThat(accountant.epsilon(DELTA)).isLessThanOrEqualTo(BUDGET).isGreaterThan(0.99 * BUDGET);
+    }
+
+    @Test
     void neverGoesBelowTheStudysNoiseMultiplier() {
         DpSgdPlan large = PatientLevelTraining.plan(study(0.5, true), PLAN, 2000);
         double floor = large.noiseMultiplier() * 1.5;
