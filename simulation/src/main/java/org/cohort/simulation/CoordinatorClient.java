@@ -64,6 +64,32 @@ public final class CoordinatorClient {
         }
     }
 
+    /**
+     * Waits until a coordinator started on {@code dataDir} answers on {@code restPort} with its
+     * admin token, printing a dot a second; gives up after {@code timeout}, or as soon as
+     * {@code alive} says the process has died.
+     */
+    public static CoordinatorClient awaitStarted(Path dataDir, int restPort, Duration timeout,
+                                                 java.util.function.BooleanSupplier alive, Path log)
+            throws InterruptedException, IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline && alive.getAsBoolean()) {
+            Path tokenFile = dataDir.resolve("admin-token");
+            if (java.nio.file.Files.exists(tokenFile)) {
+                var client = new CoordinatorClient("http://127.0.0.1:" + restPort,
+                        java.nio.file.Files.readString(tokenFile).strip());
+                if (client.reachable()) {
+                    return client;
+                }
+            }
+            System.out.print(".");
+            System.out.flush();
+            Thread.sleep(1000);
+        }
+        throw new IllegalStateException("the coordinator did not come up within " + timeout.toSeconds() + " s; see "
+                + log);
+    }
+
     public boolean reachable() {
         try {
             var r = http.send(HttpRequest.newBuilder(URI.create(base + "/api/status"))

@@ -73,7 +73,8 @@ public final class Quickstart {
                     "--cohort.coordinator.cluster.name=cohort-demo-" + UUID.randomUUID(),
                     "--cohort.coordinator.cluster.port=" + ChildProcesses.freePort()),
                     work.resolve("logs/coordinator.log"));
-            CoordinatorClient api = waitForCoordinator(coordinatorDir, restPort, work.resolve("logs/coordinator.log"));
+            CoordinatorClient api = CoordinatorClient.awaitStarted(coordinatorDir, restPort, Duration.ofSeconds(120), () -> true,
+                    work.resolve("logs/coordinator.log"));
             JsonNode status = api.get("/api/status");
             out.printf(" up: REST http://127.0.0.1:%d, agents %s (mutual TLS), CA %s%n", restPort,
                     "localhost:" + agentPort, status.get("caFingerprint").asString());
@@ -175,23 +176,6 @@ public final class Quickstart {
                     federatedTime.toMillis() / 1000.0, table.meanRoundSeconds());
             return 0;
         }
-    }
-
-    private static CoordinatorClient waitForCoordinator(Path dataDir, int restPort, Path log) throws Exception {
-        Instant deadline = Instant.now().plusSeconds(120);
-        while (Instant.now().isBefore(deadline)) {
-            Path tokenFile = dataDir.resolve("admin-token");
-            if (Files.exists(tokenFile)) {
-                var client = new CoordinatorClient("http://127.0.0.1:" + restPort, Files.readString(tokenFile).strip());
-                if (client.reachable()) {
-                    return client;
-                }
-            }
-            System.out.print(".");
-            System.out.flush();
-            Thread.sleep(1000);
-        }
-        throw new IllegalStateException("the coordinator did not come up within 120 s; see " + log);
     }
 
     private static void waitForSites(CoordinatorClient api, int expected, Map<String, String> siteIds, Path work)

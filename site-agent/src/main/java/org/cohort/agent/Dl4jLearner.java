@@ -72,7 +72,8 @@ public final class Dl4jLearner implements LocalLearner {
         };
     }
 
-    private static TrainingPlan trainingPlan(RoundTask task) {
+    /** The task's local training plan as the learning module takes it. */
+    static TrainingPlan trainingPlan(RoundTask task) {
         var p = task.getPlan();
         return new TrainingPlan(p.getLocalEpochs(), p.getBatchSize(),
                 Optimizer.valueOf(p.getOptimizer().toUpperCase(Locale.ROOT)), p.getLearningRate(), p.getSeed());

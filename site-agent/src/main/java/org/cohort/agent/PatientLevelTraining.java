@@ -5,12 +5,12 @@ import org.cohort.learning.data.TabularDataset;
 import org.cohort.learning.dp.DpSgdPlan;
 import org.cohort.learning.dp.DpSgdResult;
 import org.cohort.learning.dp.DpSgdTrainer;
-import org.cohort.learning.dp.NoiseSource;
 import org.cohort.learning.dp.SecureGaussianNoise;
 import org.cohort.learning.model.TrainingPlan;
 import org.cohort.privacy.accounting.AccountantKind;
 import org.cohort.privacy.accounting.NoiseCalibration;
 import org.cohort.privacy.accounting.PrivacyEvent;
+import org.cohort.privacy.noise.GranularGaussianNoise;
 import org.cohort.protocol.v1.PrivacyPlan;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
@@ -72,8 +72,7 @@ final class PatientLevelTraining {
             events.add(new PrivacyEvent.SampledGaussian(shape.samplingRate(), z, steps));
             return events;
         }, limit, dp.getDelta(), AccountantKind.RDP);
-        double sensitivity = SecureGaussianNoise.create().accountedSensitivity(dp.getClipNorm(), Integer.MAX_VALUE);
-        return accounted * sensitivity / dp.getClipNorm();
+        return accounted * accountedSensitivity(dp.getClipNorm(), Integer.MAX_VALUE) / dp.getClipNorm();
     }
 
     /**
@@ -81,9 +80,14 @@ final class PatientLevelTraining {
      * will charge it (the lattice sampler's sensitivity for a model of {@code numParameters}).
      */
     static PrivacyCharge planned(DpSgdPlan p, long numParameters) {
-        NoiseSource noise = SecureGaussianNoise.create();
-        double accountedSigma = p.noiseMultiplier() * p.clipNorm() / noise.accountedSensitivity(p.clipNorm(), numParameters);
+        double accountedSigma = p.noiseMultiplier() * p.clipNorm() / accountedSensitivity(p.clipNorm(), numParameters);
         return new PrivacyCharge("patient", p.samplingRate(), accountedSigma, p.steps());
+    }
+
+    /** The L2 sensitivity the lattice sampler of {@link SecureGaussianNoise} is accounted with (no DRBG needed). */
+    private static double accountedSensitivity(double clipNorm, long numParameters) {
+        return GranularGaussianNoise.effectiveL2Sensitivity(clipNorm, numParameters,
+                SecureGaussianNoise.DEFAULT_GRANULARITY_EXPONENT);
     }
 
     static Result train(MultiLayerNetwork net, TabularDataset train, TrainingPlan plan, PrivacyPlan dp) {

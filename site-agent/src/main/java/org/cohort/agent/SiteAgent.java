@@ -338,10 +338,7 @@ public final class SiteAgent implements AutoCloseable {
         double limit = config.patientEpsilonCeiling() == null ? dp.getEpsilonBudget()
                 : Math.min(dp.getEpsilonBudget(), config.patientEpsilonCeiling());
         int remaining = Math.max(1, dp.getStudyRounds() - task.getRoundNumber() + 1);
-        var p = task.getPlan();
-        var plan = new org.cohort.learning.model.TrainingPlan(p.getLocalEpochs(), p.getBatchSize(),
-                org.cohort.learning.model.Optimizer.valueOf(p.getOptimizer().toUpperCase(java.util.Locale.ROOT)),
-                p.getLearningRate(), p.getSeed());
+        var plan = Dl4jLearner.trainingPlan(task);
         double sigma;
         try {
             sigma = Math.max(dp.getNoiseMultiplier(), PatientLevelTraining.calibratedSigma(dp, plan, rows,

@@ -54,6 +54,7 @@ final class UpdateUploader {
 
     /** The manifest this site signs for a task outcome. */
     UpdateManifest manifest(RoundTask task, LocalLearner.Outcome outcome) {
+        boolean withheld = trainsPrivately(task);
         var b = UpdateManifest.newBuilder()
                 .setSiteId(siteId).setStudyId(task.getStudyId()).setRoundId(task.getRoundId())
                 .setRoundNumber(task.getRoundNumber()).setNonce(task.getNonce())
@@ -61,7 +62,7 @@ final class UpdateUploader {
                 .setExampleCount(outcome.exampleCount())
                 // Under DP the training loss would be a release outside the ε accounting: withheld.
                 .setMetrics(SiteMetrics.newBuilder()
-                        .setTrainLoss(trainsPrivately(task) ? 0 : outcome.trainLoss()).setTrainLossWithheld(trainsPrivately(task))
+                        .setTrainLoss(withheld ? 0 : outcome.trainLoss()).setTrainLossWithheld(withheld)
                         .setTestAccuracy(outcome.testAccuracy()).setTestLoss(outcome.testLoss())
                         .setTestExamples(outcome.testExamples()).setTestCorrect(outcome.testCorrect())
                         .setTrainMillis(outcome.trainMillis()));

@@ -8,24 +8,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.cohort.coordinator.aggregation.RandomUpdates.Update;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 
 class FedAvgTest {
-
-    record Update(long weight, float[] delta) {}
-
-    private static List<Update> randomUpdates(SplittableRandom rnd, int sites, int n) {
-        var updates = new ArrayList<Update>();
-        for (int s = 0; s < sites; s++) {
-            float[] d = new float[n];
-            for (int i = 0; i < n; i++) {
-                d[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(-3, 3)));
-            }
-            updates.add(new Update(rnd.nextLong(1, 10_000), d));
-        }
-        return updates;
-    }
 
     /** The textbook formula, computed in one pass over whole vectors. */
     private static double[] batchWeightedMean(List<Update> updates, int n) {
@@ -36,7 +23,7 @@ class FedAvgTest {
         }
         for (Update u : updates) {
             for (int i = 0; i < n; i++) {
-                mean[i] += u.weight() * (double) u.delta()[i] / total;
+                mean[i] += u.weight() * (double) u.values()[i] / total;
             }
         }
         return mean;
@@ -47,7 +34,7 @@ class FedAvgTest {
         var rnd = new SplittableRandom(System.nanoTime());
         int n = rnd.nextInt(1, 5000);
         int sites = rnd.nextInt(1, 12);
-        var updates = randomUpdates(rnd, sites, n);
+        var updates = RandomUpdates.generate(rnd, sites, n);
         var sum = new WeightedSum(n);
         int chunk = rnd.nextInt(1, n + 1);
         // interleave chunks of different sites, as concurrent streams would
@@ -56,7 +43,7 @@ class FedAvgTest {
             for (int off = 0; off < n; off += chunk) {
                 int from = off;
                 int count = Math.min(chunk, n - off);
-                float[] slice = java.util.Arrays.copyOfRange(u.delta(), from, from + count);
+                float[] slice = java.util.Arrays.copyOfRange(u.values(), from, from + count);
                 work.add(() -> sum.addChunk(u.weight(), from, slice, count));
             }
             work.add(() -> sum.completeContribution(u.weight()));

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.cohort.coordinator.aggregation.RandomUpdates.Update;
 import java.util.stream.Stream;
 import org.cohort.coordinator.aggregation.MappedWeightedSum.UpdateFile;
 import org.junit.jupiter.api.RepeatedTest;
@@ -28,20 +29,6 @@ class MappedWeightedSumTest {
 
     @TempDir
     Path dir;
-
-    record Update(long weight, float[] values) {}
-
-    private static List<Update> randomUpdates(SplittableRandom rnd, int sites, int n) {
-        var updates = new ArrayList<Update>();
-        for (int s = 0; s < sites; s++) {
-            float[] d = new float[n];
-            for (int i = 0; i < n; i++) {
-                d[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(-3, 3)));
-            }
-            updates.add(new Update(rnd.nextLong(1, 10_000), d));
-        }
-        return updates;
-    }
 
     private MappedWeightedSum newSum(long n) throws IOException {
         return new MappedWeightedSum(dir, n, SMALL_WINDOW);
@@ -97,7 +84,7 @@ class MappedWeightedSumTest {
     void chunksGiveBitIdenticalSumAndMeanToWeightedSum() throws IOException {
         var rnd = new SplittableRandom(System.nanoTime());
         int n = rnd.nextInt(1, 400);
-        var updates = randomUpdates(rnd, rnd.nextInt(1, 8), n);
+        var updates = RandomUpdates.generate(rnd, rnd.nextInt(1, 8), n);
         var heap = new WeightedSum(n);
         try (var mapped = newSum(n)) {
             feedChunks(updates, n, rnd, heap, mapped);
@@ -116,7 +103,7 @@ class MappedWeightedSumTest {
     void updateFilesOneByOneOrAllAtOnceGiveTheSameSumAsChunks() throws IOException {
         var rnd = new SplittableRandom(System.nanoTime());
         int n = rnd.nextInt(1, 300);
-        var updates = randomUpdates(rnd, rnd.nextInt(1, 6), n);
+        var updates = RandomUpdates.generate(rnd, rnd.nextInt(1, 6), n);
         var heap = new WeightedSum(n);
         var files = new ArrayList<UpdateFile>();
         for (int s = 0; s < updates.size(); s++) {
@@ -143,7 +130,7 @@ class MappedWeightedSumTest {
         // Windows no chunk touched take the fold's write() path, the others the mapped one.
         var rnd = new SplittableRandom(5);
         int n = 8 * 6 + 5;
-        var updates = randomUpdates(rnd, 3, n);
+        var updates = RandomUpdates.generate(rnd, 3, n);
         updates.get(1).values()[2] = -0.0f; // into a still-zero window: 0.0 + (-0.0) must stay +0.0
         updates.get(2).values()[2] = -0.0f;
         var heap = new WeightedSum(n);
@@ -174,7 +161,7 @@ class MappedWeightedSumTest {
     @Test
     void defaultWindowWorksForASmallModel() throws IOException {
         var rnd = new SplittableRandom(7);
-        var updates = randomUpdates(rnd, 3, 1000);
+        var updates = RandomUpdates.generate(rnd, 3, 1000);
         var heap = new WeightedSum(1000);
         try (var mapped = new MappedWeightedSum(dir, 1000)) {
             feedChunks(updates, 1000, rnd, heap, mapped);
@@ -186,7 +173,7 @@ class MappedWeightedSumTest {
     void arrivalOrderDoesNotChangeTheMeanAtFloatPrecision() throws IOException {
         var rnd = new SplittableRandom(System.nanoTime());
         int n = rnd.nextInt(1, 300);
-        var updates = randomUpdates(rnd, rnd.nextInt(2, 10), n);
+        var updates = RandomUpdates.generate(rnd, rnd.nextInt(2, 10), n);
         var reversed = new ArrayList<>(updates);
         Collections.reverse(reversed);
         try (var forward = newSum(n); var backward = newSum(n)) {
@@ -231,7 +218,7 @@ class MappedWeightedSumTest {
     void nextGlobalIsComputedExactlyAsFedAvg() throws IOException {
         var rnd = new SplittableRandom(11);
         int n = 77;
-        var updates = randomUpdates(rnd, 4, n);
+        var updates = RandomUpdates.generate(rnd, 4, n);
         float[] global = new float[n];
         for (int i = 0; i < n; i++) {
             global[i] = (float) rnd.nextGaussian();

@@ -116,7 +116,8 @@ public final class SessionsBenchmark {
                     "--cohort.coordinator.heartbeat-interval=" + o.heartbeatSeconds() + "s",
                     "--cohort.coordinator.cluster.name=cohort-bench-" + UUID.randomUUID(),
                     "--cohort.coordinator.cluster.port=" + ChildProcesses.freePort()), log);
-            CoordinatorClient api = waitForCoordinator(dataDir, restPort, coordinator, log);
+            CoordinatorClient api = CoordinatorClient.awaitStarted(dataDir, restPort, Duration.ofSeconds(180), coordinator::isAlive,
+                    log);
             JsonNode status = api.get("/api/status");
             String address = "localhost:" + status.get("agentPort").asInt();
             out.printf(" up (pid %d), agent port %s; log %s%n", coordinator.pid(), address, log);
@@ -410,24 +411,6 @@ public final class SessionsBenchmark {
             Thread.sleep(100);
         }
         return false;
-    }
-
-    private static CoordinatorClient waitForCoordinator(Path dataDir, int restPort, Process process, Path log)
-            throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
-        while (System.nanoTime() < deadline && process.isAlive()) {
-            Path tokenFile = dataDir.resolve("admin-token");
-            if (Files.exists(tokenFile)) {
-                var client = new CoordinatorClient("http://127.0.0.1:" + restPort, Files.readString(tokenFile).strip());
-                if (client.reachable()) {
-                    return client;
-                }
-            }
-            System.out.print(".");
-            System.out.flush();
-            Thread.sleep(1000);
-        }
-        throw new IllegalStateException("the coordinator did not come up; see " + log);
     }
 
     /** This JVM (the agents), measured after a GC. */
