@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,37 +19,51 @@ import org.cohort.agent.Dl4jLearner;
 import org.cohort.agent.LocalLearner;
 import org.cohort.agent.SiteAgent;
 import org.cohort.coordinator.testing.TestPostgres;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
  * Three coordinator replicas form one Hazelcast cluster over TCP-IP on loopback and share one
- * PostgreSQL database and data directory. The oldest member with quorum that holds the
- * database lease drives rounds; the others are on standby and send agents on. Stopping the
- * driving replica mid-round loses nothing: another replica takes the lease, closes the round
- * cleanly, the agents reconnect to it from their address lists, the round is retried and the
- * study ends with the same model as an undisturbed run with the same seeds, each round on
- * record once.
+ * PostgreSQL database and data directory. Agents are spread over the replicas (each starts at
+ * another address of its list); every replica takes sessions and uploads and folds the uploads
+ * it receives into its own partial sum; the oldest member with quorum that holds the database
+ * lease drives rounds and merges the partial sums when a round closes.
+ *
+ * <p>Stopping a replica mid-round — the one that drives it, or one that holds an upload —
+ * loses nothing: the round continues (same attempt), the upload held by the lost replica is
+ * asked for again and re-sent unchanged by its site, and the study ends with the same model as
+ * an undisturbed run with the same seeds, each round on record once and each site charged once
+ * per round.
  */
 class ClusterFailoverIntegrationTest {
     private static final int ROUNDS = 2;
+    @TempDir
+    static Path shared;
+    private static float[] undisturbed;
 
-    @Test
-    void stoppingTheDrivingReplicaMidRoundGivesTheUndisturbedModel(@TempDir Path dir) throws Exception {
-        try (var schema = TestPostgres.freshSchema("cohort_ha")) { // replicas share one database
-            float[] undisturbed = undisturbedRun(dir.resolve("reference"));
-            float[] failedOver = failoverRun(dir.resolve("cluster"), schema);
-            assertThat(failedOver).hasSameSizeAs(undisturbed);
-            for (int i = 0; i < undisturbed.length; i++) {
-                // Same seeds, same data, same base model: only the order of the sites in the sum may differ.
-                assertThat(failedOver[i]).as("parameter %d", i).isCloseTo(undisturbed[i],
-                        org.assertj.core.api.Assertions.within(1e-5f));
-            }
+    /** Which replica is stopped while site 0's upload is held and site 1 is still training. */
+    private enum Stop {
+        /** Replica 0 drives rounds and holds site 0's upload. */
+        DRIVER(new int[][] {{0, 1, 2}, {1, 2, 0}}, 0, 1),
+        /** Replica 1 only holds site 0's upload; replica 0 drives rounds throughout. */
+        HOLDER(new int[][] {{1, 2, 0}, {2, 0, 1}}, 1, 0);
+
+        final int[][] addressOrder;
+        final int stopped;
+        final int driverAfter;
+
+        Stop(int[][] addressOrder, int stopped, int driverAfter) {
+            this.addressOrder = addressOrder;
+            this.stopped = stopped;
+            this.driverAfter = driverAfter;
         }
     }
 
-    private static float[] undisturbedRun(Path dir) throws Exception {
+    @BeforeAll
+    static void undisturbedRun() throws Exception {
+        Path dir = shared.resolve("reference");
         try (var fed = new TestFederation(dir, 2)) {
             String studyId = fed.createStudy(ROUNDS, 2, 60);
             fed.startAgent(0, studyId, null);
@@ -56,16 +72,55 @@ class ClusterFailoverIntegrationTest {
             fed.api.post("/api/studies/" + studyId + "/start", null);
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).isEqualTo("COMPLETED");
-            return finalModel(fed.api, studyId, dir);
+            undisturbed = finalModel(fed.api, studyId, dir);
         }
     }
 
-    private static float[] failoverRun(Path dir, TestPostgres.Schema schema) throws Exception {
+    @Test
+    void stoppingTheDrivingReplicaMidRoundGivesTheUndisturbedModel(@TempDir Path dir) throws Exception {
+        try (var schema = TestPostgres.freshSchema("cohort_ha")) { // replicas share one database
+            assertSameModel(clusterRun(dir, schema, Stop.DRIVER, "none").model());
+        }
+    }
+
+    @Test
+    void stoppingAReplicaThatHoldsAnUploadGivesTheUndisturbedModel(@TempDir Path dir) throws Exception {
+        try (var schema = TestPostgres.freshSchema("cohort_ha")) {
+            assertSameModel(clusterRun(dir, schema, Stop.HOLDER, "none").model());
+        }
+    }
+
+    @Test
+    void anUploadLostWithItsReplicaIsChargedOnceUnderDifferentialPrivacy(@TempDir Path dir) throws Exception {
+        try (var schema = TestPostgres.freshSchema("cohort_ha")) {
+            JsonNode privacy = clusterRun(dir, schema, Stop.HOLDER, "patient").privacy();
+            assertThat(privacy.get("sites").size()).isEqualTo(2);
+            for (JsonNode site : privacy.get("sites")) {
+                var charged = new ArrayList<Integer>();
+                site.get("charges").forEach(c -> charged.add(c.get("roundNumber").asInt()));
+                assertThat(charged).as(site.toString()).containsExactly(1, 2);
+            }
+        }
+    }
+
+    private static void assertSameModel(float[] model) {
+        assertThat(model).hasSameSizeAs(undisturbed);
+        for (int i = 0; i < undisturbed.length; i++) {
+            // Same seeds, same data, same base model: only the order of the sites in the sum may differ.
+            assertThat(model[i]).as("parameter %d", i).isCloseTo(undisturbed[i],
+                    org.assertj.core.api.Assertions.within(1e-5f));
+        }
+    }
+
+    private record Result(float[] model, JsonNode privacy) {}
+
+    private static Result clusterRun(Path dir, TestPostgres.Schema schema, Stop stop, String privacyMode)
+            throws Exception {
         String cluster = "cohort-ha-" + UUID.randomUUID();
         int[] hzPorts = {ChildProcesses.freePort(), ChildProcesses.freePort(), ChildProcesses.freePort()};
         int[] agentPorts = {ChildProcesses.freePort(), ChildProcesses.freePort(), ChildProcesses.freePort()};
         String members = "127.0.0.1:" + hzPorts[0] + ",127.0.0.1:" + hzPorts[1] + ",127.0.0.1:" + hzPorts[2];
-        Path shared = dir.resolve("coordinator");
+        Path sharedData = dir.resolve("coordinator");
         var replicas = new ArrayList<InProcessCoordinator>();
         var agents = new ArrayList<SiteAgent>();
         try {
@@ -79,55 +134,71 @@ class ClusterFailoverIntegrationTest {
                         "--cohort.coordinator.cluster.quorum=2",
                         "--cohort.coordinator.cluster.lease-duration=3s",
                         "--cohort.coordinator.grpc-port=" + agentPorts[i]));
-                replicas.add(InProcessCoordinator.start(shared, arguments.toArray(String[]::new)));
+                replicas.add(InProcessCoordinator.start(sharedData, arguments.toArray(String[]::new)));
             }
             var first = replicas.get(0).client();
+            var watcher = replicas.get(2).client(); // never stopped
             assertThat(first.get("/api/status").get("drivesRounds").asBoolean()).isTrue();
             assertThat(replicas.get(1).client().get("/api/status").get("drivesRounds").asBoolean()).isFalse();
 
-            var data = DemoData.prepare(new DemoOptions("synthetic", null, 2, 1, "logistic-regression", dir, "none",
-                    1.0, false, false), dir.resolve("data"));
-            var spec = new java.util.HashMap<String, Object>(data.studySpec(new DemoOptions("synthetic", null, 2, ROUNDS,
-                    "logistic-regression", dir, "none", 1.0, false, false), DemoPrivacy.calibrate("none", 1, ROUNDS,
+            var options = new DemoOptions("synthetic", null, 2, ROUNDS, "logistic-regression", dir, "none", 1.0,
+                    false, false);
+            var data = DemoData.prepare(options, dir.resolve("data"));
+            var spec = new HashMap<String, Object>(data.studySpec(options, DemoPrivacy.calibrate("none", 1, ROUNDS,
                     List.of())));
             spec.put("minSites", 2);
             spec.put("roundTimeoutSeconds", 60);
+            if (privacyMode.equals("patient")) {
+                spec.put("privacy", Map.of("mode", "patient", "noiseMultiplier", 1.5, "epsilonBudget", 100,
+                        "expectedBatchSize", 32));
+            }
             // Any replica serves the REST API: create on one, start on another.
-            String studyId = replicas.get(2).client().post("/api/studies", spec).get("studyId").asString();
+            String studyId = watcher.post("/api/studies", spec).get("studyId").asString();
 
-            List<String> addresses = List.of("localhost:" + agentPorts[0], "localhost:" + agentPorts[1],
-                    "localhost:" + agentPorts[2]);
             var calls = new AtomicInteger();
             var normal = new Dl4jLearner(data.sites().get(1).dataFile());
             LocalLearner slowOnce = (task, config, global) -> {
                 if (calls.incrementAndGet() == 1) {
                     try {
-                        Thread.sleep(6000); // still training when the driving replica stops
+                        Thread.sleep(8000); // still training when the replica stops
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
                 }
                 return normal.run(task, config, global);
             };
+            var siteIds = new ArrayList<String>();
             for (int i = 0; i < 2; i++) {
                 var site = data.sites().get(i);
-                JsonNode token = first.post("/api/enrollment-tokens", java.util.Map.of("siteName", site.name(), "ttlMinutes", 10));
+                JsonNode token = first.post("/api/enrollment-tokens", Map.of("siteName", site.name(), "ttlMinutes", 10));
                 Path agentDir = Files.createDirectories(dir.resolve("agents").resolve(site.name()));
+                var addresses = new ArrayList<String>();
+                for (int r : stop.addressOrder[i]) {
+                    addresses.add("localhost:" + agentPorts[r]);
+                }
                 var config = new AgentConfig(site.name(), addresses, token.get("caFingerprint").asString(),
                         token.get("token").asString(), site.dataFile(), agentDir.resolve("work"), Set.of(studyId), "",
                         "cpu", null, null);
-                agents.add(SiteAgent.start(config, i == 1 ? slowOnce : new Dl4jLearner(site.dataFile())));
+                var agent = SiteAgent.start(config, i == 1 ? slowOnce : new Dl4jLearner(site.dataFile()));
+                agents.add(agent);
+                siteIds.add(agent.siteId());
             }
-            awaitConnected(first, 2);
+            awaitConnected(watcher, 2);
+            // Each agent is connected to the first replica of its list.
+            for (int i = 0; i < 2; i++) {
+                assertThat(replicas.get(stop.addressOrder[i][0]).client().get("/api/status").get("connectedHere").asInt())
+                        .as("sessions on replica %d", stop.addressOrder[i][0]).isEqualTo(1);
+            }
             replicas.get(1).client().post("/api/studies/" + studyId + "/start", null);
 
-            // One site has reported and the other is still training: stop the driving replica.
-            while (calls.get() == 0 || first.get("/api/studies/" + studyId + "/rounds").get(0).get("reported").size() < 1) {
+            // Site 0's upload is held by replica `stop.stopped` and site 1 is still training: stop that replica.
+            while (calls.get() == 0 || !watcher.get("/api/studies/" + studyId + "/rounds").get(0).get("reported").toString()
+                    .contains(siteIds.get(0))) {
                 Thread.sleep(50);
             }
-            replicas.get(0).close();
+            replicas.get(stop.stopped).close();
 
-            var survivor = replicas.get(1).client();
+            var survivor = replicas.get(stop.driverAfter).client();
             long until = System.currentTimeMillis() + 120_000;
             JsonNode study = survivor.get("/api/studies/" + studyId);
             while (System.currentTimeMillis() < until && !study.get("status").asString().equals("COMPLETED")) {
@@ -136,11 +207,17 @@ class ClusterFailoverIntegrationTest {
             }
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
             assertThat(survivor.get("/api/status").get("drivesRounds").asBoolean()).isTrue();
-            assertThat(replicas.get(2).client().get("/api/status").get("drivesRounds").asBoolean()).isFalse();
 
             JsonNode rounds = survivor.get("/api/studies/" + studyId + "/rounds");
-            assertThat(rounds.get(0).get("status").asString()).isEqualTo("FAILED");
-            assertThat(rounds.get(0).get("detail").asString()).contains("abandoned", "replica");
+            // The disturbed round was not retried: it went on with the upload sent again.
+            JsonNode firstRound = rounds.get(0);
+            assertThat(firstRound.get("roundNumber").asInt()).isEqualTo(1);
+            assertThat(firstRound.get("attempt").asInt()).isEqualTo(1);
+            assertThat(firstRound.get("status").asString()).as(firstRound.toString()).isEqualTo("COMPLETED");
+            assertThat(firstRound.get("resent").toString()).contains(siteIds.get(0));
+            for (JsonNode r : rounds) {
+                assertThat(r.get("status").asString()).as(r.toString()).isEqualTo("COMPLETED");
+            }
             // Each training round published exactly one version and went on record exactly once.
             assertThat(survivor.get("/api/studies/" + studyId + "/models").size()).isEqualTo(ROUNDS + 1);
             var completedRounds = new ArrayList<Integer>();
@@ -151,11 +228,13 @@ class ClusterFailoverIntegrationTest {
             }
             assertThat(completedRounds).containsExactly(1, 2);
             assertThat(survivor.get("/api/audit/verify").get("valid").asBoolean()).isTrue();
-            return finalModel(survivor, studyId, dir);
+            return new Result(finalModel(survivor, studyId, dir), survivor.get("/api/studies/" + studyId + "/privacy"));
         } finally {
             agents.forEach(SiteAgent::close);
-            for (int i = replicas.size() - 1; i >= 1; i--) {
-                replicas.get(i).close();
+            for (int i = replicas.size() - 1; i >= 0; i--) {
+                if (i != stop.stopped) {
+                    replicas.get(i).close();
+                }
             }
         }
     }
@@ -168,7 +247,7 @@ class ClusterFailoverIntegrationTest {
             }
             Thread.sleep(100);
         }
-        throw new AssertionError("fewer than " + n + " sites connected to the driving replica within 60 s");
+        throw new AssertionError("fewer than " + n + " sites connected to the cluster within 60 s");
     }
 
     private static float[] finalModel(CoordinatorClient api, String studyId, Path dir) throws Exception {

@@ -58,6 +58,15 @@ public final class SiteAgent implements AutoCloseable {
     private final java.util.concurrent.BlockingQueue<SecureAggregationStep.Inbound> secaggInbox =
             new java.util.concurrent.LinkedBlockingQueue<>();
     private final AtomicLong heartbeatSeq = new AtomicLong();
+    /**
+     * The last plain update sent, kept until the next task: if the coordinator replica that held
+     * it is lost, the coordinator sends the round's task again and the same signed update is
+     * re-sent — no training, no new noise, no new privacy spending.
+     */
+    private final AtomicReference<SentUpdate> lastSent = new AtomicReference<>();
+
+    private record SentUpdate(String roundId, org.cohort.protocol.v1.UpdateManifest manifest, float[] values,
+                              long deadlineMillis) {}
     private volatile ManagedChannel channel;
     private volatile int addressIndex;
     private volatile int failures;
@@ -144,7 +153,11 @@ public final class SiteAgent implements AutoCloseable {
                     if (!task.getRoundId().equals(currentRound.get())) {
                         // A new round means any secure-aggregation wait of the previous one is over.
                         secaggInbox.add(new SecureAggregationStep.Inbound(null, currentRound.get()));
+                        lastSent.set(null);
                         worker.execute(() -> runTask(task));
+                    } else if (state.get() == AgentState.IDLE && lastSent.get() != null
+                            && lastSent.get().roundId().equals(task.getRoundId())) {
+                        worker.execute(() -> resend(task));
                     }
                 }
                 case CANCEL_TASK -> {
@@ -267,6 +280,7 @@ public final class SiteAgent implements AutoCloseable {
                         .run(channel, task, manifest, outcome.delta());
             } else {
                 receipt = uploader.upload(() -> channel, manifest, outcome.delta());
+                lastSent.set(new SentUpdate(task.getRoundId(), manifest, outcome.delta(), task.getDeadlineUnixMillis()));
             }
             log.info("round {} ({}): {} — train loss {}, held-out accuracy of incoming model {}{}", task.getRoundNumber(),
                     task.getKind(), receipt.getMessage(), String.format("%.4f", outcome.trainLoss()),
@@ -284,6 +298,35 @@ public final class SiteAgent implements AutoCloseable {
             // Report, never die silently: the coordinator would otherwise wait for the deadline.
             log.error("round {} failed locally", task.getRoundNumber(), e);
             report(task, TaskOutcome.FAILED, "local failure: " + e.getMessage());
+        } finally {
+            state.set(AgentState.IDLE);
+        }
+    }
+
+    /**
+     * The coordinator asked again for an update this site already sent (the replica holding it
+     * was lost): the same manifest and values go again. The site's ledger already has the entry.
+     */
+    private void resend(RoundTask task) {
+        SentUpdate sent = lastSent.get();
+        if (sent == null || !sent.roundId().equals(task.getRoundId()) || state.get() != AgentState.IDLE) {
+            return;
+        }
+        if (System.currentTimeMillis() > sent.deadlineMillis()) {
+            return;
+        }
+        state.set(AgentState.UPLOADING);
+        try {
+            var receipt = uploader.upload(() -> channel, sent.manifest(), sent.values());
+            log.info("round {}: the coordinator asked for this site's update again; re-sent the same signed update: {}",
+                    task.getRoundNumber(), receipt.getMessage());
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.ALREADY_EXISTS) {
+                log.info("round {}: the coordinator already holds this site's update", task.getRoundNumber());
+                return;
+            }
+            log.warn("round {}: re-sending the update failed: {}", task.getRoundNumber(), e.getStatus());
+            report(task, TaskOutcome.FAILED, "re-sending the update failed: " + e.getStatus().getDescription());
         } finally {
             state.set(AgentState.IDLE);
         }

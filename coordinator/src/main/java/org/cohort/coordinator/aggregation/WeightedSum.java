@@ -40,6 +40,39 @@ public final class WeightedSum {
         contributions++;
     }
 
+    /**
+     * Adds another replica's partial sum Σ wᵢ·xᵢ (already weighted) to the slice starting at
+     * {@code offset}; its contributions are recorded with {@link #addContributions}.
+     */
+    public synchronized void addWeighted(long offset, double[] weighted, int count) {
+        if (offset < 0 || offset + count > sum.length || count > weighted.length) {
+            throw new IllegalArgumentException("partial sum chunk [" + offset + ", " + (offset + count)
+                    + ") lies outside the model of " + sum.length + " parameters");
+        }
+        int base = (int) offset;
+        for (int i = 0; i < count; i++) {
+            sum[base + i] += weighted[i];
+        }
+    }
+
+    /** Records {@code count} complete contributions of total weight {@code weight} merged from a partial sum. */
+    public synchronized void addContributions(int count, long weight) {
+        if (count < 0 || weight < 0) {
+            throw new IllegalArgumentException("contributions and weight must not be negative");
+        }
+        totalWeight += weight;
+        contributions += count;
+    }
+
+    /** A copy of {@code count} values of the running sum from {@code offset} (to ship a partial sum in chunks). */
+    public synchronized double[] slice(long offset, int count) {
+        if (offset < 0 || offset + count > sum.length) {
+            throw new IllegalArgumentException("slice [" + offset + ", " + (offset + count)
+                    + ") lies outside the model of " + sum.length + " parameters");
+        }
+        return java.util.Arrays.copyOfRange(sum, (int) offset, (int) offset + count);
+    }
+
     public synchronized long totalWeight() {
         return totalWeight;
     }

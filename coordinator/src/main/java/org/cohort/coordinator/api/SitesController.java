@@ -25,6 +25,7 @@ public class SitesController {
     private final EnrollmentTokens tokens;
     private final SiteRepository sites;
     private final SessionHub sessions;
+    private final org.cohort.coordinator.cluster.ClusterSessions clusterSessions;
     private final SiteCertificateAuthority ca;
     private final GrpcServer grpc;
     private final org.cohort.coordinator.compliance.AuditTrail audit;
@@ -32,7 +33,7 @@ public class SitesController {
     private final Clock clock;
 
     public SitesController(EnrollmentTokens tokens, SiteRepository sites, SessionHub sessions,
-                           SiteCertificateAuthority ca, GrpcServer grpc,
+                           org.cohort.coordinator.cluster.ClusterSessions clusterSessions, SiteCertificateAuthority ca, GrpcServer grpc,
                            org.cohort.coordinator.compliance.AuditTrail audit,
                            org.cohort.coordinator.cluster.Leadership leadership, Clock clock) {
         this.leadership = leadership;
@@ -40,6 +41,7 @@ public class SitesController {
         this.tokens = tokens;
         this.sites = sites;
         this.sessions = sessions;
+        this.clusterSessions = clusterSessions;
         this.ca = ca;
         this.grpc = grpc;
         this.clock = clock;
@@ -85,21 +87,30 @@ public class SitesController {
         }
         sites.revoke(siteId, reason, clock.instant());
         audit.revoked(siteId, reason, org.cohort.coordinator.compliance.AuditTrail.ADMIN);
-        sessions.disconnect(siteId, io.grpc.Status.PERMISSION_DENIED.withDescription("site revoked: " + reason));
+        clusterSessions.disconnect(siteId, io.grpc.Status.PERMISSION_DENIED.withDescription("site revoked: " + reason));
         return view(sites.find(siteId).orElseThrow());
     }
 
     @GetMapping("/status")
     public Map<String, Object> status() {
-        // connectedSites counts this replica's sessions: only the replica that drives rounds holds any.
+        // connectedSites counts sessions on every replica; connectedHere those this replica holds.
         return Map.of("caFingerprint", ca.caFingerprint(), "agentPort", grpc.port(),
-                "connectedSites", sessions.all().size(), "enrolledSites", sites.all().size(),
+                "connectedSites", clusterSessions.connectedCount(), "connectedHere", sessions.all().size(),
+                "clusterMembers", clusterSessions.aliveMembers().size(), "enrolledSites", sites.all().size(),
                 "replica", leadership.memberId(), "drivesRounds", leadership.leading(),
                 "leaseTerm", leadership.term());
     }
 
     private SiteView view(Site s) {
         var session = sessions.session(s.siteId());
+        var elsewhere = session.isPresent() ? java.util.Optional.<org.cohort.coordinator.cluster.ClusterSessions.Entry>empty()
+                : clusterSessions.where(s.siteId());
+        if (elsewhere.isPresent()) {
+            // Connected to another replica: its liveness details are there (GET /api/sites on it shows them).
+            return new SiteView(s.siteId(), s.siteName(), s.agentVersion(), s.enrolledAt(), s.certificateNotAfter(),
+                    s.revoked(), s.revokedAt(), s.revokedReason(), true, false, "CONNECTED_TO_ANOTHER_REPLICA", null,
+                    List.copyOf(elsewhere.get().acceptedStudies()));
+        }
         return new SiteView(s.siteId(), s.siteName(), s.agentVersion(), s.enrolledAt(), s.certificateNotAfter(),
                 s.revoked(), s.revokedAt(), s.revokedReason(), session.isPresent(),
                 session.map(sessions::stale).orElse(false), session.map(x -> x.state().name()).orElse("OFFLINE"),

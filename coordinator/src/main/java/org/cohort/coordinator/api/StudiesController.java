@@ -96,7 +96,7 @@ public class StudiesController {
     public record RoundView(int roundNumber, int attempt, String kind, String status, long baseVersion,
                             Long resultVersion, List<String> selected, List<String> reported,
                             Map<String, String> dropped, Double trainLoss, long examples, Long durationMillis,
-                            Evaluation evaluation, String detail) {}
+                            Evaluation evaluation, String detail, List<String> resent) {}
 
     @GetMapping("/{studyId}/rounds")
     public List<RoundView> rounds(@PathVariable String studyId) {
@@ -108,6 +108,7 @@ public class StudiesController {
             List<ReportRow> rr = reports.getOrDefault(r.roundId(), List.of());
             var reported = new ArrayList<String>();
             var dropped = new java.util.TreeMap<String, String>();
+            var lost = new java.util.TreeMap<String, String>();
             double lossSum = 0;
             long examples = 0;
             for (var rep : rr) {
@@ -117,10 +118,21 @@ public class StudiesController {
                         lossSum += rep.trainLoss() * rep.exampleCount();
                         examples += rep.exampleCount();
                     }
+                } else if (rep.outcome().equals("LOST")) {
+                    lost.put(rep.siteId(), rep.outcome() + ": " + rep.detail());
                 } else {
                     dropped.put(rep.siteId(), rep.outcome() + ": " + rep.detail());
                 }
             }
+            // An update lost with a coordinator replica and sent again counts once; one never re-sent is a drop.
+            var resent = new ArrayList<String>();
+            lost.forEach((site, why) -> {
+                if (reported.contains(site)) {
+                    resent.add(site);
+                } else {
+                    dropped.putIfAbsent(site, why);
+                }
+            });
             // Training rounds are judged by the model they produced; the final evaluation by the one it checked.
             Long evaluated = r.kind().equals("TRAIN") ? r.resultVersion() : Long.valueOf(r.baseVersion());
             Evaluation eval = evaluated != null && evaluations.containsKey(evaluated)
@@ -128,7 +140,7 @@ public class StudiesController {
             out.add(new RoundView(r.roundNumber(), r.attempt(), r.kind(), r.status(), r.baseVersion(), r.resultVersion(),
                     r.selected(), reported, dropped, examples == 0 || !r.kind().equals("TRAIN") ? null : lossSum / examples,
                     examples, r.closedAt() == null ? null : Duration.between(r.startedAt(), r.closedAt()).toMillis(),
-                    eval, r.detail()));
+                    eval, r.detail(), resent));
         }
         return out;
     }

@@ -62,6 +62,26 @@ public class Leadership {
         return term;
     }
 
+    /** Whether this replica sees a quorum of the cluster: only then does it serve agents (split-brain protection). */
+    public boolean inQuorum() {
+        return hazelcast.getCluster().getMembers().size() >= config.effectiveQuorum();
+    }
+
+    /**
+     * The member that holds the database lease now, if it is in this replica's cluster and the
+     * lease has not expired: where requests that only the driving replica can serve are sent.
+     */
+    public java.util.Optional<Member> leaderMember() {
+        var rows = jdbc.sql("SELECT holder, expires_at FROM coordinator_lease WHERE lease_id = 1")
+                .query((rs, n) -> new Object[] {rs.getString(1), rs.getTimestamp(2)}).list();
+        if (rows.isEmpty() || rows.get(0)[0] == null || ((Timestamp) rows.get(0)[1]).toInstant().isBefore(clock.instant())) {
+            return java.util.Optional.empty();
+        }
+        String holder = (String) rows.get(0)[0];
+        String uuid = holder.substring(0, holder.indexOf('@'));
+        return hazelcast.getCluster().getMembers().stream().filter(m -> m.getUuid().toString().equals(uuid)).findFirst();
+    }
+
     /** Re-evaluates leadership and renews or takes the lease; call it on every tick. */
     public synchronized Change refresh() {
         boolean was = leading;

@@ -3,7 +3,8 @@ package org.cohort.coordinator.grpc;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.HashSet;
-import org.cohort.coordinator.round.RoundOrchestrator;
+import org.cohort.coordinator.cluster.ClusterSessions;
+import org.cohort.coordinator.cluster.LeaderInbox;
 import org.cohort.coordinator.session.SessionHub;
 import org.cohort.protocol.v1.AgentMessage;
 import org.cohort.protocol.v1.CoordinatorMessage;
@@ -15,21 +16,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
-/** The agent-initiated session stream: hello, heartbeats and task outcomes up; tasks and heartbeat acks down. */
+/**
+ * The agent-initiated session stream: hello, heartbeats and task outcomes up; tasks and heartbeat
+ * acks down. Any replica that sees a quorum of the cluster takes sessions; what only the driving
+ * replica acts on goes to it through the {@link LeaderInbox}.
+ */
 @Component
 public class SessionService extends SessionGrpc.SessionImplBase {
     private static final Logger log = LoggerFactory.getLogger(SessionService.class);
     static final String VERSION = "0.1.0";
 
     private final SessionHub hub;
-    private final RoundOrchestrator orchestrator;
+    private final ClusterSessions cluster;
+    private final LeaderInbox inbox;
     private final org.cohort.coordinator.cluster.Leadership leadership;
 
-    public SessionService(SessionHub hub, RoundOrchestrator orchestrator,
+    public SessionService(SessionHub hub, ClusterSessions cluster, LeaderInbox inbox,
                           org.cohort.coordinator.cluster.Leadership leadership) {
         this.leadership = leadership;
         this.hub = hub;
-        this.orchestrator = orchestrator;
+        this.cluster = cluster;
+        this.inbox = inbox;
     }
 
     @Override
@@ -42,21 +49,22 @@ public class SessionService extends SessionGrpc.SessionImplBase {
             public void onNext(AgentMessage message) {
                 switch (message.getKindCase()) {
                     case HELLO -> {
-                        if (!leadership.leading()) {
-                            // A standby replica: the agent tries the next address in its list.
-                            out.onError(Status.UNAVAILABLE.withDescription("this coordinator replica is on standby;"
-                                    + " the agent should connect to another address in coordinator.addresses")
-                                    .asRuntimeException());
+                        if (!leadership.inQuorum()) {
+                            // The minority side of a split: the agent tries the next address in its list.
+                            out.onError(Status.UNAVAILABLE.withDescription("this coordinator replica cannot reach a"
+                                    + " quorum of the cluster; the agent should connect to another address in"
+                                    + " coordinator.addresses").asRuntimeException());
                             return;
                         }
                         var hello = message.getHello();
-                        session = hub.register(siteId, out, new HashSet<>(hello.getAcceptedStudyIdsList()),
-                                hello.getCompute());
+                        var accepted = new HashSet<>(hello.getAcceptedStudyIdsList());
+                        session = hub.register(siteId, out, accepted, hello.getCompute());
+                        cluster.opened(siteId, accepted);
                         session.send(CoordinatorMessage.newBuilder().setWelcome(Welcome.newBuilder()
                                 .setSiteId(siteId).setCoordinatorVersion(VERSION)
                                 .setHeartbeatIntervalMillis(hub.heartbeatInterval().toMillis())).build());
                         log.info("site {} connected (accepts studies {})", siteId, hello.getAcceptedStudyIdsList());
-                        orchestrator.resendOpenTasks(siteId);
+                        inbox.post(new LeaderInbox.SiteConnected(siteId));
                     }
                     case HEARTBEAT -> {
                         if (session != null) {
@@ -68,13 +76,13 @@ public class SessionService extends SessionGrpc.SessionImplBase {
                     case TASK_STATUS -> {
                         var status = message.getTaskStatus();
                         if (status.getOutcome() == TaskOutcome.REFUSED || status.getOutcome() == TaskOutcome.FAILED) {
-                            orchestrator.dropSite(status.getRoundId(), siteId, status.getOutcome().name(),
-                                    status.getDetail());
+                            inbox.post(new LeaderInbox.SiteDropped(status.getRoundId(), siteId,
+                                    status.getOutcome().name(), status.getDetail()));
                         }
                     }
                     case SECAGG -> {
                         if (session != null) {
-                            orchestrator.onSecAggStep(siteId, message.getSecagg());
+                            inbox.post(new LeaderInbox.SecAggMessage(siteId, message.getSecagg().toByteArray()));
                         }
                     }
                     default -> out.onError(Status.INVALID_ARGUMENT
@@ -85,12 +93,14 @@ public class SessionService extends SessionGrpc.SessionImplBase {
             @Override
             public void onError(Throwable t) {
                 hub.unregister(siteId, out);
+                cluster.closed(siteId);
                 log.info("site {} session ended: {}", siteId, Status.fromThrowable(t).getCode());
             }
 
             @Override
             public void onCompleted() {
                 hub.unregister(siteId, out);
+                cluster.closed(siteId);
                 try {
                     out.onCompleted();
                 } catch (RuntimeException ignored) {

@@ -98,8 +98,8 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
 
     @Override
     public StreamObserver<UpdatePart> upload(StreamObserver<UploadReceipt> response) {
-        if (!orchestrator.drivesRounds()) {
-            response.onError(standby());
+        if (!orchestrator.servesAgents()) {
+            response.onError(outOfQuorum());
             return new StreamObserver<>() { // the rest of the stream is ignored
                 @Override
                 public void onNext(UpdatePart part) {}
@@ -114,16 +114,16 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
         return new Upload(SiteContext.siteId(), response);
     }
 
-    /** A standby replica holds no round: the agent tries the next address in its list. */
-    private static io.grpc.StatusRuntimeException standby() {
-        return Status.UNAVAILABLE.withDescription("this coordinator replica is on standby; uploads go to the replica"
-                + " that drives rounds").asRuntimeException();
+    /** A replica cut off from the cluster's quorum takes no upload: the agent tries the next address in its list. */
+    private static io.grpc.StatusRuntimeException outOfQuorum() {
+        return Status.UNAVAILABLE.withDescription("this coordinator replica cannot reach a quorum of the cluster;"
+                + " upload to another address in coordinator.addresses").asRuntimeException();
     }
 
     @Override
     public void uploadProgress(UploadProgressRequest request, StreamObserver<UploadProgressReply> response) {
-        if (!orchestrator.drivesRounds()) {
-            response.onError(standby());
+        if (!orchestrator.servesAgents()) {
+            response.onError(outOfQuorum());
             return;
         }
         String key = key(SiteContext.siteId(), request.getRoundId());
@@ -413,7 +413,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             case UNKNOWN_ROUND -> Status.NOT_FOUND;
             case ROUND_CLOSED, REPLAYED_NONCE, WRONG_BASE_VERSION, RESUME_MISMATCH, OVER_BUDGET ->
                     Status.FAILED_PRECONDITION;
-            case STILL_RECEIVING -> Status.UNAVAILABLE;
+            case STILL_RECEIVING, NO_DRIVER -> Status.UNAVAILABLE;
             case ALREADY_REPORTED -> Status.ALREADY_EXISTS;
             case STORAGE_FULL -> Status.RESOURCE_EXHAUSTED;
             case MALFORMED, WRONG_LENGTH, WRONG_ENCODING, BAD_EXAMPLE_COUNT, DIGEST_MISMATCH, NON_FINITE ->

@@ -23,12 +23,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.cohort.coordinator.aggregation.DpFedAvg;
 import org.cohort.coordinator.aggregation.Strategy;
 import org.cohort.coordinator.aggregation.WeightedSum;
+import org.cohort.coordinator.cluster.ClusterSessions;
+import org.cohort.coordinator.cluster.LeaderInbox;
 import org.cohort.coordinator.compliance.AuditTrail;
 import org.cohort.coordinator.compliance.RoundCompliance;
 import org.cohort.coordinator.ledger.SiteCharge;
 import org.cohort.coordinator.registry.ModelRegistry;
 import org.cohort.coordinator.registry.ModelVersion;
-import org.cohort.coordinator.session.SessionHub;
 import org.cohort.coordinator.site.SiteRepository;
 import org.cohort.coordinator.study.Study;
 import org.cohort.coordinator.study.StudyRepository;
@@ -45,12 +46,19 @@ import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
- * Drives every running study through its rounds: selects the cohort among connected sites
- * that accepted the study, sends tasks, folds accepted uploads into the round's running sum,
- * closes rounds on completion or deadline, retries rounds that had too few reports, and
- * publishes each new model version. The rules live in {@link RoundStateMachine}; this class
- * is the I/O around them. Round state lives in the Hazelcast cluster; one lock per replica
- * serialises transitions.
+ * Drives every running study through its rounds: selects the cohort among the sites connected
+ * to any replica that accepted the study, sends tasks, closes rounds on completion or deadline,
+ * merges the replicas' partial sums, retries rounds that had too few reports, and publishes each
+ * new model version. The rules live in {@link RoundStateMachine}; this class is the I/O around
+ * them. Round state lives in the Hazelcast cluster; exactly one replica (see
+ * {@link org.cohort.coordinator.cluster.Leadership}) drives rounds, and its lock serialises
+ * transitions.
+ *
+ * <p>Every replica accepts uploads: a plain update is verified and folded into the partial sum
+ * of the replica that received it ({@link PartialSums}), claimed cluster-wide so no site counts
+ * twice, and the driver is told; a masked input of secure aggregation is handed to the driver,
+ * which holds the secure-aggregation server. When a replica leaves the cluster the uploads it
+ * held are asked for again; the sites re-send the same signed update, so nothing is spent twice.
  */
 @Component
 public class RoundOrchestrator {
@@ -59,26 +67,38 @@ public class RoundOrchestrator {
     private final Object lock = new Object();
     private final IMap<String, RoundState> rounds;
     private final IMap<String, String> activeRoundByStudy;
-    private final Map<String, WeightedSum> accumulators = new ConcurrentHashMap<>();
+    /** Which replica holds each site's accepted upload, by "roundId/siteId": the one claim that stops a double count. */
+    private final IMap<String, String> claims;
     private final Map<String, SecureRound> secureRounds = new ConcurrentHashMap<>();
-    /** Per open round, what each accepted upload costs its site; charged in the ledger when the round is published. */
+    /** Per open secure round, what each accepted masked input costs its site; charged when the round is published. */
     private final Map<String, Map<String, SiteCharge>> chargesByRound = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicBoolean membersLeft = new java.util.concurrent.atomic.AtomicBoolean();
+    private final PartialSums partials;
+    private final PartialSumCalls partialCalls;
+    private final SecureUploadRelay relay;
+    private final LeaderInbox inbox;
     private final RoundCompliance compliance;
     private final AuditTrail auditTrail;
     private final org.cohort.coordinator.cluster.Leadership leadership;
     private final StudyRepository studies;
     private final RoundRepository history;
     private final ModelRegistry registry;
-    private final SessionHub sessions;
+    private final ClusterSessions sessions;
     private final SiteRepository sites;
     private final TaskFactory tasks;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
 
     public RoundOrchestrator(HazelcastInstance hazelcast, StudyRepository studies, RoundRepository history,
-                             ModelRegistry registry, SessionHub sessions, SiteRepository sites, TaskFactory tasks,
+                             ModelRegistry registry, ClusterSessions sessions, SiteRepository sites, TaskFactory tasks,
                              RoundCompliance compliance, AuditTrail auditTrail,
-                             org.cohort.coordinator.cluster.Leadership leadership, Clock clock) {
+                             org.cohort.coordinator.cluster.Leadership leadership, LeaderInbox inbox,
+                             PartialSums partials, PartialSumCalls partialCalls, SecureUploadRelay relay, Clock clock) {
+        this.inbox = inbox;
+        this.partials = partials;
+        this.partialCalls = partialCalls;
+        this.relay = relay;
+        this.claims = hazelcast.getMap("cohort.upload-claims");
         this.leadership = leadership;
         this.compliance = compliance;
         this.auditTrail = auditTrail;
@@ -91,6 +111,17 @@ public class RoundOrchestrator {
         this.sites = sites;
         this.tasks = tasks;
         this.clock = clock;
+        hazelcast.getUserContext().put(RoundOrchestrator.class.getName(), this);
+        hazelcast.getCluster().addMembershipListener(new com.hazelcast.cluster.MembershipListener() {
+            @Override
+            public void memberAdded(com.hazelcast.cluster.MembershipEvent event) {}
+
+            @Override
+            public void memberRemoved(com.hazelcast.cluster.MembershipEvent event) {
+                membersLeft.set(true);
+            }
+        });
+        inbox.handleWith(this::onLeaderEvent);
     }
 
     /** Decides leadership at once, so agents are not refused for a tick after start. */
@@ -103,9 +134,17 @@ public class RoundOrchestrator {
 
     @Scheduled(fixedDelayString = "${cohort.coordinator.tick-millis:200}")
     public void tick() {
+        if (!leadership.inQuorum()) {
+            // The minority side of a split: its agents must move to replicas that can reach the driver.
+            sessions.disconnectAllHere(io.grpc.Status.UNAVAILABLE.withDescription("this coordinator replica lost"
+                    + " contact with a quorum of the cluster; reconnect to another address"));
+        }
         synchronized (lock) {
             if (!lead()) {
                 return;
+            }
+            if (membersLeft.getAndSet(false)) {
+                recoverLostUploads();
             }
             for (Study study : studies.all()) {
                 try {
@@ -117,9 +156,105 @@ public class RoundOrchestrator {
         }
     }
 
-    /** Whether this replica drives rounds now (the others are on standby and take no uploads). */
+    /** Whether this replica drives rounds now (every replica in the quorum serves agents). */
     public boolean drivesRounds() {
         return leadership.leading();
+    }
+
+    /** Whether this replica may serve agents: it sees a quorum of the cluster. */
+    public boolean servesAgents() {
+        return leadership.inQuorum();
+    }
+
+    /** What the other replicas tell the driver; runs here only while this replica drives rounds. */
+    private void onLeaderEvent(LeaderInbox.Event event) {
+        switch (event) {
+            case LeaderInbox.SiteDropped d -> dropSiteAsDriver(d.roundId(), d.siteId(), d.outcome(), d.reason());
+            case LeaderInbox.SecAggMessage m -> {
+                try {
+                    onSecAggStep(m.siteId(), org.cohort.protocol.v1.SecAggStep.parseFrom(m.step()));
+                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                    log.warn("ignoring a malformed secure-aggregation message from {}", m.siteId());
+                }
+            }
+            case LeaderInbox.SiteConnected c -> resendOpenTasks(c.siteId());
+            case LeaderInbox.UploadHeld h -> uploadHeld(h);
+        }
+    }
+
+    /** An upload was folded into a replica's partial sum: the site has reported, if that replica still holds it. */
+    private void uploadHeld(LeaderInbox.UploadHeld h) {
+        synchronized (lock) {
+            RoundState state = rounds.get(h.roundId());
+            if (state == null || !state.isOpen() || !state.outstanding().contains(h.siteId())
+                    || !h.memberUuid().equals(claims.get(claimKey(h.roundId(), h.siteId())))
+                    || !sessions.aliveMembers().contains(h.memberUuid())) {
+                return; // closed, already counted, or the holder is gone (its loss is handled on its own)
+            }
+            apply(RoundStateMachine.onUploadAccepted(state, h.siteId()));
+        }
+    }
+
+    private static String claimKey(String roundId, String site) {
+        return roundId + "/" + site;
+    }
+
+    /** Uploads held by replicas that left the cluster: their sites are outstanding again and asked to re-send. */
+    private void recoverLostUploads() {
+        for (String roundId : List.copyOf(activeRoundByStudy.values())) {
+            RoundState state = rounds.get(roundId);
+            if (state != null && state.isOpen() && !state.secure()) {
+                recoverLostUploads(state);
+            }
+        }
+    }
+
+    private void recoverLostUploads(RoundState state) {
+        Set<String> alive = sessions.aliveMembers();
+        for (String site : state.selected()) {
+            String key = claimKey(state.roundId(), site);
+            String holder = claims.get(key);
+            boolean lost = holder != null && !alive.contains(holder);
+            if (lost) {
+                claims.remove(key, holder);
+            }
+            RoundState current = rounds.get(state.roundId());
+            if (current == null || !current.isOpen()) {
+                return;
+            }
+            if (current.reported().contains(site) && (holder == null || lost)) {
+                String reason = "the coordinator replica that held the update of " + site + " left the cluster; the"
+                        + " site is asked to send the same update again";
+                log.warn("round {}: {}", state.roundId(), reason);
+                history.insertReport(state.roundId(), site, "LOST", null, null, null, reason, clock.instant());
+                apply(RoundStateMachine.onUploadLost(current, site, reason));
+                sendTask(rounds.get(state.roundId()), site);
+            }
+        }
+    }
+
+    /**
+     * Continues a collecting round that another replica drove: the uploads live replicas hold
+     * count (a notice may have been lost with the old driver), those held by the lost driver are
+     * asked for again, and every outstanding site gets its task again in case it missed it.
+     */
+    private void adopt(RoundState state) {
+        for (var held : partialCalls.holdersAll(state.roundId()).entrySet()) {
+            for (String site : held.getValue()) {
+                RoundState current = rounds.get(state.roundId());
+                if (current.isOpen() && current.outstanding().contains(site)
+                        && held.getKey().equals(claims.get(claimKey(state.roundId(), site)))) {
+                    apply(RoundStateMachine.onUploadAccepted(current, site));
+                }
+            }
+        }
+        recoverLostUploads(rounds.get(state.roundId()));
+        RoundState current = rounds.get(state.roundId());
+        if (current != null && current.isOpen()) {
+            log.info("round {} of study {} continues under this replica: {} reported, {} outstanding",
+                    current.roundNumber(), current.studyId(), current.reported(), current.outstanding());
+            current.outstanding().forEach(site -> sendTask(current, site));
+        }
     }
 
     /** Renews this replica's claim to drive rounds; takes over or steps down when that changes. */
@@ -133,37 +268,42 @@ public class RoundOrchestrator {
     }
 
     /**
-     * This replica starts driving rounds: rounds another replica was driving (or this one, before
-     * a restart) lost their partial sums with it, so they are closed cleanly — nothing from them
-     * is published or charged — and each study retries its round with the sites connected here.
+     * This replica starts driving rounds. A collecting round the cluster still holds continues
+     * ({@link #adopt}): the partial sums are with the replicas that received the uploads. A secure
+     * round cannot — its secure-aggregation server was with the driver — nor can a round that was
+     * being merged, or one the cluster lost entirely (all replicas restarted): those are closed
+     * cleanly, nothing from them published or charged, and each study retries its round.
      */
     private void takeOver() {
         String reason = "abandoned: the coordinator replica driving this round stopped; replica "
                 + leadership.memberId() + " retries it (lease term " + leadership.term() + ")";
+        var continued = new java.util.HashSet<String>();
         for (String roundId : List.copyOf(activeRoundByStudy.values())) {
             RoundState state = rounds.get(roundId);
-            if (state != null && !accumulators.containsKey(roundId) && !secureRounds.containsKey(roundId)) {
-                abandon(state, reason);
-            } else if (state == null) {
+            if (state == null) {
                 activeRoundByStudy.values().remove(roundId);
+            } else if (state.isOpen() && !state.secure()) {
+                continued.add(roundId);
+                adopt(state);
+            } else if (!secureRounds.containsKey(roundId)) {
+                abandon(state, reason);
             }
         }
-        int n = history.abandonOpenRounds(reason, clock.instant());
+        int n = history.abandonOpenRoundsExcept(continued, reason, clock.instant());
         if (n > 0) {
             log.warn("closed {} round(s) left open by the replica that drove them before; they will be retried", n);
         }
     }
 
-    /** This replica lost its claim (quorum or lease): drop what it was driving and its sessions. */
+    /**
+     * This replica lost its claim (quorum or lease): it drops the secure-aggregation state it
+     * held as driver. Its sessions and partial sums stay: the new driver merges them (a replica
+     * that lost the quorum also ends its sessions, in {@link #tick}).
+     */
     private void stepDown() {
-        accumulators.clear();
         chargesByRound.clear();
         secureRounds.values().forEach(sr -> sr.server.abandon("the coordinator replica stepped down"));
         secureRounds.clear();
-        for (var session : sessions.all()) {
-            sessions.disconnect(session.siteId(), io.grpc.Status.UNAVAILABLE.withDescription(
-                    "this coordinator replica stepped down; reconnect to another address"));
-        }
     }
 
     /** The round a study is running now, if any. */
@@ -265,18 +405,21 @@ public class RoundOrchestrator {
         history.insertStarted(state);
         rounds.put(state.roundId(), state);
         activeRoundByStudy.put(study.studyId(), state.roundId());
-        if (training) {
-            accumulators.put(state.roundId(), Strategy.forStudy(spec).newAccumulator((int) base.numParameters()));
-        }
         studies.updateProgress(study.studyId(), StudyStatus.RUNNING,
                 (training ? "round " + roundNumber : "final evaluation") + " running with " + eligible.size() + " sites",
                 study.currentVersion(), study.roundsDone(), now);
         log.info("study {} round {} attempt {} ({}): selected {}", study.studyId(), roundNumber, attempt,
                 state.kind(), eligible);
         for (String site : eligible) {
-            RoundTask task = taskFor(study, state, base, site);
-            sessions.session(site).ifPresent(s -> s.send(CoordinatorMessage.newBuilder().setRoundTask(task).build()));
+            sessions.send(site, CoordinatorMessage.newBuilder().setRoundTask(taskFor(study, state, base, site)).build());
         }
+    }
+
+    /** Sends an open round's task (again) to one site, wherever its session is. */
+    private void sendTask(RoundState state, String site) {
+        Study study = studies.find(state.studyId()).orElseThrow();
+        ModelVersion base = registry.find(study.studyId(), state.baseVersion()).orElseThrow();
+        sessions.send(site, CoordinatorMessage.newBuilder().setRoundTask(taskFor(study, state, base, site)).build());
     }
 
     private RoundTask taskFor(Study study, RoundState state, ModelVersion base, String site) {
@@ -302,10 +445,7 @@ public class RoundOrchestrator {
             for (String roundId : activeRoundByStudy.values()) {
                 RoundState state = rounds.get(roundId);
                 if (state != null && state.isOpen() && state.outstanding().contains(siteId)) {
-                    Study study = studies.find(state.studyId()).orElseThrow();
-                    ModelVersion base = registry.find(study.studyId(), state.baseVersion()).orElseThrow();
-                    sessions.session(siteId).ifPresent(s -> s.send(CoordinatorMessage.newBuilder()
-                            .setRoundTask(taskFor(study, state, base, siteId)).build()));
+                    sendTask(state, siteId);
                 }
             }
         }
@@ -316,65 +456,159 @@ public class RoundOrchestrator {
         return registry.find(state.studyId(), state.baseVersion()).map(ModelVersion::numParameters).orElse(-1L);
     }
 
+    /** An upload that passed the round's checks, with the study it belongs to and what it costs its site. */
+    private record Checked(RoundState state, Study study, SiteCharge charge) {}
+
+    /** The checks every replica applies before it takes an upload: round, manifest, privacy, budget. */
+    private Checked check(UpdateManifest m, String site) {
+        RoundState state = rounds.get(m.getRoundId());
+        var problem = UploadChecks.check(state, m, site, state == null ? -1 : modelLength(state));
+        if (problem.isPresent()) {
+            throw problem.get().asException();
+        }
+        Study study = studies.find(state.studyId()).orElseThrow();
+        var privacyProblem = PrivacyChecks.check(study.spec().privacy(), state.kind(), m);
+        if (privacyProblem.isPresent()) {
+            throw privacyProblem.get().asException();
+        }
+        SiteCharge charge = state.kind() == RoundKind.TRAIN ? chargeFor(study, site, m) : null;
+        var overBudget = compliance.overBudget(study, charge);
+        if (overBudget.isPresent()) {
+            // Nothing of it enters the sum: the ledger must never be asked to go past the budget.
+            throw new UploadRejection(UploadRejection.Reason.OVER_BUDGET, overBudget.get()).asException();
+        }
+        return new Checked(state, study, charge);
+    }
+
     /**
-     * Folds a fully received and verified upload (values spooled to {@code spool}) into the
-     * round's sum. Re-checks the round under the lock, because it may have closed meanwhile.
+     * Takes a fully received and verified upload (values spooled to {@code spool}) on whichever
+     * replica received it: a plain update goes into this replica's partial sum; a masked input
+     * goes to the secure-aggregation server of the driving replica.
      */
     public void accept(UpdateManifest m, String site, Path spool) {
+        Checked c;
+        try {
+            c = check(m, site);
+        } catch (RuntimeException e) {
+            deleteQuietly(spool);
+            throw e;
+        }
+        if (c.state().secure() && c.state().kind() == RoundKind.TRAIN) {
+            if (leadership.leading()) {
+                acceptAsDriver(m, site, spool);
+            } else {
+                relay.relay(m, site, spool);
+            }
+            return;
+        }
+        holdHere(c, m, site, spool);
+    }
+
+    /**
+     * Claims the site's place in the round for this replica (one claim per site and round in the
+     * whole cluster), folds the update into this replica's partial sum while the round is still
+     * collecting, records the report and tells the driver.
+     */
+    private void holdHere(Checked c, UpdateManifest m, String site, Path spool) {
+        RoundState state = c.state();
+        String roundId = state.roundId();
+        String key = claimKey(roundId, site);
+        String me = partials.memberUuid();
+        String holder = claims.putIfAbsent(key, me);
+        if (holder != null && (sessions.aliveMembers().contains(holder) || !claims.replace(key, holder, me))) {
+            deleteQuietly(spool);
+            throw new UploadRejection(UploadRejection.Reason.ALREADY_REPORTED, "an update of site " + site
+                    + " for round " + roundId + " is already held by coordinator replica " + holder).asException();
+        }
+        boolean training = state.kind() == RoundKind.TRAIN;
+        long weight = !training ? 0 : "site".equals(c.study().spec().privacy().mode()) ? DpFedAvg.weight()
+                : m.getExampleCount();
+        boolean held;
+        try {
+            held = partials.fold(roundId, training ? (int) m.getNumParameters() : 0, () -> {
+                RoundState now = rounds.get(roundId);
+                return now != null && now.isOpen() && now.outstanding().contains(site);
+            }, new PartialSums.Contribution(site, weight, m.toByteArray()), training ? spool : null);
+        } catch (RuntimeException e) {
+            claims.remove(key, me);
+            throw e;
+        } finally {
+            deleteQuietly(spool);
+        }
+        if (!held) {
+            claims.remove(key, me);
+            throw new UploadRejection(UploadRejection.Reason.ROUND_CLOSED, "round " + roundId + " stopped collecting"
+                    + " while the update of " + site + " arrived").asException();
+        }
+        recordAccepted(state, site, m);
+        inbox.post(new LeaderInbox.UploadHeld(roundId, site, me));
+    }
+
+    private void recordAccepted(RoundState state, String site, UpdateManifest m) {
+        var metrics = m.getMetrics();
+        history.insertReport(state.roundId(), site, "ACCEPTED", m.getExampleCount(),
+                metrics.getTrainLossWithheld() ? null : metrics.getTrainLoss(), metrics.getTrainMillis(), null,
+                clock.instant());
+        if (metrics.getTestExamples() > 0) {
+            history.recordEvaluation(state.studyId(), state.baseVersion(), site, metrics.getTestExamples(),
+                    metrics.getTestCorrect(), metrics.getTestLoss());
+        }
+    }
+
+    /**
+     * A masked input, on the driving replica (received here or handed over by another replica):
+     * re-checked under the lock, because the round may have closed meanwhile, and folded into
+     * the secure-aggregation server's masked sum.
+     */
+    public void acceptAsDriver(UpdateManifest m, String site, Path spool) {
         synchronized (lock) {
             if (!leadership.leading()) {
-                // Stepped down while the upload streamed in: the round is the new driver's now.
-                throw new UploadRejection(UploadRejection.Reason.ROUND_CLOSED, "this coordinator replica stopped"
-                        + " driving rounds while the update arrived; the site will get the round's task again"
-                        + " from the replica that drives it").asException();
+                deleteQuietly(spool);
+                throw new UploadRejection(UploadRejection.Reason.NO_DRIVER, "this coordinator replica stopped"
+                        + " driving rounds while the masked input arrived; the site retries").asException();
             }
-            RoundState state = rounds.get(m.getRoundId());
-            var problem = UploadChecks.check(state, m, site, state == null ? -1 : modelLength(state));
-            if (problem.isPresent()) {
-                throw problem.get().asException();
+            Checked c;
+            try {
+                c = check(m, site);
+            } catch (RuntimeException e) {
+                deleteQuietly(spool);
+                throw e;
             }
-            Study study = studies.find(state.studyId()).orElseThrow();
-            var privacyProblem = PrivacyChecks.check(study.spec().privacy(), state.kind(), m);
-            if (privacyProblem.isPresent()) {
-                throw privacyProblem.get().asException();
-            }
-            SiteCharge charge = state.kind() == RoundKind.TRAIN ? chargeFor(study, site, m) : null;
-            var overBudget = compliance.overBudget(study, charge);
-            if (overBudget.isPresent()) {
-                // Nothing of it enters the sum: the ledger must never be asked to go past the budget.
-                throw new UploadRejection(UploadRejection.Reason.OVER_BUDGET, overBudget.get()).asException();
-            }
+            RoundState state = c.state();
             SecureRound sr = secureRounds.get(state.roundId());
-            if (sr != null) {
-                if (sr.stage() != SecureRound.Stage.MASKED_INPUT || !sr.indexOf.containsKey(site)) {
-                    throw new UploadRejection(UploadRejection.Reason.ROUND_CLOSED, "masked input from " + site
-                            + " arrived in stage " + sr.stage() + "; it is accepted only after the key exchange").asException();
-                }
-                foldMasked(sr, sr.indexOf.get(site), state.nonce(), spool, m.getNumParameters());
-                sr.answered(sr.indexOf.get(site));
-            } else if (state.kind() == RoundKind.TRAIN) {
-                boolean siteLevel = "site".equals(study.spec().privacy().mode());
-                fold(accumulators.get(state.roundId()), siteLevel ? DpFedAvg.weight() : m.getExampleCount(), spool,
-                        m.getNumParameters());
+            if (sr == null || sr.stage() != SecureRound.Stage.MASKED_INPUT || !sr.indexOf.containsKey(site)) {
+                deleteQuietly(spool);
+                throw new UploadRejection(UploadRejection.Reason.ROUND_CLOSED, "masked input from " + site
+                        + " arrived in stage " + (sr == null ? "none" : sr.stage())
+                        + "; it is accepted only after the key exchange").asException();
             }
-            if (charge != null) {
-                chargesByRound.computeIfAbsent(state.roundId(), k -> new ConcurrentHashMap<>()).put(site, charge);
+            foldMasked(sr, sr.indexOf.get(site), state.nonce(), spool, m.getNumParameters());
+            sr.answered(sr.indexOf.get(site));
+            if (c.charge() != null) {
+                chargesByRound.computeIfAbsent(state.roundId(), k -> new ConcurrentHashMap<>()).put(site, c.charge());
             }
-            var metrics = m.getMetrics();
-            Instant now = clock.instant();
-            history.insertReport(state.roundId(), site, "ACCEPTED", m.getExampleCount(),
-                    metrics.getTrainLossWithheld() ? null : metrics.getTrainLoss(),
-                    metrics.getTrainMillis(), null, now);
-            if (metrics.getTestExamples() > 0) {
-                history.recordEvaluation(state.studyId(), state.baseVersion(), site, metrics.getTestExamples(),
-                        metrics.getTestCorrect(), metrics.getTestLoss());
-            }
+            recordAccepted(state, site, m);
             apply(RoundStateMachine.onUploadAccepted(state, site));
         }
     }
 
-    /** A selected site refused its task, failed, or sent an upload that was rejected. */
+    private static void deleteQuietly(Path file) {
+        if (file == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException ignored) {
+            // removed with the spool directory
+        }
+    }
+
+    /** A selected site refused its task, failed, or sent an upload that was rejected: the driver drops it. */
     public void dropSite(String roundId, String site, String outcome, String reason) {
+        inbox.post(new LeaderInbox.SiteDropped(roundId, site, outcome, reason));
+    }
+
+    private void dropSiteAsDriver(String roundId, String site, String outcome, String reason) {
         synchronized (lock) {
             RoundState state = rounds.get(roundId);
             if (state == null || !state.isOpen() || !state.outstanding().contains(site)) {
@@ -413,6 +647,7 @@ public class RoundOrchestrator {
         Study study = studies.find(state.studyId()).orElseThrow();
         Instant now = clock.instant();
         if (state.kind() == RoundKind.EVALUATE) {
+            forget(state);
             RoundState done = RoundStateMachine.completed(state, "evaluated by " + state.reported().size() + " sites");
             close(done, null);
             String detail = "completed " + study.roundsDone() + " rounds; final model version " + study.currentVersion();
@@ -423,16 +658,31 @@ public class RoundOrchestrator {
         }
         ModelVersion base = registry.find(study.studyId(), state.baseVersion()).orElseThrow();
         float[] next;
+        Map<String, SiteCharge> charges;
         SecureRound sr = secureRounds.remove(state.roundId());
         if (sr != null) {
             next = secureNextGlobal(study, registry.readParameters(base), sr.release());
+            charges = chargesByRound.getOrDefault(state.roundId(), Map.of());
         } else {
-            WeightedSum sum = accumulators.remove(state.roundId());
-            next = Strategy.forStudy(study.spec()).nextGlobal(registry.readParameters(base), sum);
+            Merged merged;
+            try {
+                merged = merge(state, study, (int) base.numParameters());
+            } catch (RuntimeException e) {
+                log.warn("round {}: the partial sums could not be merged: {}", state.roundId(), e.getMessage());
+                RoundState failed = RoundStateMachine.abandoned(state, "the replicas' partial sums could not be merged ("
+                        + e.getMessage() + "); nothing was published");
+                rounds.put(failed.roundId(), failed);
+                retry(failed);
+                return;
+            }
+            state = merged.state();
+            rounds.put(state.roundId(), state);
+            next = Strategy.forStudy(study.spec()).nextGlobal(registry.readParameters(base), merged.sum());
+            charges = merged.charges();
         }
+        forget(state);
         long version = state.baseVersion() + 1;
         // On record before release: if charging fails, nothing is published and the round is retried.
-        Map<String, SiteCharge> charges = chargesByRound.getOrDefault(state.roundId(), Map.of());
         List<String> participants = List.copyOf(new java.util.TreeSet<>(state.reported()));
         compliance.recordRound(new RoundCompliance.RoundRecord(study.studyId(), state.roundNumber(), state.roundId(),
                 state.attempt(), participants, participants.stream().map(charges::get)
@@ -450,9 +700,63 @@ public class RoundOrchestrator {
                 state.reported());
     }
 
+    /** The replicas' sealed partial sums of a round, merged; the sites they hold and what each is charged. */
+    private record Merged(RoundState state, WeightedSum sum, Map<String, SiteCharge> charges) {}
+
+    /**
+     * Seals every replica's partial sum of the round (the round is already marked aggregating, so
+     * none takes another upload) and adds them up chunk by chunk. The round closes with exactly
+     * the uploads found there, and those are what the ledger charges.
+     */
+    private Merged merge(RoundState state, Study study, int numParameters) {
+        var sealed = partialCalls.sealAll(state.roundId());
+        WeightedSum total = new WeightedSum(numParameters);
+        var charges = new java.util.HashMap<String, SiteCharge>();
+        var contributors = new java.util.TreeSet<String>();
+        for (PartialSums.Sealed part : sealed.values()) {
+            if (part.broken()) {
+                throw new IllegalStateException("replica " + part.memberUuid() + " could not read back an upload it held");
+            }
+            if (part.contributions().isEmpty()) {
+                continue;
+            }
+            for (long offset = 0; offset < numParameters; offset += PartialSumCalls.SLICE_VALUES) {
+                int n = (int) Math.min(PartialSumCalls.SLICE_VALUES, numParameters - offset);
+                total.addWeighted(offset, partialCalls.slice(part.memberUuid(), state.roundId(), offset, n), n);
+            }
+            total.addContributions(part.contributions().size(), part.totalWeight());
+            for (PartialSums.Contribution c : part.contributions()) {
+                if (!contributors.add(c.siteId())) {
+                    throw new IllegalStateException("two replicas hold an update of site " + c.siteId());
+                }
+                try {
+                    SiteCharge charge = chargeFor(study, c.siteId(), UpdateManifest.parseFrom(c.manifest()));
+                    if (charge != null) {
+                        charges.put(c.siteId(), charge);
+                    }
+                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                    throw new IllegalStateException("a held manifest of site " + c.siteId() + " is unreadable", e);
+                }
+            }
+        }
+        if (contributors.size() < state.minSites()) {
+            throw new IllegalStateException("only " + contributors.size() + " updates were held when the round closed;"
+                    + " the study needs at least " + state.minSites());
+        }
+        return new Merged(RoundStateMachine.withContributors(state, contributors), total, charges);
+    }
+
+    /** Every replica forgets the round's partial sums and upload claims. */
+    private void forget(RoundState state) {
+        partialCalls.discardAll(state.roundId());
+        for (String site : state.selected()) {
+            claims.delete(claimKey(state.roundId(), site));
+        }
+    }
+
     private void retry(RoundState failed) {
         close(failed, null);
-        accumulators.remove(failed.roundId());
+        forget(failed);
         chargesByRound.remove(failed.roundId());
         SecureRound sr = secureRounds.remove(failed.roundId());
         if (sr != null) {
@@ -478,15 +782,15 @@ public class RoundOrchestrator {
                 ? RoundStateMachine.abandoned(state, reason) : state;
         rounds.put(gone.roundId(), gone);
         close(gone, null);
-        accumulators.remove(gone.roundId());
+        forget(gone);
         chargesByRound.remove(gone.roundId());
         SecureRound sr = secureRounds.remove(gone.roundId());
         if (sr != null) {
             sr.server.abandon(reason);
         }
         for (String site : state.outstanding()) {
-            sessions.session(site).ifPresent(s -> s.send(CoordinatorMessage.newBuilder()
-                    .setCancelTask(CancelTask.newBuilder().setRoundId(state.roundId()).setReason(reason)).build()));
+            sessions.send(site, CoordinatorMessage.newBuilder()
+                    .setCancelTask(CancelTask.newBuilder().setRoundId(state.roundId()).setReason(reason)).build());
         }
     }
 
@@ -641,7 +945,7 @@ public class RoundOrchestrator {
                           java.util.function.Consumer<org.cohort.protocol.v1.SecAggStep.Builder> body) {
         var b = org.cohort.protocol.v1.SecAggStep.newBuilder().setRoundId(state.roundId());
         body.accept(b);
-        sessions.session(sr.site(index)).ifPresent(s -> s.send(CoordinatorMessage.newBuilder().setSecagg(b).build()));
+        sessions.send(sr.site(index), CoordinatorMessage.newBuilder().setSecagg(b).build());
     }
 
     /**
@@ -695,37 +999,6 @@ public class RoundOrchestrator {
     private void close(RoundState state, Long resultVersion) {
         history.updateClosed(state, resultVersion, clock.instant());
         activeRoundByStudy.remove(state.studyId(), state.roundId());
-    }
-
-    private static void fold(WeightedSum sum, long weight, Path spool, long length) {
-        try (FileChannel ch = FileChannel.open(spool, StandardOpenOption.READ)) {
-            ByteBuffer buf = ByteBuffer.allocate(ProtocolLimits.CHUNK_VALUES * 4).order(ByteOrder.LITTLE_ENDIAN);
-            float[] values = new float[ProtocolLimits.CHUNK_VALUES];
-            long offset = 0;
-            while (offset < length) {
-                buf.clear();
-                int want = (int) Math.min(ProtocolLimits.CHUNK_VALUES, length - offset);
-                buf.limit(want * 4);
-                while (buf.hasRemaining()) {
-                    if (ch.read(buf) < 0) {
-                        throw new IOException("spool file " + spool + " ended early");
-                    }
-                }
-                buf.flip();
-                buf.asFloatBuffer().get(values, 0, want);
-                sum.addChunk(weight, offset, values, want);
-                offset += want;
-            }
-            sum.completeContribution(weight);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            try {
-                Files.deleteIfExists(spool);
-            } catch (IOException ignored) {
-                // a leftover spool file is removed with its round directory
-            }
-        }
     }
 
     /**

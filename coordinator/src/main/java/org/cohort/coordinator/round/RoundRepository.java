@@ -39,10 +39,21 @@ public class RoundRepository {
      * starts a fresh attempt.
      */
     public int abandonOpenRounds(String reason, Instant at) {
-        return jdbc.sql("""
-                UPDATE rounds SET status = 'FAILED', closed_at = ?, detail = ?
-                WHERE status IN ('COLLECTING', 'AGGREGATING')""")
-                .params(Timestamp.from(at), reason).update();
+        return abandonOpenRoundsExcept(java.util.Set.of(), reason, at);
+    }
+
+    /** Like {@link #abandonOpenRounds} but keeps the rounds the cluster still holds and a new driver continues. */
+    public int abandonOpenRoundsExcept(java.util.Set<String> continued, String reason, Instant at) {
+        int n = 0;
+        for (String roundId : jdbc.sql("SELECT round_id FROM rounds WHERE status IN ('COLLECTING', 'AGGREGATING')")
+                .query(String.class).list()) {
+            if (!continued.contains(roundId)) {
+                n += jdbc.sql("UPDATE rounds SET status = 'FAILED', closed_at = ?, detail = ? WHERE round_id = ?"
+                        + " AND status IN ('COLLECTING', 'AGGREGATING')")
+                        .params(Timestamp.from(at), reason, roundId).update();
+            }
+        }
+        return n;
     }
 
     /** Attempts of a round so far (all outcomes), from the durable record. */
@@ -59,6 +70,9 @@ public class RoundRepository {
 
     public void insertReport(String roundId, String siteId, String outcome, Long exampleCount, Double trainLoss,
                              Long trainMillis, String detail, Instant at) {
+        // The same outcome twice (an update re-sent after the replica holding it was lost): the last word counts.
+        jdbc.sql("DELETE FROM round_reports WHERE round_id = ? AND site_id = ? AND outcome = ?")
+                .params(roundId, siteId, outcome).update();
         jdbc.sql("""
                 INSERT INTO round_reports (round_id, site_id, outcome, example_count, train_loss, train_millis,
                     detail, reported_at)

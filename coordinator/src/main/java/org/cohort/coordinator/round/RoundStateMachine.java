@@ -35,6 +35,37 @@ public final class RoundStateMachine {
                 state.detail()));
     }
 
+    /**
+     * An accepted upload was lost with the coordinator replica that held it in its partial sum:
+     * the site is expected again (it re-sends the same signed update; nothing new is spent).
+     */
+    public static Transition onUploadLost(RoundState state, String site, String reason) {
+        if (!state.isOpen() || !state.reported().contains(site)) {
+            return new Transition(state, RoundDecision.WAIT);
+        }
+        var reported = new HashSet<>(state.reported());
+        reported.remove(site);
+        return new Transition(state.with(reported, state.dropped(), RoundPhase.COLLECTING, reason), RoundDecision.WAIT);
+    }
+
+    /**
+     * The round closes with exactly the uploads found in the replicas' sealed partial sums (a
+     * notice of acceptance may still have been in flight): those are what the aggregate holds.
+     */
+    public static RoundState withContributors(RoundState state, java.util.Set<String> contributors) {
+        if (state.phase() != RoundPhase.AGGREGATING) {
+            throw new IllegalStateException("round " + state.roundId() + " is " + state.phase() + ", not aggregating");
+        }
+        var dropped = new java.util.LinkedHashMap<>(state.dropped());
+        dropped.keySet().removeAll(contributors);
+        for (String site : state.selected()) {
+            if (!contributors.contains(site) && !dropped.containsKey(site)) {
+                dropped.put(site, "its update was lost with a coordinator replica before the round closed");
+            }
+        }
+        return state.with(contributors, dropped, RoundPhase.AGGREGATING, state.detail());
+    }
+
     /** Clock tick: closes the round when its deadline has passed. */
     public static Transition onTick(RoundState state, Instant now) {
         if (!state.isOpen() || now.isBefore(state.deadline())) {

@@ -116,4 +116,39 @@ class RoundStateMachineTest {
         var aggregating = RoundStateMachine.onUploadAccepted(open, "a").state();
         assertThat(RoundStateMachine.completed(aggregating, "v2").phase()).isEqualTo(RoundPhase.COMPLETED);
     }
+
+    @Test
+    void aLostUploadMakesItsSiteOutstandingAgainAndTheRoundWaitsForIt() {
+        var t = RoundStateMachine.onUploadAccepted(round(2, "a", "b"), "a");
+        t = RoundStateMachine.onUploadLost(t.state(), "a", "replica gone");
+        assertThat(t.decision()).isEqualTo(RoundDecision.WAIT);
+        assertThat(t.state().reported()).isEmpty();
+        assertThat(t.state().outstanding()).containsExactly("a", "b");
+        // The re-sent update is accepted like the first one and completes the round with b.
+        t = RoundStateMachine.onUploadAccepted(t.state(), "a");
+        t = RoundStateMachine.onUploadAccepted(t.state(), "b");
+        assertThat(t.decision()).isEqualTo(RoundDecision.AGGREGATE);
+    }
+
+    @Test
+    void aLostUploadOfASiteThatDidNotReportChangesNothing() {
+        var state = round(2, "a", "b");
+        var t = RoundStateMachine.onUploadLost(state, "a", "replica gone");
+        assertThat(t.state()).isSameAs(state);
+        assertThat(t.decision()).isEqualTo(RoundDecision.WAIT);
+    }
+
+    @Test
+    void theSealedContributorsAreWhatTheRoundClosesWith() {
+        var t = RoundStateMachine.onUploadAccepted(round(1, "a", "b", "c"), "a");
+        t = RoundStateMachine.onTick(t.state(), T0.plus(TIMEOUT));
+        // b's upload was folded at another replica but its notice had not arrived yet.
+        var closed = RoundStateMachine.withContributors(t.state(), Set.of("a", "b"));
+        assertThat(closed.reported()).containsExactlyInAnyOrder("a", "b");
+        assertThat(closed.dropped()).containsOnlyKeys("c");
+        var lost = RoundStateMachine.withContributors(t.state(), Set.of("b"));
+        assertThat(lost.dropped().get("a")).contains("lost with a coordinator replica");
+        assertThatThrownBy(() -> RoundStateMachine.withContributors(round(1, "a"), Set.of("a")))
+                .isInstanceOf(IllegalStateException.class);
+    }
 }

@@ -1,0 +1,173 @@
+package org.cohort.coordinator.cluster;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import com.hazelcast.topic.ITopic;
+import io.grpc.Status;
+import java.io.Serializable;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.cohort.coordinator.session.SessionHub;
+import org.cohort.protocol.v1.CoordinatorMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Which replica holds each site's session, for the whole cluster. An agent may be connected to
+ * any replica; the replica that drives rounds selects among all connected sites and reaches
+ * each one through the replica holding its session. Messages go over a Hazelcast topic (in
+ * order from one publisher) and the holder writes them to the stream; entries of a replica that
+ * leaves the cluster are dropped at once by every member (the agents reconnect elsewhere).
+ */
+@Component
+public class ClusterSessions {
+    private static final Logger log = LoggerFactory.getLogger(ClusterSessions.class);
+
+    /** A session as the cluster sees it: where it is and which studies the site's admin accepted. */
+    public record Entry(String memberUuid, Set<String> acceptedStudies, long connectedAtMillis) implements Serializable {
+        public Entry {
+            acceptedStudies = Set.copyOf(acceptedStudies);
+        }
+    }
+
+    /** A message for a site's session, or (with a close code) the order to end it. */
+    record Delivery(String siteId, byte[] message, String closeCode, String closeReason) implements Serializable {}
+
+    private final IMap<String, Entry> directory;
+    private final ITopic<Delivery> deliveries;
+    private final HazelcastInstance hazelcast;
+    private final SessionHub local;
+    private final String memberUuid;
+
+    public ClusterSessions(HazelcastInstance hazelcast, SessionHub local) {
+        this.hazelcast = hazelcast;
+        this.local = local;
+        this.directory = hazelcast.getMap("cohort.site-sessions");
+        this.deliveries = hazelcast.getTopic("cohort.to-sites");
+        this.memberUuid = hazelcast.getCluster().getLocalMember().getUuid().toString();
+        deliveries.addMessageListener(m -> deliverHere(m.getMessageObject()));
+        hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent event) {}
+
+            @Override
+            public void memberRemoved(MembershipEvent event) {
+                forget(event.getMember().getUuid().toString());
+            }
+        });
+    }
+
+    /** This replica's member id (the Hazelcast UUID), as held in the directory. */
+    public String memberUuid() {
+        return memberUuid;
+    }
+
+    /** A session opened here: the rest of the cluster can now reach the site through this replica. */
+    public void opened(String siteId, Set<String> acceptedStudies) {
+        var session = local.session(siteId).orElseThrow();
+        directory.set(siteId, new Entry(memberUuid, acceptedStudies, session.connectedAt().toEpochMilli()));
+    }
+
+    /** A session here ended; the entry goes unless the site already reconnected (here or elsewhere). */
+    public void closed(String siteId) {
+        if (local.session(siteId).isPresent()) {
+            return; // a newer session of the site replaced the one that ended
+        }
+        Entry entry = directory.get(siteId);
+        if (entry != null && entry.memberUuid().equals(memberUuid)) {
+            directory.remove(siteId, entry);
+        }
+    }
+
+    /** Connected sites, anywhere in the cluster, whose admin accepted the study; in a stable order. */
+    public List<String> sitesAccepting(String studyId) {
+        Set<String> alive = aliveMembers();
+        return directory.entrySet().stream()
+                .filter(e -> alive.contains(e.getValue().memberUuid()) && e.getValue().acceptedStudies().contains(studyId))
+                .map(java.util.Map.Entry::getKey).sorted().toList();
+    }
+
+    /** Sends to the site wherever its session is; a site connected nowhere gets its tasks again when it reconnects. */
+    public void send(String siteId, CoordinatorMessage message) {
+        var here = local.session(siteId);
+        if (here.isPresent()) {
+            here.get().send(message);
+        } else {
+            deliveries.publish(new Delivery(siteId, message.toByteArray(), null, null));
+        }
+    }
+
+    /** Ends the site's session wherever it is (revocation), with a status the agent shows its admin. */
+    public void disconnect(String siteId, Status status) {
+        local.disconnect(siteId, status);
+        deliveries.publish(new Delivery(siteId, null, status.getCode().name(), status.getDescription()));
+        Entry entry = directory.get(siteId);
+        if (entry != null) {
+            directory.remove(siteId, entry);
+        }
+    }
+
+    /** Ends every session held by this replica (it lost the cluster's quorum); agents move to another address. */
+    public void disconnectAllHere(Status status) {
+        for (var session : local.all()) {
+            local.disconnect(session.siteId(), status);
+            closed(session.siteId());
+        }
+    }
+
+    /** Sessions open anywhere in the cluster. */
+    public int connectedCount() {
+        Set<String> alive = aliveMembers();
+        return (int) directory.values().stream().filter(e -> alive.contains(e.memberUuid())).count();
+    }
+
+    /** Where the site's session is, if it has one. */
+    public Optional<Entry> where(String siteId) {
+        return Optional.ofNullable(directory.get(siteId)).filter(e -> aliveMembers().contains(e.memberUuid()));
+    }
+
+    /** UUIDs of the members in the cluster now. */
+    public Set<String> aliveMembers() {
+        return hazelcast.getCluster().getMembers().stream().map(m -> m.getUuid().toString()).collect(Collectors.toSet());
+    }
+
+    private void deliverHere(Delivery d) {
+        var session = local.session(d.siteId());
+        if (session.isEmpty()) {
+            return;
+        }
+        if (d.closeCode() != null) {
+            local.disconnect(d.siteId(), Status.fromCode(Status.Code.valueOf(d.closeCode())).withDescription(d.closeReason()));
+            return;
+        }
+        try {
+            session.get().send(CoordinatorMessage.parseFrom(d.message()));
+        } catch (InvalidProtocolBufferException e) {
+            log.error("dropping a malformed message for site {} from another replica", d.siteId(), e);
+        }
+    }
+
+    private void forget(String goneMember) {
+        try {
+            for (var e : directory.entrySet()) {
+                if (e.getValue().memberUuid().equals(goneMember)) {
+                    directory.remove(e.getKey(), e.getValue());
+                }
+            }
+        } catch (RuntimeException e) {
+            // This member may itself be leaving; the survivors clean up.
+            log.debug("could not drop the sessions of replica {}: {}", goneMember, e.getMessage());
+        }
+    }
+
+    static UUID uuid(String memberUuid) {
+        return UUID.fromString(memberUuid);
+    }
+}

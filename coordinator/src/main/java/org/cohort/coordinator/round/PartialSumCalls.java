@@ -1,0 +1,195 @@
+package org.cohort.coordinator.round;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastInstanceAware;
+import com.hazelcast.core.IExecutorService;
+import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * The driving replica's calls to every replica's {@link PartialSums}, over Hazelcast's
+ * distributed executor: seal a round, pull a sealed sum chunk by chunk, list what is held,
+ * forget a round. A replica that does not answer is treated as lost, with what it held.
+ */
+@Component
+public class PartialSumCalls {
+    private static final Logger log = LoggerFactory.getLogger(PartialSumCalls.class);
+    /** Values per pull: 8 MiB of doubles, so merging a large model never holds more than a chunk per replica. */
+    static final int SLICE_VALUES = 1 << 20;
+    private static final long TIMEOUT_SECONDS = 60;
+
+    private final HazelcastInstance hazelcast;
+    private final IExecutorService executor;
+    private final PartialSums local;
+
+    public PartialSumCalls(HazelcastInstance hazelcast, PartialSums local) {
+        this.hazelcast = hazelcast;
+        this.executor = hazelcast.getExecutorService("cohort.partial-sums");
+        this.local = local;
+    }
+
+    /** Seals the round on every replica; replicas that fail to answer are left out (and logged). */
+    public Map<String, PartialSums.Sealed> sealAll(String roundId) {
+        var results = new LinkedHashMap<String, PartialSums.Sealed>();
+        results.put(local.memberUuid(), local.seal(roundId));
+        for (var e : askOthers(new Seal(roundId)).entrySet()) {
+            results.put(e.getKey(), (PartialSums.Sealed) e.getValue());
+        }
+        return results;
+    }
+
+    /** Which sites each replica holds uploads of, for the round. */
+    @SuppressWarnings("unchecked")
+    public Map<String, List<String>> holdersAll(String roundId) {
+        var results = new LinkedHashMap<String, List<String>>();
+        results.put(local.memberUuid(), local.holders(roundId));
+        for (var e : askOthers(new Holders(roundId)).entrySet()) {
+            results.put(e.getKey(), (List<String>) e.getValue());
+        }
+        return results;
+    }
+
+    /** A chunk of a replica's sealed partial sum. */
+    public double[] slice(String memberUuid, String roundId, long offset, int count) {
+        if (memberUuid.equals(local.memberUuid())) {
+            return local.slice(roundId, offset, count);
+        }
+        Member member = hazelcast.getCluster().getMembers().stream()
+                .filter(m -> m.getUuid().toString().equals(memberUuid)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("replica " + memberUuid + " left the cluster"));
+        try {
+            return executor.submitToMember(new Slice(roundId, offset, count), member).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while merging partial sums", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("replica " + memberUuid + " did not hand over its partial sum: " + e.getMessage(), e);
+        }
+    }
+
+    /** Every replica forgets the round. */
+    public void discardAll(String roundId) {
+        local.discard(roundId);
+        try {
+            executor.executeOnMembers(new Discard(roundId), others());
+        } catch (RuntimeException e) {
+            log.debug("could not ask the other replicas to forget round {}: {}", roundId, e.getMessage());
+        }
+    }
+
+    private List<Member> others() {
+        return hazelcast.getCluster().getMembers().stream().filter(m -> !m.localMember()).toList();
+    }
+
+    private Map<String, Object> askOthers(Call<?> call) {
+        var results = new LinkedHashMap<String, Object>();
+        var others = others();
+        if (others.isEmpty()) {
+            return results;
+        }
+        var futures = executor.submitToMembers(call, others);
+        for (var e : futures.entrySet()) {
+            String member = e.getKey().getUuid().toString();
+            try {
+                results.put(member, e.getValue().get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while asking the replicas", ie);
+            } catch (ExecutionException | TimeoutException ex) {
+                log.warn("replica {} did not answer {}: {}; what it held is treated as lost", member,
+                        call.getClass().getSimpleName(), ex.getMessage());
+            }
+        }
+        return results;
+    }
+
+    /** A call that runs on another replica against its {@link PartialSums}. */
+    abstract static class Call<T> implements Callable<T>, Serializable, HazelcastInstanceAware {
+        private transient HazelcastInstance instance;
+
+        @Override
+        public void setHazelcastInstance(HazelcastInstance instance) {
+            this.instance = instance;
+        }
+
+        PartialSums partials() {
+            var p = (PartialSums) instance.getUserContext().get(PartialSums.class.getName());
+            if (p == null) {
+                throw new IllegalStateException("this replica is still starting");
+            }
+            return p;
+        }
+    }
+
+    static final class Seal extends Call<PartialSums.Sealed> {
+        private final String roundId;
+
+        Seal(String roundId) {
+            this.roundId = roundId;
+        }
+
+        @Override
+        public PartialSums.Sealed call() {
+            return partials().seal(roundId);
+        }
+    }
+
+    static final class Holders extends Call<List<String>> {
+        private final String roundId;
+
+        Holders(String roundId) {
+            this.roundId = roundId;
+        }
+
+        @Override
+        public List<String> call() {
+            return List.copyOf(partials().holders(roundId));
+        }
+    }
+
+    static final class Slice extends Call<double[]> {
+        private final String roundId;
+        private final long offset;
+        private final int count;
+
+        Slice(String roundId, long offset, int count) {
+            this.roundId = roundId;
+            this.offset = offset;
+            this.count = count;
+        }
+
+        @Override
+        public double[] call() {
+            return partials().slice(roundId, offset, count);
+        }
+    }
+
+    static final class Discard extends Call<Void> implements Runnable {
+        private final String roundId;
+
+        Discard(String roundId) {
+            this.roundId = roundId;
+        }
+
+        @Override
+        public Void call() {
+            partials().discard(roundId);
+            return null;
+        }
+
+        @Override
+        public void run() {
+            call();
+        }
+    }
+}
