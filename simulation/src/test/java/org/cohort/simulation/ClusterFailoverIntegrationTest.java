@@ -2,22 +2,15 @@ package org.cohort.simulation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.cohort.agent.AgentConfig;
 import org.cohort.agent.Dl4jLearner;
 import org.cohort.agent.LocalLearner;
-import org.cohort.agent.SiteAgent;
 import org.cohort.coordinator.testing.TestPostgres;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -72,7 +65,7 @@ class ClusterFailoverIntegrationTest {
             fed.api.post("/api/studies/" + studyId + "/start", null);
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).isEqualTo("COMPLETED");
-            undisturbed = finalModel(fed.api, studyId, dir);
+            undisturbed = TestCluster.finalModel(fed.api, studyId, dir);
         }
     }
 
@@ -116,30 +109,10 @@ class ClusterFailoverIntegrationTest {
 
     private static Result clusterRun(Path dir, TestPostgres.Schema schema, Stop stop, String privacyMode)
             throws Exception {
-        String cluster = "cohort-ha-" + UUID.randomUUID();
-        int[] hzPorts = {ChildProcesses.freePort(), ChildProcesses.freePort(), ChildProcesses.freePort()};
-        int[] agentPorts = {ChildProcesses.freePort(), ChildProcesses.freePort(), ChildProcesses.freePort()};
-        String members = "127.0.0.1:" + hzPorts[0] + ",127.0.0.1:" + hzPorts[1] + ",127.0.0.1:" + hzPorts[2];
-        Path sharedData = dir.resolve("coordinator");
-        var replicas = new ArrayList<InProcessCoordinator>();
-        var agents = new ArrayList<SiteAgent>();
-        try {
-            for (int i = 0; i < 3; i++) {
-                // Started one after another: the first is the oldest member, so it drives rounds.
-                var arguments = new ArrayList<>(schema.coordinatorArguments());
-                arguments.addAll(List.of(
-                        "--cohort.coordinator.cluster.name=" + cluster,
-                        "--cohort.coordinator.cluster.port=" + hzPorts[i],
-                        "--cohort.coordinator.cluster.members=" + members,
-                        "--cohort.coordinator.cluster.quorum=2",
-                        "--cohort.coordinator.cluster.lease-duration=3s",
-                        "--cohort.coordinator.grpc-port=" + agentPorts[i]));
-                replicas.add(InProcessCoordinator.start(sharedData, arguments.toArray(String[]::new)));
-            }
-            var first = replicas.get(0).client();
-            var watcher = replicas.get(2).client(); // never stopped
-            assertThat(first.get("/api/status").get("drivesRounds").asBoolean()).isTrue();
-            assertThat(replicas.get(1).client().get("/api/status").get("drivesRounds").asBoolean()).isFalse();
+        try (var cluster = new TestCluster(dir, schema, 3, 2)) {
+            var watcher = cluster.client(2); // never stopped
+            assertThat(cluster.client(0).get("/api/status").get("drivesRounds").asBoolean()).isTrue();
+            assertThat(cluster.client(1).get("/api/status").get("drivesRounds").asBoolean()).isFalse();
 
             var options = new DemoOptions("synthetic", null, 2, ROUNDS, "logistic-regression", dir, "none", 1.0,
                     false, false);
@@ -170,41 +143,26 @@ class ClusterFailoverIntegrationTest {
             var siteIds = new ArrayList<String>();
             for (int i = 0; i < 2; i++) {
                 var site = data.sites().get(i);
-                JsonNode token = first.post("/api/enrollment-tokens", Map.of("siteName", site.name(), "ttlMinutes", 10));
-                Path agentDir = Files.createDirectories(dir.resolve("agents").resolve(site.name()));
-                var addresses = new ArrayList<String>();
-                for (int r : stop.addressOrder[i]) {
-                    addresses.add("localhost:" + agentPorts[r]);
-                }
-                var config = new AgentConfig(site.name(), addresses, token.get("caFingerprint").asString(),
-                        token.get("token").asString(), site.dataFile(), agentDir.resolve("work"), Set.of(studyId), "",
-                        "cpu", null, null);
-                var agent = SiteAgent.start(config, i == 1 ? slowOnce : new Dl4jLearner(site.dataFile()));
-                agents.add(agent);
-                siteIds.add(agent.siteId());
+                siteIds.add(cluster.startAgent(site, dir.resolve("agents"), studyId,
+                        i == 1 ? slowOnce : new Dl4jLearner(site.dataFile()), stop.addressOrder[i]).siteId());
             }
-            awaitConnected(watcher, 2);
+            cluster.awaitConnected(2);
             // Each agent is connected to the first replica of its list.
             for (int i = 0; i < 2; i++) {
-                assertThat(replicas.get(stop.addressOrder[i][0]).client().get("/api/status").get("connectedHere").asInt())
+                assertThat(cluster.client(stop.addressOrder[i][0]).get("/api/status").get("connectedHere").asInt())
                         .as("sessions on replica %d", stop.addressOrder[i][0]).isEqualTo(1);
             }
-            replicas.get(1).client().post("/api/studies/" + studyId + "/start", null);
+            cluster.client(1).post("/api/studies/" + studyId + "/start", null);
 
             // Site 0's upload is held by replica `stop.stopped` and site 1 is still training: stop that replica.
             while (calls.get() == 0 || !watcher.get("/api/studies/" + studyId + "/rounds").get(0).get("reported").toString()
                     .contains(siteIds.get(0))) {
                 Thread.sleep(50);
             }
-            replicas.get(stop.stopped).close();
+            cluster.stop(stop.stopped);
 
-            var survivor = replicas.get(stop.driverAfter).client();
-            long until = System.currentTimeMillis() + 120_000;
-            JsonNode study = survivor.get("/api/studies/" + studyId);
-            while (System.currentTimeMillis() < until && !study.get("status").asString().equals("COMPLETED")) {
-                Thread.sleep(200);
-                study = survivor.get("/api/studies/" + studyId);
-            }
+            var survivor = cluster.client(stop.driverAfter);
+            JsonNode study = cluster.awaitStudyEnd(stop.driverAfter, studyId);
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
             assertThat(survivor.get("/api/status").get("drivesRounds").asBoolean()).isTrue();
 
@@ -228,35 +186,9 @@ class ClusterFailoverIntegrationTest {
             }
             assertThat(completedRounds).containsExactly(1, 2);
             assertThat(survivor.get("/api/audit/verify").get("valid").asBoolean()).isTrue();
-            return new Result(finalModel(survivor, studyId, dir), survivor.get("/api/studies/" + studyId + "/privacy"));
-        } finally {
-            agents.forEach(SiteAgent::close);
-            for (int i = replicas.size() - 1; i >= 0; i--) {
-                if (i != stop.stopped) {
-                    replicas.get(i).close();
-                }
-            }
+            return new Result(TestCluster.finalModel(survivor, studyId, dir),
+                    survivor.get("/api/studies/" + studyId + "/privacy"));
         }
     }
 
-    private static void awaitConnected(CoordinatorClient api, int n) throws InterruptedException {
-        long until = System.currentTimeMillis() + 60_000;
-        while (System.currentTimeMillis() < until) {
-            if (api.get("/api/status").get("connectedSites").asInt() >= n) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("fewer than " + n + " sites connected to the cluster within 60 s");
-    }
-
-    private static float[] finalModel(CoordinatorClient api, String studyId, Path dir) throws Exception {
-        long version = api.get("/api/studies/" + studyId).get("currentVersion").asLong();
-        Path file = dir.resolve("final-" + version + ".f32");
-        api.download("/api/studies/" + studyId + "/models/" + version + "/parameters", file);
-        ByteBuffer buf = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-        float[] values = new float[buf.remaining() / 4];
-        buf.asFloatBuffer().get(values);
-        return values;
-    }
 }

@@ -80,9 +80,13 @@ public class ClusterSessions {
         if (local.session(siteId).isPresent()) {
             return; // a newer session of the site replaced the one that ended
         }
-        Entry entry = directory.get(siteId);
-        if (entry != null && entry.memberUuid().equals(memberUuid)) {
-            directory.remove(siteId, entry);
+        try {
+            Entry entry = directory.get(siteId);
+            if (entry != null && entry.memberUuid().equals(memberUuid)) {
+                directory.remove(siteId, entry);
+            }
+        } catch (com.hazelcast.core.HazelcastInstanceNotActiveException e) {
+            // This replica is shutting down: the cluster drops its entries when it leaves.
         }
     }
 

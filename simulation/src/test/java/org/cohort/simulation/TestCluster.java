@@ -1,0 +1,137 @@
+package org.cohort.simulation;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.cohort.agent.AgentConfig;
+import org.cohort.agent.LocalLearner;
+import org.cohort.agent.SiteAgent;
+import org.cohort.coordinator.testing.TestPostgres;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Test plumbing: coordinator replicas in one Hazelcast cluster over TCP-IP on loopback, sharing
+ * one PostgreSQL schema and one data directory, started one after another (the first is the
+ * oldest member, so it drives rounds), and agents whose address lists start at a chosen replica.
+ */
+final class TestCluster implements AutoCloseable {
+    final List<InProcessCoordinator> replicas = new ArrayList<>();
+    final List<SiteAgent> agents = new ArrayList<>();
+    private final int[] agentPorts;
+    private final boolean[] stopped;
+
+    TestCluster(Path dir, TestPostgres.Schema schema, int size, int quorum) throws Exception {
+        String cluster = "cohort-ha-" + UUID.randomUUID();
+        int[] hzPorts = new int[size];
+        agentPorts = new int[size];
+        stopped = new boolean[size];
+        var members = new ArrayList<String>();
+        for (int i = 0; i < size; i++) {
+            hzPorts[i] = ChildProcesses.freePort();
+            agentPorts[i] = ChildProcesses.freePort();
+            members.add("127.0.0.1:" + hzPorts[i]);
+        }
+        try {
+            for (int i = 0; i < size; i++) {
+                var arguments = new ArrayList<>(schema.coordinatorArguments());
+                arguments.addAll(List.of(
+                        "--cohort.coordinator.cluster.name=" + cluster,
+                        "--cohort.coordinator.cluster.port=" + hzPorts[i],
+                        "--cohort.coordinator.cluster.members=" + String.join(",", members),
+                        "--cohort.coordinator.cluster.quorum=" + quorum,
+                        "--cohort.coordinator.cluster.lease-duration=3s",
+                        "--cohort.coordinator.grpc-port=" + agentPorts[i]));
+                replicas.add(InProcessCoordinator.start(dir.resolve("coordinator"), arguments.toArray(String[]::new)));
+            }
+        } catch (Exception | Error e) {
+            close();
+            throw e;
+        }
+    }
+
+    CoordinatorClient client(int replica) {
+        return replicas.get(replica).client();
+    }
+
+    /** Stops one replica as an operator or a crash would (its sessions break, it leaves the cluster). */
+    void stop(int replica) {
+        stopped[replica] = true;
+        replicas.get(replica).close();
+    }
+
+    /** Enrolls a site and starts its agent with the replicas' addresses in the given order. */
+    SiteAgent startAgent(DemoData.Site site, Path agentsDir, String studyId, LocalLearner learner, int... order)
+            throws Exception {
+        JsonNode token = client(0).post("/api/enrollment-tokens", Map.of("siteName", site.name(), "ttlMinutes", 10));
+        Path agentDir = Files.createDirectories(agentsDir.resolve(site.name()));
+        var addresses = new ArrayList<String>();
+        for (int r : order) {
+            addresses.add("localhost:" + agentPorts[r]);
+        }
+        var config = new AgentConfig(site.name(), addresses, token.get("caFingerprint").asString(),
+                token.get("token").asString(), site.dataFile(), agentDir.resolve("work"), Set.of(studyId), "",
+                "cpu", null, null);
+        var agent = SiteAgent.start(config, learner);
+        agents.add(agent);
+        return agent;
+    }
+
+    /** Waits until {@code n} sessions are open across the cluster. */
+    void awaitConnected(int n) throws InterruptedException {
+        long until = System.currentTimeMillis() + 60_000;
+        while (System.currentTimeMillis() < until) {
+            if (client(firstRunning()).get("/api/status").get("connectedSites").asInt() >= n) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("fewer than " + n + " sites connected to the cluster within 60 s");
+    }
+
+    /** Polls a replica until the study has ended (or two minutes passed). */
+    JsonNode awaitStudyEnd(int replica, String studyId) throws InterruptedException {
+        long until = System.currentTimeMillis() + 120_000;
+        JsonNode study = client(replica).get("/api/studies/" + studyId);
+        while (System.currentTimeMillis() < until && study.get("status").asString().matches("RUNNING|CREATED")) {
+            Thread.sleep(200);
+            study = client(replica).get("/api/studies/" + studyId);
+        }
+        return study;
+    }
+
+    private int firstRunning() {
+        for (int i = 0; i < stopped.length; i++) {
+            if (!stopped[i]) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("every replica is stopped");
+    }
+
+    /** The study's current model, as downloaded from a replica. */
+    static float[] finalModel(CoordinatorClient api, String studyId, Path dir) throws Exception {
+        long version = api.get("/api/studies/" + studyId).get("currentVersion").asLong();
+        Path file = dir.resolve("final-" + version + ".f32");
+        api.download("/api/studies/" + studyId + "/models/" + version + "/parameters", file);
+        ByteBuffer buf = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        float[] values = new float[buf.remaining() / 4];
+        buf.asFloatBuffer().get(values);
+        return values;
+    }
+
+    @Override
+    public void close() {
+        agents.forEach(SiteAgent::close);
+        for (int i = replicas.size() - 1; i >= 0; i--) {
+            if (!stopped[i]) {
+                replicas.get(i).close();
+            }
+        }
+    }
+}
