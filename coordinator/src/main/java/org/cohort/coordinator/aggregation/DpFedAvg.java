@@ -33,17 +33,22 @@ public record DpFedAvg(double clipNorm, double noiseMultiplier) implements Strat
     }
 
     @Override
-    public float[] nextGlobal(float[] global, WeightedSum aggregate) {
+    public Step step(long totalWeight, int reports) {
+        if (reports <= 0) {
+            throw new IllegalStateException("no contribution to average");
+        }
+        // One noise source per round; every coordinate gets its own independent draw, chunk by chunk.
         var noise = new GranularGaussianNoise(noiseMultiplier * clipNorm, GRANULARITY_EXPONENT,
                 SecureNoiseSource.create());
-        double[] noisySum = aggregate.sum();
-        noise.addNoise(noisySum);
-        int reports = aggregate.contributions();
-        float[] next = new float[global.length];
-        for (int i = 0; i < global.length; i++) {
-            next[i] = (float) (global[i] + noisySum[i] / reports);
-        }
-        return next;
+        return (global, sum) -> {
+            double[] noisySum = sum.clone();
+            noise.addNoise(noisySum);
+            float[] next = new float[global.length];
+            for (int i = 0; i < global.length; i++) {
+                next[i] = (float) (global[i] + noisySum[i] / reports);
+            }
+            return next;
+        };
     }
 
     /** Every site weighs the same: weights would let one site move the sum by more than C. */

@@ -24,16 +24,18 @@ public record FedAvg(double serverLearningRate) implements Strategy {
     }
 
     @Override
-    public float[] nextGlobal(float[] global, WeightedSum aggregate) {
-        if (global.length != aggregate.numParameters()) {
-            throw new IllegalArgumentException("aggregate has " + aggregate.numParameters()
-                    + " parameters but the global model has " + global.length);
+    public Step step(long totalWeight, int contributions) {
+        if (totalWeight <= 0) {
+            throw new IllegalStateException("no contribution to average");
         }
-        float[] meanDelta = aggregate.mean();
-        float[] next = new float[global.length];
-        for (int i = 0; i < global.length; i++) {
-            next[i] = (float) (global[i] + serverLearningRate * meanDelta[i]);
-        }
-        return next;
+        return (global, sum) -> {
+            float[] next = new float[global.length];
+            for (int i = 0; i < global.length; i++) {
+                // Rounded as WeightedSum#mean rounds the mean, then stepped: the same value either way.
+                float meanDelta = (float) (sum[i] / totalWeight);
+                next[i] = (float) (global[i] + serverLearningRate * meanDelta);
+            }
+            return next;
+        };
     }
 }

@@ -13,7 +13,26 @@ public interface Strategy {
     WeightedSum newAccumulator(int numParameters);
 
     /** Applies the round's aggregate to the current global parameters; returns new parameters. */
-    float[] nextGlobal(float[] global, WeightedSum aggregate);
+    default float[] nextGlobal(float[] global, WeightedSum aggregate) {
+        if (global.length != aggregate.numParameters()) {
+            throw new IllegalArgumentException("aggregate has " + aggregate.numParameters()
+                    + " parameters but the global model has " + global.length);
+        }
+        return step(aggregate.totalWeight(), aggregate.contributions()).next(global, aggregate.sum());
+    }
+
+    /**
+     * The round's step for a sum of {@code contributions} updates of total weight
+     * {@code totalWeight}, applied chunk by chunk (so neither the sum nor the model need fit in
+     * the heap); one instance per round, applied to each chunk once, in order.
+     */
+    Step step(long totalWeight, int contributions);
+
+    /** Next global parameters for one chunk, from the same chunk of the global model and of the sum Σ wᵢ·Δᵢ. */
+    @FunctionalInterface
+    interface Step {
+        float[] next(float[] global, double[] sum);
+    }
 
     /** The strategy a study runs: its named one, or DP-FedAvg when the study asks for site-level DP. */
     static Strategy forStudy(org.cohort.coordinator.study.StudySpec spec) {

@@ -17,6 +17,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param adminToken       bearer token for the REST API; when empty one is generated into the data dir
  * @param heartbeatInterval how often agents are asked to send heartbeats (liveness display only)
  * @param cluster          Hazelcast membership
+ * @param mappedSumParameters models with at least this many parameters are aggregated in
+ *                         memory-mapped files under the data dir instead of the heap (the default,
+ *                         16 Mi parameters, is a 128 MiB float64 sum)
  */
 @ConfigurationProperties("cohort.coordinator")
 public record CoordinatorProperties(
@@ -27,7 +30,8 @@ public record CoordinatorProperties(
         @DefaultValue("") String keystorePassword,
         @DefaultValue("") String adminToken,
         @DefaultValue("5s") Duration heartbeatInterval,
-        @DefaultValue Cluster cluster) {
+        @DefaultValue Cluster cluster,
+        @DefaultValue("16777216") long mappedSumParameters) {
 
     /**
      * @param name    cluster name; replicas with the same name and reachable members form one cluster

@@ -47,27 +47,108 @@ public class ModelRegistry {
 
     public ModelVersion publish(String studyId, long version, long parentVersion, int roundNumber,
                                 String modelConfigJson, float[] parameters, List<String> contributors) {
+        Staged staged = stage(studyId, version, parameters.length, (offset, count) ->
+                java.util.Arrays.copyOfRange(parameters, (int) offset, (int) offset + count));
+        return publish(staged, parentVersion, roundNumber, modelConfigJson, contributors);
+    }
+
+    /** Produces the parameters of a model version being written, one chunk at a time, in order. */
+    @FunctionalInterface
+    public interface ChunkSource {
+        float[] chunk(long offset, int count);
+    }
+
+    /** A model version written to a temporary file, with its digest, not yet published. */
+    public record Staged(String studyId, long version, long numParameters, Path file, byte[] sha256) {
+        public String sha256Hex() {
+            return HexFormat.of().formatHex(sha256);
+        }
+    }
+
+    /** Values per chunk when a model version is written or read in pieces (4 MiB of float32). */
+    public static final int CHUNK_VALUES = 1 << 20;
+
+    /**
+     * Writes a model version chunk by chunk to a temporary file (memory stays one chunk however
+     * large the model), computing its digest on the way; {@link #publish(Staged, long, int, String,
+     * List)} then makes it a version, or {@link #discard(Staged)} drops it.
+     */
+    public Staged stage(String studyId, long version, long numParameters, ChunkSource source) {
+        Path tmp = null;
         try {
             Path dir = Files.createDirectories(root.resolve(studyId));
-            Path file = dir.resolve("v" + version + ".f32");
-            Path tmp = dir.resolve("v" + version + ".f32.tmp");
-            byte[] digest = writeFloats(tmp, parameters);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            tmp = dir.resolve("v" + version + ".f32.tmp");
+            MessageDigest sha = sha256();
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buf = ByteBuffer.allocate(CHUNK_VALUES * 4).order(ByteOrder.LITTLE_ENDIAN);
+                for (long offset = 0; offset < numParameters; offset += CHUNK_VALUES) {
+                    int count = (int) Math.min(CHUNK_VALUES, numParameters - offset);
+                    float[] values = source.chunk(offset, count);
+                    if (values.length != count) {
+                        throw new IllegalStateException("chunk at " + offset + " has " + values.length
+                                + " values, expected " + count);
+                    }
+                    buf.clear();
+                    buf.asFloatBuffer().put(values);
+                    buf.limit(count * 4);
+                    sha.update(buf.duplicate());
+                    while (buf.hasRemaining()) {
+                        ch.write(buf);
+                    }
+                }
+                ch.force(true);
+            }
+            return new Staged(studyId, version, numParameters, tmp, sha.digest());
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new UncheckedIOException("could not write model version " + version + " of study " + studyId
+                    + " under " + root + " (is the disk full or read-only?)", e);
+        } catch (RuntimeException e) {
+            deleteQuietly(tmp);
+            throw e;
+        }
+    }
+
+    /** Drops a staged version that will not be published. */
+    public void discard(Staged staged) {
+        deleteQuietly(staged.file());
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // a leftover .tmp is overwritten by the next attempt at that version
+            }
+        }
+    }
+
+    /** Publishes a staged version: moves its file in place, signs its manifest, records it. */
+    public ModelVersion publish(Staged staged, long parentVersion, int roundNumber, String modelConfigJson,
+                                List<String> contributors) {
+        String studyId = staged.studyId();
+        long version = staged.version();
+        try {
+            Path file = staged.file().resolveSibling("v" + version + ".f32");
+            Files.move(staged.file(), file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            byte[] digest = staged.sha256();
             Instant now = clock.instant();
             byte[] manifest = ModelManifest.newBuilder()
                     .setStudyId(studyId).setVersion(version).setParentVersion(parentVersion)
-                    .setModelConfigJson(modelConfigJson).setNumParameters(parameters.length)
+                    .setModelConfigJson(modelConfigJson).setNumParameters(staged.numParameters())
                     .setEncoding(TensorEncoding.FLOAT32_LE).setPayloadSha256(ByteString.copyFrom(digest))
                     .setCreatedUnixMillis(now.toEpochMilli()).setRoundNumber(roundNumber)
                     .build().toByteArray();
             byte[] signature = ca.modelSigner().sign(manifest);
-            var mv = new ModelVersion(studyId, version, parentVersion, roundNumber, parameters.length,
+            var mv = new ModelVersion(studyId, version, parentVersion, roundNumber, staged.numParameters(),
                     HexFormat.of().formatHex(digest), manifest, signature, List.copyOf(contributors), file, now);
             jdbc.sql("""
                     INSERT INTO model_versions (study_id, version, parent_version, round_number, num_parameters,
                         payload_sha256, manifest, signature, contributors, path, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
-                    .params(studyId, version, parentVersion, roundNumber, (long) parameters.length,
+                    .params(studyId, version, parentVersion, roundNumber, staged.numParameters(),
                             mv.payloadSha256Hex(), manifest, signature, String.join(",", contributors),
                             file.toString(), Timestamp.from(now))
                     .update();
@@ -75,6 +156,27 @@ public class ModelRegistry {
         } catch (IOException e) {
             throw new UncheckedIOException("could not write model version " + version + " of study " + studyId
                     + " under " + root + " (is the disk full or read-only?)", e);
+        }
+    }
+
+    /** {@code count} parameters of a version from {@code offset}, read from its file. */
+    public float[] readChunk(ModelVersion mv, long offset, int count) {
+        try (FileChannel ch = FileChannel.open(mv.path(), StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.allocate(count * 4).order(ByteOrder.LITTLE_ENDIAN);
+            long at = offset * 4;
+            while (buf.hasRemaining()) {
+                int n = ch.read(buf, at);
+                if (n < 0) {
+                    throw new IOException("model file " + mv.path() + " ends before parameter " + (offset + count));
+                }
+                at += n;
+            }
+            buf.flip();
+            float[] out = new float[count];
+            buf.asFloatBuffer().get(out);
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException("model file " + mv.path() + " is unreadable", e);
         }
     }
 
@@ -101,27 +203,6 @@ public class ModelRegistry {
         } catch (IOException e) {
             throw new UncheckedIOException("model file " + mv.path() + " is unreadable", e);
         }
-    }
-
-    private static byte[] writeFloats(Path file, float[] values) throws IOException {
-        MessageDigest sha = sha256();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < values.length; i++) {
-                buf.putFloat(values[i]);
-                if (!buf.hasRemaining() || i == values.length - 1) {
-                    buf.flip();
-                    sha.update(buf.duplicate());
-                    while (buf.hasRemaining()) {
-                        ch.write(buf);
-                    }
-                    buf.clear();
-                }
-            }
-            ch.force(true);
-        }
-        return sha.digest();
     }
 
     static MessageDigest sha256() {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
+import org.cohort.coordinator.aggregation.MappedWeightedSum;
 import org.cohort.coordinator.aggregation.WeightedSum;
 import org.cohort.protocol.ProtocolLimits;
 import org.springframework.stereotype.Component;
@@ -25,6 +26,10 @@ import org.springframework.stereotype.Component;
  * which sites they came from. The replica driving the round seals every replica's partial sum
  * when the round closes and merges them; what a replica held is lost with it, and its sites
  * are asked for their (unchanged, already signed) updates again.
+ *
+ * <p>A partial sum is a float64 vector of the model's size: on the heap for ordinary models, in a
+ * memory-mapped file ({@link MappedWeightedSum}) from {@code cohort.coordinator.mapped-sum-parameters}
+ * on, so a replica with a small heap holds its share of a billion-parameter round.
  *
  * <p>Sealing and folding take the same per-round lock, and a fold first re-checks that the
  * round is still collecting; the driver marks the round aggregating before it seals. So an
@@ -43,24 +48,57 @@ public class PartialSums {
     }
 
     private static final class Partial {
-        final WeightedSum sum;
+        final WeightedSum heap;
+        final MappedWeightedSum mapped;
         final Map<String, Contribution> contributions = new LinkedHashMap<>();
         boolean sealed;
         /** A fold failed half-way (a spool file could not be read): the sum is unusable and the round is retried. */
         boolean broken;
 
-        Partial(int numParameters) {
-            this.sum = numParameters > 0 ? new WeightedSum(numParameters) : null;
+        Partial(WeightedSum heap, MappedWeightedSum mapped) {
+            this.heap = heap;
+            this.mapped = mapped;
+        }
+
+        boolean hasSum() {
+            return heap != null || mapped != null;
         }
     }
 
     private final Map<String, Partial> byRound = new ConcurrentHashMap<>();
     private final String memberUuid;
+    private final Path mappedDir;
+    private final long mappedFrom;
 
-    public PartialSums(HazelcastInstance hazelcast) {
-        this.memberUuid = hazelcast.getCluster().getLocalMember().getUuid().toString();
+    @org.springframework.beans.factory.annotation.Autowired
+    public PartialSums(HazelcastInstance hazelcast, org.cohort.coordinator.config.CoordinatorProperties props) {
+        this(hazelcast.getCluster().getLocalMember().getUuid().toString(), props.dataDir().resolve("partial-sums"),
+                props.mappedSumParameters());
         // Calls from other replicas (PartialSumCalls) find this member's partial sums here.
         hazelcast.getUserContext().put(PartialSums.class.getName(), this);
+    }
+
+    /** Partial sums of one replica; models of at least {@code mappedFrom} parameters are summed in files under {@code mappedDir}. */
+    public PartialSums(String memberUuid, Path mappedDir, long mappedFrom) {
+        this.memberUuid = memberUuid;
+        this.mappedDir = mappedDir;
+        this.mappedFrom = mappedFrom;
+    }
+
+    private Partial newPartial(long numParameters) {
+        if (numParameters <= 0) {
+            return new Partial(null, null);
+        }
+        if (numParameters < mappedFrom) {
+            return new Partial(new WeightedSum((int) numParameters), null);
+        }
+        try {
+            Files.createDirectories(mappedDir);
+            return new Partial(null, new MappedWeightedSum(mappedDir, numParameters));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a partial sum of " + numParameters + " parameters under "
+                    + mappedDir + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -69,8 +107,8 @@ public class PartialSums {
      *
      * @return false if the round stopped collecting (it is being aggregated or has closed)
      */
-    public boolean fold(String roundId, int numParameters, BooleanSupplier stillCollecting, Contribution c, Path spool) {
-        Partial p = byRound.computeIfAbsent(roundId, k -> new Partial(numParameters));
+    public boolean fold(String roundId, long numParameters, BooleanSupplier stillCollecting, Contribution c, Path spool) {
+        Partial p = byRound.computeIfAbsent(roundId, k -> newPartial(numParameters));
         synchronized (p) {
             if (p.sealed || !stillCollecting.getAsBoolean()) {
                 return false;
@@ -78,9 +116,16 @@ public class PartialSums {
             if (p.contributions.containsKey(c.siteId())) {
                 throw new IllegalStateException("site " + c.siteId() + " already contributed to round " + roundId);
             }
-            if (p.sum != null && spool != null) {
+            if (p.hasSum() && spool != null) {
                 try {
-                    addSpooled(p.sum, c.weight(), spool, numParameters);
+                    if (p.heap != null) {
+                        addSpooled(p.heap, c.weight(), spool, numParameters);
+                    } else {
+                        p.mapped.addUpdateFile(c.weight(), spool);
+                    }
+                } catch (IOException e) {
+                    p.broken = true;
+                    throw new UncheckedIOException(e);
                 } catch (RuntimeException e) {
                     p.broken = true;
                     throw e;
@@ -93,7 +138,7 @@ public class PartialSums {
 
     /** Closes this replica's partial sum of the round to further uploads and says what it holds. */
     public Sealed seal(String roundId) {
-        Partial p = byRound.computeIfAbsent(roundId, k -> new Partial(0));
+        Partial p = byRound.computeIfAbsent(roundId, k -> newPartial(0));
         synchronized (p) {
             p.sealed = true;
             return new Sealed(memberUuid, List.copyOf(p.contributions.values()), p.broken);
@@ -114,25 +159,38 @@ public class PartialSums {
     /** Part of the sealed partial sum, for the driver to merge chunk by chunk (memory stays one chunk per call). */
     public double[] slice(String roundId, long offset, int count) {
         Partial p = byRound.get(roundId);
-        if (p == null || p.sum == null) {
+        if (p == null || !p.hasSum()) {
             throw new IllegalStateException("this replica holds no partial sum of round " + roundId);
         }
         synchronized (p) {
             if (!p.sealed) {
                 throw new IllegalStateException("the partial sum of round " + roundId + " is not sealed");
             }
-            return p.sum.slice(offset, count);
+            if (p.heap != null) {
+                return p.heap.slice(offset, count);
+            }
+            try {
+                double[] out = new double[count];
+                p.mapped.readSum(offset, out, count);
+                return out;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 
-    /** Forgets the round (published, abandoned or retried). */
+    /** Forgets the round (published, abandoned or retried) and frees its storage. */
     public void discard(String roundId) {
-        byRound.remove(roundId);
-    }
-
-    /** Forgets every round (this replica stopped driving and holds nothing anyone will merge). */
-    public void discardAll() {
-        byRound.clear();
+        Partial p = byRound.remove(roundId);
+        if (p != null && p.mapped != null) {
+            synchronized (p) {
+                try {
+                    p.mapped.close();
+                } catch (IOException ignored) {
+                    // the file is scratch; a leftover is removed with the data dir's partial-sums folder
+                }
+            }
+        }
     }
 
     public String memberUuid() {

@@ -15,6 +15,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -525,7 +526,7 @@ public class RoundOrchestrator {
                 : m.getExampleCount();
         boolean held;
         try {
-            held = partials.fold(roundId, training ? (int) m.getNumParameters() : 0, () -> {
+            held = partials.fold(roundId, training ? m.getNumParameters() : 0, () -> {
                 RoundState now = rounds.get(roundId);
                 return now != null && now.isOpen() && now.outstanding().contains(site);
             }, new PartialSums.Contribution(site, weight, m.toByteArray()), training ? spool : null);
@@ -657,16 +658,19 @@ public class RoundOrchestrator {
             return;
         }
         ModelVersion base = registry.find(study.studyId(), state.baseVersion()).orElseThrow();
-        float[] next;
+        long version = state.baseVersion() + 1;
+        ModelRegistry.Staged next;
         Map<String, SiteCharge> charges;
         SecureRound sr = secureRounds.remove(state.roundId());
         if (sr != null) {
-            next = secureNextGlobal(study, registry.readParameters(base), sr.release());
+            float[] params = secureNextGlobal(study, registry.readParameters(base), sr.release());
+            next = registry.stage(study.studyId(), version, params.length, (offset, count) ->
+                    java.util.Arrays.copyOfRange(params, (int) offset, (int) offset + count));
             charges = chargesByRound.getOrDefault(state.roundId(), Map.of());
         } else {
             Merged merged;
             try {
-                merged = merge(state, study, (int) base.numParameters());
+                merged = merge(state, study, base, version);
             } catch (RuntimeException e) {
                 log.warn("round {}: the partial sums could not be merged: {}", state.roundId(), e.getMessage());
                 RoundState failed = RoundStateMachine.abandoned(state, "the replicas' partial sums could not be merged ("
@@ -677,20 +681,23 @@ public class RoundOrchestrator {
             }
             state = merged.state();
             rounds.put(state.roundId(), state);
-            next = Strategy.forStudy(study.spec()).nextGlobal(registry.readParameters(base), merged.sum());
+            next = merged.next();
             charges = merged.charges();
         }
         forget(state);
-        long version = state.baseVersion() + 1;
         // On record before release: if charging fails, nothing is published and the round is retried.
         List<String> participants = List.copyOf(new java.util.TreeSet<>(state.reported()));
-        compliance.recordRound(new RoundCompliance.RoundRecord(study.studyId(), state.roundNumber(), state.roundId(),
-                state.attempt(), participants, participants.stream().map(charges::get)
-                        .filter(java.util.Objects::nonNull).toList(), RoundCompliance.parameters(study.spec()),
-                state.baseVersion(), base.payloadSha256Hex(), version, RoundCompliance.sha256Hex(next)));
+        try {
+            compliance.recordRound(new RoundCompliance.RoundRecord(study.studyId(), state.roundNumber(),
+                    state.roundId(), state.attempt(), participants, participants.stream().map(charges::get)
+                    .filter(java.util.Objects::nonNull).toList(), RoundCompliance.parameters(study.spec()),
+                    state.baseVersion(), base.payloadSha256Hex(), version, next.sha256Hex()));
+        } catch (RuntimeException e) {
+            registry.discard(next);
+            throw e;
+        }
         chargesByRound.remove(state.roundId());
-        registry.publish(study.studyId(), version, state.baseVersion(), state.roundNumber(), study.modelConfigJson(),
-                next, List.copyOf(new java.util.TreeSet<>(state.reported())));
+        registry.publish(next, state.baseVersion(), state.roundNumber(), study.modelConfigJson(), participants);
         RoundState done = RoundStateMachine.completed(state, state.reported().size() + " of "
                 + state.selected().size() + " sites reported; published version " + version);
         close(done, version);
@@ -700,19 +707,22 @@ public class RoundOrchestrator {
                 state.reported());
     }
 
-    /** The replicas' sealed partial sums of a round, merged; the sites they hold and what each is charged. */
-    private record Merged(RoundState state, WeightedSum sum, Map<String, SiteCharge> charges) {}
+    /** A round's next model, staged from the replicas' merged partial sums; the sites they held and their charges. */
+    private record Merged(RoundState state, ModelRegistry.Staged next, Map<String, SiteCharge> charges) {}
 
     /**
      * Seals every replica's partial sum of the round (the round is already marked aggregating, so
-     * none takes another upload) and adds them up chunk by chunk. The round closes with exactly
-     * the uploads found there, and those are what the ledger charges.
+     * none takes another upload), then writes the next model chunk by chunk: each chunk of the sum
+     * is pulled from the replicas that hold uploads, added up, and stepped with the same chunk of
+     * the current model — so the driver's memory is a few chunks however large the model. The round
+     * closes with exactly the uploads found in the sealed sums, and those are what the ledger charges.
      */
-    private Merged merge(RoundState state, Study study, int numParameters) {
+    private Merged merge(RoundState state, Study study, ModelVersion base, long version) {
         var sealed = partialCalls.sealAll(state.roundId());
-        WeightedSum total = new WeightedSum(numParameters);
+        var holding = new ArrayList<PartialSums.Sealed>();
         var charges = new java.util.HashMap<String, SiteCharge>();
         var contributors = new java.util.TreeSet<String>();
+        long totalWeight = 0;
         for (PartialSums.Sealed part : sealed.values()) {
             if (part.broken()) {
                 throw new IllegalStateException("replica " + part.memberUuid() + " could not read back an upload it held");
@@ -720,11 +730,8 @@ public class RoundOrchestrator {
             if (part.contributions().isEmpty()) {
                 continue;
             }
-            for (long offset = 0; offset < numParameters; offset += PartialSumCalls.SLICE_VALUES) {
-                int n = (int) Math.min(PartialSumCalls.SLICE_VALUES, numParameters - offset);
-                total.addWeighted(offset, partialCalls.slice(part.memberUuid(), state.roundId(), offset, n), n);
-            }
-            total.addContributions(part.contributions().size(), part.totalWeight());
+            holding.add(part);
+            totalWeight += part.totalWeight();
             for (PartialSums.Contribution c : part.contributions()) {
                 if (!contributors.add(c.siteId())) {
                     throw new IllegalStateException("two replicas hold an update of site " + c.siteId());
@@ -743,7 +750,18 @@ public class RoundOrchestrator {
             throw new IllegalStateException("only " + contributors.size() + " updates were held when the round closed;"
                     + " the study needs at least " + state.minSites());
         }
-        return new Merged(RoundStateMachine.withContributors(state, contributors), total, charges);
+        Strategy.Step step = Strategy.forStudy(study.spec()).step(totalWeight, contributors.size());
+        var next = registry.stage(study.studyId(), version, base.numParameters(), (offset, count) -> {
+            double[] sum = new double[count];
+            for (PartialSums.Sealed part : holding) {
+                double[] slice = partialCalls.slice(part.memberUuid(), state.roundId(), offset, count);
+                for (int i = 0; i < count; i++) {
+                    sum[i] += slice[i];
+                }
+            }
+            return step.next(registry.readChunk(base, offset, count), sum);
+        });
+        return new Merged(RoundStateMachine.withContributors(state, contributors), next, charges);
     }
 
     /** Every replica forgets the round's partial sums and upload claims. */

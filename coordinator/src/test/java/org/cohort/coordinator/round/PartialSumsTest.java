@@ -1,0 +1,104 @@
+package org.cohort.coordinator.round;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import org.cohort.coordinator.aggregation.WeightedSum;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PartialSumsTest {
+    private static final int N = 70_000; // more than one slice of a small window, not a multiple of anything
+
+    @TempDir
+    Path dir;
+
+    private Path spool(String name, float[] values) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        buf.asFloatBuffer().put(values);
+        return Files.write(dir.resolve(name), buf.array());
+    }
+
+    private static float[] random(SplittableRandom rnd) {
+        float[] v = new float[N];
+        for (int i = 0; i < N; i++) {
+            v[i] = (float) (rnd.nextGaussian() * Math.pow(10, rnd.nextInt(-3, 3)));
+        }
+        return v;
+    }
+
+    private static PartialSums.Contribution contribution(String site, long weight) {
+        return new PartialSums.Contribution(site, weight, new byte[0]);
+    }
+
+    @Test
+    void memoryMappedPartialSumsEqualTheHeapOnesBitForBit() throws IOException {
+        var rnd = new SplittableRandom(7);
+        float[] a = random(rnd);
+        float[] b = random(rnd);
+        var heap = new PartialSums("m", dir.resolve("heap"), Long.MAX_VALUE);
+        var mapped = new PartialSums("m", dir.resolve("mapped"), 1);
+        for (var sums : new PartialSums[] {heap, mapped}) {
+            assertThat(sums.fold("r", N, () -> true, contribution("a", 3), spool("a.f32", a))).isTrue();
+            assertThat(sums.fold("r", N, () -> true, contribution("b", 5), spool("b.f32", b))).isTrue();
+            var sealed = sums.seal("r");
+            assertThat(sealed.totalWeight()).isEqualTo(8);
+            assertThat(sealed.contributions()).extracting(PartialSums.Contribution::siteId).containsExactly("a", "b");
+            assertThat(sealed.broken()).isFalse();
+        }
+        assertThat(Files.list(dir.resolve("mapped")).count()).isEqualTo(1); // the sum lives in a file
+        var expected = new WeightedSum(N);
+        expected.addChunk(3, 0, a, N);
+        expected.addChunk(5, 0, b, N);
+        for (long offset = 0; offset < N; offset += 30_000) {
+            int count = (int) Math.min(30_000, N - offset);
+            assertThat(mapped.slice("r", offset, count)).containsExactly(expected.slice(offset, count));
+            assertThat(heap.slice("r", offset, count)).containsExactly(expected.slice(offset, count));
+        }
+        mapped.discard("r");
+        assertThat(Files.list(dir.resolve("mapped")).count()).isZero(); // and is deleted with the round
+    }
+
+    @Test
+    void anUploadArrivingAfterTheSealIsRefusedAndNotCounted() throws IOException {
+        var sums = new PartialSums("m", dir.resolve("p"), Long.MAX_VALUE);
+        float[] v = random(new SplittableRandom(1));
+        assertThat(sums.fold("r", N, () -> true, contribution("a", 1), spool("a.f32", v))).isTrue();
+        sums.seal("r");
+        assertThat(sums.fold("r", N, () -> true, contribution("b", 1), spool("b.f32", v))).isFalse();
+        assertThat(sums.seal("r").contributions()).hasSize(1);
+        // A round the driver already marked as aggregating refuses uploads even before the seal reaches it.
+        assertThat(sums.fold("other", N, () -> false, contribution("a", 1), spool("c.f32", v))).isFalse();
+        assertThat(sums.holders("other")).isEmpty();
+        // Spool files are consumed either way.
+        assertThat(Files.exists(dir.resolve("a.f32"))).isFalse();
+    }
+
+    @Test
+    void aSiteIsHeldOnceAndASliceBeforeTheSealIsRefused() throws IOException {
+        var sums = new PartialSums("m", dir.resolve("p"), Long.MAX_VALUE);
+        float[] v = random(new SplittableRandom(2));
+        sums.fold("r", N, () -> true, contribution("a", 1), spool("a.f32", v));
+        assertThatThrownBy(() -> sums.fold("r", N, () -> true, contribution("a", 1), spool("a2.f32", v)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("already contributed");
+        assertThatThrownBy(() -> sums.slice("r", 0, 10)).hasMessageContaining("not sealed");
+        assertThatThrownBy(() -> sums.slice("nothing", 0, 10)).hasMessageContaining("holds no partial sum");
+    }
+
+    @Test
+    void aSpoolThatCannotBeReadBackMarksThePartialSumBroken() throws IOException {
+        var sums = new PartialSums("m", dir.resolve("p"), Long.MAX_VALUE);
+        Path shortSpool = spool("short.f32", new float[N / 2]);
+        assertThatThrownBy(() -> sums.fold("r", N, () -> true, contribution("a", 1), shortSpool))
+                .hasMessageContaining("ended early");
+        var sealed = sums.seal("r");
+        assertThat(sealed.broken()).isTrue(); // the driver retries the round rather than publish a half sum
+        assertThat(sealed.contributions()).isEmpty();
+    }
+}
