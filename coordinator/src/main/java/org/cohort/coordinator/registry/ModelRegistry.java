@@ -52,12 +52,6 @@ public class ModelRegistry {
         return publish(staged, parentVersion, roundNumber, modelConfigJson, contributors);
     }
 
-    /** Produces the parameters of a model version being written, one chunk at a time, in order. */
-    @FunctionalInterface
-    public interface ChunkSource {
-        float[] chunk(long offset, int count);
-    }
-
     /** A model version written to a temporary file, with its digest, not yet published. */
     public record Staged(String studyId, long version, long numParameters, Path file, byte[] sha256) {
         public String sha256Hex() {
@@ -65,41 +59,17 @@ public class ModelRegistry {
         }
     }
 
-    /** Values per chunk when a model version is written or read in pieces (4 MiB of float32). */
-    public static final int CHUNK_VALUES = 1 << 20;
-
     /**
      * Writes a model version chunk by chunk to a temporary file (memory stays one chunk however
      * large the model), computing its digest on the way; {@link #publish(Staged, long, int, String,
      * List)} then makes it a version, or {@link #discard(Staged)} drops it.
      */
-    public Staged stage(String studyId, long version, long numParameters, ChunkSource source) {
+    public Staged stage(String studyId, long version, long numParameters, ModelFiles.ChunkSource source) {
         Path tmp = null;
         try {
             Path dir = Files.createDirectories(root.resolve(studyId));
             tmp = dir.resolve("v" + version + ".f32.tmp");
-            MessageDigest sha = sha256();
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.allocate(CHUNK_VALUES * 4).order(ByteOrder.LITTLE_ENDIAN);
-                for (long offset = 0; offset < numParameters; offset += CHUNK_VALUES) {
-                    int count = (int) Math.min(CHUNK_VALUES, numParameters - offset);
-                    float[] values = source.chunk(offset, count);
-                    if (values.length != count) {
-                        throw new IllegalStateException("chunk at " + offset + " has " + values.length
-                                + " values, expected " + count);
-                    }
-                    buf.clear();
-                    buf.asFloatBuffer().put(values);
-                    buf.limit(count * 4);
-                    sha.update(buf.duplicate());
-                    while (buf.hasRemaining()) {
-                        ch.write(buf);
-                    }
-                }
-                ch.force(true);
-            }
-            return new Staged(studyId, version, numParameters, tmp, sha.digest());
+            return new Staged(studyId, version, numParameters, tmp, ModelFiles.write(tmp, numParameters, source));
         } catch (IOException e) {
             deleteQuietly(tmp);
             throw new UncheckedIOException("could not write model version " + version + " of study " + studyId
@@ -161,20 +131,8 @@ public class ModelRegistry {
 
     /** {@code count} parameters of a version from {@code offset}, read from its file. */
     public float[] readChunk(ModelVersion mv, long offset, int count) {
-        try (FileChannel ch = FileChannel.open(mv.path(), StandardOpenOption.READ)) {
-            ByteBuffer buf = ByteBuffer.allocate(count * 4).order(ByteOrder.LITTLE_ENDIAN);
-            long at = offset * 4;
-            while (buf.hasRemaining()) {
-                int n = ch.read(buf, at);
-                if (n < 0) {
-                    throw new IOException("model file " + mv.path() + " ends before parameter " + (offset + count));
-                }
-                at += n;
-            }
-            buf.flip();
-            float[] out = new float[count];
-            buf.asFloatBuffer().get(out);
-            return out;
+        try {
+            return ModelFiles.read(mv.path(), offset, count);
         } catch (IOException e) {
             throw new UncheckedIOException("model file " + mv.path() + " is unreadable", e);
         }

@@ -23,6 +23,12 @@ final class MaskedSumAccumulator {
 
   private final int[] sum;
   private final Map<Integer, Upload> uploads = new HashMap<>();
+  /**
+   * Sums of several sites' masked inputs, added up by another aggregator (a coordinator replica
+   * that received them), keyed by their sites; every site of a group counts once the group's
+   * last chunk is in, and an incomplete group is taken back out like an incomplete upload.
+   */
+  private final Map<SortedSet<Integer>, Upload> groups = new HashMap<>();
 
   MaskedSumAccumulator(int vectorLength) {
     this.sum = new int[vectorLength];
@@ -65,6 +71,44 @@ final class MaskedSumAccumulator {
     }
   }
 
+  /** Whether a chunk of a group's partial sum at {@code offset} would be the group's next one. */
+  String problemWithGroup(SortedSet<Integer> clients, int offset, int length) {
+    if (clients.isEmpty()) {
+      return "a partial sum must name the sites whose masked inputs it adds up";
+    }
+    Upload group = groups.get(clients);
+    if (group == null) {
+      for (int client : clients) {
+        if (uploads.containsKey(client) || groups.keySet().stream().anyMatch(g -> g.contains(client))) {
+          return "client " + client + " is already in the sum; a partial sum including it again would count it twice";
+        }
+      }
+    } else if (group.complete(sum.length)) {
+      return "the partial sum of clients " + clients + " is already in; this chunk is a duplicate or replay";
+    }
+    int received = group == null ? 0 : group.received;
+    if (offset != received) {
+      return "chunk of the partial sum of clients " + clients + " starts at " + offset + " but " + received
+          + " values have arrived; chunks must come in order without gaps or repeats";
+    }
+    if ((long) offset + length > sum.length) {
+      return "chunk of the partial sum of clients " + clients + " ends past the model's " + sum.length + " parameters";
+    }
+    return null;
+  }
+
+  /** Folds a chunk of a group's partial sum in; call {@link #problemWithGroup} first. */
+  void addGroup(SortedSet<Integer> clients, int offset, int[] values) {
+    Upload group = groups.computeIfAbsent(new TreeSet<>(clients), c -> new Upload());
+    Ring32.addInto(sum, offset, values);
+    group.received += values.length;
+    if (group.complete(sum.length)) {
+      group.undo = null;
+    } else {
+      group.undo.add(values);
+    }
+  }
+
   SortedSet<Integer> completed() {
     SortedSet<Integer> done = new TreeSet<>();
     uploads.forEach((client, upload) -> {
@@ -72,22 +116,30 @@ final class MaskedSumAccumulator {
         done.add(client);
       }
     });
+    groups.forEach((clients, group) -> {
+      if (group.complete(sum.length)) {
+        done.addAll(clients);
+      }
+    });
     return done;
   }
 
   /** Takes the partial uploads back out of the sum; they count as dropped. */
   void discardIncomplete() {
-    uploads.values().removeIf(upload -> {
-      if (upload.complete(sum.length)) {
-        return false;
-      }
-      int offset = 0;
-      for (int[] chunk : upload.undo) {
-        Ring32.subtractFrom(sum, offset, chunk);
-        offset += chunk.length;
-      }
-      return true;
-    });
+    groups.values().removeIf(this::undoIfIncomplete);
+    uploads.values().removeIf(this::undoIfIncomplete);
+  }
+
+  private boolean undoIfIncomplete(Upload upload) {
+    if (upload.complete(sum.length)) {
+      return false;
+    }
+    int offset = 0;
+    for (int[] chunk : upload.undo) {
+      Ring32.subtractFrom(sum, offset, chunk);
+      offset += chunk.length;
+    }
+    return true;
   }
 
   /** The running sum itself, for unmasking in place. */
@@ -98,6 +150,7 @@ final class MaskedSumAccumulator {
   void wipe() {
     Arrays.fill(sum, 0);
     uploads.clear();
+    groups.clear();
   }
 
   private static final class Upload {

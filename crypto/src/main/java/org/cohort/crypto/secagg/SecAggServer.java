@@ -212,6 +212,32 @@ public final class SecAggServer {
     accumulator.add(from, chunk.offset(), values);
   }
 
+  /**
+   * Stage 2, from a second aggregator: one chunk of the sum (mod 2^32) of the whole masked inputs
+   * of {@code clients}, which another coordinator replica received, checked and added up. It
+   * leaks nothing the server's own running sum would not: masked inputs reveal nothing until the
+   * masks come off, and they come off only the total. Every client must have sent its shares in
+   * time, none may already be in the sum, chunks come in order, and the clients count as having
+   * sent their input only once the group's last chunk is in.
+   */
+  public synchronized void receiveMaskedPartialSum(SortedSet<Integer> clients, byte[] roundNonce, int offset,
+      int[] values) {
+    Objects.requireNonNull(clients, "clients");
+    Objects.requireNonNull(values, "values");
+    for (int client : clients) {
+      requireSender(client, roundNonce, Stage.COLLECTING_INPUTS, "masked partial sum");
+      if (!holdings.containsKey(client)) {
+        throw new RejectedMessageException("Client " + client + " is in a masked partial sum but did not send its"
+            + " shares in time; its masks could not be removed, so the partial sum is refused");
+      }
+    }
+    String problem = accumulator.problemWithGroup(clients, offset, values.length);
+    if (problem != null) {
+      throw new RejectedMessageException("Masked partial sum rejected: " + problem);
+    }
+    accumulator.addGroup(clients, offset, values);
+  }
+
   /** Stage 2, whole input at once (in-process callers); same checks as chunk by chunk. */
   public synchronized void receiveMaskedInput(MaskedInput input) {
     Objects.requireNonNull(input, "input");

@@ -107,6 +107,85 @@ class SecAggRoundTest {
     assertThat(result.sum()).containsExactly(round.plaintextSum(survivorsWithout(10, Set.of(4))));
   }
 
+  /** Every site's masked input (a site masks once per round). */
+  private static int[][] maskAll(TestRound round) {
+    int[][] masked = new int[round.clients.size()][];
+    for (int i = 0; i < masked.length; i++) {
+      masked[i] = round.clients.get(i).maskInput(round.relayedShares.get(i), round.inputs[i]).values();
+    }
+    return masked;
+  }
+
+  /** Masked inputs of {@code clients}, summed in the ring as another coordinator replica would sum them. */
+  private static int[] partialSum(int[][] masked, Set<Integer> clients) {
+    int[] sum = new int[masked[0].length];
+    for (int i : clients) {
+      for (int k = 0; k < sum.length; k++) {
+        sum[k] += masked[i][k]; // int overflow is addition modulo 2^32
+      }
+    }
+    return sum;
+  }
+
+  private static void send(TestRound round, int[][] masked, int... clients) {
+    for (int i : clients) {
+      round.server.receiveMaskedInput(new MaskedInput(round.parameters.nonceView(), i, masked[i]));
+    }
+  }
+
+  @Test
+  void partialSumsFromOtherReplicasUnmaskToThePlaintextSum() {
+    TestRound round = TestRound.withDefaults(10, LENGTH);
+    round.advertise();
+    round.shareKeys();
+    int[][] masked = maskAll(round);
+    var first = new TreeSet<>(Set.of(0, 1, 2, 3));
+    var second = new TreeSet<>(Set.of(4, 6, 7));
+    int[] a = partialSum(masked, first);
+    int[] b = partialSum(masked, second);
+    round.server.receiveMaskedPartialSum(first, round.parameters.nonceView(), 0, java.util.Arrays.copyOfRange(a, 0, 600));
+    round.server.receiveMaskedPartialSum(first, round.parameters.nonceView(), 600,
+        java.util.Arrays.copyOfRange(a, 600, LENGTH));
+    round.server.receiveMaskedPartialSum(second, round.parameters.nonceView(), 0, b);
+    // Sites 5 and 8 uploaded to the driver itself; site 9 dropped before sending its input.
+    send(round, masked, 5, 8);
+    round.consistencyRequest = round.server.closeMaskedInput();
+    round.drop(Set.of(9));
+    round.checkConsistency();
+
+    AggregateSum result = round.unmaskAndFinish();
+
+    assertThat(result.survivors()).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8);
+    assertThat(result.sum()).containsExactly(round.plaintextSum(survivorsWithout(10, Set.of(9))));
+  }
+
+  @Test
+  void aPartialSumCannotCountASiteTwiceAndAnIncompleteOneIsTakenBackOut() {
+    TestRound round = TestRound.withDefaults(6, LENGTH);
+    round.advertise();
+    round.shareKeys();
+    int[][] masked = maskAll(round);
+    var group = new TreeSet<>(Set.of(0, 1));
+    send(round, masked, 1);
+    assertThatThrownBy(() -> round.server.receiveMaskedPartialSum(group, round.parameters.nonceView(), 0,
+        partialSum(masked, group))).isInstanceOf(RejectedMessageException.class).hasMessageContaining("twice");
+    var late = new TreeSet<>(Set.of(2, 3));
+    int[] partial = partialSum(masked, late);
+    assertThatThrownBy(() -> round.server.receiveMaskedPartialSum(late, round.parameters.nonceView(), 10, partial))
+        .isInstanceOf(RejectedMessageException.class).hasMessageContaining("in order");
+    // The replica holding 2 and 3 is lost after its first chunk: both count as dropped, the sum stays exact.
+    round.server.receiveMaskedPartialSum(late, round.parameters.nonceView(), 0, java.util.Arrays.copyOf(partial, 100));
+    send(round, masked, 0, 4, 5);
+    round.consistencyRequest = round.server.closeMaskedInput();
+    round.drop(Set.of(2, 3));
+    round.checkConsistency();
+
+    AggregateSum result = round.unmaskAndFinish();
+
+    assertThat(result.survivors()).containsExactly(0, 1, 4, 5);
+    assertThat(result.sum()).containsExactly(round.plaintextSum(new int[] {0, 1, 4, 5}));
+  }
+
   @Test
   void abortsAndReleasesNothingBelowThreshold() {
     // Too few sites advertise keys.

@@ -24,7 +24,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.cohort.coordinator.aggregation.MappedWeightedSum;
 import org.cohort.coordinator.aggregation.MappedWeightedSum.UpdateFile;
+import org.cohort.coordinator.aggregation.FedAvg;
+import org.cohort.coordinator.aggregation.Strategy;
 import org.cohort.coordinator.aggregation.WeightedSum;
+import org.cohort.coordinator.registry.ModelFiles;
+import org.cohort.coordinator.round.PartialSums;
 import org.cohort.protocol.ProtocolLimits;
 
 /**
@@ -43,7 +47,9 @@ import org.cohort.protocol.ProtocolLimits;
  *       never reach half the bandwidth; the traffic ratio is the figure that can.
  *   <li>One round: the sites' update files and the global model written to a temporary directory,
  *       then the one-pass fold of all sites and the next global model written, timed separately,
- *       with the peak heap of the round, the -Xmx and the temporary disk used.
+ *       with the peak heap of the round, the -Xmx and the temporary disk used; then the same round
+ *       through the coordinator's own classes (each upload folded into a memory-mapped {@link
+ *       PartialSums} as it arrives, the driver's chunked merge writing the next model).
  * </ol>
  *
  * <p>Options: {@code --params 50000000} (the round's model size; {@code 1000000000} is the issue's
@@ -55,6 +61,7 @@ import org.cohort.protocol.ProtocolLimits;
  * BENCH_JVM_ARGS=-Xmx1g ./bench.sh AggregationBenchmark --params 1000000000}.
  */
 public final class AggregationBenchmark {
+
 
     private static final long DEFAULT_PARAMETERS = 50_000_000L;
     private static final long MAX_THROUGHPUT_PARAMETERS = 50_000_000L;
@@ -442,7 +449,76 @@ public final class AggregationBenchmark {
         row("temporary disk at peak", size(peakDisk) + String.format(Locale.ROOT, "  (%d updates + global + sum + next)",
                 sites));
         row("check", checked + " random parameters equal FedAvg of the generated updates exactly");
+        Files.delete(next);
+        runCoordinatorPath(dir, updates, global, n);
         System.out.println("Temporary files are deleted now.");
+    }
+
+    /**
+     * The same round through the coordinator's own classes, as a replica and the driver run it:
+     * each upload folded into the replica's {@link PartialSums} when it arrives (memory-mapped, as
+     * for any model from {@code cohort.coordinator.mapped-sum-parameters} on), the partial sum
+     * sealed, and the next model written by the driver's merge — slices of the sum stepped by
+     * {@link org.cohort.coordinator.aggregation.Strategy.Step} with the same slices of the global
+     * model, through {@link ModelFiles}. The spooled uploads are consumed as the coordinator
+     * consumes them.
+     */
+    private static void runCoordinatorPath(Path dir, List<UpdateFile> updates, Path global, long n) throws IOException {
+        System.out.printf(Locale.ROOT, "%nThe same round through the coordinator's PartialSums and the driver's"
+                + " chunked merge (uploads folded one by one as they arrive)...%n");
+        System.gc();
+        List<MemoryPoolMXBean> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(p -> p.getType() == MemoryType.HEAP).toList();
+        heapPools.forEach(MemoryPoolMXBean::resetPeakUsage);
+        var partials = new PartialSums("bench", dir.resolve("partial-sums"), 1);
+        Path next = dir.resolve("next-global.f32");
+        Progress progress = new Progress(dir);
+        double[] foldSeconds = new double[updates.size()];
+        double mergeSeconds;
+        long peakDisk;
+        try {
+            for (int site = 0; site < updates.size(); site++) {
+                progress.step("folding the upload of site " + site);
+                long t0 = System.nanoTime();
+                boolean held = partials.fold("round", n, () -> true, new PartialSums.Contribution("site-" + site,
+                        updates.get(site).weight(), new byte[0]), updates.get(site).file());
+                if (!held) {
+                    throw new IllegalStateException("the partial sum refused an upload");
+                }
+                foldSeconds[site] = (System.nanoTime() - t0) / 1e9;
+            }
+            var sealed = partials.seal("round");
+            progress.step("merging and writing the next global model");
+            long t0 = System.nanoTime();
+            Strategy.Step step = new FedAvg(1.0).step(sealed.totalWeight(), sealed.contributions().size());
+            ModelFiles.write(next, n, (offset, count) -> {
+                try {
+                    return step.next(ModelFiles.read(global, offset, count), partials.slice("round", offset, count));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            mergeSeconds = (System.nanoTime() - t0) / 1e9;
+            peakDisk = directoryBytes(dir);
+            partials.discard("round");
+        } finally {
+            progress.stop();
+        }
+        long peakHeap = heapPools.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+        int checked = spotCheck(updates, global, next, n, 1000);
+        double folds = Arrays.stream(foldSeconds).sum();
+        System.out.printf(Locale.ROOT, "%-44s %s%n", "step", "time / figure");
+        System.out.println("-".repeat(100));
+        for (int site = 0; site < foldSeconds.length; site++) {
+            row("fold upload of site " + site + " (check + fold)", String.format(Locale.ROOT, "%.1f s  (%.2f GB/s)",
+                    foldSeconds[site], n * (double) Float.BYTES / foldSeconds[site] / GB));
+        }
+        row("seal + merge + write next global", String.format(Locale.ROOT, "%.1f s", mergeSeconds));
+        row("round total", String.format(Locale.ROOT, "%.1f s", folds + mergeSeconds));
+        row("peak heap used (sum of heap pools' peaks)", size(peakHeap));
+        row("max heap", size(Runtime.getRuntime().maxMemory()) + " (" + xmx() + ")");
+        row("temporary disk at peak", size(peakDisk));
+        row("check", checked + " random parameters equal FedAvg of the generated updates exactly");
     }
 
     private static void row(String step, String value) {
