@@ -413,7 +413,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             case UNKNOWN_ROUND -> Status.NOT_FOUND;
             case ROUND_CLOSED, REPLAYED_NONCE, WRONG_BASE_VERSION, RESUME_MISMATCH, OVER_BUDGET ->
                     Status.FAILED_PRECONDITION;
-            case STILL_RECEIVING, NO_DRIVER -> Status.UNAVAILABLE;
+            case STILL_RECEIVING -> Status.UNAVAILABLE;
             case ALREADY_REPORTED -> Status.ALREADY_EXISTS;
             case STORAGE_FULL -> Status.RESOURCE_EXHAUSTED;
             case MALFORMED, WRONG_LENGTH, WRONG_ENCODING, BAD_EXAMPLE_COUNT, DIGEST_MISMATCH, NON_FINITE ->

@@ -64,11 +64,23 @@ public class PartialSumCalls {
         if (memberUuid.equals(local.memberUuid())) {
             return local.slice(roundId, offset, count);
         }
+        return remote(memberUuid, new Slice(roundId, offset, count));
+    }
+
+    /** A chunk of a replica's sealed masked partial sum (ring elements). */
+    public int[] ringSlice(String memberUuid, String roundId, int offset, int count) {
+        if (memberUuid.equals(local.memberUuid())) {
+            return local.ringSlice(roundId, offset, count);
+        }
+        return remote(memberUuid, new RingSlice(roundId, offset, count));
+    }
+
+    private <T> T remote(String memberUuid, Call<T> call) {
         Member member = hazelcast.getCluster().getMembers().stream()
                 .filter(m -> m.getUuid().toString().equals(memberUuid)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("replica " + memberUuid + " left the cluster"));
         try {
-            return executor.submitToMember(new Slice(roundId, offset, count), member).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            return executor.submitToMember(call, member).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while merging partial sums", e);
@@ -171,6 +183,23 @@ public class PartialSumCalls {
         @Override
         public double[] call() {
             return partials().slice(roundId, offset, count);
+        }
+    }
+
+    static final class RingSlice extends Call<int[]> {
+        private final String roundId;
+        private final int offset;
+        private final int count;
+
+        RingSlice(String roundId, int offset, int count) {
+            this.roundId = roundId;
+            this.offset = offset;
+            this.count = count;
+        }
+
+        @Override
+        public int[] call() {
+            return partials().ringSlice(roundId, offset, count);
         }
     }
 

@@ -50,6 +50,8 @@ public class PartialSums {
     private static final class Partial {
         final WeightedSum heap;
         final MappedWeightedSum mapped;
+        /** For a secure round: the sum modulo 2^32 of the masked inputs held here. */
+        int[] ring;
         final Map<String, Contribution> contributions = new LinkedHashMap<>();
         boolean sealed;
         /** A fold failed half-way (a spool file could not be read): the sum is unusable and the round is retried. */
@@ -136,6 +138,53 @@ public class PartialSums {
         }
     }
 
+    /**
+     * Adds a verified masked input of secure aggregation (ring elements, little-endian uint32,
+     * spooled to {@code spool}) to this replica's masked partial sum of the round, if
+     * {@code stillCollecting} holds under the round's lock. Masked values reveal nothing alone; the
+     * driver feeds the sealed partial sums to its secure-aggregation server, which removes the
+     * masks from the total only.
+     *
+     * @return false if the round stopped collecting masked inputs
+     */
+    public boolean foldMasked(String roundId, int numParameters, BooleanSupplier stillCollecting, Contribution c,
+                              Path spool) {
+        Partial p = byRound.computeIfAbsent(roundId, k -> newPartial(0));
+        synchronized (p) {
+            if (p.sealed || !stillCollecting.getAsBoolean()) {
+                return false;
+            }
+            if (p.contributions.containsKey(c.siteId())) {
+                throw new IllegalStateException("site " + c.siteId() + " already contributed to round " + roundId);
+            }
+            if (p.ring == null) {
+                p.ring = new int[numParameters];
+            }
+            try {
+                addRing(p.ring, spool, numParameters);
+            } catch (RuntimeException e) {
+                p.broken = true;
+                throw e;
+            }
+            p.contributions.put(c.siteId(), c);
+            return true;
+        }
+    }
+
+    /** Part of a sealed masked partial sum (ring elements). */
+    public int[] ringSlice(String roundId, int offset, int count) {
+        Partial p = byRound.get(roundId);
+        if (p == null || p.ring == null) {
+            throw new IllegalStateException("this replica holds no masked partial sum of round " + roundId);
+        }
+        synchronized (p) {
+            if (!p.sealed) {
+                throw new IllegalStateException("the masked partial sum of round " + roundId + " is not sealed");
+            }
+            return java.util.Arrays.copyOfRange(p.ring, offset, offset + count);
+        }
+    }
+
     /** Closes this replica's partial sum of the round to further uploads and says what it holds. */
     public Sealed seal(String roundId) {
         Partial p = byRound.computeIfAbsent(roundId, k -> newPartial(0));
@@ -195,6 +244,36 @@ public class PartialSums {
 
     public String memberUuid() {
         return memberUuid;
+    }
+
+    private static void addRing(int[] ring, Path spool, int length) {
+        try (FileChannel ch = FileChannel.open(spool, StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.allocate(ProtocolLimits.CHUNK_VALUES * 4).order(ByteOrder.LITTLE_ENDIAN);
+            int offset = 0;
+            while (offset < length) {
+                buf.clear();
+                int want = Math.min(ProtocolLimits.CHUNK_VALUES, length - offset);
+                buf.limit(want * 4);
+                while (buf.hasRemaining()) {
+                    if (ch.read(buf) < 0) {
+                        throw new IOException("spool file " + spool + " ended early");
+                    }
+                }
+                buf.flip();
+                for (int i = 0; i < want; i++) {
+                    ring[offset + i] += buf.getInt(); // int overflow is addition modulo 2^32
+                }
+                offset += want;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            try {
+                Files.deleteIfExists(spool);
+            } catch (IOException ignored) {
+                // removed with the spool directory
+            }
+        }
     }
 
     private static void addSpooled(WeightedSum sum, long weight, Path spool, long length) {

@@ -57,8 +57,9 @@ import org.springframework.stereotype.Component;
  *
  * <p>Every replica accepts uploads: a plain update is verified and folded into the partial sum
  * of the replica that received it ({@link PartialSums}), claimed cluster-wide so no site counts
- * twice, and the driver is told; a masked input of secure aggregation is handed to the driver,
- * which holds the secure-aggregation server. When a replica leaves the cluster the uploads it
+ * twice, and the driver is told. A masked input of secure aggregation likewise goes into the
+ * receiving replica's masked partial sum; the driver feeds the sealed partial sums to the
+ * secure-aggregation server it holds, which removes the masks from the total only. When a replica leaves the cluster the uploads it
  * held are asked for again; the sites re-send the same signed update, so nothing is spent twice.
  */
 @Component
@@ -76,7 +77,8 @@ public class RoundOrchestrator {
     private final java.util.concurrent.atomic.AtomicBoolean membersLeft = new java.util.concurrent.atomic.AtomicBoolean();
     private final PartialSums partials;
     private final PartialSumCalls partialCalls;
-    private final SecureUploadRelay relay;
+    /** Per secure round in its masked-input stage: the sites that may send a masked input, by name, with their index. */
+    private final IMap<String, java.util.HashMap<String, Integer>> maskedInputRoster;
     private final LeaderInbox inbox;
     private final RoundCompliance compliance;
     private final AuditTrail auditTrail;
@@ -94,12 +96,12 @@ public class RoundOrchestrator {
                              ModelRegistry registry, ClusterSessions sessions, SiteRepository sites, TaskFactory tasks,
                              RoundCompliance compliance, AuditTrail auditTrail,
                              org.cohort.coordinator.cluster.Leadership leadership, LeaderInbox inbox,
-                             PartialSums partials, PartialSumCalls partialCalls, SecureUploadRelay relay, Clock clock) {
+                             PartialSums partials, PartialSumCalls partialCalls, Clock clock) {
         this.inbox = inbox;
         this.partials = partials;
         this.partialCalls = partialCalls;
-        this.relay = relay;
         this.claims = hazelcast.getMap("cohort.upload-claims");
+        this.maskedInputRoster = hazelcast.getMap("cohort.masked-input-roster");
         this.leadership = leadership;
         this.compliance = compliance;
         this.auditTrail = auditTrail;
@@ -191,6 +193,10 @@ public class RoundOrchestrator {
                     || !h.memberUuid().equals(claims.get(claimKey(h.roundId(), h.siteId())))
                     || !sessions.aliveMembers().contains(h.memberUuid())) {
                 return; // closed, already counted, or the holder is gone (its loss is handled on its own)
+            }
+            SecureRound sr = secureRounds.get(h.roundId());
+            if (sr != null && sr.indexOf.containsKey(h.siteId())) {
+                sr.answered(sr.indexOf.get(h.siteId()));
             }
             apply(RoundStateMachine.onUploadAccepted(state, h.siteId()));
         }
@@ -494,14 +500,6 @@ public class RoundOrchestrator {
             deleteQuietly(spool);
             throw e;
         }
-        if (c.state().secure() && c.state().kind() == RoundKind.TRAIN) {
-            if (leadership.leading()) {
-                acceptAsDriver(m, site, spool);
-            } else {
-                relay.relay(m, site, spool);
-            }
-            return;
-        }
         holdHere(c, m, site, spool);
     }
 
@@ -522,14 +520,24 @@ public class RoundOrchestrator {
                     + " for round " + roundId + " is already held by coordinator replica " + holder).asException();
         }
         boolean training = state.kind() == RoundKind.TRAIN;
-        long weight = !training ? 0 : "site".equals(c.study().spec().privacy().mode()) ? DpFedAvg.weight()
+        boolean masked = training && state.secure();
+        long weight = !training || masked ? 1 : "site".equals(c.study().spec().privacy().mode()) ? DpFedAvg.weight()
                 : m.getExampleCount();
+        var contribution = new PartialSums.Contribution(site, weight, m.toByteArray());
+        java.util.function.BooleanSupplier stillCollecting = () -> {
+            RoundState now = rounds.get(roundId);
+            if (now == null || !now.isOpen() || !now.outstanding().contains(site)) {
+                return false;
+            }
+            // A masked input counts only in the masked-input stage, from a site whose shares were relayed.
+            var roster = masked ? maskedInputRoster.get(roundId) : null;
+            return !masked || roster != null && roster.containsKey(site);
+        };
         boolean held;
         try {
-            held = partials.fold(roundId, training ? m.getNumParameters() : 0, () -> {
-                RoundState now = rounds.get(roundId);
-                return now != null && now.isOpen() && now.outstanding().contains(site);
-            }, new PartialSums.Contribution(site, weight, m.toByteArray()), training ? spool : null);
+            held = masked ? partials.foldMasked(roundId, (int) m.getNumParameters(), stillCollecting, contribution, spool)
+                    : partials.fold(roundId, training ? m.getNumParameters() : 0, stillCollecting, contribution,
+                            training ? spool : null);
         } catch (RuntimeException e) {
             claims.remove(key, me);
             throw e;
@@ -538,8 +546,10 @@ public class RoundOrchestrator {
         }
         if (!held) {
             claims.remove(key, me);
-            throw new UploadRejection(UploadRejection.Reason.ROUND_CLOSED, "round " + roundId + " stopped collecting"
-                    + " while the update of " + site + " arrived").asException();
+            throw new UploadRejection(UploadRejection.Reason.ROUND_CLOSED, masked ? "the masked input of " + site
+                    + " arrived outside round " + roundId + "'s masked-input stage; it is accepted only after the key"
+                    + " exchange and before the stage closes" : "round " + roundId + " stopped collecting while the"
+                    + " update of " + site + " arrived").asException();
         }
         recordAccepted(state, site, m);
         inbox.post(new LeaderInbox.UploadHeld(roundId, site, me));
@@ -553,43 +563,6 @@ public class RoundOrchestrator {
         if (metrics.getTestExamples() > 0) {
             history.recordEvaluation(state.studyId(), state.baseVersion(), site, metrics.getTestExamples(),
                     metrics.getTestCorrect(), metrics.getTestLoss());
-        }
-    }
-
-    /**
-     * A masked input, on the driving replica (received here or handed over by another replica):
-     * re-checked under the lock, because the round may have closed meanwhile, and folded into
-     * the secure-aggregation server's masked sum.
-     */
-    public void acceptAsDriver(UpdateManifest m, String site, Path spool) {
-        synchronized (lock) {
-            if (!leadership.leading()) {
-                deleteQuietly(spool);
-                throw new UploadRejection(UploadRejection.Reason.NO_DRIVER, "this coordinator replica stopped"
-                        + " driving rounds while the masked input arrived; the site retries").asException();
-            }
-            Checked c;
-            try {
-                c = check(m, site);
-            } catch (RuntimeException e) {
-                deleteQuietly(spool);
-                throw e;
-            }
-            RoundState state = c.state();
-            SecureRound sr = secureRounds.get(state.roundId());
-            if (sr == null || sr.stage() != SecureRound.Stage.MASKED_INPUT || !sr.indexOf.containsKey(site)) {
-                deleteQuietly(spool);
-                throw new UploadRejection(UploadRejection.Reason.ROUND_CLOSED, "masked input from " + site
-                        + " arrived in stage " + (sr == null ? "none" : sr.stage())
-                        + "; it is accepted only after the key exchange").asException();
-            }
-            foldMasked(sr, sr.indexOf.get(site), state.nonce(), spool, m.getNumParameters());
-            sr.answered(sr.indexOf.get(site));
-            if (c.charge() != null) {
-                chargesByRound.computeIfAbsent(state.roundId(), k -> new ConcurrentHashMap<>()).put(site, c.charge());
-            }
-            recordAccepted(state, site, m);
-            apply(RoundStateMachine.onUploadAccepted(state, site));
         }
     }
 
@@ -767,6 +740,7 @@ public class RoundOrchestrator {
     /** Every replica forgets the round's partial sums and upload claims. */
     private void forget(RoundState state) {
         partialCalls.discardAll(state.roundId());
+        maskedInputRoster.delete(state.roundId());
         for (String site : state.selected()) {
             claims.delete(claimKey(state.roundId(), site));
         }
@@ -905,6 +879,10 @@ public class RoundOrchestrator {
                     }
                     var relays = sr.server.closeShareKeys();
                     sr.advance(SecureRound.Stage.MASKED_INPUT, relays.keySet(), now);
+                    // Before the shares go out: any replica may then take these sites' masked inputs.
+                    var roster = new java.util.HashMap<String, Integer>();
+                    relays.keySet().forEach(i -> roster.put(sr.site(i), i));
+                    maskedInputRoster.set(state.roundId(), roster);
                     relays.forEach((i, shares) -> sendStep(sr, i, state, b -> b.setShares(
                             org.cohort.crypto.secagg.wire.SecAggWire.shares(shares))));
                 }
@@ -926,6 +904,15 @@ public class RoundOrchestrator {
     /** Masked inputs are in (all, or the deadline passed): ask the survivors to sign who survived. */
     private void startUnmasking(RoundState state, SecureRound sr) {
         try {
+            // No replica takes another masked input once the roster is gone; then the partial sums are sealed.
+            maskedInputRoster.delete(state.roundId());
+            try {
+                state = feedMaskedPartialSums(state, sr);
+            } catch (RuntimeException e) {
+                abortSecure(state, "the replicas' masked partial sums could not be merged: " + e.getMessage());
+                return;
+            }
+            rounds.put(state.roundId(), state);
             var request = sr.server.closeMaskedInput();
             var survivors = new java.util.TreeSet<Integer>();
             for (int i : request.survivors()) {
@@ -939,6 +926,48 @@ public class RoundOrchestrator {
         } catch (org.cohort.crypto.secagg.SecAggAbortedException e) {
             abortSecure(state, e.getMessage());
         }
+    }
+
+    /**
+     * Seals every replica's masked partial sum and feeds them, chunk by chunk, to the secure-
+     * aggregation server as sums of the sites each holds. The round goes on with exactly those
+     * sites (one lost with a replica counts as dropped: its masks are rebuilt like any dropout's),
+     * and their charges are what the ledger records if the round is published.
+     */
+    private RoundState feedMaskedPartialSums(RoundState state, SecureRound sr) {
+        Study study = studies.find(state.studyId()).orElseThrow();
+        byte[] nonce = state.nonce();
+        var contributors = new java.util.TreeSet<String>();
+        var charges = new ConcurrentHashMap<String, SiteCharge>();
+        int length = sr.vectorLength;
+        for (PartialSums.Sealed part : partialCalls.sealAll(state.roundId()).values()) {
+            if (part.broken()) {
+                throw new IllegalStateException("replica " + part.memberUuid() + " could not read back a masked input");
+            }
+            if (part.contributions().isEmpty()) {
+                continue;
+            }
+            var clients = new java.util.TreeSet<Integer>();
+            for (PartialSums.Contribution c : part.contributions()) {
+                clients.add(sr.indexOf.get(c.siteId()));
+                contributors.add(c.siteId());
+                try {
+                    SiteCharge charge = chargeFor(study, c.siteId(), UpdateManifest.parseFrom(c.manifest()));
+                    if (charge != null) {
+                        charges.put(c.siteId(), charge);
+                    }
+                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                    throw new IllegalStateException("a held manifest of site " + c.siteId() + " is unreadable", e);
+                }
+            }
+            for (int offset = 0; offset < length; offset += PartialSumCalls.SLICE_VALUES) {
+                int n = Math.min(PartialSumCalls.SLICE_VALUES, length - offset);
+                sr.server.receiveMaskedPartialSum(clients, nonce, offset,
+                        partialCalls.ringSlice(part.memberUuid(), state.roundId(), offset, n));
+            }
+        }
+        chargesByRound.put(state.roundId(), charges);
+        return RoundStateMachine.withContributors(state, contributors);
     }
 
     private void dropMissing(RoundState state, SecureRound sr, String reason) {
@@ -982,36 +1011,6 @@ public class RoundOrchestrator {
             next[i] = (float) (global[i] + sum[i] / released.survivors());
         }
         return next;
-    }
-
-    private static void foldMasked(SecureRound sr, int index, byte[] nonce, Path spool, long length) {
-        try (FileChannel ch = FileChannel.open(spool, StandardOpenOption.READ)) {
-            ByteBuffer buf = ByteBuffer.allocate(ProtocolLimits.CHUNK_VALUES * 4).order(ByteOrder.LITTLE_ENDIAN);
-            long offset = 0;
-            while (offset < length) {
-                buf.clear();
-                int want = (int) Math.min(ProtocolLimits.CHUNK_VALUES, length - offset);
-                buf.limit(want * 4);
-                while (buf.hasRemaining()) {
-                    if (ch.read(buf) < 0) {
-                        throw new IOException("spool file " + spool + " ended early");
-                    }
-                }
-                buf.flip();
-                int[] values = new int[want];
-                buf.asIntBuffer().get(values);
-                sr.server.receiveMaskedChunk(new org.cohort.crypto.secagg.MaskedInputChunk(nonce, index, (int) offset, values));
-                offset += want;
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            try {
-                Files.deleteIfExists(spool);
-            } catch (IOException ignored) {
-                // removed with its round directory
-            }
-        }
     }
 
     private void close(RoundState state, Long resultVersion) {

@@ -29,6 +29,8 @@ final class SecureRound {
     final List<String> sitesByIndex;
     final Map<String, Integer> indexOf = new HashMap<>();
     final Duration stageTimeout;
+    /** Values in every site's (masked) input: the model's parameter count. */
+    final int vectorLength;
     private Stage stage = Stage.ADVERTISE_KEYS;
     private Instant stageDeadline;
     private final Set<Integer> answered = new TreeSet<>();
@@ -52,6 +54,7 @@ final class SecureRound {
         this.server = new SecAggServer(parameters, vectorLength, verifiers::get);
         this.quantizer = new RingQuantizer(sites.size(), clipRange);
         this.stageTimeout = stageTimeout;
+        this.vectorLength = vectorLength;
         this.stageDeadline = trainingDeadline;
         this.expected = new TreeSet<>(indexOf.values());
     }

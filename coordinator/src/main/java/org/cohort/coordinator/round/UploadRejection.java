@@ -12,9 +12,7 @@ public record UploadRejection(Reason reason, String message) {
         /** The coordinator is still receiving an earlier stream of the same upload. */
         STILL_RECEIVING,
         /** The update's privacy charge would take its site past the study's ε budget. */
-        OVER_BUDGET,
-        /** No coordinator replica drives rounds at this moment (a change of driver); the site retries. */
-        NO_DRIVER
+        OVER_BUDGET
     }
 
     /** Thrown through the upload path; the gRPC layer maps the reason to a status code. */
