@@ -247,39 +247,31 @@ public class PartialSums {
     }
 
     private static void addRing(int[] ring, Path spool, int length) {
-        try (FileChannel ch = FileChannel.open(spool, StandardOpenOption.READ)) {
-            ByteBuffer buf = ByteBuffer.allocate(ProtocolLimits.CHUNK_VALUES * 4).order(ByteOrder.LITTLE_ENDIAN);
-            int offset = 0;
-            while (offset < length) {
-                buf.clear();
-                int want = Math.min(ProtocolLimits.CHUNK_VALUES, length - offset);
-                buf.limit(want * 4);
-                while (buf.hasRemaining()) {
-                    if (ch.read(buf) < 0) {
-                        throw new IOException("spool file " + spool + " ended early");
-                    }
-                }
-                buf.flip();
-                for (int i = 0; i < want; i++) {
-                    ring[offset + i] += buf.getInt(); // int overflow is addition modulo 2^32
-                }
-                offset += want;
+        readSpool(spool, length, (offset, buf, count) -> {
+            for (int i = 0; i < count; i++) {
+                ring[(int) offset + i] += buf.getInt(); // int overflow is addition modulo 2^32
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            try {
-                Files.deleteIfExists(spool);
-            } catch (IOException ignored) {
-                // removed with the spool directory
-            }
-        }
+        });
     }
 
     private static void addSpooled(WeightedSum sum, long weight, Path spool, long length) {
+        float[] values = new float[ProtocolLimits.CHUNK_VALUES];
+        readSpool(spool, length, (offset, buf, count) -> {
+            buf.asFloatBuffer().get(values, 0, count);
+            sum.addChunk(weight, offset, values, count);
+        });
+        sum.completeContribution(weight);
+    }
+
+    /** One chunk of a spooled upload: {@code count} little-endian 4-byte values from {@code offset}. */
+    private interface SpoolChunk {
+        void accept(long offset, ByteBuffer values, int count);
+    }
+
+    /** Reads a spooled upload of {@code length} 4-byte values chunk by chunk, then deletes the spool file. */
+    private static void readSpool(Path spool, long length, SpoolChunk chunk) {
         try (FileChannel ch = FileChannel.open(spool, StandardOpenOption.READ)) {
             ByteBuffer buf = ByteBuffer.allocate(ProtocolLimits.CHUNK_VALUES * 4).order(ByteOrder.LITTLE_ENDIAN);
-            float[] values = new float[ProtocolLimits.CHUNK_VALUES];
             long offset = 0;
             while (offset < length) {
                 buf.clear();
@@ -291,11 +283,9 @@ public class PartialSums {
                     }
                 }
                 buf.flip();
-                buf.asFloatBuffer().get(values, 0, want);
-                sum.addChunk(weight, offset, values, want);
+                chunk.accept(offset, buf, want);
                 offset += want;
             }
-            sum.completeContribution(weight);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {

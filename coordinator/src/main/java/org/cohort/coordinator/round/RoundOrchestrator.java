@@ -709,14 +709,7 @@ public class RoundOrchestrator {
                 if (!contributors.add(c.siteId())) {
                     throw new IllegalStateException("two replicas hold an update of site " + c.siteId());
                 }
-                try {
-                    SiteCharge charge = chargeFor(study, c.siteId(), UpdateManifest.parseFrom(c.manifest()));
-                    if (charge != null) {
-                        charges.put(c.siteId(), charge);
-                    }
-                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                    throw new IllegalStateException("a held manifest of site " + c.siteId() + " is unreadable", e);
-                }
+                chargeOf(study, c).ifPresent(charge -> charges.put(c.siteId(), charge));
             }
         }
         if (contributors.size() < state.minSites()) {
@@ -735,6 +728,15 @@ public class RoundOrchestrator {
             return step.next(registry.readChunk(base, offset, count), sum);
         });
         return new Merged(RoundStateMachine.withContributors(state, contributors), next, charges);
+    }
+
+    /** What a held upload costs its site, from the signed manifest the replica kept with it. */
+    private static java.util.Optional<SiteCharge> chargeOf(Study study, PartialSums.Contribution c) {
+        try {
+            return java.util.Optional.ofNullable(chargeFor(study, c.siteId(), UpdateManifest.parseFrom(c.manifest())));
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalStateException("a held manifest of site " + c.siteId() + " is unreadable", e);
+        }
     }
 
     /** Every replica forgets the round's partial sums and upload claims. */
@@ -951,14 +953,7 @@ public class RoundOrchestrator {
             for (PartialSums.Contribution c : part.contributions()) {
                 clients.add(sr.indexOf.get(c.siteId()));
                 contributors.add(c.siteId());
-                try {
-                    SiteCharge charge = chargeFor(study, c.siteId(), UpdateManifest.parseFrom(c.manifest()));
-                    if (charge != null) {
-                        charges.put(c.siteId(), charge);
-                    }
-                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                    throw new IllegalStateException("a held manifest of site " + c.siteId() + " is unreadable", e);
-                }
+                chargeOf(study, c).ifPresent(charge -> charges.put(c.siteId(), charge));
             }
             for (int offset = 0; offset < length; offset += PartialSumCalls.SLICE_VALUES) {
                 int n = Math.min(PartialSumCalls.SLICE_VALUES, length - offset);
