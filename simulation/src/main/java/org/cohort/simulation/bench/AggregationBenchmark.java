@@ -245,7 +245,7 @@ public final class AggregationBenchmark {
         if (n * Double.BYTES < Runtime.getRuntime().maxMemory() / 2) {
             WeightedSum heap = new WeightedSum((int) n);
             variants.add(new Variant("WeightedSum.addChunk", "heap double[]; 256Ki-value chunks read from the spool"
-                    + " file as RoundOrchestrator.fold does", 20, () -> {
+                    + " file as PartialSums.fold does", 20, () -> {
                         for (UpdateFile u : updates) {
                             feedChunks(u, n, (offset, values, count) -> heap.addChunk(u.weight(), offset, values, count));
                             heap.completeContribution(u.weight());
@@ -297,7 +297,7 @@ public final class AggregationBenchmark {
     }
 
     /**
-     * As {@code RoundOrchestrator.fold} feeds a {@link WeightedSum}: 256 Ki-value chunks read from
+     * As {@code PartialSums.fold} feeds a {@link WeightedSum}: 256 Ki-value chunks read from
      * the spooled file (here into a direct buffer: one copy out of the page cache into a buffer
      * that stays in cache, then into the float[]), each added with addChunk.
      */
@@ -369,6 +369,18 @@ public final class AggregationBenchmark {
                         + " alone: traffic %.3f x.%n",
                 reference / GB, updateRatio, trafficRatio, trafficRatio >= 0.5 ? "met" : "NOT met",
                 trafficRatio * reference / bw.copyBest());
+        // What a coordinator replica actually runs: the heap sum below cohort.coordinator.mapped-sum-parameters
+        // (16 Mi by default), one mapped file fold per upload from there on.
+        for (Fold f : folds) {
+            if (f.name().equals("WeightedSum.addChunk") || f.name().equals("MappedWeightedSum.addUpdateFile")) {
+                double ratio = updateBytes / Float.BYTES * f.trafficPerValue() / f.best() / reference;
+                System.out.printf(Locale.ROOT, "The coordinator's %s path (%s): memory traffic %.3f x the strongest"
+                                + " baseline -> aim %s.%n",
+                        f.name().startsWith("Weighted") ? "heap" : "memory-mapped",
+                        f.name().startsWith("Weighted") ? "models below mapped-sum-parameters" : "large models",
+                        ratio, ratio >= 0.5 ? "met" : "NOT met");
+            }
+        }
     }
 
     // ---- (c) one round ------------------------------------------------------------------------
@@ -470,6 +482,8 @@ public final class AggregationBenchmark {
         List<MemoryPoolMXBean> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
                 .filter(p -> p.getType() == MemoryType.HEAP).toList();
         heapPools.forEach(MemoryPoolMXBean::resetPeakUsage);
+        long gcBefore = gcCount();
+        LiveHeap live = LiveHeap.watch();
         var partials = new PartialSums("bench", dir.resolve("partial-sums"), 1);
         Path next = dir.resolve("next-global.f32");
         Progress progress = new Progress(dir);
@@ -505,6 +519,8 @@ public final class AggregationBenchmark {
             progress.stop();
         }
         long peakHeap = heapPools.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+        long gcs = gcCount() - gcBefore;
+        long peakLive = live.stop();
         int checked = spotCheck(updates, global, next, n, 1000);
         double folds = Arrays.stream(foldSeconds).sum();
         System.out.printf(Locale.ROOT, "%-44s %s%n", "step", "time / figure");
@@ -515,7 +531,9 @@ public final class AggregationBenchmark {
         }
         row("seal + merge + write next global", String.format(Locale.ROOT, "%.1f s", mergeSeconds));
         row("round total", String.format(Locale.ROOT, "%.1f s", folds + mergeSeconds));
-        row("peak heap used (sum of heap pools' peaks)", size(peakHeap));
+        row("peak heap used (sum of heap pools' peaks)", size(peakHeap) + String.format(Locale.ROOT,
+                "  (%d GCs; the merge allocates a few chunk arrays per 1M parameters and leaves them to the GC)", gcs));
+        row("peak heap live after a GC", gcs == 0 ? "no GC ran" : size(peakLive));
         row("max heap", size(Runtime.getRuntime().maxMemory()) + " (" + xmx() + ")");
         row("temporary disk at peak", size(peakDisk));
         row("check", checked + " random parameters equal FedAvg of the generated updates exactly");
@@ -660,6 +678,51 @@ public final class AggregationBenchmark {
     }
 
     // ---- helpers ------------------------------------------------------------------------------
+
+    /** The largest heap in use right after a garbage collection (what the round keeps alive), from GC notifications. */
+    private static final class LiveHeap implements javax.management.NotificationListener {
+        private final List<javax.management.NotificationEmitter> emitters = new ArrayList<>();
+        private volatile long peak;
+
+        static LiveHeap watch() {
+            var live = new LiveHeap();
+            for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                if (gc instanceof javax.management.NotificationEmitter emitter) {
+                    emitter.addNotificationListener(live, null, null);
+                    live.emitters.add(emitter);
+                }
+            }
+            return live;
+        }
+
+        @Override
+        public void handleNotification(javax.management.Notification n, Object handback) {
+            if (!n.getType().equals(com.sun.management.GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION)) {
+                return;
+            }
+            var info = com.sun.management.GarbageCollectionNotificationInfo.from(
+                    (javax.management.openmbean.CompositeData) n.getUserData());
+            long after = 0;
+            for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+                var usage = info.getGcInfo().getMemoryUsageAfterGc().get(pool.getName());
+                if (pool.getType() == MemoryType.HEAP && usage != null) {
+                    after += usage.getUsed();
+                }
+            }
+            peak = Math.max(peak, after);
+        }
+
+        long stop() {
+            for (var emitter : emitters) {
+                try {
+                    emitter.removeNotificationListener(this);
+                } catch (javax.management.ListenerNotFoundException ignored) {
+                    // already removed
+                }
+            }
+            return peak;
+        }
+    }
 
     private static long gcCount() {
         return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(b -> Math.max(0, b.getCollectionCount()))
