@@ -279,8 +279,9 @@ public final class SiteAgent implements AutoCloseable {
                         step -> send(AgentMessage.newBuilder().setSecagg(step).build()))
                         .run(channel, task, manifest, outcome.delta());
             } else {
-                receipt = uploader.upload(() -> channel, manifest, outcome.delta());
+                // Kept before the upload: if it fails after the coordinator took it, it can still be asked for again.
                 lastSent.set(new SentUpdate(task.getRoundId(), manifest, outcome.delta(), task.getDeadlineUnixMillis()));
+                receipt = uploader.upload(() -> channel, manifest, outcome.delta());
             }
             log.info("round {} ({}): {} — train loss {}, held-out accuracy of incoming model {}{}", task.getRoundNumber(),
                     task.getKind(), receipt.getMessage(), String.format("%.4f", outcome.trainLoss()),
@@ -326,7 +327,10 @@ public final class SiteAgent implements AutoCloseable {
                 return;
             }
             log.warn("round {}: re-sending the update failed: {}", task.getRoundNumber(), e.getStatus());
-            report(task, TaskOutcome.FAILED, "re-sending the update failed: " + e.getStatus().getDescription());
+            if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+                // Unreachable now is not a failure: the coordinator asks again once the session is back.
+                report(task, TaskOutcome.FAILED, "re-sending the update failed: " + e.getStatus().getDescription());
+            }
         } finally {
             state.set(AgentState.IDLE);
         }

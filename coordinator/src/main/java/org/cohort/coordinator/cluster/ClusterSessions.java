@@ -44,14 +44,18 @@ public class ClusterSessions {
     private final ITopic<Delivery> deliveries;
     private final HazelcastInstance hazelcast;
     private final SessionHub local;
-    private final String memberUuid;
 
     public ClusterSessions(HazelcastInstance hazelcast, SessionHub local) {
         this.hazelcast = hazelcast;
         this.local = local;
         this.directory = hazelcast.getMap("cohort.site-sessions");
         this.deliveries = hazelcast.getTopic("cohort.to-sites");
-        this.memberUuid = hazelcast.getCluster().getLocalMember().getUuid().toString();
+        hazelcast.getLifecycleService().addLifecycleListener(event -> {
+            if (event.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.MERGED) {
+                // Rejoined after a split with a new member id: tell the cluster again where these sessions are.
+                local.all().forEach(session -> opened(session.siteId(), session.acceptedStudies()));
+            }
+        });
         deliveries.addMessageListener(m -> deliverHere(m.getMessageObject()));
         hazelcast.getCluster().addMembershipListener(new MembershipListener() {
             @Override
@@ -64,15 +68,15 @@ public class ClusterSessions {
         });
     }
 
-    /** This replica's member id (the Hazelcast UUID), as held in the directory. */
+    /** This replica's member id (the Hazelcast UUID, which changes when it rejoins after a split). */
     public String memberUuid() {
-        return memberUuid;
+        return hazelcast.getCluster().getLocalMember().getUuid().toString();
     }
 
     /** A session opened here: the rest of the cluster can now reach the site through this replica. */
     public void opened(String siteId, Set<String> acceptedStudies) {
         var session = local.session(siteId).orElseThrow();
-        directory.set(siteId, new Entry(memberUuid, acceptedStudies, session.connectedAt().toEpochMilli()));
+        directory.set(siteId, new Entry(memberUuid(), acceptedStudies, session.connectedAt().toEpochMilli()));
     }
 
     /** A session here ended; the entry goes unless the site already reconnected (here or elsewhere). */
@@ -82,7 +86,7 @@ public class ClusterSessions {
         }
         try {
             Entry entry = directory.get(siteId);
-            if (entry != null && entry.memberUuid().equals(memberUuid)) {
+            if (entry != null && entry.memberUuid().equals(memberUuid())) {
                 directory.remove(siteId, entry);
             }
         } catch (com.hazelcast.core.HazelcastInstanceNotActiveException e) {

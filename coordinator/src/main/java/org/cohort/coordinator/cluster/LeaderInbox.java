@@ -11,8 +11,10 @@ import org.springframework.stereotype.Component;
 /**
  * What a replica learns from the agents connected to it that only the replica driving rounds
  * acts on: task outcomes, secure-aggregation messages, reconnections and uploads held in this
- * replica's partial sum. On the driving replica an event is handled at once; elsewhere it is
- * published on a cluster topic that every member hears and only the driving one handles. An
+ * replica's partial sum. On the driving replica an event is queued at once; elsewhere it is
+ * published on a cluster topic that every member hears and only the driving one queues. One
+ * thread handles the queue in order, so neither a gRPC thread (an upload's receipt) nor a
+ * Hazelcast event thread waits while the driver merges a round. An
  * event lost while the driver changes costs nothing lasting: the new driver reconciles the
  * open rounds from the cluster's state when it takes over.
  */
@@ -38,6 +40,8 @@ public class LeaderInbox {
 
     private final ITopic<Event> topic;
     private final Leadership leadership;
+    private final java.util.concurrent.ExecutorService worker = java.util.concurrent.Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("cohort-leader-inbox").daemon().factory());
     private volatile Consumer<Event> handler;
 
     public LeaderInbox(HazelcastInstance hazelcast, Leadership leadership) {
@@ -45,7 +49,7 @@ public class LeaderInbox {
         this.topic = hazelcast.getTopic("cohort.to-leader");
         topic.addMessageListener(m -> {
             if (leadership.leading()) {
-                handle(m.getMessageObject());
+                enqueue(m.getMessageObject());
             }
         });
     }
@@ -57,10 +61,23 @@ public class LeaderInbox {
 
     public void post(Event event) {
         if (leadership.leading()) {
-            handle(event);
+            enqueue(event);
         } else {
             topic.publish(event);
         }
+    }
+
+    private void enqueue(Event event) {
+        try {
+            worker.execute(() -> handle(event));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.debug("shutting down; {} not handled", event.getClass().getSimpleName());
+        }
+    }
+
+    @jakarta.annotation.PreDestroy
+    void stop() {
+        worker.shutdownNow();
     }
 
     private void handle(Event event) {

@@ -38,7 +38,10 @@ public class PartialSumCalls {
         this.local = local;
     }
 
-    /** Seals the round on every replica; replicas that fail to answer are left out (and logged). */
+    /**
+     * Seals the round on every replica. A replica that left the cluster is left out (what it held
+     * is lost); one that is still a member but does not answer makes the call fail.
+     */
     public Map<String, PartialSums.Sealed> sealAll(String roundId) {
         var results = new LinkedHashMap<String, PartialSums.Sealed>();
         results.put(local.memberUuid(), local.seal(roundId));
@@ -118,8 +121,14 @@ public class PartialSumCalls {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while asking the replicas", ie);
             } catch (ExecutionException | TimeoutException ex) {
-                log.warn("replica {} did not answer {}: {}; what it held is treated as lost", member,
-                        call.getClass().getSimpleName(), ex.getMessage());
+                if (hazelcast.getCluster().getMembers().contains(e.getKey())) {
+                    // Alive but not answering (busy folding a large upload, or failing): what it holds must not be
+                    // left out of a published model, so the caller gives up on this attempt instead.
+                    throw new IllegalStateException("replica " + member + " is in the cluster but did not answer "
+                            + call.getClass().getSimpleName() + ": " + ex.getMessage(), ex);
+                }
+                log.warn("replica {} left the cluster before answering {}; what it held is treated as lost", member,
+                        call.getClass().getSimpleName());
             }
         }
         return results;

@@ -48,8 +48,9 @@ public class PartialSums {
     }
 
     private static final class Partial {
-        final WeightedSum heap;
-        final MappedWeightedSum mapped;
+        /** Allocated by the first upload that is taken (never for one refused as late). */
+        WeightedSum heap;
+        MappedWeightedSum mapped;
         /** For a secure round: the sum modulo 2^32 of the masked inputs held here. */
         int[] ring;
         final Map<String, Contribution> contributions = new LinkedHashMap<>();
@@ -57,49 +58,79 @@ public class PartialSums {
         /** A fold failed half-way (a spool file could not be read): the sum is unusable and the round is retried. */
         boolean broken;
 
-        Partial(WeightedSum heap, MappedWeightedSum mapped) {
-            this.heap = heap;
-            this.mapped = mapped;
-        }
-
         boolean hasSum() {
             return heap != null || mapped != null;
         }
     }
 
     private final Map<String, Partial> byRound = new ConcurrentHashMap<>();
-    private final String memberUuid;
+    /** This member's id, read each time: Hazelcast gives a member a new one when it rejoins after a split. */
+    private final java.util.function.Supplier<String> memberUuid;
     private final Path mappedDir;
     private final long mappedFrom;
 
     @org.springframework.beans.factory.annotation.Autowired
     public PartialSums(HazelcastInstance hazelcast, org.cohort.coordinator.config.CoordinatorProperties props) {
-        this(hazelcast.getCluster().getLocalMember().getUuid().toString(), props.dataDir().resolve("partial-sums"),
-                props.mappedSumParameters());
+        this(() -> hazelcast.getCluster().getLocalMember().getUuid().toString(),
+                props.dataDir().resolve("partial-sums"), props.mappedSumParameters());
+        // Sum files left by a replica that stopped: no round can use them any more.
+        deleteLeftovers();
         // Calls from other replicas (PartialSumCalls) find this member's partial sums here.
         hazelcast.getUserContext().put(PartialSums.class.getName(), this);
+        hazelcast.getLifecycleService().addLifecycleListener(event -> {
+            if (event.getState() == com.hazelcast.core.LifecycleEvent.LifecycleState.MERGED) {
+                // Back from the minority side of a split: the majority has treated what was here as lost.
+                discardAll();
+            }
+        });
     }
 
     /** Partial sums of one replica; models of at least {@code mappedFrom} parameters are summed in files under {@code mappedDir}. */
     public PartialSums(String memberUuid, Path mappedDir, long mappedFrom) {
+        this(() -> memberUuid, mappedDir, mappedFrom);
+    }
+
+    private PartialSums(java.util.function.Supplier<String> memberUuid, Path mappedDir, long mappedFrom) {
         this.memberUuid = memberUuid;
         this.mappedDir = mappedDir;
         this.mappedFrom = mappedFrom;
     }
 
-    private Partial newPartial(long numParameters) {
-        if (numParameters <= 0) {
-            return new Partial(null, null);
+    private void deleteLeftovers() {
+        if (!Files.isDirectory(mappedDir)) {
+            return;
+        }
+        try (var files = Files.list(mappedDir)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clear leftover partial sums in " + mappedDir, e);
+        }
+    }
+
+    /** Storage for a round's sum, allocated once its first upload is taken. */
+    private void allocate(Partial p, long numParameters) {
+        if (p.hasSum() || numParameters <= 0) {
+            return;
         }
         if (numParameters < mappedFrom) {
-            return new Partial(new WeightedSum((int) numParameters), null);
+            p.heap = new WeightedSum((int) numParameters);
+            return;
         }
         try {
             Files.createDirectories(mappedDir);
-            return new Partial(null, new MappedWeightedSum(mappedDir, numParameters));
+            p.mapped = new MappedWeightedSum(mappedDir, numParameters);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create a partial sum of " + numParameters + " parameters under "
                     + mappedDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A refused upload leaves no trace: an empty, unsealed partial is dropped again. */
+    private void dropIfEmpty(String roundId, Partial p) {
+        if (!p.sealed && p.contributions.isEmpty() && !p.hasSum() && p.ring == null) {
+            byRound.remove(roundId, p);
         }
     }
 
@@ -110,13 +141,17 @@ public class PartialSums {
      * @return false if the round stopped collecting (it is being aggregated or has closed)
      */
     public boolean fold(String roundId, long numParameters, BooleanSupplier stillCollecting, Contribution c, Path spool) {
-        Partial p = byRound.computeIfAbsent(roundId, k -> newPartial(numParameters));
+        Partial p = byRound.computeIfAbsent(roundId, k -> new Partial());
         synchronized (p) {
             if (p.sealed || !stillCollecting.getAsBoolean()) {
+                dropIfEmpty(roundId, p);
                 return false;
             }
             if (p.contributions.containsKey(c.siteId())) {
                 throw new IllegalStateException("site " + c.siteId() + " already contributed to round " + roundId);
+            }
+            if (spool != null) {
+                allocate(p, numParameters);
             }
             if (p.hasSum() && spool != null) {
                 try {
@@ -149,9 +184,10 @@ public class PartialSums {
      */
     public boolean foldMasked(String roundId, int numParameters, BooleanSupplier stillCollecting, Contribution c,
                               Path spool) {
-        Partial p = byRound.computeIfAbsent(roundId, k -> newPartial(0));
+        Partial p = byRound.computeIfAbsent(roundId, k -> new Partial());
         synchronized (p) {
             if (p.sealed || !stillCollecting.getAsBoolean()) {
+                dropIfEmpty(roundId, p);
                 return false;
             }
             if (p.contributions.containsKey(c.siteId())) {
@@ -187,10 +223,10 @@ public class PartialSums {
 
     /** Closes this replica's partial sum of the round to further uploads and says what it holds. */
     public Sealed seal(String roundId) {
-        Partial p = byRound.computeIfAbsent(roundId, k -> newPartial(0));
+        Partial p = byRound.computeIfAbsent(roundId, k -> new Partial());
         synchronized (p) {
             p.sealed = true;
-            return new Sealed(memberUuid, List.copyOf(p.contributions.values()), p.broken);
+            return new Sealed(memberUuid(), List.copyOf(p.contributions.values()), p.broken);
         }
     }
 
@@ -242,8 +278,18 @@ public class PartialSums {
         }
     }
 
+    /** Forgets every round (what this replica held is lost to the cluster) and frees the storage. */
+    public void discardAll() {
+        List.copyOf(byRound.keySet()).forEach(this::discard);
+    }
+
+    /** The rounds this replica holds a partial sum of (to sweep those that closed without reaching it). */
+    public java.util.Set<String> rounds() {
+        return java.util.Set.copyOf(byRound.keySet());
+    }
+
     public String memberUuid() {
-        return memberUuid;
+        return memberUuid.get();
     }
 
     private static void addRing(int[] ring, Path spool, int length) {

@@ -142,6 +142,7 @@ public class RoundOrchestrator {
             sessions.disconnectAllHere(io.grpc.Status.UNAVAILABLE.withDescription("this coordinator replica lost"
                     + " contact with a quorum of the cluster; reconnect to another address"));
         }
+        sweepPartialSums();
         synchronized (lock) {
             if (!lead()) {
                 return;
@@ -155,6 +156,23 @@ public class RoundOrchestrator {
                 } catch (RuntimeException e) {
                     log.error("study {}: round step failed", study.studyId(), e);
                 }
+            }
+        }
+    }
+
+    /**
+     * Frees this replica's partial sums of rounds that closed (the driver's request to forget them
+     * may not have reached it); a round being merged keeps its sum.
+     */
+    private void sweepPartialSums() {
+        for (String roundId : partials.rounds()) {
+            try {
+                RoundState state = rounds.get(roundId);
+                if (state == null || state.phase() == RoundPhase.COMPLETED || state.phase() == RoundPhase.FAILED) {
+                    partials.discard(roundId);
+                }
+            } catch (RuntimeException e) {
+                return; // the cluster is not reachable now; the next tick tries again
             }
         }
     }
@@ -229,7 +247,12 @@ public class RoundOrchestrator {
             if (current == null || !current.isOpen()) {
                 return;
             }
-            if (current.reported().contains(site) && (holder == null || lost)) {
+            if (lost && current.outstanding().contains(site)) {
+                // Held but not yet counted when its replica died: the site may believe it was accepted.
+                log.warn("round {}: the replica holding the update of {} left before it was counted; asking again",
+                        state.roundId(), site);
+                sendTask(current, site);
+            } else if (current.reported().contains(site) && (holder == null || lost)) {
                 String reason = "the coordinator replica that held the update of " + site + " left the cluster; the"
                         + " site is asked to send the same update again";
                 log.warn("round {}: {}", state.roundId(), reason);
@@ -246,6 +269,9 @@ public class RoundOrchestrator {
      * asked for again, and every outstanding site gets its task again in case it missed it.
      */
     private void adopt(RoundState state) {
+        // First what died with the old driver (so a round completed by the count below has asked for it),
+        recoverLostUploads(state);
+        // then what the live replicas hold but the old driver had not counted yet.
         for (var held : partialCalls.holdersAll(state.roundId()).entrySet()) {
             for (String site : held.getValue()) {
                 RoundState current = rounds.get(state.roundId());
@@ -255,7 +281,6 @@ public class RoundOrchestrator {
                 }
             }
         }
-        recoverLostUploads(rounds.get(state.roundId()));
         RoundState current = rounds.get(state.roundId());
         if (current != null && current.isOpen()) {
             log.info("round {} of study {} continues under this replica: {} reported, {} outstanding",
@@ -290,8 +315,13 @@ public class RoundOrchestrator {
             if (state == null) {
                 activeRoundByStudy.values().remove(roundId);
             } else if (state.isOpen() && !state.secure()) {
-                continued.add(roundId);
-                adopt(state);
+                try {
+                    adopt(state);
+                    continued.add(roundId);
+                } catch (RuntimeException e) {
+                    log.warn("round {} cannot be continued ({}); it is closed and retried", roundId, e.getMessage());
+                    abandon(rounds.get(roundId), reason + " (it could not be continued: " + e.getMessage() + ")");
+                }
             } else if (!secureRounds.containsKey(roundId)) {
                 abandon(state, reason);
             }
@@ -525,6 +555,9 @@ public class RoundOrchestrator {
                 : m.getExampleCount();
         var contribution = new PartialSums.Contribution(site, weight, m.toByteArray());
         java.util.function.BooleanSupplier stillCollecting = () -> {
+            if (!leadership.inQuorum()) {
+                return false; // cut off from the majority: what it would hold here is lost to the round
+            }
             RoundState now = rounds.get(roundId);
             if (now == null || !now.isOpen() || !now.outstanding().contains(site)) {
                 return false;
@@ -617,7 +650,31 @@ public class RoundOrchestrator {
         }
     }
 
+    /**
+     * Closes an aggregating round. Whatever fails on the way (merging, the ledger, the model store)
+     * closes it as failed with nothing published or charged, and the study retries it — a round
+     * is never left aggregating.
+     */
     private void finish(RoundState state) {
+        try {
+            publishRound(state);
+        } catch (RuntimeException e) {
+            log.error("round {}: closing it failed; nothing was published and it will be retried", state.roundId(), e);
+            RoundState current = rounds.get(state.roundId());
+            if (current != null && current.phase() == RoundPhase.AGGREGATING) {
+                RoundState failed = RoundStateMachine.abandoned(current, "closing the round failed (" + e.getMessage()
+                        + "); nothing was published");
+                rounds.put(failed.roundId(), failed);
+                SecureRound sr = secureRounds.remove(failed.roundId());
+                if (sr != null) {
+                    sr.server.abandon(failed.detail());
+                }
+                retry(failed);
+            }
+        }
+    }
+
+    private void publishRound(RoundState state) {
         Study study = studies.find(state.studyId()).orElseThrow();
         Instant now = clock.instant();
         if (state.kind() == RoundKind.EVALUATE) {
@@ -657,7 +714,6 @@ public class RoundOrchestrator {
             next = merged.next();
             charges = merged.charges();
         }
-        forget(state);
         // On record before release: if charging fails, nothing is published and the round is retried.
         List<String> participants = List.copyOf(new java.util.TreeSet<>(state.reported()));
         try {
@@ -671,6 +727,7 @@ public class RoundOrchestrator {
         }
         chargesByRound.remove(state.roundId());
         registry.publish(next, state.baseVersion(), state.roundNumber(), study.modelConfigJson(), participants);
+        forget(state);
         RoundState done = RoundStateMachine.completed(state, state.reported().size() + " of "
                 + state.selected().size() + " sites reported; published version " + version);
         close(done, version);

@@ -76,8 +76,28 @@ class PartialSumsTest {
         // A round the driver already marked as aggregating refuses uploads even before the seal reaches it.
         assertThat(sums.fold("other", N, () -> false, contribution("a", 1), spool("c.f32", v))).isFalse();
         assertThat(sums.holders("other")).isEmpty();
+        assertThat(sums.rounds()).as("a refused upload leaves no partial sum behind").containsExactly("r");
         // Spool files are consumed either way.
         assertThat(Files.exists(dir.resolve("a.f32"))).isFalse();
+    }
+
+    @Test
+    void aLateUploadOfALargeModelCreatesNoSumFile() throws IOException {
+        var sums = new PartialSums("m", dir.resolve("mapped"), 1);
+        assertThat(sums.fold("closed", N, () -> false, contribution("a", 1), spool("a.f32", new float[N]))).isFalse();
+        assertThat(Files.exists(dir.resolve("mapped"))).isFalse();
+        assertThat(sums.rounds()).isEmpty();
+    }
+
+    @Test
+    void discardingEveryRoundFreesTheSumFiles() throws IOException {
+        var sums = new PartialSums("m", dir.resolve("mapped"), 1);
+        sums.fold("r1", N, () -> true, contribution("a", 1), spool("a.f32", new float[N]));
+        sums.fold("r2", N, () -> true, contribution("a", 1), spool("b.f32", new float[N]));
+        assertThat(Files.list(dir.resolve("mapped")).count()).isEqualTo(2);
+        sums.discardAll();
+        assertThat(Files.list(dir.resolve("mapped")).count()).isZero();
+        assertThat(sums.rounds()).isEmpty();
     }
 
     @Test

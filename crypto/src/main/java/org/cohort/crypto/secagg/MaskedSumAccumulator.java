@@ -45,6 +45,9 @@ final class MaskedSumAccumulator {
     if (upload != null && upload.complete(sum.length)) {
       return "client " + client + " already uploaded its whole masked input; this chunk is a duplicate or replay";
     }
+    if (groups.keySet().stream().anyMatch(g -> g.contains(client))) {
+      return "client " + client + " is already in the sum through a partial sum; its own input would count it twice";
+    }
     if (offset != received) {
       return "chunk of client " + client + " starts at " + offset + " but " + received
           + " values have arrived; chunks must be sent in order without gaps or repeats";

@@ -171,11 +171,15 @@ class SecAggRoundTest {
         partialSum(masked, group))).isInstanceOf(RejectedMessageException.class).hasMessageContaining("twice");
     var late = new TreeSet<>(Set.of(2, 3));
     int[] partial = partialSum(masked, late);
+    var pair = new TreeSet<>(Set.of(4, 5));
+    round.server.receiveMaskedPartialSum(pair, round.parameters.nonceView(), 0, partialSum(masked, pair));
+    assertThatThrownBy(() -> send(round, masked, 5)).isInstanceOf(RejectedMessageException.class)
+        .hasMessageContaining("twice");
     assertThatThrownBy(() -> round.server.receiveMaskedPartialSum(late, round.parameters.nonceView(), 10, partial))
         .isInstanceOf(RejectedMessageException.class).hasMessageContaining("in order");
     // The replica holding 2 and 3 is lost after its first chunk: both count as dropped, the sum stays exact.
     round.server.receiveMaskedPartialSum(late, round.parameters.nonceView(), 0, java.util.Arrays.copyOf(partial, 100));
-    send(round, masked, 0, 4, 5);
+    send(round, masked, 0);
     round.consistencyRequest = round.server.closeMaskedInput();
     round.drop(Set.of(2, 3));
     round.checkConsistency();
