@@ -26,33 +26,55 @@ final class TestCluster implements AutoCloseable {
     private final int[] agentPorts;
     private final boolean[] stopped;
 
+    private final String cluster = "cohort-ha-" + UUID.randomUUID();
+    private final int[] hzPorts;
+    private final List<String> members = new ArrayList<>();
+    private final Path dir;
+    private final TestPostgres.Schema schema;
+    private final int quorum;
+
+    /** Starts all {@code size} replicas. */
     TestCluster(Path dir, TestPostgres.Schema schema, int size, int quorum) throws Exception {
-        String cluster = "cohort-ha-" + UUID.randomUUID();
-        int[] hzPorts = new int[size];
+        this(dir, schema, size, quorum, size);
+    }
+
+    /** Configures {@code size} replicas and starts the first {@code started} of them ({@link #start} the rest). */
+    TestCluster(Path dir, TestPostgres.Schema schema, int size, int quorum, int started) throws Exception {
+        this.dir = dir;
+        this.schema = schema;
+        this.quorum = quorum;
+        hzPorts = new int[size];
         agentPorts = new int[size];
         stopped = new boolean[size];
-        var members = new ArrayList<String>();
         for (int i = 0; i < size; i++) {
             hzPorts[i] = ChildProcesses.freePort();
             agentPorts[i] = ChildProcesses.freePort();
             members.add("127.0.0.1:" + hzPorts[i]);
         }
         try {
-            for (int i = 0; i < size; i++) {
-                var arguments = new ArrayList<>(schema.coordinatorArguments());
-                arguments.addAll(List.of(
-                        "--cohort.coordinator.cluster.name=" + cluster,
-                        "--cohort.coordinator.cluster.port=" + hzPorts[i],
-                        "--cohort.coordinator.cluster.members=" + String.join(",", members),
-                        "--cohort.coordinator.cluster.quorum=" + quorum,
-                        "--cohort.coordinator.cluster.lease-duration=3s",
-                        "--cohort.coordinator.grpc-port=" + agentPorts[i]));
-                replicas.add(InProcessCoordinator.start(dir.resolve("coordinator"), arguments.toArray(String[]::new)));
+            for (int i = 0; i < started; i++) {
+                start(i);
             }
         } catch (Exception | Error e) {
             close();
             throw e;
         }
+    }
+
+    /** Starts the next replica (in order: the first started is the oldest member). */
+    void start(int replica) {
+        if (replica != replicas.size()) {
+            throw new IllegalArgumentException("replicas start in order; next is " + replicas.size());
+        }
+        var arguments = new ArrayList<>(schema.coordinatorArguments());
+        arguments.addAll(List.of(
+                "--cohort.coordinator.cluster.name=" + cluster,
+                "--cohort.coordinator.cluster.port=" + hzPorts[replica],
+                "--cohort.coordinator.cluster.members=" + String.join(",", members),
+                "--cohort.coordinator.cluster.quorum=" + quorum,
+                "--cohort.coordinator.cluster.lease-duration=3s",
+                "--cohort.coordinator.grpc-port=" + agentPorts[replica]));
+        replicas.add(InProcessCoordinator.start(dir.resolve("coordinator"), arguments.toArray(String[]::new)));
     }
 
     CoordinatorClient client(int replica) {

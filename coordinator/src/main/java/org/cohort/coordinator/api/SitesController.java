@@ -96,7 +96,8 @@ public class SitesController {
         // connectedSites counts sessions on every replica; connectedHere those this replica holds.
         return Map.of("caFingerprint", ca.caFingerprint(), "agentPort", grpc.port(),
                 "connectedSites", clusterSessions.connectedCount(), "connectedHere", sessions.all().size(),
-                "clusterMembers", clusterSessions.aliveMembers().size(), "enrolledSites", sites.all().size(),
+                "clusterMembers", clusterSessions.aliveMembers().size(), "inQuorum", leadership.inQuorum(),
+                "enrolledSites", sites.all().size(),
                 "replica", leadership.memberId(), "drivesRounds", leadership.leading(),
                 "leaseTerm", leadership.term());
     }

@@ -2,6 +2,7 @@ package org.cohort.coordinator.cluster;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import org.cohort.coordinator.config.CoordinatorProperties;
@@ -17,6 +18,7 @@ import org.springframework.context.annotation.Configuration;
  */
 @Configuration(proxyBeanMethods = false)
 public class ClusterConfiguration {
+    static final String SPLIT_BRAIN_PROTECTION = "cohort-quorum";
 
     @Bean(destroyMethod = "shutdown")
     HazelcastInstance hazelcast(CoordinatorProperties props) {
@@ -40,6 +42,14 @@ public class ClusterConfiguration {
                 // Replicas on one host (tests, a laptop): stay on loopback like the single member does.
                 config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
             }
+        }
+        int quorum = props.cluster().effectiveQuorum();
+        if (quorum > 1) {
+            // Hazelcast's own split-brain protection on the cluster state: a replica that sees fewer
+            // than a quorum of members can neither read nor write rounds, sessions or upload claims,
+            // so a minority side cannot act on stale state (Leadership keeps it from driving rounds).
+            config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(SPLIT_BRAIN_PROTECTION, true, quorum));
+            config.getMapConfig("cohort.*").setSplitBrainProtectionName(SPLIT_BRAIN_PROTECTION);
         }
         return Hazelcast.newHazelcastInstance(config);
     }

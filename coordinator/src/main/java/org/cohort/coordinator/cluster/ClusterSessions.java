@@ -130,15 +130,23 @@ public class ClusterSessions {
         }
     }
 
-    /** Sessions open anywhere in the cluster. */
+    /** Sessions open anywhere in the cluster; -1 while this replica cannot see a quorum of it. */
     public int connectedCount() {
         Set<String> alive = aliveMembers();
-        return (int) directory.values().stream().filter(e -> alive.contains(e.memberUuid())).count();
+        try {
+            return (int) directory.values().stream().filter(e -> alive.contains(e.memberUuid())).count();
+        } catch (com.hazelcast.splitbrainprotection.SplitBrainProtectionException e) {
+            return -1;
+        }
     }
 
     /** Where the site's session is, if it has one. */
     public Optional<Entry> where(String siteId) {
-        return Optional.ofNullable(directory.get(siteId)).filter(e -> aliveMembers().contains(e.memberUuid()));
+        try {
+            return Optional.ofNullable(directory.get(siteId)).filter(e -> aliveMembers().contains(e.memberUuid()));
+        } catch (com.hazelcast.splitbrainprotection.SplitBrainProtectionException e) {
+            return Optional.empty(); // this replica cannot see a quorum: it knows only its own sessions
+        }
     }
 
     /** UUIDs of the members in the cluster now. */
