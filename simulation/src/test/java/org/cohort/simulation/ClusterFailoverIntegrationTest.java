@@ -37,7 +37,7 @@ class ClusterFailoverIntegrationTest {
     private static float[] undisturbed;
 
     /** Which replica is stopped while site 0's upload is held and site 1 is still training. */
-    private enum Stop {
+    enum Stop {
         /** Replica 0 drives rounds and holds site 0's upload. */
         DRIVER(new int[][] {{0, 1, 2}, {1, 2, 0}}, 0, 1),
         /** Replica 1 only holds site 0's upload; replica 0 drives rounds throughout. */
@@ -83,10 +83,11 @@ class ClusterFailoverIntegrationTest {
         }
     }
 
-    @Test
-    void anUploadLostWithItsReplicaIsChargedOnceUnderDifferentialPrivacy(@TempDir Path dir) throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "stopping the {0}")
+    @org.junit.jupiter.params.provider.EnumSource(Stop.class)
+    void anUploadLostWithItsReplicaIsChargedOnceUnderDifferentialPrivacy(Stop stop, @TempDir Path dir) throws Exception {
         try (var schema = TestPostgres.freshSchema("cohort_ha")) {
-            JsonNode privacy = clusterRun(dir, schema, Stop.HOLDER, "patient").privacy();
+            JsonNode privacy = clusterRun(dir, schema, stop, "patient").privacy();
             assertThat(privacy.get("sites").size()).isEqualTo(2);
             for (JsonNode site : privacy.get("sites")) {
                 var charged = new ArrayList<Integer>();
