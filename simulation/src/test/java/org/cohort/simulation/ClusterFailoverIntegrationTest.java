@@ -3,7 +3,6 @@ package org.cohort.simulation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -58,14 +57,7 @@ class ClusterFailoverIntegrationTest {
     static void undisturbedRun() throws Exception {
         Path dir = shared.resolve("reference");
         try (var fed = new TestFederation(dir, 2)) {
-            String studyId = fed.createStudy(ROUNDS, 2, 60);
-            fed.startAgent(0, studyId, null);
-            fed.startAgent(1, studyId, null);
-            fed.awaitConnected(2);
-            fed.api.post("/api/studies/" + studyId + "/start", null);
-            JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
-            assertThat(study.get("status").asString()).isEqualTo("COMPLETED");
-            undisturbed = TestCluster.finalModel(fed.api, studyId, dir);
+            undisturbed = TestCluster.finalModel(fed.api, fed.runStudy(ROUNDS), dir);
         }
     }
 

@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.JsonNode;
 
 /**
  * The path a billion-parameter model takes — partial sums in memory-mapped files, the next model
@@ -27,14 +25,7 @@ class MappedAggregationIntegrationTest {
 
     private static float[] run(Path dir, String... properties) throws Exception {
         try (var fed = new TestFederation(dir, 2, properties)) {
-            String studyId = fed.createStudy(2, 2, 60);
-            fed.startAgent(0, studyId, null);
-            fed.startAgent(1, studyId, null);
-            fed.awaitConnected(2);
-            fed.api.post("/api/studies/" + studyId + "/start", null);
-            JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
-            assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
-            return TestCluster.finalModel(fed.api, studyId, dir);
+            return TestCluster.finalModel(fed.api, fed.runStudy(2), dir);
         }
     }
 }

@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.time.Duration;
 import org.cohort.coordinator.testing.TestPostgres;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.JsonNode;
 
 /**
  * The production store: the same Flyway migrations and the same federation against a real
@@ -21,13 +19,7 @@ class PostgresIntegrationTest {
     void federationRunsOnPostgres(@TempDir Path dir) throws Exception {
         try (var schema = TestPostgres.freshSchema("cohort_it")) {
             try (var fed = new TestFederation(dir, 2, schema.coordinatorArguments().toArray(String[]::new))) {
-                String studyId = fed.createStudy(2, 2, 60);
-                fed.startAgent(0, studyId, null);
-                fed.startAgent(1, studyId, null);
-                fed.awaitConnected(2);
-                fed.api.post("/api/studies/" + studyId + "/start", null);
-                JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
-                assertThat(study.get("status").asString()).isEqualTo("COMPLETED");
+                fed.runStudy(2);
             }
             try (Connection admin = schema.server().connect();
                     var rs = admin.createStatement().executeQuery(

@@ -114,6 +114,24 @@ final class TestFederation implements AutoCloseable {
                 + api.get("/api/studies/" + studyId));
     }
 
+    /**
+     * The plain run: a study of {@code rounds} rounds that needs every site, each site's agent
+     * with its own data, started and awaited; fails unless the study completes.
+     */
+    String runStudy(int rounds) throws Exception {
+        String studyId = createStudy(rounds, data.sites().size(), 60);
+        for (int i = 0; i < data.sites().size(); i++) {
+            startAgent(i, studyId, null);
+        }
+        awaitConnected(data.sites().size());
+        api.post("/api/studies/" + studyId + "/start", null);
+        JsonNode study = awaitStudyEnd(studyId, Duration.ofMinutes(2));
+        if (!study.get("status").asString().equals("COMPLETED")) {
+            throw new AssertionError("study did not complete: " + study);
+        }
+        return studyId;
+    }
+
     /** The final evaluation (EVALUATE round) of the study's last model. */
     JsonNode finalEvaluation(String studyId) {
         for (JsonNode r : api.get("/api/studies/" + studyId + "/rounds")) {

@@ -141,36 +141,21 @@ public class PartialSums {
      * @return false if the round stopped collecting (it is being aggregated or has closed)
      */
     public boolean fold(String roundId, long numParameters, BooleanSupplier stillCollecting, Contribution c, Path spool) {
-        Partial p = byRound.computeIfAbsent(roundId, k -> new Partial());
-        synchronized (p) {
-            if (p.sealed || !stillCollecting.getAsBoolean()) {
-                dropIfEmpty(roundId, p);
-                return false;
+        return hold(roundId, stillCollecting, c, p -> {
+            if (spool == null) {
+                return;
             }
-            if (p.contributions.containsKey(c.siteId())) {
-                throw new IllegalStateException("site " + c.siteId() + " already contributed to round " + roundId);
-            }
-            if (spool != null) {
-                allocate(p, numParameters);
-            }
-            if (p.hasSum() && spool != null) {
+            allocate(p, numParameters);
+            if (p.heap != null) {
+                addSpooled(p.heap, c.weight(), spool, numParameters);
+            } else if (p.mapped != null) {
                 try {
-                    if (p.heap != null) {
-                        addSpooled(p.heap, c.weight(), spool, numParameters);
-                    } else {
-                        p.mapped.addUpdateFile(c.weight(), spool);
-                    }
+                    p.mapped.addUpdateFile(c.weight(), spool);
                 } catch (IOException e) {
-                    p.broken = true;
                     throw new UncheckedIOException(e);
-                } catch (RuntimeException e) {
-                    p.broken = true;
-                    throw e;
                 }
             }
-            p.contributions.put(c.siteId(), c);
-            return true;
-        }
+        });
     }
 
     /**
@@ -184,6 +169,21 @@ public class PartialSums {
      */
     public boolean foldMasked(String roundId, int numParameters, BooleanSupplier stillCollecting, Contribution c,
                               Path spool) {
+        return hold(roundId, stillCollecting, c, p -> {
+            if (p.ring == null) {
+                p.ring = new int[numParameters];
+            }
+            addRing(p.ring, spool, numParameters);
+        });
+    }
+
+    /**
+     * The one way an upload enters a partial sum: under the round's lock, only while the round
+     * is collecting, once per site; {@code add} puts its values in, and if it fails part-way the
+     * sum is marked broken (the driver then retries the round rather than publish half a sum).
+     */
+    private boolean hold(String roundId, BooleanSupplier stillCollecting, Contribution c,
+                         java.util.function.Consumer<Partial> add) {
         Partial p = byRound.computeIfAbsent(roundId, k -> new Partial());
         synchronized (p) {
             if (p.sealed || !stillCollecting.getAsBoolean()) {
@@ -193,11 +193,8 @@ public class PartialSums {
             if (p.contributions.containsKey(c.siteId())) {
                 throw new IllegalStateException("site " + c.siteId() + " already contributed to round " + roundId);
             }
-            if (p.ring == null) {
-                p.ring = new int[numParameters];
-            }
             try {
-                addRing(p.ring, spool, numParameters);
+                add.accept(p);
             } catch (RuntimeException e) {
                 p.broken = true;
                 throw e;
