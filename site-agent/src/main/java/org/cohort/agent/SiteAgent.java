@@ -100,10 +100,13 @@ public final class SiteAgent implements AutoCloseable {
         return ledger.file();
     }
 
-    /** True while a session is open. */
+    /** True while a session is open: the coordinator has welcomed this site on the current stream. */
     public boolean connected() {
-        return outbound.get() != null;
+        // A stream that is open but not yet welcomed may still be refused (no quorum, revoked).
+        return welcomed && outbound.get() != null;
     }
+
+    private volatile boolean welcomed;
 
     private void connect() {
         if (closed) {
@@ -121,6 +124,7 @@ public final class SiteAgent implements AutoCloseable {
                     .keepAliveTimeout(ProtocolLimits.KEEPALIVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
                     .keepAliveWithoutCalls(true)
                     .build();
+            welcomed = false;
             StreamObserver<AgentMessage> out = SessionGrpc.newStub(channel).connect(new Inbound(address));
             synchronized (this) {
                 out.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().setAgentVersion(VERSION)
@@ -145,6 +149,7 @@ public final class SiteAgent implements AutoCloseable {
             switch (message.getKindCase()) {
                 case WELCOME -> {
                     failures = 0;
+                    welcomed = true;
                     heartbeatMillis = Math.max(50, message.getWelcome().getHeartbeatIntervalMillis());
                     log.info("session open with {} as {}", address, message.getWelcome().getSiteId());
                 }
@@ -175,6 +180,7 @@ public final class SiteAgent implements AutoCloseable {
         @Override
         public void onError(Throwable t) {
             Status s = Status.fromThrowable(t);
+            welcomed = false;
             outbound.set(null);
             if (s.getCode() == Status.Code.PERMISSION_DENIED) {
                 log.error("coordinator refused this site: {}", s.getDescription());
@@ -186,6 +192,7 @@ public final class SiteAgent implements AutoCloseable {
 
         @Override
         public void onCompleted() {
+            welcomed = false;
             outbound.set(null);
             scheduleReconnect();
         }
