@@ -1,0 +1,84 @@
+package org.cohort.coordinator.api.security;
+
+import jakarta.servlet.DispatcherType;
+import org.cohort.coordinator.pki.AdminToken;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpMethod;
+import org.springframework.security.authentication.ProviderManager;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.intercept.AuthorizationFilter;
+import org.springframework.security.web.authentication.AuthenticationEntryPointFailureHandler;
+import org.springframework.security.web.authentication.AuthenticationFilter;
+import org.springframework.security.web.firewall.HttpFirewall;
+import org.springframework.security.web.firewall.RequestRejectedHandler;
+import org.springframework.security.web.firewall.StrictHttpFirewall;
+
+/**
+ * Who may call what over HTTP. Spring Security matches the request as it normalises it, after
+ * its firewall has refused anything a servlet container or Spring MVC could read two ways
+ * (matrix parameters, encoded '/', '.', '%' or '\', '//', '/./', '/../'). Deny by default:
+ * the dashboard page is public, every {@code /api} call needs the admin token, anything else is
+ * refused even if a controller would answer it.
+ */
+@Configuration(proxyBeanMethods = false)
+public class RestSecurityConfiguration {
+    static final String ADMIN_ROLE = "ADMIN";
+
+    @Bean
+    SecurityFilterChain restSecurity(HttpSecurity http, AdminTokenAuthenticationProvider admin) throws Exception {
+        var refusal = new JsonRefusals();
+        var bearer = new AuthenticationFilter(new ProviderManager(admin), new BearerTokenConverter());
+        // A wrong token is answered at once with 401; a right one continues down the chain.
+        bearer.setFailureHandler(new AuthenticationEntryPointFailureHandler(refusal));
+        bearer.setSuccessHandler((request, response, authentication) -> { });
+        http
+                // A bearer token sent by code, never a cookie a browser attaches by itself: no CSRF
+                // surface, and no session to fixate or steal.
+                .csrf(AbstractHttpConfigurer::disable)
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .requestCache(AbstractHttpConfigurer::disable)
+                .httpBasic(AbstractHttpConfigurer::disable)
+                .formLogin(AbstractHttpConfigurer::disable)
+                .logout(AbstractHttpConfigurer::disable)
+                .addFilterBefore(bearer, AuthorizationFilter.class)
+                .authorizeHttpRequests(a -> a
+                        // Error pages rendered for a request that was already let through.
+                        .dispatcherTypeMatchers(DispatcherType.ERROR).permitAll()
+                        .requestMatchers(HttpMethod.GET, "/", "/index.html").permitAll()
+                        .requestMatchers(HttpMethod.HEAD, "/", "/index.html").permitAll()
+                        .requestMatchers("/api/**").hasRole(ADMIN_ROLE)
+                        .anyRequest().denyAll())
+                .exceptionHandling(e -> e.authenticationEntryPoint(refusal).accessDeniedHandler(refusal));
+        return http.build();
+    }
+
+    /** The only credential; as a bean it also keeps Spring Boot from making up a user and password. */
+    @Bean
+    AdminTokenAuthenticationProvider adminTokenAuthenticationProvider(AdminToken token) {
+        return new AdminTokenAuthenticationProvider(token);
+    }
+
+    /** Spring Security's strict firewall, spelled out so that a later default change is a visible diff. */
+    @Bean
+    HttpFirewall httpFirewall() {
+        var firewall = new StrictHttpFirewall();
+        firewall.setAllowSemicolon(false);
+        firewall.setAllowUrlEncodedSlash(false);
+        firewall.setAllowUrlEncodedDoubleSlash(false);
+        firewall.setAllowUrlEncodedPeriod(false);
+        firewall.setAllowUrlEncodedPercent(false);
+        firewall.setAllowBackSlash(false);
+        firewall.setAllowNull(false);
+        return firewall;
+    }
+
+    /** A request the firewall refused is a client error with a message, not a 500. */
+    @Bean
+    RequestRejectedHandler requestRejectedHandler() {
+        return new JsonRefusals();
+    }
+}
