@@ -133,6 +133,15 @@ class RestLockdownIntegrationTest {
     }
 
     @Test
+    void aPrivacyQueryTooLargeToComputeIsRefusedAtOnceNotRunOutOfMemory() {
+        String bearer = "Bearer " + adminToken;
+        assertThat(http.status("GET", "/api/privacy/epsilon?q=1&sigma=1&steps=1000000&delta=1e-12&accountant=pld",
+                bearer, null)).isEqualTo(400);
+        assertThat(fed.api.get("/api/privacy/epsilon?q=1&sigma=1&steps=1000000&delta=1e-12&accountant=rdp")
+                .get("epsilon").asDouble()).isPositive();
+    }
+
+    @Test
     void aWrongTokenIsRefusedWithAMessageThatSaysWhatToSend() {
         assertThat(http.status("GET", "/api/studies", "Bearer " + adminToken + "x", null)).isEqualTo(401);
         assertThat(http.status("GET", "/api/studies", "bearer " + adminToken, null)).isEqualTo(200);

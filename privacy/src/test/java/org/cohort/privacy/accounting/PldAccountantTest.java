@@ -14,6 +14,22 @@ class PldAccountantTest {
   // google/differential-privacy python/dp_accounting/dp_accounting/pld/pld_privacy_accountant_test.py
   // test_gaussian_basic: σ=√3 composed once and then twice is (1, 0.126936)-DP (±1e-3).
   @Test
+  void refusesInputsWhoseGridWouldExhaustMemoryAndSaysToUseRdp() {
+    // q = 1, σ = 1, 10^6 steps: billions of grid points; it used to run out of memory after minutes.
+    var accountant = PldAccountant.create();
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> accountant.compose(new SampledGaussian(1.0, 1.0, 1_000_000)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("grid points")
+        .hasMessageContaining("accountant=rdp");
+    // A tiny σ makes even one step's grid too wide.
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> accountant.compose(new SampledGaussian(0.5, 1e-4, 1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("one step");
+  }
+
+  @Test
   void matchesDpAccountingGaussianExample() {
     PldAccountant acc = PldAccountant.create()
         .compose(new Gaussian(Math.sqrt(3), 1))

@@ -65,6 +65,7 @@ public final class PrivacyLossDistribution {
     double[] range = loss.epsilonRange();
     long lo = (long) Math.floor(range[0] / d);
     long hi = (long) Math.ceil(range[1] / d);
+    GridLimit.check(hi - lo + 1, "one step of the mechanism");
     int n = Math.toIntExact(hi - lo + 1);
     double[] deltas = new double[n];
     for (int i = 0; i < n; i++) {

@@ -63,6 +63,7 @@ public final class PrivacyLossPmf {
   /** The PLD of running both mechanisms: losses add, so the pmfs convolve. */
   PrivacyLossPmf compose(PrivacyLossPmf other, double tailMassTruncation) {
     checkComposable(other);
+    GridLimit.check((long) probs.length + other.probs.length - 1, "composing two mechanisms");
     double[] conv = Convolution.linear(probs, other.probs);
     double inf = infinityMass + other.infinityMass - infinityMass * other.infinityMass;
     return truncated(lowerIndex + other.lowerIndex, conv, inf, tailMassTruncation);
@@ -81,6 +82,7 @@ public final class PrivacyLossPmf {
     long lower = bounds[0];
     long upper = bounds[1];
     long outLength = upper - lower + 1;
+    GridLimit.check(Math.max(outLength, probs.length), times + " compositions");
     int n = Convolution.fftLength(Math.max(outLength, probs.length));
     double[] circular = Convolution.selfConvolveCircular(probs, times, n);
     double[] out = new double[Math.toIntExact(outLength)];
