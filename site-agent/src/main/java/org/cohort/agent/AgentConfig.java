@@ -17,15 +17,24 @@ import java.util.TreeSet;
  *
  * <pre>
  * site.name=Cleveland
- * coordinator.addresses=coordinator.example.org:9443   # several, comma-separated, for failover
- * coordinator.ca-fingerprint=sha256:…                  # from the enrollment token response
- * enrollment.token=cohort1.…                           # first start only
+ * # several, comma-separated, for failover
+ * coordinator.addresses=coordinator.example.org:9443
+ * # from the enrollment token response
+ * coordinator.ca-fingerprint=sha256:…
+ * # first start only
+ * enrollment.token=cohort1.…
  * data.path=/data/cardiology.csv
- * work.dir=/var/lib/cohort-agent                       # identity, ledger, cache
- * studies.accepted=st-1a2b3c4d                         # comma-separated study ids
- * privacy.patient-epsilon-ceiling=1.0                  # optional: this site's own limit per patient
- * privacy.site-epsilon-ceiling=8.0                     # optional: this site's own limit for site-level DP
+ * # identity, ledger, cache
+ * work.dir=/var/lib/cohort-agent
+ * # comma-separated study ids
+ * studies.accepted=st-1a2b3c4d
+ * # optional: this site's own limits per patient, and for site-level DP
+ * privacy.patient-epsilon-ceiling=1.0
+ * privacy.site-epsilon-ceiling=8.0
  * </pre>
+ *
+ * <p>Comments must be on lines of their own: {@link Properties} keeps an end-of-line {@code #}
+ * as part of the value, so such a value is refused rather than silently misread.</p>
  *
  * <p>The ceilings are the hospital's, not the study's: the agent refuses any round that would
  * take its accounted ε (at the study's δ) above them, whatever the coordinator asks.
@@ -43,6 +52,8 @@ public record AgentConfig(
         Double patientEpsilonCeiling,
         Double siteEpsilonCeiling) {
 
+    private static final java.util.regex.Pattern END_OF_LINE_COMMENT = java.util.regex.Pattern.compile("\\s[#!]");
+
     public static AgentConfig load(Path file) {
         var props = new Properties();
         try (Reader r = Files.newBufferedReader(file)) {
@@ -52,11 +63,15 @@ public record AgentConfig(
         }
         Path base = file.toAbsolutePath().getParent();
         var problems = new ArrayList<String>();
+        props.stringPropertyNames().stream().sorted()
+                .filter(key -> END_OF_LINE_COMMENT.matcher(props.getProperty(key)).find())
+                .forEach(key -> problems.add(key + " has an end-of-line comment ('" + props.getProperty(key).strip()
+                        + "'), which a properties file reads as part of the value: move the comment to its own line"));
         String addresses = require(props, "coordinator.addresses", problems);
         String data = require(props, "data.path", problems);
         String work = props.getProperty("work.dir", "cohort-agent-work").strip();
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("agent config " + file + " is incomplete: " + String.join("; ", problems));
+            throw new IllegalArgumentException("agent config " + file + " cannot be used: " + String.join("; ", problems));
         }
         return new AgentConfig(
                 props.getProperty("site.name", "site").strip(),

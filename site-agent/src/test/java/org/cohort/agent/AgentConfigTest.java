@@ -41,4 +41,32 @@ class AgentConfigTest {
         assertThatThrownBy(() -> Enroller.ensureEnrolled(AgentConfig.load(file)))
                 .hasMessageContaining("enrollment.token");
     }
+
+    @Test
+    void refusesEndOfLineCommentsInsteadOfReadingThemAsPartOfTheValue() throws Exception {
+        Path file = dir.resolve("agent.properties");
+        Files.writeString(file, """
+                coordinator.addresses=a:9443
+                data.path=heart.csv
+                studies.accepted=st-1a2b3c4d                 # the studies this hospital agreed to
+                work.dir=/var/lib/cohort-agent	! identity, ledger
+                """);
+        assertThatThrownBy(() -> AgentConfig.load(file))
+                .hasMessageContaining("studies.accepted has an end-of-line comment")
+                .hasMessageContaining("work.dir has an end-of-line comment")
+                .hasMessageContaining("move the comment to its own line");
+    }
+
+    @Test
+    void theReadmeTemplateLoadsAsWritten() throws Exception {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        int start = readme.indexOf("```properties\nsite.name=");
+        assertThat(start).as("the README's agent.properties template").isNotNegative();
+        String template = readme.substring(readme.indexOf('\n', start) + 1, readme.indexOf("```", start + 3));
+        Path file = dir.resolve("agent.properties");
+        Files.writeString(file, template);
+        var c = AgentConfig.load(file);
+        assertThat(c.acceptedStudies()).containsExactly("st-1a2b3c4d");
+        assertThat(c.caFingerprint()).isEqualTo("sha256:...");
+    }
 }
