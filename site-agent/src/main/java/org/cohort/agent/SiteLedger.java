@@ -1,5 +1,6 @@
 package org.cohort.agent;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -9,11 +10,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.cohort.privacy.accounting.PrivacyEvent;
 import org.cohort.protocol.v1.UpdateManifest;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The site's own record of everything it sent (one JSON object per line, append-only, synced
@@ -22,7 +24,18 @@ import org.cohort.protocol.v1.UpdateManifest;
  * privacy accounting.
  */
 final class SiteLedger {
-    private static final Pattern FIELD = Pattern.compile("\"(\\w+)\":(\"[^\"]*\"|[-0-9.eE]+)");
+    /** Study and round ids as the coordinator makes them; anything else is refused before it is recorded. */
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+    private static final JsonMapper JSON = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .changeDefaultPropertyInclusion(v -> v.withValueInclusion(JsonInclude.Include.NON_NULL))
+            .build();
+
+    /** One line of the ledger; the privacy fields are absent for an update without DP. */
+    record Line(String at, String study, int round, String roundId, String kind, long baseVersion, long values,
+                String payloadSha256, long examples, long testExamples, String unit, Double samplingRate,
+                Double noiseMultiplier, Long steps, Double epsilonAfter, Double delta) {}
+
     private final Path file;
 
     SiteLedger(Path workDir) {
@@ -34,22 +47,29 @@ final class SiteLedger {
     }
 
     synchronized void recordSent(UpdateManifest m, String kind, PrivacyCharge charge, Double epsilonAfter, Double delta) {
-        String privacy = charge == null ? "" : String.format(Locale.ROOT,
-                ",\"unit\":\"%s\",\"samplingRate\":%s,\"noiseMultiplier\":%s,\"steps\":%d,\"epsilonAfter\":%s,\"delta\":%s",
-                charge.unit(), charge.samplingRate(), charge.noiseMultiplier(), charge.steps(), epsilonAfter, delta);
-        String line = String.format(Locale.ROOT,
-                "{\"at\":\"%s\",\"study\":\"%s\",\"round\":%d,\"roundId\":\"%s\",\"kind\":\"%s\",\"baseVersion\":%d,"
-                        + "\"values\":%d,\"payloadSha256\":\"%s\",\"examples\":%d,\"testExamples\":%d%s}%n",
-                Instant.now(), m.getStudyId(), m.getRoundNumber(), m.getRoundId(), kind, m.getBaseModelVersion(),
-                m.getNumParameters(), HexFormat.of().formatHex(m.getPayloadSha256().toByteArray()), m.getExampleCount(),
-                m.getMetrics().getTestExamples(), privacy);
+        requireId("study id", m.getStudyId());
+        requireId("round id", m.getRoundId());
+        var line = new Line(Instant.now().toString(), m.getStudyId(), m.getRoundNumber(), m.getRoundId(), kind,
+                m.getBaseModelVersion(), m.getNumParameters(),
+                HexFormat.of().formatHex(m.getPayloadSha256().toByteArray()), m.getExampleCount(),
+                m.getMetrics().getTestExamples(),
+                charge == null ? null : charge.unit(), charge == null ? null : charge.samplingRate(),
+                charge == null ? null : charge.noiseMultiplier(), charge == null ? null : charge.steps(),
+                charge == null ? null : epsilonAfter, charge == null ? null : delta);
         try {
             Files.createDirectories(file.getParent());
-            Files.writeString(file, line, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
-                    StandardOpenOption.SYNC);
+            Files.writeString(file, JSON.writeValueAsString(line) + "\n", StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND, StandardOpenOption.SYNC);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to the site ledger " + file
                     + "; nothing is uploaded without a ledger entry (free disk space and retry)", e);
+        }
+    }
+
+    private static void requireId(String what, String id) {
+        if (!ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("refusing to record a " + what + " with characters other than letters,"
+                    + " digits, '.', '_', ':' or '-' (up to 128): the coordinator sent something no Cohort coordinator makes");
         }
     }
 
@@ -67,27 +87,43 @@ final class SiteLedger {
     /** Every privacy-bearing update this site sent on a study, in order. */
     synchronized List<LedgerCrossCheck.LocalSend> sends(String studyId) {
         var out = new ArrayList<LedgerCrossCheck.LocalSend>();
+        for (Line line : lines()) {
+            if (studyId.equals(line.study()) && line.unit() != null) {
+                out.add(new LedgerCrossCheck.LocalSend(line.round(), line.unit(), line.samplingRate(),
+                        line.noiseMultiplier(), line.steps()));
+            }
+        }
+        return out;
+    }
+
+    /** Every line, in order. */
+    synchronized List<Line> lines() {
+        var out = new ArrayList<Line>();
         if (!Files.exists(file)) {
             return out;
         }
+        List<String> text;
         try {
-            for (String line : Files.readAllLines(file)) {
-                var fields = new java.util.HashMap<String, String>();
-                Matcher m = FIELD.matcher(line);
-                while (m.find()) {
-                    fields.put(m.group(1), m.group(2).replace("\"", ""));
-                }
-                if (studyId.equals(fields.get("study")) && fields.containsKey("unit")) {
-                    out.add(new LedgerCrossCheck.LocalSend(Integer.parseInt(fields.get("round")), fields.get("unit"),
-                            Double.parseDouble(fields.get("samplingRate")),
-                            Double.parseDouble(fields.get("noiseMultiplier")), Long.parseLong(fields.get("steps"))));
-                }
-            }
+            text = Files.readAllLines(file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the site ledger " + file, e);
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("the site ledger " + file + " has a malformed line (" + e.getMessage()
-                    + "); it is append-only: restore it from backup rather than edit it", e);
+        }
+        for (int i = 0; i < text.size(); i++) {
+            if (text.get(i).isBlank()) {
+                continue;
+            }
+            try {
+                Line line = JSON.readValue(text.get(i), Line.class);
+                if (line.study() == null || (line.unit() != null
+                        && (line.samplingRate() == null || line.noiseMultiplier() == null || line.steps() == null))) {
+                    throw new IllegalStateException("a field is missing");
+                }
+                out.add(line);
+            } catch (JacksonException | IllegalStateException e) {
+                String why = e instanceof JacksonException j ? j.getOriginalMessage() : e.getMessage();
+                throw new IllegalStateException("the site ledger " + file + " has a malformed line " + (i + 1) + " ("
+                        + why + "); it is append-only: restore it from backup rather than edit it", e);
+            }
         }
         return out;
     }

@@ -1,0 +1,60 @@
+package org.cohort.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.cohort.privacy.accounting.PrivacyEvent;
+import org.cohort.protocol.v1.UpdateManifest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SiteLedgerTest {
+    @TempDir Path dir;
+
+    private static UpdateManifest manifest(String study, String roundId, int round) {
+        return UpdateManifest.newBuilder().setStudyId(study).setRoundId(roundId).setRoundNumber(round)
+                .setNumParameters(10).setExampleCount(300).setPayloadSha256(ByteString.copyFrom(new byte[32])).build();
+    }
+
+    private static PrivacyCharge charge() {
+        return new PrivacyCharge("patient", 0.1, 1.2, 50);
+    }
+
+    @Test
+    void recordsAndReadsBackEachSendWithItsPrivacyCharge() {
+        var ledger = new SiteLedger(dir);
+        ledger.recordSent(manifest("st-a", "st-a-r1", 1), "update", charge(), 0.4, 1e-5);
+        ledger.recordSent(manifest("st-a", "st-a-r2", 2), "evaluation", null, null, null);
+        ledger.recordSent(manifest("st-b", "st-b-r1", 1), "update", charge(), 0.4, 1e-5);
+        assertThat(ledger.spent("st-a", "patient")).containsExactly(new PrivacyEvent.SampledGaussian(0.1, 1.2, 50));
+        assertThat(ledger.sends("st-a")).hasSize(1);
+        assertThat(ledger.lines()).hasSize(3);
+    }
+
+    @Test
+    void aQuoteInARoundIdCannotMoveAnEntryToAnotherStudy() throws Exception {
+        var ledger = new SiteLedger(dir);
+        String hostile = "r1\",\"study\":\"st-victim";
+        assertThatThrownBy(() -> ledger.recordSent(manifest("st-a", hostile, 1), "update", charge(), 0.4, 1e-5))
+                .hasMessageContaining("round id");
+        assertThat(ledger.spent("st-victim", "patient")).isEmpty();
+        // Even a line written by hand with an escaped quote stays in its own study.
+        Files.writeString(ledger.file(), "{\"study\":\"st-a\",\"round\":1,\"roundId\":\"r1\\\",\\\"study\\\":\\\"st-victim\","
+                + "\"baseVersion\":0,\"values\":10,\"examples\":300,\"testExamples\":0,\"unit\":\"patient\",\"samplingRate\":0.1,\"noiseMultiplier\":1.2,\"steps\":50}\n");
+        assertThat(ledger.spent("st-victim", "patient")).isEmpty();
+        assertThat(ledger.spent("st-a", "patient")).hasSize(1);
+    }
+
+    @Test
+    void aMalformedLineIsAnErrorThatNamesTheLineAndSaysNotToEditTheLedger() throws Exception {
+        var ledger = new SiteLedger(dir);
+        ledger.recordSent(manifest("st-a", "st-a-r1", 1), "update", charge(), 0.4, 1e-5);
+        Files.writeString(ledger.file(), "{\"study\":\"st-a\",\"unit\":\"patient\",\"round\":2}\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        assertThatThrownBy(() -> ledger.spent("st-a", "patient"))
+                .hasMessageContaining("malformed line 2").hasMessageContaining("restore it from backup");
+    }
+}
