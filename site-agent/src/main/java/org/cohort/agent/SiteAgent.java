@@ -410,6 +410,12 @@ public final class SiteAgent implements AutoCloseable {
         if (planned == null) {
             return java.util.Optional.empty();
         }
+        if (planned.unit().equals("patient")) {
+            var tooLarge = SitePrivacyPolicy.deltaRefusal(task.getPrivacy().getDelta(), learner.trainingRows(task));
+            if (tooLarge.isPresent()) {
+                return tooLarge;
+            }
+        }
         Double ceiling = planned.unit().equals("patient") ? config.patientEpsilonCeiling() : config.siteEpsilonCeiling();
         var spent = ledger.spent(task.getStudyId(), planned.unit());
         var refusal = SitePrivacyPolicy.refusal(spent, planned, ceiling, task.getPrivacy().getDelta(), accountant(task));

@@ -35,6 +35,23 @@ final class SitePrivacyPolicy {
                 "the study's budget of %.4f", budget));
     }
 
+    /**
+     * Why a patient-level round must be refused because its δ is not below 1/n for this site's
+     * n training rows: at such a δ an (ε, δ)-DP mechanism may publish one patient's record
+     * outright, so the guarantee says nothing about an individual. Sites with fewer rows than the
+     * study owner had in mind are the ones this protects.
+     */
+    static Optional<String> deltaRefusal(double delta, int trainingRows) {
+        if (trainingRows < 1 || delta < 1.0 / trainingRows) {
+            return Optional.empty();
+        }
+        return Optional.of(String.format(Locale.ROOT,
+                "the study's δ = %s is not below 1/n = %.3g for this site's %d training rows: at that δ a mechanism"
+                        + " may publish one patient's record outright; ask the study owner for δ well below 1/n"
+                        + " (e.g. %.0e or less)", delta, 1.0 / trainingRows, trainingRows,
+                Math.pow(10, Math.floor(Math.log10(0.1 / trainingRows)))));
+    }
+
     private static Optional<String> over(List<PrivacyEvent> spent, PrivacyCharge planned, Double limit, double delta,
                                          AccountantKind accountant, String limitName) {
         if (limit == null || planned == null) {
