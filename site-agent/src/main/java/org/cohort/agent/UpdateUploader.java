@@ -60,12 +60,13 @@ final class UpdateUploader {
                 .setRoundNumber(task.getRoundNumber()).setNonce(task.getNonce())
                 .setBaseModelVersion(task.getModelVersion())
                 .setExampleCount(outcome.exampleCount())
-                // Under DP the training loss would be a release outside the ε accounting: withheld.
+                // Under DP the training loss and the training time would be releases outside the ε
+                // accounting (both depend on the training rows): withheld, sent as 0.
                 .setMetrics(SiteMetrics.newBuilder()
                         .setTrainLoss(withheld ? 0 : outcome.trainLoss()).setTrainLossWithheld(withheld)
                         .setTestAccuracy(outcome.testAccuracy()).setTestLoss(outcome.testLoss())
                         .setTestExamples(outcome.testExamples()).setTestCorrect(outcome.testCorrect())
-                        .setTrainMillis(outcome.trainMillis()));
+                        .setTrainMillis(withheld ? 0 : outcome.trainMillis()));
         if (outcome.privacy() != null) {
             b.setPrivacy(outcome.privacy().toProto());
         }

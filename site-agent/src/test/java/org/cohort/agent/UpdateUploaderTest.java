@@ -61,8 +61,10 @@ class UpdateUploaderTest {
 
     @AfterEach
     void tearDown() {
-        channel.shutdownNow();
-        server.shutdownNow();
+        if (channel != null) { // tests of the manifest alone start no server
+            channel.shutdownNow();
+            server.shutdownNow();
+        }
     }
 
     /** A coordinator that keeps what it received and breaks the first {@link #breaksLeft} calls off. */
@@ -297,5 +299,22 @@ class UpdateUploaderTest {
             Thread.sleep(10);
         }
         throw new AssertionError("the uploader never waited for the call to become ready");
+    }
+
+    @Test
+    void underDifferentialPrivacyTheTrainingLossAndTimeAreWithheld() {
+        var outcome = new LocalLearner.Outcome(new float[] {1f, 2f}, 300, 0.42, 1234, 60, 50, 0.3);
+        var plain = org.cohort.protocol.v1.RoundTask.newBuilder().setStudyId("st-1").setRoundId("st-1-r1").build();
+        var dp = plain.toBuilder().setPrivacy(org.cohort.protocol.v1.PrivacyPlan.newBuilder().setMode("patient")).build();
+        var uploader = new UpdateUploader("site-1", null);
+
+        var open = uploader.manifest(plain, outcome).getMetrics();
+        assertThat(open.getTrainMillis()).isEqualTo(1234);
+        assertThat(open.getTrainLoss()).isEqualTo(0.42);
+
+        var withheld = uploader.manifest(dp, outcome).getMetrics();
+        assertThat(withheld.getTrainMillis()).as("timing depends on the training rows").isZero();
+        assertThat(withheld.getTrainLoss()).isZero();
+        assertThat(withheld.getTrainLossWithheld()).isTrue();
     }
 }
