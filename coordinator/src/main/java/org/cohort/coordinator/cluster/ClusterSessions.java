@@ -30,7 +30,10 @@ import org.springframework.stereotype.Component;
 public class ClusterSessions {
     private static final Logger log = LoggerFactory.getLogger(ClusterSessions.class);
 
-    /** A session as the cluster sees it: where it is and which studies the site's admin accepted. */
+    /**
+     * A session as the cluster sees it: where it is and which studies the site's admin accepted.
+     * Not sealed: it holds nothing secret, and {@code remove(k, v)} compares its serialized bytes.
+     */
     public record Entry(String memberUuid, Set<String> acceptedStudies, long connectedAtMillis) implements Serializable {
         public Entry {
             acceptedStudies = Set.copyOf(acceptedStudies);
@@ -38,7 +41,7 @@ public class ClusterSessions {
     }
 
     /** A message for a site's session, or (with a close code) the order to end it. */
-    record Delivery(String siteId, byte[] message, String closeCode, String closeReason) implements Serializable {}
+    record Delivery(String siteId, byte[] message, String closeCode, String closeReason) implements EncryptedInCluster {}
 
     private final IMap<String, Entry> directory;
     private final ITopic<Delivery> deliveries;

@@ -2,7 +2,6 @@ package org.cohort.coordinator.cluster;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.topic.ITopic;
-import java.io.Serializable;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +22,7 @@ public class LeaderInbox {
     private static final Logger log = LoggerFactory.getLogger(LeaderInbox.class);
 
     /** Events for the driving replica. */
-    public sealed interface Event extends Serializable
+    public sealed interface Event extends EncryptedInCluster
             permits SiteDropped, SecAggMessage, SiteConnected, UploadHeld {}
 
     /** The site refused or failed its task, or its upload was rejected. */

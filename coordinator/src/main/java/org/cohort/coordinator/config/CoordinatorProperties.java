@@ -41,13 +41,18 @@ public record CoordinatorProperties(
      *                majority of {@code members} (or 1 when none are listed)
      * @param leaseDuration how long the driving replica's database lease lasts without renewal;
      *                a replica that stops is replaced after at most this long
+     * @param bindAddress the one address of this host the cluster port listens on when
+     *                {@code members} are listed; empty = the entry of {@code members} that is an
+     *                address of this host (startup fails when none or several are). A single
+     *                coordinator (no members) always listens on loopback only.
      */
     public record Cluster(
             @DefaultValue("cohort") String name,
             @DefaultValue("5701") int port,
             @DefaultValue List<String> members,
             @DefaultValue("0") int quorum,
-            @DefaultValue("5s") java.time.Duration leaseDuration) {
+            @DefaultValue("5s") java.time.Duration leaseDuration,
+            @DefaultValue("") String bindAddress) {
 
         /** The effective quorum: as configured, else a majority of the listed members. */
         public int effectiveQuorum() {

@@ -4,7 +4,6 @@ import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.core.IExecutorService;
-import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.cohort.coordinator.cluster.EncryptedInCluster;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -135,7 +135,7 @@ public class PartialSumCalls {
     }
 
     /** A call that runs on another replica against its {@link PartialSums}. */
-    abstract static class Call<T> implements Callable<T>, Serializable, HazelcastInstanceAware {
+    abstract static class Call<T> implements Callable<T>, EncryptedInCluster, HazelcastInstanceAware {
         private transient HazelcastInstance instance;
 
         @Override

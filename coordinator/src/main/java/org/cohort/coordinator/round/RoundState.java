@@ -1,16 +1,17 @@
 package org.cohort.coordinator.round;
 
-import java.io.Serializable;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.cohort.coordinator.cluster.EncryptedInCluster;
 
 /**
  * Immutable snapshot of one attempt of one round. It lives in the cluster (Hazelcast map),
- * so it is plain serializable data; all transitions are computed by {@link RoundStateMachine}.
+ * so it is plain serializable data, sealed there because it carries the round nonce; all
+ * transitions are computed by {@link RoundStateMachine}.
  *
  * @param selected sites that were sent the task
  * @param reported sites whose upload was accepted
@@ -32,7 +33,7 @@ public record RoundState(
         Instant deadline,
         RoundPhase phase,
         String detail,
-        boolean secure) implements Serializable {
+        boolean secure) implements EncryptedInCluster {
 
     public RoundState {
         nonce = nonce.clone();

@@ -3,15 +3,18 @@ package org.cohort.crypto.pki;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPrivateKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.bouncycastle.asn1.ASN1Encodable;
@@ -26,9 +29,12 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.PKCSException;
+import org.bouncycastle.util.BigIntegers;
 import org.cohort.crypto.internal.Algorithms;
+import org.cohort.crypto.internal.DerivedSealer;
 import org.cohort.crypto.internal.Ed25519;
 import org.cohort.crypto.internal.Names;
+import org.cohort.crypto.seal.Sealer;
 import org.cohort.crypto.signature.ModelSigner;
 
 /**
@@ -230,6 +236,27 @@ public final class SiteCertificateAuthority {
   /** X.509 SubjectPublicKeyInfo DER of the model-signing key, for sites to verify model versions. */
   public byte[] modelSigningPublicKey() {
     return modelSigningKey.publicKey();
+  }
+
+  /**
+   * A sealer whose key is derived (HKDF-SHA256) from this CA's private key: every replica that
+   * opens the same CA keystore derives the same key, and nothing outside the keystore can. The
+   * key is bound to the CA certificate and to {@code purpose}, so sealers for different purposes
+   * (or clusters) cannot open each other's values.
+   */
+  public Sealer sealer(String purpose) {
+    if (!(caKey instanceof ECPrivateKey ec)) {
+      throw new IllegalStateException("the CA key is " + caKey.getAlgorithm() + ", not the ECDSA key Cohort creates");
+    }
+    // The private scalar, not getEncoded(): PKCS#8 encodings of one key differ between the key as
+    // generated and as read back from the keystore, and every replica must derive the same key.
+    int length = (ec.getParams().getOrder().bitLength() + 7) / 8;
+    byte[] scalar = BigIntegers.asUnsignedByteArray(length, ec.getS());
+    try {
+      return DerivedSealer.derive(scalar, caFingerprint.getBytes(StandardCharsets.US_ASCII), "ca-derived/" + purpose);
+    } finally {
+      Arrays.fill(scalar, (byte) 0);
+    }
   }
 
   @Override

@@ -4,6 +4,7 @@ import java.security.GeneralSecurityException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.cohort.crypto.internal.Hkdf;
 
 /**
  * AES-128-CTR keystream through the JCE ({@code AES/CTR/NoPadding}), which HotSpot compiles to

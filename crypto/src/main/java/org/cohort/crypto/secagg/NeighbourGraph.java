@@ -1,6 +1,7 @@
 package org.cohort.crypto.secagg;
 
 import java.util.Arrays;
+import org.cohort.crypto.internal.Hkdf;
 
 /**
  * Who shares secrets and pairwise masks with whom in a round: a random k-regular Harary graph, as

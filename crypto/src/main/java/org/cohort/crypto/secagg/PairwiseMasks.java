@@ -1,6 +1,7 @@
 package org.cohort.crypto.secagg;
 
 import java.util.Arrays;
+import org.cohort.crypto.internal.Hkdf;
 
 /**
  * The pairwise mask of sites i and j: seed = HKDF-SHA256(X25519(s_i, s_j), salt = nonce,

@@ -1,13 +1,10 @@
 package org.cohort.crypto.secagg;
 
-import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Optional;
-import javax.crypto.AEADBadTagException;
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
+import org.cohort.crypto.internal.AesGcm;
+import org.cohort.crypto.internal.Hkdf;
 
 /**
  * AES-128-GCM encryption of the shares one site sends another through the server. The key is
@@ -18,9 +15,7 @@ import javax.crypto.spec.SecretKeySpec;
  */
 final class ShareCipher {
 
-  static final int IV_BYTES = 12;
-  static final int TAG_BITS = 128;
-  static final int OVERHEAD_BYTES = IV_BYTES + TAG_BITS / 8;
+  static final int OVERHEAD_BYTES = AesGcm.OVERHEAD_BYTES;
 
   private ShareCipher() {}
 
@@ -34,19 +29,7 @@ final class ShareCipher {
   }
 
   static byte[] seal(byte[] key, byte[] roundNonce, int sender, int recipient, byte[] plaintext, SecureRandom random) {
-    byte[] iv = new byte[IV_BYTES];
-    random.nextBytes(iv);
-    try {
-      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-      cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_BITS, iv));
-      cipher.updateAAD(associatedData(roundNonce, sender, recipient));
-      byte[] out = new byte[IV_BYTES + cipher.getOutputSize(plaintext.length)];
-      System.arraycopy(iv, 0, out, 0, IV_BYTES);
-      cipher.doFinal(plaintext, 0, plaintext.length, out, IV_BYTES);
-      return out;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("AES/GCM/NoPadding is missing from this JDK; use a standard JDK 21+", e);
-    }
+    return AesGcm.seal(key, associatedData(roundNonce, sender, recipient), plaintext, random);
   }
 
   /**
@@ -54,19 +37,7 @@ final class ShareCipher {
    * was altered.
    */
   static Optional<byte[]> open(byte[] key, byte[] roundNonce, int sender, int recipient, byte[] sealed) {
-    if (sealed.length < OVERHEAD_BYTES) {
-      return Optional.empty();
-    }
-    try {
-      Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-      cipher.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_BITS, sealed, 0, IV_BYTES));
-      cipher.updateAAD(associatedData(roundNonce, sender, recipient));
-      return Optional.of(cipher.doFinal(sealed, IV_BYTES, sealed.length - IV_BYTES));
-    } catch (AEADBadTagException e) {
-      return Optional.empty();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("AES/GCM/NoPadding is missing from this JDK; use a standard JDK 21+", e);
-    }
+    return AesGcm.open(key, associatedData(roundNonce, sender, recipient), sealed, 0);
   }
 
   private static byte[] associatedData(byte[] roundNonce, int sender, int recipient) {

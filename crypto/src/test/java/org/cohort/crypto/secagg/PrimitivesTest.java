@@ -11,6 +11,7 @@ import javax.crypto.Cipher;
 import javax.crypto.spec.SecretKeySpec;
 import org.cohort.crypto.internal.Algorithms;
 import org.cohort.crypto.internal.Ed25519;
+import org.cohort.crypto.internal.Hkdf;
 import org.junit.jupiter.api.Test;
 
 /** Test vectors for the primitives the protocol is built from, and its fixed encodings. */

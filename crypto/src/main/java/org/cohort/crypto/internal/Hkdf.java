@@ -1,4 +1,4 @@
-package org.cohort.crypto.secagg;
+package org.cohort.crypto.internal;
 
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
@@ -9,7 +9,7 @@ import javax.crypto.spec.SecretKeySpec;
  * HKDF-SHA256 (RFC 5869) over the JDK's HMAC. Written out here because {@code javax.crypto.KDF}
  * only exists from JDK 24 and Cohort builds for 21; it is twenty lines and has a test vector.
  */
-final class Hkdf {
+public final class Hkdf {
 
   private static final String HMAC = "HmacSHA256";
   private static final int HASH_BYTES = 32;
@@ -17,7 +17,7 @@ final class Hkdf {
   private Hkdf() {}
 
   /** HKDF-Extract then HKDF-Expand; an empty salt means the RFC's default of 32 zero bytes. */
-  static byte[] derive(byte[] inputKeyMaterial, byte[] salt, byte[] info, int length) {
+  public static byte[] derive(byte[] inputKeyMaterial, byte[] salt, byte[] info, int length) {
     if (length < 1 || length > 255 * HASH_BYTES) {
       throw new IllegalArgumentException("HKDF-SHA256 output must be 1.." + 255 * HASH_BYTES + " bytes, asked for " + length);
     }
