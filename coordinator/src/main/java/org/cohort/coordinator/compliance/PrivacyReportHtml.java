@@ -61,6 +61,7 @@ public final class PrivacyReportHtml {
         for (String s : doc.statements()) {
             h.append("<p class=\"statement\">").append(esc(s)).append("</p>\n");
         }
+        scope(h, doc.scope());
         settings(h, p);
         sites(h, p);
         plots(h, p);
@@ -76,6 +77,19 @@ public final class PrivacyReportHtml {
                 .append(" the probability of any outcome by at most a factor of e<sup>ε</sup>, except with probability δ.")
                 .append(" This page is self-contained: it loads nothing.</footer>\n</body>\n</html>\n");
         return h.toString();
+    }
+
+    private static void scope(StringBuilder h, ProtectionScope scope) {
+        h.append("<h2>What ε protects, and against whom</h2>\n<table>\n");
+        row(h, "Adjacency", scope.adjacency());
+        row(h, "Against", scope.against());
+        h.append("</table>\n<h3>Public by assumption</h3>\n<ul>\n");
+        scope.publicByAssumption().forEach(s -> h.append("<li>").append(esc(s)).append("</li>\n"));
+        h.append("</ul>\n<h2>What is not protected</h2>\n<ul>\n");
+        scope.notProtected().forEach(s -> h.append("<li>").append(esc(s)).append("</li>\n"));
+        h.append("</ul>\n<h3>How big is ε?</h3>\n<ul>\n");
+        scope.scale().forEach(s -> h.append("<li>").append(esc(s)).append("</li>\n"));
+        h.append("</ul>\n");
     }
 
     private static void settings(StringBuilder h, StudyPrivacy p) {

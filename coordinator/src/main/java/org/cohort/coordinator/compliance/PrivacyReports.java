@@ -111,8 +111,12 @@ public class PrivacyReports {
         recompute.add("The audit chain: cohort audit verify (or GET /api/audit/verify); write down the head hash "
                 + status.headHash() + " (entry #" + status.headSeq() + "): a later verification that reaches it"
                 + " shows nothing up to it was rewritten.");
+        Study study = studies.find(studyId).orElseThrow(() -> new UnknownStudyException(studyId));
+        boolean secure = study.spec().secureAggregation() != null && study.spec().secureAggregation().on();
+        Double worst = privacy.sites().stream().map(s -> s.spent().epsilon()).max(Double::compare).orElse(null);
         return new PrivacyReportDocument("Privacy report: " + privacy.studyName() + " (" + studyId + ")",
-                clock.instant(), privacy, statements, status, lines, recompute);
+                clock.instant(), privacy, statements, ProtectionScope.of(privacy.mode(), secure, worst), status, lines,
+                recompute);
     }
 
     private SiteView siteView(String studyId, String siteId, Unit unit, Double budget, double delta,

@@ -118,8 +118,8 @@ public final class PrivacyViews {
      * the study's entries in it, and how to recompute every number.
      */
     public record PrivacyReportDocument(String title, Instant generatedAt, StudyPrivacy privacy,
-                                        List<String> statements, AuditStatus audit, List<AuditLine> auditEntries,
-                                        List<String> howToRecompute) {}
+                                        List<String> statements, ProtectionScope scope, AuditStatus audit,
+                                        List<AuditLine> auditEntries, List<String> howToRecompute) {}
 
     static String unitName(Unit unit) {
         return unit == null ? null : unit.name().toLowerCase(Locale.ROOT);
