@@ -52,14 +52,17 @@ final class UpdateUploader {
         this.signer = signer;
     }
 
-    /** The manifest this site signs for a task outcome. */
-    UpdateManifest manifest(RoundTask task, LocalLearner.Outcome outcome) {
+    /**
+     * The manifest this site signs for a task outcome. Its weight ({@code example_count}) is the
+     * training size the site declared when it accepted the study, never the count of this run.
+     */
+    UpdateManifest manifest(RoundTask task, LocalLearner.Outcome outcome, long declaredExamples) {
         boolean withheld = trainsPrivately(task);
         var b = UpdateManifest.newBuilder()
                 .setSiteId(siteId).setStudyId(task.getStudyId()).setRoundId(task.getRoundId())
                 .setRoundNumber(task.getRoundNumber()).setNonce(task.getNonce())
                 .setBaseModelVersion(task.getModelVersion())
-                .setExampleCount(outcome.exampleCount())
+                .setExampleCount(declaredExamples)
                 // Under DP the training loss would be a release outside the ε accounting: withheld.
                 .setMetrics(SiteMetrics.newBuilder()
                         .setTrainLoss(withheld ? 0 : outcome.trainLoss()).setTrainLossWithheld(withheld)

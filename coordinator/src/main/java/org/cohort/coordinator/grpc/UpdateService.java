@@ -16,7 +16,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.cohort.coordinator.config.CoordinatorProperties;
 import org.cohort.coordinator.round.RoundOrchestrator;
 import org.cohort.coordinator.round.RoundState;
-import org.cohort.coordinator.round.UploadChecks;
 import org.cohort.coordinator.round.UploadRejection;
 import org.cohort.coordinator.round.UploadRejection.Reason;
 import org.cohort.coordinator.site.SiteRepository;
@@ -199,7 +198,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             }
             manifest = m;
             RoundState round = orchestrator.round(m.getRoundId());
-            var problem = UploadChecks.check(round, m, site, round == null ? -1 : orchestrator.modelLength(round));
+            var problem = orchestrator.checkManifest(m, site);
             if (problem.isPresent()) {
                 throw problem.get().asException();
             }

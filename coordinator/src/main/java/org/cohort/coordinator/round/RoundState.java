@@ -15,6 +15,8 @@ import java.util.TreeSet;
  * @param selected sites that were sent the task
  * @param reported sites whose upload was accepted
  * @param dropped  sites that refused, failed or were rejected, with the reason people see
+ * @param declaredExamples the training size each selected site declared when it accepted the study,
+ *                 as it stood when the round began: the FedAvg weight of its update (public by assumption)
  */
 public record RoundState(
         String roundId,
@@ -32,15 +34,18 @@ public record RoundState(
         Instant deadline,
         RoundPhase phase,
         String detail,
-        boolean secure) implements Serializable {
+        boolean secure,
+        Map<String, Long> declaredExamples) implements Serializable {
 
     public RoundState {
         nonce = nonce.clone();
         selected = Set.copyOf(new TreeSet<>(selected));
         reported = Set.copyOf(reported);
         dropped = Map.copyOf(dropped);
-        if (!selected.containsAll(reported) || !selected.containsAll(dropped.keySet())) {
-            throw new IllegalArgumentException("reported and dropped sites must have been selected");
+        declaredExamples = Map.copyOf(declaredExamples);
+        if (!selected.containsAll(reported) || !selected.containsAll(dropped.keySet())
+                || !selected.containsAll(declaredExamples.keySet())) {
+            throw new IllegalArgumentException("reported, dropped and declaring sites must have been selected");
         }
     }
 
@@ -63,7 +68,7 @@ public record RoundState(
 
     RoundState with(Set<String> newReported, Map<String, String> newDropped, RoundPhase newPhase, String newDetail) {
         return new RoundState(roundId, studyId, roundNumber, attempt, kind, baseVersion, nonce, selected,
-                newReported, newDropped, minSites, startedAt, deadline, newPhase, newDetail, secure);
+                newReported, newDropped, minSites, startedAt, deadline, newPhase, newDetail, secure, declaredExamples);
     }
 
     Map<String, String> droppedPlus(String site, String reason) {
