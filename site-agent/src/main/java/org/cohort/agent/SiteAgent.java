@@ -271,7 +271,8 @@ public final class SiteAgent implements AutoCloseable {
                 report(task, TaskOutcome.FAILED, "local work finished after the round deadline; nothing uploaded");
                 return;
             }
-            var outcome = trained;
+            // The agent's own bound, before anything is quantized, masked or signed.
+            var outcome = trained.withDelta(UpdateClip.apply(task, trained.delta()));
             long declared = acceptance.get().trainingExamples();
             if (task.getKind() == TaskKind.TRAIN && trained.exampleCount() != declared) {
                 log.info("round {} of study {}: trained on {} examples; the update is weighed by the {} this site"

@@ -519,6 +519,21 @@ public class RoundOrchestrator {
         return problem.isPresent() ? problem : PrivacyChecks.check(study.spec().privacy(), state.kind(), m);
     }
 
+    /**
+     * The L2 bound every update of the round must keep, when the coordinator can see it: a plain
+     * training round of a site-level DP study (each site clips its whole update to C; the noise
+     * added to the sum is calibrated to exactly that). Empty otherwise — under secure aggregation
+     * only the agent can enforce it, before masking.
+     */
+    public java.util.OptionalDouble updateNormBound(RoundState state) {
+        if (state == null || state.kind() != RoundKind.TRAIN || state.secure()) {
+            return java.util.OptionalDouble.empty();
+        }
+        var dp = studies.find(state.studyId()).map(s -> s.spec().privacy()).orElse(null);
+        return dp != null && "site".equals(dp.mode()) && dp.clipNorm() != null
+                ? java.util.OptionalDouble.of(dp.clipNorm()) : java.util.OptionalDouble.empty();
+    }
+
     /** The checks every replica applies before it takes an upload: round, manifest, privacy, budget. */
     private Checked check(UpdateManifest m, String site) {
         var problem = checkManifest(m, site);
