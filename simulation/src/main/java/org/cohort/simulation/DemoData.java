@@ -101,6 +101,14 @@ record DemoData(String format, TabularSchema schema, List<Site> sites, String de
         return spec;
     }
 
+    /**
+     * The training size a site's admin declares when accepting the demo study: the training rows
+     * its agent will have after the study's split (public by assumption, as every declaration).
+     */
+    long trainingExamples(Site site) {
+        return new Dl4jLearner(site.dataFile()).data(datasetSpec()).train().size();
+    }
+
     /** Each site's data exactly as its agent prepares it. */
     List<SplitData> preparedSites() {
         var out = new ArrayList<SplitData>();

@@ -166,8 +166,11 @@ public final class LightAgent implements AutoCloseable {
                     .keepAliveWithoutCalls(true)
                     .build();
             outbound = SessionGrpc.newStub(channel).connect(new Inbound(heartbeatEvery));
-            outbound.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().setAgentVersion(VERSION)
-                    .addAllAcceptedStudyIds(acceptedStudies).setCompute("none")).build());
+            var hello = Hello.newBuilder().setAgentVersion(VERSION).setCompute("none");
+            // A light agent never trains: it declares the smallest training size for what it accepts.
+            acceptedStudies.forEach(id -> hello.addAcceptedStudies(org.cohort.protocol.v1.StudyAcceptance.newBuilder()
+                    .setStudyId(id).setTrainingExamples(1)));
+            outbound.onNext(AgentMessage.newBuilder().setHello(hello).build());
         }
         return welcome;
     }

@@ -97,7 +97,9 @@ public final class Quickstart {
                         "enrollment.token=" + token.get("token").asString(),
                         "data.path=" + site.dataFile(),
                         "work.dir=" + agentDir.resolve("work"),
-                        "studies.accepted=" + studyId, ""));
+                        "studies.accepted=" + studyId,
+                        // Public by assumption: the site's FedAvg weight, declared with the acceptance.
+                        "study." + studyId + ".training-examples=" + data.trainingExamples(site), ""));
                 children.start(site.name(), "org.cohort.agent.SiteAgent", List.of("--config", config.toString()),
                         work.resolve("logs/" + site.name() + ".log"));
             }

@@ -80,8 +80,15 @@ final class RogueSite implements AutoCloseable {
         }
     }
 
-    /** Opens a session that accepts the given studies and queues the tasks it receives. */
+    /** Opens a session that accepts the given studies, declaring 1 training example each, and queues its tasks. */
     void connect(List<String> acceptedStudies) {
+        var declared = new java.util.LinkedHashMap<String, Long>();
+        acceptedStudies.forEach(id -> declared.put(id, 1L));
+        connect(declared);
+    }
+
+    /** Opens a session that accepts the given studies with the training sizes given, and queues its tasks. */
+    void connect(java.util.Map<String, Long> declaredTrainingExamples) {
         session = SessionGrpc.newStub(channel).connect(new StreamObserver<>() {
             @Override
             public void onNext(CoordinatorMessage m) {
@@ -96,8 +103,10 @@ final class RogueSite implements AutoCloseable {
             @Override
             public void onCompleted() {}
         });
-        session.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().addAllAcceptedStudyIds(acceptedStudies)
-                .setAgentVersion("rogue")).build());
+        var hello = Hello.newBuilder().setAgentVersion("rogue");
+        declaredTrainingExamples.forEach((id, n) -> hello.addAcceptedStudies(
+                org.cohort.protocol.v1.StudyAcceptance.newBuilder().setStudyId(id).setTrainingExamples(n)));
+        session.onNext(AgentMessage.newBuilder().setHello(hello).build());
     }
 
     RoundTask nextTask() throws InterruptedException {

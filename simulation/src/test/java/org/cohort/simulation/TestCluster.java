@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import org.cohort.agent.AgentConfig;
 import org.cohort.agent.LocalLearner;
@@ -97,7 +96,9 @@ final class TestCluster implements AutoCloseable {
             addresses.add("localhost:" + agentPorts[r]);
         }
         var config = new AgentConfig(site.name(), addresses, token.get("caFingerprint").asString(),
-                token.get("token").asString(), site.dataFile(), agentDir.resolve("work"), Set.of(studyId), "",
+                token.get("token").asString(), site.dataFile(), agentDir.resolve("work"),
+                // Every synthetic hospital has the same rows, so each declares the same training size.
+                AgentConfig.accepting(Math.round(DemoData.ROWS_PER_SITE * (1 - DemoData.TEST_FRACTION)), studyId), "",
                 "cpu", null, null);
         var agent = SiteAgent.start(config, learner);
         agents.add(agent);

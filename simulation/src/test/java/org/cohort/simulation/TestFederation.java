@@ -63,7 +63,8 @@ final class TestFederation implements AutoCloseable {
         Path agentDir = Files.createDirectories(dir.resolve("agents").resolve(site.name()));
         var config = new AgentConfig(site.name(), List.of(coordinator.agentAddress()),
                 token.get("caFingerprint").asString(), token.get("token").asString(), site.dataFile(),
-                agentDir.resolve("work"), java.util.Set.of(studyId), "", "cpu", patientCeiling, null);
+                agentDir.resolve("work"), AgentConfig.accepting(data.trainingExamples(site), studyId), "", "cpu",
+                patientCeiling, null);
         SiteAgent agent = SiteAgent.start(config, learner == null ? new Dl4jLearner(site.dataFile()) : learner);
         agents.add(agent);
         return agent;
@@ -77,7 +78,8 @@ final class TestFederation implements AutoCloseable {
         var site = data.sites().get(i);
         Path agentDir = dir.resolve("agents").resolve(site.name());
         var config = new AgentConfig(site.name(), List.of(coordinator.agentAddress()), "", "", site.dataFile(),
-                agentDir.resolve("work"), java.util.Set.of(studyId), "", "cpu", null, null);
+                agentDir.resolve("work"), AgentConfig.accepting(data.trainingExamples(site), studyId), "", "cpu",
+                null, null);
         SiteAgent agent = SiteAgent.start(config, learner == null ? new Dl4jLearner(site.dataFile()) : learner);
         agents.add(agent);
         return agent;

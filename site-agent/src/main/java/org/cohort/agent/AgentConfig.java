@@ -9,7 +9,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * The site admin's configuration (a small properties file). The coordinator cannot change
@@ -28,6 +27,8 @@ import java.util.TreeSet;
  * work.dir=/var/lib/cohort-agent
  * # comma-separated study ids
  * studies.accepted=st-1a2b3c4d
+ * # per accepted study: the training size this site declares (public by assumption)
+ * study.st-1a2b3c4d.training-examples=240
  * # optional: this site's own limits per patient, and for site-level DP
  * privacy.patient-epsilon-ceiling=1.0
  * privacy.site-epsilon-ceiling=8.0
@@ -38,6 +39,13 @@ import java.util.TreeSet;
  *
  * <p>The ceilings are the hospital's, not the study's: the agent refuses any round that would
  * take its accounted ε (at the study's δ) above them, whatever the coordinator asks.
+ *
+ * <p>Every accepted study needs {@code study.<id>.training-examples}: the number of training
+ * examples the site declares for it. It is public (sent to the coordinator with the acceptance)
+ * and it is the weight of every update the site sends for the study, so the admin fixes it here
+ * rather than letting it follow the data at run time.
+ *
+ * @param accepted accepted study id → what the site declared with it
  */
 public record AgentConfig(
         String siteName,
@@ -46,13 +54,36 @@ public record AgentConfig(
         String enrollmentToken,
         Path dataPath,
         Path workDir,
-        Set<String> acceptedStudies,
+        java.util.SortedMap<String, StudyAcceptance> accepted,
         String keystorePassword,
         String compute,
         Double patientEpsilonCeiling,
         Double siteEpsilonCeiling) {
 
     private static final java.util.regex.Pattern END_OF_LINE_COMMENT = java.util.regex.Pattern.compile("\\s[#!]");
+
+    public AgentConfig {
+        accepted = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(accepted));
+    }
+
+    /** The ids of the studies this site's admin accepted, sorted. */
+    public Set<String> acceptedStudies() {
+        return accepted.keySet();
+    }
+
+    /** What this site declared with an accepted study, or empty when the study is not accepted. */
+    public java.util.Optional<StudyAcceptance> acceptance(String studyId) {
+        return java.util.Optional.ofNullable(accepted.get(studyId));
+    }
+
+    /** Accepts each study with the same declared training size (tests and simulations). */
+    public static java.util.SortedMap<String, StudyAcceptance> accepting(long trainingExamples, String... studyIds) {
+        var out = new java.util.TreeMap<String, StudyAcceptance>();
+        for (String id : studyIds) {
+            out.put(id, new StudyAcceptance(id, trainingExamples));
+        }
+        return out;
+    }
 
     public static AgentConfig load(Path file) {
         var props = new Properties();
@@ -70,6 +101,24 @@ public record AgentConfig(
         String addresses = require(props, "coordinator.addresses", problems);
         String data = require(props, "data.path", problems);
         String work = props.getProperty("work.dir", "cohort-agent-work").strip();
+        var accepted = new java.util.TreeMap<String, StudyAcceptance>();
+        for (String study : split(props.getProperty("studies.accepted", ""))) {
+            String key = "study." + study + ".training-examples";
+            String declared = props.getProperty(key, "").strip();
+            long n;
+            try {
+                n = Long.parseLong(declared);
+            } catch (NumberFormatException e) {
+                n = 0;
+            }
+            if (n < 1) {
+                problems.add("set " + key + " to the number of training examples this site brings to study " + study
+                        + " (at least 1" + (declared.isEmpty() ? "" : ", got '" + declared + "'") + "); it is public"
+                        + " and weighs this site's updates");
+            } else {
+                accepted.put(study, new StudyAcceptance(study, n));
+            }
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("agent config " + file + " cannot be used: " + String.join("; ", problems));
         }
@@ -80,7 +129,7 @@ public record AgentConfig(
                 props.getProperty("enrollment.token", "").strip(),
                 base.resolve(data),
                 base.resolve(work),
-                new TreeSet<>(split(props.getProperty("studies.accepted", ""))),
+                accepted,
                 props.getProperty("keystore.password", "").strip(),
                 props.getProperty("compute", "cpu").strip(),
                 positive(props, "privacy.patient-epsilon-ceiling"),

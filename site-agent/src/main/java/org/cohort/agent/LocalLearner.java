@@ -19,6 +19,12 @@ public interface LocalLearner {
             this(delta, exampleCount, trainLoss, trainMillis, testExamples, testCorrect, testLoss, null);
         }
 
+        /** The same outcome with another update (the agent's clipped copy of the trainer's). */
+        public Outcome withDelta(float[] newDelta) {
+            return new Outcome(newDelta, exampleCount, trainLoss, trainMillis, testExamples, testCorrect, testLoss,
+                    privacy);
+        }
+
         public double testAccuracy() {
             return testExamples == 0 ? 0 : (double) testCorrect / testExamples;
         }

@@ -128,7 +128,9 @@ public final class SiteAgent implements AutoCloseable {
             StreamObserver<AgentMessage> out = SessionGrpc.newStub(channel).connect(new Inbound(address));
             synchronized (this) {
                 out.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().setAgentVersion(VERSION)
-                        .addAllAcceptedStudyIds(config.acceptedStudies()).setCompute(config.compute())).build());
+                        .addAllAcceptedStudies(config.accepted().values().stream().map(StudyAcceptance::toProto)
+                                .toList())
+                        .setCompute(config.compute())).build());
             }
             outbound.set(out);
         } catch (RuntimeException e) {
@@ -246,7 +248,8 @@ public final class SiteAgent implements AutoCloseable {
         currentRound.set(task.getRoundId());
         try {
             // Site policy first, before anything is downloaded or trained.
-            if (!config.acceptedStudies().contains(task.getStudyId())) {
+            var acceptance = config.acceptance(task.getStudyId());
+            if (acceptance.isEmpty()) {
                 report(task, TaskOutcome.REFUSED, "study " + task.getStudyId()
                         + " is not accepted by this site's admin (studies.accepted in the agent config)");
                 return;
@@ -270,13 +273,21 @@ public final class SiteAgent implements AutoCloseable {
             state.set(AgentState.DOWNLOADING);
             var model = downloader.download(channel, task);
             state.set(AgentState.TRAINING);
-            var outcome = learner.run(task, model.manifest().getModelConfigJson(), model.parameters());
+            var trained = learner.run(task, model.manifest().getModelConfigJson(), model.parameters());
             if (System.currentTimeMillis() > task.getDeadlineUnixMillis()) {
                 report(task, TaskOutcome.FAILED, "local work finished after the round deadline; nothing uploaded");
                 return;
             }
+            // The agent's own bound, before anything is quantized, masked or signed.
+            var outcome = trained.withDelta(UpdateClip.apply(task, trained.delta()));
+            long declared = acceptance.get().trainingExamples();
+            if (task.getKind() == TaskKind.TRAIN && trained.exampleCount() != declared) {
+                log.info("round {} of study {}: trained on {} examples; the update is weighed by the {} this site"
+                        + " declared (study.{}.training-examples)", task.getRoundNumber(), task.getStudyId(),
+                        trained.exampleCount(), declared, task.getStudyId());
+            }
             state.set(AgentState.UPLOADING);
-            var manifest = uploader.manifest(task, outcome);
+            var manifest = uploader.manifest(task, outcome, declared);
             Double epsilonAfter = epsilonAfter(task, outcome.privacy());
             ledger.recordSent(manifest, task.getKind() == TaskKind.TRAIN ? "update" : "evaluation", outcome.privacy(),
                     epsilonAfter, outcome.privacy() == null ? null : task.getPrivacy().getDelta());

@@ -52,14 +52,17 @@ final class UpdateUploader {
         this.signer = signer;
     }
 
-    /** The manifest this site signs for a task outcome. */
-    UpdateManifest manifest(RoundTask task, LocalLearner.Outcome outcome) {
+    /**
+     * The manifest this site signs for a task outcome. Its weight ({@code example_count}) is the
+     * training size the site declared when it accepted the study, never the count of this run.
+     */
+    UpdateManifest manifest(RoundTask task, LocalLearner.Outcome outcome, long declaredExamples) {
         boolean withheld = trainsPrivately(task);
         var b = UpdateManifest.newBuilder()
                 .setSiteId(siteId).setStudyId(task.getStudyId()).setRoundId(task.getRoundId())
                 .setRoundNumber(task.getRoundNumber()).setNonce(task.getNonce())
                 .setBaseModelVersion(task.getModelVersion())
-                .setExampleCount(outcome.exampleCount())
+                .setExampleCount(declaredExamples)
                 // Under DP the training loss and the training time would be releases outside the ε
                 // accounting (both depend on the training rows): withheld, sent as 0.
                 .setMetrics(SiteMetrics.newBuilder()

@@ -19,11 +19,28 @@ class AgentConfigTest {
                 coordinator.addresses=a:9443, b:9443
                 data.path=data/heart.csv
                 studies.accepted=st-2, st-1
+                study.st-1.training-examples=240
+                study.st-2.training-examples=1200
                 """);
         var c = AgentConfig.load(file);
         assertThat(c.coordinatorAddresses()).containsExactly("a:9443", "b:9443");
         assertThat(c.acceptedStudies()).containsExactly("st-1", "st-2");
+        assertThat(c.acceptance("st-2")).contains(new StudyAcceptance("st-2", 1200));
         assertThat(c.dataPath()).isEqualTo(dir.resolve("data/heart.csv"));
+    }
+
+    @Test
+    void everyAcceptedStudyNeedsItsDeclaredTrainingSize() throws Exception {
+        Path file = dir.resolve("agent.properties");
+        Files.writeString(file, """
+                coordinator.addresses=a:9443
+                data.path=data/heart.csv
+                studies.accepted=st-1, st-2
+                study.st-2.training-examples=0
+                """);
+        assertThatThrownBy(() -> AgentConfig.load(file))
+                .hasMessageContaining("set study.st-1.training-examples")
+                .hasMessageContaining("set study.st-2.training-examples").hasMessageContaining("got '0'");
     }
 
     @Test

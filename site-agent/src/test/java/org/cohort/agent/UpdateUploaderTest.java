@@ -308,11 +308,11 @@ class UpdateUploaderTest {
         var dp = plain.toBuilder().setPrivacy(org.cohort.protocol.v1.PrivacyPlan.newBuilder().setMode("patient")).build();
         var uploader = new UpdateUploader("site-1", null);
 
-        var open = uploader.manifest(plain, outcome).getMetrics();
+        var open = uploader.manifest(plain, outcome, 300).getMetrics();
         assertThat(open.getTrainMillis()).isEqualTo(1234);
         assertThat(open.getTrainLoss()).isEqualTo(0.42);
 
-        var withheld = uploader.manifest(dp, outcome).getMetrics();
+        var withheld = uploader.manifest(dp, outcome, 300).getMetrics();
         assertThat(withheld.getTrainMillis()).as("timing depends on the training rows").isZero();
         assertThat(withheld.getTrainLoss()).isZero();
         assertThat(withheld.getTrainLossWithheld()).isTrue();

@@ -36,7 +36,7 @@ public final class WeightedSum {
         if (weight <= 0) {
             throw new IllegalArgumentException("weight must be positive, got " + weight);
         }
-        totalWeight += weight;
+        totalWeight = Math.addExact(totalWeight, weight); // an overflowed sum would average with a wrong weight
         contributions++;
     }
 
@@ -60,7 +60,7 @@ public final class WeightedSum {
         if (count < 0 || weight < 0) {
             throw new IllegalArgumentException("contributions and weight must not be negative");
         }
-        totalWeight += weight;
+        totalWeight = Math.addExact(totalWeight, weight);
         contributions += count;
     }
 

@@ -70,7 +70,15 @@ public class SitesController {
     public record SiteView(String siteId, String siteName, String agentVersion, Instant enrolledAt,
                            Instant certificateNotAfter, boolean revoked, Instant revokedAt, String revokedReason,
                            boolean connected, boolean stale, String state, Instant lastHeartbeat,
-                           List<String> acceptedStudies) {}
+                           List<String> acceptedStudies, Map<String, Long> declaredTrainingExamples) {
+        /** @param declared accepted study → the training size the site declared (public by assumption) */
+        static SiteView of(Site s, boolean connected, boolean stale, String state, Instant lastHeartbeat,
+                           Map<String, Long> declared) {
+            return new SiteView(s.siteId(), s.siteName(), s.agentVersion(), s.enrolledAt(), s.certificateNotAfter(),
+                    s.revoked(), s.revokedAt(), s.revokedReason(), connected, stale, state, lastHeartbeat,
+                    List.copyOf(new java.util.TreeSet<>(declared.keySet())), new java.util.TreeMap<>(declared));
+        }
+    }
 
     @GetMapping("/sites")
     public List<SiteView> sites() {
@@ -108,14 +116,12 @@ public class SitesController {
                 : clusterSessions.where(s.siteId());
         if (elsewhere.isPresent()) {
             // Connected to another replica: its liveness details are there (GET /api/sites on it shows them).
-            return new SiteView(s.siteId(), s.siteName(), s.agentVersion(), s.enrolledAt(), s.certificateNotAfter(),
-                    s.revoked(), s.revokedAt(), s.revokedReason(), true, false, "CONNECTED_TO_ANOTHER_REPLICA", null,
-                    List.copyOf(elsewhere.get().acceptedStudies()));
+            return SiteView.of(s, true, false, "CONNECTED_TO_ANOTHER_REPLICA", null,
+                    elsewhere.get().acceptedStudies());
         }
-        return new SiteView(s.siteId(), s.siteName(), s.agentVersion(), s.enrolledAt(), s.certificateNotAfter(),
-                s.revoked(), s.revokedAt(), s.revokedReason(), session.isPresent(),
-                session.map(sessions::stale).orElse(false), session.map(x -> x.state().name()).orElse("OFFLINE"),
+        return SiteView.of(s, session.isPresent(), session.map(sessions::stale).orElse(false),
+                session.map(x -> x.state().name()).orElse("OFFLINE"),
                 session.map(SessionHub.AgentSession::lastHeartbeat).orElse(null),
-                session.map(x -> List.copyOf(x.acceptedStudies())).orElse(List.of()));
+                session.map(SessionHub.AgentSession::acceptedStudies).orElse(Map.of()));
     }
 }

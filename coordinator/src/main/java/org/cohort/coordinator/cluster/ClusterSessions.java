@@ -8,7 +8,6 @@ import com.hazelcast.map.IMap;
 import com.hazelcast.topic.ITopic;
 import io.grpc.Status;
 import java.io.Serializable;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -31,12 +30,14 @@ public class ClusterSessions {
     private static final Logger log = LoggerFactory.getLogger(ClusterSessions.class);
 
     /**
-     * A session as the cluster sees it: where it is and which studies the site's admin accepted.
-     * Not sealed: it holds nothing secret, and {@code remove(k, v)} compares its serialized bytes.
+     * A session as the cluster sees it: where it is, which studies the site's admin accepted and
+     * the training size the site declared for each (public by assumption). Not sealed: it holds
+     * nothing secret, and {@code remove(k, v)} compares its serialized bytes.
      */
-    public record Entry(String memberUuid, Set<String> acceptedStudies, long connectedAtMillis) implements Serializable {
+    public record Entry(String memberUuid, java.util.Map<String, Long> acceptedStudies, long connectedAtMillis)
+            implements Serializable {
         public Entry {
-            acceptedStudies = Set.copyOf(acceptedStudies);
+            acceptedStudies = java.util.Map.copyOf(acceptedStudies);
         }
     }
 
@@ -77,7 +78,7 @@ public class ClusterSessions {
     }
 
     /** A session opened here: the rest of the cluster can now reach the site through this replica. */
-    public void opened(String siteId, Set<String> acceptedStudies) {
+    public void opened(String siteId, java.util.Map<String, Long> acceptedStudies) {
         var session = local.session(siteId).orElseThrow();
         directory.set(siteId, new Entry(memberUuid(), acceptedStudies, session.connectedAt().toEpochMilli()));
     }
@@ -97,12 +98,20 @@ public class ClusterSessions {
         }
     }
 
-    /** Connected sites, anywhere in the cluster, whose admin accepted the study; in a stable order. */
-    public List<String> sitesAccepting(String studyId) {
+    /**
+     * Connected sites, anywhere in the cluster, whose admin accepted the study, each with the
+     * training size it declared when accepting; in a stable order.
+     */
+    public java.util.SortedMap<String, Long> declaredSizes(String studyId) {
         Set<String> alive = aliveMembers();
-        return directory.entrySet().stream()
-                .filter(e -> alive.contains(e.getValue().memberUuid()) && e.getValue().acceptedStudies().contains(studyId))
-                .map(java.util.Map.Entry::getKey).sorted().toList();
+        var out = new java.util.TreeMap<String, Long>();
+        directory.entrySet().forEach(e -> {
+            Long declared = e.getValue().acceptedStudies().get(studyId);
+            if (declared != null && alive.contains(e.getValue().memberUuid())) {
+                out.put(e.getKey(), declared);
+            }
+        });
+        return out;
     }
 
     /** Sends to the site wherever its session is; a site connected nowhere gets its tasks again when it reconnects. */

@@ -20,6 +20,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param mappedSumParameters models with at least this many parameters are aggregated in
  *                         memory-mapped files under the data dir instead of the heap (the default,
  *                         16 Mi parameters, is a 128 MiB float64 sum)
+ * @param maxModelParameters most parameters a study's model may have (default 50 M, 200 MB as float32)
+ * @param modelMemoryBytes  most memory the coordinator may hold for one study's model, as estimated
+ *                         from its size before the study is accepted; 0 = half the maximum heap
+ * @param maxRequestBytes   largest REST request body (a study spec, a token request): larger ones get
+ *                         413 before they are read (default 1 MiB)
  */
 @ConfigurationProperties("cohort.coordinator")
 public record CoordinatorProperties(
@@ -31,7 +36,16 @@ public record CoordinatorProperties(
         @DefaultValue("") String adminToken,
         @DefaultValue("5s") Duration heartbeatInterval,
         @DefaultValue Cluster cluster,
-        @DefaultValue("16777216") long mappedSumParameters) {
+        @DefaultValue("16777216") long mappedSumParameters,
+        @DefaultValue("50000000") long maxModelParameters,
+        @DefaultValue("0") long modelMemoryBytes,
+        @DefaultValue("1048576") long maxRequestBytes) {
+
+    /** The limits a study's model must fit, with the memory budget resolved against this JVM's heap. */
+    public org.cohort.coordinator.study.ModelSize.Limits modelLimits() {
+        long budget = modelMemoryBytes > 0 ? modelMemoryBytes : Runtime.getRuntime().maxMemory() / 2;
+        return new org.cohort.coordinator.study.ModelSize.Limits(maxModelParameters, budget, mappedSumParameters);
+    }
 
     /**
      * @param name    cluster name; replicas with the same name and reachable members form one cluster

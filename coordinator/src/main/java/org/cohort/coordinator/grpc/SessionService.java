@@ -2,13 +2,14 @@ package org.cohort.coordinator.grpc;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import java.util.HashSet;
 import org.cohort.coordinator.cluster.ClusterSessions;
 import org.cohort.coordinator.cluster.LeaderInbox;
+import org.cohort.coordinator.session.Acceptances;
 import org.cohort.coordinator.session.SessionHub;
 import org.cohort.protocol.v1.AgentMessage;
 import org.cohort.protocol.v1.CoordinatorMessage;
 import org.cohort.protocol.v1.HeartbeatAck;
+import org.cohort.protocol.v1.Notice;
 import org.cohort.protocol.v1.SessionGrpc;
 import org.cohort.protocol.v1.TaskOutcome;
 import org.cohort.protocol.v1.Welcome;
@@ -30,9 +31,12 @@ public class SessionService extends SessionGrpc.SessionImplBase {
     private final ClusterSessions cluster;
     private final LeaderInbox inbox;
     private final org.cohort.coordinator.cluster.Leadership leadership;
+    private final org.cohort.coordinator.study.StudyRepository studies;
 
     public SessionService(SessionHub hub, ClusterSessions cluster, LeaderInbox inbox,
-                          org.cohort.coordinator.cluster.Leadership leadership) {
+                          org.cohort.coordinator.cluster.Leadership leadership,
+                          org.cohort.coordinator.study.StudyRepository studies) {
+        this.studies = studies;
         this.leadership = leadership;
         this.hub = hub;
         this.cluster = cluster;
@@ -57,13 +61,21 @@ public class SessionService extends SessionGrpc.SessionImplBase {
                             return;
                         }
                         var hello = message.getHello();
-                        var accepted = new HashSet<>(hello.getAcceptedStudyIdsList());
-                        session = hub.register(siteId, out, accepted, hello.getCompute());
-                        cluster.opened(siteId, accepted);
+                        var accepted = Acceptances.read(hello.getAcceptedStudiesList(), study -> studies.find(study)
+                                .map(s -> java.util.OptionalLong.of(s.spec().siteExamplesLimit()))
+                                .orElse(java.util.OptionalLong.empty()));
+                        session = hub.register(siteId, out, accepted.declared(), hello.getCompute());
+                        cluster.opened(siteId, accepted.declared());
                         session.send(CoordinatorMessage.newBuilder().setWelcome(Welcome.newBuilder()
                                 .setSiteId(siteId).setCoordinatorVersion(VERSION)
                                 .setHeartbeatIntervalMillis(hub.heartbeatInterval().toMillis())).build());
-                        log.info("site {} connected (accepts studies {})", siteId, hello.getAcceptedStudyIdsList());
+                        for (String refusal : accepted.refusals()) {
+                            log.warn("site {}: {}", siteId, refusal);
+                            session.send(CoordinatorMessage.newBuilder().setNotice(Notice.newBuilder()
+                                    .setText(refusal)).build());
+                        }
+                        log.info("site {} connected (accepts studies {}, declared training sizes)", siteId,
+                                new java.util.TreeMap<>(accepted.declared()));
                         inbox.post(new LeaderInbox.SiteConnected(siteId));
                     }
                     case HEARTBEAT -> {

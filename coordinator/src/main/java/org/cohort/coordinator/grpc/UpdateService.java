@@ -16,7 +16,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.cohort.coordinator.config.CoordinatorProperties;
 import org.cohort.coordinator.round.RoundOrchestrator;
 import org.cohort.coordinator.round.RoundState;
-import org.cohort.coordinator.round.UploadChecks;
 import org.cohort.coordinator.round.UploadRejection;
 import org.cohort.coordinator.round.UploadRejection.Reason;
 import org.cohort.coordinator.site.SiteRepository;
@@ -46,6 +45,13 @@ import org.springframework.stereotype.Component;
  * signed manifest; the digest state travels with it, so the final check still covers every
  * value. One interrupted upload per site and round is kept, and only on this replica.
  * Inbound flow control is gRPC's: the next chunk is requested only after this one is written.
+ *
+ * <p>In a plain round of a site-level DP study the update's L2 norm is summed as values arrive
+ * and an update above the study's clip norm C is refused at the first chunk that takes it over,
+ * naming the site and both numbers. Refused, not clipped here: an honest agent clips before it
+ * signs, so an update over C is a broken or hostile site, and its admin should hear of it rather
+ * than have it silently reshaped; the sum that is noised then holds only updates of norm ≤ C, the
+ * sensitivity the noise and the ledger are computed for.
  */
 @Component
 public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
@@ -60,7 +66,8 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
     private final Map<String, Upload> inFlight = new ConcurrentHashMap<>();
 
     /** What an interrupted upload left: its verified prefix on disk and the digest state over it. */
-    private record Interrupted(byte[] nonce, byte[] payloadSha256, long received, Path spoolFile, MessageDigest sha) {}
+    private record Interrupted(byte[] nonce, byte[] payloadSha256, long received, Path spoolFile, MessageDigest sha,
+                               double sumOfSquares) {}
 
     private static String key(String site, String roundId) {
         return site + "/" + roundId;
@@ -153,6 +160,10 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
         /** Read by UploadProgress from other threads. */
         private volatile long received;
         private boolean finished;
+        /** The L2 bound this update must keep, when the round has one the coordinator can check. */
+        private java.util.OptionalDouble normBound = java.util.OptionalDouble.empty();
+        /** Σ v² over the values received so far (in double, in arrival order, as the agent's clipping sums). */
+        private double sumOfSquares;
 
         Upload(String site, StreamObserver<UploadReceipt> response) {
             this.site = site;
@@ -199,10 +210,12 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             }
             manifest = m;
             RoundState round = orchestrator.round(m.getRoundId());
-            var problem = UploadChecks.check(round, m, site, round == null ? -1 : orchestrator.modelLength(round));
+            var problem = orchestrator.checkManifest(m, site);
             if (problem.isPresent()) {
                 throw problem.get().asException();
             }
+            normBound = manifest.getEncoding() == org.cohort.protocol.v1.TensorEncoding.FLOAT32_LE
+                    ? orchestrator.updateNormBound(round) : java.util.OptionalDouble.empty();
             if (inFlight.putIfAbsent(key(site, m.getRoundId()), this) != null) {
                 manifest = null; // not this stream's upload: leave the other one's spool alone
                 throw new UploadRejection(Reason.STILL_RECEIVING, "the coordinator is still receiving an earlier"
@@ -255,6 +268,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             interrupted.remove(key(site, m.getRoundId()));
             sha = held.sha();
             received = held.received();
+            sumOfSquares = held.sumOfSquares();
             log.info("site {} resumes its upload for round {} at value {} of {}", site, m.getRoundId(), received,
                     m.getNumParameters());
         }
@@ -286,6 +300,15 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                     throw new UploadRejection(Reason.NON_FINITE, "update value at index " + (received + i) + " is "
                             + v + "; updates must be finite (check the site's training for divergence)").asException();
                 }
+                sumOfSquares += (double) v * v;
+            }
+            if (normBound.isPresent() && Math.sqrt(sumOfSquares) > normBound.getAsDouble()) {
+                throw new UploadRejection(Reason.OVER_NORM, "the update of site " + site + " has L2 norm at least "
+                        + Math.sqrt(sumOfSquares) + " (after " + (received + values) + " of "
+                        + manifest.getNumParameters() + " values), above the study's site-level clip norm "
+                        + normBound.getAsDouble() + " (" + String.format(java.util.Locale.ROOT, "%.1f",
+                        Math.sqrt(sumOfSquares) / normBound.getAsDouble()) + "× over); under site-level DP every"
+                        + " update must be clipped to the clip norm before it is sent").asException();
             }
             sha.update(data.asReadOnlyByteBuffer());
             try {
@@ -313,7 +336,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                 closeSpool();
                 sweepInterrupted(site); // at most one per site, and none of closed rounds
                 interrupted.put(key(site, manifest.getRoundId()), new Interrupted(manifest.getNonce().toByteArray(),
-                        manifest.getPayloadSha256().toByteArray(), received, spoolFile, sha));
+                        manifest.getPayloadSha256().toByteArray(), received, spoolFile, sha, sumOfSquares));
                 log.info("upload from site {} for round {} broke off after {} of {} values ({}); kept for resume",
                         site, manifest.getRoundId(), received, manifest.getNumParameters(), Status.fromThrowable(t));
                 leave();
@@ -366,7 +389,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             // a replay or an upload for a closed round changes nothing.
             if (manifest != null && manifest.getSiteId().equals(site) && switch (rejection.reason()) {
                 case WRONG_LENGTH, NON_FINITE, DIGEST_MISMATCH, WRONG_ENCODING, BAD_EXAMPLE_COUNT, MALFORMED,
-                     WRONG_BASE_VERSION, BAD_SIGNATURE, OVER_BUDGET -> true;
+                     WRONG_BASE_VERSION, BAD_SIGNATURE, OVER_BUDGET, OVER_NORM -> true;
                 default -> false;
             }) {
                 RoundState round = orchestrator.round(manifest.getRoundId());
@@ -416,7 +439,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             case STILL_RECEIVING -> Status.UNAVAILABLE;
             case ALREADY_REPORTED -> Status.ALREADY_EXISTS;
             case STORAGE_FULL -> Status.RESOURCE_EXHAUSTED;
-            case MALFORMED, WRONG_LENGTH, WRONG_ENCODING, BAD_EXAMPLE_COUNT, DIGEST_MISMATCH, NON_FINITE ->
+            case MALFORMED, WRONG_LENGTH, WRONG_ENCODING, BAD_EXAMPLE_COUNT, DIGEST_MISMATCH, NON_FINITE, OVER_NORM ->
                     Status.INVALID_ARGUMENT;
         };
     }

@@ -43,7 +43,7 @@ public class PartialSums {
     /** A replica's sealed partial sum as the driver sees it before pulling the values. */
     public record Sealed(String memberUuid, List<Contribution> contributions, boolean broken) implements Serializable {
         public long totalWeight() {
-            return contributions.stream().mapToLong(Contribution::weight).sum();
+            return contributions.stream().mapToLong(Contribution::weight).reduce(0, Math::addExact);
         }
     }
 

@@ -15,6 +15,8 @@ import org.cohort.protocol.v1.UpdateManifest;
 public final class PrivacyChecks {
     /** Relative shortfall of the declared σ tolerated for the sampler's rounding (charged as declared). */
     static final double NOMINAL_SIGMA_SLACK = 1e-3;
+    /** Most DP-SGD steps one update may declare: far beyond any round (10M rows, batch 1, 100 epochs). */
+    static final long MAX_STEPS = 1_000_000_000L;
 
     private PrivacyChecks() {}
 
@@ -27,6 +29,14 @@ public final class PrivacyChecks {
                     "this study requires patient-level DP-SGD but the update reports no patient-level privacy charge"));
         }
         var p = m.getPrivacy();
+        // Refused before any accountant sees them: a NaN or infinite σ, q outside (0, 1] or absurd step counts.
+        if (!Double.isFinite(p.getNoiseMultiplier()) || !(p.getSamplingRate() > 0 && p.getSamplingRate() <= 1)
+                || p.getSteps() < 1 || p.getSteps() > MAX_STEPS) {
+            return Optional.of(new UploadRejection(Reason.MALFORMED, "site " + m.getSiteId() + " declares a privacy"
+                    + " charge that cannot be accounted: noise multiplier " + p.getNoiseMultiplier() + " (must be"
+                    + " finite), sampling rate " + p.getSamplingRate() + " (must be in (0, 1]), " + p.getSteps()
+                    + " steps (must be 1 to " + MAX_STEPS + ")"));
+        }
         // The lattice Gaussian a site uses is accounted with a σ below the nominal one by the factor
         // C / (C + 2^-k·√d) (its sensitivity grows by the rounding granularity); anything further
         // below is refused.

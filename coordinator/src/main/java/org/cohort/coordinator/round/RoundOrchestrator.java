@@ -378,9 +378,14 @@ public class RoundOrchestrator {
         var spec = study.spec();
         boolean training = study.roundsDone() < spec.rounds();
         int roundNumber = training ? study.roundsDone() + 1 : spec.rounds() + 1;
-        List<String> eligible = sessions.sitesAccepting(study.studyId()).stream()
-                .filter(site -> sites.find(site).map(s -> !s.revoked()).orElse(false))
-                .toList();
+        // Each site with the training size it declared when it accepted the study: pinned for this attempt.
+        var declared = new java.util.TreeMap<String, Long>();
+        sessions.declaredSizes(study.studyId()).forEach((site, n) -> {
+            if (n >= 1 && n <= spec.siteExamplesLimit() && sites.find(site).map(s -> !s.revoked()).orElse(false)) {
+                declared.put(site, n);
+            }
+        });
+        List<String> eligible = List.copyOf(declared.keySet());
         boolean secure = training && spec.secureAggregation() != null && spec.secureAggregation().on();
         int minSites = training ? spec.minSites() : 1;
         if (secure) {
@@ -435,7 +440,7 @@ public class RoundOrchestrator {
                 Set.of(), Map.of(), minSites, now, now.plus(timeout).plus(stageTimeout.multipliedBy(3)),
                 RoundPhase.COLLECTING, "tasks sent to " + eligible.size() + " sites"
                         + (secure ? " (secure aggregation, threshold " + secureRound.parameters.threshold() + ")" : ""),
-                secure);
+                secure, declared);
         if (secure) {
             secureRounds.put(roundId, secureRound);
         }
@@ -496,18 +501,47 @@ public class RoundOrchestrator {
     /** An upload that passed the round's checks, with the study it belongs to and what it costs its site. */
     private record Checked(RoundState state, Study study, SiteCharge charge) {}
 
+    /**
+     * The checks of a signed manifest against its round and study, before any value is read:
+     * round, length, weight and counts against what the site declared ({@link UploadChecks}), and
+     * the privacy it declares ({@link PrivacyChecks}).
+     */
+    public java.util.Optional<UploadRejection> checkManifest(UpdateManifest m, String site) {
+        RoundState state = rounds.get(m.getRoundId());
+        if (state == null) {
+            return UploadChecks.check(null, m, site, -1, 0);
+        }
+        Study study = studies.find(state.studyId()).orElse(null);
+        if (study == null) {
+            return UploadChecks.check(null, m, site, -1, 0);
+        }
+        var problem = UploadChecks.check(state, m, site, modelLength(state), study.spec().dataset().testFraction());
+        return problem.isPresent() ? problem : PrivacyChecks.check(study.spec().privacy(), state.kind(), m);
+    }
+
+    /**
+     * The L2 bound every update of the round must keep, when the coordinator can see it: a plain
+     * training round of a site-level DP study (each site clips its whole update to C; the noise
+     * added to the sum is calibrated to exactly that). Empty otherwise — under secure aggregation
+     * only the agent can enforce it, before masking.
+     */
+    public java.util.OptionalDouble updateNormBound(RoundState state) {
+        if (state == null || state.kind() != RoundKind.TRAIN || state.secure()) {
+            return java.util.OptionalDouble.empty();
+        }
+        var dp = studies.find(state.studyId()).map(s -> s.spec().privacy()).orElse(null);
+        return dp != null && "site".equals(dp.mode()) && dp.clipNorm() != null
+                ? java.util.OptionalDouble.of(dp.clipNorm()) : java.util.OptionalDouble.empty();
+    }
+
     /** The checks every replica applies before it takes an upload: round, manifest, privacy, budget. */
     private Checked check(UpdateManifest m, String site) {
-        RoundState state = rounds.get(m.getRoundId());
-        var problem = UploadChecks.check(state, m, site, state == null ? -1 : modelLength(state));
+        var problem = checkManifest(m, site);
         if (problem.isPresent()) {
             throw problem.get().asException();
         }
+        RoundState state = rounds.get(m.getRoundId());
         Study study = studies.find(state.studyId()).orElseThrow();
-        var privacyProblem = PrivacyChecks.check(study.spec().privacy(), state.kind(), m);
-        if (privacyProblem.isPresent()) {
-            throw privacyProblem.get().asException();
-        }
         SiteCharge charge = state.kind() == RoundKind.TRAIN ? chargeFor(study, site, m) : null;
         var overBudget = compliance.overBudget(study, charge);
         if (overBudget.isPresent()) {
@@ -551,8 +585,10 @@ public class RoundOrchestrator {
         }
         boolean training = state.kind() == RoundKind.TRAIN;
         boolean masked = training && state.secure();
+        // FedAvg weighs by the training size the site declared when it accepted the study (checked equal to
+        // the manifest's); DP-FedAvg and secure sums weigh every site the same.
         long weight = !training || masked ? 1 : "site".equals(c.study().spec().privacy().mode()) ? DpFedAvg.weight()
-                : m.getExampleCount();
+                : state.declaredExamples().get(site);
         var contribution = new PartialSums.Contribution(site, weight, m.toByteArray());
         java.util.function.BooleanSupplier stillCollecting = () -> {
             if (!leadership.inQuorum()) {
@@ -752,6 +788,7 @@ public class RoundOrchestrator {
         var holding = new ArrayList<PartialSums.Sealed>();
         var charges = new java.util.HashMap<String, SiteCharge>();
         var contributors = new java.util.TreeSet<String>();
+        boolean siteLevel = "site".equals(study.spec().privacy().mode());
         long totalWeight = 0;
         for (PartialSums.Sealed part : sealed.values()) {
             if (part.broken()) {
@@ -761,10 +798,20 @@ public class RoundOrchestrator {
                 continue;
             }
             holding.add(part);
-            totalWeight += part.totalWeight();
             for (PartialSums.Contribution c : part.contributions()) {
                 if (!contributors.add(c.siteId())) {
                     throw new IllegalStateException("two replicas hold an update of site " + c.siteId());
+                }
+                Long expected = siteLevel ? Long.valueOf(DpFedAvg.weight()) : state.declaredExamples().get(c.siteId());
+                if (expected == null || c.weight() != expected) {
+                    throw new IllegalStateException("the update of site " + c.siteId() + " is held with weight "
+                            + c.weight() + " where its declared training size gives " + expected);
+                }
+                try {
+                    totalWeight = Math.addExact(totalWeight, c.weight());
+                } catch (ArithmeticException e) {
+                    throw new IllegalStateException("the weights overflow at the update of site " + c.siteId()
+                            + " (weight " + c.weight() + ")");
                 }
                 chargeOf(study, c).ifPresent(charge -> charges.put(c.siteId(), charge));
             }

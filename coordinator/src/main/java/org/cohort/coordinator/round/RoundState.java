@@ -16,6 +16,8 @@ import org.cohort.coordinator.cluster.EncryptedInCluster;
  * @param selected sites that were sent the task
  * @param reported sites whose upload was accepted
  * @param dropped  sites that refused, failed or were rejected, with the reason people see
+ * @param declaredExamples the training size each selected site declared when it accepted the study,
+ *                 as it stood when the round began: the FedAvg weight of its update (public by assumption)
  */
 public record RoundState(
         String roundId,
@@ -33,15 +35,18 @@ public record RoundState(
         Instant deadline,
         RoundPhase phase,
         String detail,
-        boolean secure) implements EncryptedInCluster {
+        boolean secure,
+        Map<String, Long> declaredExamples) implements EncryptedInCluster {
 
     public RoundState {
         nonce = nonce.clone();
         selected = Set.copyOf(new TreeSet<>(selected));
         reported = Set.copyOf(reported);
         dropped = Map.copyOf(dropped);
-        if (!selected.containsAll(reported) || !selected.containsAll(dropped.keySet())) {
-            throw new IllegalArgumentException("reported and dropped sites must have been selected");
+        declaredExamples = Map.copyOf(declaredExamples);
+        if (!selected.containsAll(reported) || !selected.containsAll(dropped.keySet())
+                || !selected.containsAll(declaredExamples.keySet())) {
+            throw new IllegalArgumentException("reported, dropped and declaring sites must have been selected");
         }
     }
 
@@ -64,7 +69,7 @@ public record RoundState(
 
     RoundState with(Set<String> newReported, Map<String, String> newDropped, RoundPhase newPhase, String newDetail) {
         return new RoundState(roundId, studyId, roundNumber, attempt, kind, baseVersion, nonce, selected,
-                newReported, newDropped, minSites, startedAt, deadline, newPhase, newDetail, secure);
+                newReported, newDropped, minSites, startedAt, deadline, newPhase, newDetail, secure, declaredExamples);
     }
 
     Map<String, String> droppedPlus(String site, String reason) {

@@ -9,12 +9,36 @@ import org.cohort.protocol.v1.UpdateManifest;
 /**
  * The checks an upload's signed manifest must pass against the round it names, before a
  * single value of it is read. Pure: the caller supplies the round state (or null when the
- * round id is unknown) and the model length.
+ * round id is unknown), the model length and the study's held-out fraction.
+ *
+ * <p>What a site states about itself is bounded by what it declared when it accepted the study:
+ * a training update's weight ({@code example_count}) must be exactly its declared training size,
+ * and its held-out counts at most what that size and the study's test fraction allow
+ * ({@link #maxTestExamples}), so no site can own the model or the pooled accuracy.
  */
 public final class UploadChecks {
+    /**
+     * Slack on the held-out count a declared training size implies: a held-out split may be up to
+     * this many times its expected size (the split is random per row), and never less than the
+     * training size itself.
+     */
+    static final double TEST_COUNT_SLACK = 2;
+
     private UploadChecks() {}
 
-    public static Optional<UploadRejection> check(RoundState round, UpdateManifest m, String site, long modelLength) {
+    /**
+     * The most held-out examples a site that declared {@code declaredTraining} training examples
+     * may report: {@code ⌈n · max(1, 2·f/(1−f))⌉} for test fraction f (an honest site holds out about
+     * n·f/(1−f)); at most Long.MAX_VALUE.
+     */
+    public static long maxTestExamples(long declaredTraining, double testFraction) {
+        double ratio = testFraction > 0 && testFraction < 1 ? testFraction / (1 - testFraction) : 1;
+        double bound = Math.ceil(declaredTraining * Math.max(1, TEST_COUNT_SLACK * ratio));
+        return bound >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) bound;
+    }
+
+    public static Optional<UploadRejection> check(RoundState round, UpdateManifest m, String site, long modelLength,
+                                                  double testFraction) {
         if (round == null) {
             return reject(Reason.UNKNOWN_ROUND, "no round with id '" + m.getRoundId() + "'");
         }
@@ -57,9 +81,17 @@ public final class UploadChecks {
                         + " is not accepted for this round; send " + encoding
                         + (round.secure() ? " (masked input of secure aggregation)" : ""));
             }
-            if (m.getExampleCount() <= 0) {
-                return reject(Reason.BAD_EXAMPLE_COUNT, "example_count must be positive for a training update, got "
-                        + m.getExampleCount());
+            // The weight comes from one place: the training size the site declared when it accepted the study.
+            Long declared = round.declaredExamples().get(site);
+            if (declared == null) {
+                return reject(Reason.BAD_EXAMPLE_COUNT, "site " + site + " declared no training size for study "
+                        + round.studyId() + " when it accepted it; its update cannot be weighed");
+            }
+            if (m.getExampleCount() != declared) {
+                return reject(Reason.BAD_EXAMPLE_COUNT, "site " + site + " declared " + declared + " training"
+                        + " examples when it accepted study " + round.studyId() + ", but its update for round "
+                        + round.roundId() + " states example_count " + m.getExampleCount() + "; an update is"
+                        + " weighed by the declared training size, so example_count must equal it");
             }
             if (m.getPayloadSha256().size() != 32) {
                 return reject(Reason.MALFORMED, "payload_sha256 must be 32 bytes");
@@ -67,8 +99,23 @@ public final class UploadChecks {
         }
         var metrics = m.getMetrics();
         if (!Double.isFinite(metrics.getTrainLoss()) || !Double.isFinite(metrics.getTestLoss())
-                || metrics.getTestCorrect() < 0 || metrics.getTestExamples() < metrics.getTestCorrect()) {
-            return reject(Reason.MALFORMED, "metrics are not finite or counts are inconsistent");
+                || !(metrics.getTestAccuracy() >= 0 && metrics.getTestAccuracy() <= 1)) {
+            return reject(Reason.MALFORMED, "site " + site + " reports metrics that are not finite (train loss "
+                    + metrics.getTrainLoss() + ", test loss " + metrics.getTestLoss() + ") or an accuracy outside"
+                    + " [0, 1] (" + metrics.getTestAccuracy() + ")");
+        }
+        if (metrics.getTestCorrect() < 0 || metrics.getTestExamples() < metrics.getTestCorrect()) {
+            return reject(Reason.BAD_EXAMPLE_COUNT, "site " + site + " reports " + metrics.getTestCorrect()
+                    + " correct of " + metrics.getTestExamples() + " held-out examples; counts must be non-negative"
+                    + " and test_correct at most test_examples");
+        }
+        Long declared = round.declaredExamples().get(site);
+        long maxTest = declared == null ? 0 : maxTestExamples(declared, testFraction);
+        if (metrics.getTestExamples() > maxTest) {
+            return reject(Reason.BAD_EXAMPLE_COUNT, "site " + site + " reports " + metrics.getTestExamples()
+                    + " held-out examples, more than the " + maxTest + " its declared training size ("
+                    + (declared == null ? "none" : declared) + ") and the study's test fraction " + testFraction
+                    + " allow; a site's evaluation counts are bounded by what it declared when it accepted the study");
         }
         return Optional.empty();
     }

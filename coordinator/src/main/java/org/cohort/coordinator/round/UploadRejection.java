@@ -7,6 +7,8 @@ public record UploadRejection(Reason reason, String message) {
         MALFORMED, SITE_MISMATCH, BAD_SIGNATURE, UNKNOWN_ROUND, ROUND_CLOSED, REPLAYED_NONCE, NOT_SELECTED,
         ALREADY_REPORTED, WRONG_BASE_VERSION, WRONG_LENGTH, WRONG_ENCODING, BAD_EXAMPLE_COUNT, DIGEST_MISMATCH,
         NON_FINITE, STORAGE_FULL,
+        /** A site-level DP update whose L2 norm exceeds the study's clip norm. */
+        OVER_NORM,
         /** A resumed upload whose offset or payload does not match what the coordinator holds. */
         RESUME_MISMATCH,
         /** The coordinator is still receiving an earlier stream of the same upload. */

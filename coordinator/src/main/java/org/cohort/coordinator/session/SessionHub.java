@@ -37,24 +37,26 @@ public class SessionHub {
     public static final class AgentSession {
         private final String siteId;
         private final StreamObserver<CoordinatorMessage> stream;
-        private final Set<String> acceptedStudies;
+        /** Accepted study → the training size the site declared for it (public by assumption). */
+        private final Map<String, Long> acceptedStudies;
         private final Instant connectedAt;
         private volatile Instant lastHeartbeat;
         private volatile AgentState state = AgentState.IDLE;
         private volatile String compute;
 
-        AgentSession(String siteId, StreamObserver<CoordinatorMessage> stream, Set<String> acceptedStudies,
+        AgentSession(String siteId, StreamObserver<CoordinatorMessage> stream, Map<String, Long> acceptedStudies,
                      String compute, Instant now) {
             this.siteId = siteId;
             this.stream = stream;
-            this.acceptedStudies = Set.copyOf(acceptedStudies);
+            this.acceptedStudies = Map.copyOf(acceptedStudies);
             this.compute = compute;
             this.connectedAt = now;
             this.lastHeartbeat = now;
         }
 
         public String siteId() { return siteId; }
-        public Set<String> acceptedStudies() { return acceptedStudies; }
+        /** Accepted study → the training size the site declared for it. */
+        public Map<String, Long> acceptedStudies() { return acceptedStudies; }
         public Instant connectedAt() { return connectedAt; }
         public Instant lastHeartbeat() { return lastHeartbeat; }
         public AgentState state() { return state; }
@@ -78,7 +80,7 @@ public class SessionHub {
         }
     }
 
-    public AgentSession register(String siteId, StreamObserver<CoordinatorMessage> stream, Set<String> accepted,
+    public AgentSession register(String siteId, StreamObserver<CoordinatorMessage> stream, Map<String, Long> accepted,
                                  String compute) {
         var session = new AgentSession(siteId, stream, accepted, compute, clock.instant());
         AgentSession previous = sessions.put(siteId, session);
@@ -107,7 +109,7 @@ public class SessionHub {
 
     /** Connected sites whose admin accepted the study, in a stable order. */
     public List<String> sitesAccepting(String studyId) {
-        return sessions.values().stream().filter(s -> s.acceptedStudies.contains(studyId))
+        return sessions.values().stream().filter(s -> s.acceptedStudies.containsKey(studyId))
                 .map(AgentSession::siteId).sorted().toList();
     }
 

@@ -8,11 +8,7 @@ public class Dl4jModelFactory implements ModelFactory {
 
     @Override
     public String configJson(StudySpec spec) {
-        int inputs = 0;
-        for (var f : spec.dataset().features()) {
-            inputs += f.categorical() ? f.levels().size() : 1;
-        }
-        return LearningBridge.configJson(spec, inputs);
+        return LearningBridge.configJson(spec, Math.toIntExact(ModelSize.inputs(spec)));
     }
 
     @Override

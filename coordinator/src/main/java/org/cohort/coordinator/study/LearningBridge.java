@@ -11,10 +11,12 @@ final class LearningBridge {
 
     /** Binary outcomes (label above a threshold) have two classes. */
     static final int NUM_CLASSES = 2;
+    /** Width of the hidden layer of an MLP whose spec names none. */
+    static final int DEFAULT_MLP_WIDTH = 32;
 
     static String configJson(StudySpec spec, int numInputs) {
         ModelPreset preset = switch (spec.model().preset()) {
-            case "mlp" -> ModelPreset.mlp(spec.model().hidden().isEmpty() ? new int[] {32}
+            case "mlp" -> ModelPreset.mlp(spec.model().hidden().isEmpty() ? new int[] {DEFAULT_MLP_WIDTH}
                     : spec.model().hidden().stream().mapToInt(Integer::intValue).toArray());
             default -> ModelPreset.logisticRegression();
         };

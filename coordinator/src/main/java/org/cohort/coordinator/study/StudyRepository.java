@@ -41,6 +41,24 @@ public class StudyRepository {
                 .update();
     }
 
+    /**
+     * Moves a study to {@code status} only while it is in {@code from} (checked in the same
+     * statement), so a study that finished meanwhile is never stopped or restarted.
+     *
+     * @return whether the study was in {@code from} and changed
+     */
+    public boolean changeStatus(String studyId, java.util.Set<StudyStatus> from, StudyStatus status, String detail,
+                                Instant at) {
+        if (from.isEmpty()) {
+            return false;
+        }
+        var params = new java.util.ArrayList<Object>(List.of(status.name(), detail, Timestamp.from(at), studyId));
+        from.forEach(s -> params.add(s.name()));
+        return jdbc.sql("UPDATE studies SET status = ?, status_detail = ?, updated_at = ? WHERE study_id = ? AND status IN ("
+                        + String.join(", ", java.util.Collections.nCopies(from.size(), "?")) + ")")
+                .params(params).update() == 1;
+    }
+
     public Optional<Study> find(String studyId) {
         return jdbc.sql("SELECT * FROM studies WHERE study_id = ?").param(studyId).query(this::map).optional();
     }

@@ -18,9 +18,11 @@ public class StudyService {
     private final ModelFactory models;
     private final AuditTrail audit;
     private final Clock clock;
+    private final ModelSize.Limits modelLimits;
 
     public StudyService(StudyRepository studies, ModelRegistry registry, ModelFactory models, AuditTrail audit,
-                        Clock clock) {
+                        Clock clock, org.cohort.coordinator.config.CoordinatorProperties props) {
+        this.modelLimits = props.modelLimits();
         this.audit = audit;
         this.studies = studies;
         this.registry = registry;
@@ -31,6 +33,8 @@ public class StudyService {
     @Transactional
     public Study create(StudySpec requested) {
         StudySpec spec = requested.validate().withDefaults();
+        // Sized from the spec before any network is built: a model too large is refused, not run out of memory.
+        ModelSize.of(spec, modelLimits.mappedFrom()).check(modelLimits);
         String configJson = models.configJson(spec);
         float[] initial = models.initialParameters(configJson, spec.model().seed());
         String id = "st-" + UUID.randomUUID().toString().substring(0, 8);
@@ -51,21 +55,32 @@ public class StudyService {
         return studies.all();
     }
 
+    /** Studies that can still run; a COMPLETED or FAILED one is final (its final evaluation ran once). */
+    private static final java.util.Set<StudyStatus> OPEN = java.util.EnumSet.of(StudyStatus.CREATED,
+            StudyStatus.RUNNING, StudyStatus.STOPPED);
+
+    /** Starts or resumes a study; a COMPLETED or FAILED study cannot run again (IllegalStateException, 409). */
     public Study start(String studyId) {
-        Study s = require(studyId);
-        if (s.status() == StudyStatus.COMPLETED || s.status() == StudyStatus.FAILED) {
-            throw new IllegalStateException("study " + studyId + " is " + s.status() + " and cannot be restarted; create a new study");
+        require(studyId);
+        if (!studies.changeStatus(studyId, OPEN, StudyStatus.RUNNING, "waiting for sites", clock.instant())) {
+            throw finished(require(studyId), "restarted");
         }
-        studies.updateProgress(studyId, StudyStatus.RUNNING, "waiting for sites", s.currentVersion(), s.roundsDone(),
-                clock.instant());
         audit.studyStarted(studyId, AuditTrail.ADMIN);
         return require(studyId);
     }
 
+    /** Stops a study that can still run; a COMPLETED or FAILED study stays as it ended (IllegalStateException, 409). */
     public Study stop(String studyId, String why) {
-        Study s = require(studyId);
-        studies.updateProgress(studyId, StudyStatus.STOPPED, why, s.currentVersion(), s.roundsDone(), clock.instant());
+        require(studyId);
+        if (!studies.changeStatus(studyId, OPEN, StudyStatus.STOPPED, why, clock.instant())) {
+            throw finished(require(studyId), "stopped");
+        }
         audit.studyStopped(studyId, why, AuditTrail.ADMIN);
         return require(studyId);
+    }
+
+    private static IllegalStateException finished(Study s, String verb) {
+        return new IllegalStateException("study " + s.studyId() + " is " + s.status() + " (" + s.statusDetail()
+                + ") and cannot be " + verb + "; its result is final. Create a new study to train again");
     }
 }

@@ -16,6 +16,12 @@ import java.util.List;
  * @param strategy           aggregation strategy ("fedavg")
  * @param privacy            differential privacy of the study; absent means none
  * @param secureAggregation  SecAgg+ settings; when enabled the coordinator learns only the sum
+ * @param maxSiteExamples    the largest training size a site may declare when it accepts the study
+ *                           (its FedAvg weight, public by assumption); a site declaring more is not
+ *                           selected. It caps how much of each step one site can own. Default
+ *                           {@value #DEFAULT_MAX_SITE_EXAMPLES}; for patient-level DP at most
+ *                           {@value #DELTA_TIMES_UNITS_LIMIT}/δ (see {@link #validate()}), and that is
+ *                           also its default there
  */
 public record StudySpec(
         String name,
@@ -28,7 +34,32 @@ public record StudySpec(
         Integer maxRetries,
         String strategy,
         Privacy privacy,
-        SecureAggregation secureAggregation) {
+        SecureAggregation secureAggregation,
+        Long maxSiteExamples) {
+
+    /** Default of {@link #maxSiteExamples}: a large hospital's table, far from any overflow. */
+    public static final long DEFAULT_MAX_SITE_EXAMPLES = 1_000_000;
+    /**
+     * The most {@link #maxSiteExamples} may be: with it, even 2^23 sites cannot overflow the long
+     * sum of weights (the sums are overflow-checked anyway).
+     */
+    public static final long MAX_SITE_EXAMPLES_LIMIT = 1_000_000_000_000L;
+    /**
+     * δ may be at most this, whatever the unit: beyond it an (ε, δ) statement allows a one-in-a-
+     * thousand chance of a full disclosure, which no study of patient data should sign.
+     */
+    public static final double MAX_DELTA = 1e-3;
+    /**
+     * δ must be well below 1/n for n units: δ·n ≤ this. For patient-level DP, n is the largest
+     * training size a site may declare ({@link #maxSiteExamples}).
+     */
+    public static final double DELTA_TIMES_UNITS_LIMIT = 0.1;
+    /** Longest study name (it is shown, logged and kept in the audit log). */
+    public static final int MAX_NAME_CHARS = 200;
+    /** Most feature columns a study may declare. */
+    public static final int MAX_FEATURES = 10_000;
+    /** Most hidden layers of an MLP. */
+    public static final int MAX_HIDDEN_LAYERS = 64;
 
     /** A preset ("logistic-regression" or "mlp" with hidden layer sizes) and its initialisation seed. */
     public record Model(String preset, List<Integer> hidden, Long seed) {}
@@ -114,20 +145,59 @@ public record StudySpec(
                 or(dataset.splitSeed(), 1L));
         Privacy dp = privacy == null || privacy.mode() == null || privacy.mode().equals("none") ? Privacy.NONE
                 : new Privacy(privacy.mode(), or(privacy.clipNorm(), 1.0), or(privacy.noiseMultiplier(), 1.0),
-                        or(privacy.delta(), 1e-5), privacy.epsilonBudget(), or(privacy.accountant(), "rdp"),
+                        or(privacy.delta(), DEFAULT_DELTA), privacy.epsilonBudget(), or(privacy.accountant(), "rdp"),
                         or(privacy.expectedBatchSize(), 32), or(privacy.calibrateAtSites(), false));
         return new StudySpec(or(name, "study"), m, p, d, or(rounds, 10), or(minSites, 2),
                 or(roundTimeoutSeconds, 600), or(maxRetries, 3), or(strategy, "fedavg"), dp,
                 secureAggregation == null || !secureAggregation.on() ? SecureAggregation.OFF
                         : new SecureAggregation(true, secureAggregation.threshold(), secureAggregation.degree(),
-                                or(secureAggregation.clipRange(), 4.0), or(secureAggregation.stageTimeoutSeconds(), 60)));
+                                or(secureAggregation.clipRange(), 4.0), or(secureAggregation.stageTimeoutSeconds(), 60)),
+                siteExamplesLimit());
     }
+
+    /**
+     * The largest training size a site may declare: {@link #maxSiteExamples} as set, else its
+     * default — for patient-level DP the largest n with δ·n ≤ {@value #DELTA_TIMES_UNITS_LIMIT}
+     * (capped at {@value #DEFAULT_MAX_SITE_EXAMPLES}), so the default δ stays well below 1/n.
+     */
+    public long siteExamplesLimit() {
+        if (maxSiteExamples != null) {
+            return maxSiteExamples;
+        }
+        if (privacy != null && "patient".equals(privacy.mode())) {
+            double delta = privacy.delta() == null ? DEFAULT_DELTA : privacy.delta();
+            if (delta > 0 && Double.isFinite(delta)) {
+                return Math.max(1, Math.min(DEFAULT_MAX_SITE_EXAMPLES, (long) Math.floor(DELTA_TIMES_UNITS_LIMIT / delta)));
+            }
+        }
+        return DEFAULT_MAX_SITE_EXAMPLES;
+    }
+
+    /** δ when a DP study does not set one. */
+    public static final double DEFAULT_DELTA = 1e-5;
 
     /** Throws with every problem listed, in words the ML team can act on. */
     public StudySpec validate() {
         var problems = new java.util.ArrayList<String>();
+        if (name != null && name.length() > MAX_NAME_CHARS) {
+            problems.add("name must be at most " + MAX_NAME_CHARS + " characters, got " + name.length());
+        }
         if (dataset == null || dataset.features() == null || dataset.features().isEmpty()) {
             problems.add("dataset.features must list the feature columns sites train on");
+        } else if (dataset.features().size() > MAX_FEATURES) {
+            problems.add("dataset.features may list at most " + MAX_FEATURES + " columns, got " + dataset.features().size());
+        } else {
+            for (Feature f : dataset.features()) {
+                if (f == null || f.name() == null || f.name().isBlank()) {
+                    problems.add("every dataset.features entry must have a name");
+                    break;
+                }
+                if (f.center() != null && !Double.isFinite(f.center())
+                        || f.scale() != null && !(f.scale() > 0 && Double.isFinite(f.scale()))) {
+                    problems.add("dataset.features '" + f.name() + "': center must be finite and scale finite and"
+                            + " positive");
+                }
+            }
         }
         if (dataset != null && (dataset.labelColumn() == null || dataset.labelColumn().isBlank())) {
             problems.add("dataset.labelColumn must name the label column");
@@ -139,8 +209,18 @@ public record StudySpec(
                 && !(dataset.testFraction() > 0 && dataset.testFraction() < 1)) {
             problems.add("dataset.testFraction must be between 0 and 1 (exclusive)");
         }
+        if (dataset != null && dataset.positiveAbove() != null && !Double.isFinite(dataset.positiveAbove())) {
+            problems.add("dataset.positiveAbove must be a finite number");
+        }
         if (model != null && !List.of("logistic-regression", "mlp").contains(model.preset())) {
             problems.add("model.preset must be 'logistic-regression' or 'mlp', got '" + model.preset() + "'");
+        }
+        if (model != null && model.hidden() != null) {
+            if (model.hidden().size() > MAX_HIDDEN_LAYERS) {
+                problems.add("model.hidden may have at most " + MAX_HIDDEN_LAYERS + " layers, got " + model.hidden().size());
+            } else if (model.hidden().stream().anyMatch(w -> w == null || w < 1)) {
+                problems.add("model.hidden layer widths must be at least 1, got " + model.hidden());
+            }
         }
         if (rounds != null && (rounds < 1 || rounds > 100_000)) {
             problems.add("rounds must be between 1 and 100000");
@@ -157,21 +237,39 @@ public record StudySpec(
         if (plan != null) {
             if (plan.localEpochs() != null && plan.localEpochs() < 1) problems.add("plan.localEpochs must be at least 1");
             if (plan.batchSize() != null && plan.batchSize() < 1) problems.add("plan.batchSize must be at least 1");
-            if (plan.learningRate() != null && !(plan.learningRate() > 0)) problems.add("plan.learningRate must be positive");
+            if (plan.learningRate() != null && !(plan.learningRate() > 0 && Double.isFinite(plan.learningRate()))) {
+                problems.add("plan.learningRate must be a finite positive number");
+            }
         }
         if (privacy != null && privacy.mode() != null) {
             if (!List.of("none", "patient", "site").contains(privacy.mode())) {
                 problems.add("privacy.mode must be 'none', 'patient' (DP-SGD at each site) or 'site' (DP-FedAvg), got '"
                         + privacy.mode() + "'");
             } else if (!privacy.mode().equals("none")) {
-                if (privacy.clipNorm() != null && !(privacy.clipNorm() > 0)) problems.add("privacy.clipNorm must be positive");
-                if (privacy.noiseMultiplier() != null && !(privacy.noiseMultiplier() > 0)) {
-                    problems.add("privacy.noiseMultiplier must be positive (0 would mean no privacy)");
+                if (privacy.clipNorm() != null && !(privacy.clipNorm() > 0 && Double.isFinite(privacy.clipNorm()))) {
+                    problems.add("privacy.clipNorm must be a finite positive number (the L2 bound C), got "
+                            + privacy.clipNorm());
                 }
-                if (privacy.delta() != null && !(privacy.delta() > 0 && privacy.delta() < 1)) {
-                    problems.add("privacy.delta must be in (0, 1); typically below 1/number of patients");
+                if (privacy.noiseMultiplier() != null
+                        && !(privacy.noiseMultiplier() > 0 && Double.isFinite(privacy.noiseMultiplier()))) {
+                    problems.add("privacy.noiseMultiplier must be a finite positive number (0 would mean no privacy),"
+                            + " got " + privacy.noiseMultiplier());
                 }
-                if (privacy.epsilonBudget() == null || !(privacy.epsilonBudget() > 0)) {
+                if (privacy.delta() != null && !(privacy.delta() > 0 && privacy.delta() <= MAX_DELTA)) {
+                    problems.add("privacy.delta must be in (0, " + MAX_DELTA + "] and well below 1/n for n units"
+                            + " (typically 1e-5 or less), got " + privacy.delta());
+                } else if (privacy.mode().equals("patient")) {
+                    double delta = privacy.delta() == null ? DEFAULT_DELTA : privacy.delta();
+                    long n = siteExamplesLimit();
+                    if (delta * n > DELTA_TIMES_UNITS_LIMIT) {
+                        problems.add("privacy.delta = " + delta + " is not well below 1/n for sites of up to n = "
+                                + n + " patients (maxSiteExamples): δ·n must be at most " + DELTA_TIMES_UNITS_LIMIT
+                                + "; lower δ to " + DELTA_TIMES_UNITS_LIMIT / n + " or maxSiteExamples to "
+                                + (long) Math.floor(DELTA_TIMES_UNITS_LIMIT / delta));
+                    }
+                }
+                if (privacy.epsilonBudget() == null
+                        || !(privacy.epsilonBudget() > 0 && Double.isFinite(privacy.epsilonBudget()))) {
                     problems.add("privacy.epsilonBudget must state the study's ε budget per "
                             + (privacy.mode().equals("site") ? "site" : "patient") + " (a positive number)");
                 }
@@ -193,8 +291,12 @@ public record StudySpec(
                 problems.add("secure aggregation needs minSites of at least 3: with two sites each could subtract"
                         + " its own update from the sum and learn the other's");
             }
-            if (secureAggregation.clipRange() != null && !(secureAggregation.clipRange() > 0)) {
-                problems.add("secureAggregation.clipRange must be positive");
+            if (secureAggregation.clipRange() != null
+                    && !(secureAggregation.clipRange() > 0 && Double.isFinite(secureAggregation.clipRange()))) {
+                problems.add("secureAggregation.clipRange must be a finite positive number");
+            }
+            if (secureAggregation.stageTimeoutSeconds() != null && secureAggregation.stageTimeoutSeconds() < 1) {
+                problems.add("secureAggregation.stageTimeoutSeconds must be at least 1");
             }
             if (secureAggregation.threshold() != null || secureAggregation.degree() != null) {
                 try {
@@ -207,6 +309,10 @@ public record StudySpec(
                     problems.add("secureAggregation: " + e.getMessage());
                 }
             }
+        }
+        if (maxSiteExamples != null && (maxSiteExamples < 1 || maxSiteExamples > MAX_SITE_EXAMPLES_LIMIT)) {
+            problems.add("maxSiteExamples (the largest training size a site may declare) must be between 1 and "
+                    + MAX_SITE_EXAMPLES_LIMIT + ", got " + maxSiteExamples);
         }
         if (!problems.isEmpty()) {
             throw new InvalidStudyException(problems);

@@ -130,7 +130,7 @@ class ClusterIsolationTest {
     static RoundState round() {
         Instant now = Instant.parse("2026-03-01T09:00:00Z");
         return new RoundState("st-1-r1-a1", "st-1", 1, 1, RoundKind.TRAIN, 0, NONCE, Set.of("site-a", "site-b"),
-                Set.of(), Map.of(), 2, now, now.plusSeconds(60), RoundPhase.COLLECTING, "", false);
+                Set.of(), Map.of(), 2, now, now.plusSeconds(60), RoundPhase.COLLECTING, "", false, Map.of("site-a", 100L, "site-b", 100L));
     }
 
     static int freePort() throws IOException {

@@ -42,4 +42,21 @@ class PrivacyChecksTest {
                 .hasValueSatisfying(r -> assertThat(r.message()).contains("no patient-level privacy charge"));
         assertThat(PrivacyChecks.check(study(1.0, 1.0), RoundKind.EVALUATE, plain)).isEmpty();
     }
+
+    @Test
+    void refusesAChargeNoAccountantCanTakeInsteadOfFailingLater() {
+        // Before: NaN passed "σ < floor" and infinity passed it too; the accountant then threw (INTERNAL).
+        for (double sigma : new double[] {Double.NaN, Double.POSITIVE_INFINITY}) {
+            assertThat(PrivacyChecks.check(study(1.0, 1.0), RoundKind.TRAIN, update(100, sigma)))
+                    .as("σ = %s", sigma)
+                    .hasValueSatisfying(r -> assertThat(r.message()).contains("noise multiplier " + sigma)
+                            .contains("must be finite"));
+        }
+        var tooManySteps = update(100, 1.0).toBuilder().setPrivacy(PrivacyCharge.newBuilder().setUnit("patient")
+                .setSamplingRate(0.1).setNoiseMultiplier(1.0).setSteps(Long.MAX_VALUE)).build();
+        assertThat(PrivacyChecks.check(study(1.0, 1.0), RoundKind.TRAIN, tooManySteps)).isPresent();
+        var nanRate = update(100, 1.0).toBuilder().setPrivacy(PrivacyCharge.newBuilder().setUnit("patient")
+                .setSamplingRate(Double.NaN).setNoiseMultiplier(1.0).setSteps(10)).build();
+        assertThat(PrivacyChecks.check(study(1.0, 1.0), RoundKind.TRAIN, nanRate)).isPresent();
+    }
 }

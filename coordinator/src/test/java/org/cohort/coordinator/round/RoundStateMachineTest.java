@@ -15,7 +15,7 @@ class RoundStateMachineTest {
 
     private static RoundState round(int minSites, String... sites) {
         return new RoundState("r1", "s", 1, 1, RoundKind.TRAIN, 0, new byte[32], Set.of(sites), Set.of(),
-                Map.of(), minSites, T0, T0.plus(TIMEOUT), RoundPhase.COLLECTING, "", false);
+                Map.of(), minSites, T0, T0.plus(TIMEOUT), RoundPhase.COLLECTING, "", false, Map.of());
     }
 
     @Test

@@ -22,7 +22,7 @@ class UploadChecksTest {
 
     private static RoundState round(RoundPhase phase) {
         return new RoundState("r1", "s", 2, 1, RoundKind.TRAIN, 5, NONCE, Set.of("a", "b"), Set.of(), Map.of(), 1, T0,
-                T0.plusSeconds(60), phase, "", false);
+                T0.plusSeconds(60), phase, "", false, Map.of("a", 3L, "b", 5L));
     }
 
     private static UpdateManifest.Builder manifest() {
@@ -33,12 +33,12 @@ class UploadChecksTest {
     }
 
     private static Reason reason(RoundState r, UpdateManifest m, String site) {
-        return UploadChecks.check(r, m, site, 10).map(UploadRejection::reason).orElse(null);
+        return UploadChecks.check(r, m, site, 10, 0.25).map(UploadRejection::reason).orElse(null);
     }
 
     @Test
     void acceptsAWellFormedUploadForTheCurrentRound() {
-        assertThat(UploadChecks.check(round(RoundPhase.COLLECTING), manifest().build(), "a", 10)).isEmpty();
+        assertThat(UploadChecks.check(round(RoundPhase.COLLECTING), manifest().build(), "a", 10, 0.25)).isEmpty();
     }
 
     @Test
@@ -82,5 +82,61 @@ class UploadChecksTest {
     void rejectsSecondUploadOfASite() {
         var r = RoundStateMachine.onUploadAccepted(round(RoundPhase.COLLECTING), "a").state();
         assertThat(reason(r, manifest().build(), "a")).isEqualTo(Reason.ALREADY_REPORTED);
+    }
+
+    private static String message(RoundState r, UpdateManifest m, String site) {
+        return UploadChecks.check(r, m, site, 10, 0.25).map(UploadRejection::message).orElse(null);
+    }
+
+    @Test
+    void rejectsAWeightOtherThanTheTrainingSizeTheSiteDeclared() {
+        var r = round(RoundPhase.COLLECTING); // a declared 3, b declared 5
+        for (long claimed : new long[] {Long.MAX_VALUE, 1_000_000_000_000_000L, 4, 2, 0, -1}) {
+            var m = manifest().setExampleCount(claimed).build();
+            assertThat(reason(r, m, "a")).as("example_count %d", claimed).isEqualTo(Reason.BAD_EXAMPLE_COUNT);
+            assertThat(message(r, m, "a")).contains("site a declared 3 training examples")
+                    .contains("example_count " + claimed);
+        }
+        assertThat(reason(r, manifest().setSiteId("b").setExampleCount(5).build(), "b")).isNull();
+    }
+
+    @Test
+    void rejectsATrainingUpdateFromASiteThatDeclaredNoSize() {
+        var r = new RoundState("r1", "s", 2, 1, RoundKind.TRAIN, 5, NONCE, Set.of("a", "b"), Set.of(), Map.of(), 1, T0,
+                T0.plusSeconds(60), RoundPhase.COLLECTING, "", false, Map.of("b", 5L));
+        assertThat(message(r, manifest().build(), "a")).contains("site a declared no training size");
+    }
+
+    @Test
+    void boundsEvaluationCountsByTheDeclaredTrainingSize() {
+        var r = round(RoundPhase.COLLECTING); // a declared 3 training examples; test fraction 0.25 allows 3
+        assertThat(UploadChecks.maxTestExamples(3, 0.25)).isEqualTo(3);
+        assertThat(UploadChecks.maxTestExamples(300, 0.5)).isEqualTo(600);
+        assertThat(UploadChecks.maxTestExamples(1_000_000_000_000L, 0.999999999)).isPositive();
+        var ok = manifest().setMetrics(SiteMetrics.newBuilder().setTestExamples(3).setTestCorrect(2)
+                .setTestAccuracy(2 / 3.0)).build();
+        assertThat(reason(r, ok, "a")).isNull();
+        // A self-reported count that would zero the pooled accuracy.
+        var huge = manifest().setMetrics(SiteMetrics.newBuilder().setTestExamples(1_000_000_000_000L)).build();
+        assertThat(reason(r, huge, "a")).isEqualTo(Reason.BAD_EXAMPLE_COUNT);
+        assertThat(message(r, huge, "a")).contains("site a reports 1000000000000 held-out examples")
+                .contains("more than the 3");
+        var moreCorrect = manifest().setMetrics(SiteMetrics.newBuilder().setTestExamples(2).setTestCorrect(3)).build();
+        assertThat(reason(r, moreCorrect, "a")).isEqualTo(Reason.BAD_EXAMPLE_COUNT);
+        var negative = manifest().setMetrics(SiteMetrics.newBuilder().setTestExamples(-5).setTestCorrect(-5)).build();
+        assertThat(reason(r, negative, "a")).isEqualTo(Reason.BAD_EXAMPLE_COUNT);
+        var badAccuracy = manifest().setMetrics(SiteMetrics.newBuilder().setTestAccuracy(Double.NaN)).build();
+        assertThat(reason(r, badAccuracy, "a")).isEqualTo(Reason.MALFORMED);
+    }
+
+    @Test
+    void boundsEvaluationCountsInEvaluationRoundsToo() {
+        var r = new RoundState("r1", "s", 3, 1, RoundKind.EVALUATE, 5, NONCE, Set.of("a"), Set.of(), Map.of(), 1, T0,
+                T0.plusSeconds(60), RoundPhase.COLLECTING, "", false, Map.of("a", 100L));
+        var m = manifest().setNumParameters(0).setExampleCount(0)
+                .setMetrics(SiteMetrics.newBuilder().setTestExamples(101)).build();
+        assertThat(reason(r, m, "a")).isEqualTo(Reason.BAD_EXAMPLE_COUNT);
+        assertThat(reason(r, m.toBuilder().setMetrics(SiteMetrics.newBuilder().setTestExamples(100)).build(), "a"))
+                .isNull();
     }
 }

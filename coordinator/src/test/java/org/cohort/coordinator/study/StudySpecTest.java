@@ -14,7 +14,7 @@ class StudySpecTest {
 
     @Test
     void fillsDefaultsForOmittedSettings() {
-        var spec = new StudySpec(null, null, null, dataset(), null, null, null, null, null, null, null).validate().withDefaults();
+        var spec = new StudySpec(null, null, null, dataset(), null, null, null, null, null, null, null, null).validate().withDefaults();
         assertThat(spec.rounds()).isEqualTo(10);
         assertThat(spec.minSites()).isEqualTo(2);
         assertThat(spec.strategy()).isEqualTo("fedavg");
@@ -25,7 +25,7 @@ class StudySpecTest {
     @Test
     void listsEveryProblemAtOnce() {
         var spec = new StudySpec("x", new StudySpec.Model("transformer", null, null),
-                new StudySpec.Plan(0, 0, null, -1.0, null), null, 0, 0, 0, -1, null, null, null);
+                new StudySpec.Plan(0, 0, null, -1.0, null), null, 0, 0, 0, -1, null, null, null, null);
         assertThatThrownBy(spec::validate).isInstanceOfSatisfying(InvalidStudyException.class, e ->
                 assertThat(e.problems()).hasSize(9).anySatisfy(p -> assertThat(p).contains("model.preset"))
                         .anySatisfy(p -> assertThat(p).contains("dataset.features")));
@@ -34,16 +34,74 @@ class StudySpecTest {
     @Test
     void sitesCalibrateTheirOwnNoiseOnlyForPatientLevelPrivacy() {
         var patient = new StudySpec.Privacy("patient", 1.0, 0.5, 1e-5, 1.0, "rdp", 32, true);
-        var spec = new StudySpec(null, null, null, dataset(), 5, null, null, null, null, patient, null)
+        var spec = new StudySpec(null, null, null, dataset(), 5, null, null, null, null, patient, null, null)
                 .validate().withDefaults();
         assertThat(spec.privacy().sitesCalibrate()).isTrue();
         assertThat(new StudySpec(null, null, null, dataset(), 5, null, null, null, null,
-                new StudySpec.Privacy("patient", null, null, null, 1.0, null, null, null), null)
+                new StudySpec.Privacy("patient", null, null, null, 1.0, null, null, null), null, null)
                 .validate().withDefaults().privacy().sitesCalibrate()).isFalse();
 
         var site = new StudySpec(null, null, null, dataset(), 5, null, null, null, null,
-                new StudySpec.Privacy("site", 1.0, 0.5, 1e-5, 1.0, "rdp", null, true), null);
+                new StudySpec.Privacy("site", 1.0, 0.5, 1e-5, 1.0, "rdp", null, true), null, null);
         assertThatThrownBy(site::validate).isInstanceOfSatisfying(InvalidStudyException.class, e ->
                 assertThat(e.problems()).singleElement().asString().contains("calibrateAtSites applies to patient-level"));
+    }
+
+    private static StudySpec withPrivacy(StudySpec.Privacy privacy, Long maxSiteExamples) {
+        return new StudySpec(null, null, null, dataset(), 5, null, null, null, null, privacy, null, maxSiteExamples);
+    }
+
+    private static List<String> problems(StudySpec spec) {
+        try {
+            spec.validate();
+            return List.of();
+        } catch (InvalidStudyException e) {
+            return e.problems();
+        }
+    }
+
+    @Test
+    void refusesNoiseAndClipNormsThatAreNotFinitePositiveNumbers() {
+        for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, 0, -1}) {
+            assertThat(problems(withPrivacy(new StudySpec.Privacy("site", 1.0, bad, 1e-5, 1.0, "rdp", null, null), null)))
+                    .as("σ = %s", bad).singleElement().asString().contains("privacy.noiseMultiplier must be a finite positive");
+            assertThat(problems(withPrivacy(new StudySpec.Privacy("site", bad, 1.0, 1e-5, 1.0, "rdp", null, null), null)))
+                    .as("C = %s", bad).singleElement().asString().contains("privacy.clipNorm must be a finite positive");
+        }
+        assertThat(problems(withPrivacy(new StudySpec.Privacy("site", 1.0, 1.0, 1e-5, Double.POSITIVE_INFINITY, "rdp",
+                null, null), null))).singleElement().asString().contains("privacy.epsilonBudget");
+    }
+
+    @Test
+    void refusesADeltaThatIsNotWellBelowOneOverTheNumberOfUnits() {
+        // δ = 0.5 was accepted; the absolute bound is 1e-3 whatever the unit.
+        assertThat(problems(withPrivacy(new StudySpec.Privacy("site", 1.0, 1.0, 0.5, 1.0, "rdp", null, null), null)))
+                .singleElement().asString().contains("privacy.delta must be in (0, 0.001]");
+        assertThat(problems(withPrivacy(new StudySpec.Privacy("site", 1.0, 1.0, 1e-3, 1.0, "rdp", null, null), null)))
+                .isEmpty();
+        // Patient level: δ·n ≤ 0.1 for the largest training size a site may declare.
+        var patient = new StudySpec.Privacy("patient", 1.0, 1.0, 1e-5, 1.0, "rdp", 32, false);
+        assertThat(problems(withPrivacy(patient, 1_000_000L))).singleElement().asString()
+                .contains("not well below 1/n for sites of up to n = 1000000").contains("maxSiteExamples to 10000");
+        assertThat(problems(withPrivacy(patient, 10_000L))).isEmpty();
+        // Unset, the largest declaration follows δ: 0.1/1e-5 = 10000.
+        assertThat(withPrivacy(patient, null).validate().withDefaults().maxSiteExamples()).isEqualTo(10_000L);
+        assertThat(withPrivacy(null, null).validate().withDefaults().maxSiteExamples())
+                .isEqualTo(StudySpec.DEFAULT_MAX_SITE_EXAMPLES);
+    }
+
+    @Test
+    void boundsTheTrainingSizeASiteMayDeclare() {
+        assertThat(problems(withPrivacy(null, 0L))).singleElement().asString().contains("maxSiteExamples");
+        assertThat(problems(withPrivacy(null, Long.MAX_VALUE))).singleElement().asString().contains("maxSiteExamples");
+        assertThat(problems(withPrivacy(null, StudySpec.MAX_SITE_EXAMPLES_LIMIT))).isEmpty();
+    }
+
+    @Test
+    void boundsNameFeaturesAndLayers() {
+        var spec = new StudySpec("x".repeat(201), new StudySpec.Model("mlp", List.of(8, 0), null), null, dataset(), 5,
+                null, null, null, null, null, null, null);
+        assertThat(problems(spec)).hasSize(2).anySatisfy(p -> assertThat(p).contains("name must be at most 200"))
+                .anySatisfy(p -> assertThat(p).contains("model.hidden layer widths"));
     }
 }

@@ -1,0 +1,43 @@
+package org.cohort.agent;
+
+import org.cohort.privacy.clip.L2Clipping;
+import org.cohort.protocol.v1.RoundTask;
+import org.cohort.protocol.v1.TaskKind;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The first stage of what leaves the site (clip → noise → quantize → mask → sign): under
+ * site-level DP the agent itself bounds the whole update to the study's clip norm C, whatever
+ * the trainer returned, before it is quantized, masked or signed. The trainer is the site's own
+ * code but not trusted with the guarantee: a buggy or external one cannot make the site send
+ * more than C, with or without secure aggregation (where the coordinator cannot check it).
+ */
+final class UpdateClip {
+    private static final Logger log = LoggerFactory.getLogger(UpdateClip.class);
+
+    private UpdateClip() {}
+
+    /**
+     * The update to send for the task: under site-level DP a copy clipped to the task's clip norm
+     * (the trainer's array is left alone); otherwise {@code delta} itself.
+     *
+     * @throws IllegalArgumentException when the update holds NaN or infinite values, or the task's
+     *     clip norm is not a finite positive number: nothing is sent
+     */
+    static float[] apply(RoundTask task, float[] delta) {
+        if (delta == null || task.getKind() != TaskKind.TRAIN || !task.hasPrivacy()
+                || !"site".equals(task.getPrivacy().getMode())) {
+            return delta;
+        }
+        double clip = task.getPrivacy().getClipNorm();
+        float[] bounded = delta.clone();
+        double norm = L2Clipping.clipInPlace(bounded, clip);
+        if (norm > clip) {
+            log.warn("round {} of study {}: the trainer returned an update of L2 norm {} above the study's clip norm"
+                    + " {}; the agent clipped it before sending", task.getRoundNumber(), task.getStudyId(),
+                    String.format(java.util.Locale.ROOT, "%.4g", norm), clip);
+        }
+        return bounded;
+    }
+}
