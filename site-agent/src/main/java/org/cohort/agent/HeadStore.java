@@ -46,20 +46,20 @@ final class HeadStore {
                     + " whether its audit log was cut back or rewritten");
         }
         String hash = HexFormat.of().formatHex(head.getHash().toByteArray());
+        String before = seen.get(head.getSeq());
         if (!coordinatorKey.verify(SignedMessages.auditHead(head.getSeq(), hash), head.getSignature().toByteArray())) {
             return Optional.of("the audit head #" + head.getSeq() + " " + hash + " sent with this task is not signed by"
                     + " the coordinator key this site enrolled with");
-        }
-        String before = seen.get(head.getSeq());
-        if (before != null && !before.equals(hash)) {
-            return Optional.of("the coordinator's audit log was rewritten: entry #" + head.getSeq() + " now has hash "
-                    + hash + ", but this site saw hash " + before + " at #" + head.getSeq() + " before (" + file + ")");
         }
         Map.Entry<Long, String> latest = seen.lastEntry();
         if (latest != null && head.getSeq() < latest.getKey()) {
             return Optional.of("the coordinator's audit log went backwards: its head is now #" + head.getSeq()
                     + ", but this site already saw it reach #" + latest.getKey() + " (" + latest.getValue() + "):"
                     + " entries were removed from its end (" + file + ")");
+        }
+        if (before != null && !before.equals(hash)) {
+            return Optional.of("the coordinator's audit log was rewritten: entry #" + head.getSeq() + " now has hash "
+                    + hash + ", but this site saw hash " + before + " at #" + head.getSeq() + " before (" + file + ")");
         }
         if (before == null) {
             seen.put(head.getSeq(), hash);

@@ -42,8 +42,21 @@ public class AuditLog {
     private final Clock clock;
     /** Ed25519 signing is deterministic: a head already signed is signed again only when it moved. */
     private volatile SignedHead lastSignedHead;
+    private final Runnable makeDurable;
 
     public AuditLog(JdbcClient jdbc, PlatformTransactionManager transactions, ModelSigner signer, Clock clock) {
+        this(jdbc, transactions, signer, clock, () -> { });
+    }
+
+    /**
+     * @param makeDurable forces what the database committed onto disk. A head handed out must
+     *     survive a crash: a site that saw it would otherwise take the restarted coordinator's
+     *     shorter log for a cut one. PostgreSQL commits durably; embedded H2 writes commits up to
+     *     a second later, so it is given a checkpoint here.
+     */
+    public AuditLog(JdbcClient jdbc, PlatformTransactionManager transactions, ModelSigner signer, Clock clock,
+                    Runnable makeDurable) {
+        this.makeDurable = makeDurable;
         this.jdbc = jdbc;
         this.tx = new TransactionTemplate(transactions);
         this.signer = signer;
@@ -142,6 +155,7 @@ public class AuditLog {
         if (cached != null && cached.seq() == head.seq() && cached.hash().equals(head.hash())) {
             return cached;
         }
+        makeDurable.run();
         byte[] signature = signer.sign(SignedMessages.auditHead(head.seq(), head.hash()));
         SignedHead signed = new SignedHead(head.seq(), head.hash(), signature, signerFingerprint);
         lastSignedHead = signed;

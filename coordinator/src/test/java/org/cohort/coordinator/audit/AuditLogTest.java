@@ -300,4 +300,21 @@ class AuditLogTest {
         assertThat(log.signedByThisCoordinator(new SignedHead(5, head.hash(), head.signature(), head.signer())))
                 .as("the signature binds the sequence number").isFalse();
     }
+
+    @Test
+    void aHeadIsMadeDurableBeforeItIsHandedOutOncePerHead() {
+        var flushes = new java.util.concurrent.atomic.AtomicInteger();
+        var durable = new AuditLog(jdbc, new DataSourceTransactionManager(ds), signer, Clock.systemUTC(), () -> {
+            jdbc.sql("CHECKPOINT SYNC").update(); // what the coordinator runs on H2
+            flushes.incrementAndGet();
+        });
+        appendFour();
+
+        durable.signedHead();
+        durable.signedHead();
+        assertThat(flushes).hasValue(1);
+        durable.append(AuditKind.STUDY_STOPPED, "admin", Map.of("studyId", "st-1"));
+        assertThat(durable.signedHead().seq()).isEqualTo(5);
+        assertThat(flushes).hasValue(2);
+    }
 }
