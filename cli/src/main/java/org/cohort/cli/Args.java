@@ -131,6 +131,7 @@ final class Args {
             case "coordinator" -> "http://127.0.0.1:8080";
             case "token-file" -> "cohort-data/admin-token";
             case "history" -> "history.json";
+            case "expect-head" -> "head.json";
             default -> "VALUE";
         };
     }

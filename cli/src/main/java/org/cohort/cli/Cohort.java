@@ -25,7 +25,9 @@ public final class Cohort {
             Commands:
               privacy epsilon   compute ε for q, σ, steps and δ on this machine (no coordinator needed)
               privacy budget    a study's budget per site: ε spent, remaining, rounds left
-              audit verify      verify the coordinator's hash-chained, signed audit log (exit 1 if broken)
+              audit verify      verify the coordinator's hash-chained, signed audit log and its privacy
+                                ledger (exit 1 if broken); --expect-head FILE: against an exported head
+              audit head        export the audit log's signed head, to check a later verification against
               report            export a study's privacy report as self-contained HTML or JSON
 
             Commands that ask the coordinator take --coordinator URL (default http://127.0.0.1:8080 or
@@ -97,11 +99,16 @@ public final class Cohort {
             case "audit" -> {
                 String sub = a.size() > 1 ? a.get(1) : "";
                 if (sub.equals("--help") || sub.equals("-h")) {
-                    return help(out, RemoteCommands.VERIFY_HELP);
+                    return help(out, RemoteCommands.VERIFY_HELP + "\n" + AuditHeadCommands.HEAD_HELP);
+                }
+                if (sub.equals("head")) {
+                    Args args = Args.parse("audit head", a.subList(2, a.size()), AuditHeadCommands.HEAD_OPTIONS);
+                    return args.help() ? help(out, AuditHeadCommands.HEAD_HELP)
+                            : AuditHeadCommands.head(args, CoordinatorClient.from(args, env, json), out, json);
                 }
                 if (!sub.equals("verify")) {
-                    throw new UsageException("'audit' needs a subcommand: verify" + (sub.isEmpty() ? "" : " (got '" + sub + "')")
-                            + ". See: cohort audit verify --help");
+                    throw new UsageException("'audit' needs a subcommand: verify or head"
+                            + (sub.isEmpty() ? "" : " (got '" + sub + "')") + ". See: cohort audit --help");
                 }
                 Args args = Args.parse("audit verify", a.subList(2, a.size()), RemoteCommands.VERIFY_OPTIONS);
                 return args.help() ? help(out, RemoteCommands.VERIFY_HELP)
@@ -113,7 +120,7 @@ public final class Cohort {
                         : RemoteCommands.report(args, CoordinatorClient.from(args, env, json), out);
             }
             default -> throw new UsageException("unknown command '" + first + "'; commands are privacy epsilon, privacy"
-                    + " budget, audit verify and report. See: cohort --help");
+                    + " budget, audit verify, audit head and report. See: cohort --help");
         }
     }
 

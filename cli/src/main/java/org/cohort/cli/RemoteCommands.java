@@ -13,7 +13,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** The commands that ask the coordinator: a study's budget, the audit chain, the privacy report. */
 final class RemoteCommands {
-    private static final String CONNECTION_HELP = """
+    static final String CONNECTION_HELP = """
               --coordinator URL   the coordinator's REST address (default $COHORT_COORDINATOR, else http://127.0.0.1:8080)
               --token-file PATH   file holding the admin token (default $COHORT_TOKEN, else
                                   $COHORT_DATA_DIR/admin-token or ./cohort-data/admin-token)
@@ -32,15 +32,18 @@ final class RemoteCommands {
               --format F          text (default) or json
             """ + CONNECTION_HELP;
 
-    static final Set<String> VERIFY_OPTIONS = with("format");
+    static final Set<String> VERIFY_OPTIONS = with("format", "expect-head");
     static final String VERIFY_HELP = """
-            Usage: cohort audit verify [--format text|json] [--coordinator URL] [--token-file PATH]
+            Usage: cohort audit verify [--expect-head FILE] [--format text|json] [--coordinator URL] [--token-file PATH]
 
             Has the coordinator recompute its audit chain - every entry's link, hash and Ed25519
-            signature - and prints the result. Exit code 0 when the chain is intact, 1 when it is
-            broken (the first bad entry is named). Write down the head hash it prints: a later
-            verification that still reaches it shows nothing up to it was rewritten.
+            signature - and hold its privacy ledger against the charges the chain recorded, and
+            prints the result. Exit code 0 when the chain is intact, 1 when it is broken (the first
+            bad entry or ledger charge is named).
 
+              --expect-head FILE  a head exported earlier with 'cohort audit head --out FILE': the
+                                  chain must still reach it (else entries were cut from its end,
+                                  or it was rewritten and re-signed)
               --format F          text (default) or json
             """ + CONNECTION_HELP;
 
@@ -59,7 +62,8 @@ final class RemoteCommands {
 
     private RemoteCommands() {}
 
-    private static Set<String> with(String... names) {
+    /** The connection options and {@code names}. */
+    static Set<String> with(String... names) {
         Set<String> s = new HashSet<>(CoordinatorClient.OPTIONS);
         s.addAll(Set.of(names));
         return Set.copyOf(s);
@@ -112,7 +116,13 @@ final class RemoteCommands {
 
     static int verify(Args args, CoordinatorClient client, PrintStream out, JsonMapper json) {
         String format = format(args, "text", "text", "json");
-        JsonNode v = client.getJson("/api/audit/verify");
+        AuditHeadCommands.Expected expected = args.has("expect-head")
+                ? AuditHeadCommands.read(Path.of(args.string("expect-head", "")), json) : null;
+        JsonNode v = client.getJson("/api/audit/verify" + (expected == null ? ""
+                : "?expectSeq=" + expected.seq() + "&expectHash=" + expected.hash()));
+        if (expected != null && v.path("valid").asBoolean(false)) {
+            v = checkedHere(v, expected, client, json);
+        }
         boolean valid = v.path("valid").asBoolean(false);
         if (format.equals("json")) {
             out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(v));
@@ -129,6 +139,40 @@ final class RemoteCommands {
             }
         }
         return valid ? 0 : 1;
+    }
+
+    /**
+     * The coordinator said the chain reaches the expected head; this tool checks it too, from the
+     * entry itself and the signing key, so a coordinator that ignored the question is caught.
+     */
+    private static JsonNode checkedHere(JsonNode v, AuditHeadCommands.Expected expected, CoordinatorClient client,
+                                        JsonMapper json) {
+        String problem = null;
+        if (!expected.signer().equals(text(v, "signer"))) {
+            problem = "the exported head was signed by " + expected.signer() + " but the coordinator now signs with "
+                    + text(v, "signer") + ": its keys were replaced, and the whole chain re-signed";
+        } else if (v.path("headSeq").asLong() < expected.seq()) {
+            problem = "the log ends at #" + v.path("headSeq").asLong() + " but the exported head is #" + expected.seq()
+                    + ": entries were removed from its end";
+        } else if (expected.seq() > 0) {
+            JsonNode entries = client.getJson("/api/audit/entries?after=" + (expected.seq() - 1) + "&limit=1")
+                    .path("entries");
+            String actual = entries.isEmpty() ? "missing" : text(entries.get(0), "hash");
+            if (entries.isEmpty() || entries.get(0).path("seq").asLong() != expected.seq()
+                    || !actual.equals(expected.hash())) {
+                problem = "entry #" + expected.seq() + " now hashes to " + actual + ", not to the exported head's "
+                        + expected.hash() + ": the log was rewritten at or before it";
+            }
+        }
+        if (problem == null) {
+            return v;
+        }
+        var broken = json.createObjectNode();
+        broken.setAll((tools.jackson.databind.node.ObjectNode) v);
+        broken.put("valid", false);
+        broken.put("summary", problem);
+        broken.putObject("firstProblem").put("seq", expected.seq()).put("defect", "HEAD_MISMATCH").put("message", problem);
+        return broken;
     }
 
     static int report(Args args, CoordinatorClient client, PrintStream out) {

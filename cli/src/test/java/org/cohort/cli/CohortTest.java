@@ -9,6 +9,10 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.Signature;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -98,7 +102,7 @@ class CohortTest {
         assertThat(run(Map.of(), "privacy")).isEqualTo(2);
         assertThat(err()).contains("'privacy' needs a subcommand: epsilon or budget");
         assertThat(run(Map.of(), "audit", "check")).isEqualTo(2);
-        assertThat(err()).contains("'audit' needs a subcommand: verify (got 'check')");
+        assertThat(err()).contains("'audit' needs a subcommand: verify or head (got 'check')");
     }
 
     @Test
@@ -193,5 +197,81 @@ class CohortTest {
         err.reset();
         assertThat(remote("privacy", "budget")).isEqualTo(2);
         assertThat(err()).contains("'privacy budget' needs --study");
+    }
+
+    private static final String HASH = "ab".repeat(32);
+
+    /** What GET /api/audit/head answers: a head signed with a fresh Ed25519 key, and that key. */
+    private static String signedHead(long seq, String hash) throws Exception {
+        KeyPair key = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        Signature s = Signature.getInstance("Ed25519");
+        s.initSign(key.getPrivate());
+        s.update(("cohort.v1.AuditHead\n" + seq + "\n" + hash).getBytes(StandardCharsets.UTF_8));
+        return "{\"seq\":" + seq + ",\"hash\":\"" + hash + "\",\"signature\":\""
+                + Base64.getEncoder().encodeToString(s.sign()) + "\",\"signer\":\"sha256:ff\",\"publicKey\":\""
+                + Base64.getEncoder().encodeToString(key.getPublic().getEncoded()) + "\"}";
+    }
+
+    private Path exportedHead(Path dir, long seq) throws Exception {
+        bodies.put("/api/audit/head", signedHead(seq, HASH));
+        Path file = dir.resolve("head.json");
+        assertThat(remote("audit", "head", "--out", file.toString())).isZero();
+        out.reset();
+        return file;
+    }
+
+    @Test
+    void exportsTheSignedHeadToAFile(@TempDir Path dir) throws Exception {
+        bodies.put("/api/audit/head", signedHead(12, HASH));
+        Path file = dir.resolve("anchors/head.json");
+
+        assertThat(remote("audit", "head", "--out", file.toString())).isZero();
+
+        assertThat(Files.readString(file)).contains("\"seq\" : 12", HASH, "publicKey");
+        assertThat(out()).contains("wrote " + file, "audit head #12 " + HASH, "cohort audit verify --expect-head");
+    }
+
+    @Test
+    void verifyAgainstAnExportedHeadFailsAndNamesItWhenTheLogWasCutBack(@TempDir Path dir) throws Exception {
+        Path head = exportedHead(dir, 12);
+        bodies.put("/api/audit/verify", """
+                {"valid":false,"entriesChecked":11,"headSeq":11,"headHash":"cd","signer":"sha256:ff",
+                 "summary":"the audit chain is broken at entry #12: the log ends at #11 but the head exported earlier (#12) is later",
+                 "firstProblem":{"seq":12,"defect":"HEAD_ROLLED_BACK","message":"the log ends at #11"}}""");
+
+        assertThat(remote("audit", "verify", "--expect-head", head.toString())).isEqualTo(1);
+        assertThat(out()).contains("✘ audit chain BROKEN", "first bad entry  #12: HEAD_ROLLED_BACK");
+    }
+
+    @Test
+    void verifyAgainstAnExportedHeadChecksItHereTooWhenTheCoordinatorSaysIntact(@TempDir Path dir) throws Exception {
+        Path head = exportedHead(dir, 12);
+        // A coordinator that ignored the expected head: the chain it reports ends before it.
+        bodies.put("/api/audit/verify", """
+                {"valid":true,"entriesChecked":11,"headSeq":11,"headHash":"cd","signer":"sha256:ff","summary":"ok"}""");
+
+        assertThat(remote("audit", "verify", "--expect-head", head.toString())).isEqualTo(1);
+        assertThat(out()).contains("✘ audit chain BROKEN: the log ends at #11 but the exported head is #12");
+
+        out.reset();
+        bodies.put("/api/audit/verify", """
+                {"valid":true,"entriesChecked":14,"headSeq":14,"headHash":"cd","signer":"sha256:ff","summary":"ok"}""");
+        bodies.put("/api/audit/entries", "{\"entries\":[{\"seq\":12,\"hash\":\"" + "ee".repeat(32) + "\"}]}");
+        assertThat(remote("audit", "verify", "--expect-head", head.toString())).isEqualTo(1);
+        assertThat(out()).contains("entry #12 now hashes to " + "ee".repeat(32), "rewritten");
+
+        out.reset();
+        bodies.put("/api/audit/entries", "{\"entries\":[{\"seq\":12,\"hash\":\"" + HASH + "\"}]}");
+        assertThat(remote("audit", "verify", "--expect-head", head.toString())).isZero();
+        assertThat(out()).contains("✔ audit chain intact");
+    }
+
+    @Test
+    void refusesAnEditedHeadFile(@TempDir Path dir) throws Exception {
+        Path head = exportedHead(dir, 12);
+        Files.writeString(head, Files.readString(head).replace("\"seq\" : 12", "\"seq\" : 9"));
+
+        assertThat(remote("audit", "verify", "--expect-head", head.toString())).isEqualTo(1);
+        assertThat(err()).contains("does not carry a valid signature");
     }
 }

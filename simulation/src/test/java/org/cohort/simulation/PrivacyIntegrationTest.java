@@ -10,11 +10,16 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.cohort.agent.Dl4jLearner;
+import org.cohort.agent.LocalLearner;
 import org.cohort.agent.SiteAgent;
 import org.cohort.privacy.accounting.PrivacyEvent;
 import org.cohort.privacy.accounting.RdpAccountant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -157,6 +162,74 @@ class PrivacyIntegrationTest {
             for (JsonNode site : fed.api.get("/api/studies/" + studyId + "/privacy").get("sites")) {
                 assertThat(site.get("siteId").asString()).isNotEqualTo(strict.siteId());
             }
+        }
+    }
+
+    @Test
+    void aLedgerRowDeletedMidStudyIsNamedByVerificationAndStopsTheStudyAtThatSite(@TempDir Path dir)
+            throws Exception {
+        try (var fed = new TestFederation(dir, 3)) {
+            String studyId = fed.createStudy(3, 2, 120, patientDp(100));
+            var inRoundTwo = new CountDownLatch(1);
+            var tampered = new CountDownLatch(1);
+            // Site 0 pauses in round 2, after round 1 was charged and before its next cross-check.
+            LocalLearner paused = new PausingLearner(new Dl4jLearner(fed.data.sites().get(0).dataFile()), 2,
+                    inRoundTwo, tampered);
+            SiteAgent victim = fed.startAgent(0, studyId, paused);
+            fed.startAgent(1, studyId, null);
+            fed.startAgent(2, studyId, null);
+            fed.awaitConnected(3);
+            fed.api.post("/api/studies/" + studyId + "/start", null);
+            assertThat(inRoundTwo.await(2, TimeUnit.MINUTES)).isTrue();
+
+            int deleted = fed.coordinator.bean(JdbcClient.class).sql(
+                    "DELETE FROM privacy_charges WHERE study_id = ? AND site_id = ? AND round_number = 1")
+                    .params(studyId, victim.siteId()).update();
+            assertThat(deleted).isEqualTo(1);
+            tampered.countDown();
+
+            JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(3));
+            assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
+            String reason = AuditAnchorIntegrationTest.awaitDistrusted(fed.agentWorkDir(0), studyId);
+            assertThat(reason).contains("no charge for round 1", "was deleted");
+            for (JsonNode r : fed.api.get("/api/studies/" + studyId + "/rounds")) {
+                if (r.get("kind").asString().equals("TRAIN") && r.get("roundNumber").asInt() == 3) {
+                    assertThat(r.get("dropped").get(victim.siteId()).asString()).as(r.toString())
+                            .startsWith("REFUSED").contains("was deleted");
+                }
+            }
+            JsonNode v = fed.api.get("/api/audit/verify");
+            assertThat(v.get("valid").asBoolean()).as(v.toString()).isFalse();
+            assertThat(v.get("firstProblem").get("defect").asString()).isEqualTo("LEDGER_CHARGE_MISSING");
+            assertThat(v.get("firstProblem").get("message").asString())
+                    .contains("round 1 site " + victim.siteId(), "its row was deleted");
+        }
+    }
+
+    /** A learner that stops in one round until the test has done what it must. */
+    private record PausingLearner(LocalLearner inner, int round, CountDownLatch reached, CountDownLatch resume)
+            implements LocalLearner {
+        @Override
+        public Outcome run(org.cohort.protocol.v1.RoundTask task, String modelConfigJson, float[] globalParameters) {
+            if (task.getRoundNumber() == round && task.getKind() == org.cohort.protocol.v1.TaskKind.TRAIN) {
+                reached.countDown();
+                try {
+                    resume.await(2, TimeUnit.MINUTES);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return inner.run(task, modelConfigJson, globalParameters);
+        }
+
+        @Override
+        public int trainingRows(org.cohort.protocol.v1.RoundTask task) {
+            return inner.trainingRows(task);
+        }
+
+        @Override
+        public org.cohort.agent.PrivacyCharge plannedCharge(org.cohort.protocol.v1.RoundTask task) {
+            return inner.plannedCharge(task);
         }
     }
 

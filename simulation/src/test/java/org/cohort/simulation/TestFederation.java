@@ -58,13 +58,19 @@ final class TestFederation implements AutoCloseable {
 
     /** As above, with the site admin's patient-level ε ceiling (null: none). */
     SiteAgent startAgent(int i, String studyId, LocalLearner learner, Double patientCeiling) throws Exception {
+        return startAgent(i, java.util.Set.of(studyId), learner, patientCeiling);
+    }
+
+    /** As above, for a site whose admin accepted several studies. */
+    SiteAgent startAgent(int i, java.util.Set<String> studyIds, LocalLearner learner, Double patientCeiling)
+            throws Exception {
         var site = data.sites().get(i);
         JsonNode token = token(site.name());
         Path agentDir = Files.createDirectories(dir.resolve("agents").resolve(site.name()));
         var config = new AgentConfig(site.name(), List.of(coordinator.agentAddress()),
                 token.get("caFingerprint").asString(), token.get("token").asString(), site.dataFile(),
-                agentDir.resolve("work"), AgentConfig.accepting(data.trainingExamples(site), studyId), "", "cpu",
-                patientCeiling, null);
+                agentDir.resolve("work"), AgentConfig.accepting(data.trainingExamples(site),
+                        studyIds.toArray(String[]::new)), "", "cpu", patientCeiling, null);
         SiteAgent agent = SiteAgent.start(config, learner == null ? new Dl4jLearner(site.dataFile()) : learner);
         agents.add(agent);
         return agent;
@@ -83,6 +89,11 @@ final class TestFederation implements AutoCloseable {
         SiteAgent agent = SiteAgent.start(config, learner == null ? new Dl4jLearner(site.dataFile()) : learner);
         agents.add(agent);
         return agent;
+    }
+
+    /** The i-th hospital's agent work directory (its ledger, audit heads, distrusted studies). */
+    Path agentWorkDir(int i) {
+        return dir.resolve("agents").resolve(data.sites().get(i).name()).resolve("work");
     }
 
     void awaitConnected(int n) throws InterruptedException {

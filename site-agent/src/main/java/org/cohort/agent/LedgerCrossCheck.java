@@ -5,14 +5,22 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import com.google.protobuf.InvalidProtocolBufferException;
+import org.cohort.crypto.signature.SignatureVerifier;
+import org.cohort.protocol.SignedMessages;
+import org.cohort.protocol.v1.ChargeStatement;
 import org.cohort.protocol.v1.LedgerEntry;
+import org.cohort.protocol.v1.SignedCharge;
 
 /**
  * Compares the coordinator's privacy ledger for this site with the site's own record of what
- * it sent. Pure: the caller fetches both. A charge the site cannot account for — a round it
- * never sent, different mechanism parameters, or the same round charged twice — is a mismatch;
- * an update the coordinator did not charge (its round failed or was retried) is only a note,
- * because the site's own ledger already counts it and so errs on the safe side.
+ * it sent, and with the charges as the coordinator signed them when it made them. Pure: the
+ * caller fetches all three. A charge the site cannot account for — a round it never sent,
+ * different mechanism parameters, or the same round charged twice — is a mismatch; so is a
+ * ledger row that is missing or differs from its signed charge (deleted or edited since, which
+ * understates this site's ε), or one that was never signed. An update the coordinator neither
+ * charged nor signed a charge for (its round failed or was retried) is only a note, because the
+ * site's own ledger already counts it and so errs on the safe side.
  */
 final class LedgerCrossCheck {
     private static final double RELATIVE_TOLERANCE = 1e-12;
@@ -22,14 +30,57 @@ final class LedgerCrossCheck {
     /** One privacy-bearing update this site sent, from its local ledger. */
     record LocalSend(int round, String unit, double samplingRate, double noiseMultiplier, long steps) {}
 
+    /** One charge as the coordinator signed it when it charged it; its signature already checked. */
+    record Recorded(int round, String unit, double samplingRate, double noiseMultiplier, long steps, long auditSeq) {
+        String terms() {
+            return String.format(Locale.ROOT, "q = %s, σ = %s, steps = %d", samplingRate, noiseMultiplier, steps);
+        }
+    }
+
+    /**
+     * The signed charges whose signature verifies with the coordinator's key and that are about
+     * this site and study; each other one adds a mismatch.
+     */
+    static List<Recorded> verified(List<SignedCharge> signed, SignatureVerifier coordinatorKey, String siteId,
+                                   String studyId, List<String> mismatches) {
+        var out = new ArrayList<Recorded>();
+        for (SignedCharge s : signed) {
+            ChargeStatement c;
+            try {
+                c = ChargeStatement.parseFrom(s.getStatement());
+            } catch (InvalidProtocolBufferException e) {
+                mismatches.add("the coordinator's signed charge in audit entry #" + s.getAuditSeq() + " is unreadable");
+                continue;
+            }
+            if (!coordinatorKey.verify(SignedMessages.ledgerCharge(s.getStatement().toByteArray()),
+                    s.getSignature().toByteArray())) {
+                mismatches.add("the charge of round " + c.getRoundNumber() + " in audit entry #" + s.getAuditSeq()
+                        + " is not signed by the coordinator key this site enrolled with");
+            } else if (!c.getSiteId().equals(siteId) || !c.getStudyId().equals(studyId)) {
+                mismatches.add("the coordinator sent a signed charge of site " + c.getSiteId() + ", study "
+                        + c.getStudyId() + " as if it were this site's (audit entry #" + s.getAuditSeq() + ")");
+            } else {
+                out.add(new Recorded(c.getRoundNumber(), c.getUnit(), c.getSamplingRate(), c.getNoiseMultiplier(),
+                        c.getSteps(), s.getAuditSeq()));
+            }
+        }
+        return out;
+    }
+
     record Result(List<String> mismatches, List<String> notes) {
         boolean agrees() {
             return mismatches.isEmpty();
         }
     }
 
-    static Result compare(String studyId, List<LocalSend> local, List<LedgerEntry> remote) {
-        var mismatches = new ArrayList<String>();
+    /**
+     * @param remote           the coordinator's ledger rows for this site and study
+     * @param recorded         the same charges as signed when they were made ({@link #verified})
+     * @param signatureTrouble mismatches {@link #verified} found
+     */
+    static Result compare(String studyId, List<LocalSend> local, List<LedgerEntry> remote, List<Recorded> recorded,
+                          List<String> signatureTrouble) {
+        var mismatches = new ArrayList<String>(signatureTrouble);
         var notes = new ArrayList<String>();
         Map<String, Integer> chargesPerRound = new HashMap<>();
         for (LedgerEntry c : remote) {
@@ -48,15 +99,51 @@ final class LedgerCrossCheck {
                         c.getUnit(), c.getSamplingRate(), c.getNoiseMultiplier(), c.getSteps(), studyId));
             }
         }
-        int lastCharged = remote.stream().mapToInt(LedgerEntry::getRoundNumber).max().orElse(0);
+        compareWithSigned(remote, recorded, mismatches);
+        int lastCharged = Math.max(remote.stream().mapToInt(LedgerEntry::getRoundNumber).max().orElse(0),
+                recorded.stream().mapToInt(Recorded::round).max().orElse(0));
         for (LocalSend s : local) {
-            boolean charged = chargesPerRound.containsKey(s.round() + "/" + s.unit());
+            boolean charged = chargesPerRound.containsKey(s.round() + "/" + s.unit())
+                    || recorded.stream().anyMatch(r -> r.round() == s.round() && r.unit().equals(s.unit()));
             if (!charged && s.round() <= lastCharged) {
                 notes.add(String.format(Locale.ROOT, "round %d: an update was sent but not charged by the coordinator"
                         + " (the round failed or was retried); it stays in this site's own ε", s.round()));
             }
         }
         return new Result(List.copyOf(mismatches), List.copyOf(notes));
+    }
+
+    /** Every signed charge must still be in the ledger, unchanged; every row must have been signed. */
+    private static void compareWithSigned(List<LedgerEntry> remote, List<Recorded> recorded, List<String> mismatches) {
+        for (Recorded r : recorded) {
+            var rows = remote.stream().filter(c -> c.getRoundNumber() == r.round() && c.getUnit().equals(r.unit()))
+                    .toList();
+            if (rows.isEmpty()) {
+                mismatches.add(String.format(Locale.ROOT, "the coordinator's ledger has no charge for round %d"
+                        + " (%s-level) although it signed one when charging it (audit entry #%d: %s): the ledger row"
+                        + " was deleted, and the coordinator now understates this site's ε", r.round(), r.unit(),
+                        r.auditSeq(), r.terms()));
+            } else if (rows.stream().noneMatch(c -> c.getSamplingRate() == r.samplingRate()
+                    && c.getNoiseMultiplier() == r.noiseMultiplier() && c.getSteps() == r.steps())) {
+                LedgerEntry c = rows.get(0);
+                mismatches.add(String.format(Locale.ROOT, "the coordinator's ledger charge for round %d (%s-level:"
+                        + " q = %s, σ = %s, steps = %d) differs from the one it signed when charging it (audit entry"
+                        + " #%d: %s): the ledger row was edited", r.round(), r.unit(), c.getSamplingRate(),
+                        c.getNoiseMultiplier(), c.getSteps(), r.auditSeq(), r.terms()));
+            }
+        }
+        if (recorded.isEmpty() && !remote.isEmpty()) {
+            mismatches.add("the coordinator sent " + remote.size() + " ledger charge(s) but none of them signed: this"
+                    + " site cannot tell whether they were edited");
+            return;
+        }
+        for (LedgerEntry c : remote) {
+            if (recorded.stream().noneMatch(r -> r.round() == c.getRoundNumber() && r.unit().equals(c.getUnit()))) {
+                mismatches.add(String.format(Locale.ROOT, "the coordinator's ledger charges round %d (%s-level) but"
+                        + " never signed that charge: it was written into the ledger directly", c.getRoundNumber(),
+                        c.getUnit()));
+            }
+        }
     }
 
     private static boolean same(double a, double b) {

@@ -15,6 +15,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.cohort.crypto.signature.SignatureVerifier;
 import org.cohort.crypto.tls.TlsTrust;
 import org.cohort.protocol.ProtocolLimits;
 import org.cohort.protocol.v1.AgentMessage;
@@ -48,6 +49,9 @@ public final class SiteAgent implements AutoCloseable {
     private final ModelDownloader downloader;
     private final UpdateUploader uploader;
     private final SiteLedger ledger;
+    private final HeadStore heads;
+    private final StudyDistrust distrust;
+    private final SignatureVerifier coordinatorKey;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("cohort-agent-session").daemon().factory());
     private final ExecutorService worker = Executors.newSingleThreadExecutor(
@@ -81,6 +85,9 @@ public final class SiteAgent implements AutoCloseable {
         this.downloader = new ModelDownloader(identity.modelSigningPublicKey());
         this.uploader = new UpdateUploader(identity.site().siteId(), identity.site().updateSigner());
         this.ledger = new SiteLedger(config.workDir());
+        this.coordinatorKey = SignatureVerifier.ed25519(identity.modelSigningPublicKey());
+        this.heads = new HeadStore(config.workDir(), coordinatorKey);
+        this.distrust = new StudyDistrust(config.workDir());
         this.siteId = identity.site().siteId();
     }
 
@@ -157,6 +164,8 @@ public final class SiteAgent implements AutoCloseable {
                 }
                 case ROUND_TASK -> {
                     RoundTask task = message.getRoundTask();
+                    // In arrival order, before anything runs: heads are only comparable in the order sent.
+                    heads.observe(task.getAuditHead()).ifPresent(problem -> distrust(task.getStudyId(), problem));
                     if (!task.getRoundId().equals(currentRound.get())) {
                         // A new round means any secure-aggregation wait of the previous one is over.
                         secaggInbox.add(new SecureAggregationStep.Inbound(null, currentRound.get()));
@@ -252,6 +261,14 @@ public final class SiteAgent implements AutoCloseable {
             if (acceptance.isEmpty()) {
                 report(task, TaskOutcome.REFUSED, "study " + task.getStudyId()
                         + " is not accepted by this site's admin (studies.accepted in the agent config)");
+                return;
+            }
+            var distrusted = distrust.reason(task.getStudyId());
+            if (distrusted.isPresent()) {
+                log.error("!!! refusing round {} of study {}: {} - {}", task.getRoundNumber(), task.getStudyId(),
+                        distrusted.get(), distrust.advice(task.getStudyId()));
+                report(task, TaskOutcome.REFUSED, "this site no longer trusts the coordinator's records of study "
+                        + task.getStudyId() + ": " + distrusted.get());
                 return;
             }
             if (task.getKind() == TaskKind.TRAIN && task.hasPrivacy() && !task.getPrivacy().getMode().equals("none")) {
@@ -355,23 +372,27 @@ public final class SiteAgent implements AutoCloseable {
     }
 
     /**
-     * Cross-checks the coordinator's privacy ledger for this site against the local one before
-     * spending more. A mismatch is logged as an error and refuses the task: the site's admin and
-     * the study's compliance officer must reconcile the two records first.
+     * Cross-checks the coordinator's privacy ledger for this site against the local one, and
+     * against the charges the coordinator signed when it made them, before spending more. A
+     * mismatch is logged as an error and stops the study at this site ({@link StudyDistrust}):
+     * the site's admin and the study's compliance officer must reconcile the records first.
      */
     private java.util.Optional<String> crossCheckLedger(String studyId) {
-        java.util.List<org.cohort.protocol.v1.LedgerEntry> remote;
+        org.cohort.protocol.v1.SiteChargesResponse response;
         try {
-            remote = org.cohort.protocol.v1.PrivacyLedgerGrpc.newBlockingStub(channel)
+            response = org.cohort.protocol.v1.PrivacyLedgerGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
-                    .siteCharges(org.cohort.protocol.v1.SiteChargesRequest.newBuilder().setStudyId(studyId).build())
-                    .getChargesList();
+                    .siteCharges(org.cohort.protocol.v1.SiteChargesRequest.newBuilder().setStudyId(studyId).build());
         } catch (StatusRuntimeException e) {
             log.warn("could not fetch the coordinator's privacy ledger for study {} ({}); the site's own ledger and"
                     + " ceiling still apply", studyId, e.getStatus());
             return java.util.Optional.empty();
         }
-        var result = LedgerCrossCheck.compare(studyId, ledger.sends(studyId), remote);
+        var remote = response.getChargesList();
+        var signatureTrouble = new java.util.ArrayList<String>();
+        var recorded = LedgerCrossCheck.verified(response.getRecordedList(), coordinatorKey, siteId, studyId,
+                signatureTrouble);
+        var result = LedgerCrossCheck.compare(studyId, ledger.sends(studyId), remote, recorded, signatureTrouble);
         result.notes().forEach(n -> log.info("privacy ledger cross-check, study {}: {}", studyId, n));
         if (result.agrees()) {
             log.info("privacy ledger cross-check, study {}: the coordinator's {} charge(s) match this site's ledger",
@@ -380,8 +401,17 @@ public final class SiteAgent implements AutoCloseable {
         }
         String why = "privacy ledger mismatch between the coordinator and this site (" + ledger.file() + "): "
                 + String.join("; ", result.mismatches());
-        log.error("!!! {} — refusing further rounds of study {} until the records are reconciled", why, studyId);
+        distrust(studyId, why);
         return java.util.Optional.of(why);
+    }
+
+    /** Stops a study at this site for good and tells the site's admin what happened and what to do. */
+    private void distrust(String studyId, String why) {
+        boolean already = distrust.reason(studyId).isPresent();
+        distrust.distrust(studyId, why);
+        if (!already) {
+            log.error("!!! study {}: {} - {}", studyId, why, distrust.advice(studyId));
+        }
     }
 
     /**

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import org.cohort.crypto.signature.ModelSigner;
 import org.cohort.crypto.signature.SignatureVerifier;
+import org.cohort.protocol.SignedMessages;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -39,8 +40,23 @@ public class AuditLog {
     private final SignatureVerifier verifier;
     private final String signerFingerprint;
     private final Clock clock;
+    /** Ed25519 signing is deterministic: a head already signed is signed again only when it moved. */
+    private volatile SignedHead lastSignedHead;
+    private final Runnable makeDurable;
 
     public AuditLog(JdbcClient jdbc, PlatformTransactionManager transactions, ModelSigner signer, Clock clock) {
+        this(jdbc, transactions, signer, clock, () -> { });
+    }
+
+    /**
+     * @param makeDurable forces what the database committed onto disk. A head handed out must
+     *     survive a crash: a site that saw it would otherwise take the restarted coordinator's
+     *     shorter log for a cut one. PostgreSQL commits durably; embedded H2 writes commits up to
+     *     a second later, so it is given a checkpoint here.
+     */
+    public AuditLog(JdbcClient jdbc, PlatformTransactionManager transactions, ModelSigner signer, Clock clock,
+                    Runnable makeDurable) {
+        this.makeDurable = makeDurable;
         this.jdbc = jdbc;
         this.tx = new TransactionTemplate(transactions);
         this.signer = signer;
@@ -125,6 +141,46 @@ public class AuditLog {
     /** The chain's head as recorded: sequence number and hash of the last entry. */
     public record Head(long seq, String hash) {}
 
+    /**
+     * The head as it stands now, signed ({@link SignedHead}): what sites receive with each task
+     * and operators export, so that cutting the log's end later cannot go unnoticed.
+     */
+    public SignedHead signedHead() {
+        Head head = head();
+        if (head.seq() < 0) {
+            throw new IllegalStateException("the audit_head row is missing: the audit log's head was deleted"
+                    + " (GET /api/audit/verify says more); no head can be signed");
+        }
+        SignedHead cached = lastSignedHead;
+        if (cached != null && cached.seq() == head.seq() && cached.hash().equals(head.hash())) {
+            return cached;
+        }
+        makeDurable.run();
+        byte[] signature = signer.sign(SignedMessages.auditHead(head.seq(), head.hash()));
+        SignedHead signed = new SignedHead(head.seq(), head.hash(), signature, signerFingerprint);
+        lastSignedHead = signed;
+        return signed;
+    }
+
+    /** True when {@code head} carries this coordinator's valid signature. */
+    public boolean signedByThisCoordinator(SignedHead head) {
+        return verifier.verify(SignedMessages.auditHead(head.seq(), head.hash()), head.signature());
+    }
+
+    /**
+     * Signs a ledger charge's statement (see {@link SignedMessages#ledgerCharge}) with the key
+     * that signs the chain; the signature goes into the charge's LEDGER_CHARGE entry.
+     */
+    public byte[] signLedgerCharge(byte[] statement) {
+        return signer.sign(SignedMessages.ledgerCharge(statement));
+    }
+
+    /** Every entry of one kind, oldest first. */
+    public List<AuditEntry> ofKind(AuditKind kind) {
+        return jdbc.sql("SELECT * FROM audit_entries WHERE kind = ? ORDER BY seq").param(kind.name())
+                .query(AuditLog::map).list();
+    }
+
     /** X.509 SubjectPublicKeyInfo DER of the key that signs entries (the coordinator's Ed25519 key). */
     public byte[] publicKey() {
         return signer.publicKey();
@@ -190,6 +246,37 @@ public class AuditLog {
                 : "all " + checked + " entries verified: each links to the one before, hashes to its stored hash, and"
                         + " carries a valid signature by the coordinator key " + signerFingerprint;
         return new VerificationResult(true, checked, head.seq(), head.hash(), signerFingerprint, now, null, summary);
+    }
+
+    /**
+     * {@link #verify()}, and then that the chain still reaches {@code expected}, a head written
+     * down earlier: the log may only have grown since. A shorter log, or another hash at that
+     * sequence number, means entries were cut from the end (and the head reset) or rewritten -
+     * which a chain that is merely consistent in itself cannot show.
+     */
+    public VerificationResult verify(Head expected) {
+        VerificationResult v = verify();
+        if (!v.valid()) {
+            return v;
+        }
+        Head head = new Head(v.headSeq(), v.headHash());
+        String exported = "the head exported earlier (#" + expected.seq() + " " + expected.hash() + ")";
+        if (head.seq() < expected.seq()) {
+            return invalid(v.entriesChecked(), head, v.checkedAt(), new VerificationResult.Problem(expected.seq(), null,
+                    VerificationResult.Defect.HEAD_ROLLED_BACK, "the log ends at #" + head.seq() + " but " + exported
+                    + " is later: entries #" + (head.seq() + 1) + " to #" + expected.seq() + " were removed and the"
+                    + " head reset (or this is not the log that head was exported from)"));
+        }
+        String actual = expected.seq() == 0 ? AuditChain.GENESIS_HASH
+                : entry(expected.seq()).map(AuditEntry::hash).orElse("missing");
+        if (!actual.equals(expected.hash())) {
+            return invalid(v.entriesChecked(), head, v.checkedAt(), new VerificationResult.Problem(expected.seq(),
+                    entry(expected.seq()).map(AuditEntry::kind).orElse(null), VerificationResult.Defect.HEAD_MISMATCH,
+                    "entry #" + expected.seq() + " now hashes to " + actual + ", not to " + exported + ": the log was"
+                            + " rewritten at or before #" + expected.seq() + " and re-signed"));
+        }
+        return new VerificationResult(true, v.entriesChecked(), v.headSeq(), v.headHash(), v.signer(), v.checkedAt(),
+                null, v.summary() + "; the log still reaches " + exported);
     }
 
     private VerificationResult.Problem check(AuditEntry e, long expectedSeq, String expectedPrev) {

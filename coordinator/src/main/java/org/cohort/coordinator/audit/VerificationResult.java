@@ -30,7 +30,17 @@ public record VerificationResult(boolean valid, long entriesChecked, long headSe
         /** The chain ends before the head it records: entries were removed from the end. */
         MISSING_ENTRIES,
         /** Entries exist past the recorded head: written outside the audit log. */
-        UNEXPECTED_ENTRIES
+        UNEXPECTED_ENTRIES,
+        /** The log ends before a head exported earlier: its end was cut and the head reset. */
+        HEAD_ROLLED_BACK,
+        /** The entry at an exported head's sequence number has another hash: the log was rewritten and re-signed. */
+        HEAD_MISMATCH,
+        /** A privacy ledger row differs from the charge its LEDGER_CHARGE entry recorded: the row was edited. */
+        LEDGER_CHARGE_EDITED,
+        /** A LEDGER_CHARGE entry's charge is not in the privacy ledger: the row was deleted. */
+        LEDGER_CHARGE_MISSING,
+        /** A privacy ledger row has no LEDGER_CHARGE entry: it was written into the ledger directly. */
+        LEDGER_CHARGE_UNRECORDED
     }
 
     /**

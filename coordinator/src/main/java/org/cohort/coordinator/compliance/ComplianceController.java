@@ -1,14 +1,17 @@
 package org.cohort.coordinator.compliance;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.cohort.coordinator.audit.AuditEntry;
 import org.cohort.coordinator.audit.AuditLog;
+import org.cohort.coordinator.audit.SignedHead;
 import org.cohort.coordinator.audit.VerificationResult;
 import org.cohort.coordinator.compliance.PrivacyViews.PrivacyReportDocument;
 import org.cohort.coordinator.compliance.PrivacyViews.StudyPrivacy;
+import org.cohort.protocol.SignedMessages;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -29,15 +32,21 @@ import tools.jackson.databind.json.JsonMapper;
 @RequestMapping("/api")
 public class ComplianceController {
     private static final int MAX_ENTRIES_PAGE = 1000;
+    private static final java.util.regex.Pattern HASH = java.util.regex.Pattern.compile("[0-9a-f]{64}");
 
     private final PrivacyReports reports;
     private final AuditLog audit;
+    private final ChainVerification verification;
     private final JsonMapper json;
+    private final Clock clock;
 
-    public ComplianceController(PrivacyReports reports, AuditLog audit, JsonMapper json) {
+    public ComplianceController(PrivacyReports reports, AuditLog audit, ChainVerification verification,
+                                JsonMapper json, Clock clock) {
         this.reports = reports;
         this.audit = audit;
+        this.verification = verification;
         this.json = json;
+        this.clock = clock;
     }
 
     /**
@@ -61,11 +70,41 @@ public class ComplianceController {
         return reports.studyPrivacy(studyId);
     }
 
-    /** Recomputes the audit chain; names the first bad entry. */
+    /**
+     * Recomputes the audit chain and holds the privacy ledger against it; names the first bad
+     * entry or charge. With {@code expectSeq} and {@code expectHash} (a head from
+     * {@code GET /api/audit/head}, written down earlier) the chain must also still reach that head.
+     */
     @GetMapping("/audit/verify")
-    public VerificationResult verify() {
-        return audit.verify();
+    public VerificationResult verify(@RequestParam(required = false) Long expectSeq,
+                                     @RequestParam(required = false) String expectHash) {
+        if (expectSeq == null && expectHash == null) {
+            return verification.verify();
+        }
+        if (expectSeq == null || expectHash == null || expectSeq < 0 || !HASH.matcher(expectHash).matches()) {
+            throw new IllegalArgumentException("expectSeq and expectHash go together: the seq (a whole number >= 0)"
+                    + " and hash (64 lower-case hex digits) of a head from GET /api/audit/head");
+        }
+        return verification.verify(new AuditLog.Head(expectSeq, expectHash));
     }
+
+    /**
+     * The chain's head, signed by the coordinator: write it down (or {@code cohort audit head
+     * --out FILE}) and pass it to a later verification, which then also shows the log was not cut
+     * back or rewritten up to it.
+     */
+    @GetMapping("/audit/head")
+    public HeadView head() {
+        SignedHead h = audit.signedHead();
+        return new HeadView(h.seq(), h.hash(), Base64.getEncoder().encodeToString(h.signature()), h.signer(),
+                Base64.getEncoder().encodeToString(audit.publicKey()), clock.instant(),
+                "signature = Ed25519 over UTF-8 of \"" + SignedMessages.AUDIT_HEAD + "\\n\" + seq + \"\\n\" + hash,"
+                        + " with the key above (X.509 SPKI, base64)");
+    }
+
+    /** A signed head as exported, with the key to check it. */
+    public record HeadView(long seq, String hash, String signature, String signer, String publicKey, Instant exportedAt,
+                           String howToVerify) {}
 
     /**
      * Audit entries after {@code after}, oldest first, with hashes and signatures, and the

@@ -51,6 +51,7 @@ public class PrivacyReports {
     private final AuditLog audit;
     private final JsonMapper json;
     private final Clock clock;
+    private final ChainVerification verification;
 
     public PrivacyReports(StudyRepository studies, SiteRepository sites, PrivacyLedger ledger, AuditLog audit,
                           JsonMapper json, Clock clock) {
@@ -60,6 +61,7 @@ public class PrivacyReports {
         this.audit = audit;
         this.json = json;
         this.clock = clock;
+        this.verification = new ChainVerification(audit, ledger, new RecordedCharges(audit, json));
     }
 
     /** Per site and unit: spent ε, budget, remaining, rounds left, δ, method and the exact inputs. */
@@ -97,7 +99,7 @@ public class PrivacyReports {
         statements.add(privacy.statement());
         privacy.sites().forEach(s -> statements.add(s.statement()));
         List<AuditEntry> about = audit.mentioning("studyId", studyId);
-        var status = AuditStatus.of(audit.verify(), about.size());
+        var status = AuditStatus.of(verification.verify(), about.size());
         List<AuditLine> lines = about.stream().map(this::line).toList();
         List<String> recompute = new ArrayList<>();
         for (SiteView s : privacy.sites()) {

@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -20,6 +21,7 @@ import org.cohort.coordinator.audit.AuditKind;
 import org.cohort.coordinator.audit.AuditLog;
 import org.cohort.coordinator.ledger.Accounting;
 import org.cohort.coordinator.ledger.BudgetCheck;
+import org.cohort.coordinator.ledger.ChargeWire;
 import org.cohort.coordinator.ledger.LedgerCharge;
 import org.cohort.coordinator.ledger.PrivacyLedger;
 import org.cohort.coordinator.ledger.PrivacyNumbers;
@@ -193,7 +195,8 @@ public class RoundCompliance {
     public record Recorded(List<SiteCharge> charged, List<SiteCharge> alreadyCharged, AuditEntry roundEntry) {}
 
     /**
-     * Charges each participant once and appends LEDGER_CHARGE entries (for new charges only) and
+     * Charges each participant once and appends LEDGER_CHARGE entries (for new charges only, each
+     * with the charge signed as a ChargeStatement the site can check) and
      * one ROUND_COMPLETED entry, in one transaction. Call it after aggregation and before the new
      * version is published: a crash before commit leaves nothing on record and the round is run
      * again; a crash after commit leaves the charges, and the re-run charges nothing twice.
@@ -221,6 +224,11 @@ public class RoundCompliance {
                     entry.put("siteId", c.siteId());
                     entry.put("unit", c.unit());
                     entry.put("event", PrivacyViews.eventDetails(c.event()));
+                    // Signed apart from the chain, so the site can check its own charges without the whole log.
+                    byte[] statement = ChargeWire.statement(r.studyId(), r.roundNumber(), r.roundId(), c.siteId(),
+                            c.unit(), c.event()).toByteArray();
+                    entry.put("statement", Base64.getEncoder().encodeToString(statement));
+                    entry.put("statementSignature", Base64.getEncoder().encodeToString(audit.signLedgerCharge(statement)));
                     audit.append(AuditKind.LEDGER_CHARGE, AuditTrail.COORDINATOR, entry);
                 }
             }

@@ -13,7 +13,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param grpcPort         port agents dial (mutual TLS); 0 picks a free one
  * @param grpcAddress      address the agent port binds to
  * @param publicHostNames  names and IPs agents use to reach this coordinator (server cert SANs)
- * @param keystorePassword CA keystore password; when empty one is generated into the data dir
+ * @param keystorePassword CA keystore password ($COHORT_KEYSTORE_PASSWORD); see
+ *                         {@link org.cohort.coordinator.pki.KeystorePassword} for where it comes from otherwise
+ * @param keystorePasswordFile file holding it ($COHORT_KEYSTORE_PASSWORD_FILE): outside the data dir, mode 600;
+ *                         "" for none
+ * @param requireKeystorePassword refuse to start unless one of the two above is set (production)
  * @param adminToken       bearer token for the REST API; when empty one is generated into the data dir
  * @param heartbeatInterval how often agents are asked to send heartbeats (liveness display only)
  * @param cluster          Hazelcast membership
@@ -33,6 +37,8 @@ public record CoordinatorProperties(
         @DefaultValue("0.0.0.0") String grpcAddress,
         @DefaultValue({"localhost", "127.0.0.1"}) List<String> publicHostNames,
         @DefaultValue("") String keystorePassword,
+        @DefaultValue("") String keystorePasswordFile,
+        @DefaultValue("false") boolean requireKeystorePassword,
         @DefaultValue("") String adminToken,
         @DefaultValue("5s") Duration heartbeatInterval,
         @DefaultValue Cluster cluster,

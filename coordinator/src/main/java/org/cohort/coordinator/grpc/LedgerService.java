@@ -5,24 +5,29 @@ import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
+import org.cohort.coordinator.compliance.RecordedCharges;
+import org.cohort.coordinator.ledger.ChargeWire;
 import org.cohort.coordinator.ledger.LedgerCharge;
 import org.cohort.coordinator.ledger.PrivacyLedger;
-import org.cohort.privacy.accounting.PrivacyEvent;
 import org.cohort.privacy.accounting.Unit;
-import org.cohort.protocol.v1.LedgerEntry;
 import org.cohort.protocol.v1.PrivacyLedgerGrpc;
 import org.cohort.protocol.v1.SiteChargesRequest;
 import org.cohort.protocol.v1.SiteChargesResponse;
 import org.springframework.stereotype.Component;
 
-/** Answers an agent's "what have you charged me?" with its own charges only (site from the certificate). */
+/**
+ * Answers an agent's "what have you charged me?" with its own charges only (site from the
+ * certificate): the ledger's rows, and the same charges as signed into the audit log when they
+ * were made, so the agent can tell a row edited or deleted since.
+ */
 @Component
 public class LedgerService extends PrivacyLedgerGrpc.PrivacyLedgerImplBase {
     private final PrivacyLedger ledger;
+    private final RecordedCharges signedCharges;
 
-    public LedgerService(PrivacyLedger ledger) {
+    public LedgerService(PrivacyLedger ledger, RecordedCharges signedCharges) {
         this.ledger = ledger;
+        this.signedCharges = signedCharges;
     }
 
     @Override
@@ -39,16 +44,9 @@ public class LedgerService extends PrivacyLedgerGrpc.PrivacyLedgerImplBase {
         charges.sort(Comparator.comparingInt(LedgerCharge::roundNumber));
         var response = SiteChargesResponse.newBuilder();
         for (LedgerCharge c : charges) {
-            var b = LedgerEntry.newBuilder().setRoundNumber(c.roundNumber())
-                    .setUnit(c.unit().name().toLowerCase(Locale.ROOT));
-            switch (c.event()) {
-                case PrivacyEvent.SampledGaussian g -> b.setSamplingRate(g.samplingRate())
-                        .setNoiseMultiplier(g.noiseMultiplier()).setSteps(g.steps());
-                case PrivacyEvent.Gaussian g -> b.setSamplingRate(1.0).setNoiseMultiplier(g.noiseMultiplier())
-                        .setSteps(g.count());
-            }
-            response.addCharges(b);
+            response.addCharges(ChargeWire.entry(c));
         }
+        response.addAllRecorded(signedCharges.signed(request.getStudyId(), site));
         out.onNext(response.build());
         out.onCompleted();
     }

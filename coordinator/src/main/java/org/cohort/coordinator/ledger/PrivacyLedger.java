@@ -95,6 +95,12 @@ public class PrivacyLedger {
                 .query(PrivacyLedger::map).optional();
     }
 
+    /** Every charge of every study, by study, site, unit and round. */
+    public List<LedgerCharge> all() {
+        return jdbc.sql("SELECT * FROM privacy_charges ORDER BY study_id, site_id, unit, round_number")
+                .query(PrivacyLedger::map).list();
+    }
+
     /** Every charge of a study, by site, unit and round. */
     public List<LedgerCharge> charges(String studyId) {
         return jdbc.sql("SELECT * FROM privacy_charges WHERE study_id = ? ORDER BY site_id, unit, round_number")

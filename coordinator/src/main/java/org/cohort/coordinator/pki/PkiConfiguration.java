@@ -18,6 +18,7 @@ import org.springframework.context.annotation.Configuration;
 /** The coordinator's certificate authority, its TLS identity and enrollment tokens. */
 @Configuration(proxyBeanMethods = false)
 public class PkiConfiguration {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PkiConfiguration.class);
 
     @Bean
     Clock clock() {
@@ -27,10 +28,14 @@ public class PkiConfiguration {
     @Bean
     SiteCertificateAuthority certificateAuthority(CoordinatorProperties props, Clock clock) throws IOException {
         Files.createDirectories(props.dataDir());
-        char[] password = props.keystorePassword().isEmpty()
-                ? secretFile(props.dataDir().resolve("ca-password")).toCharArray()
-                : props.keystorePassword().toCharArray();
-        return SiteCertificateAuthority.openOrCreate(props.dataDir(), password, clock);
+        KeystorePassword password = KeystorePassword.resolve(props.dataDir(), props.keystorePassword(),
+                props.keystorePasswordFile().isBlank() ? null : Path.of(props.keystorePasswordFile().strip()),
+                props.requireKeystorePassword());
+        log.info("CA keystore password from {}", password.source());
+        if (password.warning() != null) {
+            log.warn("{}", password.warning());
+        }
+        return SiteCertificateAuthority.openOrCreate(props.dataDir(), password.password(), clock);
     }
 
     @Bean
@@ -62,12 +67,15 @@ public class PkiConfiguration {
         byte[] raw = new byte[32];
         new SecureRandom().nextBytes(raw);
         String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
-        Files.writeString(file, secret + "\n");
         try {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException ignored) {
-            // not a POSIX file system; the data directory's own permissions apply
+            // Owner-only from the first byte, and created once: replicas starting together agree on one secret.
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createFile(file); // not a POSIX file system; the directory's own permissions apply
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            return Files.readString(file).strip();
         }
+        Files.writeString(file, secret + "\n");
         return secret;
     }
 }

@@ -23,10 +23,12 @@ public class SessionHub {
     private final Map<String, AgentSession> sessions = new ConcurrentHashMap<>();
     private final Clock clock;
     private final Duration heartbeatInterval;
+    private final HeadStamp headStamp;
 
-    public SessionHub(Clock clock, org.cohort.coordinator.config.CoordinatorProperties props) {
+    public SessionHub(Clock clock, org.cohort.coordinator.config.CoordinatorProperties props, HeadStamp headStamp) {
         this.clock = clock;
         this.heartbeatInterval = props.heartbeatInterval();
+        this.headStamp = headStamp;
     }
 
     public Duration heartbeatInterval() {
@@ -37,6 +39,7 @@ public class SessionHub {
     public static final class AgentSession {
         private final String siteId;
         private final StreamObserver<CoordinatorMessage> stream;
+        private final java.util.function.UnaryOperator<CoordinatorMessage> stamp;
         /** Accepted study → the training size the site declared for it (public by assumption). */
         private final Map<String, Long> acceptedStudies;
         private final Instant connectedAt;
@@ -44,10 +47,12 @@ public class SessionHub {
         private volatile AgentState state = AgentState.IDLE;
         private volatile String compute;
 
-        AgentSession(String siteId, StreamObserver<CoordinatorMessage> stream, Map<String, Long> acceptedStudies,
+        AgentSession(String siteId, StreamObserver<CoordinatorMessage> stream,
+                     java.util.function.UnaryOperator<CoordinatorMessage> stamp, Map<String, Long> acceptedStudies,
                      String compute, Instant now) {
             this.siteId = siteId;
             this.stream = stream;
+            this.stamp = stamp;
             this.acceptedStudies = Map.copyOf(acceptedStudies);
             this.compute = compute;
             this.connectedAt = now;
@@ -62,9 +67,10 @@ public class SessionHub {
         public AgentState state() { return state; }
         public String compute() { return compute; }
 
+        /** Sends one message; a round task gets the audit head as it stands now ({@link HeadStamp}). */
         public synchronized boolean send(CoordinatorMessage message) {
             try {
-                stream.onNext(message);
+                stream.onNext(stamp.apply(message));
                 return true;
             } catch (RuntimeException e) {
                 return false; // the stream closed under us; the agent will reconnect
@@ -82,7 +88,7 @@ public class SessionHub {
 
     public AgentSession register(String siteId, StreamObserver<CoordinatorMessage> stream, Map<String, Long> accepted,
                                  String compute) {
-        var session = new AgentSession(siteId, stream, accepted, compute, clock.instant());
+        var session = new AgentSession(siteId, stream, headStamp::stamp, accepted, compute, clock.instant());
         AgentSession previous = sessions.put(siteId, session);
         if (previous != null && previous.stream != stream) {
             previous.close(io.grpc.Status.ALREADY_EXISTS.withDescription(

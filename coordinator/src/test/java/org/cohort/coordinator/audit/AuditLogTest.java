@@ -234,4 +234,87 @@ class AuditLogTest {
         assertThatThrownBy(() -> log.append("TEST", " ", Map.of())).hasMessageContaining("actor");
         assertThat(log.entries(0, 10)).isEmpty();
     }
+
+    @Test
+    void aCutEndWithTheHeadResetVerifiesAloneButNotAgainstAnExportedHead() {
+        appendFour();
+        SignedHead exported = log.signedHead();
+        jdbc.sql("DELETE FROM audit_entries WHERE seq = 4").update();
+        String third = log.entry(3).orElseThrow().hash();
+        jdbc.sql("UPDATE audit_head SET seq = 3, hash = ? WHERE id = 1").param(third).update();
+
+        assertThat(log.verify().valid()).as("a chain cut at its end is consistent in itself").isTrue();
+        VerificationResult v = log.verify(exported.head());
+
+        assertThat(v.valid()).isFalse();
+        assertThat(v.firstProblem()).extracting(VerificationResult.Problem::seq, VerificationResult.Problem::defect)
+                .containsExactly(4L, Defect.HEAD_ROLLED_BACK);
+        assertThat(v.summary()).contains("the log ends at #3", "#4 " + exported.hash(), "entries #4 to #4 were removed");
+    }
+
+    @Test
+    void aLogRewrittenAndResignedWithTheKeyFailsAgainstAnExportedHead() {
+        appendFour();
+        SignedHead exported = log.signedHead();
+        // Whoever holds the key can rebuild a whole chain that verifies; the exported head still tells.
+        jdbc.sql("DELETE FROM audit_entries").update();
+        jdbc.sql("UPDATE audit_head SET seq = 0, hash = ? WHERE id = 1").param(AuditChain.GENESIS_HASH).update();
+        log.append(AuditKind.ENROLLMENT, "site:cleveland", Map.of("siteId", "cleveland", "siteName", "Cleveland"));
+        log.append(AuditKind.STUDY_CREATED, "admin", Map.of("studyId", "st-1", "name", "heart"));
+        log.append(AuditKind.ROUND_COMPLETED, "coordinator", Map.of("studyId", "st-1", "roundNumber", 1));
+        log.append(AuditKind.STUDY_STOPPED, "admin", Map.of("studyId", "st-1", "reason", "nothing to see"));
+
+        assertThat(log.verify().valid()).isTrue();
+        VerificationResult v = log.verify(exported.head());
+
+        assertThat(v.firstProblem()).extracting(VerificationResult.Problem::seq, VerificationResult.Problem::defect)
+                .containsExactly(4L, Defect.HEAD_MISMATCH);
+        assertThat(v.firstProblem().message()).contains("rewritten at or before #4");
+    }
+
+    @Test
+    void aLogThatGrewStillReachesAnExportedHead() {
+        appendFour();
+        SignedHead exported = log.signedHead();
+        log.append(AuditKind.STUDY_STOPPED, "admin", Map.of("studyId", "st-1"));
+
+        VerificationResult v = log.verify(exported.head());
+
+        assertThat(v.valid()).isTrue();
+        assertThat(v.headSeq()).isEqualTo(5);
+        assertThat(v.summary()).contains("still reaches the head exported earlier (#4");
+        assertThat(log.verify(new AuditLog.Head(0, AuditChain.GENESIS_HASH)).valid()).isTrue();
+    }
+
+    @Test
+    void signsItsHeadOverTheDocumentedText() {
+        appendFour();
+        SignedHead head = log.signedHead();
+
+        assertThat(head.seq()).isEqualTo(4);
+        assertThat(head.hash()).isEqualTo(log.entry(4).orElseThrow().hash());
+        byte[] text = ("cohort.v1.AuditHead\n4\n" + head.hash()).getBytes(StandardCharsets.UTF_8);
+        assertThat(org.cohort.crypto.signature.SignatureVerifier.ed25519(signer.publicKey())
+                .verify(text, head.signature())).isTrue();
+        assertThat(log.signedByThisCoordinator(head)).isTrue();
+        assertThat(log.signedByThisCoordinator(new SignedHead(5, head.hash(), head.signature(), head.signer())))
+                .as("the signature binds the sequence number").isFalse();
+    }
+
+    @Test
+    void aHeadIsMadeDurableBeforeItIsHandedOutOncePerHead() {
+        var flushes = new java.util.concurrent.atomic.AtomicInteger();
+        var durable = new AuditLog(jdbc, new DataSourceTransactionManager(ds), signer, Clock.systemUTC(), () -> {
+            jdbc.sql("CHECKPOINT SYNC").update(); // what the coordinator runs on H2
+            flushes.incrementAndGet();
+        });
+        appendFour();
+
+        durable.signedHead();
+        durable.signedHead();
+        assertThat(flushes).hasValue(1);
+        durable.append(AuditKind.STUDY_STOPPED, "admin", Map.of("studyId", "st-1"));
+        assertThat(durable.signedHead().seq()).isEqualTo(5);
+        assertThat(flushes).hasValue(2);
+    }
 }

@@ -1,0 +1,43 @@
+package org.cohort.coordinator.ledger;
+
+import java.util.Locale;
+import org.cohort.privacy.accounting.PrivacyEvent;
+import org.cohort.privacy.accounting.Unit;
+import org.cohort.protocol.v1.ChargeStatement;
+import org.cohort.protocol.v1.LedgerEntry;
+
+/**
+ * A ledger charge as sites see it: a sampled Gaussian composed {@code steps} times (a plain
+ * Gaussian is q = 1), the unit as the word "patient" or "site". One place, so that the rows an
+ * agent cross-checks and the statements the coordinator signs can never be written differently.
+ */
+public final class ChargeWire {
+
+    private ChargeWire() {}
+
+    /** A ledger row as the agent's cross-check receives it. */
+    public static LedgerEntry entry(LedgerCharge c) {
+        var b = LedgerEntry.newBuilder().setRoundNumber(c.roundNumber()).setUnit(unit(c.unit()));
+        switch (c.event()) {
+            case PrivacyEvent.SampledGaussian g -> b.setSamplingRate(g.samplingRate())
+                    .setNoiseMultiplier(g.noiseMultiplier()).setSteps(g.steps());
+            case PrivacyEvent.Gaussian g -> b.setSamplingRate(1.0).setNoiseMultiplier(g.noiseMultiplier())
+                    .setSteps(g.count());
+        }
+        return b.build();
+    }
+
+    /** What a charge is, to be signed when it is made (see {@code SignedMessages.ledgerCharge}). */
+    public static ChargeStatement statement(String studyId, int roundNumber, String roundId, String siteId, Unit unit,
+                                            PrivacyEvent event) {
+        LedgerEntry e = entry(new LedgerCharge(studyId, roundNumber, siteId, unit, event, java.time.Instant.EPOCH));
+        return ChargeStatement.newBuilder().setStudyId(studyId).setRoundNumber(roundNumber).setRoundId(roundId)
+                .setSiteId(siteId).setUnit(e.getUnit()).setSamplingRate(e.getSamplingRate())
+                .setNoiseMultiplier(e.getNoiseMultiplier()).setSteps(e.getSteps()).build();
+    }
+
+    /** "patient" or "site". */
+    public static String unit(Unit unit) {
+        return unit.name().toLowerCase(Locale.ROOT);
+    }
+}
