@@ -96,7 +96,7 @@ public final class Quickstart {
                         "coordinator.ca-fingerprint=" + token.get("caFingerprint").asString(),
                         "enrollment.token=" + token.get("token").asString(),
                         "data.path=" + site.dataFile(),
-                        "work.dir=" + agentDir.resolve("work"),
+                        "work.dir=" + data.agentWorkDir(site),
                         "studies.accepted=" + studyId, ""));
                 children.start(site.name(), "org.cohort.agent.SiteAgent", List.of("--config", config.toString()),
                         work.resolve("logs/" + site.name() + ".log"));

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.cohort.agent.AgentConfig;
 import org.cohort.agent.Dl4jLearner;
+import org.cohort.agent.SplitSecretFile;
 import org.cohort.agent.LocalLearner;
 import org.cohort.agent.SiteAgent;
 import tools.jackson.databind.JsonNode;
@@ -64,7 +65,8 @@ final class TestFederation implements AutoCloseable {
         var config = new AgentConfig(site.name(), List.of(coordinator.agentAddress()),
                 token.get("caFingerprint").asString(), token.get("token").asString(), site.dataFile(),
                 agentDir.resolve("work"), java.util.Set.of(studyId), "", "cpu", patientCeiling, null);
-        SiteAgent agent = SiteAgent.start(config, learner == null ? new Dl4jLearner(site.dataFile()) : learner);
+        SiteAgent agent = SiteAgent.start(config, learner == null
+                ? new Dl4jLearner(site.dataFile(), SplitSecretFile.loadOrCreate(config.workDir())) : learner);
         agents.add(agent);
         return agent;
     }
@@ -78,7 +80,8 @@ final class TestFederation implements AutoCloseable {
         Path agentDir = dir.resolve("agents").resolve(site.name());
         var config = new AgentConfig(site.name(), List.of(coordinator.agentAddress()), "", "", site.dataFile(),
                 agentDir.resolve("work"), java.util.Set.of(studyId), "", "cpu", null, null);
-        SiteAgent agent = SiteAgent.start(config, learner == null ? new Dl4jLearner(site.dataFile()) : learner);
+        SiteAgent agent = SiteAgent.start(config, learner == null
+                ? new Dl4jLearner(site.dataFile(), SplitSecretFile.loadOrCreate(config.workDir())) : learner);
         agents.add(agent);
         return agent;
     }

@@ -5,11 +5,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.cohort.learning.data.CsvTableLoader;
 import org.cohort.learning.data.HeartDisease;
 import org.cohort.learning.data.LoadedTable;
 import org.cohort.learning.data.SplitData;
+import org.cohort.learning.data.SplitKey;
+import org.cohort.learning.data.SplitRule;
 import org.cohort.learning.model.ModelSpec;
 import org.cohort.learning.model.Optimizer;
 import org.cohort.learning.model.ParameterVectors;
@@ -23,15 +26,33 @@ import org.cohort.protocol.v1.TaskKind;
 
 /**
  * Local work with Deeplearning4j on the site's own table: the study's schema decides the
- * columns; the held-out split and any local standardisation are computed here, from this
- * site's rows only.
+ * columns; the held-out split (row by row, keyed with the site's secret) and any local
+ * standardisation are computed here, from this site's rows only.
  */
 public final class Dl4jLearner implements LocalLearner {
     private final Path dataPath;
+    private final SplitKey splitKey;
     private final Map<DatasetSpec, SplitData> prepared = new ConcurrentHashMap<>();
 
-    public Dl4jLearner(Path dataPath) {
+    /** A learner whose split is keyed with the site's secret (see {@link SplitSecretFile}). */
+    public Dl4jLearner(Path dataPath, SplitKey splitKey) {
         this.dataPath = dataPath;
+        this.splitKey = java.util.Objects.requireNonNull(splitKey, "splitKey");
+    }
+
+    /**
+     * A learner with a split secret of its own, held in memory only: its split is stable while
+     * the object lives, not across restarts. For tests and benchmarks; an agent uses the secret
+     * in its state directory, so a restarted site holds out the same patients.
+     */
+    public Dl4jLearner(Path dataPath) {
+        this(dataPath, randomKey());
+    }
+
+    private static SplitKey randomKey() {
+        byte[] secret = new byte[SplitKey.SECRET_BYTES];
+        new java.security.SecureRandom().nextBytes(secret);
+        return SplitKey.of(secret);
     }
 
     /** The site's data as a study sees it (split and scaled); cached per dataset description. */
@@ -45,8 +66,13 @@ public final class Dl4jLearner implements LocalLearner {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read the site data " + dataPath + ": " + e.getMessage(), e);
             }
-            return SplitData.prepare(table.dataset(), schema, s.getTestFraction(), s.getSplitSeed());
+            return SplitData.prepare(table, schema, splitRule(s));
         });
+    }
+
+    private SplitRule splitRule(DatasetSpec spec) {
+        return spec.getTestIdsCount() > 0 ? new SplitRule.Published(Set.copyOf(spec.getTestIdsList()))
+                : new SplitRule.Keyed(splitKey, spec.getTestFraction(), spec.getSplitSeed());
     }
 
     @Override

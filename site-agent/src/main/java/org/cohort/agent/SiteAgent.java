@@ -470,8 +470,8 @@ public final class SiteAgent implements AutoCloseable {
         }
         SiteAgent agent;
         try {
-            agent = start(config, new Dl4jLearner(config.dataPath()));
-        } catch (IllegalStateException e) {
+            agent = start(config, new Dl4jLearner(config.dataPath(), SplitSecretFile.loadOrCreate(config.workDir())));
+        } catch (IllegalStateException | java.io.UncheckedIOException e) {
             System.err.println("cannot start: " + e.getMessage());
             System.exit(1);
             return;

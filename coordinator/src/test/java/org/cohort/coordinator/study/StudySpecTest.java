@@ -46,4 +46,23 @@ class StudySpecTest {
         assertThatThrownBy(site::validate).isInstanceOfSatisfying(InvalidStudyException.class, e ->
                 assertThat(e.problems()).singleElement().asString().contains("calibrateAtSites applies to patient-level"));
     }
+
+    @Test
+    void aPublishedSplitNeedsThePatientIdColumn() {
+        var withoutId = new StudySpec.Dataset("csv", List.of(new StudySpec.Feature("age", 50.0, 10.0, null)),
+                "outcome", null, null, null, null, List.of("TCGA-E2-A9RU"));
+        var idIsAFeature = new StudySpec.Dataset("csv", List.of(new StudySpec.Feature("age", 50.0, 10.0, null)),
+                "outcome", null, null, null, "age", null);
+        var published = new StudySpec.Dataset("csv", List.of(new StudySpec.Feature("age", 50.0, 10.0, null)),
+                "outcome", null, null, null, "pid", List.of("TCGA-E2-A9RU"));
+
+        assertThatThrownBy(new StudySpec(null, null, null, withoutId, null, null, null, null, null, null, null)::validate)
+                .hasMessageContaining("dataset.idColumn");
+        assertThatThrownBy(new StudySpec(null, null, null, idIsAFeature, null, null, null, null, null, null, null)::validate)
+                .hasMessageContaining("never trained on");
+        var spec = new StudySpec(null, null, null, published, null, null, null, null, null, null, null).validate()
+                .withDefaults();
+        assertThat(spec.dataset().idColumn()).isEqualTo("pid");
+        assertThat(spec.dataset().testIds()).containsExactly("TCGA-E2-A9RU");
+    }
 }

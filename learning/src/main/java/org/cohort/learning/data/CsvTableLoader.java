@@ -40,6 +40,7 @@ public final class CsvTableLoader {
         Objects.requireNonNull(schema, "schema");
         List<float[]> rows = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
+        List<String> ids = schema.idColumn() == null ? null : new ArrayList<>();
         long rowsRead = 0;
         long dropped = 0;
         RowEncoder encoder = header == null ? null : encoder(csv, schema, header);
@@ -77,6 +78,9 @@ public final class CsvTableLoader {
                     throw new TableFormatException(csv, lineNumber, e.getMessage());
                 }
                 rows.add(encoded);
+                if (ids != null) {
+                    ids.add(encoder.patientId(cells));
+                }
             }
         }
         if (encoder == null) {
@@ -84,7 +88,7 @@ public final class CsvTableLoader {
         }
         TabularDataset dataset = new TabularDataset(
                 rows.toArray(float[][]::new), labels.stream().mapToInt(Integer::intValue).toArray(), schema.numClasses());
-        return new LoadedTable(dataset, rowsRead, dropped);
+        return new LoadedTable(dataset, rowsRead, dropped, ids);
     }
 
     private static RowEncoder encoder(Path csv, TabularSchema schema, List<String> header) {

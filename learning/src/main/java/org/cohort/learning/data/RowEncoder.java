@@ -20,6 +20,7 @@ final class RowEncoder {
     private final TabularSchema schema;
     private final int[] featureCells;
     private final int labelCell;
+    private final int idCell;
     private final int width;
 
     /** @throws IllegalArgumentException naming the columns the header lacks */
@@ -41,6 +42,7 @@ final class RowEncoder {
         }
         this.featureCells = schema.features().stream().mapToInt(c -> index.get(c.name())).toArray();
         this.labelCell = index.get(schema.labelColumn());
+        this.idCell = schema.idColumn() == null ? -1 : index.get(schema.idColumn());
         this.width = schema.numEncodedFeatures();
     }
 
@@ -51,7 +53,12 @@ final class RowEncoder {
                 return true;
             }
         }
-        return isMissing(cells[labelCell]);
+        return isMissing(cells[labelCell]) || (idCell >= 0 && isMissing(cells[idCell]));
+    }
+
+    /** The row's patient id, or null when the schema names no id column. */
+    String patientId(String[] cells) {
+        return idCell < 0 ? null : cells[idCell];
     }
 
     /** Encodes the row's features into {@code out} (length {@link TabularSchema#numEncodedFeatures()}). */
