@@ -2,20 +2,32 @@ package org.cohort.coordinator.study;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.cohort.learning.data.PreprocessingPolicy;
 
 /**
- * Checks of a study's dataset that concern how sites split their rows, kept apart from
- * {@link StudySpec#validate()} so that they can grow without touching the study's other checks.
+ * Checks of a study's dataset that concern privacy (how sites split and scale their rows), kept
+ * apart from {@link StudySpec#validate()} so that they can grow without touching its other checks.
  */
 final class DatasetChecks {
 
     private DatasetChecks() {}
 
-    /** Every problem with {@code dataset}, in words the ML team can act on; empty when none. */
-    static List<String> problems(StudySpec.Dataset dataset) {
+    /** Every problem with {@code dataset} under {@code privacy}, in words the ML team can act on; empty when none. */
+    static List<String> problems(StudySpec.Dataset dataset, StudySpec.Privacy privacy) {
         var problems = new ArrayList<String>();
         if (dataset == null) {
             return problems;
+        }
+        boolean differentiallyPrivate = privacy != null && privacy.mode() != null && !privacy.mode().equals("none");
+        if (differentiallyPrivate && dataset.features() != null) {
+            // Sites would standardise these with their own rows' statistics, which ε does not cover.
+            List<String> undeclared = dataset.features().stream()
+                    .filter(f -> f != null && !f.categorical() && (f.center() == null || f.scale() == null))
+                    .map(StudySpec.Feature::name).toList();
+            if (!undeclared.isEmpty()) {
+                problems.add("dataset.features: " + PreprocessingPolicy.DataDependentPreprocessingException
+                        .message(undeclared));
+            }
         }
         String id = dataset.idColumn();
         if (id != null) {

@@ -146,7 +146,7 @@ public record StudySpec(
                 && !(dataset.testFraction() > 0 && dataset.testFraction() < 1)) {
             problems.add("dataset.testFraction must be between 0 and 1 (exclusive)");
         }
-        problems.addAll(DatasetChecks.problems(dataset));
+        problems.addAll(DatasetChecks.problems(dataset, privacy));
         if (model != null && !List.of("logistic-regression", "mlp").contains(model.preset())) {
             problems.add("model.preset must be 'logistic-regression' or 'mlp', got '" + model.preset() + "'");
         }

@@ -65,4 +65,22 @@ class StudySpecTest {
         assertThat(spec.dataset().idColumn()).isEqualTo("pid");
         assertThat(spec.dataset().testIds()).containsExactly("TCGA-E2-A9RU");
     }
+
+    @Test
+    void aDpStudyMustDeclareTheScalingOfEveryNumericColumn() {
+        var undeclared = new StudySpec.Dataset("csv", List.of(new StudySpec.Feature("age", 50.0, 10.0, null),
+                new StudySpec.Feature("chol", null, null, null), new StudySpec.Feature("cp", null, null, List.of("1", "2"))),
+                "outcome", null, null, null);
+        var patient = new StudySpec.Privacy("patient", 1.0, 1.0, 1e-5, 1.0, "rdp", 32, false);
+        var site = new StudySpec.Privacy("site", 1.0, 1.0, 1e-5, 1.0, "rdp", null, false);
+
+        for (var privacy : List.of(patient, site)) {
+            assertThatThrownBy(new StudySpec(null, null, null, undeclared, 5, null, null, null, null, privacy, null)::validate)
+                    .isInstanceOfSatisfying(InvalidStudyException.class, e -> assertThat(e.problems()).singleElement()
+                            .asString().contains("cannot standardise chol").contains("\"center\" and \"scale\"")
+                            .doesNotContain("age").doesNotContain("cp"));
+        }
+        // Without DP a site may still standardise with its own statistics.
+        assertThat(new StudySpec(null, null, null, undeclared, 5, null, null, null, null, null, null).validate()).isNotNull();
+    }
 }

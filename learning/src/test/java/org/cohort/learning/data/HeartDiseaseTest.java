@@ -80,7 +80,7 @@ class HeartDiseaseTest {
         for (String centre : HeartDisease.centres()) {
             LoadedTable table = HeartDisease.load(HeartDisease.file(directory, centre));
             splits.add(SplitData.prepare(table, HeartDisease.schema(),
-                    new SplitRule.Keyed(TrainTestSplitTest.key(1), 0.25, 1)));
+                    new SplitRule.Keyed(TrainTestSplitTest.key(1), 0.25, 1), PreprocessingPolicy.DECLARED_ONLY));
         }
         TrainingPlan plan = new TrainingPlan(30, 32, Optimizer.SGD, 0.1, 1);
         MultiLayerNetwork net = new ModelSpec(ModelPreset.logisticRegression()

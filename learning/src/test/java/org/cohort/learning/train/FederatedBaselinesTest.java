@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.cohort.learning.data.CsvTableLoader;
 import org.cohort.learning.data.LoadedTable;
+import org.cohort.learning.data.PreprocessingPolicy;
 import org.cohort.learning.data.SplitData;
 import org.cohort.learning.data.SplitKey;
 import org.cohort.learning.data.SplitRule;
@@ -50,7 +51,8 @@ class FederatedBaselinesTest {
         List<SplitData> sites = new ArrayList<>();
         for (Path csv : hospitals.writeCsv(dir)) {
             LoadedTable table = CsvTableLoader.load(csv, hospitals.schema());
-            sites.add(SplitData.prepare(table, hospitals.schema(), new SplitRule.Keyed(splitKey(seed), TEST_FRACTION, seed)));
+            sites.add(SplitData.prepare(table, hospitals.schema(), new SplitRule.Keyed(splitKey(seed), TEST_FRACTION, seed),
+                    PreprocessingPolicy.DECLARED_ONLY));
         }
         TabularDataset pooledTrain = TabularDataset.concat(sites.stream().map(SplitData::train).toList());
         TabularDataset pooledTest = TabularDataset.concat(sites.stream().map(SplitData::test).toList());
