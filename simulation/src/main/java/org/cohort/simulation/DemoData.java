@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.cohort.agent.DatasetSchemas;
 import org.cohort.agent.Dl4jLearner;
+import org.cohort.agent.SplitSecretFile;
 import org.cohort.learning.data.FeatureColumn;
 import org.cohort.learning.data.HeartDisease;
 import org.cohort.learning.data.LabelRule;
@@ -21,8 +22,12 @@ import org.cohort.protocol.v1.DatasetSpec;
  * The demo's hospitals: where each one's table lives, the schema the study declares, and the
  * same per-site preparation the agents perform (so baselines see exactly the rows the
  * federation saw).
+ *
+ * @param agentsDir where each site's agent keeps its state ({@code <agentsDir>/<site>/work}),
+ *     the sibling {@code agents} of the data directory; the baselines split each site's rows
+ *     with the secret its agent keeps there
  */
-record DemoData(String format, TabularSchema schema, List<Site> sites, String description) {
+record DemoData(String format, TabularSchema schema, List<Site> sites, String description, Path agentsDir) {
     static final double TEST_FRACTION = 0.25;
     static final long SPLIT_SEED = 20261125L;
     /** Patients per synthetic hospital and the generator's seed. */
@@ -44,7 +49,7 @@ record DemoData(String format, TabularSchema schema, List<Site> sites, String de
             }
             return new DemoData("heart-disease", HeartDisease.schema(), sites,
                     "UCI Heart Disease, 4 centres (Janosi, Steinbrunn, Pfisterer, Detrano 1988; CC BY 4.0), read from "
-                            + o.dataDir().toAbsolutePath());
+                            + o.dataDir().toAbsolutePath(), agentsDir(dir));
         }
         var hospitals = SyntheticHospitals.generate(o.sites(), ROWS_PER_SITE,
                 SYNTHETIC_SEED);
@@ -54,7 +59,16 @@ record DemoData(String format, TabularSchema schema, List<Site> sites, String de
             sites.add(new Site("hospital-" + (i + 1), files.get(i)));
         }
         return new DemoData("csv", hospitals.schema(), sites, o.sites() + " synthetic hospitals with different case"
-                + " mixes, " + ROWS_PER_SITE + " patients each, written to " + dir);
+                + " mixes, " + ROWS_PER_SITE + " patients each, written to " + dir, agentsDir(dir));
+    }
+
+    private static Path agentsDir(Path dataDir) {
+        return dataDir.toAbsolutePath().resolveSibling("agents");
+    }
+
+    /** The state directory of {@code site}'s agent. */
+    Path agentWorkDir(Site site) {
+        return agentsDir.resolve(site.name()).resolve("work");
     }
 
     /** The positive-label threshold carried by the schema's label rule. */
@@ -113,7 +127,7 @@ record DemoData(String format, TabularSchema schema, List<Site> sites, String de
     List<SplitData> preparedSites() {
         var out = new ArrayList<SplitData>();
         for (Site s : sites) {
-            out.add(new Dl4jLearner(s.dataFile()).data(datasetSpec()));
+            out.add(new Dl4jLearner(s.dataFile(), SplitSecretFile.loadOrCreate(agentWorkDir(s))).data(datasetSpec()));
         }
         return out;
     }

@@ -96,7 +96,7 @@ public final class Quickstart {
                         "coordinator.ca-fingerprint=" + token.get("caFingerprint").asString(),
                         "enrollment.token=" + token.get("token").asString(),
                         "data.path=" + site.dataFile(),
-                        "work.dir=" + agentDir.resolve("work"),
+                        "work.dir=" + data.agentWorkDir(site),
                         "studies.accepted=" + studyId,
                         // Public by assumption: the site's FedAvg weight, declared with the acceptance.
                         "study." + studyId + ".training-examples=" + data.trainingExamples(site), ""));

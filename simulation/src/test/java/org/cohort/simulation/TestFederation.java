@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.cohort.agent.AgentConfig;
 import org.cohort.agent.Dl4jLearner;
+import org.cohort.agent.SplitSecretFile;
 import org.cohort.agent.LocalLearner;
 import org.cohort.agent.SiteAgent;
 import tools.jackson.databind.JsonNode;
@@ -71,7 +72,8 @@ final class TestFederation implements AutoCloseable {
                 token.get("caFingerprint").asString(), token.get("token").asString(), site.dataFile(),
                 agentDir.resolve("work"), AgentConfig.accepting(data.trainingExamples(site),
                         studyIds.toArray(String[]::new)), "", "cpu", patientCeiling, null);
-        SiteAgent agent = SiteAgent.start(config, learner == null ? new Dl4jLearner(site.dataFile()) : learner);
+        SiteAgent agent = SiteAgent.start(config, learner == null
+                ? new Dl4jLearner(site.dataFile(), SplitSecretFile.loadOrCreate(config.workDir())) : learner);
         agents.add(agent);
         return agent;
     }
@@ -86,7 +88,8 @@ final class TestFederation implements AutoCloseable {
         var config = new AgentConfig(site.name(), List.of(coordinator.agentAddress()), "", "", site.dataFile(),
                 agentDir.resolve("work"), AgentConfig.accepting(data.trainingExamples(site), studyId), "", "cpu",
                 null, null);
-        SiteAgent agent = SiteAgent.start(config, learner == null ? new Dl4jLearner(site.dataFile()) : learner);
+        SiteAgent agent = SiteAgent.start(config, learner == null
+                ? new Dl4jLearner(site.dataFile(), SplitSecretFile.loadOrCreate(config.workDir())) : learner);
         agents.add(agent);
         return agent;
     }

@@ -5,11 +5,15 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.cohort.learning.data.CsvTableLoader;
 import org.cohort.learning.data.HeartDisease;
 import org.cohort.learning.data.LoadedTable;
+import org.cohort.learning.data.PreprocessingPolicy;
 import org.cohort.learning.data.SplitData;
+import org.cohort.learning.data.SplitKey;
+import org.cohort.learning.data.SplitRule;
 import org.cohort.learning.model.ModelSpec;
 import org.cohort.learning.model.Optimizer;
 import org.cohort.learning.model.ParameterVectors;
@@ -23,46 +27,90 @@ import org.cohort.protocol.v1.TaskKind;
 
 /**
  * Local work with Deeplearning4j on the site's own table: the study's schema decides the
- * columns; the held-out split and any local standardisation are computed here, from this
- * site's rows only.
+ * columns; the held-out split (row by row, keyed with the site's secret) and any local
+ * standardisation are computed here, from this site's rows only.
  */
 public final class Dl4jLearner implements LocalLearner {
     private final Path dataPath;
-    private final Map<DatasetSpec, SplitData> prepared = new ConcurrentHashMap<>();
+    private final SplitKey splitKey;
+    private final Map<Prepared, SplitData> prepared = new ConcurrentHashMap<>();
 
-    public Dl4jLearner(Path dataPath) {
+    /** A learner whose split is keyed with the site's secret (see {@link SplitSecretFile}). */
+    public Dl4jLearner(Path dataPath, SplitKey splitKey) {
         this.dataPath = dataPath;
+        this.splitKey = java.util.Objects.requireNonNull(splitKey, "splitKey");
     }
 
-    /** The site's data as a study sees it (split and scaled); cached per dataset description. */
+    /**
+     * A learner with a split secret of its own, held in memory only: its split is stable while
+     * the object lives, not across restarts. For tests and benchmarks; an agent uses the secret
+     * in its state directory, so a restarted site holds out the same patients.
+     */
+    public Dl4jLearner(Path dataPath) {
+        this(dataPath, randomKey());
+    }
+
+    private static SplitKey randomKey() {
+        byte[] secret = new byte[SplitKey.SECRET_BYTES];
+        new java.security.SecureRandom().nextBytes(secret);
+        return SplitKey.of(secret);
+    }
+
+    /** The site's data as a study without differential privacy sees it (split and scaled); cached. */
     public SplitData data(DatasetSpec spec) {
-        return prepared.computeIfAbsent(spec, s -> {
-            var schema = DatasetSchemas.toSchema(s);
+        return data(spec, PreprocessingPolicy.DATA_STATISTICS_ALLOWED);
+    }
+
+    /**
+     * The site's data as a study sees it (split and scaled), cached per dataset description and
+     * policy.
+     *
+     * @throws PreprocessingPolicy.DataDependentPreprocessingException when {@code policy} forbids
+     *     the dataset's preprocessing (a DP study asking for statistics of the site's rows)
+     */
+    public SplitData data(DatasetSpec spec, PreprocessingPolicy policy) {
+        return prepared.computeIfAbsent(new Prepared(spec, policy), p -> {
+            var schema = DatasetSchemas.toSchema(spec);
+            policy.check(schema); // before reading a single row
             LoadedTable table;
             try {
-                table = s.getFormat().equals("heart-disease") ? HeartDisease.load(dataPath)
+                table = spec.getFormat().equals("heart-disease") ? HeartDisease.load(dataPath)
                         : CsvTableLoader.load(dataPath, schema);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read the site data " + dataPath + ": " + e.getMessage(), e);
             }
-            return SplitData.prepare(table.dataset(), schema, s.getTestFraction(), s.getSplitSeed());
+            return SplitData.prepare(table, schema, splitRule(spec), policy);
         });
+    }
+
+    private record Prepared(DatasetSpec spec, PreprocessingPolicy policy) {}
+
+    /** The data of {@code task}, under the preprocessing its privacy mode allows. */
+    private SplitData data(RoundTask task) {
+        return data(task.getDataset(), PreprocessingPolicy.forPrivacyMode(task.getPrivacy().getMode()));
+    }
+
+    private SplitRule splitRule(DatasetSpec spec) {
+        return spec.getTestIdsCount() > 0 ? new SplitRule.Published(Set.copyOf(spec.getTestIdsList()))
+                : new SplitRule.Keyed(splitKey, spec.getTestFraction(), spec.getSplitSeed());
     }
 
     @Override
     public int trainingRows(RoundTask task) {
-        return data(task.getDataset()).train().size();
+        return data(task).train().size();
     }
 
     @Override
     public PrivacyCharge plannedCharge(RoundTask task) {
         var dp = task.getPrivacy();
+        // Refused here, before the task is accepted, not after the model is downloaded.
+        PreprocessingPolicy.forPrivacyMode(dp.getMode()).check(DatasetSchemas.toSchema(task.getDataset()));
         return switch (dp.getMode()) {
             // The site cannot see how the coordinator samples the cohort, so it assumes it always
             // takes part (q = 1): conservative, never below the coordinator's own accounting.
             case "site" -> new PrivacyCharge("site", 1.0, dp.getNoiseMultiplier(), 1);
             case "patient" -> {
-                int rows = data(task.getDataset()).train().size();
+                int rows = data(task).train().size();
                 // Checked before the model is downloaded, so the model's size is not known yet: assume
                 // the largest a task may carry, which overstates the sampler's rounding (conservative).
                 yield PatientLevelTraining.planned(PatientLevelTraining.plan(dp, trainingPlan(task), rows),
@@ -81,7 +129,7 @@ public final class Dl4jLearner implements LocalLearner {
 
     @Override
     public Outcome run(RoundTask task, String modelConfigJson, float[] global) {
-        SplitData data = data(task.getDataset());
+        SplitData data = data(task);
         var net = new ModelSpec(modelConfigJson).newNetwork();
         ParameterVectors.write(net, global);
         var eval = Evaluator.evaluate(net, data.test());

@@ -247,9 +247,23 @@ public final class SiteAgent implements AutoCloseable {
         }
     }
 
-    private void report(RoundTask task, TaskOutcome outcome, String detail) {
+    private void reportAccepted(RoundTask task) {
         send(AgentMessage.newBuilder().setTaskStatus(TaskStatus.newBuilder().setRoundId(task.getRoundId())
-                .setOutcome(outcome).setDetail(detail)).build());
+                .setOutcome(TaskOutcome.ACCEPTED)).build());
+    }
+
+    /** The only way a refusal or failure leaves the site: as a {@link SiteFailure}, never as exception text. */
+    private void report(RoundTask task, SiteFailure failure) {
+        send(AgentMessage.newBuilder().setTaskStatus(failure.toStatus(task.getRoundId())).build());
+    }
+
+    /** Logs {@code e} in full here, and sends the coordinator only what {@link SiteFailure} lets through. */
+    private void fail(RoundTask task, Throwable e) {
+        SiteFailure failure = SiteFailure.of(e, task);
+        log.error("round {} of study {}: {} (reported to the coordinator as {}{})", task.getRoundNumber(),
+                task.getStudyId(), failure.outcome(), failure.code(),
+                failure.reference().isEmpty() ? "" : ", reference " + failure.reference(), e);
+        report(task, failure);
     }
 
     /** One task: policy, verified model, local work, ledger entry, signed upload. */
@@ -259,22 +273,22 @@ public final class SiteAgent implements AutoCloseable {
             // Site policy first, before anything is downloaded or trained.
             var acceptance = config.acceptance(task.getStudyId());
             if (acceptance.isEmpty()) {
-                report(task, TaskOutcome.REFUSED, "study " + task.getStudyId()
-                        + " is not accepted by this site's admin (studies.accepted in the agent config)");
+                report(task, SiteFailure.refused("STUDY_NOT_ACCEPTED", "study " + task.getStudyId()
+                        + " is not accepted by this site's admin (studies.accepted in the agent config)"));
                 return;
             }
             var distrusted = distrust.reason(task.getStudyId());
             if (distrusted.isPresent()) {
                 log.error("!!! refusing round {} of study {}: {} - {}", task.getRoundNumber(), task.getStudyId(),
                         distrusted.get(), distrust.advice(task.getStudyId()));
-                report(task, TaskOutcome.REFUSED, "this site no longer trusts the coordinator's records of study "
-                        + task.getStudyId() + ": " + distrusted.get());
+                report(task, SiteFailure.refused("STUDY_DISTRUSTED", "this site no longer trusts the coordinator's"
+                        + " records of study " + task.getStudyId() + ": " + distrusted.get()));
                 return;
             }
             if (task.getKind() == TaskKind.TRAIN && task.hasPrivacy() && !task.getPrivacy().getMode().equals("none")) {
                 var mismatch = crossCheckLedger(task.getStudyId());
                 if (mismatch.isPresent()) {
-                    report(task, TaskOutcome.REFUSED, mismatch.get());
+                    report(task, SiteFailure.refused("LEDGER_MISMATCH", mismatch.get()));
                     return;
                 }
             }
@@ -283,16 +297,17 @@ public final class SiteAgent implements AutoCloseable {
             var refusal = privacyRefusal(task, planned);
             if (refusal.isPresent()) {
                 log.warn("refusing round {} of study {}: {}", task.getRoundNumber(), task.getStudyId(), refusal.get());
-                report(task, TaskOutcome.REFUSED, refusal.get());
+                report(task, SiteFailure.refused("PRIVACY_LIMIT", refusal.get()));
                 return;
             }
-            report(task, TaskOutcome.ACCEPTED, "");
+            reportAccepted(task);
             state.set(AgentState.DOWNLOADING);
             var model = downloader.download(channel, task);
             state.set(AgentState.TRAINING);
             var trained = learner.run(task, model.manifest().getModelConfigJson(), model.parameters());
             if (System.currentTimeMillis() > task.getDeadlineUnixMillis()) {
-                report(task, TaskOutcome.FAILED, "local work finished after the round deadline; nothing uploaded");
+                report(task, SiteFailure.failed("DEADLINE_PASSED",
+                        "local work finished after the round deadline; nothing uploaded"));
                 return;
             }
             // The agent's own bound, before anything is quantized, masked or signed.
@@ -324,16 +339,9 @@ public final class SiteAgent implements AutoCloseable {
                             java.util.Locale.ROOT, ", %s-level ε spent on this study %.4f (δ = %s, %s accountant)",
                             outcome.privacy().unit(), epsilonAfter, task.getPrivacy().getDelta(),
                             task.getPrivacy().getAccountant()));
-        } catch (ModelDownloader.ModelRejectedException e) {
-            log.error("refusing round {}: {}", task.getRoundNumber(), e.getMessage());
-            report(task, TaskOutcome.REFUSED, e.getMessage());
-        } catch (StatusRuntimeException e) {
-            log.warn("round {}: coordinator said {}", task.getRoundNumber(), e.getStatus());
-            report(task, TaskOutcome.FAILED, String.valueOf(e.getStatus().getDescription()));
         } catch (RuntimeException | LinkageError e) {
             // Report, never die silently: the coordinator would otherwise wait for the deadline.
-            log.error("round {} failed locally", task.getRoundNumber(), e);
-            report(task, TaskOutcome.FAILED, "local failure: " + e.getMessage());
+            fail(task, e);
         } finally {
             state.set(AgentState.IDLE);
         }
@@ -364,7 +372,7 @@ public final class SiteAgent implements AutoCloseable {
             log.warn("round {}: re-sending the update failed: {}", task.getRoundNumber(), e.getStatus());
             if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
                 // Unreachable now is not a failure: the coordinator asks again once the session is back.
-                report(task, TaskOutcome.FAILED, "re-sending the update failed: " + e.getStatus().getDescription());
+                fail(task, e);
             }
         } finally {
             state.set(AgentState.IDLE);
@@ -517,8 +525,8 @@ public final class SiteAgent implements AutoCloseable {
         }
         SiteAgent agent;
         try {
-            agent = start(config, new Dl4jLearner(config.dataPath()));
-        } catch (IllegalStateException e) {
+            agent = start(config, new Dl4jLearner(config.dataPath(), SplitSecretFile.loadOrCreate(config.workDir())));
+        } catch (IllegalStateException | java.io.UncheckedIOException e) {
             System.err.println("cannot start: " + e.getMessage());
             System.exit(1);
             return;

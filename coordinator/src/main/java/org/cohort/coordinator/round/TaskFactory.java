@@ -52,6 +52,12 @@ public class TaskFactory {
     static DatasetSpec dataset(StudySpec.Dataset d) {
         var b = DatasetSpec.newBuilder().setFormat(d.format()).setLabelColumn(d.labelColumn())
                 .setPositiveAbove(d.positiveAbove()).setTestFraction(d.testFraction()).setSplitSeed(d.splitSeed());
+        if (d.idColumn() != null) {
+            b.setIdColumn(d.idColumn());
+        }
+        if (d.testIds() != null) {
+            b.addAllTestIds(d.testIds());
+        }
         for (var f : d.features()) {
             var fb = FeatureColumnSpec.newBuilder().setName(f.name());
             if (f.categorical()) {

@@ -69,9 +69,16 @@ public record StudySpec(
     /**
      * @param format       "csv" (header with named columns) or "heart-disease" (UCI processed.*.data)
      * @param positiveAbove label = 1 when the label column exceeds this value
+     * @param idColumn     optional patient id column: each site keys its train/test split by it
+     * @param testIds      optional published split: the test patients' ids, used as given (needs idColumn)
      */
     public record Dataset(String format, List<Feature> features, String labelColumn, Double positiveAbove,
-                          Double testFraction, Long splitSeed) {}
+                          Double testFraction, Long splitSeed, String idColumn, List<String> testIds) {
+        public Dataset(String format, List<Feature> features, String labelColumn, Double positiveAbove,
+                       Double testFraction, Long splitSeed) {
+            this(format, features, labelColumn, positiveAbove, testFraction, splitSeed, null, null);
+        }
+    }
 
     /** Numeric (optionally with declared centre/scale) or categorical (levels, one-hot). */
     public record Feature(String name, Double center, Double scale, List<String> levels) {
@@ -142,7 +149,7 @@ public record StudySpec(
                 or(p.learningRate(), 0.01), or(p.seed(), 7L));
         Dataset d = dataset == null ? null : new Dataset(or(dataset.format(), "csv"), dataset.features(),
                 dataset.labelColumn(), or(dataset.positiveAbove(), 0.5), or(dataset.testFraction(), 0.25),
-                or(dataset.splitSeed(), 1L));
+                or(dataset.splitSeed(), 1L), dataset.idColumn(), or(dataset.testIds(), List.of()));
         Privacy dp = privacy == null || privacy.mode() == null || privacy.mode().equals("none") ? Privacy.NONE
                 : new Privacy(privacy.mode(), or(privacy.clipNorm(), 1.0), or(privacy.noiseMultiplier(), 1.0),
                         or(privacy.delta(), DEFAULT_DELTA), privacy.epsilonBudget(), or(privacy.accountant(), "rdp"),
@@ -212,6 +219,7 @@ public record StudySpec(
         if (dataset != null && dataset.positiveAbove() != null && !Double.isFinite(dataset.positiveAbove())) {
             problems.add("dataset.positiveAbove must be a finite number");
         }
+        problems.addAll(DatasetChecks.problems(dataset, privacy));
         if (model != null && !List.of("logistic-regression", "mlp").contains(model.preset())) {
             problems.add("model.preset must be 'logistic-regression' or 'mlp', got '" + model.preset() + "'");
         }

@@ -104,4 +104,41 @@ class StudySpecTest {
         assertThat(problems(spec)).hasSize(2).anySatisfy(p -> assertThat(p).contains("name must be at most 200"))
                 .anySatisfy(p -> assertThat(p).contains("model.hidden layer widths"));
     }
+
+    @Test
+    void aPublishedSplitNeedsThePatientIdColumn() {
+        var withoutId = new StudySpec.Dataset("csv", List.of(new StudySpec.Feature("age", 50.0, 10.0, null)),
+                "outcome", null, null, null, null, List.of("TCGA-E2-A9RU"));
+        var idIsAFeature = new StudySpec.Dataset("csv", List.of(new StudySpec.Feature("age", 50.0, 10.0, null)),
+                "outcome", null, null, null, "age", null);
+        var published = new StudySpec.Dataset("csv", List.of(new StudySpec.Feature("age", 50.0, 10.0, null)),
+                "outcome", null, null, null, "pid", List.of("TCGA-E2-A9RU"));
+
+        assertThatThrownBy(new StudySpec(null, null, null, withoutId, null, null, null, null, null, null, null, null)::validate)
+                .hasMessageContaining("dataset.idColumn");
+        assertThatThrownBy(new StudySpec(null, null, null, idIsAFeature, null, null, null, null, null, null, null, null)::validate)
+                .hasMessageContaining("never trained on");
+        var spec = new StudySpec(null, null, null, published, null, null, null, null, null, null, null, null).validate()
+                .withDefaults();
+        assertThat(spec.dataset().idColumn()).isEqualTo("pid");
+        assertThat(spec.dataset().testIds()).containsExactly("TCGA-E2-A9RU");
+    }
+
+    @Test
+    void aDpStudyMustDeclareTheScalingOfEveryNumericColumn() {
+        var undeclared = new StudySpec.Dataset("csv", List.of(new StudySpec.Feature("age", 50.0, 10.0, null),
+                new StudySpec.Feature("chol", null, null, null), new StudySpec.Feature("cp", null, null, List.of("1", "2"))),
+                "outcome", null, null, null);
+        var patient = new StudySpec.Privacy("patient", 1.0, 1.0, 1e-5, 1.0, "rdp", 32, false);
+        var site = new StudySpec.Privacy("site", 1.0, 1.0, 1e-5, 1.0, "rdp", null, false);
+
+        for (var privacy : List.of(patient, site)) {
+            assertThatThrownBy(new StudySpec(null, null, null, undeclared, 5, null, null, null, null, privacy, null, null)::validate)
+                    .isInstanceOfSatisfying(InvalidStudyException.class, e -> assertThat(e.problems()).singleElement()
+                            .asString().contains("cannot standardise chol").contains("\"center\" and \"scale\"")
+                            .doesNotContain("age").doesNotContain("cp"));
+        }
+        // Without DP a site may still standardise with its own statistics.
+        assertThat(new StudySpec(null, null, null, undeclared, 5, null, null, null, null, null, null, null).validate()).isNotNull();
+    }
 }

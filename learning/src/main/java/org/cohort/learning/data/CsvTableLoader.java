@@ -40,6 +40,7 @@ public final class CsvTableLoader {
         Objects.requireNonNull(schema, "schema");
         List<float[]> rows = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
+        List<String> ids = schema.idColumn() == null ? null : new ArrayList<>();
         long rowsRead = 0;
         long dropped = 0;
         RowEncoder encoder = header == null ? null : encoder(csv, schema, header);
@@ -62,7 +63,8 @@ public final class CsvTableLoader {
                 }
                 rowsRead++;
                 if (cells.length != header.size()) {
-                    throw new TableFormatException(csv, lineNumber, "expected " + header.size()
+                    throw new TableFormatException(csv, lineNumber, TableFormatException.Problem.WRONG_VALUE_COUNT,
+                            List.of(), "expected " + header.size()
                             + " comma-separated values (as in the header), found " + cells.length);
                 }
                 if (encoder.hasMissing(cells)) {
@@ -74,24 +76,28 @@ public final class CsvTableLoader {
                     encoder.encodeFeatures(cells, encoded);
                     labels.add(encoder.encodeLabel(cells));
                 } catch (RowEncoder.CellException e) {
-                    throw new TableFormatException(csv, lineNumber, e.getMessage());
+                    throw new TableFormatException(csv, lineNumber, e.problem, List.of(e.column), e.getMessage());
                 }
                 rows.add(encoded);
+                if (ids != null) {
+                    ids.add(encoder.patientId(cells));
+                }
             }
         }
         if (encoder == null) {
-            throw new TableFormatException(csv, 0, "the file is empty; expected a header row naming the columns");
+            throw new TableFormatException(csv, 0, TableFormatException.Problem.EMPTY_FILE, List.of(),
+                    "the file is empty; expected a header row naming the columns");
         }
         TabularDataset dataset = new TabularDataset(
                 rows.toArray(float[][]::new), labels.stream().mapToInt(Integer::intValue).toArray(), schema.numClasses());
-        return new LoadedTable(dataset, rowsRead, dropped);
+        return new LoadedTable(dataset, rowsRead, dropped, ids);
     }
 
     private static RowEncoder encoder(Path csv, TabularSchema schema, List<String> header) {
         try {
             return new RowEncoder(schema, header);
-        } catch (IllegalArgumentException e) {
-            throw new TableFormatException(csv, 0, e.getMessage());
+        } catch (RowEncoder.MissingColumnsException e) {
+            throw new TableFormatException(csv, 0, TableFormatException.Problem.MISSING_COLUMNS, e.absent, e.getMessage());
         }
     }
 
@@ -121,7 +127,8 @@ public final class CsvTableLoader {
             }
         }
         if (quoted) {
-            throw new TableFormatException(csv, lineNumber, "a quoted value is not closed (values cannot span lines)");
+            throw new TableFormatException(csv, lineNumber, TableFormatException.Problem.UNCLOSED_QUOTE, List.of(),
+                    "a quoted value is not closed (values cannot span lines)");
         }
         cells.add(cell.toString().strip());
         return cells.toArray(String[]::new);

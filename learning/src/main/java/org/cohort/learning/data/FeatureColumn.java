@@ -43,6 +43,8 @@ public sealed interface FeatureColumn permits FeatureColumn.Numeric, FeatureColu
      * preprocessing. Local standardisation suits measurements whose units differ between sites;
      * it is wrong for features whose site-to-site differences carry signal (a feature nearly
      * constant at one site would be blown up into noise there), which then need declared scaling.
+     * A differentially private study allows declared scaling only (see {@link PreprocessingPolicy}):
+     * fitted statistics make every row depend on every other row.
      */
     record Numeric(String name, Double center, Double scale) implements FeatureColumn {
         public Numeric {

@@ -14,14 +14,22 @@ import java.util.Optional;
  * thal are dropped (mostly missing outside Cleveland), then rows with any other missing value
  * (740 of 920 rows remain), the label is {@code num > 0}, and cp and restecg are one-hot
  * encoded. Numeric columns use declared clinical scaling rather than per-site standardisation,
- * so that every centre maps a patient to the same feature vector:
+ * so that every centre maps a patient to the same feature vector, and so that the scaling is
+ * data-independent, as a differentially private study requires (statistics of a site's rows would
+ * make every patient's inputs depend on every other patient's). The centres are published
+ * clinical cut-offs and the scales round numbers spanning the usual clinical range; none was
+ * computed from these files:
  * <ul>
- *   <li>age: (years − 50) / 10
- *   <li>trestbps, resting systolic blood pressure: (mmHg − 130) / 20
- *   <li>chol, serum cholesterol: (mg/dl − 200) / 100 — a wide scale because Switzerland records
- *       unknown cholesterol as 0, which would otherwise dominate a linear model
- *   <li>thalach, maximum heart rate: (beats/min − 140) / 25
- *   <li>oldpeak, exercise ST depression: (mm − 1) / 1
+ *   <li>age: (years − 50) / 10 — a round reference age, one decade per unit
+ *   <li>trestbps, resting systolic blood pressure: (mmHg − 130) / 20 — 130 mmHg is where stage 1
+ *       hypertension begins in the 2017 ACC/AHA blood pressure guideline (Whelton et al. 2018)
+ *   <li>chol, serum cholesterol: (mg/dl − 200) / 100 — 200 mg/dl is the upper limit of "desirable"
+ *       total cholesterol (NCEP ATP III, 2002); a wide scale because Switzerland records unknown
+ *       cholesterol as 0, which would otherwise dominate a linear model
+ *   <li>thalach, maximum heart rate: (beats/min − 140) / 25 — 85 % of the age-predicted maximum
+ *       220 − age (Fox et al. 1971) at 55, the usual target of a submaximal exercise test
+ *   <li>oldpeak, exercise ST depression: (mm − 1) / 1 — 1 mm is the usual criterion of a positive
+ *       exercise ECG (ACC/AHA exercise testing guideline, Gibbons et al. 2002)
  *   <li>sex, fbs (fasting blood sugar &gt; 120 mg/dl), exang (exercise angina): 0/1 as recorded
  * </ul>
  * The encoded vector has 15 features: age, sex, cp=1..4, trestbps, chol, fbs, restecg=0..2,

@@ -20,6 +20,7 @@ final class RowEncoder {
     private final TabularSchema schema;
     private final int[] featureCells;
     private final int labelCell;
+    private final int idCell;
     private final int width;
 
     /** @throws IllegalArgumentException naming the columns the header lacks */
@@ -36,11 +37,13 @@ final class RowEncoder {
             }
         }
         if (!absent.isEmpty()) {
-            throw new IllegalArgumentException("the table has no column " + String.join(", ", absent)
-                    + " (the header has " + header + "); rename the column or fix the study's schema");
+            throw new MissingColumnsException(absent, "the table has no column " + String.join(", ", absent)
+                    + " (the header has " + header + "); rename the column or fix the study's schema; if the file"
+                    + " has no header row, its first row was read as one: add a line naming the columns");
         }
         this.featureCells = schema.features().stream().mapToInt(c -> index.get(c.name())).toArray();
         this.labelCell = index.get(schema.labelColumn());
+        this.idCell = schema.idColumn() == null ? -1 : index.get(schema.idColumn());
         this.width = schema.numEncodedFeatures();
     }
 
@@ -51,7 +54,12 @@ final class RowEncoder {
                 return true;
             }
         }
-        return isMissing(cells[labelCell]);
+        return isMissing(cells[labelCell]) || (idCell >= 0 && isMissing(cells[idCell]));
+    }
+
+    /** The row's patient id, or null when the schema names no id column. */
+    String patientId(String[] cells) {
+        return idCell < 0 ? null : cells[idCell];
     }
 
     /** Encodes the row's features into {@code out} (length {@link TabularSchema#numEncodedFeatures()}). */
@@ -67,7 +75,8 @@ final class RowEncoder {
                 case FeatureColumn.Numeric numeric -> {
                     Double value = Numbers.parseOrNull(cell);
                     if (value == null) {
-                        throw new CellException(numeric.name(), "'" + cell + "' is not a finite number");
+                        throw new CellException(numeric.name(), TableFormatException.Problem.NOT_A_NUMBER,
+                                "'" + cell + "' is not a finite number");
                     }
                     double scaled = numeric.locallyStandardised()
                             ? value
@@ -77,7 +86,7 @@ final class RowEncoder {
                 case FeatureColumn.Categorical categorical -> {
                     int level = categorical.indexOf(cell);
                     if (level < 0) {
-                        throw new CellException(categorical.name(), "'" + cell + "' is not one of the declared levels "
+                        throw new CellException(categorical.name(), TableFormatException.Problem.UNKNOWN_LEVEL, "'" + cell + "' is not one of the declared levels "
                                 + categorical.levels() + "; recode the column or add the level to the schema");
                     }
                     out[position + level] = 1f;
@@ -92,17 +101,29 @@ final class RowEncoder {
         try {
             return schema.labelRule().classOf(cells[labelCell]);
         } catch (IllegalArgumentException e) {
-            throw new CellException(schema.labelColumn(), e.getMessage());
+            throw new CellException(schema.labelColumn(), TableFormatException.Problem.BAD_LABEL, e.getMessage());
         }
     }
 
     /** A bad cell, before the caller adds where the row came from. */
     static final class CellException extends RuntimeException {
         final String column;
+        final TableFormatException.Problem problem;
 
-        CellException(String column, String problem) {
-            super("column '" + column + "': " + problem);
+        CellException(String column, TableFormatException.Problem problem, String message) {
+            super("column '" + column + "': " + message);
             this.column = column;
+            this.problem = problem;
+        }
+    }
+
+    /** The header lacks columns the schema needs. */
+    static final class MissingColumnsException extends IllegalArgumentException {
+        final List<String> absent;
+
+        MissingColumnsException(List<String> absent, String message) {
+            super(message);
+            this.absent = List.copyOf(absent);
         }
     }
 }

@@ -5,7 +5,9 @@ import java.util.Objects;
 /**
  * Per-site scaling {@code (x - mean) / std} of the schema's locally standardised columns, with
  * statistics fitted on one site's own training split. It is never fitted on pooled data: that
- * would need the sites' rows in one place, which is what federated learning avoids.
+ * would need the sites' rows in one place, which is what federated learning avoids. Studies
+ * without differential privacy only: the fitted statistics are a release of the site's rows that
+ * no ε accounts for (see {@link PreprocessingPolicy}).
  *
  * @param positions positions in the encoded feature vector that are scaled
  * @param means fitted mean of each position

@@ -10,8 +10,16 @@ import java.util.Set;
  * What a study expects of a site's table: the feature columns (and their encoding), the label
  * column and how labels become classes. Every site encodes with the same schema, so every site
  * produces feature vectors of the same width and meaning.
+ *
+ * @param idColumn the column holding a patient id, used only to key the site's train/test split
+ *     (never a feature, never sent); null when the table has none and rows are keyed by content
  */
-public record TabularSchema(List<FeatureColumn> features, String labelColumn, LabelRule labelRule) {
+public record TabularSchema(List<FeatureColumn> features, String labelColumn, LabelRule labelRule, String idColumn) {
+
+    /** A schema without a patient id column. */
+    public TabularSchema(List<FeatureColumn> features, String labelColumn, LabelRule labelRule) {
+        this(features, labelColumn, labelRule, null);
+    }
 
     public TabularSchema {
         features = List.copyOf(features);
@@ -30,6 +38,15 @@ public record TabularSchema(List<FeatureColumn> features, String labelColumn, La
             throw new IllegalArgumentException(
                     "column '" + labelColumn + "' is both a feature and the label; remove it from the features");
         }
+        if (idColumn != null && (idColumn.isBlank() || seen.contains(idColumn) || idColumn.equals(labelColumn))) {
+            throw new IllegalArgumentException("the id column '" + idColumn
+                    + "' must be a column of its own: not blank, not a feature, not the label");
+        }
+    }
+
+    /** A copy of this schema whose rows are keyed by the patient id in {@code column}. */
+    public TabularSchema withIdColumn(String column) {
+        return new TabularSchema(features, labelColumn, labelRule, column);
     }
 
     /** Width of the encoded feature vector: the model's number of inputs. */
@@ -62,10 +79,13 @@ public record TabularSchema(List<FeatureColumn> features, String labelColumn, La
         return positions.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    /** The table columns this schema reads: the features, then the label. */
+    /** The table columns this schema reads: the features, the label, then the id column if any. */
     public List<String> requiredColumns() {
         List<String> columns = new ArrayList<>(features.stream().map(FeatureColumn::name).toList());
         columns.add(labelColumn);
+        if (idColumn != null) {
+            columns.add(idColumn);
+        }
         return List.copyOf(columns);
     }
 }

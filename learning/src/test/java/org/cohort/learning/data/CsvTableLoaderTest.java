@@ -41,6 +41,19 @@ class CsvTableLoaderTest {
     }
 
     @Test
+    void readsPatientIdsWhenTheSchemaNamesAnIdColumnAndDropsRowsWithout() throws IOException {
+        Path csv = write("id,died,crp,ward,age", "p-1,0,12.5,general,60", ",1,3,icu,45", "p-3,1,3,icu,45");
+
+        LoadedTable table = CsvTableLoader.load(csv, SCHEMA.withIdColumn("id"));
+
+        assertThat(table.patientIds()).containsExactly("p-1", "p-3");
+        assertThat(table.rowsDroppedForMissingValues()).isEqualTo(1);
+        assertThat(table.rowKeys()).isInstanceOf(RowKeys.PatientIds.class);
+        assertThat(CsvTableLoader.load(csv, SCHEMA).rowKeys()).isEqualTo(RowKeys.content());
+        assertThatThrownBy(() -> SCHEMA.withIdColumn("age")).hasMessageContaining("column of its own");
+    }
+
+    @Test
     void dropsAndCountsRowsWithMissingValuesInUsedColumnsOnly() throws IOException {
         Path csv = write("age,ward,crp,died,note",
                 "60,icu,1,0,",      // missing only in an unused column: kept

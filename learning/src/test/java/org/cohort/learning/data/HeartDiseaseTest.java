@@ -78,8 +78,9 @@ class HeartDiseaseTest {
     void logisticRegressionLearnsFromPooledCentres() throws IOException {
         List<SplitData> splits = new ArrayList<>();
         for (String centre : HeartDisease.centres()) {
-            TabularDataset all = HeartDisease.load(HeartDisease.file(directory, centre)).dataset();
-            splits.add(SplitData.prepare(all, HeartDisease.schema(), 0.25, 1));
+            LoadedTable table = HeartDisease.load(HeartDisease.file(directory, centre));
+            splits.add(SplitData.prepare(table, HeartDisease.schema(),
+                    new SplitRule.Keyed(TrainTestSplitTest.key(1), 0.25, 1), PreprocessingPolicy.DECLARED_ONLY));
         }
         TrainingPlan plan = new TrainingPlan(30, 32, Optimizer.SGD, 0.1, 1);
         MultiLayerNetwork net = new ModelSpec(ModelPreset.logisticRegression()

@@ -13,12 +13,13 @@ class StandardisationTest {
     static final TabularSchema SCHEMA = new TabularSchema(
             List.of(FeatureColumn.numeric("declared", 10, 2), FeatureColumn.locallyStandardised("local")),
             "y", LabelRule.classIndex(2));
+    static final SplitRule RULE = new SplitRule.Keyed(TrainTestSplitTest.key(4), 0.25, 4);
 
     @Test
     void localStandardisationUsesOnlyOwnTrainingSplit() {
         TabularDataset site = rows(40, 0);
-        SplitData prepared = SplitData.prepare(site, SCHEMA, 0.25, 4);
-        SplitData split = TrainTestSplit.split(site, 0.25, 4);
+        SplitData prepared = SplitData.prepare(site, RowKeys.content(), SCHEMA, RULE, PreprocessingPolicy.DATA_STATISTICS_ALLOWED);
+        SplitData split = TrainTestSplit.split(site, RowKeys.content(), RULE);
 
         // Statistics come from the training rows alone...
         Standardisation fitted = Standardisation.fit(split.train(), SCHEMA);
@@ -37,7 +38,7 @@ class StandardisationTest {
     @Test
     void changingTestRowsDoesNotChangeHowTrainingRowsAreScaled() {
         TabularDataset site = rows(40, 0);
-        SplitData split = TrainTestSplit.split(site, 0.25, 4);
+        SplitData split = TrainTestSplit.split(site, RowKeys.content(), RULE);
         TabularDataset inflatedTest = new TabularDataset(
                 Arrays.stream(split.test().features()).map(r -> new float[] {r[0], r[1] * 1000}).toArray(float[][]::new),
                 split.test().labels(), 2);
@@ -53,8 +54,8 @@ class StandardisationTest {
     @Test
     void eachSiteFitsItsOwnStatistics() {
         // Two sites measuring in different units: each standardises to its own mean 0.
-        SplitData a = SplitData.prepare(rows(40, 0), SCHEMA, 0.25, 1);
-        SplitData b = SplitData.prepare(rows(40, 1000), SCHEMA, 0.25, 1);
+        SplitData a = SplitData.prepare(rows(40, 0), RowKeys.content(), SCHEMA, RULE, PreprocessingPolicy.DATA_STATISTICS_ALLOWED);
+        SplitData b = SplitData.prepare(rows(40, 1000), RowKeys.content(), SCHEMA, RULE, PreprocessingPolicy.DATA_STATISTICS_ALLOWED);
 
         assertThat(mean(a.train(), 1)).isCloseTo(0, within(1e-4));
         assertThat(mean(b.train(), 1)).isCloseTo(0, within(1e-4));

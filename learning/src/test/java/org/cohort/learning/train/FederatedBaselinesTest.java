@@ -7,7 +7,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.cohort.learning.data.CsvTableLoader;
+import org.cohort.learning.data.LoadedTable;
+import org.cohort.learning.data.PreprocessingPolicy;
 import org.cohort.learning.data.SplitData;
+import org.cohort.learning.data.SplitKey;
+import org.cohort.learning.data.SplitRule;
 import org.cohort.learning.data.SyntheticHospitals;
 import org.cohort.learning.data.TabularDataset;
 import org.cohort.learning.model.ModelPreset;
@@ -46,8 +50,9 @@ class FederatedBaselinesTest {
         SyntheticHospitals hospitals = SyntheticHospitals.generate(SITES, ROWS_PER_SITE, seed);
         List<SplitData> sites = new ArrayList<>();
         for (Path csv : hospitals.writeCsv(dir)) {
-            TabularDataset all = CsvTableLoader.load(csv, hospitals.schema()).dataset();
-            sites.add(SplitData.prepare(all, hospitals.schema(), TEST_FRACTION, seed));
+            LoadedTable table = CsvTableLoader.load(csv, hospitals.schema());
+            sites.add(SplitData.prepare(table, hospitals.schema(), new SplitRule.Keyed(splitKey(seed), TEST_FRACTION, seed),
+                    PreprocessingPolicy.DECLARED_ONLY));
         }
         TabularDataset pooledTrain = TabularDataset.concat(sites.stream().map(SplitData::train).toList());
         TabularDataset pooledTest = TabularDataset.concat(sites.stream().map(SplitData::test).toList());
@@ -108,5 +113,12 @@ class FederatedBaselinesTest {
         ParameterVectors.write(net, initial);
         LocalTrainer.train(net, train, plan);
         return Evaluator.evaluate(net, test).accuracy();
+    }
+
+    /** A fixed split secret per seed (a site's agent generates a random one and keeps it). */
+    private static SplitKey splitKey(long seed) {
+        byte[] secret = new byte[SplitKey.SECRET_BYTES];
+        new java.util.Random(seed).nextBytes(secret);
+        return SplitKey.of(secret);
     }
 }
