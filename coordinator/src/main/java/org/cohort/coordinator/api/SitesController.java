@@ -11,6 +11,7 @@ import org.cohort.coordinator.site.Site;
 import org.cohort.coordinator.site.SiteRepository;
 import org.cohort.crypto.pki.EnrollmentTokens;
 import org.cohort.crypto.pki.SiteCertificateAuthority;
+import org.cohort.crypto.pki.SiteNames;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -54,9 +55,7 @@ public class SitesController {
 
     @PostMapping("/enrollment-tokens")
     public TokenResponse issueToken(@RequestBody TokenRequest request) {
-        if (request.siteName() == null || !request.siteName().matches("[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}")) {
-            throw new IllegalArgumentException("siteName is required: 1-100 letters, digits, spaces, '.', '_' or '-'");
-        }
+        SiteNames.check(request.siteName()); // the same rule enrollment applies, so an issued token can enroll
         int ttl = request.ttlMinutes() == null ? 24 * 60 : request.ttlMinutes();
         if (ttl < 1 || ttl > 30 * 24 * 60) {
             throw new IllegalArgumentException("ttlMinutes must be between 1 and 43200 (30 days)");

@@ -1,0 +1,107 @@
+package org.cohort.simulation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.nio.file.Path;
+import java.util.List;
+import org.cohort.crypto.pki.SiteKeys;
+import org.cohort.crypto.tls.PinnedCaTrust;
+import org.cohort.protocol.v1.EnrollRequest;
+import org.cohort.protocol.v1.EnrollmentGrpc;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * What an enrolled site may do, and what it may not, over real gRPC with mutual TLS: enrollment
+ * checks a request before it uses up the token.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SiteBoundariesIntegrationTest {
+    private TestFederation fed;
+
+    @BeforeAll
+    void start(@TempDir Path dir) throws Exception {
+        fed = new TestFederation(dir, 1);
+    }
+
+    @AfterAll
+    void stop() {
+        fed.close();
+    }
+
+    private static Status.Code code(Throwable t) {
+        return Status.fromThrowable(t).getCode();
+    }
+
+    private RogueSite enroll(String name) throws Exception {
+        JsonNode token = fed.token(name);
+        return RogueSite.enroll(fed.coordinator.agentAddress(), token.get("token").asString(),
+                token.get("caFingerprint").asString(), name);
+    }
+
+    @Test
+    void enrollmentRefusesABadRequestClearlyAndLeavesTheTokenUsable() throws Exception {
+        JsonNode token = fed.token("careful");
+        String fingerprint = token.get("caFingerprint").asString();
+        SiteKeys keys = SiteKeys.generate();
+        EnrollRequest good = EnrollRequest.newBuilder().setToken(token.get("token").asString())
+                .setCertificateRequest(ByteString.copyFrom(keys.certificateRequest("careful")))
+                .setUpdateSigningPublicKey(ByteString.copyFrom(keys.updateSigningPublicKey())).build();
+
+        EnrollRequest garbledCsr = good.toBuilder().setCertificateRequest(ByteString.copyFromUtf8("not a CSR")).build();
+        assertThatThrownBy(() -> enroll(fingerprint, garbledCsr))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT))
+                .hasMessageContaining("not a DER-encoded PKCS#10").hasMessageContaining("token was not used");
+        byte[] csr = keys.certificateRequest("careful");
+        csr[csr.length - 5] ^= 1; // the CSR's self-signature no longer verifies
+        EnrollRequest tampered = good.toBuilder().setCertificateRequest(ByteString.copyFrom(csr)).build();
+        assertThatThrownBy(() -> enroll(fingerprint, tampered))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT));
+        EnrollRequest badKey = good.toBuilder().setUpdateSigningPublicKey(ByteString.copyFromUtf8("key")).build();
+        assertThatThrownBy(() -> enroll(fingerprint, badKey))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT))
+                .hasMessageContaining("Ed25519");
+
+        // The token survived all three: the corrected request enrolls with it, once.
+        assertThat(enroll(fingerprint, good).getSiteId()).startsWith("site-careful-");
+        assertThatThrownBy(() -> enroll(fingerprint, good))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
+                .hasMessageContaining("already used");
+    }
+
+    @Test
+    void everySiteNameTheApiAcceptsCanEnroll() throws Exception {
+        // Names of 53 to 100 characters once passed the API but could never enroll.
+        for (String name : List.of("A".repeat(53), "St Mary's Hospital " + "x".repeat(81), "U".repeat(100))) {
+            try (var site = enroll(name)) {
+                assertThat(site.siteId).hasSizeLessThanOrEqualTo(64).startsWith("site-");
+            }
+        }
+        assertThatThrownBy(() -> fed.token("U".repeat(101))).hasMessageContaining("answered 400")
+                .hasMessageContaining("1 to 100");
+    }
+
+    private EnrollRequestResult enroll(String fingerprint, EnrollRequest request) {
+        ManagedChannel channel = NettyChannelBuilder.forTarget(fed.coordinator.agentAddress(),
+                TlsChannelCredentials.newBuilder().trustManager(PinnedCaTrust.forFingerprint(fingerprint)).build()).build();
+        try {
+            return new EnrollRequestResult(EnrollmentGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS).enroll(request).getSiteId());
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    private record EnrollRequestResult(String getSiteId) {}
+
+}
