@@ -13,7 +13,10 @@ import java.util.List;
 import org.cohort.crypto.pki.SiteKeys;
 import org.cohort.crypto.tls.PinnedCaTrust;
 import org.cohort.protocol.v1.EnrollRequest;
+import org.cohort.protocol.v1.EnrollResponse;
 import org.cohort.protocol.v1.EnrollmentGrpc;
+import org.cohort.protocol.v1.ModelRequest;
+import org.cohort.protocol.v1.ModelsGrpc;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,7 +26,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * What an enrolled site may do, and what it may not, over real gRPC with mutual TLS: enrollment
- * checks a request before it uses up the token.
+ * checks a request before it uses up the token; a site downloads only the models of studies it
+ * accepted.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SiteBoundariesIntegrationTest {
@@ -91,17 +95,58 @@ class SiteBoundariesIntegrationTest {
                 .hasMessageContaining("1 to 100");
     }
 
-    private EnrollRequestResult enroll(String fingerprint, EnrollRequest request) {
+    @Test
+    void aSiteDownloadsOnlyTheModelsOfStudiesItAccepted() throws Exception {
+        String accepted = fed.createStudy(1, 5, 60);
+        String other = fed.createStudy(1, 5, 60);
+        try (var site = enroll("curious"); var sessionless = enroll("sessionless")) {
+            site.connect(List.of(accepted));
+            awaitDownload(site.channel, accepted);
+            assertThatThrownBy(() -> download(site.channel, other))
+                    .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
+                    .hasMessageContaining("has not accepted the study");
+            assertThatThrownBy(() -> download(site.channel, "no-such-study"))
+                    .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED));
+            assertThatThrownBy(() -> download(sessionless.channel, accepted))
+                    .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
+                    .hasMessageContaining("no open session");
+        }
+    }
+
+    private EnrollResponse enroll(String fingerprint, EnrollRequest request) {
         ManagedChannel channel = NettyChannelBuilder.forTarget(fed.coordinator.agentAddress(),
                 TlsChannelCredentials.newBuilder().trustManager(PinnedCaTrust.forFingerprint(fingerprint)).build()).build();
         try {
-            return new EnrollRequestResult(EnrollmentGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS).enroll(request).getSiteId());
+            return EnrollmentGrpc.newBlockingStub(channel).withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
+                    .enroll(request);
         } finally {
             channel.shutdownNow();
         }
     }
 
-    private record EnrollRequestResult(String getSiteId) {}
+    private static long download(ManagedChannel channel, String studyId) {
+        var parts = ModelsGrpc.newBlockingStub(channel).withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
+                .download(ModelRequest.newBuilder().setStudyId(studyId).setVersion(1).build());
+        long count = 0;
+        while (parts.hasNext()) {
+            parts.next();
+            count++;
+        }
+        return count;
+    }
 
+    /** The session's hello is handled asynchronously: waits until the site may download. */
+    private static void awaitDownload(ManagedChannel channel, String studyId) throws InterruptedException {
+        for (int i = 0; ; i++) {
+            try {
+                assertThat(download(channel, studyId)).isPositive();
+                return;
+            } catch (RuntimeException e) {
+                if (i > 200 || code(e) != Status.Code.PERMISSION_DENIED) {
+                    throw e;
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
 }
