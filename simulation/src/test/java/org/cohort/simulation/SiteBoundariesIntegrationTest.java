@@ -9,7 +9,9 @@ import io.grpc.Status;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.cohort.crypto.pki.SiteKeys;
 import org.cohort.crypto.tls.PinnedCaTrust;
 import org.cohort.protocol.v1.EnrollRequest;
@@ -17,6 +19,7 @@ import org.cohort.protocol.v1.EnrollResponse;
 import org.cohort.protocol.v1.EnrollmentGrpc;
 import org.cohort.protocol.v1.ModelRequest;
 import org.cohort.protocol.v1.ModelsGrpc;
+import org.cohort.protocol.v1.RoundTask;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,7 +30,7 @@ import tools.jackson.databind.JsonNode;
 /**
  * What an enrolled site may do, and what it may not, over real gRPC with mutual TLS: enrollment
  * checks a request before it uses up the token; a site downloads only the models of studies it
- * accepted.
+ * accepted; a site revoked while its upload is in flight has nothing of it counted.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SiteBoundariesIntegrationTest {
@@ -113,6 +116,51 @@ class SiteBoundariesIntegrationTest {
         }
     }
 
+    @Test
+    void aSiteRevokedMidUploadHasNothingCounted() throws Exception {
+        String studyId = fed.createStudy(1, 1, 120);
+        fed.startAgent(0, studyId, null);
+        try (var streaming = enroll("streaming"); var finishing = enroll("finishing")) {
+            streaming.connect(List.of(studyId));
+            finishing.connect(List.of(studyId));
+            awaitDownload(streaming.channel, studyId);
+            awaitDownload(finishing.channel, studyId);
+            awaitAccepting(studyId, 3);
+            fed.api.post("/api/studies/" + studyId + "/start", null);
+
+            RoundTask task = streaming.nextTask();
+            int n = (int) streaming.modelLength(task);
+            float[] update = new float[n];
+            var manifestA = streaming.manifest(task, update);
+            var partA = streaming.startPart(manifestA, 0, update, 0, n / 2);
+            RoundTask taskB = finishing.nextTask();
+            var manifestB = finishing.manifest(taskB, update);
+            var partB = finishing.startPart(manifestB, 0, update, 0, n);
+            awaitReceived(streaming, manifestA, n / 2);
+            awaitReceived(finishing, manifestB, n);
+
+            fed.api.post("/api/sites/" + streaming.siteId + "/revoke", Map.of("reason", "left the network"));
+            fed.api.post("/api/sites/" + finishing.siteId + "/revoke", Map.of("reason", "left the network"));
+
+            // On the stream: the next chunk is refused.
+            partA.chunk(n / 2, java.util.Arrays.copyOfRange(update, n / 2, n));
+            assertThatThrownBy(partA::finish)
+                    .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
+                    .hasMessageContaining("revoked");
+            // At completion: every value arrived before the revocation, and still nothing is counted.
+            assertThatThrownBy(partB::finish)
+                    .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
+                    .hasMessageContaining("revoked");
+
+            JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(3));
+            assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
+            JsonNode round = fed.api.get("/api/studies/" + studyId + "/rounds").get(0);
+            assertThat(round.get("reported").toString()).doesNotContain(streaming.siteId, finishing.siteId);
+            assertThat(round.get("dropped").get(streaming.siteId).asString()).contains("revoked");
+            assertThat(round.get("dropped").get(finishing.siteId).asString()).contains("revoked");
+        }
+    }
+
     private EnrollResponse enroll(String fingerprint, EnrollRequest request) {
         ManagedChannel channel = NettyChannelBuilder.forTarget(fed.coordinator.agentAddress(),
                 TlsChannelCredentials.newBuilder().trustManager(PinnedCaTrust.forFingerprint(fingerprint)).build()).build();
@@ -148,5 +196,29 @@ class SiteBoundariesIntegrationTest {
                 Thread.sleep(50);
             }
         }
+    }
+
+    private void awaitAccepting(String studyId, int sites) throws InterruptedException {
+        for (int i = 0; i < 600; i++) {
+            int accepting = 0;
+            for (JsonNode s : fed.api.get("/api/sites")) {
+                if (s.get("connected").asBoolean() && s.get("acceptedStudies").toString().contains(studyId)) {
+                    accepting++;
+                }
+            }
+            if (accepting >= sites) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("fewer than " + sites + " sites accept " + studyId);
+    }
+
+    private static void awaitReceived(RogueSite site, org.cohort.protocol.v1.UpdateManifest m, long values)
+            throws InterruptedException {
+        for (int i = 0; i < 1500 && site.progress(m).getValuesReceived() < values; i++) {
+            Thread.sleep(20);
+        }
+        assertThat(site.progress(m).getValuesReceived()).isEqualTo(values);
     }
 }

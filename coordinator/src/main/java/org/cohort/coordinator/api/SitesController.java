@@ -31,13 +31,16 @@ public class SitesController {
     private final GrpcServer grpc;
     private final org.cohort.coordinator.compliance.AuditTrail audit;
     private final org.cohort.coordinator.cluster.Leadership leadership;
+    private final org.cohort.coordinator.round.RoundOrchestrator orchestrator;
     private final Clock clock;
 
     public SitesController(EnrollmentTokens tokens, SiteRepository sites, SessionHub sessions,
                            org.cohort.coordinator.cluster.ClusterSessions clusterSessions, SiteCertificateAuthority ca, GrpcServer grpc,
                            org.cohort.coordinator.compliance.AuditTrail audit,
-                           org.cohort.coordinator.cluster.Leadership leadership, Clock clock) {
+                           org.cohort.coordinator.cluster.Leadership leadership,
+                           org.cohort.coordinator.round.RoundOrchestrator orchestrator, Clock clock) {
         this.leadership = leadership;
+        this.orchestrator = orchestrator;
         this.audit = audit;
         this.tokens = tokens;
         this.sites = sites;
@@ -87,6 +90,7 @@ public class SitesController {
         sites.revoke(siteId, reason, clock.instant());
         audit.revoked(siteId, reason, org.cohort.coordinator.compliance.AuditTrail.ADMIN);
         clusterSessions.disconnect(siteId, io.grpc.Status.PERMISSION_DENIED.withDescription("site revoked: " + reason));
+        orchestrator.revoked(siteId, reason);
         return view(sites.find(siteId).orElseThrow());
     }
 

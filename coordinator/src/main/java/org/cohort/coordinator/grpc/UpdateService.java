@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.cohort.coordinator.config.CoordinatorProperties;
 import org.cohort.coordinator.round.RoundOrchestrator;
+import org.cohort.coordinator.round.RevokedUploads;
 import org.cohort.coordinator.round.RoundState;
 import org.cohort.coordinator.round.UploadChecks;
 import org.cohort.coordinator.round.UploadRejection;
@@ -264,6 +265,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                 throw new UploadRejection(Reason.MALFORMED, "the first upload part must be the signed header")
                         .asException();
             }
+            refuseIfRevoked(); // a revocation stops an upload in flight at its next chunk
             if (chunk.getOffset() != received) {
                 throw new UploadRejection(Reason.MALFORMED, "chunk at offset " + chunk.getOffset()
                         + " arrived where offset " + received + " was expected; send chunks in order").asException();
@@ -297,6 +299,13 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                 throw storageFull(e);
             }
             received += values;
+        }
+
+        private void refuseIfRevoked() {
+            var rejection = RevokedUploads.check(sites.find(site), site);
+            if (rejection.isPresent()) {
+                throw rejection.get().asException();
+            }
         }
 
         /** This stream no longer receives: UploadProgress and new streams stop seeing it as active. */
@@ -366,7 +375,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             // a replay or an upload for a closed round changes nothing.
             if (manifest != null && manifest.getSiteId().equals(site) && switch (rejection.reason()) {
                 case WRONG_LENGTH, NON_FINITE, DIGEST_MISMATCH, WRONG_ENCODING, BAD_EXAMPLE_COUNT, MALFORMED,
-                     WRONG_BASE_VERSION, BAD_SIGNATURE, OVER_BUDGET -> true;
+                     WRONG_BASE_VERSION, BAD_SIGNATURE, OVER_BUDGET, REVOKED -> true;
                 default -> false;
             }) {
                 RoundState round = orchestrator.round(manifest.getRoundId());
@@ -408,7 +417,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
 
     static Status status(UploadRejection r) {
         return switch (r.reason()) {
-            case NOT_SELECTED, SITE_MISMATCH -> Status.PERMISSION_DENIED;
+            case NOT_SELECTED, SITE_MISMATCH, REVOKED -> Status.PERMISSION_DENIED;
             case BAD_SIGNATURE -> Status.UNAUTHENTICATED;
             case UNKNOWN_ROUND -> Status.NOT_FOUND;
             case ROUND_CLOSED, REPLAYED_NONCE, WRONG_BASE_VERSION, RESUME_MISMATCH, OVER_BUDGET ->
