@@ -20,6 +20,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param mappedSumParameters models with at least this many parameters are aggregated in
  *                         memory-mapped files under the data dir instead of the heap (the default,
  *                         16 Mi parameters, is a 128 MiB float64 sum)
+ * @param agentPort        connection limits of the agent port; each unset one keeps its default
+ *                         (see {@code grpc.AgentPortLimits} for the values and why)
  */
 @ConfigurationProperties("cohort.coordinator")
 public record CoordinatorProperties(
@@ -31,7 +33,17 @@ public record CoordinatorProperties(
         @DefaultValue("") String adminToken,
         @DefaultValue("5s") Duration heartbeatInterval,
         @DefaultValue Cluster cluster,
-        @DefaultValue("16777216") long mappedSumParameters) {
+        @DefaultValue("16777216") long mappedSumParameters,
+        @DefaultValue AgentPort agentPort) {
+
+    /** Overrides of the agent port's connection limits; null keeps the default. */
+    public record AgentPort(
+            Duration handshakeTimeout,
+            Duration maxConnectionIdle,
+            Duration maxConnectionAge,
+            Duration maxConnectionAgeGrace,
+            Duration unauthenticatedLifetime,
+            Integer maxConnectionsPerAddress) {}
 
     /**
      * @param name    cluster name; replicas with the same name and reachable members form one cluster
