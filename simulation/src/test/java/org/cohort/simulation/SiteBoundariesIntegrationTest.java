@@ -8,6 +8,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -30,7 +31,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * What an enrolled site may do, and what it may not, over real gRPC with mutual TLS: enrollment
  * checks a request before it uses up the token; a site downloads only the models of studies it
- * accepted; a site revoked while its upload is in flight has nothing of it counted.
+ * accepted; a site revoked while its upload is in flight has nothing of it counted. And what the
+ * coordinator keeps on disk is its own: owner-only, with nothing left in the spool of closed rounds.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SiteBoundariesIntegrationTest {
@@ -161,6 +163,32 @@ class SiteBoundariesIntegrationTest {
         }
     }
 
+    @Test
+    void dataIsOwnerOnlyAndTheSpoolKeepsNothingOfClosedRounds() throws Exception {
+        Path data = fed.dir.resolve("coordinator");
+        Path spool = data.resolve("spool");
+        assertThat(permissions(data)).isEqualTo("rwx------");
+        assertThat(permissions(spool)).isEqualTo("rwx------");
+        // What an earlier version left: a directory per round, long closed.
+        Files.createDirectories(spool.resolve("rd-closed-long-ago"));
+
+        String studyId = fed.createStudy(1, 1, 120);
+        try (var site = enroll("tidy")) {
+            site.connect(List.of(studyId));
+            awaitDownload(site.channel, studyId);
+            fed.api.post("/api/studies/" + studyId + "/start", null);
+            RoundTask task = site.nextTask();
+            float[] zeros = new float[(int) site.modelLength(task)];
+            assertThat(site.upload(site.manifest(task, zeros), zeros).getAccepted()).isTrue();
+            site.nextTask(); // the final evaluation: the training round has closed
+            fed.api.post("/api/studies/" + studyId + "/stop", null);
+        }
+        fed.coordinator.bean(org.cohort.coordinator.grpc.UpdateService.class).sweepSpool();
+        try (var left = Files.list(spool)) {
+            assertThat(left.toList()).isEmpty();
+        }
+    }
+
     private EnrollResponse enroll(String fingerprint, EnrollRequest request) {
         ManagedChannel channel = NettyChannelBuilder.forTarget(fed.coordinator.agentAddress(),
                 TlsChannelCredentials.newBuilder().trustManager(PinnedCaTrust.forFingerprint(fingerprint)).build()).build();
@@ -196,6 +224,10 @@ class SiteBoundariesIntegrationTest {
                 Thread.sleep(50);
             }
         }
+    }
+
+    private static String permissions(Path p) throws java.io.IOException {
+        return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
     }
 
     private void awaitAccepting(String studyId, int sites) throws InterruptedException {

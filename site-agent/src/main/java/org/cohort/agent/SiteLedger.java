@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.cohort.crypto.pki.PrivateDirectories;
 import org.cohort.privacy.accounting.PrivacyEvent;
 import org.cohort.protocol.v1.UpdateManifest;
 
@@ -44,7 +45,7 @@ final class SiteLedger {
                 m.getNumParameters(), HexFormat.of().formatHex(m.getPayloadSha256().toByteArray()), m.getExampleCount(),
                 m.getMetrics().getTestExamples(), privacy);
         try {
-            Files.createDirectories(file.getParent());
+            PrivateDirectories.create(file.getParent());
             Files.writeString(file, line, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
                     StandardOpenOption.SYNC);
         } catch (IOException e) {

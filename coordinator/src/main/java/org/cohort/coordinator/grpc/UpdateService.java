@@ -21,6 +21,7 @@ import org.cohort.coordinator.round.UploadChecks;
 import org.cohort.coordinator.round.UploadRejection;
 import org.cohort.coordinator.round.UploadRejection.Reason;
 import org.cohort.coordinator.site.SiteRepository;
+import org.cohort.crypto.pki.PrivateDirectories;
 import org.cohort.crypto.signature.SignatureVerifier;
 import org.cohort.protocol.ProtocolLimits;
 import org.cohort.protocol.v1.TensorChunk;
@@ -32,6 +33,7 @@ import org.cohort.protocol.v1.UploadProgressRequest;
 import org.cohort.protocol.v1.UploadReceipt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
@@ -54,6 +56,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
 
     private final RoundOrchestrator orchestrator;
     private final SiteRepository sites;
+    private static final String SPOOL_SUFFIX = ".f32";
     private final Path spoolRoot;
     /** Interrupted uploads that may be resumed, by site and round. */
     private final Map<String, Interrupted> interrupted = new ConcurrentHashMap<>();
@@ -74,8 +77,8 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
      */
     private void sweepInterrupted(String site) {
         interrupted.entrySet().removeIf(e -> {
-            RoundState round = orchestrator.round(e.getKey().substring(e.getKey().indexOf('/') + 1));
-            boolean stale = e.getKey().startsWith(site + "/") || round == null || !round.isOpen();
+            boolean stale = e.getKey().startsWith(site + "/")
+                    || !isOpen(e.getKey().substring(e.getKey().indexOf('/') + 1));
             if (stale) {
                 deleteQuietly(e.getValue().spoolFile());
             }
@@ -83,18 +86,72 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
         });
     }
 
+    private boolean isOpen(String roundId) {
+        RoundState round = orchestrator.round(roundId);
+        return round != null && round.isOpen();
+    }
+
+    /**
+     * Where an upload is spooled: one file per site and round directly in the spool directory
+     * (round and site ids hold no dots or slashes), so no directory is left behind per round.
+     */
+    private Path spoolFile(String roundId, String site) {
+        return spoolRoot.resolve(roundId + "." + site + SPOOL_SUFFIX);
+    }
+
+    /**
+     * Removes what no upload can use any more: interrupted uploads of rounds that closed, files
+     * of rounds that are not open (left by a crash or a broken-off stream), and the per-round
+     * directories earlier versions left. Runs at start and then every minute; what belongs to an
+     * open round stays, whichever replica spooled it.
+     */
+    @Scheduled(initialDelay = 0, fixedDelay = 60_000)
+    public void sweepSpool() {
+        try {
+            sweepInterrupted(null);
+            if (!Files.isDirectory(spoolRoot)) {
+                return;
+            }
+            try (var entries = Files.list(spoolRoot)) {
+                for (Path entry : entries.toList()) {
+                    String name = entry.getFileName().toString();
+                    int dot = name.indexOf('.');
+                    String roundId = dot < 0 ? name : name.substring(0, dot);
+                    if (!isOpen(roundId)) {
+                        deleteTree(entry);
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Out of the cluster's quorum, or the disk is unhappy: the next sweep tries again.
+            log.debug("spool sweep skipped: {}", e.toString());
+        }
+    }
+
+    private static void deleteTree(Path entry) throws IOException {
+        if (Files.isDirectory(entry)) {
+            try (var inside = Files.list(entry)) {
+                for (Path p : inside.toList()) {
+                    deleteQuietly(p);
+                }
+            }
+        }
+        deleteQuietly(entry);
+    }
+
     private static void deleteQuietly(Path file) {
         try {
             Files.deleteIfExists(file);
         } catch (IOException ignored) {
-            // removed with the round's spool directory
+            // the spool sweep removes it
         }
     }
 
-    public UpdateService(RoundOrchestrator orchestrator, SiteRepository sites, CoordinatorProperties props) {
+    public UpdateService(RoundOrchestrator orchestrator, SiteRepository sites, CoordinatorProperties props)
+            throws IOException {
         this.orchestrator = orchestrator;
         this.sites = sites;
-        this.spoolRoot = props.dataDir().resolve("spool");
+        this.spoolRoot = PrivateDirectories.create(props.dataDir().resolve("spool"));
     }
 
     @Override
@@ -215,13 +272,13 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                 return;
             }
             Interrupted earlier = interrupted.remove(key(site, m.getRoundId())); // a fresh upload replaces it
-            if (earlier != null && !earlier.spoolFile().equals(spoolRoot.resolve(m.getRoundId()).resolve(site + ".f32"))) {
+            if (earlier != null && !earlier.spoolFile().equals(spoolFile(m.getRoundId(), site))) {
                 deleteQuietly(earlier.spoolFile());
             }
             sha = sha256();
             try {
-                Path dir = Files.createDirectories(spoolRoot.resolve(m.getRoundId()));
-                spoolFile = dir.resolve(site + ".f32");
+                PrivateDirectories.create(spoolRoot); // normally there already; an operator may have removed it
+                spoolFile = spoolFile(m.getRoundId(), site);
                 spool = FileChannel.open(spoolFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                         StandardOpenOption.TRUNCATE_EXISTING);
             } catch (IOException e) {
@@ -410,7 +467,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                     Files.deleteIfExists(spoolFile);
                 }
             } catch (IOException ignored) {
-                // removed with the round's spool directory
+                // the spool sweep removes it
             }
         }
     }

@@ -98,7 +98,7 @@ public final class SiteCertificateAuthority {
     char[] ownPassword = password.clone();
     Path file = dataDir.resolve(KEYSTORE_FILE);
     try {
-      Files.createDirectories(dataDir);
+      PrivateDirectories.create(dataDir);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot create the coordinator data directory " + dataDir, e);
     }
