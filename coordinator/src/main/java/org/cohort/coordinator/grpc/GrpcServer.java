@@ -93,11 +93,11 @@ public class GrpcServer implements SmartLifecycle {
                 .maxConnectionIdle(limits.maxConnectionIdle().toMillis(), TimeUnit.MILLISECONDS)
                 .maxConnectionAge(limits.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
                 .maxConnectionAgeGrace(limits.maxConnectionAgeGrace().toMillis(), TimeUnit.MILLISECONDS)
-                .addService(ServerInterceptors.intercept(enrollment, auth))
-                .addService(ServerInterceptors.intercept(session, auth))
-                .addService(ServerInterceptors.intercept(models, auth))
-                .addService(ServerInterceptors.intercept(updates, auth))
-                .addService(ServerInterceptors.intercept(ledger, auth))
+                .addService(StrictRequests.of(ServerInterceptors.intercept(enrollment, auth)))
+                .addService(StrictRequests.of(ServerInterceptors.intercept(session, auth)))
+                .addService(StrictRequests.of(ServerInterceptors.intercept(models, auth)))
+                .addService(StrictRequests.of(ServerInterceptors.intercept(updates, auth)))
+                .addService(StrictRequests.of(ServerInterceptors.intercept(ledger, auth)))
                 .build();
         try {
             server.start();
