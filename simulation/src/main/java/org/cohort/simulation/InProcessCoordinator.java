@@ -16,6 +16,17 @@ import org.springframework.context.ConfigurableApplicationContext;
  * JVM on ephemeral loopback ports — for end-to-end tests and benchmarks.
  */
 public final class InProcessCoordinator implements AutoCloseable {
+    /**
+     * Every simulated site dials the agent port from loopback, so the per-address connection
+     * limit, meant for strangers on a real network, is lifted for simulations and benchmarks.
+     */
+    public static final String LOOPBACK_SITES = "--" + Limit.KEY + "=" + Limit.LOOPBACK;
+
+    private static final class Limit {
+        static final String KEY = "cohort.coordinator.agent-port.max-connections-per-address";
+        static final int LOOPBACK = 100_000;
+    }
+
     private final ConfigurableApplicationContext context;
     private final Path dataDir;
 
@@ -34,6 +45,7 @@ public final class InProcessCoordinator implements AutoCloseable {
         props.put("cohort.coordinator.grpc-address", "127.0.0.1");
         props.put("cohort.coordinator.cluster.name", "cohort-test-" + UUID.randomUUID());
         props.put("cohort.coordinator.cluster.port", String.valueOf(ChildProcesses.freePort()));
+        props.put(Limit.KEY, String.valueOf(Limit.LOOPBACK));
         props.put("spring.datasource.url", "jdbc:h2:file:" + dataDir.resolve("db/cohort")
                 + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH");
         for (String o : overrides) {

@@ -70,6 +70,7 @@ public final class Quickstart {
                     "--server.port=" + restPort,
                     "--cohort.coordinator.grpc-port=" + agentPort,
                     "--cohort.coordinator.grpc-address=127.0.0.1",
+                    InProcessCoordinator.LOOPBACK_SITES,
                     "--cohort.coordinator.cluster.name=cohort-demo-" + UUID.randomUUID(),
                     "--cohort.coordinator.cluster.port=" + ChildProcesses.freePort()),
                     work.resolve("logs/coordinator.log"));

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;
+import org.cohort.crypto.pki.PrivateDirectories;
 import org.cohort.crypto.pki.SiteIdentity;
 
 /**
@@ -38,7 +39,7 @@ record AgentIdentity(SiteIdentity site, byte[] modelSigningPublicKey) {
 
     void save(AgentConfig config) {
         try {
-            Files.createDirectories(config.workDir());
+            PrivateDirectories.create(config.workDir());
             site.save(keystore(config.workDir()), password(config));
             Files.write(modelKeyFile(config.workDir()), modelSigningPublicKey);
         } catch (IOException e) {
@@ -53,7 +54,7 @@ record AgentIdentity(SiteIdentity site, byte[] modelSigningPublicKey) {
         Path file = config.workDir().resolve("identity-password");
         try {
             if (!Files.exists(file)) {
-                Files.createDirectories(config.workDir());
+                PrivateDirectories.create(config.workDir());
                 byte[] raw = new byte[24];
                 new SecureRandom().nextBytes(raw);
                 Files.writeString(file, Base64.getUrlEncoder().withoutPadding().encodeToString(raw));

@@ -42,6 +42,11 @@ public final class SiteAgent implements AutoCloseable {
     public static final String VERSION = "0.1.0";
     private static final Logger log = LoggerFactory.getLogger(SiteAgent.class);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    /**
+     * How long calls still running on a replaced channel may go on: as long as the coordinator
+     * lets a call outlive its connection (its max-connection-age grace).
+     */
+    private static final Duration OLD_CHANNEL_GRACE = Duration.ofMinutes(15);
 
     private final AgentConfig config;
     private final AgentIdentity identity;
@@ -72,6 +77,8 @@ public final class SiteAgent implements AutoCloseable {
     private record SentUpdate(String roundId, org.cohort.protocol.v1.UpdateManifest manifest, float[] values,
                               long deadlineMillis) {}
     private volatile ManagedChannel channel;
+    /** Replaced channels whose last calls may still finish. */
+    private final java.util.Set<ManagedChannel> retiring = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile int addressIndex;
     private volatile int failures;
     private volatile boolean closed;
@@ -193,8 +200,11 @@ public final class SiteAgent implements AutoCloseable {
             Status s = Status.fromThrowable(t);
             welcomed = false;
             outbound.set(null);
+            var refusal = TlsRefusal.explain(s);
             if (s.getCode() == Status.Code.PERMISSION_DENIED) {
                 log.error("coordinator refused this site: {}", s.getDescription());
+            } else if (refusal.isPresent() && !closed) {
+                log.error("cannot open a session with {}: {}", address, refusal.get());
             } else if (!closed) {
                 log.warn("session with {} lost: {} {}", address, s.getCode(), s.getDescription() == null ? "" : s.getDescription());
             }
@@ -215,7 +225,14 @@ public final class SiteAgent implements AutoCloseable {
         }
         ManagedChannel old = channel;
         if (old != null) {
-            old.shutdownNow();
+            // Gently: a download or upload still running on it (say, after the coordinator renewed the
+            // connection with a GOAWAY) may finish; new calls go to the next channel.
+            old.shutdown();
+            retiring.add(old);
+            scheduler.schedule(() -> {
+                old.shutdownNow();
+                retiring.remove(old);
+            }, OLD_CHANNEL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
         }
         addressIndex++;
         failures++;
@@ -508,6 +525,7 @@ public final class SiteAgent implements AutoCloseable {
         if (c != null) {
             c.shutdownNow();
         }
+        retiring.forEach(ManagedChannel::shutdownNow);
     }
 
     public static void main(String[] args) throws InterruptedException {

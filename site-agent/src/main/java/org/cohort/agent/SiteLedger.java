@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Pattern;
+import org.cohort.crypto.pki.PrivateDirectories;
 import org.cohort.privacy.accounting.PrivacyEvent;
 import org.cohort.protocol.v1.UpdateManifest;
 import tools.jackson.core.JacksonException;
@@ -57,7 +58,7 @@ final class SiteLedger {
                 charge == null ? null : charge.noiseMultiplier(), charge == null ? null : charge.steps(),
                 charge == null ? null : epsilonAfter, charge == null ? null : delta);
         try {
-            Files.createDirectories(file.getParent());
+            PrivateDirectories.create(file.getParent());
             Files.writeString(file, JSON.writeValueAsString(line) + "\n", StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND, StandardOpenOption.SYNC);
         } catch (IOException e) {

@@ -11,6 +11,7 @@ import org.cohort.coordinator.site.Site;
 import org.cohort.coordinator.site.SiteRepository;
 import org.cohort.crypto.pki.EnrollmentTokens;
 import org.cohort.crypto.pki.SiteCertificateAuthority;
+import org.cohort.crypto.pki.SiteNames;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -30,13 +31,16 @@ public class SitesController {
     private final GrpcServer grpc;
     private final org.cohort.coordinator.compliance.AuditTrail audit;
     private final org.cohort.coordinator.cluster.Leadership leadership;
+    private final org.cohort.coordinator.round.RoundOrchestrator orchestrator;
     private final Clock clock;
 
     public SitesController(EnrollmentTokens tokens, SiteRepository sites, SessionHub sessions,
                            org.cohort.coordinator.cluster.ClusterSessions clusterSessions, SiteCertificateAuthority ca, GrpcServer grpc,
                            org.cohort.coordinator.compliance.AuditTrail audit,
-                           org.cohort.coordinator.cluster.Leadership leadership, Clock clock) {
+                           org.cohort.coordinator.cluster.Leadership leadership,
+                           org.cohort.coordinator.round.RoundOrchestrator orchestrator, Clock clock) {
         this.leadership = leadership;
+        this.orchestrator = orchestrator;
         this.audit = audit;
         this.tokens = tokens;
         this.sites = sites;
@@ -54,9 +58,7 @@ public class SitesController {
 
     @PostMapping("/enrollment-tokens")
     public TokenResponse issueToken(@RequestBody TokenRequest request) {
-        if (request.siteName() == null || !request.siteName().matches("[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}")) {
-            throw new IllegalArgumentException("siteName is required: 1-100 letters, digits, spaces, '.', '_' or '-'");
-        }
+        SiteNames.check(request.siteName()); // the same rule enrollment applies, so an issued token can enroll
         int ttl = request.ttlMinutes() == null ? 24 * 60 : request.ttlMinutes();
         if (ttl < 1 || ttl > 30 * 24 * 60) {
             throw new IllegalArgumentException("ttlMinutes must be between 1 and 43200 (30 days)");
@@ -96,6 +98,7 @@ public class SitesController {
         sites.revoke(siteId, reason, clock.instant());
         audit.revoked(siteId, reason, org.cohort.coordinator.compliance.AuditTrail.ADMIN);
         clusterSessions.disconnect(siteId, io.grpc.Status.PERMISSION_DENIED.withDescription("site revoked: " + reason));
+        orchestrator.revoked(siteId, reason);
         return view(sites.find(siteId).orElseThrow());
     }
 

@@ -29,6 +29,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                         from its size before the study is accepted; 0 = half the maximum heap
  * @param maxRequestBytes   largest REST request body (a study spec, a token request): larger ones get
  *                         413 before they are read (default 1 MiB)
+ * @param agentPort        connection limits of the agent port; each unset one keeps its default
+ *                         (see {@code grpc.AgentPortLimits} for the values and why)
  */
 @ConfigurationProperties("cohort.coordinator")
 public record CoordinatorProperties(
@@ -45,13 +47,23 @@ public record CoordinatorProperties(
         @DefaultValue("16777216") long mappedSumParameters,
         @DefaultValue("50000000") long maxModelParameters,
         @DefaultValue("0") long modelMemoryBytes,
-        @DefaultValue("1048576") long maxRequestBytes) {
+        @DefaultValue("1048576") long maxRequestBytes,
+        @DefaultValue AgentPort agentPort) {
 
     /** The limits a study's model must fit, with the memory budget resolved against this JVM's heap. */
     public org.cohort.coordinator.study.ModelSize.Limits modelLimits() {
         long budget = modelMemoryBytes > 0 ? modelMemoryBytes : Runtime.getRuntime().maxMemory() / 2;
         return new org.cohort.coordinator.study.ModelSize.Limits(maxModelParameters, budget, mappedSumParameters);
     }
+
+    /** Overrides of the agent port's connection limits; null keeps the default. */
+    public record AgentPort(
+            Duration handshakeTimeout,
+            Duration maxConnectionIdle,
+            Duration maxConnectionAge,
+            Duration maxConnectionAgeGrace,
+            Duration unauthenticatedLifetime,
+            Integer maxConnectionsPerAddress) {}
 
     /**
      * @param name    cluster name; replicas with the same name and reachable members form one cluster

@@ -4,6 +4,9 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -24,6 +27,11 @@ import org.springframework.stereotype.Component;
  * layer only so that a new agent can enroll; {@link SiteAuthInterceptor} demands one for
  * every other call, and the trust manager refuses certificates from other CAs or revoked
  * serials during the handshake.
+ *
+ * <p>Connections are bounded ({@link AgentPortLimits}): a handshake must finish quickly, idle
+ * connections are closed, every connection is renewed now and then, one without a client
+ * certificate lives only long enough to enroll, and one address may hold only so many
+ * ({@link AgentPortGuard}, which also logs refused handshakes).
  */
 @Component
 public class GrpcServer implements SmartLifecycle {
@@ -39,6 +47,9 @@ public class GrpcServer implements SmartLifecycle {
     private final UpdateService updates;
     private final LedgerService ledger;
     private volatile Server server;
+    private volatile AgentPortGuard guard;
+    private volatile EventLoopGroup boss;
+    private volatile EventLoopGroup workers;
 
     public GrpcServer(CoordinatorProperties props, ServerIdentity identity, SiteCertificateAuthority ca,
                       SiteRepository sites, EnrollmentService enrollment, SessionService session, ModelService models,
@@ -62,18 +73,31 @@ public class GrpcServer implements SmartLifecycle {
                 .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
                 .build();
         var auth = new SiteAuthInterceptor(sites);
+        AgentPortLimits limits = AgentPortLimits.from(props.agentPort());
+        guard = new AgentPortGuard(limits);
+        // The guard needs its own (NIO) listening socket, and gRPC then needs event loops of that kind.
+        boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
         server = NettyServerBuilder.forAddress(new InetSocketAddress(props.grpcAddress(), props.grpcPort()), credentials)
+                .channelFactory(guard.channelFactory())
+                .bossEventLoopGroup(boss)
+                .workerEventLoopGroup(workers)
                 .maxInboundMessageSize(ProtocolLimits.MAX_MESSAGE_BYTES)
-                // Agents ping every CLIENT_KEEPALIVE_TIME; tolerate that (and idle sessions) without GOAWAY.
+                // Agents ping every CLIENT_KEEPALIVE_TIME; faster pings get GOAWAY. An agent always has its
+                // session call open, so pings on a connection without calls come from something else.
                 .permitKeepAliveTime(ProtocolLimits.PERMIT_KEEPALIVE_TIME.toSeconds(), TimeUnit.SECONDS)
-                .permitKeepAliveWithoutCalls(true)
+                .permitKeepAliveWithoutCalls(false)
                 .keepAliveTime(ProtocolLimits.CLIENT_KEEPALIVE_TIME.toSeconds(), TimeUnit.SECONDS)
                 .keepAliveTimeout(ProtocolLimits.KEEPALIVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
-                .addService(ServerInterceptors.intercept(enrollment, auth))
-                .addService(ServerInterceptors.intercept(session, auth))
-                .addService(ServerInterceptors.intercept(models, auth))
-                .addService(ServerInterceptors.intercept(updates, auth))
-                .addService(ServerInterceptors.intercept(ledger, auth))
+                .handshakeTimeout(limits.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .maxConnectionIdle(limits.maxConnectionIdle().toMillis(), TimeUnit.MILLISECONDS)
+                .maxConnectionAge(limits.maxConnectionAge().toMillis(), TimeUnit.MILLISECONDS)
+                .maxConnectionAgeGrace(limits.maxConnectionAgeGrace().toMillis(), TimeUnit.MILLISECONDS)
+                .addService(StrictRequests.of(ServerInterceptors.intercept(enrollment, auth)))
+                .addService(StrictRequests.of(ServerInterceptors.intercept(session, auth)))
+                .addService(StrictRequests.of(ServerInterceptors.intercept(models, auth)))
+                .addService(StrictRequests.of(ServerInterceptors.intercept(updates, auth)))
+                .addService(StrictRequests.of(ServerInterceptors.intercept(ledger, auth)))
                 .build();
         try {
             server.start();
@@ -83,6 +107,11 @@ public class GrpcServer implements SmartLifecycle {
         }
         log.info("agent port (gRPC, mutual TLS) listening on {}:{}; CA fingerprint {}", props.grpcAddress(), port(),
                 ca.caFingerprint());
+    }
+
+    /** Connections to the agent port open now from {@code address}. */
+    public int openConnectionsFrom(java.net.InetAddress address) {
+        return guard.openFrom(address);
     }
 
     /** The bound port (useful when configured as 0). */
@@ -102,6 +131,11 @@ public class GrpcServer implements SmartLifecycle {
             } catch (InterruptedException e) {
                 s.shutdownNow();
                 Thread.currentThread().interrupt();
+            }
+        }
+        for (EventLoopGroup group : new EventLoopGroup[] {boss, workers}) {
+            if (group != null) {
+                group.shutdownGracefully(0, 5, TimeUnit.SECONDS);
             }
         }
     }

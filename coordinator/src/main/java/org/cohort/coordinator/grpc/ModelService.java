@@ -8,8 +8,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import org.cohort.coordinator.cluster.ClusterSessions;
 import org.cohort.coordinator.registry.ModelRegistry;
 import org.cohort.coordinator.registry.ModelVersion;
+import org.cohort.coordinator.session.SessionHub;
 import org.cohort.protocol.ProtocolLimits;
 import org.cohort.protocol.v1.ModelHeader;
 import org.cohort.protocol.v1.ModelPart;
@@ -23,17 +26,36 @@ import org.springframework.stereotype.Component;
  * fast as the agent takes them (gRPC flow control: a chunk is read and sent only while the
  * call is ready), so a slow agent never makes the coordinator buffer a model in memory.
  * {@code from_offset} resumes an interrupted download.
+ *
+ * <p>A site downloads only the models of studies its admin accepted, as its open session
+ * declared them (on any replica): the models of other studies are not its business.
  */
 @Component
 public class ModelService extends ModelsGrpc.ModelsImplBase {
     private final ModelRegistry registry;
+    private final SessionHub sessions;
+    private final ClusterSessions cluster;
 
-    public ModelService(ModelRegistry registry) {
+    public ModelService(ModelRegistry registry, SessionHub sessions, ClusterSessions cluster) {
         this.registry = registry;
+        this.sessions = sessions;
+        this.cluster = cluster;
     }
 
     @Override
     public void download(ModelRequest request, StreamObserver<ModelPart> out) {
+        String site = SiteContext.siteId();
+        // Checked before the study is looked up, so a site cannot probe which study ids exist.
+        Set<String> accepted = sessions.session(site).map(s -> s.acceptedStudies().keySet())
+                .or(() -> cluster.where(site).map(e -> e.acceptedStudies().keySet()))
+                .orElse(null);
+        if (accepted == null || !accepted.contains(request.getStudyId())) {
+            out.onError(Status.PERMISSION_DENIED.withDescription("site " + site + " may not download models of study '"
+                    + request.getStudyId() + "': " + (accepted == null ? "it has no open session; open one first"
+                    : "its admin has not accepted the study (studies.accepted in the agent config)")
+                    + " — a site downloads only the models of studies it accepted").asRuntimeException());
+            return;
+        }
         var mv = registry.find(request.getStudyId(), request.getVersion());
         if (mv.isEmpty()) {
             out.onError(Status.NOT_FOUND.withDescription("no model version " + request.getVersion() + " for study '"

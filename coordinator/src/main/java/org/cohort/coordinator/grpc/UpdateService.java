@@ -15,10 +15,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.cohort.coordinator.config.CoordinatorProperties;
 import org.cohort.coordinator.round.RoundOrchestrator;
+import org.cohort.coordinator.round.RevokedUploads;
 import org.cohort.coordinator.round.RoundState;
 import org.cohort.coordinator.round.UploadRejection;
 import org.cohort.coordinator.round.UploadRejection.Reason;
 import org.cohort.coordinator.site.SiteRepository;
+import org.cohort.crypto.pki.PrivateDirectories;
 import org.cohort.crypto.signature.SignatureVerifier;
 import org.cohort.protocol.ProtocolLimits;
 import org.cohort.protocol.v1.TensorChunk;
@@ -30,6 +32,7 @@ import org.cohort.protocol.v1.UploadProgressRequest;
 import org.cohort.protocol.v1.UploadReceipt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
@@ -59,6 +62,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
 
     private final RoundOrchestrator orchestrator;
     private final SiteRepository sites;
+    private static final String SPOOL_SUFFIX = ".f32";
     private final Path spoolRoot;
     /** Interrupted uploads that may be resumed, by site and round. */
     private final Map<String, Interrupted> interrupted = new ConcurrentHashMap<>();
@@ -80,8 +84,8 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
      */
     private void sweepInterrupted(String site) {
         interrupted.entrySet().removeIf(e -> {
-            RoundState round = orchestrator.round(e.getKey().substring(e.getKey().indexOf('/') + 1));
-            boolean stale = e.getKey().startsWith(site + "/") || round == null || !round.isOpen();
+            boolean stale = e.getKey().startsWith(site + "/")
+                    || !isOpen(e.getKey().substring(e.getKey().indexOf('/') + 1));
             if (stale) {
                 deleteQuietly(e.getValue().spoolFile());
             }
@@ -89,18 +93,72 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
         });
     }
 
+    private boolean isOpen(String roundId) {
+        RoundState round = orchestrator.round(roundId);
+        return round != null && round.isOpen();
+    }
+
+    /**
+     * Where an upload is spooled: one file per site and round directly in the spool directory
+     * (round and site ids hold no dots or slashes), so no directory is left behind per round.
+     */
+    private Path spoolFile(String roundId, String site) {
+        return spoolRoot.resolve(roundId + "." + site + SPOOL_SUFFIX);
+    }
+
+    /**
+     * Removes what no upload can use any more: interrupted uploads of rounds that closed, files
+     * of rounds that are not open (left by a crash or a broken-off stream), and the per-round
+     * directories earlier versions left. Runs at start and then every minute; what belongs to an
+     * open round stays, whichever replica spooled it.
+     */
+    @Scheduled(initialDelay = 0, fixedDelay = 60_000)
+    public void sweepSpool() {
+        try {
+            sweepInterrupted(null);
+            if (!Files.isDirectory(spoolRoot)) {
+                return;
+            }
+            try (var entries = Files.list(spoolRoot)) {
+                for (Path entry : entries.toList()) {
+                    String name = entry.getFileName().toString();
+                    int dot = name.indexOf('.');
+                    String roundId = dot < 0 ? name : name.substring(0, dot);
+                    if (!isOpen(roundId)) {
+                        deleteTree(entry);
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Out of the cluster's quorum, or the disk is unhappy: the next sweep tries again.
+            log.debug("spool sweep skipped: {}", e.toString());
+        }
+    }
+
+    private static void deleteTree(Path entry) throws IOException {
+        if (Files.isDirectory(entry)) {
+            try (var inside = Files.list(entry)) {
+                for (Path p : inside.toList()) {
+                    deleteQuietly(p);
+                }
+            }
+        }
+        deleteQuietly(entry);
+    }
+
     private static void deleteQuietly(Path file) {
         try {
             Files.deleteIfExists(file);
         } catch (IOException ignored) {
-            // removed with the round's spool directory
+            // the spool sweep removes it
         }
     }
 
-    public UpdateService(RoundOrchestrator orchestrator, SiteRepository sites, CoordinatorProperties props) {
+    public UpdateService(RoundOrchestrator orchestrator, SiteRepository sites, CoordinatorProperties props)
+            throws IOException {
         this.orchestrator = orchestrator;
         this.sites = sites;
-        this.spoolRoot = props.dataDir().resolve("spool");
+        this.spoolRoot = PrivateDirectories.create(props.dataDir().resolve("spool"));
     }
 
     @Override
@@ -227,13 +285,13 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                 return;
             }
             Interrupted earlier = interrupted.remove(key(site, m.getRoundId())); // a fresh upload replaces it
-            if (earlier != null && !earlier.spoolFile().equals(spoolRoot.resolve(m.getRoundId()).resolve(site + ".f32"))) {
+            if (earlier != null && !earlier.spoolFile().equals(spoolFile(m.getRoundId(), site))) {
                 deleteQuietly(earlier.spoolFile());
             }
             sha = sha256();
             try {
-                Path dir = Files.createDirectories(spoolRoot.resolve(m.getRoundId()));
-                spoolFile = dir.resolve(site + ".f32");
+                PrivateDirectories.create(spoolRoot); // normally there already; an operator may have removed it
+                spoolFile = spoolFile(m.getRoundId(), site);
                 spool = FileChannel.open(spoolFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                         StandardOpenOption.TRUNCATE_EXISTING);
             } catch (IOException e) {
@@ -278,6 +336,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                 throw new UploadRejection(Reason.MALFORMED, "the first upload part must be the signed header")
                         .asException();
             }
+            refuseIfRevoked(); // a revocation stops an upload in flight at its next chunk
             if (chunk.getOffset() != received) {
                 throw new UploadRejection(Reason.MALFORMED, "chunk at offset " + chunk.getOffset()
                         + " arrived where offset " + received + " was expected; send chunks in order").asException();
@@ -320,6 +379,13 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                 throw storageFull(e);
             }
             received += values;
+        }
+
+        private void refuseIfRevoked() {
+            var rejection = RevokedUploads.check(sites.find(site), site);
+            if (rejection.isPresent()) {
+                throw rejection.get().asException();
+            }
         }
 
         /** This stream no longer receives: UploadProgress and new streams stop seeing it as active. */
@@ -389,7 +455,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             // a replay or an upload for a closed round changes nothing.
             if (manifest != null && manifest.getSiteId().equals(site) && switch (rejection.reason()) {
                 case WRONG_LENGTH, NON_FINITE, DIGEST_MISMATCH, WRONG_ENCODING, BAD_EXAMPLE_COUNT, MALFORMED,
-                     WRONG_BASE_VERSION, BAD_SIGNATURE, OVER_BUDGET, OVER_NORM -> true;
+                     WRONG_BASE_VERSION, BAD_SIGNATURE, OVER_BUDGET, OVER_NORM, REVOKED -> true;
                 default -> false;
             }) {
                 RoundState round = orchestrator.round(manifest.getRoundId());
@@ -424,14 +490,14 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                     Files.deleteIfExists(spoolFile);
                 }
             } catch (IOException ignored) {
-                // removed with the round's spool directory
+                // the spool sweep removes it
             }
         }
     }
 
     static Status status(UploadRejection r) {
         return switch (r.reason()) {
-            case NOT_SELECTED, SITE_MISMATCH -> Status.PERMISSION_DENIED;
+            case NOT_SELECTED, SITE_MISMATCH, REVOKED -> Status.PERMISSION_DENIED;
             case BAD_SIGNATURE -> Status.UNAUTHENTICATED;
             case UNKNOWN_ROUND -> Status.NOT_FOUND;
             case ROUND_CLOSED, REPLAYED_NONCE, WRONG_BASE_VERSION, RESUME_MISMATCH, OVER_BUDGET ->

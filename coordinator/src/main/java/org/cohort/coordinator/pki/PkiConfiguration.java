@@ -10,6 +10,7 @@ import java.util.Base64;
 import org.cohort.coordinator.config.CoordinatorProperties;
 import org.cohort.crypto.pki.EnrollmentTokenStore;
 import org.cohort.crypto.pki.EnrollmentTokens;
+import org.cohort.crypto.pki.PrivateDirectories;
 import org.cohort.crypto.pki.ServerIdentity;
 import org.cohort.crypto.pki.SiteCertificateAuthority;
 import org.springframework.context.annotation.Bean;
@@ -27,7 +28,7 @@ public class PkiConfiguration {
 
     @Bean
     SiteCertificateAuthority certificateAuthority(CoordinatorProperties props, Clock clock) throws IOException {
-        Files.createDirectories(props.dataDir());
+        PrivateDirectories.create(props.dataDir());
         KeystorePassword password = KeystorePassword.resolve(props.dataDir(), props.keystorePassword(),
                 props.keystorePasswordFile().isBlank() ? null : Path.of(props.keystorePasswordFile().strip()),
                 props.requireKeystorePassword());

@@ -536,6 +536,10 @@ public class RoundOrchestrator {
 
     /** The checks every replica applies before it takes an upload: round, manifest, privacy, budget. */
     private Checked check(UpdateManifest m, String site) {
+        var revoked = RevokedUploads.check(sites.find(site), site); // revoked while the upload was in flight
+        if (revoked.isPresent()) {
+            throw revoked.get().asException();
+        }
         var problem = checkManifest(m, site);
         if (problem.isPresent()) {
             throw problem.get().asException();
@@ -649,6 +653,20 @@ public class RoundOrchestrator {
     /** A selected site refused its task, failed, or sent an upload that was rejected: the driver drops it. */
     public void dropSite(String roundId, String site, String outcome, String reason) {
         inbox.post(new LeaderInbox.SiteDropped(roundId, site, outcome, reason));
+    }
+
+    /**
+     * A revoked site leaves every open round it was selected for, at once: the others need not
+     * wait for its deadline, and an upload of it that is still arriving cannot be counted (the
+     * round no longer expects it).
+     */
+    public void revoked(String site, String reason) {
+        for (String roundId : java.util.List.copyOf(activeRoundByStudy.values())) {
+            RoundState state = rounds.get(roundId);
+            if (state != null && state.isOpen() && state.outstanding().contains(site)) {
+                dropSite(roundId, site, "REVOKED", "site revoked: " + reason);
+            }
+        }
     }
 
     private void dropSiteAsDriver(String roundId, String site, String outcome, String reason) {

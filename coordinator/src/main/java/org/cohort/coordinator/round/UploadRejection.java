@@ -14,7 +14,9 @@ public record UploadRejection(Reason reason, String message) {
         /** The coordinator is still receiving an earlier stream of the same upload. */
         STILL_RECEIVING,
         /** The update's privacy charge would take its site past the study's ε budget. */
-        OVER_BUDGET
+        OVER_BUDGET,
+        /** The site was revoked before its upload was complete: nothing of it is counted. */
+        REVOKED
     }
 
     /** Thrown through the upload path; the gRPC layer maps the reason to a status code. */

@@ -41,6 +41,7 @@ public final class EnrollmentTokens {
     if (siteName == null || siteName.isBlank()) {
       throw new IllegalArgumentException("An enrollment token must name the site it is for");
     }
+    SiteNames.check(siteName); // a token for a name that cannot enroll would only be wasted
     if (ttl == null || ttl.isNegative() || ttl.isZero()) {
       throw new IllegalArgumentException("An enrollment token needs a positive lifetime, e.g. Duration.ofDays(2); got " + ttl);
     }
@@ -55,11 +56,33 @@ public final class EnrollmentTokens {
   }
 
   /**
-   * Checks a presented token and marks it used; returns the site name it was issued for.
+   * Checks a presented token without using it up; returns the site name it was issued for. The
+   * coordinator checks everything else about an enrollment in between, and {@link #redeem}s the
+   * token only when the enrollment can succeed, so a request refused for another reason leaves the
+   * token usable.
+   *
+   * @throws EnrollmentRejectedException if the token is malformed, unknown, expired or already used
+   */
+  public String check(String presentedToken) {
+    return valid(presentedToken).siteName();
+  }
+
+  /**
+   * Checks a presented token and marks it used; returns the site name it was issued for. Of two
+   * concurrent redemptions of one token, exactly one succeeds.
    *
    * @throws EnrollmentRejectedException if the token is malformed, unknown, expired or already used
    */
   public String redeem(String presentedToken) {
+    StoredToken token = valid(presentedToken);
+    Instant now = clock.instant();
+    if (!store.markUsed(token.tokenId(), now)) {
+      throw alreadyUsed(store.find(token.tokenId()).map(StoredToken::usedAt).orElse(now));
+    }
+    return token.siteName();
+  }
+
+  private StoredToken valid(String presentedToken) {
     Matcher matcher = FORMAT.matcher(presentedToken == null ? "" : presentedToken.strip());
     if (!matcher.matches()) {
       throw new EnrollmentRejectedException(EnrollmentRejectedException.Reason.MALFORMED,
@@ -77,18 +100,14 @@ public final class EnrollmentTokens {
               + " coordinator that issued the token. " + ASK_FOR_NEW);
     }
     StoredToken token = found.get();
-    Instant now = clock.instant();
     if (token.isUsed()) {
       throw alreadyUsed(token.usedAt());
     }
-    if (!now.isBefore(token.expiresAt())) {
+    if (!clock.instant().isBefore(token.expiresAt())) {
       throw new EnrollmentRejectedException(EnrollmentRejectedException.Reason.EXPIRED,
           "The enrollment token expired at " + token.expiresAt() + ". " + ASK_FOR_NEW);
     }
-    if (!store.markUsed(tokenId, now)) {
-      throw alreadyUsed(store.find(tokenId).map(StoredToken::usedAt).orElse(now));
-    }
-    return token.siteName();
+    return token;
   }
 
   private static EnrollmentRejectedException alreadyUsed(Instant usedAt) {

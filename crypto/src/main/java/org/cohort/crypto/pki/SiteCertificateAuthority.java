@@ -105,7 +105,7 @@ public final class SiteCertificateAuthority {
     char[] ownPassword = password.clone();
     Path file = dataDir.resolve(KEYSTORE_FILE);
     try {
-      Files.createDirectories(dataDir);
+      PrivateDirectories.create(dataDir);
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot create the coordinator data directory " + dataDir, e);
     }
@@ -178,16 +178,32 @@ public final class SiteCertificateAuthority {
    */
   public IssuedCertificate issue(byte[] csrDer, String siteId) {
     checkSiteId(siteId);
+    return issue(checkRequest(csrDer), siteId);
+  }
+
+  /**
+   * Checks a certificate request without issuing anything: DER PKCS#10, an acceptable key, a
+   * self-signature that verifies. Enrollment checks the request this way before it uses up the
+   * site's one-time token.
+   *
+   * @throws CertificateRequestRejectedException as {@link #issue(byte[], String)}
+   */
+  public CheckedCertificateRequest checkRequest(byte[] csrDer) {
     PKCS10CertificationRequest request = parseRequest(csrDer);
     SubjectPublicKeyInfo subjectKey = request.getSubjectPublicKeyInfo();
     checkKeyAcceptable(subjectKey);
     checkProofOfPossession(request, subjectKey);
+    return new CheckedCertificateRequest(subjectKey);
+  }
 
+  /** Issues a one-year TLS client certificate for {@code siteId} to the key of a checked request. */
+  public IssuedCertificate issue(CheckedCertificateRequest request, String siteId) {
+    checkSiteId(siteId);
     Instant now = clock.instant();
     Instant notAfter = CertificateBuilder.toCertificateTime(now.plus(SITE_CERTIFICATE_VALIDITY));
     BigInteger serial = CertificateBuilder.randomSerial();
-    X509Certificate certificate = CertificateBuilder.endEntity(caCertificate, caKey, siteId, subjectKey, serial,
-        now.minus(BACKDATE), notAfter, CertificateProfile.TLS_CLIENT, List.of());
+    X509Certificate certificate = CertificateBuilder.endEntity(caCertificate, caKey, siteId, request.subjectKey(),
+        serial, now.minus(BACKDATE), notAfter, CertificateProfile.TLS_CLIENT, List.of());
     return new IssuedCertificate(certificate, serial, notAfter);
   }
 
@@ -266,9 +282,9 @@ public final class SiteCertificateAuthority {
 
   private static void checkSiteId(String siteId) {
     if (siteId == null || siteId.isBlank() || !siteId.equals(siteId.strip())
-        || siteId.length() > Names.MAX_COMMON_NAME || siteId.chars().anyMatch(Character::isISOControl)) {
+        || siteId.length() > SiteNames.MAX_SITE_ID_LENGTH || siteId.chars().anyMatch(Character::isISOControl)) {
       throw new CertificateRequestRejectedException(CertificateRequestRejectedException.Reason.MALFORMED,
-          "Site id '" + siteId + "' cannot name a certificate: use 1 to " + Names.MAX_COMMON_NAME
+          "Site id '" + siteId + "' cannot name a certificate: use 1 to " + SiteNames.MAX_SITE_ID_LENGTH
               + " printable characters without leading or trailing spaces");
     }
   }

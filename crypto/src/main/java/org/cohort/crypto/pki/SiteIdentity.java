@@ -25,6 +25,8 @@ public final class SiteIdentity {
 
   static final String TLS_ALIAS = "cohort-site-tls";
   static final String UPDATE_SIGNING_ALIAS = "cohort-update-signing";
+  /** The update-signing key's holder certificate is named after the site: {@code <site id> update signing}. */
+  static final String UPDATE_SIGNING_SUFFIX = " update signing";
   private static final String KEYSTORE_DESCRIPTION = "site identity keystore";
 
   private final PrivateKey tlsKey;
@@ -66,7 +68,7 @@ public final class SiteIdentity {
           + ca.getSubjectX500Principal() + "); check that the agent talks to the coordinator it pinned.", e);
     }
     KeyPair updateKeys = keys.updateSigningKeyPair();
-    X509Certificate holder = CertificateBuilder.keyHolder(updateKeys, Names.commonNameOf(issued) + " update signing",
+    X509Certificate holder = CertificateBuilder.keyHolder(updateKeys, Names.commonNameOf(issued) + UPDATE_SIGNING_SUFFIX,
         issued.getNotBefore().toInstant(), issued.getNotAfter().toInstant());
     return new SiteIdentity(keys.tlsKeyPair().getPrivate(), issued, ca, updateKeys.getPrivate(), holder);
   }

@@ -35,12 +35,14 @@ public final class SiteKeys {
 
   /**
    * A PKCS#10 request (DER) for the TLS key, signed with it. The coordinator names the site
-   * itself; {@code siteName} only helps an admin recognise the request.
+   * itself; {@code siteName} only helps an admin recognise the request, so a name longer than a
+   * common name may be (site names may be, see {@link SiteNames}) is cut short.
    */
   public byte[] certificateRequest(String siteName) {
     Objects.requireNonNull(siteName, "siteName");
+    String shown = siteName.length() > Names.MAX_COMMON_NAME ? siteName.substring(0, Names.MAX_COMMON_NAME) : siteName;
     try {
-      return new JcaPKCS10CertificationRequestBuilder(Names.commonName(siteName), tls.getPublic())
+      return new JcaPKCS10CertificationRequestBuilder(Names.commonName(shown), tls.getPublic())
           .build(new JcaContentSignerBuilder(Algorithms.ECDSA_SIGNATURE).build(tls.getPrivate()))
           .getEncoded();
     } catch (OperatorCreationException e) {

@@ -1,5 +1,7 @@
 package org.cohort.crypto.tls;
 
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertPathValidatorException.BasicReason;
 import java.security.cert.CertificateException;
 
 /**
@@ -27,8 +29,24 @@ public final class PeerCertificateRejectedException extends CertificateException
   }
 
   PeerCertificateRejectedException(Reason reason, String message, Throwable cause) {
-    super(message, cause);
+    super(message, alertCause(reason, message, cause));
     this.reason = reason;
+  }
+
+  /**
+   * The TLS layer (JSSE, or OpenSSL through Netty) picks the alert it sends the peer from a
+   * {@link CertPathValidatorException} among the causes: with one, a revoked or expired site is
+   * told {@code certificate_revoked} or {@code certificate_expired} instead of an unexplained
+   * handshake failure, and the agent can tell its admin what to do.
+   */
+  private static Throwable alertCause(Reason reason, String message, Throwable cause) {
+    BasicReason basic = switch (reason) {
+      case REVOKED -> BasicReason.REVOKED;
+      case EXPIRED -> BasicReason.EXPIRED;
+      case NOT_YET_VALID -> BasicReason.NOT_YET_VALID;
+      default -> null;
+    };
+    return basic == null ? cause : new CertPathValidatorException(message, cause, null, -1, basic);
   }
 
   public Reason reason() {

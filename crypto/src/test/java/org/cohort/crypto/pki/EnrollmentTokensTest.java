@@ -57,6 +57,34 @@ class EnrollmentTokensTest {
   }
 
   @Test
+  void checkingATokenDoesNotUseItUp() {
+    IssuedToken issued = tokens.issue("site-a", Duration.ofHours(1));
+
+    assertThat(tokens.check(issued.token())).isEqualTo("site-a");
+    assertThat(tokens.check(issued.token())).isEqualTo("site-a");
+    assertThat(store.find(issued.tokenId()).orElseThrow().usedAt()).isNull();
+    assertThat(tokens.redeem(issued.token())).isEqualTo("site-a");
+    assertThatThrownBy(() -> tokens.check(issued.token()))
+        .isInstanceOfSatisfying(EnrollmentRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.ALREADY_USED));
+  }
+
+  @Test
+  void checkRefusesAnExpiredToken() {
+    IssuedToken issued = tokens.issue("site-a", Duration.ofHours(1));
+    clock.advance(Duration.ofHours(2));
+
+    assertThatThrownBy(() -> tokens.check(issued.token()))
+        .isInstanceOfSatisfying(EnrollmentRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.EXPIRED));
+  }
+
+  @Test
+  void refusesToIssueATokenForANameThatCouldNeverEnroll() {
+    assertThatThrownBy(() -> tokens.issue("x".repeat(SiteNames.MAX_LENGTH + 1), Duration.ofHours(1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 to " + SiteNames.MAX_LENGTH);
+    assertThatThrownBy(() -> tokens.issue("bad\nname", Duration.ofHours(1))).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void toleratesWhitespaceAroundPastedToken() {
     IssuedToken issued = tokens.issue("site-a", Duration.ofHours(1));
 

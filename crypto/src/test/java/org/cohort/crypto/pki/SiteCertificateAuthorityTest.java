@@ -190,6 +190,24 @@ class SiteCertificateAuthorityTest {
   }
 
   @Test
+  void checksARequestWithoutIssuingAnything() {
+    SiteKeys keys = SiteKeys.generate();
+    byte[] csr = keys.certificateRequest("site");
+    byte[] tampered = csr.clone();
+    tampered[tampered.length - 5] ^= 1;
+
+    assertThatThrownBy(() -> ca.checkRequest("-----BEGIN CERTIFICATE REQUEST-----".getBytes(StandardCharsets.US_ASCII)))
+        .isInstanceOfSatisfying(CertificateRequestRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(Reason.MALFORMED))
+        .hasMessageContaining("not a DER-encoded PKCS#10");
+    assertThatThrownBy(() -> ca.checkRequest(tampered))
+        .isInstanceOfSatisfying(CertificateRequestRejectedException.class,
+            e -> assertThat(e.reason()).isIn(Reason.BAD_SIGNATURE, Reason.MALFORMED));
+    IssuedCertificate issued = ca.issue(ca.checkRequest(csr), "site-checked");
+    assertThat(issued.certificate().getPublicKey()).isEqualTo(keys.tlsKeyPair().getPublic());
+  }
+
+  @Test
   void rejectsUnusableSiteId() {
     byte[] csr = SiteKeys.generate().certificateRequest("site");
 

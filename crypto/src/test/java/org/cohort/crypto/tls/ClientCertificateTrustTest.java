@@ -92,6 +92,18 @@ class ClientCertificateTrustTest {
         .hasMessageContaining("database down");
   }
 
+  /** The TLS layer picks its alert from this cause, so the site hears certificate_revoked / _expired. */
+  @Test
+  void revokedAndExpiredCarryTheReasonTheTlsLayerTurnsIntoAnAlert() {
+    ClientCertificateTrust revoking = TlsTrust.clientCertificateTrust(ca.caCertificate(), serial -> true, CLOCK);
+    assertThatThrownBy(() -> revoking.verify(new X509Certificate[] {siteCertificate}))
+        .cause().isInstanceOfSatisfying(java.security.cert.CertPathValidatorException.class,
+            e -> assertThat(e.getReason()).isEqualTo(java.security.cert.CertPathValidatorException.BasicReason.REVOKED));
+    assertThatThrownBy(() -> trustAt(NOW.plus(Duration.ofDays(366))).verify(new X509Certificate[] {siteCertificate}))
+        .cause().isInstanceOfSatisfying(java.security.cert.CertPathValidatorException.class,
+            e -> assertThat(e.getReason()).isEqualTo(java.security.cert.CertPathValidatorException.BasicReason.EXPIRED));
+  }
+
   @Test
   void emptyChainMeansNoCertificate() {
     assertThatThrownBy(() -> trustAt(NOW).verify(new X509Certificate[0]))

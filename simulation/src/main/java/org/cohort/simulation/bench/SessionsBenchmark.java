@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.cohort.simulation.ChildProcesses;
 import org.cohort.simulation.CoordinatorClient;
+import org.cohort.simulation.InProcessCoordinator;
 import org.cohort.simulation.LightAgent;
 import tools.jackson.databind.JsonNode;
 
@@ -113,6 +114,7 @@ public final class SessionsBenchmark {
                     "--server.port=" + restPort,
                     "--cohort.coordinator.grpc-port=0",
                     "--cohort.coordinator.grpc-address=127.0.0.1",
+                    InProcessCoordinator.LOOPBACK_SITES,
                     "--cohort.coordinator.heartbeat-interval=" + o.heartbeatSeconds() + "s",
                     "--cohort.coordinator.cluster.name=cohort-bench-" + UUID.randomUUID(),
                     "--cohort.coordinator.cluster.port=" + ChildProcesses.freePort()), log);
