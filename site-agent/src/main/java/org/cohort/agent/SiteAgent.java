@@ -271,6 +271,9 @@ public final class SiteAgent implements AutoCloseable {
             var model = downloader.download(channel, task);
             state.set(AgentState.TRAINING);
             var outcome = learner.run(task, model.manifest().getModelConfigJson(), model.parameters());
+            if (task.getKind() == TaskKind.TRAIN && SiteLevelNoise.applies(task) && outcome.delta() != null) {
+                outcome = SiteLevelNoise.withCharge(task, outcome); // σ_eff for the update's real size
+            }
             if (System.currentTimeMillis() > task.getDeadlineUnixMillis()) {
                 report(task, TaskOutcome.FAILED, "local work finished after the round deadline; nothing uploaded");
                 return;
