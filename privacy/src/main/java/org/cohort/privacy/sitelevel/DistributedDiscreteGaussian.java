@@ -38,7 +38,16 @@ import org.cohort.privacy.noise.Rational;
  *       noise of the worst-case survivors divided by the effective sensitivity.</li>
  *   <li>Modular wrap-around: the coordinator sees the integer sum modulo 2^b, a function of the
  *       noised sum, so a wrap costs accuracy, never privacy.</li>
+ *   <li>Accountants: for RDP the Gaussian event is exact (ρ-zCDP bounds every Rényi order by αρ);
+ *       the PLD accountant treats it as the continuous Gaussian with σ_eff, the usual
+ *       approximation for discrete noise, as elsewhere in Cohort.</li>
  * </ul>
+ *
+ * <p>Trust: the guarantee holds against the coordinator (and anyone who sees the released sum)
+ * as long as the survivors' noise is genuine. Sites that collude with it know their own shares:
+ * with c colluders among the t survivors the noise it cannot remove is (t - c)/t of the
+ * accounted variance. A coordinator that enrols fake sites can do the same (it is the CA), which
+ * also defeats secure aggregation itself.
  *
  * <h2>Bits, granularity and wrap-around</h2>
  * L2 clipping already bounds every coordinate by C, so no random rotation is needed for range:
