@@ -26,8 +26,10 @@ record DemoPrivacy(String mode, double targetEpsilon, double delta, double clipN
     static final double DELTA = 1e-5;
     static final double CLIP_NORM = 1.0;
     /**
-     * Sites add noise from a lattice (granular) Gaussian, accounted with a σ smaller by the
-     * lattice's rounding; calibrating a little high keeps the charged ε under the target.
+     * Noise comes from a lattice (granular) Gaussian, or for site-level DP under secure
+     * aggregation from the sites' discrete Gaussian shares in the ring, accounted with a σ
+     * smaller by the rounding (σ_eff = z·C / (C + γ√d)); calibrating a little high keeps the
+     * charged ε under the target.
      */
     static final double LATTICE_MARGIN = 1.005;
 
@@ -57,11 +59,13 @@ record DemoPrivacy(String mode, double targetEpsilon, double delta, double clipN
                         String.join(", ", sigmas)));
             }
             case "site" -> {
-                double z = NoiseCalibration.noiseMultiplier(s -> List.of(new PrivacyEvent.SampledGaussian(1.0, s, rounds)),
-                        targetEpsilon, DELTA, AccountantKind.RDP);
+                double z = LATTICE_MARGIN * NoiseCalibration.noiseMultiplier(
+                        s -> List.of(new PrivacyEvent.SampledGaussian(1.0, s, rounds)), targetEpsilon, DELTA,
+                        AccountantKind.RDP);
                 yield new DemoPrivacy(mode, targetEpsilon, DELTA, CLIP_NORM, z, String.format(Locale.ROOT,
                         "privacy: site-level DP-FedAvg (each site's update clipped to C = %.1f, Gaussian noise"
-                                + " z = %.4f on the sum, every site in every round: q = 1); ε ≤ %s per site after %d"
+                                + " z = %.4f on the sum, added by the sites inside the ring under secure aggregation,"
+                                + " every site in every round: q = 1); ε ≤ %s per site after %d"
                                 + " rounds (site-level, δ = %s, RDP accountant). With only %d sites this much"
                                 + " noise swamps the model: site-level DP needs hundreds of sites.", CLIP_NORM, z,
                         targetEpsilon, rounds, "1e-5", trainRowsBySite.size()));

@@ -107,8 +107,10 @@ public final class Dl4jLearner implements LocalLearner {
         PreprocessingPolicy.forPrivacyMode(dp.getMode()).check(DatasetSchemas.toSchema(task.getDataset()));
         return switch (dp.getMode()) {
             // The site cannot see how the coordinator samples the cohort, so it assumes it always
-            // takes part (q = 1): conservative, never below the coordinator's own accounting.
-            case "site" -> new PrivacyCharge("site", 1.0, dp.getNoiseMultiplier(), 1);
+            // takes part (q = 1): conservative, never below the coordinator's own accounting. The
+            // model's size is not known before it is downloaded: assume the largest a task may carry,
+            // which overstates the rounding (conservative); the charge recorded uses the real size.
+            case "site" -> SiteLevelNoise.charge(task, Integer.MAX_VALUE);
             case "patient" -> {
                 int rows = data(task).train().size();
                 // Checked before the model is downloaded, so the model's size is not known yet: assume

@@ -12,6 +12,7 @@ import org.cohort.crypto.secagg.SecAggParameters;
 import org.cohort.crypto.secagg.wire.SecAggWire;
 import org.cohort.crypto.signature.SignatureVerifier;
 import org.cohort.crypto.signature.UpdateSigner;
+import org.cohort.privacy.noise.SecureNoiseSource;
 import org.cohort.protocol.ProtocolLimits;
 import org.cohort.protocol.v1.RoundTask;
 import org.cohort.protocol.v1.SecAggStep;
@@ -21,7 +22,8 @@ import org.cohort.protocol.v1.UploadReceipt;
 
 /**
  * This site's part of a secure-aggregation round, after local training: advertise keys, share
- * them with its neighbours, upload its update quantized into Z(2^32) and masked, confirm the
+ * them with its neighbours, upload its update quantized into Z(2^32) (and, under site-level DP,
+ * noised with its share of the distributed discrete Gaussian) and masked, confirm the
  * survivor set and reveal the shares the coordinator may have — the SecAggClient refuses to
  * reveal both shares of any one site. The coordinator never sees the update itself.
  */
@@ -57,12 +59,7 @@ final class SecureAggregationStep {
         send.accept(SecAggStep.newBuilder().setRoundId(round).setShares(SecAggWire.shares(myShares)).build());
 
         var forMe = await(round, SecAggStep.KindCase.SHARES).getShares();
-        double[] values = new double[delta.length];
-        for (int i = 0; i < delta.length; i++) {
-            values[i] = delta[i];
-        }
-        int[] quantized = new RingQuantizer(parameters.numClients(), plan.getClipRange()).quantize(values);
-        int[] masked = client.maskInput(SecAggWire.shares(nonce, forMe), quantized).values();
+        int[] masked = client.maskInput(SecAggWire.shares(nonce, forMe), ringInput(task, delta)).values();
         byte[] manifest = plainManifest.toBuilder().setNumParameters(masked.length)
                 .setEncoding(TensorEncoding.UINT32_RING_LE).setPayloadSha256(ByteString.copyFrom(digest(masked)))
                 .build().toByteArray();
@@ -75,6 +72,23 @@ final class SecureAggregationStep {
         send.accept(SecAggStep.newBuilder().setRoundId(round).setUnmaskResponse(SecAggWire.unmaskResponse(
                 client.unmask(SecAggWire.unmaskRequest(nonce, plan.getClientIndex(), unmask)))).build());
         return receipt;
+    }
+
+    /**
+     * What this site masks: under site-level DP its update noised with its share of the distributed
+     * discrete Gaussian ({@link SiteLevelNoise}), so its masked input is noised even if unmasked
+     * alone; otherwise the update quantized into Z(2^32).
+     */
+    static int[] ringInput(RoundTask task, float[] delta) {
+        if (SiteLevelNoise.applies(task)) {
+            return SiteLevelNoise.ringInput(task, delta, SecureNoiseSource.create());
+        }
+        var plan = task.getSecagg();
+        double[] values = new double[delta.length];
+        for (int i = 0; i < delta.length; i++) {
+            values[i] = delta[i];
+        }
+        return new RingQuantizer(plan.getSitesByIndexCount(), plan.getClipRange()).quantize(values);
     }
 
     private SecAggStep await(String round, SecAggStep.KindCase kind) {

@@ -329,6 +329,9 @@ public final class SiteAgent implements AutoCloseable {
             }
             // The agent's own bound, before anything is quantized, masked or signed.
             var outcome = trained.withDelta(UpdateClip.apply(task, trained.delta()));
+            if (task.getKind() == TaskKind.TRAIN && SiteLevelNoise.applies(task) && outcome.delta() != null) {
+                outcome = SiteLevelNoise.withCharge(task, outcome); // σ_eff for the update's real size
+            }
             long declared = acceptance.get().trainingExamples();
             if (task.getKind() == TaskKind.TRAIN && trained.exampleCount() != declared) {
                 log.info("round {} of study {}: trained on {} examples; the update is weighed by the {} this site"

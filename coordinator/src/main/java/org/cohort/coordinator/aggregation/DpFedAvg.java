@@ -2,6 +2,7 @@ package org.cohort.coordinator.aggregation;
 
 import org.cohort.privacy.noise.GranularGaussianNoise;
 import org.cohort.privacy.noise.SecureNoiseSource;
+import org.cohort.privacy.sitelevel.SiteLevelAccounting;
 
 /**
  * Site-level differentially private FedAvg (McMahan et al. 2018, "Learning differentially
@@ -10,11 +11,13 @@ import org.cohort.privacy.noise.SecureNoiseSource;
  * coordinator adds Gaussian noise of standard deviation z·C to every coordinate of the sum
  * and divides by the number of reports. The noise is sampled on a 2^-k grid with an exact
  * discrete Gaussian (safe against floating-point attacks), so the accounted sensitivity is
- * C + 2^-k·√d (see {@link GranularGaussianNoise}).
+ * C + 2^-k·√d (see {@link GranularGaussianNoise}) and each round is charged
+ * {@link SiteLevelAccounting#centralNoiseMultiplier}. Used without secure aggregation only: with
+ * it the sites add the noise themselves, inside the ring.
  */
 public record DpFedAvg(double clipNorm, double noiseMultiplier) implements Strategy {
     /** Grid 2^-24: for a million parameters the sensitivity grows by 6e-5·C at C = 1. */
-    public static final int GRANULARITY_EXPONENT = 24;
+    public static final int GRANULARITY_EXPONENT = SiteLevelAccounting.CENTRAL_GRANULARITY_EXPONENT;
 
     public DpFedAvg {
         if (!(clipNorm > 0) || !(noiseMultiplier > 0)) {

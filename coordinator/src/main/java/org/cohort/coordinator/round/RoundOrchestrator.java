@@ -427,7 +427,7 @@ public class RoundOrchestrator {
                 secureRound = new SecureRound(eligible, nonce, spec.secureAggregation().threshold(),
                         spec.secureAggregation().degree(), spec.secureAggregation().clipRange(),
                         (int) base.numParameters(), stageTimeout, now.plus(timeout),
-                        site -> sites.find(site).orElseThrow().updateSigningPublicKey());
+                        site -> sites.find(site).orElseThrow().updateSigningPublicKey(), spec.privacy());
             } catch (IllegalArgumentException e) {
                 studies.updateProgress(study.studyId(), StudyStatus.FAILED, "secure aggregation cannot run with "
                         + eligible.size() + " sites: " + e.getMessage(), study.currentVersion(), study.roundsDone(), now);
@@ -473,7 +473,8 @@ public class RoundOrchestrator {
         var plan = org.cohort.protocol.v1.SecAggPlan.newBuilder()
                 .setClientIndex(sr.indexOf.get(site)).addAllSitesByIndex(sr.sitesByIndex)
                 .setThreshold(sr.parameters.threshold()).setDegree(sr.parameters.degree())
-                .setClipRange(sr.quantizer.clipBound()).setScale(sr.quantizer.scale());
+                .setClipRange(sr.siteNoise != null ? sr.siteNoise.clipNorm() : sr.quantizer.clipBound())
+                .setScale(sr.siteNoise != null ? sr.siteNoise.scale() : sr.quantizer.scale());
         for (String s : sr.sitesByIndex) {
             plan.addSigningKeysByIndex(com.google.protobuf.ByteString.copyFrom(
                     sites.find(s).orElseThrow().updateSigningPublicKey()));
@@ -546,7 +547,7 @@ public class RoundOrchestrator {
         }
         RoundState state = rounds.get(m.getRoundId());
         Study study = studies.find(state.studyId()).orElseThrow();
-        SiteCharge charge = state.kind() == RoundKind.TRAIN ? chargeFor(study, site, m) : null;
+        SiteCharge charge = state.kind() == RoundKind.TRAIN ? chargeFor(study, state, site, m) : null;
         var overBudget = compliance.overBudget(study, charge);
         if (overBudget.isPresent()) {
             // Nothing of it enters the sum: the ledger must never be asked to go past the budget.
@@ -773,7 +774,7 @@ public class RoundOrchestrator {
         try {
             compliance.recordRound(new RoundCompliance.RoundRecord(study.studyId(), state.roundNumber(),
                     state.roundId(), state.attempt(), participants, participants.stream().map(charges::get)
-                    .filter(java.util.Objects::nonNull).toList(), RoundCompliance.parameters(study.spec()),
+                    .filter(java.util.Objects::nonNull).toList(), roundParameters(study, sr),
                     state.baseVersion(), base.payloadSha256Hex(), version, next.sha256Hex()));
         } catch (RuntimeException e) {
             registry.discard(next);
@@ -789,6 +790,31 @@ public class RoundOrchestrator {
                 version, study.roundsDone() + 1, now);
         log.info("study {} round {}: published version {} from {}", study.studyId(), state.roundNumber(), version,
                 state.reported());
+    }
+
+    /**
+     * The parameters the round goes on record with: the study's, and for distributed noise the
+     * round's encoding, from which anyone can recompute its charge.
+     */
+    private static Map<String, ?> roundParameters(Study study, SecureRound sr) {
+        var parameters = RoundCompliance.parameters(study.spec());
+        if (sr == null || sr.siteNoise == null) {
+            return parameters;
+        }
+        var noise = sr.siteNoise;
+        var d = new java.util.LinkedHashMap<String, Object>();
+        d.put("mechanism", "distributed discrete Gaussian added by each site inside secure aggregation");
+        d.put("sites", noise.sites());
+        d.put("minSurvivors", noise.minSurvivors());
+        d.put("dimension", noise.dimension());
+        d.put("ringBits", noise.ringBits());
+        d.put("granularityExponent", noise.granularityExponent());
+        d.put("effectiveSensitivity", noise.effectiveSensitivity());
+        d.put("effectiveNoiseMultiplier", noise.effectiveNoiseMultiplier());
+        d.put("wrapProbability", noise.wrapProbability());
+        var withNoise = new java.util.LinkedHashMap<String, Object>(parameters);
+        withNoise.put("distributedNoise", d);
+        return withNoise;
     }
 
     /** A round's next model, staged from the replicas' merged partial sums; the sites they held and their charges. */
@@ -831,7 +857,7 @@ public class RoundOrchestrator {
                     throw new IllegalStateException("the weights overflow at the update of site " + c.siteId()
                             + " (weight " + c.weight() + ")");
                 }
-                chargeOf(study, c).ifPresent(charge -> charges.put(c.siteId(), charge));
+                chargeOf(study, state, c).ifPresent(charge -> charges.put(c.siteId(), charge));
             }
         }
         if (contributors.size() < state.minSites()) {
@@ -853,9 +879,9 @@ public class RoundOrchestrator {
     }
 
     /** What a held upload costs its site, from the signed manifest the replica kept with it. */
-    private static java.util.Optional<SiteCharge> chargeOf(Study study, PartialSums.Contribution c) {
+    private static java.util.Optional<SiteCharge> chargeOf(Study study, RoundState state, PartialSums.Contribution c) {
         try {
-            return java.util.Optional.ofNullable(chargeFor(study, c.siteId(), UpdateManifest.parseFrom(c.manifest())));
+            return java.util.Optional.ofNullable(chargeFor(study, state, c.siteId(), UpdateManifest.parseFrom(c.manifest())));
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             throw new IllegalStateException("a held manifest of site " + c.siteId() + " is unreadable", e);
         }
@@ -1075,7 +1101,7 @@ public class RoundOrchestrator {
             for (PartialSums.Contribution c : part.contributions()) {
                 clients.add(sr.indexOf.get(c.siteId()));
                 contributors.add(c.siteId());
-                chargeOf(study, c).ifPresent(charge -> charges.put(c.siteId(), charge));
+                chargeOf(study, state, c).ifPresent(charge -> charges.put(c.siteId(), charge));
             }
             for (int offset = 0; offset < length; offset += PartialSumCalls.SLICE_VALUES) {
                 int n = Math.min(PartialSumCalls.SLICE_VALUES, length - offset);
@@ -1114,14 +1140,15 @@ public class RoundOrchestrator {
 
     /**
      * The next global model from a securely aggregated round: the released sum of the survivors'
-     * clipped updates, noised here when the study asks for site-level DP, divided by their number.
+     * clipped updates divided by their number. Under site-level DP the sites noised the sum
+     * inside the ring (the coordinator never sees it un-noised) and nothing is added here.
      */
-    private static float[] secureNextGlobal(Study study, float[] global, SecureRound.Released released) {
+    static float[] secureNextGlobal(Study study, float[] global, SecureRound.Released released) {
         double[] sum = released.sum();
         var dp = study.spec().privacy();
-        if (dp != null && "site".equals(dp.mode())) {
-            new org.cohort.privacy.noise.GranularGaussianNoise(dp.noiseMultiplier() * dp.clipNorm(),
-                    DpFedAvg.GRANULARITY_EXPONENT, org.cohort.privacy.noise.SecureNoiseSource.create()).addNoise(sum);
+        if (dp != null && "site".equals(dp.mode()) && !released.noisedAtSites()) {
+            throw new IllegalStateException("a site-level DP round released a sum the sites did not noise; nothing is"
+                    + " published");
         }
         float[] next = new float[global.length];
         for (int i = 0; i < global.length; i++) {
@@ -1138,17 +1165,25 @@ public class RoundOrchestrator {
     /**
      * What a site's accepted update costs it: for patient-level DP the DP-SGD run it declared
      * (checked by {@link PrivacyChecks}); for site-level DP the Gaussian mechanism on the clipped
-     * update with the study's noise multiplier, one release per round. Every connected site that
+     * update, one release per round, charged with σ_eff = noise std / effective sensitivity:
+     * central noise on the 2^-24 grid, or in a secure round the sites' distributed discrete
+     * Gaussian with the fewest survivors the round can release and the ring's rounding
+     * ({@link org.cohort.privacy.sitelevel.SiteLevelAccounting}). Every connected site that
      * accepted the study is selected, so the site-sampling rate is 1 (no amplification claimed).
      */
-    private static SiteCharge chargeFor(Study study, String site, UpdateManifest m) {
+    private static SiteCharge chargeFor(Study study, RoundState state, String site, UpdateManifest m) {
         var dp = study.spec().privacy();
         if (dp == null || !dp.enabled()) {
             return null;
         }
         if ("site".equals(dp.mode())) {
+            long d = Math.max(1, m.getNumParameters());
+            double sigmaEff = state.secure()
+                    ? SecureRound.siteNoise(study.spec(), state.selected().size(), d).effectiveNoiseMultiplier()
+                    : org.cohort.privacy.sitelevel.SiteLevelAccounting.centralNoiseMultiplier(dp.noiseMultiplier(),
+                            dp.clipNorm(), d);
             return new SiteCharge(site, org.cohort.privacy.accounting.Unit.SITE,
-                    new org.cohort.privacy.accounting.PrivacyEvent.SampledGaussian(1.0, dp.noiseMultiplier(), 1));
+                    new org.cohort.privacy.accounting.PrivacyEvent.SampledGaussian(1.0, sigmaEff, 1));
         }
         SiteCharge declared = SiteCharge.fromManifest(m);
         return declared == null ? null : new SiteCharge(site, declared.unit(), declared.event());

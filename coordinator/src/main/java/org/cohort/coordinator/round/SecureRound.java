@@ -13,12 +13,18 @@ import org.cohort.crypto.secagg.RingQuantizer;
 import org.cohort.crypto.secagg.SecAggParameters;
 import org.cohort.crypto.secagg.SecAggServer;
 import org.cohort.crypto.signature.SignatureVerifier;
+import org.cohort.coordinator.study.StudySpec;
+import org.cohort.privacy.sitelevel.DistributedDiscreteGaussian;
 
 /**
  * The coordinator's side of one secure-aggregation round: which site has which index, which
  * stage the round is in and until when, and the SecAgg+ server that relays keys and shares and
  * finally releases only the sum. Held by the replica that drives the round (nothing in it is
  * secret from the coordinator: shares are encrypted between sites).
+ *
+ * <p>In a site-level DP study the sites noise their own inputs ({@link #siteNoise}): the ring
+ * encoding is then the distributed discrete Gaussian's, and the sum this round releases is
+ * already noised.
  */
 final class SecureRound {
     enum Stage { ADVERTISE_KEYS, SHARE_KEYS, MASKED_INPUT, CONSISTENCY, UNMASK, DONE }
@@ -26,6 +32,8 @@ final class SecureRound {
     final SecAggServer server;
     final SecAggParameters parameters;
     final RingQuantizer quantizer;
+    /** The sites' in-ring noise and encoding when the study is site-level DP; null otherwise. */
+    final DistributedDiscreteGaussian siteNoise;
     final List<String> sitesByIndex;
     final Map<String, Integer> indexOf = new HashMap<>();
     final Duration stageTimeout;
@@ -38,25 +46,52 @@ final class SecureRound {
 
     SecureRound(List<String> sites, byte[] nonce, Integer threshold, Integer degree, double clipRange,
                 int vectorLength, Duration stageTimeout, Instant trainingDeadline,
-                java.util.function.Function<String, byte[]> signingKeys) {
+                java.util.function.Function<String, byte[]> signingKeys, StudySpec.Privacy privacy) {
         this.sitesByIndex = List.copyOf(sites);
         for (int i = 0; i < sites.size(); i++) {
             indexOf.put(sites.get(i), i);
         }
-        var defaults = SecAggParameters.defaults(sites.size(), nonce);
-        int k = degree != null ? Math.min(degree, sites.size() - 1) : defaults.degree();
-        int t = threshold != null ? threshold : SecAggParameters.minimumSafeThreshold(k);
-        this.parameters = new SecAggParameters(sites.size(), t, k, nonce);
+        int k = degree(sites.size(), degree);
+        this.parameters = new SecAggParameters(sites.size(), threshold(sites.size(), threshold, degree), k, nonce);
         var verifiers = new LinkedHashMap<Integer, SignatureVerifier>();
         for (int i = 0; i < sites.size(); i++) {
             verifiers.put(i, SignatureVerifier.ed25519(signingKeys.apply(sites.get(i))));
         }
         this.server = new SecAggServer(parameters, vectorLength, verifiers::get);
         this.quantizer = new RingQuantizer(sites.size(), clipRange);
+        this.siteNoise = siteNoise(privacy, sites.size(), parameters.threshold(), vectorLength);
         this.stageTimeout = stageTimeout;
         this.vectorLength = vectorLength;
         this.stageDeadline = trainingDeadline;
         this.expected = new TreeSet<>(indexOf.values());
+    }
+
+    private static int degree(int sites, Integer degree) {
+        return degree != null ? Math.min(degree, sites - 1) : SecAggParameters.defaultDegree(sites);
+    }
+
+    /** The Shamir threshold t of a round of {@code sites} sites under the study's settings. */
+    static int threshold(int sites, Integer threshold, Integer degree) {
+        return threshold != null ? threshold : SecAggParameters.minimumSafeThreshold(degree(sites, degree));
+    }
+
+    /**
+     * The sites' in-ring noise for a secure round of a site-level DP study, null for any other
+     * study. Its fewest survivors is the threshold t: the server cannot unmask, and no site helps
+     * unmask, a sum of fewer inputs, so any released sum carries at least the study's noise.
+     */
+    static DistributedDiscreteGaussian siteNoise(StudySpec.Privacy privacy, int sites, int threshold, long dimension) {
+        if (privacy == null || !"site".equals(privacy.mode())) {
+            return null;
+        }
+        return DistributedDiscreteGaussian.plan(privacy.clipNorm(), privacy.noiseMultiplier(), sites, threshold,
+                dimension);
+    }
+
+    /** {@link #siteNoise(StudySpec.Privacy, int, int, long)} for a secure round of {@code spec} with {@code sites} sites. */
+    static DistributedDiscreteGaussian siteNoise(StudySpec spec, int sites, long dimension) {
+        var secure = spec.secureAggregation();
+        return siteNoise(spec.privacy(), sites, threshold(sites, secure.threshold(), secure.degree()), dimension);
     }
 
     Stage stage() {
@@ -100,12 +135,16 @@ final class SecureRound {
         return sitesByIndex.get(index);
     }
 
-    /** The unmasked sum as reals: Σ clipped updates of the survivors, and how many there were. */
-    record Released(double[] sum, int survivors) {}
+    /**
+     * The unmasked sum as reals: Σ clipped updates of the survivors, how many there were, and
+     * whether the sites already noised it (site-level DP: then nothing more is added).
+     */
+    record Released(double[] sum, int survivors, boolean noisedAtSites) {}
 
     Released release() {
         AggregateSum aggregate = server.finish();
         stage = Stage.DONE;
-        return new Released(quantizer.decode(aggregate.sum()), aggregate.survivors().length);
+        return new Released(siteNoise != null ? siteNoise.decode(aggregate.sum()) : quantizer.decode(aggregate.sum()),
+                aggregate.survivors().length, siteNoise != null);
     }
 }

@@ -90,8 +90,9 @@ public record StudySpec(
     /**
      * Differential privacy. Every ε is per unit: {@code patient} (record-level DP-SGD at each
      * site: each site's own accountant counts its own steps) or {@code site} (DP-FedAvg: each
-     * site clips its whole update to {@code clipNorm}; the coordinator adds Gaussian noise of
-     * standard deviation noiseMultiplier·clipNorm to the sum).
+     * site clips its whole update to {@code clipNorm}; the sum carries Gaussian noise of standard
+     * deviation noiseMultiplier·clipNorm, added by the coordinator, or with secure aggregation by
+     * the sites themselves inside the ring, so the coordinator never sees an un-noised sum).
      *
      * @param mode             "none", "patient" or "site"
      * @param clipNorm         L2 bound C (per example for patient, per update for site)

@@ -19,9 +19,9 @@ import org.cohort.crypto.internal.Algorithms;
  * releases, read as a signed int, is then the exact integer sum — it cannot wrap. Each site gets
  * log2(2L + 1) ≈ 32 - log2(maxClients) bits per coordinate (25.4 bits for 100 sites), so the
  * rounding step c / L is far below the noise of any DP update; the unused headroom is the factor
- * maxClients the sum needs. Distributed DP noise added in the ring must fit within [-c, c] per
- * site after scaling (choose c to cover clipped update plus noise), or use a larger maxClients
- * to buy headroom.
+ * maxClients the sum needs. Site-level DP studies do not use this encoding: their sites add
+ * distributed discrete Gaussian noise in the ring with its own granularity and wrap-around bound
+ * ({@code org.cohort.privacy.sitelevel.DistributedDiscreteGaussian}).
  *
  * <p>Randomness for the rounding: an AES-CTR keystream keyed from the given {@link SecureRandom}
  * (a CSPRNG expansion: one SecureRandom call per vector rather than one per coordinate, which
