@@ -233,7 +233,7 @@ class PrivacyIntegrationTest {
         }
     }
 
-    private static List<JsonNode> localUpdates(Path ledger, String studyId) throws Exception {
+    static List<JsonNode> localUpdates(Path ledger, String studyId) throws Exception {
         var out = new ArrayList<JsonNode>();
         if (!Files.exists(ledger)) {
             return out;
