@@ -27,6 +27,8 @@ public final class InProcessCoordinator implements AutoCloseable {
         static final int LOOPBACK = 100_000;
     }
 
+    /** Running coordinators by agent address: test sites that speak the protocol by hand look up a study's terms. */
+    private static final java.util.Map<String, InProcessCoordinator> RUNNING = new java.util.concurrent.ConcurrentHashMap<>();
     private final ConfigurableApplicationContext context;
     private final Path dataDir;
 
@@ -55,7 +57,14 @@ public final class InProcessCoordinator implements AutoCloseable {
         String[] args = props.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
         var context = new SpringApplicationBuilder(CoordinatorApplication.class)
                 .run(args);
-        return new InProcessCoordinator(context, dataDir);
+        var coordinator = new InProcessCoordinator(context, dataDir);
+        RUNNING.put(coordinator.agentAddress(), coordinator);
+        return coordinator;
+    }
+
+    /** The coordinator of this JVM whose agent address is {@code agentAddress}, if one runs. */
+    public static java.util.Optional<InProcessCoordinator> at(String agentAddress) {
+        return java.util.Optional.ofNullable(RUNNING.get(agentAddress));
     }
 
     public int restPort() {
@@ -88,6 +97,7 @@ public final class InProcessCoordinator implements AutoCloseable {
 
     @Override
     public void close() {
+        RUNNING.values().remove(this);
         context.close();
     }
 }

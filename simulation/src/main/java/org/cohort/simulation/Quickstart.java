@@ -100,7 +100,9 @@ public final class Quickstart {
                         "work.dir=" + data.agentWorkDir(site),
                         "studies.accepted=" + studyId,
                         // Public by assumption: the site's FedAvg weight, declared with the acceptance.
-                        "study." + studyId + ".training-examples=" + data.trainingExamples(site), ""));
+                        "study." + studyId + ".training-examples=" + data.trainingExamples(site),
+                        // The terms this site agrees to: its agent refuses any task with other terms.
+                        api.get("/api/studies/" + studyId + "/terms").get("agentProperty").asString(), ""));
                 children.start(site.name(), "org.cohort.agent.SiteAgent", List.of("--config", config.toString()),
                         work.resolve("logs/" + site.name() + ".log"));
             }

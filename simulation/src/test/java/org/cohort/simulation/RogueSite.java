@@ -51,10 +51,13 @@ final class RogueSite implements AutoCloseable {
     final BlockingQueue<RoundTask> tasks = new LinkedBlockingQueue<>();
     private StreamObserver<AgentMessage> session;
 
-    private RogueSite(String siteId, SiteKeys keys, ManagedChannel channel) {
+    private final String address;
+
+    private RogueSite(String siteId, SiteKeys keys, ManagedChannel channel, String address) {
         this.siteId = siteId;
         this.keys = keys;
         this.channel = channel;
+        this.address = address;
     }
 
     static RogueSite enroll(String address, String token, String caFingerprint, String name) throws Exception {
@@ -74,7 +77,7 @@ final class RogueSite implements AutoCloseable {
             SiteIdentity identity = SiteIdentity.create(keys, cert, ca);
             ManagedChannel channel = NettyChannelBuilder.forTarget(address, TlsChannelCredentials.newBuilder()
                     .keyManager(identity.keyManagers()).trustManager(TlsTrust.coordinator(ca)).build()).build();
-            return new RogueSite(response.getSiteId(), keys, channel);
+            return new RogueSite(response.getSiteId(), keys, channel, address);
         } finally {
             enrollChannel.shutdownNow();
         }
@@ -104,9 +107,20 @@ final class RogueSite implements AutoCloseable {
             public void onCompleted() {}
         });
         var hello = Hello.newBuilder().setAgentVersion("rogue");
+        // The study's published terms, pinned as they are: a hand-written site is selected like an honest one.
         declaredTrainingExamples.forEach((id, n) -> hello.addAcceptedStudies(
-                org.cohort.protocol.v1.StudyAcceptance.newBuilder().setStudyId(id).setTrainingExamples(n)));
+                org.cohort.protocol.v1.StudyAcceptance.newBuilder().setStudyId(id).setTrainingExamples(n)
+                        .setTermsDigest(publishedTerms(id))));
         session.onNext(AgentMessage.newBuilder().setHello(hello).build());
+    }
+
+    private String publishedTerms(String studyId) {
+        try {
+            return InProcessCoordinator.at(address).map(c -> c.client().get("/api/studies/" + studyId + "/terms")
+                    .get("digest").asString()).orElse("");
+        } catch (RuntimeException e) {
+            return ""; // no such study (yet): the coordinator checks the acceptance when the study's rounds select
+        }
     }
 
     RoundTask nextTask() throws InterruptedException {

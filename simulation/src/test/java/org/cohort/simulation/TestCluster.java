@@ -98,7 +98,8 @@ final class TestCluster implements AutoCloseable {
         var config = new AgentConfig(site.name(), addresses, token.get("caFingerprint").asString(),
                 token.get("token").asString(), site.dataFile(), agentDir.resolve("work"),
                 // Every synthetic hospital has the same rows, so each declares the same training size.
-                AgentConfig.accepting(Math.round(DemoData.ROWS_PER_SITE * (1 - DemoData.TEST_FRACTION)), studyId), "",
+                AgentConfig.accepting(Math.round(DemoData.ROWS_PER_SITE * (1 - DemoData.TEST_FRACTION)), Map.of(studyId,
+                        client(0).get("/api/studies/" + studyId + "/terms").get("digest").asString())), "",
                 "cpu", null, null);
         var agent = SiteAgent.start(config, learner);
         agents.add(agent);

@@ -65,13 +65,29 @@ final class TestFederation implements AutoCloseable {
     /** As above, for a site whose admin accepted several studies. */
     SiteAgent startAgent(int i, java.util.Set<String> studyIds, LocalLearner learner, Double patientCeiling)
             throws Exception {
+        return startAgent(i, pinned(studyIds), learner, patientCeiling, null);
+    }
+
+    /** The digest of each study's terms, as its site's admin pins it after reviewing GET /api/studies/{id}/terms. */
+    Map<String, String> pinned(java.util.Collection<String> studyIds) {
+        var out = new java.util.TreeMap<String, String>();
+        studyIds.forEach(id -> out.put(id, api.get("/api/studies/" + id + "/terms").get("digest").asString()));
+        return out;
+    }
+
+    /**
+     * As above, with the terms the site's admin pinned (study → digest) and the admin's ceiling per
+     * patient over all studies (null: none).
+     */
+    SiteAgent startAgent(int i, Map<String, String> pinnedTerms, LocalLearner learner, Double patientCeiling,
+                         Double allStudiesCeiling) throws Exception {
         var site = data.sites().get(i);
         JsonNode token = token(site.name());
         Path agentDir = Files.createDirectories(dir.resolve("agents").resolve(site.name()));
         var config = new AgentConfig(site.name(), List.of(coordinator.agentAddress()),
                 token.get("caFingerprint").asString(), token.get("token").asString(), site.dataFile(),
-                agentDir.resolve("work"), AgentConfig.accepting(data.trainingExamples(site),
-                        studyIds.toArray(String[]::new)), "", "cpu", patientCeiling, null);
+                agentDir.resolve("work"), AgentConfig.accepting(data.trainingExamples(site), pinnedTerms), "", "cpu",
+                patientCeiling, null, allStudiesCeiling, AgentConfig.DEFAULT_ALL_STUDIES_DELTA);
         SiteAgent agent = SiteAgent.start(config, learner == null
                 ? new Dl4jLearner(site.dataFile(), SplitSecretFile.loadOrCreate(config.workDir())) : learner);
         agents.add(agent);
@@ -86,7 +102,8 @@ final class TestFederation implements AutoCloseable {
         var site = data.sites().get(i);
         Path agentDir = dir.resolve("agents").resolve(site.name());
         var config = new AgentConfig(site.name(), List.of(coordinator.agentAddress()), "", "", site.dataFile(),
-                agentDir.resolve("work"), AgentConfig.accepting(data.trainingExamples(site), studyId), "", "cpu",
+                agentDir.resolve("work"), AgentConfig.accepting(data.trainingExamples(site), pinned(List.of(studyId))),
+                "", "cpu",
                 null, null);
         SiteAgent agent = SiteAgent.start(config, learner == null
                 ? new Dl4jLearner(site.dataFile(), SplitSecretFile.loadOrCreate(config.workDir())) : learner);

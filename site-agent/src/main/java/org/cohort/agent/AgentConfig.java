@@ -29,9 +29,14 @@ import java.util.Set;
  * studies.accepted=st-1a2b3c4d
  * # per accepted study: the training size this site declares (public by assumption)
  * study.st-1a2b3c4d.training-examples=240
- * # optional: this site's own limits per patient, and for site-level DP
+ * # per accepted study: the digest of the study's terms reviewed (GET /api/studies/&lt;id&gt;/terms)
+ * study.st-1a2b3c4d.terms=sha256:…
+ * # optional: this site's own limits per patient and study, and for site-level DP
  * privacy.patient-epsilon-ceiling=1.0
  * privacy.site-epsilon-ceiling=8.0
+ * # optional: a limit per patient over all studies together, at its own δ (default 1e-5)
+ * privacy.patient-epsilon-ceiling-all-studies=2.0
+ * privacy.patient-delta-all-studies=1e-5
  * </pre>
  *
  * <p>Comments must be on lines of their own: {@link Properties} keeps an end-of-line {@code #}
@@ -44,6 +49,14 @@ import java.util.Set;
  * examples the site declares for it. It is public (sent to the coordinator with the acceptance)
  * and it is the weight of every update the site sends for the study, so the admin fixes it here
  * rather than letting it follow the data at run time.
+ *
+ * <p>Every accepted study also needs {@code study.<id>.terms}: the digest of the study's privacy
+ * terms (mode, unit, δ, ε budget, noise floor, clip norm, accountant, secure aggregation…) as the
+ * admin reviewed them. The agent refuses any task whose terms differ, so the coordinator can
+ * neither switch the site's DP off nor weaken it ({@link PinnedTerms}).
+ *
+ * <p>ε ceilings are per study; a patient in several studies at this site is capped over all of
+ * them only by {@code privacy.patient-epsilon-ceiling-all-studies} ({@link SitePrivacyPolicy#allStudiesRefusal}).
  *
  * @param accepted accepted study id → what the site declared with it
  */
@@ -58,12 +71,29 @@ public record AgentConfig(
         String keystorePassword,
         String compute,
         Double patientEpsilonCeiling,
-        Double siteEpsilonCeiling) {
+        Double siteEpsilonCeiling,
+        Double patientEpsilonCeilingAllStudies,
+        double allStudiesDelta) {
 
     private static final java.util.regex.Pattern END_OF_LINE_COMMENT = java.util.regex.Pattern.compile("\\s[#!]");
+    /** δ of the ceiling over all studies when the admin sets none. */
+    public static final double DEFAULT_ALL_STUDIES_DELTA = 1e-5;
 
     public AgentConfig {
         accepted = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(accepted));
+        if (!(allStudiesDelta > 0 && allStudiesDelta < 1)) {
+            throw new IllegalArgumentException("privacy.patient-delta-all-studies must be in (0, 1), got "
+                    + allStudiesDelta);
+        }
+    }
+
+    /** A configuration without a ceiling over all studies. */
+    public AgentConfig(String siteName, List<String> coordinatorAddresses, String caFingerprint, String enrollmentToken,
+                       Path dataPath, Path workDir, java.util.SortedMap<String, StudyAcceptance> accepted,
+                       String keystorePassword, String compute, Double patientEpsilonCeiling,
+                       Double siteEpsilonCeiling) {
+        this(siteName, coordinatorAddresses, caFingerprint, enrollmentToken, dataPath, workDir, accepted,
+                keystorePassword, compute, patientEpsilonCeiling, siteEpsilonCeiling, null, DEFAULT_ALL_STUDIES_DELTA);
     }
 
     /** The ids of the studies this site's admin accepted, sorted. */
@@ -76,12 +106,11 @@ public record AgentConfig(
         return java.util.Optional.ofNullable(accepted.get(studyId));
     }
 
-    /** Accepts each study with the same declared training size (tests and simulations). */
-    public static java.util.SortedMap<String, StudyAcceptance> accepting(long trainingExamples, String... studyIds) {
+    /** Accepts each study (id → pinned terms digest) with the same declared training size (tests and simulations). */
+    public static java.util.SortedMap<String, StudyAcceptance> accepting(long trainingExamples,
+                                                                        java.util.Map<String, String> termsByStudy) {
         var out = new java.util.TreeMap<String, StudyAcceptance>();
-        for (String id : studyIds) {
-            out.put(id, new StudyAcceptance(id, trainingExamples));
-        }
+        termsByStudy.forEach((id, terms) -> out.put(id, new StudyAcceptance(id, trainingExamples, terms)));
         return out;
     }
 
@@ -115,8 +144,17 @@ public record AgentConfig(
                 problems.add("set " + key + " to the number of training examples this site brings to study " + study
                         + " (at least 1" + (declared.isEmpty() ? "" : ", got '" + declared + "'") + "); it is public"
                         + " and weighs this site's updates");
-            } else {
-                accepted.put(study, new StudyAcceptance(study, n));
+            }
+            String termsKey = "study." + study + ".terms";
+            String terms = props.getProperty(termsKey, "").strip();
+            if (!org.cohort.protocol.StudyTerms.isDigest(terms)) {
+                problems.add("set " + termsKey + " to the digest of study " + study + "'s terms you reviewed"
+                        + (terms.isEmpty() ? "" : " (got '" + terms + "', not 'sha256:' and 64 lower-case hex digits)")
+                        + ": the study's owner gives it, or GET /api/studies/" + study + "/terms on the coordinator"
+                        + " (its agentProperty is the whole line); this site refuses every task with other terms");
+            }
+            if (n >= 1 && org.cohort.protocol.StudyTerms.isDigest(terms)) {
+                accepted.put(study, new StudyAcceptance(study, n, terms));
             }
         }
         if (!problems.isEmpty()) {
@@ -133,7 +171,22 @@ public record AgentConfig(
                 props.getProperty("keystore.password", "").strip(),
                 props.getProperty("compute", "cpu").strip(),
                 positive(props, "privacy.patient-epsilon-ceiling"),
-                positive(props, "privacy.site-epsilon-ceiling"));
+                positive(props, "privacy.site-epsilon-ceiling"),
+                positive(props, "privacy.patient-epsilon-ceiling-all-studies"),
+                allStudiesDelta(props));
+    }
+
+    private static double allStudiesDelta(Properties p) {
+        String key = "privacy.patient-delta-all-studies";
+        Double delta = positive(p, key);
+        if (delta == null) {
+            return DEFAULT_ALL_STUDIES_DELTA;
+        }
+        if (delta >= 1) {
+            throw new IllegalArgumentException(key + " must be below 1 (and well below 1/n for this site's n patients,"
+                    + " e.g. 1e-5), got " + delta);
+        }
+        return delta;
     }
 
     private static Double positive(Properties p, String key) {
@@ -148,7 +201,7 @@ public record AgentConfig(
             }
             return d;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be a positive number (an ε), got '" + v + "'");
+            throw new IllegalArgumentException(key + " must be a positive number, got '" + v + "'");
         }
     }
 

@@ -122,6 +122,31 @@ public final class Dl4jLearner implements LocalLearner {
         };
     }
 
+    @Override
+    public java.util.Optional<String> modelProblem(RoundTask task, String modelConfigJson, float[] parameters) {
+        ModelSpec model;
+        int inputs;
+        int classes;
+        int length;
+        try {
+            model = new ModelSpec(modelConfigJson);
+            inputs = model.numInputs();
+            classes = model.numClasses();
+            length = model.numParameters();
+        } catch (RuntimeException e) {
+            return java.util.Optional.of("this agent cannot build the study's model (" + e.getClass().getSimpleName()
+                    + "); refused before training, nothing spent");
+        }
+        var data = data(task.getDataset()).train();
+        String problem = length != parameters.length ? "the model has " + parameters.length + " parameters where its"
+                + " configuration needs " + length
+                : inputs != data.numFeatures() ? "the model takes " + inputs + " inputs where the study's columns encode"
+                + " to " + data.numFeatures()
+                : classes != data.numClasses() ? "the model has " + classes + " outputs where the study's label has "
+                + data.numClasses() + " classes" : null;
+        return java.util.Optional.ofNullable(problem).map(p -> p + "; refused before training, nothing spent");
+    }
+
     /** The task's local training plan as the learning module takes it. */
     static TrainingPlan trainingPlan(RoundTask task) {
         var p = task.getPlan();

@@ -44,4 +44,14 @@ public interface LocalLearner {
     default PrivacyCharge plannedCharge(RoundTask task) {
         return null;
     }
+
+    /**
+     * Why this learner could not train or evaluate the downloaded model on this site's data for
+     * {@code task} (a configuration it cannot build, parameters of another length, another input
+     * width or class count than the data), or empty when it can: asked before training, so such a
+     * task is refused and costs no ε.
+     */
+    default java.util.Optional<String> modelProblem(RoundTask task, String modelConfigJson, float[] parameters) {
+        return java.util.Optional.empty();
+    }
 }

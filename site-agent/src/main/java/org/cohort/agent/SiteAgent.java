@@ -56,6 +56,7 @@ public final class SiteAgent implements AutoCloseable {
     private final SiteLedger ledger;
     private final HeadStore heads;
     private final StudyDistrust distrust;
+    private final PinnedTerms terms;
     private final SignatureVerifier coordinatorKey;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("cohort-agent-session").daemon().factory());
@@ -95,6 +96,7 @@ public final class SiteAgent implements AutoCloseable {
         this.coordinatorKey = SignatureVerifier.ed25519(identity.modelSigningPublicKey());
         this.heads = new HeadStore(config.workDir(), coordinatorKey);
         this.distrust = new StudyDistrust(config.workDir());
+        this.terms = new PinnedTerms(config.workDir());
         this.siteId = identity.site().siteId();
     }
 
@@ -283,6 +285,12 @@ public final class SiteAgent implements AutoCloseable {
         report(task, failure);
     }
 
+    /** Refuses before training: logged here with a code the admin can search for, and reported to the coordinator. */
+    private void refuse(RoundTask task, String code, String detail) {
+        log.warn("refusing round {} of study {} ({}): {}", task.getRoundNumber(), task.getStudyId(), code, detail);
+        report(task, SiteFailure.refused(code, detail));
+    }
+
     /** One task: policy, verified model, local work, ledger entry, signed upload. */
     private void runTask(RoundTask task) {
         currentRound.set(task.getRoundId());
@@ -292,6 +300,17 @@ public final class SiteAgent implements AutoCloseable {
             if (acceptance.isEmpty()) {
                 report(task, SiteFailure.refused("STUDY_NOT_ACCEPTED", "study " + task.getStudyId()
                         + " is not accepted by this site's admin (studies.accepted in the agent config)"));
+                return;
+            }
+            // The terms the admin pinned, on the task as the coordinator sent it (before any local calibration).
+            var otherTerms = terms.refusal(task, acceptance.get().termsDigest());
+            if (otherTerms.isPresent()) {
+                refuse(task, "TERMS_DIFFER", otherTerms.get());
+                return;
+            }
+            var unable = TaskReadiness.problem(task);
+            if (unable.isPresent()) {
+                refuse(task, "TASK_UNSUPPORTED", unable.get());
                 return;
             }
             var distrusted = distrust.reason(task.getStudyId());
@@ -309,6 +328,11 @@ public final class SiteAgent implements AutoCloseable {
                     return;
                 }
             }
+            var unreadable = dataProblem(task);
+            if (unreadable.isPresent()) {
+                refuse(task, "DATA_UNREADABLE", unreadable.get());
+                return;
+            }
             task = withSiteNoise(task);
             PrivacyCharge planned = task.getKind() == TaskKind.TRAIN ? learner.plannedCharge(task) : null;
             var refusal = privacyRefusal(task, planned);
@@ -320,6 +344,11 @@ public final class SiteAgent implements AutoCloseable {
             reportAccepted(task);
             state.set(AgentState.DOWNLOADING);
             var model = downloader.download(channel, task);
+            var unbuildable = learner.modelProblem(task, model.manifest().getModelConfigJson(), model.parameters());
+            if (unbuildable.isPresent()) {
+                refuse(task, "MODEL_UNUSABLE", unbuildable.get());
+                return;
+            }
             state.set(AgentState.TRAINING);
             var trained = learner.run(task, model.manifest().getModelConfigJson(), model.parameters());
             if (System.currentTimeMillis() > task.getDeadlineUnixMillis()) {
@@ -364,6 +393,24 @@ public final class SiteAgent implements AutoCloseable {
             fail(task, e);
         } finally {
             state.set(AgentState.IDLE);
+        }
+    }
+
+    /**
+     * Whether the site's data can be read as the task's dataset describes (columns present, values
+     * parseable), asked before the task is accepted. Only the kind of problem leaves the site: the
+     * loader's message may quote a patient's row, so it stays in this agent's log.
+     */
+    private java.util.Optional<String> dataProblem(RoundTask task) {
+        try {
+            learner.trainingRows(task);
+            return java.util.Optional.empty();
+        } catch (RuntimeException e) {
+            log.warn("round {} of study {}: the site's data cannot be read as the study describes it", task.getRoundNumber(),
+                    task.getStudyId(), e);
+            return java.util.Optional.of("this site's data cannot be read as study " + task.getStudyId() + "'s dataset"
+                    + " describes it (" + e.getClass().getSimpleName() + "; the site's admin finds the details in the"
+                    + " agent's log); refused before training, nothing spent");
         }
     }
 
@@ -490,6 +537,11 @@ public final class SiteAgent implements AutoCloseable {
         var refusal = SitePrivacyPolicy.refusal(spent, planned, ceiling, task.getPrivacy().getDelta(), accountant(task));
         if (refusal.isPresent()) {
             return refusal;
+        }
+        var allStudies = SitePrivacyPolicy.allStudiesRefusal(ledger.spentOnAllStudies("patient"), planned,
+                config.patientEpsilonCeilingAllStudies(), config.allStudiesDelta());
+        if (allStudies.isPresent()) {
+            return allStudies;
         }
         double budget = task.getPrivacy().getEpsilonBudget();
         return SitePrivacyPolicy.studyBudgetRefusal(spent, planned, budget > 0 ? budget : null,

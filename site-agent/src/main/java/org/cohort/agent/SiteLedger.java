@@ -76,10 +76,19 @@ final class SiteLedger {
 
     /** The privacy events this site spent on a study for one unit, in order. */
     synchronized List<PrivacyEvent> spent(String studyId, String unit) {
+        return events(studyId, unit);
+    }
+
+    /** The privacy events this site spent for one unit on every study, in order: all its patients' exposure here. */
+    synchronized List<PrivacyEvent> spentOnAllStudies(String unit) {
+        return events(null, unit);
+    }
+
+    private List<PrivacyEvent> events(String studyId, String unit) {
         var out = new ArrayList<PrivacyEvent>();
-        for (var send : sends(studyId)) {
-            if (send.unit().equals(unit)) {
-                out.add(new PrivacyEvent.SampledGaussian(send.samplingRate(), send.noiseMultiplier(), send.steps()));
+        for (Line line : lines()) {
+            if ((studyId == null || studyId.equals(line.study())) && unit.equals(line.unit())) {
+                out.add(new PrivacyEvent.SampledGaussian(line.samplingRate(), line.noiseMultiplier(), line.steps()));
             }
         }
         return out;

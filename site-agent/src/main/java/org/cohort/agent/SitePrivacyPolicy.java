@@ -21,7 +21,7 @@ final class SitePrivacyPolicy {
                                     AccountantKind accountant) {
         return over(spent, planned, ceiling, delta, accountant, ceiling == null ? "" : String.format(Locale.ROOT,
                 "the site's ceiling of %.4f set by its admin (privacy.%s-epsilon-ceiling)", ceiling,
-                planned == null ? "" : planned.unit()));
+                planned == null ? "" : planned.unit()), "");
     }
 
     /**
@@ -32,7 +32,30 @@ final class SitePrivacyPolicy {
     static Optional<String> studyBudgetRefusal(List<PrivacyEvent> spent, PrivacyCharge planned, Double budget,
                                                double delta, AccountantKind accountant) {
         return over(spent, planned, budget, delta, accountant, budget == null ? "" : String.format(Locale.ROOT,
-                "the study's budget of %.4f", budget));
+                "the study's budget of %.4f", budget), "");
+    }
+
+    /**
+     * Why a patient-level round must be refused because it would take this site past its admin's
+     * ceiling over all studies together: the patient-level events of every study this site ever
+     * sent ({@code allSpent}) and the round's, composed with the RDP accountant at the ceiling's
+     * own δ. That composition is valid across studies because every event is a DP-SGD run on the
+     * same data file, so the same patients, under the same neighbouring relation (add or remove
+     * one patient's row); RDP composes over any sequence of mechanisms on one dataset, each with
+     * its own sampling rate and noise, chosen adaptively or not. RDP whatever each study's own
+     * accountant: its ε is the larger, so the ceiling errs on the safe side. It caps what a patient
+     * in several studies gives up here only if the site has one row per patient, and only for
+     * patient-level studies: a study without patient-level DP is not under it.
+     */
+    static Optional<String> allStudiesRefusal(List<PrivacyEvent> allSpent, PrivacyCharge planned, Double ceiling,
+                                              double delta) {
+        if (planned == null || !planned.unit().equals("patient")) {
+            return Optional.empty();
+        }
+        return over(allSpent, planned, ceiling, delta, AccountantKind.RDP, ceiling == null ? "" : String.format(
+                Locale.ROOT, "the site's ceiling over all studies of %.4f set by its admin"
+                        + " (privacy.patient-epsilon-ceiling-all-studies, at privacy.patient-delta-all-studies)",
+                ceiling), " over all studies");
     }
 
     /**
@@ -53,7 +76,7 @@ final class SitePrivacyPolicy {
     }
 
     private static Optional<String> over(List<PrivacyEvent> spent, PrivacyCharge planned, Double limit, double delta,
-                                         AccountantKind accountant, String limitName) {
+                                         AccountantKind accountant, String limitName, String scope) {
         if (limit == null || planned == null) {
             return Optional.empty();
         }
@@ -63,8 +86,8 @@ final class SitePrivacyPolicy {
         if (after > limit) {
             double before = spent.isEmpty() ? 0 : PrivacyAccountant.create(accountant).composeAll(spent).epsilon(delta);
             return Optional.of(String.format(Locale.ROOT,
-                    "this round would take the site's %s-level ε from %.4f to %.4f (δ = %s, %s accountant), above %s",
-                    planned.unit(), before, after, delta, accountant.name().toLowerCase(Locale.ROOT), limitName));
+                    "this round would take the site's %s-level ε%s from %.4f to %.4f (δ = %s, %s accountant), above %s",
+                    planned.unit(), scope, before, after, delta, accountant.name().toLowerCase(Locale.ROOT), limitName));
         }
         return Optional.empty();
     }

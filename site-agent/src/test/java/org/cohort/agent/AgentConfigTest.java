@@ -20,12 +20,16 @@ class AgentConfigTest {
                 data.path=data/heart.csv
                 studies.accepted=st-2, st-1
                 study.st-1.training-examples=240
+                study.st-1.terms=sha256:1111111111111111111111111111111111111111111111111111111111111111
                 study.st-2.training-examples=1200
+                study.st-2.terms=sha256:2222222222222222222222222222222222222222222222222222222222222222
                 """);
         var c = AgentConfig.load(file);
         assertThat(c.coordinatorAddresses()).containsExactly("a:9443", "b:9443");
         assertThat(c.acceptedStudies()).containsExactly("st-1", "st-2");
-        assertThat(c.acceptance("st-2")).contains(new StudyAcceptance("st-2", 1200));
+        assertThat(c.acceptance("st-2")).contains(new StudyAcceptance("st-2", 1200, "sha256:2222222222222222222222222222222222222222222222222222222222222222"));
+        assertThat(c.patientEpsilonCeilingAllStudies()).isNull();
+        assertThat(c.allStudiesDelta()).isEqualTo(1e-5);
         assertThat(c.dataPath()).isEqualTo(dir.resolve("data/heart.csv"));
     }
 
@@ -37,10 +41,45 @@ class AgentConfigTest {
                 data.path=data/heart.csv
                 studies.accepted=st-1, st-2
                 study.st-2.training-examples=0
+                study.st-1.terms=sha256:1111111111111111111111111111111111111111111111111111111111111111
+                study.st-2.terms=sha256:2222222222222222222222222222222222222222222222222222222222222222
                 """);
         assertThatThrownBy(() -> AgentConfig.load(file))
                 .hasMessageContaining("set study.st-1.training-examples")
                 .hasMessageContaining("set study.st-2.training-examples").hasMessageContaining("got '0'");
+    }
+
+    @Test
+    void everyAcceptedStudyNeedsThePinnedDigestOfItsTerms() throws Exception {
+        Path file = dir.resolve("agent.properties");
+        Files.writeString(file, """
+                coordinator.addresses=a:9443
+                data.path=data/heart.csv
+                studies.accepted=st-1, st-2
+                study.st-1.training-examples=10
+                study.st-2.training-examples=10
+                study.st-2.terms=sha256:ABC
+                """);
+        assertThatThrownBy(() -> AgentConfig.load(file))
+                .hasMessageContaining("set study.st-1.terms to the digest of study st-1's terms you reviewed")
+                .hasMessageContaining("GET /api/studies/st-1/terms")
+                .hasMessageContaining("set study.st-2.terms").hasMessageContaining("got 'sha256:ABC'");
+    }
+
+    @Test
+    void readsTheCeilingOverAllStudiesWithItsOwnDelta() throws Exception {
+        Path file = dir.resolve("agent.properties");
+        Files.writeString(file, """
+                coordinator.addresses=a:9443
+                data.path=data/heart.csv
+                privacy.patient-epsilon-ceiling-all-studies=2.5
+                privacy.patient-delta-all-studies=1e-6
+                """);
+        var c = AgentConfig.load(file);
+        assertThat(c.patientEpsilonCeilingAllStudies()).isEqualTo(2.5);
+        assertThat(c.allStudiesDelta()).isEqualTo(1e-6);
+        Files.writeString(file, "coordinator.addresses=a:9443\ndata.path=x.csv\nprivacy.patient-delta-all-studies=1\n");
+        assertThatThrownBy(() -> AgentConfig.load(file)).hasMessageContaining("privacy.patient-delta-all-studies");
     }
 
     @Test
@@ -85,5 +124,8 @@ class AgentConfigTest {
         var c = AgentConfig.load(file);
         assertThat(c.acceptedStudies()).containsExactly("st-1a2b3c4d");
         assertThat(c.caFingerprint()).isEqualTo("sha256:...");
+        assertThat(c.acceptance("st-1a2b3c4d").orElseThrow().termsDigest()).startsWith("sha256:0000");
+        assertThat(c.patientEpsilonCeilingAllStudies()).isEqualTo(2.0);
+        assertThat(c.allStudiesDelta()).isEqualTo(1e-5);
     }
 }

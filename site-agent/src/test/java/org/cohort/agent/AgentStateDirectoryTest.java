@@ -25,7 +25,7 @@ class AgentStateDirectoryTest {
 
     private static AgentConfig config(Path workDir) {
         return new AgentConfig("Hospital", List.of("localhost:1"), "", "", workDir.resolve("data.csv"), workDir,
-                AgentConfig.accepting(1), "", "cpu", null, null);
+                AgentConfig.accepting(1, java.util.Map.of()), "", "cpu", null, null);
     }
 
     @Test

@@ -24,4 +24,27 @@ class SitePrivacyPolicyTest {
                 .hasValueSatisfying(reason -> assertThat(reason).contains("privacy.patient-epsilon-ceiling"));
         assertThat(SitePrivacyPolicy.refusal(List.of(), planned, 100.0, 1e-5, AccountantKind.RDP)).isEmpty();
     }
+
+    @Test
+    void capsAPatientOverEveryStudyAtThisSiteWithItsOwnDelta() {
+        // Two studies, each under its per-study ceiling, together past the same ceiling over all studies.
+        var round = new PrivacyCharge("patient", 0.1, 1.5, 50);
+        var rdp = org.cohort.privacy.accounting.RdpAccountant.withDefaultOrders();
+        double one = rdp.composeAll(List.of(round.event())).epsilon(1e-5);
+        double both = rdp.composeAll(List.of(round.event(), round.event())).epsilon(1e-5);
+        double ceiling = 1.2 * one;
+        assertThat(both).isGreaterThan(ceiling);
+        assertThat(SitePrivacyPolicy.refusal(List.of(), round, ceiling, 1e-5, AccountantKind.RDP)).isEmpty();
+        var otherStudy = List.of(round.event());
+        assertThat(SitePrivacyPolicy.allStudiesRefusal(otherStudy, round, ceiling, 1e-5)).hasValueSatisfying(reason ->
+                assertThat(reason).contains("patient-level ε over all studies from " + String.format(
+                        java.util.Locale.ROOT, "%.4f", one)).contains("privacy.patient-epsilon-ceiling-all-studies",
+                        "δ = 1.0E-5", "rdp accountant"));
+        assertThat(SitePrivacyPolicy.allStudiesRefusal(otherStudy, round, 1.01 * both, 1e-5)).isEmpty();
+        // Its own δ: a smaller δ makes the same events cost more ε.
+        assertThat(SitePrivacyPolicy.allStudiesRefusal(otherStudy, round, 1.01 * both, 1e-9)).isPresent();
+        assertThat(SitePrivacyPolicy.allStudiesRefusal(otherStudy, round, null, 1e-5)).isEmpty();
+        assertThat(SitePrivacyPolicy.allStudiesRefusal(otherStudy, new PrivacyCharge("site", 1, 1, 1), 0.01, 1e-5))
+                .as("site-level rounds protect another unit").isEmpty();
+    }
 }

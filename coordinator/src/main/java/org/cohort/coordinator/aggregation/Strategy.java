@@ -6,6 +6,9 @@ package org.cohort.coordinator.aggregation;
  * aggregate into the next global parameters. Adding a strategy touches one class.
  */
 public interface Strategy {
+    /** The strategies a study may name; a study naming another is refused at creation. */
+    java.util.List<String> NAMES = java.util.List.of("fedavg");
+
     /** Name used in study specifications, e.g. "fedavg". */
     String name();
 
@@ -47,7 +50,7 @@ public interface Strategy {
         return switch (name == null ? "fedavg" : name.toLowerCase(java.util.Locale.ROOT)) {
             case "fedavg" -> new FedAvg(1.0);
             default -> throw new IllegalArgumentException("unknown strategy '" + name
-                    + "'; available: fedavg");
+                    + "'; available: " + NAMES);
         };
     }
 }

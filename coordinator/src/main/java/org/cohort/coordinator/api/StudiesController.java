@@ -10,11 +10,13 @@ import java.util.Map;
 import org.cohort.coordinator.registry.ModelRegistry;
 import org.cohort.coordinator.registry.ModelVersion;
 import org.cohort.coordinator.round.RoundRepository;
+import org.cohort.coordinator.round.TaskFactory;
 import org.cohort.coordinator.round.RoundRepository.EvaluationRow;
 import org.cohort.coordinator.round.RoundRepository.ReportRow;
 import org.cohort.coordinator.study.Study;
 import org.cohort.coordinator.study.StudyService;
 import org.cohort.coordinator.study.StudySpec;
+import org.cohort.protocol.StudyTerms;
 import org.springframework.core.io.FileSystemResource;
 import org.springframework.core.io.Resource;
 import org.springframework.http.HttpHeaders;
@@ -42,11 +44,32 @@ public class StudiesController {
     }
 
     public record StudyView(String studyId, String name, String status, String statusDetail, long currentVersion,
-                            int roundsDone, int rounds, StudySpec spec, Instant createdAt, Instant updatedAt) {
+                            int roundsDone, int rounds, StudySpec spec, TermsView terms, Instant createdAt,
+                            Instant updatedAt) {
         static StudyView of(Study s) {
             return new StudyView(s.studyId(), s.spec().name(), s.status().name(), s.statusDetail(), s.currentVersion(),
-                    s.roundsDone(), s.spec().rounds(), s.spec(), s.createdAt(), s.updatedAt());
+                    s.roundsDone(), s.spec().rounds(), s.spec(), TermsView.of(s), s.createdAt(), s.updatedAt());
         }
+    }
+
+    /**
+     * The study's privacy terms as a site's admin reviews and pins them: {@code agentProperty} is the
+     * line to add to agent.properties; {@code canonical} is the exact text the {@code digest} is over,
+     * so anyone can recompute it (SHA-256 of its UTF-8 bytes).
+     */
+    public record TermsView(String studyId, StudyTerms terms, String unit, String canonical, String digest,
+                            String agentProperty) {
+        static TermsView of(Study s) {
+            StudyTerms t = TaskFactory.terms(s.spec());
+            return new TermsView(s.studyId(), t, t.unit(), t.canonicalJson(), t.digest(),
+                    "study." + s.studyId() + ".terms=" + t.digest());
+        }
+    }
+
+    /** What a site's admin pins when accepting the study; every task of the study carries exactly these terms. */
+    @GetMapping("/{studyId}/terms")
+    public TermsView terms(@PathVariable String studyId) {
+        return TermsView.of(studies.require(studyId));
     }
 
     @PostMapping

@@ -62,8 +62,8 @@ public class SessionService extends SessionGrpc.SessionImplBase {
                         }
                         var hello = message.getHello();
                         var accepted = Acceptances.read(hello.getAcceptedStudiesList(), study -> studies.find(study)
-                                .map(s -> java.util.OptionalLong.of(s.spec().siteExamplesLimit()))
-                                .orElse(java.util.OptionalLong.empty()));
+                                .map(s -> new Acceptances.KnownStudy(s.spec().siteExamplesLimit(),
+                                        org.cohort.coordinator.round.TaskFactory.terms(s.spec()).digest())));
                         session = hub.register(siteId, out, accepted.declared(), hello.getCompute());
                         cluster.opened(siteId, accepted.declared());
                         session.send(CoordinatorMessage.newBuilder().setWelcome(Welcome.newBuilder()

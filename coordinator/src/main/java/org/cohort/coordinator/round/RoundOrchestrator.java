@@ -374,6 +374,24 @@ public class RoundOrchestrator {
         startRound(study);
     }
 
+    /**
+     * Whether the study's strategy exists; if not (a study stored before strategies were checked at
+     * creation) it fails now, before any site trains and spends ε on a round that could not close.
+     */
+    private boolean aggregatable(Study study) {
+        try {
+            Strategy.forStudy(study.spec());
+            return true;
+        } catch (IllegalArgumentException e) {
+            String detail = "cannot aggregate: " + e.getMessage() + "; no task was sent. Create a new study with"
+                    + " a strategy that exists";
+            studies.updateProgress(study.studyId(), StudyStatus.FAILED, detail, study.currentVersion(),
+                    study.roundsDone(), clock.instant());
+            auditTrail.studyFinished(study.studyId(), StudyStatus.FAILED.name(), detail);
+            return false;
+        }
+    }
+
     private void startRound(Study study) {
         var spec = study.spec();
         boolean training = study.roundsDone() < spec.rounds();
@@ -397,6 +415,9 @@ public class RoundOrchestrator {
                 studies.updateProgress(study.studyId(), StudyStatus.RUNNING, detail, study.currentVersion(),
                         study.roundsDone(), clock.instant());
             }
+            return;
+        }
+        if (training && !aggregatable(study)) {
             return;
         }
         if (training) {

@@ -5,6 +5,7 @@ import java.util.HexFormat;
 import org.cohort.coordinator.registry.ModelVersion;
 import org.cohort.coordinator.study.Study;
 import org.cohort.coordinator.study.StudySpec;
+import org.cohort.protocol.StudyTerms;
 import org.cohort.protocol.v1.DatasetSpec;
 import org.cohort.protocol.v1.FeatureColumnSpec;
 import org.cohort.protocol.v1.PrivacyPlan;
@@ -33,11 +34,24 @@ public class TaskFactory {
                         .setSeed(plan.seed() * 1_000_003L + round.roundNumber()))
                 .setDataset(dataset(spec.dataset()))
                 .setDeadlineUnixMillis(round.deadline().toEpochMilli())
-                .setPrivacy(privacy(spec.privacy(), spec.rounds()))
+                .setPrivacy(privacy(spec))
                 .build();
     }
 
-    static PrivacyPlan privacy(StudySpec.Privacy p, int studyRounds) {
+    /**
+     * The study's terms as every site's admin pins them ({@code study.<id>.terms}) and every agent
+     * recomputes them from each task: the privacy plan of all its tasks, fixed at creation.
+     */
+    public static StudyTerms terms(StudySpec spec) {
+        return StudyTerms.of(privacy(spec));
+    }
+
+    static PrivacyPlan privacy(StudySpec spec) {
+        boolean secure = spec.secureAggregation() != null && spec.secureAggregation().on();
+        return privacy(spec.privacy(), spec.rounds()).toBuilder().setSecureAggregation(secure).build();
+    }
+
+    private static PrivacyPlan privacy(StudySpec.Privacy p, int studyRounds) {
         if (p == null || !p.enabled()) {
             return PrivacyPlan.newBuilder().setMode("none").build();
         }

@@ -35,8 +35,19 @@ public class StudyService {
         StudySpec spec = requested.validate().withDefaults();
         // Sized from the spec before any network is built: a model too large is refused, not run out of memory.
         ModelSize.of(spec, modelLimits.mappedFrom()).check(modelLimits);
-        String configJson = models.configJson(spec);
-        float[] initial = models.initialParameters(configJson, spec.model().seed());
+        String configJson;
+        float[] initial;
+        try {
+            configJson = models.configJson(spec);
+            initial = models.initialParameters(configJson, spec.model().seed());
+        } catch (InvalidStudyException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Sites would fail on the same model after the round began: refuse it now, as the ML team's error.
+            throw new InvalidStudyException(List.of("the model cannot be built from model and plan ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + "); change the preset, hidden layers or"
+                    + " optimizer"));
+        }
         String id = "st-" + UUID.randomUUID().toString().substring(0, 8);
         var now = clock.instant();
         var study = new Study(id, spec, configJson, StudyStatus.CREATED, "created; start it to run rounds",

@@ -319,6 +319,7 @@ public record StudySpec(
                 }
             }
         }
+        problems.addAll(RunnableChecks.problems(this));
         if (maxSiteExamples != null && (maxSiteExamples < 1 || maxSiteExamples > MAX_SITE_EXAMPLES_LIMIT)) {
             problems.add("maxSiteExamples (the largest training size a site may declare) must be between 1 and "
                     + MAX_SITE_EXAMPLES_LIMIT + ", got " + maxSiteExamples);

@@ -141,4 +141,33 @@ class StudySpecTest {
         // Without DP a site may still standardise with its own statistics.
         assertThat(new StudySpec(null, null, null, undeclared, 5, null, null, null, null, null, null, null).validate()).isNotNull();
     }
+
+    @Test
+    void refusesAStrategyThatIsNotImplemented() {
+        var spec = new StudySpec(null, null, null, dataset(), 5, null, null, null, "no-such-strategy", null, null, null);
+        assertThat(problems(spec)).singleElement().asString()
+                .contains("strategy 'no-such-strategy' is not implemented", "[fedavg]");
+        assertThat(problems(new StudySpec(null, null, null, dataset(), 5, null, null, null, "FedAvg", null, null, null)))
+                .isEmpty();
+    }
+
+    @Test
+    void refusesADatasetNoSiteCouldEncodeAndAnOptimizerNoSiteHas() {
+        var features = List.of(new StudySpec.Feature("age", 50.0, 10.0, null), new StudySpec.Feature("age", null, null, null),
+                new StudySpec.Feature("outcome", null, null, null), new StudySpec.Feature("chol", 200.0, null, null),
+                new StudySpec.Feature("cp", null, null, List.of("1", "1")));
+        var csv = new StudySpec(null, null, new StudySpec.Plan(null, null, "lbfgs", null, null),
+                new StudySpec.Dataset("csv", features, "outcome", null, null, null), 5, null, null, null, null, null,
+                null, null);
+        assertThat(problems(csv)).hasSize(5)
+                .anySatisfy(p -> assertThat(p).contains("names 'age' twice"))
+                .anySatisfy(p -> assertThat(p).contains("'outcome' is the label column"))
+                .anySatisfy(p -> assertThat(p).contains("'chol' declares only one of center and scale"))
+                .anySatisfy(p -> assertThat(p).contains("'cp': levels must be distinct"))
+                .anySatisfy(p -> assertThat(p).contains("plan.optimizer must be one of [sgd, adam, nesterov]"));
+        var heart = new StudySpec(null, null, null, new StudySpec.Dataset("heart-disease",
+                List.of(new StudySpec.Feature("age", 50.0, 10.0, null), new StudySpec.Feature("bmi", 25.0, 5.0, null)),
+                "num", null, null, null), 5, null, null, null, null, null, null, null);
+        assertThat(problems(heart)).singleElement().asString().contains("heart-disease files have no column [bmi]");
+    }
 }

@@ -1,0 +1,79 @@
+package org.cohort.coordinator.study;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import org.cohort.coordinator.aggregation.Strategy;
+import org.cohort.learning.data.HeartDisease;
+import org.cohort.learning.model.Optimizer;
+
+/**
+ * Checks, at creation, that every round of a study can complete: a round that fails for a reason
+ * already known then (a strategy nobody implemented, a column no file can have) would fail only
+ * after each site trained and spent ε on it. Kept apart from {@link StudySpec#validate()}'s range
+ * checks so that each can grow on its own.
+ */
+final class RunnableChecks {
+    private RunnableChecks() {}
+
+    /** Every reason a round of {@code spec} could not complete, in words the ML team can act on. */
+    static List<String> problems(StudySpec spec) {
+        var problems = new ArrayList<String>();
+        if (spec.strategy() != null && !Strategy.NAMES.contains(spec.strategy().toLowerCase(Locale.ROOT))) {
+            problems.add("strategy '" + spec.strategy() + "' is not implemented; use one of " + Strategy.NAMES
+                    + " (rounds would fail at aggregation after every site had trained and spent its ε)");
+        }
+        if (spec.plan() != null && spec.plan().optimizer() != null && java.util.Arrays.stream(Optimizer.values())
+                .noneMatch(o -> o.name().equalsIgnoreCase(spec.plan().optimizer()))) {
+            problems.add("plan.optimizer must be one of " + java.util.Arrays.toString(Optimizer.values()).toLowerCase(
+                    Locale.ROOT) + ", got '" + spec.plan().optimizer() + "'");
+        }
+        if (spec.dataset() != null && spec.dataset().features() != null) {
+            problems.addAll(columns(spec.dataset()));
+        }
+        return problems;
+    }
+
+    /** Columns every site can read and encode: distinct, not the label, fully declared, and in the file format. */
+    private static List<String> columns(StudySpec.Dataset d) {
+        var problems = new ArrayList<String>();
+        var seen = new HashSet<String>();
+        for (StudySpec.Feature f : d.features()) {
+            if (f == null || f.name() == null) {
+                continue; // named by validate()
+            }
+            if (!seen.add(f.name())) {
+                problems.add("dataset.features names '" + f.name() + "' twice; list each column once");
+            }
+            if (f.name().equals(d.labelColumn())) {
+                problems.add("dataset.features '" + f.name() + "' is the label column; a model may not train on its"
+                        + " own label");
+            }
+            if (f.categorical() && (f.levels().stream().anyMatch(l -> l == null || l.isBlank())
+                    || new HashSet<>(f.levels()).size() != f.levels().size())) {
+                problems.add("dataset.features '" + f.name() + "': levels must be distinct and non-empty, got "
+                        + f.levels());
+            }
+            if (f.categorical() && (f.center() != null || f.scale() != null)) {
+                problems.add("dataset.features '" + f.name() + "' has levels (categorical) and center/scale (numeric);"
+                        + " give one or the other");
+            } else if ((f.center() == null) != (f.scale() == null)) {
+                problems.add("dataset.features '" + f.name() + "' declares only one of center and scale; declare"
+                        + " both, or neither (sites would otherwise ignore the one given)");
+            }
+        }
+        if ("heart-disease".equals(d.format())) {
+            var known = HeartDisease.FILE_COLUMNS;
+            var unknown = new ArrayList<String>(seen.stream().filter(c -> !known.contains(c)).sorted().toList());
+            if (d.labelColumn() != null && !known.contains(d.labelColumn())) {
+                unknown.add(d.labelColumn());
+            }
+            if (!unknown.isEmpty()) {
+                problems.add("dataset: the heart-disease files have no column " + unknown + "; their columns are "
+                        + known);
+            }
+        }
+        return problems;
+    }
+}
