@@ -77,7 +77,26 @@ final class AuditHeadCommands {
                     + " write one with cohort audit head --out FILE");
         }
         checkSignature(head, file.toString());
+        checkSignerIsTheKey(head, file.toString());
         return new Expected(head.path("seq").asLong(), head.path("hash").asString(), head.path("signer").asString());
+    }
+
+    /**
+     * The head's {@code signer} must be the fingerprint of the key that signed it, so that the
+     * later comparison with the coordinator's signer compares the key that actually signed.
+     */
+    private static void checkSignerIsTheKey(JsonNode head, String where) {
+        String fingerprint;
+        try {
+            fingerprint = "sha256:" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(Base64.getDecoder().decode(head.path("publicKey").asString(""))));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new CommandFailed("the audit head in " + where + " has an unreadable public key");
+        }
+        if (!fingerprint.equals(head.path("signer").asString(""))) {
+            throw new CommandFailed("the audit head in " + where + " names signer " + head.path("signer").asString("")
+                    + " but was signed by the key " + fingerprint + ": it was edited");
+        }
     }
 
     /**

@@ -201,14 +201,35 @@ class CohortTest {
 
     private static final String HASH = "ab".repeat(32);
 
-    /** What GET /api/audit/head answers: a head signed with a fresh Ed25519 key, and that key. */
+    private static final KeyPair KEY = ed25519();
+    /** The coordinator's signer: the fingerprint of {@link #KEY}. */
+    private static final String SIGNER = fingerprint(KEY);
+
+    private static KeyPair ed25519() {
+        try {
+            return KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String fingerprint(KeyPair key) {
+        try {
+            return "sha256:" + java.util.HexFormat.of().formatHex(
+                    java.security.MessageDigest.getInstance("SHA-256").digest(key.getPublic().getEncoded()));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** What GET /api/audit/head answers: a head signed with the coordinator's Ed25519 key, and that key. */
     private static String signedHead(long seq, String hash) throws Exception {
-        KeyPair key = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        KeyPair key = KEY;
         Signature s = Signature.getInstance("Ed25519");
         s.initSign(key.getPrivate());
         s.update(("cohort.v1.AuditHead\n" + seq + "\n" + hash).getBytes(StandardCharsets.UTF_8));
         return "{\"seq\":" + seq + ",\"hash\":\"" + hash + "\",\"signature\":\""
-                + Base64.getEncoder().encodeToString(s.sign()) + "\",\"signer\":\"sha256:ff\",\"publicKey\":\""
+                + Base64.getEncoder().encodeToString(s.sign()) + "\",\"signer\":\"" + SIGNER + "\",\"publicKey\":\""
                 + Base64.getEncoder().encodeToString(key.getPublic().getEncoded()) + "\"}";
     }
 
@@ -237,7 +258,7 @@ class CohortTest {
         bodies.put("/api/audit/verify", """
                 {"valid":false,"entriesChecked":11,"headSeq":11,"headHash":"cd","signer":"sha256:ff",
                  "summary":"the audit chain is broken at entry #12: the log ends at #11 but the head exported earlier (#12) is later",
-                 "firstProblem":{"seq":12,"defect":"HEAD_ROLLED_BACK","message":"the log ends at #11"}}""");
+                 "firstProblem":{"seq":12,"defect":"HEAD_ROLLED_BACK","message":"the log ends at #11"}}""".replace("sha256:ff", SIGNER));
 
         assertThat(remote("audit", "verify", "--expect-head", head.toString())).isEqualTo(1);
         assertThat(out()).contains("✘ audit chain BROKEN", "first bad entry  #12: HEAD_ROLLED_BACK");
@@ -248,14 +269,14 @@ class CohortTest {
         Path head = exportedHead(dir, 12);
         // A coordinator that ignored the expected head: the chain it reports ends before it.
         bodies.put("/api/audit/verify", """
-                {"valid":true,"entriesChecked":11,"headSeq":11,"headHash":"cd","signer":"sha256:ff","summary":"ok"}""");
+                {"valid":true,"entriesChecked":11,"headSeq":11,"headHash":"cd","signer":"sha256:ff","summary":"ok"}""".replace("sha256:ff", SIGNER));
 
         assertThat(remote("audit", "verify", "--expect-head", head.toString())).isEqualTo(1);
         assertThat(out()).contains("✘ audit chain BROKEN: the log ends at #11 but the exported head is #12");
 
         out.reset();
         bodies.put("/api/audit/verify", """
-                {"valid":true,"entriesChecked":14,"headSeq":14,"headHash":"cd","signer":"sha256:ff","summary":"ok"}""");
+                {"valid":true,"entriesChecked":14,"headSeq":14,"headHash":"cd","signer":"sha256:ff","summary":"ok"}""".replace("sha256:ff", SIGNER));
         bodies.put("/api/audit/entries", "{\"entries\":[{\"seq\":12,\"hash\":\"" + "ee".repeat(32) + "\"}]}");
         assertThat(remote("audit", "verify", "--expect-head", head.toString())).isEqualTo(1);
         assertThat(out()).contains("entry #12 now hashes to " + "ee".repeat(32), "rewritten");
@@ -273,5 +294,14 @@ class CohortTest {
 
         assertThat(remote("audit", "verify", "--expect-head", head.toString())).isEqualTo(1);
         assertThat(err()).contains("does not carry a valid signature");
+    }
+
+    @Test
+    void refusesAHeadFileWhoseSignerIsNotTheKeyThatSignedIt(@TempDir Path dir) throws Exception {
+        Path head = exportedHead(dir, 12);
+        Files.writeString(head, Files.readString(head).replace(SIGNER, "sha256:" + "00".repeat(32)));
+
+        assertThat(remote("audit", "verify", "--expect-head", head.toString())).isEqualTo(1);
+        assertThat(err()).contains("was signed by the key " + SIGNER, "it was edited");
     }
 }

@@ -66,6 +66,12 @@ final class ClusterMember {
 
         config.getSerializationConfig().addSerializerConfig(new SerializerConfig()
                 .setTypeClass(EncryptedInCluster.class).setImplementation(new EncryptingSerializer(sealer, cluster.name())));
+        // Whatever a member sends is deserialised only into Cohort's own types, the JDK's and Hazelcast's
+        // (on top of Hazelcast's default blacklist): a process that passes the address check cannot
+        // ship a gadget chain. Community has no member authentication, so this is defence in depth.
+        var filter = new com.hazelcast.config.JavaSerializationFilterConfig().setDefaultsDisabled(false);
+        filter.getWhitelist().addPrefixes("org.cohort.", "java.", "com.hazelcast.", "com.google.protobuf.", "[");
+        config.getSerializationConfig().setJavaSerializationFilterConfig(filter);
 
         int quorum = cluster.effectiveQuorum();
         if (quorum > 1) {

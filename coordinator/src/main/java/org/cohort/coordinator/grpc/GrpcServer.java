@@ -36,6 +36,8 @@ import org.springframework.stereotype.Component;
 @Component
 public class GrpcServer implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(GrpcServer.class);
+    /** Concurrent calls on one connection: an agent needs four or five (session, download, upload, ledger). */
+    static final int MAX_CALLS_PER_CONNECTION = 32;
 
     private final CoordinatorProperties props;
     private final ServerIdentity identity;
@@ -83,6 +85,8 @@ public class GrpcServer implements SmartLifecycle {
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
                 .maxInboundMessageSize(ProtocolLimits.MAX_MESSAGE_BYTES)
+                // An agent holds a few calls at once (session, download, upload, ledger); more is not an agent.
+                .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
                 // Agents ping every CLIENT_KEEPALIVE_TIME; faster pings get GOAWAY. An agent always has its
                 // session call open, so pings on a connection without calls come from something else.
                 .permitKeepAliveTime(ProtocolLimits.PERMIT_KEEPALIVE_TIME.toSeconds(), TimeUnit.SECONDS)

@@ -24,6 +24,8 @@ import org.cohort.protocol.v1.StudyAcceptance;
 public record Acceptances(Map<String, Long> declared, List<String> refusals) {
     /** Longest study id taken from a hello (ids are "st-" and 8 hex digits). */
     static final int MAX_STUDY_ID_CHARS = 64;
+    /** Most studies one site may accept at once: far above any real site, far below a flood. */
+    static final int MAX_ACCEPTED_STUDIES = 64;
 
     public Acceptances {
         declared = Map.copyOf(declared);
@@ -46,6 +48,12 @@ public record Acceptances(Map<String, Long> declared, List<String> refusals) {
         var declared = new LinkedHashMap<String, Long>();
         var refusals = new ArrayList<String>();
         var twice = new HashSet<String>();
+        if (hello.size() > MAX_ACCEPTED_STUDIES) {
+            // Each acceptance costs a look-up and a place in the cluster's session directory.
+            refusals.add("this site accepts " + hello.size() + " studies in one hello; at most " + MAX_ACCEPTED_STUDIES
+                    + " are taken: list fewer in studies.accepted");
+            hello = hello.subList(0, 0);
+        }
         for (StudyAcceptance a : hello) {
             String id = a.getStudyId();
             if (id.isBlank() || id.length() > MAX_STUDY_ID_CHARS) {

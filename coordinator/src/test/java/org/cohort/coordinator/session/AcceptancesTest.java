@@ -54,4 +54,17 @@ class AcceptancesTest {
                         "study.st-b.terms=" + TERMS))
                 .anySatisfy(r -> assertThat(r).contains("study st-c: this site pinned no terms"));
     }
+
+    @Test
+    void refusesAHelloThatAcceptsMoreStudiesThanAnySiteWould() {
+        var flood = new java.util.ArrayList<StudyAcceptance>();
+        for (int i = 0; i <= Acceptances.MAX_ACCEPTED_STUDIES; i++) {
+            flood.add(accept("st-" + i, 10));
+        }
+        var read = Acceptances.read(flood, study -> known(1_000));
+        assertThat(read.declared()).isEmpty();
+        assertThat(read.refusals()).singleElement().asString().contains("at most " + Acceptances.MAX_ACCEPTED_STUDIES);
+        assertThat(Acceptances.read(flood.subList(0, Acceptances.MAX_ACCEPTED_STUDIES), study -> known(1_000))
+                .declared()).hasSize(Acceptances.MAX_ACCEPTED_STUDIES);
+    }
 }
