@@ -84,12 +84,13 @@ final class SiteLedger {
         return out;
     }
 
-    /** Every privacy-bearing update this site sent on a study, in order. */
+    /** Every privacy-bearing update this site sent on a study, in order: one line per release, never per re-send. */
     synchronized List<LedgerCrossCheck.LocalSend> sends(String studyId) {
         var out = new ArrayList<LedgerCrossCheck.LocalSend>();
         for (Line line : lines()) {
             if (studyId.equals(line.study()) && line.unit() != null) {
-                out.add(new LedgerCrossCheck.LocalSend(line.round(), line.unit(), line.samplingRate(),
+                out.add(new LedgerCrossCheck.LocalSend(line.round(), line.roundId(),
+                        line.payloadSha256() == null ? "" : line.payloadSha256(), line.unit(), line.samplingRate(),
                         line.noiseMultiplier(), line.steps()));
             }
         }
