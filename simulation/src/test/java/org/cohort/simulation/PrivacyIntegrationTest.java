@@ -32,7 +32,7 @@ import tools.jackson.databind.json.JsonMapper;
 class PrivacyIntegrationTest {
     private static final double SIGMA = 1.5;
 
-    private static Map<String, Object> patientDp(double budget) {
+    static Map<String, Object> patientDp(double budget) {
         return Map.of("privacy", Map.of("mode", "patient", "clipNorm", 1.0, "noiseMultiplier", SIGMA, "delta", 1e-5,
                 "epsilonBudget", budget, "accountant", "rdp", "expectedBatchSize", 32));
     }
@@ -233,7 +233,8 @@ class PrivacyIntegrationTest {
         }
     }
 
-    private static List<JsonNode> localUpdates(Path ledger, String studyId) throws Exception {
+    /** The updates a site's own ledger recorded for a study, in order. */
+    static List<JsonNode> localUpdates(Path ledger, String studyId) throws Exception {
         var out = new ArrayList<JsonNode>();
         if (!Files.exists(ledger)) {
             return out;

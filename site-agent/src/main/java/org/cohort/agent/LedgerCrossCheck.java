@@ -31,9 +31,14 @@ final class LedgerCrossCheck {
 
     private LedgerCrossCheck() {}
 
-    /** One privacy-bearing update this site sent, from its local ledger. */
-    record LocalSend(int round, String roundId, String payloadSha256, String unit, double samplingRate,
-                     double noiseMultiplier, long steps) {}
+    /**
+     * One privacy-bearing update this site sent, from its local ledger.
+     *
+     * @param maskedSha256 the digest of the masked input that carried it under secure aggregation
+     *                     ("" for a plain upload): the release the coordinator names when it charges
+     */
+    record LocalSend(int round, String roundId, String payloadSha256, String maskedSha256, String unit,
+                     double samplingRate, double noiseMultiplier, long steps) {}
 
     /**
      * Which release a charge is: the attempt's round id and the digest of the update, for one unit.
@@ -52,7 +57,8 @@ final class LedgerCrossCheck {
         /** Whether {@code s} is this release (for a per-round charge: any update of that round). */
         boolean covers(LocalSend s) {
             return unit.equals(s.unit()) && (payloadSha256.isEmpty() ? s.round() == round
-                    : roundId.equals(s.roundId()) && payloadSha256.equalsIgnoreCase(s.payloadSha256()));
+                    : roundId.equals(s.roundId()) && (payloadSha256.equalsIgnoreCase(s.payloadSha256())
+                            || payloadSha256.equalsIgnoreCase(s.maskedSha256())));
         }
 
         @Override

@@ -35,7 +35,7 @@ class LedgerCrossCheckTest {
     }
 
     private static LocalSend sent(int round, int attempt, double q, double sigma, long steps) {
-        return new LocalSend(round, roundId(round, attempt), digest(round, attempt), "patient", q, sigma, steps);
+        return new LocalSend(round, roundId(round, attempt), digest(round, attempt), "", "patient", q, sigma, steps);
     }
 
     private static String roundId(int round, int attempt) {
@@ -113,6 +113,15 @@ class LedgerCrossCheckTest {
                 List.of(charge(1, 2, 0.1, 1.5, 50)));
         assertThat(r.agrees()).isTrue();
         assertThat(r.notes()).singleElement().asString().contains("round 1 attempt rd-1-1");
+    }
+
+    @Test
+    void aSecureReleaseIsNamedByTheDigestOfTheMaskedInputThatCarriedIt() {
+        String masked = "ff".repeat(32);
+        var local = List.of(new LocalSend(1, "rd-1-1", digest(1, 1), masked, "patient", 0.1, 1.5, 50));
+        LedgerEntry charged = charge(1, 0.1, 1.5, 50).toBuilder().setPayloadSha256(masked).build();
+
+        assertThat(compare(local, List.of(charged)).agrees()).isTrue();
     }
 
     @Test
