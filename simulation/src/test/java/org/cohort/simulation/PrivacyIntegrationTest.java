@@ -202,7 +202,7 @@ class PrivacyIntegrationTest {
             assertThat(v.get("valid").asBoolean()).as(v.toString()).isFalse();
             assertThat(v.get("firstProblem").get("defect").asString()).isEqualTo("LEDGER_CHARGE_MISSING");
             assertThat(v.get("firstProblem").get("message").asString())
-                    .contains("round 1 site " + victim.siteId(), "its row was deleted");
+                    .contains("round 1 attempt ", " site " + victim.siteId(), "its row was deleted");
         }
     }
 
