@@ -102,24 +102,6 @@ public class PrivacyLedger {
                 .query(PrivacyLedger::map).optional();
     }
 
-    /** The site's signed manifest and signature kept with a charge; empty arrays when none was kept. */
-    public SiteProof proof(LedgerCharge c) {
-        return jdbc.sql("""
-                SELECT site_manifest, site_signature FROM privacy_charges WHERE study_id = ? AND round_number = ?
-                    AND round_id = ? AND site_id = ? AND unit = ? AND payload_sha256 = ?""")
-                .params(c.studyId(), c.roundNumber(), c.roundId(), c.siteId(), c.unit().name(), c.payloadSha256())
-                .query((rs, i) -> new SiteProof(orEmpty(rs.getBytes("site_manifest")),
-                        orEmpty(rs.getBytes("site_signature"))))
-                .optional().orElse(new SiteProof(new byte[0], new byte[0]));
-    }
-
-    /** What the site signed for a released update: its manifest bytes and its signature over them. */
-    public record SiteProof(byte[] manifest, byte[] signature) {}
-
-    private static byte[] orEmpty(byte[] b) {
-        return b == null ? new byte[0] : b;
-    }
-
     /** Every charge of every study, by study, site, unit and round. */
     public List<LedgerCharge> all() {
         return jdbc.sql("SELECT * FROM privacy_charges ORDER BY study_id, site_id, unit, " + RELEASE_ORDER)
