@@ -26,8 +26,9 @@ import tools.jackson.databind.JsonNode;
  * <p>Stopping a replica mid-round — the one that drives it, or one that holds an upload —
  * loses nothing: the round continues (same attempt), the upload held by the lost replica is
  * asked for again and re-sent unchanged by its site, and the study ends with the same model as
- * an undisturbed run with the same seeds, each round on record once and each site charged once
- * per round.
+ * an undisturbed run with the same seeds, each round on record once. Under DP the lost upload
+ * was charged when the stopped replica received it (before it could be lost with it); the same
+ * signed update received again by another replica is the same release and costs nothing more.
  */
 class ClusterFailoverIntegrationTest {
     private static final int ROUNDS = 2;
@@ -79,12 +80,27 @@ class ClusterFailoverIntegrationTest {
     @org.junit.jupiter.params.provider.EnumSource(Stop.class)
     void anUploadLostWithItsReplicaIsChargedOnceUnderDifferentialPrivacy(Stop stop, @TempDir Path dir) throws Exception {
         try (var schema = TestPostgres.freshSchema("cohort_ha")) {
-            JsonNode privacy = clusterRun(dir, schema, stop, "patient").privacy();
+            Result run = clusterRun(dir, schema, stop, "patient");
+            JsonNode privacy = run.privacy();
             assertThat(privacy.get("sites").size()).isEqualTo(2);
             for (JsonNode site : privacy.get("sites")) {
-                var charged = new ArrayList<Integer>();
-                site.get("charges").forEach(c -> charged.add(c.get("roundNumber").asInt()));
-                assertThat(charged).as(site.toString()).containsExactly(1, 2);
+                var charged = new ArrayList<String>();
+                site.get("charges").forEach(c -> charged.add(c.get("roundNumber").asInt() + "/"
+                        + c.get("attempt").asInt()));
+                // Site 0's round-1 update was received twice (by the stopped replica, then re-sent): one release.
+                assertThat(charged).as(site.toString()).containsExactly("1/1", "2/1");
+                // Each charge names the update the site signed and recorded; the report's ε is the site's own.
+                Path ledger = run.ledgers().get(site.get("siteId").asString());
+                List<JsonNode> sent = PrivacyIntegrationTest.localUpdates(ledger, run.studyId());
+                assertThat(site.get("charges").valueStream().map(c -> c.get("payloadSha256").asString()).toList())
+                        .containsExactlyElementsOf(sent.stream().map(u -> u.get("payloadSha256").asString()).toList());
+                double own = org.cohort.privacy.accounting.RdpAccountant.withDefaultOrders().composeAll(sent.stream()
+                        .map(u -> (org.cohort.privacy.accounting.PrivacyEvent)
+                                new org.cohort.privacy.accounting.PrivacyEvent.SampledGaussian(
+                                        u.get("samplingRate").asDouble(), u.get("noiseMultiplier").asDouble(),
+                                        u.get("steps").asLong())).toList()).epsilon(1e-5);
+                assertThat(site.get("spent").get("epsilon").asDouble()).isCloseTo(own,
+                        org.assertj.core.api.Assertions.within(1e-9));
             }
         }
     }
@@ -98,7 +114,8 @@ class ClusterFailoverIntegrationTest {
         }
     }
 
-    private record Result(float[] model, JsonNode privacy) {}
+    /** A run's final model, its privacy view, and each site's own ledger file. */
+    private record Result(float[] model, JsonNode privacy, String studyId, Map<String, Path> ledgers) {}
 
     private static Result clusterRun(Path dir, TestPostgres.Schema schema, Stop stop, String privacyMode)
             throws Exception {
@@ -134,10 +151,13 @@ class ClusterFailoverIntegrationTest {
                 return normal.run(task, config, global);
             };
             var siteIds = new ArrayList<String>();
+            var ledgers = new HashMap<String, Path>();
             for (int i = 0; i < 2; i++) {
                 var site = data.sites().get(i);
-                siteIds.add(cluster.startAgent(site, dir.resolve("agents"), studyId,
-                        i == 1 ? slowOnce : new Dl4jLearner(site.dataFile()), stop.addressOrder[i]).siteId());
+                var agent = cluster.startAgent(site, dir.resolve("agents"), studyId,
+                        i == 1 ? slowOnce : new Dl4jLearner(site.dataFile()), stop.addressOrder[i]);
+                siteIds.add(agent.siteId());
+                ledgers.put(agent.siteId(), agent.ledgerFile());
             }
             cluster.awaitConnected(2);
             // Each agent is connected to the first replica of its list.
@@ -180,7 +200,7 @@ class ClusterFailoverIntegrationTest {
             assertThat(completedRounds).containsExactly(1, 2);
             assertThat(survivor.get("/api/audit/verify").get("valid").asBoolean()).isTrue();
             return new Result(TestCluster.finalModel(survivor, studyId, dir),
-                    survivor.get("/api/studies/" + studyId + "/privacy"));
+                    survivor.get("/api/studies/" + studyId + "/privacy"), studyId, ledgers);
         }
     }
 

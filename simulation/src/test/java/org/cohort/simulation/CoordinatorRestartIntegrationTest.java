@@ -14,8 +14,10 @@ import tools.jackson.databind.JsonNode;
 /**
  * A coordinator that stops mid-round comes back from its data directory (CA, database,
  * models); the open round is cleanly abandoned — nothing from it is published — and retried,
- * and the agents reconnect by themselves. The privacy ledger charges each site once per
- * published round, however many attempts it took.
+ * and the agents reconnect by themselves. The privacy ledger charges every release: the update
+ * that reached the coordinator before it stopped is charged although its attempt was abandoned
+ * (the site trained it with noise and the coordinator read it), and the retry is charged again;
+ * an update that never arrived is not.
  */
 class CoordinatorRestartIntegrationTest {
 
@@ -65,13 +67,29 @@ class CoordinatorRestartIntegrationTest {
             assertThat(first.get("resultVersion").isNull()).isTrue();
             // Every training round published exactly one version: initial + 2.
             assertThat(api.get("/api/studies/" + studyId + "/models").size()).isEqualTo(3);
-            // The ledger charged each site once per published round: the abandoned attempt charged nothing.
+            // Every release is charged. Site 0's update of the abandoned attempt had arrived: it is charged, and
+            // so is its retry (fresh training, fresh noise). Site 1's never arrived: only its retry is charged.
             JsonNode privacy = api.get("/api/studies/" + studyId + "/privacy");
             assertThat(privacy.get("sites").size()).isEqualTo(2);
-            for (JsonNode site : privacy.get("sites")) {
-                var charged = new java.util.ArrayList<Integer>();
-                site.get("charges").forEach(c -> charged.add(c.get("roundNumber").asInt()));
-                assertThat(charged).containsExactly(1, 2);
+            for (int i = 0; i < 2; i++) {
+                var agent = fed.agents.get(i);
+                JsonNode site = null;
+                for (JsonNode s : privacy.get("sites")) {
+                    site = s.get("siteId").asString().equals(agent.siteId()) ? s : site;
+                }
+                var charged = new java.util.ArrayList<String>();
+                site.get("charges").forEach(c -> charged.add(c.get("roundNumber").asInt() + "/" + c.get("attempt").asInt()));
+                assertThat(charged).as(site.toString()).containsExactlyElementsOf(i == 0 ? java.util.List.of("1/1",
+                        "1/2", "2/1") : java.util.List.of("1/2", "2/1"));
+                var sent = PrivacyIntegrationTest.localUpdates(agent.ledgerFile(), studyId).stream()
+                        .map(u -> u.get("payloadSha256").asString()).toList();
+                var chargedDigests = site.get("charges").valueStream().map(c -> c.get("payloadSha256").asString())
+                        .toList();
+                if (i == 0) {
+                    assertThat(chargedDigests).containsExactlyElementsOf(sent); // every update it sent arrived
+                } else {
+                    assertThat(sent).hasSize(3).containsAll(chargedDigests); // its first one never did
+                }
             }
             assertThat(api.get("/api/audit/verify").get("valid").asBoolean()).isTrue();
         } finally {

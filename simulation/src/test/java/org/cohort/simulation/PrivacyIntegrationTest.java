@@ -32,7 +32,7 @@ import tools.jackson.databind.json.JsonMapper;
 class PrivacyIntegrationTest {
     private static final double SIGMA = 1.5;
 
-    private static Map<String, Object> patientDp(double budget) {
+    static Map<String, Object> patientDp(double budget) {
         return Map.of("privacy", Map.of("mode", "patient", "clipNorm", 1.0, "noiseMultiplier", SIGMA, "delta", 1e-5,
                 "epsilonBudget", budget, "accountant", "rdp", "expectedBatchSize", 32));
     }
@@ -202,7 +202,7 @@ class PrivacyIntegrationTest {
             assertThat(v.get("valid").asBoolean()).as(v.toString()).isFalse();
             assertThat(v.get("firstProblem").get("defect").asString()).isEqualTo("LEDGER_CHARGE_MISSING");
             assertThat(v.get("firstProblem").get("message").asString())
-                    .contains("round 1 site " + victim.siteId(), "its row was deleted");
+                    .contains("round 1 attempt ", " site " + victim.siteId(), "its row was deleted");
         }
     }
 
@@ -233,6 +233,7 @@ class PrivacyIntegrationTest {
         }
     }
 
+    /** The updates a site's own ledger recorded for a study, in order. */
     static List<JsonNode> localUpdates(Path ledger, String studyId) throws Exception {
         var out = new ArrayList<JsonNode>();
         if (!Files.exists(ledger)) {

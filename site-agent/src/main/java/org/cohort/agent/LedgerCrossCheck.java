@@ -14,24 +14,67 @@ import org.cohort.protocol.v1.SignedCharge;
 
 /**
  * Compares the coordinator's privacy ledger for this site with the site's own record of what
- * it sent, and with the charges as the coordinator signed them when it made them. Pure: the
- * caller fetches all three. A charge the site cannot account for — a round it never sent,
- * different mechanism parameters, or the same round charged twice — is a mismatch; so is a
- * ledger row that is missing or differs from its signed charge (deleted or edited since, which
- * understates this site's ε), or one that was never signed. An update the coordinator neither
- * charged nor signed a charge for (its round failed or was retried) is only a note, because the
- * site's own ledger already counts it and so errs on the safe side.
+ * it sent, and with the charges as the coordinator signed them when it made them, release by
+ * release: a charge names the attempt (round id) and the update (the payload digest this site
+ * signed), so a retried round is two releases and two charges, and the same signed update sent
+ * twice is one. Pure: the caller fetches all three. A charge the site cannot account for — an
+ * update it never sent, different mechanism parameters, or the same release charged twice — is
+ * a mismatch; so is a ledger row that is missing or differs from its signed charge (deleted or
+ * edited since, which understates this site's ε), or one that was never signed. An update the
+ * coordinator neither charged nor signed a charge for (it never received it in full, or it was a
+ * secure attempt abandoned before its sum was unmasked) is only a note, because the site's own
+ * ledger already counts it and so errs on the safe side. Charges made before charges were per
+ * release carry no digest and are matched by round number.
  */
 final class LedgerCrossCheck {
     private static final double RELATIVE_TOLERANCE = 1e-12;
 
     private LedgerCrossCheck() {}
 
-    /** One privacy-bearing update this site sent, from its local ledger. */
-    record LocalSend(int round, String unit, double samplingRate, double noiseMultiplier, long steps) {}
+    /**
+     * One privacy-bearing update this site sent, from its local ledger.
+     *
+     * @param maskedSha256 the digest of the masked input that carried it under secure aggregation
+     *                     ("" for a plain upload): the release the coordinator names when it charges
+     */
+    record LocalSend(int round, String roundId, String payloadSha256, String maskedSha256, String unit,
+                     double samplingRate, double noiseMultiplier, long steps) {}
+
+    /**
+     * Which release a charge is: the attempt's round id and the digest of the update, for one unit.
+     * A charge from before per-release charging has neither and stands for its round number.
+     */
+    record Release(int round, String roundId, String payloadSha256, String unit) {
+        static Release of(int round, String roundId, String payloadSha256, String unit) {
+            return payloadSha256.isEmpty() ? new Release(round, "", "", unit)
+                    : new Release(round, roundId, payloadSha256.toLowerCase(Locale.ROOT), unit);
+        }
+
+        static Release of(LedgerEntry c) {
+            return of(c.getRoundNumber(), c.getRoundId(), c.getPayloadSha256(), c.getUnit());
+        }
+
+        /** Whether {@code s} is this release (for a per-round charge: any update of that round). */
+        boolean covers(LocalSend s) {
+            return unit.equals(s.unit()) && (payloadSha256.isEmpty() ? s.round() == round
+                    : roundId.equals(s.roundId()) && (payloadSha256.equalsIgnoreCase(s.payloadSha256())
+                            || payloadSha256.equalsIgnoreCase(s.maskedSha256())));
+        }
+
+        @Override
+        public String toString() {
+            return payloadSha256.isEmpty() ? "round " + round + " (" + unit + "-level)"
+                    : "round " + round + " attempt " + roundId + " (update " + payloadSha256.substring(0,
+                            Math.min(12, payloadSha256.length())) + ", " + unit + "-level)";
+        }
+    }
 
     /** One charge as the coordinator signed it when it charged it; its signature already checked. */
-    record Recorded(int round, String unit, double samplingRate, double noiseMultiplier, long steps, long auditSeq) {
+    record Recorded(Release release, double samplingRate, double noiseMultiplier, long steps, long auditSeq) {
+        int round() {
+            return release.round();
+        }
+
         String terms() {
             return String.format(Locale.ROOT, "q = %s, σ = %s, steps = %d", samplingRate, noiseMultiplier, steps);
         }
@@ -60,8 +103,8 @@ final class LedgerCrossCheck {
                 mismatches.add("the coordinator sent a signed charge of site " + c.getSiteId() + ", study "
                         + c.getStudyId() + " as if it were this site's (audit entry #" + s.getAuditSeq() + ")");
             } else {
-                out.add(new Recorded(c.getRoundNumber(), c.getUnit(), c.getSamplingRate(), c.getNoiseMultiplier(),
-                        c.getSteps(), s.getAuditSeq()));
+                out.add(new Recorded(Release.of(c.getRoundNumber(), c.getRoundId(), c.getPayloadSha256(), c.getUnit()),
+                        c.getSamplingRate(), c.getNoiseMultiplier(), c.getSteps(), s.getAuditSeq()));
             }
         }
         return out;
@@ -82,32 +125,32 @@ final class LedgerCrossCheck {
                           List<String> signatureTrouble) {
         var mismatches = new ArrayList<String>(signatureTrouble);
         var notes = new ArrayList<String>();
-        Map<String, Integer> chargesPerRound = new HashMap<>();
+        Map<Release, Integer> chargesPerRelease = new HashMap<>();
         for (LedgerEntry c : remote) {
-            String key = c.getRoundNumber() + "/" + c.getUnit();
-            if (chargesPerRound.merge(key, 1, Integer::sum) == 2) {
-                mismatches.add(String.format(Locale.ROOT, "round %d is charged more than once (%s-level)",
-                        c.getRoundNumber(), c.getUnit()));
+            Release release = Release.of(c);
+            if (chargesPerRelease.merge(release, 1, Integer::sum) == 2) {
+                mismatches.add(release + " is charged more than once");
             }
-            boolean sent = local.stream().anyMatch(s -> s.round() == c.getRoundNumber() && s.unit().equals(c.getUnit())
+            boolean sent = local.stream().anyMatch(s -> release.covers(s)
                     && same(s.samplingRate(), c.getSamplingRate()) && same(s.noiseMultiplier(), c.getNoiseMultiplier())
                     && s.steps() == c.getSteps());
             if (!sent) {
                 mismatches.add(String.format(Locale.ROOT,
-                        "the coordinator charged round %d (%s-level, q = %s, σ = %s, steps = %d) but this site's"
-                                + " ledger has no update of study %s with those parameters", c.getRoundNumber(),
-                        c.getUnit(), c.getSamplingRate(), c.getNoiseMultiplier(), c.getSteps(), studyId));
+                        "the coordinator charged %s (q = %s, σ = %s, steps = %d) but this site's ledger has no such"
+                                + " update of study %s with those parameters", release, c.getSamplingRate(),
+                        c.getNoiseMultiplier(), c.getSteps(), studyId));
             }
         }
         compareWithSigned(remote, recorded, mismatches);
         int lastCharged = Math.max(remote.stream().mapToInt(LedgerEntry::getRoundNumber).max().orElse(0),
                 recorded.stream().mapToInt(Recorded::round).max().orElse(0));
         for (LocalSend s : local) {
-            boolean charged = chargesPerRound.containsKey(s.round() + "/" + s.unit())
-                    || recorded.stream().anyMatch(r -> r.round() == s.round() && r.unit().equals(s.unit()));
+            boolean charged = chargesPerRelease.keySet().stream().anyMatch(r -> r.covers(s))
+                    || recorded.stream().anyMatch(r -> r.release().covers(s));
             if (!charged && s.round() <= lastCharged) {
-                notes.add(String.format(Locale.ROOT, "round %d: an update was sent but not charged by the coordinator"
-                        + " (the round failed or was retried); it stays in this site's own ε", s.round()));
+                notes.add(String.format(Locale.ROOT, "round %d attempt %s: an update was sent but not charged by the"
+                        + " coordinator (it never received it in full, or a secure attempt ended before its sum was"
+                        + " unmasked); it stays in this site's own ε", s.round(), s.roundId()));
             }
         }
         return new Result(List.copyOf(mismatches), List.copyOf(notes));
@@ -116,20 +159,18 @@ final class LedgerCrossCheck {
     /** Every signed charge must still be in the ledger, unchanged; every row must have been signed. */
     private static void compareWithSigned(List<LedgerEntry> remote, List<Recorded> recorded, List<String> mismatches) {
         for (Recorded r : recorded) {
-            var rows = remote.stream().filter(c -> c.getRoundNumber() == r.round() && c.getUnit().equals(r.unit()))
-                    .toList();
+            var rows = remote.stream().filter(c -> Release.of(c).equals(r.release())).toList();
             if (rows.isEmpty()) {
-                mismatches.add(String.format(Locale.ROOT, "the coordinator's ledger has no charge for round %d"
-                        + " (%s-level) although it signed one when charging it (audit entry #%d: %s): the ledger row"
-                        + " was deleted, and the coordinator now understates this site's ε", r.round(), r.unit(),
-                        r.auditSeq(), r.terms()));
+                mismatches.add(String.format(Locale.ROOT, "the coordinator's ledger has no charge for %s although it"
+                        + " signed one when charging it (audit entry #%d: %s): the ledger row was deleted, and the"
+                        + " coordinator now understates this site's ε", r.release(), r.auditSeq(), r.terms()));
             } else if (rows.stream().noneMatch(c -> c.getSamplingRate() == r.samplingRate()
                     && c.getNoiseMultiplier() == r.noiseMultiplier() && c.getSteps() == r.steps())) {
                 LedgerEntry c = rows.get(0);
-                mismatches.add(String.format(Locale.ROOT, "the coordinator's ledger charge for round %d (%s-level:"
-                        + " q = %s, σ = %s, steps = %d) differs from the one it signed when charging it (audit entry"
-                        + " #%d: %s): the ledger row was edited", r.round(), r.unit(), c.getSamplingRate(),
-                        c.getNoiseMultiplier(), c.getSteps(), r.auditSeq(), r.terms()));
+                mismatches.add(String.format(Locale.ROOT, "the coordinator's ledger charge for %s (q = %s, σ = %s,"
+                        + " steps = %d) differs from the one it signed when charging it (audit entry #%d: %s): the"
+                        + " ledger row was edited", r.release(), c.getSamplingRate(), c.getNoiseMultiplier(),
+                        c.getSteps(), r.auditSeq(), r.terms()));
             }
         }
         if (recorded.isEmpty() && !remote.isEmpty()) {
@@ -138,10 +179,9 @@ final class LedgerCrossCheck {
             return;
         }
         for (LedgerEntry c : remote) {
-            if (recorded.stream().noneMatch(r -> r.round() == c.getRoundNumber() && r.unit().equals(c.getUnit()))) {
-                mismatches.add(String.format(Locale.ROOT, "the coordinator's ledger charges round %d (%s-level) but"
-                        + " never signed that charge: it was written into the ledger directly", c.getRoundNumber(),
-                        c.getUnit()));
+            if (recorded.stream().noneMatch(r -> r.release().equals(Release.of(c)))) {
+                mismatches.add("the coordinator's ledger charges " + Release.of(c) + " but never signed that charge:"
+                        + " it was written into the ledger directly");
             }
         }
     }

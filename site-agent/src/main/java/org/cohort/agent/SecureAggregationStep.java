@@ -37,11 +37,15 @@ final class SecureAggregationStep {
     private final UpdateSigner signer;
     private final BlockingQueue<Inbound> inbox;
     private final Consumer<SecAggStep> send;
+    /** Told the masked input's manifest before it is uploaded: what the coordinator will charge if the sum is unmasked. */
+    private final Consumer<UpdateManifest> beforeMaskedUpload;
 
-    SecureAggregationStep(UpdateSigner signer, BlockingQueue<Inbound> inbox, Consumer<SecAggStep> send) {
+    SecureAggregationStep(UpdateSigner signer, BlockingQueue<Inbound> inbox, Consumer<SecAggStep> send,
+                          Consumer<UpdateManifest> beforeMaskedUpload) {
         this.signer = signer;
         this.inbox = inbox;
         this.send = send;
+        this.beforeMaskedUpload = beforeMaskedUpload;
     }
 
     UploadReceipt run(Channel channel, RoundTask task, UpdateManifest plainManifest, float[] delta) {
@@ -60,9 +64,11 @@ final class SecureAggregationStep {
 
         var forMe = await(round, SecAggStep.KindCase.SHARES).getShares();
         int[] masked = client.maskInput(SecAggWire.shares(nonce, forMe), ringInput(task, delta)).values();
-        byte[] manifest = plainManifest.toBuilder().setNumParameters(masked.length)
+        UpdateManifest maskedManifest = plainManifest.toBuilder().setNumParameters(masked.length)
                 .setEncoding(TensorEncoding.UINT32_RING_LE).setPayloadSha256(ByteString.copyFrom(digest(masked)))
-                .build().toByteArray();
+                .build();
+        beforeMaskedUpload.accept(maskedManifest);
+        byte[] manifest = maskedManifest.toByteArray();
         UploadReceipt receipt = UpdateUploader.sendRing(channel, manifest, signer.sign(manifest), masked);
 
         var consistency = await(round, SecAggStep.KindCase.CONSISTENCY_REQUEST).getConsistencyRequest();

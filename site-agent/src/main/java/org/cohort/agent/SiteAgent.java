@@ -375,7 +375,7 @@ public final class SiteAgent implements AutoCloseable {
             UploadReceipt receipt;
             if (task.hasSecagg() && task.getKind() == TaskKind.TRAIN) {
                 receipt = new SecureAggregationStep(identity.site().updateSigner(), secaggInbox,
-                        step -> send(AgentMessage.newBuilder().setSecagg(step).build()))
+                        step -> send(AgentMessage.newBuilder().setSecagg(step).build()), ledger::recordMasked)
                         .run(channel, task, manifest, outcome.delta());
             } else {
                 // Kept before the upload: if it fails after the coordinator took it, it can still be asked for again.

@@ -32,7 +32,11 @@ final class SiteLedger {
             .changeDefaultPropertyInclusion(v -> v.withValueInclusion(JsonInclude.Include.NON_NULL))
             .build();
 
-    /** One line of the ledger; the privacy fields are absent for an update without DP. */
+    /**
+     * One line of the ledger; the privacy fields are absent for an update without DP, and for a
+     * "masked-input" line, which names the digest of the masked input that carried the update
+     * recorded before it (the release the coordinator charges, if the secure sum is unmasked).
+     */
     record Line(String at, String study, int round, String roundId, String kind, long baseVersion, long values,
                 String payloadSha256, long examples, long testExamples, String unit, Double samplingRate,
                 Double noiseMultiplier, Long steps, Double epsilonAfter, Double delta) {}
@@ -57,6 +61,24 @@ final class SiteLedger {
                 charge == null ? null : charge.unit(), charge == null ? null : charge.samplingRate(),
                 charge == null ? null : charge.noiseMultiplier(), charge == null ? null : charge.steps(),
                 charge == null ? null : epsilonAfter, charge == null ? null : delta);
+        append(line);
+    }
+
+    /**
+     * Records the masked input that will carry an update already recorded for the same round: its
+     * digest is what the coordinator names when it charges the update's release. No privacy fields:
+     * the update's line already counts it.
+     */
+    synchronized void recordMasked(UpdateManifest masked) {
+        requireId("study id", masked.getStudyId());
+        requireId("round id", masked.getRoundId());
+        append(new Line(Instant.now().toString(), masked.getStudyId(), masked.getRoundNumber(), masked.getRoundId(),
+                "masked-input", masked.getBaseModelVersion(), masked.getNumParameters(),
+                HexFormat.of().formatHex(masked.getPayloadSha256().toByteArray()), masked.getExampleCount(), 0, null,
+                null, null, null, null, null));
+    }
+
+    private void append(Line line) {
         try {
             PrivateDirectories.create(file.getParent());
             Files.writeString(file, JSON.writeValueAsString(line) + "\n", StandardOpenOption.CREATE,
@@ -94,16 +116,35 @@ final class SiteLedger {
         return out;
     }
 
-    /** Every privacy-bearing update this site sent on a study, in order. */
+    /** Every privacy-bearing update this site sent on a study, in order: one line per release, never per re-send. */
     synchronized List<LedgerCrossCheck.LocalSend> sends(String studyId) {
         var out = new ArrayList<LedgerCrossCheck.LocalSend>();
-        for (Line line : lines()) {
+        List<Line> all = lines();
+        for (int i = 0; i < all.size(); i++) {
+            Line line = all.get(i);
             if (studyId.equals(line.study()) && line.unit() != null) {
-                out.add(new LedgerCrossCheck.LocalSend(line.round(), line.unit(), line.samplingRate(),
-                        line.noiseMultiplier(), line.steps()));
+                out.add(new LedgerCrossCheck.LocalSend(line.round(), line.roundId(),
+                        line.payloadSha256() == null ? "" : line.payloadSha256(), maskedDigest(all, i), line.unit(),
+                        line.samplingRate(), line.noiseMultiplier(), line.steps()));
             }
         }
         return out;
+    }
+
+    /** The digest of the masked input that carried the update of line {@code i}, or "" when none was sent. */
+    private static String maskedDigest(List<Line> all, int i) {
+        Line update = all.get(i);
+        for (int j = i + 1; j < all.size(); j++) {
+            Line next = all.get(j);
+            if ("masked-input".equals(next.kind()) && update.study().equals(next.study())
+                    && update.roundId().equals(next.roundId())) {
+                return next.payloadSha256();
+            }
+            if (next.unit() != null && update.study().equals(next.study()) && update.roundId().equals(next.roundId())) {
+                return ""; // another update of the same round came first (the agent trained it again)
+            }
+        }
+        return "";
     }
 
     /** Every line, in order. */

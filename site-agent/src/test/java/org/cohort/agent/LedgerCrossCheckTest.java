@@ -19,17 +19,36 @@ import org.junit.jupiter.api.Test;
 
 class LedgerCrossCheckTest {
 
+    /** The first attempt of a round, and the update this site sent in it. */
     private static LedgerEntry charge(int round, double q, double sigma, long steps) {
-        return LedgerEntry.newBuilder().setRoundNumber(round).setUnit("patient").setSamplingRate(q)
+        return charge(round, 1, q, sigma, steps);
+    }
+
+    private static LedgerEntry charge(int round, int attempt, double q, double sigma, long steps) {
+        return LedgerEntry.newBuilder().setRoundNumber(round).setRoundId(roundId(round, attempt)).setAttempt(attempt)
+                .setPayloadSha256(digest(round, attempt)).setUnit("patient").setSamplingRate(q)
                 .setNoiseMultiplier(sigma).setSteps(steps).build();
     }
 
     private static LocalSend sent(int round, double q, double sigma, long steps) {
-        return new LocalSend(round, "patient", q, sigma, steps);
+        return sent(round, 1, q, sigma, steps);
+    }
+
+    private static LocalSend sent(int round, int attempt, double q, double sigma, long steps) {
+        return new LocalSend(round, roundId(round, attempt), digest(round, attempt), "", "patient", q, sigma, steps);
+    }
+
+    private static String roundId(int round, int attempt) {
+        return "rd-" + round + "-" + attempt;
+    }
+
+    /** A payload digest per (round, attempt): each attempt trains again with fresh noise. */
+    private static String digest(int round, int attempt) {
+        return String.format("%032x%032x", round, attempt);
     }
 
     private static Recorded signed(LedgerEntry c, long auditSeq) {
-        return new Recorded(c.getRoundNumber(), c.getUnit(), c.getSamplingRate(), c.getNoiseMultiplier(), c.getSteps(),
+        return new Recorded(LedgerCrossCheck.Release.of(c), c.getSamplingRate(), c.getNoiseMultiplier(), c.getSteps(),
                 auditSeq);
     }
 
@@ -54,7 +73,7 @@ class LedgerCrossCheckTest {
     void aChargeForARoundTheSiteNeverSentIsAMismatch() {
         var r = compare(List.of(sent(1, 0.1, 1.5, 50)), List.of(charge(1, 0.1, 1.5, 50), charge(2, 0.1, 1.5, 50)));
         assertThat(r.agrees()).isFalse();
-        assertThat(r.mismatches()).singleElement().asString().contains("round 2", "no update of study st");
+        assertThat(r.mismatches()).singleElement().asString().contains("round 2", "no such update of study st");
     }
 
     @Test
@@ -66,10 +85,51 @@ class LedgerCrossCheckTest {
     }
 
     @Test
-    void aRoundChargedTwiceIsAMismatch() {
-        var r = compare(List.of(sent(1, 0.1, 1.5, 50), sent(1, 0.1, 1.5, 50)),
-                List.of(charge(1, 0.1, 1.5, 50), charge(1, 0.1, 1.5, 50)));
+    void theSameReleaseChargedTwiceIsAMismatch() {
+        var r = compare(List.of(sent(1, 0.1, 1.5, 50)), List.of(charge(1, 0.1, 1.5, 50), charge(1, 0.1, 1.5, 50)));
         assertThat(r.mismatches()).anySatisfy(m -> assertThat(m).contains("more than once"));
+    }
+
+    @Test
+    void aRetriedRoundIsTwoReleasesAndAgreesWhenEachIsChargedOnce() {
+        // Round 1 ran twice (the first attempt was abandoned after its update arrived): two updates, two charges.
+        var local = List.of(sent(1, 1, 0.1, 1.5, 50), sent(1, 2, 0.1, 1.5, 50), sent(2, 1, 0.1, 1.5, 50));
+        var r = compare(local, List.of(charge(1, 1, 0.1, 1.5, 50), charge(1, 2, 0.1, 1.5, 50),
+                charge(2, 1, 0.1, 1.5, 50)));
+        assertThat(r.agrees()).as(r.mismatches().toString()).isTrue();
+        assertThat(r.notes()).isEmpty();
+    }
+
+    @Test
+    void aChargeForAnAttemptTheSiteNeverSentIsAMismatchEvenIfItSentTheRound() {
+        var r = compare(List.of(sent(1, 2, 0.1, 1.5, 50)), List.of(charge(1, 1, 0.1, 1.5, 50),
+                charge(1, 2, 0.1, 1.5, 50)));
+        assertThat(r.mismatches()).singleElement().asString().contains("attempt rd-1-1", "no such update");
+    }
+
+    @Test
+    void anUpdateSentButNotReceivedIsOnlyANoteWhenTheRetryIsCharged() {
+        var r = compare(List.of(sent(1, 1, 0.1, 1.5, 50), sent(1, 2, 0.1, 1.5, 50)),
+                List.of(charge(1, 2, 0.1, 1.5, 50)));
+        assertThat(r.agrees()).isTrue();
+        assertThat(r.notes()).singleElement().asString().contains("round 1 attempt rd-1-1");
+    }
+
+    @Test
+    void aSecureReleaseIsNamedByTheDigestOfTheMaskedInputThatCarriedIt() {
+        String masked = "ff".repeat(32);
+        var local = List.of(new LocalSend(1, "rd-1-1", digest(1, 1), masked, "patient", 0.1, 1.5, 50));
+        LedgerEntry charged = charge(1, 0.1, 1.5, 50).toBuilder().setPayloadSha256(masked).build();
+
+        assertThat(compare(local, List.of(charged)).agrees()).isTrue();
+    }
+
+    @Test
+    void aPerRoundChargeFromBeforeIsMatchedByRoundNumber() {
+        LedgerEntry legacy = LedgerEntry.newBuilder().setRoundNumber(1).setUnit("patient").setSamplingRate(0.1)
+                .setNoiseMultiplier(1.5).setSteps(50).build();
+        var r = compare(List.of(sent(1, 0.1, 1.5, 50), sent(2, 0.1, 1.5, 50)), List.of(legacy, charge(2, 0.1, 1.5, 50)));
+        assertThat(r.agrees()).as(r.mismatches().toString()).isTrue();
     }
 
     @Test

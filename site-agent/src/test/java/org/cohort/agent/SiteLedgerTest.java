@@ -57,4 +57,19 @@ class SiteLedgerTest {
         assertThatThrownBy(() -> ledger.spent("st-a", "patient"))
                 .hasMessageContaining("malformed line 2").hasMessageContaining("restore it from backup");
     }
+
+    @Test
+    void aMaskedInputNamesTheReleaseOfTheUpdateItCarriedWithoutCountingTwice() {
+        var ledger = new SiteLedger(dir);
+        ledger.recordSent(manifest("st-a", "st-a-r1", 1), "update", charge(), 0.4, 1e-5);
+        var masked = manifest("st-a", "st-a-r1", 1).toBuilder()
+                .setPayloadSha256(ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+                        16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32})).build();
+        ledger.recordMasked(masked);
+        ledger.recordSent(manifest("st-a", "st-a-r2", 2), "update", charge(), 0.6, 1e-5); // a plain upload
+
+        assertThat(ledger.spent("st-a", "patient")).hasSize(2);
+        assertThat(ledger.sends("st-a")).extracting(LedgerCrossCheck.LocalSend::maskedSha256)
+                .containsExactly("0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20", "");
+    }
 }

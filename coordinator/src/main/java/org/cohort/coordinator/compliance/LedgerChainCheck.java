@@ -22,11 +22,21 @@ public final class LedgerChainCheck {
 
     private LedgerChainCheck() {}
 
-    /** What identifies a charge: the ledger keeps one per key. */
-    public record Key(String studyId, int roundNumber, String siteId, Unit unit) {
+    /**
+     * What identifies a charge: the ledger keeps one per key, one per release (round id of the
+     * attempt and payload digest). Both are empty for a charge from before per-release charging,
+     * which stood for its round number.
+     */
+    public record Key(String studyId, int roundNumber, String roundId, String siteId, Unit unit, String payloadSha256) {
+        static Key of(LedgerCharge c) {
+            return new Key(c.studyId(), c.roundNumber(), c.roundId(), c.siteId(), c.unit(), c.payloadSha256());
+        }
+
         @Override
         public String toString() {
-            return "study " + studyId + " round " + roundNumber + " site " + siteId + " (" + unit.label() + ")";
+            return "study " + studyId + " round " + roundNumber + (payloadSha256.isEmpty() ? ""
+                    : " attempt " + roundId + " update " + payloadSha256.substring(0, Math.min(12, payloadSha256.length())))
+                    + " site " + siteId + " (" + unit.label() + ")";
         }
     }
 
@@ -54,7 +64,7 @@ public final class LedgerChainCheck {
     public static List<Problem> compare(List<LedgerCharge> rows, List<RecordedCharges.Recorded> recorded) {
         Map<Key, LedgerCharge> byKey = new LinkedHashMap<>();
         for (LedgerCharge c : rows) {
-            byKey.put(new Key(c.studyId(), c.roundNumber(), c.siteId(), c.unit()), c);
+            byKey.put(Key.of(c), c);
         }
         String kind = AuditKind.LEDGER_CHARGE.name();
         List<Problem> problems = new ArrayList<>();

@@ -261,8 +261,11 @@ public final class PrivacyReportHtml {
         if (p.sites().isEmpty()) {
             return;
         }
-        h.append("<h2>Inputs: every ledger charge</h2>\n<p class=\"small\">Each row is one round's privacy event at one")
-                .append(" site, recorded once in the coordinator's ledger before the round's model was released.")
+        h.append("<h2>Inputs: every ledger charge</h2>\n<p class=\"small\">Each row is one release at one site: an")
+                .append(" attempt of a round whose update the coordinator could read (a plain update received and")
+                .append(" verified, or a secure sum unmasked), recorded in the coordinator's ledger at that moment,")
+                .append(" whether or not the attempt was published. A retried attempt trained again with fresh noise")
+                .append(" and has its own row; the same signed update received twice has one.")
                 .append(" q is the sampling rate (each record's chance of taking part in a step), σ the noise")
                 .append(" multiplier (noise standard deviation / clipping norm), steps the number of compositions.</p>\n");
         for (SiteView s : p.sites()) {
@@ -272,7 +275,9 @@ public final class PrivacyReportHtml {
                     .append(", δ = ").append(esc(s.spent().deltaText())).append(", ").append(esc(s.spent().method()))
                     .append("</span></th><th>Charged at</th></tr>\n");
             for (ChargeView c : s.charges()) {
-                h.append("<tr><td class=\"num\">").append(c.roundNumber()).append("</td><td>")
+                h.append("<tr><td class=\"num\">").append(c.roundNumber())
+                        .append(c.attempt() > 0 ? " <span class=\"small\">attempt " + c.attempt() + "</span>" : "")
+                        .append("</td><td>")
                         .append(esc(c.event().type().replace('_', ' '))).append("</td><td class=\"num\">")
                         .append(esc(PrivacyNumbers.plain(c.event().samplingRate()))).append("</td><td class=\"num\">")
                         .append(esc(PrivacyNumbers.plain(c.event().noiseMultiplier()))).append("</td><td class=\"num\">")

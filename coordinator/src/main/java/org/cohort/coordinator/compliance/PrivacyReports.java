@@ -129,8 +129,9 @@ public class PrivacyReports {
         List<ChargeView> chargeViews = new ArrayList<>();
         for (int i = 0; i < charges.size(); i++) {
             double eps = curve.get(i).epsilon();
-            chargeViews.add(new ChargeView(charges.get(i).roundNumber(), EventView.of(charges.get(i).event()), eps,
-                    PrivacyNumbers.epsilon(eps), charges.get(i).chargedAt()));
+            LedgerCharge c = charges.get(i);
+            chargeViews.add(new ChargeView(c.roundNumber(), EventView.of(c.event()), eps, PrivacyNumbers.epsilon(eps),
+                    c.chargedAt(), c.attempt(), c.roundId(), c.payloadSha256()));
         }
         PrivacyReport spent = ledger.spent(studyId, siteId, unit, delta, accounting);
         EpsilonView spentView = EpsilonView.of(spent);

@@ -72,9 +72,16 @@ public final class PrivacyViews {
     public record BudgetRef(double epsilon, String epsilonText, String unit, double delta, String deltaText,
                             String accountant, String conversion) {}
 
-    /** One ledger charge and the site's ε after it. */
+    /**
+     * One ledger charge — one release: an attempt of a round whose update the coordinator could
+     * read — and the site's ε after it.
+     *
+     * @param attempt       the attempt within the round (0, with roundId and payloadSha256 empty,
+     *                      for a charge from before charges were per release)
+     * @param payloadSha256 the released update's digest, as the site signed it
+     */
     public record ChargeView(int roundNumber, EventView event, double epsilonAfter, String epsilonAfterText,
-                             Instant chargedAt) {}
+                             Instant chargedAt, int attempt, String roundId, String payloadSha256) {}
 
     /**
      * One site's spending for one unit.
@@ -153,7 +160,9 @@ public final class PrivacyViews {
     }
 
     /**
-     * Rounds grouped by identical events, e.g. "rounds 1-10: sampled Gaussian q=0.1, σ=1.1, 20 steps each".
+     * Releases grouped by identical events, e.g. "rounds 1-10: sampled Gaussian q=0.1, σ=1.1, 20
+     * steps each", or "3 releases in rounds 1-2: ..." when a round was charged for more than one
+     * attempt.
      */
     static String describeRounds(List<ChargeView> charges) {
         List<String> parts = new ArrayList<>();
@@ -165,7 +174,10 @@ public final class PrivacyViews {
             }
             int first = charges.get(i).roundNumber();
             int last = charges.get(j).roundNumber();
+            long distinct = charges.subList(i, j + 1).stream().mapToInt(ChargeView::roundNumber).distinct().count();
+            String span = first == last ? "round " + first : "rounds " + first + "-" + last;
             String rounds = i == j ? "round " + first
+                    : distinct < j - i + 1 ? (j - i + 1) + " releases in " + span
                     : last - first == j - i ? "rounds " + first + "-" + last
                     : (j - i + 1) + " rounds between " + first + " and " + last;
             parts.add(rounds + ": "

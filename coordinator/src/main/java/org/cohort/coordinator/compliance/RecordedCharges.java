@@ -64,13 +64,23 @@ public class RecordedCharges {
             JsonNode ev = d.path("event");
             Unit unit = SiteCharge.unit(d.path("unit").asString());
             out.add(new Recorded(e.seq(),
-                    new LedgerChainCheck.Key(d.path("studyId").asString(), d.path("roundNumber").asInt(),
-                            d.path("siteId").asString(), unit),
+                    key(d, unit),
                     new LedgerChainCheck.Terms(ev.path("type").asString(), ev.path("samplingRate").asDouble(),
                             ev.path("noiseMultiplier").asDouble(), ev.path("steps").asLong()),
                     bytes(d, "statement"), bytes(d, "statementSignature")));
         }
         return out;
+    }
+
+    /**
+     * A charge's key as its entry recorded it. An entry from before per-release charging has no
+     * payload digest: it charged the round number, and its round id is not part of the key.
+     */
+    private static LedgerChainCheck.Key key(JsonNode d, Unit unit) {
+        boolean perRelease = d.path("payloadSha256").isString();
+        return new LedgerChainCheck.Key(d.path("studyId").asString(), d.path("roundNumber").asInt(),
+                perRelease ? d.path("roundId").asString() : "", d.path("siteId").asString(), unit,
+                perRelease ? d.path("payloadSha256").asString() : "");
     }
 
     private static byte[] bytes(JsonNode details, String field) {

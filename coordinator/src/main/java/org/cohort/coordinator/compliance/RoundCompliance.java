@@ -25,6 +25,8 @@ import org.cohort.coordinator.ledger.ChargeWire;
 import org.cohort.coordinator.ledger.LedgerCharge;
 import org.cohort.coordinator.ledger.PrivacyLedger;
 import org.cohort.coordinator.ledger.PrivacyNumbers;
+import org.cohort.coordinator.ledger.Release;
+import org.cohort.coordinator.ledger.ReleaseCharge;
 import org.cohort.coordinator.ledger.SiteCharge;
 import org.cohort.coordinator.study.Study;
 import org.cohort.coordinator.study.StudySpec;
@@ -36,11 +38,14 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * The two privacy moments of a round. Before it runs: {@link #checkRound} refuses it when any
- * selected site would go past the study's ε budget (and audits the refusal). After aggregation,
- * before the new version is released: {@link #recordRound} charges every participant in the
- * ledger exactly once and appends the round's audit entries, all in one transaction, so a
- * round is either fully on record or not at all.
+ * The privacy moments of a round. Before it runs: {@link #checkRound} refuses it when any
+ * selected site would go past the study's ε budget (and audits the refusal). At each release —
+ * a plain update received and verified, or a secure sum about to be unmasked —
+ * {@link #chargeRelease} charges it in the ledger and the audit chain in one transaction, once
+ * per signed update, whether or not the attempt is ever published: a retried attempt trained
+ * with fresh noise and is spent. After aggregation, before the new version is released:
+ * {@link #recordRound} appends the round's entry, naming the charged release of every
+ * participant (and charging any that is not on record yet).
  */
 @Component
 public class RoundCompliance {
@@ -128,16 +133,18 @@ public class RoundCompliance {
 
     /**
      * Why one update's declared charge cannot be accepted: it would take its site past the
-     * study's budget (composed after everything already charged). Empty when it fits, or the
-     * study has no budget. The round-start check projects from a site's last charge and cannot
+     * study's budget (composed after everything already charged). Empty when it fits, when the
+     * study has no budget, or when this very release is already charged (sent again). The round-start check projects from a site's last charge and cannot
      * know a site's first patient-level cost, nor one calibrated by the site itself; this check
      * sees the actual charge, before the update enters the sum.
      */
-    public Optional<String> overBudget(Study study, SiteCharge charge) {
+    public Optional<String> overBudget(Study study, ReleaseCharge release) {
         StudySpec.Privacy privacy = study.spec().privacy();
-        if (privacy == null || !privacy.enabled() || privacy.epsilonBudget() == null || charge == null) {
-            return Optional.empty();
+        if (privacy == null || !privacy.enabled() || privacy.epsilonBudget() == null || release == null
+                || ledger.find(release.release(), release.charge().unit()).isPresent()) {
+            return Optional.empty(); // the same signed update again: it is charged already and costs nothing more
         }
+        SiteCharge charge = release.charge();
         Accounting accounting = Accounting.forStudy(privacy);
         double delta = privacy.delta() != null ? privacy.delta() : DEFAULT_DELTA;
         PrivacyAccountant composed = ledger.composed(study.studyId(), charge.siteId(), charge.unit(), accounting);
@@ -175,14 +182,15 @@ public class RoundCompliance {
      * A finished round as it goes on record.
      *
      * @param participants  sites whose updates went into the new version
-     * @param charges       what the round cost each participant (from their uploads, or computed
-     *                      by the coordinator for site-level privacy)
+     * @param charges       the release of each participant that went into the new version and its
+     *                      cost (from their uploads, or computed by the coordinator for site-level
+     *                      privacy); normally charged already, when it was received or unmasked
      * @param parameters    the round's training and privacy parameters, as JSON values
      * @param baseDigest    SHA-256 (hex) of the base version's parameters
      * @param resultDigest  SHA-256 (hex) of the new version's parameters ({@link #sha256Hex(float[])})
      */
     public record RoundRecord(String studyId, int roundNumber, String roundId, int attempt, List<String> participants,
-                              List<SiteCharge> charges, Map<String, ?> parameters, long baseVersion, String baseDigest,
+                              List<ReleaseCharge> charges, Map<String, ?> parameters, long baseVersion, String baseDigest,
                               long resultVersion, String resultDigest) {
         public RoundRecord {
             participants = List.copyOf(participants);
@@ -194,43 +202,92 @@ public class RoundCompliance {
     /** What {@link #recordRound} did: charges it made, charges that were already there, the round entry. */
     public record Recorded(List<SiteCharge> charged, List<SiteCharge> alreadyCharged, AuditEntry roundEntry) {}
 
+    /** How a release reached the coordinator in a form it could read. */
+    public enum Released {
+        /** A plain update, received in full and verified against the site's signature. */
+        UPLOAD_RECEIVED("a plain update received and verified"),
+        /** A secure round's sum, about to be unmasked: each surviving site's masked input is released. */
+        SUM_UNMASKED("the secure sum of its survivors unmasked"),
+        /** At round close, for a participant whose release was not on record yet. */
+        ROUND_CLOSED("a participant of a round being published");
+
+        private final String text;
+
+        Released(String text) {
+            this.text = text;
+        }
+
+        public String text() {
+            return text;
+        }
+    }
+
     /**
-     * Charges each participant once and appends LEDGER_CHARGE entries (for new charges only, each
-     * with the charge signed as a ChargeStatement the site can check) and
-     * one ROUND_COMPLETED entry, in one transaction. Call it after aggregation and before the new
-     * version is published: a crash before commit leaves nothing on record and the round is run
-     * again; a crash after commit leaves the charges, and the re-run charges nothing twice.
+     * Charges one release, once: a fresh charge appends its LEDGER_CHARGE entry (with the charge
+     * signed as a ChargeStatement the site can check, and the site's own signed manifest) in the
+     * same transaction. Call it as soon as the coordinator can read the update — before it could
+     * be lost with a replica or its attempt abandoned.
+     *
+     * @return true if this call charged it, false if the release was already charged
+     */
+    public boolean chargeRelease(ReleaseCharge c, Released how) {
+        return Boolean.TRUE.equals(tx.execute(status -> charge(c, how)));
+    }
+
+    /** {@link #chargeRelease} for several releases in one transaction; the charges made now. */
+    public List<SiteCharge> chargeReleases(List<ReleaseCharge> releases, Released how) {
+        return tx.execute(status -> releases.stream().filter(c -> charge(c, how)).map(ReleaseCharge::charge).toList());
+    }
+
+    private boolean charge(ReleaseCharge c, Released how) {
+        Release r = c.release();
+        SiteCharge s = c.charge();
+        if (!ledger.charge(r, s.unit(), s.event(), clock.instant())) {
+            return false;
+        }
+        var entry = new LinkedHashMap<String, Object>();
+        entry.put("studyId", r.studyId());
+        entry.put("roundNumber", r.roundNumber());
+        entry.put("roundId", r.roundId());
+        entry.put("attempt", r.attempt());
+        entry.put("siteId", r.siteId());
+        entry.put("unit", s.unit());
+        entry.put("payloadSha256", r.payloadSha256());
+        entry.put("released", how.text());
+        entry.put("event", PrivacyViews.eventDetails(s.event()));
+        // The site's own signed manifest: anyone holding its enrolled key can check this was its release.
+        entry.put("siteManifest", Base64.getEncoder().encodeToString(r.siteManifest()));
+        entry.put("siteSignature", Base64.getEncoder().encodeToString(r.siteSignature()));
+        // Signed apart from the chain, so the site can check its own charges without the whole log.
+        byte[] statement = ChargeWire.statement(r, s.unit(), s.event()).toByteArray();
+        entry.put("statement", Base64.getEncoder().encodeToString(statement));
+        entry.put("statementSignature", Base64.getEncoder().encodeToString(audit.signLedgerCharge(statement)));
+        audit.append(AuditKind.LEDGER_CHARGE, AuditTrail.COORDINATOR, entry);
+        return true;
+    }
+
+    /**
+     * Appends the round's ROUND_COMPLETED entry, naming the charged release of each participant,
+     * in one transaction with any of those charges not yet on record (normally none: a release is
+     * charged when it is received or unmasked). Call it after aggregation and before the new
+     * version is published: a crash before commit leaves the round off record and it is run
+     * again (its releases stay charged); re-recording charges nothing twice.
      */
     public Recorded recordRound(RoundRecord r) {
         return tx.execute(status -> {
             List<SiteCharge> charged = new ArrayList<>();
             List<SiteCharge> already = new ArrayList<>();
             List<Map<String, Object>> chargeDetails = new ArrayList<>();
-            for (SiteCharge c : r.charges()) {
-                boolean fresh = ledger.charge(r.studyId(), r.roundNumber(), c.siteId(), c.unit(), c.event(),
-                        clock.instant());
-                (fresh ? charged : already).add(c);
+            for (ReleaseCharge c : r.charges()) {
+                boolean fresh = charge(c, Released.ROUND_CLOSED);
+                (fresh ? charged : already).add(c.charge());
                 var d = new LinkedHashMap<String, Object>();
-                d.put("siteId", c.siteId());
-                d.put("unit", c.unit());
-                d.put("event", PrivacyViews.eventDetails(c.event()));
-                d.put("charged", fresh ? "now" : "already charged by an earlier attempt of this round");
+                d.put("siteId", c.charge().siteId());
+                d.put("unit", c.charge().unit());
+                d.put("event", PrivacyViews.eventDetails(c.charge().event()));
+                d.put("payloadSha256", c.release().payloadSha256());
+                d.put("charged", fresh ? "now" : "already, when the update was received or the secure sum unmasked");
                 chargeDetails.add(d);
-                if (fresh) {
-                    var entry = new LinkedHashMap<String, Object>();
-                    entry.put("studyId", r.studyId());
-                    entry.put("roundNumber", r.roundNumber());
-                    entry.put("roundId", r.roundId());
-                    entry.put("siteId", c.siteId());
-                    entry.put("unit", c.unit());
-                    entry.put("event", PrivacyViews.eventDetails(c.event()));
-                    // Signed apart from the chain, so the site can check its own charges without the whole log.
-                    byte[] statement = ChargeWire.statement(r.studyId(), r.roundNumber(), r.roundId(), c.siteId(),
-                            c.unit(), c.event()).toByteArray();
-                    entry.put("statement", Base64.getEncoder().encodeToString(statement));
-                    entry.put("statementSignature", Base64.getEncoder().encodeToString(audit.signLedgerCharge(statement)));
-                    audit.append(AuditKind.LEDGER_CHARGE, AuditTrail.COORDINATOR, entry);
-                }
             }
             var d = new LinkedHashMap<String, Object>();
             d.put("studyId", r.studyId());

@@ -20,13 +20,15 @@ final class Statements {
         String who = patient ? "any single patient at " + siteName : "any single hospital such as " + siteName;
         String about = patient ? "that patient's records were used" : "that hospital's data was used at all";
         String training = patient ? "DP-SGD at " + siteName : "DP-FedAvg";
-        int rounds = charges.size();
+        long rounds = charges.stream().mapToInt(ChargeView::roundNumber).distinct().count();
+        // A retried round trained again with fresh noise: each attempt released is counted.
+        String releases = charges.size() == rounds ? "" : charges.size() + " releases in ";
         return "For " + who + ", anything an observer learns from the released models is bounded by ε = "
                 + spent.epsilonText() + " at δ = " + spent.deltaText() + ": whether or not " + about
                 + " changes the probability of any outcome by at most a factor of e^ε ≈ "
                 + PrivacyNumbers.factor(spent.epsilon()) + ", except with probability at most " + spent.deltaText()
                 + ". This is a " + spent.unitLabel() + " guarantee computed with the " + spent.method() + " over "
-                + rounds + (rounds == 1 ? " round" : " rounds") + " of " + training + " ("
+                + releases + rounds + (rounds == 1 ? " round" : " rounds") + " of " + training + " ("
                 + PrivacyViews.describeRounds(charges) + ").";
     }
 

@@ -41,7 +41,7 @@ public class LedgerService extends PrivacyLedgerGrpc.PrivacyLedgerImplBase {
         for (Unit unit : Unit.values()) {
             charges.addAll(ledger.charges(request.getStudyId(), site, unit));
         }
-        charges.sort(Comparator.comparingInt(LedgerCharge::roundNumber));
+        charges.sort(Comparator.comparingInt(LedgerCharge::roundNumber).thenComparingInt(LedgerCharge::attempt));
         var response = SiteChargesResponse.newBuilder();
         for (LedgerCharge c : charges) {
             response.addCharges(ChargeWire.entry(c));

@@ -40,7 +40,9 @@ import org.springframework.stereotype.Component;
  * before any value is read; values are then checked chunk by chunk (order, length, finite)
  * and spooled to disk while their digest is computed. Only a complete, verified update is
  * folded into the round's sum, so a bad upload can never leave half of itself in the
- * aggregate. A selected site whose upload is rejected is dropped from the round, so the
+ * aggregate. A complete, verified training update of a DP study is charged to its site as soon
+ * as it is in (see {@link RoundOrchestrator#accept}); one the study's budget cannot pay for is
+ * refused at its header, before any value is read. A selected site whose upload is rejected is dropped from the round, so the
  * round completes with the others instead of waiting for the deadline.
  *
  * <p>An upload that breaks off (connection lost, agent cancelled) keeps what was verified and
@@ -212,6 +214,9 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
         private final String site;
         private final StreamObserver<UploadReceipt> response;
         private volatile UpdateManifest manifest;
+        /** The manifest as the site signed it, and its signature: kept with the ledger charge. */
+        private byte[] manifestBytes;
+        private byte[] signature;
         private MessageDigest sha;
         private FileChannel spool;
         private Path spoolFile;
@@ -267,6 +272,8 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                         + site + "'s enrolled update-signing key").asException();
             }
             manifest = m;
+            this.manifestBytes = manifestBytes;
+            this.signature = signature;
             RoundState round = orchestrator.round(m.getRoundId());
             var problem = orchestrator.checkManifest(m, site);
             if (problem.isPresent()) {
@@ -430,7 +437,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                             "the values received do not match the signed payload digest").asException();
                 }
                 closeSpool();
-                orchestrator.accept(manifest, site, spoolFile);
+                orchestrator.accept(manifest, manifestBytes, signature, site, spoolFile);
                 finished = true;
                 leave();
                 response.onNext(UploadReceipt.newBuilder().setAccepted(true)

@@ -25,9 +25,11 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /**
- * The coordinator's record of privacy spent: one charge per (study, round, site, unit), kept
- * exactly once by the database's primary key, so a retried, resumed or replayed round never
- * charges twice, across restarts and replicas. Everything reported is recomputed from these
+ * The coordinator's record of privacy spent: one charge per release (see {@link Release}) and
+ * unit, kept exactly once by the database's primary key. Every attempt of a round whose update
+ * the coordinator could read is charged — a retry trains again with fresh noise — while the same
+ * signed update received again (re-sent, resumed, recorded again) is charged once, across
+ * restarts and replicas. Everything reported is recomputed from these
  * rows with a fresh accountant (composed results are cached per site).
  */
 @Component
@@ -35,6 +37,8 @@ public class PrivacyLedger {
     private static final Logger log = LoggerFactory.getLogger(PrivacyLedger.class);
 
     private static final int MAX_ROUNDS_LEFT_MEMO = 1024;
+    /** A site's releases in the order they happened: round, attempt, then time (and a tie-break). */
+    private static final String RELEASE_ORDER = "round_number, attempt, charged_at, round_id, payload_sha256";
 
     private final JdbcClient jdbc;
     private final AccountantCache cache = new AccountantCache();
@@ -54,56 +58,59 @@ public class PrivacyLedger {
     }
 
     /**
-     * Records what round {@code roundNumber} cost {@code siteId}, for {@code unit}. Exactly once:
-     * the first charge for a key is kept and later ones change nothing.
+     * Records what one release cost its site, for {@code unit}. Exactly once per release: the
+     * first charge of a (study, round, round id, site, unit, payload digest) is kept and later
+     * ones change nothing, so the same signed update received again (re-sent after a replica was
+     * lost, resumed, or recorded again at round close) costs nothing more, while every other
+     * attempt of the round — trained again, with fresh noise — is charged.
      *
-     * @return true if this call recorded the charge, false if the key was already charged (a
-     *     retried round attempt, a resumed round after a restart, another replica)
+     * @return true if this call recorded the charge, false if this release was already charged
      */
-    public boolean charge(String studyId, int roundNumber, String siteId, Unit unit, PrivacyEvent event, Instant at) {
-        if (studyId == null || siteId == null || unit == null || event == null || at == null) {
-            throw new IllegalArgumentException("a charge needs study, site, unit, event and time");
-        }
-        if (roundNumber < 1) {
-            throw new IllegalArgumentException("round numbers start at 1, got " + roundNumber);
+    public boolean charge(Release release, Unit unit, PrivacyEvent event, Instant at) {
+        if (release == null || unit == null || event == null || at == null) {
+            throw new IllegalArgumentException("a charge needs a release, a unit, an event and a time");
         }
         Row row = Row.of(event);
         // ON CONFLICT DO NOTHING (PostgreSQL, and H2 in PostgreSQL mode) rather than catching a
         // duplicate-key error: a failed INSERT would abort an enclosing PostgreSQL transaction.
         int inserted = jdbc.sql("""
-                INSERT INTO privacy_charges (study_id, round_number, site_id, unit, event_type, sampling_rate,
-                    noise_multiplier, steps, charged_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO privacy_charges (study_id, round_number, round_id, attempt, site_id, unit, payload_sha256,
+                    event_type, sampling_rate, noise_multiplier, steps, site_manifest, site_signature, charged_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT DO NOTHING""")
-                .params(studyId, roundNumber, siteId, unit.name(), row.type(), row.samplingRate(),
-                        row.noiseMultiplier(), row.steps(), OffsetDateTime.ofInstant(at.truncatedTo(ChronoUnit.MICROS),
-                                ZoneOffset.UTC))
+                .params(release.studyId(), release.roundNumber(), release.roundId(), release.attempt(),
+                        release.siteId(), unit.name(), release.payloadSha256(), row.type(), row.samplingRate(),
+                        row.noiseMultiplier(), row.steps(), release.siteManifest(), release.siteSignature(),
+                        OffsetDateTime.ofInstant(at.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC))
                 .update();
         if (inserted == 0) {
-            find(studyId, roundNumber, siteId, unit).filter(existing -> !existing.event().equals(event))
-                    .ifPresent(existing -> log.warn("study {} round {} site {} ({}) was already charged {} at {};"
-                                    + " the later charge {} is ignored (a round is charged once)", studyId, roundNumber,
-                            siteId, unit, existing.event().describe(), existing.chargedAt(), event.describe()));
+            find(release, unit).filter(existing -> !existing.event().equals(event))
+                    .ifPresent(existing -> log.warn("{} ({}) was already charged {} at {}; the later charge {} is"
+                                    + " ignored (a release is charged once)", release, unit,
+                            existing.event().describe(), existing.chargedAt(), event.describe()));
         }
         return inserted == 1;
     }
 
-    public Optional<LedgerCharge> find(String studyId, int roundNumber, String siteId, Unit unit) {
+    /** The charge of one release, if it was made. */
+    public Optional<LedgerCharge> find(Release release, Unit unit) {
         return jdbc.sql("""
-                SELECT * FROM privacy_charges WHERE study_id = ? AND round_number = ? AND site_id = ? AND unit = ?""")
-                .params(studyId, roundNumber, siteId, unit.name())
+                SELECT * FROM privacy_charges WHERE study_id = ? AND round_number = ? AND round_id = ? AND site_id = ?
+                    AND unit = ? AND payload_sha256 = ?""")
+                .params(release.studyId(), release.roundNumber(), release.roundId(), release.siteId(), unit.name(),
+                        release.payloadSha256())
                 .query(PrivacyLedger::map).optional();
     }
 
     /** Every charge of every study, by study, site, unit and round. */
     public List<LedgerCharge> all() {
-        return jdbc.sql("SELECT * FROM privacy_charges ORDER BY study_id, site_id, unit, round_number")
+        return jdbc.sql("SELECT * FROM privacy_charges ORDER BY study_id, site_id, unit, " + RELEASE_ORDER)
                 .query(PrivacyLedger::map).list();
     }
 
     /** Every charge of a study, by site, unit and round. */
     public List<LedgerCharge> charges(String studyId) {
-        return jdbc.sql("SELECT * FROM privacy_charges WHERE study_id = ? ORDER BY site_id, unit, round_number")
+        return jdbc.sql("SELECT * FROM privacy_charges WHERE study_id = ? ORDER BY site_id, unit, " + RELEASE_ORDER)
                 .param(studyId).query(PrivacyLedger::map).list();
     }
 
@@ -122,7 +129,7 @@ public class PrivacyLedger {
     /** What a site spent in a study for one unit, round by round: the exact inputs of every ε. */
     public EventHistory history(String studyId, String siteId, Unit unit) {
         List<PrivacyLedgerEntry> entries = jdbc.sql("""
-                SELECT * FROM privacy_charges WHERE study_id = ? AND site_id = ? AND unit = ? ORDER BY round_number""")
+                SELECT * FROM privacy_charges WHERE study_id = ? AND site_id = ? AND unit = ? ORDER BY\s""" + RELEASE_ORDER)
                 .params(studyId, siteId, unit.name())
                 .query(PrivacyLedger::map).list().stream()
                 .map(c -> new PrivacyLedgerEntry(c.entryId(), c.event()))
@@ -133,7 +140,7 @@ public class PrivacyLedger {
     /** The charges behind {@link #history}, with their round numbers and times. */
     public List<LedgerCharge> charges(String studyId, String siteId, Unit unit) {
         return jdbc.sql("""
-                SELECT * FROM privacy_charges WHERE study_id = ? AND site_id = ? AND unit = ? ORDER BY round_number""")
+                SELECT * FROM privacy_charges WHERE study_id = ? AND site_id = ? AND unit = ? ORDER BY\s""" + RELEASE_ORDER)
                 .params(studyId, siteId, unit.name()).query(PrivacyLedger::map).list();
     }
 
@@ -242,7 +249,8 @@ public class PrivacyLedger {
         };
         return new LedgerCharge(rs.getString("study_id"), rs.getInt("round_number"), rs.getString("site_id"),
                 Unit.valueOf(rs.getString("unit")), event,
-                rs.getObject("charged_at", OffsetDateTime.class).toInstant());
+                rs.getObject("charged_at", OffsetDateTime.class).toInstant(), rs.getString("round_id"),
+                rs.getInt("attempt"), rs.getString("payload_sha256"));
     }
 
     /** An event as ledger columns. */

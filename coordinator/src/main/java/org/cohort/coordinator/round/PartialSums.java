@@ -37,8 +37,16 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class PartialSums {
-    /** One upload held here: its site, its weight in the sum, and its signed manifest (for the ledger charge). */
-    public record Contribution(String siteId, long weight, byte[] manifest) implements Serializable {}
+    /**
+     * One upload held here: its site, its weight in the sum, and its manifest exactly as the site
+     * signed it with the site's signature (for the ledger charge, which names the site's signed release).
+     */
+    public record Contribution(String siteId, long weight, byte[] manifest, byte[] signature) implements Serializable {
+        /** An upload held without the site's signature (tests and benchmarks). */
+        public Contribution(String siteId, long weight, byte[] manifest) {
+            this(siteId, weight, manifest, new byte[0]);
+        }
+    }
 
     /** A replica's sealed partial sum as the driver sees it before pulling the values. */
     public record Sealed(String memberUuid, List<Contribution> contributions, boolean broken) implements Serializable {

@@ -28,6 +28,8 @@ import org.cohort.coordinator.cluster.ClusterSessions;
 import org.cohort.coordinator.cluster.LeaderInbox;
 import org.cohort.coordinator.compliance.AuditTrail;
 import org.cohort.coordinator.compliance.RoundCompliance;
+import org.cohort.coordinator.ledger.Release;
+import org.cohort.coordinator.ledger.ReleaseCharge;
 import org.cohort.coordinator.ledger.SiteCharge;
 import org.cohort.coordinator.registry.ModelRegistry;
 import org.cohort.coordinator.registry.ModelVersion;
@@ -61,6 +63,12 @@ import org.springframework.stereotype.Component;
  * receiving replica's masked partial sum; the driver feeds the sealed partial sums to the
  * secure-aggregation server it holds, which removes the masks from the total only. When a replica leaves the cluster the uploads it
  * held are asked for again; the sites re-send the same signed update, so nothing is spent twice.
+ *
+ * <p>Privacy is charged per release, not per round: a plain update the moment it has been
+ * received and verified (on the replica that received it, before it could be lost with that
+ * replica or its attempt abandoned), a secure round's masked inputs just before their sum is
+ * unmasked. A retried attempt trains again with fresh noise and is charged again; the same
+ * signed update received twice is one release (see {@link Release}).
  */
 @Component
 public class RoundOrchestrator {
@@ -72,8 +80,8 @@ public class RoundOrchestrator {
     /** Which replica holds each site's accepted upload, by "roundId/siteId": the one claim that stops a double count. */
     private final IMap<String, String> claims;
     private final Map<String, SecureRound> secureRounds = new ConcurrentHashMap<>();
-    /** Per open secure round, what each accepted masked input costs its site; charged when the round is published. */
-    private final Map<String, Map<String, SiteCharge>> chargesByRound = new ConcurrentHashMap<>();
+    /** Per open secure round, what each accepted masked input costs its site; charged when the sum is unmasked. */
+    private final Map<String, Map<String, ReleaseCharge>> chargesByRound = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicBoolean membersLeft = new java.util.concurrent.atomic.AtomicBoolean();
     private final PartialSums partials;
     private final PartialSumCalls partialCalls;
@@ -520,15 +528,27 @@ public class RoundOrchestrator {
         return registry.find(state.studyId(), state.baseVersion()).map(ModelVersion::numParameters).orElse(-1L);
     }
 
-    /** An upload that passed the round's checks, with the study it belongs to and what it costs its site. */
-    private record Checked(RoundState state, Study study, SiteCharge charge) {}
-
     /**
      * The checks of a signed manifest against its round and study, before any value is read:
-     * round, length, weight and counts against what the site declared ({@link UploadChecks}), and
-     * the privacy it declares ({@link PrivacyChecks}).
+     * round, length, weight and counts against what the site declared ({@link UploadChecks}), the
+     * privacy it declares ({@link PrivacyChecks}), and the study's budget: an update over budget
+     * is refused here, before its values reach the coordinator, because once they have it is
+     * charged whatever happens next.
      */
     public java.util.Optional<UploadRejection> checkManifest(UpdateManifest m, String site) {
+        var problem = checkRound(m, site);
+        if (problem.isPresent()) {
+            return problem;
+        }
+        RoundState state = rounds.get(m.getRoundId());
+        Study study = studies.find(state.studyId()).orElseThrow();
+        return compliance.overBudget(study, releaseCharge(study, state, site, m, null, null))
+                // Nothing of it is read: the ledger must never be asked to go past the budget.
+                .map(reason -> new UploadRejection(UploadRejection.Reason.OVER_BUDGET, reason));
+    }
+
+    /** {@link #checkManifest} without the budget: what must still hold when the values are in. */
+    private java.util.Optional<UploadRejection> checkRound(UpdateManifest m, String site) {
         RoundState state = rounds.get(m.getRoundId());
         if (state == null) {
             return UploadChecks.check(null, m, site, -1, 0);
@@ -556,49 +576,63 @@ public class RoundOrchestrator {
                 ? java.util.OptionalDouble.of(dp.clipNorm()) : java.util.OptionalDouble.empty();
     }
 
-    /** The checks every replica applies before it takes an upload: round, manifest, privacy, budget. */
-    private Checked check(UpdateManifest m, String site) {
-        var revoked = RevokedUploads.check(sites.find(site), site); // revoked while the upload was in flight
-        if (revoked.isPresent()) {
-            throw revoked.get().asException();
-        }
-        var problem = checkManifest(m, site);
-        if (problem.isPresent()) {
-            throw problem.get().asException();
-        }
-        RoundState state = rounds.get(m.getRoundId());
-        Study study = studies.find(state.studyId()).orElseThrow();
-        SiteCharge charge = state.kind() == RoundKind.TRAIN ? chargeFor(study, state, site, m) : null;
-        var overBudget = compliance.overBudget(study, charge);
-        if (overBudget.isPresent()) {
-            // Nothing of it enters the sum: the ledger must never be asked to go past the budget.
-            throw new UploadRejection(UploadRejection.Reason.OVER_BUDGET, overBudget.get()).asException();
-        }
-        return new Checked(state, study, charge);
-    }
-
     /**
      * Takes a fully received and verified upload (values spooled to {@code spool}) on whichever
-     * replica received it: a plain update goes into this replica's partial sum; a masked input
-     * goes to the secure-aggregation server of the driving replica.
+     * replica received it. A plain training update of a DP study is charged first: the coordinator
+     * has read it, so it is spent whether or not the round goes on to use it (once per signed
+     * update: the same one re-sent after a lost replica or a resume costs nothing more). Then it
+     * goes into this replica's partial sum; a masked input goes into its masked partial sum and is
+     * charged only if the secure sum is unmasked.
+     *
+     * @param manifestBytes the manifest exactly as the site signed it
+     * @param signature     the site's signature over {@code manifestBytes}
      */
-    public void accept(UpdateManifest m, String site, Path spool) {
+    public void accept(UpdateManifest m, byte[] manifestBytes, byte[] signature, String site, Path spool) {
         Checked c;
         try {
-            c = check(m, site);
+            chargeReceived(m, manifestBytes, signature, site);
+            // Revoked while the upload was in flight: received (and charged, it was read) but not counted.
+            var revoked = RevokedUploads.check(sites.find(site), site);
+            if (revoked.isPresent()) {
+                throw revoked.get().asException();
+            }
+            var problem = checkRound(m, site);
+            if (problem.isPresent()) {
+                throw problem.get().asException();
+            }
+            RoundState state = rounds.get(m.getRoundId());
+            c = new Checked(state, studies.find(state.studyId()).orElseThrow());
         } catch (RuntimeException e) {
             deleteQuietly(spool);
             throw e;
         }
-        holdHere(c, m, site, spool);
+        holdHere(c, m, manifestBytes, signature, site, spool);
     }
+
+    /** Charges a plain training update whose values have been received and verified, if its study is under DP. */
+    private void chargeReceived(UpdateManifest m, byte[] manifestBytes, byte[] signature, String site) {
+        RoundState state = rounds.get(m.getRoundId());
+        if (state == null || state.secure() || !state.selected().contains(site)
+                || !java.security.MessageDigest.isEqual(state.nonce(), m.getNonce().toByteArray())) {
+            return; // not an update of this round: its header would have been refused, and nothing was read
+        }
+        Study study = studies.find(state.studyId()).orElse(null);
+        ReleaseCharge charge = study == null ? null : releaseCharge(study, state, site, m, manifestBytes, signature);
+        if (charge != null && compliance.chargeRelease(charge, RoundCompliance.Released.UPLOAD_RECEIVED)) {
+            log.info("charged {}: {}", charge.release(), charge.charge().event().describe());
+        }
+    }
+
+    /** An upload that passed the round's checks, with the study it belongs to. */
+    private record Checked(RoundState state, Study study) {}
 
     /**
      * Claims the site's place in the round for this replica (one claim per site and round in the
      * whole cluster), folds the update into this replica's partial sum while the round is still
      * collecting, records the report and tells the driver.
      */
-    private void holdHere(Checked c, UpdateManifest m, String site, Path spool) {
+    private void holdHere(Checked c, UpdateManifest m, byte[] manifestBytes, byte[] signature, String site,
+                          Path spool) {
         RoundState state = c.state();
         String roundId = state.roundId();
         String key = claimKey(roundId, site);
@@ -615,7 +649,7 @@ public class RoundOrchestrator {
         // the manifest's); DP-FedAvg and secure sums weigh every site the same.
         long weight = !training || masked ? 1 : "site".equals(c.study().spec().privacy().mode()) ? DpFedAvg.weight()
                 : state.declaredExamples().get(site);
-        var contribution = new PartialSums.Contribution(site, weight, m.toByteArray());
+        var contribution = new PartialSums.Contribution(site, weight, manifestBytes, signature);
         java.util.function.BooleanSupplier stillCollecting = () -> {
             if (!leadership.inQuorum()) {
                 return false; // cut off from the majority: what it would hold here is lost to the round
@@ -766,13 +800,17 @@ public class RoundOrchestrator {
         ModelVersion base = registry.find(study.studyId(), state.baseVersion()).orElseThrow();
         long version = state.baseVersion() + 1;
         ModelRegistry.Staged next;
-        Map<String, SiteCharge> charges;
+        Map<String, ReleaseCharge> charges;
         SecureRound sr = secureRounds.remove(state.roundId());
         if (sr != null) {
+            charges = chargesByRound.getOrDefault(state.roundId(), Map.of());
+            // Charged before the sum is unmasked: once it is, every survivor's masked input is released,
+            // whatever happens to the round next. If charging fails, nothing is unmasked.
+            compliance.chargeReleases(List.copyOf(new java.util.TreeMap<>(charges).values()),
+                    RoundCompliance.Released.SUM_UNMASKED);
             float[] params = secureNextGlobal(study, registry.readParameters(base), sr.release());
             next = registry.stage(study.studyId(), version, params.length, (offset, count) ->
                     java.util.Arrays.copyOfRange(params, (int) offset, (int) offset + count));
-            charges = chargesByRound.getOrDefault(state.roundId(), Map.of());
         } else {
             Merged merged;
             try {
@@ -839,7 +877,7 @@ public class RoundOrchestrator {
     }
 
     /** A round's next model, staged from the replicas' merged partial sums; the sites they held and their charges. */
-    private record Merged(RoundState state, ModelRegistry.Staged next, Map<String, SiteCharge> charges) {}
+    private record Merged(RoundState state, ModelRegistry.Staged next, Map<String, ReleaseCharge> charges) {}
 
     /**
      * Seals every replica's partial sum of the round (the round is already marked aggregating, so
@@ -851,7 +889,7 @@ public class RoundOrchestrator {
     private Merged merge(RoundState state, Study study, ModelVersion base, long version) {
         var sealed = partialCalls.sealAll(state.roundId());
         var holding = new ArrayList<PartialSums.Sealed>();
-        var charges = new java.util.HashMap<String, SiteCharge>();
+        var charges = new java.util.HashMap<String, ReleaseCharge>();
         var contributors = new java.util.TreeSet<String>();
         boolean siteLevel = "site".equals(study.spec().privacy().mode());
         long totalWeight = 0;
@@ -900,9 +938,11 @@ public class RoundOrchestrator {
     }
 
     /** What a held upload costs its site, from the signed manifest the replica kept with it. */
-    private static java.util.Optional<SiteCharge> chargeOf(Study study, RoundState state, PartialSums.Contribution c) {
+    private static java.util.Optional<ReleaseCharge> chargeOf(Study study, RoundState state,
+                                                              PartialSums.Contribution c) {
         try {
-            return java.util.Optional.ofNullable(chargeFor(study, state, c.siteId(), UpdateManifest.parseFrom(c.manifest())));
+            return java.util.Optional.ofNullable(releaseCharge(study, state, c.siteId(),
+                    UpdateManifest.parseFrom(c.manifest()), c.manifest(), c.signature()));
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             throw new IllegalStateException("a held manifest of site " + c.siteId() + " is unreadable", e);
         }
@@ -1109,7 +1149,7 @@ public class RoundOrchestrator {
         Study study = studies.find(state.studyId()).orElseThrow();
         byte[] nonce = state.nonce();
         var contributors = new java.util.TreeSet<String>();
-        var charges = new ConcurrentHashMap<String, SiteCharge>();
+        var charges = new ConcurrentHashMap<String, ReleaseCharge>();
         int length = sr.vectorLength;
         for (PartialSums.Sealed part : partialCalls.sealAll(state.roundId()).values()) {
             if (part.broken()) {
@@ -1208,6 +1248,18 @@ public class RoundOrchestrator {
         }
         SiteCharge declared = SiteCharge.fromManifest(m);
         return declared == null ? null : new SiteCharge(site, declared.unit(), declared.event());
+    }
+
+    /**
+     * What releasing this update costs its site ({@link #chargeFor}), as a charge of this attempt
+     * and this signed update; null for an evaluation or a study without DP.
+     */
+    private static ReleaseCharge releaseCharge(Study study, RoundState state, String site, UpdateManifest m,
+                                               byte[] manifestBytes, byte[] signature) {
+        SiteCharge charge = state.kind() == RoundKind.TRAIN ? chargeFor(study, state, site, m) : null;
+        return charge == null ? null : new ReleaseCharge(Release.of(state.studyId(), state.roundNumber(),
+                state.roundId(), state.attempt(), site, m.getPayloadSha256().toByteArray(), manifestBytes, signature),
+                charge);
     }
 
     public static ByteString copy(byte[] b) {

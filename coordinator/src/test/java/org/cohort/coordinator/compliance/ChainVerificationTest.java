@@ -51,7 +51,8 @@ class ChainVerificationTest {
         assertThat(v.valid()).isFalse();
         assertThat(v.firstProblem().defect()).isEqualTo(Defect.LEDGER_CHARGE_EDITED);
         assertThat(v.firstProblem().kind()).isEqualTo("LEDGER_CHARGE");
-        assertThat(v.firstProblem().message()).contains("study st-1 round 2 site hungary (patient-level) was edited",
+        assertThat(v.firstProblem().message()).contains("study st-1 round 2 attempt rd-2-1 update",
+                "site hungary (patient-level) was edited",
                 "the ledger says sampled_gaussian q = 0.1, σ = 1.6, 20 steps",
                 "recorded sampled_gaussian q = 0.1, σ = 1.1, 20 steps");
         assertThat(v.summary()).contains("the privacy ledger disagrees with them in 1 charge(s)");
@@ -64,22 +65,24 @@ class ChainVerificationTest {
         VerificationResult v = verification.verify();
 
         assertThat(v.firstProblem().defect()).isEqualTo(Defect.LEDGER_CHARGE_MISSING);
-        assertThat(v.firstProblem().message()).contains("study st-1 round 3 site cleveland (patient-level)",
-                "its row was deleted");
+        assertThat(v.firstProblem().message()).contains("study st-1 round 3 attempt rd-3-1 update",
+                "site cleveland (patient-level)", "its row was deleted");
     }
 
     @Test
     void aChargeWrittenIntoTheLedgerDirectlyIsNamed() {
         f.jdbc.sql("""
-                INSERT INTO privacy_charges (study_id, round_number, site_id, unit, event_type, sampling_rate,
-                    noise_multiplier, steps, charged_at)
-                VALUES ('st-1', 4, 'cleveland', 'PATIENT', 'sampled_gaussian', 0.1, 1.1, 20, TIMESTAMP '2026-03-01 12:00:00')""")
+                INSERT INTO privacy_charges (study_id, round_number, round_id, attempt, site_id, unit, payload_sha256,
+                    event_type, sampling_rate, noise_multiplier, steps, charged_at)
+                VALUES ('st-1', 4, 'rd-4-1', 1, 'cleveland', 'PATIENT', REPEAT('ab', 32), 'sampled_gaussian', 0.1, 1.1,
+                    20, TIMESTAMP '2026-03-01 12:00:00')""")
                 .update();
 
         VerificationResult v = verification.verify();
 
         assertThat(v.firstProblem().defect()).isEqualTo(Defect.LEDGER_CHARGE_UNRECORDED);
-        assertThat(v.firstProblem().message()).contains("study st-1 round 4 site cleveland", "no LEDGER_CHARGE entry");
+        assertThat(v.firstProblem().message()).contains("study st-1 round 4 attempt rd-4-1 update abababababab site"
+                + " cleveland", "no LEDGER_CHARGE entry");
     }
 
     @Test

@@ -9,6 +9,7 @@ import javax.sql.DataSource;
 import org.cohort.coordinator.audit.AuditLog;
 import org.cohort.coordinator.audit.TestSigner;
 import org.cohort.coordinator.ledger.PrivacyLedger;
+import org.cohort.coordinator.ledger.ReleaseCharge;
 import org.cohort.coordinator.ledger.SiteCharge;
 import org.cohort.coordinator.ledger.TestDatabase;
 import org.cohort.coordinator.site.SiteRepository;
@@ -34,7 +35,8 @@ final class ComplianceFixture {
 
     /** Records round {@code n} of {@code studyId} with every site charged {@code event} for {@code unit}. */
     RoundCompliance.Recorded round(String studyId, int n, Unit unit, PrivacyEvent event, String... sites) {
-        var charges = java.util.Arrays.stream(sites).map(s -> new SiteCharge(s, unit, event)).toList();
+        var charges = java.util.Arrays.stream(sites).map(s -> new ReleaseCharge(TestDatabase.release(studyId, n, s),
+                new SiteCharge(s, unit, event))).toList();
         return rounds.recordRound(new RoundCompliance.RoundRecord(studyId, n, "rd-" + n, 1, List.of(sites), charges,
                 Map.of("strategy", "fedavg"), n, "aa".repeat(32), n + 1, "bb".repeat(32)));
     }

@@ -48,17 +48,71 @@ class RoundComplianceTest {
     }
 
     @Test
-    void chargesEachRoundOnceEvenWhenRecordedTwice() {
+    void chargesEachReleaseOnceEvenWhenTheRoundIsRecordedTwice() {
         patientStudy(10);
         f.round("st-1", 1, Unit.PATIENT, ROUND, "cleveland");
-        // A retried attempt of round 1 (after a restart) with one more site.
+        // The same attempt recorded again (a crash after the commit) with one more site.
         var again = f.round("st-1", 1, Unit.PATIENT, ROUND, "cleveland", "va");
 
         assertThat(again.charged()).extracting(c -> c.siteId()).containsExactly("va");
         assertThat(again.alreadyCharged()).extracting(c -> c.siteId()).containsExactly("cleveland");
         assertThat(f.ledger.history("st-1", "cleveland", Unit.PATIENT).entries()).hasSize(1);
         assertThat(kinds()).containsExactly("LEDGER_CHARGE", "ROUND_COMPLETED", "LEDGER_CHARGE", "ROUND_COMPLETED");
-        assertThat(again.roundEntry().detailsJson()).contains("already charged by an earlier attempt");
+        assertThat(again.roundEntry().detailsJson()).contains("already, when the update was received");
+    }
+
+    @Test
+    void chargesEveryAttemptOfARetriedRoundAsItsOwnRelease() {
+        patientStudy(10);
+        // Attempt 1 of round 1 was abandoned after cleveland's update arrived; attempt 2 trained again.
+        assertThat(f.rounds.chargeRelease(release(1, 1, "cleveland"), RoundCompliance.Released.UPLOAD_RECEIVED))
+                .isTrue();
+        assertThat(f.rounds.chargeRelease(release(1, 2, "cleveland"), RoundCompliance.Released.UPLOAD_RECEIVED))
+                .isTrue();
+
+        var charges = f.ledger.charges("st-1", "cleveland", Unit.PATIENT);
+        assertThat(charges).extracting(c -> c.roundNumber() + "/" + c.attempt()).containsExactly("1/1", "1/2");
+        double twoReleases = RdpAccountant.withDefaultOrders().compose(ROUND).compose(ROUND).epsilon(1e-5);
+        assertThat(f.ledger.spent("st-1", "cleveland", Unit.PATIENT, 1e-5,
+                org.cohort.privacy.accounting.AccountantKind.RDP).epsilon()).isCloseTo(twoReleases,
+                org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(kinds()).containsExactly("LEDGER_CHARGE", "LEDGER_CHARGE");
+        assertThat(f.audit.entries(0, 10).get(1).detailsJson()).contains("\"attempt\":2", "\"roundId\":\"rd-1-2\"",
+                "\"payloadSha256\":\"" + release(1, 2, "cleveland").release().payloadSha256() + "\"",
+                "\"siteSignature\"", "\"released\":\"a plain update received and verified\"");
+    }
+
+    @Test
+    void theSameSignedUpdateReceivedAgainIsChargedOnce() {
+        patientStudy(10);
+        // Received, then its replica was lost and the site re-sent the same signed update to another one.
+        assertThat(f.rounds.chargeRelease(release(1, 1, "cleveland"), RoundCompliance.Released.UPLOAD_RECEIVED))
+                .isTrue();
+        assertThat(f.rounds.chargeRelease(release(1, 1, "cleveland"), RoundCompliance.Released.UPLOAD_RECEIVED))
+                .isFalse();
+        // At round close it is named, not charged again.
+        var recorded = f.round("st-1", 1, Unit.PATIENT, ROUND, "cleveland");
+
+        assertThat(recorded.charged()).isEmpty();
+        assertThat(f.ledger.history("st-1", "cleveland", Unit.PATIENT).entries()).hasSize(1);
+        assertThat(kinds()).containsExactly("LEDGER_CHARGE", "ROUND_COMPLETED");
+    }
+
+    @Test
+    void anUpdateAlreadyChargedIsNeverOverBudgetAgain() {
+        double oneRound = RdpAccountant.withDefaultOrders().compose(ROUND).epsilon(1e-5);
+        double twoRounds = RdpAccountant.withDefaultOrders().compose(ROUND).compose(ROUND).epsilon(1e-5);
+        Study study = patientStudy((oneRound + twoRounds) / 2);
+        f.rounds.chargeRelease(release(1, 1, "cleveland"), RoundCompliance.Released.UPLOAD_RECEIVED);
+
+        // Sent again: nothing more to pay. A retry is a new release and does not fit.
+        assertThat(f.rounds.overBudget(study, release(1, 1, "cleveland"))).isEmpty();
+        assertThat(f.rounds.overBudget(study, release(1, 2, "cleveland"))).isPresent();
+    }
+
+    private static org.cohort.coordinator.ledger.ReleaseCharge release(int round, int attempt, String site) {
+        return new org.cohort.coordinator.ledger.ReleaseCharge(TestDatabase.release("st-1", round, attempt, site),
+                new SiteCharge(site, Unit.PATIENT, ROUND));
     }
 
     @Test
@@ -105,14 +159,16 @@ class RoundComplianceTest {
         f.round("st-1", 1, Unit.PATIENT, ROUND, "cleveland");
 
         // Cleveland has spent one round: a second would pass the budget. Hungary has spent nothing.
-        assertThat(f.rounds.overBudget(study, new SiteCharge("cleveland", Unit.PATIENT, ROUND)))
+        assertThat(f.rounds.overBudget(study, release(2, 1, "cleveland")))
                 .hasValueSatisfying(why -> assertThat(why).contains("cleveland", "past the study's", "δ = 1e-5"));
-        assertThat(f.rounds.overBudget(study, new SiteCharge("hungary", Unit.PATIENT, ROUND))).isEmpty();
+        assertThat(f.rounds.overBudget(study, release(2, 1, "hungary"))).isEmpty();
         // A charge that alone exceeds the budget (e.g. a site that trained with too little noise).
         var tooLittleNoise = new PrivacyEvent.SampledGaussian(0.1, 0.3, 20);
-        assertThat(f.rounds.overBudget(study, new SiteCharge("hungary", Unit.PATIENT, tooLittleNoise))).isPresent();
+        assertThat(f.rounds.overBudget(study, new org.cohort.coordinator.ledger.ReleaseCharge(
+                TestDatabase.release("st-1", 2, "hungary"), new SiteCharge("hungary", Unit.PATIENT, tooLittleNoise)))).isPresent();
         assertThat(f.rounds.overBudget(TestDatabase.study(f.ds, "st-2", "plain", null),
-                new SiteCharge("hungary", Unit.PATIENT, tooLittleNoise))).isEmpty();
+                new org.cohort.coordinator.ledger.ReleaseCharge(
+                TestDatabase.release("st-1", 2, "hungary"), new SiteCharge("hungary", Unit.PATIENT, tooLittleNoise)))).isEmpty();
     }
 
     @Test

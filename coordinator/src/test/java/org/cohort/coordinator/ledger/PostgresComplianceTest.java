@@ -57,12 +57,12 @@ class PostgresComplianceTest {
         var event = new PrivacyEvent.SampledGaussian(150.0 / 60000, 1.0 / 3, 6000);
         var tx = new TransactionTemplate(new DataSourceTransactionManager(ds));
 
-        Boolean first = tx.execute(s -> ledger.charge("st-1", 1, "va", Unit.PATIENT, event, Instant.now()));
+        Boolean first = tx.execute(s -> ledger.charge(TestDatabase.release("st-1", 1, "va"), Unit.PATIENT, event, Instant.now()));
         assertThat(first).isTrue();
         // A second charge inside a transaction must not abort it (no duplicate-key error on PostgreSQL).
         Boolean again = tx.execute(s -> {
-            boolean charged = ledger.charge("st-1", 1, "va", Unit.PATIENT, event, Instant.now());
-            ledger.charge("st-1", 2, "va", Unit.PATIENT, event, Instant.now());
+            boolean charged = ledger.charge(TestDatabase.release("st-1", 1, "va"), Unit.PATIENT, event, Instant.now());
+            ledger.charge(TestDatabase.release("st-1", 2, "va"), Unit.PATIENT, event, Instant.now());
             return charged;
         });
         assertThat(again).isFalse();

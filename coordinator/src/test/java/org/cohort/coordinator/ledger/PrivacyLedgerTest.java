@@ -39,8 +39,8 @@ class PrivacyLedgerTest {
 
     @Test
     void chargesEachRoundOnceEvenWhenRecordedTwice() {
-        assertThat(ledger.charge("st-1", 1, "cleveland", Unit.PATIENT, ROUND, T)).isTrue();
-        assertThat(ledger.charge("st-1", 1, "cleveland", Unit.PATIENT, ROUND, T.plusSeconds(5))).isFalse();
+        assertThat(ledger.charge(TestDatabase.release("st-1", 1, "cleveland"), Unit.PATIENT, ROUND, T)).isTrue();
+        assertThat(ledger.charge(TestDatabase.release("st-1", 1, "cleveland"), Unit.PATIENT, ROUND, T.plusSeconds(5))).isFalse();
 
         assertThat(ledger.history("st-1", "cleveland", Unit.PATIENT).events()).containsExactly(ROUND);
     }
@@ -49,12 +49,12 @@ class PrivacyLedgerTest {
     void chargesOnceAcrossACoordinatorRestart(@TempDir Path dir) {
         DataSource before = TestDatabase.file(dir);
         TestDatabase.study(before, "st-9", "restart", TestDatabase.privacy("patient", 5.0, 1e-5, "rdp"));
-        assertThat(new PrivacyLedger(JdbcClient.create(before)).charge("st-9", 3, "va", Unit.PATIENT, ROUND, T)).isTrue();
+        assertThat(new PrivacyLedger(JdbcClient.create(before)).charge(TestDatabase.release("st-9", 3, "va"), Unit.PATIENT, ROUND, T)).isTrue();
 
         // A new process: new data source, new ledger, same database files; the round is resumed and recorded again.
         DataSource after = TestDatabase.file(dir);
         PrivacyLedger restarted = new PrivacyLedger(JdbcClient.create(after));
-        assertThat(restarted.charge("st-9", 3, "va", Unit.PATIENT, ROUND, T.plusSeconds(60))).isFalse();
+        assertThat(restarted.charge(TestDatabase.release("st-9", 3, "va"), Unit.PATIENT, ROUND, T.plusSeconds(60))).isFalse();
         assertThat(restarted.history("st-9", "va", Unit.PATIENT).entries()).hasSize(1);
     }
 
@@ -67,7 +67,7 @@ class PrivacyLedgerTest {
             PrivacyLedger replica = new PrivacyLedger(JdbcClient.create(ds));
             tasks.add(() -> {
                 start.await();
-                return replica.charge("st-1", 2, "hungary", Unit.PATIENT, ROUND, T);
+                return replica.charge(TestDatabase.release("st-1", 2, "hungary"), Unit.PATIENT, ROUND, T);
             });
         }
         var futures = tasks.stream().map(pool::submit).toList();
@@ -83,32 +83,33 @@ class PrivacyLedgerTest {
 
     @Test
     void keepsTheFirstChargeWhenARetriedAttemptReportsOtherParameters() {
-        ledger.charge("st-1", 1, "cleveland", Unit.PATIENT, ROUND, T);
+        ledger.charge(TestDatabase.release("st-1", 1, "cleveland"), Unit.PATIENT, ROUND, T);
         var other = new PrivacyEvent.SampledGaussian(0.2, 1.1, 20);
 
-        assertThat(ledger.charge("st-1", 1, "cleveland", Unit.PATIENT, other, T)).isFalse();
-        assertThat(ledger.find("st-1", 1, "cleveland", Unit.PATIENT).orElseThrow().event()).isEqualTo(ROUND);
+        assertThat(ledger.charge(TestDatabase.release("st-1", 1, "cleveland"), Unit.PATIENT, other, T)).isFalse();
+        assertThat(ledger.find(TestDatabase.release("st-1", 1, "cleveland"), Unit.PATIENT).orElseThrow().event()).isEqualTo(ROUND);
     }
 
     @Test
     void storesEventsExactlySoEveryNumberCanBeRecomputed() {
         var awkward = new PrivacyEvent.SampledGaussian(150.0 / 60000, 1.0 / 3, 6000);
         var gaussian = new PrivacyEvent.Gaussian(0.7, 3);
-        ledger.charge("st-1", 2, "va", Unit.SITE, gaussian, T);
-        ledger.charge("st-1", 1, "va", Unit.SITE, awkward, T);
+        ledger.charge(TestDatabase.release("st-1", 2, "va"), Unit.SITE, gaussian, T);
+        ledger.charge(TestDatabase.release("st-1", 1, "va"), Unit.SITE, awkward, T);
 
         EventHistory h = ledger.history("st-1", "va", Unit.SITE);
 
         assertThat(h.events()).containsExactly(awkward, gaussian); // round order, bit-exact doubles
-        assertThat(h.entries().get(0).id()).isEqualTo("st-1/round-1/va");
+        assertThat(h.entries().get(0).id()).isEqualTo("st-1/round-1/attempt-1/va/"
+                + TestDatabase.release("st-1", 1, "va").payloadSha256().substring(0, 12));
         assertThat(EventHistory.parseCanonicalJson(h.toCanonicalJson())).isEqualTo(h);
     }
 
     @Test
     void keepsSitesAndUnitsApart() {
-        ledger.charge("st-1", 1, "cleveland", Unit.PATIENT, ROUND, T);
-        ledger.charge("st-1", 1, "cleveland", Unit.SITE, new PrivacyEvent.SampledGaussian(1.0, 1.1, 1), T);
-        ledger.charge("st-1", 1, "hungary", Unit.PATIENT, ROUND, T);
+        ledger.charge(TestDatabase.release("st-1", 1, "cleveland"), Unit.PATIENT, ROUND, T);
+        ledger.charge(TestDatabase.release("st-1", 1, "cleveland"), Unit.SITE, new PrivacyEvent.SampledGaussian(1.0, 1.1, 1), T);
+        ledger.charge(TestDatabase.release("st-1", 1, "hungary"), Unit.PATIENT, ROUND, T);
 
         assertThat(ledger.history("st-1", "cleveland", Unit.PATIENT).events()).containsExactly(ROUND);
         assertThat(ledger.sites("st-1", Unit.PATIENT)).containsExactly("cleveland", "hungary");
@@ -118,15 +119,15 @@ class PrivacyLedgerTest {
 
     @Test
     void refusesAChargeForAStudyThatDoesNotExist() {
-        assertThatThrownBy(() -> ledger.charge("st-404", 1, "va", Unit.PATIENT, ROUND, T))
+        assertThatThrownBy(() -> ledger.charge(TestDatabase.release("st-404", 1, "va"), Unit.PATIENT, ROUND, T))
                 .isInstanceOf(DataIntegrityViolationException.class);
     }
 
     @Test
     void spentMatchesThePrivacyModuleComposingTheSameEvents() {
         var second = new PrivacyEvent.SampledGaussian(0.05, 1.3, 40);
-        ledger.charge("st-1", 1, "va", Unit.PATIENT, ROUND, T);
-        ledger.charge("st-1", 2, "va", Unit.PATIENT, second, T);
+        ledger.charge(TestDatabase.release("st-1", 1, "va"), Unit.PATIENT, ROUND, T);
+        ledger.charge(TestDatabase.release("st-1", 2, "va"), Unit.PATIENT, second, T);
 
         var report = ledger.spent("st-1", "va", Unit.PATIENT, 1e-5, AccountantKind.RDP);
         var classic = ledger.spent("st-1", "va", Unit.PATIENT, 1e-5, Accounting.RDP_CLASSIC);
@@ -144,7 +145,7 @@ class PrivacyLedgerTest {
     @Test
     void curveRisesRoundByRoundAndEndsAtWhatWasSpent() {
         for (int r = 1; r <= 4; r++) {
-            ledger.charge("st-1", r, "va", Unit.PATIENT, ROUND, T);
+            ledger.charge(TestDatabase.release("st-1", r, "va"), Unit.PATIENT, ROUND, T);
         }
         var curve = ledger.curve("st-1", "va", Unit.PATIENT, 1e-5, Accounting.RDP);
 
@@ -155,7 +156,7 @@ class PrivacyLedgerTest {
         assertThat(curve.get(3).epsilon()).isEqualTo(ledger.spent("st-1", "va", Unit.PATIENT, 1e-5, Accounting.RDP).epsilon());
 
         // A fifth round extends the cached curve; the numbers are those of composing from scratch.
-        ledger.charge("st-1", 5, "va", Unit.PATIENT, ROUND, T);
+        ledger.charge(TestDatabase.release("st-1", 5, "va"), Unit.PATIENT, ROUND, T);
         double fromScratch = RdpAccountant.withDefaultOrders().composeAll(List.of(ROUND, ROUND, ROUND, ROUND, ROUND)).epsilon(1e-5);
         assertThat(ledger.curve("st-1", "va", Unit.PATIENT, 1e-5, Accounting.RDP).get(4).epsilon()).isEqualTo(fromScratch);
         assertThat(ledger.spent("st-1", "va", Unit.PATIENT, 1e-5, Accounting.RDP).epsilon()).isEqualTo(fromScratch);
@@ -164,9 +165,9 @@ class PrivacyLedgerTest {
     @Test
     void budgetViewShowsSpentRemainingAndRoundsLeftPerSite() {
         for (int r = 1; r <= 3; r++) {
-            ledger.charge("st-1", r, "cleveland", Unit.PATIENT, ROUND, T);
+            ledger.charge(TestDatabase.release("st-1", r, "cleveland"), Unit.PATIENT, ROUND, T);
         }
-        ledger.charge("st-1", 1, "hungary", Unit.PATIENT, ROUND, T);
+        ledger.charge(TestDatabase.release("st-1", 1, "hungary"), Unit.PATIENT, ROUND, T);
 
         BudgetView view = ledger.budget("st-1", Unit.PATIENT, 12.0, 1e-5, Accounting.RDP);
 

@@ -82,6 +82,28 @@ public final class TestDatabase {
                 .update();
     }
 
+    /**
+     * The release of a site's update in the first attempt of round {@code round} (round id
+     * "rd-ROUND-1", a digest made from study, round and site): one charge per round, as these
+     * tests expect.
+     */
+    public static Release release(String studyId, int round, String siteId) {
+        return release(studyId, round, 1, siteId);
+    }
+
+    /** The release of a site's update in attempt {@code attempt} of a round: each attempt trains again, a new digest. */
+    public static Release release(String studyId, int round, int attempt, String siteId) {
+        byte[] digest;
+        try {
+            digest = java.security.MessageDigest.getInstance("SHA-256").digest((studyId + "/" + round + "/" + attempt
+                    + "/" + siteId).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        return Release.of(studyId, round, "rd-" + round + "-" + attempt, attempt, siteId, digest,
+                ("manifest of " + siteId).getBytes(java.nio.charset.StandardCharsets.UTF_8), new byte[64]);
+    }
+
     public static List<String> tables(DataSource ds) {
         return JdbcClient.create(ds).sql("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
                 .query(String.class).list();
