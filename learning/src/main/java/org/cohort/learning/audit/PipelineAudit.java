@@ -74,6 +74,12 @@ public final class PipelineAudit {
                     1.005);
         }
 
+        /** The same study with another ε budget, to which σ is calibrated. */
+        public Study withTargetEpsilon(double epsilon) {
+            return new Study(schema, model, modelSeed, plan, clipNorm, expectedBatchSize, epochsPerRound, rounds,
+                    epsilon, delta, testFraction, splitSalt, latticeMargin);
+        }
+
         /** The same study with another number of rounds (fewer: a faster audit, a smaller claim). */
         public Study withRounds(int newRounds) {
             return new Study(schema, model, modelSeed, plan, clipNorm, expectedBatchSize, epochsPerRound, newRounds,
