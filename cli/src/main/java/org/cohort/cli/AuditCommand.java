@@ -33,7 +33,7 @@ final class AuditCommand {
             With no options: the four Heart Disease centres at the demo's settings (patient-level
             DP-SGD, logistic regression, SGD at learning rate 0.2, expected batch 32, clipping norm
             C = 1, one local epoch per round, 10 rounds, σ calibrated per site so the study ends at
-            ε ≤ 1 at δ = 1e-5 with the RDP accountant), about a minute on one core.
+            ε ≤ 1 at δ = 1e-5 with the RDP accountant), about 10 s on one core.
 
             Two audits, each able to see a leak the other cannot:
               neighbouring tables  removes each row in turn and counts the other rows whose side
