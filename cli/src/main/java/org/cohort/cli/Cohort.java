@@ -25,6 +25,8 @@ public final class Cohort {
             Commands:
               privacy epsilon   compute ε for q, σ, steps and δ on this machine (no coordinator needed)
               privacy budget    a study's budget per site: ε spent, remaining, rounds left
+              privacy audit     audit a site's pipeline on real data: empirical ε lower bound L (95%) vs
+                                claimed ε E (no arguments: Heart Disease at the demo's settings)
               audit verify      verify the coordinator's hash-chained, signed audit log and its privacy
                                 ledger (exit 1 if broken); --expect-head FILE: against an exported head
               audit head        export the audit log's signed head, to check a later verification against
@@ -88,11 +90,15 @@ public final class Cohort {
                         return args.help() ? help(out, RemoteCommands.BUDGET_HELP)
                                 : RemoteCommands.budget(args, CoordinatorClient.from(args, env, json), out, json);
                     }
-                    case "--help", "-h" -> {
-                        return help(out, "Usage: cohort privacy epsilon|budget [options]\n\n" + EpsilonCommand.HELP
-                                + "\n" + RemoteCommands.BUDGET_HELP);
+                    case "audit" -> {
+                        Args args = Args.parse("privacy audit", rest, AuditCommand.OPTIONS);
+                        return args.help() ? help(out, AuditCommand.HELP) : AuditCommand.run(args, out);
                     }
-                    default -> throw new UsageException("'privacy' needs a subcommand: epsilon or budget"
+                    case "--help", "-h" -> {
+                        return help(out, "Usage: cohort privacy epsilon|budget|audit [options]\n\n" + EpsilonCommand.HELP
+                                + "\n" + RemoteCommands.BUDGET_HELP + "\n" + AuditCommand.HELP);
+                    }
+                    default -> throw new UsageException("'privacy' needs a subcommand: epsilon, budget or audit"
                             + (sub.isEmpty() ? "" : " (got '" + sub + "')") + ". See: cohort privacy --help");
                 }
             }
@@ -120,7 +126,7 @@ public final class Cohort {
                         : RemoteCommands.report(args, CoordinatorClient.from(args, env, json), out);
             }
             default -> throw new UsageException("unknown command '" + first + "'; commands are privacy epsilon, privacy"
-                    + " budget, audit verify, audit head and report. See: cohort --help");
+                    + " budget, privacy audit, audit verify, audit head and report. See: cohort --help");
         }
     }
 

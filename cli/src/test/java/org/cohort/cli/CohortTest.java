@@ -100,7 +100,7 @@ class CohortTest {
         assertThat(run(Map.of(), "train")).isEqualTo(2);
         assertThat(err()).contains("unknown command 'train'");
         assertThat(run(Map.of(), "privacy")).isEqualTo(2);
-        assertThat(err()).contains("'privacy' needs a subcommand: epsilon or budget");
+        assertThat(err()).contains("'privacy' needs a subcommand: epsilon, budget or audit");
         assertThat(run(Map.of(), "audit", "check")).isEqualTo(2);
         assertThat(err()).contains("'audit' needs a subcommand: verify or head (got 'check')");
     }

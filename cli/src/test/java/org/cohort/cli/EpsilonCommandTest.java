@@ -2,12 +2,8 @@ package org.cohort.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.cohort.privacy.accounting.Conversion;
 import org.cohort.privacy.accounting.EventHistory;
 import org.cohort.privacy.accounting.PldAccountant;
@@ -20,20 +16,18 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 class EpsilonCommandTest {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private final CliRun cli = new CliRun();
 
     private int run(String... args) {
-        return Cohort.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), Map.of());
+        return cli.run(args);
     }
 
     private String out() {
-        return out.toString(StandardCharsets.UTF_8);
+        return cli.out();
     }
 
     private String err() {
-        return err.toString(StandardCharsets.UTF_8);
+        return cli.err();
     }
 
     private JsonNode json() {
@@ -76,7 +70,7 @@ class EpsilonCommandTest {
                 .epsilon(1e-5));
         assertThat(pld).isCloseTo(2.4612381, org.assertj.core.data.Percentage.withPercentage(1e-4));
 
-        out.reset();
+        cli.reset();
         run("privacy", "epsilon", "--q", "0.0025", "--sigma", "1.3", "--steps", "6000", "--delta", "1e-5",
                 "--conversion", "classic", "--format", "json");
         assertThat(json().path("epsilon").asDouble()).isEqualTo(RdpAccountant.withDefaultOrders()

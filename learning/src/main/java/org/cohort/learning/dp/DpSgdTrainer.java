@@ -5,6 +5,7 @@ import java.util.random.RandomGenerator;
 import org.cohort.learning.Nd4jRuntime;
 import org.cohort.learning.data.TabularDataset;
 import org.cohort.learning.model.TrainingPlan;
+import org.cohort.privacy.clip.L2Clipping;
 import org.cohort.privacy.noise.SecureNoiseSource;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -63,6 +64,19 @@ public final class DpSgdTrainer {
     /** As the public overload with the given sampling generator; tests use a seeded one. */
     static DpSgdResult train(MultiLayerNetwork net, TabularDataset train, TrainingPlan plan, DpSgdPlan dp,
             NoiseSource noise, RandomGenerator sampling) {
+        return train(net, train, plan, dp, noise, sampling, new float[0][]);
+    }
+
+    /**
+     * For the privacy audit only ({@link CanaryAudit}): as the overload above, with extra training
+     * examples whose gradients are given rather than computed ("gradient canaries", Nasr et al.
+     * 2023). Each is one more member of the training set: Poisson-sampled at rate q every step,
+     * independently of the rows, clipped to C like any row, and summed before the noise. The
+     * sampling rate stays {@code dp}'s, which the caller fixes from the training size it declares.
+     */
+    static DpSgdResult train(MultiLayerNetwork net, TabularDataset train, TrainingPlan plan, DpSgdPlan dp,
+            NoiseSource noise, RandomGenerator sampling, float[][] canaryGradients) {
+        Objects.requireNonNull(canaryGradients, "canaryGradients");
         Objects.requireNonNull(net, "net");
         Objects.requireNonNull(train, "train");
         Objects.requireNonNull(plan, "plan");
@@ -91,6 +105,13 @@ public final class DpSgdTrainer {
                 stateSize > 0 ? Nd4j.zeros(DataType.FLOAT, 1, stateSize) : null, true);
 
         PoissonSampler sampler = new PoissonSampler(train.size(), dp.samplingRate(), sampling);
+        PoissonSampler canarySampler = new PoissonSampler(canaryGradients.length, dp.samplingRate(), sampling);
+        for (float[] g : canaryGradients) {
+            if (g.length != numParams) {
+                throw new IllegalArgumentException("a canary gradient has " + g.length + " values, the network "
+                        + numParams + " parameters");
+            }
+        }
         double noiseStd = dp.noiseMultiplier() * dp.clipNorm();
         long lossWindowStart = Math.max(0, dp.steps() - dp.stepsPerEpoch());
         double windowLoss = 0;
@@ -109,6 +130,15 @@ public final class DpSgdTrainer {
             }
             // An empty batch is still a step of the mechanism: it releases noise alone.
             float[] sum = clipped.sum();
+            if (canaryGradients.length > 0) {
+                for (int c : canarySampler.next()) {
+                    float[] g = canaryGradients[c].clone();
+                    L2Clipping.clipInPlace(g, dp.clipNorm());
+                    for (int i = 0; i < numParams; i++) {
+                        sum[i] += g[i];
+                    }
+                }
+            }
             noise.addGaussian(sum, noiseStd);
             for (int i = 0; i < numParams; i++) {
                 sum[i] = (float) (sum[i] / expectedBatch); // post-processing of the noised sum

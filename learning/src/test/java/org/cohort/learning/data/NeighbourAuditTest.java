@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Random;
-import java.util.stream.IntStream;
+import org.cohort.learning.audit.BrokenPipeline;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,12 +39,12 @@ class NeighbourAuditTest {
     void theAuditCatchesTheSeededShuffleAndStandardisationFromData() throws IOException {
         Optional<Path> directory = HeartDisease.locateDataDirectory();
         assumeTrue(directory.isPresent(), "Heart Disease data not found (set cohort.heart.data)");
-        TabularSchema fromData = standardisedFromData(HeartDisease.schema());
+        TabularSchema fromData = BrokenPipeline.standardisedFromData(HeartDisease.schema());
         LoadedTable cleveland = CsvTableLoader.loadHeaderless(
                 HeartDisease.file(directory.get(), "cleveland"), HeartDisease.FILE_COLUMNS, fromData);
 
         var shuffle = NeighbourAudit.removeEachRow(cleveland.dataset(), cleveland.rowKeys(),
-                new SeededShuffle(HeartDisease.schema(), 0.25, 20261125L));
+                new BrokenPipeline.SeededShuffle(0.25, 20261125L));
         var standardised = NeighbourAudit.removeEachRow(cleveland.dataset(), cleveland.rowKeys(),
                 SitePipeline.of(fromData, RULE, PreprocessingPolicy.DATA_STATISTICS_ALLOWED));
 
@@ -64,7 +62,7 @@ class NeighbourAuditTest {
                 List.of(FeatureColumn.numeric("n", 0, 1), FeatureColumn.numeric("y", 0, 1)), "y2",
                 LabelRule.classIndex(2));
 
-        var before = NeighbourAudit.removeEachRow(site, RowKeys.content(), new SeededShuffle(schema, 0.25, 1));
+        var before = NeighbourAudit.removeEachRow(site, RowKeys.content(), new BrokenPipeline.SeededShuffle(0.25, 1));
         var now = NeighbourAudit.removeEachRow(site, RowKeys.content(),
                 SitePipeline.of(schema, RULE, PreprocessingPolicy.DECLARED_ONLY));
 
@@ -72,49 +70,5 @@ class NeighbourAuditTest {
         System.out.println("neighbour audit, 400 rows, keyed split (now): " + now);
         assertThat(before.maxRowsMoved()).isGreaterThan(50);
         assertThat(now.passes()).isTrue();
-    }
-
-    private static TabularSchema standardisedFromData(TabularSchema declared) {
-        var columns = new ArrayList<FeatureColumn>();
-        for (FeatureColumn column : declared.features()) {
-            boolean binary = column.name().equals("sex") || column.name().equals("fbs") || column.name().equals("exang");
-            columns.add(column instanceof FeatureColumn.Numeric && !binary
-                    ? FeatureColumn.locallyStandardised(column.name()) : column);
-        }
-        return new TabularSchema(columns, declared.labelColumn(), declared.labelRule());
-    }
-
-    /**
-     * The split sites used before: each class shuffled with one seed and its first
-     * round(fraction × n_c) rows held out, so every row's side depends on every other row.
-     * Kept here only so that the audit can show it catches it.
-     */
-    record SeededShuffle(TabularSchema schema, double testFraction, long seed) implements SitePipeline {
-        @Override
-        public SplitData split(TabularDataset data, RowKeys keys) {
-            Random random = new Random(seed);
-            boolean[] inTest = new boolean[data.size()];
-            for (int c = 0; c < data.numClasses(); c++) {
-                int label = c;
-                int[] members = IntStream.range(0, data.size()).filter(i -> data.labels()[i] == label).toArray();
-                for (int i = members.length - 1; i > 0; i--) {
-                    int j = random.nextInt(i + 1);
-                    int tmp = members[i];
-                    members[i] = members[j];
-                    members[j] = tmp;
-                }
-                int testCount = (int) Math.round(testFraction * members.length);
-                for (int i = 0; i < testCount; i++) {
-                    inTest[members[i]] = true;
-                }
-            }
-            return new SplitData(data.select(IntStream.range(0, data.size()).filter(i -> !inTest[i]).toArray()),
-                    data.select(IntStream.range(0, data.size()).filter(i -> inTest[i]).toArray()));
-        }
-
-        @Override
-        public SplitData preprocess(SplitData split) {
-            return split; // declared scaling only: the split alone is audited
-        }
     }
 }
