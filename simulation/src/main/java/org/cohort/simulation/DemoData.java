@@ -120,7 +120,8 @@ record DemoData(String format, TabularSchema schema, List<Site> sites, String de
      * its agent will have after the study's split (public by assumption, as every declaration).
      */
     long trainingExamples(Site site) {
-        return new Dl4jLearner(site.dataFile()).data(datasetSpec()).train().size();
+        return new Dl4jLearner(site.dataFile(), SplitSecretFile.loadOrCreate(agentWorkDir(site))).data(datasetSpec())
+                .train().size();
     }
 
     /** Each site's data exactly as its agent prepares it. */

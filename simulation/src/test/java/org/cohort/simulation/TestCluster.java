@@ -91,6 +91,7 @@ final class TestCluster implements AutoCloseable {
             throws Exception {
         JsonNode token = client(0).post("/api/enrollment-tokens", Map.of("siteName", site.name(), "ttlMinutes", 10));
         Path agentDir = Files.createDirectories(agentsDir.resolve(site.name()));
+        TestSplitSecrets.install(agentDir.resolve("work"), site.dataFile());
         var addresses = new ArrayList<String>();
         for (int r : order) {
             addresses.add("localhost:" + agentPorts[r]);
@@ -98,7 +99,7 @@ final class TestCluster implements AutoCloseable {
         var config = new AgentConfig(site.name(), addresses, token.get("caFingerprint").asString(),
                 token.get("token").asString(), site.dataFile(), agentDir.resolve("work"),
                 // Every synthetic hospital has the same rows, so each declares the same training size.
-                AgentConfig.accepting(Math.round(DemoData.ROWS_PER_SITE * (1 - DemoData.TEST_FRACTION)), Map.of(studyId,
+                AgentConfig.accepting(TestFederation.DECLARED_TRAINING_EXAMPLES, Map.of(studyId,
                         client(0).get("/api/studies/" + studyId + "/terms").get("digest").asString())), "",
                 "cpu", null, null);
         var agent = SiteAgent.start(config, learner);

@@ -16,6 +16,12 @@ import tools.jackson.databind.JsonNode;
 
 /** Test plumbing: a real coordinator, real agents, synthetic hospitals on disk. */
 final class TestFederation implements AutoCloseable {
+    /**
+     * What every synthetic hospital declares (all have the same rows): the same in every run,
+     * replica layout and restart, as in {@link TestCluster}, so runs compare model for model.
+     */
+    static final long DECLARED_TRAINING_EXAMPLES = Math.round(DemoData.ROWS_PER_SITE * (1 - DemoData.TEST_FRACTION));
+
     final InProcessCoordinator coordinator;
     final CoordinatorClient api;
     final DemoData data;
@@ -84,9 +90,10 @@ final class TestFederation implements AutoCloseable {
         var site = data.sites().get(i);
         JsonNode token = token(site.name());
         Path agentDir = Files.createDirectories(dir.resolve("agents").resolve(site.name()));
+        TestSplitSecrets.install(agentDir.resolve("work"), site.dataFile());
         var config = new AgentConfig(site.name(), List.of(coordinator.agentAddress()),
                 token.get("caFingerprint").asString(), token.get("token").asString(), site.dataFile(),
-                agentDir.resolve("work"), AgentConfig.accepting(data.trainingExamples(site), pinnedTerms), "", "cpu",
+                agentDir.resolve("work"), AgentConfig.accepting(DECLARED_TRAINING_EXAMPLES, pinnedTerms), "", "cpu",
                 patientCeiling, null, allStudiesCeiling, AgentConfig.DEFAULT_ALL_STUDIES_DELTA);
         SiteAgent agent = SiteAgent.start(config, learner == null
                 ? new Dl4jLearner(site.dataFile(), SplitSecretFile.loadOrCreate(config.workDir())) : learner);
@@ -102,7 +109,7 @@ final class TestFederation implements AutoCloseable {
         var site = data.sites().get(i);
         Path agentDir = dir.resolve("agents").resolve(site.name());
         var config = new AgentConfig(site.name(), List.of(coordinator.agentAddress()), "", "", site.dataFile(),
-                agentDir.resolve("work"), AgentConfig.accepting(data.trainingExamples(site), pinned(List.of(studyId))),
+                agentDir.resolve("work"), AgentConfig.accepting(DECLARED_TRAINING_EXAMPLES, pinned(List.of(studyId))),
                 "", "cpu",
                 null, null);
         SiteAgent agent = SiteAgent.start(config, learner == null

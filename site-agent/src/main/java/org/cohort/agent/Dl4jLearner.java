@@ -42,18 +42,22 @@ public final class Dl4jLearner implements LocalLearner {
     }
 
     /**
-     * A learner with a split secret of its own, held in memory only: its split is stable while
-     * the object lives, not across restarts. For tests and benchmarks; an agent uses the secret
-     * in its state directory, so a restarted site holds out the same patients.
+     * A learner whose split secret is fixed by the data file's name ({@link #fixedSplitSecret}),
+     * so every run of a test or simulation holds out the same rows and can be compared with
+     * another. Not secret: an agent uses the secret in its state directory.
      */
     public Dl4jLearner(Path dataPath) {
-        this(dataPath, randomKey());
+        this(dataPath, SplitKey.of(fixedSplitSecret(dataPath)));
     }
 
-    private static SplitKey randomKey() {
-        byte[] secret = new byte[SplitKey.SECRET_BYTES];
-        new java.security.SecureRandom().nextBytes(secret);
-        return SplitKey.of(secret);
+    /** The split secret of {@link #Dl4jLearner(Path)}: SHA-256 of a label and the data file's name. */
+    public static byte[] fixedSplitSecret(Path dataPath) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(("cohort fixed split for tests: "
+                    + dataPath.getFileName()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     /** The site's data as a study without differential privacy sees it (split and scaled); cached. */
