@@ -150,13 +150,18 @@ class StudyTermsIntegrationTest {
             fed.api.post("/api/studies/" + first + "/start", null);
             assertThat(fed.awaitStudyEnd(first, Duration.ofMinutes(2)).get("status").asString()).isEqualTo("COMPLETED");
             assertThat(PrivacyIntegrationTest.localUpdates(site.ledgerFile(), first)).hasSize(1);
+            // What the first study spent, by the site's own ledger (same δ and accountant as the ceiling's).
+            double spentFirst = PrivacyIntegrationTest.localUpdates(site.ledgerFile(), first).get(0)
+                    .get("epsilonAfter").asDouble();
 
             fed.api.post("/api/studies/" + second + "/start", null);
             JsonNode study = fed.awaitStudyEnd(second, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("FAILED");
             JsonNode round = fed.api.get("/api/studies/" + second + "/rounds").get(0);
             assertThat(round.get("dropped").get(site.siteId()).asString()).as(round.toString()).startsWith("REFUSED")
-                    .contains("patient-level ε over all studies from 3.0", "privacy.patient-epsilon-ceiling-all-studies");
+                    .contains(String.format(java.util.Locale.ROOT, "patient-level ε over all studies from %.4f", spentFirst),
+                            "above the site's ceiling over all studies of 3.5000",
+                            "privacy.patient-epsilon-ceiling-all-studies");
             assertThat(PrivacyIntegrationTest.localUpdates(site.ledgerFile(), second)).isEmpty();
         }
     }
