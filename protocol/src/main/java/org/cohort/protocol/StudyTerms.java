@@ -37,16 +37,17 @@ import org.cohort.protocol.v1.PrivacyPlan;
  * @param calibrateAtSite   whether each site calibrates σ (≥ the floor) to its own data
  * @param studyRounds       training rounds the study runs
  * @param secureAggregation whether training updates go through secure aggregation
+ * @param maxSiteExamples   the largest training size (FedAvg weight) any site may declare
  */
 public record StudyTerms(String mode, double clipNorm, double noiseMultiplier, int expectedBatchSize, double delta,
                          double epsilonBudget, String accountant, boolean calibrateAtSite, int studyRounds,
-                         boolean secureAggregation) {
+                         boolean secureAggregation, long maxSiteExamples) {
 
     /** Names the form, so that a future form can never be mistaken for this one. */
-    public static final String FORMAT = "cohort.v1.StudyTerms/1";
+    public static final String FORMAT = "cohort.v1.StudyTerms/2";
     /** The keys of the canonical form, in order. */
     public static final List<String> FIELDS = List.of("accountant", "calibrateAtSite", "clipNorm", "delta",
-            "epsilonBudget", "expectedBatchSize", "format", "mode", "noiseMultiplier", "secureAggregation",
+            "epsilonBudget", "expectedBatchSize", "format", "maxSiteExamples", "mode", "noiseMultiplier", "secureAggregation",
             "studyRounds", "unit");
     private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
     private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9 ./_-]");
@@ -67,7 +68,8 @@ public record StudyTerms(String mode, double clipNorm, double noiseMultiplier, i
     public static StudyTerms of(PrivacyPlan plan) {
         return new StudyTerms(plan.getMode(), plan.getClipNorm(), plan.getNoiseMultiplier(),
                 plan.getExpectedBatchSize(), plan.getDelta(), plan.getEpsilonBudget(), plan.getAccountant(),
-                plan.getCalibrateAtSite(), plan.getStudyRounds(), plan.getSecureAggregation());
+                plan.getCalibrateAtSite(), plan.getStudyRounds(), plan.getSecureAggregation(),
+                plan.getMaxSiteExamples());
     }
 
     /** Whose privacy the terms protect: a patient's, a whole site's, or no one's. */
@@ -130,7 +132,7 @@ public record StudyTerms(String mode, double clipNorm, double noiseMultiplier, i
                     number(values, "noiseMultiplier"), Integer.parseInt(values.get("expectedBatchSize")),
                     number(values, "delta"), number(values, "epsilonBudget"), text(values, "accountant"),
                     Boolean.parseBoolean(values.get("calibrateAtSite")), Integer.parseInt(values.get("studyRounds")),
-                    Boolean.parseBoolean(values.get("secureAggregation")));
+                    Boolean.parseBoolean(values.get("secureAggregation")), Long.parseLong(values.get("maxSiteExamples")));
             if (terms.canonicalJson().equals(json)) {
                 return terms;
             }
@@ -149,6 +151,7 @@ public record StudyTerms(String mode, double clipNorm, double noiseMultiplier, i
         f.put("epsilonBudget", number(epsilonBudget));
         f.put("expectedBatchSize", Integer.toString(expectedBatchSize));
         f.put("format", quote(FORMAT));
+        f.put("maxSiteExamples", Long.toString(maxSiteExamples));
         f.put("mode", quote(mode));
         f.put("noiseMultiplier", number(noiseMultiplier));
         f.put("secureAggregation", Boolean.toString(secureAggregation));

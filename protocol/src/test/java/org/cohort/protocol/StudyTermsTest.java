@@ -9,17 +9,17 @@ import org.junit.jupiter.api.Test;
 class StudyTermsTest {
     private static final PrivacyPlan PATIENT = PrivacyPlan.newBuilder().setMode("patient").setClipNorm(1.0)
             .setNoiseMultiplier(1.5).setExpectedBatchSize(32).setDelta(1e-5).setEpsilonBudget(1.0).setAccountant("rdp")
-            .setStudyRounds(10).setSecureAggregation(true).build();
+            .setStudyRounds(10).setSecureAggregation(true).setMaxSiteExamples(10_000).build();
 
     /** Computed independently (Python's hashlib over the string below): coordinator and agents must agree. */
     @Test
     void canonicalFormAndDigestMatchTheTestVector() {
         var terms = StudyTerms.of(PATIENT);
         assertThat(terms.canonicalJson()).isEqualTo("{\"accountant\":\"rdp\",\"calibrateAtSite\":false,\"clipNorm\":1.0,"
-                + "\"delta\":1.0E-5,\"epsilonBudget\":1.0,\"expectedBatchSize\":32,\"format\":\"cohort.v1.StudyTerms/1\","
-                + "\"mode\":\"patient\",\"noiseMultiplier\":1.5,\"secureAggregation\":true,\"studyRounds\":10,"
+                + "\"delta\":1.0E-5,\"epsilonBudget\":1.0,\"expectedBatchSize\":32,\"format\":\"cohort.v1.StudyTerms/2\","
+                + "\"maxSiteExamples\":10000,\"mode\":\"patient\",\"noiseMultiplier\":1.5,\"secureAggregation\":true,\"studyRounds\":10,"
                 + "\"unit\":\"patient\"}");
-        assertThat(terms.digest()).isEqualTo("sha256:a5500ac2520309b57daaef38ce4a5d8037cf98117424ef80a18e8892785afa8c");
+        assertThat(terms.digest()).isEqualTo("sha256:5a4bc12cd88b0716274bff32ea33aa368d4f818989576beffe86ca5c80ade7a4");
         assertThat(StudyTerms.isDigest(terms.digest())).isTrue();
     }
 
@@ -31,7 +31,8 @@ class StudyTermsTest {
                 PATIENT.toBuilder().setNoiseMultiplier(0.1), PATIENT.toBuilder().setExpectedBatchSize(64),
                 PATIENT.toBuilder().setDelta(1e-3), PATIENT.toBuilder().setEpsilonBudget(10),
                 PATIENT.toBuilder().setAccountant("pld"), PATIENT.toBuilder().setCalibrateAtSite(true),
-                PATIENT.toBuilder().setStudyRounds(1), PATIENT.toBuilder().setSecureAggregation(false));
+                PATIENT.toBuilder().setStudyRounds(1), PATIENT.toBuilder().setSecureAggregation(false),
+                PATIENT.toBuilder().setMaxSiteExamples(1_000_000));
         for (var changed : changes) {
             var now = StudyTerms.of(changed.build());
             assertThat(now.digest()).isNotEqualTo(pinned.digest());

@@ -48,7 +48,8 @@ public class TaskFactory {
 
     static PrivacyPlan privacy(StudySpec spec) {
         boolean secure = spec.secureAggregation() != null && spec.secureAggregation().on();
-        return privacy(spec.privacy(), spec.rounds()).toBuilder().setSecureAggregation(secure).build();
+        return privacy(spec.privacy(), spec.rounds()).toBuilder().setSecureAggregation(secure)
+                .setMaxSiteExamples(spec.siteExamplesLimit()).build();
     }
 
     private static PrivacyPlan privacy(StudySpec.Privacy p, int studyRounds) {
