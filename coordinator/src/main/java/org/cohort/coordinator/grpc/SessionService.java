@@ -32,11 +32,14 @@ public class SessionService extends SessionGrpc.SessionImplBase {
     private final LeaderInbox inbox;
     private final org.cohort.coordinator.cluster.Leadership leadership;
     private final org.cohort.coordinator.study.StudyRepository studies;
+    private final org.cohort.coordinator.session.SiteDeclarations declarations;
 
     public SessionService(SessionHub hub, ClusterSessions cluster, LeaderInbox inbox,
                           org.cohort.coordinator.cluster.Leadership leadership,
-                          org.cohort.coordinator.study.StudyRepository studies) {
+                          org.cohort.coordinator.study.StudyRepository studies,
+                          org.cohort.coordinator.session.SiteDeclarations declarations) {
         this.studies = studies;
+        this.declarations = declarations;
         this.leadership = leadership;
         this.hub = hub;
         this.cluster = cluster;
@@ -64,18 +67,22 @@ public class SessionService extends SessionGrpc.SessionImplBase {
                         var accepted = Acceptances.read(hello.getAcceptedStudiesList(), study -> studies.find(study)
                                 .map(s -> new Acceptances.KnownStudy(s.spec().siteExamplesLimit(),
                                         org.cohort.coordinator.round.TaskFactory.terms(s.spec()).digest())));
-                        session = hub.register(siteId, out, accepted.declared(), hello.getCompute());
-                        cluster.opened(siteId, accepted.declared());
+                        var pinned = declarations.pin(siteId, accepted.declared(),
+                                study -> studies.find(study).isPresent());
+                        session = hub.register(siteId, out, pinned.kept(), hello.getCompute());
+                        cluster.opened(siteId, pinned.kept());
                         session.send(CoordinatorMessage.newBuilder().setWelcome(Welcome.newBuilder()
                                 .setSiteId(siteId).setCoordinatorVersion(VERSION)
                                 .setHeartbeatIntervalMillis(hub.heartbeatInterval().toMillis())).build());
-                        for (String refusal : accepted.refusals()) {
+                        var refusals = new java.util.ArrayList<>(accepted.refusals());
+                        refusals.addAll(pinned.refusals());
+                        for (String refusal : refusals) {
                             log.warn("site {}: {}", siteId, refusal);
                             session.send(CoordinatorMessage.newBuilder().setNotice(Notice.newBuilder()
                                     .setText(refusal)).build());
                         }
                         log.info("site {} connected (accepts studies {}, declared training sizes)", siteId,
-                                new java.util.TreeMap<>(accepted.declared()));
+                                new java.util.TreeMap<>(pinned.kept()));
                         inbox.post(new LeaderInbox.SiteConnected(siteId));
                     }
                     case HEARTBEAT -> {
