@@ -142,6 +142,18 @@ class RestLockdownIntegrationTest {
     }
 
     @Test
+    void aLargeBodyIsRefusedUnreadWithoutTheTokenAndAs413WithIt() {
+        for (var auth : new String[] {null, "Bearer " + adminToken}) {
+            String head = "POST /api/studies HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                    + (auth == null ? "" : "Authorization: " + auth + "\r\n")
+                    + "Content-Type: application/json\r\nContent-Length: 31457280\r\n\r\n";
+            // No body is sent: a refusal must come from the headers alone.
+            int status = http.status(head.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), new byte[0]);
+            assertThat(status).as(auth == null ? "without the token" : "with the token").isEqualTo(auth == null ? 401 : 413);
+        }
+    }
+
+    @Test
     void aWrongTokenIsRefusedWithAMessageThatSaysWhatToSend() {
         assertThat(http.status("GET", "/api/studies", "Bearer " + adminToken + "x", null)).isEqualTo(401);
         assertThat(http.status("GET", "/api/studies", "bearer " + adminToken, null)).isEqualTo(200);

@@ -16,7 +16,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import org.cohort.coordinator.config.CoordinatorProperties;
-import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -26,10 +25,11 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * with 413 and a JSON message, before any of it reaches a controller: a declared length above the
  * limit is refused unread; a chunked body is read up to the limit and refused at the first byte
  * beyond it. Nothing the coordinator keeps (a study spec goes into the audit log forever) can be
- * larger than the limit. Runs first, so the work anyone can cause is bounded before anything else.
+ * larger than the limit. Runs just after Spring Security's chain, so a request without the admin
+ * token is refused (401) before a byte of its body is read or buffered.
  */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE + 10)
+@Order(org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterProperties.DEFAULT_FILTER_ORDER + 1)
 public class RequestSizeFilter extends OncePerRequestFilter {
     private final long limit;
 
