@@ -64,11 +64,14 @@ public class SessionService extends SessionGrpc.SessionImplBase {
                             return;
                         }
                         var hello = message.getHello();
-                        var accepted = Acceptances.read(hello.getAcceptedStudiesList(), study -> studies.find(study)
-                                .map(s -> new Acceptances.KnownStudy(s.spec().siteExamplesLimit(),
-                                        org.cohort.coordinator.round.TaskFactory.terms(s.spec()).digest())));
-                        var pinned = declarations.pin(siteId, accepted.declared(),
-                                study -> studies.find(study).isPresent());
+                        // Each accepted study looked up once, for both the acceptance checks and the pins.
+                        var known = new java.util.HashMap<String, java.util.Optional<Acceptances.KnownStudy>>();
+                        java.util.function.Function<String, java.util.Optional<Acceptances.KnownStudy>> lookUp =
+                                id -> known.computeIfAbsent(id, study -> studies.find(study).map(s ->
+                                        new Acceptances.KnownStudy(s.spec().siteExamplesLimit(),
+                                                org.cohort.coordinator.round.TaskFactory.terms(s.spec()).digest())));
+                        var accepted = Acceptances.read(hello.getAcceptedStudiesList(), lookUp);
+                        var pinned = declarations.pin(siteId, accepted.declared(), id -> lookUp.apply(id).isPresent());
                         session = hub.register(siteId, out, pinned.kept(), hello.getCompute());
                         cluster.opened(siteId, pinned.kept());
                         session.send(CoordinatorMessage.newBuilder().setWelcome(Welcome.newBuilder()

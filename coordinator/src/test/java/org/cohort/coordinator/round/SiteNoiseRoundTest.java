@@ -73,7 +73,7 @@ class SiteNoiseRoundTest {
 
         assertThat(released.survivors()).isEqualTo(3);
         assertThat(released.noisedAtSites()).isTrue();
-        double variance = variance(released.sum());
+        double variance = org.apache.commons.math3.stat.StatUtils.variance(released.sum());
         double accounted = Math.pow(noise.effectiveNoiseMultiplier() * noise.effectiveSensitivity(), 2);
         System.out.printf("secure round, 3 of 5 sites: unmasked sum variance %.6g per coordinate, accounted"
                 + " σ_eff²·C'² = %.6g (σ_eff = %.9f, C' = %.9f)%n", variance, accounted,
@@ -109,19 +109,6 @@ class SiteNoiseRoundTest {
         return new StudySpec("dp", null, null, null, 2, 3, 60, 1, "fedavg",
                 new StudySpec.Privacy("site", CLIP, Z, 1e-5, 10.0, "rdp", null, false),
                 new StudySpec.SecureAggregation(true, null, null, 4.0, 20), null).withDefaults();
-    }
-
-    private static double variance(double[] values) {
-        double mean = 0;
-        for (double v : values) {
-            mean += v;
-        }
-        mean /= values.length;
-        double sq = 0;
-        for (double v : values) {
-            sq += (v - mean) * (v - mean);
-        }
-        return sq / (values.length - 1);
     }
 
     /** A site's update-signing key: the JDK's Ed25519, as {@link TestSigner} has it for the coordinator. */
