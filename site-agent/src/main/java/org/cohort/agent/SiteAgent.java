@@ -527,8 +527,11 @@ public final class SiteAgent implements AutoCloseable {
             return java.util.Optional.empty();
         }
         if (planned.unit().equals("patient")) {
-            var tooLarge = SitePrivacyPolicy.deltaRefusal(task.getPrivacy().getDelta(), learner.trainingRows(task));
+            int rows = learner.trainingRows(task);
+            var tooLarge = SitePrivacyPolicy.deltaRefusal(task.getPrivacy().getDelta(), rows);
             if (tooLarge.isPresent()) {
+                log.warn("study {}: δ = {} is not below 1/n = 1/{} for this site's training rows; ask for δ ≤ {}",
+                        task.getStudyId(), task.getPrivacy().getDelta(), rows, 0.1 / rows);
                 return tooLarge;
             }
         }

@@ -68,11 +68,11 @@ final class SitePrivacyPolicy {
         if (trainingRows < 1 || delta < 1.0 / trainingRows) {
             return Optional.empty();
         }
+        // Sent to the coordinator: n itself stays at the site (the caller logs it locally).
         return Optional.of(String.format(Locale.ROOT,
-                "the study's δ = %s is not below 1/n = %.3g for this site's %d training rows: at that δ a mechanism"
-                        + " may publish one patient's record outright; ask the study owner for δ well below 1/n"
-                        + " (e.g. %.0e or less)", delta, 1.0 / trainingRows, trainingRows,
-                Math.pow(10, Math.floor(Math.log10(0.1 / trainingRows)))));
+                "the study's δ = %s is not below 1/n for this site's n training rows: at that δ a mechanism may"
+                        + " publish one patient's record outright; ask the study owner for δ well below 1/n (the"
+                        + " site's log has n)", delta));
     }
 
     private static Optional<String> over(List<PrivacyEvent> spent, PrivacyCharge planned, Double limit, double delta,
