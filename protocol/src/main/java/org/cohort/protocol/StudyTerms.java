@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import org.cohort.protocol.v1.DatasetSpec;
 import org.cohort.protocol.v1.PrivacyPlan;
+import org.cohort.protocol.v1.RoundTask;
 
 /**
  * The privacy terms of a study, as a site's admin reviews and pins them when accepting it, in the
@@ -38,17 +40,25 @@ import org.cohort.protocol.v1.PrivacyPlan;
  * @param studyRounds       training rounds the study runs
  * @param secureAggregation whether training updates go through secure aggregation
  * @param maxSiteExamples   the largest training size (FedAvg weight) any site may declare
+ * @param evaluationNoiseMultiplier patient mode: σ of the noise on each count of the confusion matrix a
+ *                          site releases in the final evaluation (0: none released)
+ * @param dataset           {@code "sha256:"} and hex of SHA-256 over the task's {@link DatasetSpec} in
+ *                          deterministic protobuf encoding: the columns, the label rule and the held-out
+ *                          split (test fraction, split salt, id column, published test ids). Pinned so
+ *                          that the coordinator can neither aim the held-out set at chosen patients nor
+ *                          change what a site trains on after its admin accepted
  */
 public record StudyTerms(String mode, double clipNorm, double noiseMultiplier, int expectedBatchSize, double delta,
                          double epsilonBudget, String accountant, boolean calibrateAtSite, int studyRounds,
-                         boolean secureAggregation, long maxSiteExamples) {
+                         boolean secureAggregation, long maxSiteExamples, double evaluationNoiseMultiplier,
+                         String dataset) {
 
     /** Names the form, so that a future form can never be mistaken for this one. */
-    public static final String FORMAT = "cohort.v1.StudyTerms/2";
+    public static final String FORMAT = "cohort.v1.StudyTerms/3";
     /** The keys of the canonical form, in order. */
-    public static final List<String> FIELDS = List.of("accountant", "calibrateAtSite", "clipNorm", "delta",
-            "epsilonBudget", "expectedBatchSize", "format", "maxSiteExamples", "mode", "noiseMultiplier", "secureAggregation",
-            "studyRounds", "unit");
+    public static final List<String> FIELDS = List.of("accountant", "calibrateAtSite", "clipNorm", "dataset", "delta",
+            "epsilonBudget", "evaluationNoiseMultiplier", "expectedBatchSize", "format", "maxSiteExamples", "mode",
+            "noiseMultiplier", "secureAggregation", "studyRounds", "unit");
     private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
     private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9 ./_-]");
     private static final Pattern PAIR = Pattern.compile("\"([A-Za-z]+)\":(\"(?:[A-Za-z0-9 ./_-]|\\\\u[0-9a-f]{4})*\""
@@ -57,6 +67,8 @@ public record StudyTerms(String mode, double clipNorm, double noiseMultiplier, i
     public StudyTerms {
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(accountant, "accountant");
+        Objects.requireNonNull(dataset, "dataset");
+        evaluationNoiseMultiplier += 0.0;
         // −0.0 and 0.0 are the same term; records compare doubles bit by bit.
         clipNorm += 0.0;
         noiseMultiplier += 0.0;
@@ -64,12 +76,38 @@ public record StudyTerms(String mode, double clipNorm, double noiseMultiplier, i
         epsilonBudget += 0.0;
     }
 
-    /** The terms a task's privacy plan carries (every field of it is a term). */
-    public static StudyTerms of(PrivacyPlan plan) {
+    /**
+     * The terms a task carries: every field of its privacy plan but the site's own declared size
+     * (which its agent writes), and the digest of its dataset.
+     */
+    public static StudyTerms of(PrivacyPlan plan, DatasetSpec dataset) {
         return new StudyTerms(plan.getMode(), plan.getClipNorm(), plan.getNoiseMultiplier(),
                 plan.getExpectedBatchSize(), plan.getDelta(), plan.getEpsilonBudget(), plan.getAccountant(),
                 plan.getCalibrateAtSite(), plan.getStudyRounds(), plan.getSecureAggregation(),
-                plan.getMaxSiteExamples());
+                plan.getMaxSiteExamples(), plan.getEvaluationNoiseMultiplier(), datasetDigest(dataset));
+    }
+
+    /** The terms of {@code task}. */
+    public static StudyTerms of(RoundTask task) {
+        return of(task.getPrivacy(), task.getDataset());
+    }
+
+    /**
+     * {@code "sha256:"} and hex of SHA-256 over {@code dataset}'s deterministic encoding. Both sides
+     * build the message with this project's generated classes, whose deterministic encoding is
+     * stable (fields in number order, repeated values in their order).
+     */
+    public static String datasetDigest(DatasetSpec dataset) {
+        try {
+            var bytes = new java.io.ByteArrayOutputStream();
+            var out = com.google.protobuf.CodedOutputStream.newInstance(bytes);
+            out.useDeterministicSerialization();
+            dataset.writeTo(out);
+            out.flush();
+            return sha256(bytes.toByteArray());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("writing to memory cannot fail", e);
+        }
     }
 
     /** Whose privacy the terms protect: a patient's, a whole site's, or no one's. */
@@ -94,9 +132,12 @@ public record StudyTerms(String mode, double clipNorm, double noiseMultiplier, i
 
     /** "sha256:" and lower-case hex of SHA-256 over the canonical form's UTF-8 bytes. */
     public String digest() {
+        return sha256(canonicalJson().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String sha256(byte[] bytes) {
         try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(canonicalJson().getBytes(StandardCharsets.UTF_8));
-            return "sha256:" + HexFormat.of().formatHex(h);
+            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java platform has SHA-256", e);
         }
@@ -132,7 +173,8 @@ public record StudyTerms(String mode, double clipNorm, double noiseMultiplier, i
                     number(values, "noiseMultiplier"), Integer.parseInt(values.get("expectedBatchSize")),
                     number(values, "delta"), number(values, "epsilonBudget"), text(values, "accountant"),
                     Boolean.parseBoolean(values.get("calibrateAtSite")), Integer.parseInt(values.get("studyRounds")),
-                    Boolean.parseBoolean(values.get("secureAggregation")), Long.parseLong(values.get("maxSiteExamples")));
+                    Boolean.parseBoolean(values.get("secureAggregation")), Long.parseLong(values.get("maxSiteExamples")),
+                    number(values, "evaluationNoiseMultiplier"), text(values, "dataset"));
             if (terms.canonicalJson().equals(json)) {
                 return terms;
             }
@@ -147,8 +189,10 @@ public record StudyTerms(String mode, double clipNorm, double noiseMultiplier, i
         f.put("accountant", quote(accountant));
         f.put("calibrateAtSite", Boolean.toString(calibrateAtSite));
         f.put("clipNorm", number(clipNorm));
+        f.put("dataset", quote(dataset));
         f.put("delta", number(delta));
         f.put("epsilonBudget", number(epsilonBudget));
+        f.put("evaluationNoiseMultiplier", number(evaluationNoiseMultiplier));
         f.put("expectedBatchSize", Integer.toString(expectedBatchSize));
         f.put("format", quote(FORMAT));
         f.put("maxSiteExamples", Long.toString(maxSiteExamples));

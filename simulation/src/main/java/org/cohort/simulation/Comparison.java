@@ -11,12 +11,24 @@ final class Comparison {
 
     static void print(PrintStream out, List<String> sites, String federatedLabel, Accuracies federated,
                       Baselines.Result baselines) {
+        print(out, sites, federatedLabel, federated, null, baselines);
+    }
+
+    /**
+     * As above, with the federated model's evaluation as the sites released it under DP (from noised
+     * counts) in a row of its own, below the exact figures the demo measures on the rows it holds.
+     */
+    static void print(PrintStream out, List<String> sites, String federatedLabel, Accuracies federated,
+                      Accuracies released, Baselines.Result baselines) {
         var sb = new StringBuilder(String.format(Locale.ROOT, "%-46s  %10s", "model (test accuracy)", "pooled"));
         for (String s : sites) {
             sb.append(String.format(Locale.ROOT, "  %12s", RoundTable.abbreviate(s)));
         }
         out.println(sb);
         row(out, federatedLabel, federated, sites);
+        if (released != null) {
+            row(out, "  as released under DP (noised counts)", released, sites);
+        }
         row(out, "central (pooled data)", baselines.central(), sites);
         for (Map.Entry<String, Accuracies> e : baselines.singleSite().entrySet()) {
             row(out, "only " + e.getKey(), e.getValue(), sites);

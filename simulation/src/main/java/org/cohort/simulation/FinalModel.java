@@ -12,9 +12,15 @@ final class FinalModel {
     private FinalModel() {}
 
     static Path save(String configJson, Path parametersFile, Path zip) throws IOException {
+        ModelSerializer.writeModel(load(configJson, parametersFile), zip.toFile(), false);
+        return zip;
+    }
+
+    /** The network the coordinator published: its configuration with the downloaded parameters. */
+    static org.deeplearning4j.nn.multilayer.MultiLayerNetwork load(String configJson, Path parametersFile)
+            throws IOException {
         var net = new ModelSpec(configJson).newNetwork();
         ParameterVectors.write(net, ParameterVectors.fromLittleEndian(Files.readAllBytes(parametersFile)));
-        ModelSerializer.writeModel(net, zip.toFile(), false);
-        return zip;
+        return net;
     }
 }

@@ -12,7 +12,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * The live per-round table. A round's row appears once the model it produced has been
  * evaluated by the sites on their held-out data (that happens at the start of the next
- * round, or in the final evaluation).
+ * round, or in the final evaluation); under DP, where no round's evaluation is released, as soon
+ * as the round completes.
  */
 final class RoundTable {
     private final PrintStream out;
@@ -69,8 +70,12 @@ final class RoundTable {
         }
         while (byNumber.containsKey(nextRound)) {
             JsonNode r = byNumber.get(nextRound);
-            if (!r.get("kind").asString().equals("TRAIN") || !hasEvaluation(r)
-                    || !evaluatedVersions.contains(r.get("resultVersion").asLong())) {
+            if (!r.get("kind").asString().equals("TRAIN")) {
+                return;
+            }
+            // Under DP the sites release no per-round evaluation: a round's row need not wait for one.
+            boolean waitForEvaluation = privacy == null;
+            if (waitForEvaluation && (!hasEvaluation(r) || !evaluatedVersions.contains(r.get("resultVersion").asLong()))) {
                 return;
             }
             printRow(r);
@@ -79,7 +84,8 @@ final class RoundTable {
     }
 
     private void printRow(JsonNode r) {
-        var eval = accuracies(r.get("evaluation"));
+        // Under DP only the final evaluation is released (noised); the rounds before show "withheld".
+        var eval = hasEvaluation(r) ? accuracies(r.get("evaluation")) : null;
         double seconds = r.get("durationMillis").asLong() / 1000.0;
         totalRoundSeconds += seconds;
         timedRounds++;
@@ -87,10 +93,12 @@ final class RoundTable {
         String loss = r.get("trainLoss").isNull() ? "withheld"
                 : String.format(Locale.ROOT, "%.4f", r.get("trainLoss").asDouble());
         var sb = new StringBuilder(String.format(Locale.ROOT, "%5d  %5s  %10s  %10s", r.get("roundNumber").asInt(),
-                r.get("reported").size() + "/" + r.get("selected").size(), loss, Quickstart.pct(eval.pooled())));
+                r.get("reported").size() + "/" + r.get("selected").size(), loss,
+                eval == null ? "withheld" : Quickstart.pct(eval.pooled())));
         for (String name : siteNames) {
-            Double acc = eval.bySite().get(name);
-            sb.append(String.format(Locale.ROOT, "  %12s", acc == null ? "-" : Quickstart.pct(acc)));
+            Double acc = eval == null ? null : eval.bySite().get(name);
+            sb.append(String.format(Locale.ROOT, "  %12s", eval == null ? "withheld" : acc == null ? "-"
+                    : Quickstart.pct(acc)));
         }
         sb.append(String.format(Locale.ROOT, "  %5.1f s", seconds));
         out.println(sb);

@@ -57,15 +57,38 @@ class PrivacyIntegrationTest {
                 assertThat(r.get("trainLoss").isNull()).as(r.toString()).isTrue();
             }
 
+            // The held-out patients are patients too: no training round says anything about them, and the
+            // final evaluation is released only from noised confusion counts.
+            double evaluationNoise = fed.api.get("/api/studies/" + studyId).get("spec").get("privacy")
+                    .get("evaluationNoiseMultiplier").asDouble();
+            assertThat(evaluationNoise).isPositive();
+            JsonNode last = fed.finalEvaluation(studyId);
+            for (JsonNode r : fed.api.get("/api/studies/" + studyId + "/rounds")) {
+                // A round shows the evaluation of the version it published: only the last one has any.
+                if (r.get("kind").asString().equals("TRAIN") && r.get("resultVersion").asLong()
+                        != last.get("version").asLong()) {
+                    assertThat(r.get("evaluation").isNull()).as(r.toString()).isTrue();
+                }
+            }
+            assertThat(last.get("release").asString()).contains("discrete Gaussian noise", "charged");
+            assertThat(last.get("meanLoss").isNull()).isTrue();
+
             JsonNode privacy = fed.api.get("/api/studies/" + studyId + "/privacy");
             assertThat(privacy.get("sites").size()).isEqualTo(3);
             for (JsonNode site : privacy.get("sites")) {
                 assertThat(site.get("unit").asString()).isEqualTo("patient");
-                assertThat(site.get("roundsCharged").asInt()).isEqualTo(3);
+                // Three training rounds and the final evaluation.
+                assertThat(site.get("roundsCharged").asInt()).isEqualTo(4);
                 var events = new ArrayList<PrivacyEvent>();
                 for (JsonNode c : site.get("charges")) {
                     JsonNode e = c.get("event");
-                    assertThat(e.get("noiseMultiplier").asDouble()).isCloseTo(SIGMA, within(SIGMA * 1e-3));
+                    boolean evaluation = c.get("roundNumber").asInt() == 4;
+                    assertThat(e.get("noiseMultiplier").asDouble()).as(c.toString()).isCloseTo(
+                            evaluation ? evaluationNoise : SIGMA, within(SIGMA * 1e-3));
+                    if (evaluation) {
+                        assertThat(e.get("samplingRate").asDouble()).isEqualTo(1.0);
+                        assertThat(e.get("steps").asLong()).isEqualTo(1);
+                    }
                     events.add(new PrivacyEvent.SampledGaussian(e.get("samplingRate").asDouble(),
                             e.get("noiseMultiplier").asDouble(), e.get("steps").asLong()));
                 }
@@ -235,6 +258,16 @@ class PrivacyIntegrationTest {
 
     /** The updates a site's own ledger recorded for a study, in order. */
     static List<JsonNode> localUpdates(Path ledger, String studyId) throws Exception {
+        return localSends(ledger, studyId, List.of("update"));
+    }
+
+    /** Every charged release in the site's own ledger: its updates and its noised final evaluation. */
+    static List<JsonNode> localReleases(Path ledger, String studyId) throws Exception {
+        return localSends(ledger, studyId, List.of("update", "evaluation")).stream()
+                .filter(n -> n.has("samplingRate") && !n.get("samplingRate").isNull()).toList();
+    }
+
+    private static List<JsonNode> localSends(Path ledger, String studyId, List<String> kinds) throws Exception {
         var out = new ArrayList<JsonNode>();
         if (!Files.exists(ledger)) {
             return out;
@@ -242,7 +275,7 @@ class PrivacyIntegrationTest {
         var json = JsonMapper.builder().build();
         for (String line : Files.readAllLines(ledger)) {
             JsonNode n = json.readTree(line);
-            if (n.get("study").asString().equals(studyId) && n.get("kind").asString().equals("update")) {
+            if (n.get("study").asString().equals(studyId) && kinds.contains(n.get("kind").asString())) {
                 out.add(n);
             }
         }

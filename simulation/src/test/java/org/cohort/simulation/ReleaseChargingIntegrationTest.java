@@ -56,13 +56,14 @@ class ReleaseChargingIntegrationTest {
             JsonNode privacy = fed.api.get("/api/studies/" + studyId + "/privacy");
             for (SiteAgent agent : List.of(first, second)) {
                 JsonNode site = siteOf(privacy, agent.siteId());
-                List<JsonNode> sent = PrivacyIntegrationTest.localUpdates(agent.ledgerFile(), studyId);
+                List<JsonNode> sent = PrivacyIntegrationTest.localReleases(agent.ledgerFile(), studyId);
                 var attempts = new ArrayList<String>();
                 site.get("charges").forEach(c -> attempts.add(c.get("roundNumber").asInt() + "/"
                         + c.get("attempt").asInt()));
-                // Site 0 released round 1 twice (both attempts arrived); site 1 released it once.
+                // Site 0 released round 1 twice (both attempts arrived); site 1 released it once. Both
+                // released their noised final evaluation (round 3), charged like any other release.
                 assertThat(attempts).as(site.toString()).containsExactlyElementsOf(agent == first
-                        ? List.of("1/1", "1/2", "2/1") : List.of("1/2", "2/1"));
+                        ? List.of("1/1", "1/2", "2/1", "3/1") : List.of("1/2", "2/1", "3/1"));
                 // Release by release: the same updates, named by the digests the site signed.
                 assertThat(site.get("charges").valueStream().map(c -> c.get("payloadSha256").asString()).toList())
                         .containsExactlyElementsOf(sent.stream().map(s -> s.get("payloadSha256").asString()).toList());
@@ -101,13 +102,14 @@ class ReleaseChargingIntegrationTest {
             assertThat(privacy.get("sites").size()).isEqualTo(4);
             for (SiteAgent agent : agents) {
                 JsonNode site = siteOf(privacy, agent.siteId());
-                // Only the attempt whose sum was unmasked is charged, though every site sent in both.
+                // Only the attempt whose sum was unmasked is charged, though every site sent in both; then the
+                // noised final evaluation (round 2).
                 assertThat(site.get("charges").valueStream().map(c -> c.get("roundNumber").asInt() + "/"
-                        + c.get("attempt").asInt()).toList()).as(site.toString()).containsExactly("1/2");
+                        + c.get("attempt").asInt()).toList()).as(site.toString()).containsExactly("1/2", "2/1");
                 assertThat(PrivacyIntegrationTest.localUpdates(agent.ledgerFile(), studyId)).hasSize(2);
             }
             for (JsonNode e : fed.api.get("/api/audit/entries?limit=1000").get("entries")) {
-                if (e.get("kind").asString().equals("LEDGER_CHARGE")) {
+                if (e.get("kind").asString().equals("LEDGER_CHARGE") && e.get("details").get("roundNumber").asInt() == 1) {
                     assertThat(e.get("details").get("attempt").asInt()).isEqualTo(2);
                     assertThat(e.get("details").get("released").asString()).contains("unmasked");
                 }
@@ -117,7 +119,7 @@ class ReleaseChargingIntegrationTest {
         }
     }
 
-    /** Trains normally but, the first time, reports held-out counts the coordinator refuses at the upload's header. */
+    /** Trains normally but, the first time, reports a held-out release the coordinator refuses at the upload's header. */
     private static LocalLearner badMetricsOnce(Path data) {
         var normal = new Dl4jLearner(data);
         var calls = new AtomicInteger();
@@ -125,8 +127,11 @@ class ReleaseChargingIntegrationTest {
             @Override
             public Outcome run(org.cohort.protocol.v1.RoundTask task, String config, float[] global) {
                 Outcome o = normal.run(task, config, global);
+                // Under DP held-out counts are withheld, so the bad release is a confusion matrix in a
+                // training task, which only a final evaluation may carry.
                 return calls.incrementAndGet() > 1 ? o : new Outcome(o.delta(), o.exampleCount(), o.trainLoss(),
-                        o.trainMillis(), 1, 2, o.testLoss(), o.privacy());
+                        o.trainMillis(), 0, 0, 0, o.privacy(), new org.cohort.protocol.NoisedConfusion(
+                                List.of(1L, 2L, 3L, 4L), 2, 1.0));
             }
 
             @Override

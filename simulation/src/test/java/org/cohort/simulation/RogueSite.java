@@ -149,7 +149,14 @@ final class RogueSite implements AutoCloseable {
                 .setRoundNumber(task.getRoundNumber()).setNonce(task.getNonce())
                 .setBaseModelVersion(task.getModelVersion()).setNumParameters(values.length)
                 .setEncoding(TensorEncoding.FLOAT32_LE).setPayloadSha256(ByteString.copyFrom(sha256(values)))
-                .setExampleCount(1).setMetrics(SiteMetrics.getDefaultInstance()).build();
+                .setExampleCount(1).setMetrics(metrics(task)).build();
+    }
+
+    /** No metrics; under DP marked withheld, as an honest agent's are (else the header is refused for them). */
+    static SiteMetrics metrics(RoundTask task) {
+        boolean dp = task.hasPrivacy() && !task.getPrivacy().getMode().isEmpty()
+                && !"none".equals(task.getPrivacy().getMode());
+        return SiteMetrics.newBuilder().setTestMetricsWithheld(dp).setTrainLossWithheld(dp).build();
     }
 
     /** Signs correctly and sends. */

@@ -125,16 +125,36 @@ class StudyTermsIntegrationTest {
             String studyId = patientStudy(fed, 2, 2);
             String column = fed.api.get("/api/studies/" + studyId).get("spec").get("dataset").get("features").get(0)
                     .get("name").asString();
+            // A column no site has, in the terms the admins pin: the agents would fail half way, after
+            // ACCEPTED, on the code before this check. (Changed after they pinned, the task is refused as
+            // TERMS_DIFFER: see theDatasetIsPinnedSoItCannotBeChangedAfterSitesAccepted.)
+            tamper(fed, studyId, "\"name\":\"" + column + "\"", "\"name\":\"no_such_column\"");
             SiteAgent a = fed.startAgent(0, studyId, null);
             SiteAgent b = fed.startAgent(1, studyId, null);
             fed.awaitConnected(2);
-            // A column no site has: the agents would fail half way, after ACCEPTED, on today's code.
-            tamper(fed, studyId, "\"name\":\"" + column + "\"", "\"name\":\"no_such_column\"");
             fed.api.post("/api/studies/" + studyId + "/start", null);
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("FAILED");
             assertRefusedFirstRoundWithNothingSpent(fed, studyId, List.of(a, b), "cannot be read as study " + studyId,
                     "nothing spent");
+        }
+    }
+
+    @Test
+    void theDatasetIsPinnedSoItCannotBeChangedAfterSitesAccepted(@TempDir Path dir) throws Exception {
+        try (var fed = new TestFederation(dir, 2)) {
+            String studyId = patientStudy(fed, 2, 2);
+            SiteAgent a = fed.startAgent(0, studyId, null);
+            SiteAgent b = fed.startAgent(1, studyId, null);
+            fed.awaitConnected(2);
+            // After the admins pinned the terms, the coordinator's copy of the study moves the held-out split.
+            tamper(fed, studyId, "\"testFraction\":0.25", "\"testFraction\":0.9");
+            fed.api.post("/api/studies/" + studyId + "/start", null);
+            JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
+            assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("FAILED");
+            // Only the dataset changed, so the refusal is the dataset's pin (no earlier task showed the agents
+            // the terms in full, so they name the digest rather than the field).
+            assertRefusedFirstRoundWithNothingSpent(fed, studyId, List.of(a, b), "TERMS_DIFFER", "nothing was trained");
         }
     }
 

@@ -18,6 +18,7 @@ import org.cohort.learning.model.ModelSpec;
 import org.cohort.learning.model.Optimizer;
 import org.cohort.learning.model.ParameterVectors;
 import org.cohort.learning.model.TrainingPlan;
+import org.cohort.learning.train.EvaluationResult;
 import org.cohort.learning.train.Evaluator;
 import org.cohort.learning.train.LocalTrainer;
 import org.cohort.privacy.clip.L2Clipping;
@@ -109,6 +110,10 @@ public final class Dl4jLearner implements LocalLearner {
         var dp = task.getPrivacy();
         // Refused here, before the task is accepted, not after the model is downloaded.
         PreprocessingPolicy.forPrivacyMode(dp.getMode()).check(DatasetSchemas.toSchema(task.getDataset()));
+        if (task.getKind() == TaskKind.EVALUATE) {
+            // Under DP an evaluation releases nothing but, in a patient-level study, its noised confusion matrix.
+            return HeldOutRelease.releases(task) ? HeldOutRelease.plannedCharge(task) : null;
+        }
         return switch (dp.getMode()) {
             // The site cannot see how the coordinator samples the cohort, so it assumes it always
             // takes part (q = 1): conservative, never below the coordinator's own accounting. The
@@ -163,7 +168,14 @@ public final class Dl4jLearner implements LocalLearner {
         SplitData data = data(task);
         var net = new ModelSpec(modelConfigJson).newNetwork();
         ParameterVectors.write(net, global);
-        var eval = Evaluator.evaluate(net, data.test());
+        if (HeldOutRelease.releases(task)) {
+            long[] counts = Evaluator.confusionMatrix(net, data.test());
+            var release = HeldOutRelease.release(counts, data.test().numClasses(),
+                    task.getPrivacy().getEvaluationNoiseMultiplier());
+            return Outcome.noisedEvaluation(data.train().size(), release, HeldOutRelease.plannedCharge(task));
+        }
+        // Under DP nothing about the held-out patients leaves in clear.
+        var eval = HeldOutRelease.withheld(task) ? EvaluationResult.empty() : Evaluator.evaluate(net, data.test());
         if (task.getKind() == TaskKind.EVALUATE) {
             return new Outcome(null, data.train().size(), 0, 0, eval.examples(), eval.correct(), eval.logLoss());
         }

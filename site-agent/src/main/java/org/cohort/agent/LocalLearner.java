@@ -13,16 +13,28 @@ public interface LocalLearner {
      * privacy cost actually incurred (null when the study has no differential privacy).
      */
     record Outcome(float[] delta, long exampleCount, double trainLoss, long trainMillis,
-                   long testExamples, long testCorrect, double testLoss, PrivacyCharge privacy) {
+                   long testExamples, long testCorrect, double testLoss, PrivacyCharge privacy,
+                   org.cohort.protocol.NoisedConfusion heldOut) {
         public Outcome(float[] delta, long exampleCount, double trainLoss, long trainMillis, long testExamples,
                        long testCorrect, double testLoss) {
-            this(delta, exampleCount, trainLoss, trainMillis, testExamples, testCorrect, testLoss, null);
+            this(delta, exampleCount, trainLoss, trainMillis, testExamples, testCorrect, testLoss, null, null);
+        }
+
+        public Outcome(float[] delta, long exampleCount, double trainLoss, long trainMillis, long testExamples,
+                       long testCorrect, double testLoss, PrivacyCharge privacy) {
+            this(delta, exampleCount, trainLoss, trainMillis, testExamples, testCorrect, testLoss, privacy, null);
+        }
+
+        /** An evaluation under DP: nothing measured in clear, only the noised confusion matrix and its charge. */
+        public static Outcome noisedEvaluation(long exampleCount, org.cohort.protocol.NoisedConfusion heldOut,
+                                               PrivacyCharge charge) {
+            return new Outcome(null, exampleCount, 0, 0, 0, 0, 0, charge, heldOut);
         }
 
         /** The same outcome with another update (the agent's clipped copy of the trainer's). */
         public Outcome withDelta(float[] newDelta) {
             return new Outcome(newDelta, exampleCount, trainLoss, trainMillis, testExamples, testCorrect, testLoss,
-                    privacy);
+                    privacy, heldOut);
         }
 
         public double testAccuracy() {
@@ -32,15 +44,15 @@ public interface LocalLearner {
 
     Outcome run(RoundTask task, String modelConfigJson, float[] globalParameters);
 
-    /**
-     * The privacy cost this task would incur, known before training so the site's ceiling can
-     * be checked first. Null when the study has no differential privacy.
-     */
     /** Training rows this site has for the task's dataset, or -1 when the learner cannot say. */
     default int trainingRows(RoundTask task) {
         return -1;
     }
 
+    /**
+     * The privacy cost this task would incur, known before training so the site's ceiling can
+     * be checked first. Null when the study has no differential privacy.
+     */
     default PrivacyCharge plannedCharge(RoundTask task) {
         return null;
     }

@@ -26,10 +26,14 @@ final class PatientLevelTraining {
     record Result(double meanLoss, PrivacyCharge charge, boolean vectorised) {}
 
     /**
-     * The DP-SGD plan of this task for a site with {@code rows} training rows: the study's noise
-     * multiplier, or, when the study lets sites calibrate, the site's own (never below the study's).
+     * The DP-SGD plan of this task: the study's noise multiplier, or, when the study lets sites
+     * calibrate, the site's own (never below the study's). q, the steps and the divisor come from
+     * the training size the site declared (written into the plan by its agent), so nothing released
+     * depends on the real row count; {@code rows} (the real count) only stands in where no size was
+     * declared (tests of the learner alone).
      */
     static DpSgdPlan plan(PrivacyPlan dp, TrainingPlan plan, int rows) {
+        rows = population(dp, rows);
         int expectedBatch = dp.getExpectedBatchSize() > 0 ? dp.getExpectedBatchSize() : plan.batchSize();
         double sigma = dp.getNoiseMultiplier();
         if (dp.getCalibrateAtSite()) {
@@ -63,16 +67,27 @@ final class PatientLevelTraining {
      */
     static double calibratedSigma(PrivacyPlan dp, TrainingPlan plan, int rows, List<PrivacyEvent> spent,
                                   double limit, int remainingRounds) {
+        rows = population(dp, rows);
         int expectedBatch = dp.getExpectedBatchSize() > 0 ? dp.getExpectedBatchSize() : plan.batchSize();
         // q and the steps of a round do not depend on σ.
         DpSgdPlan shape = DpSgdPlan.ofEpochs(1.0, dp.getClipNorm(), expectedBatch, rows, plan.localEpochs());
         long steps = shape.steps() * (long) Math.max(1, remainingRounds);
         double accounted = NoiseCalibration.noiseMultiplier(z -> {
             var events = new java.util.ArrayList<PrivacyEvent>(spent);
+            if (dp.getEvaluationNoiseMultiplier() > 0) {
+                // The study's final evaluation is charged to the same budget: reserve it now.
+                events.add(HeldOutRelease.charge(dp.getEvaluationNoiseMultiplier()).event());
+            }
             events.add(new PrivacyEvent.SampledGaussian(shape.samplingRate(), z, steps));
             return events;
         }, limit, dp.getDelta(), AccountantKind.RDP);
         return accounted * accountedSensitivity(dp.getClipNorm(), Integer.MAX_VALUE) / dp.getClipNorm();
+    }
+
+    /** The size q is computed from: the declared training size when the agent wrote one, else {@code rows}. */
+    private static int population(PrivacyPlan dp, int rows) {
+        long declared = dp.getDeclaredTrainingExamples();
+        return declared > 0 ? Math.toIntExact(Math.min(declared, Integer.MAX_VALUE)) : rows;
     }
 
     /**

@@ -28,7 +28,7 @@ final class PinnedTerms {
     /** Why {@code task} must be refused under the terms pinned as {@code pinnedDigest}, or empty when it may run. */
     Optional<String> refusal(RoundTask task, String pinnedDigest) {
         String study = task.getStudyId();
-        StudyTerms now = StudyTerms.of(task.getPrivacy());
+        StudyTerms now = StudyTerms.of(task);
         if (!now.digest().equals(pinnedDigest)) {
             String what = stored(study, pinnedDigest)
                     .map(pinned -> "these terms differ: " + String.join("; ", pinned.differences(now)))

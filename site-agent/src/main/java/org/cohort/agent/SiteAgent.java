@@ -333,9 +333,19 @@ public final class SiteAgent implements AutoCloseable {
                 refuse(task, "DATA_UNREADABLE", unreadable.get());
                 return;
             }
+            task = withDeclaredSize(task, acceptance.get().trainingExamples());
             task = withSiteNoise(task);
-            PrivacyCharge planned = task.getKind() == TaskKind.TRAIN ? learner.plannedCharge(task) : null;
+            PrivacyCharge planned = learner.plannedCharge(task);
             var refusal = privacyRefusal(task, planned);
+            if (refusal.isPresent() && task.getKind() == TaskKind.EVALUATE) {
+                // An evaluation is worth no breach of a ceiling: the site takes part and releases nothing.
+                log.warn("round {} of study {}: the final evaluation's noised release would exceed a limit ({});"
+                        + " this site reports its evaluation as withheld", task.getRoundNumber(), task.getStudyId(),
+                        refusal.get());
+                task = task.toBuilder().setPrivacy(task.getPrivacy().toBuilder().setEvaluationNoiseMultiplier(0)).build();
+                planned = null;
+                refusal = java.util.Optional.empty();
+            }
             if (refusal.isPresent()) {
                 log.warn("refusing round {} of study {}: {}", task.getRoundNumber(), task.getStudyId(), refusal.get());
                 report(task, SiteFailure.refused("PRIVACY_LIMIT", refusal.get()));
@@ -382,9 +392,12 @@ public final class SiteAgent implements AutoCloseable {
                 lastSent.set(new SentUpdate(task.getRoundId(), manifest, outcome.delta(), task.getDeadlineUnixMillis()));
                 receipt = uploader.upload(() -> channel, manifest, outcome.delta());
             }
-            log.info("round {} ({}): {} — train loss {}, held-out accuracy of incoming model {}{}", task.getRoundNumber(),
-                    task.getKind(), receipt.getMessage(), String.format("%.4f", outcome.trainLoss()),
-                    String.format("%.3f", outcome.testAccuracy()), epsilonAfter == null ? "" : String.format(
+            log.info("round {} ({}): {} — {}{}", task.getRoundNumber(), task.getKind(), receipt.getMessage(),
+                    outcome.heldOut() != null ? "released the noised confusion matrix of the final evaluation (σ "
+                            + outcome.heldOut().noise() + " per count)"
+                    : HeldOutRelease.withheld(task) ? "training loss and held-out metrics withheld (differential privacy)"
+                    : String.format(java.util.Locale.ROOT, "train loss %.4f, held-out accuracy of incoming model %.3f",
+                            outcome.trainLoss(), outcome.testAccuracy()), epsilonAfter == null ? "" : String.format(
                             java.util.Locale.ROOT, ", %s-level ε spent on this study %.4f (δ = %s, %s accountant)",
                             outcome.privacy().unit(), epsilonAfter, task.getPrivacy().getDelta(),
                             task.getPrivacy().getAccountant()));
@@ -490,6 +503,17 @@ public final class SiteAgent implements AutoCloseable {
     }
 
     /**
+     * The task as this site plans and trains it: with the training size its admin declared for the
+     * study, from which patient-level DP takes q and the steps, whatever the coordinator put there.
+     */
+    private static RoundTask withDeclaredSize(RoundTask task, long declared) {
+        if (!task.hasPrivacy()) {
+            return task;
+        }
+        return task.toBuilder().setPrivacy(task.getPrivacy().toBuilder().setDeclaredTrainingExamples(declared)).build();
+    }
+
+    /**
      * When the study lets sites calibrate their noise, fixes this round's σ from the site's own
      * ledger: the smallest σ (never below the study's) with which the rounds left end within the
      * study's budget and the admin's ceiling, after everything this site has already sent —
@@ -516,9 +540,9 @@ public final class SiteAgent implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             return task; // nothing fits: the budget checks below refuse the round with the numbers
         }
-        log.info("round {} of study {}: noise multiplier {} calibrated for this site's {} rows, {} round(s) left,"
-                + " ε ≤ {}", task.getRoundNumber(), task.getStudyId(), String.format(java.util.Locale.ROOT, "%.4f", sigma),
-                rows, remaining, limit);
+        log.info("round {} of study {}: noise multiplier {} calibrated for this site's {} declared training rows,"
+                + " {} round(s) left, ε ≤ {}", task.getRoundNumber(), task.getStudyId(),
+                String.format(java.util.Locale.ROOT, "%.4f", sigma), dp.getDeclaredTrainingExamples(), remaining, limit);
         return task.toBuilder().setPrivacy(dp.toBuilder().setNoiseMultiplier(sigma).setCalibrateAtSite(false)).build();
     }
 

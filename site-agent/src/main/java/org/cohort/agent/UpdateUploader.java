@@ -57,19 +57,27 @@ final class UpdateUploader {
      * training size the site declared when it accepted the study, never the count of this run.
      */
     UpdateManifest manifest(RoundTask task, LocalLearner.Outcome outcome, long declaredExamples) {
-        boolean withheld = trainsPrivately(task);
+        boolean withheld = HeldOutRelease.withheld(task);
+        // Under DP the training loss, the training time and the held-out metrics would be releases
+        // outside the ε accounting (they depend on the patients' rows): withheld, sent as 0. The
+        // final evaluation sends its noised confusion matrix instead, named as the payload.
+        var metrics = SiteMetrics.newBuilder()
+                .setTrainLoss(withheld ? 0 : outcome.trainLoss()).setTrainLossWithheld(withheld)
+                .setTestMetricsWithheld(withheld)
+                .setTestAccuracy(withheld ? 0 : outcome.testAccuracy()).setTestLoss(withheld ? 0 : outcome.testLoss())
+                .setTestExamples(withheld ? 0 : outcome.testExamples())
+                .setTestCorrect(withheld ? 0 : outcome.testCorrect())
+                .setTrainMillis(withheld ? 0 : outcome.trainMillis());
         var b = UpdateManifest.newBuilder()
                 .setSiteId(siteId).setStudyId(task.getStudyId()).setRoundId(task.getRoundId())
                 .setRoundNumber(task.getRoundNumber()).setNonce(task.getNonce())
                 .setBaseModelVersion(task.getModelVersion())
-                .setExampleCount(declaredExamples)
-                // Under DP the training loss and the training time would be releases outside the ε
-                // accounting (both depend on the training rows): withheld, sent as 0.
-                .setMetrics(SiteMetrics.newBuilder()
-                        .setTrainLoss(withheld ? 0 : outcome.trainLoss()).setTrainLossWithheld(withheld)
-                        .setTestAccuracy(outcome.testAccuracy()).setTestLoss(outcome.testLoss())
-                        .setTestExamples(outcome.testExamples()).setTestCorrect(outcome.testCorrect())
-                        .setTrainMillis(withheld ? 0 : outcome.trainMillis()));
+                .setExampleCount(declaredExamples);
+        if (outcome.heldOut() != null) {
+            outcome.heldOut().into(metrics);
+            b.setPayloadSha256(ByteString.copyFrom(outcome.heldOut().sha256()));
+        }
+        b.setMetrics(metrics);
         if (outcome.privacy() != null) {
             b.setPrivacy(outcome.privacy().toProto());
         }
@@ -78,10 +86,6 @@ final class UpdateUploader {
                     .setPayloadSha256(ByteString.copyFrom(digest(outcome.delta())));
         }
         return b.build();
-    }
-
-    private static boolean trainsPrivately(RoundTask task) {
-        return task.hasPrivacy() && !task.getPrivacy().getMode().isEmpty() && !"none".equals(task.getPrivacy().getMode());
     }
 
     /**

@@ -46,6 +46,34 @@ class PatientLevelTrainingTest {
     }
 
     @Test
+    void theChargeDependsOnTheDeclaredSizeNeverOnTheRowsTheSiteReallyHas() {
+        var declared = study(0.5, true).toBuilder().setDeclaredTrainingExamples(225).build();
+        DpSgdPlan reference = PatientLevelTraining.plan(declared, PLAN, 225);
+        // One patient more or less at the site: q, the steps, σ and the divisor must not move.
+        for (int real : new int[] {224, 226, 90, 2000}) {
+            DpSgdPlan p = PatientLevelTraining.plan(declared, PLAN, real);
+            assertThat(p).isEqualTo(reference);
+            assertThat(PatientLevelTraining.planned(p, Integer.MAX_VALUE))
+                    .isEqualTo(PatientLevelTraining.planned(reference, Integer.MAX_VALUE));
+            assertThat(p.divisor(real)).isEqualTo(32.0, org.assertj.core.api.Assertions.within(1e-12));
+        }
+        assertThat(reference.samplingRate()).isEqualTo(32.0 / 225);
+    }
+
+    @Test
+    void calibrationReservesTheFinalEvaluationInTheSameBudget() {
+        var withEvaluation = study(0.5, true).toBuilder().setEvaluationNoiseMultiplier(6).build();
+        DpSgdPlan training = PatientLevelTraining.plan(withEvaluation, PLAN, 300);
+        assertThat(training.noiseMultiplier()).isGreaterThan(PatientLevelTraining.plan(study(0.5, true), PLAN, 300)
+                .noiseMultiplier());
+        PrivacyCharge perRound = PatientLevelTraining.planned(training, Integer.MAX_VALUE);
+        double total = PrivacyAccountant.create(AccountantKind.RDP).composeAll(java.util.List.of(
+                new PrivacyEvent.SampledGaussian(perRound.samplingRate(), perRound.noiseMultiplier(),
+                        perRound.steps() * ROUNDS), HeldOutRelease.charge(6).event())).epsilon(DELTA);
+        assertThat(total).isLessThanOrEqualTo(BUDGET).isGreaterThan(0.99 * BUDGET);
+    }
+
+    @Test
     void aRetriedRoundCostsNoiseInTheRoundsLeftNotARefusal() {
         DpSgdPlan fresh = PatientLevelTraining.plan(study(0.5, true), PLAN, 227);
         PrivacyCharge perRound = PatientLevelTraining.planned(fresh, Integer.MAX_VALUE);

@@ -16,7 +16,7 @@ class PinnedTermsTest {
     private static final PrivacyPlan PATIENT = PrivacyPlan.newBuilder().setMode("patient").setClipNorm(1.0)
             .setNoiseMultiplier(1.5).setExpectedBatchSize(32).setDelta(1e-5).setEpsilonBudget(1.0).setAccountant("rdp")
             .setStudyRounds(5).build();
-    private static final String PINNED = StudyTerms.of(PATIENT).digest();
+    private static final String PINNED = StudyTerms.of(task(PATIENT)).digest();
 
     @TempDir Path work;
 
@@ -29,7 +29,7 @@ class PinnedTermsTest {
         var pinned = new PinnedTerms(work);
         assertThat(pinned.refusal(task(PATIENT), PINNED)).isEmpty();
         assertThat(Files.readString(work.resolve("terms/st-1.json")).strip())
-                .isEqualTo(StudyTerms.of(PATIENT).canonicalJson());
+                .isEqualTo(StudyTerms.of(task(PATIENT)).canonicalJson());
     }
 
     @Test
@@ -50,9 +50,19 @@ class PinnedTermsTest {
     }
 
     @Test
+    void refusesATaskWhoseHeldOutSetWasAimedAtChosenPatients() {
+        var pinned = new PinnedTerms(work);
+        var aimed = task(PATIENT).toBuilder().setDataset(org.cohort.protocol.v1.DatasetSpec.newBuilder()
+                .setIdColumn("patient_id").addTestIds("p-0017")).build();
+        assertThat(pinned.refusal(task(PATIENT), PINNED)).isEmpty();
+        assertThat(pinned.refusal(aimed, PINNED)).hasValueSatisfying(why -> assertThat(why)
+                .contains("dataset: pinned \"sha256").contains("nothing was trained"));
+    }
+
+    @Test
     void aSecureStudysTrainingTaskMustCarryItsSecureAggregationPlan() {
         var secure = PATIENT.toBuilder().setSecureAggregation(true).build();
-        String digest = StudyTerms.of(secure).digest();
+        String digest = StudyTerms.of(task(secure)).digest();
         var pinned = new PinnedTerms(work);
         assertThat(pinned.refusal(task(secure), digest)).hasValueSatisfying(why -> assertThat(why)
                 .contains("require secure aggregation, but this training task has no secure-aggregation plan"));

@@ -97,22 +97,35 @@ public class StudiesController {
         return StudyView.of(studies.stop(studyId, "stopped by admin"));
     }
 
-    /** The global model evaluated on every site's held-out data, and pooled over sites. */
-    public record Evaluation(long version, double pooledAccuracy, long examples, double meanLoss,
-                             Map<String, Double> accuracyBySite) {
+    /**
+     * The global model evaluated on every site's held-out data, and pooled over sites.
+     *
+     * @param meanLoss null when any site released its evaluation under DP (no loss is released then)
+     * @param release "in clear", or, under DP, how the figures were noised: they are estimates from
+     *     noised counts, each site's charged to its patient-level budget
+     */
+    public record Evaluation(long version, double pooledAccuracy, long examples, Double meanLoss,
+                             Map<String, Double> accuracyBySite, String release) {
         static Evaluation of(long version, List<EvaluationRow> rows) {
             long examples = 0;
             long correct = 0;
             double loss = 0;
+            Double noise = null;
             var bySite = new java.util.TreeMap<String, Double>();
             for (var r : rows) {
                 examples += r.examples();
                 correct += r.correct();
                 loss += r.loss() * r.examples();
                 bySite.put(r.siteId(), r.examples() == 0 ? 0 : (double) r.correct() / r.examples());
+                if (r.noiseMultiplier() != null) {
+                    noise = r.noiseMultiplier();
+                }
             }
+            String release = noise == null ? "in clear" : "from confusion matrices with discrete Gaussian noise of σ "
+                    + String.format(java.util.Locale.ROOT, "%.4g", noise) + " on every count (patient-level DP,"
+                    + " add/remove one patient, charged to each site's study budget): estimates, not exact counts";
             return new Evaluation(version, examples == 0 ? 0 : (double) correct / examples, examples,
-                    examples == 0 ? 0 : loss / examples, bySite);
+                    noise != null ? null : examples == 0 ? 0 : loss / examples, bySite, release);
         }
     }
 

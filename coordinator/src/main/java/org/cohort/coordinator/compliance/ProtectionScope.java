@@ -55,12 +55,20 @@ public record ProtectionScope(String adjacency, String against, List<String> pub
         }
         var publicByAssumption = new ArrayList<String>();
         publicByAssumption.add("which hospitals take part in the study and in each round, and when");
-        publicByAssumption.add("each site's number of training rows (its FedAvg weight and, under patient-level DP, its"
-                + " sampling rate)");
+        publicByAssumption.add("each site's declared number of training rows (its FedAvg weight and, under patient-level"
+                + " DP, the size its sampling rate and steps are computed from; the rows it really has are never sent)");
         publicByAssumption.add("the model architecture, training plan and privacy settings in the study spec");
         var notProtected = new ArrayList<String>();
-        notProtected.add("held-out evaluation results (each site's accuracy, loss and test counts) are sent in clear"
-                + " and are not covered by ε");
+        if (none) {
+            notProtected.add("held-out evaluation results (each site's accuracy, loss and test counts) are sent in clear");
+        } else if (patient) {
+            notProtected.add("held-out evaluation: inside ε, not in clear. Training rounds release none; the final"
+                    + " evaluation is each site's confusion matrix with discrete Gaussian noise on every count, charged"
+                    + " to the same budget, so its accuracy figures are estimates, not exact");
+        } else {
+            notProtected.add("no evaluation is released under site-level DP (a site's would need noise on the scale of"
+                    + " all its rows): sites withhold their held-out metrics");
+        }
         if (!none) {
             notProtected.add("a patient at several hospitals: each site's ε counts separately, and across sites they add"
                     + " up (at worst, the sum)");

@@ -557,7 +557,9 @@ public class RoundOrchestrator {
         if (study == null) {
             return UploadChecks.check(null, m, site, -1, 0);
         }
-        var problem = UploadChecks.check(state, m, site, modelLength(state), study.spec().dataset().testFraction());
+        var dp = study.spec().privacy();
+        var problem = UploadChecks.check(state, m, site, modelLength(state), study.spec().dataset().testFraction(),
+                new UploadChecks.HeldOutRule(dp != null && dp.enabled(), dp == null ? 0 : dp.evaluationNoise()));
         return problem.isPresent() ? problem : PrivacyChecks.check(study.spec().privacy(), state.kind(), m);
     }
 
@@ -689,7 +691,10 @@ public class RoundOrchestrator {
         history.insertReport(state.roundId(), site, "ACCEPTED", m.getExampleCount(),
                 metrics.getTrainLossWithheld() ? null : metrics.getTrainLoss(), metrics.getTrainMillis(), null,
                 clock.instant());
-        if (metrics.getTestExamples() > 0) {
+        var noised = org.cohort.protocol.NoisedConfusion.from(metrics);
+        if (noised != null) {
+            history.recordNoisedEvaluation(state.studyId(), state.baseVersion(), site, noised);
+        } else if (metrics.getTestExamples() > 0) {
             history.recordEvaluation(state.studyId(), state.baseVersion(), site, metrics.getTestExamples(),
                     metrics.getTestCorrect(), metrics.getTestLoss());
         }
@@ -1251,12 +1256,29 @@ public class RoundOrchestrator {
     }
 
     /**
+     * What a final evaluation's noised confusion matrix costs its site: one Gaussian mechanism of
+     * sensitivity 1 at the smaller of the study's evaluation noise and the noise the site states (a
+     * site claiming less noise is charged for less); null when it releases none.
+     */
+    private static SiteCharge evaluationCharge(Study study, String site, UpdateManifest m) {
+        var metrics = m.getMetrics();
+        double term = study.spec().privacy() == null ? 0 : study.spec().privacy().evaluationNoise();
+        if (metrics.getNoisedConfusionCount() == 0 || !(term > 0) || m.getPayloadSha256().size() != 32) {
+            return null;
+        }
+        double sigma = metrics.getConfusionNoise() > 0 ? Math.min(term, metrics.getConfusionNoise()) : term;
+        return new SiteCharge(site, org.cohort.privacy.accounting.Unit.PATIENT,
+                new org.cohort.privacy.accounting.PrivacyEvent.SampledGaussian(1.0, sigma, 1));
+    }
+
+    /**
      * What releasing this update costs its site ({@link #chargeFor}), as a charge of this attempt
      * and this signed update; null for an evaluation or a study without DP.
      */
     private static ReleaseCharge releaseCharge(Study study, RoundState state, String site, UpdateManifest m,
                                                byte[] manifestBytes, byte[] signature) {
-        SiteCharge charge = state.kind() == RoundKind.TRAIN ? chargeFor(study, state, site, m) : null;
+        SiteCharge charge = state.kind() == RoundKind.TRAIN ? chargeFor(study, state, site, m)
+                : evaluationCharge(study, site, m);
         return charge == null ? null : new ReleaseCharge(Release.of(state.studyId(), state.roundNumber(),
                 state.roundId(), state.attempt(), site, m.getPayloadSha256().toByteArray(), manifestBytes, signature),
                 charge);

@@ -89,6 +89,19 @@ public class RoundRepository {
                 .params(studyId, version, siteId, examples, correct, loss).update();
     }
 
+    /**
+     * A site's final evaluation under DP: examples and correct derived from its noised confusion
+     * matrix (post-processing of a charged release), no loss, the noise kept beside them.
+     */
+    public void recordNoisedEvaluation(String studyId, long version, String siteId,
+                                       org.cohort.protocol.NoisedConfusion release) {
+        jdbc.sql("DELETE FROM model_evaluations WHERE study_id = ? AND version = ? AND site_id = ?")
+                .params(studyId, version, siteId).update();
+        jdbc.sql("INSERT INTO model_evaluations (study_id, version, site_id, examples, correct, loss, noise_multiplier)"
+                        + " VALUES (?, ?, ?, ?, ?, 0, ?)")
+                .params(studyId, version, siteId, release.examples(), release.correct(), release.noise()).update();
+    }
+
     /** One row of a round's history, as the REST API and the demo show it. */
     public record RoundRow(String roundId, int roundNumber, int attempt, String kind, long baseVersion, String status,
                            List<String> selected, Instant startedAt, Instant closedAt, Long resultVersion,
@@ -97,7 +110,9 @@ public class RoundRepository {
     public record ReportRow(String roundId, String siteId, String outcome, Long exampleCount, Double trainLoss,
                             Long trainMillis, String detail) {}
 
-    public record EvaluationRow(long version, String siteId, long examples, long correct, double loss) {}
+    /** @param noiseMultiplier σ of the noise on each count when the site released a noised matrix; null in clear */
+    public record EvaluationRow(long version, String siteId, long examples, long correct, double loss,
+                                Double noiseMultiplier) {}
 
     public List<RoundRow> rounds(String studyId) {
         return jdbc.sql("SELECT * FROM rounds WHERE study_id = ? ORDER BY round_number, attempt").param(studyId)
@@ -124,7 +139,8 @@ public class RoundRepository {
     public Map<Long, List<EvaluationRow>> evaluationsByVersion(String studyId) {
         return jdbc.sql("SELECT * FROM model_evaluations WHERE study_id = ? ORDER BY version, site_id").param(studyId)
                 .query((rs, i) -> new EvaluationRow(rs.getLong("version"), rs.getString("site_id"),
-                        rs.getLong("examples"), rs.getLong("correct"), rs.getDouble("loss")))
+                        rs.getLong("examples"), rs.getLong("correct"), rs.getDouble("loss"),
+                        (Double) rs.getObject("noise_multiplier", Double.class)))
                 .list().stream().collect(Collectors.groupingBy(EvaluationRow::version));
     }
 

@@ -43,7 +43,7 @@ public class TaskFactory {
      * recomputes them from each task: the privacy plan of all its tasks, fixed at creation.
      */
     public static StudyTerms terms(StudySpec spec) {
-        return StudyTerms.of(privacy(spec));
+        return StudyTerms.of(privacy(spec), dataset(spec.dataset()));
     }
 
     static PrivacyPlan privacy(StudySpec spec) {
@@ -61,7 +61,8 @@ public class TaskFactory {
                 // 0 = no budget declared (proto3 has no null); sites then apply only their own ceiling.
                 .setEpsilonBudget(p.epsilonBudget() == null ? 0 : p.epsilonBudget())
                 .setAccountant(p.accountant())
-                .setCalibrateAtSite(p.sitesCalibrate()).setStudyRounds(studyRounds).build();
+                .setCalibrateAtSite(p.sitesCalibrate()).setStudyRounds(studyRounds)
+                .setEvaluationNoiseMultiplier(p.evaluationNoise()).build();
     }
 
     static DatasetSpec dataset(StudySpec.Dataset d) {

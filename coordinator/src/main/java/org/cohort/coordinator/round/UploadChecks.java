@@ -37,8 +37,23 @@ public final class UploadChecks {
         return bound >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) bound;
     }
 
+    /**
+     * What a study's privacy allows a site to say about its held-out patients.
+     *
+     * @param privateStudy the study is under differential privacy: held-out metrics must be withheld
+     * @param evaluationNoise the σ of the noised confusion matrix a final evaluation releases (0: none)
+     */
+    public record HeldOutRule(boolean privateStudy, double evaluationNoise) {
+        public static final HeldOutRule IN_CLEAR = new HeldOutRule(false, 0);
+    }
+
     public static Optional<UploadRejection> check(RoundState round, UpdateManifest m, String site, long modelLength,
                                                   double testFraction) {
+        return check(round, m, site, modelLength, testFraction, HeldOutRule.IN_CLEAR);
+    }
+
+    public static Optional<UploadRejection> check(RoundState round, UpdateManifest m, String site, long modelLength,
+                                                  double testFraction, HeldOutRule heldOut) {
         if (round == null) {
             return reject(Reason.UNKNOWN_ROUND, "no round with id '" + m.getRoundId() + "'");
         }
@@ -98,6 +113,10 @@ public final class UploadChecks {
             }
         }
         var metrics = m.getMetrics();
+        var privateMetrics = privateMetrics(round, m, site, heldOut);
+        if (privateMetrics.isPresent()) {
+            return privateMetrics;
+        }
         if (!Double.isFinite(metrics.getTrainLoss()) || !Double.isFinite(metrics.getTestLoss())
                 || !(metrics.getTestAccuracy() >= 0 && metrics.getTestAccuracy() <= 1)) {
             return reject(Reason.MALFORMED, "site " + site + " reports metrics that are not finite (train loss "
@@ -116,6 +135,46 @@ public final class UploadChecks {
                     + " held-out examples, more than the " + maxTest + " its declared training size ("
                     + (declared == null ? "none" : declared) + ") and the study's test fraction " + testFraction
                     + " allow; a site's evaluation counts are bounded by what it declared when it accepted the study");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Under DP, held-out metrics in clear are refused (they are not in any ε), and only the final
+     * evaluation may carry a noised confusion matrix: at the study's noise, named as the payload. A
+     * study without DP may carry none (its metrics travel in clear).
+     */
+    private static Optional<UploadRejection> privateMetrics(RoundState round, UpdateManifest m, String site,
+                                                            HeldOutRule rule) {
+        var metrics = m.getMetrics();
+        if (rule.privateStudy() && (!metrics.getTestMetricsWithheld() || metrics.getTestExamples() != 0
+                || metrics.getTestCorrect() != 0 || metrics.getTestAccuracy() != 0 || metrics.getTestLoss() != 0)) {
+            return reject(Reason.MALFORMED, "site " + site + " sends held-out metrics in clear in a differentially"
+                    + " private study; they are releases outside every ε: a site withholds them, and the final"
+                    + " evaluation sends only its noised confusion matrix");
+        }
+        if (metrics.getNoisedConfusionCount() == 0) {
+            return Optional.empty();
+        }
+        if (round.kind() != RoundKind.EVALUATE || !(rule.evaluationNoise() > 0)) {
+            return reject(Reason.MALFORMED, "site " + site + " sends a noised confusion matrix where the study's terms"
+                    + " release none: only the final evaluation of a patient-level study with an evaluation noise"
+                    + " multiplier carries one");
+        }
+        org.cohort.protocol.NoisedConfusion release;
+        try {
+            release = org.cohort.protocol.NoisedConfusion.from(metrics);
+        } catch (IllegalArgumentException e) {
+            return reject(Reason.MALFORMED, "site " + site + "'s noised confusion matrix is malformed: "
+                    + e.getMessage());
+        }
+        if (release.noise() != rule.evaluationNoise()) {
+            return reject(Reason.MALFORMED, "site " + site + "'s confusion matrix carries noise of σ "
+                    + release.noise() + " where the study's terms set " + rule.evaluationNoise());
+        }
+        if (!MessageDigest.isEqual(release.sha256(), m.getPayloadSha256().toByteArray())) {
+            return reject(Reason.MALFORMED, "site " + site + "'s signed payload digest does not name its noised"
+                    + " confusion matrix (SHA-256 over the counts as big-endian 64-bit integers)");
         }
         return Optional.empty();
     }

@@ -105,10 +105,49 @@ public record StudySpec(
      *                         {@code noiseMultiplier}, that ends the study's rounds within the budget
      *                         on its own data (a large site needs far less noise than a small one
      *                         for the same ε); false: every site uses {@code noiseMultiplier}
+     * @param evaluationNoiseMultiplier patient mode: σ of the discrete Gaussian noise on each count of the
+     *                         confusion matrix each site releases in the final evaluation, charged to the
+     *                         same budget (0: no evaluation is released). Default: the σ with which that
+     *                         release alone costs {@value #DEFAULT_EVALUATION_SHARE} of the budget
      */
     public record Privacy(String mode, Double clipNorm, Double noiseMultiplier, Double delta, Double epsilonBudget,
-                          String accountant, Integer expectedBatchSize, Boolean calibrateAtSites) {
+                          String accountant, Integer expectedBatchSize, Boolean calibrateAtSites,
+                          Double evaluationNoiseMultiplier) {
         public static final Privacy NONE = new Privacy("none", null, null, null, null, null, null, false);
+        /** The share of the ε budget the default evaluation noise lets the final evaluation cost on its own. */
+        public static final double DEFAULT_EVALUATION_SHARE = 0.25;
+
+        public Privacy(String mode, Double clipNorm, Double noiseMultiplier, Double delta, Double epsilonBudget,
+                       String accountant, Integer expectedBatchSize, Boolean calibrateAtSites) {
+            this(mode, clipNorm, noiseMultiplier, delta, epsilonBudget, accountant, expectedBatchSize,
+                    calibrateAtSites, null);
+        }
+
+        /** The evaluation noise multiplier: 0 (none released) outside patient mode or when not set. */
+        public double evaluationNoise() {
+            return "patient".equals(mode) && evaluationNoiseMultiplier != null ? evaluationNoiseMultiplier : 0;
+        }
+
+        /**
+         * These settings with the evaluation noise fixed: as given, else the default (see the record).
+         * Fixed once, when the study is created, so its terms never move with a later default.
+         */
+        Privacy withEvaluationNoise() {
+            if (!"patient".equals(mode) || evaluationNoiseMultiplier != null || epsilonBudget == null
+                    || !(epsilonBudget > 0) || delta == null) {
+                return this;
+            }
+            return new Privacy(mode, clipNorm, noiseMultiplier, delta, epsilonBudget, accountant, expectedBatchSize,
+                    calibrateAtSites, defaultEvaluationNoise());
+        }
+
+        private double defaultEvaluationNoise() {
+            var kind = "pld".equals(accountant) ? org.cohort.privacy.accounting.AccountantKind.PLD
+                    : org.cohort.privacy.accounting.AccountantKind.RDP;
+            return org.cohort.privacy.accounting.NoiseCalibration.noiseMultiplier(
+                    z -> List.of(new org.cohort.privacy.accounting.PrivacyEvent.SampledGaussian(1.0, z, 1)),
+                    DEFAULT_EVALUATION_SHARE * epsilonBudget, delta, kind);
+        }
 
         /** Whether sites calibrate their own σ (with {@link #noiseMultiplier} as the floor). */
         public boolean sitesCalibrate() {
@@ -154,7 +193,8 @@ public record StudySpec(
         Privacy dp = privacy == null || privacy.mode() == null || privacy.mode().equals("none") ? Privacy.NONE
                 : new Privacy(privacy.mode(), or(privacy.clipNorm(), 1.0), or(privacy.noiseMultiplier(), 1.0),
                         or(privacy.delta(), DEFAULT_DELTA), privacy.epsilonBudget(), or(privacy.accountant(), "rdp"),
-                        or(privacy.expectedBatchSize(), 32), or(privacy.calibrateAtSites(), false));
+                        or(privacy.expectedBatchSize(), 32), or(privacy.calibrateAtSites(), false),
+                        privacy.evaluationNoiseMultiplier()).withEvaluationNoise();
         return new StudySpec(or(name, "study"), m, p, d, or(rounds, 10), or(minSites, 2),
                 or(roundTimeoutSeconds, 600), or(maxRetries, 3), or(strategy, "fedavg"), dp,
                 secureAggregation == null || !secureAggregation.on() ? SecureAggregation.OFF
@@ -284,6 +324,17 @@ public record StudySpec(
                 }
                 if (privacy.accountant() != null && !List.of("rdp", "pld").contains(privacy.accountant())) {
                     problems.add("privacy.accountant must be 'rdp' or 'pld'");
+                }
+                if (privacy.evaluationNoiseMultiplier() != null && !(privacy.evaluationNoiseMultiplier() >= 0
+                        && privacy.evaluationNoiseMultiplier() <= 1e6)) {
+                    problems.add("privacy.evaluationNoiseMultiplier must be 0 (no evaluation released) or the σ of"
+                            + " the noise on each count of the final evaluation (up to 1e6), got "
+                            + privacy.evaluationNoiseMultiplier());
+                } else if (privacy.evaluationNoiseMultiplier() != null && privacy.evaluationNoiseMultiplier() > 0
+                        && !privacy.mode().equals("patient")) {
+                    problems.add("privacy.evaluationNoiseMultiplier applies to patient-level DP only: under site-level"
+                            + " DP a site's evaluation would need noise on the scale of all its rows, and none is"
+                            + " released");
                 }
                 if (privacy.expectedBatchSize() != null && privacy.expectedBatchSize() < 1) {
                     problems.add("privacy.expectedBatchSize must be at least 1");

@@ -12,7 +12,9 @@ class ProtectionScopeTest {
         assertThat(scope.adjacency()).contains("add or remove one row").contains("one row per patient");
         assertThat(scope.against()).contains("coordinator itself").contains("only the sum");
         assertThat(scope.publicByAssumption()).anySatisfy(s -> assertThat(s).contains("number of training rows"));
-        assertThat(scope.notProtected()).anySatisfy(s -> assertThat(s).contains("evaluation results"));
+        assertThat(scope.notProtected()).anySatisfy(s -> assertThat(s).contains("held-out evaluation: inside ε")
+                .contains("noise on every count"));
+        assertThat(scope.publicByAssumption()).anySatisfy(s -> assertThat(s).contains("rows it really has are never"));
         assertThat(scope.scale().get(0)).contains("ε ≈ 0.99").contains("2.7×");
     }
 
@@ -22,6 +24,8 @@ class ProtectionScopeTest {
         assertThat(ProtectionScope.of("site", true, null).against()).contains("must")
                 .contains("be trusted");
         assertThat(ProtectionScope.of("site", true, null).adjacency()).contains("replace one site's whole update");
+        assertThat(ProtectionScope.of("site", true, null).notProtected())
+                .anySatisfy(s -> assertThat(s).contains("no evaluation is released under site-level DP"));
     }
 
     @Test
@@ -30,6 +34,7 @@ class ProtectionScopeTest {
         assertThat(scope.adjacency()).startsWith("none");
         assertThat(scope.against()).startsWith("nothing");
         assertThat(scope.scale()).noneSatisfy(s -> assertThat(s).contains("spent so far"));
+        assertThat(scope.notProtected()).anySatisfy(s -> assertThat(s).contains("evaluation results").contains("in clear"));
     }
 
     @Test

@@ -36,6 +36,64 @@ class UploadChecksTest {
         return UploadChecks.check(r, m, site, 10, 0.25).map(UploadRejection::reason).orElse(null);
     }
 
+    private static final UploadChecks.HeldOutRule DP = new UploadChecks.HeldOutRule(true, 4.0);
+
+    private static RoundState evaluation() {
+        return new RoundState("r1", "s", 11, 1, RoundKind.EVALUATE, 5, NONCE, Set.of("a", "b"), Set.of(), Map.of(), 1,
+                T0, T0.plusSeconds(60), RoundPhase.COLLECTING, "", false, Map.of("a", 3L, "b", 5L));
+    }
+
+    private static UpdateManifest.Builder noisedEvaluation(org.cohort.protocol.NoisedConfusion release) {
+        var metrics = release.into(SiteMetrics.newBuilder().setTestMetricsWithheld(true).setTrainLossWithheld(true));
+        return manifest().setNumParameters(0).setEncoding(TensorEncoding.TENSOR_ENCODING_UNSPECIFIED)
+                .setPayloadSha256(ByteString.copyFrom(release.sha256())).setMetrics(metrics);
+    }
+
+    private static String dpMessage(RoundState r, UpdateManifest m) {
+        return UploadChecks.check(r, m, "a", 10, 0.25, DP).map(UploadRejection::message).orElse(null);
+    }
+
+    @Test
+    void underDpHeldOutMetricsInClearAreRefused() {
+        var clear = manifest().setMetrics(SiteMetrics.newBuilder().setTestExamples(70).setTestCorrect(55)
+                .setTestAccuracy(55 / 70.0).setTrainLossWithheld(true)).build();
+        assertThat(dpMessage(round(RoundPhase.COLLECTING), clear)).contains("held-out metrics in clear");
+        // Withheld but for one count: still refused.
+        var leaky = manifest().setMetrics(SiteMetrics.newBuilder().setTestMetricsWithheld(true).setTestExamples(70))
+                .build();
+        assertThat(dpMessage(round(RoundPhase.COLLECTING), leaky)).contains("held-out metrics in clear");
+        var withheld = manifest().setMetrics(SiteMetrics.newBuilder().setTestMetricsWithheld(true)).build();
+        assertThat(dpMessage(round(RoundPhase.COLLECTING), withheld)).isNull();
+    }
+
+    @Test
+    void onlyTheFinalEvaluationMayCarryANoisedConfusionMatrixAtTheStudysNoiseNamedAsItsPayload() {
+        var release = new org.cohort.protocol.NoisedConfusion(java.util.List.of(40L, 9L, -2L, 31L), 2, 4.0);
+        assertThat(dpMessage(evaluation(), noisedEvaluation(release).build())).isNull();
+        // In a training task, or at another noise, or under another digest: refused.
+        var inTraining = manifest().setMetrics(noisedEvaluation(release).getMetrics()).build();
+        assertThat(dpMessage(round(RoundPhase.COLLECTING), inTraining)).contains("release none");
+        var lessNoise = new org.cohort.protocol.NoisedConfusion(release.counts(), 2, 0.5);
+        assertThat(dpMessage(evaluation(), noisedEvaluation(lessNoise).build())).contains("σ 0.5", "terms set 4.0");
+        var otherDigest = noisedEvaluation(release).setPayloadSha256(ByteString.copyFrom(new byte[32])).build();
+        assertThat(dpMessage(evaluation(), otherDigest)).contains("payload digest");
+        var malformed = noisedEvaluation(release).setMetrics(noisedEvaluation(release).getMetrics().toBuilder()
+                .setConfusionClasses(3)).build();
+        assertThat(dpMessage(evaluation(), malformed)).contains("malformed");
+        assertThat(UploadChecks.check(evaluation(), noisedEvaluation(release).build(), "a", 10, 0.25,
+                new UploadChecks.HeldOutRule(true, 0))).isPresent();
+    }
+
+    @Test
+    void aNoisedMatrixYieldsClampedEstimatesNotExactCounts() {
+        var release = new org.cohort.protocol.NoisedConfusion(java.util.List.of(40L, 9L, -2L, 31L), 2, 4.0);
+        assertThat(release.examples()).isEqualTo(78);
+        assertThat(release.correct()).isEqualTo(71);
+        var negative = new org.cohort.protocol.NoisedConfusion(java.util.List.of(-5L, 1L, 1L, -4L), 2, 4.0);
+        assertThat(negative.examples()).isZero();
+        assertThat(negative.correct()).isZero();
+    }
+
     @Test
     void acceptsAWellFormedUploadForTheCurrentRound() {
         assertThat(UploadChecks.check(round(RoundPhase.COLLECTING), manifest().build(), "a", 10, 0.25)).isEmpty();

@@ -18,8 +18,17 @@ import org.cohort.learning.model.TrainingPlan;
  * @param clipNorm C, the bound on each patient's gradient (L2 over all parameters); finite and above 0
  * @param samplingRate q, the Poisson sampling probability (expected batch size / rows); in (0, 1]
  * @param steps optimiser steps, each one sampled-Gaussian release; at least 1
+ * @param declaredRows the training size q was computed from: a site's declared size, public by
+ *     assumption, so that q, the steps and the divisor of the noised sum (q × this) never depend on
+ *     how many rows the site really has; 0 when not declared (the divisor is then q × the rows
+ *     trained on, which only tests and benchmarks use)
  */
-public record DpSgdPlan(double noiseMultiplier, double clipNorm, double samplingRate, long steps) {
+public record DpSgdPlan(double noiseMultiplier, double clipNorm, double samplingRate, long steps, long declaredRows) {
+
+    /** A plan whose divisor is q × the rows trained on (no declared size). */
+    public DpSgdPlan(double noiseMultiplier, double clipNorm, double samplingRate, long steps) {
+        this(noiseMultiplier, clipNorm, samplingRate, steps, 0);
+    }
 
     public DpSgdPlan {
         if (!(noiseMultiplier > 0) || Double.isInfinite(noiseMultiplier)) {
@@ -39,12 +48,16 @@ public record DpSgdPlan(double noiseMultiplier, double clipNorm, double sampling
         if (steps < 1) {
             throw new IllegalArgumentException("steps must be at least 1, was " + steps);
         }
+        if (declaredRows < 0) {
+            throw new IllegalArgumentException("declaredRows must be 0 (none) or a training size, was " + declaredRows);
+        }
     }
 
     /**
      * The plan that makes {@code epochs} passes' worth of steps with an expected batch of
      * {@code expectedBatchSize} rows out of {@code datasetSize}: q = min(1, batch / rows) and
-     * ⌈1/q⌉ steps per epoch, as Opacus counts them.
+     * ⌈1/q⌉ steps per epoch, as Opacus counts them. {@code datasetSize} becomes the plan's
+     * {@link #declaredRows}: a site passes the size it declared, never its real row count.
      */
     public static DpSgdPlan ofEpochs(
             double noiseMultiplier, double clipNorm, int expectedBatchSize, int datasetSize, int epochs) {
@@ -60,7 +73,7 @@ public record DpSgdPlan(double noiseMultiplier, double clipNorm, double sampling
         }
         double q = Math.min(1.0, (double) expectedBatchSize / datasetSize);
         long stepsPerEpoch = (datasetSize + expectedBatchSize - 1) / expectedBatchSize;
-        return new DpSgdPlan(noiseMultiplier, clipNorm, q, Math.multiplyExact(stepsPerEpoch, epochs));
+        return new DpSgdPlan(noiseMultiplier, clipNorm, q, Math.multiplyExact(stepsPerEpoch, epochs), datasetSize);
     }
 
     /**
@@ -72,9 +85,18 @@ public record DpSgdPlan(double noiseMultiplier, double clipNorm, double sampling
         return ofEpochs(noiseMultiplier, clipNorm, plan.batchSize(), datasetSize, plan.localEpochs());
     }
 
-    /** q·n: the expected batch size, by which the noised gradient sum is divided (as in Opacus). */
+    /** q·n: the expected batch size of {@code datasetSize} rows. */
     public double expectedBatchSize(int datasetSize) {
         return samplingRate * datasetSize;
+    }
+
+    /**
+     * What the noised gradient sum is divided by (as in Opacus): q × the declared size, or q × the
+     * rows trained on when none was declared. A divisor taken from the real row count would scale
+     * the released update by a number that depends on one patient more or less.
+     */
+    public double divisor(int rowsTrainedOn) {
+        return samplingRate * (declaredRows > 0 ? declaredRows : rowsTrainedOn);
     }
 
     /** ⌈1/q⌉: the steps that make one expected pass over the data. */

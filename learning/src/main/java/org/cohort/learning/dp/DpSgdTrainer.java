@@ -91,7 +91,7 @@ public final class DpSgdTrainer {
         requireCompatible(net, train);
         requireDpCompatible(net);
 
-        double expectedBatch = dp.expectedBatchSize(train.size());
+        double expectedBatch = dp.divisor(train.size());
         PerExampleGradients gradients = PerExampleGradients.forNetwork(net, expectedBatch);
         if (!gradients.vectorised()) {
             LOG.warn("DP-SGD slow path: per-example gradients by looping, one backward pass per example (20 to 70x"

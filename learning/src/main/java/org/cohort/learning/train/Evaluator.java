@@ -27,9 +27,41 @@ public final class Evaluator {
         if (test.size() == 0) {
             return EvaluationResult.empty();
         }
-        long correct = 0;
-        double lossSum = 0;
+        long[] correct = {0};
+        double[] lossSum = {0};
         int[] labels = test.labels();
+        forEachPrediction(net, test, (row, p) -> {
+            int truth = labels[row];
+            if (argmax(p) == truth) {
+                correct[0]++;
+            }
+            lossSum[0] -= Math.log(Math.max(MIN_PROBABILITY, p[truth]));
+        });
+        return new EvaluationResult((double) correct[0] / test.size(), lossSum[0] / test.size(), test.size(),
+                correct[0]);
+    }
+
+    /**
+     * The confusion matrix of {@code net} on {@code test}: counts of rows by true class (row) and
+     * predicted class (column), row-major, classes² long. Each row adds 1 to exactly one count, so
+     * adding or removing one patient changes the matrix by 1 in L2: the sufficient statistic a
+     * site can release with Gaussian noise of sensitivity 1 (accuracy, per-class recall and
+     * precision all follow from it).
+     */
+    public static long[] confusionMatrix(MultiLayerNetwork net, TabularDataset test) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(test, "test");
+        Nd4jRuntime.ensureInitialised();
+        NetworkShape.requireCompatible(net, test);
+        int classes = test.numClasses();
+        long[] counts = new long[classes * classes];
+        int[] labels = test.labels();
+        forEachPrediction(net, test, (row, p) -> counts[labels[row] * classes + argmax(p)]++);
+        return counts;
+    }
+
+    /** Row index and class probabilities of each test row, in forward passes of at most {@link #EVAL_BATCH} rows. */
+    private static void forEachPrediction(MultiLayerNetwork net, TabularDataset test, Prediction action) {
         for (int start = 0; start < test.size(); start += EVAL_BATCH) {
             int end = Math.min(test.size(), start + EVAL_BATCH);
             int[] rows = new int[end - start];
@@ -39,15 +71,13 @@ public final class Evaluator {
             INDArray probabilities = net.output(test.select(rows).featureMatrix(), false);
             float[][] p = probabilities.castTo(DataType.FLOAT).toFloatMatrix();
             for (int i = 0; i < p.length; i++) {
-                int truth = labels[start + i];
-                int predicted = argmax(p[i]);
-                if (predicted == truth) {
-                    correct++;
-                }
-                lossSum -= Math.log(Math.max(MIN_PROBABILITY, p[i][truth]));
+                action.accept(start + i, p[i]);
             }
         }
-        return new EvaluationResult((double) correct / test.size(), lossSum / test.size(), test.size(), correct);
+    }
+
+    private interface Prediction {
+        void accept(int row, float[] probabilities);
     }
 
     // Ties go to the lower class index, so a model that outputs exactly 0.5/0.5 predicts class 0.

@@ -20,10 +20,24 @@ class DpSgdPlanTest {
     }
 
     @Test
+    void aDeclaredSizeFixesQTheStepsAndTheDivisorWhateverTheRowsTrainedOn() {
+        DpSgdPlan declared = DpSgdPlan.ofEpochs(1.1, 1.0, 32, 225, 1);
+
+        // The site really has 224 or 226 rows: nothing that is released may tell.
+        for (int real : new int[] {224, 225, 226}) {
+            assertThat(declared.samplingRate()).isEqualTo(32.0 / 225);
+            assertThat(declared.steps()).isEqualTo(8);
+            assertThat(declared.divisor(real)).isEqualTo(32.0, org.assertj.core.api.Assertions.within(1e-12));
+        }
+        assertThat(new DpSgdPlan(1.1, 1.0, 0.1, 5).divisor(300)).as("no declared size: the rows trained on")
+                .isEqualTo(30.0, org.assertj.core.api.Assertions.within(1e-12));
+    }
+
+    @Test
     void matchesANonPrivatePlan() {
         TrainingPlan plan = new TrainingPlan(3, 50, Optimizer.ADAM, 0.01, 1);
 
-        assertThat(DpSgdPlan.matching(plan, 1000, 0.8, 2.0)).isEqualTo(new DpSgdPlan(0.8, 2.0, 0.05, 60));
+        assertThat(DpSgdPlan.matching(plan, 1000, 0.8, 2.0)).isEqualTo(new DpSgdPlan(0.8, 2.0, 0.05, 60, 1000));
         assertThat(DpSgdPlan.matching(plan, 30, 0.8, 2.0).samplingRate()).isEqualTo(1.0);
     }
 

@@ -34,6 +34,22 @@ class EvaluatorTest {
     }
 
     @Test
+    void theConfusionMatrixCountsEachRowOnceByTrueAndPredictedClass() {
+        MultiLayerNetwork net = new ModelSpec(ModelPreset.logisticRegression()
+                .configJson(1, 2, new TrainingPlan(1, 1, Optimizer.SGD, 0.1, 1))).newNetwork();
+        ParameterVectors.write(net, new float[] {0f, 1f, 0f, 0f});
+        // Predicted 1 for x > 0: rows (2, true 1), (-1, true 0), (3, true 0), (0.5, true 1), (-4, true 1).
+        TabularDataset test = new TabularDataset(new float[][] {{2}, {-1}, {3}, {0.5f}, {-4}},
+                new int[] {1, 0, 0, 1, 1}, 2);
+
+        long[] counts = Evaluator.confusionMatrix(net, test);
+
+        // Row-major, true × predicted: [0→0, 0→1, 1→0, 1→1].
+        assertThat(counts).containsExactly(1, 1, 1, 2);
+        assertThat(counts[0] + counts[3]).isEqualTo(Evaluator.evaluate(net, test).correct());
+    }
+
+    @Test
     void pooledCombinesByCountsNotByAveragingAccuracies() {
         EvaluationResult big = new EvaluationResult(0.9, 0.3, 100, 90);
         EvaluationResult small = new EvaluationResult(0.5, 0.7, 10, 5);

@@ -1,0 +1,63 @@
+package org.cohort.agent;
+
+import java.util.ArrayList;
+import org.cohort.privacy.noise.DiscreteGaussianSampler;
+import org.cohort.privacy.noise.RandomSource;
+import org.cohort.privacy.noise.SecureNoiseSource;
+import org.cohort.protocol.NoisedConfusion;
+import org.cohort.protocol.v1.PrivacyPlan;
+import org.cohort.protocol.v1.RoundTask;
+import org.cohort.protocol.v1.TaskKind;
+
+/**
+ * What a site may say about its held-out rows under differential privacy. Its test patients are
+ * patients too, and accuracy, loss and counts measured on them are releases like any other: a
+ * training task says nothing about them (withheld), and only the study's final evaluation
+ * releases the confusion matrix, each count plus exact discrete Gaussian noise from the DRBG, at
+ * the study's evaluation noise multiplier, charged to the same ledger as training.
+ */
+final class HeldOutRelease {
+    private HeldOutRelease() {}
+
+    /** Whether this task's held-out metrics are withheld (any DP study: they are not in the training ε). */
+    static boolean withheld(RoundTask task) {
+        return task.hasPrivacy() && !task.getPrivacy().getMode().isEmpty()
+                && !"none".equals(task.getPrivacy().getMode());
+    }
+
+    /**
+     * Whether this task releases a noised confusion matrix: the final evaluation of a patient-level
+     * study whose terms set an evaluation noise multiplier. Site-level DP protects a whole site, whose
+     * evaluation would then need noise on the scale of all its rows: it releases none.
+     */
+    static boolean releases(RoundTask task) {
+        PrivacyPlan dp = task.getPrivacy();
+        return task.getKind() == TaskKind.EVALUATE && "patient".equals(dp.getMode())
+                && dp.getEvaluationNoiseMultiplier() > 0;
+    }
+
+    /** The charge of the release {@code task} asks for, known before anything is measured. */
+    static PrivacyCharge plannedCharge(RoundTask task) {
+        return charge(task.getPrivacy().getEvaluationNoiseMultiplier());
+    }
+
+    /** A Gaussian mechanism of sensitivity 1 (one patient, one count) and noise multiplier σ, released once. */
+    static PrivacyCharge charge(double sigma) {
+        return new PrivacyCharge("patient", 1.0, sigma, 1);
+    }
+
+    /** {@code counts} (true × predicted, row-major) with discrete Gaussian noise of σ from the DRBG. */
+    static NoisedConfusion release(long[] counts, int classes, double sigma) {
+        return release(counts, classes, sigma, SecureNoiseSource.create());
+    }
+
+    /** As {@link #release(long[], int, double)} with the given bits (tests). */
+    static NoisedConfusion release(long[] counts, int classes, double sigma, RandomSource random) {
+        var sampler = DiscreteGaussianSampler.withSigma(sigma, random);
+        var noised = new ArrayList<Long>(counts.length);
+        for (long count : counts) {
+            noised.add(Math.addExact(count, sampler.sample()));
+        }
+        return new NoisedConfusion(noised, classes, sigma);
+    }
+}
