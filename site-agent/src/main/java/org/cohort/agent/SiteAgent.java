@@ -324,7 +324,7 @@ public final class SiteAgent implements AutoCloseable {
             if (task.getKind() == TaskKind.TRAIN && task.hasPrivacy() && !task.getPrivacy().getMode().equals("none")) {
                 var mismatch = crossCheckLedger(task.getStudyId());
                 if (mismatch.isPresent()) {
-                    report(task, SiteFailure.refused("LEDGER_MISMATCH", mismatch.get()));
+                    report(task, mismatch.get());
                     return;
                 }
             }
@@ -465,16 +465,21 @@ public final class SiteAgent implements AutoCloseable {
      * mismatch is logged as an error and stops the study at this site ({@link StudyDistrust}):
      * the site's admin and the study's compliance officer must reconcile the records first.
      */
-    private java.util.Optional<String> crossCheckLedger(String studyId) {
+    private java.util.Optional<SiteFailure> crossCheckLedger(String studyId) {
         org.cohort.protocol.v1.SiteChargesResponse response;
         try {
             response = org.cohort.protocol.v1.PrivacyLedgerGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
                     .siteCharges(org.cohort.protocol.v1.SiteChargesRequest.newBuilder().setStudyId(studyId).build());
         } catch (StatusRuntimeException e) {
-            log.warn("could not fetch the coordinator's privacy ledger for study {} ({}); the site's own ledger and"
-                    + " ceiling still apply", studyId, e.getStatus());
-            return java.util.Optional.empty();
+            // Fail closed: a coordinator that under-reports could otherwise dodge the check by failing the call.
+            // The round is refused, not the study: the next task checks again.
+            log.warn("could not fetch the coordinator's privacy ledger for study {} ({}); refusing this round until the"
+                    + " cross-check can run", studyId, e.getStatus());
+            return java.util.Optional.of(SiteFailure.refused("LEDGER_UNCHECKED", "this site could not check the"
+                    + " coordinator's privacy ledger for study " + studyId + " (" + e.getStatus().getCode() + "); it"
+                    + " trains only after the coordinator's charges have been compared with its own ledger, so this"
+                    + " round is refused and nothing was spent"));
         }
         var remote = response.getChargesList();
         var signatureTrouble = new java.util.ArrayList<String>();
@@ -490,7 +495,7 @@ public final class SiteAgent implements AutoCloseable {
         String why = "privacy ledger mismatch between the coordinator and this site (" + ledger.file() + "): "
                 + String.join("; ", result.mismatches());
         distrust(studyId, why);
-        return java.util.Optional.of(why);
+        return java.util.Optional.of(SiteFailure.refused("LEDGER_MISMATCH", why));
     }
 
     /** Stops a study at this site for good and tells the site's admin what happened and what to do. */
