@@ -96,11 +96,11 @@ final class TestCluster implements AutoCloseable {
         for (int r : order) {
             addresses.add("localhost:" + agentPorts[r]);
         }
-        var config = new AgentConfig(site.name(), addresses, token.get("caFingerprint").asString(),
-                token.get("token").asString(), site.dataFile(), agentDir.resolve("work"),
+        var config = AgentConfig.builder(site.name(), site.dataFile(), agentDir.resolve("work")).coordinators(addresses)
+                .enrollment(token.get("caFingerprint").asString(), token.get("token").asString())
                 // Every synthetic hospital has the same rows, so each declares the same training size.
-                AgentConfig.accepting(TestFederation.DECLARED_TRAINING_EXAMPLES, Map.of(studyId, termsDigest(studyId))), "",
-                "cpu", null, null);
+                .accepting(AgentConfig.accepting(TestFederation.DECLARED_TRAINING_EXAMPLES,
+                        Map.of(studyId, termsDigest(studyId)))).build();
         var agent = SiteAgent.start(config, learner);
         agents.add(agent);
         return agent;

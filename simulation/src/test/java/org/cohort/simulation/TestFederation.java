@@ -91,10 +91,12 @@ final class TestFederation implements AutoCloseable {
         JsonNode token = token(site.name());
         Path agentDir = Files.createDirectories(dir.resolve("agents").resolve(site.name()));
         TestSplitSecrets.install(agentDir.resolve("work"), site.dataFile());
-        var config = new AgentConfig(site.name(), List.of(coordinator.agentAddress()),
-                token.get("caFingerprint").asString(), token.get("token").asString(), site.dataFile(),
-                agentDir.resolve("work"), AgentConfig.accepting(DECLARED_TRAINING_EXAMPLES, pinnedTerms), "", "cpu",
-                patientCeiling, null, allStudiesCeiling, AgentConfig.DEFAULT_ALL_STUDIES_DELTA);
+        var config = AgentConfig.builder(site.name(), site.dataFile(), agentDir.resolve("work"))
+                .coordinators(List.of(coordinator.agentAddress()))
+                .enrollment(token.get("caFingerprint").asString(), token.get("token").asString())
+                .accepting(AgentConfig.accepting(DECLARED_TRAINING_EXAMPLES, pinnedTerms))
+                .patientEpsilonCeiling(patientCeiling)
+                .patientEpsilonCeilingAllStudies(allStudiesCeiling, AgentConfig.DEFAULT_ALL_STUDIES_DELTA).build();
         SiteAgent agent = SiteAgent.start(config, learner == null
                 ? new Dl4jLearner(site.dataFile(), SplitSecretFile.loadOrCreate(config.workDir())) : learner);
         agents.add(agent);
@@ -108,10 +110,9 @@ final class TestFederation implements AutoCloseable {
     SiteAgent restartAgent(int i, String studyId, LocalLearner learner) throws Exception {
         var site = data.sites().get(i);
         Path agentDir = dir.resolve("agents").resolve(site.name());
-        var config = new AgentConfig(site.name(), List.of(coordinator.agentAddress()), "", "", site.dataFile(),
-                agentDir.resolve("work"), AgentConfig.accepting(DECLARED_TRAINING_EXAMPLES, pinned(List.of(studyId))),
-                "", "cpu",
-                null, null);
+        var config = AgentConfig.builder(site.name(), site.dataFile(), agentDir.resolve("work"))
+                .coordinators(List.of(coordinator.agentAddress()))
+                .accepting(AgentConfig.accepting(DECLARED_TRAINING_EXAMPLES, pinned(List.of(studyId)))).build();
         SiteAgent agent = SiteAgent.start(config, learner == null
                 ? new Dl4jLearner(site.dataFile(), SplitSecretFile.loadOrCreate(config.workDir())) : learner);
         agents.add(agent);

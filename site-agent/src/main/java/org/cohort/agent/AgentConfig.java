@@ -87,13 +87,107 @@ public record AgentConfig(
         }
     }
 
-    /** A configuration without a ceiling over all studies. */
-    public AgentConfig(String siteName, List<String> coordinatorAddresses, String caFingerprint, String enrollmentToken,
-                       Path dataPath, Path workDir, java.util.SortedMap<String, StudyAcceptance> accepted,
-                       String keystorePassword, String compute, Double patientEpsilonCeiling,
-                       Double siteEpsilonCeiling) {
-        this(siteName, coordinatorAddresses, caFingerprint, enrollmentToken, dataPath, workDir, accepted,
-                keystorePassword, compute, patientEpsilonCeiling, siteEpsilonCeiling, null, DEFAULT_ALL_STUDIES_DELTA);
+    /**
+     * A configuration built field by field, for code that makes one (tests, simulations, an
+     * installer); {@link #load} reads one from {@code agent.properties}. Required: the site's
+     * name, at least one coordinator address, the data file and the work directory.
+     */
+    public static Builder builder(String siteName, Path dataPath, Path workDir) {
+        return new Builder(siteName, dataPath, workDir);
+    }
+
+    /** Builds an {@link AgentConfig}; every setter returns the builder, {@link #build()} validates. */
+    public static final class Builder {
+        private final String siteName;
+        private final Path dataPath;
+        private final Path workDir;
+        private List<String> coordinatorAddresses = List.of();
+        private String caFingerprint = "";
+        private String enrollmentToken = "";
+        private java.util.SortedMap<String, StudyAcceptance> accepted = new java.util.TreeMap<>();
+        private String keystorePassword = "";
+        private String compute = "cpu";
+        private Double patientEpsilonCeiling;
+        private Double siteEpsilonCeiling;
+        private Double patientEpsilonCeilingAllStudies;
+        private double allStudiesDelta = DEFAULT_ALL_STUDIES_DELTA;
+
+        private Builder(String siteName, Path dataPath, Path workDir) {
+            this.siteName = siteName;
+            this.dataPath = dataPath;
+            this.workDir = workDir;
+        }
+
+        public Builder coordinators(List<String> addresses) {
+            this.coordinatorAddresses = List.copyOf(addresses);
+            return this;
+        }
+
+        /** The CA fingerprint and one-time token from the coordinator's enrollment response (first start only). */
+        public Builder enrollment(String caFingerprint, String token) {
+            this.caFingerprint = caFingerprint;
+            this.enrollmentToken = token;
+            return this;
+        }
+
+        public Builder accepting(java.util.SortedMap<String, StudyAcceptance> studies) {
+            this.accepted = studies;
+            return this;
+        }
+
+        public Builder keystorePassword(String password) {
+            this.keystorePassword = password;
+            return this;
+        }
+
+        public Builder compute(String compute) {
+            this.compute = compute;
+            return this;
+        }
+
+        /** The admin's ε ceiling per patient for each study (null: the study's budget only). */
+        public Builder patientEpsilonCeiling(Double ceiling) {
+            this.patientEpsilonCeiling = ceiling;
+            return this;
+        }
+
+        public Builder siteEpsilonCeiling(Double ceiling) {
+            this.siteEpsilonCeiling = ceiling;
+            return this;
+        }
+
+        /** The admin's ε ceiling per patient over all studies together, at {@code delta}. */
+        public Builder patientEpsilonCeilingAllStudies(Double ceiling, double delta) {
+            this.patientEpsilonCeilingAllStudies = ceiling;
+            this.allStudiesDelta = delta;
+            return this;
+        }
+
+        /** The configuration, or an IllegalArgumentException naming every problem. */
+        public AgentConfig build() {
+            var problems = new ArrayList<String>();
+            if (siteName == null || siteName.isBlank()) {
+                problems.add("a site name is needed");
+            }
+            if (coordinatorAddresses.isEmpty()) {
+                problems.add("at least one coordinator address is needed");
+            }
+            if (dataPath == null || workDir == null) {
+                problems.add("the data file and the work directory are needed");
+            }
+            for (var ceiling : java.util.Arrays.asList(patientEpsilonCeiling, siteEpsilonCeiling,
+                    patientEpsilonCeilingAllStudies)) {
+                if (ceiling != null && !(ceiling > 0 && Double.isFinite(ceiling))) {
+                    problems.add("an ε ceiling must be a finite positive number, got " + ceiling);
+                }
+            }
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException("agent configuration cannot be used: " + String.join("; ", problems));
+            }
+            return new AgentConfig(siteName, coordinatorAddresses, caFingerprint, enrollmentToken, dataPath, workDir,
+                    accepted, keystorePassword, compute, patientEpsilonCeiling, siteEpsilonCeiling,
+                    patientEpsilonCeilingAllStudies, allStudiesDelta);
+        }
     }
 
     /** The ids of the studies this site's admin accepted, sorted. */
@@ -160,20 +254,18 @@ public record AgentConfig(
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("agent config " + file + " cannot be used: " + String.join("; ", problems));
         }
-        return new AgentConfig(
-                props.getProperty("site.name", "site").strip(),
-                split(addresses),
-                props.getProperty("coordinator.ca-fingerprint", "").strip(),
-                props.getProperty("enrollment.token", "").strip(),
-                base.resolve(data),
-                base.resolve(work),
-                accepted,
-                props.getProperty("keystore.password", "").strip(),
-                props.getProperty("compute", "cpu").strip(),
-                positive(props, "privacy.patient-epsilon-ceiling"),
-                positive(props, "privacy.site-epsilon-ceiling"),
-                positive(props, "privacy.patient-epsilon-ceiling-all-studies"),
-                allStudiesDelta(props));
+        return builder(props.getProperty("site.name", "site").strip(), base.resolve(data), base.resolve(work))
+                .coordinators(split(addresses))
+                .enrollment(props.getProperty("coordinator.ca-fingerprint", "").strip(),
+                        props.getProperty("enrollment.token", "").strip())
+                .accepting(accepted)
+                .keystorePassword(props.getProperty("keystore.password", "").strip())
+                .compute(props.getProperty("compute", "cpu").strip())
+                .patientEpsilonCeiling(positive(props, "privacy.patient-epsilon-ceiling"))
+                .siteEpsilonCeiling(positive(props, "privacy.site-epsilon-ceiling"))
+                .patientEpsilonCeilingAllStudies(positive(props, "privacy.patient-epsilon-ceiling-all-studies"),
+                        allStudiesDelta(props))
+                .build();
     }
 
     private static double allStudiesDelta(Properties p) {

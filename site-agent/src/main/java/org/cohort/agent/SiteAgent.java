@@ -54,6 +54,7 @@ public final class SiteAgent implements AutoCloseable {
     private final ModelDownloader downloader;
     private final UpdateUploader uploader;
     private final SiteLedger ledger;
+    private final SiteRoundPrivacy privacy;
     private final HeadStore heads;
     private final StudyDistrust distrust;
     private final PinnedTerms terms;
@@ -93,6 +94,7 @@ public final class SiteAgent implements AutoCloseable {
         this.downloader = new ModelDownloader(identity.modelSigningPublicKey());
         this.uploader = new UpdateUploader(identity.site().siteId(), identity.site().updateSigner());
         this.ledger = new SiteLedger(config.workDir());
+        this.privacy = new SiteRoundPrivacy(config, ledger, learner);
         this.coordinatorKey = SignatureVerifier.ed25519(identity.modelSigningPublicKey());
         this.heads = new HeadStore(config.workDir(), coordinatorKey);
         this.distrust = new StudyDistrust(config.workDir());
@@ -333,10 +335,9 @@ public final class SiteAgent implements AutoCloseable {
                 refuse(task, "DATA_UNREADABLE", unreadable.get());
                 return;
             }
-            task = withDeclaredSize(task, acceptance.get().trainingExamples());
-            task = withSiteNoise(task);
+            task = privacy.prepared(task, acceptance.get().trainingExamples());
             PrivacyCharge planned = learner.plannedCharge(task);
-            var refusal = privacyRefusal(task, planned);
+            var refusal = privacy.refusal(task, planned);
             if (refusal.isPresent() && task.getKind() == TaskKind.EVALUATE) {
                 // An evaluation is worth no breach of a ceiling: the site takes part and releases nothing.
                 log.warn("round {} of study {}: the final evaluation's noised release would exceed a limit ({});"
@@ -379,7 +380,7 @@ public final class SiteAgent implements AutoCloseable {
             }
             state.set(AgentState.UPLOADING);
             var manifest = uploader.manifest(task, outcome, declared);
-            Double epsilonAfter = epsilonAfter(task, outcome.privacy());
+            Double epsilonAfter = privacy.epsilonAfter(task, outcome.privacy());
             ledger.recordSent(manifest, task.getKind() == TaskKind.TRAIN ? "update" : "evaluation", outcome.privacy(),
                     epsilonAfter, outcome.privacy() == null ? null : task.getPrivacy().getDelta());
             UploadReceipt receipt;
@@ -505,94 +506,6 @@ public final class SiteAgent implements AutoCloseable {
         if (!already) {
             log.error("!!! study {}: {} - {}", studyId, why, distrust.advice(studyId));
         }
-    }
-
-    /**
-     * The task as this site plans and trains it: with the training size its admin declared for the
-     * study, from which patient-level DP takes q and the steps, whatever the coordinator put there.
-     */
-    private static RoundTask withDeclaredSize(RoundTask task, long declared) {
-        if (!task.hasPrivacy()) {
-            return task;
-        }
-        return task.toBuilder().setPrivacy(task.getPrivacy().toBuilder().setDeclaredTrainingExamples(declared)).build();
-    }
-
-    /**
-     * When the study lets sites calibrate their noise, fixes this round's σ from the site's own
-     * ledger: the smallest σ (never below the study's) with which the rounds left end within the
-     * study's budget and the admin's ceiling, after everything this site has already sent —
-     * retried rounds included, so they cost noise, not a refused last round. The task then
-     * carries that σ, so the planned charge and the training agree.
-     */
-    private RoundTask withSiteNoise(RoundTask task) {
-        var dp = task.getPrivacy();
-        if (task.getKind() != TaskKind.TRAIN || !dp.getCalibrateAtSite() || !"patient".equals(dp.getMode())) {
-            return task;
-        }
-        int rows = learner.trainingRows(task);
-        if (rows < 1 || !(dp.getEpsilonBudget() > 0)) {
-            return task; // the learner calibrates from the task alone
-        }
-        double limit = config.patientEpsilonCeiling() == null ? dp.getEpsilonBudget()
-                : Math.min(dp.getEpsilonBudget(), config.patientEpsilonCeiling());
-        int remaining = Math.max(1, dp.getStudyRounds() - task.getRoundNumber() + 1);
-        var plan = Dl4jLearner.trainingPlan(task);
-        double sigma;
-        try {
-            sigma = Math.max(dp.getNoiseMultiplier(), PatientLevelTraining.calibratedSigma(dp, plan, rows,
-                    ledger.spent(task.getStudyId(), "patient"), limit, remaining));
-        } catch (IllegalArgumentException e) {
-            return task; // nothing fits: the budget checks below refuse the round with the numbers
-        }
-        log.info("round {} of study {}: noise multiplier {} calibrated for this site's {} declared training rows,"
-                + " {} round(s) left, ε ≤ {}", task.getRoundNumber(), task.getStudyId(),
-                String.format(java.util.Locale.ROOT, "%.4f", sigma), dp.getDeclaredTrainingExamples(), remaining, limit);
-        return task.toBuilder().setPrivacy(dp.toBuilder().setNoiseMultiplier(sigma).setCalibrateAtSite(false)).build();
-    }
-
-    private java.util.Optional<String> privacyRefusal(RoundTask task, PrivacyCharge planned) {
-        if (planned == null) {
-            return java.util.Optional.empty();
-        }
-        if (planned.unit().equals("patient")) {
-            int rows = learner.trainingRows(task);
-            var tooLarge = SitePrivacyPolicy.deltaRefusal(task.getPrivacy().getDelta(), rows);
-            if (tooLarge.isPresent()) {
-                log.warn("study {}: δ = {} is not below 1/n = 1/{} for this site's training rows; ask for δ ≤ {}",
-                        task.getStudyId(), task.getPrivacy().getDelta(), rows, 0.1 / rows);
-                return tooLarge;
-            }
-        }
-        Double ceiling = planned.unit().equals("patient") ? config.patientEpsilonCeiling() : config.siteEpsilonCeiling();
-        var spent = ledger.spent(task.getStudyId(), planned.unit());
-        var refusal = SitePrivacyPolicy.refusal(spent, planned, ceiling, task.getPrivacy().getDelta(), accountant(task));
-        if (refusal.isPresent()) {
-            return refusal;
-        }
-        var allStudies = SitePrivacyPolicy.allStudiesRefusal(ledger.spentOnAllStudies("patient"), planned,
-                config.patientEpsilonCeilingAllStudies(), config.allStudiesDelta());
-        if (allStudies.isPresent()) {
-            return allStudies;
-        }
-        double budget = task.getPrivacy().getEpsilonBudget();
-        return SitePrivacyPolicy.studyBudgetRefusal(spent, planned, budget > 0 ? budget : null,
-                task.getPrivacy().getDelta(), accountant(task));
-    }
-
-    private Double epsilonAfter(RoundTask task, PrivacyCharge charge) {
-        if (charge == null) {
-            return null;
-        }
-        var events = new java.util.ArrayList<>(ledger.spent(task.getStudyId(), charge.unit()));
-        events.add(charge.event());
-        return org.cohort.privacy.accounting.PrivacyAccountant.create(accountant(task)).composeAll(events)
-                .epsilon(task.getPrivacy().getDelta());
-    }
-
-    private static org.cohort.privacy.accounting.AccountantKind accountant(RoundTask task) {
-        return "pld".equals(task.getPrivacy().getAccountant()) ? org.cohort.privacy.accounting.AccountantKind.PLD
-                : org.cohort.privacy.accounting.AccountantKind.RDP;
     }
 
     @Override

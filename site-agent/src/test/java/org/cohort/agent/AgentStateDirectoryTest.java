@@ -24,8 +24,8 @@ class AgentStateDirectoryTest {
     }
 
     private static AgentConfig config(Path workDir) {
-        return new AgentConfig("Hospital", List.of("localhost:1"), "", "", workDir.resolve("data.csv"), workDir,
-                AgentConfig.accepting(1, java.util.Map.of()), "", "cpu", null, null);
+        return AgentConfig.builder("Hospital", workDir.resolve("data.csv"), workDir).coordinators(List.of("localhost:1"))
+                .build();
     }
 
     @Test
