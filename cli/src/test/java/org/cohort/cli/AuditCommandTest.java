@@ -11,9 +11,10 @@ import org.cohort.learning.data.HeartDisease;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code cohort privacy audit} on one Heart Disease centre with 64 canaries: the real pipeline
- * passes with L ≤ E, and the same command on a pipeline whose noise is charged but not added
- * prints L > E and exits 1. Seeded, so the figures are the same on every machine.
+ * {@code cohort privacy audit} on one Heart Disease centre with 64 canaries and a short
+ * distinguisher: the real pipeline passes with L ≤ E, and the same command on a pipeline whose
+ * noise is charged but not added, or whose scaling uses the site's own statistics, prints L > E
+ * and exits 1. Seeded, so the figures are the same on every machine.
  */
 class AuditCommandTest {
     private static final Pattern VERDICT =
@@ -31,33 +32,49 @@ class AuditCommandTest {
 
     @Test
     void theDemoPipelineShowsLBelowE() {
-        int code = run("privacy", "audit", "--site", "hungarian", "--canaries", "64", "--data-dir", data().toString());
+        int code = run("privacy", "audit", "--site", "hungarian", "--canaries", "64", "--distinguisher-runs", "100",
+                "--data-dir", data().toString());
 
         System.out.print(out());
         assertThat(code).as(cli.err()).isZero();
         double[] le = verdict();
         assertThat(le[0]).isLessThanOrEqualTo(le[1]);
         assertThat(le[1]).isBetween(0.9, 1.0);
-        assertThat(out()).contains("64 canaries per site (4 runs of 16)", "patient-level", "add/remove-one-row",
-                "δ = 1e-5", "RDP accountant", "split and preprocessing (neighbouring tables): PASS", "verdict: PASS");
+        assertThat(out()).contains("64 canaries per site (4 runs of 16); 100 distinguisher runs per table",
+                "patient-level", "add/remove-one-row", "δ = 1e-5", "RDP accountant",
+                "split and preprocessing (neighbouring tables): PASS", "neighbouring-table distinguisher",
+                "verdict: PASS");
     }
 
     @Test
     void aPipelineThatDropsItsNoiseShowsLAboveEAndFails() {
         int code = run("privacy", "audit", "--site", "hungarian", "--canaries", "64", "--break", "noise",
-                "--data-dir", data().toString());
+                "--distinguisher-runs", "0", "--data-dir", data().toString());
 
         System.out.print(out());
         assertThat(code).isEqualTo(Cohort.FAILED);
         double[] le = verdict();
         assertThat(le[0]).isGreaterThan(le[1]);
-        assertThat(out()).contains("VIOLATION", "FAILED at hungarian");
+        assertThat(out()).contains("VIOLATION", "L from the canary audit", "FAILED at hungarian");
+    }
+
+    @Test
+    void scalingByTheSitesOwnStatisticsShowsLAboveEFromTheDistinguisher() {
+        int code = run("privacy", "audit", "--site", "cleveland", "--canaries", "16", "--break", "scaling",
+                "--distinguisher-runs", "100", "--data-dir", data().toString());
+
+        System.out.print(out());
+        assertThat(code).isEqualTo(Cohort.FAILED);
+        double[] le = verdict();
+        assertThat(le[0]).isGreaterThan(le[1]);
+        assertThat(out()).contains("D' = D plus one outlier", "VIOLATION",
+                "L from the neighbouring-table distinguisher", "FAILED at cleveland");
     }
 
     @Test
     void aDataDependentSplitFailsTheNeighbourAudit() {
         int code = run("privacy", "audit", "--site", "switzerland", "--canaries", "16", "--break", "split",
-                "--data-dir", data().toString());
+                "--distinguisher-runs", "0", "--data-dir", data().toString());
 
         assertThat(code).isEqualTo(Cohort.FAILED);
         assertThat(out()).contains("split and preprocessing (neighbouring tables): FAIL", "FAILED at switzerland");
@@ -69,6 +86,8 @@ class AuditCommandTest {
         assertThat(cli.err()).contains("--break must be none, noise, split or scaling");
         assertThat(run("privacy", "audit", "--site", "boston")).isEqualTo(Cohort.USAGE);
         assertThat(cli.err()).contains("--site must be all or one of cleveland");
+        assertThat(run("privacy", "audit", "--distinguisher-runs", "-1")).isEqualTo(Cohort.USAGE);
+        assertThat(cli.err()).contains("--distinguisher-runs must be between 0 (off) and 1000000");
     }
 
     private double[] verdict() {

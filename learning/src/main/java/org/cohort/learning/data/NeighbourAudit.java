@@ -56,7 +56,7 @@ public final class NeighbourAudit {
         for (int removed = 0; removed < data.size(); removed++) {
             int r = removed;
             int[] kept = IntStream.range(0, data.size()).filter(i -> i != r).toArray();
-            Difference d = difference(full, outputs(data.select(kept), without(keys, r), pipeline));
+            Difference d = difference(full, outputs(data.select(kept), keys.without(r), pipeline));
             if (d.rowsChanged() > maxChanged || d.rowsMoved() > maxMoved) {
                 worst = removed;
             }
@@ -126,16 +126,5 @@ public final class NeighbourAudit {
         for (int i = 0; i < raw.size(); i++) {
             out.put(raw.features()[i], new Output(inTest, prepared.features()[i]));
         }
-    }
-
-    private static RowKeys without(RowKeys keys, int removed) {
-        return switch (keys) {
-            case RowKeys.Content content -> content;
-            case RowKeys.PatientIds ids -> {
-                var kept = new java.util.ArrayList<>(ids.ids());
-                kept.remove(removed);
-                yield RowKeys.patientIds(kept);
-            }
-        };
     }
 }

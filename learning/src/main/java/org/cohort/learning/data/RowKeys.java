@@ -2,6 +2,7 @@ package org.cohort.learning.data;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -25,6 +26,15 @@ public sealed interface RowKeys permits RowKeys.Content, RowKeys.PatientIds {
     /** The key of row {@code row} of {@code data}, tagged by kind so an id never equals a content key. */
     byte[] key(TabularDataset data, int row);
 
+    /** The keys of the same table without row {@code row}, for a neighbouring table. */
+    RowKeys without(int row);
+
+    /**
+     * The keys of the same table with one row appended, for a neighbouring table; {@code id} is
+     * the new row's patient id where rows have ids (content keys need none).
+     */
+    RowKeys withAppended(String id);
+
     /**
      * Content keys: the row's label and encoded features, bit for bit. Two identical rows share a
      * key and a side, which is what a row-level guarantee needs: neither moves when the other
@@ -43,6 +53,16 @@ public sealed interface RowKeys permits RowKeys.Content, RowKeys.PatientIds {
                 buffer.putInt(Float.floatToIntBits(value + 0.0f)); // + 0.0f: -0.0 and 0.0 are one value
             }
             return buffer.array();
+        }
+
+        @Override
+        public RowKeys without(int row) {
+            return this;
+        }
+
+        @Override
+        public RowKeys withAppended(String id) {
+            return this;
         }
     }
 
@@ -63,6 +83,20 @@ public sealed interface RowKeys permits RowKeys.Content, RowKeys.PatientIds {
             }
             byte[] id = ids.get(row).getBytes(StandardCharsets.UTF_8);
             return ByteBuffer.allocate(1 + id.length).put((byte) 'p').put(id).array();
+        }
+
+        @Override
+        public RowKeys without(int row) {
+            var kept = new ArrayList<>(ids);
+            kept.remove(row);
+            return new PatientIds(kept);
+        }
+
+        @Override
+        public RowKeys withAppended(String id) {
+            var longer = new ArrayList<>(ids);
+            longer.add(Objects.requireNonNull(id, "id"));
+            return new PatientIds(longer);
         }
     }
 }

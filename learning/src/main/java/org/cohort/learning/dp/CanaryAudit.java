@@ -148,15 +148,9 @@ public final class CanaryAudit {
                 }
             }
             MultiLayerNetwork net = target.network().get();
-            NoiseSource noise = target.noise().apply(random.nextLong());
-            SplittableRandom sampling = random.split();
-            float[][] canaries = gradients.toArray(float[][]::new);
-            for (int round = 0; round < target.rounds(); round++) {
-                DpSgdResult result = DpSgdTrainer.train(net, target.train(), target.plan(), target.dp(), noise, sampling,
-                        canaries);
-                accounted = result.accountedNoiseMultiplier();
-                noiseDescription = result.noise();
-            }
+            DpSgdResult result = trainAllRounds(target, net, random, gradients.toArray(float[][]::new));
+            accounted = result.accountedNoiseMultiplier();
+            noiseDescription = result.noise();
             float[] released = ParameterVectors.read(net);
             for (int c = 0; c < settings.canariesPerRun(); c++) {
                 double moved = 0;
@@ -169,6 +163,30 @@ public final class CanaryAudit {
             }
         }
         return judge(scores, in, threshold, settings, accounted, steps, noiseDescription);
+    }
+
+    /**
+     * One run of the site's training on {@code target} without canaries, as {@link #run} makes
+     * each of its runs: every round's DP-SGD from the previous round's model, sampling and noise
+     * drawn from {@code seed}. Returns the released model's parameters. For audits that compare
+     * whole runs on neighbouring tables; seeded, so never for anything that leaves a site.
+     */
+    public static float[] release(Target target, long seed) {
+        MultiLayerNetwork net = target.network().get();
+        trainAllRounds(target, net, new SplittableRandom(seed), new float[0][]);
+        return ParameterVectors.read(net);
+    }
+
+    /** Trains {@code net} over all of {@code target}'s rounds; returns the last round's result. */
+    private static DpSgdResult trainAllRounds(Target target, MultiLayerNetwork net, SplittableRandom random,
+                                              float[][] canaries) {
+        NoiseSource noise = target.noise().apply(random.nextLong());
+        SplittableRandom sampling = random.split();
+        DpSgdResult result = null;
+        for (int round = 0; round < target.rounds(); round++) {
+            result = DpSgdTrainer.train(net, target.train(), target.plan(), target.dp(), noise, sampling, canaries);
+        }
+        return result;
     }
 
     private static Result judge(double[] scores, boolean[] in, double threshold, Settings settings, double accounted,
