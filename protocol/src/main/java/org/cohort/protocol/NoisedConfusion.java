@@ -11,8 +11,9 @@ import org.cohort.protocol.v1.SiteMetrics;
  * confusion matrix of the global model on the site's held-out rows (true class × predicted class,
  * row-major), each count plus discrete Gaussian noise of standard deviation {@code noise}.
  *
- * <p>One patient is one held-out row and adds 1 to exactly one count, so the matrix has L2
- * sensitivity 1 under add/remove-one-patient adjacency, and the release is the Gaussian mechanism
+ * <p>One held-out row adds 1 to exactly one count, so the matrix has L2 sensitivity 1 under
+ * add/remove-one-row adjacency (one patient, where each patient has one row: a site refuses a
+ * patient-level task when its id column repeats), and the release is the Gaussian mechanism
  * with noise multiplier {@code noise} (the discrete Gaussian gives the same zCDP as the continuous
  * one: Canonne, Kamath and Steinke 2020). Everything a reader derives from it (accuracy, examples,
  * pooled figures over sites) is post-processing and costs nothing more. Noised counts can be
@@ -22,8 +23,8 @@ import org.cohort.protocol.v1.SiteMetrics;
  */
 public record NoisedConfusion(List<Long> counts, int classes, double noise) {
 
-    /** The most classes a released matrix may have (it is classes² counts long). */
-    public static final int MAX_CLASSES = 1024;
+    /** The most classes a released matrix may have (it is classes² counts long, and travels in a header). */
+    public static final int MAX_CLASSES = 64;
 
     public NoisedConfusion {
         counts = List.copyOf(counts);

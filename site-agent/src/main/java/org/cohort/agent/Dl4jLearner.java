@@ -84,11 +84,40 @@ public final class Dl4jLearner implements LocalLearner {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read the site data " + dataPath + ": " + e.getMessage(), e);
             }
+            if (table.rowKeys() instanceof org.cohort.learning.data.RowKeys.PatientIds ids
+                    && new java.util.HashSet<>(ids.ids()).size() != ids.ids().size()) {
+                repeatedPatients.add(spec);
+            }
             return SplitData.prepare(table, schema, splitRule(spec), policy);
         });
     }
 
+    /**
+     * Why this site's data cannot run {@code task} under its privacy unit: patient-level DP counts a
+     * row as a patient (per-example clipping bounds one row; a held-out row is one count), so a
+     * patient id that repeats would be protected k times less than charged. The reason sent says
+     * only that the requirement is not met; the admin's log says which column.
+     */
+    @Override
+    public java.util.Optional<String> unitProblem(RoundTask task) {
+        if (!"patient".equals(task.getPrivacy().getMode())) {
+            return java.util.Optional.empty();
+        }
+        data(task);
+        if (!repeatedPatients.contains(task.getDataset())) {
+            return java.util.Optional.empty();
+        }
+        org.slf4j.LoggerFactory.getLogger(Dl4jLearner.class).warn("study {}: the id column '{}' of {} repeats: under"
+                + " patient-level DP each patient must have exactly one row (keep one row per patient, e.g. the"
+                + " first visit, or aggregate them)", task.getStudyId(), task.getDataset().getIdColumn(), dataPath);
+        return java.util.Optional.of("this site's data does not have one row per patient, which patient-level DP"
+                + " needs (a patient with several rows would be protected less than charged; the site's admin finds"
+                + " the details in the agent's log); refused before training, nothing spent");
+    }
+
     private record Prepared(DatasetSpec spec, PreprocessingPolicy policy) {}
+
+    private final Set<DatasetSpec> repeatedPatients = ConcurrentHashMap.newKeySet();
 
     /** The data of {@code task}, under the preprocessing its privacy mode allows. */
     private SplitData data(RoundTask task) {
@@ -172,7 +201,7 @@ public final class Dl4jLearner implements LocalLearner {
             long[] counts = Evaluator.confusionMatrix(net, data.test());
             var release = HeldOutRelease.release(counts, data.test().numClasses(),
                     task.getPrivacy().getEvaluationNoiseMultiplier());
-            return Outcome.noisedEvaluation(data.train().size(), release, HeldOutRelease.plannedCharge(task));
+            return Outcome.noisedEvaluation(0, release, HeldOutRelease.plannedCharge(task));
         }
         // Under DP nothing about the held-out patients leaves in clear.
         var eval = HeldOutRelease.withheld(task) ? EvaluationResult.empty() : Evaluator.evaluate(net, data.test());

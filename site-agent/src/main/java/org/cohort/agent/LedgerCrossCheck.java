@@ -38,7 +38,12 @@ final class LedgerCrossCheck {
      *                     ("" for a plain upload): the release the coordinator names when it charges
      */
     record LocalSend(int round, String roundId, String payloadSha256, String maskedSha256, String unit,
-                     double samplingRate, double noiseMultiplier, long steps) {}
+                     double samplingRate, double noiseMultiplier, long steps, boolean acknowledged) {
+        LocalSend(int round, String roundId, String payloadSha256, String maskedSha256, String unit,
+                  double samplingRate, double noiseMultiplier, long steps) {
+            this(round, roundId, payloadSha256, maskedSha256, unit, samplingRate, noiseMultiplier, steps, false);
+        }
+    }
 
     /**
      * Which release a charge is: the attempt's round id and the digest of the update, for one unit.
@@ -147,7 +152,13 @@ final class LedgerCrossCheck {
         for (LocalSend s : local) {
             boolean charged = chargesPerRelease.keySet().stream().anyMatch(r -> r.covers(s))
                     || recorded.stream().anyMatch(r -> r.release().covers(s));
-            if (!charged && s.round() <= lastCharged) {
+            if (!charged && s.acknowledged()) {
+                // Charged before it was accepted: an answer without it (empty, or cut short) hides a release.
+                mismatches.add(String.format(Locale.ROOT, "round %d attempt %s: the coordinator accepted this site's"
+                        + " release (update %s) but its ledger answer has no charge for it: the answer is"
+                        + " incomplete, and the coordinator would understate this site's ε", s.round(), s.roundId(),
+                        s.payloadSha256().substring(0, Math.min(12, s.payloadSha256().length()))));
+            } else if (!charged && s.round() <= lastCharged) {
                 notes.add(String.format(Locale.ROOT, "round %d attempt %s: an update was sent but not charged by the"
                         + " coordinator (it never received it in full, or a secure attempt ended before its sum was"
                         + " unmasked); it stays in this site's own ε", s.round(), s.roundId()));

@@ -58,6 +58,14 @@ public interface LocalLearner {
     }
 
     /**
+     * Why this site's data does not meet the task's privacy unit (patient-level DP needs one row per
+     * patient), or empty when it does; asked before training, so such a task costs nothing.
+     */
+    default java.util.Optional<String> unitProblem(RoundTask task) {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Why this learner could not train or evaluate the downloaded model on this site's data for
      * {@code task} (a configuration it cannot build, parameters of another length, another input
      * width or class count than the data), or empty when it can: asked before training, so such a

@@ -323,7 +323,8 @@ public final class SiteAgent implements AutoCloseable {
                         + " records of study " + task.getStudyId() + ": " + distrusted.get()));
                 return;
             }
-            if (task.getKind() == TaskKind.TRAIN && task.hasPrivacy() && !task.getPrivacy().getMode().equals("none")) {
+            // Before every task that may spend (training, or a DP study's final evaluation).
+            if (task.hasPrivacy() && !task.getPrivacy().getMode().isEmpty() && !task.getPrivacy().getMode().equals("none")) {
                 var mismatch = crossCheckLedger(task.getStudyId());
                 if (mismatch.isPresent()) {
                     report(task, mismatch.get());
@@ -333,6 +334,11 @@ public final class SiteAgent implements AutoCloseable {
             var unreadable = dataProblem(task);
             if (unreadable.isPresent()) {
                 refuse(task, "DATA_UNREADABLE", unreadable.get());
+                return;
+            }
+            var notPerPatient = learner.unitProblem(task);
+            if (notPerPatient.isPresent()) {
+                refuse(task, "DATA_NOT_PER_PATIENT", notPerPatient.get());
                 return;
             }
             task = privacy.prepared(task, acceptance.get().trainingExamples());
@@ -392,6 +398,10 @@ public final class SiteAgent implements AutoCloseable {
                 // Kept before the upload: if it fails after the coordinator took it, it can still be asked for again.
                 lastSent.set(new SentUpdate(task.getRoundId(), manifest, outcome.delta(), task.getDeadlineUnixMillis()));
                 receipt = uploader.upload(() -> channel, manifest, outcome.delta());
+                if (receipt.getAccepted() && outcome.privacy() != null) {
+                    // The coordinator charges a plain release before it accepts it: from now on its ledger must show it.
+                    ledger.recordAcknowledged(manifest);
+                }
             }
             log.info("round {} ({}): {} — {}{}", task.getRoundNumber(), task.getKind(), receipt.getMessage(),
                     outcome.heldOut() != null ? "released the noised confusion matrix of the final evaluation (σ "

@@ -78,6 +78,25 @@ final class SiteLedger {
                 null, null, null, null, null));
     }
 
+    /**
+     * Records that the coordinator accepted a plain release this site sent: it charges such a release
+     * before it accepts it, so its ledger must show it from now on ({@link LedgerCrossCheck}).
+     */
+    synchronized void recordAcknowledged(UpdateManifest m) {
+        requireId("study id", m.getStudyId());
+        requireId("round id", m.getRoundId());
+        append(new Line(Instant.now().toString(), m.getStudyId(), m.getRoundNumber(), m.getRoundId(), "acknowledged",
+                m.getBaseModelVersion(), m.getNumParameters(),
+                HexFormat.of().formatHex(m.getPayloadSha256().toByteArray()), m.getExampleCount(), 0, null, null, null,
+                null, null, null));
+    }
+
+    /** Whether this site already released a (charged) evaluation of {@code studyId}: a study gets one. */
+    synchronized boolean releasedEvaluation(String studyId) {
+        return lines().stream().anyMatch(l -> studyId.equals(l.study()) && "evaluation".equals(l.kind())
+                && l.unit() != null);
+    }
+
     private void append(Line line) {
         try {
             PrivateDirectories.create(file.getParent());
@@ -125,10 +144,24 @@ final class SiteLedger {
             if (studyId.equals(line.study()) && line.unit() != null) {
                 out.add(new LedgerCrossCheck.LocalSend(line.round(), line.roundId(),
                         line.payloadSha256() == null ? "" : line.payloadSha256(), maskedDigest(all, i), line.unit(),
-                        line.samplingRate(), line.noiseMultiplier(), line.steps()));
+                        line.samplingRate(), line.noiseMultiplier(), line.steps(), acknowledged(all, i)));
             }
         }
         return out;
+    }
+
+    /** Whether the coordinator accepted the plain release of line {@code i} (an "acknowledged" line names it). */
+    private static boolean acknowledged(List<Line> all, int i) {
+        Line sent = all.get(i);
+        for (int j = i + 1; j < all.size(); j++) {
+            Line next = all.get(j);
+            if ("acknowledged".equals(next.kind()) && sent.study().equals(next.study())
+                    && sent.roundId().equals(next.roundId()) && sent.payloadSha256() != null
+                    && sent.payloadSha256().equals(next.payloadSha256())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The digest of the masked input that carried the update of line {@code i}, or "" when none was sent. */

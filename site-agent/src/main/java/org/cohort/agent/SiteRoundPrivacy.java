@@ -29,7 +29,21 @@ final class SiteRoundPrivacy {
 
     /** The task as this site plans and trains it: its declared size written in, then its own noise. */
     RoundTask prepared(RoundTask task, long declaredExamples) {
-        return withSiteNoise(withDeclaredSize(task, declaredExamples));
+        return withSiteNoise(oneEvaluation(withDeclaredSize(task, declaredExamples)));
+    }
+
+    /**
+     * A study gets one noised evaluation from this site: a second evaluation task (a retried round, a
+     * task sent again after a restart, or a coordinator asking for more) releases nothing, so noise
+     * cannot be averaged away over repeats and the calibrated training budget stays reserved once.
+     */
+    private RoundTask oneEvaluation(RoundTask task) {
+        if (!HeldOutRelease.releases(task) || !ledger.releasedEvaluation(task.getStudyId())) {
+            return task;
+        }
+        log.info("round {} of study {}: this site already released the study's evaluation; it withholds this one",
+                task.getRoundNumber(), task.getStudyId());
+        return task.toBuilder().setPrivacy(task.getPrivacy().toBuilder().setEvaluationNoiseMultiplier(0)).build();
     }
 
     /**
@@ -86,7 +100,9 @@ final class SiteRoundPrivacy {
             return Optional.empty();
         }
         if (planned.unit().equals("patient")) {
-            int rows = learner.trainingRows(task);
+            // δ against the declared size: a refusal must not tell the coordinator whether the real count passed 1/δ.
+            long declared = task.getPrivacy().getDeclaredTrainingExamples();
+            int rows = declared > 0 ? (int) Math.min(declared, Integer.MAX_VALUE) : learner.trainingRows(task);
             var tooLarge = SitePrivacyPolicy.deltaRefusal(task.getPrivacy().getDelta(), rows);
             if (tooLarge.isPresent()) {
                 log.warn("study {}: δ = {} is not below 1/n = 1/{} for this site's training rows; ask for δ ≤ {}",

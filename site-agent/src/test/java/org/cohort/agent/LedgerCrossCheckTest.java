@@ -70,6 +70,23 @@ class LedgerCrossCheckTest {
     }
 
     @Test
+    void anAnswerWithoutAReleaseTheCoordinatorAcceptedIsAMismatchEvenWhenEmpty() {
+        var accepted1 = new LocalSend(1, roundId(1, 1), digest(1, 1), "", "patient", 0.1, 1.5, 50, true);
+        var accepted2 = new LocalSend(2, roundId(2, 1), digest(2, 1), "", "patient", 0.1, 1.5, 50, true);
+        // An empty answer used to agree: nothing it sent could mismatch.
+        var empty = compare(List.of(accepted1, accepted2), List.of());
+        assertThat(empty.agrees()).isFalse();
+        assertThat(empty.mismatches()).hasSize(2).allSatisfy(m -> assertThat(m).contains("accepted this site's release",
+                "no charge for it"));
+        // Cut short: the latest accepted release left out.
+        var cut = compare(List.of(accepted1, accepted2), List.of(charge(1, 0.1, 1.5, 50)));
+        assertThat(cut.mismatches()).singleElement().asString().contains("round 2");
+        // A release never acknowledged (lost in flight, or a secure attempt never unmasked) stays a note.
+        var unacknowledged = compare(List.of(accepted1, sent(2, 0.1, 1.5, 50)), List.of(charge(1, 0.1, 1.5, 50)));
+        assertThat(unacknowledged.agrees()).isTrue();
+    }
+
+    @Test
     void aChargeForARoundTheSiteNeverSentIsAMismatch() {
         var r = compare(List.of(sent(1, 0.1, 1.5, 50)), List.of(charge(1, 0.1, 1.5, 50), charge(2, 0.1, 1.5, 50)));
         assertThat(r.agrees()).isFalse();

@@ -63,6 +63,32 @@ class SiteRoundPrivacyTest {
     }
 
     @Test
+    void aStudyGetsOneNoisedEvaluationFromASite() {
+        var dp = PATIENT.toBuilder().setEvaluationNoiseMultiplier(8).build();
+        var evaluation = task(dp).toBuilder().setKind(TaskKind.EVALUATE).setRoundNumber(6).setRoundId("rd-6").build();
+        var privacy = privacy(null);
+        assertThat(privacy.prepared(evaluation, 225).getPrivacy().getEvaluationNoiseMultiplier()).isEqualTo(8);
+        new SiteLedger(work).recordSent(org.cohort.protocol.v1.UpdateManifest.newBuilder().setStudyId("st-1")
+                .setRoundId("rd-6").setRoundNumber(6).build(), "evaluation", HeldOutRelease.charge(8), 0.5, 1e-5);
+        // Retried, re-sent after a restart, or asked for again: withheld.
+        var again = evaluation.toBuilder().setRoundId("rd-7").build();
+        assertThat(privacy.prepared(again, 225).getPrivacy().getEvaluationNoiseMultiplier()).isZero();
+        assertThat(privacy.prepared(evaluation, 225).getPrivacy().getEvaluationNoiseMultiplier()).isZero();
+    }
+
+    @Test
+    void theDeltaCheckUsesTheDeclaredSizeSoARefusalSaysNothingAboutTheRealCount() {
+        // 1/δ = 500: a declared 400 passes, a declared 600 does not; the learner's real 300 plays no part.
+        var loose = PATIENT.toBuilder().setDelta(0.002).build();
+        PrivacyCharge planned = new PrivacyCharge("patient", 0.1, 1.5, 10);
+        var small = privacy(null).prepared(task(loose), 400);
+        var large = privacy(null).prepared(task(loose), 600);
+        assertThat(privacy(null).refusal(small, planned)).isEmpty();
+        assertThat(privacy(null).refusal(large, planned)).hasValueSatisfying(why -> assertThat(why)
+                .doesNotContain("300"));
+    }
+
+    @Test
     void refusesAboveTheAdminsCeilingAndSaysSo() {
         PrivacyCharge expensive = new PrivacyCharge("patient", 1.0, 0.3, 10);
         assertThat(privacy(1.0).refusal(task(PATIENT), expensive)).hasValueSatisfying(why ->

@@ -56,7 +56,8 @@ public record ProtectionScope(String adjacency, String against, List<String> pub
         var publicByAssumption = new ArrayList<String>();
         publicByAssumption.add("which hospitals take part in the study and in each round, and when");
         publicByAssumption.add("each site's declared number of training rows (its FedAvg weight and, under patient-level"
-                + " DP, the size its sampling rate and steps are computed from; the rows it really has are never sent)");
+                + " DP, the size its sampling rate and steps are computed from; the count of rows it really has is"
+                + " never sent, though how long its training takes grows with it: see the round timeline below)");
         publicByAssumption.add("the model architecture, training plan and privacy settings in the study spec");
         var notProtected = new ArrayList<String>();
         if (none) {
@@ -77,7 +78,9 @@ public record ProtectionScope(String adjacency, String against, List<String> pub
             notProtected.add("facts about groups: DP bounds what is learnt about one " + (patient ? "patient" : "hospital")
                     + ", not what the model learns about a population, which is its purpose");
         }
-        notProtected.add("the study's own settings and the round timeline, which the coordinator and sites see");
+        notProtected.add("the study's own settings and the round timeline, which the coordinator and sites see,"
+                + " including how long each site takes to train and evaluate: that grows with its real number of rows,"
+                + " which timing can therefore roughly reveal");
         return new ProtectionScope(adjacency, against, List.copyOf(publicByAssumption), List.copyOf(notProtected),
                 scale(worstSpent, patient ? "patient" : "hospital"));
     }

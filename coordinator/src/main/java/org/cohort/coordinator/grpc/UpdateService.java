@@ -274,6 +274,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             manifest = m;
             this.manifestBytes = manifestBytes;
             this.signature = signature;
+            orchestrator.chargeHeaderRelease(m, manifestBytes, signature, site);
             RoundState round = orchestrator.round(m.getRoundId());
             var problem = orchestrator.checkManifest(m, site);
             if (problem.isPresent()) {

@@ -559,7 +559,8 @@ public class RoundOrchestrator {
         }
         var dp = study.spec().privacy();
         var problem = UploadChecks.check(state, m, site, modelLength(state), study.spec().dataset().testFraction(),
-                new UploadChecks.HeldOutRule(dp != null && dp.enabled(), dp == null ? 0 : dp.evaluationNoise()));
+                new UploadChecks.HeldOutRule(dp != null && dp.enabled(), dp == null ? 0 : dp.evaluationNoise(),
+                        classes(study)));
         return problem.isPresent() ? problem : PrivacyChecks.check(study.spec().privacy(), state.kind(), m);
     }
 
@@ -609,6 +610,17 @@ public class RoundOrchestrator {
             throw e;
         }
         holdHere(c, m, manifestBytes, signature, site, spool);
+    }
+
+    /**
+     * A final evaluation's noised counts travel in the signed header itself, so they are read as soon
+     * as the header is: charged then, before any check can refuse the upload (a refused evaluation was
+     * still released to this coordinator). Anything else is charged when its values have arrived.
+     */
+    public void chargeHeaderRelease(UpdateManifest m, byte[] manifestBytes, byte[] signature, String site) {
+        if (m.getMetrics().getNoisedConfusionCount() > 0) {
+            chargeReceived(m, manifestBytes, signature, site);
+        }
     }
 
     /** Charges a plain training update whose values have been received and verified, if its study is under DP. */
@@ -1253,6 +1265,11 @@ public class RoundOrchestrator {
         }
         SiteCharge declared = SiteCharge.fromManifest(m);
         return declared == null ? null : new SiteCharge(site, declared.unit(), declared.event());
+    }
+
+    /** Classes of every study's label today: its label column thresholded at positiveAbove, so 2. */
+    private static int classes(Study study) {
+        return 2;
     }
 
     /**

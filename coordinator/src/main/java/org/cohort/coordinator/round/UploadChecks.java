@@ -43,9 +43,16 @@ public final class UploadChecks {
      * @param privateStudy the study is under differential privacy: held-out metrics must be withheld
      * @param evaluationNoise the σ of the noised confusion matrix a final evaluation releases (0: none)
      */
-    public record HeldOutRule(boolean privateStudy, double evaluationNoise) {
-        public static final HeldOutRule IN_CLEAR = new HeldOutRule(false, 0);
+    public record HeldOutRule(boolean privateStudy, double evaluationNoise, int classes) {
+        public static final HeldOutRule IN_CLEAR = new HeldOutRule(false, 0, 2);
     }
+
+    /**
+     * How many noise standard deviations a noised count may lie outside [0, the site's most held-out
+     * rows]: an honest count does so with probability below 10⁻²³, and a hostile site cannot claim
+     * the pooled figure with counts far beyond what it declared.
+     */
+    static final double NOISE_SLACK_SIGMAS = 10;
 
     public static Optional<UploadRejection> check(RoundState round, UpdateManifest m, String site, long modelLength,
                                                   double testFraction) {
@@ -113,7 +120,9 @@ public final class UploadChecks {
             }
         }
         var metrics = m.getMetrics();
-        var privateMetrics = privateMetrics(round, m, site, heldOut);
+        Long declaredSize = round.declaredExamples().get(site);
+        var privateMetrics = privateMetrics(round, m, site, heldOut,
+                declaredSize == null ? 0 : maxTestExamples(declaredSize, testFraction));
         if (privateMetrics.isPresent()) {
             return privateMetrics;
         }
@@ -145,7 +154,7 @@ public final class UploadChecks {
      * study without DP may carry none (its metrics travel in clear).
      */
     private static Optional<UploadRejection> privateMetrics(RoundState round, UpdateManifest m, String site,
-                                                            HeldOutRule rule) {
+                                                            HeldOutRule rule, long maxHeldOut) {
         var metrics = m.getMetrics();
         if (rule.privateStudy() && (!metrics.getTestMetricsWithheld() || metrics.getTestExamples() != 0
                 || metrics.getTestCorrect() != 0 || metrics.getTestAccuracy() != 0 || metrics.getTestLoss() != 0)) {
@@ -167,6 +176,16 @@ public final class UploadChecks {
         } catch (IllegalArgumentException e) {
             return reject(Reason.MALFORMED, "site " + site + "'s noised confusion matrix is malformed: "
                     + e.getMessage());
+        }
+        if (release.classes() != rule.classes()) {
+            return reject(Reason.MALFORMED, "site " + site + "'s confusion matrix has " + release.classes()
+                    + " classes where the study's label has " + rule.classes());
+        }
+        double slack = NOISE_SLACK_SIGMAS * rule.evaluationNoise();
+        if (release.counts().stream().anyMatch(c -> c < -slack || c > maxHeldOut + slack)) {
+            return reject(Reason.BAD_EXAMPLE_COUNT, "site " + site + "'s noised confusion matrix has a count outside"
+                    + " [-" + Math.round(slack) + ", " + Math.round(maxHeldOut + slack) + "]: beyond " + NOISE_SLACK_SIGMAS
+                    + " standard deviations of the noise around what its declared training size allows");
         }
         if (release.noise() != rule.evaluationNoise()) {
             return reject(Reason.MALFORMED, "site " + site + "'s confusion matrix carries noise of σ "

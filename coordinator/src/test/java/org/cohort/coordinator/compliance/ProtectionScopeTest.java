@@ -14,7 +14,7 @@ class ProtectionScopeTest {
         assertThat(scope.publicByAssumption()).anySatisfy(s -> assertThat(s).contains("number of training rows"));
         assertThat(scope.notProtected()).anySatisfy(s -> assertThat(s).contains("held-out evaluation: inside ε")
                 .contains("noise on every count"));
-        assertThat(scope.publicByAssumption()).anySatisfy(s -> assertThat(s).contains("rows it really has are never"));
+        assertThat(scope.publicByAssumption()).anySatisfy(s -> assertThat(s).contains("really has is never sent"));
         assertThat(scope.scale().get(0)).contains("ε ≈ 0.99").contains("2.7×");
     }
 

@@ -36,7 +36,7 @@ class UploadChecksTest {
         return UploadChecks.check(r, m, site, 10, 0.25).map(UploadRejection::reason).orElse(null);
     }
 
-    private static final UploadChecks.HeldOutRule DP = new UploadChecks.HeldOutRule(true, 4.0);
+    private static final UploadChecks.HeldOutRule DP = new UploadChecks.HeldOutRule(true, 4.0, 2);
 
     private static RoundState evaluation() {
         return new RoundState("r1", "s", 11, 1, RoundKind.EVALUATE, 5, NONCE, Set.of("a", "b"), Set.of(), Map.of(), 1,
@@ -81,7 +81,22 @@ class UploadChecksTest {
                 .setConfusionClasses(3)).build();
         assertThat(dpMessage(evaluation(), malformed)).contains("malformed");
         assertThat(UploadChecks.check(evaluation(), noisedEvaluation(release).build(), "a", 10, 0.25,
-                new UploadChecks.HeldOutRule(true, 0))).isPresent();
+                new UploadChecks.HeldOutRule(true, 0, 2))).isPresent();
+    }
+
+    @Test
+    void aHostileSiteCannotClaimThePooledFigureWithCountsBeyondItsDeclaredSizeOrAnotherShape() {
+        // Site a declared 3 training rows (at most 3 held out): counts beyond 3 + 10σ are refused.
+        var huge = new org.cohort.protocol.NoisedConfusion(java.util.List.of(1_000_000_000_000_000L, 0L, 0L,
+                1_000_000_000_000_000L), 2, 4.0);
+        assertThat(UploadChecks.check(evaluation(), noisedEvaluation(huge).build(), "a", 10, 0.25, DP))
+                .hasValueSatisfying(r -> assertThat(r.reason()).isEqualTo(Reason.BAD_EXAMPLE_COUNT));
+        var tooNegative = new org.cohort.protocol.NoisedConfusion(java.util.List.of(-41L, 0L, 0L, 1L), 2, 4.0);
+        assertThat(dpMessage(evaluation(), noisedEvaluation(tooNegative).build())).contains("outside [-40, 43]");
+        var threeClasses = new org.cohort.protocol.NoisedConfusion(java.util.Collections.nCopies(9, 1L), 3, 4.0);
+        assertThat(dpMessage(evaluation(), noisedEvaluation(threeClasses).build())).contains("3 classes");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> new org.cohort.protocol.NoisedConfusion(
+                java.util.Collections.nCopies(65 * 65, 0L), 65, 4.0))).hasMessageContaining("2 to 64 classes");
     }
 
     @Test
