@@ -12,7 +12,7 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 
 /** Errors as JSON with a message that says what to do. */
 @RestControllerAdvice
-public class ApiErrors {
+class ApiErrors {
 
     @ExceptionHandler(InvalidStudyException.class)
     ResponseEntity<Map<String, Object>> invalid(InvalidStudyException e) {

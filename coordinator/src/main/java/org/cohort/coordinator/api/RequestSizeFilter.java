@@ -30,7 +30,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 @Component
 @Order(org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterProperties.DEFAULT_FILTER_ORDER + 1)
-public class RequestSizeFilter extends OncePerRequestFilter {
+class RequestSizeFilter extends OncePerRequestFilter {
     private final long limit;
 
     public RequestSizeFilter(CoordinatorProperties props) {

@@ -12,7 +12,7 @@ import org.springframework.context.annotation.Configuration;
  * directory), separate per cluster name.
  */
 @Configuration(proxyBeanMethods = false)
-public class ClusterConfiguration {
+class ClusterConfiguration {
 
     @Bean(destroyMethod = "shutdown")
     HazelcastInstance hazelcast(CoordinatorProperties props, SiteCertificateAuthority ca) {

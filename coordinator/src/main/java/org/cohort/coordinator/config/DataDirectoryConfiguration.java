@@ -17,7 +17,7 @@ import org.springframework.core.env.Environment;
  * the CA keystore, the admin token and spooled site updates inside.
  */
 @Configuration(proxyBeanMethods = false)
-public class DataDirectoryConfiguration {
+class DataDirectoryConfiguration {
     private static final Logger log = LoggerFactory.getLogger(DataDirectoryConfiguration.class);
 
     /** Runs before any other bean is created; static, as Spring wants for such post-processors. */

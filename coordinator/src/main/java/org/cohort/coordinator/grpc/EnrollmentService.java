@@ -25,7 +25,7 @@ import org.springframework.stereotype.Component;
 
 /** Exchanges a one-time token and a CSR for a site certificate. */
 @Component
-public class EnrollmentService extends EnrollmentGrpc.EnrollmentImplBase {
+class EnrollmentService extends EnrollmentGrpc.EnrollmentImplBase {
     private static final Logger log = LoggerFactory.getLogger(EnrollmentService.class);
 
     private final EnrollmentTokens tokens;

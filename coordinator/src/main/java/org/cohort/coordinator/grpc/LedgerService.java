@@ -21,7 +21,7 @@ import org.springframework.stereotype.Component;
  * were made, so the agent can tell a row edited or deleted since.
  */
 @Component
-public class LedgerService extends PrivacyLedgerGrpc.PrivacyLedgerImplBase {
+class LedgerService extends PrivacyLedgerGrpc.PrivacyLedgerImplBase {
     private final PrivacyLedger ledger;
     private final RecordedCharges signedCharges;
 

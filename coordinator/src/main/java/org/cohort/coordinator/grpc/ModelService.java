@@ -31,7 +31,7 @@ import org.springframework.stereotype.Component;
  * declared them (on any replica): the models of other studies are not its business.
  */
 @Component
-public class ModelService extends ModelsGrpc.ModelsImplBase {
+class ModelService extends ModelsGrpc.ModelsImplBase {
     private final ModelRegistry registry;
     private final SessionHub sessions;
     private final ClusterSessions cluster;

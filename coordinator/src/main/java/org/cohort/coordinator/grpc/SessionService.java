@@ -23,7 +23,7 @@ import org.springframework.stereotype.Component;
  * replica acts on goes to it through the {@link LeaderInbox}.
  */
 @Component
-public class SessionService extends SessionGrpc.SessionImplBase {
+class SessionService extends SessionGrpc.SessionImplBase {
     private static final Logger log = LoggerFactory.getLogger(SessionService.class);
     static final String VERSION = "0.1.0";
 

@@ -3,7 +3,7 @@ package org.cohort.coordinator.grpc;
 import io.grpc.Context;
 
 /** The authenticated site of the current call (from its client certificate). */
-public final class SiteContext {
+final class SiteContext {
     private SiteContext() {}
 
     static final Context.Key<String> SITE_ID = Context.key("cohort-site-id");

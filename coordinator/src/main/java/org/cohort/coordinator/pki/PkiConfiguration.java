@@ -18,7 +18,7 @@ import org.springframework.context.annotation.Configuration;
 
 /** The coordinator's certificate authority, its TLS identity and enrollment tokens. */
 @Configuration(proxyBeanMethods = false)
-public class PkiConfiguration {
+class PkiConfiguration {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PkiConfiguration.class);
 
     @Bean

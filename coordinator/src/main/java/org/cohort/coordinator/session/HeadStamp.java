@@ -17,7 +17,7 @@ import org.springframework.stereotype.Component;
  * that sees a head go backwards has then found a cut log, not a race.
  */
 @Component
-public class HeadStamp {
+class HeadStamp {
     private static final Logger log = LoggerFactory.getLogger(HeadStamp.class);
 
     private final AuditLog audit;

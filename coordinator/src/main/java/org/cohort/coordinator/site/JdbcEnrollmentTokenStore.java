@@ -10,7 +10,7 @@ import org.springframework.stereotype.Repository;
 
 /** Enrollment tokens in the coordinator database; only the secret's hash is stored. */
 @Repository
-public class JdbcEnrollmentTokenStore implements EnrollmentTokenStore {
+class JdbcEnrollmentTokenStore implements EnrollmentTokenStore {
     private final JdbcClient jdbc;
 
     public JdbcEnrollmentTokenStore(JdbcClient jdbc) {

@@ -4,7 +4,7 @@ import org.springframework.stereotype.Component;
 
 /** Builds networks with the shared learning module's presets. */
 @Component
-public class Dl4jModelFactory implements ModelFactory {
+class Dl4jModelFactory implements ModelFactory {
 
     @Override
     public String configJson(StudySpec spec) {

@@ -25,7 +25,7 @@ import org.springframework.security.web.firewall.StrictHttpFirewall;
  * refused even if a controller would answer it.
  */
 @Configuration(proxyBeanMethods = false)
-public class RestSecurityConfiguration {
+class RestSecurityConfiguration {
     static final String ADMIN_ROLE = "ADMIN";
 
     @Bean
