@@ -150,8 +150,8 @@ public final class Quickstart {
                     "federated (Cohort" + (privacy.enabled() ? ", " + privacy.mode() + " DP ε≤" + privacy.targetEpsilon() : "")
                             + (o.secureAggregation() ? ", SecAgg" : "") + ")", federated, released, baselines);
             out.println("(baselines train without privacy" + (privacy.enabled() ? "; the federated row is measured by"
-                    + " the demo on the held-out rows it holds, the row below it is what the sites released" : "")
-                    + ")");
+                    + " the demo on the held-out rows it holds" + (released != null ? ", the row below it is what the"
+                    + " sites released" : "; under site-level DP the sites release no evaluation") : "") + ")");
 
             ObjectNode summary = api.json().createObjectNode();
             summary.put("dataset", o.dataset());
