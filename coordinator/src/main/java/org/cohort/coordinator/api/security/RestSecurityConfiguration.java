@@ -20,9 +20,10 @@ import org.springframework.security.web.firewall.StrictHttpFirewall;
 /**
  * Who may call what over HTTP. Spring Security matches the request as it normalises it, after
  * its firewall has refused anything a servlet container or Spring MVC could read two ways
- * (matrix parameters, encoded '/', '.', '%' or '\', '//', '/./', '/../'). Deny by default:
- * the dashboard page is public, every {@code /api} call needs the admin token, anything else is
- * refused even if a controller would answer it.
+  * (matrix parameters, encoded '/', '.', '%' or '\', '//', '/./', '/../'). Deny by default:
+ * the dashboard page and the liveness and readiness probes are public, every {@code /api} call,
+ * the metrics and the API description need the admin token, anything else is refused even if a
+ * controller would answer it.
  */
 @Configuration(proxyBeanMethods = false)
 class RestSecurityConfiguration {
@@ -50,7 +51,10 @@ class RestSecurityConfiguration {
                         .dispatcherTypeMatchers(DispatcherType.ERROR).permitAll()
                         .requestMatchers(HttpMethod.GET, "/", "/index.html").permitAll()
                         .requestMatchers(HttpMethod.HEAD, "/", "/index.html").permitAll()
-                        .requestMatchers("/api/**").hasRole(ADMIN_ROLE)
+                        // Probes an orchestrator calls without credentials; they say up or down, nothing else.
+                        .requestMatchers(HttpMethod.GET, "/actuator/health/liveness", "/actuator/health/readiness")
+                        .permitAll()
+                        .requestMatchers("/api/**", "/actuator/**", "/v3/api-docs", "/v3/api-docs/**").hasRole(ADMIN_ROLE)
                         .anyRequest().denyAll())
                 .exceptionHandling(e -> e.authenticationEntryPoint(refusal).accessDeniedHandler(refusal));
         return http.build();

@@ -1,0 +1,60 @@
+package org.cohort.simulation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The operations surface of a started coordinator: probes an orchestrator calls without
+ * credentials, metrics and the API description behind the admin token, and nothing else of the
+ * actuator reachable.
+ */
+class OperationsIntegrationTest {
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static HttpResponse<String> get(TestFederation fed, String path, String token) throws Exception {
+        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fed.coordinator.restPort() + path));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void probesAnswerWithoutATokenAndSayNothingElse(@TempDir Path dir) throws Exception {
+        try (var fed = new TestFederation(dir, 1)) {
+            for (String probe : new String[] {"/actuator/health/liveness", "/actuator/health/readiness"}) {
+                var r = get(fed, probe, null);
+                assertThat(r.statusCode()).as(probe).isEqualTo(200);
+                assertThat(r.body()).as(probe).isEqualTo("{\"status\":\"UP\"}");
+            }
+            for (String closed : new String[] {"/actuator/prometheus", "/actuator/health", "/actuator", "/v3/api-docs",
+                    "/actuator/env", "/actuator/heapdump"}) {
+                assertThat(get(fed, closed, null).statusCode()).as(closed).isEqualTo(401);
+            }
+        }
+    }
+
+    @Test
+    void metricsAndTheApiDescriptionAnswerTheAdminToken(@TempDir Path dir) throws Exception {
+        try (var fed = new TestFederation(dir, 1)) {
+            String token = fed.coordinator.adminToken();
+            fed.createStudy(1, 1, 60, java.util.Map.of());
+            var metrics = get(fed, "/actuator/prometheus", token);
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            assertThat(metrics.body()).contains("cohort_studies{", "status=\"created\"} 1.0", "cohort_rounds{",
+                    "cohort_sites_enrolled ", "cohort_replica_in_quorum 1.0", "cohort_sites_connected ");
+            var api = get(fed, "/v3/api-docs", token);
+            assertThat(api.statusCode()).isEqualTo(200);
+            assertThat(api.body()).contains("\"openapi\"", "/api/studies", "/api/sites");
+            // Not exposed at all, even with the token.
+            assertThat(get(fed, "/actuator/env", token).statusCode()).isIn(403, 404);
+        }
+    }
+}
