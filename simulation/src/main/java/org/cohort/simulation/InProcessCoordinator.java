@@ -91,6 +91,11 @@ public final class InProcessCoordinator implements AutoCloseable {
         return new CoordinatorClient("http://127.0.0.1:" + restPort(), adminToken());
     }
 
+    /** Every bean of {@code type} (by name), e.g. all the handler mappings MVC and the actuator register. */
+    public <T> java.util.Map<String, T> beans(Class<T> type) {
+        return context.getBeansOfType(type);
+    }
+
     public <T> T bean(Class<T> type) {
         return context.getBean(type);
     }

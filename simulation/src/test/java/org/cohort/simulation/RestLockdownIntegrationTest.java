@@ -46,10 +46,12 @@ class RestLockdownIntegrationTest {
 
     /** Every mapped path, its variables filled in: the test grows with the controllers. */
     static List<String> endpoints() {
-        var mapping = fed.coordinator.bean(RequestMappingHandlerMapping.class);
         Set<String> paths = new LinkedHashSet<>();
-        mapping.getHandlerMethods().keySet().forEach(info -> info.getPatternValues().forEach(pattern -> paths.add(pattern
-                .replace("{studyId}", studyId).replace("{siteId}", "site-0001").replace("{version}", "1"))));
+        // Spring MVC's controllers and the actuator's and springdoc's: every mapping there is.
+        for (var mapping : fed.coordinator.beans(RequestMappingHandlerMapping.class).values()) {
+            mapping.getHandlerMethods().keySet().forEach(info -> info.getPatternValues().forEach(pattern -> paths.add(
+                    pattern.replace("{studyId}", studyId).replace("{siteId}", "site-0001").replace("{version}", "1"))));
+        }
         assertThat(paths).as("the controllers this test covers").contains("/api/studies", "/api/enrollment-tokens",
                 "/api/audit/entries", "/api/studies/" + studyId + "/models/1/parameters");
         assertThat(paths).allSatisfy(p -> assertThat(p).doesNotContain("{"));
