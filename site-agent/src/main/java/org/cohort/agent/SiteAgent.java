@@ -538,28 +538,8 @@ public final class SiteAgent implements AutoCloseable {
         retiring.forEach(ManagedChannel::shutdownNow);
     }
 
-    public static void main(String[] args) throws InterruptedException {
-        if (args.length != 2 || !args[0].equals("--config")) {
-            System.err.println("usage: site-agent --config <agent.properties>");
-            System.exit(2);
-        }
-        AgentConfig config;
-        try {
-            config = AgentConfig.load(Path.of(args[1]));
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-            return;
-        }
-        SiteAgent agent;
-        try {
-            agent = start(config, new Dl4jLearner(config.dataPath(), SplitSecretFile.loadOrCreate(config.workDir())));
-        } catch (IllegalStateException | java.io.UncheckedIOException e) {
-            System.err.println("cannot start: " + e.getMessage());
-            System.exit(1);
-            return;
-        }
-        Runtime.getRuntime().addShutdownHook(new Thread(agent::close));
-        Thread.currentThread().join();
+    public static void main(String[] args) {
+        System.exit(AgentCommand.execute(args));
     }
+
 }

@@ -1,0 +1,141 @@
+package org.cohort.agent;
+
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.cohort.crypto.pki.PrivateDirectories;
+import org.cohort.crypto.tls.PinnedCaTrust;
+
+/**
+ * {@code cohort-agent check}: everything an agent needs before its first round, each with a
+ * verdict a hospital's IT team can act on, without enrolling or training: the configuration, the
+ * data file, the work directory and its disk, the coordinator's reachability under the pinned CA,
+ * and the ND4J backend.
+ */
+final class AgentCheck {
+    /** Below this much free space in the work directory a model download or a ledger append may fail. */
+    static final long MIN_FREE_BYTES = 1L << 30;
+
+    record Verdict(String what, boolean ok, String detail) {
+        String line() {
+            return (ok ? "  ok    " : "  FAIL  ") + what + ": " + detail;
+        }
+    }
+
+    private AgentCheck() {}
+
+    /** Every check for the configuration in {@code file}; connecting waits at most {@code connectTimeout}. */
+    static List<Verdict> run(Path file, Duration connectTimeout) {
+        var out = new ArrayList<Verdict>();
+        AgentConfig config;
+        try {
+            config = AgentConfig.load(file);
+            out.add(new Verdict("configuration", true, file + " parses; " + config.acceptedStudies().size()
+                    + " accepted stud" + (config.acceptedStudies().size() == 1 ? "y" : "ies")
+                    + (config.acceptedStudies().isEmpty() ? " (the agent will connect but train nothing)" : "")));
+        } catch (IllegalArgumentException e) {
+            out.add(new Verdict("configuration", false, e.getMessage()));
+            return out;
+        }
+        out.add(dataFile(config.dataPath()));
+        out.add(workDirectory(config.workDir()));
+        boolean enrolled = AgentIdentity.exists(config.workDir());
+        out.add(new Verdict("enrollment", enrolled || !config.enrollmentToken().isEmpty()
+                && !config.caFingerprint().isEmpty(), enrolled ? "enrolled (identity in " + config.workDir() + ")"
+                : config.enrollmentToken().isEmpty() || config.caFingerprint().isEmpty()
+                ? "not enrolled, and enrollment.token or coordinator.ca-fingerprint is empty: ask the coordinator's"
+                        + " operator for an enrollment token"
+                : "not enrolled yet; will enroll on first start with the token"));
+        if (!config.caFingerprint().isEmpty()) {
+            for (String address : config.coordinatorAddresses()) {
+                out.add(reachable(address, config.caFingerprint(), connectTimeout));
+            }
+        }
+        out.add(backend());
+        return out;
+    }
+
+    static Verdict dataFile(Path data) {
+        if (!Files.isRegularFile(data)) {
+            return new Verdict("data file", false, data + " does not exist or is not a file (data.path)");
+        }
+        if (!Files.isReadable(data)) {
+            return new Verdict("data file", false, data + " is not readable by this user");
+        }
+        try (var lines = Files.lines(data)) {
+            long n = lines.count();
+            return new Verdict("data file", n > 0, data + (n > 0 ? " is readable (" + n + " lines; its columns are"
+                    + " checked against each study's schema before that study's first round)" : " is empty"));
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return new Verdict("data file", false, data + " cannot be read as text: " + e.getMessage());
+        }
+    }
+
+    static Verdict workDirectory(Path work) {
+        try {
+            PrivateDirectories.create(work);
+            Path probe = Files.createTempFile(work, "check", ".tmp");
+            Files.delete(probe);
+            long free = Files.getFileStore(work).getUsableSpace();
+            return new Verdict("work directory", free >= MIN_FREE_BYTES, work + " is writable; " + (free >> 20)
+                    + " MiB free" + (free >= MIN_FREE_BYTES ? "" : ": free at least 1 GiB (models, spooled uploads)"));
+        } catch (IOException | RuntimeException e) {
+            return new Verdict("work directory", false, work + " cannot be created or written: " + e.getMessage());
+        }
+    }
+
+    /** A TLS handshake with the coordinator that only a server under the pinned CA can complete. */
+    static Verdict reachable(String address, String fingerprint, Duration timeout) {
+        PinnedCaTrust pinned;
+        try {
+            pinned = PinnedCaTrust.forFingerprint(fingerprint);
+        } catch (IllegalArgumentException e) {
+            return new Verdict("coordinator " + address, false, "coordinator.ca-fingerprint is malformed: "
+                    + e.getMessage());
+        }
+        ManagedChannel channel = NettyChannelBuilder.forTarget(address,
+                TlsChannelCredentials.newBuilder().trustManager(pinned).build()).build();
+        try {
+            Instant deadline = Instant.now().plus(timeout);
+            ConnectivityState state = channel.getState(true);
+            while (state != ConnectivityState.READY && Instant.now().isBefore(deadline)) {
+                Thread.sleep(100);
+                state = channel.getState(true);
+            }
+            if (state == ConnectivityState.READY) {
+                return new Verdict("coordinator " + address, true, "reachable; its TLS certificate chains to the"
+                        + " pinned CA");
+            }
+            return new Verdict("coordinator " + address, false, pinned.observedCa().isPresent()
+                    ? "answered, but its CA is not the pinned one (check coordinator.ca-fingerprint)"
+                    : "no TLS connection within " + timeout.toSeconds() + " s (" + state + "): check the address,"
+                            + " the firewall and that the coordinator runs");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Verdict("coordinator " + address, false, "interrupted");
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    static Verdict backend() {
+        try {
+            org.cohort.learning.Nd4jRuntime.ensureInitialised();
+            var backend = org.nd4j.linalg.factory.Nd4j.getBackend();
+            return new Verdict("ND4J backend", true, backend.getClass().getSimpleName() + " loaded ("
+                    + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ")");
+        } catch (Throwable e) {
+            return new Verdict("ND4J backend", false, "cannot load ND4J's native backend for "
+                    + System.getProperty("os.name") + " " + System.getProperty("os.arch") + " (" + e + "); this"
+                    + " agent build ships linux-x86_64 natives only");
+        }
+    }
+}

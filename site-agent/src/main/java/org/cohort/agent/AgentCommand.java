@@ -1,0 +1,118 @@
+package org.cohort.agent;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The agent's command line: run with a configuration, or {@code init} one, or {@code check} one
+ * before the first start. Exit codes: 0 fine, 1 a check failed or the agent could not start, 2 a
+ * usage error.
+ */
+@Command(name = "cohort-agent", mixinStandardHelpOptions = true, versionProvider = AgentCommand.Version.class,
+        description = "Runs a hospital's Cohort site agent: enrolls with the coordinator, trains the studies its"
+                + " admin accepted on local data, and sends only differentially private, signed updates.",
+        subcommands = {AgentCommand.Init.class, AgentCommand.Check.class})
+final class AgentCommand implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE", description = "the agent's agent.properties")
+    Path config;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (config == null) {
+            System.err.println("give --config agent.properties (write one with: cohort-agent init), or see --help");
+            return 2;
+        }
+        AgentConfig loaded;
+        try {
+            loaded = AgentConfig.load(config);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
+        SiteAgent agent;
+        try {
+            agent = SiteAgent.start(loaded, new Dl4jLearner(loaded.dataPath(),
+                    SplitSecretFile.loadOrCreate(loaded.workDir())));
+        } catch (IllegalStateException | java.io.UncheckedIOException e) {
+            System.err.println("cannot start: " + e.getMessage());
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(agent::close));
+        Thread.currentThread().join();
+        return 0;
+    }
+
+    /** Writes the commented configuration template; it parses as written. */
+    @Command(name = "init", mixinStandardHelpOptions = true,
+            description = "Writes a commented agent.properties to fill in (it parses as written).")
+    static final class Init implements Callable<Integer> {
+        @Option(names = "--out", paramLabel = "FILE", defaultValue = "agent.properties",
+                description = "where to write it (default: ${DEFAULT-VALUE}); an existing file is never overwritten")
+        Path out;
+
+        @Override
+        public Integer call() throws IOException {
+            if (Files.exists(out)) {
+                System.err.println(out + " exists; give --out for another file (an existing configuration is never"
+                        + " overwritten)");
+                return 1;
+            }
+            Files.writeString(out, template());
+            System.out.println("wrote " + out + "; fill it in, then: cohort-agent check --config " + out);
+            return 0;
+        }
+    }
+
+    /** Checks a configuration and what it points at, and says what to fix. */
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = "Checks the configuration, the data file, the work directory and its disk, the"
+                    + " coordinator's reachability under the pinned CA, and the ND4J backend; exits 0 when all pass.")
+    static final class Check implements Callable<Integer> {
+        @Option(names = "--config", paramLabel = "FILE", required = true, description = "the agent.properties to check")
+        Path config;
+
+        @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "10",
+                description = "how long to wait for each coordinator address (default: ${DEFAULT-VALUE})")
+        int timeoutSeconds;
+
+        @Override
+        public Integer call() {
+            var verdicts = AgentCheck.run(config, Duration.ofSeconds(timeoutSeconds));
+            verdicts.forEach(v -> System.out.println(v.line()));
+            boolean ok = verdicts.stream().allMatch(AgentCheck.Verdict::ok);
+            System.out.println(ok ? "ready: start it with cohort-agent --config " + config
+                    : "not ready: fix the FAIL lines above and check again");
+            return ok ? 0 : 1;
+        }
+    }
+
+    /** The configuration template {@code init} writes. */
+    static String template() throws IOException {
+        try (InputStream in = AgentCommand.class.getResourceAsStream("agent.properties.template")) {
+            if (in == null) {
+                throw new IOException("the configuration template is missing from this agent build");
+            }
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"cohort-agent " + SiteAgent.VERSION + ", Java " + Runtime.version() + ", "
+                    + System.getProperty("os.name") + " " + System.getProperty("os.arch")};
+        }
+    }
+
+    static int execute(String... args) {
+        return new CommandLine(new AgentCommand()).execute(args);
+    }
+}

@@ -1,0 +1,73 @@
+package org.cohort.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The agent's command line: init writes a template that parses as written, check says what to fix. */
+class AgentCommandTest {
+    @TempDir Path dir;
+
+    @Test
+    void initWritesATemplateThatParsesAsWrittenAndNeverOverwrites() throws Exception {
+        Path file = dir.resolve("agent.properties");
+        assertThat(AgentCommand.execute("init", "--out", file.toString())).isZero();
+        AgentConfig config = AgentConfig.load(file);
+        assertThat(config.coordinatorAddresses()).containsExactly("coordinator.example.org:9443");
+        assertThat(config.acceptedStudies()).isEmpty();
+        Files.writeString(file, "site.name=kept\n");
+        assertThat(AgentCommand.execute("init", "--out", file.toString())).isEqualTo(1);
+        assertThat(Files.readString(file)).isEqualTo("site.name=kept\n");
+    }
+
+    @Test
+    void checkFailsTheTemplateAsWrittenAndSaysWhatToFix() throws Exception {
+        Path file = dir.resolve("agent.properties");
+        Files.writeString(file, AgentCommand.template().replace("/var/lib/cohort-agent", dir.resolve("work").toString()));
+        var verdicts = AgentCheck.run(file, Duration.ofSeconds(1));
+        assertThat(verdicts).anySatisfy(v -> assertThat(v.line()).startsWith("  ok    configuration"));
+        assertThat(verdicts).anySatisfy(v -> assertThat(v.line()).startsWith("  FAIL  data file")
+                .contains("/data/site.csv does not exist"));
+        assertThat(verdicts).anySatisfy(v -> assertThat(v.line()).startsWith("  FAIL  enrollment")
+                .contains("ask the coordinator's operator"));
+        assertThat(verdicts).anySatisfy(v -> assertThat(v.line()).startsWith("  ok    work directory"));
+        assertThat(verdicts).anySatisfy(v -> assertThat(v.line()).startsWith("  ok    ND4J backend"));
+        assertThat(AgentCommand.execute("check", "--config", file.toString(), "--timeout", "1")).isEqualTo(1);
+    }
+
+    @Test
+    void checkPassesAFilledInConfigurationExceptForAnUnreachableCoordinator() throws Exception {
+        Path data = Files.writeString(dir.resolve("site.csv"), "age,num\n61,1\n");
+        Path file = dir.resolve("agent.properties");
+        Files.writeString(file, AgentCommand.template().replace("/var/lib/cohort-agent", dir.resolve("work").toString())
+                .replace("/data/site.csv", data.toString())
+                .replace("coordinator.example.org:9443", "127.0.0.1:1")
+                .replace("coordinator.ca-fingerprint=", "coordinator.ca-fingerprint=sha256:" + "ab".repeat(32))
+                .replace("enrollment.token=", "enrollment.token=cohort1.x"));
+        var verdicts = AgentCheck.run(file, Duration.ofSeconds(1));
+        assertThat(verdicts).filteredOn(v -> !v.ok()).singleElement().satisfies(v ->
+                assertThat(v.line()).startsWith("  FAIL  coordinator 127.0.0.1:1").contains("no TLS connection"));
+    }
+
+    @Test
+    void versionAndHelpAnswerWithoutAConfiguration() {
+        var out = new ByteArrayOutputStream();
+        var original = System.out;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(AgentCommand.execute("--version")).isZero();
+            assertThat(AgentCommand.execute("--help")).isZero();
+        } finally {
+            System.setOut(original);
+        }
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("cohort-agent " + SiteAgent.VERSION, "init", "check",
+                "--config");
+    }
+}
