@@ -1,0 +1,112 @@
+package org.cohort.simulation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * deploy/kubernetes parsed as YAML and checked for what the coordinator and the agent need: the
+ * ports, the probes on the actuator's paths, the database from a Secret, the shared data
+ * directory, the cluster port closed to all but the replicas, a non-root read-only container. No
+ * Kubernetes tooling is installable here, so neither schema validation nor an apply is done.
+ */
+class KubernetesManifestsTest {
+    private static final Path DIR = Path.of("..", "deploy", "kubernetes");
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> documents(String file) throws IOException {
+        var out = new ArrayList<Map<String, Object>>();
+        for (Object doc : new Yaml().loadAll(Files.readString(DIR.resolve(file)))) {
+            out.add((Map<String, Object>) doc);
+        }
+        return out;
+    }
+
+    private static Map<String, Object> kind(List<Map<String, Object>> docs, String kind) {
+        return docs.stream().filter(d -> kind.equals(d.get("kind"))).findFirst().orElseThrow(
+                () -> new AssertionError("no " + kind));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T at(Object node, String... path) {
+        Object n = node;
+        for (String key : path) {
+            n = key.matches("\\d+") ? ((List<Object>) n).get(Integer.parseInt(key)) : ((Map<String, Object>) n).get(key);
+            assertThat(n).as(String.join(".", path) + " at " + key).isNotNull();
+        }
+        return (T) n;
+    }
+
+    @Test
+    void coordinatorReplicasHaveTheirPortsProbesDatabaseAndSharedData() throws IOException {
+        var docs = documents("coordinator.yaml");
+        var set = kind(docs, "StatefulSet");
+        assertThat((Integer) at(set, "spec", "replicas")).isEqualTo(3);
+        Map<String, Object> container = at(set, "spec", "template", "spec", "containers", "0");
+        assertThat(at(container, "ports").toString()).contains("containerPort=8080", "containerPort=9443",
+                "containerPort=5701");
+        assertThat((String) at(container, "livenessProbe", "httpGet", "path")).isEqualTo("/actuator/health/liveness");
+        assertThat((String) at(container, "readinessProbe", "httpGet", "path")).isEqualTo("/actuator/health/readiness");
+        String env = at(container, "env").toString();
+        assertThat(env).contains("SPRING_DATASOURCE_URL", "secretKeyRef={name=cohort-postgres, key=url}",
+                "SPRING_DATASOURCE_PASSWORD", "COHORT_KEYSTORE_PASSWORD_FILE", "SERVER_ADDRESS",
+                "COHORT_COORDINATOR_CLUSTER_BINDADDRESS", "cohort-coordinator-2.cohort-coordinator-cluster:5701");
+        assertThat(at(container, "volumeMounts").toString()).contains("mountPath=/var/lib/cohort");
+        assertThat(at(container, "args").toString()).contains("--cohort.coordinator.data-dir=/var/lib/cohort");
+        assertThat((Boolean) at(container, "securityContext", "readOnlyRootFilesystem")).isTrue();
+        assertThat((Boolean) at(set, "spec", "template", "spec", "securityContext", "runAsNonRoot")).isTrue();
+        assertThat(at(kind(docs, "PersistentVolumeClaim"), "spec", "accessModes").toString()).contains("ReadWriteMany");
+        // The headless service gives each replica the DNS name its peers list.
+        var headless = docs.stream().filter(d -> "Service".equals(d.get("kind"))
+                && "None".equals(((Map<?, ?>) d.get("spec")).get("clusterIP"))).findFirst().orElseThrow();
+        assertThat((String) at(headless, "metadata", "name")).isEqualTo(at(set, "spec", "serviceName"));
+    }
+
+    @Test
+    void onlyReplicasReachTheClusterPort() throws IOException {
+        var policy = kind(documents("coordinator.yaml"), "NetworkPolicy");
+        List<Map<String, Object>> rules = at(policy, "spec", "ingress");
+        for (var rule : rules) {
+            boolean clusterPort = rule.get("ports").toString().contains("port=5701");
+            if (clusterPort) {
+                assertThat(at(rule, "from", "0", "podSelector", "matchLabels").toString())
+                        .contains("app.kubernetes.io/name=cohort-coordinator");
+            }
+            if (!rule.containsKey("from")) {
+                assertThat(rule.get("ports").toString()).as("a rule open to all").doesNotContain("5701");
+            }
+        }
+    }
+
+    @Test
+    void theAgentChecksItsConfigurationThenRunsOnPersistentWorkAndReadOnlyData() throws IOException {
+        var docs = documents("agent.yaml");
+        var deployment = kind(docs, "Deployment");
+        assertThat((Integer) at(deployment, "spec", "replicas")).isEqualTo(1);
+        assertThat((String) at(deployment, "spec", "strategy", "type")).isEqualTo("Recreate");
+        Map<String, Object> check = at(deployment, "spec", "template", "spec", "initContainers", "0");
+        assertThat(at(check, "args").toString()).contains("check", "/etc/cohort/agent.properties");
+        Map<String, Object> agent = at(deployment, "spec", "template", "spec", "containers", "0");
+        assertThat(at(agent, "args").toString()).contains("--config", "/etc/cohort/agent.properties");
+        String mounts = at(agent, "volumeMounts").toString();
+        assertThat(mounts).contains("mountPath=/var/lib/cohort-agent", "mountPath=/data, readOnly=true");
+        // The configuration in the Secret parses as the agent reads it: work.dir and data.path match the mounts.
+        String properties = at(kind(docs, "Secret"), "stringData", "agent.properties");
+        assertThat(properties).contains("work.dir=/var/lib/cohort-agent", "data.path=/data/site.csv");
+        Path file = Files.createTempFile("agent", ".properties");
+        try {
+            Files.writeString(file, properties);
+            var config = org.cohort.agent.AgentConfig.load(file);
+            assertThat(config.workDir()).isEqualTo(Path.of("/var/lib/cohort-agent"));
+        } finally {
+            Files.delete(file);
+        }
+    }
+}
