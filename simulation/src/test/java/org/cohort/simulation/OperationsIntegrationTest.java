@@ -57,4 +57,23 @@ class OperationsIntegrationTest {
             assertThat(get(fed, "/actuator/env", token).statusCode()).isIn(403, 404);
         }
     }
+
+    @Test
+    void theAgentPortAnswersTheStandardGrpcHealthCheckWithoutAClientCertificate(@TempDir Path dir) throws Exception {
+        try (var fed = new TestFederation(dir, 1)) {
+            String fingerprint = fed.token("health-probe").get("caFingerprint").asString();
+            var pinned = org.cohort.crypto.tls.PinnedCaTrust.forFingerprint(fingerprint);
+            var channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(
+                    fed.coordinator.agentAddress(), io.grpc.TlsChannelCredentials.newBuilder().trustManager(pinned)
+                            .build()).build();
+            try {
+                var response = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel)
+                        .withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+                        .check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance());
+                assertThat(response.getStatus()).isEqualTo(io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+    }
 }

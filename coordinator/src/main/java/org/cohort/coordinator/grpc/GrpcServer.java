@@ -67,6 +67,8 @@ public class GrpcServer implements SmartLifecycle {
         this.updates = updates;
     }
 
+    private final io.grpc.protobuf.services.HealthStatusManager health = new io.grpc.protobuf.services.HealthStatusManager();
+
     @Override
     public void start() {
         var credentials = TlsServerCredentials.newBuilder()
@@ -102,6 +104,9 @@ public class GrpcServer implements SmartLifecycle {
                 .addService(StrictRequests.of(ServerInterceptors.intercept(models, auth)))
                 .addService(StrictRequests.of(ServerInterceptors.intercept(updates, auth)))
                 .addService(StrictRequests.of(ServerInterceptors.intercept(ledger, auth)))
+                // The standard health service, without a client certificate (a load balancer has none):
+                // it says SERVING or NOT_SERVING, nothing else.
+                .addService(StrictRequests.of(health.getHealthService().bindService()))
                 .build();
         try {
             server.start();
@@ -109,6 +114,7 @@ public class GrpcServer implements SmartLifecycle {
             throw new UncheckedIOException("could not open the agent port " + props.grpcAddress() + ":"
                     + props.grpcPort() + " (is another coordinator running? set cohort.coordinator.grpc-port)", e);
         }
+        health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
         log.info("agent port (gRPC, mutual TLS) listening on {}:{}; CA fingerprint {}", props.grpcAddress(), port(),
                 ca.caFingerprint());
     }
@@ -125,6 +131,7 @@ public class GrpcServer implements SmartLifecycle {
 
     @Override
     public void stop() {
+        health.enterTerminalState(); // NOT_SERVING first, so balancers drain before the port closes
         Server s = server;
         if (s != null) {
             s.shutdown();
