@@ -49,7 +49,7 @@ public final class InProcessCoordinator implements AutoCloseable {
         props.put("cohort.coordinator.cluster.port", String.valueOf(ChildProcesses.freePort()));
         props.put(Limit.KEY, String.valueOf(Limit.LOOPBACK));
         props.put("spring.datasource.url", "jdbc:h2:file:" + dataDir.resolve("db/cohort")
-                + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH");
+                + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_ON_EXIT=FALSE");
         for (String o : overrides) {
             int eq = o.indexOf('=');
             props.put(o.substring(2, eq), o.substring(eq + 1));
