@@ -79,6 +79,15 @@ public final class InProcessCoordinator implements AutoCloseable {
         return "localhost:" + agentPort();
     }
 
+    /** The token of a narrower role ("operator-token", "ml-token", "compliance-token" in the data directory). */
+    public String roleToken(String fileName) {
+        try {
+            return Files.readString(dataDir.resolve(fileName)).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public String adminToken() {
         try {
             return Files.readString(dataDir.resolve("admin-token")).strip();

@@ -57,6 +57,19 @@ class PkiConfiguration {
     }
 
     /**
+     * The tokens of the narrower roles, each in its own owner-only file in the data directory,
+     * generated on first start: hand each to the people who do that job, keep the admin token back.
+     */
+    @Bean
+    RoleTokens roleTokens(CoordinatorProperties props) throws IOException {
+        var tokens = new java.util.EnumMap<RoleTokens.Role, AdminToken>(RoleTokens.Role.class);
+        for (RoleTokens.Role role : RoleTokens.Role.values()) {
+            tokens.put(role, new AdminToken(secretFile(props.dataDir().resolve(role.fileName()))));
+        }
+        return new RoleTokens(tokens);
+    }
+
+    /**
      * Reads a generated secret, creating it (owner-only permissions) on first start, so an
      * embedded coordinator needs no secret management to get going.
      */

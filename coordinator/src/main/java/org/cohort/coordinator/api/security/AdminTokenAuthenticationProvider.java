@@ -2,29 +2,44 @@ package org.cohort.coordinator.api.security;
 
 import java.util.List;
 import org.cohort.coordinator.pki.AdminToken;
+import org.cohort.coordinator.pki.RoleTokens;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.authentication.AuthenticationProvider;
 
-/** The admin token, checked in constant time; the only credential the REST API knows. */
+/**
+ * The REST API's credentials, checked in constant time: the admin token (every role) or one role's
+ * token (that role only). Who holds which is the coordinator operator's decision.
+ */
 final class AdminTokenAuthenticationProvider implements AuthenticationProvider {
     static final String ADMIN = "admin";
     private final AdminToken token;
+    private final RoleTokens roles;
 
-    AdminTokenAuthenticationProvider(AdminToken token) {
+    AdminTokenAuthenticationProvider(AdminToken token, RoleTokens roles) {
         this.token = token;
+        this.roles = roles;
     }
 
     @Override
     public Authentication authenticate(Authentication authentication) {
         Object presented = authentication.getCredentials();
-        if (!(presented instanceof String s) || !token.matches(s)) {
-            throw new BadCredentialsException("wrong admin token");
+        if (!(presented instanceof String s)) {
+            throw new BadCredentialsException("no token");
         }
-        return UsernamePasswordAuthenticationToken.authenticated(ADMIN, null,
-                List.of(new SimpleGrantedAuthority("ROLE_" + RestSecurityConfiguration.ADMIN_ROLE)));
+        if (token.matches(s)) {
+            var all = new java.util.ArrayList<SimpleGrantedAuthority>();
+            all.add(new SimpleGrantedAuthority("ROLE_" + RestSecurityConfiguration.ADMIN_ROLE));
+            for (RoleTokens.Role role : RoleTokens.Role.values()) {
+                all.add(new SimpleGrantedAuthority("ROLE_" + role.name()));
+            }
+            return UsernamePasswordAuthenticationToken.authenticated(ADMIN, null, List.copyOf(all));
+        }
+        var role = roles.roleOf(s).orElseThrow(() -> new BadCredentialsException("wrong token"));
+        return UsernamePasswordAuthenticationToken.authenticated(role.name().toLowerCase(java.util.Locale.ROOT), null,
+                List.of(new SimpleGrantedAuthority("ROLE_" + role.name())));
     }
 
     @Override

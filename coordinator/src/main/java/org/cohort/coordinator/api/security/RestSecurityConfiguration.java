@@ -2,6 +2,7 @@ package org.cohort.coordinator.api.security;
 
 import jakarta.servlet.DispatcherType;
 import org.cohort.coordinator.pki.AdminToken;
+import org.cohort.coordinator.pki.RoleTokens;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
@@ -21,13 +22,17 @@ import org.springframework.security.web.firewall.StrictHttpFirewall;
  * Who may call what over HTTP. Spring Security matches the request as it normalises it, after
  * its firewall has refused anything a servlet container or Spring MVC could read two ways
   * (matrix parameters, encoded '/', '.', '%' or '\', '//', '/./', '/../'). Deny by default:
- * the dashboard page and the liveness and readiness probes are public, every {@code /api} call,
- * the metrics and the API description need the admin token, anything else is refused even if a
- * controller would answer it.
+ * the dashboard page and the liveness and readiness probes are public; reads of the API, the
+ * metrics and the API description need any role's token; each write needs the role whose job it
+ * is (operator: enrollment and revocation; ML team: studies) or the admin token; anything else is
+ * refused even if a controller would answer it.
  */
 @Configuration(proxyBeanMethods = false)
 class RestSecurityConfiguration {
     static final String ADMIN_ROLE = "ADMIN";
+    static final String OPERATOR = RoleTokens.Role.OPERATOR.name();
+    static final String ML = RoleTokens.Role.ML.name();
+    static final String COMPLIANCE = RoleTokens.Role.COMPLIANCE.name();
 
     @Bean
     SecurityFilterChain restSecurity(HttpSecurity http, AdminTokenAuthenticationProvider admin) throws Exception {
@@ -54,6 +59,13 @@ class RestSecurityConfiguration {
                         // Probes an orchestrator calls without credentials; they say up or down, nothing else.
                         .requestMatchers(HttpMethod.GET, "/actuator/health/liveness", "/actuator/health/readiness")
                         .permitAll()
+                        // Each job its writes; every role may read. Anything not listed is the admin's alone.
+                        .requestMatchers(HttpMethod.POST, "/api/enrollment-tokens", "/api/sites/*/revoke")
+                        .hasAnyRole(OPERATOR, ADMIN_ROLE)
+                        .requestMatchers(HttpMethod.POST, "/api/studies", "/api/studies/*/start", "/api/studies/*/stop")
+                        .hasAnyRole(ML, ADMIN_ROLE)
+                        .requestMatchers(HttpMethod.GET, "/api/**", "/actuator/prometheus", "/v3/api-docs")
+                        .hasAnyRole(OPERATOR, ML, COMPLIANCE, ADMIN_ROLE)
                         .requestMatchers("/api/**", "/actuator/**", "/v3/api-docs", "/v3/api-docs/**").hasRole(ADMIN_ROLE)
                         .anyRequest().denyAll())
                 .exceptionHandling(e -> e.authenticationEntryPoint(refusal).accessDeniedHandler(refusal));
@@ -62,8 +74,8 @@ class RestSecurityConfiguration {
 
     /** The only credential; as a bean it also keeps Spring Boot from making up a user and password. */
     @Bean
-    AdminTokenAuthenticationProvider adminTokenAuthenticationProvider(AdminToken token) {
-        return new AdminTokenAuthenticationProvider(token);
+    AdminTokenAuthenticationProvider adminTokenAuthenticationProvider(AdminToken token, RoleTokens roles) {
+        return new AdminTokenAuthenticationProvider(token, roles);
     }
 
     /** Spring Security's strict firewall, spelled out so that a later default change is a visible diff. */
