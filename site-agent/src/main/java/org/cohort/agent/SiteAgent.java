@@ -105,9 +105,29 @@ public final class SiteAgent implements AutoCloseable {
     /** Enrolls if needed and starts the session in the background. */
     public static SiteAgent start(AgentConfig config, LocalLearner learner) {
         var agent = new SiteAgent(config, learner);
+        agent.announce();
         agent.scheduler.execute(agent::connect);
         agent.scheduler.scheduleAtFixedRate(agent::heartbeat, 0, 100, TimeUnit.MILLISECONDS);
         return agent;
+    }
+
+    /** What the site's admin agreed to, said once at start, so the log shows what this agent will do. */
+    private void announce() {
+        log.info("site {} ({}), data {}, work directory {}", identity.site().siteId(), config.siteName(),
+                config.dataPath(), config.workDir());
+        if (config.acceptedStudies().isEmpty()) {
+            log.info("no study accepted (studies.accepted is empty): this agent connects but trains nothing");
+        }
+        config.accepted().values().forEach(a -> log.info("accepts study {}: declares {} training examples, terms {}",
+                a.studyId(), a.trainingExamples(), a.termsDigest()));
+        log.info("ε ceilings set by this site's admin: per patient and study {}, per site and study {}, per patient over"
+                + " all studies {}", ceiling(config.patientEpsilonCeiling()), ceiling(config.siteEpsilonCeiling()),
+                config.patientEpsilonCeilingAllStudies() == null ? "none"
+                        : config.patientEpsilonCeilingAllStudies() + " at δ = " + config.allStudiesDelta());
+    }
+
+    private static String ceiling(Double value) {
+        return value == null ? "none (the study's budget applies)" : String.valueOf(value);
     }
 
     public String siteId() {
