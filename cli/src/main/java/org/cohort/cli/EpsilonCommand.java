@@ -230,7 +230,7 @@ final class EpsilonCommand {
             return EventHistory.parseCanonicalJson(text);
         } catch (IllegalArgumentException e) {
             throw new UsageException("--history " + file + " is not an event history: " + e.getMessage()
-                    + ". Expected {\"unit\":\"PATIENT\",\"entries\":[{\"id\":...,\"event\":{\"type\":\"sampled_gaussian\",...}}]}");
+                    + ". Expected {\"entries\":[{\"event\":{...,\"type\":\"sampled_gaussian\"},\"id\":...}],\"unit\":\"PATIENT\"}");
         }
     }
 
