@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
+import org.cohort.privacy.accounting.PrivacyNumbers;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -82,7 +83,7 @@ final class RemoteCommands {
             out.println("  no differential privacy: no ε is claimed for this study's models");
             return 0;
         }
-        out.println("  budget ε = " + Numbers.epsilon(p.path("epsilonBudget").asDouble()) + " per " + text(p, "unit")
+        out.println("  budget ε = " + PrivacyNumbers.epsilon(p.path("epsilonBudget").asDouble()) + " per " + text(p, "unit")
                 + " at δ = " + text(p, "deltaText") + ", " + text(p, "method"));
         JsonNode sites = p.path("sites");
         if (sites.isEmpty()) {
@@ -97,7 +98,7 @@ final class RemoteCommands {
                         : text(s.path("roundsLeft"), "text");
                 out.printf(Locale.ROOT, fmt, shorten(text(s, "siteName"), 22), text(s, "unit"), s.path("roundsCharged").asLong(),
                         text(s.path("spent"), "epsilonText"), hasBudget ? text(budget, "epsilonText") : "-",
-                        hasBudget ? Numbers.epsilon(s.path("remainingEpsilon").asDouble()) : "-", left);
+                        hasBudget ? PrivacyNumbers.epsilon(s.path("remainingEpsilon").asDouble()) : "-", left);
             }
             out.println();
             out.println("  every ε above: " + text(sites.get(0).path("spent"), "unitLabel") + ", δ = "

@@ -5,9 +5,9 @@ import java.util.List;
 import org.cohort.coordinator.compliance.PrivacyViews.EventView;
 import org.cohort.coordinator.ledger.Accounting;
 import org.cohort.coordinator.ledger.BudgetCheck;
-import org.cohort.coordinator.ledger.PrivacyNumbers;
 import org.cohort.privacy.accounting.PrivacyAccountant;
 import org.cohort.privacy.accounting.PrivacyEvent;
+import org.cohort.privacy.accounting.PrivacyNumbers;
 import org.cohort.privacy.accounting.PrivacyReport;
 import org.cohort.privacy.accounting.Unit;
 

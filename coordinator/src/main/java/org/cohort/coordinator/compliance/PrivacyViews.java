@@ -9,9 +9,9 @@ import java.util.Map;
 import org.cohort.coordinator.audit.VerificationResult;
 import org.cohort.coordinator.ledger.Accounting;
 import org.cohort.coordinator.ledger.BudgetCheck;
-import org.cohort.coordinator.ledger.PrivacyNumbers;
 import org.cohort.privacy.accounting.AccountingParameters;
 import org.cohort.privacy.accounting.PrivacyEvent;
+import org.cohort.privacy.accounting.PrivacyNumbers;
 import org.cohort.privacy.accounting.PrivacyReport;
 import org.cohort.privacy.accounting.Unit;
 

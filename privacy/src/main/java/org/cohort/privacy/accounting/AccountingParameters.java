@@ -24,8 +24,8 @@ public sealed interface AccountingParameters permits AccountingParameters.Rdp, A
 
     @Override
     public String describe() {
-      return orders.length + " orders in [" + Formats.plain(orders[0]) + ", "
-          + Formats.plain(orders[orders.length - 1]) + "], optimal α=" + Formats.plain(optimalOrder);
+      return orders.length + " orders in [" + PrivacyNumbers.plain(orders[0]) + ", "
+          + PrivacyNumbers.plain(orders[orders.length - 1]) + "], optimal α=" + PrivacyNumbers.plain(optimalOrder);
     }
 
     @Override
@@ -53,7 +53,7 @@ public sealed interface AccountingParameters permits AccountingParameters.Rdp, A
   record Pld(double valueDiscretizationInterval, double tailMassTruncation) implements AccountingParameters {
     @Override
     public String describe() {
-      return "pessimistic connect-the-dots discretisation " + Formats.scientific(valueDiscretizationInterval);
+      return "pessimistic connect-the-dots discretisation " + PrivacyNumbers.delta(valueDiscretizationInterval);
     }
   }
 }
