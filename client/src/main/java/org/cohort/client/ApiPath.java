@@ -16,8 +16,13 @@ final class ApiPath {
     static String of(Object... segments) {
         StringBuilder sb = new StringBuilder("/api");
         for (Object s : segments) {
-            sb.append('/').append(URLEncoder.encode(String.valueOf(s), StandardCharsets.UTF_8).replace("+", "%20"));
+            sb.append('/').append(encode(String.valueOf(s)));
         }
         return sb.toString();
+    }
+
+    /** One path segment or query value, percent-encoded (a space as %20, which both accept). */
+    static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
     }
 }

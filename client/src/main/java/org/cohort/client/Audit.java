@@ -1,7 +1,5 @@
 package org.cohort.client;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import tools.jackson.databind.JsonNode;
 
 /** The coordinator's hash-chained, signed audit log: verify it, export its head, read its entries. */
@@ -20,7 +18,7 @@ public final class Audit {
     /** As {@link #verify()}, and the chain must still reach a head exported earlier ({@link #head()}). */
     public JsonNode verify(long expectSeq, String expectHash) {
         return rest.get(ApiPath.of("audit", "verify") + "?expectSeq=" + expectSeq + "&expectHash="
-                + URLEncoder.encode(expectHash, StandardCharsets.UTF_8));
+                + ApiPath.encode(expectHash));
     }
 
     /** The chain's head, signed by the coordinator, with the key to check it. */

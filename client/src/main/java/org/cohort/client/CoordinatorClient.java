@@ -16,6 +16,7 @@ public final class CoordinatorClient {
     private final Sites sites;
     private final Audit audit;
     private final Enrollment enrollment;
+    private final Privacy privacy;
 
     private CoordinatorClient(Rest rest) {
         this.rest = rest;
@@ -23,6 +24,7 @@ public final class CoordinatorClient {
         this.sites = new Sites(rest);
         this.audit = new Audit(rest);
         this.enrollment = new Enrollment(rest);
+        this.privacy = new Privacy(rest);
     }
 
     /** A client of the coordinator at {@code base} (e.g. http://127.0.0.1:8080), with {@link Timeouts#DEFAULT}. */
@@ -55,6 +57,10 @@ public final class CoordinatorClient {
 
     public Enrollment enrollment() {
         return enrollment;
+    }
+
+    public Privacy privacy() {
+        return privacy;
     }
 
     /** This replica's view: connected sites (cluster-wide and here), quorum, whether it drives rounds, CA fingerprint. */

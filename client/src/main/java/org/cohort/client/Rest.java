@@ -46,20 +46,19 @@ final class Rest {
 
     /** GET as JSON. */
     JsonNode get(String path) {
-        return tree(send("GET", path, request(path).header("Accept", "application/json").GET(), timeouts.request()));
+        return tree(send("GET", path, request(path).header("Accept", "application/json").GET()));
     }
 
     /** GET as text, e.g. an HTML page or a JSON document to be kept byte for byte. */
     String getText(String path, String accept) {
-        return send("GET", path, request(path).header("Accept", accept).GET(), timeouts.request());
+        return send("GET", path, request(path).header("Accept", accept).GET());
     }
 
     /** POST {@code body} as JSON (none when null); the answer as JSON (an empty object when empty). */
     JsonNode post(String path, Object body) {
         String payload = body == null ? "" : json.writeValueAsString(body);
         return tree(send("POST", path, request(path).header("Content-Type", "application/json")
-                .header("Accept", "application/json").POST(HttpRequest.BodyPublishers.ofString(payload)),
-                timeouts.request()));
+                .header("Accept", "application/json").POST(HttpRequest.BodyPublishers.ofString(payload))));
     }
 
     /** GET into {@code target}: model parameters can be large, so they go to disk, not to memory. */
@@ -86,8 +85,8 @@ final class Rest {
         return HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token);
     }
 
-    private String send(String method, String path, HttpRequest.Builder request, Duration timeout) {
-        HttpResponse<String> response = exchange(method, path, request.timeout(timeout),
+    private String send(String method, String path, HttpRequest.Builder request) {
+        HttpResponse<String> response = exchange(method, path, request.timeout(timeouts.request()),
                 HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         if (response.statusCode() / 100 != 2) {
             throw CoordinatorException.refused(base, method, path, response.statusCode(), response.body(),

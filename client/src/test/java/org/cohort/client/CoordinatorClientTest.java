@@ -106,7 +106,7 @@ class CoordinatorClientTest {
     }
 
     @Test
-    void callsTheSiteAuditEnrollmentAndStatusEndpoints() {
+    void callsTheSiteAuditEnrollmentStatusAndPrivacyEndpoints() {
         answers.put("GET /api/sites", "[{\"siteId\":\"s-1\"}]");
         answers.put("POST /api/sites/s-1/revoke", "{\"revoked\":true}");
         answers.put("GET /api/audit/verify", "{\"valid\":true}");
@@ -115,6 +115,7 @@ class CoordinatorClientTest {
         answers.put("GET /api/audit/entries?after=11&limit=1", "{\"entries\":[]}");
         answers.put("POST /api/enrollment-tokens", "{\"token\":\"t\",\"caFingerprint\":\"sha256:ca\"}");
         answers.put("GET /api/status", "{\"connectedSites\":2}");
+        answers.put("GET /api/privacy/epsilon?q=0.01&sigma=1.1&steps=1000&delta=1.0E-5&accountant=rdp", "{\"epsilon\":1}");
 
         assertThat(client.sites().list()).hasSize(1);
         assertThat(client.sites().revoke("s-1", "left").get("revoked").asBoolean()).isTrue();
@@ -128,6 +129,7 @@ class CoordinatorClientTest {
                 .isEqualTo(client.json().readTree("{\"siteName\":\"Cleveland\",\"ttlMinutes\":10}"));
         assertThat(client.status().get("connectedSites").asInt()).isEqualTo(2);
         assertThat(client.reachable(Duration.ofSeconds(2))).isTrue();
+        assertThat(client.privacy().epsilon(0.01, 1.1, 1000, 1e-5, "rdp").get("epsilon").asInt()).isEqualTo(1);
     }
 
     @Test

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
+import org.cohort.client.CoordinatorClient;
 import org.cohort.coordinator.CoordinatorApplication;
 import org.cohort.coordinator.grpc.GrpcServer;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -88,7 +89,7 @@ public final class InProcessCoordinator implements AutoCloseable {
     }
 
     public CoordinatorClient client() {
-        return new CoordinatorClient("http://127.0.0.1:" + restPort(), adminToken());
+        return LocalCoordinator.client(restPort(), adminToken());
     }
 
     public <T> T bean(Class<T> type) {
