@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.cohort.privacy.accounting.AccountingParameters;
 import org.cohort.privacy.accounting.Conversion;
 import org.cohort.privacy.accounting.EventHistory;
 import org.cohort.privacy.accounting.PldAccountant;
@@ -176,7 +175,7 @@ final class EpsilonCommand {
             case RDP_CLASSIC -> "classic";
             case PLD_HOCKEY_STICK -> "hockey-stick";
         };
-        String params = describe(report.parameters());
+        String params = report.parameters().explain();
         List<PrivacyEvent> inputs = perRound == null ? events : List.of(perRound);
         return new Result(report.epsilon(), delta, accountant, conversionName, method, params, unit, perRound, inputs,
                 rounds, statement(report.epsilon(), delta, method, params, unit, inputs, rounds, perRound == null));
@@ -200,17 +199,6 @@ final class EpsilonCommand {
         return "For " + what + ", the " + method + " gives ε = " + PrivacyNumbers.epsilon(eps) + " at δ = " + PrivacyNumbers.delta(delta)
                 + " (" + params + "): whether or not one record is used changes the probability of any outcome by at"
                 + " most a factor of e^ε ≈ " + PrivacyNumbers.factor(eps) + ", except with probability δ. " + whom;
-    }
-
-    private static String describe(AccountingParameters p) {
-        return switch (p) {
-            case AccountingParameters.Rdp r -> r.orders().length + " Rényi orders from " + PrivacyNumbers.plain(r.orders()[0])
-                    + " to " + PrivacyNumbers.plain(r.orders()[r.orders().length - 1])
-                    + (Double.isNaN(r.optimalOrder()) ? "" : ", optimal order α = " + PrivacyNumbers.plain(r.optimalOrder()));
-            case AccountingParameters.Pld d -> "value discretization interval "
-                    + PrivacyNumbers.delta(d.valueDiscretizationInterval()) + " (pessimistic connect-the-dots), tail mass "
-                    + PrivacyNumbers.delta(d.tailMassTruncation()) + " added to δ at each composition";
-        };
     }
 
     private static EventHistory readHistory(String file) {

@@ -84,7 +84,7 @@ public record EpsilonStatement(double epsilon, String epsilonText, double delta,
             }
         }
         PrivacyReport report = accounting.report(acc, delta, Unit.PATIENT);
-        String params = PrivacyViews.describe(report.parameters());
+        String params = report.parameters().explain();
         String eps = PrivacyNumbers.epsilon(report.epsilon());
         String d = PrivacyNumbers.delta(delta);
         String composed = steps + (steps == 1 ? " step" : " steps") + (r == 1 ? "" : " per round for " + r + " rounds");
