@@ -11,6 +11,7 @@ import java.util.Set;
 import org.cohort.learning.audit.BrokenPipeline;
 import org.cohort.learning.audit.PipelineAudit;
 import org.cohort.learning.data.HeartDisease;
+import org.cohort.privacy.accounting.PrivacyNumbers;
 
 /**
  * {@code cohort privacy audit}: the empirical privacy audit of a site's pipeline on real data
@@ -132,7 +133,7 @@ final class AuditCommand {
 
         out.printf(Locale.ROOT, "Cohort privacy audit: Heart Disease (%s), the demo's patient-level study: %d rounds,"
                         + " ε ≤ %s at δ = 1e-5 per site; %d canaries per site (%d run%s of %d); %s%n%n", data,
-                study.rounds(), Numbers.plain(study.targetEpsilon()), (long) runs * perRun, runs, runs == 1 ? "" : "s",
+                study.rounds(), PrivacyNumbers.plain(study.targetEpsilon()), (long) runs * perRun, runs, runs == 1 ? "" : "s",
                 perRun, distinguisherRuns == 0 ? "no distinguisher"
                         : distinguisherRuns + " distinguisher runs per table");
         var failed = new ArrayList<String>();

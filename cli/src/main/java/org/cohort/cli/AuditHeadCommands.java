@@ -12,6 +12,7 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.cohort.client.CoordinatorClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -38,7 +39,7 @@ final class AuditHeadCommands {
     private AuditHeadCommands() {}
 
     static int head(Args args, CoordinatorClient client, PrintStream out, JsonMapper json) {
-        JsonNode head = client.getJson("/api/audit/head");
+        JsonNode head = client.audit().head();
         checkSignature(head, "the coordinator's answer");
         String text = json.writerWithDefaultPrettyPrinter().writeValueAsString(head);
         if (!args.has("out") || args.string("out", "-").equals("-")) {

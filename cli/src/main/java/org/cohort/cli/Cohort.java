@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.cohort.client.CoordinatorException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -67,6 +68,9 @@ public final class Cohort {
         } catch (CommandFailed e) {
             err.println("cohort: " + e.getMessage());
             return FAILED;
+        } catch (CoordinatorException e) {
+            err.println("cohort: " + CallFailures.explain(e).getMessage());
+            return FAILED;
         } catch (RuntimeException e) {
             err.println("cohort: unexpected error: " + e + " (please report it with the command line you ran)");
             return FAILED;
@@ -88,7 +92,7 @@ public final class Cohort {
                     case "budget" -> {
                         Args args = Args.parse("privacy budget", rest, RemoteCommands.BUDGET_OPTIONS);
                         return args.help() ? help(out, RemoteCommands.BUDGET_HELP)
-                                : RemoteCommands.budget(args, CoordinatorClient.from(args, env, json), out, json);
+                                : RemoteCommands.budget(args, Connection.open(args, env, json), out, json);
                     }
                     case "audit" -> {
                         Args args = Args.parse("privacy audit", rest, AuditCommand.OPTIONS);
@@ -110,7 +114,7 @@ public final class Cohort {
                 if (sub.equals("head")) {
                     Args args = Args.parse("audit head", a.subList(2, a.size()), AuditHeadCommands.HEAD_OPTIONS);
                     return args.help() ? help(out, AuditHeadCommands.HEAD_HELP)
-                            : AuditHeadCommands.head(args, CoordinatorClient.from(args, env, json), out, json);
+                            : AuditHeadCommands.head(args, Connection.open(args, env, json), out, json);
                 }
                 if (!sub.equals("verify")) {
                     throw new UsageException("'audit' needs a subcommand: verify or head"
@@ -118,12 +122,12 @@ public final class Cohort {
                 }
                 Args args = Args.parse("audit verify", a.subList(2, a.size()), RemoteCommands.VERIFY_OPTIONS);
                 return args.help() ? help(out, RemoteCommands.VERIFY_HELP)
-                        : RemoteCommands.verify(args, CoordinatorClient.from(args, env, json), out, json);
+                        : RemoteCommands.verify(args, Connection.open(args, env, json), out, json);
             }
             case "report" -> {
                 Args args = Args.parse("report", a.subList(1, a.size()), RemoteCommands.REPORT_OPTIONS);
                 return args.help() ? help(out, RemoteCommands.REPORT_HELP)
-                        : RemoteCommands.report(args, CoordinatorClient.from(args, env, json), out);
+                        : RemoteCommands.report(args, Connection.open(args, env, json), out);
             }
             default -> throw new UsageException("unknown command '" + first + "'; commands are privacy epsilon, privacy"
                     + " budget, privacy audit, audit verify, audit head and report. See: cohort --help");

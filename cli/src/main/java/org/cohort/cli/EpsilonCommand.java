@@ -11,12 +11,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.cohort.privacy.accounting.AccountingParameters;
 import org.cohort.privacy.accounting.Conversion;
 import org.cohort.privacy.accounting.EventHistory;
 import org.cohort.privacy.accounting.PldAccountant;
 import org.cohort.privacy.accounting.PrivacyAccountant;
 import org.cohort.privacy.accounting.PrivacyEvent;
+import org.cohort.privacy.accounting.PrivacyNumbers;
 import org.cohort.privacy.accounting.PrivacyReport;
 import org.cohort.privacy.accounting.RdpAccountant;
 import org.cohort.privacy.accounting.Unit;
@@ -175,7 +175,7 @@ final class EpsilonCommand {
             case RDP_CLASSIC -> "classic";
             case PLD_HOCKEY_STICK -> "hockey-stick";
         };
-        String params = describe(report.parameters());
+        String params = report.parameters().explain();
         List<PrivacyEvent> inputs = perRound == null ? events : List.of(perRound);
         return new Result(report.epsilon(), delta, accountant, conversionName, method, params, unit, perRound, inputs,
                 rounds, statement(report.epsilon(), delta, method, params, unit, inputs, rounds, perRound == null));
@@ -189,27 +189,16 @@ final class EpsilonCommand {
                     + String.join(" + ", inputs.stream().map(PrivacyEvent::describe).toList()) + ")";
         } else {
             var g = (PrivacyEvent.SampledGaussian) inputs.get(0);
-            what = "one sampled Gaussian mechanism (q = " + Numbers.plain(g.samplingRate()) + ", σ = "
-                    + Numbers.plain(g.noiseMultiplier()) + ") composed over " + g.steps()
+            what = "one sampled Gaussian mechanism (q = " + PrivacyNumbers.plain(g.samplingRate()) + ", σ = "
+                    + PrivacyNumbers.plain(g.noiseMultiplier()) + ") composed over " + g.steps()
                     + (g.steps() == 1 ? " step" : " steps") + (rounds == 1 ? "" : " per round for " + rounds + " rounds");
         }
         String whom = unit == null
                 ? "The bound is unit-free: it protects whatever one record is (a patient under DP-SGD, a whole site under DP-FedAvg)."
                 : "This is a " + unit.label() + " guarantee.";
-        return "For " + what + ", the " + method + " gives ε = " + Numbers.epsilon(eps) + " at δ = " + Numbers.delta(delta)
+        return "For " + what + ", the " + method + " gives ε = " + PrivacyNumbers.epsilon(eps) + " at δ = " + PrivacyNumbers.delta(delta)
                 + " (" + params + "): whether or not one record is used changes the probability of any outcome by at"
-                + " most a factor of e^ε ≈ " + Numbers.factor(eps) + ", except with probability δ. " + whom;
-    }
-
-    private static String describe(AccountingParameters p) {
-        return switch (p) {
-            case AccountingParameters.Rdp r -> r.orders().length + " Rényi orders from " + Numbers.plain(r.orders()[0])
-                    + " to " + Numbers.plain(r.orders()[r.orders().length - 1])
-                    + (Double.isNaN(r.optimalOrder()) ? "" : ", optimal order α = " + Numbers.plain(r.optimalOrder()));
-            case AccountingParameters.Pld d -> "value discretization interval "
-                    + Numbers.delta(d.valueDiscretizationInterval()) + " (pessimistic connect-the-dots), tail mass "
-                    + Numbers.delta(d.tailMassTruncation()) + " added to δ at each composition";
-        };
+                + " most a factor of e^ε ≈ " + PrivacyNumbers.factor(eps) + ", except with probability δ. " + whom;
     }
 
     private static EventHistory readHistory(String file) {
@@ -230,12 +219,12 @@ final class EpsilonCommand {
             return EventHistory.parseCanonicalJson(text);
         } catch (IllegalArgumentException e) {
             throw new UsageException("--history " + file + " is not an event history: " + e.getMessage()
-                    + ". Expected {\"unit\":\"PATIENT\",\"entries\":[{\"id\":...,\"event\":{\"type\":\"sampled_gaussian\",...}}]}");
+                    + ". Expected {\"entries\":[{\"event\":{...,\"type\":\"sampled_gaussian\"},\"id\":...}],\"unit\":\"PATIENT\"}");
         }
     }
 
     private static void printText(Result r, PrintStream out) {
-        out.println("ε = " + Numbers.epsilon(r.epsilon()) + " at δ = " + Numbers.delta(r.delta())
+        out.println("ε = " + PrivacyNumbers.epsilon(r.epsilon()) + " at δ = " + PrivacyNumbers.delta(r.delta())
                 + (r.unit() == null ? "" : " (" + r.unit().label() + ")"));
         out.println("  exact value   " + r.epsilon());
         out.println("  accountant    " + r.method() + " [" + r.parameters() + "]");
@@ -255,9 +244,9 @@ final class EpsilonCommand {
     private static Map<String, Object> toJson(Result r) {
         var m = new LinkedHashMap<String, Object>();
         m.put("epsilon", r.epsilon());
-        m.put("epsilonText", Numbers.epsilon(r.epsilon()));
+        m.put("epsilonText", PrivacyNumbers.epsilon(r.epsilon()));
         m.put("delta", r.delta());
-        m.put("deltaText", Numbers.delta(r.delta()));
+        m.put("deltaText", PrivacyNumbers.delta(r.delta()));
         m.put("unit", r.unit() == null ? null : r.unit().name().toLowerCase(Locale.ROOT));
         m.put("accountant", r.accountant());
         m.put("conversion", r.conversion());

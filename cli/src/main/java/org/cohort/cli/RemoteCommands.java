@@ -8,6 +8,9 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
+import org.cohort.client.CoordinatorClient;
+import org.cohort.client.Studies;
+import org.cohort.privacy.accounting.PrivacyNumbers;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -64,7 +67,7 @@ final class RemoteCommands {
 
     /** The connection options and {@code names}. */
     static Set<String> with(String... names) {
-        Set<String> s = new HashSet<>(CoordinatorClient.OPTIONS);
+        Set<String> s = new HashSet<>(Connection.OPTIONS);
         s.addAll(Set.of(names));
         return Set.copyOf(s);
     }
@@ -72,7 +75,7 @@ final class RemoteCommands {
     static int budget(Args args, CoordinatorClient client, PrintStream out, JsonMapper json) {
         String study = args.requireString("study", "the study id, e.g. st-1a2b3c4d");
         String format = format(args, "text", "text", "json");
-        JsonNode p = client.getJson("/api/studies/" + CoordinatorClient.encode(study) + "/privacy");
+        JsonNode p = client.studies().privacy(study);
         if (format.equals("json")) {
             out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(p));
             return 0;
@@ -82,7 +85,7 @@ final class RemoteCommands {
             out.println("  no differential privacy: no ε is claimed for this study's models");
             return 0;
         }
-        out.println("  budget ε = " + Numbers.epsilon(p.path("epsilonBudget").asDouble()) + " per " + text(p, "unit")
+        out.println("  budget ε = " + PrivacyNumbers.epsilon(p.path("epsilonBudget").asDouble()) + " per " + text(p, "unit")
                 + " at δ = " + text(p, "deltaText") + ", " + text(p, "method"));
         JsonNode sites = p.path("sites");
         if (sites.isEmpty()) {
@@ -97,7 +100,7 @@ final class RemoteCommands {
                         : text(s.path("roundsLeft"), "text");
                 out.printf(Locale.ROOT, fmt, shorten(text(s, "siteName"), 22), text(s, "unit"), s.path("roundsCharged").asLong(),
                         text(s.path("spent"), "epsilonText"), hasBudget ? text(budget, "epsilonText") : "-",
-                        hasBudget ? Numbers.epsilon(s.path("remainingEpsilon").asDouble()) : "-", left);
+                        hasBudget ? PrivacyNumbers.epsilon(s.path("remainingEpsilon").asDouble()) : "-", left);
             }
             out.println();
             out.println("  every ε above: " + text(sites.get(0).path("spent"), "unitLabel") + ", δ = "
@@ -118,8 +121,7 @@ final class RemoteCommands {
         String format = format(args, "text", "text", "json");
         AuditHeadCommands.Expected expected = args.has("expect-head")
                 ? AuditHeadCommands.read(Path.of(args.string("expect-head", "")), json) : null;
-        JsonNode v = client.getJson("/api/audit/verify" + (expected == null ? ""
-                : "?expectSeq=" + expected.seq() + "&expectHash=" + expected.hash()));
+        JsonNode v = expected == null ? client.audit().verify() : client.audit().verify(expected.seq(), expected.hash());
         if (expected != null && v.path("valid").asBoolean(false)) {
             v = checkedHere(v, expected, client, json);
         }
@@ -155,8 +157,7 @@ final class RemoteCommands {
             problem = "the log ends at #" + v.path("headSeq").asLong() + " but the exported head is #" + expected.seq()
                     + ": entries were removed from its end";
         } else if (expected.seq() > 0) {
-            JsonNode entries = client.getJson("/api/audit/entries?after=" + (expected.seq() - 1) + "&limit=1")
-                    .path("entries");
+            JsonNode entries = client.audit().entries(expected.seq() - 1, 1).path("entries");
             String actual = entries.isEmpty() ? "missing" : text(entries.get(0), "hash");
             if (entries.isEmpty() || entries.get(0).path("seq").asLong() != expected.seq()
                     || !actual.equals(expected.hash())) {
@@ -178,8 +179,8 @@ final class RemoteCommands {
     static int report(Args args, CoordinatorClient client, PrintStream out) {
         String study = args.requireString("study", "the study id, e.g. st-1a2b3c4d");
         String format = format(args, "html", "html", "json");
-        String path = "/api/studies/" + CoordinatorClient.encode(study) + "/privacy-report" + (format.equals("html") ? ".html" : "");
-        String body = client.get(path, format.equals("html") ? "text/html" : "application/json");
+        String body = client.studies().privacyReport(study,
+                format.equals("html") ? Studies.ReportFormat.HTML : Studies.ReportFormat.JSON);
         String target = args.string("out", "privacy-report-" + study.replaceAll("[^A-Za-z0-9._-]", "_") + "." + format);
         if (target.equals("-")) {
             out.print(body);

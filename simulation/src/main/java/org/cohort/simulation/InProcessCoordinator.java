@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
+import org.cohort.client.CoordinatorClient;
 import org.cohort.coordinator.CoordinatorApplication;
 import org.cohort.coordinator.grpc.GrpcServer;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -97,7 +98,7 @@ public final class InProcessCoordinator implements AutoCloseable {
     }
 
     public CoordinatorClient client() {
-        return new CoordinatorClient("http://127.0.0.1:" + restPort(), adminToken());
+        return LocalCoordinator.client(restPort(), adminToken());
     }
 
     /** Every bean of {@code type} (by name), e.g. all the handler mappings MVC and the actuator register. */

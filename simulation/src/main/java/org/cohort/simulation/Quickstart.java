@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import org.cohort.client.CoordinatorClient;
+import org.cohort.client.Studies;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -74,20 +76,20 @@ public final class Quickstart {
                     "--cohort.coordinator.cluster.name=cohort-demo-" + UUID.randomUUID(),
                     "--cohort.coordinator.cluster.port=" + ChildProcesses.freePort()),
                     work.resolve("logs/coordinator.log"));
-            CoordinatorClient api = CoordinatorClient.awaitStarted(coordinatorDir, restPort, Duration.ofSeconds(120), () -> true,
+            CoordinatorClient api = LocalCoordinator.awaitStarted(coordinatorDir, restPort, Duration.ofSeconds(120), () -> true,
                     work.resolve("logs/coordinator.log"));
-            JsonNode status = api.get("/api/status");
+            JsonNode status = api.status();
             out.printf(" up: REST http://127.0.0.1:%d, agents %s (mutual TLS), CA %s%n", restPort,
                     "localhost:" + agentPort, status.get("caFingerprint").asString());
 
-            JsonNode study = api.post("/api/studies", data.studySpec(o, privacy));
+            JsonNode study = api.studies().create(data.studySpec(o, privacy));
             String studyId = study.get("studyId").asString();
             out.printf("study %s created: %s, %d rounds, min %d sites per round%n", studyId, o.model(), o.rounds(),
                     data.sites().size());
 
             var siteIds = new LinkedHashMap<String, String>(); // site name -> site id (filled from the coordinator)
             for (DemoData.Site site : data.sites()) {
-                JsonNode token = api.post("/api/enrollment-tokens", Map.of("siteName", site.name(), "ttlMinutes", 30));
+                JsonNode token = api.enrollment().token(site.name(), Duration.ofMinutes(30));
                 Path agentDir = work.resolve("agents").resolve(site.name());
                 Files.createDirectories(agentDir);
                 Path config = agentDir.resolve("agent.properties");
@@ -102,17 +104,17 @@ public final class Quickstart {
                         // Public by assumption: the site's FedAvg weight, declared with the acceptance.
                         "study." + studyId + ".training-examples=" + data.trainingExamples(site),
                         // The terms this site agrees to: its agent refuses any task with other terms.
-                        api.get("/api/studies/" + studyId + "/terms").get("agentProperty").asString(), ""));
+                        api.studies().terms(studyId).get("agentProperty").asString(), ""));
                 children.start(site.name(), "org.cohort.agent.SiteAgent", List.of("--config", config.toString()),
                         work.resolve("logs/" + site.name() + ".log"));
             }
             out.printf("started %d site agents (each enrolls with its one-time token, then opens an mTLS session)%n",
                     data.sites().size());
             waitForSites(api, data.sites().size(), siteIds, work);
-            api.post("/api/studies/" + studyId + "/start", null);
+            api.studies().start(studyId);
             out.println();
             var table = new RoundTable(out, data.sites().stream().map(DemoData.Site::name).toList(), siteIds,
-                    privacy.enabled() ? () -> api.get("/api/studies/" + studyId + "/privacy") : null);
+                    privacy.enabled() ? () -> api.studies().privacy(studyId) : null);
             if (privacy.enabled()) {
                 out.printf("ε spent: %s-level privacy spent so far by each site, at δ = %s (RDP accountant, improved"
                         + " conversion), from the coordinator's ledger%n", privacy.mode(), "1e-5");
@@ -130,9 +132,8 @@ public final class Quickstart {
             long finalVersion = finalStudy.get("currentVersion").asLong();
             Path modelDir = work.resolve("final-model");
             Files.createDirectories(modelDir);
-            api.download("/api/studies/" + studyId + "/models/" + finalVersion + "/parameters",
-                    modelDir.resolve("parameters.f32"));
-            String configJson = api.getText("/api/studies/" + studyId + "/model-config");
+            api.studies().downloadParameters(studyId, finalVersion, modelDir.resolve("parameters.f32"));
+            String configJson = api.studies().modelConfig(studyId);
             Files.writeString(modelDir.resolve("model-config.json"), configJson);
             Path zip = FinalModel.save(configJson, modelDir.resolve("parameters.f32"), modelDir.resolve("final-model.zip"));
 
@@ -165,12 +166,12 @@ public final class Quickstart {
             summary.set("privacyConfig", api.json().valueToTree(privacy.studyJson()));
             summary.put("secureAggregation", o.secureAggregation());
             if (privacy.enabled()) {
-                summary.set("privacy", api.get("/api/studies/" + studyId + "/privacy"));
+                summary.set("privacy", api.studies().privacy(studyId));
                 Path report = work.resolve("privacy-report.html");
-                Files.writeString(report, api.getText("/api/studies/" + studyId + "/privacy-report.html"));
+                Files.writeString(report, api.studies().privacyReport(studyId, Studies.ReportFormat.HTML));
                 summary.put("privacyReport", report.toString());
             }
-            summary.set("roundsTable", api.get("/api/studies/" + studyId + "/rounds"));
+            summary.set("roundsTable", api.studies().rounds(studyId));
             summary.set("federated", api.json().valueToTree(federated));
             if (released != null) {
                 summary.set("federatedAsReleased", api.json().valueToTree(released));
@@ -200,7 +201,7 @@ public final class Quickstart {
         int lastShown = -1;
         while (Instant.now().isBefore(deadline)) {
             int connected = 0;
-            for (JsonNode s : api.get("/api/sites")) {
+            for (JsonNode s : api.sites().list()) {
                 siteIds.put(s.get("siteName").asString(), s.get("siteId").asString());
                 if (s.get("connected").asBoolean()) {
                     connected++;
@@ -221,11 +222,11 @@ public final class Quickstart {
     private static JsonNode followRounds(CoordinatorClient api, String studyId, RoundTable table, DemoOptions o)
             throws InterruptedException {
         while (true) {
-            JsonNode study = api.get("/api/studies/" + studyId);
-            table.update(api.get("/api/studies/" + studyId + "/rounds"));
+            JsonNode study = api.studies().get(studyId);
+            table.update(api.studies().rounds(studyId));
             String status = study.get("status").asString();
             if (status.equals("COMPLETED") || status.equals("FAILED") || status.equals("STOPPED")) {
-                table.update(api.get("/api/studies/" + studyId + "/rounds"));
+                table.update(api.studies().rounds(studyId));
                 return study;
             }
             Thread.sleep(300);

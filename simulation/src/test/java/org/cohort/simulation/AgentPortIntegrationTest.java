@@ -21,7 +21,6 @@ import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.cohort.agent.TlsRefusal;
@@ -191,7 +190,7 @@ class AgentPortIntegrationTest {
         awaitHeld(0, 10_000);
         logged.list.clear();
         try (var site = enroll("revoked-soon")) {
-            fed.api.post("/api/sites/" + site.siteId + "/revoke", Map.of("reason", "test"));
+            fed.api.sites().revoke(site.siteId, "test");
             site.channel.enterIdle(); // the next call needs a new handshake, with a revoked certificate
             Status status = null;
             try {

@@ -36,7 +36,7 @@ class AgentRestartIntegrationTest {
             };
             SiteAgent first = fed.startAgent(1, studyId, hangs);
             fed.awaitConnected(2);
-            fed.api.post("/api/studies/" + studyId + "/start", null);
+            fed.api.studies().start(studyId);
             training.await();
             String siteId = first.siteId();
             first.close();
@@ -45,7 +45,7 @@ class AgentRestartIntegrationTest {
             assertThat(again.siteId()).isEqualTo(siteId);
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
-            JsonNode firstRound = fed.api.get("/api/studies/" + studyId + "/rounds").get(0);
+            JsonNode firstRound = fed.api.studies().rounds(studyId).get(0);
             assertThat(firstRound.get("roundNumber").asInt()).isEqualTo(1);
             assertThat(firstRound.get("attempt").asInt()).isEqualTo(1);
             assertThat(firstRound.get("status").asString()).isEqualTo("COMPLETED");

@@ -29,10 +29,10 @@ class AuditAnchorIntegrationTest {
                 fed.startAgent(i, Set.of(first, second), null, null);
             }
             fed.awaitConnected(2);
-            fed.api.post("/api/studies/" + first + "/start", null);
+            fed.api.studies().start(first);
             assertThat(fed.awaitStudyEnd(first, Duration.ofMinutes(2)).get("status").asString()).isEqualTo("COMPLETED");
 
-            JsonNode exported = fed.api.get("/api/audit/head");
+            JsonNode exported = fed.api.audit().head();
             long seen = lastHeadSeen(fed.agentWorkDir(0));
             assertThat(seen).isPositive().isLessThanOrEqualTo(exported.get("seq").asLong());
 
@@ -43,22 +43,21 @@ class AuditAnchorIntegrationTest {
             jdbc.sql("DELETE FROM audit_entries WHERE seq > ?").param(cut).update();
             jdbc.sql("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1").params(cut, hash).update();
 
-            assertThat(fed.api.get("/api/audit/verify").get("valid").asBoolean())
+            assertThat(fed.api.audit().verify().get("valid").asBoolean())
                     .as("a log cut at its end is consistent in itself").isTrue();
-            JsonNode v = fed.api.get("/api/audit/verify?expectSeq=" + exported.get("seq").asLong() + "&expectHash="
-                    + exported.get("hash").asString());
+            JsonNode v = fed.api.audit().verify(exported.get("seq").asLong(), exported.get("hash").asString());
             assertThat(v.get("valid").asBoolean()).isFalse();
             assertThat(v.get("firstProblem").get("defect").asString()).isEqualTo("HEAD_ROLLED_BACK");
             assertThat(v.get("summary").asString()).contains("the log ends at #" + cut,
                     "#" + exported.get("seq").asLong() + " " + exported.get("hash").asString());
 
             // The next study's tasks carry a head below what the sites saw: both stop trusting it.
-            fed.api.post("/api/studies/" + second + "/start", null);
+            fed.api.studies().start(second);
             for (int i = 0; i < 2; i++) {
                 String reason = awaitDistrusted(fed.agentWorkDir(i), second);
                 assertThat(reason).contains("went backwards", "already saw it reach #" + seen);
             }
-            assertThat(fed.api.get("/api/studies/" + second).get("status").asString()).isNotEqualTo("COMPLETED");
+            assertThat(fed.api.studies().get(second).get("status").asString()).isNotEqualTo("COMPLETED");
         }
     }
 

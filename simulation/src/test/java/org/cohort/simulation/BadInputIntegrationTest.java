@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import org.cohort.crypto.pki.SiteCertificateAuthority;
 import org.cohort.crypto.tls.TlsTrust;
 import org.cohort.protocol.v1.ModelRequest;
@@ -51,7 +50,7 @@ class BadInputIntegrationTest {
                 rogue.connect(List.of(studyId));
                 bystander.connect(List.of()); // accepts no study: never selected
                 fed.awaitConnected(4);
-                fed.api.post("/api/studies/" + studyId + "/start", null);
+                fed.api.studies().start(studyId);
 
                 // Round 1: an update of the wrong length.
                 RoundTask t1 = rogue.nextTask();
@@ -108,7 +107,7 @@ class BadInputIntegrationTest {
 
                 JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(4));
                 assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
-                JsonNode rounds = fed.api.get("/api/studies/" + studyId + "/rounds");
+                JsonNode rounds = fed.api.studies().rounds(studyId);
                 for (JsonNode r : rounds) {
                     assertThat(r.get("status").asString()).isEqualTo("COMPLETED");
                     if (r.get("kind").asString().equals("TRAIN") && r.get("roundNumber").asInt() != 4) {
@@ -131,7 +130,7 @@ class BadInputIntegrationTest {
                 }
 
                 // A revoked site is refused on its next call, and at the TLS handshake of new connections.
-                fed.api.post("/api/sites/" + bystander.siteId + "/revoke", Map.of("reason", "test revocation"));
+                fed.api.sites().revoke(bystander.siteId, "test revocation");
                 assertThatThrownBy(() -> ModelsGrpc.newBlockingStub(bystander.channel).download(ModelRequest.newBuilder()
                         .setStudyId(studyId).setVersion(1).build()).hasNext())
                         .satisfies(e -> assertThat(code(e)).isIn(Status.Code.PERMISSION_DENIED, Status.Code.UNAVAILABLE));

@@ -122,8 +122,8 @@ class ClusterFailoverIntegrationTest {
             throws Exception {
         try (var cluster = new TestCluster(dir, schema, 3, 2)) {
             var watcher = cluster.client(2); // never stopped
-            assertThat(cluster.client(0).get("/api/status").get("drivesRounds").asBoolean()).isTrue();
-            assertThat(cluster.client(1).get("/api/status").get("drivesRounds").asBoolean()).isFalse();
+            assertThat(cluster.client(0).status().get("drivesRounds").asBoolean()).isTrue();
+            assertThat(cluster.client(1).status().get("drivesRounds").asBoolean()).isFalse();
 
             var options = new DemoOptions("synthetic", null, 2, ROUNDS, "logistic-regression", dir, "none", 1.0,
                     false, false);
@@ -137,7 +137,7 @@ class ClusterFailoverIntegrationTest {
                         "expectedBatchSize", 32));
             }
             // Any replica serves the REST API: create on one, start on another.
-            String studyId = watcher.post("/api/studies", spec).get("studyId").asString();
+            String studyId = watcher.studies().create(spec).get("studyId").asString();
 
             var calls = new AtomicInteger();
             var normal = new Dl4jLearner(data.sites().get(1).dataFile());
@@ -163,13 +163,13 @@ class ClusterFailoverIntegrationTest {
             cluster.awaitConnected(2);
             // Each agent is connected to the first replica of its list.
             for (int i = 0; i < 2; i++) {
-                assertThat(cluster.client(stop.addressOrder[i][0]).get("/api/status").get("connectedHere").asInt())
+                assertThat(cluster.client(stop.addressOrder[i][0]).status().get("connectedHere").asInt())
                         .as("sessions on replica %d", stop.addressOrder[i][0]).isEqualTo(1);
             }
-            cluster.client(1).post("/api/studies/" + studyId + "/start", null);
+            cluster.client(1).studies().start(studyId);
 
             // Site 0's upload is held by replica `stop.stopped` and site 1 is still training: stop that replica.
-            while (calls.get() == 0 || !watcher.get("/api/studies/" + studyId + "/rounds").get(0).get("reported").toString()
+            while (calls.get() == 0 || !watcher.studies().rounds(studyId).get(0).get("reported").toString()
                     .contains(siteIds.get(0))) {
                 Thread.sleep(50);
             }
@@ -178,9 +178,9 @@ class ClusterFailoverIntegrationTest {
             var survivor = cluster.client(stop.driverAfter);
             JsonNode study = cluster.awaitStudyEnd(stop.driverAfter, studyId);
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
-            assertThat(survivor.get("/api/status").get("drivesRounds").asBoolean()).isTrue();
+            assertThat(survivor.status().get("drivesRounds").asBoolean()).isTrue();
 
-            JsonNode rounds = survivor.get("/api/studies/" + studyId + "/rounds");
+            JsonNode rounds = survivor.studies().rounds(studyId);
             // The disturbed round was not retried: it went on with the upload sent again.
             JsonNode firstRound = rounds.get(0);
             assertThat(firstRound.get("roundNumber").asInt()).isEqualTo(1);
@@ -191,17 +191,17 @@ class ClusterFailoverIntegrationTest {
                 assertThat(r.get("status").asString()).as(r.toString()).isEqualTo("COMPLETED");
             }
             // Each training round published exactly one version and went on record exactly once.
-            assertThat(survivor.get("/api/studies/" + studyId + "/models").size()).isEqualTo(ROUNDS + 1);
+            assertThat(survivor.studies().models(studyId).size()).isEqualTo(ROUNDS + 1);
             var completedRounds = new ArrayList<Integer>();
-            for (JsonNode e : survivor.get("/api/audit/entries?limit=1000").get("entries")) {
+            for (JsonNode e : survivor.audit().entries(0, 1000).get("entries")) {
                 if (e.get("kind").asString().equals("ROUND_COMPLETED")) {
                     completedRounds.add(e.get("details").get("roundNumber").asInt());
                 }
             }
             assertThat(completedRounds).containsExactly(1, 2);
-            assertThat(survivor.get("/api/audit/verify").get("valid").asBoolean()).isTrue();
+            assertThat(survivor.audit().verify().get("valid").asBoolean()).isTrue();
             return new Result(TestCluster.finalModel(survivor, studyId, dir),
-                    survivor.get("/api/studies/" + studyId + "/privacy"), studyId, ledgers);
+                    survivor.studies().privacy(studyId), studyId, ledgers);
         }
     }
 

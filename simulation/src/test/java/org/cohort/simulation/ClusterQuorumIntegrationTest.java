@@ -20,7 +20,7 @@ class ClusterQuorumIntegrationTest {
     void aReplicaWithoutQuorumServesNoAgentUntilASecondOneJoins(@TempDir Path dir) throws Exception {
         try (var schema = TestPostgres.freshSchema("cohort_ha_quorum");
              var cluster = new TestCluster(dir, schema, 3, 2, 1)) {
-            JsonNode alone = cluster.client(0).get("/api/status");
+            JsonNode alone = cluster.client(0).status();
             assertThat(alone.get("inQuorum").asBoolean()).isFalse();
             assertThat(alone.get("clusterMembers").asInt()).isEqualTo(1);
             assertThat(alone.get("drivesRounds").asBoolean()).isFalse();
@@ -31,21 +31,21 @@ class ClusterQuorumIntegrationTest {
             var agent = cluster.startAgent(site, dir.resolve("agents"), "st-any", new Dl4jLearner(site.dataFile()), 0);
             Thread.sleep(2000); // the agent tries, and is turned away, several times
             assertThat(agent.connected()).isFalse();
-            assertThat(cluster.client(0).get("/api/status").get("connectedHere").asInt()).isZero();
+            assertThat(cluster.client(0).status().get("connectedHere").asInt()).isZero();
 
             cluster.start(1);
             cluster.awaitConnected(1);
-            assertThat(cluster.client(0).get("/api/status").get("connectedHere").asInt()).isEqualTo(1);
+            assertThat(cluster.client(0).status().get("connectedHere").asInt()).isEqualTo(1);
             long until = System.currentTimeMillis() + 30_000;
-            while (!cluster.client(0).get("/api/status").get("drivesRounds").asBoolean()
+            while (!cluster.client(0).status().get("drivesRounds").asBoolean()
                     && System.currentTimeMillis() < until) {
                 Thread.sleep(100);
             }
-            JsonNode status = cluster.client(0).get("/api/status");
+            JsonNode status = cluster.client(0).status();
             assertThat(status.get("inQuorum").asBoolean()).isTrue();
             assertThat(status.get("drivesRounds").asBoolean()).as("the oldest member drives").isTrue();
-            assertThat(cluster.client(1).get("/api/status").get("drivesRounds").asBoolean()).isFalse();
-            assertThat(cluster.client(1).get("/api/status").get("connectedSites").asInt()).isEqualTo(1);
+            assertThat(cluster.client(1).status().get("drivesRounds").asBoolean()).isFalse();
+            assertThat(cluster.client(1).status().get("connectedSites").asInt()).isEqualTo(1);
         }
     }
 }

@@ -30,7 +30,7 @@ class ClusterSecureAggregationIntegrationTest {
             spec.put("minSites", 3);
             spec.put("roundTimeoutSeconds", 120);
             spec.putAll(SecureAggregationIntegrationTest.SECURE);
-            String studyId = cluster.client(1).post("/api/studies", spec).get("studyId").asString();
+            String studyId = cluster.client(1).studies().create(spec).get("studyId").asString();
             for (int i = 0; i < 3; i++) {
                 var site = data.sites().get(i);
                 cluster.startAgent(site, dir.resolve("agents"), studyId, new Dl4jLearner(site.dataFile()),
@@ -38,19 +38,19 @@ class ClusterSecureAggregationIntegrationTest {
             }
             cluster.awaitConnected(3);
             for (int r = 0; r < 3; r++) {
-                assertThat(cluster.client(r).get("/api/status").get("connectedHere").asInt()).isEqualTo(1);
+                assertThat(cluster.client(r).status().get("connectedHere").asInt()).isEqualTo(1);
             }
-            cluster.client(2).post("/api/studies/" + studyId + "/start", null);
+            cluster.client(2).studies().start(studyId);
             JsonNode study = cluster.awaitStudyEnd(0, studyId);
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
-            for (JsonNode r : cluster.client(0).get("/api/studies/" + studyId + "/rounds")) {
+            for (JsonNode r : cluster.client(0).studies().rounds(studyId)) {
                 assertThat(r.get("status").asString()).as(r.toString()).isEqualTo("COMPLETED");
                 if (r.get("kind").asString().equals("TRAIN")) {
                     assertThat(r.get("detail").asString()).contains("3 of 3");
                     assertThat(r.get("reported").size()).isEqualTo(3);
                 }
             }
-            assertThat(cluster.client(0).get("/api/audit/verify").get("valid").asBoolean()).isTrue();
+            assertThat(cluster.client(0).audit().verify().get("valid").asBoolean()).isTrue();
         }
     }
 }

@@ -42,9 +42,9 @@ class CoordinatorRestartIntegrationTest {
         };
         fed.startAgent(1, studyId, slowOnce);
         fed.awaitConnected(2);
-        fed.api.post("/api/studies/" + studyId + "/start", null);
+        fed.api.studies().start(studyId);
         // Wait until one site has reported and the other is still training, then stop the coordinator.
-        while (calls.get() == 0 || fed.api.get("/api/studies/" + studyId + "/rounds").get(0).get("reported").size() < 1) {
+        while (calls.get() == 0 || fed.api.studies().rounds(studyId).get(0).get("reported").size() < 1) {
             Thread.sleep(50);
         }
         fed.coordinator.close();
@@ -53,23 +53,23 @@ class CoordinatorRestartIntegrationTest {
                 "--cohort.coordinator.grpc-port=" + agentPort)) {
             var api = restarted.client();
             long until = System.currentTimeMillis() + 120_000;
-            JsonNode study = api.get("/api/studies/" + studyId);
+            JsonNode study = api.studies().get(studyId);
             while (System.currentTimeMillis() < until && !study.get("status").asString().equals("COMPLETED")) {
                 Thread.sleep(200);
-                study = api.get("/api/studies/" + studyId);
+                study = api.studies().get(studyId);
             }
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
-            JsonNode rounds = api.get("/api/studies/" + studyId + "/rounds");
+            JsonNode rounds = api.studies().rounds(studyId);
             JsonNode first = rounds.get(0);
             assertThat(first.get("roundNumber").asInt()).isEqualTo(1);
             assertThat(first.get("status").asString()).isEqualTo("FAILED");
             assertThat(first.get("detail").asString()).contains("abandoned");
             assertThat(first.get("resultVersion").isNull()).isTrue();
             // Every training round published exactly one version: initial + 2.
-            assertThat(api.get("/api/studies/" + studyId + "/models").size()).isEqualTo(3);
+            assertThat(api.studies().models(studyId).size()).isEqualTo(3);
             // Every release is charged. Site 0's update of the abandoned attempt had arrived: it is charged, and
             // so is its retry (fresh training, fresh noise). Site 1's never arrived: only its retry is charged.
-            JsonNode privacy = api.get("/api/studies/" + studyId + "/privacy");
+            JsonNode privacy = api.studies().privacy(studyId);
             assertThat(privacy.get("sites").size()).isEqualTo(2);
             for (int i = 0; i < 2; i++) {
                 var agent = fed.agents.get(i);
@@ -92,7 +92,7 @@ class CoordinatorRestartIntegrationTest {
                     assertThat(sent).hasSize(4).containsAll(chargedDigests); // its first one never did
                 }
             }
-            assertThat(api.get("/api/audit/verify").get("valid").asBoolean()).isTrue();
+            assertThat(api.audit().verify().get("valid").asBoolean()).isTrue();
         } finally {
             fed.agents.forEach(a -> a.close());
         }

@@ -24,13 +24,13 @@ class FederationIntegrationTest {
                 fed.startAgent(i, studyId, null);
             }
             fed.awaitConnected(3);
-            fed.api.post("/api/studies/" + studyId + "/start", null);
+            fed.api.studies().start(studyId);
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(4));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
             assertThat(study.get("currentVersion").asLong()).isEqualTo(1 + ROUNDS);
 
             double federated = fed.finalEvaluation(studyId).get("pooledAccuracy").asDouble();
-            String configJson = fed.api.getText("/api/studies/" + studyId + "/model-config");
+            String configJson = fed.api.studies().modelConfig(studyId);
             var baselines = Baselines.compute(fed.data, configJson, 42, ROUNDS * DemoPlan.LOCAL_EPOCHS);
             System.out.printf("federated %.4f, central %.4f, single sites %s%n", federated,
                     baselines.central().pooled(), baselines.singleSite());
@@ -40,7 +40,7 @@ class FederationIntegrationTest {
             }
 
             // Lineage: every version names its parent and the three contributing sites.
-            JsonNode models = fed.api.get("/api/studies/" + studyId + "/models");
+            JsonNode models = fed.api.studies().models(studyId);
             assertThat(models.size()).isEqualTo(1 + ROUNDS);
             for (JsonNode m : models) {
                 if (m.get("version").asLong() > 1) {
@@ -49,7 +49,7 @@ class FederationIntegrationTest {
                 }
             }
             // Every round: all three sites reported, with a training loss.
-            for (JsonNode r : fed.api.get("/api/studies/" + studyId + "/rounds")) {
+            for (JsonNode r : fed.api.studies().rounds(studyId)) {
                 assertThat(r.get("reported").size()).isEqualTo(3);
                 assertThat(r.get("status").asString()).isEqualTo("COMPLETED");
             }

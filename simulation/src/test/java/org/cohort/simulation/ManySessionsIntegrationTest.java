@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -14,6 +13,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.cohort.client.CoordinatorClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -42,18 +42,18 @@ class ManySessionsIntegrationTest {
                 CompletableFuture.allOf(welcomes.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
 
                 // The coordinator lists all 100 as connected, with the study each accepted.
-                JsonNode sites = api.get("/api/sites");
+                JsonNode sites = api.sites().list();
                 assertThat(sites).hasSize(SITES);
                 for (JsonNode site : sites) {
                     assertThat(site.get("connected").asBoolean()).as(site.get("siteId").asString()).isTrue();
                     assertThat(site.get("acceptedStudies").get(0).asString()).isEqualTo("study-x");
                 }
-                assertThat(api.get("/api/status").get("connectedSites").asInt()).isEqualTo(SITES);
+                assertThat(api.status().get("connectedSites").asInt()).isEqualTo(SITES);
 
                 // Every agent gets several heartbeats acknowledged; after they stop, none is left unanswered.
                 await("3 acknowledged heartbeats from every agent", Duration.ofSeconds(20), () -> agents.stream()
                         .allMatch(a -> a.heartbeats().stream().filter(LightAgent.HeartbeatTiming::acknowledged).count() >= 3));
-                for (JsonNode site : api.get("/api/sites")) {
+                for (JsonNode site : api.sites().list()) {
                     assertThat(site.get("state").asString()).isEqualTo("IDLE"); // as the heartbeats report
                 }
                 agents.forEach(LightAgent::stopHeartbeats);
@@ -71,8 +71,8 @@ class ManySessionsIntegrationTest {
 
             // The coordinator sees every session end.
             await("no site connected", Duration.ofSeconds(20),
-                    () -> api.get("/api/status").get("connectedSites").asInt() == 0);
-            for (JsonNode site : api.get("/api/sites")) {
+                    () -> api.status().get("connectedSites").asInt() == 0);
+            for (JsonNode site : api.sites().list()) {
                 assertThat(site.get("connected").asBoolean()).isFalse();
                 assertThat(site.get("state").asString()).isEqualTo("OFFLINE");
             }
@@ -87,7 +87,7 @@ class ManySessionsIntegrationTest {
         try (var executor = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < SITES; i++) {
                 String name = "many-" + i;
-                JsonNode token = api.post("/api/enrollment-tokens", Map.of("siteName", name, "ttlMinutes", 10));
+                JsonNode token = api.enrollment().token(name, Duration.ofMinutes(10));
                 futures.add(executor.submit(() -> {
                     permits.acquire();
                     try {

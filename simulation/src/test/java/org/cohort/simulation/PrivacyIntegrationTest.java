@@ -49,21 +49,21 @@ class PrivacyIntegrationTest {
                 agents.add(fed.startAgent(i, studyId, null));
             }
             fed.awaitConnected(3);
-            fed.api.post("/api/studies/" + studyId + "/start", null);
+            fed.api.studies().start(studyId);
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(3));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
             // The training loss is a statistic of the training data outside the ε accounting: withheld.
-            for (JsonNode r : fed.api.get("/api/studies/" + studyId + "/rounds")) {
+            for (JsonNode r : fed.api.studies().rounds(studyId)) {
                 assertThat(r.get("trainLoss").isNull()).as(r.toString()).isTrue();
             }
 
             // The held-out patients are patients too: no training round says anything about them, and the
             // final evaluation is released only from noised confusion counts.
-            double evaluationNoise = fed.api.get("/api/studies/" + studyId).get("spec").get("privacy")
+            double evaluationNoise = fed.api.studies().get(studyId).get("spec").get("privacy")
                     .get("evaluationNoiseMultiplier").asDouble();
             assertThat(evaluationNoise).isPositive();
             JsonNode last = fed.finalEvaluation(studyId);
-            for (JsonNode r : fed.api.get("/api/studies/" + studyId + "/rounds")) {
+            for (JsonNode r : fed.api.studies().rounds(studyId)) {
                 // A round shows the evaluation of the version it published: only the last one has any.
                 if (r.get("kind").asString().equals("TRAIN") && r.get("resultVersion").asLong()
                         != last.get("version").asLong()) {
@@ -73,7 +73,7 @@ class PrivacyIntegrationTest {
             assertThat(last.get("release").asString()).contains("discrete Gaussian noise", "charged");
             assertThat(last.get("meanLoss").isNull()).isTrue();
 
-            JsonNode privacy = fed.api.get("/api/studies/" + studyId + "/privacy");
+            JsonNode privacy = fed.api.studies().privacy(studyId);
             assertThat(privacy.get("sites").size()).isEqualTo(3);
             for (JsonNode site : privacy.get("sites")) {
                 assertThat(site.get("unit").asString()).isEqualTo("patient");
@@ -110,7 +110,7 @@ class PrivacyIntegrationTest {
                     assertThat(local.get("steps").asLong()).isEqualTo(charged.get("steps").asLong());
                 }
             }
-            JsonNode audit = fed.api.get("/api/audit/verify");
+            JsonNode audit = fed.api.audit().verify();
             assertThat(audit.get("valid").asBoolean()).as(audit.toString()).isTrue();
         }
     }
@@ -124,13 +124,13 @@ class PrivacyIntegrationTest {
             fed.startAgent(0, studyId, null);
             fed.startAgent(1, studyId, null);
             fed.awaitConnected(2);
-            fed.api.post("/api/studies/" + studyId + "/start", null);
+            fed.api.studies().start(studyId);
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("STOPPED");
             assertThat(study.get("roundsDone").asInt()).isEqualTo(1);
             assertThat(study.get("statusDetail").asString()).contains("privacy budget", "would exceed", "3.5");
 
-            JsonNode privacy = fed.api.get("/api/studies/" + studyId + "/privacy");
+            JsonNode privacy = fed.api.studies().privacy(studyId);
             for (JsonNode site : privacy.get("sites")) {
                 assertThat(site.get("roundsCharged").asInt()).isEqualTo(1);
                 assertThat(site.get("spent").get("epsilon").asDouble()).isLessThanOrEqualTo(3.5);
@@ -150,15 +150,15 @@ class PrivacyIntegrationTest {
             SiteAgent a = fed.startAgent(0, studyId, null);
             SiteAgent b = fed.startAgent(1, studyId, null);
             fed.awaitConnected(2);
-            fed.api.post("/api/studies/" + studyId + "/start", null);
+            fed.api.studies().start(studyId);
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("FAILED");
             assertThat(study.get("roundsDone").asInt()).isZero();
-            JsonNode first = fed.api.get("/api/studies/" + studyId + "/rounds").get(0);
+            JsonNode first = fed.api.studies().rounds(studyId).get(0);
             assertThat(first.get("dropped").get(a.siteId()).asString()).contains("REFUSED", "the study's budget of 0.8000");
             assertThat(localUpdates(a.ledgerFile(), studyId)).isEmpty();
             assertThat(localUpdates(b.ledgerFile(), studyId)).isEmpty();
-            assertThat(fed.api.get("/api/studies/" + studyId + "/privacy").get("sites").size()).isZero();
+            assertThat(fed.api.studies().privacy(studyId).get("sites").size()).isZero();
         }
     }
 
@@ -170,10 +170,10 @@ class PrivacyIntegrationTest {
             fed.startAgent(1, studyId, null);
             SiteAgent strict = fed.startAgent(2, studyId, null, 0.05);
             fed.awaitConnected(3);
-            fed.api.post("/api/studies/" + studyId + "/start", null);
+            fed.api.studies().start(studyId);
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
-            for (JsonNode r : fed.api.get("/api/studies/" + studyId + "/rounds")) {
+            for (JsonNode r : fed.api.studies().rounds(studyId)) {
                 if (r.get("kind").asString().equals("TRAIN")) {
                     assertThat(r.get("reported").size()).isEqualTo(2);
                     assertThat(r.get("dropped").get(strict.siteId()).asString())
@@ -182,7 +182,7 @@ class PrivacyIntegrationTest {
             }
             // Nothing left the strict site, and nothing was charged to it.
             assertThat(localUpdates(strict.ledgerFile(), studyId)).isEmpty();
-            for (JsonNode site : fed.api.get("/api/studies/" + studyId + "/privacy").get("sites")) {
+            for (JsonNode site : fed.api.studies().privacy(studyId).get("sites")) {
                 assertThat(site.get("siteId").asString()).isNotEqualTo(strict.siteId());
             }
         }
@@ -202,7 +202,7 @@ class PrivacyIntegrationTest {
             fed.startAgent(1, studyId, null);
             fed.startAgent(2, studyId, null);
             fed.awaitConnected(3);
-            fed.api.post("/api/studies/" + studyId + "/start", null);
+            fed.api.studies().start(studyId);
             assertThat(inRoundTwo.await(2, TimeUnit.MINUTES)).isTrue();
 
             int deleted = fed.coordinator.bean(JdbcClient.class).sql(
@@ -215,13 +215,13 @@ class PrivacyIntegrationTest {
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
             String reason = AuditAnchorIntegrationTest.awaitDistrusted(fed.agentWorkDir(0), studyId);
             assertThat(reason).contains("no charge for round 1", "was deleted");
-            for (JsonNode r : fed.api.get("/api/studies/" + studyId + "/rounds")) {
+            for (JsonNode r : fed.api.studies().rounds(studyId)) {
                 if (r.get("kind").asString().equals("TRAIN") && r.get("roundNumber").asInt() == 3) {
                     assertThat(r.get("dropped").get(victim.siteId()).asString()).as(r.toString())
                             .startsWith("REFUSED").contains("was deleted");
                 }
             }
-            JsonNode v = fed.api.get("/api/audit/verify");
+            JsonNode v = fed.api.audit().verify();
             assertThat(v.get("valid").asBoolean()).as(v.toString()).isFalse();
             assertThat(v.get("firstProblem").get("defect").asString()).isEqualTo("LEDGER_CHARGE_MISSING");
             assertThat(v.get("firstProblem").get("message").asString())
@@ -284,7 +284,7 @@ class PrivacyIntegrationTest {
 
     private static List<String> auditKinds(TestFederation fed) {
         var kinds = new ArrayList<String>();
-        for (JsonNode e : fed.api.get("/api/audit/entries?limit=1000").get("entries")) {
+        for (JsonNode e : fed.api.audit().entries(0, 1000).get("entries")) {
             kinds.add(e.get("kind").asString());
         }
         return kinds;

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.cohort.agent.Dl4jLearner;
 import org.cohort.agent.LocalLearner;
@@ -46,14 +45,14 @@ class ReleaseChargingIntegrationTest {
             };
             SiteAgent second = fed.startAgent(1, studyId, failsOnce);
             fed.awaitConnected(2);
-            fed.api.post("/api/studies/" + studyId + "/start", null);
+            fed.api.studies().start(studyId);
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(3));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
-            JsonNode firstAttempt = fed.api.get("/api/studies/" + studyId + "/rounds").get(0);
+            JsonNode firstAttempt = fed.api.studies().rounds(studyId).get(0);
             assertThat(firstAttempt.get("attempt").asInt()).isEqualTo(1);
             assertThat(firstAttempt.get("status").asString()).isEqualTo("FAILED");
 
-            JsonNode privacy = fed.api.get("/api/studies/" + studyId + "/privacy");
+            JsonNode privacy = fed.api.studies().privacy(studyId);
             for (SiteAgent agent : List.of(first, second)) {
                 JsonNode site = siteOf(privacy, agent.siteId());
                 List<JsonNode> sent = PrivacyIntegrationTest.localReleases(agent.ledgerFile(), studyId);
@@ -74,7 +73,7 @@ class ReleaseChargingIntegrationTest {
                 assertThat(reported).as("the report never shows less than the site spent").isCloseTo(ownLedger,
                         within(1e-9));
             }
-            JsonNode audit = fed.api.get("/api/audit/verify");
+            JsonNode audit = fed.api.audit().verify();
             assertThat(audit.get("valid").asBoolean()).as(audit.toString()).isTrue();
         }
     }
@@ -91,14 +90,14 @@ class ReleaseChargingIntegrationTest {
                 agents.add(fed.startAgent(i, studyId, i < 3 ? null : badMetricsOnce(fed.data.sites().get(i).dataFile())));
             }
             fed.awaitConnected(4);
-            fed.api.post("/api/studies/" + studyId + "/start", null);
+            fed.api.studies().start(studyId);
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(3));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
-            JsonNode firstAttempt = fed.api.get("/api/studies/" + studyId + "/rounds").get(0);
+            JsonNode firstAttempt = fed.api.studies().rounds(studyId).get(0);
             assertThat(firstAttempt.get("attempt").asInt()).isEqualTo(1);
             assertThat(firstAttempt.get("status").asString()).as(firstAttempt.toString()).isEqualTo("FAILED");
 
-            JsonNode privacy = fed.api.get("/api/studies/" + studyId + "/privacy");
+            JsonNode privacy = fed.api.studies().privacy(studyId);
             assertThat(privacy.get("sites").size()).isEqualTo(4);
             for (SiteAgent agent : agents) {
                 JsonNode site = siteOf(privacy, agent.siteId());
@@ -108,13 +107,13 @@ class ReleaseChargingIntegrationTest {
                         + c.get("attempt").asInt()).toList()).as(site.toString()).containsExactly("1/2", "2/1");
                 assertThat(PrivacyIntegrationTest.localUpdates(agent.ledgerFile(), studyId)).hasSize(2);
             }
-            for (JsonNode e : fed.api.get("/api/audit/entries?limit=1000").get("entries")) {
+            for (JsonNode e : fed.api.audit().entries(0, 1000).get("entries")) {
                 if (e.get("kind").asString().equals("LEDGER_CHARGE") && e.get("details").get("roundNumber").asInt() == 1) {
                     assertThat(e.get("details").get("attempt").asInt()).isEqualTo(2);
                     assertThat(e.get("details").get("released").asString()).contains("unmasked");
                 }
             }
-            JsonNode audit = fed.api.get("/api/audit/verify");
+            JsonNode audit = fed.api.audit().verify();
             assertThat(audit.get("valid").asBoolean()).as(audit.toString()).isTrue();
         }
     }
@@ -163,7 +162,7 @@ class ReleaseChargingIntegrationTest {
     private static void awaitReported(TestFederation fed, String studyId, String site) {
         long until = System.currentTimeMillis() + 60_000;
         while (System.currentTimeMillis() < until) {
-            if (fed.api.get("/api/studies/" + studyId + "/rounds").get(0).get("reported").toString().contains(site)) {
+            if (fed.api.studies().rounds(studyId).get(0).get("reported").toString().contains(site)) {
                 return;
             }
             try {

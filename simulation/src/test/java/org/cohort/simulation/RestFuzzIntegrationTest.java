@@ -40,7 +40,7 @@ class RestFuzzIntegrationTest {
             var http = new RawHttp(fed.coordinator.restPort());
             var random = new SplittableRandom(SEED);
             var failures = new ArrayList<String>();
-            int auditBefore = fed.api.get("/api/audit/entries").get("entries").size();
+            int auditBefore = fed.api.audit().entries(0, 200).get("entries").size();
             int withoutToken = 0;
             int adminWrites = 0;
             for (int i = 0; i < ITERATIONS; i++) {
@@ -75,8 +75,8 @@ class RestFuzzIntegrationTest {
                     .isEmpty();
             assertThat(withoutToken).isGreaterThan(ITERATIONS / 2);
             // The coordinator still serves, and nothing the fuzzer sent without the token left a trace.
-            assertThat(fed.api.get("/api/studies/" + studyId).get("status").asString()).isNotEmpty();
-            int audited = fed.api.get("/api/audit/entries").get("entries").size() - auditBefore;
+            assertThat(fed.api.studies().get(studyId).get("status").asString()).isNotEmpty();
+            int audited = fed.api.audit().entries(0, 200).get("entries").size() - auditBefore;
             assertThat(audited).as("audit entries added: at most one per successful write with the token")
                     .isLessThanOrEqualTo(adminWrites);
         }

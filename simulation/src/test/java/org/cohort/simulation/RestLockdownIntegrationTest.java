@@ -92,8 +92,8 @@ class RestLockdownIntegrationTest {
 
     @Test
     void noEndpointAnswersWithoutTheAdminTokenWhateverTheSpellingOrMethod() {
-        int auditBefore = fed.api.get("/api/audit/entries").get("entries").size();
-        int sitesBefore = fed.api.get("/api/sites").size();
+        int auditBefore = fed.api.audit().entries(0, 200).get("entries").size();
+        int sitesBefore = fed.api.sites().list().size();
         var failures = new ArrayList<String>();
         int requests = 0;
         for (String path : endpoints()) {
@@ -114,9 +114,9 @@ class RestLockdownIntegrationTest {
         }
         assertThat(failures).as("answers other than a 4xx refusal, out of %d requests", requests).isEmpty();
         // Nothing happened: no token issued, no site revoked, no study changed, nothing audited.
-        assertThat(fed.api.get("/api/audit/entries").get("entries").size()).isEqualTo(auditBefore);
-        assertThat(fed.api.get("/api/sites").size()).isEqualTo(sitesBefore);
-        assertThat(fed.api.get("/api/studies/" + studyId).get("status").asString()).isEqualTo("CREATED");
+        assertThat(fed.api.audit().entries(0, 200).get("entries").size()).isEqualTo(auditBefore);
+        assertThat(fed.api.sites().list().size()).isEqualTo(sitesBefore);
+        assertThat(fed.api.studies().get(studyId).get("status").asString()).isEqualTo("CREATED");
     }
 
     @Test
@@ -139,7 +139,7 @@ class RestLockdownIntegrationTest {
         String bearer = "Bearer " + adminToken;
         assertThat(http.status("GET", "/api/privacy/epsilon?q=1&sigma=1&steps=1000000&delta=1e-12&accountant=pld",
                 bearer, null)).isEqualTo(400);
-        assertThat(fed.api.get("/api/privacy/epsilon?q=1&sigma=1&steps=1000000&delta=1e-12&accountant=rdp")
+        assertThat(fed.api.privacy().epsilon(1, 1, 1_000_000, 1e-12, "rdp")
                 .get("epsilon").asDouble()).isPositive();
     }
 

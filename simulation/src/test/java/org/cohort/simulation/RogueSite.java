@@ -116,7 +116,7 @@ final class RogueSite implements AutoCloseable {
 
     private String publishedTerms(String studyId) {
         try {
-            return InProcessCoordinator.at(address).map(c -> c.client().get("/api/studies/" + studyId + "/terms")
+            return InProcessCoordinator.at(address).map(c -> c.client().studies().terms(studyId)
                     .get("digest").asString()).orElse("");
         } catch (RuntimeException e) {
             return ""; // no such study (yet): the coordinator checks the acceptance when the study's rounds select

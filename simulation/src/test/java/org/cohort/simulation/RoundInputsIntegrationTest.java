@@ -42,7 +42,7 @@ class RoundInputsIntegrationTest {
     }
 
     private static JsonNode site(TestFederation fed, String siteId) {
-        for (JsonNode s : fed.api.get("/api/sites")) {
+        for (JsonNode s : fed.api.sites().list()) {
             if (s.get("siteId").asString().equals(siteId)) {
                 return s;
             }
@@ -84,7 +84,7 @@ class RoundInputsIntegrationTest {
                 // Declarations are public and shown; one above the study's maximum keeps the site out.
                 assertThat(site(fed, rogue.siteId).get("declaredTrainingExamples").get(studyId).asLong()).isEqualTo(1);
                 assertThat(site(fed, greedy.siteId).get("acceptedStudies")).isEmpty();
-                fed.api.post("/api/studies/" + studyId + "/start", null);
+                fed.api.studies().start(studyId);
 
                 // Round 1: Long.MAX_VALUE as the weight once overflowed every merge and failed the study.
                 RoundTask t1 = rogue.nextTask();
@@ -110,7 +110,7 @@ class RoundInputsIntegrationTest {
 
                 JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(4));
                 assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
-                JsonNode rounds = fed.api.get("/api/studies/" + studyId + "/rounds");
+                JsonNode rounds = fed.api.studies().rounds(studyId);
                 assertThat(rounds.get(0).get("dropped").get(rogue.siteId).asString())
                         .contains("declared 1 training examples");
                 for (JsonNode r : rounds) {
@@ -127,7 +127,7 @@ class RoundInputsIntegrationTest {
                     assertThat(answer.statusCode()).as(answer.body()).isEqualTo(409);
                     assertThat(answer.body()).contains("is COMPLETED").contains("cannot be");
                 }
-                assertThat(fed.api.get("/api/studies/" + studyId).get("status").asString()).isEqualTo("COMPLETED");
+                assertThat(fed.api.studies().get(studyId).get("status").asString()).isEqualTo("COMPLETED");
             }
 
             // Study specs: δ = 0.5, σ = ∞, an MLP too large for the coordinator, bodies above 1 MiB.
@@ -154,7 +154,7 @@ class RoundInputsIntegrationTest {
             assertThat(chunked.statusCode()).isEqualTo(413);
             assertThat(chunked.body()).contains("more than 1048576 bytes");
             // Nothing of them was kept.
-            assertThat(fed.api.get("/api/studies")).hasSize(1);
+            assertThat(fed.api.studies().list()).hasSize(1);
         }
     }
 
@@ -198,7 +198,7 @@ class RoundInputsIntegrationTest {
             try (var rogue = enroll(fed, "rogue")) {
                 rogue.connect(List.of(studyId));
                 fed.awaitConnected(3);
-                fed.api.post("/api/studies/" + studyId + "/start", null);
+                fed.api.studies().start(studyId);
 
                 // An update 5,099× over the clip norm was once accepted and charged as if clipped.
                 RoundTask t1 = rogue.nextTask();
@@ -214,7 +214,7 @@ class RoundInputsIntegrationTest {
 
                 JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(4));
                 assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
-                JsonNode rounds = fed.api.get("/api/studies/" + studyId + "/rounds");
+                JsonNode rounds = fed.api.studies().rounds(studyId);
                 assertThat(rounds.get(0).get("dropped").get(rogue.siteId).asString()).contains("L2 norm");
                 for (JsonNode r : rounds) {
                     // The agent clipped what its trainer returned: the coordinator took it every round.

@@ -26,10 +26,10 @@ class SecureAggregationIntegrationTest {
                 fed.startAgent(i, studyId, null);
             }
             fed.awaitConnected(3);
-            fed.api.post("/api/studies/" + studyId + "/start", null);
+            fed.api.studies().start(studyId);
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(3));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
-            for (JsonNode r : fed.api.get("/api/studies/" + studyId + "/rounds")) {
+            for (JsonNode r : fed.api.studies().rounds(studyId)) {
                 assertThat(r.get("status").asString()).isEqualTo("COMPLETED");
                 if (r.get("kind").asString().equals("TRAIN")) {
                     assertThat(r.get("detail").asString()).isNotEmpty();
@@ -37,7 +37,7 @@ class SecureAggregationIntegrationTest {
                 }
             }
             double accuracy = fed.finalEvaluation(studyId).get("pooledAccuracy").asDouble();
-            String configJson = fed.api.getText("/api/studies/" + studyId + "/model-config");
+            String configJson = fed.api.studies().modelConfig(studyId);
             var central = Baselines.compute(fed.data, configJson, 42, 6 * DemoPlan.LOCAL_EPOCHS).central().pooled();
             System.out.printf("secure aggregation: federated %.4f, central %.4f%n", accuracy, central);
             assertThat(accuracy).isGreaterThan(central - 0.05);
@@ -55,10 +55,10 @@ class SecureAggregationIntegrationTest {
                 throw new IllegalStateException("site went offline");
             });
             fed.awaitConnected(4);
-            fed.api.post("/api/studies/" + studyId + "/start", null);
+            fed.api.studies().start(studyId);
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(3));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
-            for (JsonNode r : fed.api.get("/api/studies/" + studyId + "/rounds")) {
+            for (JsonNode r : fed.api.studies().rounds(studyId)) {
                 if (r.get("kind").asString().equals("TRAIN")) {
                     assertThat(r.get("reported").size()).isEqualTo(3);
                     assertThat(r.get("dropped").size()).isEqualTo(1);

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.cohort.crypto.pki.SiteKeys;
 import org.cohort.crypto.tls.PinnedCaTrust;
 import org.cohort.protocol.v1.EnrollRequest;
@@ -128,7 +127,7 @@ class SiteBoundariesIntegrationTest {
             awaitDownload(streaming.channel, studyId);
             awaitDownload(finishing.channel, studyId);
             awaitAccepting(studyId, 3);
-            fed.api.post("/api/studies/" + studyId + "/start", null);
+            fed.api.studies().start(studyId);
 
             RoundTask task = streaming.nextTask();
             int n = (int) streaming.modelLength(task);
@@ -141,8 +140,8 @@ class SiteBoundariesIntegrationTest {
             awaitReceived(streaming, manifestA, n / 2);
             awaitReceived(finishing, manifestB, n);
 
-            fed.api.post("/api/sites/" + streaming.siteId + "/revoke", Map.of("reason", "left the network"));
-            fed.api.post("/api/sites/" + finishing.siteId + "/revoke", Map.of("reason", "left the network"));
+            fed.api.sites().revoke(streaming.siteId, "left the network");
+            fed.api.sites().revoke(finishing.siteId, "left the network");
 
             // On the stream: the next chunk is refused.
             partA.chunk(n / 2, java.util.Arrays.copyOfRange(update, n / 2, n));
@@ -156,7 +155,7 @@ class SiteBoundariesIntegrationTest {
 
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(3));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
-            JsonNode round = fed.api.get("/api/studies/" + studyId + "/rounds").get(0);
+            JsonNode round = fed.api.studies().rounds(studyId).get(0);
             assertThat(round.get("reported").toString()).doesNotContain(streaming.siteId, finishing.siteId);
             assertThat(round.get("dropped").get(streaming.siteId).asString()).contains("revoked");
             assertThat(round.get("dropped").get(finishing.siteId).asString()).contains("revoked");
@@ -176,12 +175,12 @@ class SiteBoundariesIntegrationTest {
         try (var site = enroll("tidy")) {
             site.connect(List.of(studyId));
             awaitDownload(site.channel, studyId);
-            fed.api.post("/api/studies/" + studyId + "/start", null);
+            fed.api.studies().start(studyId);
             RoundTask task = site.nextTask();
             float[] zeros = new float[(int) site.modelLength(task)];
             assertThat(site.upload(site.manifest(task, zeros), zeros).getAccepted()).isTrue();
             site.nextTask(); // the final evaluation: the training round has closed
-            fed.api.post("/api/studies/" + studyId + "/stop", null);
+            fed.api.studies().stop(studyId);
         }
         fed.coordinator.bean(org.cohort.coordinator.grpc.UpdateService.class).sweepSpool();
         try (var left = Files.list(spool)) {
@@ -233,7 +232,7 @@ class SiteBoundariesIntegrationTest {
     private void awaitAccepting(String studyId, int sites) throws InterruptedException {
         for (int i = 0; i < 600; i++) {
             int accepting = 0;
-            for (JsonNode s : fed.api.get("/api/sites")) {
+            for (JsonNode s : fed.api.sites().list()) {
                 if (s.get("connected").asBoolean() && s.get("acceptedStudies").toString().contains(studyId)) {
                     accepting++;
                 }

@@ -40,10 +40,10 @@ class SiteLevelSecureAggregationIntegrationTest {
                 throw new IllegalStateException("site went offline");
             });
             fed.awaitConnected(4);
-            fed.api.post("/api/studies/" + studyId + "/start", null);
+            fed.api.studies().start(studyId);
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(4));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
-            for (JsonNode r : fed.api.get("/api/studies/" + studyId + "/rounds")) {
+            for (JsonNode r : fed.api.studies().rounds(studyId)) {
                 if (r.get("kind").asString().equals("TRAIN")) {
                     assertThat(r.get("status").asString()).isEqualTo("COMPLETED");
                     assertThat(r.get("reported").size()).isEqualTo(3);
@@ -52,14 +52,14 @@ class SiteLevelSecureAggregationIntegrationTest {
 
             // Four sites in the roster; the round releases sums of at least t of them.
             int threshold = SecAggParameters.minimumSafeThreshold(SecAggParameters.defaultDegree(4));
-            long d = fed.api.get("/api/studies/" + studyId + "/models").get(0).get("numParameters").asLong();
+            long d = fed.api.studies().models(studyId).get(0).get("numParameters").asLong();
             var encoding = DistributedDiscreteGaussian.plan(CLIP, Z, 4, threshold, d);
             double sigmaEff = encoding.effectiveNoiseMultiplier();
             System.out.println("site-level secure rounds charged with " + encoding.describe());
             assertThat(sigmaEff).isLessThan(Z).isCloseTo(Z * CLIP / (CLIP + encoding.granularity() * Math.sqrt(d)),
                     within(1e-12));
 
-            JsonNode privacy = fed.api.get("/api/studies/" + studyId + "/privacy");
+            JsonNode privacy = fed.api.studies().privacy(studyId);
             assertThat(privacy.get("sites").size()).isEqualTo(3);
             for (JsonNode site : privacy.get("sites")) {
                 assertThat(site.get("unit").asString()).isEqualTo("site");

@@ -38,14 +38,14 @@ class SlowSiteIntegrationTest {
             };
             var slowAgent = fed.startAgent(1, studyId, slow);
             fed.awaitConnected(2);
-            fed.api.post("/api/studies/" + studyId + "/start", null);
+            fed.api.studies().start(studyId);
 
             boolean observedWhileTraining = false;
             long until = System.currentTimeMillis() + 60_000;
             while (System.currentTimeMillis() < until && !observedWhileTraining) {
                 if (training.get()) {
                     Thread.sleep(1000); // ten heartbeat intervals into the slow training
-                    for (JsonNode s : fed.api.get("/api/sites")) {
+                    for (JsonNode s : fed.api.sites().list()) {
                         if (s.get("siteId").asString().equals(slowAgent.siteId()) && training.get()) {
                             assertThat(s.get("connected").asBoolean()).isTrue();
                             assertThat(s.get("stale").asBoolean()).isFalse();
@@ -60,7 +60,7 @@ class SlowSiteIntegrationTest {
 
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).isEqualTo("COMPLETED");
-            for (JsonNode r : fed.api.get("/api/studies/" + studyId + "/rounds")) {
+            for (JsonNode r : fed.api.studies().rounds(studyId)) {
                 assertThat(r.get("reported").size()).as(r.toString()).isEqualTo(2);
             }
         }
@@ -76,11 +76,11 @@ class SlowSiteIntegrationTest {
                 throw new IllegalStateException("local GPU unavailable");
             });
             fed.awaitConnected(2);
-            fed.api.post("/api/studies/" + studyId + "/start", null);
+            fed.api.studies().start(studyId);
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).isEqualTo("FAILED");
             assertThat(study.get("statusDetail").asString()).contains("failed 4 times").contains("at least 2");
-            JsonNode rounds = fed.api.get("/api/studies/" + studyId + "/rounds");
+            JsonNode rounds = fed.api.studies().rounds(studyId);
             assertThat(rounds.size()).isEqualTo(4); // the first attempt and maxRetries = 3 retries
             for (JsonNode r : rounds) {
                 assertThat(r.get("status").asString()).isEqualTo("FAILED");

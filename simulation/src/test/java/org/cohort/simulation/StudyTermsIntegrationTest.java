@@ -36,13 +36,13 @@ class StudyTermsIntegrationTest {
                 .sql("UPDATE studies SET spec_json = REPLACE(spec_json, ?, ?) WHERE study_id = ?")
                 .params(from, to, studyId).update();
         assertThat(changed).isEqualTo(1);
-        assertThat(fed.api.get("/api/studies/" + studyId).get("spec").toString()).contains(to);
+        assertThat(fed.api.studies().get(studyId).get("spec").toString()).contains(to);
     }
 
     /** Every site refused the study's first round, saying {@code why}, and its ledger shows nothing sent. */
     private static void assertRefusedFirstRoundWithNothingSpent(TestFederation fed, String studyId,
                                                                 List<SiteAgent> sites, String... why) throws Exception {
-        JsonNode first = fed.api.get("/api/studies/" + studyId + "/rounds").get(0);
+        JsonNode first = fed.api.studies().rounds(studyId).get(0);
         for (SiteAgent site : sites) {
             assertThat(first.get("dropped").get(site.siteId()).asString()).as(first.toString())
                     .startsWith("REFUSED").contains(why);
@@ -54,16 +54,16 @@ class StudyTermsIntegrationTest {
     void aCoordinatorThatSwitchesDpOffIsRefusedBeforeAnythingIsTrained(@TempDir Path dir) throws Exception {
         try (var fed = new TestFederation(dir, 2)) {
             String studyId = patientStudy(fed, 2, 2);
-            JsonNode terms = fed.api.get("/api/studies/" + studyId + "/terms");
+            JsonNode terms = fed.api.studies().terms(studyId);
             assertThat(terms.get("agentProperty").asString()).isEqualTo("study." + studyId + ".terms="
                     + terms.get("digest").asString());
-            assertThat(fed.api.get("/api/studies/" + studyId).get("terms").get("digest")).isEqualTo(terms.get("digest"));
+            assertThat(fed.api.studies().get(studyId).get("terms").get("digest")).isEqualTo(terms.get("digest"));
             // Each admin reviewed and pinned the patient-level terms, with a patient ceiling of 1.0.
             SiteAgent a = fed.startAgent(0, studyId, null, 1.0);
             SiteAgent b = fed.startAgent(1, studyId, null, 1.0);
             fed.awaitConnected(2);
             tamper(fed, studyId, "\"mode\":\"patient\"", "\"mode\":\"none\"");
-            fed.api.post("/api/studies/" + studyId + "/start", null);
+            fed.api.studies().start(studyId);
 
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("FAILED");
@@ -81,16 +81,16 @@ class StudyTermsIntegrationTest {
             // This admin pinned other terms (reviewed another version, or mistyped).
             fed.startAgent(1, Map.of(studyId, "sha256:" + "0".repeat(64)), null, null, null);
             fed.awaitConnected(2);
-            fed.api.post("/api/studies/" + studyId + "/start", null);
+            fed.api.studies().start(studyId);
             Instant until = Instant.now().plusSeconds(30);
             String detail = "";
             while (Instant.now().isBefore(until) && !detail.contains("waiting for sites")) {
                 Thread.sleep(200);
-                detail = fed.api.get("/api/studies/" + studyId).get("statusDetail").asString();
+                detail = fed.api.studies().get(studyId).get("statusDetail").asString();
             }
             assertThat(detail).isEqualTo("waiting for sites: 1 connected and accepting, 2 needed");
-            assertThat(fed.api.get("/api/studies/" + studyId + "/rounds").size()).isZero();
-            fed.api.post("/api/studies/" + studyId + "/stop", null);
+            assertThat(fed.api.studies().rounds(studyId).size()).isZero();
+            fed.api.studies().stop(studyId);
         }
     }
 
@@ -107,7 +107,7 @@ class StudyTermsIntegrationTest {
             SiteAgent b = fed.startAgent(1, studyId, null);
             fed.awaitConnected(2);
             tamper(fed, studyId, "\"strategy\":\"fedavg\"", "\"strategy\":\"no-such-strategy\"");
-            fed.api.post("/api/studies/" + studyId + "/start", null);
+            fed.api.studies().start(studyId);
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("FAILED");
             assertThat(study.get("statusDetail").asString()).contains("cannot aggregate", "no-such-strategy",
@@ -115,7 +115,7 @@ class StudyTermsIntegrationTest {
             for (SiteAgent site : List.of(a, b)) {
                 assertThat(PrivacyIntegrationTest.localUpdates(site.ledgerFile(), studyId)).isEmpty();
             }
-            assertThat(fed.api.get("/api/studies/" + studyId + "/privacy").get("sites").size()).isZero();
+            assertThat(fed.api.studies().privacy(studyId).get("sites").size()).isZero();
         }
     }
 
@@ -123,7 +123,7 @@ class StudyTermsIntegrationTest {
     void anAgentRefusesATaskItCouldNotCompleteWithoutALedgerEntry(@TempDir Path dir) throws Exception {
         try (var fed = new TestFederation(dir, 2)) {
             String studyId = patientStudy(fed, 2, 2);
-            String column = fed.api.get("/api/studies/" + studyId).get("spec").get("dataset").get("features").get(0)
+            String column = fed.api.studies().get(studyId).get("spec").get("dataset").get("features").get(0)
                     .get("name").asString();
             // A column no site has, in the terms the admins pin: the agents would fail half way, after
             // ACCEPTED, on the code before this check. (Changed after they pinned, the task is refused as
@@ -132,7 +132,7 @@ class StudyTermsIntegrationTest {
             SiteAgent a = fed.startAgent(0, studyId, null);
             SiteAgent b = fed.startAgent(1, studyId, null);
             fed.awaitConnected(2);
-            fed.api.post("/api/studies/" + studyId + "/start", null);
+            fed.api.studies().start(studyId);
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("FAILED");
             assertRefusedFirstRoundWithNothingSpent(fed, studyId, List.of(a, b), "cannot be read as study " + studyId,
@@ -149,7 +149,7 @@ class StudyTermsIntegrationTest {
             fed.awaitConnected(2);
             // After the admins pinned the terms, the coordinator's copy of the study moves the held-out split.
             tamper(fed, studyId, "\"testFraction\":0.25", "\"testFraction\":0.9");
-            fed.api.post("/api/studies/" + studyId + "/start", null);
+            fed.api.studies().start(studyId);
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("FAILED");
             // Only the dataset changed, so the refusal is the dataset's pin (no earlier task showed the agents
@@ -167,17 +167,17 @@ class StudyTermsIntegrationTest {
             String second = patientStudy(fed, 1, 1);
             SiteAgent site = fed.startAgent(0, fed.pinned(List.of(first, second)), null, 3.5, 3.5);
             fed.awaitConnected(1);
-            fed.api.post("/api/studies/" + first + "/start", null);
+            fed.api.studies().start(first);
             assertThat(fed.awaitStudyEnd(first, Duration.ofMinutes(2)).get("status").asString()).isEqualTo("COMPLETED");
             assertThat(PrivacyIntegrationTest.localUpdates(site.ledgerFile(), first)).hasSize(1);
             // What the first study spent, by the site's own ledger (same δ and accountant as the ceiling's).
             double spentFirst = PrivacyIntegrationTest.localUpdates(site.ledgerFile(), first).get(0)
                     .get("epsilonAfter").asDouble();
 
-            fed.api.post("/api/studies/" + second + "/start", null);
+            fed.api.studies().start(second);
             JsonNode study = fed.awaitStudyEnd(second, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("FAILED");
-            JsonNode round = fed.api.get("/api/studies/" + second + "/rounds").get(0);
+            JsonNode round = fed.api.studies().rounds(second).get(0);
             assertThat(round.get("dropped").get(site.siteId()).asString()).as(round.toString()).startsWith("REFUSED")
                     .contains(String.format(java.util.Locale.ROOT, "patient-level ε over all studies from %.4f", spentFirst),
                             "above the site's ceiling over all studies of 3.5000",

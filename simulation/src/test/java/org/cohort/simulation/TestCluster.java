@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +12,8 @@ import java.util.UUID;
 import org.cohort.agent.AgentConfig;
 import org.cohort.agent.LocalLearner;
 import org.cohort.agent.SiteAgent;
+import org.cohort.client.CoordinatorClient;
+import org.cohort.client.CoordinatorException;
 import org.cohort.coordinator.testing.TestPostgres;
 import tools.jackson.databind.JsonNode;
 
@@ -89,7 +92,7 @@ final class TestCluster implements AutoCloseable {
     /** Enrolls a site and starts its agent with the replicas' addresses in the given order. */
     SiteAgent startAgent(DemoData.Site site, Path agentsDir, String studyId, LocalLearner learner, int... order)
             throws Exception {
-        JsonNode token = client(0).post("/api/enrollment-tokens", Map.of("siteName", site.name(), "ttlMinutes", 10));
+        JsonNode token = client(0).enrollment().token(site.name(), Duration.ofMinutes(10));
         Path agentDir = Files.createDirectories(agentsDir.resolve(site.name()));
         TestSplitSecrets.install(agentDir.resolve("work"), site.dataFile());
         var addresses = new ArrayList<String>();
@@ -109,8 +112,8 @@ final class TestCluster implements AutoCloseable {
     /** The study's terms digest, or a placeholder for a study that does not exist (a site accepting no real study). */
     private String termsDigest(String studyId) {
         try {
-            return client(0).get("/api/studies/" + studyId + "/terms").get("digest").asString();
-        } catch (IllegalStateException e) {
+            return client(0).studies().terms(studyId).get("digest").asString();
+        } catch (CoordinatorException e) {
             return "sha256:" + "0".repeat(64);
         }
     }
@@ -119,7 +122,7 @@ final class TestCluster implements AutoCloseable {
     void awaitConnected(int n) throws InterruptedException {
         long until = System.currentTimeMillis() + 60_000;
         while (System.currentTimeMillis() < until) {
-            if (client(firstRunning()).get("/api/status").get("connectedSites").asInt() >= n) {
+            if (client(firstRunning()).status().get("connectedSites").asInt() >= n) {
                 return;
             }
             Thread.sleep(100);
@@ -130,10 +133,10 @@ final class TestCluster implements AutoCloseable {
     /** Polls a replica until the study has ended (or two minutes passed). */
     JsonNode awaitStudyEnd(int replica, String studyId) throws InterruptedException {
         long until = System.currentTimeMillis() + 120_000;
-        JsonNode study = client(replica).get("/api/studies/" + studyId);
+        JsonNode study = client(replica).studies().get(studyId);
         while (System.currentTimeMillis() < until && study.get("status").asString().matches("RUNNING|CREATED")) {
             Thread.sleep(200);
-            study = client(replica).get("/api/studies/" + studyId);
+            study = client(replica).studies().get(studyId);
         }
         return study;
     }
@@ -149,9 +152,9 @@ final class TestCluster implements AutoCloseable {
 
     /** The study's current model, as downloaded from a replica. */
     static float[] finalModel(CoordinatorClient api, String studyId, Path dir) throws Exception {
-        long version = api.get("/api/studies/" + studyId).get("currentVersion").asLong();
+        long version = api.studies().get(studyId).get("currentVersion").asLong();
         Path file = dir.resolve("final-" + version + ".f32");
-        api.download("/api/studies/" + studyId + "/models/" + version + "/parameters", file);
+        api.studies().downloadParameters(studyId, version, file);
         ByteBuffer buf = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
         float[] values = new float[buf.remaining() / 4];
         buf.asFloatBuffer().get(values);

@@ -12,6 +12,7 @@ import org.cohort.agent.Dl4jLearner;
 import org.cohort.agent.SplitSecretFile;
 import org.cohort.agent.LocalLearner;
 import org.cohort.agent.SiteAgent;
+import org.cohort.client.CoordinatorClient;
 import tools.jackson.databind.JsonNode;
 
 /** Test plumbing: a real coordinator, real agents, synthetic hospitals on disk. */
@@ -47,7 +48,7 @@ final class TestFederation implements AutoCloseable {
         spec.put("minSites", minSites);
         spec.put("roundTimeoutSeconds", timeoutSeconds);
         spec.putAll(extra);
-        return api.post("/api/studies", spec).get("studyId").asString();
+        return api.studies().create(spec).get("studyId").asString();
     }
 
     private DemoOptions options(int sites, int rounds) {
@@ -55,7 +56,7 @@ final class TestFederation implements AutoCloseable {
     }
 
     JsonNode token(String siteName) {
-        return api.post("/api/enrollment-tokens", Map.of("siteName", siteName, "ttlMinutes", 10));
+        return api.enrollment().token(siteName, Duration.ofMinutes(10));
     }
 
     /** Enrolls and starts an agent for the i-th synthetic hospital. */
@@ -77,7 +78,7 @@ final class TestFederation implements AutoCloseable {
     /** The digest of each study's terms, as its site's admin pins it after reviewing GET /api/studies/{id}/terms. */
     Map<String, String> pinned(java.util.Collection<String> studyIds) {
         var out = new java.util.TreeMap<String, String>();
-        studyIds.forEach(id -> out.put(id, api.get("/api/studies/" + id + "/terms").get("digest").asString()));
+        studyIds.forEach(id -> out.put(id, api.studies().terms(id).get("digest").asString()));
         return out;
     }
 
@@ -128,7 +129,7 @@ final class TestFederation implements AutoCloseable {
         Instant deadline = Instant.now().plusSeconds(60);
         while (Instant.now().isBefore(deadline)) {
             int connected = 0;
-            for (JsonNode s : api.get("/api/sites")) {
+            for (JsonNode s : api.sites().list()) {
                 if (s.get("connected").asBoolean()) {
                     connected++;
                 }
@@ -144,7 +145,7 @@ final class TestFederation implements AutoCloseable {
     JsonNode awaitStudyEnd(String studyId, Duration timeout) throws InterruptedException {
         Instant deadline = Instant.now().plus(timeout);
         while (Instant.now().isBefore(deadline)) {
-            JsonNode study = api.get("/api/studies/" + studyId);
+            JsonNode study = api.studies().get(studyId);
             String status = study.get("status").asString();
             if (!status.equals("RUNNING") && !status.equals("CREATED")) {
                 return study;
@@ -152,7 +153,7 @@ final class TestFederation implements AutoCloseable {
             Thread.sleep(200);
         }
         throw new AssertionError("study " + studyId + " did not finish within " + timeout + ": "
-                + api.get("/api/studies/" + studyId));
+                + api.studies().get(studyId));
     }
 
     /**
@@ -165,7 +166,7 @@ final class TestFederation implements AutoCloseable {
             startAgent(i, studyId, null);
         }
         awaitConnected(data.sites().size());
-        api.post("/api/studies/" + studyId + "/start", null);
+        api.studies().start(studyId);
         JsonNode study = awaitStudyEnd(studyId, Duration.ofMinutes(2));
         if (!study.get("status").asString().equals("COMPLETED")) {
             throw new AssertionError("study did not complete: " + study);
@@ -175,7 +176,7 @@ final class TestFederation implements AutoCloseable {
 
     /** The final evaluation (EVALUATE round) of the study's last model. */
     JsonNode finalEvaluation(String studyId) {
-        for (JsonNode r : api.get("/api/studies/" + studyId + "/rounds")) {
+        for (JsonNode r : api.studies().rounds(studyId)) {
             if (r.get("kind").asString().equals("EVALUATE") && r.get("status").asString().equals("COMPLETED")) {
                 return r.get("evaluation");
             }

@@ -32,7 +32,7 @@ class UploadResumeIntegrationTest {
                     token.get("caFingerprint").asString(), "resuming")) {
                 site.connect(List.of(studyId));
                 fed.awaitConnected(3);
-                fed.api.post("/api/studies/" + studyId + "/start", null);
+                fed.api.studies().start(studyId);
 
                 RoundTask task = site.nextTask();
                 int n = (int) site.modelLength(task);
@@ -76,7 +76,7 @@ class UploadResumeIntegrationTest {
 
                 JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(3));
                 assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
-                JsonNode round = fed.api.get("/api/studies/" + studyId + "/rounds").get(0);
+                JsonNode round = fed.api.studies().rounds(studyId).get(0);
                 assertThat(round.get("reported").toString()).contains(site.siteId);
                 assertThat(round.get("dropped").has(site.siteId)).as(round.toString()).isFalse();
             }

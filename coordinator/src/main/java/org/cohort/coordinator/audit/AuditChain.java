@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
+import org.cohort.privacy.json.CanonicalJson;
 
 /**
  * The bytes an audit entry's hash covers, in one place so that anyone can recompute them:
@@ -21,6 +22,11 @@ import java.util.HexFormat;
  * canonically). In Python: {@code sha256(bytes.fromhex(prev) + ('{"actor":' + json.dumps(actor,
  * ensure_ascii=False) + ',"at":"' + at + '","details":' + details + ',"kind":"' + kind +
  * '","seq":' + str(seq) + '}').encode())}. The coordinator signs the 32 hash bytes with Ed25519.
+ *
+ * <p>D is hashed as stored and never written again from the details, so an entry verifies
+ * whatever the writer ({@link CanonicalJson}) becomes: its form can change for new entries without
+ * a format tag on the old ones. Only the actor, time and kind are re-escaped here, and their
+ * escaping (quotes, backslashes; control characters are refused in actors) has never changed.
  */
 public final class AuditChain {
 

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import org.cohort.crypto.signature.ModelSigner;
 import org.cohort.crypto.signature.SignatureVerifier;
+import org.cohort.privacy.json.CanonicalJson;
 import org.cohort.protocol.SignedMessages;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.PlatformTransactionManager;

@@ -5,9 +5,9 @@ import java.util.List;
 import org.cohort.coordinator.compliance.PrivacyViews.EventView;
 import org.cohort.coordinator.ledger.Accounting;
 import org.cohort.coordinator.ledger.BudgetCheck;
-import org.cohort.coordinator.ledger.PrivacyNumbers;
 import org.cohort.privacy.accounting.PrivacyAccountant;
 import org.cohort.privacy.accounting.PrivacyEvent;
+import org.cohort.privacy.accounting.PrivacyNumbers;
 import org.cohort.privacy.accounting.PrivacyReport;
 import org.cohort.privacy.accounting.Unit;
 
@@ -84,7 +84,7 @@ public record EpsilonStatement(double epsilon, String epsilonText, double delta,
             }
         }
         PrivacyReport report = accounting.report(acc, delta, Unit.PATIENT);
-        String params = PrivacyViews.describe(report.parameters());
+        String params = report.parameters().explain();
         String eps = PrivacyNumbers.epsilon(report.epsilon());
         String d = PrivacyNumbers.delta(delta);
         String composed = steps + (steps == 1 ? " step" : " steps") + (r == 1 ? "" : " per round for " + r + " rounds");

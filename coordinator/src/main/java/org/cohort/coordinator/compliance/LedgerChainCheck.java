@@ -8,8 +8,8 @@ import org.cohort.coordinator.audit.AuditKind;
 import org.cohort.coordinator.audit.VerificationResult.Defect;
 import org.cohort.coordinator.audit.VerificationResult.Problem;
 import org.cohort.coordinator.ledger.LedgerCharge;
-import org.cohort.coordinator.ledger.PrivacyNumbers;
 import org.cohort.privacy.accounting.PrivacyEvent;
+import org.cohort.privacy.accounting.PrivacyNumbers;
 import org.cohort.privacy.accounting.Unit;
 
 /**

@@ -14,7 +14,7 @@ import org.cohort.coordinator.compliance.PrivacyViews.ChargeView;
 import org.cohort.coordinator.compliance.PrivacyViews.PrivacyReportDocument;
 import org.cohort.coordinator.compliance.PrivacyViews.SiteView;
 import org.cohort.coordinator.compliance.PrivacyViews.StudyPrivacy;
-import org.cohort.coordinator.ledger.PrivacyNumbers;
+import org.cohort.privacy.accounting.PrivacyNumbers;
 
 /**
  * The privacy report as one self-contained HTML page: inline CSS, an inline SVG plot of ε over

@@ -9,9 +9,8 @@ import java.util.Map;
 import org.cohort.coordinator.audit.VerificationResult;
 import org.cohort.coordinator.ledger.Accounting;
 import org.cohort.coordinator.ledger.BudgetCheck;
-import org.cohort.coordinator.ledger.PrivacyNumbers;
-import org.cohort.privacy.accounting.AccountingParameters;
 import org.cohort.privacy.accounting.PrivacyEvent;
+import org.cohort.privacy.accounting.PrivacyNumbers;
 import org.cohort.privacy.accounting.PrivacyReport;
 import org.cohort.privacy.accounting.Unit;
 
@@ -56,7 +55,7 @@ public final class PrivacyViews {
             Accounting a = new Accounting(r.accountant(), r.conversion());
             return new EpsilonView(r.epsilon(), PrivacyNumbers.epsilon(r.epsilon()), unitName(r.unit()),
                     r.unit().label(), r.delta(), PrivacyNumbers.delta(r.delta()), a.accountantName(),
-                    a.conversionName(), a.label(), describe(r.parameters()), r.inputs().stream().map(EventView::of).toList(),
+                    a.conversionName(), a.label(), r.parameters().explain(), r.inputs().stream().map(EventView::of).toList(),
                     r.describe());
         }
     }
@@ -130,17 +129,6 @@ public final class PrivacyViews {
 
     static String unitName(Unit unit) {
         return unit == null ? null : unit.name().toLowerCase(Locale.ROOT);
-    }
-
-    static String describe(AccountingParameters p) {
-        return switch (p) {
-            case AccountingParameters.Rdp r -> r.orders().length + " Rényi orders from " + PrivacyNumbers.plain(r.orders()[0])
-                    + " to " + PrivacyNumbers.plain(r.orders()[r.orders().length - 1])
-                    + (Double.isNaN(r.optimalOrder()) ? "" : ", optimal order α = " + PrivacyNumbers.plain(r.optimalOrder()));
-            case AccountingParameters.Pld d -> "value discretization interval "
-                    + PrivacyNumbers.delta(d.valueDiscretizationInterval()) + " (pessimistic connect-the-dots), tail mass "
-                    + PrivacyNumbers.delta(d.tailMassTruncation()) + " added to δ at each composition";
-        };
     }
 
     /** An event as audit details (JSON values). */

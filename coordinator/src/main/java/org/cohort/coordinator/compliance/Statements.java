@@ -3,7 +3,7 @@ package org.cohort.coordinator.compliance;
 import java.util.List;
 import org.cohort.coordinator.compliance.PrivacyViews.ChargeView;
 import org.cohort.coordinator.compliance.PrivacyViews.EpsilonView;
-import org.cohort.coordinator.ledger.PrivacyNumbers;
+import org.cohort.privacy.accounting.PrivacyNumbers;
 
 /**
  * Privacy guarantees in plain language. Each sentence names whom ε protects, the δ, what the

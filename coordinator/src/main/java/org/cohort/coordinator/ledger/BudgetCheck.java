@@ -4,6 +4,7 @@ import org.cohort.privacy.accounting.AccountantKind;
 import org.cohort.privacy.accounting.EventHistory;
 import org.cohort.privacy.accounting.PrivacyAccountant;
 import org.cohort.privacy.accounting.PrivacyEvent;
+import org.cohort.privacy.accounting.PrivacyNumbers;
 import org.cohort.privacy.accounting.RdpAccountant;
 import org.cohort.privacy.accounting.rdp.RdpConversion;
 

@@ -181,6 +181,49 @@ class AuditLogTest {
     }
 
     @Test
+    void writesNumbersInTheRfc8785FormEveryStoredEntryWasWrittenIn() {
+        // The bytes the coordinator has always written for these details (its writer was RFC 8785
+        // from the start); a change here would give new hashes for equal details, not break old ones.
+        var details = new java.util.LinkedHashMap<String, Object>();
+        details.put("event", Map.of("type", "sampled_gaussian", "samplingRate", 1e-5, "noiseMultiplier", 1.1,
+                "steps", 20));
+        details.put("delta", 1e-7);
+        details.put("epsilon", 0.8420000000000001);
+        details.put("bytes", 9007199254740993L);
+        AuditEntry e = log.append(AuditKind.LEDGER_CHARGE, "coordinator", details);
+
+        assertThat(e.detailsJson()).isEqualTo("{\"bytes\":9007199254740993,\"delta\":1e-7,\"epsilon\":0.8420000000000001,"
+                + "\"event\":{\"noiseMultiplier\":1.1,\"samplingRate\":0.00001,\"steps\":20,\"type\":\"sampled_gaussian\"}}");
+    }
+
+    @Test
+    void anEntryStoredInAnotherNumberSpellingStillVerifies() {
+        // Verification hashes the details exactly as stored and never writes them again, so an
+        // entry whose numbers another writer spelled (Java's 1.0E-5 for 0.00001) keeps verifying.
+        appendFour();
+        var head = log.head();
+        String details = "{\"delta\":1.0E-5,\"studyId\":\"st-1\"}";
+        Instant at = Instant.parse("2026-03-01T09:30:00.125Z");
+        long seq = head.seq() + 1;
+        String hash = AuditChain.hash(head.hash(), seq, at, "STUDY_CREATED", "admin", details);
+        jdbc.sql("""
+                INSERT INTO audit_entries (seq, appended_at, kind, actor, details, prev_hash, hash, signature, signer)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+                .params(seq, java.time.OffsetDateTime.ofInstant(at, ZoneOffset.UTC), "STUDY_CREATED", "admin", details,
+                        head.hash(), hash, signer.sign(HexFormat.of().parseHex(hash)), log.signerFingerprint())
+                .update();
+        jdbc.sql("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1").params(seq, hash).update();
+        log.append(AuditKind.ROUND_COMPLETED, "coordinator", Map.of("studyId", "st-1", "delta", 1e-5));
+
+        VerificationResult v = log.verify();
+
+        assertThat(v.valid()).as(v.summary()).isTrue();
+        assertThat(v.entriesChecked()).isEqualTo(6);
+        assertThat(log.entry(5).orElseThrow().detailsJson()).isEqualTo(details);
+        assertThat(log.entry(6).orElseThrow().detailsJson()).contains("\"delta\":0.00001");
+    }
+
+    @Test
     void serialisesConcurrentAppendsIntoOneChain() throws Exception {
         var pool = Executors.newFixedThreadPool(4);
         List<Future<?>> futures = new ArrayList<>();

@@ -5,8 +5,14 @@ import java.util.Arrays;
 /** The accountant settings a reported ε depends on, so that it can be recomputed exactly. */
 public sealed interface AccountingParameters permits AccountingParameters.Rdp, AccountingParameters.Pld {
 
-  /** Human wording of the settings. */
+  /** Human wording of the settings, short: what a report's one-line description ends with. */
   String describe();
+
+  /**
+   * The settings in full words, as the ε statements quote them (the coordinator's and the CLI's
+   * alike, so that a statement recomputed with the CLI reads as the coordinator's did).
+   */
+  String explain();
 
   /**
    * RDP orders used and the one that gave the reported value (NaN when no order applied,
@@ -24,8 +30,15 @@ public sealed interface AccountingParameters permits AccountingParameters.Rdp, A
 
     @Override
     public String describe() {
-      return orders.length + " orders in [" + Formats.plain(orders[0]) + ", "
-          + Formats.plain(orders[orders.length - 1]) + "], optimal α=" + Formats.plain(optimalOrder);
+      return orders.length + " orders in [" + PrivacyNumbers.plain(orders[0]) + ", "
+          + PrivacyNumbers.plain(orders[orders.length - 1]) + "], optimal α=" + PrivacyNumbers.plain(optimalOrder);
+    }
+
+    @Override
+    public String explain() {
+      return orders.length + " Rényi orders from " + PrivacyNumbers.plain(orders[0]) + " to "
+          + PrivacyNumbers.plain(orders[orders.length - 1])
+          + (Double.isNaN(optimalOrder) ? "" : ", optimal order α = " + PrivacyNumbers.plain(optimalOrder));
     }
 
     @Override
@@ -53,7 +66,14 @@ public sealed interface AccountingParameters permits AccountingParameters.Rdp, A
   record Pld(double valueDiscretizationInterval, double tailMassTruncation) implements AccountingParameters {
     @Override
     public String describe() {
-      return "pessimistic connect-the-dots discretisation " + Formats.scientific(valueDiscretizationInterval);
+      return "pessimistic connect-the-dots discretisation " + PrivacyNumbers.delta(valueDiscretizationInterval);
+    }
+
+    @Override
+    public String explain() {
+      return "value discretization interval " + PrivacyNumbers.delta(valueDiscretizationInterval)
+          + " (pessimistic connect-the-dots), tail mass " + PrivacyNumbers.delta(tailMassTruncation)
+          + " added to δ at each composition";
     }
   }
 }

@@ -5,12 +5,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.cohort.privacy.json.CanonicalJson;
 
 /**
  * Everything composed so far for one protected unit (a site's patients, or the sites of a
- * study), in order. Immutable: {@link #append} returns a new history. The canonical JSON form
- * is stable (fixed key order, no whitespace, shortest round-tripping numbers) so it can be
- * hashed into the audit log and parsed back to recompute every ε.
+ * study), in order. Immutable: {@link #append} returns a new history. Exported in the
+ * project's one canonical JSON form (RFC 8785), so the same history always gives the same
+ * bytes, and parsed back to recompute every ε.
  */
 public record EventHistory(Unit unit, List<PrivacyLedgerEntry> entries) {
 
@@ -48,74 +49,59 @@ public record EventHistory(Unit unit, List<PrivacyLedgerEntry> entries) {
   }
 
   /**
-   * Canonical JSON, e.g. {@code {"unit":"PATIENT","entries":[{"id":"r1","event":{"type":
-   * "sampled_gaussian","samplingRate":0.0025,"noiseMultiplier":1.3,"steps":6000}}]}}.
+   * Canonical JSON (RFC 8785, see {@link CanonicalJson}), e.g. {@code {"entries":[{"event":
+   * {"noiseMultiplier":1.3,"samplingRate":0.0025,"steps":6000,"type":"sampled_gaussian"},
+   * "id":"r1"}],"unit":"PATIENT"}}.
    */
   public String toCanonicalJson() {
-    StringBuilder sb = new StringBuilder();
-    sb.append("{\"unit\":");
-    CanonicalJson.writeString(sb, unit.name());
-    sb.append(",\"entries\":[");
-    for (int i = 0; i < entries.size(); i++) {
-      if (i > 0) {
-        sb.append(',');
-      }
-      PrivacyLedgerEntry e = entries.get(i);
-      sb.append("{\"id\":");
-      CanonicalJson.writeString(sb, e.id());
-      sb.append(",\"event\":");
-      writeEvent(sb, e.event());
-      sb.append('}');
+    List<Map<String, Object>> list = new ArrayList<>(entries.size());
+    for (PrivacyLedgerEntry e : entries) {
+      list.add(Map.of("id", e.id(), "event", eventJson(e.event())));
     }
-    sb.append("]}");
-    return sb.toString();
+    return CanonicalJson.write(Map.of("unit", unit.name(), "entries", list));
   }
 
-  /** Parses the form written by {@link #toCanonicalJson()} (any JSON whitespace is accepted). */
+  /**
+   * Parses an exported history: the form {@link #toCanonicalJson()} writes, and any other key
+   * order, number spelling or JSON whitespace (histories exported before the RFC 8785 form wrote
+   * "unit" first and numbers as {@code 1.0E-5}; they read back the same).
+   */
   public static EventHistory parseCanonicalJson(String json) {
-    Map<String, Object> root = CanonicalJson.asObject(CanonicalJson.parse(json), "history");
+    Map<String, Object> root = StrictJsonReader.asObject(StrictJsonReader.parse(json), "history");
     Unit unit;
-    String unitName = CanonicalJson.string(root, "unit");
+    String unitName = StrictJsonReader.string(root, "unit");
     try {
       unit = Unit.valueOf(unitName);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("unknown unit '" + unitName + "': expected PATIENT or SITE", e);
     }
     List<PrivacyLedgerEntry> entries = new ArrayList<>();
-    for (Object item : CanonicalJson.array(root, "entries")) {
-      Map<String, Object> entry = CanonicalJson.asObject(item, "entry");
-      Map<String, Object> event = CanonicalJson.asObject(entry.get("event"), "event");
-      entries.add(new PrivacyLedgerEntry(CanonicalJson.string(entry, "id"), readEvent(event)));
+    for (Object item : StrictJsonReader.array(root, "entries")) {
+      Map<String, Object> entry = StrictJsonReader.asObject(item, "entry");
+      Map<String, Object> event = StrictJsonReader.asObject(entry.get("event"), "event");
+      entries.add(new PrivacyLedgerEntry(StrictJsonReader.string(entry, "id"), readEvent(event)));
     }
     return new EventHistory(unit, entries);
   }
 
-  private static void writeEvent(StringBuilder sb, PrivacyEvent event) {
-    switch (event) {
-      case PrivacyEvent.SampledGaussian g -> {
-        sb.append("{\"type\":\"sampled_gaussian\",\"samplingRate\":");
-        CanonicalJson.writeNumber(sb, g.samplingRate());
-        sb.append(",\"noiseMultiplier\":");
-        CanonicalJson.writeNumber(sb, g.noiseMultiplier());
-        sb.append(",\"steps\":").append(g.steps()).append('}');
-      }
-      case PrivacyEvent.Gaussian g -> {
-        sb.append("{\"type\":\"gaussian\",\"noiseMultiplier\":");
-        CanonicalJson.writeNumber(sb, g.noiseMultiplier());
-        sb.append(",\"count\":").append(g.count()).append('}');
-      }
-    }
+  private static Map<String, Object> eventJson(PrivacyEvent event) {
+    return switch (event) {
+      case PrivacyEvent.SampledGaussian g -> Map.of("type", "sampled_gaussian", "samplingRate", g.samplingRate(),
+          "noiseMultiplier", g.noiseMultiplier(), "steps", g.steps());
+      case PrivacyEvent.Gaussian g -> Map.of("type", "gaussian", "noiseMultiplier", g.noiseMultiplier(),
+          "count", g.count());
+    };
   }
 
   private static PrivacyEvent readEvent(Map<String, Object> o) {
-    String type = CanonicalJson.string(o, "type");
+    String type = StrictJsonReader.string(o, "type");
     return switch (type) {
       case "sampled_gaussian" -> new PrivacyEvent.SampledGaussian(
-          CanonicalJson.number(o, "samplingRate"),
-          CanonicalJson.number(o, "noiseMultiplier"),
-          CanonicalJson.integer(o, "steps"));
+          StrictJsonReader.number(o, "samplingRate"),
+          StrictJsonReader.number(o, "noiseMultiplier"),
+          StrictJsonReader.integer(o, "steps"));
       case "gaussian" -> new PrivacyEvent.Gaussian(
-          CanonicalJson.number(o, "noiseMultiplier"), CanonicalJson.integer(o, "count"));
+          StrictJsonReader.number(o, "noiseMultiplier"), StrictJsonReader.integer(o, "count"));
       default -> throw new IllegalArgumentException(
           "unknown privacy event type '" + type + "': expected sampled_gaussian or gaussian");
     };

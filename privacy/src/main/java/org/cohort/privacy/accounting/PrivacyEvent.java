@@ -31,7 +31,7 @@ public sealed interface PrivacyEvent permits PrivacyEvent.SampledGaussian, Priva
 
     @Override
     public String describe() {
-      return "sampled Gaussian q=" + Formats.plain(samplingRate) + ", σ=" + Formats.plain(noiseMultiplier)
+      return "sampled Gaussian q=" + PrivacyNumbers.plain(samplingRate) + ", σ=" + PrivacyNumbers.plain(noiseMultiplier)
           + ", " + steps + (steps == 1 ? " step" : " steps");
     }
   }
@@ -52,7 +52,8 @@ public sealed interface PrivacyEvent permits PrivacyEvent.SampledGaussian, Priva
 
     @Override
     public String describe() {
-      return "Gaussian σ=" + Formats.plain(noiseMultiplier) + ", " + count + (count == 1 ? " release" : " releases");
+      return "Gaussian σ=" + PrivacyNumbers.plain(noiseMultiplier) + ", " + count
+          + (count == 1 ? " release" : " releases");
     }
   }
 }

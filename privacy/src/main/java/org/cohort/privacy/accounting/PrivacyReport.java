@@ -39,7 +39,7 @@ public record PrivacyReport(
     String events = inputs.isEmpty()
         ? "no events"
         : inputs.stream().map(PrivacyEvent::describe).collect(Collectors.joining(" + "));
-    return "ε = " + Formats.epsilon(epsilon) + " (" + unit.label() + ", δ = " + Formats.scientific(delta)
+    return "ε = " + PrivacyNumbers.epsilon(epsilon) + " (" + unit.label() + ", δ = " + PrivacyNumbers.delta(delta)
         + ", " + method + "; " + events + ")";
   }
 }

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -16,10 +15,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.cohort.client.CoordinatorClient;
 import org.cohort.simulation.ChildProcesses;
-import org.cohort.simulation.CoordinatorClient;
 import org.cohort.simulation.InProcessCoordinator;
 import org.cohort.simulation.LightAgent;
+import org.cohort.simulation.LocalCoordinator;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -118,9 +118,9 @@ public final class SessionsBenchmark {
                     "--cohort.coordinator.heartbeat-interval=" + o.heartbeatSeconds() + "s",
                     "--cohort.coordinator.cluster.name=cohort-bench-" + UUID.randomUUID(),
                     "--cohort.coordinator.cluster.port=" + ChildProcesses.freePort()), log);
-            CoordinatorClient api = CoordinatorClient.awaitStarted(dataDir, restPort, Duration.ofSeconds(180), coordinator::isAlive,
+            CoordinatorClient api = LocalCoordinator.awaitStarted(dataDir, restPort, Duration.ofSeconds(180), coordinator::isAlive,
                     log);
-            JsonNode status = api.get("/api/status");
+            JsonNode status = api.status();
             String address = "localhost:" + status.get("agentPort").asInt();
             out.printf(" up (pid %d), agent port %s; log %s%n", coordinator.pid(), address, log);
             try (var probe = CoordinatorProbe.Client.attach(coordinator.pid())) {
@@ -142,7 +142,7 @@ public final class SessionsBenchmark {
         List<String> tokens = new ArrayList<>();
         String fingerprint = null;
         for (int i = 0; i <= n; i++) {
-            JsonNode token = api.post("/api/enrollment-tokens", Map.of("siteName", siteName(i, n), "ttlMinutes", 120));
+            JsonNode token = api.enrollment().token(siteName(i, n), Duration.ofMinutes(120));
             tokens.add(token.get("token").asString());
             fingerprint = token.get("caFingerprint").asString();
         }
@@ -202,7 +202,7 @@ public final class SessionsBenchmark {
         double openAgentsCpuMs = (AgentsJvm.cpuNanos() - agentsCpu0) / 1e6 / Math.max(1, opened);
         int openFailed = agents.size() - opened;
         out.printf(Locale.ROOT, "  %d open, %d failed in %.1f s; the coordinator reports %d connected%n", opened,
-                openFailed, openSeconds, api.get("/api/status").get("connectedSites").asInt());
+                openFailed, openSeconds, api.status().get("connectedSites").asInt());
 
         // Hold them, heartbeats flowing.
         out.printf("holding for %d s ...%n", o.seconds());
@@ -228,7 +228,7 @@ public final class SessionsBenchmark {
         awaitAcks(agents, holdFrom, holdTo);
         Window held = window(agents, holdFrom, holdTo);
         int stillOpen = openSessions(agents, welcomes);
-        int connected = api.get("/api/status").get("connectedSites").asInt();
+        int connected = api.status().get("connectedSites").asInt();
         CoordinatorProbe.Snapshot with = probe.snapshot(true);
         AgentsJvm agentsWith = AgentsJvm.now();
 
@@ -407,7 +407,7 @@ public final class SessionsBenchmark {
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            if (api.get("/api/status").get("connectedSites").asInt() == expected) {
+            if (api.status().get("connectedSites").asInt() == expected) {
                 return true;
             }
             Thread.sleep(100);

@@ -7,43 +7,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The small JSON subset event histories need (objects, arrays, strings, numbers), written
- * canonically and parsed strictly. Kept here so that the privacy module has no JSON library
- * dependency.
+ * Reads the small JSON subset event histories are exported in (objects, arrays, strings,
+ * numbers), strictly: duplicate keys, trailing text and bad escapes are refused with their
+ * offset. Writing is {@link org.cohort.privacy.json.CanonicalJson}'s job; this side stays here so
+ * that the privacy module needs no JSON library, and it accepts any key order and number spelling
+ * so that histories exported before the RFC 8785 form still read back.
  */
-final class CanonicalJson {
+final class StrictJsonReader {
 
-  private CanonicalJson() {}
-
-  static void writeString(StringBuilder sb, String s) {
-    sb.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            sb.append(String.format("\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
-    sb.append('"');
-  }
-
-  /** Shortest round-tripping decimal; JSON has no NaN or ∞, and events never hold them. */
-  static void writeNumber(StringBuilder sb, double x) {
-    if (!Double.isFinite(x)) {
-      throw new IllegalArgumentException("JSON cannot hold " + x);
-    }
-    sb.append(Double.toString(x));
-  }
+  private StrictJsonReader() {}
 
   static Object parse(String json) {
     Parser p = new Parser(json);

@@ -1,0 +1,80 @@
+package org.cohort.cli;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import org.cohort.client.CoordinatorClient;
+import org.cohort.client.Timeouts;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Which coordinator a remote command talks to, and with which admin token: from the command line,
+ * else the environment, else the defaults a local coordinator uses. Misconfiguration is a usage
+ * error that says what to pass.
+ */
+final class Connection {
+    /** Options every remote command takes. */
+    static final Set<String> OPTIONS = Set.of("coordinator", "token-file");
+    static final String DEFAULT_URL = "http://127.0.0.1:8080";
+    /** A PLD report of a long study can take a while to compute, and a person can wait for it. */
+    static final Timeouts TIMEOUTS = new Timeouts(Duration.ofSeconds(10), Duration.ofMinutes(5));
+
+    private Connection() {}
+
+    /**
+     * From --coordinator (else $COHORT_COORDINATOR, else http://127.0.0.1:8080) and --token-file
+     * (else $COHORT_TOKEN, else $COHORT_DATA_DIR/admin-token or ./cohort-data/admin-token).
+     */
+    static CoordinatorClient open(Args args, Map<String, String> env, JsonMapper json) {
+        String url = args.string("coordinator", env.getOrDefault("COHORT_COORDINATOR", DEFAULT_URL)).strip();
+        URI base;
+        try {
+            base = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+            if (base.getScheme() == null || !(base.getScheme().equals("http") || base.getScheme().equals("https"))
+                    || base.getHost() == null) {
+                throw new IllegalArgumentException("not an http(s) URL");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--coordinator must be the coordinator's REST address, e.g. " + DEFAULT_URL
+                    + "; got '" + url + "'");
+        }
+        return CoordinatorClient.connect(base, token(args, env), TIMEOUTS, json);
+    }
+
+    private static String token(Args args, Map<String, String> env) {
+        if (args.has("token-file")) {
+            return readToken(Path.of(args.string("token-file", null)), "--token-file");
+        }
+        String t = env.get("COHORT_TOKEN");
+        if (t != null && !t.isBlank()) {
+            return t.strip();
+        }
+        Path dataDir = Path.of(env.getOrDefault("COHORT_DATA_DIR", "cohort-data"));
+        Path file = dataDir.resolve("admin-token");
+        if (Files.isReadable(file)) {
+            return readToken(file, "the admin token file");
+        }
+        throw new UsageException("no admin token: pass --token-file PATH (the coordinator writes it to"
+                + " <data-dir>/admin-token) or set COHORT_TOKEN");
+    }
+
+    private static String readToken(Path file, String what) {
+        try {
+            String t = Files.readString(file).strip();
+            if (t.isEmpty()) {
+                throw new UsageException(what + " " + file + " is empty; it should hold the coordinator's admin token");
+            }
+            return t;
+        } catch (NoSuchFileException e) {
+            throw new UsageException(what + " " + file + " does not exist; the coordinator writes the token to"
+                    + " <data-dir>/admin-token");
+        } catch (IOException e) {
+            throw new CommandFailed("cannot read " + what + " " + file + ": " + e.getMessage());
+        }
+    }
+}
