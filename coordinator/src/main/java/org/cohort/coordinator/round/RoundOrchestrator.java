@@ -2,7 +2,6 @@ package org.cohort.coordinator.round;
 
 import com.google.protobuf.ByteString;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.IMap;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -75,18 +74,14 @@ public class RoundOrchestrator {
     private static final Logger log = LoggerFactory.getLogger(RoundOrchestrator.class);
 
     private final Object lock = new Object();
-    private final IMap<String, RoundState> rounds;
-    private final IMap<String, String> activeRoundByStudy;
-    /** Which replica holds each site's accepted upload, by "roundId/siteId": the one claim that stops a double count. */
-    private final IMap<String, String> claims;
+    /** The cluster's round state: rounds, each study's active round, upload claims, masked-input rosters. */
+    private final RoundStore store;
     private final Map<String, SecureRound> secureRounds = new ConcurrentHashMap<>();
     /** Per open secure round, what each accepted masked input costs its site; charged when the sum is unmasked. */
     private final Map<String, Map<String, ReleaseCharge>> chargesByRound = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicBoolean membersLeft = new java.util.concurrent.atomic.AtomicBoolean();
     private final PartialSums partials;
     private final PartialSumCalls partialCalls;
-    /** Per secure round in its masked-input stage: the sites that may send a masked input, by name, with their index. */
-    private final IMap<String, java.util.HashMap<String, Integer>> maskedInputRoster;
     private final LeaderInbox inbox;
     private final RoundCompliance compliance;
     private final AuditTrail auditTrail;
@@ -100,7 +95,7 @@ public class RoundOrchestrator {
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
 
-    public RoundOrchestrator(HazelcastInstance hazelcast, StudyRepository studies, RoundRepository history,
+    RoundOrchestrator(HazelcastInstance hazelcast, RoundStore store, StudyRepository studies, RoundRepository history,
                              ModelRegistry registry, ClusterSessions sessions, SiteRepository sites, TaskFactory tasks,
                              RoundCompliance compliance, AuditTrail auditTrail,
                              org.cohort.coordinator.cluster.Leadership leadership, LeaderInbox inbox,
@@ -108,13 +103,10 @@ public class RoundOrchestrator {
         this.inbox = inbox;
         this.partials = partials;
         this.partialCalls = partialCalls;
-        this.claims = hazelcast.getMap("cohort.upload-claims");
-        this.maskedInputRoster = hazelcast.getMap("cohort.masked-input-roster");
+        this.store = store;
         this.leadership = leadership;
         this.compliance = compliance;
         this.auditTrail = auditTrail;
-        this.rounds = hazelcast.getMap("cohort.rounds");
-        this.activeRoundByStudy = hazelcast.getMap("cohort.active-round");
         this.studies = studies;
         this.history = history;
         this.registry = registry;
@@ -175,7 +167,7 @@ public class RoundOrchestrator {
     private void sweepPartialSums() {
         for (String roundId : partials.rounds()) {
             try {
-                RoundState state = rounds.get(roundId);
+                RoundState state = store.round(roundId);
                 if (state == null || state.phase() == RoundPhase.COMPLETED || state.phase() == RoundPhase.FAILED) {
                     partials.discard(roundId);
                 }
@@ -214,9 +206,9 @@ public class RoundOrchestrator {
     /** An upload was folded into a replica's partial sum: the site has reported, if that replica still holds it. */
     private void uploadHeld(LeaderInbox.UploadHeld h) {
         synchronized (lock) {
-            RoundState state = rounds.get(h.roundId());
+            RoundState state = store.round(h.roundId());
             if (state == null || !state.isOpen() || !state.outstanding().contains(h.siteId())
-                    || !h.memberUuid().equals(claims.get(claimKey(h.roundId(), h.siteId())))
+                    || !h.memberUuid().equals(store.claimHolder(h.roundId(), h.siteId()))
                     || !sessions.aliveMembers().contains(h.memberUuid())) {
                 return; // closed, already counted, or the holder is gone (its loss is handled on its own)
             }
@@ -228,14 +220,10 @@ public class RoundOrchestrator {
         }
     }
 
-    private static String claimKey(String roundId, String site) {
-        return roundId + "/" + site;
-    }
-
     /** Uploads held by replicas that left the cluster: their sites are outstanding again and asked to re-send. */
     private void recoverLostUploads() {
-        for (String roundId : List.copyOf(activeRoundByStudy.values())) {
-            RoundState state = rounds.get(roundId);
+        for (String roundId : store.activeRoundIds()) {
+            RoundState state = store.round(roundId);
             if (state != null && state.isOpen() && !state.secure()) {
                 recoverLostUploads(state);
             }
@@ -245,13 +233,12 @@ public class RoundOrchestrator {
     private void recoverLostUploads(RoundState state) {
         Set<String> alive = sessions.aliveMembers();
         for (String site : state.selected()) {
-            String key = claimKey(state.roundId(), site);
-            String holder = claims.get(key);
+            String holder = store.claimHolder(state.roundId(), site);
             boolean lost = holder != null && !alive.contains(holder);
             if (lost) {
-                claims.remove(key, holder);
+                store.releaseClaim(state.roundId(), site, holder);
             }
-            RoundState current = rounds.get(state.roundId());
+            RoundState current = store.round(state.roundId());
             if (current == null || !current.isOpen()) {
                 return;
             }
@@ -266,7 +253,7 @@ public class RoundOrchestrator {
                 log.warn("round {}: {}", state.roundId(), reason);
                 history.insertReport(state.roundId(), site, "LOST", null, null, null, reason, clock.instant());
                 apply(RoundStateMachine.onUploadLost(current, site, reason));
-                sendTask(rounds.get(state.roundId()), site);
+                sendTask(store.round(state.roundId()), site);
             }
         }
     }
@@ -282,14 +269,14 @@ public class RoundOrchestrator {
         // then what the live replicas hold but the old driver had not counted yet.
         for (var held : partialCalls.holdersAll(state.roundId()).entrySet()) {
             for (String site : held.getValue()) {
-                RoundState current = rounds.get(state.roundId());
+                RoundState current = store.round(state.roundId());
                 if (current.isOpen() && current.outstanding().contains(site)
-                        && held.getKey().equals(claims.get(claimKey(state.roundId(), site)))) {
+                        && held.getKey().equals(store.claimHolder(state.roundId(), site))) {
                     apply(RoundStateMachine.onUploadAccepted(current, site));
                 }
             }
         }
-        RoundState current = rounds.get(state.roundId());
+        RoundState current = store.round(state.roundId());
         if (current != null && current.isOpen()) {
             log.info("round {} of study {} continues under this replica: {} reported, {} outstanding",
                     current.roundNumber(), current.studyId(), current.reported(), current.outstanding());
@@ -318,17 +305,17 @@ public class RoundOrchestrator {
         String reason = "abandoned: the coordinator replica driving this round stopped; replica "
                 + leadership.memberId() + " retries it (lease term " + leadership.term() + ")";
         var continued = new java.util.HashSet<String>();
-        for (String roundId : List.copyOf(activeRoundByStudy.values())) {
-            RoundState state = rounds.get(roundId);
+        for (String roundId : store.activeRoundIds()) {
+            RoundState state = store.round(roundId);
             if (state == null) {
-                activeRoundByStudy.values().remove(roundId);
+                store.forgetActive(roundId);
             } else if (state.isOpen() && !state.secure()) {
                 try {
                     adopt(state);
                     continued.add(roundId);
                 } catch (RuntimeException e) {
                     log.warn("round {} cannot be continued ({}); it is closed and retried", roundId, e.getMessage());
-                    abandon(rounds.get(roundId), reason + " (it could not be continued: " + e.getMessage() + ")");
+                    abandon(store.round(roundId), reason + " (it could not be continued: " + e.getMessage() + ")");
                 }
             } else if (!secureRounds.containsKey(roundId)) {
                 abandon(state, reason);
@@ -353,24 +340,24 @@ public class RoundOrchestrator {
 
     /** The round a study is running now, if any. */
     public RoundState activeRound(String studyId) {
-        String id = activeRoundByStudy.get(studyId);
-        return id == null ? null : rounds.get(id);
+        String id = store.activeRoundId(studyId);
+        return id == null ? null : store.round(id);
     }
 
     public RoundState round(String roundId) {
-        return rounds.get(roundId);
+        return store.round(roundId);
     }
 
     private void drive(Study study) {
-        String activeId = activeRoundByStudy.get(study.studyId());
+        String activeId = store.activeRoundId(study.studyId());
         if (study.status() != StudyStatus.RUNNING) {
             if (activeId != null) {
-                abandon(rounds.get(activeId), "study " + study.status().name().toLowerCase());
+                abandon(store.round(activeId), "study " + study.status().name().toLowerCase());
             }
             return;
         }
         if (activeId != null) {
-            RoundState state = rounds.get(activeId);
+            RoundState state = store.round(activeId);
             SecureRound sr = secureRounds.get(activeId);
             if (sr != null && sr.overdue(clock.instant())) {
                 closeSecureStage(state, sr);
@@ -474,8 +461,8 @@ public class RoundOrchestrator {
             secureRounds.put(roundId, secureRound);
         }
         history.insertStarted(state);
-        rounds.put(state.roundId(), state);
-        activeRoundByStudy.put(study.studyId(), state.roundId());
+        store.save(state);
+        store.activate(state);
         studies.updateProgress(study.studyId(), StudyStatus.RUNNING,
                 (training ? "round " + roundNumber : "final evaluation") + " running with " + eligible.size() + " sites",
                 study.currentVersion(), study.roundsDone(), now);
@@ -514,8 +501,8 @@ public class RoundOrchestrator {
     /** Re-sends an open round's task to a site that reconnected before reporting. */
     public void resendOpenTasks(String siteId) {
         synchronized (lock) {
-            for (String roundId : activeRoundByStudy.values()) {
-                RoundState state = rounds.get(roundId);
+            for (String roundId : store.activeRoundIds()) {
+                RoundState state = store.round(roundId);
                 if (state != null && state.isOpen() && state.outstanding().contains(siteId)) {
                     sendTask(state, siteId);
                 }
@@ -540,7 +527,7 @@ public class RoundOrchestrator {
         if (problem.isPresent()) {
             return problem;
         }
-        RoundState state = rounds.get(m.getRoundId());
+        RoundState state = store.round(m.getRoundId());
         Study study = studies.find(state.studyId()).orElseThrow();
         return compliance.overBudget(study, releaseCharge(study, state, site, m, null, null))
                 // Nothing of it is read: the ledger must never be asked to go past the budget.
@@ -549,7 +536,7 @@ public class RoundOrchestrator {
 
     /** {@link #checkManifest} without the budget: what must still hold when the values are in. */
     private java.util.Optional<UploadRejection> checkRound(UpdateManifest m, String site) {
-        RoundState state = rounds.get(m.getRoundId());
+        RoundState state = store.round(m.getRoundId());
         if (state == null) {
             return UploadChecks.check(null, m, site, -1, 0);
         }
@@ -602,7 +589,7 @@ public class RoundOrchestrator {
             if (problem.isPresent()) {
                 throw problem.get().asException();
             }
-            RoundState state = rounds.get(m.getRoundId());
+            RoundState state = store.round(m.getRoundId());
             c = new Checked(state, studies.find(state.studyId()).orElseThrow());
         } catch (RuntimeException e) {
             deleteQuietly(spool);
@@ -613,7 +600,7 @@ public class RoundOrchestrator {
 
     /** Charges a plain training update whose values have been received and verified, if its study is under DP. */
     private void chargeReceived(UpdateManifest m, byte[] manifestBytes, byte[] signature, String site) {
-        RoundState state = rounds.get(m.getRoundId());
+        RoundState state = store.round(m.getRoundId());
         if (state == null || state.secure() || !state.selected().contains(site)
                 || !java.security.MessageDigest.isEqual(state.nonce(), m.getNonce().toByteArray())) {
             return; // not an update of this round: its header would have been refused, and nothing was read
@@ -637,10 +624,9 @@ public class RoundOrchestrator {
                           Path spool) {
         RoundState state = c.state();
         String roundId = state.roundId();
-        String key = claimKey(roundId, site);
         String me = partials.memberUuid();
-        String holder = claims.putIfAbsent(key, me);
-        if (holder != null && (sessions.aliveMembers().contains(holder) || !claims.replace(key, holder, me))) {
+        String holder = store.claim(roundId, site, me);
+        if (holder != null && (sessions.aliveMembers().contains(holder) || !store.moveClaim(roundId, site, holder, me))) {
             deleteQuietly(spool);
             throw new UploadRejection(UploadRejection.Reason.ALREADY_REPORTED, "an update of site " + site
                     + " for round " + roundId + " is already held by coordinator replica " + holder).asException();
@@ -656,12 +642,12 @@ public class RoundOrchestrator {
             if (!leadership.inQuorum()) {
                 return false; // cut off from the majority: what it would hold here is lost to the round
             }
-            RoundState now = rounds.get(roundId);
+            RoundState now = store.round(roundId);
             if (now == null || !now.isOpen() || !now.outstanding().contains(site)) {
                 return false;
             }
             // A masked input counts only in the masked-input stage, from a site whose shares were relayed.
-            var roster = masked ? maskedInputRoster.get(roundId) : null;
+            var roster = masked ? store.maskedInputRoster(roundId) : null;
             return !masked || roster != null && roster.containsKey(site);
         };
         boolean held;
@@ -670,13 +656,13 @@ public class RoundOrchestrator {
                     : partials.fold(roundId, training ? m.getNumParameters() : 0, stillCollecting, contribution,
                             training ? spool : null);
         } catch (RuntimeException e) {
-            claims.remove(key, me);
+            store.releaseClaim(roundId, site, me);
             throw e;
         } finally {
             deleteQuietly(spool);
         }
         if (!held) {
-            claims.remove(key, me);
+            store.releaseClaim(roundId, site, me);
             throw new UploadRejection(UploadRejection.Reason.ROUND_CLOSED, masked ? "the masked input of " + site
                     + " arrived outside round " + roundId + "'s masked-input stage; it is accepted only after the key"
                     + " exchange and before the stage closes" : "round " + roundId + " stopped collecting while the"
@@ -722,8 +708,8 @@ public class RoundOrchestrator {
      * round no longer expects it).
      */
     public void revoked(String site, String reason) {
-        for (String roundId : java.util.List.copyOf(activeRoundByStudy.values())) {
-            RoundState state = rounds.get(roundId);
+        for (String roundId : store.activeRoundIds()) {
+            RoundState state = store.round(roundId);
             if (state != null && state.isOpen() && state.outstanding().contains(site)) {
                 dropSite(roundId, site, "REVOKED", "site revoked: " + reason);
             }
@@ -732,7 +718,7 @@ public class RoundOrchestrator {
 
     private void dropSiteAsDriver(String roundId, String site, String outcome, String reason) {
         synchronized (lock) {
-            RoundState state = rounds.get(roundId);
+            RoundState state = store.round(roundId);
             if (state == null || !state.isOpen() || !state.outstanding().contains(site)) {
                 return;
             }
@@ -743,14 +729,14 @@ public class RoundOrchestrator {
             SecureRound sr = secureRounds.get(roundId);
             if (sr != null && sr.indexOf.containsKey(site) && (sr.stage() == SecureRound.Stage.ADVERTISE_KEYS
                     || sr.stage() == SecureRound.Stage.SHARE_KEYS) && sr.excuse(sr.indexOf.get(site))) {
-                closeSecureStage(rounds.get(roundId), sr);
+                closeSecureStage(store.round(roundId), sr);
             }
         }
     }
 
     private void apply(Transition t) {
         RoundState state = t.state();
-        rounds.put(state.roundId(), state);
+        store.save(state);
         switch (t.decision()) {
             case WAIT -> { }
             case AGGREGATE -> {
@@ -775,11 +761,11 @@ public class RoundOrchestrator {
             publishRound(state);
         } catch (RuntimeException e) {
             log.error("round {}: closing it failed; nothing was published and it will be retried", state.roundId(), e);
-            RoundState current = rounds.get(state.roundId());
+            RoundState current = store.round(state.roundId());
             if (current != null && current.phase() == RoundPhase.AGGREGATING) {
                 RoundState failed = RoundStateMachine.abandoned(current, "closing the round failed (" + e.getMessage()
                         + "); nothing was published");
-                rounds.put(failed.roundId(), failed);
+                store.save(failed);
                 SecureRound sr = secureRounds.remove(failed.roundId());
                 if (sr != null) {
                     sr.server.abandon(failed.detail());
@@ -824,12 +810,12 @@ public class RoundOrchestrator {
                 log.warn("round {}: the partial sums could not be merged: {}", state.roundId(), e.getMessage());
                 RoundState failed = RoundStateMachine.abandoned(state, "the replicas' partial sums could not be merged ("
                         + e.getMessage() + "); nothing was published");
-                rounds.put(failed.roundId(), failed);
+                store.save(failed);
                 retry(failed);
                 return;
             }
             state = merged.state();
-            rounds.put(state.roundId(), state);
+            store.save(state);
             next = merged.next();
             charges = merged.charges();
         }
@@ -956,9 +942,9 @@ public class RoundOrchestrator {
     /** Every replica forgets the round's partial sums and upload claims. */
     private void forget(RoundState state) {
         partialCalls.discardAll(state.roundId());
-        maskedInputRoster.delete(state.roundId());
+        store.closeMaskedInput(state.roundId());
         for (String site : state.selected()) {
-            claims.delete(claimKey(state.roundId(), site));
+            store.deleteClaim(state.roundId(), site);
         }
     }
 
@@ -988,7 +974,7 @@ public class RoundOrchestrator {
         }
         RoundState gone = state.isOpen() || state.phase() == RoundPhase.AGGREGATING
                 ? RoundStateMachine.abandoned(state, reason) : state;
-        rounds.put(gone.roundId(), gone);
+        store.save(gone);
         close(gone, null);
         forget(gone);
         chargesByRound.remove(gone.roundId());
@@ -1005,7 +991,7 @@ public class RoundOrchestrator {
     /** A secure-aggregation message from a site, on its session stream. */
     public void onSecAggStep(String site, org.cohort.protocol.v1.SecAggStep step) {
         synchronized (lock) {
-            RoundState state = rounds.get(step.getRoundId());
+            RoundState state = store.round(step.getRoundId());
             SecureRound sr = secureRounds.get(step.getRoundId());
             if (state == null || sr == null || !sr.indexOf.containsKey(site)) {
                 log.warn("ignoring secure-aggregation message from {} for round {}: no such secure round for that site",
@@ -1079,7 +1065,7 @@ public class RoundOrchestrator {
             switch (sr.stage()) {
                 case ADVERTISE_KEYS -> {
                     dropMissing(state, sr, "sent no keys before the key-exchange deadline");
-                    if (!rounds.get(state.roundId()).isOpen()) {
+                    if (!store.round(state.roundId()).isOpen()) {
                         return;
                     }
                     var rosters = sr.server.closeAdvertiseKeys();
@@ -1090,7 +1076,7 @@ public class RoundOrchestrator {
                 }
                 case SHARE_KEYS -> {
                     dropMissing(state, sr, "sent no key shares before the deadline");
-                    if (!rounds.get(state.roundId()).isOpen()) {
+                    if (!store.round(state.roundId()).isOpen()) {
                         return;
                     }
                     var relays = sr.server.closeShareKeys();
@@ -1098,7 +1084,7 @@ public class RoundOrchestrator {
                     // Before the shares go out: any replica may then take these sites' masked inputs.
                     var roster = new java.util.HashMap<String, Integer>();
                     relays.keySet().forEach(i -> roster.put(sr.site(i), i));
-                    maskedInputRoster.set(state.roundId(), roster);
+                    store.openMaskedInput(state.roundId(), roster);
                     relays.forEach((i, shares) -> sendStep(sr, i, state, b -> b.setShares(
                             org.cohort.crypto.secagg.wire.SecAggWire.shares(shares))));
                 }
@@ -1109,7 +1095,7 @@ public class RoundOrchestrator {
                     requests.forEach((i, request) -> sendStep(sr, i, state, b -> b.setUnmaskRequest(
                             org.cohort.crypto.secagg.wire.SecAggWire.unmaskRequest(request))));
                 }
-                case UNMASK -> finish(rounds.get(state.roundId()));
+                case UNMASK -> finish(store.round(state.roundId()));
                 case DONE -> { }
             }
         } catch (org.cohort.crypto.secagg.SecAggAbortedException e) {
@@ -1121,14 +1107,14 @@ public class RoundOrchestrator {
     private void startUnmasking(RoundState state, SecureRound sr) {
         try {
             // No replica takes another masked input once the roster is gone; then the partial sums are sealed.
-            maskedInputRoster.delete(state.roundId());
+            store.closeMaskedInput(state.roundId());
             try {
                 state = feedMaskedPartialSums(state, sr);
             } catch (RuntimeException e) {
                 abortSecure(state, "the replicas' masked partial sums could not be merged: " + e.getMessage());
                 return;
             }
-            rounds.put(state.roundId(), state);
+            store.save(state);
             var request = sr.server.closeMaskedInput();
             var survivors = new java.util.TreeSet<Integer>();
             for (int i : request.survivors()) {
@@ -1181,7 +1167,7 @@ public class RoundOrchestrator {
 
     private void dropMissing(RoundState state, SecureRound sr, String reason) {
         for (int i : sr.missing()) {
-            RoundState current = rounds.get(state.roundId());
+            RoundState current = store.round(state.roundId());
             if (current.isOpen() && current.outstanding().contains(sr.site(i))) {
                 history.insertReport(state.roundId(), sr.site(i), "DROPPED", null, null, null, reason, clock.instant());
                 apply(RoundStateMachine.onSiteDropped(current, sr.site(i), reason));
@@ -1191,9 +1177,9 @@ public class RoundOrchestrator {
 
     private void abortSecure(RoundState state, String reason) {
         log.warn("round {}: secure aggregation aborted, nothing released: {}", state.roundId(), reason);
-        RoundState current = rounds.get(state.roundId());
+        RoundState current = store.round(state.roundId());
         RoundState failed = RoundStateMachine.abandoned(current, "secure aggregation aborted, nothing released: " + reason);
-        rounds.put(failed.roundId(), failed);
+        store.save(failed);
         retry(failed);
     }
 
@@ -1225,7 +1211,7 @@ public class RoundOrchestrator {
 
     private void close(RoundState state, Long resultVersion) {
         history.updateClosed(state, resultVersion, clock.instant());
-        activeRoundByStudy.remove(state.studyId(), state.roundId());
+        store.deactivate(state);
     }
 
     /**
