@@ -1,10 +1,6 @@
 package org.cohort.coordinator.aggregation;
 
 import java.io.IOException;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
@@ -14,10 +10,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The running weighted sum Σ wᵢ·xᵢ of {@link WeightedSum}, kept in a file instead of on the heap,
@@ -26,11 +20,9 @@ import java.util.Locale;
  * elements anyway). Heap use is a few hundred KiB of scratch however large the model is.
  *
  * <p>The sum is a file of {@code numParameters} little-endian float64 values, memory-mapped in
- * windows (256 MiB by default) because one {@link MappedByteBuffer} addresses at most 2 GB. The
- * windows stay mapped until {@link #close()}: the first store to each 4 KiB page of a mapping is a
- * page fault, which costs more than the arithmetic on the page's 512 values, so remapping per
- * chunk would cut the throughput several times. For the same reason a file fold writes a window
- * nothing was added to yet with {@code write()} rather than through the mapping.
+ * windows (256 MiB by default) that stay mapped until {@link #close()} ({@link SumWindows}). A file
+ * fold writes a window nothing was added to yet with {@code write()} rather than through the
+ * mapping, sparing a page fault per 4 KiB page.
  *
  * <p>Mapped pages belong to the OS page cache, not the JVM heap: the kernel writes dirty ones
  * back and evicts them under memory pressure, so the sum may even be larger than RAM (then at disk
@@ -81,20 +73,12 @@ public final class MappedWeightedSum implements AutoCloseable {
         }
     }
 
-    private final Path directory;
-    private final Path file;
-    private final FileChannel channel;
+    private final SumWindows sum;
     private final long numParameters;
     private final int windowParameters;
-    private final MappedByteBuffer[] windows;
-    private final DoubleBuffer[] windowViews;
-    /** Per window: whether anything may have been added to it (false: still a hole of zeros). */
-    private final boolean[] touched;
     private final double[] sumBlock = new double[BLOCK];
     private final float[] valueBlock = new float[BLOCK];
     private float[] globalBlock;
-    /** Direct buffer for write()s of fresh windows, allocated on first use. */
-    private ByteBuffer staging;
     private long totalWeight;
     private int contributions;
     private boolean closed;
@@ -125,36 +109,9 @@ public final class MappedWeightedSum implements AutoCloseable {
             throw new IllegalArgumentException(windowCount + " windows of " + windowBytes + " bytes are too many; use"
                     + " larger windows");
         }
-        this.directory = directory.toAbsolutePath();
         this.numParameters = numParameters;
         this.windowParameters = windowBytes / SUM_BYTES;
-        this.windows = new MappedByteBuffer[(int) windowCount];
-        this.windowViews = new DoubleBuffer[(int) windowCount];
-        this.touched = new boolean[(int) windowCount];
-        if (!Files.isDirectory(this.directory)) {
-            throw new java.nio.file.NoSuchFileException(this.directory.toString(), null,
-                    "no such directory for the running sum");
-        }
-        long needed = numParameters * SUM_BYTES;
-        requireSpace(this.directory, needed, "the float64 running sum of " + numParameters + " parameters");
-        this.file = Files.createTempFile(this.directory, "cohort-sum-", ".f64");
-        FileChannel opened = null;
-        try {
-            opened = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            // A sparse file: the kernel allocates blocks as windows are first written, so creating
-            // the sum costs nothing and reads of untouched parameters return zeros. Writing zeros
-            // up front would make the sum's disk traffic twice as large.
-            opened.truncate(0);
-            opened.write(ByteBuffer.allocate(1), needed - 1);
-        } catch (IOException | RuntimeException e) {
-            if (opened != null) {
-                opened.close();
-            }
-            Files.deleteIfExists(file);
-            throw new IOException("cannot create the running sum file in " + this.directory + " (it needs "
-                    + bytes(needed) + "): " + e.getMessage(), e);
-        }
-        this.channel = opened;
+        this.sum = new SumWindows(directory, numParameters, windowParameters, (int) windowCount);
     }
 
     public long numParameters() {
@@ -171,7 +128,7 @@ public final class MappedWeightedSum implements AutoCloseable {
 
     /** The file holding the sum while this is open (deleted by {@link #close()}). */
     Path backingFile() {
-        return file;
+        return sum.file();
     }
 
     /**
@@ -192,22 +149,22 @@ public final class MappedWeightedSum implements AutoCloseable {
             throw new IllegalArgumentException("chunk [" + offset + ", " + (offset + count)
                     + ") lies outside the model of " + numParameters + " parameters");
         }
-        int bad = firstNonFinite(values, 0, count);
+        int bad = FiniteValues.firstNonFinite(values, 0, count);
         if (bad >= 0) {
-            throw nonFinite(values[bad], offset + bad, "chunk at offset " + offset);
+            throw FiniteValues.nonFinite(values[bad], offset + bad, "chunk at offset " + offset);
         }
         // Map every window the chunk touches before adding anything, so that a mapping failure
         // leaves the sum unchanged too.
         for (long win = offset / windowParameters; count > 0 && win <= (offset + count - 1) / windowParameters; win++) {
-            window((int) win);
-            touched[(int) win] = true;
+            sum.window((int) win);
+            sum.touch((int) win);
         }
         double w = weight;
         int done = 0;
         try {
             while (done < count) {
                 long at = offset + done;
-                DoubleBuffer window = window((int) (at / windowParameters));
+                DoubleBuffer window = sum.window((int) (at / windowParameters));
                 int index = (int) (at % windowParameters);
                 int n = Math.min(Math.min(count - done, windowParameters - index), BLOCK);
                 addBlock(window, index, w, values, done, n);
@@ -254,11 +211,11 @@ public final class MappedWeightedSum implements AutoCloseable {
             checkUpdateLength(u.file(), "update file");
             weightSum = Math.addExact(weightSum, u.weight());
         }
-        try (InputWindows inputs = new InputWindows(updates)) {
-            checkFinite(inputs);
-            for (int w = 0; w < windows.length; w++) {
-                if (touched[w]) {
-                    window(w); // all mapping of the sum happens before anything is added
+        try (var inputs = new UpdateFileWindows(updates, numParameters, windowParameters, sum.count())) {
+            inputs.checkFinite(valueBlock);
+            for (int w = 0; w < sum.count(); w++) {
+                if (!sum.fresh(w)) {
+                    sum.window(w); // all mapping of the sum happens before anything is added
                 }
             }
             try {
@@ -283,14 +240,7 @@ public final class MappedWeightedSum implements AutoCloseable {
             throw new IllegalArgumentException("range [" + offset + ", " + (offset + count) + ") does not fit the model"
                     + " of " + numParameters + " parameters and an array of " + into.length);
         }
-        int done = 0;
-        while (done < count) {
-            long at = offset + done;
-            int index = (int) (at % windowParameters);
-            int n = Math.min(count - done, windowParameters - index);
-            window((int) (at / windowParameters)).get(index, into, done, n);
-            done += n;
-        }
+        sum.read(offset, into, count);
     }
 
     /**
@@ -322,18 +272,7 @@ public final class MappedWeightedSum implements AutoCloseable {
             return;
         }
         closed = true;
-        for (int w = 0; w < windows.length; w++) {
-            windowViews[w] = null; // no view may outlive the mapping it reads
-            if (windows[w] != null) {
-                Unmapper.unmap(windows[w]);
-                windows[w] = null;
-            }
-        }
-        try {
-            channel.close();
-        } finally {
-            Files.deleteIfExists(file);
-        }
+        sum.close();
     }
 
     // ---- folding ------------------------------------------------------------------------------
@@ -348,16 +287,16 @@ public final class MappedWeightedSum implements AutoCloseable {
         window.put(index, acc, 0, n);
     }
 
-    private void foldFiles(InputWindows inputs) throws IOException {
+    private void foldFiles(UpdateFileWindows inputs) throws IOException {
         int files = inputs.updates.size();
         double[] weights = new double[files];
         for (int f = 0; f < files; f++) {
             weights[f] = inputs.updates.get(f).weight();
         }
         FloatBuffer[] views = new FloatBuffer[files];
-        for (int w = 0; w < windows.length; w++) {
-            long first = (long) w * windowParameters;
-            int length = (int) Math.min(windowParameters, numParameters - first);
+        for (int w = 0; w < sum.count(); w++) {
+            long first = sum.first(w);
+            int length = sum.length(w);
             try {
                 for (int f = 0; f < files; f++) {
                     views[f] = inputs.view(f, w);
@@ -366,9 +305,9 @@ public final class MappedWeightedSum implements AutoCloseable {
                 // new values are computed from 0.0 and written with write(), which fills the page
                 // cache without the page fault per 4 KiB page that a first store into a fresh
                 // mapping costs (several times the arithmetic). Later contributions use the mapping.
-                boolean fresh = !touched[w];
-                touched[w] = true;
-                DoubleBuffer sum = fresh ? null : window(w);
+                boolean fresh = sum.fresh(w);
+                sum.touch(w);
+                DoubleBuffer window = fresh ? null : sum.window(w);
                 double[] acc = sumBlock;
                 float[] values = valueBlock;
                 for (int at = 0; at < length; at += BLOCK) {
@@ -376,7 +315,7 @@ public final class MappedWeightedSum implements AutoCloseable {
                     if (fresh) {
                         Arrays.fill(acc, 0, n, 0.0);
                     } else {
-                        sum.get(at, acc, 0, n);
+                        window.get(at, acc, 0, n);
                     }
                     for (int f = 0; f < files; f++) {
                         views[f].get(at, values, 0, n);
@@ -386,9 +325,9 @@ public final class MappedWeightedSum implements AutoCloseable {
                         }
                     }
                     if (fresh) {
-                        writeSumBlock(first + at, acc, n);
+                        writeFresh(first + at, acc, n);
                     } else {
-                        sum.put(at, acc, 0, n);
+                        window.put(at, acc, 0, n);
                     }
                 }
             } catch (InternalError e) {
@@ -400,87 +339,10 @@ public final class MappedWeightedSum implements AutoCloseable {
         }
     }
 
-    /**
-     * The update files' windows, mapped once: the check pass faults their pages in and the fold
-     * finds them mapped (a page fault costs microseconds, more than the arithmetic on the 1024
-     * values of a 4 KiB page). Each window is unmapped as soon as the fold is done with it.
-     */
-    private final class InputWindows implements AutoCloseable {
-        final List<UpdateFile> updates;
-        private final FileChannel[] channels;
-        private final MappedByteBuffer[][] mapped;
-        private final FloatBuffer[][] views;
-
-        InputWindows(List<UpdateFile> updates) throws IOException {
-            this.updates = updates;
-            channels = new FileChannel[updates.size()];
-            mapped = new MappedByteBuffer[updates.size()][windows.length];
-            views = new FloatBuffer[updates.size()][windows.length];
-            try {
-                for (int f = 0; f < channels.length; f++) {
-                    channels[f] = FileChannel.open(updates.get(f).file(), StandardOpenOption.READ);
-                }
-            } catch (IOException | RuntimeException e) {
-                close();
-                throw e;
-            }
-        }
-
-        FloatBuffer view(int f, int w) throws IOException {
-            if (views[f][w] == null) {
-                long first = (long) w * windowParameters;
-                long length = Math.min(windowParameters, numParameters - first);
-                mapped[f][w] = mapRead(channels[f], updates.get(f).file(), first * VALUE_BYTES, length * VALUE_BYTES);
-                views[f][w] = mapped[f][w].asFloatBuffer();
-            }
-            return views[f][w];
-        }
-
-        /** Unmaps window w of every file; no view of it may be used afterwards. */
-        void release(int w) {
-            for (int f = 0; f < channels.length; f++) {
-                views[f][w] = null;
-                if (mapped[f][w] != null) {
-                    Unmapper.unmap(mapped[f][w]);
-                    mapped[f][w] = null;
-                }
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            for (int w = 0; w < windows.length; w++) {
-                release(w);
-            }
-            IOException failed = null;
-            for (FileChannel channel : channels) {
-                try {
-                    if (channel != null) {
-                        channel.close();
-                    }
-                } catch (IOException e) {
-                    failed = e;
-                }
-            }
-            if (failed != null) {
-                throw failed;
-            }
-        }
-    }
-
     /** Writes acc[0..n) as the sum's values from parameter {@code first} with write() (see foldFiles). */
-    private void writeSumBlock(long first, double[] acc, int n) throws IOException {
-        if (staging == null) {
-            staging = ByteBuffer.allocateDirect(BLOCK * SUM_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        }
-        staging.clear();
-        staging.asDoubleBuffer().put(0, acc, 0, n);
-        staging.limit(n * SUM_BYTES);
-        long position = first * SUM_BYTES;
+    private void writeFresh(long first, double[] acc, int n) throws IOException {
         try {
-            while (staging.hasRemaining()) {
-                position += channel.write(staging, position);
-            }
+            sum.write(first, acc, n);
         } catch (IOException e) {
             throw writeFailed(e, "writing parameters from " + first);
         }
@@ -498,8 +360,8 @@ public final class MappedWeightedSum implements AutoCloseable {
         long needed = numParameters * VALUE_BYTES;
         Path parent = target.getParent();
         long reusable = Files.isRegularFile(target) ? Files.size(target) : 0;
-        requireSpace(parent, needed - reusable, "the " + (global == null ? "mean" : "next global model") + " "
-                + target.getFileName());
+        MappedFiles.requireSpace(parent, needed - reusable, "the " + (global == null ? "mean" : "next global model")
+                + " " + target.getFileName());
         double total = totalWeight;
         // Output goes through write() rather than a mapping: a full disk then fails the write with
         // an IOException (ENOSPC) instead of a SIGBUS inside a mapped store.
@@ -514,17 +376,17 @@ public final class MappedWeightedSum implements AutoCloseable {
         try (FileChannel outChannel = FileChannel.open(target, StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
                 FileChannel globalChannel = global == null ? null : FileChannel.open(global, StandardOpenOption.READ)) {
-            for (int w = 0; w < windows.length; w++) {
-                long first = (long) w * windowParameters;
-                int length = (int) Math.min(windowParameters, numParameters - first);
+            for (int w = 0; w < sum.count(); w++) {
+                long first = sum.first(w);
+                int length = sum.length(w);
                 MappedByteBuffer globalWindow = global == null ? null
-                        : mapRead(globalChannel, global, first * VALUE_BYTES, (long) length * VALUE_BYTES);
+                        : MappedFiles.mapRead(globalChannel, global, first * VALUE_BYTES, (long) length * VALUE_BYTES);
                 try {
                     FloatBuffer globalView = globalWindow == null ? null : globalWindow.asFloatBuffer();
-                    DoubleBuffer sum = window(w);
+                    DoubleBuffer window = sum.window(w);
                     for (int at = 0; at < length; at += BLOCK) {
                         int n = Math.min(BLOCK, length - at);
-                        sum.get(at, acc, 0, n);
+                        window.get(at, acc, 0, n);
                         for (int k = 0; k < n; k++) {
                             result[k] = (float) (acc[k] / total); // as WeightedSum.mean()
                         }
@@ -541,7 +403,7 @@ public final class MappedWeightedSum implements AutoCloseable {
                     }
                 } finally {
                     if (globalWindow != null) {
-                        Unmapper.unmap(globalWindow);
+                        MappedFiles.unmap(globalWindow);
                     }
                 }
             }
@@ -560,7 +422,8 @@ public final class MappedWeightedSum implements AutoCloseable {
             return written;
         } catch (IOException e) {
             throw new IOException("writing " + target + " failed after " + written + " of " + needed + " bytes (it needs "
-                    + bytes(needed) + " in " + parent + ", which has " + bytes(usable(parent)) + " usable now): "
+                    + MappedFiles.bytes(needed) + " in " + parent + ", which has "
+                    + MappedFiles.bytes(MappedFiles.usable(parent)) + " usable now): "
                     + e.getMessage(), e);
         }
     }
@@ -595,93 +458,6 @@ public final class MappedWeightedSum implements AutoCloseable {
     }
 
     /**
-     * Reads every file once, looking for a NaN or infinity. The files are read side by side, block
-     * by block, rather than one after the other: one thread keeps more reads in flight over several
-     * streams than over one.
-     */
-    private void checkFinite(InputWindows inputs) throws IOException {
-        int files = inputs.updates.size();
-        float[] values = valueBlock;
-        for (int w = 0; w < windows.length; w++) {
-            long first = (long) w * windowParameters;
-            int length = (int) Math.min(windowParameters, numParameters - first);
-            int f = 0;
-            try {
-                for (int at = 0; at < length; at += BLOCK) {
-                    int n = Math.min(BLOCK, length - at);
-                    for (f = 0; f < files; f++) {
-                        inputs.view(f, w).get(at, values, 0, n);
-                        int bad = firstNonFinite(values, 0, n);
-                        if (bad >= 0) {
-                            throw nonFinite(values[bad], first + at + bad, "update file " + inputs.updates.get(f).file());
-                        }
-                    }
-                }
-            } catch (InternalError e) {
-                throw new IOException("update file " + inputs.updates.get(Math.min(f, files - 1)).file() + " could not"
-                        + " be read (did it change size while being folded?): " + e.getMessage(), e);
-            }
-        }
-    }
-
-    /**
-     * The index of the first NaN or infinity, or -1. A branch-free max of |v| over the block first
-     * (Math.max propagates NaN; an infinity is the max): the JIT turns it into a vector reduction,
-     * several times faster than testing each value, and only a bad block is searched value by value.
-     */
-    private static int firstNonFinite(float[] values, int from, int count) {
-        float largest = 0;
-        for (int k = from; k < from + count; k++) {
-            largest = Math.max(largest, Math.abs(values[k]));
-        }
-        if (largest <= Float.MAX_VALUE) {
-            return -1;
-        }
-        for (int k = from; k < from + count; k++) {
-            if (!Float.isFinite(values[k])) {
-                return k;
-            }
-        }
-        return -1;
-    }
-
-    private static IllegalArgumentException nonFinite(float value, long offset, String where) {
-        return new IllegalArgumentException(where + ": the value at parameter offset " + offset + " is " + value
-                + "; updates must be finite, nothing was added");
-    }
-
-    // ---- mapping and space --------------------------------------------------------------------
-
-    private DoubleBuffer window(int w) throws IOException {
-        DoubleBuffer view = windowViews[w];
-        if (view == null) {
-            long first = (long) w * windowParameters;
-            long length = Math.min(windowParameters, numParameters - first) * SUM_BYTES;
-            MappedByteBuffer mapped;
-            try {
-                mapped = channel.map(FileChannel.MapMode.READ_WRITE, first * SUM_BYTES, length);
-            } catch (IOException e) {
-                throw new IOException("cannot map window " + w + " of the running sum " + file + ": " + e.getMessage(), e);
-            }
-            mapped.order(ByteOrder.LITTLE_ENDIAN);
-            windows[w] = mapped;
-            view = mapped.asDoubleBuffer();
-            windowViews[w] = view;
-        }
-        return view;
-    }
-
-    private static MappedByteBuffer mapRead(FileChannel in, Path path, long position, long length) throws IOException {
-        try {
-            MappedByteBuffer mapped = in.map(FileChannel.MapMode.READ_ONLY, position, length);
-            mapped.order(ByteOrder.LITTLE_ENDIAN);
-            return mapped;
-        } catch (IOException e) {
-            throw new IOException("cannot map " + path + " at byte " + position + ": " + e.getMessage(), e);
-        }
-    }
-
-    /**
      * A store into a mapped page that the file system cannot back (disk full under a sparse file)
      * raises SIGBUS, which the JVM turns into an InternalError (a write() fails with ENOSPC, an
      * IOException). The window may then be partly
@@ -689,77 +465,9 @@ public final class MappedWeightedSum implements AutoCloseable {
      */
     private IOException writeFailed(Throwable e, String doing) {
         long needed = numParameters * SUM_BYTES;
-        brokenBecause = doing + " failed: the running sum file " + file + " could not be written (is " + directory
-                + " full? the sum needs " + bytes(needed) + " there, " + bytes(usable(directory)) + " usable now)";
+        brokenBecause = doing + " failed: the running sum file " + sum.file() + " could not be written (is "
+                + sum.directory() + " full? the sum needs " + MappedFiles.bytes(needed) + " there, "
+                + MappedFiles.bytes(MappedFiles.usable(sum.directory())) + " usable now)";
         return new IOException(brokenBecause + "; " + e.getMessage(), e);
-    }
-
-    private static void requireSpace(Path directory, long needed, String what) throws IOException {
-        if (needed <= 0) {
-            return;
-        }
-        long usable = usable(directory);
-        if (usable < needed) {
-            throw new IOException("not enough disk space in " + directory + ": " + what + " needs " + bytes(needed)
-                    + " but only " + bytes(usable) + " are usable there; free space or use a larger directory");
-        }
-    }
-
-    private static long usable(Path directory) {
-        try {
-            return Files.getFileStore(directory).getUsableSpace();
-        } catch (IOException e) {
-            return directory.toFile().getUsableSpace();
-        }
-    }
-
-    static String bytes(long bytes) {
-        if (bytes < 1024) {
-            return bytes + " bytes";
-        }
-        double value = bytes;
-        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-        int unit = -1;
-        do {
-            value /= 1024;
-            unit++;
-        } while (value >= 1024 && unit < units.length - 1);
-        return String.format(Locale.ROOT, "%d bytes (%.1f %s)", bytes, value, units[unit]);
-    }
-
-    /**
-     * Unmaps a mapped buffer now rather than whenever the GC collects it. Without this, a small
-     * heap may go minutes without a collection while each finished window keeps its mapping, and
-     * a deleted update or sum file keeps its disk space until then. Java 21 has no public unmap
-     * (the FFM API's Arena does it from Java 22), so this uses {@code sun.misc.Unsafe.invokeCleaner},
-     * which the coordinator's JVM flags allow; where it is unavailable the GC unmaps as before.
-     * Callers drop every view of the buffer first: touching an unmapped buffer crashes the JVM.
-     */
-    private static final class Unmapper {
-        private static final MethodHandle INVOKE_CLEANER = find();
-
-        private static MethodHandle find() {
-            try {
-                Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
-                Field field = unsafeClass.getDeclaredField("theUnsafe");
-                field.setAccessible(true);
-                return MethodHandles.lookup()
-                        .findVirtual(unsafeClass, "invokeCleaner", MethodType.methodType(void.class, ByteBuffer.class))
-                        .bindTo(field.get(null));
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                return null;
-            }
-        }
-
-        static void unmap(MappedByteBuffer buffer) {
-            if (INVOKE_CLEANER == null) {
-                return;
-            }
-            try {
-                INVOKE_CLEANER.invokeExact((ByteBuffer) buffer);
-            } catch (Throwable e) {
-                // denied (a future JDK's default for sun.misc.Unsafe): the GC unmaps it later
-            }
-        }
     }
 }

@@ -1,6 +1,5 @@
 package org.cohort.coordinator.grpc;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -14,14 +13,10 @@ import java.security.MessageDigest;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.cohort.coordinator.config.CoordinatorProperties;
-import org.cohort.coordinator.round.RoundOrchestrator;
-import org.cohort.coordinator.round.RevokedUploads;
-import org.cohort.coordinator.round.RoundState;
+import org.cohort.coordinator.round.UploadIntake;
 import org.cohort.coordinator.round.UploadRejection;
 import org.cohort.coordinator.round.UploadRejection.Reason;
-import org.cohort.coordinator.site.SiteRepository;
 import org.cohort.crypto.pki.PrivateDirectories;
-import org.cohort.crypto.signature.SignatureVerifier;
 import org.cohort.protocol.ProtocolLimits;
 import org.cohort.protocol.v1.TensorChunk;
 import org.cohort.protocol.v1.UpdateManifest;
@@ -41,7 +36,7 @@ import org.springframework.stereotype.Component;
  * and spooled to disk while their digest is computed. Only a complete, verified update is
  * folded into the round's sum, so a bad upload can never leave half of itself in the
  * aggregate. A complete, verified training update of a DP study is charged to its site as soon
- * as it is in (see {@link RoundOrchestrator#accept}); one the study's budget cannot pay for is
+ * as it is in (see {@link UploadIntake#accept}); one the study's budget cannot pay for is
  * refused at its header, before any value is read. A selected site whose upload is rejected is dropped from the round, so the
  * round completes with the others instead of waiting for the deadline.
  *
@@ -62,8 +57,7 @@ import org.springframework.stereotype.Component;
 public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
     private static final Logger log = LoggerFactory.getLogger(UpdateService.class);
 
-    private final RoundOrchestrator orchestrator;
-    private final SiteRepository sites;
+    private final UploadIntake intake;
     private static final String SPOOL_SUFFIX = ".f32";
     private final Path spoolRoot;
     /** Interrupted uploads that may be resumed, by site and round. */
@@ -96,8 +90,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
     }
 
     private boolean isOpen(String roundId) {
-        RoundState round = orchestrator.round(roundId);
-        return round != null && round.isOpen();
+        return intake.collecting(roundId);
     }
 
     /**
@@ -156,16 +149,14 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
         }
     }
 
-    public UpdateService(RoundOrchestrator orchestrator, SiteRepository sites, CoordinatorProperties props)
-            throws IOException {
-        this.orchestrator = orchestrator;
-        this.sites = sites;
+    public UpdateService(UploadIntake intake, CoordinatorProperties props) throws IOException {
+        this.intake = intake;
         this.spoolRoot = PrivateDirectories.create(props.dataDir().resolve("spool"));
     }
 
     @Override
     public StreamObserver<UpdatePart> upload(StreamObserver<UploadReceipt> response) {
-        if (!orchestrator.servesAgents()) {
+        if (!intake.servesAgents()) {
             response.onError(outOfQuorum());
             return new StreamObserver<>() { // the rest of the stream is ignored
                 @Override
@@ -189,7 +180,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
 
     @Override
     public void uploadProgress(UploadProgressRequest request, StreamObserver<UploadProgressReply> response) {
-        if (!orchestrator.servesAgents()) {
+        if (!intake.servesAgents()) {
             response.onError(outOfQuorum());
             return;
         }
@@ -254,34 +245,12 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             if (manifest != null) {
                 throw new UploadRejection(Reason.MALFORMED, "the upload sent a second header").asException();
             }
-            UpdateManifest m;
-            try {
-                m = UpdateManifest.parseFrom(manifestBytes);
-            } catch (InvalidProtocolBufferException e) {
-                throw new UploadRejection(Reason.MALFORMED, "update manifest is not a valid UpdateManifest").asException();
-            }
-            if (!m.getSiteId().equals(site)) {
-                throw new UploadRejection(Reason.SITE_MISMATCH, "manifest names site '" + m.getSiteId()
-                        + "' but the caller's certificate is site '" + site + "'").asException();
-            }
-            byte[] key = sites.find(site).orElseThrow().updateSigningPublicKey();
-            if (!SignatureVerifier.ed25519(key).verify(manifestBytes, signature)) {
-                // Tampered in transit or signed with another key: this is not the site's update.
-                manifest = m;
-                throw new UploadRejection(Reason.BAD_SIGNATURE, "update signature does not verify with site "
-                        + site + "'s enrolled update-signing key").asException();
-            }
+            UpdateManifest m = intake.read(site, manifestBytes);
+            // From here a refusal is the site's own signed attempt (or a forgery of it): see fail().
             manifest = m;
+            normBound = intake.admit(site, m, manifestBytes, signature);
             this.manifestBytes = manifestBytes;
             this.signature = signature;
-            orchestrator.chargeHeaderRelease(m, manifestBytes, signature, site);
-            RoundState round = orchestrator.round(m.getRoundId());
-            var problem = orchestrator.checkManifest(m, site);
-            if (problem.isPresent()) {
-                throw problem.get().asException();
-            }
-            normBound = manifest.getEncoding() == org.cohort.protocol.v1.TensorEncoding.FLOAT32_LE
-                    ? orchestrator.updateNormBound(round) : java.util.OptionalDouble.empty();
             if (inFlight.putIfAbsent(key(site, m.getRoundId()), this) != null) {
                 manifest = null; // not this stream's upload: leave the other one's spool alone
                 throw new UploadRejection(Reason.STILL_RECEIVING, "the coordinator is still receiving an earlier"
@@ -344,7 +313,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                 throw new UploadRejection(Reason.MALFORMED, "the first upload part must be the signed header")
                         .asException();
             }
-            refuseIfRevoked(); // a revocation stops an upload in flight at its next chunk
+            intake.refuseIfRevoked(site); // a revocation stops an upload in flight at its next chunk
             if (chunk.getOffset() != received) {
                 throw new UploadRejection(Reason.MALFORMED, "chunk at offset " + chunk.getOffset()
                         + " arrived where offset " + received + " was expected; send chunks in order").asException();
@@ -389,13 +358,6 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             received += values;
         }
 
-        private void refuseIfRevoked() {
-            var rejection = RevokedUploads.check(sites.find(site), site);
-            if (rejection.isPresent()) {
-                throw rejection.get().asException();
-            }
-        }
-
         /** This stream no longer receives: UploadProgress and new streams stop seeing it as active. */
         private void leave() {
             if (manifest != null) {
@@ -438,7 +400,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                             "the values received do not match the signed payload digest").asException();
                 }
                 closeSpool();
-                orchestrator.accept(manifest, manifestBytes, signature, site, spoolFile);
+                intake.accept(manifest, manifestBytes, signature, site, spoolFile);
                 finished = true;
                 leave();
                 response.onNext(UploadReceipt.newBuilder().setAccepted(true)
@@ -459,18 +421,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             finished = true;
             cleanup();
             log.warn("rejected upload from site {}: {}", site, rejection.message());
-            // Only a site's own, authenticated attempt at the current round drops it from that round;
-            // a replay or an upload for a closed round changes nothing.
-            if (manifest != null && manifest.getSiteId().equals(site) && switch (rejection.reason()) {
-                case WRONG_LENGTH, NON_FINITE, DIGEST_MISMATCH, WRONG_ENCODING, BAD_EXAMPLE_COUNT, MALFORMED,
-                     WRONG_BASE_VERSION, BAD_SIGNATURE, OVER_BUDGET, OVER_NORM, REVOKED -> true;
-                default -> false;
-            }) {
-                RoundState round = orchestrator.round(manifest.getRoundId());
-                if (round != null && java.security.MessageDigest.isEqual(round.nonce(), manifest.getNonce().toByteArray())) {
-                    orchestrator.dropSite(manifest.getRoundId(), site, "REJECTED", rejection.message());
-                }
-            }
+            intake.refused(manifest, site, rejection);
             response.onError(status(rejection).withDescription(rejection.message()).asRuntimeException());
         }
 

@@ -22,10 +22,8 @@ import org.springframework.stereotype.Component;
  * forget a round. A replica that does not answer is treated as lost, with what it held.
  */
 @Component
-public class PartialSumCalls {
+public class PartialSumCalls implements ReplicaSums {
     private static final Logger log = LoggerFactory.getLogger(PartialSumCalls.class);
-    /** Values per pull: 8 MiB of doubles, so merging a large model never holds more than a chunk per replica. */
-    static final int SLICE_VALUES = 1 << 20;
     private static final long TIMEOUT_SECONDS = 60;
 
     private final HazelcastInstance hazelcast;
@@ -42,6 +40,7 @@ public class PartialSumCalls {
      * Seals the round on every replica. A replica that left the cluster is left out (what it held
      * is lost); one that is still a member but does not answer makes the call fail.
      */
+    @Override
     public Map<String, PartialSums.Sealed> sealAll(String roundId) {
         var results = new LinkedHashMap<String, PartialSums.Sealed>();
         results.put(local.memberUuid(), local.seal(roundId));
@@ -53,6 +52,7 @@ public class PartialSumCalls {
 
     /** Which sites each replica holds uploads of, for the round. */
     @SuppressWarnings("unchecked")
+    @Override
     public Map<String, List<String>> holdersAll(String roundId) {
         var results = new LinkedHashMap<String, List<String>>();
         results.put(local.memberUuid(), local.holders(roundId));
@@ -63,6 +63,7 @@ public class PartialSumCalls {
     }
 
     /** A chunk of a replica's sealed partial sum. */
+    @Override
     public double[] slice(String memberUuid, String roundId, long offset, int count) {
         if (memberUuid.equals(local.memberUuid())) {
             return local.slice(roundId, offset, count);
@@ -71,6 +72,7 @@ public class PartialSumCalls {
     }
 
     /** A chunk of a replica's sealed masked partial sum (ring elements). */
+    @Override
     public int[] ringSlice(String memberUuid, String roundId, int offset, int count) {
         if (memberUuid.equals(local.memberUuid())) {
             return local.ringSlice(roundId, offset, count);
@@ -93,6 +95,7 @@ public class PartialSumCalls {
     }
 
     /** Every replica forgets the round. */
+    @Override
     public void discardAll(String roundId) {
         local.discard(roundId);
         try {

@@ -13,6 +13,7 @@ import org.cohort.crypto.secagg.RingQuantizer;
 import org.cohort.crypto.secagg.SecAggParameters;
 import org.cohort.crypto.secagg.SecAggServer;
 import org.cohort.crypto.signature.SignatureVerifier;
+import org.cohort.coordinator.ledger.ReleaseCharge;
 import org.cohort.coordinator.study.StudySpec;
 import org.cohort.privacy.sitelevel.DistributedDiscreteGaussian;
 
@@ -39,6 +40,11 @@ final class SecureRound {
     final Duration stageTimeout;
     /** Values in every site's (masked) input: the model's parameter count. */
     final int vectorLength;
+    /**
+     * What each masked input in the sealed partial sums costs its site, once they are fed to the
+     * server; charged just before the sum is unmasked, never if the attempt is abandoned first.
+     */
+    private Map<String, ReleaseCharge> charges = Map.of();
     private Stage stage = Stage.ADVERTISE_KEYS;
     private Instant stageDeadline;
     private final Set<Integer> answered = new TreeSet<>();
@@ -92,6 +98,14 @@ final class SecureRound {
     static DistributedDiscreteGaussian siteNoise(StudySpec spec, int sites, long dimension) {
         var secure = spec.secureAggregation();
         return siteNoise(spec.privacy(), sites, threshold(sites, secure.threshold(), secure.degree()), dimension);
+    }
+
+    Map<String, ReleaseCharge> charges() {
+        return charges;
+    }
+
+    void charges(Map<String, ReleaseCharge> charges) {
+        this.charges = Map.copyOf(charges);
     }
 
     Stage stage() {

@@ -10,6 +10,7 @@ import org.cohort.protocol.v1.DatasetSpec;
 import org.cohort.protocol.v1.FeatureColumnSpec;
 import org.cohort.protocol.v1.PrivacyPlan;
 import org.cohort.protocol.v1.RoundTask;
+import org.cohort.protocol.v1.TaskKind;
 import org.cohort.protocol.v1.TrainingPlan;
 import org.springframework.stereotype.Component;
 
@@ -25,7 +26,7 @@ public class TaskFactory {
                 .setRoundId(round.roundId())
                 .setRoundNumber(round.roundNumber())
                 .setNonce(ByteString.copyFrom(round.nonce()))
-                .setKind(RoundOrchestrator.taskKind(round.kind()))
+                .setKind(round.kind() == RoundKind.TRAIN ? TaskKind.TRAIN : TaskKind.EVALUATE)
                 .setModelVersion(base.version())
                 .setModelDigest(ByteString.copyFrom(HexFormat.of().parseHex(base.payloadSha256Hex())))
                 .setPlan(TrainingPlan.newBuilder().setLocalEpochs(plan.localEpochs()).setBatchSize(plan.batchSize())

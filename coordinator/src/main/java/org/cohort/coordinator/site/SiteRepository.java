@@ -17,7 +17,7 @@ import org.springframework.stereotype.Repository;
  * because the TLS handshake consults them on every new connection.
  */
 @Repository
-public class SiteRepository {
+public class SiteRepository implements SiteLookup {
     private final JdbcClient jdbc;
     private final Set<String> revokedSerials = ConcurrentHashMap.newKeySet();
 
@@ -38,6 +38,7 @@ public class SiteRepository {
                 .update();
     }
 
+    @Override
     public Optional<Site> find(String siteId) {
         return jdbc.sql("SELECT * FROM sites WHERE site_id = ?").param(siteId).query(SiteRepository::map).optional();
     }

@@ -5,9 +5,13 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Signature;
 import org.cohort.crypto.signature.ModelSigner;
+import org.cohort.crypto.signature.UpdateSigner;
 
-/** An Ed25519 signer from the JDK, standing in for the coordinator's CA key in tests. */
-public final class TestSigner implements ModelSigner {
+/**
+ * An Ed25519 signer from the JDK, standing in for the coordinator's CA key in tests, and for a
+ * site's update-signing key (both are Ed25519 keys that sign bytes).
+ */
+public final class TestSigner implements ModelSigner, UpdateSigner {
     private final KeyPair keys;
     private volatile boolean broken;
 

@@ -15,7 +15,6 @@ import org.cohort.coordinator.study.StudyStatus;
 import org.cohort.crypto.secagg.MaskedInput;
 import org.cohort.crypto.secagg.SecAggClient;
 import org.cohort.crypto.signature.SignatureVerifier;
-import org.cohort.crypto.signature.UpdateSigner;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,10 +31,10 @@ class SiteNoiseRoundTest {
     @Test
     void unmaskedSumOfTheSurvivorsCarriesTheAccountedNoiseWhenSitesDrop() {
         var spec = spec();
-        var keys = new ArrayList<Signer>();
+        var keys = new ArrayList<TestSigner>();
         var names = new ArrayList<String>();
         for (int i = 0; i < SITES; i++) {
-            keys.add(new Signer());
+            keys.add(new TestSigner());
             names.add("site-" + i);
         }
         byte[] nonce = new byte[32];
@@ -83,7 +82,7 @@ class SiteNoiseRoundTest {
 
         // The coordinator adds nothing: the next model is the base plus the released sum / survivors.
         var study = new Study("s", spec, "{}", StudyStatus.RUNNING, "", 0, 0, Instant.now(), Instant.now());
-        float[] next = RoundOrchestrator.secureNextGlobal(study, new float[D], released);
+        float[] next = RoundPublisher.secureNextGlobal(study, new float[D], released);
         for (int i = 0; i < D; i++) {
             assertThat(next[i]).isEqualTo((float) (released.sum()[i] / 3));
         }
@@ -93,7 +92,7 @@ class SiteNoiseRoundTest {
     void aSiteLevelRoundWhoseSumTheSitesDidNotNoiseIsNotPublished() {
         var study = new Study("s", spec(), "{}", StudyStatus.RUNNING, "", 0, 0, Instant.now(), Instant.now());
         var unnoised = new SecureRound.Released(new double[3], 3, false);
-        assertThatThrownBy(() -> RoundOrchestrator.secureNextGlobal(study, new float[3], unnoised))
+        assertThatThrownBy(() -> RoundPublisher.secureNextGlobal(study, new float[3], unnoised))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("did not noise");
     }
 
@@ -109,20 +108,5 @@ class SiteNoiseRoundTest {
         return new StudySpec("dp", null, null, null, 2, 3, 60, 1, "fedavg",
                 new StudySpec.Privacy("site", CLIP, Z, 1e-5, 10.0, "rdp", null, false),
                 new StudySpec.SecureAggregation(true, null, null, 4.0, 20), null).withDefaults();
-    }
-
-    /** A site's update-signing key: the JDK's Ed25519, as {@link TestSigner} has it for the coordinator. */
-    private static final class Signer implements UpdateSigner {
-        private final TestSigner key = new TestSigner();
-
-        @Override
-        public byte[] sign(byte[] message) {
-            return key.sign(message);
-        }
-
-        @Override
-        public byte[] publicKey() {
-            return key.publicKey();
-        }
     }
 }

@@ -1,0 +1,88 @@
+package org.cohort.coordinator.round;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeSet;
+import org.cohort.coordinator.aggregation.DpFedAvg;
+import org.cohort.coordinator.aggregation.Strategy;
+import org.cohort.coordinator.ledger.ReleaseCharge;
+import org.cohort.coordinator.registry.ModelRegistry;
+import org.cohort.coordinator.registry.ModelVersion;
+import org.cohort.coordinator.study.Study;
+import org.springframework.stereotype.Component;
+
+/**
+ * Turns the replicas' partial sums of a plain round into its next model. Sealing first (the round
+ * is already aggregating, so no replica takes another upload), then writing the model chunk by
+ * chunk: each chunk of the sum is pulled from the replicas that hold uploads, added up and
+ * stepped with the same chunk of the current model, so the driver's memory is a few chunks
+ * however large the model. The round closes with exactly the uploads found in the sealed sums,
+ * and those are what the ledger charges; anything inconsistent (a broken sum, a site held twice,
+ * a weight other than the declared one) refuses to merge rather than publish a wrong model.
+ */
+@Component
+class PartialSumMerge {
+    private final ReplicaSums sums;
+    private final ModelRegistry registry;
+
+    PartialSumMerge(ReplicaSums sums, ModelRegistry registry) {
+        this.sums = sums;
+        this.registry = registry;
+    }
+
+    /** A round's next model, staged from the merged partial sums; the round with the sites they held, and their charges. */
+    record Merged(RoundState state, ModelRegistry.Staged next, Map<String, ReleaseCharge> charges) {}
+
+    /** Seals and merges; throws, with nothing staged, when the sums cannot make a model. */
+    Merged merge(RoundState state, Study study, ModelVersion base, long version) {
+        var sealed = sums.sealAll(state.roundId());
+        var holding = new ArrayList<PartialSums.Sealed>();
+        var charges = new HashMap<String, ReleaseCharge>();
+        var contributors = new TreeSet<String>();
+        boolean siteLevel = "site".equals(study.spec().privacy().mode());
+        long totalWeight = 0;
+        for (PartialSums.Sealed part : sealed.values()) {
+            if (part.broken()) {
+                throw new IllegalStateException("replica " + part.memberUuid() + " could not read back an upload it held");
+            }
+            if (part.contributions().isEmpty()) {
+                continue;
+            }
+            holding.add(part);
+            for (PartialSums.Contribution c : part.contributions()) {
+                if (!contributors.add(c.siteId())) {
+                    throw new IllegalStateException("two replicas hold an update of site " + c.siteId());
+                }
+                Long expected = siteLevel ? Long.valueOf(DpFedAvg.weight()) : state.declaredExamples().get(c.siteId());
+                if (expected == null || c.weight() != expected) {
+                    throw new IllegalStateException("the update of site " + c.siteId() + " is held with weight "
+                            + c.weight() + " where its declared training size gives " + expected);
+                }
+                try {
+                    totalWeight = Math.addExact(totalWeight, c.weight());
+                } catch (ArithmeticException e) {
+                    throw new IllegalStateException("the weights overflow at the update of site " + c.siteId()
+                            + " (weight " + c.weight() + ")");
+                }
+                ReleaseCharges.of(study, state, c).ifPresent(charge -> charges.put(c.siteId(), charge));
+            }
+        }
+        if (contributors.size() < state.minSites()) {
+            throw new IllegalStateException("only " + contributors.size() + " updates were held when the round closed;"
+                    + " the study needs at least " + state.minSites());
+        }
+        Strategy.Step step = Strategy.forStudy(study.spec()).step(totalWeight, contributors.size());
+        var next = registry.stage(study.studyId(), version, base.numParameters(), (offset, count) -> {
+            double[] sum = new double[count];
+            for (PartialSums.Sealed part : holding) {
+                double[] slice = sums.slice(part.memberUuid(), state.roundId(), offset, count);
+                for (int i = 0; i < count; i++) {
+                    sum[i] += slice[i];
+                }
+            }
+            return step.next(registry.readChunk(base, offset, count), sum);
+        });
+        return new Merged(RoundStateMachine.withContributors(state, contributors), next, charges);
+    }
+}

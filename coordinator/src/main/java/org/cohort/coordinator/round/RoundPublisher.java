@@ -1,0 +1,200 @@
+package org.cohort.coordinator.round;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.cohort.coordinator.compliance.AuditTrail;
+import org.cohort.coordinator.compliance.RoundCompliance;
+import org.cohort.coordinator.ledger.ReleaseCharge;
+import org.cohort.coordinator.registry.ModelRegistry;
+import org.cohort.coordinator.registry.ModelVersion;
+import org.cohort.coordinator.study.Study;
+import org.cohort.coordinator.study.StudyRepository;
+import org.cohort.coordinator.study.StudyStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Closes an aggregating round with what it produced: seals and merges the replicas' partial sums
+ * ({@link PartialSumMerge}), or unmasks a secure round's sum; charges what is released; puts the
+ * round on record with its participants and charges; publishes the next model version; and moves
+ * the study on. A final evaluation closes the study instead.
+ *
+ * <p>Ordered so that nothing is published unless it is on record and charged: the secure sum is
+ * charged before it is unmasked, and the round is recorded (with every charge) before its version
+ * is published. Whatever fails on the way, nothing is published and the attempt is retried — a
+ * round is never left aggregating.
+ */
+@Component
+class RoundPublisher {
+    private static final Logger log = LoggerFactory.getLogger(RoundPublisher.class);
+
+    private final RoundStore store;
+    private final SecureRounds secure;
+    private final PartialSumMerge merge;
+    private final RoundEnding ending;
+    private final StudyRepository studies;
+    private final ModelRegistry registry;
+    private final RoundCompliance compliance;
+    private final AuditTrail auditTrail;
+    private final Clock clock;
+
+    RoundPublisher(RoundStore store, SecureRounds secure, PartialSumMerge merge, RoundEnding ending,
+                   StudyRepository studies, ModelRegistry registry, RoundCompliance compliance, AuditTrail auditTrail,
+                   Clock clock) {
+        this.store = store;
+        this.secure = secure;
+        this.merge = merge;
+        this.ending = ending;
+        this.studies = studies;
+        this.registry = registry;
+        this.compliance = compliance;
+        this.auditTrail = auditTrail;
+        this.clock = clock;
+    }
+
+    /**
+     * Publishes an aggregating round.
+     *
+     * @return the failed attempt to retry when nothing could be published; empty when the round is closed
+     */
+    Optional<Transition> publish(RoundState state) {
+        try {
+            return publishRound(state);
+        } catch (RuntimeException e) {
+            log.error("round {}: closing it failed; nothing was published and it will be retried", state.roundId(), e);
+            // Its secure aggregation, if it still has one, ends with the retry: nothing more is unmasked.
+            RoundState current = store.round(state.roundId());
+            if (current == null || current.phase() != RoundPhase.AGGREGATING) {
+                return Optional.empty();
+            }
+            return Optional.of(new Transition(RoundStateMachine.abandoned(current, "closing the round failed ("
+                    + e.getMessage() + "); nothing was published"), RoundDecision.RETRY));
+        }
+    }
+
+    private Optional<Transition> publishRound(RoundState state) {
+        Study study = studies.find(state.studyId()).orElseThrow();
+        if (state.kind() == RoundKind.EVALUATE) {
+            finishStudy(state, study);
+            return Optional.empty();
+        }
+        ModelVersion base = registry.find(study.studyId(), state.baseVersion()).orElseThrow();
+        long version = state.baseVersion() + 1;
+        ModelRegistry.Staged next;
+        Map<String, ReleaseCharge> charges;
+        SecureRound sr = secure.take(state.roundId());
+        if (sr != null) {
+            charges = sr.charges();
+            // Charged before the sum is unmasked: once it is, every survivor's masked input is released,
+            // whatever happens to the round next. If charging fails, nothing is unmasked.
+            compliance.chargeReleases(List.copyOf(new TreeMap<>(charges).values()),
+                    RoundCompliance.Released.SUM_UNMASKED);
+            float[] params = secureNextGlobal(study, registry.readParameters(base), sr.release());
+            next = registry.stage(study.studyId(), version, params.length, (offset, count) ->
+                    Arrays.copyOfRange(params, (int) offset, (int) offset + count));
+        } else {
+            PartialSumMerge.Merged merged;
+            try {
+                merged = merge.merge(state, study, base, version);
+            } catch (RuntimeException e) {
+                log.warn("round {}: the partial sums could not be merged: {}", state.roundId(), e.getMessage());
+                return Optional.of(new Transition(RoundStateMachine.abandoned(state, "the replicas' partial sums could"
+                        + " not be merged (" + e.getMessage() + "); nothing was published"), RoundDecision.RETRY));
+            }
+            state = merged.state();
+            store.save(state);
+            next = merged.next();
+            charges = merged.charges();
+        }
+        record(state, study, base, next, charges, sr);
+        registry.publish(next, state.baseVersion(), state.roundNumber(), study.modelConfigJson(),
+                List.copyOf(new TreeSet<>(state.reported())));
+        ending.forget(state);
+        ending.close(RoundStateMachine.completed(state, state.reported().size() + " of " + state.selected().size()
+                + " sites reported; published version " + version), version);
+        studies.updateProgress(study.studyId(), StudyStatus.RUNNING, "round " + state.roundNumber() + " done",
+                version, study.roundsDone() + 1, clock.instant());
+        log.info("study {} round {}: published version {} from {}", study.studyId(), state.roundNumber(), version,
+                state.reported());
+        return Optional.empty();
+    }
+
+    /** The final evaluation is in: the study is complete with the version it evaluated. */
+    private void finishStudy(RoundState state, Study study) {
+        Instant now = clock.instant();
+        ending.forget(state);
+        ending.close(RoundStateMachine.completed(state, "evaluated by " + state.reported().size() + " sites"), null);
+        String detail = "completed " + study.roundsDone() + " rounds; final model version " + study.currentVersion();
+        studies.updateProgress(study.studyId(), StudyStatus.COMPLETED, detail, study.currentVersion(),
+                study.roundsDone(), now);
+        auditTrail.studyFinished(study.studyId(), StudyStatus.COMPLETED.name(), detail);
+    }
+
+    /** On record before release: if charging fails, the staged version is dropped and nothing is published. */
+    private void record(RoundState state, Study study, ModelVersion base, ModelRegistry.Staged next,
+                        Map<String, ReleaseCharge> charges, SecureRound sr) {
+        List<String> participants = List.copyOf(new TreeSet<>(state.reported()));
+        try {
+            compliance.recordRound(new RoundCompliance.RoundRecord(study.studyId(), state.roundNumber(),
+                    state.roundId(), state.attempt(), participants, participants.stream().map(charges::get)
+                    .filter(Objects::nonNull).toList(), roundParameters(study, sr), state.baseVersion(),
+                    base.payloadSha256Hex(), next.version(), next.sha256Hex()));
+        } catch (RuntimeException e) {
+            registry.discard(next);
+            throw e;
+        }
+    }
+
+    /**
+     * The parameters the round goes on record with: the study's, and for distributed noise the
+     * round's encoding, from which anyone can recompute its charge.
+     */
+    private static Map<String, ?> roundParameters(Study study, SecureRound sr) {
+        var parameters = RoundCompliance.parameters(study.spec());
+        if (sr == null || sr.siteNoise == null) {
+            return parameters;
+        }
+        var noise = sr.siteNoise;
+        var d = new LinkedHashMap<String, Object>();
+        d.put("mechanism", "distributed discrete Gaussian added by each site inside secure aggregation");
+        d.put("sites", noise.sites());
+        d.put("minSurvivors", noise.minSurvivors());
+        d.put("dimension", noise.dimension());
+        d.put("ringBits", noise.ringBits());
+        d.put("granularityExponent", noise.granularityExponent());
+        d.put("effectiveSensitivity", noise.effectiveSensitivity());
+        d.put("effectiveNoiseMultiplier", noise.effectiveNoiseMultiplier());
+        d.put("wrapProbability", noise.wrapProbability());
+        var withNoise = new LinkedHashMap<String, Object>(parameters);
+        withNoise.put("distributedNoise", d);
+        return withNoise;
+    }
+
+    /**
+     * The next global model from a securely aggregated round: the released sum of the survivors'
+     * clipped updates divided by their number. Under site-level DP the sites noised the sum
+     * inside the ring (the coordinator never sees it un-noised) and nothing is added here.
+     */
+    static float[] secureNextGlobal(Study study, float[] global, SecureRound.Released released) {
+        double[] sum = released.sum();
+        var dp = study.spec().privacy();
+        if (dp != null && "site".equals(dp.mode()) && !released.noisedAtSites()) {
+            throw new IllegalStateException("a site-level DP round released a sum the sites did not noise; nothing is"
+                    + " published");
+        }
+        float[] next = new float[global.length];
+        for (int i = 0; i < global.length; i++) {
+            next[i] = (float) (global[i] + sum[i] / released.survivors());
+        }
+        return next;
+    }
+}

@@ -1,0 +1,225 @@
+package org.cohort.coordinator.round;
+
+import com.google.protobuf.ByteString;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.cohort.coordinator.aggregation.Strategy;
+import org.cohort.coordinator.compliance.AuditTrail;
+import org.cohort.coordinator.compliance.RoundCompliance;
+import org.cohort.coordinator.registry.ModelRegistry;
+import org.cohort.coordinator.registry.ModelVersion;
+import org.cohort.coordinator.site.SiteLookup;
+import org.cohort.coordinator.study.Study;
+import org.cohort.coordinator.study.StudyRepository;
+import org.cohort.coordinator.study.StudySpec;
+import org.cohort.coordinator.study.StudyStatus;
+import org.cohort.crypto.secagg.SecAggParameters;
+import org.cohort.protocol.ProtocolLimits;
+import org.cohort.protocol.v1.CoordinatorMessage;
+import org.cohort.protocol.v1.RoundTask;
+import org.cohort.protocol.v1.SecAggPlan;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * Starts a study's next round attempt and puts its task in front of each selected site: the
+ * cohort is every connected, unrevoked site that accepted the study, each with the training size
+ * it declared (pinned for the attempt); nothing is sent when too few are there, when the study's
+ * strategy cannot aggregate, or when a round would take a site past the study's ε budget. A
+ * site that missed its task (it reconnected, or a new driver took over) gets it again.
+ */
+@Component
+class RoundTasks {
+    private static final Logger log = LoggerFactory.getLogger(RoundTasks.class);
+
+    private final RoundStore store;
+    private final RoundCluster cluster;
+    private final SecureRounds secure;
+    private final SiteLookup sites;
+    private final StudyRepository studies;
+    private final RoundRepository history;
+    private final ModelRegistry registry;
+    private final RoundCompliance compliance;
+    private final AuditTrail auditTrail;
+    private final TaskFactory tasks;
+    private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
+
+    RoundTasks(RoundStore store, RoundCluster cluster, SecureRounds secure, SiteLookup sites, StudyRepository studies,
+               RoundRepository history, ModelRegistry registry, RoundCompliance compliance, AuditTrail auditTrail,
+               TaskFactory tasks, Clock clock) {
+        this.store = store;
+        this.cluster = cluster;
+        this.secure = secure;
+        this.sites = sites;
+        this.studies = studies;
+        this.history = history;
+        this.registry = registry;
+        this.compliance = compliance;
+        this.auditTrail = auditTrail;
+        this.tasks = tasks;
+        this.clock = clock;
+    }
+
+    /** Starts the study's next attempt (its next training round, or the final evaluation), or says in its status why not. */
+    void start(Study study) {
+        var spec = study.spec();
+        boolean training = study.roundsDone() < spec.rounds();
+        int roundNumber = training ? study.roundsDone() + 1 : spec.rounds() + 1;
+        SortedMap<String, Long> declared = eligible(study);
+        List<String> eligible = List.copyOf(declared.keySet());
+        boolean secureRound = training && spec.secureAggregation() != null && spec.secureAggregation().on();
+        int minSites = training ? spec.minSites() : 1;
+        if (secureRound) {
+            minSites = Math.max(minSites, SecAggParameters.MIN_CLIENTS);
+        }
+        if (eligible.size() < minSites) {
+            String detail = "waiting for sites: " + eligible.size() + " connected and accepting, " + minSites + " needed";
+            if (!detail.equals(study.statusDetail())) {
+                progress(study, StudyStatus.RUNNING, detail, clock.instant());
+            }
+            return;
+        }
+        if (training && (!aggregatable(study) || overBudget(study, roundNumber, eligible))) {
+            return;
+        }
+        int attempt = history.attempts(study.studyId(), roundNumber) + 1;
+        byte[] nonce = new byte[ProtocolLimits.NONCE_BYTES];
+        random.nextBytes(nonce);
+        Instant now = clock.instant();
+        ModelVersion base = registry.find(study.studyId(), study.currentVersion()).orElseThrow(
+                () -> new IllegalStateException("model version " + study.currentVersion() + " of study "
+                        + study.studyId() + " is missing from the registry"));
+        Duration timeout = Duration.ofSeconds(spec.roundTimeoutSeconds());
+        Duration stageTimeout = secureRound ? Duration.ofSeconds(spec.secureAggregation().stageTimeoutSeconds())
+                : Duration.ZERO;
+        SecureRound sr = null;
+        if (secureRound) {
+            try {
+                sr = secureRound(spec, eligible, nonce, base, stageTimeout, now.plus(timeout));
+            } catch (IllegalArgumentException e) {
+                progress(study, StudyStatus.FAILED, "secure aggregation cannot run with " + eligible.size() + " sites: "
+                        + e.getMessage(), now);
+                return;
+            }
+        }
+        // Secure rounds also need time after training for key exchange, masked input and unmasking.
+        var state = new RoundState("rd-" + UUID.randomUUID(), study.studyId(), roundNumber, attempt,
+                training ? RoundKind.TRAIN : RoundKind.EVALUATE, study.currentVersion(), nonce, Set.copyOf(eligible),
+                Set.of(), Map.of(), minSites, now, now.plus(timeout).plus(stageTimeout.multipliedBy(3)),
+                RoundPhase.COLLECTING, "tasks sent to " + eligible.size() + " sites"
+                        + (sr != null ? " (secure aggregation, threshold " + sr.parameters.threshold() + ")" : ""),
+                sr != null, declared);
+        if (sr != null) {
+            secure.begin(state.roundId(), sr);
+        }
+        history.insertStarted(state);
+        store.save(state);
+        store.activate(state);
+        progress(study, StudyStatus.RUNNING, (training ? "round " + roundNumber : "final evaluation") + " running with "
+                + eligible.size() + " sites", now);
+        log.info("study {} round {} attempt {} ({}): selected {}", study.studyId(), roundNumber, attempt,
+                state.kind(), eligible);
+        for (String site : eligible) {
+            cluster.send(site, CoordinatorMessage.newBuilder().setRoundTask(taskFor(study, state, base, site)).build());
+        }
+    }
+
+    /** Each connected site that accepted the study with the training size it declared, if within the study's limit. */
+    private SortedMap<String, Long> eligible(Study study) {
+        var declared = new TreeMap<String, Long>();
+        cluster.declaredSizes(study.studyId()).forEach((site, n) -> {
+            if (n >= 1 && n <= study.spec().siteExamplesLimit()
+                    && sites.find(site).map(s -> !s.revoked()).orElse(false)) {
+                declared.put(site, n);
+            }
+        });
+        return declared;
+    }
+
+    private SecureRound secureRound(StudySpec spec, List<String> eligible, byte[] nonce, ModelVersion base,
+                                    Duration stageTimeout, Instant trainingDeadline) {
+        var settings = spec.secureAggregation();
+        return new SecureRound(eligible, nonce, settings.threshold(), settings.degree(), settings.clipRange(),
+                (int) base.numParameters(), stageTimeout, trainingDeadline,
+                site -> sites.find(site).orElseThrow().updateSigningPublicKey(), spec.privacy());
+    }
+
+    /**
+     * Whether the study's strategy exists; if not (a study stored before strategies were checked at
+     * creation) it fails now, before any site trains and spends ε on a round that could not close.
+     */
+    private boolean aggregatable(Study study) {
+        try {
+            Strategy.forStudy(study.spec());
+            return true;
+        } catch (IllegalArgumentException e) {
+            String detail = "cannot aggregate: " + e.getMessage() + "; no task was sent. Create a new study with"
+                    + " a strategy that exists";
+            progress(study, StudyStatus.FAILED, detail, clock.instant());
+            auditTrail.studyFinished(study.studyId(), StudyStatus.FAILED.name(), detail);
+            return false;
+        }
+    }
+
+    /** Refused before anything is sent: no selected site may go past the study's ε budget. The study stops. */
+    private boolean overBudget(Study study, int roundNumber, List<String> eligible) {
+        var decision = compliance.checkRound(study, roundNumber, eligible);
+        if (decision.allowed()) {
+            return false;
+        }
+        log.warn("study {}: {}", study.studyId(), decision.reason());
+        progress(study, StudyStatus.STOPPED, "stopped by the privacy budget after " + study.roundsDone() + " rounds: "
+                + decision.reason(), clock.instant());
+        auditTrail.studyStopped(study.studyId(), decision.reason(), AuditTrail.COORDINATOR);
+        return true;
+    }
+
+    private void progress(Study study, StudyStatus status, String detail, Instant at) {
+        studies.updateProgress(study.studyId(), status, detail, study.currentVersion(), study.roundsDone(), at);
+    }
+
+    /** Sends an open round's task (again) to one site, wherever its session is. */
+    void send(RoundState state, String site) {
+        Study study = studies.find(state.studyId()).orElseThrow();
+        ModelVersion base = registry.find(study.studyId(), state.baseVersion()).orElseThrow();
+        cluster.send(site, CoordinatorMessage.newBuilder().setRoundTask(taskFor(study, state, base, site)).build());
+    }
+
+    /** Re-sends its open rounds' tasks to a site that reconnected before reporting. */
+    void resend(String siteId) {
+        for (String roundId : store.activeRoundIds()) {
+            RoundState state = store.round(roundId);
+            if (state != null && state.isOpen() && state.outstanding().contains(siteId)) {
+                send(state, siteId);
+            }
+        }
+    }
+
+    /** The task a site receives; in a secure round with its SecAgg+ plan (its index, the others' keys, the encoding). */
+    private RoundTask taskFor(Study study, RoundState state, ModelVersion base, String site) {
+        RoundTask task = tasks.task(study, state, base);
+        SecureRound sr = secure.get(state.roundId());
+        if (sr == null) {
+            return task;
+        }
+        var plan = SecAggPlan.newBuilder()
+                .setClientIndex(sr.indexOf.get(site)).addAllSitesByIndex(sr.sitesByIndex)
+                .setThreshold(sr.parameters.threshold()).setDegree(sr.parameters.degree())
+                .setClipRange(sr.siteNoise != null ? sr.siteNoise.clipNorm() : sr.quantizer.clipBound())
+                .setScale(sr.siteNoise != null ? sr.siteNoise.scale() : sr.quantizer.scale());
+        for (String s : sr.sitesByIndex) {
+            plan.addSigningKeysByIndex(ByteString.copyFrom(sites.find(s).orElseThrow().updateSigningPublicKey()));
+        }
+        return task.toBuilder().setSecagg(plan).build();
+    }
+}
