@@ -4,12 +4,8 @@ import com.hazelcast.core.HazelcastInstance;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,8 +13,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import org.cohort.coordinator.aggregation.MappedWeightedSum;
-import org.cohort.coordinator.aggregation.WeightedSum;
-import org.cohort.protocol.ProtocolLimits;
 import org.springframework.stereotype.Component;
 
 /**
@@ -57,18 +51,11 @@ public class PartialSums {
 
     private static final class Partial {
         /** Allocated by the first upload that is taken (never for one refused as late). */
-        WeightedSum heap;
-        MappedWeightedSum mapped;
-        /** For a secure round: the sum modulo 2^32 of the masked inputs held here. */
-        int[] ring;
+        RunningSum sum;
         final Map<String, Contribution> contributions = new LinkedHashMap<>();
         boolean sealed;
         /** A fold failed half-way (a spool file could not be read): the sum is unusable and the round is retried. */
         boolean broken;
-
-        boolean hasSum() {
-            return heap != null || mapped != null;
-        }
     }
 
     private final Map<String, Partial> byRound = new ConcurrentHashMap<>();
@@ -117,27 +104,9 @@ public class PartialSums {
         }
     }
 
-    /** Storage for a round's sum, allocated once its first upload is taken. */
-    private void allocate(Partial p, long numParameters) {
-        if (p.hasSum() || numParameters <= 0) {
-            return;
-        }
-        if (numParameters < mappedFrom) {
-            p.heap = new WeightedSum((int) numParameters);
-            return;
-        }
-        try {
-            Files.createDirectories(mappedDir);
-            p.mapped = new MappedWeightedSum(mappedDir, numParameters);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a partial sum of " + numParameters + " parameters under "
-                    + mappedDir + ": " + e.getMessage(), e);
-        }
-    }
-
     /** A refused upload leaves no trace: an empty, unsealed partial is dropped again. */
     private void dropIfEmpty(String roundId, Partial p) {
-        if (!p.sealed && p.contributions.isEmpty() && !p.hasSum() && p.ring == null) {
+        if (!p.sealed && p.contributions.isEmpty() && p.sum == null) {
             byRound.remove(roundId, p);
         }
     }
@@ -150,19 +119,13 @@ public class PartialSums {
      */
     public boolean fold(String roundId, long numParameters, BooleanSupplier stillCollecting, Contribution c, Path spool) {
         return hold(roundId, stillCollecting, c, p -> {
-            if (spool == null) {
-                return;
+            if (spool == null || numParameters <= 0) {
+                return; // an evaluation: counted, nothing to add
             }
-            allocate(p, numParameters);
-            if (p.heap != null) {
-                addSpooled(p.heap, c.weight(), spool, numParameters);
-            } else if (p.mapped != null) {
-                try {
-                    p.mapped.addUpdateFile(c.weight(), spool);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+            if (p.sum == null) {
+                p.sum = RunningSum.weighted(numParameters, mappedFrom, mappedDir);
             }
+            p.sum.add(c.weight(), spool, numParameters);
         });
     }
 
@@ -178,10 +141,10 @@ public class PartialSums {
     public boolean foldMasked(String roundId, int numParameters, BooleanSupplier stillCollecting, Contribution c,
                               Path spool) {
         return hold(roundId, stillCollecting, c, p -> {
-            if (p.ring == null) {
-                p.ring = new int[numParameters];
+            if (p.sum == null) {
+                p.sum = RunningSum.ring(numParameters);
             }
-            addRing(p.ring, spool, numParameters);
+            p.sum.add(1, spool, numParameters);
         });
     }
 
@@ -215,14 +178,14 @@ public class PartialSums {
     /** Part of a sealed masked partial sum (ring elements). */
     public int[] ringSlice(String roundId, int offset, int count) {
         Partial p = byRound.get(roundId);
-        if (p == null || p.ring == null) {
+        if (p == null || !(p.sum instanceof RunningSum.Ring ring)) {
             throw new IllegalStateException("this replica holds no masked partial sum of round " + roundId);
         }
         synchronized (p) {
             if (!p.sealed) {
                 throw new IllegalStateException("the masked partial sum of round " + roundId + " is not sealed");
             }
-            return java.util.Arrays.copyOfRange(p.ring, offset, offset + count);
+            return ring.slice(offset, count);
         }
     }
 
@@ -249,36 +212,23 @@ public class PartialSums {
     /** Part of the sealed partial sum, for the driver to merge chunk by chunk (memory stays one chunk per call). */
     public double[] slice(String roundId, long offset, int count) {
         Partial p = byRound.get(roundId);
-        if (p == null || !p.hasSum()) {
+        if (p == null || !(p.sum instanceof RunningSum.Weighted weighted)) {
             throw new IllegalStateException("this replica holds no partial sum of round " + roundId);
         }
         synchronized (p) {
             if (!p.sealed) {
                 throw new IllegalStateException("the partial sum of round " + roundId + " is not sealed");
             }
-            if (p.heap != null) {
-                return p.heap.slice(offset, count);
-            }
-            try {
-                double[] out = new double[count];
-                p.mapped.readSum(offset, out, count);
-                return out;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            return weighted.slice(offset, count);
         }
     }
 
     /** Forgets the round (published, abandoned or retried) and frees its storage. */
     public void discard(String roundId) {
         Partial p = byRound.remove(roundId);
-        if (p != null && p.mapped != null) {
+        if (p != null && p.sum != null) {
             synchronized (p) {
-                try {
-                    p.mapped.close();
-                } catch (IOException ignored) {
-                    // the file is scratch; a leftover is removed with the data dir's partial-sums folder
-                }
+                p.sum.close();
             }
         }
     }
@@ -295,56 +245,5 @@ public class PartialSums {
 
     public String memberUuid() {
         return memberUuid.get();
-    }
-
-    private static void addRing(int[] ring, Path spool, int length) {
-        readSpool(spool, length, (offset, buf, count) -> {
-            for (int i = 0; i < count; i++) {
-                ring[(int) offset + i] += buf.getInt(); // int overflow is addition modulo 2^32
-            }
-        });
-    }
-
-    private static void addSpooled(WeightedSum sum, long weight, Path spool, long length) {
-        float[] values = new float[ProtocolLimits.CHUNK_VALUES];
-        readSpool(spool, length, (offset, buf, count) -> {
-            buf.asFloatBuffer().get(values, 0, count);
-            sum.addChunk(weight, offset, values, count);
-        });
-        sum.completeContribution(weight);
-    }
-
-    /** One chunk of a spooled upload: {@code count} little-endian 4-byte values from {@code offset}. */
-    private interface SpoolChunk {
-        void accept(long offset, ByteBuffer values, int count);
-    }
-
-    /** Reads a spooled upload of {@code length} 4-byte values chunk by chunk, then deletes the spool file. */
-    private static void readSpool(Path spool, long length, SpoolChunk chunk) {
-        try (FileChannel ch = FileChannel.open(spool, StandardOpenOption.READ)) {
-            ByteBuffer buf = ByteBuffer.allocate(ProtocolLimits.CHUNK_VALUES * 4).order(ByteOrder.LITTLE_ENDIAN);
-            long offset = 0;
-            while (offset < length) {
-                buf.clear();
-                int want = (int) Math.min(ProtocolLimits.CHUNK_VALUES, length - offset);
-                buf.limit(want * 4);
-                while (buf.hasRemaining()) {
-                    if (ch.read(buf) < 0) {
-                        throw new IOException("spool file " + spool + " ended early");
-                    }
-                }
-                buf.flip();
-                chunk.accept(offset, buf, want);
-                offset += want;
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            try {
-                Files.deleteIfExists(spool);
-            } catch (IOException ignored) {
-                // a leftover spool file is removed with its round directory
-            }
-        }
     }
 }

@@ -1,0 +1,118 @@
+package org.cohort.coordinator.round;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.cohort.coordinator.aggregation.MappedWeightedSum;
+import org.cohort.coordinator.aggregation.WeightedSum;
+import org.cohort.protocol.ProtocolLimits;
+
+/**
+ * One replica's running sum of a round's uploads, whatever holds it: a weighted float64 sum on the
+ * heap or in a memory-mapped file (plain rounds), or a sum modulo 2^32 of masked inputs (secure
+ * rounds). {@link PartialSums} keeps one per round and never needs to know which.
+ */
+sealed interface RunningSum extends AutoCloseable permits RunningSum.Weighted, RunningSum.Ring {
+
+    /** Adds one verified spooled upload of {@code length} values with {@code weight}; deletes the spool file. */
+    void add(long weight, Path spool, long length);
+
+    /** Frees what the sum holds (a mapped sum's file); nothing for the others. */
+    @Override
+    default void close() {}
+
+    /** A plain round's sum: on the heap below {@code mappedFrom} parameters, else in a file under {@code dir}. */
+    static Weighted weighted(long numParameters, long mappedFrom, Path dir) {
+        if (numParameters < mappedFrom) {
+            return new Heap(new WeightedSum((int) numParameters));
+        }
+        try {
+            Files.createDirectories(dir);
+            return new Mapped(new MappedWeightedSum(dir, numParameters));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a partial sum of " + numParameters + " parameters under "
+                    + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A secure round's masked sum, modulo 2^32. */
+    static Ring ring(int numParameters) {
+        return new Ring(new int[numParameters]);
+    }
+
+    /** A weighted float64 sum: what the driver merges chunk by chunk. */
+    sealed interface Weighted extends RunningSum permits Heap, Mapped {
+        /** Values [offset, offset + count) of the sum. */
+        double[] slice(long offset, int count);
+    }
+
+    /** On the heap: ordinary models. */
+    record Heap(WeightedSum sum) implements Weighted {
+        @Override
+        public void add(long weight, Path spool, long length) {
+            float[] values = new float[ProtocolLimits.CHUNK_VALUES];
+            SpooledValues.read(spool, length, (offset, buf, count) -> {
+                buf.asFloatBuffer().get(values, 0, count);
+                sum.addChunk(weight, offset, values, count);
+            });
+            sum.completeContribution(weight);
+        }
+
+        @Override
+        public double[] slice(long offset, int count) {
+            return sum.slice(offset, count);
+        }
+    }
+
+    /** In a memory-mapped file: models too large for the heap. */
+    record Mapped(MappedWeightedSum sum) implements Weighted {
+        @Override
+        public void add(long weight, Path spool, long length) {
+            try {
+                sum.addUpdateFile(weight, spool);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } finally {
+                SpooledValues.delete(spool);
+            }
+        }
+
+        @Override
+        public double[] slice(long offset, int count) {
+            try {
+                double[] out = new double[count];
+                sum.readSum(offset, out, count);
+                return out;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                sum.close();
+            } catch (IOException ignored) {
+                // the file is scratch; a leftover is removed with the data dir's partial-sums folder
+            }
+        }
+    }
+
+    /** Masked inputs of secure aggregation, summed modulo 2^32 (int overflow is that addition); weights are 1. */
+    record Ring(int[] values) implements RunningSum {
+        @Override
+        public void add(long weight, Path spool, long length) {
+            SpooledValues.read(spool, length, (offset, buf, count) -> {
+                for (int i = 0; i < count; i++) {
+                    values[(int) offset + i] += buf.getInt();
+                }
+            });
+        }
+
+        /** Ring elements [offset, offset + count). */
+        int[] slice(int offset, int count) {
+            return java.util.Arrays.copyOfRange(values, offset, offset + count);
+        }
+    }
+}

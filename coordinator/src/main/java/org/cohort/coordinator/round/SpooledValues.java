@@ -1,0 +1,55 @@
+package org.cohort.coordinator.round;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.cohort.protocol.ProtocolLimits;
+
+/** Reads a spooled upload (little-endian 4-byte values) chunk by chunk, then deletes the spool file. */
+final class SpooledValues {
+
+    /** One chunk of a spooled upload: {@code count} little-endian 4-byte values from {@code offset}. */
+    interface Chunk {
+        void accept(long offset, ByteBuffer values, int count);
+    }
+
+    private SpooledValues() {}
+
+    static void read(Path spool, long length, Chunk chunk) {
+        try (FileChannel ch = FileChannel.open(spool, StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.allocate(ProtocolLimits.CHUNK_VALUES * 4).order(ByteOrder.LITTLE_ENDIAN);
+            long offset = 0;
+            while (offset < length) {
+                buf.clear();
+                int want = (int) Math.min(ProtocolLimits.CHUNK_VALUES, length - offset);
+                buf.limit(want * 4);
+                while (buf.hasRemaining()) {
+                    if (ch.read(buf) < 0) {
+                        throw new IOException("spool file " + spool + " ended early");
+                    }
+                }
+                buf.flip();
+                chunk.accept(offset, buf, want);
+                offset += want;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            delete(spool);
+        }
+    }
+
+    /** Removes a consumed spool file; a leftover is removed with its round directory. */
+    static void delete(Path spool) {
+        try {
+            Files.deleteIfExists(spool);
+        } catch (IOException ignored) {
+            // removed with the round's spool directory
+        }
+    }
+}
