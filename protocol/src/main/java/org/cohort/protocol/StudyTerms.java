@@ -81,8 +81,9 @@ public record StudyTerms(String mode, double clipNorm, double noiseMultiplier, i
      * (which its agent writes), and the digest of its dataset.
      */
     public static StudyTerms of(PrivacyPlan plan, DatasetSpec dataset) {
-        return new StudyTerms(plan.getMode(), plan.getClipNorm(), plan.getNoiseMultiplier(),
-                plan.getExpectedBatchSize(), plan.getDelta(), plan.getEpsilonBudget(), plan.getAccountant(),
+        return new StudyTerms(PrivacyWords.word(plan.getMode()), plan.getClipNorm(), plan.getNoiseMultiplier(),
+                plan.getExpectedBatchSize(), plan.getDelta(), plan.getEpsilonBudget(),
+                PrivacyWords.word(plan.getAccountant()),
                 plan.getCalibrateAtSite(), plan.getStudyRounds(), plan.getSecureAggregation(),
                 plan.getMaxSiteExamples(), plan.getEvaluationNoiseMultiplier(), datasetDigest(dataset));
     }

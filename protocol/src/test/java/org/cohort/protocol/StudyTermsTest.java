@@ -9,8 +9,8 @@ import org.cohort.protocol.v1.PrivacyPlan;
 import org.junit.jupiter.api.Test;
 
 class StudyTermsTest {
-    private static final PrivacyPlan PATIENT = PrivacyPlan.newBuilder().setMode("patient").setClipNorm(1.0)
-            .setNoiseMultiplier(1.5).setExpectedBatchSize(32).setDelta(1e-5).setEpsilonBudget(1.0).setAccountant("rdp")
+    private static final PrivacyPlan PATIENT = PrivacyPlan.newBuilder().setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT).setClipNorm(1.0)
+            .setNoiseMultiplier(1.5).setExpectedBatchSize(32).setDelta(1e-5).setEpsilonBudget(1.0).setAccountant(org.cohort.protocol.v1.Accountant.ACCOUNTANT_RDP)
             .setStudyRounds(10).setSecureAggregation(true).setMaxSiteExamples(10_000).setEvaluationNoiseMultiplier(8)
             .build();
     private static final DatasetSpec DATASET = DatasetSpec.newBuilder().setFormat("csv").setLabelColumn("num")
@@ -36,10 +36,10 @@ class StudyTermsTest {
     void everyTermOfThePlanChangesTheDigestAndIsNamed() {
         var pinned = StudyTerms.of(PATIENT, DATASET);
         var changes = java.util.List.of(
-                PATIENT.toBuilder().setMode("none"), PATIENT.toBuilder().setClipNorm(2),
+                PATIENT.toBuilder().setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_NONE), PATIENT.toBuilder().setClipNorm(2),
                 PATIENT.toBuilder().setNoiseMultiplier(0.1), PATIENT.toBuilder().setExpectedBatchSize(64),
                 PATIENT.toBuilder().setDelta(1e-3), PATIENT.toBuilder().setEpsilonBudget(10),
-                PATIENT.toBuilder().setAccountant("pld"), PATIENT.toBuilder().setCalibrateAtSite(true),
+                PATIENT.toBuilder().setAccountant(org.cohort.protocol.v1.Accountant.ACCOUNTANT_PLD), PATIENT.toBuilder().setCalibrateAtSite(true),
                 PATIENT.toBuilder().setStudyRounds(1), PATIENT.toBuilder().setSecureAggregation(false),
                 PATIENT.toBuilder().setMaxSiteExamples(1_000_000), PATIENT.toBuilder().setEvaluationNoiseMultiplier(0.5));
         for (var changed : changes) {
@@ -47,7 +47,7 @@ class StudyTermsTest {
             assertThat(now.digest()).isNotEqualTo(pinned.digest());
             assertThat(pinned.differences(now)).isNotEmpty();
         }
-        assertThat(pinned.differences(StudyTerms.of(PATIENT.toBuilder().setMode("site").build(), DATASET)))
+        assertThat(pinned.differences(StudyTerms.of(PATIENT.toBuilder().setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_SITE).build(), DATASET)))
                 .containsExactly("mode: pinned \"patient\", now \"site\"", "unit: pinned \"patient\", now \"site\"");
         assertThat(pinned.differences(StudyTerms.of(PATIENT.toBuilder().setNoiseMultiplier(0.3).build(), DATASET)))
                 .containsExactly("noiseMultiplier: pinned 1.5, now 0.3");
@@ -71,8 +71,11 @@ class StudyTermsTest {
 
     @Test
     void readsBackItsCanonicalFormAndNothingElse() {
-        var odd = StudyTerms.of(PATIENT.toBuilder().setMode("pa\"tient,\"x\":1").setNoiseMultiplier(Double.NaN)
-                .setClipNorm(-0.0).build(), DATASET);
+        var base = StudyTerms.of(PATIENT, DATASET);
+        // A mode no enum can carry, to exercise the escaping of the canonical form directly.
+        var odd = new StudyTerms("pa\"tient,\"x\":1", -0.0, Double.NaN, base.expectedBatchSize(), base.delta(),
+                base.epsilonBudget(), base.accountant(), base.calibrateAtSite(), base.studyRounds(),
+                base.secureAggregation(), base.maxSiteExamples(), base.evaluationNoiseMultiplier(), base.dataset());
         for (var terms : java.util.List.of(StudyTerms.of(PATIENT, DATASET), odd)) {
             assertThat(StudyTerms.parse(terms.canonicalJson())).isEqualTo(terms);
         }

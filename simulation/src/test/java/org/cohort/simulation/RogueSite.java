@@ -154,8 +154,7 @@ final class RogueSite implements AutoCloseable {
 
     /** No metrics; under DP marked withheld, as an honest agent's are (else the header is refused for them). */
     static SiteMetrics metrics(RoundTask task) {
-        boolean dp = task.hasPrivacy() && !task.getPrivacy().getMode().isEmpty()
-                && !"none".equals(task.getPrivacy().getMode());
+        boolean dp = task.hasPrivacy() && org.cohort.protocol.PrivacyWords.isPrivate(task.getPrivacy().getMode());
         return SiteMetrics.newBuilder().setTestMetricsWithheld(dp).setTrainLossWithheld(dp).build();
     }
 

@@ -100,7 +100,7 @@ public final class Dl4jLearner implements LocalLearner {
      */
     @Override
     public java.util.Optional<String> unitProblem(RoundTask task) {
-        if (!"patient".equals(task.getPrivacy().getMode())) {
+        if (task.getPrivacy().getMode() != org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT) {
             return java.util.Optional.empty();
         }
         data(task);
@@ -121,7 +121,7 @@ public final class Dl4jLearner implements LocalLearner {
 
     /** The data of {@code task}, under the preprocessing its privacy mode allows. */
     private SplitData data(RoundTask task) {
-        return data(task.getDataset(), PreprocessingPolicy.forPrivacyMode(task.getPrivacy().getMode()));
+        return data(task.getDataset(), PreprocessingPolicy.forPrivacyMode(org.cohort.protocol.PrivacyWords.word(task.getPrivacy().getMode())));
     }
 
     private SplitRule splitRule(DatasetSpec spec) {
@@ -138,7 +138,7 @@ public final class Dl4jLearner implements LocalLearner {
     public PrivacyCharge plannedCharge(RoundTask task) {
         var dp = task.getPrivacy();
         // Refused here, before the task is accepted, not after the model is downloaded.
-        PreprocessingPolicy.forPrivacyMode(dp.getMode()).check(DatasetSchemas.toSchema(task.getDataset()));
+        PreprocessingPolicy.forPrivacyMode(org.cohort.protocol.PrivacyWords.word(dp.getMode())).check(DatasetSchemas.toSchema(task.getDataset()));
         if (task.getKind() == TaskKind.EVALUATE) {
             // Under DP an evaluation releases nothing but, in a patient-level study, its noised confusion matrix.
             return HeldOutRelease.releases(task) ? HeldOutRelease.plannedCharge(task) : null;
@@ -148,8 +148,8 @@ public final class Dl4jLearner implements LocalLearner {
             // takes part (q = 1): conservative, never below the coordinator's own accounting. The
             // model's size is not known before it is downloaded: assume the largest a task may carry,
             // which overstates the rounding (conservative); the charge recorded uses the real size.
-            case "site" -> SiteLevelNoise.charge(task, Integer.MAX_VALUE);
-            case "patient" -> {
+            case PRIVACY_MODE_SITE -> SiteLevelNoise.charge(task, Integer.MAX_VALUE);
+            case PRIVACY_MODE_PATIENT -> {
                 int rows = data(task).train().size();
                 // Checked before the model is downloaded, so the model's size is not known yet: assume
                 // the largest a task may carry, which overstates the sampler's rounding (conservative).
@@ -213,7 +213,7 @@ public final class Dl4jLearner implements LocalLearner {
         long start = System.nanoTime();
         PrivacyCharge charge = plannedCharge(task);
         double loss;
-        if (dp.getMode().equals("patient")) {
+        if (dp.getMode() == org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT) {
             var trained = PatientLevelTraining.train(net, data.train(), plan, dp);
             loss = trained.meanLoss();
             charge = trained.charge();
@@ -226,7 +226,7 @@ public final class Dl4jLearner implements LocalLearner {
         for (int i = 0; i < local.length; i++) {
             delta[i] = local[i] - global[i];
         }
-        if (dp.getMode().equals("site")) {
+        if (dp.getMode() == org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_SITE) {
             // DP-FedAvg: bound this site's whole contribution; the coordinator noises the sum.
             L2Clipping.clipInPlace(delta, dp.getClipNorm());
         }

@@ -344,7 +344,7 @@ public final class SiteAgent implements AutoCloseable {
                 return;
             }
             // Before every task that may spend (training, or a DP study's final evaluation).
-            if (task.hasPrivacy() && !task.getPrivacy().getMode().isEmpty() && !task.getPrivacy().getMode().equals("none")) {
+            if (task.hasPrivacy() && org.cohort.protocol.PrivacyWords.isPrivate(task.getPrivacy().getMode())) {
                 var mismatch = crossCheckLedger(task.getStudyId());
                 if (mismatch.isPresent()) {
                     report(task, mismatch.get());
@@ -431,7 +431,7 @@ public final class SiteAgent implements AutoCloseable {
                             outcome.trainLoss(), outcome.testAccuracy()), epsilonAfter == null ? "" : String.format(
                             java.util.Locale.ROOT, ", %s-level ε spent on this study %.4f (δ = %s, %s accountant)",
                             outcome.privacy().unit(), epsilonAfter, task.getPrivacy().getDelta(),
-                            task.getPrivacy().getAccountant()));
+                            org.cohort.protocol.PrivacyWords.word(task.getPrivacy().getAccountant())));
         } catch (RuntimeException | LinkageError e) {
             // Report, never die silently: the coordinator would otherwise wait for the deadline.
             fail(task, e);

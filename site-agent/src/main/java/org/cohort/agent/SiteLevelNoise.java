@@ -15,7 +15,7 @@ final class SiteLevelNoise {
     private SiteLevelNoise() {}
 
     static boolean applies(RoundTask task) {
-        return task.hasPrivacy() && "site".equals(task.getPrivacy().getMode());
+        return task.hasPrivacy() && task.getPrivacy().getMode() == org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_SITE;
     }
 
     /**

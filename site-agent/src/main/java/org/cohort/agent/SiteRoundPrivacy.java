@@ -66,7 +66,7 @@ final class SiteRoundPrivacy {
      */
     private RoundTask withSiteNoise(RoundTask task) {
         var dp = task.getPrivacy();
-        if (task.getKind() != TaskKind.TRAIN || !dp.getCalibrateAtSite() || !"patient".equals(dp.getMode())) {
+        if (task.getKind() != TaskKind.TRAIN || !dp.getCalibrateAtSite() || dp.getMode() != org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT) {
             return task;
         }
         int rows = learner.trainingRows(task);
@@ -138,6 +138,6 @@ final class SiteRoundPrivacy {
     }
 
     static AccountantKind accountant(RoundTask task) {
-        return "pld".equals(task.getPrivacy().getAccountant()) ? AccountantKind.PLD : AccountantKind.RDP;
+        return task.getPrivacy().getAccountant() == org.cohort.protocol.v1.Accountant.ACCOUNTANT_PLD ? AccountantKind.PLD : AccountantKind.RDP;
     }
 }

@@ -23,11 +23,13 @@ final class TaskReadiness {
             return cannot("kind " + task.getKind(), "TRAIN, EVALUATE");
         }
         var dp = task.getPrivacy();
-        if (!java.util.List.of("none", "patient", "site").contains(dp.getMode())) {
-            return cannot("privacy mode '" + dp.getMode() + "'", "none, patient, site");
+        if (dp.getMode() == org.cohort.protocol.v1.PrivacyMode.UNRECOGNIZED) {
+            return cannot("privacy mode number " + dp.getModeValue(), "none, patient, site");
         }
-        if (!dp.getMode().equals("none") && !java.util.List.of("rdp", "pld").contains(dp.getAccountant())) {
-            return cannot("accountant '" + dp.getAccountant() + "'", "rdp, pld");
+        if (org.cohort.protocol.PrivacyWords.isPrivate(dp.getMode())
+                && dp.getAccountant() != org.cohort.protocol.v1.Accountant.ACCOUNTANT_RDP
+                && dp.getAccountant() != org.cohort.protocol.v1.Accountant.ACCOUNTANT_PLD) {
+            return cannot("accountant number " + dp.getAccountantValue(), "rdp, pld");
         }
         String optimizer = task.getPlan().getOptimizer();
         if (task.getKind() == TaskKind.TRAIN

@@ -27,7 +27,7 @@ final class UpdateClip {
      */
     static float[] apply(RoundTask task, float[] delta) {
         if (delta == null || task.getKind() != TaskKind.TRAIN || !task.hasPrivacy()
-                || !"site".equals(task.getPrivacy().getMode())) {
+                || task.getPrivacy().getMode() != org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_SITE) {
             return delta;
         }
         double clip = task.getPrivacy().getClipNorm();

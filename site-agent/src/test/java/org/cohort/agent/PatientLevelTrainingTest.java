@@ -20,8 +20,8 @@ class PatientLevelTrainingTest {
     private static final double DELTA = 1e-5;
 
     private static PrivacyPlan study(double floor, boolean calibrate) {
-        return PrivacyPlan.newBuilder().setMode("patient").setClipNorm(1.0).setNoiseMultiplier(floor)
-                .setExpectedBatchSize(32).setDelta(DELTA).setEpsilonBudget(BUDGET).setAccountant("rdp")
+        return PrivacyPlan.newBuilder().setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT).setClipNorm(1.0).setNoiseMultiplier(floor)
+                .setExpectedBatchSize(32).setDelta(DELTA).setEpsilonBudget(BUDGET).setAccountant(org.cohort.protocol.v1.Accountant.ACCOUNTANT_RDP)
                 .setCalibrateAtSite(calibrate).setStudyRounds(ROUNDS).build();
     }
 

@@ -25,7 +25,7 @@ class PatientRowsTest {
                 .setTestFraction(0.25).setSplitSeed(1).setIdColumn("patient_id")
                 .addFeatures(FeatureColumnSpec.newBuilder().setName("age").setHasScaling(true).setCenter(50).setScale(10));
         return RoundTask.newBuilder().setStudyId("st-1").setKind(TaskKind.TRAIN).setDataset(dataset)
-                .setPrivacy(PrivacyPlan.newBuilder().setMode(mode)).build();
+                .setPrivacy(PrivacyPlan.newBuilder().setMode(org.cohort.protocol.PrivacyWords.mode(mode))).build();
     }
 
     private Dl4jLearner learner(String rows) throws Exception {

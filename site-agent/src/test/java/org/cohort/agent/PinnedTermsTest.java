@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class PinnedTermsTest {
-    private static final PrivacyPlan PATIENT = PrivacyPlan.newBuilder().setMode("patient").setClipNorm(1.0)
-            .setNoiseMultiplier(1.5).setExpectedBatchSize(32).setDelta(1e-5).setEpsilonBudget(1.0).setAccountant("rdp")
+    private static final PrivacyPlan PATIENT = PrivacyPlan.newBuilder().setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT).setClipNorm(1.0)
+            .setNoiseMultiplier(1.5).setExpectedBatchSize(32).setDelta(1e-5).setEpsilonBudget(1.0).setAccountant(org.cohort.protocol.v1.Accountant.ACCOUNTANT_RDP)
             .setStudyRounds(5).build();
     private static final String PINNED = StudyTerms.of(task(PATIENT)).digest();
 
@@ -35,7 +35,7 @@ class PinnedTermsTest {
     @Test
     void refusesATaskThatSwitchesDpOffAndNamesTheTermsThatChanged() {
         var pinned = new PinnedTerms(work);
-        var off = PrivacyPlan.newBuilder().setMode("none").build();
+        var off = PrivacyPlan.newBuilder().setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_NONE).build();
         // Before any task matched, the site can only show the task's terms beside the pinned digest.
         assertThat(pinned.refusal(task(off), PINNED)).hasValueSatisfying(why -> assertThat(why)
                 .contains("not those this site's admin pinned for study st-1 (study.st-1.terms=" + PINNED + ")")
@@ -44,7 +44,7 @@ class PinnedTermsTest {
         assertThat(pinned.refusal(task(PATIENT), PINNED)).isEmpty();
         assertThat(pinned.refusal(task(off), PINNED)).hasValueSatisfying(why -> assertThat(why)
                 .contains("mode: pinned \"patient\", now \"none\"").contains("noiseMultiplier: pinned 1.5, now 0.0"));
-        assertThat(pinned.refusal(task(PATIENT.toBuilder().setMode("site").build()), PINNED)).isPresent();
+        assertThat(pinned.refusal(task(PATIENT.toBuilder().setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_SITE).build()), PINNED)).isPresent();
         assertThat(pinned.refusal(task(PATIENT.toBuilder().setEpsilonBudget(8).build()), PINNED))
                 .hasValueSatisfying(why -> assertThat(why).contains("epsilonBudget: pinned 1.0, now 8.0"));
     }

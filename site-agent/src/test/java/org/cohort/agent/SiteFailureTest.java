@@ -120,7 +120,7 @@ class SiteFailureTest {
                 .setKind(TaskKind.TRAIN).setDataset(dataset)
                 .setPlan(TrainingPlan.newBuilder().setLocalEpochs(1).setBatchSize(8).setOptimizer("sgd")
                         .setLearningRate(0.1).setSeed(1))
-                .setPrivacy(PrivacyPlan.newBuilder().setMode(privacyMode).setClipNorm(1).setNoiseMultiplier(1)
+                .setPrivacy(PrivacyPlan.newBuilder().setMode(org.cohort.protocol.PrivacyWords.mode(privacyMode)).setClipNorm(1).setNoiseMultiplier(1)
                         .setDelta(1e-5).setEpsilonBudget(1).setExpectedBatchSize(8).setStudyRounds(1))
                 .build();
     }

@@ -19,7 +19,7 @@ class SiteLevelNoiseTest {
         for (int i = 0; i < 5; i++) {
             secagg.addSitesByIndex("site-" + i);
         }
-        return RoundTask.newBuilder().setPrivacy(PrivacyPlan.newBuilder().setMode(mode).setClipNorm(0.5)
+        return RoundTask.newBuilder().setPrivacy(PrivacyPlan.newBuilder().setMode(org.cohort.protocol.PrivacyWords.mode(mode)).setClipNorm(0.5)
                 .setNoiseMultiplier(1.2).setDelta(1e-5).setEpsilonBudget(10)).setSecagg(secagg).build();
     }
 

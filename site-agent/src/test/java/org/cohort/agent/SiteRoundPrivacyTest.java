@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The site's own privacy decisions about a task, from its admin's configuration and its own ledger. */
 class SiteRoundPrivacyTest {
-    private static final PrivacyPlan PATIENT = PrivacyPlan.newBuilder().setMode("patient").setClipNorm(1)
-            .setNoiseMultiplier(1.5).setExpectedBatchSize(32).setDelta(1e-5).setEpsilonBudget(100).setAccountant("rdp")
+    private static final PrivacyPlan PATIENT = PrivacyPlan.newBuilder().setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT).setClipNorm(1)
+            .setNoiseMultiplier(1.5).setExpectedBatchSize(32).setDelta(1e-5).setEpsilonBudget(100).setAccountant(org.cohort.protocol.v1.Accountant.ACCOUNTANT_RDP)
             .setStudyRounds(5).build();
 
     @TempDir Path work;
@@ -104,7 +104,7 @@ class SiteRoundPrivacyTest {
                 .epsilon(1e-5);
         assertThat(privacy(null).epsilonAfter(task(PATIENT), charge)).isCloseTo(expected, within(1e-12));
         assertThat(privacy(null).epsilonAfter(task(PATIENT), null)).isNull();
-        assertThat(SiteRoundPrivacy.accountant(task(PATIENT.toBuilder().setAccountant("pld").build())))
+        assertThat(SiteRoundPrivacy.accountant(task(PATIENT.toBuilder().setAccountant(org.cohort.protocol.v1.Accountant.ACCOUNTANT_PLD).build())))
                 .isEqualTo(AccountantKind.PLD);
     }
 }

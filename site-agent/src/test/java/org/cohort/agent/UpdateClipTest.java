@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class UpdateClipTest {
     private static RoundTask task(String mode, double clip) {
         return RoundTask.newBuilder().setKind(TaskKind.TRAIN).setStudyId("st-1").setRoundNumber(1)
-                .setPrivacy(PrivacyPlan.newBuilder().setMode(mode).setClipNorm(clip)).build();
+                .setPrivacy(PrivacyPlan.newBuilder().setMode(org.cohort.protocol.PrivacyWords.mode(mode)).setClipNorm(clip)).build();
     }
 
     @Test

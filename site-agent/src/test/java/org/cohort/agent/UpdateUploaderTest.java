@@ -305,7 +305,7 @@ class UpdateUploaderTest {
     void underDifferentialPrivacyTheTrainingLossAndTimeAreWithheld() {
         var outcome = new LocalLearner.Outcome(new float[] {1f, 2f}, 300, 0.42, 1234, 60, 50, 0.3);
         var plain = org.cohort.protocol.v1.RoundTask.newBuilder().setStudyId("st-1").setRoundId("st-1-r1").build();
-        var dp = plain.toBuilder().setPrivacy(org.cohort.protocol.v1.PrivacyPlan.newBuilder().setMode("patient")).build();
+        var dp = plain.toBuilder().setPrivacy(org.cohort.protocol.v1.PrivacyPlan.newBuilder().setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT)).build();
         var uploader = new UpdateUploader("site-1", null);
 
         var open = uploader.manifest(plain, outcome, 300).getMetrics();

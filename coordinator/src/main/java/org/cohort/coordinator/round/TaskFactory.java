@@ -55,13 +55,13 @@ public class TaskFactory {
 
     private static PrivacyPlan privacy(StudySpec.Privacy p, int studyRounds) {
         if (p == null || !p.enabled()) {
-            return PrivacyPlan.newBuilder().setMode("none").build();
+            return PrivacyPlan.newBuilder().setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_NONE).build();
         }
-        return PrivacyPlan.newBuilder().setMode(p.mode()).setClipNorm(p.clipNorm()).setNoiseMultiplier(p.noiseMultiplier())
+        return PrivacyPlan.newBuilder().setMode(org.cohort.protocol.PrivacyWords.mode(p.mode())).setClipNorm(p.clipNorm()).setNoiseMultiplier(p.noiseMultiplier())
                 .setExpectedBatchSize(p.expectedBatchSize()).setDelta(p.delta())
                 // 0 = no budget declared (proto3 has no null); sites then apply only their own ceiling.
                 .setEpsilonBudget(p.epsilonBudget() == null ? 0 : p.epsilonBudget())
-                .setAccountant(p.accountant())
+                .setAccountant(org.cohort.protocol.PrivacyWords.accountant(p.accountant()))
                 .setCalibrateAtSite(p.sitesCalibrate()).setStudyRounds(studyRounds)
                 .setEvaluationNoiseMultiplier(p.evaluationNoise()).build();
     }
