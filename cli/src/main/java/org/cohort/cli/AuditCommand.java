@@ -7,11 +7,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import org.cohort.learning.audit.BrokenPipeline;
 import org.cohort.learning.audit.PipelineAudit;
 import org.cohort.learning.data.HeartDisease;
 import org.cohort.privacy.accounting.PrivacyNumbers;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code cohort privacy audit}: the empirical privacy audit of a site's pipeline on real data
@@ -22,10 +24,42 @@ import org.cohort.privacy.accounting.PrivacyNumbers;
  * Oprea (2020), whose larger is the 95% lower bound L set against the ε E the site's accountant
  * claims.
  */
-final class AuditCommand {
-    static final Set<String> OPTIONS = Set.of("site", "data-dir", "canaries", "abstain", "rounds", "epsilon", "break",
-            "seed", "distinguisher-runs");
-
+@Command(name = "audit", mixinStandardHelpOptions = true,
+        header = "audit a site's pipeline on real data: empirical ε lower bound L (95%%) vs claimed ε E (no arguments:"
+                + " Heart Disease at the demo's settings)",
+        description = {
+                "Audits a site's whole pipeline on real data and prints, for each site,",
+                "  empirical ε lower bound L (95%%) vs claimed ε E",
+                "With no options: the four Heart Disease centres at the demo's settings (patient-level",
+                "DP-SGD, logistic regression, SGD at learning rate 0.2, expected batch 32, clipping norm",
+                "C = 1, one local epoch per round, 10 rounds, σ calibrated per site so the study ends at",
+                "ε ≤ 1 at δ = 1e-5 with the RDP accountant), about 45 s on one core.",
+                "",
+                "Three audits, each able to see a leak another cannot:",
+                "  neighbouring tables  removes each row in turn and counts the other rows whose side",
+                "                       (train/test) or preprocessed features changed: must be none",
+                "  canaries             the one-run audit (Steinke, Nasr, Jagielski 2023): N gradient",
+                "                       canaries, each included with probability 1/2, in the output",
+                "                       layer's directions that no row moves; the site trains all rounds;",
+                "                       from the released model each canary is guessed in or out; the",
+                "                       correct guesses give a bound by the paper's Theorem 3.3 at δ. A",
+                "                       run holds 16 canaries (one per direction) for this model, so N is",
+                "                       rounded up to a multiple of 16 and made of independent runs.",
+                "  distinguisher        the multi-run audit (Jagielski, Ullman, Oprea 2020): the table D",
+                "                       and a neighbour D' (without the row whose removal moved the most",
+                "                       others, else with one far outlier added) each go through the",
+                "                       whole pipeline, split, preprocessing and all rounds, N times; a",
+                "                       test fixed on other runs tells from the released model which",
+                "                       table it came from; its error rates give a bound,",
+                "                       ε ≥ ln((1 − δ − FNR)/FPR), each rate at its Clopper–Pearson",
+                "                       upper bound.",
+                "L is the larger of the two bounds; each is computed at 97.5%% so that L holds at 95%%."},
+        exitCodeList = {
+                "0:every site passes",
+                "1:a site fails either audit (L > E, or a split or preprocessing that depends on other rows)",
+                "2:the command line was wrong"},
+        footer = "Example (the benchmark in the README): cohort privacy audit --canaries 1024")
+final class AuditCommand implements Callable<Integer> {
     /**
      * Counted runs per table of the distinguisher by default: a few milliseconds each, so about
      * 45 s for the four centres on one core, and enough that the bound clears E on Cleveland's
@@ -33,122 +67,103 @@ final class AuditCommand {
      */
     static final int DEFAULT_DISTINGUISHER_RUNS = 500;
 
-    static final String HELP = """
-            Usage: cohort privacy audit [--site all|cleveland|hungarian|switzerland|va] [--canaries N]
-                                        [--distinguisher-runs N] [--rounds R] [--epsilon E]
-                                        [--break none|noise|split|scaling] [--abstain F] [--seed S]
-                                        [--data-dir DIR]
+    private final CommandContext context;
 
-            Audits a site's whole pipeline on real data and prints, for each site,
-              empirical ε lower bound L (95%) vs claimed ε E
-            With no options: the four Heart Disease centres at the demo's settings (patient-level
-            DP-SGD, logistic regression, SGD at learning rate 0.2, expected batch 32, clipping norm
-            C = 1, one local epoch per round, 10 rounds, σ calibrated per site so the study ends at
-            ε ≤ 1 at δ = 1e-5 with the RDP accountant), about 45 s on one core.
+    @Option(names = "--site", paramLabel = "S", defaultValue = "all", description = "a centre, or all (default)")
+    private String site;
 
-            Three audits, each able to see a leak another cannot:
-              neighbouring tables  removes each row in turn and counts the other rows whose side
-                                   (train/test) or preprocessed features changed: must be none
-              canaries             the one-run audit (Steinke, Nasr, Jagielski 2023): N gradient
-                                   canaries, each included with probability 1/2, in the output
-                                   layer's directions that no row moves; the site trains all rounds;
-                                   from the released model each canary is guessed in or out; the
-                                   correct guesses give a bound by the paper's Theorem 3.3 at δ. A
-                                   run holds 16 canaries (one per direction) for this model, so N is
-                                   rounded up to a multiple of 16 and made of independent runs.
-              distinguisher        the multi-run audit (Jagielski, Ullman, Oprea 2020): the table D
-                                   and a neighbour D' (without the row whose removal moved the most
-                                   others, else with one far outlier added) each go through the
-                                   whole pipeline, split, preprocessing and all rounds, N times; a
-                                   test fixed on other runs tells from the released model which
-                                   table it came from; its error rates give a bound,
-                                   ε ≥ ln((1 − δ − FNR)/FPR), each rate at its Clopper–Pearson
-                                   upper bound.
-            L is the larger of the two bounds; each is computed at 97.5% so that L holds at 95%.
+    @Option(names = "--canaries", paramLabel = "N", defaultValue = "256",
+            description = "canaries per site (default 256: 16 runs of 16)")
+    private long canaries;
 
-              --site S        a centre, or all (default)
-              --canaries N    canaries per site (default 256: 16 runs of 16)
-              --distinguisher-runs N
-                              the distinguisher's counted runs per table (default 500, plus one in
-                              ten twice over to fix the test); 0 leaves it out (L from the canaries)
-              --rounds R      rounds of the study (default 10, as the demo)
-              --epsilon E     the study's ε budget, to which σ is calibrated (default 1)
-              --break B       audit a deliberately broken pipeline, to see that the audit catches it:
-                                noise    DP-SGD adds σ/1000 of noise; the accountant still charges σ
-                                split    one seeded shuffle of the whole table decides train/test
-                                scaling  continuous columns standardised with the site's statistics
-                              The canaries catch noise; the distinguisher catches split and scaling
-                              where the leak outgrows the noise (at ε = 1: Cleveland's split, and
-                              the scaling at every centre but Switzerland, whose 36 training rows
-                              need σ ≈ 17).
-              --abstain F     abstain on the fraction F of canaries scored nearest the threshold (default 0)
-              --seed S        fixes inclusions, sampling, noise (seeded, not the DRBG) and the split secret
-              --data-dir DIR  the Heart Disease files (default: shared/datasets/fed-heart-disease found
-                              from here, or $COHORT_HEART_DATA)
+    @Option(names = "--distinguisher-runs", paramLabel = "N", defaultValue = "" + DEFAULT_DISTINGUISHER_RUNS,
+            description = "the distinguisher's counted runs per table (default ${DEFAULT-VALUE}, plus one in ten twice"
+                    + " over to fix the test); 0 leaves it out (L from the canaries)")
+    private long distinguisherRuns;
 
-            Exit code 0 when every site passes; 1 when a site fails either audit (L > E, or a split or
-            preprocessing that depends on other rows).
-            Example (the benchmark in the README): cohort privacy audit --canaries 1024
-            """;
+    @Option(names = "--rounds", paramLabel = "R", description = "rounds of the study (default 10, as the demo)")
+    private Long rounds;
 
-    private AuditCommand() {}
+    @Option(names = "--epsilon", paramLabel = "E",
+            description = "the study's ε budget, to which σ is calibrated (default 1)")
+    private Double epsilon;
 
-    static int run(Args args, PrintStream out) {
+    @Option(names = "--break", paramLabel = "B", defaultValue = "none", description = {
+            "audit a deliberately broken pipeline, to see that the audit catches it:",
+            "  noise    DP-SGD adds σ/1000 of noise; the accountant still charges σ",
+            "  split    one seeded shuffle of the whole table decides train/test",
+            "  scaling  continuous columns standardised with the site's statistics",
+            "The canaries catch noise; the distinguisher catches split and scaling where the leak outgrows the noise"
+                    + " (at ε = 1: Cleveland's split, and the scaling at every centre but Switzerland, whose 36"
+                    + " training rows need σ ≈ 17)."})
+    private String broken;
+
+    @Option(names = "--abstain", paramLabel = "F",
+            description = "abstain on the fraction F of canaries scored nearest the threshold (default 0)")
+    private Double abstain;
+
+    @Option(names = "--seed", paramLabel = "S",
+            description = "fixes inclusions, sampling, noise (seeded, not the DRBG) and the split secret")
+    private Long seed;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "the Heart Disease files (default:"
+            + " shared/datasets/fed-heart-disease found from here, or $COHORT_HEART_DATA)")
+    private String dataDir;
+
+    AuditCommand(CommandContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public Integer call() {
         PipelineAudit.Study study = PipelineAudit.Study.heartDiseaseDemo();
-        Long rounds = args.integer("rounds");
         if (rounds != null) {
             if (rounds < 1 || rounds > 1000) {
                 throw new UsageException("--rounds must be between 1 and 1000, got " + rounds);
             }
             study = study.withRounds(rounds.intValue());
         }
-        Double epsilon = args.number("epsilon");
         if (epsilon != null) {
             if (!(epsilon > 0 && epsilon <= 100)) {
-                throw new UsageException("--epsilon must be in (0, 100], got " + args.string("epsilon", ""));
+                throw new UsageException("--epsilon must be in (0, 100], got " + PrivacyNumbers.plain(epsilon));
             }
             study = study.withTargetEpsilon(epsilon);
         }
-        Long canaries = args.integer("canaries");
         int perRun = PipelineAudit.maxCanariesPerRun(study);
-        long requested = canaries == null ? 256 : canaries;
-        if (requested < 1 || requested > 1_000_000) {
-            throw new UsageException("--canaries must be between 1 and 1000000, got " + requested);
+        if (canaries < 1 || canaries > 1_000_000) {
+            throw new UsageException("--canaries must be between 1 and 1000000, got " + canaries);
         }
-        int runs = (int) ((requested + perRun - 1) / perRun);
-        Double abstain = args.number("abstain");
+        int runs = (int) ((canaries + perRun - 1) / perRun);
         if (abstain != null && !(abstain >= 0 && abstain < 1)) {
-            throw new UsageException("--abstain must be in [0, 1), got " + args.string("abstain", ""));
+            throw new UsageException("--abstain must be in [0, 1), got " + PrivacyNumbers.plain(abstain));
         }
-        Long distinguisher = args.integer("distinguisher-runs");
-        long distinguisherRuns = distinguisher == null ? DEFAULT_DISTINGUISHER_RUNS : distinguisher;
         if (distinguisherRuns < 0 || distinguisherRuns > 1_000_000) {
             throw new UsageException("--distinguisher-runs must be between 0 (off) and 1000000, got "
                     + distinguisherRuns);
         }
-        Long seed = args.integer("seed");
-        BrokenPipeline broken = broken(args.string("break", "none"));
-        List<String> sites = sites(args.string("site", "all"));
-        Path data = dataDirectory(args.string("data-dir", null));
+        BrokenPipeline pipeline = broken(broken);
+        List<String> sites = sites(site);
+        Path data = dataDirectory(dataDir);
 
+        PrintStream out = context.out();
         out.printf(Locale.ROOT, "Cohort privacy audit: Heart Disease (%s), the demo's patient-level study: %d rounds,"
                         + " ε ≤ %s at δ = 1e-5 per site; %d canaries per site (%d run%s of %d); %s%n%n", data,
                 study.rounds(), PrivacyNumbers.plain(study.targetEpsilon()), (long) runs * perRun, runs, runs == 1 ? "" : "s",
                 perRun, distinguisherRuns == 0 ? "no distinguisher"
                         : distinguisherRuns + " distinguisher runs per table");
         var failed = new ArrayList<String>();
-        for (String site : sites) {
+        for (String s : sites) {
             PipelineAudit.Report report;
             try {
-                report = PipelineAudit.heartDisease(data, site, study, broken, perRun, runs,
+                report = PipelineAudit.heartDisease(data, s, study, pipeline, perRun, runs,
                         abstain == null ? 0 : abstain, (int) distinguisherRuns, seed == null ? 1 : seed);
             } catch (IOException e) {
-                throw new CommandFailed("cannot read " + HeartDisease.file(data, site) + ": " + e.getMessage());
+                throw new CommandFailed("cannot read " + HeartDisease.file(data, s) + ": " + e.getMessage());
             }
             report.lines().forEach(out::println);
             out.println();
             if (!report.passes()) {
-                failed.add(site);
+                failed.add(s);
             }
         }
         out.println(failed.isEmpty() ? "All sites pass: no split or preprocessing depends on other rows, and no"

@@ -7,10 +7,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
 import org.cohort.client.CoordinatorClient;
 import org.cohort.client.Timeouts;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Which coordinator a remote command talks to, and with which admin token: from the command line,
@@ -18,8 +16,6 @@ import tools.jackson.databind.json.JsonMapper;
  * error that says what to pass.
  */
 final class Connection {
-    /** Options every remote command takes. */
-    static final Set<String> OPTIONS = Set.of("coordinator", "token-file");
     static final String DEFAULT_URL = "http://127.0.0.1:8080";
     /** A PLD report of a long study can take a while to compute, and a person can wait for it. */
     static final Timeouts TIMEOUTS = new Timeouts(Duration.ofSeconds(10), Duration.ofMinutes(5));
@@ -30,8 +26,10 @@ final class Connection {
      * From --coordinator (else $COHORT_COORDINATOR, else http://127.0.0.1:8080) and --token-file
      * (else $COHORT_TOKEN, else $COHORT_DATA_DIR/admin-token or ./cohort-data/admin-token).
      */
-    static CoordinatorClient open(Args args, Map<String, String> env, JsonMapper json) {
-        String url = args.string("coordinator", env.getOrDefault("COHORT_COORDINATOR", DEFAULT_URL)).strip();
+    static CoordinatorClient open(ConnectionOptions options, CommandContext context) {
+        Map<String, String> env = context.env();
+        String url = (options.coordinator != null ? options.coordinator
+                : env.getOrDefault("COHORT_COORDINATOR", DEFAULT_URL)).strip();
         URI base;
         try {
             base = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
@@ -43,12 +41,12 @@ final class Connection {
             throw new UsageException("--coordinator must be the coordinator's REST address, e.g. " + DEFAULT_URL
                     + "; got '" + url + "'");
         }
-        return CoordinatorClient.connect(base, token(args, env), TIMEOUTS, json);
+        return CoordinatorClient.connect(base, token(options, env), TIMEOUTS, context.json());
     }
 
-    private static String token(Args args, Map<String, String> env) {
-        if (args.has("token-file")) {
-            return readToken(Path.of(args.string("token-file", null)), "--token-file");
+    private static String token(ConnectionOptions options, Map<String, String> env) {
+        if (options.tokenFile != null) {
+            return readToken(Path.of(options.tokenFile), "--token-file");
         }
         String t = env.get("COHORT_TOKEN");
         if (t != null && !t.isBlank()) {

@@ -10,7 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.Callable;
 import org.cohort.privacy.accounting.Conversion;
 import org.cohort.privacy.accounting.EventHistory;
 import org.cohort.privacy.accounting.PldAccountant;
@@ -20,6 +20,8 @@ import org.cohort.privacy.accounting.PrivacyNumbers;
 import org.cohort.privacy.accounting.PrivacyReport;
 import org.cohort.privacy.accounting.RdpAccountant;
 import org.cohort.privacy.accounting.Unit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -27,158 +29,176 @@ import tools.jackson.databind.json.JsonMapper;
  * (q, σ, steps[, rounds]) or from an event history exported by the coordinator, so that anyone
  * can recompute a number the coordinator states without trusting it.
  */
-final class EpsilonCommand {
-    static final Set<String> OPTIONS = Set.of("q", "sigma", "steps", "rounds", "delta", "accountant", "conversion",
-            "history", "format");
-
-    static final String HELP = """
-            Usage: cohort privacy epsilon --q Q --sigma S --steps N --delta D [--rounds R]
-                                          [--accountant rdp|pld] [--conversion improved|classic] [--format text|json]
-                   cohort privacy epsilon --history FILE --delta D [--accountant rdp|pld] [...]
-
-            Computes ε on this machine (no coordinator needed) for the Poisson-sampled Gaussian
-            mechanism: each record takes part in each step with probability Q, the sum of clipped
-            contributions gets Gaussian noise with multiplier S (noise std / clipping norm), N steps.
-
-              --q Q             sampling rate, in (0, 1]  (DP-SGD: expected batch size / rows)
-              --sigma S         noise multiplier, > 0
-              --steps N         compositions per round (DP-SGD steps), >= 1
-              --rounds R        repeat the N steps R times, composed one round after another
-                                as the coordinator's ledger does (default 1)
-              --history FILE    instead of q/sigma/steps: a site's event history as the coordinator
-                                exports it (historyJson in GET /api/studies/ID/privacy or the report)
-              --delta D         δ of the (ε, δ) statement, in (0, 1), e.g. 1e-5
-              --accountant A    rdp (default; Rényi DP) or pld (privacy loss distributions, tighter)
-              --conversion C    RDP to (ε, δ): improved (default; Balle et al. 2020) or classic (Mironov 2017)
-              --format F        text (default) or json
-
-            Example: cohort privacy epsilon --q 0.01 --sigma 1.1 --steps 1000 --delta 1e-5
-            """;
-
+@Command(name = "epsilon", mixinStandardHelpOptions = true,
+        header = "compute ε for q, σ, steps and δ on this machine (no coordinator needed)",
+        customSynopsis = {
+                "cohort privacy epsilon --q Q --sigma S --steps N --delta D [--rounds R]",
+                "                              [--accountant rdp|pld] [--conversion improved|classic]",
+                "                              [--format text|json]",
+                "       cohort privacy epsilon --history FILE --delta D [--accountant rdp|pld] [...]"},
+        description = "Computes ε on this machine (no coordinator needed) for the Poisson-sampled Gaussian mechanism:"
+                + " each record takes part in each step with probability Q, the sum of clipped contributions gets"
+                + " Gaussian noise with multiplier S (noise std / clipping norm), N steps.",
+        footer = "Example: cohort privacy epsilon --q 0.01 --sigma 1.1 --steps 1000 --delta 1e-5")
+final class EpsilonCommand implements Callable<Integer> {
     /** Rounds beyond this are composed as one event (RDP: equal up to rounding), as the coordinator does. */
     private static final long ROUND_BY_ROUND = 1000;
 
-    private EpsilonCommand() {}
+    private final CommandContext context;
+
+    @Option(names = "--q", paramLabel = "Q", description = "sampling rate, in (0, 1]  (DP-SGD: expected batch size / rows)")
+    private Double q;
+
+    @Option(names = "--sigma", paramLabel = "S", description = "noise multiplier, > 0")
+    private Double sigma;
+
+    @Option(names = "--steps", paramLabel = "N", description = "compositions per round (DP-SGD steps), >= 1")
+    private Long steps;
+
+    @Option(names = "--rounds", paramLabel = "R", description = "repeat the N steps R times, composed one round after"
+            + " another as the coordinator's ledger does (default 1)")
+    private Long rounds;
+
+    @Option(names = "--history", paramLabel = "FILE", description = "instead of q/sigma/steps: a site's event history as"
+            + " the coordinator exports it (historyJson in GET /api/studies/ID/privacy or the report)")
+    private String history;
+
+    @Option(names = "--delta", paramLabel = "D", description = "δ of the (ε, δ) statement, in (0, 1), e.g. 1e-5")
+    private Double delta;
+
+    @Option(names = "--accountant", paramLabel = "A",
+            description = "rdp (default; Rényi DP) or pld (privacy loss distributions, tighter)")
+    private String accountant;
+
+    @Option(names = "--conversion", paramLabel = "C",
+            description = "RDP to (ε, δ): improved (default; Balle et al. 2020) or classic (Mironov 2017)")
+    private String conversion;
+
+    @Option(names = "--format", paramLabel = "F", description = "text (default) or json")
+    private String format;
+
+    EpsilonCommand(CommandContext context) {
+        this.context = context;
+    }
 
     /** The computed ε with everything needed to state and check it. */
     record Result(double epsilon, double delta, String accountant, String conversion, String method,
                   String parameters, Unit unit, PrivacyEvent perRound, List<PrivacyEvent> inputs, long rounds,
                   String statement) {}
 
-    static int run(Args args, PrintStream out, JsonMapper json) {
-        Result r = compute(args);
-        String format = args.string("format", "text").toLowerCase(Locale.ROOT);
-        switch (format) {
-            case "json" -> out.println(json.writerWithDefaultPrettyPrinter().writeValueAsString(toJson(r)));
-            case "text" -> printText(r, out);
-            default -> throw new UsageException("--format must be text or json, got '" + format + "'");
+    @Override
+    public Integer call() {
+        Result r = compute();
+        switch (OutputFormat.choose(format, "text", "text", "json")) {
+            case "json" -> context.out().println(context.json().writerWithDefaultPrettyPrinter()
+                    .writeValueAsString(toJson(r)));
+            default -> printText(r, context.out());
         }
-        return 0;
+        return Cohort.OK;
     }
 
-    static Result compute(Args args) {
+    private Result compute() {
         List<String> problems = new ArrayList<>();
-        Double delta = args.number("delta");
         if (delta == null) {
             problems.add("--delta (δ of the statement, e.g. 1e-5) is required");
         } else if (!(delta > 0 && delta < 1)) {
-            problems.add("--delta must be in (0, 1), typically below 1/number of records; got " + args.string("delta", ""));
+            problems.add("--delta must be in (0, 1), typically below 1/number of records; got " + PrivacyNumbers.plain(delta));
         }
-        String accountant = args.string("accountant", "rdp").toLowerCase(Locale.ROOT);
-        String conversionWord = args.string("conversion", null);
-        Conversion conversion = null;
-        switch (accountant) {
+        String accountantName = accountant == null ? "rdp" : accountant.toLowerCase(Locale.ROOT);
+        Conversion conv = null;
+        switch (accountantName) {
             case "rdp" -> {
-                String c = conversionWord == null ? "improved" : conversionWord.toLowerCase(Locale.ROOT);
+                String c = conversion == null ? "improved" : conversion.toLowerCase(Locale.ROOT);
                 if (c.equals("improved")) {
-                    conversion = Conversion.RDP_IMPROVED;
+                    conv = Conversion.RDP_IMPROVED;
                 } else if (c.equals("classic")) {
-                    conversion = Conversion.RDP_CLASSIC;
+                    conv = Conversion.RDP_CLASSIC;
                 } else {
                     problems.add("--conversion must be improved (Balle et al. 2020, the default) or classic (Mironov 2017),"
-                            + " got '" + conversionWord + "'");
+                            + " got '" + conversion + "'");
                 }
             }
             case "pld" -> {
-                conversion = Conversion.PLD_HOCKEY_STICK;
-                if (conversionWord != null) {
+                conv = Conversion.PLD_HOCKEY_STICK;
+                if (conversion != null) {
                     problems.add("--conversion applies to the rdp accountant only; leave it out with --accountant pld");
                 }
             }
-            default -> problems.add("--accountant must be rdp or pld, got '" + args.string("accountant", "") + "'");
+            default -> problems.add("--accountant must be rdp or pld, got '" + accountant + "'");
         }
         List<PrivacyEvent> events;
         PrivacyEvent perRound = null;
         Unit unit = null;
-        long rounds = 1;
-        if (args.has("history")) {
-            for (String o : List.of("q", "sigma", "steps", "rounds")) {
-                if (args.has(o)) {
-                    problems.add("--" + o + " cannot be combined with --history (the history holds the events)");
+        long roundCount = 1;
+        if (history != null) {
+            Map<String, Object> exclusive = new LinkedHashMap<>();
+            exclusive.put("--q", q);
+            exclusive.put("--sigma", sigma);
+            exclusive.put("--steps", steps);
+            exclusive.put("--rounds", rounds);
+            exclusive.forEach((option, value) -> {
+                if (value != null) {
+                    problems.add(option + " cannot be combined with --history (the history holds the events)");
                 }
-            }
-            EventHistory history = readHistory(args.string("history", null));
-            events = history.events();
-            unit = history.unit();
-            rounds = events.size();
+            });
+            EventHistory read = readHistory(history);
+            events = read.events();
+            unit = read.unit();
+            roundCount = events.size();
         } else {
-            Double q = args.number("q");
-            Double sigma = args.number("sigma");
-            Long steps = args.integer("steps");
-            Long r = args.integer("rounds");
             if (q == null) {
                 problems.add("--q (sampling rate, in (0, 1]) is required");
             } else if (!(q > 0 && q <= 1)) {
-                problems.add("--q must be in (0, 1], got " + args.string("q", ""));
+                problems.add("--q must be in (0, 1], got " + PrivacyNumbers.plain(q));
             }
             if (sigma == null) {
                 problems.add("--sigma (noise multiplier, > 0) is required");
             } else if (!(sigma > 0) || sigma.isInfinite()) {
-                problems.add("--sigma must be a positive number, got " + args.string("sigma", ""));
+                problems.add("--sigma must be a positive number, got " + PrivacyNumbers.plain(sigma));
             }
             if (steps == null) {
                 problems.add("--steps (compositions, >= 1) is required");
             } else if (steps < 1) {
                 problems.add("--steps must be at least 1, got " + steps);
             }
-            if (r != null && r < 1) {
-                problems.add("--rounds must be at least 1, got " + r);
+            if (rounds != null && rounds < 1) {
+                problems.add("--rounds must be at least 1, got " + rounds);
             }
             if (!problems.isEmpty()) {
                 throw new UsageException("cannot compute ε: " + String.join("; ", problems)
                         + ". See: cohort privacy epsilon --help");
             }
-            rounds = r == null ? 1 : r;
+            roundCount = rounds == null ? 1 : rounds;
             perRound = new PrivacyEvent.SampledGaussian(q, sigma, steps);
-            if (rounds > Integer.MAX_VALUE) {
+            if (roundCount > Integer.MAX_VALUE) {
                 throw new UsageException("--rounds must be at most " + Integer.MAX_VALUE);
             }
-            events = rounds > ROUND_BY_ROUND && accountant.equals("rdp")
-                    ? List.of(new PrivacyEvent.SampledGaussian(q, sigma, Math.multiplyExact(steps, rounds)))
-                    : java.util.Collections.nCopies((int) rounds, perRound);
+            events = roundCount > ROUND_BY_ROUND && accountantName.equals("rdp")
+                    ? List.of(new PrivacyEvent.SampledGaussian(q, sigma, Math.multiplyExact(steps, roundCount)))
+                    : java.util.Collections.nCopies((int) roundCount, perRound);
         }
         if (!problems.isEmpty()) {
             throw new UsageException("cannot compute ε: " + String.join("; ", problems) + ". See: cohort privacy epsilon --help");
         }
-        PrivacyAccountant acc = accountant.equals("pld") ? PldAccountant.create() : RdpAccountant.withDefaultOrders();
+        PrivacyAccountant acc = accountantName.equals("pld") ? PldAccountant.create() : RdpAccountant.withDefaultOrders();
         for (PrivacyEvent e : events) {
             acc = acc.compose(e);
         }
         PrivacyReport report = acc instanceof RdpAccountant rdp
-                ? rdp.report(delta, unit == null ? Unit.PATIENT : unit, conversion)
+                ? rdp.report(delta, unit == null ? Unit.PATIENT : unit, conv)
                 : acc.report(delta, unit == null ? Unit.PATIENT : unit);
-        String method = accountant.equals("rdp")
-                ? "RDP accountant with " + conversion.label()
-                : "PLD accountant (" + conversion.label() + ")";
-        String conversionName = switch (conversion) {
+        String method = accountantName.equals("rdp")
+                ? "RDP accountant with " + conv.label()
+                : "PLD accountant (" + conv.label() + ")";
+        String conversionName = switch (conv) {
             case RDP_IMPROVED -> "improved";
             case RDP_CLASSIC -> "classic";
             case PLD_HOCKEY_STICK -> "hockey-stick";
         };
         String params = report.parameters().explain();
         List<PrivacyEvent> inputs = perRound == null ? events : List.of(perRound);
-        return new Result(report.epsilon(), delta, accountant, conversionName, method, params, unit, perRound, inputs,
-                rounds, statement(report.epsilon(), delta, method, params, unit, inputs, rounds, perRound == null));
+        return new Result(report.epsilon(), delta, accountantName, conversionName, method, params, unit, perRound, inputs,
+                roundCount, statement(report.epsilon(), delta, method, params, unit, inputs, roundCount, perRound == null));
     }
 
     private static String statement(double eps, double delta, String method, String params, Unit unit,

@@ -5,4 +5,10 @@ final class UsageException extends RuntimeException {
     UsageException(String message) {
         super(message);
     }
+
+    /** A required option is missing: "'privacy budget' needs --study (the study id, ...). See: ...". */
+    static UsageException missing(String command, String option, String what) {
+        return new UsageException("'" + command + "' needs " + option + " (" + what + "). See: cohort " + command
+                + " --help");
+    }
 }

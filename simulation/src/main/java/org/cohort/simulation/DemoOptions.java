@@ -1,108 +1,202 @@
 package org.cohort.simulation;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
 
-/** Command-line options of the demo, with defaults that run on a laptop in about a minute. */
-record DemoOptions(String dataset, Path dataDir, int sites, int rounds, String model, Path workDir, String privacy,
-                   double epsilon, boolean secureAggregation, boolean help) {
+/**
+ * What one run of the demo does: the data, the federation's size, the model, privacy and secure
+ * aggregation. Built only through {@link #builder()}, whose setters refuse a bad value at once and
+ * whose {@link Builder#build()} refuses a bad combination, so that every {@code DemoOptions} —
+ * from {@code ./demo.sh} ({@link DemoCommand}) or from a test — is one the demo can run. The
+ * defaults run on a laptop in about a minute.
+ */
+final class DemoOptions {
+    static final String DEFAULT_DATASET = "synthetic";
+    static final int DEFAULT_SITES = 3;
+    static final int MAX_SITES = 16;
+    static final int DEFAULT_ROUNDS = 10;
+    static final int MAX_ROUNDS = 1000;
+    static final String DEFAULT_MODEL = "logistic-regression";
+    static final String DEFAULT_WORK_DIR = "cohort-demo";
+    static final String DEFAULT_PRIVACY = "patient";
+    static final double DEFAULT_EPSILON = 1.0;
+    /** The four centres of the UCI Heart Disease data, each a site. */
+    static final int HEART_DISEASE_SITES = 4;
+    /** Where the Heart Disease files are looked for when no data directory is given. */
+    static final String SHARED_HEART_DISEASE = "../shared/datasets/fed-heart-disease";
 
-    static final String USAGE = """
-            usage: ./demo.sh [options]
-              --dataset synthetic|heart-disease   data to train on (default synthetic)
-              --data-dir DIR                      folder with processed.<centre>.data files (heart-disease)
-              --sites N                           synthetic hospitals, 2..16 (default 3; heart-disease uses its 4 centres)
-              --rounds R                          federated rounds (default 10)
-              --model logistic-regression|mlp     model preset (default logistic-regression)
-              --work-dir DIR                      where logs, models and the summary go (default ./cohort-demo)
-              --privacy patient|site|none         differential privacy (default patient: DP-SGD at every site)
-              --epsilon E                         each site's ε budget for the whole study at δ = 1e-5 (default 1)
-              --no-secure-aggregation             send updates in the clear (default: SecAgg+, the coordinator
-                                                  learns only the sum; needs at least 3 sites)
-            """;
+    private final String dataset;
+    private final Path dataDir;
+    private final int sites;
+    private final int rounds;
+    private final String model;
+    private final Path workDir;
+    private final String privacy;
+    private final double epsilon;
+    private final boolean secureAggregation;
 
-    static DemoOptions parse(String[] args) {
-        String dataset = "synthetic";
-        Path dataDir = null;
-        int sites = 3;
-        int rounds = 10;
-        String model = "logistic-regression";
-        Path work = Path.of("cohort-demo");
-        boolean help = false;
-        String privacy = "patient";
-        double epsilon = 1.0;
-        boolean secure = true;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "--help", "-h" -> help = true;
-                case "--dataset" -> dataset = value(args, ++i, a);
-                case "--data-dir" -> dataDir = Path.of(value(args, ++i, a));
-                case "--sites" -> sites = number(value(args, ++i, a), a, 2, 16);
-                case "--rounds" -> rounds = number(value(args, ++i, a), a, 1, 1000);
-                case "--model" -> model = value(args, ++i, a);
-                case "--work-dir" -> work = Path.of(value(args, ++i, a));
-                case "--privacy" -> privacy = value(args, ++i, a);
-                case "--epsilon" -> epsilon = positive(value(args, ++i, a), a);
-                case "--no-secure-aggregation" -> secure = false;
-                case "--secure-aggregation" -> secure = true;
-                default -> throw new IllegalArgumentException("unknown option '" + a + "'");
+    private DemoOptions(Builder b, Path dataDir, int sites) {
+        this.dataset = b.dataset;
+        this.dataDir = dataDir;
+        this.sites = sites;
+        this.rounds = b.rounds;
+        this.model = b.model;
+        this.workDir = b.workDir;
+        this.privacy = b.privacy;
+        this.epsilon = b.epsilon;
+        this.secureAggregation = b.secureAggregation;
+    }
+
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /** synthetic or heart-disease. */
+    String dataset() {
+        return dataset;
+    }
+
+    /** The folder with the processed.&lt;centre&gt;.data files (heart-disease), else null. */
+    Path dataDir() {
+        return dataDir;
+    }
+
+    /** Sites of the federation: the synthetic hospitals, or the four Heart Disease centres. */
+    int sites() {
+        return sites;
+    }
+
+    int rounds() {
+        return rounds;
+    }
+
+    /** logistic-regression or mlp. */
+    String model() {
+        return model;
+    }
+
+    /** Where logs, models and the summary go. */
+    Path workDir() {
+        return workDir;
+    }
+
+    /** patient (DP-SGD at every site), site (DP-FedAvg) or none. */
+    String privacy() {
+        return privacy;
+    }
+
+    /** Each site's ε budget for the whole study, at δ = 1e-5. */
+    double epsilon() {
+        return epsilon;
+    }
+
+    boolean secureAggregation() {
+        return secureAggregation;
+    }
+
+    /** Starts from the demo's defaults; each setter checks its value, {@link #build()} the combination. */
+    static final class Builder {
+        private String dataset = DEFAULT_DATASET;
+        private Path dataDir;
+        private int sites = DEFAULT_SITES;
+        private int rounds = DEFAULT_ROUNDS;
+        private String model = DEFAULT_MODEL;
+        private Path workDir = Path.of(DEFAULT_WORK_DIR);
+        private String privacy = DEFAULT_PRIVACY;
+        private double epsilon = DEFAULT_EPSILON;
+        private boolean secureAggregation = true;
+
+        private Builder() {}
+
+        Builder dataset(String dataset) {
+            this.dataset = oneOf("--dataset", dataset, "synthetic", "heart-disease");
+            return this;
+        }
+
+        /** The Heart Disease files; without it, {@link #SHARED_HEART_DISEASE} is looked for. */
+        Builder dataDir(Path dataDir) {
+            this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
+            return this;
+        }
+
+        /** Synthetic hospitals, 1 to {@value #MAX_SITES}; ignored for heart-disease, which has its four centres. */
+        Builder sites(int sites) {
+            this.sites = between("--sites", sites, 1, MAX_SITES);
+            return this;
+        }
+
+        Builder rounds(int rounds) {
+            this.rounds = between("--rounds", rounds, 1, MAX_ROUNDS);
+            return this;
+        }
+
+        Builder model(String model) {
+            this.model = oneOf("--model", model, "logistic-regression", "mlp");
+            return this;
+        }
+
+        Builder workDir(Path workDir) {
+            this.workDir = Objects.requireNonNull(workDir, "workDir");
+            return this;
+        }
+
+        Builder privacy(String privacy) {
+            this.privacy = oneOf("--privacy", privacy, "patient", "site", "none");
+            return this;
+        }
+
+        Builder epsilon(double epsilon) {
+            if (!(epsilon > 0) || Double.isInfinite(epsilon)) {
+                throw new IllegalArgumentException("--epsilon must be a positive number, got " + epsilon);
             }
+            this.epsilon = epsilon;
+            return this;
         }
-        if (!dataset.equals("synthetic") && !dataset.equals("heart-disease")) {
-            throw new IllegalArgumentException("--dataset must be synthetic or heart-disease");
+
+        Builder secureAggregation(boolean secureAggregation) {
+            this.secureAggregation = secureAggregation;
+            return this;
         }
-        if (!model.equals("logistic-regression") && !model.equals("mlp")) {
-            throw new IllegalArgumentException("--model must be logistic-regression or mlp");
-        }
-        if (!java.util.List.of("patient", "site", "none").contains(privacy)) {
-            throw new IllegalArgumentException("--privacy must be patient, site or none");
-        }
-        if (dataset.equals("heart-disease")) {
-            if (dataDir == null) {
-                Path shared = Path.of("..", "shared", "datasets", "fed-heart-disease");
-                if (!java.nio.file.Files.isDirectory(shared)) {
-                    throw new IllegalArgumentException("--dataset heart-disease needs --data-dir DIR with the"
-                            + " processed.<centre>.data files");
+
+        /**
+         * The options, once the combination holds: heart-disease has its data (given, or found
+         * in {@link #SHARED_HEART_DISEASE}) and its four sites; secure aggregation has three sites.
+         */
+        DemoOptions build() {
+            Path data = dataDir;
+            int n = sites;
+            if (dataset.equals("heart-disease")) {
+                if (data == null) {
+                    if (!Files.isDirectory(Path.of(SHARED_HEART_DISEASE))) {
+                        throw new IllegalArgumentException("--dataset heart-disease needs --data-dir DIR with the"
+                                + " processed.<centre>.data files");
+                    }
+                    data = Path.of(SHARED_HEART_DISEASE);
                 }
-                dataDir = shared;
+                n = HEART_DISEASE_SITES;
             }
-            sites = 4;
-        }
-        if (secure && sites < 3) {
-            throw new IllegalArgumentException("secure aggregation needs at least 3 sites (with 2, each learns the"
-                    + " other's update from the sum): use --sites 3 or more, or --no-secure-aggregation");
-        }
-        return new DemoOptions(dataset, dataDir, sites, rounds, model, work, privacy, epsilon, secure, help);
-    }
-
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static double positive(String v, String option) {
-        try {
-            double d = Double.parseDouble(v);
-            if (!(d > 0) || Double.isInfinite(d)) {
-                throw new IllegalArgumentException(option + " must be a positive number");
+            if (secureAggregation && n < 3) {
+                throw new IllegalArgumentException("secure aggregation needs at least 3 sites (with 2, each learns the"
+                        + " other's update from the sum): use --sites 3 or more, or --no-secure-aggregation");
             }
-            return d;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " must be a number, got '" + v + "'");
+            return new DemoOptions(this, data, n);
         }
-    }
 
-    private static int number(String v, String option, int min, int max) {
-        try {
-            int n = Integer.parseInt(v);
-            if (n < min || n > max) {
-                throw new IllegalArgumentException(option + " must be between " + min + " and " + max);
+        private static String oneOf(String option, String value, String... allowed) {
+            if (!List.of(allowed).contains(value)) {
+                throw new IllegalArgumentException(option + " must be " + String.join(", ", List.of(allowed)
+                        .subList(0, allowed.length - 1)) + " or " + allowed[allowed.length - 1] + ", got '" + value + "'");
             }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " must be a whole number, got '" + v + "'");
+            return value;
+        }
+
+        private static int between(String option, int value, int min, int max) {
+            if (value < min || value > max) {
+                throw new IllegalArgumentException(option + " must be between " + min + " and " + max + ", got " + value);
+            }
+            return value;
         }
     }
 }

@@ -24,23 +24,10 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class Quickstart {
 
-    public static void main(String[] args) throws Exception {
+    /** {@code ./demo.sh [options]}: see {@link DemoCommand}, or {@code ./demo.sh --help}. */
+    public static void main(String[] args) {
         quietLibraries();
-        DemoOptions options;
-        try {
-            options = DemoOptions.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println(DemoOptions.USAGE);
-            System.exit(2);
-            return;
-        }
-        if (options.help()) {
-            System.out.println(DemoOptions.USAGE);
-            return;
-        }
-        int code = new Quickstart().run(options);
-        System.exit(code);
+        CommandLines.exit(new DemoCommand(), args);
     }
 
     int run(DemoOptions o) throws Exception {

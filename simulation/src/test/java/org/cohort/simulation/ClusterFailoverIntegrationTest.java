@@ -125,8 +125,7 @@ class ClusterFailoverIntegrationTest {
             assertThat(cluster.client(0).status().get("drivesRounds").asBoolean()).isTrue();
             assertThat(cluster.client(1).status().get("drivesRounds").asBoolean()).isFalse();
 
-            var options = new DemoOptions("synthetic", null, 2, ROUNDS, "logistic-regression", dir, "none", 1.0,
-                    false, false);
+            var options = TestFederation.plainOptions(dir, 2, ROUNDS);
             var data = DemoData.prepare(options, dir.resolve("data"));
             var spec = new HashMap<String, Object>(data.studySpec(options, DemoPrivacy.calibrate("none", 1, ROUNDS,
                     List.of())));

@@ -26,7 +26,7 @@ class ClusterQuorumIntegrationTest {
             assertThat(alone.get("drivesRounds").asBoolean()).isFalse();
             assertThat(alone.get("connectedSites").asInt()).as("the session directory is out of reach").isEqualTo(-1);
 
-            var options = new DemoOptions("synthetic", null, 1, 1, "logistic-regression", dir, "none", 1.0, false, false);
+            var options = TestFederation.plainOptions(dir, 1, 1);
             var site = DemoData.prepare(options, dir.resolve("data")).sites().get(0);
             var agent = cluster.startAgent(site, dir.resolve("agents"), "st-any", new Dl4jLearner(site.dataFile()), 0);
             Thread.sleep(2000); // the agent tries, and is turned away, several times

@@ -24,7 +24,7 @@ class ClusterSecureAggregationIntegrationTest {
     void sitesOnDifferentReplicasCompleteSecureRounds(@TempDir Path dir) throws Exception {
         try (var schema = TestPostgres.freshSchema("cohort_ha_secagg");
              var cluster = new TestCluster(dir, schema, 3, 2)) {
-            var options = new DemoOptions("synthetic", null, 3, 2, "logistic-regression", dir, "none", 1.0, false, false);
+            var options = TestFederation.plainOptions(dir, 3, 2);
             var data = DemoData.prepare(options, dir.resolve("data"));
             var spec = new HashMap<String, Object>(data.studySpec(options, DemoPrivacy.calibrate("none", 1, 2, List.of())));
             spec.put("minSites", 3);

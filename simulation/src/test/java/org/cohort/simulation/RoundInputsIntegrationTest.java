@@ -66,8 +66,8 @@ class RoundInputsIntegrationTest {
     }
 
     private static String specJson(TestFederation fed, Map<String, Object> extra) {
-        var spec = new java.util.HashMap<String, Object>(fed.data.studySpec(new DemoOptions("synthetic", null, 2, 1,
-                "logistic-regression", fed.dir, "none", 1.0, false, false), DemoPrivacy.calibrate("none", 1, 1, List.of())));
+        var spec = new java.util.HashMap<String, Object>(fed.data.studySpec(TestFederation.plainOptions(fed.dir, 2, 1),
+                DemoPrivacy.calibrate("none", 1, 1, List.of())));
         spec.putAll(extra);
         return fed.api.json().writeValueAsString(spec);
     }

@@ -52,7 +52,16 @@ final class TestFederation implements AutoCloseable {
     }
 
     private DemoOptions options(int sites, int rounds) {
-        return new DemoOptions("synthetic", null, sites, rounds, "logistic-regression", dir, "none", 1.0, false, false);
+        return plainOptions(dir, sites, rounds);
+    }
+
+    /**
+     * The demo's synthetic hospitals without the demo's privacy and secure aggregation: tests add
+     * what they test to the study spec themselves.
+     */
+    static DemoOptions plainOptions(Path dir, int sites, int rounds) {
+        return DemoOptions.builder().sites(sites).rounds(rounds).workDir(dir).privacy("none")
+                .secureAggregation(false).build();
     }
 
     JsonNode token(String siteName) {

@@ -18,6 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +31,9 @@ import org.cohort.coordinator.aggregation.WeightedSum;
 import org.cohort.coordinator.registry.ModelFiles;
 import org.cohort.coordinator.round.PartialSums;
 import org.cohort.protocol.ProtocolLimits;
+import org.cohort.simulation.CommandLines;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Benchmark (not a test): FedAvg aggregation against this machine's memory bandwidth, and one
@@ -52,9 +56,10 @@ import org.cohort.protocol.ProtocolLimits;
  *       PartialSums} as it arrives, the driver's chunked merge writing the next model).
  * </ol>
  *
- * <p>Options: {@code --params 50000000} (the round's model size; {@code 1000000000} is the issue's
- * 1B-parameter case, about 26 GiB of temporary disk for 3 sites), {@code --sites 3}, {@code
- * --repeats 7}, {@code --dir <java.io.tmpdir>}. The throughput part runs at min(params, 50M).
+ * <p>Options ({@code --help} lists them): {@code --params 50000000} (the round's model size; {@code
+ * 1000000000} is the issue's 1B-parameter case, about 26 GiB of temporary disk for 3 sites), {@code
+ * --sites 3}, {@code --repeats 7}, {@code --dir <java.io.tmpdir>}. The throughput part runs at
+ * min(params, 50M).
  * Single-threaded throughout, like the bandwidth baseline. Run with the simulation classpath:
  * {@code java --sun-misc-unsafe-memory-access=allow -Xmx1g -cp <cp>
  * org.cohort.simulation.bench.AggregationBenchmark --params 1000000000}, or {@code
@@ -85,27 +90,41 @@ public final class AggregationBenchmark {
     /** One fold variant's measurements: seconds per fold of all sites. */
     private record Fold(String name, String how, double trafficPerValue, double first, double best, double median) {}
 
-    public static void main(String[] args) throws IOException {
-        long parameters = DEFAULT_PARAMETERS;
-        int sites = 3;
-        int repeats = 7;
-        Path base = Path.of(System.getProperty("java.io.tmpdir"));
-        for (int a = 0; a + 1 < args.length; a += 2) {
-            switch (args[a]) {
-                case "--params" -> parameters = Long.parseLong(args[a + 1].replace("_", ""));
-                case "--sites" -> sites = Integer.parseInt(args[a + 1]);
-                case "--repeats" -> repeats = Integer.parseInt(args[a + 1]);
-                case "--dir" -> base = Path.of(args[a + 1]);
-                default -> throw new IllegalArgumentException("Unknown option " + args[a]
-                        + "; use --params 50000000 --sites 3 --repeats 7 --dir /tmp");
-            }
+    public static void main(String[] args) {
+        CommandLines.exit(new Arguments(), args);
+    }
+
+    /** The command line ({@code ./bench.sh AggregationBenchmark --help}): the round's size and where it goes. */
+    @Command(name = "./bench.sh AggregationBenchmark", mixinStandardHelpOptions = true,
+            description = "FedAvg aggregation against this machine's memory bandwidth, then one full round of a"
+                    + " large model with the coordinator's heap use. Single-threaded throughout.")
+    static final class Arguments implements Callable<Integer> {
+        @Option(names = "--params", paramLabel = "N", defaultValue = "" + DEFAULT_PARAMETERS,
+                converter = BenchNumbers.PositiveLong.class, description = {"the round's model size (default"
+                        + " ${DEFAULT-VALUE}); 1000000000 is the 1B-parameter case, about 26 GiB of temporary disk"
+                        + " for 3 sites", "the throughput part runs at min(params, " + MAX_THROUGHPUT_PARAMETERS + ")"})
+        long parameters;
+
+        @Option(names = "--sites", paramLabel = "N", defaultValue = "3", converter = BenchNumbers.PositiveInt.class,
+                description = "sites of the round (default ${DEFAULT-VALUE})")
+        int sites;
+
+        @Option(names = "--repeats", paramLabel = "N", defaultValue = "7", converter = BenchNumbers.PositiveInt.class,
+                description = "repetitions of each throughput measurement (default ${DEFAULT-VALUE})")
+        int repeats;
+
+        @Option(names = "--dir", paramLabel = "DIR", defaultValue = "${sys:java.io.tmpdir}",
+                description = "where the temporary files go (default ${DEFAULT-VALUE})")
+        Path base;
+
+        @Override
+        public Integer call() throws IOException {
+            run(parameters, sites, repeats, base);
+            return 0;
         }
-        if (args.length % 2 != 0) {
-            throw new IllegalArgumentException("Option " + args[args.length - 1] + " needs a value");
-        }
-        if (parameters < 1 || sites < 1 || repeats < 1) {
-            throw new IllegalArgumentException("--params, --sites and --repeats must be positive");
-        }
+    }
+
+    private static void run(long parameters, int sites, int repeats, Path base) throws IOException {
         long start = System.nanoTime();
         System.out.printf(Locale.ROOT, "Aggregation benchmark: %s parameters x %d sites; %s, %d processors, %s RAM,"
                         + " max heap %s (%s); temporary files in %s%n",

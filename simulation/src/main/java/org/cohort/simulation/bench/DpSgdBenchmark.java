@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.cohort.learning.data.RowKeys;
 import org.cohort.learning.data.SplitData;
@@ -27,7 +28,10 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.cohort.simulation.CommandLines;
 import org.nd4j.linalg.activations.impl.ActivationThresholdedReLU;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
 
 /**
  * Benchmark (not a test): the cost of patient-level DP. Trains the same MLP preset on the same
@@ -39,8 +43,9 @@ import org.nd4j.linalg.activations.impl.ActivationThresholdedReLU;
  * the best run of each is the steadiest figure; medians are printed too.
  *
  * <p>Run with the simulation classpath, {@code OMP_NUM_THREADS=1} and the root pom's
- * {@code cohort.jvm.flags}. Arguments (all optional): rows per site (3 sites), hidden width,
- * expected batch size, epochs per timed run, timed repetitions.
+ * {@code cohort.jvm.flags}. Arguments (all optional, in this order; {@code --help} lists them):
+ * rows per site (3 sites, default 1000), hidden width (32), expected batch size (64), epochs per
+ * timed run (5), timed repetitions (5).
  */
 public final class DpSgdBenchmark {
 
@@ -49,11 +54,43 @@ public final class DpSgdBenchmark {
     private DpSgdBenchmark() {}
 
     public static void main(String[] args) {
-        int rowsPerSite = intArg(args, 0, 1000);
-        int hidden = intArg(args, 1, 32);
-        int batch = intArg(args, 2, 64);
-        int epochs = intArg(args, 3, 5);
-        int repetitions = intArg(args, 4, 5);
+        CommandLines.exit(new Arguments(), args);
+    }
+
+    /** The command line ({@code ./bench.sh DpSgdBenchmark --help}): all positional, all optional. */
+    @Command(name = "./bench.sh DpSgdBenchmark", mixinStandardHelpOptions = true,
+            description = "The cost of patient-level DP: the same MLP trained on the same synthetic-hospital rows"
+                    + " without privacy and with DP-SGD (same epochs, same expected batch size): time per epoch and"
+                    + " the slowdown.")
+    static final class Arguments implements Callable<Integer> {
+        @Parameters(index = "0", arity = "0..1", paramLabel = "ROWS", defaultValue = "1000",
+                converter = BenchNumbers.PositiveInt.class, description = "rows per site, 3 sites (default ${DEFAULT-VALUE})")
+        int rowsPerSite;
+
+        @Parameters(index = "1", arity = "0..1", paramLabel = "HIDDEN", defaultValue = "32",
+                converter = BenchNumbers.PositiveInt.class, description = "hidden width of the MLP (default ${DEFAULT-VALUE})")
+        int hidden;
+
+        @Parameters(index = "2", arity = "0..1", paramLabel = "BATCH", defaultValue = "64",
+                converter = BenchNumbers.PositiveInt.class, description = "expected batch size (default ${DEFAULT-VALUE})")
+        int batch;
+
+        @Parameters(index = "3", arity = "0..1", paramLabel = "EPOCHS", defaultValue = "5",
+                converter = BenchNumbers.PositiveInt.class, description = "epochs per timed run (default ${DEFAULT-VALUE})")
+        int epochs;
+
+        @Parameters(index = "4", arity = "0..1", paramLabel = "RUNS", defaultValue = "5",
+                converter = BenchNumbers.PositiveInt.class, description = "timed repetitions (default ${DEFAULT-VALUE})")
+        int repetitions;
+
+        @Override
+        public Integer call() {
+            run(rowsPerSite, hidden, batch, epochs, repetitions);
+            return 0;
+        }
+    }
+
+    private static void run(int rowsPerSite, int hidden, int batch, int epochs, int repetitions) {
         double noiseMultiplier = 1.0;
         double clipNorm = 1.0;
 
@@ -189,9 +226,5 @@ public final class DpSgdBenchmark {
             out.append(out.isEmpty() ? "" : " ").append(String.format(Locale.ROOT, "%.1f", v));
         }
         return out.toString();
-    }
-
-    private static int intArg(String[] args, int index, int fallback) {
-        return args.length > index ? Integer.parseInt(args[index]) : fallback;
     }
 }

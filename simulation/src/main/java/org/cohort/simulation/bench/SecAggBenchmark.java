@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
 import org.cohort.crypto.pki.SiteKeys;
 import org.cohort.crypto.secagg.AdvertisedKeys;
 import org.cohort.crypto.secagg.AggregateSum;
@@ -27,6 +28,9 @@ import org.cohort.crypto.secagg.UnmaskRequest;
 import org.cohort.crypto.secagg.UnmaskResponse;
 import org.cohort.crypto.signature.SignatureVerifier;
 import org.cohort.crypto.signature.UpdateSigner;
+import org.cohort.simulation.CommandLines;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Cost of secure aggregation (SecAgg+ with the default degree and threshold) against plaintext
@@ -42,21 +46,19 @@ import org.cohort.crypto.signature.UpdateSigner;
  * chunks into a running sum (server). Also prints the mask expansion rate (the PRG as the protocol
  * uses it, adding onto a vector) next to the raw AES-CTR keystream rate of the same JCE cipher.
  *
- * <p>Run with the simulation classpath: {@code java -Xmx4g -cp <cp> org.cohort.simulation.bench.SecAggBenchmark}.
+ * <p>Options: {@code --sites 10,50,100}, {@code --params 100000,1000000}, {@code --repeats 5} (the
+ * defaults; {@code --help} lists them). Run with the simulation classpath: {@code java -Xmx4g -cp
+ * <cp> org.cohort.simulation.bench.SecAggBenchmark}, or {@code ./bench.sh SecAggBenchmark}.
  * Not a test: no assertions on time, only on the exactness of the sum.
  */
 public final class SecAggBenchmark {
 
-    private static final int[] DEFAULT_SITES = {10, 50, 100};
-    private static final int[] DEFAULT_PARAMETERS = {100_000, 1_000_000};
     private static final double DROPOUT = 0.10;
     /** Values per upload message: 256 KiB, well under gRPC's default 4 MiB message limit. */
     private static final int CHUNK_VALUES = 1 << 16;
     private static final double CLIP = 1.0;
     private static final int NONCE_BYTES = 32;
     private static final int INT_FIELD = 4;
-    /** Rounds per configuration by default; the table shows the median of each measurement. */
-    private static final int DEFAULT_REPEATS = 5;
 
     private SecAggBenchmark() {}
 
@@ -65,23 +67,37 @@ public final class SecAggBenchmark {
             double clientMaskNanos, double clientPlainNanos, double serverNanos, double serverUnmaskNanos,
             double serverPlainNanos, double bytesSent, double bytesReceived, double bytesPlain, double quantizeNanos) {}
 
-    /**
-     * Options: {@code --sites 10,50,100}, {@code --params 100000,1000000}, {@code --repeats 3}
-     * (the defaults).
-     */
     public static void main(String[] args) {
-        int[] sitesList = DEFAULT_SITES;
-        int[] parametersList = DEFAULT_PARAMETERS;
-        int repeats = DEFAULT_REPEATS;
-        for (int a = 0; a + 1 < args.length; a += 2) {
-            switch (args[a]) {
-                case "--sites" -> sitesList = ints(args[a + 1]);
-                case "--params" -> parametersList = ints(args[a + 1]);
-                case "--repeats" -> repeats = Integer.parseInt(args[a + 1]);
-                default -> throw new IllegalArgumentException("Unknown option " + args[a]
-                        + "; use --sites 10,50,100 --params 100000,1000000 --repeats 3");
-            }
+        CommandLines.exit(new Arguments(), args);
+    }
+
+    /** The command line ({@code ./bench.sh SecAggBenchmark --help}): what to measure. */
+    @Command(name = "./bench.sh SecAggBenchmark", mixinStandardHelpOptions = true, description = "Cost of SecAgg+ against plaintext aggregation of the same quantized"
+                    + " updates, with 10%% of the sites dropping out after sharing their keys; every site count with"
+                    + " every model size.")
+    static final class Arguments implements Callable<Integer> {
+        @Option(names = "--sites", paramLabel = "N", split = ",", defaultValue = "10,50,100",
+                converter = BenchNumbers.PositiveInt.class, description = "site counts (default ${DEFAULT-VALUE})")
+        int[] sites;
+
+        @Option(names = "--params", paramLabel = "N", split = ",", defaultValue = "100000,1000000",
+                converter = BenchNumbers.PositiveInt.class, description = "model sizes in parameters (default"
+                        + " ${DEFAULT-VALUE})")
+        int[] parameters;
+
+        @Option(names = "--repeats", paramLabel = "N", defaultValue = "5", converter = BenchNumbers.PositiveInt.class,
+                description = "rounds per configuration; the table shows the median of each figure (default"
+                        + " ${DEFAULT-VALUE})")
+        int repeats;
+
+        @Override
+        public Integer call() {
+            run(sites, parameters, repeats);
+            return 0;
         }
+    }
+
+    private static void run(int[] sitesList, int[] parametersList, int repeats) {
         long start = System.nanoTime();
         int maxSites = Math.max(20, Arrays.stream(sitesList).max().orElseThrow());
         List<UpdateSigner> signers = new ArrayList<>();
@@ -387,10 +403,6 @@ public final class SecAggBenchmark {
             best = Math.min(best, nanosForBytes.applyAsLong(bytes));
         }
         return bytes / (double) best;
-    }
-
-    private static int[] ints(String commaSeparated) {
-        return Arrays.stream(commaSeparated.split(",")).mapToInt(v -> Integer.parseInt(v.strip())).toArray();
     }
 
     private static String count(int value) {

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -17,9 +18,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.cohort.client.CoordinatorClient;
 import org.cohort.simulation.ChildProcesses;
+import org.cohort.simulation.CommandLines;
 import org.cohort.simulation.InProcessCoordinator;
 import org.cohort.simulation.LightAgent;
 import org.cohort.simulation.LocalCoordinator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -36,7 +40,8 @@ import tools.jackson.databind.JsonNode;
  * agent side, so no clocks are compared). Resource figures are read from the coordinator process
  * over JMX (the Attach API), heap after two full GCs; "per session" = (with N sessions − before) / N.
  *
- * <p>Options: {@code --sessions 1000 --seconds 60 --heartbeat-seconds 5 --enroll-concurrency 8}.
+ * <p>Options: {@code --sessions 1000 --seconds 60 --heartbeat-seconds 5 --enroll-concurrency 8}
+ * (the defaults; {@code --help} lists them).
  * Run with the simulation classpath and the project's JVM flags ({@code ./bench.sh SessionsBenchmark}).
  * Not a test: nothing is asserted about time.
  */
@@ -52,44 +57,38 @@ public final class SessionsBenchmark {
 
     private record Options(int sessions, int seconds, int heartbeatSeconds, int enrollConcurrency) {}
 
-    public static void main(String[] args) throws Exception {
-        Options o;
-        try {
-            o = parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println("usage: SessionsBenchmark [--sessions 1000] [--seconds 60] [--heartbeat-seconds 5]"
-                    + " [--enroll-concurrency 8]");
-            System.exit(2);
-            return;
-        }
-        quietLibraries();
-        int code = run(o);
-        System.exit(code);
+    public static void main(String[] args) {
+        CommandLines.exit(new Arguments(), args);
     }
 
-    private static Options parse(String[] args) {
-        int sessions = 1000;
-        int seconds = 60;
-        int heartbeat = 5;
-        int concurrency = 8;
-        for (int a = 0; a < args.length; a += 2) {
-            if (a + 1 >= args.length) {
-                throw new IllegalArgumentException("option " + args[a] + " needs a value");
-            }
-            int v = Integer.parseInt(args[a + 1]);
-            switch (args[a]) {
-                case "--sessions" -> sessions = v;
-                case "--seconds" -> seconds = v;
-                case "--heartbeat-seconds" -> heartbeat = v;
-                case "--enroll-concurrency" -> concurrency = v;
-                default -> throw new IllegalArgumentException("unknown option " + args[a]);
-            }
-            if (v < 1) {
-                throw new IllegalArgumentException(args[a] + " must be at least 1");
-            }
+    /** The command line ({@code ./bench.sh SessionsBenchmark --help}): how many sessions, held how long. */
+    @Command(name = "./bench.sh SessionsBenchmark", mixinStandardHelpOptions = true,
+            description = "N agent sessions held at once by one coordinator (a child JVM), with heartbeats: the"
+                    + " coordinator's memory, threads and file descriptors per session, and the heartbeat round trip"
+                    + " against one session's.")
+    static final class Arguments implements Callable<Integer> {
+        @Option(names = "--sessions", paramLabel = "N", defaultValue = "1000",
+                converter = BenchNumbers.PositiveInt.class, description = "agent sessions (default ${DEFAULT-VALUE})")
+        int sessions;
+
+        @Option(names = "--seconds", paramLabel = "S", defaultValue = "60", converter = BenchNumbers.PositiveInt.class,
+                description = "how long they are held (default ${DEFAULT-VALUE})")
+        int seconds;
+
+        @Option(names = "--heartbeat-seconds", paramLabel = "S", defaultValue = "5",
+                converter = BenchNumbers.PositiveInt.class, description = "heartbeat interval (default ${DEFAULT-VALUE})")
+        int heartbeatSeconds;
+
+        @Option(names = "--enroll-concurrency", paramLabel = "N", defaultValue = "8",
+                converter = BenchNumbers.PositiveInt.class,
+                description = "enrollments in flight at once (default ${DEFAULT-VALUE})")
+        int enrollConcurrency;
+
+        @Override
+        public Integer call() throws Exception {
+            quietLibraries();
+            return run(new Options(sessions, seconds, heartbeatSeconds, enrollConcurrency));
         }
-        return new Options(sessions, seconds, heartbeat, concurrency);
     }
 
     private static int run(Options o) throws Exception {

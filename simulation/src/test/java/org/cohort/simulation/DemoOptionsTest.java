@@ -1,0 +1,112 @@
+package org.cohort.simulation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The demo's options: the builder's defaults and checks, and {@code ./demo.sh}'s command line
+ * read into them (every flag the README and {@code --help} document), without running the demo.
+ */
+class DemoOptionsTest {
+
+    @Test
+    void startsFromTheDemosDefaults() {
+        DemoOptions o = DemoOptions.builder().build();
+
+        assertThat(o.dataset()).isEqualTo("synthetic");
+        assertThat(o.dataDir()).isNull();
+        assertThat(o.sites()).isEqualTo(3);
+        assertThat(o.rounds()).isEqualTo(10);
+        assertThat(o.model()).isEqualTo("logistic-regression");
+        assertThat(o.workDir()).isEqualTo(Path.of("cohort-demo"));
+        assertThat(o.privacy()).isEqualTo("patient");
+        assertThat(o.epsilon()).isEqualTo(1.0);
+        assertThat(o.secureAggregation()).isTrue();
+    }
+
+    @Test
+    void refusesABadValueAtItsSetter() {
+        assertThatThrownBy(() -> DemoOptions.builder().dataset("mnist"))
+                .hasMessage("--dataset must be synthetic or heart-disease, got 'mnist'");
+        assertThatThrownBy(() -> DemoOptions.builder().model("resnet"))
+                .hasMessage("--model must be logistic-regression or mlp, got 'resnet'");
+        assertThatThrownBy(() -> DemoOptions.builder().privacy("record"))
+                .hasMessage("--privacy must be patient, site or none, got 'record'");
+        assertThatThrownBy(() -> DemoOptions.builder().sites(17)).hasMessage("--sites must be between 1 and 16, got 17");
+        assertThatThrownBy(() -> DemoOptions.builder().rounds(0)).hasMessage("--rounds must be between 1 and 1000, got 0");
+        assertThatThrownBy(() -> DemoOptions.builder().epsilon(0)).hasMessageContaining("--epsilon must be a positive");
+        assertThatThrownBy(() -> DemoOptions.builder().epsilon(Double.POSITIVE_INFINITY))
+                .hasMessageContaining("--epsilon must be a positive");
+    }
+
+    @Test
+    void refusesSecureAggregationWithFewerThanThreeSites() {
+        assertThatThrownBy(() -> DemoOptions.builder().sites(2).build())
+                .hasMessageContaining("secure aggregation needs at least 3 sites");
+
+        assertThat(DemoOptions.builder().sites(2).secureAggregation(false).build().sites()).isEqualTo(2);
+    }
+
+    @Test
+    void heartDiseaseHasItsFourCentresAndItsData(@TempDir Path data) {
+        DemoOptions o = DemoOptions.builder().dataset("heart-disease").dataDir(data).sites(2).build();
+
+        assertThat(o.sites()).isEqualTo(4);
+        assertThat(o.dataDir()).isEqualTo(data);
+    }
+
+    @Test
+    void readsEveryDocumentedFlag(@TempDir Path dir) {
+        DemoOptions o = parse("--dataset", "heart-disease", "--data-dir", dir.toString(), "--rounds", "3", "--model",
+                "mlp", "--work-dir", dir.resolve("work").toString(), "--privacy", "site", "--epsilon", "2.5",
+                "--no-secure-aggregation");
+
+        assertThat(o.dataset()).isEqualTo("heart-disease");
+        assertThat(o.dataDir()).isEqualTo(dir);
+        assertThat(o.sites()).isEqualTo(4);
+        assertThat(o.rounds()).isEqualTo(3);
+        assertThat(o.model()).isEqualTo("mlp");
+        assertThat(o.workDir()).isEqualTo(dir.resolve("work"));
+        assertThat(o.privacy()).isEqualTo("site");
+        assertThat(o.epsilon()).isEqualTo(2.5);
+        assertThat(o.secureAggregation()).isFalse();
+
+        assertThat(parse("--sites", "5", "--secure-aggregation").sites()).isEqualTo(5);
+        assertThat(parse().secureAggregation()).isTrue();
+    }
+
+    @Test
+    void aRefusedValueIsAUsageErrorWithTheHelp() {
+        var err = new StringWriter();
+        var command = CommandLines.of(new DemoCommand()).setErr(new PrintWriter(err));
+
+        assertThat(command.execute("--sites", "1")).isEqualTo(2);
+        assertThat(err.toString()).startsWith("--sites must be between 2 and 16, got 1").contains("Usage: ./demo.sh");
+
+        err.getBuffer().setLength(0);
+        assertThat(command.execute("--sites", "2")).isEqualTo(2);
+        assertThat(err.toString()).contains("secure aggregation needs at least 3 sites", "--no-secure-aggregation");
+    }
+
+    @Test
+    void helpListsEveryFlag() {
+        var out = new StringWriter();
+        var command = CommandLines.of(new DemoCommand()).setOut(new PrintWriter(out));
+
+        assertThat(command.execute("--help")).isZero();
+        assertThat(out.toString()).startsWith("Usage: ./demo.sh").contains("--dataset", "--data-dir", "--sites",
+                "--rounds", "--model", "--work-dir", "--privacy", "--epsilon", "--[no-]secure-aggregation");
+    }
+
+    private static DemoOptions parse(String... args) {
+        var command = new DemoCommand();
+        CommandLines.of(command).parseArgs(args);
+        return command.options();
+    }
+}
