@@ -15,9 +15,12 @@ import tools.jackson.databind.JsonNode;
  * {@code cohort privacy budget}: a study's privacy budget per site from the coordinator's ledger,
  * every ε with its unit, δ and method, and the command that recomputes it.
  */
-@Command(name = "budget", mixinStandardHelpOptions = true,
+@Command(
+        name = "budget",
+        mixinStandardHelpOptions = true,
         header = "a study's budget per site: ε spent, remaining, rounds left",
-        customSynopsis = "cohort privacy budget --study ID [--format text|json] [--coordinator URL] [--token-file PATH]",
+        customSynopsis =
+                "cohort privacy budget --study ID [--format text|json] [--coordinator URL] [--token-file PATH]",
         description = "A study's privacy budget per site and unit, from the coordinator's ledger: ε spent, the budget,"
                 + " what remains, and how many more rounds fit at each site's current parameters. Every ε is stated"
                 + " with its unit, δ, accountant and conversion; --format json adds the exact inputs (every charged"
@@ -55,8 +58,9 @@ final class BudgetCommand implements Callable<Integer> {
             out.println("  no differential privacy: no ε is claimed for this study's models");
             return Cohort.OK;
         }
-        out.println("  budget ε = " + PrivacyNumbers.epsilon(p.path("epsilonBudget").asDouble()) + " per " + text(p, "unit")
-                + " at δ = " + text(p, "deltaText") + ", " + text(p, "method"));
+        out.println(
+                "  budget ε = " + PrivacyNumbers.epsilon(p.path("epsilonBudget").asDouble()) + " per " + text(p, "unit")
+                        + " at δ = " + text(p, "deltaText") + ", " + text(p, "method"));
         JsonNode sites = p.path("sites");
         if (sites.isEmpty()) {
             out.println("  no round has been charged yet");
@@ -77,15 +81,26 @@ final class BudgetCommand implements Callable<Integer> {
         for (JsonNode s : sites) {
             JsonNode budget = s.path("budget");
             boolean hasBudget = budget.isObject();
-            String left = !hasBudget ? "-" : s.path("exhausted").asBoolean() ? "0 (budget reached)"
-                    : text(s.path("roundsLeft"), "text");
-            out.printf(Locale.ROOT, fmt, shorten(text(s, "siteName"), 22), text(s, "unit"), s.path("roundsCharged").asLong(),
-                    text(s.path("spent"), "epsilonText"), hasBudget ? text(budget, "epsilonText") : "-",
-                    hasBudget ? PrivacyNumbers.epsilon(s.path("remainingEpsilon").asDouble()) : "-", left);
+            String left = !hasBudget
+                    ? "-"
+                    : s.path("exhausted").asBoolean() ? "0 (budget reached)" : text(s.path("roundsLeft"), "text");
+            out.printf(
+                    Locale.ROOT,
+                    fmt,
+                    shorten(text(s, "siteName"), 22),
+                    text(s, "unit"),
+                    s.path("roundsCharged").asLong(),
+                    text(s.path("spent"), "epsilonText"),
+                    hasBudget ? text(budget, "epsilonText") : "-",
+                    hasBudget
+                            ? PrivacyNumbers.epsilon(s.path("remainingEpsilon").asDouble())
+                            : "-",
+                    left);
         }
         out.println();
         out.println("  every ε above: " + text(sites.get(0).path("spent"), "unitLabel") + ", δ = "
-                + text(sites.get(0).path("spent"), "deltaText") + ", " + text(sites.get(0).path("spent"), "method"));
+                + text(sites.get(0).path("spent"), "deltaText") + ", "
+                + text(sites.get(0).path("spent"), "method"));
         for (JsonNode s : sites) {
             out.println("  " + text(s, "siteName") + ": " + text(s, "recompute"));
         }

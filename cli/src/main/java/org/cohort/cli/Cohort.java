@@ -31,7 +31,8 @@ public final class Cohort {
     static int run(String[] argv, PrintStream out, PrintStream err, Map<String, String> env) {
         PrintWriter outWriter = new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true);
         PrintWriter errWriter = new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true);
-        CommandLine cli = commandLine(new CommandContext(out, env, JsonMapper.builder().build()));
+        CommandLine cli =
+                commandLine(new CommandContext(out, env, JsonMapper.builder().build()));
         cli.setOut(outWriter);
         cli.setErr(errWriter);
         try {

@@ -10,7 +10,9 @@ final class CohortVersion implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
         String version = Cohort.class.getPackage().getImplementationVersion();
-        return new String[] {"cohort " + (version == null ? "(development build)" : version) + ", Java "
-                + Runtime.version() + ", " + System.getProperty("os.name") + " " + System.getProperty("os.arch")};
+        return new String[] {
+            "cohort " + (version == null ? "(development build)" : version) + ", Java " + Runtime.version() + ", "
+                    + System.getProperty("os.name") + " " + System.getProperty("os.arch")
+        };
     }
 }

@@ -21,8 +21,12 @@ abstract class CommandGroup implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<String> names = spec.subcommands().values().stream().map(c -> c.getCommandSpec())
-                .filter(s -> !s.helpCommand()).map(CommandSpec::name).distinct().toList();
+        List<String> names = spec.subcommands().values().stream()
+                .map(c -> c.getCommandSpec())
+                .filter(s -> !s.helpCommand())
+                .map(CommandSpec::name)
+                .distinct()
+                .toList();
         throw new UsageException("'" + spec.name() + "' needs a subcommand: " + Words.or(names)
                 + (unknown == null ? "" : " (got '" + unknown.get(0) + "')") + ". See: "
                 + spec.qualifiedName() + " --help");

@@ -26,10 +26,14 @@ final class CommandList implements CommandLine.IHelpSectionRenderer {
         if (entries.isEmpty()) {
             return "";
         }
-        int first = INDENT + GAP + entries.stream().mapToInt(e -> e.words().length()).max().orElse(0);
+        int first = INDENT
+                + GAP
+                + entries.stream().mapToInt(e -> e.words().length()).max().orElse(0);
         int width = help.commandSpec().usageMessage().width();
-        var table = CommandLine.Help.TextTable.forColumns(help.colorScheme(),
-                new Column(first, INDENT, Column.Overflow.SPAN), new Column(width - first, 0, Column.Overflow.WRAP));
+        var table = CommandLine.Help.TextTable.forColumns(
+                help.colorScheme(),
+                new Column(first, INDENT, Column.Overflow.SPAN),
+                new Column(width - first, 0, Column.Overflow.WRAP));
         for (Entry e : entries) {
             table.addRowValues(e.words(), e.header());
         }

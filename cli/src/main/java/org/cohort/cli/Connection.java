@@ -28,12 +28,15 @@ final class Connection {
      */
     static CoordinatorClient open(ConnectionOptions options, CommandContext context) {
         Map<String, String> env = context.env();
-        String url = (options.coordinator != null ? options.coordinator
-                : env.getOrDefault("COHORT_COORDINATOR", DEFAULT_URL)).strip();
+        String url = (options.coordinator != null
+                        ? options.coordinator
+                        : env.getOrDefault("COHORT_COORDINATOR", DEFAULT_URL))
+                .strip();
         URI base;
         try {
             base = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
-            if (base.getScheme() == null || !(base.getScheme().equals("http") || base.getScheme().equals("https"))
+            if (base.getScheme() == null
+                    || !(base.getScheme().equals("http") || base.getScheme().equals("https"))
                     || base.getHost() == null) {
                 throw new IllegalArgumentException("not an http(s) URL");
             }

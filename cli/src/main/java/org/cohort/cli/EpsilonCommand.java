@@ -29,13 +29,16 @@ import tools.jackson.databind.json.JsonMapper;
  * (q, σ, steps[, rounds]) or from an event history exported by the coordinator, so that anyone
  * can recompute a number the coordinator states without trusting it.
  */
-@Command(name = "epsilon", mixinStandardHelpOptions = true,
+@Command(
+        name = "epsilon",
+        mixinStandardHelpOptions = true,
         header = "compute ε for q, σ, steps and δ on this machine (no coordinator needed)",
         customSynopsis = {
-                "cohort privacy epsilon --q Q --sigma S --steps N --delta D [--rounds R]",
-                "                              [--accountant rdp|pld] [--conversion improved|classic]",
-                "                              [--format text|json]",
-                "       cohort privacy epsilon --history FILE --delta D [--accountant rdp|pld] [...]"},
+            "cohort privacy epsilon --q Q --sigma S --steps N --delta D [--rounds R]",
+            "                              [--accountant rdp|pld] [--conversion improved|classic]",
+            "                              [--format text|json]",
+            "       cohort privacy epsilon --history FILE --delta D [--accountant rdp|pld] [...]"
+        },
         description = "Computes ε on this machine (no coordinator needed) for the Poisson-sampled Gaussian mechanism:"
                 + " each record takes part in each step with probability Q, the sum of clipped contributions gets"
                 + " Gaussian noise with multiplier S (noise std / clipping norm), N steps.",
@@ -46,7 +49,10 @@ final class EpsilonCommand implements Callable<Integer> {
 
     private final CommandContext context;
 
-    @Option(names = "--q", paramLabel = "Q", description = "sampling rate, in (0, 1]  (DP-SGD: expected batch size / rows)")
+    @Option(
+            names = "--q",
+            paramLabel = "Q",
+            description = "sampling rate, in (0, 1]  (DP-SGD: expected batch size / rows)")
     private Double q;
 
     @Option(names = "--sigma", paramLabel = "S", description = "noise multiplier, > 0")
@@ -55,22 +61,32 @@ final class EpsilonCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", description = "compositions per round (DP-SGD steps), >= 1")
     private Long steps;
 
-    @Option(names = "--rounds", paramLabel = "R", description = "repeat the N steps R times, composed one round after"
-            + " another as the coordinator's ledger does (default 1)")
+    @Option(
+            names = "--rounds",
+            paramLabel = "R",
+            description = "repeat the N steps R times, composed one round after"
+                    + " another as the coordinator's ledger does (default 1)")
     private Long rounds;
 
-    @Option(names = "--history", paramLabel = "FILE", description = "instead of q/sigma/steps: a site's event history as"
-            + " the coordinator exports it (historyJson in GET /api/studies/ID/privacy or the report)")
+    @Option(
+            names = "--history",
+            paramLabel = "FILE",
+            description = "instead of q/sigma/steps: a site's event history as"
+                    + " the coordinator exports it (historyJson in GET /api/studies/ID/privacy or the report)")
     private String history;
 
     @Option(names = "--delta", paramLabel = "D", description = "δ of the (ε, δ) statement, in (0, 1), e.g. 1e-5")
     private Double delta;
 
-    @Option(names = "--accountant", paramLabel = "A",
+    @Option(
+            names = "--accountant",
+            paramLabel = "A",
             description = "rdp (default; Rényi DP) or pld (privacy loss distributions, tighter)")
     private String accountant;
 
-    @Option(names = "--conversion", paramLabel = "C",
+    @Option(
+            names = "--conversion",
+            paramLabel = "C",
             description = "RDP to (ε, δ): improved (default; Balle et al. 2020) or classic (Mironov 2017)")
     private String conversion;
 
@@ -82,16 +98,26 @@ final class EpsilonCommand implements Callable<Integer> {
     }
 
     /** The computed ε with everything needed to state and check it. */
-    record Result(double epsilon, double delta, String accountant, String conversion, String method,
-                  String parameters, Unit unit, PrivacyEvent perRound, List<PrivacyEvent> inputs, long rounds,
-                  String statement) {}
+    record Result(
+            double epsilon,
+            double delta,
+            String accountant,
+            String conversion,
+            String method,
+            String parameters,
+            Unit unit,
+            PrivacyEvent perRound,
+            List<PrivacyEvent> inputs,
+            long rounds,
+            String statement) {}
 
     @Override
     public Integer call() {
         Result r = compute();
         switch (OutputFormat.choose(format, "text", "text", "json")) {
-            case "json" -> context.out().println(context.json().writerWithDefaultPrettyPrinter()
-                    .writeValueAsString(toJson(r)));
+            case "json" ->
+                context.out()
+                        .println(context.json().writerWithDefaultPrettyPrinter().writeValueAsString(toJson(r)));
             default -> printText(r, context.out());
         }
         return Cohort.OK;
@@ -102,7 +128,8 @@ final class EpsilonCommand implements Callable<Integer> {
         if (delta == null) {
             problems.add("--delta (δ of the statement, e.g. 1e-5) is required");
         } else if (!(delta > 0 && delta < 1)) {
-            problems.add("--delta must be in (0, 1), typically below 1/number of records; got " + PrivacyNumbers.plain(delta));
+            problems.add("--delta must be in (0, 1), typically below 1/number of records; got "
+                    + PrivacyNumbers.plain(delta));
         }
         String accountantName = accountant == null ? "rdp" : accountant.toLowerCase(Locale.ROOT);
         Conversion conv = null;
@@ -114,8 +141,9 @@ final class EpsilonCommand implements Callable<Integer> {
                 } else if (c.equals("classic")) {
                     conv = Conversion.RDP_CLASSIC;
                 } else {
-                    problems.add("--conversion must be improved (Balle et al. 2020, the default) or classic (Mironov 2017),"
-                            + " got '" + conversion + "'");
+                    problems.add(
+                            "--conversion must be improved (Balle et al. 2020, the default) or classic (Mironov 2017),"
+                                    + " got '" + conversion + "'");
                 }
             }
             case "pld" -> {
@@ -165,8 +193,8 @@ final class EpsilonCommand implements Callable<Integer> {
                 problems.add("--rounds must be at least 1, got " + rounds);
             }
             if (!problems.isEmpty()) {
-                throw new UsageException("cannot compute ε: " + String.join("; ", problems)
-                        + ". See: cohort privacy epsilon --help");
+                throw new UsageException(
+                        "cannot compute ε: " + String.join("; ", problems) + ". See: cohort privacy epsilon --help");
             }
             roundCount = rounds == null ? 1 : rounds;
             perRound = new PrivacyEvent.SampledGaussian(q, sigma, steps);
@@ -178,9 +206,11 @@ final class EpsilonCommand implements Callable<Integer> {
                     : java.util.Collections.nCopies((int) roundCount, perRound);
         }
         if (!problems.isEmpty()) {
-            throw new UsageException("cannot compute ε: " + String.join("; ", problems) + ". See: cohort privacy epsilon --help");
+            throw new UsageException(
+                    "cannot compute ε: " + String.join("; ", problems) + ". See: cohort privacy epsilon --help");
         }
-        PrivacyAccountant acc = accountantName.equals("pld") ? PldAccountant.create() : RdpAccountant.withDefaultOrders();
+        PrivacyAccountant acc =
+                accountantName.equals("pld") ? PldAccountant.create() : RdpAccountant.withDefaultOrders();
         for (PrivacyEvent e : events) {
             acc = acc.compose(e);
         }
@@ -197,26 +227,46 @@ final class EpsilonCommand implements Callable<Integer> {
         };
         String params = report.parameters().explain();
         List<PrivacyEvent> inputs = perRound == null ? events : List.of(perRound);
-        return new Result(report.epsilon(), delta, accountantName, conversionName, method, params, unit, perRound, inputs,
-                roundCount, statement(report.epsilon(), delta, method, params, unit, inputs, roundCount, perRound == null));
+        return new Result(
+                report.epsilon(),
+                delta,
+                accountantName,
+                conversionName,
+                method,
+                params,
+                unit,
+                perRound,
+                inputs,
+                roundCount,
+                statement(report.epsilon(), delta, method, params, unit, inputs, roundCount, perRound == null));
     }
 
-    private static String statement(double eps, double delta, String method, String params, Unit unit,
-                                     List<PrivacyEvent> inputs, long rounds, boolean fromHistory) {
+    private static String statement(
+            double eps,
+            double delta,
+            String method,
+            String params,
+            Unit unit,
+            List<PrivacyEvent> inputs,
+            long rounds,
+            boolean fromHistory) {
         String what;
         if (fromHistory) {
             what = "the " + inputs.size() + (inputs.size() == 1 ? " event" : " events") + " of the history ("
-                    + String.join(" + ", inputs.stream().map(PrivacyEvent::describe).toList()) + ")";
+                    + String.join(
+                            " + ", inputs.stream().map(PrivacyEvent::describe).toList()) + ")";
         } else {
             var g = (PrivacyEvent.SampledGaussian) inputs.get(0);
             what = "one sampled Gaussian mechanism (q = " + PrivacyNumbers.plain(g.samplingRate()) + ", σ = "
                     + PrivacyNumbers.plain(g.noiseMultiplier()) + ") composed over " + g.steps()
-                    + (g.steps() == 1 ? " step" : " steps") + (rounds == 1 ? "" : " per round for " + rounds + " rounds");
+                    + (g.steps() == 1 ? " step" : " steps")
+                    + (rounds == 1 ? "" : " per round for " + rounds + " rounds");
         }
         String whom = unit == null
                 ? "The bound is unit-free: it protects whatever one record is (a patient under DP-SGD, a whole site under DP-FedAvg)."
                 : "This is a " + unit.label() + " guarantee.";
-        return "For " + what + ", the " + method + " gives ε = " + PrivacyNumbers.epsilon(eps) + " at δ = " + PrivacyNumbers.delta(delta)
+        return "For " + what + ", the " + method + " gives ε = " + PrivacyNumbers.epsilon(eps) + " at δ = "
+                + PrivacyNumbers.delta(delta)
                 + " (" + params + "): whether or not one record is used changes the probability of any outcome by at"
                 + " most a factor of e^ε ≈ " + PrivacyNumbers.factor(eps) + ", except with probability δ. " + whom;
     }
@@ -226,8 +276,8 @@ final class EpsilonCommand implements Callable<Integer> {
         try {
             text = Files.readString(Path.of(file)).strip();
         } catch (NoSuchFileException e) {
-            throw new UsageException("--history: no file " + file + "; save a site's historyJson (GET /api/studies/ID/privacy)"
-                    + " to it first");
+            throw new UsageException("--history: no file " + file
+                    + "; save a site's historyJson (GET /api/studies/ID/privacy)" + " to it first");
         } catch (IOException e) {
             throw new CommandFailed("cannot read --history file " + file + ": " + e.getMessage());
         }
@@ -238,8 +288,9 @@ final class EpsilonCommand implements Callable<Integer> {
         try {
             return EventHistory.parseCanonicalJson(text);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--history " + file + " is not an event history: " + e.getMessage()
-                    + ". Expected {\"entries\":[{\"event\":{...,\"type\":\"sampled_gaussian\"},\"id\":...}],\"unit\":\"PATIENT\"}");
+            throw new UsageException(
+                    "--history " + file + " is not an event history: " + e.getMessage()
+                            + ". Expected {\"entries\":[{\"event\":{...,\"type\":\"sampled_gaussian\"},\"id\":...}],\"unit\":\"PATIENT\"}");
         }
     }
 
@@ -249,8 +300,8 @@ final class EpsilonCommand implements Callable<Integer> {
         out.println("  exact value   " + r.epsilon());
         out.println("  accountant    " + r.method() + " [" + r.parameters() + "]");
         if (r.perRound() != null) {
-            out.println("  mechanism     " + r.perRound().describe() + (r.rounds() == 1 ? "" : " per round, "
-                    + r.rounds() + " rounds composed one after another"));
+            out.println("  mechanism     " + r.perRound().describe()
+                    + (r.rounds() == 1 ? "" : " per round, " + r.rounds() + " rounds composed one after another"));
         } else {
             out.println("  inputs        " + r.inputs().size() + " events:");
             for (PrivacyEvent e : r.inputs()) {

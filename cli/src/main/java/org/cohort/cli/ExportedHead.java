@@ -31,17 +31,21 @@ record ExportedHead(long seq, String hash, String signer) {
         try {
             head = json.readTree(Files.readString(file, StandardCharsets.UTF_8));
         } catch (IOException | RuntimeException e) {
-            throw new CommandFailed("cannot read the exported head " + file + " (" + e.getMessage() + "); write one with"
-                    + " cohort audit head --out " + file);
+            throw new CommandFailed("cannot read the exported head " + file + " (" + e.getMessage()
+                    + "); write one with" + " cohort audit head --out " + file);
         }
-        if (!head.path("seq").canConvertToLong() || head.path("seq").asLong() < 0
+        if (!head.path("seq").canConvertToLong()
+                || head.path("seq").asLong() < 0
                 || !HASH.matcher(head.path("hash").asString("")).matches()) {
             throw new CommandFailed(file + " is not an exported audit head (it needs seq and a 64-hex-digit hash);"
                     + " write one with cohort audit head --out FILE");
         }
         checkSignature(head, file.toString());
         checkSignerIsTheKey(head, file.toString());
-        return new ExportedHead(head.path("seq").asLong(), head.path("hash").asString(), head.path("signer").asString());
+        return new ExportedHead(
+                head.path("seq").asLong(),
+                head.path("hash").asString(),
+                head.path("signer").asString());
     }
 
     /**
@@ -50,11 +54,13 @@ record ExportedHead(long seq, String hash, String signer) {
      */
     static void checkSignature(JsonNode head, String where) {
         try {
-            var key = KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(
-                    Base64.getDecoder().decode(head.path("publicKey").asString(""))));
+            var key = KeyFactory.getInstance("Ed25519")
+                    .generatePublic(new X509EncodedKeySpec(
+                            Base64.getDecoder().decode(head.path("publicKey").asString(""))));
             Signature s = Signature.getInstance("Ed25519");
             s.initVerify(key);
-            s.update(("cohort.v1.AuditHead\n" + head.path("seq").asLong() + "\n" + head.path("hash").asString(""))
+            s.update(("cohort.v1.AuditHead\n" + head.path("seq").asLong() + "\n"
+                            + head.path("hash").asString(""))
                     .getBytes(StandardCharsets.UTF_8));
             if (s.verify(Base64.getDecoder().decode(head.path("signature").asString("")))) {
                 return;
@@ -73,14 +79,18 @@ record ExportedHead(long seq, String hash, String signer) {
     private static void checkSignerIsTheKey(JsonNode head, String where) {
         String fingerprint;
         try {
-            fingerprint = "sha256:" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(Base64.getDecoder().decode(head.path("publicKey").asString(""))));
+            fingerprint = "sha256:"
+                    + java.util.HexFormat.of()
+                            .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                                    .digest(Base64.getDecoder()
+                                            .decode(head.path("publicKey").asString(""))));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new CommandFailed("the audit head in " + where + " has an unreadable public key");
         }
         if (!fingerprint.equals(head.path("signer").asString(""))) {
-            throw new CommandFailed("the audit head in " + where + " names signer " + head.path("signer").asString("")
-                    + " but was signed by the key " + fingerprint + ": it was edited");
+            throw new CommandFailed("the audit head in " + where + " names signer "
+                    + head.path("signer").asString("") + " but was signed by the key " + fingerprint
+                    + ": it was edited");
         }
     }
 }

@@ -18,12 +18,14 @@ final class FailureReporter implements CommandLine.IParameterExceptionHandler, C
     public int handleParseException(CommandLine.ParameterException e, String[] args) {
         CommandLine command = e.getCommandLine();
         String hint = "";
-        if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
+        if (e instanceof CommandLine.UnmatchedArgumentException unmatched
+                && !unmatched.getSuggestions().isEmpty()) {
             List<String> suggestions = unmatched.getSuggestions();
             hint = " (did you mean " + Words.or(suggestions.subList(0, Math.min(3, suggestions.size()))) + "?)";
         }
-        command.getErr().println(PREFIX + e.getMessage() + hint + ". See: " + command.getCommandSpec().qualifiedName()
-                + " --help");
+        command.getErr()
+                .println(PREFIX + e.getMessage() + hint + ". See: "
+                        + command.getCommandSpec().qualifiedName() + " --help");
         return Cohort.USAGE;
     }
 
@@ -36,8 +38,10 @@ final class FailureReporter implements CommandLine.IParameterExceptionHandler, C
                 return Cohort.USAGE;
             }
             case CommandFailed failed -> err.println(PREFIX + failed.getMessage());
-            case CoordinatorException call -> err.println(PREFIX + CallFailures.explain(call).getMessage());
-            default -> err.println(PREFIX + "unexpected error: " + e + " (please report it with the command line you ran)");
+            case CoordinatorException call ->
+                err.println(PREFIX + CallFailures.explain(call).getMessage());
+            default ->
+                err.println(PREFIX + "unexpected error: " + e + " (please report it with the command line you ran)");
         }
         return Cohort.FAILED;
     }

@@ -14,7 +14,9 @@ import tools.jackson.databind.JsonNode;
  * {@code cohort audit head}: exports the coordinator's signed audit head, its signature checked
  * here first, to keep away from the coordinator and verify against later ({@link ExportedHead}).
  */
-@Command(name = "head", mixinStandardHelpOptions = true,
+@Command(
+        name = "head",
+        mixinStandardHelpOptions = true,
         header = "export the audit log's signed head, to check a later verification against",
         description = "Exports the audit chain's head - the last entry's sequence number and hash - signed by the"
                 + " coordinator, with its public key. Keep the file away from the coordinator (a ticket, a mail,"
@@ -23,7 +25,10 @@ import tools.jackson.databind.JsonNode;
 final class HeadCommand implements Callable<Integer> {
     private final CommandContext context;
 
-    @Option(names = "--out", paramLabel = "FILE", description = "where to write it (default: print it); written as JSON")
+    @Option(
+            names = "--out",
+            paramLabel = "FILE",
+            description = "where to write it (default: print it); written as JSON")
     private String out;
 
     @Mixin
@@ -49,12 +54,16 @@ final class HeadCommand implements Callable<Integer> {
             }
             Files.writeString(file, text + "\n", StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new CommandFailed("cannot write the head to " + file + ": " + e.getMessage() + "; choose another --out");
+            throw new CommandFailed(
+                    "cannot write the head to " + file + ": " + e.getMessage() + "; choose another --out");
         }
-        context.out().println("wrote " + file + ": audit head #" + head.path("seq").asLong() + " "
-                + head.path("hash").asString() + ", signed by " + head.path("signer").asString());
-        context.out().println("keep it away from the coordinator; check later with: cohort audit verify --expect-head "
-                + file);
+        context.out()
+                .println("wrote " + file + ": audit head #" + head.path("seq").asLong() + " "
+                        + head.path("hash").asString() + ", signed by "
+                        + head.path("signer").asString());
+        context.out()
+                .println("keep it away from the coordinator; check later with: cohort audit verify --expect-head "
+                        + file);
         return Cohort.OK;
     }
 }

@@ -28,9 +28,15 @@ final class HelpLayout {
 
     private static void headings(CommandLine command, CommandLine.IVersionProvider version) {
         command.getCommandSpec().versionProvider(version);
-        command.getCommandSpec().usageMessage().sortOptions(false).sortSynopsis(false).descriptionHeading("%n")
-                .optionListHeading("%nOptions:%n").commandListHeading("%nCommands:%n")
-                .exitCodeListHeading("%nExit codes:%n").footerHeading("%n");
+        command.getCommandSpec()
+                .usageMessage()
+                .sortOptions(false)
+                .sortSynopsis(false)
+                .descriptionHeading("%n")
+                .optionListHeading("%nOptions:%n")
+                .commandListHeading("%nCommands:%n")
+                .exitCodeListHeading("%nExit codes:%n")
+                .footerHeading("%n");
         command.getSubcommands().values().forEach(sub -> headings(sub, version));
     }
 }

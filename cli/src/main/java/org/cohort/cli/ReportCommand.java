@@ -11,7 +11,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code cohort report}: a study's privacy report from the coordinator, written to a file to archive or mail. */
-@Command(name = "report", mixinStandardHelpOptions = true,
+@Command(
+        name = "report",
+        mixinStandardHelpOptions = true,
         header = "export a study's privacy report as self-contained HTML or JSON",
         customSynopsis = "cohort report --study ID [--format html|json] [--out FILE] [--coordinator URL]"
                 + " [--token-file PATH]",
@@ -27,7 +29,9 @@ final class ReportCommand implements Callable<Integer> {
     @Option(names = "--format", paramLabel = "F", description = "html (default) or json")
     private String format;
 
-    @Option(names = "--out", paramLabel = "FILE",
+    @Option(
+            names = "--out",
+            paramLabel = "FILE",
             description = "where to write it (default privacy-report-ID.html or .json; - for stdout)")
     private String out;
 
@@ -44,8 +48,9 @@ final class ReportCommand implements Callable<Integer> {
             throw UsageException.missing("report", "--study", "the study id, e.g. st-1a2b3c4d");
         }
         String chosen = OutputFormat.choose(format, "html", "html", "json");
-        String body = Connection.open(connection, context).studies().privacyReport(study,
-                chosen.equals("html") ? Studies.ReportFormat.HTML : Studies.ReportFormat.JSON);
+        String body = Connection.open(connection, context)
+                .studies()
+                .privacyReport(study, chosen.equals("html") ? Studies.ReportFormat.HTML : Studies.ReportFormat.JSON);
         String target = out != null ? out : "privacy-report-" + study.replaceAll("[^A-Za-z0-9._-]", "_") + "." + chosen;
         if (target.equals("-")) {
             context.out().print(body);
@@ -59,11 +64,12 @@ final class ReportCommand implements Callable<Integer> {
             }
             Files.writeString(file, body, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new CommandFailed("cannot write the report to " + file + ": " + e.getMessage()
-                    + "; choose another --out");
+            throw new CommandFailed(
+                    "cannot write the report to " + file + ": " + e.getMessage() + "; choose another --out");
         }
-        context.out().println("wrote " + file + " (" + chosen + ", " + body.getBytes(StandardCharsets.UTF_8).length
-                + " bytes)");
+        context.out()
+                .println("wrote " + file + " (" + chosen + ", " + body.getBytes(StandardCharsets.UTF_8).length
+                        + " bytes)");
         return Cohort.OK;
     }
 }

@@ -8,7 +8,7 @@ final class UsageException extends RuntimeException {
 
     /** A required option is missing: "'privacy budget' needs --study (the study id, ...). See: ...". */
     static UsageException missing(String command, String option, String what) {
-        return new UsageException("'" + command + "' needs " + option + " (" + what + "). See: cohort " + command
-                + " --help");
+        return new UsageException(
+                "'" + command + "' needs " + option + " (" + what + "). See: cohort " + command + " --help");
     }
 }

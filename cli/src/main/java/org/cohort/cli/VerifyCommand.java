@@ -16,18 +16,24 @@ import tools.jackson.databind.JsonNode;
  * against it; with an exported head, this tool also checks from the entry itself that the chain
  * still reaches it, so that a coordinator that ignored the question is caught.
  */
-@Command(name = "verify", mixinStandardHelpOptions = true,
+@Command(
+        name = "verify",
+        mixinStandardHelpOptions = true,
         header = "verify the coordinator's hash-chained, signed audit log and its privacy ledger (exit 1 if broken);"
                 + " --expect-head FILE: against an exported head",
-        description = "Has the coordinator recompute its audit chain - every entry's link, hash and Ed25519 signature -"
-                + " and hold its privacy ledger against the charges the chain recorded, and prints the result. Exit"
-                + " code 0 when the chain is intact, 1 when it is broken (the first bad entry or ledger charge is named).")
+        description =
+                "Has the coordinator recompute its audit chain - every entry's link, hash and Ed25519 signature -"
+                        + " and hold its privacy ledger against the charges the chain recorded, and prints the result. Exit"
+                        + " code 0 when the chain is intact, 1 when it is broken (the first bad entry or ledger charge is named).")
 final class VerifyCommand implements Callable<Integer> {
     private final CommandContext context;
 
-    @Option(names = "--expect-head", paramLabel = "FILE", description = "a head exported earlier with 'cohort audit head"
-            + " --out FILE': the chain must still reach it (else entries were cut from its end, or it was rewritten"
-            + " and re-signed)")
+    @Option(
+            names = "--expect-head",
+            paramLabel = "FILE",
+            description = "a head exported earlier with 'cohort audit head"
+                    + " --out FILE': the chain must still reach it (else entries were cut from its end, or it was rewritten"
+                    + " and re-signed)")
     private Path expectHead;
 
     @Option(names = "--format", paramLabel = "F", description = "text (default) or json")
@@ -45,7 +51,8 @@ final class VerifyCommand implements Callable<Integer> {
         String chosen = OutputFormat.choose(format, "text", "text", "json");
         CoordinatorClient client = Connection.open(connection, context);
         ExportedHead expected = expectHead == null ? null : ExportedHead.read(expectHead, context.json());
-        JsonNode v = expected == null ? client.audit().verify() : client.audit().verify(expected.seq(), expected.hash());
+        JsonNode v =
+                expected == null ? client.audit().verify() : client.audit().verify(expected.seq(), expected.hash());
         if (expected != null && v.path("valid").asBoolean(false)) {
             v = checkedHere(v, expected, client);
         }
@@ -83,7 +90,8 @@ final class VerifyCommand implements Callable<Integer> {
         } else if (expected.seq() > 0) {
             JsonNode entries = client.audit().entries(expected.seq() - 1, 1).path("entries");
             String actual = entries.isEmpty() ? "missing" : text(entries.get(0), "hash");
-            if (entries.isEmpty() || entries.get(0).path("seq").asLong() != expected.seq()
+            if (entries.isEmpty()
+                    || entries.get(0).path("seq").asLong() != expected.seq()
                     || !actual.equals(expected.hash())) {
                 problem = "entry #" + expected.seq() + " now hashes to " + actual + ", not to the exported head's "
                         + expected.hash() + ": the log was rewritten at or before it";
@@ -96,7 +104,10 @@ final class VerifyCommand implements Callable<Integer> {
         broken.setAll((tools.jackson.databind.node.ObjectNode) v);
         broken.put("valid", false);
         broken.put("summary", problem);
-        broken.putObject("firstProblem").put("seq", expected.seq()).put("defect", "HEAD_MISMATCH").put("message", problem);
+        broken.putObject("firstProblem")
+                .put("seq", expected.seq())
+                .put("defect", "HEAD_MISMATCH")
+                .put("message", problem);
         return broken;
     }
 }

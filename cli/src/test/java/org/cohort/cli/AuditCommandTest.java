@@ -32,24 +32,50 @@ class AuditCommandTest {
 
     @Test
     void theDemoPipelineShowsLBelowE() {
-        int code = run("privacy", "audit", "--site", "hungarian", "--canaries", "64", "--distinguisher-runs", "100",
-                "--data-dir", data().toString());
+        int code = run(
+                "privacy",
+                "audit",
+                "--site",
+                "hungarian",
+                "--canaries",
+                "64",
+                "--distinguisher-runs",
+                "100",
+                "--data-dir",
+                data().toString());
 
         System.out.print(out());
         assertThat(code).as(cli.err()).isZero();
         double[] le = verdict();
         assertThat(le[0]).isLessThanOrEqualTo(le[1]);
         assertThat(le[1]).isBetween(0.9, 1.0);
-        assertThat(out()).contains("64 canaries per site (4 runs of 16); 100 distinguisher runs per table",
-                "patient-level", "add/remove-one-row", "δ = 1e-5", "RDP accountant",
-                "split and preprocessing (neighbouring tables): PASS", "neighbouring-table distinguisher",
-                "verdict: PASS");
+        assertThat(out())
+                .contains(
+                        "64 canaries per site (4 runs of 16); 100 distinguisher runs per table",
+                        "patient-level",
+                        "add/remove-one-row",
+                        "δ = 1e-5",
+                        "RDP accountant",
+                        "split and preprocessing (neighbouring tables): PASS",
+                        "neighbouring-table distinguisher",
+                        "verdict: PASS");
     }
 
     @Test
     void aPipelineThatDropsItsNoiseShowsLAboveEAndFails() {
-        int code = run("privacy", "audit", "--site", "hungarian", "--canaries", "64", "--break", "noise",
-                "--distinguisher-runs", "0", "--data-dir", data().toString());
+        int code = run(
+                "privacy",
+                "audit",
+                "--site",
+                "hungarian",
+                "--canaries",
+                "64",
+                "--break",
+                "noise",
+                "--distinguisher-runs",
+                "0",
+                "--data-dir",
+                data().toString());
 
         System.out.print(out());
         assertThat(code).isEqualTo(Cohort.FAILED);
@@ -60,21 +86,47 @@ class AuditCommandTest {
 
     @Test
     void scalingByTheSitesOwnStatisticsShowsLAboveEFromTheDistinguisher() {
-        int code = run("privacy", "audit", "--site", "cleveland", "--canaries", "16", "--break", "scaling",
-                "--distinguisher-runs", "100", "--data-dir", data().toString());
+        int code = run(
+                "privacy",
+                "audit",
+                "--site",
+                "cleveland",
+                "--canaries",
+                "16",
+                "--break",
+                "scaling",
+                "--distinguisher-runs",
+                "100",
+                "--data-dir",
+                data().toString());
 
         System.out.print(out());
         assertThat(code).isEqualTo(Cohort.FAILED);
         double[] le = verdict();
         assertThat(le[0]).isGreaterThan(le[1]);
-        assertThat(out()).contains("D' = D plus one outlier", "VIOLATION",
-                "L from the neighbouring-table distinguisher", "FAILED at cleveland");
+        assertThat(out())
+                .contains(
+                        "D' = D plus one outlier",
+                        "VIOLATION",
+                        "L from the neighbouring-table distinguisher",
+                        "FAILED at cleveland");
     }
 
     @Test
     void aDataDependentSplitFailsTheNeighbourAudit() {
-        int code = run("privacy", "audit", "--site", "switzerland", "--canaries", "16", "--break", "split",
-                "--distinguisher-runs", "0", "--data-dir", data().toString());
+        int code = run(
+                "privacy",
+                "audit",
+                "--site",
+                "switzerland",
+                "--canaries",
+                "16",
+                "--break",
+                "split",
+                "--distinguisher-runs",
+                "0",
+                "--data-dir",
+                data().toString());
 
         assertThat(code).isEqualTo(Cohort.FAILED);
         assertThat(out()).contains("split and preprocessing (neighbouring tables): FAIL", "FAILED at switzerland");

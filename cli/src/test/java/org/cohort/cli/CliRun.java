@@ -11,8 +11,11 @@ final class CliRun {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     int run(String... args) {
-        return Cohort.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), Map.of());
+        return Cohort.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                Map.of());
     }
 
     String out() {

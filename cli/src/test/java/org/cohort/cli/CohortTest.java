@@ -48,7 +48,8 @@ class CohortTest {
                 body = bodies.get(path);
             } else {
                 status = 404;
-                body = "{\"error\":\"not found\",\"message\":\"no study with id 'st-404'; list studies with GET /api/studies\"}";
+                body =
+                        "{\"error\":\"not found\",\"message\":\"no study with id 'st-404'; list studies with GET /api/studies\"}";
             }
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(status, bytes.length);
@@ -65,8 +66,11 @@ class CohortTest {
     }
 
     private int run(Map<String, String> env, String... args) {
-        return Cohort.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), env);
+        return Cohort.run(
+                args,
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                env);
     }
 
     private int remote(String... args) {
@@ -85,10 +89,16 @@ class CohortTest {
     void printsHelpForTheToolAndEachCommand() {
         assertThat(run(Map.of(), "--help")).isZero();
         assertThat(out()).contains("privacy epsilon", "privacy budget", "audit verify", "report", "Exit codes");
-        for (List<String> cmd : List.of(List.of("privacy", "epsilon", "--help"), List.of("privacy", "budget", "--help"),
-                List.of("audit", "verify", "--help"), List.of("report", "--help"), List.of("privacy", "--help"))) {
+        for (List<String> cmd : List.of(
+                List.of("privacy", "epsilon", "--help"),
+                List.of("privacy", "budget", "--help"),
+                List.of("audit", "verify", "--help"),
+                List.of("report", "--help"),
+                List.of("privacy", "--help"))) {
             out.reset();
-            assertThat(run(Map.of(), cmd.toArray(String[]::new))).as(cmd.toString()).isZero();
+            assertThat(run(Map.of(), cmd.toArray(String[]::new)))
+                    .as(cmd.toString())
+                    .isZero();
             assertThat(out()).startsWith("Usage: cohort");
         }
     }
@@ -120,9 +130,15 @@ class CohortTest {
                    "statement":"For any single patient at Cleveland, anything an observer learns ... ε = 0.840 at δ = 1e-5"}]}
                 """);
         assertThat(remote("privacy", "budget", "--study", "st-1")).isZero();
-        assertThat(out()).contains("budget ε = 1.000 per patient at δ = 1e-5, RDP accountant with improved conversion",
-                "Cleveland", "0.840", "0.160", "every ε above: patient-level, δ = 1e-5",
-                "cohort privacy epsilon --q 0.1", "For any single patient at Cleveland");
+        assertThat(out())
+                .contains(
+                        "budget ε = 1.000 per patient at δ = 1e-5, RDP accountant with improved conversion",
+                        "Cleveland",
+                        "0.840",
+                        "0.160",
+                        "every ε above: patient-level, δ = 1e-5",
+                        "cohort privacy epsilon --q 0.1",
+                        "For any single patient at Cleveland");
         assertThat(seenAuth.get("/api/studies/st-1/privacy")).isEqualTo("Bearer " + TOKEN);
     }
 
@@ -149,12 +165,14 @@ class CohortTest {
         bodies.put("/api/studies/st-1/privacy-report", "{\"title\":\"Privacy report\"}");
         Path html = dir.resolve("out/report.html");
 
-        assertThat(remote("report", "--study", "st-1", "--format", "html", "--out", html.toString())).isZero();
+        assertThat(remote("report", "--study", "st-1", "--format", "html", "--out", html.toString()))
+                .isZero();
         assertThat(Files.readString(html)).isEqualTo("<!DOCTYPE html><html><body>ε</body></html>");
         assertThat(out()).contains("wrote " + html, "html");
 
         Path json = dir.resolve("report.json");
-        assertThat(remote("report", "--study", "st-1", "--format", "json", "--out", json.toString())).isZero();
+        assertThat(remote("report", "--study", "st-1", "--format", "json", "--out", json.toString()))
+                .isZero();
         assertThat(Files.readString(json)).isEqualTo("{\"title\":\"Privacy report\"}");
     }
 
@@ -163,16 +181,19 @@ class CohortTest {
         bodies.put("/api/audit/verify", "{\"valid\":true,\"summary\":\"ok\"}");
         Path token = dir.resolve("admin-token");
         Files.writeString(token, TOKEN + "\n");
-        assertThat(run(Map.of(), "audit", "verify", "--coordinator", url, "--token-file", token.toString())).isZero();
+        assertThat(run(Map.of(), "audit", "verify", "--coordinator", url, "--token-file", token.toString()))
+                .isZero();
     }
 
     @Test
     void saysWhatToDoWhenTheTokenIsRefusedOrMissing(@TempDir Path dir) {
-        assertThat(run(Map.of("COHORT_TOKEN", "wrong", "COHORT_COORDINATOR", url), "audit", "verify")).isEqualTo(1);
+        assertThat(run(Map.of("COHORT_TOKEN", "wrong", "COHORT_COORDINATOR", url), "audit", "verify"))
+                .isEqualTo(1);
         assertThat(err()).contains("refused the admin token (401)", "--token-file PATH or COHORT_TOKEN");
 
         err.reset();
-        assertThat(run(Map.of("COHORT_DATA_DIR", dir.toString()), "audit", "verify", "--coordinator", url)).isEqualTo(2);
+        assertThat(run(Map.of("COHORT_DATA_DIR", dir.toString()), "audit", "verify", "--coordinator", url))
+                .isEqualTo(2);
         assertThat(err()).contains("no admin token: pass --token-file PATH");
     }
 
@@ -183,7 +204,8 @@ class CohortTest {
         assertThat(err()).contains("cannot reach the coordinator at " + url, "Is it running?", "--coordinator URL");
 
         err.reset();
-        assertThat(run(Map.of("COHORT_TOKEN", TOKEN), "report", "--study", "st-1", "--coordinator", "ftp://x")).isEqualTo(2);
+        assertThat(run(Map.of("COHORT_TOKEN", TOKEN), "report", "--study", "st-1", "--coordinator", "ftp://x"))
+                .isEqualTo(2);
         assertThat(err()).contains("--coordinator must be the coordinator's REST address");
     }
 
@@ -215,8 +237,10 @@ class CohortTest {
 
     private static String fingerprint(KeyPair key) {
         try {
-            return "sha256:" + java.util.HexFormat.of().formatHex(
-                    java.security.MessageDigest.getInstance("SHA-256").digest(key.getPublic().getEncoded()));
+            return "sha256:"
+                    + java.util.HexFormat.of()
+                            .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                                    .digest(key.getPublic().getEncoded()));
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }

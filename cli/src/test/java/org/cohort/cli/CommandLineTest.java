@@ -19,8 +19,18 @@ class CommandLineTest {
 
     @Test
     void readsSpaceAndEqualsFormsAndUnderscoredWholeNumbers() {
-        int code = cli.run("privacy", "epsilon", "--q", "0.01", "--sigma=1.1", "--steps", "1_000", "--delta", " 1e-5",
-                "--format", "json");
+        int code = cli.run(
+                "privacy",
+                "epsilon",
+                "--q",
+                "0.01",
+                "--sigma=1.1",
+                "--steps",
+                "1_000",
+                "--delta",
+                " 1e-5",
+                "--format",
+                "json");
 
         assertThat(code).as(cli.err()).isZero();
         JsonNode input = json().path("inputs").get(0);
@@ -53,8 +63,10 @@ class CommandLineTest {
     @Test
     void listsEveryCommandByTheWordsThatRunIt() {
         assertThat(cli.run("--help")).isZero();
-        assertThat(cli.out()).containsPattern("privacy epsilon +compute ε for q, σ, steps and δ")
-                .containsPattern("privacy audit +audit a site's pipeline on real data: empirical ε lower bound L \\(95%\\)")
+        assertThat(cli.out())
+                .containsPattern("privacy epsilon +compute ε for q, σ, steps and δ")
+                .containsPattern(
+                        "privacy audit +audit a site's pipeline on real data: empirical ε lower bound L \\(95%\\)")
                 .containsPattern("audit head +export the audit log's signed head")
                 .containsPattern("report +export a study's privacy report");
     }
@@ -62,8 +74,9 @@ class CommandLineTest {
     @Test
     void namesAnUnknownOptionAndSuggestsTheNearestOne() {
         assertThat(cli.run("privacy", "epsilon", "--sigm", "1.1")).isEqualTo(Cohort.USAGE);
-        assertThat(cli.err()).startsWith("cohort: Unknown option").contains("'--sigm'", "(did you mean --sigma",
-                "See: cohort privacy epsilon --help");
+        assertThat(cli.err())
+                .startsWith("cohort: Unknown option")
+                .contains("'--sigm'", "(did you mean --sigma", "See: cohort privacy epsilon --help");
         assertThat(cli.out()).isEmpty();
     }
 

@@ -36,10 +36,22 @@ class EpsilonCommandTest {
 
     @Test
     void matchesThePrivacyModuleForQ001Sigma11Over1000Steps() {
-        int code = run("privacy", "epsilon", "--q", "0.01", "--sigma", "1.1", "--steps", "1000", "--delta", "1e-5",
-                "--format", "json");
+        int code = run(
+                "privacy",
+                "epsilon",
+                "--q",
+                "0.01",
+                "--sigma",
+                "1.1",
+                "--steps",
+                "1000",
+                "--delta",
+                "1e-5",
+                "--format",
+                "json");
 
-        double expected = RdpAccountant.withDefaultOrders().compose(new PrivacyEvent.SampledGaussian(0.01, 1.1, 1000))
+        double expected = RdpAccountant.withDefaultOrders()
+                .compose(new PrivacyEvent.SampledGaussian(0.01, 1.1, 1000))
                 .epsilon(1e-5);
         assertThat(code).isZero();
         assertThat(json().path("epsilon").asDouble()).isEqualTo(expected);
@@ -53,38 +65,92 @@ class EpsilonCommandTest {
     void printsTheNumberWithDeltaAccountantAndMechanism() {
         int code = run("privacy", "epsilon", "--q", "0.01", "--sigma", "1.1", "--steps", "1000", "--delta", "1e-5");
 
-        double expected = RdpAccountant.withDefaultOrders().compose(new PrivacyEvent.SampledGaussian(0.01, 1.1, 1000))
+        double expected = RdpAccountant.withDefaultOrders()
+                .compose(new PrivacyEvent.SampledGaussian(0.01, 1.1, 1000))
                 .epsilon(1e-5);
         assertThat(code).isZero();
-        assertThat(out()).startsWith("ε = " + String.format(java.util.Locale.ROOT, "%.3f", expected) + " at δ = 1e-5")
-                .contains("exact value   " + expected, "RDP accountant with improved conversion", "optimal order α =",
-                        "sampled Gaussian q=0.01, σ=1.1, 1000 steps", "unit-free");
+        assertThat(out())
+                .startsWith("ε = " + String.format(java.util.Locale.ROOT, "%.3f", expected) + " at δ = 1e-5")
+                .contains(
+                        "exact value   " + expected,
+                        "RDP accountant with improved conversion",
+                        "optimal order α =",
+                        "sampled Gaussian q=0.01, σ=1.1, 1000 steps",
+                        "unit-free");
     }
 
     @Test
     void computesWithPldAndTheClassicConversion() {
-        run("privacy", "epsilon", "--q", "0.01", "--sigma", "0.7", "--steps", "120", "--delta", "1e-5",
-                "--accountant", "pld", "--format", "json");
+        run(
+                "privacy",
+                "epsilon",
+                "--q",
+                "0.01",
+                "--sigma",
+                "0.7",
+                "--steps",
+                "120",
+                "--delta",
+                "1e-5",
+                "--accountant",
+                "pld",
+                "--format",
+                "json");
         double pld = json().path("epsilon").asDouble();
-        assertThat(pld).isEqualTo(PldAccountant.create().compose(new PrivacyEvent.SampledGaussian(0.01, 0.7, 120))
-                .epsilon(1e-5));
+        assertThat(pld)
+                .isEqualTo(PldAccountant.create()
+                        .compose(new PrivacyEvent.SampledGaussian(0.01, 0.7, 120))
+                        .epsilon(1e-5));
         assertThat(pld).isCloseTo(2.4612381, org.assertj.core.data.Percentage.withPercentage(1e-4));
 
         cli.reset();
-        run("privacy", "epsilon", "--q", "0.0025", "--sigma", "1.3", "--steps", "6000", "--delta", "1e-5",
-                "--conversion", "classic", "--format", "json");
-        assertThat(json().path("epsilon").asDouble()).isEqualTo(RdpAccountant.withDefaultOrders()
-                .compose(new PrivacyEvent.SampledGaussian(0.0025, 1.3, 6000)).epsilon(1e-5, Conversion.RDP_CLASSIC).value());
+        run(
+                "privacy",
+                "epsilon",
+                "--q",
+                "0.0025",
+                "--sigma",
+                "1.3",
+                "--steps",
+                "6000",
+                "--delta",
+                "1e-5",
+                "--conversion",
+                "classic",
+                "--format",
+                "json");
+        assertThat(json().path("epsilon").asDouble())
+                .isEqualTo(RdpAccountant.withDefaultOrders()
+                        .compose(new PrivacyEvent.SampledGaussian(0.0025, 1.3, 6000))
+                        .epsilon(1e-5, Conversion.RDP_CLASSIC)
+                        .value());
         assertThat(json().path("method").asString()).isEqualTo("RDP accountant with classic conversion");
     }
 
     @Test
     void composesRoundsOneAfterAnotherAsTheLedgerDoes() {
         var e = new PrivacyEvent.SampledGaussian(0.1, 1.1, 20);
-        run("privacy", "epsilon", "--q", "0.1", "--sigma", "1.1", "--steps", "20", "--rounds", "3", "--delta", "1e-5",
-                "--format", "json");
+        run(
+                "privacy",
+                "epsilon",
+                "--q",
+                "0.1",
+                "--sigma",
+                "1.1",
+                "--steps",
+                "20",
+                "--rounds",
+                "3",
+                "--delta",
+                "1e-5",
+                "--format",
+                "json");
         assertThat(json().path("epsilon").asDouble())
-                .isEqualTo(RdpAccountant.withDefaultOrders().compose(e).compose(e).compose(e).epsilon(1e-5));
+                .isEqualTo(RdpAccountant.withDefaultOrders()
+                        .compose(e)
+                        .compose(e)
+                        .compose(e)
+                        .epsilon(1e-5));
         assertThat(json().path("rounds").asLong()).isEqualTo(3);
     }
 
@@ -92,15 +158,17 @@ class EpsilonCommandTest {
     void recomputesAnExportedEventHistory(@TempDir Path dir) throws Exception {
         var a = new PrivacyEvent.SampledGaussian(0.1, 1.1, 20);
         var b = new PrivacyEvent.SampledGaussian(0.05, 1.3, 40);
-        var history = EventHistory.empty(Unit.PATIENT).append("st-1/round-1/va", a).append("st-1/round-2/va", b);
+        var history =
+                EventHistory.empty(Unit.PATIENT).append("st-1/round-1/va", a).append("st-1/round-2/va", b);
         Path file = dir.resolve("history.json");
         Files.writeString(file, history.toCanonicalJson());
 
         int code = run("privacy", "epsilon", "--history", file.toString(), "--delta", "1e-5", "--format", "json");
 
         assertThat(code).isZero();
-        assertThat(json().path("epsilon").asDouble()).isEqualTo(RdpAccountant.withDefaultOrders().compose(a).compose(b)
-                .epsilon(1e-5));
+        assertThat(json().path("epsilon").asDouble())
+                .isEqualTo(
+                        RdpAccountant.withDefaultOrders().compose(a).compose(b).epsilon(1e-5));
         assertThat(json().path("unit").asString()).isEqualTo("patient");
         assertThat(json().path("inputs")).hasSize(2);
         assertThat(json().path("statement").asString()).contains("patient-level guarantee");
@@ -111,19 +179,33 @@ class EpsilonCommandTest {
         int code = run("privacy", "epsilon", "--q", "2", "--accountant", "gdp");
 
         assertThat(code).isEqualTo(2);
-        assertThat(err()).contains("cannot compute ε", "--delta (δ of the statement, e.g. 1e-5) is required",
-                "--accountant must be rdp or pld", "--q must be in (0, 1]", "--sigma (noise multiplier, > 0) is required",
-                "--steps (compositions, >= 1) is required", "cohort privacy epsilon --help");
+        assertThat(err())
+                .contains(
+                        "cannot compute ε",
+                        "--delta (δ of the statement, e.g. 1e-5) is required",
+                        "--accountant must be rdp or pld",
+                        "--q must be in (0, 1]",
+                        "--sigma (noise multiplier, > 0) is required",
+                        "--steps (compositions, >= 1) is required",
+                        "cohort privacy epsilon --help");
         assertThat(out()).isEmpty();
     }
 
     @Test
     void explainsAHistoryFileThatIsMissingOrWrong(@TempDir Path dir) throws Exception {
-        assertThat(run("privacy", "epsilon", "--history", dir.resolve("nope.json").toString(), "--delta", "1e-5")).isEqualTo(2);
+        assertThat(run(
+                        "privacy",
+                        "epsilon",
+                        "--history",
+                        dir.resolve("nope.json").toString(),
+                        "--delta",
+                        "1e-5"))
+                .isEqualTo(2);
         assertThat(err()).contains("no file", "historyJson");
         Path bad = dir.resolve("bad.json");
         Files.writeString(bad, "{\"unit\":\"PATIENT\"}");
-        assertThat(run("privacy", "epsilon", "--history", bad.toString(), "--delta", "1e-5")).isEqualTo(2);
+        assertThat(run("privacy", "epsilon", "--history", bad.toString(), "--delta", "1e-5"))
+                .isEqualTo(2);
         assertThat(err()).contains("is not an event history");
     }
 }

@@ -30,8 +30,8 @@ public final class CoordinatorException extends RuntimeException {
     private final int status;
     private final String serverMessage;
 
-    private CoordinatorException(String message, Failure failure, URI base, String path, int status,
-                                 String serverMessage, Throwable cause) {
+    private CoordinatorException(
+            String message, Failure failure, URI base, String path, int status, String serverMessage, Throwable cause) {
         super(message, cause);
         this.failure = failure;
         this.base = base;
@@ -40,15 +40,27 @@ public final class CoordinatorException extends RuntimeException {
         this.serverMessage = serverMessage;
     }
 
-    static CoordinatorException refused(URI base, String method, String path, int status, String body,
-                                        String serverMessage) {
-        return new CoordinatorException(method + " " + path + " answered " + status + ": " + body, Failure.REFUSED,
-                base, path, status, serverMessage, null);
+    static CoordinatorException refused(
+            URI base, String method, String path, int status, String body, String serverMessage) {
+        return new CoordinatorException(
+                method + " " + path + " answered " + status + ": " + body,
+                Failure.REFUSED,
+                base,
+                path,
+                status,
+                serverMessage,
+                null);
     }
 
     static CoordinatorException unanswered(URI base, String method, String path, Failure failure, Exception cause) {
-        return new CoordinatorException(method + " " + path + " at " + base + " failed (" + failure + "): "
-                + describe(cause), failure, base, path, 0, "", cause);
+        return new CoordinatorException(
+                method + " " + path + " at " + base + " failed (" + failure + "): " + describe(cause),
+                failure,
+                base,
+                path,
+                0,
+                "",
+                cause);
     }
 
     public Failure failure() {
@@ -77,6 +89,8 @@ public final class CoordinatorException extends RuntimeException {
 
     /** The cause's message, or its type when it has none (a bare ConnectException). */
     public static String describe(Throwable cause) {
-        return cause == null ? "" : cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        return cause == null
+                ? ""
+                : cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
     }
 }

@@ -16,7 +16,7 @@ public final class Privacy {
      * the statement that goes with it.
      */
     public JsonNode epsilon(double q, double sigma, long steps, double delta, String accountant) {
-        return rest.get(ApiPath.of("privacy", "epsilon") + "?q=" + q + "&sigma=" + sigma + "&steps=" + steps
-                + "&delta=" + delta + "&accountant=" + ApiPath.encode(accountant));
+        return rest.get(ApiPath.of("privacy", "epsilon") + "?q=" + q + "&sigma=" + sigma + "&steps=" + steps + "&delta="
+                + delta + "&accountant=" + ApiPath.encode(accountant));
     }
 }

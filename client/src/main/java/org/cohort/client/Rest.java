@@ -32,8 +32,10 @@ final class Rest {
         this.timeouts = timeouts;
         this.json = json;
         // The coordinator never redirects; following one could send the admin token elsewhere.
-        this.http = HttpClient.newBuilder().connectTimeout(timeouts.connect())
-                .followRedirects(HttpClient.Redirect.NEVER).build();
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(timeouts.connect())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
     }
 
     URI base() {
@@ -46,7 +48,8 @@ final class Rest {
 
     /** GET as JSON. */
     JsonNode get(String path) {
-        return tree(send("GET", path, request(path).header("Accept", "application/json").GET()));
+        return tree(send(
+                "GET", path, request(path).header("Accept", "application/json").GET()));
     }
 
     /** GET as text, e.g. an HTML page or a JSON document to be kept byte for byte. */
@@ -57,14 +60,19 @@ final class Rest {
     /** POST {@code body} as JSON (none when null); the answer as JSON (an empty object when empty). */
     JsonNode post(String path, Object body) {
         String payload = body == null ? "" : json.writeValueAsString(body);
-        return tree(send("POST", path, request(path).header("Content-Type", "application/json")
-                .header("Accept", "application/json").POST(HttpRequest.BodyPublishers.ofString(payload))));
+        return tree(send(
+                "POST",
+                path,
+                request(path)
+                        .header("Content-Type", "application/json")
+                        .header("Accept", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(payload))));
     }
 
     /** GET into {@code target}: model parameters can be large, so they go to disk, not to memory. */
     void download(String path, Path target) {
-        HttpResponse<Path> response = exchange("GET", path, request(path).GET().timeout(timeouts.request()),
-                HttpResponse.BodyHandlers.ofFile(target));
+        HttpResponse<Path> response = exchange(
+                "GET", path, request(path).GET().timeout(timeouts.request()), HttpResponse.BodyHandlers.ofFile(target));
         if (response.statusCode() / 100 != 2) {
             String body = readQuietly(target);
             throw CoordinatorException.refused(base, "GET", path, response.statusCode(), body, serverMessage(body));
@@ -75,7 +83,8 @@ final class Rest {
     boolean answers(String path, Duration timeout) {
         try {
             return exchange("GET", path, request(path).GET().timeout(timeout), HttpResponse.BodyHandlers.discarding())
-                    .statusCode() == 200;
+                            .statusCode()
+                    == 200;
         } catch (CoordinatorException e) {
             return false;
         }
@@ -86,17 +95,20 @@ final class Rest {
     }
 
     private String send(String method, String path, HttpRequest.Builder request) {
-        HttpResponse<String> response = exchange(method, path, request.timeout(timeouts.request()),
+        HttpResponse<String> response = exchange(
+                method,
+                path,
+                request.timeout(timeouts.request()),
                 HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         if (response.statusCode() / 100 != 2) {
-            throw CoordinatorException.refused(base, method, path, response.statusCode(), response.body(),
-                    serverMessage(response.body()));
+            throw CoordinatorException.refused(
+                    base, method, path, response.statusCode(), response.body(), serverMessage(response.body()));
         }
         return response.body();
     }
 
-    private <T> HttpResponse<T> exchange(String method, String path, HttpRequest.Builder request,
-                                         HttpResponse.BodyHandler<T> handler) {
+    private <T> HttpResponse<T> exchange(
+            String method, String path, HttpRequest.Builder request, HttpResponse.BodyHandler<T> handler) {
         try {
             return http.send(request.build(), handler);
         } catch (HttpConnectTimeoutException | ConnectException e) {

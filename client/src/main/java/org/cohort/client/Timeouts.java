@@ -12,10 +12,14 @@ public record Timeouts(Duration connect, Duration request) {
     public static final Timeouts DEFAULT = new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(60));
 
     public Timeouts {
-        if (connect == null || request == null || connect.isNegative() || connect.isZero() || request.isNegative()
+        if (connect == null
+                || request == null
+                || connect.isNegative()
+                || connect.isZero()
+                || request.isNegative()
                 || request.isZero()) {
-            throw new IllegalArgumentException("timeouts must be positive, got connect " + connect + ", request "
-                    + request);
+            throw new IllegalArgumentException(
+                    "timeouts must be positive, got connect " + connect + ", request " + request);
         }
     }
 }

@@ -29,6 +29,7 @@ class CoordinatorClientTest {
 
     /** "METHOD path?query" → the answer's body; anything else answers 404. */
     private final Map<String, String> answers = new ConcurrentHashMap<>();
+
     private final List<String> seen = new CopyOnWriteArrayList<>();
     private final Map<String, String> bodies = new ConcurrentHashMap<>();
     private HttpServer server;
@@ -61,8 +62,8 @@ class CoordinatorClientTest {
             exchange.close();
         });
         server.start();
-        client = CoordinatorClient.connect(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/"),
-                TOKEN);
+        client = CoordinatorClient.connect(
+                URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/"), TOKEN);
     }
 
     @AfterEach
@@ -87,7 +88,8 @@ class CoordinatorClientTest {
         answers.put("GET /api/studies/st-1/privacy-report.html", "<!DOCTYPE html>ε");
 
         Studies studies = client.studies();
-        assertThat(studies.create(Map.of("name", "heart")).get("studyId").asString()).isEqualTo("st-1");
+        assertThat(studies.create(Map.of("name", "heart")).get("studyId").asString())
+                .isEqualTo("st-1");
         assertThat(bodies.get("POST /api/studies")).isEqualTo("{\"name\":\"heart\"}");
         assertThat(studies.list()).hasSize(1);
         assertThat(studies.get("st-1").get("status").asString()).isEqualTo("CREATED");
@@ -101,7 +103,8 @@ class CoordinatorClientTest {
         assertThat(Files.readString(parameters)).isEqualTo("abcd");
         assertThat(studies.terms("st-1").get("digest").asString()).isEqualTo("sha256:00");
         assertThat(studies.privacy("st-1").get("sites")).isEmpty();
-        assertThat(studies.privacyReport("st-1", Studies.ReportFormat.JSON)).isEqualTo("{ \"title\" : \"Privacy report\" }");
+        assertThat(studies.privacyReport("st-1", Studies.ReportFormat.JSON))
+                .isEqualTo("{ \"title\" : \"Privacy report\" }");
         assertThat(studies.privacyReport("st-1", Studies.ReportFormat.HTML)).isEqualTo("<!DOCTYPE html>ε");
     }
 
@@ -115,26 +118,37 @@ class CoordinatorClientTest {
         answers.put("GET /api/audit/entries?after=11&limit=1", "{\"entries\":[]}");
         answers.put("POST /api/enrollment-tokens", "{\"token\":\"t\",\"caFingerprint\":\"sha256:ca\"}");
         answers.put("GET /api/status", "{\"connectedSites\":2}");
-        answers.put("GET /api/privacy/epsilon?q=0.01&sigma=1.1&steps=1000&delta=1.0E-5&accountant=rdp", "{\"epsilon\":1}");
+        answers.put(
+                "GET /api/privacy/epsilon?q=0.01&sigma=1.1&steps=1000&delta=1.0E-5&accountant=rdp", "{\"epsilon\":1}");
 
         assertThat(client.sites().list()).hasSize(1);
-        assertThat(client.sites().revoke("s-1", "left").get("revoked").asBoolean()).isTrue();
+        assertThat(client.sites().revoke("s-1", "left").get("revoked").asBoolean())
+                .isTrue();
         assertThat(bodies.get("POST /api/sites/s-1/revoke")).isEqualTo("{\"reason\":\"left\"}");
         assertThat(client.audit().verify().get("valid").asBoolean()).isTrue();
         assertThat(client.audit().verify(12, "ab12").get("valid").asBoolean()).isFalse();
         assertThat(client.audit().head().get("seq").asLong()).isEqualTo(12);
         assertThat(client.audit().entries(11, 1).get("entries")).isEmpty();
-        assertThat(client.enrollment().token("Cleveland", Duration.ofMinutes(10)).get("token").asString()).isEqualTo("t");
+        assertThat(client.enrollment()
+                        .token("Cleveland", Duration.ofMinutes(10))
+                        .get("token")
+                        .asString())
+                .isEqualTo("t");
         assertThat(client.json().readTree(bodies.get("POST /api/enrollment-tokens")))
                 .isEqualTo(client.json().readTree("{\"siteName\":\"Cleveland\",\"ttlMinutes\":10}"));
         assertThat(client.status().get("connectedSites").asInt()).isEqualTo(2);
         assertThat(client.reachable(Duration.ofSeconds(2))).isTrue();
-        assertThat(client.privacy().epsilon(0.01, 1.1, 1000, 1e-5, "rdp").get("epsilon").asInt()).isEqualTo(1);
+        assertThat(client.privacy()
+                        .epsilon(0.01, 1.1, 1000, 1e-5, "rdp")
+                        .get("epsilon")
+                        .asInt())
+                .isEqualTo(1);
     }
 
     @Test
     void encodesIdsSoThatTheyCannotChangeTheEndpoint() {
-        assertThatThrownBy(() -> client.studies().rounds("st-1/../../audit x")).isInstanceOf(CoordinatorException.class);
+        assertThatThrownBy(() -> client.studies().rounds("st-1/../../audit x"))
+                .isInstanceOf(CoordinatorException.class);
         assertThat(seen).containsExactly("GET /api/studies/st-1%2F..%2F..%2Faudit%20x/rounds");
     }
 
@@ -150,8 +164,9 @@ class CoordinatorClientTest {
                 .hasMessageContaining("GET /api/studies/st-404/privacy answered 404: {\"error\":\"not found\"");
 
         var wrongToken = CoordinatorClient.connect(client.base(), "wrong");
-        assertThatThrownBy(wrongToken::status).isInstanceOfSatisfying(CoordinatorException.class,
-                e -> assertThat(e.status()).isEqualTo(401));
+        assertThatThrownBy(wrongToken::status)
+                .isInstanceOfSatisfying(
+                        CoordinatorException.class, e -> assertThat(e.status()).isEqualTo(401));
         assertThat(wrongToken.reachable(Duration.ofSeconds(2))).isFalse();
     }
 

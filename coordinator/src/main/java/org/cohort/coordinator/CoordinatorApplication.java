@@ -36,8 +36,9 @@ public class CoordinatorApplication {
             // no build information: say so below
         }
         String v = info.getProperty("build.version");
-        return "cohort-coordinator " + (v == null ? "(development build)"
-                : v + " (built " + info.getProperty("build.time", "?") + ")") + ", Java " + Runtime.version();
+        return "cohort-coordinator "
+                + (v == null ? "(development build)" : v + " (built " + info.getProperty("build.time", "?") + ")")
+                + ", Java " + Runtime.version();
     }
 
     static void help(PrintStream out) {

@@ -13,7 +13,8 @@ class CoordinatorApplicationTest {
     @Test
     void versionNamesTheBuildAndTheJava() {
         // The build writes META-INF/build-info.properties (spring-boot-maven-plugin build-info) before tests run.
-        assertThat(CoordinatorApplication.version()).startsWith("cohort-coordinator 0.1.0-SNAPSHOT (built ")
+        assertThat(CoordinatorApplication.version())
+                .startsWith("cohort-coordinator 0.1.0-SNAPSHOT (built ")
                 .contains("Java " + Runtime.version().feature());
     }
 
@@ -21,7 +22,12 @@ class CoordinatorApplicationTest {
     void helpNamesTheSettingsAnInstallNeedsAndTheProbes() {
         var out = new ByteArrayOutputStream();
         CoordinatorApplication.help(new PrintStream(out, true, StandardCharsets.UTF_8));
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("COHORT_DATA_DIR", "COHORT_KEYSTORE_PASSWORD",
-                "/actuator/health/readiness", "/v3/api-docs", "admin-token");
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains(
+                        "COHORT_DATA_DIR",
+                        "COHORT_KEYSTORE_PASSWORD",
+                        "/actuator/health/readiness",
+                        "/v3/api-docs",
+                        "admin-token");
     }
 }

@@ -43,13 +43,15 @@ public record NoisedConfusion(List<Long> counts, int classes, double noise) {
         if (metrics.getNoisedConfusionCount() == 0) {
             return null;
         }
-        return new NoisedConfusion(metrics.getNoisedConfusionList(), metrics.getConfusionClasses(),
-                metrics.getConfusionNoise());
+        return new NoisedConfusion(
+                metrics.getNoisedConfusionList(), metrics.getConfusionClasses(), metrics.getConfusionNoise());
     }
 
     /** Writes this release into {@code metrics}. */
     public SiteMetrics.Builder into(SiteMetrics.Builder metrics) {
-        return metrics.clearNoisedConfusion().addAllNoisedConfusion(counts).setConfusionClasses(classes)
+        return metrics.clearNoisedConfusion()
+                .addAllNoisedConfusion(counts)
+                .setConfusionClasses(classes)
                 .setConfusionNoise(noise);
     }
 

@@ -28,8 +28,8 @@ public final class PrivacyWords {
             case "none" -> PrivacyMode.PRIVACY_MODE_NONE;
             case "patient" -> PrivacyMode.PRIVACY_MODE_PATIENT;
             case "site" -> PrivacyMode.PRIVACY_MODE_SITE;
-            default -> throw new IllegalArgumentException("privacy mode must be none, patient or site, got '" + word
-                    + "'");
+            default ->
+                throw new IllegalArgumentException("privacy mode must be none, patient or site, got '" + word + "'");
         };
     }
 

@@ -48,21 +48,45 @@ import org.cohort.protocol.v1.RoundTask;
  *                          that the coordinator can neither aim the held-out set at chosen patients nor
  *                          change what a site trains on after its admin accepted
  */
-public record StudyTerms(String mode, double clipNorm, double noiseMultiplier, int expectedBatchSize, double delta,
-                         double epsilonBudget, String accountant, boolean calibrateAtSite, int studyRounds,
-                         boolean secureAggregation, long maxSiteExamples, double evaluationNoiseMultiplier,
-                         String dataset) {
+public record StudyTerms(
+        String mode,
+        double clipNorm,
+        double noiseMultiplier,
+        int expectedBatchSize,
+        double delta,
+        double epsilonBudget,
+        String accountant,
+        boolean calibrateAtSite,
+        int studyRounds,
+        boolean secureAggregation,
+        long maxSiteExamples,
+        double evaluationNoiseMultiplier,
+        String dataset) {
 
     /** Names the form, so that a future form can never be mistaken for this one. */
     public static final String FORMAT = "cohort.v1.StudyTerms/3";
     /** The keys of the canonical form, in order. */
-    public static final List<String> FIELDS = List.of("accountant", "calibrateAtSite", "clipNorm", "dataset", "delta",
-            "epsilonBudget", "evaluationNoiseMultiplier", "expectedBatchSize", "format", "maxSiteExamples", "mode",
-            "noiseMultiplier", "secureAggregation", "studyRounds", "unit");
+    public static final List<String> FIELDS = List.of(
+            "accountant",
+            "calibrateAtSite",
+            "clipNorm",
+            "dataset",
+            "delta",
+            "epsilonBudget",
+            "evaluationNoiseMultiplier",
+            "expectedBatchSize",
+            "format",
+            "maxSiteExamples",
+            "mode",
+            "noiseMultiplier",
+            "secureAggregation",
+            "studyRounds",
+            "unit");
+
     private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
     private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9 ./_-]");
-    private static final Pattern PAIR = Pattern.compile("\"([A-Za-z]+)\":(\"(?:[A-Za-z0-9 ./_-]|\\\\u[0-9a-f]{4})*\""
-            + "|true|false|-?[0-9][0-9.E-]*)");
+    private static final Pattern PAIR = Pattern.compile(
+            "\"([A-Za-z]+)\":(\"(?:[A-Za-z0-9 ./_-]|\\\\u[0-9a-f]{4})*\"" + "|true|false|-?[0-9][0-9.E-]*)");
 
     public StudyTerms {
         Objects.requireNonNull(mode, "mode");
@@ -81,11 +105,20 @@ public record StudyTerms(String mode, double clipNorm, double noiseMultiplier, i
      * (which its agent writes), and the digest of its dataset.
      */
     public static StudyTerms of(PrivacyPlan plan, DatasetSpec dataset) {
-        return new StudyTerms(PrivacyWords.word(plan.getMode()), plan.getClipNorm(), plan.getNoiseMultiplier(),
-                plan.getExpectedBatchSize(), plan.getDelta(), plan.getEpsilonBudget(),
+        return new StudyTerms(
+                PrivacyWords.word(plan.getMode()),
+                plan.getClipNorm(),
+                plan.getNoiseMultiplier(),
+                plan.getExpectedBatchSize(),
+                plan.getDelta(),
+                plan.getEpsilonBudget(),
                 PrivacyWords.word(plan.getAccountant()),
-                plan.getCalibrateAtSite(), plan.getStudyRounds(), plan.getSecureAggregation(),
-                plan.getMaxSiteExamples(), plan.getEvaluationNoiseMultiplier(), datasetDigest(dataset));
+                plan.getCalibrateAtSite(),
+                plan.getStudyRounds(),
+                plan.getSecureAggregation(),
+                plan.getMaxSiteExamples(),
+                plan.getEvaluationNoiseMultiplier(),
+                datasetDigest(dataset));
     }
 
     /** The terms of {@code task}. */
@@ -127,7 +160,11 @@ public record StudyTerms(String mode, double clipNorm, double noiseMultiplier, i
     /** The canonical form (see the class comment). */
     public String canonicalJson() {
         var sb = new StringBuilder("{");
-        fields().forEach((k, v) -> sb.append(sb.length() > 1 ? "," : "").append('"').append(k).append("\":").append(v));
+        fields().forEach((k, v) -> sb.append(sb.length() > 1 ? "," : "")
+                .append('"')
+                .append(k)
+                .append("\":")
+                .append(v));
         return sb.append('}').toString();
     }
 
@@ -138,7 +175,9 @@ public record StudyTerms(String mode, double clipNorm, double noiseMultiplier, i
 
     private static String sha256(byte[] bytes) {
         try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+            return "sha256:"
+                    + HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java platform has SHA-256", e);
         }
@@ -170,12 +209,20 @@ public record StudyTerms(String mode, double clipNorm, double noiseMultiplier, i
             values.put(m.group(1), m.group(2));
         }
         try {
-            var terms = new StudyTerms(text(values, "mode"), number(values, "clipNorm"),
-                    number(values, "noiseMultiplier"), Integer.parseInt(values.get("expectedBatchSize")),
-                    number(values, "delta"), number(values, "epsilonBudget"), text(values, "accountant"),
-                    Boolean.parseBoolean(values.get("calibrateAtSite")), Integer.parseInt(values.get("studyRounds")),
-                    Boolean.parseBoolean(values.get("secureAggregation")), Long.parseLong(values.get("maxSiteExamples")),
-                    number(values, "evaluationNoiseMultiplier"), text(values, "dataset"));
+            var terms = new StudyTerms(
+                    text(values, "mode"),
+                    number(values, "clipNorm"),
+                    number(values, "noiseMultiplier"),
+                    Integer.parseInt(values.get("expectedBatchSize")),
+                    number(values, "delta"),
+                    number(values, "epsilonBudget"),
+                    text(values, "accountant"),
+                    Boolean.parseBoolean(values.get("calibrateAtSite")),
+                    Integer.parseInt(values.get("studyRounds")),
+                    Boolean.parseBoolean(values.get("secureAggregation")),
+                    Long.parseLong(values.get("maxSiteExamples")),
+                    number(values, "evaluationNoiseMultiplier"),
+                    text(values, "dataset"));
             if (terms.canonicalJson().equals(json)) {
                 return terms;
             }

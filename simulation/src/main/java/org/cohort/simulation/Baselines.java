@@ -27,11 +27,14 @@ final class Baselines {
     static Result compute(DemoData data, String configJson, long initSeed, int totalEpochs) {
         List<SplitData> sites = data.preparedSites();
         var names = data.sites().stream().map(DemoData.Site::name).toList();
-        var pooledTrain = TabularDataset.concat(sites.stream().map(SplitData::train).toList());
+        var pooledTrain =
+                TabularDataset.concat(sites.stream().map(SplitData::train).toList());
         Accuracies central = evaluate(train(configJson, initSeed, pooledTrain, totalEpochs), sites, names);
         var single = new LinkedHashMap<String, Accuracies>();
         for (int i = 0; i < sites.size(); i++) {
-            single.put(names.get(i), evaluate(train(configJson, initSeed, sites.get(i).train(), totalEpochs), sites, names));
+            single.put(
+                    names.get(i),
+                    evaluate(train(configJson, initSeed, sites.get(i).train(), totalEpochs), sites, names));
         }
         return new Result(central, single);
     }

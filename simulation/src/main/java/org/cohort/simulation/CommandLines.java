@@ -19,8 +19,12 @@ public final class CommandLines {
         line.setUsageHelpWidth(WIDTH);
         CommandSpec spec = line.getCommandSpec();
         spec.versionProvider(new DemoVersion());
-        spec.usageMessage().sortOptions(false).sortSynopsis(false).descriptionHeading("%n")
-                .optionListHeading("%nOptions:%n").parameterListHeading("%nArguments:%n");
+        spec.usageMessage()
+                .sortOptions(false)
+                .sortSynopsis(false)
+                .descriptionHeading("%n")
+                .optionListHeading("%nOptions:%n")
+                .parameterListHeading("%nArguments:%n");
         return line;
     }
 

@@ -9,8 +9,12 @@ import java.util.Map;
 final class Comparison {
     private Comparison() {}
 
-    static void print(PrintStream out, List<String> sites, String federatedLabel, Accuracies federated,
-                      Baselines.Result baselines) {
+    static void print(
+            PrintStream out,
+            List<String> sites,
+            String federatedLabel,
+            Accuracies federated,
+            Baselines.Result baselines) {
         print(out, sites, federatedLabel, federated, null, baselines);
     }
 
@@ -18,8 +22,13 @@ final class Comparison {
      * As above, with the federated model's evaluation as the sites released it under DP (from noised
      * counts) in a row of its own, below the exact figures the demo measures on the rows it holds.
      */
-    static void print(PrintStream out, List<String> sites, String federatedLabel, Accuracies federated,
-                      Accuracies released, Baselines.Result baselines) {
+    static void print(
+            PrintStream out,
+            List<String> sites,
+            String federatedLabel,
+            Accuracies federated,
+            Accuracies released,
+            Baselines.Result baselines) {
         var sb = new StringBuilder(String.format(Locale.ROOT, "%-46s  %10s", "model (test accuracy)", "pooled"));
         for (String s : sites) {
             sb.append(String.format(Locale.ROOT, "  %12s", RoundTable.abbreviate(s)));

@@ -13,7 +13,9 @@ import picocli.CommandLine.Spec;
  * (whose builder checks the values) and run by {@link Quickstart}. A value the builder refuses is
  * a usage error: its message and this help on stderr, exit code 2.
  */
-@Command(name = "./demo.sh", mixinStandardHelpOptions = true,
+@Command(
+        name = "./demo.sh",
+        mixinStandardHelpOptions = true,
         description = "Runs the Cohort demo: a coordinator and several hospital agents as separate processes on"
                 + " loopback, real enrollment, mutual TLS and Deeplearning4j training, FedAvg rounds with differential"
                 + " privacy and secure aggregation, then a comparison with central and single-site training.")
@@ -24,43 +26,74 @@ final class DemoCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--dataset", paramLabel = "synthetic|heart-disease", defaultValue = DemoOptions.DEFAULT_DATASET,
+    @Option(
+            names = "--dataset",
+            paramLabel = "synthetic|heart-disease",
+            defaultValue = DemoOptions.DEFAULT_DATASET,
             description = "data to train on (default ${DEFAULT-VALUE})")
     private String dataset;
 
-    @Option(names = "--data-dir", paramLabel = "DIR",
-            description = {"folder with processed.<centre>.data files (heart-disease;",
-                    "default " + DemoOptions.SHARED_HEART_DISEASE + ")"})
+    @Option(
+            names = "--data-dir",
+            paramLabel = "DIR",
+            description = {
+                "folder with processed.<centre>.data files (heart-disease;",
+                "default " + DemoOptions.SHARED_HEART_DISEASE + ")"
+            })
     private Path dataDir;
 
-    @Option(names = "--sites", paramLabel = "N", defaultValue = "" + DemoOptions.DEFAULT_SITES,
+    @Option(
+            names = "--sites",
+            paramLabel = "N",
+            defaultValue = "" + DemoOptions.DEFAULT_SITES,
             description = "synthetic hospitals, " + MIN_SITES + ".." + DemoOptions.MAX_SITES
                     + " (default ${DEFAULT-VALUE}; heart-disease uses its 4 centres)")
     private int sites;
 
-    @Option(names = "--rounds", paramLabel = "R", defaultValue = "" + DemoOptions.DEFAULT_ROUNDS,
+    @Option(
+            names = "--rounds",
+            paramLabel = "R",
+            defaultValue = "" + DemoOptions.DEFAULT_ROUNDS,
             description = "federated rounds (default ${DEFAULT-VALUE})")
     private int rounds;
 
-    @Option(names = "--model", paramLabel = "logistic-regression|mlp", defaultValue = DemoOptions.DEFAULT_MODEL,
+    @Option(
+            names = "--model",
+            paramLabel = "logistic-regression|mlp",
+            defaultValue = DemoOptions.DEFAULT_MODEL,
             description = "model preset (default ${DEFAULT-VALUE})")
     private String model;
 
-    @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = DemoOptions.DEFAULT_WORK_DIR,
+    @Option(
+            names = "--work-dir",
+            paramLabel = "DIR",
+            defaultValue = DemoOptions.DEFAULT_WORK_DIR,
             description = "where logs, models and the summary go (default ./${DEFAULT-VALUE})")
     private Path workDir;
 
-    @Option(names = "--privacy", paramLabel = "patient|site|none", defaultValue = DemoOptions.DEFAULT_PRIVACY,
+    @Option(
+            names = "--privacy",
+            paramLabel = "patient|site|none",
+            defaultValue = DemoOptions.DEFAULT_PRIVACY,
             description = "differential privacy (default ${DEFAULT-VALUE}: DP-SGD at every site)")
     private String privacy;
 
-    @Option(names = "--epsilon", paramLabel = "E", defaultValue = "" + DemoOptions.DEFAULT_EPSILON,
+    @Option(
+            names = "--epsilon",
+            paramLabel = "E",
+            defaultValue = "" + DemoOptions.DEFAULT_EPSILON,
             description = "each site's ε budget for the whole study at δ = 1e-5 (default ${DEFAULT-VALUE})")
     private double epsilon;
 
-    @Option(names = "--secure-aggregation", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = {"--no-secure-aggregation sends updates in the clear (default: SecAgg+,",
-                    "the coordinator learns only the sum; needs at least 3 sites)"})
+    @Option(
+            names = "--secure-aggregation",
+            negatable = true,
+            defaultValue = "true",
+            fallbackValue = "true",
+            description = {
+                "--no-secure-aggregation sends updates in the clear (default: SecAgg+,",
+                "the coordinator learns only the sum; needs at least 3 sites)"
+            })
     private boolean secureAggregation;
 
     @Override
@@ -71,12 +104,20 @@ final class DemoCommand implements Callable<Integer> {
     /** The options as given, checked by the builder; a refused value is a usage error. */
     DemoOptions options() {
         if (sites < MIN_SITES || sites > DemoOptions.MAX_SITES) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--sites must be between " + MIN_SITES
-                    + " and " + DemoOptions.MAX_SITES + ", got " + sites);
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "--sites must be between " + MIN_SITES + " and " + DemoOptions.MAX_SITES + ", got " + sites);
         }
         try {
-            DemoOptions.Builder b = DemoOptions.builder().dataset(dataset).sites(sites).rounds(rounds).model(model)
-                    .workDir(workDir).privacy(privacy).epsilon(epsilon).secureAggregation(secureAggregation);
+            DemoOptions.Builder b = DemoOptions.builder()
+                    .dataset(dataset)
+                    .sites(sites)
+                    .rounds(rounds)
+                    .model(model)
+                    .workDir(workDir)
+                    .privacy(privacy)
+                    .epsilon(epsilon)
+                    .secureAggregation(secureAggregation);
             if (dataDir != null) {
                 b.dataDir(dataDir);
             }

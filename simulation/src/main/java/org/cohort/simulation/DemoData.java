@@ -32,6 +32,7 @@ record DemoData(String format, TabularSchema schema, List<Site> sites, String de
     static final long SPLIT_SEED = 20261125L;
     /** Patients per synthetic hospital and the generator's seed. */
     static final int ROWS_PER_SITE = 400;
+
     static final long SYNTHETIC_SEED = 11L;
 
     record Site(String name, Path dataFile) {}
@@ -43,23 +44,32 @@ record DemoData(String format, TabularSchema schema, List<Site> sites, String de
             for (String centre : HeartDisease.centres()) {
                 Path file = HeartDisease.file(o.dataDir().toAbsolutePath(), centre);
                 if (!Files.isRegularFile(file)) {
-                    throw new IllegalArgumentException("missing " + file + "; --data-dir must hold processed.<centre>.data");
+                    throw new IllegalArgumentException(
+                            "missing " + file + "; --data-dir must hold processed.<centre>.data");
                 }
                 sites.add(new Site(centre, file));
             }
-            return new DemoData("heart-disease", HeartDisease.schema(), sites,
+            return new DemoData(
+                    "heart-disease",
+                    HeartDisease.schema(),
+                    sites,
                     "UCI Heart Disease, 4 centres (Janosi, Steinbrunn, Pfisterer, Detrano 1988; CC BY 4.0), read from "
-                            + o.dataDir().toAbsolutePath(), agentsDir(dir));
+                            + o.dataDir().toAbsolutePath(),
+                    agentsDir(dir));
         }
-        var hospitals = SyntheticHospitals.generate(o.sites(), ROWS_PER_SITE,
-                SYNTHETIC_SEED);
+        var hospitals = SyntheticHospitals.generate(o.sites(), ROWS_PER_SITE, SYNTHETIC_SEED);
         List<Path> files = hospitals.writeCsv(dir);
         var sites = new ArrayList<Site>();
         for (int i = 0; i < files.size(); i++) {
             sites.add(new Site("hospital-" + (i + 1), files.get(i)));
         }
-        return new DemoData("csv", hospitals.schema(), sites, o.sites() + " synthetic hospitals with different case"
-                + " mixes, " + ROWS_PER_SITE + " patients each, written to " + dir, agentsDir(dir));
+        return new DemoData(
+                "csv",
+                hospitals.schema(),
+                sites,
+                o.sites() + " synthetic hospitals with different case" + " mixes, " + ROWS_PER_SITE
+                        + " patients each, written to " + dir,
+                agentsDir(dir));
     }
 
     private static Path agentsDir(Path dataDir) {
@@ -99,11 +109,25 @@ record DemoData(String format, TabularSchema schema, List<Site> sites, String de
         }
         var spec = new HashMap<String, Object>();
         spec.put("name", "demo-" + o.dataset());
-        spec.put("model", Map.of("preset", o.model(), "hidden", o.model().equals("mlp") ? List.of(16) : List.of(),
-                "seed", 42));
+        spec.put(
+                "model",
+                Map.of("preset", o.model(), "hidden", o.model().equals("mlp") ? List.of(16) : List.of(), "seed", 42));
         spec.put("plan", DemoPlan.planJson(privacy.mode()));
-        spec.put("dataset", Map.of("format", format, "features", features, "labelColumn", schema.labelColumn(),
-                "positiveAbove", positiveAbove(), "testFraction", TEST_FRACTION, "splitSeed", SPLIT_SEED));
+        spec.put(
+                "dataset",
+                Map.of(
+                        "format",
+                        format,
+                        "features",
+                        features,
+                        "labelColumn",
+                        schema.labelColumn(),
+                        "positiveAbove",
+                        positiveAbove(),
+                        "testFraction",
+                        TEST_FRACTION,
+                        "splitSeed",
+                        SPLIT_SEED));
         spec.put("rounds", o.rounds());
         spec.put("minSites", sites.size());
         spec.put("roundTimeoutSeconds", 300);
@@ -120,8 +144,10 @@ record DemoData(String format, TabularSchema schema, List<Site> sites, String de
      * its agent will have after the study's split (public by assumption, as every declaration).
      */
     long trainingExamples(Site site) {
-        return new Dl4jLearner(site.dataFile(), SplitSecretFile.loadOrCreate(agentWorkDir(site))).data(datasetSpec())
-                .train().size();
+        return new Dl4jLearner(site.dataFile(), SplitSecretFile.loadOrCreate(agentWorkDir(site)))
+                .data(datasetSpec())
+                .train()
+                .size();
     }
 
     /** Each site's data exactly as its agent prepares it. */

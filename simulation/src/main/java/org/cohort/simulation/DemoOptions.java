@@ -186,15 +186,17 @@ final class DemoOptions {
 
         private static String oneOf(String option, String value, String... allowed) {
             if (!List.of(allowed).contains(value)) {
-                throw new IllegalArgumentException(option + " must be " + String.join(", ", List.of(allowed)
-                        .subList(0, allowed.length - 1)) + " or " + allowed[allowed.length - 1] + ", got '" + value + "'");
+                throw new IllegalArgumentException(option + " must be "
+                        + String.join(", ", List.of(allowed).subList(0, allowed.length - 1)) + " or "
+                        + allowed[allowed.length - 1] + ", got '" + value + "'");
             }
             return value;
         }
 
         private static int between(String option, int value, int min, int max) {
             if (value < min || value > max) {
-                throw new IllegalArgumentException(option + " must be between " + min + " and " + max + ", got " + value);
+                throw new IllegalArgumentException(
+                        option + " must be between " + min + " and " + max + ", got " + value);
             }
             return value;
         }

@@ -15,6 +15,7 @@ final class DemoPlan {
      * ε ≤ 1: σ ≈ 5–17 at one epoch against 12–37 at five), which trains a better model.
      */
     static final int DP_LOCAL_EPOCHS = 1;
+
     static final int BATCH_SIZE = 32;
     static final String OPTIMIZER = "sgd";
     static final double LEARNING_RATE = 0.2;
@@ -26,8 +27,17 @@ final class DemoPlan {
     }
 
     static Map<String, Object> planJson(String privacyMode) {
-        return Map.of("localEpochs", localEpochs(privacyMode), "batchSize", BATCH_SIZE, "optimizer", OPTIMIZER,
-                "learningRate", LEARNING_RATE, "seed", SEED);
+        return Map.of(
+                "localEpochs",
+                localEpochs(privacyMode),
+                "batchSize",
+                BATCH_SIZE,
+                "optimizer",
+                OPTIMIZER,
+                "learningRate",
+                LEARNING_RATE,
+                "seed",
+                SEED);
     }
 
     static TrainingPlan plan(int epochs) {

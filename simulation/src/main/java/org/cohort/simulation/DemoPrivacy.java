@@ -21,8 +21,7 @@ import org.cohort.privacy.accounting.PrivacyEvent;
  * @param sigma       the study's noise multiplier (patient-level: the floor under the sites' own); NaN for "none"
  * @param explanation one paragraph for the demo's output
  */
-record DemoPrivacy(String mode, double targetEpsilon, double delta, double clipNorm, double sigma,
-                   String explanation) {
+record DemoPrivacy(String mode, double targetEpsilon, double delta, double clipNorm, double sigma, String explanation) {
     static final double DELTA = 1e-5;
     static final double CLIP_NORM = 1.0;
     /**
@@ -35,8 +34,14 @@ record DemoPrivacy(String mode, double targetEpsilon, double delta, double clipN
 
     static DemoPrivacy calibrate(String mode, double targetEpsilon, int rounds, List<Integer> trainRowsBySite) {
         return switch (mode) {
-            case "none" -> new DemoPrivacy(mode, Double.NaN, DELTA, Double.NaN, Double.NaN,
-                    "privacy: none (plaintext updates; for comparison only)");
+            case "none" ->
+                new DemoPrivacy(
+                        mode,
+                        Double.NaN,
+                        DELTA,
+                        Double.NaN,
+                        Double.NaN,
+                        "privacy: none (plaintext updates; for comparison only)");
             case "patient" -> {
                 // Each site calibrates its own σ (the study's calibrateAtSites): a small site needs
                 // much more noise than a large one for the same ε, and one σ for all would make
@@ -44,31 +49,59 @@ record DemoPrivacy(String mode, double targetEpsilon, double delta, double clipN
                 var sigmas = new ArrayList<String>();
                 double floor = Double.POSITIVE_INFINITY;
                 for (int rows : trainRowsBySite) {
-                    double s = LATTICE_MARGIN * NoiseCalibration.noiseMultiplier(z -> patientSchedule(z, rows, rounds),
-                            targetEpsilon, DELTA, AccountantKind.RDP);
+                    double s = LATTICE_MARGIN
+                            * NoiseCalibration.noiseMultiplier(
+                                    z -> patientSchedule(z, rows, rounds), targetEpsilon, DELTA, AccountantKind.RDP);
                     floor = Math.min(floor, s);
                     sigmas.add(String.format(Locale.ROOT, "%.2f (%d rows)", s, rows));
                 }
-                yield new DemoPrivacy(mode, targetEpsilon, DELTA, CLIP_NORM, floor, String.format(Locale.ROOT,
-                        "privacy: patient-level DP-SGD at every site (per-patient clipping C = %.1f, Poisson sampling"
-                                + " with expected batch %d, %d local epoch%s per round); each site calibrates its noise"
-                                + " multiplier to its own data so that it ends %d rounds at ε ≤ %s (patient-level,"
-                                + " δ = %s, RDP accountant, improved conversion): σ = %s", CLIP_NORM,
-                        DemoPlan.BATCH_SIZE, DemoPlan.DP_LOCAL_EPOCHS, DemoPlan.DP_LOCAL_EPOCHS == 1 ? "" : "s", rounds,
-                        targetEpsilon, "1e-5",
-                        String.join(", ", sigmas)));
+                yield new DemoPrivacy(
+                        mode,
+                        targetEpsilon,
+                        DELTA,
+                        CLIP_NORM,
+                        floor,
+                        String.format(
+                                Locale.ROOT,
+                                "privacy: patient-level DP-SGD at every site (per-patient clipping C = %.1f, Poisson sampling"
+                                        + " with expected batch %d, %d local epoch%s per round); each site calibrates its noise"
+                                        + " multiplier to its own data so that it ends %d rounds at ε ≤ %s (patient-level,"
+                                        + " δ = %s, RDP accountant, improved conversion): σ = %s",
+                                CLIP_NORM,
+                                DemoPlan.BATCH_SIZE,
+                                DemoPlan.DP_LOCAL_EPOCHS,
+                                DemoPlan.DP_LOCAL_EPOCHS == 1 ? "" : "s",
+                                rounds,
+                                targetEpsilon,
+                                "1e-5",
+                                String.join(", ", sigmas)));
             }
             case "site" -> {
-                double z = LATTICE_MARGIN * NoiseCalibration.noiseMultiplier(
-                        s -> List.of(new PrivacyEvent.SampledGaussian(1.0, s, rounds)), targetEpsilon, DELTA,
-                        AccountantKind.RDP);
-                yield new DemoPrivacy(mode, targetEpsilon, DELTA, CLIP_NORM, z, String.format(Locale.ROOT,
-                        "privacy: site-level DP-FedAvg (each site's update clipped to C = %.1f, Gaussian noise"
-                                + " z = %.4f on the sum, added by the sites inside the ring under secure aggregation,"
-                                + " every site in every round: q = 1); ε ≤ %s per site after %d"
-                                + " rounds (site-level, δ = %s, RDP accountant). With only %d sites this much"
-                                + " noise swamps the model: site-level DP needs hundreds of sites.", CLIP_NORM, z,
-                        targetEpsilon, rounds, "1e-5", trainRowsBySite.size()));
+                double z = LATTICE_MARGIN
+                        * NoiseCalibration.noiseMultiplier(
+                                s -> List.of(new PrivacyEvent.SampledGaussian(1.0, s, rounds)),
+                                targetEpsilon,
+                                DELTA,
+                                AccountantKind.RDP);
+                yield new DemoPrivacy(
+                        mode,
+                        targetEpsilon,
+                        DELTA,
+                        CLIP_NORM,
+                        z,
+                        String.format(
+                                Locale.ROOT,
+                                "privacy: site-level DP-FedAvg (each site's update clipped to C = %.1f, Gaussian noise"
+                                        + " z = %.4f on the sum, added by the sites inside the ring under secure aggregation,"
+                                        + " every site in every round: q = 1); ε ≤ %s per site after %d"
+                                        + " rounds (site-level, δ = %s, RDP accountant). With only %d sites this much"
+                                        + " noise swamps the model: site-level DP needs hundreds of sites.",
+                                CLIP_NORM,
+                                z,
+                                targetEpsilon,
+                                rounds,
+                                "1e-5",
+                                trainRowsBySite.size()));
             }
             default -> throw new IllegalArgumentException("--privacy must be none, patient or site");
         };

@@ -10,7 +10,9 @@ import picocli.CommandLine;
 final class DemoVersion implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-        return new String[] {"Cohort " + SiteAgent.VERSION + ", Java " + Runtime.version() + ", "
-                + System.getProperty("os.name") + " " + System.getProperty("os.arch")};
+        return new String[] {
+            "Cohort " + SiteAgent.VERSION + ", Java " + Runtime.version() + ", " + System.getProperty("os.name") + " "
+                    + System.getProperty("os.arch")
+        };
     }
 }

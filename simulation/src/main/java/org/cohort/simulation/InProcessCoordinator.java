@@ -29,7 +29,9 @@ public final class InProcessCoordinator implements AutoCloseable {
     }
 
     /** Running coordinators by agent address: test sites that speak the protocol by hand look up a study's terms. */
-    private static final java.util.Map<String, InProcessCoordinator> RUNNING = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.Map<String, InProcessCoordinator> RUNNING =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private final ConfigurableApplicationContext context;
     private final Path dataDir;
 
@@ -49,15 +51,18 @@ public final class InProcessCoordinator implements AutoCloseable {
         props.put("cohort.coordinator.cluster.name", "cohort-test-" + UUID.randomUUID());
         props.put("cohort.coordinator.cluster.port", String.valueOf(ChildProcesses.freePort()));
         props.put(Limit.KEY, String.valueOf(Limit.LOOPBACK));
-        props.put("spring.datasource.url", "jdbc:h2:file:" + dataDir.resolve("db/cohort")
-                + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_ON_EXIT=FALSE");
+        props.put(
+                "spring.datasource.url",
+                "jdbc:h2:file:" + dataDir.resolve("db/cohort")
+                        + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_ON_EXIT=FALSE");
         for (String o : overrides) {
             int eq = o.indexOf('=');
             props.put(o.substring(2, eq), o.substring(eq + 1));
         }
-        String[] args = props.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
-        var context = new SpringApplicationBuilder(CoordinatorApplication.class)
-                .run(args);
+        String[] args = props.entrySet().stream()
+                .map(e -> "--" + e.getKey() + "=" + e.getValue())
+                .toArray(String[]::new);
+        var context = new SpringApplicationBuilder(CoordinatorApplication.class).run(args);
         var coordinator = new InProcessCoordinator(context, dataDir);
         RUNNING.put(coordinator.agentAddress(), coordinator);
         return coordinator;

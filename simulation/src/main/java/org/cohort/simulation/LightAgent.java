@@ -73,13 +73,14 @@ public final class LightAgent implements AutoCloseable {
 
         /** @param eventLoopThreads Netty I/O threads for all agents' connections */
         public Shared(int eventLoopThreads) {
-            eventLoops = new MultiThreadIoEventLoopGroup(eventLoopThreads,
-                    new DefaultThreadFactory("light-agent-io", true), NioIoHandler.newFactory());
+            eventLoops = new MultiThreadIoEventLoopGroup(
+                    eventLoopThreads, new DefaultThreadFactory("light-agent-io", true), NioIoHandler.newFactory());
         }
 
         NettyChannelBuilder channel(String address, ChannelCredentials credentials) {
             return NettyChannelBuilder.forTarget(address, credentials)
-                    .eventLoopGroup(eventLoops).channelType(NioSocketChannel.class)
+                    .eventLoopGroup(eventLoops)
+                    .channelType(NioSocketChannel.class)
                     .executor(callbacks)
                     .maxInboundMessageSize(ProtocolLimits.MAX_MESSAGE_BYTES);
         }
@@ -116,13 +117,17 @@ public final class LightAgent implements AutoCloseable {
      * trusts the coordinator only if its CA has the pinned fingerprint, and checks the answer.
      * Blocks until the coordinator answers (call it from a virtual thread to enroll many at once).
      */
-    public static LightAgent enroll(Shared shared, String address, String caFingerprint, String token, String siteName) {
+    public static LightAgent enroll(
+            Shared shared, String address, String caFingerprint, String token, String siteName) {
         SiteKeys keys = SiteKeys.generate();
         var pinned = PinnedCaTrust.forFingerprint(caFingerprint);
-        ManagedChannel channel = shared.channel(address, TlsChannelCredentials.newBuilder().trustManager(pinned).build())
+        ManagedChannel channel = shared.channel(
+                        address,
+                        TlsChannelCredentials.newBuilder().trustManager(pinned).build())
                 .build();
         try {
-            var response = EnrollmentGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+            var response = EnrollmentGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(60, TimeUnit.SECONDS)
                     .enroll(EnrollRequest.newBuilder()
                             .setToken(token)
                             .setCertificateRequest(ByteString.copyFrom(keys.certificateRequest(siteName)))
@@ -133,8 +138,8 @@ public final class LightAgent implements AutoCloseable {
             if (!pinned.observedCa().map(ca::equals).orElse(false)) {
                 throw new IllegalStateException("coordinator returned a CA that differs from the pinned one");
             }
-            return new LightAgent(shared, address,
-                    SiteIdentity.create(keys, certificate(response.getCertificate()), ca));
+            return new LightAgent(
+                    shared, address, SiteIdentity.create(keys, certificate(response.getCertificate()), ca));
         } finally {
             channel.shutdownNow();
         }
@@ -169,7 +174,8 @@ public final class LightAgent implements AutoCloseable {
             var hello = Hello.newBuilder().setAgentVersion(VERSION).setCompute("none");
             // A light agent never trains: it declares the smallest training size for what it accepts.
             acceptedStudies.forEach(id -> hello.addAcceptedStudies(org.cohort.protocol.v1.StudyAcceptance.newBuilder()
-                    .setStudyId(id).setTrainingExamples(1)));
+                    .setStudyId(id)
+                    .setTrainingExamples(1)));
             outbound.onNext(AgentMessage.newBuilder().setHello(hello).build());
         }
         return welcome;
@@ -191,13 +197,14 @@ public final class LightAgent implements AutoCloseable {
         public void onNext(CoordinatorMessage message) {
             switch (message.getKindCase()) {
                 case WELCOME -> {
-                    long period = heartbeatEvery != null ? heartbeatEvery.toMillis()
+                    long period = heartbeatEvery != null
+                            ? heartbeatEvery.toMillis()
                             : message.getWelcome().getHeartbeatIntervalMillis();
                     startHeartbeats(Math.max(1, period));
                     welcome.complete(message.getWelcome());
                 }
                 case HEARTBEAT_ACK -> acknowledged(message.getHeartbeatAck().getSequence(), System.nanoTime());
-                default -> { } // round tasks and the rest: this agent does not learn
+                default -> {} // round tasks and the rest: this agent does not learn
             }
         }
 
@@ -218,8 +225,11 @@ public final class LightAgent implements AutoCloseable {
 
     private synchronized void startHeartbeats(long periodMillis) {
         if (!closed) {
-            heartbeats = shared.timer.scheduleAtFixedRate(this::heartbeat,
-                    ThreadLocalRandom.current().nextLong(periodMillis), periodMillis, TimeUnit.MILLISECONDS);
+            heartbeats = shared.timer.scheduleAtFixedRate(
+                    this::heartbeat,
+                    ThreadLocalRandom.current().nextLong(periodMillis),
+                    periodMillis,
+                    TimeUnit.MILLISECONDS);
         }
     }
 
@@ -236,8 +246,9 @@ public final class LightAgent implements AutoCloseable {
         roundTrip[heartbeatsSent] = -1;
         heartbeatsSent++;
         try {
-            outbound.onNext(AgentMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder().setSequence(sequence)
-                    .setState(AgentState.IDLE)).build());
+            outbound.onNext(AgentMessage.newBuilder()
+                    .setHeartbeat(Heartbeat.newBuilder().setSequence(sequence).setState(AgentState.IDLE))
+                    .build());
         } catch (RuntimeException e) {
             // the stream is closing; onError will say why
         }

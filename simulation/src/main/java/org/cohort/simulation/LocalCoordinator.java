@@ -28,8 +28,9 @@ public final class LocalCoordinator {
      * admin token, printing a dot a second; gives up after {@code timeout}, or as soon as
      * {@code alive} says the process has died.
      */
-    public static CoordinatorClient awaitStarted(Path dataDir, int restPort, Duration timeout, BooleanSupplier alive,
-                                                 Path log) throws InterruptedException, IOException {
+    public static CoordinatorClient awaitStarted(
+            Path dataDir, int restPort, Duration timeout, BooleanSupplier alive, Path log)
+            throws InterruptedException, IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline && alive.getAsBoolean()) {
             Path tokenFile = dataDir.resolve("admin-token");
@@ -43,7 +44,7 @@ public final class LocalCoordinator {
             System.out.flush();
             Thread.sleep(1000);
         }
-        throw new IllegalStateException("the coordinator did not come up within " + timeout.toSeconds() + " s; see "
-                + log);
+        throw new IllegalStateException(
+                "the coordinator did not come up within " + timeout.toSeconds() + " s; see " + log);
     }
 }

@@ -1,12 +1,10 @@
 package org.cohort.simulation;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -43,10 +41,11 @@ public final class Quickstart {
         var trainRows = data.preparedSites().stream().map(d -> d.train().size()).toList();
         DemoPrivacy privacy = DemoPrivacy.calibrate(o.privacy(), o.epsilon(), o.rounds(), trainRows);
         out.println(privacy.explanation());
-        out.println(o.secureAggregation()
-                ? "secure aggregation: SecAgg+ (X25519 key agreement, Shamir-shared seeds, AES-CTR masks in Z(2^32));"
-                        + " the coordinator learns only the sum of each round's updates"
-                : "secure aggregation: off (the coordinator sees each site's update)");
+        out.println(
+                o.secureAggregation()
+                        ? "secure aggregation: SecAgg+ (X25519 key agreement, Shamir-shared seeds, AES-CTR masks in Z(2^32));"
+                                + " the coordinator learns only the sum of each round's updates"
+                        : "secure aggregation: off (the coordinator sees each site's update)");
 
         Instant started = Instant.now();
         try (var children = new ChildProcesses()) {
@@ -54,25 +53,36 @@ public final class Quickstart {
             int agentPort = ChildProcesses.freePort();
             Path coordinatorDir = work.resolve("coordinator");
             out.print("starting coordinator ");
-            children.start("coordinator", "org.cohort.coordinator.CoordinatorApplication", List.of(
-                    "--cohort.coordinator.data-dir=" + coordinatorDir,
-                    "--server.port=" + restPort,
-                    "--cohort.coordinator.grpc-port=" + agentPort,
-                    "--cohort.coordinator.grpc-address=127.0.0.1",
-                    InProcessCoordinator.LOOPBACK_SITES,
-                    "--cohort.coordinator.cluster.name=cohort-demo-" + UUID.randomUUID(),
-                    "--cohort.coordinator.cluster.port=" + ChildProcesses.freePort()),
+            children.start(
+                    "coordinator",
+                    "org.cohort.coordinator.CoordinatorApplication",
+                    List.of(
+                            "--cohort.coordinator.data-dir=" + coordinatorDir,
+                            "--server.port=" + restPort,
+                            "--cohort.coordinator.grpc-port=" + agentPort,
+                            "--cohort.coordinator.grpc-address=127.0.0.1",
+                            InProcessCoordinator.LOOPBACK_SITES,
+                            "--cohort.coordinator.cluster.name=cohort-demo-" + UUID.randomUUID(),
+                            "--cohort.coordinator.cluster.port=" + ChildProcesses.freePort()),
                     work.resolve("logs/coordinator.log"));
-            CoordinatorClient api = LocalCoordinator.awaitStarted(coordinatorDir, restPort, Duration.ofSeconds(120), () -> true,
+            CoordinatorClient api = LocalCoordinator.awaitStarted(
+                    coordinatorDir,
+                    restPort,
+                    Duration.ofSeconds(120),
+                    () -> true,
                     work.resolve("logs/coordinator.log"));
             JsonNode status = api.status();
-            out.printf(" up: REST http://127.0.0.1:%d, agents %s (mutual TLS), CA %s%n", restPort,
-                    "localhost:" + agentPort, status.get("caFingerprint").asString());
+            out.printf(
+                    " up: REST http://127.0.0.1:%d, agents %s (mutual TLS), CA %s%n",
+                    restPort,
+                    "localhost:" + agentPort,
+                    status.get("caFingerprint").asString());
 
             JsonNode study = api.studies().create(data.studySpec(o, privacy));
             String studyId = study.get("studyId").asString();
-            out.printf("study %s created: %s, %d rounds, min %d sites per round%n", studyId, o.model(), o.rounds(),
-                    data.sites().size());
+            out.printf(
+                    "study %s created: %s, %d rounds, min %d sites per round%n",
+                    studyId, o.model(), o.rounds(), data.sites().size());
 
             var siteIds = new LinkedHashMap<String, String>(); // site name -> site id (filled from the coordinator)
             for (DemoData.Site site : data.sites()) {
@@ -80,31 +90,48 @@ public final class Quickstart {
                 Path agentDir = work.resolve("agents").resolve(site.name());
                 Files.createDirectories(agentDir);
                 Path config = agentDir.resolve("agent.properties");
-                Files.writeString(config, String.join("\n",
-                        "site.name=" + site.name(),
-                        "coordinator.addresses=localhost:" + agentPort,
-                        "coordinator.ca-fingerprint=" + token.get("caFingerprint").asString(),
-                        "enrollment.token=" + token.get("token").asString(),
-                        "data.path=" + site.dataFile(),
-                        "work.dir=" + data.agentWorkDir(site),
-                        "studies.accepted=" + studyId,
-                        // Public by assumption: the site's FedAvg weight, declared with the acceptance.
-                        "study." + studyId + ".training-examples=" + data.trainingExamples(site),
-                        // The terms this site agrees to: its agent refuses any task with other terms.
-                        api.studies().terms(studyId).get("agentProperty").asString(), ""));
-                children.start(site.name(), "org.cohort.agent.SiteAgent", List.of("--config", config.toString()),
+                Files.writeString(
+                        config,
+                        String.join(
+                                "\n",
+                                "site.name=" + site.name(),
+                                "coordinator.addresses=localhost:" + agentPort,
+                                "coordinator.ca-fingerprint="
+                                        + token.get("caFingerprint").asString(),
+                                "enrollment.token=" + token.get("token").asString(),
+                                "data.path=" + site.dataFile(),
+                                "work.dir=" + data.agentWorkDir(site),
+                                "studies.accepted=" + studyId,
+                                // Public by assumption: the site's FedAvg weight, declared with the acceptance.
+                                "study." + studyId + ".training-examples=" + data.trainingExamples(site),
+                                // The terms this site agrees to: its agent refuses any task with other terms.
+                                api.studies()
+                                        .terms(studyId)
+                                        .get("agentProperty")
+                                        .asString(),
+                                ""));
+                children.start(
+                        site.name(),
+                        "org.cohort.agent.SiteAgent",
+                        List.of("--config", config.toString()),
                         work.resolve("logs/" + site.name() + ".log"));
             }
-            out.printf("started %d site agents (each enrolls with its one-time token, then opens an mTLS session)%n",
+            out.printf(
+                    "started %d site agents (each enrolls with its one-time token, then opens an mTLS session)%n",
                     data.sites().size());
             waitForSites(api, data.sites().size(), siteIds, work);
             api.studies().start(studyId);
             out.println();
-            var table = new RoundTable(out, data.sites().stream().map(DemoData.Site::name).toList(), siteIds,
+            var table = new RoundTable(
+                    out,
+                    data.sites().stream().map(DemoData.Site::name).toList(),
+                    siteIds,
                     privacy.enabled() ? () -> api.studies().privacy(studyId) : null);
             if (privacy.enabled()) {
-                out.printf("ε spent: %s-level privacy spent so far by each site, at δ = %s (RDP accountant, improved"
-                        + " conversion), from the coordinator's ledger%n", privacy.mode(), "1e-5");
+                out.printf(
+                        "ε spent: %s-level privacy spent so far by each site, at δ = %s (RDP accountant, improved"
+                                + " conversion), from the coordinator's ledger%n",
+                        privacy.mode(), "1e-5");
             }
             table.header();
             JsonNode finalStudy = followRounds(api, studyId, table, o);
@@ -112,8 +139,9 @@ public final class Quickstart {
 
             String state = finalStudy.get("status").asString();
             if (!state.equals("COMPLETED")) {
-                out.printf("%nstudy ended %s: %s%nlogs: %s%n", state, finalStudy.get("statusDetail").asString(),
-                        work.resolve("logs"));
+                out.printf(
+                        "%nstudy ended %s: %s%nlogs: %s%n",
+                        state, finalStudy.get("statusDetail").asString(), work.resolve("logs"));
                 return 1;
             }
             long finalVersion = finalStudy.get("currentVersion").asLong();
@@ -122,7 +150,8 @@ public final class Quickstart {
             api.studies().downloadParameters(studyId, finalVersion, modelDir.resolve("parameters.f32"));
             String configJson = api.studies().modelConfig(studyId);
             Files.writeString(modelDir.resolve("model-config.json"), configJson);
-            Path zip = FinalModel.save(configJson, modelDir.resolve("parameters.f32"), modelDir.resolve("final-model.zip"));
+            Path zip = FinalModel.save(
+                    configJson, modelDir.resolve("parameters.f32"), modelDir.resolve("final-model.zip"));
 
             out.println();
             out.println("baselines (same model, same preprocessing, same held-out rows) ...");
@@ -132,14 +161,30 @@ public final class Quickstart {
             // site's held-out rows itself, so it also measures the published model exactly (a real
             // federation's coordinator cannot): that is the row to compare with the baselines.
             Accuracies released = privacy.enabled() ? table.finalEvaluation() : null;
-            var federated = privacy.enabled() ? Baselines.evaluate(FinalModel.load(configJson,
-                    modelDir.resolve("parameters.f32")), data.preparedSites(), names) : table.finalEvaluation();
-            Comparison.print(out, names,
-                    "federated (Cohort" + (privacy.enabled() ? ", " + privacy.mode() + " DP ε≤" + privacy.targetEpsilon() : "")
-                            + (o.secureAggregation() ? ", SecAgg" : "") + ")", federated, released, baselines);
-            out.println("(baselines train without privacy" + (privacy.enabled() ? "; the federated row is measured by"
-                    + " the demo on the held-out rows it holds" + (released != null ? ", the row below it is what the"
-                    + " sites released" : "; under site-level DP the sites release no evaluation") : "") + ")");
+            var federated = privacy.enabled()
+                    ? Baselines.evaluate(
+                            FinalModel.load(configJson, modelDir.resolve("parameters.f32")),
+                            data.preparedSites(),
+                            names)
+                    : table.finalEvaluation();
+            Comparison.print(
+                    out,
+                    names,
+                    "federated (Cohort"
+                            + (privacy.enabled() ? ", " + privacy.mode() + " DP ε≤" + privacy.targetEpsilon() : "")
+                            + (o.secureAggregation() ? ", SecAgg" : "") + ")",
+                    federated,
+                    released,
+                    baselines);
+            out.println("(baselines train without privacy"
+                    + (privacy.enabled()
+                            ? "; the federated row is measured by"
+                                    + " the demo on the held-out rows it holds"
+                                    + (released != null
+                                            ? ", the row below it is what the" + " sites released"
+                                            : "; under site-level DP the sites release no evaluation")
+                            : "")
+                    + ")");
 
             ObjectNode summary = api.json().createObjectNode();
             summary.put("dataset", o.dataset());
@@ -167,16 +212,19 @@ public final class Quickstart {
             summary.set("singleSite", api.json().valueToTree(baselines.singleSite()));
             summary.put("finalModel", zip.toString());
             Path summaryFile = work.resolve("summary.json");
-            Files.writeString(summaryFile, api.json().writerWithDefaultPrettyPrinter().writeValueAsString(summary));
+            Files.writeString(
+                    summaryFile, api.json().writerWithDefaultPrettyPrinter().writeValueAsString(summary));
             out.println();
             out.printf("final model:  %s (Deeplearning4j; raw float32 parameters and configuration beside it)%n", zip);
             out.printf("run summary:  %s%n", summaryFile);
             if (privacy.enabled()) {
-                out.printf("privacy:      %s (open in a browser: ε per site over rounds, inputs, audit chain)%n",
+                out.printf(
+                        "privacy:      %s (open in a browser: ε per site over rounds, inputs, audit chain)%n",
                         work.resolve("privacy-report.html"));
             }
             out.printf("logs:         %s%n", work.resolve("logs"));
-            out.printf("federated training took %.1f s (%.2f s per round on average)%n",
+            out.printf(
+                    "federated training took %.1f s (%.2f s per round on average)%n",
                     federatedTime.toMillis() / 1000.0, table.meanRoundSeconds());
             return 0;
         }
@@ -203,7 +251,8 @@ public final class Quickstart {
             }
             Thread.sleep(500);
         }
-        throw new IllegalStateException("not all sites connected within 180 s; see the logs in " + work.resolve("logs"));
+        throw new IllegalStateException(
+                "not all sites connected within 180 s; see the logs in " + work.resolve("logs"));
     }
 
     private static JsonNode followRounds(CoordinatorClient api, String studyId, RoundTable table, DemoOptions o)

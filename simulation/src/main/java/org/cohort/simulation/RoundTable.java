@@ -27,8 +27,11 @@ final class RoundTable {
     /** The study's privacy view (GET /api/studies/{id}/privacy), or null when the study has no DP. */
     private final java.util.function.Supplier<JsonNode> privacy;
 
-    RoundTable(PrintStream out, List<String> siteNames, Map<String, String> siteIds,
-               java.util.function.Supplier<JsonNode> privacy) {
+    RoundTable(
+            PrintStream out,
+            List<String> siteNames,
+            Map<String, String> siteIds,
+            java.util.function.Supplier<JsonNode> privacy) {
         this.privacy = privacy;
         this.out = out;
         this.siteNames = siteNames;
@@ -36,8 +39,8 @@ final class RoundTable {
     }
 
     void header() {
-        var sb = new StringBuilder(String.format(Locale.ROOT, "%5s  %5s  %10s  %10s", "round", "sites", "train loss",
-                "pooled acc"));
+        var sb = new StringBuilder(
+                String.format(Locale.ROOT, "%5s  %5s  %10s  %10s", "round", "sites", "train loss", "pooled acc"));
         for (String name : siteNames) {
             sb.append(String.format(Locale.ROOT, "  %12s", abbreviate(name)));
         }
@@ -57,13 +60,18 @@ final class RoundTable {
         for (JsonNode r : rounds) {
             String key = r.get("roundNumber").asInt() + "/" + r.get("attempt").asInt();
             if (r.get("status").asString().equals("FAILED") && printed.add(key)) {
-                out.printf(Locale.ROOT, "round %d attempt %d failed: %s — retrying%n", r.get("roundNumber").asInt(),
-                        r.get("attempt").asInt(), r.get("detail").asString());
+                out.printf(
+                        Locale.ROOT,
+                        "round %d attempt %d failed: %s — retrying%n",
+                        r.get("roundNumber").asInt(),
+                        r.get("attempt").asInt(),
+                        r.get("detail").asString());
             }
             if (r.get("status").asString().equals("COMPLETED")) {
                 byNumber.put(r.get("roundNumber").asInt(), r);
             }
-            if (r.get("kind").asString().equals("EVALUATE") && r.get("status").asString().equals("COMPLETED")
+            if (r.get("kind").asString().equals("EVALUATE")
+                    && r.get("status").asString().equals("COMPLETED")
                     && hasEvaluation(r)) {
                 finalEvaluation = accuracies(r.get("evaluation"));
             }
@@ -75,7 +83,10 @@ final class RoundTable {
             }
             // Under DP the sites release no per-round evaluation: a round's row need not wait for one.
             boolean waitForEvaluation = privacy == null;
-            if (waitForEvaluation && (!hasEvaluation(r) || !evaluatedVersions.contains(r.get("resultVersion").asLong()))) {
+            if (waitForEvaluation
+                    && (!hasEvaluation(r)
+                            || !evaluatedVersions.contains(
+                                    r.get("resultVersion").asLong()))) {
                 return;
             }
             printRow(r);
@@ -90,15 +101,20 @@ final class RoundTable {
         totalRoundSeconds += seconds;
         timedRounds++;
         // Under DP the sites withhold their training loss (it is not covered by ε): shown as "withheld".
-        String loss = r.get("trainLoss").isNull() ? "withheld"
+        String loss = r.get("trainLoss").isNull()
+                ? "withheld"
                 : String.format(Locale.ROOT, "%.4f", r.get("trainLoss").asDouble());
-        var sb = new StringBuilder(String.format(Locale.ROOT, "%5d  %5s  %10s  %10s", r.get("roundNumber").asInt(),
-                r.get("reported").size() + "/" + r.get("selected").size(), loss,
+        var sb = new StringBuilder(String.format(
+                Locale.ROOT,
+                "%5d  %5s  %10s  %10s",
+                r.get("roundNumber").asInt(),
+                r.get("reported").size() + "/" + r.get("selected").size(),
+                loss,
                 eval == null ? "withheld" : Quickstart.pct(eval.pooled())));
         for (String name : siteNames) {
             Double acc = eval == null ? null : eval.bySite().get(name);
-            sb.append(String.format(Locale.ROOT, "  %12s", eval == null ? "withheld" : acc == null ? "-"
-                    : Quickstart.pct(acc)));
+            sb.append(String.format(
+                    Locale.ROOT, "  %12s", eval == null ? "withheld" : acc == null ? "-" : Quickstart.pct(acc)));
         }
         sb.append(String.format(Locale.ROOT, "  %5.1f s", seconds));
         out.println(sb);
@@ -114,14 +130,16 @@ final class RoundTable {
         for (JsonNode site : view.get("sites")) {
             for (JsonNode c : site.get("charges")) {
                 if (c.get("roundNumber").asInt() == roundNumber) {
-                    bySiteId.put(site.get("siteId").asString(), c.get("epsilonAfter").asDouble());
+                    bySiteId.put(
+                            site.get("siteId").asString(), c.get("epsilonAfter").asDouble());
                 }
             }
         }
         var sb = new StringBuilder(String.format(Locale.ROOT, "%5s  %5s  %10s  %10s", "", "", "", "ε spent"));
         for (String name : siteNames) {
             Double eps = bySiteId.get(siteIds.get(name));
-            sb.append(String.format(Locale.ROOT, "  %12s", eps == null ? "-" : String.format(Locale.ROOT, "%.4f", eps)));
+            sb.append(
+                    String.format(Locale.ROOT, "  %12s", eps == null ? "-" : String.format(Locale.ROOT, "%.4f", eps)));
         }
         out.println(sb);
     }

@@ -56,13 +56,16 @@ class AgentPortIntegrationTest {
 
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
-        fed = new TestFederation(dir, 1,
+        fed = new TestFederation(
+                dir,
+                1,
                 "--cohort.coordinator.agent-port.handshake-timeout=2s",
                 "--cohort.coordinator.agent-port.max-connection-idle=2s",
                 "--cohort.coordinator.agent-port.unauthenticated-lifetime=3s",
                 "--cohort.coordinator.agent-port.max-connections-per-address=" + PER_ADDRESS);
         loopback = InetAddress.getByName("127.0.0.1");
-        var logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("org.cohort.coordinator.grpc.AgentPortGuard");
+        var logger =
+                (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("org.cohort.coordinator.grpc.AgentPortGuard");
         logger.addAppender(logged);
         logged.start();
     }
@@ -78,14 +81,21 @@ class AgentPortIntegrationTest {
 
     private ManagedChannel anonymousChannel() {
         var ca = fed.coordinator.bean(SiteCertificateAuthority.class).caCertificate();
-        return NettyChannelBuilder.forTarget(fed.coordinator.agentAddress(), TlsChannelCredentials.newBuilder()
-                .trustManager(TlsTrust.coordinator(ca)).build()).build();
+        return NettyChannelBuilder.forTarget(
+                        fed.coordinator.agentAddress(),
+                        TlsChannelCredentials.newBuilder()
+                                .trustManager(TlsTrust.coordinator(ca))
+                                .build())
+                .build();
     }
 
     private RogueSite enroll(String name) throws Exception {
         JsonNode token = fed.token(name);
-        return RogueSite.enroll(fed.coordinator.agentAddress(), token.get("token").asString(),
-                token.get("caFingerprint").asString(), name);
+        return RogueSite.enroll(
+                fed.coordinator.agentAddress(),
+                token.get("token").asString(),
+                token.get("caFingerprint").asString(),
+                name);
     }
 
     private void awaitHeld(int expected, long millis) throws InterruptedException {
@@ -133,7 +143,9 @@ class AgentPortIntegrationTest {
         try {
             // One refused call opens the connection; the gRPC client then keeps it and answers every ping.
             try {
-                ModelsGrpc.newBlockingStub(channel).download(ModelRequest.getDefaultInstance()).hasNext();
+                ModelsGrpc.newBlockingStub(channel)
+                        .download(ModelRequest.getDefaultInstance())
+                        .hasNext();
             } catch (RuntimeException expected) {
                 assertThat(Status.fromThrowable(expected).getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
             }
@@ -152,21 +164,24 @@ class AgentPortIntegrationTest {
         ManagedChannel channel = anonymousChannel();
         try {
             // Headers only: the call never sends its request, so the connection is never idle.
-            ClientCall<EnrollRequest, EnrollResponse> call = channel.newCall(EnrollmentGrpc.getEnrollMethod(),
-                    CallOptions.DEFAULT);
+            ClientCall<EnrollRequest, EnrollResponse> call =
+                    channel.newCall(EnrollmentGrpc.getEnrollMethod(), CallOptions.DEFAULT);
             var closed = new CompletableFuture<Status>();
-            call.start(new ClientCall.Listener<>() {
-                @Override
-                public void onClose(Status status, Metadata trailers) {
-                    closed.complete(status);
-                }
-            }, new Metadata());
+            call.start(
+                    new ClientCall.Listener<>() {
+                        @Override
+                        public void onClose(Status status, Metadata trailers) {
+                            closed.complete(status);
+                        }
+                    },
+                    new Metadata());
             call.request(1);
             awaitHeld(1, 5_000);
             long started = System.nanoTime();
             Status status = closed.get(10, TimeUnit.SECONDS);
             assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isLessThan(9_000);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started))
+                    .isLessThan(9_000);
             awaitHeld(0, 5_000);
         } finally {
             channel.shutdownNow();
@@ -179,8 +194,11 @@ class AgentPortIntegrationTest {
         try (var site = enroll("steady")) {
             site.connect(List.of(studyId));
             Thread.sleep(5_000); // past the idle limit and the lifetime of a connection without a certificate
-            assertThat(site.modelLength(org.cohort.protocol.v1.RoundTask.newBuilder().setStudyId(studyId)
-                    .setModelVersion(1).build())).isPositive();
+            assertThat(site.modelLength(org.cohort.protocol.v1.RoundTask.newBuilder()
+                            .setStudyId(studyId)
+                            .setModelVersion(1)
+                            .build()))
+                    .isPositive();
             assertThat(held()).isEqualTo(1); // the same connection, still there
         }
     }
@@ -200,13 +218,19 @@ class AgentPortIntegrationTest {
             }
             assertThat(status).isNotNull();
             assertThat(status.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-            assertThat(TlsRefusal.explain(status)).get().asString()
-                    .contains("refused this site's certificate because it was revoked").contains("enroll again");
+            assertThat(TlsRefusal.explain(status))
+                    .get()
+                    .asString()
+                    .contains("refused this site's certificate because it was revoked")
+                    .contains("enroll again");
         }
         awaitLogged(1);
         ILoggingEvent line = logged.list.get(0);
         assertThat(line.getLevel()).isEqualTo(Level.WARN);
-        assertThat(line.getFormattedMessage()).contains("127.0.0.1").contains("REVOKED").contains("revoked");
+        assertThat(line.getFormattedMessage())
+                .contains("127.0.0.1")
+                .contains("REVOKED")
+                .contains("revoked");
 
         // A flood of handshakes that are not TLS at all writes a bounded number of lines.
         logged.list.clear();
@@ -220,7 +244,9 @@ class AgentPortIntegrationTest {
         awaitLogged(5);
         Thread.sleep(500);
         assertThat(logged.list.size()).isBetween(5, 20);
-        assertThat(logged.list.get(0).getFormattedMessage()).contains("127.0.0.1").containsIgnoringCase("ssl");
+        assertThat(logged.list.get(0).getFormattedMessage())
+                .contains("127.0.0.1")
+                .containsIgnoringCase("ssl");
     }
 
     private void awaitLogged(int lines) throws InterruptedException {

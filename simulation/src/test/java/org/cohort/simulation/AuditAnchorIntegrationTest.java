@@ -30,26 +30,42 @@ class AuditAnchorIntegrationTest {
             }
             fed.awaitConnected(2);
             fed.api.studies().start(first);
-            assertThat(fed.awaitStudyEnd(first, Duration.ofMinutes(2)).get("status").asString()).isEqualTo("COMPLETED");
+            assertThat(fed.awaitStudyEnd(first, Duration.ofMinutes(2))
+                            .get("status")
+                            .asString())
+                    .isEqualTo("COMPLETED");
 
             JsonNode exported = fed.api.audit().head();
             long seen = lastHeadSeen(fed.agentWorkDir(0));
-            assertThat(seen).isPositive().isLessThanOrEqualTo(exported.get("seq").asLong());
+            assertThat(seen)
+                    .isPositive()
+                    .isLessThanOrEqualTo(exported.get("seq").asLong());
 
             // Cut the log's end below what the sites saw, and make the head agree with the cut.
             var jdbc = fed.coordinator.bean(JdbcClient.class);
             long cut = seen - 3;
-            String hash = jdbc.sql("SELECT hash FROM audit_entries WHERE seq = ?").param(cut).query(String.class).single();
+            String hash = jdbc.sql("SELECT hash FROM audit_entries WHERE seq = ?")
+                    .param(cut)
+                    .query(String.class)
+                    .single();
             jdbc.sql("DELETE FROM audit_entries WHERE seq > ?").param(cut).update();
-            jdbc.sql("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1").params(cut, hash).update();
+            jdbc.sql("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")
+                    .params(cut, hash)
+                    .update();
 
             assertThat(fed.api.audit().verify().get("valid").asBoolean())
-                    .as("a log cut at its end is consistent in itself").isTrue();
-            JsonNode v = fed.api.audit().verify(exported.get("seq").asLong(), exported.get("hash").asString());
+                    .as("a log cut at its end is consistent in itself")
+                    .isTrue();
+            JsonNode v = fed.api
+                    .audit()
+                    .verify(exported.get("seq").asLong(), exported.get("hash").asString());
             assertThat(v.get("valid").asBoolean()).isFalse();
             assertThat(v.get("firstProblem").get("defect").asString()).isEqualTo("HEAD_ROLLED_BACK");
-            assertThat(v.get("summary").asString()).contains("the log ends at #" + cut,
-                    "#" + exported.get("seq").asLong() + " " + exported.get("hash").asString());
+            assertThat(v.get("summary").asString())
+                    .contains(
+                            "the log ends at #" + cut,
+                            "#" + exported.get("seq").asLong() + " "
+                                    + exported.get("hash").asString());
 
             // The next study's tasks carry a head below what the sites saw: both stop trusting it.
             fed.api.studies().start(second);
@@ -63,7 +79,9 @@ class AuditAnchorIntegrationTest {
 
     private static long lastHeadSeen(Path work) throws Exception {
         return Files.readAllLines(work.resolve("audit-heads.log")).stream()
-                .mapToLong(l -> Long.parseLong(l.split(" ")[0])).max().orElseThrow();
+                .mapToLong(l -> Long.parseLong(l.split(" ")[0]))
+                .max()
+                .orElseThrow();
     }
 
     /** The reason a site recorded for no longer trusting a study, once it has. */

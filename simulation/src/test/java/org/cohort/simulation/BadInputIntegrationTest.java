@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;
@@ -38,12 +37,18 @@ class BadInputIntegrationTest {
             fed.startAgent(0, studyId, null);
             fed.startAgent(1, studyId, null);
             JsonNode rogueToken = fed.token("rogue");
-            try (var rogue = RogueSite.enroll(fed.coordinator.agentAddress(), rogueToken.get("token").asString(),
-                         rogueToken.get("caFingerprint").asString(), "rogue");
-                 var bystander = enroll(fed, "bystander")) {
+            try (var rogue = RogueSite.enroll(
+                            fed.coordinator.agentAddress(),
+                            rogueToken.get("token").asString(),
+                            rogueToken.get("caFingerprint").asString(),
+                            "rogue");
+                    var bystander = enroll(fed, "bystander")) {
                 // A one-time token cannot be used twice.
-                assertThatThrownBy(() -> RogueSite.enroll(fed.coordinator.agentAddress(),
-                        rogueToken.get("token").asString(), rogueToken.get("caFingerprint").asString(), "again"))
+                assertThatThrownBy(() -> RogueSite.enroll(
+                                fed.coordinator.agentAddress(),
+                                rogueToken.get("token").asString(),
+                                rogueToken.get("caFingerprint").asString(),
+                                "again"))
                         .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
                         .hasMessageContaining("already");
 
@@ -61,7 +66,9 @@ class BadInputIntegrationTest {
                         .hasMessageContaining("values but the model has " + n);
                 // ... and an upload from a site that was not selected for the round.
                 float[] zeros = new float[(int) n];
-                UpdateManifest foreign = rogue.manifest(t1, zeros).toBuilder().setSiteId(bystander.siteId).build();
+                UpdateManifest foreign = rogue.manifest(t1, zeros).toBuilder()
+                        .setSiteId(bystander.siteId)
+                        .build();
                 assertThatThrownBy(() -> bystander.upload(foreign, zeros))
                         .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
                         .hasMessageContaining("was not selected");
@@ -73,13 +80,17 @@ class BadInputIntegrationTest {
                 poisoned[5] = Float.POSITIVE_INFINITY;
                 assertThatThrownBy(() -> rogue.upload(rogue.manifest(t2, poisoned), poisoned))
                         .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT))
-                        .hasMessageContaining("index 3").hasMessageContaining("NaN");
+                        .hasMessageContaining("index 3")
+                        .hasMessageContaining("NaN");
 
                 // Round 3: a tampered update (signature over different bytes).
                 RoundTask t3 = rogue.nextTask();
                 byte[] signed = rogue.manifest(t3, zeros).toByteArray();
                 byte[] signature = rogue.keys.updateSigner().sign(signed);
-                byte[] tampered = rogue.manifest(t3, zeros).toBuilder().setExampleCount(1_000_000).build().toByteArray();
+                byte[] tampered = rogue.manifest(t3, zeros).toBuilder()
+                        .setExampleCount(1_000_000)
+                        .build()
+                        .toByteArray();
                 assertThatThrownBy(() -> rogue.send(tampered, signature, zeros))
                         .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAUTHENTICATED))
                         .hasMessageContaining("signature does not verify");
@@ -89,16 +100,20 @@ class BadInputIntegrationTest {
                 UpdateManifest valid = rogue.manifest(t4, zeros);
                 byte[] validBytes = valid.toByteArray();
                 byte[] validSignature = rogue.keys.updateSigner().sign(validBytes);
-                assertThat(rogue.send(validBytes, validSignature, zeros).getAccepted()).isTrue();
+                assertThat(rogue.send(validBytes, validSignature, zeros).getAccepted())
+                        .isTrue();
                 assertThatThrownBy(() -> rogue.send(validBytes, validSignature, zeros))
-                        .satisfies(e -> assertThat(code(e)).isIn(Status.Code.ALREADY_EXISTS, Status.Code.FAILED_PRECONDITION));
+                        .satisfies(e ->
+                                assertThat(code(e)).isIn(Status.Code.ALREADY_EXISTS, Status.Code.FAILED_PRECONDITION));
 
                 // Round 5: replays — the round-4 upload again, and round 5 with round 4's nonce.
                 RoundTask t5 = rogue.nextTask();
                 assertThatThrownBy(() -> rogue.send(validBytes, validSignature, zeros))
                         .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.FAILED_PRECONDITION))
                         .hasMessageContaining("replay");
-                UpdateManifest oldNonce = rogue.manifest(t5, zeros).toBuilder().setNonce(t4.getNonce()).build();
+                UpdateManifest oldNonce = rogue.manifest(t5, zeros).toBuilder()
+                        .setNonce(t4.getNonce())
+                        .build();
                 assertThatThrownBy(() -> rogue.upload(oldNonce, zeros))
                         .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.FAILED_PRECONDITION))
                         .hasMessageContaining("replayed upload");
@@ -110,19 +125,31 @@ class BadInputIntegrationTest {
                 JsonNode rounds = fed.api.studies().rounds(studyId);
                 for (JsonNode r : rounds) {
                     assertThat(r.get("status").asString()).isEqualTo("COMPLETED");
-                    if (r.get("kind").asString().equals("TRAIN") && r.get("roundNumber").asInt() != 4) {
-                        assertThat(r.get("dropped").has(rogue.siteId)).as(r.toString()).isTrue();
+                    if (r.get("kind").asString().equals("TRAIN")
+                            && r.get("roundNumber").asInt() != 4) {
+                        assertThat(r.get("dropped").has(rogue.siteId))
+                                .as(r.toString())
+                                .isTrue();
                     }
                 }
-                assertThat(rounds.get(0).get("dropped").get(rogue.siteId).asString()).contains("values but the model");
+                assertThat(rounds.get(0).get("dropped").get(rogue.siteId).asString())
+                        .contains("values but the model");
 
                 // A client without a certificate gets nothing but enrollment.
                 var ca = fed.coordinator.bean(SiteCertificateAuthority.class).caCertificate();
-                var anonymous = NettyChannelBuilder.forTarget(fed.coordinator.agentAddress(),
-                        TlsChannelCredentials.newBuilder().trustManager(TlsTrust.coordinator(ca)).build()).build();
+                var anonymous = NettyChannelBuilder.forTarget(
+                                fed.coordinator.agentAddress(),
+                                TlsChannelCredentials.newBuilder()
+                                        .trustManager(TlsTrust.coordinator(ca))
+                                        .build())
+                        .build();
                 try {
-                    assertThatThrownBy(() -> ModelsGrpc.newBlockingStub(anonymous).download(ModelRequest.newBuilder()
-                            .setStudyId(studyId).setVersion(1).build()).hasNext())
+                    assertThatThrownBy(() -> ModelsGrpc.newBlockingStub(anonymous)
+                                    .download(ModelRequest.newBuilder()
+                                            .setStudyId(studyId)
+                                            .setVersion(1)
+                                            .build())
+                                    .hasNext())
                             .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.UNAUTHENTICATED))
                             .hasMessageContaining("client certificate");
                 } finally {
@@ -131,17 +158,25 @@ class BadInputIntegrationTest {
 
                 // A revoked site is refused on its next call, and at the TLS handshake of new connections.
                 fed.api.sites().revoke(bystander.siteId, "test revocation");
-                assertThatThrownBy(() -> ModelsGrpc.newBlockingStub(bystander.channel).download(ModelRequest.newBuilder()
-                        .setStudyId(studyId).setVersion(1).build()).hasNext())
-                        .satisfies(e -> assertThat(code(e)).isIn(Status.Code.PERMISSION_DENIED, Status.Code.UNAVAILABLE));
+                assertThatThrownBy(() -> ModelsGrpc.newBlockingStub(bystander.channel)
+                                .download(ModelRequest.newBuilder()
+                                        .setStudyId(studyId)
+                                        .setVersion(1)
+                                        .build())
+                                .hasNext())
+                        .satisfies(
+                                e -> assertThat(code(e)).isIn(Status.Code.PERMISSION_DENIED, Status.Code.UNAVAILABLE));
             }
         }
     }
 
     private static RogueSite enroll(TestFederation fed, String name) throws Exception {
         JsonNode token = fed.token(name);
-        return RogueSite.enroll(fed.coordinator.agentAddress(), token.get("token").asString(),
-                token.get("caFingerprint").asString(), name);
+        return RogueSite.enroll(
+                fed.coordinator.agentAddress(),
+                token.get("token").asString(),
+                token.get("caFingerprint").asString(),
+                name);
     }
 
     @SuppressWarnings("unused")

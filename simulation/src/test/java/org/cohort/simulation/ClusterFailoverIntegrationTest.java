@@ -32,8 +32,10 @@ import tools.jackson.databind.JsonNode;
  */
 class ClusterFailoverIntegrationTest {
     private static final int ROUNDS = 2;
+
     @TempDir
     static Path shared;
+
     private static float[] undisturbed;
 
     /** Which replica is stopped while site 0's upload is held and site 1 is still training. */
@@ -78,30 +80,41 @@ class ClusterFailoverIntegrationTest {
 
     @org.junit.jupiter.params.ParameterizedTest(name = "stopping the {0}")
     @org.junit.jupiter.params.provider.EnumSource(Stop.class)
-    void anUploadLostWithItsReplicaIsChargedOnceUnderDifferentialPrivacy(Stop stop, @TempDir Path dir) throws Exception {
+    void anUploadLostWithItsReplicaIsChargedOnceUnderDifferentialPrivacy(Stop stop, @TempDir Path dir)
+            throws Exception {
         try (var schema = TestPostgres.freshSchema("cohort_ha")) {
             Result run = clusterRun(dir, schema, stop, "patient");
             JsonNode privacy = run.privacy();
             assertThat(privacy.get("sites").size()).isEqualTo(2);
             for (JsonNode site : privacy.get("sites")) {
                 var charged = new ArrayList<String>();
-                site.get("charges").forEach(c -> charged.add(c.get("roundNumber").asInt() + "/"
-                        + c.get("attempt").asInt()));
+                site.get("charges")
+                        .forEach(c -> charged.add(c.get("roundNumber").asInt() + "/"
+                                + c.get("attempt").asInt()));
                 // Site 0's round-1 update was received twice (by the stopped replica, then re-sent): one release.
                 // Then the noised final evaluation (round 3), a release of its own.
                 assertThat(charged).as(site.toString()).containsExactly("1/1", "2/1", "3/1");
                 // Each charge names the update the site signed and recorded; the report's ε is the site's own.
                 Path ledger = run.ledgers().get(site.get("siteId").asString());
                 List<JsonNode> sent = PrivacyIntegrationTest.localReleases(ledger, run.studyId());
-                assertThat(site.get("charges").valueStream().map(c -> c.get("payloadSha256").asString()).toList())
-                        .containsExactlyElementsOf(sent.stream().map(u -> u.get("payloadSha256").asString()).toList());
-                double own = org.cohort.privacy.accounting.RdpAccountant.withDefaultOrders().composeAll(sent.stream()
-                        .map(u -> (org.cohort.privacy.accounting.PrivacyEvent)
-                                new org.cohort.privacy.accounting.PrivacyEvent.SampledGaussian(
-                                        u.get("samplingRate").asDouble(), u.get("noiseMultiplier").asDouble(),
-                                        u.get("steps").asLong())).toList()).epsilon(1e-5);
-                assertThat(site.get("spent").get("epsilon").asDouble()).isCloseTo(own,
-                        org.assertj.core.api.Assertions.within(1e-9));
+                assertThat(site.get("charges")
+                                .valueStream()
+                                .map(c -> c.get("payloadSha256").asString())
+                                .toList())
+                        .containsExactlyElementsOf(sent.stream()
+                                .map(u -> u.get("payloadSha256").asString())
+                                .toList());
+                double own = org.cohort.privacy.accounting.RdpAccountant.withDefaultOrders()
+                        .composeAll(sent.stream()
+                                .map(u -> (org.cohort.privacy.accounting.PrivacyEvent)
+                                        new org.cohort.privacy.accounting.PrivacyEvent.SampledGaussian(
+                                                u.get("samplingRate").asDouble(),
+                                                u.get("noiseMultiplier").asDouble(),
+                                                u.get("steps").asLong()))
+                                .toList())
+                        .epsilon(1e-5);
+                assertThat(site.get("spent").get("epsilon").asDouble())
+                        .isCloseTo(own, org.assertj.core.api.Assertions.within(1e-9));
             }
         }
     }
@@ -110,8 +123,9 @@ class ClusterFailoverIntegrationTest {
         assertThat(model).hasSameSizeAs(undisturbed);
         for (int i = 0; i < undisturbed.length; i++) {
             // Same seeds, same data, same base model: only the order of the sites in the sum may differ.
-            assertThat(model[i]).as("parameter %d", i).isCloseTo(undisturbed[i],
-                    org.assertj.core.api.Assertions.within(1e-5f));
+            assertThat(model[i])
+                    .as("parameter %d", i)
+                    .isCloseTo(undisturbed[i], org.assertj.core.api.Assertions.within(1e-5f));
         }
     }
 
@@ -122,18 +136,29 @@ class ClusterFailoverIntegrationTest {
             throws Exception {
         try (var cluster = new TestCluster(dir, schema, 3, 2)) {
             var watcher = cluster.client(2); // never stopped
-            assertThat(cluster.client(0).status().get("drivesRounds").asBoolean()).isTrue();
-            assertThat(cluster.client(1).status().get("drivesRounds").asBoolean()).isFalse();
+            assertThat(cluster.client(0).status().get("drivesRounds").asBoolean())
+                    .isTrue();
+            assertThat(cluster.client(1).status().get("drivesRounds").asBoolean())
+                    .isFalse();
 
             var options = TestFederation.plainOptions(dir, 2, ROUNDS);
             var data = DemoData.prepare(options, dir.resolve("data"));
-            var spec = new HashMap<String, Object>(data.studySpec(options, DemoPrivacy.calibrate("none", 1, ROUNDS,
-                    List.of())));
+            var spec = new HashMap<String, Object>(
+                    data.studySpec(options, DemoPrivacy.calibrate("none", 1, ROUNDS, List.of())));
             spec.put("minSites", 2);
             spec.put("roundTimeoutSeconds", 60);
             if (privacyMode.equals("patient")) {
-                spec.put("privacy", Map.of("mode", "patient", "noiseMultiplier", 1.5, "epsilonBudget", 100,
-                        "expectedBatchSize", 32));
+                spec.put(
+                        "privacy",
+                        Map.of(
+                                "mode",
+                                "patient",
+                                "noiseMultiplier",
+                                1.5,
+                                "epsilonBudget",
+                                100,
+                                "expectedBatchSize",
+                                32));
             }
             // Any replica serves the REST API: create on one, start on another.
             String studyId = watcher.studies().create(spec).get("studyId").asString();
@@ -154,22 +179,35 @@ class ClusterFailoverIntegrationTest {
             var ledgers = new HashMap<String, Path>();
             for (int i = 0; i < 2; i++) {
                 var site = data.sites().get(i);
-                var agent = cluster.startAgent(site, dir.resolve("agents"), studyId,
-                        i == 1 ? slowOnce : new Dl4jLearner(site.dataFile()), stop.addressOrder[i]);
+                var agent = cluster.startAgent(
+                        site,
+                        dir.resolve("agents"),
+                        studyId,
+                        i == 1 ? slowOnce : new Dl4jLearner(site.dataFile()),
+                        stop.addressOrder[i]);
                 siteIds.add(agent.siteId());
                 ledgers.put(agent.siteId(), agent.ledgerFile());
             }
             cluster.awaitConnected(2);
             // Each agent is connected to the first replica of its list.
             for (int i = 0; i < 2; i++) {
-                assertThat(cluster.client(stop.addressOrder[i][0]).status().get("connectedHere").asInt())
-                        .as("sessions on replica %d", stop.addressOrder[i][0]).isEqualTo(1);
+                assertThat(cluster.client(stop.addressOrder[i][0])
+                                .status()
+                                .get("connectedHere")
+                                .asInt())
+                        .as("sessions on replica %d", stop.addressOrder[i][0])
+                        .isEqualTo(1);
             }
             cluster.client(1).studies().start(studyId);
 
             // Site 0's upload is held by replica `stop.stopped` and site 1 is still training: stop that replica.
-            while (calls.get() == 0 || !watcher.studies().rounds(studyId).get(0).get("reported").toString()
-                    .contains(siteIds.get(0))) {
+            while (calls.get() == 0
+                    || !watcher.studies()
+                            .rounds(studyId)
+                            .get(0)
+                            .get("reported")
+                            .toString()
+                            .contains(siteIds.get(0))) {
                 Thread.sleep(50);
             }
             cluster.stop(stop.stopped);
@@ -184,7 +222,9 @@ class ClusterFailoverIntegrationTest {
             JsonNode firstRound = rounds.get(0);
             assertThat(firstRound.get("roundNumber").asInt()).isEqualTo(1);
             assertThat(firstRound.get("attempt").asInt()).isEqualTo(1);
-            assertThat(firstRound.get("status").asString()).as(firstRound.toString()).isEqualTo("COMPLETED");
+            assertThat(firstRound.get("status").asString())
+                    .as(firstRound.toString())
+                    .isEqualTo("COMPLETED");
             assertThat(firstRound.get("resent").toString()).contains(siteIds.get(0));
             for (JsonNode r : rounds) {
                 assertThat(r.get("status").asString()).as(r.toString()).isEqualTo("COMPLETED");
@@ -199,9 +239,11 @@ class ClusterFailoverIntegrationTest {
             }
             assertThat(completedRounds).containsExactly(1, 2);
             assertThat(survivor.audit().verify().get("valid").asBoolean()).isTrue();
-            return new Result(TestCluster.finalModel(survivor, studyId, dir),
-                    survivor.studies().privacy(studyId), studyId, ledgers);
+            return new Result(
+                    TestCluster.finalModel(survivor, studyId, dir),
+                    survivor.studies().privacy(studyId),
+                    studyId,
+                    ledgers);
         }
     }
-
 }

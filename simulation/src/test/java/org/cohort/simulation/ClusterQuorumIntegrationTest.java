@@ -19,12 +19,14 @@ class ClusterQuorumIntegrationTest {
     @Test
     void aReplicaWithoutQuorumServesNoAgentUntilASecondOneJoins(@TempDir Path dir) throws Exception {
         try (var schema = TestPostgres.freshSchema("cohort_ha_quorum");
-             var cluster = new TestCluster(dir, schema, 3, 2, 1)) {
+                var cluster = new TestCluster(dir, schema, 3, 2, 1)) {
             JsonNode alone = cluster.client(0).status();
             assertThat(alone.get("inQuorum").asBoolean()).isFalse();
             assertThat(alone.get("clusterMembers").asInt()).isEqualTo(1);
             assertThat(alone.get("drivesRounds").asBoolean()).isFalse();
-            assertThat(alone.get("connectedSites").asInt()).as("the session directory is out of reach").isEqualTo(-1);
+            assertThat(alone.get("connectedSites").asInt())
+                    .as("the session directory is out of reach")
+                    .isEqualTo(-1);
 
             var options = TestFederation.plainOptions(dir, 1, 1);
             var site = DemoData.prepare(options, dir.resolve("data")).sites().get(0);
@@ -37,14 +39,16 @@ class ClusterQuorumIntegrationTest {
             cluster.awaitConnected(1);
             assertThat(cluster.client(0).status().get("connectedHere").asInt()).isEqualTo(1);
             long until = System.currentTimeMillis() + 30_000;
-            while (!cluster.client(0).status().get("drivesRounds").asBoolean()
-                    && System.currentTimeMillis() < until) {
+            while (!cluster.client(0).status().get("drivesRounds").asBoolean() && System.currentTimeMillis() < until) {
                 Thread.sleep(100);
             }
             JsonNode status = cluster.client(0).status();
             assertThat(status.get("inQuorum").asBoolean()).isTrue();
-            assertThat(status.get("drivesRounds").asBoolean()).as("the oldest member drives").isTrue();
-            assertThat(cluster.client(1).status().get("drivesRounds").asBoolean()).isFalse();
+            assertThat(status.get("drivesRounds").asBoolean())
+                    .as("the oldest member drives")
+                    .isTrue();
+            assertThat(cluster.client(1).status().get("drivesRounds").asBoolean())
+                    .isFalse();
             assertThat(cluster.client(1).status().get("connectedSites").asInt()).isEqualTo(1);
         }
     }

@@ -23,22 +23,31 @@ class ClusterSecureAggregationIntegrationTest {
     @Test
     void sitesOnDifferentReplicasCompleteSecureRounds(@TempDir Path dir) throws Exception {
         try (var schema = TestPostgres.freshSchema("cohort_ha_secagg");
-             var cluster = new TestCluster(dir, schema, 3, 2)) {
+                var cluster = new TestCluster(dir, schema, 3, 2)) {
             var options = TestFederation.plainOptions(dir, 3, 2);
             var data = DemoData.prepare(options, dir.resolve("data"));
-            var spec = new HashMap<String, Object>(data.studySpec(options, DemoPrivacy.calibrate("none", 1, 2, List.of())));
+            var spec = new HashMap<String, Object>(
+                    data.studySpec(options, DemoPrivacy.calibrate("none", 1, 2, List.of())));
             spec.put("minSites", 3);
             spec.put("roundTimeoutSeconds", 120);
             spec.putAll(SecureAggregationIntegrationTest.SECURE);
-            String studyId = cluster.client(1).studies().create(spec).get("studyId").asString();
+            String studyId =
+                    cluster.client(1).studies().create(spec).get("studyId").asString();
             for (int i = 0; i < 3; i++) {
                 var site = data.sites().get(i);
-                cluster.startAgent(site, dir.resolve("agents"), studyId, new Dl4jLearner(site.dataFile()),
-                        i, (i + 1) % 3, (i + 2) % 3);
+                cluster.startAgent(
+                        site,
+                        dir.resolve("agents"),
+                        studyId,
+                        new Dl4jLearner(site.dataFile()),
+                        i,
+                        (i + 1) % 3,
+                        (i + 2) % 3);
             }
             cluster.awaitConnected(3);
             for (int r = 0; r < 3; r++) {
-                assertThat(cluster.client(r).status().get("connectedHere").asInt()).isEqualTo(1);
+                assertThat(cluster.client(r).status().get("connectedHere").asInt())
+                        .isEqualTo(1);
             }
             cluster.client(2).studies().start(studyId);
             JsonNode study = cluster.awaitStudyEnd(0, studyId);
@@ -50,7 +59,8 @@ class ClusterSecureAggregationIntegrationTest {
                     assertThat(r.get("reported").size()).isEqualTo(3);
                 }
             }
-            assertThat(cluster.client(0).audit().verify().get("valid").asBoolean()).isTrue();
+            assertThat(cluster.client(0).audit().verify().get("valid").asBoolean())
+                    .isTrue();
         }
     }
 }

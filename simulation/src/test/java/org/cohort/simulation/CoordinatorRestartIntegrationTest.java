@@ -3,7 +3,6 @@ package org.cohort.simulation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.cohort.agent.Dl4jLearner;
 import org.cohort.agent.LocalLearner;
@@ -25,8 +24,21 @@ class CoordinatorRestartIntegrationTest {
     void roundOpenDuringARestartIsAbandonedThenRetriedAndTheStudyCompletes(@TempDir Path dir) throws Exception {
         int agentPort = ChildProcesses.freePort();
         var fed = new TestFederation(dir, 2, "--cohort.coordinator.grpc-port=" + agentPort);
-        String studyId = fed.createStudy(2, 2, 60, java.util.Map.of("privacy", java.util.Map.of("mode", "patient",
-                "noiseMultiplier", 1.5, "epsilonBudget", 100, "expectedBatchSize", 32)));
+        String studyId = fed.createStudy(
+                2,
+                2,
+                60,
+                java.util.Map.of(
+                        "privacy",
+                        java.util.Map.of(
+                                "mode",
+                                "patient",
+                                "noiseMultiplier",
+                                1.5,
+                                "epsilonBudget",
+                                100,
+                                "expectedBatchSize",
+                                32)));
         fed.startAgent(0, studyId, null);
         var calls = new AtomicInteger();
         var normal = new Dl4jLearner(fed.data.sites().get(1).dataFile());
@@ -44,17 +56,19 @@ class CoordinatorRestartIntegrationTest {
         fed.awaitConnected(2);
         fed.api.studies().start(studyId);
         // Wait until one site has reported and the other is still training, then stop the coordinator.
-        while (calls.get() == 0 || fed.api.studies().rounds(studyId).get(0).get("reported").size() < 1) {
+        while (calls.get() == 0
+                || fed.api.studies().rounds(studyId).get(0).get("reported").size() < 1) {
             Thread.sleep(50);
         }
         fed.coordinator.close();
 
-        try (var restarted = InProcessCoordinator.start(dir.resolve("coordinator"),
-                "--cohort.coordinator.grpc-port=" + agentPort)) {
+        try (var restarted =
+                InProcessCoordinator.start(dir.resolve("coordinator"), "--cohort.coordinator.grpc-port=" + agentPort)) {
             var api = restarted.client();
             long until = System.currentTimeMillis() + 120_000;
             JsonNode study = api.studies().get(studyId);
-            while (System.currentTimeMillis() < until && !study.get("status").asString().equals("COMPLETED")) {
+            while (System.currentTimeMillis() < until
+                    && !study.get("status").asString().equals("COMPLETED")) {
                 Thread.sleep(200);
                 study = api.studies().get(studyId);
             }
@@ -78,13 +92,22 @@ class CoordinatorRestartIntegrationTest {
                     site = s.get("siteId").asString().equals(agent.siteId()) ? s : site;
                 }
                 var charged = new java.util.ArrayList<String>();
-                site.get("charges").forEach(c -> charged.add(c.get("roundNumber").asInt() + "/" + c.get("attempt").asInt()));
+                site.get("charges")
+                        .forEach(c -> charged.add(c.get("roundNumber").asInt() + "/"
+                                + c.get("attempt").asInt()));
                 // Then each site's noised final evaluation (round 3), a release of its own.
-                assertThat(charged).as(site.toString()).containsExactlyElementsOf(i == 0 ? java.util.List.of("1/1",
-                        "1/2", "2/1", "3/1") : java.util.List.of("1/2", "2/1", "3/1"));
+                assertThat(charged)
+                        .as(site.toString())
+                        .containsExactlyElementsOf(
+                                i == 0
+                                        ? java.util.List.of("1/1", "1/2", "2/1", "3/1")
+                                        : java.util.List.of("1/2", "2/1", "3/1"));
                 var sent = PrivacyIntegrationTest.localReleases(agent.ledgerFile(), studyId).stream()
-                        .map(u -> u.get("payloadSha256").asString()).toList();
-                var chargedDigests = site.get("charges").valueStream().map(c -> c.get("payloadSha256").asString())
+                        .map(u -> u.get("payloadSha256").asString())
+                        .toList();
+                var chargedDigests = site.get("charges")
+                        .valueStream()
+                        .map(c -> c.get("payloadSha256").asString())
                         .toList();
                 if (i == 0) {
                     assertThat(chargedDigests).containsExactlyElementsOf(sent); // every update it sent arrived

@@ -38,8 +38,10 @@ class DemoOptionsTest {
                 .hasMessage("--model must be logistic-regression or mlp, got 'resnet'");
         assertThatThrownBy(() -> DemoOptions.builder().privacy("record"))
                 .hasMessage("--privacy must be patient, site or none, got 'record'");
-        assertThatThrownBy(() -> DemoOptions.builder().sites(17)).hasMessage("--sites must be between 1 and 16, got 17");
-        assertThatThrownBy(() -> DemoOptions.builder().rounds(0)).hasMessage("--rounds must be between 1 and 1000, got 0");
+        assertThatThrownBy(() -> DemoOptions.builder().sites(17))
+                .hasMessage("--sites must be between 1 and 16, got 17");
+        assertThatThrownBy(() -> DemoOptions.builder().rounds(0))
+                .hasMessage("--rounds must be between 1 and 1000, got 0");
         assertThatThrownBy(() -> DemoOptions.builder().epsilon(0)).hasMessageContaining("--epsilon must be a positive");
         assertThatThrownBy(() -> DemoOptions.builder().epsilon(Double.POSITIVE_INFINITY))
                 .hasMessageContaining("--epsilon must be a positive");
@@ -50,12 +52,21 @@ class DemoOptionsTest {
         assertThatThrownBy(() -> DemoOptions.builder().sites(2).build())
                 .hasMessageContaining("secure aggregation needs at least 3 sites");
 
-        assertThat(DemoOptions.builder().sites(2).secureAggregation(false).build().sites()).isEqualTo(2);
+        assertThat(DemoOptions.builder()
+                        .sites(2)
+                        .secureAggregation(false)
+                        .build()
+                        .sites())
+                .isEqualTo(2);
     }
 
     @Test
     void heartDiseaseHasItsFourCentresAndItsData(@TempDir Path data) {
-        DemoOptions o = DemoOptions.builder().dataset("heart-disease").dataDir(data).sites(2).build();
+        DemoOptions o = DemoOptions.builder()
+                .dataset("heart-disease")
+                .dataDir(data)
+                .sites(2)
+                .build();
 
         assertThat(o.sites()).isEqualTo(4);
         assertThat(o.dataDir()).isEqualTo(data);
@@ -63,8 +74,21 @@ class DemoOptionsTest {
 
     @Test
     void readsEveryDocumentedFlag(@TempDir Path dir) {
-        DemoOptions o = parse("--dataset", "heart-disease", "--data-dir", dir.toString(), "--rounds", "3", "--model",
-                "mlp", "--work-dir", dir.resolve("work").toString(), "--privacy", "site", "--epsilon", "2.5",
+        DemoOptions o = parse(
+                "--dataset",
+                "heart-disease",
+                "--data-dir",
+                dir.toString(),
+                "--rounds",
+                "3",
+                "--model",
+                "mlp",
+                "--work-dir",
+                dir.resolve("work").toString(),
+                "--privacy",
+                "site",
+                "--epsilon",
+                "2.5",
                 "--no-secure-aggregation");
 
         assertThat(o.dataset()).isEqualTo("heart-disease");
@@ -87,7 +111,9 @@ class DemoOptionsTest {
         var command = CommandLines.of(new DemoCommand()).setErr(new PrintWriter(err));
 
         assertThat(command.execute("--sites", "1")).isEqualTo(2);
-        assertThat(err.toString()).startsWith("--sites must be between 2 and 16, got 1").contains("Usage: ./demo.sh");
+        assertThat(err.toString())
+                .startsWith("--sites must be between 2 and 16, got 1")
+                .contains("Usage: ./demo.sh");
 
         err.getBuffer().setLength(0);
         assertThat(command.execute("--sites", "2")).isEqualTo(2);
@@ -100,8 +126,18 @@ class DemoOptionsTest {
         var command = CommandLines.of(new DemoCommand()).setOut(new PrintWriter(out));
 
         assertThat(command.execute("--help")).isZero();
-        assertThat(out.toString()).startsWith("Usage: ./demo.sh").contains("--dataset", "--data-dir", "--sites",
-                "--rounds", "--model", "--work-dir", "--privacy", "--epsilon", "--[no-]secure-aggregation");
+        assertThat(out.toString())
+                .startsWith("Usage: ./demo.sh")
+                .contains(
+                        "--dataset",
+                        "--data-dir",
+                        "--sites",
+                        "--rounds",
+                        "--model",
+                        "--work-dir",
+                        "--privacy",
+                        "--epsilon",
+                        "--[no-]secure-aggregation");
     }
 
     private static DemoOptions parse(String... args) {

@@ -29,11 +29,13 @@ class FederationIntegrationTest {
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
             assertThat(study.get("currentVersion").asLong()).isEqualTo(1 + ROUNDS);
 
-            double federated = fed.finalEvaluation(studyId).get("pooledAccuracy").asDouble();
+            double federated =
+                    fed.finalEvaluation(studyId).get("pooledAccuracy").asDouble();
             String configJson = fed.api.studies().modelConfig(studyId);
             var baselines = Baselines.compute(fed.data, configJson, 42, ROUNDS * DemoPlan.LOCAL_EPOCHS);
-            System.out.printf("federated %.4f, central %.4f, single sites %s%n", federated,
-                    baselines.central().pooled(), baselines.singleSite());
+            System.out.printf(
+                    "federated %.4f, central %.4f, single sites %s%n",
+                    federated, baselines.central().pooled(), baselines.singleSite());
             assertThat(federated).isCloseTo(baselines.central().pooled(), org.assertj.core.data.Offset.offset(0.02));
             for (var single : baselines.singleSite().values()) {
                 assertThat(single.pooled()).isLessThan(federated - 0.05);
@@ -44,7 +46,8 @@ class FederationIntegrationTest {
             assertThat(models.size()).isEqualTo(1 + ROUNDS);
             for (JsonNode m : models) {
                 if (m.get("version").asLong() > 1) {
-                    assertThat(m.get("parentVersion").asLong()).isEqualTo(m.get("version").asLong() - 1);
+                    assertThat(m.get("parentVersion").asLong())
+                            .isEqualTo(m.get("version").asLong() - 1);
                     assertThat(m.get("contributors").size()).isEqualTo(3);
                 }
             }

@@ -77,36 +77,94 @@ class GrpcFuzzIntegrationTest {
     private record Target(MethodDescriptor<byte[], byte[]> method, byte[] valid) {}
 
     private static MethodDescriptor<byte[], byte[]> raw(MethodDescriptor<?, ?> typed) {
-        return MethodDescriptor.<byte[], byte[]>newBuilder().setType(typed.getType())
-                .setFullMethodName(typed.getFullMethodName()).setRequestMarshaller(BYTES).setResponseMarshaller(BYTES)
+        return MethodDescriptor.<byte[], byte[]>newBuilder()
+                .setType(typed.getType())
+                .setFullMethodName(typed.getFullMethodName())
+                .setRequestMarshaller(BYTES)
+                .setResponseMarshaller(BYTES)
                 .build();
     }
 
     private static List<Target> targets(String studyId) {
-        UpdateManifest manifest = UpdateManifest.newBuilder().setSiteId("site-x").setStudyId(studyId).setRoundId("rd-1")
-                .setRoundNumber(1).setNumParameters(8).setExampleCount(3)
-                .setPayloadSha256(ByteString.copyFrom(new byte[32])).build();
+        UpdateManifest manifest = UpdateManifest.newBuilder()
+                .setSiteId("site-x")
+                .setStudyId(studyId)
+                .setRoundId("rd-1")
+                .setRoundNumber(1)
+                .setNumParameters(8)
+                .setExampleCount(3)
+                .setPayloadSha256(ByteString.copyFrom(new byte[32]))
+                .build();
         return List.of(
-                new Target(raw(EnrollmentGrpc.getEnrollMethod()), EnrollRequest.newBuilder()
-                        .setToken("cohort1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
-                        .setCertificateRequest(ByteString.copyFrom(new byte[64])).build().toByteArray()),
-                new Target(raw(SessionGrpc.getConnectMethod()), AgentMessage.newBuilder().setHello(Hello.newBuilder()
-                        .addAcceptedStudies(org.cohort.protocol.v1.StudyAcceptance.newBuilder().setStudyId(studyId).setTrainingExamples(100)).setAgentVersion("fuzz")).build().toByteArray()),
-                new Target(raw(SessionGrpc.getConnectMethod()), AgentMessage.newBuilder().setHeartbeat(
-                        Heartbeat.newBuilder().setSequence(7).setRoundId("rd-1")).build().toByteArray()),
-                new Target(raw(SessionGrpc.getConnectMethod()), AgentMessage.newBuilder().setTaskStatus(
-                        TaskStatus.newBuilder().setRoundId("rd-1").setDetail("x")).build().toByteArray()),
-                new Target(raw(ModelsGrpc.getDownloadMethod()), ModelRequest.newBuilder().setStudyId(studyId)
-                        .setVersion(1).setFromOffset(3).build().toByteArray()),
-                new Target(raw(UpdatesGrpc.getUploadMethod()), UpdatePart.newBuilder().setHeader(UpdateHeader
-                        .newBuilder().setManifest(manifest.toByteString()).setSignature(ByteString.copyFrom(
-                                new byte[64]))).build().toByteArray()),
-                new Target(raw(UpdatesGrpc.getUploadMethod()), UpdatePart.newBuilder().setChunk(TensorChunk
-                        .newBuilder().setOffset(0).setData(ByteString.copyFrom(new byte[32]))).build().toByteArray()),
-                new Target(raw(UpdatesGrpc.getUploadProgressMethod()), UploadProgressRequest.newBuilder()
-                        .setRoundId("rd-1").setPayloadSha256(ByteString.copyFrom(new byte[32])).build().toByteArray()),
-                new Target(raw(PrivacyLedgerGrpc.getSiteChargesMethod()), SiteChargesRequest.newBuilder()
-                        .setStudyId(studyId).build().toByteArray()));
+                new Target(
+                        raw(EnrollmentGrpc.getEnrollMethod()),
+                        EnrollRequest.newBuilder()
+                                .setToken("cohort1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+                                .setCertificateRequest(ByteString.copyFrom(new byte[64]))
+                                .build()
+                                .toByteArray()),
+                new Target(
+                        raw(SessionGrpc.getConnectMethod()),
+                        AgentMessage.newBuilder()
+                                .setHello(Hello.newBuilder()
+                                        .addAcceptedStudies(org.cohort.protocol.v1.StudyAcceptance.newBuilder()
+                                                .setStudyId(studyId)
+                                                .setTrainingExamples(100))
+                                        .setAgentVersion("fuzz"))
+                                .build()
+                                .toByteArray()),
+                new Target(
+                        raw(SessionGrpc.getConnectMethod()),
+                        AgentMessage.newBuilder()
+                                .setHeartbeat(
+                                        Heartbeat.newBuilder().setSequence(7).setRoundId("rd-1"))
+                                .build()
+                                .toByteArray()),
+                new Target(
+                        raw(SessionGrpc.getConnectMethod()),
+                        AgentMessage.newBuilder()
+                                .setTaskStatus(TaskStatus.newBuilder()
+                                        .setRoundId("rd-1")
+                                        .setDetail("x"))
+                                .build()
+                                .toByteArray()),
+                new Target(
+                        raw(ModelsGrpc.getDownloadMethod()),
+                        ModelRequest.newBuilder()
+                                .setStudyId(studyId)
+                                .setVersion(1)
+                                .setFromOffset(3)
+                                .build()
+                                .toByteArray()),
+                new Target(
+                        raw(UpdatesGrpc.getUploadMethod()),
+                        UpdatePart.newBuilder()
+                                .setHeader(UpdateHeader.newBuilder()
+                                        .setManifest(manifest.toByteString())
+                                        .setSignature(ByteString.copyFrom(new byte[64])))
+                                .build()
+                                .toByteArray()),
+                new Target(
+                        raw(UpdatesGrpc.getUploadMethod()),
+                        UpdatePart.newBuilder()
+                                .setChunk(TensorChunk.newBuilder()
+                                        .setOffset(0)
+                                        .setData(ByteString.copyFrom(new byte[32])))
+                                .build()
+                                .toByteArray()),
+                new Target(
+                        raw(UpdatesGrpc.getUploadProgressMethod()),
+                        UploadProgressRequest.newBuilder()
+                                .setRoundId("rd-1")
+                                .setPayloadSha256(ByteString.copyFrom(new byte[32]))
+                                .build()
+                                .toByteArray()),
+                new Target(
+                        raw(PrivacyLedgerGrpc.getSiteChargesMethod()),
+                        SiteChargesRequest.newBuilder()
+                                .setStudyId(studyId)
+                                .build()
+                                .toByteArray()));
     }
 
     /** A mutation of a valid message, or plain noise. */
@@ -143,7 +201,11 @@ class GrpcFuzzIntegrationTest {
         }
     }
 
-    private enum Ending { HALF_CLOSE, CANCEL, CANCEL_MID_FRAME }
+    private enum Ending {
+        HALF_CLOSE,
+        CANCEL,
+        CANCEL_MID_FRAME
+    }
 
     @Test
     void malformedMessagesAndBrokenStreamsGetClearRefusalsAndTheCoordinatorKeepsServing(@TempDir Path dir)
@@ -152,12 +214,19 @@ class GrpcFuzzIntegrationTest {
             String studyId = fed.createStudy(1, 1, 120);
             JsonNode token = fed.token("fuzzer");
             var ca = fed.coordinator.bean(SiteCertificateAuthority.class).caCertificate();
-            ManagedChannel anonymous = NettyChannelBuilder.forTarget(fed.coordinator.agentAddress(),
-                    TlsChannelCredentials.newBuilder().trustManager(TlsTrust.coordinator(ca)).build()).build();
+            ManagedChannel anonymous = NettyChannelBuilder.forTarget(
+                            fed.coordinator.agentAddress(),
+                            TlsChannelCredentials.newBuilder()
+                                    .trustManager(TlsTrust.coordinator(ca))
+                                    .build())
+                    .build();
             Map<String, Map<Status.Code, Integer>> seen = new TreeMap<>();
             List<String> unclear = new ArrayList<>();
-            try (var site = RogueSite.enroll(fed.coordinator.agentAddress(), token.get("token").asString(),
-                    token.get("caFingerprint").asString(), "fuzzer")) {
+            try (var site = RogueSite.enroll(
+                    fed.coordinator.agentAddress(),
+                    token.get("token").asString(),
+                    token.get("caFingerprint").asString(),
+                    "fuzzer")) {
                 Random random = new Random(SEED);
                 long started = System.nanoTime();
                 List<Target> targets = targets(studyId);
@@ -176,15 +245,17 @@ class GrpcFuzzIntegrationTest {
                         sent.add(big);
                     }
                     Status status = call(enrolled ? site.channel : anonymous, target.method(), sent, ending);
-                    String name = (enrolled ? "mTLS " : "no cert ") + target.method().getBareMethodName();
-                    seen.computeIfAbsent(name, k -> new EnumMap<>(Status.Code.class)).merge(status.getCode(), 1,
-                            Integer::sum);
+                    String name =
+                            (enrolled ? "mTLS " : "no cert ") + target.method().getBareMethodName();
+                    seen.computeIfAbsent(name, k -> new EnumMap<>(Status.Code.class))
+                            .merge(status.getCode(), 1, Integer::sum);
                     if (status.getCode() == Status.Code.INTERNAL || status.getCode() == Status.Code.UNKNOWN) {
                         unclear.add("#" + i + " " + name + " (" + ending + "): " + status);
                     }
                 }
-                System.out.printf("gRPC fuzz, seed %d: %d calls in %.1f s: %s%n", SEED, ITERATIONS,
-                        (System.nanoTime() - started) / 1e9, seen);
+                System.out.printf(
+                        "gRPC fuzz, seed %d: %d calls in %.1f s: %s%n",
+                        SEED, ITERATIONS, (System.nanoTime() - started) / 1e9, seen);
             } finally {
                 anonymous.shutdownNow();
             }
@@ -196,17 +267,20 @@ class GrpcFuzzIntegrationTest {
     }
 
     /** One call with the given messages and ending; its final status as the client saw it. */
-    private static Status call(ManagedChannel channel, MethodDescriptor<byte[], byte[]> method, List<byte[]> messages,
-                               Ending ending) throws Exception {
+    private static Status call(
+            ManagedChannel channel, MethodDescriptor<byte[], byte[]> method, List<byte[]> messages, Ending ending)
+            throws Exception {
         var closed = new CompletableFuture<Status>();
-        ClientCall<byte[], byte[]> call = channel.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(20,
-                TimeUnit.SECONDS));
-        call.start(new ClientCall.Listener<>() {
-            @Override
-            public void onClose(Status status, Metadata trailers) {
-                closed.complete(status);
-            }
-        }, new Metadata());
+        ClientCall<byte[], byte[]> call =
+                channel.newCall(method, CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS));
+        call.start(
+                new ClientCall.Listener<>() {
+                    @Override
+                    public void onClose(Status status, Metadata trailers) {
+                        closed.complete(status);
+                    }
+                },
+                new Metadata());
         call.request(Integer.MAX_VALUE);
         for (byte[] m : messages) {
             call.sendMessage(m);

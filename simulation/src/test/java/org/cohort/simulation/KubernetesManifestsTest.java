@@ -30,15 +30,19 @@ class KubernetesManifestsTest {
     }
 
     private static Map<String, Object> kind(List<Map<String, Object>> docs, String kind) {
-        return docs.stream().filter(d -> kind.equals(d.get("kind"))).findFirst().orElseThrow(
-                () -> new AssertionError("no " + kind));
+        return docs.stream()
+                .filter(d -> kind.equals(d.get("kind")))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no " + kind));
     }
 
     @SuppressWarnings("unchecked")
     private static <T> T at(Object node, String... path) {
         Object n = node;
         for (String key : path) {
-            n = key.matches("\\d+") ? ((List<Object>) n).get(Integer.parseInt(key)) : ((Map<String, Object>) n).get(key);
+            n = key.matches("\\d+")
+                    ? ((List<Object>) n).get(Integer.parseInt(key))
+                    : ((Map<String, Object>) n).get(key);
             assertThat(n).as(String.join(".", path) + " at " + key).isNotNull();
         }
         return (T) n;
@@ -50,22 +54,35 @@ class KubernetesManifestsTest {
         var set = kind(docs, "StatefulSet");
         assertThat((Integer) at(set, "spec", "replicas")).isEqualTo(3);
         Map<String, Object> container = at(set, "spec", "template", "spec", "containers", "0");
-        assertThat(at(container, "ports").toString()).contains("containerPort=8080", "containerPort=9443",
-                "containerPort=5701");
+        assertThat(at(container, "ports").toString())
+                .contains("containerPort=8080", "containerPort=9443", "containerPort=5701");
         assertThat((String) at(container, "livenessProbe", "httpGet", "path")).isEqualTo("/actuator/health/liveness");
         assertThat((String) at(container, "readinessProbe", "httpGet", "path")).isEqualTo("/actuator/health/readiness");
         String env = at(container, "env").toString();
-        assertThat(env).contains("SPRING_DATASOURCE_URL", "secretKeyRef={name=cohort-postgres, key=url}",
-                "SPRING_DATASOURCE_PASSWORD", "COHORT_KEYSTORE_PASSWORD_FILE", "SERVER_ADDRESS",
-                "COHORT_COORDINATOR_CLUSTER_BINDADDRESS", "cohort-coordinator-2.cohort-coordinator-cluster:5701");
+        assertThat(env)
+                .contains(
+                        "SPRING_DATASOURCE_URL",
+                        "secretKeyRef={name=cohort-postgres, key=url}",
+                        "SPRING_DATASOURCE_PASSWORD",
+                        "COHORT_KEYSTORE_PASSWORD_FILE",
+                        "SERVER_ADDRESS",
+                        "COHORT_COORDINATOR_CLUSTER_BINDADDRESS",
+                        "cohort-coordinator-2.cohort-coordinator-cluster:5701");
         assertThat(at(container, "volumeMounts").toString()).contains("mountPath=/var/lib/cohort");
         assertThat(at(container, "args").toString()).contains("--cohort.coordinator.data-dir=/var/lib/cohort");
-        assertThat((Boolean) at(container, "securityContext", "readOnlyRootFilesystem")).isTrue();
-        assertThat((Boolean) at(set, "spec", "template", "spec", "securityContext", "runAsNonRoot")).isTrue();
-        assertThat(at(kind(docs, "PersistentVolumeClaim"), "spec", "accessModes").toString()).contains("ReadWriteMany");
+        assertThat((Boolean) at(container, "securityContext", "readOnlyRootFilesystem"))
+                .isTrue();
+        assertThat((Boolean) at(set, "spec", "template", "spec", "securityContext", "runAsNonRoot"))
+                .isTrue();
+        assertThat(at(kind(docs, "PersistentVolumeClaim"), "spec", "accessModes")
+                        .toString())
+                .contains("ReadWriteMany");
         // The headless service gives each replica the DNS name its peers list.
-        var headless = docs.stream().filter(d -> "Service".equals(d.get("kind"))
-                && "None".equals(((Map<?, ?>) d.get("spec")).get("clusterIP"))).findFirst().orElseThrow();
+        var headless = docs.stream()
+                .filter(d ->
+                        "Service".equals(d.get("kind")) && "None".equals(((Map<?, ?>) d.get("spec")).get("clusterIP")))
+                .findFirst()
+                .orElseThrow();
         assertThat((String) at(headless, "metadata", "name")).isEqualTo(at(set, "spec", "serviceName"));
     }
 
@@ -80,7 +97,9 @@ class KubernetesManifestsTest {
                         .contains("app.kubernetes.io/name=cohort-coordinator");
             }
             if (!rule.containsKey("from")) {
-                assertThat(rule.get("ports").toString()).as("a rule open to all").doesNotContain("5701");
+                assertThat(rule.get("ports").toString())
+                        .as("a rule open to all")
+                        .doesNotContain("5701");
             }
         }
     }

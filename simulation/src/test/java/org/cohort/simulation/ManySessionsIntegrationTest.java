@@ -29,9 +29,9 @@ class ManySessionsIntegrationTest {
 
     @Test
     void hundredAgentsHoldSessionsWithHeartbeatsAndAllAreSeenToLeave(@TempDir Path dir) throws Exception {
-        try (var coordinator = InProcessCoordinator.start(dir.resolve("coordinator"),
-                "--cohort.coordinator.heartbeat-interval=200ms");
-             var shared = new LightAgent.Shared(2)) {
+        try (var coordinator = InProcessCoordinator.start(
+                        dir.resolve("coordinator"), "--cohort.coordinator.heartbeat-interval=200ms");
+                var shared = new LightAgent.Shared(2)) {
             CoordinatorClient api = coordinator.client();
             List<LightAgent> agents = enroll(api, coordinator.agentAddress(), shared);
             try {
@@ -39,26 +39,39 @@ class ManySessionsIntegrationTest {
                 for (LightAgent agent : agents) {
                     welcomes.add(agent.connect(Set.of("study-x"), null));
                 }
-                CompletableFuture.allOf(welcomes.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+                CompletableFuture.allOf(welcomes.toArray(CompletableFuture[]::new))
+                        .get(60, TimeUnit.SECONDS);
 
                 // The coordinator lists all 100 as connected, with the study each accepted.
                 JsonNode sites = api.sites().list();
                 assertThat(sites).hasSize(SITES);
                 for (JsonNode site : sites) {
-                    assertThat(site.get("connected").asBoolean()).as(site.get("siteId").asString()).isTrue();
+                    assertThat(site.get("connected").asBoolean())
+                            .as(site.get("siteId").asString())
+                            .isTrue();
                     assertThat(site.get("acceptedStudies").get(0).asString()).isEqualTo("study-x");
                 }
                 assertThat(api.status().get("connectedSites").asInt()).isEqualTo(SITES);
 
                 // Every agent gets several heartbeats acknowledged; after they stop, none is left unanswered.
-                await("3 acknowledged heartbeats from every agent", Duration.ofSeconds(20), () -> agents.stream()
-                        .allMatch(a -> a.heartbeats().stream().filter(LightAgent.HeartbeatTiming::acknowledged).count() >= 3));
+                await(
+                        "3 acknowledged heartbeats from every agent",
+                        Duration.ofSeconds(20),
+                        () -> agents.stream()
+                                .allMatch(a -> a.heartbeats().stream()
+                                                .filter(LightAgent.HeartbeatTiming::acknowledged)
+                                                .count()
+                                        >= 3));
                 for (JsonNode site : api.sites().list()) {
                     assertThat(site.get("state").asString()).isEqualTo("IDLE"); // as the heartbeats report
                 }
                 agents.forEach(LightAgent::stopHeartbeats);
-                await("every heartbeat acknowledged", Duration.ofSeconds(10), () -> agents.stream()
-                        .allMatch(a -> a.heartbeats().stream().allMatch(LightAgent.HeartbeatTiming::acknowledged)));
+                await(
+                        "every heartbeat acknowledged",
+                        Duration.ofSeconds(10),
+                        () -> agents.stream()
+                                .allMatch(a ->
+                                        a.heartbeats().stream().allMatch(LightAgent.HeartbeatTiming::acknowledged)));
                 for (LightAgent agent : agents) {
                     assertThat(agent.ended()).as("session of " + agent.siteId()).isNotDone();
                 }
@@ -70,7 +83,9 @@ class ManySessionsIntegrationTest {
             }
 
             // The coordinator sees every session end.
-            await("no site connected", Duration.ofSeconds(20),
+            await(
+                    "no site connected",
+                    Duration.ofSeconds(20),
                     () -> api.status().get("connectedSites").asInt() == 0);
             for (JsonNode site : api.sites().list()) {
                 assertThat(site.get("connected").asBoolean()).isFalse();
@@ -91,8 +106,12 @@ class ManySessionsIntegrationTest {
                 futures.add(executor.submit(() -> {
                     permits.acquire();
                     try {
-                        return LightAgent.enroll(shared, address, token.get("caFingerprint").asString(),
-                                token.get("token").asString(), name);
+                        return LightAgent.enroll(
+                                shared,
+                                address,
+                                token.get("caFingerprint").asString(),
+                                token.get("token").asString(),
+                                name);
                     } finally {
                         permits.release();
                     }

@@ -19,8 +19,10 @@ class MappedAggregationIntegrationTest {
         float[] heap = run(dir.resolve("heap"));
         float[] mapped = run(dir.resolve("mapped"), "--cohort.coordinator.mapped-sum-parameters=1");
         assertThat(mapped).containsExactly(heap);
-        assertThat(Files.list(dir.resolve("mapped").resolve("coordinator").resolve("partial-sums")).count())
-                .as("partial-sum files are deleted with their round").isZero();
+        assertThat(Files.list(dir.resolve("mapped").resolve("coordinator").resolve("partial-sums"))
+                        .count())
+                .as("partial-sum files are deleted with their round")
+                .isZero();
     }
 
     private static float[] run(Path dir, String... properties) throws Exception {

@@ -34,8 +34,14 @@ class OperationsIntegrationTest {
                 assertThat(r.statusCode()).as(probe).isEqualTo(200);
                 assertThat(r.body()).as(probe).isEqualTo("{\"status\":\"UP\"}");
             }
-            for (String closed : new String[] {"/actuator/prometheus", "/actuator/health", "/actuator", "/v3/api-docs",
-                    "/actuator/env", "/actuator/heapdump"}) {
+            for (String closed : new String[] {
+                "/actuator/prometheus",
+                "/actuator/health",
+                "/actuator",
+                "/v3/api-docs",
+                "/actuator/env",
+                "/actuator/heapdump"
+            }) {
                 assertThat(get(fed, closed, null).statusCode()).as(closed).isEqualTo(401);
             }
         }
@@ -48,8 +54,14 @@ class OperationsIntegrationTest {
             fed.createStudy(1, 1, 60, java.util.Map.of());
             var metrics = get(fed, "/actuator/prometheus", token);
             assertThat(metrics.statusCode()).isEqualTo(200);
-            assertThat(metrics.body()).contains("cohort_studies{", "status=\"created\"} 1.0", "cohort_rounds{",
-                    "cohort_sites_enrolled ", "cohort_replica_in_quorum 1.0", "cohort_sites_connected ");
+            assertThat(metrics.body())
+                    .contains(
+                            "cohort_studies{",
+                            "status=\"created\"} 1.0",
+                            "cohort_rounds{",
+                            "cohort_sites_enrolled ",
+                            "cohort_replica_in_quorum 1.0",
+                            "cohort_sites_connected ");
             var api = get(fed, "/v3/api-docs", token);
             assertThat(api.statusCode()).isEqualTo(200);
             assertThat(api.body()).contains("\"openapi\"", "/api/studies", "/api/sites");
@@ -64,8 +76,11 @@ class OperationsIntegrationTest {
             String fingerprint = fed.token("health-probe").get("caFingerprint").asString();
             var pinned = org.cohort.crypto.tls.PinnedCaTrust.forFingerprint(fingerprint);
             var channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(
-                    fed.coordinator.agentAddress(), io.grpc.TlsChannelCredentials.newBuilder().trustManager(pinned)
-                            .build()).build();
+                            fed.coordinator.agentAddress(),
+                            io.grpc.TlsChannelCredentials.newBuilder()
+                                    .trustManager(pinned)
+                                    .build())
+                    .build();
             try {
                 var response = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel)
                         .withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)

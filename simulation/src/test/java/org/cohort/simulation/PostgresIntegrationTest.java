@@ -18,12 +18,13 @@ class PostgresIntegrationTest {
     @Test
     void federationRunsOnPostgres(@TempDir Path dir) throws Exception {
         try (var schema = TestPostgres.freshSchema("cohort_it")) {
-            try (var fed = new TestFederation(dir, 2, schema.coordinatorArguments().toArray(String[]::new))) {
+            try (var fed =
+                    new TestFederation(dir, 2, schema.coordinatorArguments().toArray(String[]::new))) {
                 fed.runStudy(2);
             }
             try (Connection admin = schema.server().connect();
-                    var rs = admin.createStatement().executeQuery(
-                            "SELECT count(*) FROM " + schema.name() + ".model_versions")) {
+                    var rs = admin.createStatement()
+                            .executeQuery("SELECT count(*) FROM " + schema.name() + ".model_versions")) {
                 rs.next();
                 assertThat(rs.getInt(1)).isEqualTo(3); // initial + two rounds, durable in PostgreSQL
             }

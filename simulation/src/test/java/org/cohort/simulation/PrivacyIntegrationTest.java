@@ -33,13 +33,27 @@ class PrivacyIntegrationTest {
     private static final double SIGMA = 1.5;
 
     static Map<String, Object> patientDp(double budget) {
-        return Map.of("privacy", Map.of("mode", "patient", "clipNorm", 1.0, "noiseMultiplier", SIGMA, "delta", 1e-5,
-                "epsilonBudget", budget, "accountant", "rdp", "expectedBatchSize", 32));
+        return Map.of(
+                "privacy",
+                Map.of(
+                        "mode",
+                        "patient",
+                        "clipNorm",
+                        1.0,
+                        "noiseMultiplier",
+                        SIGMA,
+                        "delta",
+                        1e-5,
+                        "epsilonBudget",
+                        budget,
+                        "accountant",
+                        "rdp",
+                        "expectedBatchSize",
+                        32));
     }
 
     @Test
-    void dpSgdRoundsWithSecureAggregationAreChargedOnceAndMatchTheSitesOwnLedgers(@TempDir Path dir)
-            throws Exception {
+    void dpSgdRoundsWithSecureAggregationAreChargedOnceAndMatchTheSitesOwnLedgers(@TempDir Path dir) throws Exception {
         try (var fed = new TestFederation(dir, 3)) {
             var extra = new HashMap<String, Object>(patientDp(100));
             extra.putAll(SecureAggregationIntegrationTest.SECURE);
@@ -59,14 +73,20 @@ class PrivacyIntegrationTest {
 
             // The held-out patients are patients too: no training round says anything about them, and the
             // final evaluation is released only from noised confusion counts.
-            double evaluationNoise = fed.api.studies().get(studyId).get("spec").get("privacy")
-                    .get("evaluationNoiseMultiplier").asDouble();
+            double evaluationNoise = fed.api
+                    .studies()
+                    .get(studyId)
+                    .get("spec")
+                    .get("privacy")
+                    .get("evaluationNoiseMultiplier")
+                    .asDouble();
             assertThat(evaluationNoise).isPositive();
             JsonNode last = fed.finalEvaluation(studyId);
             for (JsonNode r : fed.api.studies().rounds(studyId)) {
                 // A round shows the evaluation of the version it published: only the last one has any.
-                if (r.get("kind").asString().equals("TRAIN") && r.get("resultVersion").asLong()
-                        != last.get("version").asLong()) {
+                if (r.get("kind").asString().equals("TRAIN")
+                        && r.get("resultVersion").asLong()
+                                != last.get("version").asLong()) {
                     assertThat(r.get("evaluation").isNull()).as(r.toString()).isTrue();
                 }
             }
@@ -83,31 +103,40 @@ class PrivacyIntegrationTest {
                 for (JsonNode c : site.get("charges")) {
                     JsonNode e = c.get("event");
                     boolean evaluation = c.get("roundNumber").asInt() == 4;
-                    assertThat(e.get("noiseMultiplier").asDouble()).as(c.toString()).isCloseTo(
-                            evaluation ? evaluationNoise : SIGMA, within(SIGMA * 1e-3));
+                    assertThat(e.get("noiseMultiplier").asDouble())
+                            .as(c.toString())
+                            .isCloseTo(evaluation ? evaluationNoise : SIGMA, within(SIGMA * 1e-3));
                     if (evaluation) {
                         assertThat(e.get("samplingRate").asDouble()).isEqualTo(1.0);
                         assertThat(e.get("steps").asLong()).isEqualTo(1);
                     }
-                    events.add(new PrivacyEvent.SampledGaussian(e.get("samplingRate").asDouble(),
-                            e.get("noiseMultiplier").asDouble(), e.get("steps").asLong()));
+                    events.add(new PrivacyEvent.SampledGaussian(
+                            e.get("samplingRate").asDouble(),
+                            e.get("noiseMultiplier").asDouble(),
+                            e.get("steps").asLong()));
                 }
                 // Anyone can recompute the coordinator's number from the charged inputs.
-                double recomputed = RdpAccountant.withDefaultOrders().composeAll(events).epsilon(1e-5);
+                double recomputed =
+                        RdpAccountant.withDefaultOrders().composeAll(events).epsilon(1e-5);
                 assertThat(site.get("spent").get("epsilon").asDouble()).isCloseTo(recomputed, within(1e-9));
                 assertThat(site.get("spent").get("statement").asString()).contains("δ");
 
                 // The site's own ledger recorded exactly what the coordinator charged.
-                SiteAgent agent = agents.stream().filter(a -> a.siteId().equals(site.get("siteId").asString()))
-                        .findFirst().orElseThrow();
+                SiteAgent agent = agents.stream()
+                        .filter(a -> a.siteId().equals(site.get("siteId").asString()))
+                        .findFirst()
+                        .orElseThrow();
                 List<JsonNode> sent = localUpdates(agent.ledgerFile(), studyId);
                 assertThat(sent).hasSize(3);
                 for (int r = 0; r < 3; r++) {
                     JsonNode local = sent.get(r);
                     JsonNode charged = site.get("charges").get(r).get("event");
-                    assertThat(local.get("samplingRate").asDouble()).isEqualTo(charged.get("samplingRate").asDouble());
-                    assertThat(local.get("noiseMultiplier").asDouble()).isEqualTo(charged.get("noiseMultiplier").asDouble());
-                    assertThat(local.get("steps").asLong()).isEqualTo(charged.get("steps").asLong());
+                    assertThat(local.get("samplingRate").asDouble())
+                            .isEqualTo(charged.get("samplingRate").asDouble());
+                    assertThat(local.get("noiseMultiplier").asDouble())
+                            .isEqualTo(charged.get("noiseMultiplier").asDouble());
+                    assertThat(local.get("steps").asLong())
+                            .isEqualTo(charged.get("steps").asLong());
                 }
             }
             JsonNode audit = fed.api.audit().verify();
@@ -144,9 +173,27 @@ class PrivacyIntegrationTest {
         // The coordinator cannot price a site's first patient-level round (it depends on the site's
         // rows), so each agent checks the study's budget itself: nothing may be spent past it.
         try (var fed = new TestFederation(dir, 2)) {
-            String studyId = fed.createStudy(2, 2, 60, Map.of("maxRetries", 0, "privacy", Map.of("mode", "patient",
-                    "clipNorm", 1.0, "noiseMultiplier", SIGMA, "delta", 1e-5, "epsilonBudget", 0.8,
-                    "expectedBatchSize", 32)));
+            String studyId = fed.createStudy(
+                    2,
+                    2,
+                    60,
+                    Map.of(
+                            "maxRetries",
+                            0,
+                            "privacy",
+                            Map.of(
+                                    "mode",
+                                    "patient",
+                                    "clipNorm",
+                                    1.0,
+                                    "noiseMultiplier",
+                                    SIGMA,
+                                    "delta",
+                                    1e-5,
+                                    "epsilonBudget",
+                                    0.8,
+                                    "expectedBatchSize",
+                                    32)));
             SiteAgent a = fed.startAgent(0, studyId, null);
             SiteAgent b = fed.startAgent(1, studyId, null);
             fed.awaitConnected(2);
@@ -155,7 +202,8 @@ class PrivacyIntegrationTest {
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("FAILED");
             assertThat(study.get("roundsDone").asInt()).isZero();
             JsonNode first = fed.api.studies().rounds(studyId).get(0);
-            assertThat(first.get("dropped").get(a.siteId()).asString()).contains("REFUSED", "the study's budget of 0.8000");
+            assertThat(first.get("dropped").get(a.siteId()).asString())
+                    .contains("REFUSED", "the study's budget of 0.8000");
             assertThat(localUpdates(a.ledgerFile(), studyId)).isEmpty();
             assertThat(localUpdates(b.ledgerFile(), studyId)).isEmpty();
             assertThat(fed.api.studies().privacy(studyId).get("sites").size()).isZero();
@@ -177,7 +225,8 @@ class PrivacyIntegrationTest {
                 if (r.get("kind").asString().equals("TRAIN")) {
                     assertThat(r.get("reported").size()).isEqualTo(2);
                     assertThat(r.get("dropped").get(strict.siteId()).asString())
-                            .startsWith("REFUSED").contains("ceiling", "0.0500");
+                            .startsWith("REFUSED")
+                            .contains("ceiling", "0.0500");
                 }
             }
             // Nothing left the strict site, and nothing was charged to it.
@@ -189,15 +238,14 @@ class PrivacyIntegrationTest {
     }
 
     @Test
-    void aLedgerRowDeletedMidStudyIsNamedByVerificationAndStopsTheStudyAtThatSite(@TempDir Path dir)
-            throws Exception {
+    void aLedgerRowDeletedMidStudyIsNamedByVerificationAndStopsTheStudyAtThatSite(@TempDir Path dir) throws Exception {
         try (var fed = new TestFederation(dir, 3)) {
             String studyId = fed.createStudy(3, 2, 120, patientDp(100));
             var inRoundTwo = new CountDownLatch(1);
             var tampered = new CountDownLatch(1);
             // Site 0 pauses in round 2, after round 1 was charged and before its next cross-check.
-            LocalLearner paused = new PausingLearner(new Dl4jLearner(fed.data.sites().get(0).dataFile()), 2,
-                    inRoundTwo, tampered);
+            LocalLearner paused =
+                    new PausingLearner(new Dl4jLearner(fed.data.sites().get(0).dataFile()), 2, inRoundTwo, tampered);
             SiteAgent victim = fed.startAgent(0, studyId, paused);
             fed.startAgent(1, studyId, null);
             fed.startAgent(2, studyId, null);
@@ -205,9 +253,11 @@ class PrivacyIntegrationTest {
             fed.api.studies().start(studyId);
             assertThat(inRoundTwo.await(2, TimeUnit.MINUTES)).isTrue();
 
-            int deleted = fed.coordinator.bean(JdbcClient.class).sql(
-                    "DELETE FROM privacy_charges WHERE study_id = ? AND site_id = ? AND round_number = 1")
-                    .params(studyId, victim.siteId()).update();
+            int deleted = fed.coordinator
+                    .bean(JdbcClient.class)
+                    .sql("DELETE FROM privacy_charges WHERE study_id = ? AND site_id = ? AND round_number = 1")
+                    .params(studyId, victim.siteId())
+                    .update();
             assertThat(deleted).isEqualTo(1);
             tampered.countDown();
 
@@ -216,9 +266,12 @@ class PrivacyIntegrationTest {
             String reason = AuditAnchorIntegrationTest.awaitDistrusted(fed.agentWorkDir(0), studyId);
             assertThat(reason).contains("no charge for round 1", "was deleted");
             for (JsonNode r : fed.api.studies().rounds(studyId)) {
-                if (r.get("kind").asString().equals("TRAIN") && r.get("roundNumber").asInt() == 3) {
-                    assertThat(r.get("dropped").get(victim.siteId()).asString()).as(r.toString())
-                            .startsWith("REFUSED").contains("was deleted");
+                if (r.get("kind").asString().equals("TRAIN")
+                        && r.get("roundNumber").asInt() == 3) {
+                    assertThat(r.get("dropped").get(victim.siteId()).asString())
+                            .as(r.toString())
+                            .startsWith("REFUSED")
+                            .contains("was deleted");
                 }
             }
             JsonNode v = fed.api.audit().verify();
@@ -264,7 +317,8 @@ class PrivacyIntegrationTest {
     /** Every charged release in the site's own ledger: its updates and its noised final evaluation. */
     static List<JsonNode> localReleases(Path ledger, String studyId) throws Exception {
         return localSends(ledger, studyId, List.of("update", "evaluation")).stream()
-                .filter(n -> n.has("samplingRate") && !n.get("samplingRate").isNull()).toList();
+                .filter(n -> n.has("samplingRate") && !n.get("samplingRate").isNull())
+                .toList();
     }
 
     private static List<JsonNode> localSends(Path ledger, String studyId, List<String> kinds) throws Exception {
@@ -275,7 +329,8 @@ class PrivacyIntegrationTest {
         var json = JsonMapper.builder().build();
         for (String line : Files.readAllLines(ledger)) {
             JsonNode n = json.readTree(line);
-            if (n.get("study").asString().equals(studyId) && kinds.contains(n.get("kind").asString())) {
+            if (n.get("study").asString().equals(studyId)
+                    && kinds.contains(n.get("kind").asString())) {
                 out.add(n);
             }
         }

@@ -23,8 +23,13 @@ final class RawHttp {
     /** Sends one request on a new connection and returns the status code of the answer. */
     int status(String method, String target, String authorization, String body) {
         var request = new StringBuilder()
-                .append(method).append(' ').append(target).append(" HTTP/1.1\r\n")
-                .append("Host: 127.0.0.1:").append(port).append("\r\n")
+                .append(method)
+                .append(' ')
+                .append(target)
+                .append(" HTTP/1.1\r\n")
+                .append("Host: 127.0.0.1:")
+                .append(port)
+                .append("\r\n")
                 .append("Connection: close\r\n");
         if (authorization != null) {
             request.append("Authorization: ").append(authorization).append("\r\n");

@@ -26,8 +26,7 @@ import tools.jackson.databind.JsonNode;
 class ReleaseChargingIntegrationTest {
 
     @Test
-    void aRetriedRoundIsChargedForEachAttemptAndTheReportEqualsTheSitesOwnLedger(@TempDir Path dir)
-            throws Exception {
+    void aRetriedRoundIsChargedForEachAttemptAndTheReportEqualsTheSitesOwnLedger(@TempDir Path dir) throws Exception {
         try (var fed = new TestFederation(dir, 2)) {
             String studyId = fed.createStudy(2, 2, 120, PrivacyIntegrationTest.patientDp(100));
             SiteAgent first = fed.startAgent(0, studyId, null);
@@ -57,21 +56,33 @@ class ReleaseChargingIntegrationTest {
                 JsonNode site = siteOf(privacy, agent.siteId());
                 List<JsonNode> sent = PrivacyIntegrationTest.localReleases(agent.ledgerFile(), studyId);
                 var attempts = new ArrayList<String>();
-                site.get("charges").forEach(c -> attempts.add(c.get("roundNumber").asInt() + "/"
-                        + c.get("attempt").asInt()));
+                site.get("charges")
+                        .forEach(c -> attempts.add(c.get("roundNumber").asInt() + "/"
+                                + c.get("attempt").asInt()));
                 // Site 0 released round 1 twice (both attempts arrived); site 1 released it once. Both
                 // released their noised final evaluation (round 3), charged like any other release.
-                assertThat(attempts).as(site.toString()).containsExactlyElementsOf(agent == first
-                        ? List.of("1/1", "1/2", "2/1", "3/1") : List.of("1/2", "2/1", "3/1"));
+                assertThat(attempts)
+                        .as(site.toString())
+                        .containsExactlyElementsOf(
+                                agent == first ? List.of("1/1", "1/2", "2/1", "3/1") : List.of("1/2", "2/1", "3/1"));
                 // Release by release: the same updates, named by the digests the site signed.
-                assertThat(site.get("charges").valueStream().map(c -> c.get("payloadSha256").asString()).toList())
-                        .containsExactlyElementsOf(sent.stream().map(s -> s.get("payloadSha256").asString()).toList());
+                assertThat(site.get("charges")
+                                .valueStream()
+                                .map(c -> c.get("payloadSha256").asString())
+                                .toList())
+                        .containsExactlyElementsOf(sent.stream()
+                                .map(s -> s.get("payloadSha256").asString())
+                                .toList());
                 double reported = site.get("spent").get("epsilon").asDouble();
-                double ownLedger = RdpAccountant.withDefaultOrders().composeAll(events(sent)).epsilon(1e-5);
-                System.out.printf("site %s: %d updates sent, coordinator reports ε = %.4f, site ledger ε = %.4f%n",
+                double ownLedger = RdpAccountant.withDefaultOrders()
+                        .composeAll(events(sent))
+                        .epsilon(1e-5);
+                System.out.printf(
+                        "site %s: %d updates sent, coordinator reports ε = %.4f, site ledger ε = %.4f%n",
                         agent.siteId(), sent.size(), reported, ownLedger);
-                assertThat(reported).as("the report never shows less than the site spent").isCloseTo(ownLedger,
-                        within(1e-9));
+                assertThat(reported)
+                        .as("the report never shows less than the site spent")
+                        .isCloseTo(ownLedger, within(1e-9));
             }
             JsonNode audit = fed.api.audit().verify();
             assertThat(audit.get("valid").asBoolean()).as(audit.toString()).isTrue();
@@ -87,7 +98,10 @@ class ReleaseChargingIntegrationTest {
             String studyId = fed.createStudy(1, 4, 120, extra);
             List<SiteAgent> agents = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
-                agents.add(fed.startAgent(i, studyId, i < 3 ? null : badMetricsOnce(fed.data.sites().get(i).dataFile())));
+                agents.add(fed.startAgent(
+                        i,
+                        studyId,
+                        i < 3 ? null : badMetricsOnce(fed.data.sites().get(i).dataFile())));
             }
             fed.awaitConnected(4);
             fed.api.studies().start(studyId);
@@ -95,7 +109,9 @@ class ReleaseChargingIntegrationTest {
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
             JsonNode firstAttempt = fed.api.studies().rounds(studyId).get(0);
             assertThat(firstAttempt.get("attempt").asInt()).isEqualTo(1);
-            assertThat(firstAttempt.get("status").asString()).as(firstAttempt.toString()).isEqualTo("FAILED");
+            assertThat(firstAttempt.get("status").asString())
+                    .as(firstAttempt.toString())
+                    .isEqualTo("FAILED");
 
             JsonNode privacy = fed.api.studies().privacy(studyId);
             assertThat(privacy.get("sites").size()).isEqualTo(4);
@@ -103,12 +119,19 @@ class ReleaseChargingIntegrationTest {
                 JsonNode site = siteOf(privacy, agent.siteId());
                 // Only the attempt whose sum was unmasked is charged, though every site sent in both; then the
                 // noised final evaluation (round 2).
-                assertThat(site.get("charges").valueStream().map(c -> c.get("roundNumber").asInt() + "/"
-                        + c.get("attempt").asInt()).toList()).as(site.toString()).containsExactly("1/2", "2/1");
-                assertThat(PrivacyIntegrationTest.localUpdates(agent.ledgerFile(), studyId)).hasSize(2);
+                assertThat(site.get("charges")
+                                .valueStream()
+                                .map(c -> c.get("roundNumber").asInt() + "/"
+                                        + c.get("attempt").asInt())
+                                .toList())
+                        .as(site.toString())
+                        .containsExactly("1/2", "2/1");
+                assertThat(PrivacyIntegrationTest.localUpdates(agent.ledgerFile(), studyId))
+                        .hasSize(2);
             }
             for (JsonNode e : fed.api.audit().entries(0, 1000).get("entries")) {
-                if (e.get("kind").asString().equals("LEDGER_CHARGE") && e.get("details").get("roundNumber").asInt() == 1) {
+                if (e.get("kind").asString().equals("LEDGER_CHARGE")
+                        && e.get("details").get("roundNumber").asInt() == 1) {
                     assertThat(e.get("details").get("attempt").asInt()).isEqualTo(2);
                     assertThat(e.get("details").get("released").asString()).contains("unmasked");
                 }
@@ -128,9 +151,18 @@ class ReleaseChargingIntegrationTest {
                 Outcome o = normal.run(task, config, global);
                 // Under DP held-out counts are withheld, so the bad release is a confusion matrix in a
                 // training task, which only a final evaluation may carry.
-                return calls.incrementAndGet() > 1 ? o : new Outcome(o.delta(), o.exampleCount(), o.trainLoss(),
-                        o.trainMillis(), 0, 0, 0, o.privacy(), new org.cohort.protocol.NoisedConfusion(
-                                List.of(1L, 2L, 3L, 4L), 2, 1.0));
+                return calls.incrementAndGet() > 1
+                        ? o
+                        : new Outcome(
+                                o.delta(),
+                                o.exampleCount(),
+                                o.trainLoss(),
+                                o.trainMillis(),
+                                0,
+                                0,
+                                0,
+                                o.privacy(),
+                                new org.cohort.protocol.NoisedConfusion(List.of(1L, 2L, 3L, 4L), 2, 1.0));
             }
 
             @Override
@@ -146,8 +178,12 @@ class ReleaseChargingIntegrationTest {
     }
 
     private static List<PrivacyEvent> events(List<JsonNode> sent) {
-        return sent.stream().map(s -> (PrivacyEvent) new PrivacyEvent.SampledGaussian(s.get("samplingRate").asDouble(),
-                s.get("noiseMultiplier").asDouble(), s.get("steps").asLong())).toList();
+        return sent.stream()
+                .map(s -> (PrivacyEvent) new PrivacyEvent.SampledGaussian(
+                        s.get("samplingRate").asDouble(),
+                        s.get("noiseMultiplier").asDouble(),
+                        s.get("steps").asLong()))
+                .toList();
     }
 
     private static JsonNode siteOf(JsonNode privacy, String siteId) {
@@ -162,7 +198,13 @@ class ReleaseChargingIntegrationTest {
     private static void awaitReported(TestFederation fed, String studyId, String site) {
         long until = System.currentTimeMillis() + 60_000;
         while (System.currentTimeMillis() < until) {
-            if (fed.api.studies().rounds(studyId).get(0).get("reported").toString().contains(site)) {
+            if (fed.api
+                    .studies()
+                    .rounds(studyId)
+                    .get(0)
+                    .get("reported")
+                    .toString()
+                    .contains(site)) {
                 return;
             }
             try {

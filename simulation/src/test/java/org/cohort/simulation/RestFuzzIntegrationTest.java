@@ -20,17 +20,79 @@ import org.junit.jupiter.api.io.TempDir;
 class RestFuzzIntegrationTest {
     private static final long SEED = 20261202L;
     private static final int ITERATIONS = 1_500;
-    private static final String[] WORDS = {"api", "studies", "sites", "audit", "entries", "verify", "privacy",
-            "epsilon", "enrollment-tokens", "revoke", "start", "stop", "rounds", "models", "model-config", "parameters",
-            "privacy-report", "privacy-report.html", "status", "index.html", "error", "1", "-1", "0", "9999999999999",
-            "..", ".", "%2e", "%2e%2e", "%2F", "%2f", "%61pi", "%5C", "%25", "%00", "%ZZ", "%", ";", ";x", "~", "*",
-            "%C3%BC", "API", "Api", "actuator", "h2-console", "WEB-INF", "META-INF"};
-    private static final String[] METHODS = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE", "FOO"};
-    private static final String[] QUERIES = {"", "?q=0.1&sigma=1&steps=10&delta=1e-5", "?q=NaN&sigma=-1&steps=1e99",
-            "?x=%00", "?accountant=pld&q=1&sigma=0.01&steps=1000000000&delta=1e-300", "?version=1&version=2", "?%"};
-    private static final String[] BODIES = {null, "", "{}", "{\"siteName\":\"rogue\"}", "{\"siteName\":",
-            "{\"name\":\"<script>alert(1)</script>\",\"rounds\":1e309}", "[1,2,3]", "null", "\u0000\u0001\u0002",
-            "{\"reason\":\"" + "x".repeat(10_000) + "\"}"};
+    private static final String[] WORDS = {
+        "api",
+        "studies",
+        "sites",
+        "audit",
+        "entries",
+        "verify",
+        "privacy",
+        "epsilon",
+        "enrollment-tokens",
+        "revoke",
+        "start",
+        "stop",
+        "rounds",
+        "models",
+        "model-config",
+        "parameters",
+        "privacy-report",
+        "privacy-report.html",
+        "status",
+        "index.html",
+        "error",
+        "1",
+        "-1",
+        "0",
+        "9999999999999",
+        "..",
+        ".",
+        "%2e",
+        "%2e%2e",
+        "%2F",
+        "%2f",
+        "%61pi",
+        "%5C",
+        "%25",
+        "%00",
+        "%ZZ",
+        "%",
+        ";",
+        ";x",
+        "~",
+        "*",
+        "%C3%BC",
+        "API",
+        "Api",
+        "actuator",
+        "h2-console",
+        "WEB-INF",
+        "META-INF"
+    };
+    private static final String[] METHODS = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE", "FOO"
+    };
+    private static final String[] QUERIES = {
+        "",
+        "?q=0.1&sigma=1&steps=10&delta=1e-5",
+        "?q=NaN&sigma=-1&steps=1e99",
+        "?x=%00",
+        "?accountant=pld&q=1&sigma=0.01&steps=1000000000&delta=1e-300",
+        "?version=1&version=2",
+        "?%"
+    };
+    private static final String[] BODIES = {
+        null,
+        "",
+        "{}",
+        "{\"siteName\":\"rogue\"}",
+        "{\"siteName\":",
+        "{\"name\":\"<script>alert(1)</script>\",\"rounds\":1e309}",
+        "[1,2,3]",
+        "null",
+        "\u0000\u0001\u0002",
+        "{\"reason\":\"" + "x".repeat(10_000) + "\"}"
+    };
 
     @Test
     void generatedRequestsGetNoServerErrorAndNoSuccessWithoutTheAdminToken(@TempDir Path dir) throws Exception {
@@ -71,13 +133,15 @@ class RestFuzzIntegrationTest {
                     }
                 }
             }
-            assertThat(failures).as("seed %d, %d requests (%d without the admin token)", SEED, ITERATIONS, withoutToken)
+            assertThat(failures)
+                    .as("seed %d, %d requests (%d without the admin token)", SEED, ITERATIONS, withoutToken)
                     .isEmpty();
             assertThat(withoutToken).isGreaterThan(ITERATIONS / 2);
             // The coordinator still serves, and nothing the fuzzer sent without the token left a trace.
             assertThat(fed.api.studies().get(studyId).get("status").asString()).isNotEmpty();
             int audited = fed.api.audit().entries(0, 200).get("entries").size() - auditBefore;
-            assertThat(audited).as("audit entries added: at most one per successful write with the token")
+            assertThat(audited)
+                    .as("audit entries added: at most one per successful write with the token")
                     .isLessThanOrEqualTo(adminWrites);
         }
     }
@@ -110,7 +174,8 @@ class RestFuzzIntegrationTest {
     /** The public page, under the spellings Spring Security's firewall lets through. */
     private static boolean isDashboard(String method, String target) {
         String path = target.contains("?") ? target.substring(0, target.indexOf('?')) : target;
-        return (method.equals("GET") || method.equals("HEAD")) && List.of("/", "/index.html").contains(path);
+        return (method.equals("GET") || method.equals("HEAD"))
+                && List.of("/", "/index.html").contains(path);
     }
 
     private static <T> T pick(SplittableRandom random, T[] values) {

@@ -19,13 +19,17 @@ import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandl
  * token nothing succeeds and nothing changes, and non-canonical spellings are refused outright.
  */
 class RestLockdownIntegrationTest {
-    private static final List<String> METHODS = List.of("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE");
+    private static final List<String> METHODS =
+            List.of("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE");
     /** What an outsider, or a hospital holding only its enrollment token, might send. */
-    private static final List<String> NOT_ADMIN = List.of("", "Bearer ", "Bearer wrong-token", "Basic YWRtaW46YWRtaW4=");
+    private static final List<String> NOT_ADMIN =
+            List.of("", "Bearer ", "Bearer wrong-token", "Basic YWRtaW46YWRtaW4=");
+
     private static final List<String> NONE_OR_WRONG = List.of("", "Bearer wrong-token");
 
     @TempDir
     static Path dir;
+
     static TestFederation fed;
     static RawHttp http;
     static String studyId;
@@ -48,12 +52,22 @@ class RestLockdownIntegrationTest {
     static List<String> endpoints() {
         Set<String> paths = new LinkedHashSet<>();
         // Spring MVC's controllers and the actuator's and springdoc's: every mapping there is.
-        for (var mapping : fed.coordinator.beans(RequestMappingHandlerMapping.class).values()) {
-            mapping.getHandlerMethods().keySet().forEach(info -> info.getPatternValues().forEach(pattern -> paths.add(
-                    pattern.replace("{studyId}", studyId).replace("{siteId}", "site-0001").replace("{version}", "1"))));
+        for (var mapping :
+                fed.coordinator.beans(RequestMappingHandlerMapping.class).values()) {
+            mapping.getHandlerMethods()
+                    .keySet()
+                    .forEach(info -> info.getPatternValues()
+                            .forEach(pattern -> paths.add(pattern.replace("{studyId}", studyId)
+                                    .replace("{siteId}", "site-0001")
+                                    .replace("{version}", "1"))));
         }
-        assertThat(paths).as("the controllers this test covers").contains("/api/studies", "/api/enrollment-tokens",
-                "/api/audit/entries", "/api/studies/" + studyId + "/models/1/parameters");
+        assertThat(paths)
+                .as("the controllers this test covers")
+                .contains(
+                        "/api/studies",
+                        "/api/enrollment-tokens",
+                        "/api/audit/entries",
+                        "/api/studies/" + studyId + "/models/1/parameters");
         assertThat(paths).allSatisfy(p -> assertThat(p).doesNotContain("{"));
         return List.copyOf(paths);
     }
@@ -102,7 +116,8 @@ class RestLockdownIntegrationTest {
                     // Every credential on the canonical path; none or a wrong one on the other spellings.
                     for (String auth : target.equals(path) ? NOT_ADMIN : NONE_OR_WRONG) {
                         String body = method.equals("POST") || method.equals("PUT") || method.equals("PATCH")
-                                ? "{\"siteName\":\"rogue\",\"reason\":\"x\"}" : null;
+                                ? "{\"siteName\":\"rogue\",\"reason\":\"x\"}"
+                                : null;
                         int status = http.status(method, target, auth.isEmpty() ? null : auth, body);
                         requests++;
                         if (status < 400 || status >= 500) {
@@ -112,7 +127,9 @@ class RestLockdownIntegrationTest {
                 }
             }
         }
-        assertThat(failures).as("answers other than a 4xx refusal, out of %d requests", requests).isEmpty();
+        assertThat(failures)
+                .as("answers other than a 4xx refusal, out of %d requests", requests)
+                .isEmpty();
         // Nothing happened: no token issued, no site revoked, no study changed, nothing audited.
         assertThat(fed.api.audit().entries(0, 200).get("entries").size()).isEqualTo(auditBefore);
         assertThat(fed.api.sites().list().size()).isEqualTo(sitesBefore);
@@ -123,8 +140,16 @@ class RestLockdownIntegrationTest {
     void nonCanonicalSpellingsAreRefusedEvenWithTheAdminToken() {
         String bearer = "Bearer " + adminToken;
         String studies = "/api/studies";
-        for (String target : List.of("/api;x/studies", "/api;/studies", "/api/studies;jsessionid=0", "/api%2Fstudies",
-                "/api//studies", "/api/./studies", "/api/x/../studies", "/api/%2e/studies", "/api%5Cstudies")) {
+        for (String target : List.of(
+                "/api;x/studies",
+                "/api;/studies",
+                "/api/studies;jsessionid=0",
+                "/api%2Fstudies",
+                "/api//studies",
+                "/api/./studies",
+                "/api/x/../studies",
+                "/api/%2e/studies",
+                "/api%5Cstudies")) {
             assertThat(http.status("GET", target, bearer, null)).as(target).isEqualTo(400);
         }
         assertThat(http.status("GET", studies, bearer, null)).isEqualTo(200);
@@ -137,10 +162,18 @@ class RestLockdownIntegrationTest {
     @Test
     void aPrivacyQueryTooLargeToComputeIsRefusedAtOnceNotRunOutOfMemory() {
         String bearer = "Bearer " + adminToken;
-        assertThat(http.status("GET", "/api/privacy/epsilon?q=1&sigma=1&steps=1000000&delta=1e-12&accountant=pld",
-                bearer, null)).isEqualTo(400);
-        assertThat(fed.api.privacy().epsilon(1, 1, 1_000_000, 1e-12, "rdp")
-                .get("epsilon").asDouble()).isPositive();
+        assertThat(http.status(
+                        "GET",
+                        "/api/privacy/epsilon?q=1&sigma=1&steps=1000000&delta=1e-12&accountant=pld",
+                        bearer,
+                        null))
+                .isEqualTo(400);
+        assertThat(fed.api
+                        .privacy()
+                        .epsilon(1, 1, 1_000_000, 1e-12, "rdp")
+                        .get("epsilon")
+                        .asDouble())
+                .isPositive();
     }
 
     @Test
@@ -151,14 +184,19 @@ class RestLockdownIntegrationTest {
                     + "Content-Type: application/json\r\nContent-Length: 31457280\r\n\r\n";
             // No body is sent: a refusal must come from the headers alone.
             int status = http.status(head.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), new byte[0]);
-            assertThat(status).as(auth == null ? "without the token" : "with the token").isEqualTo(auth == null ? 401 : 413);
+            assertThat(status)
+                    .as(auth == null ? "without the token" : "with the token")
+                    .isEqualTo(auth == null ? 401 : 413);
         }
     }
 
     @Test
     void aWrongTokenIsRefusedWithAMessageThatSaysWhatToSend() {
-        assertThat(http.status("GET", "/api/studies", "Bearer " + adminToken + "x", null)).isEqualTo(401);
-        assertThat(http.status("GET", "/api/studies", "bearer " + adminToken, null)).isEqualTo(200);
-        assertThat(http.status("GET", "/api/studies", "Token " + adminToken, null)).isEqualTo(401);
+        assertThat(http.status("GET", "/api/studies", "Bearer " + adminToken + "x", null))
+                .isEqualTo(401);
+        assertThat(http.status("GET", "/api/studies", "bearer " + adminToken, null))
+                .isEqualTo(200);
+        assertThat(http.status("GET", "/api/studies", "Token " + adminToken, null))
+                .isEqualTo(401);
     }
 }

@@ -63,20 +63,30 @@ final class RogueSite implements AutoCloseable {
     static RogueSite enroll(String address, String token, String caFingerprint, String name) throws Exception {
         SiteKeys keys = SiteKeys.generate();
         var pinned = PinnedCaTrust.forFingerprint(caFingerprint);
-        ManagedChannel enrollChannel = NettyChannelBuilder.forTarget(address,
-                TlsChannelCredentials.newBuilder().trustManager(pinned).build()).build();
+        ManagedChannel enrollChannel = NettyChannelBuilder.forTarget(
+                        address,
+                        TlsChannelCredentials.newBuilder().trustManager(pinned).build())
+                .build();
         try {
-            var response = EnrollmentGrpc.newBlockingStub(enrollChannel).enroll(EnrollRequest.newBuilder()
-                    .setToken(token).setCertificateRequest(ByteString.copyFrom(keys.certificateRequest(name)))
-                    .setUpdateSigningPublicKey(ByteString.copyFrom(keys.updateSigningPublicKey())).build());
+            var response = EnrollmentGrpc.newBlockingStub(enrollChannel)
+                    .enroll(EnrollRequest.newBuilder()
+                            .setToken(token)
+                            .setCertificateRequest(ByteString.copyFrom(keys.certificateRequest(name)))
+                            .setUpdateSigningPublicKey(ByteString.copyFrom(keys.updateSigningPublicKey()))
+                            .build());
             var cf = CertificateFactory.getInstance("X.509");
             X509Certificate cert = (X509Certificate) cf.generateCertificate(
                     new ByteArrayInputStream(response.getCertificate().toByteArray()));
             X509Certificate ca = (X509Certificate) cf.generateCertificate(
                     new ByteArrayInputStream(response.getCaCertificate().toByteArray()));
             SiteIdentity identity = SiteIdentity.create(keys, cert, ca);
-            ManagedChannel channel = NettyChannelBuilder.forTarget(address, TlsChannelCredentials.newBuilder()
-                    .keyManager(identity.keyManagers()).trustManager(TlsTrust.coordinator(ca)).build()).build();
+            ManagedChannel channel = NettyChannelBuilder.forTarget(
+                            address,
+                            TlsChannelCredentials.newBuilder()
+                                    .keyManager(identity.keyManagers())
+                                    .trustManager(TlsTrust.coordinator(ca))
+                                    .build())
+                    .build();
             return new RogueSite(response.getSiteId(), keys, channel, address);
         } finally {
             enrollChannel.shutdownNow();
@@ -108,16 +118,19 @@ final class RogueSite implements AutoCloseable {
         });
         var hello = Hello.newBuilder().setAgentVersion("rogue");
         // The study's published terms, pinned as they are: a hand-written site is selected like an honest one.
-        declaredTrainingExamples.forEach((id, n) -> hello.addAcceptedStudies(
-                org.cohort.protocol.v1.StudyAcceptance.newBuilder().setStudyId(id).setTrainingExamples(n)
+        declaredTrainingExamples.forEach(
+                (id, n) -> hello.addAcceptedStudies(org.cohort.protocol.v1.StudyAcceptance.newBuilder()
+                        .setStudyId(id)
+                        .setTrainingExamples(n)
                         .setTermsDigest(publishedTerms(id))));
         session.onNext(AgentMessage.newBuilder().setHello(hello).build());
     }
 
     private String publishedTerms(String studyId) {
         try {
-            return InProcessCoordinator.at(address).map(c -> c.client().studies().terms(studyId)
-                    .get("digest").asString()).orElse("");
+            return InProcessCoordinator.at(address)
+                    .map(c -> c.client().studies().terms(studyId).get("digest").asString())
+                    .orElse("");
         } catch (RuntimeException e) {
             return ""; // no such study (yet): the coordinator checks the acceptance when the study's rounds select
         }
@@ -132,30 +145,50 @@ final class RogueSite implements AutoCloseable {
     }
 
     synchronized void refuse(RoundTask task, String why) {
-        session.onNext(AgentMessage.newBuilder().setTaskStatus(TaskStatus.newBuilder().setRoundId(task.getRoundId())
-                .setOutcome(TaskOutcome.REFUSED).setDetail(why)).build());
+        session.onNext(AgentMessage.newBuilder()
+                .setTaskStatus(TaskStatus.newBuilder()
+                        .setRoundId(task.getRoundId())
+                        .setOutcome(TaskOutcome.REFUSED)
+                        .setDetail(why))
+                .build());
     }
 
     long modelLength(RoundTask task) throws Exception {
-        var parts = ModelsGrpc.newBlockingStub(channel).download(ModelRequest.newBuilder()
-                .setStudyId(task.getStudyId()).setVersion(task.getModelVersion()).build());
-        var manifest = org.cohort.protocol.v1.ModelManifest.parseFrom(parts.next().getHeader().getManifest());
-        parts.forEachRemaining(p -> { });
+        var parts = ModelsGrpc.newBlockingStub(channel)
+                .download(ModelRequest.newBuilder()
+                        .setStudyId(task.getStudyId())
+                        .setVersion(task.getModelVersion())
+                        .build());
+        var manifest = org.cohort.protocol.v1.ModelManifest.parseFrom(
+                parts.next().getHeader().getManifest());
+        parts.forEachRemaining(p -> {});
         return manifest.getNumParameters();
     }
 
     UpdateManifest manifest(RoundTask task, float[] values) {
-        return UpdateManifest.newBuilder().setSiteId(siteId).setStudyId(task.getStudyId()).setRoundId(task.getRoundId())
-                .setRoundNumber(task.getRoundNumber()).setNonce(task.getNonce())
-                .setBaseModelVersion(task.getModelVersion()).setNumParameters(values.length)
-                .setEncoding(TensorEncoding.FLOAT32_LE).setPayloadSha256(ByteString.copyFrom(sha256(values)))
-                .setExampleCount(1).setMetrics(metrics(task)).build();
+        return UpdateManifest.newBuilder()
+                .setSiteId(siteId)
+                .setStudyId(task.getStudyId())
+                .setRoundId(task.getRoundId())
+                .setRoundNumber(task.getRoundNumber())
+                .setNonce(task.getNonce())
+                .setBaseModelVersion(task.getModelVersion())
+                .setNumParameters(values.length)
+                .setEncoding(TensorEncoding.FLOAT32_LE)
+                .setPayloadSha256(ByteString.copyFrom(sha256(values)))
+                .setExampleCount(1)
+                .setMetrics(metrics(task))
+                .build();
     }
 
     /** No metrics; under DP marked withheld, as an honest agent's are (else the header is refused for them). */
     static SiteMetrics metrics(RoundTask task) {
-        boolean dp = task.hasPrivacy() && org.cohort.protocol.PrivacyWords.isPrivate(task.getPrivacy().getMode());
-        return SiteMetrics.newBuilder().setTestMetricsWithheld(dp).setTrainLossWithheld(dp).build();
+        boolean dp = task.hasPrivacy()
+                && org.cohort.protocol.PrivacyWords.isPrivate(task.getPrivacy().getMode());
+        return SiteMetrics.newBuilder()
+                .setTestMetricsWithheld(dp)
+                .setTrainLossWithheld(dp)
+                .build();
     }
 
     /** Signs correctly and sends. */
@@ -205,8 +238,8 @@ final class RogueSite implements AutoCloseable {
         final io.grpc.stub.ClientCallStreamObserver<UpdatePart> out;
 
         Upload(ManagedChannel channel) {
-            out = (io.grpc.stub.ClientCallStreamObserver<UpdatePart>) UpdatesGrpc.newStub(channel)
-                    .upload(new StreamObserver<>() {
+            out = (io.grpc.stub.ClientCallStreamObserver<UpdatePart>)
+                    UpdatesGrpc.newStub(channel).upload(new StreamObserver<>() {
                         @Override
                         public void onNext(UploadReceipt r) {
                             done.complete(r);
@@ -223,14 +256,18 @@ final class RogueSite implements AutoCloseable {
         }
 
         void header(byte[] manifestBytes, byte[] signature, long resumeFrom) {
-            out.onNext(UpdatePart.newBuilder().setHeader(UpdateHeader.newBuilder()
-                    .setManifest(ByteString.copyFrom(manifestBytes)).setSignature(ByteString.copyFrom(signature))
-                    .setResumeFrom(resumeFrom)).build());
+            out.onNext(UpdatePart.newBuilder()
+                    .setHeader(UpdateHeader.newBuilder()
+                            .setManifest(ByteString.copyFrom(manifestBytes))
+                            .setSignature(ByteString.copyFrom(signature))
+                            .setResumeFrom(resumeFrom))
+                    .build());
         }
 
         void chunk(long offset, float[] values) {
-            out.onNext(UpdatePart.newBuilder().setChunk(TensorChunk.newBuilder().setOffset(offset)
-                    .setData(ByteString.copyFrom(encode(values)))).build());
+            out.onNext(UpdatePart.newBuilder()
+                    .setChunk(TensorChunk.newBuilder().setOffset(offset).setData(ByteString.copyFrom(encode(values))))
+                    .build());
         }
 
         void breakOff() {
@@ -249,8 +286,11 @@ final class RogueSite implements AutoCloseable {
 
     /** How many values of this manifest's upload the coordinator holds, and whether it is still receiving. */
     org.cohort.protocol.v1.UploadProgressReply progress(UpdateManifest manifest) {
-        return UpdatesGrpc.newBlockingStub(channel).uploadProgress(org.cohort.protocol.v1.UploadProgressRequest
-                .newBuilder().setRoundId(manifest.getRoundId()).setPayloadSha256(manifest.getPayloadSha256()).build());
+        return UpdatesGrpc.newBlockingStub(channel)
+                .uploadProgress(org.cohort.protocol.v1.UploadProgressRequest.newBuilder()
+                        .setRoundId(manifest.getRoundId())
+                        .setPayloadSha256(manifest.getPayloadSha256())
+                        .build());
     }
 
     static ByteBuffer encode(float[] values) {

@@ -18,7 +18,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RolesIntegrationTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    @TempDir static Path dir;
+
+    @TempDir
+    static Path dir;
+
     static TestFederation fed;
     static String studyId;
 
@@ -34,45 +37,63 @@ class RolesIntegrationTest {
     }
 
     private static int call(String method, String path, String body, String tokenFile) throws Exception {
-        String token = tokenFile.equals("admin-token") ? fed.coordinator.adminToken()
+        String token = tokenFile.equals("admin-token")
+                ? fed.coordinator.adminToken()
                 : tokenFile.equals("wrong") ? "not-a-token" : fed.coordinator.roleToken(tokenFile);
         var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fed.coordinator.restPort() + path))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json")
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.discarding())
+                .statusCode();
     }
 
     private static final String ENROLL = "{\"siteName\":\"Roles Test\",\"ttlMinutes\":60}";
 
     @Test
     void complianceReadsEverythingAndWritesNothing() throws Exception {
-        for (String read : new String[] {"/api/studies", "/api/sites", "/api/audit/verify",
-                "/api/studies/" + studyId + "/privacy", "/actuator/prometheus"}) {
+        for (String read : new String[] {
+            "/api/studies",
+            "/api/sites",
+            "/api/audit/verify",
+            "/api/studies/" + studyId + "/privacy",
+            "/actuator/prometheus"
+        }) {
             assertThat(call("GET", read, null, "compliance-token")).as(read).isEqualTo(200);
         }
-        assertThat(call("POST", "/api/enrollment-tokens", ENROLL, "compliance-token")).isEqualTo(403);
-        assertThat(call("POST", "/api/studies/" + studyId + "/stop", null, "compliance-token")).isEqualTo(403);
-        assertThat(call("POST", "/api/sites/site-0001/revoke", "{}", "compliance-token")).isEqualTo(403);
+        assertThat(call("POST", "/api/enrollment-tokens", ENROLL, "compliance-token"))
+                .isEqualTo(403);
+        assertThat(call("POST", "/api/studies/" + studyId + "/stop", null, "compliance-token"))
+                .isEqualTo(403);
+        assertThat(call("POST", "/api/sites/site-0001/revoke", "{}", "compliance-token"))
+                .isEqualTo(403);
     }
 
     @Test
     void theOperatorEnrollsSitesButRunsNoStudy() throws Exception {
-        assertThat(call("POST", "/api/enrollment-tokens", ENROLL, "operator-token")).isEqualTo(200);
-        assertThat(call("POST", "/api/studies/" + studyId + "/start", null, "operator-token")).isEqualTo(403);
-        assertThat(call("GET", "/api/studies/" + studyId, null, "operator-token")).isEqualTo(200);
+        assertThat(call("POST", "/api/enrollment-tokens", ENROLL, "operator-token"))
+                .isEqualTo(200);
+        assertThat(call("POST", "/api/studies/" + studyId + "/start", null, "operator-token"))
+                .isEqualTo(403);
+        assertThat(call("GET", "/api/studies/" + studyId, null, "operator-token"))
+                .isEqualTo(200);
     }
 
     @Test
     void theMlTeamRunsStudiesButEnrollsNoSite() throws Exception {
         assertThat(call("POST", "/api/enrollment-tokens", ENROLL, "ml-token")).isEqualTo(403);
-        assertThat(call("POST", "/api/sites/site-0001/revoke", "{}", "ml-token")).isEqualTo(403);
-        assertThat(call("POST", "/api/studies/" + studyId + "/stop", null, "ml-token")).isIn(200, 409);
+        assertThat(call("POST", "/api/sites/site-0001/revoke", "{}", "ml-token"))
+                .isEqualTo(403);
+        assertThat(call("POST", "/api/studies/" + studyId + "/stop", null, "ml-token"))
+                .isIn(200, 409);
     }
 
     @Test
     void theAdminTokenStillDoesEverythingAndAWrongTokenNothing() throws Exception {
-        assertThat(call("POST", "/api/enrollment-tokens", ENROLL, "admin-token")).isEqualTo(200);
+        assertThat(call("POST", "/api/enrollment-tokens", ENROLL, "admin-token"))
+                .isEqualTo(200);
         assertThat(call("GET", "/api/studies", null, "wrong")).isEqualTo(401);
     }
 }

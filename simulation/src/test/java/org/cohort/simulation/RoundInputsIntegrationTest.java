@@ -37,8 +37,11 @@ class RoundInputsIntegrationTest {
 
     private static RogueSite enroll(TestFederation fed, String name) throws Exception {
         JsonNode token = fed.token(name);
-        return RogueSite.enroll(fed.coordinator.agentAddress(), token.get("token").asString(),
-                token.get("caFingerprint").asString(), name);
+        return RogueSite.enroll(
+                fed.coordinator.agentAddress(),
+                token.get("token").asString(),
+                token.get("caFingerprint").asString(),
+                name);
     }
 
     private static JsonNode site(TestFederation fed, String siteId) {
@@ -51,11 +54,13 @@ class RoundInputsIntegrationTest {
     }
 
     /** A raw REST call, so tests can see status codes and bodies the client treats as errors. */
-    private static HttpResponse<String> call(TestFederation fed, String method, String path,
-                                             HttpRequest.BodyPublisher body) throws Exception {
+    private static HttpResponse<String> call(
+            TestFederation fed, String method, String path, HttpRequest.BodyPublisher body) throws Exception {
         var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + fed.coordinator.restPort() + path))
                 .header("Authorization", "Bearer " + fed.coordinator.adminToken())
-                .header("Content-Type", "application/json").method(method, body).timeout(Duration.ofSeconds(60));
+                .header("Content-Type", "application/json")
+                .method(method, body)
+                .timeout(Duration.ofSeconds(60));
         try (var http = HttpClient.newHttpClient()) {
             return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         }
@@ -66,8 +71,8 @@ class RoundInputsIntegrationTest {
     }
 
     private static String specJson(TestFederation fed, Map<String, Object> extra) {
-        var spec = new java.util.HashMap<String, Object>(fed.data.studySpec(TestFederation.plainOptions(fed.dir, 2, 1),
-                DemoPrivacy.calibrate("none", 1, 1, List.of())));
+        var spec = new java.util.HashMap<String, Object>(fed.data.studySpec(
+                TestFederation.plainOptions(fed.dir, 2, 1), DemoPrivacy.calibrate("none", 1, 1, List.of())));
         spec.putAll(extra);
         return fed.api.json().writeValueAsString(spec);
     }
@@ -77,19 +82,26 @@ class RoundInputsIntegrationTest {
         try (var fed = new TestFederation(dir, 2)) {
             String studyId = fed.createStudy(3, 2, 60);
             var honest = List.of(fed.startAgent(0, studyId, null), fed.startAgent(1, studyId, null));
-            try (var rogue = enroll(fed, "rogue"); var greedy = enroll(fed, "greedy")) {
+            try (var rogue = enroll(fed, "rogue");
+                    var greedy = enroll(fed, "greedy")) {
                 rogue.connect(List.of(studyId)); // declares 1 training example
                 greedy.connect(Map.of(studyId, 1_000_000_000_000_000L)); // above the study's maxSiteExamples
                 fed.awaitConnected(4);
                 // Declarations are public and shown; one above the study's maximum keeps the site out.
-                assertThat(site(fed, rogue.siteId).get("declaredTrainingExamples").get(studyId).asLong()).isEqualTo(1);
+                assertThat(site(fed, rogue.siteId)
+                                .get("declaredTrainingExamples")
+                                .get(studyId)
+                                .asLong())
+                        .isEqualTo(1);
                 assertThat(site(fed, greedy.siteId).get("acceptedStudies")).isEmpty();
                 fed.api.studies().start(studyId);
 
                 // Round 1: Long.MAX_VALUE as the weight once overflowed every merge and failed the study.
                 RoundTask t1 = rogue.nextTask();
                 float[] zeros = new float[(int) rogue.modelLength(t1)];
-                var overflow = rogue.manifest(t1, zeros).toBuilder().setExampleCount(Long.MAX_VALUE).build();
+                var overflow = rogue.manifest(t1, zeros).toBuilder()
+                        .setExampleCount(Long.MAX_VALUE)
+                        .build();
                 assertThatThrownBy(() -> rogue.upload(overflow, zeros))
                         .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT))
                         .hasMessageContaining("site " + rogue.siteId + " declared 1 training examples")
@@ -97,15 +109,19 @@ class RoundInputsIntegrationTest {
 
                 // Round 2: a self-reported held-out count that would zero the pooled accuracy.
                 RoundTask t2 = rogue.nextTask();
-                var zeroing = rogue.manifest(t2, zeros).toBuilder().setMetrics(SiteMetrics.newBuilder()
-                        .setTestExamples(1_000_000_000_000L).setTestCorrect(0)).build();
+                var zeroing = rogue.manifest(t2, zeros).toBuilder()
+                        .setMetrics(SiteMetrics.newBuilder()
+                                .setTestExamples(1_000_000_000_000L)
+                                .setTestCorrect(0))
+                        .build();
                 assertThatThrownBy(() -> rogue.upload(zeroing, zeros))
                         .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT))
                         .hasMessageContaining("reports 1000000000000 held-out examples");
 
                 // Round 3: its declared weight is taken.
                 RoundTask t3 = rogue.nextTask();
-                assertThat(rogue.upload(rogue.manifest(t3, zeros), zeros).getAccepted()).isTrue();
+                assertThat(rogue.upload(rogue.manifest(t3, zeros), zeros).getAccepted())
+                        .isTrue();
                 rogue.refuse(rogue.nextTask(), "no final evaluation from the rogue site");
 
                 JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(4));
@@ -116,7 +132,9 @@ class RoundInputsIntegrationTest {
                 for (JsonNode r : rounds) {
                     assertThat(r.get("selected").toString()).doesNotContain(greedy.siteId);
                     for (var agent : honest) {
-                        assertThat(r.get("reported").toString()).as(r.toString()).contains(agent.siteId());
+                        assertThat(r.get("reported").toString())
+                                .as(r.toString())
+                                .contains(agent.siteId());
                     }
                 }
                 assertThat(greedy.tasks).isEmpty();
@@ -127,30 +145,69 @@ class RoundInputsIntegrationTest {
                     assertThat(answer.statusCode()).as(answer.body()).isEqualTo(409);
                     assertThat(answer.body()).contains("is COMPLETED").contains("cannot be");
                 }
-                assertThat(fed.api.studies().get(studyId).get("status").asString()).isEqualTo("COMPLETED");
+                assertThat(fed.api.studies().get(studyId).get("status").asString())
+                        .isEqualTo("COMPLETED");
             }
 
             // Study specs: δ = 0.5, σ = ∞, an MLP too large for the coordinator, bodies above 1 MiB.
-            var delta = post(fed, "/api/studies", specJson(fed, Map.of("privacy", Map.of("mode", "site", "clipNorm", 1.0,
-                    "noiseMultiplier", 1.0, "delta", 0.5, "epsilonBudget", 5.0))));
+            var delta = post(
+                    fed,
+                    "/api/studies",
+                    specJson(
+                            fed,
+                            Map.of(
+                                    "privacy",
+                                    Map.of(
+                                            "mode",
+                                            "site",
+                                            "clipNorm",
+                                            1.0,
+                                            "noiseMultiplier",
+                                            1.0,
+                                            "delta",
+                                            0.5,
+                                            "epsilonBudget",
+                                            5.0))));
             assertThat(delta.statusCode()).isEqualTo(400);
             assertThat(delta.body()).contains("privacy.delta must be in (0, 0.001]");
-            var sigma = post(fed, "/api/studies", specJson(fed, Map.of("privacy", Map.of("mode", "site", "clipNorm", 1.0,
-                    "delta", 1e-5, "epsilonBudget", 5.0))).replace("\"mode\":\"site\"",
-                    "\"mode\":\"site\",\"noiseMultiplier\":1e999"));
+            var sigma = post(
+                    fed,
+                    "/api/studies",
+                    specJson(
+                                    fed,
+                                    Map.of(
+                                            "privacy",
+                                            Map.of(
+                                                    "mode",
+                                                    "site",
+                                                    "clipNorm",
+                                                    1.0,
+                                                    "delta",
+                                                    1e-5,
+                                                    "epsilonBudget",
+                                                    5.0)))
+                            .replace("\"mode\":\"site\"", "\"mode\":\"site\",\"noiseMultiplier\":1e999"));
             assertThat(sigma.statusCode()).as(sigma.body()).isEqualTo(400);
             assertThat(sigma.body()).contains("privacy.noiseMultiplier must be a finite positive number");
-            var huge = post(fed, "/api/studies", specJson(fed, Map.of("model", Map.of("preset", "mlp",
-                    "hidden", List.of(20_000, 20_000)))));
+            var huge = post(
+                    fed,
+                    "/api/studies",
+                    specJson(fed, Map.of("model", Map.of("preset", "mlp", "hidden", List.of(20_000, 20_000)))));
             assertThat(huge.statusCode()).as(huge.body()).isEqualTo(400);
-            assertThat(huge.body()).contains("parameters, above this coordinator's limit of 50000000").contains("MiB");
+            assertThat(huge.body())
+                    .contains("parameters, above this coordinator's limit of 50000000")
+                    .contains("MiB");
             String padded = specJson(fed, Map.of("name", "x".repeat(30 << 20)));
             var big = post(fed, "/api/studies", padded);
             assertThat(big.statusCode()).isEqualTo(413);
             assertThat(fed.api.json().readTree(big.body()).get("message").asString())
                     .contains("above this coordinator's limit of 1048576 bytes");
-            var chunked = call(fed, "POST", "/api/studies", HttpRequest.BodyPublishers.ofInputStream(
-                    () -> new ByteArrayInputStream(padded.substring(0, 2 << 20).getBytes(StandardCharsets.UTF_8))));
+            var chunked = call(
+                    fed,
+                    "POST",
+                    "/api/studies",
+                    HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(
+                            padded.substring(0, 2 << 20).getBytes(StandardCharsets.UTF_8))));
             assertThat(chunked.statusCode()).isEqualTo(413);
             assertThat(chunked.body()).contains("more than 1048576 bytes");
             // Nothing of them was kept.
@@ -191,9 +248,25 @@ class RoundInputsIntegrationTest {
     @Test
     void aSiteLevelDpUpdateKeepsItsClipNormAtTheAgentAndAtTheCoordinator(@TempDir Path dir) throws Exception {
         try (var fed = new TestFederation(dir, 2)) {
-            String studyId = fed.createStudy(2, 2, 60, Map.of("privacy", Map.of("mode", "site", "clipNorm", 1.0,
-                    "noiseMultiplier", 1.0, "delta", 1e-5, "epsilonBudget", 50.0)));
-            var buggy = fed.startAgent(0, studyId, unclipped(fed.data.sites().get(0).dataFile()));
+            String studyId = fed.createStudy(
+                    2,
+                    2,
+                    60,
+                    Map.of(
+                            "privacy",
+                            Map.of(
+                                    "mode",
+                                    "site",
+                                    "clipNorm",
+                                    1.0,
+                                    "noiseMultiplier",
+                                    1.0,
+                                    "delta",
+                                    1e-5,
+                                    "epsilonBudget",
+                                    50.0)));
+            var buggy =
+                    fed.startAgent(0, studyId, unclipped(fed.data.sites().get(0).dataFile()));
             var honest = fed.startAgent(1, studyId, null);
             try (var rogue = enroll(fed, "rogue")) {
                 rogue.connect(List.of(studyId));
@@ -215,10 +288,13 @@ class RoundInputsIntegrationTest {
                 JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(4));
                 assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
                 JsonNode rounds = fed.api.studies().rounds(studyId);
-                assertThat(rounds.get(0).get("dropped").get(rogue.siteId).asString()).contains("L2 norm");
+                assertThat(rounds.get(0).get("dropped").get(rogue.siteId).asString())
+                        .contains("L2 norm");
                 for (JsonNode r : rounds) {
                     // The agent clipped what its trainer returned: the coordinator took it every round.
-                    assertThat(r.get("reported").toString()).as(r.toString()).contains(buggy.siteId())
+                    assertThat(r.get("reported").toString())
+                            .as(r.toString())
+                            .contains(buggy.siteId())
                             .contains(honest.siteId());
                 }
             }

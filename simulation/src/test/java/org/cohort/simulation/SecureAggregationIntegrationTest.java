@@ -15,8 +15,8 @@ import tools.jackson.databind.JsonNode;
  * the sum — which still trains the model.
  */
 class SecureAggregationIntegrationTest {
-    static final Map<String, Object> SECURE = Map.of("secureAggregation",
-            Map.of("enabled", true, "clipRange", 4.0, "stageTimeoutSeconds", 20));
+    static final Map<String, Object> SECURE =
+            Map.of("secureAggregation", Map.of("enabled", true, "clipRange", 4.0, "stageTimeoutSeconds", 20));
 
     @Test
     void maskedRoundsTrainTheModelAsWellAsPlaintextOnes(@TempDir Path dir) throws Exception {
@@ -38,7 +38,9 @@ class SecureAggregationIntegrationTest {
             }
             double accuracy = fed.finalEvaluation(studyId).get("pooledAccuracy").asDouble();
             String configJson = fed.api.studies().modelConfig(studyId);
-            var central = Baselines.compute(fed.data, configJson, 42, 6 * DemoPlan.LOCAL_EPOCHS).central().pooled();
+            var central = Baselines.compute(fed.data, configJson, 42, 6 * DemoPlan.LOCAL_EPOCHS)
+                    .central()
+                    .pooled();
             System.out.printf("secure aggregation: federated %.4f, central %.4f%n", accuracy, central);
             assertThat(accuracy).isGreaterThan(central - 0.05);
         }

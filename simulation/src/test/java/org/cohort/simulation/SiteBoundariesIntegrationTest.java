@@ -53,8 +53,11 @@ class SiteBoundariesIntegrationTest {
 
     private RogueSite enroll(String name) throws Exception {
         JsonNode token = fed.token(name);
-        return RogueSite.enroll(fed.coordinator.agentAddress(), token.get("token").asString(),
-                token.get("caFingerprint").asString(), name);
+        return RogueSite.enroll(
+                fed.coordinator.agentAddress(),
+                token.get("token").asString(),
+                token.get("caFingerprint").asString(),
+                name);
     }
 
     @Test
@@ -62,20 +65,28 @@ class SiteBoundariesIntegrationTest {
         JsonNode token = fed.token("careful");
         String fingerprint = token.get("caFingerprint").asString();
         SiteKeys keys = SiteKeys.generate();
-        EnrollRequest good = EnrollRequest.newBuilder().setToken(token.get("token").asString())
+        EnrollRequest good = EnrollRequest.newBuilder()
+                .setToken(token.get("token").asString())
                 .setCertificateRequest(ByteString.copyFrom(keys.certificateRequest("careful")))
-                .setUpdateSigningPublicKey(ByteString.copyFrom(keys.updateSigningPublicKey())).build();
+                .setUpdateSigningPublicKey(ByteString.copyFrom(keys.updateSigningPublicKey()))
+                .build();
 
-        EnrollRequest garbledCsr = good.toBuilder().setCertificateRequest(ByteString.copyFromUtf8("not a CSR")).build();
+        EnrollRequest garbledCsr = good.toBuilder()
+                .setCertificateRequest(ByteString.copyFromUtf8("not a CSR"))
+                .build();
         assertThatThrownBy(() -> enroll(fingerprint, garbledCsr))
                 .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT))
-                .hasMessageContaining("not a DER-encoded PKCS#10").hasMessageContaining("token was not used");
+                .hasMessageContaining("not a DER-encoded PKCS#10")
+                .hasMessageContaining("token was not used");
         byte[] csr = keys.certificateRequest("careful");
         csr[csr.length - 5] ^= 1; // the CSR's self-signature no longer verifies
-        EnrollRequest tampered = good.toBuilder().setCertificateRequest(ByteString.copyFrom(csr)).build();
+        EnrollRequest tampered =
+                good.toBuilder().setCertificateRequest(ByteString.copyFrom(csr)).build();
         assertThatThrownBy(() -> enroll(fingerprint, tampered))
                 .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT));
-        EnrollRequest badKey = good.toBuilder().setUpdateSigningPublicKey(ByteString.copyFromUtf8("key")).build();
+        EnrollRequest badKey = good.toBuilder()
+                .setUpdateSigningPublicKey(ByteString.copyFromUtf8("key"))
+                .build();
         assertThatThrownBy(() -> enroll(fingerprint, badKey))
                 .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.INVALID_ARGUMENT))
                 .hasMessageContaining("Ed25519");
@@ -95,7 +106,8 @@ class SiteBoundariesIntegrationTest {
                 assertThat(site.siteId).hasSizeLessThanOrEqualTo(64).startsWith("site-");
             }
         }
-        assertThatThrownBy(() -> fed.token("U".repeat(101))).hasMessageContaining("answered 400")
+        assertThatThrownBy(() -> fed.token("U".repeat(101)))
+                .hasMessageContaining("answered 400")
                 .hasMessageContaining("1 to 100");
     }
 
@@ -103,7 +115,8 @@ class SiteBoundariesIntegrationTest {
     void aSiteDownloadsOnlyTheModelsOfStudiesItAccepted() throws Exception {
         String accepted = fed.createStudy(1, 5, 60);
         String other = fed.createStudy(1, 5, 60);
-        try (var site = enroll("curious"); var sessionless = enroll("sessionless")) {
+        try (var site = enroll("curious");
+                var sessionless = enroll("sessionless")) {
             site.connect(List.of(accepted));
             awaitDownload(site.channel, accepted);
             assertThatThrownBy(() -> download(site.channel, other))
@@ -121,7 +134,8 @@ class SiteBoundariesIntegrationTest {
     void aSiteRevokedMidUploadHasNothingCounted() throws Exception {
         String studyId = fed.createStudy(1, 1, 120);
         fed.startAgent(0, studyId, null);
-        try (var streaming = enroll("streaming"); var finishing = enroll("finishing")) {
+        try (var streaming = enroll("streaming");
+                var finishing = enroll("finishing")) {
             streaming.connect(List.of(studyId));
             finishing.connect(List.of(studyId));
             awaitDownload(streaming.channel, studyId);
@@ -178,7 +192,8 @@ class SiteBoundariesIntegrationTest {
             fed.api.studies().start(studyId);
             RoundTask task = site.nextTask();
             float[] zeros = new float[(int) site.modelLength(task)];
-            assertThat(site.upload(site.manifest(task, zeros), zeros).getAccepted()).isTrue();
+            assertThat(site.upload(site.manifest(task, zeros), zeros).getAccepted())
+                    .isTrue();
             site.nextTask(); // the final evaluation: the training round has closed
             fed.api.studies().stop(studyId);
         }
@@ -189,10 +204,15 @@ class SiteBoundariesIntegrationTest {
     }
 
     private EnrollResponse enroll(String fingerprint, EnrollRequest request) {
-        ManagedChannel channel = NettyChannelBuilder.forTarget(fed.coordinator.agentAddress(),
-                TlsChannelCredentials.newBuilder().trustManager(PinnedCaTrust.forFingerprint(fingerprint)).build()).build();
+        ManagedChannel channel = NettyChannelBuilder.forTarget(
+                        fed.coordinator.agentAddress(),
+                        TlsChannelCredentials.newBuilder()
+                                .trustManager(PinnedCaTrust.forFingerprint(fingerprint))
+                                .build())
+                .build();
         try {
-            return EnrollmentGrpc.newBlockingStub(channel).withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
+            return EnrollmentGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
                     .enroll(request);
         } finally {
             channel.shutdownNow();
@@ -200,8 +220,12 @@ class SiteBoundariesIntegrationTest {
     }
 
     private static long download(ManagedChannel channel, String studyId) {
-        var parts = ModelsGrpc.newBlockingStub(channel).withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
-                .download(ModelRequest.newBuilder().setStudyId(studyId).setVersion(1).build());
+        var parts = ModelsGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
+                .download(ModelRequest.newBuilder()
+                        .setStudyId(studyId)
+                        .setVersion(1)
+                        .build());
         long count = 0;
         while (parts.hasNext()) {
             parts.next();
@@ -233,7 +257,8 @@ class SiteBoundariesIntegrationTest {
         for (int i = 0; i < 600; i++) {
             int accepting = 0;
             for (JsonNode s : fed.api.sites().list()) {
-                if (s.get("connected").asBoolean() && s.get("acceptedStudies").toString().contains(studyId)) {
+                if (s.get("connected").asBoolean()
+                        && s.get("acceptedStudies").toString().contains(studyId)) {
                     accepting++;
                 }
             }

@@ -24,13 +24,26 @@ class SiteLevelSecureAggregationIntegrationTest {
     private static final double Z = 0.6;
 
     @Test
-    void secureSiteLevelRoundsAreNoisedAtTheSitesAndChargedWithDropoutsAndRounding(@TempDir Path dir)
-            throws Exception {
+    void secureSiteLevelRoundsAreNoisedAtTheSitesAndChargedWithDropoutsAndRounding(@TempDir Path dir) throws Exception {
         try (var fed = new TestFederation(dir, 4)) {
-            String studyId = fed.createStudy(2, 3, 120, Map.of(
-                    "secureAggregation", Map.of("enabled", true, "stageTimeoutSeconds", 20),
-                    "privacy", Map.of("mode", "site", "clipNorm", CLIP, "noiseMultiplier", Z, "delta", 1e-5,
-                            "epsilonBudget", 50.0)));
+            String studyId = fed.createStudy(
+                    2,
+                    3,
+                    120,
+                    Map.of(
+                            "secureAggregation", Map.of("enabled", true, "stageTimeoutSeconds", 20),
+                            "privacy",
+                                    Map.of(
+                                            "mode",
+                                            "site",
+                                            "clipNorm",
+                                            CLIP,
+                                            "noiseMultiplier",
+                                            Z,
+                                            "delta",
+                                            1e-5,
+                                            "epsilonBudget",
+                                            50.0)));
             var agents = new java.util.ArrayList<SiteAgent>();
             for (int i = 0; i < 3; i++) {
                 agents.add(fed.startAgent(i, studyId, null));
@@ -52,12 +65,18 @@ class SiteLevelSecureAggregationIntegrationTest {
 
             // Four sites in the roster; the round releases sums of at least t of them.
             int threshold = SecAggParameters.minimumSafeThreshold(SecAggParameters.defaultDegree(4));
-            long d = fed.api.studies().models(studyId).get(0).get("numParameters").asLong();
+            long d = fed.api
+                    .studies()
+                    .models(studyId)
+                    .get(0)
+                    .get("numParameters")
+                    .asLong();
             var encoding = DistributedDiscreteGaussian.plan(CLIP, Z, 4, threshold, d);
             double sigmaEff = encoding.effectiveNoiseMultiplier();
             System.out.println("site-level secure rounds charged with " + encoding.describe());
-            assertThat(sigmaEff).isLessThan(Z).isCloseTo(Z * CLIP / (CLIP + encoding.granularity() * Math.sqrt(d)),
-                    within(1e-12));
+            assertThat(sigmaEff)
+                    .isLessThan(Z)
+                    .isCloseTo(Z * CLIP / (CLIP + encoding.granularity() * Math.sqrt(d)), within(1e-12));
 
             JsonNode privacy = fed.api.studies().privacy(studyId);
             assertThat(privacy.get("sites").size()).isEqualTo(3);
@@ -69,8 +88,10 @@ class SiteLevelSecureAggregationIntegrationTest {
                     assertThat(c.get("event").get("samplingRate").asDouble()).isEqualTo(1.0);
                 }
                 // The site's own ledger holds the same σ_eff (the agents' cross-check let round 2 run).
-                SiteAgent agent = agents.stream().filter(a -> a.siteId().equals(site.get("siteId").asString()))
-                        .findFirst().orElseThrow();
+                SiteAgent agent = agents.stream()
+                        .filter(a -> a.siteId().equals(site.get("siteId").asString()))
+                        .findFirst()
+                        .orElseThrow();
                 for (JsonNode sent : PrivacyIntegrationTest.localUpdates(agent.ledgerFile(), studyId)) {
                     assertThat(sent.get("noiseMultiplier").asDouble()).isEqualTo(sigmaEff);
                 }

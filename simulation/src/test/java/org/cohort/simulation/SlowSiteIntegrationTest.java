@@ -79,13 +79,16 @@ class SlowSiteIntegrationTest {
             fed.api.studies().start(studyId);
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).isEqualTo("FAILED");
-            assertThat(study.get("statusDetail").asString()).contains("failed 4 times").contains("at least 2");
+            assertThat(study.get("statusDetail").asString())
+                    .contains("failed 4 times")
+                    .contains("at least 2");
             JsonNode rounds = fed.api.studies().rounds(studyId);
             assertThat(rounds.size()).isEqualTo(4); // the first attempt and maxRetries = 3 retries
             for (JsonNode r : rounds) {
                 assertThat(r.get("status").asString()).isEqualTo("FAILED");
                 // The site's own message stays in its log: only a code and a reference leave it.
-                assertThat(r.get("dropped").toString()).contains("LOCAL_FAILURE", "reference site-")
+                assertThat(r.get("dropped").toString())
+                        .contains("LOCAL_FAILURE", "reference site-")
                         .doesNotContain("local GPU unavailable");
             }
         }

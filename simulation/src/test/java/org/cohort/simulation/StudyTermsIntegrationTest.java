@@ -22,8 +22,21 @@ import tools.jackson.databind.JsonNode;
  * patient in several studies at one site is capped over all of them.
  */
 class StudyTermsIntegrationTest {
-    private static final Map<String, Object> PATIENT_DP = Map.of("mode", "patient", "clipNorm", 1.0,
-            "noiseMultiplier", 1.5, "delta", 1e-5, "epsilonBudget", 100.0, "accountant", "rdp", "expectedBatchSize", 32);
+    private static final Map<String, Object> PATIENT_DP = Map.of(
+            "mode",
+            "patient",
+            "clipNorm",
+            1.0,
+            "noiseMultiplier",
+            1.5,
+            "delta",
+            1e-5,
+            "epsilonBudget",
+            100.0,
+            "accountant",
+            "rdp",
+            "expectedBatchSize",
+            32);
 
     private static String patientStudy(TestFederation fed, int rounds, int minSites) {
         var extra = new HashMap<String, Object>(Map.of("privacy", PATIENT_DP, "maxRetries", 0));
@@ -32,21 +45,26 @@ class StudyTermsIntegrationTest {
 
     /** The coordinator's operator (or whoever holds its database) edits a stored study. */
     private static void tamper(TestFederation fed, String studyId, String from, String to) {
-        int changed = fed.coordinator.bean(JdbcClient.class)
+        int changed = fed.coordinator
+                .bean(JdbcClient.class)
                 .sql("UPDATE studies SET spec_json = REPLACE(spec_json, ?, ?) WHERE study_id = ?")
-                .params(from, to, studyId).update();
+                .params(from, to, studyId)
+                .update();
         assertThat(changed).isEqualTo(1);
         assertThat(fed.api.studies().get(studyId).get("spec").toString()).contains(to);
     }
 
     /** Every site refused the study's first round, saying {@code why}, and its ledger shows nothing sent. */
-    private static void assertRefusedFirstRoundWithNothingSpent(TestFederation fed, String studyId,
-                                                                List<SiteAgent> sites, String... why) throws Exception {
+    private static void assertRefusedFirstRoundWithNothingSpent(
+            TestFederation fed, String studyId, List<SiteAgent> sites, String... why) throws Exception {
         JsonNode first = fed.api.studies().rounds(studyId).get(0);
         for (SiteAgent site : sites) {
-            assertThat(first.get("dropped").get(site.siteId()).asString()).as(first.toString())
-                    .startsWith("REFUSED").contains(why);
-            assertThat(PrivacyIntegrationTest.localUpdates(site.ledgerFile(), studyId)).isEmpty();
+            assertThat(first.get("dropped").get(site.siteId()).asString())
+                    .as(first.toString())
+                    .startsWith("REFUSED")
+                    .contains(why);
+            assertThat(PrivacyIntegrationTest.localUpdates(site.ledgerFile(), studyId))
+                    .isEmpty();
         }
     }
 
@@ -55,9 +73,11 @@ class StudyTermsIntegrationTest {
         try (var fed = new TestFederation(dir, 2)) {
             String studyId = patientStudy(fed, 2, 2);
             JsonNode terms = fed.api.studies().terms(studyId);
-            assertThat(terms.get("agentProperty").asString()).isEqualTo("study." + studyId + ".terms="
-                    + terms.get("digest").asString());
-            assertThat(fed.api.studies().get(studyId).get("terms").get("digest")).isEqualTo(terms.get("digest"));
+            assertThat(terms.get("agentProperty").asString())
+                    .isEqualTo(
+                            "study." + studyId + ".terms=" + terms.get("digest").asString());
+            assertThat(fed.api.studies().get(studyId).get("terms").get("digest"))
+                    .isEqualTo(terms.get("digest"));
             // Each admin reviewed and pinned the patient-level terms, with a patient ceiling of 1.0.
             SiteAgent a = fed.startAgent(0, studyId, null, 1.0);
             SiteAgent b = fed.startAgent(1, studyId, null, 1.0);
@@ -67,8 +87,12 @@ class StudyTermsIntegrationTest {
 
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("FAILED");
-            assertRefusedFirstRoundWithNothingSpent(fed, studyId, List.of(a, b),
-                    "not those this site's admin pinned for study " + studyId, "\"mode\":\"none\"",
+            assertRefusedFirstRoundWithNothingSpent(
+                    fed,
+                    studyId,
+                    List.of(a, b),
+                    "not those this site's admin pinned for study " + studyId,
+                    "\"mode\":\"none\"",
                     "nothing was trained");
         }
     }
@@ -98,7 +122,8 @@ class StudyTermsIntegrationTest {
     void aStudyWhoseRoundsCouldNotCloseCostsNoSiteAnything(@TempDir Path dir) throws Exception {
         try (var fed = new TestFederation(dir, 2)) {
             var unknown = new HashMap<String, Object>(Map.of("privacy", PATIENT_DP, "strategy", "no-such-strategy"));
-            assertThatThrownBy(() -> fed.createStudy(4, 2, 60, unknown)).hasMessageContaining("answered 400")
+            assertThatThrownBy(() -> fed.createStudy(4, 2, 60, unknown))
+                    .hasMessageContaining("answered 400")
                     .hasMessageContaining("strategy 'no-such-strategy' is not implemented");
 
             // A study stored before strategies were checked at creation fails before any task is sent.
@@ -110,10 +135,11 @@ class StudyTermsIntegrationTest {
             fed.api.studies().start(studyId);
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("FAILED");
-            assertThat(study.get("statusDetail").asString()).contains("cannot aggregate", "no-such-strategy",
-                    "no task was sent");
+            assertThat(study.get("statusDetail").asString())
+                    .contains("cannot aggregate", "no-such-strategy", "no task was sent");
             for (SiteAgent site : List.of(a, b)) {
-                assertThat(PrivacyIntegrationTest.localUpdates(site.ledgerFile(), studyId)).isEmpty();
+                assertThat(PrivacyIntegrationTest.localUpdates(site.ledgerFile(), studyId))
+                        .isEmpty();
             }
             assertThat(fed.api.studies().privacy(studyId).get("sites").size()).isZero();
         }
@@ -123,8 +149,15 @@ class StudyTermsIntegrationTest {
     void anAgentRefusesATaskItCouldNotCompleteWithoutALedgerEntry(@TempDir Path dir) throws Exception {
         try (var fed = new TestFederation(dir, 2)) {
             String studyId = patientStudy(fed, 2, 2);
-            String column = fed.api.studies().get(studyId).get("spec").get("dataset").get("features").get(0)
-                    .get("name").asString();
+            String column = fed.api
+                    .studies()
+                    .get(studyId)
+                    .get("spec")
+                    .get("dataset")
+                    .get("features")
+                    .get(0)
+                    .get("name")
+                    .asString();
             // A column no site has, in the terms the admins pin: the agents would fail half way, after
             // ACCEPTED, on the code before this check. (Changed after they pinned, the task is refused as
             // TERMS_DIFFER: see theDatasetIsPinnedSoItCannotBeChangedAfterSitesAccepted.)
@@ -135,8 +168,8 @@ class StudyTermsIntegrationTest {
             fed.api.studies().start(studyId);
             JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("FAILED");
-            assertRefusedFirstRoundWithNothingSpent(fed, studyId, List.of(a, b), "cannot be read as study " + studyId,
-                    "nothing spent");
+            assertRefusedFirstRoundWithNothingSpent(
+                    fed, studyId, List.of(a, b), "cannot be read as study " + studyId, "nothing spent");
         }
     }
 
@@ -168,21 +201,32 @@ class StudyTermsIntegrationTest {
             SiteAgent site = fed.startAgent(0, fed.pinned(List.of(first, second)), null, 3.5, 3.5);
             fed.awaitConnected(1);
             fed.api.studies().start(first);
-            assertThat(fed.awaitStudyEnd(first, Duration.ofMinutes(2)).get("status").asString()).isEqualTo("COMPLETED");
-            assertThat(PrivacyIntegrationTest.localUpdates(site.ledgerFile(), first)).hasSize(1);
+            assertThat(fed.awaitStudyEnd(first, Duration.ofMinutes(2))
+                            .get("status")
+                            .asString())
+                    .isEqualTo("COMPLETED");
+            assertThat(PrivacyIntegrationTest.localUpdates(site.ledgerFile(), first))
+                    .hasSize(1);
             // What the first study spent, by the site's own ledger (same δ and accountant as the ceiling's).
-            double spentFirst = PrivacyIntegrationTest.localUpdates(site.ledgerFile(), first).get(0)
-                    .get("epsilonAfter").asDouble();
+            double spentFirst = PrivacyIntegrationTest.localUpdates(site.ledgerFile(), first)
+                    .get(0)
+                    .get("epsilonAfter")
+                    .asDouble();
 
             fed.api.studies().start(second);
             JsonNode study = fed.awaitStudyEnd(second, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("FAILED");
             JsonNode round = fed.api.studies().rounds(second).get(0);
-            assertThat(round.get("dropped").get(site.siteId()).asString()).as(round.toString()).startsWith("REFUSED")
-                    .contains(String.format(java.util.Locale.ROOT, "patient-level ε over all studies from %.4f", spentFirst),
+            assertThat(round.get("dropped").get(site.siteId()).asString())
+                    .as(round.toString())
+                    .startsWith("REFUSED")
+                    .contains(
+                            String.format(
+                                    java.util.Locale.ROOT, "patient-level ε over all studies from %.4f", spentFirst),
                             "above the site's ceiling over all studies of 3.5000",
                             "privacy.patient-epsilon-ceiling-all-studies");
-            assertThat(PrivacyIntegrationTest.localUpdates(site.ledgerFile(), second)).isEmpty();
+            assertThat(PrivacyIntegrationTest.localUpdates(site.ledgerFile(), second))
+                    .isEmpty();
         }
     }
 }

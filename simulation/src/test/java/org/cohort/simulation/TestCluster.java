@@ -99,11 +99,15 @@ final class TestCluster implements AutoCloseable {
         for (int r : order) {
             addresses.add("localhost:" + agentPorts[r]);
         }
-        var config = AgentConfig.builder(site.name(), site.dataFile(), agentDir.resolve("work")).coordinators(addresses)
-                .enrollment(token.get("caFingerprint").asString(), token.get("token").asString())
+        var config = AgentConfig.builder(site.name(), site.dataFile(), agentDir.resolve("work"))
+                .coordinators(addresses)
+                .enrollment(
+                        token.get("caFingerprint").asString(),
+                        token.get("token").asString())
                 // Every synthetic hospital has the same rows, so each declares the same training size.
-                .accepting(AgentConfig.accepting(TestFederation.DECLARED_TRAINING_EXAMPLES,
-                        Map.of(studyId, termsDigest(studyId)))).build();
+                .accepting(AgentConfig.accepting(
+                        TestFederation.DECLARED_TRAINING_EXAMPLES, Map.of(studyId, termsDigest(studyId))))
+                .build();
         var agent = SiteAgent.start(config, learner);
         agents.add(agent);
         return agent;
@@ -134,7 +138,8 @@ final class TestCluster implements AutoCloseable {
     JsonNode awaitStudyEnd(int replica, String studyId) throws InterruptedException {
         long until = System.currentTimeMillis() + 120_000;
         JsonNode study = client(replica).studies().get(studyId);
-        while (System.currentTimeMillis() < until && study.get("status").asString().matches("RUNNING|CREATED")) {
+        while (System.currentTimeMillis() < until
+                && study.get("status").asString().matches("RUNNING|CREATED")) {
             Thread.sleep(200);
             study = client(replica).studies().get(studyId);
         }

@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.Map;
 import org.cohort.agent.AgentConfig;
 import org.cohort.agent.Dl4jLearner;
-import org.cohort.agent.SplitSecretFile;
 import org.cohort.agent.LocalLearner;
 import org.cohort.agent.SiteAgent;
+import org.cohort.agent.SplitSecretFile;
 import org.cohort.client.CoordinatorClient;
 import tools.jackson.databind.JsonNode;
 
@@ -43,8 +43,8 @@ final class TestFederation implements AutoCloseable {
     /** A study with extra spec entries, e.g. "secureAggregation" or "privacy". */
     String createStudy(int rounds, int minSites, int timeoutSeconds, Map<String, Object> extra) {
         var o = options(data.sites().size(), rounds);
-        var spec = new java.util.HashMap<String, Object>(data.studySpec(o,
-                DemoPrivacy.calibrate("none", 1, rounds, List.of())));
+        var spec = new java.util.HashMap<String, Object>(
+                data.studySpec(o, DemoPrivacy.calibrate("none", 1, rounds, List.of())));
         spec.put("minSites", minSites);
         spec.put("roundTimeoutSeconds", timeoutSeconds);
         spec.putAll(extra);
@@ -60,8 +60,13 @@ final class TestFederation implements AutoCloseable {
      * what they test to the study spec themselves.
      */
     static DemoOptions plainOptions(Path dir, int sites, int rounds) {
-        return DemoOptions.builder().sites(sites).rounds(rounds).workDir(dir).privacy("none")
-                .secureAggregation(false).build();
+        return DemoOptions.builder()
+                .sites(sites)
+                .rounds(rounds)
+                .workDir(dir)
+                .privacy("none")
+                .secureAggregation(false)
+                .build();
     }
 
     JsonNode token(String siteName) {
@@ -95,20 +100,31 @@ final class TestFederation implements AutoCloseable {
      * As above, with the terms the site's admin pinned (study → digest) and the admin's ceiling per
      * patient over all studies (null: none).
      */
-    SiteAgent startAgent(int i, Map<String, String> pinnedTerms, LocalLearner learner, Double patientCeiling,
-                         Double allStudiesCeiling) throws Exception {
+    SiteAgent startAgent(
+            int i,
+            Map<String, String> pinnedTerms,
+            LocalLearner learner,
+            Double patientCeiling,
+            Double allStudiesCeiling)
+            throws Exception {
         var site = data.sites().get(i);
         JsonNode token = token(site.name());
         Path agentDir = Files.createDirectories(dir.resolve("agents").resolve(site.name()));
         TestSplitSecrets.install(agentDir.resolve("work"), site.dataFile());
         var config = AgentConfig.builder(site.name(), site.dataFile(), agentDir.resolve("work"))
                 .coordinators(List.of(coordinator.agentAddress()))
-                .enrollment(token.get("caFingerprint").asString(), token.get("token").asString())
+                .enrollment(
+                        token.get("caFingerprint").asString(),
+                        token.get("token").asString())
                 .accepting(AgentConfig.accepting(DECLARED_TRAINING_EXAMPLES, pinnedTerms))
                 .patientEpsilonCeiling(patientCeiling)
-                .patientEpsilonCeilingAllStudies(allStudiesCeiling, AgentConfig.DEFAULT_ALL_STUDIES_DELTA).build();
-        SiteAgent agent = SiteAgent.start(config, learner == null
-                ? new Dl4jLearner(site.dataFile(), SplitSecretFile.loadOrCreate(config.workDir())) : learner);
+                .patientEpsilonCeilingAllStudies(allStudiesCeiling, AgentConfig.DEFAULT_ALL_STUDIES_DELTA)
+                .build();
+        SiteAgent agent = SiteAgent.start(
+                config,
+                learner == null
+                        ? new Dl4jLearner(site.dataFile(), SplitSecretFile.loadOrCreate(config.workDir()))
+                        : learner);
         agents.add(agent);
         return agent;
     }
@@ -122,9 +138,13 @@ final class TestFederation implements AutoCloseable {
         Path agentDir = dir.resolve("agents").resolve(site.name());
         var config = AgentConfig.builder(site.name(), site.dataFile(), agentDir.resolve("work"))
                 .coordinators(List.of(coordinator.agentAddress()))
-                .accepting(AgentConfig.accepting(DECLARED_TRAINING_EXAMPLES, pinned(List.of(studyId)))).build();
-        SiteAgent agent = SiteAgent.start(config, learner == null
-                ? new Dl4jLearner(site.dataFile(), SplitSecretFile.loadOrCreate(config.workDir())) : learner);
+                .accepting(AgentConfig.accepting(DECLARED_TRAINING_EXAMPLES, pinned(List.of(studyId))))
+                .build();
+        SiteAgent agent = SiteAgent.start(
+                config,
+                learner == null
+                        ? new Dl4jLearner(site.dataFile(), SplitSecretFile.loadOrCreate(config.workDir()))
+                        : learner);
         agents.add(agent);
         return agent;
     }
@@ -186,7 +206,8 @@ final class TestFederation implements AutoCloseable {
     /** The final evaluation (EVALUATE round) of the study's last model. */
     JsonNode finalEvaluation(String studyId) {
         for (JsonNode r : api.studies().rounds(studyId)) {
-            if (r.get("kind").asString().equals("EVALUATE") && r.get("status").asString().equals("COMPLETED")) {
+            if (r.get("kind").asString().equals("EVALUATE")
+                    && r.get("status").asString().equals("COMPLETED")) {
                 return r.get("evaluation");
             }
         }

@@ -20,7 +20,8 @@ final class TestSplitSecrets {
         try {
             Files.createDirectories(workDir);
             if (!Files.exists(file)) {
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.createFile(
+                        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
                 Files.write(file, Dl4jLearner.fixedSplitSecret(dataFile));
             }
         } catch (IOException e) {

@@ -28,8 +28,11 @@ class UploadResumeIntegrationTest {
             fed.startAgent(0, studyId, null);
             fed.startAgent(1, studyId, null);
             JsonNode token = fed.token("resuming");
-            try (var site = RogueSite.enroll(fed.coordinator.agentAddress(), token.get("token").asString(),
-                    token.get("caFingerprint").asString(), "resuming")) {
+            try (var site = RogueSite.enroll(
+                    fed.coordinator.agentAddress(),
+                    token.get("token").asString(),
+                    token.get("caFingerprint").asString(),
+                    "resuming")) {
                 site.connect(List.of(studyId));
                 fed.awaitConnected(3);
                 fed.api.studies().start(studyId);
@@ -52,7 +55,8 @@ class UploadResumeIntegrationTest {
                 assertThat(site.progress(manifest).getStillReceiving()).isTrue();
                 // While the coordinator still receives that stream, a second one is told to wait.
                 assertThatThrownBy(() -> site.sendPart(manifest, half, update, half, n, false))
-                        .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE))
+                        .satisfies(e ->
+                                assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNAVAILABLE))
                         .hasMessageContaining("still receiving");
                 // The connection is lost: the coordinator keeps the half it verified.
                 first.breakOff();
@@ -78,12 +82,15 @@ class UploadResumeIntegrationTest {
                 assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
                 JsonNode round = fed.api.studies().rounds(studyId).get(0);
                 assertThat(round.get("reported").toString()).contains(site.siteId);
-                assertThat(round.get("dropped").has(site.siteId)).as(round.toString()).isFalse();
+                assertThat(round.get("dropped").has(site.siteId))
+                        .as(round.toString())
+                        .isFalse();
             }
         }
     }
 
-    private static void awaitProgress(RogueSite site, UpdateManifest manifest, long expected) throws InterruptedException {
+    private static void awaitProgress(RogueSite site, UpdateManifest manifest, long expected)
+            throws InterruptedException {
         // The coordinator learns of the lost connection asynchronously: until then it is still receiving.
         for (int i = 0; i < 1500 && site.progress(manifest).getStillReceiving(); i++) {
             Thread.sleep(20);

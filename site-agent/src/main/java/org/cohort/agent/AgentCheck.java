@@ -38,9 +38,14 @@ final class AgentCheck {
         AgentConfig config;
         try {
             config = AgentConfig.load(file);
-            out.add(new Verdict("configuration", true, file + " parses; " + config.acceptedStudies().size()
-                    + " accepted stud" + (config.acceptedStudies().size() == 1 ? "y" : "ies")
-                    + (config.acceptedStudies().isEmpty() ? " (the agent will connect but train nothing)" : "")));
+            out.add(new Verdict(
+                    "configuration",
+                    true,
+                    file + " parses; " + config.acceptedStudies().size()
+                            + " accepted stud" + (config.acceptedStudies().size() == 1 ? "y" : "ies")
+                            + (config.acceptedStudies().isEmpty()
+                                    ? " (the agent will connect but train nothing)"
+                                    : "")));
         } catch (IllegalArgumentException e) {
             out.add(new Verdict("configuration", false, e.getMessage()));
             return out;
@@ -48,12 +53,18 @@ final class AgentCheck {
         out.add(dataFile(config.dataPath()));
         out.add(workDirectory(config.workDir()));
         boolean enrolled = AgentIdentity.exists(config.workDir());
-        out.add(new Verdict("enrollment", enrolled || !config.enrollmentToken().isEmpty()
-                && !config.caFingerprint().isEmpty(), enrolled ? "enrolled (identity in " + config.workDir() + ")"
-                : config.enrollmentToken().isEmpty() || config.caFingerprint().isEmpty()
-                ? "not enrolled, and enrollment.token or coordinator.ca-fingerprint is empty: ask the coordinator's"
-                        + " operator for an enrollment token"
-                : "not enrolled yet; will enroll on first start with the token"));
+        out.add(new Verdict(
+                "enrollment",
+                enrolled
+                        || !config.enrollmentToken().isEmpty()
+                                && !config.caFingerprint().isEmpty(),
+                enrolled
+                        ? "enrolled (identity in " + config.workDir() + ")"
+                        : config.enrollmentToken().isEmpty()
+                                        || config.caFingerprint().isEmpty()
+                                ? "not enrolled, and enrollment.token or coordinator.ca-fingerprint is empty: ask the coordinator's"
+                                        + " operator for an enrollment token"
+                                : "not enrolled yet; will enroll on first start with the token"));
         if (!config.caFingerprint().isEmpty()) {
             for (String address : config.coordinatorAddresses()) {
                 out.add(reachable(address, config.caFingerprint(), connectTimeout));
@@ -72,8 +83,14 @@ final class AgentCheck {
         }
         try (var lines = Files.lines(data)) {
             long n = lines.count();
-            return new Verdict("data file", n > 0, data + (n > 0 ? " is readable (" + n + " lines; its columns are"
-                    + " checked against each study's schema before that study's first round)" : " is empty"));
+            return new Verdict(
+                    "data file",
+                    n > 0,
+                    data
+                            + (n > 0
+                                    ? " is readable (" + n + " lines; its columns are"
+                                            + " checked against each study's schema before that study's first round)"
+                                    : " is empty"));
         } catch (IOException | java.io.UncheckedIOException e) {
             return new Verdict("data file", false, data + " cannot be read as text: " + e.getMessage());
         }
@@ -85,8 +102,11 @@ final class AgentCheck {
             Path probe = Files.createTempFile(work, "check", ".tmp");
             Files.delete(probe);
             long free = Files.getFileStore(work).getUsableSpace();
-            return new Verdict("work directory", free >= MIN_FREE_BYTES, work + " is writable; " + (free >> 20)
-                    + " MiB free" + (free >= MIN_FREE_BYTES ? "" : ": free at least 1 GiB (models, spooled uploads)"));
+            return new Verdict(
+                    "work directory",
+                    free >= MIN_FREE_BYTES,
+                    work + " is writable; " + (free >> 20) + " MiB free"
+                            + (free >= MIN_FREE_BYTES ? "" : ": free at least 1 GiB (models, spooled uploads)"));
         } catch (IOException | RuntimeException e) {
             return new Verdict("work directory", false, work + " cannot be created or written: " + e.getMessage());
         }
@@ -98,11 +118,13 @@ final class AgentCheck {
         try {
             pinned = PinnedCaTrust.forFingerprint(fingerprint);
         } catch (IllegalArgumentException e) {
-            return new Verdict("coordinator " + address, false, "coordinator.ca-fingerprint is malformed: "
-                    + e.getMessage());
+            return new Verdict(
+                    "coordinator " + address, false, "coordinator.ca-fingerprint is malformed: " + e.getMessage());
         }
-        ManagedChannel channel = NettyChannelBuilder.forTarget(address,
-                TlsChannelCredentials.newBuilder().trustManager(pinned).build()).build();
+        ManagedChannel channel = NettyChannelBuilder.forTarget(
+                        address,
+                        TlsChannelCredentials.newBuilder().trustManager(pinned).build())
+                .build();
         try {
             Instant deadline = Instant.now().plus(timeout);
             ConnectivityState state = channel.getState(true);
@@ -111,13 +133,16 @@ final class AgentCheck {
                 state = channel.getState(true);
             }
             if (state == ConnectivityState.READY) {
-                return new Verdict("coordinator " + address, true, "reachable; its TLS certificate chains to the"
-                        + " pinned CA");
+                return new Verdict(
+                        "coordinator " + address, true, "reachable; its TLS certificate chains to the" + " pinned CA");
             }
-            return new Verdict("coordinator " + address, false, pinned.observedCa().isPresent()
-                    ? "answered, but its CA is not the pinned one (check coordinator.ca-fingerprint)"
-                    : "no TLS connection within " + timeout.toSeconds() + " s (" + state + "): check the address,"
-                            + " the firewall and that the coordinator runs");
+            return new Verdict(
+                    "coordinator " + address,
+                    false,
+                    pinned.observedCa().isPresent()
+                            ? "answered, but its CA is not the pinned one (check coordinator.ca-fingerprint)"
+                            : "no TLS connection within " + timeout.toSeconds() + " s (" + state
+                                    + "): check the address," + " the firewall and that the coordinator runs");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Verdict("coordinator " + address, false, "interrupted");
@@ -130,12 +155,18 @@ final class AgentCheck {
         try {
             org.cohort.learning.Nd4jRuntime.ensureInitialised();
             var backend = org.nd4j.linalg.factory.Nd4j.getBackend();
-            return new Verdict("ND4J backend", true, backend.getClass().getSimpleName() + " loaded ("
-                    + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ")");
+            return new Verdict(
+                    "ND4J backend",
+                    true,
+                    backend.getClass().getSimpleName() + " loaded (" + System.getProperty("os.name") + " "
+                            + System.getProperty("os.arch") + ")");
         } catch (Throwable e) {
-            return new Verdict("ND4J backend", false, "cannot load ND4J's native backend for "
-                    + System.getProperty("os.name") + " " + System.getProperty("os.arch") + " (" + e + "); this"
-                    + " agent build ships linux-x86_64 natives only");
+            return new Verdict(
+                    "ND4J backend",
+                    false,
+                    "cannot load ND4J's native backend for "
+                            + System.getProperty("os.name") + " " + System.getProperty("os.arch") + " (" + e + "); this"
+                            + " agent build ships linux-x86_64 natives only");
         }
     }
 }

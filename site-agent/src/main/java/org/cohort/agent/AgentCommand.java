@@ -15,7 +15,10 @@ import picocli.CommandLine.Option;
  * before the first start. Exit codes: 0 fine, 1 a check failed or the agent could not start, 2 a
  * usage error.
  */
-@Command(name = "cohort-agent", mixinStandardHelpOptions = true, versionProvider = AgentCommand.Version.class,
+@Command(
+        name = "cohort-agent",
+        mixinStandardHelpOptions = true,
+        versionProvider = AgentCommand.Version.class,
         description = "Runs a hospital's Cohort site agent: enrolls with the coordinator, trains the studies its"
                 + " admin accepted on local data, and sends only differentially private, signed updates.",
         subcommands = {AgentCommand.Init.class, AgentCommand.Check.class})
@@ -39,8 +42,8 @@ final class AgentCommand implements Callable<Integer> {
         }
         SiteAgent agent;
         try {
-            agent = SiteAgent.start(loaded, new Dl4jLearner(loaded.dataPath(),
-                    SplitSecretFile.loadOrCreate(loaded.workDir())));
+            agent = SiteAgent.start(
+                    loaded, new Dl4jLearner(loaded.dataPath(), SplitSecretFile.loadOrCreate(loaded.workDir())));
         } catch (IllegalStateException | java.io.UncheckedIOException e) {
             System.err.println("cannot start: " + e.getMessage());
             return 1;
@@ -51,10 +54,15 @@ final class AgentCommand implements Callable<Integer> {
     }
 
     /** Writes the commented configuration template; it parses as written. */
-    @Command(name = "init", mixinStandardHelpOptions = true,
+    @Command(
+            name = "init",
+            mixinStandardHelpOptions = true,
             description = "Writes a commented agent.properties to fill in (it parses as written).")
     static final class Init implements Callable<Integer> {
-        @Option(names = "--out", paramLabel = "FILE", defaultValue = "agent.properties",
+        @Option(
+                names = "--out",
+                paramLabel = "FILE",
+                defaultValue = "agent.properties",
                 description = "where to write it (default: ${DEFAULT-VALUE}); an existing file is never overwritten")
         Path out;
 
@@ -72,14 +80,19 @@ final class AgentCommand implements Callable<Integer> {
     }
 
     /** Checks a configuration and what it points at, and says what to fix. */
-    @Command(name = "check", mixinStandardHelpOptions = true,
+    @Command(
+            name = "check",
+            mixinStandardHelpOptions = true,
             description = "Checks the configuration, the data file, the work directory and its disk, the"
                     + " coordinator's reachability under the pinned CA, and the ND4J backend; exits 0 when all pass.")
     static final class Check implements Callable<Integer> {
         @Option(names = "--config", paramLabel = "FILE", required = true, description = "the agent.properties to check")
         Path config;
 
-        @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "10",
+        @Option(
+                names = "--timeout",
+                paramLabel = "SECONDS",
+                defaultValue = "10",
                 description = "how long to wait for each coordinator address (default: ${DEFAULT-VALUE})")
         int timeoutSeconds;
 
@@ -88,8 +101,10 @@ final class AgentCommand implements Callable<Integer> {
             var verdicts = AgentCheck.run(config, Duration.ofSeconds(timeoutSeconds));
             verdicts.forEach(v -> System.out.println(v.line()));
             boolean ok = verdicts.stream().allMatch(AgentCheck.Verdict::ok);
-            System.out.println(ok ? "ready: start it with cohort-agent --config " + config
-                    : "not ready: fix the FAIL lines above and check again");
+            System.out.println(
+                    ok
+                            ? "ready: start it with cohort-agent --config " + config
+                            : "not ready: fix the FAIL lines above and check again");
             return ok ? 0 : 1;
         }
     }
@@ -107,8 +122,10 @@ final class AgentCommand implements Callable<Integer> {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"cohort-agent " + SiteAgent.VERSION + ", Java " + Runtime.version() + ", "
-                    + System.getProperty("os.name") + " " + System.getProperty("os.arch")};
+            return new String[] {
+                "cohort-agent " + SiteAgent.VERSION + ", Java " + Runtime.version() + ", "
+                        + System.getProperty("os.name") + " " + System.getProperty("os.arch")
+            };
         }
     }
 

@@ -82,8 +82,8 @@ public record AgentConfig(
     public AgentConfig {
         accepted = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(accepted));
         if (!(allStudiesDelta > 0 && allStudiesDelta < 1)) {
-            throw new IllegalArgumentException("privacy.patient-delta-all-studies must be in (0, 1), got "
-                    + allStudiesDelta);
+            throw new IllegalArgumentException(
+                    "privacy.patient-delta-all-studies must be in (0, 1), got " + allStudiesDelta);
         }
     }
 
@@ -175,18 +175,30 @@ public record AgentConfig(
             if (dataPath == null || workDir == null) {
                 problems.add("the data file and the work directory are needed");
             }
-            for (var ceiling : java.util.Arrays.asList(patientEpsilonCeiling, siteEpsilonCeiling,
-                    patientEpsilonCeilingAllStudies)) {
+            for (var ceiling : java.util.Arrays.asList(
+                    patientEpsilonCeiling, siteEpsilonCeiling, patientEpsilonCeilingAllStudies)) {
                 if (ceiling != null && !(ceiling > 0 && Double.isFinite(ceiling))) {
                     problems.add("an ε ceiling must be a finite positive number, got " + ceiling);
                 }
             }
             if (!problems.isEmpty()) {
-                throw new IllegalArgumentException("agent configuration cannot be used: " + String.join("; ", problems));
+                throw new IllegalArgumentException(
+                        "agent configuration cannot be used: " + String.join("; ", problems));
             }
-            return new AgentConfig(siteName, coordinatorAddresses, caFingerprint, enrollmentToken, dataPath, workDir,
-                    accepted, keystorePassword, compute, patientEpsilonCeiling, siteEpsilonCeiling,
-                    patientEpsilonCeilingAllStudies, allStudiesDelta);
+            return new AgentConfig(
+                    siteName,
+                    coordinatorAddresses,
+                    caFingerprint,
+                    enrollmentToken,
+                    dataPath,
+                    workDir,
+                    accepted,
+                    keystorePassword,
+                    compute,
+                    patientEpsilonCeiling,
+                    siteEpsilonCeiling,
+                    patientEpsilonCeilingAllStudies,
+                    allStudiesDelta);
         }
     }
 
@@ -201,8 +213,8 @@ public record AgentConfig(
     }
 
     /** Accepts each study (id → pinned terms digest) with the same declared training size (tests and simulations). */
-    public static java.util.SortedMap<String, StudyAcceptance> accepting(long trainingExamples,
-                                                                        java.util.Map<String, String> termsByStudy) {
+    public static java.util.SortedMap<String, StudyAcceptance> accepting(
+            long trainingExamples, java.util.Map<String, String> termsByStudy) {
         var out = new java.util.TreeMap<String, StudyAcceptance>();
         termsByStudy.forEach((id, terms) -> out.put(id, new StudyAcceptance(id, trainingExamples, terms)));
         return out;
@@ -213,13 +225,17 @@ public record AgentConfig(
         try (Reader r = Files.newBufferedReader(file)) {
             props.load(r);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read agent config " + file.toAbsolutePath() + ": " + e.getMessage());
+            throw new IllegalArgumentException(
+                    "cannot read agent config " + file.toAbsolutePath() + ": " + e.getMessage());
         }
         Path base = file.toAbsolutePath().getParent();
         var problems = new ArrayList<String>();
-        props.stringPropertyNames().stream().sorted()
-                .filter(key -> END_OF_LINE_COMMENT.matcher(props.getProperty(key)).find())
-                .forEach(key -> problems.add(key + " has an end-of-line comment ('" + props.getProperty(key).strip()
+        props.stringPropertyNames().stream()
+                .sorted()
+                .filter(key ->
+                        END_OF_LINE_COMMENT.matcher(props.getProperty(key)).find())
+                .forEach(key -> problems.add(key + " has an end-of-line comment ('"
+                        + props.getProperty(key).strip()
                         + "'), which a properties file reads as part of the value: move the comment to its own line"));
         String addresses = require(props, "coordinator.addresses", problems);
         String data = require(props, "data.path", problems);
@@ -252,19 +268,21 @@ public record AgentConfig(
             }
         }
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("agent config " + file + " cannot be used: " + String.join("; ", problems));
+            throw new IllegalArgumentException(
+                    "agent config " + file + " cannot be used: " + String.join("; ", problems));
         }
         return builder(props.getProperty("site.name", "site").strip(), base.resolve(data), base.resolve(work))
                 .coordinators(split(addresses))
-                .enrollment(props.getProperty("coordinator.ca-fingerprint", "").strip(),
+                .enrollment(
+                        props.getProperty("coordinator.ca-fingerprint", "").strip(),
                         props.getProperty("enrollment.token", "").strip())
                 .accepting(accepted)
                 .keystorePassword(props.getProperty("keystore.password", "").strip())
                 .compute(props.getProperty("compute", "cpu").strip())
                 .patientEpsilonCeiling(positive(props, "privacy.patient-epsilon-ceiling"))
                 .siteEpsilonCeiling(positive(props, "privacy.site-epsilon-ceiling"))
-                .patientEpsilonCeilingAllStudies(positive(props, "privacy.patient-epsilon-ceiling-all-studies"),
-                        allStudiesDelta(props))
+                .patientEpsilonCeilingAllStudies(
+                        positive(props, "privacy.patient-epsilon-ceiling-all-studies"), allStudiesDelta(props))
                 .build();
     }
 
@@ -307,6 +325,9 @@ public record AgentConfig(
     }
 
     private static List<String> split(String csv) {
-        return Arrays.stream(csv.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        return Arrays.stream(csv.split(","))
+                .map(String::strip)
+                .filter(s -> !s.isEmpty())
+                .toList();
     }
 }

@@ -30,7 +30,8 @@ record AgentIdentity(SiteIdentity site, byte[] modelSigningPublicKey) {
 
     static AgentIdentity load(AgentConfig config) {
         try {
-            return new AgentIdentity(SiteIdentity.load(keystore(config.workDir()), password(config)),
+            return new AgentIdentity(
+                    SiteIdentity.load(keystore(config.workDir()), password(config)),
                     Files.readAllBytes(modelKeyFile(config.workDir())));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the agent identity in " + config.workDir(), e);
@@ -59,7 +60,8 @@ record AgentIdentity(SiteIdentity site, byte[] modelSigningPublicKey) {
                 new SecureRandom().nextBytes(raw);
                 Files.writeString(file, Base64.getUrlEncoder().withoutPadding().encodeToString(raw));
                 try {
-                    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                    Files.setPosixFilePermissions(
+                            file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
                 } catch (UnsupportedOperationException ignored) {
                     // non-POSIX file system
                 }

@@ -23,14 +23,21 @@ public final class DatasetSchemas {
                 features.add(FeatureColumn.locallyStandardised(f.getName()));
             }
         }
-        return new TabularSchema(features, spec.getLabelColumn(), LabelRule.positiveIfGreaterThan(spec.getPositiveAbove()),
+        return new TabularSchema(
+                features,
+                spec.getLabelColumn(),
+                LabelRule.positiveIfGreaterThan(spec.getPositiveAbove()),
                 spec.getIdColumn().isEmpty() ? null : spec.getIdColumn());
     }
 
-    public static DatasetSpec toSpec(TabularSchema schema, String format, double positiveAbove, double testFraction,
-                                     long splitSeed) {
-        var b = DatasetSpec.newBuilder().setFormat(format).setLabelColumn(schema.labelColumn())
-                .setPositiveAbove(positiveAbove).setTestFraction(testFraction).setSplitSeed(splitSeed);
+    public static DatasetSpec toSpec(
+            TabularSchema schema, String format, double positiveAbove, double testFraction, long splitSeed) {
+        var b = DatasetSpec.newBuilder()
+                .setFormat(format)
+                .setLabelColumn(schema.labelColumn())
+                .setPositiveAbove(positiveAbove)
+                .setTestFraction(testFraction)
+                .setSplitSeed(splitSeed);
         if (schema.idColumn() != null) {
             b.setIdColumn(schema.idColumn());
         }

@@ -54,8 +54,9 @@ public final class Dl4jLearner implements LocalLearner {
     /** The split secret of {@link #Dl4jLearner(Path)}: SHA-256 of a label and the data file's name. */
     public static byte[] fixedSplitSecret(Path dataPath) {
         try {
-            return java.security.MessageDigest.getInstance("SHA-256").digest(("cohort fixed split for tests: "
-                    + dataPath.getFileName()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(("cohort fixed split for tests: " + dataPath.getFileName())
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
@@ -79,7 +80,8 @@ public final class Dl4jLearner implements LocalLearner {
             policy.check(schema); // before reading a single row
             LoadedTable table;
             try {
-                table = spec.getFormat().equals("heart-disease") ? HeartDisease.load(dataPath)
+                table = spec.getFormat().equals("heart-disease")
+                        ? HeartDisease.load(dataPath)
                         : CsvTableLoader.load(dataPath, schema);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read the site data " + dataPath + ": " + e.getMessage(), e);
@@ -107,9 +109,14 @@ public final class Dl4jLearner implements LocalLearner {
         if (!repeatedPatients.contains(task.getDataset())) {
             return java.util.Optional.empty();
         }
-        org.slf4j.LoggerFactory.getLogger(Dl4jLearner.class).warn("study {}: the id column '{}' of {} repeats: under"
-                + " patient-level DP each patient must have exactly one row (keep one row per patient, e.g. the"
-                + " first visit, or aggregate them)", task.getStudyId(), task.getDataset().getIdColumn(), dataPath);
+        org.slf4j.LoggerFactory.getLogger(Dl4jLearner.class)
+                .warn(
+                        "study {}: the id column '{}' of {} repeats: under"
+                                + " patient-level DP each patient must have exactly one row (keep one row per patient, e.g. the"
+                                + " first visit, or aggregate them)",
+                        task.getStudyId(),
+                        task.getDataset().getIdColumn(),
+                        dataPath);
         return java.util.Optional.of("this site's data does not have one row per patient, which patient-level DP"
                 + " needs (a patient with several rows would be protected less than charged; the site's admin finds"
                 + " the details in the agent's log); refused before training, nothing spent");
@@ -121,11 +128,15 @@ public final class Dl4jLearner implements LocalLearner {
 
     /** The data of {@code task}, under the preprocessing its privacy mode allows. */
     private SplitData data(RoundTask task) {
-        return data(task.getDataset(), PreprocessingPolicy.forPrivacyMode(org.cohort.protocol.PrivacyWords.word(task.getPrivacy().getMode())));
+        return data(
+                task.getDataset(),
+                PreprocessingPolicy.forPrivacyMode(
+                        org.cohort.protocol.PrivacyWords.word(task.getPrivacy().getMode())));
     }
 
     private SplitRule splitRule(DatasetSpec spec) {
-        return spec.getTestIdsCount() > 0 ? new SplitRule.Published(Set.copyOf(spec.getTestIdsList()))
+        return spec.getTestIdsCount() > 0
+                ? new SplitRule.Published(Set.copyOf(spec.getTestIdsList()))
                 : new SplitRule.Keyed(splitKey, spec.getTestFraction(), spec.getSplitSeed());
     }
 
@@ -138,7 +149,8 @@ public final class Dl4jLearner implements LocalLearner {
     public PrivacyCharge plannedCharge(RoundTask task) {
         var dp = task.getPrivacy();
         // Refused here, before the task is accepted, not after the model is downloaded.
-        PreprocessingPolicy.forPrivacyMode(org.cohort.protocol.PrivacyWords.word(dp.getMode())).check(DatasetSchemas.toSchema(task.getDataset()));
+        PreprocessingPolicy.forPrivacyMode(org.cohort.protocol.PrivacyWords.word(dp.getMode()))
+                .check(DatasetSchemas.toSchema(task.getDataset()));
         if (task.getKind() == TaskKind.EVALUATE) {
             // Under DP an evaluation releases nothing but, in a patient-level study, its noised confusion matrix.
             return HeldOutRelease.releases(task) ? HeldOutRelease.plannedCharge(task) : null;
@@ -153,8 +165,8 @@ public final class Dl4jLearner implements LocalLearner {
                 int rows = data(task).train().size();
                 // Checked before the model is downloaded, so the model's size is not known yet: assume
                 // the largest a task may carry, which overstates the sampler's rounding (conservative).
-                yield PatientLevelTraining.planned(PatientLevelTraining.plan(dp, trainingPlan(task), rows),
-                        Integer.MAX_VALUE);
+                yield PatientLevelTraining.planned(
+                        PatientLevelTraining.plan(dp, trainingPlan(task), rows), Integer.MAX_VALUE);
             }
             default -> null;
         };
@@ -172,24 +184,31 @@ public final class Dl4jLearner implements LocalLearner {
             classes = model.numClasses();
             length = model.numParameters();
         } catch (RuntimeException e) {
-            return java.util.Optional.of("this agent cannot build the study's model (" + e.getClass().getSimpleName()
-                    + "); refused before training, nothing spent");
+            return java.util.Optional.of("this agent cannot build the study's model ("
+                    + e.getClass().getSimpleName() + "); refused before training, nothing spent");
         }
         var data = data(task.getDataset()).train();
-        String problem = length != parameters.length ? "the model has " + parameters.length + " parameters where its"
-                + " configuration needs " + length
-                : inputs != data.numFeatures() ? "the model takes " + inputs + " inputs where the study's columns encode"
-                + " to " + data.numFeatures()
-                : classes != data.numClasses() ? "the model has " + classes + " outputs where the study's label has "
-                + data.numClasses() + " classes" : null;
+        String problem = length != parameters.length
+                ? "the model has " + parameters.length + " parameters where its" + " configuration needs " + length
+                : inputs != data.numFeatures()
+                        ? "the model takes " + inputs + " inputs where the study's columns encode" + " to "
+                                + data.numFeatures()
+                        : classes != data.numClasses()
+                                ? "the model has " + classes + " outputs where the study's label has "
+                                        + data.numClasses() + " classes"
+                                : null;
         return java.util.Optional.ofNullable(problem).map(p -> p + "; refused before training, nothing spent");
     }
 
     /** The task's local training plan as the learning module takes it. */
     static TrainingPlan trainingPlan(RoundTask task) {
         var p = task.getPlan();
-        return new TrainingPlan(p.getLocalEpochs(), p.getBatchSize(),
-                Optimizer.valueOf(p.getOptimizer().toUpperCase(Locale.ROOT)), p.getLearningRate(), p.getSeed());
+        return new TrainingPlan(
+                p.getLocalEpochs(),
+                p.getBatchSize(),
+                Optimizer.valueOf(p.getOptimizer().toUpperCase(Locale.ROOT)),
+                p.getLearningRate(),
+                p.getSeed());
     }
 
     @Override
@@ -199,8 +218,8 @@ public final class Dl4jLearner implements LocalLearner {
         ParameterVectors.write(net, global);
         if (HeldOutRelease.releases(task)) {
             long[] counts = Evaluator.confusionMatrix(net, data.test());
-            var release = HeldOutRelease.release(counts, data.test().numClasses(),
-                    task.getPrivacy().getEvaluationNoiseMultiplier());
+            var release = HeldOutRelease.release(
+                    counts, data.test().numClasses(), task.getPrivacy().getEvaluationNoiseMultiplier());
             return Outcome.noisedEvaluation(0, release, HeldOutRelease.plannedCharge(task));
         }
         // Under DP nothing about the held-out patients leaves in clear.
@@ -230,7 +249,7 @@ public final class Dl4jLearner implements LocalLearner {
             // DP-FedAvg: bound this site's whole contribution; the coordinator noises the sum.
             L2Clipping.clipInPlace(delta, dp.getClipNorm());
         }
-        return new Outcome(delta, data.train().size(), loss, millis, eval.examples(), eval.correct(),
-                eval.logLoss(), charge);
+        return new Outcome(
+                delta, data.train().size(), loss, millis, eval.examples(), eval.correct(), eval.logLoss(), charge);
     }
 }

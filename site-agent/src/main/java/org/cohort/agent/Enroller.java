@@ -5,10 +5,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.ByteArrayInputStream;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.io.ByteArrayInputStream;
 import java.util.concurrent.TimeUnit;
 import org.cohort.crypto.pki.SiteIdentity;
 import org.cohort.crypto.pki.SiteKeys;
@@ -38,12 +38,15 @@ final class Enroller {
         }
         SiteKeys keys = SiteKeys.generate();
         var pinned = PinnedCaTrust.forFingerprint(config.caFingerprint());
-        var credentials = TlsChannelCredentials.newBuilder().trustManager(pinned).build();
+        var credentials =
+                TlsChannelCredentials.newBuilder().trustManager(pinned).build();
         StatusRuntimeException last = null;
         for (String address : config.coordinatorAddresses()) {
-            ManagedChannel channel = NettyChannelBuilder.forTarget(address, credentials).build();
+            ManagedChannel channel =
+                    NettyChannelBuilder.forTarget(address, credentials).build();
             try {
-                var response = EnrollmentGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                var response = EnrollmentGrpc.newBlockingStub(channel)
+                        .withDeadlineAfter(30, TimeUnit.SECONDS)
                         .enroll(EnrollRequest.newBuilder()
                                 .setToken(config.enrollmentToken())
                                 .setCertificateRequest(ByteString.copyFrom(keys.certificateRequest(config.siteName())))
@@ -51,13 +54,14 @@ final class Enroller {
                                 .setAgentVersion(SiteAgent.VERSION)
                                 .build());
                 X509Certificate ca = certificate(response.getCaCertificate().toByteArray());
-                X509Certificate pinnedCa = pinned.observedCa().orElseThrow(() ->
-                        new IllegalStateException("TLS handshake did not show the coordinator CA"));
+                X509Certificate pinnedCa = pinned.observedCa()
+                        .orElseThrow(() -> new IllegalStateException("TLS handshake did not show the coordinator CA"));
                 if (!pinnedCa.equals(ca)) {
                     throw new IllegalStateException("coordinator returned a CA that differs from the pinned one");
                 }
-                var identity = new AgentIdentity(SiteIdentity.create(keys,
-                        certificate(response.getCertificate().toByteArray()), ca),
+                var identity = new AgentIdentity(
+                        SiteIdentity.create(
+                                keys, certificate(response.getCertificate().toByteArray()), ca),
                         response.getModelSigningPublicKey().toByteArray());
                 identity.save(config);
                 log.info("enrolled as {} with coordinator {}", response.getSiteId(), address);
@@ -73,14 +77,18 @@ final class Enroller {
                 channel.shutdownNow();
             }
         }
-        throw new IllegalStateException("enrollment failed: " + (last == null ? "no coordinator address"
-                : last.getStatus().getDescription() != null ? last.getStatus().getDescription() : last.getStatus().toString()));
+        throw new IllegalStateException("enrollment failed: "
+                + (last == null
+                        ? "no coordinator address"
+                        : last.getStatus().getDescription() != null
+                                ? last.getStatus().getDescription()
+                                : last.getStatus().toString()));
     }
 
     static X509Certificate certificate(byte[] der) {
         try {
-            return (X509Certificate) CertificateFactory.getInstance("X.509")
-                    .generateCertificate(new ByteArrayInputStream(der));
+            return (X509Certificate)
+                    CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(der));
         } catch (CertificateException e) {
             throw new IllegalStateException("coordinator sent a malformed certificate", e);
         }

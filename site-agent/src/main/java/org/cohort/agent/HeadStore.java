@@ -47,7 +47,9 @@ final class HeadStore {
         }
         String hash = HexFormat.of().formatHex(head.getHash().toByteArray());
         String before = seen.get(head.getSeq());
-        if (!coordinatorKey.verify(SignedMessages.auditHead(head.getSeq(), hash), head.getSignature().toByteArray())) {
+        if (!coordinatorKey.verify(
+                SignedMessages.auditHead(head.getSeq(), hash),
+                head.getSignature().toByteArray())) {
             return Optional.of("the audit head #" + head.getSeq() + " " + hash + " sent with this task is not signed by"
                     + " the coordinator key this site enrolled with");
         }
@@ -80,15 +82,18 @@ final class HeadStore {
                 }
             }
         } catch (IOException | NumberFormatException e) {
-            throw new IllegalStateException("cannot read the audit heads this site saw, " + file + " (" + e.getMessage()
-                    + "); it is append-only: restore it from backup rather than edit it", e);
+            throw new IllegalStateException(
+                    "cannot read the audit heads this site saw, " + file + " (" + e.getMessage()
+                            + "); it is append-only: restore it from backup rather than edit it",
+                    e);
         }
     }
 
     private void append(String line) {
         try {
             Files.createDirectories(file.getParent());
-            Files.writeString(file, line, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+            Files.writeString(
+                    file, line, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.SYNC);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot record the coordinator's audit head in " + file, e);
         }

@@ -21,7 +21,8 @@ final class HeldOutRelease {
 
     /** Whether this task's held-out metrics are withheld (any DP study: they are not in the training ε). */
     static boolean withheld(RoundTask task) {
-        return task.hasPrivacy() && org.cohort.protocol.PrivacyWords.isPrivate(task.getPrivacy().getMode());
+        return task.hasPrivacy()
+                && org.cohort.protocol.PrivacyWords.isPrivate(task.getPrivacy().getMode());
     }
 
     /**
@@ -31,7 +32,8 @@ final class HeldOutRelease {
      */
     static boolean releases(RoundTask task) {
         PrivacyPlan dp = task.getPrivacy();
-        return task.getKind() == TaskKind.EVALUATE && dp.getMode() == org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT
+        return task.getKind() == TaskKind.EVALUATE
+                && dp.getMode() == org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT
                 && dp.getEvaluationNoiseMultiplier() > 0;
     }
 

@@ -1,11 +1,11 @@
 package org.cohort.agent;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import com.google.protobuf.InvalidProtocolBufferException;
 import org.cohort.crypto.signature.SignatureVerifier;
 import org.cohort.protocol.SignedMessages;
 import org.cohort.protocol.v1.ChargeStatement;
@@ -37,10 +37,25 @@ final class LedgerCrossCheck {
      * @param maskedSha256 the digest of the masked input that carried it under secure aggregation
      *                     ("" for a plain upload): the release the coordinator names when it charges
      */
-    record LocalSend(int round, String roundId, String payloadSha256, String maskedSha256, String unit,
-                     double samplingRate, double noiseMultiplier, long steps, boolean acknowledged) {
-        LocalSend(int round, String roundId, String payloadSha256, String maskedSha256, String unit,
-                  double samplingRate, double noiseMultiplier, long steps) {
+    record LocalSend(
+            int round,
+            String roundId,
+            String payloadSha256,
+            String maskedSha256,
+            String unit,
+            double samplingRate,
+            double noiseMultiplier,
+            long steps,
+            boolean acknowledged) {
+        LocalSend(
+                int round,
+                String roundId,
+                String payloadSha256,
+                String maskedSha256,
+                String unit,
+                double samplingRate,
+                double noiseMultiplier,
+                long steps) {
             this(round, roundId, payloadSha256, maskedSha256, unit, samplingRate, noiseMultiplier, steps, false);
         }
     }
@@ -51,7 +66,8 @@ final class LedgerCrossCheck {
      */
     record Release(int round, String roundId, String payloadSha256, String unit) {
         static Release of(int round, String roundId, String payloadSha256, String unit) {
-            return payloadSha256.isEmpty() ? new Release(round, "", "", unit)
+            return payloadSha256.isEmpty()
+                    ? new Release(round, "", "", unit)
                     : new Release(round, roundId, payloadSha256.toLowerCase(Locale.ROOT), unit);
         }
 
@@ -61,16 +77,21 @@ final class LedgerCrossCheck {
 
         /** Whether {@code s} is this release (for a per-round charge: any update of that round). */
         boolean covers(LocalSend s) {
-            return unit.equals(s.unit()) && (payloadSha256.isEmpty() ? s.round() == round
-                    : roundId.equals(s.roundId()) && (payloadSha256.equalsIgnoreCase(s.payloadSha256())
-                            || payloadSha256.equalsIgnoreCase(s.maskedSha256())));
+            return unit.equals(s.unit())
+                    && (payloadSha256.isEmpty()
+                            ? s.round() == round
+                            : roundId.equals(s.roundId())
+                                    && (payloadSha256.equalsIgnoreCase(s.payloadSha256())
+                                            || payloadSha256.equalsIgnoreCase(s.maskedSha256())));
         }
 
         @Override
         public String toString() {
-            return payloadSha256.isEmpty() ? "round " + round + " (" + unit + "-level)"
-                    : "round " + round + " attempt " + roundId + " (update " + payloadSha256.substring(0,
-                            Math.min(12, payloadSha256.length())) + ", " + unit + "-level)";
+            return payloadSha256.isEmpty()
+                    ? "round " + round + " (" + unit + "-level)"
+                    : "round " + round + " attempt " + roundId + " (update "
+                            + payloadSha256.substring(0, Math.min(12, payloadSha256.length())) + ", " + unit
+                            + "-level)";
         }
     }
 
@@ -89,8 +110,12 @@ final class LedgerCrossCheck {
      * The signed charges whose signature verifies with the coordinator's key and that are about
      * this site and study; each other one adds a mismatch.
      */
-    static List<Recorded> verified(List<SignedCharge> signed, SignatureVerifier coordinatorKey, String siteId,
-                                   String studyId, List<String> mismatches) {
+    static List<Recorded> verified(
+            List<SignedCharge> signed,
+            SignatureVerifier coordinatorKey,
+            String siteId,
+            String studyId,
+            List<String> mismatches) {
         var out = new ArrayList<Recorded>();
         for (SignedCharge s : signed) {
             ChargeStatement c;
@@ -100,7 +125,8 @@ final class LedgerCrossCheck {
                 mismatches.add("the coordinator's signed charge in audit entry #" + s.getAuditSeq() + " is unreadable");
                 continue;
             }
-            if (!coordinatorKey.verify(SignedMessages.ledgerCharge(s.getStatement().toByteArray()),
+            if (!coordinatorKey.verify(
+                    SignedMessages.ledgerCharge(s.getStatement().toByteArray()),
                     s.getSignature().toByteArray())) {
                 mismatches.add("the charge of round " + c.getRoundNumber() + " in audit entry #" + s.getAuditSeq()
                         + " is not signed by the coordinator key this site enrolled with");
@@ -108,8 +134,12 @@ final class LedgerCrossCheck {
                 mismatches.add("the coordinator sent a signed charge of site " + c.getSiteId() + ", study "
                         + c.getStudyId() + " as if it were this site's (audit entry #" + s.getAuditSeq() + ")");
             } else {
-                out.add(new Recorded(Release.of(c.getRoundNumber(), c.getRoundId(), c.getPayloadSha256(), c.getUnit()),
-                        c.getSamplingRate(), c.getNoiseMultiplier(), c.getSteps(), s.getAuditSeq()));
+                out.add(new Recorded(
+                        Release.of(c.getRoundNumber(), c.getRoundId(), c.getPayloadSha256(), c.getUnit()),
+                        c.getSamplingRate(),
+                        c.getNoiseMultiplier(),
+                        c.getSteps(),
+                        s.getAuditSeq()));
             }
         }
         return out;
@@ -126,8 +156,12 @@ final class LedgerCrossCheck {
      * @param recorded         the same charges as signed when they were made ({@link #verified})
      * @param signatureTrouble mismatches {@link #verified} found
      */
-    static Result compare(String studyId, List<LocalSend> local, List<LedgerEntry> remote, List<Recorded> recorded,
-                          List<String> signatureTrouble) {
+    static Result compare(
+            String studyId,
+            List<LocalSend> local,
+            List<LedgerEntry> remote,
+            List<Recorded> recorded,
+            List<String> signatureTrouble) {
         var mismatches = new ArrayList<String>(signatureTrouble);
         var notes = new ArrayList<String>();
         Map<Release, Integer> chargesPerRelease = new HashMap<>();
@@ -136,32 +170,49 @@ final class LedgerCrossCheck {
             if (chargesPerRelease.merge(release, 1, Integer::sum) == 2) {
                 mismatches.add(release + " is charged more than once");
             }
-            boolean sent = local.stream().anyMatch(s -> release.covers(s)
-                    && same(s.samplingRate(), c.getSamplingRate()) && same(s.noiseMultiplier(), c.getNoiseMultiplier())
-                    && s.steps() == c.getSteps());
+            boolean sent = local.stream()
+                    .anyMatch(s -> release.covers(s)
+                            && same(s.samplingRate(), c.getSamplingRate())
+                            && same(s.noiseMultiplier(), c.getNoiseMultiplier())
+                            && s.steps() == c.getSteps());
             if (!sent) {
-                mismatches.add(String.format(Locale.ROOT,
+                mismatches.add(String.format(
+                        Locale.ROOT,
                         "the coordinator charged %s (q = %s, σ = %s, steps = %d) but this site's ledger has no such"
-                                + " update of study %s with those parameters", release, c.getSamplingRate(),
-                        c.getNoiseMultiplier(), c.getSteps(), studyId));
+                                + " update of study %s with those parameters",
+                        release,
+                        c.getSamplingRate(),
+                        c.getNoiseMultiplier(),
+                        c.getSteps(),
+                        studyId));
             }
         }
         compareWithSigned(remote, recorded, mismatches);
-        int lastCharged = Math.max(remote.stream().mapToInt(LedgerEntry::getRoundNumber).max().orElse(0),
+        int lastCharged = Math.max(
+                remote.stream().mapToInt(LedgerEntry::getRoundNumber).max().orElse(0),
                 recorded.stream().mapToInt(Recorded::round).max().orElse(0));
         for (LocalSend s : local) {
             boolean charged = chargesPerRelease.keySet().stream().anyMatch(r -> r.covers(s))
                     || recorded.stream().anyMatch(r -> r.release().covers(s));
             if (!charged && s.acknowledged()) {
                 // Charged before it was accepted: an answer without it (empty, or cut short) hides a release.
-                mismatches.add(String.format(Locale.ROOT, "round %d attempt %s: the coordinator accepted this site's"
-                        + " release (update %s) but its ledger answer has no charge for it: the answer is"
-                        + " incomplete, and the coordinator would understate this site's ε", s.round(), s.roundId(),
-                        s.payloadSha256().substring(0, Math.min(12, s.payloadSha256().length()))));
+                mismatches.add(String.format(
+                        Locale.ROOT,
+                        "round %d attempt %s: the coordinator accepted this site's"
+                                + " release (update %s) but its ledger answer has no charge for it: the answer is"
+                                + " incomplete, and the coordinator would understate this site's ε",
+                        s.round(),
+                        s.roundId(),
+                        s.payloadSha256()
+                                .substring(0, Math.min(12, s.payloadSha256().length()))));
             } else if (!charged && s.round() <= lastCharged) {
-                notes.add(String.format(Locale.ROOT, "round %d attempt %s: an update was sent but not charged by the"
-                        + " coordinator (it never received it in full, or a secure attempt ended before its sum was"
-                        + " unmasked); it stays in this site's own ε", s.round(), s.roundId()));
+                notes.add(String.format(
+                        Locale.ROOT,
+                        "round %d attempt %s: an update was sent but not charged by the"
+                                + " coordinator (it never received it in full, or a secure attempt ended before its sum was"
+                                + " unmasked); it stays in this site's own ε",
+                        s.round(),
+                        s.roundId()));
             }
         }
         return new Result(List.copyOf(mismatches), List.copyOf(notes));
@@ -170,18 +221,34 @@ final class LedgerCrossCheck {
     /** Every signed charge must still be in the ledger, unchanged; every row must have been signed. */
     private static void compareWithSigned(List<LedgerEntry> remote, List<Recorded> recorded, List<String> mismatches) {
         for (Recorded r : recorded) {
-            var rows = remote.stream().filter(c -> Release.of(c).equals(r.release())).toList();
+            var rows = remote.stream()
+                    .filter(c -> Release.of(c).equals(r.release()))
+                    .toList();
             if (rows.isEmpty()) {
-                mismatches.add(String.format(Locale.ROOT, "the coordinator's ledger has no charge for %s although it"
-                        + " signed one when charging it (audit entry #%d: %s): the ledger row was deleted, and the"
-                        + " coordinator now understates this site's ε", r.release(), r.auditSeq(), r.terms()));
-            } else if (rows.stream().noneMatch(c -> c.getSamplingRate() == r.samplingRate()
-                    && c.getNoiseMultiplier() == r.noiseMultiplier() && c.getSteps() == r.steps())) {
+                mismatches.add(String.format(
+                        Locale.ROOT,
+                        "the coordinator's ledger has no charge for %s although it"
+                                + " signed one when charging it (audit entry #%d: %s): the ledger row was deleted, and the"
+                                + " coordinator now understates this site's ε",
+                        r.release(),
+                        r.auditSeq(),
+                        r.terms()));
+            } else if (rows.stream()
+                    .noneMatch(c -> c.getSamplingRate() == r.samplingRate()
+                            && c.getNoiseMultiplier() == r.noiseMultiplier()
+                            && c.getSteps() == r.steps())) {
                 LedgerEntry c = rows.get(0);
-                mismatches.add(String.format(Locale.ROOT, "the coordinator's ledger charge for %s (q = %s, σ = %s,"
-                        + " steps = %d) differs from the one it signed when charging it (audit entry #%d: %s): the"
-                        + " ledger row was edited", r.release(), c.getSamplingRate(), c.getNoiseMultiplier(),
-                        c.getSteps(), r.auditSeq(), r.terms()));
+                mismatches.add(String.format(
+                        Locale.ROOT,
+                        "the coordinator's ledger charge for %s (q = %s, σ = %s,"
+                                + " steps = %d) differs from the one it signed when charging it (audit entry #%d: %s): the"
+                                + " ledger row was edited",
+                        r.release(),
+                        c.getSamplingRate(),
+                        c.getNoiseMultiplier(),
+                        c.getSteps(),
+                        r.auditSeq(),
+                        r.terms()));
             }
         }
         if (recorded.isEmpty() && !remote.isEmpty()) {

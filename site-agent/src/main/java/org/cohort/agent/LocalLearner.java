@@ -12,29 +12,57 @@ public interface LocalLearner {
      * Result of one task. {@code delta} is null for evaluation-only tasks; {@code privacy} is the
      * privacy cost actually incurred (null when the study has no differential privacy).
      */
-    record Outcome(float[] delta, long exampleCount, double trainLoss, long trainMillis,
-                   long testExamples, long testCorrect, double testLoss, PrivacyCharge privacy,
-                   org.cohort.protocol.NoisedConfusion heldOut) {
-        public Outcome(float[] delta, long exampleCount, double trainLoss, long trainMillis, long testExamples,
-                       long testCorrect, double testLoss) {
+    record Outcome(
+            float[] delta,
+            long exampleCount,
+            double trainLoss,
+            long trainMillis,
+            long testExamples,
+            long testCorrect,
+            double testLoss,
+            PrivacyCharge privacy,
+            org.cohort.protocol.NoisedConfusion heldOut) {
+        public Outcome(
+                float[] delta,
+                long exampleCount,
+                double trainLoss,
+                long trainMillis,
+                long testExamples,
+                long testCorrect,
+                double testLoss) {
             this(delta, exampleCount, trainLoss, trainMillis, testExamples, testCorrect, testLoss, null, null);
         }
 
-        public Outcome(float[] delta, long exampleCount, double trainLoss, long trainMillis, long testExamples,
-                       long testCorrect, double testLoss, PrivacyCharge privacy) {
+        public Outcome(
+                float[] delta,
+                long exampleCount,
+                double trainLoss,
+                long trainMillis,
+                long testExamples,
+                long testCorrect,
+                double testLoss,
+                PrivacyCharge privacy) {
             this(delta, exampleCount, trainLoss, trainMillis, testExamples, testCorrect, testLoss, privacy, null);
         }
 
         /** An evaluation under DP: nothing measured in clear, only the noised confusion matrix and its charge. */
-        public static Outcome noisedEvaluation(long exampleCount, org.cohort.protocol.NoisedConfusion heldOut,
-                                               PrivacyCharge charge) {
+        public static Outcome noisedEvaluation(
+                long exampleCount, org.cohort.protocol.NoisedConfusion heldOut, PrivacyCharge charge) {
             return new Outcome(null, exampleCount, 0, 0, 0, 0, 0, charge, heldOut);
         }
 
         /** The same outcome with another update (the agent's clipped copy of the trainer's). */
         public Outcome withDelta(float[] newDelta) {
-            return new Outcome(newDelta, exampleCount, trainLoss, trainMillis, testExamples, testCorrect, testLoss,
-                    privacy, heldOut);
+            return new Outcome(
+                    newDelta,
+                    exampleCount,
+                    trainLoss,
+                    trainMillis,
+                    testExamples,
+                    testCorrect,
+                    testLoss,
+                    privacy,
+                    heldOut);
         }
 
         public double testAccuracy() {

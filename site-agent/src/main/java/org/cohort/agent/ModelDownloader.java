@@ -56,20 +56,29 @@ final class ModelDownloader {
             } catch (io.grpc.StatusRuntimeException e) {
                 var code = e.getStatus().getCode();
                 boolean transientFailure = code == io.grpc.Status.Code.UNAVAILABLE
-                        || code == io.grpc.Status.Code.DEADLINE_EXCEEDED || code == io.grpc.Status.Code.ABORTED;
+                        || code == io.grpc.Status.Code.DEADLINE_EXCEEDED
+                        || code == io.grpc.Status.Code.ABORTED;
                 if (!transientFailure || progress.manifest == null || resumes >= MAX_RESUMES) {
                     throw e;
                 }
-                log.warn("model download of study {} version {} interrupted after {} values ({}); resuming",
-                        task.getStudyId(), task.getModelVersion(), progress.next, e.getStatus());
+                log.warn(
+                        "model download of study {} version {} interrupted after {} values ({}); resuming",
+                        task.getStudyId(),
+                        task.getModelVersion(),
+                        progress.next,
+                        e.getStatus());
             }
         }
     }
 
     private VerifiedModel downloadFrom(Channel channel, RoundTask task, Progress progress) {
-        var parts = ModelsGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES)
-                .download(ModelRequest.newBuilder().setStudyId(task.getStudyId()).setVersion(task.getModelVersion())
-                        .setFromOffset(progress.next).build());
+        var parts = ModelsGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(10, TimeUnit.MINUTES)
+                .download(ModelRequest.newBuilder()
+                        .setStudyId(task.getStudyId())
+                        .setVersion(task.getModelVersion())
+                        .setFromOffset(progress.next)
+                        .build());
         if (!parts.hasNext()) {
             throw new ModelRejectedException("coordinator sent no model header");
         }
@@ -98,7 +107,8 @@ final class ModelDownloader {
                         + task.getModelVersion());
             }
             if (manifest.getNumParameters() > ProtocolLimits.MAX_PARAMETERS) {
-                throw new ModelRejectedException("model has " + manifest.getNumParameters() + " parameters, above the limit");
+                throw new ModelRejectedException(
+                        "model has " + manifest.getNumParameters() + " parameters, above the limit");
             }
             progress.manifestBytes = manifestBytes;
             progress.manifest = manifest;
@@ -116,21 +126,23 @@ final class ModelDownloader {
                 throw new ModelRejectedException("model payload is longer than its manifest says");
             }
             progress.sha.update(data.asReadOnlyByteBuffer());
-            data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(params, (int) progress.next,
-                    values);
+            data.asReadOnlyByteBuffer()
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .asFloatBuffer()
+                    .get(params, (int) progress.next, values);
             progress.next += values;
         }
         if (progress.next != params.length) {
-            throw new ModelRejectedException("model payload ended after " + progress.next + " of " + params.length
-                    + " values");
+            throw new ModelRejectedException(
+                    "model payload ended after " + progress.next + " of " + params.length + " values");
         }
         byte[] digest = progress.sha.digest();
         if (!MessageDigest.isEqual(digest, progress.manifest.getPayloadSha256().toByteArray())) {
             throw new ModelRejectedException("model parameters do not match the signed digest");
         }
         if (!MessageDigest.isEqual(digest, task.getModelDigest().toByteArray())) {
-            throw new ModelRejectedException("model digest " + HexFormat.of().formatHex(digest)
-                    + " differs from the one in the round task");
+            throw new ModelRejectedException(
+                    "model digest " + HexFormat.of().formatHex(digest) + " differs from the one in the round task");
         }
         return new VerifiedModel(progress.manifest, params);
     }

@@ -49,8 +49,8 @@ final class PatientLevelTraining {
      */
     static double calibratedSigma(PrivacyPlan dp, TrainingPlan plan, int rows) {
         if (!(dp.getEpsilonBudget() > 0) || dp.getStudyRounds() < 1) {
-            throw new IllegalArgumentException("the study asks sites to calibrate their noise but states no ε budget"
-                    + " or number of rounds");
+            throw new IllegalArgumentException(
+                    "the study asks sites to calibrate their noise but states no ε budget" + " or number of rounds");
         }
         return calibratedSigma(dp, plan, rows, List.of(), dp.getEpsilonBudget(), dp.getStudyRounds());
     }
@@ -65,22 +65,27 @@ final class PatientLevelTraining {
      *
      * @throws IllegalArgumentException when no σ up to 10⁴ fits (the limit is as good as spent)
      */
-    static double calibratedSigma(PrivacyPlan dp, TrainingPlan plan, int rows, List<PrivacyEvent> spent,
-                                  double limit, int remainingRounds) {
+    static double calibratedSigma(
+            PrivacyPlan dp, TrainingPlan plan, int rows, List<PrivacyEvent> spent, double limit, int remainingRounds) {
         rows = population(dp, rows);
         int expectedBatch = dp.getExpectedBatchSize() > 0 ? dp.getExpectedBatchSize() : plan.batchSize();
         // q and the steps of a round do not depend on σ.
         DpSgdPlan shape = DpSgdPlan.ofEpochs(1.0, dp.getClipNorm(), expectedBatch, rows, plan.localEpochs());
         long steps = shape.steps() * (long) Math.max(1, remainingRounds);
-        double accounted = NoiseCalibration.noiseMultiplier(z -> {
-            var events = new java.util.ArrayList<PrivacyEvent>(spent);
-            if (dp.getEvaluationNoiseMultiplier() > 0) {
-                // The study's final evaluation is charged to the same budget: reserve it now.
-                events.add(HeldOutRelease.charge(dp.getEvaluationNoiseMultiplier()).event());
-            }
-            events.add(new PrivacyEvent.SampledGaussian(shape.samplingRate(), z, steps));
-            return events;
-        }, limit, dp.getDelta(), AccountantKind.RDP);
+        double accounted = NoiseCalibration.noiseMultiplier(
+                z -> {
+                    var events = new java.util.ArrayList<PrivacyEvent>(spent);
+                    if (dp.getEvaluationNoiseMultiplier() > 0) {
+                        // The study's final evaluation is charged to the same budget: reserve it now.
+                        events.add(HeldOutRelease.charge(dp.getEvaluationNoiseMultiplier())
+                                .event());
+                    }
+                    events.add(new PrivacyEvent.SampledGaussian(shape.samplingRate(), z, steps));
+                    return events;
+                },
+                limit,
+                dp.getDelta(),
+                AccountantKind.RDP);
         return accounted * accountedSensitivity(dp.getClipNorm(), Integer.MAX_VALUE) / dp.getClipNorm();
     }
 
@@ -101,14 +106,16 @@ final class PatientLevelTraining {
 
     /** The L2 sensitivity the lattice sampler of {@link SecureGaussianNoise} is accounted with (no DRBG needed). */
     private static double accountedSensitivity(double clipNorm, long numParameters) {
-        return GranularGaussianNoise.effectiveL2Sensitivity(clipNorm, numParameters,
-                SecureGaussianNoise.DEFAULT_GRANULARITY_EXPONENT);
+        return GranularGaussianNoise.effectiveL2Sensitivity(
+                clipNorm, numParameters, SecureGaussianNoise.DEFAULT_GRANULARITY_EXPONENT);
     }
 
     static Result train(MultiLayerNetwork net, TabularDataset train, TrainingPlan plan, PrivacyPlan dp) {
         DpSgdPlan p = plan(dp, plan, train.size());
         DpSgdResult r = DpSgdTrainer.train(net, train, plan, p, SecureGaussianNoise.create());
-        return new Result(r.meanLoss(), new PrivacyCharge("patient", r.samplingRate(), r.accountedNoiseMultiplier(),
-                r.steps()), r.vectorised());
+        return new Result(
+                r.meanLoss(),
+                new PrivacyCharge("patient", r.samplingRate(), r.accountedNoiseMultiplier(), r.steps()),
+                r.vectorised());
     }
 }

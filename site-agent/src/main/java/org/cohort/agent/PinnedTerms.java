@@ -42,9 +42,10 @@ final class PinnedTerms {
         store(study, now);
         // The plan says whether the study's updates go through secure aggregation; the task must agree.
         if (task.getKind() == TaskKind.TRAIN && now.secureAggregation() != task.hasSecagg()) {
-            return Optional.of("study " + study + "'s pinned terms " + (now.secureAggregation()
-                    ? "require secure aggregation, but this training task has no secure-aggregation plan"
-                    : "have no secure aggregation, but this training task carries a secure-aggregation plan")
+            return Optional.of("study " + study + "'s pinned terms "
+                    + (now.secureAggregation()
+                            ? "require secure aggregation, but this training task has no secure-aggregation plan"
+                            : "have no secure aggregation, but this training task carries a secure-aggregation plan")
                     + "; nothing was trained");
         }
         return Optional.empty();
@@ -73,8 +74,10 @@ final class PinnedTerms {
             Files.createDirectories(dir);
             Files.writeString(file, terms.canonicalJson() + "\n");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot keep study " + study + "'s terms in " + file
-                    + " (free disk space, or make the work directory writable)", e);
+            throw new UncheckedIOException(
+                    "cannot keep study " + study + "'s terms in " + file
+                            + " (free disk space, or make the work directory writable)",
+                    e);
         }
     }
 

@@ -13,7 +13,11 @@ public record PrivacyCharge(String unit, double samplingRate, double noiseMultip
     }
 
     org.cohort.protocol.v1.PrivacyCharge toProto() {
-        return org.cohort.protocol.v1.PrivacyCharge.newBuilder().setUnit(unit).setSamplingRate(samplingRate)
-                .setNoiseMultiplier(noiseMultiplier).setSteps(steps).build();
+        return org.cohort.protocol.v1.PrivacyCharge.newBuilder()
+                .setUnit(unit)
+                .setSamplingRate(samplingRate)
+                .setNoiseMultiplier(noiseMultiplier)
+                .setSteps(steps)
+                .build();
     }
 }

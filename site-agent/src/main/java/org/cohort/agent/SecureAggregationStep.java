@@ -40,8 +40,11 @@ final class SecureAggregationStep {
     /** Told the masked input's manifest before it is uploaded: what the coordinator will charge if the sum is unmasked. */
     private final Consumer<UpdateManifest> beforeMaskedUpload;
 
-    SecureAggregationStep(UpdateSigner signer, BlockingQueue<Inbound> inbox, Consumer<SecAggStep> send,
-                          Consumer<UpdateManifest> beforeMaskedUpload) {
+    SecureAggregationStep(
+            UpdateSigner signer,
+            BlockingQueue<Inbound> inbox,
+            Consumer<SecAggStep> send,
+            Consumer<UpdateManifest> beforeMaskedUpload) {
         this.signer = signer;
         this.inbox = inbox;
         this.send = send;
@@ -51,32 +54,53 @@ final class SecureAggregationStep {
     UploadReceipt run(Channel channel, RoundTask task, UpdateManifest plainManifest, float[] delta) {
         var plan = task.getSecagg();
         byte[] nonce = task.getNonce().toByteArray();
-        var parameters = new SecAggParameters(plan.getSitesByIndexCount(), plan.getThreshold(), plan.getDegree(), nonce);
-        var client = new SecAggClient(parameters, plan.getClientIndex(), signer,
+        var parameters =
+                new SecAggParameters(plan.getSitesByIndexCount(), plan.getThreshold(), plan.getDegree(), nonce);
+        var client = new SecAggClient(
+                parameters,
+                plan.getClientIndex(),
+                signer,
                 i -> i >= 0 && i < plan.getSigningKeysByIndexCount()
-                        ? SignatureVerifier.ed25519(plan.getSigningKeysByIndex(i).toByteArray()) : null);
+                        ? SignatureVerifier.ed25519(
+                                plan.getSigningKeysByIndex(i).toByteArray())
+                        : null);
         String round = task.getRoundId();
 
-        send.accept(SecAggStep.newBuilder().setRoundId(round).setKeys(SecAggWire.keys(client.advertiseKeys())).build());
+        send.accept(SecAggStep.newBuilder()
+                .setRoundId(round)
+                .setKeys(SecAggWire.keys(client.advertiseKeys()))
+                .build());
         var roster = await(round, SecAggStep.KindCase.ROSTER).getRoster();
         var myShares = client.shareKeys(SecAggWire.keys(nonce, roster.getKeysList()));
-        send.accept(SecAggStep.newBuilder().setRoundId(round).setShares(SecAggWire.shares(myShares)).build());
+        send.accept(SecAggStep.newBuilder()
+                .setRoundId(round)
+                .setShares(SecAggWire.shares(myShares))
+                .build());
 
         var forMe = await(round, SecAggStep.KindCase.SHARES).getShares();
-        int[] masked = client.maskInput(SecAggWire.shares(nonce, forMe), ringInput(task, delta)).values();
-        UpdateManifest maskedManifest = plainManifest.toBuilder().setNumParameters(masked.length)
-                .setEncoding(TensorEncoding.UINT32_RING_LE).setPayloadSha256(ByteString.copyFrom(digest(masked)))
+        int[] masked = client.maskInput(SecAggWire.shares(nonce, forMe), ringInput(task, delta))
+                .values();
+        UpdateManifest maskedManifest = plainManifest.toBuilder()
+                .setNumParameters(masked.length)
+                .setEncoding(TensorEncoding.UINT32_RING_LE)
+                .setPayloadSha256(ByteString.copyFrom(digest(masked)))
                 .build();
         beforeMaskedUpload.accept(maskedManifest);
         byte[] manifest = maskedManifest.toByteArray();
         UploadReceipt receipt = UpdateUploader.sendRing(channel, manifest, signer.sign(manifest), masked);
 
         var consistency = await(round, SecAggStep.KindCase.CONSISTENCY_REQUEST).getConsistencyRequest();
-        send.accept(SecAggStep.newBuilder().setRoundId(round).setConsistencySignature(SecAggWire.signature(
-                client.checkConsistency(SecAggWire.consistencyRequest(nonce, consistency)))).build());
+        send.accept(SecAggStep.newBuilder()
+                .setRoundId(round)
+                .setConsistencySignature(SecAggWire.signature(
+                        client.checkConsistency(SecAggWire.consistencyRequest(nonce, consistency))))
+                .build());
         var unmask = await(round, SecAggStep.KindCase.UNMASK_REQUEST).getUnmaskRequest();
-        send.accept(SecAggStep.newBuilder().setRoundId(round).setUnmaskResponse(SecAggWire.unmaskResponse(
-                client.unmask(SecAggWire.unmaskRequest(nonce, plan.getClientIndex(), unmask)))).build());
+        send.accept(SecAggStep.newBuilder()
+                .setRoundId(round)
+                .setUnmaskResponse(SecAggWire.unmaskResponse(
+                        client.unmask(SecAggWire.unmaskRequest(nonce, plan.getClientIndex(), unmask))))
+                .build());
         return receipt;
     }
 
@@ -109,7 +133,8 @@ final class SecureAggregationStep {
                 throw new IllegalStateException("interrupted while waiting for " + kind);
             }
             if (next == null) {
-                throw new IllegalStateException("no " + kind + " from the coordinator within " + STAGE_WAIT_SECONDS + " s");
+                throw new IllegalStateException(
+                        "no " + kind + " from the coordinator within " + STAGE_WAIT_SECONDS + " s");
             }
             if (round.equals(next.endedRound())) {
                 throw new IllegalStateException("the coordinator ended round " + round + " during secure aggregation");
@@ -128,7 +153,8 @@ final class SecureAggregationStep {
     static byte[] digest(int[] values) {
         MessageDigest sha = ModelDownloader.sha256();
         for (int off = 0; off < values.length; off += ProtocolLimits.CHUNK_VALUES) {
-            sha.update(UpdateUploader.encodeInts(values, off, Math.min(ProtocolLimits.CHUNK_VALUES, values.length - off)));
+            sha.update(
+                    UpdateUploader.encodeInts(values, off, Math.min(ProtocolLimits.CHUNK_VALUES, values.length - off)));
         }
         return sha.digest();
     }

@@ -76,11 +76,13 @@ public final class SiteAgent implements AutoCloseable {
      */
     private final AtomicReference<SentUpdate> lastSent = new AtomicReference<>();
 
-    private record SentUpdate(String roundId, org.cohort.protocol.v1.UpdateManifest manifest, float[] values,
-                              long deadlineMillis) {}
+    private record SentUpdate(
+            String roundId, org.cohort.protocol.v1.UpdateManifest manifest, float[] values, long deadlineMillis) {}
+
     private volatile ManagedChannel channel;
     /** Replaced channels whose last calls may still finish. */
     private final java.util.Set<ManagedChannel> retiring = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private volatile int addressIndex;
     private volatile int failures;
     private volatile boolean closed;
@@ -92,7 +94,8 @@ public final class SiteAgent implements AutoCloseable {
         this.identity = Enroller.ensureEnrolled(config);
         this.learner = learner;
         this.downloader = new ModelDownloader(identity.modelSigningPublicKey());
-        this.uploader = new UpdateUploader(identity.site().siteId(), identity.site().updateSigner());
+        this.uploader =
+                new UpdateUploader(identity.site().siteId(), identity.site().updateSigner());
         this.ledger = new SiteLedger(config.workDir());
         this.privacy = new SiteRoundPrivacy(config, ledger, learner);
         this.coordinatorKey = SignatureVerifier.ed25519(identity.modelSigningPublicKey());
@@ -113,16 +116,29 @@ public final class SiteAgent implements AutoCloseable {
 
     /** What the site's admin agreed to, said once at start, so the log shows what this agent will do. */
     private void announce() {
-        log.info("site {} ({}), data {}, work directory {}", identity.site().siteId(), config.siteName(),
-                config.dataPath(), config.workDir());
+        log.info(
+                "site {} ({}), data {}, work directory {}",
+                identity.site().siteId(),
+                config.siteName(),
+                config.dataPath(),
+                config.workDir());
         if (config.acceptedStudies().isEmpty()) {
             log.info("no study accepted (studies.accepted is empty): this agent connects but trains nothing");
         }
-        config.accepted().values().forEach(a -> log.info("accepts study {}: declares {} training examples, terms {}",
-                a.studyId(), a.trainingExamples(), a.termsDigest()));
-        log.info("ε ceilings set by this site's admin: per patient and study {}, per site and study {}, per patient over"
-                + " all studies {}", ceiling(config.patientEpsilonCeiling()), ceiling(config.siteEpsilonCeiling()),
-                config.patientEpsilonCeilingAllStudies() == null ? "none"
+        config.accepted()
+                .values()
+                .forEach(a -> log.info(
+                        "accepts study {}: declares {} training examples, terms {}",
+                        a.studyId(),
+                        a.trainingExamples(),
+                        a.termsDigest()));
+        log.info(
+                "ε ceilings set by this site's admin: per patient and study {}, per site and study {}, per patient over"
+                        + " all studies {}",
+                ceiling(config.patientEpsilonCeiling()),
+                ceiling(config.siteEpsilonCeiling()),
+                config.patientEpsilonCeilingAllStudies() == null
+                        ? "none"
                         : config.patientEpsilonCeilingAllStudies() + " at δ = " + config.allStudiesDelta());
     }
 
@@ -150,7 +166,8 @@ public final class SiteAgent implements AutoCloseable {
         if (closed) {
             return;
         }
-        String address = config.coordinatorAddresses().get(addressIndex % config.coordinatorAddresses().size());
+        String address = config.coordinatorAddresses()
+                .get(addressIndex % config.coordinatorAddresses().size());
         try {
             var credentials = TlsChannelCredentials.newBuilder()
                     .keyManager(identity.site().keyManagers())
@@ -165,10 +182,14 @@ public final class SiteAgent implements AutoCloseable {
             welcomed = false;
             StreamObserver<AgentMessage> out = SessionGrpc.newStub(channel).connect(new Inbound(address));
             synchronized (this) {
-                out.onNext(AgentMessage.newBuilder().setHello(Hello.newBuilder().setAgentVersion(VERSION)
-                        .addAllAcceptedStudies(config.accepted().values().stream().map(StudyAcceptance::toProto)
-                                .toList())
-                        .setCompute(config.compute())).build());
+                out.onNext(AgentMessage.newBuilder()
+                        .setHello(Hello.newBuilder()
+                                .setAgentVersion(VERSION)
+                                .addAllAcceptedStudies(config.accepted().values().stream()
+                                        .map(StudyAcceptance::toProto)
+                                        .toList())
+                                .setCompute(config.compute()))
+                        .build());
             }
             outbound.set(out);
         } catch (RuntimeException e) {
@@ -191,7 +212,10 @@ public final class SiteAgent implements AutoCloseable {
                     failures = 0;
                     welcomed = true;
                     heartbeatMillis = Math.max(50, message.getWelcome().getHeartbeatIntervalMillis());
-                    log.info("session open with {} as {}", address, message.getWelcome().getSiteId());
+                    log.info(
+                            "session open with {} as {}",
+                            address,
+                            message.getWelcome().getSiteId());
                 }
                 case ROUND_TASK -> {
                     RoundTask task = message.getRoundTask();
@@ -202,20 +226,25 @@ public final class SiteAgent implements AutoCloseable {
                         secaggInbox.add(new SecureAggregationStep.Inbound(null, currentRound.get()));
                         lastSent.set(null);
                         worker.execute(() -> runTask(task));
-                    } else if (state.get() == AgentState.IDLE && lastSent.get() != null
+                    } else if (state.get() == AgentState.IDLE
+                            && lastSent.get() != null
                             && lastSent.get().roundId().equals(task.getRoundId())) {
                         worker.execute(() -> resend(task));
                     }
                 }
                 case CANCEL_TASK -> {
-                    secaggInbox.add(new SecureAggregationStep.Inbound(null, message.getCancelTask().getRoundId()));
-                    log.info("coordinator cancelled round {}: {}", message.getCancelTask().getRoundId(),
+                    secaggInbox.add(new SecureAggregationStep.Inbound(
+                            null, message.getCancelTask().getRoundId()));
+                    log.info(
+                            "coordinator cancelled round {}: {}",
+                            message.getCancelTask().getRoundId(),
                             message.getCancelTask().getReason());
                 }
                 case SECAGG -> secaggInbox.add(new SecureAggregationStep.Inbound(message.getSecagg(), null));
-                case NOTICE -> log.warn("coordinator notice: {}", message.getNotice().getText());
-                case HEARTBEAT_ACK -> { } // a dead connection is found by HTTP/2 keepalive; acks need no action
-                default -> { }
+                case NOTICE ->
+                    log.warn("coordinator notice: {}", message.getNotice().getText());
+                case HEARTBEAT_ACK -> {} // a dead connection is found by HTTP/2 keepalive; acks need no action
+                default -> {}
             }
         }
 
@@ -230,7 +259,11 @@ public final class SiteAgent implements AutoCloseable {
             } else if (refusal.isPresent() && !closed) {
                 log.error("cannot open a session with {}: {}", address, refusal.get());
             } else if (!closed) {
-                log.warn("session with {} lost: {} {}", address, s.getCode(), s.getDescription() == null ? "" : s.getDescription());
+                log.warn(
+                        "session with {} lost: {} {}",
+                        address,
+                        s.getCode(),
+                        s.getDescription() == null ? "" : s.getDescription());
             }
             scheduleReconnect();
         }
@@ -253,10 +286,13 @@ public final class SiteAgent implements AutoCloseable {
             // connection with a GOAWAY) may finish; new calls go to the next channel.
             old.shutdown();
             retiring.add(old);
-            scheduler.schedule(() -> {
-                old.shutdownNow();
-                retiring.remove(old);
-            }, OLD_CHANNEL_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            scheduler.schedule(
+                    () -> {
+                        old.shutdownNow();
+                        retiring.remove(old);
+                    },
+                    OLD_CHANNEL_GRACE.toMillis(),
+                    TimeUnit.MILLISECONDS);
         }
         addressIndex++;
         failures++;
@@ -273,8 +309,12 @@ public final class SiteAgent implements AutoCloseable {
             return;
         }
         lastHeartbeat = now;
-        send(AgentMessage.newBuilder().setHeartbeat(Heartbeat.newBuilder().setSequence(heartbeatSeq.incrementAndGet())
-                .setState(state.get()).setRoundId(currentRound.get())).build());
+        send(AgentMessage.newBuilder()
+                .setHeartbeat(Heartbeat.newBuilder()
+                        .setSequence(heartbeatSeq.incrementAndGet())
+                        .setState(state.get())
+                        .setRoundId(currentRound.get()))
+                .build());
     }
 
     private synchronized void send(AgentMessage message) {
@@ -289,21 +329,30 @@ public final class SiteAgent implements AutoCloseable {
     }
 
     private void reportAccepted(RoundTask task) {
-        send(AgentMessage.newBuilder().setTaskStatus(TaskStatus.newBuilder().setRoundId(task.getRoundId())
-                .setOutcome(TaskOutcome.ACCEPTED)).build());
+        send(AgentMessage.newBuilder()
+                .setTaskStatus(
+                        TaskStatus.newBuilder().setRoundId(task.getRoundId()).setOutcome(TaskOutcome.ACCEPTED))
+                .build());
     }
 
     /** The only way a refusal or failure leaves the site: as a {@link SiteFailure}, never as exception text. */
     private void report(RoundTask task, SiteFailure failure) {
-        send(AgentMessage.newBuilder().setTaskStatus(failure.toStatus(task.getRoundId())).build());
+        send(AgentMessage.newBuilder()
+                .setTaskStatus(failure.toStatus(task.getRoundId()))
+                .build());
     }
 
     /** Logs {@code e} in full here, and sends the coordinator only what {@link SiteFailure} lets through. */
     private void fail(RoundTask task, Throwable e) {
         SiteFailure failure = SiteFailure.of(e, task);
-        log.error("round {} of study {}: {} (reported to the coordinator as {}{})", task.getRoundNumber(),
-                task.getStudyId(), failure.outcome(), failure.code(),
-                failure.reference().isEmpty() ? "" : ", reference " + failure.reference(), e);
+        log.error(
+                "round {} of study {}: {} (reported to the coordinator as {}{})",
+                task.getRoundNumber(),
+                task.getStudyId(),
+                failure.outcome(),
+                failure.code(),
+                failure.reference().isEmpty() ? "" : ", reference " + failure.reference(),
+                e);
         report(task, failure);
     }
 
@@ -320,8 +369,12 @@ public final class SiteAgent implements AutoCloseable {
             // Site policy first, before anything is downloaded or trained.
             var acceptance = config.acceptance(task.getStudyId());
             if (acceptance.isEmpty()) {
-                report(task, SiteFailure.refused("STUDY_NOT_ACCEPTED", "study " + task.getStudyId()
-                        + " is not accepted by this site's admin (studies.accepted in the agent config)"));
+                report(
+                        task,
+                        SiteFailure.refused(
+                                "STUDY_NOT_ACCEPTED",
+                                "study " + task.getStudyId()
+                                        + " is not accepted by this site's admin (studies.accepted in the agent config)"));
                 return;
             }
             // The terms the admin pinned, on the task as the coordinator sent it (before any local calibration).
@@ -337,14 +390,24 @@ public final class SiteAgent implements AutoCloseable {
             }
             var distrusted = distrust.reason(task.getStudyId());
             if (distrusted.isPresent()) {
-                log.error("!!! refusing round {} of study {}: {} - {}", task.getRoundNumber(), task.getStudyId(),
-                        distrusted.get(), distrust.advice(task.getStudyId()));
-                report(task, SiteFailure.refused("STUDY_DISTRUSTED", "this site no longer trusts the coordinator's"
-                        + " records of study " + task.getStudyId() + ": " + distrusted.get()));
+                log.error(
+                        "!!! refusing round {} of study {}: {} - {}",
+                        task.getRoundNumber(),
+                        task.getStudyId(),
+                        distrusted.get(),
+                        distrust.advice(task.getStudyId()));
+                report(
+                        task,
+                        SiteFailure.refused(
+                                "STUDY_DISTRUSTED",
+                                "this site no longer trusts the coordinator's" + " records of study "
+                                        + task.getStudyId() + ": " + distrusted.get()));
                 return;
             }
             // Before every task that may spend (training, or a DP study's final evaluation).
-            if (task.hasPrivacy() && org.cohort.protocol.PrivacyWords.isPrivate(task.getPrivacy().getMode())) {
+            if (task.hasPrivacy()
+                    && org.cohort.protocol.PrivacyWords.isPrivate(
+                            task.getPrivacy().getMode())) {
                 var mismatch = crossCheckLedger(task.getStudyId());
                 if (mismatch.isPresent()) {
                     report(task, mismatch.get());
@@ -366,10 +429,15 @@ public final class SiteAgent implements AutoCloseable {
             var refusal = privacy.refusal(task, planned);
             if (refusal.isPresent() && task.getKind() == TaskKind.EVALUATE) {
                 // An evaluation is worth no breach of a ceiling: the site takes part and releases nothing.
-                log.warn("round {} of study {}: the final evaluation's noised release would exceed a limit ({});"
-                        + " this site reports its evaluation as withheld", task.getRoundNumber(), task.getStudyId(),
+                log.warn(
+                        "round {} of study {}: the final evaluation's noised release would exceed a limit ({});"
+                                + " this site reports its evaluation as withheld",
+                        task.getRoundNumber(),
+                        task.getStudyId(),
                         refusal.get());
-                task = task.toBuilder().setPrivacy(task.getPrivacy().toBuilder().setEvaluationNoiseMultiplier(0)).build();
+                task = task.toBuilder()
+                        .setPrivacy(task.getPrivacy().toBuilder().setEvaluationNoiseMultiplier(0))
+                        .build();
                 planned = null;
                 refusal = java.util.Optional.empty();
             }
@@ -389,8 +457,10 @@ public final class SiteAgent implements AutoCloseable {
             state.set(AgentState.TRAINING);
             var trained = learner.run(task, model.manifest().getModelConfigJson(), model.parameters());
             if (System.currentTimeMillis() > task.getDeadlineUnixMillis()) {
-                report(task, SiteFailure.failed("DEADLINE_PASSED",
-                        "local work finished after the round deadline; nothing uploaded"));
+                report(
+                        task,
+                        SiteFailure.failed(
+                                "DEADLINE_PASSED", "local work finished after the round deadline; nothing uploaded"));
                 return;
             }
             // The agent's own bound, before anything is quantized, masked or signed.
@@ -400,38 +470,70 @@ public final class SiteAgent implements AutoCloseable {
             }
             long declared = acceptance.get().trainingExamples();
             if (task.getKind() == TaskKind.TRAIN && trained.exampleCount() != declared) {
-                log.info("round {} of study {}: trained on {} examples; the update is weighed by the {} this site"
-                        + " declared (study.{}.training-examples)", task.getRoundNumber(), task.getStudyId(),
-                        trained.exampleCount(), declared, task.getStudyId());
+                log.info(
+                        "round {} of study {}: trained on {} examples; the update is weighed by the {} this site"
+                                + " declared (study.{}.training-examples)",
+                        task.getRoundNumber(),
+                        task.getStudyId(),
+                        trained.exampleCount(),
+                        declared,
+                        task.getStudyId());
             }
             state.set(AgentState.UPLOADING);
             var manifest = uploader.manifest(task, outcome, declared);
             Double epsilonAfter = privacy.epsilonAfter(task, outcome.privacy());
-            ledger.recordSent(manifest, task.getKind() == TaskKind.TRAIN ? "update" : "evaluation", outcome.privacy(),
-                    epsilonAfter, outcome.privacy() == null ? null : task.getPrivacy().getDelta());
+            ledger.recordSent(
+                    manifest,
+                    task.getKind() == TaskKind.TRAIN ? "update" : "evaluation",
+                    outcome.privacy(),
+                    epsilonAfter,
+                    outcome.privacy() == null ? null : task.getPrivacy().getDelta());
             UploadReceipt receipt;
             if (task.hasSecagg() && task.getKind() == TaskKind.TRAIN) {
-                receipt = new SecureAggregationStep(identity.site().updateSigner(), secaggInbox,
-                        step -> send(AgentMessage.newBuilder().setSecagg(step).build()), ledger::recordMasked)
+                receipt = new SecureAggregationStep(
+                                identity.site().updateSigner(),
+                                secaggInbox,
+                                step -> send(AgentMessage.newBuilder()
+                                        .setSecagg(step)
+                                        .build()),
+                                ledger::recordMasked)
                         .run(channel, task, manifest, outcome.delta());
             } else {
                 // Kept before the upload: if it fails after the coordinator took it, it can still be asked for again.
-                lastSent.set(new SentUpdate(task.getRoundId(), manifest, outcome.delta(), task.getDeadlineUnixMillis()));
+                lastSent.set(
+                        new SentUpdate(task.getRoundId(), manifest, outcome.delta(), task.getDeadlineUnixMillis()));
                 receipt = uploader.upload(() -> channel, manifest, outcome.delta());
                 if (receipt.getAccepted() && outcome.privacy() != null) {
-                    // The coordinator charges a plain release before it accepts it: from now on its ledger must show it.
+                    // The coordinator charges a plain release before it accepts it: from now on its ledger must show
+                    // it.
                     ledger.recordAcknowledged(manifest);
                 }
             }
-            log.info("round {} ({}): {} — {}{}", task.getRoundNumber(), task.getKind(), receipt.getMessage(),
-                    outcome.heldOut() != null ? "released the noised confusion matrix of the final evaluation (σ "
-                            + outcome.heldOut().noise() + " per count)"
-                    : HeldOutRelease.withheld(task) ? "training loss and held-out metrics withheld (differential privacy)"
-                    : String.format(java.util.Locale.ROOT, "train loss %.4f, held-out accuracy of incoming model %.3f",
-                            outcome.trainLoss(), outcome.testAccuracy()), epsilonAfter == null ? "" : String.format(
-                            java.util.Locale.ROOT, ", %s-level ε spent on this study %.4f (δ = %s, %s accountant)",
-                            outcome.privacy().unit(), epsilonAfter, task.getPrivacy().getDelta(),
-                            org.cohort.protocol.PrivacyWords.word(task.getPrivacy().getAccountant())));
+            log.info(
+                    "round {} ({}): {} — {}{}",
+                    task.getRoundNumber(),
+                    task.getKind(),
+                    receipt.getMessage(),
+                    outcome.heldOut() != null
+                            ? "released the noised confusion matrix of the final evaluation (σ "
+                                    + outcome.heldOut().noise() + " per count)"
+                            : HeldOutRelease.withheld(task)
+                                    ? "training loss and held-out metrics withheld (differential privacy)"
+                                    : String.format(
+                                            java.util.Locale.ROOT,
+                                            "train loss %.4f, held-out accuracy of incoming model %.3f",
+                                            outcome.trainLoss(),
+                                            outcome.testAccuracy()),
+                    epsilonAfter == null
+                            ? ""
+                            : String.format(
+                                    java.util.Locale.ROOT,
+                                    ", %s-level ε spent on this study %.4f (δ = %s, %s accountant)",
+                                    outcome.privacy().unit(),
+                                    epsilonAfter,
+                                    task.getPrivacy().getDelta(),
+                                    org.cohort.protocol.PrivacyWords.word(
+                                            task.getPrivacy().getAccountant())));
         } catch (RuntimeException | LinkageError e) {
             // Report, never die silently: the coordinator would otherwise wait for the deadline.
             fail(task, e);
@@ -450,8 +552,11 @@ public final class SiteAgent implements AutoCloseable {
             learner.trainingRows(task);
             return java.util.Optional.empty();
         } catch (RuntimeException e) {
-            log.warn("round {} of study {}: the site's data cannot be read as the study describes it", task.getRoundNumber(),
-                    task.getStudyId(), e);
+            log.warn(
+                    "round {} of study {}: the site's data cannot be read as the study describes it",
+                    task.getRoundNumber(),
+                    task.getStudyId(),
+                    e);
             return java.util.Optional.of("this site's data cannot be read as study " + task.getStudyId() + "'s dataset"
                     + " describes it (" + e.getClass().getSimpleName() + "; the site's admin finds the details in the"
                     + " agent's log); refused before training, nothing spent");
@@ -473,8 +578,10 @@ public final class SiteAgent implements AutoCloseable {
         state.set(AgentState.UPLOADING);
         try {
             var receipt = uploader.upload(() -> channel, sent.manifest(), sent.values());
-            log.info("round {}: the coordinator asked for this site's update again; re-sent the same signed update: {}",
-                    task.getRoundNumber(), receipt.getMessage());
+            log.info(
+                    "round {}: the coordinator asked for this site's update again; re-sent the same signed update: {}",
+                    task.getRoundNumber(),
+                    receipt.getMessage());
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.ALREADY_EXISTS) {
                 log.info("round {}: the coordinator already holds this site's update", task.getRoundNumber());
@@ -501,26 +608,36 @@ public final class SiteAgent implements AutoCloseable {
         try {
             response = org.cohort.protocol.v1.PrivacyLedgerGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
-                    .siteCharges(org.cohort.protocol.v1.SiteChargesRequest.newBuilder().setStudyId(studyId).build());
+                    .siteCharges(org.cohort.protocol.v1.SiteChargesRequest.newBuilder()
+                            .setStudyId(studyId)
+                            .build());
         } catch (StatusRuntimeException e) {
             // Fail closed: a coordinator that under-reports could otherwise dodge the check by failing the call.
             // The round is refused, not the study: the next task checks again.
-            log.warn("could not fetch the coordinator's privacy ledger for study {} ({}); refusing this round until the"
-                    + " cross-check can run", studyId, e.getStatus());
-            return java.util.Optional.of(SiteFailure.refused("LEDGER_UNCHECKED", "this site could not check the"
-                    + " coordinator's privacy ledger for study " + studyId + " (" + e.getStatus().getCode() + "); it"
-                    + " trains only after the coordinator's charges have been compared with its own ledger, so this"
-                    + " round is refused and nothing was spent"));
+            log.warn(
+                    "could not fetch the coordinator's privacy ledger for study {} ({}); refusing this round until the"
+                            + " cross-check can run",
+                    studyId,
+                    e.getStatus());
+            return java.util.Optional.of(SiteFailure.refused(
+                    "LEDGER_UNCHECKED",
+                    "this site could not check the"
+                            + " coordinator's privacy ledger for study " + studyId + " ("
+                            + e.getStatus().getCode() + "); it"
+                            + " trains only after the coordinator's charges have been compared with its own ledger, so this"
+                            + " round is refused and nothing was spent"));
         }
         var remote = response.getChargesList();
         var signatureTrouble = new java.util.ArrayList<String>();
-        var recorded = LedgerCrossCheck.verified(response.getRecordedList(), coordinatorKey, siteId, studyId,
-                signatureTrouble);
+        var recorded = LedgerCrossCheck.verified(
+                response.getRecordedList(), coordinatorKey, siteId, studyId, signatureTrouble);
         var result = LedgerCrossCheck.compare(studyId, ledger.sends(studyId), remote, recorded, signatureTrouble);
         result.notes().forEach(n -> log.info("privacy ledger cross-check, study {}: {}", studyId, n));
         if (result.agrees()) {
-            log.info("privacy ledger cross-check, study {}: the coordinator's {} charge(s) match this site's ledger",
-                    studyId, remote.size());
+            log.info(
+                    "privacy ledger cross-check, study {}: the coordinator's {} charge(s) match this site's ledger",
+                    studyId,
+                    remote.size());
             return java.util.Optional.empty();
         }
         String why = "privacy ledger mismatch between the coordinator and this site (" + ledger.file() + "): "
@@ -561,5 +678,4 @@ public final class SiteAgent implements AutoCloseable {
     public static void main(String[] args) {
         System.exit(AgentCommand.execute(args));
     }
-
 }

@@ -39,7 +39,11 @@ sealed interface SiteFailure {
 
     /** The status message to send for round {@code roundId}. */
     default TaskStatus toStatus(String roundId) {
-        return TaskStatus.newBuilder().setRoundId(roundId).setOutcome(outcome()).setDetail(detail()).build();
+        return TaskStatus.newBuilder()
+                .setRoundId(roundId)
+                .setOutcome(outcome())
+                .setDetail(detail())
+                .build();
     }
 
     /** A refusal by the site's own policy, in words the agent composed (no data, no exception text). */
@@ -59,14 +63,15 @@ sealed interface SiteFailure {
     static SiteFailure of(Throwable failure, RoundTask task) {
         String reference = newReference();
         return switch (failure) {
-            case TableFormatException e -> new DataProblem("DATA_" + e.problem().name(),
-                    studyColumns(e.columns(), task.getDataset()), reference);
+            case TableFormatException e ->
+                new DataProblem("DATA_" + e.problem().name(), studyColumns(e.columns(), task.getDataset()), reference);
             case PreprocessingPolicy.DataDependentPreprocessingException e ->
-                    new PreprocessingRefused(studyColumns(e.columns(), task.getDataset()));
+                new PreprocessingRefused(studyColumns(e.columns(), task.getDataset()));
             case UncheckedIOException e -> new DataProblem("DATA_UNREADABLE", List.of(), reference);
             // The downloader's own words about the model's signature and shape, never about the data.
             case ModelDownloader.ModelRejectedException e -> refused("MODEL_REJECTED", e.getMessage());
-            case StatusRuntimeException e -> new CoordinatorError(e.getStatus().getCode().name(), reference);
+            case StatusRuntimeException e ->
+                new CoordinatorError(e.getStatus().getCode().name(), reference);
             default -> new Unexpected(failure.getClass().getSimpleName(), reference);
         };
     }
@@ -168,7 +173,11 @@ sealed interface SiteFailure {
         dataset.getFeaturesList().stream().map(FeatureColumnSpec::getName).forEach(declared::add);
         declared.add(dataset.getLabelColumn());
         declared.add(dataset.getIdColumn());
-        return columns.stream().filter(declared::contains).filter(c -> !c.isEmpty()).distinct().toList();
+        return columns.stream()
+                .filter(declared::contains)
+                .filter(c -> !c.isEmpty())
+                .distinct()
+                .toList();
     }
 
     private static String newReference() {

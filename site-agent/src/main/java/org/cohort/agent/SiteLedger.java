@@ -27,6 +27,7 @@ import tools.jackson.databind.json.JsonMapper;
 final class SiteLedger {
     /** Study and round ids as the coordinator makes them; anything else is refused before it is recorded. */
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,127}");
+
     private static final JsonMapper JSON = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .changeDefaultPropertyInclusion(v -> v.withValueInclusion(JsonInclude.Include.NON_NULL))
@@ -37,9 +38,23 @@ final class SiteLedger {
      * "masked-input" line, which names the digest of the masked input that carried the update
      * recorded before it (the release the coordinator charges, if the secure sum is unmasked).
      */
-    record Line(String at, String study, int round, String roundId, String kind, long baseVersion, long values,
-                String payloadSha256, long examples, long testExamples, String unit, Double samplingRate,
-                Double noiseMultiplier, Long steps, Double epsilonAfter, Double delta) {}
+    record Line(
+            String at,
+            String study,
+            int round,
+            String roundId,
+            String kind,
+            long baseVersion,
+            long values,
+            String payloadSha256,
+            long examples,
+            long testExamples,
+            String unit,
+            Double samplingRate,
+            Double noiseMultiplier,
+            Long steps,
+            Double epsilonAfter,
+            Double delta) {}
 
     private final Path file;
 
@@ -51,16 +66,27 @@ final class SiteLedger {
         return file;
     }
 
-    synchronized void recordSent(UpdateManifest m, String kind, PrivacyCharge charge, Double epsilonAfter, Double delta) {
+    synchronized void recordSent(
+            UpdateManifest m, String kind, PrivacyCharge charge, Double epsilonAfter, Double delta) {
         requireId("study id", m.getStudyId());
         requireId("round id", m.getRoundId());
-        var line = new Line(Instant.now().toString(), m.getStudyId(), m.getRoundNumber(), m.getRoundId(), kind,
-                m.getBaseModelVersion(), m.getNumParameters(),
-                HexFormat.of().formatHex(m.getPayloadSha256().toByteArray()), m.getExampleCount(),
+        var line = new Line(
+                Instant.now().toString(),
+                m.getStudyId(),
+                m.getRoundNumber(),
+                m.getRoundId(),
+                kind,
+                m.getBaseModelVersion(),
+                m.getNumParameters(),
+                HexFormat.of().formatHex(m.getPayloadSha256().toByteArray()),
+                m.getExampleCount(),
                 m.getMetrics().getTestExamples(),
-                charge == null ? null : charge.unit(), charge == null ? null : charge.samplingRate(),
-                charge == null ? null : charge.noiseMultiplier(), charge == null ? null : charge.steps(),
-                charge == null ? null : epsilonAfter, charge == null ? null : delta);
+                charge == null ? null : charge.unit(),
+                charge == null ? null : charge.samplingRate(),
+                charge == null ? null : charge.noiseMultiplier(),
+                charge == null ? null : charge.steps(),
+                charge == null ? null : epsilonAfter,
+                charge == null ? null : delta);
         append(line);
     }
 
@@ -72,10 +98,23 @@ final class SiteLedger {
     synchronized void recordMasked(UpdateManifest masked) {
         requireId("study id", masked.getStudyId());
         requireId("round id", masked.getRoundId());
-        append(new Line(Instant.now().toString(), masked.getStudyId(), masked.getRoundNumber(), masked.getRoundId(),
-                "masked-input", masked.getBaseModelVersion(), masked.getNumParameters(),
-                HexFormat.of().formatHex(masked.getPayloadSha256().toByteArray()), masked.getExampleCount(), 0, null,
-                null, null, null, null, null));
+        append(new Line(
+                Instant.now().toString(),
+                masked.getStudyId(),
+                masked.getRoundNumber(),
+                masked.getRoundId(),
+                "masked-input",
+                masked.getBaseModelVersion(),
+                masked.getNumParameters(),
+                HexFormat.of().formatHex(masked.getPayloadSha256().toByteArray()),
+                masked.getExampleCount(),
+                0,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null));
     }
 
     /**
@@ -85,33 +124,53 @@ final class SiteLedger {
     synchronized void recordAcknowledged(UpdateManifest m) {
         requireId("study id", m.getStudyId());
         requireId("round id", m.getRoundId());
-        append(new Line(Instant.now().toString(), m.getStudyId(), m.getRoundNumber(), m.getRoundId(), "acknowledged",
-                m.getBaseModelVersion(), m.getNumParameters(),
-                HexFormat.of().formatHex(m.getPayloadSha256().toByteArray()), m.getExampleCount(), 0, null, null, null,
-                null, null, null));
+        append(new Line(
+                Instant.now().toString(),
+                m.getStudyId(),
+                m.getRoundNumber(),
+                m.getRoundId(),
+                "acknowledged",
+                m.getBaseModelVersion(),
+                m.getNumParameters(),
+                HexFormat.of().formatHex(m.getPayloadSha256().toByteArray()),
+                m.getExampleCount(),
+                0,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null));
     }
 
     /** Whether this site already released a (charged) evaluation of {@code studyId}: a study gets one. */
     synchronized boolean releasedEvaluation(String studyId) {
-        return lines().stream().anyMatch(l -> studyId.equals(l.study()) && "evaluation".equals(l.kind())
-                && l.unit() != null);
+        return lines().stream()
+                .anyMatch(l -> studyId.equals(l.study()) && "evaluation".equals(l.kind()) && l.unit() != null);
     }
 
     private void append(Line line) {
         try {
             PrivateDirectories.create(file.getParent());
-            Files.writeString(file, JSON.writeValueAsString(line) + "\n", StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+            Files.writeString(
+                    file,
+                    JSON.writeValueAsString(line) + "\n",
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND,
+                    StandardOpenOption.SYNC);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot append to the site ledger " + file
-                    + "; nothing is uploaded without a ledger entry (free disk space and retry)", e);
+            throw new UncheckedIOException(
+                    "cannot append to the site ledger " + file
+                            + "; nothing is uploaded without a ledger entry (free disk space and retry)",
+                    e);
         }
     }
 
     private static void requireId(String what, String id) {
         if (!ID.matcher(id).matches()) {
-            throw new IllegalArgumentException("refusing to record a " + what + " with characters other than letters,"
-                    + " digits, '.', '_', ':' or '-' (up to 128): the coordinator sent something no Cohort coordinator makes");
+            throw new IllegalArgumentException(
+                    "refusing to record a " + what + " with characters other than letters,"
+                            + " digits, '.', '_', ':' or '-' (up to 128): the coordinator sent something no Cohort coordinator makes");
         }
     }
 
@@ -142,9 +201,16 @@ final class SiteLedger {
         for (int i = 0; i < all.size(); i++) {
             Line line = all.get(i);
             if (studyId.equals(line.study()) && line.unit() != null) {
-                out.add(new LedgerCrossCheck.LocalSend(line.round(), line.roundId(),
-                        line.payloadSha256() == null ? "" : line.payloadSha256(), maskedDigest(all, i), line.unit(),
-                        line.samplingRate(), line.noiseMultiplier(), line.steps(), acknowledged(all, i)));
+                out.add(new LedgerCrossCheck.LocalSend(
+                        line.round(),
+                        line.roundId(),
+                        line.payloadSha256() == null ? "" : line.payloadSha256(),
+                        maskedDigest(all, i),
+                        line.unit(),
+                        line.samplingRate(),
+                        line.noiseMultiplier(),
+                        line.steps(),
+                        acknowledged(all, i)));
             }
         }
         return out;
@@ -155,8 +221,10 @@ final class SiteLedger {
         Line sent = all.get(i);
         for (int j = i + 1; j < all.size(); j++) {
             Line next = all.get(j);
-            if ("acknowledged".equals(next.kind()) && sent.study().equals(next.study())
-                    && sent.roundId().equals(next.roundId()) && sent.payloadSha256() != null
+            if ("acknowledged".equals(next.kind())
+                    && sent.study().equals(next.study())
+                    && sent.roundId().equals(next.roundId())
+                    && sent.payloadSha256() != null
                     && sent.payloadSha256().equals(next.payloadSha256())) {
                 return true;
             }
@@ -169,11 +237,14 @@ final class SiteLedger {
         Line update = all.get(i);
         for (int j = i + 1; j < all.size(); j++) {
             Line next = all.get(j);
-            if ("masked-input".equals(next.kind()) && update.study().equals(next.study())
+            if ("masked-input".equals(next.kind())
+                    && update.study().equals(next.study())
                     && update.roundId().equals(next.roundId())) {
                 return next.payloadSha256();
             }
-            if (next.unit() != null && update.study().equals(next.study()) && update.roundId().equals(next.roundId())) {
+            if (next.unit() != null
+                    && update.study().equals(next.study())
+                    && update.roundId().equals(next.roundId())) {
                 return ""; // another update of the same round came first (the agent trained it again)
             }
         }
@@ -198,15 +269,20 @@ final class SiteLedger {
             }
             try {
                 Line line = JSON.readValue(text.get(i), Line.class);
-                if (line.study() == null || (line.unit() != null
-                        && (line.samplingRate() == null || line.noiseMultiplier() == null || line.steps() == null))) {
+                if (line.study() == null
+                        || (line.unit() != null
+                                && (line.samplingRate() == null
+                                        || line.noiseMultiplier() == null
+                                        || line.steps() == null))) {
                     throw new IllegalStateException("a field is missing");
                 }
                 out.add(line);
             } catch (JacksonException | IllegalStateException e) {
                 String why = e instanceof JacksonException j ? j.getOriginalMessage() : e.getMessage();
-                throw new IllegalStateException("the site ledger " + file + " has a malformed line " + (i + 1) + " ("
-                        + why + "); it is append-only: restore it from backup rather than edit it", e);
+                throw new IllegalStateException(
+                        "the site ledger " + file + " has a malformed line " + (i + 1) + " (" + why
+                                + "); it is append-only: restore it from backup rather than edit it",
+                        e);
             }
         }
         return out;

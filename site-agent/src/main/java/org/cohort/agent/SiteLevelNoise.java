@@ -25,15 +25,23 @@ final class SiteLevelNoise {
      */
     static PrivacyCharge charge(RoundTask task, long dimension) {
         var dp = task.getPrivacy();
-        double sigmaEff = task.hasSecagg() ? encoding(task, dimension).effectiveNoiseMultiplier()
+        double sigmaEff = task.hasSecagg()
+                ? encoding(task, dimension).effectiveNoiseMultiplier()
                 : SiteLevelAccounting.centralNoiseMultiplier(dp.getNoiseMultiplier(), dp.getClipNorm(), dimension);
         return new PrivacyCharge("site", 1.0, sigmaEff, 1);
     }
 
     /** The outcome of a site-level training task, with the charge of the update it actually carries. */
     static LocalLearner.Outcome withCharge(RoundTask task, LocalLearner.Outcome o) {
-        return new LocalLearner.Outcome(o.delta(), o.exampleCount(), o.trainLoss(), o.trainMillis(), o.testExamples(),
-                o.testCorrect(), o.testLoss(), charge(task, o.delta().length));
+        return new LocalLearner.Outcome(
+                o.delta(),
+                o.exampleCount(),
+                o.trainLoss(),
+                o.trainMillis(),
+                o.testExamples(),
+                o.testCorrect(),
+                o.testLoss(),
+                charge(task, o.delta().length));
     }
 
     /**
@@ -44,8 +52,8 @@ final class SiteLevelNoise {
     static DistributedDiscreteGaussian encoding(RoundTask task, long dimension) {
         var dp = task.getPrivacy();
         var plan = task.getSecagg();
-        return DistributedDiscreteGaussian.plan(dp.getClipNorm(), dp.getNoiseMultiplier(), plan.getSitesByIndexCount(),
-                plan.getThreshold(), dimension);
+        return DistributedDiscreteGaussian.plan(
+                dp.getClipNorm(), dp.getNoiseMultiplier(), plan.getSitesByIndexCount(), plan.getThreshold(), dimension);
     }
 
     /**
@@ -56,9 +64,10 @@ final class SiteLevelNoise {
     static int[] ringInput(RoundTask task, float[] delta, RandomSource random) {
         var encoding = encoding(task, delta.length);
         if (task.getSecagg().getScale() != encoding.scale()) {
-            throw new IllegalStateException("the coordinator's ring scale " + task.getSecagg().getScale()
-                    + " differs from this site's own for the study's terms (" + encoding.scale() + ", "
-                    + encoding.describe() + "); nothing was sent");
+            throw new IllegalStateException(
+                    "the coordinator's ring scale " + task.getSecagg().getScale()
+                            + " differs from this site's own for the study's terms (" + encoding.scale() + ", "
+                            + encoding.describe() + "); nothing was sent");
         }
         double[] values = new double[delta.length];
         for (int i = 0; i < delta.length; i++) {

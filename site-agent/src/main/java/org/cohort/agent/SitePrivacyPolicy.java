@@ -17,11 +17,22 @@ final class SitePrivacyPolicy {
     private SitePrivacyPolicy() {}
 
     /** Why the round must be refused, or empty when it fits under the ceiling. */
-    static Optional<String> refusal(List<PrivacyEvent> spent, PrivacyCharge planned, Double ceiling, double delta,
-                                    AccountantKind accountant) {
-        return over(spent, planned, ceiling, delta, accountant, ceiling == null ? "" : String.format(Locale.ROOT,
-                "the site's ceiling of %.4f set by its admin (privacy.%s-epsilon-ceiling)", ceiling,
-                planned == null ? "" : planned.unit()), "");
+    static Optional<String> refusal(
+            List<PrivacyEvent> spent, PrivacyCharge planned, Double ceiling, double delta, AccountantKind accountant) {
+        return over(
+                spent,
+                planned,
+                ceiling,
+                delta,
+                accountant,
+                ceiling == null
+                        ? ""
+                        : String.format(
+                                Locale.ROOT,
+                                "the site's ceiling of %.4f set by its admin (privacy.%s-epsilon-ceiling)",
+                                ceiling,
+                                planned == null ? "" : planned.unit()),
+                "");
     }
 
     /**
@@ -29,10 +40,16 @@ final class SitePrivacyPolicy {
      * budget. The coordinator checks this too, but it cannot know a site's first patient-level
      * cost (that depends on the site's row count), so the site checks it before every round.
      */
-    static Optional<String> studyBudgetRefusal(List<PrivacyEvent> spent, PrivacyCharge planned, Double budget,
-                                               double delta, AccountantKind accountant) {
-        return over(spent, planned, budget, delta, accountant, budget == null ? "" : String.format(Locale.ROOT,
-                "the study's budget of %.4f", budget), "");
+    static Optional<String> studyBudgetRefusal(
+            List<PrivacyEvent> spent, PrivacyCharge planned, Double budget, double delta, AccountantKind accountant) {
+        return over(
+                spent,
+                planned,
+                budget,
+                delta,
+                accountant,
+                budget == null ? "" : String.format(Locale.ROOT, "the study's budget of %.4f", budget),
+                "");
     }
 
     /**
@@ -47,15 +64,25 @@ final class SitePrivacyPolicy {
      * in several studies gives up here only if the site has one row per patient, and only for
      * patient-level studies: a study without patient-level DP is not under it.
      */
-    static Optional<String> allStudiesRefusal(List<PrivacyEvent> allSpent, PrivacyCharge planned, Double ceiling,
-                                              double delta) {
+    static Optional<String> allStudiesRefusal(
+            List<PrivacyEvent> allSpent, PrivacyCharge planned, Double ceiling, double delta) {
         if (planned == null || !planned.unit().equals("patient")) {
             return Optional.empty();
         }
-        return over(allSpent, planned, ceiling, delta, AccountantKind.RDP, ceiling == null ? "" : String.format(
-                Locale.ROOT, "the site's ceiling over all studies of %.4f set by its admin"
-                        + " (privacy.patient-epsilon-ceiling-all-studies, at privacy.patient-delta-all-studies)",
-                ceiling), " over all studies");
+        return over(
+                allSpent,
+                planned,
+                ceiling,
+                delta,
+                AccountantKind.RDP,
+                ceiling == null
+                        ? ""
+                        : String.format(
+                                Locale.ROOT,
+                                "the site's ceiling over all studies of %.4f set by its admin"
+                                        + " (privacy.patient-epsilon-ceiling-all-studies, at privacy.patient-delta-all-studies)",
+                                ceiling),
+                " over all studies");
     }
 
     /**
@@ -69,14 +96,22 @@ final class SitePrivacyPolicy {
             return Optional.empty();
         }
         // Sent to the coordinator: n itself stays at the site (the caller logs it locally).
-        return Optional.of(String.format(Locale.ROOT,
+        return Optional.of(String.format(
+                Locale.ROOT,
                 "the study's δ = %s is not below 1/n for this site's n training rows: at that δ a mechanism may"
                         + " publish one patient's record outright; ask the study owner for δ well below 1/n (the"
-                        + " site's log has n)", delta));
+                        + " site's log has n)",
+                delta));
     }
 
-    private static Optional<String> over(List<PrivacyEvent> spent, PrivacyCharge planned, Double limit, double delta,
-                                         AccountantKind accountant, String limitName, String scope) {
+    private static Optional<String> over(
+            List<PrivacyEvent> spent,
+            PrivacyCharge planned,
+            Double limit,
+            double delta,
+            AccountantKind accountant,
+            String limitName,
+            String scope) {
         if (limit == null || planned == null) {
             return Optional.empty();
         }
@@ -84,10 +119,19 @@ final class SitePrivacyPolicy {
         events.add(planned.event());
         double after = PrivacyAccountant.create(accountant).composeAll(events).epsilon(delta);
         if (after > limit) {
-            double before = spent.isEmpty() ? 0 : PrivacyAccountant.create(accountant).composeAll(spent).epsilon(delta);
-            return Optional.of(String.format(Locale.ROOT,
+            double before = spent.isEmpty()
+                    ? 0
+                    : PrivacyAccountant.create(accountant).composeAll(spent).epsilon(delta);
+            return Optional.of(String.format(
+                    Locale.ROOT,
                     "this round would take the site's %s-level ε%s from %.4f to %.4f (δ = %s, %s accountant), above %s",
-                    planned.unit(), scope, before, after, delta, accountant.name().toLowerCase(Locale.ROOT), limitName));
+                    planned.unit(),
+                    scope,
+                    before,
+                    after,
+                    delta,
+                    accountant.name().toLowerCase(Locale.ROOT),
+                    limitName));
         }
         return Optional.empty();
     }

@@ -41,9 +41,13 @@ final class SiteRoundPrivacy {
         if (!HeldOutRelease.releases(task) || !ledger.releasedEvaluation(task.getStudyId())) {
             return task;
         }
-        log.info("round {} of study {}: this site already released the study's evaluation; it withholds this one",
-                task.getRoundNumber(), task.getStudyId());
-        return task.toBuilder().setPrivacy(task.getPrivacy().toBuilder().setEvaluationNoiseMultiplier(0)).build();
+        log.info(
+                "round {} of study {}: this site already released the study's evaluation; it withholds this one",
+                task.getRoundNumber(),
+                task.getStudyId());
+        return task.toBuilder()
+                .setPrivacy(task.getPrivacy().toBuilder().setEvaluationNoiseMultiplier(0))
+                .build();
     }
 
     /**
@@ -54,7 +58,9 @@ final class SiteRoundPrivacy {
         if (!task.hasPrivacy()) {
             return task;
         }
-        return task.toBuilder().setPrivacy(task.getPrivacy().toBuilder().setDeclaredTrainingExamples(declared)).build();
+        return task.toBuilder()
+                .setPrivacy(task.getPrivacy().toBuilder().setDeclaredTrainingExamples(declared))
+                .build();
     }
 
     /**
@@ -66,28 +72,41 @@ final class SiteRoundPrivacy {
      */
     private RoundTask withSiteNoise(RoundTask task) {
         var dp = task.getPrivacy();
-        if (task.getKind() != TaskKind.TRAIN || !dp.getCalibrateAtSite() || dp.getMode() != org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT) {
+        if (task.getKind() != TaskKind.TRAIN
+                || !dp.getCalibrateAtSite()
+                || dp.getMode() != org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT) {
             return task;
         }
         int rows = learner.trainingRows(task);
         if (rows < 1 || !(dp.getEpsilonBudget() > 0)) {
             return task; // the learner calibrates from the task alone
         }
-        double limit = config.patientEpsilonCeiling() == null ? dp.getEpsilonBudget()
+        double limit = config.patientEpsilonCeiling() == null
+                ? dp.getEpsilonBudget()
                 : Math.min(dp.getEpsilonBudget(), config.patientEpsilonCeiling());
         int remaining = Math.max(1, dp.getStudyRounds() - task.getRoundNumber() + 1);
         var plan = Dl4jLearner.trainingPlan(task);
         double sigma;
         try {
-            sigma = Math.max(dp.getNoiseMultiplier(), PatientLevelTraining.calibratedSigma(dp, plan, rows,
-                    ledger.spent(task.getStudyId(), "patient"), limit, remaining));
+            sigma = Math.max(
+                    dp.getNoiseMultiplier(),
+                    PatientLevelTraining.calibratedSigma(
+                            dp, plan, rows, ledger.spent(task.getStudyId(), "patient"), limit, remaining));
         } catch (IllegalArgumentException e) {
             return task; // nothing fits: the budget checks below refuse the round with the numbers
         }
-        log.info("round {} of study {}: noise multiplier {} calibrated for this site's {} declared training rows,"
-                + " {} round(s) left, ε ≤ {}", task.getRoundNumber(), task.getStudyId(),
-                String.format(java.util.Locale.ROOT, "%.4f", sigma), dp.getDeclaredTrainingExamples(), remaining, limit);
-        return task.toBuilder().setPrivacy(dp.toBuilder().setNoiseMultiplier(sigma).setCalibrateAtSite(false)).build();
+        log.info(
+                "round {} of study {}: noise multiplier {} calibrated for this site's {} declared training rows,"
+                        + " {} round(s) left, ε ≤ {}",
+                task.getRoundNumber(),
+                task.getStudyId(),
+                String.format(java.util.Locale.ROOT, "%.4f", sigma),
+                dp.getDeclaredTrainingExamples(),
+                remaining,
+                limit);
+        return task.toBuilder()
+                .setPrivacy(dp.toBuilder().setNoiseMultiplier(sigma).setCalibrateAtSite(false))
+                .build();
     }
 
     /**
@@ -105,25 +124,34 @@ final class SiteRoundPrivacy {
             int rows = declared > 0 ? (int) Math.min(declared, Integer.MAX_VALUE) : learner.trainingRows(task);
             var tooLarge = SitePrivacyPolicy.deltaRefusal(task.getPrivacy().getDelta(), rows);
             if (tooLarge.isPresent()) {
-                log.warn("study {}: δ = {} is not below 1/n = 1/{} for this site's training rows; ask for δ ≤ {}",
-                        task.getStudyId(), task.getPrivacy().getDelta(), rows, 0.1 / rows);
+                log.warn(
+                        "study {}: δ = {} is not below 1/n = 1/{} for this site's training rows; ask for δ ≤ {}",
+                        task.getStudyId(),
+                        task.getPrivacy().getDelta(),
+                        rows,
+                        0.1 / rows);
                 return tooLarge;
             }
         }
-        Double ceiling = planned.unit().equals("patient") ? config.patientEpsilonCeiling() : config.siteEpsilonCeiling();
+        Double ceiling =
+                planned.unit().equals("patient") ? config.patientEpsilonCeiling() : config.siteEpsilonCeiling();
         var spent = ledger.spent(task.getStudyId(), planned.unit());
-        var refusal = SitePrivacyPolicy.refusal(spent, planned, ceiling, task.getPrivacy().getDelta(), accountant(task));
+        var refusal = SitePrivacyPolicy.refusal(
+                spent, planned, ceiling, task.getPrivacy().getDelta(), accountant(task));
         if (refusal.isPresent()) {
             return refusal;
         }
-        var allStudies = SitePrivacyPolicy.allStudiesRefusal(ledger.spentOnAllStudies("patient"), planned,
-                config.patientEpsilonCeilingAllStudies(), config.allStudiesDelta());
+        var allStudies = SitePrivacyPolicy.allStudiesRefusal(
+                ledger.spentOnAllStudies("patient"),
+                planned,
+                config.patientEpsilonCeilingAllStudies(),
+                config.allStudiesDelta());
         if (allStudies.isPresent()) {
             return allStudies;
         }
         double budget = task.getPrivacy().getEpsilonBudget();
-        return SitePrivacyPolicy.studyBudgetRefusal(spent, planned, budget > 0 ? budget : null,
-                task.getPrivacy().getDelta(), accountant(task));
+        return SitePrivacyPolicy.studyBudgetRefusal(
+                spent, planned, budget > 0 ? budget : null, task.getPrivacy().getDelta(), accountant(task));
     }
 
     /** The study's ε at this site once {@code charge} is spent (null when it costs nothing). */
@@ -133,11 +161,14 @@ final class SiteRoundPrivacy {
         }
         var events = new java.util.ArrayList<>(ledger.spent(task.getStudyId(), charge.unit()));
         events.add(charge.event());
-        return PrivacyAccountant.create(accountant(task)).composeAll(events)
+        return PrivacyAccountant.create(accountant(task))
+                .composeAll(events)
                 .epsilon(task.getPrivacy().getDelta());
     }
 
     static AccountantKind accountant(RoundTask task) {
-        return task.getPrivacy().getAccountant() == org.cohort.protocol.v1.Accountant.ACCOUNTANT_PLD ? AccountantKind.PLD : AccountantKind.RDP;
+        return task.getPrivacy().getAccountant() == org.cohort.protocol.v1.Accountant.ACCOUNTANT_PLD
+                ? AccountantKind.PLD
+                : AccountantKind.RDP;
     }
 }

@@ -42,8 +42,10 @@ public final class SplitSecretFile {
             }
             return load(file);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read or create the split secret " + file
-                    + "; the agent's user needs to be able to write its work directory", e);
+            throw new UncheckedIOException(
+                    "cannot read or create the split secret " + file
+                            + "; the agent's user needs to be able to write its work directory",
+                    e);
         }
     }
 

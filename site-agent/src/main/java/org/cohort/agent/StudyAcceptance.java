@@ -30,7 +30,10 @@ public record StudyAcceptance(String studyId, long trainingExamples, String term
     }
 
     org.cohort.protocol.v1.StudyAcceptance toProto() {
-        return org.cohort.protocol.v1.StudyAcceptance.newBuilder().setStudyId(studyId)
-                .setTrainingExamples(trainingExamples).setTermsDigest(termsDigest).build();
+        return org.cohort.protocol.v1.StudyAcceptance.newBuilder()
+                .setStudyId(studyId)
+                .setTrainingExamples(trainingExamples)
+                .setTermsDigest(termsDigest)
+                .build();
     }
 }

@@ -54,7 +54,11 @@ final class StudyDistrust {
         reasons.put(studyId, oneLine);
         try {
             Files.createDirectories(file.getParent());
-            Files.writeString(file, studyId + "\t" + oneLine + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND,
+            Files.writeString(
+                    file,
+                    studyId + "\t" + oneLine + "\n",
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND,
                     StandardOpenOption.SYNC);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot record in " + file + " that study " + studyId + " is distrusted", e);

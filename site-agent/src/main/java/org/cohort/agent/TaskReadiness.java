@@ -34,8 +34,11 @@ final class TaskReadiness {
         String optimizer = task.getPlan().getOptimizer();
         if (task.getKind() == TaskKind.TRAIN
                 && Arrays.stream(Optimizer.values()).noneMatch(o -> o.name().equalsIgnoreCase(optimizer))) {
-            return cannot("optimizer '" + optimizer + "'", Arrays.stream(Optimizer.values())
-                    .map(o -> o.name().toLowerCase(Locale.ROOT)).collect(java.util.stream.Collectors.joining(", ")));
+            return cannot(
+                    "optimizer '" + optimizer + "'",
+                    Arrays.stream(Optimizer.values())
+                            .map(o -> o.name().toLowerCase(Locale.ROOT))
+                            .collect(java.util.stream.Collectors.joining(", ")));
         }
         String format = task.getDataset().getFormat();
         if (!java.util.List.of("csv", "heart-disease").contains(format)) {

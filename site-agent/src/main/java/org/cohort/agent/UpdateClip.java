@@ -26,7 +26,9 @@ final class UpdateClip {
      *     clip norm is not a finite positive number: nothing is sent
      */
     static float[] apply(RoundTask task, float[] delta) {
-        if (delta == null || task.getKind() != TaskKind.TRAIN || !task.hasPrivacy()
+        if (delta == null
+                || task.getKind() != TaskKind.TRAIN
+                || !task.hasPrivacy()
                 || task.getPrivacy().getMode() != org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_SITE) {
             return delta;
         }
@@ -34,9 +36,13 @@ final class UpdateClip {
         float[] bounded = delta.clone();
         double norm = L2Clipping.clipInPlace(bounded, clip);
         if (norm > clip) {
-            log.warn("round {} of study {}: the trainer returned an update of L2 norm {} above the study's clip norm"
-                    + " {}; the agent clipped it before sending", task.getRoundNumber(), task.getStudyId(),
-                    String.format(java.util.Locale.ROOT, "%.4g", norm), clip);
+            log.warn(
+                    "round {} of study {}: the trainer returned an update of L2 norm {} above the study's clip norm"
+                            + " {}; the agent clipped it before sending",
+                    task.getRoundNumber(),
+                    task.getStudyId(),
+                    String.format(java.util.Locale.ROOT, "%.4g", norm),
+                    clip);
         }
         return bounded;
     }

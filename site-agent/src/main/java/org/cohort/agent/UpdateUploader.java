@@ -18,6 +18,7 @@ import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.cohort.crypto.signature.UpdateSigner;
 import org.cohort.protocol.ProtocolLimits;
+import org.cohort.protocol.v1.RoundTask;
 import org.cohort.protocol.v1.SiteMetrics;
 import org.cohort.protocol.v1.TensorChunk;
 import org.cohort.protocol.v1.TensorEncoding;
@@ -30,7 +31,6 @@ import org.cohort.protocol.v1.UploadProgressRequest;
 import org.cohort.protocol.v1.UploadReceipt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.cohort.protocol.v1.RoundTask;
 
 /**
  * Signs an update's manifest and streams the values in chunks, with flow control, resuming an
@@ -42,6 +42,7 @@ final class UpdateUploader {
     static final int MAX_RESUMES = 3;
     /** Longer than the server's keepalive time plus timeout: by then it has noticed a dead connection. */
     private static final long STILL_RECEIVING_WAIT_MILLIS = 60_000;
+
     private static final long FIRST_RESUME_PAUSE_MILLIS = 1_000;
 
     private final String siteId;
@@ -62,15 +63,20 @@ final class UpdateUploader {
         // outside the ε accounting (they depend on the patients' rows): withheld, sent as 0. The
         // final evaluation sends its noised confusion matrix instead, named as the payload.
         var metrics = SiteMetrics.newBuilder()
-                .setTrainLoss(withheld ? 0 : outcome.trainLoss()).setTrainLossWithheld(withheld)
+                .setTrainLoss(withheld ? 0 : outcome.trainLoss())
+                .setTrainLossWithheld(withheld)
                 .setTestMetricsWithheld(withheld)
-                .setTestAccuracy(withheld ? 0 : outcome.testAccuracy()).setTestLoss(withheld ? 0 : outcome.testLoss())
+                .setTestAccuracy(withheld ? 0 : outcome.testAccuracy())
+                .setTestLoss(withheld ? 0 : outcome.testLoss())
                 .setTestExamples(withheld ? 0 : outcome.testExamples())
                 .setTestCorrect(withheld ? 0 : outcome.testCorrect())
                 .setTrainMillis(withheld ? 0 : outcome.trainMillis());
         var b = UpdateManifest.newBuilder()
-                .setSiteId(siteId).setStudyId(task.getStudyId()).setRoundId(task.getRoundId())
-                .setRoundNumber(task.getRoundNumber()).setNonce(task.getNonce())
+                .setSiteId(siteId)
+                .setStudyId(task.getStudyId())
+                .setRoundId(task.getRoundId())
+                .setRoundNumber(task.getRoundNumber())
+                .setNonce(task.getNonce())
                 .setBaseModelVersion(task.getModelVersion())
                 .setExampleCount(declaredExamples);
         if (outcome.heldOut() != null) {
@@ -82,7 +88,8 @@ final class UpdateUploader {
             b.setPrivacy(outcome.privacy().toProto());
         }
         if (outcome.delta() != null) {
-            b.setNumParameters(outcome.delta().length).setEncoding(TensorEncoding.FLOAT32_LE)
+            b.setNumParameters(outcome.delta().length)
+                    .setEncoding(TensorEncoding.FLOAT32_LE)
                     .setPayloadSha256(ByteString.copyFrom(digest(outcome.delta())));
         }
         return b.build();
@@ -95,13 +102,21 @@ final class UpdateUploader {
     UploadReceipt upload(Supplier<? extends Channel> channels, UpdateManifest manifest, float[] values) {
         byte[] manifestBytes = manifest.toByteArray();
         byte[] signature = signer.sign(manifestBytes);
-        return stream(channels, manifestBytes, signature, values == null ? 0 : values.length,
+        return stream(
+                channels,
+                manifestBytes,
+                signature,
+                values == null ? 0 : values.length,
                 (off, n) -> encode(values, off, n));
     }
 
     /** Streams header and chunks as given; exposed so tests can send what a broken or hostile agent would. */
     static UploadReceipt send(Channel channel, byte[] manifestBytes, byte[] signature, float[] values) {
-        return stream(() -> channel, manifestBytes, signature, values == null ? 0 : values.length,
+        return stream(
+                () -> channel,
+                manifestBytes,
+                signature,
+                values == null ? 0 : values.length,
                 (off, n) -> encode(values, off, n));
     }
 
@@ -125,8 +140,12 @@ final class UpdateUploader {
      * 0; and ALREADY_EXISTS after a broken stream means an earlier stream was accepted and only
      * its receipt was lost.
      */
-    static UploadReceipt stream(Supplier<? extends Channel> channels, byte[] manifestBytes, byte[] signature,
-                                int length, BiFunction<Integer, Integer, ByteBuffer> chunk) {
+    static UploadReceipt stream(
+            Supplier<? extends Channel> channels,
+            byte[] manifestBytes,
+            byte[] signature,
+            int length,
+            BiFunction<Integer, Integer, ByteBuffer> chunk) {
         long from = 0;
         boolean startedOver = false;
         for (int resumes = 0; ; resumes++) {
@@ -135,11 +154,15 @@ final class UpdateUploader {
             } catch (StatusRuntimeException e) {
                 Status.Code code = e.getStatus().getCode();
                 if (resumes > 0 && code == Status.Code.ALREADY_EXISTS) {
-                    return UploadReceipt.newBuilder().setAccepted(true).setMessage("update accepted (the receipt"
-                            + " of an earlier stream was lost)").build();
+                    return UploadReceipt.newBuilder()
+                            .setAccepted(true)
+                            .setMessage("update accepted (the receipt" + " of an earlier stream was lost)")
+                            .build();
                 }
                 if (from > 0 && code == Status.Code.FAILED_PRECONDITION && !startedOver) {
-                    log.warn("the coordinator cannot resume the upload at value {} ({}); starting it over", from,
+                    log.warn(
+                            "the coordinator cannot resume the upload at value {} ({}); starting it over",
+                            from,
                             e.getStatus().getDescription());
                     startedOver = true;
                     from = 0;
@@ -151,8 +174,12 @@ final class UpdateUploader {
                 }
                 UpdateManifest manifest = parse(manifestBytes);
                 from = resumableOffset(channels, manifest, resumes);
-                log.warn("upload for round {} broke off ({}); the coordinator holds {} of {} values, resuming",
-                        manifest.getRoundNumber(), e.getStatus(), from, length);
+                log.warn(
+                        "upload for round {} broke off ({}); the coordinator holds {} of {} values, resuming",
+                        manifest.getRoundNumber(),
+                        e.getStatus(),
+                        from,
+                        length);
             }
         }
     }
@@ -165,8 +192,10 @@ final class UpdateUploader {
      * asked, the upload starts over from 0.
      */
     private static long resumableOffset(Supplier<? extends Channel> channels, UpdateManifest manifest, int resumes) {
-        var request = UploadProgressRequest.newBuilder().setRoundId(manifest.getRoundId())
-                .setPayloadSha256(manifest.getPayloadSha256()).build();
+        var request = UploadProgressRequest.newBuilder()
+                .setRoundId(manifest.getRoundId())
+                .setPayloadSha256(manifest.getPayloadSha256())
+                .build();
         long waited = 0;
         long pause = FIRST_RESUME_PAUSE_MILLIS << resumes;
         while (true) {
@@ -174,10 +203,13 @@ final class UpdateUploader {
             waited += pause;
             UploadProgressReply reply;
             try {
-                reply = UpdatesGrpc.newBlockingStub(channels.get()).withWaitForReady()
-                        .withDeadlineAfter(30, TimeUnit.SECONDS).uploadProgress(request);
+                reply = UpdatesGrpc.newBlockingStub(channels.get())
+                        .withWaitForReady()
+                        .withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .uploadProgress(request);
             } catch (StatusRuntimeException e) {
-                log.warn("cannot ask the coordinator how much of the upload it holds ({}); starting over",
+                log.warn(
+                        "cannot ask the coordinator how much of the upload it holds ({}); starting over",
                         e.getStatus());
                 return 0;
             }
@@ -210,12 +242,18 @@ final class UpdateUploader {
      * ready (its outbound buffer has room), so a slow link never makes the agent buffer the
      * whole update in memory: at most about one chunk waits beyond gRPC's window.
      */
-    private static UploadReceipt streamFrom(Channel channel, byte[] manifestBytes, byte[] signature, int length,
-                                            BiFunction<Integer, Integer, ByteBuffer> chunk, long from) {
+    private static UploadReceipt streamFrom(
+            Channel channel,
+            byte[] manifestBytes,
+            byte[] signature,
+            int length,
+            BiFunction<Integer, Integer, ByteBuffer> chunk,
+            long from) {
         var done = new CompletableFuture<UploadReceipt>();
         var ready = new ReadySignal();
         var call = new AtomicReference<ClientCallStreamObserver<UpdatePart>>();
-        UpdatesGrpc.newStub(channel).withDeadlineAfter(10, TimeUnit.MINUTES)
+        UpdatesGrpc.newStub(channel)
+                .withDeadlineAfter(10, TimeUnit.MINUTES)
                 .upload(new ClientResponseObserver<UpdatePart, UploadReceipt>() {
                     @Override
                     public void beforeStart(ClientCallStreamObserver<UpdatePart> requestStream) {
@@ -241,17 +279,23 @@ final class UpdateUploader {
                     }
                 });
         ClientCallStreamObserver<UpdatePart> out = call.get();
-        out.onNext(UpdatePart.newBuilder().setHeader(UpdateHeader.newBuilder()
-                .setManifest(ByteString.copyFrom(manifestBytes)).setSignature(ByteString.copyFrom(signature))
-                .setResumeFrom(from)).build());
+        out.onNext(UpdatePart.newBuilder()
+                .setHeader(UpdateHeader.newBuilder()
+                        .setManifest(ByteString.copyFrom(manifestBytes))
+                        .setSignature(ByteString.copyFrom(signature))
+                        .setResumeFrom(from))
+                .build());
         for (long off = from; off < length && !done.isDone(); off += ProtocolLimits.CHUNK_VALUES) {
             ready.awaitReady(out, done);
             if (done.isDone()) {
                 break;
             }
             int n = (int) Math.min(ProtocolLimits.CHUNK_VALUES, length - off);
-            out.onNext(UpdatePart.newBuilder().setChunk(TensorChunk.newBuilder().setOffset(off)
-                    .setData(ByteString.copyFrom(chunk.apply((int) off, n)))).build());
+            out.onNext(UpdatePart.newBuilder()
+                    .setChunk(TensorChunk.newBuilder()
+                            .setOffset(off)
+                            .setData(ByteString.copyFrom(chunk.apply((int) off, n))))
+                    .build());
         }
         if (!done.isDone()) {
             out.onCompleted();
@@ -299,7 +343,8 @@ final class UpdateUploader {
     }
 
     static ByteBuffer encode(float[] values, int from, int count) {
-        ByteBuffer buf = ByteBuffer.allocate(count * ProtocolLimits.FLOAT32_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buf =
+                ByteBuffer.allocate(count * ProtocolLimits.FLOAT32_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < count; i++) {
             buf.putFloat(values[from + i]);
         }

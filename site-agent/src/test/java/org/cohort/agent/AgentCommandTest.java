@@ -13,7 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The agent's command line: init writes a template that parses as written, check says what to fix. */
 class AgentCommandTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @Test
     void initWritesATemplateThatParsesAsWrittenAndNeverOverwrites() throws Exception {
@@ -30,30 +31,44 @@ class AgentCommandTest {
     @Test
     void checkFailsTheTemplateAsWrittenAndSaysWhatToFix() throws Exception {
         Path file = dir.resolve("agent.properties");
-        Files.writeString(file, AgentCommand.template().replace("/var/lib/cohort-agent", dir.resolve("work").toString()));
+        Files.writeString(
+                file,
+                AgentCommand.template()
+                        .replace("/var/lib/cohort-agent", dir.resolve("work").toString()));
         var verdicts = AgentCheck.run(file, Duration.ofSeconds(1));
         assertThat(verdicts).anySatisfy(v -> assertThat(v.line()).startsWith("  ok    configuration"));
-        assertThat(verdicts).anySatisfy(v -> assertThat(v.line()).startsWith("  FAIL  data file")
-                .contains("/data/site.csv does not exist"));
-        assertThat(verdicts).anySatisfy(v -> assertThat(v.line()).startsWith("  FAIL  enrollment")
-                .contains("ask the coordinator's operator"));
+        assertThat(verdicts)
+                .anySatisfy(v ->
+                        assertThat(v.line()).startsWith("  FAIL  data file").contains("/data/site.csv does not exist"));
+        assertThat(verdicts)
+                .anySatisfy(v -> assertThat(v.line())
+                        .startsWith("  FAIL  enrollment")
+                        .contains("ask the coordinator's operator"));
         assertThat(verdicts).anySatisfy(v -> assertThat(v.line()).startsWith("  ok    work directory"));
         assertThat(verdicts).anySatisfy(v -> assertThat(v.line()).startsWith("  ok    ND4J backend"));
-        assertThat(AgentCommand.execute("check", "--config", file.toString(), "--timeout", "1")).isEqualTo(1);
+        assertThat(AgentCommand.execute("check", "--config", file.toString(), "--timeout", "1"))
+                .isEqualTo(1);
     }
 
     @Test
     void checkPassesAFilledInConfigurationExceptForAnUnreachableCoordinator() throws Exception {
         Path data = Files.writeString(dir.resolve("site.csv"), "age,num\n61,1\n");
         Path file = dir.resolve("agent.properties");
-        Files.writeString(file, AgentCommand.template().replace("/var/lib/cohort-agent", dir.resolve("work").toString())
-                .replace("/data/site.csv", data.toString())
-                .replace("coordinator.example.org:9443", "127.0.0.1:1")
-                .replace("coordinator.ca-fingerprint=", "coordinator.ca-fingerprint=sha256:" + "ab".repeat(32))
-                .replace("enrollment.token=", "enrollment.token=cohort1.x"));
+        Files.writeString(
+                file,
+                AgentCommand.template()
+                        .replace("/var/lib/cohort-agent", dir.resolve("work").toString())
+                        .replace("/data/site.csv", data.toString())
+                        .replace("coordinator.example.org:9443", "127.0.0.1:1")
+                        .replace("coordinator.ca-fingerprint=", "coordinator.ca-fingerprint=sha256:" + "ab".repeat(32))
+                        .replace("enrollment.token=", "enrollment.token=cohort1.x"));
         var verdicts = AgentCheck.run(file, Duration.ofSeconds(1));
-        assertThat(verdicts).filteredOn(v -> !v.ok()).singleElement().satisfies(v ->
-                assertThat(v.line()).startsWith("  FAIL  coordinator 127.0.0.1:1").contains("no TLS connection"));
+        assertThat(verdicts)
+                .filteredOn(v -> !v.ok())
+                .singleElement()
+                .satisfies(v -> assertThat(v.line())
+                        .startsWith("  FAIL  coordinator 127.0.0.1:1")
+                        .contains("no TLS connection"));
     }
 
     @Test
@@ -67,7 +82,7 @@ class AgentCommandTest {
         } finally {
             System.setOut(original);
         }
-        assertThat(out.toString(StandardCharsets.UTF_8)).contains("cohort-agent " + SiteAgent.VERSION, "init", "check",
-                "--config");
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains("cohort-agent " + SiteAgent.VERSION, "init", "check", "--config");
     }
 }

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class AgentConfigTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @Test
     void readsAddressesStudiesAndResolvesPathsAgainstTheConfigFile() throws Exception {
@@ -27,7 +28,9 @@ class AgentConfigTest {
         var c = AgentConfig.load(file);
         assertThat(c.coordinatorAddresses()).containsExactly("a:9443", "b:9443");
         assertThat(c.acceptedStudies()).containsExactly("st-1", "st-2");
-        assertThat(c.acceptance("st-2")).contains(new StudyAcceptance("st-2", 1200, "sha256:2222222222222222222222222222222222222222222222222222222222222222"));
+        assertThat(c.acceptance("st-2"))
+                .contains(new StudyAcceptance(
+                        "st-2", 1200, "sha256:2222222222222222222222222222222222222222222222222222222222222222"));
         assertThat(c.patientEpsilonCeilingAllStudies()).isNull();
         assertThat(c.allStudiesDelta()).isEqualTo(1e-5);
         assertThat(c.dataPath()).isEqualTo(dir.resolve("data/heart.csv"));
@@ -46,7 +49,8 @@ class AgentConfigTest {
                 """);
         assertThatThrownBy(() -> AgentConfig.load(file))
                 .hasMessageContaining("set study.st-1.training-examples")
-                .hasMessageContaining("set study.st-2.training-examples").hasMessageContaining("got '0'");
+                .hasMessageContaining("set study.st-2.training-examples")
+                .hasMessageContaining("got '0'");
     }
 
     @Test
@@ -63,7 +67,8 @@ class AgentConfigTest {
         assertThatThrownBy(() -> AgentConfig.load(file))
                 .hasMessageContaining("set study.st-1.terms to the digest of study st-1's terms you reviewed")
                 .hasMessageContaining("GET /api/studies/st-1/terms")
-                .hasMessageContaining("set study.st-2.terms").hasMessageContaining("got 'sha256:ABC'");
+                .hasMessageContaining("set study.st-2.terms")
+                .hasMessageContaining("got 'sha256:ABC'");
     }
 
     @Test
@@ -87,7 +92,8 @@ class AgentConfigTest {
         Path file = dir.resolve("agent.properties");
         Files.writeString(file, "site.name=x\n");
         assertThatThrownBy(() -> AgentConfig.load(file))
-                .hasMessageContaining("set coordinator.addresses").hasMessageContaining("set data.path");
+                .hasMessageContaining("set coordinator.addresses")
+                .hasMessageContaining("set data.path");
     }
 
     @Test

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.List;
-import java.util.Set;
 import org.cohort.crypto.pki.SiteCertificateAuthority;
 import org.cohort.crypto.pki.SiteIdentity;
 import org.cohort.crypto.pki.SiteKeys;
@@ -24,7 +23,8 @@ class AgentStateDirectoryTest {
     }
 
     private static AgentConfig config(Path workDir) {
-        return AgentConfig.builder("Hospital", workDir.resolve("data.csv"), workDir).coordinators(List.of("localhost:1"))
+        return AgentConfig.builder("Hospital", workDir.resolve("data.csv"), workDir)
+                .coordinators(List.of("localhost:1"))
                 .build();
     }
 
@@ -33,8 +33,8 @@ class AgentStateDirectoryTest {
         var ca = SiteCertificateAuthority.openOrCreate(dir.resolve("ca"), "pw".toCharArray(), Clock.systemUTC());
         SiteKeys keys = SiteKeys.generate();
         var issued = ca.issue(keys.certificateRequest("Hospital"), "site-hospital-abc123");
-        var identity = new AgentIdentity(SiteIdentity.create(keys, issued.certificate(), ca.caCertificate()),
-                ca.modelSigningPublicKey());
+        var identity = new AgentIdentity(
+                SiteIdentity.create(keys, issued.certificate(), ca.caCertificate()), ca.modelSigningPublicKey());
         Path work = dir.resolve("agent/work");
 
         identity.save(config(work));
@@ -49,8 +49,16 @@ class AgentStateDirectoryTest {
         Path work = dir.resolve("state");
         var ledger = new SiteLedger(work);
 
-        ledger.recordSent(UpdateManifest.newBuilder().setStudyId("s").setRoundId("r")
-                .setPayloadSha256(ByteString.copyFrom(new byte[32])).build(), "update", null, null, null);
+        ledger.recordSent(
+                UpdateManifest.newBuilder()
+                        .setStudyId("s")
+                        .setRoundId("r")
+                        .setPayloadSha256(ByteString.copyFrom(new byte[32]))
+                        .build(),
+                "update",
+                null,
+                null,
+                null);
 
         assertThat(ledger.file()).exists();
         assertThat(permissions(work)).isEqualTo("rwx------");

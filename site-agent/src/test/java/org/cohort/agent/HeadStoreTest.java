@@ -33,8 +33,11 @@ class HeadStoreTest {
         Signature s = Signature.getInstance("Ed25519");
         s.initSign(signer.getPrivate());
         s.update(SignedMessages.auditHead(seq, hash));
-        return AuditHead.newBuilder().setSeq(seq).setHash(ByteString.copyFrom(HexFormat.of().parseHex(hash)))
-                .setSignature(ByteString.copyFrom(s.sign())).build();
+        return AuditHead.newBuilder()
+                .setSeq(seq)
+                .setHash(ByteString.copyFrom(HexFormat.of().parseHex(hash)))
+                .setSignature(ByteString.copyFrom(s.sign()))
+                .build();
     }
 
     @Test
@@ -53,8 +56,10 @@ class HeadStoreTest {
         var restarted = new HeadStore(work, key);
         var problem = restarted.observe(head(coordinator, 7, 'c'));
 
-        assertThat(problem).get().asString().contains("went backwards", "now #7", "already saw it reach #9",
-                "audit-heads.log");
+        assertThat(problem)
+                .get()
+                .asString()
+                .contains("went backwards", "now #7", "already saw it reach #9", "audit-heads.log");
     }
 
     @Test
@@ -63,8 +68,10 @@ class HeadStoreTest {
         store.observe(head(coordinator, 4, 'a'));
         store.observe(head(coordinator, 9, 'b'));
 
-        assertThat(store.observe(head(coordinator, 9, 'e'))).get().asString().contains("rewritten", "entry #9",
-                "b".repeat(64));
+        assertThat(store.observe(head(coordinator, 9, 'e')))
+                .get()
+                .asString()
+                .contains("rewritten", "entry #9", "b".repeat(64));
         assertThat(store.observe(head(coordinator, 4, 'd'))).get().asString().contains("went backwards");
     }
 
@@ -74,8 +81,13 @@ class HeadStoreTest {
         KeyPair stranger = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
 
         assertThat(store.observe(head(stranger, 12, 'f'))).get().asString().contains("not signed by the coordinator");
-        assertThat(store.observe(AuditHead.getDefaultInstance())).get().asString().contains("without a signed audit head");
-        assertThat(store.observe(head(coordinator, 3, 'a'))).as("refused heads are not kept").isEmpty();
+        assertThat(store.observe(AuditHead.getDefaultInstance()))
+                .get()
+                .asString()
+                .contains("without a signed audit head");
+        assertThat(store.observe(head(coordinator, 3, 'a')))
+                .as("refused heads are not kept")
+                .isEmpty();
     }
 
     @Test
@@ -86,7 +98,11 @@ class HeadStoreTest {
 
         assertThat(restarted.reason("st-1")).get().asString().isEqualTo("the ledger was edited badly");
         assertThat(restarted.reason("st-2")).isEmpty();
-        assertThat(restarted.advice("st-1")).contains("refuses every further round of study st-1",
-                "cohort audit verify", "delete the line of st-1", "distrusted-studies.txt");
+        assertThat(restarted.advice("st-1"))
+                .contains(
+                        "refuses every further round of study st-1",
+                        "cohort audit verify",
+                        "delete the line of st-1",
+                        "distrusted-studies.txt");
     }
 }

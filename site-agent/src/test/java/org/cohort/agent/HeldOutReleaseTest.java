@@ -11,8 +11,14 @@ import org.junit.jupiter.api.Test;
 
 /** What a site says about its held-out patients under DP: nothing in clear, one noised and charged release. */
 class HeldOutReleaseTest {
-    private static final PrivacyPlan PATIENT = PrivacyPlan.newBuilder().setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT).setClipNorm(1)
-            .setNoiseMultiplier(1).setDelta(1e-5).setEpsilonBudget(1).setEvaluationNoiseMultiplier(4).build();
+    private static final PrivacyPlan PATIENT = PrivacyPlan.newBuilder()
+            .setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT)
+            .setClipNorm(1)
+            .setNoiseMultiplier(1)
+            .setDelta(1e-5)
+            .setEpsilonBudget(1)
+            .setEvaluationNoiseMultiplier(4)
+            .build();
 
     private static RoundTask task(TaskKind kind, PrivacyPlan dp) {
         return RoundTask.newBuilder().setKind(kind).setPrivacy(dp).build();
@@ -22,15 +28,29 @@ class HeldOutReleaseTest {
     void onlyThePatientLevelFinalEvaluationReleasesAndEveryDpTaskWithholds() {
         assertThat(HeldOutRelease.releases(task(TaskKind.EVALUATE, PATIENT))).isTrue();
         assertThat(HeldOutRelease.releases(task(TaskKind.TRAIN, PATIENT))).isFalse();
-        assertThat(HeldOutRelease.releases(task(TaskKind.EVALUATE, PATIENT.toBuilder().setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_SITE).build())))
+        assertThat(HeldOutRelease.releases(task(
+                        TaskKind.EVALUATE,
+                        PATIENT.toBuilder()
+                                .setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_SITE)
+                                .build())))
                 .isFalse();
-        assertThat(HeldOutRelease.releases(task(TaskKind.EVALUATE,
-                PATIENT.toBuilder().setEvaluationNoiseMultiplier(0).build()))).isFalse();
+        assertThat(HeldOutRelease.releases(task(
+                        TaskKind.EVALUATE,
+                        PATIENT.toBuilder().setEvaluationNoiseMultiplier(0).build())))
+                .isFalse();
         for (String mode : new String[] {"patient", "site"}) {
-            assertThat(HeldOutRelease.withheld(task(TaskKind.TRAIN, PATIENT.toBuilder().setMode(org.cohort.protocol.PrivacyWords.mode(mode)).build())))
+            assertThat(HeldOutRelease.withheld(task(
+                            TaskKind.TRAIN,
+                            PATIENT.toBuilder()
+                                    .setMode(org.cohort.protocol.PrivacyWords.mode(mode))
+                                    .build())))
                     .isTrue();
         }
-        assertThat(HeldOutRelease.withheld(task(TaskKind.TRAIN, PrivacyPlan.newBuilder().setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_NONE).build())))
+        assertThat(HeldOutRelease.withheld(task(
+                        TaskKind.TRAIN,
+                        PrivacyPlan.newBuilder()
+                                .setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_NONE)
+                                .build())))
                 .isFalse();
         assertThat(HeldOutRelease.withheld(RoundTask.getDefaultInstance())).isFalse();
     }

@@ -25,9 +25,16 @@ class LedgerCrossCheckTest {
     }
 
     private static LedgerEntry charge(int round, int attempt, double q, double sigma, long steps) {
-        return LedgerEntry.newBuilder().setRoundNumber(round).setRoundId(roundId(round, attempt)).setAttempt(attempt)
-                .setPayloadSha256(digest(round, attempt)).setUnit("patient").setSamplingRate(q)
-                .setNoiseMultiplier(sigma).setSteps(steps).build();
+        return LedgerEntry.newBuilder()
+                .setRoundNumber(round)
+                .setRoundId(roundId(round, attempt))
+                .setAttempt(attempt)
+                .setPayloadSha256(digest(round, attempt))
+                .setUnit("patient")
+                .setSamplingRate(q)
+                .setNoiseMultiplier(sigma)
+                .setSteps(steps)
+                .build();
     }
 
     private static LocalSend sent(int round, double q, double sigma, long steps) {
@@ -48,8 +55,8 @@ class LedgerCrossCheckTest {
     }
 
     private static Recorded signed(LedgerEntry c, long auditSeq) {
-        return new Recorded(LedgerCrossCheck.Release.of(c), c.getSamplingRate(), c.getNoiseMultiplier(), c.getSteps(),
-                auditSeq);
+        return new Recorded(
+                LedgerCrossCheck.Release.of(c), c.getSamplingRate(), c.getNoiseMultiplier(), c.getSteps(), auditSeq);
     }
 
     /** An honest coordinator: every row it sends is one it signed when charging. */
@@ -63,7 +70,8 @@ class LedgerCrossCheckTest {
 
     @Test
     void matchingRecordsAgree() {
-        var r = compare(List.of(sent(1, 0.1, 1.5, 50), sent(2, 0.1, 1.5, 50)),
+        var r = compare(
+                List.of(sent(1, 0.1, 1.5, 50), sent(2, 0.1, 1.5, 50)),
                 List.of(charge(1, 0.1, 1.5, 50), charge(2, 0.1, 1.5, 50)));
         assertThat(r.agrees()).isTrue();
         assertThat(r.notes()).isEmpty();
@@ -76,8 +84,9 @@ class LedgerCrossCheckTest {
         // An empty answer used to agree: nothing it sent could mismatch.
         var empty = compare(List.of(accepted1, accepted2), List.of());
         assertThat(empty.agrees()).isFalse();
-        assertThat(empty.mismatches()).hasSize(2).allSatisfy(m -> assertThat(m).contains("accepted this site's release",
-                "no charge for it"));
+        assertThat(empty.mismatches())
+                .hasSize(2)
+                .allSatisfy(m -> assertThat(m).contains("accepted this site's release", "no charge for it"));
         // Cut short: the latest accepted release left out.
         var cut = compare(List.of(accepted1, accepted2), List.of(charge(1, 0.1, 1.5, 50)));
         assertThat(cut.mismatches()).singleElement().asString().contains("round 2");
@@ -111,23 +120,23 @@ class LedgerCrossCheckTest {
     void aRetriedRoundIsTwoReleasesAndAgreesWhenEachIsChargedOnce() {
         // Round 1 ran twice (the first attempt was abandoned after its update arrived): two updates, two charges.
         var local = List.of(sent(1, 1, 0.1, 1.5, 50), sent(1, 2, 0.1, 1.5, 50), sent(2, 1, 0.1, 1.5, 50));
-        var r = compare(local, List.of(charge(1, 1, 0.1, 1.5, 50), charge(1, 2, 0.1, 1.5, 50),
-                charge(2, 1, 0.1, 1.5, 50)));
+        var r = compare(
+                local, List.of(charge(1, 1, 0.1, 1.5, 50), charge(1, 2, 0.1, 1.5, 50), charge(2, 1, 0.1, 1.5, 50)));
         assertThat(r.agrees()).as(r.mismatches().toString()).isTrue();
         assertThat(r.notes()).isEmpty();
     }
 
     @Test
     void aChargeForAnAttemptTheSiteNeverSentIsAMismatchEvenIfItSentTheRound() {
-        var r = compare(List.of(sent(1, 2, 0.1, 1.5, 50)), List.of(charge(1, 1, 0.1, 1.5, 50),
-                charge(1, 2, 0.1, 1.5, 50)));
+        var r = compare(
+                List.of(sent(1, 2, 0.1, 1.5, 50)), List.of(charge(1, 1, 0.1, 1.5, 50), charge(1, 2, 0.1, 1.5, 50)));
         assertThat(r.mismatches()).singleElement().asString().contains("attempt rd-1-1", "no such update");
     }
 
     @Test
     void anUpdateSentButNotReceivedIsOnlyANoteWhenTheRetryIsCharged() {
-        var r = compare(List.of(sent(1, 1, 0.1, 1.5, 50), sent(1, 2, 0.1, 1.5, 50)),
-                List.of(charge(1, 2, 0.1, 1.5, 50)));
+        var r = compare(
+                List.of(sent(1, 1, 0.1, 1.5, 50), sent(1, 2, 0.1, 1.5, 50)), List.of(charge(1, 2, 0.1, 1.5, 50)));
         assertThat(r.agrees()).isTrue();
         assertThat(r.notes()).singleElement().asString().contains("round 1 attempt rd-1-1");
     }
@@ -136,23 +145,31 @@ class LedgerCrossCheckTest {
     void aSecureReleaseIsNamedByTheDigestOfTheMaskedInputThatCarriedIt() {
         String masked = "ff".repeat(32);
         var local = List.of(new LocalSend(1, "rd-1-1", digest(1, 1), masked, "patient", 0.1, 1.5, 50));
-        LedgerEntry charged = charge(1, 0.1, 1.5, 50).toBuilder().setPayloadSha256(masked).build();
+        LedgerEntry charged =
+                charge(1, 0.1, 1.5, 50).toBuilder().setPayloadSha256(masked).build();
 
         assertThat(compare(local, List.of(charged)).agrees()).isTrue();
     }
 
     @Test
     void aPerRoundChargeFromBeforeIsMatchedByRoundNumber() {
-        LedgerEntry legacy = LedgerEntry.newBuilder().setRoundNumber(1).setUnit("patient").setSamplingRate(0.1)
-                .setNoiseMultiplier(1.5).setSteps(50).build();
-        var r = compare(List.of(sent(1, 0.1, 1.5, 50), sent(2, 0.1, 1.5, 50)), List.of(legacy, charge(2, 0.1, 1.5, 50)));
+        LedgerEntry legacy = LedgerEntry.newBuilder()
+                .setRoundNumber(1)
+                .setUnit("patient")
+                .setSamplingRate(0.1)
+                .setNoiseMultiplier(1.5)
+                .setSteps(50)
+                .build();
+        var r = compare(
+                List.of(sent(1, 0.1, 1.5, 50), sent(2, 0.1, 1.5, 50)), List.of(legacy, charge(2, 0.1, 1.5, 50)));
         assertThat(r.agrees()).as(r.mismatches().toString()).isTrue();
     }
 
     @Test
     void anUnchargedRetryIsOnlyANoteAndTheOpenRoundIsNothing() {
         // Round 1 failed (sent, not charged, nothing signed), round 2 charged, round 3 still open.
-        var r = compare(List.of(sent(1, 0.1, 1.5, 50), sent(2, 0.1, 1.5, 50), sent(3, 0.1, 1.5, 50)),
+        var r = compare(
+                List.of(sent(1, 0.1, 1.5, 50), sent(2, 0.1, 1.5, 50), sent(3, 0.1, 1.5, 50)),
                 List.of(charge(2, 0.1, 1.5, 50)));
         assertThat(r.agrees()).isTrue();
         assertThat(r.notes()).singleElement().asString().contains("round 1");
@@ -167,24 +184,39 @@ class LedgerCrossCheckTest {
         var r = LedgerCrossCheck.compare("st", local, rowsLeft, signedWhenCharged, List.of());
 
         assertThat(r.agrees()).isFalse();
-        assertThat(r.mismatches()).singleElement().asString().contains("no charge for round 1",
-                "audit entry #7", "was deleted", "understates");
+        assertThat(r.mismatches())
+                .singleElement()
+                .asString()
+                .contains("no charge for round 1", "audit entry #7", "was deleted", "understates");
         assertThat(r.notes()).isEmpty();
     }
 
     @Test
     void anEditedLedgerRowDiffersFromItsSignedCharge() {
-        var r = LedgerCrossCheck.compare("st", List.of(sent(1, 0.1, 1.5, 50)), List.of(charge(1, 0.1, 2.5, 50)),
-                List.of(signed(charge(1, 0.1, 1.5, 50), 7)), List.of());
+        var r = LedgerCrossCheck.compare(
+                "st",
+                List.of(sent(1, 0.1, 1.5, 50)),
+                List.of(charge(1, 0.1, 2.5, 50)),
+                List.of(signed(charge(1, 0.1, 1.5, 50), 7)),
+                List.of());
 
-        assertThat(r.mismatches()).anySatisfy(m -> assertThat(m).contains("round 1", "σ = 2.5",
-                "differs from the one it signed", "audit entry #7", "was edited"));
+        assertThat(r.mismatches())
+                .anySatisfy(m -> assertThat(m)
+                        .contains(
+                                "round 1",
+                                "σ = 2.5",
+                                "differs from the one it signed",
+                                "audit entry #7",
+                                "was edited"));
     }
 
     @Test
     void aLedgerRowNeverSignedIsAMismatch() {
-        var r = LedgerCrossCheck.compare("st", List.of(sent(1, 0.1, 1.5, 50), sent(2, 0.1, 1.5, 50)),
-                List.of(charge(1, 0.1, 1.5, 50), charge(2, 0.1, 1.5, 50)), List.of(signed(charge(1, 0.1, 1.5, 50), 7)),
+        var r = LedgerCrossCheck.compare(
+                "st",
+                List.of(sent(1, 0.1, 1.5, 50), sent(2, 0.1, 1.5, 50)),
+                List.of(charge(1, 0.1, 1.5, 50), charge(2, 0.1, 1.5, 50)),
+                List.of(signed(charge(1, 0.1, 1.5, 50), 7)),
                 List.of());
 
         assertThat(r.mismatches()).singleElement().asString().contains("round 2", "never signed");
@@ -202,7 +234,10 @@ class LedgerCrossCheckTest {
 
         var recorded = LedgerCrossCheck.verified(List.of(good, forged, otherSite), key, "site-a", "st", mismatches);
 
-        assertThat(recorded).singleElement().extracting(Recorded::round, Recorded::auditSeq).containsExactly(1, 3L);
+        assertThat(recorded)
+                .singleElement()
+                .extracting(Recorded::round, Recorded::auditSeq)
+                .containsExactly(1, 3L);
         assertThat(mismatches).hasSize(2);
         assertThat(mismatches.get(0)).contains("round 2", "#5", "not signed by the coordinator key");
         assertThat(mismatches.get(1)).contains("site-b");
@@ -210,12 +245,23 @@ class LedgerCrossCheckTest {
 
     private static SignedCharge signedCharge(KeyPair key, String site, String study, int round, long seq)
             throws Exception {
-        byte[] statement = ChargeStatement.newBuilder().setStudyId(study).setSiteId(site).setRoundNumber(round)
-                .setUnit("patient").setSamplingRate(0.1).setNoiseMultiplier(1.5).setSteps(50).build().toByteArray();
+        byte[] statement = ChargeStatement.newBuilder()
+                .setStudyId(study)
+                .setSiteId(site)
+                .setRoundNumber(round)
+                .setUnit("patient")
+                .setSamplingRate(0.1)
+                .setNoiseMultiplier(1.5)
+                .setSteps(50)
+                .build()
+                .toByteArray();
         Signature s = Signature.getInstance("Ed25519");
         s.initSign(key.getPrivate());
         s.update(SignedMessages.ledgerCharge(statement));
-        return SignedCharge.newBuilder().setStatement(ByteString.copyFrom(statement))
-                .setSignature(ByteString.copyFrom(s.sign())).setAuditSeq(seq).build();
+        return SignedCharge.newBuilder()
+                .setStatement(ByteString.copyFrom(statement))
+                .setSignature(ByteString.copyFrom(s.sign()))
+                .setAuditSeq(seq)
+                .build();
     }
 }

@@ -11,8 +11,8 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
 import java.time.Clock;
-import org.cohort.crypto.signature.ModelSigner;
 import org.cohort.crypto.pki.SiteCertificateAuthority;
+import org.cohort.crypto.signature.ModelSigner;
 import org.cohort.protocol.v1.ModelHeader;
 import org.cohort.protocol.v1.ModelManifest;
 import org.cohort.protocol.v1.ModelPart;
@@ -28,7 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The agent loads a model only when the coordinator's signature and the digests check out. */
 class ModelDownloaderTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
+
     private SiteCertificateAuthority ca;
     private Server server;
     private ManagedChannel channel;
@@ -36,6 +38,7 @@ class ModelDownloaderTest {
     private volatile byte[] payload;
     /** When set, the server's first response stops after the first value with UNAVAILABLE. */
     private volatile boolean interruptOnce;
+
     private final java.util.List<Long> requestedOffsets = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private static final float[] PARAMS = {0.5f, -1.25f, 3f};
@@ -44,24 +47,36 @@ class ModelDownloaderTest {
     void setUp() throws Exception {
         ca = SiteCertificateAuthority.openOrCreate(dir, "pw".toCharArray(), Clock.systemUTC());
         String name = InProcessServerBuilder.generateName();
-        server = InProcessServerBuilder.forName(name).directExecutor().addService(new ModelsGrpc.ModelsImplBase() {
-            @Override
-            public void download(ModelRequest request, StreamObserver<ModelPart> out) {
-                requestedOffsets.add(request.getFromOffset());
-                out.onNext(header);
-                int from = (int) request.getFromOffset() * 4;
-                if (interruptOnce) {
-                    interruptOnce = false;
-                    out.onNext(ModelPart.newBuilder().setChunk(TensorChunk.newBuilder().setOffset(0)
-                            .setData(ByteString.copyFrom(payload, 0, 4))).build());
-                    out.onError(io.grpc.Status.UNAVAILABLE.withDescription("connection reset").asRuntimeException());
-                    return;
-                }
-                out.onNext(ModelPart.newBuilder().setChunk(TensorChunk.newBuilder().setOffset(request.getFromOffset())
-                        .setData(ByteString.copyFrom(payload, from, payload.length - from))).build());
-                out.onCompleted();
-            }
-        }).build().start();
+        server = InProcessServerBuilder.forName(name)
+                .directExecutor()
+                .addService(new ModelsGrpc.ModelsImplBase() {
+                    @Override
+                    public void download(ModelRequest request, StreamObserver<ModelPart> out) {
+                        requestedOffsets.add(request.getFromOffset());
+                        out.onNext(header);
+                        int from = (int) request.getFromOffset() * 4;
+                        if (interruptOnce) {
+                            interruptOnce = false;
+                            out.onNext(ModelPart.newBuilder()
+                                    .setChunk(TensorChunk.newBuilder()
+                                            .setOffset(0)
+                                            .setData(ByteString.copyFrom(payload, 0, 4)))
+                                    .build());
+                            out.onError(io.grpc.Status.UNAVAILABLE
+                                    .withDescription("connection reset")
+                                    .asRuntimeException());
+                            return;
+                        }
+                        out.onNext(ModelPart.newBuilder()
+                                .setChunk(TensorChunk.newBuilder()
+                                        .setOffset(request.getFromOffset())
+                                        .setData(ByteString.copyFrom(payload, from, payload.length - from)))
+                                .build());
+                        out.onCompleted();
+                    }
+                })
+                .build()
+                .start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
         payload = UpdateUploader.encode(PARAMS, 0, PARAMS.length).array();
     }
@@ -73,19 +88,31 @@ class ModelDownloaderTest {
     }
 
     private byte[] manifest(byte[] digest) {
-        return ModelManifest.newBuilder().setStudyId("st").setVersion(3).setNumParameters(PARAMS.length)
-                .setEncoding(TensorEncoding.FLOAT32_LE).setPayloadSha256(ByteString.copyFrom(digest))
-                .setModelConfigJson("{}").build().toByteArray();
+        return ModelManifest.newBuilder()
+                .setStudyId("st")
+                .setVersion(3)
+                .setNumParameters(PARAMS.length)
+                .setEncoding(TensorEncoding.FLOAT32_LE)
+                .setPayloadSha256(ByteString.copyFrom(digest))
+                .setModelConfigJson("{}")
+                .build()
+                .toByteArray();
     }
 
     private void serve(byte[] manifest, ModelSigner signer) {
-        header = ModelPart.newBuilder().setHeader(ModelHeader.newBuilder().setManifest(ByteString.copyFrom(manifest))
-                .setSignature(ByteString.copyFrom(signer.sign(manifest)))).build();
+        header = ModelPart.newBuilder()
+                .setHeader(ModelHeader.newBuilder()
+                        .setManifest(ByteString.copyFrom(manifest))
+                        .setSignature(ByteString.copyFrom(signer.sign(manifest))))
+                .build();
     }
 
     private RoundTask task() {
-        return RoundTask.newBuilder().setStudyId("st").setModelVersion(3)
-                .setModelDigest(ByteString.copyFrom(UpdateUploader.digest(PARAMS))).build();
+        return RoundTask.newBuilder()
+                .setStudyId("st")
+                .setModelVersion(3)
+                .setModelDigest(ByteString.copyFrom(UpdateUploader.digest(PARAMS)))
+                .build();
     }
 
     @Test
@@ -116,7 +143,8 @@ class ModelDownloaderTest {
     @Test
     void refusesParametersThatDoNotMatchTheSignedDigest() {
         serve(manifest(UpdateUploader.digest(PARAMS)), ca.modelSigner());
-        payload = UpdateUploader.encode(new float[] {0.5f, -1.25f, 3.0001f}, 0, 3).array();
+        payload =
+                UpdateUploader.encode(new float[] {0.5f, -1.25f, 3.0001f}, 0, 3).array();
         assertThatThrownBy(() -> new ModelDownloader(ca.modelSigningPublicKey()).download(channel, task()))
                 .hasMessageContaining("do not match the signed digest");
     }

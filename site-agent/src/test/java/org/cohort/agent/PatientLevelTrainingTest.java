@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import org.cohort.learning.dp.DpSgdPlan;
 import org.cohort.learning.model.Optimizer;
 import org.cohort.learning.model.TrainingPlan;
-import org.cohort.privacy.accounting.PrivacyAccountant;
 import org.cohort.privacy.accounting.AccountantKind;
+import org.cohort.privacy.accounting.PrivacyAccountant;
 import org.cohort.privacy.accounting.PrivacyEvent;
 import org.cohort.protocol.v1.PrivacyPlan;
 import org.junit.jupiter.api.Test;
@@ -20,16 +20,26 @@ class PatientLevelTrainingTest {
     private static final double DELTA = 1e-5;
 
     private static PrivacyPlan study(double floor, boolean calibrate) {
-        return PrivacyPlan.newBuilder().setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT).setClipNorm(1.0).setNoiseMultiplier(floor)
-                .setExpectedBatchSize(32).setDelta(DELTA).setEpsilonBudget(BUDGET).setAccountant(org.cohort.protocol.v1.Accountant.ACCOUNTANT_RDP)
-                .setCalibrateAtSite(calibrate).setStudyRounds(ROUNDS).build();
+        return PrivacyPlan.newBuilder()
+                .setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT)
+                .setClipNorm(1.0)
+                .setNoiseMultiplier(floor)
+                .setExpectedBatchSize(32)
+                .setDelta(DELTA)
+                .setEpsilonBudget(BUDGET)
+                .setAccountant(org.cohort.protocol.v1.Accountant.ACCOUNTANT_RDP)
+                .setCalibrateAtSite(calibrate)
+                .setStudyRounds(ROUNDS)
+                .build();
     }
 
     /** ε after the whole study, charged as the site's ledger charges it (planned charge, RDP). */
     private static double studyEpsilon(DpSgdPlan plan) {
         PrivacyCharge perRound = PatientLevelTraining.planned(plan, Integer.MAX_VALUE);
-        return PrivacyAccountant.create(AccountantKind.RDP).compose(new PrivacyEvent.SampledGaussian(
-                perRound.samplingRate(), perRound.noiseMultiplier(), perRound.steps() * ROUNDS)).epsilon(DELTA);
+        return PrivacyAccountant.create(AccountantKind.RDP)
+                .compose(new PrivacyEvent.SampledGaussian(
+                        perRound.samplingRate(), perRound.noiseMultiplier(), perRound.steps() * ROUNDS))
+                .epsilon(DELTA);
     }
 
     @Test
@@ -47,7 +57,8 @@ class PatientLevelTrainingTest {
 
     @Test
     void theChargeDependsOnTheDeclaredSizeNeverOnTheRowsTheSiteReallyHas() {
-        var declared = study(0.5, true).toBuilder().setDeclaredTrainingExamples(225).build();
+        var declared =
+                study(0.5, true).toBuilder().setDeclaredTrainingExamples(225).build();
         DpSgdPlan reference = PatientLevelTraining.plan(declared, PLAN, 225);
         // One patient more or less at the site: q, the steps, σ and the divisor must not move.
         for (int real : new int[] {224, 226, 90, 2000}) {
@@ -62,14 +73,19 @@ class PatientLevelTrainingTest {
 
     @Test
     void calibrationReservesTheFinalEvaluationInTheSameBudget() {
-        var withEvaluation = study(0.5, true).toBuilder().setEvaluationNoiseMultiplier(6).build();
+        var withEvaluation =
+                study(0.5, true).toBuilder().setEvaluationNoiseMultiplier(6).build();
         DpSgdPlan training = PatientLevelTraining.plan(withEvaluation, PLAN, 300);
-        assertThat(training.noiseMultiplier()).isGreaterThan(PatientLevelTraining.plan(study(0.5, true), PLAN, 300)
-                .noiseMultiplier());
+        assertThat(training.noiseMultiplier())
+                .isGreaterThan(
+                        PatientLevelTraining.plan(study(0.5, true), PLAN, 300).noiseMultiplier());
         PrivacyCharge perRound = PatientLevelTraining.planned(training, Integer.MAX_VALUE);
-        double total = PrivacyAccountant.create(AccountantKind.RDP).composeAll(java.util.List.of(
-                new PrivacyEvent.SampledGaussian(perRound.samplingRate(), perRound.noiseMultiplier(),
-                        perRound.steps() * ROUNDS), HeldOutRelease.charge(6).event())).epsilon(DELTA);
+        double total = PrivacyAccountant.create(AccountantKind.RDP)
+                .composeAll(java.util.List.of(
+                        new PrivacyEvent.SampledGaussian(
+                                perRound.samplingRate(), perRound.noiseMultiplier(), perRound.steps() * ROUNDS),
+                        HeldOutRelease.charge(6).event()))
+                .epsilon(DELTA);
         assertThat(total).isLessThanOrEqualTo(BUDGET).isGreaterThan(0.99 * BUDGET);
     }
 
@@ -88,8 +104,8 @@ class PatientLevelTrainingTest {
         for (PrivacyEvent e : spent) {
             accountant = accountant.compose(e);
         }
-        accountant = accountant.compose(new PrivacyEvent.SampledGaussian(later.samplingRate(), later.noiseMultiplier(),
-                later.steps() * (ROUNDS - 2)));
+        accountant = accountant.compose(new PrivacyEvent.SampledGaussian(
+                later.samplingRate(), later.noiseMultiplier(), later.steps() * (ROUNDS - 2)));
         assertThat(accountant.epsilon(DELTA)).isLessThanOrEqualTo(BUDGET).isGreaterThan(0.99 * BUDGET);
     }
 
@@ -97,14 +113,17 @@ class PatientLevelTrainingTest {
     void neverGoesBelowTheStudysNoiseMultiplier() {
         DpSgdPlan large = PatientLevelTraining.plan(study(0.5, true), PLAN, 2000);
         double floor = large.noiseMultiplier() * 1.5;
-        assertThat(PatientLevelTraining.plan(study(floor, true), PLAN, 2000).noiseMultiplier()).isEqualTo(floor);
-        assertThat(PatientLevelTraining.plan(study(floor, false), PLAN, 90).noiseMultiplier()).isEqualTo(floor);
+        assertThat(PatientLevelTraining.plan(study(floor, true), PLAN, 2000).noiseMultiplier())
+                .isEqualTo(floor);
+        assertThat(PatientLevelTraining.plan(study(floor, false), PLAN, 90).noiseMultiplier())
+                .isEqualTo(floor);
     }
 
     @Test
     void refusesToCalibrateWithoutABudget() {
         var noBudget = study(0.5, true).toBuilder().setEpsilonBudget(0).build();
         assertThatThrownBy(() -> PatientLevelTraining.plan(noBudget, PLAN, 90))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no ε budget");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no ε budget");
     }
 }

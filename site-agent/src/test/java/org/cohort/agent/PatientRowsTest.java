@@ -18,14 +18,28 @@ import org.junit.jupiter.api.io.TempDir;
  * than charged.
  */
 class PatientRowsTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private static RoundTask task(String mode) {
-        var dataset = DatasetSpec.newBuilder().setFormat("csv").setLabelColumn("num").setPositiveAbove(0.5)
-                .setTestFraction(0.25).setSplitSeed(1).setIdColumn("patient_id")
-                .addFeatures(FeatureColumnSpec.newBuilder().setName("age").setHasScaling(true).setCenter(50).setScale(10));
-        return RoundTask.newBuilder().setStudyId("st-1").setKind(TaskKind.TRAIN).setDataset(dataset)
-                .setPrivacy(PrivacyPlan.newBuilder().setMode(org.cohort.protocol.PrivacyWords.mode(mode))).build();
+        var dataset = DatasetSpec.newBuilder()
+                .setFormat("csv")
+                .setLabelColumn("num")
+                .setPositiveAbove(0.5)
+                .setTestFraction(0.25)
+                .setSplitSeed(1)
+                .setIdColumn("patient_id")
+                .addFeatures(FeatureColumnSpec.newBuilder()
+                        .setName("age")
+                        .setHasScaling(true)
+                        .setCenter(50)
+                        .setScale(10));
+        return RoundTask.newBuilder()
+                .setStudyId("st-1")
+                .setKind(TaskKind.TRAIN)
+                .setDataset(dataset)
+                .setPrivacy(PrivacyPlan.newBuilder().setMode(org.cohort.protocol.PrivacyWords.mode(mode)))
+                .build();
     }
 
     private Dl4jLearner learner(String rows) throws Exception {
@@ -37,14 +51,20 @@ class PatientRowsTest {
     @Test
     void aRepeatedPatientIdIsRefusedUnderPatientLevelDpWithoutSayingWhich() throws Exception {
         var learner = learner("p1,61,1\np2,45,0\np1,62,1\np3,50,0\n");
-        assertThat(learner.unitProblem(task("patient"))).hasValueSatisfying(why -> assertThat(why)
-                .contains("one row per patient", "nothing spent").doesNotContain("p1").doesNotContain("patient_id"));
-        assertThat(learner.unitProblem(task("site"))).as("a whole site is the unit").isEmpty();
+        assertThat(learner.unitProblem(task("patient")))
+                .hasValueSatisfying(why -> assertThat(why)
+                        .contains("one row per patient", "nothing spent")
+                        .doesNotContain("p1")
+                        .doesNotContain("patient_id"));
+        assertThat(learner.unitProblem(task("site")))
+                .as("a whole site is the unit")
+                .isEmpty();
         assertThat(learner.unitProblem(task("none"))).isEmpty();
     }
 
     @Test
     void oneRowPerPatientPasses() throws Exception {
-        assertThat(learner("p1,61,1\np2,45,0\np3,50,0\n").unitProblem(task("patient"))).isEmpty();
+        assertThat(learner("p1,61,1\np2,45,0\np3,50,0\n").unitProblem(task("patient")))
+                .isEmpty();
     }
 }

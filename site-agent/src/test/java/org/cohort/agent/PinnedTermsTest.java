@@ -13,15 +13,27 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class PinnedTermsTest {
-    private static final PrivacyPlan PATIENT = PrivacyPlan.newBuilder().setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT).setClipNorm(1.0)
-            .setNoiseMultiplier(1.5).setExpectedBatchSize(32).setDelta(1e-5).setEpsilonBudget(1.0).setAccountant(org.cohort.protocol.v1.Accountant.ACCOUNTANT_RDP)
-            .setStudyRounds(5).build();
+    private static final PrivacyPlan PATIENT = PrivacyPlan.newBuilder()
+            .setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT)
+            .setClipNorm(1.0)
+            .setNoiseMultiplier(1.5)
+            .setExpectedBatchSize(32)
+            .setDelta(1e-5)
+            .setEpsilonBudget(1.0)
+            .setAccountant(org.cohort.protocol.v1.Accountant.ACCOUNTANT_RDP)
+            .setStudyRounds(5)
+            .build();
     private static final String PINNED = StudyTerms.of(task(PATIENT)).digest();
 
-    @TempDir Path work;
+    @TempDir
+    Path work;
 
     private static RoundTask task(PrivacyPlan plan) {
-        return RoundTask.newBuilder().setStudyId("st-1").setKind(TaskKind.TRAIN).setPrivacy(plan).build();
+        return RoundTask.newBuilder()
+                .setStudyId("st-1")
+                .setKind(TaskKind.TRAIN)
+                .setPrivacy(plan)
+                .build();
     }
 
     @Test
@@ -35,16 +47,27 @@ class PinnedTermsTest {
     @Test
     void refusesATaskThatSwitchesDpOffAndNamesTheTermsThatChanged() {
         var pinned = new PinnedTerms(work);
-        var off = PrivacyPlan.newBuilder().setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_NONE).build();
+        var off = PrivacyPlan.newBuilder()
+                .setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_NONE)
+                .build();
         // Before any task matched, the site can only show the task's terms beside the pinned digest.
-        assertThat(pinned.refusal(task(off), PINNED)).hasValueSatisfying(why -> assertThat(why)
-                .contains("not those this site's admin pinned for study st-1 (study.st-1.terms=" + PINNED + ")")
-                .contains("\"mode\":\"none\"").contains("nothing was trained")
-                .contains("GET /api/studies/st-1/terms"));
+        assertThat(pinned.refusal(task(off), PINNED))
+                .hasValueSatisfying(why -> assertThat(why)
+                        .contains("not those this site's admin pinned for study st-1 (study.st-1.terms=" + PINNED + ")")
+                        .contains("\"mode\":\"none\"")
+                        .contains("nothing was trained")
+                        .contains("GET /api/studies/st-1/terms"));
         assertThat(pinned.refusal(task(PATIENT), PINNED)).isEmpty();
-        assertThat(pinned.refusal(task(off), PINNED)).hasValueSatisfying(why -> assertThat(why)
-                .contains("mode: pinned \"patient\", now \"none\"").contains("noiseMultiplier: pinned 1.5, now 0.0"));
-        assertThat(pinned.refusal(task(PATIENT.toBuilder().setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_SITE).build()), PINNED)).isPresent();
+        assertThat(pinned.refusal(task(off), PINNED))
+                .hasValueSatisfying(why -> assertThat(why)
+                        .contains("mode: pinned \"patient\", now \"none\"")
+                        .contains("noiseMultiplier: pinned 1.5, now 0.0"));
+        assertThat(pinned.refusal(
+                        task(PATIENT.toBuilder()
+                                .setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_SITE)
+                                .build()),
+                        PINNED))
+                .isPresent();
         assertThat(pinned.refusal(task(PATIENT.toBuilder().setEpsilonBudget(8).build()), PINNED))
                 .hasValueSatisfying(why -> assertThat(why).contains("epsilonBudget: pinned 1.0, now 8.0"));
     }
@@ -52,11 +75,15 @@ class PinnedTermsTest {
     @Test
     void refusesATaskWhoseHeldOutSetWasAimedAtChosenPatients() {
         var pinned = new PinnedTerms(work);
-        var aimed = task(PATIENT).toBuilder().setDataset(org.cohort.protocol.v1.DatasetSpec.newBuilder()
-                .setIdColumn("patient_id").addTestIds("p-0017")).build();
+        var aimed = task(PATIENT).toBuilder()
+                .setDataset(org.cohort.protocol.v1.DatasetSpec.newBuilder()
+                        .setIdColumn("patient_id")
+                        .addTestIds("p-0017"))
+                .build();
         assertThat(pinned.refusal(task(PATIENT), PINNED)).isEmpty();
-        assertThat(pinned.refusal(aimed, PINNED)).hasValueSatisfying(why -> assertThat(why)
-                .contains("dataset: pinned \"sha256").contains("nothing was trained"));
+        assertThat(pinned.refusal(aimed, PINNED))
+                .hasValueSatisfying(why ->
+                        assertThat(why).contains("dataset: pinned \"sha256").contains("nothing was trained"));
     }
 
     @Test
@@ -64,13 +91,24 @@ class PinnedTermsTest {
         var secure = PATIENT.toBuilder().setSecureAggregation(true).build();
         String digest = StudyTerms.of(task(secure)).digest();
         var pinned = new PinnedTerms(work);
-        assertThat(pinned.refusal(task(secure), digest)).hasValueSatisfying(why -> assertThat(why)
-                .contains("require secure aggregation, but this training task has no secure-aggregation plan"));
-        assertThat(pinned.refusal(task(secure).toBuilder().setSecagg(SecAggPlan.getDefaultInstance()).build(), digest))
+        assertThat(pinned.refusal(task(secure), digest))
+                .hasValueSatisfying(why -> assertThat(why)
+                        .contains("require secure aggregation, but this training task has no secure-aggregation plan"));
+        assertThat(pinned.refusal(
+                        task(secure).toBuilder()
+                                .setSecagg(SecAggPlan.getDefaultInstance())
+                                .build(),
+                        digest))
                 .isEmpty();
-        assertThat(pinned.refusal(task(secure).toBuilder().setKind(TaskKind.EVALUATE).build(), digest))
-                .as("evaluation sends no update to aggregate").isEmpty();
-        assertThat(pinned.refusal(task(PATIENT).toBuilder().setSecagg(SecAggPlan.getDefaultInstance()).build(), PINNED))
+        assertThat(pinned.refusal(
+                        task(secure).toBuilder().setKind(TaskKind.EVALUATE).build(), digest))
+                .as("evaluation sends no update to aggregate")
+                .isEmpty();
+        assertThat(pinned.refusal(
+                        task(PATIENT).toBuilder()
+                                .setSecagg(SecAggPlan.getDefaultInstance())
+                                .build(),
+                        PINNED))
                 .isPresent();
     }
 }

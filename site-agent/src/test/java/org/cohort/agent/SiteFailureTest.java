@@ -46,13 +46,18 @@ class SiteFailureTest {
         // What the agent used to send ("local failure: " + the message) quoted the whole row:
         assertThat(thrown.getMessage()).contains(String.join(", ", firstPatient.split(",")));
         for (String cell : firstPatient.split(",")) {
-            assertThat(withoutReference(failure)).as("the sent report quotes the cell %s", cell).doesNotContain(cell);
+            assertThat(withoutReference(failure))
+                    .as("the sent report quotes the cell %s", cell)
+                    .doesNotContain(cell);
         }
         assertThat(sent.getOutcome()).isEqualTo(TaskOutcome.FAILED);
         assertThat(sent.getDetail()).startsWith("DATA_MISSING_COLUMNS").contains("age, trestbps, chol", "num");
         // The site admin's log keeps the full message: which file, what was missing, what to do.
-        assertThat(thrown.getMessage()).contains(cleveland.toString(), "has no column age",
-                "if the file has no header row, its first row was read as one");
+        assertThat(thrown.getMessage())
+                .contains(
+                        cleveland.toString(),
+                        "has no column age",
+                        "if the file has no header row, its first row was read as one");
         // ...under the reference the report carries, so the admin can find it.
         assertThat(sent.getDetail()).endsWith("under reference " + failure.reference());
     }
@@ -66,7 +71,10 @@ class SiteFailureTest {
         String detail = withoutReference(SiteFailure.of(thrown, task));
 
         assertThat(thrown.getMessage()).contains("x286mg");
-        assertThat(detail).startsWith("DATA_NOT_A_NUMBER").contains("column chol").doesNotContain("x286mg", "160", "67");
+        assertThat(detail)
+                .startsWith("DATA_NOT_A_NUMBER")
+                .contains("column chol")
+                .doesNotContain("x286mg", "160", "67");
     }
 
     @Test
@@ -74,17 +82,21 @@ class SiteFailureTest {
         RoundTask task = task(csvDataset("age"), "none");
         var failure = SiteFailure.of(new IllegalStateException("patient 4711 had cholesterol 564"), task);
 
-        assertThat(failure.detail()).startsWith("LOCAL_FAILURE: an unexpected IllegalStateException")
+        assertThat(failure.detail())
+                .startsWith("LOCAL_FAILURE: an unexpected IllegalStateException")
                 .contains(failure.reference());
         assertThat(withoutReference(failure)).doesNotContain("4711", "564", "cholesterol");
-        assertThat(withoutReference(SiteFailure.of(Status.INTERNAL.withDescription("chol 564").asRuntimeException(), task)))
-                .startsWith("COORDINATOR_INTERNAL").doesNotContain("564");
+        assertThat(withoutReference(SiteFailure.of(
+                        Status.INTERNAL.withDescription("chol 564").asRuntimeException(), task)))
+                .startsWith("COORDINATOR_INTERNAL")
+                .doesNotContain("564");
     }
 
     @Test
     void aDpTaskThatWouldStandardiseFromTheSitesRowsIsRefusedBeforeItIsAccepted() throws Exception {
         Path csv = Files.writeString(dir.resolve("site.csv"), "age,chol,num\n63,233,0\n67,286,2\n");
-        var dataset = DatasetSpec.newBuilder(csvDataset("age")).addFeatures(FeatureColumnSpec.newBuilder().setName("chol"))
+        var dataset = DatasetSpec.newBuilder(csvDataset("age"))
+                .addFeatures(FeatureColumnSpec.newBuilder().setName("chol"))
                 .build();
         RoundTask patient = task(dataset, "patient");
         var learner = new Dl4jLearner(csv);
@@ -94,34 +106,62 @@ class SiteFailureTest {
 
         assertThat(thrown).isInstanceOf(PreprocessingPolicy.DataDependentPreprocessingException.class);
         assertThat(failure.outcome()).isEqualTo(TaskOutcome.REFUSED);
-        assertThat(failure.detail()).startsWith("DP_PREPROCESSING_FROM_DATA").contains("chol", "\"center\"")
+        assertThat(failure.detail())
+                .startsWith("DP_PREPROCESSING_FROM_DATA")
+                .contains("chol", "\"center\"")
                 .doesNotContain("233", "286");
         assertThatThrownBy(() -> learner.plannedCharge(task(dataset, "site")))
                 .isInstanceOf(PreprocessingPolicy.DataDependentPreprocessingException.class);
         // Without DP the same study may standardise from the site's rows.
-        assertThat(learner.data(dataset).train().size() + learner.data(dataset).test().size()).isEqualTo(2);
+        assertThat(learner.data(dataset).train().size()
+                        + learner.data(dataset).test().size())
+                .isEqualTo(2);
     }
 
     /** The report without its random reference, whose hex digits could match a short cell value by chance. */
     private static String withoutReference(SiteFailure failure) {
-        return failure.reference().isEmpty() ? failure.detail() : failure.detail().replace(failure.reference(), "");
+        return failure.reference().isEmpty()
+                ? failure.detail()
+                : failure.detail().replace(failure.reference(), "");
     }
 
     private static DatasetSpec csvDataset(String... declaredColumns) {
-        var b = DatasetSpec.newBuilder().setFormat("csv").setLabelColumn("num").setPositiveAbove(0)
-                .setTestFraction(0.25).setSplitSeed(1);
-        Arrays.stream(declaredColumns).forEach(c -> b.addFeatures(
-                FeatureColumnSpec.newBuilder().setName(c).setHasScaling(true).setCenter(100).setScale(50)));
+        var b = DatasetSpec.newBuilder()
+                .setFormat("csv")
+                .setLabelColumn("num")
+                .setPositiveAbove(0)
+                .setTestFraction(0.25)
+                .setSplitSeed(1);
+        Arrays.stream(declaredColumns)
+                .forEach(c -> b.addFeatures(FeatureColumnSpec.newBuilder()
+                        .setName(c)
+                        .setHasScaling(true)
+                        .setCenter(100)
+                        .setScale(50)));
         return b.build();
     }
 
     private static RoundTask task(DatasetSpec dataset, String privacyMode) {
-        return RoundTask.newBuilder().setRoundId("round-1").setStudyId("st-1").setRoundNumber(1)
-                .setKind(TaskKind.TRAIN).setDataset(dataset)
-                .setPlan(TrainingPlan.newBuilder().setLocalEpochs(1).setBatchSize(8).setOptimizer("sgd")
-                        .setLearningRate(0.1).setSeed(1))
-                .setPrivacy(PrivacyPlan.newBuilder().setMode(org.cohort.protocol.PrivacyWords.mode(privacyMode)).setClipNorm(1).setNoiseMultiplier(1)
-                        .setDelta(1e-5).setEpsilonBudget(1).setExpectedBatchSize(8).setStudyRounds(1))
+        return RoundTask.newBuilder()
+                .setRoundId("round-1")
+                .setStudyId("st-1")
+                .setRoundNumber(1)
+                .setKind(TaskKind.TRAIN)
+                .setDataset(dataset)
+                .setPlan(TrainingPlan.newBuilder()
+                        .setLocalEpochs(1)
+                        .setBatchSize(8)
+                        .setOptimizer("sgd")
+                        .setLearningRate(0.1)
+                        .setSeed(1))
+                .setPrivacy(PrivacyPlan.newBuilder()
+                        .setMode(org.cohort.protocol.PrivacyWords.mode(privacyMode))
+                        .setClipNorm(1)
+                        .setNoiseMultiplier(1)
+                        .setDelta(1e-5)
+                        .setEpsilonBudget(1)
+                        .setExpectedBatchSize(8)
+                        .setStudyRounds(1))
                 .build();
     }
 }

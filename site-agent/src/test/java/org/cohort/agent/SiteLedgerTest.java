@@ -12,11 +12,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SiteLedgerTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private static UpdateManifest manifest(String study, String roundId, int round) {
-        return UpdateManifest.newBuilder().setStudyId(study).setRoundId(roundId).setRoundNumber(round)
-                .setNumParameters(10).setExampleCount(300).setPayloadSha256(ByteString.copyFrom(new byte[32])).build();
+        return UpdateManifest.newBuilder()
+                .setStudyId(study)
+                .setRoundId(roundId)
+                .setRoundNumber(round)
+                .setNumParameters(10)
+                .setExampleCount(300)
+                .setPayloadSha256(ByteString.copyFrom(new byte[32]))
+                .build();
     }
 
     private static PrivacyCharge charge() {
@@ -42,8 +49,10 @@ class SiteLedgerTest {
                 .hasMessageContaining("round id");
         assertThat(ledger.spent("st-victim", "patient")).isEmpty();
         // Even a line written by hand with an escaped quote stays in its own study.
-        Files.writeString(ledger.file(), "{\"study\":\"st-a\",\"round\":1,\"roundId\":\"r1\\\",\\\"study\\\":\\\"st-victim\","
-                + "\"baseVersion\":0,\"values\":10,\"examples\":300,\"testExamples\":0,\"unit\":\"patient\",\"samplingRate\":0.1,\"noiseMultiplier\":1.2,\"steps\":50}\n");
+        Files.writeString(
+                ledger.file(),
+                "{\"study\":\"st-a\",\"round\":1,\"roundId\":\"r1\\\",\\\"study\\\":\\\"st-victim\","
+                        + "\"baseVersion\":0,\"values\":10,\"examples\":300,\"testExamples\":0,\"unit\":\"patient\",\"samplingRate\":0.1,\"noiseMultiplier\":1.2,\"steps\":50}\n");
         assertThat(ledger.spent("st-victim", "patient")).isEmpty();
         assertThat(ledger.spent("st-a", "patient")).hasSize(1);
     }
@@ -52,10 +61,13 @@ class SiteLedgerTest {
     void aMalformedLineIsAnErrorThatNamesTheLineAndSaysNotToEditTheLedger() throws Exception {
         var ledger = new SiteLedger(dir);
         ledger.recordSent(manifest("st-a", "st-a-r1", 1), "update", charge(), 0.4, 1e-5);
-        Files.writeString(ledger.file(), "{\"study\":\"st-a\",\"unit\":\"patient\",\"round\":2}\n",
+        Files.writeString(
+                ledger.file(),
+                "{\"study\":\"st-a\",\"unit\":\"patient\",\"round\":2}\n",
                 java.nio.file.StandardOpenOption.APPEND);
         assertThatThrownBy(() -> ledger.spent("st-a", "patient"))
-                .hasMessageContaining("malformed line 2").hasMessageContaining("restore it from backup");
+                .hasMessageContaining("malformed line 2")
+                .hasMessageContaining("restore it from backup");
     }
 
     @Test
@@ -63,13 +75,17 @@ class SiteLedgerTest {
         var ledger = new SiteLedger(dir);
         ledger.recordSent(manifest("st-a", "st-a-r1", 1), "update", charge(), 0.4, 1e-5);
         var masked = manifest("st-a", "st-a-r1", 1).toBuilder()
-                .setPayloadSha256(ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
-                        16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32})).build();
+                .setPayloadSha256(ByteString.copyFrom(new byte[] {
+                    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
+                    28, 29, 30, 31, 32
+                }))
+                .build();
         ledger.recordMasked(masked);
         ledger.recordSent(manifest("st-a", "st-a-r2", 2), "update", charge(), 0.6, 1e-5); // a plain upload
 
         assertThat(ledger.spent("st-a", "patient")).hasSize(2);
-        assertThat(ledger.sends("st-a")).extracting(LedgerCrossCheck.LocalSend::maskedSha256)
+        assertThat(ledger.sends("st-a"))
+                .extracting(LedgerCrossCheck.LocalSend::maskedSha256)
                 .containsExactly("0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20", "");
     }
 }

@@ -15,12 +15,23 @@ class SiteLevelNoiseTest {
     private static final int D = 20_000;
 
     private static RoundTask task(String mode, double scale) {
-        var secagg = SecAggPlan.newBuilder().setThreshold(3).setDegree(4).setScale(scale).setClipRange(4.0);
+        var secagg = SecAggPlan.newBuilder()
+                .setThreshold(3)
+                .setDegree(4)
+                .setScale(scale)
+                .setClipRange(4.0);
         for (int i = 0; i < 5; i++) {
             secagg.addSitesByIndex("site-" + i);
         }
-        return RoundTask.newBuilder().setPrivacy(PrivacyPlan.newBuilder().setMode(org.cohort.protocol.PrivacyWords.mode(mode)).setClipNorm(0.5)
-                .setNoiseMultiplier(1.2).setDelta(1e-5).setEpsilonBudget(10)).setSecagg(secagg).build();
+        return RoundTask.newBuilder()
+                .setPrivacy(PrivacyPlan.newBuilder()
+                        .setMode(org.cohort.protocol.PrivacyWords.mode(mode))
+                        .setClipNorm(0.5)
+                        .setNoiseMultiplier(1.2)
+                        .setDelta(1e-5)
+                        .setEpsilonBudget(10))
+                .setSecagg(secagg)
+                .build();
     }
 
     private static DistributedDiscreteGaussian encoding() {
@@ -54,15 +65,19 @@ class SiteLevelNoiseTest {
     void refusesACoordinatorScaleThatDiffersFromItsOwn() {
         var task = task("site", encoding().scale() * 2);
         assertThatThrownBy(() -> SecureAggregationStep.ringInput(task, new float[D]))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("ring scale");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("ring scale");
     }
 
     @Test
     void chargeIsTheEffectiveNoiseMultiplierTheCoordinatorComputes() {
         var secure = SiteLevelNoise.charge(task("site", 0), D);
-        assertThat(secure.noiseMultiplier()).isEqualTo(encoding().effectiveNoiseMultiplier()).isLessThan(1.2);
+        assertThat(secure.noiseMultiplier())
+                .isEqualTo(encoding().effectiveNoiseMultiplier())
+                .isLessThan(1.2);
         assertThat(secure.samplingRate()).isEqualTo(1.0);
-        var central = SiteLevelNoise.charge(task("site", 0).toBuilder().clearSecagg().build(), D);
+        var central =
+                SiteLevelNoise.charge(task("site", 0).toBuilder().clearSecagg().build(), D);
         assertThat(central.noiseMultiplier()).isEqualTo(SiteLevelAccounting.centralNoiseMultiplier(1.2, 0.5, D));
     }
 }

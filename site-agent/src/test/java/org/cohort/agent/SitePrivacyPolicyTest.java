@@ -11,11 +11,15 @@ class SitePrivacyPolicyTest {
     @Test
     void refusesADeltaThatIsNotBelowOneOverTheSitesRowCount() {
         // The reason goes to the coordinator: it says what to do, and never the site's row count.
-        assertThat(SitePrivacyPolicy.deltaRefusal(0.01, 100)).hasValueSatisfying(reason -> assertThat(reason)
-                .contains("δ = 0.01", "not below 1/n", "ask the study owner").doesNotContain("100"));
+        assertThat(SitePrivacyPolicy.deltaRefusal(0.01, 100))
+                .hasValueSatisfying(reason -> assertThat(reason)
+                        .contains("δ = 0.01", "not below 1/n", "ask the study owner")
+                        .doesNotContain("100"));
         assertThat(SitePrivacyPolicy.deltaRefusal(0.004, 300)).isPresent();
         assertThat(SitePrivacyPolicy.deltaRefusal(1e-5, 300)).isEmpty();
-        assertThat(SitePrivacyPolicy.deltaRefusal(0.01, -1)).as("a learner that cannot count rows").isEmpty();
+        assertThat(SitePrivacyPolicy.deltaRefusal(0.01, -1))
+                .as("a learner that cannot count rows")
+                .isEmpty();
     }
 
     @Test
@@ -23,7 +27,8 @@ class SitePrivacyPolicyTest {
         var planned = new PrivacyCharge("patient", 0.1, 1.0, 100);
         assertThat(SitePrivacyPolicy.refusal(List.of(), planned, 0.5, 1e-5, AccountantKind.RDP))
                 .hasValueSatisfying(reason -> assertThat(reason).contains("privacy.patient-epsilon-ceiling"));
-        assertThat(SitePrivacyPolicy.refusal(List.of(), planned, 100.0, 1e-5, AccountantKind.RDP)).isEmpty();
+        assertThat(SitePrivacyPolicy.refusal(List.of(), planned, 100.0, 1e-5, AccountantKind.RDP))
+                .isEmpty();
     }
 
     @Test
@@ -35,17 +40,23 @@ class SitePrivacyPolicyTest {
         double both = rdp.composeAll(List.of(round.event(), round.event())).epsilon(1e-5);
         double ceiling = 1.2 * one;
         assertThat(both).isGreaterThan(ceiling);
-        assertThat(SitePrivacyPolicy.refusal(List.of(), round, ceiling, 1e-5, AccountantKind.RDP)).isEmpty();
+        assertThat(SitePrivacyPolicy.refusal(List.of(), round, ceiling, 1e-5, AccountantKind.RDP))
+                .isEmpty();
         var otherStudy = List.of(round.event());
-        assertThat(SitePrivacyPolicy.allStudiesRefusal(otherStudy, round, ceiling, 1e-5)).hasValueSatisfying(reason ->
-                assertThat(reason).contains("patient-level ε over all studies from " + String.format(
-                        java.util.Locale.ROOT, "%.4f", one)).contains("privacy.patient-epsilon-ceiling-all-studies",
-                        "δ = 1.0E-5", "rdp accountant"));
-        assertThat(SitePrivacyPolicy.allStudiesRefusal(otherStudy, round, 1.01 * both, 1e-5)).isEmpty();
+        assertThat(SitePrivacyPolicy.allStudiesRefusal(otherStudy, round, ceiling, 1e-5))
+                .hasValueSatisfying(reason -> assertThat(reason)
+                        .contains("patient-level ε over all studies from "
+                                + String.format(java.util.Locale.ROOT, "%.4f", one))
+                        .contains("privacy.patient-epsilon-ceiling-all-studies", "δ = 1.0E-5", "rdp accountant"));
+        assertThat(SitePrivacyPolicy.allStudiesRefusal(otherStudy, round, 1.01 * both, 1e-5))
+                .isEmpty();
         // Its own δ: a smaller δ makes the same events cost more ε.
-        assertThat(SitePrivacyPolicy.allStudiesRefusal(otherStudy, round, 1.01 * both, 1e-9)).isPresent();
-        assertThat(SitePrivacyPolicy.allStudiesRefusal(otherStudy, round, null, 1e-5)).isEmpty();
+        assertThat(SitePrivacyPolicy.allStudiesRefusal(otherStudy, round, 1.01 * both, 1e-9))
+                .isPresent();
+        assertThat(SitePrivacyPolicy.allStudiesRefusal(otherStudy, round, null, 1e-5))
+                .isEmpty();
         assertThat(SitePrivacyPolicy.allStudiesRefusal(otherStudy, new PrivacyCharge("site", 1, 1, 1), 0.01, 1e-5))
-                .as("site-level rounds protect another unit").isEmpty();
+                .as("site-level rounds protect another unit")
+                .isEmpty();
     }
 }

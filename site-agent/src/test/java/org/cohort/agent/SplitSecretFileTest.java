@@ -29,11 +29,13 @@ class SplitSecretFileTest {
 
         SplitKey again = SplitSecretFile.loadOrCreate(dir.resolve("work"));
 
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                .isEqualTo("rw-------");
         assertThat(written).hasSize(SplitKey.SECRET_BYTES);
         assertThat(Files.readAllBytes(file)).isEqualTo(written);
         assertThat(testRows(again)).isEqualTo(testRows(first)); // a restarted agent holds out the same patients
-        assertThat(testRows(SplitSecretFile.loadOrCreate(dir.resolve("other-site")))).isNotEqualTo(testRows(first));
+        assertThat(testRows(SplitSecretFile.loadOrCreate(dir.resolve("other-site"))))
+                .isNotEqualTo(testRows(first));
         try (var listing = Files.list(dir.resolve("work"))) {
             assertThat(listing.map(p -> p.getFileName().toString())).containsExactly(SplitSecretFile.FILE_NAME);
         }
@@ -66,7 +68,8 @@ class SplitSecretFileTest {
             x[i] = new float[] {i};
             y[i] = i % 2;
         }
-        var split = TrainTestSplit.split(new TabularDataset(x, y, 2), RowKeys.content(), new SplitRule.Keyed(key, 0.25, 1));
+        var split =
+                TrainTestSplit.split(new TabularDataset(x, y, 2), RowKeys.content(), new SplitRule.Keyed(key, 0.25, 1));
         return Arrays.stream(split.test().features()).map(r -> (int) r[0]).toList();
     }
 }

@@ -10,33 +10,54 @@ import org.cohort.protocol.v1.TrainingPlan;
 import org.junit.jupiter.api.Test;
 
 class TaskReadinessTest {
-    private static final RoundTask TASK = RoundTask.newBuilder().setKind(TaskKind.TRAIN)
-            .setPrivacy(PrivacyPlan.newBuilder().setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT).setAccountant(org.cohort.protocol.v1.Accountant.ACCOUNTANT_RDP))
+    private static final RoundTask TASK = RoundTask.newBuilder()
+            .setKind(TaskKind.TRAIN)
+            .setPrivacy(PrivacyPlan.newBuilder()
+                    .setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT)
+                    .setAccountant(org.cohort.protocol.v1.Accountant.ACCOUNTANT_RDP))
             .setPlan(TrainingPlan.newBuilder().setOptimizer("adam"))
-            .setDataset(DatasetSpec.newBuilder().setFormat("csv")).build();
+            .setDataset(DatasetSpec.newBuilder().setFormat("csv"))
+            .build();
 
     @Test
     void acceptsATaskItKnowsHowToComplete() {
         assertThat(TaskReadiness.problem(TASK)).isEmpty();
-        assertThat(TaskReadiness.problem(TASK.toBuilder().setKind(TaskKind.EVALUATE)
-                .setPlan(TrainingPlan.getDefaultInstance()).build())).isEmpty();
+        assertThat(TaskReadiness.problem(TASK.toBuilder()
+                        .setKind(TaskKind.EVALUATE)
+                        .setPlan(TrainingPlan.getDefaultInstance())
+                        .build()))
+                .isEmpty();
     }
 
     @Test
     void refusesWhatItWouldGiveUpHalfWay() {
-        assertThat(TaskReadiness.problem(TASK.toBuilder().setKind(TaskKind.TASK_KIND_UNSPECIFIED).build()))
+        assertThat(TaskReadiness.problem(
+                        TASK.toBuilder().setKind(TaskKind.TASK_KIND_UNSPECIFIED).build()))
                 .hasValueSatisfying(why -> assertThat(why).contains("kind TASK_KIND_UNSPECIFIED", "nothing spent"));
-        assertThat(TaskReadiness.problem(TASK.toBuilder().setPlan(TrainingPlan.newBuilder().setOptimizer("lbfgs"))
-                .build())).hasValueSatisfying(why -> assertThat(why).contains("optimizer 'lbfgs'", "sgd, adam, nesterov"));
-        assertThat(TaskReadiness.problem(TASK.toBuilder().setPrivacy(PrivacyPlan.newBuilder().setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT)
-                .setAccountantValue(9)).build())).hasValueSatisfying(why -> assertThat(why).contains("accountant number 9"));
+        assertThat(TaskReadiness.problem(TASK.toBuilder()
+                        .setPlan(TrainingPlan.newBuilder().setOptimizer("lbfgs"))
+                        .build()))
+                .hasValueSatisfying(why -> assertThat(why).contains("optimizer 'lbfgs'", "sgd, adam, nesterov"));
+        assertThat(TaskReadiness.problem(TASK.toBuilder()
+                        .setPrivacy(PrivacyPlan.newBuilder()
+                                .setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT)
+                                .setAccountantValue(9))
+                        .build()))
+                .hasValueSatisfying(why -> assertThat(why).contains("accountant number 9"));
         // A newer coordinator's mode this agent does not know arrives as an unrecognised number.
-        assertThat(TaskReadiness.problem(TASK.toBuilder().setPrivacy(PrivacyPlan.newBuilder().setModeValue(7))
-                .build())).hasValueSatisfying(why -> assertThat(why).contains("privacy mode number 7"));
-        assertThat(TaskReadiness.problem(TASK.toBuilder().setPrivacy(PrivacyPlan.newBuilder()
-                .setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT)).build()))
-                .as("a private task with no accountant").hasValueSatisfying(why -> assertThat(why).contains("accountant"));
-        assertThat(TaskReadiness.problem(TASK.toBuilder().setDataset(DatasetSpec.newBuilder().setFormat("parquet"))
-                .build())).hasValueSatisfying(why -> assertThat(why).contains("dataset format 'parquet'"));
+        assertThat(TaskReadiness.problem(TASK.toBuilder()
+                        .setPrivacy(PrivacyPlan.newBuilder().setModeValue(7))
+                        .build()))
+                .hasValueSatisfying(why -> assertThat(why).contains("privacy mode number 7"));
+        assertThat(TaskReadiness.problem(TASK.toBuilder()
+                        .setPrivacy(PrivacyPlan.newBuilder()
+                                .setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT))
+                        .build()))
+                .as("a private task with no accountant")
+                .hasValueSatisfying(why -> assertThat(why).contains("accountant"));
+        assertThat(TaskReadiness.problem(TASK.toBuilder()
+                        .setDataset(DatasetSpec.newBuilder().setFormat("parquet"))
+                        .build()))
+                .hasValueSatisfying(why -> assertThat(why).contains("dataset format 'parquet'"));
     }
 }

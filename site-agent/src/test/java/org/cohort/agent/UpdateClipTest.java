@@ -12,8 +12,14 @@ import org.junit.jupiter.api.Test;
 /** The agent bounds a site-level DP update itself, whatever its trainer returned. */
 class UpdateClipTest {
     private static RoundTask task(String mode, double clip) {
-        return RoundTask.newBuilder().setKind(TaskKind.TRAIN).setStudyId("st-1").setRoundNumber(1)
-                .setPrivacy(PrivacyPlan.newBuilder().setMode(org.cohort.protocol.PrivacyWords.mode(mode)).setClipNorm(clip)).build();
+        return RoundTask.newBuilder()
+                .setKind(TaskKind.TRAIN)
+                .setStudyId("st-1")
+                .setRoundNumber(1)
+                .setPrivacy(PrivacyPlan.newBuilder()
+                        .setMode(org.cohort.protocol.PrivacyWords.mode(mode))
+                        .setClipNorm(clip))
+                .build();
     }
 
     @Test

@@ -32,15 +32,20 @@ import org.junit.jupiter.api.Test;
 class UpdateUploaderTest {
     private static final int CHUNK = ProtocolLimits.CHUNK_VALUES;
     private static final float[] VALUES = values(3 * CHUNK + 5); // four chunks
-    private static final byte[] MANIFEST = UpdateManifest.newBuilder().setRoundId("r-1").setRoundNumber(1)
+    private static final byte[] MANIFEST = UpdateManifest.newBuilder()
+            .setRoundId("r-1")
+            .setRoundNumber(1)
             .setNumParameters(VALUES.length)
-            .setPayloadSha256(ByteString.copyFrom(UpdateUploader.digest(VALUES))).build().toByteArray();
+            .setPayloadSha256(ByteString.copyFrom(UpdateUploader.digest(VALUES)))
+            .build()
+            .toByteArray();
 
     private Server server;
     private ManagedChannel channel;
 
     /** What the fake coordinator saw: one list of parts per upload call, and the bytes it kept. */
     private final List<List<UpdatePart>> calls = new CopyOnWriteArrayList<>();
+
     private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
     /** How many of the next upload calls break off (UNAVAILABLE) after their first chunk. */
     private final AtomicInteger breaksLeft = new AtomicInteger();
@@ -55,7 +60,8 @@ class UpdateUploaderTest {
 
     private void start(UpdatesGrpc.UpdatesImplBase service) throws Exception {
         String name = InProcessServerBuilder.generateName();
-        server = InProcessServerBuilder.forName(name).addService(service).build().start();
+        server =
+                InProcessServerBuilder.forName(name).addService(service).build().start();
         channel = InProcessChannelBuilder.forName(name).build();
     }
 
@@ -89,7 +95,9 @@ class UpdateUploaderTest {
                         }
                         if (breakOff) {
                             ended = true;
-                            response.onError(Status.UNAVAILABLE.withDescription("connection reset").asRuntimeException());
+                            response.onError(Status.UNAVAILABLE
+                                    .withDescription("connection reset")
+                                    .asRuntimeException());
                         }
                     }
                 }
@@ -100,7 +108,8 @@ class UpdateUploaderTest {
                 @Override
                 public void onCompleted() {
                     if (!ended) {
-                        response.onNext(UploadReceipt.newBuilder().setAccepted(true).build());
+                        response.onNext(
+                                UploadReceipt.newBuilder().setAccepted(true).build());
                         response.onCompleted();
                     }
                 }
@@ -111,7 +120,9 @@ class UpdateUploaderTest {
         public void uploadProgress(UploadProgressRequest request, StreamObserver<UploadProgressReply> response) {
             assertThat(request.getRoundId()).isEqualTo("r-1");
             synchronized (kept) {
-                response.onNext(UploadProgressReply.newBuilder().setValuesReceived(kept.size() / 4).build());
+                response.onNext(UploadProgressReply.newBuilder()
+                        .setValuesReceived(kept.size() / 4)
+                        .build());
             }
             response.onCompleted();
         }
@@ -130,7 +141,8 @@ class UpdateUploaderTest {
         assertThat(calls.get(2).get(0).getHeader().getResumeFrom()).isEqualTo(2L * CHUNK);
         assertThat(calls.get(2).get(1).getChunk().getOffset()).isEqualTo(2L * CHUNK);
         // Every value arrived exactly once, in order.
-        assertThat(kept.toByteArray()).isEqualTo(UpdateUploader.encode(VALUES, 0, VALUES.length).array());
+        assertThat(kept.toByteArray())
+                .isEqualTo(UpdateUploader.encode(VALUES, 0, VALUES.length).array());
     }
 
     @Test
@@ -138,7 +150,8 @@ class UpdateUploaderTest {
         start(new Resumable());
         breaksLeft.set(UpdateUploader.MAX_RESUMES + 1);
         assertThatThrownBy(() -> UpdateUploader.send(channel, MANIFEST, new byte[64], VALUES))
-                .isInstanceOf(StatusRuntimeException.class).hasMessageContaining("UNAVAILABLE");
+                .isInstanceOf(StatusRuntimeException.class)
+                .hasMessageContaining("UNAVAILABLE");
         assertThat(calls).hasSize(UpdateUploader.MAX_RESUMES + 1);
     }
 
@@ -148,7 +161,8 @@ class UpdateUploaderTest {
             @Override
             public StreamObserver<UpdatePart> upload(StreamObserver<UploadReceipt> response) {
                 calls.add(List.of());
-                response.onError(Status.INVALID_ARGUMENT.withDescription("update value at index 3 is NaN")
+                response.onError(Status.INVALID_ARGUMENT
+                        .withDescription("update value at index 3 is NaN")
                         .asRuntimeException());
                 return new StreamObserver<>() {
                     @Override
@@ -195,7 +209,10 @@ class UpdateUploaderTest {
                 public void onCompleted() {
                     Status ending = call < endings.length ? endings[call] : Status.OK;
                     if (ending.isOk()) {
-                        response.onNext(UploadReceipt.newBuilder().setAccepted(true).setMessage("accepted").build());
+                        response.onNext(UploadReceipt.newBuilder()
+                                .setAccepted(true)
+                                .setMessage("accepted")
+                                .build());
                         response.onCompleted();
                     } else {
                         response.onError(ending.asRuntimeException());
@@ -206,14 +223,17 @@ class UpdateUploaderTest {
 
         @Override
         public void uploadProgress(UploadProgressRequest request, StreamObserver<UploadProgressReply> response) {
-            response.onNext(UploadProgressReply.newBuilder().setValuesReceived(progress).build());
+            response.onNext(
+                    UploadProgressReply.newBuilder().setValuesReceived(progress).build());
             response.onCompleted();
         }
     }
 
     @Test
     void startsOverOnceWhenTheCoordinatorCannotResume() throws Exception {
-        start(new Scripted(CHUNK, Status.UNAVAILABLE.withDescription("connection reset"),
+        start(new Scripted(
+                CHUNK,
+                Status.UNAVAILABLE.withDescription("connection reset"),
                 Status.FAILED_PRECONDITION.withDescription("cannot resume the upload")));
         UploadReceipt receipt = UpdateUploader.send(channel, MANIFEST, new byte[64], VALUES);
 
@@ -228,7 +248,9 @@ class UpdateUploaderTest {
     void anUpdateAcceptedBeforeItsReceiptWasLostCountsAsAccepted() throws Exception {
         // The first stream is accepted but its receipt never arrives; the coordinator then holds nothing
         // to resume, and a new stream is refused because the site already reported.
-        start(new Scripted(0, Status.UNAVAILABLE.withDescription("connection reset"),
+        start(new Scripted(
+                0,
+                Status.UNAVAILABLE.withDescription("connection reset"),
                 Status.ALREADY_EXISTS.withDescription("site already reported for this round")));
         UploadReceipt receipt = UpdateUploader.send(channel, MANIFEST, new byte[64], VALUES);
 
@@ -260,15 +282,16 @@ class UpdateUploaderTest {
 
                     @Override
                     public void onCompleted() {
-                        response.onNext(UploadReceipt.newBuilder().setAccepted(true).build());
+                        response.onNext(
+                                UploadReceipt.newBuilder().setAccepted(true).build());
                         response.onCompleted();
                     }
                 };
             }
         });
         var produced = new AtomicInteger();
-        var upload = CompletableFuture.supplyAsync(() -> UpdateUploader.stream(() -> channel, MANIFEST, new byte[64],
-                many.length, (off, n) -> {
+        var upload = CompletableFuture.supplyAsync(
+                () -> UpdateUploader.stream(() -> channel, MANIFEST, new byte[64], many.length, (off, n) -> {
                     produced.incrementAndGet();
                     return UpdateUploader.encode(many, off, n);
                 }));
@@ -290,9 +313,10 @@ class UpdateUploaderTest {
     /** Waits until the uploading thread parks (in the ready wait, given the server asks for nothing). */
     private static void waitUntilBlocked(CompletableFuture<?> upload) throws InterruptedException {
         for (int i = 0; i < 3000 && !upload.isDone(); i++) {
-            boolean parked = Thread.getAllStackTraces().entrySet().stream().anyMatch(e ->
-                    e.getKey().getState() == Thread.State.TIMED_WAITING
-                            && List.of(e.getValue()).stream().anyMatch(f -> f.getMethodName().equals("awaitReady")));
+            boolean parked = Thread.getAllStackTraces().entrySet().stream()
+                    .anyMatch(e -> e.getKey().getState() == Thread.State.TIMED_WAITING
+                            && List.of(e.getValue()).stream()
+                                    .anyMatch(f -> f.getMethodName().equals("awaitReady")));
             if (parked) {
                 return;
             }
@@ -304,8 +328,14 @@ class UpdateUploaderTest {
     @Test
     void underDifferentialPrivacyTheTrainingLossAndTimeAreWithheld() {
         var outcome = new LocalLearner.Outcome(new float[] {1f, 2f}, 300, 0.42, 1234, 60, 50, 0.3);
-        var plain = org.cohort.protocol.v1.RoundTask.newBuilder().setStudyId("st-1").setRoundId("st-1-r1").build();
-        var dp = plain.toBuilder().setPrivacy(org.cohort.protocol.v1.PrivacyPlan.newBuilder().setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT)).build();
+        var plain = org.cohort.protocol.v1.RoundTask.newBuilder()
+                .setStudyId("st-1")
+                .setRoundId("st-1-r1")
+                .build();
+        var dp = plain.toBuilder()
+                .setPrivacy(org.cohort.protocol.v1.PrivacyPlan.newBuilder()
+                        .setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT))
+                .build();
         var uploader = new UpdateUploader("site-1", null);
 
         var open = uploader.manifest(plain, outcome, 300).getMetrics();
@@ -313,7 +343,9 @@ class UpdateUploaderTest {
         assertThat(open.getTrainLoss()).isEqualTo(0.42);
 
         var withheld = uploader.manifest(dp, outcome, 300).getMetrics();
-        assertThat(withheld.getTrainMillis()).as("timing depends on the training rows").isZero();
+        assertThat(withheld.getTrainMillis())
+                .as("timing depends on the training rows")
+                .isZero();
         assertThat(withheld.getTrainLoss()).isZero();
         assertThat(withheld.getTrainLossWithheld()).isTrue();
     }

@@ -98,16 +98,17 @@ public final class MappedWeightedSum implements AutoCloseable {
     /** As the public constructor, with a window size for tests (a multiple of 8 bytes). */
     MappedWeightedSum(Path directory, long numParameters, int windowBytes) throws IOException {
         if (numParameters <= 0 || numParameters > Long.MAX_VALUE / SUM_BYTES) {
-            throw new IllegalArgumentException("number of parameters must be in [1, " + Long.MAX_VALUE / SUM_BYTES
-                    + "], got " + numParameters);
+            throw new IllegalArgumentException(
+                    "number of parameters must be in [1, " + Long.MAX_VALUE / SUM_BYTES + "], got " + numParameters);
         }
         if (windowBytes < SUM_BYTES || windowBytes % SUM_BYTES != 0) {
-            throw new IllegalArgumentException("window size must be a positive multiple of 8 bytes, got " + windowBytes);
+            throw new IllegalArgumentException(
+                    "window size must be a positive multiple of 8 bytes, got " + windowBytes);
         }
         long windowCount = (numParameters + windowBytes / SUM_BYTES - 1) / (windowBytes / SUM_BYTES);
         if (windowCount > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(windowCount + " windows of " + windowBytes + " bytes are too many; use"
-                    + " larger windows");
+            throw new IllegalArgumentException(
+                    windowCount + " windows of " + windowBytes + " bytes are too many; use" + " larger windows");
         }
         this.numParameters = numParameters;
         this.windowParameters = windowBytes / SUM_BYTES;
@@ -142,8 +143,8 @@ public final class MappedWeightedSum implements AutoCloseable {
         checkUsable();
         checkWeight(weight);
         if (count < 0 || count > values.length) {
-            throw new IllegalArgumentException("count " + count + " is not within the chunk's " + values.length
-                    + " values");
+            throw new IllegalArgumentException(
+                    "count " + count + " is not within the chunk's " + values.length + " values");
         }
         if (offset < 0 || offset > numParameters - count) {
             throw new IllegalArgumentException("chunk [" + offset + ", " + (offset + count)
@@ -223,8 +224,8 @@ public final class MappedWeightedSum implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 // Some windows may hold the new contributions and others not: neither old nor new.
                 if (brokenBecause == null) {
-                    brokenBecause = "folding " + updates.size() + " update file(s) failed part way (" + e.getMessage()
-                            + ")";
+                    brokenBecause =
+                            "folding " + updates.size() + " update file(s) failed part way (" + e.getMessage() + ")";
                 }
                 throw e;
             }
@@ -258,8 +259,8 @@ public final class MappedWeightedSum implements AutoCloseable {
      */
     public synchronized void writeNextGlobal(Path global, double serverLearningRate, Path out) throws IOException {
         if (!(serverLearningRate > 0) || Double.isInfinite(serverLearningRate)) {
-            throw new IllegalArgumentException("server learning rate must be a positive number, got "
-                    + serverLearningRate);
+            throw new IllegalArgumentException(
+                    "server learning rate must be a positive number, got " + serverLearningRate);
         }
         checkUpdateLength(global, "global model file");
         writeOutput(global, serverLearningRate, out);
@@ -360,8 +361,10 @@ public final class MappedWeightedSum implements AutoCloseable {
         long needed = numParameters * VALUE_BYTES;
         Path parent = target.getParent();
         long reusable = Files.isRegularFile(target) ? Files.size(target) : 0;
-        MappedFiles.requireSpace(parent, needed - reusable, "the " + (global == null ? "mean" : "next global model")
-                + " " + target.getFileName());
+        MappedFiles.requireSpace(
+                parent,
+                needed - reusable,
+                "the " + (global == null ? "mean" : "next global model") + " " + target.getFileName());
         double total = totalWeight;
         // Output goes through write() rather than a mapping: a full disk then fails the write with
         // an IOException (ENOSPC) instead of a SIGBUS inside a mapped store.
@@ -373,13 +376,17 @@ public final class MappedWeightedSum implements AutoCloseable {
             globalBlock = new float[BLOCK];
         }
         long written = 0;
-        try (FileChannel outChannel = FileChannel.open(target, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+        try (FileChannel outChannel = FileChannel.open(
+                        target,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.TRUNCATE_EXISTING,
+                        StandardOpenOption.WRITE);
                 FileChannel globalChannel = global == null ? null : FileChannel.open(global, StandardOpenOption.READ)) {
             for (int w = 0; w < sum.count(); w++) {
                 long first = sum.first(w);
                 int length = sum.length(w);
-                MappedByteBuffer globalWindow = global == null ? null
+                MappedByteBuffer globalWindow = global == null
+                        ? null
                         : MappedFiles.mapRead(globalChannel, global, first * VALUE_BYTES, (long) length * VALUE_BYTES);
                 try {
                     FloatBuffer globalView = globalWindow == null ? null : globalWindow.asFloatBuffer();
@@ -413,18 +420,21 @@ public final class MappedWeightedSum implements AutoCloseable {
         }
     }
 
-    private static long writeFully(FileChannel out, ByteBuffer buffer, long written, long needed, Path target,
-            Path parent) throws IOException {
+    private static long writeFully(
+            FileChannel out, ByteBuffer buffer, long written, long needed, Path target, Path parent)
+            throws IOException {
         try {
             while (buffer.hasRemaining()) {
                 written += out.write(buffer);
             }
             return written;
         } catch (IOException e) {
-            throw new IOException("writing " + target + " failed after " + written + " of " + needed + " bytes (it needs "
-                    + MappedFiles.bytes(needed) + " in " + parent + ", which has "
-                    + MappedFiles.bytes(MappedFiles.usable(parent)) + " usable now): "
-                    + e.getMessage(), e);
+            throw new IOException(
+                    "writing " + target + " failed after " + written + " of " + needed + " bytes (it needs "
+                            + MappedFiles.bytes(needed) + " in " + parent + ", which has "
+                            + MappedFiles.bytes(MappedFiles.usable(parent)) + " usable now): "
+                            + e.getMessage(),
+                    e);
         }
     }
 

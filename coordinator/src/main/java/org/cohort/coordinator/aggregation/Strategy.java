@@ -49,8 +49,7 @@ public interface Strategy {
     static Strategy named(String name) {
         return switch (name == null ? "fedavg" : name.toLowerCase(java.util.Locale.ROOT)) {
             case "fedavg" -> new FedAvg(1.0);
-            default -> throw new IllegalArgumentException("unknown strategy '" + name
-                    + "'; available: " + NAMES);
+            default -> throw new IllegalArgumentException("unknown strategy '" + name + "'; available: " + NAMES);
         };
     }
 }

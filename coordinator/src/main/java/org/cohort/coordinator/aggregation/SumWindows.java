@@ -51,8 +51,7 @@ final class SumWindows implements AutoCloseable {
             throw new NoSuchFileException(this.directory.toString(), null, "no such directory for the running sum");
         }
         long needed = numParameters * SUM_BYTES;
-        MappedFiles.requireSpace(this.directory, needed, "the float64 running sum of " + numParameters
-                + " parameters");
+        MappedFiles.requireSpace(this.directory, needed, "the float64 running sum of " + numParameters + " parameters");
         this.file = Files.createTempFile(this.directory, "cohort-sum-", ".f64");
         FileChannel opened = null;
         try {
@@ -66,8 +65,10 @@ final class SumWindows implements AutoCloseable {
                 opened.close();
             }
             Files.deleteIfExists(file);
-            throw new IOException("cannot create the running sum file in " + this.directory + " (it needs "
-                    + MappedFiles.bytes(needed) + "): " + e.getMessage(), e);
+            throw new IOException(
+                    "cannot create the running sum file in " + this.directory + " (it needs "
+                            + MappedFiles.bytes(needed) + "): " + e.getMessage(),
+                    e);
         }
         this.channel = opened;
     }
@@ -113,7 +114,8 @@ final class SumWindows implements AutoCloseable {
             try {
                 mapped = channel.map(FileChannel.MapMode.READ_WRITE, first(w) * SUM_BYTES, length);
             } catch (IOException e) {
-                throw new IOException("cannot map window " + w + " of the running sum " + file + ": " + e.getMessage(), e);
+                throw new IOException(
+                        "cannot map window " + w + " of the running sum " + file + ": " + e.getMessage(), e);
             }
             mapped.order(ByteOrder.LITTLE_ENDIAN);
             windows[w] = mapped;

@@ -24,8 +24,9 @@ final class UpdateFileWindows implements AutoCloseable {
     private final MappedByteBuffer[][] mapped;
     private final FloatBuffer[][] views;
 
-    UpdateFileWindows(List<MappedWeightedSum.UpdateFile> updates, long numParameters, int windowParameters,
-                      int windowCount) throws IOException {
+    UpdateFileWindows(
+            List<MappedWeightedSum.UpdateFile> updates, long numParameters, int windowParameters, int windowCount)
+            throws IOException {
         this.updates = updates;
         this.numParameters = numParameters;
         this.windowParameters = windowParameters;
@@ -47,8 +48,8 @@ final class UpdateFileWindows implements AutoCloseable {
         if (views[f][w] == null) {
             long first = (long) w * windowParameters;
             long length = Math.min(windowParameters, numParameters - first);
-            mapped[f][w] = MappedFiles.mapRead(channels[f], updates.get(f).file(), first * VALUE_BYTES,
-                    length * VALUE_BYTES);
+            mapped[f][w] =
+                    MappedFiles.mapRead(channels[f], updates.get(f).file(), first * VALUE_BYTES, length * VALUE_BYTES);
             views[f][w] = mapped[f][w].asFloatBuffer();
         }
         return views[f][w];
@@ -84,14 +85,18 @@ final class UpdateFileWindows implements AutoCloseable {
                         view(f, w).get(at, scratch, 0, n);
                         int bad = FiniteValues.firstNonFinite(scratch, 0, n);
                         if (bad >= 0) {
-                            throw FiniteValues.nonFinite(scratch[bad], first + at + bad, "update file "
-                                    + updates.get(f).file());
+                            throw FiniteValues.nonFinite(
+                                    scratch[bad],
+                                    first + at + bad,
+                                    "update file " + updates.get(f).file());
                         }
                     }
                 }
             } catch (InternalError e) {
-                throw new IOException("update file " + updates.get(Math.min(f, files - 1)).file() + " could not"
-                        + " be read (did it change size while being folded?): " + e.getMessage(), e);
+                throw new IOException(
+                        "update file " + updates.get(Math.min(f, files - 1)).file() + " could not"
+                                + " be read (did it change size while being folded?): " + e.getMessage(),
+                        e);
             }
         }
     }

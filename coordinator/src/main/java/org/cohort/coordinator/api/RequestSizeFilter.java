@@ -61,9 +61,11 @@ class RequestSizeFilter extends OncePerRequestFilter {
         response.setStatus(413);
         response.setContentType("application/json");
         response.setHeader("Connection", "close");
-        response.getWriter().write("{\"error\":\"payload too large\",\"message\":\"the request body has " + size
-                + ", above this coordinator's limit of " + limit + " bytes (cohort.coordinator.max-request-bytes);"
-                + " a study spec or any other request fits well within it\"}");
+        response.getWriter()
+                .write("{\"error\":\"payload too large\",\"message\":\"the request body has " + size
+                        + ", above this coordinator's limit of " + limit
+                        + " bytes (cohort.coordinator.max-request-bytes);"
+                        + " a study spec or any other request fits well within it\"}");
     }
 
     private static byte[] readAtMost(InputStream in, long max) throws IOException {
@@ -128,8 +130,8 @@ class RequestSizeFilter extends OncePerRequestFilter {
 
         @Override
         public BufferedReader getReader() {
-            Charset charset = getCharacterEncoding() == null ? StandardCharsets.UTF_8
-                    : Charset.forName(getCharacterEncoding());
+            Charset charset =
+                    getCharacterEncoding() == null ? StandardCharsets.UTF_8 : Charset.forName(getCharacterEncoding());
             return new BufferedReader(new InputStreamReader(getInputStream(), charset));
         }
     }

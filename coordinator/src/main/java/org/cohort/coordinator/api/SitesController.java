@@ -34,11 +34,17 @@ public class SitesController {
     private final org.cohort.coordinator.round.RoundOrchestrator orchestrator;
     private final Clock clock;
 
-    public SitesController(EnrollmentTokens tokens, SiteRepository sites, SessionHub sessions,
-                           org.cohort.coordinator.cluster.ClusterSessions clusterSessions, SiteCertificateAuthority ca, GrpcServer grpc,
-                           org.cohort.coordinator.compliance.AuditTrail audit,
-                           org.cohort.coordinator.cluster.Leadership leadership,
-                           org.cohort.coordinator.round.RoundOrchestrator orchestrator, Clock clock) {
+    public SitesController(
+            EnrollmentTokens tokens,
+            SiteRepository sites,
+            SessionHub sessions,
+            org.cohort.coordinator.cluster.ClusterSessions clusterSessions,
+            SiteCertificateAuthority ca,
+            GrpcServer grpc,
+            org.cohort.coordinator.compliance.AuditTrail audit,
+            org.cohort.coordinator.cluster.Leadership leadership,
+            org.cohort.coordinator.round.RoundOrchestrator orchestrator,
+            Clock clock) {
         this.leadership = leadership;
         this.orchestrator = orchestrator;
         this.audit = audit;
@@ -53,8 +59,8 @@ public class SitesController {
 
     public record TokenRequest(String siteName, Integer ttlMinutes) {}
 
-    public record TokenResponse(String siteName, String token, Instant expiresAt, String caFingerprint,
-                                int agentPort, String howToUse) {}
+    public record TokenResponse(
+            String siteName, String token, Instant expiresAt, String caFingerprint, int agentPort, String howToUse) {}
 
     @PostMapping("/enrollment-tokens")
     public TokenResponse issueToken(@RequestBody TokenRequest request) {
@@ -64,21 +70,54 @@ public class SitesController {
             throw new IllegalArgumentException("ttlMinutes must be between 1 and 43200 (30 days)");
         }
         var issued = tokens.issue(request.siteName(), Duration.ofMinutes(ttl));
-        return new TokenResponse(request.siteName(), issued.token(), issued.expiresAt(), ca.caFingerprint(),
-                grpc.port(), "put token and caFingerprint in the agent's config (enrollment.token,"
-                + " coordinator.ca-fingerprint); the token works once, until " + issued.expiresAt());
+        return new TokenResponse(
+                request.siteName(),
+                issued.token(),
+                issued.expiresAt(),
+                ca.caFingerprint(),
+                grpc.port(),
+                "put token and caFingerprint in the agent's config (enrollment.token,"
+                        + " coordinator.ca-fingerprint); the token works once, until " + issued.expiresAt());
     }
 
-    public record SiteView(String siteId, String siteName, String agentVersion, Instant enrolledAt,
-                           Instant certificateNotAfter, boolean revoked, Instant revokedAt, String revokedReason,
-                           boolean connected, boolean stale, String state, Instant lastHeartbeat,
-                           List<String> acceptedStudies, Map<String, Long> declaredTrainingExamples) {
+    public record SiteView(
+            String siteId,
+            String siteName,
+            String agentVersion,
+            Instant enrolledAt,
+            Instant certificateNotAfter,
+            boolean revoked,
+            Instant revokedAt,
+            String revokedReason,
+            boolean connected,
+            boolean stale,
+            String state,
+            Instant lastHeartbeat,
+            List<String> acceptedStudies,
+            Map<String, Long> declaredTrainingExamples) {
         /** @param declared accepted study → the training size the site declared (public by assumption) */
-        static SiteView of(Site s, boolean connected, boolean stale, String state, Instant lastHeartbeat,
-                           Map<String, Long> declared) {
-            return new SiteView(s.siteId(), s.siteName(), s.agentVersion(), s.enrolledAt(), s.certificateNotAfter(),
-                    s.revoked(), s.revokedAt(), s.revokedReason(), connected, stale, state, lastHeartbeat,
-                    List.copyOf(new java.util.TreeSet<>(declared.keySet())), new java.util.TreeMap<>(declared));
+        static SiteView of(
+                Site s,
+                boolean connected,
+                boolean stale,
+                String state,
+                Instant lastHeartbeat,
+                Map<String, Long> declared) {
+            return new SiteView(
+                    s.siteId(),
+                    s.siteName(),
+                    s.agentVersion(),
+                    s.enrolledAt(),
+                    s.certificateNotAfter(),
+                    s.revoked(),
+                    s.revokedAt(),
+                    s.revokedReason(),
+                    connected,
+                    stale,
+                    state,
+                    lastHeartbeat,
+                    List.copyOf(new java.util.TreeSet<>(declared.keySet())),
+                    new java.util.TreeMap<>(declared));
         }
     }
 
@@ -105,24 +144,48 @@ public class SitesController {
     @GetMapping("/status")
     public Map<String, Object> status() {
         // connectedSites counts sessions on every replica; connectedHere those this replica holds.
-        return Map.of("caFingerprint", ca.caFingerprint(), "agentPort", grpc.port(),
-                "connectedSites", clusterSessions.connectedCount(), "connectedHere", sessions.all().size(),
-                "clusterMembers", clusterSessions.aliveMembers().size(), "inQuorum", leadership.inQuorum(),
-                "enrolledSites", sites.all().size(),
-                "replica", leadership.memberId(), "drivesRounds", leadership.leading(),
-                "leaseTerm", leadership.term());
+        return Map.of(
+                "caFingerprint",
+                ca.caFingerprint(),
+                "agentPort",
+                grpc.port(),
+                "connectedSites",
+                clusterSessions.connectedCount(),
+                "connectedHere",
+                sessions.all().size(),
+                "clusterMembers",
+                clusterSessions.aliveMembers().size(),
+                "inQuorum",
+                leadership.inQuorum(),
+                "enrolledSites",
+                sites.all().size(),
+                "replica",
+                leadership.memberId(),
+                "drivesRounds",
+                leadership.leading(),
+                "leaseTerm",
+                leadership.term());
     }
 
     private SiteView view(Site s) {
         var session = sessions.session(s.siteId());
-        var elsewhere = session.isPresent() ? java.util.Optional.<org.cohort.coordinator.cluster.ClusterSessions.Entry>empty()
+        var elsewhere = session.isPresent()
+                ? java.util.Optional.<org.cohort.coordinator.cluster.ClusterSessions.Entry>empty()
                 : clusterSessions.where(s.siteId());
         if (elsewhere.isPresent()) {
             // Connected to another replica: its liveness details are there (GET /api/sites on it shows them).
-            return SiteView.of(s, true, false, "CONNECTED_TO_ANOTHER_REPLICA", null,
+            return SiteView.of(
+                    s,
+                    true,
+                    false,
+                    "CONNECTED_TO_ANOTHER_REPLICA",
+                    null,
                     elsewhere.get().acceptedStudies());
         }
-        return SiteView.of(s, session.isPresent(), session.map(sessions::stale).orElse(false),
+        return SiteView.of(
+                s,
+                session.isPresent(),
+                session.map(sessions::stale).orElse(false),
                 session.map(x -> x.state().name()).orElse("OFFLINE"),
                 session.map(SessionHub.AgentSession::lastHeartbeat).orElse(null),
                 session.map(SessionHub.AgentSession::acceptedStudies).orElse(Map.of()));

@@ -10,9 +10,9 @@ import java.util.Map;
 import org.cohort.coordinator.registry.ModelRegistry;
 import org.cohort.coordinator.registry.ModelVersion;
 import org.cohort.coordinator.round.RoundRepository;
-import org.cohort.coordinator.round.TaskFactory;
 import org.cohort.coordinator.round.RoundRepository.EvaluationRow;
 import org.cohort.coordinator.round.RoundRepository.ReportRow;
+import org.cohort.coordinator.round.TaskFactory;
 import org.cohort.coordinator.study.Study;
 import org.cohort.coordinator.study.StudyService;
 import org.cohort.coordinator.study.StudySpec;
@@ -43,12 +43,31 @@ public class StudiesController {
         this.registry = registry;
     }
 
-    public record StudyView(String studyId, String name, String status, String statusDetail, long currentVersion,
-                            int roundsDone, int rounds, StudySpec spec, TermsView terms, Instant createdAt,
-                            Instant updatedAt) {
+    public record StudyView(
+            String studyId,
+            String name,
+            String status,
+            String statusDetail,
+            long currentVersion,
+            int roundsDone,
+            int rounds,
+            StudySpec spec,
+            TermsView terms,
+            Instant createdAt,
+            Instant updatedAt) {
         static StudyView of(Study s) {
-            return new StudyView(s.studyId(), s.spec().name(), s.status().name(), s.statusDetail(), s.currentVersion(),
-                    s.roundsDone(), s.spec().rounds(), s.spec(), TermsView.of(s), s.createdAt(), s.updatedAt());
+            return new StudyView(
+                    s.studyId(),
+                    s.spec().name(),
+                    s.status().name(),
+                    s.statusDetail(),
+                    s.currentVersion(),
+                    s.roundsDone(),
+                    s.spec().rounds(),
+                    s.spec(),
+                    TermsView.of(s),
+                    s.createdAt(),
+                    s.updatedAt());
         }
     }
 
@@ -57,11 +76,16 @@ public class StudiesController {
      * line to add to agent.properties; {@code canonical} is the exact text the {@code digest} is over,
      * so anyone can recompute it (SHA-256 of its UTF-8 bytes).
      */
-    public record TermsView(String studyId, StudyTerms terms, String unit, String canonical, String digest,
-                            String agentProperty) {
+    public record TermsView(
+            String studyId, StudyTerms terms, String unit, String canonical, String digest, String agentProperty) {
         static TermsView of(Study s) {
             StudyTerms t = TaskFactory.terms(s.spec());
-            return new TermsView(s.studyId(), t, t.unit(), t.canonicalJson(), t.digest(),
+            return new TermsView(
+                    s.studyId(),
+                    t,
+                    t.unit(),
+                    t.canonicalJson(),
+                    t.digest(),
                     "study." + s.studyId() + ".terms=" + t.digest());
         }
     }
@@ -104,8 +128,13 @@ public class StudiesController {
      * @param release "in clear", or, under DP, how the figures were noised: they are estimates from
      *     noised counts, each site's charged to its patient-level budget
      */
-    public record Evaluation(long version, double pooledAccuracy, long examples, Double meanLoss,
-                             Map<String, Double> accuracyBySite, String release) {
+    public record Evaluation(
+            long version,
+            double pooledAccuracy,
+            long examples,
+            Double meanLoss,
+            Map<String, Double> accuracyBySite,
+            String release) {
         static Evaluation of(long version, List<EvaluationRow> rows) {
             long examples = 0;
             long correct = 0;
@@ -121,18 +150,37 @@ public class StudiesController {
                     noise = r.noiseMultiplier();
                 }
             }
-            String release = noise == null ? "in clear" : "from confusion matrices with discrete Gaussian noise of σ "
-                    + String.format(java.util.Locale.ROOT, "%.4g", noise) + " on every count (patient-level DP,"
-                    + " add/remove one patient, charged to each site's study budget): estimates, not exact counts";
-            return new Evaluation(version, examples == 0 ? 0 : (double) correct / examples, examples,
-                    noise != null ? null : examples == 0 ? 0 : loss / examples, bySite, release);
+            String release = noise == null
+                    ? "in clear"
+                    : "from confusion matrices with discrete Gaussian noise of σ "
+                            + String.format(java.util.Locale.ROOT, "%.4g", noise) + " on every count (patient-level DP,"
+                            + " add/remove one patient, charged to each site's study budget): estimates, not exact counts";
+            return new Evaluation(
+                    version,
+                    examples == 0 ? 0 : (double) correct / examples,
+                    examples,
+                    noise != null ? null : examples == 0 ? 0 : loss / examples,
+                    bySite,
+                    release);
         }
     }
 
-    public record RoundView(int roundNumber, int attempt, String kind, String status, long baseVersion,
-                            Long resultVersion, List<String> selected, List<String> reported,
-                            Map<String, String> dropped, Double trainLoss, long examples, Long durationMillis,
-                            Evaluation evaluation, String detail, List<String> resent) {}
+    public record RoundView(
+            int roundNumber,
+            int attempt,
+            String kind,
+            String status,
+            long baseVersion,
+            Long resultVersion,
+            List<String> selected,
+            List<String> reported,
+            Map<String, String> dropped,
+            Double trainLoss,
+            long examples,
+            Long durationMillis,
+            Evaluation evaluation,
+            String detail,
+            List<String> resent) {}
 
     @GetMapping("/{studyId}/rounds")
     public List<RoundView> rounds(@PathVariable String studyId) {
@@ -172,20 +220,47 @@ public class StudiesController {
             // Training rounds are judged by the model they produced; the final evaluation by the one it checked.
             Long evaluated = r.kind().equals("TRAIN") ? r.resultVersion() : Long.valueOf(r.baseVersion());
             Evaluation eval = evaluated != null && evaluations.containsKey(evaluated)
-                    ? Evaluation.of(evaluated, evaluations.get(evaluated)) : null;
-            out.add(new RoundView(r.roundNumber(), r.attempt(), r.kind(), r.status(), r.baseVersion(), r.resultVersion(),
-                    r.selected(), reported, dropped, examples == 0 || !r.kind().equals("TRAIN") ? null : lossSum / examples,
-                    examples, r.closedAt() == null ? null : Duration.between(r.startedAt(), r.closedAt()).toMillis(),
-                    eval, r.detail(), resent));
+                    ? Evaluation.of(evaluated, evaluations.get(evaluated))
+                    : null;
+            out.add(new RoundView(
+                    r.roundNumber(),
+                    r.attempt(),
+                    r.kind(),
+                    r.status(),
+                    r.baseVersion(),
+                    r.resultVersion(),
+                    r.selected(),
+                    reported,
+                    dropped,
+                    examples == 0 || !r.kind().equals("TRAIN") ? null : lossSum / examples,
+                    examples,
+                    r.closedAt() == null
+                            ? null
+                            : Duration.between(r.startedAt(), r.closedAt()).toMillis(),
+                    eval,
+                    r.detail(),
+                    resent));
         }
         return out;
     }
 
-    public record ModelView(long version, long parentVersion, int roundNumber, long numParameters,
-                            String payloadSha256, List<String> contributors, Instant createdAt) {
+    public record ModelView(
+            long version,
+            long parentVersion,
+            int roundNumber,
+            long numParameters,
+            String payloadSha256,
+            List<String> contributors,
+            Instant createdAt) {
         static ModelView of(ModelVersion m) {
-            return new ModelView(m.version(), m.parentVersion(), m.roundNumber(), m.numParameters(),
-                    m.payloadSha256Hex(), m.contributors(), m.createdAt());
+            return new ModelView(
+                    m.version(),
+                    m.parentVersion(),
+                    m.roundNumber(),
+                    m.numParameters(),
+                    m.payloadSha256Hex(),
+                    m.contributors(),
+                    m.createdAt());
         }
     }
 
@@ -205,13 +280,15 @@ public class StudiesController {
     @GetMapping("/{studyId}/models/{version}/parameters")
     public ResponseEntity<Resource> parameters(@PathVariable String studyId, @PathVariable long version)
             throws IOException {
-        var mv = registry.find(studyId, version).orElseThrow(() -> new ApiErrors.NotFoundException(
-                "no model version " + version + " in study " + studyId + "; list them with GET /api/studies/"
-                        + studyId + "/models"));
+        var mv = registry.find(studyId, version)
+                .orElseThrow(() -> new ApiErrors.NotFoundException("no model version " + version + " in study "
+                        + studyId + "; list them with GET /api/studies/" + studyId + "/models"));
         return ResponseEntity.ok()
                 .contentType(MediaType.APPLICATION_OCTET_STREAM)
                 .contentLength(Files.size(mv.path()))
-                .header(HttpHeaders.CONTENT_DISPOSITION, "attachment; filename=\"" + studyId + "-v" + version + ".f32\"")
+                .header(
+                        HttpHeaders.CONTENT_DISPOSITION,
+                        "attachment; filename=\"" + studyId + "-v" + version + ".f32\"")
                 .header("X-Cohort-Sha256", mv.payloadSha256Hex())
                 .body(new FileSystemResource(mv.path()));
     }

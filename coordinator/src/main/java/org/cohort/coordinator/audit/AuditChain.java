@@ -50,8 +50,8 @@ public final class AuditChain {
     }
 
     /** hash_n as lower-case hex. */
-    public static String hash(String previousHashHex, long seq, Instant at, String kind, String actor,
-                              String detailsJson) {
+    public static String hash(
+            String previousHashHex, long seq, Instant at, String kind, String actor, String detailsJson) {
         MessageDigest sha = sha256();
         sha.update(HexFormat.of().parseHex(previousHashHex));
         sha.update(canonicalEntry(seq, at, kind, actor, detailsJson).getBytes(StandardCharsets.UTF_8));

@@ -14,9 +14,14 @@ import org.springframework.transaction.PlatformTransactionManager;
 public class AuditConfiguration {
 
     @Bean
-    AuditLog auditLog(JdbcClient jdbc, PlatformTransactionManager transactions, SiteCertificateAuthority ca,
-                      Clock clock, DataSource dataSource) throws SQLException {
-        Runnable makeDurable = () -> { };
+    AuditLog auditLog(
+            JdbcClient jdbc,
+            PlatformTransactionManager transactions,
+            SiteCertificateAuthority ca,
+            Clock clock,
+            DataSource dataSource)
+            throws SQLException {
+        Runnable makeDurable = () -> {};
         try (var connection = dataSource.getConnection()) {
             if (connection.getMetaData().getDatabaseProductName().equals("H2")) {
                 // H2 writes committed changes to its file in the background, up to a second later.

@@ -12,8 +12,16 @@ import java.time.Instant;
  * @param signature   the coordinator's Ed25519 signature over the 32 hash bytes
  * @param signer      {@code sha256:<hex>} fingerprint of the signing key
  */
-public record AuditEntry(long seq, Instant at, String kind, String actor, String detailsJson, String prevHash,
-                         String hash, byte[] signature, String signer) {
+public record AuditEntry(
+        long seq,
+        Instant at,
+        String kind,
+        String actor,
+        String detailsJson,
+        String prevHash,
+        String hash,
+        byte[] signature,
+        String signer) {
 
     public AuditEntry {
         signature = signature.clone();
@@ -26,9 +34,16 @@ public record AuditEntry(long seq, Instant at, String kind, String actor, String
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof AuditEntry e && seq == e.seq && at.equals(e.at) && kind.equals(e.kind)
-                && actor.equals(e.actor) && detailsJson.equals(e.detailsJson) && prevHash.equals(e.prevHash)
-                && hash.equals(e.hash) && java.util.Arrays.equals(signature, e.signature) && signer.equals(e.signer);
+        return o instanceof AuditEntry e
+                && seq == e.seq
+                && at.equals(e.at)
+                && kind.equals(e.kind)
+                && actor.equals(e.actor)
+                && detailsJson.equals(e.detailsJson)
+                && prevHash.equals(e.prevHash)
+                && hash.equals(e.hash)
+                && java.util.Arrays.equals(signature, e.signature)
+                && signer.equals(e.signer);
     }
 
     @Override

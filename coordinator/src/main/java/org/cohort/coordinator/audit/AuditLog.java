@@ -43,10 +43,11 @@ public class AuditLog {
     private final Clock clock;
     /** Ed25519 signing is deterministic: a head already signed is signed again only when it moved. */
     private volatile SignedHead lastSignedHead;
+
     private final Runnable makeDurable;
 
     public AuditLog(JdbcClient jdbc, PlatformTransactionManager transactions, ModelSigner signer, Clock clock) {
-        this(jdbc, transactions, signer, clock, () -> { });
+        this(jdbc, transactions, signer, clock, () -> {});
     }
 
     /**
@@ -55,8 +56,12 @@ public class AuditLog {
      *     shorter log for a cut one. PostgreSQL commits durably; embedded H2 writes commits up to
      *     a second later, so it is given a checkpoint here.
      */
-    public AuditLog(JdbcClient jdbc, PlatformTransactionManager transactions, ModelSigner signer, Clock clock,
-                    Runnable makeDurable) {
+    public AuditLog(
+            JdbcClient jdbc,
+            PlatformTransactionManager transactions,
+            ModelSigner signer,
+            Clock clock,
+            Runnable makeDurable) {
         this.makeDurable = makeDurable;
         this.jdbc = jdbc;
         this.tx = new TransactionTemplate(transactions);
@@ -79,20 +84,25 @@ public class AuditLog {
      */
     public AuditEntry append(String kind, String actor, Map<String, ?> details) {
         if (kind == null || !KIND.matcher(kind).matches()) {
-            throw new IllegalArgumentException("audit kind must be an upper-case word like ROUND_COMPLETED, got '"
-                    + kind + "'");
+            throw new IllegalArgumentException(
+                    "audit kind must be an upper-case word like ROUND_COMPLETED, got '" + kind + "'");
         }
-        if (actor == null || actor.isBlank() || actor.length() > 200 || actor.chars().anyMatch(Character::isISOControl)) {
-            throw new IllegalArgumentException("audit actor must be 1-200 printable characters, e.g. 'coordinator',"
-                    + " 'admin' or 'site:<id>'");
+        if (actor == null
+                || actor.isBlank()
+                || actor.length() > 200
+                || actor.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException(
+                    "audit actor must be 1-200 printable characters, e.g. 'coordinator'," + " 'admin' or 'site:<id>'");
         }
         String detailsJson = CanonicalJson.write(details == null ? Map.of() : details);
         return tx.execute(status -> {
             Head head = jdbc.sql("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
                     .query((rs, i) -> new Head(rs.getLong("seq"), rs.getString("hash")))
                     .optional()
-                    .orElseThrow(() -> new IllegalStateException("the audit_head row is missing; the audit log"
-                            + " cannot be extended (restore it from a backup, or run the V2 migration on a new database)"));
+                    .orElseThrow(
+                            () -> new IllegalStateException(
+                                    "the audit_head row is missing; the audit log"
+                                            + " cannot be extended (restore it from a backup, or run the V2 migration on a new database)"));
             long seq = head.seq() + 1;
             Instant at = clock.instant().truncatedTo(ChronoUnit.MILLIS);
             String hash = AuditChain.hash(head.hash(), seq, at, kind, actor, detailsJson);
@@ -100,10 +110,20 @@ public class AuditLog {
             jdbc.sql("""
                     INSERT INTO audit_entries (seq, appended_at, kind, actor, details, prev_hash, hash, signature, signer)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")
-                    .params(seq, OffsetDateTime.ofInstant(at, ZoneOffset.UTC), kind, actor, detailsJson, head.hash(),
-                            hash, signature, signerFingerprint)
+                    .params(
+                            seq,
+                            OffsetDateTime.ofInstant(at, ZoneOffset.UTC),
+                            kind,
+                            actor,
+                            detailsJson,
+                            head.hash(),
+                            hash,
+                            signature,
+                            signerFingerprint)
                     .update();
-            jdbc.sql("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1").params(seq, hash).update();
+            jdbc.sql("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")
+                    .params(seq, hash)
+                    .update();
             return new AuditEntry(seq, at, kind, actor, detailsJson, head.hash(), hash, signature, signerFingerprint);
         });
     }
@@ -111,7 +131,9 @@ public class AuditLog {
     /** Entries with seq greater than {@code afterSeq}, oldest first, at most {@code limit}. */
     public List<AuditEntry> entries(long afterSeq, int limit) {
         return jdbc.sql("SELECT * FROM audit_entries WHERE seq > ? ORDER BY seq LIMIT ?")
-                .params(afterSeq, Math.max(0, limit)).query(AuditLog::map).list();
+                .params(afterSeq, Math.max(0, limit))
+                .query(AuditLog::map)
+                .list();
     }
 
     /**
@@ -123,19 +145,26 @@ public class AuditLog {
         CanonicalJson.string(needle, field);
         needle.append(':');
         CanonicalJson.string(needle, value);
-        String pattern = "%" + needle.toString().replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%";
+        String pattern =
+                "%" + needle.toString().replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%";
         return jdbc.sql("SELECT * FROM audit_entries WHERE details LIKE ? ESCAPE '!' ORDER BY seq")
-                .param(pattern).query(AuditLog::map).list();
+                .param(pattern)
+                .query(AuditLog::map)
+                .list();
     }
 
     public Optional<AuditEntry> entry(long seq) {
-        return jdbc.sql("SELECT * FROM audit_entries WHERE seq = ?").param(seq).query(AuditLog::map).optional();
+        return jdbc.sql("SELECT * FROM audit_entries WHERE seq = ?")
+                .param(seq)
+                .query(AuditLog::map)
+                .optional();
     }
 
     /** The last entry's sequence number (0 when empty) and hash. */
     public Head head() {
         return jdbc.sql("SELECT seq, hash FROM audit_head WHERE id = 1")
-                .query((rs, i) -> new Head(rs.getLong("seq"), rs.getString("hash"))).optional()
+                .query((rs, i) -> new Head(rs.getLong("seq"), rs.getString("hash")))
+                .optional()
                 .orElse(new Head(-1, "missing"));
     }
 
@@ -178,8 +207,10 @@ public class AuditLog {
 
     /** Every entry of one kind, oldest first. */
     public List<AuditEntry> ofKind(AuditKind kind) {
-        return jdbc.sql("SELECT * FROM audit_entries WHERE kind = ? ORDER BY seq").param(kind.name())
-                .query(AuditLog::map).list();
+        return jdbc.sql("SELECT * FROM audit_entries WHERE kind = ? ORDER BY seq")
+                .param(kind.name())
+                .query(AuditLog::map)
+                .list();
     }
 
     /** X.509 SubjectPublicKeyInfo DER of the key that signs entries (the coordinator's Ed25519 key). */
@@ -200,15 +231,25 @@ public class AuditLog {
         Instant now = clock.instant();
         Head head = head();
         if (head.seq() < 0) {
-            return invalid(0, head, now, new VerificationResult.Problem(0, null,
-                    VerificationResult.Defect.MISSING_ENTRIES, "the audit_head row is missing: the log's head was deleted"));
+            return invalid(
+                    0,
+                    head,
+                    now,
+                    new VerificationResult.Problem(
+                            0,
+                            null,
+                            VerificationResult.Defect.MISSING_ENTRIES,
+                            "the audit_head row is missing: the log's head was deleted"));
         }
         String expectedPrev = AuditChain.GENESIS_HASH;
         long expectedSeq = 1;
         long checked = 0;
         while (expectedSeq <= head.seq()) {
-            List<AuditEntry> page = jdbc.sql("SELECT * FROM audit_entries WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?")
-                    .params(expectedSeq, head.seq(), PAGE).query(AuditLog::map).list();
+            List<AuditEntry> page = jdbc.sql(
+                            "SELECT * FROM audit_entries WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?")
+                    .params(expectedSeq, head.seq(), PAGE)
+                    .query(AuditLog::map)
+                    .list();
             if (page.isEmpty()) {
                 break;
             }
@@ -224,23 +265,47 @@ public class AuditLog {
         }
         if (expectedSeq <= head.seq()) {
             long last = expectedSeq - 1;
-            return invalid(checked, head, now, new VerificationResult.Problem(expectedSeq, null,
-                    VerificationResult.Defect.MISSING_ENTRIES, "the head records " + head.seq() + " entries but the log"
-                    + " ends at #" + last + ": entries #" + expectedSeq + " to #" + head.seq() + " were removed"));
+            return invalid(
+                    checked,
+                    head,
+                    now,
+                    new VerificationResult.Problem(
+                            expectedSeq,
+                            null,
+                            VerificationResult.Defect.MISSING_ENTRIES,
+                            "the head records " + head.seq() + " entries but the log" + " ends at #" + last
+                                    + ": entries #" + expectedSeq + " to #" + head.seq() + " were removed"));
         }
         if (!expectedPrev.equals(head.hash())) {
-            return invalid(checked, head, now, new VerificationResult.Problem(head.seq(), null,
-                    VerificationResult.Defect.MISSING_ENTRIES, "the head's hash " + head.hash() + " is not the hash of"
-                    + " entry #" + head.seq() + " (" + expectedPrev + "): the head or the last entry was rewritten"));
+            return invalid(
+                    checked,
+                    head,
+                    now,
+                    new VerificationResult.Problem(
+                            head.seq(),
+                            null,
+                            VerificationResult.Defect.MISSING_ENTRIES,
+                            "the head's hash " + head.hash() + " is not the hash of" + " entry #" + head.seq() + " ("
+                                    + expectedPrev + "): the head or the last entry was rewritten"));
         }
         Head after = head();
-        Long beyond = jdbc.sql("SELECT MIN(seq) FROM audit_entries WHERE seq > ?").param(after.seq())
-                .query(Long.class).optional().orElse(null);
+        Long beyond = jdbc.sql("SELECT MIN(seq) FROM audit_entries WHERE seq > ?")
+                .param(after.seq())
+                .query(Long.class)
+                .optional()
+                .orElse(null);
         if (beyond != null) {
             var extra = entry(beyond);
-            return invalid(checked, head, now, new VerificationResult.Problem(beyond, extra.map(AuditEntry::kind)
-                    .orElse(null), VerificationResult.Defect.UNEXPECTED_ENTRIES, "entry #" + beyond + " lies past the"
-                    + " head (#" + after.seq() + "): it was written into the table, not appended to the log"));
+            return invalid(
+                    checked,
+                    head,
+                    now,
+                    new VerificationResult.Problem(
+                            beyond,
+                            extra.map(AuditEntry::kind).orElse(null),
+                            VerificationResult.Defect.UNEXPECTED_ENTRIES,
+                            "entry #" + beyond + " lies past the" + " head (#" + after.seq()
+                                    + "): it was written into the table, not appended to the log"));
         }
         String summary = checked == 0
                 ? "the audit log is empty"
@@ -263,48 +328,87 @@ public class AuditLog {
         Head head = new Head(v.headSeq(), v.headHash());
         String exported = "the head exported earlier (#" + expected.seq() + " " + expected.hash() + ")";
         if (head.seq() < expected.seq()) {
-            return invalid(v.entriesChecked(), head, v.checkedAt(), new VerificationResult.Problem(expected.seq(), null,
-                    VerificationResult.Defect.HEAD_ROLLED_BACK, "the log ends at #" + head.seq() + " but " + exported
-                    + " is later: entries #" + (head.seq() + 1) + " to #" + expected.seq() + " were removed and the"
-                    + " head reset (or this is not the log that head was exported from)"));
+            return invalid(
+                    v.entriesChecked(),
+                    head,
+                    v.checkedAt(),
+                    new VerificationResult.Problem(
+                            expected.seq(),
+                            null,
+                            VerificationResult.Defect.HEAD_ROLLED_BACK,
+                            "the log ends at #" + head.seq() + " but " + exported
+                                    + " is later: entries #" + (head.seq() + 1) + " to #" + expected.seq()
+                                    + " were removed and the"
+                                    + " head reset (or this is not the log that head was exported from)"));
         }
-        String actual = expected.seq() == 0 ? AuditChain.GENESIS_HASH
+        String actual = expected.seq() == 0
+                ? AuditChain.GENESIS_HASH
                 : entry(expected.seq()).map(AuditEntry::hash).orElse("missing");
         if (!actual.equals(expected.hash())) {
-            return invalid(v.entriesChecked(), head, v.checkedAt(), new VerificationResult.Problem(expected.seq(),
-                    entry(expected.seq()).map(AuditEntry::kind).orElse(null), VerificationResult.Defect.HEAD_MISMATCH,
-                    "entry #" + expected.seq() + " now hashes to " + actual + ", not to " + exported + ": the log was"
-                            + " rewritten at or before #" + expected.seq() + " and re-signed"));
+            return invalid(
+                    v.entriesChecked(),
+                    head,
+                    v.checkedAt(),
+                    new VerificationResult.Problem(
+                            expected.seq(),
+                            entry(expected.seq()).map(AuditEntry::kind).orElse(null),
+                            VerificationResult.Defect.HEAD_MISMATCH,
+                            "entry #" + expected.seq() + " now hashes to " + actual + ", not to " + exported
+                                    + ": the log was" + " rewritten at or before #" + expected.seq()
+                                    + " and re-signed"));
         }
-        return new VerificationResult(true, v.entriesChecked(), v.headSeq(), v.headHash(), v.signer(), v.checkedAt(),
-                null, v.summary() + "; the log still reaches " + exported);
+        return new VerificationResult(
+                true,
+                v.entriesChecked(),
+                v.headSeq(),
+                v.headHash(),
+                v.signer(),
+                v.checkedAt(),
+                null,
+                v.summary() + "; the log still reaches " + exported);
     }
 
     private VerificationResult.Problem check(AuditEntry e, long expectedSeq, String expectedPrev) {
         if (e.seq() != expectedSeq) {
-            return new VerificationResult.Problem(expectedSeq, null, VerificationResult.Defect.BROKEN_LINK,
+            return new VerificationResult.Problem(
+                    expectedSeq,
+                    null,
+                    VerificationResult.Defect.BROKEN_LINK,
                     "entry #" + expectedSeq + " is missing: the entry after #" + (expectedSeq - 1) + " is #" + e.seq()
                             + " (" + e.kind() + "); entries were deleted or renumbered");
         }
         if (!expectedPrev.equals(e.prevHash())) {
-            return new VerificationResult.Problem(e.seq(), e.kind(), VerificationResult.Defect.BROKEN_LINK,
+            return new VerificationResult.Problem(
+                    e.seq(),
+                    e.kind(),
+                    VerificationResult.Defect.BROKEN_LINK,
                     "entry #" + e.seq() + " (" + e.kind() + ") does not link to the hash of entry #" + (e.seq() - 1)
                             + ": an entry was replaced, inserted or removed before it");
         }
         String recomputed = AuditChain.hash(e.prevHash(), e.seq(), e.at(), e.kind(), e.actor(), e.detailsJson());
         if (!recomputed.equals(e.hash())) {
-            return new VerificationResult.Problem(e.seq(), e.kind(), VerificationResult.Defect.HASH_MISMATCH,
+            return new VerificationResult.Problem(
+                    e.seq(),
+                    e.kind(),
+                    VerificationResult.Defect.HASH_MISMATCH,
                     "entry #" + e.seq() + " (" + e.kind() + ", by " + e.actor() + " at " + AuditChain.timestamp(e.at())
                             + ") does not match its hash: its time, kind, actor or details were changed after it was"
                             + " written (stored " + e.hash() + ", recomputed " + recomputed + ")");
         }
         if (!signerFingerprint.equals(e.signer())) {
-            return new VerificationResult.Problem(e.seq(), e.kind(), VerificationResult.Defect.UNKNOWN_SIGNER,
+            return new VerificationResult.Problem(
+                    e.seq(),
+                    e.kind(),
+                    VerificationResult.Defect.UNKNOWN_SIGNER,
                     "entry #" + e.seq() + " (" + e.kind() + ") names signing key " + e.signer() + ", not this"
-                            + " coordinator's key " + signerFingerprint + " (was the coordinator's data directory replaced?)");
+                            + " coordinator's key " + signerFingerprint
+                            + " (was the coordinator's data directory replaced?)");
         }
         if (!verifier.verify(HexFormat.of().parseHex(e.hash()), e.signature())) {
-            return new VerificationResult.Problem(e.seq(), e.kind(), VerificationResult.Defect.BAD_SIGNATURE,
+            return new VerificationResult.Problem(
+                    e.seq(),
+                    e.kind(),
+                    VerificationResult.Defect.BAD_SIGNATURE,
                     "entry #" + e.seq() + " (" + e.kind() + ") has a signature that does not verify with the"
                             + " coordinator key " + signerFingerprint + ": its hash or signature was rewritten");
         }
@@ -312,14 +416,28 @@ public class AuditLog {
     }
 
     private VerificationResult invalid(long checked, Head head, Instant now, VerificationResult.Problem p) {
-        return new VerificationResult(false, checked, head.seq(), head.hash(), signerFingerprint, now, p,
+        return new VerificationResult(
+                false,
+                checked,
+                head.seq(),
+                head.hash(),
+                signerFingerprint,
+                now,
+                p,
                 "the audit chain is broken at entry #" + p.seq() + (p.kind() == null ? "" : " (" + p.kind() + ")")
                         + ": " + p.message());
     }
 
     private static AuditEntry map(ResultSet rs, int i) throws SQLException {
-        return new AuditEntry(rs.getLong("seq"), rs.getObject("appended_at", OffsetDateTime.class).toInstant(),
-                rs.getString("kind"), rs.getString("actor"), rs.getString("details"), rs.getString("prev_hash"),
-                rs.getString("hash"), rs.getBytes("signature"), rs.getString("signer"));
+        return new AuditEntry(
+                rs.getLong("seq"),
+                rs.getObject("appended_at", OffsetDateTime.class).toInstant(),
+                rs.getString("kind"),
+                rs.getString("actor"),
+                rs.getString("details"),
+                rs.getString("prev_hash"),
+                rs.getString("hash"),
+                rs.getBytes("signature"),
+                rs.getString("signer"));
     }
 }

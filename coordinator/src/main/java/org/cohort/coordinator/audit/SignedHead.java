@@ -28,7 +28,10 @@ public record SignedHead(long seq, String hash, byte[] signature, String signer)
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof SignedHead h && seq == h.seq && hash.equals(h.hash) && Arrays.equals(signature, h.signature)
+        return o instanceof SignedHead h
+                && seq == h.seq
+                && hash.equals(h.hash)
+                && Arrays.equals(signature, h.signature)
                 && signer.equals(h.signer);
     }
 

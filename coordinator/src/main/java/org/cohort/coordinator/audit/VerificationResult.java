@@ -14,8 +14,15 @@ import java.time.Instant;
  * @param firstProblem   the first bad entry, or null when valid
  * @param summary        one sentence for people
  */
-public record VerificationResult(boolean valid, long entriesChecked, long headSeq, String headHash, String signer,
-                                 Instant checkedAt, Problem firstProblem, String summary) {
+public record VerificationResult(
+        boolean valid,
+        long entriesChecked,
+        long headSeq,
+        String headHash,
+        String signer,
+        Instant checkedAt,
+        Problem firstProblem,
+        String summary) {
 
     /** What is wrong with an entry. */
     public enum Defect {

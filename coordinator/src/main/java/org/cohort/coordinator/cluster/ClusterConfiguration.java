@@ -16,6 +16,7 @@ class ClusterConfiguration {
 
     @Bean(destroyMethod = "shutdown")
     HazelcastInstance hazelcast(CoordinatorProperties props, SiteCertificateAuthority ca) {
-        return ClusterMember.start(props.cluster(), ca.sealer("cluster-state/" + props.cluster().name()));
+        return ClusterMember.start(
+                props.cluster(), ca.sealer("cluster-state/" + props.cluster().name()));
     }
 }

@@ -33,8 +33,8 @@ final class ClusterMember {
     static HazelcastInstance start(CoordinatorProperties.Cluster cluster, Sealer sealer) {
         var network = ClusterNetwork.decide(cluster, ClusterNetwork.localAddresses(), ClusterNetwork.DNS);
         var allowList = new MemberAllowList(network.memberHosts(), ClusterNetwork.DNS);
-        return HazelcastInstanceFactory.newHazelcastInstance(config(cluster, network, sealer), null,
-                new AllowListNodeContext(allowList));
+        return HazelcastInstanceFactory.newHazelcastInstance(
+                config(cluster, network, sealer), null, new AllowListNodeContext(allowList));
     }
 
     static Config config(CoordinatorProperties.Cluster cluster, ClusterNetwork network, Sealer sealer) {
@@ -53,10 +53,12 @@ final class ClusterMember {
         // and no client, REST or memcache one, so nothing but the member protocol is spoken.
         var advanced = config.getAdvancedNetworkConfig().setEnabled(true);
         var member = new ServerSocketEndpointConfig().setPort(cluster.port()).setPortAutoIncrement(true);
-        member.getInterfaces().setEnabled(true).addInterface(network.bindAddress().getHostAddress());
+        member.getInterfaces()
+                .setEnabled(true)
+                .addInterface(network.bindAddress().getHostAddress());
         // Enabled so that Hazelcast asks for the interceptor; AllowListNodeContext supplies the instance.
-        member.setSocketInterceptorConfig(new SocketInterceptorConfig().setEnabled(true)
-                .setClassName(MemberAllowList.class.getName()));
+        member.setSocketInterceptorConfig(
+                new SocketInterceptorConfig().setEnabled(true).setClassName(MemberAllowList.class.getName()));
         advanced.setMemberEndpointConfig(member);
         JoinConfig join = advanced.getJoin();
         join.getMulticastConfig().setEnabled(false);
@@ -64,8 +66,10 @@ final class ClusterMember {
         var tcp = join.getTcpIpConfig().setEnabled(true);
         cluster.members().forEach(tcp::addMember);
 
-        config.getSerializationConfig().addSerializerConfig(new SerializerConfig()
-                .setTypeClass(EncryptedInCluster.class).setImplementation(new EncryptingSerializer(sealer, cluster.name())));
+        config.getSerializationConfig()
+                .addSerializerConfig(new SerializerConfig()
+                        .setTypeClass(EncryptedInCluster.class)
+                        .setImplementation(new EncryptingSerializer(sealer, cluster.name())));
         // Whatever a member sends is deserialised only into Cohort's own types, the JDK's and Hazelcast's
         // (on top of Hazelcast's default blacklist): a process that passes the address check cannot
         // ship a gadget chain. Community has no member authentication, so this is defence in depth.

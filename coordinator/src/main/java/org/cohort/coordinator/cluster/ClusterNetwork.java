@@ -42,14 +42,17 @@ record ClusterNetwork(InetAddress bindAddress, List<String> memberHosts) {
      * @throws IllegalStateException with what to configure, when the bind address is not one of
      *     this host's, or none is configured and the members list does not name exactly one of them
      */
-    static ClusterNetwork decide(CoordinatorProperties.Cluster cluster, Set<InetAddress> localAddresses, Resolver resolver) {
-        List<String> hosts = cluster.members().stream().map(ClusterNetwork::host).distinct().toList();
+    static ClusterNetwork decide(
+            CoordinatorProperties.Cluster cluster, Set<InetAddress> localAddresses, Resolver resolver) {
+        List<String> hosts =
+                cluster.members().stream().map(ClusterNetwork::host).distinct().toList();
         String configured = cluster.bindAddress().strip();
         if (hosts.isEmpty()) {
             if (!configured.isEmpty()) {
-                throw new IllegalStateException(BIND_ADDRESS + " is set but cohort.coordinator.cluster.members is empty: a"
-                        + " single coordinator's cluster port listens on loopback only. List the replicas in"
-                        + " cluster.members, or remove " + BIND_ADDRESS + ".");
+                throw new IllegalStateException(
+                        BIND_ADDRESS + " is set but cohort.coordinator.cluster.members is empty: a"
+                                + " single coordinator's cluster port listens on loopback only. List the replicas in"
+                                + " cluster.members, or remove " + BIND_ADDRESS + ".");
             }
             return new ClusterNetwork(loopback(), List.of());
         }
@@ -68,14 +71,16 @@ record ClusterNetwork(InetAddress bindAddress, List<String> memberHosts) {
             return new ClusterNetwork(ours.iterator().next(), hosts);
         }
         throw new IllegalStateException((ours.isEmpty()
-                ? "None of cohort.coordinator.cluster.members " + cluster.members() + " is an address of this host ("
-                        + names(localAddresses) + ")"
-                : "Several of cohort.coordinator.cluster.members are addresses of this host (" + names(ours) + ")")
+                        ? "None of cohort.coordinator.cluster.members " + cluster.members()
+                                + " is an address of this host (" + names(localAddresses) + ")"
+                        : "Several of cohort.coordinator.cluster.members are addresses of this host (" + names(ours)
+                                + ")")
                 + ", so the cluster port's address cannot be inferred. Set " + BIND_ADDRESS + " to the one address"
                 + " the other replicas reach this one on (it never listens on every interface).");
     }
 
-    private static InetAddress configuredAddress(String configured, Set<InetAddress> localAddresses, Resolver resolver) {
+    private static InetAddress configuredAddress(
+            String configured, Set<InetAddress> localAddresses, Resolver resolver) {
         InetAddress address;
         try {
             List<InetAddress> all = resolver.resolve(configured);
@@ -85,7 +90,8 @@ record ClusterNetwork(InetAddress bindAddress, List<String> memberHosts) {
             }
             address = all.get(0);
         } catch (UnknownHostException e) {
-            throw new IllegalStateException(BIND_ADDRESS + "=" + configured + " does not resolve; give an IP address of this host.", e);
+            throw new IllegalStateException(
+                    BIND_ADDRESS + "=" + configured + " does not resolve; give an IP address of this host.", e);
         }
         if (address.isAnyLocalAddress()) {
             throw new IllegalStateException(BIND_ADDRESS + "=" + configured + " is the wildcard address; the cluster"
@@ -104,7 +110,8 @@ record ClusterNetwork(InetAddress bindAddress, List<String> memberHosts) {
         if (m.startsWith("[")) {
             int end = m.indexOf(']');
             if (end < 0) {
-                throw new IllegalStateException("cohort.coordinator.cluster.members entry '" + member + "' has no closing ']'");
+                throw new IllegalStateException(
+                        "cohort.coordinator.cluster.members entry '" + member + "' has no closing ']'");
             }
             return m.substring(1, end);
         }
@@ -115,7 +122,8 @@ record ClusterNetwork(InetAddress bindAddress, List<String> memberHosts) {
     /** Every address of this host's network interfaces. */
     static Set<InetAddress> localAddresses() {
         try {
-            return NetworkInterface.networkInterfaces().flatMap(NetworkInterface::inetAddresses)
+            return NetworkInterface.networkInterfaces()
+                    .flatMap(NetworkInterface::inetAddresses)
                     .collect(Collectors.toCollection(LinkedHashSet::new));
         } catch (SocketException e) {
             throw new IllegalStateException("cannot list this host's network interfaces: " + e.getMessage(), e);

@@ -42,7 +42,8 @@ public class ClusterSessions {
     }
 
     /** A message for a site's session, or (with a close code) the order to end it. */
-    record Delivery(String siteId, byte[] message, String closeCode, String closeReason) implements EncryptedInCluster {}
+    record Delivery(String siteId, byte[] message, String closeCode, String closeReason)
+            implements EncryptedInCluster {}
 
     private final IMap<String, Entry> directory;
     private final ITopic<Delivery> deliveries;
@@ -80,7 +81,9 @@ public class ClusterSessions {
     /** A session opened here: the rest of the cluster can now reach the site through this replica. */
     public void opened(String siteId, java.util.Map<String, Long> acceptedStudies) {
         var session = local.session(siteId).orElseThrow();
-        directory.set(siteId, new Entry(memberUuid(), acceptedStudies, session.connectedAt().toEpochMilli()));
+        directory.set(
+                siteId,
+                new Entry(memberUuid(), acceptedStudies, session.connectedAt().toEpochMilli()));
     }
 
     /** A session here ended; the entry goes unless the site already reconnected (here or elsewhere). */
@@ -146,7 +149,9 @@ public class ClusterSessions {
     public int connectedCount() {
         Set<String> alive = aliveMembers();
         try {
-            return (int) directory.values().stream().filter(e -> alive.contains(e.memberUuid())).count();
+            return (int) directory.values().stream()
+                    .filter(e -> alive.contains(e.memberUuid()))
+                    .count();
         } catch (com.hazelcast.splitbrainprotection.SplitBrainProtectionException e) {
             return -1;
         }
@@ -155,7 +160,8 @@ public class ClusterSessions {
     /** Where the site's session is, if it has one. */
     public Optional<Entry> where(String siteId) {
         try {
-            return Optional.ofNullable(directory.get(siteId)).filter(e -> aliveMembers().contains(e.memberUuid()));
+            return Optional.ofNullable(directory.get(siteId))
+                    .filter(e -> aliveMembers().contains(e.memberUuid()));
         } catch (com.hazelcast.splitbrainprotection.SplitBrainProtectionException e) {
             return Optional.empty(); // this replica cannot see a quorum: it knows only its own sessions
         }
@@ -163,7 +169,9 @@ public class ClusterSessions {
 
     /** UUIDs of the members in the cluster now. */
     public Set<String> aliveMembers() {
-        return hazelcast.getCluster().getMembers().stream().map(m -> m.getUuid().toString()).collect(Collectors.toSet());
+        return hazelcast.getCluster().getMembers().stream()
+                .map(m -> m.getUuid().toString())
+                .collect(Collectors.toSet());
     }
 
     private void deliverHere(Delivery d) {
@@ -172,7 +180,9 @@ public class ClusterSessions {
             return;
         }
         if (d.closeCode() != null) {
-            local.disconnect(d.siteId(), Status.fromCode(Status.Code.valueOf(d.closeCode())).withDescription(d.closeReason()));
+            local.disconnect(
+                    d.siteId(),
+                    Status.fromCode(Status.Code.valueOf(d.closeCode())).withDescription(d.closeReason()));
             return;
         }
         try {

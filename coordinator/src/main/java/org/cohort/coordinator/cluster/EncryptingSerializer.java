@@ -53,14 +53,17 @@ final class EncryptingSerializer implements StreamSerializer<EncryptedInCluster>
 
     @Override
     public EncryptedInCluster read(ObjectDataInput in) throws IOException {
-        byte[] plain = sealer.open(in.readByteArray(), context).orElseThrow(() -> new HazelcastSerializationException(
-                "a value from the cluster does not open with this replica's key: every replica must use the same"
-                        + " CA keystore (the shared data directory) and cluster name"));
+        byte[] plain = sealer.open(in.readByteArray(), context)
+                .orElseThrow(() -> new HazelcastSerializationException(
+                        "a value from the cluster does not open with this replica's key: every replica must use the same"
+                                + " CA keystore (the shared data directory) and cluster name"));
         try (var objects = new CohortObjectInput(new ByteArrayInputStream(plain))) {
             return (EncryptedInCluster) objects.readObject();
         } catch (ClassNotFoundException | ClassCastException e) {
-            throw new HazelcastSerializationException("a sealed cluster value holds an unknown type: are all replicas"
-                    + " running the same Cohort version? " + e.getMessage(), e);
+            throw new HazelcastSerializationException(
+                    "a sealed cluster value holds an unknown type: are all replicas"
+                            + " running the same Cohort version? " + e.getMessage(),
+                    e);
         }
     }
 

@@ -45,7 +45,11 @@ public class Leadership {
     }
 
     /** What changed at the last {@link #refresh()}. */
-    public enum Change { NONE, ACQUIRED, LOST }
+    public enum Change {
+        NONE,
+        ACQUIRED,
+        LOST
+    }
 
     /** Whether this replica drove rounds at the last refresh (cheap; for request handlers). */
     public boolean leading() {
@@ -73,13 +77,18 @@ public class Leadership {
      */
     public java.util.Optional<Member> leaderMember() {
         var rows = jdbc.sql("SELECT holder, expires_at FROM coordinator_lease WHERE lease_id = 1")
-                .query((rs, n) -> new Object[] {rs.getString(1), rs.getTimestamp(2)}).list();
-        if (rows.isEmpty() || rows.get(0)[0] == null || ((Timestamp) rows.get(0)[1]).toInstant().isBefore(clock.instant())) {
+                .query((rs, n) -> new Object[] {rs.getString(1), rs.getTimestamp(2)})
+                .list();
+        if (rows.isEmpty()
+                || rows.get(0)[0] == null
+                || ((Timestamp) rows.get(0)[1]).toInstant().isBefore(clock.instant())) {
             return java.util.Optional.empty();
         }
         String holder = (String) rows.get(0)[0];
         String uuid = holder.substring(0, holder.indexOf('@'));
-        return hazelcast.getCluster().getMembers().stream().filter(m -> m.getUuid().toString().equals(uuid)).findFirst();
+        return hazelcast.getCluster().getMembers().stream()
+                .filter(m -> m.getUuid().toString().equals(uuid))
+                .findFirst();
     }
 
     /** Re-evaluates leadership and renews or takes the lease; call it on every tick. */
@@ -88,14 +97,19 @@ public class Leadership {
         boolean now = proposedByCluster() && holdLease();
         leading = now;
         if (now && !was) {
-            term = jdbc.sql("SELECT term FROM coordinator_lease WHERE lease_id = 1").query(Long.class).single();
+            term = jdbc.sql("SELECT term FROM coordinator_lease WHERE lease_id = 1")
+                    .query(Long.class)
+                    .single();
             log.info("this replica ({}) now drives rounds (lease term {})", memberId, term);
             return Change.ACQUIRED;
         }
         if (!now && was) {
             term = -1;
-            log.warn("this replica ({}) no longer drives rounds (cluster of {}, quorum {})", memberId,
-                    hazelcast.getCluster().getMembers().size(), config.effectiveQuorum());
+            log.warn(
+                    "this replica ({}) no longer drives rounds (cluster of {}, quorum {})",
+                    memberId,
+                    hazelcast.getCluster().getMembers().size(),
+                    config.effectiveQuorum());
             return Change.LOST;
         }
         return Change.NONE;
@@ -117,7 +131,11 @@ public class Leadership {
                 UPDATE coordinator_lease
                 SET term = CASE WHEN holder = ? THEN term ELSE term + 1 END, holder = ?, expires_at = ?
                 WHERE lease_id = 1 AND (holder = ? OR expires_at < ?)""")
-                .params(memberId, memberId, Timestamp.from(now.plus(config.leaseDuration())), memberId,
+                .params(
+                        memberId,
+                        memberId,
+                        Timestamp.from(now.plus(config.leaseDuration())),
+                        memberId,
                         Timestamp.from(now))
                 .update();
         return updated == 1;
@@ -129,12 +147,16 @@ public class Leadership {
         if (leading) {
             try {
                 jdbc.sql("UPDATE coordinator_lease SET expires_at = ? WHERE lease_id = 1 AND holder = ?")
-                        .params(Timestamp.from(Instant.EPOCH), memberId).update();
+                        .params(Timestamp.from(Instant.EPOCH), memberId)
+                        .update();
             } catch (RuntimeException e) {
                 // Harmless: the lease then simply runs out; say so rather than end the shutdown with a trace.
-                org.slf4j.LoggerFactory.getLogger(Leadership.class).warn("could not hand back the driving lease on"
-                        + " shutdown ({}); another replica takes over when it expires, within {}", e.getMessage(),
-                        config.leaseDuration());
+                org.slf4j.LoggerFactory.getLogger(Leadership.class)
+                        .warn(
+                                "could not hand back the driving lease on"
+                                        + " shutdown ({}); another replica takes over when it expires, within {}",
+                                e.getMessage(),
+                                config.leaseDuration());
             }
             leading = false;
             term = -1;

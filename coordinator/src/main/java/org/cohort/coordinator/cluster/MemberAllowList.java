@@ -48,7 +48,8 @@ final class MemberAllowList implements MemberSocketInterceptor {
         if (!allows(peer)) {
             // Hazelcast logs this (with the peer) and closes the socket.
             throw new IOException("refused a connection to the cluster port from " + peer.getHostAddress() + ": "
-                    + (hosts.isEmpty() ? "a single coordinator (no cohort.coordinator.cluster.members) takes none"
+                    + (hosts.isEmpty()
+                            ? "a single coordinator (no cohort.coordinator.cluster.members) takes none"
                             : "not an address of cohort.coordinator.cluster.members " + hosts));
         }
     }

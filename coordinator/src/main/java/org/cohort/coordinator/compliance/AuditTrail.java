@@ -36,8 +36,12 @@ public class AuditTrail {
     }
 
     /** A site received its certificate. */
-    public AuditEntry enrolled(String siteId, String siteName, String certificateSerialHex, Instant certificateNotAfter,
-                               String agentVersion) {
+    public AuditEntry enrolled(
+            String siteId,
+            String siteName,
+            String certificateSerialHex,
+            Instant certificateNotAfter,
+            String agentVersion) {
         var d = new LinkedHashMap<String, Object>();
         d.put("siteId", siteId);
         d.put("siteName", siteName);
@@ -49,7 +53,8 @@ public class AuditTrail {
 
     /** A site's certificate was revoked. */
     public AuditEntry revoked(String siteId, String reason, String actor) {
-        return audit.append(AuditKind.REVOCATION, actor, Map.of("siteId", siteId, "reason", reason == null ? "" : reason));
+        return audit.append(
+                AuditKind.REVOCATION, actor, Map.of("siteId", siteId, "reason", reason == null ? "" : reason));
     }
 
     /** A study was created: its full spec (privacy included) goes into the entry. */
@@ -66,12 +71,15 @@ public class AuditTrail {
     }
 
     public AuditEntry studyStopped(String studyId, String reason, String actor) {
-        return audit.append(AuditKind.STUDY_STOPPED, actor, Map.of("studyId", studyId, "reason", reason == null ? "" : reason));
+        return audit.append(
+                AuditKind.STUDY_STOPPED, actor, Map.of("studyId", studyId, "reason", reason == null ? "" : reason));
     }
 
     /** A study ended by itself: status COMPLETED or FAILED, and why. */
     public AuditEntry studyFinished(String studyId, String status, String detail) {
-        return audit.append(AuditKind.STUDY_FINISHED, COORDINATOR,
+        return audit.append(
+                AuditKind.STUDY_FINISHED,
+                COORDINATOR,
                 Map.of("studyId", studyId, "status", status, "detail", detail == null ? "" : detail));
     }
 }

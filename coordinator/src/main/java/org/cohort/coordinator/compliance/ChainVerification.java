@@ -43,16 +43,40 @@ public class ChainVerification {
         var charges = ledger.all();
         List<VerificationResult.Problem> problems = LedgerChainCheck.compare(charges, recorded.all());
         if (problems.isEmpty()) {
-            return new VerificationResult(true, chain.entriesChecked(), chain.headSeq(), chain.headHash(),
-                    chain.signer(), chain.checkedAt(), null, chain.summary() + "; the privacy ledger's "
-                    + charges.size() + " charge(s) each equal the LEDGER_CHARGE entry that recorded them");
+            return new VerificationResult(
+                    true,
+                    chain.entriesChecked(),
+                    chain.headSeq(),
+                    chain.headHash(),
+                    chain.signer(),
+                    chain.checkedAt(),
+                    null,
+                    chain.summary() + "; the privacy ledger's " + charges.size()
+                            + " charge(s) each equal the LEDGER_CHARGE entry that recorded them");
         }
         VerificationResult.Problem first = problems.get(0);
-        String more = problems.size() == 1 ? "" : " Also: " + problems.stream().skip(1).limit(MORE_NAMED)
-                .map(VerificationResult.Problem::message).collect(Collectors.joining("; "))
-                + (problems.size() > 1 + MORE_NAMED ? "; and " + (problems.size() - 1 - MORE_NAMED) + " more" : "") + ".";
-        return new VerificationResult(false, chain.entriesChecked(), chain.headSeq(), chain.headHash(), chain.signer(),
-                chain.checkedAt(), first, "the chain's " + chain.entriesChecked() + " entries verify, but the privacy"
-                + " ledger disagrees with them in " + problems.size() + " charge(s): " + first.message() + "." + more);
+        String more = problems.size() == 1
+                ? ""
+                : " Also: "
+                        + problems.stream()
+                                .skip(1)
+                                .limit(MORE_NAMED)
+                                .map(VerificationResult.Problem::message)
+                                .collect(Collectors.joining("; "))
+                        + (problems.size() > 1 + MORE_NAMED
+                                ? "; and " + (problems.size() - 1 - MORE_NAMED) + " more"
+                                : "")
+                        + ".";
+        return new VerificationResult(
+                false,
+                chain.entriesChecked(),
+                chain.headSeq(),
+                chain.headHash(),
+                chain.signer(),
+                chain.checkedAt(),
+                first,
+                "the chain's " + chain.entriesChecked() + " entries verify, but the privacy"
+                        + " ledger disagrees with them in " + problems.size() + " charge(s): " + first.message() + "."
+                        + more);
     }
 }

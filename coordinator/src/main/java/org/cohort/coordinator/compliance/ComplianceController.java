@@ -40,8 +40,8 @@ public class ComplianceController {
     private final JsonMapper json;
     private final Clock clock;
 
-    public ComplianceController(PrivacyReports reports, AuditLog audit, ChainVerification verification,
-                                JsonMapper json, Clock clock) {
+    public ComplianceController(
+            PrivacyReports reports, AuditLog audit, ChainVerification verification, JsonMapper json, Clock clock) {
         this.reports = reports;
         this.audit = audit;
         this.verification = verification;
@@ -54,13 +54,14 @@ public class ComplianceController {
      * {@code /api/privacy/epsilon?q=0.01&sigma=1.1&steps=1000&delta=1e-5&accountant=rdp}.
      */
     @GetMapping("/privacy/epsilon")
-    public EpsilonStatement epsilon(@RequestParam(required = false) Double q,
-                                    @RequestParam(required = false) Double sigma,
-                                    @RequestParam(required = false) Long steps,
-                                    @RequestParam(required = false) Long rounds,
-                                    @RequestParam(required = false) Double delta,
-                                    @RequestParam(required = false) String accountant,
-                                    @RequestParam(required = false) String conversion) {
+    public EpsilonStatement epsilon(
+            @RequestParam(required = false) Double q,
+            @RequestParam(required = false) Double sigma,
+            @RequestParam(required = false) Long steps,
+            @RequestParam(required = false) Long rounds,
+            @RequestParam(required = false) Double delta,
+            @RequestParam(required = false) String accountant,
+            @RequestParam(required = false) String conversion) {
         return EpsilonStatement.compute(q, sigma, steps, rounds, delta, accountant, conversion);
     }
 
@@ -76,12 +77,15 @@ public class ComplianceController {
      * {@code GET /api/audit/head}, written down earlier) the chain must also still reach that head.
      */
     @GetMapping("/audit/verify")
-    public VerificationResult verify(@RequestParam(required = false) Long expectSeq,
-                                     @RequestParam(required = false) String expectHash) {
+    public VerificationResult verify(
+            @RequestParam(required = false) Long expectSeq, @RequestParam(required = false) String expectHash) {
         if (expectSeq == null && expectHash == null) {
             return verification.verify();
         }
-        if (expectSeq == null || expectHash == null || expectSeq < 0 || !HASH.matcher(expectHash).matches()) {
+        if (expectSeq == null
+                || expectHash == null
+                || expectSeq < 0
+                || !HASH.matcher(expectHash).matches()) {
             throw new IllegalArgumentException("expectSeq and expectHash go together: the seq (a whole number >= 0)"
                     + " and hash (64 lower-case hex digits) of a head from GET /api/audit/head");
         }
@@ -96,30 +100,47 @@ public class ComplianceController {
     @GetMapping("/audit/head")
     public HeadView head() {
         SignedHead h = audit.signedHead();
-        return new HeadView(h.seq(), h.hash(), Base64.getEncoder().encodeToString(h.signature()), h.signer(),
-                Base64.getEncoder().encodeToString(audit.publicKey()), clock.instant(),
+        return new HeadView(
+                h.seq(),
+                h.hash(),
+                Base64.getEncoder().encodeToString(h.signature()),
+                h.signer(),
+                Base64.getEncoder().encodeToString(audit.publicKey()),
+                clock.instant(),
                 "signature = Ed25519 over UTF-8 of \"" + SignedMessages.AUDIT_HEAD + "\\n\" + seq + \"\\n\" + hash,"
                         + " with the key above (X.509 SPKI, base64)");
     }
 
     /** A signed head as exported, with the key to check it. */
-    public record HeadView(long seq, String hash, String signature, String signer, String publicKey, Instant exportedAt,
-                           String howToVerify) {}
+    public record HeadView(
+            long seq,
+            String hash,
+            String signature,
+            String signer,
+            String publicKey,
+            Instant exportedAt,
+            String howToVerify) {}
 
     /**
      * Audit entries after {@code after}, oldest first, with hashes and signatures, and the
      * coordinator's public key: everything needed to verify the chain independently.
      */
     @GetMapping("/audit/entries")
-    public AuditExport entries(@RequestParam(defaultValue = "0") long after,
-                               @RequestParam(defaultValue = "200") int limit) {
+    public AuditExport entries(
+            @RequestParam(defaultValue = "0") long after, @RequestParam(defaultValue = "200") int limit) {
         if (limit < 1 || limit > MAX_ENTRIES_PAGE) {
-            throw new IllegalArgumentException("limit must be between 1 and " + MAX_ENTRIES_PAGE + "; page with after=<last seq>");
+            throw new IllegalArgumentException(
+                    "limit must be between 1 and " + MAX_ENTRIES_PAGE + "; page with after=<last seq>");
         }
         var head = audit.head();
-        List<EntryView> entries = audit.entries(after, limit).stream().map(this::view).toList();
-        return new AuditExport(head.seq(), head.hash(), audit.signerFingerprint(),
-                Base64.getEncoder().encodeToString(audit.publicKey()), entries,
+        List<EntryView> entries =
+                audit.entries(after, limit).stream().map(this::view).toList();
+        return new AuditExport(
+                head.seq(),
+                head.hash(),
+                audit.signerFingerprint(),
+                Base64.getEncoder().encodeToString(audit.publicKey()),
+                entries,
                 "hash_n = SHA-256(hash_{n-1} bytes || UTF-8 of canonical JSON {actor, at, details, kind, seq});"
                         + " signature = Ed25519 over the 32 hash bytes with the key above (X.509 SPKI, base64)");
     }
@@ -144,18 +165,42 @@ public class ComplianceController {
     /** A query parameter of the wrong type, e.g. q=abc: say which and what it should be. */
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ResponseEntity<Map<String, Object>> badParameter(MethodArgumentTypeMismatchException e) {
-        String type = e.getRequiredType() == null ? "value" : e.getRequiredType().getSimpleName().toLowerCase(java.util.Locale.ROOT);
-        return ResponseEntity.badRequest().body(Map.of("error", "bad request", "message", "parameter '" + e.getName()
-                + "' must be a " + (type.equals("double") ? "number" : type.equals("long") || type.equals("int") ? "whole number" : type)
-                + ", got '" + e.getValue() + "'"));
+        String type = e.getRequiredType() == null
+                ? "value"
+                : e.getRequiredType().getSimpleName().toLowerCase(java.util.Locale.ROOT);
+        return ResponseEntity.badRequest()
+                .body(Map.of(
+                        "error",
+                        "bad request",
+                        "message",
+                        "parameter '" + e.getName()
+                                + "' must be a "
+                                + (type.equals("double")
+                                        ? "number"
+                                        : type.equals("long") || type.equals("int") ? "whole number" : type)
+                                + ", got '" + e.getValue() + "'"));
     }
 
     /** An audit entry as exported: details parsed, and also exactly as hashed. */
-    public record EntryView(long seq, Instant at, String kind, String actor, Map<?, ?> details, String detailsJson,
-                            String prevHash, String hash, String signature, String signer) {}
+    public record EntryView(
+            long seq,
+            Instant at,
+            String kind,
+            String actor,
+            Map<?, ?> details,
+            String detailsJson,
+            String prevHash,
+            String hash,
+            String signature,
+            String signer) {}
 
-    public record AuditExport(long headSeq, String headHash, String signer, String publicKey, List<EntryView> entries,
-                              String howToVerify) {}
+    public record AuditExport(
+            long headSeq,
+            String headHash,
+            String signer,
+            String publicKey,
+            List<EntryView> entries,
+            String howToVerify) {}
 
     private EntryView view(AuditEntry e) {
         Map<?, ?> details;
@@ -164,7 +209,16 @@ public class ComplianceController {
         } catch (RuntimeException ex) {
             details = Map.of("unparseable", e.detailsJson());
         }
-        return new EntryView(e.seq(), e.at(), e.kind(), e.actor(), details, e.detailsJson(), e.prevHash(), e.hash(),
-                Base64.getEncoder().encodeToString(e.signature()), e.signer());
+        return new EntryView(
+                e.seq(),
+                e.at(),
+                e.kind(),
+                e.actor(),
+                details,
+                e.detailsJson(),
+                e.prevHash(),
+                e.hash(),
+                Base64.getEncoder().encodeToString(e.signature()),
+                e.signer());
     }
 }

@@ -19,12 +19,24 @@ import org.cohort.privacy.accounting.Unit;
  * @param rounds    the event composed this many times, one after another (as the ledger composes rounds)
  * @param recompute the same computation with the Cohort command-line tool
  */
-public record EpsilonStatement(double epsilon, String epsilonText, double delta, String deltaText, String accountant,
-                               String conversion, String method, String accountingParameters, String unit,
-                               EventView input, long rounds, String statement, String recompute) {
+public record EpsilonStatement(
+        double epsilon,
+        String epsilonText,
+        double delta,
+        String deltaText,
+        String accountant,
+        String conversion,
+        String method,
+        String accountingParameters,
+        String unit,
+        EventView input,
+        long rounds,
+        String statement,
+        String recompute) {
 
     /** Steps × rounds above this with PLD would take minutes; RDP has no such limit. */
     static final long MAX_PLD_STEPS = 1_000_000;
+
     static final long MAX_ROUNDS = 100_000;
     /** Each PLD round is one convolution (about half a second). */
     static final long MAX_PLD_ROUNDS = 100;
@@ -36,8 +48,8 @@ public record EpsilonStatement(double epsilon, String epsilonText, double delta,
      *
      * @throws IllegalArgumentException naming each missing or invalid parameter and its valid range
      */
-    public static EpsilonStatement compute(Double q, Double sigma, Long steps, Long rounds, Double delta,
-                                           String accountant, String conversion) {
+    public static EpsilonStatement compute(
+            Double q, Double sigma, Long steps, Long rounds, Double delta, String accountant, String conversion) {
         List<String> problems = new ArrayList<>();
         if (q == null || !(q > 0 && q <= 1)) {
             problems.add("q (sampling rate: each record's chance of taking part in a step) must be in (0, 1]"
@@ -65,7 +77,8 @@ public record EpsilonStatement(double epsilon, String epsilonText, double delta,
         } catch (IllegalArgumentException e) {
             problems.add(e.getMessage());
         }
-        if (problems.isEmpty() && accounting.equals(Accounting.PLD)
+        if (problems.isEmpty()
+                && accounting.equals(Accounting.PLD)
                 && (steps > MAX_PLD_STEPS || r > MAX_PLD_ROUNDS || steps * r > MAX_PLD_STEPS)) {
             problems.add("the PLD accountant is limited here to " + MAX_PLD_STEPS + " steps in all and "
                     + MAX_PLD_ROUNDS + " rounds, got " + steps + " steps × " + r + " rounds; use accountant=rdp, or"
@@ -90,15 +103,29 @@ public record EpsilonStatement(double epsilon, String epsilonText, double delta,
         String composed = steps + (steps == 1 ? " step" : " steps") + (r == 1 ? "" : " per round for " + r + " rounds");
         String statement = "For one sampled Gaussian mechanism - each record takes part in each step independently with"
                 + " probability q = " + PrivacyNumbers.plain(q) + ", and the sum of clipped contributions gets Gaussian"
-                + " noise with multiplier σ = " + PrivacyNumbers.plain(sigma) + " - composed over " + composed + ", the "
+                + " noise with multiplier σ = " + PrivacyNumbers.plain(sigma) + " - composed over " + composed
+                + ", the "
                 + accounting.label() + " gives ε = " + eps + " at δ = " + d + " (" + params + "). The bound is"
                 + " unit-free: it protects whatever one record is - a patient under DP-SGD, a whole site under"
                 + " DP-FedAvg.";
-        String recompute = "cohort privacy epsilon --q " + PrivacyNumbers.plain(q) + " --sigma " + PrivacyNumbers.plain(sigma)
-                + " --steps " + steps + (r == 1 ? "" : " --rounds " + r) + " --delta " + d + " --accountant "
-                + accounting.accountantName() + (accounting.equals(Accounting.RDP_CLASSIC) ? " --conversion classic" : "");
-        return new EpsilonStatement(report.epsilon(), eps, delta, d, accounting.accountantName(),
-                accounting.conversionName(), accounting.label(), params, null, EventView.of(event), r, statement,
+        String recompute =
+                "cohort privacy epsilon --q " + PrivacyNumbers.plain(q) + " --sigma " + PrivacyNumbers.plain(sigma)
+                        + " --steps " + steps + (r == 1 ? "" : " --rounds " + r) + " --delta " + d + " --accountant "
+                        + accounting.accountantName()
+                        + (accounting.equals(Accounting.RDP_CLASSIC) ? " --conversion classic" : "");
+        return new EpsilonStatement(
+                report.epsilon(),
+                eps,
+                delta,
+                d,
+                accounting.accountantName(),
+                accounting.conversionName(),
+                accounting.label(),
+                params,
+                null,
+                EventView.of(event),
+                r,
+                statement,
                 recompute);
     }
 }

@@ -34,8 +34,11 @@ public final class LedgerChainCheck {
 
         @Override
         public String toString() {
-            return "study " + studyId + " round " + roundNumber + (payloadSha256.isEmpty() ? ""
-                    : " attempt " + roundId + " update " + payloadSha256.substring(0, Math.min(12, payloadSha256.length())))
+            return "study " + studyId + " round " + roundNumber
+                    + (payloadSha256.isEmpty()
+                            ? ""
+                            : " attempt " + roundId + " update "
+                                    + payloadSha256.substring(0, Math.min(12, payloadSha256.length())))
                     + " site " + siteId + " (" + unit.label() + ")";
         }
     }
@@ -49,14 +52,16 @@ public final class LedgerChainCheck {
 
         /** Exact: the chain stores the shortest decimal that reads back as the same double. */
         boolean sameAs(Terms o) {
-            return type.equals(o.type) && Double.compare(samplingRate, o.samplingRate) == 0
-                    && Double.compare(noiseMultiplier, o.noiseMultiplier) == 0 && steps == o.steps;
+            return type.equals(o.type)
+                    && Double.compare(samplingRate, o.samplingRate) == 0
+                    && Double.compare(noiseMultiplier, o.noiseMultiplier) == 0
+                    && steps == o.steps;
         }
 
         @Override
         public String toString() {
-            return type + " q = " + PrivacyNumbers.plain(samplingRate) + ", σ = " + PrivacyNumbers.plain(noiseMultiplier)
-                    + ", " + steps + " steps";
+            return type + " q = " + PrivacyNumbers.plain(samplingRate) + ", σ = "
+                    + PrivacyNumbers.plain(noiseMultiplier) + ", " + steps + " steps";
         }
     }
 
@@ -71,22 +76,36 @@ public final class LedgerChainCheck {
         for (var r : recorded) {
             LedgerCharge row = byKey.remove(r.key());
             if (row == null) {
-                problems.add(new Problem(r.auditSeq(), kind, Defect.LEDGER_CHARGE_MISSING, "the ledger charge of "
-                        + r.key() + " (" + r.terms() + ") recorded by entry #" + r.auditSeq() + " is not in the privacy"
-                        + " ledger: its row was deleted, so the site's ε is reported lower than it spent"));
+                problems.add(new Problem(
+                        r.auditSeq(),
+                        kind,
+                        Defect.LEDGER_CHARGE_MISSING,
+                        "the ledger charge of "
+                                + r.key() + " (" + r.terms() + ") recorded by entry #" + r.auditSeq()
+                                + " is not in the privacy"
+                                + " ledger: its row was deleted, so the site's ε is reported lower than it spent"));
                 continue;
             }
             Terms actual = Terms.of(row.event());
             if (!actual.sameAs(r.terms())) {
-                problems.add(new Problem(r.auditSeq(), kind, Defect.LEDGER_CHARGE_EDITED, "the ledger charge of "
-                        + r.key() + " was edited: the ledger says " + actual + ", entry #" + r.auditSeq()
-                        + " recorded " + r.terms() + "; every ε of that site is computed from the edited row"));
+                problems.add(new Problem(
+                        r.auditSeq(),
+                        kind,
+                        Defect.LEDGER_CHARGE_EDITED,
+                        "the ledger charge of "
+                                + r.key() + " was edited: the ledger says " + actual + ", entry #" + r.auditSeq()
+                                + " recorded " + r.terms() + "; every ε of that site is computed from the edited row"));
             }
         }
         for (var e : byKey.entrySet()) {
-            problems.add(new Problem(0, null, Defect.LEDGER_CHARGE_UNRECORDED, "the ledger charge of " + e.getKey()
-                    + " (" + Terms.of(e.getValue().event()) + ") has no LEDGER_CHARGE entry in the audit chain: it was"
-                    + " written into the ledger directly, or its study, round, site or unit was edited"));
+            problems.add(new Problem(
+                    0,
+                    null,
+                    Defect.LEDGER_CHARGE_UNRECORDED,
+                    "the ledger charge of " + e.getKey()
+                            + " (" + Terms.of(e.getValue().event())
+                            + ") has no LEDGER_CHARGE entry in the audit chain: it was"
+                            + " written into the ledger directly, or its study, round, site or unit was edited"));
         }
         return problems;
     }

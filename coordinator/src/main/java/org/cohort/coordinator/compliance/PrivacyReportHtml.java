@@ -23,10 +23,12 @@ import org.cohort.privacy.accounting.PrivacyNumbers;
  */
 public final class PrivacyReportHtml {
     /** Colour-blind-safe palette (Okabe-Ito). */
-    private static final String[] COLORS = {"#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9",
-            "#000000", "#F0E442"};
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
-            .withZone(ZoneOffset.UTC);
+    private static final String[] COLORS = {
+        "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"
+    };
+
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'").withZone(ZoneOffset.UTC);
 
     private static final String CSS = """
             body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1b1f24;\
@@ -51,11 +53,18 @@ public final class PrivacyReportHtml {
         StringBuilder h = new StringBuilder(32_768);
         h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-                .append("<title>").append(esc(doc.title())).append("</title>\n<style>").append(CSS)
+                .append("<title>")
+                .append(esc(doc.title()))
+                .append("</title>\n<style>")
+                .append(CSS)
                 .append("</style>\n</head>\n<body>\n");
-        h.append("<header><h1>Privacy report</h1><p class=\"sub\">Study <b>").append(esc(p.studyName()))
-                .append("</b> (<code>").append(esc(p.studyId())).append("</code>) · generated ")
-                .append(esc(time(doc.generatedAt()))).append(" by the Cohort coordinator</p></header>\n");
+        h.append("<header><h1>Privacy report</h1><p class=\"sub\">Study <b>")
+                .append(esc(p.studyName()))
+                .append("</b> (<code>")
+                .append(esc(p.studyId()))
+                .append("</code>) · generated ")
+                .append(esc(time(doc.generatedAt())))
+                .append(" by the Cohort coordinator</p></header>\n");
 
         h.append("<h2>In plain language</h2>\n");
         for (String s : doc.statements()) {
@@ -71,10 +80,14 @@ public final class PrivacyReportHtml {
         for (String s : doc.howToRecompute()) {
             h.append("<li><code>").append(esc(s)).append("</code></li>\n");
         }
-        h.append("</ul>\n<footer>Every ε on this page is stated with its unit (whom it protects), δ, the accountant and")
-                .append(" conversion that produced it, and the privacy events it was computed from. ε bounds what anyone")
-                .append(" who sees the released models can learn about one unit: whether that unit's data was used changes")
-                .append(" the probability of any outcome by at most a factor of e<sup>ε</sup>, except with probability δ.")
+        h.append(
+                        "</ul>\n<footer>Every ε on this page is stated with its unit (whom it protects), δ, the accountant and")
+                .append(
+                        " conversion that produced it, and the privacy events it was computed from. ε bounds what anyone")
+                .append(
+                        " who sees the released models can learn about one unit: whether that unit's data was used changes")
+                .append(
+                        " the probability of any outcome by at most a factor of e<sup>ε</sup>, except with probability δ.")
                 .append(" This page is self-contained: it loads nothing.</footer>\n</body>\n</html>\n");
         return h.toString();
     }
@@ -98,14 +111,23 @@ public final class PrivacyReportHtml {
             row(h, "Differential privacy", "none: no ε is claimed for this study's models");
         } else {
             boolean patient = "patient".equals(p.mode());
-            row(h, "Protected unit", patient
-                    ? "patient-level: each site runs DP-SGD (per-example clipping, Gaussian noise, Poisson sampling) and"
-                            + " accounts its own steps"
-                    : "site-level: DP-FedAvg (each site's whole update clipped, Gaussian noise on the sum)");
-            row(h, "ε budget per " + p.unit(), PrivacyNumbers.epsilon(p.epsilonBudget()) + " (" + p.unit()
-                    + "-level, at δ = " + p.deltaText() + ", " + p.method() + ")");
+            row(
+                    h,
+                    "Protected unit",
+                    patient
+                            ? "patient-level: each site runs DP-SGD (per-example clipping, Gaussian noise, Poisson sampling) and"
+                                    + " accounts its own steps"
+                            : "site-level: DP-FedAvg (each site's whole update clipped, Gaussian noise on the sum)");
+            row(
+                    h,
+                    "ε budget per " + p.unit(),
+                    PrivacyNumbers.epsilon(p.epsilonBudget()) + " (" + p.unit() + "-level, at δ = " + p.deltaText()
+                            + ", " + p.method() + ")");
             row(h, "δ", p.deltaText() + " (the probability with which the ε bound may fail)");
-            row(h, "Accountant", p.method() + " [accountant=" + p.accountant() + ", conversion=" + p.conversion() + "]");
+            row(
+                    h,
+                    "Accountant",
+                    p.method() + " [accountant=" + p.accountant() + ", conversion=" + p.conversion() + "]");
             row(h, "Refusal", "a round that would take any selected site past the budget is refused before it runs");
         }
         h.append("</table>\n");
@@ -122,29 +144,55 @@ public final class PrivacyReportHtml {
                 .append("<th>Accountant / conversion</th><th>Inputs</th></tr>\n");
         for (SiteView s : p.sites()) {
             String unitWords = s.spent().unitLabel() + ", δ = " + s.spent().deltaText();
-            h.append("<tr><td>").append(esc(s.siteName())).append("<br><span class=\"small mono\">")
-                    .append(esc(s.siteId())).append("</span></td><td>").append(esc(s.spent().unitLabel()))
-                    .append("</td><td class=\"num\">").append(s.roundsCharged())
-                    .append("</td><td class=\"num\"><b>").append(esc(s.spent().epsilonText())).append("</b><br><span class=\"small\">")
-                    .append(esc(unitWords)).append("</span>")
-                    .append(s.budget() != null && s.spent().epsilon() > s.budget().epsilon()
-                            ? "<br><span class=\"bad\">over budget</span>" : "")
+            h.append("<tr><td>")
+                    .append(esc(s.siteName()))
+                    .append("<br><span class=\"small mono\">")
+                    .append(esc(s.siteId()))
+                    .append("</span></td><td>")
+                    .append(esc(s.spent().unitLabel()))
+                    .append("</td><td class=\"num\">")
+                    .append(s.roundsCharged())
+                    .append("</td><td class=\"num\"><b>")
+                    .append(esc(s.spent().epsilonText()))
+                    .append("</b><br><span class=\"small\">")
+                    .append(esc(unitWords))
+                    .append("</span>")
+                    .append(
+                            s.budget() != null
+                                            && s.spent().epsilon() > s.budget().epsilon()
+                                    ? "<br><span class=\"bad\">over budget</span>"
+                                    : "")
                     .append("</td>");
             if (s.budget() == null) {
                 h.append("<td colspan=\"3\" class=\"small\">no budget declared for this unit</td>");
             } else {
-                h.append("<td class=\"num\">").append(esc(s.budget().epsilonText())).append("<br><span class=\"small\">")
-                        .append(esc(unitWords)).append("</span></td><td class=\"num\">")
-                        .append(esc(PrivacyNumbers.epsilon(s.remainingEpsilon()))).append("</td><td class=\"num\">")
-                        .append(s.exhausted() ? "<span class=\"bad\">0 - budget reached</span>" : esc(s.roundsLeft().text()))
-                        .append("<br><span class=\"small\">").append(esc(s.roundsLeft().method())).append("</span></td>");
+                h.append("<td class=\"num\">")
+                        .append(esc(s.budget().epsilonText()))
+                        .append("<br><span class=\"small\">")
+                        .append(esc(unitWords))
+                        .append("</span></td><td class=\"num\">")
+                        .append(esc(PrivacyNumbers.epsilon(s.remainingEpsilon())))
+                        .append("</td><td class=\"num\">")
+                        .append(
+                                s.exhausted()
+                                        ? "<span class=\"bad\">0 - budget reached</span>"
+                                        : esc(s.roundsLeft().text()))
+                        .append("<br><span class=\"small\">")
+                        .append(esc(s.roundsLeft().method()))
+                        .append("</span></td>");
             }
-            h.append("<td class=\"num\">").append(esc(s.spent().deltaText())).append("</td><td>")
-                    .append(esc(s.spent().method())).append("<br><span class=\"small\">")
-                    .append(esc(s.spent().accountingParameters())).append("</span></td><td class=\"small\">")
-                    .append(esc(PrivacyViews.describeRounds(s.charges()))).append("</td></tr>\n");
+            h.append("<td class=\"num\">")
+                    .append(esc(s.spent().deltaText()))
+                    .append("</td><td>")
+                    .append(esc(s.spent().method()))
+                    .append("<br><span class=\"small\">")
+                    .append(esc(s.spent().accountingParameters()))
+                    .append("</span></td><td class=\"small\">")
+                    .append(esc(PrivacyViews.describeRounds(s.charges())))
+                    .append("</td></tr>\n");
         }
-        h.append("</table>\n<p class=\"small\">Remaining ε is the budget minus what is spent; privacy loss does not add")
+        h.append(
+                        "</table>\n<p class=\"small\">Remaining ε is the budget minus what is spent; privacy loss does not add")
                 .append(" up linearly across rounds, so plan with the rounds left, which compose future rounds at each")
                 .append(" site's current parameters (its last round) with the same accountant.</p>\n");
     }
@@ -185,46 +233,112 @@ public final class PrivacyReportHtml {
         double plotW = w - left - right;
         double plotH = hgt - top - bottom;
         SiteView first = sites.get(0);
-        String axis = "ε (" + first.spent().unitLabel() + ", δ = " + first.spent().deltaText() + ", "
-                + first.spent().method() + ")";
+        String axis = "ε (" + first.spent().unitLabel() + ", δ = "
+                + first.spent().deltaText() + ", " + first.spent().method() + ")";
         StringBuilder s = new StringBuilder();
-        s.append("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ").append(w).append(' ').append(hgt)
-                .append("\" width=\"").append(w).append("\" height=\"").append(hgt).append("\" role=\"img\" aria-label=\"")
-                .append(esc(axis + " after each round, per site")).append("\" font-family=\"sans-serif\" font-size=\"12\">\n");
+        s.append("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 ")
+                .append(w)
+                .append(' ')
+                .append(hgt)
+                .append("\" width=\"")
+                .append(w)
+                .append("\" height=\"")
+                .append(hgt)
+                .append("\" role=\"img\" aria-label=\"")
+                .append(esc(axis + " after each round, per site"))
+                .append("\" font-family=\"sans-serif\" font-size=\"12\">\n");
         // Axes and grid.
         double yStep = yMax / 5;
         for (int i = 0; i <= 5; i++) {
             double v = i * yStep;
             double y = top + plotH - v / yMax * plotH;
-            s.append("<line x1=\"").append(left).append("\" x2=\"").append(fmt(left + plotW)).append("\" y1=\"")
-                    .append(fmt(y)).append("\" y2=\"").append(fmt(y)).append("\" stroke=\"#eaeef2\"/>")
-                    .append("<text x=\"").append(left - 6).append("\" y=\"").append(fmt(y + 4))
-                    .append("\" text-anchor=\"end\">").append(esc(trim(v))).append("</text>\n");
+            s.append("<line x1=\"")
+                    .append(left)
+                    .append("\" x2=\"")
+                    .append(fmt(left + plotW))
+                    .append("\" y1=\"")
+                    .append(fmt(y))
+                    .append("\" y2=\"")
+                    .append(fmt(y))
+                    .append("\" stroke=\"#eaeef2\"/>")
+                    .append("<text x=\"")
+                    .append(left - 6)
+                    .append("\" y=\"")
+                    .append(fmt(y + 4))
+                    .append("\" text-anchor=\"end\">")
+                    .append(esc(trim(v)))
+                    .append("</text>\n");
         }
         int xStep = Math.max(1, (int) Math.ceil(maxRound / 10.0));
         for (int r = 0; r <= maxRound; r += xStep) {
             double x = left + r / (double) maxRound * plotW;
-            s.append("<line x1=\"").append(fmt(x)).append("\" x2=\"").append(fmt(x)).append("\" y1=\"").append(top)
-                    .append("\" y2=\"").append(fmt(top + plotH)).append("\" stroke=\"#f3f4f6\"/>")
-                    .append("<text x=\"").append(fmt(x)).append("\" y=\"").append(fmt(top + plotH + 16))
-                    .append("\" text-anchor=\"middle\">").append(r).append("</text>\n");
+            s.append("<line x1=\"")
+                    .append(fmt(x))
+                    .append("\" x2=\"")
+                    .append(fmt(x))
+                    .append("\" y1=\"")
+                    .append(top)
+                    .append("\" y2=\"")
+                    .append(fmt(top + plotH))
+                    .append("\" stroke=\"#f3f4f6\"/>")
+                    .append("<text x=\"")
+                    .append(fmt(x))
+                    .append("\" y=\"")
+                    .append(fmt(top + plotH + 16))
+                    .append("\" text-anchor=\"middle\">")
+                    .append(r)
+                    .append("</text>\n");
         }
-        s.append("<line x1=\"").append(left).append("\" y1=\"").append(fmt(top + plotH)).append("\" x2=\"")
-                .append(fmt(left + plotW)).append("\" y2=\"").append(fmt(top + plotH)).append("\" stroke=\"#57606a\"/>")
-                .append("<line x1=\"").append(left).append("\" y1=\"").append(top).append("\" x2=\"").append(left)
-                .append("\" y2=\"").append(fmt(top + plotH)).append("\" stroke=\"#57606a\"/>\n");
-        s.append("<text x=\"").append(fmt(left + plotW / 2)).append("\" y=\"").append(hgt - 22)
+        s.append("<line x1=\"")
+                .append(left)
+                .append("\" y1=\"")
+                .append(fmt(top + plotH))
+                .append("\" x2=\"")
+                .append(fmt(left + plotW))
+                .append("\" y2=\"")
+                .append(fmt(top + plotH))
+                .append("\" stroke=\"#57606a\"/>")
+                .append("<line x1=\"")
+                .append(left)
+                .append("\" y1=\"")
+                .append(top)
+                .append("\" x2=\"")
+                .append(left)
+                .append("\" y2=\"")
+                .append(fmt(top + plotH))
+                .append("\" stroke=\"#57606a\"/>\n");
+        s.append("<text x=\"")
+                .append(fmt(left + plotW / 2))
+                .append("\" y=\"")
+                .append(hgt - 22)
                 .append("\" text-anchor=\"middle\">round</text>\n");
-        s.append("<text x=\"").append(fmt(left + plotW / 2)).append("\" y=\"").append(hgt - 6)
-                .append("\" text-anchor=\"middle\" font-size=\"11\" fill=\"#57606a\">").append(esc(axis)).append("</text>\n");
-        s.append("<text transform=\"translate(16 ").append(fmt(top + plotH / 2)).append(") rotate(-90)\" text-anchor=\"middle\">ε</text>\n");
+        s.append("<text x=\"")
+                .append(fmt(left + plotW / 2))
+                .append("\" y=\"")
+                .append(hgt - 6)
+                .append("\" text-anchor=\"middle\" font-size=\"11\" fill=\"#57606a\">")
+                .append(esc(axis))
+                .append("</text>\n");
+        s.append("<text transform=\"translate(16 ")
+                .append(fmt(top + plotH / 2))
+                .append(") rotate(-90)\" text-anchor=\"middle\">ε</text>\n");
         if (budget != null) {
             double y = top + plotH - budget / yMax * plotH;
-            s.append("<line x1=\"").append(left).append("\" x2=\"").append(fmt(left + plotW)).append("\" y1=\"")
-                    .append(fmt(y)).append("\" y2=\"").append(fmt(y))
+            s.append("<line x1=\"")
+                    .append(left)
+                    .append("\" x2=\"")
+                    .append(fmt(left + plotW))
+                    .append("\" y1=\"")
+                    .append(fmt(y))
+                    .append("\" y2=\"")
+                    .append(fmt(y))
                     .append("\" stroke=\"#a40e26\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>")
-                    .append("<text x=\"").append(fmt(left + plotW - 4)).append("\" y=\"").append(fmt(y - 5))
-                    .append("\" text-anchor=\"end\" fill=\"#a40e26\">budget ε = ").append(esc(PrivacyNumbers.epsilon(budget)))
+                    .append("<text x=\"")
+                    .append(fmt(left + plotW - 4))
+                    .append("\" y=\"")
+                    .append(fmt(y - 5))
+                    .append("\" text-anchor=\"end\" fill=\"#a40e26\">budget ε = ")
+                    .append(esc(PrivacyNumbers.epsilon(budget)))
                     .append("</text>\n");
         }
         // One polyline per site, starting at (0, 0): nothing is spent before the first round.
@@ -238,19 +352,45 @@ public final class PrivacyReportHtml {
                 double x = left + c.roundNumber() / (double) maxRound * plotW;
                 double y = top + plotH - Math.min(eps, yMax) / yMax * plotH;
                 pts.append(' ').append(fmt(x)).append(',').append(fmt(y));
-                dots.append("<circle cx=\"").append(fmt(x)).append("\" cy=\"").append(fmt(y)).append("\" r=\"3\" fill=\"")
-                        .append(color).append("\"><title>").append(esc(site.siteName() + ", round " + c.roundNumber()
-                                + ": ε = " + c.epsilonAfterText() + " (" + site.spent().unitLabel() + ", δ = "
-                                + site.spent().deltaText() + ", " + site.spent().method() + "; " + c.event().description()
-                                + ")")).append("</title></circle>");
+                dots.append("<circle cx=\"")
+                        .append(fmt(x))
+                        .append("\" cy=\"")
+                        .append(fmt(y))
+                        .append("\" r=\"3\" fill=\"")
+                        .append(color)
+                        .append("\"><title>")
+                        .append(esc(site.siteName() + ", round " + c.roundNumber()
+                                + ": ε = " + c.epsilonAfterText() + " ("
+                                + site.spent().unitLabel() + ", δ = "
+                                + site.spent().deltaText() + ", " + site.spent().method() + "; "
+                                + c.event().description()
+                                + ")"))
+                        .append("</title></circle>");
             }
-            s.append("<polyline fill=\"none\" stroke=\"").append(color).append("\" stroke-width=\"2\" points=\"")
-                    .append(pts).append("\"/>").append(dots).append('\n');
+            s.append("<polyline fill=\"none\" stroke=\"")
+                    .append(color)
+                    .append("\" stroke-width=\"2\" points=\"")
+                    .append(pts)
+                    .append("\"/>")
+                    .append(dots)
+                    .append('\n');
             double ly = top + 10 + i * 18;
-            s.append("<line x1=\"").append(fmt(left + plotW + 14)).append("\" x2=\"").append(fmt(left + plotW + 34))
-                    .append("\" y1=\"").append(fmt(ly)).append("\" y2=\"").append(fmt(ly)).append("\" stroke=\"")
-                    .append(color).append("\" stroke-width=\"2\"/><text x=\"").append(fmt(left + plotW + 40))
-                    .append("\" y=\"").append(fmt(ly + 4)).append("\">").append(esc(shorten(site.siteName(), 18)))
+            s.append("<line x1=\"")
+                    .append(fmt(left + plotW + 14))
+                    .append("\" x2=\"")
+                    .append(fmt(left + plotW + 34))
+                    .append("\" y1=\"")
+                    .append(fmt(ly))
+                    .append("\" y2=\"")
+                    .append(fmt(ly))
+                    .append("\" stroke=\"")
+                    .append(color)
+                    .append("\" stroke-width=\"2\"/><text x=\"")
+                    .append(fmt(left + plotW + 40))
+                    .append("\" y=\"")
+                    .append(fmt(ly + 4))
+                    .append("\">")
+                    .append(esc(shorten(site.siteName(), 18)))
                     .append("</text>\n");
         }
         s.append("</svg>\n");
@@ -267,26 +407,47 @@ public final class PrivacyReportHtml {
                 .append(" whether or not the attempt was published. A retried attempt trained again with fresh noise")
                 .append(" and has its own row; the same signed update received twice has one.")
                 .append(" q is the sampling rate (each record's chance of taking part in a step), σ the noise")
-                .append(" multiplier (noise standard deviation / clipping norm), steps the number of compositions.</p>\n");
+                .append(
+                        " multiplier (noise standard deviation / clipping norm), steps the number of compositions.</p>\n");
         for (SiteView s : p.sites()) {
-            h.append("<h3>").append(esc(s.siteName())).append(" <span class=\"small\">(").append(esc(s.spent().unitLabel()))
-                    .append(")</span></h3>\n<table>\n<tr><th>Round</th><th>Mechanism</th><th>q</th><th>σ</th><th>steps</th>")
-                    .append("<th>ε after this round<br><span class=\"small\">").append(esc(s.spent().unitLabel()))
-                    .append(", δ = ").append(esc(s.spent().deltaText())).append(", ").append(esc(s.spent().method()))
+            h.append("<h3>")
+                    .append(esc(s.siteName()))
+                    .append(" <span class=\"small\">(")
+                    .append(esc(s.spent().unitLabel()))
+                    .append(
+                            ")</span></h3>\n<table>\n<tr><th>Round</th><th>Mechanism</th><th>q</th><th>σ</th><th>steps</th>")
+                    .append("<th>ε after this round<br><span class=\"small\">")
+                    .append(esc(s.spent().unitLabel()))
+                    .append(", δ = ")
+                    .append(esc(s.spent().deltaText()))
+                    .append(", ")
+                    .append(esc(s.spent().method()))
                     .append("</span></th><th>Charged at</th></tr>\n");
             for (ChargeView c : s.charges()) {
-                h.append("<tr><td class=\"num\">").append(c.roundNumber())
+                h.append("<tr><td class=\"num\">")
+                        .append(c.roundNumber())
                         .append(c.attempt() > 0 ? " <span class=\"small\">attempt " + c.attempt() + "</span>" : "")
                         .append("</td><td>")
-                        .append(esc(c.event().type().replace('_', ' '))).append("</td><td class=\"num\">")
-                        .append(esc(PrivacyNumbers.plain(c.event().samplingRate()))).append("</td><td class=\"num\">")
-                        .append(esc(PrivacyNumbers.plain(c.event().noiseMultiplier()))).append("</td><td class=\"num\">")
-                        .append(c.event().steps()).append("</td><td class=\"num\">").append(esc(c.epsilonAfterText()))
-                        .append("</td><td class=\"small\">").append(esc(time(c.chargedAt()))).append("</td></tr>\n");
+                        .append(esc(c.event().type().replace('_', ' ')))
+                        .append("</td><td class=\"num\">")
+                        .append(esc(PrivacyNumbers.plain(c.event().samplingRate())))
+                        .append("</td><td class=\"num\">")
+                        .append(esc(PrivacyNumbers.plain(c.event().noiseMultiplier())))
+                        .append("</td><td class=\"num\">")
+                        .append(c.event().steps())
+                        .append("</td><td class=\"num\">")
+                        .append(esc(c.epsilonAfterText()))
+                        .append("</td><td class=\"small\">")
+                        .append(esc(time(c.chargedAt())))
+                        .append("</td></tr>\n");
             }
-            h.append("</table>\n<p class=\"small\">Recompute: <code>").append(esc(s.recompute())).append("</code></p>\n")
-                    .append("<details><summary class=\"small\">Event history (canonical JSON)</summary><pre class=\"mono\">")
-                    .append(esc(s.historyJson())).append("</pre></details>\n");
+            h.append("</table>\n<p class=\"small\">Recompute: <code>")
+                    .append(esc(s.recompute()))
+                    .append("</code></p>\n")
+                    .append(
+                            "<details><summary class=\"small\">Event history (canonical JSON)</summary><pre class=\"mono\">")
+                    .append(esc(s.historyJson()))
+                    .append("</pre></details>\n");
         }
     }
 
@@ -303,19 +464,34 @@ public final class PrivacyReportHtml {
         row(h, "Head", "#" + a.headSeq() + " " + a.headHash());
         row(h, "Signing key", a.signer() + " (the coordinator's Ed25519 key, which also signs model versions)");
         if (a.firstProblem() != null) {
-            row(h, "First bad entry", "#" + a.firstProblem().seq()
-                    + (a.firstProblem().kind() == null ? "" : " (" + a.firstProblem().kind() + ")") + ": "
-                    + a.firstProblem().defect() + " - " + a.firstProblem().message());
+            row(
+                    h,
+                    "First bad entry",
+                    "#" + a.firstProblem().seq()
+                            + (a.firstProblem().kind() == null
+                                    ? ""
+                                    : " (" + a.firstProblem().kind() + ")") + ": "
+                            + a.firstProblem().defect() + " - "
+                            + a.firstProblem().message());
         }
         row(h, "Entries about this study", Long.toString(a.entriesAboutStudy()));
         h.append("</table>\n");
         if (!lines.isEmpty()) {
-            h.append("<table>\n<tr><th>#</th><th>Time</th><th>Kind</th><th>Actor</th><th>What</th><th>Hash</th></tr>\n");
+            h.append(
+                    "<table>\n<tr><th>#</th><th>Time</th><th>Kind</th><th>Actor</th><th>What</th><th>Hash</th></tr>\n");
             for (AuditLine l : lines) {
-                h.append("<tr><td class=\"num\">").append(l.seq()).append("</td><td class=\"small\">")
-                        .append(esc(time(l.at()))).append("</td><td>").append(esc(l.kind())).append("</td><td>")
-                        .append(esc(l.actor())).append("</td><td class=\"small\">").append(esc(l.summary()))
-                        .append("</td><td class=\"mono small\">").append(esc(l.hash().substring(0, Math.min(16, l.hash().length()))))
+                h.append("<tr><td class=\"num\">")
+                        .append(l.seq())
+                        .append("</td><td class=\"small\">")
+                        .append(esc(time(l.at())))
+                        .append("</td><td>")
+                        .append(esc(l.kind()))
+                        .append("</td><td>")
+                        .append(esc(l.actor()))
+                        .append("</td><td class=\"small\">")
+                        .append(esc(l.summary()))
+                        .append("</td><td class=\"mono small\">")
+                        .append(esc(l.hash().substring(0, Math.min(16, l.hash().length()))))
                         .append("…</td></tr>\n");
             }
             h.append("</table>\n");
@@ -323,7 +499,11 @@ public final class PrivacyReportHtml {
     }
 
     private static void row(StringBuilder h, String key, String value) {
-        h.append("<tr><th>").append(esc(key)).append("</th><td>").append(esc(value)).append("</td></tr>\n");
+        h.append("<tr><th>")
+                .append(esc(key))
+                .append("</th><td>")
+                .append(esc(value))
+                .append("</td></tr>\n");
     }
 
     /** HTML text and attribute escaping. */

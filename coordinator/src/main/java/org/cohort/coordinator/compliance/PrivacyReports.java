@@ -53,8 +53,13 @@ public class PrivacyReports {
     private final Clock clock;
     private final ChainVerification verification;
 
-    public PrivacyReports(StudyRepository studies, SiteRepository sites, PrivacyLedger ledger, AuditLog audit,
-                          JsonMapper json, Clock clock) {
+    public PrivacyReports(
+            StudyRepository studies,
+            SiteRepository sites,
+            PrivacyLedger ledger,
+            AuditLog audit,
+            JsonMapper json,
+            Clock clock) {
         this.studies = studies;
         this.sites = sites;
         this.ledger = ledger;
@@ -67,7 +72,9 @@ public class PrivacyReports {
     /** Per site and unit: spent ε, budget, remaining, rounds left, δ, method and the exact inputs. */
     public StudyPrivacy studyPrivacy(String studyId) {
         Study study = studies.find(studyId).orElseThrow(() -> new UnknownStudyException(studyId));
-        StudySpec.Privacy p = study.spec().privacy() == null ? StudySpec.Privacy.NONE : study.spec().privacy();
+        StudySpec.Privacy p = study.spec().privacy() == null
+                ? StudySpec.Privacy.NONE
+                : study.spec().privacy();
         Unit declared = p.enabled() ? SiteCharge.unit(p.mode()) : null;
         Accounting accounting = Accounting.forStudy(p);
         double delta = p.delta() != null ? p.delta() : FALLBACK_DELTA;
@@ -83,13 +90,32 @@ public class PrivacyReports {
                 views.add(siteView(studyId, siteId, unit, budget, delta, accounting));
             }
         }
-        var view = new StudyPrivacy(studyId, study.spec().name(), p.enabled() ? p.mode() : "none",
-                PrivacyViews.unitName(declared), p.enabled() ? delta : null,
-                p.enabled() ? PrivacyNumbers.delta(delta) : null, p.epsilonBudget(), accounting.accountantName(),
-                accounting.conversionName(), accounting.label(), views, null);
-        return new StudyPrivacy(view.studyId(), view.studyName(), view.mode(), view.unit(), view.delta(),
-                view.deltaText(), view.epsilonBudget(), view.accountant(), view.conversion(), view.method(),
-                view.sites(), Statements.study(view));
+        var view = new StudyPrivacy(
+                studyId,
+                study.spec().name(),
+                p.enabled() ? p.mode() : "none",
+                PrivacyViews.unitName(declared),
+                p.enabled() ? delta : null,
+                p.enabled() ? PrivacyNumbers.delta(delta) : null,
+                p.epsilonBudget(),
+                accounting.accountantName(),
+                accounting.conversionName(),
+                accounting.label(),
+                views,
+                null);
+        return new StudyPrivacy(
+                view.studyId(),
+                view.studyName(),
+                view.mode(),
+                view.unit(),
+                view.delta(),
+                view.deltaText(),
+                view.epsilonBudget(),
+                view.accountant(),
+                view.conversion(),
+                view.method(),
+                view.sites(),
+                Statements.study(view));
     }
 
     /** The report: the study's privacy, statements in plain language, the audit chain's state and entries. */
@@ -114,15 +140,25 @@ public class PrivacyReports {
                 + status.headHash() + " (entry #" + status.headSeq() + "): a later verification that reaches it"
                 + " shows nothing up to it was rewritten.");
         Study study = studies.find(studyId).orElseThrow(() -> new UnknownStudyException(studyId));
-        boolean secure = study.spec().secureAggregation() != null && study.spec().secureAggregation().on();
-        Double worst = privacy.sites().stream().map(s -> s.spent().epsilon()).max(Double::compare).orElse(null);
-        return new PrivacyReportDocument("Privacy report: " + privacy.studyName() + " (" + studyId + ")",
-                clock.instant(), privacy, statements, ProtectionScope.of(privacy.mode(), secure, worst), status, lines,
+        boolean secure = study.spec().secureAggregation() != null
+                && study.spec().secureAggregation().on();
+        Double worst = privacy.sites().stream()
+                .map(s -> s.spent().epsilon())
+                .max(Double::compare)
+                .orElse(null);
+        return new PrivacyReportDocument(
+                "Privacy report: " + privacy.studyName() + " (" + studyId + ")",
+                clock.instant(),
+                privacy,
+                statements,
+                ProtectionScope.of(privacy.mode(), secure, worst),
+                status,
+                lines,
                 recompute);
     }
 
-    private SiteView siteView(String studyId, String siteId, Unit unit, Double budget, double delta,
-                              Accounting accounting) {
+    private SiteView siteView(
+            String studyId, String siteId, Unit unit, Double budget, double delta, Accounting accounting) {
         String siteName = sites.find(siteId).map(Site::siteName).orElse(siteId);
         List<LedgerCharge> charges = ledger.charges(studyId, siteId, unit);
         List<PrivacyLedger.RoundEpsilon> curve = ledger.curve(studyId, siteId, unit, delta, accounting);
@@ -130,8 +166,15 @@ public class PrivacyReports {
         for (int i = 0; i < charges.size(); i++) {
             double eps = curve.get(i).epsilon();
             LedgerCharge c = charges.get(i);
-            chargeViews.add(new ChargeView(c.roundNumber(), EventView.of(c.event()), eps, PrivacyNumbers.epsilon(eps),
-                    c.chargedAt(), c.attempt(), c.roundId(), c.payloadSha256()));
+            chargeViews.add(new ChargeView(
+                    c.roundNumber(),
+                    EventView.of(c.event()),
+                    eps,
+                    PrivacyNumbers.epsilon(eps),
+                    c.chargedAt(),
+                    c.attempt(),
+                    c.roundId(),
+                    c.payloadSha256()));
         }
         PrivacyReport spent = ledger.spent(studyId, siteId, unit, delta, accounting);
         EpsilonView spentView = EpsilonView.of(spent);
@@ -141,17 +184,36 @@ public class PrivacyReports {
         RoundsLeftView left = null;
         boolean exhausted = false;
         if (budget != null) {
-            budgetRef = new BudgetRef(budget, PrivacyNumbers.epsilon(budget), PrivacyViews.unitName(unit), delta,
-                    PrivacyNumbers.delta(delta), accounting.accountantName(), accounting.conversionName());
+            budgetRef = new BudgetRef(
+                    budget,
+                    PrivacyNumbers.epsilon(budget),
+                    PrivacyViews.unitName(unit),
+                    delta,
+                    PrivacyNumbers.delta(delta),
+                    accounting.accountantName(),
+                    accounting.conversionName());
             remaining = Math.max(0, budget - spent.epsilon());
-            var r = ledger.roundsLeft(studyId, siteId, unit, budget, delta, accounting).orElseThrow();
+            var r = ledger.roundsLeft(studyId, siteId, unit, budget, delta, accounting)
+                    .orElseThrow();
             left = RoundsLeftView.of(r);
             exhausted = r.rounds() == 0 && !r.atLeast();
         }
         EventHistory history = ledger.history(studyId, siteId, unit);
-        return new SiteView(siteId, siteName, PrivacyViews.unitName(unit), charges.size(), spentView, budgetRef,
-                remaining, left, EventView.of(perRound), exhausted, chargeViews, history.toCanonicalJson(),
-                recomputeCommand(charges, delta, accounting), Statements.site(siteName, spentView, chargeViews));
+        return new SiteView(
+                siteId,
+                siteName,
+                PrivacyViews.unitName(unit),
+                charges.size(),
+                spentView,
+                budgetRef,
+                remaining,
+                left,
+                EventView.of(perRound),
+                exhausted,
+                chargeViews,
+                history.toCanonicalJson(),
+                recomputeCommand(charges, delta, accounting),
+                Statements.site(siteName, spentView, chargeViews));
     }
 
     /** A CLI line that recomputes a site's ε: one event repeated, or the history file when rounds differ. */
@@ -162,7 +224,8 @@ public class PrivacyReports {
         boolean uniform = charges.stream().allMatch(c -> c.event().equals(first));
         if (uniform && first instanceof PrivacyEvent.SampledGaussian g) {
             return "cohort privacy epsilon --q " + PrivacyNumbers.plain(g.samplingRate()) + " --sigma "
-                    + PrivacyNumbers.plain(g.noiseMultiplier()) + " --steps " + g.steps() + " --rounds " + charges.size()
+                    + PrivacyNumbers.plain(g.noiseMultiplier()) + " --steps " + g.steps() + " --rounds "
+                    + charges.size()
                     + tail;
         }
         return "cohort privacy epsilon --history FILE" + tail + "   (FILE holds this site's historyJson)";
@@ -181,11 +244,13 @@ public class PrivacyReports {
             return e.detailsJson();
         }
         return switch (e.kind()) {
-            case "ROUND_COMPLETED" -> "round " + d.get("roundNumber") + " (attempt " + d.get("attempt") + "): participants "
-                    + d.get("participants") + "; version " + d.get("baseVersion") + " → " + d.get("resultVersion")
-                    + " (sha256 " + abbreviate(d.get("resultDigest")) + ")";
-            case "LEDGER_CHARGE" -> "round " + d.get("roundNumber") + ", site " + d.get("siteId") + " ("
-                    + String.valueOf(d.get("unit")).toLowerCase(Locale.ROOT) + "): " + eventText(d.get("event"));
+            case "ROUND_COMPLETED" ->
+                "round " + d.get("roundNumber") + " (attempt " + d.get("attempt") + "): participants "
+                        + d.get("participants") + "; version " + d.get("baseVersion") + " → " + d.get("resultVersion")
+                        + " (sha256 " + abbreviate(d.get("resultDigest")) + ")";
+            case "LEDGER_CHARGE" ->
+                "round " + d.get("roundNumber") + ", site " + d.get("siteId") + " ("
+                        + String.valueOf(d.get("unit")).toLowerCase(Locale.ROOT) + "): " + eventText(d.get("event"));
             case "ROUND_REFUSED" -> String.valueOf(d.get("reason"));
             case "STUDY_CREATED" -> "study " + d.get("name") + " created";
             default -> abbreviateText(e.detailsJson(), 240);

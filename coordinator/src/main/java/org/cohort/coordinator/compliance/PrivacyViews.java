@@ -34,8 +34,9 @@ public final class PrivacyViews {
         public static EventView of(PrivacyEvent e) {
             return switch (e) {
                 case PrivacyEvent.SampledGaussian g ->
-                        new EventView("sampled_gaussian", g.samplingRate(), g.noiseMultiplier(), g.steps(), g.describe());
-                case PrivacyEvent.Gaussian g -> new EventView("gaussian", 1.0, g.noiseMultiplier(), g.count(), g.describe());
+                    new EventView("sampled_gaussian", g.samplingRate(), g.noiseMultiplier(), g.steps(), g.describe());
+                case PrivacyEvent.Gaussian g ->
+                    new EventView("gaussian", 1.0, g.noiseMultiplier(), g.count(), g.describe());
             };
         }
     }
@@ -47,15 +48,34 @@ public final class PrivacyViews {
      * @param accountingParameters accountant settings the value depends on (RDP orders and the optimal one, PLD grid)
      * @param statement    the whole thing in one line
      */
-    public record EpsilonView(double epsilon, String epsilonText, String unit, String unitLabel, double delta,
-                              String deltaText, String accountant, String conversion, String method,
-                              String accountingParameters, List<EventView> inputs, String statement) {
+    public record EpsilonView(
+            double epsilon,
+            String epsilonText,
+            String unit,
+            String unitLabel,
+            double delta,
+            String deltaText,
+            String accountant,
+            String conversion,
+            String method,
+            String accountingParameters,
+            List<EventView> inputs,
+            String statement) {
 
         public static EpsilonView of(PrivacyReport r) {
             Accounting a = new Accounting(r.accountant(), r.conversion());
-            return new EpsilonView(r.epsilon(), PrivacyNumbers.epsilon(r.epsilon()), unitName(r.unit()),
-                    r.unit().label(), r.delta(), PrivacyNumbers.delta(r.delta()), a.accountantName(),
-                    a.conversionName(), a.label(), r.parameters().explain(), r.inputs().stream().map(EventView::of).toList(),
+            return new EpsilonView(
+                    r.epsilon(),
+                    PrivacyNumbers.epsilon(r.epsilon()),
+                    unitName(r.unit()),
+                    r.unit().label(),
+                    r.delta(),
+                    PrivacyNumbers.delta(r.delta()),
+                    a.accountantName(),
+                    a.conversionName(),
+                    a.label(),
+                    r.parameters().explain(),
+                    r.inputs().stream().map(EventView::of).toList(),
                     r.describe());
         }
     }
@@ -63,13 +83,20 @@ public final class PrivacyViews {
     /** Rounds left at a site's current parameters. */
     public record RoundsLeftView(long rounds, boolean atLeast, String text, String method) {
         public static RoundsLeftView of(BudgetCheck.RoundsLeft r) {
-            return new RoundsLeftView(r.rounds(), r.atLeast(), (r.atLeast() ? "at least " : "") + r.rounds(), r.method());
+            return new RoundsLeftView(
+                    r.rounds(), r.atLeast(), (r.atLeast() ? "at least " : "") + r.rounds(), r.method());
         }
     }
 
     /** A budget: ε for one unit at δ, judged with one accountant. */
-    public record BudgetRef(double epsilon, String epsilonText, String unit, double delta, String deltaText,
-                            String accountant, String conversion) {}
+    public record BudgetRef(
+            double epsilon,
+            String epsilonText,
+            String unit,
+            double delta,
+            String deltaText,
+            String accountant,
+            String conversion) {}
 
     /**
      * One ledger charge — one release: an attempt of a round whose update the coordinator could
@@ -79,8 +106,15 @@ public final class PrivacyViews {
      *                      for a charge from before charges were per release)
      * @param payloadSha256 the released update's digest, as the site signed it
      */
-    public record ChargeView(int roundNumber, EventView event, double epsilonAfter, String epsilonAfterText,
-                             Instant chargedAt, int attempt, String roundId, String payloadSha256) {}
+    public record ChargeView(
+            int roundNumber,
+            EventView event,
+            double epsilonAfter,
+            String epsilonAfterText,
+            Instant chargedAt,
+            int attempt,
+            String roundId,
+            String payloadSha256) {}
 
     /**
      * One site's spending for one unit.
@@ -92,27 +126,63 @@ public final class PrivacyViews {
      * @param recompute        a command line that recomputes {@code spent} from these inputs
      * @param statement        the guarantee in plain language
      */
-    public record SiteView(String siteId, String siteName, String unit, int roundsCharged, EpsilonView spent,
-                           BudgetRef budget, Double remainingEpsilon, RoundsLeftView roundsLeft, EventView perRoundEvent,
-                           boolean exhausted, List<ChargeView> charges, String historyJson, String recompute,
-                           String statement) {}
+    public record SiteView(
+            String siteId,
+            String siteName,
+            String unit,
+            int roundsCharged,
+            EpsilonView spent,
+            BudgetRef budget,
+            Double remainingEpsilon,
+            RoundsLeftView roundsLeft,
+            EventView perRoundEvent,
+            boolean exhausted,
+            List<ChargeView> charges,
+            String historyJson,
+            String recompute,
+            String statement) {}
 
     /**
      * A study's privacy: its settings and every charged site.
      *
      * @param mode "none", "patient" or "site"
      */
-    public record StudyPrivacy(String studyId, String studyName, String mode, String unit, Double delta,
-                               String deltaText, Double epsilonBudget, String accountant, String conversion,
-                               String method, List<SiteView> sites, String statement) {}
+    public record StudyPrivacy(
+            String studyId,
+            String studyName,
+            String mode,
+            String unit,
+            Double delta,
+            String deltaText,
+            Double epsilonBudget,
+            String accountant,
+            String conversion,
+            String method,
+            List<SiteView> sites,
+            String statement) {}
 
     /** The audit chain's state, as a report shows it. */
-    public record AuditStatus(boolean valid, long entriesChecked, long headSeq, String headHash, String signer,
-                              Instant checkedAt, String summary, VerificationResult.Problem firstProblem,
-                              long entriesAboutStudy) {
+    public record AuditStatus(
+            boolean valid,
+            long entriesChecked,
+            long headSeq,
+            String headHash,
+            String signer,
+            Instant checkedAt,
+            String summary,
+            VerificationResult.Problem firstProblem,
+            long entriesAboutStudy) {
         public static AuditStatus of(VerificationResult v, long entriesAboutStudy) {
-            return new AuditStatus(v.valid(), v.entriesChecked(), v.headSeq(), v.headHash(), v.signer(), v.checkedAt(),
-                    v.summary(), v.firstProblem(), entriesAboutStudy);
+            return new AuditStatus(
+                    v.valid(),
+                    v.entriesChecked(),
+                    v.headSeq(),
+                    v.headHash(),
+                    v.signer(),
+                    v.checkedAt(),
+                    v.summary(),
+                    v.firstProblem(),
+                    entriesAboutStudy);
         }
     }
 
@@ -123,9 +193,15 @@ public final class PrivacyViews {
      * The exportable report: the study's privacy, plain-language statements, the audit chain and
      * the study's entries in it, and how to recompute every number.
      */
-    public record PrivacyReportDocument(String title, Instant generatedAt, StudyPrivacy privacy,
-                                        List<String> statements, ProtectionScope scope, AuditStatus audit,
-                                        List<AuditLine> auditEntries, List<String> howToRecompute) {}
+    public record PrivacyReportDocument(
+            String title,
+            Instant generatedAt,
+            StudyPrivacy privacy,
+            List<String> statements,
+            ProtectionScope scope,
+            AuditStatus audit,
+            List<AuditLine> auditEntries,
+            List<String> howToRecompute) {}
 
     static String unitName(Unit unit) {
         return unit == null ? null : unit.name().toLowerCase(Locale.ROOT);
@@ -157,19 +233,25 @@ public final class PrivacyViews {
         int i = 0;
         while (i < charges.size()) {
             int j = i;
-            while (j + 1 < charges.size() && charges.get(j + 1).event().equals(charges.get(i).event())) {
+            while (j + 1 < charges.size()
+                    && charges.get(j + 1).event().equals(charges.get(i).event())) {
                 j++;
             }
             int first = charges.get(i).roundNumber();
             int last = charges.get(j).roundNumber();
-            long distinct = charges.subList(i, j + 1).stream().mapToInt(ChargeView::roundNumber).distinct().count();
+            long distinct = charges.subList(i, j + 1).stream()
+                    .mapToInt(ChargeView::roundNumber)
+                    .distinct()
+                    .count();
             String span = first == last ? "round " + first : "rounds " + first + "-" + last;
-            String rounds = i == j ? "round " + first
-                    : distinct < j - i + 1 ? (j - i + 1) + " releases in " + span
-                    : last - first == j - i ? "rounds " + first + "-" + last
-                    : (j - i + 1) + " rounds between " + first + " and " + last;
-            parts.add(rounds + ": "
-                    + charges.get(i).event().description() + (i == j ? "" : " each"));
+            String rounds = i == j
+                    ? "round " + first
+                    : distinct < j - i + 1
+                            ? (j - i + 1) + " releases in " + span
+                            : last - first == j - i
+                                    ? "rounds " + first + "-" + last
+                                    : (j - i + 1) + " rounds between " + first + " and " + last;
+            parts.add(rounds + ": " + charges.get(i).event().description() + (i == j ? "" : " each"));
             i = j + 1;
         }
         return parts.isEmpty() ? "no rounds" : String.join("; ", parts);

@@ -34,8 +34,12 @@ public class RecordedCharges {
      * @param statement          the signed ChargeStatement's bytes; empty in an entry written before charges were signed
      * @param statementSignature the coordinator's signature over them; empty likewise
      */
-    public record Recorded(long auditSeq, LedgerChainCheck.Key key, LedgerChainCheck.Terms terms, byte[] statement,
-                           byte[] statementSignature) {}
+    public record Recorded(
+            long auditSeq,
+            LedgerChainCheck.Key key,
+            LedgerChainCheck.Terms terms,
+            byte[] statement,
+            byte[] statementSignature) {}
 
     /** Every recorded charge, in chain order. */
     public List<Recorded> all() {
@@ -47,8 +51,11 @@ public class RecordedCharges {
         List<SignedCharge> out = new ArrayList<>();
         for (Recorded r : parse(audit.mentioning("studyId", studyId))) {
             if (r.key().siteId().equals(siteId) && r.statement().length > 0) {
-                out.add(SignedCharge.newBuilder().setStatement(ByteString.copyFrom(r.statement()))
-                        .setSignature(ByteString.copyFrom(r.statementSignature())).setAuditSeq(r.auditSeq()).build());
+                out.add(SignedCharge.newBuilder()
+                        .setStatement(ByteString.copyFrom(r.statement()))
+                        .setSignature(ByteString.copyFrom(r.statementSignature()))
+                        .setAuditSeq(r.auditSeq())
+                        .build());
             }
         }
         return out;
@@ -63,11 +70,16 @@ public class RecordedCharges {
             JsonNode d = json.readTree(e.detailsJson());
             JsonNode ev = d.path("event");
             Unit unit = SiteCharge.unit(d.path("unit").asString());
-            out.add(new Recorded(e.seq(),
+            out.add(new Recorded(
+                    e.seq(),
                     key(d, unit),
-                    new LedgerChainCheck.Terms(ev.path("type").asString(), ev.path("samplingRate").asDouble(),
-                            ev.path("noiseMultiplier").asDouble(), ev.path("steps").asLong()),
-                    bytes(d, "statement"), bytes(d, "statementSignature")));
+                    new LedgerChainCheck.Terms(
+                            ev.path("type").asString(),
+                            ev.path("samplingRate").asDouble(),
+                            ev.path("noiseMultiplier").asDouble(),
+                            ev.path("steps").asLong()),
+                    bytes(d, "statement"),
+                    bytes(d, "statementSignature")));
         }
         return out;
     }
@@ -78,8 +90,12 @@ public class RecordedCharges {
      */
     private static LedgerChainCheck.Key key(JsonNode d, Unit unit) {
         boolean perRelease = d.path("payloadSha256").isString();
-        return new LedgerChainCheck.Key(d.path("studyId").asString(), d.path("roundNumber").asInt(),
-                perRelease ? d.path("roundId").asString() : "", d.path("siteId").asString(), unit,
+        return new LedgerChainCheck.Key(
+                d.path("studyId").asString(),
+                d.path("roundNumber").asInt(),
+                perRelease ? d.path("roundId").asString() : "",
+                d.path("siteId").asString(),
+                unit,
                 perRelease ? d.path("payloadSha256").asString() : "");
     }
 

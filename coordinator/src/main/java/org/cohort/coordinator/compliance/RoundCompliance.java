@@ -51,6 +51,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class RoundCompliance {
     /** StudySpec's default δ, for a stored spec that predates it. */
     private static final double DEFAULT_DELTA = 1e-5;
+
     private final PrivacyLedger ledger;
     private final AuditLog audit;
     private final TransactionTemplate tx;
@@ -80,8 +81,8 @@ public class RoundCompliance {
     }
 
     /** Whether a round may run; when refused, {@code reason} says which sites and why. */
-    public record BudgetDecision(boolean allowed, String studyId, int roundNumber, List<SiteAssessment> sites,
-                                 String reason) {}
+    public record BudgetDecision(
+            boolean allowed, String studyId, int roundNumber, List<SiteAssessment> sites, String reason) {}
 
     /** {@link #checkRound(Study, int, Map)} with each site's cost estimated by {@link #expectedNextEvents}. */
     public BudgetDecision checkRound(Study study, int roundNumber, Collection<String> selectedSites) {
@@ -97,7 +98,8 @@ public class RoundCompliance {
     public BudgetDecision checkRound(Study study, int roundNumber, Map<String, PrivacyEvent> nextEventBySite) {
         StudySpec.Privacy privacy = study.spec().privacy();
         if (privacy == null || !privacy.enabled() || privacy.epsilonBudget() == null) {
-            return new BudgetDecision(true, study.studyId(), roundNumber, List.of(), "the study uses no differential privacy");
+            return new BudgetDecision(
+                    true, study.studyId(), roundNumber, List.of(), "the study uses no differential privacy");
         }
         Unit unit = SiteCharge.unit(privacy.mode());
         Accounting accounting = Accounting.forStudy(privacy);
@@ -118,15 +120,23 @@ public class RoundCompliance {
             }
         }
         if (over.isEmpty()) {
-            return new BudgetDecision(true, study.studyId(), roundNumber, sites, "every selected site stays within ε = "
-                    + PrivacyNumbers.epsilon(budget) + " (" + unit.label() + ", δ = " + PrivacyNumbers.delta(delta) + ")");
+            return new BudgetDecision(
+                    true,
+                    study.studyId(),
+                    roundNumber,
+                    sites,
+                    "every selected site stays within ε = " + PrivacyNumbers.epsilon(budget) + " (" + unit.label()
+                            + ", δ = " + PrivacyNumbers.delta(delta) + ")");
         }
         String reason = "round " + roundNumber + " refused: " + over.size() + " of " + sites.size()
                 + " selected sites would exceed the study's " + unit.label() + " budget ε = "
-                + PrivacyNumbers.epsilon(budget) + " at δ = " + PrivacyNumbers.delta(delta) + " - " + String.join("; ", over);
+                + PrivacyNumbers.epsilon(budget) + " at δ = " + PrivacyNumbers.delta(delta) + " - "
+                + String.join("; ", over);
         if (refusalsAudited.add(study.studyId() + "#" + roundNumber + "#" + reason)) {
-            audit.append(AuditKind.ROUND_REFUSED, AuditTrail.COORDINATOR, refusalDetails(study, roundNumber, unit,
-                    accounting, budget, delta, sites, reason));
+            audit.append(
+                    AuditKind.ROUND_REFUSED,
+                    AuditTrail.COORDINATOR,
+                    refusalDetails(study, roundNumber, unit, accounting, budget, delta, sites, reason));
         }
         return new BudgetDecision(false, study.studyId(), roundNumber, sites, reason);
     }
@@ -140,7 +150,10 @@ public class RoundCompliance {
      */
     public Optional<String> overBudget(Study study, ReleaseCharge release) {
         StudySpec.Privacy privacy = study.spec().privacy();
-        if (privacy == null || !privacy.enabled() || privacy.epsilonBudget() == null || release == null
+        if (privacy == null
+                || !privacy.enabled()
+                || privacy.epsilonBudget() == null
+                || release == null
                 || ledger.find(release.release(), release.charge().unit()).isPresent()) {
             return Optional.empty(); // the same signed update again: it is charged already and costs nothing more
         }
@@ -169,7 +182,8 @@ public class RoundCompliance {
         Unit unit = SiteCharge.unit(privacy.mode());
         for (String site : sites) {
             List<LedgerCharge> charges = ledger.charges(study.studyId(), site, unit);
-            PrivacyEvent next = !charges.isEmpty() ? charges.get(charges.size() - 1).event()
+            PrivacyEvent next = !charges.isEmpty()
+                    ? charges.get(charges.size() - 1).event()
                     : unit == Unit.SITE && privacy.noiseMultiplier() != null
                             ? new PrivacyEvent.SampledGaussian(1.0, privacy.noiseMultiplier(), 1)
                             : null;
@@ -189,9 +203,18 @@ public class RoundCompliance {
      * @param baseDigest    SHA-256 (hex) of the base version's parameters
      * @param resultDigest  SHA-256 (hex) of the new version's parameters ({@link #sha256Hex(float[])})
      */
-    public record RoundRecord(String studyId, int roundNumber, String roundId, int attempt, List<String> participants,
-                              List<ReleaseCharge> charges, Map<String, ?> parameters, long baseVersion, String baseDigest,
-                              long resultVersion, String resultDigest) {
+    public record RoundRecord(
+            String studyId,
+            int roundNumber,
+            String roundId,
+            int attempt,
+            List<String> participants,
+            List<ReleaseCharge> charges,
+            Map<String, ?> parameters,
+            long baseVersion,
+            String baseDigest,
+            long resultVersion,
+            String resultDigest) {
         public RoundRecord {
             participants = List.copyOf(participants);
             charges = List.copyOf(charges);
@@ -236,7 +259,10 @@ public class RoundCompliance {
 
     /** {@link #chargeRelease} for several releases in one transaction; the charges made now. */
     public List<SiteCharge> chargeReleases(List<ReleaseCharge> releases, Released how) {
-        return tx.execute(status -> releases.stream().filter(c -> charge(c, how)).map(ReleaseCharge::charge).toList());
+        return tx.execute(status -> releases.stream()
+                .filter(c -> charge(c, how))
+                .map(ReleaseCharge::charge)
+                .toList());
     }
 
     private boolean charge(ReleaseCharge c, Released how) {
@@ -358,9 +384,15 @@ public class RoundCompliance {
         }
     }
 
-    private static Map<String, Object> refusalDetails(Study study, int roundNumber, Unit unit, Accounting accounting,
-                                                      double budget, double delta, List<SiteAssessment> sites,
-                                                      String reason) {
+    private static Map<String, Object> refusalDetails(
+            Study study,
+            int roundNumber,
+            Unit unit,
+            Accounting accounting,
+            double budget,
+            double delta,
+            List<SiteAssessment> sites,
+            String reason) {
         var d = new LinkedHashMap<String, Object>();
         d.put("studyId", study.studyId());
         d.put("roundNumber", roundNumber);

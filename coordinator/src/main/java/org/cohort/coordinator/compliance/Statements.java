@@ -20,7 +20,8 @@ final class Statements {
         String who = patient ? "any single patient at " + siteName : "any single hospital such as " + siteName;
         String about = patient ? "that patient's records were used" : "that hospital's data was used at all";
         String training = patient ? "DP-SGD at " + siteName : "DP-FedAvg";
-        long rounds = charges.stream().mapToInt(ChargeView::roundNumber).distinct().count();
+        long rounds =
+                charges.stream().mapToInt(ChargeView::roundNumber).distinct().count();
         // A retried round trained again with fresh noise: each attempt released is counted.
         String releases = charges.size() == rounds ? "" : charges.size() + " releases in ";
         return "For " + who + ", anything an observer learns from the released models is bounded by ε = "
@@ -48,12 +49,18 @@ final class Statements {
         if (declared.isEmpty()) {
             return promise + " No round has been charged yet.";
         }
-        var worst = declared.stream().max((a, b) -> Double.compare(a.spent().epsilon(), b.spent().epsilon())).orElseThrow();
-        var over = declared.stream().filter(s -> s.spent().epsilon() > s.budget().epsilon())
-                .map(s -> s.siteName() + " (ε = " + s.spent().epsilonText() + ")").toList();
+        var worst = declared.stream()
+                .max((a, b) -> Double.compare(a.spent().epsilon(), b.spent().epsilon()))
+                .orElseThrow();
+        var over = declared.stream()
+                .filter(s -> s.spent().epsilon() > s.budget().epsilon())
+                .map(s -> s.siteName() + " (ε = " + s.spent().epsilonText() + ")")
+                .toList();
         return promise + " The most spent so far is ε = " + worst.spent().epsilonText() + " at " + worst.siteName()
                 + " over " + worst.roundsCharged() + (worst.roundsCharged() == 1 ? " round" : " rounds") + "."
-                + (over.isEmpty() ? "" : " OVER BUDGET: " + String.join(", ", over) + " spent more than the budget;"
-                        + " the rounds that crossed it should not have run - investigate (see the audit entries below).");
+                + (over.isEmpty()
+                        ? ""
+                        : " OVER BUDGET: " + String.join(", ", over) + " spent more than the budget;"
+                                + " the rounds that crossed it should not have run - investigate (see the audit entries below).");
     }
 }

@@ -52,7 +52,8 @@ public record CoordinatorProperties(
 
     /** The limits a study's model must fit, with the memory budget resolved against this JVM's heap. */
     public org.cohort.coordinator.study.ModelSize.Limits modelLimits() {
-        long budget = modelMemoryBytes > 0 ? modelMemoryBytes : Runtime.getRuntime().maxMemory() / 2;
+        long budget =
+                modelMemoryBytes > 0 ? modelMemoryBytes : Runtime.getRuntime().maxMemory() / 2;
         return new org.cohort.coordinator.study.ModelSize.Limits(maxModelParameters, budget, mappedSumParameters);
     }
 

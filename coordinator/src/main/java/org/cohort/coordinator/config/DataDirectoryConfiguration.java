@@ -32,12 +32,16 @@ class DataDirectoryConfiguration {
             try {
                 PrivateDirectories.create(dir);
                 if (!PrivateDirectories.isOwnerOnly(dir)) {
-                    log.warn("the data directory {} is readable by other users and this process cannot change that;"
-                            + " it holds the CA keystore and the admin token: restrict it (chmod 700)", dir);
+                    log.warn(
+                            "the data directory {} is readable by other users and this process cannot change that;"
+                                    + " it holds the CA keystore and the admin token: restrict it (chmod 700)",
+                            dir);
                 }
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot create the coordinator data directory " + dir
-                        + " (cohort.coordinator.data-dir): " + e.getMessage(), e);
+                throw new UncheckedIOException(
+                        "cannot create the coordinator data directory " + dir + " (cohort.coordinator.data-dir): "
+                                + e.getMessage(),
+                        e);
             }
         };
     }

@@ -90,8 +90,10 @@ final class AgentPortGuard {
             }
             InetAddress address = peer.getAddress();
             if (!reserve(address)) {
-                warn("refused a connection from {}: that address already holds {} connections to the agent port"
-                        + " (cohort.coordinator.agent-port.max-connections-per-address)", peer,
+                warn(
+                        "refused a connection from {}: that address already holds {} connections to the agent port"
+                                + " (cohort.coordinator.agent-port.max-connections-per-address)",
+                        peer,
                         limits.maxConnectionsPerAddress());
                 child.unsafe().closeForcibly();
                 return;
@@ -121,8 +123,11 @@ final class AgentPortGuard {
                     }
                 });
             }
-            ctx.executor().schedule(() -> closeIfUnauthenticated(ctx), limits.unauthenticatedLifetime().toMillis(),
-                    TimeUnit.MILLISECONDS);
+            ctx.executor()
+                    .schedule(
+                            () -> closeIfUnauthenticated(ctx),
+                            limits.unauthenticatedLifetime().toMillis(),
+                            TimeUnit.MILLISECONDS);
         }
 
         private void refusedHandshake(Throwable cause) {
@@ -147,9 +152,11 @@ final class AgentPortGuard {
                     // no client certificate: this connection could only enroll, and has had time to
                 }
             }
-            info("closed the connection from {}: it carries no client certificate and has been open {} s"
-                    + " (cohort.coordinator.agent-port.unauthenticated-lifetime); enrolling takes one short call",
-                    peer, limits.unauthenticatedLifetime().toSeconds());
+            info(
+                    "closed the connection from {}: it carries no client certificate and has been open {} s"
+                            + " (cohort.coordinator.agent-port.unauthenticated-lifetime); enrolling takes one short call",
+                    peer,
+                    limits.unauthenticatedLifetime().toSeconds());
             ctx.close();
         }
     }

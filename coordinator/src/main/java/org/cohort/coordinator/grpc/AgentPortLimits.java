@@ -15,9 +15,13 @@ import org.cohort.coordinator.config.CoordinatorProperties;
  * @param unauthenticatedLifetime  a connection without a client certificate is closed after this, whatever it does
  * @param maxConnectionsPerAddress connections one remote address may hold at once
  */
-public record AgentPortLimits(Duration handshakeTimeout, Duration maxConnectionIdle, Duration maxConnectionAge,
-                              Duration maxConnectionAgeGrace, Duration unauthenticatedLifetime,
-                              int maxConnectionsPerAddress) {
+public record AgentPortLimits(
+        Duration handshakeTimeout,
+        Duration maxConnectionIdle,
+        Duration maxConnectionAge,
+        Duration maxConnectionAgeGrace,
+        Duration unauthenticatedLifetime,
+        int maxConnectionsPerAddress) {
 
     /**
      * A TLS 1.3 handshake is one round trip and the HTTP/2 preface another: 10 s leaves room for a
@@ -60,14 +64,21 @@ public record AgentPortLimits(Duration handshakeTimeout, Duration maxConnectionI
      */
     public static final int MAX_CONNECTIONS_PER_ADDRESS = 16;
 
-    public static final AgentPortLimits DEFAULTS = new AgentPortLimits(HANDSHAKE_TIMEOUT, MAX_CONNECTION_IDLE,
-            MAX_CONNECTION_AGE, MAX_CONNECTION_AGE_GRACE, UNAUTHENTICATED_LIFETIME, MAX_CONNECTIONS_PER_ADDRESS);
+    public static final AgentPortLimits DEFAULTS = new AgentPortLimits(
+            HANDSHAKE_TIMEOUT,
+            MAX_CONNECTION_IDLE,
+            MAX_CONNECTION_AGE,
+            MAX_CONNECTION_AGE_GRACE,
+            UNAUTHENTICATED_LIFETIME,
+            MAX_CONNECTIONS_PER_ADDRESS);
 
     public AgentPortLimits {
-        for (Duration d : new Duration[] {handshakeTimeout, maxConnectionIdle, maxConnectionAge, maxConnectionAgeGrace,
-                unauthenticatedLifetime}) {
+        for (Duration d : new Duration[] {
+            handshakeTimeout, maxConnectionIdle, maxConnectionAge, maxConnectionAgeGrace, unauthenticatedLifetime
+        }) {
             if (d == null || d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException("cohort.coordinator.agent-port durations must be positive, got " + d);
+                throw new IllegalArgumentException(
+                        "cohort.coordinator.agent-port durations must be positive, got " + d);
             }
         }
         if (maxConnectionsPerAddress < 1) {
@@ -81,8 +92,10 @@ public record AgentPortLimits(Duration handshakeTimeout, Duration maxConnectionI
         if (set == null) {
             return DEFAULTS;
         }
-        return new AgentPortLimits(or(set.handshakeTimeout(), HANDSHAKE_TIMEOUT),
-                or(set.maxConnectionIdle(), MAX_CONNECTION_IDLE), or(set.maxConnectionAge(), MAX_CONNECTION_AGE),
+        return new AgentPortLimits(
+                or(set.handshakeTimeout(), HANDSHAKE_TIMEOUT),
+                or(set.maxConnectionIdle(), MAX_CONNECTION_IDLE),
+                or(set.maxConnectionAge(), MAX_CONNECTION_AGE),
                 or(set.maxConnectionAgeGrace(), MAX_CONNECTION_AGE_GRACE),
                 or(set.unauthenticatedLifetime(), UNAUTHENTICATED_LIFETIME),
                 set.maxConnectionsPerAddress() == null ? MAX_CONNECTIONS_PER_ADDRESS : set.maxConnectionsPerAddress());

@@ -34,8 +34,12 @@ class EnrollmentService extends EnrollmentGrpc.EnrollmentImplBase {
     private final org.cohort.coordinator.compliance.AuditTrail audit;
     private final Clock clock;
 
-    public EnrollmentService(EnrollmentTokens tokens, SiteCertificateAuthority ca, SiteRepository sites,
-                             org.cohort.coordinator.compliance.AuditTrail audit, Clock clock) {
+    public EnrollmentService(
+            EnrollmentTokens tokens,
+            SiteCertificateAuthority ca,
+            SiteRepository sites,
+            org.cohort.coordinator.compliance.AuditTrail audit,
+            Clock clock) {
         this.audit = audit;
         this.tokens = tokens;
         this.ca = ca;
@@ -74,10 +78,23 @@ class EnrollmentService extends EnrollmentGrpc.EnrollmentImplBase {
             tokens.redeem(request.getToken()); // last: only a request that can succeed uses the token up
             String siteId = SiteNames.newSiteId(siteName);
             IssuedCertificate issued = ca.issue(csr, siteId);
-            sites.insert(new Site(siteId, siteName, issued.serial().toString(16), issued.notAfter(), signingKey,
-                    request.getAgentVersion(), clock.instant(), null, null));
-            audit.enrolled(siteId, siteName, issued.serial().toString(16), issued.notAfter(), request.getAgentVersion());
-            log.info("enrolled site {} ({}) with certificate serial {}", siteId, siteName, issued.serial().toString(16));
+            sites.insert(new Site(
+                    siteId,
+                    siteName,
+                    issued.serial().toString(16),
+                    issued.notAfter(),
+                    signingKey,
+                    request.getAgentVersion(),
+                    clock.instant(),
+                    null,
+                    null));
+            audit.enrolled(
+                    siteId, siteName, issued.serial().toString(16), issued.notAfter(), request.getAgentVersion());
+            log.info(
+                    "enrolled site {} ({}) with certificate serial {}",
+                    siteId,
+                    siteName,
+                    issued.serial().toString(16));
             response.onNext(EnrollResponse.newBuilder()
                     .setSiteId(siteId)
                     .setCertificate(ByteString.copyFrom(issued.certificate().getEncoded()))
@@ -86,19 +103,23 @@ class EnrollmentService extends EnrollmentGrpc.EnrollmentImplBase {
                     .build());
             response.onCompleted();
         } catch (EnrollmentRejectedException e) {
-            response.onError(Status.PERMISSION_DENIED.withDescription(e.getMessage()).asRuntimeException());
+            response.onError(
+                    Status.PERMISSION_DENIED.withDescription(e.getMessage()).asRuntimeException());
         } catch (StatusRuntimeException e) {
             response.onError(e);
         } catch (CertificateEncodingException | RuntimeException e) {
             log.error("enrollment failed", e);
-            response.onError(Status.INTERNAL.withDescription("the coordinator could not complete the enrollment;"
-                    + " its log has the details").asRuntimeException());
+            response.onError(Status.INTERNAL
+                    .withDescription("the coordinator could not complete the enrollment;" + " its log has the details")
+                    .asRuntimeException());
         }
     }
 
     private static StatusRuntimeException refused(String why) {
         String reason = why.endsWith(".") ? why.substring(0, why.length() - 1) : why;
-        return Status.INVALID_ARGUMENT.withDescription("enrollment refused: " + reason
-                + ". The enrollment token was not used and still works.").asRuntimeException();
+        return Status.INVALID_ARGUMENT
+                .withDescription(
+                        "enrollment refused: " + reason + ". The enrollment token was not used and still works.")
+                .asRuntimeException();
     }
 }

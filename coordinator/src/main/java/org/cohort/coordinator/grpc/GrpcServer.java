@@ -53,9 +53,16 @@ public class GrpcServer implements SmartLifecycle {
     private volatile EventLoopGroup boss;
     private volatile EventLoopGroup workers;
 
-    public GrpcServer(CoordinatorProperties props, ServerIdentity identity, SiteCertificateAuthority ca,
-                      SiteRepository sites, EnrollmentService enrollment, SessionService session, ModelService models,
-                      UpdateService updates, LedgerService ledger) {
+    public GrpcServer(
+            CoordinatorProperties props,
+            ServerIdentity identity,
+            SiteCertificateAuthority ca,
+            SiteRepository sites,
+            EnrollmentService enrollment,
+            SessionService session,
+            ModelService models,
+            UpdateService updates,
+            LedgerService ledger) {
         this.ledger = ledger;
         this.props = props;
         this.identity = identity;
@@ -67,7 +74,8 @@ public class GrpcServer implements SmartLifecycle {
         this.updates = updates;
     }
 
-    private final io.grpc.protobuf.services.HealthStatusManager health = new io.grpc.protobuf.services.HealthStatusManager();
+    private final io.grpc.protobuf.services.HealthStatusManager health =
+            new io.grpc.protobuf.services.HealthStatusManager();
 
     @Override
     public void start() {
@@ -82,7 +90,8 @@ public class GrpcServer implements SmartLifecycle {
         // The guard needs its own (NIO) listening socket, and gRPC then needs event loops of that kind.
         boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
-        server = NettyServerBuilder.forAddress(new InetSocketAddress(props.grpcAddress(), props.grpcPort()), credentials)
+        server = NettyServerBuilder.forAddress(
+                        new InetSocketAddress(props.grpcAddress(), props.grpcPort()), credentials)
                 .channelFactory(guard.channelFactory())
                 .bossEventLoopGroup(boss)
                 .workerEventLoopGroup(workers)
@@ -111,11 +120,16 @@ public class GrpcServer implements SmartLifecycle {
         try {
             server.start();
         } catch (IOException e) {
-            throw new UncheckedIOException("could not open the agent port " + props.grpcAddress() + ":"
-                    + props.grpcPort() + " (is another coordinator running? set cohort.coordinator.grpc-port)", e);
+            throw new UncheckedIOException(
+                    "could not open the agent port " + props.grpcAddress() + ":" + props.grpcPort()
+                            + " (is another coordinator running? set cohort.coordinator.grpc-port)",
+                    e);
         }
         health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
-        log.info("agent port (gRPC, mutual TLS) listening on {}:{}; CA fingerprint {}", props.grpcAddress(), port(),
+        log.info(
+                "agent port (gRPC, mutual TLS) listening on {}:{}; CA fingerprint {}",
+                props.grpcAddress(),
+                port(),
                 ca.caFingerprint());
     }
 

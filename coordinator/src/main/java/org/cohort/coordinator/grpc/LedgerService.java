@@ -34,7 +34,9 @@ class LedgerService extends PrivacyLedgerGrpc.PrivacyLedgerImplBase {
     public void siteCharges(SiteChargesRequest request, StreamObserver<SiteChargesResponse> out) {
         String site = SiteContext.siteId();
         if (request.getStudyId().isBlank()) {
-            out.onError(Status.INVALID_ARGUMENT.withDescription("study_id is required").asRuntimeException());
+            out.onError(Status.INVALID_ARGUMENT
+                    .withDescription("study_id is required")
+                    .asRuntimeException());
             return;
         }
         List<LedgerCharge> charges = new ArrayList<>();

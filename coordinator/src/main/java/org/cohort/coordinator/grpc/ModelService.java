@@ -46,26 +46,34 @@ class ModelService extends ModelsGrpc.ModelsImplBase {
     public void download(ModelRequest request, StreamObserver<ModelPart> out) {
         String site = SiteContext.siteId();
         // Checked before the study is looked up, so a site cannot probe which study ids exist.
-        Set<String> accepted = sessions.session(site).map(s -> s.acceptedStudies().keySet())
+        Set<String> accepted = sessions.session(site)
+                .map(s -> s.acceptedStudies().keySet())
                 .or(() -> cluster.where(site).map(e -> e.acceptedStudies().keySet()))
                 .orElse(null);
         if (accepted == null || !accepted.contains(request.getStudyId())) {
-            out.onError(Status.PERMISSION_DENIED.withDescription("site " + site + " may not download models of study '"
-                    + request.getStudyId() + "': " + (accepted == null ? "it has no open session; open one first"
-                    : "its admin has not accepted the study (studies.accepted in the agent config)")
-                    + " — a site downloads only the models of studies it accepted").asRuntimeException());
+            out.onError(Status.PERMISSION_DENIED
+                    .withDescription("site " + site + " may not download models of study '"
+                            + request.getStudyId() + "': "
+                            + (accepted == null
+                                    ? "it has no open session; open one first"
+                                    : "its admin has not accepted the study (studies.accepted in the agent config)")
+                            + " — a site downloads only the models of studies it accepted")
+                    .asRuntimeException());
             return;
         }
         var mv = registry.find(request.getStudyId(), request.getVersion());
         if (mv.isEmpty()) {
-            out.onError(Status.NOT_FOUND.withDescription("no model version " + request.getVersion() + " for study '"
-                    + request.getStudyId() + "'").asRuntimeException());
+            out.onError(Status.NOT_FOUND
+                    .withDescription(
+                            "no model version " + request.getVersion() + " for study '" + request.getStudyId() + "'")
+                    .asRuntimeException());
             return;
         }
         var version = mv.get();
         if (request.getFromOffset() < 0 || request.getFromOffset() > version.numParameters()) {
-            out.onError(Status.OUT_OF_RANGE.withDescription("from_offset must be within [0, "
-                    + version.numParameters() + "]").asRuntimeException());
+            out.onError(Status.OUT_OF_RANGE
+                    .withDescription("from_offset must be within [0, " + version.numParameters() + "]")
+                    .asRuntimeException());
             return;
         }
         var call = (ServerCallStreamObserver<ModelPart>) out;
@@ -73,16 +81,19 @@ class ModelService extends ModelsGrpc.ModelsImplBase {
         try {
             file = FileChannel.open(version.path(), StandardOpenOption.READ);
         } catch (IOException e) {
-            out.onError(Status.INTERNAL.withDescription("could not open model version: " + e.getMessage())
+            out.onError(Status.INTERNAL
+                    .withDescription("could not open model version: " + e.getMessage())
                     .asRuntimeException());
             return;
         }
         var sender = new ChunkSender(version, request.getFromOffset(), call, file);
         call.setOnCancelHandler(sender::close);
         call.setOnReadyHandler(sender::drain);
-        out.onNext(ModelPart.newBuilder().setHeader(ModelHeader.newBuilder()
-                .setManifest(ByteString.copyFrom(version.manifest()))
-                .setSignature(ByteString.copyFrom(version.signature()))).build());
+        out.onNext(ModelPart.newBuilder()
+                .setHeader(ModelHeader.newBuilder()
+                        .setManifest(ByteString.copyFrom(version.manifest()))
+                        .setSignature(ByteString.copyFrom(version.signature())))
+                .build());
         sender.drain();
     }
 
@@ -117,8 +128,9 @@ class ModelService extends ModelsGrpc.ModelsImplBase {
                         }
                     }
                     buf.flip();
-                    call.onNext(ModelPart.newBuilder().setChunk(TensorChunk.newBuilder().setOffset(offset)
-                            .setData(ByteString.copyFrom(buf))).build());
+                    call.onNext(ModelPart.newBuilder()
+                            .setChunk(TensorChunk.newBuilder().setOffset(offset).setData(ByteString.copyFrom(buf)))
+                            .build());
                     offset += values;
                 }
                 if (offset >= version.numParameters() && !call.isCancelled()) {
@@ -129,7 +141,8 @@ class ModelService extends ModelsGrpc.ModelsImplBase {
             } catch (IOException | RuntimeException e) {
                 done = true;
                 close();
-                call.onError(Status.INTERNAL.withDescription("could not read model version: " + e.getMessage())
+                call.onError(Status.INTERNAL
+                        .withDescription("could not read model version: " + e.getMessage())
                         .asRuntimeException());
             }
         }

@@ -34,10 +34,13 @@ class SessionService extends SessionGrpc.SessionImplBase {
     private final org.cohort.coordinator.study.StudyRepository studies;
     private final org.cohort.coordinator.session.SiteDeclarations declarations;
 
-    public SessionService(SessionHub hub, ClusterSessions cluster, LeaderInbox inbox,
-                          org.cohort.coordinator.cluster.Leadership leadership,
-                          org.cohort.coordinator.study.StudyRepository studies,
-                          org.cohort.coordinator.session.SiteDeclarations declarations) {
+    public SessionService(
+            SessionHub hub,
+            ClusterSessions cluster,
+            LeaderInbox inbox,
+            org.cohort.coordinator.cluster.Leadership leadership,
+            org.cohort.coordinator.study.StudyRepository studies,
+            org.cohort.coordinator.session.SiteDeclarations declarations) {
         this.studies = studies;
         this.declarations = declarations;
         this.leadership = leadership;
@@ -58,57 +61,81 @@ class SessionService extends SessionGrpc.SessionImplBase {
                     case HELLO -> {
                         if (!leadership.inQuorum()) {
                             // The minority side of a split: the agent tries the next address in its list.
-                            out.onError(Status.UNAVAILABLE.withDescription("this coordinator replica cannot reach a"
-                                    + " quorum of the cluster; the agent should connect to another address in"
-                                    + " coordinator.addresses").asRuntimeException());
+                            out.onError(Status.UNAVAILABLE
+                                    .withDescription("this coordinator replica cannot reach a"
+                                            + " quorum of the cluster; the agent should connect to another address in"
+                                            + " coordinator.addresses")
+                                    .asRuntimeException());
                             return;
                         }
                         var hello = message.getHello();
                         // Each accepted study looked up once, for both the acceptance checks and the pins.
                         var known = new java.util.HashMap<String, java.util.Optional<Acceptances.KnownStudy>>();
                         java.util.function.Function<String, java.util.Optional<Acceptances.KnownStudy>> lookUp =
-                                id -> known.computeIfAbsent(id, study -> studies.find(study).map(s ->
-                                        new Acceptances.KnownStudy(s.spec().siteExamplesLimit(),
-                                                org.cohort.coordinator.round.TaskFactory.terms(s.spec()).digest())));
+                                id -> known.computeIfAbsent(
+                                        id,
+                                        study -> studies.find(study)
+                                                .map(s -> new Acceptances.KnownStudy(
+                                                        s.spec().siteExamplesLimit(),
+                                                        org.cohort.coordinator.round.TaskFactory.terms(s.spec())
+                                                                .digest())));
                         var accepted = Acceptances.read(hello.getAcceptedStudiesList(), lookUp);
-                        var pinned = declarations.pin(siteId, accepted.declared(), id -> lookUp.apply(id).isPresent());
+                        var pinned = declarations.pin(
+                                siteId,
+                                accepted.declared(),
+                                id -> lookUp.apply(id).isPresent());
                         session = hub.register(siteId, out, pinned.kept(), hello.getCompute());
                         cluster.opened(siteId, pinned.kept());
-                        session.send(CoordinatorMessage.newBuilder().setWelcome(Welcome.newBuilder()
-                                .setSiteId(siteId).setCoordinatorVersion(VERSION)
-                                .setHeartbeatIntervalMillis(hub.heartbeatInterval().toMillis())).build());
+                        session.send(CoordinatorMessage.newBuilder()
+                                .setWelcome(Welcome.newBuilder()
+                                        .setSiteId(siteId)
+                                        .setCoordinatorVersion(VERSION)
+                                        .setHeartbeatIntervalMillis(
+                                                hub.heartbeatInterval().toMillis()))
+                                .build());
                         var refusals = new java.util.ArrayList<>(accepted.refusals());
                         refusals.addAll(pinned.refusals());
                         for (String refusal : refusals) {
                             log.warn("site {}: {}", siteId, refusal);
-                            session.send(CoordinatorMessage.newBuilder().setNotice(Notice.newBuilder()
-                                    .setText(refusal)).build());
+                            session.send(CoordinatorMessage.newBuilder()
+                                    .setNotice(Notice.newBuilder().setText(refusal))
+                                    .build());
                         }
-                        log.info("site {} connected (accepts studies {}, declared training sizes)", siteId,
+                        log.info(
+                                "site {} connected (accepts studies {}, declared training sizes)",
+                                siteId,
                                 new java.util.TreeMap<>(pinned.kept()));
                         inbox.post(new LeaderInbox.SiteConnected(siteId));
                     }
                     case HEARTBEAT -> {
                         if (session != null) {
                             hub.heartbeat(siteId, message.getHeartbeat().getState());
-                            session.send(CoordinatorMessage.newBuilder().setHeartbeatAck(HeartbeatAck.newBuilder()
-                                    .setSequence(message.getHeartbeat().getSequence())).build());
+                            session.send(CoordinatorMessage.newBuilder()
+                                    .setHeartbeatAck(HeartbeatAck.newBuilder()
+                                            .setSequence(message.getHeartbeat().getSequence()))
+                                    .build());
                         }
                     }
                     case TASK_STATUS -> {
                         var status = message.getTaskStatus();
                         if (status.getOutcome() == TaskOutcome.REFUSED || status.getOutcome() == TaskOutcome.FAILED) {
-                            inbox.post(new LeaderInbox.SiteDropped(status.getRoundId(), siteId,
-                                    status.getOutcome().name(), status.getDetail()));
+                            inbox.post(new LeaderInbox.SiteDropped(
+                                    status.getRoundId(),
+                                    siteId,
+                                    status.getOutcome().name(),
+                                    status.getDetail()));
                         }
                     }
                     case SECAGG -> {
                         if (session != null) {
-                            inbox.post(new LeaderInbox.SecAggMessage(siteId, message.getSecagg().toByteArray()));
+                            inbox.post(new LeaderInbox.SecAggMessage(
+                                    siteId, message.getSecagg().toByteArray()));
                         }
                     }
-                    default -> out.onError(Status.INVALID_ARGUMENT
-                            .withDescription("empty or unknown session message").asRuntimeException());
+                    default ->
+                        out.onError(Status.INVALID_ARGUMENT
+                                .withDescription("empty or unknown session message")
+                                .asRuntimeException());
                 }
             }
 
@@ -116,7 +143,10 @@ class SessionService extends SessionGrpc.SessionImplBase {
             public void onError(Throwable t) {
                 hub.unregister(siteId, out);
                 cluster.closed(siteId);
-                log.info("site {} session ended: {}", siteId, Status.fromThrowable(t).getCode());
+                log.info(
+                        "site {} session ended: {}",
+                        siteId,
+                        Status.fromThrowable(t).getCode());
             }
 
             @Override

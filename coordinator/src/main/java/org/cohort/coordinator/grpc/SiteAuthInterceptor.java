@@ -29,15 +29,17 @@ final class SiteAuthInterceptor implements ServerInterceptor {
     }
 
     @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                                                       ServerCallHandler<Q, R> next) {
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         if (call.getMethodDescriptor().getServiceName().equals(EnrollmentGrpc.SERVICE_NAME)) {
             return next.startCall(call, headers);
         }
         X509Certificate cert = peerCertificate(call);
         if (cert == null) {
-            return refuse(call, Status.UNAUTHENTICATED.withDescription(
-                    "this call needs the site's client certificate; enroll the agent first with an enrollment token"));
+            return refuse(
+                    call,
+                    Status.UNAUTHENTICATED.withDescription(
+                            "this call needs the site's client certificate; enroll the agent first with an enrollment token"));
         }
         PeerIdentity peer = PeerIdentity.of(cert);
         var site = sites.find(peer.siteId());
@@ -45,13 +47,17 @@ final class SiteAuthInterceptor implements ServerInterceptor {
             return refuse(call, Status.UNAUTHENTICATED.withDescription("unknown site '" + peer.siteId() + "'"));
         }
         if (site.get().revoked()) {
-            return refuse(call, Status.PERMISSION_DENIED.withDescription("site " + peer.siteId() + " was revoked at "
-                    + site.get().revokedAt() + " (" + site.get().revokedReason()
-                    + "); ask the coordinator admin to re-enroll it"));
+            return refuse(
+                    call,
+                    Status.PERMISSION_DENIED.withDescription("site " + peer.siteId() + " was revoked at "
+                            + site.get().revokedAt() + " (" + site.get().revokedReason()
+                            + "); ask the coordinator admin to re-enroll it"));
         }
         if (!site.get().certificateSerialHex().equals(peer.serial().toString(16))) {
-            return refuse(call, Status.UNAUTHENTICATED.withDescription(
-                    "certificate serial does not match the one issued to site " + peer.siteId()));
+            return refuse(
+                    call,
+                    Status.UNAUTHENTICATED.withDescription(
+                            "certificate serial does not match the one issued to site " + peer.siteId()));
         }
         Context ctx = Context.current().withValue(SiteContext.SITE_ID, peer.siteId());
         return Contexts.interceptCall(ctx, call, headers, next);

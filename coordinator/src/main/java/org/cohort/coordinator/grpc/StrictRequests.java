@@ -39,7 +39,8 @@ final class StrictRequests {
 
     /** The same service, with malformed requests refused as {@code INVALID_ARGUMENT}. */
     static ServerServiceDefinition of(ServerServiceDefinition service) {
-        var strict = ServerServiceDefinition.builder(service.getServiceDescriptor().getName());
+        var strict =
+                ServerServiceDefinition.builder(service.getServiceDescriptor().getName());
         for (ServerMethodDefinition<?, ?> method : service.getMethods()) {
             strict.addMethod(strict(method));
         }
@@ -48,13 +49,17 @@ final class StrictRequests {
 
     private static <Q, R> ServerMethodDefinition<InputStream, R> strict(ServerMethodDefinition<Q, R> definition) {
         MethodDescriptor<Q, R> typed = definition.getMethodDescriptor();
-        MethodDescriptor<InputStream, R> unparsed = typed.toBuilder(UNPARSED, typed.getResponseMarshaller()).build();
+        MethodDescriptor<InputStream, R> unparsed =
+                typed.toBuilder(UNPARSED, typed.getResponseMarshaller()).build();
         ServerCallHandler<Q, R> handler = definition.getServerCallHandler();
         return ServerMethodDefinition.create(unparsed, (call, headers) -> start(typed, handler, call, headers));
     }
 
-    private static <Q, R> ServerCall.Listener<InputStream> start(MethodDescriptor<Q, R> typed,
-            ServerCallHandler<Q, R> handler, ServerCall<InputStream, R> call, Metadata headers) {
+    private static <Q, R> ServerCall.Listener<InputStream> start(
+            MethodDescriptor<Q, R> typed,
+            ServerCallHandler<Q, R> handler,
+            ServerCall<InputStream, R> call,
+            Metadata headers) {
         var typedCall = new TypedCall<>(call, typed);
         ServerCall.Listener<Q> delegate = handler.startCall(typedCall, headers);
         return new ServerCall.Listener<>() {

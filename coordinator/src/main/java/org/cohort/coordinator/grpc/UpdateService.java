@@ -66,8 +66,13 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
     private final Map<String, Upload> inFlight = new ConcurrentHashMap<>();
 
     /** What an interrupted upload left: its verified prefix on disk and the digest state over it. */
-    private record Interrupted(byte[] nonce, byte[] payloadSha256, long received, Path spoolFile, MessageDigest sha,
-                               double sumOfSquares) {}
+    private record Interrupted(
+            byte[] nonce,
+            byte[] payloadSha256,
+            long received,
+            Path spoolFile,
+            MessageDigest sha,
+            double sumOfSquares) {}
 
     private static String key(String site, String roundId) {
         return site + "/" + roundId;
@@ -174,8 +179,10 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
 
     /** A replica cut off from the cluster's quorum takes no upload: the agent tries the next address in its list. */
     private static io.grpc.StatusRuntimeException outOfQuorum() {
-        return Status.UNAVAILABLE.withDescription("this coordinator replica cannot reach a quorum of the cluster;"
-                + " upload to another address in coordinator.addresses").asRuntimeException();
+        return Status.UNAVAILABLE
+                .withDescription("this coordinator replica cannot reach a quorum of the cluster;"
+                        + " upload to another address in coordinator.addresses")
+                .asRuntimeException();
     }
 
     @Override
@@ -191,9 +198,11 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
         Interrupted held = interrupted.get(key);
         if (active != null) {
             // Any stream of this site and round still being received blocks a new one, whatever it carries.
-            boolean same = MessageDigest.isEqual(active.manifest.getPayloadSha256().toByteArray(), payload);
+            boolean same =
+                    MessageDigest.isEqual(active.manifest.getPayloadSha256().toByteArray(), payload);
             reply.setValuesReceived(same ? active.received : 0).setStillReceiving(true);
-        } else if (held != null && MessageDigest.isEqual(held.payloadSha256(), payload)
+        } else if (held != null
+                && MessageDigest.isEqual(held.payloadSha256(), payload)
                 && Files.isRegularFile(held.spoolFile())) {
             reply.setValuesReceived(held.received());
         }
@@ -207,12 +216,14 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
         private volatile UpdateManifest manifest;
         /** The manifest as the site signed it, and its signature: kept with the ledger charge. */
         private byte[] manifestBytes;
+
         private byte[] signature;
         private MessageDigest sha;
         private FileChannel spool;
         private Path spoolFile;
         /** Read by UploadProgress from other threads. */
         private volatile long received;
+
         private boolean finished;
         /** The L2 bound this update must keep, when the round has one the coordinator can check. */
         private java.util.OptionalDouble normBound = java.util.OptionalDouble.empty();
@@ -231,8 +242,11 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             }
             try {
                 switch (part.getKindCase()) {
-                    case HEADER -> header(part.getHeader().getManifest().toByteArray(),
-                            part.getHeader().getSignature().toByteArray(), part.getHeader().getResumeFrom());
+                    case HEADER ->
+                        header(
+                                part.getHeader().getManifest().toByteArray(),
+                                part.getHeader().getSignature().toByteArray(),
+                                part.getHeader().getResumeFrom());
                     case CHUNK -> chunk(part.getChunk());
                     default -> throw new UploadRejection(Reason.MALFORMED, "empty upload part").asException();
                 }
@@ -253,9 +267,13 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             this.signature = signature;
             if (inFlight.putIfAbsent(key(site, m.getRoundId()), this) != null) {
                 manifest = null; // not this stream's upload: leave the other one's spool alone
-                throw new UploadRejection(Reason.STILL_RECEIVING, "the coordinator is still receiving an earlier"
-                        + " stream of this site's upload for round " + m.getRoundId() + "; ask UploadProgress again"
-                        + " shortly and resume from there").asException();
+                throw new UploadRejection(
+                                Reason.STILL_RECEIVING,
+                                "the coordinator is still receiving an earlier"
+                                        + " stream of this site's upload for round " + m.getRoundId()
+                                        + "; ask UploadProgress again"
+                                        + " shortly and resume from there")
+                        .asException();
             }
             if (resumeFrom != 0) {
                 resume(m, resumeFrom);
@@ -269,7 +287,10 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             try {
                 PrivateDirectories.create(spoolRoot); // normally there already; an operator may have removed it
                 spoolFile = spoolFile(m.getRoundId(), site);
-                spool = FileChannel.open(spoolFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                spool = FileChannel.open(
+                        spoolFile,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE,
                         StandardOpenOption.TRUNCATE_EXISTING);
             } catch (IOException e) {
                 throw storageFull(e);
@@ -280,20 +301,30 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
         private void resume(UpdateManifest m, long resumeFrom) {
             Interrupted held = interrupted.get(key(site, m.getRoundId()));
             long holds = held == null || !Files.isRegularFile(held.spoolFile()) ? 0 : held.received();
-            boolean samePayload = held != null && MessageDigest.isEqual(held.nonce(), m.getNonce().toByteArray())
-                    && MessageDigest.isEqual(held.payloadSha256(), m.getPayloadSha256().toByteArray());
+            boolean samePayload = held != null
+                    && MessageDigest.isEqual(held.nonce(), m.getNonce().toByteArray())
+                    && MessageDigest.isEqual(
+                            held.payloadSha256(), m.getPayloadSha256().toByteArray());
             if (!samePayload || holds != resumeFrom) {
-                throw new UploadRejection(Reason.RESUME_MISMATCH, "cannot resume the upload for round "
-                        + m.getRoundId() + " at value " + resumeFrom + ": the coordinator holds "
-                        + (samePayload ? holds + " values of it" : "no interrupted upload of this update")
-                        + "; ask UploadProgress for the offset, or start again from 0").asException();
+                throw new UploadRejection(
+                                Reason.RESUME_MISMATCH,
+                                "cannot resume the upload for round "
+                                        + m.getRoundId() + " at value " + resumeFrom + ": the coordinator holds "
+                                        + (samePayload
+                                                ? holds + " values of it"
+                                                : "no interrupted upload of this update")
+                                        + "; ask UploadProgress for the offset, or start again from 0")
+                        .asException();
             }
             try {
                 if (Files.size(held.spoolFile()) != held.received() * ProtocolLimits.FLOAT32_BYTES) {
                     interrupted.remove(key(site, m.getRoundId()));
                     deleteQuietly(held.spoolFile());
-                    throw new UploadRejection(Reason.RESUME_MISMATCH, "the spooled part of the interrupted upload"
-                            + " for round " + m.getRoundId() + " is damaged; start again from 0").asException();
+                    throw new UploadRejection(
+                                    Reason.RESUME_MISMATCH,
+                                    "the spooled part of the interrupted upload" + " for round " + m.getRoundId()
+                                            + " is damaged; start again from 0")
+                            .asException();
                 }
                 spoolFile = held.spoolFile();
                 spool = FileChannel.open(spoolFile, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
@@ -304,7 +335,11 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             sha = held.sha();
             received = held.received();
             sumOfSquares = held.sumOfSquares();
-            log.info("site {} resumes its upload for round {} at value {} of {}", site, m.getRoundId(), received,
+            log.info(
+                    "site {} resumes its upload for round {} at value {} of {}",
+                    site,
+                    m.getRoundId(),
+                    received,
                     m.getNumParameters());
         }
 
@@ -315,36 +350,54 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             }
             intake.refuseIfRevoked(site); // a revocation stops an upload in flight at its next chunk
             if (chunk.getOffset() != received) {
-                throw new UploadRejection(Reason.MALFORMED, "chunk at offset " + chunk.getOffset()
-                        + " arrived where offset " + received + " was expected; send chunks in order").asException();
+                throw new UploadRejection(
+                                Reason.MALFORMED,
+                                "chunk at offset " + chunk.getOffset() + " arrived where offset " + received
+                                        + " was expected; send chunks in order")
+                        .asException();
             }
             var data = chunk.getData();
             if (data.size() % ProtocolLimits.FLOAT32_BYTES != 0) {
-                throw new UploadRejection(Reason.MALFORMED, "chunk length " + data.size()
-                        + " is not a multiple of 4 bytes").asException();
+                throw new UploadRejection(
+                                Reason.MALFORMED, "chunk length " + data.size() + " is not a multiple of 4 bytes")
+                        .asException();
             }
             int values = data.size() / ProtocolLimits.FLOAT32_BYTES;
             if (received + values > manifest.getNumParameters()) {
-                throw new UploadRejection(Reason.WRONG_LENGTH, "update has more values than the "
-                        + manifest.getNumParameters() + " its manifest declares").asException();
+                throw new UploadRejection(
+                                Reason.WRONG_LENGTH,
+                                "update has more values than the " + manifest.getNumParameters()
+                                        + " its manifest declares")
+                        .asException();
             }
             ByteBuffer buf = data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
             boolean floats = manifest.getEncoding() == org.cohort.protocol.v1.TensorEncoding.FLOAT32_LE;
             for (int i = 0; floats && i < values; i++) {
                 float v = buf.getFloat(i * ProtocolLimits.FLOAT32_BYTES);
                 if (!Float.isFinite(v)) {
-                    throw new UploadRejection(Reason.NON_FINITE, "update value at index " + (received + i) + " is "
-                            + v + "; updates must be finite (check the site's training for divergence)").asException();
+                    throw new UploadRejection(
+                                    Reason.NON_FINITE,
+                                    "update value at index " + (received + i) + " is " + v
+                                            + "; updates must be finite (check the site's training for divergence)")
+                            .asException();
                 }
                 sumOfSquares += (double) v * v;
             }
             if (normBound.isPresent() && Math.sqrt(sumOfSquares) > normBound.getAsDouble()) {
-                throw new UploadRejection(Reason.OVER_NORM, "the update of site " + site + " has L2 norm at least "
-                        + Math.sqrt(sumOfSquares) + " (after " + (received + values) + " of "
-                        + manifest.getNumParameters() + " values), above the study's site-level clip norm "
-                        + normBound.getAsDouble() + " (" + String.format(java.util.Locale.ROOT, "%.1f",
-                        Math.sqrt(sumOfSquares) / normBound.getAsDouble()) + "× over); under site-level DP every"
-                        + " update must be clipped to the clip norm before it is sent").asException();
+                throw new UploadRejection(
+                                Reason.OVER_NORM,
+                                "the update of site " + site + " has L2 norm at least "
+                                        + Math.sqrt(sumOfSquares) + " (after " + (received + values) + " of "
+                                        + manifest.getNumParameters()
+                                        + " values), above the study's site-level clip norm "
+                                        + normBound.getAsDouble() + " ("
+                                        + String.format(
+                                                java.util.Locale.ROOT,
+                                                "%.1f",
+                                                Math.sqrt(sumOfSquares) / normBound.getAsDouble())
+                                        + "× over); under site-level DP every"
+                                        + " update must be clipped to the clip norm before it is sent")
+                        .asException();
             }
             sha.update(data.asReadOnlyByteBuffer());
             try {
@@ -367,14 +420,30 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
 
         @Override
         public void onError(Throwable t) {
-            if (!finished && manifest != null && spool != null && received > 0 && received < manifest.getNumParameters()) {
+            if (!finished
+                    && manifest != null
+                    && spool != null
+                    && received > 0
+                    && received < manifest.getNumParameters()) {
                 // Verified and spooled so far: keep it for a resume instead of making the site start over.
                 closeSpool();
                 sweepInterrupted(site); // at most one per site, and none of closed rounds
-                interrupted.put(key(site, manifest.getRoundId()), new Interrupted(manifest.getNonce().toByteArray(),
-                        manifest.getPayloadSha256().toByteArray(), received, spoolFile, sha, sumOfSquares));
-                log.info("upload from site {} for round {} broke off after {} of {} values ({}); kept for resume",
-                        site, manifest.getRoundId(), received, manifest.getNumParameters(), Status.fromThrowable(t));
+                interrupted.put(
+                        key(site, manifest.getRoundId()),
+                        new Interrupted(
+                                manifest.getNonce().toByteArray(),
+                                manifest.getPayloadSha256().toByteArray(),
+                                received,
+                                spoolFile,
+                                sha,
+                                sumOfSquares));
+                log.info(
+                        "upload from site {} for round {} broke off after {} of {} values ({}); kept for resume",
+                        site,
+                        manifest.getRoundId(),
+                        received,
+                        manifest.getNumParameters(),
+                        Status.fromThrowable(t));
                 leave();
                 return;
             }
@@ -391,20 +460,28 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                     throw new UploadRejection(Reason.MALFORMED, "the upload ended before its header").asException();
                 }
                 if (received != manifest.getNumParameters()) {
-                    throw new UploadRejection(Reason.WRONG_LENGTH, "update ended after " + received
-                            + " values but its manifest declares " + manifest.getNumParameters()).asException();
+                    throw new UploadRejection(
+                                    Reason.WRONG_LENGTH,
+                                    "update ended after " + received + " values but its manifest declares "
+                                            + manifest.getNumParameters())
+                            .asException();
                 }
                 if (manifest.getNumParameters() > 0
-                        && !MessageDigest.isEqual(sha.digest(), manifest.getPayloadSha256().toByteArray())) {
-                    throw new UploadRejection(Reason.DIGEST_MISMATCH,
-                            "the values received do not match the signed payload digest").asException();
+                        && !MessageDigest.isEqual(
+                                sha.digest(), manifest.getPayloadSha256().toByteArray())) {
+                    throw new UploadRejection(
+                                    Reason.DIGEST_MISMATCH,
+                                    "the values received do not match the signed payload digest")
+                            .asException();
                 }
                 closeSpool();
                 intake.accept(manifest, manifestBytes, signature, site, spoolFile);
                 finished = true;
                 leave();
-                response.onNext(UploadReceipt.newBuilder().setAccepted(true)
-                        .setMessage("update accepted for round " + manifest.getRoundId()).build());
+                response.onNext(UploadReceipt.newBuilder()
+                        .setAccepted(true)
+                        .setMessage("update accepted for round " + manifest.getRoundId())
+                        .build());
                 response.onCompleted();
             } catch (UploadRejection.Exception e) {
                 fail(e.rejection());
@@ -412,7 +489,8 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                 log.error("upload from {} failed", site, e);
                 cleanup();
                 finished = true;
-                response.onError(Status.INTERNAL.withDescription("coordinator error: " + e.getMessage())
+                response.onError(Status.INTERNAL
+                        .withDescription("coordinator error: " + e.getMessage())
                         .asRuntimeException());
             }
         }
@@ -422,12 +500,15 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             cleanup();
             log.warn("rejected upload from site {}: {}", site, rejection.message());
             intake.refused(manifest, site, rejection);
-            response.onError(status(rejection).withDescription(rejection.message()).asRuntimeException());
+            response.onError(
+                    status(rejection).withDescription(rejection.message()).asRuntimeException());
         }
 
         private UploadRejection.Exception storageFull(IOException e) {
-            return new UploadRejection(Reason.STORAGE_FULL, "coordinator could not spool the update under "
-                    + spoolRoot + ": " + e.getMessage() + "; the site may retry once the operator frees disk space")
+            return new UploadRejection(
+                            Reason.STORAGE_FULL,
+                            "coordinator could not spool the update under " + spoolRoot + ": " + e.getMessage()
+                                    + "; the site may retry once the operator frees disk space")
                     .asException();
         }
 
@@ -460,12 +541,12 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             case BAD_SIGNATURE -> Status.UNAUTHENTICATED;
             case UNKNOWN_ROUND -> Status.NOT_FOUND;
             case ROUND_CLOSED, REPLAYED_NONCE, WRONG_BASE_VERSION, RESUME_MISMATCH, OVER_BUDGET ->
-                    Status.FAILED_PRECONDITION;
+                Status.FAILED_PRECONDITION;
             case STILL_RECEIVING -> Status.UNAVAILABLE;
             case ALREADY_REPORTED -> Status.ALREADY_EXISTS;
             case STORAGE_FULL -> Status.RESOURCE_EXHAUSTED;
             case MALFORMED, WRONG_LENGTH, WRONG_ENCODING, BAD_EXAMPLE_COUNT, DIGEST_MISMATCH, NON_FINITE, OVER_NORM ->
-                    Status.INVALID_ARGUMENT;
+                Status.INVALID_ARGUMENT;
         };
     }
 

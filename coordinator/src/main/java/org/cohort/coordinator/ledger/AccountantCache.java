@@ -24,8 +24,8 @@ final class AccountantCache {
     record Key(String studyId, String siteId, Unit unit, Accounting accounting) {}
 
     /** The accountant after all entries, and ε after each entry for every δ asked for so far. */
-    private record State(List<PrivacyLedgerEntry> entries, PrivacyAccountant accountant,
-                         Map<Double, List<Double>> prefixEpsilons) {}
+    private record State(
+            List<PrivacyLedgerEntry> entries, PrivacyAccountant accountant, Map<Double, List<Double>> prefixEpsilons) {}
 
     private final Map<Key, State> states = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -55,7 +55,8 @@ final class AccountantCache {
             s = states.get(key);
         }
         List<PrivacyLedgerEntry> wanted = history.entries();
-        boolean reusable = s != null && s.entries().size() <= wanted.size()
+        boolean reusable = s != null
+                && s.entries().size() <= wanted.size()
                 && wanted.subList(0, s.entries().size()).equals(s.entries())
                 && (delta == null || s.prefixEpsilons().containsKey(delta));
         if (!reusable) {

@@ -44,8 +44,12 @@ public record Accounting(AccountantKind accountant, Conversion conversion) {
      * "improved" or "classic" (null means improved; only meaningful with rdp).
      */
     public static Accounting parse(String accountant, String conversion) {
-        String a = accountant == null || accountant.isBlank() ? "rdp" : accountant.strip().toLowerCase(Locale.ROOT);
-        String c = conversion == null || conversion.isBlank() ? null : conversion.strip().toLowerCase(Locale.ROOT);
+        String a = accountant == null || accountant.isBlank()
+                ? "rdp"
+                : accountant.strip().toLowerCase(Locale.ROOT);
+        String c = conversion == null || conversion.isBlank()
+                ? null
+                : conversion.strip().toLowerCase(Locale.ROOT);
         return switch (a) {
             case "rdp" -> {
                 if (c == null || c.equals("improved")) {
@@ -64,7 +68,8 @@ public record Accounting(AccountantKind accountant, Conversion conversion) {
                 }
                 yield PLD;
             }
-            default -> throw new IllegalArgumentException("accountant must be 'rdp' or 'pld', got '" + accountant + "'");
+            default ->
+                throw new IllegalArgumentException("accountant must be 'rdp' or 'pld', got '" + accountant + "'");
         };
     }
 
@@ -109,7 +114,9 @@ public record Accounting(AccountantKind accountant, Conversion conversion) {
     /** The full report (ε with unit, δ, method, inputs) of an accountant of this kind. */
     public PrivacyReport report(PrivacyAccountant composed, double delta, Unit unit) {
         checkKind(composed);
-        return composed instanceof RdpAccountant rdp ? rdp.report(delta, unit, conversion) : composed.report(delta, unit);
+        return composed instanceof RdpAccountant rdp
+                ? rdp.report(delta, unit, conversion)
+                : composed.report(delta, unit);
     }
 
     /** Composes {@code events} in order and reports ε at δ. */

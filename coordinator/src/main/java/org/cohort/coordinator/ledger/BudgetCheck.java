@@ -34,8 +34,14 @@ public final class BudgetCheck {
      * @param epsilonAfter  ε of the history followed by {@code nextEvent}
      * @param exceeds       epsilonAfter > epsilonBudget
      */
-    public record Assessment(double spentEpsilon, double epsilonAfter, double epsilonBudget, double delta,
-                             Accounting accounting, PrivacyEvent nextEvent, boolean exceeds) {
+    public record Assessment(
+            double spentEpsilon,
+            double epsilonAfter,
+            double epsilonBudget,
+            double delta,
+            Accounting accounting,
+            PrivacyEvent nextEvent,
+            boolean exceeds) {
 
         /** e.g. "ε would reach 1.204 > budget 1.000 (δ = 1e-5, RDP accountant with improved conversion; ...)". */
         public String explain() {
@@ -58,25 +64,34 @@ public final class BudgetCheck {
     public record RoundsLeft(long rounds, boolean atLeast, String method) {}
 
     /** True when composing {@code nextEvent} after {@code history} gives ε above {@code epsilonBudget} at δ. */
-    public static boolean wouldExceed(EventHistory history, PrivacyEvent nextEvent, double epsilonBudget, double delta,
-                                      AccountantKind accountant) {
-        return assess(history, nextEvent, epsilonBudget, delta, Accounting.of(accountant)).exceeds();
+    public static boolean wouldExceed(
+            EventHistory history,
+            PrivacyEvent nextEvent,
+            double epsilonBudget,
+            double delta,
+            AccountantKind accountant) {
+        return assess(history, nextEvent, epsilonBudget, delta, Accounting.of(accountant))
+                .exceeds();
     }
 
-    public static boolean wouldExceed(EventHistory history, PrivacyEvent nextEvent, double epsilonBudget, double delta,
-                                      Accounting accounting) {
+    public static boolean wouldExceed(
+            EventHistory history, PrivacyEvent nextEvent, double epsilonBudget, double delta, Accounting accounting) {
         return assess(history, nextEvent, epsilonBudget, delta, accounting).exceeds();
     }
 
-    public static Assessment assess(EventHistory history, PrivacyEvent nextEvent, double epsilonBudget, double delta,
-                                    Accounting accounting) {
-        return assess(accounting.newAccountant().composeAll(history.events()), nextEvent, epsilonBudget, delta,
-                accounting);
+    public static Assessment assess(
+            EventHistory history, PrivacyEvent nextEvent, double epsilonBudget, double delta, Accounting accounting) {
+        return assess(
+                accounting.newAccountant().composeAll(history.events()), nextEvent, epsilonBudget, delta, accounting);
     }
 
     /** As {@link #assess(EventHistory, PrivacyEvent, double, double, Accounting)}, from an already composed history. */
-    public static Assessment assess(PrivacyAccountant composed, PrivacyEvent nextEvent, double epsilonBudget,
-                                    double delta, Accounting accounting) {
+    public static Assessment assess(
+            PrivacyAccountant composed,
+            PrivacyEvent nextEvent,
+            double epsilonBudget,
+            double delta,
+            Accounting accounting) {
         checkBudget(epsilonBudget, delta);
         if (nextEvent == null) {
             throw new IllegalArgumentException("the next round's privacy event is needed to check a budget");
@@ -91,8 +106,13 @@ public final class BudgetCheck {
      * The largest k ≤ horizon such that k more rounds of {@code perRound} after the history keep
      * ε ≤ budget at δ. Bounded: a binary search over k, each probe one composition.
      */
-    public static RoundsLeft roundsLeft(PrivacyAccountant composed, PrivacyEvent perRound, double epsilonBudget,
-                                        double delta, Accounting accounting, long horizon) {
+    public static RoundsLeft roundsLeft(
+            PrivacyAccountant composed,
+            PrivacyEvent perRound,
+            double epsilonBudget,
+            double delta,
+            Accounting accounting,
+            long horizon) {
         checkBudget(epsilonBudget, delta);
         if (horizon < 1) {
             throw new IllegalArgumentException("horizon must be at least 1 round");
@@ -100,15 +120,18 @@ public final class BudgetCheck {
         accounting.checkKind(composed);
         if (composed instanceof RdpAccountant rdp) {
             var left = rdpRoundsLeft(rdp, perRound, epsilonBudget, delta, accounting.rdpMethod(), horizon);
-            return new RoundsLeft(left, left == horizon, "exact with the " + accounting.label()
-                    + (left == horizon ? " (search stopped at " + horizon + " rounds)" : ""));
+            return new RoundsLeft(
+                    left,
+                    left == horizon,
+                    "exact with the " + accounting.label()
+                            + (left == horizon ? " (search stopped at " + horizon + " rounds)" : ""));
         }
         // PLD: find the count with RDP (fast), then check it, and one more round, with PLD itself.
         RdpAccountant rdp = RdpAccountant.withDefaultOrders().composeAll(composed.events());
         long k = rdpRoundsLeft(rdp, perRound, epsilonBudget, delta, RdpConversion.Method.IMPROVED, horizon);
         if (k >= PLD_EXACT_BELOW) {
-            return new RoundsLeft(k, true, "at least " + k + " by the " + Accounting.RDP.label()
-                    + ", which is looser than PLD");
+            return new RoundsLeft(
+                    k, true, "at least " + k + " by the " + Accounting.RDP.label() + ", which is looser than PLD");
         }
         long lo = 0;
         long hi = k;
@@ -139,8 +162,8 @@ public final class BudgetCheck {
             }
         }
         if (fails < 0) {
-            return new RoundsLeft(fits, true, "at least " + fits + " with the " + accounting.label()
-                    + " (search stopped there)");
+            return new RoundsLeft(
+                    fits, true, "at least " + fits + " with the " + accounting.label() + " (search stopped there)");
         }
         while (fails - fits > 1) {
             long mid = (fits + fails) >>> 1;
@@ -160,14 +183,21 @@ public final class BudgetCheck {
         }
         return switch (event) {
             case PrivacyEvent.SampledGaussian g ->
-                    new PrivacyEvent.SampledGaussian(g.samplingRate(), g.noiseMultiplier(), Math.multiplyExact(g.steps(), times));
-            case PrivacyEvent.Gaussian g -> new PrivacyEvent.Gaussian(g.noiseMultiplier(), Math.multiplyExact(g.count(), times));
+                new PrivacyEvent.SampledGaussian(
+                        g.samplingRate(), g.noiseMultiplier(), Math.multiplyExact(g.steps(), times));
+            case PrivacyEvent.Gaussian g ->
+                new PrivacyEvent.Gaussian(g.noiseMultiplier(), Math.multiplyExact(g.count(), times));
         };
     }
 
     /** RDP is linear in repetitions, so k rounds cost k times one round's curve: each probe is a conversion only. */
-    private static long rdpRoundsLeft(RdpAccountant base, PrivacyEvent perRound, double budget, double delta,
-                                      RdpConversion.Method method, long horizon) {
+    private static long rdpRoundsLeft(
+            RdpAccountant base,
+            PrivacyEvent perRound,
+            double budget,
+            double delta,
+            RdpConversion.Method method,
+            long horizon) {
         double[] orders = base.orders();
         double[] r0 = base.rdp();
         double[] r1 = RdpAccountant.withOrders(orders).compose(perRound).rdp();
@@ -177,8 +207,8 @@ public final class BudgetCheck {
         if (rdpEpsilon(orders, r0, r1, horizon, delta, method) <= budget) {
             return horizon;
         }
-        long lo = 0;            // fits
-        long hi = horizon;      // does not fit
+        long lo = 0; // fits
+        long hi = horizon; // does not fit
         while (hi - lo > 1) {
             long mid = (lo + hi) >>> 1;
             if (rdpEpsilon(orders, r0, r1, mid, delta, method) <= budget) {
@@ -190,8 +220,8 @@ public final class BudgetCheck {
         return lo;
     }
 
-    private static double rdpEpsilon(double[] orders, double[] r0, double[] r1, long k, double delta,
-                                     RdpConversion.Method method) {
+    private static double rdpEpsilon(
+            double[] orders, double[] r0, double[] r1, long k, double delta, RdpConversion.Method method) {
         double[] r = new double[orders.length];
         for (int i = 0; i < r.length; i++) {
             r[i] = k == 0 ? r0[i] : r0[i] + k * r1[i];
@@ -199,8 +229,8 @@ public final class BudgetCheck {
         return RdpConversion.epsilon(orders, r, delta, method).value();
     }
 
-    private static boolean fitsPld(PrivacyAccountant composed, PrivacyEvent perRound, long k, double budget,
-                                   double delta) {
+    private static boolean fitsPld(
+            PrivacyAccountant composed, PrivacyEvent perRound, long k, double budget, double delta) {
         PrivacyAccountant after = k == 0 ? composed : composed.compose(repeated(perRound, k));
         return after.epsilon(delta) <= budget;
     }

@@ -9,8 +9,8 @@ import org.cohort.privacy.accounting.Unit;
  * A study's privacy budget for one unit, site by site. Every ε here is at {@code delta} with
  * {@code accounting}, and each site's {@link PrivacyReport} carries the events it was computed from.
  */
-public record BudgetView(String studyId, Unit unit, double epsilonBudget, double delta, Accounting accounting,
-                         List<SiteBudget> sites) {
+public record BudgetView(
+        String studyId, Unit unit, double epsilonBudget, double delta, Accounting accounting, List<SiteBudget> sites) {
 
     public BudgetView {
         sites = List.copyOf(sites);
@@ -24,8 +24,13 @@ public record BudgetView(String studyId, Unit unit, double epsilonBudget, double
      * @param perRoundEvent    the site's current parameters: its last charged round
      * @param roundsLeft       rounds at those parameters that keep ε within the budget
      */
-    public record SiteBudget(String siteId, int roundsCharged, PrivacyReport spent, double remainingEpsilon,
-                             PrivacyEvent perRoundEvent, BudgetCheck.RoundsLeft roundsLeft) {
+    public record SiteBudget(
+            String siteId,
+            int roundsCharged,
+            PrivacyReport spent,
+            double remainingEpsilon,
+            PrivacyEvent perRoundEvent,
+            BudgetCheck.RoundsLeft roundsLeft) {
 
         public boolean exhausted() {
             return roundsLeft.rounds() == 0 && !roundsLeft.atLeast();

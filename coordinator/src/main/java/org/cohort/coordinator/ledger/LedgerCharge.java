@@ -11,8 +11,16 @@ import org.cohort.privacy.accounting.Unit;
  * digest). A charge made before charges were per release has an empty round id and digest and
  * attempt 0: it stood for the whole round.
  */
-public record LedgerCharge(String studyId, int roundNumber, String siteId, Unit unit, PrivacyEvent event,
-                           Instant chargedAt, String roundId, int attempt, String payloadSha256) {
+public record LedgerCharge(
+        String studyId,
+        int roundNumber,
+        String siteId,
+        Unit unit,
+        PrivacyEvent event,
+        Instant chargedAt,
+        String roundId,
+        int attempt,
+        String payloadSha256) {
 
     /** Whether this is a charge from before per-release charging (one per round number). */
     public boolean perRound() {
@@ -25,7 +33,8 @@ public record LedgerCharge(String studyId, int roundNumber, String siteId, Unit 
      */
     public String entryId() {
         String round = studyId + "/round-" + roundNumber + "/";
-        return perRound() ? round + siteId
+        return perRound()
+                ? round + siteId
                 : round + "attempt-" + attempt + "/" + siteId + "/" + payloadSha256.substring(0, 12);
     }
 }

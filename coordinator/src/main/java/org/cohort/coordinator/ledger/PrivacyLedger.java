@@ -50,8 +50,8 @@ public class PrivacyLedger {
         }
     };
 
-    private record RoundsLeftKey(AccountantCache.Key site, List<PrivacyLedgerEntry> entries, double budget,
-                                 double delta) {}
+    private record RoundsLeftKey(
+            AccountantCache.Key site, List<PrivacyLedgerEntry> entries, double budget, double delta) {}
 
     public PrivacyLedger(JdbcClient jdbc) {
         this.jdbc = jdbc;
@@ -78,16 +78,33 @@ public class PrivacyLedger {
                     event_type, sampling_rate, noise_multiplier, steps, site_manifest, site_signature, charged_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT DO NOTHING""")
-                .params(release.studyId(), release.roundNumber(), release.roundId(), release.attempt(),
-                        release.siteId(), unit.name(), release.payloadSha256(), row.type(), row.samplingRate(),
-                        row.noiseMultiplier(), row.steps(), release.siteManifest(), release.siteSignature(),
+                .params(
+                        release.studyId(),
+                        release.roundNumber(),
+                        release.roundId(),
+                        release.attempt(),
+                        release.siteId(),
+                        unit.name(),
+                        release.payloadSha256(),
+                        row.type(),
+                        row.samplingRate(),
+                        row.noiseMultiplier(),
+                        row.steps(),
+                        release.siteManifest(),
+                        release.siteSignature(),
                         OffsetDateTime.ofInstant(at.truncatedTo(ChronoUnit.MICROS), ZoneOffset.UTC))
                 .update();
         if (inserted == 0) {
-            find(release, unit).filter(existing -> !existing.event().equals(event))
-                    .ifPresent(existing -> log.warn("{} ({}) was already charged {} at {}; the later charge {} is"
-                                    + " ignored (a release is charged once)", release, unit,
-                            existing.event().describe(), existing.chargedAt(), event.describe()));
+            find(release, unit)
+                    .filter(existing -> !existing.event().equals(event))
+                    .ifPresent(existing -> log.warn(
+                            "{} ({}) was already charged {} at {}; the later charge {} is"
+                                    + " ignored (a release is charged once)",
+                            release,
+                            unit,
+                            existing.event().describe(),
+                            existing.chargedAt(),
+                            event.describe()));
         }
         return inserted == 1;
     }
@@ -97,43 +114,64 @@ public class PrivacyLedger {
         return jdbc.sql("""
                 SELECT * FROM privacy_charges WHERE study_id = ? AND round_number = ? AND round_id = ? AND site_id = ?
                     AND unit = ? AND payload_sha256 = ?""")
-                .params(release.studyId(), release.roundNumber(), release.roundId(), release.siteId(), unit.name(),
+                .params(
+                        release.studyId(),
+                        release.roundNumber(),
+                        release.roundId(),
+                        release.siteId(),
+                        unit.name(),
                         release.payloadSha256())
-                .query(PrivacyLedger::map).optional();
+                .query(PrivacyLedger::map)
+                .optional();
     }
 
     /** Every charge of every study, by study, site, unit and round. */
     public List<LedgerCharge> all() {
         return jdbc.sql("SELECT * FROM privacy_charges ORDER BY study_id, site_id, unit, " + RELEASE_ORDER)
-                .query(PrivacyLedger::map).list();
+                .query(PrivacyLedger::map)
+                .list();
     }
 
     /** Every charge of a study, by site, unit and round. */
     public List<LedgerCharge> charges(String studyId) {
         return jdbc.sql("SELECT * FROM privacy_charges WHERE study_id = ? ORDER BY site_id, unit, " + RELEASE_ORDER)
-                .param(studyId).query(PrivacyLedger::map).list();
+                .param(studyId)
+                .query(PrivacyLedger::map)
+                .list();
     }
 
     /** The sites charged in a study for a unit, in id order. */
     public List<String> sites(String studyId, Unit unit) {
         return jdbc.sql("SELECT DISTINCT site_id FROM privacy_charges WHERE study_id = ? AND unit = ? ORDER BY site_id")
-                .params(studyId, unit.name()).query(String.class).list();
+                .params(studyId, unit.name())
+                .query(String.class)
+                .list();
     }
 
     /** The units charged in a study. */
     public List<Unit> units(String studyId) {
-        return jdbc.sql("SELECT DISTINCT unit FROM privacy_charges WHERE study_id = ? ORDER BY unit")
-                .param(studyId).query(String.class).list().stream().map(Unit::valueOf).toList();
+        return jdbc
+                .sql("SELECT DISTINCT unit FROM privacy_charges WHERE study_id = ? ORDER BY unit")
+                .param(studyId)
+                .query(String.class)
+                .list()
+                .stream()
+                .map(Unit::valueOf)
+                .toList();
     }
 
     /** What a site spent in a study for one unit, round by round: the exact inputs of every ε. */
     public EventHistory history(String studyId, String siteId, Unit unit) {
-        List<PrivacyLedgerEntry> entries = jdbc.sql("""
+        List<PrivacyLedgerEntry> entries =
+                jdbc
+                        .sql("""
                 SELECT * FROM privacy_charges WHERE study_id = ? AND site_id = ? AND unit = ? ORDER BY\s""" + RELEASE_ORDER)
-                .params(studyId, siteId, unit.name())
-                .query(PrivacyLedger::map).list().stream()
-                .map(c -> new PrivacyLedgerEntry(c.entryId(), c.event()))
-                .toList();
+                        .params(studyId, siteId, unit.name())
+                        .query(PrivacyLedger::map)
+                        .list()
+                        .stream()
+                        .map(c -> new PrivacyLedgerEntry(c.entryId(), c.event()))
+                        .toList();
         return new EventHistory(unit, entries);
     }
 
@@ -141,7 +179,9 @@ public class PrivacyLedger {
     public List<LedgerCharge> charges(String studyId, String siteId, Unit unit) {
         return jdbc.sql("""
                 SELECT * FROM privacy_charges WHERE study_id = ? AND site_id = ? AND unit = ? ORDER BY\s""" + RELEASE_ORDER)
-                .params(studyId, siteId, unit.name()).query(PrivacyLedger::map).list();
+                .params(studyId, siteId, unit.name())
+                .query(PrivacyLedger::map)
+                .list();
     }
 
     /** ε spent by a site in a study for one unit, at δ, with the accountant's default conversion. */
@@ -155,16 +195,16 @@ public class PrivacyLedger {
 
     /** The accountant after every charge of the site, in round order (cached; extended as rounds are added). */
     public PrivacyAccountant composed(String studyId, String siteId, Unit unit, Accounting accounting) {
-        return cache.composed(new AccountantCache.Key(studyId, siteId, unit, accounting),
-                history(studyId, siteId, unit));
+        return cache.composed(
+                new AccountantCache.Key(studyId, siteId, unit, accounting), history(studyId, siteId, unit));
     }
 
     /**
      * How many more rounds at the site's current parameters (its last charged round) keep its ε
      * within {@code epsilonBudget}; empty when the site has no charge yet.
      */
-    public Optional<BudgetCheck.RoundsLeft> roundsLeft(String studyId, String siteId, Unit unit, double epsilonBudget,
-                                                       double delta, Accounting accounting) {
+    public Optional<BudgetCheck.RoundsLeft> roundsLeft(
+            String studyId, String siteId, Unit unit, double epsilonBudget, double delta, Accounting accounting) {
         EventHistory history = history(studyId, siteId, unit);
         if (history.entries().isEmpty()) {
             return Optional.empty();
@@ -177,8 +217,14 @@ public class PrivacyLedger {
                 return Optional.of(known);
             }
         }
-        PrivacyEvent perRound = history.entries().get(history.entries().size() - 1).event();
-        var left = BudgetCheck.roundsLeft(cache.composed(siteKey, history), perRound, epsilonBudget, delta, accounting,
+        PrivacyEvent perRound =
+                history.entries().get(history.entries().size() - 1).event();
+        var left = BudgetCheck.roundsLeft(
+                cache.composed(siteKey, history),
+                perRound,
+                epsilonBudget,
+                delta,
+                accounting,
                 BudgetCheck.DEFAULT_HORIZON);
         synchronized (roundsLeftMemo) {
             roundsLeftMemo.put(key, left);
@@ -189,13 +235,17 @@ public class PrivacyLedger {
     /** ε after each charged round, in round order: the curve of a site's spending. */
     public List<RoundEpsilon> curve(String studyId, String siteId, Unit unit, double delta, Accounting accounting) {
         List<LedgerCharge> charges = charges(studyId, siteId, unit);
-        EventHistory history = new EventHistory(unit,
-                charges.stream().map(c -> new PrivacyLedgerEntry(c.entryId(), c.event())).toList());
-        List<Double> eps = cache.prefixEpsilons(new AccountantCache.Key(studyId, siteId, unit, accounting), history,
-                delta);
+        EventHistory history = new EventHistory(
+                unit,
+                charges.stream()
+                        .map(c -> new PrivacyLedgerEntry(c.entryId(), c.event()))
+                        .toList());
+        List<Double> eps =
+                cache.prefixEpsilons(new AccountantCache.Key(studyId, siteId, unit, accounting), history, delta);
         List<RoundEpsilon> out = new ArrayList<>(charges.size());
         for (int i = 0; i < charges.size(); i++) {
-            out.add(new RoundEpsilon(charges.get(i).roundNumber(), eps.get(i), charges.get(i).event()));
+            out.add(new RoundEpsilon(
+                    charges.get(i).roundNumber(), eps.get(i), charges.get(i).event()));
         }
         return out;
     }
@@ -220,9 +270,15 @@ public class PrivacyLedger {
             PrivacyAccountant composed = composed(studyId, e.getKey(), unit, accounting);
             PrivacyReport spent = accounting.report(composed, delta, unit);
             PrivacyEvent perRound = e.getValue().get(e.getValue().size() - 1).event();
-            var left = roundsLeft(studyId, e.getKey(), unit, epsilonBudget, delta, accounting).orElseThrow();
-            sites.add(new BudgetView.SiteBudget(e.getKey(), e.getValue().size(), spent,
-                    Math.max(0, epsilonBudget - spent.epsilon()), perRound, left));
+            var left = roundsLeft(studyId, e.getKey(), unit, epsilonBudget, delta, accounting)
+                    .orElseThrow();
+            sites.add(new BudgetView.SiteBudget(
+                    e.getKey(),
+                    e.getValue().size(),
+                    spent,
+                    Math.max(0, epsilonBudget - spent.epsilon()),
+                    perRound,
+                    left));
         }
         return new BudgetView(studyId, unit, epsilonBudget, delta, accounting, sites);
     }
@@ -232,7 +288,11 @@ public class PrivacyLedger {
         if (privacy == null || !privacy.enabled() || privacy.epsilonBudget() == null || privacy.delta() == null) {
             return Optional.empty();
         }
-        return Optional.of(budget(studyId, SiteCharge.unit(privacy.mode()), privacy.epsilonBudget(), privacy.delta(),
+        return Optional.of(budget(
+                studyId,
+                SiteCharge.unit(privacy.mode()),
+                privacy.epsilonBudget(),
+                privacy.delta(),
                 Accounting.forStudy(privacy)));
     }
 
@@ -244,13 +304,20 @@ public class PrivacyLedger {
         PrivacyEvent event = switch (type) {
             case "sampled_gaussian" -> new PrivacyEvent.SampledGaussian(q, sigma, steps);
             case "gaussian" -> new PrivacyEvent.Gaussian(sigma, steps);
-            default -> throw new IllegalStateException("privacy_charges holds an unknown event type '" + type
-                    + "'; this coordinator understands sampled_gaussian and gaussian");
+            default ->
+                throw new IllegalStateException("privacy_charges holds an unknown event type '" + type
+                        + "'; this coordinator understands sampled_gaussian and gaussian");
         };
-        return new LedgerCharge(rs.getString("study_id"), rs.getInt("round_number"), rs.getString("site_id"),
-                Unit.valueOf(rs.getString("unit")), event,
-                rs.getObject("charged_at", OffsetDateTime.class).toInstant(), rs.getString("round_id"),
-                rs.getInt("attempt"), rs.getString("payload_sha256"));
+        return new LedgerCharge(
+                rs.getString("study_id"),
+                rs.getInt("round_number"),
+                rs.getString("site_id"),
+                Unit.valueOf(rs.getString("unit")),
+                event,
+                rs.getObject("charged_at", OffsetDateTime.class).toInstant(),
+                rs.getString("round_id"),
+                rs.getInt("attempt"),
+                rs.getString("payload_sha256"));
     }
 
     /** An event as ledger columns. */
@@ -258,7 +325,7 @@ public class PrivacyLedger {
         static Row of(PrivacyEvent event) {
             return switch (event) {
                 case PrivacyEvent.SampledGaussian g ->
-                        new Row("sampled_gaussian", g.samplingRate(), g.noiseMultiplier(), g.steps());
+                    new Row("sampled_gaussian", g.samplingRate(), g.noiseMultiplier(), g.steps());
                 case PrivacyEvent.Gaussian g -> new Row("gaussian", 1.0, g.noiseMultiplier(), g.count());
             };
         }

@@ -13,18 +13,29 @@ import java.util.regex.Pattern;
  * @param siteManifest  the site's UpdateManifest bytes exactly as it signed them (empty when not kept)
  * @param siteSignature the site's Ed25519 signature over {@code siteManifest} (empty when not kept)
  */
-public record Release(String studyId, int roundNumber, String roundId, int attempt, String siteId,
-                      String payloadSha256, byte[] siteManifest, byte[] siteSignature) {
+public record Release(
+        String studyId,
+        int roundNumber,
+        String roundId,
+        int attempt,
+        String siteId,
+        String payloadSha256,
+        byte[] siteManifest,
+        byte[] siteSignature) {
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
     public Release {
-        if (studyId == null || studyId.isBlank() || siteId == null || siteId.isBlank() || roundId == null
+        if (studyId == null
+                || studyId.isBlank()
+                || siteId == null
+                || siteId.isBlank()
+                || roundId == null
                 || roundId.isBlank()) {
             throw new IllegalArgumentException("a release needs a study, a site and the round id of its attempt");
         }
         if (roundNumber < 1 || attempt < 1) {
-            throw new IllegalArgumentException("round numbers and attempts start at 1, got round " + roundNumber
-                    + " attempt " + attempt);
+            throw new IllegalArgumentException(
+                    "round numbers and attempts start at 1, got round " + roundNumber + " attempt " + attempt);
         }
         if (payloadSha256 == null || !SHA256_HEX.matcher(payloadSha256).matches()) {
             throw new IllegalArgumentException("a release is named by the SHA-256 of its values (64 lower-case hex"
@@ -35,10 +46,24 @@ public record Release(String studyId, int roundNumber, String roundId, int attem
     }
 
     /** The release of an update whose signed manifest names {@code payloadSha256} (raw bytes). */
-    public static Release of(String studyId, int roundNumber, String roundId, int attempt, String siteId,
-                             byte[] payloadSha256, byte[] siteManifest, byte[] siteSignature) {
-        return new Release(studyId, roundNumber, roundId, attempt, siteId, HexFormat.of().formatHex(payloadSha256),
-                siteManifest, siteSignature);
+    public static Release of(
+            String studyId,
+            int roundNumber,
+            String roundId,
+            int attempt,
+            String siteId,
+            byte[] payloadSha256,
+            byte[] siteManifest,
+            byte[] siteSignature) {
+        return new Release(
+                studyId,
+                roundNumber,
+                roundId,
+                attempt,
+                siteId,
+                HexFormat.of().formatHex(payloadSha256),
+                siteManifest,
+                siteSignature);
     }
 
     @Override

@@ -23,7 +23,9 @@ public record SiteCharge(String siteId, Unit unit, PrivacyEvent event) {
             return null;
         }
         var p = manifest.getPrivacy();
-        return new SiteCharge(manifest.getSiteId(), unit(p.getUnit()),
+        return new SiteCharge(
+                manifest.getSiteId(),
+                unit(p.getUnit()),
                 new PrivacyEvent.SampledGaussian(p.getSamplingRate(), p.getNoiseMultiplier(), p.getSteps()));
     }
 
@@ -35,7 +37,8 @@ public record SiteCharge(String siteId, Unit unit, PrivacyEvent event) {
         return switch (word.strip().toLowerCase(Locale.ROOT)) {
             case "patient" -> Unit.PATIENT;
             case "site" -> Unit.SITE;
-            default -> throw new IllegalArgumentException("privacy unit must be 'patient' or 'site', got '" + word + "'");
+            default ->
+                throw new IllegalArgumentException("privacy unit must be 'patient' or 'site', got '" + word + "'");
         };
     }
 }

@@ -20,7 +20,10 @@ class ClusterQuorumHealth implements HealthIndicator {
 
     @Override
     public Health health() {
-        return leadership.inQuorum() ? Health.up().build()
-                : Health.outOfService().withDetail("reason", "cut off from the cluster's majority").build();
+        return leadership.inQuorum()
+                ? Health.up().build()
+                : Health.outOfService()
+                        .withDetail("reason", "cut off from the cluster's majority")
+                        .build();
     }
 }

@@ -36,20 +36,26 @@ class CohortMetrics implements MeterBinder {
                     .register(registry);
         }
         Gauge.builder("cohort.rounds.retried", () -> count("SELECT COUNT(*) FROM rounds WHERE attempt > ?", "1"))
-                .description("round attempts that retried an earlier attempt of the same round").register(registry);
+                .description("round attempts that retried an earlier attempt of the same round")
+                .register(registry);
         for (StudyStatus status : StudyStatus.values()) {
             Gauge.builder("cohort.studies", () -> count("SELECT COUNT(*) FROM studies WHERE status = ?", status.name()))
                     .tag("status", status.name().toLowerCase(java.util.Locale.ROOT))
-                    .description("studies by status").register(registry);
+                    .description("studies by status")
+                    .register(registry);
         }
         Gauge.builder("cohort.sites.enrolled", () -> count("SELECT COUNT(*) FROM sites WHERE 1 = ?", "1"))
-                .description("enrolled sites (revoked ones included)").register(registry);
+                .description("enrolled sites (revoked ones included)")
+                .register(registry);
         Gauge.builder("cohort.sites.connected", () -> sessions.all().size())
-                .description("agents with an open session on this replica").register(registry);
+                .description("agents with an open session on this replica")
+                .register(registry);
         Gauge.builder("cohort.replica.in_quorum", () -> leadership.inQuorum() ? 1 : 0)
-                .description("1 while this replica sees the cluster's majority").register(registry);
+                .description("1 while this replica sees the cluster's majority")
+                .register(registry);
         Gauge.builder("cohort.replica.leading", () -> leadership.leading() ? 1 : 0)
-                .description("1 while this replica drives the rounds").register(registry);
+                .description("1 while this replica drives the rounds")
+                .register(registry);
     }
 
     private double count(String sql, String parameter) {

@@ -28,8 +28,12 @@ import java.util.Set;
 public record KeystorePassword(char[] password, String source, String warning) {
     static final String FILE_NAME = "ca-password";
     private static final Set<PosixFilePermission> GROUP_OR_OTHERS = EnumSet.of(
-            PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
-            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+            PosixFilePermission.GROUP_READ,
+            PosixFilePermission.GROUP_WRITE,
+            PosixFilePermission.GROUP_EXECUTE,
+            PosixFilePermission.OTHERS_READ,
+            PosixFilePermission.OTHERS_WRITE,
+            PosixFilePermission.OTHERS_EXECUTE);
     private static final String HOW = "set COHORT_KEYSTORE_PASSWORD (cohort.coordinator.keystore-password) or point"
             + " COHORT_KEYSTORE_PASSWORD_FILE (cohort.coordinator.keystore-password-file) at a file outside the data"
             + " directory that only the coordinator's user can read (chmod 600)";
@@ -43,8 +47,8 @@ public record KeystorePassword(char[] password, String source, String warning) {
     public static KeystorePassword resolve(Path dataDir, String configured, Path file, boolean required) {
         Path legacy = dataDir.resolve(FILE_NAME);
         if (!configured.isEmpty()) {
-            return new KeystorePassword(configured.toCharArray(), "cohort.coordinator.keystore-password",
-                    leftover(legacy));
+            return new KeystorePassword(
+                    configured.toCharArray(), "cohort.coordinator.keystore-password", leftover(legacy));
         }
         if (file != null) {
             return new KeystorePassword(readProtected(dataDir, file), file.toString(), leftover(legacy));
@@ -65,13 +69,17 @@ public record KeystorePassword(char[] password, String source, String warning) {
         try {
             secret = PkiConfiguration.secretFile(generated);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the keystore password file " + generated + " ("
-                    + e.getMessage() + "); " + HOW, e);
+            throw new UncheckedIOException(
+                    "cannot create the keystore password file " + generated + " (" + e.getMessage() + "); " + HOW, e);
         }
-        return new KeystorePassword(secret.toCharArray(), generated.toString(), "the CA keystore password is the"
-                + " generated file " + generated + ", outside the data directory " + dataDir + " but on the same"
-                + " host." + moved + " For production, " + HOW + ", e.g. from a secrets manager, and set"
-                + " cohort.coordinator.require-keystore-password=true");
+        return new KeystorePassword(
+                secret.toCharArray(),
+                generated.toString(),
+                "the CA keystore password is the"
+                        + " generated file " + generated + ", outside the data directory " + dataDir
+                        + " but on the same"
+                        + " host." + moved + " For production, " + HOW + ", e.g. from a secrets manager, and set"
+                        + " cohort.coordinator.require-keystore-password=true");
     }
 
     /** {@code <data-dir>-secrets/ca-password}: beside the data directory, not in it. */
@@ -87,8 +95,8 @@ public record KeystorePassword(char[] password, String source, String warning) {
         }
         try {
             Path real = file.toRealPath();
-            if (real.startsWith(dataDir.toAbsolutePath().normalize()) || (Files.exists(dataDir)
-                    && real.startsWith(dataDir.toRealPath()))) {
+            if (real.startsWith(dataDir.toAbsolutePath().normalize())
+                    || (Files.exists(dataDir) && real.startsWith(dataDir.toRealPath()))) {
                 throw new IllegalStateException("the keystore password file " + file + " is inside the data directory "
                         + dataDir + ", beside the keystore it protects; move it elsewhere (another volume, a secrets"
                         + " mount) and point COHORT_KEYSTORE_PASSWORD_FILE at the new place");
@@ -104,8 +112,8 @@ public record KeystorePassword(char[] password, String source, String warning) {
             }
             String secret = Files.readString(real).strip();
             if (secret.isEmpty()) {
-                throw new IllegalStateException("the keystore password file " + file + " is empty; write the password"
-                        + " on its first line");
+                throw new IllegalStateException(
+                        "the keystore password file " + file + " is empty; write the password" + " on its first line");
             }
             return secret.toCharArray();
         } catch (IOException e) {
@@ -114,8 +122,10 @@ public record KeystorePassword(char[] password, String source, String warning) {
     }
 
     private static String leftover(Path legacy) {
-        return Files.exists(legacy) ? legacy + " still holds a keystore password beside the keystore; the configured"
-                + " password is used instead - delete that file" : null;
+        return Files.exists(legacy)
+                ? legacy + " still holds a keystore password beside the keystore; the configured"
+                        + " password is used instead - delete that file"
+                : null;
     }
 
     /** Creates the directory for generated secrets, owner-only. */
@@ -126,8 +136,9 @@ public record KeystorePassword(char[] password, String source, String warning) {
         } catch (UnsupportedOperationException ignored) {
             // not a POSIX file system: its own access control applies
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + dir + " for the generated keystore password ("
-                    + e.getMessage() + "); " + HOW, e);
+            throw new UncheckedIOException(
+                    "cannot create " + dir + " for the generated keystore password (" + e.getMessage() + "); " + HOW,
+                    e);
         }
     }
 
@@ -140,8 +151,10 @@ public record KeystorePassword(char[] password, String source, String warning) {
             }
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot move the keystore password " + from + " out of the data directory"
-                    + " to " + to + " (" + e.getMessage() + "); move it yourself, or " + HOW, e);
+            throw new UncheckedIOException(
+                    "cannot move the keystore password " + from + " out of the data directory" + " to " + to + " ("
+                            + e.getMessage() + "); move it yourself, or " + HOW,
+                    e);
         }
     }
 }

@@ -29,8 +29,12 @@ class PkiConfiguration {
     @Bean
     SiteCertificateAuthority certificateAuthority(CoordinatorProperties props, Clock clock) throws IOException {
         PrivateDirectories.create(props.dataDir());
-        KeystorePassword password = KeystorePassword.resolve(props.dataDir(), props.keystorePassword(),
-                props.keystorePasswordFile().isBlank() ? null : Path.of(props.keystorePasswordFile().strip()),
+        KeystorePassword password = KeystorePassword.resolve(
+                props.dataDir(),
+                props.keystorePassword(),
+                props.keystorePasswordFile().isBlank()
+                        ? null
+                        : Path.of(props.keystorePasswordFile().strip()),
                 props.requireKeystorePassword());
         log.info("CA keystore password from {}", password.source());
         if (password.warning() != null) {
@@ -51,9 +55,8 @@ class PkiConfiguration {
 
     @Bean
     AdminToken adminToken(CoordinatorProperties props) throws IOException {
-        return new AdminToken(props.adminToken().isEmpty()
-                ? secretFile(props.dataDir().resolve("admin-token"))
-                : props.adminToken());
+        return new AdminToken(
+                props.adminToken().isEmpty() ? secretFile(props.dataDir().resolve("admin-token")) : props.adminToken());
     }
 
     /**

@@ -27,15 +27,15 @@ public final class ModelFiles {
     /** Writes {@code numParameters} values from {@code source} to {@code file} (replaced), forced to disk; returns their SHA-256. */
     public static byte[] write(Path file, long numParameters, ChunkSource source) throws IOException {
         MessageDigest sha = ModelRegistry.sha256();
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel ch = FileChannel.open(
+                file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer buf = ByteBuffer.allocate(CHUNK_VALUES * 4).order(ByteOrder.LITTLE_ENDIAN);
             for (long offset = 0; offset < numParameters; offset += CHUNK_VALUES) {
                 int count = (int) Math.min(CHUNK_VALUES, numParameters - offset);
                 float[] values = source.chunk(offset, count);
                 if (values.length != count) {
-                    throw new IllegalStateException("chunk at " + offset + " has " + values.length
-                            + " values, expected " + count);
+                    throw new IllegalStateException(
+                            "chunk at " + offset + " has " + values.length + " values, expected " + count);
                 }
                 buf.clear();
                 buf.asFloatBuffer().put(values);

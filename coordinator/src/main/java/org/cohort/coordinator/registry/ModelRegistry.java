@@ -45,10 +45,19 @@ public class ModelRegistry {
         this.clock = clock;
     }
 
-    public ModelVersion publish(String studyId, long version, long parentVersion, int roundNumber,
-                                String modelConfigJson, float[] parameters, List<String> contributors) {
-        Staged staged = stage(studyId, version, parameters.length, (offset, count) ->
-                java.util.Arrays.copyOfRange(parameters, (int) offset, (int) offset + count));
+    public ModelVersion publish(
+            String studyId,
+            long version,
+            long parentVersion,
+            int roundNumber,
+            String modelConfigJson,
+            float[] parameters,
+            List<String> contributors) {
+        Staged staged = stage(
+                studyId,
+                version,
+                parameters.length,
+                (offset, count) -> java.util.Arrays.copyOfRange(parameters, (int) offset, (int) offset + count));
         return publish(staged, parentVersion, roundNumber, modelConfigJson, contributors);
     }
 
@@ -72,8 +81,10 @@ public class ModelRegistry {
             return new Staged(studyId, version, numParameters, tmp, ModelFiles.write(tmp, numParameters, source));
         } catch (IOException e) {
             deleteQuietly(tmp);
-            throw new UncheckedIOException("could not write model version " + version + " of study " + studyId
-                    + " under " + root + " (is the disk full or read-only?)", e);
+            throw new UncheckedIOException(
+                    "could not write model version " + version + " of study " + studyId + " under " + root
+                            + " (is the disk full or read-only?)",
+                    e);
         } catch (RuntimeException e) {
             deleteQuietly(tmp);
             throw e;
@@ -96,8 +107,8 @@ public class ModelRegistry {
     }
 
     /** Publishes a staged version: moves its file in place, signs its manifest, records it. */
-    public ModelVersion publish(Staged staged, long parentVersion, int roundNumber, String modelConfigJson,
-                                List<String> contributors) {
+    public ModelVersion publish(
+            Staged staged, long parentVersion, int roundNumber, String modelConfigJson, List<String> contributors) {
         String studyId = staged.studyId();
         long version = staged.version();
         try {
@@ -106,26 +117,53 @@ public class ModelRegistry {
             byte[] digest = staged.sha256();
             Instant now = clock.instant();
             byte[] manifest = ModelManifest.newBuilder()
-                    .setStudyId(studyId).setVersion(version).setParentVersion(parentVersion)
-                    .setModelConfigJson(modelConfigJson).setNumParameters(staged.numParameters())
-                    .setEncoding(TensorEncoding.FLOAT32_LE).setPayloadSha256(ByteString.copyFrom(digest))
-                    .setCreatedUnixMillis(now.toEpochMilli()).setRoundNumber(roundNumber)
-                    .build().toByteArray();
+                    .setStudyId(studyId)
+                    .setVersion(version)
+                    .setParentVersion(parentVersion)
+                    .setModelConfigJson(modelConfigJson)
+                    .setNumParameters(staged.numParameters())
+                    .setEncoding(TensorEncoding.FLOAT32_LE)
+                    .setPayloadSha256(ByteString.copyFrom(digest))
+                    .setCreatedUnixMillis(now.toEpochMilli())
+                    .setRoundNumber(roundNumber)
+                    .build()
+                    .toByteArray();
             byte[] signature = ca.modelSigner().sign(manifest);
-            var mv = new ModelVersion(studyId, version, parentVersion, roundNumber, staged.numParameters(),
-                    HexFormat.of().formatHex(digest), manifest, signature, List.copyOf(contributors), file, now);
+            var mv = new ModelVersion(
+                    studyId,
+                    version,
+                    parentVersion,
+                    roundNumber,
+                    staged.numParameters(),
+                    HexFormat.of().formatHex(digest),
+                    manifest,
+                    signature,
+                    List.copyOf(contributors),
+                    file,
+                    now);
             jdbc.sql("""
                     INSERT INTO model_versions (study_id, version, parent_version, round_number, num_parameters,
                         payload_sha256, manifest, signature, contributors, path, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
-                    .params(studyId, version, parentVersion, roundNumber, staged.numParameters(),
-                            mv.payloadSha256Hex(), manifest, signature, String.join(",", contributors),
-                            file.toString(), Timestamp.from(now))
+                    .params(
+                            studyId,
+                            version,
+                            parentVersion,
+                            roundNumber,
+                            staged.numParameters(),
+                            mv.payloadSha256Hex(),
+                            manifest,
+                            signature,
+                            String.join(",", contributors),
+                            file.toString(),
+                            Timestamp.from(now))
                     .update();
             return mv;
         } catch (IOException e) {
-            throw new UncheckedIOException("could not write model version " + version + " of study " + studyId
-                    + " under " + root + " (is the disk full or read-only?)", e);
+            throw new UncheckedIOException(
+                    "could not write model version " + version + " of study " + studyId + " under " + root
+                            + " (is the disk full or read-only?)",
+                    e);
         }
     }
 
@@ -140,12 +178,16 @@ public class ModelRegistry {
 
     public Optional<ModelVersion> find(String studyId, long version) {
         return jdbc.sql("SELECT * FROM model_versions WHERE study_id = ? AND version = ?")
-                .params(studyId, version).query(ModelRegistry::map).optional();
+                .params(studyId, version)
+                .query(ModelRegistry::map)
+                .optional();
     }
 
     public List<ModelVersion> list(String studyId) {
         return jdbc.sql("SELECT * FROM model_versions WHERE study_id = ? ORDER BY version")
-                .param(studyId).query(ModelRegistry::map).list();
+                .param(studyId)
+                .query(ModelRegistry::map)
+                .list();
     }
 
     public float[] readParameters(ModelVersion mv) {
@@ -173,10 +215,17 @@ public class ModelRegistry {
 
     private static ModelVersion map(java.sql.ResultSet rs, int i) throws java.sql.SQLException {
         String contributors = rs.getString("contributors");
-        return new ModelVersion(rs.getString("study_id"), rs.getLong("version"), rs.getLong("parent_version"),
-                rs.getInt("round_number"), rs.getLong("num_parameters"), rs.getString("payload_sha256"),
-                rs.getBytes("manifest"), rs.getBytes("signature"),
+        return new ModelVersion(
+                rs.getString("study_id"),
+                rs.getLong("version"),
+                rs.getLong("parent_version"),
+                rs.getInt("round_number"),
+                rs.getLong("num_parameters"),
+                rs.getString("payload_sha256"),
+                rs.getBytes("manifest"),
+                rs.getBytes("signature"),
                 contributors.isEmpty() ? List.of() : Arrays.asList(contributors.split(",")),
-                Path.of(rs.getString("path")), rs.getTimestamp("created_at").toInstant());
+                Path.of(rs.getString("path")),
+                rs.getTimestamp("created_at").toInstant());
     }
 }

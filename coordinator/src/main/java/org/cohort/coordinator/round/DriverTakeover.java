@@ -49,8 +49,13 @@ class DriverTakeover {
     private final RoundRepository history;
     private final Clock clock;
 
-    DriverTakeover(RoundStore store, RoundCluster cluster, ReplicaSums sums, SecureRounds secure,
-                   RoundRepository history, Clock clock) {
+    DriverTakeover(
+            RoundStore store,
+            RoundCluster cluster,
+            ReplicaSums sums,
+            SecureRounds secure,
+            RoundRepository history,
+            Clock clock) {
         this.store = store;
         this.cluster = cluster;
         this.sums = sums;
@@ -108,8 +113,10 @@ class DriverTakeover {
                 store.releaseClaim(state.roundId(), site, holder);
             }
             if (lost && current.outstanding().contains(site)) {
-                log.warn("round {}: the replica holding the update of {} left before it was counted; asking again",
-                        state.roundId(), site);
+                log.warn(
+                        "round {}: the replica holding the update of {} left before it was counted; asking again",
+                        state.roundId(),
+                        site);
                 askAgain.add(site);
             } else if (current.reported().contains(site) && (holder == null || lost)) {
                 String reason = "the coordinator replica that held the update of " + site + " left the cluster; the"
@@ -135,7 +142,8 @@ class DriverTakeover {
         for (var held : sums.holdersAll(roundId).entrySet()) {
             for (String site : held.getValue()) {
                 RoundState current = last == null ? start : last.state();
-                if (current.isOpen() && current.outstanding().contains(site)
+                if (current.isOpen()
+                        && current.outstanding().contains(site)
                         && held.getKey().equals(store.claimHolder(roundId, site))) {
                     last = RoundStateMachine.onUploadAccepted(current, site);
                     if (last.decision() != RoundDecision.WAIT) {

@@ -9,8 +9,8 @@ import java.util.SortedMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.cohort.coordinator.cluster.ClusterSessions;
-import org.cohort.coordinator.cluster.Leadership;
 import org.cohort.coordinator.cluster.LeaderInbox;
+import org.cohort.coordinator.cluster.Leadership;
 import org.cohort.protocol.v1.CoordinatorMessage;
 import org.springframework.stereotype.Component;
 
@@ -22,8 +22,8 @@ class HazelcastRoundCluster implements RoundCluster {
     private final LeaderInbox inbox;
     private final AtomicBoolean membersLeft = new AtomicBoolean();
 
-    HazelcastRoundCluster(HazelcastInstance hazelcast, Leadership leadership, ClusterSessions sessions,
-                          LeaderInbox inbox) {
+    HazelcastRoundCluster(
+            HazelcastInstance hazelcast, Leadership leadership, ClusterSessions sessions, LeaderInbox inbox) {
         this.leadership = leadership;
         this.sessions = sessions;
         this.inbox = inbox;

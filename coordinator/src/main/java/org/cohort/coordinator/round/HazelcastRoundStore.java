@@ -12,7 +12,10 @@ import org.springframework.stereotype.Component;
 class HazelcastRoundStore extends MapRoundStore {
 
     HazelcastRoundStore(HazelcastInstance hazelcast) {
-        super(hazelcast.getMap("cohort.rounds"), hazelcast.getMap("cohort.active-round"),
-                hazelcast.getMap("cohort.upload-claims"), hazelcast.getMap("cohort.masked-input-roster"));
+        super(
+                hazelcast.getMap("cohort.rounds"),
+                hazelcast.getMap("cohort.active-round"),
+                hazelcast.getMap("cohort.upload-claims"),
+                hazelcast.getMap("cohort.masked-input-roster"));
     }
 }

@@ -20,9 +20,11 @@ class MapRoundStore implements RoundStore {
     /** A HashMap, not any Map: in the cluster the value is serialised as it is and every replica must read it. */
     private final ConcurrentMap<String, HashMap<String, Integer>> maskedInputRoster;
 
-    MapRoundStore(ConcurrentMap<String, RoundState> rounds, ConcurrentMap<String, String> activeRoundByStudy,
-                  ConcurrentMap<String, String> claims,
-                  ConcurrentMap<String, HashMap<String, Integer>> maskedInputRoster) {
+    MapRoundStore(
+            ConcurrentMap<String, RoundState> rounds,
+            ConcurrentMap<String, String> activeRoundByStudy,
+            ConcurrentMap<String, String> claims,
+            ConcurrentMap<String, HashMap<String, Integer>> maskedInputRoster) {
         this.rounds = rounds;
         this.activeRoundByStudy = activeRoundByStudy;
         this.claims = claims;
@@ -31,7 +33,10 @@ class MapRoundStore implements RoundStore {
 
     /** A store held by this process alone. */
     static MapRoundStore inMemory() {
-        return new MapRoundStore(new ConcurrentHashMap<>(), new ConcurrentHashMap<>(), new ConcurrentHashMap<>(),
+        return new MapRoundStore(
+                new ConcurrentHashMap<>(),
+                new ConcurrentHashMap<>(),
+                new ConcurrentHashMap<>(),
                 new ConcurrentHashMap<>());
     }
 

@@ -82,7 +82,8 @@ public class PartialSumCalls implements ReplicaSums {
 
     private <T> T remote(String memberUuid, Call<T> call) {
         Member member = hazelcast.getCluster().getMembers().stream()
-                .filter(m -> m.getUuid().toString().equals(memberUuid)).findFirst()
+                .filter(m -> m.getUuid().toString().equals(memberUuid))
+                .findFirst()
                 .orElseThrow(() -> new IllegalStateException("replica " + memberUuid + " left the cluster"));
         try {
             return executor.submitToMember(call, member).get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -90,7 +91,8 @@ public class PartialSumCalls implements ReplicaSums {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while merging partial sums", e);
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("replica " + memberUuid + " did not hand over its partial sum: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "replica " + memberUuid + " did not hand over its partial sum: " + e.getMessage(), e);
         }
     }
 
@@ -106,7 +108,9 @@ public class PartialSumCalls implements ReplicaSums {
     }
 
     private List<Member> others() {
-        return hazelcast.getCluster().getMembers().stream().filter(m -> !m.localMember()).toList();
+        return hazelcast.getCluster().getMembers().stream()
+                .filter(m -> !m.localMember())
+                .toList();
     }
 
     private Map<String, Object> askOthers(Call<?> call) {
@@ -127,10 +131,14 @@ public class PartialSumCalls implements ReplicaSums {
                 if (hazelcast.getCluster().getMembers().contains(e.getKey())) {
                     // Alive but not answering (busy folding a large upload, or failing): what it holds must not be
                     // left out of a published model, so the caller gives up on this attempt instead.
-                    throw new IllegalStateException("replica " + member + " is in the cluster but did not answer "
-                            + call.getClass().getSimpleName() + ": " + ex.getMessage(), ex);
+                    throw new IllegalStateException(
+                            "replica " + member + " is in the cluster but did not answer "
+                                    + call.getClass().getSimpleName() + ": " + ex.getMessage(),
+                            ex);
                 }
-                log.warn("replica {} left the cluster before answering {}; what it held is treated as lost", member,
+                log.warn(
+                        "replica {} left the cluster before answering {}; what it held is treated as lost",
+                        member,
                         call.getClass().getSimpleName());
             }
         }

@@ -44,7 +44,8 @@ class PartialSumMerge {
         long totalWeight = 0;
         for (PartialSums.Sealed part : sealed.values()) {
             if (part.broken()) {
-                throw new IllegalStateException("replica " + part.memberUuid() + " could not read back an upload it held");
+                throw new IllegalStateException(
+                        "replica " + part.memberUuid() + " could not read back an upload it held");
             }
             if (part.contributions().isEmpty()) {
                 continue;
@@ -54,7 +55,9 @@ class PartialSumMerge {
                 if (!contributors.add(c.siteId())) {
                     throw new IllegalStateException("two replicas hold an update of site " + c.siteId());
                 }
-                Long expected = siteLevel ? Long.valueOf(DpFedAvg.weight()) : state.declaredExamples().get(c.siteId());
+                Long expected = siteLevel
+                        ? Long.valueOf(DpFedAvg.weight())
+                        : state.declaredExamples().get(c.siteId());
                 if (expected == null || c.weight() != expected) {
                     throw new IllegalStateException("the update of site " + c.siteId() + " is held with weight "
                             + c.weight() + " where its declared training size gives " + expected);

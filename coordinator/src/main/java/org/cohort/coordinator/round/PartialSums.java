@@ -52,6 +52,7 @@ public class PartialSums {
     private static final class Partial {
         /** Allocated by the first upload that is taken (never for one refused as late). */
         RunningSum sum;
+
         final Map<String, Contribution> contributions = new LinkedHashMap<>();
         boolean sealed;
         /** A fold failed half-way (a spool file could not be read): the sum is unusable and the round is retried. */
@@ -61,13 +62,16 @@ public class PartialSums {
     private final Map<String, Partial> byRound = new ConcurrentHashMap<>();
     /** This member's id, read each time: Hazelcast gives a member a new one when it rejoins after a split. */
     private final java.util.function.Supplier<String> memberUuid;
+
     private final Path mappedDir;
     private final long mappedFrom;
 
     @org.springframework.beans.factory.annotation.Autowired
     public PartialSums(HazelcastInstance hazelcast, org.cohort.coordinator.config.CoordinatorProperties props) {
-        this(() -> hazelcast.getCluster().getLocalMember().getUuid().toString(),
-                props.dataDir().resolve("partial-sums"), props.mappedSumParameters());
+        this(
+                () -> hazelcast.getCluster().getLocalMember().getUuid().toString(),
+                props.dataDir().resolve("partial-sums"),
+                props.mappedSumParameters());
         // Sum files left by a replica that stopped: no round can use them any more.
         deleteLeftovers();
         // Calls from other replicas (PartialSumCalls) find this member's partial sums here.
@@ -117,7 +121,8 @@ public class PartialSums {
      *
      * @return false if the round stopped collecting (it is being aggregated or has closed)
      */
-    public boolean fold(String roundId, long numParameters, BooleanSupplier stillCollecting, Contribution c, Path spool) {
+    public boolean fold(
+            String roundId, long numParameters, BooleanSupplier stillCollecting, Contribution c, Path spool) {
         return hold(roundId, stillCollecting, c, p -> {
             if (spool == null || numParameters <= 0) {
                 return; // an evaluation: counted, nothing to add
@@ -138,8 +143,8 @@ public class PartialSums {
      *
      * @return false if the round stopped collecting masked inputs
      */
-    public boolean foldMasked(String roundId, int numParameters, BooleanSupplier stillCollecting, Contribution c,
-                              Path spool) {
+    public boolean foldMasked(
+            String roundId, int numParameters, BooleanSupplier stillCollecting, Contribution c, Path spool) {
         return hold(roundId, stillCollecting, c, p -> {
             if (p.sum == null) {
                 p.sum = RunningSum.ring(numParameters);
@@ -153,8 +158,8 @@ public class PartialSums {
      * is collecting, once per site; {@code add} puts its values in, and if it fails part-way the
      * sum is marked broken (the driver then retries the round rather than publish half a sum).
      */
-    private boolean hold(String roundId, BooleanSupplier stillCollecting, Contribution c,
-                         java.util.function.Consumer<Partial> add) {
+    private boolean hold(
+            String roundId, BooleanSupplier stillCollecting, Contribution c, java.util.function.Consumer<Partial> add) {
         Partial p = byRound.computeIfAbsent(roundId, k -> new Partial());
         synchronized (p) {
             if (p.sealed || !stillCollecting.getAsBoolean()) {

@@ -25,30 +25,40 @@ public final class PrivacyChecks {
             return Optional.empty();
         }
         if (!m.hasPrivacy() || !"patient".equals(m.getPrivacy().getUnit())) {
-            return Optional.of(new UploadRejection(Reason.MALFORMED,
+            return Optional.of(new UploadRejection(
+                    Reason.MALFORMED,
                     "this study requires patient-level DP-SGD but the update reports no patient-level privacy charge"));
         }
         var p = m.getPrivacy();
         // Refused before any accountant sees them: a NaN or infinite σ, q outside (0, 1] or absurd step counts.
-        if (!Double.isFinite(p.getNoiseMultiplier()) || !(p.getSamplingRate() > 0 && p.getSamplingRate() <= 1)
-                || p.getSteps() < 1 || p.getSteps() > MAX_STEPS) {
-            return Optional.of(new UploadRejection(Reason.MALFORMED, "site " + m.getSiteId() + " declares a privacy"
-                    + " charge that cannot be accounted: noise multiplier " + p.getNoiseMultiplier() + " (must be"
-                    + " finite), sampling rate " + p.getSamplingRate() + " (must be in (0, 1]), " + p.getSteps()
-                    + " steps (must be 1 to " + MAX_STEPS + ")"));
+        if (!Double.isFinite(p.getNoiseMultiplier())
+                || !(p.getSamplingRate() > 0 && p.getSamplingRate() <= 1)
+                || p.getSteps() < 1
+                || p.getSteps() > MAX_STEPS) {
+            return Optional.of(new UploadRejection(
+                    Reason.MALFORMED,
+                    "site " + m.getSiteId() + " declares a privacy"
+                            + " charge that cannot be accounted: noise multiplier " + p.getNoiseMultiplier()
+                            + " (must be"
+                            + " finite), sampling rate " + p.getSamplingRate() + " (must be in (0, 1]), " + p.getSteps()
+                            + " steps (must be 1 to " + MAX_STEPS + ")"));
         }
         // The lattice Gaussian a site uses is accounted with a σ below the nominal one by the factor
         // C / (C + 2^-k·√d) (its sensitivity grows by the rounding granularity); anything further
         // below is refused.
         double clip = privacy.clipNorm() == null ? 1.0 : privacy.clipNorm();
-        double latticeShortfall = clip / GranularGaussianNoise.effectiveL2Sensitivity(clip,
-                Math.max(1, m.getNumParameters()), SecureGaussianNoise.DEFAULT_GRANULARITY_EXPONENT);
+        double latticeShortfall = clip
+                / GranularGaussianNoise.effectiveL2Sensitivity(
+                        clip, Math.max(1, m.getNumParameters()), SecureGaussianNoise.DEFAULT_GRANULARITY_EXPONENT);
         double floor = privacy.noiseMultiplier() * Math.min(1 - NOMINAL_SIGMA_SLACK, latticeShortfall * (1 - 1e-9));
-        if (p.getNoiseMultiplier() < floor || !(p.getSamplingRate() > 0 && p.getSamplingRate() <= 1)
+        if (p.getNoiseMultiplier() < floor
+                || !(p.getSamplingRate() > 0 && p.getSamplingRate() <= 1)
                 || p.getSteps() <= 0) {
-            return Optional.of(new UploadRejection(Reason.MALFORMED, "update was trained with noise multiplier "
-                    + p.getNoiseMultiplier() + " (q=" + p.getSamplingRate() + ", steps=" + p.getSteps()
-                    + "), below the study's " + privacy.noiseMultiplier()));
+            return Optional.of(new UploadRejection(
+                    Reason.MALFORMED,
+                    "update was trained with noise multiplier "
+                            + p.getNoiseMultiplier() + " (q=" + p.getSamplingRate() + ", steps=" + p.getSteps()
+                            + "), below the study's " + privacy.noiseMultiplier()));
         }
         return Optional.empty();
     }

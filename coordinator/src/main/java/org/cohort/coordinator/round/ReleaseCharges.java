@@ -26,20 +26,30 @@ final class ReleaseCharges {
      *
      * @param manifestBytes the manifest exactly as the site signed it (null while only its header is checked)
      */
-    static ReleaseCharge of(Study study, RoundState state, String site, UpdateManifest m, byte[] manifestBytes,
-                            byte[] signature) {
-        SiteCharge charge = state.kind() == RoundKind.TRAIN ? training(study, state, site, m)
-                : evaluation(study, site, m);
-        return charge == null ? null : new ReleaseCharge(Release.of(state.studyId(), state.roundNumber(),
-                state.roundId(), state.attempt(), site, m.getPayloadSha256().toByteArray(), manifestBytes, signature),
-                charge);
+    static ReleaseCharge of(
+            Study study, RoundState state, String site, UpdateManifest m, byte[] manifestBytes, byte[] signature) {
+        SiteCharge charge =
+                state.kind() == RoundKind.TRAIN ? training(study, state, site, m) : evaluation(study, site, m);
+        return charge == null
+                ? null
+                : new ReleaseCharge(
+                        Release.of(
+                                state.studyId(),
+                                state.roundNumber(),
+                                state.roundId(),
+                                state.attempt(),
+                                site,
+                                m.getPayloadSha256().toByteArray(),
+                                manifestBytes,
+                                signature),
+                        charge);
     }
 
     /** What an upload a replica holds costs its site, from the signed manifest the replica kept with it. */
     static Optional<ReleaseCharge> of(Study study, RoundState state, PartialSums.Contribution c) {
         try {
-            return Optional.ofNullable(of(study, state, c.siteId(), UpdateManifest.parseFrom(c.manifest()),
-                    c.manifest(), c.signature()));
+            return Optional.ofNullable(
+                    of(study, state, c.siteId(), UpdateManifest.parseFrom(c.manifest()), c.manifest(), c.signature()));
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalStateException("a held manifest of site " + c.siteId() + " is unreadable", e);
         }
@@ -62,7 +72,8 @@ final class ReleaseCharges {
         if ("site".equals(dp.mode())) {
             long d = Math.max(1, m.getNumParameters());
             double sigmaEff = state.secure()
-                    ? SecureRound.siteNoise(study.spec(), state.selected().size(), d).effectiveNoiseMultiplier()
+                    ? SecureRound.siteNoise(study.spec(), state.selected().size(), d)
+                            .effectiveNoiseMultiplier()
                     : SiteLevelAccounting.centralNoiseMultiplier(dp.noiseMultiplier(), dp.clipNorm(), d);
             return new SiteCharge(site, Unit.SITE, new PrivacyEvent.SampledGaussian(1.0, sigmaEff, 1));
         }
@@ -77,8 +88,11 @@ final class ReleaseCharges {
      */
     private static SiteCharge evaluation(Study study, String site, UpdateManifest m) {
         var metrics = m.getMetrics();
-        double term = study.spec().privacy() == null ? 0 : study.spec().privacy().evaluationNoise();
-        if (metrics.getNoisedConfusionCount() == 0 || !(term > 0) || m.getPayloadSha256().size() != 32) {
+        double term =
+                study.spec().privacy() == null ? 0 : study.spec().privacy().evaluationNoise();
+        if (metrics.getNoisedConfusionCount() == 0
+                || !(term > 0)
+                || m.getPayloadSha256().size() != 32) {
             return null;
         }
         double sigma = metrics.getConfusionNoise() > 0 ? Math.min(term, metrics.getConfusionNoise()) : term;

@@ -15,13 +15,16 @@ public final class RevokedUploads {
     /** Why nothing more of {@code siteId}'s upload may be taken, if its record says so. */
     public static Optional<UploadRejection> check(Optional<Site> site, String siteId) {
         if (site.isEmpty()) {
-            return Optional.of(new UploadRejection(Reason.REVOKED, "site " + siteId + " is no longer enrolled at this"
-                    + " coordinator; its upload is discarded"));
+            return Optional.of(new UploadRejection(
+                    Reason.REVOKED,
+                    "site " + siteId + " is no longer enrolled at this" + " coordinator; its upload is discarded"));
         }
         if (site.get().revoked()) {
-            return Optional.of(new UploadRejection(Reason.REVOKED, "site " + siteId + " was revoked at "
-                    + site.get().revokedAt() + " (" + site.get().revokedReason() + ") while its upload was in"
-                    + " flight; nothing of it is counted. Ask the coordinator admin to re-enroll the site"));
+            return Optional.of(new UploadRejection(
+                    Reason.REVOKED,
+                    "site " + siteId + " was revoked at "
+                            + site.get().revokedAt() + " (" + site.get().revokedReason() + ") while its upload was in"
+                            + " flight; nothing of it is counted. Ask the coordinator admin to re-enroll the site"));
         }
         return Optional.empty();
     }

@@ -3,8 +3,8 @@ package org.cohort.coordinator.round;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.function.Consumer;
-import org.cohort.coordinator.cluster.Leadership;
 import org.cohort.coordinator.cluster.LeaderInbox;
+import org.cohort.coordinator.cluster.Leadership;
 import org.cohort.protocol.v1.CoordinatorMessage;
 
 /**

@@ -32,8 +32,15 @@ class RoundEnding {
     private final AuditTrail auditTrail;
     private final Clock clock;
 
-    RoundEnding(RoundStore store, RoundCluster cluster, ReplicaSums sums, SecureRounds secure,
-                StudyRepository studies, RoundRepository history, AuditTrail auditTrail, Clock clock) {
+    RoundEnding(
+            RoundStore store,
+            RoundCluster cluster,
+            ReplicaSums sums,
+            SecureRounds secure,
+            StudyRepository studies,
+            RoundRepository history,
+            AuditTrail auditTrail,
+            Clock clock) {
         this.store = store;
         this.cluster = cluster;
         this.sums = sums;
@@ -86,11 +93,20 @@ class RoundEnding {
         int failures = history.failedAttempts(failed.studyId(), failed.roundNumber());
         if (failures > study.spec().maxRetries()) {
             String detail = "round " + failed.roundNumber() + " failed " + failures + " times: " + failed.detail();
-            studies.updateProgress(study.studyId(), StudyStatus.FAILED, detail, study.currentVersion(),
-                    study.roundsDone(), clock.instant());
+            studies.updateProgress(
+                    study.studyId(),
+                    StudyStatus.FAILED,
+                    detail,
+                    study.currentVersion(),
+                    study.roundsDone(),
+                    clock.instant());
             auditTrail.studyFinished(study.studyId(), StudyStatus.FAILED.name(), detail);
         } else {
-            log.info("round {} of study {} will be retried: {}", failed.roundNumber(), failed.studyId(), failed.detail());
+            log.info(
+                    "round {} of study {} will be retried: {}",
+                    failed.roundNumber(),
+                    failed.studyId(),
+                    failed.detail());
         }
     }
 
@@ -103,14 +119,20 @@ class RoundEnding {
             return;
         }
         RoundState gone = state.isOpen() || state.phase() == RoundPhase.AGGREGATING
-                ? RoundStateMachine.abandoned(state, reason) : state;
+                ? RoundStateMachine.abandoned(state, reason)
+                : state;
         store.save(gone);
         close(gone, null);
         forget(gone);
         secure.end(gone.roundId(), reason);
         for (String site : state.outstanding()) {
-            cluster.send(site, CoordinatorMessage.newBuilder()
-                    .setCancelTask(CancelTask.newBuilder().setRoundId(state.roundId()).setReason(reason)).build());
+            cluster.send(
+                    site,
+                    CoordinatorMessage.newBuilder()
+                            .setCancelTask(CancelTask.newBuilder()
+                                    .setRoundId(state.roundId())
+                                    .setReason(reason))
+                            .build());
         }
     }
 }

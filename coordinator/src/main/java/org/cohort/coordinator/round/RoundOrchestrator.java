@@ -50,9 +50,19 @@ public class RoundOrchestrator {
     private final SecureRounds secureRounds;
     private final Clock clock;
 
-    RoundOrchestrator(RoundStore store, RoundCluster cluster, PartialSums partials, StudyRepository studies,
-                      RoundTasks tasks, UploadIntake intake, SecureRoundDriver secure, RoundPublisher publisher,
-                      RoundEnding ending, DriverTakeover takeover, SecureRounds secureRounds, Clock clock) {
+    RoundOrchestrator(
+            RoundStore store,
+            RoundCluster cluster,
+            PartialSums partials,
+            StudyRepository studies,
+            RoundTasks tasks,
+            UploadIntake intake,
+            SecureRoundDriver secure,
+            RoundPublisher publisher,
+            RoundEnding ending,
+            DriverTakeover takeover,
+            SecureRounds secureRounds,
+            Clock clock) {
         this.store = store;
         this.cluster = cluster;
         this.partials = partials;
@@ -123,13 +133,15 @@ public class RoundOrchestrator {
         synchronized (lock) {
             switch (event) {
                 case LeaderInbox.SiteDropped d -> dropSite(d.roundId(), d.siteId(), d.outcome(), d.reason());
-                case LeaderInbox.SecAggMessage m -> SecureRoundDriver.parse(m.siteId(), m.step())
-                        .ifPresent(step -> follow(secure.onStep(m.siteId(), step)));
+                case LeaderInbox.SecAggMessage m ->
+                    SecureRoundDriver.parse(m.siteId(), m.step())
+                            .ifPresent(step -> follow(secure.onStep(m.siteId(), step)));
                 case LeaderInbox.SiteConnected c -> tasks.resend(c.siteId());
-                case LeaderInbox.UploadHeld h -> intake.counted(h).ifPresent(t -> {
-                    secure.maskedInputIn(h.roundId(), h.siteId());
-                    apply(t);
-                });
+                case LeaderInbox.UploadHeld h ->
+                    intake.counted(h).ifPresent(t -> {
+                        secure.maskedInputIn(h.roundId(), h.siteId());
+                        apply(t);
+                    });
             }
         }
     }
@@ -165,7 +177,7 @@ public class RoundOrchestrator {
         switch (cluster.refreshLease()) {
             case ACQUIRED -> takeOver();
             case LOST -> secureRounds.endAll("the coordinator replica stepped down");
-            case NONE -> { }
+            case NONE -> {}
         }
         return cluster.drives();
     }
@@ -176,8 +188,8 @@ public class RoundOrchestrator {
      * secure-aggregation servers: its sessions and partial sums stay for the new driver to merge.
      */
     private void takeOver() {
-        String reason = "abandoned: the coordinator replica driving this round stopped; replica "
-                + cluster.memberId() + " retries it (lease term " + cluster.leaseTerm() + ")";
+        String reason = "abandoned: the coordinator replica driving this round stopped; replica " + cluster.memberId()
+                + " retries it (lease term " + cluster.leaseTerm() + ")";
         var continued = new HashSet<String>();
         for (DriverTakeover.Found found : takeover.survey()) {
             switch (found) {
@@ -189,9 +201,10 @@ public class RoundOrchestrator {
                         adopt(open.state());
                         continued.add(roundId);
                     } catch (RuntimeException e) {
-                        log.warn("round {} cannot be continued ({}); it is closed and retried", roundId, e.getMessage());
-                        ending.abandon(store.round(roundId), reason + " (it could not be continued: " + e.getMessage()
-                                + ")");
+                        log.warn(
+                                "round {} cannot be continued ({}); it is closed and retried", roundId, e.getMessage());
+                        ending.abandon(
+                                store.round(roundId), reason + " (it could not be continued: " + e.getMessage() + ")");
                     }
                 }
             }
@@ -210,8 +223,12 @@ public class RoundOrchestrator {
         takeover.countHeld(state.roundId()).ifPresent(this::apply);
         RoundState current = store.round(state.roundId());
         if (current != null && current.isOpen()) {
-            log.info("round {} of study {} continues under this replica: {} reported, {} outstanding",
-                    current.roundNumber(), current.studyId(), current.reported(), current.outstanding());
+            log.info(
+                    "round {} of study {} continues under this replica: {} reported, {} outstanding",
+                    current.roundNumber(),
+                    current.studyId(),
+                    current.reported(),
+                    current.outstanding());
             current.outstanding().forEach(site -> tasks.send(current, site));
         }
     }
@@ -229,7 +246,8 @@ public class RoundOrchestrator {
         String activeId = store.activeRoundId(study.studyId());
         if (study.status() != StudyStatus.RUNNING) {
             if (activeId != null) {
-                ending.abandon(store.round(activeId), "study " + study.status().name().toLowerCase());
+                ending.abandon(
+                        store.round(activeId), "study " + study.status().name().toLowerCase());
             }
             return;
         }
@@ -247,7 +265,7 @@ public class RoundOrchestrator {
         RoundState state = t.state();
         store.save(state);
         switch (t.decision()) {
-            case WAIT -> { }
+            case WAIT -> {}
             case AGGREGATE -> {
                 if (secureRounds.drives(state.roundId())) {
                     follow(secure.startConsistency(state));
@@ -270,14 +288,15 @@ public class RoundOrchestrator {
             return;
         }
         for (String site : end.get().late()) {
-            ending.drop(store.round(roundId), site, "DROPPED", end.get().reason()).ifPresent(this::apply);
+            ending.drop(store.round(roundId), site, "DROPPED", end.get().reason())
+                    .ifPresent(this::apply);
         }
         follow(secure.closeStage(end.get()));
     }
 
     private void follow(SecureRoundDriver.Next next) {
         switch (next) {
-            case SecureRoundDriver.Wait w -> { }
+            case SecureRoundDriver.Wait w -> {}
             case SecureRoundDriver.CloseStage c -> closeSecureStage(c.roundId());
             case SecureRoundDriver.Publish p -> publish(store.round(p.roundId()));
             case SecureRoundDriver.Retry r -> apply(r.failed());

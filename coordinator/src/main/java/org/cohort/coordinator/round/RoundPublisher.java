@@ -47,9 +47,16 @@ class RoundPublisher {
     private final AuditTrail auditTrail;
     private final Clock clock;
 
-    RoundPublisher(RoundStore store, SecureRounds secure, PartialSumMerge merge, RoundEnding ending,
-                   StudyRepository studies, ModelRegistry registry, RoundCompliance compliance, AuditTrail auditTrail,
-                   Clock clock) {
+    RoundPublisher(
+            RoundStore store,
+            SecureRounds secure,
+            PartialSumMerge merge,
+            RoundEnding ending,
+            StudyRepository studies,
+            ModelRegistry registry,
+            RoundCompliance compliance,
+            AuditTrail auditTrail,
+            Clock clock) {
         this.store = store;
         this.secure = secure;
         this.merge = merge;
@@ -76,8 +83,10 @@ class RoundPublisher {
             if (current == null || current.phase() != RoundPhase.AGGREGATING) {
                 return Optional.empty();
             }
-            return Optional.of(new Transition(RoundStateMachine.abandoned(current, "closing the round failed ("
-                    + e.getMessage() + "); nothing was published"), RoundDecision.RETRY));
+            return Optional.of(new Transition(
+                    RoundStateMachine.abandoned(
+                            current, "closing the round failed (" + e.getMessage() + "); nothing was published"),
+                    RoundDecision.RETRY));
         }
     }
 
@@ -96,19 +105,26 @@ class RoundPublisher {
             charges = sr.charges();
             // Charged before the sum is unmasked: once it is, every survivor's masked input is released,
             // whatever happens to the round next. If charging fails, nothing is unmasked.
-            compliance.chargeReleases(List.copyOf(new TreeMap<>(charges).values()),
-                    RoundCompliance.Released.SUM_UNMASKED);
+            compliance.chargeReleases(
+                    List.copyOf(new TreeMap<>(charges).values()), RoundCompliance.Released.SUM_UNMASKED);
             float[] params = secureNextGlobal(study, registry.readParameters(base), sr.release());
-            next = registry.stage(study.studyId(), version, params.length, (offset, count) ->
-                    Arrays.copyOfRange(params, (int) offset, (int) offset + count));
+            next = registry.stage(
+                    study.studyId(),
+                    version,
+                    params.length,
+                    (offset, count) -> Arrays.copyOfRange(params, (int) offset, (int) offset + count));
         } else {
             PartialSumMerge.Merged merged;
             try {
                 merged = merge.merge(state, study, base, version);
             } catch (RuntimeException e) {
                 log.warn("round {}: the partial sums could not be merged: {}", state.roundId(), e.getMessage());
-                return Optional.of(new Transition(RoundStateMachine.abandoned(state, "the replicas' partial sums could"
-                        + " not be merged (" + e.getMessage() + "); nothing was published"), RoundDecision.RETRY));
+                return Optional.of(new Transition(
+                        RoundStateMachine.abandoned(
+                                state,
+                                "the replicas' partial sums could" + " not be merged (" + e.getMessage()
+                                        + "); nothing was published"),
+                        RoundDecision.RETRY));
             }
             state = merged.state();
             store.save(state);
@@ -116,14 +132,31 @@ class RoundPublisher {
             charges = merged.charges();
         }
         record(state, study, base, next, charges, sr);
-        registry.publish(next, state.baseVersion(), state.roundNumber(), study.modelConfigJson(),
+        registry.publish(
+                next,
+                state.baseVersion(),
+                state.roundNumber(),
+                study.modelConfigJson(),
                 List.copyOf(new TreeSet<>(state.reported())));
         ending.forget(state);
-        ending.close(RoundStateMachine.completed(state, state.reported().size() + " of " + state.selected().size()
-                + " sites reported; published version " + version), version);
-        studies.updateProgress(study.studyId(), StudyStatus.RUNNING, "round " + state.roundNumber() + " done",
-                version, study.roundsDone() + 1, clock.instant());
-        log.info("study {} round {}: published version {} from {}", study.studyId(), state.roundNumber(), version,
+        ending.close(
+                RoundStateMachine.completed(
+                        state,
+                        state.reported().size() + " of " + state.selected().size()
+                                + " sites reported; published version " + version),
+                version);
+        studies.updateProgress(
+                study.studyId(),
+                StudyStatus.RUNNING,
+                "round " + state.roundNumber() + " done",
+                version,
+                study.roundsDone() + 1,
+                clock.instant());
+        log.info(
+                "study {} round {}: published version {} from {}",
+                study.studyId(),
+                state.roundNumber(),
+                version,
                 state.reported());
         return Optional.empty();
     }
@@ -132,22 +165,41 @@ class RoundPublisher {
     private void finishStudy(RoundState state, Study study) {
         Instant now = clock.instant();
         ending.forget(state);
-        ending.close(RoundStateMachine.completed(state, "evaluated by " + state.reported().size() + " sites"), null);
+        ending.close(
+                RoundStateMachine.completed(
+                        state, "evaluated by " + state.reported().size() + " sites"),
+                null);
         String detail = "completed " + study.roundsDone() + " rounds; final model version " + study.currentVersion();
-        studies.updateProgress(study.studyId(), StudyStatus.COMPLETED, detail, study.currentVersion(),
-                study.roundsDone(), now);
+        studies.updateProgress(
+                study.studyId(), StudyStatus.COMPLETED, detail, study.currentVersion(), study.roundsDone(), now);
         auditTrail.studyFinished(study.studyId(), StudyStatus.COMPLETED.name(), detail);
     }
 
     /** On record before release: if charging fails, the staged version is dropped and nothing is published. */
-    private void record(RoundState state, Study study, ModelVersion base, ModelRegistry.Staged next,
-                        Map<String, ReleaseCharge> charges, SecureRound sr) {
+    private void record(
+            RoundState state,
+            Study study,
+            ModelVersion base,
+            ModelRegistry.Staged next,
+            Map<String, ReleaseCharge> charges,
+            SecureRound sr) {
         List<String> participants = List.copyOf(new TreeSet<>(state.reported()));
         try {
-            compliance.recordRound(new RoundCompliance.RoundRecord(study.studyId(), state.roundNumber(),
-                    state.roundId(), state.attempt(), participants, participants.stream().map(charges::get)
-                    .filter(Objects::nonNull).toList(), roundParameters(study, sr), state.baseVersion(),
-                    base.payloadSha256Hex(), next.version(), next.sha256Hex()));
+            compliance.recordRound(new RoundCompliance.RoundRecord(
+                    study.studyId(),
+                    state.roundNumber(),
+                    state.roundId(),
+                    state.attempt(),
+                    participants,
+                    participants.stream()
+                            .map(charges::get)
+                            .filter(Objects::nonNull)
+                            .toList(),
+                    roundParameters(study, sr),
+                    state.baseVersion(),
+                    base.payloadSha256Hex(),
+                    next.version(),
+                    next.sha256Hex()));
         } catch (RuntimeException e) {
             registry.discard(next);
             throw e;
@@ -188,8 +240,8 @@ class RoundPublisher {
         double[] sum = released.sum();
         var dp = study.spec().privacy();
         if (dp != null && "site".equals(dp.mode()) && !released.noisedAtSites()) {
-            throw new IllegalStateException("a site-level DP round released a sum the sites did not noise; nothing is"
-                    + " published");
+            throw new IllegalStateException(
+                    "a site-level DP round released a sum the sites did not noise; nothing is" + " published");
         }
         float[] next = new float[global.length];
         for (int i = 0; i < global.length; i++) {

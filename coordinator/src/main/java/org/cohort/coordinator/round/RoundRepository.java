@@ -22,8 +22,17 @@ public class RoundRepository {
                 INSERT INTO rounds (round_id, study_id, round_number, attempt, kind, base_version, status,
                     selected_sites, started_at, detail)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
-                .params(s.roundId(), s.studyId(), s.roundNumber(), s.attempt(), s.kind().name(), s.baseVersion(),
-                        s.phase().name(), String.join(",", s.selected()), Timestamp.from(s.startedAt()), s.detail())
+                .params(
+                        s.roundId(),
+                        s.studyId(),
+                        s.roundNumber(),
+                        s.attempt(),
+                        s.kind().name(),
+                        s.baseVersion(),
+                        s.phase().name(),
+                        String.join(",", s.selected()),
+                        Timestamp.from(s.startedAt()),
+                        s.detail())
                 .update();
     }
 
@@ -46,11 +55,13 @@ public class RoundRepository {
     public int abandonOpenRoundsExcept(java.util.Set<String> continued, String reason, Instant at) {
         int n = 0;
         for (String roundId : jdbc.sql("SELECT round_id FROM rounds WHERE status IN ('COLLECTING', 'AGGREGATING')")
-                .query(String.class).list()) {
+                .query(String.class)
+                .list()) {
             if (!continued.contains(roundId)) {
                 n += jdbc.sql("UPDATE rounds SET status = 'FAILED', closed_at = ?, detail = ? WHERE round_id = ?"
-                        + " AND status IN ('COLLECTING', 'AGGREGATING')")
-                        .params(Timestamp.from(at), reason, roundId).update();
+                                + " AND status IN ('COLLECTING', 'AGGREGATING')")
+                        .params(Timestamp.from(at), reason, roundId)
+                        .update();
             }
         }
         return n;
@@ -59,89 +70,155 @@ public class RoundRepository {
     /** Attempts of a round so far (all outcomes), from the durable record. */
     public int attempts(String studyId, int roundNumber) {
         return jdbc.sql("SELECT COALESCE(MAX(attempt), 0) FROM rounds WHERE study_id = ? AND round_number = ?")
-                .params(studyId, roundNumber).query(Integer.class).single();
+                .params(studyId, roundNumber)
+                .query(Integer.class)
+                .single();
     }
 
     /** Failed attempts of a round so far. */
     public int failedAttempts(String studyId, int roundNumber) {
         return jdbc.sql("SELECT COUNT(*) FROM rounds WHERE study_id = ? AND round_number = ? AND status = 'FAILED'")
-                .params(studyId, roundNumber).query(Integer.class).single();
+                .params(studyId, roundNumber)
+                .query(Integer.class)
+                .single();
     }
 
-    public void insertReport(String roundId, String siteId, String outcome, Long exampleCount, Double trainLoss,
-                             Long trainMillis, String detail, Instant at) {
+    public void insertReport(
+            String roundId,
+            String siteId,
+            String outcome,
+            Long exampleCount,
+            Double trainLoss,
+            Long trainMillis,
+            String detail,
+            Instant at) {
         // The same outcome twice (an update re-sent after the replica holding it was lost): the last word counts.
         jdbc.sql("DELETE FROM round_reports WHERE round_id = ? AND site_id = ? AND outcome = ?")
-                .params(roundId, siteId, outcome).update();
+                .params(roundId, siteId, outcome)
+                .update();
         jdbc.sql("""
                 INSERT INTO round_reports (round_id, site_id, outcome, example_count, train_loss, train_millis,
                     detail, reported_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")
-                .params(roundId, siteId, outcome, exampleCount, trainLoss, trainMillis, truncate(detail), Timestamp.from(at))
+                .params(
+                        roundId,
+                        siteId,
+                        outcome,
+                        exampleCount,
+                        trainLoss,
+                        trainMillis,
+                        truncate(detail),
+                        Timestamp.from(at))
                 .update();
     }
 
-    public void recordEvaluation(String studyId, long version, String siteId, long examples, long correct, double loss) {
+    public void recordEvaluation(
+            String studyId, long version, String siteId, long examples, long correct, double loss) {
         // A site may evaluate the same version twice (a retried round); the last word counts.
         jdbc.sql("DELETE FROM model_evaluations WHERE study_id = ? AND version = ? AND site_id = ?")
-                .params(studyId, version, siteId).update();
-        jdbc.sql("INSERT INTO model_evaluations (study_id, version, site_id, examples, correct, loss) VALUES (?, ?, ?, ?, ?, ?)")
-                .params(studyId, version, siteId, examples, correct, loss).update();
+                .params(studyId, version, siteId)
+                .update();
+        jdbc.sql(
+                        "INSERT INTO model_evaluations (study_id, version, site_id, examples, correct, loss) VALUES (?, ?, ?, ?, ?, ?)")
+                .params(studyId, version, siteId, examples, correct, loss)
+                .update();
     }
 
     /**
      * A site's final evaluation under DP: examples and correct derived from its noised confusion
      * matrix (post-processing of a charged release), no loss, the noise kept beside them.
      */
-    public void recordNoisedEvaluation(String studyId, long version, String siteId,
-                                       org.cohort.protocol.NoisedConfusion release) {
+    public void recordNoisedEvaluation(
+            String studyId, long version, String siteId, org.cohort.protocol.NoisedConfusion release) {
         jdbc.sql("DELETE FROM model_evaluations WHERE study_id = ? AND version = ? AND site_id = ?")
-                .params(studyId, version, siteId).update();
+                .params(studyId, version, siteId)
+                .update();
         jdbc.sql("INSERT INTO model_evaluations (study_id, version, site_id, examples, correct, loss, noise_multiplier)"
                         + " VALUES (?, ?, ?, ?, ?, 0, ?)")
-                .params(studyId, version, siteId, release.examples(), release.correct(), release.noise()).update();
+                .params(studyId, version, siteId, release.examples(), release.correct(), release.noise())
+                .update();
     }
 
     /** One row of a round's history, as the REST API and the demo show it. */
-    public record RoundRow(String roundId, int roundNumber, int attempt, String kind, long baseVersion, String status,
-                           List<String> selected, Instant startedAt, Instant closedAt, Long resultVersion,
-                           String detail) {}
+    public record RoundRow(
+            String roundId,
+            int roundNumber,
+            int attempt,
+            String kind,
+            long baseVersion,
+            String status,
+            List<String> selected,
+            Instant startedAt,
+            Instant closedAt,
+            Long resultVersion,
+            String detail) {}
 
-    public record ReportRow(String roundId, String siteId, String outcome, Long exampleCount, Double trainLoss,
-                            Long trainMillis, String detail) {}
+    public record ReportRow(
+            String roundId,
+            String siteId,
+            String outcome,
+            Long exampleCount,
+            Double trainLoss,
+            Long trainMillis,
+            String detail) {}
 
     /** @param noiseMultiplier σ of the noise on each count when the site released a noised matrix; null in clear */
-    public record EvaluationRow(long version, String siteId, long examples, long correct, double loss,
-                                Double noiseMultiplier) {}
+    public record EvaluationRow(
+            long version, String siteId, long examples, long correct, double loss, Double noiseMultiplier) {}
 
     public List<RoundRow> rounds(String studyId) {
-        return jdbc.sql("SELECT * FROM rounds WHERE study_id = ? ORDER BY round_number, attempt").param(studyId)
-                .query((rs, i) -> new RoundRow(rs.getString("round_id"), rs.getInt("round_number"),
-                        rs.getInt("attempt"), rs.getString("kind"), rs.getLong("base_version"), rs.getString("status"),
+        return jdbc.sql("SELECT * FROM rounds WHERE study_id = ? ORDER BY round_number, attempt")
+                .param(studyId)
+                .query((rs, i) -> new RoundRow(
+                        rs.getString("round_id"),
+                        rs.getInt("round_number"),
+                        rs.getInt("attempt"),
+                        rs.getString("kind"),
+                        rs.getLong("base_version"),
+                        rs.getString("status"),
                         List.of(rs.getString("selected_sites").split(",")),
                         rs.getTimestamp("started_at").toInstant(),
-                        rs.getTimestamp("closed_at") == null ? null : rs.getTimestamp("closed_at").toInstant(),
-                        (Long) rs.getObject("result_version", Long.class), rs.getString("detail")))
+                        rs.getTimestamp("closed_at") == null
+                                ? null
+                                : rs.getTimestamp("closed_at").toInstant(),
+                        (Long) rs.getObject("result_version", Long.class),
+                        rs.getString("detail")))
                 .list();
     }
 
     public Map<String, List<ReportRow>> reportsByRound(String studyId) {
-        return jdbc.sql("""
+        return jdbc
+                .sql("""
                 SELECT r.* FROM round_reports r JOIN rounds o ON o.round_id = r.round_id
-                WHERE o.study_id = ? ORDER BY r.site_id""").param(studyId)
-                .query((rs, i) -> new ReportRow(rs.getString("round_id"), rs.getString("site_id"),
-                        rs.getString("outcome"), (Long) rs.getObject("example_count", Long.class),
+                WHERE o.study_id = ? ORDER BY r.site_id""")
+                .param(studyId)
+                .query((rs, i) -> new ReportRow(
+                        rs.getString("round_id"),
+                        rs.getString("site_id"),
+                        rs.getString("outcome"),
+                        (Long) rs.getObject("example_count", Long.class),
                         (Double) rs.getObject("train_loss", Double.class),
-                        (Long) rs.getObject("train_millis", Long.class), rs.getString("detail")))
-                .list().stream().collect(Collectors.groupingBy(ReportRow::roundId));
+                        (Long) rs.getObject("train_millis", Long.class),
+                        rs.getString("detail")))
+                .list()
+                .stream()
+                .collect(Collectors.groupingBy(ReportRow::roundId));
     }
 
     public Map<Long, List<EvaluationRow>> evaluationsByVersion(String studyId) {
-        return jdbc.sql("SELECT * FROM model_evaluations WHERE study_id = ? ORDER BY version, site_id").param(studyId)
-                .query((rs, i) -> new EvaluationRow(rs.getLong("version"), rs.getString("site_id"),
-                        rs.getLong("examples"), rs.getLong("correct"), rs.getDouble("loss"),
+        return jdbc
+                .sql("SELECT * FROM model_evaluations WHERE study_id = ? ORDER BY version, site_id")
+                .param(studyId)
+                .query((rs, i) -> new EvaluationRow(
+                        rs.getLong("version"),
+                        rs.getString("site_id"),
+                        rs.getLong("examples"),
+                        rs.getLong("correct"),
+                        rs.getDouble("loss"),
                         (Double) rs.getObject("noise_multiplier", Double.class)))
-                .list().stream().collect(Collectors.groupingBy(EvaluationRow::version));
+                .list()
+                .stream()
+                .collect(Collectors.groupingBy(EvaluationRow::version));
     }
 
     private static String truncate(String s) {

@@ -36,7 +36,8 @@ public record RoundState(
         RoundPhase phase,
         String detail,
         boolean secure,
-        Map<String, Long> declaredExamples) implements EncryptedInCluster {
+        Map<String, Long> declaredExamples)
+        implements EncryptedInCluster {
 
     public RoundState {
         nonce = nonce.clone();
@@ -44,7 +45,8 @@ public record RoundState(
         reported = Set.copyOf(reported);
         dropped = Map.copyOf(dropped);
         declaredExamples = Map.copyOf(declaredExamples);
-        if (!selected.containsAll(reported) || !selected.containsAll(dropped.keySet())
+        if (!selected.containsAll(reported)
+                || !selected.containsAll(dropped.keySet())
                 || !selected.containsAll(declaredExamples.keySet())) {
             throw new IllegalArgumentException("reported, dropped and declaring sites must have been selected");
         }
@@ -68,8 +70,24 @@ public record RoundState(
     }
 
     RoundState with(Set<String> newReported, Map<String, String> newDropped, RoundPhase newPhase, String newDetail) {
-        return new RoundState(roundId, studyId, roundNumber, attempt, kind, baseVersion, nonce, selected,
-                newReported, newDropped, minSites, startedAt, deadline, newPhase, newDetail, secure, declaredExamples);
+        return new RoundState(
+                roundId,
+                studyId,
+                roundNumber,
+                attempt,
+                kind,
+                baseVersion,
+                nonce,
+                selected,
+                newReported,
+                newDropped,
+                minSites,
+                startedAt,
+                deadline,
+                newPhase,
+                newDetail,
+                secure,
+                declaredExamples);
     }
 
     Map<String, String> droppedPlus(String site, String reason) {

@@ -31,8 +31,8 @@ public final class RoundStateMachine {
         if (!state.isOpen() || !state.outstanding().contains(site)) {
             return new Transition(state, RoundDecision.WAIT);
         }
-        return settleIfComplete(state.with(state.reported(), state.droppedPlus(site, reason), RoundPhase.COLLECTING,
-                state.detail()));
+        return settleIfComplete(
+                state.with(state.reported(), state.droppedPlus(site, reason), RoundPhase.COLLECTING, state.detail()));
     }
 
     /**
@@ -97,20 +97,24 @@ public final class RoundStateMachine {
 
     private static Transition close(RoundState state) {
         if (state.reported().size() >= state.minSites()) {
-            return new Transition(state.with(state.reported(), state.dropped(), RoundPhase.AGGREGATING,
-                    state.reported().size() + " of " + state.selected().size() + " sites reported"),
+            return new Transition(
+                    state.with(
+                            state.reported(),
+                            state.dropped(),
+                            RoundPhase.AGGREGATING,
+                            state.reported().size() + " of " + state.selected().size() + " sites reported"),
                     RoundDecision.AGGREGATE);
         }
-        String why = "only " + state.reported().size() + " of " + state.selected().size()
-                + " sites reported; the study needs at least " + state.minSites();
-        return new Transition(state.with(state.reported(), state.dropped(), RoundPhase.FAILED, why),
-                RoundDecision.RETRY);
+        String why = "only " + state.reported().size() + " of "
+                + state.selected().size() + " sites reported; the study needs at least " + state.minSites();
+        return new Transition(
+                state.with(state.reported(), state.dropped(), RoundPhase.FAILED, why), RoundDecision.RETRY);
     }
 
     private static void requireOpen(RoundState state) {
         if (!state.isOpen()) {
-            throw new IllegalStateException("round " + state.roundId() + " is " + state.phase()
-                    + " and accepts no uploads");
+            throw new IllegalStateException(
+                    "round " + state.roundId() + " is " + state.phase() + " and accepts no uploads");
         }
     }
 }

@@ -54,9 +54,18 @@ class RoundTasks {
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
 
-    RoundTasks(RoundStore store, RoundCluster cluster, SecureRounds secure, SiteLookup sites, StudyRepository studies,
-               RoundRepository history, ModelRegistry registry, RoundCompliance compliance, AuditTrail auditTrail,
-               TaskFactory tasks, Clock clock) {
+    RoundTasks(
+            RoundStore store,
+            RoundCluster cluster,
+            SecureRounds secure,
+            SiteLookup sites,
+            StudyRepository studies,
+            RoundRepository history,
+            ModelRegistry registry,
+            RoundCompliance compliance,
+            AuditTrail auditTrail,
+            TaskFactory tasks,
+            Clock clock) {
         this.store = store;
         this.cluster = cluster;
         this.secure = secure;
@@ -77,13 +86,16 @@ class RoundTasks {
         int roundNumber = training ? study.roundsDone() + 1 : spec.rounds() + 1;
         SortedMap<String, Long> declared = eligible(study);
         List<String> eligible = List.copyOf(declared.keySet());
-        boolean secureRound = training && spec.secureAggregation() != null && spec.secureAggregation().on();
+        boolean secureRound = training
+                && spec.secureAggregation() != null
+                && spec.secureAggregation().on();
         int minSites = training ? spec.minSites() : 1;
         if (secureRound) {
             minSites = Math.max(minSites, SecAggParameters.MIN_CLIENTS);
         }
         if (eligible.size() < minSites) {
-            String detail = "waiting for sites: " + eligible.size() + " connected and accepting, " + minSites + " needed";
+            String detail =
+                    "waiting for sites: " + eligible.size() + " connected and accepting, " + minSites + " needed";
             if (!detail.equals(study.statusDetail())) {
                 progress(study, StudyStatus.RUNNING, detail, clock.instant());
             }
@@ -96,41 +108,70 @@ class RoundTasks {
         byte[] nonce = new byte[ProtocolLimits.NONCE_BYTES];
         random.nextBytes(nonce);
         Instant now = clock.instant();
-        ModelVersion base = registry.find(study.studyId(), study.currentVersion()).orElseThrow(
-                () -> new IllegalStateException("model version " + study.currentVersion() + " of study "
+        ModelVersion base = registry.find(study.studyId(), study.currentVersion())
+                .orElseThrow(() -> new IllegalStateException("model version " + study.currentVersion() + " of study "
                         + study.studyId() + " is missing from the registry"));
         Duration timeout = Duration.ofSeconds(spec.roundTimeoutSeconds());
-        Duration stageTimeout = secureRound ? Duration.ofSeconds(spec.secureAggregation().stageTimeoutSeconds())
-                : Duration.ZERO;
+        Duration stageTimeout =
+                secureRound ? Duration.ofSeconds(spec.secureAggregation().stageTimeoutSeconds()) : Duration.ZERO;
         SecureRound sr = null;
         if (secureRound) {
             try {
                 sr = secureRound(spec, eligible, nonce, base, stageTimeout, now.plus(timeout));
             } catch (IllegalArgumentException e) {
-                progress(study, StudyStatus.FAILED, "secure aggregation cannot run with " + eligible.size() + " sites: "
-                        + e.getMessage(), now);
+                progress(
+                        study,
+                        StudyStatus.FAILED,
+                        "secure aggregation cannot run with " + eligible.size() + " sites: " + e.getMessage(),
+                        now);
                 return;
             }
         }
         // Secure rounds also need time after training for key exchange, masked input and unmasking.
-        var state = new RoundState("rd-" + UUID.randomUUID(), study.studyId(), roundNumber, attempt,
-                training ? RoundKind.TRAIN : RoundKind.EVALUATE, study.currentVersion(), nonce, Set.copyOf(eligible),
-                Set.of(), Map.of(), minSites, now, now.plus(timeout).plus(stageTimeout.multipliedBy(3)),
-                RoundPhase.COLLECTING, "tasks sent to " + eligible.size() + " sites"
+        var state = new RoundState(
+                "rd-" + UUID.randomUUID(),
+                study.studyId(),
+                roundNumber,
+                attempt,
+                training ? RoundKind.TRAIN : RoundKind.EVALUATE,
+                study.currentVersion(),
+                nonce,
+                Set.copyOf(eligible),
+                Set.of(),
+                Map.of(),
+                minSites,
+                now,
+                now.plus(timeout).plus(stageTimeout.multipliedBy(3)),
+                RoundPhase.COLLECTING,
+                "tasks sent to " + eligible.size() + " sites"
                         + (sr != null ? " (secure aggregation, threshold " + sr.parameters.threshold() + ")" : ""),
-                sr != null, declared);
+                sr != null,
+                declared);
         if (sr != null) {
             secure.begin(state.roundId(), sr);
         }
         history.insertStarted(state);
         store.save(state);
         store.activate(state);
-        progress(study, StudyStatus.RUNNING, (training ? "round " + roundNumber : "final evaluation") + " running with "
-                + eligible.size() + " sites", now);
-        log.info("study {} round {} attempt {} ({}): selected {}", study.studyId(), roundNumber, attempt,
-                state.kind(), eligible);
+        progress(
+                study,
+                StudyStatus.RUNNING,
+                (training ? "round " + roundNumber : "final evaluation") + " running with " + eligible.size()
+                        + " sites",
+                now);
+        log.info(
+                "study {} round {} attempt {} ({}): selected {}",
+                study.studyId(),
+                roundNumber,
+                attempt,
+                state.kind(),
+                eligible);
         for (String site : eligible) {
-            cluster.send(site, CoordinatorMessage.newBuilder().setRoundTask(taskFor(study, state, base, site)).build());
+            cluster.send(
+                    site,
+                    CoordinatorMessage.newBuilder()
+                            .setRoundTask(taskFor(study, state, base, site))
+                            .build());
         }
     }
 
@@ -138,7 +179,8 @@ class RoundTasks {
     private SortedMap<String, Long> eligible(Study study) {
         var declared = new TreeMap<String, Long>();
         cluster.declaredSizes(study.studyId()).forEach((site, n) -> {
-            if (n >= 1 && n <= study.spec().siteExamplesLimit()
+            if (n >= 1
+                    && n <= study.spec().siteExamplesLimit()
                     && sites.find(site).map(s -> !s.revoked()).orElse(false)) {
                 declared.put(site, n);
             }
@@ -146,12 +188,25 @@ class RoundTasks {
         return declared;
     }
 
-    private SecureRound secureRound(StudySpec spec, List<String> eligible, byte[] nonce, ModelVersion base,
-                                    Duration stageTimeout, Instant trainingDeadline) {
+    private SecureRound secureRound(
+            StudySpec spec,
+            List<String> eligible,
+            byte[] nonce,
+            ModelVersion base,
+            Duration stageTimeout,
+            Instant trainingDeadline) {
         var settings = spec.secureAggregation();
-        return new SecureRound(eligible, nonce, settings.threshold(), settings.degree(), settings.clipRange(),
-                (int) base.numParameters(), stageTimeout, trainingDeadline,
-                site -> sites.find(site).orElseThrow().updateSigningPublicKey(), spec.privacy());
+        return new SecureRound(
+                eligible,
+                nonce,
+                settings.threshold(),
+                settings.degree(),
+                settings.clipRange(),
+                (int) base.numParameters(),
+                stageTimeout,
+                trainingDeadline,
+                site -> sites.find(site).orElseThrow().updateSigningPublicKey(),
+                spec.privacy());
     }
 
     /**
@@ -178,8 +233,11 @@ class RoundTasks {
             return false;
         }
         log.warn("study {}: {}", study.studyId(), decision.reason());
-        progress(study, StudyStatus.STOPPED, "stopped by the privacy budget after " + study.roundsDone() + " rounds: "
-                + decision.reason(), clock.instant());
+        progress(
+                study,
+                StudyStatus.STOPPED,
+                "stopped by the privacy budget after " + study.roundsDone() + " rounds: " + decision.reason(),
+                clock.instant());
         auditTrail.studyStopped(study.studyId(), decision.reason(), AuditTrail.COORDINATOR);
         return true;
     }
@@ -192,7 +250,11 @@ class RoundTasks {
     void send(RoundState state, String site) {
         Study study = studies.find(state.studyId()).orElseThrow();
         ModelVersion base = registry.find(study.studyId(), state.baseVersion()).orElseThrow();
-        cluster.send(site, CoordinatorMessage.newBuilder().setRoundTask(taskFor(study, state, base, site)).build());
+        cluster.send(
+                site,
+                CoordinatorMessage.newBuilder()
+                        .setRoundTask(taskFor(study, state, base, site))
+                        .build());
     }
 
     /** Re-sends its open rounds' tasks to a site that reconnected before reporting. */
@@ -213,12 +275,15 @@ class RoundTasks {
             return task;
         }
         var plan = SecAggPlan.newBuilder()
-                .setClientIndex(sr.indexOf.get(site)).addAllSitesByIndex(sr.sitesByIndex)
-                .setThreshold(sr.parameters.threshold()).setDegree(sr.parameters.degree())
+                .setClientIndex(sr.indexOf.get(site))
+                .addAllSitesByIndex(sr.sitesByIndex)
+                .setThreshold(sr.parameters.threshold())
+                .setDegree(sr.parameters.degree())
                 .setClipRange(sr.siteNoise != null ? sr.siteNoise.clipNorm() : sr.quantizer.clipBound())
                 .setScale(sr.siteNoise != null ? sr.siteNoise.scale() : sr.quantizer.scale());
         for (String s : sr.sitesByIndex) {
-            plan.addSigningKeysByIndex(ByteString.copyFrom(sites.find(s).orElseThrow().updateSigningPublicKey()));
+            plan.addSigningKeysByIndex(
+                    ByteString.copyFrom(sites.find(s).orElseThrow().updateSigningPublicKey()));
         }
         return task.toBuilder().setSecagg(plan).build();
     }

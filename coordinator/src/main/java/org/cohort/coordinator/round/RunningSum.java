@@ -31,8 +31,10 @@ sealed interface RunningSum extends AutoCloseable permits RunningSum.Weighted, R
             Files.createDirectories(dir);
             return new Mapped(new MappedWeightedSum(dir, numParameters));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a partial sum of " + numParameters + " parameters under "
-                    + dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot create a partial sum of " + numParameters + " parameters under " + dir + ": "
+                            + e.getMessage(),
+                    e);
         }
     }
 

@@ -8,13 +8,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.cohort.coordinator.ledger.ReleaseCharge;
+import org.cohort.coordinator.study.StudySpec;
 import org.cohort.crypto.secagg.AggregateSum;
 import org.cohort.crypto.secagg.RingQuantizer;
 import org.cohort.crypto.secagg.SecAggParameters;
 import org.cohort.crypto.secagg.SecAggServer;
 import org.cohort.crypto.signature.SignatureVerifier;
-import org.cohort.coordinator.ledger.ReleaseCharge;
-import org.cohort.coordinator.study.StudySpec;
 import org.cohort.privacy.sitelevel.DistributedDiscreteGaussian;
 
 /**
@@ -28,13 +28,21 @@ import org.cohort.privacy.sitelevel.DistributedDiscreteGaussian;
  * already noised.
  */
 final class SecureRound {
-    enum Stage { ADVERTISE_KEYS, SHARE_KEYS, MASKED_INPUT, CONSISTENCY, UNMASK, DONE }
+    enum Stage {
+        ADVERTISE_KEYS,
+        SHARE_KEYS,
+        MASKED_INPUT,
+        CONSISTENCY,
+        UNMASK,
+        DONE
+    }
 
     final SecAggServer server;
     final SecAggParameters parameters;
     final RingQuantizer quantizer;
     /** The sites' in-ring noise and encoding when the study is site-level DP; null otherwise. */
     final DistributedDiscreteGaussian siteNoise;
+
     final List<String> sitesByIndex;
     final Map<String, Integer> indexOf = new HashMap<>();
     final Duration stageTimeout;
@@ -45,14 +53,23 @@ final class SecureRound {
      * server; charged just before the sum is unmasked, never if the attempt is abandoned first.
      */
     private Map<String, ReleaseCharge> charges = Map.of();
+
     private Stage stage = Stage.ADVERTISE_KEYS;
     private Instant stageDeadline;
     private final Set<Integer> answered = new TreeSet<>();
     private Set<Integer> expected;
 
-    SecureRound(List<String> sites, byte[] nonce, Integer threshold, Integer degree, double clipRange,
-                int vectorLength, Duration stageTimeout, Instant trainingDeadline,
-                java.util.function.Function<String, byte[]> signingKeys, StudySpec.Privacy privacy) {
+    SecureRound(
+            List<String> sites,
+            byte[] nonce,
+            Integer threshold,
+            Integer degree,
+            double clipRange,
+            int vectorLength,
+            Duration stageTimeout,
+            Instant trainingDeadline,
+            java.util.function.Function<String, byte[]> signingKeys,
+            StudySpec.Privacy privacy) {
         this.sitesByIndex = List.copyOf(sites);
         for (int i = 0; i < sites.size(); i++) {
             indexOf.put(sites.get(i), i);
@@ -90,8 +107,8 @@ final class SecureRound {
         if (privacy == null || !"site".equals(privacy.mode())) {
             return null;
         }
-        return DistributedDiscreteGaussian.plan(privacy.clipNorm(), privacy.noiseMultiplier(), sites, threshold,
-                dimension);
+        return DistributedDiscreteGaussian.plan(
+                privacy.clipNorm(), privacy.noiseMultiplier(), sites, threshold, dimension);
     }
 
     /** {@link #siteNoise(StudySpec.Privacy, int, int, long)} for a secure round of {@code spec} with {@code sites} sites. */
@@ -158,7 +175,9 @@ final class SecureRound {
     Released release() {
         AggregateSum aggregate = server.finish();
         stage = Stage.DONE;
-        return new Released(siteNoise != null ? siteNoise.decode(aggregate.sum()) : quantizer.decode(aggregate.sum()),
-                aggregate.survivors().length, siteNoise != null);
+        return new Released(
+                siteNoise != null ? siteNoise.decode(aggregate.sum()) : quantizer.decode(aggregate.sum()),
+                aggregate.survivors().length,
+                siteNoise != null);
     }
 }

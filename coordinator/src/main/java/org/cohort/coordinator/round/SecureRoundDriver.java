@@ -64,8 +64,13 @@ class SecureRoundDriver {
     private final StudyRepository studies;
     private final Clock clock;
 
-    SecureRoundDriver(RoundStore store, RoundCluster cluster, ReplicaSums sums, SecureRounds secure,
-                      StudyRepository studies, Clock clock) {
+    SecureRoundDriver(
+            RoundStore store,
+            RoundCluster cluster,
+            ReplicaSums sums,
+            SecureRounds secure,
+            StudyRepository studies,
+            Clock clock) {
         this.store = store;
         this.cluster = cluster;
         this.sums = sums;
@@ -79,8 +84,10 @@ class SecureRoundDriver {
         RoundState state = store.round(step.getRoundId());
         SecureRound sr = secure.get(step.getRoundId());
         if (state == null || sr == null || !sr.indexOf.containsKey(site)) {
-            log.warn("ignoring secure-aggregation message from {} for round {}: no such secure round for that site",
-                    site, step.getRoundId());
+            log.warn(
+                    "ignoring secure-aggregation message from {} for round {}: no such secure round for that site",
+                    site,
+                    step.getRoundId());
             return WAIT;
         }
         int index = sr.indexOf.get(site);
@@ -89,25 +96,41 @@ class SecureRoundDriver {
             boolean complete = switch (step.getKindCase()) {
                 case KEYS -> {
                     var keys = SecAggWire.keys(nonce, step.getKeys());
-                    yield answer(sr, SecureRound.Stage.ADVERTISE_KEYS, index, keys.clientIndex(), step,
+                    yield answer(
+                            sr,
+                            SecureRound.Stage.ADVERTISE_KEYS,
+                            index,
+                            keys.clientIndex(),
+                            step,
                             () -> sr.server.receiveKeys(keys));
                 }
                 case SHARES -> shares(sr, index, nonce, step);
                 case CONSISTENCY_SIGNATURE -> {
                     var sig = SecAggWire.signature(nonce, step.getConsistencySignature());
-                    yield answer(sr, SecureRound.Stage.CONSISTENCY, index, sig.clientIndex(), step,
+                    yield answer(
+                            sr,
+                            SecureRound.Stage.CONSISTENCY,
+                            index,
+                            sig.clientIndex(),
+                            step,
                             () -> sr.server.receiveConsistencySignature(sig));
                 }
                 case UNMASK_RESPONSE -> {
                     var response = SecAggWire.unmaskResponse(nonce, step.getUnmaskResponse());
-                    yield answer(sr, SecureRound.Stage.UNMASK, index, response.clientIndex(), step,
+                    yield answer(
+                            sr,
+                            SecureRound.Stage.UNMASK,
+                            index,
+                            response.clientIndex(),
+                            step,
                             () -> sr.server.receiveUnmaskResponse(response));
                 }
                 default -> throw new IllegalArgumentException("a site may not send " + step.getKindCase());
             };
             return complete ? new CloseStage(state.roundId()) : WAIT;
         } catch (RejectedMessageException | IllegalArgumentException e) {
-            log.warn("round {}: rejected secure-aggregation message from {}: {}", state.roundId(), site, e.getMessage());
+            log.warn(
+                    "round {}: rejected secure-aggregation message from {}: {}", state.roundId(), site, e.getMessage());
             return WAIT;
         } catch (SecAggAbortedException e) {
             return abort(state.roundId(), e.getMessage());
@@ -126,8 +149,8 @@ class SecureRoundDriver {
     }
 
     /** A site's answer in {@code stage}; true when everyone the stage expects has answered. */
-    private static boolean answer(SecureRound sr, SecureRound.Stage stage, int index, int claimed, SecAggStep step,
-                                  Runnable receive) {
+    private static boolean answer(
+            SecureRound sr, SecureRound.Stage stage, int index, int claimed, SecAggStep step, Runnable receive) {
         requireStage(sr, stage, step);
         requireIndex(claimed, index);
         receive.run();
@@ -136,14 +159,15 @@ class SecureRoundDriver {
 
     private static void requireStage(SecureRound sr, SecureRound.Stage expected, SecAggStep step) {
         if (sr.stage() != expected) {
-            throw new IllegalArgumentException(step.getKindCase() + " arrived in stage " + sr.stage() + ", expected in "
-                    + expected);
+            throw new IllegalArgumentException(
+                    step.getKindCase() + " arrived in stage " + sr.stage() + ", expected in " + expected);
         }
     }
 
     private static void requireIndex(int claimed, int actual) {
         if (claimed != actual) {
-            throw new IllegalArgumentException("message claims site index " + claimed + " but comes from index " + actual);
+            throw new IllegalArgumentException(
+                    "message claims site index " + claimed + " but comes from index " + actual);
         }
     }
 
@@ -167,8 +191,10 @@ class SecureRoundDriver {
      */
     boolean excused(String roundId, String site) {
         SecureRound sr = secure.get(roundId);
-        return sr != null && sr.indexOf.containsKey(site) && (sr.stage() == SecureRound.Stage.ADVERTISE_KEYS
-                || sr.stage() == SecureRound.Stage.SHARE_KEYS) && sr.excuse(sr.indexOf.get(site));
+        return sr != null
+                && sr.indexOf.containsKey(site)
+                && (sr.stage() == SecureRound.Stage.ADVERTISE_KEYS || sr.stage() == SecureRound.Stage.SHARE_KEYS)
+                && sr.excuse(sr.indexOf.get(site));
     }
 
     /** The round's current stage is to close: which sites did not answer it and must be dropped first. */
@@ -183,7 +209,8 @@ class SecureRoundDriver {
             case MASKED_INPUT -> "sent no masked input before the deadline";
             case CONSISTENCY, UNMASK, DONE -> null;
         };
-        List<String> late = reason == null ? List.of() : sr.missing().stream().map(sr::site).toList();
+        List<String> late =
+                reason == null ? List.of() : sr.missing().stream().map(sr::site).toList();
         return Optional.of(new StageEnd(roundId, sr.stage(), late, reason));
     }
 
@@ -216,8 +243,12 @@ class SecureRoundDriver {
     private Next startShareKeys(SecureRound sr, String roundId) {
         var rosters = sr.server.closeAdvertiseKeys();
         sr.advance(SecureRound.Stage.SHARE_KEYS, rosters.keySet(), clock.instant());
-        rosters.forEach((i, keys) -> sendStep(sr, i, roundId, b -> b.setRoster(
-                SecAggRoster.newBuilder().addAllKeys(keys.stream().map(SecAggWire::keys).toList()))));
+        rosters.forEach((i, keys) -> sendStep(
+                sr,
+                i,
+                roundId,
+                b -> b.setRoster(SecAggRoster.newBuilder()
+                        .addAllKeys(keys.stream().map(SecAggWire::keys).toList()))));
         return WAIT;
     }
 
@@ -237,8 +268,8 @@ class SecureRoundDriver {
     private Next startUnmask(SecureRound sr, String roundId) {
         var requests = sr.server.closeConsistencyCheck();
         sr.advance(SecureRound.Stage.UNMASK, requests.keySet(), clock.instant());
-        requests.forEach((i, request) -> sendStep(sr, i, roundId, b -> b.setUnmaskRequest(
-                SecAggWire.unmaskRequest(request))));
+        requests.forEach(
+                (i, request) -> sendStep(sr, i, roundId, b -> b.setUnmaskRequest(SecAggWire.unmaskRequest(request))));
         return WAIT;
     }
 
@@ -255,7 +286,8 @@ class SecureRoundDriver {
             try {
                 state = feedMaskedPartialSums(state, sr);
             } catch (RuntimeException e) {
-                return abort(state.roundId(), "the replicas' masked partial sums could not be merged: " + e.getMessage());
+                return abort(
+                        state.roundId(), "the replicas' masked partial sums could not be merged: " + e.getMessage());
             }
             store.save(state);
             var request = sr.server.closeMaskedInput();
@@ -301,8 +333,8 @@ class SecureRoundDriver {
             }
             for (int offset = 0; offset < length; offset += ReplicaSums.SLICE_VALUES) {
                 int n = Math.min(ReplicaSums.SLICE_VALUES, length - offset);
-                sr.server.receiveMaskedPartialSum(clients, nonce, offset,
-                        sums.ringSlice(part.memberUuid(), state.roundId(), offset, n));
+                sr.server.receiveMaskedPartialSum(
+                        clients, nonce, offset, sums.ringSlice(part.memberUuid(), state.roundId(), offset, n));
             }
         }
         sr.charges(charges);
@@ -311,15 +343,16 @@ class SecureRoundDriver {
 
     private Retry abort(String roundId, String reason) {
         log.warn("round {}: secure aggregation aborted, nothing released: {}", roundId, reason);
-        RoundState failed = RoundStateMachine.abandoned(store.round(roundId),
-                "secure aggregation aborted, nothing released: " + reason);
+        RoundState failed = RoundStateMachine.abandoned(
+                store.round(roundId), "secure aggregation aborted, nothing released: " + reason);
         return new Retry(new Transition(failed, RoundDecision.RETRY));
     }
 
     private void sendStep(SecureRound sr, int index, String roundId, Consumer<SecAggStep.Builder> body) {
         var b = SecAggStep.newBuilder().setRoundId(roundId);
         body.accept(b);
-        cluster.send(sr.site(index), CoordinatorMessage.newBuilder().setSecagg(b).build());
+        cluster.send(
+                sr.site(index), CoordinatorMessage.newBuilder().setSecagg(b).build());
     }
 
     /** Parses a secure-aggregation message relayed through the driver's inbox; empty when it is malformed. */

@@ -22,7 +22,8 @@ final class SpooledValues {
 
     static void read(Path spool, long length, Chunk chunk) {
         try (FileChannel ch = FileChannel.open(spool, StandardOpenOption.READ)) {
-            ByteBuffer buf = ByteBuffer.allocate(ProtocolLimits.CHUNK_VALUES * 4).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer buf =
+                    ByteBuffer.allocate(ProtocolLimits.CHUNK_VALUES * 4).order(ByteOrder.LITTLE_ENDIAN);
             long offset = 0;
             while (offset < length) {
                 buf.clear();

@@ -29,8 +29,11 @@ public class TaskFactory {
                 .setKind(round.kind() == RoundKind.TRAIN ? TaskKind.TRAIN : TaskKind.EVALUATE)
                 .setModelVersion(base.version())
                 .setModelDigest(ByteString.copyFrom(HexFormat.of().parseHex(base.payloadSha256Hex())))
-                .setPlan(TrainingPlan.newBuilder().setLocalEpochs(plan.localEpochs()).setBatchSize(plan.batchSize())
-                        .setOptimizer(plan.optimizer()).setLearningRate(plan.learningRate())
+                .setPlan(TrainingPlan.newBuilder()
+                        .setLocalEpochs(plan.localEpochs())
+                        .setBatchSize(plan.batchSize())
+                        .setOptimizer(plan.optimizer())
+                        .setLearningRate(plan.learningRate())
                         // a different seed each round, so local shuffles differ across rounds
                         .setSeed(plan.seed() * 1_000_003L + round.roundNumber()))
                 .setDataset(dataset(spec.dataset()))
@@ -48,27 +51,42 @@ public class TaskFactory {
     }
 
     static PrivacyPlan privacy(StudySpec spec) {
-        boolean secure = spec.secureAggregation() != null && spec.secureAggregation().on();
-        return privacy(spec.privacy(), spec.rounds()).toBuilder().setSecureAggregation(secure)
-                .setMaxSiteExamples(spec.siteExamplesLimit()).build();
+        boolean secure =
+                spec.secureAggregation() != null && spec.secureAggregation().on();
+        return privacy(spec.privacy(), spec.rounds()).toBuilder()
+                .setSecureAggregation(secure)
+                .setMaxSiteExamples(spec.siteExamplesLimit())
+                .build();
     }
 
     private static PrivacyPlan privacy(StudySpec.Privacy p, int studyRounds) {
         if (p == null || !p.enabled()) {
-            return PrivacyPlan.newBuilder().setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_NONE).build();
+            return PrivacyPlan.newBuilder()
+                    .setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_NONE)
+                    .build();
         }
-        return PrivacyPlan.newBuilder().setMode(org.cohort.protocol.PrivacyWords.mode(p.mode())).setClipNorm(p.clipNorm()).setNoiseMultiplier(p.noiseMultiplier())
-                .setExpectedBatchSize(p.expectedBatchSize()).setDelta(p.delta())
+        return PrivacyPlan.newBuilder()
+                .setMode(org.cohort.protocol.PrivacyWords.mode(p.mode()))
+                .setClipNorm(p.clipNorm())
+                .setNoiseMultiplier(p.noiseMultiplier())
+                .setExpectedBatchSize(p.expectedBatchSize())
+                .setDelta(p.delta())
                 // 0 = no budget declared (proto3 has no null); sites then apply only their own ceiling.
                 .setEpsilonBudget(p.epsilonBudget() == null ? 0 : p.epsilonBudget())
                 .setAccountant(org.cohort.protocol.PrivacyWords.accountant(p.accountant()))
-                .setCalibrateAtSite(p.sitesCalibrate()).setStudyRounds(studyRounds)
-                .setEvaluationNoiseMultiplier(p.evaluationNoise()).build();
+                .setCalibrateAtSite(p.sitesCalibrate())
+                .setStudyRounds(studyRounds)
+                .setEvaluationNoiseMultiplier(p.evaluationNoise())
+                .build();
     }
 
     static DatasetSpec dataset(StudySpec.Dataset d) {
-        var b = DatasetSpec.newBuilder().setFormat(d.format()).setLabelColumn(d.labelColumn())
-                .setPositiveAbove(d.positiveAbove()).setTestFraction(d.testFraction()).setSplitSeed(d.splitSeed());
+        var b = DatasetSpec.newBuilder()
+                .setFormat(d.format())
+                .setLabelColumn(d.labelColumn())
+                .setPositiveAbove(d.positiveAbove())
+                .setTestFraction(d.testFraction())
+                .setSplitSeed(d.splitSeed());
         if (d.idColumn() != null) {
             b.setIdColumn(d.idColumn());
         }

@@ -54,13 +54,18 @@ public final class UploadChecks {
      */
     static final double NOISE_SLACK_SIGMAS = 10;
 
-    public static Optional<UploadRejection> check(RoundState round, UpdateManifest m, String site, long modelLength,
-                                                  double testFraction) {
+    public static Optional<UploadRejection> check(
+            RoundState round, UpdateManifest m, String site, long modelLength, double testFraction) {
         return check(round, m, site, modelLength, testFraction, HeldOutRule.IN_CLEAR);
     }
 
-    public static Optional<UploadRejection> check(RoundState round, UpdateManifest m, String site, long modelLength,
-                                                  double testFraction, HeldOutRule heldOut) {
+    public static Optional<UploadRejection> check(
+            RoundState round,
+            UpdateManifest m,
+            String site,
+            long modelLength,
+            double testFraction,
+            HeldOutRule heldOut) {
         if (round == null) {
             return reject(Reason.UNKNOWN_ROUND, "no round with id '" + m.getRoundId() + "'");
         }
@@ -69,51 +74,67 @@ public final class UploadChecks {
         }
         // A nonce from another attempt means this upload was captured and replayed (or is very late).
         if (!MessageDigest.isEqual(round.nonce(), m.getNonce().toByteArray())) {
-            return reject(Reason.REPLAYED_NONCE, "replayed upload: the nonce does not match round "
-                    + round.roundId() + "; only the current task's nonce is accepted");
+            return reject(
+                    Reason.REPLAYED_NONCE,
+                    "replayed upload: the nonce does not match round " + round.roundId()
+                            + "; only the current task's nonce is accepted");
         }
         if (!round.isOpen()) {
-            return reject(Reason.ROUND_CLOSED, "round " + round.roundId() + " is " + round.phase()
-                    + "; an upload for it now is a replay or arrived too late");
+            return reject(
+                    Reason.ROUND_CLOSED,
+                    "round " + round.roundId() + " is " + round.phase()
+                            + "; an upload for it now is a replay or arrived too late");
         }
         if (round.reported().contains(site)) {
             return reject(Reason.ALREADY_REPORTED, "site " + site + " already uploaded for round " + round.roundId());
         }
         if (round.dropped().containsKey(site)) {
-            return reject(Reason.ALREADY_REPORTED, "site " + site + " was dropped from round " + round.roundId()
-                    + ": " + round.dropped().get(site));
+            return reject(
+                    Reason.ALREADY_REPORTED,
+                    "site " + site + " was dropped from round " + round.roundId() + ": "
+                            + round.dropped().get(site));
         }
         if (m.getBaseModelVersion() != round.baseVersion()) {
-            return reject(Reason.WRONG_BASE_VERSION, "update was computed from model version "
-                    + m.getBaseModelVersion() + " but round " + round.roundId() + " distributed version "
-                    + round.baseVersion());
+            return reject(
+                    Reason.WRONG_BASE_VERSION,
+                    "update was computed from model version "
+                            + m.getBaseModelVersion() + " but round " + round.roundId() + " distributed version "
+                            + round.baseVersion());
         }
         long expected = round.kind() == RoundKind.TRAIN ? modelLength : 0;
         if (m.getNumParameters() != expected) {
-            return reject(Reason.WRONG_LENGTH, "update has " + m.getNumParameters()
-                    + " values but the model has " + expected + (round.kind() == RoundKind.EVALUATE
-                    ? " expected for an evaluation-only task" : ""));
+            return reject(
+                    Reason.WRONG_LENGTH,
+                    "update has " + m.getNumParameters()
+                            + " values but the model has " + expected
+                            + (round.kind() == RoundKind.EVALUATE ? " expected for an evaluation-only task" : ""));
         }
         if (round.kind() == RoundKind.TRAIN) {
             // Under secure aggregation only masked ring elements may arrive: a plaintext update
             // would defeat the point, so it is refused rather than accepted "for now".
             TensorEncoding encoding = round.secure() ? TensorEncoding.UINT32_RING_LE : TensorEncoding.FLOAT32_LE;
             if (m.getEncoding() != encoding) {
-                return reject(Reason.WRONG_ENCODING, "update encoding " + m.getEncoding()
-                        + " is not accepted for this round; send " + encoding
-                        + (round.secure() ? " (masked input of secure aggregation)" : ""));
+                return reject(
+                        Reason.WRONG_ENCODING,
+                        "update encoding " + m.getEncoding()
+                                + " is not accepted for this round; send " + encoding
+                                + (round.secure() ? " (masked input of secure aggregation)" : ""));
             }
             // The weight comes from one place: the training size the site declared when it accepted the study.
             Long declared = round.declaredExamples().get(site);
             if (declared == null) {
-                return reject(Reason.BAD_EXAMPLE_COUNT, "site " + site + " declared no training size for study "
-                        + round.studyId() + " when it accepted it; its update cannot be weighed");
+                return reject(
+                        Reason.BAD_EXAMPLE_COUNT,
+                        "site " + site + " declared no training size for study " + round.studyId()
+                                + " when it accepted it; its update cannot be weighed");
             }
             if (m.getExampleCount() != declared) {
-                return reject(Reason.BAD_EXAMPLE_COUNT, "site " + site + " declared " + declared + " training"
-                        + " examples when it accepted study " + round.studyId() + ", but its update for round "
-                        + round.roundId() + " states example_count " + m.getExampleCount() + "; an update is"
-                        + " weighed by the declared training size, so example_count must equal it");
+                return reject(
+                        Reason.BAD_EXAMPLE_COUNT,
+                        "site " + site + " declared " + declared + " training"
+                                + " examples when it accepted study " + round.studyId() + ", but its update for round "
+                                + round.roundId() + " states example_count " + m.getExampleCount() + "; an update is"
+                                + " weighed by the declared training size, so example_count must equal it");
             }
             if (m.getPayloadSha256().size() != 32) {
                 return reject(Reason.MALFORMED, "payload_sha256 must be 32 bytes");
@@ -121,29 +142,38 @@ public final class UploadChecks {
         }
         var metrics = m.getMetrics();
         Long declaredSize = round.declaredExamples().get(site);
-        var privateMetrics = privateMetrics(round, m, site, heldOut,
-                declaredSize == null ? 0 : maxTestExamples(declaredSize, testFraction));
+        var privateMetrics = privateMetrics(
+                round, m, site, heldOut, declaredSize == null ? 0 : maxTestExamples(declaredSize, testFraction));
         if (privateMetrics.isPresent()) {
             return privateMetrics;
         }
-        if (!Double.isFinite(metrics.getTrainLoss()) || !Double.isFinite(metrics.getTestLoss())
+        if (!Double.isFinite(metrics.getTrainLoss())
+                || !Double.isFinite(metrics.getTestLoss())
                 || !(metrics.getTestAccuracy() >= 0 && metrics.getTestAccuracy() <= 1)) {
-            return reject(Reason.MALFORMED, "site " + site + " reports metrics that are not finite (train loss "
-                    + metrics.getTrainLoss() + ", test loss " + metrics.getTestLoss() + ") or an accuracy outside"
-                    + " [0, 1] (" + metrics.getTestAccuracy() + ")");
+            return reject(
+                    Reason.MALFORMED,
+                    "site " + site + " reports metrics that are not finite (train loss "
+                            + metrics.getTrainLoss() + ", test loss " + metrics.getTestLoss()
+                            + ") or an accuracy outside"
+                            + " [0, 1] (" + metrics.getTestAccuracy() + ")");
         }
         if (metrics.getTestCorrect() < 0 || metrics.getTestExamples() < metrics.getTestCorrect()) {
-            return reject(Reason.BAD_EXAMPLE_COUNT, "site " + site + " reports " + metrics.getTestCorrect()
-                    + " correct of " + metrics.getTestExamples() + " held-out examples; counts must be non-negative"
-                    + " and test_correct at most test_examples");
+            return reject(
+                    Reason.BAD_EXAMPLE_COUNT,
+                    "site " + site + " reports " + metrics.getTestCorrect()
+                            + " correct of " + metrics.getTestExamples()
+                            + " held-out examples; counts must be non-negative"
+                            + " and test_correct at most test_examples");
         }
         Long declared = round.declaredExamples().get(site);
         long maxTest = declared == null ? 0 : maxTestExamples(declared, testFraction);
         if (metrics.getTestExamples() > maxTest) {
-            return reject(Reason.BAD_EXAMPLE_COUNT, "site " + site + " reports " + metrics.getTestExamples()
-                    + " held-out examples, more than the " + maxTest + " its declared training size ("
-                    + (declared == null ? "none" : declared) + ") and the study's test fraction " + testFraction
-                    + " allow; a site's evaluation counts are bounded by what it declared when it accepted the study");
+            return reject(
+                    Reason.BAD_EXAMPLE_COUNT,
+                    "site " + site + " reports " + metrics.getTestExamples()
+                            + " held-out examples, more than the " + maxTest + " its declared training size ("
+                            + (declared == null ? "none" : declared) + ") and the study's test fraction " + testFraction
+                            + " allow; a site's evaluation counts are bounded by what it declared when it accepted the study");
         }
         return Optional.empty();
     }
@@ -153,47 +183,64 @@ public final class UploadChecks {
      * evaluation may carry a noised confusion matrix: at the study's noise, named as the payload. A
      * study without DP may carry none (its metrics travel in clear).
      */
-    private static Optional<UploadRejection> privateMetrics(RoundState round, UpdateManifest m, String site,
-                                                            HeldOutRule rule, long maxHeldOut) {
+    private static Optional<UploadRejection> privateMetrics(
+            RoundState round, UpdateManifest m, String site, HeldOutRule rule, long maxHeldOut) {
         var metrics = m.getMetrics();
-        if (rule.privateStudy() && (!metrics.getTestMetricsWithheld() || metrics.getTestExamples() != 0
-                || metrics.getTestCorrect() != 0 || metrics.getTestAccuracy() != 0 || metrics.getTestLoss() != 0)) {
-            return reject(Reason.MALFORMED, "site " + site + " sends held-out metrics in clear in a differentially"
-                    + " private study; they are releases outside every ε: a site withholds them, and the final"
-                    + " evaluation sends only its noised confusion matrix");
+        if (rule.privateStudy()
+                && (!metrics.getTestMetricsWithheld()
+                        || metrics.getTestExamples() != 0
+                        || metrics.getTestCorrect() != 0
+                        || metrics.getTestAccuracy() != 0
+                        || metrics.getTestLoss() != 0)) {
+            return reject(
+                    Reason.MALFORMED,
+                    "site " + site + " sends held-out metrics in clear in a differentially"
+                            + " private study; they are releases outside every ε: a site withholds them, and the final"
+                            + " evaluation sends only its noised confusion matrix");
         }
         if (metrics.getNoisedConfusionCount() == 0) {
             return Optional.empty();
         }
         if (round.kind() != RoundKind.EVALUATE || !(rule.evaluationNoise() > 0)) {
-            return reject(Reason.MALFORMED, "site " + site + " sends a noised confusion matrix where the study's terms"
-                    + " release none: only the final evaluation of a patient-level study with an evaluation noise"
-                    + " multiplier carries one");
+            return reject(
+                    Reason.MALFORMED,
+                    "site " + site + " sends a noised confusion matrix where the study's terms"
+                            + " release none: only the final evaluation of a patient-level study with an evaluation noise"
+                            + " multiplier carries one");
         }
         org.cohort.protocol.NoisedConfusion release;
         try {
             release = org.cohort.protocol.NoisedConfusion.from(metrics);
         } catch (IllegalArgumentException e) {
-            return reject(Reason.MALFORMED, "site " + site + "'s noised confusion matrix is malformed: "
-                    + e.getMessage());
+            return reject(
+                    Reason.MALFORMED, "site " + site + "'s noised confusion matrix is malformed: " + e.getMessage());
         }
         if (release.classes() != rule.classes()) {
-            return reject(Reason.MALFORMED, "site " + site + "'s confusion matrix has " + release.classes()
-                    + " classes where the study's label has " + rule.classes());
+            return reject(
+                    Reason.MALFORMED,
+                    "site " + site + "'s confusion matrix has " + release.classes()
+                            + " classes where the study's label has " + rule.classes());
         }
         double slack = NOISE_SLACK_SIGMAS * rule.evaluationNoise();
         if (release.counts().stream().anyMatch(c -> c < -slack || c > maxHeldOut + slack)) {
-            return reject(Reason.BAD_EXAMPLE_COUNT, "site " + site + "'s noised confusion matrix has a count outside"
-                    + " [-" + Math.round(slack) + ", " + Math.round(maxHeldOut + slack) + "]: beyond " + NOISE_SLACK_SIGMAS
-                    + " standard deviations of the noise around what its declared training size allows");
+            return reject(
+                    Reason.BAD_EXAMPLE_COUNT,
+                    "site " + site + "'s noised confusion matrix has a count outside"
+                            + " [-" + Math.round(slack) + ", " + Math.round(maxHeldOut + slack) + "]: beyond "
+                            + NOISE_SLACK_SIGMAS
+                            + " standard deviations of the noise around what its declared training size allows");
         }
         if (release.noise() != rule.evaluationNoise()) {
-            return reject(Reason.MALFORMED, "site " + site + "'s confusion matrix carries noise of σ "
-                    + release.noise() + " where the study's terms set " + rule.evaluationNoise());
+            return reject(
+                    Reason.MALFORMED,
+                    "site " + site + "'s confusion matrix carries noise of σ " + release.noise()
+                            + " where the study's terms set " + rule.evaluationNoise());
         }
         if (!MessageDigest.isEqual(release.sha256(), m.getPayloadSha256().toByteArray())) {
-            return reject(Reason.MALFORMED, "site " + site + "'s signed payload digest does not name its noised"
-                    + " confusion matrix (SHA-256 over the counts as big-endian 64-bit integers)");
+            return reject(
+                    Reason.MALFORMED,
+                    "site " + site + "'s signed payload digest does not name its noised"
+                            + " confusion matrix (SHA-256 over the counts as big-endian 64-bit integers)");
         }
         return Optional.empty();
     }

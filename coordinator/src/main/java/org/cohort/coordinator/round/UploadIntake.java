@@ -56,9 +56,16 @@ public class UploadIntake {
     private final RoundRepository history;
     private final Clock clock;
 
-    UploadIntake(RoundStore store, RoundCluster cluster, PartialSums partials, StudyRepository studies,
-                 ModelRegistry registry, SiteLookup sites, RoundCompliance compliance, RoundRepository history,
-                 Clock clock) {
+    UploadIntake(
+            RoundStore store,
+            RoundCluster cluster,
+            PartialSums partials,
+            StudyRepository studies,
+            ModelRegistry registry,
+            SiteLookup sites,
+            RoundCompliance compliance,
+            RoundRepository history,
+            Clock clock) {
         this.store = store;
         this.cluster = cluster;
         this.partials = partials;
@@ -90,8 +97,11 @@ public class UploadIntake {
             throw new UploadRejection(Reason.MALFORMED, "update manifest is not a valid UpdateManifest").asException();
         }
         if (!m.getSiteId().equals(site)) {
-            throw new UploadRejection(Reason.SITE_MISMATCH, "manifest names site '" + m.getSiteId()
-                    + "' but the caller's certificate is site '" + site + "'").asException();
+            throw new UploadRejection(
+                            Reason.SITE_MISMATCH,
+                            "manifest names site '" + m.getSiteId() + "' but the caller's certificate is site '" + site
+                                    + "'")
+                    .asException();
         }
         return m;
     }
@@ -108,8 +118,10 @@ public class UploadIntake {
         byte[] key = sites.find(site).orElseThrow().updateSigningPublicKey();
         if (!SignatureVerifier.ed25519(key).verify(manifestBytes, signature)) {
             // Tampered in transit or signed with another key: this is not the site's update.
-            throw new UploadRejection(Reason.BAD_SIGNATURE, "update signature does not verify with site "
-                    + site + "'s enrolled update-signing key").asException();
+            throw new UploadRejection(
+                            Reason.BAD_SIGNATURE,
+                            "update signature does not verify with site " + site + "'s enrolled update-signing key")
+                    .asException();
         }
         // A final evaluation's noised counts travel in this signed header itself: read now, so charged now,
         // before any check can refuse the upload (a refused evaluation was still released to this coordinator).
@@ -120,7 +132,8 @@ public class UploadIntake {
         if (problem.isPresent()) {
             throw problem.get().asException();
         }
-        return m.getEncoding() == TensorEncoding.FLOAT32_LE ? updateNormBound(store.round(m.getRoundId()))
+        return m.getEncoding() == TensorEncoding.FLOAT32_LE
+                ? updateNormBound(store.round(m.getRoundId()))
                 : OptionalDouble.empty();
     }
 
@@ -146,7 +159,8 @@ public class UploadIntake {
         }
         RoundState state = store.round(m.getRoundId());
         Study study = studies.find(state.studyId()).orElseThrow();
-        return compliance.overBudget(study, ReleaseCharges.of(study, state, site, m, null, null))
+        return compliance
+                .overBudget(study, ReleaseCharges.of(study, state, site, m, null, null))
                 // Nothing of it is read: the ledger must never be asked to go past the budget.
                 .map(reason -> new UploadRejection(Reason.OVER_BUDGET, reason));
     }
@@ -159,14 +173,21 @@ public class UploadIntake {
             return UploadChecks.check(null, m, site, -1, 0);
         }
         var dp = study.spec().privacy();
-        var problem = UploadChecks.check(state, m, site, modelLength(state), study.spec().dataset().testFraction(),
-                new UploadChecks.HeldOutRule(dp != null && dp.enabled(), dp == null ? 0 : dp.evaluationNoise(),
-                        LABEL_CLASSES));
+        var problem = UploadChecks.check(
+                state,
+                m,
+                site,
+                modelLength(state),
+                study.spec().dataset().testFraction(),
+                new UploadChecks.HeldOutRule(
+                        dp != null && dp.enabled(), dp == null ? 0 : dp.evaluationNoise(), LABEL_CLASSES));
         return problem.isPresent() ? problem : PrivacyChecks.check(study.spec().privacy(), state.kind(), m);
     }
 
     private long modelLength(RoundState state) {
-        return registry.find(state.studyId(), state.baseVersion()).map(ModelVersion::numParameters).orElse(-1L);
+        return registry.find(state.studyId(), state.baseVersion())
+                .map(ModelVersion::numParameters)
+                .orElse(-1L);
     }
 
     /**
@@ -181,7 +202,8 @@ public class UploadIntake {
         }
         var dp = studies.find(state.studyId()).map(s -> s.spec().privacy()).orElse(null);
         return dp != null && "site".equals(dp.mode()) && dp.clipNorm() != null
-                ? OptionalDouble.of(dp.clipNorm()) : OptionalDouble.empty();
+                ? OptionalDouble.of(dp.clipNorm())
+                : OptionalDouble.empty();
     }
 
     /**
@@ -215,12 +237,15 @@ public class UploadIntake {
     /** Charges a plain training update whose values have been received and verified, if its study is under DP. */
     private void chargeReceived(UpdateManifest m, byte[] manifestBytes, byte[] signature, String site) {
         RoundState state = store.round(m.getRoundId());
-        if (state == null || state.secure() || !state.selected().contains(site)
+        if (state == null
+                || state.secure()
+                || !state.selected().contains(site)
                 || !MessageDigest.isEqual(state.nonce(), m.getNonce().toByteArray())) {
             return; // not an update of this round: its header would have been refused, and nothing was read
         }
         Study study = studies.find(state.studyId()).orElse(null);
-        ReleaseCharge charge = study == null ? null : ReleaseCharges.of(study, state, site, m, manifestBytes, signature);
+        ReleaseCharge charge =
+                study == null ? null : ReleaseCharges.of(study, state, site, m, manifestBytes, signature);
         if (charge != null && compliance.chargeRelease(charge, RoundCompliance.Released.UPLOAD_RECEIVED)) {
             log.info("charged {}: {}", charge.release(), charge.charge().event().describe());
         }
@@ -239,20 +264,33 @@ public class UploadIntake {
         String me = partials.memberUuid();
         String holder = store.claim(roundId, site, me);
         // A claim of a replica that left the cluster is stale: its upload is lost and this one replaces it.
-        if (holder != null && (cluster.aliveMembers().contains(holder) || !store.moveClaim(roundId, site, holder, me))) {
+        if (holder != null
+                && (cluster.aliveMembers().contains(holder) || !store.moveClaim(roundId, site, holder, me))) {
             deleteQuietly(spool);
-            throw new UploadRejection(Reason.ALREADY_REPORTED, "an update of site " + site + " for round " + roundId
-                    + " is already held by coordinator replica " + holder).asException();
+            throw new UploadRejection(
+                            Reason.ALREADY_REPORTED,
+                            "an update of site " + site + " for round " + roundId
+                                    + " is already held by coordinator replica " + holder)
+                    .asException();
         }
         boolean training = c.state().kind() == RoundKind.TRAIN;
         boolean masked = training && c.state().secure();
         var contribution = new PartialSums.Contribution(site, weight(c, site), manifestBytes, signature);
         boolean held;
         try {
-            held = masked ? partials.foldMasked(roundId, (int) m.getNumParameters(), stillCollecting(roundId, site,
-                    true), contribution, spool)
-                    : partials.fold(roundId, training ? m.getNumParameters() : 0, stillCollecting(roundId, site,
-                    false), contribution, training ? spool : null);
+            held = masked
+                    ? partials.foldMasked(
+                            roundId,
+                            (int) m.getNumParameters(),
+                            stillCollecting(roundId, site, true),
+                            contribution,
+                            spool)
+                    : partials.fold(
+                            roundId,
+                            training ? m.getNumParameters() : 0,
+                            stillCollecting(roundId, site, false),
+                            contribution,
+                            training ? spool : null);
         } catch (RuntimeException e) {
             store.releaseClaim(roundId, site, me);
             throw e;
@@ -261,10 +299,16 @@ public class UploadIntake {
         }
         if (!held) {
             store.releaseClaim(roundId, site, me);
-            throw new UploadRejection(Reason.ROUND_CLOSED, masked ? "the masked input of " + site
-                    + " arrived outside round " + roundId + "'s masked-input stage; it is accepted only after the key"
-                    + " exchange and before the stage closes" : "round " + roundId + " stopped collecting while the"
-                    + " update of " + site + " arrived").asException();
+            throw new UploadRejection(
+                            Reason.ROUND_CLOSED,
+                            masked
+                                    ? "the masked input of " + site
+                                            + " arrived outside round " + roundId
+                                            + "'s masked-input stage; it is accepted only after the key"
+                                            + " exchange and before the stage closes"
+                                    : "round " + roundId + " stopped collecting while the" + " update of " + site
+                                            + " arrived")
+                    .asException();
         }
         recordAccepted(c.state(), site, m);
         cluster.tellDriver(new LeaderInbox.UploadHeld(roundId, site, me));
@@ -279,7 +323,8 @@ public class UploadIntake {
         if (!training || c.state().secure()) {
             return 1;
         }
-        return "site".equals(c.study().spec().privacy().mode()) ? DpFedAvg.weight()
+        return "site".equals(c.study().spec().privacy().mode())
+                ? DpFedAvg.weight()
                 : c.state().declaredExamples().get(site);
     }
 
@@ -301,15 +346,26 @@ public class UploadIntake {
 
     private void recordAccepted(RoundState state, String site, UpdateManifest m) {
         var metrics = m.getMetrics();
-        history.insertReport(state.roundId(), site, "ACCEPTED", m.getExampleCount(),
-                metrics.getTrainLossWithheld() ? null : metrics.getTrainLoss(), metrics.getTrainMillis(), null,
+        history.insertReport(
+                state.roundId(),
+                site,
+                "ACCEPTED",
+                m.getExampleCount(),
+                metrics.getTrainLossWithheld() ? null : metrics.getTrainLoss(),
+                metrics.getTrainMillis(),
+                null,
                 clock.instant());
         var noised = NoisedConfusion.from(metrics);
         if (noised != null) {
             history.recordNoisedEvaluation(state.studyId(), state.baseVersion(), site, noised);
         } else if (metrics.getTestExamples() > 0) {
-            history.recordEvaluation(state.studyId(), state.baseVersion(), site, metrics.getTestExamples(),
-                    metrics.getTestCorrect(), metrics.getTestLoss());
+            history.recordEvaluation(
+                    state.studyId(),
+                    state.baseVersion(),
+                    site,
+                    metrics.getTestExamples(),
+                    metrics.getTestCorrect(),
+                    metrics.getTestLoss());
         }
     }
 
@@ -332,8 +388,17 @@ public class UploadIntake {
 
     private static boolean dropsTheSite(Reason reason) {
         return switch (reason) {
-            case WRONG_LENGTH, NON_FINITE, DIGEST_MISMATCH, WRONG_ENCODING, BAD_EXAMPLE_COUNT, MALFORMED,
-                 WRONG_BASE_VERSION, BAD_SIGNATURE, OVER_BUDGET, OVER_NORM, REVOKED -> true;
+            case WRONG_LENGTH,
+                    NON_FINITE,
+                    DIGEST_MISMATCH,
+                    WRONG_ENCODING,
+                    BAD_EXAMPLE_COUNT,
+                    MALFORMED,
+                    WRONG_BASE_VERSION,
+                    BAD_SIGNATURE,
+                    OVER_BUDGET,
+                    OVER_NORM,
+                    REVOKED -> true;
             default -> false;
         };
     }
@@ -347,7 +412,9 @@ public class UploadIntake {
      */
     Optional<Transition> counted(LeaderInbox.UploadHeld h) {
         RoundState state = store.round(h.roundId());
-        if (state == null || !state.isOpen() || !state.outstanding().contains(h.siteId())
+        if (state == null
+                || !state.isOpen()
+                || !state.outstanding().contains(h.siteId())
                 || !h.memberUuid().equals(store.claimHolder(h.roundId(), h.siteId()))
                 || !cluster.aliveMembers().contains(h.memberUuid())) {
             return Optional.empty();

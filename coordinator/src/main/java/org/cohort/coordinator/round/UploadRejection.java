@@ -4,9 +4,21 @@ package org.cohort.coordinator.round;
 public record UploadRejection(Reason reason, String message) {
 
     public enum Reason {
-        MALFORMED, SITE_MISMATCH, BAD_SIGNATURE, UNKNOWN_ROUND, ROUND_CLOSED, REPLAYED_NONCE, NOT_SELECTED,
-        ALREADY_REPORTED, WRONG_BASE_VERSION, WRONG_LENGTH, WRONG_ENCODING, BAD_EXAMPLE_COUNT, DIGEST_MISMATCH,
-        NON_FINITE, STORAGE_FULL,
+        MALFORMED,
+        SITE_MISMATCH,
+        BAD_SIGNATURE,
+        UNKNOWN_ROUND,
+        ROUND_CLOSED,
+        REPLAYED_NONCE,
+        NOT_SELECTED,
+        ALREADY_REPORTED,
+        WRONG_BASE_VERSION,
+        WRONG_LENGTH,
+        WRONG_ENCODING,
+        BAD_EXAMPLE_COUNT,
+        DIGEST_MISMATCH,
+        NON_FINITE,
+        STORAGE_FULL,
         /** A site-level DP update whose L2 norm exceeds the study's clip norm. */
         OVER_NORM,
         /** A resumed upload whose offset or payload does not match what the coordinator holds. */

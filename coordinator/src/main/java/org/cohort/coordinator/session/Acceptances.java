@@ -85,9 +85,13 @@ public record Acceptances(Map<String, Long> declared, List<String> refusals) {
             }
             String pinned = a.getTermsDigest();
             if (study.isPresent() && !pinned.equals(study.get().termsDigest())) {
-                refusals.add("study " + id + ": " + (pinned.isEmpty() ? "this site pinned no terms for it (an agent"
-                        + " that does not check a study's terms is never selected)" : "this site pinned terms "
-                        + pinned + ", but the study's terms are " + study.get().termsDigest()) + "; the site is not"
+                refusals.add("study " + id + ": "
+                        + (pinned.isEmpty()
+                                ? "this site pinned no terms for it (an agent"
+                                        + " that does not check a study's terms is never selected)"
+                                : "this site pinned terms " + pinned + ", but the study's terms are "
+                                        + study.get().termsDigest())
+                        + "; the site is not"
                         + " selected for the study. Its admin should compare GET /api/studies/" + id + "/terms with"
                         + " what was reviewed and, if those terms are acceptable, set study." + id + ".terms="
                         + study.get().termsDigest() + " in the agent config");

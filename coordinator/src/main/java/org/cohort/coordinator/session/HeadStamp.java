@@ -35,13 +35,17 @@ class HeadStamp {
             head = audit.signedHead();
         } catch (RuntimeException e) {
             // Sent without a head, the task is refused by the site, which says why: better than no task at all.
-            log.error("round task {} goes out without the audit head: {}", message.getRoundTask().getRoundId(),
+            log.error(
+                    "round task {} goes out without the audit head: {}",
+                    message.getRoundTask().getRoundId(),
                     e.getMessage());
             return message;
         }
-        var task = message.getRoundTask().toBuilder().setAuditHead(AuditHead.newBuilder().setSeq(head.seq())
-                .setHash(ByteString.copyFrom(HexFormat.of().parseHex(head.hash())))
-                .setSignature(ByteString.copyFrom(head.signature())));
+        var task = message.getRoundTask().toBuilder()
+                .setAuditHead(AuditHead.newBuilder()
+                        .setSeq(head.seq())
+                        .setHash(ByteString.copyFrom(HexFormat.of().parseHex(head.hash())))
+                        .setSignature(ByteString.copyFrom(head.signature())));
         return message.toBuilder().setRoundTask(task).build();
     }
 }

@@ -7,7 +7,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.cohort.protocol.v1.AgentState;
 import org.cohort.protocol.v1.CoordinatorMessage;
@@ -42,14 +41,19 @@ public class SessionHub {
         private final java.util.function.UnaryOperator<CoordinatorMessage> stamp;
         /** Accepted study → the training size the site declared for it (public by assumption). */
         private final Map<String, Long> acceptedStudies;
+
         private final Instant connectedAt;
         private volatile Instant lastHeartbeat;
         private volatile AgentState state = AgentState.IDLE;
         private volatile String compute;
 
-        AgentSession(String siteId, StreamObserver<CoordinatorMessage> stream,
-                     java.util.function.UnaryOperator<CoordinatorMessage> stamp, Map<String, Long> acceptedStudies,
-                     String compute, Instant now) {
+        AgentSession(
+                String siteId,
+                StreamObserver<CoordinatorMessage> stream,
+                java.util.function.UnaryOperator<CoordinatorMessage> stamp,
+                Map<String, Long> acceptedStudies,
+                String compute,
+                Instant now) {
             this.siteId = siteId;
             this.stream = stream;
             this.stamp = stamp;
@@ -59,13 +63,29 @@ public class SessionHub {
             this.lastHeartbeat = now;
         }
 
-        public String siteId() { return siteId; }
+        public String siteId() {
+            return siteId;
+        }
         /** Accepted study → the training size the site declared for it. */
-        public Map<String, Long> acceptedStudies() { return acceptedStudies; }
-        public Instant connectedAt() { return connectedAt; }
-        public Instant lastHeartbeat() { return lastHeartbeat; }
-        public AgentState state() { return state; }
-        public String compute() { return compute; }
+        public Map<String, Long> acceptedStudies() {
+            return acceptedStudies;
+        }
+
+        public Instant connectedAt() {
+            return connectedAt;
+        }
+
+        public Instant lastHeartbeat() {
+            return lastHeartbeat;
+        }
+
+        public AgentState state() {
+            return state;
+        }
+
+        public String compute() {
+            return compute;
+        }
 
         /** Sends one message; a round task gets the audit head as it stands now ({@link HeadStamp}). */
         public synchronized boolean send(CoordinatorMessage message) {
@@ -86,8 +106,8 @@ public class SessionHub {
         }
     }
 
-    public AgentSession register(String siteId, StreamObserver<CoordinatorMessage> stream, Map<String, Long> accepted,
-                                 String compute) {
+    public AgentSession register(
+            String siteId, StreamObserver<CoordinatorMessage> stream, Map<String, Long> accepted, String compute) {
         var session = new AgentSession(siteId, stream, headStamp::stamp, accepted, compute, clock.instant());
         AgentSession previous = sessions.put(siteId, session);
         if (previous != null && previous.stream != stream) {
@@ -115,18 +135,22 @@ public class SessionHub {
 
     /** Connected sites whose admin accepted the study, in a stable order. */
     public List<String> sitesAccepting(String studyId) {
-        return sessions.values().stream().filter(s -> s.acceptedStudies.containsKey(studyId))
-                .map(AgentSession::siteId).sorted().toList();
+        return sessions.values().stream()
+                .filter(s -> s.acceptedStudies.containsKey(studyId))
+                .map(AgentSession::siteId)
+                .sorted()
+                .toList();
     }
 
     public List<AgentSession> all() {
-        return sessions.values().stream().sorted(java.util.Comparator.comparing(AgentSession::siteId)).toList();
+        return sessions.values().stream()
+                .sorted(java.util.Comparator.comparing(AgentSession::siteId))
+                .toList();
     }
 
     /** A site whose heartbeats are three intervals late is shown as stale; nothing else happens. */
     public boolean stale(AgentSession s) {
-        return Duration.between(s.lastHeartbeat(), clock.instant())
-                .compareTo(heartbeatInterval.multipliedBy(3)) > 0;
+        return Duration.between(s.lastHeartbeat(), clock.instant()).compareTo(heartbeatInterval.multipliedBy(3)) > 0;
     }
 
     public void disconnect(String siteId, io.grpc.Status status) {

@@ -59,12 +59,15 @@ public class SiteDeclarations {
         try {
             jdbc.sql("INSERT INTO site_declarations (site_id, study_id, training_examples, declared_at)"
                             + " VALUES (?, ?, ?, ?)")
-                    .params(siteId, studyId, declared, Timestamp.from(clock.instant())).update();
+                    .params(siteId, studyId, declared, Timestamp.from(clock.instant()))
+                    .update();
             return declared;
         } catch (DuplicateKeyException e) {
             // Pinned before (here, on another replica, or before a restart): the first declaration stands.
             return jdbc.sql("SELECT training_examples FROM site_declarations WHERE site_id = ? AND study_id = ?")
-                    .params(siteId, studyId).query(Long.class).single();
+                    .params(siteId, studyId)
+                    .query(Long.class)
+                    .single();
         }
     }
 }

@@ -22,16 +22,24 @@ class JdbcEnrollmentTokenStore implements EnrollmentTokenStore {
         jdbc.sql("""
                 INSERT INTO enrollment_tokens (token_id, secret_hash, site_name, expires_at, created_at)
                 VALUES (?, ?, ?, ?, ?)""")
-                .params(t.tokenId(), t.secretHash(), t.siteName(), Timestamp.from(t.expiresAt()),
+                .params(
+                        t.tokenId(),
+                        t.secretHash(),
+                        t.siteName(),
+                        Timestamp.from(t.expiresAt()),
                         Timestamp.from(Instant.now()))
                 .update();
     }
 
     @Override
     public Optional<StoredToken> find(String tokenId) {
-        return jdbc.sql("SELECT * FROM enrollment_tokens WHERE token_id = ?").param(tokenId)
-                .query((rs, i) -> new StoredToken(rs.getString("token_id"), rs.getBytes("secret_hash"),
-                        rs.getString("site_name"), rs.getTimestamp("expires_at").toInstant(),
+        return jdbc.sql("SELECT * FROM enrollment_tokens WHERE token_id = ?")
+                .param(tokenId)
+                .query((rs, i) -> new StoredToken(
+                        rs.getString("token_id"),
+                        rs.getBytes("secret_hash"),
+                        rs.getString("site_name"),
+                        rs.getTimestamp("expires_at").toInstant(),
                         SiteRepository.instant(rs.getTimestamp("used_at"))))
                 .optional();
     }
@@ -40,6 +48,8 @@ class JdbcEnrollmentTokenStore implements EnrollmentTokenStore {
     public boolean markUsed(String tokenId, Instant at) {
         // The WHERE clause makes "use once" atomic in the database, also across replicas.
         return jdbc.sql("UPDATE enrollment_tokens SET used_at = ? WHERE token_id = ? AND used_at IS NULL")
-                .params(Timestamp.from(at), tokenId).update() == 1;
+                        .params(Timestamp.from(at), tokenId)
+                        .update()
+                == 1;
     }
 }

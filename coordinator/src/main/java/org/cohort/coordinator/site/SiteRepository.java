@@ -24,7 +24,9 @@ public class SiteRepository implements SiteLookup {
     public SiteRepository(JdbcClient jdbc) {
         this.jdbc = jdbc;
         jdbc.sql("SELECT certificate_serial FROM sites WHERE revoked_at IS NOT NULL")
-                .query(String.class).list().forEach(revokedSerials::add);
+                .query(String.class)
+                .list()
+                .forEach(revokedSerials::add);
     }
 
     public void insert(Site site) {
@@ -32,24 +34,37 @@ public class SiteRepository implements SiteLookup {
                 INSERT INTO sites (site_id, site_name, certificate_serial, certificate_not_after,
                                    update_signing_public_key, agent_version, enrolled_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)""")
-                .params(site.siteId(), site.siteName(), site.certificateSerialHex(),
-                        Timestamp.from(site.certificateNotAfter()), site.updateSigningPublicKey(),
-                        site.agentVersion(), Timestamp.from(site.enrolledAt()))
+                .params(
+                        site.siteId(),
+                        site.siteName(),
+                        site.certificateSerialHex(),
+                        Timestamp.from(site.certificateNotAfter()),
+                        site.updateSigningPublicKey(),
+                        site.agentVersion(),
+                        Timestamp.from(site.enrolledAt()))
                 .update();
     }
 
     @Override
     public Optional<Site> find(String siteId) {
-        return jdbc.sql("SELECT * FROM sites WHERE site_id = ?").param(siteId).query(SiteRepository::map).optional();
+        return jdbc.sql("SELECT * FROM sites WHERE site_id = ?")
+                .param(siteId)
+                .query(SiteRepository::map)
+                .optional();
     }
 
     public List<Site> all() {
-        return jdbc.sql("SELECT * FROM sites ORDER BY enrolled_at").query(SiteRepository::map).list();
+        return jdbc.sql("SELECT * FROM sites ORDER BY enrolled_at")
+                .query(SiteRepository::map)
+                .list();
     }
 
     public boolean nameTaken(String siteName) {
         return jdbc.sql("SELECT COUNT(*) FROM sites WHERE site_name = ? AND revoked_at IS NULL")
-                .param(siteName).query(Long.class).single() > 0;
+                        .param(siteName)
+                        .query(Long.class)
+                        .single()
+                > 0;
     }
 
     /** Revokes the site's certificate; returns false when the site is unknown or already revoked. */
@@ -59,7 +74,8 @@ public class SiteRepository implements SiteLookup {
             return false;
         }
         jdbc.sql("UPDATE sites SET revoked_at = ?, revoked_reason = ? WHERE site_id = ? AND revoked_at IS NULL")
-                .params(Timestamp.from(at), reason, siteId).update();
+                .params(Timestamp.from(at), reason, siteId)
+                .update();
         revokedSerials.add(site.get().certificateSerialHex());
         return true;
     }
@@ -69,10 +85,16 @@ public class SiteRepository implements SiteLookup {
     }
 
     private static Site map(ResultSet rs, int row) throws SQLException {
-        return new Site(rs.getString("site_id"), rs.getString("site_name"), rs.getString("certificate_serial"),
-                rs.getTimestamp("certificate_not_after").toInstant(), rs.getBytes("update_signing_public_key"),
-                rs.getString("agent_version"), rs.getTimestamp("enrolled_at").toInstant(),
-                instant(rs.getTimestamp("revoked_at")), rs.getString("revoked_reason"));
+        return new Site(
+                rs.getString("site_id"),
+                rs.getString("site_name"),
+                rs.getString("certificate_serial"),
+                rs.getTimestamp("certificate_not_after").toInstant(),
+                rs.getBytes("update_signing_public_key"),
+                rs.getString("agent_version"),
+                rs.getTimestamp("enrolled_at").toInstant(),
+                instant(rs.getTimestamp("revoked_at")),
+                rs.getString("revoked_reason"));
     }
 
     static Instant instant(Timestamp ts) {

@@ -18,23 +18,26 @@ final class DatasetChecks {
         if (dataset == null) {
             return problems;
         }
-        boolean differentiallyPrivate = privacy != null && privacy.mode() != null && !privacy.mode().equals("none");
+        boolean differentiallyPrivate =
+                privacy != null && privacy.mode() != null && !privacy.mode().equals("none");
         if (differentiallyPrivate && dataset.features() != null) {
             // Sites would standardise these with their own rows' statistics, which ε does not cover.
             List<String> undeclared = dataset.features().stream()
                     .filter(f -> f != null && !f.categorical() && (f.center() == null || f.scale() == null))
-                    .map(StudySpec.Feature::name).toList();
+                    .map(StudySpec.Feature::name)
+                    .toList();
             if (!undeclared.isEmpty()) {
-                problems.add("dataset.features: " + PreprocessingPolicy.DataDependentPreprocessingException
-                        .message(undeclared));
+                problems.add("dataset.features: "
+                        + PreprocessingPolicy.DataDependentPreprocessingException.message(undeclared));
             }
         }
         String id = dataset.idColumn();
         if (id != null) {
             if (id.isBlank()) {
                 problems.add("dataset.idColumn must name the patient id column, or be left out");
-            } else if (id.equals(dataset.labelColumn()) || (dataset.features() != null
-                    && dataset.features().stream().anyMatch(f -> id.equals(f.name())))) {
+            } else if (id.equals(dataset.labelColumn())
+                    || (dataset.features() != null
+                            && dataset.features().stream().anyMatch(f -> id.equals(f.name())))) {
                 problems.add("dataset.idColumn '" + id + "' is also a feature or the label; a patient id only keys the"
                         + " split and is never trained on");
             }

@@ -16,12 +16,21 @@ final class LearningBridge {
 
     static String configJson(StudySpec spec, int numInputs) {
         ModelPreset preset = switch (spec.model().preset()) {
-            case "mlp" -> ModelPreset.mlp(spec.model().hidden().isEmpty() ? new int[] {DEFAULT_MLP_WIDTH}
-                    : spec.model().hidden().stream().mapToInt(Integer::intValue).toArray());
+            case "mlp" ->
+                ModelPreset.mlp(
+                        spec.model().hidden().isEmpty()
+                                ? new int[] {DEFAULT_MLP_WIDTH}
+                                : spec.model().hidden().stream()
+                                        .mapToInt(Integer::intValue)
+                                        .toArray());
             default -> ModelPreset.logisticRegression();
         };
         var p = spec.plan();
-        var plan = new TrainingPlan(p.localEpochs(), p.batchSize(), optimizer(p.optimizer()), p.learningRate(),
+        var plan = new TrainingPlan(
+                p.localEpochs(),
+                p.batchSize(),
+                optimizer(p.optimizer()),
+                p.learningRate(),
                 spec.model().seed());
         return preset.configJson(numInputs, NUM_CLASSES, plan);
     }

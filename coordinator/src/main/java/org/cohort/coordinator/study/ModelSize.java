@@ -49,10 +49,13 @@ public record ModelSize(long parameters, long peakBytes) {
     /** The size of a validated spec's model (defaults applied). */
     public static ModelSize of(StudySpec spec, long mappedFrom) {
         List<Integer> hidden = "mlp".equals(spec.model().preset())
-                ? (spec.model().hidden().isEmpty() ? List.of(LearningBridge.DEFAULT_MLP_WIDTH) : spec.model().hidden())
+                ? (spec.model().hidden().isEmpty()
+                        ? List.of(LearningBridge.DEFAULT_MLP_WIDTH)
+                        : spec.model().hidden())
                 : List.of();
         long parameters = parameters(inputs(spec), hidden, NUM_CLASSES);
-        boolean secure = spec.secureAggregation() != null && spec.secureAggregation().on();
+        boolean secure =
+                spec.secureAggregation() != null && spec.secureAggregation().on();
         int roundBytes = secure ? SECURE_ROUND_BYTES : parameters < mappedFrom ? PLAIN_ROUND_BYTES : 0;
         return new ModelSize(parameters, saturatingMultiply(parameters, Math.max(CREATE_BYTES, roundBytes)));
     }
@@ -72,7 +75,8 @@ public record ModelSize(long parameters, long peakBytes) {
     public void check(Limits limits) {
         if (parameters > limits.maxParameters()) {
             throw new InvalidStudyException(List.of("the model has " + parameters + " parameters, above this"
-                    + " coordinator's limit of " + limits.maxParameters() + " (cohort.coordinator.max-model-parameters);"
+                    + " coordinator's limit of " + limits.maxParameters()
+                    + " (cohort.coordinator.max-model-parameters);"
                     + " the coordinator would hold about " + mib(peakBytes) + " for it; choose fewer or narrower"
                     + " hidden layers"));
         }

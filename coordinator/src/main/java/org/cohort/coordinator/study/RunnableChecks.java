@@ -24,10 +24,13 @@ final class RunnableChecks {
             problems.add("strategy '" + spec.strategy() + "' is not implemented; use one of " + Strategy.NAMES
                     + " (rounds would fail at aggregation after every site had trained and spent its ε)");
         }
-        if (spec.plan() != null && spec.plan().optimizer() != null && java.util.Arrays.stream(Optimizer.values())
-                .noneMatch(o -> o.name().equalsIgnoreCase(spec.plan().optimizer()))) {
-            problems.add("plan.optimizer must be one of " + java.util.Arrays.toString(Optimizer.values()).toLowerCase(
-                    Locale.ROOT) + ", got '" + spec.plan().optimizer() + "'");
+        if (spec.plan() != null
+                && spec.plan().optimizer() != null
+                && java.util.Arrays.stream(Optimizer.values())
+                        .noneMatch(o -> o.name().equalsIgnoreCase(spec.plan().optimizer()))) {
+            problems.add("plan.optimizer must be one of "
+                    + java.util.Arrays.toString(Optimizer.values()).toLowerCase(Locale.ROOT) + ", got '"
+                    + spec.plan().optimizer() + "'");
         }
         if (spec.dataset() != null && spec.dataset().features() != null) {
             problems.addAll(columns(spec.dataset()));
@@ -50,8 +53,9 @@ final class RunnableChecks {
                 problems.add("dataset.features '" + f.name() + "' is the label column; a model may not train on its"
                         + " own label");
             }
-            if (f.categorical() && (f.levels().stream().anyMatch(l -> l == null || l.isBlank())
-                    || new HashSet<>(f.levels()).size() != f.levels().size())) {
+            if (f.categorical()
+                    && (f.levels().stream().anyMatch(l -> l == null || l.isBlank())
+                            || new HashSet<>(f.levels()).size() != f.levels().size())) {
                 problems.add("dataset.features '" + f.name() + "': levels must be distinct and non-empty, got "
                         + f.levels());
             }
@@ -65,13 +69,14 @@ final class RunnableChecks {
         }
         if ("heart-disease".equals(d.format())) {
             var known = HeartDisease.FILE_COLUMNS;
-            var unknown = new ArrayList<String>(seen.stream().filter(c -> !known.contains(c)).sorted().toList());
+            var unknown = new ArrayList<String>(
+                    seen.stream().filter(c -> !known.contains(c)).sorted().toList());
             if (d.labelColumn() != null && !known.contains(d.labelColumn())) {
                 unknown.add(d.labelColumn());
             }
             if (!unknown.isEmpty()) {
-                problems.add("dataset: the heart-disease files have no column " + unknown + "; their columns are "
-                        + known);
+                problems.add(
+                        "dataset: the heart-disease files have no column " + unknown + "; their columns are " + known);
             }
         }
         return problems;

@@ -26,14 +26,22 @@ public class StudyRepository {
                 INSERT INTO studies (study_id, name, spec_json, model_config_json, status, status_detail,
                     current_version, rounds_done, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
-                .params(s.studyId(), s.spec().name(), json.writeValueAsString(s.spec()), s.modelConfigJson(),
-                        s.status().name(), s.statusDetail(), s.currentVersion(), s.roundsDone(),
-                        Timestamp.from(s.createdAt()), Timestamp.from(s.updatedAt()))
+                .params(
+                        s.studyId(),
+                        s.spec().name(),
+                        json.writeValueAsString(s.spec()),
+                        s.modelConfigJson(),
+                        s.status().name(),
+                        s.statusDetail(),
+                        s.currentVersion(),
+                        s.roundsDone(),
+                        Timestamp.from(s.createdAt()),
+                        Timestamp.from(s.updatedAt()))
                 .update();
     }
 
-    public void updateProgress(String studyId, StudyStatus status, String detail, long currentVersion,
-                               int roundsDone, Instant at) {
+    public void updateProgress(
+            String studyId, StudyStatus status, String detail, long currentVersion, int roundsDone, Instant at) {
         jdbc.sql("""
                 UPDATE studies SET status = ?, status_detail = ?, current_version = ?, rounds_done = ?, updated_at = ?
                 WHERE study_id = ?""")
@@ -47,30 +55,44 @@ public class StudyRepository {
      *
      * @return whether the study was in {@code from} and changed
      */
-    public boolean changeStatus(String studyId, java.util.Set<StudyStatus> from, StudyStatus status, String detail,
-                                Instant at) {
+    public boolean changeStatus(
+            String studyId, java.util.Set<StudyStatus> from, StudyStatus status, String detail, Instant at) {
         if (from.isEmpty()) {
             return false;
         }
         var params = new java.util.ArrayList<Object>(List.of(status.name(), detail, Timestamp.from(at), studyId));
         from.forEach(s -> params.add(s.name()));
-        return jdbc.sql("UPDATE studies SET status = ?, status_detail = ?, updated_at = ? WHERE study_id = ? AND status IN ("
-                        + String.join(", ", java.util.Collections.nCopies(from.size(), "?")) + ")")
-                .params(params).update() == 1;
+        return jdbc.sql(
+                                "UPDATE studies SET status = ?, status_detail = ?, updated_at = ? WHERE study_id = ? AND status IN ("
+                                        + String.join(", ", java.util.Collections.nCopies(from.size(), "?")) + ")")
+                        .params(params)
+                        .update()
+                == 1;
     }
 
     public Optional<Study> find(String studyId) {
-        return jdbc.sql("SELECT * FROM studies WHERE study_id = ?").param(studyId).query(this::map).optional();
+        return jdbc.sql("SELECT * FROM studies WHERE study_id = ?")
+                .param(studyId)
+                .query(this::map)
+                .optional();
     }
 
     public List<Study> all() {
-        return jdbc.sql("SELECT * FROM studies ORDER BY created_at").query(this::map).list();
+        return jdbc.sql("SELECT * FROM studies ORDER BY created_at")
+                .query(this::map)
+                .list();
     }
 
     private Study map(ResultSet rs, int i) throws SQLException {
-        return new Study(rs.getString("study_id"), json.readValue(rs.getString("spec_json"), StudySpec.class),
-                rs.getString("model_config_json"), StudyStatus.valueOf(rs.getString("status")),
-                rs.getString("status_detail"), rs.getLong("current_version"), rs.getInt("rounds_done"),
-                rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
+        return new Study(
+                rs.getString("study_id"),
+                json.readValue(rs.getString("spec_json"), StudySpec.class),
+                rs.getString("model_config_json"),
+                StudyStatus.valueOf(rs.getString("status")),
+                rs.getString("status_detail"),
+                rs.getLong("current_version"),
+                rs.getInt("rounds_done"),
+                rs.getTimestamp("created_at").toInstant(),
+                rs.getTimestamp("updated_at").toInstant());
     }
 }

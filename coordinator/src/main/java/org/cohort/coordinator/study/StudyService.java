@@ -20,8 +20,13 @@ public class StudyService {
     private final Clock clock;
     private final ModelSize.Limits modelLimits;
 
-    public StudyService(StudyRepository studies, ModelRegistry registry, ModelFactory models, AuditTrail audit,
-                        Clock clock, org.cohort.coordinator.config.CoordinatorProperties props) {
+    public StudyService(
+            StudyRepository studies,
+            ModelRegistry registry,
+            ModelFactory models,
+            AuditTrail audit,
+            Clock clock,
+            org.cohort.coordinator.config.CoordinatorProperties props) {
         this.modelLimits = props.modelLimits();
         this.audit = audit;
         this.studies = studies;
@@ -50,8 +55,16 @@ public class StudyService {
         }
         String id = "st-" + UUID.randomUUID().toString().substring(0, 8);
         var now = clock.instant();
-        var study = new Study(id, spec, configJson, StudyStatus.CREATED, "created; start it to run rounds",
-                INITIAL_VERSION, 0, now, now);
+        var study = new Study(
+                id,
+                spec,
+                configJson,
+                StudyStatus.CREATED,
+                "created; start it to run rounds",
+                INITIAL_VERSION,
+                0,
+                now,
+                now);
         studies.insert(study);
         registry.publish(id, INITIAL_VERSION, 0, 0, configJson, initial, List.of());
         audit.studyCreated(study, AuditTrail.ADMIN);
@@ -67,8 +80,8 @@ public class StudyService {
     }
 
     /** Studies that can still run; a COMPLETED or FAILED one is final (its final evaluation ran once). */
-    private static final java.util.Set<StudyStatus> OPEN = java.util.EnumSet.of(StudyStatus.CREATED,
-            StudyStatus.RUNNING, StudyStatus.STOPPED);
+    private static final java.util.Set<StudyStatus> OPEN =
+            java.util.EnumSet.of(StudyStatus.CREATED, StudyStatus.RUNNING, StudyStatus.STOPPED);
 
     /** Starts or resumes a study; a COMPLETED or FAILED study cannot run again (IllegalStateException, 409). */
     public Study start(String studyId) {

@@ -72,10 +72,22 @@ public record StudySpec(
      * @param idColumn     optional patient id column: each site keys its train/test split by it
      * @param testIds      optional published split: the test patients' ids, used as given (needs idColumn)
      */
-    public record Dataset(String format, List<Feature> features, String labelColumn, Double positiveAbove,
-                          Double testFraction, Long splitSeed, String idColumn, List<String> testIds) {
-        public Dataset(String format, List<Feature> features, String labelColumn, Double positiveAbove,
-                       Double testFraction, Long splitSeed) {
+    public record Dataset(
+            String format,
+            List<Feature> features,
+            String labelColumn,
+            Double positiveAbove,
+            Double testFraction,
+            Long splitSeed,
+            String idColumn,
+            List<String> testIds) {
+        public Dataset(
+                String format,
+                List<Feature> features,
+                String labelColumn,
+                Double positiveAbove,
+                Double testFraction,
+                Long splitSeed) {
             this(format, features, labelColumn, positiveAbove, testFraction, splitSeed, null, null);
         }
     }
@@ -110,17 +122,39 @@ public record StudySpec(
      *                         same budget (0: no evaluation is released). Default: the σ with which that
      *                         release alone costs {@value #DEFAULT_EVALUATION_SHARE} of the budget
      */
-    public record Privacy(String mode, Double clipNorm, Double noiseMultiplier, Double delta, Double epsilonBudget,
-                          String accountant, Integer expectedBatchSize, Boolean calibrateAtSites,
-                          Double evaluationNoiseMultiplier) {
+    public record Privacy(
+            String mode,
+            Double clipNorm,
+            Double noiseMultiplier,
+            Double delta,
+            Double epsilonBudget,
+            String accountant,
+            Integer expectedBatchSize,
+            Boolean calibrateAtSites,
+            Double evaluationNoiseMultiplier) {
         public static final Privacy NONE = new Privacy("none", null, null, null, null, null, null, false);
         /** The share of the ε budget the default evaluation noise lets the final evaluation cost on its own. */
         public static final double DEFAULT_EVALUATION_SHARE = 0.25;
 
-        public Privacy(String mode, Double clipNorm, Double noiseMultiplier, Double delta, Double epsilonBudget,
-                       String accountant, Integer expectedBatchSize, Boolean calibrateAtSites) {
-            this(mode, clipNorm, noiseMultiplier, delta, epsilonBudget, accountant, expectedBatchSize,
-                    calibrateAtSites, null);
+        public Privacy(
+                String mode,
+                Double clipNorm,
+                Double noiseMultiplier,
+                Double delta,
+                Double epsilonBudget,
+                String accountant,
+                Integer expectedBatchSize,
+                Boolean calibrateAtSites) {
+            this(
+                    mode,
+                    clipNorm,
+                    noiseMultiplier,
+                    delta,
+                    epsilonBudget,
+                    accountant,
+                    expectedBatchSize,
+                    calibrateAtSites,
+                    null);
         }
 
         /** The evaluation noise multiplier: 0 (none released) outside patient mode or when not set. */
@@ -133,20 +167,34 @@ public record StudySpec(
          * Fixed once, when the study is created, so its terms never move with a later default.
          */
         Privacy withEvaluationNoise() {
-            if (!"patient".equals(mode) || evaluationNoiseMultiplier != null || epsilonBudget == null
-                    || !(epsilonBudget > 0) || delta == null) {
+            if (!"patient".equals(mode)
+                    || evaluationNoiseMultiplier != null
+                    || epsilonBudget == null
+                    || !(epsilonBudget > 0)
+                    || delta == null) {
                 return this;
             }
-            return new Privacy(mode, clipNorm, noiseMultiplier, delta, epsilonBudget, accountant, expectedBatchSize,
-                    calibrateAtSites, defaultEvaluationNoise());
+            return new Privacy(
+                    mode,
+                    clipNorm,
+                    noiseMultiplier,
+                    delta,
+                    epsilonBudget,
+                    accountant,
+                    expectedBatchSize,
+                    calibrateAtSites,
+                    defaultEvaluationNoise());
         }
 
         private double defaultEvaluationNoise() {
-            var kind = "pld".equals(accountant) ? org.cohort.privacy.accounting.AccountantKind.PLD
+            var kind = "pld".equals(accountant)
+                    ? org.cohort.privacy.accounting.AccountantKind.PLD
                     : org.cohort.privacy.accounting.AccountantKind.RDP;
             return org.cohort.privacy.accounting.NoiseCalibration.noiseMultiplier(
                     z -> List.of(new org.cohort.privacy.accounting.PrivacyEvent.SampledGaussian(1.0, z, 1)),
-                    DEFAULT_EVALUATION_SHARE * epsilonBudget, delta, kind);
+                    DEFAULT_EVALUATION_SHARE * epsilonBudget,
+                    delta,
+                    kind);
         }
 
         /** Whether sites calibrate their own σ (with {@link #noiseMultiplier} as the floor). */
@@ -171,8 +219,8 @@ public record StudySpec(
      * @param clipRange each update coordinate is clipped to [-clipRange, clipRange] before quantization
      * @param stageTimeoutSeconds deadline of each key-exchange and unmasking stage
      */
-    public record SecureAggregation(Boolean enabled, Integer threshold, Integer degree, Double clipRange,
-                                    Integer stageTimeoutSeconds) {
+    public record SecureAggregation(
+            Boolean enabled, Integer threshold, Integer degree, Double clipRange, Integer stageTimeoutSeconds) {
         public static final SecureAggregation OFF = new SecureAggregation(false, null, null, null, null);
 
         public boolean on() {
@@ -181,25 +229,62 @@ public record StudySpec(
     }
 
     public StudySpec withDefaults() {
-        Model m = model == null ? new Model("logistic-regression", List.of(), 42L)
-                : new Model(or(model.preset(), "logistic-regression"), model.hidden() == null ? List.of() : model.hidden(),
+        Model m = model == null
+                ? new Model("logistic-regression", List.of(), 42L)
+                : new Model(
+                        or(model.preset(), "logistic-regression"),
+                        model.hidden() == null ? List.of() : model.hidden(),
                         or(model.seed(), 42L));
         Plan p = plan == null ? new Plan(null, null, null, null, null) : plan;
-        p = new Plan(or(p.localEpochs(), 2), or(p.batchSize(), 32), or(p.optimizer(), "adam"),
-                or(p.learningRate(), 0.01), or(p.seed(), 7L));
-        Dataset d = dataset == null ? null : new Dataset(or(dataset.format(), "csv"), dataset.features(),
-                dataset.labelColumn(), or(dataset.positiveAbove(), 0.5), or(dataset.testFraction(), 0.25),
-                or(dataset.splitSeed(), 1L), dataset.idColumn(), or(dataset.testIds(), List.of()));
-        Privacy dp = privacy == null || privacy.mode() == null || privacy.mode().equals("none") ? Privacy.NONE
-                : new Privacy(privacy.mode(), or(privacy.clipNorm(), 1.0), or(privacy.noiseMultiplier(), 1.0),
-                        or(privacy.delta(), DEFAULT_DELTA), privacy.epsilonBudget(), or(privacy.accountant(), "rdp"),
-                        or(privacy.expectedBatchSize(), 32), or(privacy.calibrateAtSites(), false),
-                        privacy.evaluationNoiseMultiplier()).withEvaluationNoise();
-        return new StudySpec(or(name, "study"), m, p, d, or(rounds, 10), or(minSites, 2),
-                or(roundTimeoutSeconds, 600), or(maxRetries, 3), or(strategy, "fedavg"), dp,
-                secureAggregation == null || !secureAggregation.on() ? SecureAggregation.OFF
-                        : new SecureAggregation(true, secureAggregation.threshold(), secureAggregation.degree(),
-                                or(secureAggregation.clipRange(), 4.0), or(secureAggregation.stageTimeoutSeconds(), 60)),
+        p = new Plan(
+                or(p.localEpochs(), 2),
+                or(p.batchSize(), 32),
+                or(p.optimizer(), "adam"),
+                or(p.learningRate(), 0.01),
+                or(p.seed(), 7L));
+        Dataset d = dataset == null
+                ? null
+                : new Dataset(
+                        or(dataset.format(), "csv"),
+                        dataset.features(),
+                        dataset.labelColumn(),
+                        or(dataset.positiveAbove(), 0.5),
+                        or(dataset.testFraction(), 0.25),
+                        or(dataset.splitSeed(), 1L),
+                        dataset.idColumn(),
+                        or(dataset.testIds(), List.of()));
+        Privacy dp = privacy == null || privacy.mode() == null || privacy.mode().equals("none")
+                ? Privacy.NONE
+                : new Privacy(
+                                privacy.mode(),
+                                or(privacy.clipNorm(), 1.0),
+                                or(privacy.noiseMultiplier(), 1.0),
+                                or(privacy.delta(), DEFAULT_DELTA),
+                                privacy.epsilonBudget(),
+                                or(privacy.accountant(), "rdp"),
+                                or(privacy.expectedBatchSize(), 32),
+                                or(privacy.calibrateAtSites(), false),
+                                privacy.evaluationNoiseMultiplier())
+                        .withEvaluationNoise();
+        return new StudySpec(
+                or(name, "study"),
+                m,
+                p,
+                d,
+                or(rounds, 10),
+                or(minSites, 2),
+                or(roundTimeoutSeconds, 600),
+                or(maxRetries, 3),
+                or(strategy, "fedavg"),
+                dp,
+                secureAggregation == null || !secureAggregation.on()
+                        ? SecureAggregation.OFF
+                        : new SecureAggregation(
+                                true,
+                                secureAggregation.threshold(),
+                                secureAggregation.degree(),
+                                or(secureAggregation.clipRange(), 4.0),
+                                or(secureAggregation.stageTimeoutSeconds(), 60)),
                 siteExamplesLimit());
     }
 
@@ -215,7 +300,8 @@ public record StudySpec(
         if (privacy != null && "patient".equals(privacy.mode())) {
             double delta = privacy.delta() == null ? DEFAULT_DELTA : privacy.delta();
             if (delta > 0 && Double.isFinite(delta)) {
-                return Math.max(1, Math.min(DEFAULT_MAX_SITE_EXAMPLES, (long) Math.floor(DELTA_TIMES_UNITS_LIMIT / delta)));
+                return Math.max(
+                        1, Math.min(DEFAULT_MAX_SITE_EXAMPLES, (long) Math.floor(DELTA_TIMES_UNITS_LIMIT / delta)));
             }
         }
         return DEFAULT_MAX_SITE_EXAMPLES;
@@ -233,7 +319,8 @@ public record StudySpec(
         if (dataset == null || dataset.features() == null || dataset.features().isEmpty()) {
             problems.add("dataset.features must list the feature columns sites train on");
         } else if (dataset.features().size() > MAX_FEATURES) {
-            problems.add("dataset.features may list at most " + MAX_FEATURES + " columns, got " + dataset.features().size());
+            problems.add("dataset.features may list at most " + MAX_FEATURES + " columns, got "
+                    + dataset.features().size());
         } else {
             for (Feature f : dataset.features()) {
                 if (f == null || f.name() == null || f.name().isBlank()) {
@@ -247,13 +334,17 @@ public record StudySpec(
                 }
             }
         }
-        if (dataset != null && (dataset.labelColumn() == null || dataset.labelColumn().isBlank())) {
+        if (dataset != null
+                && (dataset.labelColumn() == null || dataset.labelColumn().isBlank())) {
             problems.add("dataset.labelColumn must name the label column");
         }
-        if (dataset != null && dataset.format() != null && !List.of("csv", "heart-disease").contains(dataset.format())) {
+        if (dataset != null
+                && dataset.format() != null
+                && !List.of("csv", "heart-disease").contains(dataset.format())) {
             problems.add("dataset.format must be 'csv' or 'heart-disease', got '" + dataset.format() + "'");
         }
-        if (dataset != null && dataset.testFraction() != null
+        if (dataset != null
+                && dataset.testFraction() != null
                 && !(dataset.testFraction() > 0 && dataset.testFraction() < 1)) {
             problems.add("dataset.testFraction must be between 0 and 1 (exclusive)");
         }
@@ -266,7 +357,8 @@ public record StudySpec(
         }
         if (model != null && model.hidden() != null) {
             if (model.hidden().size() > MAX_HIDDEN_LAYERS) {
-                problems.add("model.hidden may have at most " + MAX_HIDDEN_LAYERS + " layers, got " + model.hidden().size());
+                problems.add("model.hidden may have at most " + MAX_HIDDEN_LAYERS + " layers, got "
+                        + model.hidden().size());
             } else if (model.hidden().stream().anyMatch(w -> w == null || w < 1)) {
                 problems.add("model.hidden layer widths must be at least 1, got " + model.hidden());
             }
@@ -284,7 +376,8 @@ public record StudySpec(
             problems.add("maxRetries must be 0 or more");
         }
         if (plan != null) {
-            if (plan.localEpochs() != null && plan.localEpochs() < 1) problems.add("plan.localEpochs must be at least 1");
+            if (plan.localEpochs() != null && plan.localEpochs() < 1)
+                problems.add("plan.localEpochs must be at least 1");
             if (plan.batchSize() != null && plan.batchSize() < 1) problems.add("plan.batchSize must be at least 1");
             if (plan.learningRate() != null && !(plan.learningRate() > 0 && Double.isFinite(plan.learningRate()))) {
                 problems.add("plan.learningRate must be a finite positive number");
@@ -325,12 +418,13 @@ public record StudySpec(
                 if (privacy.accountant() != null && !List.of("rdp", "pld").contains(privacy.accountant())) {
                     problems.add("privacy.accountant must be 'rdp' or 'pld'");
                 }
-                if (privacy.evaluationNoiseMultiplier() != null && !(privacy.evaluationNoiseMultiplier() >= 0
-                        && privacy.evaluationNoiseMultiplier() <= 1e6)) {
+                if (privacy.evaluationNoiseMultiplier() != null
+                        && !(privacy.evaluationNoiseMultiplier() >= 0 && privacy.evaluationNoiseMultiplier() <= 1e6)) {
                     problems.add("privacy.evaluationNoiseMultiplier must be 0 (no evaluation released) or the σ of"
                             + " the noise on each count of the final evaluation (up to 1e6), got "
                             + privacy.evaluationNoiseMultiplier());
-                } else if (privacy.evaluationNoiseMultiplier() != null && privacy.evaluationNoiseMultiplier() > 0
+                } else if (privacy.evaluationNoiseMultiplier() != null
+                        && privacy.evaluationNoiseMultiplier() > 0
                         && !privacy.mode().equals("patient")) {
                     problems.add("privacy.evaluationNoiseMultiplier applies to patient-level DP only: under site-level"
                             + " DP a site's evaluation would need noise on the scale of all its rows, and none is"
@@ -339,7 +433,8 @@ public record StudySpec(
                 if (privacy.expectedBatchSize() != null && privacy.expectedBatchSize() < 1) {
                     problems.add("privacy.expectedBatchSize must be at least 1");
                 }
-                if (Boolean.TRUE.equals(privacy.calibrateAtSites()) && !privacy.mode().equals("patient")) {
+                if (Boolean.TRUE.equals(privacy.calibrateAtSites())
+                        && !privacy.mode().equals("patient")) {
                     problems.add("privacy.calibrateAtSites applies to patient-level DP-SGD only; site-level noise is"
                             + " added once to the sum, with one noise multiplier");
                 }
@@ -360,9 +455,11 @@ public record StudySpec(
             }
             if (secureAggregation.threshold() != null || secureAggregation.degree() != null) {
                 try {
-                    int degree = secureAggregation.degree() != null ? secureAggregation.degree()
+                    int degree = secureAggregation.degree() != null
+                            ? secureAggregation.degree()
                             : org.cohort.crypto.secagg.SecAggParameters.defaultDegree(Math.max(n, 3));
-                    int threshold = secureAggregation.threshold() != null ? secureAggregation.threshold()
+                    int threshold = secureAggregation.threshold() != null
+                            ? secureAggregation.threshold()
                             : org.cohort.crypto.secagg.SecAggParameters.minimumSafeThreshold(degree);
                     new org.cohort.crypto.secagg.SecAggParameters(Math.max(n, 3), threshold, degree, new byte[32]);
                 } catch (IllegalArgumentException e) {

@@ -13,9 +13,9 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.cohort.coordinator.aggregation.RandomUpdates.Update;
 import java.util.stream.Stream;
 import org.cohort.coordinator.aggregation.MappedWeightedSum.UpdateFile;
+import org.cohort.coordinator.aggregation.RandomUpdates.Update;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,8 +56,9 @@ class MappedWeightedSumTest {
     }
 
     /** Feeds every update to both accumulators in the same random chunks, interleaved across sites. */
-    private static void feedChunks(List<Update> updates, int n, SplittableRandom rnd, WeightedSum heap,
-            MappedWeightedSum mapped) throws IOException {
+    private static void feedChunks(
+            List<Update> updates, int n, SplittableRandom rnd, WeightedSum heap, MappedWeightedSum mapped)
+            throws IOException {
         record Chunk(Update update, int from, int count) {}
         var work = new ArrayList<Chunk>();
         for (Update u : updates) {
@@ -112,7 +113,8 @@ class MappedWeightedSumTest {
             heap.completeContribution(u.weight());
             files.add(new UpdateFile(writeFloats("site" + s + ".f32", u.values()), u.weight()));
         }
-        try (var oneByOne = newSum(n); var onePass = newSum(n)) {
+        try (var oneByOne = newSum(n);
+                var onePass = newSum(n)) {
             for (UpdateFile f : files) {
                 oneByOne.addUpdateFile(f.weight(), f.file());
             }
@@ -176,7 +178,8 @@ class MappedWeightedSumTest {
         var updates = RandomUpdates.generate(rnd, rnd.nextInt(2, 10), n);
         var reversed = new ArrayList<>(updates);
         Collections.reverse(reversed);
-        try (var forward = newSum(n); var backward = newSum(n)) {
+        try (var forward = newSum(n);
+                var backward = newSum(n)) {
             feedChunks(updates, n, rnd, new WeightedSum(n), forward);
             feedChunks(reversed, n, rnd, new WeightedSum(n), backward);
             forward.writeMean(dir.resolve("forward.f32"));
@@ -204,8 +207,11 @@ class MappedWeightedSumTest {
             sum.addChunk(5, 0, ones, n); // everything
             double[] expected = new double[n];
             for (int i = 0; i < n; i++) {
-                expected[i] = 5 + (i >= 6 && i < 10 ? 1 : 0) + (i >= 8 && i < 16 ? 2 : 0)
-                        + (i >= 15 && i < 33 ? 3 : 0) + (i >= n - 5 ? 4 : 0);
+                expected[i] = 5
+                        + (i >= 6 && i < 10 ? 1 : 0)
+                        + (i >= 8 && i < 16 ? 2 : 0)
+                        + (i >= 15 && i < 33 ? 3 : 0)
+                        + (i >= n - 5 ? 4 : 0);
             }
             assertThat(sumOf(sum)).containsExactly(expected);
             double[] slice = new double[12];
@@ -318,7 +324,8 @@ class MappedWeightedSumTest {
                     .hasMessageContaining("weight must be positive, got " + weight);
             assertThatThrownBy(() -> sum.completeContribution(weight)).hasMessageContaining("weight must be positive");
             assertThatThrownBy(() -> sum.addUpdateFile(weight, update)).hasMessageContaining("weight must be positive");
-            assertThatThrownBy(() -> sum.addUpdateFiles(List.of(new UpdateFile(update, 1), new UpdateFile(update, weight))))
+            assertThatThrownBy(() ->
+                            sum.addUpdateFiles(List.of(new UpdateFile(update, 1), new UpdateFile(update, weight))))
                     .hasMessageContaining("weight must be positive");
             assertUnchanged(sum);
         }
@@ -337,7 +344,8 @@ class MappedWeightedSumTest {
                     .hasMessageContaining("holds 19 float32 values but the model has 20 parameters");
             Path longer = writeFloats("long.f32", new float[21]);
             assertThatThrownBy(() -> sum.addUpdateFile(1, longer)).hasMessageContaining("holds 21 float32 values");
-            assertThatThrownBy(() -> sum.addUpdateFile(1, dir.resolve("missing.f32"))).isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> sum.addUpdateFile(1, dir.resolve("missing.f32")))
+                    .isInstanceOf(IOException.class);
             assertUnchanged(sum);
         }
     }
@@ -365,8 +373,8 @@ class MappedWeightedSumTest {
             Arrays.fill(good, 2f);
             float[] bad = good.clone();
             bad[3] = Float.NaN;
-            var files = List.of(new UpdateFile(writeFloats("good.f32", good), 1),
-                    new UpdateFile(writeFloats("bad.f32", bad), 1));
+            var files = List.of(
+                    new UpdateFile(writeFloats("good.f32", good), 1), new UpdateFile(writeFloats("bad.f32", bad), 1));
             assertThatThrownBy(() -> sum.addUpdateFiles(files)).hasMessageContaining("parameter offset 3 is NaN");
             var wrongLength = List.of(files.get(0), new UpdateFile(writeFloats("short.f32", new float[5]), 1));
             assertThatThrownBy(() -> sum.addUpdateFiles(wrongLength)).hasMessageContaining("holds 5 float32 values");
@@ -384,8 +392,10 @@ class MappedWeightedSumTest {
         }
         try (var sum = populated()) {
             Path global = writeFloats("global.f32", new float[20]);
-            assertThatThrownBy(() -> sum.writeNextGlobal(writeFloats("g19.f32", new float[19]), 1, dir.resolve("n.f32")))
-                    .hasMessageContaining("global model file").hasMessageContaining("holds 19 float32 values");
+            assertThatThrownBy(
+                            () -> sum.writeNextGlobal(writeFloats("g19.f32", new float[19]), 1, dir.resolve("n.f32")))
+                    .hasMessageContaining("global model file")
+                    .hasMessageContaining("holds 19 float32 values");
             assertThatThrownBy(() -> sum.writeNextGlobal(global, 0, dir.resolve("n.f32")))
                     .hasMessageContaining("server learning rate must be a positive number");
             assertThatThrownBy(() -> sum.writeNextGlobal(global, Double.NaN, dir.resolve("n.f32")))
@@ -420,9 +430,11 @@ class MappedWeightedSumTest {
     @Test
     void rejectsBadSizes() {
         assertThatThrownBy(() -> new MappedWeightedSum(dir, 0)).hasMessageContaining("number of parameters");
-        assertThatThrownBy(() -> new MappedWeightedSum(dir, Long.MAX_VALUE)).hasMessageContaining("number of parameters");
+        assertThatThrownBy(() -> new MappedWeightedSum(dir, Long.MAX_VALUE))
+                .hasMessageContaining("number of parameters");
         assertThatThrownBy(() -> new MappedWeightedSum(dir, 10, 12)).hasMessageContaining("multiple of 8");
-        assertThatThrownBy(() -> new MappedWeightedSum(dir.resolve("absent"), 10)).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> new MappedWeightedSum(dir.resolve("absent"), 10))
+                .isInstanceOf(IOException.class);
     }
 
     @Test

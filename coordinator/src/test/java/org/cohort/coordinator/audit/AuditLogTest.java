@@ -40,10 +40,20 @@ class AuditLogTest {
     private void appendFour() {
         log.append(AuditKind.ENROLLMENT, "site:cleveland", Map.of("siteId", "cleveland", "siteName", "Cleveland"));
         log.append(AuditKind.STUDY_CREATED, "admin", Map.of("studyId", "st-1", "name", "heart"));
-        log.append(AuditKind.LEDGER_CHARGE, "coordinator", Map.of("studyId", "st-1", "siteId", "cleveland",
-                "event", Map.of("type", "sampled_gaussian", "samplingRate", 0.1, "noiseMultiplier", 1.1, "steps", 20)));
-        log.append(AuditKind.ROUND_COMPLETED, "coordinator", Map.of("studyId", "st-1", "roundNumber", 1,
-                "participants", List.of("cleveland")));
+        log.append(
+                AuditKind.LEDGER_CHARGE,
+                "coordinator",
+                Map.of(
+                        "studyId",
+                        "st-1",
+                        "siteId",
+                        "cleveland",
+                        "event",
+                        Map.of("type", "sampled_gaussian", "samplingRate", 0.1, "noiseMultiplier", 1.1, "steps", 20)));
+        log.append(
+                AuditKind.ROUND_COMPLETED,
+                "coordinator",
+                Map.of("studyId", "st-1", "roundNumber", 1, "participants", List.of("cleveland")));
     }
 
     @Test
@@ -74,7 +84,8 @@ class AuditLogTest {
     @Test
     void detectsEditedAuditEntryAndNamesIt() {
         appendFour();
-        jdbc.sql("UPDATE audit_entries SET details = REPLACE(details, '0.1', '0.01') WHERE seq = 3").update();
+        jdbc.sql("UPDATE audit_entries SET details = REPLACE(details, '0.1', '0.01') WHERE seq = 3")
+                .update();
 
         VerificationResult v = log.verify();
 
@@ -88,13 +99,16 @@ class AuditLogTest {
     @Test
     void detectsEditedActorOrTime() {
         appendFour();
-        jdbc.sql("UPDATE audit_entries SET actor = 'site:hungary' WHERE seq = 1").update();
+        jdbc.sql("UPDATE audit_entries SET actor = 'site:hungary' WHERE seq = 1")
+                .update();
         assertThat(log.verify().firstProblem().seq()).isEqualTo(1);
 
         setUp();
         appendFour();
-        jdbc.sql("UPDATE audit_entries SET appended_at = appended_at + INTERVAL '1' SECOND WHERE seq = 2").update();
-        assertThat(log.verify().firstProblem()).extracting(VerificationResult.Problem::seq, VerificationResult.Problem::defect)
+        jdbc.sql("UPDATE audit_entries SET appended_at = appended_at + INTERVAL '1' SECOND WHERE seq = 2")
+                .update();
+        assertThat(log.verify().firstProblem())
+                .extracting(VerificationResult.Problem::seq, VerificationResult.Problem::defect)
                 .containsExactly(2L, Defect.HASH_MISMATCH);
     }
 
@@ -104,7 +118,9 @@ class AuditLogTest {
         AuditEntry e = log.entry(2).orElseThrow();
         String forged = "{\"name\":\"forged\",\"studyId\":\"st-1\"}";
         String hash = AuditChain.hash(e.prevHash(), e.seq(), e.at(), e.kind(), e.actor(), forged);
-        jdbc.sql("UPDATE audit_entries SET details = ?, hash = ? WHERE seq = 2").params(forged, hash).update();
+        jdbc.sql("UPDATE audit_entries SET details = ?, hash = ? WHERE seq = 2")
+                .params(forged, hash)
+                .update();
 
         VerificationResult v = log.verify();
 
@@ -141,12 +157,12 @@ class AuditLogTest {
         AuditEntry last = log.entry(4).orElseThrow();
         jdbc.sql("""
                 INSERT INTO audit_entries (seq, appended_at, kind, actor, details, prev_hash, hash, signature, signer)
-                SELECT 5, appended_at, kind, actor, details, hash, ?, signature, signer FROM audit_entries WHERE seq = 4""")
-                .param("f".repeat(64)).update();
+                SELECT 5, appended_at, kind, actor, details, hash, ?, signature, signer FROM audit_entries WHERE seq = 4""").param("f".repeat(64)).update();
 
         VerificationResult v = log.verify();
 
-        assertThat(v.firstProblem()).extracting(VerificationResult.Problem::seq, VerificationResult.Problem::defect)
+        assertThat(v.firstProblem())
+                .extracting(VerificationResult.Problem::seq, VerificationResult.Problem::defect)
                 .containsExactly(5L, Defect.UNEXPECTED_ENTRIES);
         assertThat(last.seq()).isEqualTo(4);
     }
@@ -154,7 +170,8 @@ class AuditLogTest {
     @Test
     void detectsEntriesSignedByAnotherKey() {
         appendFour();
-        var otherCoordinator = new AuditLog(jdbc, new DataSourceTransactionManager(ds), new TestSigner(), Clock.systemUTC());
+        var otherCoordinator =
+                new AuditLog(jdbc, new DataSourceTransactionManager(ds), new TestSigner(), Clock.systemUTC());
 
         VerificationResult v = otherCoordinator.verify();
 
@@ -176,7 +193,8 @@ class AuditLogTest {
         assertThat(e.hash()).isEqualTo(HexFormat.of().formatHex(sha.digest()));
         assertThat(e.detailsJson()).isEqualTo("{\"siteId\":\"va\",\"siteName\":\"VA Long Beach\"}");
         assertThat(org.cohort.crypto.signature.SignatureVerifier.ed25519(signer.publicKey())
-                .verify(HexFormat.of().parseHex(e.hash()), e.signature())).isTrue();
+                        .verify(HexFormat.of().parseHex(e.hash()), e.signature()))
+                .isTrue();
         assertThat(fixed.entry(1).orElseThrow()).isEqualTo(e); // read back exactly as written
     }
 
@@ -185,15 +203,17 @@ class AuditLogTest {
         // The bytes the coordinator has always written for these details (its writer was RFC 8785
         // from the start); a change here would give new hashes for equal details, not break old ones.
         var details = new java.util.LinkedHashMap<String, Object>();
-        details.put("event", Map.of("type", "sampled_gaussian", "samplingRate", 1e-5, "noiseMultiplier", 1.1,
-                "steps", 20));
+        details.put(
+                "event", Map.of("type", "sampled_gaussian", "samplingRate", 1e-5, "noiseMultiplier", 1.1, "steps", 20));
         details.put("delta", 1e-7);
         details.put("epsilon", 0.8420000000000001);
         details.put("bytes", 9007199254740993L);
         AuditEntry e = log.append(AuditKind.LEDGER_CHARGE, "coordinator", details);
 
-        assertThat(e.detailsJson()).isEqualTo("{\"bytes\":9007199254740993,\"delta\":1e-7,\"epsilon\":0.8420000000000001,"
-                + "\"event\":{\"noiseMultiplier\":1.1,\"samplingRate\":0.00001,\"steps\":20,\"type\":\"sampled_gaussian\"}}");
+        assertThat(e.detailsJson())
+                .isEqualTo(
+                        "{\"bytes\":9007199254740993,\"delta\":1e-7,\"epsilon\":0.8420000000000001,"
+                                + "\"event\":{\"noiseMultiplier\":1.1,\"samplingRate\":0.00001,\"steps\":20,\"type\":\"sampled_gaussian\"}}");
     }
 
     @Test
@@ -209,10 +229,20 @@ class AuditLogTest {
         jdbc.sql("""
                 INSERT INTO audit_entries (seq, appended_at, kind, actor, details, prev_hash, hash, signature, signer)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")
-                .params(seq, java.time.OffsetDateTime.ofInstant(at, ZoneOffset.UTC), "STUDY_CREATED", "admin", details,
-                        head.hash(), hash, signer.sign(HexFormat.of().parseHex(hash)), log.signerFingerprint())
+                .params(
+                        seq,
+                        java.time.OffsetDateTime.ofInstant(at, ZoneOffset.UTC),
+                        "STUDY_CREATED",
+                        "admin",
+                        details,
+                        head.hash(),
+                        hash,
+                        signer.sign(HexFormat.of().parseHex(hash)),
+                        log.signerFingerprint())
                 .update();
-        jdbc.sql("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1").params(seq, hash).update();
+        jdbc.sql("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")
+                .params(seq, hash)
+                .update();
         log.append(AuditKind.ROUND_COMPLETED, "coordinator", Map.of("studyId", "st-1", "delta", 1e-5));
 
         VerificationResult v = log.verify();
@@ -266,7 +296,9 @@ class AuditLogTest {
     void findsTheEntriesAboutAStudy() {
         appendFour();
         log.append(AuditKind.STUDY_CREATED, "admin", Map.of("studyId", "st-10"));
-        assertThat(log.mentioning("studyId", "st-1")).extracting(AuditEntry::seq).containsExactly(2L, 3L, 4L);
+        assertThat(log.mentioning("studyId", "st-1"))
+                .extracting(AuditEntry::seq)
+                .containsExactly(2L, 3L, 4L);
         assertThat(log.mentioning("studyId", "st-%")).isEmpty();
     }
 
@@ -284,15 +316,21 @@ class AuditLogTest {
         SignedHead exported = log.signedHead();
         jdbc.sql("DELETE FROM audit_entries WHERE seq = 4").update();
         String third = log.entry(3).orElseThrow().hash();
-        jdbc.sql("UPDATE audit_head SET seq = 3, hash = ? WHERE id = 1").param(third).update();
+        jdbc.sql("UPDATE audit_head SET seq = 3, hash = ? WHERE id = 1")
+                .param(third)
+                .update();
 
-        assertThat(log.verify().valid()).as("a chain cut at its end is consistent in itself").isTrue();
+        assertThat(log.verify().valid())
+                .as("a chain cut at its end is consistent in itself")
+                .isTrue();
         VerificationResult v = log.verify(exported.head());
 
         assertThat(v.valid()).isFalse();
-        assertThat(v.firstProblem()).extracting(VerificationResult.Problem::seq, VerificationResult.Problem::defect)
+        assertThat(v.firstProblem())
+                .extracting(VerificationResult.Problem::seq, VerificationResult.Problem::defect)
                 .containsExactly(4L, Defect.HEAD_ROLLED_BACK);
-        assertThat(v.summary()).contains("the log ends at #3", "#4 " + exported.hash(), "entries #4 to #4 were removed");
+        assertThat(v.summary())
+                .contains("the log ends at #3", "#4 " + exported.hash(), "entries #4 to #4 were removed");
     }
 
     @Test
@@ -301,7 +339,9 @@ class AuditLogTest {
         SignedHead exported = log.signedHead();
         // Whoever holds the key can rebuild a whole chain that verifies; the exported head still tells.
         jdbc.sql("DELETE FROM audit_entries").update();
-        jdbc.sql("UPDATE audit_head SET seq = 0, hash = ? WHERE id = 1").param(AuditChain.GENESIS_HASH).update();
+        jdbc.sql("UPDATE audit_head SET seq = 0, hash = ? WHERE id = 1")
+                .param(AuditChain.GENESIS_HASH)
+                .update();
         log.append(AuditKind.ENROLLMENT, "site:cleveland", Map.of("siteId", "cleveland", "siteName", "Cleveland"));
         log.append(AuditKind.STUDY_CREATED, "admin", Map.of("studyId", "st-1", "name", "heart"));
         log.append(AuditKind.ROUND_COMPLETED, "coordinator", Map.of("studyId", "st-1", "roundNumber", 1));
@@ -310,7 +350,8 @@ class AuditLogTest {
         assertThat(log.verify().valid()).isTrue();
         VerificationResult v = log.verify(exported.head());
 
-        assertThat(v.firstProblem()).extracting(VerificationResult.Problem::seq, VerificationResult.Problem::defect)
+        assertThat(v.firstProblem())
+                .extracting(VerificationResult.Problem::seq, VerificationResult.Problem::defect)
                 .containsExactly(4L, Defect.HEAD_MISMATCH);
         assertThat(v.firstProblem().message()).contains("rewritten at or before #4");
     }
@@ -326,7 +367,8 @@ class AuditLogTest {
         assertThat(v.valid()).isTrue();
         assertThat(v.headSeq()).isEqualTo(5);
         assertThat(v.summary()).contains("still reaches the head exported earlier (#4");
-        assertThat(log.verify(new AuditLog.Head(0, AuditChain.GENESIS_HASH)).valid()).isTrue();
+        assertThat(log.verify(new AuditLog.Head(0, AuditChain.GENESIS_HASH)).valid())
+                .isTrue();
     }
 
     @Test
@@ -338,10 +380,12 @@ class AuditLogTest {
         assertThat(head.hash()).isEqualTo(log.entry(4).orElseThrow().hash());
         byte[] text = ("cohort.v1.AuditHead\n4\n" + head.hash()).getBytes(StandardCharsets.UTF_8);
         assertThat(org.cohort.crypto.signature.SignatureVerifier.ed25519(signer.publicKey())
-                .verify(text, head.signature())).isTrue();
+                        .verify(text, head.signature()))
+                .isTrue();
         assertThat(log.signedByThisCoordinator(head)).isTrue();
         assertThat(log.signedByThisCoordinator(new SignedHead(5, head.hash(), head.signature(), head.signer())))
-                .as("the signature binds the sequence number").isFalse();
+                .as("the signature binds the sequence number")
+                .isFalse();
     }
 
     @Test

@@ -38,6 +38,7 @@ class ClusterIsolationTest {
 
     @TempDir
     static Path dataDir;
+
     static Sealer sealer;
     private final List<HazelcastInstance> started = new ArrayList<>();
 
@@ -88,14 +89,17 @@ class ClusterIsolationTest {
         RoundState state = round();
 
         a.getMap("cohort.rounds").put(state.roundId(), state);
-        RoundState read = (RoundState) b.<String, RoundState>getMap("cohort.rounds").get(state.roundId());
+        RoundState read =
+                (RoundState) b.<String, RoundState>getMap("cohort.rounds").get(state.roundId());
 
         assertThat(b.getCluster().getMembers()).hasSize(2);
         assertThat(read.nonce()).isEqualTo(NONCE);
         assertThat(read.selected()).isEqualTo(state.selected());
         byte[] stored = serialization(a).toData(state).toByteArray();
-        assertThat(HexFormat.of().formatHex(stored)).doesNotContain(HexFormat.of().formatHex(NONCE));
-        assertThat(new String(stored, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("RoundState", "site-a");
+        assertThat(HexFormat.of().formatHex(stored))
+                .doesNotContain(HexFormat.of().formatHex(NONCE));
+        assertThat(new String(stored, java.nio.charset.StandardCharsets.ISO_8859_1))
+                .doesNotContain("RoundState", "site-a");
     }
 
     private HazelcastInstance start(List<String> members, int port) {
@@ -109,7 +113,11 @@ class ClusterIsolationTest {
         Config config = new Config().setClusterName(NAME);
         config.setProperty("hazelcast.logging.type", "slf4j");
         config.setProperty("hazelcast.phone.home.enabled", "false");
-        config.getNetworkConfig().setPort(freePort()).getInterfaces().setEnabled(true).addInterface("127.0.0.1");
+        config.getNetworkConfig()
+                .setPort(freePort())
+                .getInterfaces()
+                .setEnabled(true)
+                .addInterface("127.0.0.1");
         var join = config.getNetworkConfig().getJoin();
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
@@ -124,13 +132,30 @@ class ClusterIsolationTest {
     }
 
     static Sealer caSealer(Path dir) {
-        return SiteCertificateAuthority.openOrCreate(dir, "pw".toCharArray(), Clock.systemUTC()).sealer("cluster-state/" + NAME);
+        return SiteCertificateAuthority.openOrCreate(dir, "pw".toCharArray(), Clock.systemUTC())
+                .sealer("cluster-state/" + NAME);
     }
 
     static RoundState round() {
         Instant now = Instant.parse("2026-03-01T09:00:00Z");
-        return new RoundState("st-1-r1-a1", "st-1", 1, 1, RoundKind.TRAIN, 0, NONCE, Set.of("site-a", "site-b"),
-                Set.of(), Map.of(), 2, now, now.plusSeconds(60), RoundPhase.COLLECTING, "", false, Map.of("site-a", 100L, "site-b", 100L));
+        return new RoundState(
+                "st-1-r1-a1",
+                "st-1",
+                1,
+                1,
+                RoundKind.TRAIN,
+                0,
+                NONCE,
+                Set.of("site-a", "site-b"),
+                Set.of(),
+                Map.of(),
+                2,
+                now,
+                now.plusSeconds(60),
+                RoundPhase.COLLECTING,
+                "",
+                false,
+                Map.of("site-a", 100L, "site-b", 100L));
     }
 
     static int freePort() throws IOException {

@@ -33,9 +33,12 @@ class ClusterMemberConfigTest {
 
         assertThat(memberEndpoint(config).getInterfaces().isEnabled()).isTrue();
         assertThat(memberEndpoint(config).getInterfaces().getInterfaces()).containsExactly("127.0.0.1");
-        assertThat(config.getProperty(ClusterProperty.SOCKET_BIND_ANY.getName())).isEqualTo("false");
-        assertThat(config.getProperty(ClusterProperty.SOCKET_SERVER_BIND_ANY.getName())).isEqualTo("false");
-        assertThat(config.getProperty(ClusterProperty.SOCKET_CLIENT_BIND_ANY.getName())).isEqualTo("false");
+        assertThat(config.getProperty(ClusterProperty.SOCKET_BIND_ANY.getName()))
+                .isEqualTo("false");
+        assertThat(config.getProperty(ClusterProperty.SOCKET_SERVER_BIND_ANY.getName()))
+                .isEqualTo("false");
+        assertThat(config.getProperty(ClusterProperty.SOCKET_CLIENT_BIND_ANY.getName()))
+                .isEqualTo("false");
     }
 
     @Test
@@ -45,8 +48,16 @@ class ClusterMemberConfigTest {
         assertThat(memberEndpoint(config).getInterfaces().getInterfaces()).containsExactly("10.0.0.5");
         assertThat(config.getAdvancedNetworkConfig().getJoin().getTcpIpConfig().getMembers())
                 .containsExactly("10.0.0.5:5701", "10.0.0.6:5701");
-        assertThat(config.getAdvancedNetworkConfig().getJoin().getMulticastConfig().isEnabled()).isFalse();
-        assertThat(config.getAdvancedNetworkConfig().getJoin().getAutoDetectionConfig().isEnabled()).isFalse();
+        assertThat(config.getAdvancedNetworkConfig()
+                        .getJoin()
+                        .getMulticastConfig()
+                        .isEnabled())
+                .isFalse();
+        assertThat(config.getAdvancedNetworkConfig()
+                        .getJoin()
+                        .getAutoDetectionConfig()
+                        .isEnabled())
+                .isFalse();
     }
 
     @Test
@@ -56,15 +67,20 @@ class ClusterMemberConfigTest {
         assertThat(config.getAdvancedNetworkConfig().isEnabled()).isTrue();
         assertThat(config.getAdvancedNetworkConfig().getEndpointConfigs().keySet())
                 .containsExactly(EndpointQualifier.MEMBER);
-        assertThat(memberEndpoint(config).getSocketInterceptorConfig().isEnabled()).isTrue();
+        assertThat(memberEndpoint(config).getSocketInterceptorConfig().isEnabled())
+                .isTrue();
     }
 
     private static Config config(List<String> members, String bind) {
-        return ClusterMember.config(cluster(members, "", 5701), new ClusterNetwork(ip(bind),
-                members.stream().map(ClusterNetwork::host).toList()), UNUSED);
+        return ClusterMember.config(
+                cluster(members, "", 5701),
+                new ClusterNetwork(
+                        ip(bind), members.stream().map(ClusterNetwork::host).toList()),
+                UNUSED);
     }
 
     private static ServerSocketEndpointConfig memberEndpoint(Config config) {
-        return (ServerSocketEndpointConfig) config.getAdvancedNetworkConfig().getEndpointConfigs().get(EndpointQualifier.MEMBER);
+        return (ServerSocketEndpointConfig)
+                config.getAdvancedNetworkConfig().getEndpointConfigs().get(EndpointQualifier.MEMBER);
     }
 }

@@ -20,9 +20,11 @@ class ClusterNetworkTest {
         if (names == null && !Character.isDigit(host.charAt(0)) && !host.contains(":")) {
             throw new UnknownHostException(host);
         }
-        return (names == null ? List.of(host) : names).stream().map(ClusterNetworkTest::ip).toList();
+        return (names == null ? List.of(host) : names)
+                .stream().map(ClusterNetworkTest::ip).toList();
     };
-    private static final Set<InetAddress> THIS_HOST = Set.of(ip("127.0.0.1"), ip("::1"), ip("10.0.0.5"), ip("192.168.7.5"));
+    private static final Set<InetAddress> THIS_HOST =
+            Set.of(ip("127.0.0.1"), ip("::1"), ip("10.0.0.5"), ip("192.168.7.5"));
 
     @Test
     void singleCoordinatorListensOnLoopbackOnly() {
@@ -42,13 +44,17 @@ class ClusterNetworkTest {
 
     @Test
     void replicasOnOneHostShareLoopback() {
-        assertThat(decide(List.of("127.0.0.1:5701", "127.0.0.1:5702"), "").bindAddress().getHostAddress())
+        assertThat(decide(List.of("127.0.0.1:5701", "127.0.0.1:5702"), "")
+                        .bindAddress()
+                        .getHostAddress())
                 .isEqualTo("127.0.0.1");
     }
 
     @Test
     void aConfiguredBindAddressOfThisHostWins() {
-        assertThat(decide(List.of("10.0.0.5:5701", "10.0.0.6:5701"), "192.168.7.5").bindAddress().getHostAddress())
+        assertThat(decide(List.of("10.0.0.5:5701", "10.0.0.6:5701"), "192.168.7.5")
+                        .bindAddress()
+                        .getHostAddress())
                 .isEqualTo("192.168.7.5");
     }
 

@@ -26,7 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * root and iproute2; skipped without them.
  */
 class ClusterPortNamespaceTest {
-    private static final Path[] IP_COMMANDS = {Path.of("/usr/sbin/ip"), Path.of("/sbin/ip"), Path.of("/usr/bin/ip"), Path.of("/bin/ip")};
+    private static final Path[] IP_COMMANDS = {
+        Path.of("/usr/sbin/ip"), Path.of("/sbin/ip"), Path.of("/usr/bin/ip"), Path.of("/bin/ip")
+    };
 
     @TempDir
     Path dataDir;
@@ -59,13 +61,26 @@ class ClusterPortNamespaceTest {
 
             int port = ClusterIsolationTest.freePort();
             // Both listed addresses are this host's, so the one to listen on is configured, not inferred.
-            member = ClusterMember.start(cluster(NAME, List.of(coordinator + ":" + port, otherReplica + ":" + port),
-                    coordinator, port), caSealer(dataDir));
-            assertThat(member.getCluster().getLocalMember().getAddress().getPort()).isEqualTo(port);
+            member = ClusterMember.start(
+                    cluster(NAME, List.of(coordinator + ":" + port, otherReplica + ":" + port), coordinator, port),
+                    caSealer(dataDir));
+            assertThat(member.getCluster().getLocalMember().getAddress().getPort())
+                    .isEqualTo(port);
 
             String java = ProcessHandle.current().info().command().orElseThrow();
-            String output = run(List.of(ip, "netns", "exec", namespace, java, "-cp", System.getProperty("java.class.path"),
-                    ClusterPortProbe.class.getName(), NAME, coordinator + ":" + port, otherReplica + ":" + port, probe));
+            String output = run(List.of(
+                    ip,
+                    "netns",
+                    "exec",
+                    namespace,
+                    java,
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    ClusterPortProbe.class.getName(),
+                    NAME,
+                    coordinator + ":" + port,
+                    otherReplica + ":" + port,
+                    probe));
 
             assertThat(output).contains("PROBE client REFUSED");
             assertThat(output).contains("PROBE member ALONE");
@@ -127,7 +142,10 @@ class ClusterPortNamespaceTest {
 
     private static void runQuietly(List<String> command) {
         try {
-            new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start()
+            new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start()
                     .waitFor(30, TimeUnit.SECONDS);
         } catch (IOException e) {
             // nothing to clean up

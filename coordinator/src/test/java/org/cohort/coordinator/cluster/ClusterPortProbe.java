@@ -66,7 +66,9 @@ public final class ClusterPortProbe {
     private static String connect(String address) {
         int colon = address.lastIndexOf(':');
         try (var socket = new Socket()) {
-            socket.connect(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))), 3_000);
+            socket.connect(
+                    new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))),
+                    3_000);
             return "LISTENING";
         } catch (IOException e) {
             return "NOT-LISTENING (" + e.getMessage() + ")";

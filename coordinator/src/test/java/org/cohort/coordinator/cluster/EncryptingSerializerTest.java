@@ -24,8 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 class EncryptingSerializerTest {
     @TempDir
     static Path dataDir;
+
     @TempDir
     static Path otherDataDir;
+
     private static Sealer ours;
     private static Sealer anotherCa;
 
@@ -40,7 +42,8 @@ class EncryptingSerializerTest {
         Data data = service(ours, NAME).toData(round());
 
         assertThat(data.getType()).isEqualTo(EncryptingSerializer.TYPE_ID);
-        assertThat(HexFormat.of().formatHex(data.toByteArray())).doesNotContain(HexFormat.of().formatHex(NONCE));
+        assertThat(HexFormat.of().formatHex(data.toByteArray()))
+                .doesNotContain(HexFormat.of().formatHex(NONCE));
         assertThat(service(ours, NAME).<RoundState>toObject(data).nonce()).isEqualTo(NONCE);
     }
 
@@ -48,9 +51,11 @@ class EncryptingSerializerTest {
     void messagesBetweenReplicasAreSealedToo() {
         var service = service(ours, NAME);
 
-        assertThat(service.toData(new LeaderInbox.SiteDropped("r1", "site-a", "FAILED", "forged")).getType())
+        assertThat(service.toData(new LeaderInbox.SiteDropped("r1", "site-a", "FAILED", "forged"))
+                        .getType())
                 .isEqualTo(EncryptingSerializer.TYPE_ID);
-        assertThat(service.toData(new ClusterSessions.Delivery("site-a", NONCE, null, null)).getType())
+        assertThat(service.toData(new ClusterSessions.Delivery("site-a", NONCE, null, null))
+                        .getType())
                 .isEqualTo(EncryptingSerializer.TYPE_ID);
     }
 
@@ -67,8 +72,12 @@ class EncryptingSerializerTest {
 
     /** The serialization the member configuration sets up. */
     private static SerializationService service(Sealer sealer, String clusterName) {
-        var config = ClusterMember.config(cluster(clusterName, List.of(), "", 5701),
-                new ClusterNetwork(ClusterNetwork.loopback(), List.of()), sealer);
-        return new DefaultSerializationServiceBuilder().setConfig(config.getSerializationConfig()).build();
+        var config = ClusterMember.config(
+                cluster(clusterName, List.of(), "", 5701),
+                new ClusterNetwork(ClusterNetwork.loopback(), List.of()),
+                sealer);
+        return new DefaultSerializationServiceBuilder()
+                .setConfig(config.getSerializationConfig())
+                .build();
     }
 }

@@ -39,34 +39,46 @@ class ChainVerificationTest {
 
     @Test
     void anEditedChargeIsNamedAlthoughTheChainItselfStillVerifies() {
-        double before = f.ledger.spent("st-1", "hungary", Unit.PATIENT, 1e-5, org.cohort.privacy.accounting.AccountantKind.RDP).epsilon();
+        double before = f.ledger
+                .spent("st-1", "hungary", Unit.PATIENT, 1e-5, org.cohort.privacy.accounting.AccountantKind.RDP)
+                .epsilon();
         f.jdbc.sql("UPDATE privacy_charges SET noise_multiplier = 1.6 WHERE site_id = 'hungary' AND round_number = 2")
                 .update();
-        double after = f.ledger.spent("st-1", "hungary", Unit.PATIENT, 1e-5, org.cohort.privacy.accounting.AccountantKind.RDP).epsilon();
+        double after = f.ledger
+                .spent("st-1", "hungary", Unit.PATIENT, 1e-5, org.cohort.privacy.accounting.AccountantKind.RDP)
+                .epsilon();
         assertThat(after).as("the edit lowers the reported ε").isLessThan(before);
-        assertThat(f.audit.verify().valid()).as("the chain alone does not cover the ledger rows").isTrue();
+        assertThat(f.audit.verify().valid())
+                .as("the chain alone does not cover the ledger rows")
+                .isTrue();
 
         VerificationResult v = verification.verify();
 
         assertThat(v.valid()).isFalse();
         assertThat(v.firstProblem().defect()).isEqualTo(Defect.LEDGER_CHARGE_EDITED);
         assertThat(v.firstProblem().kind()).isEqualTo("LEDGER_CHARGE");
-        assertThat(v.firstProblem().message()).contains("study st-1 round 2 attempt rd-2-1 update",
-                "site hungary (patient-level) was edited",
-                "the ledger says sampled_gaussian q = 0.1, σ = 1.6, 20 steps",
-                "recorded sampled_gaussian q = 0.1, σ = 1.1, 20 steps");
+        assertThat(v.firstProblem().message())
+                .contains(
+                        "study st-1 round 2 attempt rd-2-1 update",
+                        "site hungary (patient-level) was edited",
+                        "the ledger says sampled_gaussian q = 0.1, σ = 1.6, 20 steps",
+                        "recorded sampled_gaussian q = 0.1, σ = 1.1, 20 steps");
         assertThat(v.summary()).contains("the privacy ledger disagrees with them in 1 charge(s)");
     }
 
     @Test
     void aDeletedChargeIsNamed() {
-        f.jdbc.sql("DELETE FROM privacy_charges WHERE site_id = 'cleveland' AND round_number = 3").update();
+        f.jdbc.sql("DELETE FROM privacy_charges WHERE site_id = 'cleveland' AND round_number = 3")
+                .update();
 
         VerificationResult v = verification.verify();
 
         assertThat(v.firstProblem().defect()).isEqualTo(Defect.LEDGER_CHARGE_MISSING);
-        assertThat(v.firstProblem().message()).contains("study st-1 round 3 attempt rd-3-1 update",
-                "site cleveland (patient-level)", "its row was deleted");
+        assertThat(v.firstProblem().message())
+                .contains(
+                        "study st-1 round 3 attempt rd-3-1 update",
+                        "site cleveland (patient-level)",
+                        "its row was deleted");
     }
 
     @Test
@@ -75,14 +87,15 @@ class ChainVerificationTest {
                 INSERT INTO privacy_charges (study_id, round_number, round_id, attempt, site_id, unit, payload_sha256,
                     event_type, sampling_rate, noise_multiplier, steps, charged_at)
                 VALUES ('st-1', 4, 'rd-4-1', 1, 'cleveland', 'PATIENT', REPEAT('ab', 32), 'sampled_gaussian', 0.1, 1.1,
-                    20, TIMESTAMP '2026-03-01 12:00:00')""")
-                .update();
+                    20, TIMESTAMP '2026-03-01 12:00:00')""").update();
 
         VerificationResult v = verification.verify();
 
         assertThat(v.firstProblem().defect()).isEqualTo(Defect.LEDGER_CHARGE_UNRECORDED);
-        assertThat(v.firstProblem().message()).contains("study st-1 round 4 attempt rd-4-1 update abababababab site"
-                + " cleveland", "no LEDGER_CHARGE entry");
+        assertThat(v.firstProblem().message())
+                .contains(
+                        "study st-1 round 4 attempt rd-4-1 update abababababab site" + " cleveland",
+                        "no LEDGER_CHARGE entry");
     }
 
     @Test
@@ -92,15 +105,18 @@ class ChainVerificationTest {
         assertThat(signed).hasSize(3);
         var verifier = SignatureVerifier.ed25519(f.signer.publicKey());
         for (var s : signed) {
-            assertThat(verifier.verify(SignedMessages.ledgerCharge(s.getStatement().toByteArray()),
-                    s.getSignature().toByteArray())).isTrue();
+            assertThat(verifier.verify(
+                            SignedMessages.ledgerCharge(s.getStatement().toByteArray()),
+                            s.getSignature().toByteArray()))
+                    .isTrue();
             var statement = ChargeStatement.parseFrom(s.getStatement());
             assertThat(statement.getSiteId()).isEqualTo("hungary");
             assertThat(statement.getUnit()).isEqualTo("patient");
             assertThat(statement.getNoiseMultiplier()).isEqualTo(1.1);
             assertThat(f.audit.entry(s.getAuditSeq()).orElseThrow().kind()).isEqualTo("LEDGER_CHARGE");
         }
-        assertThat(signed).extracting(s -> ChargeStatement.parseFrom(s.getStatement()).getRoundNumber())
+        assertThat(signed)
+                .extracting(s -> ChargeStatement.parseFrom(s.getStatement()).getRoundNumber())
                 .containsExactly(1, 2, 3);
     }
 }

@@ -30,14 +30,30 @@ final class ComplianceFixture {
     final AuditLog audit = new AuditLog(jdbc, tx, signer, CLOCK);
     final PrivacyLedger ledger = new PrivacyLedger(jdbc);
     final RoundCompliance rounds = new RoundCompliance(ledger, audit, tx, CLOCK);
-    final PrivacyReports reports = new PrivacyReports(new StudyRepository(jdbc, TestDatabase.json()),
-            new SiteRepository(jdbc), ledger, audit, TestDatabase.json(), CLOCK);
+    final PrivacyReports reports = new PrivacyReports(
+            new StudyRepository(jdbc, TestDatabase.json()),
+            new SiteRepository(jdbc),
+            ledger,
+            audit,
+            TestDatabase.json(),
+            CLOCK);
 
     /** Records round {@code n} of {@code studyId} with every site charged {@code event} for {@code unit}. */
     RoundCompliance.Recorded round(String studyId, int n, Unit unit, PrivacyEvent event, String... sites) {
-        var charges = java.util.Arrays.stream(sites).map(s -> new ReleaseCharge(TestDatabase.release(studyId, n, s),
-                new SiteCharge(s, unit, event))).toList();
-        return rounds.recordRound(new RoundCompliance.RoundRecord(studyId, n, "rd-" + n, 1, List.of(sites), charges,
-                Map.of("strategy", "fedavg"), n, "aa".repeat(32), n + 1, "bb".repeat(32)));
+        var charges = java.util.Arrays.stream(sites)
+                .map(s -> new ReleaseCharge(TestDatabase.release(studyId, n, s), new SiteCharge(s, unit, event)))
+                .toList();
+        return rounds.recordRound(new RoundCompliance.RoundRecord(
+                studyId,
+                n,
+                "rd-" + n,
+                1,
+                List.of(sites),
+                charges,
+                Map.of("strategy", "fedavg"),
+                n,
+                "aa".repeat(32),
+                n + 1,
+                "bb".repeat(32)));
     }
 }

@@ -13,7 +13,8 @@ class EpsilonStatementTest {
     @Test
     void matchesThePrivacyModuleForOneSampledGaussian() {
         var s = EpsilonStatement.compute(0.01, 1.1, 1000L, null, 1e-5, "rdp", null);
-        double expected = RdpAccountant.withDefaultOrders().compose(new PrivacyEvent.SampledGaussian(0.01, 1.1, 1000))
+        double expected = RdpAccountant.withDefaultOrders()
+                .compose(new PrivacyEvent.SampledGaussian(0.01, 1.1, 1000))
                 .epsilon(1e-5);
         assertThat(s.epsilon()).isEqualTo(expected);
     }
@@ -30,9 +31,18 @@ class EpsilonStatementTest {
         assertThat(s.input().noiseMultiplier()).isEqualTo(1.1);
         assertThat(s.input().steps()).isEqualTo(1000);
         assertThat(s.accountingParameters()).contains("optimal order α =");
-        assertThat(s.statement()).contains("For one sampled Gaussian mechanism", "q = 0.01", "σ = 1.1", "1000 steps",
-                "ε = " + s.epsilonText(), "δ = 1e-5", "RDP accountant with improved conversion", "unit-free");
-        assertThat(s.recompute()).isEqualTo("cohort privacy epsilon --q 0.01 --sigma 1.1 --steps 1000 --delta 1e-5 --accountant rdp");
+        assertThat(s.statement())
+                .contains(
+                        "For one sampled Gaussian mechanism",
+                        "q = 0.01",
+                        "σ = 1.1",
+                        "1000 steps",
+                        "ε = " + s.epsilonText(),
+                        "δ = 1e-5",
+                        "RDP accountant with improved conversion",
+                        "unit-free");
+        assertThat(s.recompute())
+                .isEqualTo("cohort privacy epsilon --q 0.01 --sigma 1.1 --steps 1000 --delta 1e-5 --accountant rdp");
     }
 
     @Test
@@ -41,8 +51,11 @@ class EpsilonStatementTest {
         var classic = EpsilonStatement.compute(150.0 / 60000, 1.3, 6000L, null, 1e-5, "rdp", "classic");
         assertThat(classic.epsilon()).isGreaterThan(improved.epsilon());
         assertThat(classic.method()).isEqualTo("RDP accountant with classic conversion");
-        assertThat(classic.epsilon()).isEqualTo(RdpAccountant.withDefaultOrders()
-                .compose(new PrivacyEvent.SampledGaussian(150.0 / 60000, 1.3, 6000)).epsilon(1e-5, Conversion.RDP_CLASSIC).value());
+        assertThat(classic.epsilon())
+                .isEqualTo(RdpAccountant.withDefaultOrders()
+                        .compose(new PrivacyEvent.SampledGaussian(150.0 / 60000, 1.3, 6000))
+                        .epsilon(1e-5, Conversion.RDP_CLASSIC)
+                        .value());
     }
 
     @Test
@@ -60,8 +73,12 @@ class EpsilonStatementTest {
     void composesRoundsOneAfterAnother() {
         var event = new PrivacyEvent.SampledGaussian(0.02, 1.0, 50);
         var s = EpsilonStatement.compute(0.02, 1.0, 50L, 3L, 1e-5, "rdp", null);
-        assertThat(s.epsilon()).isEqualTo(RdpAccountant.withDefaultOrders().compose(event).compose(event).compose(event)
-                .epsilon(1e-5));
+        assertThat(s.epsilon())
+                .isEqualTo(RdpAccountant.withDefaultOrders()
+                        .compose(event)
+                        .compose(event)
+                        .compose(event)
+                        .epsilon(1e-5));
         assertThat(s.statement()).contains("50 steps per round for 3 rounds");
         assertThat(s.recompute()).contains("--rounds 3");
     }

@@ -26,20 +26,33 @@ class PrivacyReportHtmlTest {
 
     @Test
     void isSelfContained() {
-        assertThat(html).startsWith("<!DOCTYPE html>").contains("<style>").doesNotContain("<script", "<link", "@import",
-                "url(", "<img", "<iframe");
+        assertThat(html)
+                .startsWith("<!DOCTYPE html>")
+                .contains("<style>")
+                .doesNotContain("<script", "<link", "@import", "url(", "<img", "<iframe");
         // The only URL is the SVG namespace name, which is never fetched.
-        var urls = Pattern.compile("https?://[^\"' <]+").matcher(html).results().map(m -> m.group()).distinct().toList();
+        var urls = Pattern.compile("https?://[^\"' <]+")
+                .matcher(html)
+                .results()
+                .map(m -> m.group())
+                .distinct()
+                .toList();
         assertThat(urls).containsExactly("http://www.w3.org/2000/svg");
     }
 
     @Test
     void reportStatesUnitDeltaAccountantConversionAndInputsForEveryNumber() {
-        assertThat(html).contains("patient-level", "δ = 1e-5", "RDP accountant with improved conversion",
-                "accountant=rdp, conversion=improved", "sampled Gaussian q=0.1, σ=1.1, 20 steps",
-                "rounds 1-4: sampled Gaussian q=0.1, σ=1.1, 20 steps each", "Rényi orders",
-                "cohort privacy epsilon --q 0.1 --sigma 1.1 --steps 20 --rounds 4 --delta 1e-5 --accountant rdp",
-                "For any single patient at Cleveland");
+        assertThat(html)
+                .contains(
+                        "patient-level",
+                        "δ = 1e-5",
+                        "RDP accountant with improved conversion",
+                        "accountant=rdp, conversion=improved",
+                        "sampled Gaussian q=0.1, σ=1.1, 20 steps",
+                        "rounds 1-4: sampled Gaussian q=0.1, σ=1.1, 20 steps each",
+                        "Rényi orders",
+                        "cohort privacy epsilon --q 0.1 --sigma 1.1 --steps 20 --rounds 4 --delta 1e-5 --accountant rdp",
+                        "For any single patient at Cleveland");
         assertThat(html).contains("Audit chain", "✔ intact", "Signing key");
     }
 
@@ -53,7 +66,8 @@ class PrivacyReportHtmlTest {
 
     @Test
     void escapesEverythingItQuotes() {
-        assertThat(html).doesNotContain("<script>alert(1)</script>", "<b>disease</b>")
+        assertThat(html)
+                .doesNotContain("<script>alert(1)</script>", "<b>disease</b>")
                 .contains("&lt;script&gt;alert(1)&lt;/script&gt;", "heart &lt;b&gt;disease&lt;/b&gt;");
     }
 

@@ -49,23 +49,34 @@ class PrivacyReportsTest {
             assertThat(e.noiseMultiplier()).isEqualTo(1.1);
             assertThat(e.steps()).isEqualTo(20);
         });
-        assertThat(spent.epsilon()).isEqualTo(RdpAccountant.withDefaultOrders()
-                .composeAll(java.util.List.of(CLEVELAND, CLEVELAND, CLEVELAND)).epsilon(1e-5));
+        assertThat(spent.epsilon())
+                .isEqualTo(RdpAccountant.withDefaultOrders()
+                        .composeAll(java.util.List.of(CLEVELAND, CLEVELAND, CLEVELAND))
+                        .epsilon(1e-5));
         assertThat(cleveland.budget().unit()).isEqualTo("patient");
         assertThat(cleveland.budget().deltaText()).isEqualTo("1e-5");
-        assertThat(cleveland.charges()).extracting(PrivacyViews.ChargeView::roundNumber).containsExactly(1, 2, 3);
+        assertThat(cleveland.charges())
+                .extracting(PrivacyViews.ChargeView::roundNumber)
+                .containsExactly(1, 2, 3);
         assertThat(cleveland.charges().getLast().epsilonAfter()).isEqualTo(spent.epsilon());
         assertThat(cleveland.recompute())
-                .isEqualTo("cohort privacy epsilon --q 0.1 --sigma 1.1 --steps 20 --rounds 3 --delta 1e-5 --accountant rdp");
+                .isEqualTo(
+                        "cohort privacy epsilon --q 0.1 --sigma 1.1 --steps 20 --rounds 3 --delta 1e-5 --accountant rdp");
         // The stored inputs recompute the same number.
         var history = EventHistory.parseCanonicalJson(cleveland.historyJson());
-        assertThat(Accounting.RDP.report(history.events(), 1e-5, history.unit()).epsilon()).isEqualTo(spent.epsilon());
+        assertThat(Accounting.RDP.report(history.events(), 1e-5, history.unit()).epsilon())
+                .isEqualTo(spent.epsilon());
 
-        assertThat(report.statements().get(1)).startsWith("For any single patient at Cleveland, anything an observer"
+        assertThat(report.statements().get(1))
+                .startsWith("For any single patient at Cleveland, anything an observer"
                         + " learns from the released models is bounded by ε = " + spent.epsilonText() + " at δ = 1e-5")
-                .contains("patient-level guarantee", "RDP accountant with improved conversion", "3 rounds of DP-SGD",
+                .contains(
+                        "patient-level guarantee",
+                        "RDP accountant with improved conversion",
+                        "3 rounds of DP-SGD",
                         "rounds 1-3: sampled Gaussian q=0.1, σ=1.1, 20 steps each");
-        assertThat(report.statements().getFirst()).contains("promises every patient at every site ε ≤ 12.000 at δ = 1e-5");
+        assertThat(report.statements().getFirst())
+                .contains("promises every patient at every site ε ≤ 12.000 at δ = 1e-5");
         assertThat(report.howToRecompute()).anySatisfy(s -> assertThat(s).contains("--history FILE"));
     }
 
@@ -91,13 +102,16 @@ class PrivacyReportsTest {
 
         assertThat(report.audit().valid()).isTrue();
         assertThat(report.audit().entriesAboutStudy()).isEqualTo(12); // 6 rounds × (charge + completion)
-        assertThat(report.auditEntries()).extracting(PrivacyViews.AuditLine::kind).contains("LEDGER_CHARGE", "ROUND_COMPLETED");
+        assertThat(report.auditEntries())
+                .extracting(PrivacyViews.AuditLine::kind)
+                .contains("LEDGER_CHARGE", "ROUND_COMPLETED");
         assertThat(report.auditEntries().getFirst().summary()).contains("round 1, site s-cle (patient)", "q=0.1");
     }
 
     @Test
     void reportShowsABrokenAuditChainAndTheFirstBadEntry() {
-        f.jdbc.sql("UPDATE audit_entries SET details = REPLACE(details, '\"s-hun\"', '\"s-va\"') WHERE seq = 3").update();
+        f.jdbc.sql("UPDATE audit_entries SET details = REPLACE(details, '\"s-hun\"', '\"s-va\"') WHERE seq = 3")
+                .update();
 
         var audit = f.reports.report("st-1").audit();
 
@@ -115,10 +129,14 @@ class PrivacyReportsTest {
 
         SiteView s = f.reports.studyPrivacy("st-3").sites().getFirst();
 
-        double expected = org.cohort.privacy.accounting.PldAccountant.create().compose(e).compose(e).epsilon(1e-5);
+        double expected = org.cohort.privacy.accounting.PldAccountant.create()
+                .compose(e)
+                .compose(e)
+                .epsilon(1e-5);
         assertThat(s.spent().epsilon()).isEqualTo(expected);
         assertThat(s.spent().method()).isEqualTo("PLD accountant (hockey-stick divergence)");
-        assertThat(s.charges().getFirst().epsilonAfter()).isCloseTo(2.4612381, org.assertj.core.data.Percentage.withPercentage(1e-4));
+        assertThat(s.charges().getFirst().epsilonAfter())
+                .isCloseTo(2.4612381, org.assertj.core.data.Percentage.withPercentage(1e-4));
         assertThat(s.roundsLeft().method()).contains("PLD accountant");
         assertThat(s.recompute()).endsWith("--accountant pld");
         // Asked again (cached): the same numbers.

@@ -12,8 +12,9 @@ class ProtectionScopeTest {
         assertThat(scope.adjacency()).contains("add or remove one row").contains("one row per patient");
         assertThat(scope.against()).contains("coordinator itself").contains("only the sum");
         assertThat(scope.publicByAssumption()).anySatisfy(s -> assertThat(s).contains("number of training rows"));
-        assertThat(scope.notProtected()).anySatisfy(s -> assertThat(s).contains("held-out evaluation: inside ε")
-                .contains("noise on every count"));
+        assertThat(scope.notProtected())
+                .anySatisfy(s ->
+                        assertThat(s).contains("held-out evaluation: inside ε").contains("noise on every count"));
         assertThat(scope.publicByAssumption()).anySatisfy(s -> assertThat(s).contains("really has is never sent"));
         assertThat(scope.scale().get(0)).contains("ε ≈ 0.99").contains("2.7×");
     }
@@ -21,7 +22,8 @@ class ProtectionScopeTest {
     @Test
     void siteLevelSaysTheCoordinatorMustBeTrustedWhenItAddsTheNoise() {
         assertThat(ProtectionScope.of("site", false, null).against()).contains("NOT the coordinator");
-        assertThat(ProtectionScope.of("site", true, null).against()).contains("must")
+        assertThat(ProtectionScope.of("site", true, null).against())
+                .contains("must")
                 .contains("be trusted");
         assertThat(ProtectionScope.of("site", true, null).adjacency()).contains("replace one site's whole update");
         assertThat(ProtectionScope.of("site", true, null).notProtected())
@@ -34,7 +36,8 @@ class ProtectionScopeTest {
         assertThat(scope.adjacency()).startsWith("none");
         assertThat(scope.against()).startsWith("nothing");
         assertThat(scope.scale()).noneSatisfy(s -> assertThat(s).contains("spent so far"));
-        assertThat(scope.notProtected()).anySatisfy(s -> assertThat(s).contains("evaluation results").contains("in clear"));
+        assertThat(scope.notProtected())
+                .anySatisfy(s -> assertThat(s).contains("evaluation results").contains("in clear"));
     }
 
     @Test

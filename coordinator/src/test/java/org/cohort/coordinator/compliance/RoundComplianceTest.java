@@ -1,7 +1,5 @@
 package org.cohort.coordinator.compliance;
 
-import org.cohort.coordinator.ledger.SiteCharge;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,6 +10,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.cohort.coordinator.audit.AuditEntry;
+import org.cohort.coordinator.ledger.SiteCharge;
 import org.cohort.coordinator.ledger.TestDatabase;
 import org.cohort.coordinator.study.Study;
 import org.cohort.privacy.accounting.PrivacyEvent;
@@ -40,9 +39,15 @@ class RoundComplianceTest {
         assertThat(recorded.charged()).hasSize(2);
         assertThat(recorded.alreadyCharged()).isEmpty();
         assertThat(kinds()).containsExactly("LEDGER_CHARGE", "LEDGER_CHARGE", "ROUND_COMPLETED");
-        assertThat(recorded.roundEntry().detailsJson()).contains("\"participants\":[\"cleveland\",\"hungary\"]",
-                "\"resultDigest\":\"" + "bb".repeat(32) + "\"", "\"baseDigest\"", "\"parameters\"",
-                "\"noiseMultiplier\":1.1", "\"samplingRate\":0.1", "\"steps\":20");
+        assertThat(recorded.roundEntry().detailsJson())
+                .contains(
+                        "\"participants\":[\"cleveland\",\"hungary\"]",
+                        "\"resultDigest\":\"" + "bb".repeat(32) + "\"",
+                        "\"baseDigest\"",
+                        "\"parameters\"",
+                        "\"noiseMultiplier\":1.1",
+                        "\"samplingRate\":0.1",
+                        "\"steps\":20");
         assertThat(f.ledger.history("st-1", "cleveland", Unit.PATIENT).events()).containsExactly(ROUND);
         assertThat(f.audit.verify().valid()).isTrue();
     }
@@ -56,7 +61,8 @@ class RoundComplianceTest {
 
         assertThat(again.charged()).extracting(c -> c.siteId()).containsExactly("va");
         assertThat(again.alreadyCharged()).extracting(c -> c.siteId()).containsExactly("cleveland");
-        assertThat(f.ledger.history("st-1", "cleveland", Unit.PATIENT).entries()).hasSize(1);
+        assertThat(f.ledger.history("st-1", "cleveland", Unit.PATIENT).entries())
+                .hasSize(1);
         assertThat(kinds()).containsExactly("LEDGER_CHARGE", "ROUND_COMPLETED", "LEDGER_CHARGE", "ROUND_COMPLETED");
         assertThat(again.roundEntry().detailsJson()).contains("already, when the update was received");
     }
@@ -72,14 +78,26 @@ class RoundComplianceTest {
 
         var charges = f.ledger.charges("st-1", "cleveland", Unit.PATIENT);
         assertThat(charges).extracting(c -> c.roundNumber() + "/" + c.attempt()).containsExactly("1/1", "1/2");
-        double twoReleases = RdpAccountant.withDefaultOrders().compose(ROUND).compose(ROUND).epsilon(1e-5);
-        assertThat(f.ledger.spent("st-1", "cleveland", Unit.PATIENT, 1e-5,
-                org.cohort.privacy.accounting.AccountantKind.RDP).epsilon()).isCloseTo(twoReleases,
-                org.assertj.core.api.Assertions.within(1e-12));
+        double twoReleases =
+                RdpAccountant.withDefaultOrders().compose(ROUND).compose(ROUND).epsilon(1e-5);
+        assertThat(f.ledger
+                        .spent(
+                                "st-1",
+                                "cleveland",
+                                Unit.PATIENT,
+                                1e-5,
+                                org.cohort.privacy.accounting.AccountantKind.RDP)
+                        .epsilon())
+                .isCloseTo(twoReleases, org.assertj.core.api.Assertions.within(1e-12));
         assertThat(kinds()).containsExactly("LEDGER_CHARGE", "LEDGER_CHARGE");
-        assertThat(f.audit.entries(0, 10).get(1).detailsJson()).contains("\"attempt\":2", "\"roundId\":\"rd-1-2\"",
-                "\"payloadSha256\":\"" + release(1, 2, "cleveland").release().payloadSha256() + "\"",
-                "\"siteSignature\"", "\"released\":\"a plain update received and verified\"");
+        assertThat(f.audit.entries(0, 10).get(1).detailsJson())
+                .contains(
+                        "\"attempt\":2",
+                        "\"roundId\":\"rd-1-2\"",
+                        "\"payloadSha256\":\""
+                                + release(1, 2, "cleveland").release().payloadSha256() + "\"",
+                        "\"siteSignature\"",
+                        "\"released\":\"a plain update received and verified\"");
     }
 
     @Test
@@ -94,14 +112,16 @@ class RoundComplianceTest {
         var recorded = f.round("st-1", 1, Unit.PATIENT, ROUND, "cleveland");
 
         assertThat(recorded.charged()).isEmpty();
-        assertThat(f.ledger.history("st-1", "cleveland", Unit.PATIENT).entries()).hasSize(1);
+        assertThat(f.ledger.history("st-1", "cleveland", Unit.PATIENT).entries())
+                .hasSize(1);
         assertThat(kinds()).containsExactly("LEDGER_CHARGE", "ROUND_COMPLETED");
     }
 
     @Test
     void anUpdateAlreadyChargedIsNeverOverBudgetAgain() {
         double oneRound = RdpAccountant.withDefaultOrders().compose(ROUND).epsilon(1e-5);
-        double twoRounds = RdpAccountant.withDefaultOrders().compose(ROUND).compose(ROUND).epsilon(1e-5);
+        double twoRounds =
+                RdpAccountant.withDefaultOrders().compose(ROUND).compose(ROUND).epsilon(1e-5);
         Study study = patientStudy((oneRound + twoRounds) / 2);
         f.rounds.chargeRelease(release(1, 1, "cleveland"), RoundCompliance.Released.UPLOAD_RECEIVED);
 
@@ -111,8 +131,8 @@ class RoundComplianceTest {
     }
 
     private static org.cohort.coordinator.ledger.ReleaseCharge release(int round, int attempt, String site) {
-        return new org.cohort.coordinator.ledger.ReleaseCharge(TestDatabase.release("st-1", round, attempt, site),
-                new SiteCharge(site, Unit.PATIENT, ROUND));
+        return new org.cohort.coordinator.ledger.ReleaseCharge(
+                TestDatabase.release("st-1", round, attempt, site), new SiteCharge(site, Unit.PATIENT, ROUND));
     }
 
     @Test
@@ -129,7 +149,8 @@ class RoundComplianceTest {
     @Test
     void refusesRoundThatWouldExceedBudget() {
         double oneRound = RdpAccountant.withDefaultOrders().compose(ROUND).epsilon(1e-5);
-        double twoRounds = RdpAccountant.withDefaultOrders().compose(ROUND).compose(ROUND).epsilon(1e-5);
+        double twoRounds =
+                RdpAccountant.withDefaultOrders().compose(ROUND).compose(ROUND).epsilon(1e-5);
         Study study = patientStudy((oneRound + twoRounds) / 2);
         f.round("st-1", 1, Unit.PATIENT, ROUND, "cleveland");
 
@@ -137,24 +158,33 @@ class RoundComplianceTest {
 
         assertThat(decision.allowed()).isFalse();
         assertThat(decision.reason()).contains("round 2 refused", "cleveland", "patient-level budget", "δ = 1e-5");
-        assertThat(decision.sites()).filteredOn(RoundCompliance.SiteAssessment::exceeds)
-                .extracting(RoundCompliance.SiteAssessment::siteId).containsExactly("cleveland");
+        assertThat(decision.sites())
+                .filteredOn(RoundCompliance.SiteAssessment::exceeds)
+                .extracting(RoundCompliance.SiteAssessment::siteId)
+                .containsExactly("cleveland");
         // Hungary has no charge yet: its first patient-level round's cost is not known to the coordinator.
-        assertThat(decision.sites()).filteredOn(s -> s.siteId().equals("hungary")).first()
-                .extracting(RoundCompliance.SiteAssessment::nextEvent).isNull();
+        assertThat(decision.sites())
+                .filteredOn(s -> s.siteId().equals("hungary"))
+                .first()
+                .extracting(RoundCompliance.SiteAssessment::nextEvent)
+                .isNull();
         AuditEntry refusal = f.audit.entries(0, 100).getLast();
         assertThat(refusal.kind()).isEqualTo("ROUND_REFUSED");
         assertThat(refusal.detailsJson()).contains("\"exceeds\":true", "\"epsilonBudget\"", "\"accountant\":\"rdp\"");
 
         // The orchestrator asks again on its next tick: still refused, audited once.
-        assertThat(f.rounds.checkRound(study, 2, List.of("cleveland", "hungary")).allowed()).isFalse();
+        assertThat(f.rounds
+                        .checkRound(study, 2, List.of("cleveland", "hungary"))
+                        .allowed())
+                .isFalse();
         assertThat(kinds()).containsOnlyOnce("ROUND_REFUSED");
     }
 
     @Test
     void refusesAnUpdateWhoseOwnChargeWouldPassTheBudget() {
         double oneRound = RdpAccountant.withDefaultOrders().compose(ROUND).epsilon(1e-5);
-        double twoRounds = RdpAccountant.withDefaultOrders().compose(ROUND).compose(ROUND).epsilon(1e-5);
+        double twoRounds =
+                RdpAccountant.withDefaultOrders().compose(ROUND).compose(ROUND).epsilon(1e-5);
         Study study = patientStudy((oneRound + twoRounds) / 2);
         f.round("st-1", 1, Unit.PATIENT, ROUND, "cleveland");
 
@@ -164,11 +194,18 @@ class RoundComplianceTest {
         assertThat(f.rounds.overBudget(study, release(2, 1, "hungary"))).isEmpty();
         // A charge that alone exceeds the budget (e.g. a site that trained with too little noise).
         var tooLittleNoise = new PrivacyEvent.SampledGaussian(0.1, 0.3, 20);
-        assertThat(f.rounds.overBudget(study, new org.cohort.coordinator.ledger.ReleaseCharge(
-                TestDatabase.release("st-1", 2, "hungary"), new SiteCharge("hungary", Unit.PATIENT, tooLittleNoise)))).isPresent();
-        assertThat(f.rounds.overBudget(TestDatabase.study(f.ds, "st-2", "plain", null),
-                new org.cohort.coordinator.ledger.ReleaseCharge(
-                TestDatabase.release("st-1", 2, "hungary"), new SiteCharge("hungary", Unit.PATIENT, tooLittleNoise)))).isEmpty();
+        assertThat(f.rounds.overBudget(
+                        study,
+                        new org.cohort.coordinator.ledger.ReleaseCharge(
+                                TestDatabase.release("st-1", 2, "hungary"),
+                                new SiteCharge("hungary", Unit.PATIENT, tooLittleNoise))))
+                .isPresent();
+        assertThat(f.rounds.overBudget(
+                        TestDatabase.study(f.ds, "st-2", "plain", null),
+                        new org.cohort.coordinator.ledger.ReleaseCharge(
+                                TestDatabase.release("st-1", 2, "hungary"),
+                                new SiteCharge("hungary", Unit.PATIENT, tooLittleNoise))))
+                .isEmpty();
     }
 
     @Test
@@ -180,14 +217,18 @@ class RoundComplianceTest {
 
         assertThat(decision.allowed()).isTrue();
         assertThat(decision.sites().getFirst().assessment().epsilonAfter())
-                .isEqualTo(RdpAccountant.withDefaultOrders().compose(ROUND).compose(ROUND).epsilon(1e-5));
+                .isEqualTo(RdpAccountant.withDefaultOrders()
+                        .compose(ROUND)
+                        .compose(ROUND)
+                        .epsilon(1e-5));
         assertThat(kinds()).doesNotContain("ROUND_REFUSED");
     }
 
     @Test
     void allowsEveryRoundOfAStudyWithoutPrivacy() {
         Study study = TestDatabase.study(f.ds, "st-2", "plain", null);
-        assertThat(f.rounds.checkRound(study, 1, List.of("cleveland")).allowed()).isTrue();
+        assertThat(f.rounds.checkRound(study, 1, List.of("cleveland")).allowed())
+                .isTrue();
     }
 
     @Test
@@ -207,7 +248,8 @@ class RoundComplianceTest {
         for (float p : params) {
             all.putFloat(p);
         }
-        String expected = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(all.array()));
+        String expected =
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(all.array()));
         assertThat(RoundCompliance.sha256Hex(params)).isEqualTo(expected);
     }
 }

@@ -30,16 +30,20 @@ class AgentPortLimitsTest {
     void theDefaultsLetAnAgentWorkAndCutStrangersOff() {
         var d = AgentPortLimits.DEFAULTS;
         // An agent's enrollment call gets 30 s; a stranger without a certificate gets little more.
-        assertThat(d.unauthenticatedLifetime()).isGreaterThan(Duration.ofSeconds(30)).isLessThan(d.maxConnectionIdle());
+        assertThat(d.unauthenticatedLifetime())
+                .isGreaterThan(Duration.ofSeconds(30))
+                .isLessThan(d.maxConnectionIdle());
         assertThat(d.handshakeTimeout()).isLessThan(d.unauthenticatedLifetime());
         assertThat(d.maxConnectionAgeGrace()).isLessThan(d.maxConnectionAge());
     }
 
     @Test
     void refusesLimitsThatMakeNoSense() {
-        assertThatThrownBy(() -> AgentPortLimits.from(new CoordinatorProperties.AgentPort(Duration.ZERO, null, null,
-                null, null, null))).hasMessageContaining("positive");
-        assertThatThrownBy(() -> AgentPortLimits.from(new CoordinatorProperties.AgentPort(null, null, null, null,
-                null, 0))).hasMessageContaining("at least 1");
+        assertThatThrownBy(() -> AgentPortLimits.from(
+                        new CoordinatorProperties.AgentPort(Duration.ZERO, null, null, null, null, null)))
+                .hasMessageContaining("positive");
+        assertThatThrownBy(() ->
+                        AgentPortLimits.from(new CoordinatorProperties.AgentPort(null, null, null, null, null, 0)))
+                .hasMessageContaining("at least 1");
     }
 }

@@ -28,28 +28,41 @@ class BudgetCheckTest {
     @Test
     void refusesRoundThatWouldExceedBudget() {
         EventHistory ten = rounds(10);
-        double after = RdpAccountant.withDefaultOrders().composeAll(rounds(11).events()).epsilon(1e-5);
+        double after = RdpAccountant.withDefaultOrders()
+                .composeAll(rounds(11).events())
+                .epsilon(1e-5);
 
-        assertThat(BudgetCheck.wouldExceed(ten, ROUND, after - 1e-9, 1e-5, AccountantKind.RDP)).isTrue();
+        assertThat(BudgetCheck.wouldExceed(ten, ROUND, after - 1e-9, 1e-5, AccountantKind.RDP))
+                .isTrue();
         var a = BudgetCheck.assess(ten, ROUND, after - 1e-9, 1e-5, Accounting.RDP);
         assertThat(a.exceeds()).isTrue();
         assertThat(a.epsilonAfter()).isEqualTo(after);
-        assertThat(a.explain()).contains("would reach", "δ = 1e-5", "RDP accountant with improved conversion",
-                "sampled Gaussian q=0.01, σ=1.1, 100 steps");
+        assertThat(a.explain())
+                .contains(
+                        "would reach",
+                        "δ = 1e-5",
+                        "RDP accountant with improved conversion",
+                        "sampled Gaussian q=0.01, σ=1.1, 100 steps");
     }
 
     @Test
     void allowsRoundThatReachesTheBudgetExactly() {
-        double after = RdpAccountant.withDefaultOrders().composeAll(rounds(11).events()).epsilon(1e-5);
-        assertThat(BudgetCheck.wouldExceed(rounds(10), ROUND, after, 1e-5, AccountantKind.RDP)).isFalse();
+        double after = RdpAccountant.withDefaultOrders()
+                .composeAll(rounds(11).events())
+                .epsilon(1e-5);
+        assertThat(BudgetCheck.wouldExceed(rounds(10), ROUND, after, 1e-5, AccountantKind.RDP))
+                .isFalse();
     }
 
     @Test
     void judgesWithTheConversionItIsGiven() {
-        double improved = RdpAccountant.withDefaultOrders().composeAll(rounds(5).events()).epsilon(1e-5);
+        double improved =
+                RdpAccountant.withDefaultOrders().composeAll(rounds(5).events()).epsilon(1e-5);
         double budget = improved * 1.05; // the classic conversion is looser than 5 % here
-        assertThat(BudgetCheck.wouldExceed(rounds(4), ROUND, budget, 1e-5, Accounting.RDP)).isFalse();
-        assertThat(BudgetCheck.wouldExceed(rounds(4), ROUND, budget, 1e-5, Accounting.RDP_CLASSIC)).isTrue();
+        assertThat(BudgetCheck.wouldExceed(rounds(4), ROUND, budget, 1e-5, Accounting.RDP))
+                .isFalse();
+        assertThat(BudgetCheck.wouldExceed(rounds(4), ROUND, budget, 1e-5, Accounting.RDP_CLASSIC))
+                .isTrue();
     }
 
     @Test
@@ -57,27 +70,35 @@ class BudgetCheckTest {
         // Reference vector: q=0.01, σ=0.7, 120 steps, δ=1e-5 → RDP 3.2392676, PLD 2.4612381 (dp_accounting).
         var event = new PrivacyEvent.SampledGaussian(0.01, 0.7, 120);
         EventHistory none = EventHistory.empty(Unit.PATIENT);
-        assertThat(BudgetCheck.wouldExceed(none, event, 3.0, 1e-5, AccountantKind.PLD)).isFalse();
-        assertThat(BudgetCheck.wouldExceed(none, event, 3.0, 1e-5, AccountantKind.RDP)).isTrue();
+        assertThat(BudgetCheck.wouldExceed(none, event, 3.0, 1e-5, AccountantKind.PLD))
+                .isFalse();
+        assertThat(BudgetCheck.wouldExceed(none, event, 3.0, 1e-5, AccountantKind.RDP))
+                .isTrue();
     }
 
     @Test
     void roundsLeftIsTheLargestCountThatStaysWithinBudget() {
-        PrivacyAccountant spent = RdpAccountant.withDefaultOrders().composeAll(rounds(3).events());
+        PrivacyAccountant spent =
+                RdpAccountant.withDefaultOrders().composeAll(rounds(3).events());
         var left = BudgetCheck.roundsLeft(spent, ROUND, 2.0, 1e-5, Accounting.RDP, BudgetCheck.DEFAULT_HORIZON);
 
         long k = left.rounds();
         assertThat(k).isPositive();
         assertThat(left.atLeast()).isFalse();
-        assertThat(RdpAccountant.withDefaultOrders().composeAll(rounds(3 + (int) k).events()).epsilon(1e-5))
+        assertThat(RdpAccountant.withDefaultOrders()
+                        .composeAll(rounds(3 + (int) k).events())
+                        .epsilon(1e-5))
                 .isLessThanOrEqualTo(2.0);
-        assertThat(RdpAccountant.withDefaultOrders().composeAll(rounds(4 + (int) k).events()).epsilon(1e-5))
+        assertThat(RdpAccountant.withDefaultOrders()
+                        .composeAll(rounds(4 + (int) k).events())
+                        .epsilon(1e-5))
                 .isGreaterThan(2.0);
     }
 
     @Test
     void roundsLeftIsZeroOnceTheBudgetIsSpent() {
-        PrivacyAccountant spent = RdpAccountant.withDefaultOrders().composeAll(rounds(30).events());
+        PrivacyAccountant spent =
+                RdpAccountant.withDefaultOrders().composeAll(rounds(30).events());
         double eps = spent.epsilon(1e-5);
         var left = BudgetCheck.roundsLeft(spent, ROUND, eps * 0.9, 1e-5, Accounting.RDP, 1000);
         assertThat(left.rounds()).isZero();
@@ -110,11 +131,15 @@ class BudgetCheckTest {
 
     @Test
     void repeatingAnEventIsComposingItRoundAfterRound() {
-        double repeated = RdpAccountant.withDefaultOrders().compose(BudgetCheck.repeated(ROUND, 7)).epsilon(1e-5);
-        double composed = RdpAccountant.withDefaultOrders().composeAll(List.of(ROUND, ROUND, ROUND, ROUND, ROUND, ROUND,
-                ROUND)).epsilon(1e-5);
+        double repeated = RdpAccountant.withDefaultOrders()
+                .compose(BudgetCheck.repeated(ROUND, 7))
+                .epsilon(1e-5);
+        double composed = RdpAccountant.withDefaultOrders()
+                .composeAll(List.of(ROUND, ROUND, ROUND, ROUND, ROUND, ROUND, ROUND))
+                .epsilon(1e-5);
         assertThat(repeated).isCloseTo(composed, org.assertj.core.data.Percentage.withPercentage(1e-10));
-        assertThat(BudgetCheck.repeated(new PrivacyEvent.Gaussian(2, 3), 4)).isEqualTo(new PrivacyEvent.Gaussian(2, 12));
+        assertThat(BudgetCheck.repeated(new PrivacyEvent.Gaussian(2, 3), 4))
+                .isEqualTo(new PrivacyEvent.Gaussian(2, 12));
     }
 
     @Test

@@ -56,7 +56,10 @@ class PerReleaseMigrationTest {
     }
 
     private static void migrateAcross(DataSource ds, org.flywaydb.core.api.configuration.FluentConfiguration flyway) {
-        flyway.locations("classpath:db/migration").target(MigrationVersion.fromVersion("3")).load().migrate();
+        flyway.locations("classpath:db/migration")
+                .target(MigrationVersion.fromVersion("3"))
+                .load()
+                .migrate();
         var jdbc = JdbcClient.create(ds);
         jdbc.sql("""
                 INSERT INTO studies (study_id, name, spec_json, model_config_json, status, current_version, rounds_done,
@@ -66,8 +69,7 @@ class PerReleaseMigrationTest {
         jdbc.sql("""
                 INSERT INTO privacy_charges (study_id, round_number, site_id, unit, event_type, sampling_rate,
                     noise_multiplier, steps, charged_at)
-                VALUES ('st-1', 1, 'va', 'PATIENT', 'sampled_gaussian', 0.1, 1.1, 20, TIMESTAMP '2026-03-01 12:00:00')""")
-                .update();
+                VALUES ('st-1', 1, 'va', 'PATIENT', 'sampled_gaussian', 0.1, 1.1, 20, TIMESTAMP '2026-03-01 12:00:00')""").update();
         var audit = new AuditLog(jdbc, new DataSourceTransactionManager(ds), new TestSigner(), Clock.systemUTC());
         // The entry as it was written then: no attempt, no payload digest.
         var legacy = new LinkedHashMap<String, Object>();
@@ -76,8 +78,8 @@ class PerReleaseMigrationTest {
         legacy.put("roundId", "rd-old");
         legacy.put("siteId", "va");
         legacy.put("unit", Unit.PATIENT);
-        legacy.put("event", Map.of("type", "sampled_gaussian", "samplingRate", 0.1, "noiseMultiplier", 1.1,
-                "steps", 20));
+        legacy.put(
+                "event", Map.of("type", "sampled_gaussian", "samplingRate", 0.1, "noiseMultiplier", 1.1, "steps", 20));
         audit.append(AuditKind.LEDGER_CHARGE, "coordinator", legacy);
 
         flyway.target(MigrationVersion.LATEST).load().migrate();
@@ -91,12 +93,17 @@ class PerReleaseMigrationTest {
             assertThat(c.event()).isEqualTo(ROUND);
         });
         // Round 2 ran twice after the upgrade: two releases, beside the old charge.
-        assertThat(ledger.charge(TestDatabase.release("st-1", 2, 1, "va"), Unit.PATIENT, ROUND, Instant.now())).isTrue();
-        assertThat(ledger.charge(TestDatabase.release("st-1", 2, 2, "va"), Unit.PATIENT, ROUND, Instant.now())).isTrue();
-        assertThat(ledger.charge(TestDatabase.release("st-1", 2, 2, "va"), Unit.PATIENT, ROUND, Instant.now())).isFalse();
+        assertThat(ledger.charge(TestDatabase.release("st-1", 2, 1, "va"), Unit.PATIENT, ROUND, Instant.now()))
+                .isTrue();
+        assertThat(ledger.charge(TestDatabase.release("st-1", 2, 2, "va"), Unit.PATIENT, ROUND, Instant.now()))
+                .isTrue();
+        assertThat(ledger.charge(TestDatabase.release("st-1", 2, 2, "va"), Unit.PATIENT, ROUND, Instant.now()))
+                .isFalse();
         assertThat(ledger.history("st-1", "va", Unit.PATIENT).events()).containsExactly(ROUND, ROUND, ROUND);
         // The old row still matches its old entry (the new rows have none: exactly those two are named).
         var problems = new ChainVerification(audit, ledger, new RecordedCharges(audit, TestDatabase.json())).verify();
-        assertThat(problems.summary()).contains("disagrees with them in 2 charge(s)").doesNotContain("round 1 ");
+        assertThat(problems.summary())
+                .contains("disagrees with them in 2 charge(s)")
+                .doesNotContain("round 1 ");
     }
 }

@@ -37,7 +37,12 @@ class PostgresComplianceTest {
         ds.setUser(schema.server().user());
         ds.setPassword(schema.server().password());
         ds.setCurrentSchema(schema.name());
-        Flyway.configure().dataSource(ds).schemas(schema.name()).locations("classpath:db/migration").load().migrate();
+        Flyway.configure()
+                .dataSource(ds)
+                .schemas(schema.name())
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
         JdbcClient.create(ds).sql("""
                 INSERT INTO studies (study_id, name, spec_json, model_config_json, status, current_version, rounds_done,
                     created_at, updated_at)
@@ -57,7 +62,8 @@ class PostgresComplianceTest {
         var event = new PrivacyEvent.SampledGaussian(150.0 / 60000, 1.0 / 3, 6000);
         var tx = new TransactionTemplate(new DataSourceTransactionManager(ds));
 
-        Boolean first = tx.execute(s -> ledger.charge(TestDatabase.release("st-1", 1, "va"), Unit.PATIENT, event, Instant.now()));
+        Boolean first = tx.execute(
+                s -> ledger.charge(TestDatabase.release("st-1", 1, "va"), Unit.PATIENT, event, Instant.now()));
         assertThat(first).isTrue();
         // A second charge inside a transaction must not abort it (no duplicate-key error on PostgreSQL).
         Boolean again = tx.execute(s -> {
@@ -71,15 +77,16 @@ class PostgresComplianceTest {
 
     @Test
     void detectsAnEditedAuditEntryOnPostgres() {
-        var log = new AuditLog(JdbcClient.create(ds), new DataSourceTransactionManager(ds), new TestSigner(),
-                Clock.systemUTC());
+        var log = new AuditLog(
+                JdbcClient.create(ds), new DataSourceTransactionManager(ds), new TestSigner(), Clock.systemUTC());
         for (int i = 1; i <= 3; i++) {
             log.append("TEST", "coordinator", Map.of("studyId", "st-1", "n", i, "note", "ε ≤ 1, δ = 1e-5"));
         }
         assertThat(log.verify().valid()).isTrue();
         assertThat(log.mentioning("studyId", "st-1")).hasSize(3);
 
-        JdbcClient.create(ds).sql("UPDATE audit_entries SET details = replace(details, '\"n\":2', '\"n\":20') WHERE seq = 2")
+        JdbcClient.create(ds)
+                .sql("UPDATE audit_entries SET details = replace(details, '\"n\":2', '\"n\":20') WHERE seq = 2")
                 .update();
 
         VerificationResult v = log.verify();

@@ -39,8 +39,10 @@ class PrivacyLedgerTest {
 
     @Test
     void chargesEachRoundOnceEvenWhenRecordedTwice() {
-        assertThat(ledger.charge(TestDatabase.release("st-1", 1, "cleveland"), Unit.PATIENT, ROUND, T)).isTrue();
-        assertThat(ledger.charge(TestDatabase.release("st-1", 1, "cleveland"), Unit.PATIENT, ROUND, T.plusSeconds(5))).isFalse();
+        assertThat(ledger.charge(TestDatabase.release("st-1", 1, "cleveland"), Unit.PATIENT, ROUND, T))
+                .isTrue();
+        assertThat(ledger.charge(TestDatabase.release("st-1", 1, "cleveland"), Unit.PATIENT, ROUND, T.plusSeconds(5)))
+                .isFalse();
 
         assertThat(ledger.history("st-1", "cleveland", Unit.PATIENT).events()).containsExactly(ROUND);
     }
@@ -49,12 +51,15 @@ class PrivacyLedgerTest {
     void chargesOnceAcrossACoordinatorRestart(@TempDir Path dir) {
         DataSource before = TestDatabase.file(dir);
         TestDatabase.study(before, "st-9", "restart", TestDatabase.privacy("patient", 5.0, 1e-5, "rdp"));
-        assertThat(new PrivacyLedger(JdbcClient.create(before)).charge(TestDatabase.release("st-9", 3, "va"), Unit.PATIENT, ROUND, T)).isTrue();
+        assertThat(new PrivacyLedger(JdbcClient.create(before))
+                        .charge(TestDatabase.release("st-9", 3, "va"), Unit.PATIENT, ROUND, T))
+                .isTrue();
 
         // A new process: new data source, new ledger, same database files; the round is resumed and recorded again.
         DataSource after = TestDatabase.file(dir);
         PrivacyLedger restarted = new PrivacyLedger(JdbcClient.create(after));
-        assertThat(restarted.charge(TestDatabase.release("st-9", 3, "va"), Unit.PATIENT, ROUND, T.plusSeconds(60))).isFalse();
+        assertThat(restarted.charge(TestDatabase.release("st-9", 3, "va"), Unit.PATIENT, ROUND, T.plusSeconds(60)))
+                .isFalse();
         assertThat(restarted.history("st-9", "va", Unit.PATIENT).entries()).hasSize(1);
     }
 
@@ -86,8 +91,12 @@ class PrivacyLedgerTest {
         ledger.charge(TestDatabase.release("st-1", 1, "cleveland"), Unit.PATIENT, ROUND, T);
         var other = new PrivacyEvent.SampledGaussian(0.2, 1.1, 20);
 
-        assertThat(ledger.charge(TestDatabase.release("st-1", 1, "cleveland"), Unit.PATIENT, other, T)).isFalse();
-        assertThat(ledger.find(TestDatabase.release("st-1", 1, "cleveland"), Unit.PATIENT).orElseThrow().event()).isEqualTo(ROUND);
+        assertThat(ledger.charge(TestDatabase.release("st-1", 1, "cleveland"), Unit.PATIENT, other, T))
+                .isFalse();
+        assertThat(ledger.find(TestDatabase.release("st-1", 1, "cleveland"), Unit.PATIENT)
+                        .orElseThrow()
+                        .event())
+                .isEqualTo(ROUND);
     }
 
     @Test
@@ -100,15 +109,20 @@ class PrivacyLedgerTest {
         EventHistory h = ledger.history("st-1", "va", Unit.SITE);
 
         assertThat(h.events()).containsExactly(awkward, gaussian); // round order, bit-exact doubles
-        assertThat(h.entries().get(0).id()).isEqualTo("st-1/round-1/attempt-1/va/"
-                + TestDatabase.release("st-1", 1, "va").payloadSha256().substring(0, 12));
+        assertThat(h.entries().get(0).id())
+                .isEqualTo("st-1/round-1/attempt-1/va/"
+                        + TestDatabase.release("st-1", 1, "va").payloadSha256().substring(0, 12));
         assertThat(EventHistory.parseCanonicalJson(h.toCanonicalJson())).isEqualTo(h);
     }
 
     @Test
     void keepsSitesAndUnitsApart() {
         ledger.charge(TestDatabase.release("st-1", 1, "cleveland"), Unit.PATIENT, ROUND, T);
-        ledger.charge(TestDatabase.release("st-1", 1, "cleveland"), Unit.SITE, new PrivacyEvent.SampledGaussian(1.0, 1.1, 1), T);
+        ledger.charge(
+                TestDatabase.release("st-1", 1, "cleveland"),
+                Unit.SITE,
+                new PrivacyEvent.SampledGaussian(1.0, 1.1, 1),
+                T);
         ledger.charge(TestDatabase.release("st-1", 1, "hungary"), Unit.PATIENT, ROUND, T);
 
         assertThat(ledger.history("st-1", "cleveland", Unit.PATIENT).events()).containsExactly(ROUND);
@@ -138,7 +152,8 @@ class PrivacyLedgerTest {
         assertThat(report.delta()).isEqualTo(1e-5);
         assertThat(report.conversion()).isEqualTo(Conversion.RDP_IMPROVED);
         assertThat(report.inputs()).containsExactly(ROUND, second);
-        assertThat(classic.epsilon()).isEqualTo(direct.epsilon(1e-5, Conversion.RDP_CLASSIC).value())
+        assertThat(classic.epsilon())
+                .isEqualTo(direct.epsilon(1e-5, Conversion.RDP_CLASSIC).value())
                 .isGreaterThan(report.epsilon());
     }
 
@@ -153,13 +168,22 @@ class PrivacyLedgerTest {
         for (int i = 1; i < curve.size(); i++) {
             assertThat(curve.get(i).epsilon()).isGreaterThan(curve.get(i - 1).epsilon());
         }
-        assertThat(curve.get(3).epsilon()).isEqualTo(ledger.spent("st-1", "va", Unit.PATIENT, 1e-5, Accounting.RDP).epsilon());
+        assertThat(curve.get(3).epsilon())
+                .isEqualTo(ledger.spent("st-1", "va", Unit.PATIENT, 1e-5, Accounting.RDP)
+                        .epsilon());
 
         // A fifth round extends the cached curve; the numbers are those of composing from scratch.
         ledger.charge(TestDatabase.release("st-1", 5, "va"), Unit.PATIENT, ROUND, T);
-        double fromScratch = RdpAccountant.withDefaultOrders().composeAll(List.of(ROUND, ROUND, ROUND, ROUND, ROUND)).epsilon(1e-5);
-        assertThat(ledger.curve("st-1", "va", Unit.PATIENT, 1e-5, Accounting.RDP).get(4).epsilon()).isEqualTo(fromScratch);
-        assertThat(ledger.spent("st-1", "va", Unit.PATIENT, 1e-5, Accounting.RDP).epsilon()).isEqualTo(fromScratch);
+        double fromScratch = RdpAccountant.withDefaultOrders()
+                .composeAll(List.of(ROUND, ROUND, ROUND, ROUND, ROUND))
+                .epsilon(1e-5);
+        assertThat(ledger.curve("st-1", "va", Unit.PATIENT, 1e-5, Accounting.RDP)
+                        .get(4)
+                        .epsilon())
+                .isEqualTo(fromScratch);
+        assertThat(ledger.spent("st-1", "va", Unit.PATIENT, 1e-5, Accounting.RDP)
+                        .epsilon())
+                .isEqualTo(fromScratch);
     }
 
     @Test
@@ -175,19 +199,24 @@ class PrivacyLedgerTest {
         var cleveland = view.sites().get(0);
         assertThat(cleveland.roundsCharged()).isEqualTo(3);
         assertThat(cleveland.spent().epsilon()).isBetween(0.0, 12.0);
-        assertThat(cleveland.remainingEpsilon()).isEqualTo(12.0 - cleveland.spent().epsilon());
+        assertThat(cleveland.remainingEpsilon())
+                .isEqualTo(12.0 - cleveland.spent().epsilon());
         assertThat(cleveland.perRoundEvent()).isEqualTo(ROUND);
         long left = cleveland.roundsLeft().rounds();
         var composed = RdpAccountant.withDefaultOrders().composeAll(List.of(ROUND, ROUND, ROUND));
-        assertThat(composed.compose(BudgetCheck.repeated(ROUND, left)).epsilon(1e-5)).isLessThanOrEqualTo(12.0);
-        assertThat(composed.compose(BudgetCheck.repeated(ROUND, left + 1)).epsilon(1e-5)).isGreaterThan(12.0);
+        assertThat(composed.compose(BudgetCheck.repeated(ROUND, left)).epsilon(1e-5))
+                .isLessThanOrEqualTo(12.0);
+        assertThat(composed.compose(BudgetCheck.repeated(ROUND, left + 1)).epsilon(1e-5))
+                .isGreaterThan(12.0);
         // Hungary has spent less, so it has more rounds left.
         assertThat(view.sites().get(1).roundsLeft().rounds()).isGreaterThan(left);
     }
 
     @Test
     void studyWithoutPrivacyHasNoBudgetView() {
-        assertThat(ledger.budget("st-1", org.cohort.coordinator.study.StudySpec.Privacy.NONE)).isEmpty();
-        assertThat(ledger.budget("st-1", TestDatabase.privacy("patient", 5.0, 1e-5, "rdp"))).isPresent();
+        assertThat(ledger.budget("st-1", org.cohort.coordinator.study.StudySpec.Privacy.NONE))
+                .isEmpty();
+        assertThat(ledger.budget("st-1", TestDatabase.privacy("patient", 5.0, 1e-5, "rdp")))
+                .isPresent();
     }
 }

@@ -44,7 +44,11 @@ public final class TestDatabase {
         ds.setURL(url);
         ds.setUser("sa");
         ds.setPassword("");
-        Flyway.configure().dataSource(ds).locations("classpath:db/migration").load().migrate();
+        Flyway.configure()
+                .dataSource(ds)
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
         return ds;
     }
 
@@ -57,8 +61,23 @@ public final class TestDatabase {
      * "pld". Built from JSON, as the REST API receives them, so new spec fields need no test changes.
      */
     public static StudySpec.Privacy privacy(String mode, double budget, double delta, String accountant) {
-        return json().convertValue(Map.of("mode", mode, "clipNorm", 1.0, "noiseMultiplier", 1.1, "delta", delta,
-                "epsilonBudget", budget, "accountant", accountant, "expectedBatchSize", 32), StudySpec.Privacy.class);
+        return json().convertValue(
+                        Map.of(
+                                "mode",
+                                mode,
+                                "clipNorm",
+                                1.0,
+                                "noiseMultiplier",
+                                1.1,
+                                "delta",
+                                delta,
+                                "epsilonBudget",
+                                budget,
+                                "accountant",
+                                accountant,
+                                "expectedBatchSize",
+                                32),
+                        StudySpec.Privacy.class);
     }
 
     /** Inserts a study (with the given privacy, or none when null) and returns it. */
@@ -74,7 +93,8 @@ public final class TestDatabase {
 
     /** Enrolls a site row so reports can name it. */
     public static void site(DataSource ds, String siteId, String siteName) {
-        JdbcClient.create(ds).sql("""
+        JdbcClient.create(ds)
+                .sql("""
                 INSERT INTO sites (site_id, site_name, certificate_serial, certificate_not_after,
                                    update_signing_public_key, agent_version, enrolled_at)
                 VALUES (?, ?, ?, TIMESTAMP '2027-01-01 00:00:00', ?, 'test', TIMESTAMP '2026-01-01 00:00:00')""")
@@ -95,17 +115,27 @@ public final class TestDatabase {
     public static Release release(String studyId, int round, int attempt, String siteId) {
         byte[] digest;
         try {
-            digest = java.security.MessageDigest.getInstance("SHA-256").digest((studyId + "/" + round + "/" + attempt
-                    + "/" + siteId).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest((studyId + "/" + round + "/" + attempt + "/" + siteId)
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        return Release.of(studyId, round, "rd-" + round + "-" + attempt, attempt, siteId, digest,
-                ("manifest of " + siteId).getBytes(java.nio.charset.StandardCharsets.UTF_8), new byte[64]);
+        return Release.of(
+                studyId,
+                round,
+                "rd-" + round + "-" + attempt,
+                attempt,
+                siteId,
+                digest,
+                ("manifest of " + siteId).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                new byte[64]);
     }
 
     public static List<String> tables(DataSource ds) {
-        return JdbcClient.create(ds).sql("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
-                .query(String.class).list();
+        return JdbcClient.create(ds)
+                .sql("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
+                .query(String.class)
+                .list();
     }
 }

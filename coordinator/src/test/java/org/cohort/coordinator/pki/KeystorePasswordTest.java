@@ -25,11 +25,15 @@ class KeystorePasswordTest {
         assertThat(file).exists();
         assertThat(dataDir().resolve("ca-password")).doesNotExist();
         assertThat(Files.readString(file).strip()).isEqualTo(new String(p.password()));
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent()))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                .isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())))
+                .isEqualTo("rwx------");
         assertThat(p.warning()).contains("outside the data directory", "For production", "COHORT_KEYSTORE_PASSWORD");
-        assertThat(new String(KeystorePassword.resolve(dataDir(), "", null, false).password()))
-                .as("the same password on the next start").isEqualTo(new String(p.password()));
+        assertThat(new String(
+                        KeystorePassword.resolve(dataDir(), "", null, false).password()))
+                .as("the same password on the next start")
+                .isEqualTo(new String(p.password()));
     }
 
     @Test
@@ -46,7 +50,8 @@ class KeystorePasswordTest {
 
     @Test
     void aConfiguredPasswordOrProtectedFileIsUsed() throws Exception {
-        assertThat(new String(KeystorePassword.resolve(dataDir(), "from-env", null, true).password()))
+        assertThat(new String(KeystorePassword.resolve(dataDir(), "from-env", null, true)
+                        .password()))
                 .isEqualTo("from-env");
         Path file = Files.writeString(dir.resolve("secret"), "from-file\n");
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
@@ -63,7 +68,8 @@ class KeystorePasswordTest {
         Path open = Files.writeString(dir.resolve("secret"), "x\n");
         Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-r--r--"));
         assertThatThrownBy(() -> KeystorePassword.resolve(dataDir(), "", open, false))
-                .hasMessageContaining("can be read or changed by other users").hasMessageContaining("chmod 600");
+                .hasMessageContaining("can be read or changed by other users")
+                .hasMessageContaining("chmod 600");
 
         Files.createDirectories(dataDir());
         Path inside = Files.writeString(dataDir().resolve("my-password"), "x\n");

@@ -26,8 +26,18 @@ class DriverTakeoverTest {
         rig.connect("st-1", sites);
         rig.cluster.lease = false;
         rig.orchestrator.start();
-        new RoundTasks(rig.store, rig.cluster, new SecureRounds(), id -> java.util.Optional.of(rig.siteRecords.get(id)),
-                rig.studies, rig.history, rig.registry, rig.compliance, rig.audit, new TaskFactory(), rig.clock)
+        new RoundTasks(
+                        rig.store,
+                        rig.cluster,
+                        new SecureRounds(),
+                        id -> java.util.Optional.of(rig.siteRecords.get(id)),
+                        rig.studies,
+                        rig.history,
+                        rig.registry,
+                        rig.compliance,
+                        rig.audit,
+                        new TaskFactory(),
+                        rig.clock)
                 .start(rig.studies.get("st-1"));
         RoundState round = rig.active("st-1");
         rig.cluster.sent.clear();
@@ -41,10 +51,18 @@ class DriverTakeoverTest {
     /** An upload another replica holds, whose notice died with the old driver. */
     private void heldElsewhere(String member, String site, RoundState round) {
         rig.cluster.alive.add(member);
-        var intake = new UploadIntake(rig.store, rig.cluster, rig.replicas.of(member), rig.studies, rig.registry,
-                id -> java.util.Optional.of(rig.siteRecords.get(id)), rig.compliance, rig.history, rig.clock);
-        var m = rig.manifest(site, round, new byte[RoundRig.PARAMETERS * 4],
-                org.cohort.protocol.v1.TensorEncoding.FLOAT32_LE);
+        var intake = new UploadIntake(
+                rig.store,
+                rig.cluster,
+                rig.replicas.of(member),
+                rig.studies,
+                rig.registry,
+                id -> java.util.Optional.of(rig.siteRecords.get(id)),
+                rig.compliance,
+                rig.history,
+                rig.clock);
+        var m = rig.manifest(
+                site, round, new byte[RoundRig.PARAMETERS * 4], org.cohort.protocol.v1.TensorEncoding.FLOAT32_LE);
         try {
             Path spool = java.nio.file.Files.write(dir.resolve(site + ".f32"), new byte[RoundRig.PARAMETERS * 4]);
             intake.accept(m, m.toByteArray(), rig.keys.get(site).sign(m.toByteArray()), site, spool);
@@ -69,7 +87,9 @@ class DriverTakeoverTest {
         assertThat(adopted.isOpen()).isTrue();
         assertThat(adopted.reported()).containsExactly("a");
         assertThat(adopted.outstanding()).containsExactlyInAnyOrder("b", "c");
-        assertThat(rig.history.status(round.roundId())).as("continued, not closed").isEqualTo("COLLECTING");
+        assertThat(rig.history.status(round.roundId()))
+                .as("continued, not closed")
+                .isEqualTo("COLLECTING");
         assertThat(rig.history.outcomes(round.roundId(), "c")).containsExactly("LOST");
         assertThat(rig.store.claimHolder(round.roundId(), "c")).isNull();
         assertThat(tasksTo("a")).isZero();
@@ -85,15 +105,19 @@ class DriverTakeoverTest {
 
     @Test
     void aSecureRoundCannotBeAdoptedAndIsAbandonedForAFreshAttempt() {
-        RoundState round = leftByTheOldDriver(RoundRig.spec(2, 3, 1, null,
-                new StudySpec.SecureAggregation(true, null, null, 4.0, 20)), "a", "b", "c");
+        RoundState round = leftByTheOldDriver(
+                RoundRig.spec(2, 3, 1, null, new StudySpec.SecureAggregation(true, null, null, 4.0, 20)),
+                "a",
+                "b",
+                "c");
 
         rig.cluster.lease = true;
         rig.orchestrator.tick();
 
         assertThat(rig.history.status(round.roundId())).isEqualTo("FAILED");
-        assertThat(rig.history.rounds.get(round.roundId()).detail()).isEqualTo("abandoned: the coordinator replica"
-                + " driving this round stopped; replica replica-a retries it (lease term 1)");
+        assertThat(rig.history.rounds.get(round.roundId()).detail())
+                .isEqualTo("abandoned: the coordinator replica"
+                        + " driving this round stopped; replica replica-a retries it (lease term 1)");
         assertThat(rig.cluster.to("a", CoordinatorMessage.KindCase.CANCEL_TASK)).hasSize(1);
         assertThat(rig.compliance.charged).isEmpty();
         RoundState fresh = rig.active("st-1");
@@ -122,8 +146,8 @@ class DriverTakeoverTest {
         rig.cluster.lease = true;
         rig.orchestrator.tick();
         heldElsewhere("replica-b", "a", round);
-        rig.orchestrator.onLeaderEvent(new org.cohort.coordinator.cluster.LeaderInbox.UploadHeld(round.roundId(), "a",
-                "replica-b"));
+        rig.orchestrator.onLeaderEvent(
+                new org.cohort.coordinator.cluster.LeaderInbox.UploadHeld(round.roundId(), "a", "replica-b"));
         rig.cluster.sent.clear();
         assertThat(rig.store.round(round.roundId()).reported()).containsExactly("a");
 

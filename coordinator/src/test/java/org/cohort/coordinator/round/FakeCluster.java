@@ -23,6 +23,7 @@ final class FakeCluster implements RoundCluster {
     final Set<String> alive = new HashSet<>();
     /** Connected sites by study, with the training size each declared. */
     final Map<String, SortedMap<String, Long>> connected = new TreeMap<>();
+
     final List<Sent> sent = new ArrayList<>();
     final List<LeaderInbox.Event> toDriver = new ArrayList<>();
     boolean quorum = true;
@@ -113,7 +114,9 @@ final class FakeCluster implements RoundCluster {
 
     /** The messages a site received, of one kind, oldest first. */
     List<CoordinatorMessage> to(String siteId, CoordinatorMessage.KindCase kind) {
-        return sent.stream().filter(s -> s.siteId().equals(siteId) && s.message().getKindCase() == kind)
-                .map(Sent::message).toList();
+        return sent.stream()
+                .filter(s -> s.siteId().equals(siteId) && s.message().getKindCase() == kind)
+                .map(Sent::message)
+                .toList();
     }
 }

@@ -31,7 +31,11 @@ final class FakeCompliance extends RoundCompliance {
 
     @Override
     public BudgetDecision checkRound(Study study, int roundNumber, Collection<String> selectedSites) {
-        return new BudgetDecision(roundRefusal == null, study.studyId(), roundNumber, List.of(),
+        return new BudgetDecision(
+                roundRefusal == null,
+                study.studyId(),
+                roundNumber,
+                List.of(),
                 roundRefusal == null ? "within budget" : roundRefusal);
     }
 
@@ -42,9 +46,10 @@ final class FakeCompliance extends RoundCompliance {
 
     @Override
     public boolean chargeRelease(ReleaseCharge c, Released how) {
-        boolean fresh = charged.stream().noneMatch(old -> old.release().roundId().equals(c.release().roundId())
-                && old.release().siteId().equals(c.release().siteId())
-                && old.release().payloadSha256().equals(c.release().payloadSha256()));
+        boolean fresh = charged.stream()
+                .noneMatch(old -> old.release().roundId().equals(c.release().roundId())
+                        && old.release().siteId().equals(c.release().siteId())
+                        && old.release().payloadSha256().equals(c.release().payloadSha256()));
         if (fresh) {
             charged.add(c);
         }
@@ -53,7 +58,10 @@ final class FakeCompliance extends RoundCompliance {
 
     @Override
     public List<SiteCharge> chargeReleases(List<ReleaseCharge> releases, Released how) {
-        return releases.stream().filter(c -> chargeRelease(c, how)).map(ReleaseCharge::charge).toList();
+        return releases.stream()
+                .filter(c -> chargeRelease(c, how))
+                .map(ReleaseCharge::charge)
+                .toList();
     }
 
     @Override

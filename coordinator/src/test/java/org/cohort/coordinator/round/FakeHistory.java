@@ -27,14 +27,17 @@ final class FakeHistory extends RoundRepository {
 
     @Override
     public void updateClosed(RoundState s, Long resultVersion, Instant closedAt) {
-        rounds.put(s.roundId(), new Row(rounds.get(s.roundId()).started(), s.phase().name(), s.detail(), resultVersion));
+        rounds.put(
+                s.roundId(),
+                new Row(rounds.get(s.roundId()).started(), s.phase().name(), s.detail(), resultVersion));
     }
 
     @Override
     public int abandonOpenRoundsExcept(Set<String> continued, String reason, Instant at) {
         int n = 0;
         for (var e : rounds.entrySet()) {
-            boolean open = e.getValue().status().equals("COLLECTING") || e.getValue().status().equals("AGGREGATING");
+            boolean open = e.getValue().status().equals("COLLECTING")
+                    || e.getValue().status().equals("AGGREGATING");
             if (open && !continued.contains(e.getKey())) {
                 e.setValue(new Row(e.getValue().started(), "FAILED", reason, null));
                 n++;
@@ -45,42 +48,61 @@ final class FakeHistory extends RoundRepository {
 
     @Override
     public int attempts(String studyId, int roundNumber) {
-        return of(studyId, roundNumber).stream().mapToInt(r -> r.started().attempt()).max().orElse(0);
+        return of(studyId, roundNumber).stream()
+                .mapToInt(r -> r.started().attempt())
+                .max()
+                .orElse(0);
     }
 
     @Override
     public int failedAttempts(String studyId, int roundNumber) {
-        return (int) of(studyId, roundNumber).stream().filter(r -> r.status().equals("FAILED")).count();
+        return (int) of(studyId, roundNumber).stream()
+                .filter(r -> r.status().equals("FAILED"))
+                .count();
     }
 
     private List<Row> of(String studyId, int roundNumber) {
-        return rounds.values().stream().filter(r -> r.started().studyId().equals(studyId)
-                && r.started().roundNumber() == roundNumber).toList();
+        return rounds.values().stream()
+                .filter(r ->
+                        r.started().studyId().equals(studyId) && r.started().roundNumber() == roundNumber)
+                .toList();
     }
 
     @Override
-    public void insertReport(String roundId, String siteId, String outcome, Long exampleCount, Double trainLoss,
-                             Long trainMillis, String detail, Instant at) {
-        reports.removeIf(r -> r.roundId().equals(roundId) && r.siteId().equals(siteId) && r.outcome().equals(outcome));
+    public void insertReport(
+            String roundId,
+            String siteId,
+            String outcome,
+            Long exampleCount,
+            Double trainLoss,
+            Long trainMillis,
+            String detail,
+            Instant at) {
+        reports.removeIf(r -> r.roundId().equals(roundId)
+                && r.siteId().equals(siteId)
+                && r.outcome().equals(outcome));
         reports.add(new ReportRow(roundId, siteId, outcome, exampleCount, trainLoss, trainMillis, detail));
     }
 
     @Override
-    public void recordEvaluation(String studyId, long version, String siteId, long examples, long correct, double loss) {
+    public void recordEvaluation(
+            String studyId, long version, String siteId, long examples, long correct, double loss) {
         evaluations.add(studyId + " v" + version + " " + siteId + ": " + correct + "/" + examples);
     }
 
     @Override
-    public void recordNoisedEvaluation(String studyId, long version, String siteId,
-                                       org.cohort.protocol.NoisedConfusion release) {
-        evaluations.add(studyId + " v" + version + " " + siteId + ": noised " + release.correct() + "/"
-                + release.examples());
+    public void recordNoisedEvaluation(
+            String studyId, long version, String siteId, org.cohort.protocol.NoisedConfusion release) {
+        evaluations.add(
+                studyId + " v" + version + " " + siteId + ": noised " + release.correct() + "/" + release.examples());
     }
 
     /** The outcomes the history has for a site in a round. */
     List<String> outcomes(String roundId, String siteId) {
-        return reports.stream().filter(r -> r.roundId().equals(roundId) && r.siteId().equals(siteId))
-                .map(ReportRow::outcome).toList();
+        return reports.stream()
+                .filter(r -> r.roundId().equals(roundId) && r.siteId().equals(siteId))
+                .map(ReportRow::outcome)
+                .toList();
     }
 
     String status(String roundId) {

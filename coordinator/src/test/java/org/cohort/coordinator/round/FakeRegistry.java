@@ -24,8 +24,26 @@ final class FakeRegistry extends ModelRegistry {
     private final Clock clock;
 
     FakeRegistry(Path dataDir, Clock clock) {
-        super(null, new CoordinatorProperties(dataDir, 0, "127.0.0.1", List.of(), "", "", false, "",
-                Duration.ofSeconds(5), null, 1L << 24, 50_000_000L, 0, 1L << 20, null), null, clock);
+        super(
+                null,
+                new CoordinatorProperties(
+                        dataDir,
+                        0,
+                        "127.0.0.1",
+                        List.of(),
+                        "",
+                        "",
+                        false,
+                        "",
+                        Duration.ofSeconds(5),
+                        null,
+                        1L << 24,
+                        50_000_000L,
+                        0,
+                        1L << 20,
+                        null),
+                null,
+                clock);
         this.clock = clock;
     }
 
@@ -34,14 +52,23 @@ final class FakeRegistry extends ModelRegistry {
     }
 
     @Override
-    public ModelVersion publish(Staged staged, long parentVersion, int roundNumber, String modelConfigJson,
-                                List<String> contributors) {
+    public ModelVersion publish(
+            Staged staged, long parentVersion, int roundNumber, String modelConfigJson, List<String> contributors) {
         try {
             Path file = staged.file().resolveSibling("v" + staged.version() + ".f32");
             Files.move(staged.file(), file, StandardCopyOption.REPLACE_EXISTING);
-            var mv = new ModelVersion(staged.studyId(), staged.version(), parentVersion, roundNumber,
-                    staged.numParameters(), staged.sha256Hex(), new byte[0], new byte[0], List.copyOf(contributors),
-                    file, clock.instant());
+            var mv = new ModelVersion(
+                    staged.studyId(),
+                    staged.version(),
+                    parentVersion,
+                    roundNumber,
+                    staged.numParameters(),
+                    staged.sha256Hex(),
+                    new byte[0],
+                    new byte[0],
+                    List.copyOf(contributors),
+                    file,
+                    clock.instant());
             versions.put(key(staged.studyId(), staged.version()), mv);
             return mv;
         } catch (IOException e) {
@@ -56,6 +83,8 @@ final class FakeRegistry extends ModelRegistry {
 
     @Override
     public List<ModelVersion> list(String studyId) {
-        return versions.values().stream().filter(v -> v.studyId().equals(studyId)).toList();
+        return versions.values().stream()
+                .filter(v -> v.studyId().equals(studyId))
+                .toList();
     }
 }

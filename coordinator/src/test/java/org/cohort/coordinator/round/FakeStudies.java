@@ -25,11 +25,21 @@ final class FakeStudies extends StudyRepository {
     }
 
     @Override
-    public void updateProgress(String studyId, StudyStatus status, String detail, long currentVersion, int roundsDone,
-                               Instant at) {
+    public void updateProgress(
+            String studyId, StudyStatus status, String detail, long currentVersion, int roundsDone, Instant at) {
         Study s = byId.get(studyId);
-        byId.put(studyId, new Study(studyId, s.spec(), s.modelConfigJson(), status, detail, currentVersion, roundsDone,
-                s.createdAt(), at));
+        byId.put(
+                studyId,
+                new Study(
+                        studyId,
+                        s.spec(),
+                        s.modelConfigJson(),
+                        status,
+                        detail,
+                        currentVersion,
+                        roundsDone,
+                        s.createdAt(),
+                        at));
     }
 
     @Override

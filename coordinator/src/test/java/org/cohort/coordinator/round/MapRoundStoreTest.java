@@ -12,8 +12,24 @@ class MapRoundStoreTest {
     private final MapRoundStore store = MapRoundStore.inMemory();
 
     private static RoundState round(String roundId, String studyId) {
-        return new RoundState(roundId, studyId, 1, 1, RoundKind.TRAIN, 1, new byte[32], Set.of("a"), Set.of(), Map.of(),
-                1, Instant.EPOCH, Instant.EPOCH, RoundPhase.COLLECTING, "", false, Map.of());
+        return new RoundState(
+                roundId,
+                studyId,
+                1,
+                1,
+                RoundKind.TRAIN,
+                1,
+                new byte[32],
+                Set.of("a"),
+                Set.of(),
+                Map.of(),
+                1,
+                Instant.EPOCH,
+                Instant.EPOCH,
+                RoundPhase.COLLECTING,
+                "",
+                false,
+                Map.of());
     }
 
     @Test
@@ -23,7 +39,9 @@ class MapRoundStoreTest {
         assertThat(store.moveClaim("r", "a", "m2", "m3")).isFalse();
         assertThat(store.moveClaim("r", "a", "m1", "m2")).isTrue();
         store.releaseClaim("r", "a", "m1");
-        assertThat(store.claimHolder("r", "a")).as("released only by its holder").isEqualTo("m2");
+        assertThat(store.claimHolder("r", "a"))
+                .as("released only by its holder")
+                .isEqualTo("m2");
         store.deleteClaim("r", "a");
         assertThat(store.claimHolder("r", "a")).isNull();
     }

@@ -45,11 +45,15 @@ class PartialSumsTest {
         var heap = new PartialSums("m", dir.resolve("heap"), Long.MAX_VALUE);
         var mapped = new PartialSums("m", dir.resolve("mapped"), 1);
         for (var sums : new PartialSums[] {heap, mapped}) {
-            assertThat(sums.fold("r", N, () -> true, contribution("a", 3), spool("a.f32", a))).isTrue();
-            assertThat(sums.fold("r", N, () -> true, contribution("b", 5), spool("b.f32", b))).isTrue();
+            assertThat(sums.fold("r", N, () -> true, contribution("a", 3), spool("a.f32", a)))
+                    .isTrue();
+            assertThat(sums.fold("r", N, () -> true, contribution("b", 5), spool("b.f32", b)))
+                    .isTrue();
             var sealed = sums.seal("r");
             assertThat(sealed.totalWeight()).isEqualTo(8);
-            assertThat(sealed.contributions()).extracting(PartialSums.Contribution::siteId).containsExactly("a", "b");
+            assertThat(sealed.contributions())
+                    .extracting(PartialSums.Contribution::siteId)
+                    .containsExactly("a", "b");
             assertThat(sealed.broken()).isFalse();
         }
         assertThat(Files.list(dir.resolve("mapped")).count()).isEqualTo(1); // the sum lives in a file
@@ -69,14 +73,19 @@ class PartialSumsTest {
     void anUploadArrivingAfterTheSealIsRefusedAndNotCounted() throws IOException {
         var sums = new PartialSums("m", dir.resolve("p"), Long.MAX_VALUE);
         float[] v = random(new SplittableRandom(1));
-        assertThat(sums.fold("r", N, () -> true, contribution("a", 1), spool("a.f32", v))).isTrue();
+        assertThat(sums.fold("r", N, () -> true, contribution("a", 1), spool("a.f32", v)))
+                .isTrue();
         sums.seal("r");
-        assertThat(sums.fold("r", N, () -> true, contribution("b", 1), spool("b.f32", v))).isFalse();
+        assertThat(sums.fold("r", N, () -> true, contribution("b", 1), spool("b.f32", v)))
+                .isFalse();
         assertThat(sums.seal("r").contributions()).hasSize(1);
         // A round the driver already marked as aggregating refuses uploads even before the seal reaches it.
-        assertThat(sums.fold("other", N, () -> false, contribution("a", 1), spool("c.f32", v))).isFalse();
+        assertThat(sums.fold("other", N, () -> false, contribution("a", 1), spool("c.f32", v)))
+                .isFalse();
         assertThat(sums.holders("other")).isEmpty();
-        assertThat(sums.rounds()).as("a refused upload leaves no partial sum behind").containsExactly("r");
+        assertThat(sums.rounds())
+                .as("a refused upload leaves no partial sum behind")
+                .containsExactly("r");
         // Spool files are consumed either way.
         assertThat(Files.exists(dir.resolve("a.f32"))).isFalse();
     }
@@ -84,7 +93,8 @@ class PartialSumsTest {
     @Test
     void aLateUploadOfALargeModelCreatesNoSumFile() throws IOException {
         var sums = new PartialSums("m", dir.resolve("mapped"), 1);
-        assertThat(sums.fold("closed", N, () -> false, contribution("a", 1), spool("a.f32", new float[N]))).isFalse();
+        assertThat(sums.fold("closed", N, () -> false, contribution("a", 1), spool("a.f32", new float[N])))
+                .isFalse();
         assertThat(Files.exists(dir.resolve("mapped"))).isFalse();
         assertThat(sums.rounds()).isEmpty();
     }
@@ -106,7 +116,8 @@ class PartialSumsTest {
         float[] v = random(new SplittableRandom(2));
         sums.fold("r", N, () -> true, contribution("a", 1), spool("a.f32", v));
         assertThatThrownBy(() -> sums.fold("r", N, () -> true, contribution("a", 1), spool("a2.f32", v)))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("already contributed");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("already contributed");
         assertThatThrownBy(() -> sums.slice("r", 0, 10)).hasMessageContaining("not sealed");
         assertThatThrownBy(() -> sums.slice("nothing", 0, 10)).hasMessageContaining("holds no partial sum");
     }

@@ -14,8 +14,14 @@ class PrivacyChecksTest {
     }
 
     private static UpdateManifest update(long parameters, double accountedSigma) {
-        return UpdateManifest.newBuilder().setNumParameters(parameters).setPrivacy(PrivacyCharge.newBuilder()
-                .setUnit("patient").setSamplingRate(0.1).setNoiseMultiplier(accountedSigma).setSteps(10)).build();
+        return UpdateManifest.newBuilder()
+                .setNumParameters(parameters)
+                .setPrivacy(PrivacyCharge.newBuilder()
+                        .setUnit("patient")
+                        .setSamplingRate(0.1)
+                        .setNoiseMultiplier(accountedSigma)
+                        .setSteps(10))
+                .build();
     }
 
     @Test
@@ -25,14 +31,16 @@ class PrivacyChecksTest {
         long d = 1_000_000;
         double accounted = 1.0 * clip / (clip + Math.scalb(1.0, -24) * Math.sqrt(d));
         assertThat(accounted).isLessThan(0.995);
-        assertThat(PrivacyChecks.check(study(clip, 1.0), RoundKind.TRAIN, update(d, accounted))).isEmpty();
+        assertThat(PrivacyChecks.check(study(clip, 1.0), RoundKind.TRAIN, update(d, accounted)))
+                .isEmpty();
     }
 
     @Test
     void refusesLessNoiseThanTheStudyAsks() {
         assertThat(PrivacyChecks.check(study(1.0, 1.0), RoundKind.TRAIN, update(100, 0.99)))
                 .hasValueSatisfying(r -> assertThat(r.message()).contains("below the study's 1.0"));
-        assertThat(PrivacyChecks.check(study(1.0, 1.0), RoundKind.TRAIN, update(100, 0.9995))).isEmpty();
+        assertThat(PrivacyChecks.check(study(1.0, 1.0), RoundKind.TRAIN, update(100, 0.9995)))
+                .isEmpty();
     }
 
     @Test
@@ -40,7 +48,8 @@ class PrivacyChecksTest {
         var plain = UpdateManifest.newBuilder().setNumParameters(100).build();
         assertThat(PrivacyChecks.check(study(1.0, 1.0), RoundKind.TRAIN, plain))
                 .hasValueSatisfying(r -> assertThat(r.message()).contains("no patient-level privacy charge"));
-        assertThat(PrivacyChecks.check(study(1.0, 1.0), RoundKind.EVALUATE, plain)).isEmpty();
+        assertThat(PrivacyChecks.check(study(1.0, 1.0), RoundKind.EVALUATE, plain))
+                .isEmpty();
     }
 
     @Test
@@ -49,14 +58,27 @@ class PrivacyChecksTest {
         for (double sigma : new double[] {Double.NaN, Double.POSITIVE_INFINITY}) {
             assertThat(PrivacyChecks.check(study(1.0, 1.0), RoundKind.TRAIN, update(100, sigma)))
                     .as("σ = %s", sigma)
-                    .hasValueSatisfying(r -> assertThat(r.message()).contains("noise multiplier " + sigma)
+                    .hasValueSatisfying(r -> assertThat(r.message())
+                            .contains("noise multiplier " + sigma)
                             .contains("must be finite"));
         }
-        var tooManySteps = update(100, 1.0).toBuilder().setPrivacy(PrivacyCharge.newBuilder().setUnit("patient")
-                .setSamplingRate(0.1).setNoiseMultiplier(1.0).setSteps(Long.MAX_VALUE)).build();
-        assertThat(PrivacyChecks.check(study(1.0, 1.0), RoundKind.TRAIN, tooManySteps)).isPresent();
-        var nanRate = update(100, 1.0).toBuilder().setPrivacy(PrivacyCharge.newBuilder().setUnit("patient")
-                .setSamplingRate(Double.NaN).setNoiseMultiplier(1.0).setSteps(10)).build();
-        assertThat(PrivacyChecks.check(study(1.0, 1.0), RoundKind.TRAIN, nanRate)).isPresent();
+        var tooManySteps = update(100, 1.0).toBuilder()
+                .setPrivacy(PrivacyCharge.newBuilder()
+                        .setUnit("patient")
+                        .setSamplingRate(0.1)
+                        .setNoiseMultiplier(1.0)
+                        .setSteps(Long.MAX_VALUE))
+                .build();
+        assertThat(PrivacyChecks.check(study(1.0, 1.0), RoundKind.TRAIN, tooManySteps))
+                .isPresent();
+        var nanRate = update(100, 1.0).toBuilder()
+                .setPrivacy(PrivacyCharge.newBuilder()
+                        .setUnit("patient")
+                        .setSamplingRate(Double.NaN)
+                        .setNoiseMultiplier(1.0)
+                        .setSteps(10))
+                .build();
+        assertThat(PrivacyChecks.check(study(1.0, 1.0), RoundKind.TRAIN, nanRate))
+                .isPresent();
     }
 }

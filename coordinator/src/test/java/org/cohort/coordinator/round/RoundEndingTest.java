@@ -65,7 +65,8 @@ class RoundEndingTest {
 
         assertThat(t).hasValueSatisfying(d -> assertThat(d.decision()).isEqualTo(RoundDecision.AGGREGATE));
         assertThat(rig.history.outcomes(round.roundId(), "c")).containsExactly("REFUSED");
-        assertThat(rig.ending.drop(rig.store.round(round.roundId()), "a", "REFUSED", "too late")).as("a reported")
+        assertThat(rig.ending.drop(rig.store.round(round.roundId()), "a", "REFUSED", "too late"))
+                .as("a reported")
                 .isEmpty();
     }
 
@@ -82,8 +83,11 @@ class RoundEndingTest {
         assertThat(rig.active("st-1")).isNull();
         assertThat(rig.store.claimHolder(round.roundId(), "a")).isNull();
         assertThat(rig.replicas.of(RoundRig.ME).rounds()).isEmpty();
-        assertThat(rig.cluster.to("b", CoordinatorMessage.KindCase.CANCEL_TASK)).singleElement()
+        assertThat(rig.cluster.to("b", CoordinatorMessage.KindCase.CANCEL_TASK))
+                .singleElement()
                 .satisfies(m -> assertThat(m.getCancelTask().getReason()).isEqualTo("study stopped"));
-        assertThat(rig.cluster.to("a", CoordinatorMessage.KindCase.CANCEL_TASK)).as("a is done already").isEmpty();
+        assertThat(rig.cluster.to("a", CoordinatorMessage.KindCase.CANCEL_TASK))
+                .as("a is done already")
+                .isEmpty();
     }
 }

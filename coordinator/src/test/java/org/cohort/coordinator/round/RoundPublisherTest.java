@@ -59,8 +59,11 @@ class RoundPublisherTest {
         rig.cluster.deliver();
 
         assertThat(rig.compliance.charged).hasSize(2);
-        assertThat(rig.compliance.recorded).singleElement().satisfies(r -> assertThat(r.charges())
-                .extracting(c -> c.release().siteId()).containsExactly("a", "b"));
+        assertThat(rig.compliance.recorded)
+                .singleElement()
+                .satisfies(r -> assertThat(r.charges())
+                        .extracting(c -> c.release().siteId())
+                        .containsExactly("a", "b"));
     }
 
     @Test
@@ -73,7 +76,9 @@ class RoundPublisherTest {
 
         assertThat(rig.registry.find("st-1", 2)).isEmpty();
         try (var files = Files.list(dir.resolve("models").resolve("st-1"))) {
-            assertThat(files.map(f -> f.getFileName().toString())).as("the staged version is gone").containsExactly("v1.f32");
+            assertThat(files.map(f -> f.getFileName().toString()))
+                    .as("the staged version is gone")
+                    .containsExactly("v1.f32");
         }
         assertThat(rig.history.status(round.roundId())).isEqualTo("FAILED");
         assertThat(rig.history.rounds.get(round.roundId()).detail()).contains("closing the round failed");

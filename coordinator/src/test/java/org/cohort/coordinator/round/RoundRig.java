@@ -64,31 +64,81 @@ final class RoundRig {
         this.registry = new FakeRegistry(dir, clock);
         var sites = (org.cohort.coordinator.site.SiteLookup) id -> Optional.ofNullable(siteRecords.get(id));
         ending = new RoundEnding(store, cluster, replicas, secureRounds, studies, history, audit, clock);
-        tasks = new RoundTasks(store, cluster, secureRounds, sites, studies, history, registry, compliance, audit,
-                new TaskFactory(), clock);
-        intake = new UploadIntake(store, cluster, replicas.of(ME), studies, registry, sites, compliance, history, clock);
+        tasks = new RoundTasks(
+                store,
+                cluster,
+                secureRounds,
+                sites,
+                studies,
+                history,
+                registry,
+                compliance,
+                audit,
+                new TaskFactory(),
+                clock);
+        intake =
+                new UploadIntake(store, cluster, replicas.of(ME), studies, registry, sites, compliance, history, clock);
         secure = new SecureRoundDriver(store, cluster, replicas, secureRounds, studies, clock);
-        publisher = new RoundPublisher(store, secureRounds, new PartialSumMerge(replicas, registry), ending, studies,
-                registry, compliance, audit, clock);
+        publisher = new RoundPublisher(
+                store,
+                secureRounds,
+                new PartialSumMerge(replicas, registry),
+                ending,
+                studies,
+                registry,
+                compliance,
+                audit,
+                clock);
         takeover = new DriverTakeover(store, cluster, replicas, secureRounds, history, clock);
-        orchestrator = new RoundOrchestrator(store, cluster, replicas.of(ME), studies, tasks, intake, secure, publisher,
-                ending, takeover, secureRounds, clock);
+        orchestrator = new RoundOrchestrator(
+                store,
+                cluster,
+                replicas.of(ME),
+                studies,
+                tasks,
+                intake,
+                secure,
+                publisher,
+                ending,
+                takeover,
+                secureRounds,
+                clock);
     }
 
     /** Enrols the sites (each with its own update-signing key) and connects them, accepting the study. */
     void connect(String studyId, String... siteIds) {
         for (String site : siteIds) {
             keys.computeIfAbsent(site, s -> new TestSigner());
-            siteRecords.putIfAbsent(site, new Site(site, site, site + "-serial", T0.plusSeconds(86_400),
-                    keys.get(site).publicKey(), "test", T0, null, null));
+            siteRecords.putIfAbsent(
+                    site,
+                    new Site(
+                            site,
+                            site,
+                            site + "-serial",
+                            T0.plusSeconds(86_400),
+                            keys.get(site).publicKey(),
+                            "test",
+                            T0,
+                            null,
+                            null));
             cluster.connected.computeIfAbsent(studyId, s -> new TreeMap<>()).put(site, DECLARED);
         }
     }
 
     void revoke(String site) {
         Site s = siteRecords.get(site);
-        siteRecords.put(site, new Site(s.siteId(), s.siteName(), s.certificateSerialHex(), s.certificateNotAfter(),
-                s.updateSigningPublicKey(), s.agentVersion(), s.enrolledAt(), clock.instant(), "test"));
+        siteRecords.put(
+                site,
+                new Site(
+                        s.siteId(),
+                        s.siteName(),
+                        s.certificateSerialHex(),
+                        s.certificateNotAfter(),
+                        s.updateSigningPublicKey(),
+                        s.agentVersion(),
+                        s.enrolledAt(),
+                        clock.instant(),
+                        "test"));
     }
 
     /** A running study at model version 1 (all zeros), {@code rounds} training rounds of at least {@code minSites}. */
@@ -99,12 +149,13 @@ final class RoundRig {
         return study;
     }
 
-    static StudySpec spec(int rounds, int minSites, int maxRetries, StudySpec.Privacy privacy,
-                          StudySpec.SecureAggregation secure) {
-        var dataset = new StudySpec.Dataset("csv", List.of(new StudySpec.Feature("age", 50.0, 10.0, null)), "target",
-                null, null, null);
-        return new StudySpec("test", null, null, dataset, rounds, minSites, 60, maxRetries, "fedavg", privacy, secure,
-                null).withDefaults();
+    static StudySpec spec(
+            int rounds, int minSites, int maxRetries, StudySpec.Privacy privacy, StudySpec.SecureAggregation secure) {
+        var dataset = new StudySpec.Dataset(
+                "csv", List.of(new StudySpec.Feature("age", 50.0, 10.0, null)), "target", null, null, null);
+        return new StudySpec(
+                        "test", null, null, dataset, rounds, minSites, 60, maxRetries, "fedavg", privacy, secure, null)
+                .withDefaults();
     }
 
     /** Site-level DP: the coordinator prices each update itself (nothing to declare in the manifest). */
@@ -119,11 +170,17 @@ final class RoundRig {
 
     /** The manifest an honest agent signs for its plain update of the round. */
     UpdateManifest manifest(String site, RoundState round, byte[] values, TensorEncoding encoding) {
-        return UpdateManifest.newBuilder().setSiteId(site).setRoundId(round.roundId())
-                .setNonce(ByteString.copyFrom(round.nonce())).setBaseModelVersion(round.baseVersion())
-                .setNumParameters(values.length / 4).setEncoding(encoding)
-                .setPayloadSha256(ByteString.copyFrom(sha256(values))).setExampleCount(DECLARED)
-                .setMetrics(SiteMetrics.newBuilder().setTrainLoss(0.5).setTestMetricsWithheld(true)).build();
+        return UpdateManifest.newBuilder()
+                .setSiteId(site)
+                .setRoundId(round.roundId())
+                .setNonce(ByteString.copyFrom(round.nonce()))
+                .setBaseModelVersion(round.baseVersion())
+                .setNumParameters(values.length / 4)
+                .setEncoding(encoding)
+                .setPayloadSha256(ByteString.copyFrom(sha256(values)))
+                .setExampleCount(DECLARED)
+                .setMetrics(SiteMetrics.newBuilder().setTrainLoss(0.5).setTestMetricsWithheld(true))
+                .build();
     }
 
     /** A plain training update, received in full and verified, handed to the intake as the upload service does. */

@@ -14,8 +14,24 @@ class RoundStateMachineTest {
     private static final Duration TIMEOUT = Duration.ofMinutes(10);
 
     private static RoundState round(int minSites, String... sites) {
-        return new RoundState("r1", "s", 1, 1, RoundKind.TRAIN, 0, new byte[32], Set.of(sites), Set.of(),
-                Map.of(), minSites, T0, T0.plus(TIMEOUT), RoundPhase.COLLECTING, "", false, Map.of());
+        return new RoundState(
+                "r1",
+                "s",
+                1,
+                1,
+                RoundKind.TRAIN,
+                0,
+                new byte[32],
+                Set.of(sites),
+                Set.of(),
+                Map.of(),
+                minSites,
+                T0,
+                T0.plus(TIMEOUT),
+                RoundPhase.COLLECTING,
+                "",
+                false,
+                Map.of());
     }
 
     @Test
@@ -52,7 +68,8 @@ class RoundStateMachineTest {
     @Test
     void siteTrainingLongerThanManyHeartbeatsIsStillWaitedForUntilTheDeadline() {
         // Heartbeats are not inputs of the machine at all: only the deadline drops a site.
-        var state = RoundStateMachine.onUploadAccepted(round(3, "a", "b", "slow"), "a").state();
+        var state = RoundStateMachine.onUploadAccepted(round(3, "a", "b", "slow"), "a")
+                .state();
         state = RoundStateMachine.onUploadAccepted(state, "b").state();
         for (int minute = 0; minute < 10; minute++) {
             var t = RoundStateMachine.onTick(state, T0.plus(Duration.ofMinutes(minute)));
@@ -96,7 +113,8 @@ class RoundStateMachineTest {
 
     @Test
     void closedRoundAcceptsNoUploads() {
-        var closed = RoundStateMachine.onTick(round(1, "a", "b"), T0.plus(TIMEOUT)).state();
+        var closed =
+                RoundStateMachine.onTick(round(1, "a", "b"), T0.plus(TIMEOUT)).state();
         assertThatThrownBy(() -> RoundStateMachine.onUploadAccepted(closed, "a"))
                 .hasMessageContaining("accepts no uploads");
     }

@@ -37,8 +37,8 @@ class RoundTasksTest {
 
         assertThat(rig.active("st-1")).isNull();
         assertThat(rig.cluster.sent).isEmpty();
-        assertThat(rig.studies.get("st-1").statusDetail()).isEqualTo("waiting for sites: 1 connected and accepting,"
-                + " 2 needed");
+        assertThat(rig.studies.get("st-1").statusDetail())
+                .isEqualTo("waiting for sites: 1 connected and accepting," + " 2 needed");
     }
 
     @Test
@@ -76,7 +76,8 @@ class RoundTasksTest {
         RoundState round = rig.active("st-1");
         assertThat(round.secure()).isTrue();
         assertThat(rig.secureRounds.drives(round.roundId())).isTrue();
-        assertThat(java.util.stream.Stream.of("a", "b", "c").map(s -> lastTask(s).getSecagg().getClientIndex()))
+        assertThat(java.util.stream.Stream.of("a", "b", "c")
+                        .map(s -> lastTask(s).getSecagg().getClientIndex()))
                 .containsExactlyInAnyOrder(0, 1, 2);
         assertThat(lastTask("a").getSecagg().getSigningKeysByIndexCount()).isEqualTo(3);
     }

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The three places a partial sum can live give the same answers where they overlap. */
 class RunningSumTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private Path spool(String name, float... values) throws Exception {
         ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);

@@ -30,8 +30,14 @@ class SecureRoundDriverTest {
 
     private void secureRound(int minSites, String... siteIds) {
         rig = new RoundRig(dir);
-        rig.study("st-1", RoundRig.spec(2, minSites, 1, RoundRig.siteLevel(),
-                new StudySpec.SecureAggregation(true, null, null, 4.0, 20)));
+        rig.study(
+                "st-1",
+                RoundRig.spec(
+                        2,
+                        minSites,
+                        1,
+                        RoundRig.siteLevel(),
+                        new StudySpec.SecureAggregation(true, null, null, 4.0, 20)));
         rig.connect("st-1", siteIds);
         rig.orchestrator.start();
         rig.orchestrator.tick();
@@ -59,16 +65,24 @@ class SecureRoundDriverTest {
         RoundState aggregating = rig.store.round(round.roundId());
         assertThat(aggregating.phase()).isEqualTo(RoundPhase.AGGREGATING);
         assertThat(aggregating.reported()).containsExactlyInAnyOrder("a", "b", "c");
-        assertThat(rig.store.maskedInputRoster(round.roundId())).as("no replica takes another masked input").isNull();
-        assertThat(rig.compliance.charged).as("masked inputs cost nothing until their sum is unmasked").isEmpty();
+        assertThat(rig.store.maskedInputRoster(round.roundId()))
+                .as("no replica takes another masked input")
+                .isNull();
+        assertThat(rig.compliance.charged)
+                .as("masked inputs cost nothing until their sum is unmasked")
+                .isEmpty();
 
         sites.confirm("a", "b", "c");
         sites.unmask("a", "b", "c");
 
         assertThat(rig.registry.find("st-1", 2)).as("published").isPresent();
-        assertThat(rig.compliance.charged).extracting(c -> c.release().siteId()).containsExactlyInAnyOrder("a", "b", "c");
-        assertThat(rig.compliance.charged).allSatisfy(c -> assertThat(c.charge().unit()).isEqualTo(Unit.SITE));
-        assertThat(rig.compliance.recorded).singleElement()
+        assertThat(rig.compliance.charged)
+                .extracting(c -> c.release().siteId())
+                .containsExactlyInAnyOrder("a", "b", "c");
+        assertThat(rig.compliance.charged)
+                .allSatisfy(c -> assertThat(c.charge().unit()).isEqualTo(Unit.SITE));
+        assertThat(rig.compliance.recorded)
+                .singleElement()
                 .satisfies(r -> assertThat(r.parameters()).containsKey("distributedNoise"));
         assertThat(rig.history.status(round.roundId())).isEqualTo("COMPLETED");
         assertThat(rig.studies.get("st-1").roundsDone()).isEqualTo(1);
@@ -83,7 +97,8 @@ class SecureRoundDriverTest {
         sites.sendMaskedInputs("a", "b", "c");
         sites.confirm("a", "b");
 
-        rig.studies.changeStatus("st-1", Set.of(StudyStatus.RUNNING), StudyStatus.STOPPED, "stopped", rig.clock.instant());
+        rig.studies.changeStatus(
+                "st-1", Set.of(StudyStatus.RUNNING), StudyStatus.STOPPED, "stopped", rig.clock.instant());
         rig.orchestrator.tick();
 
         assertThat(rig.history.status(round.roundId())).isEqualTo("FAILED");
@@ -91,7 +106,9 @@ class SecureRoundDriverTest {
         assertThat(rig.compliance.recorded).isEmpty();
         assertThat(rig.registry.find("st-1", 2)).isEmpty();
         assertThat(rig.secureRounds.drives(round.roundId())).isFalse();
-        assertThat(rig.replicas.of(RoundRig.ME).rounds()).as("the masked partial sums are gone").isEmpty();
+        assertThat(rig.replicas.of(RoundRig.ME).rounds())
+                .as("the masked partial sums are gone")
+                .isEmpty();
     }
 
     @Test
@@ -99,7 +116,9 @@ class SecureRoundDriverTest {
         secureRound(3, "a", "b", "c", "d");
         sites.advertiseKeys("a", "b", "c");
         rig.orchestrator.tick();
-        assertThat(secAggMessages("a")).as("before the deadline the stage waits").isZero();
+        assertThat(secAggMessages("a"))
+                .as("before the deadline the stage waits")
+                .isZero();
 
         rig.clock.advance(Duration.ofSeconds(61));
         rig.orchestrator.tick();
@@ -125,11 +144,18 @@ class SecureRoundDriverTest {
     @Test
     void aMessageOfAnotherStageIsIgnored() {
         secureRound(3, "a", "b", "c");
-        rig.orchestrator.onLeaderEvent(new LeaderInbox.SecAggMessage("a", SecAggStep.newBuilder()
-                .setRoundId(round.roundId()).setShares(SecAggShares.getDefaultInstance()).build().toByteArray()));
+        rig.orchestrator.onLeaderEvent(new LeaderInbox.SecAggMessage(
+                "a",
+                SecAggStep.newBuilder()
+                        .setRoundId(round.roundId())
+                        .setShares(SecAggShares.getDefaultInstance())
+                        .build()
+                        .toByteArray()));
         rig.orchestrator.onLeaderEvent(new LeaderInbox.SecAggMessage("a", new byte[] {1, 2, 3}));
 
         sites.advertiseKeys("a", "b", "c");
-        assertThat(sites.lastStep("a", SecAggStep.KindCase.ROSTER)).as("still in the key stage until now").isNotNull();
+        assertThat(sites.lastStep("a", SecAggStep.KindCase.ROSTER))
+                .as("still in the key stage until now")
+                .isNotNull();
     }
 }

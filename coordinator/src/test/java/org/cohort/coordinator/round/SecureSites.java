@@ -30,10 +30,16 @@ final class SecureSites {
         for (String site : round.selected()) {
             RoundTask task = last(site, CoordinatorMessage.KindCase.ROUND_TASK).getRoundTask();
             var plan = task.getSecagg();
-            var parameters = new SecAggParameters(plan.getSitesByIndexCount(), plan.getThreshold(), plan.getDegree(),
-                    nonce);
-            clients.put(site, new SecAggClient(parameters, plan.getClientIndex(), rig.keys.get(site),
-                    i -> SignatureVerifier.ed25519(plan.getSigningKeysByIndex(i).toByteArray())));
+            var parameters =
+                    new SecAggParameters(plan.getSitesByIndexCount(), plan.getThreshold(), plan.getDegree(), nonce);
+            clients.put(
+                    site,
+                    new SecAggClient(
+                            parameters,
+                            plan.getClientIndex(),
+                            rig.keys.get(site),
+                            i -> SignatureVerifier.ed25519(
+                                    plan.getSigningKeysByIndex(i).toByteArray())));
         }
     }
 
@@ -55,21 +61,27 @@ final class SecureSites {
     }
 
     private void send(String site, SecAggStep.Builder step) {
-        rig.orchestrator.onLeaderEvent(new LeaderInbox.SecAggMessage(site,
-                step.setRoundId(round.roundId()).build().toByteArray()));
+        rig.orchestrator.onLeaderEvent(new LeaderInbox.SecAggMessage(
+                site, step.setRoundId(round.roundId()).build().toByteArray()));
     }
 
     void advertiseKeys(String... sites) {
         for (String site : sites) {
-            send(site, SecAggStep.newBuilder().setKeys(SecAggWire.keys(clients.get(site).advertiseKeys())));
+            send(
+                    site,
+                    SecAggStep.newBuilder()
+                            .setKeys(SecAggWire.keys(clients.get(site).advertiseKeys())));
         }
     }
 
     void shareKeys(String... sites) {
         for (String site : sites) {
             var roster = lastStep(site, SecAggStep.KindCase.ROSTER).getRoster();
-            send(site, SecAggStep.newBuilder().setShares(SecAggWire.shares(
-                    clients.get(site).shareKeys(SecAggWire.keys(nonce, roster.getKeysList())))));
+            send(
+                    site,
+                    SecAggStep.newBuilder()
+                            .setShares(SecAggWire.shares(
+                                    clients.get(site).shareKeys(SecAggWire.keys(nonce, roster.getKeysList())))));
         }
     }
 
@@ -79,16 +91,25 @@ final class SecureSites {
             var shares = lastStep(site, SecAggStep.KindCase.SHARES).getShares();
             int[] input = new int[RoundRig.PARAMETERS];
             java.util.Arrays.fill(input, 1);
-            rig.uploadMasked(site, round, clients.get(site).maskInput(SecAggWire.shares(nonce, shares), input).values());
+            rig.uploadMasked(
+                    site,
+                    round,
+                    clients.get(site)
+                            .maskInput(SecAggWire.shares(nonce, shares), input)
+                            .values());
             rig.cluster.deliver();
         }
     }
 
     void confirm(String... sites) {
         for (String site : sites) {
-            var request = lastStep(site, SecAggStep.KindCase.CONSISTENCY_REQUEST).getConsistencyRequest();
-            send(site, SecAggStep.newBuilder().setConsistencySignature(SecAggWire.signature(
-                    clients.get(site).checkConsistency(SecAggWire.consistencyRequest(nonce, request)))));
+            var request =
+                    lastStep(site, SecAggStep.KindCase.CONSISTENCY_REQUEST).getConsistencyRequest();
+            send(
+                    site,
+                    SecAggStep.newBuilder()
+                            .setConsistencySignature(SecAggWire.signature(clients.get(site)
+                                    .checkConsistency(SecAggWire.consistencyRequest(nonce, request)))));
         }
     }
 
@@ -96,8 +117,11 @@ final class SecureSites {
         for (String site : sites) {
             var request = lastStep(site, SecAggStep.KindCase.UNMASK_REQUEST).getUnmaskRequest();
             var client = clients.get(site);
-            send(site, SecAggStep.newBuilder().setUnmaskResponse(SecAggWire.unmaskResponse(
-                    client.unmask(SecAggWire.unmaskRequest(nonce, client.clientIndex(), request)))));
+            send(
+                    site,
+                    SecAggStep.newBuilder()
+                            .setUnmaskResponse(SecAggWire.unmaskResponse(
+                                    client.unmask(SecAggWire.unmaskRequest(nonce, client.clientIndex(), request)))));
         }
     }
 }

@@ -39,8 +39,17 @@ class SiteNoiseRoundTest {
         }
         byte[] nonce = new byte[32];
         new java.security.SecureRandom().nextBytes(nonce);
-        var round = new SecureRound(names, nonce, null, null, 4.0, D, Duration.ofSeconds(60),
-                Instant.now().plusSeconds(600), s -> keys.get(names.indexOf(s)).publicKey(), spec.privacy());
+        var round = new SecureRound(
+                names,
+                nonce,
+                null,
+                null,
+                4.0,
+                D,
+                Duration.ofSeconds(60),
+                Instant.now().plusSeconds(600),
+                s -> keys.get(names.indexOf(s)).publicKey(),
+                spec.privacy());
         var noise = round.siteNoise;
         assertThat(noise).isNotNull();
         assertThat(noise.minSurvivors()).isEqualTo(round.parameters.threshold()).isEqualTo(3);
@@ -48,7 +57,10 @@ class SiteNoiseRoundTest {
 
         var clients = new ArrayList<SecAggClient>();
         for (int i = 0; i < SITES; i++) {
-            clients.add(new SecAggClient(round.parameters, i, keys.get(i),
+            clients.add(new SecAggClient(
+                    round.parameters,
+                    i,
+                    keys.get(i),
                     j -> SignatureVerifier.ed25519(keys.get(j).publicKey())));
         }
         clients.forEach(c -> round.server.receiveKeys(c.advertiseKeys()));
@@ -74,9 +86,10 @@ class SiteNoiseRoundTest {
         assertThat(released.noisedAtSites()).isTrue();
         double variance = org.apache.commons.math3.stat.StatUtils.variance(released.sum());
         double accounted = Math.pow(noise.effectiveNoiseMultiplier() * noise.effectiveSensitivity(), 2);
-        System.out.printf("secure round, 3 of 5 sites: unmasked sum variance %.6g per coordinate, accounted"
-                + " σ_eff²·C'² = %.6g (σ_eff = %.9f, C' = %.9f)%n", variance, accounted,
-                noise.effectiveNoiseMultiplier(), noise.effectiveSensitivity());
+        System.out.printf(
+                "secure round, 3 of 5 sites: unmasked sum variance %.6g per coordinate, accounted"
+                        + " σ_eff²·C'² = %.6g (σ_eff = %.9f, C' = %.9f)%n",
+                variance, accounted, noise.effectiveNoiseMultiplier(), noise.effectiveSensitivity());
         // The sample variance of N values has relative standard deviation √(2/N) = 1% here.
         assertThat(variance).isGreaterThan(accounted * (1 - 5 * Math.sqrt(2.0 / D)));
 
@@ -93,7 +106,8 @@ class SiteNoiseRoundTest {
         var study = new Study("s", spec(), "{}", StudyStatus.RUNNING, "", 0, 0, Instant.now(), Instant.now());
         var unnoised = new SecureRound.Released(new double[3], 3, false);
         assertThatThrownBy(() -> RoundPublisher.secureNextGlobal(study, new float[3], unnoised))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("did not noise");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("did not noise");
     }
 
     @Test
@@ -101,12 +115,24 @@ class SiteNoiseRoundTest {
         var patient = new StudySpec.Privacy("patient", 1.0, 1.0, 1e-5, 1.0, "rdp", 32, false);
         assertThat(SecureRound.siteNoise(patient, 3, 2, 10)).isNull();
         assertThat(SecureRound.siteNoise(StudySpec.Privacy.NONE, 3, 2, 10)).isNull();
-        assertThat(SecureRound.siteNoise(spec().privacy(), 3, 2, 10).minSurvivors()).isEqualTo(2);
+        assertThat(SecureRound.siteNoise(spec().privacy(), 3, 2, 10).minSurvivors())
+                .isEqualTo(2);
     }
 
     private static StudySpec spec() {
-        return new StudySpec("dp", null, null, null, 2, 3, 60, 1, "fedavg",
-                new StudySpec.Privacy("site", CLIP, Z, 1e-5, 10.0, "rdp", null, false),
-                new StudySpec.SecureAggregation(true, null, null, 4.0, 20), null).withDefaults();
+        return new StudySpec(
+                        "dp",
+                        null,
+                        null,
+                        null,
+                        2,
+                        3,
+                        60,
+                        1,
+                        "fedavg",
+                        new StudySpec.Privacy("site", CLIP, Z, 1e-5, 10.0, "rdp", null, false),
+                        new StudySpec.SecureAggregation(true, null, null, 4.0, 20),
+                        null)
+                .withDefaults();
     }
 }

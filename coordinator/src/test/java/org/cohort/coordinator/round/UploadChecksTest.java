@@ -21,48 +21,103 @@ class UploadChecksTest {
     }
 
     private static RoundState round(RoundPhase phase) {
-        return new RoundState("r1", "s", 2, 1, RoundKind.TRAIN, 5, NONCE, Set.of("a", "b"), Set.of(), Map.of(), 1, T0,
-                T0.plusSeconds(60), phase, "", false, Map.of("a", 3L, "b", 5L));
+        return new RoundState(
+                "r1",
+                "s",
+                2,
+                1,
+                RoundKind.TRAIN,
+                5,
+                NONCE,
+                Set.of("a", "b"),
+                Set.of(),
+                Map.of(),
+                1,
+                T0,
+                T0.plusSeconds(60),
+                phase,
+                "",
+                false,
+                Map.of("a", 3L, "b", 5L));
     }
 
     private static UpdateManifest.Builder manifest() {
-        return UpdateManifest.newBuilder().setSiteId("a").setRoundId("r1").setNonce(ByteString.copyFrom(NONCE))
-                .setBaseModelVersion(5).setNumParameters(10).setEncoding(TensorEncoding.FLOAT32_LE)
-                .setPayloadSha256(ByteString.copyFrom(new byte[32])).setExampleCount(3)
+        return UpdateManifest.newBuilder()
+                .setSiteId("a")
+                .setRoundId("r1")
+                .setNonce(ByteString.copyFrom(NONCE))
+                .setBaseModelVersion(5)
+                .setNumParameters(10)
+                .setEncoding(TensorEncoding.FLOAT32_LE)
+                .setPayloadSha256(ByteString.copyFrom(new byte[32]))
+                .setExampleCount(3)
                 .setMetrics(SiteMetrics.getDefaultInstance());
     }
 
     private static Reason reason(RoundState r, UpdateManifest m, String site) {
-        return UploadChecks.check(r, m, site, 10, 0.25).map(UploadRejection::reason).orElse(null);
+        return UploadChecks.check(r, m, site, 10, 0.25)
+                .map(UploadRejection::reason)
+                .orElse(null);
     }
 
     private static final UploadChecks.HeldOutRule DP = new UploadChecks.HeldOutRule(true, 4.0, 2);
 
     private static RoundState evaluation() {
-        return new RoundState("r1", "s", 11, 1, RoundKind.EVALUATE, 5, NONCE, Set.of("a", "b"), Set.of(), Map.of(), 1,
-                T0, T0.plusSeconds(60), RoundPhase.COLLECTING, "", false, Map.of("a", 3L, "b", 5L));
+        return new RoundState(
+                "r1",
+                "s",
+                11,
+                1,
+                RoundKind.EVALUATE,
+                5,
+                NONCE,
+                Set.of("a", "b"),
+                Set.of(),
+                Map.of(),
+                1,
+                T0,
+                T0.plusSeconds(60),
+                RoundPhase.COLLECTING,
+                "",
+                false,
+                Map.of("a", 3L, "b", 5L));
     }
 
     private static UpdateManifest.Builder noisedEvaluation(org.cohort.protocol.NoisedConfusion release) {
-        var metrics = release.into(SiteMetrics.newBuilder().setTestMetricsWithheld(true).setTrainLossWithheld(true));
-        return manifest().setNumParameters(0).setEncoding(TensorEncoding.TENSOR_ENCODING_UNSPECIFIED)
-                .setPayloadSha256(ByteString.copyFrom(release.sha256())).setMetrics(metrics);
+        var metrics = release.into(
+                SiteMetrics.newBuilder().setTestMetricsWithheld(true).setTrainLossWithheld(true));
+        return manifest()
+                .setNumParameters(0)
+                .setEncoding(TensorEncoding.TENSOR_ENCODING_UNSPECIFIED)
+                .setPayloadSha256(ByteString.copyFrom(release.sha256()))
+                .setMetrics(metrics);
     }
 
     private static String dpMessage(RoundState r, UpdateManifest m) {
-        return UploadChecks.check(r, m, "a", 10, 0.25, DP).map(UploadRejection::message).orElse(null);
+        return UploadChecks.check(r, m, "a", 10, 0.25, DP)
+                .map(UploadRejection::message)
+                .orElse(null);
     }
 
     @Test
     void underDpHeldOutMetricsInClearAreRefused() {
-        var clear = manifest().setMetrics(SiteMetrics.newBuilder().setTestExamples(70).setTestCorrect(55)
-                .setTestAccuracy(55 / 70.0).setTrainLossWithheld(true)).build();
+        var clear = manifest()
+                .setMetrics(SiteMetrics.newBuilder()
+                        .setTestExamples(70)
+                        .setTestCorrect(55)
+                        .setTestAccuracy(55 / 70.0)
+                        .setTrainLossWithheld(true))
+                .build();
         assertThat(dpMessage(round(RoundPhase.COLLECTING), clear)).contains("held-out metrics in clear");
         // Withheld but for one count: still refused.
-        var leaky = manifest().setMetrics(SiteMetrics.newBuilder().setTestMetricsWithheld(true).setTestExamples(70))
+        var leaky = manifest()
+                .setMetrics(
+                        SiteMetrics.newBuilder().setTestMetricsWithheld(true).setTestExamples(70))
                 .build();
         assertThat(dpMessage(round(RoundPhase.COLLECTING), leaky)).contains("held-out metrics in clear");
-        var withheld = manifest().setMetrics(SiteMetrics.newBuilder().setTestMetricsWithheld(true)).build();
+        var withheld = manifest()
+                .setMetrics(SiteMetrics.newBuilder().setTestMetricsWithheld(true))
+                .build();
         assertThat(dpMessage(round(RoundPhase.COLLECTING), withheld)).isNull();
     }
 
@@ -71,32 +126,45 @@ class UploadChecksTest {
         var release = new org.cohort.protocol.NoisedConfusion(java.util.List.of(40L, 9L, -2L, 31L), 2, 4.0);
         assertThat(dpMessage(evaluation(), noisedEvaluation(release).build())).isNull();
         // In a training task, or at another noise, or under another digest: refused.
-        var inTraining = manifest().setMetrics(noisedEvaluation(release).getMetrics()).build();
+        var inTraining =
+                manifest().setMetrics(noisedEvaluation(release).getMetrics()).build();
         assertThat(dpMessage(round(RoundPhase.COLLECTING), inTraining)).contains("release none");
         var lessNoise = new org.cohort.protocol.NoisedConfusion(release.counts(), 2, 0.5);
         assertThat(dpMessage(evaluation(), noisedEvaluation(lessNoise).build())).contains("σ 0.5", "terms set 4.0");
-        var otherDigest = noisedEvaluation(release).setPayloadSha256(ByteString.copyFrom(new byte[32])).build();
+        var otherDigest = noisedEvaluation(release)
+                .setPayloadSha256(ByteString.copyFrom(new byte[32]))
+                .build();
         assertThat(dpMessage(evaluation(), otherDigest)).contains("payload digest");
-        var malformed = noisedEvaluation(release).setMetrics(noisedEvaluation(release).getMetrics().toBuilder()
-                .setConfusionClasses(3)).build();
+        var malformed = noisedEvaluation(release)
+                .setMetrics(noisedEvaluation(release).getMetrics().toBuilder().setConfusionClasses(3))
+                .build();
         assertThat(dpMessage(evaluation(), malformed)).contains("malformed");
-        assertThat(UploadChecks.check(evaluation(), noisedEvaluation(release).build(), "a", 10, 0.25,
-                new UploadChecks.HeldOutRule(true, 0, 2))).isPresent();
+        assertThat(UploadChecks.check(
+                        evaluation(),
+                        noisedEvaluation(release).build(),
+                        "a",
+                        10,
+                        0.25,
+                        new UploadChecks.HeldOutRule(true, 0, 2)))
+                .isPresent();
     }
 
     @Test
     void aHostileSiteCannotClaimThePooledFigureWithCountsBeyondItsDeclaredSizeOrAnotherShape() {
         // Site a declared 3 training rows (at most 3 held out): counts beyond 3 + 10σ are refused.
-        var huge = new org.cohort.protocol.NoisedConfusion(java.util.List.of(1_000_000_000_000_000L, 0L, 0L,
-                1_000_000_000_000_000L), 2, 4.0);
+        var huge = new org.cohort.protocol.NoisedConfusion(
+                java.util.List.of(1_000_000_000_000_000L, 0L, 0L, 1_000_000_000_000_000L), 2, 4.0);
         assertThat(UploadChecks.check(evaluation(), noisedEvaluation(huge).build(), "a", 10, 0.25, DP))
                 .hasValueSatisfying(r -> assertThat(r.reason()).isEqualTo(Reason.BAD_EXAMPLE_COUNT));
         var tooNegative = new org.cohort.protocol.NoisedConfusion(java.util.List.of(-41L, 0L, 0L, 1L), 2, 4.0);
-        assertThat(dpMessage(evaluation(), noisedEvaluation(tooNegative).build())).contains("outside [-40, 43]");
+        assertThat(dpMessage(evaluation(), noisedEvaluation(tooNegative).build()))
+                .contains("outside [-40, 43]");
         var threeClasses = new org.cohort.protocol.NoisedConfusion(java.util.Collections.nCopies(9, 1L), 3, 4.0);
-        assertThat(dpMessage(evaluation(), noisedEvaluation(threeClasses).build())).contains("3 classes");
-        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> new org.cohort.protocol.NoisedConfusion(
-                java.util.Collections.nCopies(65 * 65, 0L), 65, 4.0))).hasMessageContaining("2 to 64 classes");
+        assertThat(dpMessage(evaluation(), noisedEvaluation(threeClasses).build()))
+                .contains("3 classes");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() ->
+                        new org.cohort.protocol.NoisedConfusion(java.util.Collections.nCopies(65 * 65, 0L), 65, 4.0)))
+                .hasMessageContaining("2 to 64 classes");
     }
 
     @Test
@@ -111,12 +179,14 @@ class UploadChecksTest {
 
     @Test
     void acceptsAWellFormedUploadForTheCurrentRound() {
-        assertThat(UploadChecks.check(round(RoundPhase.COLLECTING), manifest().build(), "a", 10, 0.25)).isEmpty();
+        assertThat(UploadChecks.check(round(RoundPhase.COLLECTING), manifest().build(), "a", 10, 0.25))
+                .isEmpty();
     }
 
     @Test
     void rejectsUploadFromUnselectedSite() {
-        assertThat(reason(round(RoundPhase.COLLECTING), manifest().build(), "c")).isEqualTo(Reason.NOT_SELECTED);
+        assertThat(reason(round(RoundPhase.COLLECTING), manifest().build(), "c"))
+                .isEqualTo(Reason.NOT_SELECTED);
     }
 
     @Test
@@ -140,25 +210,31 @@ class UploadChecksTest {
         var r = round(RoundPhase.COLLECTING);
         assertThat(reason(r, manifest().setNumParameters(9).build(), "a")).isEqualTo(Reason.WRONG_LENGTH);
         assertThat(reason(r, manifest().setBaseModelVersion(4).build(), "a")).isEqualTo(Reason.WRONG_BASE_VERSION);
-        assertThat(reason(r, manifest().setEncoding(TensorEncoding.UINT32_RING_LE).build(), "a"))
+        assertThat(reason(
+                        r, manifest().setEncoding(TensorEncoding.UINT32_RING_LE).build(), "a"))
                 .isEqualTo(Reason.WRONG_ENCODING);
         assertThat(reason(r, manifest().setExampleCount(0).build(), "a")).isEqualTo(Reason.BAD_EXAMPLE_COUNT);
     }
 
     @Test
     void rejectsNonFiniteMetrics() {
-        var m = manifest().setMetrics(SiteMetrics.newBuilder().setTrainLoss(Double.NaN)).build();
+        var m = manifest()
+                .setMetrics(SiteMetrics.newBuilder().setTrainLoss(Double.NaN))
+                .build();
         assertThat(reason(round(RoundPhase.COLLECTING), m, "a")).isEqualTo(Reason.MALFORMED);
     }
 
     @Test
     void rejectsSecondUploadOfASite() {
-        var r = RoundStateMachine.onUploadAccepted(round(RoundPhase.COLLECTING), "a").state();
+        var r = RoundStateMachine.onUploadAccepted(round(RoundPhase.COLLECTING), "a")
+                .state();
         assertThat(reason(r, manifest().build(), "a")).isEqualTo(Reason.ALREADY_REPORTED);
     }
 
     private static String message(RoundState r, UpdateManifest m, String site) {
-        return UploadChecks.check(r, m, site, 10, 0.25).map(UploadRejection::message).orElse(null);
+        return UploadChecks.check(r, m, site, 10, 0.25)
+                .map(UploadRejection::message)
+                .orElse(null);
     }
 
     @Test
@@ -167,16 +243,34 @@ class UploadChecksTest {
         for (long claimed : new long[] {Long.MAX_VALUE, 1_000_000_000_000_000L, 4, 2, 0, -1}) {
             var m = manifest().setExampleCount(claimed).build();
             assertThat(reason(r, m, "a")).as("example_count %d", claimed).isEqualTo(Reason.BAD_EXAMPLE_COUNT);
-            assertThat(message(r, m, "a")).contains("site a declared 3 training examples")
+            assertThat(message(r, m, "a"))
+                    .contains("site a declared 3 training examples")
                     .contains("example_count " + claimed);
         }
-        assertThat(reason(r, manifest().setSiteId("b").setExampleCount(5).build(), "b")).isNull();
+        assertThat(reason(r, manifest().setSiteId("b").setExampleCount(5).build(), "b"))
+                .isNull();
     }
 
     @Test
     void rejectsATrainingUpdateFromASiteThatDeclaredNoSize() {
-        var r = new RoundState("r1", "s", 2, 1, RoundKind.TRAIN, 5, NONCE, Set.of("a", "b"), Set.of(), Map.of(), 1, T0,
-                T0.plusSeconds(60), RoundPhase.COLLECTING, "", false, Map.of("b", 5L));
+        var r = new RoundState(
+                "r1",
+                "s",
+                2,
+                1,
+                RoundKind.TRAIN,
+                5,
+                NONCE,
+                Set.of("a", "b"),
+                Set.of(),
+                Map.of(),
+                1,
+                T0,
+                T0.plusSeconds(60),
+                RoundPhase.COLLECTING,
+                "",
+                false,
+                Map.of("b", 5L));
         assertThat(message(r, manifest().build(), "a")).contains("site a declared no training size");
     }
 
@@ -185,31 +279,69 @@ class UploadChecksTest {
         var r = round(RoundPhase.COLLECTING); // a declared 3 training examples; test fraction 0.25 allows 3
         assertThat(UploadChecks.maxTestExamples(3, 0.25)).isEqualTo(3);
         assertThat(UploadChecks.maxTestExamples(300, 0.5)).isEqualTo(600);
-        assertThat(UploadChecks.maxTestExamples(1_000_000_000_000L, 0.999999999)).isPositive();
-        var ok = manifest().setMetrics(SiteMetrics.newBuilder().setTestExamples(3).setTestCorrect(2)
-                .setTestAccuracy(2 / 3.0)).build();
+        assertThat(UploadChecks.maxTestExamples(1_000_000_000_000L, 0.999999999))
+                .isPositive();
+        var ok = manifest()
+                .setMetrics(SiteMetrics.newBuilder()
+                        .setTestExamples(3)
+                        .setTestCorrect(2)
+                        .setTestAccuracy(2 / 3.0))
+                .build();
         assertThat(reason(r, ok, "a")).isNull();
         // A self-reported count that would zero the pooled accuracy.
-        var huge = manifest().setMetrics(SiteMetrics.newBuilder().setTestExamples(1_000_000_000_000L)).build();
+        var huge = manifest()
+                .setMetrics(SiteMetrics.newBuilder().setTestExamples(1_000_000_000_000L))
+                .build();
         assertThat(reason(r, huge, "a")).isEqualTo(Reason.BAD_EXAMPLE_COUNT);
-        assertThat(message(r, huge, "a")).contains("site a reports 1000000000000 held-out examples")
+        assertThat(message(r, huge, "a"))
+                .contains("site a reports 1000000000000 held-out examples")
                 .contains("more than the 3");
-        var moreCorrect = manifest().setMetrics(SiteMetrics.newBuilder().setTestExamples(2).setTestCorrect(3)).build();
+        var moreCorrect = manifest()
+                .setMetrics(SiteMetrics.newBuilder().setTestExamples(2).setTestCorrect(3))
+                .build();
         assertThat(reason(r, moreCorrect, "a")).isEqualTo(Reason.BAD_EXAMPLE_COUNT);
-        var negative = manifest().setMetrics(SiteMetrics.newBuilder().setTestExamples(-5).setTestCorrect(-5)).build();
+        var negative = manifest()
+                .setMetrics(SiteMetrics.newBuilder().setTestExamples(-5).setTestCorrect(-5))
+                .build();
         assertThat(reason(r, negative, "a")).isEqualTo(Reason.BAD_EXAMPLE_COUNT);
-        var badAccuracy = manifest().setMetrics(SiteMetrics.newBuilder().setTestAccuracy(Double.NaN)).build();
+        var badAccuracy = manifest()
+                .setMetrics(SiteMetrics.newBuilder().setTestAccuracy(Double.NaN))
+                .build();
         assertThat(reason(r, badAccuracy, "a")).isEqualTo(Reason.MALFORMED);
     }
 
     @Test
     void boundsEvaluationCountsInEvaluationRoundsToo() {
-        var r = new RoundState("r1", "s", 3, 1, RoundKind.EVALUATE, 5, NONCE, Set.of("a"), Set.of(), Map.of(), 1, T0,
-                T0.plusSeconds(60), RoundPhase.COLLECTING, "", false, Map.of("a", 100L));
-        var m = manifest().setNumParameters(0).setExampleCount(0)
-                .setMetrics(SiteMetrics.newBuilder().setTestExamples(101)).build();
+        var r = new RoundState(
+                "r1",
+                "s",
+                3,
+                1,
+                RoundKind.EVALUATE,
+                5,
+                NONCE,
+                Set.of("a"),
+                Set.of(),
+                Map.of(),
+                1,
+                T0,
+                T0.plusSeconds(60),
+                RoundPhase.COLLECTING,
+                "",
+                false,
+                Map.of("a", 100L));
+        var m = manifest()
+                .setNumParameters(0)
+                .setExampleCount(0)
+                .setMetrics(SiteMetrics.newBuilder().setTestExamples(101))
+                .build();
         assertThat(reason(r, m, "a")).isEqualTo(Reason.BAD_EXAMPLE_COUNT);
-        assertThat(reason(r, m.toBuilder().setMetrics(SiteMetrics.newBuilder().setTestExamples(100)).build(), "a"))
+        assertThat(reason(
+                        r,
+                        m.toBuilder()
+                                .setMetrics(SiteMetrics.newBuilder().setTestExamples(100))
+                                .build(),
+                        "a"))
                 .isNull();
     }
 }

@@ -62,8 +62,23 @@ class UploadIntakeTest {
         var unknown = header("a", round).toBuilder().setRoundId("rd-unknown").build();
 
         assertThat(admitted("a", unknown)).isEqualTo(Reason.UNKNOWN_ROUND);
-        var stranger = new RoundState("rd-unknown", "st-1", 1, 1, RoundKind.TRAIN, 1, round.nonce(), round.selected(),
-                java.util.Set.of(), java.util.Map.of(), 2, RoundRig.T0, RoundRig.T0, RoundPhase.COLLECTING, "", false,
+        var stranger = new RoundState(
+                "rd-unknown",
+                "st-1",
+                1,
+                1,
+                RoundKind.TRAIN,
+                1,
+                round.nonce(),
+                round.selected(),
+                java.util.Set.of(),
+                java.util.Map.of(),
+                2,
+                RoundRig.T0,
+                RoundRig.T0,
+                RoundPhase.COLLECTING,
+                "",
+                false,
                 round.declaredExamples());
         assertThat(refusal(() -> rig.upload("a", stranger, new float[RoundRig.PARAMETERS])))
                 .isEqualTo(Reason.UNKNOWN_ROUND);
@@ -76,12 +91,29 @@ class UploadIntakeTest {
         runningRound(RoundRig.siteLevel());
         byte[] otherNonce = round.nonce();
         otherNonce[0] ^= 1;
-        var replay = header("a", round).toBuilder().setNonce(ByteString.copyFrom(otherNonce)).build();
+        var replay = header("a", round).toBuilder()
+                .setNonce(ByteString.copyFrom(otherNonce))
+                .build();
 
         assertThat(admitted("a", replay)).isEqualTo(Reason.REPLAYED_NONCE);
-        var replayedRound = new RoundState(round.roundId(), round.studyId(), 1, 1, RoundKind.TRAIN, 1, otherNonce,
-                round.selected(), java.util.Set.of(), java.util.Map.of(), 2, RoundRig.T0, round.deadline(),
-                RoundPhase.COLLECTING, "", false, round.declaredExamples());
+        var replayedRound = new RoundState(
+                round.roundId(),
+                round.studyId(),
+                1,
+                1,
+                RoundKind.TRAIN,
+                1,
+                otherNonce,
+                round.selected(),
+                java.util.Set.of(),
+                java.util.Map.of(),
+                2,
+                RoundRig.T0,
+                round.deadline(),
+                RoundPhase.COLLECTING,
+                "",
+                false,
+                round.declaredExamples());
         assertThat(refusal(() -> rig.upload("a", replayedRound, new float[RoundRig.PARAMETERS])))
                 .isEqualTo(Reason.REPLAYED_NONCE);
         assertThat(rig.compliance.charged).isEmpty();
@@ -96,20 +128,24 @@ class UploadIntakeTest {
         runningRound(null);
         var m = header("a", round);
         byte[] bytes = m.toByteArray();
-        var forged = rig.keys.computeIfAbsent("mallory", s -> new org.cohort.coordinator.audit.TestSigner()).sign(bytes);
+        var forged = rig.keys
+                .computeIfAbsent("mallory", s -> new org.cohort.coordinator.audit.TestSigner())
+                .sign(bytes);
 
-        assertThatThrownBy(() -> rig.intake.admit("a", m, bytes, forged)).isInstanceOf(UploadRejection.Exception.class)
+        assertThatThrownBy(() -> rig.intake.admit("a", m, bytes, forged))
+                .isInstanceOf(UploadRejection.Exception.class)
                 .hasMessageContaining("does not verify");
         rig.intake.refused(m, "a", new UploadRejection(Reason.BAD_SIGNATURE, "forged"));
-        assertThat(rig.cluster.toDriver).containsExactly(
-                new LeaderInbox.SiteDropped(round.roundId(), "a", "REJECTED", "forged"));
+        assertThat(rig.cluster.toDriver)
+                .containsExactly(new LeaderInbox.SiteDropped(round.roundId(), "a", "REJECTED", "forged"));
     }
 
     @Test
     void aManifestNamingAnotherSiteIsRefused() {
         runningRound(null);
         assertThatThrownBy(() -> rig.intake.read("b", header("a", round).toByteArray()))
-                .isInstanceOf(UploadRejection.Exception.class).hasMessageContaining("caller's certificate is site 'b'");
+                .isInstanceOf(UploadRejection.Exception.class)
+                .hasMessageContaining("caller's certificate is site 'b'");
     }
 
     @Test
@@ -163,7 +199,8 @@ class UploadIntakeTest {
         rig.revoke("a");
 
         assertThat(refusal(() -> rig.intake.refuseIfRevoked("a"))).isEqualTo(Reason.REVOKED);
-        assertThat(refusal(() -> rig.upload("a", round, new float[RoundRig.PARAMETERS]))).isEqualTo(Reason.REVOKED);
+        assertThat(refusal(() -> rig.upload("a", round, new float[RoundRig.PARAMETERS])))
+                .isEqualTo(Reason.REVOKED);
         assertThat(rig.store.claimHolder(round.roundId(), "a")).isNull();
     }
 
@@ -187,7 +224,9 @@ class UploadIntakeTest {
 
         assertThat(admitted("a", m)).isEqualTo(Reason.OVER_BUDGET);
         rig.intake.refused(m, "a", new UploadRejection(Reason.OVER_BUDGET, "over"));
-        assertThat(rig.cluster.toDriver).extracting(e -> ((LeaderInbox.SiteDropped) e).siteId()).containsExactly("a");
+        assertThat(rig.cluster.toDriver)
+                .extracting(e -> ((LeaderInbox.SiteDropped) e).siteId())
+                .containsExactly("a");
         assertThat(rig.compliance.charged).extracting(ReleaseCharge::release).isEmpty();
     }
 
@@ -197,12 +236,15 @@ class UploadIntakeTest {
         rig.upload("a", round, new float[RoundRig.PARAMETERS]);
         var notice = new LeaderInbox.UploadHeld(round.roundId(), "a", RoundRig.ME);
 
-        assertThat(rig.intake.counted(new LeaderInbox.UploadHeld(round.roundId(), "a", "replica-b"))).isEmpty();
+        assertThat(rig.intake.counted(new LeaderInbox.UploadHeld(round.roundId(), "a", "replica-b")))
+                .isEmpty();
         assertThat(rig.intake.counted(notice)).hasValueSatisfying(t -> {
             assertThat(t.state().reported()).containsExactly("a");
             assertThat(t.decision()).isEqualTo(RoundDecision.WAIT);
         });
         rig.cluster.alive.remove(RoundRig.ME);
-        assertThat(rig.intake.counted(notice)).as("its holder left: the loss is handled on its own").isEmpty();
+        assertThat(rig.intake.counted(notice))
+                .as("its holder left: the loss is handled on its own")
+                .isEmpty();
     }
 }

@@ -16,7 +16,11 @@ class AcceptancesTest {
     }
 
     private static StudyAcceptance accept(String study, long n, String terms) {
-        return StudyAcceptance.newBuilder().setStudyId(study).setTrainingExamples(n).setTermsDigest(terms).build();
+        return StudyAcceptance.newBuilder()
+                .setStudyId(study)
+                .setTrainingExamples(n)
+                .setTermsDigest(terms)
+                .build();
     }
 
     private static Optional<Acceptances.KnownStudy> known(long limit) {
@@ -25,33 +29,42 @@ class AcceptancesTest {
 
     @Test
     void keepsEachStudyWithItsDeclaredTrainingSizeWithinTheStudysMaximum() {
-        var read = Acceptances.read(List.of(accept("st-a", 240), accept("st-b", 2_000_000), accept("st-c", 0),
-                accept("st-new", 5)), study -> study.equals("st-new") ? Optional.empty() : known(1_000_000));
+        var read = Acceptances.read(
+                List.of(accept("st-a", 240), accept("st-b", 2_000_000), accept("st-c", 0), accept("st-new", 5)),
+                study -> study.equals("st-new") ? Optional.empty() : known(1_000_000));
         assertThat(read.declared()).containsOnly(java.util.Map.entry("st-a", 240L), java.util.Map.entry("st-new", 5L));
-        assertThat(read.refusals()).hasSize(2)
-                .anySatisfy(r -> assertThat(r).contains("study st-b: this site declares 2000000 training examples,"
-                        + " above the study's maxSiteExamples of 1000000"))
-                .anySatisfy(r -> assertThat(r).contains("study st-c: this site declares 0 training examples")
+        assertThat(read.refusals())
+                .hasSize(2)
+                .anySatisfy(r -> assertThat(r)
+                        .contains("study st-b: this site declares 2000000 training examples,"
+                                + " above the study's maxSiteExamples of 1000000"))
+                .anySatisfy(r -> assertThat(r)
+                        .contains("study st-c: this site declares 0 training examples")
                         .contains("study.st-c.training-examples"));
     }
 
     @Test
     void refusesAStudyAcceptedTwice() {
-        var read = Acceptances.read(List.of(accept("st-a", 1), accept("st-a", 1_000), accept("st-a", 2)),
-                study -> known(10_000));
+        var read = Acceptances.read(
+                List.of(accept("st-a", 1), accept("st-a", 1_000), accept("st-a", 2)), study -> known(10_000));
         assertThat(read.declared()).isEmpty();
         assertThat(read.refusals()).singleElement().asString().contains("accepted twice");
     }
 
     @Test
     void doesNotSelectASiteWhosePinnedTermsAreNotTheStudys() {
-        var read = Acceptances.read(List.of(accept("st-a", 10), accept("st-b", 10, OTHER_TERMS), accept("st-c", 10, "")),
+        var read = Acceptances.read(
+                List.of(accept("st-a", 10), accept("st-b", 10, OTHER_TERMS), accept("st-c", 10, "")),
                 study -> known(1_000));
         assertThat(read.declared()).containsOnlyKeys("st-a");
-        assertThat(read.refusals()).hasSize(2)
-                .anySatisfy(r -> assertThat(r).contains("study st-b: this site pinned terms " + OTHER_TERMS,
-                        "but the study's terms are " + TERMS, "GET /api/studies/st-b/terms",
-                        "study.st-b.terms=" + TERMS))
+        assertThat(read.refusals())
+                .hasSize(2)
+                .anySatisfy(r -> assertThat(r)
+                        .contains(
+                                "study st-b: this site pinned terms " + OTHER_TERMS,
+                                "but the study's terms are " + TERMS,
+                                "GET /api/studies/st-b/terms",
+                                "study.st-b.terms=" + TERMS))
                 .anySatisfy(r -> assertThat(r).contains("study st-c: this site pinned no terms"));
     }
 
@@ -65,6 +78,7 @@ class AcceptancesTest {
         assertThat(read.declared()).isEmpty();
         assertThat(read.refusals()).singleElement().asString().contains("at most " + Acceptances.MAX_ACCEPTED_STUDIES);
         assertThat(Acceptances.read(flood.subList(0, Acceptances.MAX_ACCEPTED_STUDIES), study -> known(1_000))
-                .declared()).hasSize(Acceptances.MAX_ACCEPTED_STUDIES);
+                        .declared())
+                .hasSize(Acceptances.MAX_ACCEPTED_STUDIES);
     }
 }

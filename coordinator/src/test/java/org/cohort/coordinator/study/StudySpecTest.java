@@ -8,13 +8,15 @@ import org.junit.jupiter.api.Test;
 
 class StudySpecTest {
     private static StudySpec.Dataset dataset() {
-        return new StudySpec.Dataset("csv", List.of(new StudySpec.Feature("age", 50.0, 10.0, null)), "outcome",
-                null, null, null);
+        return new StudySpec.Dataset(
+                "csv", List.of(new StudySpec.Feature("age", 50.0, 10.0, null)), "outcome", null, null, null);
     }
 
     @Test
     void fillsDefaultsForOmittedSettings() {
-        var spec = new StudySpec(null, null, null, dataset(), null, null, null, null, null, null, null, null).validate().withDefaults();
+        var spec = new StudySpec(null, null, null, dataset(), null, null, null, null, null, null, null, null)
+                .validate()
+                .withDefaults();
         assertThat(spec.rounds()).isEqualTo(10);
         assertThat(spec.minSites()).isEqualTo(2);
         assertThat(spec.strategy()).isEqualTo("fedavg");
@@ -24,27 +26,74 @@ class StudySpecTest {
 
     @Test
     void listsEveryProblemAtOnce() {
-        var spec = new StudySpec("x", new StudySpec.Model("transformer", null, null),
-                new StudySpec.Plan(0, 0, null, -1.0, null), null, 0, 0, 0, -1, null, null, null, null);
-        assertThatThrownBy(spec::validate).isInstanceOfSatisfying(InvalidStudyException.class, e ->
-                assertThat(e.problems()).hasSize(9).anySatisfy(p -> assertThat(p).contains("model.preset"))
-                        .anySatisfy(p -> assertThat(p).contains("dataset.features")));
+        var spec = new StudySpec(
+                "x",
+                new StudySpec.Model("transformer", null, null),
+                new StudySpec.Plan(0, 0, null, -1.0, null),
+                null,
+                0,
+                0,
+                0,
+                -1,
+                null,
+                null,
+                null,
+                null);
+        assertThatThrownBy(spec::validate)
+                .isInstanceOfSatisfying(
+                        InvalidStudyException.class,
+                        e -> assertThat(e.problems())
+                                .hasSize(9)
+                                .anySatisfy(p -> assertThat(p).contains("model.preset"))
+                                .anySatisfy(p -> assertThat(p).contains("dataset.features")));
     }
 
     @Test
     void sitesCalibrateTheirOwnNoiseOnlyForPatientLevelPrivacy() {
         var patient = new StudySpec.Privacy("patient", 1.0, 0.5, 1e-5, 1.0, "rdp", 32, true);
         var spec = new StudySpec(null, null, null, dataset(), 5, null, null, null, null, patient, null, null)
-                .validate().withDefaults();
+                .validate()
+                .withDefaults();
         assertThat(spec.privacy().sitesCalibrate()).isTrue();
-        assertThat(new StudySpec(null, null, null, dataset(), 5, null, null, null, null,
-                new StudySpec.Privacy("patient", null, null, null, 1.0, null, null, null), null, null)
-                .validate().withDefaults().privacy().sitesCalibrate()).isFalse();
+        assertThat(new StudySpec(
+                                null,
+                                null,
+                                null,
+                                dataset(),
+                                5,
+                                null,
+                                null,
+                                null,
+                                null,
+                                new StudySpec.Privacy("patient", null, null, null, 1.0, null, null, null),
+                                null,
+                                null)
+                        .validate()
+                        .withDefaults()
+                        .privacy()
+                        .sitesCalibrate())
+                .isFalse();
 
-        var site = new StudySpec(null, null, null, dataset(), 5, null, null, null, null,
-                new StudySpec.Privacy("site", 1.0, 0.5, 1e-5, 1.0, "rdp", null, true), null, null);
-        assertThatThrownBy(site::validate).isInstanceOfSatisfying(InvalidStudyException.class, e ->
-                assertThat(e.problems()).singleElement().asString().contains("calibrateAtSites applies to patient-level"));
+        var site = new StudySpec(
+                null,
+                null,
+                null,
+                dataset(),
+                5,
+                null,
+                null,
+                null,
+                null,
+                new StudySpec.Privacy("site", 1.0, 0.5, 1e-5, 1.0, "rdp", null, true),
+                null,
+                null);
+        assertThatThrownBy(site::validate)
+                .isInstanceOfSatisfying(
+                        InvalidStudyException.class,
+                        e -> assertThat(e.problems())
+                                .singleElement()
+                                .asString()
+                                .contains("calibrateAtSites applies to patient-level"));
     }
 
     private static StudySpec withPrivacy(StudySpec.Privacy privacy, Long maxSiteExamples) {
@@ -63,29 +112,47 @@ class StudySpecTest {
     @Test
     void refusesNoiseAndClipNormsThatAreNotFinitePositiveNumbers() {
         for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, 0, -1}) {
-            assertThat(problems(withPrivacy(new StudySpec.Privacy("site", 1.0, bad, 1e-5, 1.0, "rdp", null, null), null)))
-                    .as("σ = %s", bad).singleElement().asString().contains("privacy.noiseMultiplier must be a finite positive");
-            assertThat(problems(withPrivacy(new StudySpec.Privacy("site", bad, 1.0, 1e-5, 1.0, "rdp", null, null), null)))
-                    .as("C = %s", bad).singleElement().asString().contains("privacy.clipNorm must be a finite positive");
+            assertThat(problems(
+                            withPrivacy(new StudySpec.Privacy("site", 1.0, bad, 1e-5, 1.0, "rdp", null, null), null)))
+                    .as("σ = %s", bad)
+                    .singleElement()
+                    .asString()
+                    .contains("privacy.noiseMultiplier must be a finite positive");
+            assertThat(problems(
+                            withPrivacy(new StudySpec.Privacy("site", bad, 1.0, 1e-5, 1.0, "rdp", null, null), null)))
+                    .as("C = %s", bad)
+                    .singleElement()
+                    .asString()
+                    .contains("privacy.clipNorm must be a finite positive");
         }
-        assertThat(problems(withPrivacy(new StudySpec.Privacy("site", 1.0, 1.0, 1e-5, Double.POSITIVE_INFINITY, "rdp",
-                null, null), null))).singleElement().asString().contains("privacy.epsilonBudget");
+        assertThat(problems(withPrivacy(
+                        new StudySpec.Privacy("site", 1.0, 1.0, 1e-5, Double.POSITIVE_INFINITY, "rdp", null, null),
+                        null)))
+                .singleElement()
+                .asString()
+                .contains("privacy.epsilonBudget");
     }
 
     @Test
     void refusesADeltaThatIsNotWellBelowOneOverTheNumberOfUnits() {
         // δ = 0.5 was accepted; the absolute bound is 1e-3 whatever the unit.
         assertThat(problems(withPrivacy(new StudySpec.Privacy("site", 1.0, 1.0, 0.5, 1.0, "rdp", null, null), null)))
-                .singleElement().asString().contains("privacy.delta must be in (0, 0.001]");
+                .singleElement()
+                .asString()
+                .contains("privacy.delta must be in (0, 0.001]");
         assertThat(problems(withPrivacy(new StudySpec.Privacy("site", 1.0, 1.0, 1e-3, 1.0, "rdp", null, null), null)))
                 .isEmpty();
         // Patient level: δ·n ≤ 0.1 for the largest training size a site may declare.
         var patient = new StudySpec.Privacy("patient", 1.0, 1.0, 1e-5, 1.0, "rdp", 32, false);
-        assertThat(problems(withPrivacy(patient, 1_000_000L))).singleElement().asString()
-                .contains("not well below 1/n for sites of up to n = 1000000").contains("maxSiteExamples to 10000");
+        assertThat(problems(withPrivacy(patient, 1_000_000L)))
+                .singleElement()
+                .asString()
+                .contains("not well below 1/n for sites of up to n = 1000000")
+                .contains("maxSiteExamples to 10000");
         assertThat(problems(withPrivacy(patient, 10_000L))).isEmpty();
         // Unset, the largest declaration follows δ: 0.1/1e-5 = 10000.
-        assertThat(withPrivacy(patient, null).validate().withDefaults().maxSiteExamples()).isEqualTo(10_000L);
+        assertThat(withPrivacy(patient, null).validate().withDefaults().maxSiteExamples())
+                .isEqualTo(10_000L);
         assertThat(withPrivacy(null, null).validate().withDefaults().maxSiteExamples())
                 .isEqualTo(StudySpec.DEFAULT_MAX_SITE_EXAMPLES);
     }
@@ -93,32 +160,75 @@ class StudySpecTest {
     @Test
     void boundsTheTrainingSizeASiteMayDeclare() {
         assertThat(problems(withPrivacy(null, 0L))).singleElement().asString().contains("maxSiteExamples");
-        assertThat(problems(withPrivacy(null, Long.MAX_VALUE))).singleElement().asString().contains("maxSiteExamples");
-        assertThat(problems(withPrivacy(null, StudySpec.MAX_SITE_EXAMPLES_LIMIT))).isEmpty();
+        assertThat(problems(withPrivacy(null, Long.MAX_VALUE)))
+                .singleElement()
+                .asString()
+                .contains("maxSiteExamples");
+        assertThat(problems(withPrivacy(null, StudySpec.MAX_SITE_EXAMPLES_LIMIT)))
+                .isEmpty();
     }
 
     @Test
     void boundsNameFeaturesAndLayers() {
-        var spec = new StudySpec("x".repeat(201), new StudySpec.Model("mlp", List.of(8, 0), null), null, dataset(), 5,
-                null, null, null, null, null, null, null);
-        assertThat(problems(spec)).hasSize(2).anySatisfy(p -> assertThat(p).contains("name must be at most 200"))
+        var spec = new StudySpec(
+                "x".repeat(201),
+                new StudySpec.Model("mlp", List.of(8, 0), null),
+                null,
+                dataset(),
+                5,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null);
+        assertThat(problems(spec))
+                .hasSize(2)
+                .anySatisfy(p -> assertThat(p).contains("name must be at most 200"))
                 .anySatisfy(p -> assertThat(p).contains("model.hidden layer widths"));
     }
 
     @Test
     void aPublishedSplitNeedsThePatientIdColumn() {
-        var withoutId = new StudySpec.Dataset("csv", List.of(new StudySpec.Feature("age", 50.0, 10.0, null)),
-                "outcome", null, null, null, null, List.of("TCGA-E2-A9RU"));
-        var idIsAFeature = new StudySpec.Dataset("csv", List.of(new StudySpec.Feature("age", 50.0, 10.0, null)),
-                "outcome", null, null, null, "age", null);
-        var published = new StudySpec.Dataset("csv", List.of(new StudySpec.Feature("age", 50.0, 10.0, null)),
-                "outcome", null, null, null, "pid", List.of("TCGA-E2-A9RU"));
+        var withoutId = new StudySpec.Dataset(
+                "csv",
+                List.of(new StudySpec.Feature("age", 50.0, 10.0, null)),
+                "outcome",
+                null,
+                null,
+                null,
+                null,
+                List.of("TCGA-E2-A9RU"));
+        var idIsAFeature = new StudySpec.Dataset(
+                "csv",
+                List.of(new StudySpec.Feature("age", 50.0, 10.0, null)),
+                "outcome",
+                null,
+                null,
+                null,
+                "age",
+                null);
+        var published = new StudySpec.Dataset(
+                "csv",
+                List.of(new StudySpec.Feature("age", 50.0, 10.0, null)),
+                "outcome",
+                null,
+                null,
+                null,
+                "pid",
+                List.of("TCGA-E2-A9RU"));
 
-        assertThatThrownBy(new StudySpec(null, null, null, withoutId, null, null, null, null, null, null, null, null)::validate)
+        assertThatThrownBy(
+                        new StudySpec(null, null, null, withoutId, null, null, null, null, null, null, null, null)
+                                ::validate)
                 .hasMessageContaining("dataset.idColumn");
-        assertThatThrownBy(new StudySpec(null, null, null, idIsAFeature, null, null, null, null, null, null, null, null)::validate)
+        assertThatThrownBy(
+                        new StudySpec(null, null, null, idIsAFeature, null, null, null, null, null, null, null, null)
+                                ::validate)
                 .hasMessageContaining("never trained on");
-        var spec = new StudySpec(null, null, null, published, null, null, null, null, null, null, null, null).validate()
+        var spec = new StudySpec(null, null, null, published, null, null, null, null, null, null, null, null)
+                .validate()
                 .withDefaults();
         assertThat(spec.dataset().idColumn()).isEqualTo("pid");
         assertThat(spec.dataset().testIds()).containsExactly("TCGA-E2-A9RU");
@@ -126,48 +236,99 @@ class StudySpecTest {
 
     @Test
     void aDpStudyMustDeclareTheScalingOfEveryNumericColumn() {
-        var undeclared = new StudySpec.Dataset("csv", List.of(new StudySpec.Feature("age", 50.0, 10.0, null),
-                new StudySpec.Feature("chol", null, null, null), new StudySpec.Feature("cp", null, null, List.of("1", "2"))),
-                "outcome", null, null, null);
+        var undeclared = new StudySpec.Dataset(
+                "csv",
+                List.of(
+                        new StudySpec.Feature("age", 50.0, 10.0, null),
+                        new StudySpec.Feature("chol", null, null, null),
+                        new StudySpec.Feature("cp", null, null, List.of("1", "2"))),
+                "outcome",
+                null,
+                null,
+                null);
         var patient = new StudySpec.Privacy("patient", 1.0, 1.0, 1e-5, 1.0, "rdp", 32, false);
         var site = new StudySpec.Privacy("site", 1.0, 1.0, 1e-5, 1.0, "rdp", null, false);
 
         for (var privacy : List.of(patient, site)) {
-            assertThatThrownBy(new StudySpec(null, null, null, undeclared, 5, null, null, null, null, privacy, null, null)::validate)
-                    .isInstanceOfSatisfying(InvalidStudyException.class, e -> assertThat(e.problems()).singleElement()
-                            .asString().contains("cannot standardise chol").contains("\"center\" and \"scale\"")
-                            .doesNotContain("age").doesNotContain("cp"));
+            assertThatThrownBy(new StudySpec(
+                            null, null, null, undeclared, 5, null, null, null, null, privacy, null, null)::validate)
+                    .isInstanceOfSatisfying(
+                            InvalidStudyException.class,
+                            e -> assertThat(e.problems())
+                                    .singleElement()
+                                    .asString()
+                                    .contains("cannot standardise chol")
+                                    .contains("\"center\" and \"scale\"")
+                                    .doesNotContain("age")
+                                    .doesNotContain("cp"));
         }
         // Without DP a site may still standardise with its own statistics.
-        assertThat(new StudySpec(null, null, null, undeclared, 5, null, null, null, null, null, null, null).validate()).isNotNull();
+        assertThat(new StudySpec(null, null, null, undeclared, 5, null, null, null, null, null, null, null).validate())
+                .isNotNull();
     }
 
     @Test
     void refusesAStrategyThatIsNotImplemented() {
-        var spec = new StudySpec(null, null, null, dataset(), 5, null, null, null, "no-such-strategy", null, null, null);
-        assertThat(problems(spec)).singleElement().asString()
+        var spec =
+                new StudySpec(null, null, null, dataset(), 5, null, null, null, "no-such-strategy", null, null, null);
+        assertThat(problems(spec))
+                .singleElement()
+                .asString()
                 .contains("strategy 'no-such-strategy' is not implemented", "[fedavg]");
-        assertThat(problems(new StudySpec(null, null, null, dataset(), 5, null, null, null, "FedAvg", null, null, null)))
+        assertThat(problems(
+                        new StudySpec(null, null, null, dataset(), 5, null, null, null, "FedAvg", null, null, null)))
                 .isEmpty();
     }
 
     @Test
     void refusesADatasetNoSiteCouldEncodeAndAnOptimizerNoSiteHas() {
-        var features = List.of(new StudySpec.Feature("age", 50.0, 10.0, null), new StudySpec.Feature("age", null, null, null),
-                new StudySpec.Feature("outcome", null, null, null), new StudySpec.Feature("chol", 200.0, null, null),
+        var features = List.of(
+                new StudySpec.Feature("age", 50.0, 10.0, null),
+                new StudySpec.Feature("age", null, null, null),
+                new StudySpec.Feature("outcome", null, null, null),
+                new StudySpec.Feature("chol", 200.0, null, null),
                 new StudySpec.Feature("cp", null, null, List.of("1", "1")));
-        var csv = new StudySpec(null, null, new StudySpec.Plan(null, null, "lbfgs", null, null),
-                new StudySpec.Dataset("csv", features, "outcome", null, null, null), 5, null, null, null, null, null,
-                null, null);
-        assertThat(problems(csv)).hasSize(5)
+        var csv = new StudySpec(
+                null,
+                null,
+                new StudySpec.Plan(null, null, "lbfgs", null, null),
+                new StudySpec.Dataset("csv", features, "outcome", null, null, null),
+                5,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null);
+        assertThat(problems(csv))
+                .hasSize(5)
                 .anySatisfy(p -> assertThat(p).contains("names 'age' twice"))
                 .anySatisfy(p -> assertThat(p).contains("'outcome' is the label column"))
                 .anySatisfy(p -> assertThat(p).contains("'chol' declares only one of center and scale"))
                 .anySatisfy(p -> assertThat(p).contains("'cp': levels must be distinct"))
                 .anySatisfy(p -> assertThat(p).contains("plan.optimizer must be one of [sgd, adam, nesterov]"));
-        var heart = new StudySpec(null, null, null, new StudySpec.Dataset("heart-disease",
-                List.of(new StudySpec.Feature("age", 50.0, 10.0, null), new StudySpec.Feature("bmi", 25.0, 5.0, null)),
-                "num", null, null, null), 5, null, null, null, null, null, null, null);
+        var heart = new StudySpec(
+                null,
+                null,
+                null,
+                new StudySpec.Dataset(
+                        "heart-disease",
+                        List.of(
+                                new StudySpec.Feature("age", 50.0, 10.0, null),
+                                new StudySpec.Feature("bmi", 25.0, 5.0, null)),
+                        "num",
+                        null,
+                        null,
+                        null),
+                5,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null);
         assertThat(problems(heart)).singleElement().asString().contains("heart-disease files have no column [bmi]");
     }
 }

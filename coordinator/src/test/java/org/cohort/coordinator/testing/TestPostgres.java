@@ -72,12 +72,13 @@ public final class TestPostgres {
     /** A new, empty schema named {@code prefix_<random>}; skips the calling test when there is no server. */
     public static Schema freshSchema(String prefix) {
         Server server = serverOrSkip();
-        String name = prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        String name =
+                prefix + "_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         try (Connection c = server.connect()) {
             c.createStatement().execute("CREATE SCHEMA " + name);
         } catch (SQLException e) {
-            throw new IllegalStateException("PostgreSQL at " + server.url() + " refused CREATE SCHEMA: "
-                    + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "PostgreSQL at " + server.url() + " refused CREATE SCHEMA: " + e.getMessage(), e);
         }
         return new Schema(server, name);
     }
@@ -117,7 +118,8 @@ public final class TestPostgres {
             System.out.println("PostgreSQL tests run on a " + chosen.origin() + " at " + chosen.url()
                     + " (no server at " + url + ")");
         } catch (RuntimeException e) {
-            whyNone = "no PostgreSQL at " + url + " (" + localProblem + ") and the Testcontainers PostgreSQL from image "
+            whyNone = "no PostgreSQL at " + url + " (" + localProblem
+                    + ") and the Testcontainers PostgreSQL from image "
                     + image + " did not start (" + rootCause(e) + "); set -Dcohort.test.postgres.image to an image"
                     + " this Docker has";
         }
@@ -144,8 +146,10 @@ public final class TestPostgres {
         // A Docker without a bridge network (as on our CI machines) runs containers in the host's
         // network: no port mapping, so the server listens on a free port of the host itself, and
         // the container's own readiness checks must be told that port instead of a mapped one.
-        boolean hostNetwork = "host".equals(System.getProperty("cohort.test.postgres.network",
-                System.getenv().getOrDefault("COHORT_TEST_DOCKER_NETWORK", "")));
+        boolean hostNetwork = "host"
+                .equals(System.getProperty(
+                        "cohort.test.postgres.network",
+                        System.getenv().getOrDefault("COHORT_TEST_DOCKER_NETWORK", "")));
         int hostPort = hostNetwork ? freePort() : 0;
         var container = new PostgreSQLContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("postgres")) {
             @Override
@@ -159,10 +163,14 @@ public final class TestPostgres {
         }
         container.start();
         Runtime.getRuntime().addShutdownHook(new Thread(container::stop, "stop-test-postgres"));
-        String hostAndPort = hostNetwork ? "127.0.0.1:" + hostPort
+        String hostAndPort = hostNetwork
+                ? "127.0.0.1:" + hostPort
                 : container.getHost() + ":" + container.getMappedPort(PostgreSQLContainer.POSTGRESQL_PORT);
-        return new Server("jdbc:postgresql://" + hostAndPort + "/test", container.getUsername(),
-                container.getPassword(), "Testcontainers " + image);
+        return new Server(
+                "jdbc:postgresql://" + hostAndPort + "/test",
+                container.getUsername(),
+                container.getPassword(),
+                "Testcontainers " + image);
     }
 
     private static int freePort() {

@@ -15,48 +15,51 @@ import javax.crypto.spec.SecretKeySpec;
  */
 public final class AesGcm {
 
-  public static final int IV_BYTES = 12;
-  public static final int TAG_BITS = 128;
-  public static final int OVERHEAD_BYTES = IV_BYTES + TAG_BITS / 8;
-  private static final String TRANSFORMATION = "AES/GCM/NoPadding";
+    public static final int IV_BYTES = 12;
+    public static final int TAG_BITS = 128;
+    public static final int OVERHEAD_BYTES = IV_BYTES + TAG_BITS / 8;
+    private static final String TRANSFORMATION = "AES/GCM/NoPadding";
 
-  private AesGcm() {}
+    private AesGcm() {}
 
-  /** IV || ciphertext || tag. */
-  public static byte[] seal(byte[] key, byte[] associatedData, byte[] plaintext, SecureRandom random) {
-    byte[] iv = new byte[IV_BYTES];
-    random.nextBytes(iv);
-    try {
-      Cipher cipher = Cipher.getInstance(TRANSFORMATION);
-      cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_BITS, iv));
-      cipher.updateAAD(associatedData);
-      byte[] out = new byte[IV_BYTES + cipher.getOutputSize(plaintext.length)];
-      System.arraycopy(iv, 0, out, 0, IV_BYTES);
-      cipher.doFinal(plaintext, 0, plaintext.length, out, IV_BYTES);
-      return out;
-    } catch (GeneralSecurityException e) {
-      throw missing(e);
+    /** IV || ciphertext || tag. */
+    public static byte[] seal(byte[] key, byte[] associatedData, byte[] plaintext, SecureRandom random) {
+        byte[] iv = new byte[IV_BYTES];
+        random.nextBytes(iv);
+        try {
+            Cipher cipher = Cipher.getInstance(TRANSFORMATION);
+            cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_BITS, iv));
+            cipher.updateAAD(associatedData);
+            byte[] out = new byte[IV_BYTES + cipher.getOutputSize(plaintext.length)];
+            System.arraycopy(iv, 0, out, 0, IV_BYTES);
+            cipher.doFinal(plaintext, 0, plaintext.length, out, IV_BYTES);
+            return out;
+        } catch (GeneralSecurityException e) {
+            throw missing(e);
+        }
     }
-  }
 
-  /** The plaintext, or empty if the ciphertext, its IV, the key or the associated data differ from the sealing. */
-  public static Optional<byte[]> open(byte[] key, byte[] associatedData, byte[] sealed, int offset) {
-    if (sealed.length - offset < OVERHEAD_BYTES) {
-      return Optional.empty();
+    /** The plaintext, or empty if the ciphertext, its IV, the key or the associated data differ from the sealing. */
+    public static Optional<byte[]> open(byte[] key, byte[] associatedData, byte[] sealed, int offset) {
+        if (sealed.length - offset < OVERHEAD_BYTES) {
+            return Optional.empty();
+        }
+        try {
+            Cipher cipher = Cipher.getInstance(TRANSFORMATION);
+            cipher.init(
+                    Cipher.DECRYPT_MODE,
+                    new SecretKeySpec(key, "AES"),
+                    new GCMParameterSpec(TAG_BITS, sealed, offset, IV_BYTES));
+            cipher.updateAAD(associatedData);
+            return Optional.of(cipher.doFinal(sealed, offset + IV_BYTES, sealed.length - offset - IV_BYTES));
+        } catch (AEADBadTagException e) {
+            return Optional.empty();
+        } catch (GeneralSecurityException e) {
+            throw missing(e);
+        }
     }
-    try {
-      Cipher cipher = Cipher.getInstance(TRANSFORMATION);
-      cipher.init(Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_BITS, sealed, offset, IV_BYTES));
-      cipher.updateAAD(associatedData);
-      return Optional.of(cipher.doFinal(sealed, offset + IV_BYTES, sealed.length - offset - IV_BYTES));
-    } catch (AEADBadTagException e) {
-      return Optional.empty();
-    } catch (GeneralSecurityException e) {
-      throw missing(e);
-    }
-  }
 
-  private static IllegalStateException missing(GeneralSecurityException e) {
-    return new IllegalStateException(TRANSFORMATION + " is missing from this JDK; use a standard JDK 21+", e);
-  }
+    private static IllegalStateException missing(GeneralSecurityException e) {
+        return new IllegalStateException(TRANSFORMATION + " is missing from this JDK; use a standard JDK 21+", e);
+    }
 }

@@ -20,84 +20,86 @@ import java.util.HexFormat;
  */
 public final class Algorithms {
 
-  /** Curve of every ECDSA key Cohort generates or accepts in a CSR (NIST P-256). */
-  public static final String EC_CURVE = "secp256r1";
+    /** Curve of every ECDSA key Cohort generates or accepts in a CSR (NIST P-256). */
+    public static final String EC_CURVE = "secp256r1";
 
-  /** JCA name of the signature that signs certificates and CSRs. */
-  public static final String ECDSA_SIGNATURE = "SHA256withECDSA";
+    /** JCA name of the signature that signs certificates and CSRs. */
+    public static final String ECDSA_SIGNATURE = "SHA256withECDSA";
 
-  /** JCA name of the Ed25519 key algorithm. */
-  public static final String ED25519 = "Ed25519";
+    /** JCA name of the Ed25519 key algorithm. */
+    public static final String ED25519 = "Ed25519";
 
-  /** RSA keys in CSRs below this size are refused (NIST SP 800-57: 112-bit security). */
-  public static final int MIN_RSA_BITS = 2048;
+    /** RSA keys in CSRs below this size are refused (NIST SP 800-57: 112-bit security). */
+    public static final int MIN_RSA_BITS = 2048;
 
-  /** Prefix of certificate fingerprints and pins, naming the hash so it can change later. */
-  public static final String FINGERPRINT_PREFIX = "sha256:";
+    /** Prefix of certificate fingerprints and pins, naming the hash so it can change later. */
+    public static final String FINGERPRINT_PREFIX = "sha256:";
 
-  private static final SecureRandom RANDOM = new SecureRandom();
+    private static final SecureRandom RANDOM = new SecureRandom();
 
-  private Algorithms() {}
+    private Algorithms() {}
 
-  /** The process-wide CSPRNG (SecureRandom is thread-safe). */
-  public static SecureRandom random() {
-    return RANDOM;
-  }
-
-  public static KeyPair newEcKeyPair() {
-    try {
-      KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-      generator.initialize(new ECGenParameterSpec(EC_CURVE), RANDOM);
-      return generator.generateKeyPair();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("This JDK cannot generate ECDSA P-256 keys; use a standard JDK 21+", e);
+    /** The process-wide CSPRNG (SecureRandom is thread-safe). */
+    public static SecureRandom random() {
+        return RANDOM;
     }
-  }
 
-  public static KeyPair newEd25519KeyPair() {
-    try {
-      KeyPairGenerator generator = KeyPairGenerator.getInstance(ED25519);
-      generator.initialize(255, RANDOM);
-      return generator.generateKeyPair();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("This JDK cannot generate Ed25519 keys; use a standard JDK 21+", e);
+    public static KeyPair newEcKeyPair() {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+            generator.initialize(new ECGenParameterSpec(EC_CURVE), RANDOM);
+            return generator.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("This JDK cannot generate ECDSA P-256 keys; use a standard JDK 21+", e);
+        }
     }
-  }
 
-  public static byte[] sha256(byte[] data) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(data);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+    public static KeyPair newEd25519KeyPair() {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance(ED25519);
+            generator.initialize(255, RANDOM);
+            return generator.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("This JDK cannot generate Ed25519 keys; use a standard JDK 21+", e);
+        }
     }
-  }
 
-  /** {@code sha256:<lowercase hex of SHA-256 over the DER certificate>}. */
-  public static String fingerprint(X509Certificate certificate) {
-    try {
-      return FINGERPRINT_PREFIX + HexFormat.of().formatHex(sha256(certificate.getEncoded()));
-    } catch (CertificateEncodingException e) {
-      throw new IllegalArgumentException("Certificate cannot be DER-encoded, so it has no fingerprint", e);
+    public static byte[] sha256(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
     }
-  }
 
-  /**
-   * Normalises a fingerprint typed or pasted by a person: case, surrounding spaces and colon
-   * separators are forgiven; anything that is not 32 hex bytes is refused.
-   */
-  public static String normaliseFingerprint(String pin) {
-    if (pin == null) {
-      throw new IllegalArgumentException("CA fingerprint pin is missing; pass the value the coordinator prints, e.g. sha256:3f9a…");
+    /** {@code sha256:<lowercase hex of SHA-256 over the DER certificate>}. */
+    public static String fingerprint(X509Certificate certificate) {
+        try {
+            return FINGERPRINT_PREFIX + HexFormat.of().formatHex(sha256(certificate.getEncoded()));
+        } catch (CertificateEncodingException e) {
+            throw new IllegalArgumentException("Certificate cannot be DER-encoded, so it has no fingerprint", e);
+        }
     }
-    String hex = pin.strip().toLowerCase(java.util.Locale.ROOT);
-    if (hex.startsWith(FINGERPRINT_PREFIX)) {
-      hex = hex.substring(FINGERPRINT_PREFIX.length());
+
+    /**
+     * Normalises a fingerprint typed or pasted by a person: case, surrounding spaces and colon
+     * separators are forgiven; anything that is not 32 hex bytes is refused.
+     */
+    public static String normaliseFingerprint(String pin) {
+        if (pin == null) {
+            throw new IllegalArgumentException(
+                    "CA fingerprint pin is missing; pass the value the coordinator prints, e.g. sha256:3f9a…");
+        }
+        String hex = pin.strip().toLowerCase(java.util.Locale.ROOT);
+        if (hex.startsWith(FINGERPRINT_PREFIX)) {
+            hex = hex.substring(FINGERPRINT_PREFIX.length());
+        }
+        hex = hex.replace(":", "");
+        if (!hex.matches("[0-9a-f]{64}")) {
+            throw new IllegalArgumentException(
+                    "CA fingerprint pin '" + pin + "' is not of the form sha256:<64 hex digits>;"
+                            + " copy it exactly as the coordinator admin gave it");
+        }
+        return FINGERPRINT_PREFIX + hex;
     }
-    hex = hex.replace(":", "");
-    if (!hex.matches("[0-9a-f]{64}")) {
-      throw new IllegalArgumentException("CA fingerprint pin '" + pin + "' is not of the form sha256:<64 hex digits>;"
-          + " copy it exactly as the coordinator admin gave it");
-    }
-    return FINGERPRINT_PREFIX + hex;
-  }
 }

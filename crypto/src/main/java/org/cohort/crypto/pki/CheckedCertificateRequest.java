@@ -8,13 +8,13 @@ import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
  * means the checks passed.
  */
 public final class CheckedCertificateRequest {
-  private final SubjectPublicKeyInfo subjectKey;
+    private final SubjectPublicKeyInfo subjectKey;
 
-  CheckedCertificateRequest(SubjectPublicKeyInfo subjectKey) {
-    this.subjectKey = subjectKey;
-  }
+    CheckedCertificateRequest(SubjectPublicKeyInfo subjectKey) {
+        this.subjectKey = subjectKey;
+    }
 
-  SubjectPublicKeyInfo subjectKey() {
-    return subjectKey;
-  }
+    SubjectPublicKeyInfo subjectKey() {
+        return subjectKey;
+    }
 }

@@ -9,16 +9,16 @@ import java.util.Optional;
  */
 public interface EnrollmentTokenStore {
 
-  /** Stores a new token; a duplicate id is an error. */
-  void save(StoredToken token);
+    /** Stores a new token; a duplicate id is an error. */
+    void save(StoredToken token);
 
-  Optional<StoredToken> find(String tokenId);
+    Optional<StoredToken> find(String tokenId);
 
-  /**
-   * Atomically marks the token used at {@code at}. Returns false if it was already used (or does
-   * not exist), so that two concurrent redemptions of one token cannot both succeed. A JDBC
-   * implementation: {@code UPDATE ... SET used_at = ? WHERE token_id = ? AND used_at IS NULL},
-   * true iff one row changed.
-   */
-  boolean markUsed(String tokenId, Instant at);
+    /**
+     * Atomically marks the token used at {@code at}. Returns false if it was already used (or does
+     * not exist), so that two concurrent redemptions of one token cannot both succeed. A JDBC
+     * implementation: {@code UPDATE ... SET used_at = ? WHERE token_id = ? AND used_at IS NULL},
+     * true iff one row changed.
+     */
+    boolean markUsed(String tokenId, Instant at);
 }

@@ -19,100 +19,107 @@ import org.cohort.crypto.internal.Algorithms;
  */
 public final class EnrollmentTokens {
 
-  static final String PREFIX = "cohort1";
-  private static final int ID_BYTES = 12;
-  private static final int SECRET_BYTES = 32;
-  private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
-  private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
-  private static final Pattern FORMAT = Pattern.compile(
-      Pattern.quote(PREFIX) + "\\.([A-Za-z0-9_-]{16})\\.([A-Za-z0-9_-]{43})");
-  private static final String ASK_FOR_NEW = "Ask the coordinator admin for a new enrollment token.";
+    static final String PREFIX = "cohort1";
+    private static final int ID_BYTES = 12;
+    private static final int SECRET_BYTES = 32;
+    private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
+    private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
+    private static final Pattern FORMAT =
+            Pattern.compile(Pattern.quote(PREFIX) + "\\.([A-Za-z0-9_-]{16})\\.([A-Za-z0-9_-]{43})");
+    private static final String ASK_FOR_NEW = "Ask the coordinator admin for a new enrollment token.";
 
-  private final EnrollmentTokenStore store;
-  private final Clock clock;
+    private final EnrollmentTokenStore store;
+    private final Clock clock;
 
-  public EnrollmentTokens(EnrollmentTokenStore store, Clock clock) {
-    this.store = Objects.requireNonNull(store, "store");
-    this.clock = Objects.requireNonNull(clock, "clock");
-  }
+    public EnrollmentTokens(EnrollmentTokenStore store, Clock clock) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
 
-  /** Issues a token for {@code siteName}, valid for {@code ttl}. The returned secret is not kept. */
-  public IssuedToken issue(String siteName, Duration ttl) {
-    if (siteName == null || siteName.isBlank()) {
-      throw new IllegalArgumentException("An enrollment token must name the site it is for");
+    /** Issues a token for {@code siteName}, valid for {@code ttl}. The returned secret is not kept. */
+    public IssuedToken issue(String siteName, Duration ttl) {
+        if (siteName == null || siteName.isBlank()) {
+            throw new IllegalArgumentException("An enrollment token must name the site it is for");
+        }
+        SiteNames.check(siteName); // a token for a name that cannot enroll would only be wasted
+        if (ttl == null || ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException(
+                    "An enrollment token needs a positive lifetime, e.g. Duration.ofDays(2); got " + ttl);
+        }
+        byte[] id = new byte[ID_BYTES];
+        byte[] secret = new byte[SECRET_BYTES];
+        Algorithms.random().nextBytes(id);
+        Algorithms.random().nextBytes(secret);
+        String tokenId = ENCODER.encodeToString(id);
+        Instant expiresAt = clock.instant().plus(ttl);
+        store.save(new StoredToken(tokenId, Algorithms.sha256(secret), siteName, expiresAt, null));
+        return new IssuedToken(tokenId, PREFIX + "." + tokenId + "." + ENCODER.encodeToString(secret), expiresAt);
     }
-    SiteNames.check(siteName); // a token for a name that cannot enroll would only be wasted
-    if (ttl == null || ttl.isNegative() || ttl.isZero()) {
-      throw new IllegalArgumentException("An enrollment token needs a positive lifetime, e.g. Duration.ofDays(2); got " + ttl);
-    }
-    byte[] id = new byte[ID_BYTES];
-    byte[] secret = new byte[SECRET_BYTES];
-    Algorithms.random().nextBytes(id);
-    Algorithms.random().nextBytes(secret);
-    String tokenId = ENCODER.encodeToString(id);
-    Instant expiresAt = clock.instant().plus(ttl);
-    store.save(new StoredToken(tokenId, Algorithms.sha256(secret), siteName, expiresAt, null));
-    return new IssuedToken(tokenId, PREFIX + "." + tokenId + "." + ENCODER.encodeToString(secret), expiresAt);
-  }
 
-  /**
-   * Checks a presented token without using it up; returns the site name it was issued for. The
-   * coordinator checks everything else about an enrollment in between, and {@link #redeem}s the
-   * token only when the enrollment can succeed, so a request refused for another reason leaves the
-   * token usable.
-   *
-   * @throws EnrollmentRejectedException if the token is malformed, unknown, expired or already used
-   */
-  public String check(String presentedToken) {
-    return valid(presentedToken).siteName();
-  }
+    /**
+     * Checks a presented token without using it up; returns the site name it was issued for. The
+     * coordinator checks everything else about an enrollment in between, and {@link #redeem}s the
+     * token only when the enrollment can succeed, so a request refused for another reason leaves the
+     * token usable.
+     *
+     * @throws EnrollmentRejectedException if the token is malformed, unknown, expired or already used
+     */
+    public String check(String presentedToken) {
+        return valid(presentedToken).siteName();
+    }
 
-  /**
-   * Checks a presented token and marks it used; returns the site name it was issued for. Of two
-   * concurrent redemptions of one token, exactly one succeeds.
-   *
-   * @throws EnrollmentRejectedException if the token is malformed, unknown, expired or already used
-   */
-  public String redeem(String presentedToken) {
-    StoredToken token = valid(presentedToken);
-    Instant now = clock.instant();
-    if (!store.markUsed(token.tokenId(), now)) {
-      throw alreadyUsed(store.find(token.tokenId()).map(StoredToken::usedAt).orElse(now));
+    /**
+     * Checks a presented token and marks it used; returns the site name it was issued for. Of two
+     * concurrent redemptions of one token, exactly one succeeds.
+     *
+     * @throws EnrollmentRejectedException if the token is malformed, unknown, expired or already used
+     */
+    public String redeem(String presentedToken) {
+        StoredToken token = valid(presentedToken);
+        Instant now = clock.instant();
+        if (!store.markUsed(token.tokenId(), now)) {
+            throw alreadyUsed(
+                    store.find(token.tokenId()).map(StoredToken::usedAt).orElse(now));
+        }
+        return token.siteName();
     }
-    return token.siteName();
-  }
 
-  private StoredToken valid(String presentedToken) {
-    Matcher matcher = FORMAT.matcher(presentedToken == null ? "" : presentedToken.strip());
-    if (!matcher.matches()) {
-      throw new EnrollmentRejectedException(EnrollmentRejectedException.Reason.MALFORMED,
-          "The enrollment token is not of the form " + PREFIX + ".<id>.<secret>. Copy the whole token exactly as"
-              + " the coordinator admin gave it (no quotes or line breaks). " + ASK_FOR_NEW);
+    private StoredToken valid(String presentedToken) {
+        Matcher matcher = FORMAT.matcher(presentedToken == null ? "" : presentedToken.strip());
+        if (!matcher.matches()) {
+            throw new EnrollmentRejectedException(
+                    EnrollmentRejectedException.Reason.MALFORMED,
+                    "The enrollment token is not of the form " + PREFIX
+                            + ".<id>.<secret>. Copy the whole token exactly as"
+                            + " the coordinator admin gave it (no quotes or line breaks). " + ASK_FOR_NEW);
+        }
+        String tokenId = matcher.group(1);
+        byte[] presentedHash = Algorithms.sha256(DECODER.decode(matcher.group(2)));
+        Optional<StoredToken> found = store.find(tokenId);
+        // Constant-time comparison: the hash of an unknown id is compared against a dummy of equal length.
+        byte[] storedHash = found.map(StoredToken::secretHash).orElseGet(() -> new byte[presentedHash.length]);
+        if (found.isEmpty() || !MessageDigest.isEqual(storedHash, presentedHash)) {
+            throw new EnrollmentRejectedException(
+                    EnrollmentRejectedException.Reason.UNKNOWN,
+                    "The enrollment token is not known to this coordinator. Check that the agent enrolls with the"
+                            + " coordinator that issued the token. " + ASK_FOR_NEW);
+        }
+        StoredToken token = found.get();
+        if (token.isUsed()) {
+            throw alreadyUsed(token.usedAt());
+        }
+        if (!clock.instant().isBefore(token.expiresAt())) {
+            throw new EnrollmentRejectedException(
+                    EnrollmentRejectedException.Reason.EXPIRED,
+                    "The enrollment token expired at " + token.expiresAt() + ". " + ASK_FOR_NEW);
+        }
+        return token;
     }
-    String tokenId = matcher.group(1);
-    byte[] presentedHash = Algorithms.sha256(DECODER.decode(matcher.group(2)));
-    Optional<StoredToken> found = store.find(tokenId);
-    // Constant-time comparison: the hash of an unknown id is compared against a dummy of equal length.
-    byte[] storedHash = found.map(StoredToken::secretHash).orElseGet(() -> new byte[presentedHash.length]);
-    if (found.isEmpty() || !MessageDigest.isEqual(storedHash, presentedHash)) {
-      throw new EnrollmentRejectedException(EnrollmentRejectedException.Reason.UNKNOWN,
-          "The enrollment token is not known to this coordinator. Check that the agent enrolls with the"
-              + " coordinator that issued the token. " + ASK_FOR_NEW);
-    }
-    StoredToken token = found.get();
-    if (token.isUsed()) {
-      throw alreadyUsed(token.usedAt());
-    }
-    if (!clock.instant().isBefore(token.expiresAt())) {
-      throw new EnrollmentRejectedException(EnrollmentRejectedException.Reason.EXPIRED,
-          "The enrollment token expired at " + token.expiresAt() + ". " + ASK_FOR_NEW);
-    }
-    return token;
-  }
 
-  private static EnrollmentRejectedException alreadyUsed(Instant usedAt) {
-    return new EnrollmentRejectedException(EnrollmentRejectedException.Reason.ALREADY_USED,
-        "The enrollment token was already used at " + usedAt + "; tokens work once. " + ASK_FOR_NEW
-            + " If this site did not use it, tell the admin: someone else may have enrolled with it.");
-  }
+    private static EnrollmentRejectedException alreadyUsed(Instant usedAt) {
+        return new EnrollmentRejectedException(
+                EnrollmentRejectedException.Reason.ALREADY_USED,
+                "The enrollment token was already used at " + usedAt + "; tokens work once. " + ASK_FOR_NEW
+                        + " If this site did not use it, tell the admin: someone else may have enrolled with it.");
+    }
 }

@@ -9,30 +9,30 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /** A thread-safe token store in memory: for tests and single-process demos (tokens die with the process). */
 public final class InMemoryEnrollmentTokenStore implements EnrollmentTokenStore {
 
-  private final ConcurrentMap<String, StoredToken> tokens = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, StoredToken> tokens = new ConcurrentHashMap<>();
 
-  @Override
-  public void save(StoredToken token) {
-    if (tokens.putIfAbsent(token.tokenId(), token) != null) {
-      throw new IllegalStateException("An enrollment token with id " + token.tokenId() + " already exists");
+    @Override
+    public void save(StoredToken token) {
+        if (tokens.putIfAbsent(token.tokenId(), token) != null) {
+            throw new IllegalStateException("An enrollment token with id " + token.tokenId() + " already exists");
+        }
     }
-  }
 
-  @Override
-  public Optional<StoredToken> find(String tokenId) {
-    return Optional.ofNullable(tokens.get(tokenId));
-  }
+    @Override
+    public Optional<StoredToken> find(String tokenId) {
+        return Optional.ofNullable(tokens.get(tokenId));
+    }
 
-  @Override
-  public boolean markUsed(String tokenId, Instant at) {
-    AtomicBoolean marked = new AtomicBoolean();
-    tokens.computeIfPresent(tokenId, (id, token) -> {
-      if (token.isUsed()) {
-        return token;
-      }
-      marked.set(true);
-      return token.markedUsed(at);
-    });
-    return marked.get();
-  }
+    @Override
+    public boolean markUsed(String tokenId, Instant at) {
+        AtomicBoolean marked = new AtomicBoolean();
+        tokens.computeIfPresent(tokenId, (id, token) -> {
+            if (token.isUsed()) {
+                return token;
+            }
+            marked.set(true);
+            return token.markedUsed(at);
+        });
+        return marked.get();
+    }
 }

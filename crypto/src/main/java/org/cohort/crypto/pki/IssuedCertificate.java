@@ -10,9 +10,9 @@ import java.util.Objects;
  * later) and {@code notAfter} (to prompt re-enrollment) alongside the site.
  */
 public record IssuedCertificate(X509Certificate certificate, BigInteger serial, Instant notAfter) {
-  public IssuedCertificate {
-    Objects.requireNonNull(certificate, "certificate");
-    Objects.requireNonNull(serial, "serial");
-    Objects.requireNonNull(notAfter, "notAfter");
-  }
+    public IssuedCertificate {
+        Objects.requireNonNull(certificate, "certificate");
+        Objects.requireNonNull(serial, "serial");
+        Objects.requireNonNull(notAfter, "notAfter");
+    }
 }

@@ -8,8 +8,8 @@ import java.time.Instant;
  */
 public record IssuedToken(String tokenId, String token, Instant expiresAt) {
 
-  @Override
-  public String toString() {
-    return "IssuedToken[" + tokenId + ", expires " + expiresAt + "]";
-  }
+    @Override
+    public String toString() {
+        return "IssuedToken[" + tokenId + ", expires " + expiresAt + "]";
+    }
 }

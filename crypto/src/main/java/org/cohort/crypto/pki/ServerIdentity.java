@@ -13,37 +13,37 @@ import javax.net.ssl.KeyManager;
  */
 public final class ServerIdentity {
 
-  private final PrivateKey privateKey;
-  private final List<X509Certificate> chain;
-  private final List<String> subjectAlternativeNames;
+    private final PrivateKey privateKey;
+    private final List<X509Certificate> chain;
+    private final List<String> subjectAlternativeNames;
 
-  ServerIdentity(PrivateKey privateKey, List<X509Certificate> chain) {
-    this.privateKey = privateKey;
-    this.chain = List.copyOf(chain);
-    this.subjectAlternativeNames = SubjectAlternativeNames.of(chain.get(0)).asList();
-  }
+    ServerIdentity(PrivateKey privateKey, List<X509Certificate> chain) {
+        this.privateKey = privateKey;
+        this.chain = List.copyOf(chain);
+        this.subjectAlternativeNames = SubjectAlternativeNames.of(chain.get(0)).asList();
+    }
 
-  /** For gRPC's {@code TlsServerCredentials.newBuilder().keyManager(...)} or an {@code SSLContext}. */
-  public KeyManager[] keyManagers() {
-    return Pkcs12Files.keyManagers(privateKey, chain);
-  }
+    /** For gRPC's {@code TlsServerCredentials.newBuilder().keyManager(...)} or an {@code SSLContext}. */
+    public KeyManager[] keyManagers() {
+        return Pkcs12Files.keyManagers(privateKey, chain);
+    }
 
-  public X509Certificate certificate() {
-    return chain.get(0);
-  }
+    public X509Certificate certificate() {
+        return chain.get(0);
+    }
 
-  /** [server certificate, CA certificate]. */
-  public List<X509Certificate> certificateChain() {
-    return chain;
-  }
+    /** [server certificate, CA certificate]. */
+    public List<X509Certificate> certificateChain() {
+        return chain;
+    }
 
-  /** The DNS names and IP addresses the certificate is valid for, normalised. */
-  public List<String> subjectAlternativeNames() {
-    return subjectAlternativeNames;
-  }
+    /** The DNS names and IP addresses the certificate is valid for, normalised. */
+    public List<String> subjectAlternativeNames() {
+        return subjectAlternativeNames;
+    }
 
-  @Override
-  public String toString() {
-    return "ServerIdentity" + subjectAlternativeNames;
-  }
+    @Override
+    public String toString() {
+        return "ServerIdentity" + subjectAlternativeNames;
+    }
 }

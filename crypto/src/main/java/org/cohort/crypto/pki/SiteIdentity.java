@@ -23,128 +23,141 @@ import org.cohort.crypto.signature.UpdateSigner;
  */
 public final class SiteIdentity {
 
-  static final String TLS_ALIAS = "cohort-site-tls";
-  static final String UPDATE_SIGNING_ALIAS = "cohort-update-signing";
-  /** The update-signing key's holder certificate is named after the site: {@code <site id> update signing}. */
-  static final String UPDATE_SIGNING_SUFFIX = " update signing";
-  private static final String KEYSTORE_DESCRIPTION = "site identity keystore";
+    static final String TLS_ALIAS = "cohort-site-tls";
+    static final String UPDATE_SIGNING_ALIAS = "cohort-update-signing";
+    /** The update-signing key's holder certificate is named after the site: {@code <site id> update signing}. */
+    static final String UPDATE_SIGNING_SUFFIX = " update signing";
 
-  private final PrivateKey tlsKey;
-  private final X509Certificate certificate;
-  private final X509Certificate caCertificate;
-  private final PrivateKey updateSigningKey;
-  private final X509Certificate updateSigningHolder;
-  private final Ed25519.SigningKey updateSigner;
-  private final String siteId;
+    private static final String KEYSTORE_DESCRIPTION = "site identity keystore";
 
-  private SiteIdentity(PrivateKey tlsKey, X509Certificate certificate, X509Certificate caCertificate,
-      PrivateKey updateSigningKey, X509Certificate updateSigningHolder) {
-    this.tlsKey = tlsKey;
-    this.certificate = certificate;
-    this.caCertificate = caCertificate;
-    this.updateSigningKey = updateSigningKey;
-    this.updateSigningHolder = updateSigningHolder;
-    this.updateSigner = Ed25519.signingKey(new KeyPair(updateSigningHolder.getPublicKey(), updateSigningKey));
-    this.siteId = Names.commonNameOf(certificate);
-  }
+    private final PrivateKey tlsKey;
+    private final X509Certificate certificate;
+    private final X509Certificate caCertificate;
+    private final PrivateKey updateSigningKey;
+    private final X509Certificate updateSigningHolder;
+    private final Ed25519.SigningKey updateSigner;
+    private final String siteId;
 
-  /**
-   * Combines locally generated keys with the certificate the coordinator issued for them.
-   *
-   * @throws IllegalArgumentException if {@code issued} is not for these keys or not signed by {@code ca}
-   */
-  public static SiteIdentity create(SiteKeys keys, X509Certificate issued, X509Certificate ca) {
-    Objects.requireNonNull(keys, "keys");
-    Objects.requireNonNull(issued, "issued");
-    Objects.requireNonNull(ca, "ca");
-    if (!Arrays.equals(issued.getPublicKey().getEncoded(), keys.tlsKeyPair().getPublic().getEncoded())) {
-      throw new IllegalArgumentException("The issued certificate is for a different key than this site's; the"
-          + " coordinator answered another request. Enroll again with a new token.");
+    private SiteIdentity(
+            PrivateKey tlsKey,
+            X509Certificate certificate,
+            X509Certificate caCertificate,
+            PrivateKey updateSigningKey,
+            X509Certificate updateSigningHolder) {
+        this.tlsKey = tlsKey;
+        this.certificate = certificate;
+        this.caCertificate = caCertificate;
+        this.updateSigningKey = updateSigningKey;
+        this.updateSigningHolder = updateSigningHolder;
+        this.updateSigner = Ed25519.signingKey(new KeyPair(updateSigningHolder.getPublicKey(), updateSigningKey));
+        this.siteId = Names.commonNameOf(certificate);
     }
-    try {
-      issued.verify(ca.getPublicKey());
-    } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException("The issued certificate is not signed by the given CA certificate ("
-          + ca.getSubjectX500Principal() + "); check that the agent talks to the coordinator it pinned.", e);
+
+    /**
+     * Combines locally generated keys with the certificate the coordinator issued for them.
+     *
+     * @throws IllegalArgumentException if {@code issued} is not for these keys or not signed by {@code ca}
+     */
+    public static SiteIdentity create(SiteKeys keys, X509Certificate issued, X509Certificate ca) {
+        Objects.requireNonNull(keys, "keys");
+        Objects.requireNonNull(issued, "issued");
+        Objects.requireNonNull(ca, "ca");
+        if (!Arrays.equals(
+                issued.getPublicKey().getEncoded(),
+                keys.tlsKeyPair().getPublic().getEncoded())) {
+            throw new IllegalArgumentException("The issued certificate is for a different key than this site's; the"
+                    + " coordinator answered another request. Enroll again with a new token.");
+        }
+        try {
+            issued.verify(ca.getPublicKey());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException(
+                    "The issued certificate is not signed by the given CA certificate (" + ca.getSubjectX500Principal()
+                            + "); check that the agent talks to the coordinator it pinned.",
+                    e);
+        }
+        KeyPair updateKeys = keys.updateSigningKeyPair();
+        X509Certificate holder = CertificateBuilder.keyHolder(
+                updateKeys,
+                Names.commonNameOf(issued) + UPDATE_SIGNING_SUFFIX,
+                issued.getNotBefore().toInstant(),
+                issued.getNotAfter().toInstant());
+        return new SiteIdentity(keys.tlsKeyPair().getPrivate(), issued, ca, updateKeys.getPrivate(), holder);
     }
-    KeyPair updateKeys = keys.updateSigningKeyPair();
-    X509Certificate holder = CertificateBuilder.keyHolder(updateKeys, Names.commonNameOf(issued) + UPDATE_SIGNING_SUFFIX,
-        issued.getNotBefore().toInstant(), issued.getNotAfter().toInstant());
-    return new SiteIdentity(keys.tlsKeyPair().getPrivate(), issued, ca, updateKeys.getPrivate(), holder);
-  }
 
-  /** Writes the identity to {@code file} (PKCS12, atomically replaced, owner-only on POSIX). */
-  public void save(Path file, char[] password) {
-    checkPassword(password);
-    KeyStore keyStore = Pkcs12Files.newEmpty();
-    Pkcs12Files.setKey(keyStore, TLS_ALIAS, tlsKey, password, List.of(certificate, caCertificate));
-    Pkcs12Files.setKey(keyStore, UPDATE_SIGNING_ALIAS, updateSigningKey, password, List.of(updateSigningHolder));
-    Pkcs12Files.save(keyStore, file, password);
-  }
-
-  /**
-   * Reads an identity written by {@link #save}.
-   *
-   * @throws WrongKeystorePasswordException if {@code password} does not open the file
-   */
-  public static SiteIdentity load(Path file, char[] password) {
-    checkPassword(password);
-    KeyStore keyStore = Pkcs12Files.load(file, password, KEYSTORE_DESCRIPTION);
-    PrivateKey tlsKey = Pkcs12Files.key(keyStore, TLS_ALIAS, password, file);
-    List<X509Certificate> tlsChain = Pkcs12Files.chain(keyStore, TLS_ALIAS);
-    PrivateKey updateKey = Pkcs12Files.key(keyStore, UPDATE_SIGNING_ALIAS, password, file);
-    List<X509Certificate> updateChain = Pkcs12Files.chain(keyStore, UPDATE_SIGNING_ALIAS);
-    if (tlsKey == null || tlsChain.size() != 2 || updateKey == null || updateChain.isEmpty()) {
-      throw new IllegalStateException(file + " is not a Cohort site identity (it lacks the site's TLS or"
-          + " update-signing key). Point the agent at the file it wrote at enrollment, or enroll again.");
+    /** Writes the identity to {@code file} (PKCS12, atomically replaced, owner-only on POSIX). */
+    public void save(Path file, char[] password) {
+        checkPassword(password);
+        KeyStore keyStore = Pkcs12Files.newEmpty();
+        Pkcs12Files.setKey(keyStore, TLS_ALIAS, tlsKey, password, List.of(certificate, caCertificate));
+        Pkcs12Files.setKey(keyStore, UPDATE_SIGNING_ALIAS, updateSigningKey, password, List.of(updateSigningHolder));
+        Pkcs12Files.save(keyStore, file, password);
     }
-    return new SiteIdentity(tlsKey, tlsChain.get(0), tlsChain.get(1), updateKey, updateChain.get(0));
-  }
 
-  /** The site id the coordinator put in the certificate's CN. */
-  public String siteId() {
-    return siteId;
-  }
-
-  public X509Certificate certificate() {
-    return certificate;
-  }
-
-  public BigInteger serial() {
-    return certificate.getSerialNumber();
-  }
-
-  /** When the certificate expires; the site must re-enroll before then. */
-  public Instant notAfter() {
-    return certificate.getNotAfter().toInstant();
-  }
-
-  public X509Certificate caCertificate() {
-    return caCertificate;
-  }
-
-  /** Client credentials for mutual TLS: presents [site certificate, CA certificate]. */
-  public KeyManager[] keyManagers() {
-    return Pkcs12Files.keyManagers(tlsKey, List.of(certificate, caCertificate));
-  }
-
-  public UpdateSigner updateSigner() {
-    return updateSigner;
-  }
-
-  /** X.509 SubjectPublicKeyInfo DER of the update-signing key. */
-  public byte[] updateSigningPublicKey() {
-    return updateSigner.publicKey();
-  }
-
-  @Override
-  public String toString() {
-    return "SiteIdentity[" + siteId + ", serial " + serial().toString(16) + "]";
-  }
-
-  private static void checkPassword(char[] password) {
-    if (password == null || password.length == 0) {
-      throw new IllegalArgumentException("The site identity keystore needs a non-empty password; configure one for the agent");
+    /**
+     * Reads an identity written by {@link #save}.
+     *
+     * @throws WrongKeystorePasswordException if {@code password} does not open the file
+     */
+    public static SiteIdentity load(Path file, char[] password) {
+        checkPassword(password);
+        KeyStore keyStore = Pkcs12Files.load(file, password, KEYSTORE_DESCRIPTION);
+        PrivateKey tlsKey = Pkcs12Files.key(keyStore, TLS_ALIAS, password, file);
+        List<X509Certificate> tlsChain = Pkcs12Files.chain(keyStore, TLS_ALIAS);
+        PrivateKey updateKey = Pkcs12Files.key(keyStore, UPDATE_SIGNING_ALIAS, password, file);
+        List<X509Certificate> updateChain = Pkcs12Files.chain(keyStore, UPDATE_SIGNING_ALIAS);
+        if (tlsKey == null || tlsChain.size() != 2 || updateKey == null || updateChain.isEmpty()) {
+            throw new IllegalStateException(file + " is not a Cohort site identity (it lacks the site's TLS or"
+                    + " update-signing key). Point the agent at the file it wrote at enrollment, or enroll again.");
+        }
+        return new SiteIdentity(tlsKey, tlsChain.get(0), tlsChain.get(1), updateKey, updateChain.get(0));
     }
-  }
+
+    /** The site id the coordinator put in the certificate's CN. */
+    public String siteId() {
+        return siteId;
+    }
+
+    public X509Certificate certificate() {
+        return certificate;
+    }
+
+    public BigInteger serial() {
+        return certificate.getSerialNumber();
+    }
+
+    /** When the certificate expires; the site must re-enroll before then. */
+    public Instant notAfter() {
+        return certificate.getNotAfter().toInstant();
+    }
+
+    public X509Certificate caCertificate() {
+        return caCertificate;
+    }
+
+    /** Client credentials for mutual TLS: presents [site certificate, CA certificate]. */
+    public KeyManager[] keyManagers() {
+        return Pkcs12Files.keyManagers(tlsKey, List.of(certificate, caCertificate));
+    }
+
+    public UpdateSigner updateSigner() {
+        return updateSigner;
+    }
+
+    /** X.509 SubjectPublicKeyInfo DER of the update-signing key. */
+    public byte[] updateSigningPublicKey() {
+        return updateSigner.publicKey();
+    }
+
+    @Override
+    public String toString() {
+        return "SiteIdentity[" + siteId + ", serial " + serial().toString(16) + "]";
+    }
+
+    private static void checkPassword(char[] password) {
+        if (password == null || password.length == 0) {
+            throw new IllegalArgumentException(
+                    "The site identity keystore needs a non-empty password; configure one for the agent");
+        }
+    }
 }

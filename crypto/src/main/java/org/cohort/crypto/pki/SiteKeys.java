@@ -19,58 +19,59 @@ import org.cohort.crypto.signature.UpdateSigner;
  */
 public final class SiteKeys {
 
-  private final KeyPair tls;
-  private final KeyPair updateSigning;
-  private final Ed25519.SigningKey updateSigner;
+    private final KeyPair tls;
+    private final KeyPair updateSigning;
+    private final Ed25519.SigningKey updateSigner;
 
-  private SiteKeys(KeyPair tls, KeyPair updateSigning) {
-    this.tls = tls;
-    this.updateSigning = updateSigning;
-    this.updateSigner = Ed25519.signingKey(updateSigning);
-  }
-
-  public static SiteKeys generate() {
-    return new SiteKeys(Algorithms.newEcKeyPair(), Algorithms.newEd25519KeyPair());
-  }
-
-  /**
-   * A PKCS#10 request (DER) for the TLS key, signed with it. The coordinator names the site
-   * itself; {@code siteName} only helps an admin recognise the request, so a name longer than a
-   * common name may be (site names may be, see {@link SiteNames}) is cut short.
-   */
-  public byte[] certificateRequest(String siteName) {
-    Objects.requireNonNull(siteName, "siteName");
-    String shown = siteName.length() > Names.MAX_COMMON_NAME ? siteName.substring(0, Names.MAX_COMMON_NAME) : siteName;
-    try {
-      return new JcaPKCS10CertificationRequestBuilder(Names.commonName(shown), tls.getPublic())
-          .build(new JcaContentSignerBuilder(Algorithms.ECDSA_SIGNATURE).build(tls.getPrivate()))
-          .getEncoded();
-    } catch (OperatorCreationException e) {
-      throw new IllegalStateException("Cannot sign a certificate request with the site's ECDSA key", e);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    private SiteKeys(KeyPair tls, KeyPair updateSigning) {
+        this.tls = tls;
+        this.updateSigning = updateSigning;
+        this.updateSigner = Ed25519.signingKey(updateSigning);
     }
-  }
 
-  /** X.509 SubjectPublicKeyInfo DER of the update-signing key; sent to the coordinator at enrollment. */
-  public byte[] updateSigningPublicKey() {
-    return updateSigner.publicKey();
-  }
+    public static SiteKeys generate() {
+        return new SiteKeys(Algorithms.newEcKeyPair(), Algorithms.newEd25519KeyPair());
+    }
 
-  public UpdateSigner updateSigner() {
-    return updateSigner;
-  }
+    /**
+     * A PKCS#10 request (DER) for the TLS key, signed with it. The coordinator names the site
+     * itself; {@code siteName} only helps an admin recognise the request, so a name longer than a
+     * common name may be (site names may be, see {@link SiteNames}) is cut short.
+     */
+    public byte[] certificateRequest(String siteName) {
+        Objects.requireNonNull(siteName, "siteName");
+        String shown =
+                siteName.length() > Names.MAX_COMMON_NAME ? siteName.substring(0, Names.MAX_COMMON_NAME) : siteName;
+        try {
+            return new JcaPKCS10CertificationRequestBuilder(Names.commonName(shown), tls.getPublic())
+                    .build(new JcaContentSignerBuilder(Algorithms.ECDSA_SIGNATURE).build(tls.getPrivate()))
+                    .getEncoded();
+        } catch (OperatorCreationException e) {
+            throw new IllegalStateException("Cannot sign a certificate request with the site's ECDSA key", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
-  KeyPair tlsKeyPair() {
-    return tls;
-  }
+    /** X.509 SubjectPublicKeyInfo DER of the update-signing key; sent to the coordinator at enrollment. */
+    public byte[] updateSigningPublicKey() {
+        return updateSigner.publicKey();
+    }
 
-  KeyPair updateSigningKeyPair() {
-    return updateSigning;
-  }
+    public UpdateSigner updateSigner() {
+        return updateSigner;
+    }
 
-  @Override
-  public String toString() {
-    return "SiteKeys (private parts hidden)";
-  }
+    KeyPair tlsKeyPair() {
+        return tls;
+    }
+
+    KeyPair updateSigningKeyPair() {
+        return updateSigning;
+    }
+
+    @Override
+    public String toString() {
+        return "SiteKeys (private parts hidden)";
+    }
 }

@@ -9,41 +9,44 @@ import java.util.Objects;
  */
 public record StoredToken(String tokenId, byte[] secretHash, String siteName, Instant expiresAt, Instant usedAt) {
 
-  public StoredToken {
-    Objects.requireNonNull(tokenId, "tokenId");
-    Objects.requireNonNull(siteName, "siteName");
-    Objects.requireNonNull(expiresAt, "expiresAt");
-    secretHash = Objects.requireNonNull(secretHash, "secretHash").clone();
-  }
+    public StoredToken {
+        Objects.requireNonNull(tokenId, "tokenId");
+        Objects.requireNonNull(siteName, "siteName");
+        Objects.requireNonNull(expiresAt, "expiresAt");
+        secretHash = Objects.requireNonNull(secretHash, "secretHash").clone();
+    }
 
-  @Override
-  public byte[] secretHash() {
-    return secretHash.clone();
-  }
+    @Override
+    public byte[] secretHash() {
+        return secretHash.clone();
+    }
 
-  public boolean isUsed() {
-    return usedAt != null;
-  }
+    public boolean isUsed() {
+        return usedAt != null;
+    }
 
-  public StoredToken markedUsed(Instant at) {
-    return new StoredToken(tokenId, secretHash, siteName, expiresAt, at);
-  }
+    public StoredToken markedUsed(Instant at) {
+        return new StoredToken(tokenId, secretHash, siteName, expiresAt, at);
+    }
 
-  @Override
-  public boolean equals(Object other) {
-    return other instanceof StoredToken that && tokenId.equals(that.tokenId)
-        && java.util.Arrays.equals(secretHash, that.secretHash) && siteName.equals(that.siteName)
-        && expiresAt.equals(that.expiresAt) && Objects.equals(usedAt, that.usedAt);
-  }
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof StoredToken that
+                && tokenId.equals(that.tokenId)
+                && java.util.Arrays.equals(secretHash, that.secretHash)
+                && siteName.equals(that.siteName)
+                && expiresAt.equals(that.expiresAt)
+                && Objects.equals(usedAt, that.usedAt);
+    }
 
-  @Override
-  public int hashCode() {
-    return Objects.hash(tokenId, siteName, expiresAt, usedAt);
-  }
+    @Override
+    public int hashCode() {
+        return Objects.hash(tokenId, siteName, expiresAt, usedAt);
+    }
 
-  @Override
-  public String toString() {
-    return "StoredToken[" + tokenId + ", site " + siteName + ", expires " + expiresAt
-        + (usedAt == null ? ", unused" : ", used " + usedAt) + "]";
-  }
+    @Override
+    public String toString() {
+        return "StoredToken[" + tokenId + ", site " + siteName + ", expires " + expiresAt
+                + (usedAt == null ? ", unused" : ", used " + usedAt) + "]";
+    }
 }

@@ -10,12 +10,12 @@ import java.util.Optional;
  */
 public interface Sealer {
 
-  /**
-   * Encrypts and authenticates {@code plaintext}, bound to {@code context} (which is not
-   * encrypted and must be given again to open). Sealing the same value twice gives different bytes.
-   */
-  byte[] seal(byte[] plaintext, byte[] context);
+    /**
+     * Encrypts and authenticates {@code plaintext}, bound to {@code context} (which is not
+     * encrypted and must be given again to open). Sealing the same value twice gives different bytes.
+     */
+    byte[] seal(byte[] plaintext, byte[] context);
 
-  /** The plaintext, or empty if the bytes were not sealed by this key for this context, or were altered. */
-  Optional<byte[]> open(byte[] sealed, byte[] context);
+    /** The plaintext, or empty if the bytes were not sealed by this key for this context, or were altered. */
+    Optional<byte[]> open(byte[] sealed, byte[] context);
 }

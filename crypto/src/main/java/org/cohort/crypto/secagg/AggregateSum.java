@@ -7,18 +7,18 @@ package org.cohort.crypto.secagg;
  */
 public record AggregateSum(byte[] roundNonce, int[] survivors, int[] sum) {
 
-  public AggregateSum {
-    roundNonce = roundNonce.clone();
-    survivors = survivors.clone();
-  }
+    public AggregateSum {
+        roundNonce = roundNonce.clone();
+        survivors = survivors.clone();
+    }
 
-  @Override
-  public byte[] roundNonce() {
-    return roundNonce.clone();
-  }
+    @Override
+    public byte[] roundNonce() {
+        return roundNonce.clone();
+    }
 
-  @Override
-  public int[] survivors() {
-    return survivors.clone();
-  }
+    @Override
+    public int[] survivors() {
+        return survivors.clone();
+    }
 }

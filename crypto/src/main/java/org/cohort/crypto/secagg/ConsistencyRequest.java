@@ -6,19 +6,19 @@ package org.cohort.crypto.secagg;
  */
 public record ConsistencyRequest(byte[] roundNonce, int[] survivors) {
 
-  public ConsistencyRequest {
-    Messages.requireNonce(roundNonce, "consistency request");
-    survivors = Messages.requireAscending(survivors, "survivors of the consistency request");
-    roundNonce = roundNonce.clone();
-  }
+    public ConsistencyRequest {
+        Messages.requireNonce(roundNonce, "consistency request");
+        survivors = Messages.requireAscending(survivors, "survivors of the consistency request");
+        roundNonce = roundNonce.clone();
+    }
 
-  @Override
-  public byte[] roundNonce() {
-    return roundNonce.clone();
-  }
+    @Override
+    public byte[] roundNonce() {
+        return roundNonce.clone();
+    }
 
-  @Override
-  public int[] survivors() {
-    return survivors.clone();
-  }
+    @Override
+    public int[] survivors() {
+        return survivors.clone();
+    }
 }

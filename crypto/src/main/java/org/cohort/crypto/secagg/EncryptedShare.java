@@ -7,28 +7,29 @@ package org.cohort.crypto.secagg;
  */
 public record EncryptedShare(byte[] roundNonce, int sender, int recipient, byte[] ciphertext) {
 
-  /** Two 33-byte share values plus the AES-GCM IV and tag. */
-  public static final int CIPHERTEXT_BYTES = 2 * ShamirSecretSharing.SHARE_BYTES + ShareCipher.OVERHEAD_BYTES;
+    /** Two 33-byte share values plus the AES-GCM IV and tag. */
+    public static final int CIPHERTEXT_BYTES = 2 * ShamirSecretSharing.SHARE_BYTES + ShareCipher.OVERHEAD_BYTES;
 
-  public EncryptedShare {
-    Messages.requireNonce(roundNonce, "encrypted share");
-    Messages.requireIndex(sender, "encrypted share");
-    Messages.requireIndex(recipient, "encrypted share");
-    if (ciphertext == null || ciphertext.length != CIPHERTEXT_BYTES) {
-      throw new IllegalArgumentException("The encrypted share from client " + sender + " to " + recipient + " must be "
-          + CIPHERTEXT_BYTES + " bytes, got " + (ciphertext == null ? "none" : ciphertext.length));
+    public EncryptedShare {
+        Messages.requireNonce(roundNonce, "encrypted share");
+        Messages.requireIndex(sender, "encrypted share");
+        Messages.requireIndex(recipient, "encrypted share");
+        if (ciphertext == null || ciphertext.length != CIPHERTEXT_BYTES) {
+            throw new IllegalArgumentException(
+                    "The encrypted share from client " + sender + " to " + recipient + " must be " + CIPHERTEXT_BYTES
+                            + " bytes, got " + (ciphertext == null ? "none" : ciphertext.length));
+        }
+        roundNonce = roundNonce.clone();
+        ciphertext = ciphertext.clone();
     }
-    roundNonce = roundNonce.clone();
-    ciphertext = ciphertext.clone();
-  }
 
-  @Override
-  public byte[] roundNonce() {
-    return roundNonce.clone();
-  }
+    @Override
+    public byte[] roundNonce() {
+        return roundNonce.clone();
+    }
 
-  @Override
-  public byte[] ciphertext() {
-    return ciphertext.clone();
-  }
+    @Override
+    public byte[] ciphertext() {
+        return ciphertext.clone();
+    }
 }

@@ -9,21 +9,26 @@ import java.util.Arrays;
  */
 record HeldShares(ShamirShare selfMask, ShamirShare maskKey) {
 
-  static final int ENCODED_BYTES = 2 * ShamirSecretSharing.SHARE_BYTES;
+    static final int ENCODED_BYTES = 2 * ShamirSecretSharing.SHARE_BYTES;
 
-  static byte[] encode(ShamirShare selfMask, ShamirShare maskKey) {
-    byte[] out = new byte[ENCODED_BYTES];
-    System.arraycopy(selfMask.encodedValue(), 0, out, 0, ShamirSecretSharing.SHARE_BYTES);
-    System.arraycopy(maskKey.encodedValue(), 0, out, ShamirSecretSharing.SHARE_BYTES, ShamirSecretSharing.SHARE_BYTES);
-    return out;
-  }
-
-  static HeldShares decode(byte[] plaintext, int holderShamirIndex) {
-    if (plaintext.length != ENCODED_BYTES) {
-      throw new IllegalArgumentException("share plaintext is " + plaintext.length + " bytes, expected " + ENCODED_BYTES);
+    static byte[] encode(ShamirShare selfMask, ShamirShare maskKey) {
+        byte[] out = new byte[ENCODED_BYTES];
+        System.arraycopy(selfMask.encodedValue(), 0, out, 0, ShamirSecretSharing.SHARE_BYTES);
+        System.arraycopy(
+                maskKey.encodedValue(), 0, out, ShamirSecretSharing.SHARE_BYTES, ShamirSecretSharing.SHARE_BYTES);
+        return out;
     }
-    return new HeldShares(
-        ShamirShare.decode(holderShamirIndex, Arrays.copyOfRange(plaintext, 0, ShamirSecretSharing.SHARE_BYTES)),
-        ShamirShare.decode(holderShamirIndex, Arrays.copyOfRange(plaintext, ShamirSecretSharing.SHARE_BYTES, ENCODED_BYTES)));
-  }
+
+    static HeldShares decode(byte[] plaintext, int holderShamirIndex) {
+        if (plaintext.length != ENCODED_BYTES) {
+            throw new IllegalArgumentException(
+                    "share plaintext is " + plaintext.length + " bytes, expected " + ENCODED_BYTES);
+        }
+        return new HeldShares(
+                ShamirShare.decode(
+                        holderShamirIndex, Arrays.copyOfRange(plaintext, 0, ShamirSecretSharing.SHARE_BYTES)),
+                ShamirShare.decode(
+                        holderShamirIndex,
+                        Arrays.copyOfRange(plaintext, ShamirSecretSharing.SHARE_BYTES, ENCODED_BYTES)));
+    }
 }

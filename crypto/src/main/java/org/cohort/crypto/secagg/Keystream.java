@@ -15,38 +15,38 @@ import org.cohort.crypto.internal.Hkdf;
  */
 final class Keystream {
 
-  static final int KEY_BYTES = 16;
-  /** Keystream is produced this many bytes at a time: large enough to amortise the JCE call, small enough for L1/L2. */
-  static final int BLOCK_BYTES = 32 * 1024;
+    static final int KEY_BYTES = 16;
+    /** Keystream is produced this many bytes at a time: large enough to amortise the JCE call, small enough for L1/L2. */
+    static final int BLOCK_BYTES = 32 * 1024;
 
-  private static final byte[] ZEROS = new byte[BLOCK_BYTES];
+    private static final byte[] ZEROS = new byte[BLOCK_BYTES];
 
-  private final Cipher cipher;
+    private final Cipher cipher;
 
-  Keystream(byte[] key) {
-    if (key.length != KEY_BYTES) {
-      throw new IllegalArgumentException("Keystream key must be " + KEY_BYTES + " bytes, got " + key.length);
+    Keystream(byte[] key) {
+        if (key.length != KEY_BYTES) {
+            throw new IllegalArgumentException("Keystream key must be " + KEY_BYTES + " bytes, got " + key.length);
+        }
+        try {
+            cipher = Cipher.getInstance("AES/CTR/NoPadding");
+            cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(new byte[16]));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES/CTR/NoPadding is missing from this JDK; use a standard JDK 21+", e);
+        }
     }
-    try {
-      cipher = Cipher.getInstance("AES/CTR/NoPadding");
-      cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(new byte[16]));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("AES/CTR/NoPadding is missing from this JDK; use a standard JDK 21+", e);
-    }
-  }
 
-  /** A keystream whose key is HKDF-derived from a 32-byte seed (the PRG of the masks). */
-  static Keystream fromSeed(byte[] seed) {
-    return new Keystream(Hkdf.derive(seed, new byte[0], Labels.bytes(Labels.PRG_KEY), KEY_BYTES));
-  }
-
-  /** Writes the next {@code length} (at most {@link #BLOCK_BYTES}) keystream bytes into {@code out}. */
-  void next(byte[] out, int length) {
-    try {
-      // Encrypting zeros yields the bare keystream; ZEROS is never written, so sharing it is safe.
-      cipher.update(ZEROS, 0, length, out, 0);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("AES-CTR keystream failed", e);
+    /** A keystream whose key is HKDF-derived from a 32-byte seed (the PRG of the masks). */
+    static Keystream fromSeed(byte[] seed) {
+        return new Keystream(Hkdf.derive(seed, new byte[0], Labels.bytes(Labels.PRG_KEY), KEY_BYTES));
     }
-  }
+
+    /** Writes the next {@code length} (at most {@link #BLOCK_BYTES}) keystream bytes into {@code out}. */
+    void next(byte[] out, int length) {
+        try {
+            // Encrypting zeros yields the bare keystream; ZEROS is never written, so sharing it is safe.
+            cipher.update(ZEROS, 0, length, out, 0);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-CTR keystream failed", e);
+        }
+    }
 }

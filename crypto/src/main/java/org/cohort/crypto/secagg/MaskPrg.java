@@ -12,48 +12,48 @@ import java.nio.ByteOrder;
  */
 final class MaskPrg {
 
-  private static final VarHandle LITTLE_ENDIAN_INT =
-      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[Keystream.BLOCK_BYTES]);
+    private static final VarHandle LITTLE_ENDIAN_INT =
+            MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[Keystream.BLOCK_BYTES]);
 
-  private MaskPrg() {}
+    private MaskPrg() {}
 
-  /** target += PRG(seed), element-wise modulo 2^32. */
-  static void add(byte[] seed, int[] target) {
-    apply(seed, target, false);
-  }
-
-  /** target -= PRG(seed), element-wise modulo 2^32. */
-  static void subtract(byte[] seed, int[] target) {
-    apply(seed, target, true);
-  }
-
-  static void apply(byte[] seed, int[] target, boolean subtract) {
-    Keystream keystream = Keystream.fromSeed(seed);
-    byte[] block = BUFFER.get();
-    int perBlock = Keystream.BLOCK_BYTES / Integer.BYTES;
-    for (int offset = 0; offset < target.length; offset += perBlock) {
-      int count = Math.min(perBlock, target.length - offset);
-      keystream.next(block, count * Integer.BYTES);
-      if (subtract) {
-        subtractBlock(block, target, offset, count);
-      } else {
-        addBlock(block, target, offset, count);
-      }
+    /** target += PRG(seed), element-wise modulo 2^32. */
+    static void add(byte[] seed, int[] target) {
+        apply(seed, target, false);
     }
-  }
 
-  // Separate small methods so that C2 compiles each loop on its own (and unrolls it) rather than
-  // inside an on-stack-replaced outer loop.
-  private static void addBlock(byte[] block, int[] target, int offset, int count) {
-    for (int k = 0; k < count; k++) {
-      target[offset + k] += (int) LITTLE_ENDIAN_INT.get(block, k * Integer.BYTES);
+    /** target -= PRG(seed), element-wise modulo 2^32. */
+    static void subtract(byte[] seed, int[] target) {
+        apply(seed, target, true);
     }
-  }
 
-  private static void subtractBlock(byte[] block, int[] target, int offset, int count) {
-    for (int k = 0; k < count; k++) {
-      target[offset + k] -= (int) LITTLE_ENDIAN_INT.get(block, k * Integer.BYTES);
+    static void apply(byte[] seed, int[] target, boolean subtract) {
+        Keystream keystream = Keystream.fromSeed(seed);
+        byte[] block = BUFFER.get();
+        int perBlock = Keystream.BLOCK_BYTES / Integer.BYTES;
+        for (int offset = 0; offset < target.length; offset += perBlock) {
+            int count = Math.min(perBlock, target.length - offset);
+            keystream.next(block, count * Integer.BYTES);
+            if (subtract) {
+                subtractBlock(block, target, offset, count);
+            } else {
+                addBlock(block, target, offset, count);
+            }
+        }
     }
-  }
+
+    // Separate small methods so that C2 compiles each loop on its own (and unrolls it) rather than
+    // inside an on-stack-replaced outer loop.
+    private static void addBlock(byte[] block, int[] target, int offset, int count) {
+        for (int k = 0; k < count; k++) {
+            target[offset + k] += (int) LITTLE_ENDIAN_INT.get(block, k * Integer.BYTES);
+        }
+    }
+
+    private static void subtractBlock(byte[] block, int[] target, int offset, int count) {
+        for (int k = 0; k < count; k++) {
+            target[offset + k] -= (int) LITTLE_ENDIAN_INT.get(block, k * Integer.BYTES);
+        }
+    }
 }

@@ -10,31 +10,31 @@ import java.util.List;
  */
 public record MaskedInput(byte[] roundNonce, int clientIndex, int[] values) {
 
-  public MaskedInput {
-    Messages.requireNonce(roundNonce, "masked input");
-    Messages.requireIndex(clientIndex, "masked input");
-    if (values == null || values.length == 0) {
-      throw new IllegalArgumentException("Masked input of client " + clientIndex + " is empty");
+    public MaskedInput {
+        Messages.requireNonce(roundNonce, "masked input");
+        Messages.requireIndex(clientIndex, "masked input");
+        if (values == null || values.length == 0) {
+            throw new IllegalArgumentException("Masked input of client " + clientIndex + " is empty");
+        }
+        roundNonce = roundNonce.clone();
+        values = values.clone();
     }
-    roundNonce = roundNonce.clone();
-    values = values.clone();
-  }
 
-  /** The upload, cut into chunks of at most {@code maxChunkLength} values, in order. */
-  public List<MaskedInputChunk> chunks(int maxChunkLength) {
-    if (maxChunkLength < 1) {
-      throw new IllegalArgumentException("Chunk length must be positive, got " + maxChunkLength);
+    /** The upload, cut into chunks of at most {@code maxChunkLength} values, in order. */
+    public List<MaskedInputChunk> chunks(int maxChunkLength) {
+        if (maxChunkLength < 1) {
+            throw new IllegalArgumentException("Chunk length must be positive, got " + maxChunkLength);
+        }
+        List<MaskedInputChunk> chunks = new ArrayList<>(values.length / maxChunkLength + 1);
+        for (int offset = 0; offset < values.length; offset += maxChunkLength) {
+            int end = (int) Math.min((long) offset + maxChunkLength, values.length);
+            chunks.add(new MaskedInputChunk(roundNonce, clientIndex, offset, Arrays.copyOfRange(values, offset, end)));
+        }
+        return chunks;
     }
-    List<MaskedInputChunk> chunks = new ArrayList<>(values.length / maxChunkLength + 1);
-    for (int offset = 0; offset < values.length; offset += maxChunkLength) {
-      int end = (int) Math.min((long) offset + maxChunkLength, values.length);
-      chunks.add(new MaskedInputChunk(roundNonce, clientIndex, offset, Arrays.copyOfRange(values, offset, end)));
-    }
-    return chunks;
-  }
 
-  @Override
-  public byte[] roundNonce() {
-    return roundNonce.clone();
-  }
+    @Override
+    public byte[] roundNonce() {
+        return roundNonce.clone();
+    }
 }

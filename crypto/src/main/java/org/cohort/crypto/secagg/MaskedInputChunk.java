@@ -6,18 +6,19 @@ package org.cohort.crypto.secagg;
  */
 public record MaskedInputChunk(byte[] roundNonce, int clientIndex, int offset, int[] values) {
 
-  public MaskedInputChunk {
-    Messages.requireNonce(roundNonce, "masked input chunk");
-    Messages.requireIndex(clientIndex, "masked input chunk");
-    if (offset < 0 || values == null || values.length == 0 || (long) offset + values.length > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("Masked input chunk of client " + clientIndex + " is empty or has an impossible range");
+    public MaskedInputChunk {
+        Messages.requireNonce(roundNonce, "masked input chunk");
+        Messages.requireIndex(clientIndex, "masked input chunk");
+        if (offset < 0 || values == null || values.length == 0 || (long) offset + values.length > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(
+                    "Masked input chunk of client " + clientIndex + " is empty or has an impossible range");
+        }
+        roundNonce = roundNonce.clone();
+        values = values.clone();
     }
-    roundNonce = roundNonce.clone();
-    values = values.clone();
-  }
 
-  @Override
-  public byte[] roundNonce() {
-    return roundNonce.clone();
-  }
+    @Override
+    public byte[] roundNonce() {
+        return roundNonce.clone();
+    }
 }

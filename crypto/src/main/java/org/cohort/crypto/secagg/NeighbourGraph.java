@@ -14,86 +14,90 @@ import org.cohort.crypto.internal.Hkdf;
  */
 public final class NeighbourGraph {
 
-  private final int degree;
-  private final int[][] neighbours;
+    private final int degree;
+    private final int[][] neighbours;
 
-  private NeighbourGraph(int degree, int[][] neighbours) {
-    this.degree = degree;
-    this.neighbours = neighbours;
-  }
-
-  public static NeighbourGraph of(SecAggParameters parameters) {
-    int n = parameters.numClients();
-    int k = parameters.degree();
-    int[] order = shuffledOrder(n, parameters.nonceView());
-    int[] position = new int[n];
-    for (int p = 0; p < n; p++) {
-      position[order[p]] = p;
+    private NeighbourGraph(int degree, int[][] neighbours) {
+        this.degree = degree;
+        this.neighbours = neighbours;
     }
-    int[][] neighbours = new int[n][];
-    for (int client = 0; client < n; client++) {
-      int p = position[client];
-      int[] list = new int[k];
-      int filled = 0;
-      for (int distance = 1; distance <= k / 2; distance++) {
-        list[filled++] = order[(p + distance) % n];
-        list[filled++] = order[(p - distance + n) % n];
-      }
-      if (k % 2 == 1) {
-        list[filled] = order[(p + n / 2) % n]; // n is even whenever k is odd (checked by the parameters)
-      }
-      Arrays.sort(list);
-      neighbours[client] = list;
+
+    public static NeighbourGraph of(SecAggParameters parameters) {
+        int n = parameters.numClients();
+        int k = parameters.degree();
+        int[] order = shuffledOrder(n, parameters.nonceView());
+        int[] position = new int[n];
+        for (int p = 0; p < n; p++) {
+            position[order[p]] = p;
+        }
+        int[][] neighbours = new int[n][];
+        for (int client = 0; client < n; client++) {
+            int p = position[client];
+            int[] list = new int[k];
+            int filled = 0;
+            for (int distance = 1; distance <= k / 2; distance++) {
+                list[filled++] = order[(p + distance) % n];
+                list[filled++] = order[(p - distance + n) % n];
+            }
+            if (k % 2 == 1) {
+                list[filled] = order[(p + n / 2) % n]; // n is even whenever k is odd (checked by the parameters)
+            }
+            Arrays.sort(list);
+            neighbours[client] = list;
+        }
+        return new NeighbourGraph(k, neighbours);
     }
-    return new NeighbourGraph(k, neighbours);
-  }
 
-  public int size() {
-    return neighbours.length;
-  }
-
-  public int degree() {
-    return degree;
-  }
-
-  /** The neighbours of {@code client}, ascending; never the client itself. */
-  public int[] neighboursOf(int client) {
-    return neighbourView(client).clone();
-  }
-
-  public boolean areNeighbours(int a, int b) {
-    return Arrays.binarySearch(neighbourView(a), b) >= 0;
-  }
-
-  int[] neighbourView(int client) {
-    if (client < 0 || client >= neighbours.length) {
-      throw new IllegalArgumentException("Client index " + client + " is outside 0.." + (neighbours.length - 1));
+    public int size() {
+        return neighbours.length;
     }
-    return neighbours[client];
-  }
 
-  /** Fisher-Yates over a keystream derived from the nonce: public randomness every party reproduces. */
-  private static int[] shuffledOrder(int n, byte[] nonce) {
-    Keystream randomness = new Keystream(Hkdf.derive(nonce, new byte[0], Labels.bytes(Labels.GRAPH), Keystream.KEY_BYTES));
-    byte[] word = new byte[4];
-    int[] order = new int[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
+    public int degree() {
+        return degree;
     }
-    for (int i = n - 1; i > 0; i--) {
-      int bound = i + 1;
-      // Rejection sampling: accept only below the largest multiple of bound, so j is exactly uniform.
-      long limit = (1L << 32) - ((1L << 32) % bound);
-      long value;
-      do {
-        randomness.next(word, 4);
-        value = ((word[0] & 0xffL) << 24) | ((word[1] & 0xffL) << 16) | ((word[2] & 0xffL) << 8) | (word[3] & 0xffL);
-      } while (value >= limit);
-      int j = (int) (value % bound);
-      int swap = order[i];
-      order[i] = order[j];
-      order[j] = swap;
+
+    /** The neighbours of {@code client}, ascending; never the client itself. */
+    public int[] neighboursOf(int client) {
+        return neighbourView(client).clone();
     }
-    return order;
-  }
+
+    public boolean areNeighbours(int a, int b) {
+        return Arrays.binarySearch(neighbourView(a), b) >= 0;
+    }
+
+    int[] neighbourView(int client) {
+        if (client < 0 || client >= neighbours.length) {
+            throw new IllegalArgumentException("Client index " + client + " is outside 0.." + (neighbours.length - 1));
+        }
+        return neighbours[client];
+    }
+
+    /** Fisher-Yates over a keystream derived from the nonce: public randomness every party reproduces. */
+    private static int[] shuffledOrder(int n, byte[] nonce) {
+        Keystream randomness =
+                new Keystream(Hkdf.derive(nonce, new byte[0], Labels.bytes(Labels.GRAPH), Keystream.KEY_BYTES));
+        byte[] word = new byte[4];
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int bound = i + 1;
+            // Rejection sampling: accept only below the largest multiple of bound, so j is exactly uniform.
+            long limit = (1L << 32) - ((1L << 32) % bound);
+            long value;
+            do {
+                randomness.next(word, 4);
+                value = ((word[0] & 0xffL) << 24)
+                        | ((word[1] & 0xffL) << 16)
+                        | ((word[2] & 0xffL) << 8)
+                        | (word[3] & 0xffL);
+            } while (value >= limit);
+            int j = (int) (value % bound);
+            int swap = order[i];
+            order[i] = order[j];
+            order[j] = swap;
+        }
+        return order;
+    }
 }

@@ -12,21 +12,23 @@ import org.cohort.crypto.internal.Hkdf;
  */
 final class PairwiseMasks {
 
-  private PairwiseMasks() {}
+    private PairwiseMasks() {}
 
-  static byte[] seed(byte[] ownMaskPrivateKey, int own, byte[] peerMaskPublicKey, int peer, byte[] roundNonce) {
-    byte[] shared = X25519Keys.agree(ownMaskPrivateKey, peerMaskPublicKey);
-    try {
-      byte[] info = CanonicalWriter.labelled(Labels.PAIRWISE_SEED).int32(Math.min(own, peer)).int32(Math.max(own, peer))
-          .toByteArray();
-      return Hkdf.derive(shared, roundNonce, info, 32);
-    } finally {
-      Arrays.fill(shared, (byte) 0);
+    static byte[] seed(byte[] ownMaskPrivateKey, int own, byte[] peerMaskPublicKey, int peer, byte[] roundNonce) {
+        byte[] shared = X25519Keys.agree(ownMaskPrivateKey, peerMaskPublicKey);
+        try {
+            byte[] info = CanonicalWriter.labelled(Labels.PAIRWISE_SEED)
+                    .int32(Math.min(own, peer))
+                    .int32(Math.max(own, peer))
+                    .toByteArray();
+            return Hkdf.derive(shared, roundNonce, info, 32);
+        } finally {
+            Arrays.fill(shared, (byte) 0);
+        }
     }
-  }
 
-  /** Whether {@code own} adds (rather than subtracts) its mask with {@code peer}. */
-  static boolean adds(int own, int peer) {
-    return own < peer;
-  }
+    /** Whether {@code own} adds (rather than subtracts) its mask with {@code peer}. */
+    static boolean adds(int own, int peer) {
+        return own < peer;
+    }
 }

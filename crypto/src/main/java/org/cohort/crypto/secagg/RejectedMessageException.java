@@ -7,11 +7,11 @@ package org.cohort.crypto.secagg;
  */
 public final class RejectedMessageException extends SecAggException {
 
-  RejectedMessageException(String message) {
-    super(message);
-  }
+    RejectedMessageException(String message) {
+        super(message);
+    }
 
-  RejectedMessageException(String message, Throwable cause) {
-    super(message, cause);
-  }
+    RejectedMessageException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

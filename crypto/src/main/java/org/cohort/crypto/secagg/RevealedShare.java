@@ -7,17 +7,17 @@ package org.cohort.crypto.secagg;
  */
 public record RevealedShare(int owner, byte[] share) {
 
-  public RevealedShare {
-    Messages.requireIndex(owner, "revealed share");
-    if (share == null || share.length != ShamirSecretSharing.SHARE_BYTES) {
-      throw new IllegalArgumentException("A revealed share of client " + owner + " must be " + ShamirSecretSharing.SHARE_BYTES
-          + " bytes");
+    public RevealedShare {
+        Messages.requireIndex(owner, "revealed share");
+        if (share == null || share.length != ShamirSecretSharing.SHARE_BYTES) {
+            throw new IllegalArgumentException(
+                    "A revealed share of client " + owner + " must be " + ShamirSecretSharing.SHARE_BYTES + " bytes");
+        }
+        share = share.clone();
     }
-    share = share.clone();
-  }
 
-  @Override
-  public byte[] share() {
-    return share.clone();
-  }
+    @Override
+    public byte[] share() {
+        return share.clone();
+    }
 }

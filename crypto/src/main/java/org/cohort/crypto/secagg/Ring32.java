@@ -7,19 +7,19 @@ package org.cohort.crypto.secagg;
  */
 final class Ring32 {
 
-  private Ring32() {}
+    private Ring32() {}
 
-  /** target[offset + k] += values[k]. */
-  static void addInto(int[] target, int offset, int[] values) {
-    for (int k = 0; k < values.length; k++) {
-      target[offset + k] += values[k];
+    /** target[offset + k] += values[k]. */
+    static void addInto(int[] target, int offset, int[] values) {
+        for (int k = 0; k < values.length; k++) {
+            target[offset + k] += values[k];
+        }
     }
-  }
 
-  /** target[offset + k] -= values[k]. */
-  static void subtractFrom(int[] target, int offset, int[] values) {
-    for (int k = 0; k < values.length; k++) {
-      target[offset + k] -= values[k];
+    /** target[offset + k] -= values[k]. */
+    static void subtractFrom(int[] target, int offset, int[] values) {
+        for (int k = 0; k < values.length; k++) {
+            target[offset + k] -= values[k];
+        }
     }
-  }
 }

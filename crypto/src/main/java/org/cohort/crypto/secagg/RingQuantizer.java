@@ -29,106 +29,108 @@ import org.cohort.crypto.internal.Algorithms;
  */
 public final class RingQuantizer {
 
-  public static final int RING_BITS = 32;
+    public static final int RING_BITS = 32;
 
-  private static final VarHandle LITTLE_ENDIAN_LONG =
-      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final double TWO_TO_MINUS_53 = 0x1.0p-53;
+    private static final VarHandle LITTLE_ENDIAN_LONG =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final double TWO_TO_MINUS_53 = 0x1.0p-53;
 
-  private final int maxClients;
-  private final double clipBound;
-  private final int maxLevel;
-  private final double scale;
+    private final int maxClients;
+    private final double clipBound;
+    private final int maxLevel;
+    private final double scale;
 
-  /**
-   * @param maxClients the most sites whose inputs will be summed (the round's n)
-   * @param clipBound c &gt; 0: coordinates outside [-c, c] are clipped to it
-   */
-  public RingQuantizer(int maxClients, double clipBound) {
-    if (maxClients < 1) {
-      throw new IllegalArgumentException("maxClients must be at least 1, got " + maxClients);
-    }
-    if (!(clipBound > 0) || Double.isInfinite(clipBound)) {
-      throw new IllegalArgumentException("Clip bound must be a positive finite number, got " + clipBound
-          + "; use the study's clipping norm or a bound on any coordinate of an update");
-    }
-    this.maxClients = maxClients;
-    this.clipBound = clipBound;
-    this.maxLevel = Integer.MAX_VALUE / maxClients;
-    this.scale = maxLevel / clipBound;
-  }
-
-  public int maxClients() {
-    return maxClients;
-  }
-
-  public double clipBound() {
-    return clipBound;
-  }
-
-  /** L: every quantized coordinate lies in [-L, L], and maxClients · L ≤ 2^31 - 1. */
-  public int maxLevel() {
-    return maxLevel;
-  }
-
-  /** Quantization levels per unit: a quantized value q stands for q / scale. */
-  public double scale() {
-    return scale;
-  }
-
-  /** Bits of precision per site and coordinate: log2(2L + 1). */
-  public double bitsPerCoordinate() {
-    return Math.log(2.0 * maxLevel + 1) / Math.log(2);
-  }
-
-  /** Quantizes with the process-wide CSPRNG. */
-  public int[] quantize(double[] update) {
-    return quantize(update, Algorithms.random());
-  }
-
-  /**
-   * Clips, scales and stochastically rounds {@code update} into [-L, L]^d.
-   *
-   * @throws IllegalArgumentException if a coordinate is NaN (a diverged update must not be
-   *     silently clipped into the aggregate)
-   */
-  public int[] quantize(double[] update, SecureRandom random) {
-    Objects.requireNonNull(update, "update");
-    Objects.requireNonNull(random, "random");
-    byte[] key = new byte[Keystream.KEY_BYTES];
-    random.nextBytes(key);
-    Keystream keystream = new Keystream(key);
-    byte[] block = new byte[Keystream.BLOCK_BYTES];
-    int perBlock = Keystream.BLOCK_BYTES / Long.BYTES;
-    int[] quantized = new int[update.length];
-    for (int offset = 0; offset < update.length; offset += perBlock) {
-      int count = Math.min(perBlock, update.length - offset);
-      keystream.next(block, count * Long.BYTES);
-      for (int k = 0; k < count; k++) {
-        int i = offset + k;
-        double x = update[i];
-        if (Double.isNaN(x)) {
-          throw new IllegalArgumentException("Update coordinate " + i + " is NaN; the local training diverged."
-              + " Fix the update (or skip this round) rather than aggregating it");
+    /**
+     * @param maxClients the most sites whose inputs will be summed (the round's n)
+     * @param clipBound c &gt; 0: coordinates outside [-c, c] are clipped to it
+     */
+    public RingQuantizer(int maxClients, double clipBound) {
+        if (maxClients < 1) {
+            throw new IllegalArgumentException("maxClients must be at least 1, got " + maxClients);
         }
-        // Clamp after scaling too: c · (L / c) may round to a hair above L.
-        double scaled = Math.max(-maxLevel, Math.min(maxLevel, Math.max(-clipBound, Math.min(clipBound, x)) * scale));
-        double floor = Math.floor(scaled);
-        double uniform = ((long) LITTLE_ENDIAN_LONG.get(block, k * Long.BYTES) >>> 11) * TWO_TO_MINUS_53;
-        quantized[i] = (int) floor + (uniform < scaled - floor ? 1 : 0);
-      }
+        if (!(clipBound > 0) || Double.isInfinite(clipBound)) {
+            throw new IllegalArgumentException("Clip bound must be a positive finite number, got " + clipBound
+                    + "; use the study's clipping norm or a bound on any coordinate of an update");
+        }
+        this.maxClients = maxClients;
+        this.clipBound = clipBound;
+        this.maxLevel = Integer.MAX_VALUE / maxClients;
+        this.scale = maxLevel / clipBound;
     }
-    Arrays.fill(key, (byte) 0);
-    return quantized;
-  }
 
-  /** Reads a sum of at most maxClients quantized vectors back as reals (Σ q / scale). */
-  public double[] decode(int[] sum) {
-    Objects.requireNonNull(sum, "sum");
-    double[] decoded = new double[sum.length];
-    for (int i = 0; i < sum.length; i++) {
-      decoded[i] = sum[i] / scale; // signed: the sum never wraps within maxClients sites
+    public int maxClients() {
+        return maxClients;
     }
-    return decoded;
-  }
+
+    public double clipBound() {
+        return clipBound;
+    }
+
+    /** L: every quantized coordinate lies in [-L, L], and maxClients · L ≤ 2^31 - 1. */
+    public int maxLevel() {
+        return maxLevel;
+    }
+
+    /** Quantization levels per unit: a quantized value q stands for q / scale. */
+    public double scale() {
+        return scale;
+    }
+
+    /** Bits of precision per site and coordinate: log2(2L + 1). */
+    public double bitsPerCoordinate() {
+        return Math.log(2.0 * maxLevel + 1) / Math.log(2);
+    }
+
+    /** Quantizes with the process-wide CSPRNG. */
+    public int[] quantize(double[] update) {
+        return quantize(update, Algorithms.random());
+    }
+
+    /**
+     * Clips, scales and stochastically rounds {@code update} into [-L, L]^d.
+     *
+     * @throws IllegalArgumentException if a coordinate is NaN (a diverged update must not be
+     *     silently clipped into the aggregate)
+     */
+    public int[] quantize(double[] update, SecureRandom random) {
+        Objects.requireNonNull(update, "update");
+        Objects.requireNonNull(random, "random");
+        byte[] key = new byte[Keystream.KEY_BYTES];
+        random.nextBytes(key);
+        Keystream keystream = new Keystream(key);
+        byte[] block = new byte[Keystream.BLOCK_BYTES];
+        int perBlock = Keystream.BLOCK_BYTES / Long.BYTES;
+        int[] quantized = new int[update.length];
+        for (int offset = 0; offset < update.length; offset += perBlock) {
+            int count = Math.min(perBlock, update.length - offset);
+            keystream.next(block, count * Long.BYTES);
+            for (int k = 0; k < count; k++) {
+                int i = offset + k;
+                double x = update[i];
+                if (Double.isNaN(x)) {
+                    throw new IllegalArgumentException(
+                            "Update coordinate " + i + " is NaN; the local training diverged."
+                                    + " Fix the update (or skip this round) rather than aggregating it");
+                }
+                // Clamp after scaling too: c · (L / c) may round to a hair above L.
+                double scaled =
+                        Math.max(-maxLevel, Math.min(maxLevel, Math.max(-clipBound, Math.min(clipBound, x)) * scale));
+                double floor = Math.floor(scaled);
+                double uniform = ((long) LITTLE_ENDIAN_LONG.get(block, k * Long.BYTES) >>> 11) * TWO_TO_MINUS_53;
+                quantized[i] = (int) floor + (uniform < scaled - floor ? 1 : 0);
+            }
+        }
+        Arrays.fill(key, (byte) 0);
+        return quantized;
+    }
+
+    /** Reads a sum of at most maxClients quantized vectors back as reals (Σ q / scale). */
+    public double[] decode(int[] sum) {
+        Objects.requireNonNull(sum, "sum");
+        double[] decoded = new double[sum.length];
+        for (int i = 0; i < sum.length; i++) {
+            decoded[i] = sum[i] / scale; // signed: the sum never wraps within maxClients sites
+        }
+        return decoded;
+    }
 }

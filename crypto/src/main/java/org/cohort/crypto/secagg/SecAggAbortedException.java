@@ -7,7 +7,7 @@ package org.cohort.crypto.secagg;
  */
 public final class SecAggAbortedException extends SecAggException {
 
-  SecAggAbortedException(String message) {
-    super(message);
-  }
+    SecAggAbortedException(String message) {
+        super(message);
+    }
 }

@@ -45,104 +45,118 @@ import java.util.HexFormat;
  */
 public record SecAggParameters(int numClients, int threshold, int degree, byte[] roundNonce) {
 
-  /** With 2 sites each learns the other's update from the sum, and no threshold is both safe and live. */
-  public static final int MIN_CLIENTS = 3;
-  /** The coordinator's limit on selected sites per round; share indices are client index + 1. */
-  public static final int MAX_CLIENTS = ShamirSecretSharing.MAX_HOLDERS - 1;
-  /** A nonce shorter than 128 bits could repeat across rounds and let old messages replay. */
-  public static final int MIN_NONCE_BYTES = 16;
-  public static final int MAX_NONCE_BYTES = 64;
+    /** With 2 sites each learns the other's update from the sum, and no threshold is both safe and live. */
+    public static final int MIN_CLIENTS = 3;
+    /** The coordinator's limit on selected sites per round; share indices are client index + 1. */
+    public static final int MAX_CLIENTS = ShamirSecretSharing.MAX_HOLDERS - 1;
+    /** A nonce shorter than 128 bits could repeat across rounds and let old messages replay. */
+    public static final int MIN_NONCE_BYTES = 16;
 
-  public SecAggParameters {
-    if (numClients < MIN_CLIENTS || numClients > MAX_CLIENTS) {
-      throw new IllegalArgumentException("Secure aggregation needs at least " + MIN_CLIENTS + " sites (at most "
-          + MAX_CLIENTS + "), got " + numClients + ". With fewer than 3, each site learns the others' updates from the sum anyway;"
-          + " run the round with more sites or without secure aggregation on purpose");
+    public static final int MAX_NONCE_BYTES = 64;
+
+    public SecAggParameters {
+        if (numClients < MIN_CLIENTS || numClients > MAX_CLIENTS) {
+            throw new IllegalArgumentException("Secure aggregation needs at least " + MIN_CLIENTS + " sites (at most "
+                    + MAX_CLIENTS + "), got " + numClients
+                    + ". With fewer than 3, each site learns the others' updates from the sum anyway;"
+                    + " run the round with more sites or without secure aggregation on purpose");
+        }
+        if (roundNonce == null || roundNonce.length < MIN_NONCE_BYTES || roundNonce.length > MAX_NONCE_BYTES) {
+            throw new IllegalArgumentException(
+                    "Round nonce must be " + MIN_NONCE_BYTES + ".." + MAX_NONCE_BYTES + " bytes, got "
+                            + (roundNonce == null ? "none" : roundNonce.length)
+                            + "; use 32 fresh random bytes per round so messages of one round cannot be replayed in another");
+        }
+        if (degree < 2 || degree > numClients - 1) {
+            throw new IllegalArgumentException(
+                    "Degree " + degree + " is impossible for " + numClients + " sites: each site needs"
+                            + " 2.." + (numClients - 1) + " neighbours (n - 1 is the complete graph). Default for n = "
+                            + numClients
+                            + " is " + defaultDegree(numClients));
+        }
+        if (degree % 2 == 1 && numClients % 2 == 1) {
+            throw new IllegalArgumentException(
+                    "Degree " + degree + " is odd and there are " + numClients + " sites: a graph in which"
+                            + " every site has the same odd number of neighbours needs an even number of sites. Use degree "
+                            + (degree - 1) + " or " + (degree + 1));
+        }
+        int safe = minimumSafeThreshold(degree);
+        if (threshold < safe) {
+            throw new IllegalArgumentException(
+                    "Threshold " + threshold + " is unsafe for degree " + degree + ": each site's secrets"
+                            + " are shared among its " + degree + " neighbours and itself (" + (degree + 1)
+                            + " holders), and with t <= "
+                            + (degree + 1)
+                            + "/2 two disjoint groups of t holders exist. A server telling one group that the site dropped"
+                            + " and the other that it survived would get both its self-mask seed and its mask key and see its update"
+                            + " in the clear. Use a threshold of at least " + safe);
+        }
+        if (threshold > degree) {
+            throw new IllegalArgumentException(
+                    "Threshold " + threshold + " exceeds degree " + degree + ": a dropped site's mask key"
+                            + " is held only by its " + degree
+                            + " neighbours (its own share leaves with it), so no dropout could ever be"
+                            + " recovered and any dropout would abort the round. Use a threshold of at most " + degree
+                            + (degree < safe ? "" : " (" + safe + " is the safe minimum)"));
+        }
+        roundNonce = roundNonce.clone();
     }
-    if (roundNonce == null || roundNonce.length < MIN_NONCE_BYTES || roundNonce.length > MAX_NONCE_BYTES) {
-      throw new IllegalArgumentException("Round nonce must be " + MIN_NONCE_BYTES + ".." + MAX_NONCE_BYTES + " bytes, got "
-          + (roundNonce == null ? "none" : roundNonce.length)
-          + "; use 32 fresh random bytes per round so messages of one round cannot be replayed in another");
+
+    /** Default degree and threshold for {@code numClients} sites (see the class comment for why). */
+    public static SecAggParameters defaults(int numClients, byte[] roundNonce) {
+        int degree = defaultDegree(numClients);
+        return new SecAggParameters(numClients, minimumSafeThreshold(degree), degree, roundNonce);
     }
-    if (degree < 2 || degree > numClients - 1) {
-      throw new IllegalArgumentException("Degree " + degree + " is impossible for " + numClients + " sites: each site needs"
-          + " 2.." + (numClients - 1) + " neighbours (n - 1 is the complete graph). Default for n = " + numClients
-          + " is " + defaultDegree(numClients));
+
+    /** min(n - 1, 4⌈log2 n⌉): the complete graph up to 21 sites, O(log n) above. */
+    public static int defaultDegree(int numClients) {
+        if (numClients < MIN_CLIENTS) {
+            return Math.max(numClients - 1, 0);
+        }
+        int ceilLog2 = 32 - Integer.numberOfLeadingZeros(numClients - 1);
+        return Math.min(numClients - 1, 4 * ceilLog2);
     }
-    if (degree % 2 == 1 && numClients % 2 == 1) {
-      throw new IllegalArgumentException("Degree " + degree + " is odd and there are " + numClients + " sites: a graph in which"
-          + " every site has the same odd number of neighbours needs an even number of sites. Use degree "
-          + (degree - 1) + " or " + (degree + 1));
+
+    /** ⌊(k + 1) / 2⌋ + 1: the smallest threshold for which no two disjoint groups of holders both reach it. */
+    public static int minimumSafeThreshold(int degree) {
+        return (degree + 1) / 2 + 1;
     }
-    int safe = minimumSafeThreshold(degree);
-    if (threshold < safe) {
-      throw new IllegalArgumentException("Threshold " + threshold + " is unsafe for degree " + degree + ": each site's secrets"
-          + " are shared among its " + degree + " neighbours and itself (" + (degree + 1) + " holders), and with t <= "
-          + (degree + 1) + "/2 two disjoint groups of t holders exist. A server telling one group that the site dropped"
-          + " and the other that it survived would get both its self-mask seed and its mask key and see its update"
-          + " in the clear. Use a threshold of at least " + safe);
+
+    /** How many neighbours of a dropped site may drop too before its mask key is lost: k - t. */
+    public int toleratedDroppedNeighbours() {
+        return degree - threshold;
     }
-    if (threshold > degree) {
-      throw new IllegalArgumentException("Threshold " + threshold + " exceeds degree " + degree + ": a dropped site's mask key"
-          + " is held only by its " + degree + " neighbours (its own share leaves with it), so no dropout could ever be"
-          + " recovered and any dropout would abort the round. Use a threshold of at most " + degree
-          + (degree < safe ? "" : " (" + safe + " is the safe minimum)"));
+
+    @Override
+    public byte[] roundNonce() {
+        return roundNonce.clone();
     }
-    roundNonce = roundNonce.clone();
-  }
 
-  /** Default degree and threshold for {@code numClients} sites (see the class comment for why). */
-  public static SecAggParameters defaults(int numClients, byte[] roundNonce) {
-    int degree = defaultDegree(numClients);
-    return new SecAggParameters(numClients, minimumSafeThreshold(degree), degree, roundNonce);
-  }
-
-  /** min(n - 1, 4⌈log2 n⌉): the complete graph up to 21 sites, O(log n) above. */
-  public static int defaultDegree(int numClients) {
-    if (numClients < MIN_CLIENTS) {
-      return Math.max(numClients - 1, 0);
+    boolean hasNonce(byte[] nonce) {
+        return nonce != null && MessageDigest.isEqual(roundNonce, nonce);
     }
-    int ceilLog2 = 32 - Integer.numberOfLeadingZeros(numClients - 1);
-    return Math.min(numClients - 1, 4 * ceilLog2);
-  }
 
-  /** ⌊(k + 1) / 2⌋ + 1: the smallest threshold for which no two disjoint groups of holders both reach it. */
-  public static int minimumSafeThreshold(int degree) {
-    return (degree + 1) / 2 + 1;
-  }
+    byte[] nonceView() {
+        return roundNonce;
+    }
 
-  /** How many neighbours of a dropped site may drop too before its mask key is lost: k - t. */
-  public int toleratedDroppedNeighbours() {
-    return degree - threshold;
-  }
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof SecAggParameters that
+                && numClients == that.numClients
+                && threshold == that.threshold
+                && degree == that.degree
+                && Arrays.equals(roundNonce, that.roundNonce);
+    }
 
-  @Override
-  public byte[] roundNonce() {
-    return roundNonce.clone();
-  }
+    @Override
+    public int hashCode() {
+        return 31 * (31 * (31 * numClients + threshold) + degree) + Arrays.hashCode(roundNonce);
+    }
 
-  boolean hasNonce(byte[] nonce) {
-    return nonce != null && MessageDigest.isEqual(roundNonce, nonce);
-  }
-
-  byte[] nonceView() {
-    return roundNonce;
-  }
-
-  @Override
-  public boolean equals(Object other) {
-    return other instanceof SecAggParameters that && numClients == that.numClients && threshold == that.threshold
-        && degree == that.degree && Arrays.equals(roundNonce, that.roundNonce);
-  }
-
-  @Override
-  public int hashCode() {
-    return 31 * (31 * (31 * numClients + threshold) + degree) + Arrays.hashCode(roundNonce);
-  }
-
-  @Override
-  public String toString() {
-    return "SecAggParameters[n=" + numClients + ", t=" + threshold + ", k=" + degree + ", nonce="
-        + HexFormat.of().formatHex(roundNonce) + "]";
-  }
+    @Override
+    public String toString() {
+        return "SecAggParameters[n=" + numClients + ", t=" + threshold + ", k=" + degree + ", nonce="
+                + HexFormat.of().formatHex(roundNonce) + "]";
+    }
 }

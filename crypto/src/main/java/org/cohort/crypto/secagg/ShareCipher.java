@@ -15,32 +15,37 @@ import org.cohort.crypto.internal.Hkdf;
  */
 final class ShareCipher {
 
-  static final int OVERHEAD_BYTES = AesGcm.OVERHEAD_BYTES;
+    static final int OVERHEAD_BYTES = AesGcm.OVERHEAD_BYTES;
 
-  private ShareCipher() {}
+    private ShareCipher() {}
 
-  static byte[] pairKey(byte[] ownEncryptionPrivateKey, byte[] peerEncryptionPublicKey, byte[] roundNonce) {
-    byte[] shared = X25519Keys.agree(ownEncryptionPrivateKey, peerEncryptionPublicKey);
-    try {
-      return Hkdf.derive(shared, roundNonce, Labels.bytes(Labels.SHARE_KEY), 16);
-    } finally {
-      Arrays.fill(shared, (byte) 0);
+    static byte[] pairKey(byte[] ownEncryptionPrivateKey, byte[] peerEncryptionPublicKey, byte[] roundNonce) {
+        byte[] shared = X25519Keys.agree(ownEncryptionPrivateKey, peerEncryptionPublicKey);
+        try {
+            return Hkdf.derive(shared, roundNonce, Labels.bytes(Labels.SHARE_KEY), 16);
+        } finally {
+            Arrays.fill(shared, (byte) 0);
+        }
     }
-  }
 
-  static byte[] seal(byte[] key, byte[] roundNonce, int sender, int recipient, byte[] plaintext, SecureRandom random) {
-    return AesGcm.seal(key, associatedData(roundNonce, sender, recipient), plaintext, random);
-  }
+    static byte[] seal(
+            byte[] key, byte[] roundNonce, int sender, int recipient, byte[] plaintext, SecureRandom random) {
+        return AesGcm.seal(key, associatedData(roundNonce, sender, recipient), plaintext, random);
+    }
 
-  /**
-   * The plaintext, or empty if the ciphertext, its IV or the (nonce, sender, recipient) binding
-   * was altered.
-   */
-  static Optional<byte[]> open(byte[] key, byte[] roundNonce, int sender, int recipient, byte[] sealed) {
-    return AesGcm.open(key, associatedData(roundNonce, sender, recipient), sealed, 0);
-  }
+    /**
+     * The plaintext, or empty if the ciphertext, its IV or the (nonce, sender, recipient) binding
+     * was altered.
+     */
+    static Optional<byte[]> open(byte[] key, byte[] roundNonce, int sender, int recipient, byte[] sealed) {
+        return AesGcm.open(key, associatedData(roundNonce, sender, recipient), sealed, 0);
+    }
 
-  private static byte[] associatedData(byte[] roundNonce, int sender, int recipient) {
-    return CanonicalWriter.labelled(Labels.SHARE_AAD).bytes(roundNonce).int32(sender).int32(recipient).toByteArray();
-  }
+    private static byte[] associatedData(byte[] roundNonce, int sender, int recipient) {
+        return CanonicalWriter.labelled(Labels.SHARE_AAD)
+                .bytes(roundNonce)
+                .int32(sender)
+                .int32(recipient)
+                .toByteArray();
+    }
 }

@@ -8,7 +8,7 @@ package org.cohort.crypto.secagg;
  */
 public final class UnmaskRefusedException extends SecAggException {
 
-  UnmaskRefusedException(String message) {
-    super(message);
-  }
+    UnmaskRefusedException(String message) {
+        super(message);
+    }
 }

@@ -10,36 +10,41 @@ import java.util.List;
  * that everyone was shown the same set. A site refuses any request that would reveal both shares
  * of one site.
  */
-public record UnmaskRequest(byte[] roundNonce, int recipient, int[] survivors, List<ConsistencySignature> signatures,
-    int[] selfMaskOwners, int[] keyOwners) {
+public record UnmaskRequest(
+        byte[] roundNonce,
+        int recipient,
+        int[] survivors,
+        List<ConsistencySignature> signatures,
+        int[] selfMaskOwners,
+        int[] keyOwners) {
 
-  public UnmaskRequest {
-    Messages.requireNonce(roundNonce, "unmask request");
-    Messages.requireIndex(recipient, "unmask request");
-    survivors = Messages.requireAscending(survivors, "survivors of the unmask request");
-    signatures = Messages.requireList(signatures, "consistency signatures of the unmask request");
-    selfMaskOwners = Messages.requireAscending(selfMaskOwners, "self-mask owners of the unmask request");
-    keyOwners = Messages.requireAscending(keyOwners, "mask-key owners of the unmask request");
-    roundNonce = roundNonce.clone();
-  }
+    public UnmaskRequest {
+        Messages.requireNonce(roundNonce, "unmask request");
+        Messages.requireIndex(recipient, "unmask request");
+        survivors = Messages.requireAscending(survivors, "survivors of the unmask request");
+        signatures = Messages.requireList(signatures, "consistency signatures of the unmask request");
+        selfMaskOwners = Messages.requireAscending(selfMaskOwners, "self-mask owners of the unmask request");
+        keyOwners = Messages.requireAscending(keyOwners, "mask-key owners of the unmask request");
+        roundNonce = roundNonce.clone();
+    }
 
-  @Override
-  public byte[] roundNonce() {
-    return roundNonce.clone();
-  }
+    @Override
+    public byte[] roundNonce() {
+        return roundNonce.clone();
+    }
 
-  @Override
-  public int[] survivors() {
-    return survivors.clone();
-  }
+    @Override
+    public int[] survivors() {
+        return survivors.clone();
+    }
 
-  @Override
-  public int[] selfMaskOwners() {
-    return selfMaskOwners.clone();
-  }
+    @Override
+    public int[] selfMaskOwners() {
+        return selfMaskOwners.clone();
+    }
 
-  @Override
-  public int[] keyOwners() {
-    return keyOwners.clone();
-  }
+    @Override
+    public int[] keyOwners() {
+        return keyOwners.clone();
+    }
 }

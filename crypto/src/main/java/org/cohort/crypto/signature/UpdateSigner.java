@@ -6,9 +6,9 @@ package org.cohort.crypto.signature;
  */
 public interface UpdateSigner {
 
-  /** A 64-byte Ed25519 signature over {@code message}. */
-  byte[] sign(byte[] message);
+    /** A 64-byte Ed25519 signature over {@code message}. */
+    byte[] sign(byte[] message);
 
-  /** The verifying key, X.509 SubjectPublicKeyInfo DER; feed it to {@link SignatureVerifier#ed25519}. */
-  byte[] publicKey();
+    /** The verifying key, X.509 SubjectPublicKeyInfo DER; feed it to {@link SignatureVerifier#ed25519}. */
+    byte[] publicKey();
 }

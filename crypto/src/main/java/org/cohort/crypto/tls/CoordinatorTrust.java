@@ -23,100 +23,107 @@ import org.cohort.crypto.tls.PeerCertificateRejectedException.Reason;
  */
 final class CoordinatorTrust extends X509ExtendedTrustManager {
 
-  private final X509Certificate ca;
-  private final X509ExtendedTrustManager pkix;
-  private final String caFingerprint;
+    private final X509Certificate ca;
+    private final X509ExtendedTrustManager pkix;
+    private final String caFingerprint;
 
-  CoordinatorTrust(X509Certificate ca) {
-    this.ca = ca;
-    this.caFingerprint = Algorithms.fingerprint(ca);
-    try {
-      KeyStore anchors = KeyStore.getInstance("PKCS12");
-      anchors.load(null, null);
-      anchors.setCertificateEntry("cohort-ca", ca);
-      TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
-      factory.init(anchors);
-      X509ExtendedTrustManager found = null;
-      for (TrustManager manager : factory.getTrustManagers()) {
-        if (manager instanceof X509ExtendedTrustManager extended) {
-          found = extended;
+    CoordinatorTrust(X509Certificate ca) {
+        this.ca = ca;
+        this.caFingerprint = Algorithms.fingerprint(ca);
+        try {
+            KeyStore anchors = KeyStore.getInstance("PKCS12");
+            anchors.load(null, null);
+            anchors.setCertificateEntry("cohort-ca", ca);
+            TrustManagerFactory factory = TrustManagerFactory.getInstance("PKIX");
+            factory.init(anchors);
+            X509ExtendedTrustManager found = null;
+            for (TrustManager manager : factory.getTrustManagers()) {
+                if (manager instanceof X509ExtendedTrustManager extended) {
+                    found = extended;
+                }
+            }
+            if (found == null) {
+                throw new IllegalStateException(
+                        "The JDK's PKIX TrustManagerFactory returned no X509ExtendedTrustManager");
+            }
+            this.pkix = found;
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new IllegalStateException("Cannot build a trust manager for the coordinator's CA", e);
         }
-      }
-      if (found == null) {
-        throw new IllegalStateException("The JDK's PKIX TrustManagerFactory returned no X509ExtendedTrustManager");
-      }
-      this.pkix = found;
-    } catch (GeneralSecurityException | java.io.IOException e) {
-      throw new IllegalStateException("Cannot build a trust manager for the coordinator's CA", e);
     }
-  }
 
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-    try {
-      pkix.checkServerTrusted(chain, authType);
-    } catch (CertificateException e) {
-      throw explain(e);
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        try {
+            pkix.checkServerTrusted(chain, authType);
+        } catch (CertificateException e) {
+            throw explain(e);
+        }
     }
-  }
 
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-    try {
-      pkix.checkServerTrusted(chain, authType, socket);
-    } catch (CertificateException e) {
-      throw explain(e);
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
+        try {
+            pkix.checkServerTrusted(chain, authType, socket);
+        } catch (CertificateException e) {
+            throw explain(e);
+        }
     }
-  }
 
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-      throws CertificateException {
-    try {
-      pkix.checkServerTrusted(chain, authType, engine);
-    } catch (CertificateException e) {
-      throw explain(e);
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+        try {
+            pkix.checkServerTrusted(chain, authType, engine);
+        } catch (CertificateException e) {
+            throw explain(e);
+        }
     }
-  }
 
-  private PeerCertificateRejectedException explain(CertificateException e) {
-    Reason reason = Reason.UNTRUSTED_ISSUER;
-    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-      if (cause instanceof CertificateExpiredException) {
-        reason = Reason.EXPIRED;
-      } else if (cause instanceof CertificateNotYetValidException) {
-        reason = Reason.NOT_YET_VALID;
-      }
+    private PeerCertificateRejectedException explain(CertificateException e) {
+        Reason reason = Reason.UNTRUSTED_ISSUER;
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof CertificateExpiredException) {
+                reason = Reason.EXPIRED;
+            } else if (cause instanceof CertificateNotYetValidException) {
+                reason = Reason.NOT_YET_VALID;
+            }
+        }
+        String detail = String.valueOf(e.getMessage()).replaceAll("\\.+$", "");
+        return new PeerCertificateRejectedException(
+                reason,
+                "The coordinator's TLS certificate is not trusted: "
+                        + detail + ". This agent trusts only the CA it enrolled with (" + caFingerprint
+                        + ") and the host"
+                        + " names in the coordinator's certificate. If the coordinator's CA was replaced, enroll again.",
+                e);
     }
-    String detail = String.valueOf(e.getMessage()).replaceAll("\\.+$", "");
-    return new PeerCertificateRejectedException(reason, "The coordinator's TLS certificate is not trusted: "
-        + detail + ". This agent trusts only the CA it enrolled with (" + caFingerprint + ") and the host"
-        + " names in the coordinator's certificate. If the coordinator's CA was replaced, enroll again.", e);
-  }
 
-  @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-    throw notForClients();
-  }
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        throw notForClients();
+    }
 
-  @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-    throw notForClients();
-  }
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
+        throw notForClients();
+    }
 
-  @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-      throws CertificateException {
-    throw notForClients();
-  }
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+        throw notForClients();
+    }
 
-  @Override
-  public X509Certificate[] getAcceptedIssuers() {
-    return new X509Certificate[] {ca};
-  }
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[] {ca};
+    }
 
-  private static CertificateException notForClients() {
-    return new CertificateException("This trust manager verifies the coordinator; the coordinator checks sites"
-        + " with TlsTrust.clientCertificates");
-  }
+    private static CertificateException notForClients() {
+        return new CertificateException("This trust manager verifies the coordinator; the coordinator checks sites"
+                + " with TlsTrust.clientCertificates");
+    }
 }

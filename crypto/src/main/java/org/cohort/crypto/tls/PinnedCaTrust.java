@@ -24,111 +24,116 @@ import org.cohort.crypto.tls.PeerCertificateRejectedException.Reason;
  */
 public final class PinnedCaTrust extends X509ExtendedTrustManager {
 
-  private final String pin;
-  private final AtomicReference<X509Certificate> observedCa = new AtomicReference<>();
+    private final String pin;
+    private final AtomicReference<X509Certificate> observedCa = new AtomicReference<>();
 
-  private PinnedCaTrust(String pin) {
-    this.pin = pin;
-  }
-
-  /**
-   * @param pin the CA fingerprint as the coordinator prints it, {@code sha256:<64 hex digits>}
-   *     (case and colons are forgiven)
-   * @throws IllegalArgumentException if the pin is not a SHA-256 fingerprint
-   */
-  public static PinnedCaTrust forFingerprint(String pin) {
-    return new PinnedCaTrust(Algorithms.normaliseFingerprint(pin));
-  }
-
-  public TrustManager[] trustManagers() {
-    return new TrustManager[] {this};
-  }
-
-  public String pin() {
-    return pin;
-  }
-
-  /** The pinned CA certificate, once a handshake has accepted a chain that contains it. */
-  public Optional<X509Certificate> observedCa() {
-    return Optional.ofNullable(observedCa.get());
-  }
-
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-    X509Certificate ca = pinnedCa(chain);
-    new CoordinatorTrust(ca).checkServerTrusted(chain, authType);
-    observedCa.set(ca);
-  }
-
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-    X509Certificate ca = pinnedCa(chain);
-    new CoordinatorTrust(ca).checkServerTrusted(chain, authType, socket);
-    observedCa.set(ca);
-  }
-
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-      throws CertificateException {
-    X509Certificate ca = pinnedCa(chain);
-    new CoordinatorTrust(ca).checkServerTrusted(chain, authType, engine);
-    observedCa.set(ca);
-  }
-
-  private X509Certificate pinnedCa(X509Certificate[] chain) throws PeerCertificateRejectedException {
-    List<String> seen = new ArrayList<>();
-    for (X509Certificate candidate : chain == null ? new X509Certificate[0] : chain) {
-      String fingerprint = Algorithms.fingerprint(candidate);
-      if (fingerprint.equals(pin) && isSelfSignedCa(candidate)) {
-        return candidate;
-      }
-      if (candidate.getBasicConstraints() >= 0) {
-        seen.add(fingerprint);
-      }
+    private PinnedCaTrust(String pin) {
+        this.pin = pin;
     }
-    throw new PeerCertificateRejectedException(Reason.UNTRUSTED_ISSUER, "The coordinator presented "
-        + (seen.isEmpty() ? "no CA certificate" : "CA certificate " + String.join(", ", seen))
-        + ", which does not match the pinned " + pin + ". Do not continue: confirm the fingerprint with the"
-        + " coordinator admin (the coordinator prints it at start). A mismatch can mean the connection is being"
-        + " intercepted, or that you are dialling a different coordinator.");
-  }
 
-  private static boolean isSelfSignedCa(X509Certificate certificate) {
-    if (certificate.getBasicConstraints() < 0
-        || !certificate.getSubjectX500Principal().equals(certificate.getIssuerX500Principal())) {
-      return false;
+    /**
+     * @param pin the CA fingerprint as the coordinator prints it, {@code sha256:<64 hex digits>}
+     *     (case and colons are forgiven)
+     * @throws IllegalArgumentException if the pin is not a SHA-256 fingerprint
+     */
+    public static PinnedCaTrust forFingerprint(String pin) {
+        return new PinnedCaTrust(Algorithms.normaliseFingerprint(pin));
     }
-    try {
-      certificate.verify(certificate.getPublicKey());
-      return true;
-    } catch (GeneralSecurityException | RuntimeException e) {
-      return false;
+
+    public TrustManager[] trustManagers() {
+        return new TrustManager[] {this};
     }
-  }
 
-  @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-    throw notForClients();
-  }
+    public String pin() {
+        return pin;
+    }
 
-  @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-    throw notForClients();
-  }
+    /** The pinned CA certificate, once a handshake has accepted a chain that contains it. */
+    public Optional<X509Certificate> observedCa() {
+        return Optional.ofNullable(observedCa.get());
+    }
 
-  @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-      throws CertificateException {
-    throw notForClients();
-  }
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        X509Certificate ca = pinnedCa(chain);
+        new CoordinatorTrust(ca).checkServerTrusted(chain, authType);
+        observedCa.set(ca);
+    }
 
-  /** Unknown until the handshake: the whole point is that the agent does not have the CA yet. */
-  @Override
-  public X509Certificate[] getAcceptedIssuers() {
-    return new X509Certificate[0];
-  }
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
+        X509Certificate ca = pinnedCa(chain);
+        new CoordinatorTrust(ca).checkServerTrusted(chain, authType, socket);
+        observedCa.set(ca);
+    }
 
-  private static CertificateException notForClients() {
-    return new CertificateException("PinnedCaTrust only verifies the coordinator during enrollment");
-  }
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+        X509Certificate ca = pinnedCa(chain);
+        new CoordinatorTrust(ca).checkServerTrusted(chain, authType, engine);
+        observedCa.set(ca);
+    }
+
+    private X509Certificate pinnedCa(X509Certificate[] chain) throws PeerCertificateRejectedException {
+        List<String> seen = new ArrayList<>();
+        for (X509Certificate candidate : chain == null ? new X509Certificate[0] : chain) {
+            String fingerprint = Algorithms.fingerprint(candidate);
+            if (fingerprint.equals(pin) && isSelfSignedCa(candidate)) {
+                return candidate;
+            }
+            if (candidate.getBasicConstraints() >= 0) {
+                seen.add(fingerprint);
+            }
+        }
+        throw new PeerCertificateRejectedException(
+                Reason.UNTRUSTED_ISSUER,
+                "The coordinator presented "
+                        + (seen.isEmpty() ? "no CA certificate" : "CA certificate " + String.join(", ", seen))
+                        + ", which does not match the pinned " + pin
+                        + ". Do not continue: confirm the fingerprint with the"
+                        + " coordinator admin (the coordinator prints it at start). A mismatch can mean the connection is being"
+                        + " intercepted, or that you are dialling a different coordinator.");
+    }
+
+    private static boolean isSelfSignedCa(X509Certificate certificate) {
+        if (certificate.getBasicConstraints() < 0
+                || !certificate.getSubjectX500Principal().equals(certificate.getIssuerX500Principal())) {
+            return false;
+        }
+        try {
+            certificate.verify(certificate.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        throw notForClients();
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
+        throw notForClients();
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+        throw notForClients();
+    }
+
+    /** Unknown until the handshake: the whole point is that the agent does not have the CA yet. */
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[0];
+    }
+
+    private static CertificateException notForClients() {
+        return new CertificateException("PinnedCaTrust only verifies the coordinator during enrollment");
+    }
 }

@@ -6,10 +6,10 @@ import java.math.BigInteger;
 @FunctionalInterface
 public interface RevocationCheck {
 
-  boolean isRevoked(BigInteger serial);
+    boolean isRevoked(BigInteger serial);
 
-  /** For tests and demos: nothing is revoked. */
-  static RevocationCheck none() {
-    return serial -> false;
-  }
+    /** For tests and demos: nothing is revoked. */
+    static RevocationCheck none() {
+        return serial -> false;
+    }
 }

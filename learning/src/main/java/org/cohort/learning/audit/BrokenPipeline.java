@@ -57,10 +57,15 @@ public enum BrokenPipeline {
     public static TabularSchema standardisedFromData(TabularSchema declared) {
         var columns = new ArrayList<FeatureColumn>();
         for (FeatureColumn column : declared.features()) {
-            boolean binary = column instanceof FeatureColumn.Numeric n && n.center() != null && n.center() == 0
-                    && n.scale() != null && n.scale() == 1;
-            columns.add(column instanceof FeatureColumn.Numeric && !binary
-                    ? FeatureColumn.locallyStandardised(column.name()) : column);
+            boolean binary = column instanceof FeatureColumn.Numeric n
+                    && n.center() != null
+                    && n.center() == 0
+                    && n.scale() != null
+                    && n.scale() == 1;
+            columns.add(
+                    column instanceof FeatureColumn.Numeric && !binary
+                            ? FeatureColumn.locallyStandardised(column.name())
+                            : column);
         }
         return new TabularSchema(columns, declared.labelColumn(), declared.labelRule(), declared.idColumn());
     }
@@ -73,7 +78,9 @@ public enum BrokenPipeline {
             boolean[] inTest = new boolean[data.size()];
             for (int c = 0; c < data.numClasses(); c++) {
                 int label = c;
-                int[] members = IntStream.range(0, data.size()).filter(i -> data.labels()[i] == label).toArray();
+                int[] members = IntStream.range(0, data.size())
+                        .filter(i -> data.labels()[i] == label)
+                        .toArray();
                 for (int i = members.length - 1; i > 0; i--) {
                     int j = random.nextInt(i + 1);
                     int tmp = members[i];
@@ -85,8 +92,13 @@ public enum BrokenPipeline {
                     inTest[members[i]] = true;
                 }
             }
-            return new SplitData(data.select(IntStream.range(0, data.size()).filter(i -> !inTest[i]).toArray()),
-                    data.select(IntStream.range(0, data.size()).filter(i -> inTest[i]).toArray()));
+            return new SplitData(
+                    data.select(IntStream.range(0, data.size())
+                            .filter(i -> !inTest[i])
+                            .toArray()),
+                    data.select(IntStream.range(0, data.size())
+                            .filter(i -> inTest[i])
+                            .toArray()));
         }
 
         @Override

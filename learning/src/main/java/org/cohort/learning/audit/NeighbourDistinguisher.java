@@ -95,16 +95,33 @@ public final class NeighbourDistinguisher {
      * @param separation mean projection of D' runs minus that of D runs, over their pooled standard
      *     deviation (read after counting, a diagnostic: about 0 when DP hides the neighbour)
      */
-    public record Result(String neighbour, int calibrationRuns, int testRuns, int falsePositives, int falseNegatives,
-                         double epsilonLowerBound, double confidence, double delta, double separation) {
+    public record Result(
+            String neighbour,
+            int calibrationRuns,
+            int testRuns,
+            int falsePositives,
+            int falseNegatives,
+            double epsilonLowerBound,
+            double confidence,
+            double delta,
+            double separation) {
 
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "D' = D %s; %d calibration runs and %d test runs per world, the test"
-                    + " called %d of the D runs D' (FPR %.2f) and %d of the D' runs D (FNR %.2f); separation %.1f"
-                    + " standard deviations; L = %.3f", neighbour, calibrationRuns, testRuns, falsePositives,
-                    (double) falsePositives / testRuns, falseNegatives, (double) falseNegatives / testRuns,
-                    separation, epsilonLowerBound);
+            return String.format(
+                    Locale.ROOT,
+                    "D' = D %s; %d calibration runs and %d test runs per world, the test"
+                            + " called %d of the D runs D' (FPR %.2f) and %d of the D' runs D (FNR %.2f); separation %.1f"
+                            + " standard deviations; L = %.3f",
+                    neighbour,
+                    calibrationRuns,
+                    testRuns,
+                    falsePositives,
+                    (double) falsePositives / testRuns,
+                    falseNegatives,
+                    (double) falseNegatives / testRuns,
+                    separation,
+                    epsilonLowerBound);
         }
     }
 
@@ -125,8 +142,8 @@ public final class NeighbourDistinguisher {
      * the site's statistics, 5 with the outlier against about 0 without any one row. On the sound
      * pipeline both are about 0, as DP-SGD promises for any neighbour.
      */
-    public static Neighbour worstNeighbour(TabularDataset data, RowKeys keys, SitePipeline pipeline,
-                                           NeighbourAudit.Result audit) {
+    public static Neighbour worstNeighbour(
+            TabularDataset data, RowKeys keys, SitePipeline pipeline, NeighbourAudit.Result audit) {
         if (audit.maxRowsMoved() > 0 && audit.worstRemovedRow() >= 0) {
             return withoutRow(data, keys, audit.worstRemovedRow());
         }
@@ -172,12 +189,19 @@ public final class NeighbourDistinguisher {
             var neighbour = new TabularDataset(rows, labels, data.numClasses());
             RowKeys longer = keys.withAppended("cohort-audit-outlier-" + template);
             if (inTraining(pipeline.split(neighbour, longer), outlier)) {
-                return new Neighbour(neighbour, longer, String.format(Locale.ROOT, "plus one outlier (row %d with its"
-                        + " continuous columns at %.0f× their largest value)", template, OUTLIER_FACTOR));
+                return new Neighbour(
+                        neighbour,
+                        longer,
+                        String.format(
+                                Locale.ROOT,
+                                "plus one outlier (row %d with its"
+                                        + " continuous columns at %.0f× their largest value)",
+                                template,
+                                OUTLIER_FACTOR));
             }
         }
-        throw new IllegalStateException("the pipeline put every candidate outlier in the test part; no added row"
-                + " reaches training");
+        throw new IllegalStateException(
+                "the pipeline put every candidate outlier in the test part; no added row" + " reaches training");
     }
 
     /**
@@ -186,10 +210,16 @@ public final class NeighbourDistinguisher {
      * @param training how the site trains on a prepared training set (the study's model, optimiser,
      *     rounds, DP-SGD plan and noise; the same for both worlds, as the site declared them)
      */
-    public static Result run(SitePipeline pipeline, TabularDataset data, RowKeys keys, Neighbour neighbour,
-                             Function<TabularDataset, CanaryAudit.Target> training, Settings settings) {
+    public static Result run(
+            SitePipeline pipeline,
+            TabularDataset data,
+            RowKeys keys,
+            Neighbour neighbour,
+            Function<TabularDataset, CanaryAudit.Target> training,
+            Settings settings) {
         CanaryAudit.Target d = training.apply(pipeline.prepare(data, keys).train());
-        CanaryAudit.Target dPrime = training.apply(pipeline.prepare(neighbour.data(), neighbour.keys()).train());
+        CanaryAudit.Target dPrime = training.apply(
+                pipeline.prepare(neighbour.data(), neighbour.keys()).train());
         SplittableRandom seeds = new SplittableRandom(settings.seed());
 
         // The direction: where training without noise goes in D' minus where it goes in D. Rows
@@ -201,18 +231,29 @@ public final class NeighbourDistinguisher {
         for (int i = 0; i < direction.length; i++) {
             direction[i] = meanDPrime[i] - meanD[i];
         }
-        double threshold = threshold(scores(d, direction, settings.calibrationRuns(), seeds),
-                scores(dPrime, direction, settings.calibrationRuns(), seeds), settings);
+        double threshold = threshold(
+                scores(d, direction, settings.calibrationRuns(), seeds),
+                scores(dPrime, direction, settings.calibrationRuns(), seeds),
+                settings);
 
         double[] scoresD = scores(d, direction, settings.testRuns(), seeds);
         double[] scoresDPrime = scores(dPrime, direction, settings.testRuns(), seeds);
-        int falsePositives = (int) Arrays.stream(scoresD).filter(s -> s > threshold).count();
-        int falseNegatives = (int) Arrays.stream(scoresDPrime).filter(s -> s <= threshold).count();
-        var outcome = new HypothesisTestAudit.Outcome(settings.testRuns(), falsePositives, settings.testRuns(),
-                falseNegatives);
-        return new Result(neighbour.description(), settings.calibrationRuns(), settings.testRuns(), falsePositives,
-                falseNegatives, HypothesisTestAudit.epsilonLowerBound(outcome, settings.delta(), settings.confidence()),
-                settings.confidence(), settings.delta(), separation(scoresD, scoresDPrime));
+        int falsePositives =
+                (int) Arrays.stream(scoresD).filter(s -> s > threshold).count();
+        int falseNegatives =
+                (int) Arrays.stream(scoresDPrime).filter(s -> s <= threshold).count();
+        var outcome = new HypothesisTestAudit.Outcome(
+                settings.testRuns(), falsePositives, settings.testRuns(), falseNegatives);
+        return new Result(
+                neighbour.description(),
+                settings.calibrationRuns(),
+                settings.testRuns(),
+                falsePositives,
+                falseNegatives,
+                HypothesisTestAudit.epsilonLowerBound(outcome, settings.delta(), settings.confidence()),
+                settings.confidence(),
+                settings.delta(),
+                separation(scoresD, scoresDPrime));
     }
 
     private static boolean inTraining(SplitData split, float[] row) {
@@ -273,7 +314,8 @@ public final class NeighbourDistinguisher {
             int falsePositives = (int) Math.round(n * normal.cumulativeProbability((meanD - t) / deviation));
             int falseNegatives = (int) Math.round(n * normal.cumulativeProbability((t - meanDPrime) / deviation));
             double bound = HypothesisTestAudit.epsilonLowerBound(
-                    new HypothesisTestAudit.Outcome(n, falsePositives, n, falseNegatives), settings.delta(),
+                    new HypothesisTestAudit.Outcome(n, falsePositives, n, falseNegatives),
+                    settings.delta(),
                     settings.confidence());
             if (bound > bestBound) {
                 best = t;
@@ -296,8 +338,8 @@ public final class NeighbourDistinguisher {
                 return "none (the distinguisher's direction only)";
             }
         };
-        return new CanaryAudit.Target(target.train(), target.network(), target.plan(), target.dp(), target.rounds(),
-                seed -> none);
+        return new CanaryAudit.Target(
+                target.train(), target.network(), target.plan(), target.dp(), target.rounds(), seed -> none);
     }
 
     private static double separation(double[] a, double[] b) {

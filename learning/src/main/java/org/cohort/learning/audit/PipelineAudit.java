@@ -64,9 +64,20 @@ public final class PipelineAudit {
      * @param latticeMargin σ is calibrated this much high, because the lattice noise is accounted
      *     with a hair less than σ (as the demo does)
      */
-    public record Study(TabularSchema schema, ModelPreset model, long modelSeed, TrainingPlan plan, double clipNorm,
-                        int expectedBatchSize, int epochsPerRound, int rounds, double targetEpsilon, double delta,
-                        double testFraction, long splitSalt, double latticeMargin) {
+    public record Study(
+            TabularSchema schema,
+            ModelPreset model,
+            long modelSeed,
+            TrainingPlan plan,
+            double clipNorm,
+            int expectedBatchSize,
+            int epochsPerRound,
+            int rounds,
+            double targetEpsilon,
+            double delta,
+            double testFraction,
+            long splitSalt,
+            double latticeMargin) {
         public Study {
             Objects.requireNonNull(schema, "schema");
             Objects.requireNonNull(model, "model");
@@ -80,21 +91,56 @@ public final class PipelineAudit {
          * improved conversion), keyed split with a quarter held out.
          */
         public static Study heartDiseaseDemo() {
-            return new Study(HeartDisease.schema(), ModelPreset.logisticRegression(), 42,
-                    new TrainingPlan(1, 32, Optimizer.SGD, 0.2, 7), 1.0, 32, 1, 10, 1.0, 1e-5, 0.25, 20261125L,
+            return new Study(
+                    HeartDisease.schema(),
+                    ModelPreset.logisticRegression(),
+                    42,
+                    new TrainingPlan(1, 32, Optimizer.SGD, 0.2, 7),
+                    1.0,
+                    32,
+                    1,
+                    10,
+                    1.0,
+                    1e-5,
+                    0.25,
+                    20261125L,
                     1.005);
         }
 
         /** The same study with another ε budget, to which σ is calibrated. */
         public Study withTargetEpsilon(double epsilon) {
-            return new Study(schema, model, modelSeed, plan, clipNorm, expectedBatchSize, epochsPerRound, rounds,
-                    epsilon, delta, testFraction, splitSalt, latticeMargin);
+            return new Study(
+                    schema,
+                    model,
+                    modelSeed,
+                    plan,
+                    clipNorm,
+                    expectedBatchSize,
+                    epochsPerRound,
+                    rounds,
+                    epsilon,
+                    delta,
+                    testFraction,
+                    splitSalt,
+                    latticeMargin);
         }
 
         /** The same study with another number of rounds (fewer: a faster audit, a smaller claim). */
         public Study withRounds(int newRounds) {
-            return new Study(schema, model, modelSeed, plan, clipNorm, expectedBatchSize, epochsPerRound, newRounds,
-                    targetEpsilon, delta, testFraction, splitSalt, latticeMargin);
+            return new Study(
+                    schema,
+                    model,
+                    modelSeed,
+                    plan,
+                    clipNorm,
+                    expectedBatchSize,
+                    epochsPerRound,
+                    newRounds,
+                    targetEpsilon,
+                    delta,
+                    testFraction,
+                    splitSalt,
+                    latticeMargin);
         }
     }
 
@@ -109,10 +155,21 @@ public final class PipelineAudit {
      * @param confidence of L, the larger of the two bounds: each audit ran at half the error, so
      *     that both hold together (Bonferroni)
      */
-    public record Report(String site, BrokenPipeline broken, int rows, int trainRows, NeighbourAudit.Result neighbours,
-                         double noiseMultiplier, DpSgdPlan dp, int rounds, double claimedEpsilon, double delta,
-                         CanaryAudit.Result canaries, NeighbourDistinguisher.Result distinguisher, double confidence,
-                         Duration elapsed) {
+    public record Report(
+            String site,
+            BrokenPipeline broken,
+            int rows,
+            int trainRows,
+            NeighbourAudit.Result neighbours,
+            double noiseMultiplier,
+            DpSgdPlan dp,
+            int rounds,
+            double claimedEpsilon,
+            double delta,
+            CanaryAudit.Result canaries,
+            NeighbourDistinguisher.Result distinguisher,
+            double confidence,
+            Duration elapsed) {
 
         /** L: the larger of the canary audit's and the distinguisher's lower bounds. */
         public double epsilonLowerBound() {
@@ -140,51 +197,97 @@ public final class PipelineAudit {
 
         /** The line the issue asks for. */
         public String verdictLine() {
-            return String.format(Locale.ROOT, "empirical ε lower bound L (%s) vs claimed ε E: L = %.3f vs E = %.3f"
-                    + " (L from %s)%s", percent(confidence), epsilonLowerBound(), claimedEpsilon, lowerBoundSource(),
+            return String.format(
+                    Locale.ROOT,
+                    "empirical ε lower bound L (%s) vs claimed ε E: L = %.3f vs E = %.3f" + " (L from %s)%s",
+                    percent(confidence),
+                    epsilonLowerBound(),
+                    claimedEpsilon,
+                    lowerBoundSource(),
                     epsilonViolated() ? "  — VIOLATION: L > E, the claim is false" : "  — no violation (L ≤ E)");
         }
 
         /** The whole report, every ε with its unit, adjacency, δ, accountant and inputs. */
         public List<String> lines() {
             var out = new ArrayList<String>();
-            out.add(String.format(Locale.ROOT, "Privacy audit of site %s: %d rows, %d in training after the split",
-                    site, rows, trainRows));
+            out.add(String.format(
+                    Locale.ROOT,
+                    "Privacy audit of site %s: %d rows, %d in training after the split",
+                    site,
+                    rows,
+                    trainRows));
             out.add("  pipeline broken on purpose: " + broken.description());
-            out.add("  split and preprocessing (neighbouring tables): " + (neighbours.passes() ? "PASS" : "FAIL") + " — "
-                    + neighbours);
+            out.add("  split and preprocessing (neighbouring tables): " + (neighbours.passes() ? "PASS" : "FAIL")
+                    + " — " + neighbours);
             long steps = dp.steps() * rounds;
-            out.add(String.format(Locale.ROOT, "  claimed: ε E = %.3f, patient-level (one row is one patient: Heart"
-                    + " Disease has one row per patient), add/remove-one-row adjacency, δ = %s, RDP accountant"
-                    + " (improved conversion), for the sampled Gaussian mechanism with q = %.4f (expected batch %d /"
-                    + " %d training rows declared), σ = %.4f (accounted %.4f for the lattice noise), C = %s,"
-                    + " %d steps (%d rounds × %d)", claimedEpsilon, deltaText(delta), dp.samplingRate(),
-                    Math.round(dp.samplingRate() * trainRows), trainRows, noiseMultiplier,
-                    canaries.accountedNoiseMultiplier(), plain(dp.clipNorm()), steps, rounds, dp.steps()));
+            out.add(String.format(
+                    Locale.ROOT,
+                    "  claimed: ε E = %.3f, patient-level (one row is one patient: Heart"
+                            + " Disease has one row per patient), add/remove-one-row adjacency, δ = %s, RDP accountant"
+                            + " (improved conversion), for the sampled Gaussian mechanism with q = %.4f (expected batch %d /"
+                            + " %d training rows declared), σ = %.4f (accounted %.4f for the lattice noise), C = %s,"
+                            + " %d steps (%d rounds × %d)",
+                    claimedEpsilon,
+                    deltaText(delta),
+                    dp.samplingRate(),
+                    Math.round(dp.samplingRate() * trainRows),
+                    trainRows,
+                    noiseMultiplier,
+                    canaries.accountedNoiseMultiplier(),
+                    plain(dp.clipNorm()),
+                    steps,
+                    rounds,
+                    dp.steps()));
             var o = canaries.outcome();
-            out.add(String.format(Locale.ROOT, "  canaries: %d gradient canaries (norm C, in the output layer's"
-                    + " directions no row moves), each included with probability 1/2 (%d were); released: the model"
-                    + " after %d rounds; %d guesses (threshold %.2f samplings), %d correct, %d abstentions",
-                    o.canaries(), canaries.included(), rounds, o.guesses(), canaries.threshold(), o.correct(),
+            out.add(String.format(
+                    Locale.ROOT,
+                    "  canaries: %d gradient canaries (norm C, in the output layer's"
+                            + " directions no row moves), each included with probability 1/2 (%d were); released: the model"
+                            + " after %d rounds; %d guesses (threshold %.2f samplings), %d correct, %d abstentions",
+                    o.canaries(),
+                    canaries.included(),
+                    rounds,
+                    o.guesses(),
+                    canaries.threshold(),
+                    o.correct(),
                     o.canaries() - o.guesses()));
-            out.add(String.format(Locale.ROOT, "  mean score (times sampled + noise/C): included %.2f, excluded %.2f;"
-                    + " noise: %s", canaries.meanScoreIncluded(), canaries.meanScoreExcluded(), canaries.noise()));
-            out.add(String.format(Locale.ROOT, "  canary L = %.3f: Steinke, Nasr and Jagielski (2023) Theorem 3.3 at"
-                    + " δ = %s, %s confidence; it bounds the same mechanism as E (patient-level, add/remove one row)",
-                    canaries.epsilonLowerBound(), deltaText(delta), percent(canaries.confidence())));
+            out.add(String.format(
+                    Locale.ROOT,
+                    "  mean score (times sampled + noise/C): included %.2f, excluded %.2f;" + " noise: %s",
+                    canaries.meanScoreIncluded(),
+                    canaries.meanScoreExcluded(),
+                    canaries.noise()));
+            out.add(String.format(
+                    Locale.ROOT,
+                    "  canary L = %.3f: Steinke, Nasr and Jagielski (2023) Theorem 3.3 at"
+                            + " δ = %s, %s confidence; it bounds the same mechanism as E (patient-level, add/remove one row)",
+                    canaries.epsilonLowerBound(),
+                    deltaText(delta),
+                    percent(canaries.confidence())));
             if (distinguisher != null) {
                 out.add("  neighbouring-table distinguisher (whole pipeline, released model): " + distinguisher);
-                out.add(String.format(Locale.ROOT, "  distinguisher L: Jagielski, Ullman and Oprea (2020), ε ≥"
-                        + " ln((1 − δ − FNR)/FPR) and with FPR and FNR swapped, at δ = %s, each rate at its"
-                        + " Clopper–Pearson upper bound, %s confidence in all", deltaText(delta),
+                out.add(String.format(
+                        Locale.ROOT,
+                        "  distinguisher L: Jagielski, Ullman and Oprea (2020), ε ≥"
+                                + " ln((1 − δ − FNR)/FPR) and with FPR and FNR swapped, at δ = %s, each rate at its"
+                                + " Clopper–Pearson upper bound, %s confidence in all",
+                        deltaText(delta),
                         percent(distinguisher.confidence())));
             }
             out.add("  " + verdictLine());
-            out.add(String.format(Locale.ROOT, "  verdict: %s (%.1f s)", passes() ? "PASS"
-                    : "FAIL: " + (neighbours.passes() ? "" : "the split or preprocessing depends on other rows, so"
-                            + " no per-row ε covers it" + (epsilonViolated() ? "; " : ""))
-                            + (epsilonViolated() ? lowerBoundSource() + " shows more leakage than the accountant"
-                                    + " claims" : ""),
+            out.add(String.format(
+                    Locale.ROOT,
+                    "  verdict: %s (%.1f s)",
+                    passes()
+                            ? "PASS"
+                            : "FAIL: "
+                                    + (neighbours.passes()
+                                            ? ""
+                                            : "the split or preprocessing depends on other rows, so"
+                                                    + " no per-row ε covers it" + (epsilonViolated() ? "; " : ""))
+                                    + (epsilonViolated()
+                                            ? lowerBoundSource() + " shows more leakage than the accountant" + " claims"
+                                            : ""),
                     elapsed.toMillis() / 1000.0));
             return out;
         }
@@ -197,17 +300,24 @@ public final class PipelineAudit {
      * @param distinguisherRuns the distinguisher's counted runs per world (0: not run); it also
      *     makes one calibration run in ten, at least {@value #MIN_CALIBRATION_RUNS}
      */
-    public static Report heartDisease(Path dataDirectory, String centre, Study study, BrokenPipeline broken,
-                                      int canariesPerRun, int runs, double abstainFraction, int distinguisherRuns,
-                                      long seed)
+    public static Report heartDisease(
+            Path dataDirectory,
+            String centre,
+            Study study,
+            BrokenPipeline broken,
+            int canariesPerRun,
+            int runs,
+            double abstainFraction,
+            int distinguisherRuns,
+            long seed)
             throws IOException {
         if (distinguisherRuns < 0) {
             throw new IllegalArgumentException("distinguisherRuns must be at least 0, was " + distinguisherRuns);
         }
         long started = System.nanoTime();
         Path file = HeartDisease.file(dataDirectory, centre);
-        TabularSchema schema = broken == BrokenPipeline.SCALING
-                ? BrokenPipeline.standardisedFromData(study.schema()) : study.schema();
+        TabularSchema schema =
+                broken == BrokenPipeline.SCALING ? BrokenPipeline.standardisedFromData(study.schema()) : study.schema();
         LoadedTable table = CsvTableLoader.loadHeaderless(file, HeartDisease.FILE_COLUMNS, schema);
         SplitRule rule = new SplitRule.Keyed(auditSplitKey(seed), study.testFraction(), study.splitSalt());
         SitePipeline pipeline = switch (broken) {
@@ -219,51 +329,81 @@ public final class PipelineAudit {
         SplitData prepared = pipeline.prepare(table.dataset(), table.rowKeys());
         int trainRows = prepared.train().size();
 
-        double sigma = study.latticeMargin() * NoiseCalibration.noiseMultiplier(
-                z -> List.of(event(study, z, trainRows)), study.targetEpsilon(), study.delta(), AccountantKind.RDP);
-        DpSgdPlan dp = DpSgdPlan.ofEpochs(sigma, study.clipNorm(), study.expectedBatchSize(), trainRows,
-                study.epochsPerRound());
-        String config = study.model().configJson(schema.numEncodedFeatures(), schema.numClasses(),
-                study.plan().withSeed(study.modelSeed()));
+        double sigma = study.latticeMargin()
+                * NoiseCalibration.noiseMultiplier(
+                        z -> List.of(event(study, z, trainRows)),
+                        study.targetEpsilon(),
+                        study.delta(),
+                        AccountantKind.RDP);
+        DpSgdPlan dp = DpSgdPlan.ofEpochs(
+                sigma, study.clipNorm(), study.expectedBatchSize(), trainRows, study.epochsPerRound());
+        String config = study.model()
+                .configJson(
+                        schema.numEncodedFeatures(),
+                        schema.numClasses(),
+                        study.plan().withSeed(study.modelSeed()));
         LongFunction<NoiseSource> noise = broken == BrokenPipeline.NOISE
                 ? s -> scaled(CanaryAudit.seededLatticeNoise(s), BrokenPipeline.NOISE_FACTOR)
                 : CanaryAudit::seededLatticeNoise;
         // Both worlds train as the site declared: the same model, plan, σ, q and steps.
-        Function<TabularDataset, CanaryAudit.Target> training = train -> new CanaryAudit.Target(train,
-                () -> new ModelSpec(config).newNetwork(), study.plan(), dp, study.rounds(), noise);
+        Function<TabularDataset, CanaryAudit.Target> training = train -> new CanaryAudit.Target(
+                train, () -> new ModelSpec(config).newNetwork(), study.plan(), dp, study.rounds(), noise);
         // Two bounds, and L is the larger: each at half the error, so that L holds at CONFIDENCE.
         double each = distinguisherRuns == 0 ? CONFIDENCE : 1 - (1 - CONFIDENCE) / 2;
-        CanaryAudit.Result canaries = CanaryAudit.run(training.apply(prepared.train()),
+        CanaryAudit.Result canaries = CanaryAudit.run(
+                training.apply(prepared.train()),
                 new CanaryAudit.Settings(canariesPerRun, runs, abstainFraction, study.delta(), each, seed));
         NeighbourDistinguisher.Result distinguisher = null;
         if (distinguisherRuns > 0) {
-            var neighbour = NeighbourDistinguisher.worstNeighbour(table.dataset(), table.rowKeys(), pipeline,
-                    neighbours);
-            distinguisher = NeighbourDistinguisher.run(pipeline, table.dataset(), table.rowKeys(), neighbour, training,
-                    new NeighbourDistinguisher.Settings(Math.max(MIN_CALIBRATION_RUNS, distinguisherRuns / 10),
-                            distinguisherRuns, study.delta(), each, seed));
+            var neighbour =
+                    NeighbourDistinguisher.worstNeighbour(table.dataset(), table.rowKeys(), pipeline, neighbours);
+            distinguisher = NeighbourDistinguisher.run(
+                    pipeline,
+                    table.dataset(),
+                    table.rowKeys(),
+                    neighbour,
+                    training,
+                    new NeighbourDistinguisher.Settings(
+                            Math.max(MIN_CALIBRATION_RUNS, distinguisherRuns / 10),
+                            distinguisherRuns,
+                            study.delta(),
+                            each,
+                            seed));
         }
 
         // The claim is the accountant's for the σ it is told was used (accounted for the lattice).
         double claimed = RdpAccountant.withDefaultOrders()
-                .compose(new PrivacyEvent.SampledGaussian(dp.samplingRate(), canaries.accountedNoiseMultiplier(),
-                        dp.steps() * study.rounds()))
-                .report(study.delta(), Unit.PATIENT, Conversion.RDP_IMPROVED).epsilon();
-        return new Report(centre, broken, table.dataset().size(), trainRows, neighbours, sigma, dp, study.rounds(),
-                claimed, study.delta(), canaries, distinguisher, CONFIDENCE,
+                .compose(new PrivacyEvent.SampledGaussian(
+                        dp.samplingRate(), canaries.accountedNoiseMultiplier(), dp.steps() * study.rounds()))
+                .report(study.delta(), Unit.PATIENT, Conversion.RDP_IMPROVED)
+                .epsilon();
+        return new Report(
+                centre,
+                broken,
+                table.dataset().size(),
+                trainRows,
+                neighbours,
+                sigma,
+                dp,
+                study.rounds(),
+                claimed,
+                study.delta(),
+                canaries,
+                distinguisher,
+                CONFIDENCE,
                 Duration.ofNanos(System.nanoTime() - started));
     }
 
     /** The largest number of canaries one run can hold for {@code study}'s model. */
     public static int maxCanariesPerRun(Study study) {
-        String config = study.model().configJson(study.schema().numEncodedFeatures(), study.schema().numClasses(),
-                study.plan());
+        String config = study.model()
+                .configJson(study.schema().numEncodedFeatures(), study.schema().numClasses(), study.plan());
         return CanaryAudit.maxCanariesPerRun(new ModelSpec(config).newNetwork());
     }
 
     private static PrivacyEvent event(Study study, double sigma, int trainRows) {
-        DpSgdPlan perRound = DpSgdPlan.ofEpochs(sigma, study.clipNorm(), study.expectedBatchSize(), trainRows,
-                study.epochsPerRound());
+        DpSgdPlan perRound = DpSgdPlan.ofEpochs(
+                sigma, study.clipNorm(), study.expectedBatchSize(), trainRows, study.epochsPerRound());
         return new PrivacyEvent.SampledGaussian(perRound.samplingRate(), sigma, perRound.steps() * study.rounds());
     }
 
@@ -294,7 +434,8 @@ public final class PipelineAudit {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             sha.update("cohort.audit.split".getBytes(StandardCharsets.US_ASCII));
-            return SplitKey.of(sha.digest(ByteBuffer.allocate(Long.BYTES).putLong(seed).array()));
+            return SplitKey.of(
+                    sha.digest(ByteBuffer.allocate(Long.BYTES).putLong(seed).array()));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JDK, which every Java SE must provide", e);
         }

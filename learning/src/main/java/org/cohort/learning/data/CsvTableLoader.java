@@ -63,9 +63,13 @@ public final class CsvTableLoader {
                 }
                 rowsRead++;
                 if (cells.length != header.size()) {
-                    throw new TableFormatException(csv, lineNumber, TableFormatException.Problem.WRONG_VALUE_COUNT,
-                            List.of(), "expected " + header.size()
-                            + " comma-separated values (as in the header), found " + cells.length);
+                    throw new TableFormatException(
+                            csv,
+                            lineNumber,
+                            TableFormatException.Problem.WRONG_VALUE_COUNT,
+                            List.of(),
+                            "expected " + header.size() + " comma-separated values (as in the header), found "
+                                    + cells.length);
                 }
                 if (encoder.hasMissing(cells)) {
                     dropped++;
@@ -85,11 +89,17 @@ public final class CsvTableLoader {
             }
         }
         if (encoder == null) {
-            throw new TableFormatException(csv, 0, TableFormatException.Problem.EMPTY_FILE, List.of(),
+            throw new TableFormatException(
+                    csv,
+                    0,
+                    TableFormatException.Problem.EMPTY_FILE,
+                    List.of(),
                     "the file is empty; expected a header row naming the columns");
         }
         TabularDataset dataset = new TabularDataset(
-                rows.toArray(float[][]::new), labels.stream().mapToInt(Integer::intValue).toArray(), schema.numClasses());
+                rows.toArray(float[][]::new),
+                labels.stream().mapToInt(Integer::intValue).toArray(),
+                schema.numClasses());
         return new LoadedTable(dataset, rowsRead, dropped, ids);
     }
 
@@ -97,7 +107,8 @@ public final class CsvTableLoader {
         try {
             return new RowEncoder(schema, header);
         } catch (RowEncoder.MissingColumnsException e) {
-            throw new TableFormatException(csv, 0, TableFormatException.Problem.MISSING_COLUMNS, e.absent, e.getMessage());
+            throw new TableFormatException(
+                    csv, 0, TableFormatException.Problem.MISSING_COLUMNS, e.absent, e.getMessage());
         }
     }
 
@@ -127,7 +138,11 @@ public final class CsvTableLoader {
             }
         }
         if (quoted) {
-            throw new TableFormatException(csv, lineNumber, TableFormatException.Problem.UNCLOSED_QUOTE, List.of(),
+            throw new TableFormatException(
+                    csv,
+                    lineNumber,
+                    TableFormatException.Problem.UNCLOSED_QUOTE,
+                    List.of(),
                     "a quoted value is not closed (values cannot span lines)");
         }
         cells.add(cell.toString().strip());

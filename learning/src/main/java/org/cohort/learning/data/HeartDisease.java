@@ -39,8 +39,20 @@ public final class HeartDisease {
 
     /** The 14 columns of each headerless {@code processed.<centre>.data} file, in order. */
     public static final List<String> FILE_COLUMNS = List.of(
-            "age", "sex", "cp", "trestbps", "chol", "fbs", "restecg",
-            "thalach", "exang", "oldpeak", "slope", "ca", "thal", "num");
+            "age",
+            "sex",
+            "cp",
+            "trestbps",
+            "chol",
+            "fbs",
+            "restecg",
+            "thalach",
+            "exang",
+            "oldpeak",
+            "slope",
+            "ca",
+            "thal",
+            "num");
 
     private static final List<String> CENTRES = List.of("cleveland", "hungarian", "switzerland", "va");
 

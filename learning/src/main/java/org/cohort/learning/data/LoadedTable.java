@@ -11,8 +11,8 @@ import java.util.List;
  * @param rowsDroppedForMissingValues rows left out because a column the schema uses was empty or {@code ?}
  * @param patientIds the id of each kept row when the schema names an id column, else null
  */
-public record LoadedTable(TabularDataset dataset, long rowsRead, long rowsDroppedForMissingValues,
-                          List<String> patientIds) {
+public record LoadedTable(
+        TabularDataset dataset, long rowsRead, long rowsDroppedForMissingValues, List<String> patientIds) {
 
     public LoadedTable {
         if (patientIds != null) {

@@ -26,8 +26,8 @@ public final class NeighbourAudit {
      * @param meanRowsMoved other rows that changed side, averaged over the removals
      * @param worstRemovedRow the row whose removal changed the most others (-1 when none did)
      */
-    public record Result(int neighbours, int maxRowsMoved, int maxRowsChanged, double meanRowsMoved,
-                         int worstRemovedRow) {
+    public record Result(
+            int neighbours, int maxRowsMoved, int maxRowsChanged, double meanRowsMoved, int worstRemovedRow) {
 
         /** True when no removal changed any other row's side or features. */
         public boolean passes() {
@@ -36,9 +36,15 @@ public final class NeighbourAudit {
 
         @Override
         public String toString() {
-            return String.format(java.util.Locale.ROOT, "%d neighbouring tables (one row removed each): other rows"
-                    + " moved between train and test: at most %d, %.1f on average; other rows whose features changed:"
-                    + " at most %d%s", neighbours, maxRowsMoved, meanRowsMoved, maxRowsChanged,
+            return String.format(
+                    java.util.Locale.ROOT,
+                    "%d neighbouring tables (one row removed each): other rows"
+                            + " moved between train and test: at most %d, %.1f on average; other rows whose features changed:"
+                            + " at most %d%s",
+                    neighbours,
+                    maxRowsMoved,
+                    meanRowsMoved,
+                    maxRowsChanged,
                     passes() ? "" : " (worst: removing row " + worstRemovedRow + ")");
         }
     }
@@ -64,8 +70,8 @@ public final class NeighbourAudit {
             totalMoved += d.rowsMoved();
             maxChanged = Math.max(maxChanged, d.rowsChanged());
         }
-        return new Result(data.size(), maxMoved, maxChanged,
-                data.size() == 0 ? 0 : (double) totalMoved / data.size(), worst);
+        return new Result(
+                data.size(), maxMoved, maxChanged, data.size() == 0 ? 0 : (double) totalMoved / data.size(), worst);
     }
 
     /**
@@ -78,8 +84,8 @@ public final class NeighbourAudit {
     public record Difference(int rowsMoved, int rowsChanged) {}
 
     /** Compares the pipeline's outputs on {@code a} and {@code b} over the rows they share. */
-    public static Difference compare(TabularDataset a, RowKeys keysA, TabularDataset b, RowKeys keysB,
-                                     SitePipeline pipeline) {
+    public static Difference compare(
+            TabularDataset a, RowKeys keysA, TabularDataset b, RowKeys keysB, SitePipeline pipeline) {
         return difference(outputs(a, keysA, pipeline), outputs(b, keysB, pipeline));
     }
 

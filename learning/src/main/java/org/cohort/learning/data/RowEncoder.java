@@ -37,11 +37,15 @@ final class RowEncoder {
             }
         }
         if (!absent.isEmpty()) {
-            throw new MissingColumnsException(absent, "the table has no column " + String.join(", ", absent)
-                    + " (the header has " + header + "); rename the column or fix the study's schema; if the file"
-                    + " has no header row, its first row was read as one: add a line naming the columns");
+            throw new MissingColumnsException(
+                    absent,
+                    "the table has no column " + String.join(", ", absent)
+                            + " (the header has " + header
+                            + "); rename the column or fix the study's schema; if the file"
+                            + " has no header row, its first row was read as one: add a line naming the columns");
         }
-        this.featureCells = schema.features().stream().mapToInt(c -> index.get(c.name())).toArray();
+        this.featureCells =
+                schema.features().stream().mapToInt(c -> index.get(c.name())).toArray();
         this.labelCell = index.get(schema.labelColumn());
         this.idCell = schema.idColumn() == null ? -1 : index.get(schema.idColumn());
         this.width = schema.numEncodedFeatures();
@@ -75,19 +79,23 @@ final class RowEncoder {
                 case FeatureColumn.Numeric numeric -> {
                     Double value = Numbers.parseOrNull(cell);
                     if (value == null) {
-                        throw new CellException(numeric.name(), TableFormatException.Problem.NOT_A_NUMBER,
+                        throw new CellException(
+                                numeric.name(),
+                                TableFormatException.Problem.NOT_A_NUMBER,
                                 "'" + cell + "' is not a finite number");
                     }
-                    double scaled = numeric.locallyStandardised()
-                            ? value
-                            : (value - numeric.center()) / numeric.scale();
+                    double scaled =
+                            numeric.locallyStandardised() ? value : (value - numeric.center()) / numeric.scale();
                     out[position++] = (float) scaled;
                 }
                 case FeatureColumn.Categorical categorical -> {
                     int level = categorical.indexOf(cell);
                     if (level < 0) {
-                        throw new CellException(categorical.name(), TableFormatException.Problem.UNKNOWN_LEVEL, "'" + cell + "' is not one of the declared levels "
-                                + categorical.levels() + "; recode the column or add the level to the schema");
+                        throw new CellException(
+                                categorical.name(),
+                                TableFormatException.Problem.UNKNOWN_LEVEL,
+                                "'" + cell + "' is not one of the declared levels " + categorical.levels()
+                                        + "; recode the column or add the level to the schema");
                     }
                     out[position + level] = 1f;
                     position += categorical.encodedWidth();

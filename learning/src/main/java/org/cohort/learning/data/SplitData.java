@@ -11,13 +11,14 @@ public record SplitData(TabularDataset train, TabularDataset test) {
      *
      * @throws PreprocessingPolicy.DataDependentPreprocessingException when the policy forbids it
      */
-    public static SplitData prepare(TabularDataset all, RowKeys keys, TabularSchema schema, SplitRule rule,
-                                    PreprocessingPolicy policy) {
+    public static SplitData prepare(
+            TabularDataset all, RowKeys keys, TabularSchema schema, SplitRule rule, PreprocessingPolicy policy) {
         return SitePipeline.of(schema, rule, policy).prepare(all, keys);
     }
 
     /** {@link #prepare(TabularDataset, RowKeys, TabularSchema, SplitRule, PreprocessingPolicy)} with the table's keys. */
-    public static SplitData prepare(LoadedTable table, TabularSchema schema, SplitRule rule, PreprocessingPolicy policy) {
+    public static SplitData prepare(
+            LoadedTable table, TabularSchema schema, SplitRule rule, PreprocessingPolicy policy) {
         return prepare(table.dataset(), table.rowKeys(), schema, rule, policy);
     }
 }

@@ -25,7 +25,8 @@ public sealed interface SplitRule permits SplitRule.Keyed, SplitRule.Published {
         public Keyed {
             Objects.requireNonNull(key, "key");
             if (!(testFraction > 0 && testFraction < 1)) {
-                throw new IllegalArgumentException("testFraction must be strictly between 0 and 1, was " + testFraction);
+                throw new IllegalArgumentException(
+                        "testFraction must be strictly between 0 and 1, was " + testFraction);
             }
         }
 

@@ -29,8 +29,9 @@ public record Standardisation(int[] positions, double[] means, double[] stds) {
     public static Standardisation fit(TabularDataset train, TabularSchema schema) {
         int[] positions = schema.locallyStandardisedPositions();
         if (positions.length > 0 && train.size() > 0 && train.numFeatures() != schema.numEncodedFeatures()) {
-            throw new IllegalArgumentException("the dataset has " + train.numFeatures()
-                    + " features but the schema encodes " + schema.numEncodedFeatures() + "; it was encoded with another schema");
+            throw new IllegalArgumentException(
+                    "the dataset has " + train.numFeatures() + " features but the schema encodes "
+                            + schema.numEncodedFeatures() + "; it was encoded with another schema");
         }
         double[] means = new double[positions.length];
         double[] stds = new double[positions.length];

@@ -81,7 +81,8 @@ public record TabularSchema(List<FeatureColumn> features, String labelColumn, La
 
     /** The table columns this schema reads: the features, the label, then the id column if any. */
     public List<String> requiredColumns() {
-        List<String> columns = new ArrayList<>(features.stream().map(FeatureColumn::name).toList());
+        List<String> columns =
+                new ArrayList<>(features.stream().map(FeatureColumn::name).toList());
         columns.add(labelColumn);
         if (idColumn != null) {
             columns.add(idColumn);

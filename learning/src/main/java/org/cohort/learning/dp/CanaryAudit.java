@@ -48,8 +48,13 @@ public final class CanaryAudit {
      * @param rounds rounds of local training, each starting from the model the previous one released
      * @param noise the noise source for a run, from a seed (tests and the CLI use seeded bits)
      */
-    public record Target(TabularDataset train, Supplier<MultiLayerNetwork> network, TrainingPlan plan,
-                         DpSgdPlan dp, int rounds, LongFunction<NoiseSource> noise) {
+    public record Target(
+            TabularDataset train,
+            Supplier<MultiLayerNetwork> network,
+            TrainingPlan plan,
+            DpSgdPlan dp,
+            int rounds,
+            LongFunction<NoiseSource> noise) {
         public Target {
             Objects.requireNonNull(train, "train");
             Objects.requireNonNull(network, "network");
@@ -73,8 +78,8 @@ public final class CanaryAudit {
      * @param confidence e.g. 0.95
      * @param seed fixes inclusions, sampling and noise, so an audit can be rerun exactly
      */
-    public record Settings(int canariesPerRun, int runs, double abstainFraction, double delta, double confidence,
-                           long seed) {
+    public record Settings(
+            int canariesPerRun, int runs, double abstainFraction, double delta, double confidence, long seed) {
         public Settings {
             if (canariesPerRun < 1) {
                 throw new IllegalArgumentException("canariesPerRun must be at least 1, was " + canariesPerRun);
@@ -101,9 +106,18 @@ public final class CanaryAudit {
      * @param accountedNoiseMultiplier the σ the site's accountant charges for each run (from the trainer)
      * @param stepsPerRun DP-SGD steps over all rounds of one run
      */
-    public record Result(OneRunAudit.Outcome outcome, double epsilonLowerBound, double confidence, double delta,
-                         int included, double threshold, double meanScoreIncluded, double meanScoreExcluded,
-                         double accountedNoiseMultiplier, long stepsPerRun, String noise) {}
+    public record Result(
+            OneRunAudit.Outcome outcome,
+            double epsilonLowerBound,
+            double confidence,
+            double delta,
+            int included,
+            double threshold,
+            double meanScoreIncluded,
+            double meanScoreExcluded,
+            double accountedNoiseMultiplier,
+            long stepsPerRun,
+            String noise) {}
 
     /** Directions of the network's last layer that no row's gradient has a component in. */
     public static int maxCanariesPerRun(MultiLayerNetwork net) {
@@ -178,8 +192,8 @@ public final class CanaryAudit {
     }
 
     /** Trains {@code net} over all of {@code target}'s rounds; returns the last round's result. */
-    private static DpSgdResult trainAllRounds(Target target, MultiLayerNetwork net, SplittableRandom random,
-                                              float[][] canaries) {
+    private static DpSgdResult trainAllRounds(
+            Target target, MultiLayerNetwork net, SplittableRandom random, float[][] canaries) {
         NoiseSource noise = target.noise().apply(random.nextLong());
         SplittableRandom sampling = random.split();
         DpSgdResult result = null;
@@ -189,8 +203,14 @@ public final class CanaryAudit {
         return result;
     }
 
-    private static Result judge(double[] scores, boolean[] in, double threshold, Settings settings, double accounted,
-                                long steps, String noise) {
+    private static Result judge(
+            double[] scores,
+            boolean[] in,
+            double threshold,
+            Settings settings,
+            double accounted,
+            long steps,
+            String noise) {
         int m = scores.length;
         // Abstain on the canaries whose scores are nearest the threshold: a rule fixed in advance that
         // looks at the released model only.
@@ -217,9 +237,18 @@ public final class CanaryAudit {
         }
         var outcome = new OneRunAudit.Outcome(m, guesses, correct);
         double bound = OneRunAudit.epsilonLowerBound(outcome, settings.delta(), settings.confidence());
-        return new Result(outcome, bound, settings.confidence(), settings.delta(), included, threshold,
-                included == 0 ? Double.NaN : sumIn / included, included == m ? Double.NaN : sumOut / (m - included),
-                accounted, steps, noise);
+        return new Result(
+                outcome,
+                bound,
+                settings.confidence(),
+                settings.delta(),
+                included,
+                threshold,
+                included == 0 ? Double.NaN : sumIn / included,
+                included == m ? Double.NaN : sumOut / (m - included),
+                accounted,
+                steps,
+                noise);
     }
 
     /**
@@ -250,7 +279,9 @@ public final class CanaryAudit {
      */
     public static NoiseSource seededLatticeNoise(long seed) {
         SplittableRandom random = new SplittableRandom(seed);
-        return new SecureGaussianNoise(random::nextLong, SecureGaussianNoise.DEFAULT_GRANULARITY_EXPONENT,
+        return new SecureGaussianNoise(
+                random::nextLong,
+                SecureGaussianNoise.DEFAULT_GRANULARITY_EXPONENT,
                 "seeded audit bits (SplittableRandom), not a DRBG");
     }
 }

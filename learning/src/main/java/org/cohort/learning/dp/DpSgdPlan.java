@@ -65,8 +65,8 @@ public record DpSgdPlan(double noiseMultiplier, double clipNorm, double sampling
             throw new IllegalArgumentException("expectedBatchSize must be at least 1, was " + expectedBatchSize);
         }
         if (datasetSize < 1) {
-            throw new IllegalArgumentException("datasetSize must be at least 1 (the site has no training rows), was "
-                    + datasetSize);
+            throw new IllegalArgumentException(
+                    "datasetSize must be at least 1 (the site has no training rows), was " + datasetSize);
         }
         if (epochs < 1) {
             throw new IllegalArgumentException("epochs must be at least 1, was " + epochs);

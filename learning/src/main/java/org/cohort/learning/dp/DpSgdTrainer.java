@@ -62,8 +62,13 @@ public final class DpSgdTrainer {
     }
 
     /** As the public overload with the given sampling generator; tests use a seeded one. */
-    static DpSgdResult train(MultiLayerNetwork net, TabularDataset train, TrainingPlan plan, DpSgdPlan dp,
-            NoiseSource noise, RandomGenerator sampling) {
+    static DpSgdResult train(
+            MultiLayerNetwork net,
+            TabularDataset train,
+            TrainingPlan plan,
+            DpSgdPlan dp,
+            NoiseSource noise,
+            RandomGenerator sampling) {
         return train(net, train, plan, dp, noise, sampling, new float[0][]);
     }
 
@@ -74,8 +79,14 @@ public final class DpSgdTrainer {
      * independently of the rows, clipped to C like any row, and summed before the noise. The
      * sampling rate stays {@code dp}'s, which the caller fixes from the training size it declares.
      */
-    static DpSgdResult train(MultiLayerNetwork net, TabularDataset train, TrainingPlan plan, DpSgdPlan dp,
-            NoiseSource noise, RandomGenerator sampling, float[][] canaryGradients) {
+    static DpSgdResult train(
+            MultiLayerNetwork net,
+            TabularDataset train,
+            TrainingPlan plan,
+            DpSgdPlan dp,
+            NoiseSource noise,
+            RandomGenerator sampling,
+            float[][] canaryGradients) {
         Objects.requireNonNull(canaryGradients, "canaryGradients");
         Objects.requireNonNull(net, "net");
         Objects.requireNonNull(train, "train");
@@ -94,22 +105,24 @@ public final class DpSgdTrainer {
         double expectedBatch = dp.divisor(train.size());
         PerExampleGradients gradients = PerExampleGradients.forNetwork(net, expectedBatch);
         if (!gradients.vectorised()) {
-            LOG.warn("DP-SGD slow path: per-example gradients by looping, one backward pass per example (20 to 70x"
-                    + " slower than the vectorised path) because {}", gradients.slowPathReason());
+            LOG.warn(
+                    "DP-SGD slow path: per-example gradients by looping, one backward pass per example (20 to 70x"
+                            + " slower than the vectorised path) because {}",
+                    gradients.slowPathReason());
         }
         int numParams = Math.toIntExact(net.numParams());
         INDArray params = net.params();
         IUpdater updaterConfig = plan.optimizer().updater(plan.learningRate());
         long stateSize = updaterConfig.stateSize(numParams);
-        GradientUpdater<?> updater = updaterConfig.instantiate(
-                stateSize > 0 ? Nd4j.zeros(DataType.FLOAT, 1, stateSize) : null, true);
+        GradientUpdater<?> updater =
+                updaterConfig.instantiate(stateSize > 0 ? Nd4j.zeros(DataType.FLOAT, 1, stateSize) : null, true);
 
         PoissonSampler sampler = new PoissonSampler(train.size(), dp.samplingRate(), sampling);
         PoissonSampler canarySampler = new PoissonSampler(canaryGradients.length, dp.samplingRate(), sampling);
         for (float[] g : canaryGradients) {
             if (g.length != numParams) {
-                throw new IllegalArgumentException("a canary gradient has " + g.length + " values, the network "
-                        + numParams + " parameters");
+                throw new IllegalArgumentException(
+                        "a canary gradient has " + g.length + " values, the network " + numParams + " parameters");
             }
         }
         double noiseStd = dp.noiseMultiplier() * dp.clipNorm();
@@ -181,8 +194,8 @@ public final class DpSgdTrainer {
      */
     static void requireDpCompatible(MultiLayerNetwork net) {
         if (net.params().dataType() != DataType.FLOAT) {
-            throw new IllegalArgumentException("the network's parameters are " + net.params().dataType()
-                    + "; DP-SGD trains float32 networks, as ModelSpec builds them");
+            throw new IllegalArgumentException("the network's parameters are "
+                    + net.params().dataType() + "; DP-SGD trains float32 networks, as ModelSpec builds them");
         }
         int index = 0;
         for (NeuralNetConfiguration conf : net.getLayerWiseConfigurations().getConfs()) {
@@ -193,7 +206,8 @@ public final class DpSgdTrainer {
                         + " batch so that no per-example gradient exists; remove it for DP-SGD");
             }
             if (layer instanceof BaseLayer base) {
-                if (!base.getRegularization().isEmpty() || !base.getRegularizationBias().isEmpty()) {
+                if (!base.getRegularization().isEmpty()
+                        || !base.getRegularizationBias().isEmpty()) {
                     throw new IllegalArgumentException(where + " has L1/L2/weight-decay regularisation, which DP-SGD"
                             + " here does not apply; remove it from the model configuration");
                 }

@@ -32,8 +32,7 @@ public final class SecureGaussianNoise implements NoiseSource {
     SecureGaussianNoise(RandomSource random, int granularityExponent, String generator) {
         this.random = Objects.requireNonNull(random, "random");
         if (granularityExponent < 0 || granularityExponent > 60) {
-            throw new IllegalArgumentException(
-                    "granularityExponent must be in [0, 60], was " + granularityExponent);
+            throw new IllegalArgumentException("granularityExponent must be in [0, 60], was " + granularityExponent);
         }
         this.granularityExponent = granularityExponent;
         this.generator = generator;

@@ -29,7 +29,12 @@ final class SmallDenseGradients implements PerExampleGradients {
 
     private static final double MIN_PROBABILITY = 1e-10;
 
-    private enum Kind { RELU, TANH, SIGMOID, IDENTITY }
+    private enum Kind {
+        RELU,
+        TANH,
+        SIGMOID,
+        IDENTITY
+    }
 
     private final MultiLayerNetwork net;
     private final int[] inputs;
@@ -299,7 +304,7 @@ final class SmallDenseGradients implements PerExampleGradients {
                     z[j] = (float) (1 / (1 + Math.exp(-z[j])));
                 }
             }
-            case IDENTITY -> { }
+            case IDENTITY -> {}
         }
     }
 
@@ -321,7 +326,7 @@ final class SmallDenseGradients implements PerExampleGradients {
                     d[i] *= a[i] * (1 - a[i]);
                 }
             }
-            case IDENTITY -> { }
+            case IDENTITY -> {}
         }
     }
 

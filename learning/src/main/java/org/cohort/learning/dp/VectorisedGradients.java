@@ -41,8 +41,14 @@ final class VectorisedGradients implements PerExampleGradients {
 
     /** Hidden-layer activations whose backprop is element-wise and deterministic. */
     private static final Set<Class<? extends IActivation>> ELEMENTWISE = Set.of(
-            ActivationReLU.class, ActivationLReLU.class, ActivationTanH.class, ActivationSigmoid.class,
-            ActivationIdentity.class, ActivationELU.class, ActivationSoftPlus.class, ActivationHardTanH.class);
+            ActivationReLU.class,
+            ActivationLReLU.class,
+            ActivationTanH.class,
+            ActivationSigmoid.class,
+            ActivationIdentity.class,
+            ActivationELU.class,
+            ActivationSoftPlus.class,
+            ActivationHardTanH.class);
 
     /** DL4J's MCXENT clips softmax outputs here in its score; the same keeps log(0) out of the loss. */
     private static final double MIN_PROBABILITY = 1e-10;
@@ -51,8 +57,8 @@ final class VectorisedGradients implements PerExampleGradients {
     private final INDArray gradient;
 
     /** One dense layer: parameter views into the network and gradient views into {@link #gradient}. */
-    private record Dense(INDArray weights, INDArray bias, IActivation activation, INDArray weightGradient,
-            INDArray biasGradient) {}
+    private record Dense(
+            INDArray weights, INDArray bias, IActivation activation, INDArray weightGradient, INDArray biasGradient) {}
 
     VectorisedGradients(MultiLayerNetwork net) {
         unsupportedReason(net).ifPresent(reason -> {
@@ -67,8 +73,12 @@ final class VectorisedGradients implements PerExampleGradients {
             NeuralNetConfiguration conf = layer.conf();
             long size = layer.numParams();
             // DL4J's own split of a flat gradient, so W is nIn×nOut in column-major order, then b.
-            Map<String, INDArray> views = conf.getLayer().initializer().getGradientsFromFlattened(conf,
-                    gradient.get(NDArrayIndex.interval(0, 0, true), NDArrayIndex.interval(offset, offset + size)));
+            Map<String, INDArray> views = conf.getLayer()
+                    .initializer()
+                    .getGradientsFromFlattened(
+                            conf,
+                            gradient.get(
+                                    NDArrayIndex.interval(0, 0, true), NDArrayIndex.interval(offset, offset + size)));
             layers[i] = new Dense(
                     layer.getParam(DefaultParamInitializer.WEIGHT_KEY),
                     layer.getParam(DefaultParamInitializer.BIAS_KEY),
@@ -107,7 +117,8 @@ final class VectorisedGradients implements PerExampleGradients {
             if (last) {
                 OutputLayer output = (OutputLayer) layer;
                 if (!(output.getActivationFn() instanceof ActivationSoftmax)
-                        || !(output.getLossFn() instanceof LossMCXENT loss) || loss.getWeights() != null) {
+                        || !(output.getLossFn() instanceof LossMCXENT loss)
+                        || loss.getWeights() != null) {
                     return Optional.of(where + " is not softmax with unweighted cross-entropy (MCXENT)");
                 }
             }
@@ -212,7 +223,8 @@ final class VectorisedGradients implements PerExampleGradients {
         errors[count - 1] = probabilities.subi(labels);
         for (int l = count - 2; l >= 0; l--) {
             INDArray upstream = errors[l + 1].mmul(layers[l + 1].weights.transpose());
-            errors[l] = layers[l].activation.backprop(preActivations[l], upstream).getFirst();
+            errors[l] =
+                    layers[l].activation.backprop(preActivations[l], upstream).getFirst();
         }
         return new Pass(inputs, errors, lossSum);
     }

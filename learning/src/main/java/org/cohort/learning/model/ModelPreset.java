@@ -61,18 +61,24 @@ public sealed interface ModelPreset permits ModelPreset.LogisticRegression, Mode
         int in = numInputs;
         int index = 0;
         for (int width : hiddenLayers()) {
-            layers.layer(index++, new DenseLayer.Builder()
-                    .nIn(in).nOut(width)
-                    .activation(Activation.RELU)
-                    .weightInit(WeightInit.RELU)
-                    .build());
+            layers.layer(
+                    index++,
+                    new DenseLayer.Builder()
+                            .nIn(in)
+                            .nOut(width)
+                            .activation(Activation.RELU)
+                            .weightInit(WeightInit.RELU)
+                            .build());
             in = width;
         }
-        layers.layer(index, new OutputLayer.Builder(LossFunction.MCXENT)
-                .nIn(in).nOut(numClasses)
-                .activation(Activation.SOFTMAX)
-                .weightInit(WeightInit.XAVIER)
-                .build());
+        layers.layer(
+                index,
+                new OutputLayer.Builder(LossFunction.MCXENT)
+                        .nIn(in)
+                        .nOut(numClasses)
+                        .activation(Activation.SOFTMAX)
+                        .weightInit(WeightInit.XAVIER)
+                        .build());
         return layers.build().toJson();
     }
 

@@ -41,21 +41,24 @@ public record ModelSpec(String configJson) {
 
     /** Width of the input the network expects: must equal the dataset's {@code numFeatures()}. */
     public int numInputs() {
-        return (int) feedForward(parse(configJson).getConf(0).getLayer(), "first").getNIn();
+        return (int)
+                feedForward(parse(configJson).getConf(0).getLayer(), "first").getNIn();
     }
 
     /** Number of output classes: must equal the dataset's {@code numClasses()}. */
     public int numClasses() {
         MultiLayerConfiguration conf = parse(configJson);
-        return (int) feedForward(conf.getConf(conf.getConfs().size() - 1).getLayer(), "last").getNOut();
+        return (int) feedForward(conf.getConf(conf.getConfs().size() - 1).getLayer(), "last")
+                .getNOut();
     }
 
     private static FeedForwardLayer feedForward(Layer layer, String which) {
         if (layer instanceof FeedForwardLayer ff) {
             return ff;
         }
-        throw new IllegalStateException("the " + which + " layer is a " + layer.getClass().getSimpleName()
-                + ", not a feed-forward layer; tabular models must start and end with dense/output layers");
+        throw new IllegalStateException(
+                "the " + which + " layer is a " + layer.getClass().getSimpleName()
+                        + ", not a feed-forward layer; tabular models must start and end with dense/output layers");
     }
 
     static MultiLayerConfiguration parse(String json) {
@@ -66,7 +69,8 @@ public record ModelSpec(String configJson) {
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(
                     "not a DL4J MultiLayerConfiguration JSON (create one with ModelPreset.configJson): "
-                            + e.getMessage(), e);
+                            + e.getMessage(),
+                    e);
         }
         if (conf.getConfs() == null || conf.getConfs().isEmpty()) {
             throw new IllegalArgumentException("the model configuration has no layers");

@@ -68,8 +68,8 @@ public final class ParameterVectors {
     public static byte[] toLittleEndian(float[] values, int from, int to) {
         Objects.requireNonNull(values, "values");
         Objects.checkFromToIndex(from, to, values.length);
-        ByteBuffer buffer = ByteBuffer.allocate(Math.multiplyExact(to - from, Float.BYTES))
-                .order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buffer =
+                ByteBuffer.allocate(Math.multiplyExact(to - from, Float.BYTES)).order(ByteOrder.LITTLE_ENDIAN);
         buffer.asFloatBuffer().put(values, from, to - from);
         return buffer.array();
     }

@@ -37,8 +37,8 @@ public final class Evaluator {
             }
             lossSum[0] -= Math.log(Math.max(MIN_PROBABILITY, p[truth]));
         });
-        return new EvaluationResult((double) correct[0] / test.size(), lossSum[0] / test.size(), test.size(),
-                correct[0]);
+        return new EvaluationResult(
+                (double) correct[0] / test.size(), lossSum[0] / test.size(), test.size(), correct[0]);
     }
 
     /**

@@ -52,7 +52,8 @@ public final class LocalTrainer {
             double lossSum = 0;
             for (int start = 0; start < order.length; start += plan.batchSize()) {
                 int end = Math.min(order.length, start + plan.batchSize());
-                DataSet batch = train.select(Arrays.copyOfRange(order, start, end)).toDataSet();
+                DataSet batch =
+                        train.select(Arrays.copyOfRange(order, start, end)).toDataSet();
                 net.fit(batch);
                 // DL4J's score for a fit is the mean loss of the batch computed before the update.
                 lossSum += net.score() * (end - start);

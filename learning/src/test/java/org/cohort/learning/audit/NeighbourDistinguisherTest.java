@@ -24,10 +24,16 @@ class NeighbourDistinguisherTest {
 
     /** 60 rows: a continuous column (-3 to 2.9), a 0/1 column, a one-hot pair; label = the 0/1 column. */
     static final TabularDataset DATA = table(60);
-    static final TabularSchema SCHEMA = new TabularSchema(List.of(FeatureColumn.numeric("x", 0, 1),
-            FeatureColumn.numeric("b", 0, 1), FeatureColumn.categorical("c", "p", "q")), "y", LabelRule.classIndex(2));
-    static final SitePipeline KEYED = SitePipeline.of(SCHEMA,
-            new SplitRule.Keyed(PipelineAudit.auditSplitKey(3), 0.25, 7), PreprocessingPolicy.DECLARED_ONLY);
+
+    static final TabularSchema SCHEMA = new TabularSchema(
+            List.of(
+                    FeatureColumn.numeric("x", 0, 1),
+                    FeatureColumn.numeric("b", 0, 1),
+                    FeatureColumn.categorical("c", "p", "q")),
+            "y",
+            LabelRule.classIndex(2));
+    static final SitePipeline KEYED = SitePipeline.of(
+            SCHEMA, new SplitRule.Keyed(PipelineAudit.auditSplitKey(3), 0.25, 7), PreprocessingPolicy.DECLARED_ONLY);
 
     @Test
     void theOutlierLiesFarOutsideTheContinuousColumnsAndKeepsTheOthersValid() {
@@ -38,16 +44,20 @@ class NeighbourDistinguisherTest {
         int template = Integer.parseInt(neighbour.description().replaceAll(".*row (\\d+).*", "$1"));
         float[] original = DATA.features()[template];
         assertThat(outlier[0]).isEqualTo((float) (NeighbourDistinguisher.OUTLIER_FACTOR * 3));
-        assertThat(Arrays.copyOfRange(outlier, 1, 4)).as("0/1 and one-hot columns as in the copied row")
+        assertThat(Arrays.copyOfRange(outlier, 1, 4))
+                .as("0/1 and one-hot columns as in the copied row")
                 .containsExactly(original[1], original[2], original[3]);
         assertThat(neighbour.data().labels()[DATA.size()]).isEqualTo(DATA.labels()[template]);
-        assertThat(Arrays.stream(KEYED.split(neighbour.data(), neighbour.keys()).train().features()))
-                .as("the outlier reaches training").anyMatch(row -> row == outlier);
+        assertThat(Arrays.stream(
+                        KEYED.split(neighbour.data(), neighbour.keys()).train().features()))
+                .as("the outlier reaches training")
+                .anyMatch(row -> row == outlier);
     }
 
     @Test
     void theOutlierGetsAPatientIdOfItsOwnWhereRowsHaveIds() {
-        List<String> ids = IntStream.range(0, DATA.size()).mapToObj(i -> "p" + i).toList();
+        List<String> ids =
+                IntStream.range(0, DATA.size()).mapToObj(i -> "p" + i).toList();
 
         var neighbour = NeighbourDistinguisher.withOutlier(DATA, RowKeys.patientIds(ids), KEYED);
 
@@ -58,13 +68,16 @@ class NeighbourDistinguisherTest {
 
     @Test
     void aRowIsRemovedWithItsPatientId() {
-        List<String> ids = IntStream.range(0, DATA.size()).mapToObj(i -> "p" + i).toList();
+        List<String> ids =
+                IntStream.range(0, DATA.size()).mapToObj(i -> "p" + i).toList();
 
         var neighbour = NeighbourDistinguisher.withoutRow(DATA, RowKeys.patientIds(ids), 4);
 
         assertThat(neighbour.data().size()).isEqualTo(DATA.size() - 1);
         assertThat(Arrays.stream(neighbour.data().features())).noneMatch(row -> row == DATA.features()[4]);
-        assertThat(((RowKeys.PatientIds) neighbour.keys()).ids()).hasSize(DATA.size() - 1).doesNotContain("p4");
+        assertThat(((RowKeys.PatientIds) neighbour.keys()).ids())
+                .hasSize(DATA.size() - 1)
+                .doesNotContain("p4");
         assertThat(neighbour.description()).isEqualTo("without row 4");
     }
 
@@ -74,9 +87,11 @@ class NeighbourDistinguisherTest {
         NeighbourAudit.Result moved = NeighbourAudit.removeEachRow(DATA, RowKeys.content(), shuffle);
         NeighbourAudit.Result none = NeighbourAudit.removeEachRow(DATA, RowKeys.content(), KEYED);
 
-        assertThat(NeighbourDistinguisher.worstNeighbour(DATA, RowKeys.content(), shuffle, moved).description())
+        assertThat(NeighbourDistinguisher.worstNeighbour(DATA, RowKeys.content(), shuffle, moved)
+                        .description())
                 .isEqualTo("without row " + moved.worstRemovedRow());
-        assertThat(NeighbourDistinguisher.worstNeighbour(DATA, RowKeys.content(), KEYED, none).description())
+        assertThat(NeighbourDistinguisher.worstNeighbour(DATA, RowKeys.content(), KEYED, none)
+                        .description())
                 .startsWith("plus one outlier");
     }
 

@@ -23,6 +23,7 @@ class PipelineAuditTest {
     static final int DISTINGUISHER_RUNS = 100;
     /** The broken split's models lie only 2 deviations apart: twice the runs, for a margin over E. */
     static final int SPLIT_DISTINGUISHER_RUNS = 200;
+
     static final long SEED = 1;
 
     @Test
@@ -37,7 +38,8 @@ class PipelineAuditTest {
         assertThat(report.distinguisher().testRuns()).isEqualTo(DISTINGUISHER_RUNS);
         assertThat(report.distinguisher().epsilonLowerBound()).isLessThanOrEqualTo(report.claimedEpsilon());
         assertThat(report.passes()).isTrue();
-        assertThat(report.verdictLine()).startsWith("empirical ε lower bound L (95%) vs claimed ε E: L = ")
+        assertThat(report.verdictLine())
+                .startsWith("empirical ε lower bound L (95%) vs claimed ε E: L = ")
                 .contains("no violation");
     }
 
@@ -46,10 +48,14 @@ class PipelineAuditTest {
         PipelineAudit.Report report = audit(BrokenPipeline.NOISE, 0);
 
         report.lines().forEach(System.out::println);
-        assertThat(report.claimedEpsilon()).as("the accountant's claim is unchanged").isBetween(0.9, 1.0);
+        assertThat(report.claimedEpsilon())
+                .as("the accountant's claim is unchanged")
+                .isBetween(0.9, 1.0);
         // Not every guess need be right: an included canary may be Poisson-sampled only a few times.
         assertThat(report.canaries().outcome().correct()).isGreaterThanOrEqualTo(CANARIES * RUNS - 4);
-        assertThat(report.canaries().confidence()).as("the canaries alone give L").isEqualTo(0.95);
+        assertThat(report.canaries().confidence())
+                .as("the canaries alone give L")
+                .isEqualTo(0.95);
         assertThat(report.canaries().epsilonLowerBound()).isGreaterThan(2 * report.claimedEpsilon());
         assertThat(report.epsilonViolated()).isTrue();
         assertThat(report.verdictLine()).contains("VIOLATION", "L from the canary audit");
@@ -61,9 +67,11 @@ class PipelineAuditTest {
 
         report.lines().forEach(System.out::println);
         assertThat(report.neighbours().passes()).isFalse();
-        assertThat(report.distinguisher().neighbour()).as("the row whose removal moved the most others")
+        assertThat(report.distinguisher().neighbour())
+                .as("the row whose removal moved the most others")
                 .isEqualTo("without row " + report.neighbours().worstRemovedRow());
-        assertThat(report.canaries().epsilonLowerBound()).as("no canary sees the split")
+        assertThat(report.canaries().epsilonLowerBound())
+                .as("no canary sees the split")
                 .isLessThanOrEqualTo(report.claimedEpsilon());
         assertThat(report.distinguisher().epsilonLowerBound()).isGreaterThan(report.claimedEpsilon());
         assertThat(report.epsilonLowerBound()).isEqualTo(report.distinguisher().epsilonLowerBound());
@@ -77,7 +85,9 @@ class PipelineAuditTest {
 
         report.lines().forEach(System.out::println);
         assertThat(report.neighbours().passes()).isFalse();
-        assertThat(report.neighbours().maxRowsMoved()).as("scaling moves no row, it changes them").isZero();
+        assertThat(report.neighbours().maxRowsMoved())
+                .as("scaling moves no row, it changes them")
+                .isZero();
         assertThat(report.distinguisher().neighbour()).startsWith("plus one outlier");
         assertThat(report.canaries().epsilonLowerBound()).isLessThanOrEqualTo(report.claimedEpsilon());
         assertThat(report.distinguisher().epsilonLowerBound()).isGreaterThan(2 * report.claimedEpsilon());
@@ -87,7 +97,7 @@ class PipelineAuditTest {
     private static PipelineAudit.Report audit(BrokenPipeline broken, int distinguisherRuns) throws IOException {
         Optional<Path> directory = HeartDisease.locateDataDirectory();
         assumeTrue(directory.isPresent(), "Heart Disease data not found (set cohort.heart.data)");
-        return PipelineAudit.heartDisease(directory.get(), "cleveland", DEMO, broken, CANARIES, RUNS, 0,
-                distinguisherRuns, SEED);
+        return PipelineAudit.heartDisease(
+                directory.get(), "cleveland", DEMO, broken, CANARIES, RUNS, 0, distinguisherRuns, SEED);
     }
 }

@@ -55,12 +55,13 @@ class CsvTableLoaderTest {
 
     @Test
     void dropsAndCountsRowsWithMissingValuesInUsedColumnsOnly() throws IOException {
-        Path csv = write("age,ward,crp,died,note",
-                "60,icu,1,0,",      // missing only in an unused column: kept
-                "?,icu,1,0,x",      // missing age
-                "61,,1,1,x",        // missing ward
-                "62,icu,2,,x",      // missing label
-                "",                 // blank lines are not rows
+        Path csv = write(
+                "age,ward,crp,died,note",
+                "60,icu,1,0,", // missing only in an unused column: kept
+                "?,icu,1,0,x", // missing age
+                "61,,1,1,x", // missing ward
+                "62,icu,2,,x", // missing label
+                "", // blank lines are not rows
                 "63,general,3,1,x");
 
         LoadedTable table = CsvTableLoader.load(csv, SCHEMA);
@@ -157,12 +158,15 @@ class CsvTableLoaderTest {
     @Test
     void schemaRejectsAmbiguousDeclarations() {
         assertThatThrownBy(() -> new TabularSchema(
-                List.of(FeatureColumn.locallyStandardised("a"), FeatureColumn.locallyStandardised("a")), "y",
-                LabelRule.classIndex(2))).hasMessageContaining("'a' is listed twice");
+                        List.of(FeatureColumn.locallyStandardised("a"), FeatureColumn.locallyStandardised("a")),
+                        "y",
+                        LabelRule.classIndex(2)))
+                .hasMessageContaining("'a' is listed twice");
         assertThatThrownBy(() -> new TabularSchema(
-                List.of(FeatureColumn.locallyStandardised("y")), "y", LabelRule.classIndex(2)))
+                        List.of(FeatureColumn.locallyStandardised("y")), "y", LabelRule.classIndex(2)))
                 .hasMessageContaining("both a feature and the label");
-        assertThatThrownBy(() -> new FeatureColumn.Numeric("a", 1.0, null)).hasMessageContaining("both center and scale");
+        assertThatThrownBy(() -> new FeatureColumn.Numeric("a", 1.0, null))
+                .hasMessageContaining("both center and scale");
         assertThatThrownBy(() -> FeatureColumn.numeric("a", 0, 0)).hasMessageContaining("scale must be");
     }
 

@@ -42,7 +42,8 @@ class HeartDiseaseTest {
             LoadedTable table = HeartDisease.load(HeartDisease.file(directory, centre));
             kept.add((long) table.dataset().size());
             read += table.rowsRead();
-            assertThat(table.dataset().size() + table.rowsDroppedForMissingValues()).isEqualTo(table.rowsRead());
+            assertThat(table.dataset().size() + table.rowsDroppedForMissingValues())
+                    .isEqualTo(table.rowsRead());
         }
 
         assertThat(read).isEqualTo(920);
@@ -52,23 +53,41 @@ class HeartDiseaseTest {
 
     @Test
     void encodesFifteenFeaturesWithOneHotChestPainAndEcg() throws IOException {
-        TabularDataset cleveland = HeartDisease.load(HeartDisease.file(directory, "cleveland")).dataset();
+        TabularDataset cleveland =
+                HeartDisease.load(HeartDisease.file(directory, "cleveland")).dataset();
 
-        assertThat(HeartDisease.schema().encodedFeatureNames()).containsExactly(
-                "age", "sex", "cp=1", "cp=2", "cp=3", "cp=4", "trestbps", "chol", "fbs",
-                "restecg=0", "restecg=1", "restecg=2", "thalach", "exang", "oldpeak");
+        assertThat(HeartDisease.schema().encodedFeatureNames())
+                .containsExactly(
+                        "age",
+                        "sex",
+                        "cp=1",
+                        "cp=2",
+                        "cp=3",
+                        "cp=4",
+                        "trestbps",
+                        "chol",
+                        "fbs",
+                        "restecg=0",
+                        "restecg=1",
+                        "restecg=2",
+                        "thalach",
+                        "exang",
+                        "oldpeak");
         // First Cleveland row: 63,1,1,145,233,1,2,150,0,2.3,... num 0.
-        assertThat(cleveland.features()[0]).containsExactly(
-                new float[] {1.3f, 1f, 1f, 0f, 0f, 0f, 0.75f, 0.33f, 1f, 0f, 0f, 1f, 0.4f, 0f, 1.3f},
-                within(1e-5f));
+        assertThat(cleveland.features()[0])
+                .containsExactly(
+                        new float[] {1.3f, 1f, 1f, 0f, 0f, 0f, 0.75f, 0.33f, 1f, 0f, 0f, 1f, 0.4f, 0f, 1.3f},
+                        within(1e-5f));
         assertThat(cleveland.labels()[0]).isZero();
         assertThat(cleveland.labels()[1]).isEqualTo(1); // num = 2
     }
 
     @Test
     void centresHaveDifferentDiseaseRates() throws IOException {
-        double cleveland = positiveRate(HeartDisease.load(HeartDisease.file(directory, "cleveland")).dataset());
-        double switzerland = positiveRate(HeartDisease.load(HeartDisease.file(directory, "switzerland")).dataset());
+        double cleveland = positiveRate(
+                HeartDisease.load(HeartDisease.file(directory, "cleveland")).dataset());
+        double switzerland = positiveRate(
+                HeartDisease.load(HeartDisease.file(directory, "switzerland")).dataset());
 
         assertThat(cleveland).isBetween(0.4, 0.5);
         assertThat(switzerland).isGreaterThan(0.85);
@@ -79,16 +98,24 @@ class HeartDiseaseTest {
         List<SplitData> splits = new ArrayList<>();
         for (String centre : HeartDisease.centres()) {
             LoadedTable table = HeartDisease.load(HeartDisease.file(directory, centre));
-            splits.add(SplitData.prepare(table, HeartDisease.schema(),
-                    new SplitRule.Keyed(TrainTestSplitTest.key(1), 0.25, 1), PreprocessingPolicy.DECLARED_ONLY));
+            splits.add(SplitData.prepare(
+                    table,
+                    HeartDisease.schema(),
+                    new SplitRule.Keyed(TrainTestSplitTest.key(1), 0.25, 1),
+                    PreprocessingPolicy.DECLARED_ONLY));
         }
         TrainingPlan plan = new TrainingPlan(30, 32, Optimizer.SGD, 0.1, 1);
         MultiLayerNetwork net = new ModelSpec(ModelPreset.logisticRegression()
-                .configJson(HeartDisease.schema().numEncodedFeatures(), 2, plan)).newNetwork();
+                        .configJson(HeartDisease.schema().numEncodedFeatures(), 2, plan))
+                .newNetwork();
 
-        LocalTrainer.train(net, TabularDataset.concat(splits.stream().map(SplitData::train).toList()), plan);
+        LocalTrainer.train(
+                net, TabularDataset.concat(splits.stream().map(SplitData::train).toList()), plan);
 
-        double accuracy = Evaluator.evaluate(net, TabularDataset.concat(splits.stream().map(SplitData::test).toList()))
+        double accuracy = Evaluator.evaluate(
+                        net,
+                        TabularDataset.concat(
+                                splits.stream().map(SplitData::test).toList()))
                 .accuracy();
         assertThat(accuracy).isGreaterThan(0.75);
     }

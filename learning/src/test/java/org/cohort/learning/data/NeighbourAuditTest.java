@@ -26,7 +26,9 @@ class NeighbourAuditTest {
         for (String centre : HeartDisease.centres()) {
             LoadedTable table = HeartDisease.load(HeartDisease.file(directory.get(), centre));
 
-            var result = NeighbourAudit.removeEachRow(table.dataset(), table.rowKeys(),
+            var result = NeighbourAudit.removeEachRow(
+                    table.dataset(),
+                    table.rowKeys(),
                     SitePipeline.of(HeartDisease.schema(), RULE, PreprocessingPolicy.DECLARED_ONLY));
 
             System.out.println("neighbour audit, " + centre + ", site pipeline: " + result);
@@ -43,28 +45,33 @@ class NeighbourAuditTest {
         LoadedTable cleveland = CsvTableLoader.loadHeaderless(
                 HeartDisease.file(directory.get(), "cleveland"), HeartDisease.FILE_COLUMNS, fromData);
 
-        var shuffle = NeighbourAudit.removeEachRow(cleveland.dataset(), cleveland.rowKeys(),
-                new BrokenPipeline.SeededShuffle(0.25, 20261125L));
-        var standardised = NeighbourAudit.removeEachRow(cleveland.dataset(), cleveland.rowKeys(),
+        var shuffle = NeighbourAudit.removeEachRow(
+                cleveland.dataset(), cleveland.rowKeys(), new BrokenPipeline.SeededShuffle(0.25, 20261125L));
+        var standardised = NeighbourAudit.removeEachRow(
+                cleveland.dataset(),
+                cleveland.rowKeys(),
                 SitePipeline.of(fromData, RULE, PreprocessingPolicy.DATA_STATISTICS_ALLOWED));
 
         System.out.println("neighbour audit, cleveland, seeded shuffle split (before): " + shuffle);
-        System.out.println("neighbour audit, cleveland, keyed split + standardisation from data (before): " + standardised);
+        System.out.println(
+                "neighbour audit, cleveland, keyed split + standardisation from data (before): " + standardised);
         assertThat(shuffle.maxRowsMoved()).isGreaterThan(10);
         assertThat(standardised.maxRowsMoved()).isZero();
-        assertThat(standardised.maxRowsChanged()).isGreaterThan(cleveland.dataset().size() / 2);
+        assertThat(standardised.maxRowsChanged())
+                .isGreaterThan(cleveland.dataset().size() / 2);
     }
 
     @Test
     void removingOneOf400RowsMovedManyOthersBeforeAndNoneNow() {
         TabularDataset site = TrainTestSplitTest.numbered(400, 120);
         TabularSchema schema = new TabularSchema(
-                List.of(FeatureColumn.numeric("n", 0, 1), FeatureColumn.numeric("y", 0, 1)), "y2",
+                List.of(FeatureColumn.numeric("n", 0, 1), FeatureColumn.numeric("y", 0, 1)),
+                "y2",
                 LabelRule.classIndex(2));
 
         var before = NeighbourAudit.removeEachRow(site, RowKeys.content(), new BrokenPipeline.SeededShuffle(0.25, 1));
-        var now = NeighbourAudit.removeEachRow(site, RowKeys.content(),
-                SitePipeline.of(schema, RULE, PreprocessingPolicy.DECLARED_ONLY));
+        var now = NeighbourAudit.removeEachRow(
+                site, RowKeys.content(), SitePipeline.of(schema, RULE, PreprocessingPolicy.DECLARED_ONLY));
 
         System.out.println("neighbour audit, 400 rows, seeded shuffle split (before): " + before);
         System.out.println("neighbour audit, 400 rows, keyed split (now): " + now);

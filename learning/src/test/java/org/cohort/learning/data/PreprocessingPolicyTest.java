@@ -12,10 +12,13 @@ class PreprocessingPolicyTest {
     /** Raw blood pressure (declared: (mmHg - 130) / 20, or standardised from the site's rows) and a 0/1 column. */
     static final TabularSchema DECLARED = new TabularSchema(
             List.of(FeatureColumn.numeric("trestbps", 130, 20), FeatureColumn.numeric("sex", 0, 1)),
-            "num", LabelRule.positiveIfGreaterThan(0));
+            "num",
+            LabelRule.positiveIfGreaterThan(0));
+
     static final TabularSchema FROM_DATA = new TabularSchema(
             List.of(FeatureColumn.locallyStandardised("trestbps"), FeatureColumn.numeric("sex", 0, 1)),
-            "num", LabelRule.positiveIfGreaterThan(0));
+            "num",
+            LabelRule.positiveIfGreaterThan(0));
     static final SplitRule RULE = new SplitRule.Keyed(TrainTestSplitTest.key(7), 0.25, 1);
 
     @Test
@@ -23,7 +26,11 @@ class PreprocessingPolicyTest {
         TabularDataset site = bloodPressures(300);
         TabularDataset withOutlier = replaceRow(site, 17, new float[] {(3000f - 130) / 20, 1});
 
-        var difference = NeighbourAudit.compare(site, RowKeys.content(), withOutlier, RowKeys.content(),
+        var difference = NeighbourAudit.compare(
+                site,
+                RowKeys.content(),
+                withOutlier,
+                RowKeys.content(),
                 SitePipeline.of(DECLARED, RULE, PreprocessingPolicy.DECLARED_ONLY));
 
         assertThat(difference).isEqualTo(new NeighbourAudit.Difference(0, 0));
@@ -35,7 +42,11 @@ class PreprocessingPolicyTest {
         TabularDataset site = bloodPressures(300);
         TabularDataset withOutlier = replaceRow(site, 17, new float[] {3000f, 1});
 
-        var difference = NeighbourAudit.compare(site, RowKeys.content(), withOutlier, RowKeys.content(),
+        var difference = NeighbourAudit.compare(
+                site,
+                RowKeys.content(),
+                withOutlier,
+                RowKeys.content(),
                 SitePipeline.of(FROM_DATA, RULE, PreprocessingPolicy.DATA_STATISTICS_ALLOWED));
 
         assertThat(difference.rowsMoved()).isZero();
@@ -45,12 +56,14 @@ class PreprocessingPolicyTest {
     @Test
     void aDpStudyRefusesStandardisationFromTheSitesData() {
         assertThatThrownBy(() -> SitePipeline.of(FROM_DATA, RULE, PreprocessingPolicy.DECLARED_ONLY))
-                .isInstanceOfSatisfying(PreprocessingPolicy.DataDependentPreprocessingException.class,
+                .isInstanceOfSatisfying(
+                        PreprocessingPolicy.DataDependentPreprocessingException.class,
                         e -> assertThat(e.columns()).containsExactly("trestbps"))
                 .hasMessageContaining("\"center\" and \"scale\"")
                 .hasMessageContaining("published reference range");
-        assertThatThrownBy(() -> SplitData.prepare(bloodPressures(10), RowKeys.content(), FROM_DATA, RULE,
-                PreprocessingPolicy.DECLARED_ONLY)).hasMessageContaining("trestbps");
+        assertThatThrownBy(() -> SplitData.prepare(
+                        bloodPressures(10), RowKeys.content(), FROM_DATA, RULE, PreprocessingPolicy.DECLARED_ONLY))
+                .hasMessageContaining("trestbps");
     }
 
     @Test
@@ -59,8 +72,15 @@ class PreprocessingPolicyTest {
         assertThat(PreprocessingPolicy.forPrivacyMode("")).isEqualTo(PreprocessingPolicy.DATA_STATISTICS_ALLOWED);
         assertThat(PreprocessingPolicy.forPrivacyMode("patient")).isEqualTo(PreprocessingPolicy.DECLARED_ONLY);
         assertThat(PreprocessingPolicy.forPrivacyMode("site")).isEqualTo(PreprocessingPolicy.DECLARED_ONLY);
-        assertThat(SplitData.prepare(bloodPressures(40), RowKeys.content(), FROM_DATA, RULE,
-                PreprocessingPolicy.DATA_STATISTICS_ALLOWED).train().size()).isPositive();
+        assertThat(SplitData.prepare(
+                                bloodPressures(40),
+                                RowKeys.content(),
+                                FROM_DATA,
+                                RULE,
+                                PreprocessingPolicy.DATA_STATISTICS_ALLOWED)
+                        .train()
+                        .size())
+                .isPositive();
     }
 
     static TabularDataset bloodPressures(int n) {

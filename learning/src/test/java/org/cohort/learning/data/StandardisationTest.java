@@ -12,13 +12,15 @@ class StandardisationTest {
 
     static final TabularSchema SCHEMA = new TabularSchema(
             List.of(FeatureColumn.numeric("declared", 10, 2), FeatureColumn.locallyStandardised("local")),
-            "y", LabelRule.classIndex(2));
+            "y",
+            LabelRule.classIndex(2));
     static final SplitRule RULE = new SplitRule.Keyed(TrainTestSplitTest.key(4), 0.25, 4);
 
     @Test
     void localStandardisationUsesOnlyOwnTrainingSplit() {
         TabularDataset site = rows(40, 0);
-        SplitData prepared = SplitData.prepare(site, RowKeys.content(), SCHEMA, RULE, PreprocessingPolicy.DATA_STATISTICS_ALLOWED);
+        SplitData prepared =
+                SplitData.prepare(site, RowKeys.content(), SCHEMA, RULE, PreprocessingPolicy.DATA_STATISTICS_ALLOWED);
         SplitData split = TrainTestSplit.split(site, RowKeys.content(), RULE);
 
         // Statistics come from the training rows alone...
@@ -40,22 +42,27 @@ class StandardisationTest {
         TabularDataset site = rows(40, 0);
         SplitData split = TrainTestSplit.split(site, RowKeys.content(), RULE);
         TabularDataset inflatedTest = new TabularDataset(
-                Arrays.stream(split.test().features()).map(r -> new float[] {r[0], r[1] * 1000}).toArray(float[][]::new),
-                split.test().labels(), 2);
+                Arrays.stream(split.test().features())
+                        .map(r -> new float[] {r[0], r[1] * 1000})
+                        .toArray(float[][]::new),
+                split.test().labels(),
+                2);
 
         Standardisation fromTrain = Standardisation.fit(split.train(), SCHEMA);
-        Standardisation again = Standardisation.fit(
-                TabularDataset.concat(List.of(split.train())), SCHEMA);
+        Standardisation again = Standardisation.fit(TabularDataset.concat(List.of(split.train())), SCHEMA);
 
         assertThat(again.means()).containsExactly(fromTrain.means());
-        assertThat(fromTrain.apply(inflatedTest).features()[0][1]).isNotEqualTo(split.test().features()[0][1]);
+        assertThat(fromTrain.apply(inflatedTest).features()[0][1])
+                .isNotEqualTo(split.test().features()[0][1]);
     }
 
     @Test
     void eachSiteFitsItsOwnStatistics() {
         // Two sites measuring in different units: each standardises to its own mean 0.
-        SplitData a = SplitData.prepare(rows(40, 0), RowKeys.content(), SCHEMA, RULE, PreprocessingPolicy.DATA_STATISTICS_ALLOWED);
-        SplitData b = SplitData.prepare(rows(40, 1000), RowKeys.content(), SCHEMA, RULE, PreprocessingPolicy.DATA_STATISTICS_ALLOWED);
+        SplitData a = SplitData.prepare(
+                rows(40, 0), RowKeys.content(), SCHEMA, RULE, PreprocessingPolicy.DATA_STATISTICS_ALLOWED);
+        SplitData b = SplitData.prepare(
+                rows(40, 1000), RowKeys.content(), SCHEMA, RULE, PreprocessingPolicy.DATA_STATISTICS_ALLOWED);
 
         assertThat(mean(a.train(), 1)).isCloseTo(0, within(1e-4));
         assertThat(mean(b.train(), 1)).isCloseTo(0, within(1e-4));
@@ -82,12 +89,17 @@ class StandardisationTest {
     }
 
     private static double mean(TabularDataset data, int column) {
-        return Arrays.stream(data.features()).mapToDouble(r -> r[column]).average().orElseThrow();
+        return Arrays.stream(data.features())
+                .mapToDouble(r -> r[column])
+                .average()
+                .orElseThrow();
     }
 
     private static double sd(TabularDataset data, int column) {
         double m = mean(data, column);
-        double squares = Arrays.stream(data.features()).mapToDouble(r -> (r[column] - m) * (r[column] - m)).sum();
+        double squares = Arrays.stream(data.features())
+                .mapToDouble(r -> (r[column] - m) * (r[column] - m))
+                .sum();
         return Math.sqrt(squares / (data.size() - 1));
     }
 }

@@ -35,12 +35,16 @@ class SyntheticHospitalsTest {
         List<Path> files = hospitals.writeCsv(dir);
 
         assertThat(files).extracting(p -> p.getFileName().toString()).containsExactly("site-0.csv", "site-1.csv");
-        assertThat(Files.readAllLines(files.get(0)).getFirst()).startsWith("marker01,marker02,").endsWith(",outcome");
+        assertThat(Files.readAllLines(files.get(0)).getFirst())
+                .startsWith("marker01,marker02,")
+                .endsWith(",outcome");
         for (int s = 0; s < 2; s++) {
             LoadedTable loaded = CsvTableLoader.load(files.get(s), hospitals.schema());
             assertThat(loaded.rowsDroppedForMissingValues()).isZero();
-            assertThat(loaded.dataset().features()).isDeepEqualTo(hospitals.dataset(s).features());
-            assertThat(loaded.dataset().labels()).containsExactly(hospitals.dataset(s).labels());
+            assertThat(loaded.dataset().features())
+                    .isDeepEqualTo(hospitals.dataset(s).features());
+            assertThat(loaded.dataset().labels())
+                    .containsExactly(hospitals.dataset(s).labels());
         }
     }
 
@@ -78,9 +82,13 @@ class SyntheticHospitalsTest {
     }
 
     private static double sd(TabularDataset data, int column) {
-        double mean = Arrays.stream(data.features()).mapToDouble(r -> r[column]).average().orElseThrow();
+        double mean = Arrays.stream(data.features())
+                .mapToDouble(r -> r[column])
+                .average()
+                .orElseThrow();
         double squares = Arrays.stream(data.features())
-                .mapToDouble(r -> (r[column] - mean) * (r[column] - mean)).sum();
+                .mapToDouble(r -> (r[column] - mean) * (r[column] - mean))
+                .sum();
         return Math.sqrt(squares / (data.size() - 1));
     }
 }

@@ -14,30 +14,37 @@ class TrainTestSplitTest {
 
     /** 400 rows whose first feature is the row number; 120 positives. */
     static final TabularDataset DATA = numbered(400, 120);
+
     static final SplitKey KEY = key(1);
 
     @Test
     void removingOnePatientMovesNoOtherPatient() {
         SplitRule rule = new SplitRule.Keyed(KEY, 0.25, 5);
-        Set<Integer> test = new HashSet<>(ids(TrainTestSplit.split(DATA, RowKeys.content(), rule).test()));
+        Set<Integer> test = new HashSet<>(
+                ids(TrainTestSplit.split(DATA, RowKeys.content(), rule).test()));
 
         for (int removed = 0; removed < DATA.size(); removed++) {
             TabularDataset neighbour = without(DATA, removed);
-            Set<Integer> neighbourTest = new HashSet<>(ids(TrainTestSplit.split(neighbour, RowKeys.content(), rule).test()));
+            Set<Integer> neighbourTest = new HashSet<>(
+                    ids(TrainTestSplit.split(neighbour, RowKeys.content(), rule).test()));
             Set<Integer> expected = new HashSet<>(test);
             expected.remove(removed);
-            assertThat(neighbourTest).as("test rows after removing row %d", removed).isEqualTo(expected);
+            assertThat(neighbourTest)
+                    .as("test rows after removing row %d", removed)
+                    .isEqualTo(expected);
         }
     }
 
     @Test
     void addingOnePatientMovesNoOtherPatient() {
         SplitRule rule = new SplitRule.Keyed(KEY, 0.25, 5);
-        TabularDataset bigger = TabularDataset.concat(List.of(DATA,
-                new TabularDataset(new float[][] {{1000f, 1f}}, new int[] {1}, 2)));
+        TabularDataset bigger =
+                TabularDataset.concat(List.of(DATA, new TabularDataset(new float[][] {{1000f, 1f}}, new int[] {1}, 2)));
 
-        List<Integer> before = ids(TrainTestSplit.split(DATA, RowKeys.content(), rule).test());
-        List<Integer> after = new ArrayList<>(ids(TrainTestSplit.split(bigger, RowKeys.content(), rule).test()));
+        List<Integer> before =
+                ids(TrainTestSplit.split(DATA, RowKeys.content(), rule).test());
+        List<Integer> after = new ArrayList<>(
+                ids(TrainTestSplit.split(bigger, RowKeys.content(), rule).test()));
         after.remove(Integer.valueOf(1000));
 
         assertThat(after).isEqualTo(before);
@@ -49,8 +56,8 @@ class TrainTestSplitTest {
         for (double fraction : new double[] {0.1, 0.25, 0.5}) {
             SplitData split = TrainTestSplit.split(many, RowKeys.content(), new SplitRule.Keyed(KEY, fraction, 3));
             // Binomial: the standard deviation of the fraction is at most 0.0056 at n = 8000; allow 4 of them.
-            assertThat((double) split.test().size() / many.size()).isCloseTo(fraction,
-                    org.assertj.core.api.Assertions.within(0.0225));
+            assertThat((double) split.test().size() / many.size())
+                    .isCloseTo(fraction, org.assertj.core.api.Assertions.within(0.0225));
         }
     }
 
@@ -107,7 +114,9 @@ class TrainTestSplitTest {
         for (int i = 0; i < DATA.size(); i++) {
             patients.add("p" + i);
         }
-        SplitData split = TrainTestSplit.split(DATA, RowKeys.patientIds(patients),
+        SplitData split = TrainTestSplit.split(
+                DATA,
+                RowKeys.patientIds(patients),
                 new SplitRule.Published(Set.of("p3", "p7", "p399", "not-at-this-site")));
 
         assertThat(ids(split.test())).containsExactly(3, 7, 399);
@@ -144,7 +153,9 @@ class TrainTestSplitTest {
     }
 
     static TabularDataset without(TabularDataset data, int removed) {
-        int[] kept = java.util.stream.IntStream.range(0, data.size()).filter(i -> i != removed).toArray();
+        int[] kept = java.util.stream.IntStream.range(0, data.size())
+                .filter(i -> i != removed)
+                .toArray();
         return data.select(kept);
     }
 

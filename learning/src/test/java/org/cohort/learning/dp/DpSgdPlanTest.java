@@ -29,7 +29,8 @@ class DpSgdPlanTest {
             assertThat(declared.steps()).isEqualTo(8);
             assertThat(declared.divisor(real)).isEqualTo(32.0, org.assertj.core.api.Assertions.within(1e-12));
         }
-        assertThat(new DpSgdPlan(1.1, 1.0, 0.1, 5).divisor(300)).as("no declared size: the rows trained on")
+        assertThat(new DpSgdPlan(1.1, 1.0, 0.1, 5).divisor(300))
+                .as("no declared size: the rows trained on")
                 .isEqualTo(30.0, org.assertj.core.api.Assertions.within(1e-12));
     }
 
@@ -43,7 +44,8 @@ class DpSgdPlanTest {
 
     @Test
     void rejectsParametersWithoutPrivacyOrMeaning() {
-        assertThatThrownBy(() -> new DpSgdPlan(0, 1, 0.1, 10)).hasMessageContaining("noiseMultiplier")
+        assertThatThrownBy(() -> new DpSgdPlan(0, 1, 0.1, 10))
+                .hasMessageContaining("noiseMultiplier")
                 .hasMessageContaining("no privacy");
         assertThatThrownBy(() -> new DpSgdPlan(Double.NaN, 1, 0.1, 10)).hasMessageContaining("noiseMultiplier");
         assertThatThrownBy(() -> new DpSgdPlan(1, 0, 0.1, 10)).hasMessageContaining("clipNorm");

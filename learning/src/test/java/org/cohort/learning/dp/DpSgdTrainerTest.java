@@ -66,7 +66,9 @@ class DpSgdTrainerTest {
 
         DpSgdResult result = DpSgdTrainer.train(net, tiny, sgd, dp, noise, DpFixtures.seededSampling(8));
 
-        assertThat(result.sampledExamples()).as("premise: every batch was empty").isZero();
+        assertThat(result.sampledExamples())
+                .as("premise: every batch was empty")
+                .isZero();
         assertThat(result.steps()).isEqualTo(5);
         assertThat(result.meanLoss()).isNaN();
         // Each step still released noise of std σ·C, scaled by 1/(q·n) like any step.
@@ -87,8 +89,13 @@ class DpSgdTrainerTest {
         TabularDataset data = DpFixtures.blobs(100, 4, 3);
         DpSgdPlan dp = new DpSgdPlan(1.3, 0.7, 0.1, 7);
 
-        DpSgdResult result = DpSgdTrainer.train(DpFixtures.network(ModelPreset.mlp(4), 4, 2), data,
-                DpFixtures.SGD, dp, new SeededGaussianNoise(1), DpFixtures.seededSampling(2));
+        DpSgdResult result = DpSgdTrainer.train(
+                DpFixtures.network(ModelPreset.mlp(4), 4, 2),
+                data,
+                DpFixtures.SGD,
+                dp,
+                new SeededGaussianNoise(1),
+                DpFixtures.seededSampling(2));
 
         assertThat(result.samplingRate()).isEqualTo(0.1);
         assertThat(result.noiseMultiplier()).isEqualTo(1.3);
@@ -103,8 +110,13 @@ class DpSgdTrainerTest {
     void otherLayerTypesTakeTheFlaggedSlowPath() {
         TabularDataset data = DpFixtures.blobs(60, 5, 4);
 
-        DpSgdResult result = DpSgdTrainer.train(PerExampleGradientsTest.dropoutNetwork(), data, DpFixtures.SGD,
-                new DpSgdPlan(1.0, 1.0, 0.2, 3), new SeededGaussianNoise(1), DpFixtures.seededSampling(3));
+        DpSgdResult result = DpSgdTrainer.train(
+                PerExampleGradientsTest.dropoutNetwork(),
+                data,
+                DpFixtures.SGD,
+                new DpSgdPlan(1.0, 1.0, 0.2, 3),
+                new SeededGaussianNoise(1),
+                DpFixtures.seededSampling(3));
 
         assertThat(result.vectorised()).isFalse();
         assertThat(result.steps()).isEqualTo(3);
@@ -118,11 +130,20 @@ class DpSgdTrainerTest {
             MultiLayerNetwork net = DpFixtures.network(ModelPreset.mlp(6), 4, 2);
             double before = Evaluator.evaluate(net, data).logLoss();
 
-            DpSgdTrainer.train(net, data, plan, DpSgdPlan.matching(plan, data.size(), 0.8, 1.0),
-                    new SeededGaussianNoise(2), DpFixtures.seededSampling(6));
+            DpSgdTrainer.train(
+                    net,
+                    data,
+                    plan,
+                    DpSgdPlan.matching(plan, data.size(), 0.8, 1.0),
+                    new SeededGaussianNoise(2),
+                    DpFixtures.seededSampling(6));
 
-            assertThat(Evaluator.evaluate(net, data).logLoss()).as("%s", optimizer).isLessThan(before);
-            assertThat(Evaluator.evaluate(net, data).accuracy()).as("%s", optimizer).isGreaterThan(0.85);
+            assertThat(Evaluator.evaluate(net, data).logLoss())
+                    .as("%s", optimizer)
+                    .isLessThan(before);
+            assertThat(Evaluator.evaluate(net, data).accuracy())
+                    .as("%s", optimizer)
+                    .isGreaterThan(0.85);
         }
     }
 
@@ -135,8 +156,8 @@ class DpSgdTrainerTest {
         assertThat(PerExampleGradients.forNetwork(net, dp.expectedBatchSize(data.size())))
                 .isInstanceOf(VectorisedGradients.class);
 
-        DpSgdResult result = DpSgdTrainer.train(net, data, plan, dp, new SeededGaussianNoise(3),
-                DpFixtures.seededSampling(3));
+        DpSgdResult result =
+                DpSgdTrainer.train(net, data, plan, dp, new SeededGaussianNoise(3), DpFixtures.seededSampling(3));
 
         assertThat(result.vectorised()).isTrue();
         assertThat(result.sampledExamples()).isEqualTo(15 * 300);
@@ -148,8 +169,12 @@ class DpSgdTrainerTest {
         TabularDataset data = DpFixtures.blobs(200, 4, 6);
         MultiLayerNetwork net = DpFixtures.network(ModelPreset.logisticRegression(), 4, 2);
 
-        DpSgdResult result = DpSgdTrainer.train(net, data, DpFixtures.SGD,
-                DpSgdPlan.ofEpochs(1.0, 1.0, 20, data.size(), 1), SecureGaussianNoise.create());
+        DpSgdResult result = DpSgdTrainer.train(
+                net,
+                data,
+                DpFixtures.SGD,
+                DpSgdPlan.ofEpochs(1.0, 1.0, 20, data.size(), 1),
+                SecureGaussianNoise.create());
 
         assertThat(result.steps()).isEqualTo(10);
         assertThat(result.noise()).contains("DRBG");
@@ -158,9 +183,20 @@ class DpSgdTrainerTest {
     @Test
     void rejectsWhatItCannotAccountFor() {
         MultiLayerNetwork regularised = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
-                .dataType(DataType.FLOAT).updater(new Sgd(0.1)).l2(1e-4).list()
-                .layer(new DenseLayer.Builder().nIn(4).nOut(3).activation(Activation.RELU).build())
-                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nIn(3).nOut(2).activation(Activation.SOFTMAX).build())
+                .dataType(DataType.FLOAT)
+                .updater(new Sgd(0.1))
+                .l2(1e-4)
+                .list()
+                .layer(new DenseLayer.Builder()
+                        .nIn(4)
+                        .nOut(3)
+                        .activation(Activation.RELU)
+                        .build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT)
+                        .nIn(3)
+                        .nOut(2)
+                        .activation(Activation.SOFTMAX)
+                        .build())
                 .build());
         regularised.init();
         TabularDataset data = DpFixtures.blobs(20, 4, 1);
@@ -168,13 +204,18 @@ class DpSgdTrainerTest {
         NoiseSource noise = new SeededGaussianNoise(1);
 
         assertThatThrownBy(() -> DpSgdTrainer.train(regularised, data, DpFixtures.SGD, dp, noise))
-                .hasMessageContaining("layer 0").hasMessageContaining("regularisation");
+                .hasMessageContaining("layer 0")
+                .hasMessageContaining("regularisation");
         MultiLayerNetwork net = DpFixtures.network(ModelPreset.logisticRegression(), 4, 2);
         assertThatThrownBy(() -> DpSgdTrainer.train(net, DpFixtures.blobs(20, 5, 1), DpFixtures.SGD, dp, noise))
                 .hasMessageContaining("5 features but the model expects 4");
-        assertThatThrownBy(() -> DpSgdTrainer.train(net, new TabularDataset(new float[0][], new int[0], 2),
-                DpFixtures.SGD, dp, noise)).hasMessageContaining("no training examples");
-        assertThat(noise).extracting(n -> ((SeededGaussianNoise) n).sigmas).asList().isEmpty();
+        assertThatThrownBy(() -> DpSgdTrainer.train(
+                        net, new TabularDataset(new float[0][], new int[0], 2), DpFixtures.SGD, dp, noise))
+                .hasMessageContaining("no training examples");
+        assertThat(noise)
+                .extracting(n -> ((SeededGaussianNoise) n).sigmas)
+                .asList()
+                .isEmpty();
     }
 
     private static TabularDataset shuffled(TabularDataset data, long seed) {

@@ -65,7 +65,8 @@ class PerExampleGradientsTest {
                 // The production path never materialises them: its norms and clipped sum must agree too.
                 PerExampleGradients.ClippedSum fastSum = fast.clippedSum(BATCH, clip);
                 for (int b = 0; b < BATCH.size(); b++) {
-                    assertThat(fastSum.norms()[b]).as("norm %d, %s", b, what)
+                    assertThat(fastSum.norms()[b])
+                            .as("norm %d, %s", b, what)
                             .isCloseTo(loopSum.norms()[b], within(1e-5 * (1 + loopSum.norms()[b])));
                 }
                 assertClose(fastSum.sum(), loopSum.sum(), "clipped sum, " + what);
@@ -90,11 +91,17 @@ class PerExampleGradientsTest {
                 for (int b = 0; b < BATCH.size(); b++) {
                     // What example b adds to the released sum: the difference of neighbouring batches.
                     int skip = b;
-                    int[] others = IntStream.range(0, BATCH.size()).filter(i -> i != skip).toArray();
-                    float[] without = engine.clippedSum(BATCH.select(others), clip).sum();
+                    int[] others = IntStream.range(0, BATCH.size())
+                            .filter(i -> i != skip)
+                            .toArray();
+                    float[] without =
+                            engine.clippedSum(BATCH.select(others), clip).sum();
                     double contribution = distance(all, without);
 
-                    assertThat(contribution).as("example %d, C=%s, %s", b, clip, engine.getClass().getSimpleName())
+                    assertThat(contribution)
+                            .as(
+                                    "example %d, C=%s, %s",
+                                    b, clip, engine.getClass().getSimpleName())
                             .isLessThanOrEqualTo(clip * (1 + 1e-4))
                             .isCloseTo(Math.min(clip, norms[b]), within(1e-3 * clip));
                 }
@@ -116,9 +123,20 @@ class PerExampleGradientsTest {
 
     private static MultiLayerNetwork hiddenActivationNetwork(Activation activation) {
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
-                .seed(5).dataType(DataType.FLOAT).updater(new Sgd(0.1)).list()
-                .layer(new DenseLayer.Builder().nIn(5).nOut(6).activation(activation).build())
-                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nIn(6).nOut(2).activation(Activation.SOFTMAX).build())
+                .seed(5)
+                .dataType(DataType.FLOAT)
+                .updater(new Sgd(0.1))
+                .list()
+                .layer(new DenseLayer.Builder()
+                        .nIn(5)
+                        .nOut(6)
+                        .activation(activation)
+                        .build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT)
+                        .nIn(6)
+                        .nOut(2)
+                        .activation(Activation.SOFTMAX)
+                        .build())
                 .build());
         net.init();
         return net;
@@ -126,9 +144,21 @@ class PerExampleGradientsTest {
 
     static MultiLayerNetwork dropoutNetwork() {
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
-                .seed(5).dataType(DataType.FLOAT).updater(new Sgd(0.1)).list()
-                .layer(new DenseLayer.Builder().nIn(5).nOut(6).activation(Activation.RELU).dropOut(0.9).build())
-                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nIn(6).nOut(2).activation(Activation.SOFTMAX).build())
+                .seed(5)
+                .dataType(DataType.FLOAT)
+                .updater(new Sgd(0.1))
+                .list()
+                .layer(new DenseLayer.Builder()
+                        .nIn(5)
+                        .nOut(6)
+                        .activation(Activation.RELU)
+                        .dropOut(0.9)
+                        .build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT)
+                        .nIn(6)
+                        .nOut(2)
+                        .activation(Activation.SOFTMAX)
+                        .build())
                 .build());
         net.init();
         return net;
@@ -137,7 +167,8 @@ class PerExampleGradientsTest {
     private static void assertClose(float[] actual, float[] expected, String what) {
         assertThat(actual).as(what).hasSameSizeAs(expected);
         for (int i = 0; i < expected.length; i++) {
-            assertThat((double) actual[i]).as("%s, parameter %d", what, i)
+            assertThat((double) actual[i])
+                    .as("%s, parameter %d", what, i)
                     .isCloseTo(expected[i], within(1e-5 * Math.max(1, Math.abs(expected[i]))));
         }
     }

@@ -35,6 +35,7 @@ class PoissonSamplerTest {
 
     @Test
     void rateOneTakesEveryRow() {
-        assertThat(new PoissonSampler(5, 1.0, DpFixtures.seededSampling(1)).next()).containsExactly(0, 1, 2, 3, 4);
+        assertThat(new PoissonSampler(5, 1.0, DpFixtures.seededSampling(1)).next())
+                .containsExactly(0, 1, 2, 3, 4);
     }
 }

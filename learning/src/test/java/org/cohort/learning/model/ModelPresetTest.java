@@ -47,16 +47,19 @@ class ModelPresetTest {
 
     @Test
     void configCarriesOptimizerLearningRateAndSeed() {
-        String adam = ModelPreset.logisticRegression()
-                .configJson(4, 2, new TrainingPlan(1, 8, Optimizer.ADAM, 0.005, 99));
-        String nesterov = ModelPreset.logisticRegression()
-                .configJson(4, 2, new TrainingPlan(1, 8, Optimizer.NESTEROV, 0.05, 99));
+        String adam =
+                ModelPreset.logisticRegression().configJson(4, 2, new TrainingPlan(1, 8, Optimizer.ADAM, 0.005, 99));
+        String nesterov =
+                ModelPreset.logisticRegression().configJson(4, 2, new TrainingPlan(1, 8, Optimizer.NESTEROV, 0.05, 99));
 
-        BaseLayer adamLayer = (BaseLayer) MultiLayerConfiguration.fromJson(adam).getConf(0).getLayer();
-        assertThat(adamLayer.getIUpdater()).isInstanceOfSatisfying(Adam.class,
-                u -> assertThat(u.getLearningRate()).isEqualTo(0.005));
+        BaseLayer adamLayer =
+                (BaseLayer) MultiLayerConfiguration.fromJson(adam).getConf(0).getLayer();
+        assertThat(adamLayer.getIUpdater())
+                .isInstanceOfSatisfying(
+                        Adam.class, u -> assertThat(u.getLearningRate()).isEqualTo(0.005));
         assertThat(MultiLayerConfiguration.fromJson(adam).getConf(0).getSeed()).isEqualTo(99);
-        BaseLayer nesterovLayer = (BaseLayer) MultiLayerConfiguration.fromJson(nesterov).getConf(0).getLayer();
+        BaseLayer nesterovLayer = (BaseLayer)
+                MultiLayerConfiguration.fromJson(nesterov).getConf(0).getLayer();
         assertThat(nesterovLayer.getIUpdater()).isInstanceOfSatisfying(Nesterovs.class, u -> {
             assertThat(u.getLearningRate()).isEqualTo(0.05);
             assertThat(u.getMomentum()).isEqualTo(Optimizer.NESTEROV_MOMENTUM);
@@ -83,8 +86,7 @@ class ModelPresetTest {
 
     @Test
     void specRejectsJsonThatIsNotAConfiguration() {
-        assertThatThrownBy(() -> new ModelSpec("{\"not\": \"a model\"}"))
-                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new ModelSpec("{\"not\": \"a model\"}")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new ModelSpec("garbage"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("ModelPreset.configJson");

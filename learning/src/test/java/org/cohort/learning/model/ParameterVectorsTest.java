@@ -12,8 +12,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 class ParameterVectorsTest {
 
-    static final String CONFIG = ModelPreset.mlp(4)
-            .configJson(3, 2, new TrainingPlan(1, 8, Optimizer.SGD, 0.1, 1));
+    static final String CONFIG = ModelPreset.mlp(4).configJson(3, 2, new TrainingPlan(1, 8, Optimizer.SGD, 0.1, 1));
 
     @Test
     void parametersRoundTripThroughNetwork() {
@@ -37,7 +36,8 @@ class ParameterVectorsTest {
     @Test
     void writtenParametersDriveTheNetworkOutput() {
         // Logistic regression on 1 input: weights [w0, w1] (one per class) then biases [b0, b1].
-        String config = ModelPreset.logisticRegression().configJson(1, 2, new TrainingPlan(1, 1, Optimizer.SGD, 0.1, 1));
+        String config =
+                ModelPreset.logisticRegression().configJson(1, 2, new TrainingPlan(1, 1, Optimizer.SGD, 0.1, 1));
         MultiLayerNetwork net = new ModelSpec(config).newNetwork();
         ParameterVectors.write(net, new float[] {0f, 2f, 0f, -1f});
 
@@ -77,8 +77,16 @@ class ParameterVectorsTest {
 
     @Test
     void littleEndianRoundTripPreservesEveryBitPattern() {
-        float[] values = {0f, -0f, Float.MIN_VALUE, Float.MAX_VALUE, Float.NEGATIVE_INFINITY,
-                Float.intBitsToFloat(0x7FC00001), 3.14159f, -1e-30f};
+        float[] values = {
+            0f,
+            -0f,
+            Float.MIN_VALUE,
+            Float.MAX_VALUE,
+            Float.NEGATIVE_INFINITY,
+            Float.intBitsToFloat(0x7FC00001),
+            3.14159f,
+            -1e-30f
+        };
 
         float[] decoded = ParameterVectors.fromLittleEndian(ParameterVectors.toLittleEndian(values));
 

@@ -13,7 +13,8 @@ class TrainingPlanTest {
         assertThatThrownBy(() -> new TrainingPlan(1, 0, Optimizer.SGD, 0.1, 1)).hasMessageContaining("batchSize");
         assertThatThrownBy(() -> new TrainingPlan(1, 32, null, 0.1, 1)).hasMessageContaining("SGD, ADAM or NESTEROV");
         assertThatThrownBy(() -> new TrainingPlan(1, 32, Optimizer.SGD, 0, 1)).hasMessageContaining("learningRate");
-        assertThatThrownBy(() -> new TrainingPlan(1, 32, Optimizer.SGD, Double.NaN, 1)).hasMessageContaining("learningRate");
+        assertThatThrownBy(() -> new TrainingPlan(1, 32, Optimizer.SGD, Double.NaN, 1))
+                .hasMessageContaining("learningRate");
         assertThatThrownBy(() -> new TrainingPlan(1, 32, Optimizer.SGD, Double.POSITIVE_INFINITY, 1))
                 .hasMessageContaining("learningRate");
     }

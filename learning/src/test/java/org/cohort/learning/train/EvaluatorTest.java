@@ -19,7 +19,8 @@ class EvaluatorTest {
     void countsCorrectPredictionsAndMeanLogLossOfTrueClass() {
         // One input x; parameters make the logit of class 1 equal to x, so P(1 | x) = sigmoid(x).
         MultiLayerNetwork net = new ModelSpec(ModelPreset.logisticRegression()
-                .configJson(1, 2, new TrainingPlan(1, 1, Optimizer.SGD, 0.1, 1))).newNetwork();
+                        .configJson(1, 2, new TrainingPlan(1, 1, Optimizer.SGD, 0.1, 1)))
+                .newNetwork();
         ParameterVectors.write(net, new float[] {0f, 1f, 0f, 0f});
         TabularDataset test = new TabularDataset(new float[][] {{2}, {-1}, {3}, {0.5f}}, new int[] {1, 0, 0, 1}, 2);
 
@@ -28,25 +29,28 @@ class EvaluatorTest {
         assertThat(result.examples()).isEqualTo(4);
         assertThat(result.correct()).isEqualTo(3); // x = 3 is predicted 1 but labelled 0
         assertThat(result.accuracy()).isEqualTo(0.75);
-        double expected = -(Math.log(sigmoid(2)) + Math.log(1 - sigmoid(-1)) + Math.log(1 - sigmoid(3))
-                + Math.log(sigmoid(0.5))) / 4;
+        double expected =
+                -(Math.log(sigmoid(2)) + Math.log(1 - sigmoid(-1)) + Math.log(1 - sigmoid(3)) + Math.log(sigmoid(0.5)))
+                        / 4;
         assertThat(result.logLoss()).isCloseTo(expected, within(1e-5));
     }
 
     @Test
     void theConfusionMatrixCountsEachRowOnceByTrueAndPredictedClass() {
         MultiLayerNetwork net = new ModelSpec(ModelPreset.logisticRegression()
-                .configJson(1, 2, new TrainingPlan(1, 1, Optimizer.SGD, 0.1, 1))).newNetwork();
+                        .configJson(1, 2, new TrainingPlan(1, 1, Optimizer.SGD, 0.1, 1)))
+                .newNetwork();
         ParameterVectors.write(net, new float[] {0f, 1f, 0f, 0f});
         // Predicted 1 for x > 0: rows (2, true 1), (-1, true 0), (3, true 0), (0.5, true 1), (-4, true 1).
-        TabularDataset test = new TabularDataset(new float[][] {{2}, {-1}, {3}, {0.5f}, {-4}},
-                new int[] {1, 0, 0, 1, 1}, 2);
+        TabularDataset test =
+                new TabularDataset(new float[][] {{2}, {-1}, {3}, {0.5f}, {-4}}, new int[] {1, 0, 0, 1, 1}, 2);
 
         long[] counts = Evaluator.confusionMatrix(net, test);
 
         // Row-major, true × predicted: [0→0, 0→1, 1→0, 1→1].
         assertThat(counts).containsExactly(1, 1, 1, 2);
-        assertThat(counts[0] + counts[3]).isEqualTo(Evaluator.evaluate(net, test).correct());
+        assertThat(counts[0] + counts[3])
+                .isEqualTo(Evaluator.evaluate(net, test).correct());
     }
 
     @Test
@@ -65,7 +69,8 @@ class EvaluatorTest {
     @Test
     void emptyTestSetGivesEmptyResult() {
         MultiLayerNetwork net = new ModelSpec(ModelPreset.logisticRegression()
-                .configJson(3, 2, new TrainingPlan(1, 1, Optimizer.SGD, 0.1, 1))).newNetwork();
+                        .configJson(3, 2, new TrainingPlan(1, 1, Optimizer.SGD, 0.1, 1)))
+                .newNetwork();
 
         EvaluationResult result = Evaluator.evaluate(net, new TabularDataset(new float[0][], new int[0], 2));
 

@@ -51,21 +51,30 @@ class FederatedBaselinesTest {
         List<SplitData> sites = new ArrayList<>();
         for (Path csv : hospitals.writeCsv(dir)) {
             LoadedTable table = CsvTableLoader.load(csv, hospitals.schema());
-            sites.add(SplitData.prepare(table, hospitals.schema(), new SplitRule.Keyed(splitKey(seed), TEST_FRACTION, seed),
+            sites.add(SplitData.prepare(
+                    table,
+                    hospitals.schema(),
+                    new SplitRule.Keyed(splitKey(seed), TEST_FRACTION, seed),
                     PreprocessingPolicy.DECLARED_ONLY));
         }
-        TabularDataset pooledTrain = TabularDataset.concat(sites.stream().map(SplitData::train).toList());
-        TabularDataset pooledTest = TabularDataset.concat(sites.stream().map(SplitData::test).toList());
+        TabularDataset pooledTrain =
+                TabularDataset.concat(sites.stream().map(SplitData::train).toList());
+        TabularDataset pooledTest =
+                TabularDataset.concat(sites.stream().map(SplitData::test).toList());
 
         TrainingPlan plan = new TrainingPlan(LOCAL_EPOCHS, BATCH_SIZE, Optimizer.SGD, LEARNING_RATE, seed);
         ModelSpec spec = new ModelSpec(ModelPreset.logisticRegression()
-                .configJson(hospitals.schema().numEncodedFeatures(), hospitals.schema().numClasses(), plan));
+                .configJson(
+                        hospitals.schema().numEncodedFeatures(),
+                        hospitals.schema().numClasses(),
+                        plan));
         float[] initial = ParameterVectors.initialParameters(spec.configJson(), seed);
 
         double central = trainFrom(spec, initial, pooledTrain, plan.withLocalEpochs(BASELINE_EPOCHS), pooledTest);
         double[] single = new double[SITES];
         for (int s = 0; s < SITES; s++) {
-            single[s] = trainFrom(spec, initial, sites.get(s).train(), plan.withLocalEpochs(BASELINE_EPOCHS), pooledTest);
+            single[s] =
+                    trainFrom(spec, initial, sites.get(s).train(), plan.withLocalEpochs(BASELINE_EPOCHS), pooledTest);
         }
 
         float[] global = initial;
@@ -76,7 +85,8 @@ class FederatedBaselinesTest {
             long examples = 0;
             for (int s = 0; s < SITES; s++) {
                 ParameterVectors.write(net, global);
-                TrainingResult result = LocalTrainer.train(net, sites.get(s).train(), plan.withSeed(seed * 1000 + round * 10L + s));
+                TrainingResult result =
+                        LocalTrainer.train(net, sites.get(s).train(), plan.withSeed(seed * 1000 + round * 10L + s));
                 float[] local = ParameterVectors.read(net);
                 for (int i = 0; i < sum.length; i++) {
                     sum[i] += (double) local[i] * result.examples();
@@ -93,18 +103,25 @@ class FederatedBaselinesTest {
         }
 
         // One line per seed, so a run documents the numbers the integration test can expect.
-        System.out.printf("synthetic seed %d: central %.3f, single sites %s, FedAvg by round %s%n",
+        System.out.printf(
+                "synthetic seed %d: central %.3f, single sites %s, FedAvg by round %s%n",
                 seed, central, format(single), format(fedAvg));
         assertThat(central).as("central accuracy").isGreaterThanOrEqualTo(0.80);
         for (int s = 0; s < SITES; s++) {
-            assertThat(single[s]).as("site %d alone vs central %.3f", s, central).isLessThanOrEqualTo(central - 0.08);
+            assertThat(single[s])
+                    .as("site %d alone vs central %.3f", s, central)
+                    .isLessThanOrEqualTo(central - 0.08);
         }
-        assertThat(fedAvg[ROUNDS - 1]).as("FedAvg after %d rounds vs central %.3f", ROUNDS, central)
+        assertThat(fedAvg[ROUNDS - 1])
+                .as("FedAvg after %d rounds vs central %.3f", ROUNDS, central)
                 .isGreaterThanOrEqualTo(central - 0.02);
     }
 
     private static String format(double[] accuracies) {
-        return Arrays.stream(accuracies).mapToObj(a -> String.format("%.3f", a)).toList().toString();
+        return Arrays.stream(accuracies)
+                .mapToObj(a -> String.format("%.3f", a))
+                .toList()
+                .toString();
     }
 
     private static double trainFrom(

@@ -16,7 +16,8 @@ class LocalTrainerTest {
 
     static final TabularDataset DATA = Fixtures.blobs(200, 4, 1);
     static final TrainingPlan PLAN = new TrainingPlan(3, 16, Optimizer.SGD, 0.1, 7);
-    static final ModelSpec LOGISTIC = new ModelSpec(ModelPreset.logisticRegression().configJson(4, 2, PLAN));
+    static final ModelSpec LOGISTIC =
+            new ModelSpec(ModelPreset.logisticRegression().configJson(4, 2, PLAN));
 
     @Test
     void trainingReducesLoss() {
@@ -40,7 +41,9 @@ class LocalTrainerTest {
 
             LocalTrainer.train(net, DATA, plan);
 
-            assertThat(Evaluator.evaluate(net, DATA).logLoss()).as("%s", optimizer).isLessThan(before);
+            assertThat(Evaluator.evaluate(net, DATA).logLoss())
+                    .as("%s", optimizer)
+                    .isLessThan(before);
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.function.DoubleFunction;
 public final class NoiseCalibration {
     /** Relative width of the final bracket: σ is at most this much above the smallest that works. */
     public static final double RELATIVE_TOLERANCE = 1e-4;
+
     private static final double LARGEST_SIGMA = 1e4;
 
     private NoiseCalibration() {}
@@ -23,8 +24,11 @@ public final class NoiseCalibration {
      * @throws IllegalArgumentException if even σ = 10⁴ cannot meet the target (e.g. q = 1 with
      *     millions of steps), or the inputs are out of range
      */
-    public static double noiseMultiplier(DoubleFunction<List<? extends PrivacyEvent>> eventsForSigma,
-                                         double targetEpsilon, double delta, AccountantKind accountant) {
+    public static double noiseMultiplier(
+            DoubleFunction<List<? extends PrivacyEvent>> eventsForSigma,
+            double targetEpsilon,
+            double delta,
+            AccountantKind accountant) {
         if (!(targetEpsilon > 0) || Double.isInfinite(targetEpsilon)) {
             throw new IllegalArgumentException("target ε must be a positive number, was " + targetEpsilon);
         }
@@ -59,8 +63,13 @@ public final class NoiseCalibration {
         return hi;
     }
 
-    private static double epsilon(DoubleFunction<List<? extends PrivacyEvent>> events, double sigma, double delta,
-                                  AccountantKind accountant) {
-        return PrivacyAccountant.create(accountant).composeAll(events.apply(sigma)).epsilon(delta);
+    private static double epsilon(
+            DoubleFunction<List<? extends PrivacyEvent>> events,
+            double sigma,
+            double delta,
+            AccountantKind accountant) {
+        return PrivacyAccountant.create(accountant)
+                .composeAll(events.apply(sigma))
+                .epsilon(delta);
     }
 }

@@ -9,31 +9,31 @@ import java.util.List;
  */
 public sealed interface PrivacyAccountant permits RdpAccountant, PldAccountant {
 
-  /** An accountant of the given kind with the reference libraries' default settings. */
-  static PrivacyAccountant create(AccountantKind kind) {
-    return switch (kind) {
-      case RDP -> RdpAccountant.withDefaultOrders();
-      case PLD -> PldAccountant.create();
-    };
-  }
+    /** An accountant of the given kind with the reference libraries' default settings. */
+    static PrivacyAccountant create(AccountantKind kind) {
+        return switch (kind) {
+            case RDP -> RdpAccountant.withDefaultOrders();
+            case PLD -> PldAccountant.create();
+        };
+    }
 
-  AccountantKind kind();
+    AccountantKind kind();
 
-  /** This accountant after {@code event} too. */
-  PrivacyAccountant compose(PrivacyEvent event);
+    /** This accountant after {@code event} too. */
+    PrivacyAccountant compose(PrivacyEvent event);
 
-  /** This accountant after each of {@code events}, in order. */
-  PrivacyAccountant composeAll(List<? extends PrivacyEvent> events);
+    /** This accountant after each of {@code events}, in order. */
+    PrivacyAccountant composeAll(List<? extends PrivacyEvent> events);
 
-  /** Events composed so far, in order. */
-  List<PrivacyEvent> events();
+    /** Events composed so far, in order. */
+    List<PrivacyEvent> events();
 
-  /** Smallest ε (with this accountant's default conversion) such that (ε, δ)-DP holds. */
-  double epsilon(double delta);
+    /** Smallest ε (with this accountant's default conversion) such that (ε, δ)-DP holds. */
+    double epsilon(double delta);
 
-  /** Smallest δ such that (ε, δ)-DP holds. */
-  double delta(double epsilon);
+    /** Smallest δ such that (ε, δ)-DP holds. */
+    double delta(double epsilon);
 
-  /** ε at {@code delta} with everything needed to state and recompute it. */
-  PrivacyReport report(double delta, Unit unit);
+    /** ε at {@code delta} with everything needed to state and recompute it. */
+    PrivacyReport report(double delta, Unit unit);
 }

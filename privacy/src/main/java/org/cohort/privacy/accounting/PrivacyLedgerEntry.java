@@ -6,12 +6,12 @@ package org.cohort.privacy.accounting;
  * stops a resumed round from being charged twice.
  */
 public record PrivacyLedgerEntry(String id, PrivacyEvent event) {
-  public PrivacyLedgerEntry {
-    if (id == null || id.isBlank()) {
-      throw new IllegalArgumentException("a ledger entry needs a non-blank id");
+    public PrivacyLedgerEntry {
+        if (id == null || id.isBlank()) {
+            throw new IllegalArgumentException("a ledger entry needs a non-blank id");
+        }
+        if (event == null) {
+            throw new IllegalArgumentException("a ledger entry needs an event");
+        }
     }
-    if (event == null) {
-      throw new IllegalArgumentException("a ledger entry needs an event");
-    }
-  }
 }

@@ -6,17 +6,17 @@ package org.cohort.privacy.accounting;
  * hospital's participation (DP-FedAvg). The two are not comparable, so every ε carries one.
  */
 public enum Unit {
-  PATIENT("patient-level"),
-  SITE("site-level");
+    PATIENT("patient-level"),
+    SITE("site-level");
 
-  private final String label;
+    private final String label;
 
-  Unit(String label) {
-    this.label = label;
-  }
+    Unit(String label) {
+        this.label = label;
+    }
 
-  /** Human wording, e.g. "patient-level". */
-  public String label() {
-    return label;
-  }
+    /** Human wording, e.g. "patient-level". */
+    public String label() {
+        return label;
+    }
 }

@@ -65,247 +65,274 @@ import org.cohort.privacy.noise.Rational;
  * <p>Immutable; {@link #encode} is safe to call from several threads with their own sources.
  */
 public final class DistributedDiscreteGaussian {
-  /** Bits of the ring the sum lives in: Cohort's secure aggregation works in Z(2^32). */
-  public static final int DEFAULT_RING_BITS = 32;
-  /** Probability, over all coordinates of one round, that the noised sum wraps around the ring. */
-  public static final double WRAP_PROBABILITY_TARGET = 0x1p-40;
-  /** Clip a hair below C so floating-point rounding of the scaled update cannot exceed C. */
-  private static final double CLIP_SLACK = 1 - 0x1p-40;
+    /** Bits of the ring the sum lives in: Cohort's secure aggregation works in Z(2^32). */
+    public static final int DEFAULT_RING_BITS = 32;
+    /** Probability, over all coordinates of one round, that the noised sum wraps around the ring. */
+    public static final double WRAP_PROBABILITY_TARGET = 0x1p-40;
+    /** Clip a hair below C so floating-point rounding of the scaled update cannot exceed C. */
+    private static final double CLIP_SLACK = 1 - 0x1p-40;
 
-  private final double clipNorm;
-  private final double noiseMultiplier;
-  private final int sites;
-  private final int minSurvivors;
-  private final long dimension;
-  private final int ringBits;
-  private final int granularityExponent;
-  private final Rational shareVariance;
+    private final double clipNorm;
+    private final double noiseMultiplier;
+    private final int sites;
+    private final int minSurvivors;
+    private final long dimension;
+    private final int ringBits;
+    private final int granularityExponent;
+    private final Rational shareVariance;
 
-  private DistributedDiscreteGaussian(double clipNorm, double noiseMultiplier, int sites, int minSurvivors,
-                                      long dimension, int ringBits, int granularityExponent) {
-    this.clipNorm = clipNorm;
-    this.noiseMultiplier = noiseMultiplier;
-    this.sites = sites;
-    this.minSurvivors = minSurvivors;
-    this.dimension = dimension;
-    this.ringBits = ringBits;
-    this.granularityExponent = granularityExponent;
-    // s² = (σ·2^k)² / n_min, exactly: σ is the double z·C, and every double is a dyadic rational.
-    Rational sigmaUnits = scaleByPowerOfTwo(Rational.exact(noiseMultiplier * clipNorm), granularityExponent);
-    this.shareVariance = sigmaUnits.multiply(sigmaUnits).multiply(Rational.of(1, minSurvivors));
-  }
-
-  /**
-   * The encoding both the coordinator and every site derive from the study and the round: the
-   * same inputs give the same granularity, noise share and charge on both sides.
-   *
-   * @param clipNorm        C, the L2 bound of one site's update
-   * @param noiseMultiplier z: any n_min survivors together add noise of standard deviation z·C
-   * @param sites           n, the sites in the round (most inputs summed)
-   * @param minSurvivors    n_min, the fewest inputs the round releases a sum of (SecAgg threshold)
-   * @param dimension       d, values per update
-   * @param ringBits        b, the sum is read modulo 2^b (at most 32)
-   */
-  public static DistributedDiscreteGaussian plan(double clipNorm, double noiseMultiplier, int sites,
-                                                 int minSurvivors, long dimension, int ringBits) {
-    if (!(clipNorm > 0) || !Double.isFinite(clipNorm) || !(noiseMultiplier > 0) || !Double.isFinite(noiseMultiplier)) {
-      throw new IllegalArgumentException("distributed noise needs a positive finite clip norm and noise multiplier, got C="
-          + clipNorm + ", z=" + noiseMultiplier);
+    private DistributedDiscreteGaussian(
+            double clipNorm,
+            double noiseMultiplier,
+            int sites,
+            int minSurvivors,
+            long dimension,
+            int ringBits,
+            int granularityExponent) {
+        this.clipNorm = clipNorm;
+        this.noiseMultiplier = noiseMultiplier;
+        this.sites = sites;
+        this.minSurvivors = minSurvivors;
+        this.dimension = dimension;
+        this.ringBits = ringBits;
+        this.granularityExponent = granularityExponent;
+        // s² = (σ·2^k)² / n_min, exactly: σ is the double z·C, and every double is a dyadic rational.
+        Rational sigmaUnits = scaleByPowerOfTwo(Rational.exact(noiseMultiplier * clipNorm), granularityExponent);
+        this.shareVariance = sigmaUnits.multiply(sigmaUnits).multiply(Rational.of(1, minSurvivors));
     }
-    if (minSurvivors < 1 || sites < minSurvivors) {
-      throw new IllegalArgumentException("need 1 ≤ minimum survivors ≤ sites, got " + minSurvivors + " of " + sites);
+
+    /**
+     * The encoding both the coordinator and every site derive from the study and the round: the
+     * same inputs give the same granularity, noise share and charge on both sides.
+     *
+     * @param clipNorm        C, the L2 bound of one site's update
+     * @param noiseMultiplier z: any n_min survivors together add noise of standard deviation z·C
+     * @param sites           n, the sites in the round (most inputs summed)
+     * @param minSurvivors    n_min, the fewest inputs the round releases a sum of (SecAgg threshold)
+     * @param dimension       d, values per update
+     * @param ringBits        b, the sum is read modulo 2^b (at most 32)
+     */
+    public static DistributedDiscreteGaussian plan(
+            double clipNorm, double noiseMultiplier, int sites, int minSurvivors, long dimension, int ringBits) {
+        if (!(clipNorm > 0)
+                || !Double.isFinite(clipNorm)
+                || !(noiseMultiplier > 0)
+                || !Double.isFinite(noiseMultiplier)) {
+            throw new IllegalArgumentException(
+                    "distributed noise needs a positive finite clip norm and noise multiplier, got C=" + clipNorm
+                            + ", z=" + noiseMultiplier);
+        }
+        if (minSurvivors < 1 || sites < minSurvivors) {
+            throw new IllegalArgumentException(
+                    "need 1 ≤ minimum survivors ≤ sites, got " + minSurvivors + " of " + sites);
+        }
+        if (dimension < 1) {
+            throw new IllegalArgumentException("an update has at least one value, got dimension " + dimension);
+        }
+        if (ringBits < 8 || ringBits > 32) {
+            throw new IllegalArgumentException("ring bits must be in [8, 32], got " + ringBits);
+        }
+        double limit = Math.scalb(1.0, ringBits - 1) - 1 - sites; // room left after n rounding units
+        double sigmaAll = noiseMultiplier * clipNorm * Math.sqrt((double) sites / minSurvivors);
+        double tail = Math.sqrt(2 * (Math.log(2.0 * dimension) - Math.log(WRAP_PROBABILITY_TARGET)));
+        double perUnitGranularity = sites * clipNorm + tail * sigmaAll; // value range per 1/γ
+        if (!(limit > 0)) {
+            throw new IllegalArgumentException(sites + " sites do not fit a ring of 2^" + ringBits);
+        }
+        int k = Math.getExponent(limit / perUnitGranularity); // ⌊log2⌋ for normal doubles
+        while (Math.scalb(perUnitGranularity, k) > limit) {
+            k--; // guard against the ⌊log2⌋ landing one too high
+        }
+        var plan =
+                new DistributedDiscreteGaussian(clipNorm, noiseMultiplier, sites, minSurvivors, dimension, ringBits, k);
+        if (plan.shareStdUnits() < 1) {
+            throw new IllegalArgumentException("in a 2^" + ringBits
+                    + " ring the noise share of each site would be below one" + " quantization step (σ/γ/√n_min = "
+                    + plan.shareStdUnits() + "); use more ring bits or fewer sites");
+        }
+        return plan;
     }
-    if (dimension < 1) {
-      throw new IllegalArgumentException("an update has at least one value, got dimension " + dimension);
+
+    /** {@link #plan} in Cohort's 32-bit ring. */
+    public static DistributedDiscreteGaussian plan(
+            double clipNorm, double noiseMultiplier, int sites, int minSurvivors, long dimension) {
+        return plan(clipNorm, noiseMultiplier, sites, minSurvivors, dimension, DEFAULT_RING_BITS);
     }
-    if (ringBits < 8 || ringBits > 32) {
-      throw new IllegalArgumentException("ring bits must be in [8, 32], got " + ringBits);
+
+    public double clipNorm() {
+        return clipNorm;
     }
-    double limit = Math.scalb(1.0, ringBits - 1) - 1 - sites; // room left after n rounding units
-    double sigmaAll = noiseMultiplier * clipNorm * Math.sqrt((double) sites / minSurvivors);
-    double tail = Math.sqrt(2 * (Math.log(2.0 * dimension) - Math.log(WRAP_PROBABILITY_TARGET)));
-    double perUnitGranularity = sites * clipNorm + tail * sigmaAll; // value range per 1/γ
-    if (!(limit > 0)) {
-      throw new IllegalArgumentException(sites + " sites do not fit a ring of 2^" + ringBits);
+
+    public double noiseMultiplier() {
+        return noiseMultiplier;
     }
-    int k = Math.getExponent(limit / perUnitGranularity); // ⌊log2⌋ for normal doubles
-    while (Math.scalb(perUnitGranularity, k) > limit) {
-      k--; // guard against the ⌊log2⌋ landing one too high
+
+    public int sites() {
+        return sites;
     }
-    var plan = new DistributedDiscreteGaussian(clipNorm, noiseMultiplier, sites, minSurvivors, dimension, ringBits, k);
-    if (plan.shareStdUnits() < 1) {
-      throw new IllegalArgumentException("in a 2^" + ringBits + " ring the noise share of each site would be below one"
-          + " quantization step (σ/γ/√n_min = " + plan.shareStdUnits() + "); use more ring bits or fewer sites");
+
+    public int minSurvivors() {
+        return minSurvivors;
     }
-    return plan;
-  }
 
-  /** {@link #plan} in Cohort's 32-bit ring. */
-  public static DistributedDiscreteGaussian plan(double clipNorm, double noiseMultiplier, int sites,
-                                                 int minSurvivors, long dimension) {
-    return plan(clipNorm, noiseMultiplier, sites, minSurvivors, dimension, DEFAULT_RING_BITS);
-  }
-
-  public double clipNorm() {
-    return clipNorm;
-  }
-
-  public double noiseMultiplier() {
-    return noiseMultiplier;
-  }
-
-  public int sites() {
-    return sites;
-  }
-
-  public int minSurvivors() {
-    return minSurvivors;
-  }
-
-  public long dimension() {
-    return dimension;
-  }
-
-  public int ringBits() {
-    return ringBits;
-  }
-
-  /** k: the granularity is γ = 2^-k value units per ring unit. */
-  public int granularityExponent() {
-    return granularityExponent;
-  }
-
-  /** γ = 2^-k. */
-  public double granularity() {
-    return Math.scalb(1.0, -granularityExponent);
-  }
-
-  /** Ring units per value unit, 1/γ = 2^k (what the secure-aggregation plan calls the scale). */
-  public double scale() {
-    return Math.scalb(1.0, granularityExponent);
-  }
-
-  /** s²: the variance, in ring units, of the discrete Gaussian each site adds to every coordinate. */
-  public Rational shareVarianceUnits() {
-    return shareVariance;
-  }
-
-  /** s in ring units. */
-  public double shareStdUnits() {
-    return Math.sqrt(shareVariance.doubleValue());
-  }
-
-  /** The noise std each site adds, in value units: σ/√n_min. */
-  public double shareStd() {
-    return shareStdUnits() * granularity();
-  }
-
-  /** The noise std of the released sum of {@code survivors} sites, in value units. */
-  public double sumStd(int survivors) {
-    return shareStd() * Math.sqrt(survivors);
-  }
-
-  /** C' = C + γ√d: the sensitivity of the sum after stochastic rounding, in value units. */
-  public double effectiveSensitivity() {
-    return clipNorm + granularity() * Math.sqrt(dimension);
-  }
-
-  /** τ of KLS21 Theorem 1 for a sum of {@code summands} independent N_ℤ(0, s²). */
-  public double tau(int summands) {
-    double s2 = shareVariance.doubleValue();
-    double tau = 0;
-    for (int j = 1; j < summands; j++) {
-      tau += Math.exp(-2 * Math.PI * Math.PI * s2 * j / (j + 1.0));
+    public long dimension() {
+        return dimension;
     }
-    return 10 * tau;
-  }
 
-  /**
-   * The noise multiplier the ledger charges (a Gaussian event with this σ/Δ has the Rényi
-   * divergence of the released sum): 1/ε with ε² = Δ²/(m·s²) + 2τ(m)·d maximised over the
-   * survivor counts m ∈ [n_min, n] the round can release, Δ = C/γ + √d in ring units.
-   */
-  public double effectiveNoiseMultiplier() {
-    double deltaUnits = effectiveSensitivity() * scale();
-    double s2 = shareVariance.doubleValue();
-    double worst = 0;
-    for (int m = minSurvivors; m <= sites; m++) {
-      worst = Math.max(worst, deltaUnits * deltaUnits / (m * s2) + 2 * tau(m) * dimension);
+    public int ringBits() {
+        return ringBits;
     }
-    return 1 / Math.sqrt(worst);
-  }
 
-  /**
-   * Upper bound on the probability that some coordinate of the sum wraps around the ring in one
-   * round, when all n sites survive (the widest sum): 2d·exp(-T²/(2·n·s²)) with T the room left
-   * in [-(2^(b-1) - 1), 2^(b-1) - 1] after n rounded updates of norm C.
-   */
-  public double wrapProbability() {
-    double room = Math.scalb(1.0, ringBits - 1) - 1 - sites * (clipNorm * scale() + 1);
-    double variance = sites * shareVariance.doubleValue();
-    return Math.min(1, 2.0 * dimension * Math.exp(-room * room / (2 * variance)));
-  }
-
-  /**
-   * One site's input to the ring: its update clipped to L2 norm C, scaled by 1/γ, stochastically
-   * rounded and noised with N_ℤ(0, s²) on every coordinate. The int values are residues modulo
-   * 2^32 (Java's wrap-around), ready to be masked.
-   *
-   * @throws IllegalArgumentException if the update's length is not d or a value is not finite
-   */
-  public int[] encode(double[] update, RandomSource random) {
-    Objects.requireNonNull(update, "update");
-    Objects.requireNonNull(random, "random");
-    if (update.length != dimension) {
-      throw new IllegalArgumentException("update has " + update.length + " values, the round's encoding " + dimension);
+    /** k: the granularity is γ = 2^-k value units per ring unit. */
+    public int granularityExponent() {
+        return granularityExponent;
     }
-    double sumSq = 0;
-    for (int i = 0; i < update.length; i++) {
-      if (!Double.isFinite(update[i])) {
-        throw new IllegalArgumentException("update value " + i + " is " + update[i] + "; the local training diverged."
-            + " Fix the update (or skip this round) rather than aggregating it");
-      }
-      sumSq += update[i] * update[i];
-    }
-    double norm = Math.sqrt(sumSq);
-    double factor = norm > clipNorm * CLIP_SLACK ? clipNorm * CLIP_SLACK / norm : 1;
-    var sampler = new DiscreteGaussianSampler(shareVariance, random);
-    int[] out = new int[update.length];
-    for (int i = 0; i < update.length; i++) {
-      double scaled = Math.scalb(update[i] * factor, granularityExponent);
-      double floor = Math.floor(scaled);
-      // Up with probability equal to the fractional part: unbiased, and never more than one unit off.
-      double uniform = (random.nextLongBits() >>> 11) * 0x1.0p-53;
-      long rounded = (long) floor + (uniform < scaled - floor ? 1 : 0);
-      out[i] = (int) (rounded + sampler.sample());
-    }
-    return out;
-  }
 
-  /**
-   * The released sum back in value units: each residue read modulo 2^b as a centred integer
-   * (the sum of the survivors' signal and noise, unless it wrapped), times γ.
-   */
-  public double[] decode(int[] sum) {
-    Objects.requireNonNull(sum, "sum");
-    int shift = 32 - ringBits;
-    double[] out = new double[sum.length];
-    for (int i = 0; i < sum.length; i++) {
-      out[i] = Math.scalb((double) ((sum[i] << shift) >> shift), -granularityExponent);
+    /** γ = 2^-k. */
+    public double granularity() {
+        return Math.scalb(1.0, -granularityExponent);
     }
-    return out;
-  }
 
-  /** One line with every number the charge is computed from, for logs and reports. */
-  public String describe() {
-    return String.format(java.util.Locale.ROOT, "distributed discrete Gaussian: C=%s, z=%s, n=%d sites, n_min=%d,"
-        + " d=%d, %d-bit ring, γ=2^-%d, noise share per site %.6g, C'=%.9g, σ_eff=%.9g, P(wrap)≤%.2g", clipNorm,
-        noiseMultiplier, sites, minSurvivors, dimension, ringBits, granularityExponent, shareStd(),
-        effectiveSensitivity(), effectiveNoiseMultiplier(), wrapProbability());
-  }
+    /** Ring units per value unit, 1/γ = 2^k (what the secure-aggregation plan calls the scale). */
+    public double scale() {
+        return Math.scalb(1.0, granularityExponent);
+    }
 
-  private static Rational scaleByPowerOfTwo(Rational r, int exponent) {
-    return exponent >= 0 ? r.multiply(BigInteger.ONE.shiftLeft(exponent))
-        : r.multiply(Rational.of(BigInteger.ONE, BigInteger.ONE.shiftLeft(-exponent)));
-  }
+    /** s²: the variance, in ring units, of the discrete Gaussian each site adds to every coordinate. */
+    public Rational shareVarianceUnits() {
+        return shareVariance;
+    }
+
+    /** s in ring units. */
+    public double shareStdUnits() {
+        return Math.sqrt(shareVariance.doubleValue());
+    }
+
+    /** The noise std each site adds, in value units: σ/√n_min. */
+    public double shareStd() {
+        return shareStdUnits() * granularity();
+    }
+
+    /** The noise std of the released sum of {@code survivors} sites, in value units. */
+    public double sumStd(int survivors) {
+        return shareStd() * Math.sqrt(survivors);
+    }
+
+    /** C' = C + γ√d: the sensitivity of the sum after stochastic rounding, in value units. */
+    public double effectiveSensitivity() {
+        return clipNorm + granularity() * Math.sqrt(dimension);
+    }
+
+    /** τ of KLS21 Theorem 1 for a sum of {@code summands} independent N_ℤ(0, s²). */
+    public double tau(int summands) {
+        double s2 = shareVariance.doubleValue();
+        double tau = 0;
+        for (int j = 1; j < summands; j++) {
+            tau += Math.exp(-2 * Math.PI * Math.PI * s2 * j / (j + 1.0));
+        }
+        return 10 * tau;
+    }
+
+    /**
+     * The noise multiplier the ledger charges (a Gaussian event with this σ/Δ has the Rényi
+     * divergence of the released sum): 1/ε with ε² = Δ²/(m·s²) + 2τ(m)·d maximised over the
+     * survivor counts m ∈ [n_min, n] the round can release, Δ = C/γ + √d in ring units.
+     */
+    public double effectiveNoiseMultiplier() {
+        double deltaUnits = effectiveSensitivity() * scale();
+        double s2 = shareVariance.doubleValue();
+        double worst = 0;
+        for (int m = minSurvivors; m <= sites; m++) {
+            worst = Math.max(worst, deltaUnits * deltaUnits / (m * s2) + 2 * tau(m) * dimension);
+        }
+        return 1 / Math.sqrt(worst);
+    }
+
+    /**
+     * Upper bound on the probability that some coordinate of the sum wraps around the ring in one
+     * round, when all n sites survive (the widest sum): 2d·exp(-T²/(2·n·s²)) with T the room left
+     * in [-(2^(b-1) - 1), 2^(b-1) - 1] after n rounded updates of norm C.
+     */
+    public double wrapProbability() {
+        double room = Math.scalb(1.0, ringBits - 1) - 1 - sites * (clipNorm * scale() + 1);
+        double variance = sites * shareVariance.doubleValue();
+        return Math.min(1, 2.0 * dimension * Math.exp(-room * room / (2 * variance)));
+    }
+
+    /**
+     * One site's input to the ring: its update clipped to L2 norm C, scaled by 1/γ, stochastically
+     * rounded and noised with N_ℤ(0, s²) on every coordinate. The int values are residues modulo
+     * 2^32 (Java's wrap-around), ready to be masked.
+     *
+     * @throws IllegalArgumentException if the update's length is not d or a value is not finite
+     */
+    public int[] encode(double[] update, RandomSource random) {
+        Objects.requireNonNull(update, "update");
+        Objects.requireNonNull(random, "random");
+        if (update.length != dimension) {
+            throw new IllegalArgumentException(
+                    "update has " + update.length + " values, the round's encoding " + dimension);
+        }
+        double sumSq = 0;
+        for (int i = 0; i < update.length; i++) {
+            if (!Double.isFinite(update[i])) {
+                throw new IllegalArgumentException(
+                        "update value " + i + " is " + update[i] + "; the local training diverged."
+                                + " Fix the update (or skip this round) rather than aggregating it");
+            }
+            sumSq += update[i] * update[i];
+        }
+        double norm = Math.sqrt(sumSq);
+        double factor = norm > clipNorm * CLIP_SLACK ? clipNorm * CLIP_SLACK / norm : 1;
+        var sampler = new DiscreteGaussianSampler(shareVariance, random);
+        int[] out = new int[update.length];
+        for (int i = 0; i < update.length; i++) {
+            double scaled = Math.scalb(update[i] * factor, granularityExponent);
+            double floor = Math.floor(scaled);
+            // Up with probability equal to the fractional part: unbiased, and never more than one unit off.
+            double uniform = (random.nextLongBits() >>> 11) * 0x1.0p-53;
+            long rounded = (long) floor + (uniform < scaled - floor ? 1 : 0);
+            out[i] = (int) (rounded + sampler.sample());
+        }
+        return out;
+    }
+
+    /**
+     * The released sum back in value units: each residue read modulo 2^b as a centred integer
+     * (the sum of the survivors' signal and noise, unless it wrapped), times γ.
+     */
+    public double[] decode(int[] sum) {
+        Objects.requireNonNull(sum, "sum");
+        int shift = 32 - ringBits;
+        double[] out = new double[sum.length];
+        for (int i = 0; i < sum.length; i++) {
+            out[i] = Math.scalb((double) ((sum[i] << shift) >> shift), -granularityExponent);
+        }
+        return out;
+    }
+
+    /** One line with every number the charge is computed from, for logs and reports. */
+    public String describe() {
+        return String.format(
+                java.util.Locale.ROOT,
+                "distributed discrete Gaussian: C=%s, z=%s, n=%d sites, n_min=%d,"
+                        + " d=%d, %d-bit ring, γ=2^-%d, noise share per site %.6g, C'=%.9g, σ_eff=%.9g, P(wrap)≤%.2g",
+                clipNorm,
+                noiseMultiplier,
+                sites,
+                minSurvivors,
+                dimension,
+                ringBits,
+                granularityExponent,
+                shareStd(),
+                effectiveSensitivity(),
+                effectiveNoiseMultiplier(),
+                wrapProbability());
+    }
+
+    private static Rational scaleByPowerOfTwo(Rational r, int exponent) {
+        return exponent >= 0
+                ? r.multiply(BigInteger.ONE.shiftLeft(exponent))
+                : r.multiply(Rational.of(BigInteger.ONE, BigInteger.ONE.shiftLeft(-exponent)));
+    }
 }

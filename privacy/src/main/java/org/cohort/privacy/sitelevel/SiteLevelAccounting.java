@@ -27,7 +27,8 @@ public final class SiteLevelAccounting {
             throw new IllegalArgumentException("need a positive noise multiplier, clip norm and dimension, got z="
                     + noiseMultiplier + ", C=" + clipNorm + ", d=" + dimension);
         }
-        return noiseMultiplier * clipNorm
+        return noiseMultiplier
+                * clipNorm
                 / GranularGaussianNoise.effectiveL2Sensitivity(clipNorm, dimension, CENTRAL_GRANULARITY_EXPONENT);
     }
 }

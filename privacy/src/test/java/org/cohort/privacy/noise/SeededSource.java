@@ -8,14 +8,14 @@ import java.util.SplittableRandom;
  * Never used for released noise.
  */
 final class SeededSource implements RandomSource {
-  private final SplittableRandom random;
+    private final SplittableRandom random;
 
-  SeededSource(long seed) {
-    this.random = new SplittableRandom(seed);
-  }
+    SeededSource(long seed) {
+        this.random = new SplittableRandom(seed);
+    }
 
-  @Override
-  public long nextLongBits() {
-    return random.nextLong();
-  }
+    @Override
+    public long nextLongBits() {
+        return random.nextLong();
+    }
 }

@@ -23,9 +23,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.cohort.coordinator.aggregation.FedAvg;
 import org.cohort.coordinator.aggregation.MappedWeightedSum;
 import org.cohort.coordinator.aggregation.MappedWeightedSum.UpdateFile;
-import org.cohort.coordinator.aggregation.FedAvg;
 import org.cohort.coordinator.aggregation.Strategy;
 import org.cohort.coordinator.aggregation.WeightedSum;
 import org.cohort.coordinator.registry.ModelFiles;
@@ -67,11 +67,11 @@ import picocli.CommandLine.Option;
  */
 public final class AggregationBenchmark {
 
-
     private static final long DEFAULT_PARAMETERS = 50_000_000L;
     private static final long MAX_THROUGHPUT_PARAMETERS = 50_000_000L;
     /** Examples behind each site's update: FedAvg weights, different per site. */
     private static final long BASE_WEIGHT = 1_000;
+
     private static final int GENERATE_BLOCK = 1 << 20;
     private static final double GB = 1e9;
     private static final double MIB = 1 << 20;
@@ -79,8 +79,14 @@ public final class AggregationBenchmark {
     private AggregationBenchmark() {}
 
     /** Memory bandwidth baseline, bytes per second. */
-    private record Bandwidth(double copyBest, double copyMedian, double readBest, double readMedian, double addBest,
-            double addMedian, long arrayBytes) {
+    private record Bandwidth(
+            double copyBest,
+            double copyMedian,
+            double readBest,
+            double readMedian,
+            double addBest,
+            double addMedian,
+            long arrayBytes) {
         /** The strongest baseline: ratios against it are the conservative ones. */
         double best() {
             return Math.max(copyBest, Math.max(readBest, addBest));
@@ -95,25 +101,45 @@ public final class AggregationBenchmark {
     }
 
     /** The command line ({@code ./bench.sh AggregationBenchmark --help}): the round's size and where it goes. */
-    @Command(name = "./bench.sh AggregationBenchmark", mixinStandardHelpOptions = true,
+    @Command(
+            name = "./bench.sh AggregationBenchmark",
+            mixinStandardHelpOptions = true,
             description = "FedAvg aggregation against this machine's memory bandwidth, then one full round of a"
                     + " large model with the coordinator's heap use. Single-threaded throughout.")
     static final class Arguments implements Callable<Integer> {
-        @Option(names = "--params", paramLabel = "N", defaultValue = "" + DEFAULT_PARAMETERS,
-                converter = BenchNumbers.PositiveLong.class, description = {"the round's model size (default"
-                        + " ${DEFAULT-VALUE}); 1000000000 is the 1B-parameter case, about 26 GiB of temporary disk"
-                        + " for 3 sites", "the throughput part runs at min(params, " + MAX_THROUGHPUT_PARAMETERS + ")"})
+        @Option(
+                names = "--params",
+                paramLabel = "N",
+                defaultValue = "" + DEFAULT_PARAMETERS,
+                converter = BenchNumbers.PositiveLong.class,
+                description = {
+                    "the round's model size (default"
+                            + " ${DEFAULT-VALUE}); 1000000000 is the 1B-parameter case, about 26 GiB of temporary disk"
+                            + " for 3 sites",
+                    "the throughput part runs at min(params, " + MAX_THROUGHPUT_PARAMETERS + ")"
+                })
         long parameters;
 
-        @Option(names = "--sites", paramLabel = "N", defaultValue = "3", converter = BenchNumbers.PositiveInt.class,
+        @Option(
+                names = "--sites",
+                paramLabel = "N",
+                defaultValue = "3",
+                converter = BenchNumbers.PositiveInt.class,
                 description = "sites of the round (default ${DEFAULT-VALUE})")
         int sites;
 
-        @Option(names = "--repeats", paramLabel = "N", defaultValue = "7", converter = BenchNumbers.PositiveInt.class,
+        @Option(
+                names = "--repeats",
+                paramLabel = "N",
+                defaultValue = "7",
+                converter = BenchNumbers.PositiveInt.class,
                 description = "repetitions of each throughput measurement (default ${DEFAULT-VALUE})")
         int repeats;
 
-        @Option(names = "--dir", paramLabel = "DIR", defaultValue = "${sys:java.io.tmpdir}",
+        @Option(
+                names = "--dir",
+                paramLabel = "DIR",
+                defaultValue = "${sys:java.io.tmpdir}",
                 description = "where the temporary files go (default ${DEFAULT-VALUE})")
         Path base;
 
@@ -126,11 +152,18 @@ public final class AggregationBenchmark {
 
     private static void run(long parameters, int sites, int repeats, Path base) throws IOException {
         long start = System.nanoTime();
-        System.out.printf(Locale.ROOT, "Aggregation benchmark: %s parameters x %d sites; %s, %d processors, %s RAM,"
+        System.out.printf(
+                Locale.ROOT,
+                "Aggregation benchmark: %s parameters x %d sites; %s, %d processors, %s RAM,"
                         + " max heap %s (%s); temporary files in %s%n",
-                count(parameters), sites, System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
-                Runtime.getRuntime().availableProcessors(), size(physicalMemory()), size(Runtime.getRuntime().maxMemory()),
-                xmx(), base.toAbsolutePath());
+                count(parameters),
+                sites,
+                System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
+                Runtime.getRuntime().availableProcessors(),
+                size(physicalMemory()),
+                size(Runtime.getRuntime().maxMemory()),
+                xmx(),
+                base.toAbsolutePath());
 
         Path work = Files.createTempDirectory(base, "cohort-agg-bench-");
         Thread cleanup = new Thread(() -> deleteTree(work)); // also on Ctrl-C: the round leaves tens of GB
@@ -245,12 +278,17 @@ public final class AggregationBenchmark {
         runFolds(dir, warm, 1_000_000, 3, null);
         deleteFiles(warm);
 
-        System.out.printf(Locale.ROOT, "Writing %d update files of %s parameters for the throughput runs...%n", sites,
-                count(n));
+        System.out.printf(
+                Locale.ROOT, "Writing %d update files of %s parameters for the throughput runs...%n", sites, count(n));
         List<UpdateFile> updates = writeUpdates(dir, "site", n, sites, false);
         BandwidthProbe probe = new BandwidthProbe();
-        System.out.printf(Locale.ROOT, "Measuring: %d repetitions of [memory bandwidth (two %s arrays), then each fold"
-                + " variant folding all %d sites]...%n", repeats, size(probe.arrayBytes), sites);
+        System.out.printf(
+                Locale.ROOT,
+                "Measuring: %d repetitions of [memory bandwidth (two %s arrays), then each fold"
+                        + " variant folding all %d sites]...%n",
+                repeats,
+                size(probe.arrayBytes),
+                sites);
         List<Fold> folds = runFolds(dir, updates, n, repeats, probe);
         deleteFiles(updates);
         return new Measured(probe.result(), folds);
@@ -263,15 +301,21 @@ public final class AggregationBenchmark {
         // The heap double[] sum, only where the heap has room for it (as the coordinator today).
         if (n * Double.BYTES < Runtime.getRuntime().maxMemory() / 2) {
             WeightedSum heap = new WeightedSum((int) n);
-            variants.add(new Variant("WeightedSum.addChunk", "heap double[]; 256Ki-value chunks read from the spool"
-                    + " file as PartialSums.fold does", 20, () -> {
+            variants.add(new Variant(
+                    "WeightedSum.addChunk",
+                    "heap double[]; 256Ki-value chunks read from the spool" + " file as PartialSums.fold does",
+                    20,
+                    () -> {
                         for (UpdateFile u : updates) {
-                            feedChunks(u, n, (offset, values, count) -> heap.addChunk(u.weight(), offset, values, count));
+                            feedChunks(
+                                    u, n, (offset, values, count) -> heap.addChunk(u.weight(), offset, values, count));
                             heap.completeContribution(u.weight());
                         }
                     }));
         } else if (probe != null) {
-            System.out.printf(Locale.ROOT, "  skipped WeightedSum.addChunk: its %s double[] does not fit the heap%n",
+            System.out.printf(
+                    Locale.ROOT,
+                    "  skipped WeightedSum.addChunk: its %s double[] does not fit the heap%n",
                     size(n * Double.BYTES));
         }
         try (MappedWeightedSum chunked = new MappedWeightedSum(dir, n);
@@ -283,13 +327,17 @@ public final class AggregationBenchmark {
                     chunked.completeContribution(u.weight());
                 }
             }));
-            variants.add(new Variant("MappedWeightedSum.addUpdateFile", "each file mapped: check pass + fold", 24, () -> {
-                for (UpdateFile u : updates) {
-                    perFile.addUpdateFile(u.weight(), u.file());
-                }
-            }));
-            variants.add(new Variant("MappedWeightedSum.addUpdateFiles", "all files: check passes + one fold pass over the"
-                    + " sum", 8 + 16.0 / sites, () -> onePass.addUpdateFiles(updates)));
+            variants.add(new Variant(
+                    "MappedWeightedSum.addUpdateFile", "each file mapped: check pass + fold", 24, () -> {
+                        for (UpdateFile u : updates) {
+                            perFile.addUpdateFile(u.weight(), u.file());
+                        }
+                    }));
+            variants.add(new Variant(
+                    "MappedWeightedSum.addUpdateFiles",
+                    "all files: check passes + one fold pass over the" + " sum",
+                    8 + 16.0 / sites,
+                    () -> onePass.addUpdateFiles(updates)));
             for (int r = 0; r < repeats; r++) {
                 if (probe != null) {
                     probe.sample();
@@ -343,33 +391,74 @@ public final class AggregationBenchmark {
     private static void printFolds(Bandwidth bw, List<Fold> folds, long n, int sites, int repeats) {
         double updateBytes = (double) n * sites * Float.BYTES;
         System.out.println();
-        System.out.printf(Locale.ROOT, "Memory bandwidth, one thread, %s arrays, best (median) of %d, sampled between"
-                + " the folds:%n", size(bw.arrayBytes()), repeats);
-        System.out.printf(Locale.ROOT, "  copy            %6.2f GB/s (%.2f)   System.arraycopy, read + write counted%n",
-                bw.copyBest() / GB, bw.copyMedian() / GB);
-        System.out.printf(Locale.ROOT, "  read-only sum   %6.2f GB/s (%.2f)   sum of a long[]%n", bw.readBest() / GB,
+        System.out.printf(
+                Locale.ROOT,
+                "Memory bandwidth, one thread, %s arrays, best (median) of %d, sampled between" + " the folds:%n",
+                size(bw.arrayBytes()),
+                repeats);
+        System.out.printf(
+                Locale.ROOT,
+                "  copy            %6.2f GB/s (%.2f)   System.arraycopy, read + write counted%n",
+                bw.copyBest() / GB,
+                bw.copyMedian() / GB);
+        System.out.printf(
+                Locale.ROOT,
+                "  read-only sum   %6.2f GB/s (%.2f)   sum of a long[]%n",
+                bw.readBest() / GB,
                 bw.readMedian() / GB);
-        System.out.printf(Locale.ROOT, "  in-place add    %6.2f GB/s (%.2f)   b[i] += a[i]: 2 reads + 1 write counted, the"
-                + " fold's access pattern%n", bw.addBest() / GB, bw.addMedian() / GB);
+        System.out.printf(
+                Locale.ROOT,
+                "  in-place add    %6.2f GB/s (%.2f)   b[i] += a[i]: 2 reads + 1 write counted, the"
+                        + " fold's access pattern%n",
+                bw.addBest() / GB,
+                bw.addMedian() / GB);
         System.out.println();
-        System.out.printf(Locale.ROOT, "Fold throughput: %s parameters x %d sites (%s of float32 updates per fold, files"
-                + " in the page cache), one thread.%n", count(n), sites, size((long) updateBytes));
-        System.out.printf(Locale.ROOT, "best and median of folds 2..%d (warm); 'first' = fold 1 (cold: the sum's pages"
-                + " are new).%n", repeats);
+        System.out.printf(
+                Locale.ROOT,
+                "Fold throughput: %s parameters x %d sites (%s of float32 updates per fold, files"
+                        + " in the page cache), one thread.%n",
+                count(n),
+                sites,
+                size((long) updateBytes));
+        System.out.printf(
+                Locale.ROOT,
+                "best and median of folds 2..%d (warm); 'first' = fold 1 (cold: the sum's pages" + " are new).%n",
+                repeats);
         System.out.println("B/value = memory traffic per update value: read update 4 B + read sum 8 B + write sum 8 B"
                 + " = 20 B; a file fold adds 4 B for its check pass; the one-pass fold moves the sum once for all"
                 + " sites: 8 B + 16 B / sites.");
-        String header = String.format(Locale.ROOT, "%-32s | %7s %7s %8s | %8s %7s | %7s %8s | %8s %8s %8s",
-                "variant", "first s", "best s", "median s", "upd GB/s", "(first)", "B/value", "trf GB/s",
-                "trf/copy", "trf/read", "trf/add");
+        String header = String.format(
+                Locale.ROOT,
+                "%-32s | %7s %7s %8s | %8s %7s | %7s %8s | %8s %8s %8s",
+                "variant",
+                "first s",
+                "best s",
+                "median s",
+                "upd GB/s",
+                "(first)",
+                "B/value",
+                "trf GB/s",
+                "trf/copy",
+                "trf/read",
+                "trf/add");
         System.out.println(header);
         System.out.println("-".repeat(header.length()));
         for (Fold f : folds) {
             double traffic = updateBytes / Float.BYTES * f.trafficPerValue() / f.best();
-            System.out.printf(Locale.ROOT, "%-32s | %7.3f %7.3f %8.3f | %8.2f %7.2f | %7.1f %8.2f | %7.0f%% %7.0f%% %7.0f%%%n",
-                    f.name(), f.first(), f.best(), f.median(), updateBytes / f.best() / GB,
-                    updateBytes / f.first() / GB, f.trafficPerValue(), traffic / GB, 100 * traffic / bw.copyBest(),
-                    100 * traffic / bw.readBest(), 100 * traffic / bw.addBest());
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-32s | %7.3f %7.3f %8.3f | %8.2f %7.2f | %7.1f %8.2f | %7.0f%% %7.0f%% %7.0f%%%n",
+                    f.name(),
+                    f.first(),
+                    f.best(),
+                    f.median(),
+                    updateBytes / f.best() / GB,
+                    updateBytes / f.first() / GB,
+                    f.trafficPerValue(),
+                    traffic / GB,
+                    100 * traffic / bw.copyBest(),
+                    100 * traffic / bw.readBest(),
+                    100 * traffic / bw.addBest());
         }
         for (Fold f : folds) {
             System.out.printf(Locale.ROOT, "  %-34s %s%n", f.name() + ":", f.how());
@@ -378,26 +467,38 @@ public final class AggregationBenchmark {
         double reference = bw.best();
         double updateRatio = updateBytes / onePass.best() / reference;
         double trafficRatio = updateBytes / Float.BYTES * onePass.trafficPerValue() / onePass.best() / reference;
-        System.out.printf(Locale.ROOT, "Aim: fold at >= 0.5 x memory bandwidth. Update bytes cannot get there: a float64"
+        System.out.printf(
+                Locale.ROOT,
+                "Aim: fold at >= 0.5 x memory bandwidth. Update bytes cannot get there: a float64"
                         + " read-modify-write moves 20 B of memory per 4 B update value (%.1f B in the one-pass fold of %d"
                         + " sites), so update GB/s <= %.2f x bandwidth even at full speed; memory traffic is the figure"
                         + " that can.%n",
-                onePass.trafficPerValue(), sites, 4 / onePass.trafficPerValue());
-        System.out.printf(Locale.ROOT, "One-pass fold against the strongest baseline (%.2f GB/s): update bytes %.3f x,"
+                onePass.trafficPerValue(),
+                sites,
+                4 / onePass.trafficPerValue());
+        System.out.printf(
+                Locale.ROOT,
+                "One-pass fold against the strongest baseline (%.2f GB/s): update bytes %.3f x,"
                         + " memory traffic %.3f x -> aim (traffic >= 0.5 x bandwidth) %s. Against the copy figure"
                         + " alone: traffic %.3f x.%n",
-                reference / GB, updateRatio, trafficRatio, trafficRatio >= 0.5 ? "met" : "NOT met",
+                reference / GB,
+                updateRatio,
+                trafficRatio,
+                trafficRatio >= 0.5 ? "met" : "NOT met",
                 trafficRatio * reference / bw.copyBest());
         // What a coordinator replica actually runs: the heap sum below cohort.coordinator.mapped-sum-parameters
         // (16 Mi by default), one mapped file fold per upload from there on.
         for (Fold f : folds) {
             if (f.name().equals("WeightedSum.addChunk") || f.name().equals("MappedWeightedSum.addUpdateFile")) {
                 double ratio = updateBytes / Float.BYTES * f.trafficPerValue() / f.best() / reference;
-                System.out.printf(Locale.ROOT, "The coordinator's %s path (%s): memory traffic %.3f x the strongest"
+                System.out.printf(
+                        Locale.ROOT,
+                        "The coordinator's %s path (%s): memory traffic %.3f x the strongest"
                                 + " baseline -> aim %s.%n",
                         f.name().startsWith("Weighted") ? "heap" : "memory-mapped",
                         f.name().startsWith("Weighted") ? "models below mapped-sum-parameters" : "large models",
-                        ratio, ratio >= 0.5 ? "met" : "NOT met");
+                        ratio,
+                        ratio >= 0.5 ? "met" : "NOT met");
             }
         }
     }
@@ -412,21 +513,30 @@ public final class AggregationBenchmark {
             throw new IOException("the round needs " + size(needed) + " of temporary disk in " + dir.getParent()
                     + " but only " + size(usable) + " are usable; free space or pass --dir");
         }
-        System.out.printf(Locale.ROOT, "%nRound of %s parameters x %d sites: writing the update files and the global"
-                + " model (%s each, flushed to disk so the round does not pay for their write-back)...%n", count(n),
-                sites, size(n * Float.BYTES));
+        System.out.printf(
+                Locale.ROOT,
+                "%nRound of %s parameters x %d sites: writing the update files and the global"
+                        + " model (%s each, flushed to disk so the round does not pay for their write-back)...%n",
+                count(n),
+                sites,
+                size(n * Float.BYTES));
         long t = System.nanoTime();
         List<UpdateFile> updates = writeUpdates(dir, "site", n, sites, true);
         Path global = dir.resolve("global.f32");
         writeValues(global, n, 0x6c6f6261L, 1.0f, true);
         double generateSeconds = (System.nanoTime() - t) / 1e9;
         long inputBytes = (sites + 1L) * n * Float.BYTES;
-        System.out.printf(Locale.ROOT, "  inputs written: %s in %.1f s (%.2f GB/s to disk)%n", size(inputBytes),
-                generateSeconds, inputBytes / generateSeconds / GB);
+        System.out.printf(
+                Locale.ROOT,
+                "  inputs written: %s in %.1f s (%.2f GB/s to disk)%n",
+                size(inputBytes),
+                generateSeconds,
+                inputBytes / generateSeconds / GB);
 
         System.gc();
         List<MemoryPoolMXBean> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
-                .filter(p -> p.getType() == MemoryType.HEAP).toList();
+                .filter(p -> p.getType() == MemoryType.HEAP)
+                .toList();
         heapPools.forEach(MemoryPoolMXBean::resetPeakUsage);
         long gcBefore = gcCount();
         Path next = dir.resolve("next-global.f32");
@@ -457,28 +567,43 @@ public final class AggregationBenchmark {
         } finally {
             progress.stop();
         }
-        long peakHeap = heapPools.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+        long peakHeap =
+                heapPools.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
         long gcs = gcCount() - gcBefore;
         int checked = spotCheck(updates, global, next, n, 1000);
 
         double roundSeconds = createSeconds + foldSeconds + writeSeconds + closeSeconds;
         double updateBytes = (double) sites * n * Float.BYTES;
         System.out.println();
-        System.out.printf(Locale.ROOT, "Round: %s parameters (%s float32 per update) x %d sites, FedAvg with server"
-                + " learning rate 1, one-pass fold into a memory-mapped float64 sum%n", count(n),
-                size(n * Float.BYTES), sites);
+        System.out.printf(
+                Locale.ROOT,
+                "Round: %s parameters (%s float32 per update) x %d sites, FedAvg with server"
+                        + " learning rate 1, one-pass fold into a memory-mapped float64 sum%n",
+                count(n),
+                size(n * Float.BYTES),
+                sites);
         System.out.printf(Locale.ROOT, "%-44s %s%n", "step", "time / figure");
         System.out.println("-".repeat(100));
-        row("create sum file (sparse, " + size(n * Double.BYTES) + ")", String.format(Locale.ROOT, "%.2f s", createSeconds));
-        row("fold " + sites + " sites (check pass + one-pass fold)", String.format(Locale.ROOT, "%.1f s  (%.2f GB/s of"
-                + " updates)", foldSeconds, updateBytes / foldSeconds / GB));
+        row(
+                "create sum file (sparse, " + size(n * Double.BYTES) + ")",
+                String.format(Locale.ROOT, "%.2f s", createSeconds));
+        row(
+                "fold " + sites + " sites (check pass + one-pass fold)",
+                String.format(
+                        Locale.ROOT,
+                        "%.1f s  (%.2f GB/s of" + " updates)",
+                        foldSeconds,
+                        updateBytes / foldSeconds / GB));
         row("write next global (" + size(n * Float.BYTES) + ")", String.format(Locale.ROOT, "%.1f s", writeSeconds));
         row("close (unmap, delete sum file)", String.format(Locale.ROOT, "%.2f s", closeSeconds));
         row("round total", String.format(Locale.ROOT, "%.1f s", roundSeconds));
-        row("peak heap used (sum of heap pools' peaks)", size(peakHeap) + String.format(Locale.ROOT, "  (%d GCs)", gcs));
+        row(
+                "peak heap used (sum of heap pools' peaks)",
+                size(peakHeap) + String.format(Locale.ROOT, "  (%d GCs)", gcs));
         row("max heap", size(Runtime.getRuntime().maxMemory()) + " (" + xmx() + ")");
-        row("temporary disk at peak", size(peakDisk) + String.format(Locale.ROOT, "  (%d updates + global + sum + next)",
-                sites));
+        row(
+                "temporary disk at peak",
+                size(peakDisk) + String.format(Locale.ROOT, "  (%d updates + global + sum + next)", sites));
         row("check", checked + " random parameters equal FedAvg of the generated updates exactly");
         Files.delete(next);
         runCoordinatorPath(dir, updates, global, n);
@@ -495,11 +620,14 @@ public final class AggregationBenchmark {
      * consumes them.
      */
     private static void runCoordinatorPath(Path dir, List<UpdateFile> updates, Path global, long n) throws IOException {
-        System.out.printf(Locale.ROOT, "%nThe same round through the coordinator's PartialSums and the driver's"
-                + " chunked merge (uploads folded one by one as they arrive)...%n");
+        System.out.printf(
+                Locale.ROOT,
+                "%nThe same round through the coordinator's PartialSums and the driver's"
+                        + " chunked merge (uploads folded one by one as they arrive)...%n");
         System.gc();
         List<MemoryPoolMXBean> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
-                .filter(p -> p.getType() == MemoryType.HEAP).toList();
+                .filter(p -> p.getType() == MemoryType.HEAP)
+                .toList();
         heapPools.forEach(MemoryPoolMXBean::resetPeakUsage);
         long gcBefore = gcCount();
         LiveHeap live = LiveHeap.watch();
@@ -513,8 +641,13 @@ public final class AggregationBenchmark {
             for (int site = 0; site < updates.size(); site++) {
                 progress.step("folding the upload of site " + site);
                 long t0 = System.nanoTime();
-                boolean held = partials.fold("round", n, () -> true, new PartialSums.Contribution("site-" + site,
-                        updates.get(site).weight(), new byte[0]), updates.get(site).file());
+                boolean held = partials.fold(
+                        "round",
+                        n,
+                        () -> true,
+                        new PartialSums.Contribution(
+                                "site-" + site, updates.get(site).weight(), new byte[0]),
+                        updates.get(site).file());
                 if (!held) {
                     throw new IllegalStateException("the partial sum refused an upload");
                 }
@@ -523,7 +656,8 @@ public final class AggregationBenchmark {
             var sealed = partials.seal("round");
             progress.step("merging and writing the next global model");
             long t0 = System.nanoTime();
-            Strategy.Step step = new FedAvg(1.0).step(sealed.totalWeight(), sealed.contributions().size());
+            Strategy.Step step = new FedAvg(1.0)
+                    .step(sealed.totalWeight(), sealed.contributions().size());
             ModelFiles.write(next, n, (offset, count) -> {
                 try {
                     return step.next(ModelFiles.read(global, offset, count), partials.slice("round", offset, count));
@@ -537,7 +671,8 @@ public final class AggregationBenchmark {
         } finally {
             progress.stop();
         }
-        long peakHeap = heapPools.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+        long peakHeap =
+                heapPools.stream().mapToLong(p -> p.getPeakUsage().getUsed()).sum();
         long gcs = gcCount() - gcBefore;
         long peakLive = live.stop();
         int checked = spotCheck(updates, global, next, n, 1000);
@@ -545,13 +680,23 @@ public final class AggregationBenchmark {
         System.out.printf(Locale.ROOT, "%-44s %s%n", "step", "time / figure");
         System.out.println("-".repeat(100));
         for (int site = 0; site < foldSeconds.length; site++) {
-            row("fold upload of site " + site + " (check + fold)", String.format(Locale.ROOT, "%.1f s  (%.2f GB/s)",
-                    foldSeconds[site], n * (double) Float.BYTES / foldSeconds[site] / GB));
+            row(
+                    "fold upload of site " + site + " (check + fold)",
+                    String.format(
+                            Locale.ROOT,
+                            "%.1f s  (%.2f GB/s)",
+                            foldSeconds[site],
+                            n * (double) Float.BYTES / foldSeconds[site] / GB));
         }
         row("seal + merge + write next global", String.format(Locale.ROOT, "%.1f s", mergeSeconds));
         row("round total", String.format(Locale.ROOT, "%.1f s", folds + mergeSeconds));
-        row("peak heap used (sum of heap pools' peaks)", size(peakHeap) + String.format(Locale.ROOT,
-                "  (%d GCs; the merge allocates a few chunk arrays per 1M parameters and leaves them to the GC)", gcs));
+        row(
+                "peak heap used (sum of heap pools' peaks)",
+                size(peakHeap)
+                        + String.format(
+                                Locale.ROOT,
+                                "  (%d GCs; the merge allocates a few chunk arrays per 1M parameters and leaves them to the GC)",
+                                gcs));
         row("peak heap live after a GC", gcs == 0 ? "no GC ran" : size(peakLive));
         row("max heap", size(Runtime.getRuntime().maxMemory()) + " (" + xmx() + ")");
         row("temporary disk at peak", size(peakDisk));
@@ -573,12 +718,20 @@ public final class AggregationBenchmark {
         private volatile long stepStart = System.nanoTime();
 
         Progress(Path dir) {
-            timer.scheduleAtFixedRate(() -> {
-                Runtime rt = Runtime.getRuntime();
-                System.out.printf(Locale.ROOT, "    ... %s: %.0f s, heap in use %s, temporary files %s%n", step,
-                        (System.nanoTime() - stepStart) / 1e9, size(rt.totalMemory() - rt.freeMemory()),
-                        size(directoryBytes(dir)));
-            }, 15, 15, TimeUnit.SECONDS);
+            timer.scheduleAtFixedRate(
+                    () -> {
+                        Runtime rt = Runtime.getRuntime();
+                        System.out.printf(
+                                Locale.ROOT,
+                                "    ... %s: %.0f s, heap in use %s, temporary files %s%n",
+                                step,
+                                (System.nanoTime() - stepStart) / 1e9,
+                                size(rt.totalMemory() - rt.freeMemory()),
+                                size(directoryBytes(dir)));
+                    },
+                    15,
+                    15,
+                    TimeUnit.SECONDS);
         }
 
         void step(String name) {
@@ -636,8 +789,8 @@ public final class AggregationBenchmark {
             writeValues(file, n, siteSeed(site), UPDATE_SCALE, flush);
             if (flush) {
                 double seconds = (System.nanoTime() - t) / 1e9;
-                System.out.printf(Locale.ROOT, "  wrote %s (%s) in %.1f s%n", file.getFileName(),
-                        size(n * Float.BYTES), seconds);
+                System.out.printf(
+                        Locale.ROOT, "  wrote %s (%s) in %.1f s%n", file.getFileName(), size(n * Float.BYTES), seconds);
             }
             updates.add(new UpdateFile(file, BASE_WEIGHT + 137L * site));
         }
@@ -666,11 +819,12 @@ public final class AggregationBenchmark {
 
     private static void writeValues(Path file, long n, long seed, float scale, boolean flush) throws IOException {
         float[] block = new float[GENERATE_BLOCK];
-        ByteBuffer buffer = ByteBuffer.allocateDirect(GENERATE_BLOCK * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buffer =
+                ByteBuffer.allocateDirect(GENERATE_BLOCK * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         FloatBuffer floats = buffer.asFloatBuffer();
         float step = scale * 0x1p-24f;
-        try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
+        try (FileChannel out = FileChannel.open(
+                file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
             for (long first = 0; first < n; first += GENERATE_BLOCK) {
                 int count = (int) Math.min(GENERATE_BLOCK, n - first);
                 int salt = salt(seed, first); // blocks are 2^20-aligned: the high index bits are constant
@@ -716,7 +870,8 @@ public final class AggregationBenchmark {
 
         @Override
         public void handleNotification(javax.management.Notification n, Object handback) {
-            if (!n.getType().equals(com.sun.management.GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION)) {
+            if (!n.getType()
+                    .equals(com.sun.management.GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION)) {
                 return;
             }
             var info = com.sun.management.GarbageCollectionNotificationInfo.from(
@@ -744,7 +899,8 @@ public final class AggregationBenchmark {
     }
 
     private static long gcCount() {
-        return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(b -> Math.max(0, b.getCollectionCount()))
+        return ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(b -> Math.max(0, b.getCollectionCount()))
                 .sum();
     }
 
@@ -757,19 +913,22 @@ public final class AggregationBenchmark {
 
     private static String xmx() {
         return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("-Xmx") || a.startsWith("-XX:MaxHeapSize")).reduce((a, b) -> b)
+                .filter(a -> a.startsWith("-Xmx") || a.startsWith("-XX:MaxHeapSize"))
+                .reduce((a, b) -> b)
                 .orElse("no -Xmx: JVM default");
     }
 
     private static long directoryBytes(Path dir) {
         try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile).mapToLong(p -> {
-                try {
-                    return Files.size(p);
-                } catch (IOException e) {
-                    return 0; // deleted meanwhile
-                }
-            }).sum();
+            return files.filter(Files::isRegularFile)
+                    .mapToLong(p -> {
+                        try {
+                            return Files.size(p);
+                        } catch (IOException e) {
+                            return 0; // deleted meanwhile
+                        }
+                    })
+                    .sum();
         } catch (IOException | UncheckedIOException e) {
             return -1;
         }

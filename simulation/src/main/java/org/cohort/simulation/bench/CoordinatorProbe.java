@@ -62,8 +62,14 @@ public final class CoordinatorProbe {
      * @param fileDescriptors open file descriptors (sockets included)
      * @param cpuNanos       CPU time the process has used since it started
      */
-    public record Snapshot(long heapUsed, long directBuffers, long nettyDirect, long residentBytes, int threads,
-                           long fileDescriptors, long cpuNanos) {}
+    public record Snapshot(
+            long heapUsed,
+            long directBuffers,
+            long nettyDirect,
+            long residentBytes,
+            int threads,
+            long fileDescriptors,
+            long cpuNanos) {}
 
     /** The benchmark's end: a JMX connection to the coordinator process, over the Attach API. */
     public static final class Client implements AutoCloseable {
@@ -78,12 +84,12 @@ public final class CoordinatorProbe {
             this.pid = pid;
             this.connector = connector;
             this.connection = connector.getMBeanServerConnection();
-            this.memory = ManagementFactory.newPlatformMXBeanProxy(connection, ManagementFactory.MEMORY_MXBEAN_NAME,
-                    MemoryMXBean.class);
-            this.threads = ManagementFactory.newPlatformMXBeanProxy(connection, ManagementFactory.THREAD_MXBEAN_NAME,
-                    ThreadMXBean.class);
-            this.os = ManagementFactory.newPlatformMXBeanProxy(connection,
-                    ManagementFactory.OPERATING_SYSTEM_MXBEAN_NAME, UnixOperatingSystemMXBean.class);
+            this.memory = ManagementFactory.newPlatformMXBeanProxy(
+                    connection, ManagementFactory.MEMORY_MXBEAN_NAME, MemoryMXBean.class);
+            this.threads = ManagementFactory.newPlatformMXBeanProxy(
+                    connection, ManagementFactory.THREAD_MXBEAN_NAME, ThreadMXBean.class);
+            this.os = ManagementFactory.newPlatformMXBeanProxy(
+                    connection, ManagementFactory.OPERATING_SYSTEM_MXBEAN_NAME, UnixOperatingSystemMXBean.class);
         }
 
         /** Attaches to the JVM with this process id (same user, same machine). */
@@ -100,7 +106,8 @@ public final class CoordinatorProbe {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot attach to the coordinator process " + pid, e);
             } catch (com.sun.tools.attach.AttachNotSupportedException e) {
-                throw new IllegalStateException("cannot attach to the coordinator process " + pid + ": " + e.getMessage(), e);
+                throw new IllegalStateException(
+                        "cannot attach to the coordinator process " + pid + ": " + e.getMessage(), e);
             }
         }
 
@@ -133,8 +140,14 @@ public final class CoordinatorProbe {
                 netty = -1;
             }
             long fds = os instanceof UnixOperatingSystemMXBean unix ? unix.getOpenFileDescriptorCount() : -1;
-            return new Snapshot(memory.getHeapMemoryUsage().getUsed(), direct, netty, residentBytes(pid),
-                    threads.getThreadCount(), fds, cpuNanos());
+            return new Snapshot(
+                    memory.getHeapMemoryUsage().getUsed(),
+                    direct,
+                    netty,
+                    residentBytes(pid),
+                    threads.getThreadCount(),
+                    fds,
+                    cpuNanos());
         }
 
         /** VmRSS from /proc (Linux); -1 elsewhere. */

@@ -24,11 +24,11 @@ import org.cohort.learning.model.ParameterVectors;
 import org.cohort.learning.model.TrainingPlan;
 import org.cohort.learning.train.Evaluator;
 import org.cohort.learning.train.LocalTrainer;
+import org.cohort.simulation.CommandLines;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.cohort.simulation.CommandLines;
 import org.nd4j.linalg.activations.impl.ActivationThresholdedReLU;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -58,29 +58,56 @@ public final class DpSgdBenchmark {
     }
 
     /** The command line ({@code ./bench.sh DpSgdBenchmark --help}): all positional, all optional. */
-    @Command(name = "./bench.sh DpSgdBenchmark", mixinStandardHelpOptions = true,
+    @Command(
+            name = "./bench.sh DpSgdBenchmark",
+            mixinStandardHelpOptions = true,
             description = "The cost of patient-level DP: the same MLP trained on the same synthetic-hospital rows"
                     + " without privacy and with DP-SGD (same epochs, same expected batch size): time per epoch and"
                     + " the slowdown.")
     static final class Arguments implements Callable<Integer> {
-        @Parameters(index = "0", arity = "0..1", paramLabel = "ROWS", defaultValue = "1000",
-                converter = BenchNumbers.PositiveInt.class, description = "rows per site, 3 sites (default ${DEFAULT-VALUE})")
+        @Parameters(
+                index = "0",
+                arity = "0..1",
+                paramLabel = "ROWS",
+                defaultValue = "1000",
+                converter = BenchNumbers.PositiveInt.class,
+                description = "rows per site, 3 sites (default ${DEFAULT-VALUE})")
         int rowsPerSite;
 
-        @Parameters(index = "1", arity = "0..1", paramLabel = "HIDDEN", defaultValue = "32",
-                converter = BenchNumbers.PositiveInt.class, description = "hidden width of the MLP (default ${DEFAULT-VALUE})")
+        @Parameters(
+                index = "1",
+                arity = "0..1",
+                paramLabel = "HIDDEN",
+                defaultValue = "32",
+                converter = BenchNumbers.PositiveInt.class,
+                description = "hidden width of the MLP (default ${DEFAULT-VALUE})")
         int hidden;
 
-        @Parameters(index = "2", arity = "0..1", paramLabel = "BATCH", defaultValue = "64",
-                converter = BenchNumbers.PositiveInt.class, description = "expected batch size (default ${DEFAULT-VALUE})")
+        @Parameters(
+                index = "2",
+                arity = "0..1",
+                paramLabel = "BATCH",
+                defaultValue = "64",
+                converter = BenchNumbers.PositiveInt.class,
+                description = "expected batch size (default ${DEFAULT-VALUE})")
         int batch;
 
-        @Parameters(index = "3", arity = "0..1", paramLabel = "EPOCHS", defaultValue = "5",
-                converter = BenchNumbers.PositiveInt.class, description = "epochs per timed run (default ${DEFAULT-VALUE})")
+        @Parameters(
+                index = "3",
+                arity = "0..1",
+                paramLabel = "EPOCHS",
+                defaultValue = "5",
+                converter = BenchNumbers.PositiveInt.class,
+                description = "epochs per timed run (default ${DEFAULT-VALUE})")
         int epochs;
 
-        @Parameters(index = "4", arity = "0..1", paramLabel = "RUNS", defaultValue = "5",
-                converter = BenchNumbers.PositiveInt.class, description = "timed repetitions (default ${DEFAULT-VALUE})")
+        @Parameters(
+                index = "4",
+                arity = "0..1",
+                paramLabel = "RUNS",
+                defaultValue = "5",
+                converter = BenchNumbers.PositiveInt.class,
+                description = "timed repetitions (default ${DEFAULT-VALUE})")
         int repetitions;
 
         @Override
@@ -100,7 +127,9 @@ public final class DpSgdBenchmark {
             sites.add(hospitals.dataset(s));
         }
         // A fixed split key: the benchmark times DP-SGD, the split's secrecy does not matter here.
-        SplitData split = TrainTestSplit.split(TabularDataset.concat(sites), RowKeys.content(),
+        SplitData split = TrainTestSplit.split(
+                TabularDataset.concat(sites),
+                RowKeys.content(),
                 new SplitRule.Keyed(SplitKey.of(new byte[SplitKey.SECRET_BYTES]), 0.2, 7));
         TabularDataset train = split.train();
         TabularDataset test = split.test();
@@ -110,11 +139,23 @@ public final class DpSgdBenchmark {
         DpSgdPlan dp = DpSgdPlan.matching(plan, train.size(), noiseMultiplier, clipNorm);
         SecureGaussianNoise noise = SecureGaussianNoise.create();
 
-        System.out.printf(Locale.ROOT, "DP-SGD benchmark: MLP preset mlp(%d), %d parameters; %d training rows x %d"
+        System.out.printf(
+                Locale.ROOT,
+                "DP-SGD benchmark: MLP preset mlp(%d), %d parameters; %d training rows x %d"
                         + " features; expected batch %d (q=%.5f), %d steps per epoch; sigma=%.2f, C=%.2f; SGD lr=%.2f;"
                         + " %d epochs per run, median of %d runs%n",
-                hidden, initial.length, train.size(), train.numFeatures(), batch, dp.samplingRate(),
-                dp.stepsPerEpoch(), noiseMultiplier, clipNorm, plan.learningRate(), epochs, repetitions);
+                hidden,
+                initial.length,
+                train.size(),
+                train.numFeatures(),
+                batch,
+                dp.samplingRate(),
+                dp.stepsPerEpoch(),
+                noiseMultiplier,
+                clipNorm,
+                plan.learningRate(),
+                epochs,
+                repetitions);
         System.out.println("noise: " + noise.describe());
 
         Supplier<MultiLayerNetwork> preset = () -> network(configJson, initial);
@@ -174,24 +215,48 @@ public final class DpSgdBenchmark {
         double fastMedian = median(fast);
         double plainBest = Arrays.stream(plain).min().orElseThrow();
         double fastBest = Arrays.stream(fast).min().orElseThrow();
-        System.out.printf(Locale.ROOT, "non-private LocalTrainer       : median %7.2f, best %7.2f ms/epoch (runs: %s); test accuracy %.3f%n",
-                plainMedian, plainBest, format(plain), plainAccuracy);
-        System.out.printf(Locale.ROOT, "DP-SGD, vectorised per-example : median %7.2f, best %7.2f ms/epoch (runs: %s); test accuracy %.3f%n",
-                fastMedian, fastBest, format(fast), dpAccuracy);
-        System.out.printf(Locale.ROOT, "  of which secure lattice noise:        %7.2f ms/epoch (%d values per step, timed alone)%n",
-                noiseMillis, initial.length);
-        System.out.printf(Locale.ROOT, "DP-SGD, per-example loop (ref.):        %7.2f ms/epoch (1 run of 1 epoch)%n", loopMillis);
+        System.out.printf(
+                Locale.ROOT,
+                "non-private LocalTrainer       : median %7.2f, best %7.2f ms/epoch (runs: %s); test accuracy %.3f%n",
+                plainMedian,
+                plainBest,
+                format(plain),
+                plainAccuracy);
+        System.out.printf(
+                Locale.ROOT,
+                "DP-SGD, vectorised per-example : median %7.2f, best %7.2f ms/epoch (runs: %s); test accuracy %.3f%n",
+                fastMedian,
+                fastBest,
+                format(fast),
+                dpAccuracy);
+        System.out.printf(
+                Locale.ROOT,
+                "  of which secure lattice noise:        %7.2f ms/epoch (%d values per step, timed alone)%n",
+                noiseMillis,
+                initial.length);
+        System.out.printf(
+                Locale.ROOT, "DP-SGD, per-example loop (ref.):        %7.2f ms/epoch (1 run of 1 epoch)%n", loopMillis);
         double[] paired = new double[repetitions];
         for (int r = 0; r < repetitions; r++) {
             paired[r] = fast[r] / plain[r];
         }
-        System.out.printf(Locale.ROOT, "slowdown vs non-private: vectorised %.2fx by best runs, %.2fx by medians, %.2fx median of"
+        System.out.printf(
+                Locale.ROOT,
+                "slowdown vs non-private: vectorised %.2fx by best runs, %.2fx by medians, %.2fx median of"
                         + " paired runs (target <= 3x); loop fallback %.1fx (vectorised is %.1fx faster than the loop)%n",
-                fastBest / plainBest, fastMedian / plainMedian, median(paired), loopMillis / plainBest,
+                fastBest / plainBest,
+                fastMedian / plainMedian,
+                median(paired),
+                loopMillis / plainBest,
                 loopMillis / fastBest);
-        System.out.printf(Locale.ROOT, "accountant charge per run (patient-level): sampled Gaussian q=%s,"
+        System.out.printf(
+                Locale.ROOT,
+                "accountant charge per run (patient-level): sampled Gaussian q=%s,"
                         + " sigma=%s (requested %s), %d steps%n",
-                last.samplingRate(), last.accountedNoiseMultiplier(), last.noiseMultiplier(), last.steps());
+                last.samplingRate(),
+                last.accountedNoiseMultiplier(),
+                last.noiseMultiplier(),
+                last.steps());
     }
 
     private static MultiLayerNetwork network(String configJson, float[] parameters) {

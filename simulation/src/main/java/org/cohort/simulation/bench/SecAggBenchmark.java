@@ -56,6 +56,7 @@ public final class SecAggBenchmark {
     private static final double DROPOUT = 0.10;
     /** Values per upload message: 256 KiB, well under gRPC's default 4 MiB message limit. */
     private static final int CHUNK_VALUES = 1 << 16;
+
     private static final double CLIP = 1.0;
     private static final int NONCE_BYTES = 32;
     private static final int INT_FIELD = 4;
@@ -63,29 +64,58 @@ public final class SecAggBenchmark {
     private SecAggBenchmark() {}
 
     /** One configuration's measurements; times in nanoseconds, per surviving site where "client". */
-    private record Row(int sites, int parameters, int degree, int threshold, int dropped, double clientNanos,
-            double clientMaskNanos, double clientPlainNanos, double serverNanos, double serverUnmaskNanos,
-            double serverPlainNanos, double bytesSent, double bytesReceived, double bytesPlain, double quantizeNanos) {}
+    private record Row(
+            int sites,
+            int parameters,
+            int degree,
+            int threshold,
+            int dropped,
+            double clientNanos,
+            double clientMaskNanos,
+            double clientPlainNanos,
+            double serverNanos,
+            double serverUnmaskNanos,
+            double serverPlainNanos,
+            double bytesSent,
+            double bytesReceived,
+            double bytesPlain,
+            double quantizeNanos) {}
 
     public static void main(String[] args) {
         CommandLines.exit(new Arguments(), args);
     }
 
     /** The command line ({@code ./bench.sh SecAggBenchmark --help}): what to measure. */
-    @Command(name = "./bench.sh SecAggBenchmark", mixinStandardHelpOptions = true, description = "Cost of SecAgg+ against plaintext aggregation of the same quantized"
+    @Command(
+            name = "./bench.sh SecAggBenchmark",
+            mixinStandardHelpOptions = true,
+            description = "Cost of SecAgg+ against plaintext aggregation of the same quantized"
                     + " updates, with 10%% of the sites dropping out after sharing their keys; every site count with"
                     + " every model size.")
     static final class Arguments implements Callable<Integer> {
-        @Option(names = "--sites", paramLabel = "N", split = ",", defaultValue = "10,50,100",
-                converter = BenchNumbers.PositiveInt.class, description = "site counts (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--sites",
+                paramLabel = "N",
+                split = ",",
+                defaultValue = "10,50,100",
+                converter = BenchNumbers.PositiveInt.class,
+                description = "site counts (default ${DEFAULT-VALUE})")
         int[] sites;
 
-        @Option(names = "--params", paramLabel = "N", split = ",", defaultValue = "100000,1000000",
-                converter = BenchNumbers.PositiveInt.class, description = "model sizes in parameters (default"
-                        + " ${DEFAULT-VALUE})")
+        @Option(
+                names = "--params",
+                paramLabel = "N",
+                split = ",",
+                defaultValue = "100000,1000000",
+                converter = BenchNumbers.PositiveInt.class,
+                description = "model sizes in parameters (default" + " ${DEFAULT-VALUE})")
         int[] parameters;
 
-        @Option(names = "--repeats", paramLabel = "N", defaultValue = "5", converter = BenchNumbers.PositiveInt.class,
+        @Option(
+                names = "--repeats",
+                paramLabel = "N",
+                defaultValue = "5",
+                converter = BenchNumbers.PositiveInt.class,
                 description = "rounds per configuration; the table shows the median of each figure (default"
                         + " ${DEFAULT-VALUE})")
         int repeats;
@@ -123,15 +153,19 @@ public final class SecAggBenchmark {
                     measured.add(runRound(sites, inputs.values(), signers, verifiers));
                 }
                 rows.add(median(measured, inputs.quantizeNanosPerSite()));
-                System.out.printf(Locale.ROOT, "  measured n=%d, %s parameters (%d rounds)%n", sites, count(parameters),
-                        repeats);
+                System.out.printf(
+                        Locale.ROOT, "  measured n=%d, %s parameters (%d rounds)%n", sites, count(parameters), repeats);
             }
         }
         printTable(rows, repeats);
         printMaskRates();
-        System.out.printf(Locale.ROOT, "%nTotal benchmark time %.1f s on %d available processors (%s %s)%n",
-                (System.nanoTime() - start) / 1e9, Runtime.getRuntime().availableProcessors(),
-                System.getProperty("java.vm.name"), System.getProperty("java.version"));
+        System.out.printf(
+                Locale.ROOT,
+                "%nTotal benchmark time %.1f s on %d available processors (%s %s)%n",
+                (System.nanoTime() - start) / 1e9,
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.vm.name"),
+                System.getProperty("java.version"));
     }
 
     /** The sites' quantized updates, and how long quantizing one took. */
@@ -194,7 +228,9 @@ public final class SecAggBenchmark {
 
         // Stage 1: share keys.
         for (int i : alive) {
-            received[i] += relayedKeys.get(i).stream().mapToLong(k -> k.encode().length).sum();
+            received[i] += relayedKeys.get(i).stream()
+                    .mapToLong(k -> k.encode().length)
+                    .sum();
             long t = System.nanoTime();
             List<EncryptedShare> shares = clients[i].shareKeys(relayedKeys.get(i));
             clientNanos[i] += System.nanoTime() - t;
@@ -210,7 +246,9 @@ public final class SecAggBenchmark {
 
         // Stage 2: masked input, uploaded in chunks and folded into the running sum as they arrive.
         for (int i : alive) {
-            received[i] += relayedShares.get(i).stream().mapToLong(SecAggBenchmark::bytes).sum();
+            received[i] += relayedShares.get(i).stream()
+                    .mapToLong(SecAggBenchmark::bytes)
+                    .sum();
             long t = System.nanoTime();
             MaskedInput masked = clients[i].maskInput(relayedShares.get(i), inputs[i]);
             List<MaskedInputChunk> chunks = masked.chunks(CHUNK_VALUES);
@@ -288,22 +326,42 @@ public final class SecAggBenchmark {
 
         int survivors = alive.size();
         double perSite = 1.0 / survivors;
-        return new Row(n, length, parameters.degree(), parameters.threshold(), dropped.size(),
+        return new Row(
+                n,
+                length,
+                parameters.degree(),
+                parameters.threshold(),
+                dropped.size(),
                 alive.stream().mapToLong(i -> clientNanos[i]).sum() * perSite,
                 alive.stream().mapToLong(i -> clientMaskNanos[i]).sum() * perSite,
-                clientPlainNanos * perSite, serverNanos, serverUnmaskNanos, serverPlainNanos,
+                clientPlainNanos * perSite,
+                serverNanos,
+                serverUnmaskNanos,
+                serverPlainNanos,
                 alive.stream().mapToLong(i -> sent[i]).sum() * perSite,
                 alive.stream().mapToLong(i -> received[i]).sum() * perSite,
-                plainBytes * perSite, 0);
+                plainBytes * perSite,
+                0);
     }
 
     /** The median of each measurement over repeated rounds (the machine is shared; medians resist noise). */
     private static Row median(List<Row> rows, double quantizeNanos) {
         Row first = rows.get(0);
-        return new Row(first.sites(), first.parameters(), first.degree(), first.threshold(), first.dropped(),
-                median(rows, Row::clientNanos), median(rows, Row::clientMaskNanos), median(rows, Row::clientPlainNanos),
-                median(rows, Row::serverNanos), median(rows, Row::serverUnmaskNanos), median(rows, Row::serverPlainNanos),
-                median(rows, Row::bytesSent), median(rows, Row::bytesReceived), median(rows, Row::bytesPlain),
+        return new Row(
+                first.sites(),
+                first.parameters(),
+                first.degree(),
+                first.threshold(),
+                first.dropped(),
+                median(rows, Row::clientNanos),
+                median(rows, Row::clientMaskNanos),
+                median(rows, Row::clientPlainNanos),
+                median(rows, Row::serverNanos),
+                median(rows, Row::serverUnmaskNanos),
+                median(rows, Row::serverPlainNanos),
+                median(rows, Row::bytesSent),
+                median(rows, Row::bytesReceived),
+                median(rows, Row::bytesPlain),
                 quantizeNanos);
     }
 
@@ -337,9 +395,13 @@ public final class SecAggBenchmark {
 
     private static long bytes(UnmaskRequest request) {
         long signatures = request.signatures().stream()
-                .mapToLong(s -> NONCE_BYTES + INT_FIELD + s.signature().length).sum();
-        return NONCE_BYTES + INT_FIELD + signatures + (long) INT_FIELD * (request.survivors().length
-                + request.selfMaskOwners().length + request.keyOwners().length);
+                .mapToLong(s -> NONCE_BYTES + INT_FIELD + s.signature().length)
+                .sum();
+        return NONCE_BYTES
+                + INT_FIELD
+                + signatures
+                + (long) INT_FIELD
+                        * (request.survivors().length + request.selfMaskOwners().length + request.keyOwners().length);
     }
 
     private static long bytes(UnmaskResponse response) {
@@ -355,45 +417,90 @@ public final class SecAggBenchmark {
 
     private static void printTable(List<Row> rows, int repeats) {
         System.out.println();
-        System.out.printf(Locale.ROOT, "SecAgg+ vs plaintext aggregation of the same quantized updates, %d%% dropout after"
-                + " share keys%n", Math.round(DROPOUT * 100));
+        System.out.printf(
+                Locale.ROOT,
+                "SecAgg+ vs plaintext aggregation of the same quantized updates, %d%% dropout after" + " share keys%n",
+                Math.round(DROPOUT * 100));
         System.out.println("client = one surviving site's compute over all stages (mask = of which stage 2);"
-                + " server = coordinator compute over all stages (unmask = finish()); medians of " + repeats + " rounds.");
+                + " server = coordinator compute over all stages (unmask = finish()); medians of " + repeats
+                + " rounds.");
         System.out.println("plain = the same quantized updates cut into the same chunks (client) and summed (server);"
                 + " quant = quantizing one site's update (needed by both).");
-        String header = String.format(Locale.ROOT,
+        String header = String.format(
+                Locale.ROOT,
                 "%4s %6s %3s %3s %4s | %9s %9s %8s %8s | %9s %9s %8s %7s | %9s %9s %6s %9s | %8s",
-                "n", "params", "k", "t", "drop",
-                "client ms", "mask ms", "plain ms", "ratio",
-                "server ms", "unmask ms", "plain ms", "ratio",
-                "sent/site", "plain", "ratio", "recv/site", "quant ms");
+                "n",
+                "params",
+                "k",
+                "t",
+                "drop",
+                "client ms",
+                "mask ms",
+                "plain ms",
+                "ratio",
+                "server ms",
+                "unmask ms",
+                "plain ms",
+                "ratio",
+                "sent/site",
+                "plain",
+                "ratio",
+                "recv/site",
+                "quant ms");
         System.out.println(header);
         System.out.println("-".repeat(header.length()));
         for (Row r : rows) {
-            System.out.printf(Locale.ROOT,
+            System.out.printf(
+                    Locale.ROOT,
                     "%4d %6s %3d %3d %4d | %9.2f %9.2f %8.3f %7.0fx | %9.1f %9.1f %8.2f %6.0fx | %9s %9s %5.3fx %9s | %8.2f%n",
-                    r.sites(), count(r.parameters()), r.degree(), r.threshold(), r.dropped(),
-                    r.clientNanos() / 1e6, r.clientMaskNanos() / 1e6, r.clientPlainNanos() / 1e6,
+                    r.sites(),
+                    count(r.parameters()),
+                    r.degree(),
+                    r.threshold(),
+                    r.dropped(),
+                    r.clientNanos() / 1e6,
+                    r.clientMaskNanos() / 1e6,
+                    r.clientPlainNanos() / 1e6,
                     r.clientNanos() / r.clientPlainNanos(),
-                    r.serverNanos() / 1e6, r.serverUnmaskNanos() / 1e6, r.serverPlainNanos() / 1e6,
+                    r.serverNanos() / 1e6,
+                    r.serverUnmaskNanos() / 1e6,
+                    r.serverPlainNanos() / 1e6,
                     r.serverNanos() / r.serverPlainNanos(),
-                    size(r.bytesSent()), size(r.bytesPlain()), r.bytesSent() / r.bytesPlain(), size(r.bytesReceived()),
+                    size(r.bytesSent()),
+                    size(r.bytesPlain()),
+                    r.bytesSent() / r.bytesPlain(),
+                    size(r.bytesReceived()),
                     r.quantizeNanos() / 1e6);
         }
     }
 
     private static void printMaskRates() {
         int masks = 64;
-        double raw = rate(bytes -> MaskThroughput.rawKeystreamNanos(bytes, masks), (long) Integer.BYTES * (1 << 20) * masks);
-        double large = rate(bytes -> MaskThroughput.maskExpansionNanos(1 << 20, masks), (long) Integer.BYTES * (1 << 20) * masks);
+        double raw =
+                rate(bytes -> MaskThroughput.rawKeystreamNanos(bytes, masks), (long) Integer.BYTES * (1 << 20) * masks);
+        double large = rate(
+                bytes -> MaskThroughput.maskExpansionNanos(1 << 20, masks), (long) Integer.BYTES * (1 << 20) * masks);
         int cached = 1 << 15; // 128 KiB: the vector stays in L2 and the loop is compute-bound
-        double small = rate(bytes -> MaskThroughput.maskExpansionNanos(cached, masks * 32), (long) Integer.BYTES * cached * masks * 32);
+        double small = rate(
+                bytes -> MaskThroughput.maskExpansionNanos(cached, masks * 32),
+                (long) Integer.BYTES * cached * masks * 32);
         System.out.println();
-        System.out.printf(Locale.ROOT, "Raw AES-128-CTR keystream (JCE AES/CTR/NoPadding, 32 KiB blocks):          %6.2f GB/s%n", raw);
-        System.out.printf(Locale.ROOT, "Mask expansion onto a 1M-int vector (4 MiB, as in the protocol):          %6.2f GB/s"
-                + " = %.0f%% of raw%n", large, 100 * large / raw);
-        System.out.printf(Locale.ROOT, "Mask expansion onto a 32k-int vector (128 KiB, cache-resident):           %6.2f GB/s"
-                + " = %.0f%% of raw%n", small, 100 * small / raw);
+        System.out.printf(
+                Locale.ROOT,
+                "Raw AES-128-CTR keystream (JCE AES/CTR/NoPadding, 32 KiB blocks):          %6.2f GB/s%n",
+                raw);
+        System.out.printf(
+                Locale.ROOT,
+                "Mask expansion onto a 1M-int vector (4 MiB, as in the protocol):          %6.2f GB/s"
+                        + " = %.0f%% of raw%n",
+                large,
+                100 * large / raw);
+        System.out.printf(
+                Locale.ROOT,
+                "Mask expansion onto a 32k-int vector (128 KiB, cache-resident):           %6.2f GB/s"
+                        + " = %.0f%% of raw%n",
+                small,
+                100 * small / raw);
     }
 
     /** Best of seven: bytes per nanosecond, i.e. GB/s. */

@@ -62,24 +62,41 @@ public final class SessionsBenchmark {
     }
 
     /** The command line ({@code ./bench.sh SessionsBenchmark --help}): how many sessions, held how long. */
-    @Command(name = "./bench.sh SessionsBenchmark", mixinStandardHelpOptions = true,
+    @Command(
+            name = "./bench.sh SessionsBenchmark",
+            mixinStandardHelpOptions = true,
             description = "N agent sessions held at once by one coordinator (a child JVM), with heartbeats: the"
                     + " coordinator's memory, threads and file descriptors per session, and the heartbeat round trip"
                     + " against one session's.")
     static final class Arguments implements Callable<Integer> {
-        @Option(names = "--sessions", paramLabel = "N", defaultValue = "1000",
-                converter = BenchNumbers.PositiveInt.class, description = "agent sessions (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--sessions",
+                paramLabel = "N",
+                defaultValue = "1000",
+                converter = BenchNumbers.PositiveInt.class,
+                description = "agent sessions (default ${DEFAULT-VALUE})")
         int sessions;
 
-        @Option(names = "--seconds", paramLabel = "S", defaultValue = "60", converter = BenchNumbers.PositiveInt.class,
+        @Option(
+                names = "--seconds",
+                paramLabel = "S",
+                defaultValue = "60",
+                converter = BenchNumbers.PositiveInt.class,
                 description = "how long they are held (default ${DEFAULT-VALUE})")
         int seconds;
 
-        @Option(names = "--heartbeat-seconds", paramLabel = "S", defaultValue = "5",
-                converter = BenchNumbers.PositiveInt.class, description = "heartbeat interval (default ${DEFAULT-VALUE})")
+        @Option(
+                names = "--heartbeat-seconds",
+                paramLabel = "S",
+                defaultValue = "5",
+                converter = BenchNumbers.PositiveInt.class,
+                description = "heartbeat interval (default ${DEFAULT-VALUE})")
         int heartbeatSeconds;
 
-        @Option(names = "--enroll-concurrency", paramLabel = "N", defaultValue = "8",
+        @Option(
+                names = "--enroll-concurrency",
+                paramLabel = "N",
+                defaultValue = "8",
                 converter = BenchNumbers.PositiveInt.class,
                 description = "enrollments in flight at once (default ${DEFAULT-VALUE})")
         int enrollConcurrency;
@@ -95,30 +112,44 @@ public final class SessionsBenchmark {
         var out = System.out;
         int n = o.sessions();
         Path work = Files.createTempDirectory("cohort-sessions-bench");
-        out.printf(Locale.ROOT, "Cohort sessions benchmark: %d agent sessions held %d s by one coordinator, heartbeats every"
-                + " %d s%n", n, o.seconds(), o.heartbeatSeconds());
-        out.printf(Locale.ROOT, "%d processors, %s %s; coordinator = child JVM (-Xmx1g), agents = this JVM (-Xmx%d MiB)%n",
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
-                System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20);
+        out.printf(
+                Locale.ROOT,
+                "Cohort sessions benchmark: %d agent sessions held %d s by one coordinator, heartbeats every"
+                        + " %d s%n",
+                n,
+                o.seconds(),
+                o.heartbeatSeconds());
+        out.printf(
+                Locale.ROOT,
+                "%d processors, %s %s; coordinator = child JVM (-Xmx1g), agents = this JVM (-Xmx%d MiB)%n",
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.vm.name"),
+                System.getProperty("java.version"),
+                Runtime.getRuntime().maxMemory() >> 20);
         out.println("work directory: " + work);
         long benchStart = System.nanoTime();
 
-        try (var children = new ChildProcesses(); var shared = new LightAgent.Shared(2)) {
+        try (var children = new ChildProcesses();
+                var shared = new LightAgent.Shared(2)) {
             int restPort = ChildProcesses.freePort();
             Path dataDir = work.resolve("coordinator");
             Path log = work.resolve("coordinator.log");
             out.print("starting coordinator ");
-            Process coordinator = children.start("coordinator", CoordinatorProbe.class.getName(), List.of(
-                    "--cohort.coordinator.data-dir=" + dataDir,
-                    "--server.port=" + restPort,
-                    "--cohort.coordinator.grpc-port=0",
-                    "--cohort.coordinator.grpc-address=127.0.0.1",
-                    InProcessCoordinator.LOOPBACK_SITES,
-                    "--cohort.coordinator.heartbeat-interval=" + o.heartbeatSeconds() + "s",
-                    "--cohort.coordinator.cluster.name=cohort-bench-" + UUID.randomUUID(),
-                    "--cohort.coordinator.cluster.port=" + ChildProcesses.freePort()), log);
-            CoordinatorClient api = LocalCoordinator.awaitStarted(dataDir, restPort, Duration.ofSeconds(180), coordinator::isAlive,
+            Process coordinator = children.start(
+                    "coordinator",
+                    CoordinatorProbe.class.getName(),
+                    List.of(
+                            "--cohort.coordinator.data-dir=" + dataDir,
+                            "--server.port=" + restPort,
+                            "--cohort.coordinator.grpc-port=0",
+                            "--cohort.coordinator.grpc-address=127.0.0.1",
+                            InProcessCoordinator.LOOPBACK_SITES,
+                            "--cohort.coordinator.heartbeat-interval=" + o.heartbeatSeconds() + "s",
+                            "--cohort.coordinator.cluster.name=cohort-bench-" + UUID.randomUUID(),
+                            "--cohort.coordinator.cluster.port=" + ChildProcesses.freePort()),
                     log);
+            CoordinatorClient api = LocalCoordinator.awaitStarted(
+                    dataDir, restPort, Duration.ofSeconds(180), coordinator::isAlive, log);
             JsonNode status = api.status();
             String address = "localhost:" + status.get("agentPort").asInt();
             out.printf(" up (pid %d), agent port %s; log %s%n", coordinator.pid(), address, log);
@@ -130,8 +161,14 @@ public final class SessionsBenchmark {
         }
     }
 
-    private static int measure(Options o, CoordinatorClient api, CoordinatorProbe.Client probe,
-                               LightAgent.Shared shared, String address, java.io.PrintStream out) throws Exception {
+    private static int measure(
+            Options o,
+            CoordinatorClient api,
+            CoordinatorProbe.Client probe,
+            LightAgent.Shared shared,
+            String address,
+            java.io.PrintStream out)
+            throws Exception {
         int n = o.sessions();
         CoordinatorProbe.Snapshot idle = probe.snapshot(true);
 
@@ -154,10 +191,18 @@ public final class SessionsBenchmark {
         t = System.nanoTime();
         var enrolled = enrollAll(shared, address, fingerprint, tokens.subList(0, n), n, o.enrollConcurrency(), out);
         double enrollSeconds = (System.nanoTime() - t) / 1e9;
-        double enrollCpuMs = (probe.cpuNanos() - cpu0) / 1e6 / Math.max(1, enrolled.agents().size());
-        double enrollAgentsCpuMs = (AgentsJvm.cpuNanos() - agentsCpu0) / 1e6 / Math.max(1, enrolled.agents().size());
-        out.printf(Locale.ROOT, "  %d enrolled, %d failed in %.1f s (%.0f per second)%n", enrolled.agents().size(),
-                enrolled.failed(), enrollSeconds, enrolled.agents().size() / enrollSeconds);
+        double enrollCpuMs =
+                (probe.cpuNanos() - cpu0) / 1e6 / Math.max(1, enrolled.agents().size());
+        double enrollAgentsCpuMs = (AgentsJvm.cpuNanos() - agentsCpu0)
+                / 1e6
+                / Math.max(1, enrolled.agents().size());
+        out.printf(
+                Locale.ROOT,
+                "  %d enrolled, %d failed in %.1f s (%.0f per second)%n",
+                enrolled.agents().size(),
+                enrolled.failed(),
+                enrollSeconds,
+                enrolled.agents().size() / enrollSeconds);
         if (enrolled.firstError() != null) {
             out.println("  first enrollment error: " + enrolled.firstError());
         }
@@ -168,7 +213,10 @@ public final class SessionsBenchmark {
         Thread.sleep(IDLE_WINDOW.toMillis());
 
         // Baseline: the same measurement with one session.
-        out.printf(Locale.ROOT, "baseline: 1 session, %d heartbeats %d ms apart ...%n", BASELINE_HEARTBEATS,
+        out.printf(
+                Locale.ROOT,
+                "baseline: 1 session, %d heartbeats %d ms apart ...%n",
+                BASELINE_HEARTBEATS,
                 BASELINE_SPACING.toMillis());
         LightAgent single = LightAgent.enroll(shared, address, fingerprint, tokens.get(n), siteName(n, n));
         single.connect(Set.of(), BASELINE_SPACING).get(60, java.util.concurrent.TimeUnit.SECONDS);
@@ -200,8 +248,13 @@ public final class SessionsBenchmark {
         double openCpuMs = (probe.cpuNanos() - cpu0) / 1e6 / Math.max(1, opened);
         double openAgentsCpuMs = (AgentsJvm.cpuNanos() - agentsCpu0) / 1e6 / Math.max(1, opened);
         int openFailed = agents.size() - opened;
-        out.printf(Locale.ROOT, "  %d open, %d failed in %.1f s; the coordinator reports %d connected%n", opened,
-                openFailed, openSeconds, api.status().get("connectedSites").asInt());
+        out.printf(
+                Locale.ROOT,
+                "  %d open, %d failed in %.1f s; the coordinator reports %d connected%n",
+                opened,
+                openFailed,
+                openSeconds,
+                api.status().get("connectedSites").asInt());
 
         // Hold them, heartbeats flowing.
         out.printf("holding for %d s ...%n", o.seconds());
@@ -215,9 +268,15 @@ public final class SessionsBenchmark {
             long now = System.nanoTime();
             long cpu = probe.cpuNanos();
             Window w = window(agents, holdFrom, now);
-            out.printf(Locale.ROOT, "  %3.0f s: %d sessions open, %d heartbeats sent, %d acknowledged, coordinator CPU"
-                            + " %.1f%% of one core%n", (now - holdFrom) / 1e9, openSessions(agents, welcomes),
-                    w.sent(), w.acknowledged(), 100.0 * (cpu - lastCpu) / (now - lastTick));
+            out.printf(
+                    Locale.ROOT,
+                    "  %3.0f s: %d sessions open, %d heartbeats sent, %d acknowledged, coordinator CPU"
+                            + " %.1f%% of one core%n",
+                    (now - holdFrom) / 1e9,
+                    openSessions(agents, welcomes),
+                    w.sent(),
+                    w.acknowledged(),
+                    100.0 * (cpu - lastCpu) / (now - lastTick));
             lastCpu = cpu;
             lastTick = now;
         }
@@ -251,53 +310,146 @@ public final class SessionsBenchmark {
 
         // Report.
         out.println();
-        out.printf(Locale.ROOT, "Sessions: %d requested, %d open, %d failed to open, %d lost while held;"
+        out.printf(
+                Locale.ROOT,
+                "Sessions: %d requested, %d open, %d failed to open, %d lost while held;"
                         + " coordinator saw %d connected at the end of the hold, %s after close (%.1f s)%n",
-                n, opened, n - opened, opened - stillOpen, connected, allGone ? "0" : "some still", closeSeconds);
-        out.printf(Locale.ROOT, "Enrollment: %d sites in %.1f s (%.1f ms each, %d at a time; tokens %.1f s more),"
+                n,
+                opened,
+                n - opened,
+                opened - stillOpen,
+                connected,
+                allGone ? "0" : "some still",
+                closeSeconds);
+        out.printf(
+                Locale.ROOT,
+                "Enrollment: %d sites in %.1f s (%.1f ms each, %d at a time; tokens %.1f s more),"
                         + " %d failed; CPU per enrollment: coordinator %.1f ms, agent %.1f ms%n",
-                enrolled.agents().size(), enrollSeconds, 1000 * enrollSeconds / Math.max(1, enrolled.agents().size()),
-                o.enrollConcurrency(), tokenSeconds, enrolled.failed(), enrollCpuMs, enrollAgentsCpuMs);
-        out.printf(Locale.ROOT, "Opening: %d sessions at once in %.1f s; CPU per session (TLS handshake, auth, hello):"
-                + " coordinator %.2f ms, agent %.2f ms%n", opened, openSeconds, openCpuMs, openAgentsCpuMs);
+                enrolled.agents().size(),
+                enrollSeconds,
+                1000 * enrollSeconds / Math.max(1, enrolled.agents().size()),
+                o.enrollConcurrency(),
+                tokenSeconds,
+                enrolled.failed(),
+                enrollCpuMs,
+                enrollAgentsCpuMs);
+        out.printf(
+                Locale.ROOT,
+                "Opening: %d sessions at once in %.1f s; CPU per session (TLS handshake, auth, hello):"
+                        + " coordinator %.2f ms, agent %.2f ms%n",
+                opened,
+                openSeconds,
+                openCpuMs,
+                openAgentsCpuMs);
         out.println();
-        String header = String.format(Locale.ROOT, "%-28s %12s %14s %16s %14s %12s", "Coordinator process",
-                "idle", "before (0)", "with " + opened, "per session", "after close");
+        String header = String.format(
+                Locale.ROOT,
+                "%-28s %12s %14s %16s %14s %12s",
+                "Coordinator process",
+                "idle",
+                "before (0)",
+                "with " + opened,
+                "per session",
+                "after close");
         out.println(header);
         out.println("-".repeat(header.length()));
-        row(out, "heap used after full GC", idle.heapUsed(), before.heapUsed(), with.heapUsed(), after.heapUsed(),
-                opened, true);
-        row(out, "direct: JDK buffer pool", idle.directBuffers(), before.directBuffers(), with.directBuffers(),
-                after.directBuffers(), opened, true);
-        row(out, "direct: Netty's count (*)", idle.nettyDirect(), before.nettyDirect(), with.nettyDirect(),
-                after.nettyDirect(), opened, true);
-        row(out, "resident set (RSS)", idle.residentBytes(), before.residentBytes(), with.residentBytes(),
-                after.residentBytes(), opened, true);
+        row(
+                out,
+                "heap used after full GC",
+                idle.heapUsed(),
+                before.heapUsed(),
+                with.heapUsed(),
+                after.heapUsed(),
+                opened,
+                true);
+        row(
+                out,
+                "direct: JDK buffer pool",
+                idle.directBuffers(),
+                before.directBuffers(),
+                with.directBuffers(),
+                after.directBuffers(),
+                opened,
+                true);
+        row(
+                out,
+                "direct: Netty's count (*)",
+                idle.nettyDirect(),
+                before.nettyDirect(),
+                with.nettyDirect(),
+                after.nettyDirect(),
+                opened,
+                true);
+        row(
+                out,
+                "resident set (RSS)",
+                idle.residentBytes(),
+                before.residentBytes(),
+                with.residentBytes(),
+                after.residentBytes(),
+                opened,
+                true);
         row(out, "Java threads", idle.threads(), before.threads(), with.threads(), after.threads(), opened, false);
-        row(out, "file descriptors", idle.fileDescriptors(), before.fileDescriptors(), with.fileDescriptors(),
-                after.fileDescriptors(), opened, false);
+        row(
+                out,
+                "file descriptors",
+                idle.fileDescriptors(),
+                before.fileDescriptors(),
+                with.fileDescriptors(),
+                after.fileDescriptors(),
+                opened,
+                false);
         int cores = Runtime.getRuntime().availableProcessors();
         double cpuShare = holdCpu / (double) holdNanos;
-        out.printf(Locale.ROOT, "%-28s %.1f%% of one core (%.1f%% of the machine's %d) holding %d sessions,"
-                        + " %.1f heartbeats/s; %.1f%% of one core at rest after close%n", "CPU", 100 * cpuShare,
-                100 * cpuShare / cores, cores, stillOpen, held.sent() / (holdNanos / 1e9), 100 * idleCpuShare);
+        out.printf(
+                Locale.ROOT,
+                "%-28s %.1f%% of one core (%.1f%% of the machine's %d) holding %d sessions,"
+                        + " %.1f heartbeats/s; %.1f%% of one core at rest after close%n",
+                "CPU",
+                100 * cpuShare,
+                100 * cpuShare / cores,
+                cores,
+                stillOpen,
+                held.sent() / (holdNanos / 1e9),
+                100 * idleCpuShare);
         out.println("(*) Netty counts all direct memory it allocates; when it allocates through the JDK (the default),"
                 + " the same bytes are in the JDK pool");
         out.println();
-        String lh = String.format(Locale.ROOT, "%-40s %7s %9s %9s %9s %9s %9s", "Heartbeat round trip (ms)", "count",
-                "p50", "p90", "p99", "max", "lost");
+        String lh = String.format(
+                Locale.ROOT,
+                "%-40s %7s %9s %9s %9s %9s %9s",
+                "Heartbeat round trip (ms)",
+                "count",
+                "p50",
+                "p90",
+                "p99",
+                "max",
+                "lost");
         out.println(lh);
         out.println("-".repeat(lh.length()));
-        latencyRow(out, String.format(Locale.ROOT, "1 session (%d ms apart, baseline)", BASELINE_SPACING.toMillis()),
+        latencyRow(
+                out,
+                String.format(Locale.ROOT, "1 session (%d ms apart, baseline)", BASELINE_SPACING.toMillis()),
                 baseline);
-        latencyRow(out, String.format(Locale.ROOT, "%d sessions (each every %d s)", opened, o.heartbeatSeconds()), held);
-        out.printf(Locale.ROOT, "heartbeats while holding: %d sent, %d acknowledged, %d lost (no ack within %d s of"
-                + " the end)%n", held.sent(), held.acknowledged(), held.sent() - held.acknowledged(), ACK_GRACE.toSeconds());
+        latencyRow(
+                out, String.format(Locale.ROOT, "%d sessions (each every %d s)", opened, o.heartbeatSeconds()), held);
+        out.printf(
+                Locale.ROOT,
+                "heartbeats while holding: %d sent, %d acknowledged, %d lost (no ack within %d s of" + " the end)%n",
+                held.sent(),
+                held.acknowledged(),
+                held.sent() - held.acknowledged(),
+                ACK_GRACE.toSeconds());
         out.println();
         long agentsHeap = agentsWith.heapUsed() - agentsBefore.heapUsed();
-        out.printf(Locale.ROOT, "Agents' JVM (the simulated sites, not the coordinator): %d threads with %d sessions"
+        out.printf(
+                Locale.ROOT,
+                "Agents' JVM (the simulated sites, not the coordinator): %d threads with %d sessions"
                         + " (%d before); heap after GC %+.1f MiB with the sessions open (%s per agent)%n",
-                agentsWith.threads(), opened, agentsBefore.threads(), agentsHeap / 1048576.0,
+                agentsWith.threads(),
+                opened,
+                agentsBefore.threads(),
+                agentsHeap / 1048576.0,
                 kib(agentsHeap / (double) Math.max(1, opened)));
         return opened == n && stillOpen == opened ? 0 : 1;
     }
@@ -305,8 +457,15 @@ public final class SessionsBenchmark {
     private record Enrolled(List<LightAgent> agents, int failed, String firstError) {}
 
     /** Enrolls on virtual threads, at most {@code concurrency} at a time; agents in site order. */
-    private static Enrolled enrollAll(LightAgent.Shared shared, String address, String fingerprint, List<String> tokens,
-                                      int n, int concurrency, java.io.PrintStream out) throws InterruptedException {
+    private static Enrolled enrollAll(
+            LightAgent.Shared shared,
+            String address,
+            String fingerprint,
+            List<String> tokens,
+            int n,
+            int concurrency,
+            java.io.PrintStream out)
+            throws InterruptedException {
         var agents = new LightAgent[tokens.size()];
         var done = new AtomicInteger();
         var failed = new AtomicInteger();
@@ -318,7 +477,8 @@ public final class SessionsBenchmark {
                 executor.submit(() -> {
                     permits.acquireUninterruptibly();
                     try {
-                        agents[site] = LightAgent.enroll(shared, address, fingerprint, tokens.get(site), siteName(site, n));
+                        agents[site] =
+                                LightAgent.enroll(shared, address, fingerprint, tokens.get(site), siteName(site, n));
                     } catch (RuntimeException e) {
                         failed.incrementAndGet();
                         firstError.compareAndSet(null, e.toString());
@@ -337,8 +497,8 @@ public final class SessionsBenchmark {
                 }
             }
         }
-        return new Enrolled(Arrays.stream(agents).filter(java.util.Objects::nonNull).toList(), failed.get(),
-                firstError.get());
+        return new Enrolled(
+                Arrays.stream(agents).filter(java.util.Objects::nonNull).toList(), failed.get(), firstError.get());
     }
 
     /** Waits until every welcome arrived or failed, or the timeout; returns how many arrived. */
@@ -357,14 +517,18 @@ public final class SessionsBenchmark {
     }
 
     private static int succeeded(List<CompletableFuture<?>> futures) {
-        return (int) futures.stream().filter(f -> f.isDone() && !f.isCompletedExceptionally()).count();
+        return (int) futures.stream()
+                .filter(f -> f.isDone() && !f.isCompletedExceptionally())
+                .count();
     }
 
     private static int openSessions(List<LightAgent> agents, List<CompletableFuture<?>> welcomes) {
         int open = 0;
         for (int i = 0; i < agents.size(); i++) {
             var w = welcomes.get(i);
-            if (w.isDone() && !w.isCompletedExceptionally() && !agents.get(i).ended().isDone()) {
+            if (w.isDone()
+                    && !w.isCompletedExceptionally()
+                    && !agents.get(i).ended().isDone()) {
                 open++;
             }
         }
@@ -418,27 +582,43 @@ public final class SessionsBenchmark {
     private record AgentsJvm(long heapUsed, int threads) {
         static long cpuNanos() {
             return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
-                    ? os.getProcessCpuTime() : -1;
+                    ? os.getProcessCpuTime()
+                    : -1;
         }
 
         static AgentsJvm now() {
             System.gc();
             System.gc();
-            return new AgentsJvm(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(),
+            return new AgentsJvm(
+                    ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(),
                     ManagementFactory.getThreadMXBean().getThreadCount());
         }
     }
 
-    private static void row(java.io.PrintStream out, String what, long idle, long before, long with, long after,
-                            int sessions, boolean bytes) {
+    private static void row(
+            java.io.PrintStream out,
+            String what,
+            long idle,
+            long before,
+            long with,
+            long after,
+            int sessions,
+            boolean bytes) {
         if (with < 0) {
             out.printf(Locale.ROOT, "%-28s %12s%n", what, "n/a");
             return;
         }
         double per = (with - before) / (double) Math.max(1, sessions);
         if (bytes) {
-            out.printf(Locale.ROOT, "%-28s %12s %14s %16s %14s %12s%n", what, mib(idle), mib(before), mib(with),
-                    kib(per), mib(after));
+            out.printf(
+                    Locale.ROOT,
+                    "%-28s %12s %14s %16s %14s %12s%n",
+                    what,
+                    mib(idle),
+                    mib(before),
+                    mib(with),
+                    kib(per),
+                    mib(after));
         } else {
             out.printf(Locale.ROOT, "%-28s %12d %14d %16d %14.2f %12d%n", what, idle, before, with, per, after);
         }
@@ -450,8 +630,16 @@ public final class SessionsBenchmark {
             out.printf(Locale.ROOT, "%-40s %7d %9s%n", what, 0, "-");
             return;
         }
-        out.printf(Locale.ROOT, "%-40s %7d %9.2f %9.2f %9.2f %9.2f %9d%n", what, s.length, percentile(s, 50) / 1e6,
-                percentile(s, 90) / 1e6, percentile(s, 99) / 1e6, s[s.length - 1] / 1e6, w.sent() - w.acknowledged());
+        out.printf(
+                Locale.ROOT,
+                "%-40s %7d %9.2f %9.2f %9.2f %9.2f %9d%n",
+                what,
+                s.length,
+                percentile(s, 50) / 1e6,
+                percentile(s, 90) / 1e6,
+                percentile(s, 99) / 1e6,
+                s[s.length - 1] / 1e6,
+                w.sent() - w.acknowledged());
     }
 
     /** Nearest-rank percentile of sorted values. */

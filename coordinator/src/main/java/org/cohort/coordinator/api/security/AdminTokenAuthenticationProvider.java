@@ -3,11 +3,11 @@ package org.cohort.coordinator.api.security;
 import java.util.List;
 import org.cohort.coordinator.pki.AdminToken;
 import org.cohort.coordinator.pki.RoleTokens;
+import org.springframework.security.authentication.AuthenticationProvider;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
-import org.springframework.security.authentication.AuthenticationProvider;
 
 /**
  * The REST API's credentials, checked in constant time: the admin token (every role) or one role's
@@ -38,7 +38,9 @@ final class AdminTokenAuthenticationProvider implements AuthenticationProvider {
             return UsernamePasswordAuthenticationToken.authenticated(ADMIN, null, List.copyOf(all));
         }
         var role = roles.roleOf(s).orElseThrow(() -> new BadCredentialsException("wrong token"));
-        return UsernamePasswordAuthenticationToken.authenticated(role.name().toLowerCase(java.util.Locale.ROOT), null,
+        return UsernamePasswordAuthenticationToken.authenticated(
+                role.name().toLowerCase(java.util.Locale.ROOT),
+                null,
                 List.of(new SimpleGrantedAuthority("ROLE_" + role.name())));
     }
 

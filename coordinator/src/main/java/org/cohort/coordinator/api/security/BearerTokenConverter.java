@@ -18,7 +18,8 @@ final class BearerTokenConverter implements AuthenticationConverter {
         // Any other scheme, or "Bearer" with nothing after it, is a wrong credential: refused, not
         // treated as anonymous, so a client learns at once that what it sent is not accepted.
         String presented = header.regionMatches(true, 0, PREFIX, 0, PREFIX.length())
-                ? header.substring(PREFIX.length()).strip() : "";
+                ? header.substring(PREFIX.length()).strip()
+                : "";
         return UsernamePasswordAuthenticationToken.unauthenticated(AdminTokenAuthenticationProvider.ADMIN, presented);
     }
 }

@@ -21,7 +21,7 @@ import org.springframework.security.web.firewall.StrictHttpFirewall;
 /**
  * Who may call what over HTTP. Spring Security matches the request as it normalises it, after
  * its firewall has refused anything a servlet container or Spring MVC could read two ways
-  * (matrix parameters, encoded '/', '.', '%' or '\', '//', '/./', '/../'). Deny by default:
+ * (matrix parameters, encoded '/', '.', '%' or '\', '//', '/./', '/../'). Deny by default:
  * the dashboard page and the liveness and readiness probes are public; reads of the API, the
  * metrics and the API description need any role's token; each write needs the role whose job it
  * is (operator: enrollment and revocation; ML team: studies) or the admin token; anything else is
@@ -40,7 +40,7 @@ class RestSecurityConfiguration {
         var bearer = new AuthenticationFilter(new ProviderManager(admin), new BearerTokenConverter());
         // A wrong token is answered at once with 401; a right one continues down the chain.
         bearer.setFailureHandler(new AuthenticationEntryPointFailureHandler(refusal));
-        bearer.setSuccessHandler((request, response, authentication) -> { });
+        bearer.setSuccessHandler((request, response, authentication) -> {});
         http
                 // A bearer token sent by code, never a cookie a browser attaches by itself: no CSRF
                 // surface, and no session to fixate or steal.
@@ -53,9 +53,12 @@ class RestSecurityConfiguration {
                 .addFilterBefore(bearer, AuthorizationFilter.class)
                 .authorizeHttpRequests(a -> a
                         // Error pages rendered for a request that was already let through.
-                        .dispatcherTypeMatchers(DispatcherType.ERROR).permitAll()
-                        .requestMatchers(HttpMethod.GET, "/", "/index.html").permitAll()
-                        .requestMatchers(HttpMethod.HEAD, "/", "/index.html").permitAll()
+                        .dispatcherTypeMatchers(DispatcherType.ERROR)
+                        .permitAll()
+                        .requestMatchers(HttpMethod.GET, "/", "/index.html")
+                        .permitAll()
+                        .requestMatchers(HttpMethod.HEAD, "/", "/index.html")
+                        .permitAll()
                         // Probes an orchestrator calls without credentials; they say up or down, nothing else.
                         .requestMatchers(HttpMethod.GET, "/actuator/health/liveness", "/actuator/health/readiness")
                         .permitAll()
@@ -66,8 +69,10 @@ class RestSecurityConfiguration {
                         .hasAnyRole(ML, ADMIN_ROLE)
                         .requestMatchers(HttpMethod.GET, "/api/**", "/actuator/prometheus", "/v3/api-docs")
                         .hasAnyRole(OPERATOR, ML, COMPLIANCE, ADMIN_ROLE)
-                        .requestMatchers("/api/**", "/actuator/**", "/v3/api-docs", "/v3/api-docs/**").hasRole(ADMIN_ROLE)
-                        .anyRequest().denyAll())
+                        .requestMatchers("/api/**", "/actuator/**", "/v3/api-docs", "/v3/api-docs/**")
+                        .hasRole(ADMIN_ROLE)
+                        .anyRequest()
+                        .denyAll())
                 .exceptionHandling(e -> e.authenticationEntryPoint(refusal).accessDeniedHandler(refusal));
         return http.build();
     }

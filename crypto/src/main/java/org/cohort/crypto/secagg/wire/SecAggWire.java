@@ -27,15 +27,21 @@ public final class SecAggWire {
     private SecAggWire() {}
 
     public static SecAggKeys keys(AdvertisedKeys k) {
-        return SecAggKeys.newBuilder().setClientIndex(k.clientIndex())
+        return SecAggKeys.newBuilder()
+                .setClientIndex(k.clientIndex())
                 .setEncryptionPublicKey(ByteString.copyFrom(k.encryptionPublicKey()))
                 .setMaskPublicKey(ByteString.copyFrom(k.maskPublicKey()))
-                .setSignature(ByteString.copyFrom(k.signature())).build();
+                .setSignature(ByteString.copyFrom(k.signature()))
+                .build();
     }
 
     public static AdvertisedKeys keys(byte[] nonce, SecAggKeys k) {
-        return new AdvertisedKeys(nonce, k.getClientIndex(), k.getEncryptionPublicKey().toByteArray(),
-                k.getMaskPublicKey().toByteArray(), k.getSignature().toByteArray());
+        return new AdvertisedKeys(
+                nonce,
+                k.getClientIndex(),
+                k.getEncryptionPublicKey().toByteArray(),
+                k.getMaskPublicKey().toByteArray(),
+                k.getSignature().toByteArray());
     }
 
     public static List<AdvertisedKeys> keys(byte[] nonce, List<SecAggKeys> keys) {
@@ -45,19 +51,28 @@ public final class SecAggWire {
     public static SecAggShares shares(List<EncryptedShare> shares) {
         var b = SecAggShares.newBuilder();
         for (EncryptedShare s : shares) {
-            b.addShares(SecAggShare.newBuilder().setSender(s.sender()).setRecipient(s.recipient())
+            b.addShares(SecAggShare.newBuilder()
+                    .setSender(s.sender())
+                    .setRecipient(s.recipient())
                     .setCiphertext(ByteString.copyFrom(s.ciphertext())));
         }
         return b.build();
     }
 
     public static List<EncryptedShare> shares(byte[] nonce, SecAggShares shares) {
-        return shares.getSharesList().stream().map(s -> new EncryptedShare(nonce, s.getSender(), s.getRecipient(),
-                s.getCiphertext().toByteArray())).toList();
+        return shares.getSharesList().stream()
+                .map(s -> new EncryptedShare(
+                        nonce,
+                        s.getSender(),
+                        s.getRecipient(),
+                        s.getCiphertext().toByteArray()))
+                .toList();
     }
 
     public static SecAggConsistencyRequest consistencyRequest(ConsistencyRequest r) {
-        return SecAggConsistencyRequest.newBuilder().addAllSurvivors(boxed(r.survivors())).build();
+        return SecAggConsistencyRequest.newBuilder()
+                .addAllSurvivors(boxed(r.survivors()))
+                .build();
     }
 
     public static ConsistencyRequest consistencyRequest(byte[] nonce, SecAggConsistencyRequest r) {
@@ -65,40 +80,60 @@ public final class SecAggWire {
     }
 
     public static org.cohort.protocol.v1.SecAggConsistencySignature signature(ConsistencySignature s) {
-        return org.cohort.protocol.v1.SecAggConsistencySignature.newBuilder().setClientIndex(s.clientIndex())
-                .setSignature(ByteString.copyFrom(s.signature())).build();
+        return org.cohort.protocol.v1.SecAggConsistencySignature.newBuilder()
+                .setClientIndex(s.clientIndex())
+                .setSignature(ByteString.copyFrom(s.signature()))
+                .build();
     }
 
     public static ConsistencySignature signature(byte[] nonce, org.cohort.protocol.v1.SecAggConsistencySignature s) {
-        return new ConsistencySignature(nonce, s.getClientIndex(), s.getSignature().toByteArray());
+        return new ConsistencySignature(
+                nonce, s.getClientIndex(), s.getSignature().toByteArray());
     }
 
     public static SecAggUnmaskRequest unmaskRequest(UnmaskRequest r) {
-        return SecAggUnmaskRequest.newBuilder().addAllSurvivors(boxed(r.survivors()))
-                .addAllSignatures(r.signatures().stream().map(SecAggWire::signature).toList())
-                .addAllSelfMaskOwners(boxed(r.selfMaskOwners())).addAllKeyOwners(boxed(r.keyOwners())).build();
+        return SecAggUnmaskRequest.newBuilder()
+                .addAllSurvivors(boxed(r.survivors()))
+                .addAllSignatures(
+                        r.signatures().stream().map(SecAggWire::signature).toList())
+                .addAllSelfMaskOwners(boxed(r.selfMaskOwners()))
+                .addAllKeyOwners(boxed(r.keyOwners()))
+                .build();
     }
 
     public static UnmaskRequest unmaskRequest(byte[] nonce, int recipient, SecAggUnmaskRequest r) {
-        return new UnmaskRequest(nonce, recipient, ints(r.getSurvivorsList()),
+        return new UnmaskRequest(
+                nonce,
+                recipient,
+                ints(r.getSurvivorsList()),
                 r.getSignaturesList().stream().map(s -> signature(nonce, s)).toList(),
-                ints(r.getSelfMaskOwnersList()), ints(r.getKeyOwnersList()));
+                ints(r.getSelfMaskOwnersList()),
+                ints(r.getKeyOwnersList()));
     }
 
     public static SecAggUnmaskResponse unmaskResponse(UnmaskResponse r) {
-        return SecAggUnmaskResponse.newBuilder().setClientIndex(r.clientIndex())
-                .addAllSelfMaskShares(r.selfMaskShares().stream().map(SecAggWire::revealed).toList())
-                .addAllMaskKeyShares(r.keyShares().stream().map(SecAggWire::revealed).toList()).build();
+        return SecAggUnmaskResponse.newBuilder()
+                .setClientIndex(r.clientIndex())
+                .addAllSelfMaskShares(
+                        r.selfMaskShares().stream().map(SecAggWire::revealed).toList())
+                .addAllMaskKeyShares(
+                        r.keyShares().stream().map(SecAggWire::revealed).toList())
+                .build();
     }
 
     public static UnmaskResponse unmaskResponse(byte[] nonce, SecAggUnmaskResponse r) {
-        return new UnmaskResponse(nonce, r.getClientIndex(),
+        return new UnmaskResponse(
+                nonce,
+                r.getClientIndex(),
                 r.getSelfMaskSharesList().stream().map(SecAggWire::revealed).toList(),
                 r.getMaskKeySharesList().stream().map(SecAggWire::revealed).toList());
     }
 
     private static SecAggRevealedShare revealed(RevealedShare s) {
-        return SecAggRevealedShare.newBuilder().setOwner(s.owner()).setShare(ByteString.copyFrom(s.share())).build();
+        return SecAggRevealedShare.newBuilder()
+                .setOwner(s.owner())
+                .setShare(ByteString.copyFrom(s.share()))
+                .build();
     }
 
     private static RevealedShare revealed(SecAggRevealedShare s) {

@@ -7,8 +7,8 @@ package org.cohort.privacy.accounting.pld;
  * track both and report the maximum (as dp_accounting does).
  */
 public enum Adjacency {
-  /** The neighbour has one more record: upper = M(D), lower = M(D ∪ {x}). */
-  ADD,
-  /** The neighbour has one record fewer: upper = M(D ∪ {x}), lower = M(D). */
-  REMOVE
+    /** The neighbour has one more record: upper = M(D), lower = M(D ∪ {x}). */
+    ADD,
+    /** The neighbour has one record fewer: upper = M(D ∪ {x}), lower = M(D). */
+    REMOVE
 }

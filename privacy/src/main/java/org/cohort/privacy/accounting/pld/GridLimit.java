@@ -15,11 +15,15 @@ final class GridLimit {
     /** Throws before anything of {@code points} grid points is allocated, if it is too large. */
     static void check(long points, String what) {
         if (points > MAX_POINTS || points < 0) {
-            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+            throw new IllegalArgumentException(String.format(
+                    java.util.Locale.ROOT,
                     "the PLD accountant would need %s grid points for %s (its limit is %d, about %d MiB an array):"
                             + " use the RDP accountant for these inputs (accountant=rdp), or a coarser value"
                             + " discretization (looser, still an upper bound)",
-                    points < 0 ? "more than 2^63" : Long.toString(points), what, MAX_POINTS, MAX_POINTS * 8 >> 20));
+                    points < 0 ? "more than 2^63" : Long.toString(points),
+                    what,
+                    MAX_POINTS,
+                    MAX_POINTS * 8 >> 20));
         }
     }
 }
