@@ -66,6 +66,13 @@ public final class SiteAgent implements AutoCloseable {
     private final AtomicReference<StreamObserver<AgentMessage>> outbound = new AtomicReference<>();
     private final AtomicReference<AgentState> state = new AtomicReference<>(AgentState.IDLE);
     private final AtomicReference<String> currentRound = new AtomicReference<>("");
+    /**
+     * Round ids already queued or run, checked on arrival: a task sent twice before the worker
+     * started the first (a resend at reconnect racing the original) runs once, whatever other
+     * study's tasks come in between. A retried round has a new id. Bounded: the oldest are forgotten.
+     */
+    private final RecentRounds scheduled = new RecentRounds(1024);
+
     private final java.util.concurrent.BlockingQueue<SecureAggregationStep.Inbound> secaggInbox =
             new java.util.concurrent.LinkedBlockingQueue<>();
     private final AtomicLong heartbeatSeq = new AtomicLong();
@@ -221,12 +228,13 @@ public final class SiteAgent implements AutoCloseable {
                     RoundTask task = message.getRoundTask();
                     // In arrival order, before anything runs: heads are only comparable in the order sent.
                     heads.observe(task.getAuditHead()).ifPresent(problem -> distrust(task.getStudyId(), problem));
-                    if (!task.getRoundId().equals(currentRound.get())) {
+                    if (scheduled.add(task.getRoundId())) {
                         // A new round means any secure-aggregation wait of the previous one is over.
                         secaggInbox.add(new SecureAggregationStep.Inbound(null, currentRound.get()));
                         lastSent.set(null);
                         worker.execute(() -> runTask(task));
-                    } else if (state.get() == AgentState.IDLE
+                    } else if (task.getRoundId().equals(currentRound.get())
+                            && state.get() == AgentState.IDLE
                             && lastSent.get() != null
                             && lastSent.get().roundId().equals(task.getRoundId())) {
                         worker.execute(() -> resend(task));
