@@ -58,7 +58,7 @@ public class CoordinatorApplication {
                   --spring.datasource.url / .username / .password   PostgreSQL instead of the embedded H2
 
                 Operations (no token needed): /actuator/health/liveness, /actuator/health/readiness.
-                With the admin token: /actuator/prometheus (metrics), /v3/api-docs (the REST API as OpenAPI).
+                With any role's token: /actuator/prometheus (metrics), /v3/api-docs (the REST API as OpenAPI).
                 The admin token is written to <data dir>/admin-token on first start.""");
     }
 }

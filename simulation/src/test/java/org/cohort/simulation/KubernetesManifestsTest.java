@@ -87,6 +87,19 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void theRestPortIsNeverPublishedWithTheAgentPort() throws IOException {
+        var services = documents("coordinator.yaml").stream()
+                .filter(d -> "Service".equals(d.get("kind")))
+                .toList();
+        for (var service : services) {
+            String ports = at(service, "spec", "ports").toString();
+            assertThat(ports.contains("port=9443") && ports.contains("port=8080"))
+                    .as(service.toString())
+                    .isFalse();
+        }
+    }
+
+    @Test
     void onlyReplicasReachTheClusterPort() throws IOException {
         var policy = kind(documents("coordinator.yaml"), "NetworkPolicy");
         List<Map<String, Object>> rules = at(policy, "spec", "ingress");
@@ -99,7 +112,9 @@ class KubernetesManifestsTest {
             if (!rule.containsKey("from")) {
                 assertThat(rule.get("ports").toString())
                         .as("a rule open to all")
-                        .doesNotContain("5701");
+                        .doesNotContain("5701")
+                        .as("the REST port carries bearer tokens in plain HTTP")
+                        .doesNotContain("8080");
             }
         }
     }

@@ -69,6 +69,13 @@ class RolesIntegrationTest {
                 .isEqualTo(403);
         assertThat(call("POST", "/api/sites/site-0001/revoke", "{}", "compliance-token"))
                 .isEqualTo(403);
+        // Model weights are the ML team's: a round's difference can be close to one site's update.
+        assertThat(call("GET", "/api/studies/" + studyId + "/models/1/parameters", null, "compliance-token"))
+                .isEqualTo(403);
+        assertThat(call("GET", "/api/studies/" + studyId + "/model-config", null, "operator-token"))
+                .isEqualTo(403);
+        assertThat(call("GET", "/api/studies/" + studyId + "/model-config", null, "ml-token"))
+                .isEqualTo(200);
     }
 
     @Test

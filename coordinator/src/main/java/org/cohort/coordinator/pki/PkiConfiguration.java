@@ -84,15 +84,26 @@ class PkiConfiguration {
         byte[] raw = new byte[32];
         new SecureRandom().nextBytes(raw);
         String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
+        // Written whole to a temporary owner-only file, then linked into place, which fails if another
+        // replica got there first: no replica ever reads a file that exists but is not yet written.
+        Path temp;
         try {
-            // Owner-only from the first byte, and created once: replicas starting together agree on one secret.
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            temp = Files.createTempFile(
+                    file.getParent(),
+                    file.getFileName() + ".",
+                    ".tmp",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         } catch (UnsupportedOperationException e) {
-            Files.createFile(file); // not a POSIX file system; the directory's own permissions apply
+            temp = Files.createTempFile(file.getParent(), file.getFileName() + ".", ".tmp");
+        }
+        try {
+            Files.writeString(temp, secret + "\n");
+            Files.createLink(file, temp);
+            return secret;
         } catch (java.nio.file.FileAlreadyExistsException e) {
             return Files.readString(file).strip();
+        } finally {
+            Files.deleteIfExists(temp);
         }
-        Files.writeString(file, secret + "\n");
-        return secret;
     }
 }

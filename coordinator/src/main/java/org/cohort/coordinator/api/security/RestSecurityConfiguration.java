@@ -67,6 +67,10 @@ class RestSecurityConfiguration {
                         .hasAnyRole(OPERATOR, ADMIN_ROLE)
                         .requestMatchers(HttpMethod.POST, "/api/studies", "/api/studies/*/start", "/api/studies/*/stop")
                         .hasAnyRole(ML, ADMIN_ROLE)
+                        // Model weights: the ML team's (a round's difference can be close to one site's update).
+                        .requestMatchers(
+                                HttpMethod.GET, "/api/studies/*/models/*/parameters", "/api/studies/*/model-config")
+                        .hasAnyRole(ML, ADMIN_ROLE)
                         .requestMatchers(HttpMethod.GET, "/api/**", "/actuator/prometheus", "/v3/api-docs")
                         .hasAnyRole(OPERATOR, ML, COMPLIANCE, ADMIN_ROLE)
                         .requestMatchers("/api/**", "/actuator/**", "/v3/api-docs", "/v3/api-docs/**")
