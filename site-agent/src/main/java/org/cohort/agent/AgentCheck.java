@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.cohort.crypto.pki.PrivateDirectories;
 import org.cohort.crypto.tls.PinnedCaTrust;
 
 /**
@@ -97,8 +96,32 @@ final class AgentCheck {
     }
 
     static Verdict workDirectory(Path work) {
+        // A check only looks: it creates and changes nothing (the agent makes its directory 0700 on start).
+        Path existing = work;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null || !Files.isDirectory(existing) || !Files.isWritable(existing)) {
+            return new Verdict(
+                    "work directory",
+                    false,
+                    work + " does not exist and "
+                            + (existing == null ? "has no existing parent" : existing + " is not a writable directory")
+                            + ": create it for the agent's user");
+        }
+        if (!Files.exists(work)) {
+            try {
+                long free = Files.getFileStore(existing).getUsableSpace();
+                return new Verdict(
+                        "work directory",
+                        free >= MIN_FREE_BYTES,
+                        work + " will be created on first start" + " (in " + existing + ", writable; " + (free >> 20)
+                                + " MiB free)");
+            } catch (IOException e) {
+                return new Verdict("work directory", false, existing + " cannot be inspected: " + e.getMessage());
+            }
+        }
         try {
-            PrivateDirectories.create(work);
             Path probe = Files.createTempFile(work, "check", ".tmp");
             Files.delete(probe);
             long free = Files.getFileStore(work).getUsableSpace();

@@ -73,6 +73,15 @@ final class AgentCommand implements Callable<Integer> {
                         + " overwritten)");
                 return 1;
             }
+            // Owner-only from the first byte: the file will hold the one-time enrollment token.
+            try {
+                Files.createFile(
+                        out,
+                        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            } catch (UnsupportedOperationException e) {
+                Files.createFile(out);
+            }
             Files.writeString(out, template());
             System.out.println("wrote " + out + "; fill it in, then: cohort-agent check --config " + out);
             return 0;

@@ -22,6 +22,9 @@ class AgentCommandTest {
         assertThat(AgentCommand.execute("init", "--out", file.toString())).isZero();
         AgentConfig config = AgentConfig.load(file);
         assertThat(config.coordinatorAddresses()).containsExactly("coordinator.example.org:9443");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                .as("it will hold the enrollment token")
+                .isEqualTo("rw-------");
         assertThat(config.acceptedStudies()).isEmpty();
         Files.writeString(file, "site.name=kept\n");
         assertThat(AgentCommand.execute("init", "--out", file.toString())).isEqualTo(1);
@@ -45,6 +48,7 @@ class AgentCommandTest {
                         .startsWith("  FAIL  enrollment")
                         .contains("ask the coordinator's operator"));
         assertThat(verdicts).anySatisfy(v -> assertThat(v.line()).startsWith("  ok    work directory"));
+        assertThat(dir.resolve("work")).as("a check creates nothing").doesNotExist();
         assertThat(verdicts).anySatisfy(v -> assertThat(v.line()).startsWith("  ok    ND4J backend"));
         assertThat(AgentCommand.execute("check", "--config", file.toString(), "--timeout", "1"))
                 .isEqualTo(1);
