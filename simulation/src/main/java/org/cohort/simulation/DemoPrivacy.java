@@ -48,10 +48,24 @@ record DemoPrivacy(String mode, double targetEpsilon, double delta, double clipN
                 // every site pay for the smallest. The study's σ is the floor: the least any uses.
                 var sigmas = new ArrayList<String>();
                 double floor = Double.POSITIVE_INFINITY;
+                // The final evaluation's noised release is charged to the same budget, and sites reserve it
+                // when they calibrate (the study's default evaluation noise): shown the way they compute it.
+                double sigmaEval = NoiseCalibration.noiseMultiplier(
+                        z -> List.of(new PrivacyEvent.SampledGaussian(1.0, z, 1)),
+                        org.cohort.coordinator.study.StudySpec.Privacy.DEFAULT_EVALUATION_SHARE * targetEpsilon,
+                        DELTA,
+                        AccountantKind.RDP);
                 for (int rows : trainRowsBySite) {
                     double s = LATTICE_MARGIN
                             * NoiseCalibration.noiseMultiplier(
-                                    z -> patientSchedule(z, rows, rounds), targetEpsilon, DELTA, AccountantKind.RDP);
+                                    z -> {
+                                        var events = new ArrayList<>(patientSchedule(z, rows, rounds));
+                                        events.add(new PrivacyEvent.SampledGaussian(1.0, sigmaEval, 1));
+                                        return events;
+                                    },
+                                    targetEpsilon,
+                                    DELTA,
+                                    AccountantKind.RDP);
                     floor = Math.min(floor, s);
                     sigmas.add(String.format(Locale.ROOT, "%.2f (%d rows)", s, rows));
                 }
@@ -65,13 +79,15 @@ record DemoPrivacy(String mode, double targetEpsilon, double delta, double clipN
                                 Locale.ROOT,
                                 "privacy: patient-level DP-SGD at every site (per-patient clipping C = %.1f, Poisson sampling"
                                         + " with expected batch %d, %d local epoch%s per round); each site calibrates its noise"
-                                        + " multiplier to its own data so that it ends %d rounds at ε ≤ %s (patient-level,"
+                                        + " multiplier to its own data so that it ends %d rounds and the noised final"
+                                        + " evaluation (σ_eval = %.1f per count) at ε ≤ %s (patient-level,"
                                         + " δ = %s, RDP accountant, improved conversion): σ = %s",
                                 CLIP_NORM,
                                 DemoPlan.BATCH_SIZE,
                                 DemoPlan.DP_LOCAL_EPOCHS,
                                 DemoPlan.DP_LOCAL_EPOCHS == 1 ? "" : "s",
                                 rounds,
+                                sigmaEval,
                                 targetEpsilon,
                                 "1e-5",
                                 String.join(", ", sigmas)));
