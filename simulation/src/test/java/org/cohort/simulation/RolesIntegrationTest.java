@@ -98,6 +98,23 @@ class RolesIntegrationTest {
     }
 
     @Test
+    void theAuditLogSaysWhichRoleMadeAChange() throws Exception {
+        String other = fed.createStudy(1, 1, 60);
+        assertThat(call("POST", "/api/studies/" + other + "/stop", null, "ml-token"))
+                .isEqualTo(200);
+        var stopped = fed.api
+                .audit()
+                .entries(0, 1000)
+                .get("entries")
+                .valueStream()
+                .filter(e -> e.get("kind").asString().equals("STUDY_STOPPED")
+                        && e.get("details").get("studyId").asString().equals(other))
+                .findFirst()
+                .orElseThrow();
+        assertThat(stopped.get("actor").asString()).isEqualTo("ml");
+    }
+
+    @Test
     void theAdminTokenStillDoesEverythingAndAWrongTokenNothing() throws Exception {
         assertThat(call("POST", "/api/enrollment-tokens", ENROLL, "admin-token"))
                 .isEqualTo(200);

@@ -135,7 +135,7 @@ public class SitesController {
             throw new ApiErrors.NotFoundException("no site '" + siteId + "'; list sites with GET /api/sites");
         }
         sites.revoke(siteId, reason, clock.instant());
-        audit.revoked(siteId, reason, org.cohort.coordinator.compliance.AuditTrail.ADMIN);
+        audit.revoked(siteId, reason, org.cohort.coordinator.compliance.AuditTrail.actor());
         clusterSessions.disconnect(siteId, io.grpc.Status.PERMISSION_DENIED.withDescription("site revoked: " + reason));
         orchestrator.revoked(siteId, reason);
         return view(sites.find(siteId).orElseThrow());

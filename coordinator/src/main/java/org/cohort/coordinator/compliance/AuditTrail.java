@@ -22,6 +22,16 @@ public class AuditTrail {
     /** Actor of REST calls (the API has one admin token, so no finer identity exists). */
     public static final String ADMIN = "admin";
 
+    /**
+     * Who is acting: the role of the REST request's token ("admin", "operator", "ml", "compliance"),
+     * so the log says which job made a change; {@link #ADMIN} outside a request.
+     */
+    public static String actor() {
+        var auth = org.springframework.security.core.context.SecurityContextHolder.getContext()
+                .getAuthentication();
+        return auth == null || !auth.isAuthenticated() || auth.getName() == null ? ADMIN : auth.getName();
+    }
+
     private final AuditLog audit;
     private final JsonMapper json;
 

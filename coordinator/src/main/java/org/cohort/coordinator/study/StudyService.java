@@ -67,7 +67,7 @@ public class StudyService {
                 now);
         studies.insert(study);
         registry.publish(id, INITIAL_VERSION, 0, 0, configJson, initial, List.of());
-        audit.studyCreated(study, AuditTrail.ADMIN);
+        audit.studyCreated(study, AuditTrail.actor());
         return study;
     }
 
@@ -89,7 +89,7 @@ public class StudyService {
         if (!studies.changeStatus(studyId, OPEN, StudyStatus.RUNNING, "waiting for sites", clock.instant())) {
             throw finished(require(studyId), "restarted");
         }
-        audit.studyStarted(studyId, AuditTrail.ADMIN);
+        audit.studyStarted(studyId, AuditTrail.actor());
         return require(studyId);
     }
 
@@ -99,7 +99,7 @@ public class StudyService {
         if (!studies.changeStatus(studyId, OPEN, StudyStatus.STOPPED, why, clock.instant())) {
             throw finished(require(studyId), "stopped");
         }
-        audit.studyStopped(studyId, why, AuditTrail.ADMIN);
+        audit.studyStopped(studyId, why, AuditTrail.actor());
         return require(studyId);
     }
 
