@@ -30,21 +30,21 @@ class CohortMetrics implements MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         for (RoundPhase phase : RoundPhase.values()) {
-            Gauge.builder("cohort.rounds", () -> count("SELECT COUNT(*) FROM rounds WHERE status = ?", phase.name()))
+            Gauge.builder("cohort.rounds", () -> counts().get("rounds:" + phase.name()))
                     .tag("status", phase.name().toLowerCase(java.util.Locale.ROOT))
                     .description("round attempts by status, all studies (a retried round counts once per attempt)")
                     .register(registry);
         }
-        Gauge.builder("cohort.rounds.retried", () -> count("SELECT COUNT(*) FROM rounds WHERE attempt > ?", "1"))
+        Gauge.builder("cohort.rounds.retried", () -> counts().get("rounds:retried"))
                 .description("round attempts that retried an earlier attempt of the same round")
                 .register(registry);
         for (StudyStatus status : StudyStatus.values()) {
-            Gauge.builder("cohort.studies", () -> count("SELECT COUNT(*) FROM studies WHERE status = ?", status.name()))
+            Gauge.builder("cohort.studies", () -> counts().get("studies:" + status.name()))
                     .tag("status", status.name().toLowerCase(java.util.Locale.ROOT))
                     .description("studies by status")
                     .register(registry);
         }
-        Gauge.builder("cohort.sites.enrolled", () -> count("SELECT COUNT(*) FROM sites WHERE 1 = ?", "1"))
+        Gauge.builder("cohort.sites.enrolled", () -> counts().get("sites"))
                 .description("enrolled sites (revoked ones included)")
                 .register(registry);
         Gauge.builder("cohort.sites.connected", () -> sessions.all().size())
@@ -58,11 +58,45 @@ class CohortMetrics implements MeterBinder {
                 .register(registry);
     }
 
-    private double count(String sql, String parameter) {
+    /** How long one set of counts serves: a scrape reads a dozen gauges, and several replicas are scraped. */
+    private static final long COUNTS_TTL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+
+    private volatile Counts cached;
+
+    /** Every database count in three grouped queries, shared by the gauges of one scrape. */
+    private Counts counts() {
+        Counts c = cached;
+        if (c == null || System.nanoTime() - c.at() > COUNTS_TTL_NANOS) {
+            c = new Counts(System.nanoTime(), query());
+            cached = c;
+        }
+        return c;
+    }
+
+    private java.util.Map<String, Double> query() {
+        var out = new java.util.HashMap<String, Double>();
         try {
-            return jdbc.sql(sql).param(parameter).query(Long.class).single();
+            jdbc.sql("SELECT status, COUNT(*) AS n FROM rounds GROUP BY status")
+                    .query((rs, i) -> out.put("rounds:" + rs.getString("status"), (double) rs.getLong("n")))
+                    .list();
+            out.put("rounds:retried", (double) jdbc.sql("SELECT COUNT(*) FROM rounds WHERE attempt > 1")
+                    .query(Long.class)
+                    .single());
+            jdbc.sql("SELECT status, COUNT(*) AS n FROM studies GROUP BY status")
+                    .query((rs, i) -> out.put("studies:" + rs.getString("status"), (double) rs.getLong("n")))
+                    .list();
+            out.put("sites", (double)
+                    jdbc.sql("SELECT COUNT(*) FROM sites").query(Long.class).single());
+            return out;
         } catch (RuntimeException e) {
-            return Double.NaN; // the database is down: readiness says so; a gauge has no value to give
+            return null; // the database is down: readiness says so; a gauge has no value to give
+        }
+    }
+
+    /** Counts by key ("rounds:COMPLETED", "studies:RUNNING", "sites"): 0 when none, NaN without a database. */
+    private record Counts(long at, java.util.Map<String, Double> values) {
+        double get(String key) {
+            return values == null ? Double.NaN : values.getOrDefault(key, 0.0);
         }
     }
 }
