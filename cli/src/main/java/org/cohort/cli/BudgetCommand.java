@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.cohort.privacy.accounting.PrivacyNumbers;
+import org.cohort.protocol.PrivacyWords;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -54,7 +55,7 @@ final class BudgetCommand implements Callable<Integer> {
             return Cohort.OK;
         }
         out.println("Study " + text(p, "studyName") + " (" + text(p, "studyId") + ")");
-        if ("none".equals(text(p, "mode"))) {
+        if (!PrivacyWords.isPrivate(PrivacyWords.mode(text(p, "mode")))) {
             out.println("  no differential privacy: no ε is claimed for this study's models");
             return Cohort.OK;
         }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.cohort.privacy.accounting.AccountantKind;
 import org.cohort.privacy.accounting.Conversion;
 import org.cohort.privacy.accounting.EventHistory;
 import org.cohort.privacy.accounting.PldAccountant;
@@ -20,6 +21,7 @@ import org.cohort.privacy.accounting.PrivacyNumbers;
 import org.cohort.privacy.accounting.PrivacyReport;
 import org.cohort.privacy.accounting.RdpAccountant;
 import org.cohort.privacy.accounting.Unit;
+import org.cohort.protocol.PrivacyWords;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import tools.jackson.databind.json.JsonMapper;
@@ -131,10 +133,16 @@ final class EpsilonCommand implements Callable<Integer> {
             problems.add("--delta must be in (0, 1), typically below 1/number of records; got "
                     + PrivacyNumbers.plain(delta));
         }
-        String accountantName = accountant == null ? "rdp" : accountant.toLowerCase(Locale.ROOT);
+        AccountantKind kind = null;
+        try {
+            kind = accountant == null ? AccountantKind.RDP : PrivacyWords.kind(PrivacyWords.accountant(accountant));
+        } catch (IllegalArgumentException e) {
+            problems.add("--accountant must be rdp or pld, got '" + accountant + "'");
+        }
         Conversion conv = null;
-        switch (accountantName) {
-            case "rdp" -> {
+        switch (kind) {
+            case null -> {}
+            case RDP -> {
                 String c = conversion == null ? "improved" : conversion.toLowerCase(Locale.ROOT);
                 if (c.equals("improved")) {
                     conv = Conversion.RDP_IMPROVED;
@@ -146,13 +154,12 @@ final class EpsilonCommand implements Callable<Integer> {
                                     + " got '" + conversion + "'");
                 }
             }
-            case "pld" -> {
+            case PLD -> {
                 conv = Conversion.PLD_HOCKEY_STICK;
                 if (conversion != null) {
                     problems.add("--conversion applies to the rdp accountant only; leave it out with --accountant pld");
                 }
             }
-            default -> problems.add("--accountant must be rdp or pld, got '" + accountant + "'");
         }
         List<PrivacyEvent> events;
         PrivacyEvent perRound = null;
@@ -201,7 +208,7 @@ final class EpsilonCommand implements Callable<Integer> {
             if (roundCount > Integer.MAX_VALUE) {
                 throw new UsageException("--rounds must be at most " + Integer.MAX_VALUE);
             }
-            events = roundCount > ROUND_BY_ROUND && accountantName.equals("rdp")
+            events = roundCount > ROUND_BY_ROUND && kind == AccountantKind.RDP
                     ? List.of(new PrivacyEvent.SampledGaussian(q, sigma, Math.multiplyExact(steps, roundCount)))
                     : java.util.Collections.nCopies((int) roundCount, perRound);
         }
@@ -209,15 +216,14 @@ final class EpsilonCommand implements Callable<Integer> {
             throw new UsageException(
                     "cannot compute ε: " + String.join("; ", problems) + ". See: cohort privacy epsilon --help");
         }
-        PrivacyAccountant acc =
-                accountantName.equals("pld") ? PldAccountant.create() : RdpAccountant.withDefaultOrders();
+        PrivacyAccountant acc = kind == AccountantKind.PLD ? PldAccountant.create() : RdpAccountant.withDefaultOrders();
         for (PrivacyEvent e : events) {
             acc = acc.compose(e);
         }
         PrivacyReport report = acc instanceof RdpAccountant rdp
                 ? rdp.report(delta, unit == null ? Unit.PATIENT : unit, conv)
                 : acc.report(delta, unit == null ? Unit.PATIENT : unit);
-        String method = accountantName.equals("rdp")
+        String method = kind == AccountantKind.RDP
                 ? "RDP accountant with " + conv.label()
                 : "PLD accountant (" + conv.label() + ")";
         String conversionName = switch (conv) {
@@ -230,7 +236,7 @@ final class EpsilonCommand implements Callable<Integer> {
         return new Result(
                 report.epsilon(),
                 delta,
-                accountantName,
+                PrivacyWords.word(kind),
                 conversionName,
                 method,
                 params,

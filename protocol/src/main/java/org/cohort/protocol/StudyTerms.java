@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import org.cohort.protocol.v1.DatasetSpec;
+import org.cohort.protocol.v1.PrivacyMode;
 import org.cohort.protocol.v1.PrivacyPlan;
 import org.cohort.protocol.v1.RoundTask;
 
@@ -146,10 +147,12 @@ public record StudyTerms(
 
     /** Whose privacy the terms protect: a patient's, a whole site's, or no one's. */
     public String unit() {
-        return switch (mode) {
-            case "patient", "site" -> mode;
-            default -> "none";
-        };
+        try {
+            PrivacyMode m = PrivacyWords.mode(mode);
+            return PrivacyWords.isPrivate(m) ? PrivacyWords.word(m) : "none";
+        } catch (IllegalArgumentException notAMode) {
+            return "none";
+        }
     }
 
     /** Whether {@code s} has the form of a digest ("sha256:" and 64 lower-case hex digits). */

@@ -4,6 +4,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import org.cohort.protocol.PrivacyWords;
+import org.cohort.protocol.v1.PrivacyMode;
 
 /**
  * What one run of the demo does: the data, the federation's size, the model, privacy and secure
@@ -33,7 +35,7 @@ final class DemoOptions {
     private final int rounds;
     private final String model;
     private final Path workDir;
-    private final String privacy;
+    private final PrivacyMode privacy;
     private final double epsilon;
     private final boolean secureAggregation;
 
@@ -83,7 +85,7 @@ final class DemoOptions {
     }
 
     /** patient (DP-SGD at every site), site (DP-FedAvg) or none. */
-    String privacy() {
+    PrivacyMode privacy() {
         return privacy;
     }
 
@@ -104,7 +106,7 @@ final class DemoOptions {
         private int rounds = DEFAULT_ROUNDS;
         private String model = DEFAULT_MODEL;
         private Path workDir = Path.of(DEFAULT_WORK_DIR);
-        private String privacy = DEFAULT_PRIVACY;
+        private PrivacyMode privacy = PrivacyWords.mode(DEFAULT_PRIVACY);
         private double epsilon = DEFAULT_EPSILON;
         private boolean secureAggregation = true;
 
@@ -143,7 +145,11 @@ final class DemoOptions {
         }
 
         Builder privacy(String privacy) {
-            this.privacy = oneOf("--privacy", privacy, "patient", "site", "none");
+            try {
+                this.privacy = PrivacyWords.mode(privacy);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--privacy must be patient, site or none, got '" + privacy + "'");
+            }
             return this;
         }
 

@@ -3,6 +3,7 @@ package org.cohort.simulation;
 import java.util.Map;
 import org.cohort.learning.model.Optimizer;
 import org.cohort.learning.model.TrainingPlan;
+import org.cohort.protocol.v1.PrivacyMode;
 
 /** The local training plan of the demo (and of the baselines, which must train the same way). */
 final class DemoPlan {
@@ -21,12 +22,12 @@ final class DemoPlan {
     static final double LEARNING_RATE = 0.2;
     static final long SEED = 7;
 
-    /** Local epochs per round for a privacy mode ("none", "patient", "site"). */
-    static int localEpochs(String privacyMode) {
-        return "patient".equals(privacyMode) ? DP_LOCAL_EPOCHS : LOCAL_EPOCHS;
+    /** Local epochs per round for a privacy mode. */
+    static int localEpochs(PrivacyMode privacyMode) {
+        return privacyMode == PrivacyMode.PRIVACY_MODE_PATIENT ? DP_LOCAL_EPOCHS : LOCAL_EPOCHS;
     }
 
-    static Map<String, Object> planJson(String privacyMode) {
+    static Map<String, Object> planJson(PrivacyMode privacyMode) {
         return Map.of(
                 "localEpochs",
                 localEpochs(privacyMode),

@@ -9,6 +9,8 @@ import org.cohort.learning.dp.DpSgdPlan;
 import org.cohort.privacy.accounting.AccountantKind;
 import org.cohort.privacy.accounting.NoiseCalibration;
 import org.cohort.privacy.accounting.PrivacyEvent;
+import org.cohort.protocol.PrivacyWords;
+import org.cohort.protocol.v1.PrivacyMode;
 
 /**
  * The demo's differential privacy: noise calibrated so that every site ends the study at or
@@ -17,11 +19,12 @@ import org.cohort.privacy.accounting.PrivacyEvent;
  * and the accountants charge. Patient-level: each site calibrates its own σ (the study's is the
  * smallest of them, as a floor); site-level: one σ for the sum.
  *
- * @param mode        "none", "patient" (DP-SGD at each site) or "site" (DP-FedAvg)
- * @param sigma       the study's noise multiplier (patient-level: the floor under the sites' own); NaN for "none"
+ * @param mode        none, patient (DP-SGD at each site) or site (DP-FedAvg)
+ * @param sigma       the study's noise multiplier (patient-level: the floor under the sites' own); NaN without DP
  * @param explanation one paragraph for the demo's output
  */
-record DemoPrivacy(String mode, double targetEpsilon, double delta, double clipNorm, double sigma, String explanation) {
+record DemoPrivacy(
+        PrivacyMode mode, double targetEpsilon, double delta, double clipNorm, double sigma, String explanation) {
     static final double DELTA = 1e-5;
     static final double CLIP_NORM = 1.0;
     /**
@@ -32,9 +35,9 @@ record DemoPrivacy(String mode, double targetEpsilon, double delta, double clipN
      */
     static final double LATTICE_MARGIN = 1.005;
 
-    static DemoPrivacy calibrate(String mode, double targetEpsilon, int rounds, List<Integer> trainRowsBySite) {
+    static DemoPrivacy calibrate(PrivacyMode mode, double targetEpsilon, int rounds, List<Integer> trainRowsBySite) {
         return switch (mode) {
-            case "none" ->
+            case PRIVACY_MODE_NONE, PRIVACY_MODE_UNSPECIFIED ->
                 new DemoPrivacy(
                         mode,
                         Double.NaN,
@@ -42,7 +45,7 @@ record DemoPrivacy(String mode, double targetEpsilon, double delta, double clipN
                         Double.NaN,
                         Double.NaN,
                         "privacy: none (plaintext updates; for comparison only)");
-            case "patient" -> {
+            case PRIVACY_MODE_PATIENT -> {
                 // Each site calibrates its own σ (the study's calibrateAtSites): a small site needs
                 // much more noise than a large one for the same ε, and one σ for all would make
                 // every site pay for the smallest. The study's σ is the floor: the least any uses.
@@ -92,7 +95,7 @@ record DemoPrivacy(String mode, double targetEpsilon, double delta, double clipN
                                 "1e-5",
                                 String.join(", ", sigmas)));
             }
-            case "site" -> {
+            case PRIVACY_MODE_SITE -> {
                 double z = LATTICE_MARGIN
                         * NoiseCalibration.noiseMultiplier(
                                 s -> List.of(new PrivacyEvent.SampledGaussian(1.0, s, rounds)),
@@ -132,21 +135,21 @@ record DemoPrivacy(String mode, double targetEpsilon, double delta, double clipN
     }
 
     boolean enabled() {
-        return !mode.equals("none");
+        return PrivacyWords.isPrivate(mode);
     }
 
     /** The study's "privacy" section (REST body). */
     Map<String, Object> studyJson() {
         var m = new LinkedHashMap<String, Object>();
-        m.put("mode", mode);
+        m.put("mode", PrivacyWords.word(mode));
         if (enabled()) {
             m.put("clipNorm", clipNorm);
             m.put("noiseMultiplier", sigma);
             m.put("delta", delta);
             m.put("epsilonBudget", targetEpsilon);
-            m.put("accountant", "rdp");
+            m.put("accountant", PrivacyWords.word(AccountantKind.RDP));
             m.put("expectedBatchSize", DemoPlan.BATCH_SIZE);
-            if (mode.equals("patient")) {
+            if (mode == PrivacyMode.PRIVACY_MODE_PATIENT) {
                 m.put("calibrateAtSites", true);
             }
         }

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.cohort.client.CoordinatorClient;
 import org.cohort.client.Studies;
+import org.cohort.protocol.PrivacyWords;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -131,7 +132,7 @@ public final class Quickstart {
                 out.printf(
                         "ε spent: %s-level privacy spent so far by each site, at δ = %s (RDP accountant, improved"
                                 + " conversion), from the coordinator's ledger%n",
-                        privacy.mode(), "1e-5");
+                        PrivacyWords.word(privacy.mode()), "1e-5");
             }
             table.header();
             JsonNode finalStudy = followRounds(api, studyId, table, o);
@@ -171,7 +172,9 @@ public final class Quickstart {
                     out,
                     names,
                     "federated (Cohort"
-                            + (privacy.enabled() ? ", " + privacy.mode() + " DP ε≤" + privacy.targetEpsilon() : "")
+                            + (privacy.enabled()
+                                    ? ", " + PrivacyWords.word(privacy.mode()) + " DP ε≤" + privacy.targetEpsilon()
+                                    : "")
                             + (o.secureAggregation() ? ", SecAgg" : "") + ")",
                     federated,
                     released,

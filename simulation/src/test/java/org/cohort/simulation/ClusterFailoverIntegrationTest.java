@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.cohort.agent.Dl4jLearner;
 import org.cohort.agent.LocalLearner;
 import org.cohort.coordinator.testing.TestPostgres;
+import org.cohort.protocol.v1.PrivacyMode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -143,8 +144,8 @@ class ClusterFailoverIntegrationTest {
 
             var options = TestFederation.plainOptions(dir, 2, ROUNDS);
             var data = DemoData.prepare(options, dir.resolve("data"));
-            var spec = new HashMap<String, Object>(
-                    data.studySpec(options, DemoPrivacy.calibrate("none", 1, ROUNDS, List.of())));
+            var spec = new HashMap<String, Object>(data.studySpec(
+                    options, DemoPrivacy.calibrate(PrivacyMode.PRIVACY_MODE_NONE, 1, ROUNDS, List.of())));
             spec.put("minSites", 2);
             spec.put("roundTimeoutSeconds", 60);
             if (privacyMode.equals("patient")) {

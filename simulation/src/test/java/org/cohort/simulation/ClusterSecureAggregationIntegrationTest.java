@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import org.cohort.agent.Dl4jLearner;
 import org.cohort.coordinator.testing.TestPostgres;
+import org.cohort.protocol.v1.PrivacyMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -27,7 +28,7 @@ class ClusterSecureAggregationIntegrationTest {
             var options = TestFederation.plainOptions(dir, 3, 2);
             var data = DemoData.prepare(options, dir.resolve("data"));
             var spec = new HashMap<String, Object>(
-                    data.studySpec(options, DemoPrivacy.calibrate("none", 1, 2, List.of())));
+                    data.studySpec(options, DemoPrivacy.calibrate(PrivacyMode.PRIVACY_MODE_NONE, 1, 2, List.of())));
             spec.put("minSites", 3);
             spec.put("roundTimeoutSeconds", 120);
             spec.putAll(SecureAggregationIntegrationTest.SECURE);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import org.cohort.protocol.v1.PrivacyMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,7 +26,7 @@ class DemoOptionsTest {
         assertThat(o.rounds()).isEqualTo(10);
         assertThat(o.model()).isEqualTo("logistic-regression");
         assertThat(o.workDir()).isEqualTo(Path.of("cohort-demo"));
-        assertThat(o.privacy()).isEqualTo("patient");
+        assertThat(o.privacy()).isEqualTo(PrivacyMode.PRIVACY_MODE_PATIENT);
         assertThat(o.epsilon()).isEqualTo(1.0);
         assertThat(o.secureAggregation()).isTrue();
     }
@@ -97,7 +98,7 @@ class DemoOptionsTest {
         assertThat(o.rounds()).isEqualTo(3);
         assertThat(o.model()).isEqualTo("mlp");
         assertThat(o.workDir()).isEqualTo(dir.resolve("work"));
-        assertThat(o.privacy()).isEqualTo("site");
+        assertThat(o.privacy()).isEqualTo(PrivacyMode.PRIVACY_MODE_SITE);
         assertThat(o.epsilon()).isEqualTo(2.5);
         assertThat(o.secureAggregation()).isFalse();
 

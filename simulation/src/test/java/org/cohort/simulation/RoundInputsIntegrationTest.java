@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import org.cohort.agent.Dl4jLearner;
 import org.cohort.agent.LocalLearner;
+import org.cohort.protocol.v1.PrivacyMode;
 import org.cohort.protocol.v1.RoundTask;
 import org.cohort.protocol.v1.SiteMetrics;
 import org.junit.jupiter.api.Test;
@@ -72,7 +73,8 @@ class RoundInputsIntegrationTest {
 
     private static String specJson(TestFederation fed, Map<String, Object> extra) {
         var spec = new java.util.HashMap<String, Object>(fed.data.studySpec(
-                TestFederation.plainOptions(fed.dir, 2, 1), DemoPrivacy.calibrate("none", 1, 1, List.of())));
+                TestFederation.plainOptions(fed.dir, 2, 1),
+                DemoPrivacy.calibrate(PrivacyMode.PRIVACY_MODE_NONE, 1, 1, List.of())));
         spec.putAll(extra);
         return fed.api.json().writeValueAsString(spec);
     }
@@ -189,6 +191,19 @@ class RoundInputsIntegrationTest {
                             .replace("\"mode\":\"site\"", "\"mode\":\"site\",\"noiseMultiplier\":1e999"));
             assertThat(sigma.statusCode()).as(sigma.body()).isEqualTo(400);
             assertThat(sigma.body()).contains("privacy.noiseMultiplier must be a finite positive number");
+            for (String[] word : List.of(new String[] {"mode", "gdp"}, new String[] {"accountant", "moments"})) {
+                var privacy = new java.util.HashMap<String, Object>(Map.of("mode", "site", "epsilonBudget", 5.0));
+                privacy.put(word[0], word[1]);
+                var unknown = post(fed, "/api/studies", specJson(fed, Map.of("privacy", privacy)));
+                assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(400);
+                assertThat(fed.api
+                                .json()
+                                .readTree(unknown.body())
+                                .get("message")
+                                .asString())
+                        .contains("must be '")
+                        .contains("got '" + word[1] + "'");
+            }
             var huge = post(
                     fed,
                     "/api/studies",

@@ -13,6 +13,7 @@ import org.cohort.agent.LocalLearner;
 import org.cohort.agent.SiteAgent;
 import org.cohort.agent.SplitSecretFile;
 import org.cohort.client.CoordinatorClient;
+import org.cohort.protocol.v1.PrivacyMode;
 import tools.jackson.databind.JsonNode;
 
 /** Test plumbing: a real coordinator, real agents, synthetic hospitals on disk. */
@@ -44,7 +45,7 @@ final class TestFederation implements AutoCloseable {
     String createStudy(int rounds, int minSites, int timeoutSeconds, Map<String, Object> extra) {
         var o = options(data.sites().size(), rounds);
         var spec = new java.util.HashMap<String, Object>(
-                data.studySpec(o, DemoPrivacy.calibrate("none", 1, rounds, List.of())));
+                data.studySpec(o, DemoPrivacy.calibrate(PrivacyMode.PRIVACY_MODE_NONE, 1, rounds, List.of())));
         spec.put("minSites", minSites);
         spec.put("roundTimeoutSeconds", timeoutSeconds);
         spec.putAll(extra);

@@ -128,10 +128,14 @@ public final class Dl4jLearner implements LocalLearner {
 
     /** The data of {@code task}, under the preprocessing its privacy mode allows. */
     private SplitData data(RoundTask task) {
-        return data(
-                task.getDataset(),
-                PreprocessingPolicy.forPrivacyMode(
-                        org.cohort.protocol.PrivacyWords.word(task.getPrivacy().getMode())));
+        return data(task.getDataset(), policy(task.getPrivacy()));
+    }
+
+    /** Fail closed: only a task that says it has no DP may preprocess with statistics of the data. */
+    private static PreprocessingPolicy policy(org.cohort.protocol.v1.PrivacyPlan dp) {
+        var mode = dp.getMode();
+        return PreprocessingPolicy.forStudy(mode == org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_NONE
+                || mode == org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_UNSPECIFIED);
     }
 
     private SplitRule splitRule(DatasetSpec spec) {
@@ -149,8 +153,7 @@ public final class Dl4jLearner implements LocalLearner {
     public PrivacyCharge plannedCharge(RoundTask task) {
         var dp = task.getPrivacy();
         // Refused here, before the task is accepted, not after the model is downloaded.
-        PreprocessingPolicy.forPrivacyMode(org.cohort.protocol.PrivacyWords.word(dp.getMode()))
-                .check(DatasetSchemas.toSchema(task.getDataset()));
+        policy(dp).check(DatasetSchemas.toSchema(task.getDataset()));
         if (task.getKind() == TaskKind.EVALUATE) {
             // Under DP an evaluation releases nothing but, in a patient-level study, its noised confusion matrix.
             return HeldOutRelease.releases(task) ? HeldOutRelease.plannedCharge(task) : null;

@@ -1,6 +1,7 @@
 package org.cohort.agent;
 
 import java.util.ArrayList;
+import org.cohort.privacy.accounting.Unit;
 import org.cohort.privacy.noise.DiscreteGaussianSampler;
 import org.cohort.privacy.noise.RandomSource;
 import org.cohort.privacy.noise.SecureNoiseSource;
@@ -44,7 +45,7 @@ final class HeldOutRelease {
 
     /** A Gaussian mechanism of sensitivity 1 (one patient, one count) and noise multiplier σ, released once. */
     static PrivacyCharge charge(double sigma) {
-        return new PrivacyCharge("patient", 1.0, sigma, 1);
+        return new PrivacyCharge(Unit.PATIENT, 1.0, sigma, 1);
     }
 
     /** {@code counts} (true × predicted, row-major) with discrete Gaussian noise of σ from the DRBG. */

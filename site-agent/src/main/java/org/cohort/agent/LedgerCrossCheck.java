@@ -7,9 +7,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.cohort.crypto.signature.SignatureVerifier;
+import org.cohort.protocol.PrivacyWords;
 import org.cohort.protocol.SignedMessages;
 import org.cohort.protocol.v1.ChargeStatement;
 import org.cohort.protocol.v1.LedgerEntry;
+import org.cohort.protocol.v1.PrivacyUnit;
 import org.cohort.protocol.v1.SignedCharge;
 
 /**
@@ -42,7 +44,7 @@ final class LedgerCrossCheck {
             String roundId,
             String payloadSha256,
             String maskedSha256,
-            String unit,
+            PrivacyUnit unit,
             double samplingRate,
             double noiseMultiplier,
             long steps,
@@ -52,7 +54,7 @@ final class LedgerCrossCheck {
                 String roundId,
                 String payloadSha256,
                 String maskedSha256,
-                String unit,
+                PrivacyUnit unit,
                 double samplingRate,
                 double noiseMultiplier,
                 long steps) {
@@ -64,8 +66,8 @@ final class LedgerCrossCheck {
      * Which release a charge is: the attempt's round id and the digest of the update, for one unit.
      * A charge from before per-release charging has neither and stands for its round number.
      */
-    record Release(int round, String roundId, String payloadSha256, String unit) {
-        static Release of(int round, String roundId, String payloadSha256, String unit) {
+    record Release(int round, String roundId, String payloadSha256, PrivacyUnit unit) {
+        static Release of(int round, String roundId, String payloadSha256, PrivacyUnit unit) {
             return payloadSha256.isEmpty()
                     ? new Release(round, "", "", unit)
                     : new Release(round, roundId, payloadSha256.toLowerCase(Locale.ROOT), unit);
@@ -77,7 +79,7 @@ final class LedgerCrossCheck {
 
         /** Whether {@code s} is this release (for a per-round charge: any update of that round). */
         boolean covers(LocalSend s) {
-            return unit.equals(s.unit())
+            return unit == s.unit()
                     && (payloadSha256.isEmpty()
                             ? s.round() == round
                             : roundId.equals(s.roundId())
@@ -88,9 +90,10 @@ final class LedgerCrossCheck {
         @Override
         public String toString() {
             return payloadSha256.isEmpty()
-                    ? "round " + round + " (" + unit + "-level)"
+                    ? "round " + round + " (" + PrivacyWords.word(unit) + "-level)"
                     : "round " + round + " attempt " + roundId + " (update "
-                            + payloadSha256.substring(0, Math.min(12, payloadSha256.length())) + ", " + unit
+                            + payloadSha256.substring(0, Math.min(12, payloadSha256.length())) + ", "
+                            + PrivacyWords.word(unit)
                             + "-level)";
         }
     }

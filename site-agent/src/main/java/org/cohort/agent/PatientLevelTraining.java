@@ -10,6 +10,7 @@ import org.cohort.learning.model.TrainingPlan;
 import org.cohort.privacy.accounting.AccountantKind;
 import org.cohort.privacy.accounting.NoiseCalibration;
 import org.cohort.privacy.accounting.PrivacyEvent;
+import org.cohort.privacy.accounting.Unit;
 import org.cohort.privacy.noise.GranularGaussianNoise;
 import org.cohort.protocol.v1.PrivacyPlan;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -101,7 +102,7 @@ final class PatientLevelTraining {
      */
     static PrivacyCharge planned(DpSgdPlan p, long numParameters) {
         double accountedSigma = p.noiseMultiplier() * p.clipNorm() / accountedSensitivity(p.clipNorm(), numParameters);
-        return new PrivacyCharge("patient", p.samplingRate(), accountedSigma, p.steps());
+        return new PrivacyCharge(Unit.PATIENT, p.samplingRate(), accountedSigma, p.steps());
     }
 
     /** The L2 sensitivity the lattice sampler of {@link SecureGaussianNoise} is accounted with (no DRBG needed). */
@@ -115,7 +116,7 @@ final class PatientLevelTraining {
         DpSgdResult r = DpSgdTrainer.train(net, train, plan, p, SecureGaussianNoise.create());
         return new Result(
                 r.meanLoss(),
-                new PrivacyCharge("patient", r.samplingRate(), r.accountedNoiseMultiplier(), r.steps()),
+                new PrivacyCharge(Unit.PATIENT, r.samplingRate(), r.accountedNoiseMultiplier(), r.steps()),
                 r.vectorised());
     }
 }

@@ -536,8 +536,8 @@ public final class SiteAgent implements AutoCloseable {
                             ? ""
                             : String.format(
                                     java.util.Locale.ROOT,
-                                    ", %s-level ε spent on this study %.4f (δ = %s, %s accountant)",
-                                    outcome.privacy().unit(),
+                                    ", %s ε spent on this study %.4f (δ = %s, %s accountant)",
+                                    outcome.privacy().unit().label(),
                                     epsilonAfter,
                                     task.getPrivacy().getDelta(),
                                     org.cohort.protocol.PrivacyWords.word(

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.regex.Pattern;
 import org.cohort.crypto.pki.PrivateDirectories;
 import org.cohort.privacy.accounting.PrivacyEvent;
+import org.cohort.privacy.accounting.Unit;
+import org.cohort.protocol.PrivacyWords;
 import org.cohort.protocol.v1.UpdateManifest;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
@@ -54,7 +56,12 @@ final class SiteLedger {
             Double noiseMultiplier,
             Long steps,
             Double epsilonAfter,
-            Double delta) {}
+            Double delta) {
+        /** The unit this line charged (its word in the file), or null for a line without a charge. */
+        Unit unitKind() {
+            return unit == null ? null : PrivacyWords.accountingUnit(unit);
+        }
+    }
 
     private final Path file;
 
@@ -81,7 +88,7 @@ final class SiteLedger {
                 HexFormat.of().formatHex(m.getPayloadSha256().toByteArray()),
                 m.getExampleCount(),
                 m.getMetrics().getTestExamples(),
-                charge == null ? null : charge.unit(),
+                charge == null ? null : PrivacyWords.word(charge.unit()),
                 charge == null ? null : charge.samplingRate(),
                 charge == null ? null : charge.noiseMultiplier(),
                 charge == null ? null : charge.steps(),
@@ -175,19 +182,19 @@ final class SiteLedger {
     }
 
     /** The privacy events this site spent on a study for one unit, in order. */
-    synchronized List<PrivacyEvent> spent(String studyId, String unit) {
+    synchronized List<PrivacyEvent> spent(String studyId, Unit unit) {
         return events(studyId, unit);
     }
 
     /** The privacy events this site spent for one unit on every study, in order: all its patients' exposure here. */
-    synchronized List<PrivacyEvent> spentOnAllStudies(String unit) {
+    synchronized List<PrivacyEvent> spentOnAllStudies(Unit unit) {
         return events(null, unit);
     }
 
-    private List<PrivacyEvent> events(String studyId, String unit) {
+    private List<PrivacyEvent> events(String studyId, Unit unit) {
         var out = new ArrayList<PrivacyEvent>();
         for (Line line : lines()) {
-            if ((studyId == null || studyId.equals(line.study())) && unit.equals(line.unit())) {
+            if ((studyId == null || studyId.equals(line.study())) && unit == line.unitKind()) {
                 out.add(new PrivacyEvent.SampledGaussian(line.samplingRate(), line.noiseMultiplier(), line.steps()));
             }
         }
@@ -206,7 +213,7 @@ final class SiteLedger {
                         line.roundId(),
                         line.payloadSha256() == null ? "" : line.payloadSha256(),
                         maskedDigest(all, i),
-                        line.unit(),
+                        PrivacyWords.unit(line.unit()),
                         line.samplingRate(),
                         line.noiseMultiplier(),
                         line.steps(),

@@ -1,5 +1,6 @@
 package org.cohort.agent;
 
+import org.cohort.privacy.accounting.Unit;
 import org.cohort.privacy.noise.RandomSource;
 import org.cohort.privacy.sitelevel.DistributedDiscreteGaussian;
 import org.cohort.privacy.sitelevel.SiteLevelAccounting;
@@ -28,7 +29,7 @@ final class SiteLevelNoise {
         double sigmaEff = task.hasSecagg()
                 ? encoding(task, dimension).effectiveNoiseMultiplier()
                 : SiteLevelAccounting.centralNoiseMultiplier(dp.getNoiseMultiplier(), dp.getClipNorm(), dimension);
-        return new PrivacyCharge("site", 1.0, sigmaEff, 1);
+        return new PrivacyCharge(Unit.SITE, 1.0, sigmaEff, 1);
     }
 
     /** The outcome of a site-level training task, with the charge of the update it actually carries. */

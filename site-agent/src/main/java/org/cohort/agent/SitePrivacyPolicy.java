@@ -7,6 +7,8 @@ import java.util.Optional;
 import org.cohort.privacy.accounting.AccountantKind;
 import org.cohort.privacy.accounting.PrivacyAccountant;
 import org.cohort.privacy.accounting.PrivacyEvent;
+import org.cohort.privacy.accounting.Unit;
+import org.cohort.protocol.PrivacyWords;
 
 /**
  * The hospital's own privacy ceiling, checked before any training: the events this site has
@@ -31,7 +33,7 @@ final class SitePrivacyPolicy {
                                 Locale.ROOT,
                                 "the site's ceiling of %.4f set by its admin (privacy.%s-epsilon-ceiling)",
                                 ceiling,
-                                planned == null ? "" : planned.unit()),
+                                planned == null ? "" : PrivacyWords.word(planned.unit())),
                 "");
     }
 
@@ -66,7 +68,7 @@ final class SitePrivacyPolicy {
      */
     static Optional<String> allStudiesRefusal(
             List<PrivacyEvent> allSpent, PrivacyCharge planned, Double ceiling, double delta) {
-        if (planned == null || !planned.unit().equals("patient")) {
+        if (planned == null || planned.unit() != Unit.PATIENT) {
             return Optional.empty();
         }
         return over(
@@ -124,13 +126,13 @@ final class SitePrivacyPolicy {
                     : PrivacyAccountant.create(accountant).composeAll(spent).epsilon(delta);
             return Optional.of(String.format(
                     Locale.ROOT,
-                    "this round would take the site's %s-level ε%s from %.4f to %.4f (δ = %s, %s accountant), above %s",
-                    planned.unit(),
+                    "this round would take the site's %s ε%s from %.4f to %.4f (δ = %s, %s accountant), above %s",
+                    planned.unit().label(),
                     scope,
                     before,
                     after,
                     delta,
-                    accountant.name().toLowerCase(Locale.ROOT),
+                    PrivacyWords.word(accountant),
                     limitName));
         }
         return Optional.empty();

@@ -3,6 +3,7 @@ package org.cohort.agent;
 import java.util.Optional;
 import org.cohort.privacy.accounting.AccountantKind;
 import org.cohort.privacy.accounting.PrivacyAccountant;
+import org.cohort.privacy.accounting.Unit;
 import org.cohort.protocol.v1.RoundTask;
 import org.cohort.protocol.v1.TaskKind;
 import org.slf4j.Logger;
@@ -91,7 +92,7 @@ final class SiteRoundPrivacy {
             sigma = Math.max(
                     dp.getNoiseMultiplier(),
                     PatientLevelTraining.calibratedSigma(
-                            dp, plan, rows, ledger.spent(task.getStudyId(), "patient"), limit, remaining));
+                            dp, plan, rows, ledger.spent(task.getStudyId(), Unit.PATIENT), limit, remaining));
         } catch (IllegalArgumentException e) {
             return task; // nothing fits: the budget checks below refuse the round with the numbers
         }
@@ -118,7 +119,7 @@ final class SiteRoundPrivacy {
         if (planned == null) {
             return Optional.empty();
         }
-        if (planned.unit().equals("patient")) {
+        if (planned.unit() == Unit.PATIENT) {
             // δ against the declared size: a refusal must not tell the coordinator whether the real count passed 1/δ.
             long declared = task.getPrivacy().getDeclaredTrainingExamples();
             int rows = declared > 0 ? (int) Math.min(declared, Integer.MAX_VALUE) : learner.trainingRows(task);
@@ -133,8 +134,7 @@ final class SiteRoundPrivacy {
                 return tooLarge;
             }
         }
-        Double ceiling =
-                planned.unit().equals("patient") ? config.patientEpsilonCeiling() : config.siteEpsilonCeiling();
+        Double ceiling = planned.unit() == Unit.PATIENT ? config.patientEpsilonCeiling() : config.siteEpsilonCeiling();
         var spent = ledger.spent(task.getStudyId(), planned.unit());
         var refusal = SitePrivacyPolicy.refusal(
                 spent, planned, ceiling, task.getPrivacy().getDelta(), accountant(task));
@@ -142,7 +142,7 @@ final class SiteRoundPrivacy {
             return refusal;
         }
         var allStudies = SitePrivacyPolicy.allStudiesRefusal(
-                ledger.spentOnAllStudies("patient"),
+                ledger.spentOnAllStudies(Unit.PATIENT),
                 planned,
                 config.patientEpsilonCeilingAllStudies(),
                 config.allStudiesDelta());
@@ -167,8 +167,6 @@ final class SiteRoundPrivacy {
     }
 
     static AccountantKind accountant(RoundTask task) {
-        return task.getPrivacy().getAccountant() == org.cohort.protocol.v1.Accountant.ACCOUNTANT_PLD
-                ? AccountantKind.PLD
-                : AccountantKind.RDP;
+        return org.cohort.protocol.PrivacyWords.kind(task.getPrivacy().getAccountant());
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.SplittableRandom;
+import org.cohort.privacy.accounting.Unit;
 import org.cohort.protocol.v1.PrivacyPlan;
 import org.cohort.protocol.v1.RoundTask;
 import org.cohort.protocol.v1.TaskKind;
@@ -58,7 +59,7 @@ class HeldOutReleaseTest {
     @Test
     void theReleaseIsOneGaussianMechanismOfSensitivityOneAtTheStudysNoise() {
         PrivacyCharge charge = HeldOutRelease.plannedCharge(task(TaskKind.EVALUATE, PATIENT));
-        assertThat(charge).isEqualTo(new PrivacyCharge("patient", 1.0, 4.0, 1));
+        assertThat(charge).isEqualTo(new PrivacyCharge(Unit.PATIENT, 1.0, 4.0, 1));
     }
 
     @Test

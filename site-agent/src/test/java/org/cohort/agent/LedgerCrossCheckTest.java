@@ -14,6 +14,7 @@ import org.cohort.crypto.signature.SignatureVerifier;
 import org.cohort.protocol.SignedMessages;
 import org.cohort.protocol.v1.ChargeStatement;
 import org.cohort.protocol.v1.LedgerEntry;
+import org.cohort.protocol.v1.PrivacyUnit;
 import org.cohort.protocol.v1.SignedCharge;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +31,7 @@ class LedgerCrossCheckTest {
                 .setRoundId(roundId(round, attempt))
                 .setAttempt(attempt)
                 .setPayloadSha256(digest(round, attempt))
-                .setUnit("patient")
+                .setUnit(PrivacyUnit.PRIVACY_UNIT_PATIENT)
                 .setSamplingRate(q)
                 .setNoiseMultiplier(sigma)
                 .setSteps(steps)
@@ -42,7 +43,15 @@ class LedgerCrossCheckTest {
     }
 
     private static LocalSend sent(int round, int attempt, double q, double sigma, long steps) {
-        return new LocalSend(round, roundId(round, attempt), digest(round, attempt), "", "patient", q, sigma, steps);
+        return new LocalSend(
+                round,
+                roundId(round, attempt),
+                digest(round, attempt),
+                "",
+                PrivacyUnit.PRIVACY_UNIT_PATIENT,
+                q,
+                sigma,
+                steps);
     }
 
     private static String roundId(int round, int attempt) {
@@ -79,8 +88,10 @@ class LedgerCrossCheckTest {
 
     @Test
     void anAnswerWithoutAReleaseTheCoordinatorAcceptedIsAMismatchEvenWhenEmpty() {
-        var accepted1 = new LocalSend(1, roundId(1, 1), digest(1, 1), "", "patient", 0.1, 1.5, 50, true);
-        var accepted2 = new LocalSend(2, roundId(2, 1), digest(2, 1), "", "patient", 0.1, 1.5, 50, true);
+        var accepted1 =
+                new LocalSend(1, roundId(1, 1), digest(1, 1), "", PrivacyUnit.PRIVACY_UNIT_PATIENT, 0.1, 1.5, 50, true);
+        var accepted2 =
+                new LocalSend(2, roundId(2, 1), digest(2, 1), "", PrivacyUnit.PRIVACY_UNIT_PATIENT, 0.1, 1.5, 50, true);
         // An empty answer used to agree: nothing it sent could mismatch.
         var empty = compare(List.of(accepted1, accepted2), List.of());
         assertThat(empty.agrees()).isFalse();
@@ -144,7 +155,8 @@ class LedgerCrossCheckTest {
     @Test
     void aSecureReleaseIsNamedByTheDigestOfTheMaskedInputThatCarriedIt() {
         String masked = "ff".repeat(32);
-        var local = List.of(new LocalSend(1, "rd-1-1", digest(1, 1), masked, "patient", 0.1, 1.5, 50));
+        var local = List.of(
+                new LocalSend(1, "rd-1-1", digest(1, 1), masked, PrivacyUnit.PRIVACY_UNIT_PATIENT, 0.1, 1.5, 50));
         LedgerEntry charged =
                 charge(1, 0.1, 1.5, 50).toBuilder().setPayloadSha256(masked).build();
 
@@ -155,7 +167,7 @@ class LedgerCrossCheckTest {
     void aPerRoundChargeFromBeforeIsMatchedByRoundNumber() {
         LedgerEntry legacy = LedgerEntry.newBuilder()
                 .setRoundNumber(1)
-                .setUnit("patient")
+                .setUnit(PrivacyUnit.PRIVACY_UNIT_PATIENT)
                 .setSamplingRate(0.1)
                 .setNoiseMultiplier(1.5)
                 .setSteps(50)
@@ -249,7 +261,7 @@ class LedgerCrossCheckTest {
                 .setStudyId(study)
                 .setSiteId(site)
                 .setRoundNumber(round)
-                .setUnit("patient")
+                .setUnit(PrivacyUnit.PRIVACY_UNIT_PATIENT)
                 .setSamplingRate(0.1)
                 .setNoiseMultiplier(1.5)
                 .setSteps(50)

@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.cohort.privacy.accounting.PrivacyEvent;
+import org.cohort.privacy.accounting.Unit;
 import org.cohort.protocol.v1.UpdateManifest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +28,7 @@ class SiteLedgerTest {
     }
 
     private static PrivacyCharge charge() {
-        return new PrivacyCharge("patient", 0.1, 1.2, 50);
+        return new PrivacyCharge(Unit.PATIENT, 0.1, 1.2, 50);
     }
 
     @Test
@@ -36,7 +37,7 @@ class SiteLedgerTest {
         ledger.recordSent(manifest("st-a", "st-a-r1", 1), "update", charge(), 0.4, 1e-5);
         ledger.recordSent(manifest("st-a", "st-a-r2", 2), "evaluation", null, null, null);
         ledger.recordSent(manifest("st-b", "st-b-r1", 1), "update", charge(), 0.4, 1e-5);
-        assertThat(ledger.spent("st-a", "patient")).containsExactly(new PrivacyEvent.SampledGaussian(0.1, 1.2, 50));
+        assertThat(ledger.spent("st-a", Unit.PATIENT)).containsExactly(new PrivacyEvent.SampledGaussian(0.1, 1.2, 50));
         assertThat(ledger.sends("st-a")).hasSize(1);
         assertThat(ledger.lines()).hasSize(3);
     }
@@ -47,14 +48,14 @@ class SiteLedgerTest {
         String hostile = "r1\",\"study\":\"st-victim";
         assertThatThrownBy(() -> ledger.recordSent(manifest("st-a", hostile, 1), "update", charge(), 0.4, 1e-5))
                 .hasMessageContaining("round id");
-        assertThat(ledger.spent("st-victim", "patient")).isEmpty();
+        assertThat(ledger.spent("st-victim", Unit.PATIENT)).isEmpty();
         // Even a line written by hand with an escaped quote stays in its own study.
         Files.writeString(
                 ledger.file(),
                 "{\"study\":\"st-a\",\"round\":1,\"roundId\":\"r1\\\",\\\"study\\\":\\\"st-victim\","
                         + "\"baseVersion\":0,\"values\":10,\"examples\":300,\"testExamples\":0,\"unit\":\"patient\",\"samplingRate\":0.1,\"noiseMultiplier\":1.2,\"steps\":50}\n");
-        assertThat(ledger.spent("st-victim", "patient")).isEmpty();
-        assertThat(ledger.spent("st-a", "patient")).hasSize(1);
+        assertThat(ledger.spent("st-victim", Unit.PATIENT)).isEmpty();
+        assertThat(ledger.spent("st-a", Unit.PATIENT)).hasSize(1);
     }
 
     @Test
@@ -65,7 +66,7 @@ class SiteLedgerTest {
                 ledger.file(),
                 "{\"study\":\"st-a\",\"unit\":\"patient\",\"round\":2}\n",
                 java.nio.file.StandardOpenOption.APPEND);
-        assertThatThrownBy(() -> ledger.spent("st-a", "patient"))
+        assertThatThrownBy(() -> ledger.spent("st-a", Unit.PATIENT))
                 .hasMessageContaining("malformed line 2")
                 .hasMessageContaining("restore it from backup");
     }
@@ -83,7 +84,7 @@ class SiteLedgerTest {
         ledger.recordMasked(masked);
         ledger.recordSent(manifest("st-a", "st-a-r2", 2), "update", charge(), 0.6, 1e-5); // a plain upload
 
-        assertThat(ledger.spent("st-a", "patient")).hasSize(2);
+        assertThat(ledger.spent("st-a", Unit.PATIENT)).hasSize(2);
         assertThat(ledger.sends("st-a"))
                 .extracting(LedgerCrossCheck.LocalSend::maskedSha256)
                 .containsExactly("0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20", "");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import org.cohort.privacy.accounting.AccountantKind;
+import org.cohort.privacy.accounting.Unit;
 import org.junit.jupiter.api.Test;
 
 class SitePrivacyPolicyTest {
@@ -24,7 +25,7 @@ class SitePrivacyPolicyTest {
 
     @Test
     void refusesARoundThatWouldPassTheAdminsCeiling() {
-        var planned = new PrivacyCharge("patient", 0.1, 1.0, 100);
+        var planned = new PrivacyCharge(Unit.PATIENT, 0.1, 1.0, 100);
         assertThat(SitePrivacyPolicy.refusal(List.of(), planned, 0.5, 1e-5, AccountantKind.RDP))
                 .hasValueSatisfying(reason -> assertThat(reason).contains("privacy.patient-epsilon-ceiling"));
         assertThat(SitePrivacyPolicy.refusal(List.of(), planned, 100.0, 1e-5, AccountantKind.RDP))
@@ -34,7 +35,7 @@ class SitePrivacyPolicyTest {
     @Test
     void capsAPatientOverEveryStudyAtThisSiteWithItsOwnDelta() {
         // Two studies, each under its per-study ceiling, together past the same ceiling over all studies.
-        var round = new PrivacyCharge("patient", 0.1, 1.5, 50);
+        var round = new PrivacyCharge(Unit.PATIENT, 0.1, 1.5, 50);
         var rdp = org.cohort.privacy.accounting.RdpAccountant.withDefaultOrders();
         double one = rdp.composeAll(List.of(round.event())).epsilon(1e-5);
         double both = rdp.composeAll(List.of(round.event(), round.event())).epsilon(1e-5);
@@ -55,7 +56,7 @@ class SitePrivacyPolicyTest {
                 .isPresent();
         assertThat(SitePrivacyPolicy.allStudiesRefusal(otherStudy, round, null, 1e-5))
                 .isEmpty();
-        assertThat(SitePrivacyPolicy.allStudiesRefusal(otherStudy, new PrivacyCharge("site", 1, 1, 1), 0.01, 1e-5))
+        assertThat(SitePrivacyPolicy.allStudiesRefusal(otherStudy, new PrivacyCharge(Unit.SITE, 1, 1, 1), 0.01, 1e-5))
                 .as("site-level rounds protect another unit")
                 .isEmpty();
     }

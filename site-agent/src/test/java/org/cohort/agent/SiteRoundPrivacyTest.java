@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.cohort.privacy.accounting.AccountantKind;
 import org.cohort.privacy.accounting.PrivacyAccountant;
+import org.cohort.privacy.accounting.Unit;
 import org.cohort.protocol.v1.PrivacyPlan;
 import org.cohort.protocol.v1.RoundTask;
 import org.cohort.protocol.v1.TaskKind;
@@ -119,7 +120,7 @@ class SiteRoundPrivacyTest {
     void theDeltaCheckUsesTheDeclaredSizeSoARefusalSaysNothingAboutTheRealCount() {
         // 1/δ = 500: a declared 400 passes, a declared 600 does not; the learner's real 300 plays no part.
         var loose = PATIENT.toBuilder().setDelta(0.002).build();
-        PrivacyCharge planned = new PrivacyCharge("patient", 0.1, 1.5, 10);
+        PrivacyCharge planned = new PrivacyCharge(Unit.PATIENT, 0.1, 1.5, 10);
         var small = privacy(null).prepared(task(loose), 400);
         var large = privacy(null).prepared(task(loose), 600);
         assertThat(privacy(null).refusal(small, planned)).isEmpty();
@@ -129,10 +130,10 @@ class SiteRoundPrivacyTest {
 
     @Test
     void refusesAboveTheAdminsCeilingAndSaysSo() {
-        PrivacyCharge expensive = new PrivacyCharge("patient", 1.0, 0.3, 10);
+        PrivacyCharge expensive = new PrivacyCharge(Unit.PATIENT, 1.0, 0.3, 10);
         assertThat(privacy(1.0).refusal(task(PATIENT), expensive))
                 .hasValueSatisfying(why -> assertThat(why).contains("ceiling"));
-        assertThat(privacy(null).refusal(task(PATIENT), new PrivacyCharge("patient", 0.1, 1.5, 10)))
+        assertThat(privacy(null).refusal(task(PATIENT), new PrivacyCharge(Unit.PATIENT, 0.1, 1.5, 10)))
                 .isEmpty();
         assertThat(privacy(1.0).refusal(task(PATIENT), null))
                 .as("a task that costs nothing")
@@ -141,7 +142,7 @@ class SiteRoundPrivacyTest {
 
     @Test
     void epsilonAfterComposesWithTheStudysAccountant() {
-        PrivacyCharge charge = new PrivacyCharge("patient", 0.1, 1.5, 10);
+        PrivacyCharge charge = new PrivacyCharge(Unit.PATIENT, 0.1, 1.5, 10);
         double expected = PrivacyAccountant.create(AccountantKind.RDP)
                 .composeAll(List.of(charge.event()))
                 .epsilon(1e-5);

@@ -40,10 +40,20 @@ public interface Strategy {
     /** The strategy a study runs: its named one, or DP-FedAvg when the study asks for site-level DP. */
     static Strategy forStudy(org.cohort.coordinator.study.StudySpec spec) {
         var dp = spec.privacy();
-        if (dp != null && "site".equals(dp.mode())) {
+        if (dp != null && dp.siteLevel()) {
             return new DpFedAvg(dp.clipNorm(), dp.noiseMultiplier());
         }
         return named(spec.strategy());
+    }
+
+    /**
+     * The strategy of a securely aggregated round: the study's named one, except that under
+     * site-level DP the sites already noised the sum inside the ring, so it is averaged without
+     * adding noise again (DP-FedAvg's noise is in the sum, its clipping at the sites).
+     */
+    static Strategy forSecureRound(org.cohort.coordinator.study.StudySpec spec) {
+        var dp = spec.privacy();
+        return dp != null && dp.siteLevel() ? new FedAvg(1.0) : named(spec.strategy());
     }
 
     static Strategy named(String name) {

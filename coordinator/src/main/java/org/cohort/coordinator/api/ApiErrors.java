@@ -7,6 +7,7 @@ import org.cohort.coordinator.study.InvalidStudyException;
 import org.cohort.coordinator.study.UnknownStudyException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 
@@ -27,6 +28,19 @@ class ApiErrors {
     @ExceptionHandler({IllegalArgumentException.class})
     ResponseEntity<Map<String, Object>> badRequest(RuntimeException e) {
         return body(HttpStatus.BAD_REQUEST, e.getMessage(), List.of());
+    }
+
+    /**
+     * A body that is not JSON of the expected shape. Only the words of our own mappings (a privacy
+     * mode, say) are repeated back; a parser's message would name internal classes.
+     */
+    @ExceptionHandler(HttpMessageNotReadableException.class)
+    ResponseEntity<Map<String, Object>> unreadable(HttpMessageNotReadableException e) {
+        Throwable cause = e.getMostSpecificCause();
+        String why = cause instanceof IllegalArgumentException
+                ? cause.getMessage()
+                : "it is not JSON of the shape the API describes (see /v3/api-docs)";
+        return body(HttpStatus.BAD_REQUEST, "the request body could not be read: " + why, List.of());
     }
 
     @ExceptionHandler({IllegalStateException.class})

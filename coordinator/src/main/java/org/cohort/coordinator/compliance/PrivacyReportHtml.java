@@ -15,6 +15,8 @@ import org.cohort.coordinator.compliance.PrivacyViews.PrivacyReportDocument;
 import org.cohort.coordinator.compliance.PrivacyViews.SiteView;
 import org.cohort.coordinator.compliance.PrivacyViews.StudyPrivacy;
 import org.cohort.privacy.accounting.PrivacyNumbers;
+import org.cohort.protocol.PrivacyWords;
+import org.cohort.protocol.v1.PrivacyMode;
 
 /**
  * The privacy report as one self-contained HTML page: inline CSS, an inline SVG plot of ε over
@@ -107,10 +109,10 @@ public final class PrivacyReportHtml {
 
     private static void settings(StringBuilder h, StudyPrivacy p) {
         h.append("<h2>Settings</h2>\n<table>\n");
-        if ("none".equals(p.mode())) {
+        if (!PrivacyWords.isPrivate(p.mode())) {
             row(h, "Differential privacy", "none: no ε is claimed for this study's models");
         } else {
-            boolean patient = "patient".equals(p.mode());
+            boolean patient = p.mode() == PrivacyMode.PRIVACY_MODE_PATIENT;
             row(
                     h,
                     "Protected unit",

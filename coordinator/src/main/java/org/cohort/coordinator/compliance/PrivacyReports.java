@@ -21,7 +21,6 @@ import org.cohort.coordinator.compliance.PrivacyViews.StudyPrivacy;
 import org.cohort.coordinator.ledger.Accounting;
 import org.cohort.coordinator.ledger.LedgerCharge;
 import org.cohort.coordinator.ledger.PrivacyLedger;
-import org.cohort.coordinator.ledger.SiteCharge;
 import org.cohort.coordinator.site.Site;
 import org.cohort.coordinator.site.SiteRepository;
 import org.cohort.coordinator.study.Study;
@@ -33,6 +32,7 @@ import org.cohort.privacy.accounting.PrivacyEvent;
 import org.cohort.privacy.accounting.PrivacyNumbers;
 import org.cohort.privacy.accounting.PrivacyReport;
 import org.cohort.privacy.accounting.Unit;
+import org.cohort.protocol.v1.PrivacyMode;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -75,7 +75,7 @@ public class PrivacyReports {
         StudySpec.Privacy p = study.spec().privacy() == null
                 ? StudySpec.Privacy.NONE
                 : study.spec().privacy();
-        Unit declared = p.enabled() ? SiteCharge.unit(p.mode()) : null;
+        Unit declared = p.unit();
         Accounting accounting = Accounting.forStudy(p);
         double delta = p.delta() != null ? p.delta() : FALLBACK_DELTA;
         var units = new LinkedHashSet<Unit>();
@@ -93,7 +93,7 @@ public class PrivacyReports {
         var view = new StudyPrivacy(
                 studyId,
                 study.spec().name(),
-                p.enabled() ? p.mode() : "none",
+                p.enabled() ? p.mode() : PrivacyMode.PRIVACY_MODE_NONE,
                 PrivacyViews.unitName(declared),
                 p.enabled() ? delta : null,
                 p.enabled() ? PrivacyNumbers.delta(delta) : null,

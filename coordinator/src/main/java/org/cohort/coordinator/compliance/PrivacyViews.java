@@ -9,10 +9,13 @@ import java.util.Map;
 import org.cohort.coordinator.audit.VerificationResult;
 import org.cohort.coordinator.ledger.Accounting;
 import org.cohort.coordinator.ledger.BudgetCheck;
+import org.cohort.coordinator.study.PrivacyWordsJson;
 import org.cohort.privacy.accounting.PrivacyEvent;
 import org.cohort.privacy.accounting.PrivacyNumbers;
 import org.cohort.privacy.accounting.PrivacyReport;
 import org.cohort.privacy.accounting.Unit;
+import org.cohort.protocol.v1.PrivacyMode;
+import tools.jackson.databind.annotation.JsonSerialize;
 
 /**
  * What compliance sees, as JSON: every ε travels with its unit, δ, accountant, conversion and
@@ -145,12 +148,15 @@ public final class PrivacyViews {
     /**
      * A study's privacy: its settings and every charged site.
      *
-     * @param mode "none", "patient" or "site"
+     * @param mode none, patient or site (its word in JSON)
      */
     public record StudyPrivacy(
             String studyId,
             String studyName,
-            String mode,
+
+            @JsonSerialize(using = PrivacyWordsJson.ModeWriter.class)
+            PrivacyMode mode,
+
             String unit,
             Double delta,
             String deltaText,

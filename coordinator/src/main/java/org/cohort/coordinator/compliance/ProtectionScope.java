@@ -3,6 +3,8 @@ package org.cohort.coordinator.compliance;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.cohort.protocol.PrivacyWords;
+import org.cohort.protocol.v1.PrivacyMode;
 
 /**
  * What a study's ε is about, said plainly: the neighbouring datasets it compares (adjacency),
@@ -34,9 +36,9 @@ public record ProtectionScope(
         "very weak: little more than a formal bound"
     };
 
-    static ProtectionScope of(String mode, boolean secureAggregation, Double worstSpent) {
-        boolean patient = "patient".equals(mode);
-        boolean none = mode == null || "none".equals(mode);
+    static ProtectionScope of(PrivacyMode mode, boolean secureAggregation, Double worstSpent) {
+        boolean patient = mode == PrivacyMode.PRIVACY_MODE_PATIENT;
+        boolean none = mode == null || !PrivacyWords.isPrivate(mode);
         String adjacency = none
                 ? "none: no differential privacy, so no two inputs are guaranteed to look alike"
                 : patient

@@ -101,7 +101,7 @@ public class RoundCompliance {
             return new BudgetDecision(
                     true, study.studyId(), roundNumber, List.of(), "the study uses no differential privacy");
         }
-        Unit unit = SiteCharge.unit(privacy.mode());
+        Unit unit = privacy.unit();
         Accounting accounting = Accounting.forStudy(privacy);
         double budget = privacy.epsilonBudget();
         double delta = privacy.delta() != null ? privacy.delta() : DEFAULT_DELTA;
@@ -179,7 +179,7 @@ public class RoundCompliance {
         if (privacy == null || !privacy.enabled()) {
             return out;
         }
-        Unit unit = SiteCharge.unit(privacy.mode());
+        Unit unit = privacy.unit();
         for (String site : sites) {
             List<LedgerCharge> charges = ledger.charges(study.studyId(), site, unit);
             PrivacyEvent next = !charges.isEmpty()

@@ -4,6 +4,9 @@ import java.util.List;
 import org.cohort.coordinator.compliance.PrivacyViews.ChargeView;
 import org.cohort.coordinator.compliance.PrivacyViews.EpsilonView;
 import org.cohort.privacy.accounting.PrivacyNumbers;
+import org.cohort.protocol.PrivacyWords;
+import org.cohort.protocol.v1.PrivacyMode;
+import org.cohort.protocol.v1.PrivacyUnit;
 
 /**
  * Privacy guarantees in plain language. Each sentence names whom ε protects, the δ, what the
@@ -16,7 +19,7 @@ final class Statements {
 
     /** e.g. "For any single patient at Cleveland, anything an observer learns ... bounded by ε = 0.842 at δ = 1e-5 ...". */
     static String site(String siteName, EpsilonView spent, List<ChargeView> charges) {
-        boolean patient = "patient".equals(spent.unit());
+        boolean patient = PrivacyWords.unit(spent.unit()) == PrivacyUnit.PRIVACY_UNIT_PATIENT;
         String who = patient ? "any single patient at " + siteName : "any single hospital such as " + siteName;
         String about = patient ? "that patient's records were used" : "that hospital's data was used at all";
         String training = patient ? "DP-SGD at " + siteName : "DP-FedAvg";
@@ -35,11 +38,11 @@ final class Statements {
 
     /** The study-wide sentence: what is promised, and what has been spent at most. */
     static String study(PrivacyViews.StudyPrivacy p) {
-        if ("none".equals(p.mode())) {
+        if (!PrivacyWords.isPrivate(p.mode())) {
             return "Study " + p.studyName() + " (" + p.studyId() + ") uses no differential privacy: no ε bound is"
                     + " claimed for its released models.";
         }
-        boolean patient = "patient".equals(p.mode());
+        boolean patient = p.mode() == PrivacyMode.PRIVACY_MODE_PATIENT;
         String promise = "Study " + p.studyName() + " (" + p.studyId() + ") promises "
                 + (patient ? "every patient at every site" : "every participating hospital") + " ε ≤ "
                 + PrivacyNumbers.epsilon(p.epsilonBudget()) + " at δ = " + p.deltaText() + " ("

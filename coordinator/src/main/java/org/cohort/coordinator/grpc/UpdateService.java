@@ -58,105 +58,27 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
     private static final Logger log = LoggerFactory.getLogger(UpdateService.class);
 
     private final UploadIntake intake;
-    private static final String SPOOL_SUFFIX = ".f32";
-    private final Path spoolRoot;
-    /** Interrupted uploads that may be resumed, by site and round. */
-    private final Map<String, Interrupted> interrupted = new ConcurrentHashMap<>();
+    private final UploadSpool spoolDir;
     /** Uploads being received now, by site and round. */
     private final Map<String, Upload> inFlight = new ConcurrentHashMap<>();
 
-    /** What an interrupted upload left: its verified prefix on disk and the digest state over it. */
-    private record Interrupted(
-            byte[] nonce,
-            byte[] payloadSha256,
-            long received,
-            Path spoolFile,
-            MessageDigest sha,
-            double sumOfSquares) {}
-
     private static String key(String site, String roundId) {
-        return site + "/" + roundId;
+        return UploadSpool.key(site, roundId);
     }
 
     /**
-     * Forgets interrupted uploads that can no longer be resumed (their round has closed, or
-     * {@code site} has started another), deleting their spooled prefix, so a site that breaks
-     * off upload after upload cannot fill the coordinator's disk.
-     */
-    private void sweepInterrupted(String site) {
-        interrupted.entrySet().removeIf(e -> {
-            boolean stale = e.getKey().startsWith(site + "/")
-                    || !isOpen(e.getKey().substring(e.getKey().indexOf('/') + 1));
-            if (stale) {
-                deleteQuietly(e.getValue().spoolFile());
-            }
-            return stale;
-        });
-    }
-
-    private boolean isOpen(String roundId) {
-        return intake.collecting(roundId);
-    }
-
-    /**
-     * Where an upload is spooled: one file per site and round directly in the spool directory
-     * (round and site ids hold no dots or slashes), so no directory is left behind per round.
-     */
-    private Path spoolFile(String roundId, String site) {
-        return spoolRoot.resolve(roundId + "." + site + SPOOL_SUFFIX);
-    }
-
-    /**
-     * Removes what no upload can use any more: interrupted uploads of rounds that closed, files
-     * of rounds that are not open (left by a crash or a broken-off stream), and the per-round
-     * directories earlier versions left. Runs at start and then every minute; what belongs to an
-     * open round stays, whichever replica spooled it.
+     * Removes what no upload can use any more (see {@link UploadSpool#sweep()}). Runs at start and
+     * then every minute.
      */
     @Scheduled(initialDelay = 0, fixedDelay = 60_000)
     public void sweepSpool() {
-        try {
-            sweepInterrupted(null);
-            if (!Files.isDirectory(spoolRoot)) {
-                return;
-            }
-            try (var entries = Files.list(spoolRoot)) {
-                for (Path entry : entries.toList()) {
-                    String name = entry.getFileName().toString();
-                    int dot = name.indexOf('.');
-                    String roundId = dot < 0 ? name : name.substring(0, dot);
-                    if (!isOpen(roundId)) {
-                        deleteTree(entry);
-                    }
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // Out of the cluster's quorum, or the disk is unhappy: the next sweep tries again.
-            log.debug("spool sweep skipped: {}", e.toString());
-        }
-    }
-
-    private static void deleteTree(Path entry) throws IOException {
-        if (Files.isDirectory(entry)) {
-            try (var inside = Files.list(entry)) {
-                for (Path p : inside.toList()) {
-                    deleteQuietly(p);
-                }
-            }
-        }
-        deleteQuietly(entry);
-    }
-
-    private static void deleteQuietly(Path file) {
-        try {
-            Files.deleteIfExists(file);
-        } catch (IOException ignored) {
-            // the spool sweep removes it
-        }
+        spoolDir.sweep();
     }
 
     public UpdateService(UploadIntake intake, CoordinatorProperties props) throws IOException {
         this.intake = intake;
-        this.spoolRoot = PrivateDirectories.create(props.dataDir().resolve("spool"));
+        this.spoolDir =
+                new UploadSpool(PrivateDirectories.create(props.dataDir().resolve("spool")), intake::collecting);
     }
 
     @Override
@@ -195,7 +117,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
         byte[] payload = request.getPayloadSha256().toByteArray();
         var reply = UploadProgressReply.newBuilder();
         Upload active = inFlight.get(key);
-        Interrupted held = interrupted.get(key);
+        UploadSpool.Interrupted held = spoolDir.held(key);
         if (active != null) {
             // Any stream of this site and round still being received blocks a new one, whatever it carries.
             boolean same =
@@ -279,14 +201,14 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                 resume(m, resumeFrom);
                 return;
             }
-            Interrupted earlier = interrupted.remove(key(site, m.getRoundId())); // a fresh upload replaces it
-            if (earlier != null && !earlier.spoolFile().equals(spoolFile(m.getRoundId(), site))) {
-                deleteQuietly(earlier.spoolFile());
+            UploadSpool.Interrupted earlier = spoolDir.release(key(site, m.getRoundId())); // a fresh upload replaces it
+            if (earlier != null && !earlier.spoolFile().equals(spoolDir.file(m.getRoundId(), site))) {
+                UploadSpool.deleteQuietly(earlier.spoolFile());
             }
             sha = sha256();
             try {
-                PrivateDirectories.create(spoolRoot); // normally there already; an operator may have removed it
-                spoolFile = spoolFile(m.getRoundId(), site);
+                PrivateDirectories.create(spoolDir.root()); // normally there already; an operator may have removed it
+                spoolFile = spoolDir.file(m.getRoundId(), site);
                 spool = FileChannel.open(
                         spoolFile,
                         StandardOpenOption.CREATE,
@@ -299,7 +221,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
 
         /** Continues an interrupted upload of the same signed manifest from what is already spooled. */
         private void resume(UpdateManifest m, long resumeFrom) {
-            Interrupted held = interrupted.get(key(site, m.getRoundId()));
+            UploadSpool.Interrupted held = spoolDir.held(key(site, m.getRoundId()));
             long holds = held == null || !Files.isRegularFile(held.spoolFile()) ? 0 : held.received();
             boolean samePayload = held != null
                     && MessageDigest.isEqual(held.nonce(), m.getNonce().toByteArray())
@@ -318,8 +240,8 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             }
             try {
                 if (Files.size(held.spoolFile()) != held.received() * ProtocolLimits.FLOAT32_BYTES) {
-                    interrupted.remove(key(site, m.getRoundId()));
-                    deleteQuietly(held.spoolFile());
+                    spoolDir.release(key(site, m.getRoundId()));
+                    UploadSpool.deleteQuietly(held.spoolFile());
                     throw new UploadRejection(
                                     Reason.RESUME_MISMATCH,
                                     "the spooled part of the interrupted upload" + " for round " + m.getRoundId()
@@ -331,7 +253,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             } catch (IOException e) {
                 throw storageFull(e);
             }
-            interrupted.remove(key(site, m.getRoundId()));
+            spoolDir.release(key(site, m.getRoundId()));
             sha = held.sha();
             received = held.received();
             sumOfSquares = held.sumOfSquares();
@@ -427,10 +349,10 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                     && received < manifest.getNumParameters()) {
                 // Verified and spooled so far: keep it for a resume instead of making the site start over.
                 closeSpool();
-                sweepInterrupted(site); // at most one per site, and none of closed rounds
-                interrupted.put(
+                spoolDir.forgetStale(site); // at most one per site, and none of closed rounds
+                spoolDir.hold(
                         key(site, manifest.getRoundId()),
-                        new Interrupted(
+                        new UploadSpool.Interrupted(
                                 manifest.getNonce().toByteArray(),
                                 manifest.getPayloadSha256().toByteArray(),
                                 received,
@@ -507,7 +429,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
         private UploadRejection.Exception storageFull(IOException e) {
             return new UploadRejection(
                             Reason.STORAGE_FULL,
-                            "coordinator could not spool the update under " + spoolRoot + ": " + e.getMessage()
+                            "coordinator could not spool the update under " + spoolDir.root() + ": " + e.getMessage()
                                     + "; the site may retry once the operator frees disk space")
                     .asException();
         }

@@ -11,6 +11,7 @@ import org.cohort.privacy.accounting.PrivacyReport;
 import org.cohort.privacy.accounting.RdpAccountant;
 import org.cohort.privacy.accounting.Unit;
 import org.cohort.privacy.accounting.rdp.RdpConversion;
+import org.cohort.protocol.PrivacyWords;
 
 /**
  * How an ε is computed: the accountant and the conversion to (ε, δ). Every number the
@@ -44,14 +45,14 @@ public record Accounting(AccountantKind accountant, Conversion conversion) {
      * "improved" or "classic" (null means improved; only meaningful with rdp).
      */
     public static Accounting parse(String accountant, String conversion) {
-        String a = accountant == null || accountant.isBlank()
-                ? "rdp"
-                : accountant.strip().toLowerCase(Locale.ROOT);
+        AccountantKind kind = accountant == null || accountant.isBlank()
+                ? AccountantKind.RDP
+                : PrivacyWords.kind(PrivacyWords.accountant(accountant));
         String c = conversion == null || conversion.isBlank()
                 ? null
                 : conversion.strip().toLowerCase(Locale.ROOT);
-        return switch (a) {
-            case "rdp" -> {
+        return switch (kind) {
+            case RDP -> {
                 if (c == null || c.equals("improved")) {
                     yield RDP;
                 }
@@ -61,26 +62,24 @@ public record Accounting(AccountantKind accountant, Conversion conversion) {
                 throw new IllegalArgumentException("conversion must be 'improved' (Balle et al. 2020, the default)"
                         + " or 'classic' (Mironov 2017), got '" + conversion + "'");
             }
-            case "pld" -> {
+            case PLD -> {
                 if (c != null && !c.equals("hockey-stick") && !c.equals("pld")) {
                     throw new IllegalArgumentException("the PLD accountant reads ε off the privacy loss distribution"
                             + " directly; leave out conversion (it is for rdp), got '" + conversion + "'");
                 }
                 yield PLD;
             }
-            default ->
-                throw new IllegalArgumentException("accountant must be 'rdp' or 'pld', got '" + accountant + "'");
         };
     }
 
     /** The study's accounting ("rdp" or "pld" in its privacy spec; RDP with the improved conversion by default). */
     public static Accounting forStudy(StudySpec.Privacy privacy) {
-        return parse(privacy == null ? null : privacy.accountant(), null);
+        return of(privacy == null ? AccountantKind.RDP : privacy.accountantKind());
     }
 
     /** "rdp" or "pld", as in study specs and on the command line. */
     public String accountantName() {
-        return accountant.name().toLowerCase(Locale.ROOT);
+        return PrivacyWords.word(accountant);
     }
 
     /** "improved", "classic" or "hockey-stick". */

@@ -1,14 +1,15 @@
 package org.cohort.coordinator.ledger;
 
-import java.util.Locale;
 import org.cohort.privacy.accounting.PrivacyEvent;
 import org.cohort.privacy.accounting.Unit;
+import org.cohort.protocol.PrivacyWords;
 import org.cohort.protocol.v1.ChargeStatement;
 import org.cohort.protocol.v1.LedgerEntry;
+import org.cohort.protocol.v1.PrivacyUnit;
 
 /**
  * A ledger charge as sites see it: a sampled Gaussian composed {@code steps} times (a plain
- * Gaussian is q = 1), the unit as the word "patient" or "site". One place, so that the rows an
+ * Gaussian is q = 1), the unit as the wire enum. One place, so that the rows an
  * agent cross-checks and the statements the coordinator signs can never be written differently.
  */
 public final class ChargeWire {
@@ -61,8 +62,8 @@ public final class ChargeWire {
                 .build();
     }
 
-    /** "patient" or "site". */
-    public static String unit(Unit unit) {
-        return unit.name().toLowerCase(Locale.ROOT);
+    /** The wire's unit of a charge. */
+    public static PrivacyUnit unit(Unit unit) {
+        return PrivacyWords.wire(unit);
     }
 }

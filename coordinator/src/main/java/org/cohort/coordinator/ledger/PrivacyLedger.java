@@ -289,11 +289,7 @@ public class PrivacyLedger {
             return Optional.empty();
         }
         return Optional.of(budget(
-                studyId,
-                SiteCharge.unit(privacy.mode()),
-                privacy.epsilonBudget(),
-                privacy.delta(),
-                Accounting.forStudy(privacy)));
+                studyId, privacy.unit(), privacy.epsilonBudget(), privacy.delta(), Accounting.forStudy(privacy)));
     }
 
     private static LedgerCharge map(ResultSet rs, int i) throws SQLException {

@@ -1,8 +1,8 @@
 package org.cohort.coordinator.ledger;
 
-import java.util.Locale;
 import org.cohort.privacy.accounting.PrivacyEvent;
 import org.cohort.privacy.accounting.Unit;
+import org.cohort.protocol.PrivacyWords;
 import org.cohort.protocol.v1.UpdateManifest;
 
 /** What one site's part in one round costs, for one unit: the input of a ledger charge. */
@@ -25,20 +25,12 @@ public record SiteCharge(String siteId, Unit unit, PrivacyEvent event) {
         var p = manifest.getPrivacy();
         return new SiteCharge(
                 manifest.getSiteId(),
-                unit(p.getUnit()),
+                PrivacyWords.unit(p.getUnit()),
                 new PrivacyEvent.SampledGaussian(p.getSamplingRate(), p.getNoiseMultiplier(), p.getSteps()));
     }
 
-    /** "patient" or "site" (any case) as a {@link Unit}. */
+    /** "patient" or "site" (any case), as written in an audit entry, as a {@link Unit}. */
     public static Unit unit(String word) {
-        if (word == null) {
-            throw new IllegalArgumentException("a privacy unit is needed: 'patient' or 'site'");
-        }
-        return switch (word.strip().toLowerCase(Locale.ROOT)) {
-            case "patient" -> Unit.PATIENT;
-            case "site" -> Unit.SITE;
-            default ->
-                throw new IllegalArgumentException("privacy unit must be 'patient' or 'site', got '" + word + "'");
-        };
+        return PrivacyWords.unit(PrivacyWords.unit(word));
     }
 }

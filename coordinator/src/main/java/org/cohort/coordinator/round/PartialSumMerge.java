@@ -40,7 +40,7 @@ class PartialSumMerge {
         var holding = new ArrayList<PartialSums.Sealed>();
         var charges = new HashMap<String, ReleaseCharge>();
         var contributors = new TreeSet<String>();
-        boolean siteLevel = "site".equals(study.spec().privacy().mode());
+        boolean siteLevel = study.spec().privacy().siteLevel();
         long totalWeight = 0;
         for (PartialSums.Sealed part : sealed.values()) {
             if (part.broken()) {

@@ -21,10 +21,10 @@ public final class PrivacyChecks {
     private PrivacyChecks() {}
 
     public static Optional<UploadRejection> check(StudySpec.Privacy privacy, RoundKind kind, UpdateManifest m) {
-        if (kind != RoundKind.TRAIN || privacy == null || !"patient".equals(privacy.mode())) {
+        if (kind != RoundKind.TRAIN || privacy == null || !privacy.patientLevel()) {
             return Optional.empty();
         }
-        if (!m.hasPrivacy() || !"patient".equals(m.getPrivacy().getUnit())) {
+        if (!m.hasPrivacy() || m.getPrivacy().getUnit() != org.cohort.protocol.v1.PrivacyUnit.PRIVACY_UNIT_PATIENT) {
             return Optional.of(new UploadRejection(
                     Reason.MALFORMED,
                     "this study requires patient-level DP-SGD but the update reports no patient-level privacy charge"));

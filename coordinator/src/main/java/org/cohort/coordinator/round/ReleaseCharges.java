@@ -69,7 +69,7 @@ final class ReleaseCharges {
         if (dp == null || !dp.enabled()) {
             return null;
         }
-        if ("site".equals(dp.mode())) {
+        if (dp.siteLevel()) {
             long d = Math.max(1, m.getNumParameters());
             double sigmaEff = state.secure()
                     ? SecureRound.siteNoise(study.spec(), state.selected().size(), d)

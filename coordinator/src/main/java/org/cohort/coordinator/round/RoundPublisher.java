@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.cohort.coordinator.aggregation.Strategy;
 import org.cohort.coordinator.compliance.AuditTrail;
 import org.cohort.coordinator.compliance.RoundCompliance;
 import org.cohort.coordinator.ledger.ReleaseCharge;
@@ -232,21 +233,20 @@ class RoundPublisher {
     }
 
     /**
-     * The next global model from a securely aggregated round: the released sum of the survivors'
-     * clipped updates divided by their number. Under site-level DP the sites noised the sum
-     * inside the ring (the coordinator never sees it un-noised) and nothing is added here.
+     * The next global model from a securely aggregated round, by the study's strategy: the
+     * released sum of the survivors' clipped updates, each of weight 1 (the coordinator cannot
+     * see example counts). Under site-level DP the sites noised the sum inside the ring (the
+     * coordinator never sees it un-noised) and nothing is added here.
      */
     static float[] secureNextGlobal(Study study, float[] global, SecureRound.Released released) {
         double[] sum = released.sum();
         var dp = study.spec().privacy();
-        if (dp != null && "site".equals(dp.mode()) && !released.noisedAtSites()) {
+        if (dp != null && dp.siteLevel() && !released.noisedAtSites()) {
             throw new IllegalStateException(
                     "a site-level DP round released a sum the sites did not noise; nothing is" + " published");
         }
-        float[] next = new float[global.length];
-        for (int i = 0; i < global.length; i++) {
-            next[i] = (float) (global[i] + sum[i] / released.survivors());
-        }
-        return next;
+        return Strategy.forSecureRound(study.spec())
+                .step(released.survivors(), released.survivors())
+                .next(global, sum);
     }
 }

@@ -70,24 +70,185 @@ public record RoundState(
     }
 
     RoundState with(Set<String> newReported, Map<String, String> newDropped, RoundPhase newPhase, String newDetail) {
-        return new RoundState(
-                roundId,
-                studyId,
-                roundNumber,
-                attempt,
-                kind,
-                baseVersion,
-                nonce,
-                selected,
-                newReported,
-                newDropped,
-                minSites,
-                startedAt,
-                deadline,
-                newPhase,
-                newDetail,
-                secure,
-                declaredExamples);
+        return toBuilder()
+                .reported(newReported)
+                .dropped(newDropped)
+                .phase(newPhase)
+                .detail(newDetail)
+                .build();
+    }
+
+    /** A builder holding this state's values, to change some of them. */
+    public Builder toBuilder() {
+        return new Builder()
+                .roundId(roundId)
+                .studyId(studyId)
+                .roundNumber(roundNumber)
+                .attempt(attempt)
+                .kind(kind)
+                .baseVersion(baseVersion)
+                .nonce(nonce)
+                .selected(selected)
+                .reported(reported)
+                .dropped(dropped)
+                .minSites(minSites)
+                .startedAt(startedAt)
+                .deadline(deadline)
+                .phase(phase)
+                .detail(detail)
+                .secure(secure)
+                .declaredExamples(declaredExamples);
+    }
+
+    /** A round that has just started: nothing reported or dropped yet, collecting, not secure. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Names each of the seventeen values instead of a positional list. Every value without a
+     * default must be set; {@link #build()} says which is missing, and the record's constructor
+     * checks how they fit together.
+     */
+    public static final class Builder {
+        private String roundId;
+        private String studyId;
+        private Integer roundNumber;
+        private int attempt = 1;
+        private RoundKind kind = RoundKind.TRAIN;
+        private Long baseVersion;
+        private byte[] nonce;
+        private Set<String> selected;
+        private Set<String> reported = Set.of();
+        private Map<String, String> dropped = Map.of();
+        private Integer minSites;
+        private Instant startedAt;
+        private Instant deadline;
+        private RoundPhase phase = RoundPhase.COLLECTING;
+        private String detail = "";
+        private boolean secure;
+        private Map<String, Long> declaredExamples = Map.of();
+
+        private Builder() {}
+
+        public Builder roundId(String v) {
+            roundId = v;
+            return this;
+        }
+
+        public Builder studyId(String v) {
+            studyId = v;
+            return this;
+        }
+
+        public Builder roundNumber(int v) {
+            roundNumber = v;
+            return this;
+        }
+
+        public Builder attempt(int v) {
+            attempt = v;
+            return this;
+        }
+
+        public Builder kind(RoundKind v) {
+            kind = v;
+            return this;
+        }
+
+        public Builder baseVersion(long v) {
+            baseVersion = v;
+            return this;
+        }
+
+        public Builder nonce(byte[] v) {
+            nonce = v;
+            return this;
+        }
+
+        public Builder selected(Set<String> v) {
+            selected = v;
+            return this;
+        }
+
+        public Builder reported(Set<String> v) {
+            reported = v;
+            return this;
+        }
+
+        public Builder dropped(Map<String, String> v) {
+            dropped = v;
+            return this;
+        }
+
+        public Builder minSites(int v) {
+            minSites = v;
+            return this;
+        }
+
+        public Builder startedAt(Instant v) {
+            startedAt = v;
+            return this;
+        }
+
+        public Builder deadline(Instant v) {
+            deadline = v;
+            return this;
+        }
+
+        public Builder phase(RoundPhase v) {
+            phase = v;
+            return this;
+        }
+
+        public Builder detail(String v) {
+            detail = v;
+            return this;
+        }
+
+        public Builder secure(boolean v) {
+            secure = v;
+            return this;
+        }
+
+        public Builder declaredExamples(Map<String, Long> v) {
+            declaredExamples = v;
+            return this;
+        }
+
+        public RoundState build() {
+            var missing = new java.util.ArrayList<String>();
+            if (roundId == null) missing.add("roundId");
+            if (studyId == null) missing.add("studyId");
+            if (roundNumber == null) missing.add("roundNumber");
+            if (baseVersion == null) missing.add("baseVersion");
+            if (nonce == null) missing.add("nonce");
+            if (selected == null) missing.add("selected");
+            if (minSites == null) missing.add("minSites");
+            if (startedAt == null) missing.add("startedAt");
+            if (deadline == null) missing.add("deadline");
+            if (!missing.isEmpty()) {
+                throw new IllegalStateException("a round state needs " + String.join(", ", missing));
+            }
+            return new RoundState(
+                    roundId,
+                    studyId,
+                    roundNumber,
+                    attempt,
+                    kind,
+                    baseVersion,
+                    nonce,
+                    selected,
+                    reported,
+                    dropped,
+                    minSites,
+                    startedAt,
+                    deadline,
+                    phase,
+                    detail,
+                    secure,
+                    declaredExamples);
+        }
     }
 
     Map<String, String> droppedPlus(String site, String reason) {

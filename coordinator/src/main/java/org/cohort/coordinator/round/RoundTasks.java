@@ -6,7 +6,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -128,25 +127,23 @@ class RoundTasks {
             }
         }
         // Secure rounds also need time after training for key exchange, masked input and unmasking.
-        var state = new RoundState(
-                "rd-" + UUID.randomUUID(),
-                study.studyId(),
-                roundNumber,
-                attempt,
-                training ? RoundKind.TRAIN : RoundKind.EVALUATE,
-                study.currentVersion(),
-                nonce,
-                Set.copyOf(eligible),
-                Set.of(),
-                Map.of(),
-                minSites,
-                now,
-                now.plus(timeout).plus(stageTimeout.multipliedBy(3)),
-                RoundPhase.COLLECTING,
-                "tasks sent to " + eligible.size() + " sites"
-                        + (sr != null ? " (secure aggregation, threshold " + sr.parameters.threshold() + ")" : ""),
-                sr != null,
-                declared);
+        var state = RoundState.builder()
+                .roundId("rd-" + UUID.randomUUID())
+                .studyId(study.studyId())
+                .roundNumber(roundNumber)
+                .attempt(attempt)
+                .kind(training ? RoundKind.TRAIN : RoundKind.EVALUATE)
+                .baseVersion(study.currentVersion())
+                .nonce(nonce)
+                .selected(Set.copyOf(eligible))
+                .minSites(minSites)
+                .startedAt(now)
+                .deadline(now.plus(timeout).plus(stageTimeout.multipliedBy(3)))
+                .detail("tasks sent to " + eligible.size() + " sites"
+                        + (sr != null ? " (secure aggregation, threshold " + sr.parameters.threshold() + ")" : ""))
+                .secure(sr != null)
+                .declaredExamples(declared)
+                .build();
         if (sr != null) {
             secure.begin(state.roundId(), sr);
         }

@@ -104,7 +104,7 @@ final class SecureRound {
      * unmask, a sum of fewer inputs, so any released sum carries at least the study's noise.
      */
     static DistributedDiscreteGaussian siteNoise(StudySpec.Privacy privacy, int sites, int threshold, long dimension) {
-        if (privacy == null || !"site".equals(privacy.mode())) {
+        if (privacy == null || !privacy.siteLevel()) {
             return null;
         }
         return DistributedDiscreteGaussian.plan(

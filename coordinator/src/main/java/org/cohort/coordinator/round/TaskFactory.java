@@ -66,14 +66,14 @@ public class TaskFactory {
                     .build();
         }
         return PrivacyPlan.newBuilder()
-                .setMode(org.cohort.protocol.PrivacyWords.mode(p.mode()))
+                .setMode(p.mode())
                 .setClipNorm(p.clipNorm())
                 .setNoiseMultiplier(p.noiseMultiplier())
                 .setExpectedBatchSize(p.expectedBatchSize())
                 .setDelta(p.delta())
                 // 0 = no budget declared (proto3 has no null); sites then apply only their own ceiling.
                 .setEpsilonBudget(p.epsilonBudget() == null ? 0 : p.epsilonBudget())
-                .setAccountant(org.cohort.protocol.PrivacyWords.accountant(p.accountant()))
+                .setAccountant(p.accountant())
                 .setCalibrateAtSite(p.sitesCalibrate())
                 .setStudyRounds(studyRounds)
                 .setEvaluationNoiseMultiplier(p.evaluationNoise())

@@ -201,7 +201,7 @@ public class UploadIntake {
             return OptionalDouble.empty();
         }
         var dp = studies.find(state.studyId()).map(s -> s.spec().privacy()).orElse(null);
-        return dp != null && "site".equals(dp.mode()) && dp.clipNorm() != null
+        return dp != null && dp.siteLevel() && dp.clipNorm() != null
                 ? OptionalDouble.of(dp.clipNorm())
                 : OptionalDouble.empty();
     }
@@ -323,7 +323,7 @@ public class UploadIntake {
         if (!training || c.state().secure()) {
             return 1;
         }
-        return "site".equals(c.study().spec().privacy().mode())
+        return c.study().spec().privacy().siteLevel()
                 ? DpFedAvg.weight()
                 : c.state().declaredExamples().get(site);
     }

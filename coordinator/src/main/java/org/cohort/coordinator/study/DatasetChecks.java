@@ -18,8 +18,7 @@ final class DatasetChecks {
         if (dataset == null) {
             return problems;
         }
-        boolean differentiallyPrivate =
-                privacy != null && privacy.mode() != null && !privacy.mode().equals("none");
+        boolean differentiallyPrivate = privacy != null && privacy.enabled();
         if (differentiallyPrivate && dataset.features() != null) {
             // Sites would standardise these with their own rows' statistics, which ε does not cover.
             List<String> undeclared = dataset.features().stream()

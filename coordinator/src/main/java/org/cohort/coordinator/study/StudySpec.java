@@ -1,6 +1,15 @@
 package org.cohort.coordinator.study;
 
 import java.util.List;
+import org.cohort.privacy.accounting.AccountantKind;
+import org.cohort.privacy.accounting.NoiseCalibration;
+import org.cohort.privacy.accounting.PrivacyEvent;
+import org.cohort.privacy.accounting.Unit;
+import org.cohort.protocol.PrivacyWords;
+import org.cohort.protocol.v1.Accountant;
+import org.cohort.protocol.v1.PrivacyMode;
+import tools.jackson.databind.annotation.JsonDeserialize;
+import tools.jackson.databind.annotation.JsonSerialize;
 
 /**
  * What the ML team asks for when creating a study (the REST body). Missing optional values
@@ -106,12 +115,12 @@ public record StudySpec(
      * deviation noiseMultiplier·clipNorm, added by the coordinator, or with secure aggregation by
      * the sites themselves inside the ring, so the coordinator never sees an un-noised sum).
      *
-     * @param mode             "none", "patient" or "site"
+     * @param mode             none, patient or site (the words "none", "patient", "site" in JSON)
      * @param clipNorm         L2 bound C (per example for patient, per update for site)
      * @param noiseMultiplier  σ / C
      * @param delta            δ of every (ε, δ) statement
      * @param epsilonBudget    the study's ε budget per unit at δ; rounds that would exceed it are refused
-     * @param accountant       "rdp" (default) or "pld"
+     * @param accountant       RDP (default; "rdp" in JSON) or PLD ("pld")
      * @param expectedBatchSize patient mode: expected Poisson batch size at each site (q = batch / site rows)
      * @param calibrateAtSites patient mode: each site uses the smallest noise multiplier, at least
      *                         {@code noiseMultiplier}, that ends the study's rounds within the budget
@@ -123,26 +132,34 @@ public record StudySpec(
      *                         release alone costs {@value #DEFAULT_EVALUATION_SHARE} of the budget
      */
     public record Privacy(
-            String mode,
+            @JsonDeserialize(using = PrivacyWordsJson.ModeReader.class)
+            @JsonSerialize(using = PrivacyWordsJson.ModeWriter.class)
+            PrivacyMode mode,
+
             Double clipNorm,
             Double noiseMultiplier,
             Double delta,
             Double epsilonBudget,
-            String accountant,
+
+            @JsonDeserialize(using = PrivacyWordsJson.AccountantReader.class)
+            @JsonSerialize(using = PrivacyWordsJson.AccountantWriter.class)
+            Accountant accountant,
+
             Integer expectedBatchSize,
             Boolean calibrateAtSites,
             Double evaluationNoiseMultiplier) {
-        public static final Privacy NONE = new Privacy("none", null, null, null, null, null, null, false);
+        public static final Privacy NONE =
+                new Privacy(PrivacyMode.PRIVACY_MODE_NONE, null, null, null, null, null, null, false);
         /** The share of the ε budget the default evaluation noise lets the final evaluation cost on its own. */
         public static final double DEFAULT_EVALUATION_SHARE = 0.25;
 
         public Privacy(
-                String mode,
+                PrivacyMode mode,
                 Double clipNorm,
                 Double noiseMultiplier,
                 Double delta,
                 Double epsilonBudget,
-                String accountant,
+                Accountant accountant,
                 Integer expectedBatchSize,
                 Boolean calibrateAtSites) {
             this(
@@ -159,7 +176,7 @@ public record StudySpec(
 
         /** The evaluation noise multiplier: 0 (none released) outside patient mode or when not set. */
         public double evaluationNoise() {
-            return "patient".equals(mode) && evaluationNoiseMultiplier != null ? evaluationNoiseMultiplier : 0;
+            return patientLevel() && evaluationNoiseMultiplier != null ? evaluationNoiseMultiplier : 0;
         }
 
         /**
@@ -167,7 +184,7 @@ public record StudySpec(
          * Fixed once, when the study is created, so its terms never move with a later default.
          */
         Privacy withEvaluationNoise() {
-            if (!"patient".equals(mode)
+            if (!patientLevel()
                     || evaluationNoiseMultiplier != null
                     || epsilonBudget == null
                     || !(epsilonBudget > 0)
@@ -187,23 +204,41 @@ public record StudySpec(
         }
 
         private double defaultEvaluationNoise() {
-            var kind = "pld".equals(accountant)
-                    ? org.cohort.privacy.accounting.AccountantKind.PLD
-                    : org.cohort.privacy.accounting.AccountantKind.RDP;
-            return org.cohort.privacy.accounting.NoiseCalibration.noiseMultiplier(
-                    z -> List.of(new org.cohort.privacy.accounting.PrivacyEvent.SampledGaussian(1.0, z, 1)),
+            return NoiseCalibration.noiseMultiplier(
+                    z -> List.of(new PrivacyEvent.SampledGaussian(1.0, z, 1)),
                     DEFAULT_EVALUATION_SHARE * epsilonBudget,
                     delta,
-                    kind);
+                    accountantKind());
         }
 
         /** Whether sites calibrate their own σ (with {@link #noiseMultiplier} as the floor). */
         public boolean sitesCalibrate() {
-            return "patient".equals(mode) && Boolean.TRUE.equals(calibrateAtSites);
+            return patientLevel() && Boolean.TRUE.equals(calibrateAtSites);
         }
 
+        /** Whether the study is differentially private at all (patient or site level). */
         public boolean enabled() {
-            return !"none".equals(mode);
+            return PrivacyWords.isPrivate(mode);
+        }
+
+        /** Record-level DP-SGD at each site: every ε is per patient. */
+        public boolean patientLevel() {
+            return mode == PrivacyMode.PRIVACY_MODE_PATIENT;
+        }
+
+        /** DP-FedAvg: every ε is per site, the noise is on the sum. */
+        public boolean siteLevel() {
+            return mode == PrivacyMode.PRIVACY_MODE_SITE;
+        }
+
+        /** The unit every ε of the study is per; null without DP. */
+        public Unit unit() {
+            return PrivacyWords.unitOf(mode == null ? PrivacyMode.PRIVACY_MODE_NONE : mode);
+        }
+
+        /** The accounting method of every ε of the study (RDP unless PLD is asked for). */
+        public AccountantKind accountantKind() {
+            return PrivacyWords.kind(accountant == null ? Accountant.ACCOUNTANT_RDP : accountant);
         }
     }
 
@@ -253,7 +288,7 @@ public record StudySpec(
                         or(dataset.splitSeed(), 1L),
                         dataset.idColumn(),
                         or(dataset.testIds(), List.of()));
-        Privacy dp = privacy == null || privacy.mode() == null || privacy.mode().equals("none")
+        Privacy dp = privacy == null || !privacy.enabled()
                 ? Privacy.NONE
                 : new Privacy(
                                 privacy.mode(),
@@ -261,7 +296,7 @@ public record StudySpec(
                                 or(privacy.noiseMultiplier(), 1.0),
                                 or(privacy.delta(), DEFAULT_DELTA),
                                 privacy.epsilonBudget(),
-                                or(privacy.accountant(), "rdp"),
+                                or(privacy.accountant(), Accountant.ACCOUNTANT_RDP),
                                 or(privacy.expectedBatchSize(), 32),
                                 or(privacy.calibrateAtSites(), false),
                                 privacy.evaluationNoiseMultiplier())
@@ -297,7 +332,7 @@ public record StudySpec(
         if (maxSiteExamples != null) {
             return maxSiteExamples;
         }
-        if (privacy != null && "patient".equals(privacy.mode())) {
+        if (privacy != null && privacy.patientLevel()) {
             double delta = privacy.delta() == null ? DEFAULT_DELTA : privacy.delta();
             if (delta > 0 && Double.isFinite(delta)) {
                 return Math.max(
@@ -384,10 +419,9 @@ public record StudySpec(
             }
         }
         if (privacy != null && privacy.mode() != null) {
-            if (!List.of("none", "patient", "site").contains(privacy.mode())) {
-                problems.add("privacy.mode must be 'none', 'patient' (DP-SGD at each site) or 'site' (DP-FedAvg), got '"
-                        + privacy.mode() + "'");
-            } else if (!privacy.mode().equals("none")) {
+            if (privacy.mode() == PrivacyMode.UNRECOGNIZED || privacy.mode() == PrivacyMode.PRIVACY_MODE_UNSPECIFIED) {
+                problems.add("privacy.mode must be 'none', 'patient' (DP-SGD at each site) or 'site' (DP-FedAvg)");
+            } else if (privacy.enabled()) {
                 if (privacy.clipNorm() != null && !(privacy.clipNorm() > 0 && Double.isFinite(privacy.clipNorm()))) {
                     problems.add("privacy.clipNorm must be a finite positive number (the L2 bound C), got "
                             + privacy.clipNorm());
@@ -400,7 +434,7 @@ public record StudySpec(
                 if (privacy.delta() != null && !(privacy.delta() > 0 && privacy.delta() <= MAX_DELTA)) {
                     problems.add("privacy.delta must be in (0, " + MAX_DELTA + "] and well below 1/n for n units"
                             + " (typically 1e-5 or less), got " + privacy.delta());
-                } else if (privacy.mode().equals("patient")) {
+                } else if (privacy.patientLevel()) {
                     double delta = privacy.delta() == null ? DEFAULT_DELTA : privacy.delta();
                     long n = siteExamplesLimit();
                     if (delta * n > DELTA_TIMES_UNITS_LIMIT) {
@@ -413,9 +447,10 @@ public record StudySpec(
                 if (privacy.epsilonBudget() == null
                         || !(privacy.epsilonBudget() > 0 && Double.isFinite(privacy.epsilonBudget()))) {
                     problems.add("privacy.epsilonBudget must state the study's ε budget per "
-                            + (privacy.mode().equals("site") ? "site" : "patient") + " (a positive number)");
+                            + (privacy.siteLevel() ? "site" : "patient") + " (a positive number)");
                 }
-                if (privacy.accountant() != null && !List.of("rdp", "pld").contains(privacy.accountant())) {
+                if (privacy.accountant() == Accountant.UNRECOGNIZED
+                        || privacy.accountant() == Accountant.ACCOUNTANT_UNSPECIFIED) {
                     problems.add("privacy.accountant must be 'rdp' or 'pld'");
                 }
                 if (privacy.evaluationNoiseMultiplier() != null
@@ -425,7 +460,7 @@ public record StudySpec(
                             + privacy.evaluationNoiseMultiplier());
                 } else if (privacy.evaluationNoiseMultiplier() != null
                         && privacy.evaluationNoiseMultiplier() > 0
-                        && !privacy.mode().equals("patient")) {
+                        && !privacy.patientLevel()) {
                     problems.add("privacy.evaluationNoiseMultiplier applies to patient-level DP only: under site-level"
                             + " DP a site's evaluation would need noise on the scale of all its rows, and none is"
                             + " released");
@@ -433,8 +468,7 @@ public record StudySpec(
                 if (privacy.expectedBatchSize() != null && privacy.expectedBatchSize() < 1) {
                     problems.add("privacy.expectedBatchSize must be at least 1");
                 }
-                if (Boolean.TRUE.equals(privacy.calibrateAtSites())
-                        && !privacy.mode().equals("patient")) {
+                if (Boolean.TRUE.equals(privacy.calibrateAtSites()) && !privacy.patientLevel()) {
                     problems.add("privacy.calibrateAtSites applies to patient-level DP-SGD only; site-level noise is"
                             + " added once to the sum, with one noise multiplier");
                 }

@@ -111,7 +111,7 @@ class ChainVerificationTest {
                     .isTrue();
             var statement = ChargeStatement.parseFrom(s.getStatement());
             assertThat(statement.getSiteId()).isEqualTo("hungary");
-            assertThat(statement.getUnit()).isEqualTo("patient");
+            assertThat(statement.getUnit()).isEqualTo(org.cohort.protocol.v1.PrivacyUnit.PRIVACY_UNIT_PATIENT);
             assertThat(statement.getNoiseMultiplier()).isEqualTo(1.1);
             assertThat(f.audit.entry(s.getAuditSeq()).orElseThrow().kind()).isEqualTo("LEDGER_CHARGE");
         }

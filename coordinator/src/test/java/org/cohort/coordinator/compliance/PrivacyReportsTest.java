@@ -11,6 +11,7 @@ import org.cohort.privacy.accounting.EventHistory;
 import org.cohort.privacy.accounting.PrivacyEvent;
 import org.cohort.privacy.accounting.RdpAccountant;
 import org.cohort.privacy.accounting.Unit;
+import org.cohort.protocol.v1.PrivacyMode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -84,7 +85,7 @@ class PrivacyReportsTest {
     void studyPrivacyShowsBudgetRemainingAndRoundsLeftPerSite() {
         var p = f.reports.studyPrivacy("st-1");
 
-        assertThat(p.mode()).isEqualTo("patient");
+        assertThat(p.mode()).isEqualTo(PrivacyMode.PRIVACY_MODE_PATIENT);
         assertThat(p.epsilonBudget()).isEqualTo(12.0);
         assertThat(p.sites()).extracting(SiteView::siteId).containsExactly("s-cle", "s-hun");
         for (SiteView s : p.sites()) {
@@ -147,7 +148,7 @@ class PrivacyReportsTest {
     void studyWithoutPrivacyClaimsNothing() {
         TestDatabase.study(f.ds, "st-2", "plain", null);
         var p = f.reports.studyPrivacy("st-2");
-        assertThat(p.mode()).isEqualTo("none");
+        assertThat(p.mode()).isEqualTo(PrivacyMode.PRIVACY_MODE_NONE);
         assertThat(p.sites()).isEmpty();
         assertThat(p.statement()).contains("uses no differential privacy: no ε bound is claimed");
     }

@@ -2,13 +2,14 @@ package org.cohort.coordinator.compliance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.cohort.protocol.v1.PrivacyMode;
 import org.junit.jupiter.api.Test;
 
 class ProtectionScopeTest {
 
     @Test
     void patientLevelStatesRowAdjacencyAndThatARowIsAPatientOnlyWithOneRowEach() {
-        var scope = ProtectionScope.of("patient", true, 0.9943);
+        var scope = ProtectionScope.of(PrivacyMode.PRIVACY_MODE_PATIENT, true, 0.9943);
         assertThat(scope.adjacency()).contains("add or remove one row").contains("one row per patient");
         assertThat(scope.against()).contains("coordinator itself").contains("only the sum");
         assertThat(scope.publicByAssumption()).anySatisfy(s -> assertThat(s).contains("number of training rows"));
@@ -21,18 +22,21 @@ class ProtectionScopeTest {
 
     @Test
     void siteLevelSaysTheCoordinatorMustBeTrustedWhenItAddsTheNoise() {
-        assertThat(ProtectionScope.of("site", false, null).against()).contains("NOT the coordinator");
-        assertThat(ProtectionScope.of("site", true, null).against())
+        assertThat(ProtectionScope.of(PrivacyMode.PRIVACY_MODE_SITE, false, null)
+                        .against())
+                .contains("NOT the coordinator");
+        assertThat(ProtectionScope.of(PrivacyMode.PRIVACY_MODE_SITE, true, null).against())
                 .contains("must")
                 .contains("be trusted");
-        assertThat(ProtectionScope.of("site", true, null).adjacency()).contains("replace one site's whole update");
-        assertThat(ProtectionScope.of("site", true, null).notProtected())
+        assertThat(ProtectionScope.of(PrivacyMode.PRIVACY_MODE_SITE, true, null).adjacency())
+                .contains("replace one site's whole update");
+        assertThat(ProtectionScope.of(PrivacyMode.PRIVACY_MODE_SITE, true, null).notProtected())
                 .anySatisfy(s -> assertThat(s).contains("no evaluation is released under site-level DP"));
     }
 
     @Test
     void noPrivacyClaimsNothing() {
-        var scope = ProtectionScope.of("none", false, null);
+        var scope = ProtectionScope.of(PrivacyMode.PRIVACY_MODE_NONE, false, null);
         assertThat(scope.adjacency()).startsWith("none");
         assertThat(scope.against()).startsWith("nothing");
         assertThat(scope.scale()).noneSatisfy(s -> assertThat(s).contains("spent so far"));

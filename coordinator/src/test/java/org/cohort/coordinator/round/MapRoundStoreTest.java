@@ -12,24 +12,17 @@ class MapRoundStoreTest {
     private final MapRoundStore store = MapRoundStore.inMemory();
 
     private static RoundState round(String roundId, String studyId) {
-        return new RoundState(
-                roundId,
-                studyId,
-                1,
-                1,
-                RoundKind.TRAIN,
-                1,
-                new byte[32],
-                Set.of("a"),
-                Set.of(),
-                Map.of(),
-                1,
-                Instant.EPOCH,
-                Instant.EPOCH,
-                RoundPhase.COLLECTING,
-                "",
-                false,
-                Map.of());
+        return RoundState.builder()
+                .roundId(roundId)
+                .studyId(studyId)
+                .roundNumber(1)
+                .baseVersion(1)
+                .nonce(new byte[32])
+                .selected(Set.of("a"))
+                .minSites(1)
+                .startedAt(Instant.EPOCH)
+                .deadline(Instant.EPOCH)
+                .build();
     }
 
     @Test

@@ -3,21 +3,25 @@ package org.cohort.coordinator.round;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.cohort.coordinator.study.StudySpec;
+import org.cohort.protocol.v1.Accountant;
 import org.cohort.protocol.v1.PrivacyCharge;
+import org.cohort.protocol.v1.PrivacyMode;
+import org.cohort.protocol.v1.PrivacyUnit;
 import org.cohort.protocol.v1.UpdateManifest;
 import org.junit.jupiter.api.Test;
 
 /** A patient-level study takes only updates trained with at least its noise, as accounted. */
 class PrivacyChecksTest {
     private static StudySpec.Privacy study(double clip, double sigma) {
-        return new StudySpec.Privacy("patient", clip, sigma, 1e-5, 1.0, "rdp", 32, false);
+        return new StudySpec.Privacy(
+                PrivacyMode.PRIVACY_MODE_PATIENT, clip, sigma, 1e-5, 1.0, Accountant.ACCOUNTANT_RDP, 32, false);
     }
 
     private static UpdateManifest update(long parameters, double accountedSigma) {
         return UpdateManifest.newBuilder()
                 .setNumParameters(parameters)
                 .setPrivacy(PrivacyCharge.newBuilder()
-                        .setUnit("patient")
+                        .setUnit(PrivacyUnit.PRIVACY_UNIT_PATIENT)
                         .setSamplingRate(0.1)
                         .setNoiseMultiplier(accountedSigma)
                         .setSteps(10))
@@ -64,7 +68,7 @@ class PrivacyChecksTest {
         }
         var tooManySteps = update(100, 1.0).toBuilder()
                 .setPrivacy(PrivacyCharge.newBuilder()
-                        .setUnit("patient")
+                        .setUnit(PrivacyUnit.PRIVACY_UNIT_PATIENT)
                         .setSamplingRate(0.1)
                         .setNoiseMultiplier(1.0)
                         .setSteps(Long.MAX_VALUE))
@@ -73,7 +77,7 @@ class PrivacyChecksTest {
                 .isPresent();
         var nanRate = update(100, 1.0).toBuilder()
                 .setPrivacy(PrivacyCharge.newBuilder()
-                        .setUnit("patient")
+                        .setUnit(PrivacyUnit.PRIVACY_UNIT_PATIENT)
                         .setSamplingRate(Double.NaN)
                         .setNoiseMultiplier(1.0)
                         .setSteps(10))

@@ -21,6 +21,8 @@ import org.cohort.coordinator.study.Study;
 import org.cohort.coordinator.study.StudySpec;
 import org.cohort.coordinator.study.StudyStatus;
 import org.cohort.crypto.MutableClock;
+import org.cohort.protocol.v1.Accountant;
+import org.cohort.protocol.v1.PrivacyMode;
 import org.cohort.protocol.v1.SiteMetrics;
 import org.cohort.protocol.v1.TensorEncoding;
 import org.cohort.protocol.v1.UpdateManifest;
@@ -160,7 +162,8 @@ final class RoundRig {
 
     /** Site-level DP: the coordinator prices each update itself (nothing to declare in the manifest). */
     static StudySpec.Privacy siteLevel() {
-        return new StudySpec.Privacy("site", 1.0, 1.0, 1e-5, 100.0, "rdp", null, false);
+        return new StudySpec.Privacy(
+                PrivacyMode.PRIVACY_MODE_SITE, 1.0, 1.0, 1e-5, 100.0, Accountant.ACCOUNTANT_RDP, null, false);
     }
 
     RoundState active(String studyId) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -14,24 +13,33 @@ class RoundStateMachineTest {
     private static final Duration TIMEOUT = Duration.ofMinutes(10);
 
     private static RoundState round(int minSites, String... sites) {
-        return new RoundState(
-                "r1",
-                "s",
-                1,
-                1,
-                RoundKind.TRAIN,
-                0,
-                new byte[32],
-                Set.of(sites),
-                Set.of(),
-                Map.of(),
-                minSites,
-                T0,
-                T0.plus(TIMEOUT),
-                RoundPhase.COLLECTING,
-                "",
-                false,
-                Map.of());
+        return RoundState.builder()
+                .roundId("r1")
+                .studyId("s")
+                .roundNumber(1)
+                .baseVersion(0)
+                .nonce(new byte[32])
+                .selected(Set.of(sites))
+                .minSites(minSites)
+                .startedAt(T0)
+                .deadline(T0.plus(TIMEOUT))
+                .build();
+    }
+
+    @Test
+    void aRoundStateNamesWhatItIsMissingAndKeepsWhatABuilderDoesNotChange() {
+        assertThatThrownBy(() -> RoundState.builder().roundId("r1").build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("a round state needs studyId, roundNumber, baseVersion, nonce, selected, minSites,"
+                        + " startedAt, deadline");
+        var r = round(2, "a", "b");
+        var closed = r.toBuilder().phase(RoundPhase.AGGREGATING).build();
+        assertThat(closed.phase()).isEqualTo(RoundPhase.AGGREGATING);
+        assertThat(closed.toBuilder().phase(RoundPhase.COLLECTING).build().toString())
+                .isEqualTo(r.toString());
+        assertThat(closed.selected()).isEqualTo(r.selected());
+        assertThat(r.kind()).isEqualTo(RoundKind.TRAIN);
+        assertThat(r.attempt()).isEqualTo(1);
     }
 
     @Test

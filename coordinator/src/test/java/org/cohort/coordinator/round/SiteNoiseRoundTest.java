@@ -15,6 +15,8 @@ import org.cohort.coordinator.study.StudyStatus;
 import org.cohort.crypto.secagg.MaskedInput;
 import org.cohort.crypto.secagg.SecAggClient;
 import org.cohort.crypto.signature.SignatureVerifier;
+import org.cohort.protocol.v1.Accountant;
+import org.cohort.protocol.v1.PrivacyMode;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -112,7 +114,8 @@ class SiteNoiseRoundTest {
 
     @Test
     void onlySiteLevelStudiesNoiseInTheRing() {
-        var patient = new StudySpec.Privacy("patient", 1.0, 1.0, 1e-5, 1.0, "rdp", 32, false);
+        var patient = new StudySpec.Privacy(
+                PrivacyMode.PRIVACY_MODE_PATIENT, 1.0, 1.0, 1e-5, 1.0, Accountant.ACCOUNTANT_RDP, 32, false);
         assertThat(SecureRound.siteNoise(patient, 3, 2, 10)).isNull();
         assertThat(SecureRound.siteNoise(StudySpec.Privacy.NONE, 3, 2, 10)).isNull();
         assertThat(SecureRound.siteNoise(spec().privacy(), 3, 2, 10).minSurvivors())
@@ -130,7 +133,15 @@ class SiteNoiseRoundTest {
                         60,
                         1,
                         "fedavg",
-                        new StudySpec.Privacy("site", CLIP, Z, 1e-5, 10.0, "rdp", null, false),
+                        new StudySpec.Privacy(
+                                PrivacyMode.PRIVACY_MODE_SITE,
+                                CLIP,
+                                Z,
+                                1e-5,
+                                10.0,
+                                Accountant.ACCOUNTANT_RDP,
+                                null,
+                                false),
                         new StudySpec.SecureAggregation(true, null, null, 4.0, 20),
                         null)
                 .withDefaults();

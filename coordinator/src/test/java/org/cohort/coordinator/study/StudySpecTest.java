@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
+import org.cohort.protocol.v1.Accountant;
+import org.cohort.protocol.v1.PrivacyMode;
 import org.junit.jupiter.api.Test;
 
 class StudySpecTest {
@@ -50,7 +52,8 @@ class StudySpecTest {
 
     @Test
     void sitesCalibrateTheirOwnNoiseOnlyForPatientLevelPrivacy() {
-        var patient = new StudySpec.Privacy("patient", 1.0, 0.5, 1e-5, 1.0, "rdp", 32, true);
+        var patient = new StudySpec.Privacy(
+                PrivacyMode.PRIVACY_MODE_PATIENT, 1.0, 0.5, 1e-5, 1.0, Accountant.ACCOUNTANT_RDP, 32, true);
         var spec = new StudySpec(null, null, null, dataset(), 5, null, null, null, null, patient, null, null)
                 .validate()
                 .withDefaults();
@@ -65,7 +68,8 @@ class StudySpecTest {
                                 null,
                                 null,
                                 null,
-                                new StudySpec.Privacy("patient", null, null, null, 1.0, null, null, null),
+                                new StudySpec.Privacy(
+                                        PrivacyMode.PRIVACY_MODE_PATIENT, null, null, null, 1.0, null, null, null),
                                 null,
                                 null)
                         .validate()
@@ -84,7 +88,8 @@ class StudySpecTest {
                 null,
                 null,
                 null,
-                new StudySpec.Privacy("site", 1.0, 0.5, 1e-5, 1.0, "rdp", null, true),
+                new StudySpec.Privacy(
+                        PrivacyMode.PRIVACY_MODE_SITE, 1.0, 0.5, 1e-5, 1.0, Accountant.ACCOUNTANT_RDP, null, true),
                 null,
                 null);
         assertThatThrownBy(site::validate)
@@ -112,21 +117,47 @@ class StudySpecTest {
     @Test
     void refusesNoiseAndClipNormsThatAreNotFinitePositiveNumbers() {
         for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, 0, -1}) {
-            assertThat(problems(
-                            withPrivacy(new StudySpec.Privacy("site", 1.0, bad, 1e-5, 1.0, "rdp", null, null), null)))
+            assertThat(problems(withPrivacy(
+                            new StudySpec.Privacy(
+                                    PrivacyMode.PRIVACY_MODE_SITE,
+                                    1.0,
+                                    bad,
+                                    1e-5,
+                                    1.0,
+                                    Accountant.ACCOUNTANT_RDP,
+                                    null,
+                                    null),
+                            null)))
                     .as("σ = %s", bad)
                     .singleElement()
                     .asString()
                     .contains("privacy.noiseMultiplier must be a finite positive");
-            assertThat(problems(
-                            withPrivacy(new StudySpec.Privacy("site", bad, 1.0, 1e-5, 1.0, "rdp", null, null), null)))
+            assertThat(problems(withPrivacy(
+                            new StudySpec.Privacy(
+                                    PrivacyMode.PRIVACY_MODE_SITE,
+                                    bad,
+                                    1.0,
+                                    1e-5,
+                                    1.0,
+                                    Accountant.ACCOUNTANT_RDP,
+                                    null,
+                                    null),
+                            null)))
                     .as("C = %s", bad)
                     .singleElement()
                     .asString()
                     .contains("privacy.clipNorm must be a finite positive");
         }
         assertThat(problems(withPrivacy(
-                        new StudySpec.Privacy("site", 1.0, 1.0, 1e-5, Double.POSITIVE_INFINITY, "rdp", null, null),
+                        new StudySpec.Privacy(
+                                PrivacyMode.PRIVACY_MODE_SITE,
+                                1.0,
+                                1.0,
+                                1e-5,
+                                Double.POSITIVE_INFINITY,
+                                Accountant.ACCOUNTANT_RDP,
+                                null,
+                                null),
                         null)))
                 .singleElement()
                 .asString()
@@ -136,14 +167,35 @@ class StudySpecTest {
     @Test
     void refusesADeltaThatIsNotWellBelowOneOverTheNumberOfUnits() {
         // δ = 0.5 was accepted; the absolute bound is 1e-3 whatever the unit.
-        assertThat(problems(withPrivacy(new StudySpec.Privacy("site", 1.0, 1.0, 0.5, 1.0, "rdp", null, null), null)))
+        assertThat(problems(withPrivacy(
+                        new StudySpec.Privacy(
+                                PrivacyMode.PRIVACY_MODE_SITE,
+                                1.0,
+                                1.0,
+                                0.5,
+                                1.0,
+                                Accountant.ACCOUNTANT_RDP,
+                                null,
+                                null),
+                        null)))
                 .singleElement()
                 .asString()
                 .contains("privacy.delta must be in (0, 0.001]");
-        assertThat(problems(withPrivacy(new StudySpec.Privacy("site", 1.0, 1.0, 1e-3, 1.0, "rdp", null, null), null)))
+        assertThat(problems(withPrivacy(
+                        new StudySpec.Privacy(
+                                PrivacyMode.PRIVACY_MODE_SITE,
+                                1.0,
+                                1.0,
+                                1e-3,
+                                1.0,
+                                Accountant.ACCOUNTANT_RDP,
+                                null,
+                                null),
+                        null)))
                 .isEmpty();
         // Patient level: δ·n ≤ 0.1 for the largest training size a site may declare.
-        var patient = new StudySpec.Privacy("patient", 1.0, 1.0, 1e-5, 1.0, "rdp", 32, false);
+        var patient = new StudySpec.Privacy(
+                PrivacyMode.PRIVACY_MODE_PATIENT, 1.0, 1.0, 1e-5, 1.0, Accountant.ACCOUNTANT_RDP, 32, false);
         assertThat(problems(withPrivacy(patient, 1_000_000L)))
                 .singleElement()
                 .asString()
@@ -246,8 +298,10 @@ class StudySpecTest {
                 null,
                 null,
                 null);
-        var patient = new StudySpec.Privacy("patient", 1.0, 1.0, 1e-5, 1.0, "rdp", 32, false);
-        var site = new StudySpec.Privacy("site", 1.0, 1.0, 1e-5, 1.0, "rdp", null, false);
+        var patient = new StudySpec.Privacy(
+                PrivacyMode.PRIVACY_MODE_PATIENT, 1.0, 1.0, 1e-5, 1.0, Accountant.ACCOUNTANT_RDP, 32, false);
+        var site = new StudySpec.Privacy(
+                PrivacyMode.PRIVACY_MODE_SITE, 1.0, 1.0, 1e-5, 1.0, Accountant.ACCOUNTANT_RDP, null, false);
 
         for (var privacy : List.of(patient, site)) {
             assertThatThrownBy(new StudySpec(

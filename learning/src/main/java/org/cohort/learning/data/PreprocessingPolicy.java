@@ -16,9 +16,9 @@ public enum PreprocessingPolicy {
     /** Differentially private studies: only scaling the study declares, the same function for every row. */
     DECLARED_ONLY;
 
-    /** The policy for a study whose privacy mode is {@code mode} ("none", "patient" or "site"). */
-    public static PreprocessingPolicy forPrivacyMode(String mode) {
-        return mode == null || mode.isEmpty() || mode.equals("none") ? DATA_STATISTICS_ALLOWED : DECLARED_ONLY;
+    /** The policy for a study without differential privacy ({@code true}) or with it. */
+    public static PreprocessingPolicy forStudy(boolean withoutPrivacy) {
+        return withoutPrivacy ? DATA_STATISTICS_ALLOWED : DECLARED_ONLY;
     }
 
     /**

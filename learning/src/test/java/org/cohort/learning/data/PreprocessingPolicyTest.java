@@ -68,10 +68,8 @@ class PreprocessingPolicyTest {
 
     @Test
     void studiesWithoutDpMayStillStandardiseFromData() {
-        assertThat(PreprocessingPolicy.forPrivacyMode("none")).isEqualTo(PreprocessingPolicy.DATA_STATISTICS_ALLOWED);
-        assertThat(PreprocessingPolicy.forPrivacyMode("")).isEqualTo(PreprocessingPolicy.DATA_STATISTICS_ALLOWED);
-        assertThat(PreprocessingPolicy.forPrivacyMode("patient")).isEqualTo(PreprocessingPolicy.DECLARED_ONLY);
-        assertThat(PreprocessingPolicy.forPrivacyMode("site")).isEqualTo(PreprocessingPolicy.DECLARED_ONLY);
+        assertThat(PreprocessingPolicy.forStudy(true)).isEqualTo(PreprocessingPolicy.DATA_STATISTICS_ALLOWED);
+        assertThat(PreprocessingPolicy.forStudy(false)).isEqualTo(PreprocessingPolicy.DECLARED_ONLY);
         assertThat(SplitData.prepare(
                                 bloodPressures(40),
                                 RowKeys.content(),

@@ -1,4 +1,4 @@
-package org.cohort.coordinator.compliance;
+package org.cohort.coordinator.api;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -9,6 +9,7 @@ import org.cohort.coordinator.audit.AuditEntry;
 import org.cohort.coordinator.audit.AuditLog;
 import org.cohort.coordinator.audit.SignedHead;
 import org.cohort.coordinator.audit.VerificationResult;
+import org.cohort.coordinator.compliance.*;
 import org.cohort.coordinator.compliance.PrivacyViews.PrivacyReportDocument;
 import org.cohort.coordinator.compliance.PrivacyViews.StudyPrivacy;
 import org.cohort.protocol.SignedMessages;
