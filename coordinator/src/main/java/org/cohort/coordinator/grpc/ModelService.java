@@ -99,6 +99,10 @@ class ModelService extends ModelsGrpc.ModelsImplBase {
 
     /** Sends chunks while the call is ready; called again by gRPC each time it becomes ready. */
     private static final class ChunkSender {
+        /** Model bytes sent to agents by this replica ({@code cohort_model_bytes_total}). */
+        private static final io.micrometer.core.instrument.Counter MODEL_BYTES =
+                io.micrometer.core.instrument.Metrics.counter("cohort.model.bytes");
+
         private final ModelVersion version;
         private final ServerCallStreamObserver<ModelPart> call;
         private final FileChannel file;
@@ -128,6 +132,7 @@ class ModelService extends ModelsGrpc.ModelsImplBase {
                         }
                     }
                     buf.flip();
+                    MODEL_BYTES.increment(buf.remaining());
                     call.onNext(ModelPart.newBuilder()
                             .setChunk(TensorChunk.newBuilder().setOffset(offset).setData(ByteString.copyFrom(buf)))
                             .build());

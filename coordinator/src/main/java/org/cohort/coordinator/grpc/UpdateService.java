@@ -227,6 +227,10 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                     && MessageDigest.isEqual(held.nonce(), m.getNonce().toByteArray())
                     && MessageDigest.isEqual(
                             held.payloadSha256(), m.getPayloadSha256().toByteArray());
+            if (samePayload && holds == resumeFrom) {
+                io.micrometer.core.instrument.Metrics.counter("cohort.upload.resumes")
+                        .increment();
+            }
             if (!samePayload || holds != resumeFrom) {
                 throw new UploadRejection(
                                 Reason.RESUME_MISMATCH,
@@ -398,6 +402,8 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                 }
                 closeSpool();
                 intake.accept(manifest, manifestBytes, signature, site, spoolFile);
+                io.micrometer.core.instrument.Metrics.counter("cohort.upload.bytes")
+                        .increment((double) manifest.getNumParameters() * ProtocolLimits.FLOAT32_BYTES);
                 finished = true;
                 leave();
                 response.onNext(UploadReceipt.newBuilder()

@@ -2,12 +2,17 @@ package org.cohort.coordinator.ops;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.cohort.coordinator.cluster.Leadership;
+import org.cohort.coordinator.compliance.PrivacyReports;
 import org.cohort.coordinator.round.RoundPhase;
 import org.cohort.coordinator.session.SessionHub;
+import org.cohort.coordinator.study.StudyRepository;
 import org.cohort.coordinator.study.StudyStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
@@ -20,11 +25,56 @@ class CohortMetrics implements MeterBinder {
     private final JdbcClient jdbc;
     private final Leadership leadership;
     private final SessionHub sessions;
+    private final StudyRepository studies;
+    private final PrivacyReports privacy;
+    private volatile MultiGauge epsilonSpent;
+    private volatile MultiGauge epsilonLeft;
 
-    CohortMetrics(JdbcClient jdbc, Leadership leadership, SessionHub sessions) {
+    CohortMetrics(
+            JdbcClient jdbc,
+            Leadership leadership,
+            SessionHub sessions,
+            StudyRepository studies,
+            PrivacyReports privacy) {
         this.jdbc = jdbc;
         this.leadership = leadership;
         this.sessions = sessions;
+        this.studies = studies;
+        this.privacy = privacy;
+    }
+
+    /**
+     * ε spent and budget left per study, site and unit, from the coordinator's ledger with the
+     * study's accountant (what {@code GET /api/studies/{id}/privacy} shows). Refreshed every 30 s,
+     * not at each scrape: composing a study's charges costs more than a scrape should.
+     */
+    @Scheduled(initialDelay = 5_000, fixedDelay = 30_000)
+    void refreshPrivacy() {
+        MultiGauge spent = epsilonSpent;
+        MultiGauge left = epsilonLeft;
+        if (spent == null || left == null) {
+            return;
+        }
+        var spentRows = new java.util.ArrayList<MultiGauge.Row<?>>();
+        var leftRows = new java.util.ArrayList<MultiGauge.Row<?>>();
+        try {
+            for (var study : studies.all()) {
+                if (study.spec().privacy() == null || !study.spec().privacy().enabled()) {
+                    continue;
+                }
+                for (var site : privacy.studyPrivacy(study.studyId()).sites()) {
+                    Tags tags = Tags.of("study", study.studyId(), "site", site.siteName(), "unit", site.unit());
+                    spentRows.add(MultiGauge.Row.of(tags, site.spent().epsilon()));
+                    if (site.remainingEpsilon() != null) {
+                        leftRows.add(MultiGauge.Row.of(tags, site.remainingEpsilon()));
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            return; // the database is down or out of quorum: keep the last values
+        }
+        spent.register(spentRows, true);
+        left.register(leftRows, true);
     }
 
     @Override
@@ -55,6 +105,12 @@ class CohortMetrics implements MeterBinder {
                 .register(registry);
         Gauge.builder("cohort.replica.leading", () -> leadership.leading() ? 1 : 0)
                 .description("1 while this replica drives the rounds")
+                .register(registry);
+        epsilonSpent = MultiGauge.builder("cohort.privacy.epsilon.spent")
+                .description("ε spent per study, site and unit, at the study's δ with its accountant")
+                .register(registry);
+        epsilonLeft = MultiGauge.builder("cohort.privacy.epsilon.remaining")
+                .description("ε budget left per study, site and unit (budget minus spent)")
                 .register(registry);
     }
 

@@ -62,6 +62,7 @@ class RoundEnding {
         }
         history.insertReport(state.roundId(), site, outcome, null, null, null, reason, clock.instant());
         log.info("round {}: site {} dropped ({}): {}", state.roundId(), site, outcome, reason);
+        RoundMetrics.siteDropped(outcome);
         return Optional.of(RoundStateMachine.onSiteDropped(state, site, reason));
     }
 
@@ -86,6 +87,7 @@ class RoundEnding {
      * {@code maxRetries} times.
      */
     void retry(RoundState failed) {
+        RoundMetrics.failed(failed);
         close(failed, null);
         forget(failed);
         secure.end(failed.roundId(), failed.detail());

@@ -153,6 +153,7 @@ class RoundPublisher {
                 version,
                 study.roundsDone() + 1,
                 clock.instant());
+        RoundMetrics.completed(state, clock.instant());
         log.info(
                 "study {} round {}: published version {} from {}",
                 study.studyId(),
@@ -170,6 +171,7 @@ class RoundPublisher {
                 RoundStateMachine.completed(
                         state, "evaluated by " + state.reported().size() + " sites"),
                 null);
+        RoundMetrics.completed(state, now);
         String detail = "completed " + study.roundsDone() + " rounds; final model version " + study.currentVersion();
         studies.updateProgress(
                 study.studyId(), StudyStatus.COMPLETED, detail, study.currentVersion(), study.roundsDone(), now);

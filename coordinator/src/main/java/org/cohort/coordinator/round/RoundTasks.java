@@ -148,6 +148,7 @@ class RoundTasks {
             secure.begin(state.roundId(), sr);
         }
         history.insertStarted(state);
+        RoundMetrics.started(state);
         store.save(state);
         store.activate(state);
         progress(

@@ -173,7 +173,10 @@ final class SecureRound {
     record Released(double[] sum, int survivors, boolean noisedAtSites) {}
 
     Released release() {
+        long unmaskStart = System.nanoTime();
         AggregateSum aggregate = server.finish();
+        RoundMetrics.unmasked(java.time.Duration.ofNanos(System.nanoTime() - unmaskStart));
+        RoundMetrics.secureDropouts(sitesByIndex.size() - aggregate.survivors().length);
         stage = Stage.DONE;
         return new Released(
                 siteNoise != null ? siteNoise.decode(aggregate.sum()) : quantizer.decode(aggregate.sum()),
