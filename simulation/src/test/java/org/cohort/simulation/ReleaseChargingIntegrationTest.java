@@ -43,9 +43,7 @@ class ReleaseChargingIntegrationTest {
                 return normal.run(task, config, global);
             };
             SiteAgent second = fed.startAgent(1, studyId, failsOnce);
-            fed.awaitConnected(2);
-            fed.api.studies().start(studyId);
-            JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(3));
+            JsonNode study = fed.startAndAwaitEnd(studyId, 2, Duration.ofMinutes(3));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
             JsonNode firstAttempt = fed.api.studies().rounds(studyId).get(0);
             assertThat(firstAttempt.get("attempt").asInt()).isEqualTo(1);
@@ -103,9 +101,7 @@ class ReleaseChargingIntegrationTest {
                         studyId,
                         i < 3 ? null : badMetricsOnce(fed.data.sites().get(i).dataFile())));
             }
-            fed.awaitConnected(4);
-            fed.api.studies().start(studyId);
-            JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(3));
+            JsonNode study = fed.startAndAwaitEnd(studyId, 4, Duration.ofMinutes(3));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
             JsonNode firstAttempt = fed.api.studies().rounds(studyId).get(0);
             assertThat(firstAttempt.get("attempt").asInt()).isEqualTo(1);

@@ -35,15 +35,6 @@ class RoundInputsIntegrationTest {
         return Status.fromThrowable(t).getCode();
     }
 
-    private static RogueSite enroll(TestFederation fed, String name) throws Exception {
-        JsonNode token = fed.token(name);
-        return RogueSite.enroll(
-                fed.coordinator.agentAddress(),
-                token.get("token").asString(),
-                token.get("caFingerprint").asString(),
-                name);
-    }
-
     private static JsonNode site(TestFederation fed, String siteId) {
         for (JsonNode s : fed.api.sites().list()) {
             if (s.get("siteId").asString().equals(siteId)) {
@@ -82,8 +73,8 @@ class RoundInputsIntegrationTest {
         try (var fed = new TestFederation(dir, 2)) {
             String studyId = fed.createStudy(3, 2, 60);
             var honest = List.of(fed.startAgent(0, studyId, null), fed.startAgent(1, studyId, null));
-            try (var rogue = enroll(fed, "rogue");
-                    var greedy = enroll(fed, "greedy")) {
+            try (var rogue = fed.enrollRogue("rogue");
+                    var greedy = fed.enrollRogue("greedy")) {
                 rogue.connect(List.of(studyId)); // declares 1 training example
                 greedy.connect(Map.of(studyId, 1_000_000_000_000_000L)); // above the study's maxSiteExamples
                 fed.awaitConnected(4);
@@ -155,19 +146,11 @@ class RoundInputsIntegrationTest {
                     "/api/studies",
                     specJson(
                             fed,
-                            Map.of(
-                                    "privacy",
-                                    Map.of(
-                                            "mode",
-                                            "site",
-                                            "clipNorm",
-                                            1.0,
-                                            "noiseMultiplier",
-                                            1.0,
-                                            "delta",
-                                            0.5,
-                                            "epsilonBudget",
-                                            5.0))));
+                            PrivacySpec.site(1.0)
+                                    .with("noiseMultiplier", 1.0)
+                                    .with("delta", 0.5)
+                                    .with("epsilonBudget", 5.0)
+                                    .spec()));
             assertThat(delta.statusCode()).isEqualTo(400);
             assertThat(delta.body()).contains("privacy.delta must be in (0, 0.001]");
             var sigma = post(
@@ -175,17 +158,10 @@ class RoundInputsIntegrationTest {
                     "/api/studies",
                     specJson(
                                     fed,
-                                    Map.of(
-                                            "privacy",
-                                            Map.of(
-                                                    "mode",
-                                                    "site",
-                                                    "clipNorm",
-                                                    1.0,
-                                                    "delta",
-                                                    1e-5,
-                                                    "epsilonBudget",
-                                                    5.0)))
+                                    PrivacySpec.site(1.0)
+                                            .with("delta", 1e-5)
+                                            .with("epsilonBudget", 5.0)
+                                            .spec())
                             .replace("\"mode\":\"site\"", "\"mode\":\"site\",\"noiseMultiplier\":1e999"));
             assertThat(sigma.statusCode()).as(sigma.body()).isEqualTo(400);
             assertThat(sigma.body()).contains("privacy.noiseMultiplier must be a finite positive number");
@@ -252,23 +228,15 @@ class RoundInputsIntegrationTest {
                     2,
                     2,
                     60,
-                    Map.of(
-                            "privacy",
-                            Map.of(
-                                    "mode",
-                                    "site",
-                                    "clipNorm",
-                                    1.0,
-                                    "noiseMultiplier",
-                                    1.0,
-                                    "delta",
-                                    1e-5,
-                                    "epsilonBudget",
-                                    50.0)));
+                    PrivacySpec.site(1.0)
+                            .with("noiseMultiplier", 1.0)
+                            .with("delta", 1e-5)
+                            .with("epsilonBudget", 50.0)
+                            .spec());
             var buggy =
                     fed.startAgent(0, studyId, unclipped(fed.data.sites().get(0).dataFile()));
             var honest = fed.startAgent(1, studyId, null);
-            try (var rogue = enroll(fed, "rogue")) {
+            try (var rogue = fed.enrollRogue("rogue")) {
                 rogue.connect(List.of(studyId));
                 fed.awaitConnected(3);
                 fed.api.studies().start(studyId);
