@@ -218,7 +218,7 @@ class PrivacyIntegrationTest {
             var tampered = new CountDownLatch(1);
             // Site 0 pauses in round 2, after round 1 was charged and before its next cross-check.
             LocalLearner paused =
-                    new PausingLearner(new Dl4jLearner(fed.data.sites().get(0).dataFile()), 2, inRoundTwo, tampered);
+                    pausing(new Dl4jLearner(fed.data.sites().get(0).dataFile()), 2, inRoundTwo, tampered);
             SiteAgent victim = fed.startAgent(0, studyId, paused);
             fed.startAgent(1, studyId, null);
             fed.startAgent(2, studyId, null);
@@ -256,10 +256,8 @@ class PrivacyIntegrationTest {
     }
 
     /** A learner that stops in one round until the test has done what it must. */
-    private record PausingLearner(LocalLearner inner, int round, CountDownLatch reached, CountDownLatch resume)
-            implements LocalLearner {
-        @Override
-        public Outcome run(org.cohort.protocol.v1.RoundTask task, String modelConfigJson, float[] globalParameters) {
+    private static LocalLearner pausing(LocalLearner inner, int round, CountDownLatch reached, CountDownLatch resume) {
+        return new ReplacedRun(inner, (task, modelConfigJson, globalParameters) -> {
             if (task.getRoundNumber() == round && task.getKind() == org.cohort.protocol.v1.TaskKind.TRAIN) {
                 reached.countDown();
                 try {
@@ -269,17 +267,7 @@ class PrivacyIntegrationTest {
                 }
             }
             return inner.run(task, modelConfigJson, globalParameters);
-        }
-
-        @Override
-        public int trainingRows(org.cohort.protocol.v1.RoundTask task) {
-            return inner.trainingRows(task);
-        }
-
-        @Override
-        public org.cohort.agent.PrivacyCharge plannedCharge(org.cohort.protocol.v1.RoundTask task) {
-            return inner.plannedCharge(task);
-        }
+        });
     }
 
     /** The updates a site's own ledger recorded for a study, in order. */

@@ -141,36 +141,23 @@ class ReleaseChargingIntegrationTest {
     private static LocalLearner badMetricsOnce(Path data) {
         var normal = new Dl4jLearner(data);
         var calls = new AtomicInteger();
-        return new LocalLearner() {
-            @Override
-            public Outcome run(org.cohort.protocol.v1.RoundTask task, String config, float[] global) {
-                Outcome o = normal.run(task, config, global);
-                // Under DP held-out counts are withheld, so the bad release is a confusion matrix in a
-                // training task, which only a final evaluation may carry.
-                return calls.incrementAndGet() > 1
-                        ? o
-                        : new Outcome(
-                                o.delta(),
-                                o.exampleCount(),
-                                o.trainLoss(),
-                                o.trainMillis(),
-                                0,
-                                0,
-                                0,
-                                o.privacy(),
-                                new org.cohort.protocol.NoisedConfusion(List.of(1L, 2L, 3L, 4L), 2, 1.0));
-            }
-
-            @Override
-            public int trainingRows(org.cohort.protocol.v1.RoundTask task) {
-                return normal.trainingRows(task);
-            }
-
-            @Override
-            public org.cohort.agent.PrivacyCharge plannedCharge(org.cohort.protocol.v1.RoundTask task) {
-                return normal.plannedCharge(task);
-            }
-        };
+        return new ReplacedRun(normal, (task, config, global) -> {
+            LocalLearner.Outcome o = normal.run(task, config, global);
+            // Under DP held-out counts are withheld, so the bad release is a confusion matrix in a
+            // training task, which only a final evaluation may carry.
+            return calls.incrementAndGet() > 1
+                    ? o
+                    : new LocalLearner.Outcome(
+                            o.delta(),
+                            o.exampleCount(),
+                            o.trainLoss(),
+                            o.trainMillis(),
+                            0,
+                            0,
+                            0,
+                            o.privacy(),
+                            new org.cohort.protocol.NoisedConfusion(List.of(1L, 2L, 3L, 4L), 2, 1.0));
+        });
     }
 
     private static List<PrivacyEvent> events(List<JsonNode> sent) {

@@ -194,31 +194,18 @@ class RoundInputsIntegrationTest {
     /** A trainer that forgets to clip: its update is 5000 times the clip norm. */
     private static LocalLearner unclipped(Path data) {
         var inner = new Dl4jLearner(data);
-        return new LocalLearner() {
-            @Override
-            public Outcome run(RoundTask task, String modelConfigJson, float[] global) {
-                var o = inner.run(task, modelConfigJson, global);
-                if (o.delta() == null) {
-                    return o;
-                }
-                float[] d = o.delta().clone();
-                double norm = org.cohort.privacy.clip.L2Clipping.l2Norm(d);
-                for (int i = 0; i < d.length; i++) {
-                    d[i] = (float) (d[i] / Math.max(norm, 1e-12) * 5000);
-                }
-                return o.withDelta(d);
+        return new ReplacedRun(inner, (task, modelConfigJson, global) -> {
+            var o = inner.run(task, modelConfigJson, global);
+            if (o.delta() == null) {
+                return o;
             }
-
-            @Override
-            public int trainingRows(RoundTask task) {
-                return inner.trainingRows(task);
+            float[] d = o.delta().clone();
+            double norm = org.cohort.privacy.clip.L2Clipping.l2Norm(d);
+            for (int i = 0; i < d.length; i++) {
+                d[i] = (float) (d[i] / Math.max(norm, 1e-12) * 5000);
             }
-
-            @Override
-            public org.cohort.agent.PrivacyCharge plannedCharge(RoundTask task) {
-                return inner.plannedCharge(task);
-            }
-        };
+            return o.withDelta(d);
+        });
     }
 
     @Test
