@@ -1,12 +1,7 @@
 package org.cohort.cli;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import tools.jackson.databind.JsonNode;
 
@@ -22,8 +17,7 @@ import tools.jackson.databind.JsonNode;
                 + " coordinator, with its public key. Keep the file away from the coordinator (a ticket, a mail,"
                 + " another machine): 'cohort audit verify --expect-head FILE' later fails if the log no longer reaches"
                 + " that head, i.e. entries were cut from its end or the log was rewritten and re-signed.")
-final class HeadCommand implements Callable<Integer> {
-    private final CommandContext context;
+final class HeadCommand extends CoordinatorCommand {
 
     @Option(
             names = "--out",
@@ -31,16 +25,13 @@ final class HeadCommand implements Callable<Integer> {
             description = "where to write it (default: print it); written as JSON")
     private String out;
 
-    @Mixin
-    private ConnectionOptions connection;
-
     HeadCommand(CommandContext context) {
-        this.context = context;
+        super(context);
     }
 
     @Override
     public Integer call() {
-        JsonNode head = Connection.open(connection, context).audit().head();
+        JsonNode head = coordinator().audit().head();
         ExportedHead.checkSignature(head, "the coordinator's answer");
         String text = context.json().writerWithDefaultPrettyPrinter().writeValueAsString(head);
         if (out == null || out.equals("-")) {
@@ -48,15 +39,7 @@ final class HeadCommand implements Callable<Integer> {
             return Cohort.OK;
         }
         Path file = Path.of(out);
-        try {
-            if (file.toAbsolutePath().getParent() != null) {
-                Files.createDirectories(file.toAbsolutePath().getParent());
-            }
-            Files.writeString(file, text + "\n", StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new CommandFailed(
-                    "cannot write the head to " + file + ": " + e.getMessage() + "; choose another --out");
-        }
+        writeOut(file, text + "\n", "the head");
         context.out()
                 .println("wrote " + file + ": audit head #" + head.path("seq").asLong() + " "
                         + head.path("hash").asString() + ", signed by "

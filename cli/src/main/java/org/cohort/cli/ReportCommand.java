@@ -1,13 +1,9 @@
 package org.cohort.cli;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.cohort.client.Studies;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code cohort report}: a study's privacy report from the coordinator, written to a file to archive or mail. */
@@ -20,8 +16,7 @@ import picocli.CommandLine.Option;
         description = "Exports a study's privacy report: ε per site with unit, δ, accountant, conversion and inputs, a"
                 + " plot of ε over rounds (html), the audit chain's state, and plain-language statements. The HTML page"
                 + " is self-contained (no scripts, nothing fetched), to archive or mail.")
-final class ReportCommand implements Callable<Integer> {
-    private final CommandContext context;
+final class ReportCommand extends CoordinatorCommand {
 
     @Option(names = "--study", paramLabel = "ID", description = "the study")
     private String study;
@@ -35,11 +30,8 @@ final class ReportCommand implements Callable<Integer> {
             description = "where to write it (default privacy-report-ID.html or .json; - for stdout)")
     private String out;
 
-    @Mixin
-    private ConnectionOptions connection;
-
     ReportCommand(CommandContext context) {
-        this.context = context;
+        super(context);
     }
 
     @Override
@@ -48,7 +40,7 @@ final class ReportCommand implements Callable<Integer> {
             throw UsageException.missing("report", "--study", "the study id, e.g. st-1a2b3c4d");
         }
         String chosen = OutputFormat.choose(format, "html", "html", "json");
-        String body = Connection.open(connection, context)
+        String body = coordinator()
                 .studies()
                 .privacyReport(study, chosen.equals("html") ? Studies.ReportFormat.HTML : Studies.ReportFormat.JSON);
         String target = out != null ? out : "privacy-report-" + study.replaceAll("[^A-Za-z0-9._-]", "_") + "." + chosen;
@@ -58,15 +50,7 @@ final class ReportCommand implements Callable<Integer> {
             return Cohort.OK;
         }
         Path file = Path.of(target);
-        try {
-            if (file.toAbsolutePath().getParent() != null) {
-                Files.createDirectories(file.toAbsolutePath().getParent());
-            }
-            Files.writeString(file, body, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new CommandFailed(
-                    "cannot write the report to " + file + ": " + e.getMessage() + "; choose another --out");
-        }
+        writeOut(file, body, "the report");
         context.out()
                 .println("wrote " + file + " (" + chosen + ", " + body.getBytes(StandardCharsets.UTF_8).length
                         + " bytes)");

@@ -4,10 +4,8 @@ import static org.cohort.cli.JsonFields.text;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.cohort.client.CoordinatorClient;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import tools.jackson.databind.JsonNode;
 
@@ -25,8 +23,7 @@ import tools.jackson.databind.JsonNode;
                 "Has the coordinator recompute its audit chain - every entry's link, hash and Ed25519 signature -"
                         + " and hold its privacy ledger against the charges the chain recorded, and prints the result. Exit"
                         + " code 0 when the chain is intact, 1 when it is broken (the first bad entry or ledger charge is named).")
-final class VerifyCommand implements Callable<Integer> {
-    private final CommandContext context;
+final class VerifyCommand extends CoordinatorCommand {
 
     @Option(
             names = "--expect-head",
@@ -39,17 +36,14 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--format", paramLabel = "F", description = "text (default) or json")
     private String format;
 
-    @Mixin
-    private ConnectionOptions connection;
-
     VerifyCommand(CommandContext context) {
-        this.context = context;
+        super(context);
     }
 
     @Override
     public Integer call() {
         String chosen = OutputFormat.choose(format, "text", "text", "json");
-        CoordinatorClient client = Connection.open(connection, context);
+        CoordinatorClient client = coordinator();
         ExportedHead expected = expectHead == null ? null : ExportedHead.read(expectHead, context.json());
         JsonNode v =
                 expected == null ? client.audit().verify() : client.audit().verify(expected.seq(), expected.hash());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,17 +33,7 @@ class AuditCommandTest {
 
     @Test
     void theDemoPipelineShowsLBelowE() {
-        int code = run(
-                "privacy",
-                "audit",
-                "--site",
-                "hungarian",
-                "--canaries",
-                "64",
-                "--distinguisher-runs",
-                "100",
-                "--data-dir",
-                data().toString());
+        int code = audit("hungarian", 64, null, 100);
 
         System.out.print(out());
         assertThat(code).as(cli.err()).isZero();
@@ -63,47 +54,17 @@ class AuditCommandTest {
 
     @Test
     void aPipelineThatDropsItsNoiseShowsLAboveEAndFails() {
-        int code = run(
-                "privacy",
-                "audit",
-                "--site",
-                "hungarian",
-                "--canaries",
-                "64",
-                "--break",
-                "noise",
-                "--distinguisher-runs",
-                "0",
-                "--data-dir",
-                data().toString());
+        int code = audit("hungarian", 64, "noise", 0);
 
-        System.out.print(out());
-        assertThat(code).isEqualTo(Cohort.FAILED);
-        double[] le = verdict();
-        assertThat(le[0]).isGreaterThan(le[1]);
+        assertFailedWithLAboveE(code);
         assertThat(out()).contains("VIOLATION", "L from the canary audit", "FAILED at hungarian");
     }
 
     @Test
     void scalingByTheSitesOwnStatisticsShowsLAboveEFromTheDistinguisher() {
-        int code = run(
-                "privacy",
-                "audit",
-                "--site",
-                "cleveland",
-                "--canaries",
-                "16",
-                "--break",
-                "scaling",
-                "--distinguisher-runs",
-                "100",
-                "--data-dir",
-                data().toString());
+        int code = audit("cleveland", 16, "scaling", 100);
 
-        System.out.print(out());
-        assertThat(code).isEqualTo(Cohort.FAILED);
-        double[] le = verdict();
-        assertThat(le[0]).isGreaterThan(le[1]);
+        assertFailedWithLAboveE(code);
         assertThat(out())
                 .contains(
                         "D' = D plus one outlier",
@@ -114,19 +75,7 @@ class AuditCommandTest {
 
     @Test
     void aDataDependentSplitFailsTheNeighbourAudit() {
-        int code = run(
-                "privacy",
-                "audit",
-                "--site",
-                "switzerland",
-                "--canaries",
-                "16",
-                "--break",
-                "split",
-                "--distinguisher-runs",
-                "0",
-                "--data-dir",
-                data().toString());
+        int code = audit("switzerland", 16, "split", 0);
 
         assertThat(code).isEqualTo(Cohort.FAILED);
         assertThat(out()).contains("split and preprocessing (neighbouring tables): FAIL", "FAILED at switzerland");
@@ -140,6 +89,27 @@ class AuditCommandTest {
         assertThat(cli.err()).contains("--site must be all or one of cleveland");
         assertThat(run("privacy", "audit", "--distinguisher-runs", "-1")).isEqualTo(Cohort.USAGE);
         assertThat(cli.err()).contains("--distinguisher-runs must be between 0 (off) and 1000000");
+    }
+
+    /**
+     * {@code cohort privacy audit} of one site on the Heart Disease data, with {@code breakMode}
+     * (null: the real pipeline).
+     */
+    private int audit(String site, int canaries, String breakMode, int distinguisherRuns) {
+        var args = new java.util.ArrayList<>(List.of("privacy", "audit", "--site", site, "--canaries", "" + canaries));
+        if (breakMode != null) {
+            args.addAll(List.of("--break", breakMode));
+        }
+        args.addAll(List.of("--distinguisher-runs", "" + distinguisherRuns, "--data-dir", data().toString()));
+        return run(args.toArray(String[]::new));
+    }
+
+    /** The audit failed, and the empirical lower bound L it printed is above the claimed E. */
+    private void assertFailedWithLAboveE(int code) {
+        System.out.print(out());
+        assertThat(code).isEqualTo(Cohort.FAILED);
+        double[] le = verdict();
+        assertThat(le[0]).isGreaterThan(le[1]);
     }
 
     private double[] verdict() {

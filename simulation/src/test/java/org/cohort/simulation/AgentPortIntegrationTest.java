@@ -11,8 +11,6 @@ import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
-import io.grpc.TlsChannelCredentials;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -25,8 +23,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.cohort.agent.TlsRefusal;
 import org.cohort.coordinator.grpc.GrpcServer;
-import org.cohort.crypto.pki.SiteCertificateAuthority;
-import org.cohort.crypto.tls.TlsTrust;
 import org.cohort.protocol.v1.EnrollRequest;
 import org.cohort.protocol.v1.EnrollResponse;
 import org.cohort.protocol.v1.EnrollmentGrpc;
@@ -38,7 +34,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.JsonNode;
 
 /**
  * The agent port keeps no connection nobody needs: one address holds only so many, a socket
@@ -80,22 +75,11 @@ class AgentPortIntegrationTest {
     }
 
     private ManagedChannel anonymousChannel() {
-        var ca = fed.coordinator.bean(SiteCertificateAuthority.class).caCertificate();
-        return NettyChannelBuilder.forTarget(
-                        fed.coordinator.agentAddress(),
-                        TlsChannelCredentials.newBuilder()
-                                .trustManager(TlsTrust.coordinator(ca))
-                                .build())
-                .build();
+        return fed.anonymousChannel();
     }
 
     private RogueSite enroll(String name) throws Exception {
-        JsonNode token = fed.token(name);
-        return RogueSite.enroll(
-                fed.coordinator.agentAddress(),
-                token.get("token").asString(),
-                token.get("caFingerprint").asString(),
-                name);
+        return fed.enrollRogue(name);
     }
 
     private void awaitHeld(int expected, long millis) throws InterruptedException {

@@ -4,14 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.Status;
-import io.grpc.TlsChannelCredentials;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import org.cohort.crypto.pki.SiteCertificateAuthority;
-import org.cohort.crypto.tls.TlsTrust;
 import org.cohort.protocol.v1.ModelRequest;
 import org.cohort.protocol.v1.ModelsGrpc;
 import org.cohort.protocol.v1.RoundTask;
@@ -34,21 +30,12 @@ class BadInputIntegrationTest {
     void badUploadsAreRejectedClearlyWhileTheRoundsComplete(@TempDir Path dir) throws Exception {
         try (var fed = new TestFederation(dir, 2)) {
             String studyId = fed.createStudy(5, 2, 120);
-            fed.startAgent(0, studyId, null);
-            fed.startAgent(1, studyId, null);
+            fed.startAgents(studyId, 2);
             JsonNode rogueToken = fed.token("rogue");
-            try (var rogue = RogueSite.enroll(
-                            fed.coordinator.agentAddress(),
-                            rogueToken.get("token").asString(),
-                            rogueToken.get("caFingerprint").asString(),
-                            "rogue");
-                    var bystander = enroll(fed, "bystander")) {
+            try (var rogue = fed.enrollRogue(rogueToken, "rogue");
+                    var bystander = fed.enrollRogue("bystander")) {
                 // A one-time token cannot be used twice.
-                assertThatThrownBy(() -> RogueSite.enroll(
-                                fed.coordinator.agentAddress(),
-                                rogueToken.get("token").asString(),
-                                rogueToken.get("caFingerprint").asString(),
-                                "again"))
+                assertThatThrownBy(() -> fed.enrollRogue(rogueToken, "again"))
                         .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
                         .hasMessageContaining("already");
 
@@ -136,13 +123,7 @@ class BadInputIntegrationTest {
                         .contains("values but the model");
 
                 // A client without a certificate gets nothing but enrollment.
-                var ca = fed.coordinator.bean(SiteCertificateAuthority.class).caCertificate();
-                var anonymous = NettyChannelBuilder.forTarget(
-                                fed.coordinator.agentAddress(),
-                                TlsChannelCredentials.newBuilder()
-                                        .trustManager(TlsTrust.coordinator(ca))
-                                        .build())
-                        .build();
+                var anonymous = fed.anonymousChannel();
                 try {
                     assertThatThrownBy(() -> ModelsGrpc.newBlockingStub(anonymous)
                                     .download(ModelRequest.newBuilder()
@@ -168,15 +149,6 @@ class BadInputIntegrationTest {
                                 e -> assertThat(code(e)).isIn(Status.Code.PERMISSION_DENIED, Status.Code.UNAVAILABLE));
             }
         }
-    }
-
-    private static RogueSite enroll(TestFederation fed, String name) throws Exception {
-        JsonNode token = fed.token(name);
-        return RogueSite.enroll(
-                fed.coordinator.agentAddress(),
-                token.get("token").asString(),
-                token.get("caFingerprint").asString(),
-                name);
     }
 
     @SuppressWarnings("unused")

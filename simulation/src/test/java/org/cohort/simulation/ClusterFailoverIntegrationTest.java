@@ -151,15 +151,10 @@ class ClusterFailoverIntegrationTest {
             if (privacyMode.equals("patient")) {
                 spec.put(
                         "privacy",
-                        Map.of(
-                                "mode",
-                                "patient",
-                                "noiseMultiplier",
-                                1.5,
-                                "epsilonBudget",
-                                100,
-                                "expectedBatchSize",
-                                32));
+                        PrivacySpec.patient(1.5)
+                                .with("epsilonBudget", 100)
+                                .with("expectedBatchSize", 32)
+                                .fields());
             }
             // Any replica serves the REST API: create on one, start on another.
             String studyId = watcher.studies().create(spec).get("studyId").asString();

@@ -28,17 +28,10 @@ class CoordinatorRestartIntegrationTest {
                 2,
                 2,
                 60,
-                java.util.Map.of(
-                        "privacy",
-                        java.util.Map.of(
-                                "mode",
-                                "patient",
-                                "noiseMultiplier",
-                                1.5,
-                                "epsilonBudget",
-                                100,
-                                "expectedBatchSize",
-                                32)));
+                PrivacySpec.patient(1.5)
+                        .with("epsilonBudget", 100)
+                        .with("expectedBatchSize", 32)
+                        .spec());
         fed.startAgent(0, studyId, null);
         var calls = new AtomicInteger();
         var normal = new Dl4jLearner(fed.data.sites().get(1).dataFile());

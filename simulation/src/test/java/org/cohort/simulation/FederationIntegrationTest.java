@@ -20,12 +20,8 @@ class FederationIntegrationTest {
     void threeHospitalsReachCentralAccuracyAndBeatEverySiteAlone(@TempDir Path dir) throws Exception {
         try (var fed = new TestFederation(dir, 3)) {
             String studyId = fed.createStudy(ROUNDS, 3, 120);
-            for (int i = 0; i < 3; i++) {
-                fed.startAgent(i, studyId, null);
-            }
-            fed.awaitConnected(3);
-            fed.api.studies().start(studyId);
-            JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(4));
+            fed.startAgents(studyId, 3);
+            JsonNode study = fed.startAndAwaitEnd(studyId, 3, Duration.ofMinutes(4));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
             assertThat(study.get("currentVersion").asLong()).isEqualTo(1 + ROUNDS);
 

@@ -9,8 +9,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.TlsChannelCredentials;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,8 +21,6 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.cohort.crypto.pki.SiteCertificateAuthority;
-import org.cohort.crypto.tls.TlsTrust;
 import org.cohort.protocol.v1.AgentMessage;
 import org.cohort.protocol.v1.EnrollRequest;
 import org.cohort.protocol.v1.EnrollmentGrpc;
@@ -213,20 +209,10 @@ class GrpcFuzzIntegrationTest {
         try (var fed = new TestFederation(dir, 1)) {
             String studyId = fed.createStudy(1, 1, 120);
             JsonNode token = fed.token("fuzzer");
-            var ca = fed.coordinator.bean(SiteCertificateAuthority.class).caCertificate();
-            ManagedChannel anonymous = NettyChannelBuilder.forTarget(
-                            fed.coordinator.agentAddress(),
-                            TlsChannelCredentials.newBuilder()
-                                    .trustManager(TlsTrust.coordinator(ca))
-                                    .build())
-                    .build();
+            ManagedChannel anonymous = fed.anonymousChannel();
             Map<String, Map<Status.Code, Integer>> seen = new TreeMap<>();
             List<String> unclear = new ArrayList<>();
-            try (var site = RogueSite.enroll(
-                    fed.coordinator.agentAddress(),
-                    token.get("token").asString(),
-                    token.get("caFingerprint").asString(),
-                    "fuzzer")) {
+            try (var site = fed.enrollRogue(token, "fuzzer")) {
                 Random random = new Random(SEED);
                 long started = System.nanoTime();
                 List<Target> targets = targets(studyId);

@@ -75,12 +75,7 @@ class OperationsIntegrationTest {
         try (var fed = new TestFederation(dir, 1)) {
             String fingerprint = fed.token("health-probe").get("caFingerprint").asString();
             var pinned = org.cohort.crypto.tls.PinnedCaTrust.forFingerprint(fingerprint);
-            var channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(
-                            fed.coordinator.agentAddress(),
-                            io.grpc.TlsChannelCredentials.newBuilder()
-                                    .trustManager(pinned)
-                                    .build())
-                    .build();
+            var channel = fed.anonymousChannel(pinned);
             try {
                 var response = io.grpc.health.v1.HealthGrpc.newBlockingStub(channel)
                         .withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)

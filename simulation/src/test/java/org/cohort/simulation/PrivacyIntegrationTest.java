@@ -33,23 +33,13 @@ class PrivacyIntegrationTest {
     private static final double SIGMA = 1.5;
 
     static Map<String, Object> patientDp(double budget) {
-        return Map.of(
-                "privacy",
-                Map.of(
-                        "mode",
-                        "patient",
-                        "clipNorm",
-                        1.0,
-                        "noiseMultiplier",
-                        SIGMA,
-                        "delta",
-                        1e-5,
-                        "epsilonBudget",
-                        budget,
-                        "accountant",
-                        "rdp",
-                        "expectedBatchSize",
-                        32));
+        return PrivacySpec.patient(SIGMA)
+                .with("clipNorm", 1.0)
+                .with("delta", 1e-5)
+                .with("epsilonBudget", budget)
+                .with("accountant", "rdp")
+                .with("expectedBatchSize", 32)
+                .spec();
     }
 
     @Test
@@ -62,9 +52,7 @@ class PrivacyIntegrationTest {
             for (int i = 0; i < 3; i++) {
                 agents.add(fed.startAgent(i, studyId, null));
             }
-            fed.awaitConnected(3);
-            fed.api.studies().start(studyId);
-            JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(3));
+            JsonNode study = fed.startAndAwaitEnd(studyId, 3, Duration.ofMinutes(3));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
             // The training loss is a statistic of the training data outside the ε accounting: withheld.
             for (JsonNode r : fed.api.studies().rounds(studyId)) {
@@ -150,11 +138,8 @@ class PrivacyIntegrationTest {
             // One round of DP-SGD here (q = 32/300, σ = 1.5, 50 steps) costs ε ≈ 3.04 and two ≈ 4.20 (RDP,
             // δ = 1e-5): a budget of 3.5 leaves room for exactly one.
             String studyId = fed.createStudy(5, 2, 120, patientDp(3.5));
-            fed.startAgent(0, studyId, null);
-            fed.startAgent(1, studyId, null);
-            fed.awaitConnected(2);
-            fed.api.studies().start(studyId);
-            JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
+            fed.startAgents(studyId, 2);
+            JsonNode study = fed.startAndAwaitEnd(studyId, 2, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("STOPPED");
             assertThat(study.get("roundsDone").asInt()).isEqualTo(1);
             assertThat(study.get("statusDetail").asString()).contains("privacy budget", "would exceed", "3.5");
@@ -181,24 +166,15 @@ class PrivacyIntegrationTest {
                             "maxRetries",
                             0,
                             "privacy",
-                            Map.of(
-                                    "mode",
-                                    "patient",
-                                    "clipNorm",
-                                    1.0,
-                                    "noiseMultiplier",
-                                    SIGMA,
-                                    "delta",
-                                    1e-5,
-                                    "epsilonBudget",
-                                    0.8,
-                                    "expectedBatchSize",
-                                    32)));
+                            PrivacySpec.patient(SIGMA)
+                                    .with("clipNorm", 1.0)
+                                    .with("delta", 1e-5)
+                                    .with("epsilonBudget", 0.8)
+                                    .with("expectedBatchSize", 32)
+                                    .fields()));
             SiteAgent a = fed.startAgent(0, studyId, null);
             SiteAgent b = fed.startAgent(1, studyId, null);
-            fed.awaitConnected(2);
-            fed.api.studies().start(studyId);
-            JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
+            JsonNode study = fed.startAndAwaitEnd(studyId, 2, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("FAILED");
             assertThat(study.get("roundsDone").asInt()).isZero();
             JsonNode first = fed.api.studies().rounds(studyId).get(0);
@@ -214,12 +190,9 @@ class PrivacyIntegrationTest {
     void agentRefusesATaskAboveItsAdminsCeilingAndTheRoundGoesOnWithoutIt(@TempDir Path dir) throws Exception {
         try (var fed = new TestFederation(dir, 3)) {
             String studyId = fed.createStudy(2, 2, 120, patientDp(100));
-            fed.startAgent(0, studyId, null);
-            fed.startAgent(1, studyId, null);
+            fed.startAgents(studyId, 2);
             SiteAgent strict = fed.startAgent(2, studyId, null, 0.05);
-            fed.awaitConnected(3);
-            fed.api.studies().start(studyId);
-            JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
+            JsonNode study = fed.startAndAwaitEnd(studyId, 3, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
             for (JsonNode r : fed.api.studies().rounds(studyId)) {
                 if (r.get("kind").asString().equals("TRAIN")) {
@@ -245,7 +218,7 @@ class PrivacyIntegrationTest {
             var tampered = new CountDownLatch(1);
             // Site 0 pauses in round 2, after round 1 was charged and before its next cross-check.
             LocalLearner paused =
-                    new PausingLearner(new Dl4jLearner(fed.data.sites().get(0).dataFile()), 2, inRoundTwo, tampered);
+                    pausing(new Dl4jLearner(fed.data.sites().get(0).dataFile()), 2, inRoundTwo, tampered);
             SiteAgent victim = fed.startAgent(0, studyId, paused);
             fed.startAgent(1, studyId, null);
             fed.startAgent(2, studyId, null);
@@ -283,10 +256,8 @@ class PrivacyIntegrationTest {
     }
 
     /** A learner that stops in one round until the test has done what it must. */
-    private record PausingLearner(LocalLearner inner, int round, CountDownLatch reached, CountDownLatch resume)
-            implements LocalLearner {
-        @Override
-        public Outcome run(org.cohort.protocol.v1.RoundTask task, String modelConfigJson, float[] globalParameters) {
+    private static LocalLearner pausing(LocalLearner inner, int round, CountDownLatch reached, CountDownLatch resume) {
+        return new ReplacedRun(inner, (task, modelConfigJson, globalParameters) -> {
             if (task.getRoundNumber() == round && task.getKind() == org.cohort.protocol.v1.TaskKind.TRAIN) {
                 reached.countDown();
                 try {
@@ -296,17 +267,7 @@ class PrivacyIntegrationTest {
                 }
             }
             return inner.run(task, modelConfigJson, globalParameters);
-        }
-
-        @Override
-        public int trainingRows(org.cohort.protocol.v1.RoundTask task) {
-            return inner.trainingRows(task);
-        }
-
-        @Override
-        public org.cohort.agent.PrivacyCharge plannedCharge(org.cohort.protocol.v1.RoundTask task) {
-            return inner.plannedCharge(task);
-        }
+        });
     }
 
     /** The updates a site's own ledger recorded for a study, in order. */

@@ -43,9 +43,7 @@ class ReleaseChargingIntegrationTest {
                 return normal.run(task, config, global);
             };
             SiteAgent second = fed.startAgent(1, studyId, failsOnce);
-            fed.awaitConnected(2);
-            fed.api.studies().start(studyId);
-            JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(3));
+            JsonNode study = fed.startAndAwaitEnd(studyId, 2, Duration.ofMinutes(3));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
             JsonNode firstAttempt = fed.api.studies().rounds(studyId).get(0);
             assertThat(firstAttempt.get("attempt").asInt()).isEqualTo(1);
@@ -103,9 +101,7 @@ class ReleaseChargingIntegrationTest {
                         studyId,
                         i < 3 ? null : badMetricsOnce(fed.data.sites().get(i).dataFile())));
             }
-            fed.awaitConnected(4);
-            fed.api.studies().start(studyId);
-            JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(3));
+            JsonNode study = fed.startAndAwaitEnd(studyId, 4, Duration.ofMinutes(3));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
             JsonNode firstAttempt = fed.api.studies().rounds(studyId).get(0);
             assertThat(firstAttempt.get("attempt").asInt()).isEqualTo(1);
@@ -145,36 +141,23 @@ class ReleaseChargingIntegrationTest {
     private static LocalLearner badMetricsOnce(Path data) {
         var normal = new Dl4jLearner(data);
         var calls = new AtomicInteger();
-        return new LocalLearner() {
-            @Override
-            public Outcome run(org.cohort.protocol.v1.RoundTask task, String config, float[] global) {
-                Outcome o = normal.run(task, config, global);
-                // Under DP held-out counts are withheld, so the bad release is a confusion matrix in a
-                // training task, which only a final evaluation may carry.
-                return calls.incrementAndGet() > 1
-                        ? o
-                        : new Outcome(
-                                o.delta(),
-                                o.exampleCount(),
-                                o.trainLoss(),
-                                o.trainMillis(),
-                                0,
-                                0,
-                                0,
-                                o.privacy(),
-                                new org.cohort.protocol.NoisedConfusion(List.of(1L, 2L, 3L, 4L), 2, 1.0));
-            }
-
-            @Override
-            public int trainingRows(org.cohort.protocol.v1.RoundTask task) {
-                return normal.trainingRows(task);
-            }
-
-            @Override
-            public org.cohort.agent.PrivacyCharge plannedCharge(org.cohort.protocol.v1.RoundTask task) {
-                return normal.plannedCharge(task);
-            }
-        };
+        return new ReplacedRun(normal, (task, config, global) -> {
+            LocalLearner.Outcome o = normal.run(task, config, global);
+            // Under DP held-out counts are withheld, so the bad release is a confusion matrix in a
+            // training task, which only a final evaluation may carry.
+            return calls.incrementAndGet() > 1
+                    ? o
+                    : new LocalLearner.Outcome(
+                            o.delta(),
+                            o.exampleCount(),
+                            o.trainLoss(),
+                            o.trainMillis(),
+                            0,
+                            0,
+                            0,
+                            o.privacy(),
+                            new org.cohort.protocol.NoisedConfusion(List.of(1L, 2L, 3L, 4L), 2, 1.0));
+        });
     }
 
     private static List<PrivacyEvent> events(List<JsonNode> sent) {

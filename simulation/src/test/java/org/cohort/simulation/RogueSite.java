@@ -16,6 +16,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.TrustManager;
 import org.cohort.crypto.pki.SiteIdentity;
 import org.cohort.crypto.pki.SiteKeys;
 import org.cohort.crypto.tls.PinnedCaTrust;
@@ -63,10 +64,7 @@ final class RogueSite implements AutoCloseable {
     static RogueSite enroll(String address, String token, String caFingerprint, String name) throws Exception {
         SiteKeys keys = SiteKeys.generate();
         var pinned = PinnedCaTrust.forFingerprint(caFingerprint);
-        ManagedChannel enrollChannel = NettyChannelBuilder.forTarget(
-                        address,
-                        TlsChannelCredentials.newBuilder().trustManager(pinned).build())
-                .build();
+        ManagedChannel enrollChannel = anonymousChannel(address, pinned);
         try {
             var response = EnrollmentGrpc.newBlockingStub(enrollChannel)
                     .enroll(EnrollRequest.newBuilder()
@@ -91,6 +89,17 @@ final class RogueSite implements AutoCloseable {
         } finally {
             enrollChannel.shutdownNow();
         }
+    }
+
+    /**
+     * A TLS channel to the agent port at {@code address} that presents no client certificate and
+     * trusts the coordinator as {@code trust} says: all such a caller may reach is enrollment.
+     */
+    static ManagedChannel anonymousChannel(String address, TrustManager... trust) {
+        return NettyChannelBuilder.forTarget(
+                        address,
+                        TlsChannelCredentials.newBuilder().trustManager(trust).build())
+                .build();
     }
 
     /** Opens a session that accepts the given studies, declaring 1 training example each, and queues its tasks. */

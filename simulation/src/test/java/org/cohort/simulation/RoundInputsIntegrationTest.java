@@ -36,15 +36,6 @@ class RoundInputsIntegrationTest {
         return Status.fromThrowable(t).getCode();
     }
 
-    private static RogueSite enroll(TestFederation fed, String name) throws Exception {
-        JsonNode token = fed.token(name);
-        return RogueSite.enroll(
-                fed.coordinator.agentAddress(),
-                token.get("token").asString(),
-                token.get("caFingerprint").asString(),
-                name);
-    }
-
     private static JsonNode site(TestFederation fed, String siteId) {
         for (JsonNode s : fed.api.sites().list()) {
             if (s.get("siteId").asString().equals(siteId)) {
@@ -84,8 +75,8 @@ class RoundInputsIntegrationTest {
         try (var fed = new TestFederation(dir, 2)) {
             String studyId = fed.createStudy(3, 2, 60);
             var honest = List.of(fed.startAgent(0, studyId, null), fed.startAgent(1, studyId, null));
-            try (var rogue = enroll(fed, "rogue");
-                    var greedy = enroll(fed, "greedy")) {
+            try (var rogue = fed.enrollRogue("rogue");
+                    var greedy = fed.enrollRogue("greedy")) {
                 rogue.connect(List.of(studyId)); // declares 1 training example
                 greedy.connect(Map.of(studyId, 1_000_000_000_000_000L)); // above the study's maxSiteExamples
                 fed.awaitConnected(4);
@@ -157,19 +148,11 @@ class RoundInputsIntegrationTest {
                     "/api/studies",
                     specJson(
                             fed,
-                            Map.of(
-                                    "privacy",
-                                    Map.of(
-                                            "mode",
-                                            "site",
-                                            "clipNorm",
-                                            1.0,
-                                            "noiseMultiplier",
-                                            1.0,
-                                            "delta",
-                                            0.5,
-                                            "epsilonBudget",
-                                            5.0))));
+                            PrivacySpec.site(1.0)
+                                    .with("noiseMultiplier", 1.0)
+                                    .with("delta", 0.5)
+                                    .with("epsilonBudget", 5.0)
+                                    .spec()));
             assertThat(delta.statusCode()).isEqualTo(400);
             assertThat(delta.body()).contains("privacy.delta must be in (0, 0.001]");
             var sigma = post(
@@ -177,17 +160,10 @@ class RoundInputsIntegrationTest {
                     "/api/studies",
                     specJson(
                                     fed,
-                                    Map.of(
-                                            "privacy",
-                                            Map.of(
-                                                    "mode",
-                                                    "site",
-                                                    "clipNorm",
-                                                    1.0,
-                                                    "delta",
-                                                    1e-5,
-                                                    "epsilonBudget",
-                                                    5.0)))
+                                    PrivacySpec.site(1.0)
+                                            .with("delta", 1e-5)
+                                            .with("epsilonBudget", 5.0)
+                                            .spec())
                             .replace("\"mode\":\"site\"", "\"mode\":\"site\",\"noiseMultiplier\":1e999"));
             assertThat(sigma.statusCode()).as(sigma.body()).isEqualTo(400);
             assertThat(sigma.body()).contains("privacy.noiseMultiplier must be a finite positive number");
@@ -233,31 +209,18 @@ class RoundInputsIntegrationTest {
     /** A trainer that forgets to clip: its update is 5000 times the clip norm. */
     private static LocalLearner unclipped(Path data) {
         var inner = new Dl4jLearner(data);
-        return new LocalLearner() {
-            @Override
-            public Outcome run(RoundTask task, String modelConfigJson, float[] global) {
-                var o = inner.run(task, modelConfigJson, global);
-                if (o.delta() == null) {
-                    return o;
-                }
-                float[] d = o.delta().clone();
-                double norm = org.cohort.privacy.clip.L2Clipping.l2Norm(d);
-                for (int i = 0; i < d.length; i++) {
-                    d[i] = (float) (d[i] / Math.max(norm, 1e-12) * 5000);
-                }
-                return o.withDelta(d);
+        return new ReplacedRun(inner, (task, modelConfigJson, global) -> {
+            var o = inner.run(task, modelConfigJson, global);
+            if (o.delta() == null) {
+                return o;
             }
-
-            @Override
-            public int trainingRows(RoundTask task) {
-                return inner.trainingRows(task);
+            float[] d = o.delta().clone();
+            double norm = org.cohort.privacy.clip.L2Clipping.l2Norm(d);
+            for (int i = 0; i < d.length; i++) {
+                d[i] = (float) (d[i] / Math.max(norm, 1e-12) * 5000);
             }
-
-            @Override
-            public org.cohort.agent.PrivacyCharge plannedCharge(RoundTask task) {
-                return inner.plannedCharge(task);
-            }
-        };
+            return o.withDelta(d);
+        });
     }
 
     @Test
@@ -267,23 +230,15 @@ class RoundInputsIntegrationTest {
                     2,
                     2,
                     60,
-                    Map.of(
-                            "privacy",
-                            Map.of(
-                                    "mode",
-                                    "site",
-                                    "clipNorm",
-                                    1.0,
-                                    "noiseMultiplier",
-                                    1.0,
-                                    "delta",
-                                    1e-5,
-                                    "epsilonBudget",
-                                    50.0)));
+                    PrivacySpec.site(1.0)
+                            .with("noiseMultiplier", 1.0)
+                            .with("delta", 1e-5)
+                            .with("epsilonBudget", 50.0)
+                            .spec());
             var buggy =
                     fed.startAgent(0, studyId, unclipped(fed.data.sites().get(0).dataFile()));
             var honest = fed.startAgent(1, studyId, null);
-            try (var rogue = enroll(fed, "rogue")) {
+            try (var rogue = fed.enrollRogue("rogue")) {
                 rogue.connect(List.of(studyId));
                 fed.awaitConnected(3);
                 fed.api.studies().start(studyId);

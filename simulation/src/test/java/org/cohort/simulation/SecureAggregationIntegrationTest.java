@@ -22,12 +22,8 @@ class SecureAggregationIntegrationTest {
     void maskedRoundsTrainTheModelAsWellAsPlaintextOnes(@TempDir Path dir) throws Exception {
         try (var fed = new TestFederation(dir, 3)) {
             String studyId = fed.createStudy(6, 3, 120, SECURE);
-            for (int i = 0; i < 3; i++) {
-                fed.startAgent(i, studyId, null);
-            }
-            fed.awaitConnected(3);
-            fed.api.studies().start(studyId);
-            JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(3));
+            fed.startAgents(studyId, 3);
+            JsonNode study = fed.startAndAwaitEnd(studyId, 3, Duration.ofMinutes(3));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
             for (JsonNode r : fed.api.studies().rounds(studyId)) {
                 assertThat(r.get("status").asString()).isEqualTo("COMPLETED");
@@ -50,15 +46,11 @@ class SecureAggregationIntegrationTest {
     void roundCompletesWhenASiteDropsBeforeTheKeyExchange(@TempDir Path dir) throws Exception {
         try (var fed = new TestFederation(dir, 4)) {
             String studyId = fed.createStudy(2, 3, 60, SECURE);
-            for (int i = 0; i < 3; i++) {
-                fed.startAgent(i, studyId, null);
-            }
+            fed.startAgents(studyId, 3);
             fed.startAgent(3, studyId, (task, config, global) -> {
                 throw new IllegalStateException("site went offline");
             });
-            fed.awaitConnected(4);
-            fed.api.studies().start(studyId);
-            JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(3));
+            JsonNode study = fed.startAndAwaitEnd(studyId, 4, Duration.ofMinutes(3));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
             for (JsonNode r : fed.api.studies().rounds(studyId)) {
                 if (r.get("kind").asString().equals("TRAIN")) {

@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.TlsChannelCredentials;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,12 +50,7 @@ class SiteBoundariesIntegrationTest {
     }
 
     private RogueSite enroll(String name) throws Exception {
-        JsonNode token = fed.token(name);
-        return RogueSite.enroll(
-                fed.coordinator.agentAddress(),
-                token.get("token").asString(),
-                token.get("caFingerprint").asString(),
-                name);
+        return fed.enrollRogue(name);
     }
 
     @Test
@@ -204,12 +197,7 @@ class SiteBoundariesIntegrationTest {
     }
 
     private EnrollResponse enroll(String fingerprint, EnrollRequest request) {
-        ManagedChannel channel = NettyChannelBuilder.forTarget(
-                        fed.coordinator.agentAddress(),
-                        TlsChannelCredentials.newBuilder()
-                                .trustManager(PinnedCaTrust.forFingerprint(fingerprint))
-                                .build())
-                .build();
+        ManagedChannel channel = fed.anonymousChannel(PinnedCaTrust.forFingerprint(fingerprint));
         try {
             return EnrollmentGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)

@@ -31,19 +31,14 @@ class SiteLevelSecureAggregationIntegrationTest {
                     3,
                     120,
                     Map.of(
-                            "secureAggregation", Map.of("enabled", true, "stageTimeoutSeconds", 20),
+                            "secureAggregation",
+                            Map.of("enabled", true, "stageTimeoutSeconds", 20),
                             "privacy",
-                                    Map.of(
-                                            "mode",
-                                            "site",
-                                            "clipNorm",
-                                            CLIP,
-                                            "noiseMultiplier",
-                                            Z,
-                                            "delta",
-                                            1e-5,
-                                            "epsilonBudget",
-                                            50.0)));
+                            PrivacySpec.site(CLIP)
+                                    .with("noiseMultiplier", Z)
+                                    .with("delta", 1e-5)
+                                    .with("epsilonBudget", 50.0)
+                                    .fields()));
             var agents = new java.util.ArrayList<SiteAgent>();
             for (int i = 0; i < 3; i++) {
                 agents.add(fed.startAgent(i, studyId, null));
@@ -52,9 +47,7 @@ class SiteLevelSecureAggregationIntegrationTest {
             fed.startAgent(3, studyId, (task, config, global) -> {
                 throw new IllegalStateException("site went offline");
             });
-            fed.awaitConnected(4);
-            fed.api.studies().start(studyId);
-            JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(4));
+            JsonNode study = fed.startAndAwaitEnd(studyId, 4, Duration.ofMinutes(4));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
             for (JsonNode r : fed.api.studies().rounds(studyId)) {
                 if (r.get("kind").asString().equals("TRAIN")) {

@@ -75,9 +75,7 @@ class SlowSiteIntegrationTest {
             fed.startAgent(1, studyId, (task, config, global) -> {
                 throw new IllegalStateException("local GPU unavailable");
             });
-            fed.awaitConnected(2);
-            fed.api.studies().start(studyId);
-            JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
+            JsonNode study = fed.startAndAwaitEnd(studyId, 2, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).isEqualTo("FAILED");
             assertThat(study.get("statusDetail").asString())
                     .contains("failed 4 times")

@@ -22,21 +22,13 @@ import tools.jackson.databind.JsonNode;
  * patient in several studies at one site is capped over all of them.
  */
 class StudyTermsIntegrationTest {
-    private static final Map<String, Object> PATIENT_DP = Map.of(
-            "mode",
-            "patient",
-            "clipNorm",
-            1.0,
-            "noiseMultiplier",
-            1.5,
-            "delta",
-            1e-5,
-            "epsilonBudget",
-            100.0,
-            "accountant",
-            "rdp",
-            "expectedBatchSize",
-            32);
+    private static final Map<String, Object> PATIENT_DP = PrivacySpec.patient(1.5)
+            .with("clipNorm", 1.0)
+            .with("delta", 1e-5)
+            .with("epsilonBudget", 100.0)
+            .with("accountant", "rdp")
+            .with("expectedBatchSize", 32)
+            .fields();
 
     private static String patientStudy(TestFederation fed, int rounds, int minSites) {
         var extra = new HashMap<String, Object>(Map.of("privacy", PATIENT_DP, "maxRetries", 0));
@@ -164,9 +156,7 @@ class StudyTermsIntegrationTest {
             tamper(fed, studyId, "\"name\":\"" + column + "\"", "\"name\":\"no_such_column\"");
             SiteAgent a = fed.startAgent(0, studyId, null);
             SiteAgent b = fed.startAgent(1, studyId, null);
-            fed.awaitConnected(2);
-            fed.api.studies().start(studyId);
-            JsonNode study = fed.awaitStudyEnd(studyId, Duration.ofMinutes(2));
+            JsonNode study = fed.startAndAwaitEnd(studyId, 2, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("FAILED");
             assertRefusedFirstRoundWithNothingSpent(
                     fed, studyId, List.of(a, b), "cannot be read as study " + studyId, "nothing spent");

@@ -1,5 +1,6 @@
 package org.cohort.simulation;
 
+import io.grpc.ManagedChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -7,12 +8,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.TrustManager;
 import org.cohort.agent.AgentConfig;
 import org.cohort.agent.Dl4jLearner;
 import org.cohort.agent.LocalLearner;
 import org.cohort.agent.SiteAgent;
 import org.cohort.agent.SplitSecretFile;
 import org.cohort.client.CoordinatorClient;
+import org.cohort.crypto.pki.SiteCertificateAuthority;
+import org.cohort.crypto.tls.TlsTrust;
 import org.cohort.protocol.v1.PrivacyMode;
 import tools.jackson.databind.JsonNode;
 
@@ -74,6 +78,31 @@ final class TestFederation implements AutoCloseable {
         return api.enrollment().token(siteName, Duration.ofMinutes(10));
     }
 
+    /** Enrolls a hand-driven site named {@code name} with a fresh token (see {@link RogueSite}). */
+    RogueSite enrollRogue(String name) throws Exception {
+        return enrollRogue(token(name), name);
+    }
+
+    /** Enrolls a hand-driven site named {@code name} with the given enrollment token. */
+    RogueSite enrollRogue(JsonNode token, String name) throws Exception {
+        return RogueSite.enroll(
+                coordinator.agentAddress(),
+                token.get("token").asString(),
+                token.get("caFingerprint").asString(),
+                name);
+    }
+
+    /** A channel to the agent port without a client certificate, trusting the coordinator as {@code trust} says. */
+    ManagedChannel anonymousChannel(TrustManager... trust) {
+        return RogueSite.anonymousChannel(coordinator.agentAddress(), trust);
+    }
+
+    /** A channel to the agent port without a client certificate, trusting the coordinator's CA. */
+    ManagedChannel anonymousChannel() {
+        return anonymousChannel(TlsTrust.coordinator(
+                coordinator.bean(SiteCertificateAuthority.class).caCertificate()));
+    }
+
     /** Enrolls and starts an agent for the i-th synthetic hospital. */
     SiteAgent startAgent(int i, String studyId, LocalLearner learner) throws Exception {
         return startAgent(i, studyId, learner, null);
@@ -121,13 +150,16 @@ final class TestFederation implements AutoCloseable {
                 .patientEpsilonCeiling(patientCeiling)
                 .patientEpsilonCeilingAllStudies(allStudiesCeiling, AgentConfig.DEFAULT_ALL_STUDIES_DELTA)
                 .build();
-        SiteAgent agent = SiteAgent.start(
-                config,
-                learner == null
-                        ? new Dl4jLearner(site.dataFile(), SplitSecretFile.loadOrCreate(config.workDir()))
-                        : learner);
-        agents.add(agent);
-        return agent;
+        return launch(config, site.dataFile(), learner);
+    }
+
+    /** Enrolls and starts the agents of the first {@code count} hospitals, each with its own data. */
+    List<SiteAgent> startAgents(String studyId, int count) throws Exception {
+        List<SiteAgent> started = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            started.add(startAgent(i, studyId, null));
+        }
+        return started;
     }
 
     /**
@@ -141,11 +173,13 @@ final class TestFederation implements AutoCloseable {
                 .coordinators(List.of(coordinator.agentAddress()))
                 .accepting(AgentConfig.accepting(DECLARED_TRAINING_EXAMPLES, pinned(List.of(studyId))))
                 .build();
+        return launch(config, site.dataFile(), learner);
+    }
+
+    private SiteAgent launch(AgentConfig config, Path dataFile, LocalLearner learner) throws Exception {
         SiteAgent agent = SiteAgent.start(
                 config,
-                learner == null
-                        ? new Dl4jLearner(site.dataFile(), SplitSecretFile.loadOrCreate(config.workDir()))
-                        : learner);
+                learner == null ? new Dl4jLearner(dataFile, SplitSecretFile.loadOrCreate(config.workDir())) : learner);
         agents.add(agent);
         return agent;
     }
@@ -187,17 +221,23 @@ final class TestFederation implements AutoCloseable {
     }
 
     /**
+     * Waits for {@code sites} sites to connect, starts the study and waits up to {@code timeout}
+     * for it to end; returns the study as the REST API then shows it.
+     */
+    JsonNode startAndAwaitEnd(String studyId, int sites, Duration timeout) throws InterruptedException {
+        awaitConnected(sites);
+        api.studies().start(studyId);
+        return awaitStudyEnd(studyId, timeout);
+    }
+
+    /**
      * The plain run: a study of {@code rounds} rounds that needs every site, each site's agent
      * with its own data, started and awaited; fails unless the study completes.
      */
     String runStudy(int rounds) throws Exception {
         String studyId = createStudy(rounds, data.sites().size(), 60);
-        for (int i = 0; i < data.sites().size(); i++) {
-            startAgent(i, studyId, null);
-        }
-        awaitConnected(data.sites().size());
-        api.studies().start(studyId);
-        JsonNode study = awaitStudyEnd(studyId, Duration.ofMinutes(2));
+        startAgents(studyId, data.sites().size());
+        JsonNode study = startAndAwaitEnd(studyId, data.sites().size(), Duration.ofMinutes(2));
         if (!study.get("status").asString().equals("COMPLETED")) {
             throw new AssertionError("study did not complete: " + study);
         }

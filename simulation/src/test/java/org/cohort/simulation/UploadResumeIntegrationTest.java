@@ -25,14 +25,8 @@ class UploadResumeIntegrationTest {
     void aBrokenUploadIsResumedFromWhatTheCoordinatorHolds(@TempDir Path dir) throws Exception {
         try (var fed = new TestFederation(dir, 2)) {
             String studyId = fed.createStudy(1, 3, 120);
-            fed.startAgent(0, studyId, null);
-            fed.startAgent(1, studyId, null);
-            JsonNode token = fed.token("resuming");
-            try (var site = RogueSite.enroll(
-                    fed.coordinator.agentAddress(),
-                    token.get("token").asString(),
-                    token.get("caFingerprint").asString(),
-                    "resuming")) {
+            fed.startAgents(studyId, 2);
+            try (var site = fed.enrollRogue("resuming")) {
                 site.connect(List.of(studyId));
                 fed.awaitConnected(3);
                 fed.api.studies().start(studyId);

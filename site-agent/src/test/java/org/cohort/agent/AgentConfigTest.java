@@ -12,10 +12,21 @@ class AgentConfigTest {
     @TempDir
     Path dir;
 
+    /** Writes {@code text} as the agent's agent.properties and returns the file. */
+    private Path properties(String text) throws java.io.IOException {
+        Path file = dir.resolve("agent.properties");
+        Files.writeString(file, text);
+        return file;
+    }
+
+    /** As {@link #properties}, after the two settings every agent needs (one coordinator, the data file). */
+    private Path withAddressAndData(String rest) throws java.io.IOException {
+        return properties("coordinator.addresses=a:9443\ndata.path=data/heart.csv\n" + rest);
+    }
+
     @Test
     void readsAddressesStudiesAndResolvesPathsAgainstTheConfigFile() throws Exception {
-        Path file = dir.resolve("agent.properties");
-        Files.writeString(file, """
+        Path file = properties("""
                 site.name=Cleveland
                 coordinator.addresses=a:9443, b:9443
                 data.path=data/heart.csv
@@ -38,10 +49,7 @@ class AgentConfigTest {
 
     @Test
     void everyAcceptedStudyNeedsItsDeclaredTrainingSize() throws Exception {
-        Path file = dir.resolve("agent.properties");
-        Files.writeString(file, """
-                coordinator.addresses=a:9443
-                data.path=data/heart.csv
+        Path file = withAddressAndData("""
                 studies.accepted=st-1, st-2
                 study.st-2.training-examples=0
                 study.st-1.terms=sha256:1111111111111111111111111111111111111111111111111111111111111111
@@ -55,10 +63,7 @@ class AgentConfigTest {
 
     @Test
     void everyAcceptedStudyNeedsThePinnedDigestOfItsTerms() throws Exception {
-        Path file = dir.resolve("agent.properties");
-        Files.writeString(file, """
-                coordinator.addresses=a:9443
-                data.path=data/heart.csv
+        Path file = withAddressAndData("""
                 studies.accepted=st-1, st-2
                 study.st-1.training-examples=10
                 study.st-2.training-examples=10
@@ -73,10 +78,7 @@ class AgentConfigTest {
 
     @Test
     void readsTheCeilingOverAllStudiesWithItsOwnDelta() throws Exception {
-        Path file = dir.resolve("agent.properties");
-        Files.writeString(file, """
-                coordinator.addresses=a:9443
-                data.path=data/heart.csv
+        Path file = withAddressAndData("""
                 privacy.patient-epsilon-ceiling-all-studies=2.5
                 privacy.patient-delta-all-studies=1e-6
                 """);
@@ -89,8 +91,7 @@ class AgentConfigTest {
 
     @Test
     void namesEveryMissingSetting() throws Exception {
-        Path file = dir.resolve("agent.properties");
-        Files.writeString(file, "site.name=x\n");
+        Path file = properties("site.name=x\n");
         assertThatThrownBy(() -> AgentConfig.load(file))
                 .hasMessageContaining("set coordinator.addresses")
                 .hasMessageContaining("set data.path");
@@ -98,16 +99,14 @@ class AgentConfigTest {
 
     @Test
     void unenrolledAgentWithoutTokenSaysWhatToDo() throws Exception {
-        Path file = dir.resolve("agent.properties");
-        Files.writeString(file, "coordinator.addresses=localhost:1\ndata.path=x.csv\n");
+        Path file = properties("coordinator.addresses=localhost:1\ndata.path=x.csv\n");
         assertThatThrownBy(() -> Enroller.ensureEnrolled(AgentConfig.load(file)))
                 .hasMessageContaining("enrollment.token");
     }
 
     @Test
     void refusesEndOfLineCommentsInsteadOfReadingThemAsPartOfTheValue() throws Exception {
-        Path file = dir.resolve("agent.properties");
-        Files.writeString(file, """
+        Path file = properties("""
                 coordinator.addresses=a:9443
                 data.path=heart.csv
                 studies.accepted=st-1a2b3c4d                 # the studies this hospital agreed to
@@ -125,8 +124,7 @@ class AgentConfigTest {
         int start = readme.indexOf("```properties\nsite.name=");
         assertThat(start).as("the README's agent.properties template").isNotNegative();
         String template = readme.substring(readme.indexOf('\n', start) + 1, readme.indexOf("```", start + 3));
-        Path file = dir.resolve("agent.properties");
-        Files.writeString(file, template);
+        Path file = properties(template);
         var c = AgentConfig.load(file);
         assertThat(c.acceptedStudies()).containsExactly("st-1a2b3c4d");
         assertThat(c.caFingerprint()).isEqualTo("sha256:...");

@@ -13,16 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class PinnedTermsTest {
-    private static final PrivacyPlan PATIENT = PrivacyPlan.newBuilder()
-            .setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT)
-            .setClipNorm(1.0)
-            .setNoiseMultiplier(1.5)
-            .setExpectedBatchSize(32)
-            .setDelta(1e-5)
-            .setEpsilonBudget(1.0)
-            .setAccountant(org.cohort.protocol.v1.Accountant.ACCOUNTANT_RDP)
-            .setStudyRounds(5)
-            .build();
+    private static final PrivacyPlan PATIENT = TestPlans.patient(1.0);
     private static final String PINNED = StudyTerms.of(task(PATIENT)).digest();
 
     @TempDir

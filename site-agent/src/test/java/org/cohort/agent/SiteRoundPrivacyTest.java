@@ -17,16 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The site's own privacy decisions about a task, from its admin's configuration and its own ledger. */
 class SiteRoundPrivacyTest {
-    private static final PrivacyPlan PATIENT = PrivacyPlan.newBuilder()
-            .setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT)
-            .setClipNorm(1)
-            .setNoiseMultiplier(1.5)
-            .setExpectedBatchSize(32)
-            .setDelta(1e-5)
-            .setEpsilonBudget(100)
-            .setAccountant(org.cohort.protocol.v1.Accountant.ACCOUNTANT_RDP)
-            .setStudyRounds(5)
-            .build();
+    private static final PrivacyPlan PATIENT = TestPlans.patient(100);
 
     @TempDir
     Path work;

@@ -71,10 +71,8 @@ class RoundComplianceTest {
     void chargesEveryAttemptOfARetriedRoundAsItsOwnRelease() {
         patientStudy(10);
         // Attempt 1 of round 1 was abandoned after cleveland's update arrived; attempt 2 trained again.
-        assertThat(f.rounds.chargeRelease(release(1, 1, "cleveland"), RoundCompliance.Released.UPLOAD_RECEIVED))
-                .isTrue();
-        assertThat(f.rounds.chargeRelease(release(1, 2, "cleveland"), RoundCompliance.Released.UPLOAD_RECEIVED))
-                .isTrue();
+        assertThat(chargedOnReceipt(1, 1, "cleveland")).isTrue();
+        assertThat(chargedOnReceipt(1, 2, "cleveland")).isTrue();
 
         var charges = f.ledger.charges("st-1", "cleveland", Unit.PATIENT);
         assertThat(charges).extracting(c -> c.roundNumber() + "/" + c.attempt()).containsExactly("1/1", "1/2");
@@ -104,10 +102,8 @@ class RoundComplianceTest {
     void theSameSignedUpdateReceivedAgainIsChargedOnce() {
         patientStudy(10);
         // Received, then its replica was lost and the site re-sent the same signed update to another one.
-        assertThat(f.rounds.chargeRelease(release(1, 1, "cleveland"), RoundCompliance.Released.UPLOAD_RECEIVED))
-                .isTrue();
-        assertThat(f.rounds.chargeRelease(release(1, 1, "cleveland"), RoundCompliance.Released.UPLOAD_RECEIVED))
-                .isFalse();
+        assertThat(chargedOnReceipt(1, 1, "cleveland")).isTrue();
+        assertThat(chargedOnReceipt(1, 1, "cleveland")).isFalse();
         // At round close it is named, not charged again.
         var recorded = f.round("st-1", 1, Unit.PATIENT, ROUND, "cleveland");
 
@@ -123,11 +119,16 @@ class RoundComplianceTest {
         double twoRounds =
                 RdpAccountant.withDefaultOrders().compose(ROUND).compose(ROUND).epsilon(1e-5);
         Study study = patientStudy((oneRound + twoRounds) / 2);
-        f.rounds.chargeRelease(release(1, 1, "cleveland"), RoundCompliance.Released.UPLOAD_RECEIVED);
+        chargedOnReceipt(1, 1, "cleveland");
 
         // Sent again: nothing more to pay. A retry is a new release and does not fit.
         assertThat(f.rounds.overBudget(study, release(1, 1, "cleveland"))).isEmpty();
         assertThat(f.rounds.overBudget(study, release(1, 2, "cleveland"))).isPresent();
+    }
+
+    /** Charges the plain update of the given round attempt as received; whether it was charged now. */
+    private boolean chargedOnReceipt(int round, int attempt, String site) {
+        return f.rounds.chargeRelease(release(round, attempt, site), RoundCompliance.Released.UPLOAD_RECEIVED);
     }
 
     private static org.cohort.coordinator.ledger.ReleaseCharge release(int round, int attempt, String site) {

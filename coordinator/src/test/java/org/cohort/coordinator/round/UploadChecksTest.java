@@ -21,15 +21,21 @@ class UploadChecksTest {
     }
 
     private static RoundState round(RoundPhase phase) {
+        return round(2, RoundKind.TRAIN, Set.of("a", "b"), phase, Map.of("a", 3L, "b", 5L));
+    }
+
+    /** Attempt 1 of round {@code number} of study "s" on model version 5, opened at T0 for 60 s. */
+    private static RoundState round(
+            int number, RoundKind kind, Set<String> roster, RoundPhase phase, Map<String, Long> declared) {
         return new RoundState(
                 "r1",
                 "s",
-                2,
+                number,
                 1,
-                RoundKind.TRAIN,
+                kind,
                 5,
                 NONCE,
-                Set.of("a", "b"),
+                roster,
                 Set.of(),
                 Map.of(),
                 1,
@@ -38,7 +44,7 @@ class UploadChecksTest {
                 phase,
                 "",
                 false,
-                Map.of("a", 3L, "b", 5L));
+                declared);
     }
 
     private static UpdateManifest.Builder manifest() {
@@ -63,24 +69,7 @@ class UploadChecksTest {
     private static final UploadChecks.HeldOutRule DP = new UploadChecks.HeldOutRule(true, 4.0, 2);
 
     private static RoundState evaluation() {
-        return new RoundState(
-                "r1",
-                "s",
-                11,
-                1,
-                RoundKind.EVALUATE,
-                5,
-                NONCE,
-                Set.of("a", "b"),
-                Set.of(),
-                Map.of(),
-                1,
-                T0,
-                T0.plusSeconds(60),
-                RoundPhase.COLLECTING,
-                "",
-                false,
-                Map.of("a", 3L, "b", 5L));
+        return round(11, RoundKind.EVALUATE, Set.of("a", "b"), RoundPhase.COLLECTING, Map.of("a", 3L, "b", 5L));
     }
 
     private static UpdateManifest.Builder noisedEvaluation(org.cohort.protocol.NoisedConfusion release) {
@@ -253,24 +242,7 @@ class UploadChecksTest {
 
     @Test
     void rejectsATrainingUpdateFromASiteThatDeclaredNoSize() {
-        var r = new RoundState(
-                "r1",
-                "s",
-                2,
-                1,
-                RoundKind.TRAIN,
-                5,
-                NONCE,
-                Set.of("a", "b"),
-                Set.of(),
-                Map.of(),
-                1,
-                T0,
-                T0.plusSeconds(60),
-                RoundPhase.COLLECTING,
-                "",
-                false,
-                Map.of("b", 5L));
+        var r = round(2, RoundKind.TRAIN, Set.of("a", "b"), RoundPhase.COLLECTING, Map.of("b", 5L));
         assertThat(message(r, manifest().build(), "a")).contains("site a declared no training size");
     }
 
@@ -312,24 +284,7 @@ class UploadChecksTest {
 
     @Test
     void boundsEvaluationCountsInEvaluationRoundsToo() {
-        var r = new RoundState(
-                "r1",
-                "s",
-                3,
-                1,
-                RoundKind.EVALUATE,
-                5,
-                NONCE,
-                Set.of("a"),
-                Set.of(),
-                Map.of(),
-                1,
-                T0,
-                T0.plusSeconds(60),
-                RoundPhase.COLLECTING,
-                "",
-                false,
-                Map.of("a", 100L));
+        var r = round(3, RoundKind.EVALUATE, Set.of("a"), RoundPhase.COLLECTING, Map.of("a", 100L));
         var m = manifest()
                 .setNumParameters(0)
                 .setExampleCount(0)

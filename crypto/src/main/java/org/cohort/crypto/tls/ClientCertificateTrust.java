@@ -1,6 +1,5 @@
 package org.cohort.crypto.tls;
 
-import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
@@ -15,10 +14,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
-import javax.net.ssl.X509ExtendedTrustManager;
 import org.cohort.crypto.internal.Algorithms;
 import org.cohort.crypto.tls.PeerCertificateRejectedException.Reason;
 
@@ -34,7 +31,7 @@ import org.cohort.crypto.tls.PeerCertificateRejectedException.Reason;
  * <p>The checks are written out rather than delegated to PKIX path validation: our hierarchy is
  * one CA deep, and each failure needs a message a site admin can act on.
  */
-public final class ClientCertificateTrust extends X509ExtendedTrustManager {
+public final class ClientCertificateTrust extends OneSidedTrust {
 
     private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
     private static final Set<String> UNDERSTOOD_CRITICAL_EXTENSIONS = Set.of(
@@ -49,6 +46,7 @@ public final class ClientCertificateTrust extends X509ExtendedTrustManager {
     private final Clock clock;
 
     ClientCertificateTrust(X509Certificate ca, RevocationCheck revocation, Clock clock) {
+        super(Side.CLIENT);
         this.ca = Objects.requireNonNull(ca, "ca");
         this.revocation = Objects.requireNonNull(revocation, "revocation");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -199,37 +197,8 @@ public final class ClientCertificateTrust extends X509ExtendedTrustManager {
     }
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+    void check(X509Certificate[] chain, String authType, Handshake handshake) throws CertificateException {
         verify(chain);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-            throws CertificateException {
-        verify(chain);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-            throws CertificateException {
-        verify(chain);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        throw notForServers();
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-            throws CertificateException {
-        throw notForServers();
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-            throws CertificateException {
-        throw notForServers();
     }
 
     /** Our CA only: JSSE sends it to clients as the acceptable issuer. */
@@ -238,7 +207,8 @@ public final class ClientCertificateTrust extends X509ExtendedTrustManager {
         return new X509Certificate[] {ca};
     }
 
-    private static CertificateException notForServers() {
+    @Override
+    CertificateException wrongSide() {
         return new CertificateException(
                 "ClientCertificateTrust only checks site client certificates on the coordinator;"
                         + " agents verify the coordinator with TlsTrust.coordinator or PinnedCaTrust");

@@ -1,13 +1,11 @@
 package org.cohort.crypto.tls;
 
-import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -21,13 +19,14 @@ import org.cohort.crypto.tls.PeerCertificateRejectedException.Reason;
  * host name verification against the certificate's SANs, which JSSE leaves to an
  * {@link X509ExtendedTrustManager} and would otherwise be silently skipped.
  */
-final class CoordinatorTrust extends X509ExtendedTrustManager {
+final class CoordinatorTrust extends OneSidedTrust {
 
     private final X509Certificate ca;
     private final X509ExtendedTrustManager pkix;
     private final String caFingerprint;
 
     CoordinatorTrust(X509Certificate ca) {
+        super(Side.SERVER);
         this.ca = ca;
         this.caFingerprint = Algorithms.fingerprint(ca);
         try {
@@ -53,29 +52,9 @@ final class CoordinatorTrust extends X509ExtendedTrustManager {
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+    void check(X509Certificate[] chain, String authType, Handshake handshake) throws CertificateException {
         try {
-            pkix.checkServerTrusted(chain, authType);
-        } catch (CertificateException e) {
-            throw explain(e);
-        }
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-            throws CertificateException {
-        try {
-            pkix.checkServerTrusted(chain, authType, socket);
-        } catch (CertificateException e) {
-            throw explain(e);
-        }
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-            throws CertificateException {
-        try {
-            pkix.checkServerTrusted(chain, authType, engine);
+            handshake.check(pkix, chain, authType);
         } catch (CertificateException e) {
             throw explain(e);
         }
@@ -101,28 +80,12 @@ final class CoordinatorTrust extends X509ExtendedTrustManager {
     }
 
     @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        throw notForClients();
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-            throws CertificateException {
-        throw notForClients();
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-            throws CertificateException {
-        throw notForClients();
-    }
-
-    @Override
     public X509Certificate[] getAcceptedIssuers() {
         return new X509Certificate[] {ca};
     }
 
-    private static CertificateException notForClients() {
+    @Override
+    CertificateException wrongSide() {
         return new CertificateException("This trust manager verifies the coordinator; the coordinator checks sites"
                 + " with TlsTrust.clientCertificates");
     }

@@ -1,6 +1,5 @@
 package org.cohort.crypto.tls;
 
-import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -8,9 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
 import org.cohort.crypto.internal.Algorithms;
 import org.cohort.crypto.tls.PeerCertificateRejectedException.Reason;
 
@@ -22,12 +19,13 @@ import org.cohort.crypto.tls.PeerCertificateRejectedException.Reason;
  * under that CA (same checks as {@link TlsTrust#coordinator}). The CA seen is kept so that the
  * agent can save it for later connections.
  */
-public final class PinnedCaTrust extends X509ExtendedTrustManager {
+public final class PinnedCaTrust extends OneSidedTrust {
 
     private final String pin;
     private final AtomicReference<X509Certificate> observedCa = new AtomicReference<>();
 
     private PinnedCaTrust(String pin) {
+        super(Side.SERVER);
         this.pin = pin;
     }
 
@@ -54,25 +52,9 @@ public final class PinnedCaTrust extends X509ExtendedTrustManager {
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+    void check(X509Certificate[] chain, String authType, Handshake handshake) throws CertificateException {
         X509Certificate ca = pinnedCa(chain);
-        new CoordinatorTrust(ca).checkServerTrusted(chain, authType);
-        observedCa.set(ca);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-            throws CertificateException {
-        X509Certificate ca = pinnedCa(chain);
-        new CoordinatorTrust(ca).checkServerTrusted(chain, authType, socket);
-        observedCa.set(ca);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-            throws CertificateException {
-        X509Certificate ca = pinnedCa(chain);
-        new CoordinatorTrust(ca).checkServerTrusted(chain, authType, engine);
+        handshake.check(new CoordinatorTrust(ca), chain, authType);
         observedCa.set(ca);
     }
 
@@ -110,30 +92,14 @@ public final class PinnedCaTrust extends X509ExtendedTrustManager {
         }
     }
 
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        throw notForClients();
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-            throws CertificateException {
-        throw notForClients();
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-            throws CertificateException {
-        throw notForClients();
-    }
-
     /** Unknown until the handshake: the whole point is that the agent does not have the CA yet. */
     @Override
     public X509Certificate[] getAcceptedIssuers() {
         return new X509Certificate[0];
     }
 
-    private static CertificateException notForClients() {
+    @Override
+    CertificateException wrongSide() {
         return new CertificateException("PinnedCaTrust only verifies the coordinator during enrollment");
     }
 }

@@ -1,6 +1,5 @@
 package org.cohort.learning.dp;
 
-import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
 import org.cohort.learning.data.TabularDataset;
@@ -8,6 +7,7 @@ import org.cohort.learning.model.ModelPreset;
 import org.cohort.learning.model.ModelSpec;
 import org.cohort.learning.model.Optimizer;
 import org.cohort.learning.model.TrainingPlan;
+import org.cohort.learning.train.Fixtures;
 import org.cohort.privacy.noise.RandomSource;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
@@ -20,16 +20,7 @@ final class DpFixtures {
 
     /** Two Gaussian classes in {@code features} dimensions whose means differ along every axis. */
     static TabularDataset blobs(int n, int features, long seed) {
-        Random random = new Random(seed);
-        float[][] x = new float[n][features];
-        int[] y = new int[n];
-        for (int i = 0; i < n; i++) {
-            y[i] = random.nextInt(2);
-            for (int j = 0; j < features; j++) {
-                x[i][j] = (float) ((y[i] == 1 ? 1 : -1) * 0.8 + random.nextGaussian());
-            }
-        }
-        return new TabularDataset(x, y, 2);
+        return Fixtures.blobs(n, features, seed);
     }
 
     static MultiLayerNetwork network(ModelPreset preset, int inputs, int classes) {

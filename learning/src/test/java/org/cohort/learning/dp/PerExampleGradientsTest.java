@@ -122,38 +122,25 @@ class PerExampleGradientsTest {
     }
 
     private static MultiLayerNetwork hiddenActivationNetwork(Activation activation) {
-        MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
-                .seed(5)
-                .dataType(DataType.FLOAT)
-                .updater(new Sgd(0.1))
-                .list()
-                .layer(new DenseLayer.Builder()
-                        .nIn(5)
-                        .nOut(6)
-                        .activation(activation)
-                        .build())
-                .layer(new OutputLayer.Builder(LossFunction.MCXENT)
-                        .nIn(6)
-                        .nOut(2)
-                        .activation(Activation.SOFTMAX)
-                        .build())
-                .build());
-        net.init();
-        return net;
+        return fiveSixTwo(new DenseLayer.Builder().nIn(5).nOut(6).activation(activation));
     }
 
     static MultiLayerNetwork dropoutNetwork() {
+        return fiveSixTwo(new DenseLayer.Builder()
+                .nIn(5)
+                .nOut(6)
+                .activation(Activation.RELU)
+                .dropOut(0.9));
+    }
+
+    /** A 5-6-2 network, seeded, with the given hidden layer and a softmax output. */
+    private static MultiLayerNetwork fiveSixTwo(DenseLayer.Builder hidden) {
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()
                 .seed(5)
                 .dataType(DataType.FLOAT)
                 .updater(new Sgd(0.1))
                 .list()
-                .layer(new DenseLayer.Builder()
-                        .nIn(5)
-                        .nOut(6)
-                        .activation(Activation.RELU)
-                        .dropOut(0.9)
-                        .build())
+                .layer(hidden.build())
                 .layer(new OutputLayer.Builder(LossFunction.MCXENT)
                         .nIn(6)
                         .nOut(2)

@@ -3,13 +3,13 @@ package org.cohort.learning.train;
 import java.util.Random;
 import org.cohort.learning.data.TabularDataset;
 
-/** Small separable-ish datasets for training tests. */
-final class Fixtures {
+/** Small separable-ish datasets for training tests (the DP-SGD tests use them too). */
+public final class Fixtures {
 
     private Fixtures() {}
 
     /** Two Gaussian classes in {@code features} dimensions whose means differ along every axis. */
-    static TabularDataset blobs(int n, int features, long seed) {
+    public static TabularDataset blobs(int n, int features, long seed) {
         Random random = new Random(seed);
         float[][] x = new float[n][features];
         int[] y = new int[n];
