@@ -6,7 +6,6 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
 import javax.crypto.Cipher;
 
@@ -19,7 +18,7 @@ import javax.crypto.Cipher;
  * {@value #BLOCK_INTS}-value blocks (16 KiB, resident in L1 while every mask's keystream for it is
  * produced and added), so the vector crosses the memory bus once however many masks there are.
  * Large vectors are split into contiguous ranges expanded in parallel on the common ForkJoin
- * pool; a range starting at value k starts each keystream at AES counter k/4, so the result does
+ * pool and this thread; a range starting at value k starts each keystream at AES counter k/4, so the result does
  * not depend on the split. Each worker keys one reused cipher per mask; masks are never
  * materialised.
  */
@@ -57,7 +56,7 @@ final class MaskPrg {
 
     /** Folds every mask into {@code target} in one pass: target ±= PRG(seed) for each, modulo 2^32. */
     static void applyAll(List<Mask> masks, int[] target) {
-        applyAll(masks, target, ForkJoinPool.getCommonPoolParallelism());
+        applyAll(masks, target, Runtime.getRuntime().availableProcessors());
     }
 
     /** As {@link #applyAll(List, int[])} with at most {@code parallelism} ranges (1: on this thread). */
@@ -78,7 +77,8 @@ final class MaskPrg {
             if (ranges == 1) {
                 expand(keys, subtract, target, 0, target.length);
             } else {
-                ForkJoinPool.commonPool().invoke(new Ranges(keys, subtract, target, 0, ranges, blocks, ranges));
+                // invoke() works on this thread too, forking the other halves to the common pool.
+                new Ranges(keys, subtract, target, 0, ranges, blocks, ranges).invoke();
             }
         } finally {
             for (byte[] key : keys) {
@@ -150,8 +150,8 @@ final class MaskPrg {
         Arrays.fill(block, (byte) 0);
     }
 
-    // Separate small methods so that C2 compiles each loop on its own (and unrolls it) rather than
-    // inside an on-stack-replaced outer loop.
+    // Separate small methods so that C2 compiles each loop on its own (and vectorises it) rather than
+    // inside the outer loop.
     private static void addBlock(byte[] block, int[] target, int offset, int count) {
         for (int k = 0; k < count; k++) {
             target[offset + k] += (int) LITTLE_ENDIAN_INT.get(block, k * Integer.BYTES);

@@ -165,8 +165,11 @@ public final class TabulatedDiscreteGaussian {
 
     /** One sample. */
     public long sample(RandomSource random) {
-        Bits bits = new Bits(random, (tables.length + 1) / 2 + 2);
-        return next(bits);
+        long y = 0;
+        for (int j = 0; j < tables.length; j++) {
+            y += multipliers[j] * tables[j].sample((int) random.nextBits(32), random);
+        }
+        return y;
     }
 
     /** Fills {@code out} with independent samples. */
@@ -174,25 +177,73 @@ public final class TabulatedDiscreteGaussian {
         sample(out, 0, out.length, random);
     }
 
-    /** Fills {@code out[from..to)} with independent samples. */
+    /**
+     * Fills {@code out[from..to)} with independent samples. The random words for a run of values
+     * are fetched in one call (32 bits per table per value); the rare ties take more words from
+     * {@code random} directly.
+     */
     public void sample(long[] out, int from, int to, RandomSource random) {
         Objects.checkFromToIndex(from, to, out.length);
-        Bits bits = new Bits(random, BATCH_WORDS);
-        Table[] t = tables;
-        long[] m = multipliers;
-        if (t.length == 1) {
-            Table a = t[0];
-            for (int i = from; i < to; i++) {
-                out[i] = a.sample(bits.next32(), bits);
+        int perValue = tables.length;
+        int chunk = Math.max(1, BATCH_WORDS * 2 / perValue);
+        long[] words = new long[(chunk * perValue + 1) / 2];
+        for (int at = from; at < to; at += chunk) {
+            int n = Math.min(chunk, to - at);
+            random.nextLongs(words, 0, (n * perValue + 1) / 2);
+            switch (perValue) {
+                case 1 -> one(out, at, n, words, random);
+                case 2 -> two(out, at, n, words, random);
+                case 4 -> four(out, at, n, words, random);
+                default -> any(out, at, n, words, random);
             }
-        } else {
-            for (int i = from; i < to; i++) {
-                long y = 0;
-                for (int j = 0; j < t.length; j++) {
-                    y += m[j] * t[j].sample(bits.next32(), bits);
-                }
-                out[i] = y;
+        }
+    }
+
+    private void one(long[] out, int at, int n, long[] words, RandomSource random) {
+        Table a = tables[0];
+        for (int i = 0; i < n; i++) {
+            long w = words[i >>> 1];
+            out[at + i] = a.sample((int) (w >>> ((i & 1) << 5)), random);
+        }
+    }
+
+    private void two(long[] out, int at, int n, long[] words, RandomSource random) {
+        Table a = tables[0];
+        Table b = tables[1];
+        long mb = multipliers[1];
+        for (int i = 0; i < n; i++) {
+            long w = words[i];
+            out[at + i] = a.sample((int) w, random) + mb * b.sample((int) (w >>> 32), random);
+        }
+    }
+
+    private void four(long[] out, int at, int n, long[] words, RandomSource random) {
+        Table a = tables[0];
+        Table b = tables[1];
+        Table c = tables[2];
+        Table d = tables[3];
+        long mb = multipliers[1];
+        long mc = multipliers[2];
+        long md = multipliers[3];
+        for (int i = 0; i < n; i++) {
+            long w = words[2 * i];
+            long v = words[2 * i + 1];
+            out[at + i] = a.sample((int) w, random)
+                    + mb * b.sample((int) (w >>> 32), random)
+                    + mc * c.sample((int) v, random)
+                    + md * d.sample((int) (v >>> 32), random);
+        }
+    }
+
+    private void any(long[] out, int at, int n, long[] words, RandomSource random) {
+        int h = 0;
+        for (int i = 0; i < n; i++) {
+            long y = 0;
+            for (int j = 0; j < tables.length; j++, h++) {
+                int word = (int) (words[h >>> 1] >>> ((h & 1) << 5));
+                y += multipliers[j] * tables[j].sample(word, random);
             }
+            out[at + i] = y;
         }
     }
 
@@ -208,14 +259,6 @@ public final class TabulatedDiscreteGaussian {
         }
     }
 
-    private long next(Bits bits) {
-        long y = 0;
-        for (int j = 0; j < tables.length; j++) {
-            y += multipliers[j] * tables[j].sample(bits.next32(), bits);
-        }
-        return y;
-    }
-
     @Override
     public String toString() {
         StringBuilder out =
@@ -228,35 +271,6 @@ public final class TabulatedDiscreteGaussian {
                     .append(')');
         }
         return out.append(", TV <= ").append(totalVariation).toString();
-    }
-
-    /** Random words read 32 bits at a time, refilled in batches from the source. */
-    static final class Bits {
-        private final RandomSource random;
-        private final long[] words;
-        private int half;
-        private int limit;
-
-        Bits(RandomSource random, int size) {
-            this.random = random;
-            this.words = new long[size];
-        }
-
-        int next32() {
-            if (half == limit) {
-                random.nextLongs(words, 0, words.length);
-                half = 0;
-                limit = 2 * words.length;
-            }
-            long w = words[half >>> 1];
-            int v = (int) (w >>> ((half & 1) << 5));
-            half++;
-            return v;
-        }
-
-        long next64() {
-            return ((long) next32() << 32) | (next32() & 0xFFFFFFFFL);
-        }
     }
 
     /** One Walker alias table for N_ℤ(0, v) on [-R, R] with 128-bit thresholds. */
@@ -369,23 +383,23 @@ public final class TabulatedDiscreteGaussian {
             return 2 * Math.exp(-r1 * r1 / (2 * sigma * sigma)) / ratio * (1 + 1e-12);
         }
 
-        int sample(int word, Bits bits) {
+        int sample(int word, RandomSource random) {
             int index = word >>> indexShift;
             int compare = word & compareMask;
             long e = entries[index];
             int top = (int) (e >>> 32);
             if (compare == top) {
-                return tie(index, bits);
+                return tie(index, random);
             }
             return compare < top ? index - range : (int) e;
         }
 
         /** The first 32 - b bits equal the threshold's: compare the next 128 - (32 - b) bits exactly. */
-        private int tie(int index, Bits bits) {
-            long u = bits.next64();
+        private int tie(int index, RandomSource random) {
+            long u = random.nextLongBits();
             int c = Long.compareUnsigned(u, restHigh[index]);
             if (c == 0) {
-                c = Long.compareUnsigned(bits.next64(), restLow[index]) < 0 ? -1 : 1;
+                c = Long.compareUnsigned(random.nextLongBits(), restLow[index]) < 0 ? -1 : 1;
             }
             return c < 0 ? index - range : (int) entries[index];
         }

@@ -161,9 +161,7 @@ class TabulatedDiscreteGaussianTest {
             long u1 = pick.nextBoolean() ? table.restHigh[index] : pick.nextLong();
             long u2 = pick.nextLong();
             int word = (int) (((long) index << shift) | top);
-            long[] script = {u1 >>> 32, u1 & 0xFFFFFFFFL, u2 >>> 32, u2 & 0xFFFFFFFFL};
-            var bits = new TabulatedDiscreteGaussian.Bits(new Scripted(script), 2);
-            int got = table.sample(word, bits);
+            int got = table.sample(word, new Scripted(new long[] {u1, u2}));
             int c = Long.compareUnsigned(u1, table.restHigh[index]);
             boolean below = c < 0 || (c == 0 && Long.compareUnsigned(u2, table.restLow[index]) < 0);
             assertThat(got).isEqualTo(below ? index - table.range : (int) e);
@@ -206,21 +204,18 @@ class TabulatedDiscreteGaussianTest {
         return new BigInteger(Long.toUnsignedString(x));
     }
 
-    /** Hands out 32-bit values packed two per word, in order: the bits a test scripts. */
+    /** Hands out the words a test scripts, in order. */
     private static final class Scripted implements RandomSource {
-        private final long[] halves;
+        private final long[] words;
         private int at;
 
-        Scripted(long[] halves) {
-            this.halves = halves;
+        Scripted(long[] words) {
+            this.words = words;
         }
 
         @Override
         public long nextLongBits() {
-            // Bits.next32 reads the low half of a word first, then the high half.
-            long low = halves[at++];
-            long high = halves[at++];
-            return (high << 32) | low;
+            return words[at++];
         }
     }
 }

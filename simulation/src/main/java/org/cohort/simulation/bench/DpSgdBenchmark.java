@@ -44,8 +44,10 @@ import picocli.CommandLine.Parameters;
  * synthetic-hospital rows with the non-private {@link LocalTrainer} and with {@link DpSgdTrainer}
  * (same epochs, same expected batch size, secure noise and sampling), and prints time per epoch
  * and the slowdown; then the same for DP-SGD's per-example loop fallback, for reference. The time
- * of the secure noise alone is printed too: at about a microsecond per parameter per step it is
- * most of DP-SGD's cost on the preset, and it grows with the parameter count. On a shared machine
+ * of the secure noise alone is printed too (tens of nanoseconds per parameter per step, where the
+ * exact sampler took microseconds), and it grows with the parameter count. Then the secure
+ * noise's rate against the exact sampler it replaced (values per second, wall and CPU) and its
+ * share of a DP-SGD step on an MLP of a million parameters. On a shared machine
  * the best run of each is the steadiest figure; medians are printed too.
  *
  * <p>Run with the simulation classpath, {@code OMP_NUM_THREADS=1} and the root pom's
