@@ -158,6 +158,18 @@ public final class TabulatedDiscreteGaussian {
         return totalVariation;
     }
 
+    /**
+     * What releasing {@code samples} values from this sampler adds to the δ of an (ε, δ) guarantee
+     * proven for the exact discrete Gaussian: (1 + e^ε)·samples·η, η = {@link #totalVariationBound()}
+     * (for every event S, P'(S) ≤ P(S) + nη ≤ e^ε·Q(S) + δ + nη ≤ e^ε·Q'(S) + δ + (1 + e^ε)·nη).
+     */
+    public double deltaIncrease(long samples, double epsilon) {
+        if (samples < 0 || !(epsilon >= 0)) {
+            throw new IllegalArgumentException("need samples >= 0 and epsilon >= 0, got " + samples + ", " + epsilon);
+        }
+        return (1 + Math.exp(epsilon)) * samples * totalVariation;
+    }
+
     /** Tables used per sample (each takes 32 random bits). */
     public int tables() {
         return tables.length;

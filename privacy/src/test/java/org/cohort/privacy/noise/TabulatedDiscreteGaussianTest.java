@@ -93,6 +93,16 @@ class TabulatedDiscreteGaussianTest {
         assertThat(sampler.totalVariationBound()).isLessThan(0x1p-120).isPositive();
     }
 
+    @Test
+    void deltaIncreaseOfAYearOfDpSgdIsNegligible() {
+        // 10^7 parameters, 10^6 steps: 10^13 values at ε = 10 adds about 10^-20 to δ.
+        var sampler = TabulatedDiscreteGaussian.withSigma(0x1p24);
+        assertThat(sampler.deltaIncrease(10_000_000L * 1_000_000L, 10))
+                .isLessThan(1e-19)
+                .isPositive();
+        assertThat(sampler.deltaIncrease(0, 1)).isZero();
+    }
+
     @ParameterizedTest
     @ValueSource(doubles = {0.4, 2.2, 37.0, 149.0})
     void tableRealisesItsProbabilitiesWithinTheBound(double sigma) {
