@@ -12,7 +12,7 @@ import org.cohort.crypto.secagg.SecAggParameters;
 import org.cohort.crypto.secagg.wire.SecAggWire;
 import org.cohort.crypto.signature.SignatureVerifier;
 import org.cohort.crypto.signature.UpdateSigner;
-import org.cohort.privacy.noise.SecureNoiseSource;
+import org.cohort.privacy.noise.KeystreamNoiseSource;
 import org.cohort.protocol.ProtocolLimits;
 import org.cohort.protocol.v1.RoundTask;
 import org.cohort.protocol.v1.SecAggStep;
@@ -111,7 +111,7 @@ final class SecureAggregationStep {
      */
     static int[] ringInput(RoundTask task, float[] delta) {
         if (SiteLevelNoise.applies(task)) {
-            return SiteLevelNoise.ringInput(task, delta, SecureNoiseSource.create());
+            return SiteLevelNoise.ringInput(task, delta, KeystreamNoiseSource.create());
         }
         var plan = task.getSecagg();
         double[] values = new double[delta.length];

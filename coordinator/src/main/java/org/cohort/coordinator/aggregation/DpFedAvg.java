@@ -1,7 +1,7 @@
 package org.cohort.coordinator.aggregation;
 
 import org.cohort.privacy.noise.GranularGaussianNoise;
-import org.cohort.privacy.noise.SecureNoiseSource;
+import org.cohort.privacy.noise.KeystreamNoiseSource;
 import org.cohort.privacy.sitelevel.SiteLevelAccounting;
 
 /**
@@ -41,8 +41,8 @@ public record DpFedAvg(double clipNorm, double noiseMultiplier) implements Strat
             throw new IllegalStateException("no contribution to average");
         }
         // One noise source per round; every coordinate gets its own independent draw, chunk by chunk.
-        var noise =
-                new GranularGaussianNoise(noiseMultiplier * clipNorm, GRANULARITY_EXPONENT, SecureNoiseSource.create());
+        var noise = new GranularGaussianNoise(
+                noiseMultiplier * clipNorm, GRANULARITY_EXPONENT, KeystreamNoiseSource.create());
         return (global, sum) -> {
             double[] noisySum = sum.clone();
             noise.addNoise(noisySum);

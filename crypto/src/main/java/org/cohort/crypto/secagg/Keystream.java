@@ -24,12 +24,35 @@ final class Keystream {
     private final Cipher cipher;
 
     Keystream(byte[] key) {
+        this(newCipher(), key, 0);
+    }
+
+    /** The stream of {@code key} from byte 16·{@code startBlock} on, reusing {@code cipher} (re-initialised). */
+    Keystream(Cipher cipher, byte[] key, long startBlock) {
         if (key.length != KEY_BYTES) {
             throw new IllegalArgumentException("Keystream key must be " + KEY_BYTES + " bytes, got " + key.length);
         }
+        if (startBlock < 0) {
+            throw new IllegalArgumentException("start block must not be negative, got " + startBlock);
+        }
+        // The JCE's CTR mode increments the whole 16-byte counter block as a big-endian integer,
+        // so starting at block b is starting with counter b.
+        byte[] counter = new byte[16];
+        for (int i = 0; i < Long.BYTES; i++) {
+            counter[15 - i] = (byte) (startBlock >>> (8 * i));
+        }
         try {
-            cipher = Cipher.getInstance("AES/CTR/NoPadding");
-            cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(new byte[16]));
+            cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(counter));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-CTR could not be keyed", e);
+        }
+        this.cipher = cipher;
+    }
+
+    /** A fresh AES/CTR/NoPadding cipher (callers that expand many streams keep and re-key theirs). */
+    static Cipher newCipher() {
+        try {
+            return Cipher.getInstance("AES/CTR/NoPadding");
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES/CTR/NoPadding is missing from this JDK; use a standard JDK 21+", e);
         }
@@ -37,7 +60,12 @@ final class Keystream {
 
     /** A keystream whose key is HKDF-derived from a 32-byte seed (the PRG of the masks). */
     static Keystream fromSeed(byte[] seed) {
-        return new Keystream(Hkdf.derive(seed, new byte[0], Labels.bytes(Labels.PRG_KEY), KEY_BYTES));
+        return new Keystream(keyFromSeed(seed));
+    }
+
+    /** The AES key of the mask PRG for a 32-byte seed. */
+    static byte[] keyFromSeed(byte[] seed) {
+        return Hkdf.derive(seed, new byte[0], Labels.bytes(Labels.PRG_KEY), KEY_BYTES);
     }
 
     /** Writes the next {@code length} (at most {@link #BLOCK_BYTES}) keystream bytes into {@code out}. */

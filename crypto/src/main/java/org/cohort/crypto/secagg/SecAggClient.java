@@ -248,10 +248,12 @@ public final class SecAggClient {
         held.putAll(received);
 
         int[] masked = input.clone();
-        MaskPrg.add(selfMaskSeed, masked);
+        List<MaskPrg.Mask> masks = new ArrayList<>();
+        masks.add(new MaskPrg.Mask(selfMaskSeed, false));
         for (int peer : received.keySet()) {
-            MaskPrg.apply(pairwiseSeeds.get(peer), masked, !PairwiseMasks.adds(index, peer));
+            masks.add(new MaskPrg.Mask(pairwiseSeeds.get(peer), !PairwiseMasks.adds(index, peer)));
         }
+        MaskPrg.applyAll(masks, masked); // one pass over the vector for all of them
         eraseOwnSecrets();
         stage = Stage.INPUT_MASKED;
         return new MaskedInput(nonce, index, masked);

@@ -397,29 +397,37 @@ public final class SecAggServer {
         int[] sum = accumulator.sum();
         byte[] nonce = parameters.nonceView();
         int threshold = parameters.threshold();
-        for (int survivor : survivors) {
-            byte[] seed = rebuild(selfMaskShares.get(survivor), "self-mask seed", survivor);
-            MaskPrg.subtract(seed, sum);
-            Arrays.fill(seed, (byte) 0);
-        }
-        for (int dropped : droppedAfterSharing()) {
-            byte[] maskKey = rebuild(keyShares.get(dropped), "mask key", dropped);
-            if (!Arrays.equals(
-                    X25519Keys.publicKeyOf(maskKey), advertised.get(dropped).maskPublicKey())) {
-                abortRound("the mask key rebuilt for dropped client " + dropped
-                        + " does not match the key it advertised, so some" + " site revealed a wrong share (with "
-                        + threshold + " shares a lie cannot be pinpointed)");
+        // Every mask to remove is rebuilt and checked first, then all are removed in one pass over the sum.
+        List<MaskPrg.Mask> masks = new ArrayList<>();
+        try {
+            for (int survivor : survivors) {
+                byte[] seed = rebuild(selfMaskShares.get(survivor), "self-mask seed", survivor);
+                masks.add(new MaskPrg.Mask(seed, true));
             }
-            for (int survivor : holdersOf.get(dropped)) {
-                if (survivorSet.contains(survivor)) {
-                    byte[] seed = PairwiseMasks.seed(
-                            maskKey, dropped, advertised.get(survivor).maskPublicKey(), survivor, nonce);
-                    // The survivor added its mask with the dropped site if it has the lower index; undo exactly that.
-                    MaskPrg.apply(seed, sum, PairwiseMasks.adds(survivor, dropped));
-                    Arrays.fill(seed, (byte) 0);
+            for (int dropped : droppedAfterSharing()) {
+                byte[] maskKey = rebuild(keyShares.get(dropped), "mask key", dropped);
+                if (!Arrays.equals(
+                        X25519Keys.publicKeyOf(maskKey), advertised.get(dropped).maskPublicKey())) {
+                    abortRound("the mask key rebuilt for dropped client " + dropped
+                            + " does not match the key it advertised, so some" + " site revealed a wrong share (with "
+                            + threshold + " shares a lie cannot be pinpointed)");
                 }
+                for (int survivor : holdersOf.get(dropped)) {
+                    if (survivorSet.contains(survivor)) {
+                        byte[] seed = PairwiseMasks.seed(
+                                maskKey, dropped, advertised.get(survivor).maskPublicKey(), survivor, nonce);
+                        // The survivor added its mask with the dropped site if it has the lower index; undo exactly
+                        // that.
+                        masks.add(new MaskPrg.Mask(seed, PairwiseMasks.adds(survivor, dropped)));
+                    }
+                }
+                Arrays.fill(maskKey, (byte) 0);
             }
-            Arrays.fill(maskKey, (byte) 0);
+            MaskPrg.applyAll(masks, sum);
+        } finally {
+            for (MaskPrg.Mask mask : masks) {
+                Arrays.fill(mask.seed(), (byte) 0);
+            }
         }
         int[] result = sum.clone();
         accumulator.wipe();

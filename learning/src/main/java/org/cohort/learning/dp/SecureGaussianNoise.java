@@ -2,14 +2,18 @@ package org.cohort.learning.dp;
 
 import java.util.Objects;
 import org.cohort.privacy.noise.GranularGaussianNoise;
+import org.cohort.privacy.noise.KeystreamNoiseSource;
 import org.cohort.privacy.noise.RandomSource;
-import org.cohort.privacy.noise.SecureNoiseSource;
 
 /**
- * Noise that is safe to release: the privacy module's lattice ("granular") Gaussian, fed by its
- * SP 800-90A DRBG. Each value is snapped to the grid 2^-k·ℤ and exact discrete Gaussian noise on
- * that grid is added, so no floating-point artefact of the sampler can reveal the noised value
- * (Mironov 2012). Rounding the grid result to float afterwards is post-processing.
+ * Noise that is safe to release: the privacy module's lattice ("granular") Gaussian, fed by an
+ * AES-256-CTR keystream keyed from its SP 800-90A DRBG ({@link KeystreamNoiseSource}). Each value
+ * is snapped to the grid 2^-k·ℤ and discrete Gaussian noise on that grid is added, so no
+ * floating-point artefact of the sampler can reveal the noised value (Mironov 2012). Rounding the
+ * grid result to float afterwards is post-processing. The integer noise is within total variation
+ * 2^-120 per value of the exact discrete Gaussian (see
+ * {@link org.cohort.privacy.noise.TabulatedDiscreteGaussian}): over a whole training run that
+ * adds less than 2^-60·(1 + e^ε) to δ, which the accountant therefore leaves out.
  *
  * <p>Privacy consequence of the grid: sensitivity grows from Δ to Δ + 2^-k·√d (see
  * {@link #accountedSensitivity}); {@link DpSgdTrainer} reports the correspondingly smaller noise
@@ -45,8 +49,8 @@ public final class SecureGaussianNoise implements NoiseSource {
 
     /** Lattice Gaussian on grid 2^-granularityExponent from a freshly seeded DRBG. */
     public static SecureGaussianNoise create(int granularityExponent) {
-        SecureNoiseSource drbg = SecureNoiseSource.create();
-        return new SecureGaussianNoise(drbg, granularityExponent, drbg.describe());
+        KeystreamNoiseSource keystream = KeystreamNoiseSource.create();
+        return new SecureGaussianNoise(keystream, granularityExponent, keystream.describe());
     }
 
     /** k: the grid step is 2^-k. */
@@ -71,6 +75,7 @@ public final class SecureGaussianNoise implements NoiseSource {
 
     @Override
     public String describe() {
-        return "lattice Gaussian, grid 2^-" + granularityExponent + ", exact discrete Gaussian sampler on " + generator;
+        return "lattice Gaussian, grid 2^-" + granularityExponent
+                + ", tabulated discrete Gaussian sampler (TV <= 2^-120 per value) on " + generator;
     }
 }

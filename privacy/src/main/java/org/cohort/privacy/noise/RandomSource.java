@@ -15,6 +15,17 @@ public interface RandomSource {
     long nextLongBits();
 
     /**
+     * Fills {@code out[from..to)} with independent 64-bit words, the same bits {@link #nextLongBits}
+     * would give. Batch samplers draw their bits this way; a keystream source overrides it to
+     * write whole blocks at once.
+     */
+    default void nextLongs(long[] out, int from, int to) {
+        for (int i = from; i < to; i++) {
+            out[i] = nextLongBits();
+        }
+    }
+
+    /**
      * {@code bits} uniformly random bits (0 ≤ bits ≤ 63) as a non-negative long. Sources that
      * pay per bit (a DRBG) override this to hand out bits from a reservoir.
      */

@@ -59,6 +59,18 @@ public record Rational(BigInteger numerator, BigInteger denominator) implements 
         return new Rational(numerator.multiply(k), denominator);
     }
 
+    /** this - o, which must not be negative. */
+    public Rational subtract(Rational o) {
+        return new Rational(
+                numerator.multiply(o.denominator).subtract(o.numerator.multiply(denominator)),
+                denominator.multiply(o.denominator));
+    }
+
+    /** this / k for a positive integer k. */
+    public Rational divide(BigInteger k) {
+        return new Rational(numerator, denominator.multiply(k));
+    }
+
     /** ⌊this⌋. */
     public BigInteger floor() {
         return numerator.divide(denominator);

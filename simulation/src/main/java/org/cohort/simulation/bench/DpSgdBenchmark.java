@@ -1,5 +1,8 @@
 package org.cohort.simulation.bench;
 
+import com.sun.management.OperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -24,6 +27,9 @@ import org.cohort.learning.model.ParameterVectors;
 import org.cohort.learning.model.TrainingPlan;
 import org.cohort.learning.train.Evaluator;
 import org.cohort.learning.train.LocalTrainer;
+import org.cohort.privacy.noise.DiscreteGaussianSampler;
+import org.cohort.privacy.noise.Rational;
+import org.cohort.privacy.noise.SecureNoiseSource;
 import org.cohort.simulation.CommandLines;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -38,8 +44,10 @@ import picocli.CommandLine.Parameters;
  * synthetic-hospital rows with the non-private {@link LocalTrainer} and with {@link DpSgdTrainer}
  * (same epochs, same expected batch size, secure noise and sampling), and prints time per epoch
  * and the slowdown; then the same for DP-SGD's per-example loop fallback, for reference. The time
- * of the secure noise alone is printed too: at about a microsecond per parameter per step it is
- * most of DP-SGD's cost on the preset, and it grows with the parameter count. On a shared machine
+ * of the secure noise alone is printed too (tens of nanoseconds per parameter per step, where the
+ * exact sampler took microseconds), and it grows with the parameter count. Then the secure
+ * noise's rate against the exact sampler it replaced (values per second, wall and CPU) and its
+ * share of a DP-SGD step on an MLP of a million parameters. On a shared machine
  * the best run of each is the steadiest figure; medians are printed too.
  *
  * <p>Run with the simulation classpath, {@code OMP_NUM_THREADS=1} and the root pom's
@@ -249,6 +257,7 @@ public final class DpSgdBenchmark {
                 median(paired),
                 loopMillis / plainBest,
                 loopMillis / fastBest);
+        noiseAtScale(train, hospitalsPlan(plan), batch);
         System.out.printf(
                 Locale.ROOT,
                 "accountant charge per run (patient-level): sampled Gaussian q=%s,"
@@ -257,6 +266,109 @@ public final class DpSgdBenchmark {
                 last.accountedNoiseMultiplier(),
                 last.noiseMultiplier(),
                 last.steps());
+    }
+
+    private static TrainingPlan hospitalsPlan(TrainingPlan plan) {
+        return plan.withLocalEpochs(1);
+    }
+
+    /**
+     * Secure noise at the scale of a real model: the tabulated sampler on an AES-CTR keystream
+     * (what {@link SecureGaussianNoise} uses now) against the exact BigInteger sampler on the DRBG
+     * (what it used before), both in this run, values per second by wall clock and by this thread's
+     * CPU time; then the noise's share of a DP-SGD step on an MLP of about a million parameters.
+     */
+    private static void noiseAtScale(TabularDataset train, TrainingPlan plan, int batch) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        int params = 1 << 20;
+        float[] vector = new float[params];
+        SecureGaussianNoise noise = SecureGaussianNoise.create();
+        // Before: snap + exact discrete Gaussian (CKS20, BigInteger) on the SP 800-90A DRBG, per value.
+        int oldValues = 100_000;
+        int k = SecureGaussianNoise.DEFAULT_GRANULARITY_EXPONENT;
+        Rational sigmaOnGrid = Rational.exact(Math.scalb(1.0, k));
+        DiscreteGaussianSampler exact =
+                new DiscreteGaussianSampler(sigmaOnGrid.multiply(sigmaOnGrid), SecureNoiseSource.create());
+        double[] oldWall = new double[3];
+        double[] oldCpu = new double[3];
+        double[] newWall = new double[5];
+        double[] newCpu = new double[5];
+        for (int w = 0; w < 3; w++) {
+            noise.addGaussian(vector, 1.0);
+            exactNoise(vector, oldValues / 10, exact, k);
+        }
+        for (int r = 0; r < 5; r++) {
+            long c0 = threads.getCurrentThreadCpuTime();
+            long t0 = System.nanoTime();
+            noise.addGaussian(vector, 1.0);
+            newWall[r] = params / ((System.nanoTime() - t0) / 1e9);
+            newCpu[r] = params / ((threads.getCurrentThreadCpuTime() - c0) / 1e9);
+            if (r < 3) {
+                c0 = threads.getCurrentThreadCpuTime();
+                t0 = System.nanoTime();
+                exactNoise(vector, oldValues, exact, k);
+                oldWall[r] = oldValues / ((System.nanoTime() - t0) / 1e9);
+                oldCpu[r] = oldValues / ((threads.getCurrentThreadCpuTime() - c0) / 1e9);
+            }
+        }
+        double newBestCpu = Arrays.stream(newCpu).max().orElseThrow();
+        System.out.printf(
+                Locale.ROOT,
+                "secure noise, values/s on one thread (grid 2^-%d, sigma 1): before (exact sampler, DRBG) %.3g wall /"
+                        + " %.3g CPU; now (tabulated, AES-CTR) %.3g wall / %.3g CPU (medians; best CPU %.3g):"
+                        + " %.0fx by CPU time%n",
+                k,
+                median(oldWall),
+                median(oldCpu),
+                median(newWall),
+                median(newCpu),
+                newBestCpu,
+                median(newCpu) / median(oldCpu));
+
+        // A DP-SGD step on ~1M parameters at the benchmark's batch: MLP(1000, 1000) on the same rows.
+        String configJson = ModelPreset.mlp(1000, 1000).configJson(train.numFeatures(), 2, plan);
+        float[] initial = ParameterVectors.initialParameters(configJson, 1);
+        int rows = Math.min(train.size(), 10 * batch);
+        TabularDataset subset =
+                train.select(java.util.stream.IntStream.range(0, rows).toArray());
+        DpSgdPlan dp = DpSgdPlan.matching(plan, subset.size(), 1.0, 1.0);
+        DpSgdTrainer.train(network(configJson, initial), subset, plan, dp, noise); // warm-up
+        OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long p0 = os.getProcessCpuTime();
+        long t0 = System.nanoTime();
+        DpSgdResult result = DpSgdTrainer.train(network(configJson, initial), subset, plan, dp, noise);
+        double stepWall = (System.nanoTime() - t0) / 1e6 / result.steps();
+        double stepCpu = (os.getProcessCpuTime() - p0) / 1e6 / result.steps();
+        float[] scratch = new float[initial.length];
+        long c0 = threads.getCurrentThreadCpuTime();
+        long t1 = System.nanoTime();
+        for (int s = 0; s < result.steps(); s++) {
+            noise.addGaussian(scratch, 1.0);
+        }
+        double noiseWall = (System.nanoTime() - t1) / 1e6 / result.steps();
+        double noiseCpu = (threads.getCurrentThreadCpuTime() - c0) / 1e6 / result.steps();
+        double oldNoiseCpu = initial.length / median(oldCpu) * 1e3;
+        System.out.printf(
+                Locale.ROOT,
+                "DP-SGD step, MLP(1000,1000) = %d parameters, batch %d: %.1f ms wall / %.1f ms CPU per step; noise"
+                        + " %.1f ms wall / %.1f ms CPU = %.0f%% of the step by CPU (%.0f%% by wall; target <= 20%%);"
+                        + " the exact sampler would take %.0f ms CPU per step%n",
+                initial.length,
+                batch,
+                stepWall,
+                stepCpu,
+                noiseWall,
+                noiseCpu,
+                100 * noiseCpu / stepCpu,
+                100 * noiseWall / stepWall,
+                oldNoiseCpu);
+    }
+
+    private static void exactNoise(float[] values, int count, DiscreteGaussianSampler exact, int k) {
+        for (int i = 0; i < count; i++) {
+            double units = Math.rint(Math.scalb((double) values[i], k));
+            values[i] = (float) Math.scalb(units + exact.sample(), -k);
+        }
     }
 
     private static MultiLayerNetwork network(String configJson, float[] parameters) {
