@@ -71,6 +71,39 @@ class OperationsIntegrationTest {
     }
 
     @Test
+    void aRoundLeavesItsCountsDurationAndBytesInTheMetrics(@TempDir Path dir) throws Exception {
+        try (var fed = new TestFederation(dir, 1)) {
+            fed.runStudy(1);
+            String metrics = get(fed, "/actuator/prometheus", fed.coordinator.adminToken())
+                    .body();
+            for (String counted : new String[] {
+                "cohort_rounds_started_total{kind=\"train\"}",
+                "cohort_rounds_completed_total{kind=\"train\"}",
+                "cohort_rounds_completed_total{kind=\"evaluate\"}",
+                "cohort_round_duration_seconds_count{kind=\"train\"}",
+                "cohort_round_sites_total{outcome=\"selected\"}",
+                "cohort_round_sites_total{outcome=\"reported\"}",
+                "cohort_upload_bytes_total",
+                "cohort_model_bytes_total"
+            }) {
+                assertThat(value(metrics, counted)).as(counted).isPositive();
+            }
+        }
+    }
+
+    /** The value of the sample whose name and labels start with {@code sample}; NaN when absent. */
+    private static double value(String prometheusText, String sample) {
+        String prefix = sample.endsWith("}") ? sample.substring(0, sample.length() - 1) : sample;
+        return prometheusText
+                .lines()
+                .filter(l -> l.startsWith(prefix + (sample.endsWith("}") ? "" : " "))
+                        || l.startsWith(prefix + (sample.endsWith("}") ? "," : "{")))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .findFirst()
+                .orElse(Double.NaN);
+    }
+
+    @Test
     void theAgentPortAnswersTheStandardGrpcHealthCheckWithoutAClientCertificate(@TempDir Path dir) throws Exception {
         try (var fed = new TestFederation(dir, 1)) {
             String fingerprint = fed.token("health-probe").get("caFingerprint").asString();
