@@ -36,6 +36,7 @@ final class AgentCommand implements Callable<Integer> {
         AgentConfig loaded;
         try {
             loaded = AgentConfig.load(config);
+            AgentLogging.configure(loaded.workDir(), AgentLogging.format(config, System.getenv()));
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             return 2;

@@ -97,13 +97,17 @@ final class AgentMetrics {
                 .append("\"} 1\n");
         header(sb, "cohort_agent_connected", "gauge", "1 while a session with the coordinator is open.");
         sb.append("cohort_agent_connected ").append(connected ? 1 : 0).append('\n');
-        header(sb, "cohort_agent_sent_bytes_total", "counter", "Bytes sent to the coordinator over gRPC (wire size).");
+        header(
+                sb,
+                "cohort_agent_sent_bytes_total",
+                "counter",
+                "Bytes of the gRPC messages sent to the coordinator (uncompressed; the agent compresses none).");
         sb.append("cohort_agent_sent_bytes_total ").append(sentBytes.get()).append('\n');
         header(
                 sb,
                 "cohort_agent_received_bytes_total",
                 "counter",
-                "Bytes received from the coordinator over gRPC (wire size).");
+                "Bytes of the gRPC messages received from the coordinator (uncompressed).");
         sb.append("cohort_agent_received_bytes_total ")
                 .append(receivedBytes.get())
                 .append('\n');
@@ -172,21 +176,22 @@ final class AgentMetrics {
         }
     }
 
-    /** Counts the wire bytes of every call on a channel it is added to. */
+    /** Counts the message bytes of every call on a channel it is added to. */
     ClientInterceptor interceptor() {
         ClientStreamTracer.Factory factory = new ClientStreamTracer.Factory() {
             @Override
             public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
                 return new ClientStreamTracer() {
+                    // Every transport reports the message sizes; the in-process one reports no wire size.
                     @Override
-                    public void outboundWireSize(long bytes) {
+                    public void outboundUncompressedSize(long bytes) {
                         if (bytes > 0) {
                             sent(bytes);
                         }
                     }
 
                     @Override
-                    public void inboundWireSize(long bytes) {
+                    public void inboundUncompressedSize(long bytes) {
                         if (bytes > 0) {
                             received(bytes);
                         }

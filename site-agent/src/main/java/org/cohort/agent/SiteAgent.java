@@ -755,7 +755,16 @@ public final class SiteAgent implements AutoCloseable {
         retiring.forEach(ManagedChannel::shutdownNow);
     }
 
+    /**
+     * Runs the agent's command line ({@code studies ...}, {@code check}, {@code init}) without
+     * exiting, for a program that embeds the agent; returns its exit code.
+     */
+    public static int command(String... args) {
+        return AgentCommand.execute(args);
+    }
+
     public static void main(String[] args) {
+        AgentLogging.console();
         System.exit(AgentCommand.execute(args));
     }
 }
