@@ -178,11 +178,23 @@ final class AgentMetrics {
 
     /** Counts the message bytes of every call on a channel it is added to. */
     ClientInterceptor interceptor() {
-        ClientStreamTracer.Factory factory = new ClientStreamTracer.Factory() {
+        ClientStreamTracer.Factory factory = tracers();
+        return new ClientInterceptor() {
+            @Override
+            public <Q, R> ClientCall<Q, R> interceptCall(
+                    MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+                return next.newCall(method, options.withStreamTracerFactory(factory));
+            }
+        };
+    }
+
+    /** One tracer per call, adding the sizes of its messages as the transport reports them. */
+    ClientStreamTracer.Factory tracers() {
+        return new ClientStreamTracer.Factory() {
             @Override
             public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
                 return new ClientStreamTracer() {
-                    // Every transport reports the message sizes; the in-process one reports no wire size.
+                    // Netty reports every message's size; a transport that does not serialize reports -1.
                     @Override
                     public void outboundUncompressedSize(long bytes) {
                         if (bytes > 0) {
@@ -197,13 +209,6 @@ final class AgentMetrics {
                         }
                     }
                 };
-            }
-        };
-        return new ClientInterceptor() {
-            @Override
-            public <Q, R> ClientCall<Q, R> interceptCall(
-                    MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-                return next.newCall(method, options.withStreamTracerFactory(factory));
             }
         };
     }

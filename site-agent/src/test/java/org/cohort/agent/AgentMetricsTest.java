@@ -2,17 +2,9 @@ package org.cohort.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.grpc.ManagedChannel;
-import io.grpc.Server;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
-import org.cohort.protocol.v1.ListOffersRequest;
-import org.cohort.protocol.v1.ListOffersResponse;
-import org.cohort.protocol.v1.StudyOffersGrpc;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,38 +70,17 @@ class AgentMetricsTest {
     }
 
     @Test
-    void countsTheBytesOfEveryCallOnAChannel() throws Exception {
+    void countsTheMessageBytesEachCallReports() {
         var m = new AgentMetrics(dir);
-        String name = InProcessServerBuilder.generateName();
-        Server server = InProcessServerBuilder.forName(name)
-                .directExecutor()
-                .addService(new StudyOffersGrpc.StudyOffersImplBase() {
-                    @Override
-                    public void listOffers(ListOffersRequest request, StreamObserver<ListOffersResponse> out) {
-                        out.onNext(ListOffersResponse.newBuilder()
-                                .addOffers(StudiesCommandTest.OFFER)
-                                .build());
-                        out.onCompleted();
-                    }
-                })
-                .build()
-                .start();
-        ManagedChannel channel = InProcessChannelBuilder.forName(name)
-                .directExecutor()
-                .intercept(m.interceptor())
-                .build();
-        try {
-            StudyOffersGrpc.newBlockingStub(channel).listOffers(ListOffersRequest.getDefaultInstance());
-        } finally {
-            channel.shutdownNow();
-            server.shutdownNow();
-        }
+        var tracer = m.tracers()
+                .newClientStreamTracer(
+                        io.grpc.ClientStreamTracer.StreamInfo.newBuilder().build(), new io.grpc.Metadata());
+        tracer.outboundUncompressedSize(1200);
+        tracer.outboundUncompressedSize(-1); // a transport that does not serialize
+        tracer.inboundUncompressedSize(300);
+        tracer.inboundUncompressedSize(45);
         assertThat(m.render())
-                .contains("cohort_agent_received_bytes_total "
-                        + ListOffersResponse.newBuilder()
-                                .addOffers(StudiesCommandTest.OFFER)
-                                .build()
-                                .getSerializedSize()
-                        + "\n");
+                .contains("cohort_agent_sent_bytes_total 1200\n")
+                .contains("cohort_agent_received_bytes_total 345\n");
     }
 }
