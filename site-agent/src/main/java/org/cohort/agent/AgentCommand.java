@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
         versionProvider = AgentCommand.Version.class,
         description = "Runs a hospital's Cohort site agent: enrolls with the coordinator, trains the studies its"
                 + " admin accepted on local data, and sends only differentially private, signed updates.",
-        subcommands = {AgentCommand.Init.class, AgentCommand.Check.class})
+        subcommands = {AgentCommand.Init.class, AgentCommand.Check.class, StudiesCommand.class})
 final class AgentCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", description = "the agent's agent.properties")
@@ -36,6 +36,7 @@ final class AgentCommand implements Callable<Integer> {
         AgentConfig loaded;
         try {
             loaded = AgentConfig.load(config);
+            AgentLogging.configure(loaded.workDir(), AgentLogging.format(config, System.getenv()));
         } catch (IllegalArgumentException e) {
             System.err.println(e.getMessage());
             return 2;
@@ -43,7 +44,7 @@ final class AgentCommand implements Callable<Integer> {
         SiteAgent agent;
         try {
             agent = SiteAgent.start(
-                    loaded, new Dl4jLearner(loaded.dataPath(), SplitSecretFile.loadOrCreate(loaded.workDir())));
+                    loaded, new Dl4jLearner(loaded.dataPath(), SplitSecretFile.loadOrCreate(loaded.workDir())), config);
         } catch (IllegalStateException | java.io.UncheckedIOException e) {
             System.err.println("cannot start: " + e.getMessage());
             return 1;

@@ -49,6 +49,9 @@ public final class SiteAgent implements AutoCloseable {
     private static final Duration OLD_CHANNEL_GRACE = Duration.ofMinutes(15);
 
     private final AgentConfig config;
+    /** The studies accepted now: {@code config}'s at start, then as {@code agent.properties} changes. */
+    private final AcceptedStudies accepted;
+
     private final AgentIdentity identity;
     private final LocalLearner learner;
     private final ModelDownloader downloader;
@@ -59,6 +62,7 @@ public final class SiteAgent implements AutoCloseable {
     private final StudyDistrust distrust;
     private final PinnedTerms terms;
     private final SignatureVerifier coordinatorKey;
+    private final AgentMetrics metrics;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("cohort-agent-session").daemon().factory());
     private final ExecutorService worker = Executors.newSingleThreadExecutor(
@@ -96,8 +100,9 @@ public final class SiteAgent implements AutoCloseable {
     private volatile long heartbeatMillis = ProtocolLimits.HEARTBEAT_INTERVAL.toMillis();
     private volatile String siteId;
 
-    private SiteAgent(AgentConfig config, LocalLearner learner) {
+    private SiteAgent(AgentConfig config, LocalLearner learner, Path configFile) {
         this.config = config;
+        this.accepted = new AcceptedStudies(configFile, config.accepted());
         this.identity = Enroller.ensureEnrolled(config);
         this.learner = learner;
         this.downloader = new ModelDownloader(identity.modelSigningPublicKey());
@@ -110,15 +115,54 @@ public final class SiteAgent implements AutoCloseable {
         this.distrust = new StudyDistrust(config.workDir());
         this.terms = new PinnedTerms(config.workDir());
         this.siteId = identity.site().siteId();
+        this.metrics = new AgentMetrics(config.workDir());
     }
 
     /** Enrolls if needed and starts the session in the background. */
     public static SiteAgent start(AgentConfig config, LocalLearner learner) {
-        var agent = new SiteAgent(config, learner);
+        return start(config, learner, null);
+    }
+
+    /**
+     * Enrolls if needed and starts the session in the background; {@code configFile} (the file
+     * {@code config} was read from, or null) is watched for accepted and withdrawn studies.
+     */
+    public static SiteAgent start(AgentConfig config, LocalLearner learner, Path configFile) {
+        var agent = new SiteAgent(config, learner, configFile);
         agent.announce();
         agent.scheduler.execute(agent::connect);
         agent.scheduler.scheduleAtFixedRate(agent::heartbeat, 0, 100, TimeUnit.MILLISECONDS);
+        if (configFile != null) {
+            agent.scheduler.scheduleWithFixedDelay(agent::refreshAcceptances, 2, 2, TimeUnit.SECONDS);
+        }
+        agent.scheduler.scheduleWithFixedDelay(agent.metrics::write, 0, 15, TimeUnit.SECONDS);
         return agent;
+    }
+
+    /**
+     * Reads the accepted studies again when {@code agent.properties} changed, and announces them to
+     * the coordinator with a new hello on the open session (which the coordinator takes as the
+     * site's acceptances from then on).
+     */
+    private void refreshAcceptances() {
+        try {
+            if (accepted.refresh()) {
+                send(hello());
+            }
+        } catch (RuntimeException e) {
+            log.warn("could not re-read the accepted studies: {}", e.toString());
+        }
+    }
+
+    private AgentMessage hello() {
+        return AgentMessage.newBuilder()
+                .setHello(Hello.newBuilder()
+                        .setAgentVersion(VERSION)
+                        .addAllAcceptedStudies(accepted.current().values().stream()
+                                .map(StudyAcceptance::toProto)
+                                .toList())
+                        .setCompute(config.compute()))
+                .build();
     }
 
     /** What the site's admin agreed to, said once at start, so the log shows what this agent will do. */
@@ -157,6 +201,11 @@ public final class SiteAgent implements AutoCloseable {
         return siteId;
     }
 
+    /** The metrics file, {@code <work.dir>/metrics.prom} (Prometheus text format). */
+    public Path metricsFile() {
+        return metrics.file();
+    }
+
     public Path ledgerFile() {
         return ledger.file();
     }
@@ -185,18 +234,12 @@ public final class SiteAgent implements AutoCloseable {
                     .keepAliveTime(ProtocolLimits.CLIENT_KEEPALIVE_TIME.toSeconds(), TimeUnit.SECONDS)
                     .keepAliveTimeout(ProtocolLimits.KEEPALIVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
                     .keepAliveWithoutCalls(true)
+                    .intercept(metrics.interceptor())
                     .build();
             welcomed = false;
             StreamObserver<AgentMessage> out = SessionGrpc.newStub(channel).connect(new Inbound(address));
             synchronized (this) {
-                out.onNext(AgentMessage.newBuilder()
-                        .setHello(Hello.newBuilder()
-                                .setAgentVersion(VERSION)
-                                .addAllAcceptedStudies(config.accepted().values().stream()
-                                        .map(StudyAcceptance::toProto)
-                                        .toList())
-                                .setCompute(config.compute()))
-                        .build());
+                out.onNext(hello());
             }
             outbound.set(out);
         } catch (RuntimeException e) {
@@ -218,6 +261,7 @@ public final class SiteAgent implements AutoCloseable {
                 case WELCOME -> {
                     failures = 0;
                     welcomed = true;
+                    metrics.connected(true);
                     heartbeatMillis = Math.max(50, message.getWelcome().getHeartbeatIntervalMillis());
                     log.info(
                             "session open with {} as {}",
@@ -251,7 +295,12 @@ public final class SiteAgent implements AutoCloseable {
                 case SECAGG -> secaggInbox.add(new SecureAggregationStep.Inbound(message.getSecagg(), null));
                 case NOTICE ->
                     log.warn("coordinator notice: {}", message.getNotice().getText());
-                case HEARTBEAT_ACK -> {} // a dead connection is found by HTTP/2 keepalive; acks need no action
+                case HEARTBEAT_ACK -> {
+                    // A dead connection is found by HTTP/2 keepalive; an ack only measures the round trip.
+                    if (message.getHeartbeatAck().getSequence() == lastHeartbeatSeq) {
+                        metrics.heartbeatRoundTrip((System.nanoTime() - lastHeartbeatNanos) / 1e9);
+                    }
+                }
                 default -> {}
             }
         }
@@ -260,6 +309,7 @@ public final class SiteAgent implements AutoCloseable {
         public void onError(Throwable t) {
             Status s = Status.fromThrowable(t);
             welcomed = false;
+            metrics.connected(false);
             outbound.set(null);
             var refusal = TlsRefusal.explain(s);
             if (s.getCode() == Status.Code.PERMISSION_DENIED) {
@@ -279,6 +329,7 @@ public final class SiteAgent implements AutoCloseable {
         @Override
         public void onCompleted() {
             welcomed = false;
+            metrics.connected(false);
             outbound.set(null);
             scheduleReconnect();
         }
@@ -310,6 +361,8 @@ public final class SiteAgent implements AutoCloseable {
     }
 
     private long lastHeartbeat;
+    private volatile long lastHeartbeatSeq = -1;
+    private volatile long lastHeartbeatNanos;
 
     private void heartbeat() {
         long now = System.currentTimeMillis();
@@ -317,9 +370,12 @@ public final class SiteAgent implements AutoCloseable {
             return;
         }
         lastHeartbeat = now;
+        long seq = heartbeatSeq.incrementAndGet();
+        lastHeartbeatNanos = System.nanoTime();
+        lastHeartbeatSeq = seq;
         send(AgentMessage.newBuilder()
                 .setHeartbeat(Heartbeat.newBuilder()
-                        .setSequence(heartbeatSeq.incrementAndGet())
+                        .setSequence(seq)
                         .setState(state.get())
                         .setRoundId(currentRound.get()))
                 .build());
@@ -337,6 +393,7 @@ public final class SiteAgent implements AutoCloseable {
     }
 
     private void reportAccepted(RoundTask task) {
+        metrics.task("accepted", "");
         send(AgentMessage.newBuilder()
                 .setTaskStatus(
                         TaskStatus.newBuilder().setRoundId(task.getRoundId()).setOutcome(TaskOutcome.ACCEPTED))
@@ -345,6 +402,7 @@ public final class SiteAgent implements AutoCloseable {
 
     /** The only way a refusal or failure leaves the site: as a {@link SiteFailure}, never as exception text. */
     private void report(RoundTask task, SiteFailure failure) {
+        metrics.task(failure.outcome() == TaskOutcome.REFUSED ? "refused" : "failed", failure.code());
         send(AgentMessage.newBuilder()
                 .setTaskStatus(failure.toStatus(task.getRoundId()))
                 .build());
@@ -374,8 +432,9 @@ public final class SiteAgent implements AutoCloseable {
     private void runTask(RoundTask task) {
         currentRound.set(task.getRoundId());
         try {
-            // Site policy first, before anything is downloaded or trained.
-            var acceptance = config.acceptance(task.getStudyId());
+            // Site policy first, before anything is downloaded or trained; a study withdrawn a moment ago counts.
+            refreshAcceptances();
+            var acceptance = accepted.acceptance(task.getStudyId());
             if (acceptance.isEmpty()) {
                 report(
                         task,
@@ -463,7 +522,9 @@ public final class SiteAgent implements AutoCloseable {
                 return;
             }
             state.set(AgentState.TRAINING);
+            long trainingStart = System.nanoTime();
             var trained = learner.run(task, model.manifest().getModelConfigJson(), model.parameters());
+            metrics.trained(task.getStudyId(), (System.nanoTime() - trainingStart) / 1e9);
             if (System.currentTimeMillis() > task.getDeadlineUnixMillis()) {
                 report(
                         task,
@@ -517,6 +578,16 @@ public final class SiteAgent implements AutoCloseable {
                     ledger.recordAcknowledged(manifest);
                 }
             }
+            if (receipt.getAccepted()) {
+                metrics.task("completed", "");
+                metrics.succeeded(task.getStudyId(), System.currentTimeMillis());
+            }
+            if (epsilonAfter != null) {
+                metrics.epsilonSpent(
+                        task.getStudyId(),
+                        org.cohort.protocol.PrivacyWords.word(outcome.privacy().unit()),
+                        epsilonAfter);
+            }
             log.info(
                     "round {} ({}): {} — {}{}",
                     task.getRoundNumber(),
@@ -547,6 +618,7 @@ public final class SiteAgent implements AutoCloseable {
             fail(task, e);
         } finally {
             state.set(AgentState.IDLE);
+            metrics.write();
         }
     }
 
@@ -683,7 +755,16 @@ public final class SiteAgent implements AutoCloseable {
         retiring.forEach(ManagedChannel::shutdownNow);
     }
 
+    /**
+     * Runs the agent's command line ({@code studies ...}, {@code check}, {@code init}) without
+     * exiting, for a program that embeds the agent; returns its exit code.
+     */
+    public static int command(String... args) {
+        return AgentCommand.execute(args);
+    }
+
     public static void main(String[] args) {
+        AgentLogging.console();
         System.exit(AgentCommand.execute(args));
     }
 }

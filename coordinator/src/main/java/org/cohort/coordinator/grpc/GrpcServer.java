@@ -48,6 +48,7 @@ public class GrpcServer implements SmartLifecycle {
     private final ModelService models;
     private final UpdateService updates;
     private final LedgerService ledger;
+    private final StudyOfferService offers;
     private volatile Server server;
     private volatile AgentPortGuard guard;
     private volatile EventLoopGroup boss;
@@ -62,8 +63,10 @@ public class GrpcServer implements SmartLifecycle {
             SessionService session,
             ModelService models,
             UpdateService updates,
-            LedgerService ledger) {
+            LedgerService ledger,
+            StudyOfferService offers) {
         this.ledger = ledger;
+        this.offers = offers;
         this.props = props;
         this.identity = identity;
         this.ca = ca;
@@ -113,6 +116,7 @@ public class GrpcServer implements SmartLifecycle {
                 .addService(StrictRequests.of(ServerInterceptors.intercept(models, auth)))
                 .addService(StrictRequests.of(ServerInterceptors.intercept(updates, auth)))
                 .addService(StrictRequests.of(ServerInterceptors.intercept(ledger, auth)))
+                .addService(StrictRequests.of(ServerInterceptors.intercept(offers, auth)))
                 // The standard health service, without a client certificate (a load balancer has none):
                 // it says SERVING or NOT_SERVING, nothing else.
                 .addService(StrictRequests.of(health.getHealthService().bindService()))

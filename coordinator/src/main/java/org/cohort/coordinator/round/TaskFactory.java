@@ -29,13 +29,8 @@ public class TaskFactory {
                 .setKind(round.kind() == RoundKind.TRAIN ? TaskKind.TRAIN : TaskKind.EVALUATE)
                 .setModelVersion(base.version())
                 .setModelDigest(ByteString.copyFrom(HexFormat.of().parseHex(base.payloadSha256Hex())))
-                .setPlan(TrainingPlan.newBuilder()
-                        .setLocalEpochs(plan.localEpochs())
-                        .setBatchSize(plan.batchSize())
-                        .setOptimizer(plan.optimizer())
-                        .setLearningRate(plan.learningRate())
-                        // a different seed each round, so local shuffles differ across rounds
-                        .setSeed(plan.seed() * 1_000_003L + round.roundNumber()))
+                // a different seed each round, so local shuffles differ across rounds
+                .setPlan(trainingPlan(plan, plan.seed() * 1_000_003L + round.roundNumber()))
                 .setDataset(dataset(spec.dataset()))
                 .setDeadlineUnixMillis(round.deadline().toEpochMilli())
                 .setPrivacy(privacy(spec))
@@ -50,7 +45,19 @@ public class TaskFactory {
         return StudyTerms.of(privacy(spec), dataset(spec.dataset()));
     }
 
-    static PrivacyPlan privacy(StudySpec spec) {
+    /** The local training plan of a study's tasks, with {@code seed}. */
+    public static TrainingPlan trainingPlan(StudySpec.Plan plan, long seed) {
+        return TrainingPlan.newBuilder()
+                .setLocalEpochs(plan.localEpochs())
+                .setBatchSize(plan.batchSize())
+                .setOptimizer(plan.optimizer())
+                .setLearningRate(plan.learningRate())
+                .setSeed(seed)
+                .build();
+    }
+
+    /** The privacy plan every task of the study carries (before a site writes its declared size into it). */
+    public static PrivacyPlan privacy(StudySpec spec) {
         boolean secure =
                 spec.secureAggregation() != null && spec.secureAggregation().on();
         return privacy(spec.privacy(), spec.rounds()).toBuilder()
@@ -80,7 +87,8 @@ public class TaskFactory {
                 .build();
     }
 
-    static DatasetSpec dataset(StudySpec.Dataset d) {
+    /** The dataset every task of the study describes. */
+    public static DatasetSpec dataset(StudySpec.Dataset d) {
         var b = DatasetSpec.newBuilder()
                 .setFormat(d.format())
                 .setLabelColumn(d.labelColumn())

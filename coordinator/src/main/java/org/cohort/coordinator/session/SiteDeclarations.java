@@ -70,4 +70,15 @@ public class SiteDeclarations {
                     .single();
         }
     }
+
+    /** The training size {@code siteId} declared (and so pinned) for each study it ever accepted. */
+    public Map<String, Long> declared(String siteId) {
+        var out = new java.util.TreeMap<String, Long>();
+        jdbc.sql("SELECT study_id, training_examples FROM site_declarations WHERE site_id = ?")
+                .params(siteId)
+                .query((rs, n) -> Map.entry(rs.getString(1), rs.getLong(2)))
+                .list()
+                .forEach(e -> out.put(e.getKey(), e.getValue()));
+        return out;
+    }
 }
