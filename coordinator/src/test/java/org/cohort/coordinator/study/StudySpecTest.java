@@ -322,13 +322,48 @@ class StudySpecTest {
     }
 
     @Test
+    void strategyOptionsOutOfRangeAreAllListedAndDefaultsFollowTheStrategy() {
+        var bad = new StudySpec(
+                null,
+                null,
+                null,
+                dataset(),
+                5,
+                null,
+                null,
+                null,
+                "fedadam",
+                null,
+                null,
+                null,
+                new StrategyOptions(-1.0, 1.0, 1.5, 0.0, 0.5, 0));
+        assertThat(problems(bad))
+                .hasSize(6)
+                .anySatisfy(p -> assertThat(p).contains("serverLearningRate"))
+                .anySatisfy(p -> assertThat(p).contains("beta1"))
+                .anySatisfy(p -> assertThat(p).contains("beta2"))
+                .anySatisfy(p -> assertThat(p).contains("tau"))
+                .anySatisfy(p -> assertThat(p).contains("trimFraction"))
+                .anySatisfy(p -> assertThat(p).contains("maxSites"));
+        var yogi = new StudySpec(null, null, null, dataset(), 5, null, null, null, "fedyogi", null, null, null)
+                .withDefaults()
+                .strategyOptions();
+        assertThat(yogi.serverLearningRate()).isEqualTo(0.01);
+        assertThat(yogi.tau()).isEqualTo(1e-3);
+        var fedavg = new StudySpec(null, null, null, dataset(), 5, null, null, null, null, null, null, null)
+                .withDefaults()
+                .strategyOptions();
+        assertThat(fedavg.serverLearningRate()).isEqualTo(1.0);
+    }
+
+    @Test
     void refusesAStrategyThatIsNotImplemented() {
         var spec =
                 new StudySpec(null, null, null, dataset(), 5, null, null, null, "no-such-strategy", null, null, null);
         assertThat(problems(spec))
                 .singleElement()
                 .asString()
-                .contains("strategy 'no-such-strategy' is not implemented", "[fedavg]");
+                .contains("strategy 'no-such-strategy' is not implemented", "[fedavg, fedadam, fedyogi, fedadagrad");
         assertThat(problems(
                         new StudySpec(null, null, null, dataset(), 5, null, null, null, "FedAvg", null, null, null)))
                 .isEmpty();
