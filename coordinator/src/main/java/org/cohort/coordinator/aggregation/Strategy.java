@@ -16,7 +16,7 @@ import org.cohort.coordinator.study.StudySpec;
  */
 public interface Strategy {
     /** The strategies a study may name; a study naming another is refused at creation. */
-    List<String> NAMES = List.of("fedavg", "fedadam", "fedyogi", "fedadagrad");
+    List<String> NAMES = List.of("fedavg", "fedadam", "fedyogi", "fedadagrad", "median", "trimmed-mean");
 
     /** Name used in study specifications, e.g. "fedavg". */
     String name();
@@ -114,6 +114,8 @@ public interface Strategy {
             case "fedadam" -> new FedAdam(ServerOptimizer.Settings.of(o));
             case "fedyogi" -> new FedYogi(ServerOptimizer.Settings.of(o));
             case "fedadagrad" -> new FedAdagrad(ServerOptimizer.Settings.of(o));
+            case "median" -> new CoordinateMedian();
+            case "trimmed-mean" -> new TrimmedMean(o.trimFraction());
             default -> throw new IllegalArgumentException("unknown strategy '" + name + "'; available: " + NAMES);
         };
     }

@@ -2,9 +2,11 @@ package org.cohort.coordinator.round;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import org.cohort.coordinator.aggregation.DpFedAvg;
+import org.cohort.coordinator.aggregation.RobustStrategy;
 import org.cohort.coordinator.aggregation.Strategy;
 import org.cohort.coordinator.ledger.ReleaseCharge;
 import org.cohort.coordinator.registry.ModelRegistry;
@@ -78,6 +80,15 @@ class PartialSumMerge {
                     + " the study needs at least " + state.minSites());
         }
         Strategy strategy = Strategy.forStudy(study.spec());
+        if (strategy instanceof RobustStrategy robust) {
+            var next = registry.stage(
+                    study.studyId(),
+                    version,
+                    base.numParameters(),
+                    (offset, count) -> robust.next(
+                            registry.readChunk(base, offset, count), updates(holding, state, offset, count)));
+            return new Merged(RoundStateMachine.withContributors(state, contributors), next, charges);
+        }
         ModelRegistry.Staged next;
         try (var carried = StrategyStates.open(registry, strategy, base, version)) {
             Strategy.Step step = strategy.step(totalWeight, contributors.size(), carried);
@@ -94,5 +105,16 @@ class PartialSumMerge {
             next = StrategyStates.attach(next, carried);
         }
         return new Merged(RoundStateMachine.withContributors(state, contributors), next, charges);
+    }
+
+    /** The same chunk of every update held whole for a robust strategy, one row per update, in site order. */
+    private float[][] updates(List<PartialSums.Sealed> holding, RoundState state, long offset, int count) {
+        var rows = new ArrayList<float[]>();
+        for (PartialSums.Sealed part : holding) {
+            for (PartialSums.Contribution c : part.contributions()) {
+                rows.add(sums.updateSlice(part.memberUuid(), state.roundId(), c.siteId(), offset, count));
+            }
+        }
+        return rows.toArray(float[][]::new);
     }
 }

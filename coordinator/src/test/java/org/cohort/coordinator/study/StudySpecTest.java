@@ -357,6 +357,48 @@ class StudySpecTest {
     }
 
     @Test
+    void robustStrategiesAreRefusedWithSecureAggregationOrSiteLevelDpAndTheirMemoryIsChecked() {
+        var secure = new StudySpec.SecureAggregation(true, null, null, null, null);
+        var siteDp = new StudySpec.Privacy(
+                PrivacyMode.PRIVACY_MODE_SITE, 1.0, 1.0, 1e-5, 10.0, Accountant.ACCOUNTANT_RDP, null, false);
+        assertThat(problems(new StudySpec(null, null, null, dataset(), 5, 3, null, null, "median", null, secure, null)))
+                .singleElement()
+                .asString()
+                .contains("secure aggregation", "masked sum");
+        assertThat(problems(new StudySpec(
+                        null, null, null, dataset(), 5, null, null, null, "trimmed-mean", siteDp, null, null)))
+                .singleElement()
+                .asString()
+                .contains("site-level DP", "one site can change the sum");
+        assertThat(problems(
+                        new StudySpec(null, null, null, dataset(), 5, 3, null, null, "fedadam", siteDp, secure, null)))
+                .noneMatch(p -> p.contains("strategy"));
+
+        var median = new StudySpec(
+                        null,
+                        null,
+                        null,
+                        dataset(),
+                        5,
+                        null,
+                        null,
+                        null,
+                        "median",
+                        null,
+                        null,
+                        null,
+                        new StrategyOptions(null, null, null, null, null, 1000))
+                .validate()
+                .withDefaults();
+        var size = new ModelSize(1_000_000, 8_000_000);
+        var limits = new ModelSize.Limits(50_000_000, 1L << 30, 16_777_216);
+        assertThatThrownBy(() -> size.checkHeldUpdates(median, limits))
+                .isInstanceOf(InvalidStudyException.class)
+                .hasMessageContaining("1000 sites (strategyOptions.maxSites) × 1000000 parameters × 4 bytes");
+        new ModelSize(1_000, 8_000).checkHeldUpdates(median, limits);
+    }
+
+    @Test
     void refusesAStrategyThatIsNotImplemented() {
         var spec =
                 new StudySpec(null, null, null, dataset(), 5, null, null, null, "no-such-strategy", null, null, null);
