@@ -31,27 +31,44 @@ public record DpFedAvg(double clipNorm, double noiseMultiplier) implements Strat
     }
 
     @Override
-    public WeightedSum newAccumulator(int numParameters) {
-        return new WeightedSum(numParameters);
+    public Step step(long totalWeight, int reports) {
+        MeanDelta mean = noisedMean(reports);
+        return (global, sum) -> {
+            double[] delta = mean.of(sum);
+            float[] next = new float[global.length];
+            for (int i = 0; i < global.length; i++) {
+                next[i] = (float) (global[i] + delta[i]);
+            }
+            return next;
+        };
     }
 
-    @Override
-    public Step step(long totalWeight, int reports) {
+    /**
+     * One round's noised mean of {@code reports} clipped updates, chunk by chunk: every coordinate
+     * of the sum gets its own independent draw, then the sum is divided by the number of reports.
+     * A server optimiser stepping from it is post-processing and costs no further privacy.
+     */
+    MeanDelta noisedMean(int reports) {
         if (reports <= 0) {
             throw new IllegalStateException("no contribution to average");
         }
         // One noise source per round; every coordinate gets its own independent draw, chunk by chunk.
         var noise = new GranularGaussianNoise(
                 noiseMultiplier * clipNorm, GRANULARITY_EXPONENT, KeystreamNoiseSource.create());
-        return (global, sum) -> {
+        return sum -> {
             double[] noisySum = sum.clone();
             noise.addNoise(noisySum);
-            float[] next = new float[global.length];
-            for (int i = 0; i < global.length; i++) {
-                next[i] = (float) (global[i] + noisySum[i] / reports);
+            for (int i = 0; i < noisySum.length; i++) {
+                noisySum[i] /= reports;
             }
-            return next;
+            return noisySum;
         };
+    }
+
+    /** A round's mean update, chunk by chunk, from the same chunk of the sum. */
+    @FunctionalInterface
+    interface MeanDelta {
+        double[] of(double[] sum);
     }
 
     /** Every site weighs the same: weights would let one site move the sum by more than C. */

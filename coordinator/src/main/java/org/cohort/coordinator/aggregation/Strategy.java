@@ -1,19 +1,35 @@
 package org.cohort.coordinator.aggregation;
 
+import java.util.List;
+import java.util.Locale;
+import org.cohort.coordinator.study.StrategyOptions;
+import org.cohort.coordinator.study.StudySpec;
+
 /**
  * How a round's reports become the next global model (Flower's strategy idea): sites send
  * deltas (local − global); the strategy accumulates them as they stream in and turns the
  * aggregate into the next global parameters. Adding a strategy touches one class.
+ *
+ * <p>A strategy may keep {@linkplain #stateVectors() state} from round to round (a server
+ * optimiser's moments): the round reads the state the previous version left and writes the
+ * state of the version it produces, chunk by chunk as it does the model ({@link State}).
  */
 public interface Strategy {
     /** The strategies a study may name; a study naming another is refused at creation. */
-    java.util.List<String> NAMES = java.util.List.of("fedavg");
+    List<String> NAMES = List.of("fedavg", "fedadam", "fedyogi", "fedadagrad", "median", "trimmed-mean");
 
     /** Name used in study specifications, e.g. "fedavg". */
     String name();
 
     /** A fresh accumulator for one round. */
-    WeightedSum newAccumulator(int numParameters);
+    default WeightedSum newAccumulator(int numParameters) {
+        return new WeightedSum(numParameters);
+    }
+
+    /** Vectors of the model's size the strategy carries from one round to the next (0: none). */
+    default int stateVectors() {
+        return 0;
+    }
 
     /** Applies the round's aggregate to the current global parameters; returns new parameters. */
     default float[] nextGlobal(float[] global, WeightedSum aggregate) {
@@ -28,8 +44,18 @@ public interface Strategy {
      * The round's step for a sum of {@code contributions} updates of total weight
      * {@code totalWeight}, applied chunk by chunk (so neither the sum nor the model need fit in
      * the heap); one instance per round, applied to each chunk once, in order.
+     *
+     * @throws IllegalStateException for a strategy with state: it needs {@link #step(long, int, State)}
      */
     Step step(long totalWeight, int contributions);
+
+    /**
+     * The round's step of a strategy with state: as {@link #step(long, int)}, reading the previous
+     * round's state and writing the next one through {@code state}, chunk by chunk in the same order.
+     */
+    default Step step(long totalWeight, int contributions, State state) {
+        return step(totalWeight, contributions);
+    }
 
     /** Next global parameters for one chunk, from the same chunk of the global model and of the sum Σ wᵢ·Δᵢ. */
     @FunctionalInterface
@@ -37,28 +63,59 @@ public interface Strategy {
         float[] next(float[] global, double[] sum);
     }
 
-    /** The strategy a study runs: its named one, or DP-FedAvg when the study asks for site-level DP. */
-    static Strategy forStudy(org.cohort.coordinator.study.StudySpec spec) {
+    /**
+     * A stateful strategy's vectors across rounds: what the previous version left (zeros before the
+     * first round) and what the version being made will carry, chunk by chunk.
+     */
+    interface State {
+        /** {@code count} values of each vector from parameter {@code offset}, as the previous round left them. */
+        float[][] read(long offset, int count);
+
+        /** The next state's values of each vector from parameter {@code offset}. */
+        void write(long offset, float[][] values);
+    }
+
+    /**
+     * The strategy a study runs: its named one, or DP-FedAvg when the study asks for site-level DP.
+     * Under site-level DP a server optimiser steps from DP-FedAvg's noised mean instead.
+     */
+    static Strategy forStudy(StudySpec spec) {
         var dp = spec.privacy();
+        Strategy named = named(spec.strategy(), spec.strategyOptions());
         if (dp != null && dp.siteLevel()) {
-            return new DpFedAvg(dp.clipNorm(), dp.noiseMultiplier());
+            var noised = new DpFedAvg(dp.clipNorm(), dp.noiseMultiplier());
+            return named instanceof ServerOptimizer optimizer ? optimizer.afterNoise(noised) : noised;
         }
-        return named(spec.strategy());
+        return named;
     }
 
     /**
      * The strategy of a securely aggregated round: the study's named one, except that under
      * site-level DP the sites already noised the sum inside the ring, so it is averaged without
-     * adding noise again (DP-FedAvg's noise is in the sum, its clipping at the sites).
+     * adding noise again (DP-FedAvg's noise is in the sum, its clipping at the sites); a server
+     * optimiser steps from that mean as from any other.
      */
-    static Strategy forSecureRound(org.cohort.coordinator.study.StudySpec spec) {
+    static Strategy forSecureRound(StudySpec spec) {
         var dp = spec.privacy();
-        return dp != null && dp.siteLevel() ? new FedAvg(1.0) : named(spec.strategy());
+        Strategy named = named(spec.strategy(), spec.strategyOptions());
+        return dp != null && dp.siteLevel() && !(named instanceof ServerOptimizer) ? new FedAvg(1.0) : named;
     }
 
     static Strategy named(String name) {
-        return switch (name == null ? "fedavg" : name.toLowerCase(java.util.Locale.ROOT)) {
-            case "fedavg" -> new FedAvg(1.0);
+        return named(name, null);
+    }
+
+    /** The strategy called {@code name} with the study's options (defaults where absent). */
+    static Strategy named(String name, StrategyOptions options) {
+        String n = name == null ? "fedavg" : name.toLowerCase(Locale.ROOT);
+        StrategyOptions o = (options == null ? StrategyOptions.NONE : options).withDefaults(n);
+        return switch (n) {
+            case "fedavg" -> new FedAvg(o.serverLearningRate());
+            case "fedadam" -> new FedAdam(ServerOptimizer.Settings.of(o));
+            case "fedyogi" -> new FedYogi(ServerOptimizer.Settings.of(o));
+            case "fedadagrad" -> new FedAdagrad(ServerOptimizer.Settings.of(o));
+            case "median" -> new CoordinateMedian();
+            case "trimmed-mean" -> new TrimmedMean(o.trimFraction());
             default -> throw new IllegalArgumentException("unknown strategy '" + name + "'; available: " + NAMES);
         };
     }

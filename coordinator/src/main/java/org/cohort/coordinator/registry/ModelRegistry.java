@@ -61,10 +61,58 @@ public class ModelRegistry {
         return publish(staged, parentVersion, roundNumber, modelConfigJson, contributors);
     }
 
-    /** A model version written to a temporary file, with its digest, not yet published. */
-    public record Staged(String studyId, long version, long numParameters, Path file, byte[] sha256) {
+    /**
+     * A model version written to a temporary file, with its digest, not yet published; with the
+     * strategy state it carries (a temporary file too), or null for a stateless strategy.
+     */
+    public record Staged(String studyId, long version, long numParameters, Path file, byte[] sha256, Path state) {
+        public Staged(String studyId, long version, long numParameters, Path file, byte[] sha256) {
+            this(studyId, version, numParameters, file, sha256, null);
+        }
+
         public String sha256Hex() {
             return HexFormat.of().formatHex(sha256);
+        }
+
+        /** This staged version carrying the strategy state written to {@code stateFile}. */
+        public Staged withState(Path stateFile) {
+            return new Staged(studyId, version, numParameters, file, sha256, stateFile);
+        }
+    }
+
+    /**
+     * Where a round writes the strategy state of the version it stages (a temporary file next to
+     * the version's, in the shared data directory).
+     */
+    public Path stagingState(String studyId, long version) {
+        try {
+            return Files.createDirectories(root.resolve(studyId)).resolve("v" + version + ".state.tmp");
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "cannot create the model directory of study " + studyId + " under " + root, e);
+        }
+    }
+
+    /**
+     * The strategy state a published version carries, next to its parameters: written before the
+     * version was published, so a listed version of a stateful strategy has it. Empty when none.
+     */
+    public Optional<Path> state(ModelVersion mv) {
+        Path file = mv.path().resolveSibling("v" + mv.version() + ".state");
+        return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
+    }
+
+    /**
+     * Moves a staged version's strategy state in place, before the version itself is published:
+     * a replica that finds the version finds its state.
+     */
+    protected void placeState(Staged staged) throws IOException {
+        if (staged.state() != null) {
+            Files.move(
+                    staged.state(),
+                    staged.file().resolveSibling("v" + staged.version() + ".state"),
+                    StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
         }
     }
 
@@ -94,6 +142,7 @@ public class ModelRegistry {
     /** Drops a staged version that will not be published. */
     public void discard(Staged staged) {
         deleteQuietly(staged.file());
+        deleteQuietly(staged.state());
     }
 
     private static void deleteQuietly(Path file) {
@@ -112,6 +161,7 @@ public class ModelRegistry {
         String studyId = staged.studyId();
         long version = staged.version();
         try {
+            placeState(staged);
             Path file = staged.file().resolveSibling("v" + version + ".f32");
             Files.move(staged.file(), file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             byte[] digest = staged.sha256();

@@ -71,6 +71,15 @@ public class PartialSumCalls implements ReplicaSums {
         return remote(memberUuid, new Slice(roundId, offset, count));
     }
 
+    /** A chunk of one site's update a replica holds whole. */
+    @Override
+    public float[] updateSlice(String memberUuid, String roundId, String siteId, long offset, int count) {
+        if (memberUuid.equals(local.memberUuid())) {
+            return local.updateSlice(roundId, siteId, offset, count);
+        }
+        return remote(memberUuid, new UpdateSlice(roundId, siteId, offset, count));
+    }
+
     /** A chunk of a replica's sealed masked partial sum (ring elements). */
     @Override
     public int[] ringSlice(String memberUuid, String roundId, int offset, int count) {
@@ -203,6 +212,25 @@ public class PartialSumCalls implements ReplicaSums {
         @Override
         public double[] call() {
             return partials().slice(roundId, offset, count);
+        }
+    }
+
+    static final class UpdateSlice extends Call<float[]> {
+        private final String roundId;
+        private final String siteId;
+        private final long offset;
+        private final int count;
+
+        UpdateSlice(String roundId, String siteId, long offset, int count) {
+            this.roundId = roundId;
+            this.siteId = siteId;
+            this.offset = offset;
+            this.count = count;
+        }
+
+        @Override
+        public float[] call() {
+            return partials().updateSlice(roundId, siteId, offset, count);
         }
     }
 

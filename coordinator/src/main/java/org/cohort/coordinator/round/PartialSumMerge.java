@@ -2,9 +2,11 @@ package org.cohort.coordinator.round;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import org.cohort.coordinator.aggregation.DpFedAvg;
+import org.cohort.coordinator.aggregation.RobustStrategy;
 import org.cohort.coordinator.aggregation.Strategy;
 import org.cohort.coordinator.ledger.ReleaseCharge;
 import org.cohort.coordinator.registry.ModelRegistry;
@@ -19,7 +21,9 @@ import org.springframework.stereotype.Component;
  * stepped with the same chunk of the current model, so the driver's memory is a few chunks
  * however large the model. The round closes with exactly the uploads found in the sealed sums,
  * and those are what the ledger charges; anything inconsistent (a broken sum, a site held twice,
- * a weight other than the declared one) refuses to merge rather than publish a wrong model.
+ * a weight other than the declared one) refuses to merge rather than publish a wrong model. A
+ * stateful strategy's state (a server optimiser's moments) is read and written chunk by chunk
+ * alongside ({@link StrategyStates}).
  */
 @Component
 class PartialSumMerge {
@@ -75,17 +79,42 @@ class PartialSumMerge {
             throw new IllegalStateException("only " + contributors.size() + " updates were held when the round closed;"
                     + " the study needs at least " + state.minSites());
         }
-        Strategy.Step step = Strategy.forStudy(study.spec()).step(totalWeight, contributors.size());
-        var next = registry.stage(study.studyId(), version, base.numParameters(), (offset, count) -> {
-            double[] sum = new double[count];
-            for (PartialSums.Sealed part : holding) {
-                double[] slice = sums.slice(part.memberUuid(), state.roundId(), offset, count);
-                for (int i = 0; i < count; i++) {
-                    sum[i] += slice[i];
+        Strategy strategy = Strategy.forStudy(study.spec());
+        if (strategy instanceof RobustStrategy robust) {
+            var next = registry.stage(
+                    study.studyId(),
+                    version,
+                    base.numParameters(),
+                    (offset, count) -> robust.next(
+                            registry.readChunk(base, offset, count), updates(holding, state, offset, count)));
+            return new Merged(RoundStateMachine.withContributors(state, contributors), next, charges);
+        }
+        ModelRegistry.Staged next;
+        try (var carried = StrategyStates.open(registry, strategy, base, version)) {
+            Strategy.Step step = strategy.step(totalWeight, contributors.size(), carried);
+            next = registry.stage(study.studyId(), version, base.numParameters(), (offset, count) -> {
+                double[] sum = new double[count];
+                for (PartialSums.Sealed part : holding) {
+                    double[] slice = sums.slice(part.memberUuid(), state.roundId(), offset, count);
+                    for (int i = 0; i < count; i++) {
+                        sum[i] += slice[i];
+                    }
                 }
-            }
-            return step.next(registry.readChunk(base, offset, count), sum);
-        });
+                return step.next(registry.readChunk(base, offset, count), sum);
+            });
+            next = StrategyStates.attach(next, carried);
+        }
         return new Merged(RoundStateMachine.withContributors(state, contributors), next, charges);
+    }
+
+    /** The same chunk of every update held whole for a robust strategy, one row per update, in site order. */
+    private float[][] updates(List<PartialSums.Sealed> holding, RoundState state, long offset, int count) {
+        var rows = new ArrayList<float[]>();
+        for (PartialSums.Sealed part : holding) {
+            for (PartialSums.Contribution c : part.contributions()) {
+                rows.add(sums.updateSlice(part.memberUuid(), state.roundId(), c.siteId(), offset, count));
+            }
+        }
+        return rows.toArray(float[][]::new);
     }
 }

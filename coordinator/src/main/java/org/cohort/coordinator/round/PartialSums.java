@@ -123,9 +123,30 @@ public class PartialSums {
      */
     public boolean fold(
             String roundId, long numParameters, BooleanSupplier stillCollecting, Contribution c, Path spool) {
+        return fold(roundId, numParameters, stillCollecting, c, spool, false);
+    }
+
+    /**
+     * As {@link #fold(String, long, BooleanSupplier, Contribution, Path)}; with {@code keepEach}
+     * (a robust strategy's round) the update is kept whole rather than summed.
+     */
+    public boolean fold(
+            String roundId,
+            long numParameters,
+            BooleanSupplier stillCollecting,
+            Contribution c,
+            Path spool,
+            boolean keepEach) {
         return hold(roundId, stillCollecting, c, p -> {
             if (spool == null || numParameters <= 0) {
                 return; // an evaluation: counted, nothing to add
+            }
+            if (keepEach) {
+                if (p.sum == null) {
+                    p.sum = RunningSum.Held.in(mappedDir.resolve("held-" + roundId));
+                }
+                ((RunningSum.Held) p.sum).keep(c.siteId(), spool, numParameters);
+                return;
             }
             if (p.sum == null) {
                 p.sum = RunningSum.weighted(numParameters, mappedFrom, mappedDir);
@@ -225,6 +246,20 @@ public class PartialSums {
                 throw new IllegalStateException("the partial sum of round " + roundId + " is not sealed");
             }
             return weighted.slice(offset, count);
+        }
+    }
+
+    /** Part of one site's update held whole for a robust strategy, for the driver to aggregate chunk by chunk. */
+    public float[] updateSlice(String roundId, String siteId, long offset, int count) {
+        Partial p = byRound.get(roundId);
+        if (p == null || !(p.sum instanceof RunningSum.Held held)) {
+            throw new IllegalStateException("this replica holds no update of round " + roundId);
+        }
+        synchronized (p) {
+            if (!p.sealed) {
+                throw new IllegalStateException("the updates of round " + roundId + " are not sealed");
+            }
+            return held.slice(siteId, offset, count);
         }
     }
 

@@ -24,6 +24,9 @@ interface ReplicaSums {
     /** A chunk of a replica's sealed partial sum. */
     double[] slice(String memberUuid, String roundId, long offset, int count);
 
+    /** A chunk of one site's update a replica holds whole (a robust strategy's round). */
+    float[] updateSlice(String memberUuid, String roundId, String siteId, long offset, int count);
+
     /** A chunk of a replica's sealed masked partial sum (ring elements). */
     int[] ringSlice(String memberUuid, String roundId, int offset, int count);
 

@@ -108,12 +108,7 @@ class RoundPublisher {
             // whatever happens to the round next. If charging fails, nothing is unmasked.
             compliance.chargeReleases(
                     List.copyOf(new TreeMap<>(charges).values()), RoundCompliance.Released.SUM_UNMASKED);
-            float[] params = secureNextGlobal(study, registry.readParameters(base), sr.release());
-            next = registry.stage(
-                    study.studyId(),
-                    version,
-                    params.length,
-                    (offset, count) -> Arrays.copyOfRange(params, (int) offset, (int) offset + count));
+            next = secureStage(study, base, version, sr.release());
         } else {
             PartialSumMerge.Merged merged;
             try {
@@ -238,17 +233,39 @@ class RoundPublisher {
      * The next global model from a securely aggregated round, by the study's strategy: the
      * released sum of the survivors' clipped updates, each of weight 1 (the coordinator cannot
      * see example counts). Under site-level DP the sites noised the sum inside the ring (the
-     * coordinator never sees it un-noised) and nothing is added here.
+     * coordinator never sees it un-noised) and nothing is added here. A server optimiser steps
+     * from that mean with the moments the base version left, and stages the next ones with it.
      */
-    static float[] secureNextGlobal(Study study, float[] global, SecureRound.Released released) {
-        double[] sum = released.sum();
+    private ModelRegistry.Staged secureStage(
+            Study study, ModelVersion base, long version, SecureRound.Released released) {
+        float[] global = registry.readParameters(base);
+        Strategy strategy = secureStrategy(study, released);
+        try (var carried = StrategyStates.open(registry, strategy, base, version)) {
+            float[] params = strategy.step(released.survivors(), released.survivors(), carried)
+                    .next(global, released.sum());
+            var staged = registry.stage(
+                    study.studyId(),
+                    version,
+                    params.length,
+                    (offset, count) -> Arrays.copyOfRange(params, (int) offset, (int) offset + count));
+            return StrategyStates.attach(staged, carried);
+        }
+    }
+
+    /** The strategy of a secure round, after checking that a site-level DP sum was noised at the sites. */
+    private static Strategy secureStrategy(Study study, SecureRound.Released released) {
         var dp = study.spec().privacy();
         if (dp != null && dp.siteLevel() && !released.noisedAtSites()) {
             throw new IllegalStateException(
                     "a site-level DP round released a sum the sites did not noise; nothing is" + " published");
         }
-        return Strategy.forSecureRound(study.spec())
+        return Strategy.forSecureRound(study.spec());
+    }
+
+    /** The next global model of a secure round of a stateless strategy (tests). */
+    static float[] secureNextGlobal(Study study, float[] global, SecureRound.Released released) {
+        return secureStrategy(study, released)
                 .step(released.survivors(), released.survivors())
-                .next(global, sum);
+                .next(global, released.sum());
     }
 }

@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.UUID;
+import org.cohort.coordinator.aggregation.RobustStrategy;
 import org.cohort.coordinator.aggregation.Strategy;
 import org.cohort.coordinator.compliance.AuditTrail;
 import org.cohort.coordinator.compliance.RoundCompliance;
@@ -85,6 +86,11 @@ class RoundTasks {
         int roundNumber = training ? study.roundsDone() + 1 : spec.rounds() + 1;
         SortedMap<String, Long> declared = eligible(study);
         List<String> eligible = List.copyOf(declared.keySet());
+        if (training && heldAtMost(spec) < eligible.size()) {
+            // A robust strategy holds every update: a round takes no more than its memory check counted.
+            eligible = eligible.subList(0, heldAtMost(spec));
+            declared = new java.util.TreeMap<>(declared.headMap(eligible.get(eligible.size() - 1) + "\0"));
+        }
         boolean secureRound = training
                 && spec.secureAggregation() != null
                 && spec.secureAggregation().on();
@@ -205,6 +211,13 @@ class RoundTasks {
                 trainingDeadline,
                 site -> sites.find(site).orElseThrow().updateSigningPublicKey(),
                 spec.privacy());
+    }
+
+    /** The most updates a round of the study holds whole: a robust strategy's maxSites, else no limit. */
+    private static int heldAtMost(org.cohort.coordinator.study.StudySpec spec) {
+        return Strategy.named(spec.strategy(), spec.strategyOptions()) instanceof RobustStrategy
+                ? spec.strategyOptions().maxSites()
+                : Integer.MAX_VALUE;
     }
 
     /**

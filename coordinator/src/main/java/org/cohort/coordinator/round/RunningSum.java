@@ -13,7 +13,7 @@ import org.cohort.protocol.ProtocolLimits;
  * heap or in a memory-mapped file (plain rounds), or a sum modulo 2^32 of masked inputs (secure
  * rounds). {@link PartialSums} keeps one per round and never needs to know which.
  */
-sealed interface RunningSum extends AutoCloseable permits RunningSum.Weighted, RunningSum.Ring {
+sealed interface RunningSum extends AutoCloseable permits RunningSum.Weighted, RunningSum.Ring, RunningSum.Held {
 
     /** Adds one verified spooled upload of {@code length} values with {@code weight}; deletes the spool file. */
     void add(long weight, Path spool, long length);
@@ -115,6 +115,63 @@ sealed interface RunningSum extends AutoCloseable permits RunningSum.Weighted, R
         /** Ring elements [offset, offset + count). */
         int[] slice(int offset, int count) {
             return java.util.Arrays.copyOfRange(values, offset, offset + count);
+        }
+    }
+
+    /**
+     * A robust strategy's round: every accepted upload kept whole, as the file it was spooled to
+     * (moved under the replica's partial-sums directory), so the driver can read the same chunk of
+     * each update. The files go when the round is forgotten.
+     */
+    record Held(Path dir, java.util.Map<String, Path> files) implements RunningSum {
+        static Held in(Path dir) {
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create " + dir + " for the round's updates", e);
+            }
+            return new Held(dir, new java.util.concurrent.ConcurrentHashMap<>());
+        }
+
+        @Override
+        public void add(long weight, Path spool, long length) {
+            throw new IllegalStateException("a robust round keeps each update by site; use keep");
+        }
+
+        /** Keeps the site's verified spooled update of {@code length} values (the spool file is moved). */
+        void keep(String siteId, Path spool, long length) {
+            try {
+                if (Files.size(spool) != length * Float.BYTES) {
+                    throw new IOException("spool file " + spool + " holds " + Files.size(spool) + " bytes, not "
+                            + length * Float.BYTES);
+                }
+                Path kept = Files.createTempFile(dir, "update-", ".f32");
+                Files.move(spool, kept, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                files.put(siteId, kept);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot keep the update of site " + siteId + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** Values [offset, offset + count) of the site's update. */
+        float[] slice(String siteId, long offset, int count) {
+            Path file = files.get(siteId);
+            if (file == null) {
+                throw new IllegalStateException("no update of site " + siteId + " is held here");
+            }
+            try {
+                return org.cohort.coordinator.registry.ModelFiles.read(file, offset, count);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the held update of site " + siteId, e);
+            }
+        }
+
+        @Override
+        public void close() {
+            for (Path f : files.values()) {
+                SpooledValues.delete(f);
+            }
+            files.clear();
         }
     }
 }

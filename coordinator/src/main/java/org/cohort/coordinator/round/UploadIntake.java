@@ -10,6 +10,8 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.function.BooleanSupplier;
 import org.cohort.coordinator.aggregation.DpFedAvg;
+import org.cohort.coordinator.aggregation.RobustStrategy;
+import org.cohort.coordinator.aggregation.Strategy;
 import org.cohort.coordinator.cluster.LeaderInbox;
 import org.cohort.coordinator.compliance.RoundCompliance;
 import org.cohort.coordinator.ledger.ReleaseCharge;
@@ -290,7 +292,8 @@ public class UploadIntake {
                             training ? m.getNumParameters() : 0,
                             stillCollecting(roundId, site, false),
                             contribution,
-                            training ? spool : null);
+                            training ? spool : null,
+                            training && Strategy.forStudy(c.study().spec()) instanceof RobustStrategy);
         } catch (RuntimeException e) {
             store.releaseClaim(roundId, site, me);
             throw e;

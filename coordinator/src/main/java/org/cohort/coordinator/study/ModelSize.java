@@ -88,6 +88,26 @@ public record ModelSize(long parameters, long peakBytes) {
         }
     }
 
+    /**
+     * Refuses a robust strategy (median, trimmed mean) whose round would hold more than the
+     * memory budget: it keeps every update, {@code maxSites × parameters × 4} bytes.
+     */
+    public void checkHeldUpdates(StudySpec spec, Limits limits) {
+        if (!(org.cohort.coordinator.aggregation.Strategy.named(spec.strategy(), spec.strategyOptions())
+                instanceof org.cohort.coordinator.aggregation.RobustStrategy)) {
+            return;
+        }
+        int sites = spec.strategyOptions().maxSites();
+        long held = saturatingMultiply(saturatingMultiply(parameters, sites), Float.BYTES);
+        if (held > limits.memoryBudgetBytes()) {
+            throw new InvalidStudyException(List.of("strategy '" + spec.strategy() + "' holds every site's update:"
+                    + " " + sites + " sites (strategyOptions.maxSites) × " + parameters + " parameters × 4 bytes = "
+                    + mib(held) + ", above the coordinator's budget of " + mib(limits.memoryBudgetBytes())
+                    + " per study (cohort.coordinator.model-memory-bytes); lower maxSites, choose a smaller model,"
+                    + " or use fedavg, which holds one sum"));
+        }
+    }
+
     static String mib(long bytes) {
         return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024.0));
     }

@@ -24,6 +24,7 @@ final class RunnableChecks {
             problems.add("strategy '" + spec.strategy() + "' is not implemented; use one of " + Strategy.NAMES
                     + " (rounds would fail at aggregation after every site had trained and spent its ε)");
         }
+        problems.addAll(robustProblems(spec));
         if (spec.plan() != null
                 && spec.plan().optimizer() != null
                 && java.util.Arrays.stream(Optimizer.values())
@@ -34,6 +35,27 @@ final class RunnableChecks {
         }
         if (spec.dataset() != null && spec.dataset().features() != null) {
             problems.addAll(columns(spec.dataset()));
+        }
+        return problems;
+    }
+
+    /** A robust strategy needs every update in the clear and sums of nothing: not with secure aggregation or site-level DP. */
+    private static List<String> robustProblems(StudySpec spec) {
+        var problems = new ArrayList<String>();
+        if (spec.strategy() == null
+                || !List.of("median", "trimmed-mean").contains(spec.strategy().toLowerCase(Locale.ROOT))) {
+            return problems;
+        }
+        if (spec.secureAggregation() != null && spec.secureAggregation().on()) {
+            problems.add("strategy '" + spec.strategy() + "' needs every site's update, but with secure aggregation the"
+                    + " coordinator sees only their masked sum; use fedavg or a server optimiser (fedadam, fedyogi,"
+                    + " fedadagrad) with secure aggregation");
+        }
+        if (spec.privacy() != null && spec.privacy().siteLevel()) {
+            problems.add("strategy '" + spec.strategy() + "' cannot run with site-level DP: its noise is calibrated"
+                    + " to how much one site can change the sum of clipped updates, and a median or trimmed mean is"
+                    + " not that sum; use fedavg or a server optimiser (applied to the noised mean), or patient-level"
+                    + " DP");
         }
         return problems;
     }

@@ -39,7 +39,9 @@ public class StudyService {
     public Study create(StudySpec requested) {
         StudySpec spec = requested.validate().withDefaults();
         // Sized from the spec before any network is built: a model too large is refused, not run out of memory.
-        ModelSize.of(spec, modelLimits.mappedFrom()).check(modelLimits);
+        ModelSize size = ModelSize.of(spec, modelLimits.mappedFrom());
+        size.check(modelLimits);
+        size.checkHeldUpdates(spec, modelLimits);
         String configJson;
         float[] initial;
         try {

@@ -22,7 +22,7 @@ import tools.jackson.databind.annotation.JsonSerialize;
  * @param minSites           a round needs at least this many reports, else it is retried
  * @param roundTimeoutSeconds deadline of each round, counted from when tasks are sent
  * @param maxRetries         attempts per round before the study fails
- * @param strategy           aggregation strategy ("fedavg")
+ * @param strategy           aggregation strategy, one of {@code Strategy.NAMES} ("fedavg")
  * @param privacy            differential privacy of the study; absent means none
  * @param secureAggregation  SecAgg+ settings; when enabled the coordinator learns only the sum
  * @param maxSiteExamples    the largest training size a site may declare when it accepts the study
@@ -31,6 +31,8 @@ import tools.jackson.databind.annotation.JsonSerialize;
  *                           {@value #DEFAULT_MAX_SITE_EXAMPLES}; for patient-level DP at most
  *                           {@value #DELTA_TIMES_UNITS_LIMIT}/δ (see {@link #validate()}), and that is
  *                           also its default there
+ * @param strategyOptions    the strategy's parameters (server learning rate, moments, trimming);
+ *                           defaults by strategy name, see {@link StrategyOptions}
  */
 public record StudySpec(
         String name,
@@ -44,7 +46,38 @@ public record StudySpec(
         String strategy,
         Privacy privacy,
         SecureAggregation secureAggregation,
-        Long maxSiteExamples) {
+        Long maxSiteExamples,
+        StrategyOptions strategyOptions) {
+
+    /** A spec with the strategy's default options. */
+    public StudySpec(
+            String name,
+            Model model,
+            Plan plan,
+            Dataset dataset,
+            Integer rounds,
+            Integer minSites,
+            Integer roundTimeoutSeconds,
+            Integer maxRetries,
+            String strategy,
+            Privacy privacy,
+            SecureAggregation secureAggregation,
+            Long maxSiteExamples) {
+        this(
+                name,
+                model,
+                plan,
+                dataset,
+                rounds,
+                minSites,
+                roundTimeoutSeconds,
+                maxRetries,
+                strategy,
+                privacy,
+                secureAggregation,
+                maxSiteExamples,
+                null);
+    }
 
     /** Default of {@link #maxSiteExamples}: a large hospital's table, far from any overflow. */
     public static final long DEFAULT_MAX_SITE_EXAMPLES = 1_000_000;
@@ -320,7 +353,8 @@ public record StudySpec(
                                 secureAggregation.degree(),
                                 or(secureAggregation.clipRange(), 4.0),
                                 or(secureAggregation.stageTimeoutSeconds(), 60)),
-                siteExamplesLimit());
+                siteExamplesLimit(),
+                or(strategyOptions, StrategyOptions.NONE).withDefaults(or(strategy, "fedavg")));
     }
 
     /**
@@ -420,6 +454,7 @@ public record StudySpec(
         }
         problems.addAll(PrivacySpecChecks.problems(this));
         problems.addAll(RunnableChecks.problems(this));
+        problems.addAll(StrategyChecks.problems(strategyOptions));
         if (maxSiteExamples != null && (maxSiteExamples < 1 || maxSiteExamples > MAX_SITE_EXAMPLES_LIMIT)) {
             problems.add("maxSiteExamples (the largest training size a site may declare) must be between 1 and "
                     + MAX_SITE_EXAMPLES_LIMIT + ", got " + maxSiteExamples);

@@ -102,6 +102,6 @@ class FedAvgTest {
 
     @Test
     void unknownStrategyNamesTheAvailableOnes() {
-        assertThatThrownBy(() -> Strategy.named("fedsomething")).hasMessageContaining("available: [fedavg]");
+        assertThatThrownBy(() -> Strategy.named("fedsomething")).hasMessageContaining("available: [fedavg, fedadam");
     }
 }

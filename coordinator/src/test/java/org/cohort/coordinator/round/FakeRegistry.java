@@ -55,6 +55,7 @@ final class FakeRegistry extends ModelRegistry {
     public ModelVersion publish(
             Staged staged, long parentVersion, int roundNumber, String modelConfigJson, List<String> contributors) {
         try {
+            placeState(staged);
             Path file = staged.file().resolveSibling("v" + staged.version() + ".f32");
             Files.move(staged.file(), file, StandardCopyOption.REPLACE_EXISTING);
             var mv = new ModelVersion(

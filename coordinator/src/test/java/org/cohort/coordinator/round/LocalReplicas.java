@@ -55,6 +55,11 @@ final class LocalReplicas implements ReplicaSums {
     }
 
     @Override
+    public float[] updateSlice(String memberUuid, String roundId, String siteId, long offset, int count) {
+        return byMember.get(memberUuid).updateSlice(roundId, siteId, offset, count);
+    }
+
+    @Override
     public int[] ringSlice(String memberUuid, String roundId, int offset, int count) {
         return byMember.get(memberUuid).ringSlice(roundId, offset, count);
     }

@@ -322,13 +322,90 @@ class StudySpecTest {
     }
 
     @Test
+    void strategyOptionsOutOfRangeAreAllListedAndDefaultsFollowTheStrategy() {
+        var bad = new StudySpec(
+                null,
+                null,
+                null,
+                dataset(),
+                5,
+                null,
+                null,
+                null,
+                "fedadam",
+                null,
+                null,
+                null,
+                new StrategyOptions(-1.0, 1.0, 1.5, 0.0, 0.5, 0));
+        assertThat(problems(bad))
+                .hasSize(6)
+                .anySatisfy(p -> assertThat(p).contains("serverLearningRate"))
+                .anySatisfy(p -> assertThat(p).contains("beta1"))
+                .anySatisfy(p -> assertThat(p).contains("beta2"))
+                .anySatisfy(p -> assertThat(p).contains("tau"))
+                .anySatisfy(p -> assertThat(p).contains("trimFraction"))
+                .anySatisfy(p -> assertThat(p).contains("maxSites"));
+        var yogi = new StudySpec(null, null, null, dataset(), 5, null, null, null, "fedyogi", null, null, null)
+                .withDefaults()
+                .strategyOptions();
+        assertThat(yogi.serverLearningRate()).isEqualTo(0.01);
+        assertThat(yogi.tau()).isEqualTo(1e-3);
+        var fedavg = new StudySpec(null, null, null, dataset(), 5, null, null, null, null, null, null, null)
+                .withDefaults()
+                .strategyOptions();
+        assertThat(fedavg.serverLearningRate()).isEqualTo(1.0);
+    }
+
+    @Test
+    void robustStrategiesAreRefusedWithSecureAggregationOrSiteLevelDpAndTheirMemoryIsChecked() {
+        var secure = new StudySpec.SecureAggregation(true, null, null, null, null);
+        var siteDp = new StudySpec.Privacy(
+                PrivacyMode.PRIVACY_MODE_SITE, 1.0, 1.0, 1e-5, 10.0, Accountant.ACCOUNTANT_RDP, null, false);
+        assertThat(problems(new StudySpec(null, null, null, dataset(), 5, 3, null, null, "median", null, secure, null)))
+                .singleElement()
+                .asString()
+                .contains("secure aggregation", "masked sum");
+        assertThat(problems(new StudySpec(
+                        null, null, null, dataset(), 5, null, null, null, "trimmed-mean", siteDp, null, null)))
+                .singleElement()
+                .asString()
+                .contains("site-level DP", "one site can change the sum");
+        assertThat(problems(
+                        new StudySpec(null, null, null, dataset(), 5, 3, null, null, "fedadam", siteDp, secure, null)))
+                .noneMatch(p -> p.contains("strategy"));
+
+        var median = new StudySpec(
+                        null,
+                        null,
+                        null,
+                        dataset(),
+                        5,
+                        null,
+                        null,
+                        null,
+                        "median",
+                        null,
+                        null,
+                        null,
+                        new StrategyOptions(null, null, null, null, null, 1000))
+                .validate()
+                .withDefaults();
+        var size = new ModelSize(1_000_000, 8_000_000);
+        var limits = new ModelSize.Limits(50_000_000, 1L << 30, 16_777_216);
+        assertThatThrownBy(() -> size.checkHeldUpdates(median, limits))
+                .isInstanceOf(InvalidStudyException.class)
+                .hasMessageContaining("1000 sites (strategyOptions.maxSites) × 1000000 parameters × 4 bytes");
+        new ModelSize(1_000, 8_000).checkHeldUpdates(median, limits);
+    }
+
+    @Test
     void refusesAStrategyThatIsNotImplemented() {
         var spec =
                 new StudySpec(null, null, null, dataset(), 5, null, null, null, "no-such-strategy", null, null, null);
         assertThat(problems(spec))
                 .singleElement()
                 .asString()
-                .contains("strategy 'no-such-strategy' is not implemented", "[fedavg]");
+                .contains("strategy 'no-such-strategy' is not implemented", "[fedavg, fedadam, fedyogi, fedadagrad");
         assertThat(problems(
                         new StudySpec(null, null, null, dataset(), 5, null, null, null, "FedAvg", null, null, null)))
                 .isEmpty();
