@@ -142,6 +142,9 @@ api GET 8081 "$ml" "/studies/$study_id/rounds" | jq -r '
   | @tsv' | column -t -s $'\t' | sed 's/^/  /'
 echo
 echo "privacy (GET /api/studies/$study_id/privacy, compliance token):"
-api GET 8082 "$compliance" "/studies/$study_id/privacy" >"$logs/privacy.json" 2>/dev/null || true
-jq -r '.sites[] | "  \(.siteName // .siteId): ε = \(.epsilon // .epsilonSpent // ([.charges[].epsilonAfter] | max)) (\(.charges | length) charges)"' "$logs/privacy.json" || cat "$logs/privacy.json"
+api GET 8082 "$compliance" "/studies/$study_id/privacy" >"$logs/privacy.json"
+jq -r '.sites[] | "  \(.siteName): ε after each round \([.charges[] | "\(.roundNumber): \(.epsilonAfterText)"] | join(", "));"
+  + " spent \(.spent.epsilonText) of \(.budget.epsilonText) (\(.spent.unitLabel), δ = \(.spent.deltaText), \(.spent.method))"' \
+  "$logs/privacy.json"
+echo "  (the evaluation round's noised counts are charged too; full statements in $logs/privacy.json)"
 [ "$status" = COMPLETED ]
