@@ -19,7 +19,7 @@ for arg in "$@"; do
   case "$arg" in
     --rebuild-jars) rebuild_jars=true ;;
     --no-postgres) postgres=false ;;
-    -h | --help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $arg (see --help)" >&2; exit 2 ;;
   esac
 done
