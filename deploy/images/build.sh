@@ -92,8 +92,9 @@ else
 fi
 
 step "3/5 Java runtime (jlink from $JAVA_HOME)"
-# What the two programs load, found by starting both images: Spring Boot and Tomcat (desktop for
-# java.beans, naming, instrument, sql, management), Hazelcast (jdk.management), Netty and ND4J
+# A fixed list (jdeps cannot see into the nested jars of a Spring Boot jar), checked by running both
+# images end to end (deploy/compose/run.sh, ContainerFederationTest): Spring Boot and Tomcat (desktop
+# for java.beans, naming, instrument, sql, management), Hazelcast (jdk.management), Netty and ND4J
 # (jdk.unsupported), TLS (crypto.ec, jgss, sasl), JFR for diagnostics, DNS for member names.
 modules=java.base,java.compiler,java.desktop,java.instrument,java.logging,java.management,java.naming,java.net.http,java.prefs,java.rmi,java.scripting,java.security.jgss,java.security.sasl,java.sql,java.transaction.xa,java.xml,java.xml.crypto,jdk.crypto.ec,jdk.crypto.cryptoki,jdk.charsets,jdk.localedata,jdk.jfr,jdk.management,jdk.management.jfr,jdk.naming.dns,jdk.net,jdk.unsupported,jdk.zipfs,jdk.httpserver
 java_version="$("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.runtime.version = //p')"
