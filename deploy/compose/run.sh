@@ -20,6 +20,7 @@ mkdir -p "$logs"
 say() { printf '[%4ds] %s\n' "$((SECONDS - started))" "$*"; }
 fail() { say "FAILED: $*" >&2; exit 1; }
 
+for tool in docker curl jq; do command -v "$tool" >/dev/null || fail "run.sh needs $tool"; done
 if ! docker version >/dev/null 2>&1; then fail "docker cannot reach a daemon"; fi
 export DOCKER_API_VERSION="${DOCKER_API_VERSION:-$(docker version --format '{{.Server.APIVersion}}')}"
 if docker compose version >/dev/null 2>&1; then compose_cmd=(docker compose); else compose_cmd=(docker-compose); fi
