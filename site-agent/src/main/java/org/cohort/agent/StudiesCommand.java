@@ -85,9 +85,16 @@ final class StudiesCommand {
         }
 
         StudyOffer offer(AgentConfig loaded, String id) {
-            return ask(
+            StudyOffer offer = ask(
                     loaded,
                     s -> s.getOffer(GetOfferRequest.newBuilder().setStudyId(id).build()));
+            // The terms digest does not cover the study id: a coordinator answering with another
+            // study of the same terms would otherwise have the admin accept a study they never named.
+            if (!offer.getStudyId().equals(id)) {
+                throw new IllegalStateException("refused: asked for study " + id + " but the coordinator answered"
+                        + " with study " + StudyReview.printable(offer.getStudyId()) + "; nothing was written");
+            }
+            return offer;
         }
     }
 
@@ -101,7 +108,9 @@ final class StudiesCommand {
             List<StudyOffer> offers = ask(
                     loaded,
                     s -> s.listOffers(ListOffersRequest.getDefaultInstance()).getOffersList());
-            StudyReview.list(offers, config).forEach(System.out::println);
+            StudyReview.list(offers, config).stream()
+                    .map(StudyReview::printable)
+                    .forEach(System.out::println);
             return 0;
         }
     }
@@ -119,7 +128,9 @@ final class StudiesCommand {
     static final class Show extends OneStudy {
         @Override
         int run(AgentConfig loaded) {
-            StudyReview.show(offer(loaded, study)).forEach(System.out::println);
+            StudyReview.show(offer(loaded, study)).stream()
+                    .map(StudyReview::printable)
+                    .forEach(System.out::println);
             return 0;
         }
     }
@@ -140,7 +151,9 @@ final class StudiesCommand {
         @Option(
                 names = "--terms",
                 paramLabel = "sha256:HEX",
-                description = "the digest shown by 'studies show'; refused unless it is the digest computed now")
+                required = true,
+                description = "the digest shown by 'studies show' and reviewed; refused unless it is the digest of"
+                        + " the terms the coordinator sends now (so what is pinned is what was reviewed)")
         String terms;
 
         @Override

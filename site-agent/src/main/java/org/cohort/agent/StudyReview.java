@@ -68,6 +68,14 @@ final class StudyReview {
         return lines;
     }
 
+    /**
+     * {@code line} with every control character (terminal escapes, newlines) shown as '?': study
+     * names and columns come from the coordinator and must not rewrite what the admin reads.
+     */
+    static String printable(String line) {
+        return line.replaceAll("\\p{Cc}", "?");
+    }
+
     /** The study as its admin reviews it, in words, ending with the line {@code accept} would pin. */
     static List<String> show(StudyOffer o) {
         var plan = o.getPrivacy();
@@ -142,7 +150,8 @@ final class StudyReview {
      * Accepts {@code offer} in {@code config}: adds it to {@code studies.accepted} and pins the
      * locally computed digest and the declared training size.
      *
-     * @param expectedTerms the digest its admin reviewed ({@code --terms}), or null
+     * @param expectedTerms the digest its admin reviewed ({@code --terms}); required, so that what
+     *                      is pinned is what was reviewed, not what the coordinator sends at accept time
      * @return what was done, in words
      * @throws IllegalArgumentException when the terms or the size cannot be pinned (nothing written)
      */
@@ -151,7 +160,7 @@ final class StudyReview {
         String id = offer.getStudyId();
         requireId(id);
         String computed = digest(offer);
-        if (expectedTerms != null && !expectedTerms.strip().equals(computed)) {
+        if (expectedTerms == null || !expectedTerms.strip().equals(computed)) {
             throw new IllegalArgumentException("refused: the terms digest given (--terms " + expectedTerms.strip()
                     + ") is not the digest of study " + id + "'s terms as the coordinator sends them now ("
                     + computed + ", computed here). Nothing was written. Review them again with: cohort-agent studies"

@@ -97,7 +97,9 @@ class StudiesCommandTest {
 
                     @Override
                     public void getOffer(GetOfferRequest request, StreamObserver<StudyOffer> o) {
-                        if (request.getStudyId().equals(OFFER.getStudyId())) {
+                        // "st-decoy": a hostile coordinator answering with another study of the same terms.
+                        if (request.getStudyId().equals(OFFER.getStudyId())
+                                || request.getStudyId().equals("st-decoy")) {
                             o.onNext(OFFER);
                             o.onCompleted();
                         } else {
@@ -126,7 +128,16 @@ class StudiesCommandTest {
     }
 
     private int accept() {
-        return run("studies", "accept", "st-1a2b3c4d", "--training-examples", "240", "--config", file.toString());
+        return run(
+                "studies",
+                "accept",
+                "st-1a2b3c4d",
+                "--training-examples",
+                "240",
+                "--terms",
+                DIGEST,
+                "--config",
+                file.toString());
     }
 
     private int run(String... args) {
@@ -162,6 +173,33 @@ class StudiesCommandTest {
                         file.toString()))
                 .isZero();
         assertThat(Files.readString(file)).isEqualTo(text);
+    }
+
+    @Test
+    void acceptNeedsTheReviewedDigestAndTheStudyTheAdminNamed() throws Exception {
+        assertThat(run("studies", "accept", "st-1a2b3c4d", "--training-examples", "240", "--config", file.toString()))
+                .isEqualTo(2);
+        assertThat(err.toString()).contains("--terms");
+        assertThat(run(
+                        "studies",
+                        "accept",
+                        "st-decoy",
+                        "--training-examples",
+                        "240",
+                        "--terms",
+                        DIGEST,
+                        "--config",
+                        file.toString()))
+                .isEqualTo(1);
+        assertThat(err.toString())
+                .contains("asked for study st-decoy but the coordinator answered with study st-1a2b3c4d")
+                .contains("nothing was written");
+        assertThat(Files.readString(file)).isEqualTo(CONFIG);
+    }
+
+    @Test
+    void controlCharactersFromTheCoordinatorCannotRewriteWhatTheAdminReads() {
+        assertThat(StudyReview.printable("study \u001b[2Jfake\nmode: none")).isEqualTo("study ?[2Jfake?mode: none");
     }
 
     @Test

@@ -86,7 +86,10 @@ public class ModelRegistry {
      */
     public Path stagingState(String studyId, long version) {
         try {
-            return Files.createDirectories(root.resolve(studyId)).resolve("v" + version + ".state.tmp");
+            // A file of its own per staging: two replicas staging the same version (a lost lease, a
+            // retry) must not truncate or delete each other's moments.
+            return Files.createTempFile(
+                    Files.createDirectories(root.resolve(studyId)), "v" + version + ".state.", ".tmp");
         } catch (IOException e) {
             throw new UncheckedIOException(
                     "cannot create the model directory of study " + studyId + " under " + root, e);
