@@ -215,9 +215,13 @@ class RoundTasks {
 
     /** The most updates a round of the study holds whole: a robust strategy's maxSites, else no limit. */
     private static int heldAtMost(org.cohort.coordinator.study.StudySpec spec) {
-        return Strategy.named(spec.strategy(), spec.strategyOptions()) instanceof RobustStrategy
-                ? spec.strategyOptions().maxSites()
-                : Integer.MAX_VALUE;
+        try {
+            return Strategy.named(spec.strategy(), spec.strategyOptions()) instanceof RobustStrategy
+                    ? spec.strategyOptions().maxSites()
+                    : Integer.MAX_VALUE;
+        } catch (IllegalArgumentException unknownStrategy) {
+            return Integer.MAX_VALUE; // the strategy check below fails the study, before any task is sent
+        }
     }
 
     /**
