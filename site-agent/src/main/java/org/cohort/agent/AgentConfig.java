@@ -73,17 +73,26 @@ public record AgentConfig(
         Double patientEpsilonCeiling,
         Double siteEpsilonCeiling,
         Double patientEpsilonCeilingAllStudies,
-        double allStudiesDelta) {
+        double allStudiesDelta,
+        double renewFraction) {
 
     private static final java.util.regex.Pattern END_OF_LINE_COMMENT = java.util.regex.Pattern.compile("\\s[#!]");
     /** δ of the ceiling over all studies when the admin sets none. */
     public static final double DEFAULT_ALL_STUDIES_DELTA = 1e-5;
+    /**
+     * The certificate is renewed when less than this fraction of its lifetime remains (and at most
+     * {@link CertificateRenewer#MAX_MARGIN} before it expires): {@code certificate.renew-fraction}.
+     */
+    public static final double DEFAULT_RENEW_FRACTION = 1.0 / 3;
 
     public AgentConfig {
         accepted = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(accepted));
         if (!(allStudiesDelta > 0 && allStudiesDelta < 1)) {
             throw new IllegalArgumentException(
                     "privacy.patient-delta-all-studies must be in (0, 1), got " + allStudiesDelta);
+        }
+        if (!(renewFraction > 0 && renewFraction < 1)) {
+            throw new IllegalArgumentException("certificate.renew-fraction must be in (0, 1), got " + renewFraction);
         }
     }
 
@@ -107,6 +116,7 @@ public record AgentConfig(
         private java.util.SortedMap<String, StudyAcceptance> accepted = new java.util.TreeMap<>();
         private String keystorePassword = "";
         private String compute = "cpu";
+        private double renewFraction = DEFAULT_RENEW_FRACTION;
         private Double patientEpsilonCeiling;
         private Double siteEpsilonCeiling;
         private Double patientEpsilonCeilingAllStudies;
@@ -132,6 +142,12 @@ public record AgentConfig(
 
         public Builder accepting(java.util.SortedMap<String, StudyAcceptance> studies) {
             this.accepted = studies;
+            return this;
+        }
+
+        /** Renew the certificate when less than this fraction of its lifetime remains (default a third). */
+        public Builder renewFraction(double fraction) {
+            this.renewFraction = fraction;
             return this;
         }
 
@@ -198,7 +214,8 @@ public record AgentConfig(
                     patientEpsilonCeiling,
                     siteEpsilonCeiling,
                     patientEpsilonCeilingAllStudies,
-                    allStudiesDelta);
+                    allStudiesDelta,
+                    renewFraction);
         }
     }
 
@@ -279,11 +296,17 @@ public record AgentConfig(
                 .accepting(accepted)
                 .keystorePassword(props.getProperty("keystore.password", "").strip())
                 .compute(props.getProperty("compute", "cpu").strip())
+                .renewFraction(renewFraction(props))
                 .patientEpsilonCeiling(positive(props, "privacy.patient-epsilon-ceiling"))
                 .siteEpsilonCeiling(positive(props, "privacy.site-epsilon-ceiling"))
                 .patientEpsilonCeilingAllStudies(
                         positive(props, "privacy.patient-epsilon-ceiling-all-studies"), allStudiesDelta(props))
                 .build();
+    }
+
+    private static double renewFraction(Properties p) {
+        Double fraction = positive(p, "certificate.renew-fraction");
+        return fraction == null ? DEFAULT_RENEW_FRACTION : fraction;
     }
 
     private static double allStudiesDelta(Properties p) {

@@ -48,6 +48,11 @@ record AgentIdentity(SiteIdentity site, byte[] modelSigningPublicKey) {
         }
     }
 
+    /** Replaces only the keystore (atomically, owner-only): what a certificate renewal changes. */
+    void saveKeystore(AgentConfig config) {
+        site.save(keystore(config.workDir()), password(config));
+    }
+
     static char[] password(AgentConfig config) {
         if (!config.keystorePassword().isEmpty()) {
             return config.keystorePassword().toCharArray();

@@ -52,7 +52,16 @@ public final class SiteAgent implements AutoCloseable {
     /** The studies accepted now: {@code config}'s at start, then as {@code agent.properties} changes. */
     private final AcceptedStudies accepted;
 
-    private final AgentIdentity identity;
+    /** Replaced when the certificate is renewed; new connections use the current one. */
+    private volatile AgentIdentity identity;
+    /** When the certificate is due for renewal is decided by this clock (tests move it). */
+    private volatile java.time.Clock clock = java.time.Clock.systemUTC();
+    /** Renewal calls block on the coordinator: off the session thread. */
+    private final ExecutorService renewals = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("cohort-agent-renewal").daemon().factory());
+    /** A renewed certificate waits for an idle moment to reconnect the session with it. */
+    private volatile boolean reconnectWithRenewed;
+
     private final LocalLearner learner;
     private final ModelDownloader downloader;
     private final UpdateUploader uploader;
@@ -136,6 +145,9 @@ public final class SiteAgent implements AutoCloseable {
             agent.scheduler.scheduleWithFixedDelay(agent::refreshAcceptances, 2, 2, TimeUnit.SECONDS);
         }
         agent.scheduler.scheduleWithFixedDelay(agent.metrics::write, 0, 15, TimeUnit.SECONDS);
+        // At start (once the session channel exists) and daily after.
+        agent.scheduler.scheduleWithFixedDelay(
+                agent::renewIfDue, 5, CertificateRenewer.CHECK_INTERVAL.toSeconds(), TimeUnit.SECONDS);
         return agent;
     }
 
@@ -364,7 +376,61 @@ public final class SiteAgent implements AutoCloseable {
     private volatile long lastHeartbeatSeq = -1;
     private volatile long lastHeartbeatNanos;
 
+    /** Starts a renewal if the certificate is due (see {@link CertificateRenewer}); never blocks the session. */
+    void renewIfDue() {
+        AgentIdentity current = identity;
+        if (closed || !CertificateRenewer.due(current.site().certificate(), clock.instant(), config.renewFraction())) {
+            return;
+        }
+        ManagedChannel c = channel;
+        if (c == null) {
+            scheduler.schedule(this::renewIfDue, 1, TimeUnit.MINUTES);
+            return;
+        }
+        renewals.execute(() -> {
+            try {
+                AgentIdentity renewed = CertificateRenewer.renew(current, config, c);
+                identity = renewed;
+                reconnectWithRenewed = true;
+                log.info(
+                        "renewed the site certificate: serial {} valid until {} (the old one, serial {}, stays valid"
+                                + " until {})",
+                        renewed.site().serial().toString(16),
+                        renewed.site().notAfter(),
+                        current.site().serial().toString(16),
+                        current.site().notAfter());
+            } catch (RuntimeException e) {
+                log.warn(
+                        "certificate renewal failed, retrying in an hour (the certificate expires {}): {}",
+                        current.site().notAfter(),
+                        e.getMessage());
+                if (!closed) {
+                    scheduler.schedule(this::renewIfDue, 1, TimeUnit.HOURS);
+                }
+            }
+        });
+    }
+
+    /** Ends the session while idle, so that the next connection presents the renewed certificate. */
+    private void reconnectIfRenewed() {
+        if (!reconnectWithRenewed || state.get() != AgentState.IDLE) {
+            return;
+        }
+        reconnectWithRenewed = false;
+        var out = outbound.get();
+        if (out != null) {
+            try {
+                out.onError(Status.CANCELLED
+                        .withDescription("reconnecting with the renewed certificate")
+                        .asRuntimeException());
+            } catch (RuntimeException ignored) {
+                // the stream ended already; the reconnect it caused uses the new identity
+            }
+        }
+    }
+
     private void heartbeat() {
+        reconnectIfRenewed();
         long now = System.currentTimeMillis();
         if (now - lastHeartbeat < heartbeatMillis) {
             return;
@@ -738,6 +804,7 @@ public final class SiteAgent implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        renewals.shutdownNow();
         var out = outbound.getAndSet(null);
         if (out != null) {
             try {

@@ -4,6 +4,8 @@ package org.cohort.coordinator.audit;
 public enum AuditKind {
     /** A site received its certificate (site id, name, certificate serial). */
     ENROLLMENT,
+    /** An enrolled site renewed its certificate (site id, old and new serial, new expiry). */
+    CERTIFICATE_RENEWAL,
     /** A site's certificate was revoked (site id, reason). */
     REVOCATION,
     /** A study was created (its spec, including privacy: unit, δ, ε budget, accountant). */

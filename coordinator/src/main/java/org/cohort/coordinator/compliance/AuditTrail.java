@@ -61,6 +61,22 @@ public class AuditTrail {
         return audit.append(AuditKind.ENROLLMENT, site(siteId), d);
     }
 
+    /** An enrolled site renewed its certificate over mutual TLS. */
+    public AuditEntry renewed(
+            String siteId,
+            String previousSerialHex,
+            String certificateSerialHex,
+            Instant certificateNotAfter,
+            String agentVersion) {
+        var d = new LinkedHashMap<String, Object>();
+        d.put("siteId", siteId);
+        d.put("previousCertificateSerial", previousSerialHex);
+        d.put("certificateSerial", certificateSerialHex);
+        d.put("certificateNotAfter", certificateNotAfter);
+        d.put("agentVersion", agentVersion);
+        return audit.append(AuditKind.CERTIFICATE_RENEWAL, site(siteId), d);
+    }
+
     /** A site's certificate was revoked. */
     public AuditEntry revoked(String siteId, String reason, String actor) {
         return audit.append(

@@ -49,6 +49,7 @@ public class GrpcServer implements SmartLifecycle {
     private final UpdateService updates;
     private final LedgerService ledger;
     private final StudyOfferService offers;
+    private final CertificateRenewalService renewal;
     private volatile Server server;
     private volatile AgentPortGuard guard;
     private volatile EventLoopGroup boss;
@@ -64,7 +65,9 @@ public class GrpcServer implements SmartLifecycle {
             ModelService models,
             UpdateService updates,
             LedgerService ledger,
-            StudyOfferService offers) {
+            StudyOfferService offers,
+            CertificateRenewalService renewal) {
+        this.renewal = renewal;
         this.ledger = ledger;
         this.offers = offers;
         this.props = props;
@@ -117,6 +120,7 @@ public class GrpcServer implements SmartLifecycle {
                 .addService(StrictRequests.of(ServerInterceptors.intercept(updates, auth)))
                 .addService(StrictRequests.of(ServerInterceptors.intercept(ledger, auth)))
                 .addService(StrictRequests.of(ServerInterceptors.intercept(offers, auth)))
+                .addService(StrictRequests.of(ServerInterceptors.intercept(renewal, auth)))
                 // The standard health service, without a client certificate (a load balancer has none):
                 // it says SERVING or NOT_SERVING, nothing else.
                 .addService(StrictRequests.of(health.getHealthService().bindService()))

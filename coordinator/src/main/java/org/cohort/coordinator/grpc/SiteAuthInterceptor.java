@@ -53,13 +53,18 @@ final class SiteAuthInterceptor implements ServerInterceptor {
                             + site.get().revokedAt() + " (" + site.get().revokedReason()
                             + "); ask the coordinator admin to re-enroll it"));
         }
-        if (!site.get().certificateSerialHex().equals(peer.serial().toString(16))) {
+        String serial = peer.serial().toString(16);
+        // An earlier certificate of the site (before a renewal) still works until it expires: TLS
+        // checked its dates, and revoking the site revokes every certificate it was issued.
+        if (!site.get().certificateSerialHex().equals(serial) && !sites.issuedTo(peer.siteId(), serial)) {
             return refuse(
                     call,
                     Status.UNAUTHENTICATED.withDescription(
                             "certificate serial does not match the one issued to site " + peer.siteId()));
         }
-        Context ctx = Context.current().withValue(SiteContext.SITE_ID, peer.siteId());
+        Context ctx = Context.current()
+                .withValue(SiteContext.SITE_ID, peer.siteId())
+                .withValue(SiteContext.CERTIFICATE, cert);
         return Contexts.interceptCall(ctx, call, headers, next);
     }
 

@@ -7,6 +7,8 @@ final class SiteContext {
     private SiteContext() {}
 
     static final Context.Key<String> SITE_ID = Context.key("cohort-site-id");
+    /** The client certificate the call authenticated with. */
+    static final Context.Key<java.security.cert.X509Certificate> CERTIFICATE = Context.key("cohort-site-certificate");
 
     /** The caller's site id; only valid inside a call that passed {@link SiteAuthInterceptor}. */
     public static String siteId() {

@@ -27,6 +27,9 @@ public class SiteRepository implements SiteLookup {
                 .query(String.class)
                 .list()
                 .forEach(revokedSerials::add);
+        jdbc.sql("""
+                SELECT c.certificate_serial FROM site_certificates c JOIN sites s ON s.site_id = c.site_id
+                WHERE s.revoked_at IS NOT NULL""").query(String.class).list().forEach(revokedSerials::add);
     }
 
     public void insert(Site site) {
@@ -43,6 +46,42 @@ public class SiteRepository implements SiteLookup {
                         site.agentVersion(),
                         Timestamp.from(site.enrolledAt()))
                 .update();
+        recordCertificate(site.siteId(), site.certificateSerialHex(), site.certificateNotAfter(), site.enrolledAt());
+    }
+
+    private void recordCertificate(String siteId, String serialHex, Instant notAfter, Instant issuedAt) {
+        jdbc.sql("""
+                INSERT INTO site_certificates (certificate_serial, site_id, not_after, issued_at)
+                VALUES (?, ?, ?, ?)""")
+                .params(serialHex, siteId, Timestamp.from(notAfter), Timestamp.from(issuedAt))
+                .update();
+    }
+
+    /**
+     * Makes a renewed certificate the site's current one; the earlier ones keep authenticating the
+     * site until they expire. Returns false (and changes nothing) when the site is unknown or revoked.
+     */
+    public boolean renewed(String siteId, String serialHex, Instant notAfter, String agentVersion, Instant at) {
+        int updated = jdbc.sql("""
+                UPDATE sites SET certificate_serial = ?, certificate_not_after = ?,
+                                 agent_version = COALESCE(NULLIF(?, ''), agent_version)
+                WHERE site_id = ? AND revoked_at IS NULL""")
+                .params(serialHex, Timestamp.from(notAfter), agentVersion, siteId)
+                .update();
+        if (updated == 0) {
+            return false;
+        }
+        recordCertificate(siteId, serialHex, notAfter, at);
+        return true;
+    }
+
+    /** Whether {@code serialHex} was issued to {@code siteId} (at enrollment or a renewal). */
+    public boolean issuedTo(String siteId, String serialHex) {
+        return jdbc.sql("SELECT COUNT(*) FROM site_certificates WHERE site_id = ? AND certificate_serial = ?")
+                        .params(siteId, serialHex)
+                        .query(Long.class)
+                        .single()
+                > 0;
     }
 
     @Override
@@ -77,6 +116,11 @@ public class SiteRepository implements SiteLookup {
                 .params(Timestamp.from(at), reason, siteId)
                 .update();
         revokedSerials.add(site.get().certificateSerialHex());
+        jdbc.sql("SELECT certificate_serial FROM site_certificates WHERE site_id = ?")
+                .param(siteId)
+                .query(String.class)
+                .list()
+                .forEach(revokedSerials::add);
         return true;
     }
 

@@ -12,7 +12,9 @@ public final class CertificateRequestRejectedException extends RuntimeException 
         /** The key algorithm or curve is not one Cohort accepts (ECDSA P-256, RSA of 2048 bits or more). */
         UNSUPPORTED_KEY,
         /** An RSA key shorter than 2048 bits. */
-        WEAK_KEY
+        WEAK_KEY,
+        /** A renewal request whose subject does not name the site renewing, or that reuses its current key. */
+        WRONG_SUBJECT
     }
 
     private final Reason reason;

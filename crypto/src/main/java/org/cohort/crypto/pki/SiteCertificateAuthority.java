@@ -212,6 +212,47 @@ public final class SiteCertificateAuthority {
         return new CheckedCertificateRequest(subjectKey);
     }
 
+    /**
+     * Checks a renewal request from an enrolled site, whose identity {@code current} (the
+     * certificate it authenticated with, already verified by TLS) names: everything {@link
+     * #checkRequest} checks, and that the request's subject is exactly {@code CN=<that site's id>}
+     * and its key is a new one. The site id comes from {@code current}, never from the request.
+     *
+     * @throws CertificateRequestRejectedException if any check fails
+     */
+    public CheckedCertificateRequest checkRenewalRequest(byte[] csrDer, X509Certificate current) {
+        String siteId = org.cohort.crypto.internal.Names.commonNameOf(current);
+        checkSiteId(siteId);
+        PKCS10CertificationRequest request = parseRequest(csrDer);
+        SubjectPublicKeyInfo subjectKey = request.getSubjectPublicKeyInfo();
+        checkKeyAcceptable(subjectKey);
+        checkProofOfPossession(request, subjectKey);
+        org.bouncycastle.asn1.x500.RDN[] names =
+                request.getSubject().getRDNs(org.bouncycastle.asn1.x500.style.BCStyle.CN);
+        String named = names.length == 1
+                        && !names[0].isMultiValued()
+                        && names[0].getFirst().getValue() instanceof org.bouncycastle.asn1.ASN1String text
+                        && request.getSubject().getRDNs().length == 1
+                ? text.getString()
+                : null;
+        if (!siteId.equals(named)) {
+            throw new CertificateRequestRejectedException(
+                    CertificateRequestRejectedException.Reason.WRONG_SUBJECT,
+                    "The renewal request names '" + request.getSubject() + "', not this site (CN=" + siteId
+                            + "): a site can only renew its own certificate.");
+        }
+        try {
+            if (Arrays.equals(subjectKey.getEncoded(), current.getPublicKey().getEncoded())) {
+                throw new CertificateRequestRejectedException(
+                        CertificateRequestRejectedException.Reason.WRONG_SUBJECT,
+                        "The renewal request is for the site's current key; renewal needs a new key pair.");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new CheckedCertificateRequest(subjectKey);
+    }
+
     /** Issues a one-year TLS client certificate for {@code siteId} to the key of a checked request. */
     public IssuedCertificate issue(CheckedCertificateRequest request, String siteId) {
         checkSiteId(siteId);

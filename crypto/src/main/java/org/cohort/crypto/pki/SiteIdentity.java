@@ -85,6 +85,69 @@ public final class SiteIdentity {
         return new SiteIdentity(keys.tlsKeyPair().getPrivate(), issued, ca, updateKeys.getPrivate(), holder);
     }
 
+    /**
+     * Starts a renewal: a new TLS key pair and a request for it naming this site ({@code
+     * CN=<site id>}); the update-signing key stays. Nothing changes until {@link Renewal#complete}.
+     */
+    public Renewal startRenewal() {
+        return new Renewal(org.cohort.crypto.internal.Algorithms.newEcKeyPair());
+    }
+
+    /** A renewal in progress: the new TLS key, waiting for its certificate. */
+    public final class Renewal {
+        private final KeyPair tls;
+
+        private Renewal(KeyPair tls) {
+            this.tls = tls;
+        }
+
+        /** PKCS#10 (DER) for the new key, signed with it, subject {@code CN=<site id>}. */
+        public byte[] certificateRequest() {
+            try {
+                return new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
+                                Names.commonName(siteId), tls.getPublic())
+                        .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder(
+                                        org.cohort.crypto.internal.Algorithms.ECDSA_SIGNATURE)
+                                .build(tls.getPrivate()))
+                        .getEncoded();
+            } catch (org.bouncycastle.operator.OperatorCreationException e) {
+                throw new IllegalStateException("Cannot sign a certificate request with the new ECDSA key", e);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        /**
+         * The renewed identity: the new key with {@code issued}, the same CA and update-signing key.
+         *
+         * @throws IllegalArgumentException if {@code issued} is not for the new key, names another
+         *     site, or is not signed by this identity's CA
+         */
+        public SiteIdentity complete(X509Certificate issued) {
+            Objects.requireNonNull(issued, "issued");
+            if (!Arrays.equals(
+                    issued.getPublicKey().getEncoded(), tls.getPublic().getEncoded())) {
+                throw new IllegalArgumentException(
+                        "The renewed certificate is for a different key than the one just generated");
+            }
+            if (!siteId.equals(Names.commonNameOf(issued))) {
+                throw new IllegalArgumentException(
+                        "The renewed certificate names site '" + Names.commonNameOf(issued) + "', not " + siteId);
+            }
+            try {
+                issued.verify(caCertificate.getPublicKey());
+            } catch (GeneralSecurityException e) {
+                throw new IllegalArgumentException("The renewed certificate is not signed by the pinned CA", e);
+            }
+            X509Certificate holder = CertificateBuilder.keyHolder(
+                    new KeyPair(updateSigningHolder.getPublicKey(), updateSigningKey),
+                    siteId + UPDATE_SIGNING_SUFFIX,
+                    issued.getNotBefore().toInstant(),
+                    issued.getNotAfter().toInstant());
+            return new SiteIdentity(tls.getPrivate(), issued, caCertificate, updateSigningKey, holder);
+        }
+    }
+
     /** Writes the identity to {@code file} (PKCS12, atomically replaced, owner-only on POSIX). */
     public void save(Path file, char[] password) {
         checkPassword(password);
