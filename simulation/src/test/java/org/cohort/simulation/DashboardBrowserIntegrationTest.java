@@ -67,6 +67,7 @@ class DashboardBrowserIntegrationTest {
                 assertThat(rounds)
                         .contains(strict.siteId() + " dropped: REFUSED")
                         .contains("ceiling");
+                browser.keep(Path.of("target", "dashboard-compliance"));
                 String privacy = browser.text("privacy");
                 for (String site : charged) {
                     assertThat(rowOf(privacy, site)).contains("patient");
@@ -183,6 +184,7 @@ class DashboardBrowserIntegrationTest {
                             "--disable-component-update",
                             "--disable-sync",
                             "--disable-dev-shm-usage",
+                            "--window-size=1280,1400",
                             "--remote-debugging-port=0",
                             "--user-data-dir=" + profile,
                             url)
@@ -228,19 +230,36 @@ class DashboardBrowserIntegrationTest {
             }
         }
 
-        /** Evaluates {@code expression} in the page (promises awaited) and returns its value as a string. */
-        String eval(String expression) throws Exception {
+        /** Keeps what the page shows, as text and as a screenshot, next to the test reports. */
+        void keep(Path base) throws Exception {
+            Files.createDirectories(base.toAbsolutePath().getParent());
+            Files.writeString(Path.of(base + ".txt"), eval("document.body.innerText"));
+            JsonNode shot =
+                    call("Page.captureScreenshot", JSON.createObjectNode().put("format", "png"));
+            Files.write(
+                    Path.of(base + ".png"),
+                    java.util.Base64.getDecoder()
+                            .decode(shot.path("result").path("data").asString()));
+        }
+
+        private JsonNode call(String method, tools.jackson.databind.node.ObjectNode params) throws Exception {
             int id = ids.incrementAndGet();
             var f = new CompletableFuture<JsonNode>();
             pending.put(id, f);
-            var params = JSON.createObjectNode()
-                    .put("expression", expression)
-                    .put("awaitPromise", true)
-                    .put("returnByValue", true);
-            var msg = JSON.createObjectNode().put("id", id).put("method", "Runtime.evaluate");
+            var msg = JSON.createObjectNode().put("id", id).put("method", method);
             msg.set("params", params);
             socket.sendText(JSON.writeValueAsString(msg), true).get(10, TimeUnit.SECONDS);
-            JsonNode reply = f.get(30, TimeUnit.SECONDS);
+            return f.get(30, TimeUnit.SECONDS);
+        }
+
+        /** Evaluates {@code expression} in the page (promises awaited) and returns its value as a string. */
+        String eval(String expression) throws Exception {
+            JsonNode reply = call(
+                    "Runtime.evaluate",
+                    JSON.createObjectNode()
+                            .put("expression", expression)
+                            .put("awaitPromise", true)
+                            .put("returnByValue", true));
             JsonNode result = reply.path("result");
             if (result.has("exceptionDetails")) {
                 throw new AssertionError("page threw on " + expression + ": " + result.get("exceptionDetails"));
