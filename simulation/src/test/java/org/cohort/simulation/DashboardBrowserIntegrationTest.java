@@ -43,7 +43,9 @@ class DashboardBrowserIntegrationTest {
             var strict = fed.startAgent(2, studyId, null, 0.05);
             JsonNode study = fed.startAndAwaitEnd(studyId, 3, Duration.ofMinutes(2));
             assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
-            String waiting = fed.createStudy(1, 1, 60);
+            // A name that would run script if the page ever rendered data as HTML.
+            String hostile = "<img src=x onerror=\"window.pwned=1\">Ward <b>7</b>";
+            String waiting = fed.createStudy(1, 1, 60, Map.of("name", hostile));
             String[] charged = {fed.agents.get(0).siteId(), fed.agents.get(1).siteId()};
 
             try (var browser =
@@ -74,6 +76,12 @@ class DashboardBrowserIntegrationTest {
                 }
                 assertThat(privacy).doesNotContain(strict.siteId());
 
+                // Values are shown as text: the hostile name reads as typed and runs nothing.
+                assertThat(browser.text("studies")).contains(hostile);
+                assertThat(browser.eval("String(document.querySelectorAll('main img, main b').length)"))
+                        .isEqualTo("0");
+                assertThat(browser.eval("String(window.pwned)")).isEqualTo("undefined");
+
                 // Compliance may not enroll a site: refused, and the page says so.
                 browser.enroll("Dashboard Hospital");
                 browser.await("document.getElementById('message').innerText.includes('Refused')");
@@ -89,6 +97,12 @@ class DashboardBrowserIntegrationTest {
                 browser.await("document.getElementById('message').innerText.includes('issued')");
                 assertThat(browser.text("message")).contains("Enrollment token issued for Dashboard Hospital");
                 assertThat(browser.text("enroll-result")).contains("enrollment.token=", "coordinator.ca-fingerprint=");
+                // ... and revokes a site (after confirming), which the sites table then shows.
+                browser.eval("window.confirm = () => true; document.querySelector('button[data-site=\""
+                        + strict.siteId() + "\"]').click(); true");
+                browser.await("document.getElementById('message').innerText.includes('revoked')");
+                assertThat(rowOf(browser.text("sites"), strict.siteId()))
+                        .contains("revoked: revoked from the dashboard");
                 // ... but may not stop a study.
                 browser.eval(
                         "document.querySelector('button[data-action=stop][data-study=\"" + waiting + "\"]').click()");
