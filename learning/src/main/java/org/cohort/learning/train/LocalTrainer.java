@@ -39,7 +39,12 @@ public final class LocalTrainer {
         }
         NetworkShape.requireCompatible(net, train);
         useFreshOptimiser(net, plan);
+        try (Nd4jRuntime.Threads threads = Nd4jRuntime.threadsFor(net.numParams(), plan.batchSize())) {
+            return fit(net, train, plan);
+        }
+    }
 
+    private static TrainingResult fit(MultiLayerNetwork net, TabularDataset train, TrainingPlan plan) {
         Random random = new Random(plan.seed());
         int[] order = new int[train.size()];
         for (int i = 0; i < order.length; i++) {
