@@ -129,16 +129,7 @@ public final class DpSgdBenchmark {
         double noiseMultiplier = 1.0;
         double clipNorm = 1.0;
 
-        SyntheticHospitals hospitals = SyntheticHospitals.generate(3, rowsPerSite, 2024);
-        List<TabularDataset> sites = new ArrayList<>();
-        for (int s = 0; s < 3; s++) {
-            sites.add(hospitals.dataset(s));
-        }
-        // A fixed split key: the benchmark times DP-SGD, the split's secrecy does not matter here.
-        SplitData split = TrainTestSplit.split(
-                TabularDataset.concat(sites),
-                RowKeys.content(),
-                new SplitRule.Keyed(SplitKey.of(new byte[SplitKey.SECRET_BYTES]), 0.2, 7));
+        SplitData split = threeHospitals(rowsPerSite);
         TabularDataset train = split.train();
         TabularDataset test = split.test();
         TrainingPlan plan = new TrainingPlan(epochs, batch, Optimizer.SGD, 0.1, 1);
@@ -266,6 +257,19 @@ public final class DpSgdBenchmark {
                 last.accountedNoiseMultiplier(),
                 last.noiseMultiplier(),
                 last.steps());
+    }
+
+    /** Three synthetic hospitals' rows, split 80/20 with a fixed key (benchmarks time training, not the split's secrecy). */
+    static SplitData threeHospitals(int rowsPerSite) {
+        SyntheticHospitals hospitals = SyntheticHospitals.generate(3, rowsPerSite, 2024);
+        List<TabularDataset> sites = new ArrayList<>();
+        for (int s = 0; s < 3; s++) {
+            sites.add(hospitals.dataset(s));
+        }
+        return TrainTestSplit.split(
+                TabularDataset.concat(sites),
+                RowKeys.content(),
+                new SplitRule.Keyed(SplitKey.of(new byte[SplitKey.SECRET_BYTES]), 0.2, 7));
     }
 
     private static TrainingPlan hospitalsPlan(TrainingPlan plan) {

@@ -6,13 +6,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.LongSupplier;
-import org.cohort.learning.data.RowKeys;
 import org.cohort.learning.data.SplitData;
-import org.cohort.learning.data.SplitKey;
-import org.cohort.learning.data.SplitRule;
-import org.cohort.learning.data.SyntheticHospitals;
 import org.cohort.learning.data.TabularDataset;
-import org.cohort.learning.data.TrainTestSplit;
 import org.cohort.learning.model.ModelPreset;
 import org.cohort.learning.model.ModelSpec;
 import org.cohort.learning.model.Optimizer;
@@ -45,15 +40,7 @@ public final class MlpEpochBenchmark {
         int epochs = args.length > 3 ? Integer.parseInt(args[3]) : 5;
         int runs = args.length > 4 ? Integer.parseInt(args[4]) : 7;
 
-        SyntheticHospitals hospitals = SyntheticHospitals.generate(3, rowsPerSite, 2024);
-        List<TabularDataset> sites = new ArrayList<>();
-        for (int s = 0; s < 3; s++) {
-            sites.add(hospitals.dataset(s));
-        }
-        SplitData split = TrainTestSplit.split(
-                TabularDataset.concat(sites),
-                RowKeys.content(),
-                new SplitRule.Keyed(SplitKey.of(new byte[SplitKey.SECRET_BYTES]), 0.2, 7));
+        SplitData split = DpSgdBenchmark.threeHospitals(rowsPerSite);
         TabularDataset train = split.train();
         TrainingPlan plan = new TrainingPlan(1, batch, Optimizer.SGD, 0.1, 1);
         String configJson = ModelPreset.mlp(hidden).configJson(train.numFeatures(), 2, plan);
