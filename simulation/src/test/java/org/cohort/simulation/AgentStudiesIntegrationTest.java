@@ -73,8 +73,17 @@ class AgentStudiesIntegrationTest {
                         .containsPattern("cohort_agent_sent_bytes_total [1-9]");
 
                 String second = fed.createStudy(1, 1, 60, Map.of());
+                String secondDigest = fed.api.studies().terms(second).get("digest").asString();
                 assertThat(SiteAgent.command(
-                                "studies", "accept", second, "--training-examples", "240", "--config", file.toString()))
+                                "studies",
+                                "accept",
+                                second,
+                                "--training-examples",
+                                "240",
+                                "--terms",
+                                secondDigest,
+                                "--config",
+                                file.toString()))
                         .isZero();
                 assertThat(SiteAgent.command("studies", "withdraw", second, "--config", file.toString()))
                         .isZero();
