@@ -73,7 +73,8 @@ class AgentStudiesIntegrationTest {
                         .containsPattern("cohort_agent_sent_bytes_total [1-9]");
 
                 String second = fed.createStudy(1, 1, 60, Map.of());
-                String secondDigest = fed.api.studies().terms(second).get("digest").asString();
+                String secondDigest =
+                        fed.api.studies().terms(second).get("digest").asString();
                 assertThat(SiteAgent.command(
                                 "studies",
                                 "accept",
