@@ -70,6 +70,11 @@ public class SitesController {
             throw new IllegalArgumentException("ttlMinutes must be between 1 and 43200 (30 days)");
         }
         var issued = tokens.issue(request.siteName(), Duration.ofMinutes(ttl));
+        audit.enrollmentTokenIssued(
+                request.siteName(),
+                issued.tokenId(),
+                issued.expiresAt(),
+                org.cohort.coordinator.compliance.AuditTrail.actor());
         return new TokenResponse(
                 request.siteName(),
                 issued.token(),
