@@ -61,6 +61,15 @@ public interface Strategy {
     @FunctionalInterface
     interface Step {
         float[] next(float[] global, double[] sum);
+
+        /**
+         * The same for the first {@code count} values of reused buffers, into {@code out} (which may be
+         * {@code global}); {@code sum} may be overwritten. Strategies override it to allocate nothing.
+         */
+        default void next(float[] global, double[] sum, int count, float[] out) {
+            float[] next = next(java.util.Arrays.copyOf(global, count), java.util.Arrays.copyOf(sum, count));
+            System.arraycopy(next, 0, out, 0, count);
+        }
     }
 
     /**

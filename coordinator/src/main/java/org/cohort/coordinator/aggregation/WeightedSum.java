@@ -73,6 +73,18 @@ public final class WeightedSum {
         return java.util.Arrays.copyOfRange(sum, (int) offset, (int) offset + count);
     }
 
+    /** Adds {@code count} values of the running sum from {@code offset} to {@code into[0..count)} (a merge without a copy). */
+    public synchronized void addSumTo(long offset, double[] into, int count) {
+        if (offset < 0 || offset + count > sum.length || count > into.length) {
+            throw new IllegalArgumentException("slice [" + offset + ", " + (offset + count)
+                    + ") lies outside the model of " + sum.length + " parameters");
+        }
+        int base = (int) offset;
+        for (int i = 0; i < count; i++) {
+            into[i] += sum[base + i];
+        }
+    }
+
     public synchronized long totalWeight() {
         return totalWeight;
     }

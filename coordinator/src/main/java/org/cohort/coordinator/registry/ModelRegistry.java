@@ -125,6 +125,18 @@ public class ModelRegistry {
      * List)} then makes it a version, or {@link #discard(Staged)} drops it.
      */
     public Staged stage(String studyId, long version, long numParameters, ModelFiles.ChunkSource source) {
+        return stage(studyId, version, numParameters, (ModelFiles.ChunkFill) (offset, count, into) -> {
+            float[] values = source.chunk(offset, count);
+            if (values.length != count) {
+                throw new IllegalStateException(
+                        "chunk at " + offset + " has " + values.length + " values, expected " + count);
+            }
+            System.arraycopy(values, 0, into, 0, count);
+        });
+    }
+
+    /** As {@link #stage(String, long, long, ModelFiles.ChunkSource)}, each chunk filled into one reused buffer. */
+    public Staged stage(String studyId, long version, long numParameters, ModelFiles.ChunkFill source) {
         Path tmp = null;
         try {
             Path dir = Files.createDirectories(root.resolve(studyId));
@@ -217,6 +229,15 @@ public class ModelRegistry {
                     "could not write model version " + version + " of study " + studyId + " under " + root
                             + " (is the disk full or read-only?)",
                     e);
+        }
+    }
+
+    /** A version's file opened once, to read chunk after chunk into reused arrays (a merge). */
+    public ModelFiles.Reader reader(ModelVersion mv) {
+        try {
+            return new ModelFiles.Reader(mv.path());
+        } catch (IOException e) {
+            throw new UncheckedIOException("model file " + mv.path() + " is unreadable", e);
         }
     }
 

@@ -66,7 +66,82 @@ class PartialSumsTest {
             assertThat(heap.slice("r", offset, count)).containsExactly(expected.slice(offset, count));
         }
         mapped.discard("r");
-        assertThat(Files.list(dir.resolve("mapped")).count()).isZero(); // and is deleted with the round
+        assertThat(Files.list(dir.resolve("mapped")).count()).isEqualTo(1); // kept for the next round
+        mapped.close();
+        assertThat(Files.list(dir.resolve("mapped")).count()).isZero(); // and deleted when the replica stops
+    }
+
+    private static double[] merged(PartialSums sums, String round, int n) {
+        double[] into = new double[n];
+        for (long offset = 0; offset < n; offset += 30_000) {
+            int count = (int) Math.min(30_000, n - offset);
+            double[] part = new double[count];
+            sums.addSlice(round, offset, part, count);
+            System.arraycopy(part, 0, into, (int) offset, count);
+        }
+        return into;
+    }
+
+    @Test
+    void roundAfterRoundTheFileIsReusedAndTheSumsEqualTheHeapFoldBitForBit() throws IOException {
+        var rnd = new SplittableRandom(8);
+        var heap = new PartialSums("m", dir.resolve("heap"), Long.MAX_VALUE);
+        var mapped = new PartialSums("m", dir.resolve("mapped"), 1);
+        Path file = null;
+        for (int round = 0; round < 3; round++) {
+            int n = round == 1 ? N / 3 : N; // a smaller model between two larger ones
+            String r = "r" + round;
+            for (String site : new String[] {"a", "b", "c"}) {
+                float[] v = java.util.Arrays.copyOf(random(rnd), n);
+                long w = rnd.nextLong(1, 1000);
+                for (var sums : new PartialSums[] {heap, mapped}) {
+                    assertThat(sums.fold(r, n, () -> true, contribution(site, w), spool(site + ".f32", v)))
+                            .isTrue();
+                }
+            }
+            heap.seal(r);
+            mapped.seal(r);
+            assertThat(merged(mapped, r, n)).containsExactly(merged(heap, r, n));
+            try (var files = Files.list(dir.resolve("mapped"))) {
+                Path now = files.toList().stream()
+                        .filter(f -> f.toString().endsWith(".f64"))
+                        .findFirst()
+                        .orElseThrow();
+                assertThat(file == null || now.equals(file))
+                        .as("round " + round + " reuses the file")
+                        .isTrue();
+                file = now;
+            }
+            heap.discard(r);
+            mapped.discard(r);
+            assertThat(mapped.idleSumFiles()).isEqualTo(1);
+        }
+        mapped.close();
+        heap.close();
+    }
+
+    @Test
+    void aRoundSumsOnTheHeapWhileTheBudgetHasRoomForIt() throws IOException {
+        float[] v = random(new SplittableRandom(3));
+        var sums = new PartialSums("m", dir.resolve("p"), N * 8L); // room for one sum of N
+        assertThat(sums.fold("r1", N, () -> true, contribution("a", 1), spool("a.f32", v)))
+                .isTrue();
+        assertThat(sums.heapInUse()).isEqualTo(N * 8L);
+        assertThat(sums.fold("r2", N, () -> true, contribution("a", 1), spool("b.f32", v)))
+                .isTrue();
+        assertThat(sums.heapInUse()).as("the second open round goes to a file").isEqualTo(N * 8L);
+        assertThat(Files.list(dir.resolve("p")).count()).isEqualTo(1);
+        sums.discard("r1");
+        assertThat(sums.heapInUse()).isZero();
+        assertThat(sums.fold("r3", N, () -> true, contribution("a", 1), spool("c.f32", v)))
+                .isTrue();
+        assertThat(sums.heapInUse()).isEqualTo(N * 8L);
+        sums.seal("r2");
+        sums.seal("r3");
+        assertThat(merged(sums, "r2", N)).containsExactly(merged(sums, "r3", N));
+        sums.close();
+        assertThat(sums.heapInUse()).isZero();
+        assertThat(Files.list(dir.resolve("p")).count()).isZero();
     }
 
     @Test
