@@ -15,6 +15,13 @@ public final class WeightedSum {
         this.sum = new double[numParameters];
     }
 
+    /** Back to a zero sum with no contribution, to be reused for another round of the same size. */
+    public synchronized void reset() {
+        java.util.Arrays.fill(sum, 0.0);
+        totalWeight = 0;
+        contributions = 0;
+    }
+
     public int numParameters() {
         return sum.length;
     }

@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import org.cohort.coordinator.aggregation.MappedWeightedSum;
 import org.cohort.coordinator.aggregation.SumFilePool;
+import org.cohort.coordinator.aggregation.WeightedSum;
 import org.springframework.stereotype.Component;
 
 /**
@@ -73,8 +74,10 @@ public class PartialSums {
     private final Path mappedDir;
     private final long heapBudget;
     private final SumFilePool files;
-    /** Heap bytes held by the open rounds' heap sums, at most {@link #heapBudget}. */
+    /** Heap bytes held by the open rounds' heap sums and the idle one, at most {@link #heapBudget}. */
     private long heapInUse;
+    /** The last discarded round's heap sum, kept for a next round of the same size (counted in heapInUse). */
+    private WeightedSum idleHeap;
 
     @org.springframework.beans.factory.annotation.Autowired
     public PartialSums(HazelcastInstance hazelcast, org.cohort.coordinator.config.CoordinatorProperties props) {
@@ -173,14 +176,31 @@ public class PartialSums {
         });
     }
 
-    /** On the heap if the budget has room for it next to the other open rounds' heap sums, else in a file. */
+    /**
+     * On the heap if the budget has room for it next to the other open rounds' heap sums, else in a
+     * file. A heap sum of the same size that the last round left behind is zeroed and reused: a new
+     * array of hundreds of MiB costs more in page faults on first touch than the fold itself.
+     */
     private RunningSum newSum(Partial p, long numParameters) {
         long bytes = RunningSum.heapBytes(numParameters);
+        WeightedSum reuse = null;
         synchronized (files) {
-            if (bytes <= heapBudget - heapInUse) {
+            if (idleHeap != null && (idleHeap.numParameters() != numParameters || bytes > heapBudget - heapInUse)) {
+                heapInUse -= RunningSum.heapBytes(idleHeap.numParameters()); // not the right one: let it go
+                idleHeap = null;
+            }
+            if (idleHeap != null) {
+                reuse = idleHeap; // its bytes are already counted
+                idleHeap = null;
+                p.heapBytes = bytes;
+            } else if (bytes <= heapBudget - heapInUse) {
                 heapInUse += bytes;
                 p.heapBytes = bytes;
             }
+        }
+        if (reuse != null) {
+            reuse.reset();
+            return new RunningSum.Heap(reuse);
         }
         if (p.heapBytes > 0) {
             return RunningSum.weighted(numParameters, Long.MAX_VALUE, mappedDir);
@@ -188,7 +208,16 @@ public class PartialSums {
         return RunningSum.inFile(numParameters, files);
     }
 
-    /** Heap bytes the open rounds' heap sums hold now. */
+    private void dropIdleHeap() {
+        synchronized (files) {
+            if (idleHeap != null) {
+                heapInUse -= RunningSum.heapBytes(idleHeap.numParameters());
+                idleHeap = null;
+            }
+        }
+    }
+
+    /** Heap bytes the open rounds' heap sums (and the one kept for the next round) hold now. */
     long heapInUse() {
         synchronized (files) {
             return heapInUse;
@@ -331,7 +360,14 @@ public class PartialSums {
             synchronized (p) {
                 p.sum.close();
                 synchronized (files) {
-                    heapInUse -= p.heapBytes;
+                    if (p.sum instanceof RunningSum.Heap heap && p.heapBytes > 0 && !p.broken) {
+                        if (idleHeap != null) {
+                            heapInUse -= RunningSum.heapBytes(idleHeap.numParameters());
+                        }
+                        idleHeap = heap.sum(); // its bytes stay counted while it waits
+                    } else {
+                        heapInUse -= p.heapBytes;
+                    }
                     p.heapBytes = 0;
                 }
             }
@@ -342,6 +378,7 @@ public class PartialSums {
     @jakarta.annotation.PreDestroy
     public void close() {
         List.copyOf(byRound.keySet()).forEach(this::discard);
+        dropIdleHeap();
         try {
             files.close();
         } catch (IOException e) {
@@ -352,6 +389,7 @@ public class PartialSums {
     /** Forgets every round (what this replica held is lost to the cluster) and frees the storage, pooled files too. */
     public void discardAll() {
         List.copyOf(byRound.keySet()).forEach(this::discard);
+        dropIdleHeap();
         try {
             files.clear();
         } catch (IOException e) {

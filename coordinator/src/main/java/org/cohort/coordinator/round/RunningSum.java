@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import org.cohort.coordinator.aggregation.MappedWeightedSum;
 import org.cohort.coordinator.aggregation.SumFilePool;
 import org.cohort.coordinator.aggregation.WeightedSum;
-import org.cohort.protocol.ProtocolLimits;
 
 /**
  * One replica's running sum of a round's uploads, whatever holds it: a weighted float64 sum on the
@@ -80,7 +79,7 @@ sealed interface RunningSum extends AutoCloseable permits RunningSum.Weighted, R
     record Heap(WeightedSum sum) implements Weighted {
         @Override
         public void add(long weight, Path spool, long length) {
-            float[] values = new float[ProtocolLimits.CHUNK_VALUES];
+            float[] values = new float[SpooledValues.BLOCK_VALUES];
             SpooledValues.read(spool, length, (offset, buf, count) -> {
                 buf.asFloatBuffer().get(values, 0, count);
                 sum.addChunk(weight, offset, values, count);

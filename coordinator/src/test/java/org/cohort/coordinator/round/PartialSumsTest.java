@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.cohort.coordinator.aggregation.WeightedSum;
 import org.junit.jupiter.api.Test;
@@ -132,13 +133,26 @@ class PartialSumsTest {
         assertThat(sums.heapInUse()).as("the second open round goes to a file").isEqualTo(N * 8L);
         assertThat(Files.list(dir.resolve("p")).count()).isEqualTo(1);
         sums.discard("r1");
-        assertThat(sums.heapInUse()).isZero();
+        assertThat(sums.heapInUse())
+                .as("kept, to be zeroed for the next round of its size")
+                .isEqualTo(N * 8L);
         assertThat(sums.fold("r3", N, () -> true, contribution("a", 1), spool("c.f32", v)))
                 .isTrue();
         assertThat(sums.heapInUse()).isEqualTo(N * 8L);
         sums.seal("r2");
         sums.seal("r3");
-        assertThat(merged(sums, "r2", N)).containsExactly(merged(sums, "r3", N));
+        double[] expected = merged(sums, "r2", N);
+        assertThat(merged(sums, "r3", N))
+                .as("the reused heap sum starts from zero")
+                .containsExactly(expected);
+        sums.discard("r3");
+        // A model of another size does not get the kept sum, which goes to make room.
+        float[] half = Arrays.copyOf(v, N / 2);
+        assertThat(sums.fold("r4", N / 2, () -> true, contribution("a", 1), spool("d.f32", half)))
+                .isTrue();
+        assertThat(sums.heapInUse()).isEqualTo(N / 2 * 8L);
+        sums.seal("r4");
+        assertThat(merged(sums, "r4", N / 2)).containsExactly(Arrays.copyOf(expected, N / 2));
         sums.close();
         assertThat(sums.heapInUse()).isZero();
         assertThat(Files.list(dir.resolve("p")).count()).isZero();
