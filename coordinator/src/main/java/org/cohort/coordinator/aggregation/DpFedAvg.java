@@ -33,20 +33,10 @@ public record DpFedAvg(double clipNorm, double noiseMultiplier) implements Strat
     @Override
     public Step step(long totalWeight, int reports) {
         MeanDelta mean = noisedMean(reports);
-        return new Step() {
-            @Override
-            public float[] next(float[] global, double[] sum) {
-                float[] next = new float[global.length];
-                next(global, sum.clone(), global.length, next);
-                return next;
-            }
-
-            @Override
-            public void next(float[] global, double[] sum, int count, float[] out) {
-                mean.inPlace(sum, count);
-                for (int i = 0; i < count; i++) {
-                    out[i] = (float) (global[i] + sum[i]);
-                }
+        return (InPlaceStep) (global, sum, count, out) -> {
+            mean.inPlace(sum, count);
+            for (int i = 0; i < count; i++) {
+                out[i] = (float) (global[i] + sum[i]);
             }
         };
     }

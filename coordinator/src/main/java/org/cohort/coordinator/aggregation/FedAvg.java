@@ -32,7 +32,7 @@ public record FedAvg(double serverLearningRate) implements Strategy {
             @Override
             public float[] next(float[] global, double[] sum) {
                 float[] next = new float[global.length];
-                next(global, sum, global.length, next);
+                next(global, sum, global.length, next); // reads the sum only: no copy of a whole model's sum
                 return next;
             }
 

@@ -101,15 +101,8 @@ public abstract sealed class ServerOptimizer implements Strategy permits FedAdam
         double eta = settings.eta();
         double beta1 = settings.beta1();
         double tau = settings.tau();
-        return new Step() {
+        return new InPlaceStep() {
             private long offset;
-
-            @Override
-            public float[] next(float[] global, double[] sum) {
-                float[] next = new float[global.length];
-                next(global, sum.clone(), global.length, next);
-                return next;
-            }
 
             @Override
             public void next(float[] global, double[] sum, int count, float[] out) {

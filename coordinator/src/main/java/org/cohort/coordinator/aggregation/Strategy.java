@@ -73,6 +73,23 @@ public interface Strategy {
     }
 
     /**
+     * A step written for reused buffers (the merge's path); its allocating form copies the sum once,
+     * since the step may overwrite it.
+     */
+    @FunctionalInterface
+    interface InPlaceStep extends Step {
+        @Override
+        void next(float[] global, double[] sum, int count, float[] out);
+
+        @Override
+        default float[] next(float[] global, double[] sum) {
+            float[] next = new float[global.length];
+            next(global, sum.clone(), global.length, next);
+            return next;
+        }
+    }
+
+    /**
      * A stateful strategy's vectors across rounds: what the previous version left (zeros before the
      * first round) and what the version being made will carry, chunk by chunk.
      */

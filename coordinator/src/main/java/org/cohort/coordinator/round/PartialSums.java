@@ -120,9 +120,12 @@ public class PartialSums {
         if (!Files.isDirectory(mappedDir)) {
             return;
         }
-        try (var files = Files.list(mappedDir)) {
-            for (Path f : files.toList()) {
-                Files.deleteIfExists(f);
+        // Deepest first: a robust round's updates lie in a folder of their own.
+        try (var files = Files.walk(mappedDir)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (!f.equals(mappedDir)) {
+                    Files.deleteIfExists(f);
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot clear leftover partial sums in " + mappedDir, e);

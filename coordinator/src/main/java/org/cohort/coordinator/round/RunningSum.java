@@ -212,6 +212,11 @@ sealed interface RunningSum extends AutoCloseable permits RunningSum.Weighted, R
                 SpooledValues.delete(f);
             }
             files.clear();
+            try {
+                Files.deleteIfExists(dir);
+            } catch (IOException ignored) {
+                // not empty or not deletable: removed with the partial-sums folder when the replica starts
+            }
         }
     }
 }
