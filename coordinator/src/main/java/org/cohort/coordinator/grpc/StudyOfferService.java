@@ -70,7 +70,13 @@ class StudyOfferService extends StudyOffersGrpc.StudyOffersImplBase {
                     .asRuntimeException());
             return;
         }
-        out.onNext(offer(study.get(), mine));
+        StudyOffer offer = offer(study.get(), mine);
+        if (study.get().spec().model() != null && study.get().spec().model().custom()) {
+            offer = offer.toBuilder()
+                    .setModelConfigJson(study.get().modelConfigJson())
+                    .build();
+        }
+        out.onNext(offer);
         out.onCompleted();
     }
 

@@ -86,7 +86,8 @@ class ModelPresetTest {
 
     @Test
     void specRejectsJsonThatIsNotAConfiguration() {
-        assertThatThrownBy(() -> new ModelSpec("{\"not\": \"a model\"}")).hasMessageContaining("ModelPreset.configJson");
+        assertThatThrownBy(() -> new ModelSpec("{\"not\": \"a model\"}"))
+                .hasMessageContaining("ModelPreset.configJson");
         assertThatThrownBy(() -> new ModelSpec("garbage"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("not valid JSON");
