@@ -55,7 +55,9 @@ public record ModelSize(long parameters, long peakBytes) {
                         ? List.of(LearningBridge.DEFAULT_MLP_WIDTH)
                         : spec.model().hidden())
                 : List.of();
-        long parameters = parameters(inputs(spec), hidden, NUM_CLASSES);
+        long parameters = spec.model().custom()
+                ? LearningBridge.userModel(spec.model().configurationJson()).parameterCount()
+                : parameters(inputs(spec), hidden, NUM_CLASSES);
         boolean secure =
                 spec.secureAggregation() != null && spec.secureAggregation().on();
         int roundBytes = secure ? SECURE_ROUND_BYTES : parameters < mappedFrom ? PLAIN_ROUND_BYTES : 0;
@@ -80,7 +82,7 @@ public record ModelSize(long parameters, long peakBytes) {
                     + " coordinator's limit of " + limits.maxParameters()
                     + " (cohort.coordinator.max-model-parameters);"
                     + " the coordinator would hold about " + mib(peakBytes) + " for it; choose fewer or narrower"
-                    + " hidden layers"));
+                    + " layers"));
         }
         if (peakBytes > limits.memoryBudgetBytes()) {
             throw new InvalidStudyException(List.of("the model's " + parameters + " parameters would take about "
