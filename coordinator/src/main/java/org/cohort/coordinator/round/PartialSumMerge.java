@@ -9,6 +9,7 @@ import org.cohort.coordinator.aggregation.DpFedAvg;
 import org.cohort.coordinator.aggregation.RobustStrategy;
 import org.cohort.coordinator.aggregation.Strategy;
 import org.cohort.coordinator.ledger.ReleaseCharge;
+import org.cohort.coordinator.registry.ModelFiles;
 import org.cohort.coordinator.registry.ModelRegistry;
 import org.cohort.coordinator.registry.ModelVersion;
 import org.cohort.coordinator.study.Study;
@@ -81,12 +82,14 @@ class PartialSumMerge {
         }
         Strategy strategy = Strategy.forStudy(study.spec());
         if (strategy instanceof RobustStrategy robust) {
+            RobustStrategy.Held held = (offset, count) -> updates(holding, state, offset, count);
+            var combine = robust.round(contributors.size(), base.numParameters(), ModelFiles.CHUNK_VALUES, held);
             var next = registry.stage(
                     study.studyId(),
                     version,
                     base.numParameters(),
-                    (offset, count) -> robust.next(
-                            registry.readChunk(base, offset, count), updates(holding, state, offset, count)));
+                    (offset, count) ->
+                            combine.next(registry.readChunk(base, offset, count), held.chunk(offset, count)));
             return new Merged(RoundStateMachine.withContributors(state, contributors), next, charges);
         }
         ModelRegistry.Staged next;

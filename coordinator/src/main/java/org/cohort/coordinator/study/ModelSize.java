@@ -89,7 +89,7 @@ public record ModelSize(long parameters, long peakBytes) {
     }
 
     /**
-     * Refuses a robust strategy (median, trimmed mean) whose round would hold more than the
+     * Refuses a robust strategy (median, trimmed mean, krum, multi-krum) whose round would hold more than the
      * memory budget: it keeps every update, {@code maxSites × parameters × 4} bytes.
      */
     public void checkHeldUpdates(StudySpec spec, Limits limits) {

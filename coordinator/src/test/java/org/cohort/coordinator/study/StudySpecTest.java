@@ -338,7 +338,9 @@ class StudySpecTest {
                 null,
                 new StrategyOptions(-1.0, 1.0, 1.5, 0.0, 0.5, 0));
         assertThat(problems(bad))
-                .hasSize(6)
+                .hasSize(7)
+                .anySatisfy(p -> assertThat(p)
+                        .contains("strategyOptions [trimFraction, maxSites] are not options of strategy 'fedadam'"))
                 .anySatisfy(p -> assertThat(p).contains("serverLearningRate"))
                 .anySatisfy(p -> assertThat(p).contains("beta1"))
                 .anySatisfy(p -> assertThat(p).contains("beta2"))
@@ -396,6 +398,71 @@ class StudySpecTest {
                 .isInstanceOf(InvalidStudyException.class)
                 .hasMessageContaining("1000 sites (strategyOptions.maxSites) × 1000000 parameters × 4 bytes");
         new ModelSize(1_000, 8_000).checkHeldUpdates(median, limits);
+    }
+
+    @Test
+    void krumNeedsMoreThanTwoFPlusTwoSitesInEveryRoundAndMultiKrumAtMostNMinusF() {
+        assertThat(problems(strategy("krum", 4, options(null, null, null))))
+                .singleElement()
+                .asString()
+                .contains(
+                        "with f = 1 needs more than 2f + 2 = 4 updates in every round, but minSites is 4",
+                        "at least 5");
+        assertThat(problems(strategy("krum", 5, options(1, null, null)))).isEmpty();
+        assertThat(problems(strategy("multi-krum", 7, options(2, null, null)))).isEmpty();
+        assertThat(problems(
+                        strategy("multi-krum", 9, new StrategyOptions(null, null, null, null, null, 6, 2, 8, null))))
+                .as("a round holds at most maxSites = 6, and m = 8 > minSites − f = 7")
+                .hasSize(2)
+                .anySatisfy(p -> assertThat(p).contains("a round holds at most maxSites = 6", "at least 7"))
+                .anySatisfy(p -> assertThat(p).contains("m = 8 is more than minSites − f = 7"));
+        assertThat(problems(strategy("krum", 5, options(-1, 0, null))))
+                .anySatisfy(p -> assertThat(p).contains("strategyOptions.f", "got -1"))
+                .anySatisfy(p -> assertThat(p).contains("strategyOptions [m] is not an option of strategy 'krum'"));
+        var secure = new StudySpec.SecureAggregation(true, null, null, null, null);
+        assertThat(problems(
+                        new StudySpec(null, null, null, dataset(), 5, 5, null, null, "multi-krum", null, secure, null)))
+                .singleElement()
+                .asString()
+                .contains("secure aggregation", "masked sum");
+    }
+
+    @Test
+    void fedProxTakesAFiniteNonNegativeMuAndNoOtherStrategyTakesOne() {
+        assertThat(problems(strategy("fedprox", 2, options(null, null, 0.1)))).isEmpty();
+        assertThat(problems(strategy("fedprox", 2, options(null, null, -0.5))))
+                .singleElement()
+                .asString()
+                .contains("strategyOptions.mu", "must be a finite number in [0, 10000.0], got -0.5");
+        assertThat(problems(strategy("fedprox", 2, options(null, null, Double.POSITIVE_INFINITY))))
+                .singleElement()
+                .asString()
+                .contains("got Infinity");
+        assertThat(problems(strategy("fedavg", 2, options(null, null, 0.1))))
+                .singleElement()
+                .asString()
+                .contains("strategyOptions [mu] is not an option of strategy 'fedavg'", "fedprox's");
+        assertThat(problems(strategy("fedprox", 2, options(1, null, null))))
+                .singleElement()
+                .asString()
+                .contains("[f] is not an option of strategy 'fedprox', which takes [mu, serverLearningRate]");
+        var spec = strategy("fedprox", 2, options(null, null, 0.25)).validate().withDefaults();
+        assertThat(org.cohort.coordinator.round.TaskFactory.trainingPlan(spec, 7)
+                        .getProximalMu())
+                .as("mu travels to the sites in the training plan")
+                .isEqualTo(0.25);
+        assertThat(org.cohort.coordinator.round.TaskFactory.trainingPlan(
+                                strategy("fedavg", 2, null).withDefaults(), 7)
+                        .getProximalMu())
+                .isZero();
+    }
+
+    private static StrategyOptions options(Integer f, Integer m, Double mu) {
+        return new StrategyOptions(null, null, null, null, null, null, f, m, mu);
+    }
+
+    private static StudySpec strategy(String name, int minSites, StrategyOptions options) {
+        return new StudySpec(null, null, null, dataset(), 5, minSites, null, null, name, null, null, null, options);
     }
 
     @Test
