@@ -1,6 +1,7 @@
 package org.cohort.simulation;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +27,13 @@ class StrategiesIntegrationTest {
         try (var fed = new TestFederation(dir, 3)) {
             String studyId = fed.createStudy(
                     ROUNDS, 3, 120, Map.of("strategy", "fedprox", "strategyOptions", Map.of("mu", 0.1)));
+            assertThatThrownBy(() -> fed.createStudy(
+                            ROUNDS, 3, 120, Map.of("strategy", "fedprox", "strategyOptions", Map.of("muu", 0.1))))
+                    .as("a misspelt option is refused, not ignored")
+                    .hasMessageContaining("strategyOptions.muu is not an option of any strategy");
+            assertThatThrownBy(() -> fed.createStudy(
+                            ROUNDS, 3, 120, Map.of("strategy", "fedprox", "strategyOptions", Map.of("mu", -1))))
+                    .hasMessageContaining("strategyOptions.mu (fedprox's proximal term) must be a finite number");
             var seen = new ConcurrentLinkedQueue<Double>();
             for (int i = 0; i < 3; i++) {
                 LocalLearner inner = new Dl4jLearner(fed.data.sites().get(i).dataFile());
@@ -77,6 +85,11 @@ class StrategiesIntegrationTest {
             }
             for (JsonNode r : fed.api.studies().rounds(studyId)) {
                 assertThat(r.get("status").asString()).isEqualTo("COMPLETED");
+                if (r.get("kind").asString().equals("TRAIN")) {
+                    assertThat(r.get("reported").size())
+                            .as("the hostile site's update was held too: %s", r)
+                            .isEqualTo(5);
+                }
             }
         }
     }

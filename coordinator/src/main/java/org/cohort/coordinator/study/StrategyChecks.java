@@ -25,6 +25,7 @@ final class StrategyChecks {
         if (o == null) {
             return problems;
         }
+        problems.addAll(o.unreadable());
         String name = strategy == null ? "fedavg" : strategy.toLowerCase(Locale.ROOT);
         List<String> taken = StrategyOptions.TAKEN.get(name);
         if (taken != null) {

@@ -30,15 +30,40 @@ public record StrategyOptions(
         Integer maxSites,
         Integer f,
         Integer m,
-        Double mu) {
+        Double mu,
+        @com.fasterxml.jackson.annotation.JsonIgnore java.util.List<String> unreadable) {
     public static final StrategyOptions NONE = new StrategyOptions(null, null, null, null, null, null);
+
+    /** Normalises {@code unreadable}: what the REST body held that is no option, or no value of the right type. */
+    public StrategyOptions {
+        unreadable = unreadable == null ? java.util.List.of() : java.util.List.copyOf(unreadable);
+    }
+
+    /** Options read from JSON with every key checked, so that a misspelt option is refused, not ignored. */
+    @com.fasterxml.jackson.annotation.JsonCreator(mode = com.fasterxml.jackson.annotation.JsonCreator.Mode.DELEGATING)
+    static StrategyOptions fromJson(java.util.Map<String, Object> json) {
+        return StrategyOptionsJson.read(json);
+    }
+
     /** Default of {@link #maxSites} for the robust strategies. */
     public static final int DEFAULT_MAX_SITES = 16;
 
     /** Options of the strategies that predate Krum and FedProx. */
     public StrategyOptions(
             Double serverLearningRate, Double beta1, Double beta2, Double tau, Double trimFraction, Integer maxSites) {
-        this(serverLearningRate, beta1, beta2, tau, trimFraction, maxSites, null, null, null);
+        this(serverLearningRate, beta1, beta2, tau, trimFraction, maxSites, null, null, null, null);
+    }
+
+    /** These options with Krum's {@code f} and multi-Krum's {@code m} (null: absent). */
+    public StrategyOptions withKrum(Integer hostile, Integer averaged) {
+        return new StrategyOptions(
+                serverLearningRate, beta1, beta2, tau, trimFraction, maxSites, hostile, averaged, mu, unreadable);
+    }
+
+    /** These options with FedProx's {@code mu} (null: absent). */
+    public StrategyOptions withMu(Double proximalMu) {
+        return new StrategyOptions(
+                serverLearningRate, beta1, beta2, tau, trimFraction, maxSites, f, m, proximalMu, unreadable);
     }
 
     /** The options each strategy takes; any other a study sets for it is refused at creation. */
@@ -57,6 +82,9 @@ public record StrategyOptions(
     public java.util.List<String> set() {
         var names = new java.util.ArrayList<String>();
         for (var c : StrategyOptions.class.getRecordComponents()) {
+            if (c.getName().equals("unreadable")) {
+                continue;
+            }
             try {
                 if (c.getAccessor().invoke(this) != null) {
                     names.add(c.getName());
@@ -83,7 +111,8 @@ public record StrategyOptions(
                 or(maxSites, DEFAULT_MAX_SITES),
                 or(f, 1),
                 m,
-                or(mu, 0.01));
+                or(mu, 0.01),
+                unreadable);
     }
 
     private static <T> T or(T value, T fallback) {

@@ -33,7 +33,7 @@ class RobustStrategyTest {
         // trim 1 of 7 at each end (0.15·7 = 1.05); krum: f = 1 of n = 7 > 2f + 2
         var strategy = (RobustStrategy) Strategy.named(
                 name,
-                new org.cohort.coordinator.study.StrategyOptions(null, null, null, null, 0.15, null, 1, null, null));
+                new org.cohort.coordinator.study.StrategyOptions(null, null, null, null, 0.15, null).withKrum(1, null));
         float[] next = strategy.next(global, updates);
         for (int i = 0; i < n; i++) {
             float lo = Float.MAX_VALUE;
@@ -109,9 +109,7 @@ class RobustStrategyTest {
 
     @Test
     void fedProxAveragesAsFedAvgAndCarriesItsMuToTheSites() {
-        var prox = Strategy.named(
-                "fedprox",
-                new org.cohort.coordinator.study.StrategyOptions(null, null, null, null, null, null, null, null, 0.5));
+        var prox = Strategy.named("fedprox", org.cohort.coordinator.study.StrategyOptions.NONE.withMu(0.5));
         assertThat(prox.proximalMu()).isEqualTo(0.5);
         assertThat(Strategy.named("fedavg").proximalMu()).isZero();
         assertThat(Strategy.named("fedprox").proximalMu()).as("default mu").isEqualTo(0.01);

@@ -43,7 +43,8 @@ class RobustRoundTest {
                         null,
                         null,
                         new org.cohort.coordinator.study.StrategyOptions(
-                                null, null, null, null, krum ? null : 0.25, held, krum ? 1 : null, null, null))
+                                        null, null, null, null, krum ? null : 0.25, held)
+                                .withKrum(krum ? 1 : null, null))
                 .withDefaults();
         var rig = new RoundRig(dir);
         rig.study("st-1", spec);

@@ -411,7 +411,7 @@ class StudySpecTest {
         assertThat(problems(strategy("krum", 5, options(1, null, null)))).isEmpty();
         assertThat(problems(strategy("multi-krum", 7, options(2, null, null)))).isEmpty();
         assertThat(problems(
-                        strategy("multi-krum", 9, new StrategyOptions(null, null, null, null, null, 6, 2, 8, null))))
+                        strategy("multi-krum", 9, new StrategyOptions(null, null, null, null, null, 6).withKrum(2, 8))))
                 .as("a round holds at most maxSites = 6, and m = 8 > minSites − f = 7")
                 .hasSize(2)
                 .anySatisfy(p -> assertThat(p).contains("a round holds at most maxSites = 6", "at least 7"))
@@ -457,8 +457,35 @@ class StudySpecTest {
                 .isZero();
     }
 
+    @Test
+    void aMisspeltOptionOrAValueOfTheWrongTypeInTheRestBodyIsRefusedNotIgnored() {
+        // As the coordinator reads REST bodies: unknown properties are ignored by the reader itself.
+        var json = tools.jackson.databind.json.JsonMapper.builder()
+                .disable(tools.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .build();
+        var spec = json.readValue(
+                "{\"dataset\":{\"features\":[{\"name\":\"age\"}],\"labelColumn\":\"target\"},"
+                        + "\"strategy\":\"trimmed-mean\",\"strategyOptions\":{\"trimFration\":0.2,"
+                        + "\"maxSites\":16.5,\"trimFraction\":\"a lot\"}}",
+                StudySpec.class);
+        assertThat(problems(spec))
+                .containsExactly(
+                        "strategyOptions.trimFration is not an option of any strategy; the options are"
+                                + " [serverLearningRate, beta1, beta2, tau, trimFraction, maxSites, f, m, mu]",
+                        "strategyOptions.trimFraction must be a number, got a lot",
+                        "strategyOptions.maxSites must be a whole number, got 16.5");
+        var good = json.readValue("{\"mu\":0.5,\"serverLearningRate\":1,\"f\":2}", StrategyOptions.class);
+        assertThat(good)
+                .isEqualTo(new StrategyOptions(1.0, null, null, null, null, null)
+                        .withKrum(2, null)
+                        .withMu(0.5));
+        String stored = json.writeValueAsString(good.withDefaults("fedprox"));
+        assertThat(stored).doesNotContain("unreadable");
+        assertThat(json.readValue(stored, StrategyOptions.class)).isEqualTo(good.withDefaults("fedprox"));
+    }
+
     private static StrategyOptions options(Integer f, Integer m, Double mu) {
-        return new StrategyOptions(null, null, null, null, null, null, f, m, mu);
+        return StrategyOptions.NONE.withKrum(f, m).withMu(mu);
     }
 
     private static StudySpec strategy(String name, int minSites, StrategyOptions options) {
