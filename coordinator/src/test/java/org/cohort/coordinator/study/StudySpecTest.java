@@ -484,6 +484,32 @@ class StudySpecTest {
         assertThat(json.readValue(stored, StrategyOptions.class)).isEqualTo(good.withDefaults("fedprox"));
     }
 
+    @Test
+    void theNewStrategiesComposeAsTheReadmeTableSays() {
+        var patient = new StudySpec.Privacy(
+                PrivacyMode.PRIVACY_MODE_PATIENT, 1.0, 1.0, 1e-5, 1.0, Accountant.ACCOUNTANT_RDP, 32, false);
+        var siteDp = new StudySpec.Privacy(
+                PrivacyMode.PRIVACY_MODE_SITE, 1.0, 1.0, 1e-5, 10.0, Accountant.ACCOUNTANT_RDP, null, false);
+        var secure = new StudySpec.SecureAggregation(true, null, null, null, null);
+        for (String robust : List.of("krum", "multi-krum")) {
+            assertThat(problems(
+                            new StudySpec(null, null, null, dataset(), 5, 5, null, null, robust, patient, null, null)))
+                    .as("%s with patient-level DP", robust)
+                    .isEmpty();
+            assertThat(problems(
+                            new StudySpec(null, null, null, dataset(), 5, 5, null, null, robust, siteDp, null, null)))
+                    .singleElement()
+                    .asString()
+                    .contains("cannot run with site-level DP", "Krum");
+        }
+        for (var privacy : java.util.Arrays.asList(patient, siteDp, null)) {
+            assertThat(problems(new StudySpec(
+                            null, null, null, dataset(), 5, 3, null, null, "fedprox", privacy, secure, null)))
+                    .as("fedprox with %s and secure aggregation", privacy)
+                    .isEmpty();
+        }
+    }
+
     private static StrategyOptions options(Integer f, Integer m, Double mu) {
         return StrategyOptions.NONE.withKrum(f, m).withMu(mu);
     }
