@@ -398,6 +398,28 @@ class StudySpecTest {
                 .isInstanceOf(InvalidStudyException.class)
                 .hasMessageContaining("1000 sites (strategyOptions.maxSites) × 1000000 parameters × 4 bytes");
         new ModelSize(1_000, 8_000).checkHeldUpdates(median, limits);
+
+        var krum = new StudySpec(
+                        null,
+                        null,
+                        null,
+                        dataset(),
+                        5,
+                        5,
+                        null,
+                        null,
+                        "krum",
+                        null,
+                        null,
+                        null,
+                        new StrategyOptions(null, null, null, null, null, 1000))
+                .validate()
+                .withDefaults();
+        assertThatThrownBy(() -> new ModelSize(1_000_000, 8_000_000)
+                        .checkHeldUpdates(krum, new ModelSize.Limits(50_000_000, 1L << 40, 16_777_216)))
+                .isInstanceOf(InvalidStudyException.class)
+                .hasMessageContaining("499500 pairs (maxSites 1000) × 1000000 parameters = 499500000000 multiply-adds");
+        new ModelSize(1_000, 8_000).checkHeldUpdates(krum, limits);
     }
 
     @Test
