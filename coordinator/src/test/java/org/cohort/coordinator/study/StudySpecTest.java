@@ -399,20 +399,7 @@ class StudySpecTest {
                 .hasMessageContaining("1000 sites (strategyOptions.maxSites) × 1000000 parameters × 4 bytes");
         new ModelSize(1_000, 8_000).checkHeldUpdates(median, limits);
 
-        var krum = new StudySpec(
-                        null,
-                        null,
-                        null,
-                        dataset(),
-                        5,
-                        5,
-                        null,
-                        null,
-                        "krum",
-                        null,
-                        null,
-                        null,
-                        new StrategyOptions(null, null, null, null, null, 1000))
+        var krum = strategy("krum", 5, new StrategyOptions(null, null, null, null, null, 1000))
                 .validate()
                 .withDefaults();
         assertThatThrownBy(() -> new ModelSize(1_000_000, 8_000_000)
