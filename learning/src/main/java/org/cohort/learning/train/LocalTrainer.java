@@ -42,7 +42,10 @@ public final class LocalTrainer {
         NetworkShape.requireCompatible(net, train);
         useFreshOptimiser(net, plan);
         ProximalTerm proximal = plan.proximalMu() > 0 ? new ProximalTerm(net, plan.proximalMu()) : null;
-        var listeners = new java.util.ArrayList<>(net.getListeners());
+        var listeners = new java.util.ArrayList<org.deeplearning4j.optimize.api.TrainingListener>();
+        if (proximal != null && net.getListeners() != null) {
+            listeners.addAll(net.getListeners());
+        }
         if (proximal != null) {
             net.addListeners(proximal);
         }

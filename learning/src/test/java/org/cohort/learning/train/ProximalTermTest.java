@@ -64,6 +64,8 @@ class ProximalTermTest {
         MultiLayerNetwork net = LOGISTIC.newNetwork();
         LocalTrainer.train(net, DATA, SGD.withProximalMu(1.0));
         assertThat(net.getListeners()).noneMatch(l -> l instanceof ProximalTerm);
+        LocalTrainer.train(net, DATA, SGD.withProximalMu(1.0)); // the restored listeners take another round
+        assertThat(net.getListeners()).noneMatch(l -> l instanceof ProximalTerm);
     }
 
     private static double distanceAfterTraining(TrainingPlan plan, float[] global) {
