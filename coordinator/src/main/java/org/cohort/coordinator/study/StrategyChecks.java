@@ -32,13 +32,18 @@ final class StrategyChecks {
             var unknown = new ArrayList<>(o.set());
             unknown.removeAll(taken);
             if (!unknown.isEmpty()) {
+                var takers = new ArrayList<String>();
+                for (String option : unknown) {
+                    takers.add(option + ": "
+                            + StrategyOptions.TAKEN.entrySet().stream()
+                                    .filter(e -> e.getValue().contains(option))
+                                    .map(java.util.Map.Entry::getKey)
+                                    .sorted()
+                                    .toList());
+                }
                 problems.add("strategyOptions " + unknown + " "
-                        + (unknown.size() == 1 ? "is not an option" : "are not" + " options") + " of strategy '" + name
-                        + "', which takes " + taken
-                        + (unknown.contains("mu") ? " (the proximal term mu is fedprox's)" : "")
-                        + (unknown.contains("f") || unknown.contains("m")
-                                ? " (f and m are krum's and multi-krum's)"
-                                : ""));
+                        + (unknown.size() == 1 ? "is not an option" : "are not options") + " of strategy '" + name
+                        + "', which takes " + taken + " (strategies that take " + String.join("; ", takers) + ")");
             }
         }
         if (o.serverLearningRate() != null && !(o.serverLearningRate() > 0 && o.serverLearningRate() <= 100)) {

@@ -427,7 +427,10 @@ class StudySpecTest {
                 .anySatisfy(p -> assertThat(p).contains("m = 8 is more than minSites − f = 7"));
         assertThat(problems(strategy("krum", 5, options(-1, 0, null))))
                 .anySatisfy(p -> assertThat(p).contains("strategyOptions.f", "got -1"))
-                .anySatisfy(p -> assertThat(p).contains("strategyOptions [m] is not an option of strategy 'krum'"));
+                .anySatisfy(p -> assertThat(p)
+                        .contains(
+                                "strategyOptions [m] is not an option of strategy 'krum'",
+                                "(strategies that take m: [multi-krum])"));
         var secure = new StudySpec.SecureAggregation(true, null, null, null, null);
         assertThat(problems(
                         new StudySpec(null, null, null, dataset(), 5, 5, null, null, "multi-krum", null, secure, null)))
@@ -450,7 +453,8 @@ class StudySpecTest {
         assertThat(problems(strategy("fedavg", 2, options(null, null, 0.1))))
                 .singleElement()
                 .asString()
-                .contains("strategyOptions [mu] is not an option of strategy 'fedavg'", "fedprox's");
+                .contains("strategyOptions [mu] is not an option of strategy 'fedavg', which takes"
+                        + " [serverLearningRate] (strategies that take mu: [fedprox])");
         assertThat(problems(strategy("fedprox", 2, options(1, null, null))))
                 .singleElement()
                 .asString()
