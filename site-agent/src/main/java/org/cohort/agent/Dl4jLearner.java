@@ -211,7 +211,8 @@ public final class Dl4jLearner implements LocalLearner {
                 p.getBatchSize(),
                 Optimizer.valueOf(p.getOptimizer().toUpperCase(Locale.ROOT)),
                 p.getLearningRate(),
-                p.getSeed());
+                p.getSeed(),
+                p.getProximalMu());
     }
 
     @Override

@@ -109,6 +109,10 @@ final class StudyReview {
                     o.getPlan().getBatchSize(),
                     o.getPlan().getOptimizer(),
                     o.getPlan().getLearningRate()));
+            if (o.getPlan().getProximalMu() != 0) {
+                l.add("  with FedProx's proximal term: mu " + o.getPlan().getProximalMu()
+                        + " (each step also pulls the local model toward the global one)");
+            }
         }
         var d = o.getDataset();
         l.add("data: format " + d.getFormat() + ", label " + d.getLabelColumn() + " > " + d.getPositiveAbove()

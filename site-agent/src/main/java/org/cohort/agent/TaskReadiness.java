@@ -10,7 +10,7 @@ import org.cohort.protocol.v1.TaskKind;
 /**
  * Whether this agent knows how to complete a task, judged from the task alone and before it is
  * accepted: a task it would give up half way (an unknown kind, privacy mode, accountant, optimizer
- * or file format) is refused before anything is trained, so no ε is spent on it. What needs the
+ * or file format, a FedProx μ that is negative or not finite) is refused before anything is trained, so no ε is spent on it. What needs the
  * site's data or the model is checked by the {@link LocalLearner} ({@code trainingRows},
  * {@code modelProblem}), still before training.
  */
@@ -39,6 +39,12 @@ final class TaskReadiness {
                     Arrays.stream(Optimizer.values())
                             .map(o -> o.name().toLowerCase(Locale.ROOT))
                             .collect(java.util.stream.Collectors.joining(", ")));
+        }
+        double mu = task.getPlan().getProximalMu();
+        if (task.getKind() == TaskKind.TRAIN && !(mu >= 0 && Double.isFinite(mu))) {
+            return Optional.of("this agent refuses the task: its proximal term mu (FedProx) is " + mu
+                    + ", where it must be a finite number of at least 0; refused before training, nothing spent."
+                    + " Ask the study's owner to fix the study");
         }
         String format = task.getDataset().getFormat();
         if (!java.util.List.of("csv", "heart-disease").contains(format)) {

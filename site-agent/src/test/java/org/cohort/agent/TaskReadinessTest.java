@@ -30,6 +30,36 @@ class TaskReadinessTest {
     }
 
     @Test
+    void refusesAFedProxMuThatIsNegativeOrNotFiniteAndTakesAnyOther() {
+        for (double mu : new double[] {-0.01, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+            assertThat(TaskReadiness.problem(TASK.toBuilder()
+                            .setPlan(TrainingPlan.newBuilder()
+                                    .setOptimizer("sgd")
+                                    .setProximalMu(mu))
+                            .build()))
+                    .as("mu %s", mu)
+                    .hasValueSatisfying(why -> assertThat(why)
+                            .contains(
+                                    "proximal term mu (FedProx) is " + mu,
+                                    "finite number of at least 0",
+                                    "nothing spent"));
+        }
+        var prox = TASK.toBuilder()
+                .setPlan(TrainingPlan.newBuilder().setOptimizer("sgd").setProximalMu(0.5))
+                .build();
+        assertThat(TaskReadiness.problem(prox)).isEmpty();
+        assertThat(Dl4jLearner.trainingPlan(prox.toBuilder()
+                                .setPlan(prox.getPlan().toBuilder()
+                                        .setLearningRate(0.1)
+                                        .setBatchSize(8)
+                                        .setLocalEpochs(1))
+                                .build())
+                        .proximalMu())
+                .as("mu reaches the local training plan")
+                .isEqualTo(0.5);
+    }
+
+    @Test
     void refusesWhatItWouldGiveUpHalfWay() {
         assertThat(TaskReadiness.problem(
                         TASK.toBuilder().setKind(TaskKind.TASK_KIND_UNSPECIFIED).build()))

@@ -8,7 +8,7 @@ import java.util.Arrays;
  * sites, however hostile, cannot move a coordinate outside the range of the honest sites' values.
  * See {@link RobustStrategy} for what it composes with.
  */
-public record CoordinateMedian() implements RobustStrategy {
+public record CoordinateMedian() implements CoordinateWise {
     @Override
     public String name() {
         return "median";

@@ -16,10 +16,19 @@ import org.cohort.coordinator.study.StudySpec;
  */
 public interface Strategy {
     /** The strategies a study may name; a study naming another is refused at creation. */
-    List<String> NAMES = List.of("fedavg", "fedadam", "fedyogi", "fedadagrad", "median", "trimmed-mean");
+    List<String> NAMES = List.of(
+            "fedavg", "fedadam", "fedyogi", "fedadagrad", "fedprox", "median", "trimmed-mean", "krum", "multi-krum");
 
     /** Name used in study specifications, e.g. "fedavg". */
     String name();
+
+    /**
+     * μ of the proximal term μ/2·‖w − w_global‖² every site adds to its local loss ({@link FedProx});
+     * 0, plain local training, for every other strategy. It travels in each task's training plan.
+     */
+    default double proximalMu() {
+        return 0;
+    }
 
     /** A fresh accumulator for one round. */
     default WeightedSum newAccumulator(int numParameters) {
@@ -137,11 +146,14 @@ public interface Strategy {
         StrategyOptions o = (options == null ? StrategyOptions.NONE : options).withDefaults(n);
         return switch (n) {
             case "fedavg" -> new FedAvg(o.serverLearningRate());
+            case "fedprox" -> new FedProx(o.mu(), o.serverLearningRate());
             case "fedadam" -> new FedAdam(ServerOptimizer.Settings.of(o));
             case "fedyogi" -> new FedYogi(ServerOptimizer.Settings.of(o));
             case "fedadagrad" -> new FedAdagrad(ServerOptimizer.Settings.of(o));
             case "median" -> new CoordinateMedian();
             case "trimmed-mean" -> new TrimmedMean(o.trimFraction());
+            case "krum" -> new Krum(o.f());
+            case "multi-krum" -> new MultiKrum(o.f(), o.m());
             default -> throw new IllegalArgumentException("unknown strategy '" + name + "'; available: " + NAMES);
         };
     }

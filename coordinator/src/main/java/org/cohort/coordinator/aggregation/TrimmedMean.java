@@ -10,7 +10,7 @@ import java.util.Arrays;
  *
  * @param trimFraction β, the share cut at each end, in [0, 0.5)
  */
-public record TrimmedMean(double trimFraction) implements RobustStrategy {
+public record TrimmedMean(double trimFraction) implements CoordinateWise {
     public TrimmedMean {
         if (!(trimFraction >= 0 && trimFraction < 0.5)) {
             throw new IllegalArgumentException("the trim fraction must be in [0, 0.5), got " + trimFraction);

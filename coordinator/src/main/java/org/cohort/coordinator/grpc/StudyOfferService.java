@@ -113,7 +113,7 @@ class StudyOfferService extends StudyOffersGrpc.StudyOffersImplBase {
             }
         }
         if (spec.plan() != null && spec.plan().seed() != null) {
-            b.setPlan(TaskFactory.trainingPlan(spec.plan(), spec.plan().seed()));
+            b.setPlan(TaskFactory.trainingPlan(spec, spec.plan().seed()));
         }
         return b.build();
     }

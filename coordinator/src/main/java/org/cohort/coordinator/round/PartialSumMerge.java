@@ -85,12 +85,14 @@ class PartialSumMerge {
         }
         Strategy strategy = Strategy.forStudy(study.spec());
         if (strategy instanceof RobustStrategy robust) {
+            RobustStrategy.Held held = (offset, count) -> updates(holding, state, offset, count);
+            var combine = robust.round(contributors.size(), base.numParameters(), ModelFiles.CHUNK_VALUES, held);
             var next = registry.stage(
                     study.studyId(),
                     version,
                     base.numParameters(),
-                    (offset, count) -> robust.next(
-                            registry.readChunk(base, offset, count), updates(holding, state, offset, count)));
+                    (offset, count) ->
+                            combine.next(registry.readChunk(base, offset, count), held.chunk(offset, count)));
             return new Merged(RoundStateMachine.withContributors(state, contributors), next, charges);
         }
         // One set of buffers for the whole merge and the base model opened once: nothing is allocated

@@ -2,6 +2,7 @@ package org.cohort.coordinator.round;
 
 import com.google.protobuf.ByteString;
 import java.util.HexFormat;
+import org.cohort.coordinator.aggregation.Strategy;
 import org.cohort.coordinator.registry.ModelVersion;
 import org.cohort.coordinator.study.Study;
 import org.cohort.coordinator.study.StudySpec;
@@ -30,7 +31,7 @@ public class TaskFactory {
                 .setModelVersion(base.version())
                 .setModelDigest(ByteString.copyFrom(HexFormat.of().parseHex(base.payloadSha256Hex())))
                 // a different seed each round, so local shuffles differ across rounds
-                .setPlan(trainingPlan(plan, plan.seed() * 1_000_003L + round.roundNumber()))
+                .setPlan(trainingPlan(spec, plan.seed() * 1_000_003L + round.roundNumber()))
                 .setDataset(dataset(spec.dataset()))
                 .setDeadlineUnixMillis(round.deadline().toEpochMilli())
                 .setPrivacy(privacy(spec))
@@ -45,15 +46,26 @@ public class TaskFactory {
         return StudyTerms.of(privacy(spec), dataset(spec.dataset()));
     }
 
-    /** The local training plan of a study's tasks, with {@code seed}. */
-    public static TrainingPlan trainingPlan(StudySpec.Plan plan, long seed) {
+    /** The local training plan of a study's tasks, with {@code seed} and its strategy's proximal μ (FedProx). */
+    public static TrainingPlan trainingPlan(StudySpec spec, long seed) {
+        var plan = spec.plan();
         return TrainingPlan.newBuilder()
                 .setLocalEpochs(plan.localEpochs())
                 .setBatchSize(plan.batchSize())
                 .setOptimizer(plan.optimizer())
                 .setLearningRate(plan.learningRate())
                 .setSeed(seed)
+                .setProximalMu(proximalMu(spec))
                 .build();
+    }
+
+    /** The μ sites add to their loss: FedProx's, else 0 (also for a strategy that does not exist, which fails the study first). */
+    private static double proximalMu(StudySpec spec) {
+        try {
+            return Strategy.named(spec.strategy(), spec.strategyOptions()).proximalMu();
+        } catch (IllegalArgumentException unknownStrategy) {
+            return 0;
+        }
     }
 
     /** The privacy plan every task of the study carries (before a site writes its declared size into it). */

@@ -23,6 +23,12 @@ import java.util.List;
  * @param peakBytes   the estimate of what the coordinator holds at its peak for the study
  */
 public record ModelSize(long parameters, long peakBytes) {
+    /**
+     * Most multiply-adds Krum's pairwise distances may take per round (n(n − 1)/2 pairs × parameters):
+     * about a minute of one core, so that scoring never holds a round past its deadline.
+     */
+    static final long MAX_PAIRWISE_WORK = 50_000_000_000L;
+
     static final int CREATE_BYTES = 8;
     static final int PLAIN_ROUND_BYTES = 8;
     static final int SECURE_ROUND_BYTES = 28;
@@ -93,15 +99,25 @@ public record ModelSize(long parameters, long peakBytes) {
     }
 
     /**
-     * Refuses a robust strategy (median, trimmed mean) whose round would hold more than the
-     * memory budget: it keeps every update, {@code maxSites × parameters × 4} bytes.
+     * Refuses a robust strategy (median, trimmed mean, krum, multi-krum) whose round would hold more than the
+     * memory budget: it keeps every update, {@code maxSites × parameters × 4} bytes; and Krum whose pairwise
+     * distances would take more than {@value #MAX_PAIRWISE_WORK} multiply-adds a round.
      */
     public void checkHeldUpdates(StudySpec spec, Limits limits) {
-        if (!(org.cohort.coordinator.aggregation.Strategy.named(spec.strategy(), spec.strategyOptions())
-                instanceof org.cohort.coordinator.aggregation.RobustStrategy)) {
+        var strategy = org.cohort.coordinator.aggregation.Strategy.named(spec.strategy(), spec.strategyOptions());
+        if (!(strategy instanceof org.cohort.coordinator.aggregation.RobustStrategy)) {
             return;
         }
         int sites = spec.strategyOptions().maxSites();
+        long pairs = (long) sites * (sites - 1) / 2;
+        long work = saturatingMultiply(pairs, parameters);
+        if (!(strategy instanceof org.cohort.coordinator.aggregation.CoordinateWise) && work > MAX_PAIRWISE_WORK) {
+            throw new InvalidStudyException(List.of("strategy '" + spec.strategy() + "' compares every pair of"
+                    + " held updates each round: " + pairs + " pairs (maxSites " + sites + ") × " + parameters
+                    + " parameters = " + work + " multiply-adds, above the " + MAX_PAIRWISE_WORK + " a round may"
+                    + " spend on them; lower maxSites, choose a smaller model, or use median or trimmed-mean,"
+                    + " which read each update once"));
+        }
         long held = saturatingMultiply(saturatingMultiply(parameters, sites), Float.BYTES);
         if (held > limits.memoryBudgetBytes()) {
             throw new InvalidStudyException(List.of("strategy '" + spec.strategy() + "' holds every site's update:"

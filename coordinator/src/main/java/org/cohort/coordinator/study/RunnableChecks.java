@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import org.cohort.coordinator.aggregation.RobustStrategy;
 import org.cohort.coordinator.aggregation.Strategy;
 import org.cohort.learning.data.HeartDisease;
 import org.cohort.learning.model.Optimizer;
@@ -43,7 +44,7 @@ final class RunnableChecks {
     private static List<String> robustProblems(StudySpec spec) {
         var problems = new ArrayList<String>();
         if (spec.strategy() == null
-                || !List.of("median", "trimmed-mean").contains(spec.strategy().toLowerCase(Locale.ROOT))) {
+                || !RobustStrategy.NAMES.contains(spec.strategy().toLowerCase(Locale.ROOT))) {
             return problems;
         }
         if (spec.secureAggregation() != null && spec.secureAggregation().on()) {
@@ -53,8 +54,8 @@ final class RunnableChecks {
         }
         if (spec.privacy() != null && spec.privacy().siteLevel()) {
             problems.add("strategy '" + spec.strategy() + "' cannot run with site-level DP: its noise is calibrated"
-                    + " to how much one site can change the sum of clipped updates, and a median or trimmed mean is"
-                    + " not that sum; use fedavg or a server optimiser (applied to the noised mean), or patient-level"
+                    + " to how much one site can change the sum of clipped updates, and a median, trimmed mean or Krum"
+                    + " choice is not that sum; use fedavg or a server optimiser (applied to the noised mean), or patient-level"
                     + " DP");
         }
         return problems;

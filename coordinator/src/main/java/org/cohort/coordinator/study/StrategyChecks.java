@@ -2,6 +2,7 @@ package org.cohort.coordinator.study;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The range checks of a study's {@link StrategyOptions}, kept out of {@link StudySpec} so that it
@@ -10,13 +11,40 @@ import java.util.List;
 final class StrategyChecks {
     /** Most updates a robust strategy may hold in one round. */
     static final int MAX_ROBUST_SITES = 10_000;
+    /** Largest FedProx μ: beyond it the proximal term alone decides every local step. */
+    static final double MAX_MU = 1e4;
 
     private StrategyChecks() {}
 
-    static List<String> problems(StrategyOptions o) {
+    /**
+     * Every problem of {@code o} for strategy {@code strategy} (null: fedavg) in a study whose rounds
+     * hold at least {@code minSites} updates (null: the default, 2).
+     */
+    static List<String> problems(String strategy, Integer minSites, StrategyOptions o) {
         var problems = new ArrayList<String>();
         if (o == null) {
             return problems;
+        }
+        problems.addAll(o.unreadable());
+        String name = strategy == null ? "fedavg" : strategy.toLowerCase(Locale.ROOT);
+        List<String> taken = StrategyOptions.TAKEN.get(name);
+        if (taken != null) {
+            var unknown = new ArrayList<>(o.set());
+            unknown.removeAll(taken);
+            if (!unknown.isEmpty()) {
+                var takers = new ArrayList<String>();
+                for (String option : unknown) {
+                    takers.add(option + ": "
+                            + StrategyOptions.TAKEN.entrySet().stream()
+                                    .filter(e -> e.getValue().contains(option))
+                                    .map(java.util.Map.Entry::getKey)
+                                    .sorted()
+                                    .toList());
+                }
+                problems.add("strategyOptions " + unknown + " "
+                        + (unknown.size() == 1 ? "is not an option" : "are not options") + " of strategy '" + name
+                        + "', which takes " + taken + " (strategies that take " + String.join("; ", takers) + ")");
+            }
         }
         if (o.serverLearningRate() != null && !(o.serverLearningRate() > 0 && o.serverLearningRate() <= 100)) {
             problems.add("strategyOptions.serverLearningRate must be in (0, 100], got " + o.serverLearningRate());
@@ -38,6 +66,48 @@ final class StrategyChecks {
         if (o.maxSites() != null && (o.maxSites() < 1 || o.maxSites() > MAX_ROBUST_SITES)) {
             problems.add(
                     "strategyOptions.maxSites must be between 1 and " + MAX_ROBUST_SITES + ", got " + o.maxSites());
+        }
+        if (o.mu() != null && !(o.mu() >= 0 && o.mu() <= MAX_MU)) {
+            problems.add("strategyOptions.mu (fedprox's proximal term) must be a finite number in [0, " + MAX_MU
+                    + "], got " + o.mu());
+        }
+        problems.addAll(krumProblems(name, minSites == null ? 2 : minSites, o));
+        return problems;
+    }
+
+    /**
+     * Krum needs n > 2f + 2 updates in every round (Blanchard et al. 2017): each score sums the
+     * n − f − 2 nearest other updates, and only then can f hostile ones not outvote the honest.
+     * Every round holds between minSites and maxSites updates, so both must exceed 2f + 2.
+     */
+    private static List<String> krumProblems(String name, int minSites, StrategyOptions o) {
+        var problems = new ArrayList<String>();
+        if (o.f() != null && (o.f() < 0 || o.f() > MAX_ROBUST_SITES)) {
+            problems.add("strategyOptions.f (hostile sites krum tolerates) must be between 0 and " + MAX_ROBUST_SITES
+                    + ", got " + o.f());
+            return problems;
+        }
+        if (o.m() != null && o.m() < 1) {
+            problems.add("strategyOptions.m (updates multi-krum averages) must be at least 1, got " + o.m());
+        }
+        if (!name.equals("krum") && !name.equals("multi-krum")) {
+            return problems;
+        }
+        var d = o.withDefaults(name);
+        int needed = 2 * d.f() + 3;
+        if (minSites < needed) {
+            problems.add("strategy '" + name + "' with f = " + d.f() + " needs more than 2f + 2 = " + (needed - 1)
+                    + " updates in every round, but minSites is " + minSites + "; set minSites to at least "
+                    + needed + " or lower strategyOptions.f");
+        }
+        if (d.maxSites() < needed) {
+            problems.add("strategy '" + name + "' with f = " + d.f() + " needs more than 2f + 2 = " + (needed - 1)
+                    + " updates in every round, but a round holds at most maxSites = " + d.maxSites()
+                    + "; raise strategyOptions.maxSites to at least " + needed);
+        }
+        if (d.m() != null && d.m() >= 1 && d.m() > minSites - d.f()) {
+            problems.add("strategyOptions.m = " + d.m() + " is more than minSites − f = " + (minSites - d.f())
+                    + ": multi-krum averages at most n − f updates (never one of the f it may have to leave out)");
         }
         return problems;
     }

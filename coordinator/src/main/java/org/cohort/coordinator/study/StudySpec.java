@@ -485,7 +485,7 @@ public record StudySpec(
         }
         problems.addAll(PrivacySpecChecks.problems(this));
         problems.addAll(RunnableChecks.problems(this));
-        problems.addAll(StrategyChecks.problems(strategyOptions));
+        problems.addAll(StrategyChecks.problems(strategy, minSites, strategyOptions));
         if (maxSiteExamples != null && (maxSiteExamples < 1 || maxSiteExamples > MAX_SITE_EXAMPLES_LIMIT)) {
             problems.add("maxSiteExamples (the largest training size a site may declare) must be between 1 and "
                     + MAX_SITE_EXAMPLES_LIMIT + ", got " + maxSiteExamples);

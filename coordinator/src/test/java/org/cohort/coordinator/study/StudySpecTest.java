@@ -338,7 +338,9 @@ class StudySpecTest {
                 null,
                 new StrategyOptions(-1.0, 1.0, 1.5, 0.0, 0.5, 0));
         assertThat(problems(bad))
-                .hasSize(6)
+                .hasSize(7)
+                .anySatisfy(p -> assertThat(p)
+                        .contains("strategyOptions [trimFraction, maxSites] are not options of strategy 'fedadam'"))
                 .anySatisfy(p -> assertThat(p).contains("serverLearningRate"))
                 .anySatisfy(p -> assertThat(p).contains("beta1"))
                 .anySatisfy(p -> assertThat(p).contains("beta2"))
@@ -396,6 +398,137 @@ class StudySpecTest {
                 .isInstanceOf(InvalidStudyException.class)
                 .hasMessageContaining("1000 sites (strategyOptions.maxSites) × 1000000 parameters × 4 bytes");
         new ModelSize(1_000, 8_000).checkHeldUpdates(median, limits);
+
+        var krum = strategy("krum", 5, new StrategyOptions(null, null, null, null, null, 1000))
+                .validate()
+                .withDefaults();
+        assertThatThrownBy(() -> new ModelSize(1_000_000, 8_000_000)
+                        .checkHeldUpdates(krum, new ModelSize.Limits(50_000_000, 1L << 40, 16_777_216)))
+                .isInstanceOf(InvalidStudyException.class)
+                .hasMessageContaining("499500 pairs (maxSites 1000) × 1000000 parameters = 499500000000 multiply-adds");
+        new ModelSize(1_000, 8_000).checkHeldUpdates(krum, limits);
+    }
+
+    @Test
+    void krumNeedsMoreThanTwoFPlusTwoSitesInEveryRoundAndMultiKrumAtMostNMinusF() {
+        assertThat(problems(strategy("krum", 4, options(null, null, null))))
+                .singleElement()
+                .asString()
+                .contains(
+                        "with f = 1 needs more than 2f + 2 = 4 updates in every round, but minSites is 4",
+                        "at least 5");
+        assertThat(problems(strategy("krum", 5, options(1, null, null)))).isEmpty();
+        assertThat(problems(strategy("multi-krum", 7, options(2, null, null)))).isEmpty();
+        assertThat(problems(
+                        strategy("multi-krum", 9, new StrategyOptions(null, null, null, null, null, 6).withKrum(2, 8))))
+                .as("a round holds at most maxSites = 6, and m = 8 > minSites − f = 7")
+                .hasSize(2)
+                .anySatisfy(p -> assertThat(p).contains("a round holds at most maxSites = 6", "at least 7"))
+                .anySatisfy(p -> assertThat(p).contains("m = 8 is more than minSites − f = 7"));
+        assertThat(problems(strategy("krum", 5, options(-1, 0, null))))
+                .anySatisfy(p -> assertThat(p).contains("strategyOptions.f", "got -1"))
+                .anySatisfy(p -> assertThat(p)
+                        .contains(
+                                "strategyOptions [m] is not an option of strategy 'krum'",
+                                "(strategies that take m: [multi-krum])"));
+        var secure = new StudySpec.SecureAggregation(true, null, null, null, null);
+        assertThat(problems(
+                        new StudySpec(null, null, null, dataset(), 5, 5, null, null, "multi-krum", null, secure, null)))
+                .singleElement()
+                .asString()
+                .contains("secure aggregation", "masked sum");
+    }
+
+    @Test
+    void fedProxTakesAFiniteNonNegativeMuAndNoOtherStrategyTakesOne() {
+        assertThat(problems(strategy("fedprox", 2, options(null, null, 0.1)))).isEmpty();
+        assertThat(problems(strategy("fedprox", 2, options(null, null, -0.5))))
+                .singleElement()
+                .asString()
+                .contains("strategyOptions.mu", "must be a finite number in [0, 10000.0], got -0.5");
+        assertThat(problems(strategy("fedprox", 2, options(null, null, Double.POSITIVE_INFINITY))))
+                .singleElement()
+                .asString()
+                .contains("got Infinity");
+        assertThat(problems(strategy("fedavg", 2, options(null, null, 0.1))))
+                .singleElement()
+                .asString()
+                .contains("strategyOptions [mu] is not an option of strategy 'fedavg', which takes"
+                        + " [serverLearningRate] (strategies that take mu: [fedprox])");
+        assertThat(problems(strategy("fedprox", 2, options(1, null, null))))
+                .singleElement()
+                .asString()
+                .contains("[f] is not an option of strategy 'fedprox', which takes [mu, serverLearningRate]");
+        var spec = strategy("fedprox", 2, options(null, null, 0.25)).validate().withDefaults();
+        assertThat(org.cohort.coordinator.round.TaskFactory.trainingPlan(spec, 7)
+                        .getProximalMu())
+                .as("mu travels to the sites in the training plan")
+                .isEqualTo(0.25);
+        assertThat(org.cohort.coordinator.round.TaskFactory.trainingPlan(
+                                strategy("fedavg", 2, null).withDefaults(), 7)
+                        .getProximalMu())
+                .isZero();
+    }
+
+    @Test
+    void aMisspeltOptionOrAValueOfTheWrongTypeInTheRestBodyIsRefusedNotIgnored() {
+        // As the coordinator reads REST bodies: unknown properties are ignored by the reader itself.
+        var json = tools.jackson.databind.json.JsonMapper.builder()
+                .disable(tools.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .build();
+        var spec = json.readValue(
+                "{\"dataset\":{\"features\":[{\"name\":\"age\"}],\"labelColumn\":\"target\"},"
+                        + "\"strategy\":\"trimmed-mean\",\"strategyOptions\":{\"trimFration\":0.2,"
+                        + "\"maxSites\":16.5,\"trimFraction\":\"a lot\"}}",
+                StudySpec.class);
+        assertThat(problems(spec))
+                .containsExactly(
+                        "strategyOptions.trimFration is not an option of any strategy; the options are"
+                                + " [serverLearningRate, beta1, beta2, tau, trimFraction, maxSites, f, m, mu]",
+                        "strategyOptions.trimFraction must be a number, got a lot",
+                        "strategyOptions.maxSites must be a whole number, got 16.5");
+        var good = json.readValue("{\"mu\":0.5,\"serverLearningRate\":1,\"f\":2}", StrategyOptions.class);
+        assertThat(good)
+                .isEqualTo(new StrategyOptions(1.0, null, null, null, null, null)
+                        .withKrum(2, null)
+                        .withMu(0.5));
+        String stored = json.writeValueAsString(good.withDefaults("fedprox"));
+        assertThat(stored).doesNotContain("unreadable");
+        assertThat(json.readValue(stored, StrategyOptions.class)).isEqualTo(good.withDefaults("fedprox"));
+    }
+
+    @Test
+    void theNewStrategiesComposeAsTheReadmeTableSays() {
+        var patient = new StudySpec.Privacy(
+                PrivacyMode.PRIVACY_MODE_PATIENT, 1.0, 1.0, 1e-5, 1.0, Accountant.ACCOUNTANT_RDP, 32, false);
+        var siteDp = new StudySpec.Privacy(
+                PrivacyMode.PRIVACY_MODE_SITE, 1.0, 1.0, 1e-5, 10.0, Accountant.ACCOUNTANT_RDP, null, false);
+        var secure = new StudySpec.SecureAggregation(true, null, null, null, null);
+        for (String robust : List.of("krum", "multi-krum")) {
+            assertThat(problems(
+                            new StudySpec(null, null, null, dataset(), 5, 5, null, null, robust, patient, null, null)))
+                    .as("%s with patient-level DP", robust)
+                    .isEmpty();
+            assertThat(problems(
+                            new StudySpec(null, null, null, dataset(), 5, 5, null, null, robust, siteDp, null, null)))
+                    .singleElement()
+                    .asString()
+                    .contains("cannot run with site-level DP", "Krum");
+        }
+        for (var privacy : java.util.Arrays.asList(patient, siteDp, null)) {
+            assertThat(problems(new StudySpec(
+                            null, null, null, dataset(), 5, 3, null, null, "fedprox", privacy, secure, null)))
+                    .as("fedprox with %s and secure aggregation", privacy)
+                    .isEmpty();
+        }
+    }
+
+    private static StrategyOptions options(Integer f, Integer m, Double mu) {
+        return StrategyOptions.NONE.withKrum(f, m).withMu(mu);
+    }
+
+    private static StudySpec strategy(String name, int minSites, StrategyOptions options) {
+        return new StudySpec(null, null, null, dataset(), 5, minSites, null, null, name, null, null, null, options);
     }
 
     @Test

@@ -34,6 +34,9 @@ import org.slf4j.LoggerFactory;
  * back to one backward pass per example, which is logged as a warning and reported in
  * {@link DpSgdResult#vectorised()}.
  *
+ * <p>With the plan's FedProx μ above 0, μ·(w − w_global) is added to each privatised gradient,
+ * after clipping and noise: it is data-independent, so it costs no privacy.
+ *
  * <p>Like {@code LocalTrainer}, each call starts a fresh optimiser (no state carries over from a
  * previous round). Unlike it, runs do not replay: sampling and noise come from a DRBG, because a
  * predictable sample or noise would void the guarantee.
@@ -47,7 +50,7 @@ public final class DpSgdTrainer {
     /**
      * Trains {@code net} in place on {@code train}. The number of steps and the sampling rate come
      * from {@code dp} (see {@link DpSgdPlan#matching}); the optimiser and learning rate from
-     * {@code plan}, whose batch size, epochs and seed are not used. Poisson sampling draws from
+     * {@code plan} (and its FedProx μ), whose batch size, epochs and seed are not used. Poisson sampling draws from
      * the privacy module's DRBG; noise from {@code noise} ({@link SecureGaussianNoise} for
      * anything that leaves the site).
      *
@@ -136,6 +139,8 @@ public final class DpSgdTrainer {
                         "a canary gradient has " + g.length + " values, the network " + numParams + " parameters");
             }
         }
+        boolean proximal = plan.proximalMu() > 0;
+        INDArray global = proximal ? params.dup() : null;
         double noiseStd = dp.noiseMultiplier() * dp.clipNorm();
         long lossWindowStart = Math.max(0, dp.steps() - dp.stepsPerEpoch());
         double windowLoss = 0;
@@ -168,6 +173,12 @@ public final class DpSgdTrainer {
                 sum[i] = (float) (sum[i] / expectedBatch); // post-processing of the noised sum
             }
             INDArray update = Nd4j.createFromArray(sum).reshape(1, numParams);
+            if (proximal) {
+                // FedProx's μ·(w − w_global), added after clipping and noise: it depends on the current
+                // parameters (already a DP release of the previous steps) and on the public global
+                // model, never on a patient's row, so it is post-processing and costs no privacy.
+                update.addi(params.sub(global).muli(plan.proximalMu()).reshape(1, numParams));
+            }
             updater.applyUpdater(update, (int) Math.min(step, Integer.MAX_VALUE), 0);
             params.subi(update.reshape(params.shape())); // DL4J keeps params as [n], updaters want [1, n]
         }

@@ -56,6 +56,35 @@ public final class Network {
         return Optional.ofNullable(graph);
     }
 
+    /** The DL4J model itself, for what both forms share (listeners, gradients, parameters). */
+    public org.deeplearning4j.nn.api.Model dl4j() {
+        return multiLayer != null ? multiLayer : graph;
+    }
+
+    /** The training listeners now attached (a copy). */
+    public java.util.List<org.deeplearning4j.optimize.api.TrainingListener> listeners() {
+        var attached = multiLayer != null ? multiLayer.getListeners() : graph.getListeners();
+        return attached == null ? java.util.List.of() : java.util.List.copyOf(attached);
+    }
+
+    /** Adds a training listener, keeping those attached. */
+    public void addListener(org.deeplearning4j.optimize.api.TrainingListener listener) {
+        if (multiLayer != null) {
+            multiLayer.addListeners(listener);
+        } else {
+            graph.addListeners(listener);
+        }
+    }
+
+    /** Replaces the training listeners. */
+    public void setListeners(java.util.Collection<org.deeplearning4j.optimize.api.TrainingListener> listeners) {
+        if (multiLayer != null) {
+            multiLayer.setListeners(listeners);
+        } else {
+            graph.setListeners(listeners);
+        }
+    }
+
     /** The flat parameter vector (a view: writing it changes the network). */
     public INDArray params() {
         return multiLayer != null ? multiLayer.params() : graph.params();

@@ -12,8 +12,17 @@ import java.util.Objects;
  * @param seed drives weight initialisation and the shuffling of mini-batches, so a round can be
  *     replayed exactly; vary it per round and site (see {@link #withSeed}) to avoid every round
  *     visiting the examples in the same order
+ * @param proximalMu FedProx's μ (Li et al. 2020): the local loss gains μ/2·‖w − w_global‖², w_global
+ *     being the parameters training starts from, so every step's gradient gains μ·(w − w_global);
+ *     finite and at least 0, and 0 (plain local training) unless the study's strategy is fedprox
  */
-public record TrainingPlan(int localEpochs, int batchSize, Optimizer optimizer, double learningRate, long seed) {
+public record TrainingPlan(
+        int localEpochs, int batchSize, Optimizer optimizer, double learningRate, long seed, double proximalMu) {
+
+    /** A plan without a proximal term (μ = 0). */
+    public TrainingPlan(int localEpochs, int batchSize, Optimizer optimizer, double learningRate, long seed) {
+        this(localEpochs, batchSize, optimizer, learningRate, seed, 0);
+    }
 
     public TrainingPlan {
         if (localEpochs < 1) {
@@ -28,15 +37,24 @@ public record TrainingPlan(int localEpochs, int batchSize, Optimizer optimizer, 
                     "learningRate must be a finite number above 0 (typical: 0.01 to 0.5 for SGD, 0.001 to 0.01 for"
                             + " Adam), was " + learningRate);
         }
+        if (!(proximalMu >= 0) || Double.isInfinite(proximalMu)) {
+            throw new IllegalArgumentException(
+                    "the proximal term mu (FedProx) must be a finite number of at least 0, was " + proximalMu);
+        }
     }
 
     /** The same plan with another seed, e.g. one derived from (study seed, round, site). */
     public TrainingPlan withSeed(long newSeed) {
-        return new TrainingPlan(localEpochs, batchSize, optimizer, learningRate, newSeed);
+        return new TrainingPlan(localEpochs, batchSize, optimizer, learningRate, newSeed, proximalMu);
     }
 
     /** The same plan with another number of local epochs, e.g. for a centrally trained baseline. */
     public TrainingPlan withLocalEpochs(int epochs) {
-        return new TrainingPlan(epochs, batchSize, optimizer, learningRate, seed);
+        return new TrainingPlan(epochs, batchSize, optimizer, learningRate, seed, proximalMu);
+    }
+
+    /** The same plan with FedProx's proximal term μ. */
+    public TrainingPlan withProximalMu(double mu) {
+        return new TrainingPlan(localEpochs, batchSize, optimizer, learningRate, seed, mu);
     }
 }

@@ -25,7 +25,9 @@ public final class LocalTrainer {
     /**
      * Trains {@code net} in place on {@code train} with the plan's epochs, batch size, optimiser
      * and learning rate (the plan's optimiser replaces whatever the configuration declared, so a
-     * study may change the learning rate between rounds without a new model configuration).
+     * study may change the learning rate between rounds without a new model configuration). With
+     * the plan's {@linkplain TrainingPlan#proximalMu() μ} above 0 (FedProx) every step's gradient
+     * gains μ·(w − w_global), {@code net}'s parameters on entry being w_global.
      */
     public static TrainingResult train(MultiLayerNetwork net, TabularDataset train, TrainingPlan plan) {
         return train(Network.of(net), train, plan);
@@ -43,8 +45,18 @@ public final class LocalTrainer {
         }
         NetworkShape.requireCompatible(net, train);
         net.useFreshOptimiser(plan.optimizer().updater(plan.learningRate()));
+        ProximalTerm proximal = plan.proximalMu() > 0 ? new ProximalTerm(net.dl4j(), plan.proximalMu()) : null;
+        var listeners = new java.util.ArrayList<org.deeplearning4j.optimize.api.TrainingListener>();
+        if (proximal != null) {
+            listeners.addAll(net.listeners());
+            net.addListener(proximal);
+        }
         try (Nd4jRuntime.Threads threads = Nd4jRuntime.threadsFor(net.numParams(), plan.batchSize())) {
             return fit(net, train, plan);
+        } finally {
+            if (proximal != null) {
+                net.setListeners(listeners);
+            }
         }
     }
 

@@ -17,6 +17,11 @@ class TrainingPlanTest {
                 .hasMessageContaining("learningRate");
         assertThatThrownBy(() -> new TrainingPlan(1, 32, Optimizer.SGD, Double.POSITIVE_INFINITY, 1))
                 .hasMessageContaining("learningRate");
+        for (double mu : new double[] {-0.1, Double.NaN, Double.POSITIVE_INFINITY}) {
+            assertThatThrownBy(() -> new TrainingPlan(1, 32, Optimizer.SGD, 0.1, 1, mu))
+                    .as("mu %s", mu)
+                    .hasMessageContaining("proximal term mu (FedProx) must be a finite number of at least 0");
+        }
     }
 
     @Test
@@ -25,5 +30,7 @@ class TrainingPlanTest {
 
         assertThat(plan.withSeed(9)).isEqualTo(new TrainingPlan(2, 32, Optimizer.ADAM, 0.01, 9));
         assertThat(plan.withLocalEpochs(7)).isEqualTo(new TrainingPlan(7, 32, Optimizer.ADAM, 0.01, 5));
+        assertThat(plan.withProximalMu(0.5)).isEqualTo(new TrainingPlan(2, 32, Optimizer.ADAM, 0.01, 5, 0.5));
+        assertThat(plan.withProximalMu(0.5).withSeed(9).proximalMu()).isEqualTo(0.5);
     }
 }
