@@ -32,30 +32,45 @@ for s in "${sites[@]}"; do
   [ -r "$COHORT_HEART_DATA/processed.$s.data" ] || fail "no $COHORT_HEART_DATA/processed.$s.data (set COHORT_HEART_DATA)"
 done
 
-# Secrets of this run only: the CA keystore's password and the database's, never written to disk here.
-export COHORT_KEYSTORE_PASSWORD="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-export COHORT_DB_PASSWORD="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+# Secrets of this run only: the CA keystore's password and the database's, as compose secrets (files
+# in a private directory, removed at the end), never in an environment variable or on a command line.
+secret() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+COHORT_SECRETS="$(mktemp -d "${TMPDIR:-/tmp}/cohort-compose-secrets.XXXXXX")" # 0700
+export COHORT_SECRETS
+(
+  umask 077
+  secret >"$COHORT_SECRETS/ca-password"
+  secret >"$COHORT_SECRETS/db-password"
+  cp "$COHORT_SECRETS/db-password" "$COHORT_SECRETS/postgres-password"
+)
+# Compose bind-mounts secret files with their owner and mode: each owner-only (0400) for the user
+# that reads it (the coordinator's 10001, the PostgreSQL image's postgres). The coordinator refuses a
+# keystore password file that others could read.
+docker run --rm --network none --user 0 --entrypoint /bin/sh -v "$COHORT_SECRETS:/s" cohort-postgres:15 -c \
+  'chown postgres:postgres /s/postgres-password && chown 10001:10001 /s/ca-password /s/db-password && chmod 0400 /s/*'
 
 teardown() {
   local rc=$?
   mkdir -p "$logs"
   compose logs --no-color --timestamps >"$logs/compose.log" 2>&1 || true
   if [ "${KEEP:-0}" = 1 ]; then
-    say "left running (KEEP=1): ${compose_cmd[*]} -p $project -f $here/compose.yaml down -v"
+    say "left running (KEEP=1): ${compose_cmd[*]} -p $project -f $here/compose.yaml down -v; then rm -rf $COHORT_SECRETS"
   else
     say "tearing down (containers and volumes); container logs: $logs/compose.log"
     compose down -v --timeout 30 >/dev/null 2>&1 || true
+    rm -rf "$COHORT_SECRETS"
   fi
   say "done in $((SECONDS - started)) s, exit $rc"
 }
 compose down -v --timeout 10 >/dev/null 2>&1 || true
 trap teardown EXIT
 
-# REST helper: api METHOD PORT TOKEN PATH [JSON]
+# REST helper: api METHOD PORT TOKEN PATH [JSON]. The token goes to curl on its standard input
+# (-H @-; printf is a shell builtin), never on a command line that ps or /proc shows other users.
 api() {
-  local args=(-sS --fail-with-body -X "$1" -H "Authorization: Bearer $3" "http://127.0.0.1:$2/api$4")
+  local args=(-sS --fail-with-body -X "$1" -H @- "http://127.0.0.1:$2/api$4")
   if [ $# -ge 5 ]; then args+=(-H 'Content-Type: application/json' --data-binary "$5"); fi
-  curl "${args[@]}"
+  printf 'Authorization: Bearer %s\n' "$3" | curl "${args[@]}"
 }
 ready() { curl -sf "http://127.0.0.1:$1/actuator/health/readiness" 2>/dev/null | grep -q '"UP"'; }
 

@@ -81,6 +81,9 @@ public class CoordinatorApplication {
                   --cohort.coordinator.grpc-port            agent port (9443)
                   --cohort.coordinator.public-host-names    names agents use to reach this host (in its certificate)
                   --spring.datasource.url / .username / .password   PostgreSQL instead of the embedded H2
+                  COHORT_DATASOURCE_PASSWORD_FILE the database password from a file (a mounted secret) instead
+                  --cohort.coordinator.oidc.issuer-uri      also accept JWTs from this identity provider
+                                                  (audiences, role-mapping: see the README, "Roles and tokens")
 
                 Operations (no token needed): /actuator/health/liveness, /actuator/health/readiness.
                 With any role's token: /actuator/prometheus (metrics), /v3/api-docs (the REST API as OpenAPI).

@@ -63,12 +63,19 @@ class KubernetesManifestsTest {
                 .contains(
                         "SPRING_DATASOURCE_URL",
                         "secretKeyRef={name=cohort-postgres, key=url}",
-                        "SPRING_DATASOURCE_PASSWORD",
+                        "COHORT_DATASOURCE_PASSWORD_FILE",
                         "COHORT_KEYSTORE_PASSWORD_FILE",
                         "SERVER_ADDRESS",
                         "COHORT_COORDINATOR_CLUSTER_BINDADDRESS",
                         "cohort-coordinator-2.cohort-coordinator-cluster:5701");
-        assertThat(at(container, "volumeMounts").toString()).contains("mountPath=/var/lib/cohort");
+        assertThat(env).doesNotContain("SPRING_DATASOURCE_PASSWORD");
+        // Both password files are mounted from Secrets where their variables point.
+        String mounts = at(container, "volumeMounts").toString();
+        assertThat(mounts).contains("mountPath=/var/lib/cohort", "mountPath=/etc/cohort-db", "/etc/cohort-secrets");
+        String volumes = at(set, "spec", "template", "spec", "volumes").toString();
+        assertThat(volumes)
+                .contains("secretName=cohort-postgres", "key=password, path=password", "secretName=cohort-ca-password");
+        assertThat(env).contains("value=/etc/cohort-db/password", "value=/etc/cohort-secrets/ca-password");
         assertThat(at(container, "args").toString()).contains("--cohort.coordinator.data-dir=/var/lib/cohort");
         assertThat((Boolean) at(container, "securityContext", "readOnlyRootFilesystem"))
                 .isTrue();
@@ -84,6 +91,63 @@ class KubernetesManifestsTest {
                 .findFirst()
                 .orElseThrow();
         assertThat((String) at(headless, "metadata", "name")).isEqualTo(at(set, "spec", "serviceName"));
+    }
+
+    /**
+     * No password, token or key is written into a manifest: no Secret object with data (the
+     * operator creates those from a secrets manager), no secret-looking environment variable with a
+     * literal value (only {@code *_FILE} paths and {@code secretKeyRef}s), and no
+     * {@code password=...}/{@code token: ...} anywhere in the text.
+     */
+    @Test
+    void noManifestHoldsALiteralSecret() throws IOException {
+        var secretName = java.util.regex.Pattern.compile("(?i).*(PASSWORD|TOKEN|SECRET|CREDENTIAL|KEY).*");
+        try (var files = Files.list(DIR)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).toList()) {
+                String name = file.getFileName().toString();
+                for (var doc : documents(name)) {
+                    assertThat(doc.get("kind")).as(name).isNotEqualTo("Secret");
+                    for (var env : envEntries(doc)) {
+                        String variable = String.valueOf(env.get("name"));
+                        if (secretName.matcher(variable).matches() && env.containsKey("value")) {
+                            assertThat(variable)
+                                    .as(name + ": " + variable + " has a literal value")
+                                    .endsWith("_FILE");
+                            assertThat(String.valueOf(env.get("value")))
+                                    .as(name + ": " + variable)
+                                    .startsWith("/");
+                        }
+                    }
+                }
+                assertThat(Files.readString(file))
+                        .as(name)
+                        .doesNotContainPattern(
+                                "(?im)^[ \\t-]*[\\w.]*(password|token)[\\w.-]*[ \\t]*[=:][ \\t]*[^\\s{#]")
+                        .doesNotContainPattern("(?i)(stringData|\\bdata):")
+                        .doesNotContain("change-me");
+            }
+        }
+        // The template beside them carries no filled-in token either.
+        assertThat(Files.readString(DIR.resolve("agent.properties")))
+                .doesNotContainPattern("(?m)^enrollment\\.token=\\S");
+    }
+
+    /** Every {@code env} entry of every container and init container in a document. */
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> envEntries(Object node) {
+        var out = new ArrayList<Map<String, Object>>();
+        if (node instanceof Map<?, ?> map) {
+            map.forEach((k, v) -> {
+                if ("env".equals(k) && v instanceof List<?> list) {
+                    list.forEach(e -> out.add((Map<String, Object>) e));
+                } else {
+                    out.addAll(envEntries(v));
+                }
+            });
+        } else if (node instanceof List<?> list) {
+            list.forEach(v -> out.addAll(envEntries(v)));
+        }
+        return out;
     }
 
     @Test
@@ -131,9 +195,13 @@ class KubernetesManifestsTest {
         assertThat(at(agent, "args").toString()).contains("--config", "/etc/cohort/agent.properties");
         String mounts = at(agent, "volumeMounts").toString();
         assertThat(mounts).contains("mountPath=/var/lib/cohort-agent", "mountPath=/data, readOnly=true");
-        // The configuration in the Secret parses as the agent reads it: work.dir and data.path match the mounts.
-        String properties = at(kind(docs, "Secret"), "stringData", "agent.properties");
+        // The configuration comes from a Secret made from the template beside the manifests; the
+        // template parses as the agent reads it: work.dir and data.path match the mounts.
+        assertThat(at(deployment, "spec", "template", "spec", "volumes").toString())
+                .contains("secretName=cohort-agent-config");
+        String properties = Files.readString(DIR.resolve("agent.properties"));
         assertThat(properties).contains("work.dir=/var/lib/cohort-agent", "data.path=/data/site.csv");
+        assertThat(properties).containsPattern("(?m)^enrollment\\.token=$");
         Path file = Files.createTempFile("agent", ".properties");
         try {
             Files.writeString(file, properties);

@@ -17,7 +17,7 @@ class MappedAggregationIntegrationTest {
     @Test
     void memoryMappedAggregationGivesTheSameModelAsTheHeap(@TempDir Path dir) throws Exception {
         float[] heap = run(dir.resolve("heap"));
-        float[] mapped = run(dir.resolve("mapped"), "--cohort.coordinator.mapped-sum-parameters=1");
+        float[] mapped = run(dir.resolve("mapped"), "--cohort.coordinator.heap-sum-bytes=1");
         assertThat(mapped).containsExactly(heap);
         assertThat(Files.list(dir.resolve("mapped").resolve("coordinator").resolve("partial-sums"))
                         .count())

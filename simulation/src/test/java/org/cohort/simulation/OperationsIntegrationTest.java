@@ -37,13 +37,70 @@ class OperationsIntegrationTest {
             for (String closed : new String[] {
                 "/actuator/prometheus",
                 "/actuator/health",
+                "/actuator/health/db",
+                "/actuator/health/clusterQuorum",
+                "/actuator/health/livenessState",
+                "/actuator/info",
                 "/actuator",
                 "/v3/api-docs",
                 "/actuator/env",
                 "/actuator/heapdump"
             }) {
                 assertThat(get(fed, closed, null).statusCode()).as(closed).isEqualTo(401);
+                // A role's token is not enough for the rest of the actuator either (prometheus aside).
+                if (!closed.equals("/actuator/prometheus") && !closed.equals("/v3/api-docs")) {
+                    assertThat(get(fed, closed, fed.coordinator.roleToken("compliance-token"))
+                                    .statusCode())
+                            .as(closed)
+                            .isEqualTo(403);
+                }
             }
+        }
+    }
+
+    @Test
+    void readinessGoesDownWhileTheDatabaseIsUnreachable(@TempDir Path dir) throws Exception {
+        // The database password from a file (a mounted secret), as deploy/ passes it.
+        Path secret = java.nio.file.Files.writeString(dir.resolve("db-password"), "from-a-secret-file\n");
+        try (var fed = new TestFederation(dir, 1, "--cohort.coordinator.datasource-password-file=" + secret)) {
+            assertThat(((com.zaxxer.hikari.HikariDataSource) fed.coordinator.bean(javax.sql.DataSource.class))
+                            .getPassword())
+                    .isEqualTo("from-a-secret-file");
+            assertThat(get(fed, "/actuator/health/readiness", null).statusCode())
+                    .isEqualTo(200);
+            // The connection pool closed: every new connection fails, as with a database that went away.
+            var pool = fed.coordinator.bean(javax.sql.DataSource.class);
+            ((java.io.Closeable) pool).close();
+            var readiness = get(fed, "/actuator/health/readiness", null);
+            assertThat(readiness.statusCode()).isEqualTo(503);
+            assertThat(readiness.body()).isEqualTo("{\"status\":\"DOWN\"}");
+            // Alive all the same: an orchestrator stops sending traffic, it does not restart the replica.
+            assertThat(get(fed, "/actuator/health/liveness", null).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void readinessIsOutOfServiceWhileTheReplicaIsOutOfQuorum(@TempDir Path dir) throws Exception {
+        int[] ports = {ChildProcesses.freePort(), ChildProcesses.freePort(), ChildProcesses.freePort()};
+        // One of three replicas configured, two needed: this one is cut off from the majority.
+        try (var alone = InProcessCoordinator.start(
+                dir.resolve("coordinator"),
+                "--cohort.coordinator.cluster.port=" + ports[0],
+                "--cohort.coordinator.cluster.members=127.0.0.1:" + ports[0] + ",127.0.0.1:" + ports[1] + ",127.0.0.1:"
+                        + ports[2],
+                "--cohort.coordinator.cluster.quorum=2")) {
+            var base = "http://127.0.0.1:" + alone.restPort();
+            var readiness = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(base + "/actuator/health/readiness"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(readiness.statusCode()).isEqualTo(503);
+            assertThat(readiness.body()).isEqualTo("{\"status\":\"OUT_OF_SERVICE\"}");
+            var liveness = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(base + "/actuator/health/liveness"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(liveness.statusCode()).isEqualTo(200);
         }
     }
 

@@ -115,6 +115,33 @@ class RolesIntegrationTest {
     }
 
     @Test
+    void issuingAnEnrollmentTokenIsAuditedWithoutTheToken() throws Exception {
+        var request = HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + fed.coordinator.restPort() + "/api/enrollment-tokens"))
+                .header("Authorization", "Bearer " + fed.coordinator.roleToken("operator-token"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"siteName\":\"Audited Hospital\",\"ttlMinutes\":90}"))
+                .build();
+        var response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        var issued = new tools.jackson.databind.json.JsonMapper().readTree(response.body());
+        var entries = fed.api.audit().entries(0, 1000);
+        var entry = entries.get("entries")
+                .valueStream()
+                .filter(e -> e.get("kind").asString().equals("ENROLLMENT_TOKEN_ISSUED")
+                        && e.get("details").get("siteName").asString().equals("Audited Hospital"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(entry.get("actor").asString()).isEqualTo("operator");
+        assertThat(java.time.Instant.parse(entry.get("details").get("expiresAt").asString()))
+                .isEqualTo(java.time.Instant.parse(issued.get("expiresAt").asString()));
+        String token = issued.get("token").asString();
+        String secret = token.substring(token.lastIndexOf('.') + 1);
+        assertThat(entries.toString()).doesNotContain(token).doesNotContain(secret);
+        assertThat(fed.api.audit().verify().get("valid").asBoolean()).isTrue();
+    }
+
+    @Test
     void theAdminTokenStillDoesEverythingAndAWrongTokenNothing() throws Exception {
         assertThat(call("POST", "/api/enrollment-tokens", ENROLL, "admin-token"))
                 .isEqualTo(200);

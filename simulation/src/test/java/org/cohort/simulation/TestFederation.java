@@ -34,11 +34,38 @@ final class TestFederation implements AutoCloseable {
     final List<SiteAgent> agents = new ArrayList<>();
     final Path dir;
 
+    /** The Heart Disease files the hospitals hold, or null for synthetic hospitals. */
+    private final Path heartDisease;
+
     TestFederation(Path dir, int sites, String... coordinatorProperties) throws Exception {
+        this(dir, null, sites, coordinatorProperties);
+    }
+
+    private TestFederation(Path dir, Path heartDisease, int sites, String... coordinatorProperties) throws Exception {
         this.dir = dir;
+        this.heartDisease = heartDisease;
         this.coordinator = InProcessCoordinator.start(dir.resolve("coordinator"), coordinatorProperties);
         this.api = coordinator.client();
         this.data = DemoData.prepare(options(sites, 1), dir.resolve("data"));
+    }
+
+    /** The four Heart Disease centres as hospitals, each with its own file from {@code dataDir}. */
+    static TestFederation heartDisease(Path dir, Path dataDir, String... coordinatorProperties) throws Exception {
+        return new TestFederation(dir, dataDir, 4, coordinatorProperties);
+    }
+
+    /**
+     * The shared Heart Disease files ({@code shared/datasets/fed-heart-disease} next to the project
+     * or one of its parents: a worktree's checkout sits deeper than the main one), if present.
+     */
+    static java.util.Optional<Path> sharedHeartDisease() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            Path candidate = p.resolve("shared").resolve("datasets").resolve("fed-heart-disease");
+            if (Files.isDirectory(candidate)) {
+                return java.util.Optional.of(candidate);
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     String createStudy(int rounds, int minSites, int timeoutSeconds) {
@@ -57,6 +84,16 @@ final class TestFederation implements AutoCloseable {
     }
 
     private DemoOptions options(int sites, int rounds) {
+        if (heartDisease != null) {
+            return DemoOptions.builder()
+                    .dataset("heart-disease")
+                    .dataDir(heartDisease)
+                    .rounds(rounds)
+                    .workDir(dir)
+                    .privacy("none")
+                    .secureAggregation(false)
+                    .build();
+        }
         return plainOptions(dir, sites, rounds);
     }
 

@@ -217,7 +217,7 @@ public final class Dl4jLearner implements LocalLearner {
     @Override
     public Outcome run(RoundTask task, String modelConfigJson, float[] global) {
         SplitData data = data(task);
-        var net = new ModelSpec(modelConfigJson).newNetwork();
+        var net = new ModelSpec(modelConfigJson).build();
         ParameterVectors.write(net, global);
         if (HeldOutRelease.releases(task)) {
             long[] counts = Evaluator.confusionMatrix(net, data.test());

@@ -13,7 +13,6 @@ import org.cohort.privacy.accounting.PrivacyEvent;
 import org.cohort.privacy.accounting.Unit;
 import org.cohort.privacy.noise.GranularGaussianNoise;
 import org.cohort.protocol.v1.PrivacyPlan;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
  * Patient-level DP at the site: DP-SGD (Poisson sampling, per-example clipping, lattice Gaussian
@@ -111,7 +110,8 @@ final class PatientLevelTraining {
                 clipNorm, numParameters, SecureGaussianNoise.DEFAULT_GRANULARITY_EXPONENT);
     }
 
-    static Result train(MultiLayerNetwork net, TabularDataset train, TrainingPlan plan, PrivacyPlan dp) {
+    static Result train(
+            org.cohort.learning.model.Network net, TabularDataset train, TrainingPlan plan, PrivacyPlan dp) {
         DpSgdPlan p = plan(dp, plan, train.size());
         DpSgdResult r = DpSgdTrainer.train(net, train, plan, p, SecureGaussianNoise.create());
         return new Result(

@@ -76,6 +76,19 @@ final class StudyReview {
         return line.replaceAll("\\p{Cc}", "?");
     }
 
+    /**
+     * The study's own model as this agent parses it (not as the coordinator describes it): its form,
+     * inputs, classes and parameters, then one line per layer; or why this agent would refuse it.
+     */
+    static List<String> modelSummary(String configJson) {
+        try {
+            return new org.cohort.learning.model.ModelSpec(configJson)
+                    .summary().stream().map(line -> "  " + line).toList();
+        } catch (IllegalArgumentException e) {
+            return List.of("  this agent cannot build it, and would refuse the study's tasks: " + e.getMessage());
+        }
+    }
+
     /** The study as its admin reviews it, in words, ending with the line {@code accept} would pin. */
     static List<String> show(StudyOffer o) {
         var plan = o.getPrivacy();
@@ -85,6 +98,9 @@ final class StudyReview {
                 + " of " + o.getRounds() + " rounds done)");
         l.add("model: " + (o.getModelPreset().isEmpty() ? "(not stated)" : o.getModelPreset())
                 + (o.getHiddenLayersCount() == 0 ? "" : ", hidden layers " + o.getHiddenLayersList()));
+        if (!o.getModelConfigJson().isEmpty()) {
+            l.addAll(modelSummary(o.getModelConfigJson()));
+        }
         if (o.hasPlan()) {
             l.add(String.format(
                     Locale.ROOT,

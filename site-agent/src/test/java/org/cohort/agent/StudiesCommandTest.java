@@ -255,6 +255,29 @@ class StudiesCommandTest {
     }
 
     @Test
+    void aStudysOwnModelIsSummarisedAsThisAgentParsesIt() throws Exception {
+        String json = Files.readString(Path.of("..", "docs", "models", "heart-residual-mlp.json"));
+        String shown = String.join(
+                "\n",
+                StudyReview.show(OFFER.toBuilder()
+                        .setModelPreset("custom")
+                        .setModelConfigJson(json)
+                        .build()));
+        assertThat(shown)
+                .contains("model: custom")
+                .contains("  ComputationGraph: 15 inputs, 2 classes, 562 parameters")
+                .contains("    residual <- [hidden, block]: ElementWiseVertex");
+        assertThat(String.join(
+                        "\n",
+                        StudyReview.show(OFFER.toBuilder()
+                                .setModelPreset("custom")
+                                .setModelConfigJson(json.replace("DenseLayer", "LSTM"))
+                                .build())))
+                .contains("this agent cannot build it, and would refuse the study's tasks")
+                .contains("org.deeplearning4j.nn.conf.layers.LSTM");
+    }
+
+    @Test
     void controlCharactersFromTheCoordinatorCannotRewriteWhatTheAdminReads() {
         assertThat(StudyReview.printable("study \u001b[2Jfake\nmode: none")).isEqualTo("study ?[2Jfake?mode: none");
     }

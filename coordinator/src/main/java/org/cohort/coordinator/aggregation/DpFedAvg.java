@@ -33,13 +33,11 @@ public record DpFedAvg(double clipNorm, double noiseMultiplier) implements Strat
     @Override
     public Step step(long totalWeight, int reports) {
         MeanDelta mean = noisedMean(reports);
-        return (global, sum) -> {
-            double[] delta = mean.of(sum);
-            float[] next = new float[global.length];
-            for (int i = 0; i < global.length; i++) {
-                next[i] = (float) (global[i] + delta[i]);
+        return (InPlaceStep) (global, sum, count, out) -> {
+            mean.inPlace(sum, count);
+            for (int i = 0; i < count; i++) {
+                out[i] = (float) (global[i] + sum[i]);
             }
-            return next;
         };
     }
 
@@ -55,20 +53,19 @@ public record DpFedAvg(double clipNorm, double noiseMultiplier) implements Strat
         // One noise source per round; every coordinate gets its own independent draw, chunk by chunk.
         var noise = new GranularGaussianNoise(
                 noiseMultiplier * clipNorm, GRANULARITY_EXPONENT, KeystreamNoiseSource.create());
-        return sum -> {
-            double[] noisySum = sum.clone();
-            noise.addNoise(noisySum);
-            for (int i = 0; i < noisySum.length; i++) {
-                noisySum[i] /= reports;
+        return (sum, count) -> {
+            noise.addNoise(sum, count); // in place: the caller's buffer is ours to overwrite
+            for (int i = 0; i < count; i++) {
+                sum[i] /= reports;
             }
-            return noisySum;
         };
     }
 
     /** A round's mean update, chunk by chunk, from the same chunk of the sum. */
     @FunctionalInterface
     interface MeanDelta {
-        double[] of(double[] sum);
+        /** Turns {@code sum[0..count)} into the same chunk of the mean update, in place. */
+        void inPlace(double[] sum, int count);
     }
 
     /** Every site weighs the same: weights would let one site move the sum by more than C. */

@@ -28,14 +28,22 @@ public record FedAvg(double serverLearningRate) implements Strategy {
         if (totalWeight <= 0) {
             throw new IllegalStateException("no contribution to average");
         }
-        return (global, sum) -> {
-            float[] next = new float[global.length];
-            for (int i = 0; i < global.length; i++) {
-                // Rounded as WeightedSum#mean rounds the mean, then stepped: the same value either way.
-                float meanDelta = (float) (sum[i] / totalWeight);
-                next[i] = (float) (global[i] + serverLearningRate * meanDelta);
+        return new Step() {
+            @Override
+            public float[] next(float[] global, double[] sum) {
+                float[] next = new float[global.length];
+                next(global, sum, global.length, next); // reads the sum only: no copy of a whole model's sum
+                return next;
             }
-            return next;
+
+            @Override
+            public void next(float[] global, double[] sum, int count, float[] out) {
+                for (int i = 0; i < count; i++) {
+                    // Rounded as WeightedSum#mean rounds the mean, then stepped: the same value either way.
+                    float meanDelta = (float) (sum[i] / totalWeight);
+                    out[i] = (float) (global[i] + serverLearningRate * meanDelta);
+                }
+            }
         };
     }
 }

@@ -3,14 +3,11 @@ package org.cohort.coordinator.aggregation;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -19,50 +16,52 @@ import java.util.List;
  * needs an 8 GB float64 sum, which cannot live in a 1 GB heap (and a Java array stops at 2^31
  * elements anyway). Heap use is a few hundred KiB of scratch however large the model is.
  *
- * <p>The sum is a file of {@code numParameters} little-endian float64 values, memory-mapped in
- * windows (256 MiB by default) that stay mapped until {@link #close()} ({@link SumWindows}). A file
- * fold writes a window nothing was added to yet with {@code write()} rather than through the
- * mapping, sparing a page fault per 4 KiB page.
+ * <p>The sum is a file of {@code numParameters} little-endian float64 values ({@link SumFile}),
+ * read and written block by block with positional {@code read()}/{@code write()} (no memory
+ * mapping, so no page fault per 4 KiB page on first touch), in windows (256 MiB by default) that
+ * remember whether anything was added to them: a window nothing was added to yet reads as zeros
+ * and is written whole by the first fold, without reading the file. So the file may come from a
+ * {@link SumFilePool} and hold an earlier round's sum: {@link #close()} gives it back, and the next
+ * round reuses its allocated blocks and page-cache pages.
  *
- * <p>Mapped pages belong to the OS page cache, not the JVM heap: the kernel writes dirty ones
- * back and evicts them under memory pressure, so the sum may even be larger than RAM (then at disk
- * speed). The sum is scratch: it is never forced to disk, and {@link #close()} deletes the file,
- * after which the kernel drops its remaining dirty pages instead of writing them. On a disk file
- * system the kernel still writes dirty pages back in the background (and the next store to such a
- * page faults again); where RAM allows, a tmpfs directory avoids that disk traffic.
+ * <p>The file lives in the OS page cache, not the JVM heap: the kernel writes dirty pages back and
+ * evicts them under memory pressure, so the sum may even be larger than RAM (then at disk speed).
+ * The sum is scratch and never forced to disk.
  *
  * <p>Every value is added exactly as {@link WeightedSum#addChunk} adds it ({@code sum += (double)
  * weight × (double) value}, no fused multiply-add, same order), so both give bit-identical sums
  * and means for the same sequence of contributions. Besides chunks, whole update files (as the
  * coordinator spools uploads: little-endian float32) can be folded in one pass, alone or several
- * at once ({@link #addUpdateFiles}), which reads and writes each window of the sum once for all of
+ * at once ({@link #addUpdateFiles}), which reads and writes each block of the sum once for all of
  * them: per parameter 4 B per update plus 16 B once, instead of 20 B per update.
  *
- * <p>Inputs are checked before anything is added: a rejected chunk or file (NaN or infinite value,
- * wrong length, range outside the model, non-positive weight) leaves the sum unchanged. Files are
- * therefore read twice: a check pass (4 B per parameter) and the fold. The file system is checked
- * for room up front; if it fills up anyway (the sum file is sparse, so another process can take
- * the space first), the failure surfaces as an {@link IOException} naming the directory and the
- * bytes it needs, and this sum refuses further use (a partly written window cannot be trusted).
+ * <p>Inputs of {@link #addChunk} and {@link #addUpdateFiles} are checked before anything is added:
+ * a rejected chunk or file (NaN or infinite value, wrong length, range outside the model,
+ * non-positive weight) leaves the sum unchanged, so such files are read twice (a check pass and the
+ * fold). {@link #addSpooledUpdate} folds an upload the coordinator already verified in one pass,
+ * checking each block as it goes; a bad value there leaves the sum unusable. The file system is
+ * checked for room up front; if it fills up anyway (a new sum file is sparse, so another process
+ * can take the space first), the failure surfaces as an {@link IOException} naming the directory
+ * and the bytes it needs, and this sum refuses further use (a partly written sum cannot be trusted).
  *
  * <p>Thread-safe (every method is synchronized, as in {@link WeightedSum}: concurrent uploads fold
  * their chunks one at a time, which is what the memory bandwidth allows anyway).
  */
 public final class MappedWeightedSum implements AutoCloseable {
 
-    /** Default window: 256 MiB of sum (32 Mi parameters); update files are mapped 128 MiB at a time. */
+    /** Default window: 256 MiB of sum (32 Mi parameters). */
     public static final int DEFAULT_WINDOW_BYTES = 256 << 20;
 
     private static final int SUM_BYTES = Double.BYTES;
     private static final int VALUE_BYTES = Float.BYTES;
 
     /**
-     * Values per scratch block: 128 KiB of doubles plus 64 KiB of floats stay in L2. Windows are
-     * copied through these heap arrays with bulk get/put (a plain memory copy for native-order
-     * buffers) because the JIT vectorises a loop over arrays, but not one over buffer accessors.
-     * The copies stay in cache, so memory traffic is the same as working on the mapping directly.
+     * Values per scratch block: 128 KiB of doubles plus 64 KiB of floats stay in L2. The file's
+     * blocks are copied through these heap arrays with bulk get/put (a plain memory copy from the
+     * direct read buffers) because the JIT vectorises a loop over arrays, but not one over buffer
+     * accessors. The copies stay in cache, so memory traffic is the same as working on the file's pages.
      */
-    private static final int BLOCK = 16 * 1024;
+    private static final int BLOCK = SumFile.BLOCK;
 
     /** A site's spooled update and its weight, for {@link #addUpdateFiles}. */
     public record UpdateFile(Path file, long weight) {
@@ -73,7 +72,10 @@ public final class MappedWeightedSum implements AutoCloseable {
         }
     }
 
-    private final SumWindows sum;
+    private final SumFile sum;
+    /** Where the file goes back on close; null: it is deleted. */
+    private final SumFilePool pool;
+
     private final long numParameters;
     private final int windowParameters;
     private final double[] sumBlock = new double[BLOCK];
@@ -86,7 +88,8 @@ public final class MappedWeightedSum implements AutoCloseable {
     private String brokenBecause;
 
     /**
-     * Creates a zero sum of {@code numParameters} float64 values in a new file in {@code directory}.
+     * Creates a zero sum of {@code numParameters} float64 values in a new file in {@code directory},
+     * deleted by {@link #close()}.
      *
      * @throws IOException if the directory lacks the {@code 8 × numParameters} bytes the sum needs
      *     (the message names both), or the file cannot be created
@@ -95,8 +98,26 @@ public final class MappedWeightedSum implements AutoCloseable {
         this(directory, numParameters, DEFAULT_WINDOW_BYTES);
     }
 
+    /**
+     * Creates a zero sum of {@code numParameters} float64 values in a file of {@code pool} (an idle
+     * one when there is one: no new blocks to allocate), given back by {@link #close()}.
+     */
+    public MappedWeightedSum(SumFilePool pool, long numParameters) throws IOException {
+        this(null, pool, numParameters, DEFAULT_WINDOW_BYTES);
+    }
+
     /** As the public constructor, with a window size for tests (a multiple of 8 bytes). */
     MappedWeightedSum(Path directory, long numParameters, int windowBytes) throws IOException {
+        this(directory, null, numParameters, windowBytes);
+    }
+
+    /** A sum in a file of {@code pool}, with a window size for tests. */
+    MappedWeightedSum(SumFilePool pool, long numParameters, int windowBytes) throws IOException {
+        this(null, pool, numParameters, windowBytes);
+    }
+
+    private MappedWeightedSum(Path directory, SumFilePool pool, long numParameters, int windowBytes)
+            throws IOException {
         if (numParameters <= 0 || numParameters > Long.MAX_VALUE / SUM_BYTES) {
             throw new IllegalArgumentException(
                     "number of parameters must be in [1, " + Long.MAX_VALUE / SUM_BYTES + "], got " + numParameters);
@@ -112,7 +133,15 @@ public final class MappedWeightedSum implements AutoCloseable {
         }
         this.numParameters = numParameters;
         this.windowParameters = windowBytes / SUM_BYTES;
-        this.sum = new SumWindows(directory, numParameters, windowParameters, (int) windowCount);
+        this.pool = pool;
+        SumFile file = pool == null ? SumFile.create(directory, numParameters) : pool.take(numParameters);
+        try {
+            file.begin(numParameters, windowParameters, (int) windowCount);
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+        this.sum = file;
     }
 
     public long numParameters() {
@@ -154,24 +183,23 @@ public final class MappedWeightedSum implements AutoCloseable {
         if (bad >= 0) {
             throw FiniteValues.nonFinite(values[bad], offset + bad, "chunk at offset " + offset);
         }
-        // Map every window the chunk touches before adding anything, so that a mapping failure
-        // leaves the sum unchanged too.
-        for (long win = offset / windowParameters; count > 0 && win <= (offset + count - 1) / windowParameters; win++) {
-            sum.window((int) win);
-            sum.touch((int) win);
-        }
         double w = weight;
+        double[] acc = sumBlock;
         int done = 0;
         try {
             while (done < count) {
                 long at = offset + done;
-                DoubleBuffer window = sum.window((int) (at / windowParameters));
-                int index = (int) (at % windowParameters);
-                int n = Math.min(Math.min(count - done, windowParameters - index), BLOCK);
-                addBlock(window, index, w, values, done, n);
+                int win = (int) (at / windowParameters);
+                int n = (int) Math.min(Math.min(count - done, sum.first(win) + sum.length(win) - at), BLOCK);
+                sum.readBlock(win, at, acc, 0, n);
+                for (int k = 0; k < n; k++) {
+                    acc[k] += w * (double) values[done + k];
+                }
+                sum.touchPart(win);
+                sum.writeBlock(at, acc, 0, n);
                 done += n;
             }
-        } catch (InternalError e) {
+        } catch (IOException e) {
             throw writeFailed(e, "adding a chunk at offset " + offset);
         }
     }
@@ -212,21 +240,13 @@ public final class MappedWeightedSum implements AutoCloseable {
             checkUpdateLength(u.file(), "update file");
             weightSum = Math.addExact(weightSum, u.weight());
         }
-        try (var inputs = new UpdateFileWindows(updates, numParameters, windowParameters, sum.count())) {
+        try (var inputs = new UpdateFileWindows(updates, numParameters, BLOCK)) {
             inputs.checkFinite(valueBlock);
-            for (int w = 0; w < sum.count(); w++) {
-                if (!sum.fresh(w)) {
-                    sum.window(w); // all mapping of the sum happens before anything is added
-                }
-            }
             try {
-                foldFiles(inputs);
+                foldFiles(inputs, false);
             } catch (IOException | RuntimeException e) {
-                // Some windows may hold the new contributions and others not: neither old nor new.
-                if (brokenBecause == null) {
-                    brokenBecause =
-                            "folding " + updates.size() + " update file(s) failed part way (" + e.getMessage() + ")";
-                }
+                // Some blocks may hold the new contributions and others not: neither old nor new.
+                markBroken("folding " + updates.size() + " update file(s) failed part way (" + e.getMessage() + ")");
                 throw e;
             }
         }
@@ -234,14 +254,57 @@ public final class MappedWeightedSum implements AutoCloseable {
         contributions += updates.size();
     }
 
+    /**
+     * Folds an upload the coordinator already verified (little-endian float32, exactly {@code
+     * numParameters} values) in one pass: each block is read once, straight from the file into the
+     * fold, and checked just before it is added. A NaN or infinity there (the upload changed after
+     * it was verified) still throws {@link IllegalArgumentException} naming file and offset, but
+     * the sum is then unusable, part of the file having been added.
+     */
+    public synchronized void addSpooledUpdate(long weight, Path spool) throws IOException {
+        checkUsable();
+        checkWeight(weight);
+        checkUpdateLength(spool, "update file");
+        long weightSum = Math.addExact(totalWeight, weight);
+        try (var input = new UpdateFileWindows(List.of(new UpdateFile(spool, weight)), numParameters, BLOCK)) {
+            try {
+                foldFiles(input, true);
+            } catch (IOException | RuntimeException e) {
+                markBroken("folding update file " + spool + " failed part way (" + e.getMessage() + ")");
+                throw e;
+            }
+        }
+        totalWeight = weightSum;
+        contributions++;
+    }
+
+    /** Adds {@code count} values of the running sum from {@code offset} to {@code into[0..count)}. */
+    public synchronized void addSumTo(long offset, double[] into, int count) throws IOException {
+        checkUsable();
+        checkRange(offset, into, count);
+        double[] block = sumBlock;
+        for (int done = 0; done < count; ) {
+            int n = Math.min(BLOCK, count - done);
+            sum.read(offset + done, block, n);
+            for (int k = 0; k < n; k++) {
+                into[done + k] += block[k];
+            }
+            done += n;
+        }
+    }
+
     /** Copies {@code count} values of the running sum Σ wᵢ·xᵢ from {@code offset} into {@code into}. */
     public synchronized void readSum(long offset, double[] into, int count) throws IOException {
         checkUsable();
+        checkRange(offset, into, count);
+        sum.read(offset, into, count);
+    }
+
+    private void checkRange(long offset, double[] into, int count) {
         if (count < 0 || count > into.length || offset < 0 || offset > numParameters - count) {
             throw new IllegalArgumentException("range [" + offset + ", " + (offset + count) + ") does not fit the model"
                     + " of " + numParameters + " parameters and an array of " + into.length);
         }
-        sum.read(offset, into, count);
     }
 
     /**
@@ -266,86 +329,68 @@ public final class MappedWeightedSum implements AutoCloseable {
         writeOutput(global, serverLearningRate, out);
     }
 
-    /** Unmaps the sum and deletes its file. Idempotent. */
+    /**
+     * Gives the file back to its pool, or deletes it (a sum without a pool, or one left unusable by
+     * a failed write: its file is not trusted again). Idempotent.
+     */
     @Override
     public synchronized void close() throws IOException {
         if (closed) {
             return;
         }
         closed = true;
-        sum.close();
+        if (pool != null && brokenBecause == null) {
+            pool.give(sum);
+        } else {
+            sum.close();
+        }
     }
 
     // ---- folding ------------------------------------------------------------------------------
 
-    /** sum[index..index+n) of one window += w × values[from..from+n); n ≤ BLOCK. */
-    private void addBlock(DoubleBuffer window, int index, double w, float[] values, int from, int n) {
-        double[] acc = sumBlock;
-        window.get(index, acc, 0, n);
-        for (int k = 0; k < n; k++) {
-            acc[k] += w * (double) values[from + k];
-        }
-        window.put(index, acc, 0, n);
-    }
-
-    private void foldFiles(UpdateFileWindows inputs) throws IOException {
+    /**
+     * One pass over the sum: each block is read (zeros for a window nothing was added to yet), every
+     * file's block added in list order, and written back. {@code checkEach}: check each file block
+     * for a non-finite value just before adding it (the one-pass fold of a verified upload).
+     */
+    private void foldFiles(UpdateFileWindows inputs, boolean checkEach) throws IOException {
         int files = inputs.updates.size();
         double[] weights = new double[files];
         for (int f = 0; f < files; f++) {
             weights[f] = inputs.updates.get(f).weight();
         }
-        FloatBuffer[] views = new FloatBuffer[files];
+        double[] acc = sumBlock;
+        float[] values = valueBlock;
         for (int w = 0; w < sum.count(); w++) {
             long first = sum.first(w);
             int length = sum.length(w);
-            try {
+            for (int at = 0; at < length; at += BLOCK) {
+                int n = Math.min(BLOCK, length - at);
+                sum.readBlock(w, first + at, acc, 0, n);
                 for (int f = 0; f < files; f++) {
-                    views[f] = inputs.view(f, w);
-                }
-                // A window nothing was added to yet is all zeros (a hole in the sparse file): its
-                // new values are computed from 0.0 and written with write(), which fills the page
-                // cache without the page fault per 4 KiB page that a first store into a fresh
-                // mapping costs (several times the arithmetic). Later contributions use the mapping.
-                boolean fresh = sum.fresh(w);
-                sum.touch(w);
-                DoubleBuffer window = fresh ? null : sum.window(w);
-                double[] acc = sumBlock;
-                float[] values = valueBlock;
-                for (int at = 0; at < length; at += BLOCK) {
-                    int n = Math.min(BLOCK, length - at);
-                    if (fresh) {
-                        Arrays.fill(acc, 0, n, 0.0);
-                    } else {
-                        window.get(at, acc, 0, n);
-                    }
-                    for (int f = 0; f < files; f++) {
-                        views[f].get(at, values, 0, n);
-                        double weight = weights[f];
-                        for (int k = 0; k < n; k++) {
-                            acc[k] += weight * (double) values[k];
+                    inputs.read(f, first + at, values, n);
+                    if (checkEach) {
+                        int bad = FiniteValues.firstNonFinite(values, 0, n);
+                        if (bad >= 0) {
+                            throw FiniteValues.nonFinite(
+                                    values[bad],
+                                    first + at + bad,
+                                    "update file " + inputs.updates.get(f).file());
                         }
                     }
-                    if (fresh) {
-                        writeFresh(first + at, acc, n);
-                    } else {
-                        window.put(at, acc, 0, n);
+                    double weight = weights[f];
+                    for (int k = 0; k < n; k++) {
+                        acc[k] += weight * (double) values[k];
                     }
                 }
-            } catch (InternalError e) {
-                throw writeFailed(e, "folding update files into window " + w);
-            } finally {
-                Arrays.fill(views, null);
-                inputs.release(w);
+                try {
+                    sum.writeBlock(first + at, acc, 0, n);
+                } catch (IOException e) {
+                    throw writeFailed(e, "writing parameters from " + (first + at));
+                }
             }
-        }
-    }
-
-    /** Writes acc[0..n) as the sum's values from parameter {@code first} with write() (see foldFiles). */
-    private void writeFresh(long first, double[] acc, int n) throws IOException {
-        try {
-            sum.write(first, acc, n);
-        } catch (IOException e) {
-            throw writeFailed(e, "writing parameters from " + first);
+            // Written whole from the window's first block on; a failure part way marks the sum broken.
+            sum.touchWhole(w);
         }
     }
 
@@ -366,8 +411,6 @@ public final class MappedWeightedSum implements AutoCloseable {
                 needed - reusable,
                 "the " + (global == null ? "mean" : "next global model") + " " + target.getFileName());
         double total = totalWeight;
-        // Output goes through write() rather than a mapping: a full disk then fails the write with
-        // an IOException (ENOSPC) instead of a SIGBUS inside a mapped store.
         ByteBuffer buffer = ByteBuffer.allocateDirect(BLOCK * VALUE_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         FloatBuffer bufferFloats = buffer.asFloatBuffer();
         float[] result = valueBlock;
@@ -381,38 +424,25 @@ public final class MappedWeightedSum implements AutoCloseable {
                         StandardOpenOption.CREATE,
                         StandardOpenOption.TRUNCATE_EXISTING,
                         StandardOpenOption.WRITE);
-                FileChannel globalChannel = global == null ? null : FileChannel.open(global, StandardOpenOption.READ)) {
-            for (int w = 0; w < sum.count(); w++) {
-                long first = sum.first(w);
-                int length = sum.length(w);
-                MappedByteBuffer globalWindow = global == null
+                UpdateFileWindows globalInput = global == null
                         ? null
-                        : MappedFiles.mapRead(globalChannel, global, first * VALUE_BYTES, (long) length * VALUE_BYTES);
-                try {
-                    FloatBuffer globalView = globalWindow == null ? null : globalWindow.asFloatBuffer();
-                    DoubleBuffer window = sum.window(w);
-                    for (int at = 0; at < length; at += BLOCK) {
-                        int n = Math.min(BLOCK, length - at);
-                        window.get(at, acc, 0, n);
-                        for (int k = 0; k < n; k++) {
-                            result[k] = (float) (acc[k] / total); // as WeightedSum.mean()
-                        }
-                        if (globalView != null) {
-                            float[] g = globalBlock;
-                            globalView.get(at, g, 0, n);
-                            for (int k = 0; k < n; k++) {
-                                result[k] = (float) (g[k] + serverLearningRate * result[k]); // as FedAvg
-                            }
-                        }
-                        bufferFloats.put(0, result, 0, n);
-                        buffer.clear().limit(n * VALUE_BYTES);
-                        written = writeFully(outChannel, buffer, written, needed, target, parent);
-                    }
-                } finally {
-                    if (globalWindow != null) {
-                        MappedFiles.unmap(globalWindow);
+                        : new UpdateFileWindows(List.of(new UpdateFile(global, 1)), numParameters, BLOCK)) {
+            for (long at = 0; at < numParameters; at += BLOCK) {
+                int n = (int) Math.min(BLOCK, numParameters - at);
+                sum.read(at, acc, n);
+                for (int k = 0; k < n; k++) {
+                    result[k] = (float) (acc[k] / total); // as WeightedSum.mean()
+                }
+                if (globalInput != null) {
+                    float[] g = globalBlock;
+                    globalInput.read(0, at, g, n);
+                    for (int k = 0; k < n; k++) {
+                        result[k] = (float) (g[k] + serverLearningRate * result[k]); // as FedAvg
                     }
                 }
+                bufferFloats.put(0, result, 0, n);
+                buffer.clear().limit(n * VALUE_BYTES);
+                written = writeFully(outChannel, buffer, written, needed, target, parent);
             }
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(target); // never leave a truncated model behind
@@ -467,11 +497,15 @@ public final class MappedWeightedSum implements AutoCloseable {
         }
     }
 
+    private void markBroken(String why) {
+        if (brokenBecause == null) {
+            brokenBecause = why;
+        }
+    }
+
     /**
-     * A store into a mapped page that the file system cannot back (disk full under a sparse file)
-     * raises SIGBUS, which the JVM turns into an InternalError (a write() fails with ENOSPC, an
-     * IOException). The window may then be partly
-     * updated, so the sum is marked unusable and the operator told what the directory needs.
+     * A write into the sum's file failed (disk full under a sparse file: ENOSPC). Part of the sum
+     * may be updated, so it is marked unusable and the operator told what the directory needs.
      */
     private IOException writeFailed(Throwable e, String doing) {
         long needed = numParameters * SUM_BYTES;

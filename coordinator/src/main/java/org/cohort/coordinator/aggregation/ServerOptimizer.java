@@ -93,38 +93,33 @@ public abstract sealed class ServerOptimizer implements Strategy permits FedAdam
         }
         DpFedAvg.MeanDelta mean = noise != null
                 ? noise.noisedMean(contributions)
-                : sum -> {
-                    double[] delta = new double[sum.length];
-                    for (int i = 0; i < sum.length; i++) {
-                        delta[i] = sum[i] / totalWeight;
+                : (sum, count) -> {
+                    for (int i = 0; i < count; i++) {
+                        sum[i] /= totalWeight;
                     }
-                    return delta;
                 };
         double eta = settings.eta();
         double beta1 = settings.beta1();
         double tau = settings.tau();
-        return new Step() {
+        return new InPlaceStep() {
             private long offset;
 
             @Override
-            public float[] next(float[] global, double[] sum) {
-                int n = global.length;
-                double[] delta = mean.of(sum);
-                float[][] previous = state.read(offset, n);
-                float[] m = new float[n];
-                float[] v = new float[n];
-                float[] next = new float[n];
-                for (int i = 0; i < n; i++) {
-                    double d = delta[i];
+            public void next(float[] global, double[] sum, int count, float[] out) {
+                mean.inPlace(sum, count);
+                float[][] previous = state.read(offset, count);
+                float[] m = new float[count];
+                float[] v = new float[count];
+                for (int i = 0; i < count; i++) {
+                    double d = sum[i];
                     double mi = beta1 * previous[0][i] + (1 - beta1) * d;
                     double vi = secondMoment(previous[1][i], d * d);
                     m[i] = (float) mi;
                     v[i] = (float) vi;
-                    next[i] = (float) (global[i] + eta * mi / (Math.sqrt(vi) + tau));
+                    out[i] = (float) (global[i] + eta * mi / (Math.sqrt(vi) + tau));
                 }
                 state.write(offset, new float[][] {m, v});
-                offset += n;
-                return next;
+                offset += count;
             }
         };
     }

@@ -61,6 +61,32 @@ public interface Strategy {
     @FunctionalInterface
     interface Step {
         float[] next(float[] global, double[] sum);
+
+        /**
+         * The same for the first {@code count} values of reused buffers, into {@code out} (which may be
+         * {@code global}); {@code sum} may be overwritten. Strategies override it to allocate nothing.
+         */
+        default void next(float[] global, double[] sum, int count, float[] out) {
+            float[] next = next(java.util.Arrays.copyOf(global, count), java.util.Arrays.copyOf(sum, count));
+            System.arraycopy(next, 0, out, 0, count);
+        }
+    }
+
+    /**
+     * A step written for reused buffers (the merge's path); its allocating form copies the sum once,
+     * since the step may overwrite it.
+     */
+    @FunctionalInterface
+    interface InPlaceStep extends Step {
+        @Override
+        void next(float[] global, double[] sum, int count, float[] out);
+
+        @Override
+        default float[] next(float[] global, double[] sum) {
+            float[] next = new float[global.length];
+            next(global, sum.clone(), global.length, next);
+            return next;
+        }
     }
 
     /**

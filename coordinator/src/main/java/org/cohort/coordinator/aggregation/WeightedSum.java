@@ -15,6 +15,13 @@ public final class WeightedSum {
         this.sum = new double[numParameters];
     }
 
+    /** Back to a zero sum with no contribution, to be reused for another round of the same size. */
+    public synchronized void reset() {
+        java.util.Arrays.fill(sum, 0.0);
+        totalWeight = 0;
+        contributions = 0;
+    }
+
     public int numParameters() {
         return sum.length;
     }
@@ -71,6 +78,18 @@ public final class WeightedSum {
                     + ") lies outside the model of " + sum.length + " parameters");
         }
         return java.util.Arrays.copyOfRange(sum, (int) offset, (int) offset + count);
+    }
+
+    /** Adds {@code count} values of the running sum from {@code offset} to {@code into[0..count)} (a merge without a copy). */
+    public synchronized void addSumTo(long offset, double[] into, int count) {
+        if (offset < 0 || offset + count > sum.length || count > into.length) {
+            throw new IllegalArgumentException("slice [" + offset + ", " + (offset + count)
+                    + ") lies outside the model of " + sum.length + " parameters");
+        }
+        int base = (int) offset;
+        for (int i = 0; i < count; i++) {
+            into[i] += sum[base + i];
+        }
     }
 
     public synchronized long totalWeight() {

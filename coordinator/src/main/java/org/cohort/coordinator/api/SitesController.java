@@ -91,6 +91,11 @@ public class SitesController {
         // Checked before the token is issued: a request that cannot make a join code wastes no token.
         new JoinCode(request.siteName(), addresses, ca.caFingerprint(), "x".repeat(16));
         var issued = tokens.issue(request.siteName(), Duration.ofMinutes(ttl));
+        audit.enrollmentTokenIssued(
+                request.siteName(),
+                issued.tokenId(),
+                issued.expiresAt(),
+                org.cohort.coordinator.compliance.AuditTrail.actor());
         var join = new JoinCode(request.siteName(), addresses, ca.caFingerprint(), issued.token());
         return new TokenResponse(
                 request.siteName(),

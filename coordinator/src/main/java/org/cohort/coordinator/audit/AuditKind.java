@@ -2,6 +2,11 @@ package org.cohort.coordinator.audit;
 
 /** What an audit entry records. {@link AuditLog#append(String, String, java.util.Map)} also takes other kinds. */
 public enum AuditKind {
+    /**
+     * An enrollment token was issued (who issued it, for which site name, its id and expiry; never
+     * the token itself).
+     */
+    ENROLLMENT_TOKEN_ISSUED,
     /** A site received its certificate (site id, name, certificate serial). */
     ENROLLMENT,
     /** An enrolled site renewed its certificate (site id, old and new serial, new expiry). */

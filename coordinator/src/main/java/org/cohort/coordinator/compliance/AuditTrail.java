@@ -23,8 +23,9 @@ public class AuditTrail {
     public static final String ADMIN = "admin";
 
     /**
-     * Who is acting: the role of the REST request's token ("admin", "operator", "ml", "compliance"),
-     * so the log says which job made a change; {@link #ADMIN} outside a request.
+     * Who is acting: the role of the REST request's static token ("admin", "operator", "ml",
+     * "compliance"), so the log says which job made a change, or "oidc:&lt;user&gt;" for a JWT from the
+     * identity provider; {@link #ADMIN} outside a request.
      */
     public static String actor() {
         var auth = org.springframework.security.core.context.SecurityContextHolder.getContext()
@@ -43,6 +44,18 @@ public class AuditTrail {
     /** Actor name of a site. */
     public static String site(String siteId) {
         return "site:" + siteId;
+    }
+
+    /**
+     * Someone issued an enrollment token: who, for which site name, the token's id (public: it names
+     * the token in the store) and its expiry. The token's secret is never written here.
+     */
+    public AuditEntry enrollmentTokenIssued(String siteName, String tokenId, Instant expiresAt, String actor) {
+        var d = new LinkedHashMap<String, Object>();
+        d.put("siteName", siteName);
+        d.put("tokenId", tokenId);
+        d.put("expiresAt", expiresAt);
+        return audit.append(AuditKind.ENROLLMENT_TOKEN_ISSUED, actor, d);
     }
 
     /** A site received its certificate. */

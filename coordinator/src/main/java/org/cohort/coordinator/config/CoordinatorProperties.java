@@ -21,9 +21,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param adminToken       bearer token for the REST API; when empty one is generated into the data dir
  * @param heartbeatInterval how often agents are asked to send heartbeats (liveness display only)
  * @param cluster          Hazelcast membership
- * @param mappedSumParameters models with at least this many parameters are aggregated in
- *                         memory-mapped files under the data dir instead of the heap (the default,
- *                         16 Mi parameters, is a 128 MiB float64 sum)
+ * @param heapSumBytes     heap budget for the plain rounds' float64 partial sums (8 bytes per
+ *                         parameter) open on this replica at once: a round whose sum fits what is
+ *                         left of it sums on the heap, any other in a file under the data dir (reused
+ *                         round after round); 0 = a quarter of the maximum heap
  * @param maxModelParameters most parameters a study's model may have (default 50 M, 200 MB as float32)
  * @param modelMemoryBytes  most memory the coordinator may hold for one study's model, as estimated
  *                         from its size before the study is accepted; 0 = half the maximum heap
@@ -44,7 +45,7 @@ public record CoordinatorProperties(
         @DefaultValue("") String adminToken,
         @DefaultValue("5s") Duration heartbeatInterval,
         @DefaultValue Cluster cluster,
-        @DefaultValue("16777216") long mappedSumParameters,
+        @DefaultValue("0") long heapSumBytes,
         @DefaultValue("50000000") long maxModelParameters,
         @DefaultValue("0") long modelMemoryBytes,
         @DefaultValue("1048576") long maxRequestBytes,
@@ -54,7 +55,14 @@ public record CoordinatorProperties(
     public org.cohort.coordinator.study.ModelSize.Limits modelLimits() {
         long budget =
                 modelMemoryBytes > 0 ? modelMemoryBytes : Runtime.getRuntime().maxMemory() / 2;
-        return new org.cohort.coordinator.study.ModelSize.Limits(maxModelParameters, budget, mappedSumParameters);
+        // A model whose sum exceeds the heap-sum budget is summed in a file: it holds no heap for the round.
+        long mappedFrom = heapSumBudget() / Double.BYTES + 1;
+        return new org.cohort.coordinator.study.ModelSize.Limits(maxModelParameters, budget, mappedFrom);
+    }
+
+    /** {@code heapSumBytes} resolved: a quarter of the maximum heap when unset. */
+    public long heapSumBudget() {
+        return heapSumBytes > 0 ? heapSumBytes : Runtime.getRuntime().maxMemory() / 4;
     }
 
     /** Overrides of the agent port's connection limits; null keeps the default. */

@@ -70,7 +70,7 @@ class StudyOfferService extends StudyOffersGrpc.StudyOffersImplBase {
                     .asRuntimeException());
             return;
         }
-        out.onNext(offer(study.get(), mine));
+        out.onNext(reviewed(study.get(), mine));
         out.onCompleted();
     }
 
@@ -79,6 +79,20 @@ class StudyOfferService extends StudyOffersGrpc.StudyOffersImplBase {
         return study.status() == StudyStatus.CREATED
                 || study.status() == StudyStatus.RUNNING
                 || declaredBySite.containsKey(study.studyId());
+    }
+
+    /**
+     * The offer of one study, as {@code studies show} reviews it: with the study's own model
+     * configuration when it carries one (the list leaves it out, as it may be large).
+     */
+    static StudyOffer reviewed(Study study, Map<String, Long> declaredBySite) {
+        StudyOffer offer = offer(study, declaredBySite);
+        if (study.spec().model() != null && study.spec().model().custom()) {
+            offer = offer.toBuilder()
+                    .setModelConfigJson(study.modelConfigJson())
+                    .build();
+        }
+        return offer;
     }
 
     static StudyOffer offer(Study study, Map<String, Long> declaredBySite) {

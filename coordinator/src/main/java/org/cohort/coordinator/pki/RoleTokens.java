@@ -7,7 +7,7 @@ import java.util.Optional;
 /**
  * Static bearer tokens for the roles beside the admin: each person gets the token of the job they
  * do, and a leaked compliance token cannot start a study or enroll a site. Where an identity
- * provider exists, OIDC/JWT would replace these (not built yet).
+ * provider exists, its JWTs carry the same roles (cohort.coordinator.oidc); these keep working.
  */
 public final class RoleTokens {
 

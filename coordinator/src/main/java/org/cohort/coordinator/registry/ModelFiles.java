@@ -24,21 +24,39 @@ public final class ModelFiles {
         float[] chunk(long offset, int count);
     }
 
+    /**
+     * Fills the parameters of a model being written, one chunk at a time, in order, into a buffer
+     * reused for every chunk (its first {@code count} values): nothing allocated per chunk.
+     */
+    @FunctionalInterface
+    public interface ChunkFill {
+        void fill(long offset, int count, float[] into);
+    }
+
     /** Writes {@code numParameters} values from {@code source} to {@code file} (replaced), forced to disk; returns their SHA-256. */
     public static byte[] write(Path file, long numParameters, ChunkSource source) throws IOException {
+        return write(file, numParameters, (offset, count, into) -> {
+            float[] values = source.chunk(offset, count);
+            if (values.length != count) {
+                throw new IllegalStateException(
+                        "chunk at " + offset + " has " + values.length + " values, expected " + count);
+            }
+            System.arraycopy(values, 0, into, 0, count);
+        });
+    }
+
+    /** As {@link #write(Path, long, ChunkSource)}, the chunks filled into one reused buffer. */
+    public static byte[] write(Path file, long numParameters, ChunkFill source) throws IOException {
         MessageDigest sha = ModelRegistry.sha256();
         try (FileChannel ch = FileChannel.open(
                 file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer buf = ByteBuffer.allocate(CHUNK_VALUES * 4).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK_VALUES * 4).order(ByteOrder.LITTLE_ENDIAN);
+            float[] values = new float[(int) Math.min(CHUNK_VALUES, numParameters)];
             for (long offset = 0; offset < numParameters; offset += CHUNK_VALUES) {
                 int count = (int) Math.min(CHUNK_VALUES, numParameters - offset);
-                float[] values = source.chunk(offset, count);
-                if (values.length != count) {
-                    throw new IllegalStateException(
-                            "chunk at " + offset + " has " + values.length + " values, expected " + count);
-                }
+                source.fill(offset, count, values);
                 buf.clear();
-                buf.asFloatBuffer().put(values);
+                buf.asFloatBuffer().put(0, values, 0, count);
                 buf.limit(count * 4);
                 sha.update(buf.duplicate());
                 while (buf.hasRemaining()) {
@@ -48,6 +66,43 @@ public final class ModelFiles {
             ch.force(true);
         }
         return sha.digest();
+    }
+
+    /** A parameter file opened once for reading chunk after chunk into reused arrays. */
+    public static final class Reader implements AutoCloseable {
+        private final Path file;
+        private final FileChannel channel;
+        private final ByteBuffer buf =
+                ByteBuffer.allocateDirect(CHUNK_VALUES * 4).order(ByteOrder.LITTLE_ENDIAN);
+        private final java.nio.FloatBuffer floats = buf.asFloatBuffer();
+
+        public Reader(Path file) throws IOException {
+            this.file = file;
+            this.channel = FileChannel.open(file, StandardOpenOption.READ);
+        }
+
+        /** Values [offset, offset + count) into {@code into[0..count)}. */
+        public void read(long offset, float[] into, int count) throws IOException {
+            for (int done = 0; done < count; ) {
+                int n = Math.min(CHUNK_VALUES, count - done);
+                buf.clear().limit(n * 4);
+                long at = (offset + done) * 4;
+                while (buf.hasRemaining()) {
+                    int read = channel.read(buf, at);
+                    if (read < 0) {
+                        throw new IOException("model file " + file + " ends before parameter " + (offset + count));
+                    }
+                    at += read;
+                }
+                floats.get(0, into, done, n);
+                done += n;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
     }
 
     /** {@code count} values from {@code offset} of a parameter file. */

@@ -105,6 +105,48 @@ public class ModelRegistry {
         return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
     }
 
+    /** A published version's state file, {@code v<N>.state}, or a staging one, {@code v<N>.state.<random>.tmp}. */
+    private static final java.util.regex.Pattern STATE_FILE =
+            java.util.regex.Pattern.compile("v(\\d{1,18})\\.state(\\..+\\.tmp)?");
+
+    /**
+     * Deletes the strategy state of the study's versions before {@code currentVersion}, and any
+     * staging state of a version up to it: only the current version's state is read again (by
+     * whichever replica drives the next round), and each is twice the model's size. Versions
+     * themselves are kept. Call it once the study has moved to {@code currentVersion}, so that a
+     * round retried from the previous version never finds its state gone. Best effort: a file
+     * that cannot be deleted is left for the next call.
+     *
+     * @return how many files were deleted
+     */
+    public int pruneStates(String studyId, long currentVersion) {
+        Path dir = root.resolve(studyId);
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        int deleted = 0;
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                var m = STATE_FILE.matcher(f.getFileName().toString());
+                if (!m.matches()) {
+                    continue;
+                }
+                long version = Long.parseLong(m.group(1));
+                boolean staging = m.group(2) != null;
+                if (version < currentVersion || (staging && version == currentVersion)) {
+                    try {
+                        deleted += Files.deleteIfExists(f) ? 1 : 0;
+                    } catch (IOException ignored) {
+                        // left for the next round's pruning
+                    }
+                }
+            }
+        } catch (IOException | UncheckedIOException ignored) {
+            // the directory could not be listed: the states are pruned after the next round
+        }
+        return deleted;
+    }
+
     /**
      * Moves a staged version's strategy state in place, before the version itself is published:
      * a replica that finds the version finds its state.
@@ -125,6 +167,18 @@ public class ModelRegistry {
      * List)} then makes it a version, or {@link #discard(Staged)} drops it.
      */
     public Staged stage(String studyId, long version, long numParameters, ModelFiles.ChunkSource source) {
+        return stage(studyId, version, numParameters, (ModelFiles.ChunkFill) (offset, count, into) -> {
+            float[] values = source.chunk(offset, count);
+            if (values.length != count) {
+                throw new IllegalStateException(
+                        "chunk at " + offset + " has " + values.length + " values, expected " + count);
+            }
+            System.arraycopy(values, 0, into, 0, count);
+        });
+    }
+
+    /** As {@link #stage(String, long, long, ModelFiles.ChunkSource)}, each chunk filled into one reused buffer. */
+    public Staged stage(String studyId, long version, long numParameters, ModelFiles.ChunkFill source) {
         Path tmp = null;
         try {
             Path dir = Files.createDirectories(root.resolve(studyId));
@@ -217,6 +271,15 @@ public class ModelRegistry {
                     "could not write model version " + version + " of study " + studyId + " under " + root
                             + " (is the disk full or read-only?)",
                     e);
+        }
+    }
+
+    /** A version's file opened once, to read chunk after chunk into reused arrays (a merge). */
+    public ModelFiles.Reader reader(ModelVersion mv) {
+        try {
+            return new ModelFiles.Reader(mv.path());
+        } catch (IOException e) {
+            throw new UncheckedIOException("model file " + mv.path() + " is unreadable", e);
         }
     }
 

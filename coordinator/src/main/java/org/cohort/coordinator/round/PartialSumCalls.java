@@ -80,6 +80,16 @@ public class PartialSumCalls implements ReplicaSums {
         return remote(memberUuid, new UpdateSlice(roundId, siteId, offset, count));
     }
 
+    /** Adds a chunk of a replica's sealed partial sum: in place for this replica's own, a copy over the network for another's. */
+    @Override
+    public void addSlice(String memberUuid, String roundId, long offset, int count, double[] into) {
+        if (memberUuid.equals(local.memberUuid())) {
+            local.addSlice(roundId, offset, into, count);
+        } else {
+            ReplicaSums.super.addSlice(memberUuid, roundId, offset, count, into);
+        }
+    }
+
     /** A chunk of a replica's sealed masked partial sum (ring elements). */
     @Override
     public int[] ringSlice(String memberUuid, String roundId, int offset, int count) {

@@ -1,6 +1,9 @@
 package org.cohort.coordinator.round;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +12,7 @@ import org.cohort.coordinator.aggregation.DpFedAvg;
 import org.cohort.coordinator.aggregation.RobustStrategy;
 import org.cohort.coordinator.aggregation.Strategy;
 import org.cohort.coordinator.ledger.ReleaseCharge;
+import org.cohort.coordinator.registry.ModelFiles;
 import org.cohort.coordinator.registry.ModelRegistry;
 import org.cohort.coordinator.registry.ModelVersion;
 import org.cohort.coordinator.study.Study;
@@ -89,20 +93,30 @@ class PartialSumMerge {
                             registry.readChunk(base, offset, count), updates(holding, state, offset, count)));
             return new Merged(RoundStateMachine.withContributors(state, contributors), next, charges);
         }
+        // One set of buffers for the whole merge and the base model opened once: nothing is allocated
+        // per chunk but what another replica's slice brings over the network (and a stateful
+        // strategy's state chunk).
+        double[] sum = new double[(int) Math.min(ModelFiles.CHUNK_VALUES, base.numParameters())];
+        float[] global = new float[sum.length];
         ModelRegistry.Staged next;
-        try (var carried = StrategyStates.open(registry, strategy, base, version)) {
+        try (var carried = StrategyStates.open(registry, strategy, base, version);
+                ModelFiles.Reader baseModel = registry.reader(base)) {
             Strategy.Step step = strategy.step(totalWeight, contributors.size(), carried);
-            next = registry.stage(study.studyId(), version, base.numParameters(), (offset, count) -> {
-                double[] sum = new double[count];
+            next = registry.stage(study.studyId(), version, base.numParameters(), (offset, count, into) -> {
+                Arrays.fill(sum, 0, count, 0.0);
                 for (PartialSums.Sealed part : holding) {
-                    double[] slice = sums.slice(part.memberUuid(), state.roundId(), offset, count);
-                    for (int i = 0; i < count; i++) {
-                        sum[i] += slice[i];
-                    }
+                    sums.addSlice(part.memberUuid(), state.roundId(), offset, count, sum);
                 }
-                return step.next(registry.readChunk(base, offset, count), sum);
+                try {
+                    baseModel.read(offset, global, count);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("model file " + base.path() + " is unreadable", e);
+                }
+                step.next(global, sum, count, into);
             });
             next = StrategyStates.attach(next, carried);
+        } catch (IOException e) {
+            throw new UncheckedIOException("model file " + base.path() + " could not be closed", e);
         }
         return new Merged(RoundStateMachine.withContributors(state, contributors), next, charges);
     }

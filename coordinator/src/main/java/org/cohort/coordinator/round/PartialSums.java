@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import org.cohort.coordinator.aggregation.MappedWeightedSum;
+import org.cohort.coordinator.aggregation.SumFilePool;
+import org.cohort.coordinator.aggregation.WeightedSum;
 import org.springframework.stereotype.Component;
 
 /**
@@ -21,9 +23,12 @@ import org.springframework.stereotype.Component;
  * when the round closes and merges them; what a replica held is lost with it, and its sites
  * are asked for their (unchanged, already signed) updates again.
  *
- * <p>A partial sum is a float64 vector of the model's size: on the heap for ordinary models, in a
- * memory-mapped file ({@link MappedWeightedSum}) from {@code cohort.coordinator.mapped-sum-parameters}
- * on, so a replica with a small heap holds its share of a billion-parameter round.
+ * <p>A partial sum is a float64 vector of the model's size: on the heap while it fits the heap-sum
+ * budget ({@code cohort.coordinator.heap-sum-bytes}, by default a quarter of the maximum heap,
+ * shared by the rounds open on this replica), else in a file ({@link MappedWeightedSum}) under the
+ * data dir, so a replica with a small heap holds its share of a billion-parameter round. Files are
+ * pooled ({@link SumFilePool}): a round's file is kept when the round is discarded and reused by
+ * the next, whose sum then goes into disk blocks and page-cache pages already allocated.
  *
  * <p>Sealing and folding take the same per-round lock, and a fold first re-checks that the
  * round is still collecting; the driver marks the round aggregating before it seals. So an
@@ -55,6 +60,9 @@ public class PartialSums {
 
         final Map<String, Contribution> contributions = new LinkedHashMap<>();
         boolean sealed;
+        /** Heap bytes this round's sum holds of the budget (0 for a file or ring sum). */
+        long heapBytes;
+
         /** A fold failed half-way (a spool file could not be read): the sum is unusable and the round is retried. */
         boolean broken;
     }
@@ -64,14 +72,19 @@ public class PartialSums {
     private final java.util.function.Supplier<String> memberUuid;
 
     private final Path mappedDir;
-    private final long mappedFrom;
+    private final long heapBudget;
+    private final SumFilePool files;
+    /** Heap bytes held by the open rounds' heap sums and the idle one, at most {@link #heapBudget}. */
+    private long heapInUse;
+    /** The last discarded round's heap sum, kept for a next round of the same size (counted in heapInUse). */
+    private WeightedSum idleHeap;
 
     @org.springframework.beans.factory.annotation.Autowired
     public PartialSums(HazelcastInstance hazelcast, org.cohort.coordinator.config.CoordinatorProperties props) {
         this(
                 () -> hazelcast.getCluster().getLocalMember().getUuid().toString(),
                 props.dataDir().resolve("partial-sums"),
-                props.mappedSumParameters());
+                props.heapSumBudget());
         // Sum files left by a replica that stopped: no round can use them any more.
         deleteLeftovers();
         // Calls from other replicas (PartialSumCalls) find this member's partial sums here.
@@ -84,24 +97,35 @@ public class PartialSums {
         });
     }
 
-    /** Partial sums of one replica; models of at least {@code mappedFrom} parameters are summed in files under {@code mappedDir}. */
-    public PartialSums(String memberUuid, Path mappedDir, long mappedFrom) {
-        this(() -> memberUuid, mappedDir, mappedFrom);
+    /**
+     * Partial sums of one replica: on the heap while the open rounds' sums fit {@code heapBudget}
+     * bytes (8 per parameter), else in files under {@code mappedDir}.
+     */
+    public PartialSums(String memberUuid, Path mappedDir, long heapBudget) {
+        this(() -> memberUuid, mappedDir, heapBudget);
     }
 
-    private PartialSums(java.util.function.Supplier<String> memberUuid, Path mappedDir, long mappedFrom) {
+    private PartialSums(java.util.function.Supplier<String> memberUuid, Path mappedDir, long heapBudget) {
         this.memberUuid = memberUuid;
         this.mappedDir = mappedDir;
-        this.mappedFrom = mappedFrom;
+        this.heapBudget = heapBudget;
+        // One idle file per round that may be open at once is enough for round after round of one study.
+        this.files = new SumFilePool(mappedDir, IDLE_SUM_FILES);
     }
+
+    /** Sum files kept for reuse after their round (each as large as the largest model summed in it). */
+    static final int IDLE_SUM_FILES = 2;
 
     private void deleteLeftovers() {
         if (!Files.isDirectory(mappedDir)) {
             return;
         }
-        try (var files = Files.list(mappedDir)) {
-            for (Path f : files.toList()) {
-                Files.deleteIfExists(f);
+        // Deepest first: a robust round's updates lie in a folder of their own.
+        try (var files = Files.walk(mappedDir)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                if (!f.equals(mappedDir)) {
+                    Files.deleteIfExists(f);
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot clear leftover partial sums in " + mappedDir, e);
@@ -149,10 +173,63 @@ public class PartialSums {
                 return;
             }
             if (p.sum == null) {
-                p.sum = RunningSum.weighted(numParameters, mappedFrom, mappedDir);
+                p.sum = newSum(p, numParameters);
             }
             p.sum.add(c.weight(), spool, numParameters);
         });
+    }
+
+    /**
+     * On the heap if the budget has room for it next to the other open rounds' heap sums, else in a
+     * file. A heap sum of the same size that the last round left behind is zeroed and reused: a new
+     * array of hundreds of MiB costs more in page faults on first touch than the fold itself.
+     */
+    private RunningSum newSum(Partial p, long numParameters) {
+        long bytes = RunningSum.heapBytes(numParameters);
+        WeightedSum reuse = null;
+        synchronized (files) {
+            if (idleHeap != null && (idleHeap.numParameters() != numParameters || bytes > heapBudget - heapInUse)) {
+                heapInUse -= RunningSum.heapBytes(idleHeap.numParameters()); // not the right one: let it go
+                idleHeap = null;
+            }
+            if (idleHeap != null) {
+                reuse = idleHeap; // its bytes are already counted
+                idleHeap = null;
+                p.heapBytes = bytes;
+            } else if (bytes <= heapBudget - heapInUse) {
+                heapInUse += bytes;
+                p.heapBytes = bytes;
+            }
+        }
+        if (reuse != null) {
+            reuse.reset();
+            return new RunningSum.Heap(reuse);
+        }
+        if (p.heapBytes > 0) {
+            return RunningSum.weighted(numParameters, Long.MAX_VALUE, mappedDir);
+        }
+        return RunningSum.inFile(numParameters, files);
+    }
+
+    private void dropIdleHeap() {
+        synchronized (files) {
+            if (idleHeap != null) {
+                heapInUse -= RunningSum.heapBytes(idleHeap.numParameters());
+                idleHeap = null;
+            }
+        }
+    }
+
+    /** Heap bytes the open rounds' heap sums (and the one kept for the next round) hold now. */
+    long heapInUse() {
+        synchronized (files) {
+            return heapInUse;
+        }
+    }
+
+    /** Sum files kept for the next rounds. */
+    int idleSumFiles() {
+        return files.idleFiles();
     }
 
     /**
@@ -237,6 +314,22 @@ public class PartialSums {
 
     /** Part of the sealed partial sum, for the driver to merge chunk by chunk (memory stays one chunk per call). */
     public double[] slice(String roundId, long offset, int count) {
+        return sealedSum(roundId, sum -> sum.slice(offset, count));
+    }
+
+    /**
+     * Adds part of the sealed partial sum to {@code into[0..count)}: the driver's merge, without a
+     * copy of the slice for the replica it runs on.
+     */
+    public void addSlice(String roundId, long offset, double[] into, int count) {
+        sealedSum(roundId, sum -> {
+            sum.addTo(offset, into, count);
+            return null;
+        });
+    }
+
+    /** Reads the round's sealed weighted sum under its lock. */
+    private <T> T sealedSum(String roundId, java.util.function.Function<RunningSum.Weighted, T> read) {
         Partial p = byRound.get(roundId);
         if (p == null || !(p.sum instanceof RunningSum.Weighted weighted)) {
             throw new IllegalStateException("this replica holds no partial sum of round " + roundId);
@@ -245,7 +338,7 @@ public class PartialSums {
             if (!p.sealed) {
                 throw new IllegalStateException("the partial sum of round " + roundId + " is not sealed");
             }
-            return weighted.slice(offset, count);
+            return read.apply(weighted);
         }
     }
 
@@ -263,19 +356,48 @@ public class PartialSums {
         }
     }
 
-    /** Forgets the round (published, abandoned or retried) and frees its storage. */
+    /** Forgets the round (published, abandoned or retried) and frees its storage (a sum file goes back to the pool). */
     public void discard(String roundId) {
         Partial p = byRound.remove(roundId);
         if (p != null && p.sum != null) {
             synchronized (p) {
                 p.sum.close();
+                synchronized (files) {
+                    if (p.sum instanceof RunningSum.Heap heap && p.heapBytes > 0 && !p.broken) {
+                        if (idleHeap != null) {
+                            heapInUse -= RunningSum.heapBytes(idleHeap.numParameters());
+                        }
+                        idleHeap = heap.sum(); // its bytes stay counted while it waits
+                    } else {
+                        heapInUse -= p.heapBytes;
+                    }
+                    p.heapBytes = 0;
+                }
             }
         }
     }
 
-    /** Forgets every round (what this replica held is lost to the cluster) and frees the storage. */
+    /** Forgets every round and deletes the pooled sum files (the replica stops). */
+    @jakarta.annotation.PreDestroy
+    public void close() {
+        List.copyOf(byRound.keySet()).forEach(this::discard);
+        dropIdleHeap();
+        try {
+            files.close();
+        } catch (IOException e) {
+            // a leftover is deleted when the replica starts again
+        }
+    }
+
+    /** Forgets every round (what this replica held is lost to the cluster) and frees the storage, pooled files too. */
     public void discardAll() {
         List.copyOf(byRound.keySet()).forEach(this::discard);
+        dropIdleHeap();
+        try {
+            files.clear();
+        } catch (IOException e) {
+            // a leftover is deleted when the replica starts again
+        }
     }
 
     /** The rounds this replica holds a partial sum of (to sweep those that closed without reaching it). */

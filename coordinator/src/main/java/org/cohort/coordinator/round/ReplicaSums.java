@@ -27,6 +27,14 @@ interface ReplicaSums {
     /** A chunk of one site's update a replica holds whole (a robust strategy's round). */
     float[] updateSlice(String memberUuid, String roundId, String siteId, long offset, int count);
 
+    /** Adds a chunk of a replica's sealed partial sum to {@code into[0..count)}. */
+    default void addSlice(String memberUuid, String roundId, long offset, int count, double[] into) {
+        double[] slice = slice(memberUuid, roundId, offset, count);
+        for (int i = 0; i < count; i++) {
+            into[i] += slice[i];
+        }
+    }
+
     /** A chunk of a replica's sealed masked partial sum (ring elements). */
     int[] ringSlice(String memberUuid, String roundId, int offset, int count);
 

@@ -148,6 +148,8 @@ class RoundPublisher {
                 version,
                 study.roundsDone() + 1,
                 clock.instant());
+        // The study now rounds from this version: older versions' optimiser states are dead weight.
+        registry.pruneStates(study.studyId(), version);
         RoundMetrics.completed(state, clock.instant());
         log.info(
                 "study {} round {}: published version {} from {}",

@@ -5,12 +5,12 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.cohort.coordinator.aggregation.MappedWeightedSum;
+import org.cohort.coordinator.aggregation.SumFilePool;
 import org.cohort.coordinator.aggregation.WeightedSum;
-import org.cohort.protocol.ProtocolLimits;
 
 /**
  * One replica's running sum of a round's uploads, whatever holds it: a weighted float64 sum on the
- * heap or in a memory-mapped file (plain rounds), or a sum modulo 2^32 of masked inputs (secure
+ * heap or in a file (plain rounds), or a sum modulo 2^32 of masked inputs (secure
  * rounds). {@link PartialSums} keeps one per round and never needs to know which.
  */
 sealed interface RunningSum extends AutoCloseable permits RunningSum.Weighted, RunningSum.Ring, RunningSum.Held {
@@ -22,20 +22,43 @@ sealed interface RunningSum extends AutoCloseable permits RunningSum.Weighted, R
     @Override
     default void close() {}
 
-    /** A plain round's sum: on the heap below {@code mappedFrom} parameters, else in a file under {@code dir}. */
-    static Weighted weighted(long numParameters, long mappedFrom, Path dir) {
-        if (numParameters < mappedFrom) {
+    /** Most parameters a heap sum holds: a Java array's limit. */
+    long MAX_HEAP_PARAMETERS = Integer.MAX_VALUE - 8;
+
+    /** The heap bytes a sum of {@code numParameters} takes: 8 per parameter. */
+    static long heapBytes(long numParameters) {
+        return numParameters > MAX_HEAP_PARAMETERS ? Long.MAX_VALUE : numParameters * Double.BYTES;
+    }
+
+    /**
+     * A plain round's sum: on the heap if its {@code 8 × numParameters} bytes fit {@code heapBudget},
+     * else in a new file under {@code dir} (deleted on close).
+     */
+    static Weighted weighted(long numParameters, long heapBudget, Path dir) {
+        if (heapBytes(numParameters) <= heapBudget) {
             return new Heap(new WeightedSum((int) numParameters));
         }
         try {
             Files.createDirectories(dir);
             return new Mapped(new MappedWeightedSum(dir, numParameters));
         } catch (IOException e) {
-            throw new UncheckedIOException(
-                    "cannot create a partial sum of " + numParameters + " parameters under " + dir + ": "
-                            + e.getMessage(),
-                    e);
+            throw cannotCreate(numParameters, dir, e);
         }
+    }
+
+    /** A plain round's sum in a file of {@code pool} (one an earlier round left there, when it can). */
+    static Weighted inFile(long numParameters, SumFilePool pool) {
+        try {
+            return new Mapped(new MappedWeightedSum(pool, numParameters));
+        } catch (IOException e) {
+            throw cannotCreate(numParameters, pool.directory(), e);
+        }
+    }
+
+    private static UncheckedIOException cannotCreate(long numParameters, Path dir, IOException e) {
+        return new UncheckedIOException(
+                "cannot create a partial sum of " + numParameters + " parameters under " + dir + ": " + e.getMessage(),
+                e);
     }
 
     /** A secure round's masked sum, modulo 2^32. */
@@ -47,13 +70,16 @@ sealed interface RunningSum extends AutoCloseable permits RunningSum.Weighted, R
     sealed interface Weighted extends RunningSum permits Heap, Mapped {
         /** Values [offset, offset + count) of the sum. */
         double[] slice(long offset, int count);
+
+        /** Adds values [offset, offset + count) of the sum to {@code into[0..count)}. */
+        void addTo(long offset, double[] into, int count);
     }
 
     /** On the heap: ordinary models. */
     record Heap(WeightedSum sum) implements Weighted {
         @Override
         public void add(long weight, Path spool, long length) {
-            float[] values = new float[ProtocolLimits.CHUNK_VALUES];
+            float[] values = new float[SpooledValues.BLOCK_VALUES];
             SpooledValues.read(spool, length, (offset, buf, count) -> {
                 buf.asFloatBuffer().get(values, 0, count);
                 sum.addChunk(weight, offset, values, count);
@@ -65,14 +91,19 @@ sealed interface RunningSum extends AutoCloseable permits RunningSum.Weighted, R
         public double[] slice(long offset, int count) {
             return sum.slice(offset, count);
         }
+
+        @Override
+        public void addTo(long offset, double[] into, int count) {
+            sum.addSumTo(offset, into, count);
+        }
     }
 
-    /** In a memory-mapped file: models too large for the heap. */
+    /** In a file: models too large for the heap budget. The verified spool is folded in one pass. */
     record Mapped(MappedWeightedSum sum) implements Weighted {
         @Override
         public void add(long weight, Path spool, long length) {
             try {
-                sum.addUpdateFile(weight, spool);
+                sum.addSpooledUpdate(weight, spool);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } finally {
@@ -86,6 +117,15 @@ sealed interface RunningSum extends AutoCloseable permits RunningSum.Weighted, R
                 double[] out = new double[count];
                 sum.readSum(offset, out, count);
                 return out;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void addTo(long offset, double[] into, int count) {
+            try {
+                sum.addSumTo(offset, into, count);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -172,6 +212,11 @@ sealed interface RunningSum extends AutoCloseable permits RunningSum.Weighted, R
                 SpooledValues.delete(f);
             }
             files.clear();
+            try {
+                Files.deleteIfExists(dir);
+            } catch (IOException ignored) {
+                // not empty or not deletable: removed with the partial-sums folder when the replica starts
+            }
         }
     }
 }

@@ -1,6 +1,8 @@
 package org.cohort.coordinator.study;
 
+import java.util.List;
 import org.cohort.learning.model.ModelPreset;
+import org.cohort.learning.model.ModelSpec;
 import org.cohort.learning.model.Optimizer;
 import org.cohort.learning.model.ParameterVectors;
 import org.cohort.learning.model.TrainingPlan;
@@ -14,7 +16,23 @@ final class LearningBridge {
     /** Width of the hidden layer of an MLP whose spec names none. */
     static final int DEFAULT_MLP_WIDTH = 32;
 
+    /** A study's own configuration, checked (see {@link ModelSpec}); throws IllegalArgumentException in words. */
+    static ModelSpec userModel(String configJson) {
+        return new ModelSpec(configJson);
+    }
+
     static String configJson(StudySpec spec, int numInputs) {
+        if (spec.model().custom()) {
+            // Called once the model's size is known to fit the coordinator's limits: one probing pass, then
+            // DL4J's own JSON of what was checked is what the study stores and the sites build.
+            ModelSpec user = userModel(spec.model().configurationJson());
+            try {
+                user.probe();
+            } catch (IllegalArgumentException e) {
+                throw new InvalidStudyException(List.of("model.configuration: " + e.getMessage()));
+            }
+            return user.normalisedJson();
+        }
         ModelPreset preset = switch (spec.model().preset()) {
             case "mlp" ->
                 ModelPreset.mlp(

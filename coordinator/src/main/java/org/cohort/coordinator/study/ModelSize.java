@@ -12,7 +12,8 @@ import java.util.List;
  *   <li>creating the study: the network's parameter array and the float copy written to the
  *       registry: {@value #CREATE_BYTES} bytes;</li>
  *   <li>a plain round: the float64 partial sum on the heap ({@value #PLAIN_ROUND_BYTES} bytes),
- *       nothing for models summed in memory-mapped files ({@code mapped-sum-parameters});</li>
+ *       nothing for models whose sum is above the heap-sum budget ({@code heap-sum-bytes}),
+ *       summed in files;</li>
  *   <li>a secure round: the masked ring sums of the replica and of the secure-aggregation server
  *       and the unmasking masks (3 × 4), the released float64 sum (8), the global and the next
  *       model as floats (2 × 4): {@value #SECURE_ROUND_BYTES} bytes.</li>
@@ -33,7 +34,8 @@ public record ModelSize(long parameters, long peakBytes) {
      *
      * @param maxParameters    most parameters a study's model may have
      * @param memoryBudgetBytes most memory the coordinator may hold for one study's model
-     * @param mappedFrom       models with at least this many parameters are summed in mapped files
+     * @param mappedFrom       models with at least this many parameters are summed in files (their
+     *                         sum is above the heap-sum budget)
      */
     public record Limits(long maxParameters, long memoryBudgetBytes, long mappedFrom) {}
 
@@ -53,7 +55,9 @@ public record ModelSize(long parameters, long peakBytes) {
                         ? List.of(LearningBridge.DEFAULT_MLP_WIDTH)
                         : spec.model().hidden())
                 : List.of();
-        long parameters = parameters(inputs(spec), hidden, NUM_CLASSES);
+        long parameters = spec.model().custom()
+                ? LearningBridge.userModel(spec.model().configurationJson()).parameterCount()
+                : parameters(inputs(spec), hidden, NUM_CLASSES);
         boolean secure =
                 spec.secureAggregation() != null && spec.secureAggregation().on();
         int roundBytes = secure ? SECURE_ROUND_BYTES : parameters < mappedFrom ? PLAIN_ROUND_BYTES : 0;
@@ -78,7 +82,7 @@ public record ModelSize(long parameters, long peakBytes) {
                     + " coordinator's limit of " + limits.maxParameters()
                     + " (cohort.coordinator.max-model-parameters);"
                     + " the coordinator would hold about " + mib(peakBytes) + " for it; choose fewer or narrower"
-                    + " hidden layers"));
+                    + " layers"));
         }
         if (peakBytes > limits.memoryBudgetBytes()) {
             throw new InvalidStudyException(List.of("the model's " + parameters + " parameters would take about "

@@ -103,8 +103,35 @@ public record StudySpec(
     /** Most hidden layers of an MLP. */
     public static final int MAX_HIDDEN_LAYERS = 64;
 
-    /** A preset ("logistic-regression" or "mlp" with hidden layer sizes) and its initialisation seed. */
-    public record Model(String preset, List<Integer> hidden, Long seed) {}
+    /**
+     * A preset ("logistic-regression" or "mlp" with hidden layer sizes), or the ML team's own DL4J
+     * configuration, and the seed of the initial parameters.
+     *
+     * @param configuration a DL4J {@code MultiLayerConfiguration} or {@code ComputationGraphConfiguration}
+     *                      in DL4J's own JSON ({@code toJson()}), as a JSON object or as a string holding
+     *                      it; with it, {@code preset} is absent or "custom" (see {@link ModelChecks})
+     */
+    public record Model(String preset, List<Integer> hidden, Long seed, tools.jackson.databind.JsonNode configuration) {
+        /** The preset used when a study names the model by its own configuration. */
+        public static final String CUSTOM = "custom";
+
+        public Model(String preset, List<Integer> hidden, Long seed) {
+            this(preset, hidden, seed, null);
+        }
+
+        /** Whether the study carries its own configuration. */
+        public boolean custom() {
+            return configuration != null && !configuration.isNull() && !configuration.isMissingNode();
+        }
+
+        /** The configuration's JSON text, or null for a preset. */
+        public String configurationJson() {
+            if (!custom()) {
+                return null;
+            }
+            return configuration.isString() ? configuration.asString() : configuration.toString();
+        }
+    }
 
     public record Plan(Integer localEpochs, Integer batchSize, String optimizer, Double learningRate, Long seed) {}
 
@@ -300,9 +327,10 @@ public record StudySpec(
         Model m = model == null
                 ? new Model("logistic-regression", List.of(), 42L)
                 : new Model(
-                        or(model.preset(), "logistic-regression"),
+                        or(model.preset(), model.custom() ? Model.CUSTOM : "logistic-regression"),
                         model.hidden() == null ? List.of() : model.hidden(),
-                        or(model.seed(), 42L));
+                        or(model.seed(), 42L),
+                        model.custom() ? model.configuration() : null);
         Plan p = plan == null ? new Plan(null, null, null, null, null) : plan;
         p = new Plan(
                 or(p.localEpochs(), 2),
@@ -421,8 +449,11 @@ public record StudySpec(
             problems.add("dataset.positiveAbove must be a finite number");
         }
         problems.addAll(DatasetChecks.problems(dataset, privacy));
-        if (model != null && !List.of("logistic-regression", "mlp").contains(model.preset())) {
-            problems.add("model.preset must be 'logistic-regression' or 'mlp', got '" + model.preset() + "'");
+        if (model != null && model.custom()) {
+            problems.addAll(ModelChecks.problems(this));
+        } else if (model != null && !List.of("logistic-regression", "mlp").contains(model.preset())) {
+            problems.add("model.preset must be 'logistic-regression' or 'mlp' (or give model.configuration, a DL4J"
+                    + " configuration JSON), got '" + model.preset() + "'");
         }
         if (model != null && model.hidden() != null) {
             if (model.hidden().size() > MAX_HIDDEN_LAYERS) {

@@ -88,6 +88,42 @@ class FedAvgTest {
         assertThat(fedAvg.nextGlobal(new float[] {1, 1, 1}, sum)).containsExactly(1.5f, 0f, 1f);
     }
 
+    /**
+     * DP-FedAvg through the merge's reused buffers (a partly filled last chunk, the model written
+     * over the global chunk): the mean plus noise of standard deviation z·C / reports, every
+     * coordinate its own draw; the allocating form leaves the caller's sum as it was.
+     */
+    @Test
+    void dpFedAvgStepsInPlaceWithNoiseOfTheAccountedScale() {
+        int n = 200_000;
+        int chunk = 65_536;
+        int reports = 4;
+        var step = new DpFedAvg(2.0, 1.5).step(reports, reports);
+        float[] global = new float[chunk];
+        double[] sum = new double[chunk];
+        double sq = 0;
+        double mean = 0;
+        for (int off = 0; off < n; off += chunk) {
+            int count = Math.min(chunk, n - off);
+            java.util.Arrays.fill(global, 0, count, 1f);
+            java.util.Arrays.fill(sum, 0, count, 8.0); // a mean update of 2
+            step.next(global, sum, count, global);
+            for (int i = 0; i < count; i++) {
+                double noise = global[i] - 3.0;
+                mean += noise;
+                sq += noise * noise;
+            }
+        }
+        mean /= n;
+        assertThat(mean).isCloseTo(0, within(0.01));
+        assertThat(Math.sqrt(sq / n - mean * mean)).isCloseTo(1.5 * 2.0 / reports, within(0.01));
+
+        double[] whole = {8.0, 8.0, 8.0};
+        float[] next = new DpFedAvg(2.0, 1.5).step(reports, reports).next(new float[] {1, 1, 1}, whole);
+        assertThat(whole).containsExactly(8.0, 8.0, 8.0);
+        assertThat(next).doesNotContain(3f);
+    }
+
     @Test
     void rejectsChunkOutsideModel() {
         var sum = new WeightedSum(4);

@@ -117,6 +117,45 @@ class ServerOptimizerTest {
         assertThat(x2).isNotEqualTo(round(named(name), x1, sums[1], 150, new MemoryState(2, n), 300));
     }
 
+    /**
+     * The merge's path: one pair of buffers for every chunk, the last one partly filled, the next
+     * model written over the global chunk. It must step exactly as fresh arrays do.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"fedadam", "fedyogi", "fedadagrad"})
+    void reusedBuffersStepAsFreshArraysDo(String name) {
+        var rnd = new SplittableRandom(17);
+        int n = 1000;
+        int chunk = 300;
+        float[] x0 = new float[n];
+        for (int i = 0; i < n; i++) {
+            x0[i] = (float) rnd.nextGaussian();
+        }
+        double[] sum = randomSum(rnd, n);
+        double[] sumBefore = sum.clone();
+        var freshState = new MemoryState(2, n);
+        float[] fresh = round(named(name), x0, sum, 150, freshState, chunk);
+        assertThat(sum).containsExactly(sumBefore);
+
+        var reusedState = new MemoryState(2, n);
+        Strategy.Step step = named(name).step(150, 2, reusedState);
+        float[] global = new float[chunk];
+        double[] part = new double[chunk];
+        float[] reused = new float[n];
+        for (int off = 0; off < n; off += chunk) {
+            int count = Math.min(chunk, n - off);
+            System.arraycopy(x0, off, global, 0, count);
+            System.arraycopy(sum, off, part, 0, count);
+            step.next(global, part, count, global);
+            System.arraycopy(global, 0, reused, off, count);
+        }
+        assertThat(reused).containsExactly(fresh);
+        freshState.advance();
+        reusedState.advance();
+        assertThat(reusedState.vector(0)).containsExactly(freshState.vector(0));
+        assertThat(reusedState.vector(1)).containsExactly(freshState.vector(1));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"fedadam", "fedyogi", "fedadagrad"})
     void stateReadBackAfterARestartGivesTheSameNextModel(String name) {

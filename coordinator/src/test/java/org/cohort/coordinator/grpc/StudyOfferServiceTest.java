@@ -141,6 +141,27 @@ class StudyOfferServiceTest {
         assertThat(offer.getDataset().getFeaturesList()).hasSize(1);
     }
 
+    @Test
+    void aStudysOwnModelTravelsInTheOfferItsAdminReviews() {
+        assertThat(as("site-a")
+                        .getOffer(GetOfferRequest.newBuilder()
+                                .setStudyId("st-running")
+                                .build())
+                        .getModelConfigJson())
+                .as("a preset is described by its name")
+                .isEmpty();
+        Study preset = studies.get(1);
+        var model = new StudySpec.Model(
+                "custom", List.of(), 42L, tools.jackson.databind.node.JsonNodeFactory.instance.objectNode());
+        var spec = new StudySpec(
+                        "own model", model, null, preset.spec().dataset(), 5, 2, 60, 1, "fedavg", null, null, null)
+                .withDefaults();
+        Study custom = new Study("st-own", spec, "{\"vertices\": {}}", StudyStatus.CREATED, "", 1, 0, T0, T0);
+        StudyOffer offer = StudyOfferService.reviewed(custom, Map.of());
+        assertThat(offer.getModelPreset()).isEqualTo("custom");
+        assertThat(offer.getModelConfigJson()).isEqualTo("{\"vertices\": {}}");
+    }
+
     private static Study study(String id, StudyStatus status) {
         var dataset = new StudySpec.Dataset(
                 "csv", List.of(new StudySpec.Feature("age", 50.0, 10.0, null)), "target", null, null, null);

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.cohort.coordinator.aggregation.WeightedSum;
 import org.junit.jupiter.api.Test;
@@ -66,7 +67,95 @@ class PartialSumsTest {
             assertThat(heap.slice("r", offset, count)).containsExactly(expected.slice(offset, count));
         }
         mapped.discard("r");
-        assertThat(Files.list(dir.resolve("mapped")).count()).isZero(); // and is deleted with the round
+        assertThat(Files.list(dir.resolve("mapped")).count()).isEqualTo(1); // kept for the next round
+        mapped.close();
+        assertThat(Files.list(dir.resolve("mapped")).count()).isZero(); // and deleted when the replica stops
+    }
+
+    private static double[] merged(PartialSums sums, String round, int n) {
+        double[] into = new double[n];
+        for (long offset = 0; offset < n; offset += 30_000) {
+            int count = (int) Math.min(30_000, n - offset);
+            double[] part = new double[count];
+            sums.addSlice(round, offset, part, count);
+            System.arraycopy(part, 0, into, (int) offset, count);
+        }
+        return into;
+    }
+
+    @Test
+    void roundAfterRoundTheFileIsReusedAndTheSumsEqualTheHeapFoldBitForBit() throws IOException {
+        var rnd = new SplittableRandom(8);
+        var heap = new PartialSums("m", dir.resolve("heap"), Long.MAX_VALUE);
+        var mapped = new PartialSums("m", dir.resolve("mapped"), 1);
+        Path file = null;
+        for (int round = 0; round < 3; round++) {
+            int n = round == 1 ? N / 3 : N; // a smaller model between two larger ones
+            String r = "r" + round;
+            for (String site : new String[] {"a", "b", "c"}) {
+                float[] v = java.util.Arrays.copyOf(random(rnd), n);
+                long w = rnd.nextLong(1, 1000);
+                for (var sums : new PartialSums[] {heap, mapped}) {
+                    assertThat(sums.fold(r, n, () -> true, contribution(site, w), spool(site + ".f32", v)))
+                            .isTrue();
+                }
+            }
+            heap.seal(r);
+            mapped.seal(r);
+            assertThat(merged(mapped, r, n)).containsExactly(merged(heap, r, n));
+            try (var files = Files.list(dir.resolve("mapped"))) {
+                Path now = files.toList().stream()
+                        .filter(f -> f.toString().endsWith(".f64"))
+                        .findFirst()
+                        .orElseThrow();
+                assertThat(file == null || now.equals(file))
+                        .as("round " + round + " reuses the file")
+                        .isTrue();
+                file = now;
+            }
+            heap.discard(r);
+            mapped.discard(r);
+            assertThat(mapped.idleSumFiles()).isEqualTo(1);
+        }
+        mapped.close();
+        heap.close();
+    }
+
+    @Test
+    void aRoundSumsOnTheHeapWhileTheBudgetHasRoomForIt() throws IOException {
+        float[] v = random(new SplittableRandom(3));
+        var sums = new PartialSums("m", dir.resolve("p"), N * 8L); // room for one sum of N
+        assertThat(sums.fold("r1", N, () -> true, contribution("a", 1), spool("a.f32", v)))
+                .isTrue();
+        assertThat(sums.heapInUse()).isEqualTo(N * 8L);
+        assertThat(sums.fold("r2", N, () -> true, contribution("a", 1), spool("b.f32", v)))
+                .isTrue();
+        assertThat(sums.heapInUse()).as("the second open round goes to a file").isEqualTo(N * 8L);
+        assertThat(Files.list(dir.resolve("p")).count()).isEqualTo(1);
+        sums.discard("r1");
+        assertThat(sums.heapInUse())
+                .as("kept, to be zeroed for the next round of its size")
+                .isEqualTo(N * 8L);
+        assertThat(sums.fold("r3", N, () -> true, contribution("a", 1), spool("c.f32", v)))
+                .isTrue();
+        assertThat(sums.heapInUse()).isEqualTo(N * 8L);
+        sums.seal("r2");
+        sums.seal("r3");
+        double[] expected = merged(sums, "r2", N);
+        assertThat(merged(sums, "r3", N))
+                .as("the reused heap sum starts from zero")
+                .containsExactly(expected);
+        sums.discard("r3");
+        // A model of another size does not get the kept sum, which goes to make room.
+        float[] half = Arrays.copyOf(v, N / 2);
+        assertThat(sums.fold("r4", N / 2, () -> true, contribution("a", 1), spool("d.f32", half)))
+                .isTrue();
+        assertThat(sums.heapInUse()).isEqualTo(N / 2 * 8L);
+        sums.seal("r4");
+        assertThat(merged(sums, "r4", N / 2)).containsExactly(Arrays.copyOf(expected, N / 2));
+        sums.close();
+        assertThat(sums.heapInUse()).isZero();
+        assertThat(Files.list(dir.resolve("p")).count()).isZero();
     }
 
     @Test

@@ -57,7 +57,7 @@ class ServerOptimizerRoundTest {
     }
 
     @Test
-    void eachVersionCarriesItsMomentsAndTheNextRoundStepsFromThem() {
+    void eachVersionCarriesItsMomentsAndTheNextRoundStepsFromThem() throws IOException {
         rig = new RoundRig(dir);
         rig.study("st-1", fedAdam());
         rig.connect("st-1", "a", "b");
@@ -68,10 +68,37 @@ class ServerOptimizerRoundTest {
         var v3 = rig.registry.find("st-1", 3).orElseThrow();
         assertThat(rig.registry.readParameters(v3)).containsExactly(expected(2));
         assertThat(rig.registry.readParameters(v3)).isNotEqualTo(expected(1));
+        // Only the current version's moments are read again: the older ones are pruned with each round.
         assertThat(rig.registry.state(rig.registry.find("st-1", 2).orElseThrow()))
-                .isPresent();
+                .isEmpty();
         assertThat(rig.registry.state(v3)).isPresent();
-        assertThat(dir.resolve("models/st-1/v3.state.tmp")).doesNotExist();
+        assertThat(rig.registry.find("st-1", 2)).isPresent();
+        try (var files = Files.list(dir.resolve("models/st-1"))) {
+            assertThat(files.map(f -> f.getFileName().toString()).filter(f -> f.contains(".state")))
+                    .containsExactly("v3.state");
+        }
+    }
+
+    @Test
+    void pruningKeepsTheCurrentStateAndLaterStagings() throws IOException {
+        rig = new RoundRig(dir);
+        Path models = Files.createDirectories(dir.resolve("models/st-1"));
+        for (String f : List.of(
+                "v1.state",
+                "v2.state",
+                "v3.state",
+                "v2.state.123.tmp",
+                "v3.state.45.tmp",
+                "v4.state.6.tmp",
+                "v2.f32")) {
+            Files.writeString(models.resolve(f), "x");
+        }
+        assertThat(rig.registry.pruneStates("st-1", 3)).isEqualTo(4);
+        try (var files = Files.list(models)) {
+            assertThat(files.map(f -> f.getFileName().toString()))
+                    .containsExactlyInAnyOrder("v3.state", "v4.state.6.tmp", "v2.f32");
+        }
+        assertThat(rig.registry.pruneStates("st-2", 3)).isZero();
     }
 
     @Test

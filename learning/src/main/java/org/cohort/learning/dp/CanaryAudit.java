@@ -198,7 +198,14 @@ public final class CanaryAudit {
         SplittableRandom sampling = random.split();
         DpSgdResult result = null;
         for (int round = 0; round < target.rounds(); round++) {
-            result = DpSgdTrainer.train(net, target.train(), target.plan(), target.dp(), noise, sampling, canaries);
+            result = DpSgdTrainer.train(
+                    org.cohort.learning.model.Network.of(net),
+                    target.train(),
+                    target.plan(),
+                    target.dp(),
+                    noise,
+                    sampling,
+                    canaries);
         }
         return result;
     }

@@ -4,11 +4,12 @@ import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.cohort.learning.Nd4jRuntime;
 import org.cohort.learning.data.TabularDataset;
+import org.cohort.learning.model.Network;
 import org.cohort.learning.model.TrainingPlan;
+import org.cohort.learning.train.NetworkShape;
 import org.cohort.privacy.clip.L2Clipping;
 import org.cohort.privacy.noise.SecureNoiseSource;
 import org.deeplearning4j.nn.conf.GradientNormalization;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.Layer;
@@ -57,8 +58,18 @@ public final class DpSgdTrainer {
      */
     public static DpSgdResult train(
             MultiLayerNetwork net, TabularDataset train, TrainingPlan plan, DpSgdPlan dp, NoiseSource noise) {
+        return train(Network.of(net), train, plan, dp, noise);
+    }
+
+    /**
+     * As above, for either form of network. A ComputationGraph, or a network with layers other than
+     * dense and output layers, takes the per-example loop ({@link LoopedGradients}): correct for
+     * every supported layer (none mixes the examples of a batch), slower than the vectorised path.
+     */
+    public static DpSgdResult train(
+            Network net, TabularDataset train, TrainingPlan plan, DpSgdPlan dp, NoiseSource noise) {
         SecureNoiseSource bits = SecureNoiseSource.create();
-        return train(net, train, plan, dp, noise, bits::nextLongBits);
+        return train(net, train, plan, dp, noise, bits::nextLongBits, new float[0][]);
     }
 
     /** As the public overload with the given sampling generator; tests use a seeded one. */
@@ -69,7 +80,7 @@ public final class DpSgdTrainer {
             DpSgdPlan dp,
             NoiseSource noise,
             RandomGenerator sampling) {
-        return train(net, train, plan, dp, noise, sampling, new float[0][]);
+        return train(Network.of(net), train, plan, dp, noise, sampling, new float[0][]);
     }
 
     /**
@@ -80,7 +91,7 @@ public final class DpSgdTrainer {
      * sampling rate stays {@code dp}'s, which the caller fixes from the training size it declares.
      */
     static DpSgdResult train(
-            MultiLayerNetwork net,
+            Network net,
             TabularDataset train,
             TrainingPlan plan,
             DpSgdPlan dp,
@@ -99,7 +110,7 @@ public final class DpSgdTrainer {
             throw new IllegalArgumentException(
                     "no training examples; check that the site's table has rows without missing values");
         }
-        requireCompatible(net, train);
+        NetworkShape.requireCompatible(net, train);
         requireDpCompatible(net);
 
         double expectedBatch = dp.divisor(train.size());
@@ -173,50 +184,50 @@ public final class DpSgdTrainer {
                 noise.describe());
     }
 
-    // Mirrors the check of the non-private trainer so that a mismatch fails before any noise is drawn.
-    private static void requireCompatible(MultiLayerNetwork net, TabularDataset data) {
-        int inputs = net.layerInputSize(0);
-        int outputs = net.layerSize(net.getnLayers() - 1);
-        if (data.numFeatures() != inputs) {
-            throw new IllegalArgumentException("the data has " + data.numFeatures() + " features but the model expects "
-                    + inputs + "; encode the site's table with the study's schema");
-        }
-        if (data.numClasses() != outputs) {
-            throw new IllegalArgumentException("the data has " + data.numClasses() + " classes but the model predicts "
-                    + outputs + "; the study's label rule and model disagree");
-        }
-    }
-
     /**
      * Refuses what would break the per-example bound or be silently dropped: batch normalisation
      * mixes examples, so no per-example gradient exists; regularisation and gradient
      * normalisation are applied by DL4J's updater, which this trainer replaces.
      */
     static void requireDpCompatible(MultiLayerNetwork net) {
+        requireDpCompatible(Network.of(net));
+    }
+
+    static void requireDpCompatible(Network net) {
         if (net.params().dataType() != DataType.FLOAT) {
             throw new IllegalArgumentException("the network's parameters are "
                     + net.params().dataType() + "; DP-SGD trains float32 networks, as ModelSpec builds them");
         }
+        dpProblem(net.layers()).ifPresent(problem -> {
+            throw new IllegalArgumentException(problem);
+        });
+    }
+
+    /**
+     * Why a network with these layers cannot be trained with DP-SGD here, if it cannot: what
+     * {@link #train} would refuse, for a study to be refused when it is created.
+     */
+    public static java.util.Optional<String> dpProblem(java.util.List<Layer> layers) {
         int index = 0;
-        for (NeuralNetConfiguration conf : net.getLayerWiseConfigurations().getConfs()) {
-            Layer layer = conf.getLayer();
+        for (Layer layer : layers) {
             String where = "layer " + index++ + " (" + layer.getClass().getSimpleName() + ")";
             if (layer instanceof BatchNormalization) {
-                throw new IllegalArgumentException(where + " is batch normalisation, which mixes the examples of a"
+                return java.util.Optional.of(where + " is batch normalisation, which mixes the examples of a"
                         + " batch so that no per-example gradient exists; remove it for DP-SGD");
             }
             if (layer instanceof BaseLayer base) {
                 if (!base.getRegularization().isEmpty()
                         || !base.getRegularizationBias().isEmpty()) {
-                    throw new IllegalArgumentException(where + " has L1/L2/weight-decay regularisation, which DP-SGD"
+                    return java.util.Optional.of(where + " has L1/L2/weight-decay regularisation, which DP-SGD"
                             + " here does not apply; remove it from the model configuration");
                 }
                 GradientNormalization normalization = base.getGradientNormalization();
                 if (normalization != null && normalization != GradientNormalization.None) {
-                    throw new IllegalArgumentException(where + " has gradient normalisation " + normalization
+                    return java.util.Optional.of(where + " has gradient normalisation " + normalization
                             + "; DP-SGD clips per example instead, remove it from the model configuration");
                 }
             }
         }
+        return java.util.Optional.empty();
     }
 }

@@ -1,7 +1,7 @@
 package org.cohort.learning.dp;
 
 import org.cohort.learning.data.TabularDataset;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.cohort.learning.model.Network;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -11,11 +11,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 final class LoopedGradients implements PerExampleGradients {
 
-    private final MultiLayerNetwork net;
+    private final Network net;
     private final String reason;
     private final int numParams;
 
-    LoopedGradients(MultiLayerNetwork net, String reason) {
+    LoopedGradients(org.deeplearning4j.nn.multilayer.MultiLayerNetwork net, String reason) {
+        this(Network.of(net), reason);
+    }
+
+    LoopedGradients(Network net, String reason) {
         this.net = net;
         this.reason = reason;
         this.numParams = Math.toIntExact(net.numParams());
@@ -64,10 +68,8 @@ final class LoopedGradients implements PerExampleGradients {
 
     // A batch of one: DL4J's gradient is then that example's own, in the flat parameter layout.
     private float[] gradientOf(INDArray features, INDArray labels, int row) {
-        net.setInput(features.getRow(row, true).dup());
-        net.setLabels(labels.getRow(row, true).dup());
-        net.computeGradientAndScore();
-        return net.gradient().gradient().toFloatVector();
+        return net.gradient(
+                features.getRow(row, true).dup(), labels.getRow(row, true).dup());
     }
 
     @Override

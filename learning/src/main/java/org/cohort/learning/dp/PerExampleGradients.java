@@ -2,6 +2,7 @@ package org.cohort.learning.dp;
 
 import java.util.Optional;
 import org.cohort.learning.data.TabularDataset;
+import org.cohort.learning.model.Network;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
@@ -17,9 +18,21 @@ sealed interface PerExampleGradients permits SmallDenseGradients, VectorisedGrad
      * {@link #vectorised()} and {@link #slowPathReason()}.
      */
     static PerExampleGradients forNetwork(MultiLayerNetwork net, double expectedBatchSize) {
+        return forNetwork(Network.of(net), expectedBatchSize);
+    }
+
+    /** As above; a ComputationGraph always takes the looping engine. */
+    static PerExampleGradients forNetwork(Network network, double expectedBatchSize) {
+        if (network.multiLayer().isEmpty()) {
+            return new LoopedGradients(
+                    network,
+                    "the model is a ComputationGraph (vectorised per-example gradients cover dense and output"
+                            + " layers of a MultiLayerNetwork)");
+        }
+        MultiLayerNetwork net = network.multiLayer().get();
         Optional<String> unsupported = VectorisedGradients.unsupportedReason(net);
         if (unsupported.isPresent()) {
-            return new LoopedGradients(net, unsupported.get());
+            return new LoopedGradients(network, unsupported.get());
         }
         return SmallDenseGradients.supports(net) && SmallDenseGradients.isFasterFor(net, expectedBatchSize)
                 ? new SmallDenseGradients(net)

@@ -4,8 +4,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Objects;
 import org.cohort.learning.Nd4jRuntime;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -29,17 +27,16 @@ public final class ParameterVectors {
      * study's version 0 reproducibly.
      */
     public static float[] initialParameters(String configJson, long seed) {
-        MultiLayerConfiguration conf = ModelSpec.parse(configJson);
-        for (NeuralNetConfiguration layerConf : conf.getConfs()) {
-            layerConf.setSeed(seed);
-        }
-        MultiLayerNetwork net = new MultiLayerNetwork(conf);
-        net.init();
-        return read(net);
+        return read(new ModelSpec(configJson).build(seed));
     }
 
     /** A copy of the network's current parameters. */
     public static float[] read(MultiLayerNetwork net) {
+        return read(Network.of(net));
+    }
+
+    /** A copy of the network's current parameters. */
+    public static float[] read(Network net) {
         Objects.requireNonNull(net, "net");
         Nd4jRuntime.ensureInitialised();
         INDArray params = net.params();
@@ -50,6 +47,11 @@ public final class ParameterVectors {
 
     /** Overwrites the network's parameters with {@code parameters} (the network keeps its own copy). */
     public static void write(MultiLayerNetwork net, float[] parameters) {
+        write(Network.of(net), parameters);
+    }
+
+    /** Overwrites the network's parameters with {@code parameters} (the network keeps its own copy). */
+    public static void write(Network net, float[] parameters) {
         Objects.requireNonNull(net, "net");
         Objects.requireNonNull(parameters, "parameters");
         Nd4jRuntime.ensureInitialised();

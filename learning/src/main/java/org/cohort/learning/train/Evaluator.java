@@ -3,6 +3,7 @@ package org.cohort.learning.train;
 import java.util.Objects;
 import org.cohort.learning.Nd4jRuntime;
 import org.cohort.learning.data.TabularDataset;
+import org.cohort.learning.model.Network;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -20,6 +21,11 @@ public final class Evaluator {
 
     /** Evaluates {@code net} (inference mode) on {@code test}; an empty test set gives {@link EvaluationResult#empty()}. */
     public static EvaluationResult evaluate(MultiLayerNetwork net, TabularDataset test) {
+        return evaluate(Network.of(net), test);
+    }
+
+    /** As {@link #evaluate(MultiLayerNetwork, TabularDataset)}, for either form of network. */
+    public static EvaluationResult evaluate(Network net, TabularDataset test) {
         Objects.requireNonNull(net, "net");
         Objects.requireNonNull(test, "test");
         Nd4jRuntime.ensureInitialised();
@@ -49,6 +55,11 @@ public final class Evaluator {
      * precision all follow from it).
      */
     public static long[] confusionMatrix(MultiLayerNetwork net, TabularDataset test) {
+        return confusionMatrix(Network.of(net), test);
+    }
+
+    /** As {@link #confusionMatrix(MultiLayerNetwork, TabularDataset)}, for either form of network. */
+    public static long[] confusionMatrix(Network net, TabularDataset test) {
         Objects.requireNonNull(net, "net");
         Objects.requireNonNull(test, "test");
         Nd4jRuntime.ensureInitialised();
@@ -61,14 +72,14 @@ public final class Evaluator {
     }
 
     /** Row index and class probabilities of each test row, in forward passes of at most {@link #EVAL_BATCH} rows. */
-    private static void forEachPrediction(MultiLayerNetwork net, TabularDataset test, Prediction action) {
+    private static void forEachPrediction(Network net, TabularDataset test, Prediction action) {
         for (int start = 0; start < test.size(); start += EVAL_BATCH) {
             int end = Math.min(test.size(), start + EVAL_BATCH);
             int[] rows = new int[end - start];
             for (int i = 0; i < rows.length; i++) {
                 rows[i] = start + i;
             }
-            INDArray probabilities = net.output(test.select(rows).featureMatrix(), false);
+            INDArray probabilities = net.output(test.select(rows).featureMatrix());
             float[][] p = probabilities.castTo(DataType.FLOAT).toFloatMatrix();
             for (int i = 0; i < p.length; i++) {
                 action.accept(start + i, p[i]);

@@ -5,9 +5,8 @@ import java.util.Objects;
 import java.util.Random;
 import org.cohort.learning.Nd4jRuntime;
 import org.cohort.learning.data.TabularDataset;
+import org.cohort.learning.model.Network;
 import org.cohort.learning.model.TrainingPlan;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.dataset.DataSet;
 
@@ -29,6 +28,11 @@ public final class LocalTrainer {
      * study may change the learning rate between rounds without a new model configuration).
      */
     public static TrainingResult train(MultiLayerNetwork net, TabularDataset train, TrainingPlan plan) {
+        return train(Network.of(net), train, plan);
+    }
+
+    /** As {@link #train(MultiLayerNetwork, TabularDataset, TrainingPlan)}, for either form of network. */
+    public static TrainingResult train(Network net, TabularDataset train, TrainingPlan plan) {
         Objects.requireNonNull(net, "net");
         Objects.requireNonNull(train, "train");
         Objects.requireNonNull(plan, "plan");
@@ -38,13 +42,13 @@ public final class LocalTrainer {
                     "no training examples; check that the site's table has rows without missing values");
         }
         NetworkShape.requireCompatible(net, train);
-        useFreshOptimiser(net, plan);
+        net.useFreshOptimiser(plan.optimizer().updater(plan.learningRate()));
         try (Nd4jRuntime.Threads threads = Nd4jRuntime.threadsFor(net.numParams(), plan.batchSize())) {
             return fit(net, train, plan);
         }
     }
 
-    private static TrainingResult fit(MultiLayerNetwork net, TabularDataset train, TrainingPlan plan) {
+    private static TrainingResult fit(Network net, TabularDataset train, TrainingPlan plan) {
         Random random = new Random(plan.seed());
         int[] order = new int[train.size()];
         for (int i = 0; i < order.length; i++) {
@@ -67,19 +71,6 @@ public final class LocalTrainer {
             lastEpochLoss = lossSum / order.length;
         }
         return new TrainingResult(lastEpochLoss, train.size(), steps);
-    }
-
-    private static void useFreshOptimiser(MultiLayerNetwork net, TrainingPlan plan) {
-        for (NeuralNetConfiguration layerConf : net.getLayerWiseConfigurations().getConfs()) {
-            if (layerConf.getLayer() instanceof BaseLayer layer) {
-                layer.setIUpdater(plan.optimizer().updater(plan.learningRate()));
-                layer.setBiasUpdater(null); // biases follow the same optimiser
-            }
-        }
-        // A null updater is rebuilt from the layer configurations on the next fit, with zero state.
-        net.setUpdater(null);
-        net.setIterationCount(0);
-        net.setEpochCount(0);
     }
 
     private static void shuffle(int[] values, Random random) {

@@ -1,16 +1,17 @@
 package org.cohort.learning.train;
 
 import org.cohort.learning.data.TabularDataset;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.cohort.learning.model.Network;
 
 /** Checks that a dataset fits a network before DL4J fails deep inside a matrix product. */
-final class NetworkShape {
+public final class NetworkShape {
 
     private NetworkShape() {}
 
-    static void requireCompatible(MultiLayerNetwork net, TabularDataset data) {
-        int inputs = net.layerInputSize(0);
-        int outputs = net.layerSize(net.getnLayers() - 1);
+    /** Throws unless {@code data}'s feature width and classes are what {@code net} reads and predicts. */
+    public static void requireCompatible(Network net, TabularDataset data) {
+        long inputs = net.numInputs();
+        int outputs = net.numClasses();
         if (data.size() > 0 && data.numFeatures() != inputs) {
             throw new IllegalArgumentException("the data has " + data.numFeatures() + " features but the model expects "
                     + inputs + "; encode the site's table with the study's schema");

@@ -86,9 +86,10 @@ class ModelPresetTest {
 
     @Test
     void specRejectsJsonThatIsNotAConfiguration() {
-        assertThatThrownBy(() -> new ModelSpec("{\"not\": \"a model\"}")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new ModelSpec("{\"not\": \"a model\"}"))
+                .hasMessageContaining("ModelPreset.configJson");
         assertThatThrownBy(() -> new ModelSpec("garbage"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("ModelPreset.configJson");
+                .hasMessageContaining("not valid JSON");
     }
 }

@@ -118,9 +118,17 @@ public final class GranularGaussianNoise {
     }
 
     public void addNoise(double[] values) {
-        long[] noise = chunk(values.length);
-        for (int at = 0; at < values.length; at += noise.length) {
-            int n = Math.min(noise.length, values.length - at);
+        addNoise(values, values.length);
+    }
+
+    /** Adds noise to {@code values[0..count)} in place (a reused buffer's first {@code count} values). */
+    public void addNoise(double[] values, int count) {
+        if (count < 0 || count > values.length) {
+            throw new IllegalArgumentException("count " + count + " is not within the " + values.length + " values");
+        }
+        long[] noise = chunk(count);
+        for (int at = 0; at < count; at += noise.length) {
+            int n = Math.min(noise.length, count - at);
             sampler.sample(noise, 0, n, random);
             for (int k = 0; k < n; k++) {
                 values[at + k] = noisy(values[at + k], noise[k]);

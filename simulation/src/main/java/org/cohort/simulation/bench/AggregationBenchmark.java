@@ -486,8 +486,8 @@ public final class AggregationBenchmark {
                 trafficRatio,
                 trafficRatio >= 0.5 ? "met" : "NOT met",
                 trafficRatio * reference / bw.copyBest());
-        // What a coordinator replica actually runs: the heap sum below cohort.coordinator.mapped-sum-parameters
-        // (16 Mi by default), one mapped file fold per upload from there on.
+        // What a coordinator replica actually runs: the heap sum within cohort.coordinator.heap-sum-bytes
+        // (a quarter of the heap by default), one file fold per upload beyond it.
         for (Fold f : folds) {
             if (f.name().equals("WeightedSum.addChunk") || f.name().equals("MappedWeightedSum.addUpdateFile")) {
                 double ratio = updateBytes / Float.BYTES * f.trafficPerValue() / f.best() / reference;
@@ -496,7 +496,7 @@ public final class AggregationBenchmark {
                         "The coordinator's %s path (%s): memory traffic %.3f x the strongest"
                                 + " baseline -> aim %s.%n",
                         f.name().startsWith("Weighted") ? "heap" : "memory-mapped",
-                        f.name().startsWith("Weighted") ? "models below mapped-sum-parameters" : "large models",
+                        f.name().startsWith("Weighted") ? "sums within heap-sum-bytes" : "large models",
                         ratio,
                         ratio >= 0.5 ? "met" : "NOT met");
             }
@@ -613,7 +613,7 @@ public final class AggregationBenchmark {
     /**
      * The same round through the coordinator's own classes, as a replica and the driver run it:
      * each upload folded into the replica's {@link PartialSums} when it arrives (memory-mapped, as
-     * for any model from {@code cohort.coordinator.mapped-sum-parameters} on), the partial sum
+     * for any model whose sum is above {@code cohort.coordinator.heap-sum-bytes}), the partial sum
      * sealed, and the next model written by the driver's merge — slices of the sum stepped by
      * {@link org.cohort.coordinator.aggregation.Strategy.Step} with the same slices of the global
      * model, through {@link ModelFiles}. The spooled uploads are consumed as the coordinator

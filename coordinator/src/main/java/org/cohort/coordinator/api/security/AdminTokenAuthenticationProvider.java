@@ -7,6 +7,7 @@ import org.springframework.security.authentication.AuthenticationProvider;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.core.Authentication;
+import org.springframework.security.core.GrantedAuthority;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 
 /**
@@ -30,18 +31,26 @@ final class AdminTokenAuthenticationProvider implements AuthenticationProvider {
             throw new BadCredentialsException("no token");
         }
         if (token.matches(s)) {
-            var all = new java.util.ArrayList<SimpleGrantedAuthority>();
-            all.add(new SimpleGrantedAuthority("ROLE_" + RestSecurityConfiguration.ADMIN_ROLE));
-            for (RoleTokens.Role role : RoleTokens.Role.values()) {
-                all.add(new SimpleGrantedAuthority("ROLE_" + role.name()));
-            }
-            return UsernamePasswordAuthenticationToken.authenticated(ADMIN, null, List.copyOf(all));
+            return UsernamePasswordAuthenticationToken.authenticated(ADMIN, null, adminAuthorities());
         }
         var role = roles.roleOf(s).orElseThrow(() -> new BadCredentialsException("wrong token"));
         return UsernamePasswordAuthenticationToken.authenticated(
-                role.name().toLowerCase(java.util.Locale.ROOT),
-                null,
-                List.of(new SimpleGrantedAuthority("ROLE_" + role.name())));
+                role.name().toLowerCase(java.util.Locale.ROOT), null, List.of(authority(role)));
+    }
+
+    /** What the admin holds, by static token or by a JWT mapped to admin: every role. */
+    static List<GrantedAuthority> adminAuthorities() {
+        var all = new java.util.ArrayList<GrantedAuthority>();
+        all.add(new SimpleGrantedAuthority("ROLE_" + RestSecurityConfiguration.ADMIN_ROLE));
+        for (RoleTokens.Role role : RoleTokens.Role.values()) {
+            all.add(authority(role));
+        }
+        return List.copyOf(all);
+    }
+
+    /** What one job's holder holds. */
+    static GrantedAuthority authority(RoleTokens.Role role) {
+        return new SimpleGrantedAuthority("ROLE_" + role.name());
     }
 
     @Override

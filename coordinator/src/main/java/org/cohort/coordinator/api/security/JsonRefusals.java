@@ -17,7 +17,8 @@ final class JsonRefusals implements AuthenticationEntryPoint, AccessDeniedHandle
     private static final Logger log = LoggerFactory.getLogger(JsonRefusals.class);
 
     static final String UNAUTHORIZED = "send Authorization: Bearer <token>; the token is in <data-dir>/admin-token"
-            + " unless cohort.coordinator.admin-token is set";
+            + " unless cohort.coordinator.admin-token is set (or a role's token file beside it, or, where"
+            + " cohort.coordinator.oidc is configured, a valid JWT from that identity provider)";
     static final String FORBIDDEN = "no such endpoint for this credential; the API is under /api (see the README)";
     static final String REJECTED = "the request path is not in canonical form: send it without ';', '//', '/./',"
             + " '/../', '\\\\' or percent-encoded '/', '.', '%' or '\\\\'";

@@ -1,11 +1,14 @@
 package org.cohort.coordinator.api.security;
 
 import jakarta.servlet.DispatcherType;
+import java.util.List;
+import org.cohort.coordinator.config.OidcProperties;
 import org.cohort.coordinator.pki.AdminToken;
 import org.cohort.coordinator.pki.RoleTokens;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
+import org.springframework.security.authentication.AuthenticationProvider;
 import org.springframework.security.authentication.ProviderManager;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
@@ -25,7 +28,10 @@ import org.springframework.security.web.firewall.StrictHttpFirewall;
  * the dashboard page and the liveness and readiness probes are public; reads of the API, the
  * metrics and the API description need any role's token; each write needs the role whose job it
  * is (operator: enrollment and revocation; ML team: studies) or the admin token; anything else is
- * refused even if a controller would answer it.
+ * refused even if a controller would answer it. The roles come from a static token or, where
+ * {@code cohort.coordinator.oidc.issuer-uri} is set, from a JWT the identity provider signed
+ * ({@link OidcJwtAuthenticationProvider}); the dashboard calls the same API with the same header,
+ * so both answer to the same rules.
  */
 @Configuration(proxyBeanMethods = false)
 class RestSecurityConfiguration {
@@ -35,9 +41,15 @@ class RestSecurityConfiguration {
     static final String COMPLIANCE = RoleTokens.Role.COMPLIANCE.name();
 
     @Bean
-    SecurityFilterChain restSecurity(HttpSecurity http, AdminTokenAuthenticationProvider admin) throws Exception {
+    SecurityFilterChain restSecurity(HttpSecurity http, AdminTokenAuthenticationProvider admin, OidcProperties oidc)
+            throws Exception {
         var refusal = new JsonRefusals();
-        var bearer = new AuthenticationFilter(new ProviderManager(admin), new BearerTokenConverter());
+        // The static tokens first; then, where an identity provider is configured, a JWT it signed.
+        var providers = new java.util.ArrayList<AuthenticationProvider>(List.of(admin));
+        if (oidc.enabled()) {
+            providers.add(OidcJwtAuthenticationProvider.of(oidc));
+        }
+        var bearer = new AuthenticationFilter(new ProviderManager(providers), new BearerTokenConverter());
         // A wrong token is answered at once with 401; a right one continues down the chain.
         bearer.setFailureHandler(new AuthenticationEntryPointFailureHandler(refusal));
         bearer.setSuccessHandler((request, response, authentication) -> {});
@@ -81,7 +93,7 @@ class RestSecurityConfiguration {
         return http.build();
     }
 
-    /** The only credential; as a bean it also keeps Spring Boot from making up a user and password. */
+    /** The static tokens; as a bean it also keeps Spring Boot from making up a user and password. */
     @Bean
     AdminTokenAuthenticationProvider adminTokenAuthenticationProvider(AdminToken token, RoleTokens roles) {
         return new AdminTokenAuthenticationProvider(token, roles);

@@ -1,0 +1,62 @@
+package org.cohort.coordinator.study;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.cohort.learning.dp.DpSgdTrainer;
+import org.cohort.learning.model.ModelSpec;
+
+/**
+ * The checks of a study that carries its own DL4J configuration ({@code model.configuration}),
+ * each problem in words naming what to change: the JSON parses and names only supported layer
+ * types ({@link ModelSpec}), reads as many inputs as the dataset's columns encode to, predicts the
+ * label's classes, and, under patient-level DP, has nothing DP-SGD cannot bound per example. Its
+ * size is checked against the coordinator's limits by {@link ModelSize}; one probing pass, once it
+ * is known to fit, by {@link LearningBridge#configJson}.
+ */
+final class ModelChecks {
+    private ModelChecks() {}
+
+    static List<String> problems(StudySpec spec) {
+        var problems = new ArrayList<String>();
+        StudySpec.Model model = spec.model();
+        if (model.preset() != null && !StudySpec.Model.CUSTOM.equals(model.preset())) {
+            problems.add("model.preset and model.configuration are exclusive: leave out model.preset (or set it to '"
+                    + StudySpec.Model.CUSTOM + "') when the study gives its own configuration");
+        }
+        if (model.hidden() != null && !model.hidden().isEmpty()) {
+            problems.add("model.hidden applies to the mlp preset only; a model.configuration states its own layers");
+        }
+        if (!model.configuration().isObject() && !model.configuration().isString()) {
+            problems.add("model.configuration must be a DL4J model configuration: the JSON object DL4J's toJson()"
+                    + " writes, or a string holding it");
+            return problems;
+        }
+        ModelSpec user;
+        try {
+            user = LearningBridge.userModel(model.configurationJson());
+        } catch (IllegalArgumentException e) {
+            problems.add("model.configuration: " + e.getMessage());
+            return problems;
+        }
+        if (spec.dataset() != null
+                && spec.dataset().features() != null
+                && !spec.dataset().features().isEmpty()
+                && spec.dataset().features().stream().allMatch(f -> f != null)) {
+            long inputs = ModelSize.inputs(spec);
+            if (user.numInputs() != inputs) {
+                problems.add(
+                        "model.configuration takes " + user.numInputs() + " inputs, but dataset.features encode to "
+                                + inputs + " (one per numeric column, one per level of a categorical one)");
+            }
+        }
+        if (user.numClasses() != LearningBridge.NUM_CLASSES) {
+            problems.add("model.configuration predicts " + user.numClasses() + " classes, but the study's label is"
+                    + " binary (" + LearningBridge.NUM_CLASSES + " classes: label above dataset.positiveAbove or not)");
+        }
+        if (spec.privacy() != null && spec.privacy().patientLevel()) {
+            DpSgdTrainer.dpProblem(user.layers())
+                    .ifPresent(p -> problems.add("model.configuration cannot train under patient-level DP: " + p));
+        }
+        return problems;
+    }
+}
