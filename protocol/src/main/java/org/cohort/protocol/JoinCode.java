@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * CA before it sends the token.
  *
  * <p>The text form is {@code cohort-join1.} followed by the base64url (no padding) of UTF-8 lines
- * {@code key=value}; a person can decode and read it with {@code base64 -d}.
+ * {@code key=value}, the last of them {@code check=} (16 hex digits of the SHA-256 of the others, so a
+ * code cut short or mistyped is refused, not half-used); a person can read it with {@code base64 -d}.
  *
  * @param siteName      the site's name as the coordinator shows it
  * @param addresses     the coordinator's agent addresses, {@code host:port}
@@ -53,6 +54,8 @@ public record JoinCode(String siteName, List<String> addresses, String caFingerp
         fields.put("token", token);
         StringBuilder lines = new StringBuilder();
         fields.forEach((k, v) -> lines.append(k).append('=').append(v).append('\n'));
+        String check = check(lines.toString());
+        lines.append("check=").append(check).append('\n');
         return PREFIX
                 + Base64.getUrlEncoder()
                         .withoutPadding()
@@ -78,8 +81,15 @@ public record JoinCode(String siteName, List<String> addresses, String caFingerp
             throw new IllegalArgumentException(
                     "this join code is damaged (not base64url after '" + PREFIX + "'): copy" + " it again, whole");
         }
+        String inside = new String(bytes, StandardCharsets.UTF_8);
+        int checkAt = inside.lastIndexOf("check=");
+        // A code cut short or mistyped could still look well formed: the check catches that.
+        require(
+                checkAt >= 0
+                        && inside.substring(checkAt).strip().equals("check=" + check(inside.substring(0, checkAt))),
+                "its check to match (this one is cut short or altered: copy it again, whole)");
         Map<String, String> fields = new LinkedHashMap<>();
-        for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
+        for (String line : inside.substring(0, checkAt).split("\n")) {
             int eq = line.indexOf('=');
             require(eq > 0, "lines key=value inside (this one is damaged: copy it again, whole)");
             require(
@@ -101,6 +111,17 @@ public record JoinCode(String siteName, List<String> addresses, String caFingerp
         // The token is a credential: never in a log line or an exception message.
         return "JoinCode[site=" + siteName + ", addresses=" + addresses + ", caFingerprint=" + caFingerprint
                 + ", token=<hidden>]";
+    }
+
+    /** The first 16 hex digits of the SHA-256 of the lines: a check against damage, not a signature. */
+    private static String check(String lines) {
+        try {
+            byte[] digest =
+                    java.security.MessageDigest.getInstance("SHA-256").digest(lines.getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this Java has no SHA-256", e);
+        }
     }
 
     private static void require(boolean ok, String what) {

@@ -30,7 +30,7 @@ class JoinCodeTest {
     }
 
     @Test
-    void damagedOrForeignCodesAreRefusedWithWhatToDoAndWithoutTheToken() {
+    void damagedOrForeignCodesAreRefusedWithWhatToDoAndWithoutTheToken() throws Exception {
         String text = CODE.encode();
         assertThatThrownBy(() -> JoinCode.decode(TOKEN))
                 .hasMessageContaining("to start with 'cohort-join1.'")
@@ -38,17 +38,24 @@ class JoinCodeTest {
         assertThatThrownBy(() -> JoinCode.decode(text.substring(0, text.length() - 30) + "!!"))
                 .hasMessageContaining("damaged");
         assertThatThrownBy(() -> JoinCode.decode(text.substring(0, text.length() - 40)))
-                .hasMessageContaining("copy it again")
+                .hasMessageContaining("cut short or altered")
                 .hasMessageNotContaining("BBBB");
         assertThatThrownBy(() -> JoinCode.decode(JoinCode.PREFIX + "x".repeat(5000)))
                 .hasMessageContaining("at most 4096 characters");
         String repeated = JoinCode.PREFIX
                 + Base64.getUrlEncoder()
                         .withoutPadding()
-                        .encodeToString(("site=a\nsite=b\naddresses=h:1\nca-fingerprint=" + FINGERPRINT + "\ntoken="
-                                        + TOKEN + "\n")
+                        .encodeToString(withCheck("site=a\nsite=b\naddresses=h:1\nca-fingerprint=" + FINGERPRINT
+                                        + "\ntoken=" + TOKEN + "\n")
                                 .getBytes(StandardCharsets.UTF_8));
         assertThatThrownBy(() -> JoinCode.decode(repeated)).hasMessageContaining("repeats 'site'");
+    }
+
+    /** The lines with the check a real code carries, computed as JoinCode does. */
+    private static String withCheck(String lines) throws Exception {
+        byte[] digest =
+                java.security.MessageDigest.getInstance("SHA-256").digest(lines.getBytes(StandardCharsets.UTF_8));
+        return lines + "check=" + java.util.HexFormat.of().formatHex(digest, 0, 8) + "\n";
     }
 
     @Test

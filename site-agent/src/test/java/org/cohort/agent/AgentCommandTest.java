@@ -53,7 +53,7 @@ class AgentCommandTest {
                             "--data",
                             dir.resolve("heart.csv").toString(),
                             "--work-dir",
-                            "work",
+                            dir.resolve("work").toString(),
                             "--out",
                             file.toString()))
                     .isZero();
@@ -67,7 +67,7 @@ class AgentCommandTest {
         assertThat(config.caFingerprint()).isEqualTo(fingerprint);
         assertThat(config.enrollmentToken()).isEqualTo(token);
         assertThat(config.dataPath()).isEqualTo(dir.resolve("heart.csv"));
-        assertThat(config.workDir()).isAbsolute().endsWith(Path.of("work"));
+        assertThat(config.workDir()).isEqualTo(dir.resolve("work"));
         assertThat(Files.readString(file)).contains("# Keys, ledger, pinned terms and logs (kept 0700).");
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
                 .isEqualTo("rw-------");
