@@ -11,8 +11,14 @@ import picocli.CommandLine.Command;
         name = "cohort",
         mixinStandardHelpOptions = true,
         customSynopsis = "cohort <command> [options]",
-        description = "Cohort: check the privacy of a federated study.",
-        subcommands = {PrivacyCommands.class, AuditLogCommands.class, ReportCommand.class, CommandLine.HelpCommand.class
+        description = "Cohort: invite hospitals, run studies and check their privacy.",
+        subcommands = {
+            SitesCommands.class,
+            StudiesCommands.class,
+            PrivacyCommands.class,
+            AuditLogCommands.class,
+            ReportCommand.class,
+            CommandLine.HelpCommand.class
         },
         exitCodeList = {
             "0:success",

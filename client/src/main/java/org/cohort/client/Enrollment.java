@@ -1,6 +1,8 @@
 package org.cohort.client;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
@@ -17,6 +19,20 @@ public final class Enrollment {
      * the token, the CA fingerprint the agent pins, and the agent port.
      */
     public JsonNode token(String siteName, Duration ttl) {
-        return rest.post(ApiPath.of("enrollment-tokens"), Map.of("siteName", siteName, "ttlMinutes", ttl.toMinutes()));
+        return token(siteName, ttl, List.of());
+    }
+
+    /**
+     * The same, with the agent addresses its join code names ({@code host:port}, one per replica);
+     * empty for the coordinator's default (its first public host name and agent port).
+     */
+    public JsonNode token(String siteName, Duration ttl, List<String> agentAddresses) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("siteName", siteName);
+        body.put("ttlMinutes", ttl.toMinutes());
+        if (!agentAddresses.isEmpty()) {
+            body.put("agentAddresses", List.copyOf(agentAddresses));
+        }
+        return rest.post(ApiPath.of("enrollment-tokens"), body);
     }
 }

@@ -22,7 +22,32 @@ public class CoordinatorApplication {
             help(System.out);
             return;
         }
-        SpringApplication.run(CoordinatorApplication.class, args);
+        var app = new SpringApplication(CoordinatorApplication.class);
+        app.addListeners((org.springframework.context.ApplicationListener<
+                        org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent>)
+                CoordinatorApplication::absoluteDataDir);
+        app.run(args);
+    }
+
+    /**
+     * A relative data directory ({@code --cohort.coordinator.data-dir=cohort-data}) is taken from
+     * the working directory, as a person expects: the embedded database's URL does not accept an
+     * implicitly relative path, so it is made absolute before anything reads it.
+     */
+    static void absoluteDataDir(org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent event) {
+        var env = event.getEnvironment();
+        String dir = env.getProperty("cohort.coordinator.data-dir");
+        if (dir != null && !dir.isBlank() && !java.nio.file.Path.of(dir).isAbsolute()) {
+            env.getPropertySources()
+                    .addFirst(new org.springframework.core.env.MapPropertySource(
+                            "cohort-absolute-data-dir",
+                            java.util.Map.of(
+                                    "cohort.coordinator.data-dir",
+                                    java.nio.file.Path.of(dir)
+                                            .toAbsolutePath()
+                                            .normalize()
+                                            .toString())));
+        }
     }
 
     /** "cohort-coordinator VERSION (built …)", from the build-info the Maven build writes into the jar. */

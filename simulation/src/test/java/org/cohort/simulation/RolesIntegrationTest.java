@@ -115,6 +115,30 @@ class RolesIntegrationTest {
     }
 
     @Test
+    void aTokenComesWithAJoinCodeAndAnUnusableAddressWastesNoToken() throws Exception {
+        var issued = fed.api.enrollment().token("Join Code Hospital", java.time.Duration.ofMinutes(30));
+        var join = org.cohort.protocol.JoinCode.decode(issued.get("joinCode").asString());
+        assertThat(join.siteName()).isEqualTo("Join Code Hospital");
+        assertThat(join.token()).isEqualTo(issued.get("token").asString());
+        assertThat(join.caFingerprint()).isEqualTo(issued.get("caFingerprint").asString());
+        assertThat(join.addresses())
+                .containsExactly("localhost:" + issued.get("agentPort").asInt());
+
+        var request = HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + fed.coordinator.restPort() + "/api/enrollment-tokens"))
+                .header("Authorization", "Bearer " + fed.coordinator.roleToken("operator-token"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"siteName\":\"No Port Hospital\",\"agentAddresses\":[\"coordinator.example.org\"]}"))
+                .build();
+        var response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.body()).contains("host:port");
+        assertThat(fed.api.audit().entries(0, 1000).get("entries").valueStream())
+                .noneMatch(e -> e.toString().contains("No Port Hospital"));
+    }
+
+    @Test
     void issuingAnEnrollmentTokenIsAuditedWithoutTheToken() throws Exception {
         var request = HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + fed.coordinator.restPort() + "/api/enrollment-tokens"))

@@ -67,12 +67,35 @@ final class AgentCommand implements Callable<Integer> {
                 description = "where to write it (default: ${DEFAULT-VALUE}); an existing file is never overwritten")
         Path out;
 
+        @Option(
+                names = "--join",
+                paramLabel = "FILE",
+                description = "the join code file from the coordinator's operator (cohort sites invite): fills in the"
+                        + " site name, coordinator addresses, CA fingerprint and enrollment token")
+        Path join;
+
+        @Option(names = "--data", paramLabel = "FILE", description = "the site's data file (data.path)")
+        Path data;
+
+        @Option(
+                names = "--work-dir",
+                paramLabel = "DIR",
+                description = "keys, ledger and logs (work.dir; default /var/lib/cohort-agent)")
+        Path workDir;
+
         @Override
         public Integer call() throws IOException {
             if (Files.exists(out)) {
                 System.err.println(out + " exists; give --out for another file (an existing configuration is never"
                         + " overwritten)");
                 return 1;
+            }
+            String text;
+            try {
+                text = InitValues.fill(template(), join == null ? null : InitValues.readJoinCode(join), data, workDir);
+            } catch (IllegalArgumentException e) {
+                System.err.println(e.getMessage());
+                return 2;
             }
             // Owner-only from the first byte: the file will hold the one-time enrollment token.
             try {
@@ -83,8 +106,9 @@ final class AgentCommand implements Callable<Integer> {
             } catch (UnsupportedOperationException e) {
                 Files.createFile(out);
             }
-            Files.writeString(out, template());
-            System.out.println("wrote " + out + "; fill it in, then: cohort-agent check --config " + out);
+            Files.writeString(out, text);
+            System.out.println("wrote " + out + (join == null || data == null ? "; fill it in" : "") + ", then:"
+                    + " cohort-agent check --config " + out);
             return 0;
         }
     }

@@ -151,14 +151,26 @@ final class StudiesCommand {
         @Option(
                 names = "--terms",
                 paramLabel = "sha256:HEX",
-                required = true,
                 description = "the digest shown by 'studies show' and reviewed; refused unless it is the digest of"
                         + " the terms the coordinator sends now (so what is pinned is what was reviewed)")
         String terms;
 
+        @Option(
+                names = "--reviewed",
+                paramLabel = "FILE",
+                description = "instead of --terms: the saved output of 'studies show' that was reviewed; its terms"
+                        + " digest is the one required")
+        java.nio.file.Path reviewed;
+
         @Override
         int run(AgentConfig loaded) throws java.io.IOException {
-            System.out.println(StudyReview.accept(config, offer(loaded, study), trainingExamples, terms));
+            if ((terms == null) == (reviewed == null)) {
+                System.err.println("give the reviewed terms: --terms sha256:... (the digest 'studies show' printed) or"
+                        + " --reviewed FILE (its saved output), one of the two");
+                return 2;
+            }
+            String expected = terms != null ? terms : StudyReview.reviewedDigest(reviewed, study);
+            System.out.println(StudyReview.accept(config, offer(loaded, study), trainingExamples, expected));
             return 0;
         }
     }
@@ -175,8 +187,32 @@ final class StudiesCommand {
         }
     }
 
+    private static final java.time.Duration ENROLLMENT_WAIT = java.time.Duration.ofSeconds(60);
+
+    /**
+     * An agent started a moment ago with its token may still be enrolling: give it a minute, so
+     * that "start the agent, then review a study" works without a sleep in between.
+     */
+    static void awaitEnrollment(AgentConfig config, java.time.Duration wait) {
+        if (AgentIdentity.exists(config.workDir()) || config.enrollmentToken().isEmpty()) {
+            return;
+        }
+        System.err.println("waiting up to " + wait.toSeconds() + " s for the agent to enroll (it must be running:"
+                + " cohort-agent --config ...)");
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (!AgentIdentity.exists(config.workDir()) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     /** A channel to the first configured coordinator address, under the agent's enrolled identity. */
     static ManagedChannel mutualTls(AgentConfig config) {
+        awaitEnrollment(config, ENROLLMENT_WAIT);
         if (!AgentIdentity.exists(config.workDir())) {
             throw new IllegalStateException("this agent has not enrolled yet (no identity in " + config.workDir()
                     + "): start it once with its enrollment token (cohort-agent --config ...), then review studies");

@@ -167,6 +167,35 @@ final class StudyReview {
     }
 
     /**
+     * The terms digest in a saved review ({@code studies show STUDY > FILE}) of {@code study}: what
+     * its admin read is what {@code accept --reviewed FILE} requires. A review of another study, or
+     * a file that is not a review, is refused.
+     */
+    static String reviewedDigest(Path review, String study) throws IOException {
+        if (Files.size(review) > 1 << 20) {
+            throw new IllegalArgumentException(review + " is not a saved 'studies show' review (over 1 MiB)");
+        }
+        List<String> lines = Files.readAllLines(review, java.nio.charset.StandardCharsets.UTF_8);
+        String digestPrefix = "terms digest (computed here): ";
+        List<String> digests = lines.stream()
+                .filter(line -> line.startsWith(digestPrefix))
+                .map(line -> line.substring(digestPrefix.length()).strip())
+                .distinct()
+                .toList();
+        if (digests.size() != 1 || !digests.getFirst().matches("sha256:[0-9a-f]{64}")) {
+            throw new IllegalArgumentException(review + " is not the saved output of 'cohort-agent studies show "
+                    + printable(study) + "' (it needs exactly one line '" + digestPrefix + "sha256:...'); save the"
+                    + " review with: cohort-agent studies show " + printable(study) + " > FILE");
+        }
+        String acceptLine = "to accept: cohort-agent studies accept " + study + " ";
+        if (lines.stream().noneMatch(line -> line.startsWith(acceptLine))) {
+            throw new IllegalArgumentException("refused: " + review + " is a review of another study, not of "
+                    + printable(study) + "; nothing was written");
+        }
+        return digests.getFirst();
+    }
+
+    /**
      * Accepts {@code offer} in {@code config}: adds it to {@code studies.accepted} and pins the
      * locally computed digest and the declared training size.
      *

@@ -32,6 +32,60 @@ class AgentCommandTest {
     }
 
     @Test
+    void initWithAJoinCodeWritesAFilledInConfigurationThatKeepsTheTemplatesComments() throws Exception {
+        String token = "cohort1.AAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+        String fingerprint = "sha256:" + "cd".repeat(32);
+        Path join = Files.writeString(
+                dir.resolve("cleveland.join"),
+                new org.cohort.protocol.JoinCode(
+                                        "Cleveland", java.util.List.of("c1:9443", "c2:9443"), fingerprint, token)
+                                .encode()
+                        + "\n");
+        Path file = dir.resolve("agent.properties");
+        var out = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(AgentCommand.execute(
+                            "init",
+                            "--join",
+                            join.toString(),
+                            "--data",
+                            dir.resolve("heart.csv").toString(),
+                            "--work-dir",
+                            dir.resolve("work").toString(),
+                            "--out",
+                            file.toString()))
+                    .isZero();
+        } finally {
+            System.setOut(stdout);
+        }
+        assertThat(out.toString(StandardCharsets.UTF_8)).doesNotContain(token);
+        AgentConfig config = AgentConfig.load(file);
+        assertThat(config.siteName()).isEqualTo("Cleveland");
+        assertThat(config.coordinatorAddresses()).containsExactly("c1:9443", "c2:9443");
+        assertThat(config.caFingerprint()).isEqualTo(fingerprint);
+        assertThat(config.enrollmentToken()).isEqualTo(token);
+        assertThat(config.dataPath()).isEqualTo(dir.resolve("heart.csv"));
+        assertThat(config.workDir()).isEqualTo(dir.resolve("work"));
+        assertThat(Files.readString(file)).contains("# Keys, ledger, pinned terms and logs (kept 0700).");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                .isEqualTo("rw-------");
+    }
+
+    @Test
+    void initRefusesADamagedOrMissingJoinCodeAndWritesNothing() throws Exception {
+        Path file = dir.resolve("agent.properties");
+        Path damaged = Files.writeString(dir.resolve("bad.join"), "cohort-join1.not-base64!\n");
+        assertThat(AgentCommand.execute("init", "--join", damaged.toString(), "--out", file.toString()))
+                .isEqualTo(2);
+        assertThat(AgentCommand.execute(
+                        "init", "--join", dir.resolve("missing.join").toString(), "--out", file.toString()))
+                .isEqualTo(2);
+        assertThat(file).doesNotExist();
+    }
+
+    @Test
     void checkFailsTheTemplateAsWrittenAndSaysWhatToFix() throws Exception {
         Path file = dir.resolve("agent.properties");
         Files.writeString(

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import org.cohort.protocol.StudyTerms;
 import org.cohort.protocol.v1.Accountant;
 import org.cohort.protocol.v1.DatasetSpec;
@@ -173,6 +174,62 @@ class StudiesCommandTest {
                         file.toString()))
                 .isZero();
         assertThat(Files.readString(file)).isEqualTo(text);
+    }
+
+    @Test
+    void acceptWithASavedReviewPinsWhatTheReviewShowsAndRefusesAnyOtherFile() throws Exception {
+        Path review = dir.resolve("review.txt");
+        Files.writeString(review, String.join("\n", StudyReview.show(OFFER)) + "\n");
+        assertThat(run(
+                        "studies",
+                        "accept",
+                        "st-1a2b3c4d",
+                        "--training-examples",
+                        "240",
+                        "--reviewed",
+                        review.toString(),
+                        "--config",
+                        file.toString()))
+                .as(err.toString())
+                .isZero();
+        assertThat(AgentConfig.load(file).acceptance("st-1a2b3c4d"))
+                .contains(new StudyAcceptance("st-1a2b3c4d", 240, DIGEST));
+
+        Files.writeString(file, CONFIG);
+        Path other = dir.resolve("other.txt");
+        Files.writeString(other, Files.readString(review).replace("accept st-1a2b3c4d ", "accept st-other "));
+        Path notAReview = dir.resolve("notes.txt");
+        Files.writeString(notAReview, "looks fine to me\n");
+        for (Path bad : List.of(other, notAReview)) {
+            assertThat(run(
+                            "studies",
+                            "accept",
+                            "st-1a2b3c4d",
+                            "--training-examples",
+                            "240",
+                            "--reviewed",
+                            bad.toString(),
+                            "--config",
+                            file.toString()))
+                    .isEqualTo(1);
+            assertThat(Files.readString(file)).isEqualTo(CONFIG);
+        }
+        assertThat(err.toString())
+                .contains("is a review of another study")
+                .contains("is not the saved output of 'cohort-agent studies show st-1a2b3c4d'");
+        assertThat(run(
+                        "studies",
+                        "accept",
+                        "st-1a2b3c4d",
+                        "--training-examples",
+                        "240",
+                        "--terms",
+                        DIGEST,
+                        "--reviewed",
+                        review.toString(),
+                        "--config",
+                        file.toString()))
+                .isEqualTo(2);
     }
 
     @Test

@@ -12,6 +12,7 @@ import org.cohort.coordinator.site.SiteRepository;
 import org.cohort.crypto.pki.EnrollmentTokens;
 import org.cohort.crypto.pki.SiteCertificateAuthority;
 import org.cohort.crypto.pki.SiteNames;
+import org.cohort.protocol.JoinCode;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -33,6 +34,7 @@ public class SitesController {
     private final org.cohort.coordinator.cluster.Leadership leadership;
     private final org.cohort.coordinator.round.RoundOrchestrator orchestrator;
     private final Clock clock;
+    private final List<String> publicHostNames;
 
     public SitesController(
             EnrollmentTokens tokens,
@@ -44,7 +46,9 @@ public class SitesController {
             org.cohort.coordinator.compliance.AuditTrail audit,
             org.cohort.coordinator.cluster.Leadership leadership,
             org.cohort.coordinator.round.RoundOrchestrator orchestrator,
+            org.cohort.coordinator.config.CoordinatorProperties properties,
             Clock clock) {
+        this.publicHostNames = properties.publicHostNames();
         this.leadership = leadership;
         this.orchestrator = orchestrator;
         this.audit = audit;
@@ -57,10 +61,21 @@ public class SitesController {
         this.clock = clock;
     }
 
-    public record TokenRequest(String siteName, Integer ttlMinutes) {}
+    /**
+     * @param agentAddresses the coordinator's agent addresses (host:port) to put in the join code;
+     *                       null for this coordinator's first public host name and its agent port
+     */
+    public record TokenRequest(String siteName, Integer ttlMinutes, List<String> agentAddresses) {}
 
+    /** @param joinCode the agent's whole first-start configuration in one string: {@link JoinCode} */
     public record TokenResponse(
-            String siteName, String token, Instant expiresAt, String caFingerprint, int agentPort, String howToUse) {}
+            String siteName,
+            String token,
+            Instant expiresAt,
+            String caFingerprint,
+            int agentPort,
+            String joinCode,
+            String howToUse) {}
 
     @PostMapping("/enrollment-tokens")
     public TokenResponse issueToken(@RequestBody TokenRequest request) {
@@ -69,20 +84,29 @@ public class SitesController {
         if (ttl < 1 || ttl > 30 * 24 * 60) {
             throw new IllegalArgumentException("ttlMinutes must be between 1 and 43200 (30 days)");
         }
+        List<String> addresses =
+                request.agentAddresses() == null || request.agentAddresses().isEmpty()
+                        ? List.of(publicHostNames.get(0) + ":" + grpc.port())
+                        : request.agentAddresses();
+        // Checked before the token is issued: a request that cannot make a join code wastes no token.
+        new JoinCode(request.siteName(), addresses, ca.caFingerprint(), "x".repeat(16));
         var issued = tokens.issue(request.siteName(), Duration.ofMinutes(ttl));
         audit.enrollmentTokenIssued(
                 request.siteName(),
                 issued.tokenId(),
                 issued.expiresAt(),
                 org.cohort.coordinator.compliance.AuditTrail.actor());
+        var join = new JoinCode(request.siteName(), addresses, ca.caFingerprint(), issued.token());
         return new TokenResponse(
                 request.siteName(),
                 issued.token(),
                 issued.expiresAt(),
                 ca.caFingerprint(),
                 grpc.port(),
-                "put token and caFingerprint in the agent's config (enrollment.token,"
-                        + " coordinator.ca-fingerprint); the token works once, until " + issued.expiresAt());
+                join.encode(),
+                "give the join code to the site's admin over a private channel; it works once, until "
+                        + issued.expiresAt() + ": cohort-agent init --join <file holding it> --data <the site's data"
+                        + " file>");
     }
 
     public record SiteView(

@@ -1,0 +1,78 @@
+package org.cohort.agent;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.cohort.protocol.JoinCode;
+
+/**
+ * Fills {@code init}'s template with what the hospital's admin was given: the join code's site
+ * name, addresses, CA fingerprint and token, and the data file and work directory. Only lines
+ * {@code key=...} of the template change, so every comment stays where it was.
+ */
+final class InitValues {
+    private static final long MAX_JOIN_FILE_BYTES = 8192;
+
+    private InitValues() {}
+
+    /** The join code in {@code file} (as {@code cohort sites invite --out} wrote it). */
+    static JoinCode readJoinCode(Path file) {
+        try {
+            if (Files.size(file) > MAX_JOIN_FILE_BYTES) {
+                throw new IllegalArgumentException(file + " is not a join code file (over 8 KiB)");
+            }
+            return JoinCode.decode(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("no join code file " + file + ": give --join the file the coordinator's"
+                    + " operator sent (cohort sites invite NAME --out FILE)");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read the join code file " + file + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * @param join    the join code, or null to leave those lines as the template has them
+     * @param data    the data file, or null
+     * @param workDir the work directory, or null
+     */
+    static String fill(String template, JoinCode join, Path data, Path workDir) {
+        Map<String, String> values = new LinkedHashMap<>();
+        if (join != null) {
+            values.put("site.name", join.siteName());
+            values.put("coordinator.addresses", String.join(",", join.addresses()));
+            values.put("coordinator.ca-fingerprint", join.caFingerprint());
+            values.put("enrollment.token", join.token());
+        }
+        if (data != null) {
+            values.put("data.path", absolute(data));
+        }
+        if (workDir != null) {
+            values.put("work.dir", absolute(workDir));
+        }
+        StringBuilder out = new StringBuilder();
+        for (String line : template.split("\n", -1)) {
+            int eq = line.indexOf('=');
+            String key = eq > 0 && !line.startsWith("#") ? line.substring(0, eq) : null;
+            out.append(key != null && values.containsKey(key) ? key + "=" + values.remove(key) : line)
+                    .append('\n');
+        }
+        if (!values.isEmpty()) {
+            throw new IllegalStateException("the configuration template has no line for " + values.keySet());
+        }
+        return out.substring(0, out.length() - 1);
+    }
+
+    private static String absolute(Path p) {
+        String text = p.toAbsolutePath().normalize().toString();
+        if (text.contains(" #") || text.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("the path " + p + " cannot go in agent.properties (it holds ' #' or a"
+                    + " control character); move or link it to a plain path");
+        }
+        // A properties file reads a backslash as an escape: Windows paths are written with slashes.
+        return text.replace('\\', '/');
+    }
+}
