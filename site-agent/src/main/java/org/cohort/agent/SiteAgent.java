@@ -310,7 +310,9 @@ public final class SiteAgent implements AutoCloseable {
                 case HEARTBEAT_ACK -> {
                     // A dead connection is found by HTTP/2 keepalive; an ack only measures the round trip.
                     if (message.getHeartbeatAck().getSequence() == lastHeartbeatSeq) {
-                        metrics.heartbeatRoundTrip((System.nanoTime() - lastHeartbeatNanos) / 1e9);
+                        long took = System.nanoTime() - lastHeartbeatNanos;
+                        lastRoundTripMicros = took / 1000;
+                        metrics.heartbeatRoundTrip(took / 1e9);
                     }
                 }
                 default -> {}
@@ -375,6 +377,8 @@ public final class SiteAgent implements AutoCloseable {
     private long lastHeartbeat;
     private volatile long lastHeartbeatSeq = -1;
     private volatile long lastHeartbeatNanos;
+    /** The last heartbeat round trip measured, sent with the next heartbeat for the coordinator's metrics. */
+    private volatile long lastRoundTripMicros;
 
     /** Starts a renewal if the certificate is due (see {@link CertificateRenewer}); never blocks the session. */
     void renewIfDue() {
@@ -443,7 +447,8 @@ public final class SiteAgent implements AutoCloseable {
                 .setHeartbeat(Heartbeat.newBuilder()
                         .setSequence(seq)
                         .setState(state.get())
-                        .setRoundId(currentRound.get()))
+                        .setRoundId(currentRound.get())
+                        .setLastRoundTripMicros(lastRoundTripMicros))
                 .build());
     }
 

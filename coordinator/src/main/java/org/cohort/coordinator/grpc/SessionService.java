@@ -110,6 +110,7 @@ class SessionService extends SessionGrpc.SessionImplBase {
                     case HEARTBEAT -> {
                         if (session != null) {
                             hub.heartbeat(siteId, message.getHeartbeat().getState());
+                            HeartbeatMetrics.roundTrip(message.getHeartbeat().getLastRoundTripMicros());
                             session.send(CoordinatorMessage.newBuilder()
                                     .setHeartbeatAck(HeartbeatAck.newBuilder()
                                             .setSequence(message.getHeartbeat().getSequence()))
