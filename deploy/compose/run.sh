@@ -3,13 +3,15 @@
 # Disease hospitals; issues enrollment tokens, creates a study with patient-level DP and secure
 # aggregation (study.json), runs it to completion, prints the round history and ε, then tears
 # everything down (volumes included; KEEP=1 leaves it running). Images: deploy/images/build.sh.
-# Usage: deploy/compose/run.sh            (logs of every container end up in $COHORT_COMPOSE_LOGS)
+# Usage: deploy/compose/run.sh            (logs of every container end up in $COHORT_COMPOSE_LOGS, else a new
+#                                          mktemp -d directory it names)
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 export COHORT_HEART_DATA="${COHORT_HEART_DATA:-$(cd "$repo/.." && pwd)/shared/datasets/fed-heart-disease}"
-logs="${COHORT_COMPOSE_LOGS:-/tmp/cohort-compose-logs}"
+# A fresh private directory unless one is named: a fixed /tmp path could be another user's, planted first.
+logs="${COHORT_COMPOSE_LOGS:-$(mktemp -d /tmp/cohort-compose-logs.XXXXXX)}"
 project=cohort-compose
 sites=(cleveland hungarian va)
 rest_ports=(8081 8082 8083)

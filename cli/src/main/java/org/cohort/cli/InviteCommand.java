@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import org.cohort.protocol.OwnerOnlyFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -55,7 +55,7 @@ final class InviteCommand extends CoordinatorCommand {
 
     @Override
     public Integer call() {
-        if (Files.exists(out)) {
+        if (Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             throw new UsageException(out + " exists; a join code is never written over a file (choose another --out)");
         }
         JsonNode issued = coordinator()
@@ -78,13 +78,7 @@ final class InviteCommand extends CoordinatorCommand {
             if (file.toAbsolutePath().getParent() != null) {
                 Files.createDirectories(file.toAbsolutePath().getParent());
             }
-            try {
-                Files.createFile(
-                        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            } catch (UnsupportedOperationException e) {
-                Files.createFile(file);
-            }
-            Files.writeString(file, text);
+            OwnerOnlyFiles.create(file, text);
         } catch (FileAlreadyExistsException e) {
             throw new CommandFailed(file + " appeared meanwhile; the token was issued but not written: invite again"
                     + " with another --out");

@@ -114,10 +114,30 @@ class ReadmeQuickStartTest {
                 .isZero();
         assertThat(printed)
                 .contains("wrote cleveland.join", "ready: start it with", "COMPLETED: 2 of 2 rounds")
-                .contains("per patient")
-                .doesNotContain("cohort1."); // the enrollment token is never printed
-        assertThat(Files.getPosixFilePermissions(root.resolve("cleveland.join")).toString())
-                .isEqualTo("[OWNER_READ, OWNER_WRITE]");
+                .contains("per patient");
+        for (String secretFile : List.of("cleveland.join", "cleveland.properties")) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                            Files.getPosixFilePermissions(root.resolve(secretFile))))
+                    .as(secretFile + " holds the enrollment token")
+                    .isEqualTo("rw-------");
+        }
+        // The token, and the join code that carries it, appear in no output, log or review.
+        String token = Files.readAllLines(root.resolve("cleveland.properties")).stream()
+                .filter(line -> line.startsWith("enrollment.token="))
+                .map(line -> line.substring("enrollment.token=".length()))
+                .findFirst()
+                .orElseThrow();
+        assertThat(token).startsWith("cohort1.");
+        for (Path written : List.of(
+                output,
+                root.resolve("coordinator.log"),
+                root.resolve("cleveland.log"),
+                root.resolve("cleveland-review.txt"))) {
+            assertThat(Files.readString(written))
+                    .as(written.getFileName().toString())
+                    .doesNotContain(token)
+                    .doesNotContain("cohort-join1.");
+        }
     }
 
     private static Path sharedData() {

@@ -83,30 +83,54 @@ final class AgentCommand implements Callable<Integer> {
                 description = "keys, ledger and logs (work.dir; default /var/lib/cohort-agent)")
         Path workDir;
 
+        @Option(
+                names = "--expect-ca",
+                paramLabel = "sha256:HEX",
+                description = "the coordinator CA's fingerprint as its operator told you by another channel (phone,"
+                        + " the consortium's site): a join code naming another CA is refused")
+        String expectCa;
+
         @Override
         public Integer call() throws IOException {
-            if (Files.exists(out)) {
+            if (Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 System.err.println(out + " exists; give --out for another file (an existing configuration is never"
                         + " overwritten)");
                 return 1;
             }
             String text;
+            org.cohort.protocol.JoinCode code;
             try {
-                text = InitValues.fill(template(), join == null ? null : InitValues.readJoinCode(join), data, workDir);
+                code = join == null ? null : InitValues.readJoinCode(join);
+                if (code != null && expectCa != null && !expectCa.strip().equals(code.caFingerprint())) {
+                    System.err.println("refused: the join code pins CA " + code.caFingerprint() + ", not the "
+                            + expectCa.strip() + " you expect; it may not come from your consortium's coordinator."
+                            + " Nothing was written.");
+                    return 1;
+                }
+                text = InitValues.fill(template(), code, data, workDir);
             } catch (IllegalArgumentException e) {
                 System.err.println(e.getMessage());
                 return 2;
             }
-            // Owner-only from the first byte: the file will hold the one-time enrollment token.
+            // Owner-only from the first byte, written through the one channel: it holds the token.
             try {
-                Files.createFile(
-                        out,
-                        java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-            } catch (UnsupportedOperationException e) {
-                Files.createFile(out);
+                org.cohort.protocol.OwnerOnlyFiles.create(out, text);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                System.err.println(out + " appeared meanwhile; nothing was written (give --out for another file)");
+                return 1;
             }
-            Files.writeString(out, text);
+            if (code != null) {
+                // Whoever wrote the code chose both the address and the CA to pin: say them, so the
+                // admin can confirm the fingerprint with the coordinator's operator by another channel.
+                System.out.println("this join code enrolls site '" + StudyReview.printable(code.siteName())
+                        + "' with the coordinator at " + String.join(", ", code.addresses()) + ", pinning CA "
+                        + code.caFingerprint()
+                        + (expectCa != null
+                                ? " (as you expected)"
+                                : "; confirm that"
+                                        + " fingerprint with the coordinator's operator by another channel before the first"
+                                        + " start (or run init with --expect-ca)"));
+            }
             System.out.println("wrote " + out + (join == null || data == null ? "; fill it in" : "") + ", then:"
                     + " cohort-agent check --config " + out);
             return 0;

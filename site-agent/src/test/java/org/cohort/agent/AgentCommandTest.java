@@ -74,6 +74,40 @@ class AgentCommandTest {
     }
 
     @Test
+    void initRefusesAJoinCodeForAnotherCaThanTheAdminExpects() throws Exception {
+        Path join = Files.writeString(
+                dir.resolve("phished.join"),
+                new org.cohort.protocol.JoinCode(
+                                "Cleveland",
+                                java.util.List.of("evil.example.net:9443"),
+                                "sha256:" + "ee".repeat(32),
+                                "cohort1.AAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB")
+                        .encode());
+        Path file = dir.resolve("agent.properties");
+        assertThat(AgentCommand.execute(
+                        "init",
+                        "--join",
+                        join.toString(),
+                        "--expect-ca",
+                        "sha256:" + "cd".repeat(32),
+                        "--out",
+                        file.toString()))
+                .isEqualTo(1);
+        assertThat(file).doesNotExist();
+    }
+
+    @Test
+    void initNeverFollowsALinkPlantedWhereItWrites() throws Exception {
+        Path target = Files.writeString(dir.resolve("elsewhere"), "kept\n");
+        Path link = Files.createSymbolicLink(dir.resolve("agent.properties"), target);
+        assertThat(AgentCommand.execute("init", "--out", link.toString())).isEqualTo(1);
+        assertThat(Files.readString(target)).isEqualTo("kept\n");
+        Files.delete(target); // a dangling link: still refused, nothing created through it
+        assertThat(AgentCommand.execute("init", "--out", link.toString())).isEqualTo(1);
+        assertThat(target).doesNotExist();
+    }
+
+    @Test
     void initRefusesADamagedOrMissingJoinCodeAndWritesNothing() throws Exception {
         Path file = dir.resolve("agent.properties");
         Path damaged = Files.writeString(dir.resolve("bad.join"), "cohort-join1.not-base64!\n");

@@ -103,9 +103,11 @@ public record KeystorePassword(char[] password, String source, String warning) {
             }
             try {
                 Set<PosixFilePermission> perms = Files.getPosixFilePermissions(real);
-                if (perms.stream().anyMatch(GROUP_OR_OTHERS::contains)) {
+                if (!ownerOnly(perms) && !readOnlySecretMount(perms)) {
                     throw new IllegalStateException("the keystore password file " + file + " can be read or changed by"
-                            + " other users (" + PosixFilePermissions.toString(perms) + "); run chmod 600 " + file);
+                            + " other users (" + PosixFilePermissions.toString(perms) + "); run chmod 600 " + file
+                            + " (a read-only"
+                            + " 0440 file, as Kubernetes mounts a Secret for the pod's fsGroup, is accepted too)");
                 }
             } catch (UnsupportedOperationException ignored) {
                 // not a POSIX file system: its own access control applies
@@ -119,6 +121,21 @@ public record KeystorePassword(char[] password, String source, String warning) {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the keystore password file " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    private static boolean ownerOnly(Set<PosixFilePermission> perms) {
+        return perms.stream().noneMatch(GROUP_OR_OTHERS::contains);
+    }
+
+    /**
+     * 0440 or 0400-with-group-read: how Kubernetes mounts a Secret file with {@code defaultMode:
+     * 0400} once the pod sets {@code fsGroup} (the kubelet adds group read for the pod's own group;
+     * kubernetes/kubernetes#57923). Nobody can write it, and others cannot read it; refusing it
+     * would leave only worse choices (the password in the environment, or no check at all).
+     */
+    static boolean readOnlySecretMount(Set<PosixFilePermission> perms) {
+        return perms.equals(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.GROUP_READ))
+                || perms.equals(EnumSet.of(PosixFilePermission.GROUP_READ));
     }
 
     private static String leftover(Path legacy) {

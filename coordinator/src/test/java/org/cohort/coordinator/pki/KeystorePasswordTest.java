@@ -64,6 +64,25 @@ class KeystorePasswordTest {
     }
 
     @Test
+    void acceptsAReadOnlySecretMountButNoFileItsGroupCanWriteOrOthersRead() throws Exception {
+        Path secret = Files.writeString(dir.resolve("k8s-secret"), "from-secret\n");
+        for (String mode : new String[] {"r--r-----", "---r-----", "r--------"}) {
+            Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString(mode));
+            assertThat(new String(KeystorePassword.resolve(dataDir(), "", secret, false)
+                            .password()))
+                    .as(mode)
+                    .isEqualTo("from-secret");
+        }
+        for (String mode : new String[] {"rw-r-----", "r--rw----", "r--r--r--", "r-----r--"}) {
+            Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString(mode));
+            assertThatThrownBy(() -> KeystorePassword.resolve(dataDir(), "", secret, false))
+                    .as(mode)
+                    .hasMessageContaining("can be read or changed by other users");
+        }
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+    }
+
+    @Test
     void refusesAPasswordFileOthersCanReadOrOneInsideTheDataDirectory() throws Exception {
         Path open = Files.writeString(dir.resolve("secret"), "x\n");
         Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-r--r--"));
