@@ -107,6 +107,11 @@ final class OidcJwtAuthenticationProvider implements AuthenticationProvider {
             throw new IllegalStateException(
                     "set one of cohort.coordinator.oidc.jwk-set-uri and cohort.coordinator.oidc.jwk-set-file, not both");
         }
+        if (oidc.jwkSetFile() == null) {
+            String keysFrom = oidc.jwkSetUri().isBlank() ? oidc.issuerUri() : oidc.jwkSetUri();
+            requireHttpsOrLoopback(
+                    keysFrom, oidc.jwkSetUri().isBlank() ? "cohort.coordinator.oidc.issuer-uri" : "jwk-set-uri");
+        }
         Set<SignatureAlgorithm> algorithms = algorithms(oidc.jwsAlgorithms());
         NimbusJwtDecoder decoder;
         if (oidc.jwkSetFile() != null) {
@@ -125,6 +130,27 @@ final class OidcJwtAuthenticationProvider implements AuthenticationProvider {
         }
         decoder.setJwtValidator(validator(oidc));
         return decoder;
+    }
+
+    /**
+     * The signing keys are fetched from this address: over plain HTTP anyone on the path could
+     * swap them and sign tokens of their own. Loopback stays allowed (a local identity provider, tests).
+     */
+    static void requireHttpsOrLoopback(String address, String property) {
+        java.net.URI uri;
+        try {
+            uri = java.net.URI.create(address);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(property + " is not a URI: " + address);
+        }
+        String host = uri.getHost() == null ? "" : uri.getHost();
+        boolean loopback =
+                host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1");
+        if (!"https".equalsIgnoreCase(uri.getScheme()) && !(loopback && "http".equalsIgnoreCase(uri.getScheme()))) {
+            throw new IllegalStateException(property + " must be an https:// address (got " + address + "): the"
+                    + " signing keys are fetched from it, and over plain HTTP anyone on the way could replace them;"
+                    + " or give the keys as a file with cohort.coordinator.oidc.jwk-set-file");
+        }
     }
 
     private static OAuth2TokenValidator<Jwt> validator(OidcProperties oidc) {

@@ -227,5 +227,15 @@ class OidcJwtAuthenticationProviderTest {
         assertThatThrownBy(() -> OidcJwtAuthenticationProvider.of(
                         properties(idp.issuer(), "", dir.resolve("missing.json"), "groups", MAPPING)))
                 .hasMessageContaining("jwk-set-file");
+        assertThatThrownBy(() -> OidcJwtAuthenticationProvider.of(
+                        properties("http://login.example.org/realms/cohort", "", null, "groups", MAPPING)))
+                .hasMessageContaining("must be an https:// address");
+        assertThatThrownBy(() -> OidcJwtAuthenticationProvider.of(properties(
+                        "https://login.example.org/realms/cohort",
+                        "http://login.example.org/keys",
+                        null,
+                        "groups",
+                        MAPPING)))
+                .hasMessageContaining("jwk-set-uri must be an https:// address");
     }
 }
