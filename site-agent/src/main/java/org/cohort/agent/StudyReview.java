@@ -111,7 +111,11 @@ final class StudyReview {
                     o.getPlan().getLearningRate()));
         }
         var d = o.getDataset();
-        l.add("data: format " + d.getFormat() + ", label " + d.getLabelColumn() + " > " + d.getPositiveAbove()
+        l.add("data: format " + d.getFormat()
+                + (DatasetSchemas.isSurvival(d)
+                        ? ", survival: event " + d.getLabelColumn() + " (0/1), time " + d.getTimeColumn()
+                                + ", intervals cut at " + d.getCutPointsList()
+                        : ", label " + d.getLabelColumn() + " > " + d.getPositiveAbove())
                 + (d.getIdColumn().isEmpty() ? "" : ", patient id column " + d.getIdColumn())
                 + (d.getTestIdsCount() > 0
                         ? ", held-out set: " + d.getTestIdsCount() + " published patient ids"
