@@ -167,6 +167,30 @@ final class StudyReview {
     }
 
     /**
+     * Whether this site's table fits the study's dataset, read here exactly as the agent's tasks would
+     * read it (columns, cells, survival times and events, the split): the training size to declare, or
+     * the problem, with file, line and cell (the admin's own terminal; nothing is sent). A table that
+     * does not fit would fail every task before training, so nothing would be spent; this says so before
+     * the study is even accepted.
+     */
+    static String dataFit(StudyOffer offer, Path dataPath, Path workDir) {
+        try {
+            var policy = org.cohort.learning.data.PreprocessingPolicy.forStudy(
+                    !PrivacyWords.isPrivate(offer.getPrivacy().getMode()));
+            var split =
+                    new Dl4jLearner(dataPath, SplitSecretFile.loadOrCreate(workDir)).data(offer.getDataset(), policy);
+            return "this site's data (" + dataPath + ") fits the study: "
+                    + split.train().size()
+                    + " training rows (the size to declare with --training-examples), "
+                    + split.test().size()
+                    + " held out";
+        } catch (RuntimeException e) {
+            return "this site's data (" + dataPath + ") does NOT fit the study; its tasks would fail before"
+                    + " training: " + e.getMessage();
+        }
+    }
+
+    /**
      * Accepts {@code offer} in {@code config}: adds it to {@code studies.accepted} and pins the
      * locally computed digest and the declared training size.
      *
