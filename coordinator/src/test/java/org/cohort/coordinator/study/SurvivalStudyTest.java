@@ -5,10 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import org.cohort.coordinator.round.TaskFactory;
+import org.cohort.learning.model.ModelPreset;
 import org.cohort.learning.model.ModelSpec;
+import org.cohort.learning.model.Optimizer;
+import org.cohort.learning.model.TrainingPlan;
 import org.cohort.protocol.v1.Accountant;
 import org.cohort.protocol.v1.PrivacyMode;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.node.JsonNodeFactory;
 
 /** A survival study's dataset section: what is accepted, what the sites are sent, and what is refused. */
 class SurvivalStudyTest {
@@ -91,5 +95,30 @@ class SurvivalStudyTest {
                 .hasMessageContaining("dataset.task must be");
         assertThatThrownBy(spec(labelled(null, "T"), null)::validate)
                 .hasMessageContaining("set dataset.task to 'survival'");
+    }
+
+    @Test
+    void aStudysOwnSurvivalModelMustPredictOneHazardPerInterval() {
+        var plan = new TrainingPlan(1, 8, Optimizer.SGD, 0.1, 1);
+        var dataset = survival("T", "E", List.of(365.0, 730.0));
+        java.util.function.Function<String, StudySpec> withModel = json -> new StudySpec(
+                null,
+                new StudySpec.Model(null, null, 42L, JsonNodeFactory.instance.stringNode(json)),
+                null,
+                dataset,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null);
+        withModel.apply(ModelPreset.mlp(4).survivalConfigJson(1, 3, plan)).validate();
+        assertThatThrownBy(withModel.apply(ModelPreset.mlp(4).configJson(1, 2, plan))::validate)
+                .hasMessageContaining("predicts class probabilities");
+        assertThatThrownBy(withModel.apply(ModelPreset.mlp(4).survivalConfigJson(1, 5, plan))::validate)
+                .hasMessageContaining("predicts 5 hazards")
+                .hasMessageContaining("make 3 intervals");
     }
 }
