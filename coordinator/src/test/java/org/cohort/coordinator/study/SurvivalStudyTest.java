@@ -44,6 +44,10 @@ class SurvivalStudyTest {
         return new StudySpec(null, null, null, dataset, null, null, null, null, null, privacy, null, null);
     }
 
+    static StudySpec spec(StudySpec.Model model, StudySpec.Dataset dataset) {
+        return new StudySpec(null, model, null, dataset, null, null, null, null, null, null, null, null);
+    }
+
     static final StudySpec.Privacy PATIENT = new StudySpec.Privacy(
             PrivacyMode.PRIVACY_MODE_PATIENT, 1.0, 0.5, 1e-5, 1.0, Accountant.ACCOUNTANT_RDP, 32, true);
 
@@ -101,19 +105,8 @@ class SurvivalStudyTest {
     void aStudysOwnSurvivalModelMustPredictOneHazardPerInterval() {
         var plan = new TrainingPlan(1, 8, Optimizer.SGD, 0.1, 1);
         var dataset = survival("T", "E", List.of(365.0, 730.0));
-        java.util.function.Function<String, StudySpec> withModel = json -> new StudySpec(
-                null,
-                new StudySpec.Model(null, null, 42L, JsonNodeFactory.instance.stringNode(json)),
-                null,
-                dataset,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null);
+        java.util.function.Function<String, StudySpec> withModel =
+                json -> spec(new StudySpec.Model(null, null, 42L, JsonNodeFactory.instance.stringNode(json)), dataset);
         withModel.apply(ModelPreset.mlp(4).survivalConfigJson(1, 3, plan)).validate();
         assertThatThrownBy(withModel.apply(ModelPreset.mlp(4).configJson(1, 2, plan))::validate)
                 .hasMessageContaining("predicts class probabilities");
