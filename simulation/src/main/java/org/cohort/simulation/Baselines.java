@@ -47,6 +47,9 @@ final class Baselines {
     }
 
     static Accuracies evaluate(MultiLayerNetwork net, List<SplitData> sites, List<String> names) {
+        if (!sites.isEmpty() && sites.getFirst().test().isSurvival()) {
+            return concordance(net, sites, names);
+        }
         var bySite = new LinkedHashMap<String, Double>();
         var all = new ArrayList<EvaluationResult>();
         for (int i = 0; i < sites.size(); i++) {
@@ -55,5 +58,20 @@ final class Baselines {
             all.add(r);
         }
         return new Accuracies(bySite, EvaluationResult.pooled(all).accuracy());
+    }
+
+    /**
+     * A survival model's Harrell's C-index on each site's held-out patients, and pooled over all of
+     * them as one test set (pairs across sites included).
+     */
+    static Accuracies concordance(MultiLayerNetwork net, List<SplitData> sites, List<String> names) {
+        var bySite = new LinkedHashMap<String, Double>();
+        for (int i = 0; i < sites.size(); i++) {
+            bySite.put(
+                    names.get(i),
+                    Evaluator.evaluateSurvival(net, sites.get(i).test()).cIndex());
+        }
+        var pooled = TabularDataset.concat(sites.stream().map(SplitData::test).toList());
+        return new Accuracies(bySite, Evaluator.evaluateSurvival(net, pooled).cIndex());
     }
 }

@@ -15,7 +15,7 @@ final class Comparison {
             String federatedLabel,
             Accuracies federated,
             Baselines.Result baselines) {
-        print(out, sites, federatedLabel, federated, null, baselines);
+        print(out, Metric.ACCURACY, sites, federatedLabel, federated, null, null, baselines);
     }
 
     /**
@@ -24,35 +24,37 @@ final class Comparison {
      */
     static void print(
             PrintStream out,
+            Metric metric,
             List<String> sites,
             String federatedLabel,
             Accuracies federated,
+            String releasedLabel,
             Accuracies released,
             Baselines.Result baselines) {
-        var sb = new StringBuilder(String.format(Locale.ROOT, "%-46s  %10s", "model (test accuracy)", "pooled"));
+        var sb = new StringBuilder(String.format(Locale.ROOT, "%-46s  %10s", "model (" + metric.title + ")", "pooled"));
         for (String s : sites) {
             sb.append(String.format(Locale.ROOT, "  %12s", RoundTable.abbreviate(s)));
         }
         out.println(sb);
-        row(out, federatedLabel, federated, sites);
+        row(out, metric, federatedLabel, federated, sites);
         if (released != null) {
-            row(out, "  as released under DP (noised counts)", released, sites);
+            row(out, metric, releasedLabel, released, sites);
         }
-        row(out, "central (pooled data)", baselines.central(), sites);
+        row(out, metric, "central (pooled data)", baselines.central(), sites);
         for (Map.Entry<String, Accuracies> e : baselines.singleSite().entrySet()) {
-            row(out, "only " + e.getKey(), e.getValue(), sites);
+            row(out, metric, "only " + e.getKey(), e.getValue(), sites);
         }
     }
 
-    private static void row(PrintStream out, String label, Accuracies acc, List<String> sites) {
+    private static void row(PrintStream out, Metric metric, String label, Accuracies acc, List<String> sites) {
         if (acc == null) {
             out.printf("%-46s  (not available)%n", label);
             return;
         }
-        var sb = new StringBuilder(String.format(Locale.ROOT, "%-46s  %10s", label, Quickstart.pct(acc.pooled())));
+        var sb = new StringBuilder(String.format(Locale.ROOT, "%-46s  %10s", label, metric.format(acc.pooled())));
         for (String s : sites) {
             Double v = acc.bySite().get(s);
-            sb.append(String.format(Locale.ROOT, "  %12s", v == null ? "-" : Quickstart.pct(v)));
+            sb.append(String.format(Locale.ROOT, "  %12s", v == null ? "-" : metric.format(v)));
         }
         out.println(sb);
     }

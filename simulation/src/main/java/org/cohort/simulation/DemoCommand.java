@@ -28,7 +28,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(
             names = "--dataset",
-            paramLabel = "synthetic|heart-disease",
+            paramLabel = "synthetic|heart-disease|tcga-brca",
             defaultValue = DemoOptions.DEFAULT_DATASET,
             description = "data to train on (default ${DEFAULT-VALUE})")
     private String dataset;
@@ -38,7 +38,8 @@ final class DemoCommand implements Callable<Integer> {
             paramLabel = "DIR",
             description = {
                 "folder with processed.<centre>.data files (heart-disease;",
-                "default " + DemoOptions.SHARED_HEART_DISEASE + ")"
+                "default " + DemoOptions.SHARED_HEART_DISEASE + ") or brca.csv and",
+                "train_test_split.csv (tcga-brca; default " + DemoOptions.SHARED_TCGA_BRCA + ")"
             })
     private Path dataDir;
 
@@ -47,7 +48,7 @@ final class DemoCommand implements Callable<Integer> {
             paramLabel = "N",
             defaultValue = "" + DemoOptions.DEFAULT_SITES,
             description = "synthetic hospitals, " + MIN_SITES + ".." + DemoOptions.MAX_SITES
-                    + " (default ${DEFAULT-VALUE}; heart-disease uses its 4 centres)")
+                    + " (default ${DEFAULT-VALUE}; heart-disease uses its 4 centres, tcga-brca its 6 regions)")
     private int sites;
 
     @Option(

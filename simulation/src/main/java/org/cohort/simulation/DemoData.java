@@ -16,6 +16,7 @@ import org.cohort.learning.data.LabelRule;
 import org.cohort.learning.data.SplitData;
 import org.cohort.learning.data.SyntheticHospitals;
 import org.cohort.learning.data.TabularSchema;
+import org.cohort.learning.data.TcgaBrca;
 import org.cohort.protocol.v1.DatasetSpec;
 
 /**
@@ -26,8 +27,15 @@ import org.cohort.protocol.v1.DatasetSpec;
  * @param agentsDir where each site's agent keeps its state ({@code <agentsDir>/<site>/work}),
  *     the sibling {@code agents} of the data directory; the baselines split each site's rows
  *     with the secret its agent keeps there
+ * @param testIds a published split (TCGA-BRCA's test patients), or empty: each site splits by its secret
  */
-record DemoData(String format, TabularSchema schema, List<Site> sites, String description, Path agentsDir) {
+record DemoData(
+        String format,
+        TabularSchema schema,
+        List<Site> sites,
+        String description,
+        Path agentsDir,
+        List<String> testIds) {
     static final double TEST_FRACTION = 0.25;
     static final long SPLIT_SEED = 20261125L;
     /** Patients per synthetic hospital and the generator's seed. */
@@ -37,8 +45,36 @@ record DemoData(String format, TabularSchema schema, List<Site> sites, String de
 
     record Site(String name, Path dataFile) {}
 
+    DemoData(String format, TabularSchema schema, List<Site> sites, String description, Path agentsDir) {
+        this(format, schema, sites, description, agentsDir, List.of());
+    }
+
+    /** Whether the demo's study is a survival study (TCGA-BRCA): its metric is then Harrell's C-index. */
+    boolean survival() {
+        return schema.isSurvival();
+    }
+
     static DemoData prepare(DemoOptions o, Path dir) throws IOException {
         Files.createDirectories(dir);
+        if (o.dataset().equals("tcga-brca")) {
+            Path source = o.dataDir().toAbsolutePath();
+            if (!Files.isRegularFile(TcgaBrca.table(source)) || !Files.isRegularFile(TcgaBrca.splitFile(source))) {
+                throw new IllegalArgumentException("missing " + TcgaBrca.table(source) + " or "
+                        + TcgaBrca.splitFile(source) + "; --data-dir must hold brca.csv and train_test_split.csv");
+            }
+            var sites = new ArrayList<Site>();
+            for (var e : TcgaBrca.writeRegionFiles(source, dir).entrySet()) {
+                sites.add(new Site(e.getKey(), e.getValue()));
+            }
+            return new DemoData(
+                    "csv",
+                    TcgaBrca.schema(source),
+                    sites,
+                    "TCGA-BRCA, 6 regions as hospitals (TCGA; Liu et al. 2018; FLamby split), survival (time T,"
+                            + " event E), read from " + source + "; each region's rows written to " + dir,
+                    agentsDir(dir),
+                    List.copyOf(TcgaBrca.testIds(source)));
+        }
         if (o.dataset().equals("heart-disease")) {
             var sites = new ArrayList<Site>();
             for (String centre : HeartDisease.centres()) {
@@ -87,7 +123,9 @@ record DemoData(String format, TabularSchema schema, List<Site> sites, String de
     }
 
     DatasetSpec datasetSpec() {
-        return DatasetSchemas.toSpec(schema, format, positiveAbove(), TEST_FRACTION, SPLIT_SEED);
+        return DatasetSchemas.toSpec(schema, format, positiveAbove(), TEST_FRACTION, SPLIT_SEED).toBuilder()
+                .addAllTestIds(testIds)
+                .build();
     }
 
     /** The study to create (REST body). */
@@ -113,21 +151,32 @@ record DemoData(String format, TabularSchema schema, List<Site> sites, String de
                 "model",
                 Map.of("preset", o.model(), "hidden", o.model().equals("mlp") ? List.of(16) : List.of(), "seed", 42));
         spec.put("plan", DemoPlan.planJson(privacy.mode()));
-        spec.put(
-                "dataset",
-                Map.of(
-                        "format",
-                        format,
-                        "features",
-                        features,
-                        "labelColumn",
-                        schema.labelColumn(),
-                        "positiveAbove",
-                        positiveAbove(),
-                        "testFraction",
-                        TEST_FRACTION,
-                        "splitSeed",
-                        SPLIT_SEED));
+        var dataset = new HashMap<String, Object>(Map.of(
+                "format",
+                format,
+                "features",
+                features,
+                "labelColumn",
+                schema.labelColumn(),
+                "positiveAbove",
+                positiveAbove(),
+                "testFraction",
+                TEST_FRACTION,
+                "splitSeed",
+                SPLIT_SEED));
+        if (schema.idColumn() != null) {
+            dataset.put("idColumn", schema.idColumn());
+        }
+        if (!testIds.isEmpty()) {
+            dataset.put("testIds", testIds);
+        }
+        if (survival()) {
+            dataset.put("task", "survival");
+            dataset.put("timeColumn", schema.survival().timeColumn());
+            dataset.put("eventColumn", schema.labelColumn());
+            dataset.put("cutPoints", schema.survival().cutPoints());
+        }
+        spec.put("dataset", dataset);
         spec.put("rounds", o.rounds());
         spec.put("minSites", sites.size());
         spec.put("roundTimeoutSeconds", 300);

@@ -28,6 +28,10 @@ final class DemoOptions {
     static final int HEART_DISEASE_SITES = 4;
     /** Where the Heart Disease files are looked for when no data directory is given. */
     static final String SHARED_HEART_DISEASE = "../shared/datasets/fed-heart-disease";
+    /** The six regions of TCGA-BRCA, each a site. */
+    static final int TCGA_BRCA_SITES = 6;
+    /** Where the TCGA-BRCA files are looked for when no data directory is given. */
+    static final String SHARED_TCGA_BRCA = "../shared/datasets/fed-tcga-brca";
 
     private final String dataset;
     private final Path dataDir;
@@ -55,12 +59,12 @@ final class DemoOptions {
         return new Builder();
     }
 
-    /** synthetic or heart-disease. */
+    /** synthetic, heart-disease or tcga-brca. */
     String dataset() {
         return dataset;
     }
 
-    /** The folder with the processed.&lt;centre&gt;.data files (heart-disease), else null. */
+    /** The folder with the processed.&lt;centre&gt;.data files (heart-disease) or brca.csv (tcga-brca), else null. */
     Path dataDir() {
         return dataDir;
     }
@@ -113,7 +117,7 @@ final class DemoOptions {
         private Builder() {}
 
         Builder dataset(String dataset) {
-            this.dataset = oneOf("--dataset", dataset, "synthetic", "heart-disease");
+            this.dataset = oneOf("--dataset", dataset, "synthetic", "heart-disease", "tcga-brca");
             return this;
         }
 
@@ -168,7 +172,8 @@ final class DemoOptions {
 
         /**
          * The options, once the combination holds: heart-disease has its data (given, or found
-         * in {@link #SHARED_HEART_DISEASE}) and its four sites; secure aggregation has three sites.
+         * in {@link #SHARED_HEART_DISEASE}) and its four sites, tcga-brca its data and its six
+         * regions; secure aggregation has three sites.
          */
         DemoOptions build() {
             Path data = dataDir;
@@ -182,6 +187,16 @@ final class DemoOptions {
                     data = Path.of(SHARED_HEART_DISEASE);
                 }
                 n = HEART_DISEASE_SITES;
+            }
+            if (dataset.equals("tcga-brca")) {
+                if (data == null) {
+                    data = org.cohort.learning.data.TcgaBrca.locateDataDirectory()
+                            .or(() -> java.util.Optional.of(Path.of(SHARED_TCGA_BRCA))
+                                    .filter(Files::isDirectory))
+                            .orElseThrow(() -> new IllegalArgumentException("--dataset tcga-brca needs --data-dir DIR"
+                                    + " with brca.csv and train_test_split.csv (looked for " + SHARED_TCGA_BRCA + ")"));
+                }
+                n = TCGA_BRCA_SITES;
             }
             if (secureAggregation && n < 3) {
                 throw new IllegalArgumentException("secure aggregation needs at least 3 sites (with 2, each learns the"

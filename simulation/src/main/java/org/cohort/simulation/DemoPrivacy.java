@@ -36,6 +36,20 @@ record DemoPrivacy(
     static final double LATTICE_MARGIN = 1.005;
 
     static DemoPrivacy calibrate(PrivacyMode mode, double targetEpsilon, int rounds, List<Integer> trainRowsBySite) {
+        return calibrate(mode, targetEpsilon, rounds, trainRowsBySite, true);
+    }
+
+    /**
+     * As above; {@code evaluationRelease} false for a study whose sites release no final evaluation
+     * under patient-level DP (a survival study: its C-index counts pairs of patients), so the whole
+     * budget goes to training.
+     */
+    static DemoPrivacy calibrate(
+            PrivacyMode mode,
+            double targetEpsilon,
+            int rounds,
+            List<Integer> trainRowsBySite,
+            boolean evaluationRelease) {
         return switch (mode) {
             case PRIVACY_MODE_NONE, PRIVACY_MODE_UNSPECIFIED ->
                 new DemoPrivacy(
@@ -63,7 +77,9 @@ record DemoPrivacy(
                             * NoiseCalibration.noiseMultiplier(
                                     z -> {
                                         var events = new ArrayList<>(patientSchedule(z, rows, rounds));
-                                        events.add(new PrivacyEvent.SampledGaussian(1.0, sigmaEval, 1));
+                                        if (evaluationRelease) {
+                                            events.add(new PrivacyEvent.SampledGaussian(1.0, sigmaEval, 1));
+                                        }
                                         return events;
                                     },
                                     targetEpsilon,
@@ -82,15 +98,19 @@ record DemoPrivacy(
                                 Locale.ROOT,
                                 "privacy: patient-level DP-SGD at every site (per-patient clipping C = %.1f, Poisson sampling"
                                         + " with expected batch %d, %d local epoch%s per round); each site calibrates its noise"
-                                        + " multiplier to its own data so that it ends %d rounds and the noised final"
-                                        + " evaluation (σ_eval = %.1f per count) at ε ≤ %s (patient-level,"
+                                        + " multiplier to its own data so that it ends %d rounds%s at ε ≤ %s (patient-level,"
                                         + " δ = %s, RDP accountant, improved conversion): σ = %s",
                                 CLIP_NORM,
                                 DemoPlan.BATCH_SIZE,
                                 DemoPlan.DP_LOCAL_EPOCHS,
                                 DemoPlan.DP_LOCAL_EPOCHS == 1 ? "" : "s",
                                 rounds,
-                                sigmaEval,
+                                evaluationRelease
+                                        ? String.format(
+                                                Locale.ROOT,
+                                                " and the noised final evaluation (σ_eval = %.1f per count)",
+                                                sigmaEval)
+                                        : " (no evaluation is released: a C-index counts pairs of patients)",
                                 targetEpsilon,
                                 "1e-5",
                                 String.join(", ", sigmas)));

@@ -40,7 +40,7 @@ public final class Quickstart {
         DemoData data = DemoData.prepare(o, work.resolve("data"));
         out.printf("data: %s%n", data.description());
         var trainRows = data.preparedSites().stream().map(d -> d.train().size()).toList();
-        DemoPrivacy privacy = DemoPrivacy.calibrate(o.privacy(), o.epsilon(), o.rounds(), trainRows);
+        DemoPrivacy privacy = DemoPrivacy.calibrate(o.privacy(), o.epsilon(), o.rounds(), trainRows, !data.survival());
         out.println(privacy.explanation());
         out.println(
                 o.secureAggregation()
@@ -123,8 +123,10 @@ public final class Quickstart {
             waitForSites(api, data.sites().size(), siteIds, work);
             api.studies().start(studyId);
             out.println();
+            Metric metric = Metric.of(data);
             var table = new RoundTable(
                     out,
+                    metric,
                     data.sites().stream().map(DemoData.Site::name).toList(),
                     siteIds,
                     privacy.enabled() ? () -> api.studies().privacy(studyId) : null);
@@ -161,8 +163,12 @@ public final class Quickstart {
             // Under DP the sites release their evaluation only as noised counts. The demo holds every
             // site's held-out rows itself, so it also measures the published model exactly (a real
             // federation's coordinator cannot): that is the row to compare with the baselines.
-            Accuracies released = privacy.enabled() ? table.finalEvaluation() : null;
-            var federated = privacy.enabled()
+            // A survival study's pooled C-index is over all held-out patients as one set (pairs across
+            // sites too), which only the demo can measure; the sites report the pairs within each site.
+            boolean measure = privacy.enabled() || data.survival();
+            // Under DP a survival study's sites release no C-index at all (see SurvivalChecks).
+            Accuracies released = measure && !(privacy.enabled() && data.survival()) ? table.finalEvaluation() : null;
+            var federated = measure
                     ? Baselines.evaluate(
                             FinalModel.load(configJson, modelDir.resolve("parameters.f32")),
                             data.preparedSites(),
@@ -170,6 +176,7 @@ public final class Quickstart {
                     : table.finalEvaluation();
             Comparison.print(
                     out,
+                    metric,
                     names,
                     "federated (Cohort"
                             + (privacy.enabled()
@@ -177,20 +184,36 @@ public final class Quickstart {
                                     : "")
                             + (o.secureAggregation() ? ", SecAgg" : "") + ")",
                     federated,
+                    privacy.enabled()
+                            ? "  as released under DP (noised counts)"
+                            : "  as the sites reported it (pairs within sites)",
                     released,
                     baselines);
+            if (data.survival()) {
+                out.println("(Harrell's C-index of the discrete-time model's risk, higher = sooner; 0.5 is chance."
+                        + " Pooled: all held-out patients as one set, measured by the demo on the rows it holds"
+                        + (privacy.enabled()
+                                ? "; under DP the sites release no C-index: its pair counts move by up to n - 1"
+                                        + " with one patient"
+                                : "")
+                        + ")");
+            }
             out.println("(baselines train without privacy"
                     + (privacy.enabled()
                             ? "; the federated row is measured by"
                                     + " the demo on the held-out rows it holds"
                                     + (released != null
                                             ? ", the row below it is what the" + " sites released"
-                                            : "; under site-level DP the sites release no evaluation")
+                                            : data.survival()
+                                                    ? "; the sites release no C-index under DP"
+                                                    : "; under site-level DP the sites release no evaluation")
                             : "")
                     + ")");
 
             ObjectNode summary = api.json().createObjectNode();
             summary.put("dataset", o.dataset());
+            // What every federated/central/singleSite figure is: "accuracy", or "c-index" for survival.
+            summary.put("metric", data.survival() ? "c-index" : "accuracy");
             summary.put("studyId", studyId);
             summary.put("rounds", o.rounds());
             summary.put("model", o.model());

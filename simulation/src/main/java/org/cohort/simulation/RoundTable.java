@@ -27,11 +27,28 @@ final class RoundTable {
     /** The study's privacy view (GET /api/studies/{id}/privacy), or null when the study has no DP. */
     private final java.util.function.Supplier<JsonNode> privacy;
 
+    private final Metric metric;
+
     RoundTable(
             PrintStream out,
             List<String> siteNames,
             Map<String, String> siteIds,
             java.util.function.Supplier<JsonNode> privacy) {
+        this(out, Metric.ACCURACY, siteNames, siteIds, privacy);
+    }
+
+    /**
+     * As above, for a study whose held-out metric is {@code metric} (for a survival study the sites
+     * report their C-index as half pairs, and the pooled column is the C-index over the pairs within
+     * each site).
+     */
+    RoundTable(
+            PrintStream out,
+            Metric metric,
+            List<String> siteNames,
+            Map<String, String> siteIds,
+            java.util.function.Supplier<JsonNode> privacy) {
+        this.metric = metric;
         this.privacy = privacy;
         this.out = out;
         this.siteNames = siteNames;
@@ -39,8 +56,8 @@ final class RoundTable {
     }
 
     void header() {
-        var sb = new StringBuilder(
-                String.format(Locale.ROOT, "%5s  %5s  %10s  %10s", "round", "sites", "train loss", "pooled acc"));
+        var sb = new StringBuilder(String.format(
+                Locale.ROOT, "%5s  %5s  %10s  %10s", "round", "sites", "train loss", metric.pooledColumn));
         for (String name : siteNames) {
             sb.append(String.format(Locale.ROOT, "  %12s", abbreviate(name)));
         }
@@ -110,11 +127,11 @@ final class RoundTable {
                 r.get("roundNumber").asInt(),
                 r.get("reported").size() + "/" + r.get("selected").size(),
                 loss,
-                eval == null ? "withheld" : Quickstart.pct(eval.pooled())));
+                eval == null ? "withheld" : metric.format(eval.pooled())));
         for (String name : siteNames) {
             Double acc = eval == null ? null : eval.bySite().get(name);
             sb.append(String.format(
-                    Locale.ROOT, "  %12s", eval == null ? "withheld" : acc == null ? "-" : Quickstart.pct(acc)));
+                    Locale.ROOT, "  %12s", eval == null ? "withheld" : acc == null ? "-" : metric.format(acc)));
         }
         sb.append(String.format(Locale.ROOT, "  %5.1f s", seconds));
         out.println(sb);

@@ -34,7 +34,7 @@ class DemoOptionsTest {
     @Test
     void refusesABadValueAtItsSetter() {
         assertThatThrownBy(() -> DemoOptions.builder().dataset("mnist"))
-                .hasMessage("--dataset must be synthetic or heart-disease, got 'mnist'");
+                .hasMessage("--dataset must be synthetic, heart-disease or tcga-brca, got 'mnist'");
         assertThatThrownBy(() -> DemoOptions.builder().model("resnet"))
                 .hasMessage("--model must be logistic-regression or mlp, got 'resnet'");
         assertThatThrownBy(() -> DemoOptions.builder().privacy("record"))
@@ -46,6 +46,13 @@ class DemoOptionsTest {
         assertThatThrownBy(() -> DemoOptions.builder().epsilon(0)).hasMessageContaining("--epsilon must be a positive");
         assertThatThrownBy(() -> DemoOptions.builder().epsilon(Double.POSITIVE_INFINITY))
                 .hasMessageContaining("--epsilon must be a positive");
+    }
+
+    @Test
+    void tcgaBrcaRunsItsSixRegions(@org.junit.jupiter.api.io.TempDir Path dir) {
+        DemoOptions o = DemoOptions.builder().dataset("tcga-brca").dataDir(dir).build();
+        assertThat(o.sites()).isEqualTo(6);
+        assertThat(o.dataDir()).isEqualTo(dir);
     }
 
     @Test

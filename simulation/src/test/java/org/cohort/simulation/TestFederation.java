@@ -36,14 +36,22 @@ final class TestFederation implements AutoCloseable {
 
     /** The Heart Disease files the hospitals hold, or null for synthetic hospitals. */
     private final Path heartDisease;
+    /** The TCGA-BRCA files the regions' files are written from, or null. */
+    private final Path tcgaBrca;
 
     TestFederation(Path dir, int sites, String... coordinatorProperties) throws Exception {
-        this(dir, null, sites, coordinatorProperties);
+        this(dir, null, null, sites, coordinatorProperties);
     }
 
     private TestFederation(Path dir, Path heartDisease, int sites, String... coordinatorProperties) throws Exception {
+        this(dir, heartDisease, null, sites, coordinatorProperties);
+    }
+
+    private TestFederation(Path dir, Path heartDisease, Path tcgaBrca, int sites, String... coordinatorProperties)
+            throws Exception {
         this.dir = dir;
         this.heartDisease = heartDisease;
+        this.tcgaBrca = tcgaBrca;
         this.coordinator = InProcessCoordinator.start(dir.resolve("coordinator"), coordinatorProperties);
         this.api = coordinator.client();
         this.data = DemoData.prepare(options(sites, 1), dir.resolve("data"));
@@ -52,6 +60,14 @@ final class TestFederation implements AutoCloseable {
     /** The four Heart Disease centres as hospitals, each with its own file from {@code dataDir}. */
     static TestFederation heartDisease(Path dir, Path dataDir, String... coordinatorProperties) throws Exception {
         return new TestFederation(dir, dataDir, 4, coordinatorProperties);
+    }
+
+    /**
+     * The six TCGA-BRCA regions as hospitals, each with its own file written from {@code dataDir};
+     * each declares its real training size (the regions differ, 40 to 248 patients).
+     */
+    static TestFederation tcgaBrca(Path dir, Path dataDir, String... coordinatorProperties) throws Exception {
+        return new TestFederation(dir, null, dataDir, 6, coordinatorProperties);
     }
 
     /**
@@ -84,10 +100,10 @@ final class TestFederation implements AutoCloseable {
     }
 
     private DemoOptions options(int sites, int rounds) {
-        if (heartDisease != null) {
+        if (tcgaBrca != null || heartDisease != null) {
             return DemoOptions.builder()
-                    .dataset("heart-disease")
-                    .dataDir(heartDisease)
+                    .dataset(tcgaBrca != null ? "tcga-brca" : "heart-disease")
+                    .dataDir(tcgaBrca != null ? tcgaBrca : heartDisease)
                     .rounds(rounds)
                     .workDir(dir)
                     .privacy("none")
@@ -183,7 +199,8 @@ final class TestFederation implements AutoCloseable {
                 .enrollment(
                         token.get("caFingerprint").asString(),
                         token.get("token").asString())
-                .accepting(AgentConfig.accepting(DECLARED_TRAINING_EXAMPLES, pinnedTerms))
+                .accepting(AgentConfig.accepting(
+                        tcgaBrca != null ? data.trainingExamples(site) : DECLARED_TRAINING_EXAMPLES, pinnedTerms))
                 .patientEpsilonCeiling(patientCeiling)
                 .patientEpsilonCeilingAllStudies(allStudiesCeiling, AgentConfig.DEFAULT_ALL_STUDIES_DELTA)
                 .build();

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.cohort.learning.data.FeatureColumn;
 import org.cohort.learning.data.LabelRule;
+import org.cohort.learning.data.SurvivalTarget;
 import org.cohort.learning.data.TabularSchema;
 import org.cohort.protocol.v1.DatasetSpec;
 import org.cohort.protocol.v1.FeatureColumnSpec;
@@ -23,11 +24,30 @@ public final class DatasetSchemas {
                 features.add(FeatureColumn.locallyStandardised(f.getName()));
             }
         }
+        String id = spec.getIdColumn().isEmpty() ? null : spec.getIdColumn();
+        if (isSurvival(spec)) {
+            return TabularSchema.survival(
+                    features,
+                    spec.getLabelColumn(),
+                    new SurvivalTarget(spec.getTimeColumn(), List.copyOf(spec.getCutPointsList())),
+                    id);
+        }
+        if (!spec.getTask().isEmpty() && !spec.getTask().equals(CLASSIFICATION)) {
+            throw new IllegalArgumentException(
+                    "unknown task '" + spec.getTask() + "'; this agent knows " + CLASSIFICATION + " and " + SURVIVAL);
+        }
         return new TabularSchema(
-                features,
-                spec.getLabelColumn(),
-                LabelRule.positiveIfGreaterThan(spec.getPositiveAbove()),
-                spec.getIdColumn().isEmpty() ? null : spec.getIdColumn());
+                features, spec.getLabelColumn(), LabelRule.positiveIfGreaterThan(spec.getPositiveAbove()), id);
+    }
+
+    /** The task word of a survival study. */
+    public static final String SURVIVAL = "survival";
+    /** The task word of a classification study (also what an empty task means). */
+    public static final String CLASSIFICATION = "classification";
+
+    /** Whether {@code spec} describes a survival study. */
+    public static boolean isSurvival(DatasetSpec spec) {
+        return spec.getTask().equals(SURVIVAL);
     }
 
     public static DatasetSpec toSpec(
@@ -40,6 +60,11 @@ public final class DatasetSchemas {
                 .setSplitSeed(splitSeed);
         if (schema.idColumn() != null) {
             b.setIdColumn(schema.idColumn());
+        }
+        if (schema.isSurvival()) {
+            b.setTask(SURVIVAL)
+                    .setTimeColumn(schema.survival().timeColumn())
+                    .addAllCutPoints(schema.survival().cutPoints());
         }
         for (FeatureColumn f : schema.features()) {
             var fb = FeatureColumnSpec.newBuilder().setName(f.name());

@@ -203,6 +203,21 @@ public final class Dl4jLearner implements LocalLearner {
         return java.util.Optional.ofNullable(problem).map(p -> p + "; refused before training, nothing spent");
     }
 
+    /**
+     * A survival model's held-out evaluation in the counts a site reports: Harrell's C-index as half
+     * pairs (correct = 2·concordant + tied of examples = 2·comparable pairs, so that the coordinator's
+     * ratio and pooling over sites give the C-index over the pairs within each site), and the mean
+     * negative log-likelihood per patient as the loss.
+     */
+    static EvaluationResult survivalEvaluation(org.cohort.learning.model.Network net, SplitData data) {
+        var survival = Evaluator.evaluateSurvival(net, data.test());
+        var c = survival.concordance();
+        if (c.comparable() == 0) {
+            return EvaluationResult.empty();
+        }
+        return new EvaluationResult(c.index(), survival.meanLoss(), c.comparableHalves(), c.concordantHalves());
+    }
+
     /** The task's local training plan as the learning module takes it. */
     static TrainingPlan trainingPlan(RoundTask task) {
         var p = task.getPlan();
@@ -227,7 +242,9 @@ public final class Dl4jLearner implements LocalLearner {
             return Outcome.noisedEvaluation(0, release, HeldOutRelease.plannedCharge(task));
         }
         // Under DP nothing about the held-out patients leaves in clear.
-        var eval = HeldOutRelease.withheld(task) ? EvaluationResult.empty() : Evaluator.evaluate(net, data.test());
+        var eval = HeldOutRelease.withheld(task)
+                ? EvaluationResult.empty()
+                : data.test().isSurvival() ? survivalEvaluation(net, data) : Evaluator.evaluate(net, data.test());
         if (task.getKind() == TaskKind.EVALUATE) {
             return new Outcome(null, data.train().size(), 0, 0, eval.examples(), eval.correct(), eval.logLoss());
         }

@@ -33,9 +33,11 @@ final class HeldOutRelease {
      */
     static boolean releases(RoundTask task) {
         PrivacyPlan dp = task.getPrivacy();
+        // A survival study releases none: its C-index counts pairs, whose sensitivity to one patient is n - 1.
         return task.getKind() == TaskKind.EVALUATE
                 && dp.getMode() == org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT
-                && dp.getEvaluationNoiseMultiplier() > 0;
+                && dp.getEvaluationNoiseMultiplier() > 0
+                && !DatasetSchemas.isSurvival(task.getDataset());
     }
 
     /** The charge of the release {@code task} asks for, known before anything is measured. */

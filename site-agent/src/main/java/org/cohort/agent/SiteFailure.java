@@ -173,6 +173,7 @@ sealed interface SiteFailure {
         dataset.getFeaturesList().stream().map(FeatureColumnSpec::getName).forEach(declared::add);
         declared.add(dataset.getLabelColumn());
         declared.add(dataset.getIdColumn());
+        declared.add(dataset.getTimeColumn());
         return columns.stream()
                 .filter(declared::contains)
                 .filter(c -> !c.isEmpty())

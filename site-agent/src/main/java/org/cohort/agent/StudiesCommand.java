@@ -128,9 +128,10 @@ final class StudiesCommand {
     static final class Show extends OneStudy {
         @Override
         int run(AgentConfig loaded) {
-            StudyReview.show(offer(loaded, study)).stream()
-                    .map(StudyReview::printable)
-                    .forEach(System.out::println);
+            StudyOffer offer = offer(loaded, study);
+            var lines = new java.util.ArrayList<>(StudyReview.show(offer));
+            lines.add(StudyReview.dataFit(offer, loaded.dataPath(), loaded.workDir()));
+            lines.stream().map(StudyReview::printable).forEach(System.out::println);
             return 0;
         }
     }

@@ -115,7 +115,11 @@ final class StudyReview {
             }
         }
         var d = o.getDataset();
-        l.add("data: format " + d.getFormat() + ", label " + d.getLabelColumn() + " > " + d.getPositiveAbove()
+        l.add("data: format " + d.getFormat()
+                + (DatasetSchemas.isSurvival(d)
+                        ? ", survival: event " + d.getLabelColumn() + " (0/1), time " + d.getTimeColumn()
+                                + ", intervals cut at " + d.getCutPointsList()
+                        : ", label " + d.getLabelColumn() + " > " + d.getPositiveAbove())
                 + (d.getIdColumn().isEmpty() ? "" : ", patient id column " + d.getIdColumn())
                 + (d.getTestIdsCount() > 0
                         ? ", held-out set: " + d.getTestIdsCount() + " published patient ids"
@@ -193,6 +197,30 @@ final class StudyReview {
                     + printable(study) + "; nothing was written");
         }
         return digests.getFirst();
+    }
+
+    /**
+     * Whether this site's table fits the study's dataset, read here exactly as the agent's tasks would
+     * read it (columns, cells, survival times and events, the split): the training size to declare, or
+     * the problem, with file, line and cell (the admin's own terminal; nothing is sent). A table that
+     * does not fit would fail every task before training, so nothing would be spent; this says so before
+     * the study is even accepted.
+     */
+    static String dataFit(StudyOffer offer, Path dataPath, Path workDir) {
+        try {
+            var policy = org.cohort.learning.data.PreprocessingPolicy.forStudy(
+                    !PrivacyWords.isPrivate(offer.getPrivacy().getMode()));
+            var split =
+                    new Dl4jLearner(dataPath, SplitSecretFile.loadOrCreate(workDir)).data(offer.getDataset(), policy);
+            return "this site's data (" + dataPath + ") fits the study: "
+                    + split.train().size()
+                    + " training rows (the size to declare with --training-examples), "
+                    + split.test().size()
+                    + " held out";
+        } catch (RuntimeException e) {
+            return "this site's data (" + dataPath + ") does NOT fit the study; its tasks would fail before"
+                    + " training: " + e.getMessage();
+        }
     }
 
     /**

@@ -118,6 +118,36 @@ class SiteFailureTest {
                 .isEqualTo(2);
     }
 
+    @Test
+    void badSurvivalOutcomesAreRefusedNamingTheColumnNotTheValue() throws Exception {
+        var survival = csvDataset("age").toBuilder()
+                .setLabelColumn("E")
+                .setTask("survival")
+                .setTimeColumn("T")
+                .addCutPoints(365)
+                .build();
+        RoundTask task = task(survival, "none");
+        Path negative = Files.writeString(dir.resolve("negative.csv"), "age,E,T\n63,1,100\n67,0,-731\n");
+        Path notAnEvent = Files.writeString(dir.resolve("event.csv"), "age,E,T\n63,1,100\n67,2,731\n");
+        Path noTime = Files.writeString(dir.resolve("notime.csv"), "age,E\n63,1\n");
+
+        Throwable thrown = catchThrowable(() -> new Dl4jLearner(negative).run(task, "{}", new float[0]));
+        assertThat(thrown.getMessage()).contains("negative time");
+        assertThat(withoutReference(SiteFailure.of(thrown, task)))
+                .startsWith("DATA_BAD_LABEL")
+                .contains("column T")
+                .doesNotContain("731");
+        thrown = catchThrowable(() -> new Dl4jLearner(notAnEvent).run(task, "{}", new float[0]));
+        assertThat(thrown.getMessage()).contains("not 0 (censored) or 1");
+        assertThat(withoutReference(SiteFailure.of(thrown, task)))
+                .startsWith("DATA_BAD_LABEL")
+                .contains("column E");
+        thrown = catchThrowable(() -> new Dl4jLearner(noTime).run(task, "{}", new float[0]));
+        assertThat(withoutReference(SiteFailure.of(thrown, task)))
+                .startsWith("DATA_MISSING_COLUMNS")
+                .contains("column T");
+    }
+
     /** The report without its random reference, whose hex digits could match a short cell value by chance. */
     private static String withoutReference(SiteFailure failure) {
         return failure.reference().isEmpty()

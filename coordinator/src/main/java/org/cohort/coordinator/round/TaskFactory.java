@@ -113,6 +113,9 @@ public class TaskFactory {
         if (d.testIds() != null) {
             b.addAllTestIds(d.testIds());
         }
+        if (d.survival()) {
+            b.setTask(StudySpec.Dataset.SURVIVAL).setTimeColumn(d.timeColumn()).addAllCutPoints(d.cutPoints());
+        }
         for (var f : d.features()) {
             var fb = FeatureColumnSpec.newBuilder().setName(f.name());
             if (f.categorical()) {

@@ -42,9 +42,24 @@ public final class UploadChecks {
      *
      * @param privateStudy the study is under differential privacy: held-out metrics must be withheld
      * @param evaluationNoise the σ of the noised confusion matrix a final evaluation releases (0: none)
+     * @param pairs a survival study: a site reports its C-index as half pairs of held-out patients
+     *     (test_correct = 2·concordant + tied, test_examples = 2·comparable), at most m(m − 1) for m
+     *     held-out patients
      */
-    public record HeldOutRule(boolean privateStudy, double evaluationNoise, int classes) {
-        public static final HeldOutRule IN_CLEAR = new HeldOutRule(false, 0, 2);
+    public record HeldOutRule(boolean privateStudy, double evaluationNoise, int classes, boolean pairs) {
+        public static final HeldOutRule IN_CLEAR = new HeldOutRule(false, 0, 2, false);
+
+        public HeldOutRule(boolean privateStudy, double evaluationNoise, int classes) {
+            this(privateStudy, evaluationNoise, classes, false);
+        }
+
+        /** The most a site may report as test_examples when it may hold out {@code maxRows} patients. */
+        long maxReported(long maxRows) {
+            if (!pairs) {
+                return maxRows;
+            }
+            return maxRows > 3_000_000_000L ? Long.MAX_VALUE : maxRows * Math.max(0, maxRows - 1);
+        }
     }
 
     /**
@@ -166,7 +181,7 @@ public final class UploadChecks {
                             + " and test_correct at most test_examples");
         }
         Long declared = round.declaredExamples().get(site);
-        long maxTest = declared == null ? 0 : maxTestExamples(declared, testFraction);
+        long maxTest = heldOut.maxReported(declared == null ? 0 : maxTestExamples(declared, testFraction));
         if (metrics.getTestExamples() > maxTest) {
             return reject(
                     Reason.BAD_EXAMPLE_COUNT,

@@ -182,7 +182,10 @@ public class UploadIntake {
                 modelLength(state),
                 study.spec().dataset().testFraction(),
                 new UploadChecks.HeldOutRule(
-                        dp != null && dp.enabled(), dp == null ? 0 : dp.evaluationNoise(), LABEL_CLASSES));
+                        dp != null && dp.enabled(),
+                        dp == null ? 0 : dp.evaluationNoise(),
+                        LABEL_CLASSES,
+                        study.spec().dataset().survival()));
         return problem.isPresent() ? problem : PrivacyChecks.check(study.spec().privacy(), state.kind(), m);
     }
 

@@ -50,7 +50,9 @@ final class LearningBridge {
                 optimizer(p.optimizer()),
                 p.learningRate(),
                 spec.model().seed());
-        return preset.configJson(numInputs, NUM_CLASSES, plan);
+        return spec.dataset() != null && spec.dataset().survival()
+                ? preset.survivalConfigJson(numInputs, spec.dataset().modelOutputs(), plan)
+                : preset.configJson(numInputs, NUM_CLASSES, plan);
     }
 
     static float[] initialParameters(String configJson, long seed) {

@@ -49,7 +49,21 @@ final class ModelChecks {
                                 + inputs + " (one per numeric column, one per level of a categorical one)");
             }
         }
-        if (user.numClasses() != LearningBridge.NUM_CLASSES) {
+        boolean survival = spec.dataset() != null && spec.dataset().survival();
+        if (survival != user.predictsHazards()) {
+            problems.add(
+                    survival
+                            ? "model.configuration predicts class probabilities, but a survival study's model predicts one"
+                                    + " hazard per interval: end with an OutputLayer of sigmoid activation and XENT loss"
+                            : "model.configuration predicts sigmoid hazards (a survival model), but the study is a"
+                                    + " classification; end with softmax and MCXENT, or set dataset.task to survival");
+        } else if (survival) {
+            if (spec.dataset().cutPoints() != null
+                    && user.numClasses() != spec.dataset().modelOutputs()) {
+                problems.add("model.configuration predicts " + user.numClasses() + " hazards, but dataset.cutPoints"
+                        + " make " + spec.dataset().modelOutputs() + " intervals (one output per interval)");
+            }
+        } else if (user.numClasses() != LearningBridge.NUM_CLASSES) {
             problems.add("model.configuration predicts " + user.numClasses() + " classes, but the study's label is"
                     + " binary (" + LearningBridge.NUM_CLASSES + " classes: label above dataset.positiveAbove or not)");
         }

@@ -63,7 +63,10 @@ public record ModelSize(long parameters, long peakBytes) {
                 : List.of();
         long parameters = spec.model().custom()
                 ? LearningBridge.userModel(spec.model().configurationJson()).parameterCount()
-                : parameters(inputs(spec), hidden, NUM_CLASSES);
+                : parameters(
+                        inputs(spec),
+                        hidden,
+                        spec.dataset() == null ? NUM_CLASSES : spec.dataset().modelOutputs());
         boolean secure =
                 spec.secureAggregation() != null && spec.secureAggregation().on();
         int roundBytes = secure ? SECURE_ROUND_BYTES : parameters < mappedFrom ? PLAIN_ROUND_BYTES : 0;

@@ -140,6 +140,13 @@ public record StudySpec(
      * @param positiveAbove label = 1 when the label column exceeds this value
      * @param idColumn     optional patient id column: each site keys its train/test split by it
      * @param testIds      optional published split: the test patients' ids, used as given (needs idColumn)
+     * @param task         "classification" (default) or "survival"
+     * @param timeColumn   survival: the column with the time to the event or to censoring (never negative)
+     * @param eventColumn  survival: the column with 1 (event observed) or 0 (censored); it is the study's label
+     *                     column (give either, or both the same)
+     * @param cutPoints    survival: the boundaries of the discrete-time model's intervals, in the time column's
+     *                     unit, strictly increasing: K - 1 points make K intervals and K model outputs. Public
+     *                     study parameters, chosen before looking at any site's data
      */
     public record Dataset(
             String format,
@@ -149,7 +156,55 @@ public record StudySpec(
             Double testFraction,
             Long splitSeed,
             String idColumn,
-            List<String> testIds) {
+            List<String> testIds,
+            String task,
+            String timeColumn,
+            String eventColumn,
+            List<Double> cutPoints) {
+        /** The task word of a survival study. */
+        public static final String SURVIVAL = "survival";
+        /** The task word of a classification study, the default. */
+        public static final String CLASSIFICATION = "classification";
+
+        public Dataset(
+                String format,
+                List<Feature> features,
+                String labelColumn,
+                Double positiveAbove,
+                Double testFraction,
+                Long splitSeed,
+                String idColumn,
+                List<String> testIds) {
+            this(
+                    format,
+                    features,
+                    labelColumn,
+                    positiveAbove,
+                    testFraction,
+                    splitSeed,
+                    idColumn,
+                    testIds,
+                    null,
+                    null,
+                    null,
+                    null);
+        }
+
+        /** Whether the study is a survival study. */
+        public boolean survival() {
+            return SURVIVAL.equals(task);
+        }
+
+        /** The label column: for a survival study the event column when only that is given. */
+        public String label() {
+            return labelColumn != null ? labelColumn : survival() ? eventColumn : null;
+        }
+
+        /** Outputs of the model: the intervals of a survival study, else the 2 classes of a binary label. */
+        public int modelOutputs() {
+            return survival() && cutPoints != null ? cutPoints.size() + 1 : LearningBridge.NUM_CLASSES;
+        }
+
         public Dataset(
                 String format,
                 List<Feature> features,
@@ -251,6 +306,19 @@ public record StudySpec(
                     || delta == null) {
                 return this;
             }
+            return withEvaluationNoiseMultiplier(defaultEvaluationNoise());
+        }
+
+        /**
+         * These settings releasing no evaluation: a survival study's C-index rests on pairs of patients,
+         * one patient can change up to n - 1 of them, and noise on that scale would drown the figure (see
+         * {@link SurvivalChecks}).
+         */
+        Privacy withoutEvaluationRelease() {
+            return withEvaluationNoiseMultiplier(0.0);
+        }
+
+        private Privacy withEvaluationNoiseMultiplier(double sigma) {
             return new Privacy(
                     mode,
                     clipNorm,
@@ -260,7 +328,7 @@ public record StudySpec(
                     accountant,
                     expectedBatchSize,
                     calibrateAtSites,
-                    defaultEvaluationNoise());
+                    sigma);
         }
 
         private double defaultEvaluationNoise() {
@@ -343,12 +411,16 @@ public record StudySpec(
                 : new Dataset(
                         or(dataset.format(), "csv"),
                         dataset.features(),
-                        dataset.labelColumn(),
+                        dataset.label(),
                         or(dataset.positiveAbove(), 0.5),
                         or(dataset.testFraction(), 0.25),
                         or(dataset.splitSeed(), 1L),
                         dataset.idColumn(),
-                        or(dataset.testIds(), List.of()));
+                        or(dataset.testIds(), List.of()),
+                        or(dataset.task(), Dataset.CLASSIFICATION),
+                        dataset.timeColumn(),
+                        dataset.survival() ? dataset.label() : dataset.eventColumn(),
+                        dataset.cutPoints());
         Privacy dp = privacy == null || !privacy.enabled()
                 ? Privacy.NONE
                 : new Privacy(
@@ -362,6 +434,9 @@ public record StudySpec(
                                 or(privacy.calibrateAtSites(), false),
                                 privacy.evaluationNoiseMultiplier())
                         .withEvaluationNoise();
+        if (dataset != null && dataset.survival() && dp.patientLevel()) {
+            dp = dp.withoutEvaluationRelease();
+        }
         return new StudySpec(
                 or(name, "study"),
                 m,
@@ -431,9 +506,11 @@ public record StudySpec(
                 }
             }
         }
-        if (dataset != null
-                && (dataset.labelColumn() == null || dataset.labelColumn().isBlank())) {
-            problems.add("dataset.labelColumn must name the label column");
+        if (dataset != null && (dataset.label() == null || dataset.label().isBlank())) {
+            problems.add(
+                    dataset.survival()
+                            ? "dataset.eventColumn must name the event column (1 = event observed, 0 = censored)"
+                            : "dataset.labelColumn must name the label column");
         }
         if (dataset != null
                 && dataset.format() != null
@@ -449,6 +526,7 @@ public record StudySpec(
             problems.add("dataset.positiveAbove must be a finite number");
         }
         problems.addAll(DatasetChecks.problems(dataset, privacy));
+        problems.addAll(SurvivalChecks.problems(this));
         if (model != null && model.custom()) {
             problems.addAll(ModelChecks.problems(this));
         } else if (model != null && !List.of("logistic-regression", "mlp").contains(model.preset())) {

@@ -67,7 +67,8 @@ public enum BrokenPipeline {
                             ? FeatureColumn.locallyStandardised(column.name())
                             : column);
         }
-        return new TabularSchema(columns, declared.labelColumn(), declared.labelRule(), declared.idColumn());
+        return new TabularSchema(
+                columns, declared.labelColumn(), declared.labelRule(), declared.idColumn(), declared.survival());
     }
 
     /** The split sites used before {@code SplitRule}: see {@link #SPLIT}. */

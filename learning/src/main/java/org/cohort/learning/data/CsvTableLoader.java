@@ -41,6 +41,8 @@ public final class CsvTableLoader {
         List<float[]> rows = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         List<String> ids = schema.idColumn() == null ? null : new ArrayList<>();
+        List<Double> times = new ArrayList<>();
+        List<Boolean> events = new ArrayList<>();
         long rowsRead = 0;
         long dropped = 0;
         RowEncoder encoder = header == null ? null : encoder(csv, schema, header);
@@ -79,6 +81,10 @@ public final class CsvTableLoader {
                 try {
                     encoder.encodeFeatures(cells, encoded);
                     labels.add(encoder.encodeLabel(cells));
+                    if (schema.isSurvival()) {
+                        times.add(encoder.survivalTime(cells));
+                        events.add(encoder.survivalEvent(cells));
+                    }
                 } catch (RowEncoder.CellException e) {
                     throw new TableFormatException(csv, lineNumber, e.problem, List.of(e.column), e.getMessage());
                 }
@@ -96,10 +102,20 @@ public final class CsvTableLoader {
                     List.of(),
                     "the file is empty; expected a header row naming the columns");
         }
+        TabularDataset.Survival survival = null;
+        if (schema.isSurvival()) {
+            boolean[] flags = new boolean[events.size()];
+            for (int i = 0; i < flags.length; i++) {
+                flags[i] = events.get(i);
+            }
+            survival = new TabularDataset.Survival(
+                    times.stream().mapToDouble(Double::doubleValue).toArray(), flags);
+        }
         TabularDataset dataset = new TabularDataset(
                 rows.toArray(float[][]::new),
                 labels.stream().mapToInt(Integer::intValue).toArray(),
-                schema.numClasses());
+                schema.numClasses(),
+                survival);
         return new LoadedTable(dataset, rowsRead, dropped, ids);
     }
 

@@ -21,6 +21,7 @@ final class RowEncoder {
     private final int[] featureCells;
     private final int labelCell;
     private final int idCell;
+    private final int timeCell;
     private final int width;
 
     /** @throws IllegalArgumentException naming the columns the header lacks */
@@ -48,6 +49,7 @@ final class RowEncoder {
                 schema.features().stream().mapToInt(c -> index.get(c.name())).toArray();
         this.labelCell = index.get(schema.labelColumn());
         this.idCell = schema.idColumn() == null ? -1 : index.get(schema.idColumn());
+        this.timeCell = schema.isSurvival() ? index.get(schema.survival().timeColumn()) : -1;
         this.width = schema.numEncodedFeatures();
     }
 
@@ -58,7 +60,9 @@ final class RowEncoder {
                 return true;
             }
         }
-        return isMissing(cells[labelCell]) || (idCell >= 0 && isMissing(cells[idCell]));
+        return isMissing(cells[labelCell])
+                || (idCell >= 0 && isMissing(cells[idCell]))
+                || (timeCell >= 0 && isMissing(cells[timeCell]));
     }
 
     /** The row's patient id, or null when the schema names no id column. */
@@ -104,10 +108,33 @@ final class RowEncoder {
         }
     }
 
-    /** The row's class. */
+    /** The row's class; in a survival study the interval of its time (after checking its time and event). */
     int encodeLabel(String[] cells) {
+        if (timeCell >= 0) {
+            survivalEvent(cells);
+            return schema.survival().intervalOf(survivalTime(cells));
+        }
         try {
             return schema.labelRule().classOf(cells[labelCell]);
+        } catch (IllegalArgumentException e) {
+            throw new CellException(schema.labelColumn(), TableFormatException.Problem.BAD_LABEL, e.getMessage());
+        }
+    }
+
+    /** A survival row's time: finite and at least 0. */
+    double survivalTime(String[] cells) {
+        try {
+            return SurvivalTarget.time(cells[timeCell]);
+        } catch (IllegalArgumentException e) {
+            throw new CellException(
+                    schema.survival().timeColumn(), TableFormatException.Problem.BAD_LABEL, e.getMessage());
+        }
+    }
+
+    /** A survival row's event flag: 0 or 1. */
+    boolean survivalEvent(String[] cells) {
+        try {
+            return SurvivalTarget.event(cells[labelCell]);
         } catch (IllegalArgumentException e) {
             throw new CellException(schema.labelColumn(), TableFormatException.Problem.BAD_LABEL, e.getMessage());
         }

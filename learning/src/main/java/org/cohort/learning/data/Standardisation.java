@@ -67,6 +67,6 @@ public record Standardisation(int[] positions, double[] means, double[] stds) {
             }
             rows[i] = row;
         }
-        return new TabularDataset(rows, data.labels(), data.numClasses());
+        return data.withFeatures(rows);
     }
 }

@@ -18,8 +18,44 @@ import org.nd4j.linalg.factory.Nd4j;
  * @param features rows of equal width; may be empty (a site can have no usable rows)
  * @param labels class index of each row, in {@code [0, numClasses)}
  * @param numClasses number of classes the model predicts, at least 2, even if some are absent here
+ * @param survival in a survival study, each row's time and event (its label is then the interval
+ *     of its time, and {@code numClasses} the number of intervals); null for classification
  */
-public record TabularDataset(float[][] features, int[] labels, int numClasses) {
+public record TabularDataset(float[][] features, int[] labels, int numClasses, Survival survival) {
+
+    /**
+     * Each row's survival outcome: the time to the event or to censoring, and whether the event was
+     * observed (true) or the patient censored (false).
+     */
+    public record Survival(double[] times, boolean[] events) {
+        public Survival {
+            Objects.requireNonNull(times, "times");
+            Objects.requireNonNull(events, "events");
+            if (times.length != events.length) {
+                throw new IllegalArgumentException(times.length + " times but " + events.length + " event flags");
+            }
+            for (double t : times) {
+                if (!(t >= 0) || Double.isInfinite(t)) {
+                    throw new IllegalArgumentException("survival times must be finite and at least 0, got " + t);
+                }
+            }
+        }
+
+        Survival select(int[] indices) {
+            double[] t = new double[indices.length];
+            boolean[] e = new boolean[indices.length];
+            for (int i = 0; i < indices.length; i++) {
+                t[i] = times[indices[i]];
+                e[i] = events[indices[i]];
+            }
+            return new Survival(t, e);
+        }
+    }
+
+    /** A classification dataset. */
+    public TabularDataset(float[][] features, int[] labels, int numClasses) {
+        this(features, labels, numClasses, null);
+    }
 
     public TabularDataset {
         Objects.requireNonNull(features, "features");
@@ -42,6 +78,20 @@ public record TabularDataset(float[][] features, int[] labels, int numClasses) {
                         "label of row " + i + " is " + labels[i] + ", outside 0.." + (numClasses - 1));
             }
         }
+        if (survival != null && survival.times().length != labels.length) {
+            throw new IllegalArgumentException(
+                    survival.times().length + " survival outcomes for " + labels.length + " rows");
+        }
+    }
+
+    /** Whether the rows carry survival outcomes (their labels are then interval indices). */
+    public boolean isSurvival() {
+        return survival != null;
+    }
+
+    /** The same rows with other features (e.g. standardised), keeping labels and outcomes. */
+    public TabularDataset withFeatures(float[][] newFeatures) {
+        return new TabularDataset(newFeatures, labels, numClasses, survival);
     }
 
     /** Number of examples. */
@@ -71,7 +121,7 @@ public record TabularDataset(float[][] features, int[] labels, int numClasses) {
             rows[i] = features[indices[i]];
             selected[i] = labels[indices[i]];
         }
-        return new TabularDataset(rows, selected, numClasses);
+        return new TabularDataset(rows, selected, numClasses, survival == null ? null : survival.select(indices));
     }
 
     /** The examples of all parts in order, e.g. to pool sites for a central baseline. */
@@ -80,8 +130,12 @@ public record TabularDataset(float[][] features, int[] labels, int numClasses) {
             throw new IllegalArgumentException("nothing to concatenate: the list of datasets is empty");
         }
         int classes = parts.getFirst().numClasses();
+        boolean survival = parts.getFirst().isSurvival();
         int total = 0;
         for (TabularDataset part : parts) {
+            if (part.isSurvival() != survival) {
+                throw new IllegalArgumentException("cannot pool survival rows with classification rows");
+            }
             if (part.numClasses() != classes) {
                 throw new IllegalArgumentException("datasets disagree on the number of classes (" + classes + " vs "
                         + part.numClasses() + "); they were encoded with different schemas");
@@ -90,13 +144,19 @@ public record TabularDataset(float[][] features, int[] labels, int numClasses) {
         }
         float[][] rows = new float[total][];
         int[] labels = new int[total];
+        double[] times = survival ? new double[total] : null;
+        boolean[] events = survival ? new boolean[total] : null;
         int at = 0;
         for (TabularDataset part : parts) {
             System.arraycopy(part.features(), 0, rows, at, part.size());
             System.arraycopy(part.labels(), 0, labels, at, part.size());
+            if (survival) {
+                System.arraycopy(part.survival().times(), 0, times, at, part.size());
+                System.arraycopy(part.survival().events(), 0, events, at, part.size());
+            }
             at += part.size();
         }
-        return new TabularDataset(rows, labels, classes);
+        return new TabularDataset(rows, labels, classes, survival ? new Survival(times, events) : null);
     }
 
     /** The features as a float32 matrix of shape [size, numFeatures]. */
@@ -119,8 +179,51 @@ public record TabularDataset(float[][] features, int[] labels, int numClasses) {
         return Nd4j.create(flat, new long[] {size(), numClasses}, DataType.FLOAT);
     }
 
-    /** The dataset as a DL4J {@link DataSet} (features and one-hot labels). */
+    /**
+     * What the model is trained to predict, shape [size, numClasses]: the one-hot labels, or in a
+     * survival study each row's per-interval targets (see {@link #labelMask()}): 0 for every interval
+     * the patient survived, 1 for the interval of an observed event.
+     */
+    public INDArray labelMatrix() {
+        if (survival == null) {
+            return oneHotLabels();
+        }
+        Nd4jRuntime.ensureInitialised();
+        float[] flat = new float[size() * numClasses];
+        for (int i = 0; i < labels.length; i++) {
+            if (survival.events()[i]) {
+                flat[i * numClasses + labels[i]] = 1f;
+            }
+        }
+        return Nd4j.create(flat, new long[] {size(), numClasses}, DataType.FLOAT);
+    }
+
+    /**
+     * Which targets of {@link #labelMatrix()} count, shape [size, numClasses], or null when all do
+     * (classification). In a survival study a row whose time falls in interval j counts in the
+     * intervals before j (survived) and, when its event was observed, in interval j; a censored
+     * row says nothing about interval j or later ones.
+     */
+    public INDArray labelMask() {
+        if (survival == null) {
+            return null;
+        }
+        Nd4jRuntime.ensureInitialised();
+        float[] flat = new float[size() * numClasses];
+        for (int i = 0; i < labels.length; i++) {
+            int last = survival.events()[i] ? labels[i] : labels[i] - 1;
+            for (int k = 0; k <= last; k++) {
+                flat[i * numClasses + k] = 1f;
+            }
+        }
+        return Nd4j.create(flat, new long[] {size(), numClasses}, DataType.FLOAT);
+    }
+
+    /** The dataset as a DL4J {@link DataSet}: features and labels, and in a survival study the label mask. */
     public DataSet toDataSet() {
-        return new DataSet(featureMatrix(), oneHotLabels());
+        INDArray mask = labelMask();
+        return mask == null
+                ? new DataSet(featureMatrix(), oneHotLabels())
+                : new DataSet(featureMatrix(), labelMatrix(), null, mask);
     }
 }

@@ -13,12 +13,34 @@ import java.util.Set;
  *
  * @param idColumn the column holding a patient id, used only to key the site's train/test split
  *     (never a feature, never sent); null when the table has none and rows are keyed by content
+ * @param survival for a survival study, its time column and intervals (the label column is then the
+ *     event column, 0 or 1, and each row's class is the interval of its time); null for classification
  */
-public record TabularSchema(List<FeatureColumn> features, String labelColumn, LabelRule labelRule, String idColumn) {
+public record TabularSchema(
+        List<FeatureColumn> features,
+        String labelColumn,
+        LabelRule labelRule,
+        String idColumn,
+        SurvivalTarget survival) {
 
     /** A schema without a patient id column. */
     public TabularSchema(List<FeatureColumn> features, String labelColumn, LabelRule labelRule) {
-        this(features, labelColumn, labelRule, null);
+        this(features, labelColumn, labelRule, null, null);
+    }
+
+    /** A classification schema. */
+    public TabularSchema(List<FeatureColumn> features, String labelColumn, LabelRule labelRule, String idColumn) {
+        this(features, labelColumn, labelRule, idColumn, null);
+    }
+
+    /**
+     * A survival schema: {@code eventColumn} holds 0 (censored) or 1 (event), {@code target} the time
+     * column and the intervals.
+     */
+    public static TabularSchema survival(
+            List<FeatureColumn> features, String eventColumn, SurvivalTarget target, String idColumn) {
+        return new TabularSchema(
+                features, eventColumn, LabelRule.classIndex(2), idColumn, Objects.requireNonNull(target, "target"));
     }
 
     public TabularSchema {
@@ -42,11 +64,23 @@ public record TabularSchema(List<FeatureColumn> features, String labelColumn, La
             throw new IllegalArgumentException("the id column '" + idColumn
                     + "' must be a column of its own: not blank, not a feature, not the label");
         }
+        if (survival != null) {
+            String time = survival.timeColumn();
+            if (seen.contains(time) || time.equals(labelColumn) || time.equals(idColumn)) {
+                throw new IllegalArgumentException("the time column '" + time
+                        + "' must be a column of its own: not a feature, not the event column, not the id column");
+            }
+        }
     }
 
     /** A copy of this schema whose rows are keyed by the patient id in {@code column}. */
     public TabularSchema withIdColumn(String column) {
-        return new TabularSchema(features, labelColumn, labelRule, column);
+        return new TabularSchema(features, labelColumn, labelRule, column, survival);
+    }
+
+    /** Whether this is a survival study (time and event columns, interval hazards). */
+    public boolean isSurvival() {
+        return survival != null;
     }
 
     /** Width of the encoded feature vector: the model's number of inputs. */
@@ -61,9 +95,9 @@ public record TabularSchema(List<FeatureColumn> features, String labelColumn, La
         return List.copyOf(names);
     }
 
-    /** Number of label classes: the model's number of outputs. */
+    /** Number of label classes, or of a survival study's intervals: the model's number of outputs. */
     public int numClasses() {
-        return labelRule.numClasses();
+        return survival != null ? survival.intervals() : labelRule.numClasses();
     }
 
     /** Positions in the encoded vector of the numeric columns each site standardises itself. */
@@ -79,11 +113,14 @@ public record TabularSchema(List<FeatureColumn> features, String labelColumn, La
         return positions.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    /** The table columns this schema reads: the features, the label, then the id column if any. */
+    /** The table columns this schema reads: the features, the label (event), the time, then the id column if any. */
     public List<String> requiredColumns() {
         List<String> columns =
                 new ArrayList<>(features.stream().map(FeatureColumn::name).toList());
         columns.add(labelColumn);
+        if (survival != null) {
+            columns.add(survival.timeColumn());
+        }
         if (idColumn != null) {
             columns.add(idColumn);
         }

@@ -29,12 +29,13 @@ final class LoopedGradients implements PerExampleGradients {
     public ClippedSum clippedSum(TabularDataset rows, double clipNorm) {
         int batch = rows.size();
         INDArray features = rows.featureMatrix();
-        INDArray labels = rows.oneHotLabels();
+        INDArray labels = rows.labelMatrix();
+        INDArray mask = rows.labelMask();
         double[] sum = new double[numParams];
         double[] norms = new double[batch];
         double lossSum = 0;
         for (int b = 0; b < batch; b++) {
-            float[] g = gradientOf(features, labels, b);
+            float[] g = gradientOf(features, labels, mask, b);
             lossSum += net.score();
             double squared = 0;
             for (float v : g) {
@@ -57,19 +58,22 @@ final class LoopedGradients implements PerExampleGradients {
     @Override
     public float[][] perExample(TabularDataset rows) {
         INDArray features = rows.featureMatrix();
-        INDArray labels = rows.oneHotLabels();
+        INDArray labels = rows.labelMatrix();
+        INDArray mask = rows.labelMask();
         float[][] result = new float[rows.size()][];
         for (int b = 0; b < result.length; b++) {
-            result[b] = gradientOf(features, labels, b);
+            result[b] = gradientOf(features, labels, mask, b);
         }
         net.clear();
         return result;
     }
 
     // A batch of one: DL4J's gradient is then that example's own, in the flat parameter layout.
-    private float[] gradientOf(INDArray features, INDArray labels, int row) {
+    private float[] gradientOf(INDArray features, INDArray labels, INDArray mask, int row) {
         return net.gradient(
-                features.getRow(row, true).dup(), labels.getRow(row, true).dup());
+                features.getRow(row, true).dup(),
+                labels.getRow(row, true).dup(),
+                mask == null ? null : mask.getRow(row, true).dup());
     }
 
     @Override

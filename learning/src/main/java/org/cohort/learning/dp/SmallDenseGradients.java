@@ -234,13 +234,28 @@ final class SmallDenseGradients implements PerExampleGradients {
             layerInputs[l + 1] = next;
         }
 
-        // Softmax with cross-entropy: ∂loss_b/∂z = p_b − y_b.
         float[][][] errors = new float[count][][];
         int[] labels = batch.labels();
         double lossSum = 0;
         float[][] top = new float[size][];
         for (int b = 0; b < size; b++) {
             float[] logits = layerInputs[count][b];
+            if (batch.isSurvival()) {
+                // Sigmoid hazards, masked binary cross-entropy: intervals before the patient's own
+                // are survived (y = 0), its own counts only with an observed event (y = 1).
+                boolean event = batch.survival().events()[b];
+                int last = event ? labels[b] : labels[b] - 1;
+                float[] delta = new float[logits.length];
+                for (int k = 0; k <= last; k++) {
+                    double h = 1 / (1 + Math.exp(-logits[k]));
+                    boolean y = event && k == labels[b];
+                    lossSum -= Math.log(Math.max(MIN_PROBABILITY, y ? h : 1 - h));
+                    delta[k] = (float) (y ? h - 1 : h);
+                }
+                top[b] = delta;
+                continue;
+            }
+            // Softmax with cross-entropy: ∂loss_b/∂z = p_b − y_b.
             double max = Double.NEGATIVE_INFINITY;
             for (float v : logits) {
                 max = Math.max(max, v);

@@ -116,10 +116,12 @@ final class VectorisedGradients implements PerExampleGradients {
             }
             if (last) {
                 OutputLayer output = (OutputLayer) layer;
-                if (!(output.getActivationFn() instanceof ActivationSoftmax)
-                        || !(output.getLossFn() instanceof LossMCXENT loss)
-                        || loss.getWeights() != null) {
-                    return Optional.of(where + " is not softmax with unweighted cross-entropy (MCXENT)");
+                boolean softmax = output.getActivationFn() instanceof ActivationSoftmax
+                        && output.getLossFn() instanceof LossMCXENT loss
+                        && loss.getWeights() == null;
+                if (!softmax && !org.cohort.learning.model.ModelSpec.hazards(output)) {
+                    return Optional.of(where + " is neither softmax with unweighted cross-entropy (MCXENT) nor"
+                            + " sigmoid hazards with unweighted binary cross-entropy (XENT)");
                 }
             }
             boolean hasBias = last ? ((OutputLayer) layer).hasBias() : ((DenseLayer) layer).hasBias();
@@ -136,7 +138,7 @@ final class VectorisedGradients implements PerExampleGradients {
         if (batch == 0) {
             return new ClippedSum(new float[(int) gradient.length()], 0, new double[0]);
         }
-        Pass pass = forwardBackward(rows.featureMatrix(), rows.oneHotLabels());
+        Pass pass = forwardBackward(rows.featureMatrix(), rows.labelMatrix(), rows.labelMask());
 
         double[] squaredNorms = new double[batch];
         for (int l = 0; l < layers.length; l++) {
@@ -177,7 +179,7 @@ final class VectorisedGradients implements PerExampleGradients {
         if (batch == 0) {
             return result;
         }
-        Pass pass = forwardBackward(rows.featureMatrix(), rows.oneHotLabels());
+        Pass pass = forwardBackward(rows.featureMatrix(), rows.labelMatrix(), rows.labelMask());
         int offset = 0;
         for (int l = 0; l < layers.length; l++) {
             float[][] a = pass.inputs[l].toFloatMatrix();
@@ -200,7 +202,7 @@ final class VectorisedGradients implements PerExampleGradients {
     /** Each layer's input A_l and error δ_l = ∂loss_b/∂z_l for the batch, and the summed loss. */
     private record Pass(INDArray[] inputs, INDArray[] errors, double lossSum) {}
 
-    private Pass forwardBackward(INDArray features, INDArray labels) {
+    private Pass forwardBackward(INDArray features, INDArray labels, INDArray mask) {
         int count = layers.length;
         INDArray[] inputs = new INDArray[count];
         INDArray[] preActivations = new INDArray[count];
@@ -212,15 +214,32 @@ final class VectorisedGradients implements PerExampleGradients {
                 activations = layers[l].activation.getActivation(preActivations[l].dup(), true);
             }
         }
-        // Softmax with cross-entropy: ∂loss_b/∂z = p_b − y_b.
         INDArray probabilities = layers[count - 1].activation.getActivation(preActivations[count - 1], true);
-        float[] trueClass = probabilities.mul(labels).sum(1).toFloatVector();
         double lossSum = 0;
-        for (float p : trueClass) {
-            lossSum -= Math.log(Math.max(MIN_PROBABILITY, p));
-        }
         INDArray[] errors = new INDArray[count];
-        errors[count - 1] = probabilities.subi(labels);
+        if (mask != null) {
+            // Sigmoid hazards with masked binary cross-entropy (a survival model): each output's
+            // ∂loss_b/∂z_k = m_bk·(h_bk − y_bk), and loss_b = −Σ_k m_bk·[y log h + (1 − y) log(1 − h)].
+            float[][] h = probabilities.toFloatMatrix();
+            float[][] y = labels.toFloatMatrix();
+            float[][] m = mask.toFloatMatrix();
+            for (int b = 0; b < h.length; b++) {
+                for (int k = 0; k < h[b].length; k++) {
+                    if (m[b][k] != 0) {
+                        double p = y[b][k] != 0 ? h[b][k] : 1 - (double) h[b][k];
+                        lossSum -= m[b][k] * Math.log(Math.max(MIN_PROBABILITY, p));
+                    }
+                }
+            }
+            errors[count - 1] = probabilities.subi(labels).muli(mask);
+        } else {
+            // Softmax with cross-entropy: ∂loss_b/∂z = p_b − y_b.
+            float[] trueClass = probabilities.mul(labels).sum(1).toFloatVector();
+            for (float p : trueClass) {
+                lossSum -= Math.log(Math.max(MIN_PROBABILITY, p));
+            }
+            errors[count - 1] = probabilities.subi(labels);
+        }
         for (int l = count - 2; l >= 0; l--) {
             INDArray upstream = errors[l + 1].mmul(layers[l + 1].weights.transpose());
             errors[l] =

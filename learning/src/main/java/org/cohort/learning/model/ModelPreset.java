@@ -44,6 +44,21 @@ public sealed interface ModelPreset permits ModelPreset.LogisticRegression, Mode
      * @param numClasses number of label classes, at least 2 (2 for a binary outcome)
      */
     default String configJson(int numInputs, int numClasses, TrainingPlan plan) {
+        return configJson(numInputs, numClasses, plan, false);
+    }
+
+    /**
+     * The configuration of a discrete-time survival model: the same hidden layers, and an output of
+     * one sigmoid hazard per interval with binary cross-entropy (XENT), which training masks so that
+     * each patient's loss is the negative log-likelihood of its own time and event.
+     *
+     * @param intervals the study's number of time intervals, at least 2
+     */
+    default String survivalConfigJson(int numInputs, int intervals, TrainingPlan plan) {
+        return configJson(numInputs, intervals, plan, true);
+    }
+
+    private String configJson(int numInputs, int numClasses, TrainingPlan plan, boolean hazards) {
         if (numInputs < 1) {
             throw new IllegalArgumentException("numInputs must be at least 1, was " + numInputs);
         }
@@ -73,10 +88,10 @@ public sealed interface ModelPreset permits ModelPreset.LogisticRegression, Mode
         }
         layers.layer(
                 index,
-                new OutputLayer.Builder(LossFunction.MCXENT)
+                new OutputLayer.Builder(hazards ? LossFunction.XENT : LossFunction.MCXENT)
                         .nIn(in)
                         .nOut(numClasses)
-                        .activation(Activation.SOFTMAX)
+                        .activation(hazards ? Activation.SIGMOID : Activation.SOFTMAX)
                         .weightInit(WeightInit.XAVIER)
                         .build());
         return layers.build().toJson();

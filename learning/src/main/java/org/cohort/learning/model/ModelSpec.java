@@ -343,13 +343,32 @@ public final class ModelSpec {
                     + last.layer().getLayer().getClass().getSimpleName() + "; a classification model must end with"
                     + " an OutputLayer");
         }
+        if (hazards(out)) {
+            return Math.toIntExact(out.getNOut());
+        }
         if (!(out.getActivationFn() instanceof ActivationSoftmax)
                 || !(out.getLossFn() instanceof LossMCXENT || out.getLossFn() instanceof LossNegativeLogLikelihood)) {
             throw new IllegalArgumentException("the output layer (" + last.where() + ") has activation "
                     + out.getActivationFn() + " and loss " + out.getLossFn() + "; a study's model predicts class"
-                    + " probabilities: use softmax with MCXENT (cross-entropy) or NEGATIVELOGLIKELIHOOD");
+                    + " probabilities: use softmax with MCXENT (cross-entropy) or NEGATIVELOGLIKELIHOOD (or, for a"
+                    + " survival study, per-interval hazards: sigmoid with XENT)");
         }
         return Math.toIntExact(out.getNOut());
+    }
+
+    /**
+     * Whether an output layer predicts the per-interval hazards of a discrete-time survival model:
+     * sigmoid outputs with unweighted binary cross-entropy (XENT), trained with a label mask.
+     */
+    public static boolean hazards(OutputLayer out) {
+        return out.getActivationFn() instanceof org.nd4j.linalg.activations.impl.ActivationSigmoid
+                && out.getLossFn() instanceof org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT loss
+                && loss.getWeights() == null;
+    }
+
+    /** Whether this model's output is per-interval hazards (a survival model) rather than class probabilities. */
+    public boolean predictsHazards() {
+        return layers().getLast() instanceof OutputLayer out && hazards(out);
     }
 
     /** Values one example holds in a forward pass: every layer's output, plus each convolution's im2col buffer. */

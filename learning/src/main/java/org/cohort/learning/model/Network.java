@@ -108,6 +108,14 @@ public final class Network {
                 : ModelSpec.outputClasses(null, graph.getConfiguration());
     }
 
+    /** Whether the network outputs per-interval hazards (a survival model) rather than class probabilities. */
+    public boolean predictsHazards() {
+        var all = layers();
+        return !all.isEmpty()
+                && all.getLast() instanceof org.deeplearning4j.nn.conf.layers.OutputLayer out
+                && ModelSpec.hazards(out);
+    }
+
     /** One optimiser step on {@code batch}. */
     public void fit(DataSet batch) {
         if (multiLayer != null) {
@@ -132,14 +140,24 @@ public final class Network {
      * layout, computed in training mode; {@link #score()} is then that loss.
      */
     public float[] gradient(INDArray features, INDArray labels) {
+        return gradient(features, labels, null);
+    }
+
+    /**
+     * As {@link #gradient(INDArray, INDArray)} with a label mask (null for none): a survival model's
+     * targets count only where the mask is 1.
+     */
+    public float[] gradient(INDArray features, INDArray labels, INDArray labelMask) {
         if (multiLayer != null) {
             multiLayer.setInput(features);
             multiLayer.setLabels(labels);
+            multiLayer.setLayerMaskArrays(null, labelMask);
             multiLayer.computeGradientAndScore();
             return multiLayer.gradient().gradient().toFloatVector();
         }
         graph.setInputs(features);
         graph.setLabels(labels);
+        graph.setLayerMaskArrays(null, labelMask == null ? null : new INDArray[] {labelMask});
         graph.computeGradientAndScore();
         return graph.gradient().gradient().toFloatVector();
     }

@@ -48,6 +48,44 @@ public final class Evaluator {
     }
 
     /**
+     * A survival model on {@code test} (rows with survival outcomes): Harrell's C-index of each
+     * patient's risk score ({@link DiscreteTimeSurvival#risk}) and the mean negative log-likelihood.
+     */
+    public static SurvivalEvaluation evaluateSurvival(Network net, TabularDataset test) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(test, "test");
+        if (!test.isSurvival()) {
+            throw new IllegalArgumentException("the test rows carry no survival outcomes (time and event)");
+        }
+        Nd4jRuntime.ensureInitialised();
+        NetworkShape.requireCompatible(net, test);
+        double[] risk = riskScores(net, test);
+        double[] lossSum = {0};
+        int[] intervals = test.labels();
+        boolean[] events = test.survival().events();
+        forEachPrediction(
+                net,
+                test,
+                (row, h) -> lossSum[0] += DiscreteTimeSurvival.negativeLogLikelihood(h, intervals[row], events[row]));
+        return new SurvivalEvaluation(
+                Concordance.of(risk, test.survival().times(), events),
+                test.size() == 0 ? Double.NaN : lossSum[0] / test.size(),
+                test.size());
+    }
+
+    /** As {@link #evaluateSurvival(Network, TabularDataset)}. */
+    public static SurvivalEvaluation evaluateSurvival(MultiLayerNetwork net, TabularDataset test) {
+        return evaluateSurvival(Network.of(net), test);
+    }
+
+    /** Each test row's risk score under a survival model: higher means the event is expected sooner. */
+    public static double[] riskScores(Network net, TabularDataset test) {
+        double[] risk = new double[test.size()];
+        forEachPrediction(net, test, (row, h) -> risk[row] = DiscreteTimeSurvival.risk(h));
+        return risk;
+    }
+
+    /**
      * The confusion matrix of {@code net} on {@code test}: counts of rows by true class (row) and
      * predicted class (column), row-major, classes² long. Each row adds 1 to exactly one count, so
      * adding or removing one patient changes the matrix by 1 in L2: the sufficient statistic a

@@ -16,6 +16,13 @@ public final class NetworkShape {
             throw new IllegalArgumentException("the data has " + data.numFeatures() + " features but the model expects "
                     + inputs + "; encode the site's table with the study's schema");
         }
+        if (data.isSurvival() != net.predictsHazards()) {
+            throw new IllegalArgumentException(
+                    data.isSurvival()
+                            ? "the data are survival outcomes but the model predicts class probabilities; a survival study's"
+                                    + " model ends in sigmoid hazards with binary cross-entropy (XENT), one per interval"
+                            : "the model predicts survival hazards but the data have class labels");
+        }
         if (data.numClasses() != outputs) {
             throw new IllegalArgumentException("the data has " + data.numClasses() + " classes but the model predicts "
                     + outputs + "; the study's label rule and model disagree");

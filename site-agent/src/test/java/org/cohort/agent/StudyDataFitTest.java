@@ -1,0 +1,65 @@
+package org.cohort.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.cohort.protocol.v1.DatasetSpec;
+import org.cohort.protocol.v1.FeatureColumnSpec;
+import org.cohort.protocol.v1.PrivacyMode;
+import org.cohort.protocol.v1.PrivacyPlan;
+import org.cohort.protocol.v1.StudyOffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code studies show} reads the site's own table as the study would, before the study is accepted. */
+class StudyDataFitTest {
+
+    @TempDir
+    Path dir;
+
+    static StudyOffer survivalOffer(PrivacyMode mode) {
+        return StudyOffer.newBuilder()
+                .setStudyId("st-1")
+                .setPrivacy(PrivacyPlan.newBuilder().setMode(mode))
+                .setDataset(DatasetSpec.newBuilder()
+                        .setFormat("csv")
+                        .setLabelColumn("E")
+                        .setTask("survival")
+                        .setTimeColumn("T")
+                        .addCutPoints(365)
+                        .setIdColumn("pid")
+                        .addTestIds("c")
+                        .addFeatures(FeatureColumnSpec.newBuilder()
+                                .setName("age")
+                                .setHasScaling(true)
+                                .setCenter(60)
+                                .setScale(10)))
+                .build();
+    }
+
+    @Test
+    void aFittingTableGivesTheSizeToDeclare() throws Exception {
+        Path csv = Files.writeString(dir.resolve("site.csv"), "pid,age,E,T\na,61,1,100\nb,70,0,400\nc,55,1,30\n");
+        String line = StudyReview.dataFit(survivalOffer(PrivacyMode.PRIVACY_MODE_PATIENT), csv, dir.resolve("work"));
+        assertThat(line).contains("fits the study").contains("2 training rows").contains("1 held out");
+    }
+
+    @Test
+    void badSurvivalDataAreRefusedBeforeAcceptance() throws Exception {
+        Path negative = Files.writeString(dir.resolve("neg.csv"), "pid,age,E,T\na,61,1,-5\n");
+        Path event = Files.writeString(dir.resolve("event.csv"), "pid,age,E,T\na,61,yes,5\n");
+        Path noEvent = Files.writeString(dir.resolve("noevent.csv"), "pid,age,T\na,61,5\n");
+        StudyOffer offer = survivalOffer(PrivacyMode.PRIVACY_MODE_NONE);
+        assertThat(StudyReview.dataFit(offer, negative, dir.resolve("w1")))
+                .contains("does NOT fit")
+                .contains("column 'T'")
+                .contains("negative time");
+        assertThat(StudyReview.dataFit(offer, event, dir.resolve("w2")))
+                .contains("does NOT fit")
+                .contains("not 0 (censored) or 1");
+        assertThat(StudyReview.dataFit(offer, noEvent, dir.resolve("w3")))
+                .contains("does NOT fit")
+                .contains("no column E");
+    }
+}
