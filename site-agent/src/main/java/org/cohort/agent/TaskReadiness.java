@@ -41,8 +41,9 @@ final class TaskReadiness {
                             .collect(java.util.stream.Collectors.joining(", ")));
         }
         String format = task.getDataset().getFormat();
-        if (!java.util.List.of("csv", "heart-disease").contains(format)) {
-            return cannot("dataset format '" + format + "'", "csv, heart-disease");
+        if (!java.util.List.of("csv", "heart-disease", DatasetSchemas.IMAGE_FOLDER)
+                .contains(format)) {
+            return cannot("dataset format '" + format + "'", "csv, heart-disease, image-folder");
         }
         return Optional.empty();
     }

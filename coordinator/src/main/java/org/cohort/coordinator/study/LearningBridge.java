@@ -50,7 +50,7 @@ final class LearningBridge {
                 optimizer(p.optimizer()),
                 p.learningRate(),
                 spec.model().seed());
-        return preset.configJson(numInputs, NUM_CLASSES, plan);
+        return preset.configJson(numInputs, spec.dataset().numClasses(), plan);
     }
 
     static float[] initialParameters(String configJson, long seed) {

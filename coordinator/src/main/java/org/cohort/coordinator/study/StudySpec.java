@@ -136,10 +136,13 @@ public record StudySpec(
     public record Plan(Integer localEpochs, Integer batchSize, String optimizer, Double learningRate, Long seed) {}
 
     /**
-     * @param format       "csv" (header with named columns) or "heart-disease" (UCI processed.*.data)
+     * @param format       "csv" (header with named columns), "heart-disease" (UCI processed.*.data) or
+     *                     "image-folder" (one folder of PNG/JPEG images per class, declared in {@code image})
      * @param positiveAbove label = 1 when the label column exceeds this value
      * @param idColumn     optional patient id column: each site keys its train/test split by it
-     * @param testIds      optional published split: the test patients' ids, used as given (needs idColumn)
+     * @param testIds      optional published split: the test patients' ids, used as given (needs idColumn);
+     *                     for images, {@code <class>/<file name>} of the test images
+     * @param image        for "image-folder" only: the images' declared shape, classes and preprocessing
      */
     public record Dataset(
             String format,
@@ -149,7 +152,41 @@ public record StudySpec(
             Double testFraction,
             Long splitSeed,
             String idColumn,
-            List<String> testIds) {
+            List<String> testIds,
+            Image image) {
+        /** The format word of image folders. */
+        public static final String IMAGE_FOLDER = "image-folder";
+
+        public Dataset(
+                String format,
+                List<Feature> features,
+                String labelColumn,
+                Double positiveAbove,
+                Double testFraction,
+                Long splitSeed,
+                String idColumn,
+                List<String> testIds) {
+            this(format, features, labelColumn, positiveAbove, testFraction, splitSeed, idColumn, testIds, null);
+        }
+
+        /** Whether the sites' data are image folders. */
+        public boolean images() {
+            return IMAGE_FOLDER.equals(format);
+        }
+
+        /**
+         * The classes the model predicts: the declared image classes, else 2 (a binary label: above
+         * {@code positiveAbove} or not).
+         */
+        public int numClasses() {
+            return images()
+                            && image != null
+                            && image.classes() != null
+                            && image.classes().size() >= 2
+                    ? image.classes().size()
+                    : 2;
+        }
+
         public Dataset(
                 String format,
                 List<Feature> features,
@@ -158,6 +195,38 @@ public record StudySpec(
                 Double testFraction,
                 Long splitSeed) {
             this(format, features, labelColumn, positiveAbove, testFraction, splitSeed, null, null);
+        }
+    }
+
+    /**
+     * Images, one folder per class (see {@code org.cohort.learning.data.ImageFormat}): each image is
+     * brought to {@code height × width} ({@code resize} "none": refused otherwise; "stretch":
+     * bilinear), each channel scaled to [0, 1] then {@code (value - mean) / std}, with constants the
+     * study declares (defaults 0 and 1), never statistics of a site's images.
+     */
+    public record Image(
+            Integer height,
+            Integer width,
+            Integer channels,
+            List<String> classes,
+            String resize,
+            List<Double> mean,
+            List<Double> std) {
+        /** Values per image: the model's inputs (0 when the declaration is incomplete). */
+        public long values() {
+            return height == null || width == null || channels == null ? 0 : (long) height * width * channels;
+        }
+
+        Image withDefaults() {
+            int c = channels == null ? 1 : channels;
+            return new Image(
+                    height,
+                    width,
+                    c,
+                    classes,
+                    resize == null ? "none" : resize,
+                    mean == null ? java.util.Collections.nCopies(c, 0.0) : mean,
+                    std == null ? java.util.Collections.nCopies(c, 1.0) : std);
         }
     }
 
@@ -348,7 +417,8 @@ public record StudySpec(
                         or(dataset.testFraction(), 0.25),
                         or(dataset.splitSeed(), 1L),
                         dataset.idColumn(),
-                        or(dataset.testIds(), List.of()));
+                        or(dataset.testIds(), List.of()),
+                        dataset.image() == null ? null : dataset.image().withDefaults());
         Privacy dp = privacy == null || !privacy.enabled()
                 ? Privacy.NONE
                 : new Privacy(
@@ -413,7 +483,11 @@ public record StudySpec(
         if (name != null && name.length() > MAX_NAME_CHARS) {
             problems.add("name must be at most " + MAX_NAME_CHARS + " characters, got " + name.length());
         }
-        if (dataset == null || dataset.features() == null || dataset.features().isEmpty()) {
+        if (dataset != null && dataset.images()) {
+            problems.addAll(ImageChecks.problems(dataset));
+        } else if (dataset == null
+                || dataset.features() == null
+                || dataset.features().isEmpty()) {
             problems.add("dataset.features must list the feature columns sites train on");
         } else if (dataset.features().size() > MAX_FEATURES) {
             problems.add("dataset.features may list at most " + MAX_FEATURES + " columns, got "
@@ -432,13 +506,15 @@ public record StudySpec(
             }
         }
         if (dataset != null
+                && !dataset.images()
                 && (dataset.labelColumn() == null || dataset.labelColumn().isBlank())) {
             problems.add("dataset.labelColumn must name the label column");
         }
         if (dataset != null
                 && dataset.format() != null
-                && !List.of("csv", "heart-disease").contains(dataset.format())) {
-            problems.add("dataset.format must be 'csv' or 'heart-disease', got '" + dataset.format() + "'");
+                && !List.of("csv", "heart-disease", Dataset.IMAGE_FOLDER).contains(dataset.format())) {
+            problems.add("dataset.format must be 'csv', 'heart-disease' or '" + Dataset.IMAGE_FOLDER + "', got '"
+                    + dataset.format() + "'");
         }
         if (dataset != null
                 && dataset.testFraction() != null
