@@ -188,6 +188,8 @@ public final class ImageFolderLoader {
             }
         }
         var entries = new ArrayList<Entry>();
+        // A link to another image of the folder would count one image (one patient) twice.
+        Map<Path, String> seen = new java.util.HashMap<>();
         for (String c : order) {
             for (Path child : sorted(folders.get(c))) {
                 String file = child.getFileName().toString();
@@ -209,7 +211,10 @@ public final class ImageFolderLoader {
                 } else if (entries.size() >= MAX_IMAGES) {
                     problems.add("more than " + MAX_IMAGES + " images; the rest were not read");
                     return new Walk(order, entries, problems);
+                } else if (seen.containsKey(real)) {
+                    problems.add(name + " is the same file as " + seen.get(real) + " (a link); keep one of them");
                 } else {
+                    seen.put(real, name);
                     entries.add(new Entry(c, name, real));
                 }
             }

@@ -10,7 +10,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * data-dependent part of a DP-SGD step. Gradients are of each example's own loss (not divided by
  * the batch size), laid out as the network's flat parameter vector ({@code ParameterVectors}).
  */
-sealed interface PerExampleGradients permits SmallDenseGradients, VectorisedGradients, LoopedGradients {
+sealed interface PerExampleGradients permits SmallDenseGradients, VectorisedGradients, ConvGradients, LoopedGradients {
 
     /**
      * A batched engine when every layer of {@code net} is supported (on Java arrays when the
@@ -26,13 +26,17 @@ sealed interface PerExampleGradients permits SmallDenseGradients, VectorisedGrad
         if (network.multiLayer().isEmpty()) {
             return new LoopedGradients(
                     network,
-                    "the model is a ComputationGraph (vectorised per-example gradients cover dense and output"
-                            + " layers of a MultiLayerNetwork)");
+                    "the model is a ComputationGraph (vectorised per-example gradients cover dense, output,"
+                            + " convolution and pooling layers of a MultiLayerNetwork)");
         }
         MultiLayerNetwork net = network.multiLayer().get();
         Optional<String> unsupported = VectorisedGradients.unsupportedReason(net);
         if (unsupported.isPresent()) {
-            return new LoopedGradients(network, unsupported.get());
+            // A CNN of convolution, pooling, dense and output layers: one batched pass too.
+            Optional<String> notConvolutional = ConvGradients.unsupportedReason(net);
+            return notConvolutional.isEmpty()
+                    ? new ConvGradients(net)
+                    : new LoopedGradients(network, unsupported.get() + "; " + notConvolutional.get());
         }
         return SmallDenseGradients.supports(net) && SmallDenseGradients.isFasterFor(net, expectedBatchSize)
                 ? new SmallDenseGradients(net)

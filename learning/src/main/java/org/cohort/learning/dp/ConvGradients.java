@@ -1,0 +1,367 @@
+package org.cohort.learning.dp;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.cohort.learning.data.TabularDataset;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.layers.IOutputLayer;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
+import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.params.DefaultParamInitializer;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.util.ConvolutionUtils;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.activations.impl.ActivationSigmoid;
+import org.nd4j.linalg.activations.impl.ActivationSoftmax;
+import org.nd4j.linalg.activations.impl.ActivationTanH;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.convolution.Convolution;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
+
+/**
+ * Per-example gradients of a small CNN (a MultiLayerNetwork of convolution, pooling, dense and
+ * softmax output layers) from one batched pass, instead of one backward pass per example.
+ *
+ * <p>DL4J's own layers run the batch forward and pass the errors back (so the function is exactly
+ * DL4J's); what this class adds is each parameterised layer's per-example gradient from its input
+ * and its error δ = ∂loss_b/∂z (the activation's derivative is taken from the layer's output: the
+ * activations allowed here have one). A dense layer's is A[b]ᵀδ[b] (see {@link VectorisedGradients}:
+ * its norm needs no per-example gradient in memory); a convolution's is δ[b]·col[b], with col[b] the
+ * example's unfolded input (im2col, {@code outH·outW × inChannels·kH·kW}), one batched product for
+ * the batch, and Σ_p δ[b] for the bias. Pooling and the pre-processors between convolutions and dense
+ * layers have no parameters: DL4J's backprop passes their errors on.
+ */
+final class ConvGradients implements PerExampleGradients {
+
+    private final MultiLayerNetwork net;
+    private final INDArray gradient;
+    private final Map<String, INDArray>[] views;
+
+    @SuppressWarnings("unchecked")
+    ConvGradients(MultiLayerNetwork net) {
+        unsupportedReason(net).ifPresent(reason -> {
+            throw new IllegalArgumentException("the network cannot use vectorised convolution gradients: " + reason);
+        });
+        this.net = net;
+        // DL4J's layers write their summed gradients while passing errors back: give them their views.
+        net.initGradientsView();
+        int count = net.getnLayers();
+        gradient = Nd4j.create(DataType.FLOAT, 1, net.numParams());
+        views = new Map[count];
+        long offset = 0;
+        for (int i = 0; i < count; i++) {
+            Layer layer = net.getLayer(i);
+            long size = layer.numParams();
+            if (size > 0) {
+                NeuralNetConfiguration conf = layer.conf();
+                views[i] = conf.getLayer()
+                        .initializer()
+                        .getGradientsFromFlattened(
+                                conf,
+                                gradient.get(
+                                        NDArrayIndex.interval(0, 0, true),
+                                        NDArrayIndex.interval(offset, offset + size)));
+            }
+            offset += size;
+        }
+    }
+
+    /** Empty when this engine takes {@code net}; otherwise the first thing it does not take. */
+    static Optional<String> unsupportedReason(MultiLayerNetwork net) {
+        Map<Integer, InputPreProcessor> preProcessors =
+                net.getLayerWiseConfigurations().getInputPreProcessors();
+        if (preProcessors != null) {
+            for (var e : preProcessors.entrySet()) {
+                if (!(e.getValue() instanceof FeedForwardToCnnPreProcessor)
+                        && !(e.getValue() instanceof CnnToFeedForwardPreProcessor)) {
+                    return Optional.of("layer " + e.getKey() + " has pre-processor "
+                            + e.getValue().getClass().getSimpleName());
+                }
+            }
+        }
+        List<NeuralNetConfiguration> confs = net.getLayerWiseConfigurations().getConfs();
+        for (int i = 0; i < confs.size(); i++) {
+            org.deeplearning4j.nn.conf.layers.Layer layer = confs.get(i).getLayer();
+            boolean last = i == confs.size() - 1;
+            String where = "layer " + i + " (" + layer.getClass().getSimpleName() + ")";
+            if (last != (layer.getClass() == OutputLayer.class)) {
+                return Optional.of(where + ": only the last layer may be, and must be, an OutputLayer");
+            }
+            if (layer.getIDropout() != null) {
+                return Optional.of(where + " has dropout");
+            }
+            if (layer.getClass() == SubsamplingLayer.class) {
+                SubsamplingLayer pool = (SubsamplingLayer) layer;
+                if (pool.getCnn2dDataFormat() != CNN2DFormat.NCHW) {
+                    return Optional.of(where + " is not NCHW");
+                }
+                continue;
+            }
+            if (layer.getClass() != ConvolutionLayer.class
+                    && layer.getClass() != DenseLayer.class
+                    && layer.getClass() != OutputLayer.class) {
+                return Optional.of(where + " is not a convolution, pooling, dense or output layer");
+            }
+            BaseLayer base = (BaseLayer) layer;
+            if (base.getWeightNoise() != null
+                    || (base.getConstraints() != null && !base.getConstraints().isEmpty())) {
+                return Optional.of(where + " has weight noise or parameter constraints");
+            }
+            if (layer instanceof ConvolutionLayer conv
+                    && (!conv.hasBias() || conv.getCnn2dDataFormat() != CNN2DFormat.NCHW)) {
+                return Optional.of(where + " has no bias or is not NCHW");
+            }
+            if (layer instanceof DenseLayer dense && !dense.hasBias()) {
+                return Optional.of(where + " has no bias");
+            }
+            if (last) {
+                OutputLayer output = (OutputLayer) layer;
+                if (!output.hasBias()
+                        || !(output.getActivationFn() instanceof ActivationSoftmax)
+                        || !(output.getLossFn() instanceof LossMCXENT loss)
+                        || loss.getWeights() != null) {
+                    return Optional.of(where + " is not softmax with unweighted cross-entropy (MCXENT) and a bias");
+                }
+            } else if (!derivableFromOutput(base.getActivationFn())) {
+                return Optional.of(where + " has activation " + base.getActivationFn());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Activations whose derivative this class takes from the layer's output. */
+    private static boolean derivableFromOutput(IActivation activation) {
+        return activation instanceof ActivationIdentity
+                || activation instanceof ActivationTanH
+                || activation instanceof ActivationSigmoid
+                || (activation instanceof ActivationReLU && activation.equals(new ActivationReLU()));
+    }
+
+    /** ∂output/∂z from the output, for the activations of {@link #derivableFromOutput}. */
+    private static INDArray derivative(IActivation activation, INDArray output) {
+        return switch (activation) {
+            case ActivationIdentity i -> Nd4j.onesLike(output);
+            case ActivationTanH t -> output.mul(output).rsubi(1);
+            case ActivationSigmoid s -> output.rsub(1).muli(output);
+            default -> output.gt(0).castTo(output.dataType()); // ReLU
+        };
+    }
+
+    /** Each layer's input and, for a layer with parameters, its error δ; and the summed loss. */
+    private record Pass(INDArray[] inputs, INDArray[] errors, double lossSum) {}
+
+    private Pass forwardBackward(INDArray features, INDArray labels) {
+        var mgr = LayerWorkspaceMgr.noWorkspaces();
+        int count = net.getnLayers();
+        int batch = (int) features.size(0);
+        var conf = net.getLayerWiseConfigurations();
+        INDArray[] inputs = new INDArray[count];
+        INDArray[] outputs = new INDArray[count];
+        INDArray x = features;
+        for (int l = 0; l < count; l++) {
+            InputPreProcessor pre = conf.getInputPreProcess(l);
+            if (pre != null) {
+                x = pre.preProcess(x, batch, mgr);
+            }
+            Layer layer = net.getLayer(l);
+            layer.setInputMiniBatchSize(batch);
+            layer.setInput(x, mgr);
+            inputs[l] = x;
+            x = layer.activate(true, mgr);
+            outputs[l] = x;
+        }
+        INDArray probabilities = outputs[count - 1];
+        float[] trueClass = probabilities.mul(labels).sum(1).toFloatVector();
+        double lossSum = 0;
+        for (float p : trueClass) {
+            lossSum -= Math.log(Math.max(1e-10, p));
+        }
+        INDArray[] errors = new INDArray[count];
+        errors[count - 1] = probabilities.sub(labels); // softmax with cross-entropy
+        Layer output = net.getLayer(count - 1);
+        ((IOutputLayer) output).setLabels(labels);
+        INDArray epsilon = output.backpropGradient(null, mgr).getSecond();
+        for (int l = count - 2; l >= 0; l--) {
+            InputPreProcessor pre = conf.getInputPreProcess(l + 1);
+            if (pre != null) {
+                epsilon = pre.backprop(epsilon, batch, mgr);
+            }
+            Layer layer = net.getLayer(l);
+            if (layer.numParams() > 0) {
+                IActivation activation = ((BaseLayer) layer.conf().getLayer()).getActivationFn();
+                errors[l] = derivative(activation, outputs[l]).muli(epsilon);
+            }
+            if (l > 0) {
+                epsilon = layer.backpropGradient(epsilon, mgr).getSecond();
+            }
+        }
+        return new Pass(inputs, errors, lossSum);
+    }
+
+    /** A convolution's per-example weight gradients, {@code [batch, outChannels, inChannels·kH·kW]}. */
+    private static INDArray convolutionGradients(ConvolutionLayer conf, INDArray input, INDArray error) {
+        int batch = (int) input.size(0);
+        int channels = (int) input.size(1);
+        int inH = (int) input.size(2);
+        int inW = (int) input.size(3);
+        int outChannels = (int) error.size(1);
+        int outH = (int) error.size(2);
+        int outW = (int) error.size(3);
+        int[] kernel = conf.getKernelSize();
+        int[] strides = conf.getStride();
+        int[] dilation = conf.getDilation();
+        boolean same = conf.getConvolutionMode() == ConvolutionMode.Same;
+        int[] pad = same
+                ? ConvolutionUtils.getSameModeTopLeftPadding(
+                        new int[] {outH, outW}, new int[] {inH, inW}, kernel, strides, dilation)
+                : conf.getPadding();
+        INDArray col = Nd4j.createUninitialized(
+                input.dataType(), new long[] {batch, outH, outW, channels, kernel[0], kernel[1]}, 'c');
+        Convolution.im2col(
+                input,
+                kernel[0],
+                kernel[1],
+                strides[0],
+                strides[1],
+                pad[0],
+                pad[1],
+                dilation[0],
+                dilation[1],
+                same,
+                col.permute(0, 3, 4, 5, 1, 2));
+        INDArray patches = col.reshape('c', batch, (long) outH * outW, (long) channels * kernel[0] * kernel[1]);
+        INDArray errors = error.dup('c').reshape('c', batch, outChannels, (long) outH * outW);
+        return Nd4j.matmul(errors, patches);
+    }
+
+    /** Per-example gradients of each parameterised layer: weights [batch, w] and bias [batch, b] (null if none). */
+    private record LayerGradients(INDArray weights, INDArray bias, INDArray input, INDArray error) {}
+
+    private LayerGradients[] layerGradients(Pass pass) {
+        int count = net.getnLayers();
+        var out = new LayerGradients[count];
+        for (int l = 0; l < count; l++) {
+            if (pass.errors[l] == null) {
+                continue;
+            }
+            var layer = net.getLayer(l).conf().getLayer();
+            if (layer instanceof ConvolutionLayer conv) {
+                INDArray w = convolutionGradients(conv, pass.inputs[l], pass.errors[l]);
+                int batch = (int) w.size(0);
+                INDArray bias = pass.errors[l].sum(2, 3);
+                out[l] = new LayerGradients(w.reshape('c', batch, w.size(1) * w.size(2)), bias, null, null);
+            } else {
+                out[l] = new LayerGradients(null, null, pass.inputs[l], pass.errors[l]);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public ClippedSum clippedSum(TabularDataset rows, double clipNorm) {
+        int batch = rows.size();
+        if (batch == 0) {
+            return new ClippedSum(new float[(int) gradient.length()], 0, new double[0]);
+        }
+        Pass pass = forwardBackward(rows.featureMatrix(), rows.oneHotLabels());
+        LayerGradients[] layers = layerGradients(pass);
+        double[] squared = new double[batch];
+        for (LayerGradients g : layers) {
+            if (g == null) {
+                continue;
+            }
+            if (g.weights() != null) {
+                float[] w = g.weights().norm2(1).toFloatVector();
+                float[] b = g.bias().norm2(1).toFloatVector();
+                for (int i = 0; i < batch; i++) {
+                    squared[i] += (double) w[i] * w[i] + (double) b[i] * b[i];
+                }
+            } else {
+                float[] a = g.input().norm2(1).toFloatVector();
+                float[] d = g.error().norm2(1).toFloatVector();
+                for (int i = 0; i < batch; i++) {
+                    squared[i] += ((double) a[i] * a[i] + 1) * d[i] * d[i];
+                }
+            }
+        }
+        double[] norms = new double[batch];
+        float[] factors = new float[batch];
+        for (int b = 0; b < batch; b++) {
+            norms[b] = Math.sqrt(squared[b]);
+            double factor = PerExampleGradients.clipFactor(norms[b], clipNorm, b);
+            factors[b] = (float) factor;
+            if (factors[b] > factor) {
+                factors[b] = Math.nextDown(factors[b]); // never above C/‖g‖
+            }
+        }
+        writeWeightedSum(layers, factors);
+        net.clear();
+        return new ClippedSum(gradient.toFloatVector(), pass.lossSum, norms);
+    }
+
+    /** Σ_b weights[b]·g_b into {@link #gradient}, layer by layer. */
+    private void writeWeightedSum(LayerGradients[] layers, float[] weights) {
+        int batch = weights.length;
+        INDArray scale = Nd4j.createFromArray(weights).reshape(1, batch);
+        for (int l = 0; l < layers.length; l++) {
+            LayerGradients g = layers[l];
+            if (g == null) {
+                continue;
+            }
+            INDArray weightView = views[l].get(DefaultParamInitializer.WEIGHT_KEY);
+            INDArray biasView = views[l].get(DefaultParamInitializer.BIAS_KEY);
+            if (g.weights() != null) {
+                weightView.assign(scale.mmul(g.weights()).reshape('c', weightView.shape()));
+                biasView.assign(scale.mmul(g.bias()).reshape(biasView.shape()));
+            } else {
+                INDArray scaled = g.error().mulColumnVector(scale.reshape(batch, 1));
+                Nd4j.gemm(g.input(), scaled, weightView, true, false, 1.0, 0.0);
+                biasView.assign(scaled.sum(true, 0));
+            }
+        }
+    }
+
+    @Override
+    public float[][] perExample(TabularDataset rows) {
+        int batch = rows.size();
+        float[][] result = new float[batch][];
+        if (batch == 0) {
+            return result;
+        }
+        LayerGradients[] layers = layerGradients(forwardBackward(rows.featureMatrix(), rows.oneHotLabels()));
+        for (int b = 0; b < batch; b++) {
+            float[] only = new float[batch];
+            only[b] = 1; // example b's own gradient: the weighted sum with weight 1 on b alone
+            writeWeightedSum(layers, only);
+            result[b] = gradient.toFloatVector();
+        }
+        net.clear();
+        return result;
+    }
+
+    @Override
+    public boolean vectorised() {
+        return true;
+    }
+
+    @Override
+    public String slowPathReason() {
+        return "";
+    }
+}
