@@ -4,12 +4,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.cohort.learning.data.TabularDataset;
+import org.cohort.learning.model.Network;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -17,6 +21,9 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.graph.vertex.GraphVertex;
+import org.deeplearning4j.nn.graph.vertex.VertexIndices;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
@@ -49,27 +56,55 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
  */
 final class ConvGradients implements PerExampleGradients {
 
+    private final Network network;
+    /** Either a chain of layers or a graph. */
     private final MultiLayerNetwork net;
+
+    private final ComputationGraph graph;
+    /** The layer of each slot (a chain's layer, a graph's vertex), null where there is none. */
+    private final Layer[] slots;
+
     private final INDArray gradient;
     private final Map<String, INDArray>[] views;
 
-    @SuppressWarnings("unchecked")
     ConvGradients(MultiLayerNetwork net) {
-        unsupportedReason(net).ifPresent(reason -> {
+        this(Network.of(net));
+    }
+
+    @SuppressWarnings("unchecked")
+    ConvGradients(Network network) {
+        unsupportedReason(network).ifPresent(reason -> {
             throw new IllegalArgumentException("the network cannot use vectorised convolution gradients: " + reason);
         });
-        this.net = net;
+        this.network = network;
+        this.net = network.multiLayer().orElse(null);
+        this.graph = network.graph().orElse(null);
+        gradient = Nd4j.create(DataType.FLOAT, 1, network.numParams());
         // DL4J's layers write their summed gradients while passing errors back: give them their views.
-        net.initGradientsView();
-        int count = net.getnLayers();
-        gradient = Nd4j.create(DataType.FLOAT, 1, net.numParams());
-        views = new Map[count];
+        int[] order;
+        if (net != null) {
+            net.initGradientsView();
+            slots = new Layer[net.getnLayers()];
+            order = new int[slots.length];
+            for (int i = 0; i < slots.length; i++) {
+                slots[i] = net.getLayer(i);
+                order[i] = i;
+            }
+        } else {
+            graph.initGradientsView();
+            GraphVertex[] vertices = graph.getVertices();
+            slots = new Layer[vertices.length];
+            for (int i = 0; i < vertices.length; i++) {
+                slots[i] = vertices[i].hasLayer() ? vertices[i].getLayer() : null;
+            }
+            order = graph.topologicalSortOrder(); // the order of the flattened parameters
+        }
+        views = new Map[slots.length];
         long offset = 0;
-        for (int i = 0; i < count; i++) {
-            Layer layer = net.getLayer(i);
-            long size = layer.numParams();
+        for (int i : order) {
+            long size = slots[i] == null ? 0 : slots[i].numParams();
             if (size > 0) {
-                NeuralNetConfiguration conf = layer.conf();
+                NeuralNetConfiguration conf = slots[i].conf();
                 views[i] = conf.getLayer()
                         .initializer()
                         .getGradientsFromFlattened(
@@ -80,6 +115,38 @@ final class ConvGradients implements PerExampleGradients {
             }
             offset += size;
         }
+    }
+
+    /** Empty when this engine takes {@code network}; otherwise the first thing it does not take. */
+    static Optional<String> unsupportedReason(Network network) {
+        if (network.multiLayer().isPresent()) {
+            return unsupportedReason(network.multiLayer().get());
+        }
+        ComputationGraph g = network.graph().orElseThrow();
+        var conf = g.getConfiguration();
+        if (conf.getNetworkInputs().size() != 1 || conf.getNetworkOutputs().size() != 1) {
+            return Optional.of("the graph has more than one input or output");
+        }
+        String output = conf.getNetworkOutputs().getFirst();
+        for (var e : conf.getVertices().entrySet()) {
+            String where = "vertex '" + e.getKey() + "'";
+            if (e.getValue() instanceof LayerVertex lv) {
+                if (lv.getPreProcessor() != null
+                        && !(lv.getPreProcessor() instanceof FeedForwardToCnnPreProcessor)
+                        && !(lv.getPreProcessor() instanceof CnnToFeedForwardPreProcessor)) {
+                    return Optional.of(where + " has pre-processor "
+                            + lv.getPreProcessor().getClass().getSimpleName());
+                }
+                Optional<String> problem =
+                        layerProblem(lv.getLayerConf().getLayer(), e.getKey().equals(output), where);
+                if (problem.isPresent()) {
+                    return problem;
+                }
+            } else if (!(e.getValue() instanceof ElementWiseVertex) && !(e.getValue() instanceof MergeVertex)) {
+                return Optional.of(where + " is a " + e.getValue().getClass().getSimpleName());
+            }
+        }
+        return Optional.empty();
     }
 
     /** Empty when this engine takes {@code net}; otherwise the first thing it does not take. */
@@ -98,49 +165,58 @@ final class ConvGradients implements PerExampleGradients {
         List<NeuralNetConfiguration> confs = net.getLayerWiseConfigurations().getConfs();
         for (int i = 0; i < confs.size(); i++) {
             org.deeplearning4j.nn.conf.layers.Layer layer = confs.get(i).getLayer();
-            boolean last = i == confs.size() - 1;
-            String where = "layer " + i + " (" + layer.getClass().getSimpleName() + ")";
-            if (last != (layer.getClass() == OutputLayer.class)) {
-                return Optional.of(where + ": only the last layer may be, and must be, an OutputLayer");
+            Optional<String> problem = layerProblem(
+                    layer,
+                    i == confs.size() - 1,
+                    "layer " + i + " (" + layer.getClass().getSimpleName() + ")");
+            if (problem.isPresent()) {
+                return problem;
             }
-            if (layer.getIDropout() != null) {
-                return Optional.of(where + " has dropout");
+        }
+        return Optional.empty();
+    }
+
+    /** Why this engine does not take {@code layer} (the network's output layer when {@code last}), if it does not. */
+    private static Optional<String> layerProblem(
+            org.deeplearning4j.nn.conf.layers.Layer layer, boolean last, String where) {
+        if (last != (layer.getClass() == OutputLayer.class)) {
+            return Optional.of(where + ": only the last layer may be, and must be, an OutputLayer");
+        }
+        if (layer.getIDropout() != null) {
+            return Optional.of(where + " has dropout");
+        }
+        if (layer.getClass() == SubsamplingLayer.class) {
+            return ((SubsamplingLayer) layer).getCnn2dDataFormat() == CNN2DFormat.NCHW
+                    ? Optional.empty()
+                    : Optional.of(where + " is not NCHW");
+        }
+        if (layer.getClass() != ConvolutionLayer.class
+                && layer.getClass() != DenseLayer.class
+                && layer.getClass() != OutputLayer.class) {
+            return Optional.of(where + " is not a convolution, pooling, dense or output layer");
+        }
+        BaseLayer base = (BaseLayer) layer;
+        if (base.getWeightNoise() != null
+                || (base.getConstraints() != null && !base.getConstraints().isEmpty())) {
+            return Optional.of(where + " has weight noise or parameter constraints");
+        }
+        if (layer instanceof ConvolutionLayer conv
+                && (!conv.hasBias() || conv.getCnn2dDataFormat() != CNN2DFormat.NCHW)) {
+            return Optional.of(where + " has no bias or is not NCHW");
+        }
+        if (layer instanceof DenseLayer dense && !dense.hasBias()) {
+            return Optional.of(where + " has no bias");
+        }
+        if (last) {
+            OutputLayer output = (OutputLayer) layer;
+            if (!output.hasBias()
+                    || !(output.getActivationFn() instanceof ActivationSoftmax)
+                    || !(output.getLossFn() instanceof LossMCXENT loss)
+                    || loss.getWeights() != null) {
+                return Optional.of(where + " is not softmax with unweighted cross-entropy (MCXENT) and a bias");
             }
-            if (layer.getClass() == SubsamplingLayer.class) {
-                SubsamplingLayer pool = (SubsamplingLayer) layer;
-                if (pool.getCnn2dDataFormat() != CNN2DFormat.NCHW) {
-                    return Optional.of(where + " is not NCHW");
-                }
-                continue;
-            }
-            if (layer.getClass() != ConvolutionLayer.class
-                    && layer.getClass() != DenseLayer.class
-                    && layer.getClass() != OutputLayer.class) {
-                return Optional.of(where + " is not a convolution, pooling, dense or output layer");
-            }
-            BaseLayer base = (BaseLayer) layer;
-            if (base.getWeightNoise() != null
-                    || (base.getConstraints() != null && !base.getConstraints().isEmpty())) {
-                return Optional.of(where + " has weight noise or parameter constraints");
-            }
-            if (layer instanceof ConvolutionLayer conv
-                    && (!conv.hasBias() || conv.getCnn2dDataFormat() != CNN2DFormat.NCHW)) {
-                return Optional.of(where + " has no bias or is not NCHW");
-            }
-            if (layer instanceof DenseLayer dense && !dense.hasBias()) {
-                return Optional.of(where + " has no bias");
-            }
-            if (last) {
-                OutputLayer output = (OutputLayer) layer;
-                if (!output.hasBias()
-                        || !(output.getActivationFn() instanceof ActivationSoftmax)
-                        || !(output.getLossFn() instanceof LossMCXENT loss)
-                        || loss.getWeights() != null) {
-                    return Optional.of(where + " is not softmax with unweighted cross-entropy (MCXENT) and a bias");
-                }
-            } else if (!derivableFromOutput(base.getActivationFn())) {
-                return Optional.of(where + " has activation " + base.getActivationFn());
-            }
+        } else if (!derivableFromOutput(base.getActivationFn())) {
+            return Optional.of(where + " has activation " + base.getActivationFn());
         }
         return Optional.empty();
     }
@@ -167,6 +243,76 @@ final class ConvGradients implements PerExampleGradients {
     private record Pass(INDArray[] inputs, INDArray[] errors, double lossSum) {}
 
     private Pass forwardBackward(INDArray features, INDArray labels) {
+        return net != null ? chainPass(features, labels) : graphPass(features, labels);
+    }
+
+    /** Each slot's (vertex's) layer input and error, through the graph in DL4J's topological order. */
+    private Pass graphPass(INDArray features, INDArray labels) {
+        var mgr = LayerWorkspaceMgr.noWorkspaces();
+        GraphVertex[] vertices = graph.getVertices();
+        int[] order = graph.topologicalSortOrder();
+        graph.setInput(0, features); // its pre-processors read the batch size from the graph's input
+        INDArray[] outputs = new INDArray[vertices.length];
+        for (int idx : order) {
+            GraphVertex v = vertices[idx];
+            if (v.isInputVertex()) {
+                outputs[idx] = features;
+                continue;
+            }
+            VertexIndices[] in = v.getInputVertices();
+            for (int j = 0; j < in.length; j++) {
+                v.setInput(j, outputs[in[j].getVertexIndex()], mgr);
+            }
+            outputs[idx] = v.doForward(true, mgr);
+        }
+        INDArray[] inputs = new INDArray[vertices.length];
+        INDArray[] errors = new INDArray[vertices.length];
+        INDArray[] epsilons = new INDArray[vertices.length];
+        double lossSum = 0;
+        for (int k = order.length - 1; k >= 0; k--) {
+            int idx = order[k];
+            GraphVertex v = vertices[idx];
+            if (v.isInputVertex()) {
+                continue;
+            }
+            if (v.isOutputVertex()) {
+                INDArray probabilities = outputs[idx];
+                lossSum = loss(probabilities, labels);
+                errors[idx] = probabilities.sub(labels); // softmax with cross-entropy
+                ((IOutputLayer) v.getLayer()).setLabels(labels);
+            } else if (epsilons[idx] == null) {
+                continue; // nothing below the output depends on it
+            } else {
+                v.setEpsilon(epsilons[idx]);
+                if (v.hasLayer() && v.getLayer().numParams() > 0) {
+                    IActivation activation = ((BaseLayer) v.getLayer().conf().getLayer()).getActivationFn();
+                    errors[idx] = derivative(activation, outputs[idx]).muli(epsilons[idx]);
+                }
+            }
+            if (v.hasLayer() && v.getLayer().numParams() > 0) {
+                inputs[idx] = v.getLayer().input();
+            }
+            INDArray[] back = v.doBackward(false, mgr).getSecond();
+            VertexIndices[] in = v.getInputVertices();
+            for (int j = 0; j < in.length; j++) {
+                int from = in[j].getVertexIndex();
+                if (back[j] != null && !vertices[from].isInputVertex()) {
+                    epsilons[from] = epsilons[from] == null ? back[j].dup() : epsilons[from].addi(back[j]);
+                }
+            }
+        }
+        return new Pass(inputs, errors, lossSum);
+    }
+
+    private static double loss(INDArray probabilities, INDArray labels) {
+        double lossSum = 0;
+        for (float p : probabilities.mul(labels).sum(1).toFloatVector()) {
+            lossSum -= Math.log(Math.max(1e-10, p));
+        }
+        return lossSum;
+    }
+
+    private Pass chainPass(INDArray features, INDArray labels) {
         var mgr = LayerWorkspaceMgr.noWorkspaces();
         int count = net.getnLayers();
         int batch = (int) features.size(0);
@@ -187,11 +333,7 @@ final class ConvGradients implements PerExampleGradients {
             outputs[l] = x;
         }
         INDArray probabilities = outputs[count - 1];
-        float[] trueClass = probabilities.mul(labels).sum(1).toFloatVector();
-        double lossSum = 0;
-        for (float p : trueClass) {
-            lossSum -= Math.log(Math.max(1e-10, p));
-        }
+        double lossSum = loss(probabilities, labels);
         INDArray[] errors = new INDArray[count];
         errors[count - 1] = probabilities.sub(labels); // softmax with cross-entropy
         Layer output = net.getLayer(count - 1);
@@ -254,13 +396,13 @@ final class ConvGradients implements PerExampleGradients {
     private record LayerGradients(INDArray weights, INDArray bias, INDArray input, INDArray error) {}
 
     private LayerGradients[] layerGradients(Pass pass) {
-        int count = net.getnLayers();
+        int count = slots.length;
         var out = new LayerGradients[count];
         for (int l = 0; l < count; l++) {
             if (pass.errors[l] == null) {
                 continue;
             }
-            var layer = net.getLayer(l).conf().getLayer();
+            var layer = slots[l].conf().getLayer();
             if (layer instanceof ConvolutionLayer conv) {
                 INDArray w = convolutionGradients(conv, pass.inputs[l], pass.errors[l]);
                 int batch = (int) w.size(0);
@@ -311,7 +453,7 @@ final class ConvGradients implements PerExampleGradients {
             }
         }
         writeWeightedSum(layers, factors);
-        net.clear();
+        network.clear();
         return new ClippedSum(gradient.toFloatVector(), pass.lossSum, norms);
     }
 
@@ -351,7 +493,7 @@ final class ConvGradients implements PerExampleGradients {
             writeWeightedSum(layers, only);
             result[b] = gradient.toFloatVector();
         }
-        net.clear();
+        network.clear();
         return result;
     }
 

@@ -21,13 +21,17 @@ sealed interface PerExampleGradients permits SmallDenseGradients, VectorisedGrad
         return forNetwork(Network.of(net), expectedBatchSize);
     }
 
-    /** As above; a ComputationGraph always takes the looping engine. */
+    /**
+     * As above; a ComputationGraph takes the batched {@link ConvGradients} when its vertices are
+     * convolution, pooling, dense and output layers, residual additions and merges, else the loop.
+     */
     static PerExampleGradients forNetwork(Network network, double expectedBatchSize) {
         if (network.multiLayer().isEmpty()) {
-            return new LoopedGradients(
-                    network,
-                    "the model is a ComputationGraph (vectorised per-example gradients cover dense, output,"
-                            + " convolution and pooling layers of a MultiLayerNetwork)");
+            // A graph of convolution, pooling, dense and output layers, residual additions, merges.
+            Optional<String> notSupported = ConvGradients.unsupportedReason(network);
+            return notSupported.isEmpty()
+                    ? new ConvGradients(network)
+                    : new LoopedGradients(network, "the ComputationGraph's " + notSupported.get());
         }
         MultiLayerNetwork net = network.multiLayer().get();
         Optional<String> unsupported = VectorisedGradients.unsupportedReason(net);

@@ -133,9 +133,36 @@ class ConvGradientsTest {
     }
 
     @Test
+    void graphsWithResidualAdditionsMatchTheLoopToo() throws Exception {
+        var graphs = List.of(
+                new ModelSpec(java.nio.file.Files.readString(
+                                java.nio.file.Path.of("..", "docs", "models", "image-residual-cnn.json")))
+                        .build(),
+                new ModelSpec(org.cohort.learning.model.UserModels.residualGraph(5, 6, 3)).build());
+        List<Integer> widths = List.of(256, 5);
+        for (int i = 0; i < graphs.size(); i++) {
+            var net = graphs.get(i);
+            TabularDataset batch = batch(16, widths.get(i), 3 + i);
+            PerExampleGradients fast = PerExampleGradients.forNetwork(net, 16);
+            assertThat(fast).as("graph %d", i).isInstanceOf(ConvGradients.class);
+            float[][] actual = fast.perExample(batch);
+            PerExampleGradients loop = new LoopedGradients(net, "reference");
+            float[][] expected = loop.perExample(batch);
+            for (int b = 0; b < expected.length; b++) {
+                assertClose(actual[b], expected[b], "graph " + i + ", example " + b);
+            }
+            double clip = median(loop.clippedSum(batch, 1e9).norms());
+            var loopSum = loop.clippedSum(batch, clip);
+            var fastSum = fast.clippedSum(batch, clip);
+            assertClose(fastSum.sum(), loopSum.sum(), "graph " + i + ", clipped sum");
+            assertThat(fastSum.lossSum()).isCloseTo(loopSum.lossSum(), within(1e-3));
+        }
+    }
+
+    @Test
     void dpSgdWithBatchedConvolutionGradientsTakesTheSameStepsAsTheLoop() {
-        // The same CNN as a MultiLayerNetwork (batched engine) and as a ComputationGraph (per-example
-        // loop), the same parameters, sampling and noise: DP-SGD must end at the same parameters.
+        // The same CNN as a MultiLayerNetwork (batched engine) and as a ComputationGraph that takes the
+        // per-example loop, the same parameters, sampling and noise: DP-SGD must end at the same parameters.
         var conv = new ConvolutionLayer.Builder(3, 3)
                 .nOut(4)
                 .convolutionMode(ConvolutionMode.Same)
@@ -160,7 +187,14 @@ class ConvGradientsTest {
                 .setInputTypes(InputType.convolutionalFlat(8, 8, 1))
                 .addLayer("conv", conv, "in")
                 .addLayer("pool", pool, "conv")
-                .addLayer("dense", dense, "pool")
+                // ThresholdedReLU(0) is ReLU, but not an activation the batched engine takes: the loop.
+                .addLayer(
+                        "dense",
+                        new DenseLayer.Builder()
+                                .nOut(8)
+                                .activation(new org.nd4j.linalg.activations.impl.ActivationThresholdedReLU(0.0))
+                                .build(),
+                        "pool")
                 .addLayer("out", output, "dense")
                 .setOutputs("out")
                 .build()
