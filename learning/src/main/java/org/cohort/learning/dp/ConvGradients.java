@@ -14,9 +14,11 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
@@ -42,8 +44,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
 /**
- * Per-example gradients of a small CNN (a MultiLayerNetwork of convolution, pooling, dense and
- * softmax output layers) from one batched pass, instead of one backward pass per example.
+ * Per-example gradients of a small CNN (a MultiLayerNetwork or ComputationGraph of convolution,
+ * pooling, global pooling, activation, dense and softmax output layers, residual additions and merges)
+ * from one batched pass, instead of one backward pass per example.
  *
  * <p>DL4J's own layers run the batch forward and pass the errors back (so the function is exactly
  * DL4J's); what this class adds is each parameterised layer's per-example gradient from its input
@@ -115,6 +118,35 @@ final class ConvGradients implements PerExampleGradients {
             }
             offset += size;
         }
+    }
+
+    /** Most per-example convolution gradient values one step may hold (256 MiB of floats). */
+    static final long MAX_PER_EXAMPLE_VALUES = 1L << 26;
+
+    /**
+     * Why this engine should not take {@code network} at this expected batch size, if it should not:
+     * {@link #unsupportedReason(Network)}, or per-example convolution gradients (batch × the largest
+     * convolution's parameters, for twice the expected batch: Poisson batches vary) above
+     * {@link #MAX_PER_EXAMPLE_VALUES}.
+     */
+    static Optional<String> unsupportedReason(Network network, double expectedBatchSize) {
+        Optional<String> layers = unsupportedReason(network);
+        if (layers.isPresent()) {
+            return layers;
+        }
+        long largest = network.layers().stream()
+                .filter(l -> l instanceof ConvolutionLayer)
+                .mapToLong(l -> l.initializer().numParams(l))
+                .max()
+                .orElse(0);
+        double values = 2 * expectedBatchSize * largest;
+        return values > MAX_PER_EXAMPLE_VALUES
+                ? Optional.of(String.format(
+                        java.util.Locale.ROOT,
+                        "per-example convolution gradients would hold about %.3g values per step, above %d",
+                        values,
+                        MAX_PER_EXAMPLE_VALUES))
+                : Optional.empty();
     }
 
     /** Empty when this engine takes {@code network}; otherwise the first thing it does not take. */
@@ -189,6 +221,9 @@ final class ConvGradients implements PerExampleGradients {
             return ((SubsamplingLayer) layer).getCnn2dDataFormat() == CNN2DFormat.NCHW
                     ? Optional.empty()
                     : Optional.of(where + " is not NCHW");
+        }
+        if (layer.getClass() == GlobalPoolingLayer.class || layer.getClass() == ActivationLayer.class) {
+            return Optional.empty(); // no parameters, and each example's output is its own: DL4J passes the errors
         }
         if (layer.getClass() != ConvolutionLayer.class
                 && layer.getClass() != DenseLayer.class

@@ -28,7 +28,7 @@ sealed interface PerExampleGradients permits SmallDenseGradients, VectorisedGrad
     static PerExampleGradients forNetwork(Network network, double expectedBatchSize) {
         if (network.multiLayer().isEmpty()) {
             // A graph of convolution, pooling, dense and output layers, residual additions, merges.
-            Optional<String> notSupported = ConvGradients.unsupportedReason(network);
+            Optional<String> notSupported = ConvGradients.unsupportedReason(network, expectedBatchSize);
             return notSupported.isEmpty()
                     ? new ConvGradients(network)
                     : new LoopedGradients(network, "the ComputationGraph's " + notSupported.get());
@@ -37,7 +37,7 @@ sealed interface PerExampleGradients permits SmallDenseGradients, VectorisedGrad
         Optional<String> unsupported = VectorisedGradients.unsupportedReason(net);
         if (unsupported.isPresent()) {
             // A CNN of convolution, pooling, dense and output layers: one batched pass too.
-            Optional<String> notConvolutional = ConvGradients.unsupportedReason(net);
+            Optional<String> notConvolutional = ConvGradients.unsupportedReason(network, expectedBatchSize);
             return notConvolutional.isEmpty()
                     ? new ConvGradients(net)
                     : new LoopedGradients(network, unsupported.get() + "; " + notConvolutional.get());

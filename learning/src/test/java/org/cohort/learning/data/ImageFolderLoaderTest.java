@@ -61,6 +61,14 @@ class ImageFolderLoaderTest {
 
         var stretch = new ImageFormat(4, 4, 3, CLASSES, ImageFormat.Resize.STRETCH, zeros, ones);
         float[] row = ImageFolderLoader.load(dir, stretch).dataset().features()[0];
+        // JPEG reads the same way (lossy, so only about the same values).
+        var jpeg = new ByteArrayOutputStream();
+        assertThat(ImageIO.write(red, "jpeg", jpeg)).isTrue();
+        Files.write(dir.resolve("dog/red.jpg"), jpeg.toByteArray());
+        var both = ImageFolderLoader.load(dir, stretch);
+        assertThat(both.patientIds()).containsExactly("cat/red.png", "dog/red.jpg");
+        assertThat(both.dataset().features()[1][5]).isGreaterThan(0.9f);
+        assertThat(both.dataset().features()[1][16 + 5]).isLessThan(0.1f);
         assertThat(row).hasSize(48);
         for (int i = 0; i < 16; i++) {
             assertThat(row[i]).isEqualTo(1f); // red plane

@@ -89,7 +89,24 @@ class ConvGradientsTest {
                                         .activation(Activation.RELU)
                                         .build()),
                         6,
-                        3));
+                        3),
+                new Case(
+                        "identity conv, activation layer, global max pooling",
+                        network(
+                                7,
+                                2,
+                                new ConvolutionLayer.Builder(2, 2)
+                                        .nOut(4)
+                                        .activation(Activation.IDENTITY)
+                                        .build(),
+                                new org.deeplearning4j.nn.conf.layers.ActivationLayer.Builder()
+                                        .activation(Activation.RELU)
+                                        .build(),
+                                new org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer.Builder(
+                                                org.deeplearning4j.nn.conf.layers.PoolingType.MAX)
+                                        .build()),
+                        7,
+                        2));
     }
 
     @Test
@@ -99,6 +116,9 @@ class ConvGradientsTest {
             PerExampleGradients fast = PerExampleGradients.forNetwork(c.net(), 20);
             assertThat(fast).as(c.name()).isInstanceOf(ConvGradients.class);
             assertThat(fast.vectorised()).isTrue();
+            // Per-example convolution gradients are held for a whole batch: a huge one takes the loop.
+            assertThat(PerExampleGradients.forNetwork(c.net(), 1e7).slowPathReason())
+                    .contains("per-example convolution gradients would hold about");
             // The batched engine first, on a network that never ran a backward pass (DL4J creates its
             // gradient views lazily).
             float[][] actual = fast.perExample(batch);
