@@ -57,6 +57,25 @@ final class TestFederation implements AutoCloseable {
         this.data = DemoData.prepare(options(sites, 1), dir.resolve("data"));
     }
 
+    private TestFederation(Path dir, DemoData data, String... coordinatorProperties) throws Exception {
+        this.dir = dir;
+        this.heartDisease = null;
+        this.tcgaBrca = null;
+        this.coordinator = InProcessCoordinator.start(dir.resolve("coordinator"), coordinatorProperties);
+        this.api = coordinator.client();
+        this.data = data;
+    }
+
+    /**
+     * Hospitals whose data the test wrote itself ({@code data.path} of each site: a file or an image
+     * folder); the test creates its studies with {@code api.studies().create}.
+     */
+    static TestFederation withSites(Path dir, List<DemoData.Site> sites, String... coordinatorProperties)
+            throws Exception {
+        var data = new DemoData("own", null, sites, "the test's own sites", dir.resolve("agents"));
+        return new TestFederation(dir, data, coordinatorProperties);
+    }
+
     /** The four Heart Disease centres as hospitals, each with its own file from {@code dataDir}. */
     static TestFederation heartDisease(Path dir, Path dataDir, String... coordinatorProperties) throws Exception {
         return new TestFederation(dir, dataDir, 4, coordinatorProperties);

@@ -74,6 +74,9 @@ final class AgentCheck {
     }
 
     static Verdict dataFile(Path data) {
+        if (Files.isDirectory(data)) {
+            return imageFolder(data);
+        }
         if (!Files.isRegularFile(data)) {
             return new Verdict("data file", false, data + " does not exist or is not a file (data.path)");
         }
@@ -93,6 +96,46 @@ final class AgentCheck {
         } catch (IOException | java.io.UncheckedIOException e) {
             return new Verdict("data file", false, data + " cannot be read as text: " + e.getMessage());
         }
+    }
+
+    /**
+     * A data folder, for image studies: every image is decoded once, and what no study's declaration
+     * could make right (a file that is not a PNG or JPEG or does not decode, a nested folder, a link
+     * leading out of the folder) fails the check, each problem named. The classes, size and channels
+     * each study declares are checked against the folder before its first round.
+     */
+    static Verdict imageFolder(Path data) {
+        org.cohort.learning.data.ImageFolderLoader.Survey survey;
+        try {
+            survey = org.cohort.learning.data.ImageFolderLoader.survey(data);
+        } catch (IOException | RuntimeException e) {
+            return new Verdict("data folder", false, data + " cannot be read: " + e.getMessage());
+        }
+        if (!survey.problems().isEmpty()) {
+            var b = new StringBuilder(data + " has " + survey.problems().size() + " problem"
+                    + (survey.problems().size() == 1 ? "" : "s") + " (fix or remove the files; nothing is skipped):");
+            survey.problems().stream()
+                    .limit(20)
+                    .forEach(p -> b.append("\n          ").append(p));
+            if (survey.problems().size() > 20) {
+                b.append("\n          ... and ")
+                        .append(survey.problems().size() - 20)
+                        .append(" more");
+            }
+            return new Verdict("data folder", false, b.toString());
+        }
+        if (survey.total() == 0) {
+            return new Verdict(
+                    "data folder", false, data + " holds no image (one folder per class, PNG or JPEG files in each)");
+        }
+        return new Verdict(
+                "data folder",
+                true,
+                data + " holds " + survey.total() + " readable images in "
+                        + survey.images().size()
+                        + " class folders " + survey.images() + "; sizes " + survey.sizes() + ", colour channels "
+                        + survey.channels() + " (each study's classes, size and channels are checked before its"
+                        + " first round)");
     }
 
     static Verdict workDirectory(Path work) {

@@ -3,15 +3,69 @@ package org.cohort.agent;
 import java.util.ArrayList;
 import java.util.List;
 import org.cohort.learning.data.FeatureColumn;
+import org.cohort.learning.data.ImageFormat;
 import org.cohort.learning.data.LabelRule;
 import org.cohort.learning.data.SurvivalTarget;
 import org.cohort.learning.data.TabularSchema;
 import org.cohort.protocol.v1.DatasetSpec;
 import org.cohort.protocol.v1.FeatureColumnSpec;
+import org.cohort.protocol.v1.ImageFolderSpec;
 
 /** Converts the study's dataset description (wire form) to the learning module's schema, and back. */
 public final class DatasetSchemas {
     private DatasetSchemas() {}
+
+    /** The format word of a dataset of images, one folder per class. */
+    public static final String IMAGE_FOLDER = "image-folder";
+
+    /** Whether {@code spec} describes image folders (not a table). */
+    public static boolean images(DatasetSpec spec) {
+        return IMAGE_FOLDER.equals(spec.getFormat());
+    }
+
+    /**
+     * The declared image format of an image-folder dataset.
+     *
+     * @throws IllegalArgumentException naming what the declaration lacks
+     */
+    public static ImageFormat imageFormat(DatasetSpec spec) {
+        var i = spec.getImage();
+        return new ImageFormat(
+                i.getHeight(),
+                i.getWidth(),
+                i.getChannels(),
+                i.getClassesList(),
+                ImageFormat.Resize.of(i.getResize()),
+                i.getMeanList(),
+                i.getStdList());
+    }
+
+    /**
+     * Refuses {@code spec} when {@code policy} forbids its preprocessing. Images are scaled with the
+     * study's declared constants only, which every policy allows.
+     */
+    public static void checkPolicy(org.cohort.learning.data.PreprocessingPolicy policy, DatasetSpec spec) {
+        if (!images(spec)) {
+            policy.check(toSchema(spec));
+        }
+    }
+
+    /** The wire form of an image-folder dataset, split by a keyed hash of each image's name. */
+    public static DatasetSpec toSpec(ImageFormat format, double testFraction, long splitSeed) {
+        return DatasetSpec.newBuilder()
+                .setFormat(IMAGE_FOLDER)
+                .setTestFraction(testFraction)
+                .setSplitSeed(splitSeed)
+                .setImage(ImageFolderSpec.newBuilder()
+                        .setHeight(format.height())
+                        .setWidth(format.width())
+                        .setChannels(format.channels())
+                        .addAllClasses(format.classes())
+                        .setResize(format.resize().word())
+                        .addAllMean(format.mean())
+                        .addAllStd(format.std()))
+                .build();
+    }
 
     public static TabularSchema toSchema(DatasetSpec spec) {
         var features = new ArrayList<FeatureColumn>();

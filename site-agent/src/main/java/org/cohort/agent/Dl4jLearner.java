@@ -9,11 +9,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.cohort.learning.data.CsvTableLoader;
 import org.cohort.learning.data.HeartDisease;
+import org.cohort.learning.data.ImageFolderLoader;
 import org.cohort.learning.data.LoadedTable;
 import org.cohort.learning.data.PreprocessingPolicy;
 import org.cohort.learning.data.SplitData;
 import org.cohort.learning.data.SplitKey;
 import org.cohort.learning.data.SplitRule;
+import org.cohort.learning.data.TrainTestSplit;
 import org.cohort.learning.model.ModelSpec;
 import org.cohort.learning.model.Optimizer;
 import org.cohort.learning.model.ParameterVectors;
@@ -76,6 +78,16 @@ public final class Dl4jLearner implements LocalLearner {
      */
     public SplitData data(DatasetSpec spec, PreprocessingPolicy policy) {
         return prepared.computeIfAbsent(new Prepared(spec, policy), p -> {
+            if (DatasetSchemas.images(spec)) {
+                // Declared scaling only (no statistic of the site's images): nothing for the policy to refuse.
+                try {
+                    return TrainTestSplit.split(
+                            ImageFolderLoader.load(dataPath, DatasetSchemas.imageFormat(spec)), splitRule(spec));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(
+                            "cannot read the site's image folder " + dataPath + ": " + e.getMessage(), e);
+                }
+            }
             var schema = DatasetSchemas.toSchema(spec);
             policy.check(schema); // before reading a single row
             LoadedTable table;
@@ -153,7 +165,7 @@ public final class Dl4jLearner implements LocalLearner {
     public PrivacyCharge plannedCharge(RoundTask task) {
         var dp = task.getPrivacy();
         // Refused here, before the task is accepted, not after the model is downloaded.
-        policy(dp).check(DatasetSchemas.toSchema(task.getDataset()));
+        DatasetSchemas.checkPolicy(policy(dp), task.getDataset());
         if (task.getKind() == TaskKind.EVALUATE) {
             // Under DP an evaluation releases nothing but, in a patient-level study, its noised confusion matrix.
             return HeldOutRelease.releases(task) ? HeldOutRelease.plannedCharge(task) : null;

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import org.cohort.protocol.PrivacyWords;
 import org.cohort.protocol.StudyTerms;
 import org.cohort.protocol.v1.FeatureColumnSpec;
+import org.cohort.protocol.v1.PrivacyPlan;
 import org.cohort.protocol.v1.StudyOffer;
 
 /**
@@ -115,6 +116,23 @@ final class StudyReview {
             }
         }
         var d = o.getDataset();
+        if (DatasetSchemas.images(d)) {
+            var i = d.getImage();
+            l.add("data: image folders, one per class " + i.getClassesList() + "; each image " + i.getWidth() + "×"
+                    + i.getHeight() + ", " + (i.getChannels() == 1 ? "grayscale" : i.getChannels() + " channels (RGB)")
+                    + ", resize " + i.getResize() + ", each channel (sample / max - mean) / std with mean "
+                    + i.getMeanList() + ", std " + i.getStdList()
+                    + (d.getTestIdsCount() > 0
+                            ? "; held-out set: " + d.getTestIdsCount() + " published image names"
+                            : "; held out: " + d.getTestFraction() + " of images"));
+        } else {
+            tableLines(d, l);
+        }
+        privacyLines(o, plan, terms, l);
+        return l;
+    }
+
+    private static void tableLines(org.cohort.protocol.v1.DatasetSpec d, List<String> l) {
         l.add("data: format " + d.getFormat()
                 + (DatasetSchemas.isSurvival(d)
                         ? ", survival: event " + d.getLabelColumn() + " (0/1), time " + d.getTimeColumn()
@@ -133,6 +151,9 @@ final class StudyReview {
                                     ? "numeric, (x - " + f.getCenter() + ") / " + f.getScale()
                                     : "numeric, standardised on this site's own training split"));
         }
+    }
+
+    private static void privacyLines(StudyOffer o, PrivacyPlan plan, StudyTerms terms, List<String> l) {
         l.add("privacy terms:");
         boolean dp = PrivacyWords.isPrivate(plan.getMode());
         l.add("  mode: " + PrivacyWords.word(plan.getMode()) + " (protects: " + terms.unit() + ")");
@@ -167,7 +188,6 @@ final class StudyReview {
         }
         l.add("to accept: cohort-agent studies accept " + o.getStudyId() + " --training-examples N --terms "
                 + terms.digest() + " --config agent.properties");
-        return l;
     }
 
     /**

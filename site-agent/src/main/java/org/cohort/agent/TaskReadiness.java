@@ -47,8 +47,9 @@ final class TaskReadiness {
                     + " Ask the study's owner to fix the study");
         }
         String format = task.getDataset().getFormat();
-        if (!java.util.List.of("csv", "heart-disease").contains(format)) {
-            return cannot("dataset format '" + format + "'", "csv, heart-disease");
+        if (!java.util.List.of("csv", "heart-disease", DatasetSchemas.IMAGE_FOLDER)
+                .contains(format)) {
+            return cannot("dataset format '" + format + "'", "csv, heart-disease, image-folder");
         }
         return Optional.empty();
     }

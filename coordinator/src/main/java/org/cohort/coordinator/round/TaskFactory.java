@@ -103,10 +103,11 @@ public class TaskFactory {
     public static DatasetSpec dataset(StudySpec.Dataset d) {
         var b = DatasetSpec.newBuilder()
                 .setFormat(d.format())
-                .setLabelColumn(d.labelColumn())
-                .setPositiveAbove(d.positiveAbove())
                 .setTestFraction(d.testFraction())
                 .setSplitSeed(d.splitSeed());
+        if (!d.images()) {
+            b.setLabelColumn(d.labelColumn()).setPositiveAbove(d.positiveAbove());
+        }
         if (d.idColumn() != null) {
             b.setIdColumn(d.idColumn());
         }
@@ -115,6 +116,19 @@ public class TaskFactory {
         }
         if (d.survival()) {
             b.setTask(StudySpec.Dataset.SURVIVAL).setTimeColumn(d.timeColumn()).addAllCutPoints(d.cutPoints());
+        }
+        if (d.images()) {
+            var i = d.image();
+            // No label column or threshold: the class of an image is its folder.
+            return b.setImage(org.cohort.protocol.v1.ImageFolderSpec.newBuilder()
+                            .setHeight(i.height())
+                            .setWidth(i.width())
+                            .setChannels(i.channels())
+                            .addAllClasses(i.classes())
+                            .setResize(i.resize())
+                            .addAllMean(i.mean())
+                            .addAllStd(i.std()))
+                    .build();
         }
         for (var f : d.features()) {
             var fb = FeatureColumnSpec.newBuilder().setName(f.name());

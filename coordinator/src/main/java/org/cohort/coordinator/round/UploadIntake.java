@@ -108,9 +108,6 @@ public class UploadIntake {
         return m;
     }
 
-    /** Classes of every study's label today: its label column thresholded at positiveAbove. */
-    static final int LABEL_CLASSES = 2;
-
     /**
      * Admits an upload's header before any value is read: the site's signature over the manifest,
      * then {@link #checkManifest}. Returns the L2 bound the values must keep, when the coordinator
@@ -184,7 +181,7 @@ public class UploadIntake {
                 new UploadChecks.HeldOutRule(
                         dp != null && dp.enabled(),
                         dp == null ? 0 : dp.evaluationNoise(),
-                        LABEL_CLASSES,
+                        study.spec().dataset().numClasses(),
                         study.spec().dataset().survival()));
         return problem.isPresent() ? problem : PrivacyChecks.check(study.spec().privacy(), state.kind(), m);
     }

@@ -45,7 +45,10 @@ final class DatasetChecks {
                         + " keyed by their content)");
             }
         }
-        if (dataset.testIds() != null && !dataset.testIds().isEmpty() && (id == null || id.isBlank())) {
+        if (dataset.testIds() != null
+                && !dataset.testIds().isEmpty()
+                && !dataset.images()
+                && (id == null || id.isBlank())) {
             problems.add("dataset.testIds lists a published split by patient id; name the column holding those ids in"
                     + " dataset.idColumn");
         }

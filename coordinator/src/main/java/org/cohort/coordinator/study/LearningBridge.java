@@ -52,7 +52,7 @@ final class LearningBridge {
                 spec.model().seed());
         return spec.dataset() != null && spec.dataset().survival()
                 ? preset.survivalConfigJson(numInputs, spec.dataset().modelOutputs(), plan)
-                : preset.configJson(numInputs, NUM_CLASSES, plan);
+                : preset.configJson(numInputs, spec.dataset().numClasses(), plan);
     }
 
     static float[] initialParameters(String configJson, long seed) {

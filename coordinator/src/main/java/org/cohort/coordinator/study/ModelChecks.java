@@ -38,15 +38,33 @@ final class ModelChecks {
             problems.add("model.configuration: " + e.getMessage());
             return problems;
         }
-        if (spec.dataset() != null
-                && spec.dataset().features() != null
-                && !spec.dataset().features().isEmpty()
-                && spec.dataset().features().stream().allMatch(f -> f != null)) {
-            long inputs = ModelSize.inputs(spec);
-            if (user.numInputs() != inputs) {
-                problems.add(
-                        "model.configuration takes " + user.numInputs() + " inputs, but dataset.features encode to "
-                                + inputs + " (one per numeric column, one per level of a categorical one)");
+        var dataset = spec.dataset();
+        if (dataset != null && dataset.images()) {
+            if (ImageChecks.problems(dataset).isEmpty()) {
+                var image = dataset.image().withDefaults();
+                if (user.numInputs() != image.values()) {
+                    problems.add("model.configuration takes " + user.numInputs() + " inputs, but dataset.image is "
+                            + image.channels() + " × " + image.height() + " × " + image.width() + " = "
+                            + image.values() + " values (channels × height × width; e.g."
+                            + " InputType.convolutionalFlat(" + image.height() + ", " + image.width() + ", "
+                            + image.channels() + "))");
+                }
+                if (user.numClasses() != dataset.numClasses()) {
+                    problems.add("model.configuration predicts " + user.numClasses() + " classes, but dataset.image"
+                            + " declares " + dataset.numClasses() + " " + image.classes());
+                }
+            }
+        } else {
+            if (dataset != null
+                    && dataset.features() != null
+                    && !dataset.features().isEmpty()
+                    && dataset.features().stream().allMatch(f -> f != null)) {
+                long inputs = ModelSize.inputs(spec);
+                if (user.numInputs() != inputs) {
+                    problems.add("model.configuration takes " + user.numInputs()
+                            + " inputs, but dataset.features encode to " + inputs
+                            + " (one per numeric column, one per level of a categorical one)");
+                }
             }
         }
         boolean survival = spec.dataset() != null && spec.dataset().survival();
@@ -63,7 +81,8 @@ final class ModelChecks {
                 problems.add("model.configuration predicts " + user.numClasses() + " hazards, but dataset.cutPoints"
                         + " make " + spec.dataset().modelOutputs() + " intervals (one output per interval)");
             }
-        } else if (user.numClasses() != LearningBridge.NUM_CLASSES) {
+        } else if ((spec.dataset() == null || !spec.dataset().images())
+                && user.numClasses() != LearningBridge.NUM_CLASSES) {
             problems.add("model.configuration predicts " + user.numClasses() + " classes, but the study's label is"
                     + " binary (" + LearningBridge.NUM_CLASSES + " classes: label above dataset.positiveAbove or not)");
         }

@@ -32,9 +32,6 @@ public record ModelSize(long parameters, long peakBytes) {
     static final int CREATE_BYTES = 8;
     static final int PLAIN_ROUND_BYTES = 8;
     static final int SECURE_ROUND_BYTES = 28;
-    /** Output classes of every preset (binary outcomes). */
-    static final int NUM_CLASSES = LearningBridge.NUM_CLASSES;
-
     /**
      * The coordinator's limits on model size.
      *
@@ -45,8 +42,14 @@ public record ModelSize(long parameters, long peakBytes) {
      */
     public record Limits(long maxParameters, long memoryBudgetBytes, long mappedFrom) {}
 
-    /** Width of the encoded feature vector: one per numeric column, one per level of a categorical one. */
+    /**
+     * Width of the encoded feature vector: one per numeric column, one per level of a categorical one;
+     * for images, channels × height × width.
+     */
     static long inputs(StudySpec spec) {
+        if (spec.dataset().images()) {
+            return spec.dataset().image().values();
+        }
         long inputs = 0;
         for (var f : spec.dataset().features()) {
             inputs = Math.addExact(inputs, f.categorical() ? f.levels().size() : 1);
@@ -66,7 +69,9 @@ public record ModelSize(long parameters, long peakBytes) {
                 : parameters(
                         inputs(spec),
                         hidden,
-                        spec.dataset() == null ? NUM_CLASSES : spec.dataset().modelOutputs());
+                        spec.dataset() == null
+                                ? LearningBridge.NUM_CLASSES
+                                : spec.dataset().modelOutputs());
         boolean secure =
                 spec.secureAggregation() != null && spec.secureAggregation().on();
         int roundBytes = secure ? SECURE_ROUND_BYTES : parameters < mappedFrom ? PLAIN_ROUND_BYTES : 0;

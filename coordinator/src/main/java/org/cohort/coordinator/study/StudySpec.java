@@ -136,10 +136,12 @@ public record StudySpec(
     public record Plan(Integer localEpochs, Integer batchSize, String optimizer, Double learningRate, Long seed) {}
 
     /**
-     * @param format       "csv" (header with named columns) or "heart-disease" (UCI processed.*.data)
+     * @param format       "csv" (header with named columns), "heart-disease" (UCI processed.*.data) or
+     *                     "image-folder" (one folder of PNG/JPEG images per class, declared in {@code image})
      * @param positiveAbove label = 1 when the label column exceeds this value
      * @param idColumn     optional patient id column: each site keys its train/test split by it
-     * @param testIds      optional published split: the test patients' ids, used as given (needs idColumn)
+     * @param testIds      optional published split: the test patients' ids, used as given (needs idColumn);
+     *                     for images, {@code <class>/<file name>} of the test images
      * @param task         "classification" (default) or "survival"
      * @param timeColumn   survival: the column with the time to the event or to censoring (never negative)
      * @param eventColumn  survival: the column with 1 (event observed) or 0 (censored); it is the study's label
@@ -147,6 +149,7 @@ public record StudySpec(
      * @param cutPoints    survival: the boundaries of the discrete-time model's intervals, in the time column's
      *                     unit, strictly increasing: K - 1 points make K intervals and K model outputs. Public
      *                     study parameters, chosen before looking at any site's data
+     * @param image        for "image-folder" only: the images' declared shape, classes and preprocessing
      */
     public record Dataset(
             String format,
@@ -160,11 +163,14 @@ public record StudySpec(
             String task,
             String timeColumn,
             String eventColumn,
-            List<Double> cutPoints) {
+            List<Double> cutPoints,
+            Image image) {
         /** The task word of a survival study. */
         public static final String SURVIVAL = "survival";
         /** The task word of a classification study, the default. */
         public static final String CLASSIFICATION = "classification";
+        /** The format word of image folders. */
+        public static final String IMAGE_FOLDER = "image-folder";
 
         public Dataset(
                 String format,
@@ -187,7 +193,65 @@ public record StudySpec(
                     null,
                     null,
                     null,
+                    null,
                     null);
+        }
+
+        /** A survival or classification table (no image declaration). */
+        public Dataset(
+                String format,
+                List<Feature> features,
+                String labelColumn,
+                Double positiveAbove,
+                Double testFraction,
+                Long splitSeed,
+                String idColumn,
+                List<String> testIds,
+                String task,
+                String timeColumn,
+                String eventColumn,
+                List<Double> cutPoints) {
+            this(
+                    format,
+                    features,
+                    labelColumn,
+                    positiveAbove,
+                    testFraction,
+                    splitSeed,
+                    idColumn,
+                    testIds,
+                    task,
+                    timeColumn,
+                    eventColumn,
+                    cutPoints,
+                    null);
+        }
+
+        /** Image folders (classification). */
+        public Dataset(
+                String format,
+                List<Feature> features,
+                String labelColumn,
+                Double positiveAbove,
+                Double testFraction,
+                Long splitSeed,
+                String idColumn,
+                List<String> testIds,
+                Image image) {
+            this(
+                    format,
+                    features,
+                    labelColumn,
+                    positiveAbove,
+                    testFraction,
+                    splitSeed,
+                    idColumn,
+                    testIds,
+                    null,
+                    null,
+                    null,
+                    null,
+                    image);
         }
 
         /** Whether the study is a survival study. */
@@ -200,9 +264,27 @@ public record StudySpec(
             return labelColumn != null ? labelColumn : survival() ? eventColumn : null;
         }
 
-        /** Outputs of the model: the intervals of a survival study, else the 2 classes of a binary label. */
+        /** Whether the sites' data are image folders. */
+        public boolean images() {
+            return IMAGE_FOLDER.equals(format);
+        }
+
+        /**
+         * The classes the model predicts: the declared image classes, else 2 (a binary label: above
+         * {@code positiveAbove} or not).
+         */
+        public int numClasses() {
+            return images()
+                            && image != null
+                            && image.classes() != null
+                            && image.classes().size() >= 2
+                    ? image.classes().size()
+                    : 2;
+        }
+
+        /** Outputs of the model: the intervals of a survival study, else the classes. */
         public int modelOutputs() {
-            return survival() && cutPoints != null ? cutPoints.size() + 1 : LearningBridge.NUM_CLASSES;
+            return survival() && cutPoints != null ? cutPoints.size() + 1 : numClasses();
         }
 
         public Dataset(
@@ -213,6 +295,38 @@ public record StudySpec(
                 Double testFraction,
                 Long splitSeed) {
             this(format, features, labelColumn, positiveAbove, testFraction, splitSeed, null, null);
+        }
+    }
+
+    /**
+     * Images, one folder per class (see {@code org.cohort.learning.data.ImageFormat}): each image is
+     * brought to {@code height × width} ({@code resize} "none": refused otherwise; "stretch":
+     * bilinear), each channel scaled to [0, 1] then {@code (value - mean) / std}, with constants the
+     * study declares (defaults 0 and 1), never statistics of a site's images.
+     */
+    public record Image(
+            Integer height,
+            Integer width,
+            Integer channels,
+            List<String> classes,
+            String resize,
+            List<Double> mean,
+            List<Double> std) {
+        /** Values per image: the model's inputs (0 when the declaration is incomplete). */
+        public long values() {
+            return height == null || width == null || channels == null ? 0 : (long) height * width * channels;
+        }
+
+        Image withDefaults() {
+            int c = channels == null ? 1 : channels;
+            return new Image(
+                    height,
+                    width,
+                    c,
+                    classes,
+                    resize == null ? "none" : resize,
+                    mean == null ? java.util.Collections.nCopies(c, 0.0) : mean,
+                    std == null ? java.util.Collections.nCopies(c, 1.0) : std);
         }
     }
 
@@ -420,7 +534,8 @@ public record StudySpec(
                         or(dataset.task(), Dataset.CLASSIFICATION),
                         dataset.timeColumn(),
                         dataset.survival() ? dataset.label() : dataset.eventColumn(),
-                        dataset.cutPoints());
+                        dataset.cutPoints(),
+                        dataset.image() == null ? null : dataset.image().withDefaults());
         Privacy dp = privacy == null || !privacy.enabled()
                 ? Privacy.NONE
                 : new Privacy(
@@ -488,7 +603,11 @@ public record StudySpec(
         if (name != null && name.length() > MAX_NAME_CHARS) {
             problems.add("name must be at most " + MAX_NAME_CHARS + " characters, got " + name.length());
         }
-        if (dataset == null || dataset.features() == null || dataset.features().isEmpty()) {
+        if (dataset != null && dataset.images()) {
+            problems.addAll(ImageChecks.problems(dataset));
+        } else if (dataset == null
+                || dataset.features() == null
+                || dataset.features().isEmpty()) {
             problems.add("dataset.features must list the feature columns sites train on");
         } else if (dataset.features().size() > MAX_FEATURES) {
             problems.add("dataset.features may list at most " + MAX_FEATURES + " columns, got "
@@ -506,7 +625,9 @@ public record StudySpec(
                 }
             }
         }
-        if (dataset != null && (dataset.label() == null || dataset.label().isBlank())) {
+        if (dataset != null
+                && !dataset.images()
+                && (dataset.label() == null || dataset.label().isBlank())) {
             problems.add(
                     dataset.survival()
                             ? "dataset.eventColumn must name the event column (1 = event observed, 0 = censored)"
@@ -514,8 +635,9 @@ public record StudySpec(
         }
         if (dataset != null
                 && dataset.format() != null
-                && !List.of("csv", "heart-disease").contains(dataset.format())) {
-            problems.add("dataset.format must be 'csv' or 'heart-disease', got '" + dataset.format() + "'");
+                && !List.of("csv", "heart-disease", Dataset.IMAGE_FOLDER).contains(dataset.format())) {
+            problems.add("dataset.format must be 'csv', 'heart-disease' or '" + Dataset.IMAGE_FOLDER + "', got '"
+                    + dataset.format() + "'");
         }
         if (dataset != null
                 && dataset.testFraction() != null

@@ -10,7 +10,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * data-dependent part of a DP-SGD step. Gradients are of each example's own loss (not divided by
  * the batch size), laid out as the network's flat parameter vector ({@code ParameterVectors}).
  */
-sealed interface PerExampleGradients permits SmallDenseGradients, VectorisedGradients, LoopedGradients {
+sealed interface PerExampleGradients permits SmallDenseGradients, VectorisedGradients, ConvGradients, LoopedGradients {
 
     /**
      * A batched engine when every layer of {@code net} is supported (on Java arrays when the
@@ -21,18 +21,26 @@ sealed interface PerExampleGradients permits SmallDenseGradients, VectorisedGrad
         return forNetwork(Network.of(net), expectedBatchSize);
     }
 
-    /** As above; a ComputationGraph always takes the looping engine. */
+    /**
+     * As above; a ComputationGraph takes the batched {@link ConvGradients} when its vertices are
+     * convolution, pooling, dense and output layers, residual additions and merges, else the loop.
+     */
     static PerExampleGradients forNetwork(Network network, double expectedBatchSize) {
         if (network.multiLayer().isEmpty()) {
-            return new LoopedGradients(
-                    network,
-                    "the model is a ComputationGraph (vectorised per-example gradients cover dense and output"
-                            + " layers of a MultiLayerNetwork)");
+            // A graph of convolution, pooling, dense and output layers, residual additions, merges.
+            Optional<String> notSupported = ConvGradients.unsupportedReason(network, expectedBatchSize);
+            return notSupported.isEmpty()
+                    ? new ConvGradients(network)
+                    : new LoopedGradients(network, "the ComputationGraph's " + notSupported.get());
         }
         MultiLayerNetwork net = network.multiLayer().get();
         Optional<String> unsupported = VectorisedGradients.unsupportedReason(net);
         if (unsupported.isPresent()) {
-            return new LoopedGradients(network, unsupported.get());
+            // A CNN of convolution, pooling, dense and output layers: one batched pass too.
+            Optional<String> notConvolutional = ConvGradients.unsupportedReason(network, expectedBatchSize);
+            return notConvolutional.isEmpty()
+                    ? new ConvGradients(net)
+                    : new LoopedGradients(network, unsupported.get() + "; " + notConvolutional.get());
         }
         return SmallDenseGradients.supports(net) && SmallDenseGradients.isFasterFor(net, expectedBatchSize)
                 ? new SmallDenseGradients(net)
