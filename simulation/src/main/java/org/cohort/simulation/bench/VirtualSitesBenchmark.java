@@ -283,30 +283,27 @@ public final class VirtualSitesBenchmark {
                 Runtime.getRuntime().availableProcessors(),
                 maxHeap >> 20);
 
-        // Warm-up (JIT, ND4J's first arrays), then the baseline: the same rounds with a few sites.
-        simulate(settings.withSites(baselineSites), population, 2, false);
+        // Warm-up (JIT, ND4J's first arrays); the baseline runs after the main run, when the JIT has
+        // settled (its compiler threads' CPU time would otherwise count against whichever runs first).
+        simulate(settings.withSites(Math.min(settings.sites(), 200)), population, 3, false);
+        Run run = simulate(settings, population, rounds, true);
         Run baseline = simulate(settings.withSites(baselineSites), population, rounds, false);
         System.out.printf(
                 Locale.ROOT,
-                "baseline, %d sites: %.0f virtual sites/s (%d site-rounds trained in %.2f s; %.1f ms CPU per site)%n%n",
-                baselineSites,
-                baseline.sitesPerSecond(),
-                baseline.siteRounds(),
-                baseline.nanos() / 1e9,
-                baseline.cpuMillisPerSite());
-        Run run = simulate(settings, population, rounds, true);
-        System.out.printf(
-                Locale.ROOT,
-                "%nvirtual sites per second: %.0f with %d sites (baseline %.0f with %d sites: %.2fx); %.2f rounds/s;"
-                        + " %.1f ms CPU per site trained (baseline %.1f)%n",
+                "%nvirtual sites per second: %.0f with %d sites, %.1f ms CPU per site trained, %.2f rounds/s%n"
+                        + "baseline, the same rounds with %d sites: %.0f virtual sites/s, %.1f ms CPU per site trained"
+                        + " (%d site-rounds in %.2f s); %d sites run at %.2fx the baseline's rate%n",
                 run.sitesPerSecond(),
                 settings.sites(),
-                baseline.sitesPerSecond(),
-                baselineSites,
-                run.sitesPerSecond() / baseline.sitesPerSecond(),
-                rounds / (run.nanos() / 1e9),
                 run.cpuMillisPerSite(),
-                baseline.cpuMillisPerSite());
+                rounds / (run.nanos() / 1e9),
+                baselineSites,
+                baseline.sitesPerSecond(),
+                baseline.cpuMillisPerSite(),
+                baseline.siteRounds(),
+                baseline.nanos() / 1e9,
+                settings.sites(),
+                run.sitesPerSecond() / baseline.sitesPerSecond());
     }
 
     /** Runs {@code rounds} rounds; prints the table and the memory when {@code print}. */
@@ -333,7 +330,7 @@ public final class VirtualSitesBenchmark {
                         initial.logLoss());
                 System.out.printf(
                         Locale.ROOT,
-                        "%5s %9s %9s %6s %8s %9s %8s %10s %8s %10s%n",
+                        "%5s %9s %9s %6s %8s %9s %8s %10s %8s %10s %9s%n",
                         "round",
                         "selected",
                         "reporting",
@@ -343,7 +340,8 @@ public final class VirtualSitesBenchmark {
                         "loss",
                         "train loss",
                         "seconds",
-                        "sites/s");
+                        "sites/s",
+                        "heap MiB");
             }
             long siteRounds = 0;
             long nanos = 0;
@@ -359,7 +357,7 @@ public final class VirtualSitesBenchmark {
                     EvaluationResult e = sim.evaluate();
                     System.out.printf(
                             Locale.ROOT,
-                            "%5d %9d %9d %6d %8d %9.3f %8.4f %10.4f %8.3f %10.0f%s%n",
+                            "%5d %9d %9d %6d %8d %9.3f %8.4f %10.4f %8.3f %10.0f %9.1f%s%n",
                             round.round(),
                             round.selected(),
                             trained,
@@ -370,6 +368,7 @@ public final class VirtualSitesBenchmark {
                             round.trainLoss(),
                             round.nanos() / 1e9,
                             trained / (round.nanos() / 1e9),
+                            heapAfterGc() / 1048576.0,
                             round.aggregated() ? "" : "  (below minSites: not aggregated)");
                 }
             }
@@ -407,13 +406,22 @@ public final class VirtualSitesBenchmark {
         }
     }
 
-    /** Heap in use after a few full collections (what the live objects hold). */
-    private static long heapAfterGc() {
+    /**
+     * Heap in use after full collections (what the live objects hold), collected until it stops
+     * falling: ND4J frees its arrays' native memory from a thread of its own, whose queue of dead
+     * arrays keeps their Java side on the heap until it has run.
+     */
+    static long heapAfterGc() throws InterruptedException {
         var memory = ManagementFactory.getMemoryMXBean();
         long used = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 10; i++) {
             System.gc();
-            used = Math.min(used, memory.getHeapMemoryUsage().getUsed());
+            long now = memory.getHeapMemoryUsage().getUsed();
+            if (now >= used && i >= 2) {
+                return Math.min(used, now);
+            }
+            used = Math.min(used, now);
+            Thread.sleep(100);
         }
         return used;
     }

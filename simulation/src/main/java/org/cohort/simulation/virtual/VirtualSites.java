@@ -6,10 +6,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.cohort.coordinator.aggregation.MemoryState;
 import org.cohort.coordinator.aggregation.RobustStrategy;
@@ -197,12 +200,33 @@ public final class VirtualSites implements AutoCloseable {
         this.state = strategy.stateVectors() > 0 ? new MemoryState(strategy.stateVectors(), global.length) : null;
         this.evaluation = new ModelSpec(configJson).build();
         this.trainedRounds = new int[sites.size()];
-        this.workers = Executors.newFixedThreadPool(settings.threads(), r -> {
-            Thread t = new Thread(r, "virtual-site");
-            t.setDaemon(true);
-            return t;
-        });
         this.worker = ThreadLocal.withInitial(() -> new Worker(new ModelSpec(configJson).build()));
+        // Each worker builds its network before the first round, so rounds time training alone.
+        var ready = new CountDownLatch(settings.threads());
+        var pool = new ThreadPoolExecutor(
+                settings.threads(), settings.threads(), 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(
+                            () -> {
+                                try {
+                                    worker.get();
+                                } finally {
+                                    ready.countDown();
+                                }
+                                r.run();
+                            },
+                            "virtual-site");
+                    t.setDaemon(true);
+                    return t;
+                });
+        pool.prestartAllCoreThreads();
+        this.workers = pool;
+        try {
+            ready.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            pool.shutdownNow();
+            throw new IllegalStateException("interrupted while the workers built their networks", e);
+        }
     }
 
     /**
@@ -447,7 +471,7 @@ public final class VirtualSites implements AutoCloseable {
     public void close() {
         workers.shutdownNow();
         try {
-            workers.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES); // their networks go with them
+            workers.awaitTermination(1, TimeUnit.MINUTES); // their networks go with them
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.cohort.coordinator.aggregation.FedAvg;
+import org.cohort.coordinator.aggregation.MemoryState;
+import org.cohort.coordinator.aggregation.Strategy;
 import org.cohort.coordinator.aggregation.WeightedSum;
 import org.cohort.coordinator.study.InvalidStudyException;
 import org.cohort.coordinator.study.StrategyOptions;
@@ -97,6 +99,25 @@ class VirtualSitesTest {
             }
             for (int site : round.dropped()) {
                 assertThat(trained[site]).isZero();
+            }
+        }
+    }
+
+    @Test
+    void aServerOptimiserCarriesItsMomentsFromRoundToRound() throws Exception {
+        try (VirtualSites sim = VirtualSites.create(settings(5, 0, 0, "fedadam", null), DATA)) {
+            Strategy fedAdam = Strategy.named("fedadam");
+            MemoryState moments = new MemoryState(fedAdam.stateVectors(), sim.numParameters());
+            float[] global = sim.global();
+            for (int r = 1; r <= 3; r++) {
+                VirtualSites.Round round = sim.round();
+                WeightedSum sum = sumOf(round.reported());
+                float[] next = new float[global.length];
+                fedAdam.step(sum.totalWeight(), sum.contributions(), moments)
+                        .next(global, sum.sum(), global.length, next);
+                moments.advance();
+                global = next;
+                assertThat(sim.global()).as("round %d", r).isEqualTo(global);
             }
         }
     }
