@@ -20,7 +20,9 @@ import picocli.CommandLine.Option;
  * trained with the sites' own training code and aggregated with the coordinator's own strategy
  * classes ({@link VirtualSites}). Prints a table per round (sites reporting, pooled test accuracy and
  * loss, time) and then virtual sites trained per second and heap per site, next to a baseline
- * measured in the same run: the same rounds with {@code --baseline-sites} sites (10).
+ * measured in the same run: {@code --baseline-sites} sites (10) for as many site trainings (at most
+ * 100 rounds). Wall-clock rates depend on what else the machine runs; the CPU time per site trained
+ * (the process's, collector and ND4J's threads included) is the steadier figure.
  *
  * <p>{@code ./bench.sh VirtualSitesBenchmark --sites 1000 --rounds 5 --strategy fedavg}; with
  * {@code BENCH_JVM_ARGS=-Xmx2g} for the issue's heap.
@@ -194,11 +196,18 @@ public final class VirtualSitesBenchmark {
         }
 
         private VirtualSites.Settings settings() {
-            StrategyOptions options = strategyOptions == null
-                    ? null
-                    : tools.jackson.databind.json.JsonMapper.builder()
-                            .build()
-                            .readValue(strategyOptions, StrategyOptions.class);
+            StrategyOptions options;
+            try {
+                // Read as the coordinator reads a study's strategyOptions: every key checked.
+                options = strategyOptions == null
+                        ? null
+                        : tools.jackson.databind.json.JsonMapper.builder()
+                                .build()
+                                .readValue(strategyOptions, StrategyOptions.class);
+            } catch (tools.jackson.core.JacksonException e) {
+                throw new IllegalArgumentException(
+                        "--strategy-options must be a JSON object of options: " + e.getOriginalMessage());
+            }
             VirtualSites.Privacy dp = switch (privacy.toLowerCase(Locale.ROOT)) {
                 case "none" -> null;
                 case "patient" ->
@@ -287,17 +296,21 @@ public final class VirtualSitesBenchmark {
         // settled (its compiler threads' CPU time would otherwise count against whichever runs first).
         simulate(settings.withSites(Math.min(settings.sites(), 200)), population, 3, false);
         Run run = simulate(settings, population, rounds, true);
-        Run baseline = simulate(settings.withSites(baselineSites), population, rounds, false);
+        // As many site trainings as the main run where it takes at most 100 rounds: a few dozen would
+        // be timed with the collector's and ND4J's clean-up of the main run still under way.
+        int baselineRounds = (int) Math.max(rounds, Math.min(100, (long) rounds * settings.sites() / baselineSites));
+        Run baseline = simulate(settings.withSites(baselineSites), population, baselineRounds, false);
         System.out.printf(
                 Locale.ROOT,
                 "%nvirtual sites per second: %.0f with %d sites, %.1f ms CPU per site trained, %.2f rounds/s%n"
-                        + "baseline, the same rounds with %d sites: %.0f virtual sites/s, %.1f ms CPU per site trained"
+                        + "baseline, %d sites for %d rounds: %.0f virtual sites/s, %.1f ms CPU per site trained"
                         + " (%d site-rounds in %.2f s); %d sites run at %.2fx the baseline's rate%n",
                 run.sitesPerSecond(),
                 settings.sites(),
                 run.cpuMillisPerSite(),
                 rounds / (run.nanos() / 1e9),
                 baselineSites,
+                baselineRounds,
                 baseline.sitesPerSecond(),
                 baseline.cpuMillisPerSite(),
                 baseline.siteRounds(),
