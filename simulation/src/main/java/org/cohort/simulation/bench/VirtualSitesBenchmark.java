@@ -70,6 +70,13 @@ public final class VirtualSitesBenchmark {
         String strategyOptions;
 
         @Option(
+                names = "--strategy-option",
+                paramLabel = "NAME=VALUE",
+                description = "one of the strategy's options, repeatable (read as --strategy-options reads them),"
+                        + " e.g. --strategy-option serverLearningRate=0.5")
+        java.util.Map<String, String> strategyOption;
+
+        @Option(
                 names = "--min-sites",
                 defaultValue = "2",
                 converter = BenchNumbers.PositiveInt.class,
@@ -199,11 +206,15 @@ public final class VirtualSitesBenchmark {
             StrategyOptions options;
             try {
                 // Read as the coordinator reads a study's strategyOptions: every key checked.
-                options = strategyOptions == null
-                        ? null
-                        : tools.jackson.databind.json.JsonMapper.builder()
-                                .build()
-                                .readValue(strategyOptions, StrategyOptions.class);
+                var json = tools.jackson.databind.json.JsonMapper.builder().build();
+                if (strategyOptions != null && strategyOption != null) {
+                    throw new IllegalArgumentException("give --strategy-options or --strategy-option, not both");
+                }
+                options = strategyOptions != null
+                        ? json.readValue(strategyOptions, StrategyOptions.class)
+                        : strategyOption != null
+                                ? json.convertValue(values(strategyOption), StrategyOptions.class)
+                                : null;
             } catch (tools.jackson.core.JacksonException e) {
                 throw new IllegalArgumentException(
                         "--strategy-options must be a JSON object of options: " + e.getOriginalMessage());
@@ -229,6 +240,23 @@ public final class VirtualSitesBenchmark {
                     new TrainingPlan(epochs, batch, Optimizer.SGD, learningRate, seed),
                     seed,
                     threads == null ? Runtime.getRuntime().availableProcessors() : threads);
+        }
+
+        /** NAME=VALUE options as a JSON body holds them: numbers where they read as numbers. */
+        private static java.util.Map<String, Object> values(java.util.Map<String, String> options) {
+            var out = new java.util.LinkedHashMap<String, Object>();
+            options.forEach((name, value) -> {
+                Object v = value;
+                try {
+                    v = value.matches("[-+]?\\d+")
+                            ? (Object) Long.parseLong(value)
+                            : (Object) Double.parseDouble(value);
+                } catch (NumberFormatException notANumber) {
+                    // kept as text: the options' reader says which number it should have been
+                }
+                out.put(name, v);
+            });
+            return out;
         }
 
         private Population population() throws java.io.IOException {
