@@ -20,11 +20,7 @@ final class RunnableChecks {
 
     /** Every reason a round of {@code spec} could not complete, in words the ML team can act on. */
     static List<String> problems(StudySpec spec) {
-        var problems = new ArrayList<String>();
-        if (spec.strategy() != null && !Strategy.NAMES.contains(spec.strategy().toLowerCase(Locale.ROOT))) {
-            problems.add("strategy '" + spec.strategy() + "' is not implemented; use one of " + Strategy.NAMES
-                    + " (rounds would fail at aggregation after every site had trained and spent its ε)");
-        }
+        var problems = new ArrayList<String>(strategyName(spec.strategy()));
         problems.addAll(robustProblems(spec));
         if (spec.plan() != null
                 && spec.plan().optimizer() != null
@@ -38,6 +34,15 @@ final class RunnableChecks {
             problems.addAll(columns(spec.dataset()));
         }
         return problems;
+    }
+
+    /** Why a study may not name {@code strategy} (null: fedavg), if it may not: one no round could aggregate with. */
+    static List<String> strategyName(String strategy) {
+        if (strategy != null && !Strategy.NAMES.contains(strategy.toLowerCase(Locale.ROOT))) {
+            return List.of("strategy '" + strategy + "' is not implemented; use one of " + Strategy.NAMES
+                    + " (rounds would fail at aggregation after every site had trained and spent its ε)");
+        }
+        return List.of();
     }
 
     /** A robust strategy needs every update in the clear and sums of nothing: not with secure aggregation or site-level DP. */

@@ -8,13 +8,25 @@ import java.util.Locale;
  * The range checks of a study's {@link StrategyOptions}, kept out of {@link StudySpec} so that it
  * stays one screen of fields. Every problem is listed, as {@link StudySpec#validate()} does.
  */
-final class StrategyChecks {
+public final class StrategyChecks {
     /** Most updates a robust strategy may hold in one round. */
     static final int MAX_ROBUST_SITES = 10_000;
     /** Largest FedProx μ: beyond it the proximal term alone decides every local step. */
     static final double MAX_MU = 1e4;
 
     private StrategyChecks() {}
+
+    /**
+     * Every reason the coordinator refuses, at study creation, the strategy {@code strategy} (null:
+     * fedavg) with {@code options} for rounds of at least {@code minSites} updates (null: 2), in the
+     * words {@link StudySpec#validate()} uses: for whoever runs the same strategies without a study,
+     * such as the simulation's virtual sites.
+     */
+    public static List<String> refusals(String strategy, Integer minSites, StrategyOptions options) {
+        var problems = new ArrayList<String>(RunnableChecks.strategyName(strategy));
+        problems.addAll(problems(strategy, minSites, options));
+        return problems;
+    }
 
     /**
      * Every problem of {@code o} for strategy {@code strategy} (null: fedavg) in a study whose rounds
