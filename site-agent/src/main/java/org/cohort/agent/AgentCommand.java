@@ -44,7 +44,10 @@ final class AgentCommand implements Callable<Integer> {
         SiteAgent agent;
         try {
             agent = SiteAgent.start(
-                    loaded, new Dl4jLearner(loaded.dataPath(), SplitSecretFile.loadOrCreate(loaded.workDir())), config);
+                    loaded,
+                    new Dl4jLearner(
+                            loaded.dataPath(), SplitSecretFile.loadOrCreate(loaded.workDir()), loaded.newTrainer()),
+                    config);
         } catch (IllegalStateException | java.io.UncheckedIOException e) {
             System.err.println("cannot start: " + e.getMessage());
             return 1;
