@@ -231,7 +231,9 @@ def train_dp(net, x, y, plan, dp, device):
     window_start = max(0, dp.steps - steps_per_epoch)
     window_loss, window_count = 0.0, 0
     for step in range(dp.steps):
-        chosen = (torch.rand(n, generator=sampling) < dp.sampling_rate).nonzero().flatten().to(device)
+        # float64 uniforms: P(u < q) exceeds q by less than 2^-53 (float32's would by up to 2^-24).
+        u = torch.rand(n, generator=sampling, dtype=torch.float64)
+        chosen = (u < dp.sampling_rate).nonzero().flatten().to(device)
         sums = [torch.zeros_like(p) for p in params]
         if len(chosen) > 0:
             xb, yb = x[chosen], y[chosen]

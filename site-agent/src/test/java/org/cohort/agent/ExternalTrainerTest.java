@@ -60,6 +60,17 @@ class ExternalTrainerTest {
     }
 
     @Test
+    void perSampleGradientsByTorchFuncOrFunctorchAndByHandAgreeWithAutograd() throws Exception {
+        var command = new ArrayList<>(worker);
+        command.add("--self-test");
+        var p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(out).contains("self-test passed");
+        System.out.print(out);
+    }
+
+    @Test
     void trainsWithAndWithoutDpSgdAndReportsExactlyThePlan(@TempDir Path dir) {
         var data = TrainerJobs.data(ROWS, 2);
         var test = TrainerJobs.data(500, 9);
