@@ -356,6 +356,8 @@ class Worker:
             delta = delta[:-1].contiguous()
             tensors[-1] = pb.TensorSpec(name=tensors[-1].name, shape=[tensors[-1].shape[0] - 1])
         update = delta.numpy().astype("<f4").tobytes()
+        if MISBEHAVE == "long-update":
+            update += bytes(8)
         result = pb.TrainResult(tensors=tensors, update_sha256=hashlib.sha256(update).digest(), examples=header.rows,
                                 mean_loss=loss,
                                 detail="pytorch %s on %s, per-sample gradients by %s" % (

@@ -322,6 +322,10 @@ public final class ExternalTrainer implements Trainer {
 
     /** The exception for a failed call: with the process's status and log when it died. */
     private RuntimeException failure(Throwable cause) {
+        if (!(cause instanceof StatusRuntimeException || cause instanceof io.grpc.StatusException)) {
+            // The agent's own finding about the answer (too many bytes, no result): said as it is.
+            return new IllegalStateException(cause.getMessage(), cause);
+        }
         Status status = Status.fromThrowable(cause);
         synchronized (this) {
             if (process != null && !process.isAlive()) {

@@ -144,6 +144,11 @@ class ExternalTrainerTest {
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("crashed during the job (exit status 3)");
         }
+        try (var flooding = trainer(dir.resolve("long"), "long-update", Duration.ofMinutes(2))) {
+            assertThatThrownBy(() -> flooding.train(job))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("more update bytes than the model has parameters");
+        }
         try (var hanging = trainer(dir.resolve("hang"), "hang", Duration.ofSeconds(3))) {
             assertThatThrownBy(() -> hanging.train(job))
                     .isInstanceOf(IllegalStateException.class)
