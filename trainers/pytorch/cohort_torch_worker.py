@@ -66,7 +66,12 @@ def load_messages(proto_path):
     for d in ("cohort", os.path.join("cohort", "trainer"), os.path.join("cohort", "trainer", "v1")):
         open(os.path.join(out, d, "__init__.py"), "a").close()
     sys.path.insert(0, out)
-    return importlib.import_module("cohort.trainer.v1.trainer_pb2")
+    try:
+        return importlib.import_module("cohort.trainer.v1.trainer_pb2")
+    finally:
+        # Loaded: the generated files are not needed again.
+        sys.path.remove(out)
+        shutil.rmtree(out, ignore_errors=True)
 
 
 # ---------------------------------------------------------------------------------------------
