@@ -97,6 +97,17 @@ final class DemoCommand implements Callable<Integer> {
             })
     private boolean secureAggregation;
 
+    @Option(
+            names = "--trainer",
+            paramLabel = "dl4j|pytorch",
+            defaultValue = DemoOptions.DEFAULT_TRAINER,
+            description = {
+                "who trains at each site (default ${DEFAULT-VALUE}, in the agent's process); pytorch runs",
+                "trainers/pytorch/cohort_torch_worker.py as each agent's external trainer (needs python3 with torch,",
+                "grpcio and protobuf, and protoc)"
+            })
+    private String trainer;
+
     @Override
     public Integer call() throws Exception {
         return new Quickstart().run(options());
@@ -118,7 +129,8 @@ final class DemoCommand implements Callable<Integer> {
                     .workDir(workDir)
                     .privacy(privacy)
                     .epsilon(epsilon)
-                    .secureAggregation(secureAggregation);
+                    .secureAggregation(secureAggregation)
+                    .trainer(trainer);
             if (dataDir != null) {
                 b.dataDir(dataDir);
             }

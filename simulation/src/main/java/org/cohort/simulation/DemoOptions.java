@@ -24,6 +24,7 @@ final class DemoOptions {
     static final String DEFAULT_WORK_DIR = "cohort-demo";
     static final String DEFAULT_PRIVACY = "patient";
     static final double DEFAULT_EPSILON = 1.0;
+    static final String DEFAULT_TRAINER = "dl4j";
     /** The four centres of the UCI Heart Disease data, each a site. */
     static final int HEART_DISEASE_SITES = 4;
     /** Where the Heart Disease files are looked for when no data directory is given. */
@@ -42,6 +43,7 @@ final class DemoOptions {
     private final PrivacyMode privacy;
     private final double epsilon;
     private final boolean secureAggregation;
+    private final String trainer;
 
     private DemoOptions(Builder b, Path dataDir, int sites) {
         this.dataset = b.dataset;
@@ -53,6 +55,12 @@ final class DemoOptions {
         this.privacy = b.privacy;
         this.epsilon = b.epsilon;
         this.secureAggregation = b.secureAggregation;
+        this.trainer = b.trainer;
+    }
+
+    /** dl4j (in each agent's process) or pytorch (the reference worker, as each agent's external trainer). */
+    String trainer() {
+        return trainer;
     }
 
     static Builder builder() {
@@ -113,8 +121,14 @@ final class DemoOptions {
         private PrivacyMode privacy = PrivacyWords.mode(DEFAULT_PRIVACY);
         private double epsilon = DEFAULT_EPSILON;
         private boolean secureAggregation = true;
+        private String trainer = DEFAULT_TRAINER;
 
         private Builder() {}
+
+        Builder trainer(String trainer) {
+            this.trainer = oneOf("--trainer", trainer, "dl4j", "pytorch");
+            return this;
+        }
 
         Builder dataset(String dataset) {
             this.dataset = oneOf("--dataset", dataset, "synthetic", "heart-disease", "tcga-brca");

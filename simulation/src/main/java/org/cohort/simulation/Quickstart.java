@@ -85,6 +85,18 @@ public final class Quickstart {
                     "study %s created: %s, %d rounds, min %d sites per round%n",
                     studyId, o.model(), o.rounds(), data.sites().size());
 
+            String trainerLines = "";
+            if (o.trainer().equals("pytorch")) {
+                var worker = org.cohort.agent.PyTorchWorker.find();
+                if (!worker.present()) {
+                    throw new IllegalStateException("--trainer pytorch: " + worker.problem());
+                }
+                // Each agent starts the reference worker as its child and trains through it (cohort.trainer.v1).
+                trainerLines = "trainer.kind=external\ntrainer.command=" + String.join(" ", worker.command()) + "\n";
+                out.printf(
+                        "trainer: each site trains through the PyTorch worker (%s)%n",
+                        String.join(" ", worker.command()));
+            }
             var siteIds = new LinkedHashMap<String, String>(); // site name -> site id (filled from the coordinator)
             for (DemoData.Site site : data.sites()) {
                 JsonNode token = api.enrollment().token(site.name(), Duration.ofMinutes(30));
@@ -110,7 +122,7 @@ public final class Quickstart {
                                         .terms(studyId)
                                         .get("agentProperty")
                                         .asString(),
-                                ""));
+                                trainerLines));
                 children.start(
                         site.name(),
                         "org.cohort.agent.SiteAgent",

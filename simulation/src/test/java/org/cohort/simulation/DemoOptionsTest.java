@@ -25,6 +25,7 @@ class DemoOptionsTest {
         assertThat(o.sites()).isEqualTo(3);
         assertThat(o.rounds()).isEqualTo(10);
         assertThat(o.model()).isEqualTo("logistic-regression");
+        assertThat(o.trainer()).isEqualTo("dl4j");
         assertThat(o.workDir()).isEqualTo(Path.of("cohort-demo"));
         assertThat(o.privacy()).isEqualTo(PrivacyMode.PRIVACY_MODE_PATIENT);
         assertThat(o.epsilon()).isEqualTo(1.0);
@@ -37,6 +38,8 @@ class DemoOptionsTest {
                 .hasMessage("--dataset must be synthetic, heart-disease or tcga-brca, got 'mnist'");
         assertThatThrownBy(() -> DemoOptions.builder().model("resnet"))
                 .hasMessage("--model must be logistic-regression or mlp, got 'resnet'");
+        assertThatThrownBy(() -> DemoOptions.builder().trainer("jax"))
+                .hasMessage("--trainer must be dl4j or pytorch, got 'jax'");
         assertThatThrownBy(() -> DemoOptions.builder().privacy("record"))
                 .hasMessage("--privacy must be patient, site or none, got 'record'");
         assertThatThrownBy(() -> DemoOptions.builder().sites(17))

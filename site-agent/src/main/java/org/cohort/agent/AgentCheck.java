@@ -17,7 +17,7 @@ import org.cohort.crypto.tls.PinnedCaTrust;
  * {@code cohort-agent check}: everything an agent needs before its first round, each with a
  * verdict a hospital's IT team can act on, without enrolling or training: the configuration, the
  * data file, the work directory and its disk, the coordinator's reachability under the pinned CA,
- * and the ND4J backend.
+ * the ND4J backend, and an external trainer (started once and asked what it is).
  */
 final class AgentCheck {
     /** Below this much free space in the work directory a model download or a ledger append may fail. */
@@ -70,7 +70,43 @@ final class AgentCheck {
             }
         }
         out.add(backend());
+        out.add(trainer(config));
         return out;
+    }
+
+    /** The configured trainer: DL4J in process, or the external trainer started once and asked what it is. */
+    static Verdict trainer(AgentConfig config) {
+        if (config.trainerCommand().isEmpty()) {
+            return new Verdict("trainer", true, "dl4j, in the agent's process (trainer.kind)");
+        }
+        Path scratch = null;
+        try {
+            // Its socket and log in a scratch directory: a check creates nothing in the work directory.
+            scratch = Files.createTempDirectory("cohort-trainer-check-");
+            try (Trainer external = new ExternalTrainer(
+                    config.trainerCommand(),
+                    scratch.resolve("trainer"),
+                    Duration.ofSeconds(config.trainerTimeoutSeconds()))) {
+                return new Verdict("trainer", true, external.describe() + " answers on its socket");
+            }
+        } catch (IOException | RuntimeException e) {
+            return new Verdict(
+                    "trainer", false, "the external trainer (trainer.command) cannot start: " + e.getMessage());
+        } finally {
+            deleteQuietly(scratch);
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // a scratch directory under the temporary directory: left for the system to clean
+        }
     }
 
     static Verdict dataFile(Path data) {

@@ -43,8 +43,23 @@ final class AgentCommand implements Callable<Integer> {
         }
         SiteAgent agent;
         try {
+            Trainer trainer = loaded.newTrainer();
             agent = SiteAgent.start(
-                    loaded, new Dl4jLearner(loaded.dataPath(), SplitSecretFile.loadOrCreate(loaded.workDir())), config);
+                    loaded,
+                    new Dl4jLearner(loaded.dataPath(), SplitSecretFile.loadOrCreate(loaded.workDir()), trainer),
+                    config);
+            if (trainer instanceof ExternalTrainer) {
+                // Started now rather than in the first round (a Python trainer takes seconds to import its framework);
+                // a trainer that cannot start is logged here and tried again by the first round.
+                Thread.ofVirtual().name("trainer-start").start(() -> {
+                    try {
+                        trainer.describe();
+                    } catch (RuntimeException e) {
+                        org.slf4j.LoggerFactory.getLogger(AgentCommand.class)
+                                .error("the external trainer cannot start: {}", e.getMessage());
+                    }
+                });
+            }
         } catch (IllegalStateException | java.io.UncheckedIOException e) {
             System.err.println("cannot start: " + e.getMessage());
             return 1;

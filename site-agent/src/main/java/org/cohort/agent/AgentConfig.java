@@ -37,6 +37,10 @@ import java.util.Set;
  * # optional: a limit per patient over all studies together, at its own δ (default 1e-5)
  * privacy.patient-epsilon-ceiling-all-studies=2.0
  * privacy.patient-delta-all-studies=1e-5
+ * # optional: train in an external process speaking cohort.trainer.v1 (default: dl4j, in process)
+ * trainer.kind=external
+ * trainer.command=python3 /opt/cohort/trainers/pytorch/cohort_torch_worker.py
+ * trainer.timeout-seconds=600
  * </pre>
  *
  * <p>Comments must be on lines of their own: {@link Properties} keeps an end-of-line {@code #}
@@ -74,7 +78,9 @@ public record AgentConfig(
         Double siteEpsilonCeiling,
         Double patientEpsilonCeilingAllStudies,
         double allStudiesDelta,
-        double renewFraction) {
+        double renewFraction,
+        List<String> trainerCommand,
+        int trainerTimeoutSeconds) {
 
     private static final java.util.regex.Pattern END_OF_LINE_COMMENT = java.util.regex.Pattern.compile("\\s[#!]");
     /** δ of the ceiling over all studies when the admin sets none. */
@@ -118,6 +124,8 @@ public record AgentConfig(
         private String compute = "cpu";
         private double renewFraction = DEFAULT_RENEW_FRACTION;
         private Double patientEpsilonCeiling;
+        private List<String> trainerCommand = List.of();
+        private int trainerTimeoutSeconds = 600;
         private Double siteEpsilonCeiling;
         private Double patientEpsilonCeilingAllStudies;
         private double allStudiesDelta = DEFAULT_ALL_STUDIES_DELTA;
@@ -162,6 +170,16 @@ public record AgentConfig(
         }
 
         /** The admin's ε ceiling per patient for each study (null: the study's budget only). */
+        /**
+         * An external trainer's command line ({@code trainer.kind=external}); empty for DL4J in process.
+         * The agent appends {@code --socket PATH}.
+         */
+        public Builder trainer(List<String> command, int timeoutSeconds) {
+            this.trainerCommand = List.copyOf(command);
+            this.trainerTimeoutSeconds = timeoutSeconds;
+            return this;
+        }
+
         public Builder patientEpsilonCeiling(Double ceiling) {
             this.patientEpsilonCeiling = ceiling;
             return this;
@@ -197,6 +215,9 @@ public record AgentConfig(
                     problems.add("an ε ceiling must be a finite positive number, got " + ceiling);
                 }
             }
+            if (trainerTimeoutSeconds < 1) {
+                problems.add("trainer.timeout-seconds must be at least 1, got " + trainerTimeoutSeconds);
+            }
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException(
                         "agent configuration cannot be used: " + String.join("; ", problems));
@@ -215,8 +236,20 @@ public record AgentConfig(
                     siteEpsilonCeiling,
                     patientEpsilonCeilingAllStudies,
                     allStudiesDelta,
-                    renewFraction);
+                    renewFraction,
+                    trainerCommand,
+                    trainerTimeoutSeconds);
         }
+    }
+
+    /** The trainer this configuration names: DL4J in process, or an {@link ExternalTrainer}. */
+    public Trainer newTrainer() {
+        return trainerCommand.isEmpty()
+                ? new Dl4jTrainer()
+                : new ExternalTrainer(
+                        trainerCommand,
+                        workDir.resolve("trainer"),
+                        java.time.Duration.ofSeconds(trainerTimeoutSeconds));
     }
 
     /** The ids of the studies this site's admin accepted, sorted. */
@@ -284,6 +317,25 @@ public record AgentConfig(
                 accepted.put(study, new StudyAcceptance(study, n, terms));
             }
         }
+        String trainerKind = props.getProperty("trainer.kind", "dl4j").strip();
+        List<String> trainerCommand = List.of();
+        if (trainerKind.equals("external")) {
+            trainerCommand =
+                    List.of(props.getProperty("trainer.command", "").strip().split("\\s+"));
+            if (trainerCommand.get(0).isEmpty()) {
+                problems.add("trainer.kind=external needs trainer.command (e.g. python3"
+                        + " /opt/cohort/trainers/pytorch/cohort_torch_worker.py; words separated by spaces)");
+            }
+        } else if (!trainerKind.equals("dl4j")) {
+            problems.add("trainer.kind must be dl4j (in process) or external, got '" + trainerKind + "'");
+        }
+        int trainerTimeout = 600;
+        String timeoutText = props.getProperty("trainer.timeout-seconds", "600").strip();
+        try {
+            trainerTimeout = Integer.parseInt(timeoutText);
+        } catch (NumberFormatException e) {
+            problems.add("trainer.timeout-seconds must be a whole number of seconds, got '" + timeoutText + "'");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(
                     "agent config " + file + " cannot be used: " + String.join("; ", problems));
@@ -301,6 +353,7 @@ public record AgentConfig(
                 .siteEpsilonCeiling(positive(props, "privacy.site-epsilon-ceiling"))
                 .patientEpsilonCeilingAllStudies(
                         positive(props, "privacy.patient-epsilon-ceiling-all-studies"), allStudiesDelta(props))
+                .trainer(trainerCommand, trainerTimeout)
                 .build();
     }
 

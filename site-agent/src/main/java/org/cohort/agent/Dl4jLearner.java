@@ -22,7 +22,6 @@ import org.cohort.learning.model.ParameterVectors;
 import org.cohort.learning.model.TrainingPlan;
 import org.cohort.learning.train.EvaluationResult;
 import org.cohort.learning.train.Evaluator;
-import org.cohort.learning.train.LocalTrainer;
 import org.cohort.privacy.clip.L2Clipping;
 import org.cohort.protocol.v1.DatasetSpec;
 import org.cohort.protocol.v1.RoundTask;
@@ -37,11 +36,32 @@ public final class Dl4jLearner implements LocalLearner {
     private final Path dataPath;
     private final SplitKey splitKey;
     private final Map<Prepared, SplitData> prepared = new ConcurrentHashMap<>();
+    private final Trainer trainer;
 
     /** A learner whose split is keyed with the site's secret (see {@link SplitSecretFile}). */
     public Dl4jLearner(Path dataPath, SplitKey splitKey) {
+        this(dataPath, splitKey, new Dl4jTrainer());
+    }
+
+    /**
+     * A learner that hands training to {@code trainer} (in process, or an {@link ExternalTrainer}) and
+     * keeps the rest: the data, its split and preprocessing, the held-out evaluation, the DP-SGD plan and
+     * the check of what the trainer returns.
+     */
+    public Dl4jLearner(Path dataPath, SplitKey splitKey, Trainer trainer) {
         this.dataPath = dataPath;
         this.splitKey = java.util.Objects.requireNonNull(splitKey, "splitKey");
+        this.trainer = java.util.Objects.requireNonNull(trainer, "trainer");
+    }
+
+    @Override
+    public void close() {
+        trainer.close();
+    }
+
+    /** The trainer this learner hands training to. */
+    public Trainer trainer() {
+        return trainer;
     }
 
     /**
@@ -203,6 +223,13 @@ public final class Dl4jLearner implements LocalLearner {
                     + e.getClass().getSimpleName() + "); refused before training, nothing spent");
         }
         var data = data(task.getDataset()).train();
+        if (task.getKind() == TaskKind.TRAIN) {
+            var untrainable = trainer.modelProblem(modelConfigJson);
+            if (untrainable.isPresent()) {
+                return java.util.Optional.of("this site's trainer cannot train the study's model (" + untrainable.get()
+                        + "); refused before training, nothing spent");
+            }
+        }
         String problem = length != parameters.length
                 ? "the model has " + parameters.length + " parameters where its" + " configuration needs " + length
                 : inputs != data.numFeatures()
@@ -264,20 +291,26 @@ public final class Dl4jLearner implements LocalLearner {
         var dp = task.getPrivacy();
         long start = System.nanoTime();
         PrivacyCharge charge = plannedCharge(task);
-        double loss;
-        if (dp.getMode() == org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT) {
-            var trained = PatientLevelTraining.train(net, data.train(), plan, dp);
-            loss = trained.meanLoss();
-            charge = trained.charge();
-        } else {
-            loss = LocalTrainer.train(net, data.train(), plan).meanLoss();
+        boolean patient = dp.getMode() == org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT;
+        var dpPlan = patient ? PatientLevelTraining.plan(dp, plan, data.train().size()) : null;
+        var job = new Trainer.Job(task.getRoundId(), modelConfigJson, global, data.train(), plan, dpPlan);
+        var expected = DenseLayout.of(modelConfigJson)
+                .map(DenseLayout::tensors)
+                .orElse(java.util.List.of(
+                        new DenseLayout.Tensor("parameters", java.util.List.of((long) global.length))));
+        Trainer.Result result = trainer.train(job);
+        // The agent's check, before anything is charged or sent: the trainer is not trusted with the guarantee.
+        var refused = TrainerReportCheck.problem(job, expected, result);
+        if (refused.isPresent()) {
+            throw new TrainerReportCheck.Refused(refused.get());
+        }
+        double loss = result.meanLoss();
+        if (patient) {
+            // The agent's own plan is charged, never the trainer's report: the same charge whichever trainer ran.
+            charge = PatientLevelTraining.planned(dpPlan, global.length);
         }
         long millis = (System.nanoTime() - start) / 1_000_000;
-        float[] local = ParameterVectors.read(net);
-        float[] delta = new float[local.length];
-        for (int i = 0; i < local.length; i++) {
-            delta[i] = local[i] - global[i];
-        }
+        float[] delta = result.delta().clone();
         if (dp.getMode() == org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_SITE) {
             // DP-FedAvg: bound this site's whole contribution; the coordinator noises the sum.
             L2Clipping.clipInPlace(delta, dp.getClipNorm());

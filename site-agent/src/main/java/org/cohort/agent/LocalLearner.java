@@ -102,4 +102,7 @@ public interface LocalLearner {
     default java.util.Optional<String> modelProblem(RoundTask task, String modelConfigJson, float[] parameters) {
         return java.util.Optional.empty();
     }
+
+    /** Releases what the learner holds (an external trainer's process); called when its agent closes. */
+    default void close() {}
 }

@@ -1,10 +1,7 @@
 package org.cohort.agent;
 
 import java.util.List;
-import org.cohort.learning.data.TabularDataset;
 import org.cohort.learning.dp.DpSgdPlan;
-import org.cohort.learning.dp.DpSgdResult;
-import org.cohort.learning.dp.DpSgdTrainer;
 import org.cohort.learning.dp.SecureGaussianNoise;
 import org.cohort.learning.model.TrainingPlan;
 import org.cohort.privacy.accounting.AccountantKind;
@@ -15,15 +12,14 @@ import org.cohort.privacy.noise.GranularGaussianNoise;
 import org.cohort.protocol.v1.PrivacyPlan;
 
 /**
- * Patient-level DP at the site: DP-SGD (Poisson sampling, per-example clipping, lattice Gaussian
- * noise from a DRBG) for the study's local epochs. The charge the site's ledger records and the
- * coordinator's ledger receives is the one the trainer reports, and the one planned before
- * training (for the site's ceiling) is computed the same way, so the two cannot disagree.
+ * Patient-level DP at the site: the DP-SGD plan (Poisson sampling, per-example clipping, Gaussian
+ * noise) a {@link Trainer} runs for the study's local epochs, and its charge. The charge the site's
+ * ledger records and the coordinator's ledger receives is the agent's own plan, computed the same
+ * way before training (for the site's ceiling) and after it, whichever trainer ran, so the two
+ * cannot disagree and a trainer's report never sets it.
  */
 final class PatientLevelTraining {
     private PatientLevelTraining() {}
-
-    record Result(double meanLoss, PrivacyCharge charge, boolean vectorised) {}
 
     /**
      * The DP-SGD plan of this task: the study's noise multiplier, or, when the study lets sites
@@ -108,15 +104,5 @@ final class PatientLevelTraining {
     private static double accountedSensitivity(double clipNorm, long numParameters) {
         return GranularGaussianNoise.effectiveL2Sensitivity(
                 clipNorm, numParameters, SecureGaussianNoise.DEFAULT_GRANULARITY_EXPONENT);
-    }
-
-    static Result train(
-            org.cohort.learning.model.Network net, TabularDataset train, TrainingPlan plan, PrivacyPlan dp) {
-        DpSgdPlan p = plan(dp, plan, train.size());
-        DpSgdResult r = DpSgdTrainer.train(net, train, plan, p, SecureGaussianNoise.create());
-        return new Result(
-                r.meanLoss(),
-                new PrivacyCharge(Unit.PATIENT, r.samplingRate(), r.accountedNoiseMultiplier(), r.steps()),
-                r.vectorised());
     }
 }

@@ -594,7 +594,24 @@ public final class SiteAgent implements AutoCloseable {
             }
             state.set(AgentState.TRAINING);
             long trainingStart = System.nanoTime();
-            var trained = learner.run(task, model.manifest().getModelConfigJson(), model.parameters());
+            LocalLearner.Outcome trained;
+            try {
+                trained = learner.run(task, model.manifest().getModelConfigJson(), model.parameters());
+            } catch (TrainerReportCheck.Refused e) {
+                // The agent refuses its own trainer's update: recorded in the site's ledger (nothing charged).
+                ledger.recordRefused(task, "TRAINER_REPORT_REFUSED", e.getMessage());
+                refuse(
+                        task,
+                        "TRAINER_REPORT_REFUSED",
+                        "this site's agent refused the update its trainer returned (the reason is in the site's"
+                                + " ledger); nothing was charged or sent");
+                log.error(
+                        "round {} of study {}: the trainer's update was refused: {}",
+                        task.getRoundNumber(),
+                        task.getStudyId(),
+                        e.getMessage());
+                return;
+            }
             metrics.trained(task.getStudyId(), (System.nanoTime() - trainingStart) / 1e9);
             if (System.currentTimeMillis() > task.getDeadlineUnixMillis()) {
                 report(
@@ -825,6 +842,7 @@ public final class SiteAgent implements AutoCloseable {
             c.shutdownNow();
         }
         retiring.forEach(ManagedChannel::shutdownNow);
+        learner.close(); // an external trainer's process ends with its agent
     }
 
     /**

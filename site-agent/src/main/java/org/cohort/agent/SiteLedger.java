@@ -56,7 +56,29 @@ final class SiteLedger {
             Double noiseMultiplier,
             Long steps,
             Double epsilonAfter,
-            Double delta) {
+            Double delta,
+            String reason) {
+        Line withReason(String why) {
+            return new Line(
+                    at,
+                    study,
+                    round,
+                    roundId,
+                    kind,
+                    baseVersion,
+                    values,
+                    null,
+                    examples,
+                    testExamples,
+                    unit,
+                    samplingRate,
+                    noiseMultiplier,
+                    steps,
+                    epsilonAfter,
+                    delta,
+                    why);
+        }
+
         /** The unit this line charged (its word in the file), or null for a line without a charge. */
         Unit unitKind() {
             return unit == null ? null : PrivacyWords.accountingUnit(unit);
@@ -93,7 +115,8 @@ final class SiteLedger {
                 charge == null ? null : charge.noiseMultiplier(),
                 charge == null ? null : charge.steps(),
                 charge == null ? null : epsilonAfter,
-                charge == null ? null : delta);
+                charge == null ? null : delta,
+                null);
         append(line);
     }
 
@@ -103,25 +126,7 @@ final class SiteLedger {
      * the update's line already counts it.
      */
     synchronized void recordMasked(UpdateManifest masked) {
-        requireId("study id", masked.getStudyId());
-        requireId("round id", masked.getRoundId());
-        append(new Line(
-                Instant.now().toString(),
-                masked.getStudyId(),
-                masked.getRoundNumber(),
-                masked.getRoundId(),
-                "masked-input",
-                masked.getBaseModelVersion(),
-                masked.getNumParameters(),
-                HexFormat.of().formatHex(masked.getPayloadSha256().toByteArray()),
-                masked.getExampleCount(),
-                0,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null));
+        append(uncharged(masked, "masked-input"));
     }
 
     /**
@@ -129,14 +134,19 @@ final class SiteLedger {
      * before it accepts it, so its ledger must show it from now on ({@link LedgerCrossCheck}).
      */
     synchronized void recordAcknowledged(UpdateManifest m) {
+        append(uncharged(m, "acknowledged"));
+    }
+
+    /** A line without privacy fields about the payload {@code m} describes. */
+    private static Line uncharged(UpdateManifest m, String kind) {
         requireId("study id", m.getStudyId());
         requireId("round id", m.getRoundId());
-        append(new Line(
+        return new Line(
                 Instant.now().toString(),
                 m.getStudyId(),
                 m.getRoundNumber(),
                 m.getRoundId(),
-                "acknowledged",
+                kind,
                 m.getBaseModelVersion(),
                 m.getNumParameters(),
                 HexFormat.of().formatHex(m.getPayloadSha256().toByteArray()),
@@ -147,7 +157,24 @@ final class SiteLedger {
                 null,
                 null,
                 null,
-                null));
+                null,
+                null);
+    }
+
+    /**
+     * Records that the agent refused a round's update itself (its trainer's report did not match the
+     * study's terms, say): kind "refused" with the code and reason; nothing was sent, nothing is charged.
+     */
+    synchronized void recordRefused(org.cohort.protocol.v1.RoundTask task, String code, String reason) {
+        append(uncharged(
+                        UpdateManifest.newBuilder()
+                                .setStudyId(task.getStudyId())
+                                .setRoundId(task.getRoundId())
+                                .setRoundNumber(task.getRoundNumber())
+                                .setBaseModelVersion(task.getModelVersion())
+                                .build(),
+                        "refused")
+                .withReason(code + ": " + reason));
     }
 
     /** Whether this site already released a (charged) evaluation of {@code studyId}: a study gets one. */

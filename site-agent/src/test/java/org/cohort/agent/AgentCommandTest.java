@@ -164,6 +164,24 @@ class AgentCommandTest {
     }
 
     @Test
+    void checkStartsAnExternalTrainerOnceAndSaysWhyItCannot(@TempDir Path dir) throws Exception {
+        Path data = Files.writeString(dir.resolve("site.csv"), "age,outcome\n50,1\n");
+        Path file = dir.resolve("agent.properties");
+        Files.writeString(
+                file,
+                "coordinator.addresses=127.0.0.1:1\ndata.path=" + data + "\nwork.dir=" + dir.resolve("work")
+                        + "\ntrainer.kind=external\ntrainer.command=/bin/false\n");
+        var verdicts = AgentCheck.run(file, Duration.ofSeconds(1));
+        assertThat(verdicts)
+                .filteredOn(v -> v.what().equals("trainer"))
+                .singleElement()
+                .satisfies(v -> assertThat(v.line())
+                        .startsWith("  FAIL  trainer: the external trainer (trainer.command) cannot start")
+                        .contains("exited with status 1 before it listened"));
+        assertThat(dir.resolve("work")).as("a check creates nothing").doesNotExist();
+    }
+
+    @Test
     void versionAndHelpAnswerWithoutAConfiguration() {
         var out = new ByteArrayOutputStream();
         var original = System.out;

@@ -48,6 +48,30 @@ class AgentConfigTest {
     }
 
     @Test
+    void namesItsTrainerDl4jByDefaultOrAnExternalCommand() throws Exception {
+        var dl4j = AgentConfig.load(withAddressAndData(""));
+        assertThat(dl4j.trainerCommand()).isEmpty();
+        assertThat(dl4j.newTrainer()).isInstanceOf(Dl4jTrainer.class);
+        var external = AgentConfig.load(withAddressAndData("""
+                trainer.kind=external
+                trainer.command=python3  /opt/cohort/trainers/pytorch/cohort_torch_worker.py --device cpu
+                trainer.timeout-seconds=90
+                """));
+        assertThat(external.trainerCommand())
+                .containsExactly("python3", "/opt/cohort/trainers/pytorch/cohort_torch_worker.py", "--device", "cpu");
+        assertThat(external.trainerTimeoutSeconds()).isEqualTo(90);
+        try (var trainer = external.newTrainer()) {
+            assertThat(trainer).isInstanceOf(ExternalTrainer.class); // not started until its first use
+        }
+        assertThatThrownBy(() -> AgentConfig.load(withAddressAndData("trainer.kind=external\n")))
+                .hasMessageContaining("trainer.kind=external needs trainer.command");
+        assertThatThrownBy(() -> AgentConfig.load(withAddressAndData("trainer.kind=torch\n")))
+                .hasMessageContaining("trainer.kind must be dl4j (in process) or external, got 'torch'");
+        assertThatThrownBy(() -> AgentConfig.load(withAddressAndData("trainer.timeout-seconds=soon\n")))
+                .hasMessageContaining("trainer.timeout-seconds must be a whole number");
+    }
+
+    @Test
     void everyAcceptedStudyNeedsItsDeclaredTrainingSize() throws Exception {
         Path file = withAddressAndData("""
                 studies.accepted=st-1, st-2

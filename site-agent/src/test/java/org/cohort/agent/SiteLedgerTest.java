@@ -43,6 +43,25 @@ class SiteLedgerTest {
     }
 
     @Test
+    void anUpdateTheAgentRefusedIsRecordedWithItsReasonAndChargesNothing() throws Exception {
+        var ledger = new SiteLedger(dir);
+        var task = org.cohort.protocol.v1.RoundTask.newBuilder()
+                .setStudyId("st-a")
+                .setRoundId("st-a-r3")
+                .setRoundNumber(3)
+                .setModelVersion(2)
+                .build();
+        ledger.recordRefused(task, "TRAINER_REPORT_REFUSED", "the trainer reports noise multiplier σ = 0.5, below");
+        var line = ledger.lines().getFirst();
+        assertThat(line.kind()).isEqualTo("refused");
+        assertThat(line.reason()).startsWith("TRAINER_REPORT_REFUSED: the trainer reports noise multiplier σ = 0.5");
+        assertThat(line.baseVersion()).isEqualTo(2);
+        assertThat(ledger.spent("st-a", Unit.PATIENT)).isEmpty();
+        assertThat(ledger.sends("st-a")).isEmpty();
+        assertThat(Files.readString(ledger.file())).contains("\"kind\":\"refused\"", "\"reason\":");
+    }
+
+    @Test
     void aQuoteInARoundIdCannotMoveAnEntryToAnotherStudy() throws Exception {
         var ledger = new SiteLedger(dir);
         String hostile = "r1\",\"study\":\"st-victim";
