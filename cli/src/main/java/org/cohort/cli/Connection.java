@@ -44,7 +44,17 @@ final class Connection {
             throw new UsageException("--coordinator must be the coordinator's REST address, e.g. " + DEFAULT_URL
                     + "; got '" + url + "'");
         }
+        if (base.getScheme().equals("http") && !loopback(base.getHost()) && !"1".equals(env.get("COHORT_ALLOW_HTTP"))) {
+            // The admin token and what comes back (join codes, model weights) would cross the network in clear.
+            throw new UsageException("--coordinator " + url + " is plain http to another machine: the token and the"
+                    + " answers would cross the network in clear. Use https:// (the REST port behind a TLS proxy), or"
+                    + " set COHORT_ALLOW_HTTP=1 on a network you trust");
+        }
         return CoordinatorClient.connect(base, token(options, env), TIMEOUTS, context.json());
+    }
+
+    static boolean loopback(String host) {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1");
     }
 
     private static String token(ConnectionOptions options, Map<String, String> env) {

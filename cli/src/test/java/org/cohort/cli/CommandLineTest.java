@@ -42,6 +42,23 @@ class CommandLineTest {
     }
 
     @Test
+    void refusesToSendTheTokenInClearToAnotherMachine() {
+        assertThat(cli.run(
+                        "sites",
+                        "invite",
+                        "Cleveland",
+                        "--out",
+                        "never-written.join",
+                        "--coordinator",
+                        "http://coordinator.example.org:8080",
+                        "--token-file",
+                        "no-such-file"))
+                .isEqualTo(Cohort.USAGE);
+        assertThat(cli.err()).contains("plain http to another machine", "https://", "COHORT_ALLOW_HTTP=1");
+        assertThat(java.nio.file.Path.of("never-written.join")).doesNotExist();
+    }
+
+    @Test
     void acceptsNegativeNumbersAsValuesAndLeavesTheirRangeToTheCommand() {
         assertThat(cli.run("privacy", "epsilon", "--q", "-1", "--sigma", "1", "--steps", "1", "--delta", "1e-5"))
                 .isEqualTo(Cohort.USAGE);
