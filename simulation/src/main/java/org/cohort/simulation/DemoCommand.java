@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = "Runs the Cohort demo: a coordinator and several hospital agents as separate processes on"
                 + " loopback, real enrollment, mutual TLS and Deeplearning4j training, FedAvg rounds with differential"
-                + " privacy and secure aggregation, then a comparison with central and single-site training.")
+                + " privacy and secure aggregation, then a comparison with central and single-site training;"
+                + " with --strategy A,B,... one such run per strategy and a table comparing them.")
 final class DemoCommand implements Callable<Integer> {
     /** A federation of one is no demo of federated learning. */
     private static final int MIN_SITES = 2;
@@ -108,6 +109,31 @@ final class DemoCommand implements Callable<Integer> {
             })
     private String trainer;
 
+    @Option(
+            names = "--strategy",
+            paramLabel = "NAME[,NAME...]",
+            description = {
+                "aggregation strategy as studies name it: fedavg (default), fedprox,",
+                "fedadam, fedyogi, fedadagrad, median, trimmed-mean, krum, multi-krum.",
+                "Several (comma-separated) run one after another on the same data,",
+                "split and seeds, then one table compares them (and comparison.json;",
+                "each run in WORK-DIR/<strategy>). median, trimmed-mean, krum and",
+                "multi-krum need --no-secure-aggregation; krum's f defaults to the",
+                "most the sites allow (n > 2f + 2)"
+            })
+    private String strategy;
+
+    @Option(
+            names = "--strategy-option",
+            paramLabel = "[STRATEGY.]NAME=VALUE",
+            description = {
+                "a strategy option as a study's strategyOptions names it, repeatable:",
+                "NAME=VALUE goes to every listed strategy that takes it,",
+                "STRATEGY.NAME=VALUE to that one only (e.g. fedprox.mu=0.1,",
+                "fedadam.serverLearningRate=0.05, multi-krum.m=2)"
+            })
+    private java.util.Map<String, String> strategyOption;
+
     @Override
     public Integer call() throws Exception {
         return new Quickstart().run(options());
@@ -133,6 +159,12 @@ final class DemoCommand implements Callable<Integer> {
                     .trainer(trainer);
             if (dataDir != null) {
                 b.dataDir(dataDir);
+            }
+            if (strategy != null) {
+                b.strategies(strategy);
+            }
+            if (strategyOption != null) {
+                strategyOption.forEach(b::strategyOption);
             }
             return b.build();
         } catch (IllegalArgumentException e) {

@@ -182,6 +182,12 @@ record DemoData(
         spec.put("roundTimeoutSeconds", 300);
         spec.put("maxRetries", 3);
         spec.put("privacy", privacy.studyJson());
+        if (o.strategy() != null) {
+            spec.put("strategy", o.strategy());
+            if (!o.strategyOptions(o.strategy()).isEmpty()) {
+                spec.put("strategyOptions", o.strategyOptions(o.strategy()));
+            }
+        }
         if (o.secureAggregation()) {
             spec.put("secureAggregation", Map.of("enabled", true));
         }

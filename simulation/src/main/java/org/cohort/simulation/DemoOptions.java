@@ -2,8 +2,13 @@ package org.cohort.simulation;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import org.cohort.coordinator.study.StrategyChecks;
 import org.cohort.protocol.PrivacyWords;
 import org.cohort.protocol.v1.PrivacyMode;
 
@@ -44,8 +49,12 @@ final class DemoOptions {
     private final double epsilon;
     private final boolean secureAggregation;
     private final String trainer;
+    /** The strategies to run, in order; empty: no --strategy (the study names none, so fedavg). */
+    private final List<String> strategies;
+    /** Each strategy's strategyOptions as the study's REST body holds them (numbers as numbers). */
+    private final Map<String, Map<String, Object>> strategyOptions;
 
-    private DemoOptions(Builder b, Path dataDir, int sites) {
+    private DemoOptions(Builder b, Path dataDir, int sites, Map<String, Map<String, Object>> strategyOptions) {
         this.dataset = b.dataset;
         this.dataDir = dataDir;
         this.sites = sites;
@@ -56,6 +65,51 @@ final class DemoOptions {
         this.epsilon = b.epsilon;
         this.secureAggregation = b.secureAggregation;
         this.trainer = b.trainer;
+        this.strategies = List.copyOf(b.strategies);
+        this.strategyOptions = strategyOptions;
+    }
+
+    private DemoOptions(DemoOptions o, List<String> strategies, Path workDir) {
+        this.dataset = o.dataset;
+        this.dataDir = o.dataDir;
+        this.sites = o.sites;
+        this.rounds = o.rounds;
+        this.model = o.model;
+        this.workDir = workDir;
+        this.privacy = o.privacy;
+        this.epsilon = o.epsilon;
+        this.secureAggregation = o.secureAggregation;
+        this.trainer = o.trainer;
+        this.strategies = List.copyOf(strategies);
+        this.strategyOptions = o.strategyOptions;
+    }
+
+    /** These options for one run of a comparison: {@code strategy} alone, in {@code workDir}. */
+    DemoOptions forStrategy(String strategy, Path workDir) {
+        if (!strategies.contains(strategy)) {
+            throw new IllegalArgumentException("strategy '" + strategy + "' is not one of " + strategies);
+        }
+        return new DemoOptions(this, List.of(strategy), workDir);
+    }
+
+    /** The strategies given with --strategy, in order, lower case and distinct; empty when none was given. */
+    List<String> strategies() {
+        return strategies;
+    }
+
+    /** Whether this run compares several strategies (one full federation run each). */
+    boolean comparison() {
+        return strategies.size() > 1;
+    }
+
+    /** The one strategy of a single run, or null when none was given (the study then names none: fedavg). */
+    String strategy() {
+        return strategies.isEmpty() ? null : strategies.getFirst();
+    }
+
+    /** The strategyOptions a study running {@code strategy} sends (empty: the strategy's defaults). */
+    Map<String, Object> strategyOptions(String strategy) {
+        return strategyOptions.getOrDefault(strategy, Map.of());
     }
 
     /** dl4j (in each agent's process) or pytorch (the reference worker, as each agent's external trainer). */
@@ -122,8 +176,62 @@ final class DemoOptions {
         private double epsilon = DEFAULT_EPSILON;
         private boolean secureAggregation = true;
         private String trainer = DEFAULT_TRAINER;
+        private final List<String> strategies = new ArrayList<>();
+        /** --strategy-option as given: "NAME" (every listed strategy that takes it) or "STRATEGY.NAME" → value. */
+        private final Map<String, String> strategyOptionsGiven = new LinkedHashMap<>();
 
         private Builder() {}
+
+        /**
+         * The strategies to run, as studies name them (case ignored); several run one after another
+         * on the same data, split and seeds, and are compared. An unknown name is refused with the
+         * coordinator's words, and so is a name given twice.
+         */
+        Builder strategies(List<String> names) {
+            if (names.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "--strategy needs at least one name, e.g. --strategy fedavg,fedprox");
+            }
+            var chosen = new ArrayList<String>();
+            for (String raw : names) {
+                String name = raw.strip().toLowerCase(Locale.ROOT);
+                if (name.isEmpty()) {
+                    throw new IllegalArgumentException("--strategy has an empty name in '" + String.join(",", names)
+                            + "': give names separated by commas, e.g. --strategy fedavg,fedprox");
+                }
+                List<String> refused = StrategyChecks.refusals(name, null, null);
+                if (!refused.isEmpty()) {
+                    throw new IllegalArgumentException("--strategy: " + String.join("; ", refused));
+                }
+                if (chosen.contains(name)) {
+                    throw new IllegalArgumentException(
+                            "--strategy names '" + name + "' twice: each strategy runs once");
+                }
+                chosen.add(name);
+            }
+            strategies.clear();
+            strategies.addAll(chosen);
+            return this;
+        }
+
+        /** {@link #strategies(List)} from {@code --strategy}'s comma-separated value. */
+        Builder strategies(String commaSeparated) {
+            return strategies(List.of(commaSeparated.split(",", -1)));
+        }
+
+        /**
+         * One strategy option, as a study's strategyOptions names it: {@code NAME} goes to every
+         * listed strategy that takes it, {@code STRATEGY.NAME} to that strategy only. The value is
+         * checked with the combination in {@link #build()}, by the coordinator's own checks.
+         */
+        Builder strategyOption(String key, String value) {
+            if (key == null || key.isBlank() || value == null || value.isBlank()) {
+                throw new IllegalArgumentException(
+                        "--strategy-option must be NAME=VALUE or STRATEGY.NAME=VALUE, e.g. fedprox.mu=0.1");
+            }
+            strategyOptionsGiven.put(key.strip(), value.strip());
+            return this;
+        }
 
         Builder trainer(String trainer) {
             this.trainer = oneOf("--trainer", trainer, "dl4j", "pytorch");
@@ -216,7 +324,15 @@ final class DemoOptions {
                 throw new IllegalArgumentException("secure aggregation needs at least 3 sites (with 2, each learns the"
                         + " other's update from the sum): use --sites 3 or more, or --no-secure-aggregation");
             }
-            return new DemoOptions(this, data, n);
+            return new DemoOptions(this, data, n, DemoStrategies.options(strategies, strategyOptionsGiven, n, this));
+        }
+
+        boolean secureAggregationOn() {
+            return secureAggregation;
+        }
+
+        PrivacyMode privacyMode() {
+            return privacy;
         }
 
         private static String oneOf(String option, String value, String... allowed) {

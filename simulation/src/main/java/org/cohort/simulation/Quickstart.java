@@ -30,14 +30,119 @@ public final class Quickstart {
     }
 
     int run(DemoOptions o) throws Exception {
+        if (o.comparison()) {
+            return compare(o);
+        }
+        return runOne(o, null).code();
+    }
+
+    /** One run's exit code and what the comparison shows of it. */
+    record Outcome(int code, StrategyComparison.Entry entry) {}
+
+    /**
+     * {@code --strategy A,B,...}: one full federation run per strategy, each in its own
+     * sub-directory, on the same data, the same split (the first run's split secrets, copied) and
+     * the same seeds; then one table and {@code comparison.json}. Exit code 0 when every run completed.
+     */
+    private int compare(DemoOptions o) throws Exception {
+        Path root = o.workDir().toAbsolutePath();
+        deleteRecursively(root);
+        Files.createDirectories(root);
+        var out = System.out;
+        out.printf(
+                "Cohort strategy comparison — %s: one federation run each, same data, split and seeds%n",
+                String.join(", ", o.strategies()));
+        out.printf("work directory: %s (each run in its own sub-directory)%n", root);
+        var entries = new java.util.ArrayList<StrategyComparison.Entry>();
+        Path splitSecrets = null;
+        Metric metric = null;
+        for (int i = 0; i < o.strategies().size(); i++) {
+            String s = o.strategies().get(i);
+            out.printf(
+                    "%n===== strategy %s (%d of %d) =====%n",
+                    s, i + 1, o.strategies().size());
+            Path dir = root.resolve(s);
+            Outcome r;
+            try {
+                r = runOne(o.forStrategy(s, dir), splitSecrets);
+            } catch (Exception e) {
+                out.printf("strategy %s failed: %s%n", s, e);
+                r = new Outcome(1, StrategyComparison.Entry.failed(s, metric, String.valueOf(e.getMessage())));
+            }
+            entries.add(r.entry());
+            if (r.entry().metric() != null) {
+                metric = r.entry().metric();
+            }
+            if (splitSecrets == null && Files.isDirectory(dir.resolve("agents"))) {
+                splitSecrets = dir;
+            }
+        }
+        if (metric == null) {
+            metric = o.dataset().equals("tcga-brca") ? Metric.C_INDEX : Metric.ACCURACY;
+        }
+        var setting = StrategyComparison.setting(o, o.sites());
+        out.println();
+        StrategyComparison.print(
+                out,
+                "strategy comparison — " + o.dataset() + ", " + o.sites() + " sites, " + o.rounds() + " rounds, "
+                        + o.model()
+                        + (PrivacyWords.isPrivate(o.privacy())
+                                ? ", " + PrivacyWords.word(o.privacy()) + "-level DP ε≤" + o.epsilon()
+                                : ", no DP")
+                        + (o.secureAggregation() ? ", SecAgg" : "") + " (" + metric.title + ")",
+                metric,
+                StrategyComparison.sites(entries),
+                entries);
+        var json = tools.jackson.databind.json.JsonMapper.builder().build();
+        Path file = root.resolve("comparison.json");
+        Files.writeString(
+                file,
+                json.writerWithDefaultPrettyPrinter()
+                        .writeValueAsString(StrategyComparison.json(json, setting, metric, entries)));
+        out.printf("%ncomparison:   %s (each run's summary.json in %s/<strategy>/)%n", file, root);
+        return entries.stream().allMatch(StrategyComparison.Entry::completed) ? 0 : 1;
+    }
+
+    /**
+     * One federation run, as {@code ./demo.sh} without a comparison does it.
+     *
+     * @param splitSecretsFrom an earlier run's work directory whose sites' split secrets this run's
+     *     agents take (the same held-out rows), or null to let each agent create its own
+     */
+    private Outcome runOne(DemoOptions o, Path splitSecretsFrom) throws Exception {
         Path work = o.workDir().toAbsolutePath();
         deleteRecursively(work);
         Files.createDirectories(work.resolve("logs"));
         var out = System.out;
-        out.printf("Cohort demo — %s data, %d rounds, model %s%n", o.dataset(), o.rounds(), o.model());
+        out.printf(
+                "Cohort demo — %s data, %d rounds, model %s%s%n",
+                o.dataset(),
+                o.rounds(),
+                o.model(),
+                o.strategy() == null
+                        ? ""
+                        : ", strategy " + o.strategy()
+                                + (o.strategyOptions(o.strategy()).isEmpty()
+                                        ? ""
+                                        : " " + o.strategyOptions(o.strategy())));
         out.printf("work directory: %s%n%n", work);
 
         DemoData data = DemoData.prepare(o, work.resolve("data"));
+        if (splitSecretsFrom != null) {
+            for (DemoData.Site site : data.sites()) {
+                Path from = splitSecretsFrom
+                        .resolve("agents")
+                        .resolve(site.name())
+                        .resolve("work")
+                        .resolve(SPLIT_SECRET);
+                if (Files.isRegularFile(from)) {
+                    Path to = data.agentWorkDir(site).resolve(SPLIT_SECRET);
+                    Files.createDirectories(to.getParent());
+                    Files.copy(from, to, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        Metric metric = Metric.of(data);
         out.printf("data: %s%n", data.description());
         var trainRows = data.preparedSites().stream().map(d -> d.train().size()).toList();
         DemoPrivacy privacy = DemoPrivacy.calibrate(o.privacy(), o.epsilon(), o.rounds(), trainRows, !data.survival());
@@ -135,7 +240,6 @@ public final class Quickstart {
             waitForSites(api, data.sites().size(), siteIds, work);
             api.studies().start(studyId);
             out.println();
-            Metric metric = Metric.of(data);
             var table = new RoundTable(
                     out,
                     metric,
@@ -153,11 +257,27 @@ public final class Quickstart {
             Duration federatedTime = Duration.between(started, Instant.now());
 
             String state = finalStudy.get("status").asString();
+            int roundsCompleted = roundsCompleted(api.studies().rounds(studyId));
+            long[] bytes = bytes(api, coordinatorDir);
+            Map<String, Double> epsilon =
+                    privacy.enabled() ? epsilonBySite(api.studies().privacy(studyId)) : null;
             if (!state.equals("COMPLETED")) {
                 out.printf(
                         "%nstudy ended %s: %s%nlogs: %s%n",
                         state, finalStudy.get("statusDetail").asString(), work.resolve("logs"));
-                return 1;
+                return new Outcome(
+                        1,
+                        new StrategyComparison.Entry(
+                                o.strategy() == null ? "fedavg" : o.strategy(),
+                                state + ": " + finalStudy.get("statusDetail").asString(),
+                                metric,
+                                null,
+                                roundsCompleted,
+                                federatedTime.toMillis() / 1000.0,
+                                bytes[0],
+                                bytes[1],
+                                epsilon,
+                                null));
             }
             long finalVersion = finalStudy.get("currentVersion").asLong();
             Path modelDir = work.resolve("final-model");
@@ -264,8 +384,77 @@ public final class Quickstart {
             out.printf(
                     "federated training took %.1f s (%.2f s per round on average)%n",
                     federatedTime.toMillis() / 1000.0, table.meanRoundSeconds());
-            return 0;
+            return new Outcome(
+                    0,
+                    new StrategyComparison.Entry(
+                            o.strategy() == null ? "fedavg" : o.strategy(),
+                            null,
+                            metric,
+                            federated,
+                            roundsCompleted,
+                            federatedTime.toMillis() / 1000.0,
+                            bytes[0],
+                            bytes[1],
+                            epsilon,
+                            summaryFile.toString()));
         }
+    }
+
+    /** The agent's split-secret file name in its work directory ({@code SplitSecretFile}). */
+    private static final String SPLIT_SECRET = "split-secret";
+
+    /** Training rounds that completed (a retried round counts once). */
+    static int roundsCompleted(JsonNode rounds) {
+        var done = new java.util.HashSet<Integer>();
+        for (JsonNode r : rounds) {
+            if (r.get("kind").asString().equals("TRAIN")
+                    && r.get("status").asString().equals("COMPLETED")) {
+                done.add(r.get("roundNumber").asInt());
+            }
+        }
+        return done.size();
+    }
+
+    /**
+     * Model bytes the coordinator sent and update bytes it accepted, from its own counters
+     * (cohort_model_bytes_total, cohort_upload_bytes_total at /actuator/prometheus); -1 each when
+     * they cannot be read. The demo's coordinator serves this one study only.
+     */
+    private static long[] bytes(CoordinatorClient api, Path coordinatorDir) {
+        try {
+            String token =
+                    Files.readString(coordinatorDir.resolve("admin-token")).strip();
+            var request = java.net.http.HttpRequest.newBuilder(api.base().resolve("/actuator/prometheus"))
+                    .header("Authorization", "Bearer " + token)
+                    .timeout(Duration.ofSeconds(10))
+                    .build();
+            try (var http = java.net.http.HttpClient.newHttpClient()) {
+                var response = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 200) {
+                    return new long[] {-1, -1};
+                }
+                return new long[] {
+                    StrategyComparison.counter(response.body(), "cohort_model_bytes_total"),
+                    StrategyComparison.counter(response.body(), "cohort_upload_bytes_total")
+                };
+            }
+        } catch (IOException e) {
+            return new long[] {-1, -1};
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new long[] {-1, -1};
+        }
+    }
+
+    /** ε each site has spent (site name → ε), from the study's privacy view. */
+    static Map<String, Double> epsilonBySite(JsonNode privacyView) {
+        var out = new LinkedHashMap<String, Double>();
+        for (JsonNode site : privacyView.get("sites")) {
+            out.put(
+                    site.get("siteName").asString(),
+                    site.get("spent").get("epsilon").asDouble());
+        }
+        return out;
     }
 
     private static void waitForSites(CoordinatorClient api, int expected, Map<String, String> siteIds, Path work)

@@ -148,7 +148,97 @@ class DemoOptionsTest {
                         "--work-dir",
                         "--privacy",
                         "--epsilon",
-                        "--[no-]secure-aggregation");
+                        "--[no-]secure-aggregation",
+                        "--strategy",
+                        "--strategy-option");
+    }
+
+    @Test
+    void withoutStrategyTheStudyNamesNoneAsBefore() {
+        DemoOptions o = parse();
+
+        assertThat(o.strategies()).isEmpty();
+        assertThat(o.strategy()).isNull();
+        assertThat(o.comparison()).isFalse();
+    }
+
+    @Test
+    void readsAStrategyListInOrderAndIgnoresCase() {
+        DemoOptions o = parse("--strategy", "FedAvg, fedprox,fedadam");
+
+        assertThat(o.strategies()).containsExactly("fedavg", "fedprox", "fedadam");
+        assertThat(o.comparison()).isTrue();
+        assertThat(o.strategyOptions("fedavg")).isEmpty();
+
+        DemoOptions one = parse("--strategy", "fedyogi");
+        assertThat(one.comparison()).isFalse();
+        assertThat(one.strategy()).isEqualTo("fedyogi");
+
+        DemoOptions run = o.forStrategy("fedprox", Path.of("w", "fedprox"));
+        assertThat(run.strategy()).isEqualTo("fedprox");
+        assertThat(run.comparison()).isFalse();
+        assertThat(run.workDir()).isEqualTo(Path.of("w", "fedprox"));
+        assertThat(run.rounds()).isEqualTo(o.rounds());
+    }
+
+    @Test
+    void refusesAnUnknownStrategyInTheCoordinatorsWordsAndADuplicate() {
+        var err = new StringWriter();
+        var command = CommandLines.of(new DemoCommand()).setErr(new PrintWriter(err));
+
+        assertThat(command.execute("--strategy", "fedavg,scaffold")).isEqualTo(2);
+        assertThat(err.toString())
+                .startsWith("--strategy: strategy 'scaffold' is not implemented; use one of [fedavg,")
+                .contains("Usage: ./demo.sh");
+
+        assertThatThrownBy(() -> DemoOptions.builder().strategies("fedavg,fedprox,FEDAVG"))
+                .hasMessage("--strategy names 'fedavg' twice: each strategy runs once");
+        assertThatThrownBy(() -> DemoOptions.builder().strategies("fedavg,,fedprox"))
+                .hasMessageContaining("--strategy has an empty name");
+    }
+
+    @Test
+    void givesEachStrategyTheOptionsItTakes() {
+        DemoOptions o = parse(
+                "--strategy",
+                "fedavg,fedprox,fedadam",
+                "--strategy-option",
+                "mu=0.1",
+                "--strategy-option",
+                "fedadam.serverLearningRate=0.05");
+
+        assertThat(o.strategyOptions("fedavg")).isEmpty();
+        assertThat(o.strategyOptions("fedprox")).containsExactly(java.util.Map.entry("mu", 0.1));
+        assertThat(o.strategyOptions("fedadam")).containsExactly(java.util.Map.entry("serverLearningRate", 0.05));
+    }
+
+    @Test
+    void refusesAnOptionNoListedStrategyTakesOrForAStrategyNotListed() {
+        assertThatThrownBy(() -> parse("--strategy", "fedavg,fedadam", "--strategy-option", "mu=0.1"))
+                .hasMessageContaining("strategyOptions [mu] is not an option of strategy 'fedavg'");
+        assertThatThrownBy(() -> parse("--strategy", "fedavg", "--strategy-option", "fedprox.mu=0.1"))
+                .hasMessageContaining("is for strategy 'fedprox', which --strategy does not list");
+        assertThatThrownBy(() -> parse("--strategy", "fedprox", "--strategy-option", "mu=-1"))
+                .hasMessageContaining("strategyOptions.mu (fedprox's proximal term) must be a finite number");
+        assertThatThrownBy(() -> parse("--strategy-option", "mu=0.1")).hasMessageContaining("needs --strategy");
+    }
+
+    @Test
+    void krumTakesTheLargestFTheSitesAllowAndNeedsUpdatesInTheClear() {
+        // 4 Heart Disease centres: n > 2f + 2 allows f = 0; 6 synthetic hospitals allow f = 1.
+        assertThat(parse("--sites", "4", "--strategy", "fedavg,krum", "--no-secure-aggregation")
+                        .strategyOptions("krum"))
+                .containsExactly(java.util.Map.entry("f", 0));
+        assertThat(parse("--sites", "6", "--strategy", "multi-krum", "--no-secure-aggregation")
+                        .strategyOptions("multi-krum"))
+                .containsExactly(java.util.Map.entry("f", 1));
+
+        assertThatThrownBy(() -> parse("--sites", "4", "--strategy", "krum"))
+                .hasMessageContaining("add --no-secure-aggregation");
+        assertThatThrownBy(() -> parse(
+                        "--sites", "4", "--strategy", "krum", "--no-secure-aggregation", "--strategy-option", "f=1"))
+                .hasMessageContaining("needs more than 2f + 2 = 4 updates in every round")
+                .hasMessageContaining("e.g. krum.f=0");
     }
 
     private static DemoOptions parse(String... args) {
