@@ -15,7 +15,7 @@ import org.cohort.protocol.v1.PrivacyMode;
  * the most the demo's site count allows, and whatever the coordinator would refuse is refused here
  * with its own words and the flag that fixes it.
  */
-final class DemoStrategies {
+public final class DemoStrategies {
     private DemoStrategies() {}
 
     /**
@@ -100,7 +100,7 @@ final class DemoStrategies {
     }
 
     /** A value as a JSON body holds it: a whole number, a number, else the text (which the checks refuse). */
-    static Object value(String text) {
+    public static Object value(String text) {
         try {
             return text.matches("[-+]?\\d+") ? (Object) Long.parseLong(text) : (Object) Double.parseDouble(text);
         } catch (NumberFormatException notANumber) {

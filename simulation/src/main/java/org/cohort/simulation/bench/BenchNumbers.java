@@ -40,4 +40,12 @@ final class BenchNumbers {
         }
         return n;
     }
+
+    /** The median (the mean of the two middle values for an even count) of a benchmark's repeated timings. */
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
 }

@@ -301,10 +301,14 @@ public final class CoordinatorRoundBenchmark {
         if (!heap.isEmpty()) {
             // The first heap round allocates its sum (and warms the JIT); later ones reuse it, as a replica does.
             heap = heap.size() > 1 ? heap.subList(1, heap.size()) : heap;
-            double hWall = median(heap.stream().mapToDouble(Round::wall).toArray());
-            double hCpu = median(heap.stream().mapToDouble(Round::cpu).toArray());
-            double hFold = median(heap.stream().mapToDouble(Round::foldWall).toArray());
-            double hFoldCpu = median(heap.stream().mapToDouble(Round::foldCpu).toArray());
+            double hWall =
+                    BenchNumbers.median(heap.stream().mapToDouble(Round::wall).toArray());
+            double hCpu =
+                    BenchNumbers.median(heap.stream().mapToDouble(Round::cpu).toArray());
+            double hFold = BenchNumbers.median(
+                    heap.stream().mapToDouble(Round::foldWall).toArray());
+            double hFoldCpu = BenchNumbers.median(
+                    heap.stream().mapToDouble(Round::foldCpu).toArray());
             System.out.printf(
                     Locale.ROOT,
                     "heap sum (median of %d after the first): round %.2f s wall, %.2f s cpu; fold %.2f s wall, %.2f s cpu%n",
@@ -321,12 +325,14 @@ public final class CoordinatorRoundBenchmark {
                     first.foldWall() / hFold,
                     first.foldCpu() / hFoldCpu);
             if (!reused.isEmpty()) {
-                double fWall = median(reused.stream().mapToDouble(Round::wall).toArray());
-                double fCpu = median(reused.stream().mapToDouble(Round::cpu).toArray());
-                double fFold =
-                        median(reused.stream().mapToDouble(Round::foldWall).toArray());
-                double fFoldCpu =
-                        median(reused.stream().mapToDouble(Round::foldCpu).toArray());
+                double fWall = BenchNumbers.median(
+                        reused.stream().mapToDouble(Round::wall).toArray());
+                double fCpu = BenchNumbers.median(
+                        reused.stream().mapToDouble(Round::cpu).toArray());
+                double fFold = BenchNumbers.median(
+                        reused.stream().mapToDouble(Round::foldWall).toArray());
+                double fFoldCpu = BenchNumbers.median(
+                        reused.stream().mapToDouble(Round::foldCpu).toArray());
                 System.out.printf(
                         Locale.ROOT,
                         "file sum, reused file (median of %d): %.2fx the heap round wall, %.2fx cpu;"
@@ -415,13 +421,6 @@ public final class CoordinatorRoundBenchmark {
                 }
             }
         }
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int m = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
     }
 
     private static void deleteTree(Path dir) {

@@ -210,8 +210,8 @@ public final class DpSgdBenchmark {
             throw new IllegalStateException("the reference network unexpectedly took the vectorised path");
         }
 
-        double plainMedian = median(plain);
-        double fastMedian = median(fast);
+        double plainMedian = BenchNumbers.median(plain);
+        double fastMedian = BenchNumbers.median(fast);
         double plainBest = Arrays.stream(plain).min().orElseThrow();
         double fastBest = Arrays.stream(fast).min().orElseThrow();
         System.out.printf(
@@ -245,7 +245,7 @@ public final class DpSgdBenchmark {
                         + " paired runs (target <= 3x); loop fallback %.1fx (vectorised is %.1fx faster than the loop)%n",
                 fastBest / plainBest,
                 fastMedian / plainMedian,
-                median(paired),
+                BenchNumbers.median(paired),
                 loopMillis / plainBest,
                 loopMillis / fastBest);
         noiseAtScale(train, hospitalsPlan(plan), batch);
@@ -322,12 +322,12 @@ public final class DpSgdBenchmark {
                         + " %.3g CPU; now (tabulated, AES-CTR) %.3g wall / %.3g CPU (medians; best CPU %.3g):"
                         + " %.0fx by CPU time%n",
                 k,
-                median(oldWall),
-                median(oldCpu),
-                median(newWall),
-                median(newCpu),
+                BenchNumbers.median(oldWall),
+                BenchNumbers.median(oldCpu),
+                BenchNumbers.median(newWall),
+                BenchNumbers.median(newCpu),
                 newBestCpu,
-                median(newCpu) / median(oldCpu));
+                BenchNumbers.median(newCpu) / BenchNumbers.median(oldCpu));
 
         // A DP-SGD step on ~1M parameters at the benchmark's batch: MLP(1000, 1000) on the same rows.
         String configJson = ModelPreset.mlp(1000, 1000).configJson(train.numFeatures(), 2, plan);
@@ -351,7 +351,7 @@ public final class DpSgdBenchmark {
         }
         double noiseWall = (System.nanoTime() - t1) / 1e6 / result.steps();
         double noiseCpu = (threads.getCurrentThreadCpuTime() - c0) / 1e6 / result.steps();
-        double oldNoiseCpu = initial.length / median(oldCpu) * 1e3;
+        double oldNoiseCpu = initial.length / BenchNumbers.median(oldCpu) * 1e3;
         System.out.printf(
                 Locale.ROOT,
                 "DP-SGD step, MLP(1000,1000) = %d parameters, batch %d: %.1f ms wall / %.1f ms CPU per step; noise"
@@ -392,13 +392,6 @@ public final class DpSgdBenchmark {
 
     private static double millisPerEpoch(long startNanos, int epochs) {
         return (System.nanoTime() - startNanos) / 1e6 / epochs;
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     private static String format(double[] values) {

@@ -135,8 +135,8 @@ public final class MlpEpochBenchmark {
                     cpu[v][r] = t.cpuMs();
                 }
             }
-            double refWall = median(wall[variants.length - 1]);
-            double refCpu = median(cpu[variants.length - 1]);
+            double refWall = BenchNumbers.median(wall[variants.length - 1]);
+            double refCpu = BenchNumbers.median(cpu[variants.length - 1]);
             System.out.printf(
                     Locale.ROOT,
                     "%nND4J max threads %d (env OMP_NUM_THREADS=%s)%n%-52s %12s %12s %10s %10s%n",
@@ -148,15 +148,15 @@ public final class MlpEpochBenchmark {
                     "x ref wall",
                     "x ref cpu");
             for (int v = 0; v < variants.length; v++) {
-                double w = median(wall[v]);
-                double c = median(cpu[v]);
+                double w = BenchNumbers.median(wall[v]);
+                double c = BenchNumbers.median(cpu[v]);
                 System.out.printf(
                         Locale.ROOT, "%-52s %12.2f %12.2f %10.1f %10.1f%n", names[v], w, c, w / refWall, c / refCpu);
             }
             System.out.printf(
                     Locale.ROOT,
                     "per step: LocalTrainer %.1f us, reference %.1f us (wall)%n",
-                    median(wall[0]) * 1000 / steps,
+                    BenchNumbers.median(wall[0]) * 1000 / steps,
                     refWall * 1000 / steps);
         }
     }
@@ -188,12 +188,6 @@ public final class MlpEpochBenchmark {
         MultiLayerNetwork net = new ModelSpec(configJson).newNetwork();
         ParameterVectors.write(net, parameters);
         return net;
-    }
-
-    private static double median(double[] values) {
-        double[] s = values.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     /**

@@ -245,17 +245,8 @@ public final class VirtualSitesBenchmark {
         /** NAME=VALUE options as a JSON body holds them: numbers where they read as numbers. */
         private static java.util.Map<String, Object> values(java.util.Map<String, String> options) {
             var out = new java.util.LinkedHashMap<String, Object>();
-            options.forEach((name, value) -> {
-                Object v = value;
-                try {
-                    v = value.matches("[-+]?\\d+")
-                            ? (Object) Long.parseLong(value)
-                            : (Object) Double.parseDouble(value);
-                } catch (NumberFormatException notANumber) {
-                    // kept as text: the options' reader says which number it should have been
-                }
-                out.put(name, v);
-            });
+            // Read as the demo reads --strategy-option: kept as text where not a number, for the reader to refuse.
+            options.forEach((name, value) -> out.put(name, org.cohort.simulation.DemoStrategies.value(value)));
             return out;
         }
 
