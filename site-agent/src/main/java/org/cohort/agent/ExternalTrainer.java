@@ -114,12 +114,12 @@ public final class ExternalTrainer implements Trainer {
                     + Epoll.unavailabilityCause());
         }
         try {
-            PrivateDirectories.create(dir);
+            requireOwnerOnly(PrivateDirectories.create(dir));
             socket = dir.toAbsolutePath().resolve("trainer.sock");
             if (socket.toString().length() > MAX_SOCKET_PATH) {
                 // Too long for a socket address: a private directory of its own under the temporary directory.
                 Path tmp = Files.createTempDirectory("cohort-trainer-");
-                PrivateDirectories.create(tmp);
+                requireOwnerOnly(PrivateDirectories.create(tmp));
                 socket = tmp.resolve("trainer.sock");
             }
             Files.deleteIfExists(socket);
@@ -363,6 +363,18 @@ public final class ExternalTrainer implements Trainer {
             return ByteString.copyFrom(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    /**
+     * Anyone who can reach the socket's directory could talk to the trainer, or plant a socket of
+     * their own before it starts: a directory whose mode could not be made owner-only is refused.
+     */
+    private static void requireOwnerOnly(Path dir) throws IOException {
+        if (!PrivateDirectories.isOwnerOnly(dir)) {
+            throw new IllegalStateException("the trainer's socket directory " + dir + " is open to other users and"
+                    + " could not be made owner-only (chmod 700 it, or set work.dir on a file system with POSIX"
+                    + " permissions)");
         }
     }
 

@@ -238,8 +238,11 @@ final class StudyReview {
                     + split.test().size()
                     + " held out";
         } catch (RuntimeException e) {
+            // The details can quote a cell of the table: on standard error only, so that a review saved
+            // with "studies show ... > FILE" (and shared, or passed to accept --reviewed) never holds them.
+            System.err.println("why this site's data does not fit: " + e.getMessage());
             return "this site's data (" + dataPath + ") does NOT fit the study; its tasks would fail before"
-                    + " training: " + e.getMessage();
+                    + " training (the details are on standard error, not in this review)";
         }
     }
 

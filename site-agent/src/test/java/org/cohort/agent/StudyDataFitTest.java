@@ -51,15 +51,32 @@ class StudyDataFitTest {
         Path event = Files.writeString(dir.resolve("event.csv"), "pid,age,E,T\na,61,yes,5\n");
         Path noEvent = Files.writeString(dir.resolve("noevent.csv"), "pid,age,T\na,61,5\n");
         StudyOffer offer = survivalOffer(PrivacyMode.PRIVACY_MODE_NONE);
-        assertThat(StudyReview.dataFit(offer, negative, dir.resolve("w1")))
+        assertThat(fit(offer, negative, "w1"))
                 .contains("does NOT fit")
                 .contains("column 'T'")
                 .contains("negative time");
-        assertThat(StudyReview.dataFit(offer, event, dir.resolve("w2")))
-                .contains("does NOT fit")
-                .contains("not 0 (censored) or 1");
-        assertThat(StudyReview.dataFit(offer, noEvent, dir.resolve("w3")))
-                .contains("does NOT fit")
-                .contains("no column E");
+        assertThat(fit(offer, event, "w2")).contains("does NOT fit").contains("not 0 (censored) or 1");
+        assertThat(fit(offer, noEvent, "w3")).contains("does NOT fit").contains("no column E");
+    }
+
+    /**
+     * The review's line and, apart, what went to standard error: the details (which can quote a
+     * cell) must be there and never in the line a saved review keeps.
+     */
+    private String fit(StudyOffer offer, Path table, String work) {
+        var err = new java.io.ByteArrayOutputStream();
+        var stderr = System.err;
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        String line;
+        try {
+            line = StudyReview.dataFit(offer, table, dir.resolve(work));
+        } finally {
+            System.setErr(stderr);
+        }
+        String details = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(line)
+                .doesNotContain(
+                        details.strip().substring(details.indexOf(':') + 1).strip());
+        return line + "\n" + details;
     }
 }

@@ -109,6 +109,12 @@ final class ModelAllowList {
             }
             arrays.push(new boolean[3]);
             while ((t = p.nextToken()) != null) {
+                // A type id is one class name: an array, object or other value under "@class" is a form
+                // this scan would not read, so it is refused rather than left to Jackson.
+                if ("@class".equalsIgnoreCase(field) && t != JsonToken.VALUE_STRING && t != JsonToken.FIELD_NAME) {
+                    throw new IllegalArgumentException(
+                            "the model configuration's \"@class\" must be one class name (a string)");
+                }
                 switch (t) {
                     case FIELD_NAME -> {
                         field = p.currentName();
@@ -127,7 +133,7 @@ final class ModelAllowList {
                     case END_OBJECT, END_ARRAY -> arrays.pop();
                     case VALUE_STRING -> {
                         markElement(arrays, true);
-                        if ("@class".equals(field) && !arrays.peek()[0] && !allowedClassName(p.getText())) {
+                        if ("@class".equalsIgnoreCase(field) && !arrays.peek()[0] && !allowedClassName(p.getText())) {
                             throw new IllegalArgumentException("the model configuration names class '"
                                     + p.getText() + "', which is not a supported layer, vertex or DL4J built-in;"
                                     + " supported layers: " + names(LAYERS) + "; vertices: " + names(VERTICES));

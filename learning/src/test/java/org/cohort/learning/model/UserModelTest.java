@@ -88,6 +88,15 @@ class UserModelTest {
                         "\"@class\" : \"org.nd4j.linalg.activations.impl.ActivationReLU\"",
                         "\"@class\" : \"org.nd4j.linalg.activations.impl.sub.ActivationReLU\"")))
                 .hasMessageContaining("not a supported layer");
+        // A type id that is not one string, or spelt in another case, is not read past.
+        assertThatThrownBy(() -> new ModelSpec(json.replaceFirst(
+                        "\"@class\" : \"org.deeplearning4j.nn.conf.layers.DenseLayer\"",
+                        "\"@class\" : [\"java.lang.ProcessBuilder\"]")))
+                .hasMessageContaining("must be one class name");
+        assertThatThrownBy(() -> new ModelSpec(json.replaceFirst(
+                        "\"@class\" : \"org.deeplearning4j.nn.conf.layers.DenseLayer\"",
+                        "\"@CLASS\" : \"com.example.Gadget\"")))
+                .hasMessageContaining("names class 'com.example.Gadget'");
     }
 
     @Test
