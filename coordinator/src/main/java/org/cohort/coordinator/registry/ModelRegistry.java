@@ -101,13 +101,34 @@ public class ModelRegistry {
      * version was published, so a listed version of a stateful strategy has it. Empty when none.
      */
     public Optional<Path> state(ModelVersion mv) {
-        Path file = mv.path().resolveSibling("v" + mv.version() + ".state");
+        Path file = stateFileOf(mv.path());
         return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
     }
 
-    /** A published version's state file, {@code v<N>.state}, or a staging one, {@code v<N>.state.<random>.tmp}. */
+    /** The state file beside a version's parameters: {@code v<N>-<digest>.state} beside {@code v<N>-<digest>.f32}. */
+    private static Path stateFileOf(Path parameters) {
+        String name = parameters.getFileName().toString();
+        return parameters.resolveSibling(name.substring(0, name.length() - ".f32".length()) + ".state");
+    }
+
+    /**
+     * Where a staged version's parameters go when published: named by version and content, so two
+     * replicas publishing the same version (a driver that stopped while closing a round, and the one
+     * that took over) never overwrite each other's files; the row names the one that won. Versions
+     * published before this naming keep their {@code v<N>.f32} (the row holds the path).
+     */
+    protected static Path publishedFile(Staged staged) {
+        return staged.file()
+                .resolveSibling(
+                        "v" + staged.version() + "-" + staged.sha256Hex().substring(0, 16) + ".f32");
+    }
+
+    /**
+     * A published version's state file ({@code v<N>-<digest>.state}, or {@code v<N>.state} from
+     * before content naming), or a staging one ({@code v<N>.state.<random>.tmp}).
+     */
     private static final java.util.regex.Pattern STATE_FILE =
-            java.util.regex.Pattern.compile("v(\\d{1,18})\\.state(\\..+\\.tmp)?");
+            java.util.regex.Pattern.compile("v(\\d{1,18})(-[0-9a-f]{16})?\\.state(\\..+\\.tmp)?");
 
     /**
      * Deletes the strategy state of the study's versions before {@code currentVersion}, and any
@@ -132,7 +153,7 @@ public class ModelRegistry {
                     continue;
                 }
                 long version = Long.parseLong(m.group(1));
-                boolean staging = m.group(2) != null;
+                boolean staging = m.group(3) != null;
                 if (version < currentVersion || (staging && version == currentVersion)) {
                     try {
                         deleted += Files.deleteIfExists(f) ? 1 : 0;
@@ -155,7 +176,7 @@ public class ModelRegistry {
         if (staged.state() != null) {
             Files.move(
                     staged.state(),
-                    staged.file().resolveSibling("v" + staged.version() + ".state"),
+                    stateFileOf(publishedFile(staged)),
                     StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
         }
@@ -182,7 +203,8 @@ public class ModelRegistry {
         Path tmp = null;
         try {
             Path dir = Files.createDirectories(root.resolve(studyId));
-            tmp = dir.resolve("v" + version + ".f32.tmp");
+            // A file of its own per staging: two replicas staging the same version must not write into one file.
+            tmp = Files.createTempFile(dir, "v" + version + ".f32.", ".tmp");
             return new Staged(studyId, version, numParameters, tmp, ModelFiles.write(tmp, numParameters, source));
         } catch (IOException e) {
             deleteQuietly(tmp);
@@ -194,6 +216,21 @@ public class ModelRegistry {
             deleteQuietly(tmp);
             throw e;
         }
+    }
+
+    /**
+     * The version another attempt published first: this attempt's files go unless they are the
+     * winner's own (same content, same name).
+     */
+    protected VersionAlreadyPublished lostTo(Staged staged, Path file) {
+        ModelVersion winner = find(staged.studyId(), staged.version())
+                .orElseThrow(() -> new IllegalStateException("version " + staged.version() + " of study "
+                        + staged.studyId() + " was neither inserted nor found"));
+        if (!winner.path().equals(file)) {
+            deleteQuietly(file);
+            deleteQuietly(stateFileOf(file));
+        }
+        return new VersionAlreadyPublished(winner);
     }
 
     /** Drops a staged version that will not be published. */
@@ -219,7 +256,8 @@ public class ModelRegistry {
         long version = staged.version();
         try {
             placeState(staged);
-            Path file = staged.file().resolveSibling("v" + version + ".f32");
+            Path file = publishedFile(staged);
+            // Same name, same content: replacing an identical file of another attempt changes nothing.
             Files.move(staged.file(), file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             byte[] digest = staged.sha256();
             Instant now = clock.instant();
@@ -248,10 +286,13 @@ public class ModelRegistry {
                     List.copyOf(contributors),
                     file,
                     now);
-            jdbc.sql("""
+            // ON CONFLICT DO NOTHING (PostgreSQL, and H2 in PostgreSQL mode): the first replica to publish a
+            // version wins; the other learns it here and adopts that version (VersionAlreadyPublished).
+            int inserted = jdbc.sql("""
                     INSERT INTO model_versions (study_id, version, parent_version, round_number, num_parameters,
                         payload_sha256, manifest, signature, contributors, path, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT DO NOTHING""")
                     .params(
                             studyId,
                             version,
@@ -265,6 +306,9 @@ public class ModelRegistry {
                             file.toString(),
                             Timestamp.from(now))
                     .update();
+            if (inserted == 0) {
+                throw lostTo(staged, file);
+            }
             return mv;
         } catch (IOException e) {
             throw new UncheckedIOException(

@@ -16,6 +16,7 @@ import org.cohort.coordinator.compliance.RoundCompliance;
 import org.cohort.coordinator.ledger.ReleaseCharge;
 import org.cohort.coordinator.registry.ModelRegistry;
 import org.cohort.coordinator.registry.ModelVersion;
+import org.cohort.coordinator.registry.VersionAlreadyPublished;
 import org.cohort.coordinator.study.Study;
 import org.cohort.coordinator.study.StudyRepository;
 import org.cohort.coordinator.study.StudyStatus;
@@ -99,6 +100,13 @@ class RoundPublisher {
         }
         ModelVersion base = registry.find(study.studyId(), state.baseVersion()).orElseThrow();
         long version = state.baseVersion() + 1;
+        var earlier = registry.find(study.studyId(), version);
+        if (earlier.isPresent()) {
+            // A replica published this round's version and stopped before closing the round: the
+            // round is done; aggregating again would charge nothing new but could only fail to publish.
+            secure.take(state.roundId());
+            return adopt(state, study, earlier.get());
+        }
         ModelRegistry.Staged next;
         Map<String, ReleaseCharge> charges;
         SecureRound sr = secure.take(state.roundId());
@@ -128,12 +136,17 @@ class RoundPublisher {
             charges = merged.charges();
         }
         record(state, study, base, next, charges, sr);
-        registry.publish(
-                next,
-                state.baseVersion(),
-                state.roundNumber(),
-                study.modelConfigJson(),
-                List.copyOf(new TreeSet<>(state.reported())));
+        try {
+            registry.publish(
+                    next,
+                    state.baseVersion(),
+                    state.roundNumber(),
+                    study.modelConfigJson(),
+                    List.copyOf(new TreeSet<>(state.reported())));
+        } catch (VersionAlreadyPublished e) {
+            // Another replica closed the same round a moment earlier (a failover while closing it).
+            return adopt(state, study, e.published());
+        }
         ending.forget(state);
         ending.close(
                 RoundStateMachine.completed(
@@ -157,6 +170,46 @@ class RoundPublisher {
                 state.roundNumber(),
                 version,
                 state.reported());
+        return Optional.empty();
+    }
+
+    /**
+     * Closes the round with the version another attempt of it published. Its releases were charged
+     * and the round went on record before that version was published; whatever this attempt
+     * charged stays charged (its sites did release their updates).
+     */
+    private Optional<Transition> adopt(RoundState state, Study study, ModelVersion published) {
+        if (published.roundNumber() != state.roundNumber() || published.parentVersion() != state.baseVersion()) {
+            throw new IllegalStateException("version " + published.version() + " of study " + study.studyId()
+                    + " was published by round " + published.roundNumber() + " from version "
+                    + published.parentVersion() + ", not by round " + state.roundNumber() + " from version "
+                    + state.baseVersion());
+        }
+        long version = published.version();
+        log.warn(
+                "round {}: version {} was already published by another attempt of the round (a replica that"
+                        + " stopped while closing it); the round closes with it",
+                state.roundId(),
+                version);
+        ending.forget(state);
+        ending.close(
+                RoundStateMachine.completed(
+                        state,
+                        "version " + version + " had already been published by another replica closing this"
+                                + " round; closed with it"),
+                version);
+        Study now = studies.find(study.studyId()).orElseThrow();
+        if (now.currentVersion() < version) {
+            studies.updateProgress(
+                    study.studyId(),
+                    StudyStatus.RUNNING,
+                    "round " + state.roundNumber() + " done",
+                    version,
+                    now.roundsDone() + 1,
+                    clock.instant());
+        }
+        registry.pruneStates(study.studyId(), version);
+        RoundMetrics.completed(state, clock.instant());
         return Optional.empty();
     }
 

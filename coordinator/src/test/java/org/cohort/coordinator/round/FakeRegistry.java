@@ -51,12 +51,15 @@ final class FakeRegistry extends ModelRegistry {
         return studyId + "/" + version;
     }
 
+    /** Runs inside the next {@link #publish}, just before its row would be inserted (a racing replica). */
+    Runnable beforeInsert = () -> {};
+
     @Override
     public ModelVersion publish(
             Staged staged, long parentVersion, int roundNumber, String modelConfigJson, List<String> contributors) {
         try {
             placeState(staged);
-            Path file = staged.file().resolveSibling("v" + staged.version() + ".f32");
+            Path file = publishedFile(staged);
             Files.move(staged.file(), file, StandardCopyOption.REPLACE_EXISTING);
             var mv = new ModelVersion(
                     staged.studyId(),
@@ -70,7 +73,12 @@ final class FakeRegistry extends ModelRegistry {
                     List.copyOf(contributors),
                     file,
                     clock.instant());
-            versions.put(key(staged.studyId(), staged.version()), mv);
+            Runnable race = beforeInsert;
+            beforeInsert = () -> {};
+            race.run();
+            if (versions.putIfAbsent(key(staged.studyId(), staged.version()), mv) != null) {
+                throw lostTo(staged, file);
+            }
             return mv;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.cohort.coordinator.study.StudyStatus;
 import org.cohort.protocol.v1.TensorEncoding;
 import org.junit.jupiter.api.Test;
@@ -78,11 +79,59 @@ class RoundPublisherTest {
         try (var files = Files.list(dir.resolve("models").resolve("st-1"))) {
             assertThat(files.map(f -> f.getFileName().toString()))
                     .as("the staged version is gone")
-                    .containsExactly("v1.f32");
+                    .containsExactly(rig.registry
+                            .find("st-1", 1)
+                            .orElseThrow()
+                            .path()
+                            .getFileName()
+                            .toString());
         }
         assertThat(rig.history.status(round.roundId())).isEqualTo("FAILED");
         assertThat(rig.history.rounds.get(round.roundId()).detail()).contains("closing the round failed");
         assertThat(rig.studies.get("st-1").currentVersion()).isEqualTo(1);
+    }
+
+    @Test
+    void aVersionAReplicaPublishedBeforeStoppingClosesTheRoundWithoutPublishingAgain() {
+        RoundState round = running(null, 2);
+        // The driver that stopped had published version 2 of round 1 but not closed the round.
+        var earlier = rig.registry.publish("st-1", 2, 1, 1, "{}", new float[] {9, 9, 9, 9, 9, 9, 9, 9}, List.of("a"));
+        rig.upload("a", round, 1, 2, 3, 4, 5, 6, 7, 8);
+        rig.upload("b", round, 3, 4, 5, 6, 7, 8, 9, 10);
+        rig.cluster.deliver();
+
+        assertThat(rig.history.status(round.roundId())).isEqualTo("COMPLETED");
+        assertThat(rig.history.rounds.get(round.roundId()).resultVersion()).isEqualTo(2);
+        assertThat(rig.registry.find("st-1", 2)).contains(earlier);
+        assertThat(rig.registry.readParameters(earlier)).containsOnly(9);
+        assertThat(rig.compliance.recorded)
+                .as("already on record by the attempt that published")
+                .isEmpty();
+        var study = rig.studies.get("st-1");
+        assertThat(study.currentVersion()).isEqualTo(2);
+        assertThat(study.roundsDone()).isEqualTo(1);
+        assertThat(rig.active("st-1")).isNull();
+    }
+
+    @Test
+    void aReplicaThatLosesTheRaceToPublishAdoptsTheWinnersVersionAndLeavesItsFilesIntact() throws IOException {
+        RoundState round = running(null, 2);
+        var winner = new java.util.concurrent.atomic.AtomicReference<org.cohort.coordinator.registry.ModelVersion>();
+        rig.registry.beforeInsert = () -> winner.set(
+                rig.registry.publish("st-1", 2, 1, 1, "{}", new float[] {7, 7, 7, 7, 7, 7, 7, 7}, List.of("b")));
+        rig.upload("a", round, 1, 2, 3, 4, 5, 6, 7, 8);
+        rig.upload("b", round, 3, 4, 5, 6, 7, 8, 9, 10);
+        rig.cluster.deliver();
+
+        assertThat(rig.history.status(round.roundId())).isEqualTo("COMPLETED");
+        assertThat(rig.registry.find("st-1", 2)).contains(winner.get());
+        assertThat(rig.registry.readParameters(winner.get())).containsOnly(7);
+        assertThat(rig.studies.get("st-1").currentVersion()).isEqualTo(2);
+        try (var files = Files.list(dir.resolve("models").resolve("st-1"))) {
+            assertThat(files.map(f -> f.getFileName().toString()).filter(f -> f.startsWith("v2")))
+                    .as("the loser's own file is gone, the winner's kept")
+                    .containsExactly(winner.get().path().getFileName().toString());
+        }
     }
 
     @Test

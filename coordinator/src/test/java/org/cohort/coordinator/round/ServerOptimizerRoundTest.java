@@ -75,7 +75,7 @@ class ServerOptimizerRoundTest {
         assertThat(rig.registry.find("st-1", 2)).isPresent();
         try (var files = Files.list(dir.resolve("models/st-1"))) {
             assertThat(files.map(f -> f.getFileName().toString()).filter(f -> f.contains(".state")))
-                    .containsExactly("v3.state");
+                    .containsExactly(v3.path().getFileName().toString().replace(".f32", ".state"));
         }
     }
 
@@ -87,16 +87,18 @@ class ServerOptimizerRoundTest {
                 "v1.state",
                 "v2.state",
                 "v3.state",
+                "v2-0123456789abcdef.state",
+                "v3-0123456789abcdef.state",
                 "v2.state.123.tmp",
                 "v3.state.45.tmp",
                 "v4.state.6.tmp",
                 "v2.f32")) {
             Files.writeString(models.resolve(f), "x");
         }
-        assertThat(rig.registry.pruneStates("st-1", 3)).isEqualTo(4);
+        assertThat(rig.registry.pruneStates("st-1", 3)).isEqualTo(5);
         try (var files = Files.list(models)) {
             assertThat(files.map(f -> f.getFileName().toString()))
-                    .containsExactlyInAnyOrder("v3.state", "v4.state.6.tmp", "v2.f32");
+                    .containsExactlyInAnyOrder("v3.state", "v3-0123456789abcdef.state", "v4.state.6.tmp", "v2.f32");
         }
         assertThat(rig.registry.pruneStates("st-2", 3)).isZero();
     }
