@@ -61,7 +61,9 @@ public class ClusterSessions {
                 local.all().forEach(session -> opened(session.siteId(), session.acceptedStudies()));
             }
         });
-        deliveries.addMessageListener(m -> deliverHere(m.getMessageObject()));
+        ClusterRegistration.register(
+                "the site-message listener",
+                () -> deliveries.addMessageListener(m -> deliverHere(m.getMessageObject())));
         hazelcast.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent event) {}

@@ -46,11 +46,13 @@ public class LeaderInbox {
     public LeaderInbox(HazelcastInstance hazelcast, Leadership leadership) {
         this.leadership = leadership;
         this.topic = hazelcast.getTopic("cohort.to-leader");
-        topic.addMessageListener(m -> {
-            if (leadership.leading()) {
-                enqueue(m.getMessageObject());
-            }
-        });
+        ClusterRegistration.register(
+                "the leader-inbox listener",
+                () -> topic.addMessageListener(m -> {
+                    if (leadership.leading()) {
+                        enqueue(m.getMessageObject());
+                    }
+                }));
     }
 
     /** The driving replica's handler (the round orchestrator). */
