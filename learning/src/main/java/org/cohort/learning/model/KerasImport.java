@@ -104,7 +104,7 @@ public final class KerasImport {
             throw e;
         } catch (Exception e) {
             // Unsupported Keras layers and configurations: DL4J's message names the layer and the reason.
-            throw new IllegalArgumentException("DL4J cannot import this Keras model: " + rootMessage(e), e);
+            throw new IllegalArgumentException("DL4J cannot import this Keras model: " + ModelSpec.rootMessage(e), e);
         }
         ModelSpec spec;
         try {
@@ -154,16 +154,8 @@ public final class KerasImport {
         } catch (IllegalArgumentException e) {
             throw e;
         } catch (Exception e) {
-            throw new IllegalArgumentException("the HDF5 file cannot be read as a Keras model: " + rootMessage(e), e);
+            throw new IllegalArgumentException(
+                    "the HDF5 file cannot be read as a Keras model: " + ModelSpec.rootMessage(e), e);
         }
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-        return m.length() > 300 ? m.substring(0, 300) + "..." : m;
     }
 }
