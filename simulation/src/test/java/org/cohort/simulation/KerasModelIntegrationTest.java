@@ -38,7 +38,7 @@ class KerasModelIntegrationTest {
                     Map.of("keras", Base64.getEncoder().encodeToString("not hdf5".getBytes())),
                     "model.keras",
                     "not an HDF5 file");
-            refused(fed, Map.of("keras", "%%% not base64"), "model.keras must be the Keras HDF5 file in base64");
+            refused(fed, Map.of("keras", "%%% not base64"), "model.keras: not base64");
             refused(fed, Map.of("keras", base64("no-weights.h5")), "model.keras", "no 'model_weights' group");
             refused(
                     fed,

@@ -149,10 +149,11 @@ public record StudySpec(
         /** The Keras file's bytes; IllegalArgumentException when {@code keras} is not base64. */
         public byte[] kerasBytes() {
             try {
-                return java.util.Base64.getMimeDecoder().decode(keras);
+                // Line breaks (base64 without -w0) are allowed; any other character outside base64 is refused.
+                return java.util.Base64.getDecoder().decode(keras.replaceAll("\\s", ""));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("model.keras must be the Keras HDF5 file in base64 (e.g. base64 -w0"
-                        + " model.h5): " + e.getMessage());
+                throw new IllegalArgumentException("not base64; send the Keras HDF5 file's bytes in base64 (e.g."
+                        + " base64 -w0 model.h5): " + e.getMessage());
             }
         }
 
