@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.List;
 import org.cohort.learning.model.KerasImport;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.node.StringNode;
@@ -42,15 +41,6 @@ class KerasStudyTest {
         return Base64.getEncoder().encodeToString(Files.readAllBytes(KERAS));
     }
 
-    private static List<String> problems(StudySpec spec) {
-        try {
-            spec.validate();
-            return List.of();
-        } catch (InvalidStudyException e) {
-            return e.problems();
-        }
-    }
-
     @Test
     void aKerasStudyStartsFromTheFilesWeights() throws Exception {
         var spec = spec(keras(), null, 15).validate().withDefaults();
@@ -66,7 +56,7 @@ class KerasStudyTest {
 
     @Test
     void aKerasModelThatDoesNotFitTheDatasetIsRefusedNamingTheField() throws Exception {
-        assertThat(problems(spec(keras(), null, 13)))
+        assertThat(StudySpecTest.problems(spec(keras(), null, 13)))
                 .singleElement()
                 .asString()
                 .contains("model.keras takes 15 inputs, but dataset.features encode to 13");
@@ -74,7 +64,7 @@ class KerasStudyTest {
 
     @Test
     void kerasAndAConfigurationTogetherAreRefused() throws Exception {
-        assertThat(problems(spec(keras(), StringNode.valueOf("{}"), 15)))
+        assertThat(StudySpecTest.problems(spec(keras(), StringNode.valueOf("{}"), 15)))
                 .singleElement()
                 .asString()
                 .contains("model.keras and model.configuration are exclusive");
@@ -82,11 +72,11 @@ class KerasStudyTest {
 
     @Test
     void textThatIsNotBase64OrNotHdf5IsRefused() {
-        assertThat(problems(spec("*not base64*", null, 15)))
+        assertThat(StudySpecTest.problems(spec("*not base64*", null, 15)))
                 .singleElement()
                 .asString()
                 .startsWith("model.keras: not base64; send the Keras HDF5 file's bytes in base64");
-        assertThat(problems(spec(Base64.getEncoder().encodeToString("{}".getBytes()), null, 15)))
+        assertThat(StudySpecTest.problems(spec(Base64.getEncoder().encodeToString("{}".getBytes()), null, 15)))
                 .singleElement()
                 .asString()
                 .startsWith("model.keras: not an HDF5 file");
