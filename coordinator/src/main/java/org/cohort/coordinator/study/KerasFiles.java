@@ -15,8 +15,11 @@ import org.cohort.learning.model.KerasImport;
 final class KerasFiles {
     private KerasFiles() {}
 
-    /** Imports kept: a handful of studies being created at once. */
-    private static final int KEPT = 4;
+    /**
+     * Imports kept: two studies being created at once. Each holds at most the weights of a file of
+     * {@link KerasImport#MAX_BYTES}, so the cache holds at most about 64 MiB.
+     */
+    private static final int KEPT = 2;
 
     private static final Map<String, KerasImport.Imported> IMPORTED = new LinkedHashMap<>(KEPT, 0.75f, true) {
         @Override
