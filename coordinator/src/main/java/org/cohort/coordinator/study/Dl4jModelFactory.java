@@ -15,4 +15,9 @@ class Dl4jModelFactory implements ModelFactory {
     public float[] initialParameters(String configJson, long seed) {
         return LearningBridge.initialParameters(configJson, seed);
     }
+
+    @Override
+    public float[] initialParameters(StudySpec spec, String configJson) {
+        return LearningBridge.initialParameters(spec, configJson);
+    }
 }

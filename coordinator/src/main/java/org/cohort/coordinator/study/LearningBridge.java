@@ -21,15 +21,20 @@ final class LearningBridge {
         return new ModelSpec(configJson);
     }
 
+    /** The study's own model, from its configuration or its Keras file; IllegalArgumentException in words. */
+    static ModelSpec userModel(StudySpec.Model model) {
+        return model.hasKeras() ? KerasFiles.imported(model.kerasBytes()).spec() : userModel(model.configurationJson());
+    }
+
     static String configJson(StudySpec spec, int numInputs) {
         if (spec.model().custom()) {
             // Called once the model's size is known to fit the coordinator's limits: one probing pass, then
             // DL4J's own JSON of what was checked is what the study stores and the sites build.
-            ModelSpec user = userModel(spec.model().configurationJson());
+            ModelSpec user = userModel(spec.model());
             try {
                 user.probe();
             } catch (IllegalArgumentException e) {
-                throw new InvalidStudyException(List.of("model.configuration: " + e.getMessage()));
+                throw new InvalidStudyException(List.of(ModelChecks.field(spec.model()) + ": " + e.getMessage()));
             }
             return user.normalisedJson();
         }
@@ -57,6 +62,13 @@ final class LearningBridge {
 
     static float[] initialParameters(String configJson, long seed) {
         return ParameterVectors.initialParameters(configJson, seed);
+    }
+
+    /** A Keras study's initial parameters are the file's weights; others are drawn with {@code model.seed}. */
+    static float[] initialParameters(StudySpec spec, String configJson) {
+        return spec.model().hasKeras()
+                ? KerasFiles.imported(spec.model().kerasBytes()).parameters()
+                : initialParameters(configJson, spec.model().seed());
     }
 
     static Optimizer optimizer(String name) {

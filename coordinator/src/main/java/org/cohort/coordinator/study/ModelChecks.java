@@ -23,19 +23,27 @@ final class ModelChecks {
             problems.add("model.preset and model.configuration are exclusive: leave out model.preset (or set it to '"
                     + StudySpec.Model.CUSTOM + "') when the study gives its own configuration");
         }
+        String field = field(model);
         if (model.hidden() != null && !model.hidden().isEmpty()) {
-            problems.add("model.hidden applies to the mlp preset only; a model.configuration states its own layers");
+            problems.add("model.hidden applies to the mlp preset only; a " + field + " states its own layers");
         }
-        if (!model.configuration().isObject() && !model.configuration().isString()) {
+        if (model.hasKeras() && model.hasConfiguration()) {
+            problems.add("model.keras and model.configuration are exclusive: give the Keras file or the DL4J"
+                    + " configuration, not both");
+            return problems;
+        }
+        if (model.hasConfiguration()
+                && !model.configuration().isObject()
+                && !model.configuration().isString()) {
             problems.add("model.configuration must be a DL4J model configuration: the JSON object DL4J's toJson()"
                     + " writes, or a string holding it");
             return problems;
         }
         ModelSpec user;
         try {
-            user = LearningBridge.userModel(model.configurationJson());
+            user = LearningBridge.userModel(model);
         } catch (IllegalArgumentException e) {
-            problems.add("model.configuration: " + e.getMessage());
+            problems.add(field + ": " + e.getMessage());
             return problems;
         }
         var dataset = spec.dataset();
@@ -43,15 +51,15 @@ final class ModelChecks {
             if (ImageChecks.problems(dataset).isEmpty()) {
                 var image = dataset.image().withDefaults();
                 if (user.numInputs() != image.values()) {
-                    problems.add("model.configuration takes " + user.numInputs() + " inputs, but dataset.image is "
+                    problems.add(field + " takes " + user.numInputs() + " inputs, but dataset.image is "
                             + image.channels() + " × " + image.height() + " × " + image.width() + " = "
                             + image.values() + " values (channels × height × width; e.g."
                             + " InputType.convolutionalFlat(" + image.height() + ", " + image.width() + ", "
                             + image.channels() + "))");
                 }
                 if (user.numClasses() != dataset.numClasses()) {
-                    problems.add("model.configuration predicts " + user.numClasses() + " classes, but dataset.image"
-                            + " declares " + dataset.numClasses() + " " + image.classes());
+                    problems.add(field + " predicts " + user.numClasses() + " classes, but dataset.image" + " declares "
+                            + dataset.numClasses() + " " + image.classes());
                 }
             }
         } else {
@@ -61,7 +69,7 @@ final class ModelChecks {
                     && dataset.features().stream().allMatch(f -> f != null)) {
                 long inputs = ModelSize.inputs(spec);
                 if (user.numInputs() != inputs) {
-                    problems.add("model.configuration takes " + user.numInputs()
+                    problems.add(field + " takes " + user.numInputs()
                             + " inputs, but dataset.features encode to " + inputs
                             + " (one per numeric column, one per level of a categorical one)");
                 }
@@ -71,25 +79,30 @@ final class ModelChecks {
         if (survival != user.predictsHazards()) {
             problems.add(
                     survival
-                            ? "model.configuration predicts class probabilities, but a survival study's model predicts one"
+                            ? field + " predicts class probabilities, but a survival study's model predicts one"
                                     + " hazard per interval: end with an OutputLayer of sigmoid activation and XENT loss"
-                            : "model.configuration predicts sigmoid hazards (a survival model), but the study is a"
+                            : field + " predicts sigmoid hazards (a survival model), but the study is a"
                                     + " classification; end with softmax and MCXENT, or set dataset.task to survival");
         } else if (survival) {
             if (spec.dataset().cutPoints() != null
                     && user.numClasses() != spec.dataset().modelOutputs()) {
-                problems.add("model.configuration predicts " + user.numClasses() + " hazards, but dataset.cutPoints"
-                        + " make " + spec.dataset().modelOutputs() + " intervals (one output per interval)");
+                problems.add(field + " predicts " + user.numClasses() + " hazards, but dataset.cutPoints" + " make "
+                        + spec.dataset().modelOutputs() + " intervals (one output per interval)");
             }
         } else if ((spec.dataset() == null || !spec.dataset().images())
                 && user.numClasses() != LearningBridge.NUM_CLASSES) {
-            problems.add("model.configuration predicts " + user.numClasses() + " classes, but the study's label is"
-                    + " binary (" + LearningBridge.NUM_CLASSES + " classes: label above dataset.positiveAbove or not)");
+            problems.add(field + " predicts " + user.numClasses() + " classes, but the study's label is" + " binary ("
+                    + LearningBridge.NUM_CLASSES + " classes: label above dataset.positiveAbove or not)");
         }
         if (spec.privacy() != null && spec.privacy().patientLevel()) {
             DpSgdTrainer.dpProblem(user.layers())
-                    .ifPresent(p -> problems.add("model.configuration cannot train under patient-level DP: " + p));
+                    .ifPresent(p -> problems.add(field + " cannot train under patient-level DP: " + p));
         }
         return problems;
+    }
+
+    /** The spec field that holds the study's own model, for messages. */
+    static String field(StudySpec.Model model) {
+        return model.hasKeras() ? "model.keras" : "model.configuration";
     }
 }

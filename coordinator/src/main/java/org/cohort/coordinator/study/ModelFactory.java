@@ -6,4 +6,9 @@ public interface ModelFactory {
     String configJson(StudySpec spec);
 
     float[] initialParameters(String configJson, long seed);
+
+    /** The study's version 1 parameters: drawn with {@code model.seed}, or a supplied model's own weights. */
+    default float[] initialParameters(StudySpec spec, String configJson) {
+        return initialParameters(configJson, spec.model().seed());
+    }
 }

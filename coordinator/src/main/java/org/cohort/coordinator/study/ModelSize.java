@@ -65,7 +65,7 @@ public record ModelSize(long parameters, long peakBytes) {
                         : spec.model().hidden())
                 : List.of();
         long parameters = spec.model().custom()
-                ? LearningBridge.userModel(spec.model().configurationJson()).parameterCount()
+                ? LearningBridge.userModel(spec.model()).parameterCount()
                 : parameters(
                         inputs(spec),
                         hidden,

@@ -46,7 +46,7 @@ public class StudyService {
         float[] initial;
         try {
             configJson = models.configJson(spec);
-            initial = models.initialParameters(configJson, spec.model().seed());
+            initial = models.initialParameters(spec, configJson);
         } catch (InvalidStudyException e) {
             throw e;
         } catch (RuntimeException e) {

@@ -110,8 +110,16 @@ public record StudySpec(
      * @param configuration a DL4J {@code MultiLayerConfiguration} or {@code ComputationGraphConfiguration}
      *                      in DL4J's own JSON ({@code toJson()}), as a JSON object or as a string holding
      *                      it; with it, {@code preset} is absent or "custom" (see {@link ModelChecks})
+     * @param keras         instead of {@code configuration}: a Keras 2 HDF5 model file ({@code model.save("m.h5")})
+     *                      in base64; its architecture becomes the DL4J configuration and its weights the
+     *                      initial parameters
      */
-    public record Model(String preset, List<Integer> hidden, Long seed, tools.jackson.databind.JsonNode configuration) {
+    public record Model(
+            String preset,
+            List<Integer> hidden,
+            Long seed,
+            tools.jackson.databind.JsonNode configuration,
+            String keras) {
         /** The preset used when a study names the model by its own configuration. */
         public static final String CUSTOM = "custom";
 
@@ -119,14 +127,39 @@ public record StudySpec(
             this(preset, hidden, seed, null);
         }
 
-        /** Whether the study carries its own configuration. */
+        public Model(String preset, List<Integer> hidden, Long seed, tools.jackson.databind.JsonNode configuration) {
+            this(preset, hidden, seed, configuration, null);
+        }
+
+        /** Whether the study carries its own model: a DL4J configuration or a Keras file. */
         public boolean custom() {
+            return hasConfiguration() || hasKeras();
+        }
+
+        /** Whether {@code configuration} is given. */
+        public boolean hasConfiguration() {
             return configuration != null && !configuration.isNull() && !configuration.isMissingNode();
         }
 
-        /** The configuration's JSON text, or null for a preset. */
+        /** Whether {@code keras} is given. */
+        public boolean hasKeras() {
+            return keras != null;
+        }
+
+        /** The Keras file's bytes; IllegalArgumentException when {@code keras} is not base64. */
+        public byte[] kerasBytes() {
+            try {
+                // Line breaks (base64 without -w0) are allowed; any other character outside base64 is refused.
+                return java.util.Base64.getDecoder().decode(keras.replaceAll("\\s", ""));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("not base64; send the Keras HDF5 file's bytes in base64 (e.g."
+                        + " base64 -w0 model.h5): " + e.getMessage());
+            }
+        }
+
+        /** The configuration's JSON text, or null for a preset or a Keras file. */
         public String configurationJson() {
-            if (!custom()) {
+            if (!hasConfiguration()) {
                 return null;
             }
             return configuration.isString() ? configuration.asString() : configuration.toString();
@@ -512,7 +545,8 @@ public record StudySpec(
                         or(model.preset(), model.custom() ? Model.CUSTOM : "logistic-regression"),
                         model.hidden() == null ? List.of() : model.hidden(),
                         or(model.seed(), 42L),
-                        model.custom() ? model.configuration() : null);
+                        model.hasConfiguration() ? model.configuration() : null,
+                        model.keras());
         Plan p = plan == null ? new Plan(null, null, null, null, null) : plan;
         p = new Plan(
                 or(p.localEpochs(), 2),

@@ -105,7 +105,8 @@ class StudySpecTest {
         return new StudySpec(null, null, null, dataset(), 5, null, null, null, null, privacy, null, maxSiteExamples);
     }
 
-    private static List<String> problems(StudySpec spec) {
+    /** The spec's problems, empty when it is valid. */
+    static List<String> problems(StudySpec spec) {
         try {
             spec.validate();
             return List.of();

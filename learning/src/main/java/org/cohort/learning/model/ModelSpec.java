@@ -493,7 +493,8 @@ public final class ModelSpec {
         return conf;
     }
 
-    private static String rootMessage(Throwable e) {
+    /** The innermost cause's message, at most 300 characters: DL4J's reason, without its wrappers. */
+    static String rootMessage(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
