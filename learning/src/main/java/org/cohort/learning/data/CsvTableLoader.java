@@ -191,7 +191,8 @@ public final class CsvTableLoader {
                     .setIgnoreSurroundingSpaces(true)
                     .setTrim(true)
                     .get();
-            this.parser = CSVParser.builder().setReader(reader).setFormat(csvFormat).get();
+            this.parser =
+                    CSVParser.builder().setReader(reader).setFormat(csvFormat).get();
             this.iterator = parser.iterator();
         }
 

@@ -15,6 +15,7 @@ final class RowEncoder {
     private final TabularSchema schema;
     /** Cells that mean "not recorded", as the study's table format declares. */
     private final java.util.function.Predicate<String> missing;
+
     private final int[] featureCells;
     private final int labelCell;
     private final int idCell;

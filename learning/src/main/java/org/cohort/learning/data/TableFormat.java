@@ -29,10 +29,11 @@ public record TableFormat(char delimiter, Character quote, List<String> columns,
 
     public TableFormat {
         if (DELIMITERS.indexOf(delimiter) < 0) {
-            throw new IllegalArgumentException("delimiter " + shown(delimiter)
-                    + " is not supported; use a comma, a semicolon, a tab or a pipe");
+            throw new IllegalArgumentException(
+                    "delimiter " + shown(delimiter) + " is not supported; use a comma, a semicolon, a tab or a pipe");
         }
-        if (quote != null && (quote == delimiter || Character.isLetterOrDigit(quote) || Character.isWhitespace(quote))) {
+        if (quote != null
+                && (quote == delimiter || Character.isLetterOrDigit(quote) || Character.isWhitespace(quote))) {
             throw new IllegalArgumentException("quote " + shown(quote)
                     + " cannot be the delimiter, a letter, a digit or white space; use \" or '");
         }
@@ -44,8 +45,8 @@ public record TableFormat(char delimiter, Character quote, List<String> columns,
             Set<String> seen = new HashSet<>();
             for (String c : columns) {
                 if (c == null || c.isBlank() || !seen.add(c)) {
-                    throw new IllegalArgumentException("column names must be non-blank and distinct; '" + c
-                            + "' is " + (c == null || c.isBlank() ? "blank" : "listed twice"));
+                    throw new IllegalArgumentException("column names must be non-blank and distinct; '" + c + "' is "
+                            + (c == null || c.isBlank() ? "blank" : "listed twice"));
                 }
             }
         }

@@ -181,7 +181,8 @@ class CsvTableLoaderTest {
         assertThatThrownBy(() -> new TableFormat(':', '"', null, none)).hasMessageContaining("semicolon");
         assertThatThrownBy(() -> new TableFormat(';', ';', null, none)).hasMessageContaining("cannot be the delimiter");
         assertThatThrownBy(() -> new TableFormat(',', '"', List.of(), none)).hasMessageContaining("column names");
-        assertThatThrownBy(() -> new TableFormat(',', '"', List.of("a", "a"), none)).hasMessageContaining("twice");
+        assertThatThrownBy(() -> new TableFormat(',', '"', List.of("a", "a"), none))
+                .hasMessageContaining("twice");
         assertThatThrownBy(() -> new TableFormat(',', '"', null, java.util.Set.of("n,a")))
                 .hasMessageContaining("delimiter");
         assertThatThrownBy(() -> new TableFormat(',', '"', null, java.util.Set.of(" NA")))
