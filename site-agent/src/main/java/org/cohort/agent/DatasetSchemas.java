@@ -67,6 +67,32 @@ public final class DatasetSchemas {
                 .build();
     }
 
+    /**
+     * How the study says the site's table file is written: the default (commas, double quotes, a
+     * header row, "" or "?" for not recorded) where it says nothing.
+     *
+     * @throws IllegalArgumentException for a format no site could read (the coordinator refuses it first)
+     */
+    public static org.cohort.learning.data.TableFormat tableFormat(DatasetSpec spec) {
+        var table = org.cohort.learning.data.TableFormat.DEFAULT;
+        if (!spec.hasTable()) {
+            return table;
+        }
+        var t = spec.getTable();
+        String delimiter = t.getDelimiter().isEmpty() ? "," : t.getDelimiter();
+        if (delimiter.length() != 1 || t.getQuote().length() > 1) {
+            throw new IllegalArgumentException("the study's table delimiter and quote must be one character each");
+        }
+        Character quote = t.getNoQuote()
+                ? null
+                : t.getQuote().isEmpty() ? Character.valueOf('"') : t.getQuote().charAt(0);
+        return new org.cohort.learning.data.TableFormat(
+                delimiter.charAt(0),
+                quote,
+                t.getColumnsCount() == 0 ? null : List.copyOf(t.getColumnsList()),
+                t.getMissingCount() == 0 ? table.missing() : java.util.Set.copyOf(t.getMissingList()));
+    }
+
     public static TabularSchema toSchema(DatasetSpec spec) {
         var features = new ArrayList<FeatureColumn>();
         for (FeatureColumnSpec f : spec.getFeaturesList()) {

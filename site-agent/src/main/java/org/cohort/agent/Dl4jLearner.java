@@ -114,7 +114,7 @@ public final class Dl4jLearner implements LocalLearner {
             try {
                 table = spec.getFormat().equals("heart-disease")
                         ? HeartDisease.load(dataPath)
-                        : CsvTableLoader.load(dataPath, schema);
+                        : CsvTableLoader.load(dataPath, schema, DatasetSchemas.tableFormat(spec));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read the site data " + dataPath + ": " + e.getMessage(), e);
             }

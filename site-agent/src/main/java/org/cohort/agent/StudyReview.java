@@ -142,6 +142,14 @@ final class StudyReview {
                 + (d.getTestIdsCount() > 0
                         ? ", held-out set: " + d.getTestIdsCount() + " published patient ids"
                         : ", held out: " + d.getTestFraction() + " of rows"));
+        if (d.hasTable()) {
+            var f = DatasetSchemas.tableFormat(d);
+            l.add("table file: values separated by "
+                    + (f.delimiter() == '\t' ? "tabs" : "'" + f.delimiter() + "'")
+                    + (f.quote() == null ? ", never quoted" : ", quoted with " + f.quote())
+                    + (f.hasHeader() ? ", a header row names the columns" : ", no header row; columns " + f.columns())
+                    + ", not recorded: " + new java.util.TreeSet<>(f.missing()));
+        }
         l.add("features (" + d.getFeaturesCount() + "):");
         for (FeatureColumnSpec f : d.getFeaturesList()) {
             l.add("  " + f.getName() + ": "

@@ -117,6 +117,27 @@ public class TaskFactory {
         if (d.survival()) {
             b.setTask(StudySpec.Dataset.SURVIVAL).setTimeColumn(d.timeColumn()).addAllCutPoints(d.cutPoints());
         }
+        if (d.table() != null) {
+            var t = d.table();
+            var tb = org.cohort.protocol.v1.TableFormatSpec.newBuilder();
+            if (t.delimiter() != null) {
+                tb.setDelimiter(t.delimiter());
+            }
+            if (t.quote() != null) {
+                if (t.quote().isEmpty()) {
+                    tb.setNoQuote(true);
+                } else {
+                    tb.setQuote(t.quote());
+                }
+            }
+            if (t.columns() != null) {
+                tb.addAllColumns(t.columns());
+            }
+            if (t.missing() != null) {
+                tb.addAllMissing(t.missing());
+            }
+            b.setTable(tb);
+        }
         if (d.images()) {
             var i = d.image();
             // No label column or threshold: the class of an image is its folder.

@@ -197,7 +197,8 @@ public record StudySpec(
             String timeColumn,
             String eventColumn,
             List<Double> cutPoints,
-            Image image) {
+            Image image,
+            Table table) {
         /** The task word of a survival study. */
         public static final String SURVIVAL = "survival";
         /** The task word of a classification study, the default. */
@@ -287,6 +288,38 @@ public record StudySpec(
                     image);
         }
 
+        /** A dataset whose table, if any, is written in the default format. */
+        public Dataset(
+                String format,
+                List<Feature> features,
+                String labelColumn,
+                Double positiveAbove,
+                Double testFraction,
+                Long splitSeed,
+                String idColumn,
+                List<String> testIds,
+                String task,
+                String timeColumn,
+                String eventColumn,
+                List<Double> cutPoints,
+                Image image) {
+            this(
+                    format,
+                    features,
+                    labelColumn,
+                    positiveAbove,
+                    testFraction,
+                    splitSeed,
+                    idColumn,
+                    testIds,
+                    task,
+                    timeColumn,
+                    eventColumn,
+                    cutPoints,
+                    image,
+                    null);
+        }
+
         /** Whether the study is a survival study. */
         public boolean survival() {
             return SURVIVAL.equals(task);
@@ -362,6 +395,17 @@ public record StudySpec(
                     std == null ? java.util.Collections.nCopies(c, 1.0) : std);
         }
     }
+
+    /**
+     * How the sites' table files are written ({@code dataset.format} "csv"), the same at every site;
+     * absent: commas, double quotes, a header row, and "" or "?" for a value not recorded.
+     *
+     * @param delimiter "," ";" "\t" (a tab) or "|"
+     * @param quote     the quote character ('"' or "'"); an empty string: values are never quoted
+     * @param columns   the column names, in order, of files without a header row
+     * @param missing   cells that mean "not recorded", compared after trimming
+     */
+    public record Table(String delimiter, String quote, List<String> columns, List<String> missing) {}
 
     /** Numeric (optionally with declared centre/scale) or categorical (levels, one-hot). */
     public record Feature(String name, Double center, Double scale, List<String> levels) {
@@ -569,7 +613,8 @@ public record StudySpec(
                         dataset.timeColumn(),
                         dataset.survival() ? dataset.label() : dataset.eventColumn(),
                         dataset.cutPoints(),
-                        dataset.image() == null ? null : dataset.image().withDefaults());
+                        dataset.image() == null ? null : dataset.image().withDefaults(),
+                        dataset.table());
         Privacy dp = privacy == null || !privacy.enabled()
                 ? Privacy.NONE
                 : new Privacy(
@@ -636,6 +681,9 @@ public record StudySpec(
         var problems = new java.util.ArrayList<String>();
         if (name != null && name.length() > MAX_NAME_CHARS) {
             problems.add("name must be at most " + MAX_NAME_CHARS + " characters, got " + name.length());
+        }
+        if (dataset != null) {
+            problems.addAll(TableChecks.problems(dataset));
         }
         if (dataset != null && dataset.images()) {
             problems.addAll(ImageChecks.problems(dataset));

@@ -2,6 +2,7 @@ package org.cohort.learning.data;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,35 +10,41 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
 
 /**
- * Reads a site's comma-separated table into an encoded {@link TabularDataset}.
+ * Reads a site's table into an encoded {@link TabularDataset}, parsed by Apache Commons CSV as the
+ * study's {@link TableFormat} declares (delimiter, quote, header row or named columns, missing
+ * markers); quoted values may hold the delimiter, doubled quotes and line breaks.
  *
  * <p>Columns are found by name, so a site's file may have extra columns and any column order.
- * Rows where a column the schema uses is empty or {@code ?} are dropped and counted (the count
+ * Rows where a column the schema uses holds a missing marker are dropped and counted (the count
  * is reported in {@link LoadedTable}); every other problem stops loading with a
  * {@link TableFormatException} naming file, line and column, since silently skipping malformed
- * rows would bias what a site trains on without anyone noticing. Fields may be double-quoted
- * ({@code ""} inside quotes is a quote); a field cannot span lines.
+ * rows would bias what a site trains on without anyone noticing.
  */
 public final class CsvTableLoader {
 
     private CsvTableLoader() {}
 
-    /** Loads a CSV file whose first non-blank line is a header naming the columns. */
+    /** Loads a comma-separated file whose first non-blank line is a header naming the columns. */
     public static LoadedTable load(Path csv, TabularSchema schema) throws IOException {
-        return read(csv, null, schema);
+        return load(csv, schema, TableFormat.DEFAULT);
     }
 
-    /** Loads a CSV file without a header row, whose columns are {@code columns} in order. */
+    /** Loads a comma-separated file without a header row, whose columns are {@code columns} in order. */
     public static LoadedTable loadHeaderless(Path csv, List<String> columns, TabularSchema schema) throws IOException {
         Objects.requireNonNull(columns, "columns");
-        return read(csv, List.copyOf(columns), schema);
+        return load(csv, schema, TableFormat.DEFAULT.withColumns(columns));
     }
 
-    private static LoadedTable read(Path csv, List<String> header, TabularSchema schema) throws IOException {
+    /** Loads a table written as {@code format} says. */
+    public static LoadedTable load(Path csv, TabularSchema schema, TableFormat format) throws IOException {
         Objects.requireNonNull(csv, "csv");
         Objects.requireNonNull(schema, "schema");
+        Objects.requireNonNull(format, "format");
         List<float[]> rows = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         List<String> ids = schema.idColumn() == null ? null : new ArrayList<>();
@@ -45,22 +52,15 @@ public final class CsvTableLoader {
         List<Boolean> events = new ArrayList<>();
         long rowsRead = 0;
         long dropped = 0;
-        RowEncoder encoder = header == null ? null : encoder(csv, schema, header);
-        try (BufferedReader reader = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
-            String line;
-            long lineNumber = 0;
-            while ((line = reader.readLine()) != null) {
-                lineNumber++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                if (lineNumber == 1 && !line.isEmpty() && line.charAt(0) == '\uFEFF') {
-                    line = line.substring(1); // byte-order mark written by spreadsheet exports
-                }
-                String[] cells = split(line, csv, lineNumber);
+        List<String> header = format.columns();
+        RowEncoder encoder = header == null ? null : encoder(csv, schema, header, format);
+        try (BufferedReader reader = Files.newBufferedReader(csv, StandardCharsets.UTF_8);
+                var records = new Records(csv, reader, format)) {
+            for (String[] cells = records.next(); cells != null; cells = records.next()) {
+                long lineNumber = records.line();
                 if (encoder == null) {
                     header = Arrays.asList(cells);
-                    encoder = encoder(csv, schema, header);
+                    encoder = encoder(csv, schema, header, format);
                     continue;
                 }
                 rowsRead++;
@@ -70,8 +70,9 @@ public final class CsvTableLoader {
                             lineNumber,
                             TableFormatException.Problem.WRONG_VALUE_COUNT,
                             List.of(),
-                            "expected " + header.size() + " comma-separated values (as in the header), found "
-                                    + cells.length);
+                            "expected " + header.size() + " values separated by " + delimiterName(format)
+                                    + (format.hasHeader() ? " (as in the header)" : " (the study's columns)")
+                                    + ", found " + cells.length + "; check the study's declared delimiter and quote");
                 }
                 if (encoder.hasMissing(cells)) {
                     dropped++;
@@ -119,49 +120,105 @@ public final class CsvTableLoader {
         return new LoadedTable(dataset, rowsRead, dropped, ids);
     }
 
-    private static RowEncoder encoder(Path csv, TabularSchema schema, List<String> header) {
+    private static String delimiterName(TableFormat format) {
+        return delimiterName(format.delimiter());
+    }
+
+    private static String delimiterName(char delimiter) {
+        return switch (delimiter) {
+            case ',' -> "commas";
+            case ';' -> "semicolons";
+            case '\t' -> "tabs";
+            case '|' -> "pipes";
+            default -> "'" + delimiter + "'";
+        };
+    }
+
+    private static RowEncoder encoder(Path csv, TabularSchema schema, List<String> header, TableFormat format) {
         try {
-            return new RowEncoder(schema, header);
+            return new RowEncoder(schema, header, format::isMissing);
         } catch (RowEncoder.MissingColumnsException e) {
+            String hint = "";
+            if (header.size() == 1) {
+                for (char other : TableFormat.DELIMITERS.toCharArray()) {
+                    if (other != format.delimiter() && header.getFirst().indexOf(other) >= 0) {
+                        hint = "; the header is one value holding " + delimiterName(other)
+                                + ": if the file is separated by them, declare that delimiter in the study's"
+                                + " dataset.table.delimiter";
+                        break;
+                    }
+                }
+            }
             throw new TableFormatException(
-                    csv, 0, TableFormatException.Problem.MISSING_COLUMNS, e.absent, e.getMessage());
+                    csv, 0, TableFormatException.Problem.MISSING_COLUMNS, e.absent, e.getMessage() + hint);
         }
     }
 
-    /** Splits one CSV line into trimmed cells. */
+    /** Splits one comma-separated line into trimmed cells (double quotes as in {@link TableFormat#DEFAULT}). */
     static String[] split(String line, Path csv, long lineNumber) {
-        List<String> cells = new ArrayList<>();
-        StringBuilder cell = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char ch = line.charAt(i);
-            if (quoted) {
-                if (ch == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                    cell.append('"');
-                    i++;
-                } else if (ch == '"') {
-                    quoted = false;
-                } else {
-                    cell.append(ch);
-                }
-            } else if (ch == '"') {
-                quoted = true;
-            } else if (ch == ',') {
-                cells.add(cell.toString().strip());
-                cell.setLength(0);
-            } else {
-                cell.append(ch);
+        try (var records = new Records(csv, new BufferedReader(new java.io.StringReader(line)), TableFormat.DEFAULT)) {
+            String[] cells = records.next();
+            return cells == null ? new String[] {""} : cells;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (TableFormatException e) {
+            throw new TableFormatException(csv, lineNumber, e.problem(), e.columns(), "a quoted value is not closed");
+        }
+    }
+
+    /**
+     * The file's records as trimmed cells, blank lines skipped, a leading byte-order mark (written by
+     * spreadsheet exports) dropped; a quote left open at the end of the file is a {@link
+     * TableFormatException}, not a truncated last row.
+     */
+    private static final class Records implements AutoCloseable {
+        private final Path csv;
+        private final CSVParser parser;
+        private final java.util.Iterator<CSVRecord> iterator;
+
+        Records(Path csv, BufferedReader reader, TableFormat format) throws IOException {
+            this.csv = csv;
+            reader.mark(1);
+            if (reader.read() != '\uFEFF') {
+                reader.reset();
+            }
+            CSVFormat csvFormat = CSVFormat.DEFAULT
+                    .builder()
+                    .setDelimiter(format.delimiter())
+                    .setQuote(format.quote())
+                    .setRecordSeparator("\n")
+                    .setIgnoreEmptyLines(true)
+                    .setIgnoreSurroundingSpaces(true)
+                    .setTrim(true)
+                    .get();
+            this.parser =
+                    CSVParser.builder().setReader(reader).setFormat(csvFormat).get();
+            this.iterator = parser.iterator();
+        }
+
+        /** The next record's cells, or null at the end. */
+        String[] next() {
+            try {
+                return iterator.hasNext() ? iterator.next().values() : null;
+            } catch (UncheckedIOException | IllegalStateException e) {
+                throw new TableFormatException(
+                        csv,
+                        line(),
+                        TableFormatException.Problem.UNCLOSED_QUOTE,
+                        List.of(),
+                        "a quoted value is not closed before the end of the file (" + e.getMessage()
+                                + "); close the quote, or declare the quote character the file uses");
             }
         }
-        if (quoted) {
-            throw new TableFormatException(
-                    csv,
-                    lineNumber,
-                    TableFormatException.Problem.UNCLOSED_QUOTE,
-                    List.of(),
-                    "a quoted value is not closed (values cannot span lines)");
+
+        /** The line the last record ended on (1-based). */
+        long line() {
+            return Math.max(1, parser.getCurrentLineNumber());
         }
-        cells.add(cell.toString().strip());
-        return cells.toArray(String[]::new);
+
+        @Override
+        public void close() throws IOException {
+            parser.close();
+        }
     }
 }

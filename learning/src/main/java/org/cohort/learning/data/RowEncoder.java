@@ -12,12 +12,10 @@ import java.util.Map;
  */
 final class RowEncoder {
 
-    /** Cells that mean "not recorded": empty, or {@code ?} as in the UCI files. */
-    static boolean isMissing(String cell) {
-        return cell.isEmpty() || cell.equals("?");
-    }
-
     private final TabularSchema schema;
+    /** Cells that mean "not recorded", as the study's table format declares. */
+    private final java.util.function.Predicate<String> missing;
+
     private final int[] featureCells;
     private final int labelCell;
     private final int idCell;
@@ -25,8 +23,9 @@ final class RowEncoder {
     private final int width;
 
     /** @throws IllegalArgumentException naming the columns the header lacks */
-    RowEncoder(TabularSchema schema, List<String> header) {
+    RowEncoder(TabularSchema schema, List<String> header, java.util.function.Predicate<String> missing) {
         this.schema = schema;
+        this.missing = missing;
         Map<String, Integer> index = new HashMap<>();
         for (int i = 0; i < header.size(); i++) {
             index.putIfAbsent(header.get(i), i);
@@ -56,13 +55,13 @@ final class RowEncoder {
     /** True when a cell the schema uses is missing, so the row is to be dropped. */
     boolean hasMissing(String[] cells) {
         for (int cell : featureCells) {
-            if (isMissing(cells[cell])) {
+            if (missing.test(cells[cell])) {
                 return true;
             }
         }
-        return isMissing(cells[labelCell])
-                || (idCell >= 0 && isMissing(cells[idCell]))
-                || (timeCell >= 0 && isMissing(cells[timeCell]));
+        return missing.test(cells[labelCell])
+                || (idCell >= 0 && missing.test(cells[idCell]))
+                || (timeCell >= 0 && missing.test(cells[timeCell]));
     }
 
     /** The row's patient id, or null when the schema names no id column. */

@@ -147,7 +147,7 @@ public final class SyntheticHospitals {
     /** Site {@code site}'s table encoded with {@link #schema()}, exactly as loading its CSV would give. */
     public TabularDataset dataset(int site) {
         SiteTable table = sites.get(site);
-        RowEncoder encoder = new RowEncoder(schema, table.columns());
+        RowEncoder encoder = new RowEncoder(schema, table.columns(), TableFormat.DEFAULT::isMissing);
         float[][] features = new float[table.size()][];
         int[] labels = new int[table.size()];
         for (int i = 0; i < table.size(); i++) {

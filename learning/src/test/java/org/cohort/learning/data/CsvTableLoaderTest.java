@@ -114,7 +114,7 @@ class CsvTableLoaderTest {
 
         assertThatThrownBy(() -> CsvTableLoader.load(csv, SCHEMA))
                 .hasMessageContaining(":3")
-                .hasMessageContaining("expected 4 comma-separated values");
+                .hasMessageContaining("expected 4 values separated by commas");
     }
 
     @Test
@@ -126,6 +126,67 @@ class CsvTableLoaderTest {
         assertThat(data.size()).isEqualTo(1);
         assertThat(data.features()[0]).containsExactly(1.0f, 1f, 0f, 1f);
         assertThat(CsvTableLoader.split("a,\"b,c\",\"d\"\"e\"", csv, 1)).containsExactly("a", "b,c", "d\"e");
+    }
+
+    @Test
+    void readsTheDeclaredDelimiterQuoteMissingMarkersAndValuesSpanningLines() throws IOException {
+        // A European spreadsheet export: semicolons, decimal points kept, "NA" for not recorded, and a
+        // quoted free-text note holding the delimiter, a doubled quote and a line break.
+        Path csv = write(
+                "age;ward;crp;died;note",
+                "60;icu;1;0;\"said \"\"fine\"\"; then\nworse\"",
+                "45;general;NA;1;x",
+                "50;general;2;1;y");
+        var format = new TableFormat(';', '"', null, java.util.Set.of("NA", ""));
+
+        LoadedTable table = CsvTableLoader.load(csv, SCHEMA, format);
+
+        assertThat(table.rowsRead()).isEqualTo(3);
+        assertThat(table.rowsDroppedForMissingValues()).isEqualTo(1);
+        assertThat(table.dataset().features()[0]).containsExactly(1.0f, 1f, 0f, 1f);
+        assertThat(table.dataset().labels()).containsExactly(0, 1);
+        // Read with the default format, the same file is refused with what to check, not misread.
+        assertThatThrownBy(() -> CsvTableLoader.load(csv, SCHEMA))
+                .isInstanceOf(TableFormatException.class)
+                .hasMessageContaining("holding semicolons");
+    }
+
+    @Test
+    void readsATabSeparatedFileWithoutHeaderWhoseColumnsTheStudyNames() throws IOException {
+        Path csv = write("60\ticu\t1\t0", "45\tgeneral\t3\t1");
+        var format = new TableFormat('\t', null, List.of("age", "ward", "crp", "died"), java.util.Set.of(""));
+
+        LoadedTable table = CsvTableLoader.load(csv, SCHEMA, format);
+
+        assertThat(table.rowsRead()).isEqualTo(2);
+        assertThat(table.dataset().labels()).containsExactly(0, 1);
+        assertThat(table.dataset().features()[1]).containsExactly(-0.5f, 0f, 1f, 3f);
+    }
+
+    @Test
+    void aQuoteLeftOpenIsAnErrorNamingTheFileNotATruncatedRow() throws IOException {
+        Path csv = write("age,ward,crp,died", "60,icu,1,0", "45,\"general,3,1", "50,icu,2,1");
+
+        assertThatThrownBy(() -> CsvTableLoader.load(csv, SCHEMA))
+                .isInstanceOf(TableFormatException.class)
+                .hasMessageContaining(csv.toString())
+                .hasMessageContaining("quoted value is not closed")
+                .satisfies(e -> assertThat(((TableFormatException) e).problem())
+                        .isEqualTo(TableFormatException.Problem.UNCLOSED_QUOTE));
+    }
+
+    @Test
+    void aFormatThatCannotBeReadUnambiguouslyIsRefusedWithWhatToDo() {
+        var none = java.util.Set.<String>of();
+        assertThatThrownBy(() -> new TableFormat(':', '"', null, none)).hasMessageContaining("semicolon");
+        assertThatThrownBy(() -> new TableFormat(';', ';', null, none)).hasMessageContaining("cannot be the delimiter");
+        assertThatThrownBy(() -> new TableFormat(',', '"', List.of(), none)).hasMessageContaining("column names");
+        assertThatThrownBy(() -> new TableFormat(',', '"', List.of("a", "a"), none))
+                .hasMessageContaining("twice");
+        assertThatThrownBy(() -> new TableFormat(',', '"', null, java.util.Set.of("n,a")))
+                .hasMessageContaining("delimiter");
+        assertThatThrownBy(() -> new TableFormat(',', '"', null, java.util.Set.of(" NA")))
+                .hasMessageContaining("white space");
     }
 
     @Test
