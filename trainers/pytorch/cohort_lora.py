@@ -59,11 +59,12 @@ def adaptable_layers(module):
             if name and isinstance(m, (torch.nn.Linear, torch.nn.Conv2d))]
 
 
-def apply_lora(module, rank, alpha, targets, seed):
+def apply_lora(module, rank, alpha, targets, seed, train=()):
     """Freezes `module` and wraps the layers `targets` name (names or fnmatch patterns) with adapters.
 
     Returns the adapted module (the same object, re-wired). A comes from a CPU generator seeded by
-    `seed`, layer by layer in named_modules order, so every site gets the same start.
+    `seed`, layer by layer in named_modules order, so every site gets the same start. The modules
+    `train` names (peft's modules_to_save: typically a new classification head) stay trainable whole.
     """
     if isinstance(module, torch.jit.ScriptModule):
         raise ValueError("LoRA needs the module's class (module_class): a TorchScript module cannot be re-wired")
@@ -83,6 +84,15 @@ def apply_lora(module, rank, alpha, targets, seed):
         chosen.extend(h for h in hits if h not in chosen)
     for p in module.parameters():
         p.requires_grad_(False)
+    modules = [(name, m) for name, m in module.named_modules() if name]
+    for pattern in train:
+        hits = [m for name, m in modules if fnmatch.fnmatchcase(name, pattern)]
+        if not hits:
+            raise ValueError("lora.train: '%s' matches no module; the module's are: %s"
+                             % (pattern, ", ".join(name for name, _ in modules)))
+        for m in hits:
+            for p in m.parameters():
+                p.requires_grad_(True)
     generator = torch.Generator().manual_seed(seed)
     for name, layer in layers:  # named_modules order, whatever the order of the patterns
         if name not in chosen:

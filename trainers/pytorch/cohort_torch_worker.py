@@ -423,7 +423,8 @@ class Worker:
         spec = header.model.module
         net = cohort_models.load_module(spec)
         if spec.HasField("lora"):
-            net = cohort_lora.apply_lora(net, spec.lora.rank, spec.lora.alpha, list(spec.lora.targets), spec.seed)
+            net = cohort_lora.apply_lora(net, spec.lora.rank, spec.lora.alpha, list(spec.lora.targets), spec.seed,
+                                     list(spec.lora.train))
         named = cohort_lora.trainable(net)
         if not named:
             raise ValueError("the module has no trainable parameters")
@@ -560,7 +561,8 @@ def layout(pb, module_json):
     net = cohort_models.load_module(spec)
     base = sum(p.numel() for p in net.parameters())
     if spec.HasField("lora"):
-        net = cohort_lora.apply_lora(net, spec.lora.rank, spec.lora.alpha, list(spec.lora.targets), spec.seed)
+        net = cohort_lora.apply_lora(net, spec.lora.rank, spec.lora.alpha, list(spec.lora.targets), spec.seed,
+                                     list(spec.lora.train))
     named = cohort_lora.trainable(net)
     return json.dumps({"values": sum(p.numel() for _, p in named), "base_parameters": base,
                        "tensors": [[n, list(p.shape)] for n, p in named]})

@@ -82,6 +82,18 @@ class ModuleJobs(unittest.TestCase):
         with open(self.base, "rb") as f:
             self.assertEqual(f.read(), before)
 
+    def test_a_module_lora_names_to_train_whole_travels_with_the_adapters(self):
+        spec = self.module()
+        spec.lora.train.append("head")
+        n = self.adapter_count() + 16 * 2 + 2
+        result, update = self.train(spec, n)
+        self.assertEqual([t.name for t in result.tensors][-4:], ["head.lora_A", "head.lora_B", "head.base.weight",
+                                                                 "head.base.bias"])
+        self.assertEqual(len(update), 4 * n)
+        spec.lora.train[:] = ["classifier"]
+        with self.assertRaisesRegex(ValueError, "lora.train: 'classifier' matches no module"):
+            self.train(spec, n)
+
     def test_training_leaves_the_frozen_base_parameters_as_they_were(self):
         spec = self.module()
         net = cohort_lora.apply_lora(cohort_models.load_module(spec), 2, 4.0, ["block_conv*", "head"], 11)

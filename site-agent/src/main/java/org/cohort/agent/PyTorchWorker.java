@@ -111,6 +111,8 @@ public final class PyTorchWorker {
                     .put("alpha", m.getLora().getAlpha());
             var targets = lora.putArray("targets");
             m.getLora().getTargetsList().forEach(targets::add);
+            var train = lora.putArray("train");
+            m.getLora().getTrainList().forEach(train::add);
         }
         return node.toString();
     }

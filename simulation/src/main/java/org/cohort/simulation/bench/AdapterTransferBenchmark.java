@@ -135,6 +135,16 @@ public final class AdapterTransferBenchmark {
                 description = "layers LoRA adapts (names or patterns)")
         List<String> targets;
 
+        @Option(
+                names = "--train",
+                defaultValue = "head",
+                split = ",",
+                description = "modules that train whole next to the adapters (the classification head)")
+        List<String> train;
+
+        @Option(names = "--lr", defaultValue = "0.3", description = "SGD learning rate")
+        double learningRate;
+
         @Option(names = "--dp", description = "also train the adapters under DP-SGD (sigma 1.0, C 1.0)")
         boolean dp;
 
@@ -173,29 +183,32 @@ public final class AdapterTransferBenchmark {
                     .setLora(LoraAdapters.newBuilder()
                             .setRank(rank)
                             .setAlpha(2.0 * rank)
-                            .addAllTargets(targets))
+                            .addAllTargets(targets)
+                            .addAllTrain(train))
                     .build();
             long full = PyTorchWorker.exchangedValues(found.command(), base);
             long adapters = PyTorchWorker.exchangedValues(found.command(), lora);
             System.out.printf(
                     Locale.ROOT,
-                    "Adapter transfer: SmallCnn (width %d, hidden %d) %,d parameters; LoRA rank %d on %s: %,d adapter"
-                            + " values (%.2f%% of the model); %d sites x %d generated %dx%d images, %d rounds per"
+                    "Adapter transfer: SmallCnn (width %d, hidden %d) %,d parameters; LoRA rank %d on %s, %s whole: %,d"
+                            + " values travel (%.2f%% of the model); SGD lr %.2g, 1 epoch; %d sites x %d generated %dx%d images, %d rounds per"
                             + " variant; worker %s%n",
                     width,
                     hidden,
                     full,
                     rank,
                     String.join(",", targets),
+                    String.join(",", train),
                     adapters,
                     100.0 * adapters / full,
+                    learningRate,
                     sites,
                     rows,
                     image,
                     image,
                     rounds,
                     String.join(" ", command.subList(1, command.size())));
-            var plan = new TrainingPlan(1, 32, Optimizer.SGD, 0.05, 1);
+            var plan = new TrainingPlan(1, 32, Optimizer.SGD, learningRate, 1);
             var data = new ArrayList<TabularDataset>();
             for (int s = 0; s < sites; s++) {
                 data.add(images(rows, image, 100 + s));
