@@ -14,7 +14,13 @@
 #   GPU_CHECK_ROWS=4096 GPU_CHECK_ROUNDS=5 ./gpu-check.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-python="${COHORT_PYTHON:-python3}"
+python="${COHORT_PYTHON:-}"
+if [ -z "$python" ]; then # the first Python that has PyTorch
+  for candidate in python3 /usr/bin/python3 python; do
+    if "$candidate" -c 'import torch' 2>/dev/null; then python="$candidate"; break; fi
+  done
+  python="${python:-python3}"
+fi
 
 if [ -x "$here/runtime/bin/java" ]; then # the bundle
   root="$here"
