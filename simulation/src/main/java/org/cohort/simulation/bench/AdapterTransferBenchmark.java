@@ -237,18 +237,24 @@ public final class AdapterTransferBenchmark {
                     "GPU MiB",
                     "loss");
             for (Run r : runs) {
+                boolean trained = !Double.isNaN(r.trainerMillis);
                 System.out.printf(
                         Locale.ROOT,
-                        "%-22s %,10d %,14d %,14d %,16d %10.0f %9.1f %11.1f %8.4f%n",
+                        "%-22s %,10d %,14d %,14d %,16d %s%n",
                         r.name,
                         r.values,
                         r.bytes.down,
                         r.bytes.up,
                         sites * (r.bytes.down + r.bytes.up),
-                        r.trainerMillis,
-                        r.imagesPerSecond,
-                        r.gpuBytes / (1024.0 * 1024),
-                        r.lastLoss);
+                        trained
+                                ? String.format(
+                                        Locale.ROOT,
+                                        "%10.0f %9.1f %11.1f %8.4f",
+                                        r.trainerMillis,
+                                        r.imagesPerSecond,
+                                        r.gpuBytes / (1024.0 * 1024),
+                                        r.lastLoss)
+                                : "(not trained: --skip-full; its messages only)");
             }
             Run whole = runs.get(0);
             Run adapted = runs.get(1);
