@@ -35,6 +35,10 @@ from concurrent import futures
 
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cohort_lora  # noqa: E402  (next to this file)
+import cohort_models  # noqa: E402
+
 PROTOCOL = "cohort.trainer.v1"
 SERVICE = "cohort.trainer.v1.Trainer"
 CHUNK = 1 << 20
@@ -204,68 +208,147 @@ def os_seeded_generator(device):
     return g
 
 
-def train_plain(net, x, y, plan, device):
-    opt = make_optimizer(plan, net.parameters())
+class Trainee:
+    """What a job trains: the network, its trainable tensors in the vector's order, per-example gradients.
+
+    `amp` is the forward pass's autocast context (bfloat16 on a GPU that has it, else a no-op):
+    parameters, gradients, clipping and noise stay float32.
+    """
+
+    def __init__(self, net, params, per_sample, amp):
+        self.net, self.params, self.per_sample, self.amp = net, params, per_sample, amp
+
+    def logits(self, x):
+        with self.amp():
+            return self.net(x).float()
+
+
+def dense_trainee(net, amp):
+    return Trainee(net, parameters_in_order(net), lambda x, y: per_sample_grads(net, x, y), amp)
+
+
+def module_trainee(net, amp):
+    params = cohort_lora.trainable(net)
+    scripted = isinstance(net, torch.jit.ScriptModule)
+
+    def per_sample(x, y):
+        if FUNCTIONAL is not None and not scripted and MISBEHAVE != "manual-grads":
+            return per_sample_grads_module(net, params, x, y, amp)
+        return per_sample_grads_loop(net, params, x, y, amp)
+
+    return Trainee(net, params, per_sample, amp)
+
+
+def per_sample_grads_module(net, params, x, y, amp):
+    """Vectorised per-example gradients of the trainable tensors only (the frozen base stays the module's)."""
+    functional_call, grad, vmap, _ = FUNCTIONAL
+    names = [n for n, _ in params]
+    values = {n: p.detach() for n, p in params}
+
+    def loss_one(p, xi, yi):
+        with amp():
+            logits = functional_call(net, p, (xi.unsqueeze(0),)).float()
+        return torch.nn.functional.cross_entropy(logits, yi.unsqueeze(0), reduction="sum")
+
+    grads = vmap(grad(loss_one), in_dims=(None, 0, 0))(values, x, y)
+    return [grads[n] for n in names]
+
+
+def per_sample_grads_loop(net, params, x, y, amp):
+    """One backward pass per example: for TorchScript modules, which torch.func cannot call functionally."""
+    out = [torch.zeros((x.shape[0],) + tuple(p.shape), device=p.device, dtype=p.dtype) for _, p in params]
+    tensors = [p for _, p in params]
+    for b in range(x.shape[0]):
+        with amp():
+            logits = net(x[b:b + 1]).float()
+        loss = torch.nn.functional.cross_entropy(logits, y[b:b + 1], reduction="sum")
+        for k, g in enumerate(torch.autograd.grad(loss, tensors)):
+            out[k][b] = g
+    return out
+
+
+def train_plain(trainee, x, y, plan, device):
+    opt = make_optimizer(plan, [p for _, p in trainee.params])
     g = os_seeded_generator("cpu")
     n = x.shape[0]
-    last_loss, last_count = 0.0, 0
+    last_loss, last_count, processed = 0.0, 0, 0
     for epoch in range(plan.local_epochs):
         order = torch.randperm(n, generator=g).to(device)
         epoch_loss, count = 0.0, 0
         for start in range(0, n, plan.batch_size):
             idx = order[start:start + plan.batch_size]
             opt.zero_grad()
-            loss = torch.nn.functional.cross_entropy(net(x[idx]), y[idx])
+            loss = torch.nn.functional.cross_entropy(trainee.logits(x[idx]), y[idx])
             loss.backward()
             opt.step()
             epoch_loss += loss.item() * len(idx)
             count += len(idx)
         last_loss, last_count = epoch_loss, count
-    return last_loss / max(1, last_count), 0
+        processed += count
+    return last_loss / max(1, last_count), 0, processed
 
 
-def train_dp(net, x, y, plan, dp, device):
-    opt = make_optimizer(plan, net.parameters())
+def train_dp(trainee, x, y, plan, dp, device, microbatch):
+    params = [p for _, p in trainee.params]
+    opt = make_optimizer(plan, params)
     # Sampling and noise from generators seeded by the operating system's CSPRNG.
     sampling = os_seeded_generator("cpu")
     noise = os_seeded_generator(device)
     n = x.shape[0]
-    params = [p for _, p in parameters_in_order(net)]
     std = dp.noise_multiplier * dp.clip_norm
     steps_per_epoch = int(torch.ceil(torch.tensor(1.0 / dp.sampling_rate - 1e-9)).item())
     window_start = max(0, dp.steps - steps_per_epoch)
-    window_loss, window_count = 0.0, 0
+    window_loss, window_count, processed = 0.0, 0, 0
     for step in range(dp.steps):
         # float64 uniforms: P(u < q) exceeds q by less than 2^-53 (float32's would by up to 2^-24).
         u = torch.rand(n, generator=sampling, dtype=torch.float64)
         chosen = (u < dp.sampling_rate).nonzero().flatten().to(device)
         sums = [torch.zeros_like(p) for p in params]
-        if len(chosen) > 0:
-            xb, yb = x[chosen], y[chosen]
-            grads = per_sample_grads(net, xb, yb)
+        # Per-example gradients a slice at a time, so memory is bounded by the microbatch, not the batch.
+        for part in chosen.split(microbatch):
+            xb, yb = x[part], y[part]
+            grads = trainee.per_sample(xb, yb)
             norms = torch.sqrt(sum((gr.reshape(gr.shape[0], -1).double() ** 2).sum(dim=1) for gr in grads))
             factor = torch.clamp(dp.clip_norm / torch.clamp(norms, min=1e-30), max=1.0).to(grads[0].dtype)
             for k, gr in enumerate(grads):
-                sums[k] = (gr * factor.view(-1, *([1] * (gr.dim() - 1)))).sum(dim=0)
+                sums[k] += (gr * factor.view(-1, *([1] * (gr.dim() - 1)))).sum(dim=0)
             if step >= window_start:
                 with torch.no_grad():
-                    window_loss += torch.nn.functional.cross_entropy(net(xb), yb, reduction="sum").item()
-                window_count += len(chosen)
+                    window_loss += torch.nn.functional.cross_entropy(trainee.logits(xb), yb, reduction="sum").item()
+                window_count += len(part)
+        processed += len(chosen)
         for k, p in enumerate(params):
             # An empty batch is still a step of the mechanism: it releases noise alone.
             noised = sums[k] + torch.normal(0.0, std, size=sums[k].shape, generator=noise, device=device)
             p.grad = (noised / dp.divisor).to(p.dtype)
         opt.step()
-    return (window_loss / window_count if window_count else float("nan")), dp.steps
+    return (window_loss / window_count if window_count else float("nan")), dp.steps, processed
 
 
 # ---------------------------------------------------------------------------------------------
 # The service.
 
+def autocast_for(device, precision):
+    """The forward pass's autocast context and its name: bfloat16 on a GPU that supports it (Ampere and
+    later) unless float32 is asked for; float32 elsewhere (float16 would need loss scaling, which
+    per-example clipping does not mix with)."""
+    import contextlib
+    if device.type == "cuda" and precision in ("auto", "bfloat16"):
+        if torch.cuda.is_bf16_supported():
+            return (lambda: torch.autocast(device_type="cuda", dtype=torch.bfloat16)), "bfloat16 autocast"
+        if precision == "bfloat16":
+            raise SystemExit("cohort-torch-worker: this GPU has no bfloat16; use --precision float32")
+    if device.type != "cuda" and precision == "bfloat16":
+        raise SystemExit("cohort-torch-worker: --precision bfloat16 needs a CUDA device")
+    return contextlib.nullcontext, "float32"
+
+
 class Worker:
-    def __init__(self, pb, device):
+    def __init__(self, pb, device, precision="auto", microbatch=128):
         self.pb = pb
         self.device = device
+        self.amp, self.precision = autocast_for(device, precision)
+        self.microbatch = microbatch
         self.lock = threading.Lock()
 
     def describe(self, request, context):
@@ -273,7 +356,7 @@ class Worker:
         if self.device.type == "cuda":
             dev += " (%s)" % torch.cuda.get_device_name(self.device)
         return self.pb.TrainerInfo(protocol=PROTOCOL, framework="pytorch", framework_version=torch.__version__,
-                                   device=dev, model_kinds=["dense"])
+                                   device=dev, model_kinds=["dense", "module"])
 
     def train(self, request_iterator, context):
         import grpc
@@ -301,7 +384,7 @@ class Worker:
         for k, t in enumerate(header.tensors):
             for d in t.shape:
                 sizes[k] *= d
-        if sum(sizes) * 4 != len(params):
+        if (header.tensors or header.model.kind != "module") and sum(sizes) * 4 != len(params):
             context.abort(grpc.StatusCode.INVALID_ARGUMENT,
                           "%d parameter bytes for tensors of %d values" % (len(params), sum(sizes)))
         rows, width = header.rows, header.features
@@ -309,14 +392,59 @@ class Worker:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the data's size does not match %d x %d" % (rows, width))
         with self.lock:  # one job at a time
             started = time.monotonic()
+            if self.device.type == "cuda":
+                torch.cuda.reset_peak_memory_stats(self.device)
             try:
                 result, update = self._train(header, params, features, labels)
             except ValueError as e:
                 context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(e))
+            if self.device.type == "cuda":
+                torch.cuda.synchronize(self.device)
+                result.device_max_memory_bytes = torch.cuda.max_memory_allocated(self.device)
             result.millis = int((time.monotonic() - started) * 1000)
+            result.precision = self.precision
         for start in range(0, len(update), CHUNK):
             yield pb.TrainOutput(update=update[start:start + CHUNK])
         yield pb.TrainOutput(result=result)
+
+    def _dense(self, header, flat):
+        if header.model.loss != "softmax-cross-entropy":
+            raise ValueError("this worker trains with softmax cross-entropy, not %s" % header.model.loss)
+        net = DenseNet(header.model.layers)
+        named = parameters_in_order(net)
+        if [t.name for t in header.tensors] != [n for n, _ in named] or any(
+                list(t.shape) != list(p.shape) for t, (_, p) in zip(header.tensors, named)):
+            raise ValueError("the tensors do not match the model's layers")
+        net.to(self.device)
+        # The dense layout's vector holds the parameters themselves.
+        return dense_trainee(net, self.amp), torch.zeros_like(flat), list(header.tensors), None
+
+    def _module(self, header, flat):
+        spec = header.model.module
+        net = cohort_models.load_module(spec)
+        if spec.HasField("lora"):
+            net = cohort_lora.apply_lora(net, spec.lora.rank, spec.lora.alpha, list(spec.lora.targets), spec.seed,
+                                     list(spec.lora.train))
+        named = cohort_lora.trainable(net)
+        if not named:
+            raise ValueError("the module has no trainable parameters")
+        tensors = [self.pb.TensorSpec(name=n, shape=list(p.shape)) for n, p in named]
+        if header.tensors and [(t.name, list(t.shape)) for t in header.tensors] != [(t.name, list(t.shape))
+                                                                                    for t in tensors]:
+            raise ValueError("the tensors the agent sent do not match the module's trainable tensors")
+        count = sum(p.numel() for _, p in named)
+        if flat.numel() != count:
+            raise ValueError("the global model has %d values, but this module's trainable tensors (%s) have %d:"
+                             " the study's model and lora settings do not match its parameter count"
+                             % (flat.numel(), "LoRA adapters" if spec.HasField("lora") else "all parameters", count))
+        # The vector is the offset from the start (the base file's values, and LoRA's seeded A).
+        start = torch.cat([p.detach().reshape(-1) for _, p in named]).to(torch.float32)
+        shape = tuple(spec.input_shape)
+        if not shape or any(d < 1 for d in shape):
+            raise ValueError("a module model needs input_shape (one example's shape, e.g. [3, 32, 32])")
+        net.train()
+        net.to(self.device)
+        return module_trainee(net, self.amp), start, tensors, shape
 
     def _train(self, header, params, features, labels):
         pb = self.pb
@@ -324,37 +452,43 @@ class Worker:
             os._exit(3)
         if MISBEHAVE == "hang":
             time.sleep(3600)
-        if header.model.kind != "dense" or header.model.loss != "softmax-cross-entropy":
-            raise ValueError("this worker trains dense models with softmax cross-entropy, not %s/%s"
-                             % (header.model.kind, header.model.loss))
-        net = DenseNet(header.model.layers)
-        named = parameters_in_order(net)
-        if [t.name for t in header.tensors] != [n for n, _ in named] or any(
-                list(t.shape) != list(p.shape) for t, (_, p) in zip(header.tensors, named)):
-            raise ValueError("the tensors do not match the model's layers")
-        flat = torch.frombuffer(bytearray(params), dtype=torch.float32) if hasattr(torch, "frombuffer") else \
-            torch.tensor(struct.unpack("<%df" % (len(params) // 4), params), dtype=torch.float32)
-        global_flat = flat.clone()
+        flat = torch.frombuffer(bytearray(params), dtype=torch.float32) if params else torch.zeros(0)
+        if header.model.kind == "dense":
+            trainee, start, tensors, shape = self._dense(header, flat)
+        elif header.model.kind == "module":
+            trainee, start, tensors, shape = self._module(header, flat)
+        else:
+            raise ValueError("this worker trains dense and module models, not %s" % header.model.kind)
+        global_flat = (start + flat).contiguous()
         with torch.no_grad():
             offset = 0
-            for _, p in named:
-                p.copy_(flat[offset:offset + p.numel()].view(p.shape))
+            for _, p in trainee.params:
+                p.copy_(global_flat[offset:offset + p.numel()].view(p.shape))
                 offset += p.numel()
-        net.to(self.device)
-        x = torch.frombuffer(bytearray(features), dtype=torch.float32).view(header.rows, header.features)
-        y = torch.frombuffer(bytearray(labels), dtype=torch.int32).to(torch.int64)
+        x = torch.frombuffer(bytearray(features), dtype=torch.float32) if features else torch.zeros(0)
+        if shape is None:
+            x = x.view(header.rows, header.features)
+        else:
+            size = 1
+            for d in shape:
+                size *= d
+            if size != header.features:
+                raise ValueError("input_shape %s holds %d values, but each row has %d features"
+                                 % (list(shape), size, header.features))
+            x = x.view((header.rows,) + shape)
+        y = torch.frombuffer(bytearray(labels), dtype=torch.int32).to(torch.int64) if labels else \
+            torch.zeros(0, dtype=torch.int64)
         if header.rows and (int(y.min()) < 0 or int(y.max()) >= header.classes):
             raise ValueError("a label is outside 0..%d" % (header.classes - 1))
         x, y = x.to(self.device), y.to(self.device)
         dp = header.dp if header.HasField("dp") else None
         if dp is not None:
-            loss, steps = train_dp(net, x, y, header.plan, dp, self.device)
+            loss, steps, processed = train_dp(trainee, x, y, header.plan, dp, self.device, self.microbatch)
         else:
-            loss, steps = train_plain(net, x, y, header.plan, self.device)
+            loss, steps, processed = train_plain(trainee, x, y, header.plan, self.device)
         with torch.no_grad():
-            local = torch.cat([p.detach().to("cpu").reshape(-1) for _, p in parameters_in_order(net)])
+            local = torch.cat([p.detach().to("cpu").reshape(-1).float() for _, p in trainee.params])
         delta = (local - global_flat).contiguous()
-        tensors = list(header.tensors)
         if MISBEHAVE == "nan":
             delta[0] = float("nan")
         if MISBEHAVE == "wrong-shape":
@@ -363,11 +497,12 @@ class Worker:
         update = delta.numpy().astype("<f4").tobytes()
         if MISBEHAVE == "long-update":
             update += bytes(8)
+        grads_by = ("loop" if isinstance(trainee.net, torch.jit.ScriptModule) else FUNCTIONAL[3]) \
+            if FUNCTIONAL and MISBEHAVE != "manual-grads" else ("hand" if shape is None else "loop")
         result = pb.TrainResult(tensors=tensors, update_sha256=hashlib.sha256(update).digest(), examples=header.rows,
-                                mean_loss=loss,
+                                mean_loss=loss, examples_processed=processed,
                                 detail="pytorch %s on %s, per-sample gradients by %s" % (
-                                    torch.__version__, self.device,
-                                    FUNCTIONAL[3] if FUNCTIONAL and MISBEHAVE != "manual-grads" else "hand"))
+                                    torch.__version__, self.device, grads_by))
         if dp is not None:
             report = pb.PrivacyReport(steps=steps, sampling_rate=dp.sampling_rate,
                                       noise_multiplier=dp.noise_multiplier, clip_norm=dp.clip_norm,
@@ -418,26 +553,72 @@ def self_test():
           % (torch.__version__, FUNCTIONAL[3] if FUNCTIONAL else "hand only"))
 
 
+def layout(pb, module_json):
+    """The vector a module study exchanges (what its terms state as the parameter count), as JSON."""
+    import json
+    from google.protobuf import json_format
+    spec = json_format.Parse(module_json, pb.ModuleModel())
+    net = cohort_models.load_module(spec)
+    base = sum(p.numel() for p in net.parameters())
+    if spec.HasField("lora"):
+        net = cohort_lora.apply_lora(net, spec.lora.rank, spec.lora.alpha, list(spec.lora.targets), spec.seed,
+                                     list(spec.lora.train))
+    named = cohort_lora.trainable(net)
+    return json.dumps({"values": sum(p.numel() for _, p in named), "base_parameters": base,
+                       "tensors": [[n, list(p.shape)] for n, p in named]})
+
+
+def write_small_cnn(out, model_args, seed):
+    """Writes a randomly initialised SmallCnn's state dict (safetensors) and says its digest and size."""
+    import json
+    torch.manual_seed(seed)
+    net = cohort_models.SmallCnn(**json.loads(model_args or "{}"))
+    cohort_models.save_safetensors(net.state_dict(), out)
+    return json.dumps({"sha256": cohort_models.sha256_of(out), "parameters": sum(p.numel() for p in net.parameters()),
+                       "bytes": os.path.getsize(out)})
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--socket", help="Unix domain socket path to listen on (the agent gives it)")
     ap.add_argument("--proto", default=os.environ.get("COHORT_TRAINER_PROTO", DEFAULT_PROTO))
     ap.add_argument("--device", default="auto", help="auto (cuda when available), cpu, cuda, cuda:N")
     ap.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default)")
+    ap.add_argument("--precision", default="auto", choices=("auto", "float32", "bfloat16"),
+                    help="forward pass: auto (bfloat16 autocast on a GPU that has it, else float32)")
+    ap.add_argument("--microbatch", type=int, default=128,
+                    help="examples per vectorised per-example gradient pass under DP-SGD (bounds memory)")
     ap.add_argument("--self-test", action="store_true", help="check the per-sample gradients and exit")
+    ap.add_argument("--layout", metavar="MODULE_JSON",
+                    help="print the exchanged vector's length and tensors for a module study (ModuleModel as JSON)")
+    ap.add_argument("--write-small-cnn", metavar="FILE",
+                    help="write a random SmallCnn base (safetensors) and print its sha256 and size")
+    ap.add_argument("--model-args", default="{}", help="SmallCnn's keyword arguments as JSON (--write-small-cnn)")
+    ap.add_argument("--seed", type=int, default=1, help="the random base's seed (--write-small-cnn)")
     args = ap.parse_args()
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     if args.self_test:
         self_test()
         return
+    try:
+        if args.write_small_cnn:
+            print(write_small_cnn(args.write_small_cnn, args.model_args, args.seed))
+            return
+        if args.layout:
+            print(layout(load_messages(args.proto), args.layout))
+            return
+    except ValueError as e:
+        raise SystemExit("cohort-torch-worker: %s" % e)
     if not args.socket:
         ap.error("--socket is required")
     import grpc
     pb = load_messages(args.proto)
     device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available()
                           else ("cpu" if args.device == "auto" else args.device))
-    worker = Worker(pb, device)
+    if args.microbatch < 1:
+        ap.error("--microbatch must be at least 1")
+    worker = Worker(pb, device, args.precision, args.microbatch)
     handler = grpc.method_handlers_generic_handler(SERVICE, {
         "Describe": grpc.unary_unary_rpc_method_handler(
             worker.describe, request_deserializer=pb.DescribeRequest.FromString,
@@ -455,8 +636,9 @@ def main():
         raise SystemExit("cohort-torch-worker: cannot listen on %s" % args.socket)
     server.start()
     threading.Thread(target=watch_parent, daemon=True).start()
-    print("cohort-torch-worker: pytorch %s on %s, per-sample gradients by %s, listening on %s"
-          % (torch.__version__, device, FUNCTIONAL[3] if FUNCTIONAL else "hand", args.socket), flush=True)
+    print("cohort-torch-worker: pytorch %s on %s (%s), per-sample gradients by %s, listening on %s"
+          % (torch.__version__, device, worker.precision, FUNCTIONAL[3] if FUNCTIONAL else "hand", args.socket),
+          flush=True)
     server.wait_for_termination()
 
 

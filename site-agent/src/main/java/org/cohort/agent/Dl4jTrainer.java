@@ -20,6 +20,10 @@ public final class Dl4jTrainer implements Trainer {
 
     @Override
     public Result train(Job job) {
+        if (job.module() != null) {
+            throw new IllegalArgumentException("the in-process DL4J trainer cannot train a PyTorch module (with or"
+                    + " without LoRA adapters): set trainer.kind=external with the PyTorch worker");
+        }
         var net = new ModelSpec(job.modelConfigJson()).build();
         ParameterVectors.write(net, job.global());
         double loss;

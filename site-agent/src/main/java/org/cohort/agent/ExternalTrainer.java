@@ -33,6 +33,7 @@ import org.cohort.learning.model.ParameterVectors;
 import org.cohort.protocol.trainer.v1.DescribeRequest;
 import org.cohort.protocol.trainer.v1.DpSgd;
 import org.cohort.protocol.trainer.v1.LocalPlan;
+import org.cohort.protocol.trainer.v1.ModelDescription;
 import org.cohort.protocol.trainer.v1.TrainHeader;
 import org.cohort.protocol.trainer.v1.TrainInput;
 import org.cohort.protocol.trainer.v1.TrainOutput;
@@ -75,6 +76,32 @@ public final class ExternalTrainer implements Trainer {
     private EventLoopGroup group;
     private TrainerInfo info;
     private Path socket;
+    private volatile RunStats lastRun;
+
+    /**
+     * What the last job cost, as the trainer measured it, for benchmarks and the GPU check.
+     *
+     * @param millis the trainer's own time for the job (training, without the transfers)
+     * @param examplesProcessed examples through a forward and backward pass
+     * @param deviceMaxMemoryBytes the accelerator's peak memory (0 on the CPU)
+     * @param precision the forward pass's precision, e.g. "bfloat16 autocast"
+     * @param detail the trainer's own description of how it trained
+     * @param updateBytes the update's bytes the trainer sent back
+     * @param sentBytes the serialized messages the agent sent for the job (header, model, rows)
+     */
+    public record RunStats(
+            long millis,
+            long examplesProcessed,
+            long deviceMaxMemoryBytes,
+            String precision,
+            String detail,
+            long updateBytes,
+            long sentBytes) {}
+
+    /** The last job's statistics, or null before the first. */
+    public RunStats lastRun() {
+        return lastRun;
+    }
 
     /**
      * @param command the trainer's command line, e.g. {@code python3 trainers/pytorch/cohort_torch_worker.py}
@@ -182,9 +209,11 @@ public final class ExternalTrainer implements Trainer {
 
     @Override
     public Result train(Job job) {
-        DenseLayout layout = DenseLayout.of(job.modelConfigJson())
-                .orElseThrow(() -> new IllegalArgumentException("the external trainer cannot train this model: "
-                        + DenseLayout.problem(job.modelConfigJson()).orElse("")));
+        DenseLayout layout = job.module() != null
+                ? null
+                : DenseLayout.of(job.modelConfigJson())
+                        .orElseThrow(() -> new IllegalArgumentException("the external trainer cannot train this model: "
+                                + DenseLayout.problem(job.modelConfigJson()).orElse("")));
         ManagedChannel ch;
         synchronized (this) {
             ensureStarted();
@@ -208,7 +237,14 @@ public final class ExternalTrainer implements Trainer {
         var p = job.plan();
         var header = TrainHeader.newBuilder()
                 .setJobId(job.roundId() + "#" + jobs.incrementAndGet())
-                .setModel(layout.toProto())
+                .setModel(
+                        layout != null
+                                ? layout.toProto()
+                                : ModelDescription.newBuilder()
+                                        .setKind("module")
+                                        .setLoss("softmax-cross-entropy")
+                                        .setModule(job.module())
+                                        .build())
                 .setParametersSha256(sha256(params))
                 .setRows(rows)
                 .setFeatures(width)
@@ -220,7 +256,9 @@ public final class ExternalTrainer implements Trainer {
                         .setBatchSize(p.batchSize())
                         .setOptimizer(p.optimizer().name().toLowerCase(java.util.Locale.ROOT))
                         .setLearningRate(p.learningRate()));
-        layout.tensors().forEach(t -> header.addTensors(t.toProto()));
+        if (layout != null) {
+            layout.tensors().forEach(t -> header.addTensors(t.toProto()));
+        }
         if (job.dp() != null) {
             var dp = job.dp();
             header.setDp(DpSgd.newBuilder()
@@ -269,17 +307,23 @@ public final class ExternalTrainer implements Trainer {
         var call = TrainerGrpc.newStub(ch)
                 .withDeadlineAfter(jobTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .train(responses);
+        long sentBytes;
         try {
-            call.onNext(TrainInput.newBuilder().setHeader(header).build());
-            send(call, params, b -> TrainInput.newBuilder().setParameters(b).build());
-            send(
-                    call,
-                    featureBytes.array(),
-                    b -> TrainInput.newBuilder().setFeatures(b).build());
-            send(
-                    call,
-                    labelBytes.array(),
-                    b -> TrainInput.newBuilder().setLabels(b).build());
+            var first = TrainInput.newBuilder().setHeader(header).build();
+            call.onNext(first);
+            sentBytes = first.getSerializedSize()
+                    + send(
+                            call,
+                            params,
+                            b -> TrainInput.newBuilder().setParameters(b).build())
+                    + send(
+                            call,
+                            featureBytes.array(),
+                            b -> TrainInput.newBuilder().setFeatures(b).build())
+                    + send(
+                            call,
+                            labelBytes.array(),
+                            b -> TrainInput.newBuilder().setLabels(b).build());
             call.onCompleted();
         } catch (RuntimeException e) {
             call.onError(e);
@@ -308,6 +352,21 @@ public final class ExternalTrainer implements Trainer {
         }
         float[] delta = ParameterVectors.fromLittleEndian(bytes);
         var tensors = r.getTensorsList().stream().map(DenseLayout.Tensor::of).toList();
+        if (layout == null
+                && tensors.stream().mapToLong(DenseLayout.Tensor::size).sum() != delta.length) {
+            // A module's layout is the trainer's to state; it must at least account for every value.
+            throw new IllegalStateException("the external trainer's update has " + delta.length
+                    + " values, but the tensors it states hold "
+                    + tensors.stream().mapToLong(DenseLayout.Tensor::size).sum());
+        }
+        lastRun = new RunStats(
+                r.getMillis(),
+                r.getExamplesProcessed(),
+                r.getDeviceMaxMemoryBytes(),
+                r.getPrecision(),
+                r.getDetail(),
+                bytes.length,
+                sentBytes);
         var privacy = r.hasPrivacy()
                 ? new PrivacyReport(
                         r.getPrivacy().getSteps(),
@@ -351,11 +410,16 @@ public final class ExternalTrainer implements Trainer {
                 cause);
     }
 
-    private static void send(
+    /** Sends {@code bytes} in chunks; returns the serialized size of the messages sent. */
+    private static long send(
             StreamObserver<TrainInput> call, byte[] bytes, java.util.function.Function<ByteString, TrainInput> part) {
+        long sent = 0;
         for (int from = 0; from < bytes.length; from += CHUNK) {
-            call.onNext(part.apply(ByteString.copyFrom(bytes, from, Math.min(CHUNK, bytes.length - from))));
+            TrainInput message = part.apply(ByteString.copyFrom(bytes, from, Math.min(CHUNK, bytes.length - from)));
+            sent += message.getSerializedSize();
+            call.onNext(message);
         }
+        return sent;
     }
 
     private static ByteString sha256(byte[] bytes) {

@@ -5,6 +5,7 @@ import java.util.Optional;
 import org.cohort.learning.data.TabularDataset;
 import org.cohort.learning.dp.DpSgdPlan;
 import org.cohort.learning.model.TrainingPlan;
+import org.cohort.protocol.trainer.v1.ModuleModel;
 
 /**
  * The one thing the agent hands out of its trust boundary: a round's local training. A trainer
@@ -28,6 +29,10 @@ public interface Trainer extends AutoCloseable {
      * @param train the site's preprocessed training rows
      * @param plan epochs, batch size, optimiser, learning rate
      * @param dp the patient-level DP-SGD plan, or null for training without per-example DP
+     * @param module a PyTorch module every site holds as a file (with LoRA adapters or not), for an external
+     *     trainer, or null for the study's DL4J model; then {@code global} is the offset of the module's
+     *     trainable tensors from their start (all zeros at first; the trainer states the layout) and
+     *     {@code modelConfigJson} is not read
      */
     record Job(
             String roundId,
@@ -35,7 +40,19 @@ public interface Trainer extends AutoCloseable {
             float[] global,
             TabularDataset train,
             TrainingPlan plan,
-            DpSgdPlan dp) {}
+            DpSgdPlan dp,
+            ModuleModel module) {
+
+        public Job(
+                String roundId,
+                String modelConfigJson,
+                float[] global,
+                TabularDataset train,
+                TrainingPlan plan,
+                DpSgdPlan dp) {
+            this(roundId, modelConfigJson, global, train, plan, dp, null);
+        }
+    }
 
     /** What the trainer says it did under DP-SGD: the agent compares it with the job's plan. */
     record PrivacyReport(long steps, double samplingRate, double noiseMultiplier, double clipNorm, String noise) {}

@@ -8,9 +8,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.cohort.learning.data.TabularDataset;
+import org.cohort.learning.dp.DpSgdPlan;
 import org.cohort.learning.model.ModelSpec;
 import org.cohort.learning.model.ParameterVectors;
 import org.cohort.learning.train.Evaluator;
+import org.cohort.protocol.trainer.v1.LoraAdapters;
+import org.cohort.protocol.trainer.v1.ModuleModel;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,6 +71,99 @@ class ExternalTrainerTest {
         assertThat(p.waitFor()).as(out).isZero();
         assertThat(out).contains("self-test passed");
         System.out.print(out);
+    }
+
+    @Test
+    void theWorkersOwnUnitTestsPass() throws Exception {
+        // trainers/pytorch/test_worker.py: module models, LoRA, safetensors files, per-example gradients.
+        Path dir = PyTorchWorker.script().orElseThrow().getParent();
+        var p = new ProcessBuilder(
+                        worker.getFirst(), "-m", "unittest", "discover", "-s", dir.toString(), "-p", "test_*.py", "-v")
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(out).contains("OK").doesNotContain("skipped");
+    }
+
+    /** A SmallCnn base written as a safetensors file, with LoRA on its residual block and head. */
+    private static ModuleModel smallCnnWithLora(Path dir) {
+        Path base = dir.resolve("base.safetensors");
+        String args = "{\"in_channels\": 3, \"classes\": 2, \"width\": 8, \"hidden\": 16}";
+        String written = PyTorchWorker.tool(
+                worker, List.of("--write-small-cnn", base.toString(), "--model-args", args, "--seed", "4"));
+        String sha = tools.jackson.databind.json.JsonMapper.shared()
+                .readTree(written)
+                .get("sha256")
+                .asString();
+        return ModuleModel.newBuilder()
+                .setModuleClass("cohort_models:SmallCnn")
+                .setModuleArgsJson(args)
+                .setStateDict(base.toString())
+                .setSha256(sha)
+                .addAllInputShape(List.of(3L, 4L, 4L))
+                .setSeed(9)
+                .setLora(LoraAdapters.newBuilder()
+                        .setRank(2)
+                        .setAlpha(4)
+                        .addTargets("block_conv*")
+                        .addTargets("head"))
+                .build();
+    }
+
+    private static TabularDataset images(int rows) {
+        var random = new java.util.Random(5);
+        float[][] x = new float[rows][48];
+        int[] y = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            y[i] = i % 2;
+            for (int j = 0; j < 48; j++) {
+                x[i][j] = (float) random.nextGaussian() + (j < 16 ? y[i] : 0);
+            }
+        }
+        return new TabularDataset(x, y, 2);
+    }
+
+    @Test
+    void aLoraJobReturnsOnlyTheAdapterOffsetsInTheLayoutTheWorkerStates(@TempDir Path dir) {
+        ModuleModel module = smallCnnWithLora(dir);
+        long values = PyTorchWorker.exchangedValues(worker, module);
+        // block_conv1/2: A [2, 8, 3, 3] + B [8, 2, 1, 1]; head: A [2, 16] + B [2, 2]
+        assertThat(values).isEqualTo(2 * (2 * 8 * 9 + 8 * 2) + (2 * 16 + 2 * 2));
+        var data = images(40);
+        DpSgdPlan dp = DpSgdPlan.ofEpochs(1.1, 1.0, 8, data.size(), 2);
+        try (var external = trainer(dir, null, Duration.ofMinutes(2))) {
+            var r = external.train(
+                    new Trainer.Job("r-lora", null, new float[(int) values], data, TrainerJobs.PLAN, dp, module));
+            assertThat(r.delta()).hasSize((int) values);
+            assertThat(r.tensors())
+                    .extracting(DenseLayout.Tensor::name)
+                    .containsExactly(
+                            "block_conv1.lora_A",
+                            "block_conv1.lora_B",
+                            "block_conv2.lora_A",
+                            "block_conv2.lora_B",
+                            "head.lora_A",
+                            "head.lora_B");
+            assertThat(r.privacy().steps()).isEqualTo(dp.steps());
+            assertThat(r.privacy().noiseMultiplier()).isEqualTo(dp.noiseMultiplier());
+            assertThat(external.lastRun().updateBytes()).isEqualTo(4 * values);
+
+            assertThatThrownBy(() -> external.train(new Trainer.Job(
+                            "r-lora", null, new float[(int) values + 1], data, TrainerJobs.PLAN, dp, module)))
+                    .hasMessageContaining("the global model has " + (values + 1) + " values")
+                    .hasMessageContaining("have " + values);
+        }
+    }
+
+    @Test
+    void theInProcessTrainerRefusesAModuleJobNamingTheExternalTrainer() {
+        var module = ModuleModel.newBuilder()
+                .setModuleClass("cohort_models:SmallCnn")
+                .build();
+        assertThatThrownBy(() -> new Dl4jTrainer()
+                        .train(new Trainer.Job("r", null, new float[1], images(2), TrainerJobs.PLAN, null, module)))
+                .hasMessageContaining("trainer.kind=external");
     }
 
     @Test
