@@ -278,7 +278,14 @@ public class RoundOrchestrator {
     }
 
     private void publish(RoundState state) {
-        publisher.publish(state).ifPresent(this::apply);
+        var retry = publisher.publish(state);
+        if (retry.isPresent()) {
+            apply(retry.get());
+        } else if (state.buffered()) {
+            // FedBuff: the next buffer opens now, not at the next tick, so the updates of the sites
+            // still training find the round that carries their tasks in.
+            studies.find(state.studyId()).ifPresent(this::drive);
+        }
     }
 
     /** Ends the secure round's current stage: its silent sites are dropped, then the next stage starts. */
