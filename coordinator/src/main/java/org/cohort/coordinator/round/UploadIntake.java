@@ -410,13 +410,20 @@ public class UploadIntake {
      * @param m the upload's manifest, null when its header was never read
      */
     public void refused(UpdateManifest m, String site, UploadRejection rejection) {
-        if (m == null || !m.getSiteId().equals(site) || !dropsTheSite(rejection.reason())) {
+        if (m == null || !m.getSiteId().equals(site)) {
             return;
         }
         RoundState round = roundFor(m, site);
+        // Too late for its buffer (it was being published): the driver drops the site from the round
+        // that carries its task, if one does by then, so that it is not waited for and gets a fresh one.
+        boolean lateForBuffer = rejection.reason() == Reason.ROUND_CLOSED && round != null && round.buffered();
+        if (!dropsTheSite(rejection.reason()) && !lateForBuffer) {
+            return;
+        }
         if (round != null
                 && MessageDigest.isEqual(round.task(site).nonce(), m.getNonce().toByteArray())) {
-            cluster.tellDriver(new LeaderInbox.SiteDropped(round.roundId(), site, "REJECTED", rejection.message()));
+            cluster.tellDriver(new LeaderInbox.SiteDropped(
+                    round.roundId(), site, lateForBuffer ? "LATE" : "REJECTED", rejection.message()));
         }
     }
 

@@ -111,6 +111,36 @@ class FedBuffRoundTest {
         assertThat(rig.history.outcomes(first.roundId(), "b")).containsExactly("STALE");
     }
 
+    @Test
+    void anUpdateTooLateForItsBufferDropsItsSiteFromTheRoundThatCarriesItSoItGetsAFreshTask() {
+        RoundState first = running(null, 10);
+        rig.upload("a", first, new float[RoundRig.PARAMETERS]);
+        rig.cluster.deliver();
+        RoundState second = rig.active("st-1");
+        assertThat(second.carried()).containsOnlyKeys("b");
+
+        // b's update was refused while its buffer was being published (the upload service tells the intake).
+        var m = rig.manifest(
+                "b", first, new byte[4 * RoundRig.PARAMETERS], org.cohort.protocol.v1.TensorEncoding.FLOAT32_LE);
+        rig.intake.refused(
+                m,
+                "b",
+                new UploadRejection(
+                        UploadRejection.Reason.ROUND_CLOSED, "round " + first.roundId() + " is AGGREGATING"));
+        rig.cluster.deliver();
+        assertThat(rig.history.outcomes(second.roundId(), "b")).containsExactly("LATE");
+        assertThat(rig.active("st-1").outstanding())
+                .as("a is still training; b is not waited for")
+                .containsOnly("a");
+
+        rig.upload("a", rig.active("st-1"), new float[RoundRig.PARAMETERS]);
+        rig.cluster.deliver();
+        assertThat(rig.active("st-1").carried())
+                .as("b is not carried: it was sent a fresh task")
+                .isEmpty();
+        assertThat(tasks("b")).hasSize(2);
+    }
+
     private List<CoordinatorMessage> tasks(String site) {
         return rig.cluster.to(site, CoordinatorMessage.KindCase.ROUND_TASK);
     }
