@@ -17,7 +17,16 @@ import org.cohort.coordinator.study.StudySpec;
 public interface Strategy {
     /** The strategies a study may name; a study naming another is refused at creation. */
     List<String> NAMES = List.of(
-            "fedavg", "fedadam", "fedyogi", "fedadagrad", "fedprox", "median", "trimmed-mean", "krum", "multi-krum");
+            "fedavg",
+            "fedadam",
+            "fedyogi",
+            "fedadagrad",
+            "fedprox",
+            "fedbuff",
+            "median",
+            "trimmed-mean",
+            "krum",
+            "multi-krum");
 
     /** Name used in study specifications, e.g. "fedavg". */
     String name();
@@ -27,6 +36,14 @@ public interface Strategy {
      * 0, plain local training, for every other strategy. It travels in each task's training plan.
      */
     default double proximalMu() {
+        return 0;
+    }
+
+    /**
+     * How many updates a training round waits for before it publishes ({@link FedBuff}'s K); 0 for
+     * every synchronous strategy, whose round waits for each selected site (or its deadline).
+     */
+    default int bufferSize() {
         return 0;
     }
 
@@ -147,6 +164,7 @@ public interface Strategy {
         return switch (n) {
             case "fedavg" -> new FedAvg(o.serverLearningRate());
             case "fedprox" -> new FedProx(o.mu(), o.serverLearningRate());
+            case "fedbuff" -> new FedBuff(o.bufferSize(), o.maxStaleness(), o.serverLearningRate());
             case "fedadam" -> new FedAdam(ServerOptimizer.Settings.of(o));
             case "fedyogi" -> new FedYogi(ServerOptimizer.Settings.of(o));
             case "fedadagrad" -> new FedAdagrad(ServerOptimizer.Settings.of(o));

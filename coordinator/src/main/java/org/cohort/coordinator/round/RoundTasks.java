@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -109,6 +110,11 @@ class RoundTasks {
         if (training && (!aggregatable(study) || overBudget(study, roundNumber, eligible))) {
             return;
         }
+        // A buffered (FedBuff) round publishes after K reports; the sites still training on a task of
+        // the previous one are carried in, not sent another (each trains one task at a time).
+        int buffer = training ? bufferSize(spec) : 0;
+        Map<String, CarriedTask> carried = new TreeMap<>(store.carried(study.studyId()));
+        carried.keySet().retainAll(buffer > 0 ? declared.keySet() : Set.of());
         int attempt = history.attempts(study.studyId(), roundNumber) + 1;
         byte[] nonce = new byte[ProtocolLimits.NONCE_BYTES];
         random.nextBytes(nonce);
@@ -142,13 +148,17 @@ class RoundTasks {
                 .baseVersion(study.currentVersion())
                 .nonce(nonce)
                 .selected(Set.copyOf(eligible))
-                .minSites(minSites)
+                .minSites(buffer > 0 ? buffer : minSites)
                 .startedAt(now)
                 .deadline(now.plus(timeout).plus(stageTimeout.multipliedBy(3)))
-                .detail("tasks sent to " + eligible.size() + " sites"
+                .detail("tasks sent to " + (eligible.size() - carried.size()) + " sites"
+                        + (carried.isEmpty() ? "" : ", " + carried.size() + " still training carried in")
+                        + (buffer > 0 ? " (publishes after " + buffer + " updates)" : "")
                         + (sr != null ? " (secure aggregation, threshold " + sr.parameters.threshold() + ")" : ""))
                 .secure(sr != null)
                 .declaredExamples(declared)
+                .bufferSize(buffer)
+                .carried(carried)
                 .build();
         if (sr != null) {
             secure.begin(state.roundId(), sr);
@@ -157,6 +167,8 @@ class RoundTasks {
         RoundMetrics.started(state);
         store.save(state);
         store.activate(state);
+        // The carried tasks live in this attempt now; if it fails, its retry sends those sites fresh tasks.
+        store.carry(study.studyId(), Map.of());
         progress(
                 study,
                 StudyStatus.RUNNING,
@@ -171,6 +183,9 @@ class RoundTasks {
                 state.kind(),
                 eligible);
         for (String site : eligible) {
+            if (carried.containsKey(site)) {
+                continue;
+            }
             cluster.send(
                     site,
                     CoordinatorMessage.newBuilder()
@@ -211,6 +226,15 @@ class RoundTasks {
                 trainingDeadline,
                 site -> sites.find(site).orElseThrow().updateSigningPublicKey(),
                 spec.privacy());
+    }
+
+    /** K of a buffered strategy (FedBuff), else 0: the round waits for every selected site. */
+    private static int bufferSize(StudySpec spec) {
+        try {
+            return Strategy.named(spec.strategy(), spec.strategyOptions()).bufferSize();
+        } catch (IllegalArgumentException unknownStrategy) {
+            return 0; // the strategy check fails the study, before any task is sent
+        }
     }
 
     /** The most updates a round of the study holds whole: a robust strategy's maxSites, else no limit. */
@@ -264,11 +288,17 @@ class RoundTasks {
     /** Sends an open round's task (again) to one site, wherever its session is. */
     void send(RoundState state, String site) {
         Study study = studies.find(state.studyId()).orElseThrow();
-        ModelVersion base = registry.find(study.studyId(), state.baseVersion()).orElseThrow();
+        CarriedTask carried = state.carried().get(site);
+        // A site carried into the round is asked again for the task it is still working on.
+        RoundState sent = carried == null ? state : store.round(carried.roundId());
+        if (sent == null) {
+            return; // the cluster no longer knows that task: the round's deadline drops the site
+        }
+        ModelVersion base = registry.find(study.studyId(), sent.baseVersion()).orElseThrow();
         cluster.send(
                 site,
                 CoordinatorMessage.newBuilder()
-                        .setRoundTask(taskFor(study, state, base, site))
+                        .setRoundTask(taskFor(study, sent, base, site))
                         .build());
     }
 

@@ -88,7 +88,8 @@ public final class UploadChecks {
             return reject(Reason.NOT_SELECTED, "site " + site + " was not selected for round " + round.roundId());
         }
         // A nonce from another attempt means this upload was captured and replayed (or is very late).
-        if (!MessageDigest.isEqual(round.nonce(), m.getNonce().toByteArray())) {
+        CarriedTask task = round.task(site); // this round's, or the earlier buffered round's it carried in
+        if (!MessageDigest.isEqual(task.nonce(), m.getNonce().toByteArray())) {
             return reject(
                     Reason.REPLAYED_NONCE,
                     "replayed upload: the nonce does not match round " + round.roundId()
@@ -109,12 +110,12 @@ public final class UploadChecks {
                     "site " + site + " was dropped from round " + round.roundId() + ": "
                             + round.dropped().get(site));
         }
-        if (m.getBaseModelVersion() != round.baseVersion()) {
+        if (m.getBaseModelVersion() != task.baseVersion()) {
             return reject(
                     Reason.WRONG_BASE_VERSION,
                     "update was computed from model version "
-                            + m.getBaseModelVersion() + " but round " + round.roundId() + " distributed version "
-                            + round.baseVersion());
+                            + m.getBaseModelVersion() + " but round " + task.roundId() + " distributed version "
+                            + task.baseVersion());
         }
         long expected = round.kind() == RoundKind.TRAIN ? modelLength : 0;
         if (m.getNumParameters() != expected) {

@@ -44,7 +44,9 @@ class UploadChecksTest {
                 phase,
                 "",
                 false,
-                declared);
+                declared,
+                0,
+                null);
     }
 
     private static UpdateManifest.Builder manifest() {
