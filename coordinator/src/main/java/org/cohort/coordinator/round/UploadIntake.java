@@ -131,7 +131,7 @@ public class UploadIntake {
         if (problem.isPresent()) {
             throw problem.get().asException();
         }
-        return m.getEncoding() == TensorEncoding.FLOAT32_LE
+        return m.getEncoding() != TensorEncoding.UINT32_RING_LE
                 ? updateNormBound(store.round(m.getRoundId()))
                 : OptionalDouble.empty();
     }
@@ -182,7 +182,8 @@ public class UploadIntake {
                         dp != null && dp.enabled(),
                         dp == null ? 0 : dp.evaluationNoise(),
                         study.spec().dataset().numClasses(),
-                        study.spec().dataset().survival()));
+                        study.spec().dataset().survival()),
+                org.cohort.coordinator.study.StudySpec.Transfer.of(study.spec().transfer()));
         return problem.isPresent() ? problem : PrivacyChecks.check(study.spec().privacy(), state.kind(), m);
     }
 

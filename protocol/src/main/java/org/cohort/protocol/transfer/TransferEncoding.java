@@ -81,7 +81,7 @@ public sealed interface TransferEncoding
             case "int8" -> new Int8Blocks(blockSize);
             default ->
                 throw new IllegalArgumentException(
-                        "transfer.encoding must be \"float32\", \"float16\" or \"int8\", not \"" + word + "\"");
+                        "transfer.encoding must be 'float32', 'float16' or 'int8', not '" + word + "'");
         };
     }
 

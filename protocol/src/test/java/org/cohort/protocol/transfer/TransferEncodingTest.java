@@ -128,7 +128,7 @@ class TransferEncodingTest {
 
     @Test
     void badOptionsAreRefusedWithWhatIsAllowed() {
-        assertThatThrownBy(() -> TransferEncoding.parse("int4", 256)).hasMessageContaining("\"float32\", \"float16\"");
+        assertThatThrownBy(() -> TransferEncoding.parse("int4", 256)).hasMessageContaining("'float32', 'float16'");
         assertThatThrownBy(() -> new TransferEncoding.Int8Blocks(100)).hasMessageContaining("power of two");
         assertThatThrownBy(() -> new TransferEncoding.Int8Blocks(8)).hasMessageContaining("from 16");
         assertThatThrownBy(() -> TransferEncoding.of(TensorEncoding.UINT32_RING_LE, 0))
