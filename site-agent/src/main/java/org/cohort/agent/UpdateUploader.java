@@ -88,7 +88,9 @@ final class UpdateUploader {
             b.setPrivacy(outcome.privacy().toProto());
         }
         if (outcome.delta() != null) {
-            TransferEncoding encoding = UpdateQuantization.encoding(task);
+            // A secure round replaces this with its masked ring elements (SecureAggregationStep).
+            TransferEncoding encoding =
+                    task.hasSecagg() ? TransferEncoding.Float32.INSTANCE : UpdateQuantization.encoding(task);
             b.setNumParameters(outcome.delta().length)
                     .setEncoding(encoding.wire())
                     .setBlockSize(encoding.blockSize())
@@ -127,13 +129,28 @@ final class UpdateUploader {
 
     /** A masked input of secure aggregation: ring elements, little-endian. */
     static UploadReceipt sendRing(Channel channel, byte[] manifestBytes, byte[] signature, int[] values) {
-        return stream(() -> channel, manifestBytes, signature, values.length, (off, n) -> encodeInts(values, off, n));
+        return sendRing(channel, manifestBytes, signature, values, false);
+    }
+
+    /** A masked input, as 32-bit ring elements or, in the narrow ring, their low 16 bits. */
+    static UploadReceipt sendRing(
+            Channel channel, byte[] manifestBytes, byte[] signature, int[] values, boolean narrow) {
+        return stream(
+                () -> channel, manifestBytes, signature, values.length, (off, n) -> encodeInts(values, off, n, narrow));
     }
 
     static ByteBuffer encodeInts(int[] values, int from, int count) {
-        ByteBuffer buf = ByteBuffer.allocate(count * 4).order(ByteOrder.LITTLE_ENDIAN);
+        return encodeInts(values, from, count, false);
+    }
+
+    static ByteBuffer encodeInts(int[] values, int from, int count, boolean narrow) {
+        ByteBuffer buf = ByteBuffer.allocate(count * (narrow ? 2 : 4)).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < count; i++) {
-            buf.putInt(values[from + i]);
+            if (narrow) {
+                buf.putShort((short) values[from + i]);
+            } else {
+                buf.putInt(values[from + i]);
+            }
         }
         return buf.flip();
     }

@@ -189,7 +189,9 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             // From here a refusal is the site's own signed attempt (or a forgery of it): see fail().
             manifest = m;
             normBound = intake.admit(site, m, manifestBytes, signature);
-            if (m.getEncoding() != org.cohort.protocol.v1.TensorEncoding.UINT32_RING_LE && m.getNumParameters() > 0) {
+            if (m.getEncoding() != org.cohort.protocol.v1.TensorEncoding.UINT32_RING_LE
+                    && m.getEncoding() != org.cohort.protocol.v1.TensorEncoding.UINT16_RING_LE
+                    && m.getNumParameters() > 0) {
                 try {
                     plain = TransferEncoding.of(m.getEncoding(), m.getBlockSize());
                 } catch (IllegalArgumentException e) { // admitted only as the study says, so a broken manifest
@@ -294,11 +296,12 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                         .asException();
             }
             var data = chunk.getData();
-            boolean ring = manifest.getEncoding() == org.cohort.protocol.v1.TensorEncoding.UINT32_RING_LE;
+            boolean narrowRing = manifest.getEncoding() == org.cohort.protocol.v1.TensorEncoding.UINT16_RING_LE;
+            boolean ring = narrowRing || manifest.getEncoding() == org.cohort.protocol.v1.TensorEncoding.UINT32_RING_LE;
             int values;
             try {
                 values = ring
-                        ? ringValues(data.size())
+                        ? ringValues(data.size(), narrowRing ? 2 : 4)
                         : plain.valuesIn(received, data.size(), manifest.getNumParameters());
             } catch (IllegalArgumentException e) {
                 boolean tooLong = e.getMessage().contains("past the");
@@ -311,6 +314,16 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                         .asException();
             }
             ByteBuffer spooled = data.asReadOnlyByteBuffer();
+            if (narrowRing) {
+                // Zero-extended to the 32-bit ring elements the sum reads: the Z(2^32) sum's low 16 bits are the
+                // Z(2^16) sum.
+                ByteBuffer in = data.asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer wide = ByteBuffer.allocate(values * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                for (int i = 0; i < values; i++) {
+                    wide.putInt(Short.toUnsignedInt(in.getShort()));
+                }
+                spooled = wide.flip();
+            }
             if (!ring) {
                 float[] decoded = decode(data.asReadOnlyByteBuffer(), values);
                 for (int i = 0; i < values; i++) {
@@ -357,11 +370,12 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             received += values;
         }
 
-        private int ringValues(int bytes) {
-            if (bytes % ProtocolLimits.FLOAT32_BYTES != 0) {
-                throw new IllegalArgumentException("chunk length " + bytes + " is not a multiple of 4 bytes");
+        private int ringValues(int bytes, int width) {
+            if (bytes % width != 0) {
+                throw new IllegalArgumentException(
+                        "chunk length " + bytes + " is not a multiple of " + width + " bytes");
             }
-            int values = bytes / ProtocolLimits.FLOAT32_BYTES;
+            int values = bytes / width;
             if (received + values > manifest.getNumParameters()) {
                 throw new IllegalArgumentException("past the manifest's length");
             }

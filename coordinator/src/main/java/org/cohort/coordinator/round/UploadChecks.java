@@ -82,12 +82,12 @@ public final class UploadChecks {
             long modelLength,
             double testFraction,
             HeldOutRule heldOut) {
-        return check(round, m, site, modelLength, testFraction, heldOut, TransferEncoding.Float32.INSTANCE);
+        return check(round, m, site, modelLength, testFraction, heldOut, TransferEncoding.Float32.INSTANCE, 32);
     }
 
     /**
-     * The checks, for a study whose plain updates travel as {@code transfer} (a secure round's
-     * masked inputs are ring elements whatever it says).
+     * The checks, for a study whose plain updates travel as {@code transfer} and whose secure rounds'
+     * masked inputs are ring elements of {@code ringBits} bits (16 or 32; RingWidth.bits).
      */
     public static Optional<UploadRejection> check(
             RoundState round,
@@ -96,7 +96,8 @@ public final class UploadChecks {
             long modelLength,
             double testFraction,
             HeldOutRule heldOut,
-            TransferEncoding transfer) {
+            TransferEncoding transfer,
+            int ringBits) {
         if (round == null) {
             return reject(Reason.UNKNOWN_ROUND, "no round with id '" + m.getRoundId() + "'");
         }
@@ -143,7 +144,8 @@ public final class UploadChecks {
         if (round.kind() == RoundKind.TRAIN) {
             // Under secure aggregation only masked ring elements may arrive: a plaintext update
             // would defeat the point, so it is refused rather than accepted "for now".
-            TensorEncoding encoding = round.secure() ? TensorEncoding.UINT32_RING_LE : transfer.wire();
+            TensorEncoding ring = ringBits == 16 ? TensorEncoding.UINT16_RING_LE : TensorEncoding.UINT32_RING_LE;
+            TensorEncoding encoding = round.secure() ? ring : transfer.wire();
             int blockSize = round.secure() ? 0 : transfer.blockSize();
             if (m.getEncoding() != encoding || m.getBlockSize() != blockSize) {
                 return reject(

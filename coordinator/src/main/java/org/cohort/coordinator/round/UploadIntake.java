@@ -131,7 +131,7 @@ public class UploadIntake {
         if (problem.isPresent()) {
             throw problem.get().asException();
         }
-        return m.getEncoding() != TensorEncoding.UINT32_RING_LE
+        return m.getEncoding() != TensorEncoding.UINT32_RING_LE && m.getEncoding() != TensorEncoding.UINT16_RING_LE
                 ? updateNormBound(store.round(m.getRoundId()))
                 : OptionalDouble.empty();
     }
@@ -183,7 +183,9 @@ public class UploadIntake {
                         dp == null ? 0 : dp.evaluationNoise(),
                         study.spec().dataset().numClasses(),
                         study.spec().dataset().survival()),
-                org.cohort.coordinator.study.StudySpec.Transfer.of(study.spec().transfer()));
+                org.cohort.coordinator.study.StudySpec.Transfer.of(study.spec().transfer()),
+                org.cohort.coordinator.study.RingWidth.bits(
+                        study.spec(), state.selected().size()));
         return problem.isPresent() ? problem : PrivacyChecks.check(study.spec().privacy(), state.kind(), m);
     }
 

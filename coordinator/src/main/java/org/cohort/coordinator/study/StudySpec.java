@@ -33,7 +33,8 @@ import tools.jackson.databind.annotation.JsonSerialize;
  *                           also its default there
  * @param strategyOptions    the strategy's parameters (server learning rate, moments, trimming);
  *                           defaults by strategy name, see {@link StrategyOptions}
- * @param transfer           how plain updates travel (float32, float16 or block-wise int8); default float32
+ * @param transfer           how plain updates and model downloads travel (float32, float16 or block-wise
+ *                           int8); default float32
  */
 public record StudySpec(
         String name,
@@ -529,10 +530,23 @@ public record StudySpec(
      * @param degree    neighbours per site k (default min(n-1, 4⌈log2 n⌉))
      * @param clipRange each update coordinate is clipped to [-clipRange, clipRange] before quantization
      * @param stageTimeoutSeconds deadline of each key-exchange and unmasking stage
+     * @param ringBits  32 (default) or 16: the ring the masked inputs travel in (2 bytes per value at
+     *                  16), where the round's site count allows it; see {@link RingWidth}
      */
     public record SecureAggregation(
-            Boolean enabled, Integer threshold, Integer degree, Double clipRange, Integer stageTimeoutSeconds) {
+            Boolean enabled,
+            Integer threshold,
+            Integer degree,
+            Double clipRange,
+            Integer stageTimeoutSeconds,
+            Integer ringBits) {
         public static final SecureAggregation OFF = new SecureAggregation(false, null, null, null, null);
+
+        /** Settings in the 32-bit ring. */
+        public SecureAggregation(
+                Boolean enabled, Integer threshold, Integer degree, Double clipRange, Integer stageTimeoutSeconds) {
+            this(enabled, threshold, degree, clipRange, stageTimeoutSeconds, null);
+        }
 
         public boolean on() {
             return Boolean.TRUE.equals(enabled);
@@ -604,15 +618,17 @@ public record StudySpec(
                                 secureAggregation.threshold(),
                                 secureAggregation.degree(),
                                 or(secureAggregation.clipRange(), 4.0),
-                                or(secureAggregation.stageTimeoutSeconds(), 60)),
+                                or(secureAggregation.stageTimeoutSeconds(), 60),
+                                or(secureAggregation.ringBits(), RingWidth.WIDE)),
                 siteExamplesLimit(),
                 or(strategyOptions, StrategyOptions.NONE).withDefaults(or(strategy, "fedavg")),
                 transfer == null ? Transfer.FLOAT32 : transfer.withDefaults());
     }
 
     /**
-     * How a study's plain updates travel from sites to the coordinator (see
-     * {@link org.cohort.protocol.transfer.TransferEncoding}); checked by {@link TransferChecks}.
+     * How a study's plain updates travel to the coordinator and its models to the sites (see
+     * {@link org.cohort.protocol.transfer.TransferEncoding}); checked by {@link TransferChecks}. Under
+     * secure aggregation it applies to model downloads only (updates are masked ring elements).
      *
      * @param encoding  "float32" (exact, the default), "float16" (half the bytes) or "int8" (block-wise,
      *                  one float32 scale per block: 1/4 + 1/blockSize of the bytes)
@@ -752,6 +768,7 @@ public record StudySpec(
         problems.addAll(RunnableChecks.problems(this));
         problems.addAll(StrategyChecks.problems(strategy, minSites, strategyOptions));
         problems.addAll(TransferChecks.problems(this));
+        problems.addAll(RingWidth.problems(this));
         if (maxSiteExamples != null && (maxSiteExamples < 1 || maxSiteExamples > MAX_SITE_EXAMPLES_LIMIT)) {
             problems.add("maxSiteExamples (the largest training size a site may declare) must be between 1 and "
                     + MAX_SITE_EXAMPLES_LIMIT + ", got " + maxSiteExamples);
