@@ -622,6 +622,9 @@ public final class SiteAgent implements AutoCloseable {
             }
             // The agent's own bound, before anything is quantized, masked or signed.
             var outcome = trained.withDelta(UpdateClip.apply(task, trained.delta()));
+            if (!task.hasSecagg()) {
+                outcome = outcome.withDelta(UpdateQuantization.apply(task, outcome.delta()));
+            }
             if (task.getKind() == TaskKind.TRAIN && SiteLevelNoise.applies(task) && outcome.delta() != null) {
                 outcome = SiteLevelNoise.withCharge(task, outcome); // σ_eff for the update's real size
             }

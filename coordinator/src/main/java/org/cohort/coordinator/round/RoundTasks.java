@@ -22,6 +22,7 @@ import org.cohort.coordinator.study.Study;
 import org.cohort.coordinator.study.StudyRepository;
 import org.cohort.coordinator.study.StudySpec;
 import org.cohort.coordinator.study.StudyStatus;
+import org.cohort.crypto.secagg.RingQuantizer;
 import org.cohort.crypto.secagg.SecAggParameters;
 import org.cohort.protocol.ProtocolLimits;
 import org.cohort.protocol.v1.CoordinatorMessage;
@@ -225,7 +226,8 @@ class RoundTasks {
                 stageTimeout,
                 trainingDeadline,
                 site -> sites.find(site).orElseThrow().updateSigningPublicKey(),
-                spec.privacy());
+                spec.privacy(),
+                org.cohort.coordinator.study.RingWidth.bits(spec, eligible.size()));
     }
 
     /** K of a buffered strategy (FedBuff), else 0: the round waits for every selected site. */
@@ -325,7 +327,8 @@ class RoundTasks {
                 .setThreshold(sr.parameters.threshold())
                 .setDegree(sr.parameters.degree())
                 .setClipRange(sr.siteNoise != null ? sr.siteNoise.clipNorm() : sr.quantizer.clipBound())
-                .setScale(sr.siteNoise != null ? sr.siteNoise.scale() : sr.quantizer.scale());
+                .setScale(sr.siteNoise != null ? sr.siteNoise.scale() : sr.quantizer.scale())
+                .setRingBits(sr.siteNoise != null ? RingQuantizer.RING_BITS : sr.quantizer.ringBits());
         for (String s : sr.sitesByIndex) {
             plan.addSigningKeysByIndex(
                     ByteString.copyFrom(sites.find(s).orElseThrow().updateSigningPublicKey()));

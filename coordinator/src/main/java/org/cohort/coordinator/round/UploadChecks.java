@@ -3,6 +3,7 @@ package org.cohort.coordinator.round;
 import java.security.MessageDigest;
 import java.util.Optional;
 import org.cohort.coordinator.round.UploadRejection.Reason;
+import org.cohort.protocol.transfer.TransferEncoding;
 import org.cohort.protocol.v1.TensorEncoding;
 import org.cohort.protocol.v1.UpdateManifest;
 
@@ -81,6 +82,22 @@ public final class UploadChecks {
             long modelLength,
             double testFraction,
             HeldOutRule heldOut) {
+        return check(round, m, site, modelLength, testFraction, heldOut, TransferEncoding.Float32.INSTANCE, 32);
+    }
+
+    /**
+     * The checks, for a study whose plain updates travel as {@code transfer} and whose secure rounds'
+     * masked inputs are ring elements of {@code ringBits} bits (16 or 32; RingWidth.bits).
+     */
+    public static Optional<UploadRejection> check(
+            RoundState round,
+            UpdateManifest m,
+            String site,
+            long modelLength,
+            double testFraction,
+            HeldOutRule heldOut,
+            TransferEncoding transfer,
+            int ringBits) {
         if (round == null) {
             return reject(Reason.UNKNOWN_ROUND, "no round with id '" + m.getRoundId() + "'");
         }
@@ -128,13 +145,19 @@ public final class UploadChecks {
         if (round.kind() == RoundKind.TRAIN) {
             // Under secure aggregation only masked ring elements may arrive: a plaintext update
             // would defeat the point, so it is refused rather than accepted "for now".
-            TensorEncoding encoding = round.secure() ? TensorEncoding.UINT32_RING_LE : TensorEncoding.FLOAT32_LE;
-            if (m.getEncoding() != encoding) {
+            TensorEncoding ring = ringBits == 16 ? TensorEncoding.UINT16_RING_LE : TensorEncoding.UINT32_RING_LE;
+            TensorEncoding encoding = round.secure() ? ring : transfer.wire();
+            int blockSize = round.secure() ? 0 : transfer.blockSize();
+            if (m.getEncoding() != encoding || m.getBlockSize() != blockSize) {
                 return reject(
                         Reason.WRONG_ENCODING,
                         "update encoding " + m.getEncoding()
+                                + (m.getBlockSize() == 0 ? "" : " with blocks of " + m.getBlockSize())
                                 + " is not accepted for this round; send " + encoding
-                                + (round.secure() ? " (masked input of secure aggregation)" : ""));
+                                + (blockSize == 0 ? "" : " with blocks of " + blockSize)
+                                + (round.secure()
+                                        ? " (masked input of secure aggregation)"
+                                        : " (the study's transfer encoding)"));
             }
             // The weight comes from one place: the training size the site declared when it accepted the study.
             Long declared = round.declaredExamples().get(site);

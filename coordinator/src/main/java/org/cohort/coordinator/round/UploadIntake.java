@@ -131,7 +131,7 @@ public class UploadIntake {
         if (problem.isPresent()) {
             throw problem.get().asException();
         }
-        return m.getEncoding() == TensorEncoding.FLOAT32_LE
+        return m.getEncoding() != TensorEncoding.UINT32_RING_LE && m.getEncoding() != TensorEncoding.UINT16_RING_LE
                 ? updateNormBound(roundFor(m, site))
                 : OptionalDouble.empty();
     }
@@ -198,7 +198,10 @@ public class UploadIntake {
                         dp != null && dp.enabled(),
                         dp == null ? 0 : dp.evaluationNoise(),
                         study.spec().dataset().numClasses(),
-                        study.spec().dataset().survival()));
+                        study.spec().dataset().survival()),
+                org.cohort.coordinator.study.StudySpec.Transfer.of(study.spec().transfer()),
+                org.cohort.coordinator.study.RingWidth.bits(
+                        study.spec(), state.selected().size()));
         return problem.isPresent() ? problem : PrivacyChecks.check(study.spec().privacy(), state.kind(), m);
     }
 
