@@ -54,6 +54,26 @@ class EvaluatorTest {
     }
 
     @Test
+    void theScoreHistogramCountsEachRowOnceByTrueClassAndBinOfItsProbabilityOfClassOne() {
+        MultiLayerNetwork net = new ModelSpec(ModelPreset.logisticRegression()
+                        .configJson(1, 2, new TrainingPlan(1, 1, Optimizer.SGD, 0.1, 1)))
+                .newNetwork();
+        ParameterVectors.write(net, new float[] {0f, 1f, 0f, 0f});
+        // P(1 | x) = sigmoid(x): 0.881 (bin 3 of 4), 0.269 (bin 1), 0.953 (bin 3), 0.622 (bin 2), 0.018 (bin 0).
+        TabularDataset test =
+                new TabularDataset(new float[][] {{2}, {-1}, {3}, {0.5f}, {-4}}, new int[] {1, 0, 0, 1, 1}, 2);
+
+        long[] counts = Evaluator.scoreHistogram(org.cohort.learning.model.Network.of(net), test, 4);
+
+        // Row-major, true class × bin: class 0 in bins 1 and 3; class 1 in bins 0, 2 and 3.
+        assertThat(counts).containsExactly(0, 1, 0, 1, 1, 0, 1, 1);
+        var threeClasses = new TabularDataset(new float[][] {{1}}, new int[] {2}, 3);
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> Evaluator.scoreHistogram(org.cohort.learning.model.Network.of(net), threeClasses, 4))
+                .hasMessageContaining("binary");
+    }
+
+    @Test
     void pooledCombinesByCountsNotByAveragingAccuracies() {
         EvaluationResult big = new EvaluationResult(0.9, 0.3, 100, 90);
         EvaluationResult small = new EvaluationResult(0.5, 0.7, 10, 5);
