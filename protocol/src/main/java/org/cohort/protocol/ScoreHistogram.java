@@ -88,6 +88,31 @@ public record ScoreHistogram(List<Long> counts, int bins, double noise) {
         return counts.get(label * bins + bin);
     }
 
+    /** The (noised) number of rows: the sum of all counts, at least 0. */
+    public long examples() {
+        return Math.max(0, counts.stream().mapToLong(Long::longValue).sum());
+    }
+
+    /** The (noised) number of rows classified right at threshold 0.5, clamped to [0, examples]. */
+    public long correct() {
+        long right = 0;
+        for (int b = 0; b < bins; b++) {
+            right += b < bins / 2 ? count(0, b) : count(1, b);
+        }
+        return Math.max(0, Math.min(examples(), right));
+    }
+
+    /** The counts as text, comma-separated (how the coordinator stores them); {@link #parse} reads them back. */
+    public String format() {
+        return counts.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
+    }
+
+    /** The histogram of {@link #format}'s text, with the given noise. */
+    public static ScoreHistogram parse(String text, double noise) {
+        var counts = java.util.Arrays.stream(text.split(",")).map(Long::valueOf).toList();
+        return new ScoreHistogram(counts, counts.size() / 2, noise);
+    }
+
     /** The cell-wise sum of histograms of the same binning: the histogram of all their rows (pooling). */
     public static ScoreHistogram sum(List<ScoreHistogram> histograms) {
         if (histograms.isEmpty()) {
