@@ -121,14 +121,8 @@ public class RoundRepository {
             long correct,
             double loss,
             org.cohort.protocol.ScoreHistogram scores) {
-        // A site may evaluate the same version twice (a retried round); the last word counts.
-        jdbc.sql("DELETE FROM model_evaluations WHERE study_id = ? AND version = ? AND site_id = ?")
-                .params(studyId, version, siteId)
-                .update();
-        jdbc.sql("INSERT INTO model_evaluations (study_id, version, site_id, examples, correct, loss, score_histogram)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?)")
-                .params(studyId, version, siteId, examples, correct, loss, scores == null ? null : scores.format())
-                .update();
+        replaceEvaluation(
+                studyId, version, siteId, examples, correct, loss, null, scores == null ? null : scores.format());
     }
 
     /**
@@ -137,21 +131,8 @@ public class RoundRepository {
      */
     public void recordNoisedScores(
             String studyId, long version, String siteId, org.cohort.protocol.ScoreHistogram release) {
-        jdbc.sql("DELETE FROM model_evaluations WHERE study_id = ? AND version = ? AND site_id = ?")
-                .params(studyId, version, siteId)
-                .update();
-        jdbc.sql("INSERT INTO model_evaluations"
-                        + " (study_id, version, site_id, examples, correct, loss, noise_multiplier, score_histogram)"
-                        + " VALUES (?, ?, ?, ?, ?, 0, ?, ?)")
-                .params(
-                        studyId,
-                        version,
-                        siteId,
-                        release.examples(),
-                        release.correct(),
-                        release.noise(),
-                        release.format())
-                .update();
+        replaceEvaluation(
+                studyId, version, siteId, release.examples(), release.correct(), 0, release.noise(), release.format());
     }
 
     /**
@@ -160,12 +141,26 @@ public class RoundRepository {
      */
     public void recordNoisedEvaluation(
             String studyId, long version, String siteId, org.cohort.protocol.NoisedConfusion release) {
+        replaceEvaluation(studyId, version, siteId, release.examples(), release.correct(), 0, release.noise(), null);
+    }
+
+    private void replaceEvaluation(
+            String studyId,
+            long version,
+            String siteId,
+            long examples,
+            long correct,
+            double loss,
+            Double noise,
+            String histogram) {
+        // A site may evaluate the same version twice (a retried round); the last word counts.
         jdbc.sql("DELETE FROM model_evaluations WHERE study_id = ? AND version = ? AND site_id = ?")
                 .params(studyId, version, siteId)
                 .update();
-        jdbc.sql("INSERT INTO model_evaluations (study_id, version, site_id, examples, correct, loss, noise_multiplier)"
-                        + " VALUES (?, ?, ?, ?, ?, 0, ?)")
-                .params(studyId, version, siteId, release.examples(), release.correct(), release.noise())
+        jdbc.sql("INSERT INTO model_evaluations"
+                        + " (study_id, version, site_id, examples, correct, loss, noise_multiplier, score_histogram)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                .params(studyId, version, siteId, examples, correct, loss, noise, histogram)
                 .update();
     }
 
