@@ -75,7 +75,7 @@ final class StudyWaitCommand extends CoordinatorCommand {
         }
     }
 
-    /** A round in one line: status, who reported, who dropped and why, loss, pooled accuracy. */
+    /** A round in one line: status, who reported, who dropped and why, loss, pooled accuracy (and a binary study's AUROC, AUPRC, ECE). */
     static String describe(JsonNode r) {
         var line = new StringBuilder(r.path("status").asString());
         line.append(", ")
@@ -103,7 +103,21 @@ final class StudyWaitCommand extends CoordinatorCommand {
                     eval.path("version").asLong(),
                     eval.path("examples").asLong(),
                     eval.path("release").asString().equals("in clear") ? "exact" : "DP estimate from noised counts"));
+            JsonNode scores = eval.path("scores").path("pooled");
+            if (scores.isObject()) {
+                line.append(", pooled AUROC ")
+                        .append(figure(scores.path("auroc")))
+                        .append(", AUPRC ")
+                        .append(figure(scores.path("auprc")))
+                        .append(", ECE ")
+                        .append(figure(scores.path("calibrationError")));
+            }
         }
         return line.toString();
+    }
+
+    /** A figure with three decimals, or "-" where the coordinator reports none (undefined). */
+    private static String figure(JsonNode value) {
+        return value.isNumber() ? String.format(Locale.ROOT, "%.3f", value.asDouble()) : "-";
     }
 }

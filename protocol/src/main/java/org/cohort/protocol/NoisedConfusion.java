@@ -1,8 +1,5 @@
 package org.cohort.protocol;
 
-import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import org.cohort.protocol.v1.SiteMetrics;
 
@@ -57,13 +54,7 @@ public record NoisedConfusion(List<Long> counts, int classes, double noise) {
 
     /** SHA-256 over the counts as big-endian 64-bit integers: what the site's manifest names as its payload. */
     public byte[] sha256() {
-        ByteBuffer bytes = ByteBuffer.allocate(Long.BYTES * counts.size());
-        counts.forEach(bytes::putLong);
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes.array());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java platform has SHA-256", e);
-        }
+        return CountDigest.sha256(counts);
     }
 
     /** The noised number of held-out rows: the sum of all counts, at least 0. */

@@ -342,6 +342,17 @@ public final class Quickstart {
                             : "")
                     + ")");
 
+            ScoreFigures scores = table.finalScores();
+            if (scores != null) {
+                out.println();
+                scores.print(
+                        out,
+                        "federated model's ranking and calibration, as the sites released them ("
+                                + org.cohort.protocol.ScoreHistogram.BINS + "-bin score histograms"
+                                + (privacy.enabled() ? ", noised under DP" : "")
+                                + "; ECE with bin midpoints):");
+            }
+
             ObjectNode summary = api.json().createObjectNode();
             summary.put("dataset", o.dataset());
             // What every federated/central/singleSite figure is: "accuracy", or "c-index" for survival.
@@ -365,6 +376,9 @@ public final class Quickstart {
             summary.set("federated", api.json().valueToTree(federated));
             if (released != null) {
                 summary.set("federatedAsReleased", api.json().valueToTree(released));
+            }
+            if (scores != null) {
+                summary.set("federatedScores", api.json().valueToTree(scores));
             }
             summary.set("central", api.json().valueToTree(baselines.central()));
             summary.set("singleSite", api.json().valueToTree(baselines.singleSite()));

@@ -24,6 +24,7 @@ final class RoundTable {
     private double totalRoundSeconds;
     private int timedRounds;
     private Accuracies finalEvaluation;
+    private ScoreFigures finalScores;
     /** The study's privacy view (GET /api/studies/{id}/privacy), or null when the study has no DP. */
     private final java.util.function.Supplier<JsonNode> privacy;
 
@@ -91,6 +92,7 @@ final class RoundTable {
                     && r.get("status").asString().equals("COMPLETED")
                     && hasEvaluation(r)) {
                 finalEvaluation = accuracies(r.get("evaluation"));
+                finalScores = ScoreFigures.of(r.get("evaluation"), siteNames, siteIds);
             }
         }
         while (byNumber.containsKey(nextRound)) {
@@ -179,6 +181,11 @@ final class RoundTable {
 
     Accuracies finalEvaluation() {
         return finalEvaluation;
+    }
+
+    /** A binary study's AUROC, AUPRC and calibration error of the final evaluation as reported; null when none. */
+    ScoreFigures finalScores() {
+        return finalScores;
     }
 
     double meanRoundSeconds() {

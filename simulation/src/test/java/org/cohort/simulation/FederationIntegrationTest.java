@@ -36,6 +36,14 @@ class FederationIntegrationTest {
             for (var single : baselines.singleSite().values()) {
                 assertThat(single.pooled()).isLessThan(federated - 0.05);
             }
+            // In clear each site sends its exact score histogram: accuracy at 0.5 from the pooled histogram
+            // agrees with the argmax accuracy, and the model ranks far better than chance.
+            JsonNode scores = fed.finalEvaluation(studyId).get("scores");
+            assertThat(scores.get("bySite").size()).isEqualTo(3);
+            assertThat(scores.get("pooled").get("auroc").asDouble()).isGreaterThan(0.7);
+            assertThat(scores.get("pooled").get("auprc").asDouble()).isBetween(0.0, 1.0);
+            assertThat(scores.get("pooled").get("examples").asLong())
+                    .isEqualTo(fed.finalEvaluation(studyId).get("examples").asLong());
 
             // Lineage: every version names its parent and the three contributing sites.
             JsonNode models = fed.api.studies().models(studyId);

@@ -60,7 +60,7 @@ class PrivacyIntegrationTest {
             }
 
             // The held-out patients are patients too: no training round says anything about them, and the
-            // final evaluation is released only from noised confusion counts.
+            // final evaluation is released only as noised counts (a binary study's score histogram).
             double evaluationNoise = fed.api
                     .studies()
                     .get(studyId)
@@ -80,6 +80,12 @@ class PrivacyIntegrationTest {
             }
             assertThat(last.get("release").asString()).contains("discrete Gaussian noise", "charged");
             assertThat(last.get("meanLoss").isNull()).isTrue();
+            // A binary study releases its score histogram in place of the confusion matrix (one charge, below):
+            // AUROC, AUPRC and calibration error per site and pooled are post-processing of it.
+            assertThat(last.get("release").asString()).contains("from score histograms");
+            assertThat(last.get("scores").get("bySite").size()).isEqualTo(3);
+            assertThat(last.get("scores").get("pooled").get("calibrationError").asDouble())
+                    .isBetween(0.0, 1.0);
 
             JsonNode privacy = fed.api.studies().privacy(studyId);
             assertThat(privacy.get("sites").size()).isEqualTo(3);

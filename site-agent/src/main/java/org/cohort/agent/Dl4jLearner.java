@@ -23,6 +23,7 @@ import org.cohort.learning.model.TrainingPlan;
 import org.cohort.learning.train.EvaluationResult;
 import org.cohort.learning.train.Evaluator;
 import org.cohort.privacy.clip.L2Clipping;
+import org.cohort.protocol.ScoreHistogram;
 import org.cohort.protocol.v1.DatasetSpec;
 import org.cohort.protocol.v1.RoundTask;
 import org.cohort.protocol.v1.TaskKind;
@@ -187,7 +188,7 @@ public final class Dl4jLearner implements LocalLearner {
         // Refused here, before the task is accepted, not after the model is downloaded.
         DatasetSchemas.checkPolicy(policy(dp), task.getDataset());
         if (task.getKind() == TaskKind.EVALUATE) {
-            // Under DP an evaluation releases nothing but, in a patient-level study, its noised confusion matrix.
+            // Under DP an evaluation releases nothing but, in a patient-level study, its noised counts.
             return HeldOutRelease.releases(task) ? HeldOutRelease.plannedCharge(task) : null;
         }
         return switch (dp.getMode()) {
@@ -274,18 +275,31 @@ public final class Dl4jLearner implements LocalLearner {
         SplitData data = data(task);
         var net = new ModelSpec(modelConfigJson).build();
         ParameterVectors.write(net, global);
+        boolean binary = !data.test().isSurvival()
+                && HeldOutRelease.scoresReleased(data.test().numClasses());
         if (HeldOutRelease.releases(task)) {
+            double sigma = task.getPrivacy().getEvaluationNoiseMultiplier();
+            // One release either way, never both: a second would be a second charge.
+            if (binary) {
+                long[] histogram = Evaluator.scoreHistogram(net, data.test(), ScoreHistogram.BINS);
+                return Outcome.noisedEvaluation(
+                        0,
+                        HeldOutRelease.releaseScores(histogram, ScoreHistogram.BINS, sigma),
+                        HeldOutRelease.plannedCharge(task));
+            }
             long[] counts = Evaluator.confusionMatrix(net, data.test());
-            var release = HeldOutRelease.release(
-                    counts, data.test().numClasses(), task.getPrivacy().getEvaluationNoiseMultiplier());
+            var release = HeldOutRelease.release(counts, data.test().numClasses(), sigma);
             return Outcome.noisedEvaluation(0, release, HeldOutRelease.plannedCharge(task));
         }
         // Under DP nothing about the held-out patients leaves in clear.
-        var eval = HeldOutRelease.withheld(task)
+        boolean withheld = HeldOutRelease.withheld(task);
+        var eval = withheld
                 ? EvaluationResult.empty()
                 : data.test().isSurvival() ? survivalEvaluation(net, data) : Evaluator.evaluate(net, data.test());
+        ScoreHistogram scores = withheld || !binary ? null : exactScores(net, data);
         if (task.getKind() == TaskKind.EVALUATE) {
-            return new Outcome(null, data.train().size(), 0, 0, eval.examples(), eval.correct(), eval.logLoss());
+            return new Outcome(null, data.train().size(), 0, 0, eval.examples(), eval.correct(), eval.logLoss())
+                    .withScores(scores);
         }
         var plan = trainingPlan(task);
         var dp = task.getPrivacy();
@@ -316,6 +330,20 @@ public final class Dl4jLearner implements LocalLearner {
             L2Clipping.clipInPlace(delta, dp.getClipNorm());
         }
         return new Outcome(
-                delta, data.train().size(), loss, millis, eval.examples(), eval.correct(), eval.logLoss(), charge);
+                        delta,
+                        data.train().size(),
+                        loss,
+                        millis,
+                        eval.examples(),
+                        eval.correct(),
+                        eval.logLoss(),
+                        charge)
+                .withScores(scores);
+    }
+
+    /** A binary model's held-out score histogram, measured in clear (a study without DP). */
+    private static ScoreHistogram exactScores(org.cohort.learning.model.Network net, SplitData data) {
+        long[] counts = Evaluator.scoreHistogram(net, data.test(), ScoreHistogram.BINS);
+        return new ScoreHistogram(java.util.Arrays.stream(counts).boxed().toList(), ScoreHistogram.BINS, 0);
     }
 }

@@ -1,11 +1,13 @@
 package org.cohort.agent;
 
 import java.util.ArrayList;
+import java.util.List;
 import org.cohort.privacy.accounting.Unit;
 import org.cohort.privacy.noise.DiscreteGaussianSampler;
 import org.cohort.privacy.noise.RandomSource;
 import org.cohort.privacy.noise.SecureNoiseSource;
 import org.cohort.protocol.NoisedConfusion;
+import org.cohort.protocol.ScoreHistogram;
 import org.cohort.protocol.v1.PrivacyPlan;
 import org.cohort.protocol.v1.RoundTask;
 import org.cohort.protocol.v1.TaskKind;
@@ -14,8 +16,10 @@ import org.cohort.protocol.v1.TaskKind;
  * What a site may say about its held-out rows under differential privacy. Its test patients are
  * patients too, and accuracy, loss and counts measured on them are releases like any other: a
  * training task says nothing about them (withheld), and only the study's final evaluation
- * releases the confusion matrix, each count plus exact discrete Gaussian noise from the DRBG, at
- * the study's evaluation noise multiplier, charged to the same ledger as training.
+ * releases counts, each plus exact discrete Gaussian noise from the DRBG, at the study's evaluation
+ * noise multiplier, charged to the same ledger as training: a binary study's score histogram (true
+ * class × score bin, from which AUROC, AUPRC, calibration error and accuracy follow), a multiclass
+ * study's confusion matrix. Either way one patient is in exactly one count: one charge of sensitivity 1.
  */
 final class HeldOutRelease {
     private HeldOutRelease() {}
@@ -27,7 +31,7 @@ final class HeldOutRelease {
     }
 
     /**
-     * Whether this task releases a noised confusion matrix: the final evaluation of a patient-level
+     * Whether this task releases noised counts (see {@link #scoresReleased}): the final evaluation of a patient-level
      * study whose terms set an evaluation noise multiplier. Site-level DP protects a whole site, whose
      * evaluation would then need noise on the scale of all its rows: it releases none.
      */
@@ -38,6 +42,11 @@ final class HeldOutRelease {
                 && dp.getMode() == org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT
                 && dp.getEvaluationNoiseMultiplier() > 0
                 && !DatasetSchemas.isSurvival(task.getDataset());
+    }
+
+    /** Whether {@code classes} make a binary study, whose evaluation is a score histogram rather than a confusion matrix. */
+    static boolean scoresReleased(int classes) {
+        return classes == 2;
     }
 
     /** The charge of the release {@code task} asks for, known before anything is measured. */
@@ -57,11 +66,25 @@ final class HeldOutRelease {
 
     /** As {@link #release(long[], int, double)} with the given bits (tests). */
     static NoisedConfusion release(long[] counts, int classes, double sigma, RandomSource random) {
+        return new NoisedConfusion(noised(counts, sigma, random), classes, sigma);
+    }
+
+    /** A binary study's score histogram (true class × bin, row-major) with discrete Gaussian noise of σ from the DRBG. */
+    static ScoreHistogram releaseScores(long[] counts, int bins, double sigma) {
+        return releaseScores(counts, bins, sigma, SecureNoiseSource.create());
+    }
+
+    /** As {@link #releaseScores(long[], int, double)} with the given bits (tests). */
+    static ScoreHistogram releaseScores(long[] counts, int bins, double sigma, RandomSource random) {
+        return new ScoreHistogram(noised(counts, sigma, random), bins, sigma);
+    }
+
+    private static List<Long> noised(long[] counts, double sigma, RandomSource random) {
         var sampler = DiscreteGaussianSampler.withSigma(sigma, random);
         var noised = new ArrayList<Long>(counts.length);
         for (long count : counts) {
             noised.add(Math.addExact(count, sampler.sample()));
         }
-        return new NoisedConfusion(noised, classes, sigma);
+        return noised;
     }
 }

@@ -10,7 +10,10 @@ public interface LocalLearner {
 
     /**
      * Result of one task. {@code delta} is null for evaluation-only tasks; {@code privacy} is the
-     * privacy cost actually incurred (null when the study has no differential privacy).
+     * privacy cost actually incurred (null when the study has no differential privacy); {@code
+     * heldOut} a noised confusion matrix (a multiclass study's DP evaluation) and {@code scores} the
+     * held-out score histogram of a binary study (exact in clear, noised in its DP evaluation), each
+     * null when the task measures none.
      */
     record Outcome(
             float[] delta,
@@ -21,7 +24,31 @@ public interface LocalLearner {
             long testCorrect,
             double testLoss,
             PrivacyCharge privacy,
-            org.cohort.protocol.NoisedConfusion heldOut) {
+            org.cohort.protocol.NoisedConfusion heldOut,
+            org.cohort.protocol.ScoreHistogram scores) {
+        public Outcome(
+                float[] delta,
+                long exampleCount,
+                double trainLoss,
+                long trainMillis,
+                long testExamples,
+                long testCorrect,
+                double testLoss,
+                PrivacyCharge privacy,
+                org.cohort.protocol.NoisedConfusion heldOut) {
+            this(
+                    delta,
+                    exampleCount,
+                    trainLoss,
+                    trainMillis,
+                    testExamples,
+                    testCorrect,
+                    testLoss,
+                    privacy,
+                    heldOut,
+                    null);
+        }
+
         public Outcome(
                 float[] delta,
                 long exampleCount,
@@ -51,6 +78,27 @@ public interface LocalLearner {
             return new Outcome(null, exampleCount, 0, 0, 0, 0, 0, charge, heldOut);
         }
 
+        /** A binary study's evaluation under DP: only the noised score histogram and its charge. */
+        public static Outcome noisedEvaluation(
+                long exampleCount, org.cohort.protocol.ScoreHistogram scores, PrivacyCharge charge) {
+            return new Outcome(null, exampleCount, 0, 0, 0, 0, 0, charge, null, scores);
+        }
+
+        /** The same outcome with the held-out score histogram measured in clear. */
+        public Outcome withScores(org.cohort.protocol.ScoreHistogram newScores) {
+            return new Outcome(
+                    delta,
+                    exampleCount,
+                    trainLoss,
+                    trainMillis,
+                    testExamples,
+                    testCorrect,
+                    testLoss,
+                    privacy,
+                    heldOut,
+                    newScores);
+        }
+
         /** The same outcome with another update (the agent's clipped copy of the trainer's). */
         public Outcome withDelta(float[] newDelta) {
             return new Outcome(
@@ -62,7 +110,8 @@ public interface LocalLearner {
                     testCorrect,
                     testLoss,
                     privacy,
-                    heldOut);
+                    heldOut,
+                    scores);
         }
 
         public double testAccuracy() {

@@ -687,13 +687,16 @@ public final class SiteAgent implements AutoCloseable {
                     outcome.heldOut() != null
                             ? "released the noised confusion matrix of the final evaluation (σ "
                                     + outcome.heldOut().noise() + " per count)"
-                            : HeldOutRelease.withheld(task)
-                                    ? "training loss and held-out metrics withheld (differential privacy)"
-                                    : String.format(
-                                            java.util.Locale.ROOT,
-                                            "train loss %.4f, held-out accuracy of incoming model %.3f",
-                                            outcome.trainLoss(),
-                                            outcome.testAccuracy()),
+                            : outcome.scores() != null && outcome.scores().noised()
+                                    ? "released the noised score histogram of the final evaluation (σ "
+                                            + outcome.scores().noise() + " per count)"
+                                    : HeldOutRelease.withheld(task)
+                                            ? "training loss and held-out metrics withheld (differential privacy)"
+                                            : String.format(
+                                                    java.util.Locale.ROOT,
+                                                    "train loss %.4f, held-out accuracy of incoming model %.3f",
+                                                    outcome.trainLoss(),
+                                                    outcome.testAccuracy()),
                     epsilonAfter == null
                             ? ""
                             : String.format(

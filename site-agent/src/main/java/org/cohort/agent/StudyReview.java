@@ -180,8 +180,8 @@ final class StudyReview {
             }
             l.add("  final evaluation: "
                     + (plan.getEvaluationNoiseMultiplier() > 0
-                            ? "noised confusion matrix released, σ " + plan.getEvaluationNoiseMultiplier()
-                                    + " per count"
+                            ? "noised counts released (score histogram if binary, else confusion matrix), σ "
+                                    + plan.getEvaluationNoiseMultiplier() + " per count"
                             : "no evaluation released"));
         }
         l.add("  rounds: " + plan.getStudyRounds());

@@ -61,7 +61,8 @@ final class UpdateUploader {
         boolean withheld = HeldOutRelease.withheld(task);
         // Under DP the training loss, the training time and the held-out metrics would be releases
         // outside the ε accounting (they depend on the patients' rows): withheld, sent as 0. The
-        // final evaluation sends its noised confusion matrix instead, named as the payload.
+        // final evaluation sends its noised counts instead (score histogram or confusion matrix), named
+        // as the payload; in clear a binary study's exact score histogram goes beside the metrics.
         var metrics = SiteMetrics.newBuilder()
                 .setTrainLoss(withheld ? 0 : outcome.trainLoss())
                 .setTrainLossWithheld(withheld)
@@ -82,6 +83,12 @@ final class UpdateUploader {
         if (outcome.heldOut() != null) {
             outcome.heldOut().into(metrics);
             b.setPayloadSha256(ByteString.copyFrom(outcome.heldOut().sha256()));
+        }
+        if (outcome.scores() != null && (outcome.scores().noised() || !withheld)) {
+            outcome.scores().into(metrics);
+            if (outcome.scores().noised()) {
+                b.setPayloadSha256(ByteString.copyFrom(outcome.scores().sha256()));
+            }
         }
         b.setMetrics(metrics);
         if (outcome.privacy() != null) {

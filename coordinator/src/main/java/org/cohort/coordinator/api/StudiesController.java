@@ -127,6 +127,8 @@ public class StudiesController {
      * @param meanLoss null when any site released its evaluation under DP (no loss is released then)
      * @param release "in clear", or, under DP, how the figures were noised: they are estimates from
      *     noised counts, each site's charged to its patient-level budget
+     * @param scores a binary study's AUROC, AUPRC and calibration error per site and pooled, from the
+     *     sites' score histograms; null for a multiclass or survival study
      */
     public record Evaluation(
             long version,
@@ -134,7 +136,8 @@ public class StudiesController {
             long examples,
             Double meanLoss,
             Map<String, Double> accuracyBySite,
-            String release) {
+            String release,
+            ScoreMetricsView.Pooled scores) {
         static Evaluation of(long version, List<EvaluationRow> rows) {
             long examples = 0;
             long correct = 0;
@@ -152,7 +155,11 @@ public class StudiesController {
             }
             String release = noise == null
                     ? "in clear"
-                    : "from confusion matrices with discrete Gaussian noise of σ "
+                    : "from "
+                            + (rows.stream().allMatch(r -> r.scores() != null)
+                                    ? "score histograms"
+                                    : "confusion matrices")
+                            + " with discrete Gaussian noise of σ "
                             + String.format(java.util.Locale.ROOT, "%.4g", noise) + " on every count (patient-level DP,"
                             + " add/remove one patient, charged to each site's study budget): estimates, not exact counts";
             return new Evaluation(
@@ -161,7 +168,8 @@ public class StudiesController {
                     examples,
                     noise != null ? null : examples == 0 ? 0 : loss / examples,
                     bySite,
-                    release);
+                    release,
+                    ScoreMetricsView.Pooled.of(rows));
         }
     }
 

@@ -84,20 +84,27 @@ final class ReleaseCharges {
     }
 
     /**
-     * What a final evaluation's noised confusion matrix costs its site: one Gaussian mechanism of
-     * sensitivity 1 at the smaller of the study's evaluation noise and the noise the site states (a
-     * site claiming less noise is charged for less); null when it releases none.
+     * What a final evaluation's noised counts cost its site: a binary study's score histogram or a
+     * multiclass study's confusion matrix, each one Gaussian mechanism of sensitivity 1 (one patient,
+     * one count) at the smaller of the study's evaluation noise and the noise the site states (a site
+     * claiming less noise is charged for less); an upload carrying both (refused, but read) is charged
+     * for two; null when it releases none.
      */
     private static SiteCharge evaluation(Study study, String site, UpdateManifest m) {
         var metrics = m.getMetrics();
         double term =
                 study.spec().privacy() == null ? 0 : study.spec().privacy().evaluationNoise();
-        if (metrics.getNoisedConfusionCount() == 0
-                || !(term > 0)
-                || m.getPayloadSha256().size() != 32) {
+        int releases = (metrics.getNoisedConfusionCount() > 0 ? 1 : 0) + (metrics.getScoreHistogramCount() > 0 ? 1 : 0);
+        if (releases == 0 || !(term > 0) || m.getPayloadSha256().size() != 32) {
             return null;
         }
-        double sigma = metrics.getConfusionNoise() > 0 ? Math.min(term, metrics.getConfusionNoise()) : term;
-        return new SiteCharge(site, Unit.PATIENT, new PrivacyEvent.SampledGaussian(1.0, sigma, 1));
+        double sigma = term;
+        if (metrics.getNoisedConfusionCount() > 0 && metrics.getConfusionNoise() > 0) {
+            sigma = Math.min(sigma, metrics.getConfusionNoise());
+        }
+        if (metrics.getScoreHistogramCount() > 0 && metrics.getScoreHistogramNoise() > 0) {
+            sigma = Math.min(sigma, metrics.getScoreHistogramNoise());
+        }
+        return new SiteCharge(site, Unit.PATIENT, new PrivacyEvent.SampledGaussian(1.0, sigma, releases));
     }
 }

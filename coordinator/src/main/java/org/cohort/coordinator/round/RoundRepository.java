@@ -112,16 +112,27 @@ public class RoundRepository {
                 .update();
     }
 
+    /** A site's evaluation in clear, with a binary study's exact score histogram ({@code scores}, else null). */
     public void recordEvaluation(
-            String studyId, long version, String siteId, long examples, long correct, double loss) {
-        // A site may evaluate the same version twice (a retried round); the last word counts.
-        jdbc.sql("DELETE FROM model_evaluations WHERE study_id = ? AND version = ? AND site_id = ?")
-                .params(studyId, version, siteId)
-                .update();
-        jdbc.sql(
-                        "INSERT INTO model_evaluations (study_id, version, site_id, examples, correct, loss) VALUES (?, ?, ?, ?, ?, ?)")
-                .params(studyId, version, siteId, examples, correct, loss)
-                .update();
+            String studyId,
+            long version,
+            String siteId,
+            long examples,
+            long correct,
+            double loss,
+            org.cohort.protocol.ScoreHistogram scores) {
+        replaceEvaluation(
+                studyId, version, siteId, examples, correct, loss, null, scores == null ? null : scores.format());
+    }
+
+    /**
+     * A binary study's final evaluation under DP: examples and correct derived from its noised score
+     * histogram (post-processing of a charged release), no loss, the histogram and its noise kept.
+     */
+    public void recordNoisedScores(
+            String studyId, long version, String siteId, org.cohort.protocol.ScoreHistogram release) {
+        replaceEvaluation(
+                studyId, version, siteId, release.examples(), release.correct(), 0, release.noise(), release.format());
     }
 
     /**
@@ -130,12 +141,26 @@ public class RoundRepository {
      */
     public void recordNoisedEvaluation(
             String studyId, long version, String siteId, org.cohort.protocol.NoisedConfusion release) {
+        replaceEvaluation(studyId, version, siteId, release.examples(), release.correct(), 0, release.noise(), null);
+    }
+
+    private void replaceEvaluation(
+            String studyId,
+            long version,
+            String siteId,
+            long examples,
+            long correct,
+            double loss,
+            Double noise,
+            String histogram) {
+        // A site may evaluate the same version twice (a retried round); the last word counts.
         jdbc.sql("DELETE FROM model_evaluations WHERE study_id = ? AND version = ? AND site_id = ?")
                 .params(studyId, version, siteId)
                 .update();
-        jdbc.sql("INSERT INTO model_evaluations (study_id, version, site_id, examples, correct, loss, noise_multiplier)"
-                        + " VALUES (?, ?, ?, ?, ?, 0, ?)")
-                .params(studyId, version, siteId, release.examples(), release.correct(), release.noise())
+        jdbc.sql("INSERT INTO model_evaluations"
+                        + " (study_id, version, site_id, examples, correct, loss, noise_multiplier, score_histogram)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                .params(studyId, version, siteId, examples, correct, loss, noise, histogram)
                 .update();
     }
 
@@ -162,9 +187,23 @@ public class RoundRepository {
             Long trainMillis,
             String detail) {}
 
-    /** @param noiseMultiplier σ of the noise on each count when the site released a noised matrix; null in clear */
+    /**
+     * @param noiseMultiplier σ of the noise on each count when the site released noised counts; null in clear
+     * @param scores a binary study's score histogram (noised when {@code noiseMultiplier} is set); null when none
+     */
     public record EvaluationRow(
-            long version, String siteId, long examples, long correct, double loss, Double noiseMultiplier) {}
+            long version,
+            String siteId,
+            long examples,
+            long correct,
+            double loss,
+            Double noiseMultiplier,
+            org.cohort.protocol.ScoreHistogram scores) {
+        public EvaluationRow(
+                long version, String siteId, long examples, long correct, double loss, Double noiseMultiplier) {
+            this(version, siteId, examples, correct, loss, noiseMultiplier, null);
+        }
+    }
 
     public List<RoundRow> rounds(String studyId) {
         return jdbc.sql("SELECT * FROM rounds WHERE study_id = ? ORDER BY round_number, attempt")
@@ -215,10 +254,16 @@ public class RoundRepository {
                         rs.getLong("examples"),
                         rs.getLong("correct"),
                         rs.getDouble("loss"),
-                        (Double) rs.getObject("noise_multiplier", Double.class)))
+                        (Double) rs.getObject("noise_multiplier", Double.class),
+                        scores(rs.getString("score_histogram"), (Double)
+                                rs.getObject("noise_multiplier", Double.class))))
                 .list()
                 .stream()
                 .collect(Collectors.groupingBy(EvaluationRow::version));
+    }
+
+    private static org.cohort.protocol.ScoreHistogram scores(String text, Double noise) {
+        return text == null ? null : org.cohort.protocol.ScoreHistogram.parse(text, noise == null ? 0 : noise);
     }
 
     private static String truncate(String s) {

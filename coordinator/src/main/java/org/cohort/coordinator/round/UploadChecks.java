@@ -235,10 +235,11 @@ public final class UploadChecks {
                     Reason.MALFORMED,
                     "site " + site + " sends held-out metrics in clear in a differentially"
                             + " private study; they are releases outside every ε: a site withholds them, and the final"
-                            + " evaluation sends only its noised confusion matrix");
+                            + " evaluation sends only its noised counts (score histogram or confusion matrix)");
         }
-        if (metrics.getNoisedConfusionCount() == 0) {
-            return Optional.empty();
+        var histogram = ScoreHistogramChecks.check(round, m, site, rule, maxHeldOut);
+        if (histogram.isPresent() || metrics.getNoisedConfusionCount() == 0) {
+            return histogram;
         }
         if (round.kind() != RoundKind.EVALUATE || !(rule.evaluationNoise() > 0)) {
             return reject(
@@ -260,26 +261,44 @@ public final class UploadChecks {
                     "site " + site + "'s confusion matrix has " + release.classes()
                             + " classes where the study's label has " + rule.classes());
         }
+        return noisedCounts(
+                release.counts(), release.noise(), release.sha256(), "confusion matrix", m, site, rule, maxHeldOut);
+    }
+
+    /**
+     * A noised release's counts (a confusion matrix or a score histogram, named {@code what}): each
+     * within {@link #NOISE_SLACK_SIGMAS} noise deviations of [0, the most held-out rows], at the
+     * study's noise, and named by the signed payload digest.
+     */
+    static Optional<UploadRejection> noisedCounts(
+            java.util.List<Long> counts,
+            double noise,
+            byte[] sha256,
+            String what,
+            UpdateManifest m,
+            String site,
+            HeldOutRule rule,
+            long maxHeldOut) {
         double slack = NOISE_SLACK_SIGMAS * rule.evaluationNoise();
-        if (release.counts().stream().anyMatch(c -> c < -slack || c > maxHeldOut + slack)) {
+        if (counts.stream().anyMatch(c -> c < -slack || c > maxHeldOut + slack)) {
             return reject(
                     Reason.BAD_EXAMPLE_COUNT,
-                    "site " + site + "'s noised confusion matrix has a count outside"
+                    "site " + site + "'s noised " + what + " has a count outside"
                             + " [-" + Math.round(slack) + ", " + Math.round(maxHeldOut + slack) + "]: beyond "
                             + NOISE_SLACK_SIGMAS
                             + " standard deviations of the noise around what its declared training size allows");
         }
-        if (release.noise() != rule.evaluationNoise()) {
+        if (noise != rule.evaluationNoise()) {
             return reject(
                     Reason.MALFORMED,
-                    "site " + site + "'s confusion matrix carries noise of σ " + release.noise()
-                            + " where the study's terms set " + rule.evaluationNoise());
+                    "site " + site + "'s " + what + " carries noise of σ " + noise + " where the study's terms set "
+                            + rule.evaluationNoise());
         }
-        if (!MessageDigest.isEqual(release.sha256(), m.getPayloadSha256().toByteArray())) {
+        if (!MessageDigest.isEqual(sha256, m.getPayloadSha256().toByteArray())) {
             return reject(
                     Reason.MALFORMED,
-                    "site " + site + "'s signed payload digest does not name its noised"
-                            + " confusion matrix (SHA-256 over the counts as big-endian 64-bit integers)");
+                    "site " + site + "'s signed payload digest does not name its noised " + what
+                            + " (SHA-256 over the counts as big-endian 64-bit integers)");
         }
         return Optional.empty();
     }

@@ -23,6 +23,7 @@ import org.cohort.coordinator.study.Study;
 import org.cohort.coordinator.study.StudyRepository;
 import org.cohort.crypto.signature.SignatureVerifier;
 import org.cohort.protocol.NoisedConfusion;
+import org.cohort.protocol.ScoreHistogram;
 import org.cohort.protocol.v1.TensorEncoding;
 import org.cohort.protocol.v1.UpdateManifest;
 import org.slf4j.Logger;
@@ -122,9 +123,10 @@ public class UploadIntake {
                             "update signature does not verify with site " + site + "'s enrolled update-signing key")
                     .asException();
         }
-        // A final evaluation's noised counts travel in this signed header itself: read now, so charged now,
+        // A final evaluation's noised counts (confusion matrix or score histogram) travel in this signed header itself:
+        // read now, so charged now,
         // before any check can refuse the upload (a refused evaluation was still released to this coordinator).
-        if (m.getMetrics().getNoisedConfusionCount() > 0) {
+        if (m.getMetrics().getNoisedConfusionCount() > 0 || m.getMetrics().getScoreHistogramNoise() > 0) {
             chargeReceived(m, manifestBytes, signature, site);
         }
         var problem = checkManifest(m, site);
@@ -392,8 +394,11 @@ public class UploadIntake {
                 clock.instant());
         var noised = NoisedConfusion.from(metrics);
         long evaluated = state.task(site).baseVersion(); // a carried task evaluated the version it trained from
+        var scores = ScoreHistogram.from(metrics);
         if (noised != null) {
             history.recordNoisedEvaluation(state.studyId(), evaluated, site, noised);
+        } else if (scores != null && scores.noised()) {
+            history.recordNoisedScores(state.studyId(), evaluated, site, scores);
         } else if (metrics.getTestExamples() > 0) {
             history.recordEvaluation(
                     state.studyId(),
@@ -401,7 +406,8 @@ public class UploadIntake {
                     site,
                     metrics.getTestExamples(),
                     metrics.getTestCorrect(),
-                    metrics.getTestLoss());
+                    metrics.getTestLoss(),
+                    scores);
         }
     }
 

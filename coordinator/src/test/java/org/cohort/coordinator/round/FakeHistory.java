@@ -86,8 +86,22 @@ final class FakeHistory extends RoundRepository {
 
     @Override
     public void recordEvaluation(
-            String studyId, long version, String siteId, long examples, long correct, double loss) {
-        evaluations.add(studyId + " v" + version + " " + siteId + ": " + correct + "/" + examples);
+            String studyId,
+            long version,
+            String siteId,
+            long examples,
+            long correct,
+            double loss,
+            org.cohort.protocol.ScoreHistogram scores) {
+        evaluations.add(studyId + " v" + version + " " + siteId + ": " + correct + "/" + examples
+                + (scores == null ? "" : " scores " + scores.format()));
+    }
+
+    @Override
+    public void recordNoisedScores(
+            String studyId, long version, String siteId, org.cohort.protocol.ScoreHistogram release) {
+        evaluations.add(studyId + " v" + version + " " + siteId + ": noised scores " + release.correct() + "/"
+                + release.examples());
     }
 
     @Override

@@ -158,6 +158,96 @@ class UploadChecksTest {
                 .hasMessageContaining("2 to 64 classes");
     }
 
+    private static UpdateManifest.Builder withScores(UpdateManifest.Builder m, org.cohort.protocol.ScoreHistogram h) {
+        var metrics = h.into(m.getMetrics().toBuilder());
+        var b = m.setMetrics(metrics);
+        return h.noised() ? b.setPayloadSha256(ByteString.copyFrom(h.sha256())) : b;
+    }
+
+    private static org.cohort.protocol.ScoreHistogram scores(double noise, long... counts) {
+        return new org.cohort.protocol.ScoreHistogram(
+                java.util.Arrays.stream(counts).boxed().toList(), counts.length / 2, noise);
+    }
+
+    @Test
+    void underDpOnlyTheFinalEvaluationCarriesANoisedScoreHistogramAloneAtTheStudysNoise() {
+        var release = scores(4.0, 1, -2, 0, 3);
+        var evaluation =
+                noisedEvaluation(new org.cohort.protocol.NoisedConfusion(java.util.List.of(1L, 1L, 1L, 1L), 2, 4.0));
+        var alone = withScores(
+                        evaluation
+                                .clone()
+                                .setMetrics(SiteMetrics.newBuilder()
+                                        .setTestMetricsWithheld(true)
+                                        .setTrainLossWithheld(true)),
+                        release)
+                .build();
+        assertThat(dpMessage(evaluation(), alone)).isNull();
+        // Beside a confusion matrix: two releases, refused.
+        assertThat(dpMessage(
+                        evaluation(), withScores(evaluation.clone(), release).build()))
+                .contains("both", "one release, one charge");
+        // In a training task, exact, at another noise, under another digest, out of range, in a multiclass study.
+        var inTraining = withScores(
+                        manifest().setMetrics(SiteMetrics.newBuilder().setTestMetricsWithheld(true)), release)
+                .build();
+        assertThat(dpMessage(round(RoundPhase.COLLECTING), inTraining)).contains("release none");
+        assertThat(dpMessage(
+                        evaluation(),
+                        withScores(alone.toBuilder(), scores(0, 1, 2, 0, 3)).build()))
+                .contains("release none");
+        assertThat(dpMessage(
+                        evaluation(),
+                        withScores(alone.toBuilder(), scores(0.5, 1, 2, 0, 3)).build()))
+                .contains("score histogram carries noise of σ 0.5");
+        assertThat(dpMessage(
+                        evaluation(),
+                        alone.toBuilder()
+                                .setPayloadSha256(ByteString.copyFrom(new byte[32]))
+                                .build()))
+                .contains("payload digest does not name its noised score histogram");
+        assertThat(dpMessage(
+                        evaluation(),
+                        withScores(alone.toBuilder(), scores(4.0, 1, 2, -41, 3)).build()))
+                .contains("noised score histogram has a count outside [-40, 43]");
+        assertThat(UploadChecks.check(evaluation(), alone, "a", 10, 0.25, new UploadChecks.HeldOutRule(true, 4.0, 3)))
+                .hasValueSatisfying(r -> assertThat(r.message()).contains("only a binary classification study"));
+        var malformed = alone.toBuilder()
+                .setMetrics(alone.getMetrics().toBuilder().setScoreBins(3))
+                .build();
+        assertThat(dpMessage(evaluation(), malformed)).contains("score histogram is malformed");
+    }
+
+    @Test
+    void inClearTheScoreHistogramIsExactAndCountsTheReportedRows() {
+        var clear =
+                SiteMetrics.newBuilder().setTestExamples(3).setTestCorrect(2).setTestAccuracy(2 / 3.0);
+        assertThat(UploadChecks.check(
+                        round(RoundPhase.COLLECTING),
+                        withScores(manifest().setMetrics(clear), scores(0, 1, 0, 0, 2))
+                                .build(),
+                        "a",
+                        10,
+                        0.25))
+                .isEmpty();
+        assertThat(UploadChecks.check(
+                        round(RoundPhase.COLLECTING),
+                        withScores(manifest().setMetrics(clear), scores(0, 1, 0, 0, 1))
+                                .build(),
+                        "a",
+                        10,
+                        0.25))
+                .hasValueSatisfying(r -> assertThat(r.message()).contains("counts 2 held-out rows where it reports 3"));
+        assertThat(UploadChecks.check(
+                        round(RoundPhase.COLLECTING),
+                        withScores(manifest().setMetrics(clear), scores(4.0, 1, 0, 0, 2))
+                                .build(),
+                        "a",
+                        10,
+                        0.25))
+                .hasValueSatisfying(r -> assertThat(r.message()).contains("travels exact"));
+    }
+
     @Test
     void aNoisedMatrixYieldsClampedEstimatesNotExactCounts() {
         var release = new org.cohort.protocol.NoisedConfusion(java.util.List.of(40L, 9L, -2L, 31L), 2, 4.0);

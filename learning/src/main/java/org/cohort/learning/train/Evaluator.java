@@ -109,6 +109,35 @@ public final class Evaluator {
         return counts;
     }
 
+    /**
+     * The score histogram of a binary {@code net} on {@code test}: counts of rows by true class (row)
+     * and by {@code bins} equal-width bins of the predicted probability of class 1 on [0, 1] (column),
+     * row-major, 2·bins long; bin {@code b} holds [b/bins, (b+1)/bins), the last also 1. Like the
+     * confusion matrix, each row adds 1 to exactly one count (L2 sensitivity 1 to one patient), and
+     * AUROC, AUPRC and calibration error follow from it.
+     */
+    public static long[] scoreHistogram(Network net, TabularDataset test, int bins) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(test, "test");
+        if (test.numClasses() != 2) {
+            throw new IllegalArgumentException("a score histogram is of a binary classifier; the test rows have "
+                    + test.numClasses() + " classes");
+        }
+        if (bins < 1) {
+            throw new IllegalArgumentException("a score histogram needs at least one bin, got " + bins);
+        }
+        Nd4jRuntime.ensureInitialised();
+        NetworkShape.requireCompatible(net, test);
+        long[] counts = new long[2 * bins];
+        int[] labels = test.labels();
+        forEachPrediction(net, test, (row, p) -> {
+            // Float rounding in the softmax may leave p[1] a hair outside [0, 1]: clamp before binning.
+            double score = Math.max(0, Math.min(1, p[1]));
+            counts[labels[row] * bins + Math.min(bins - 1, (int) (score * bins))]++;
+        });
+        return counts;
+    }
+
     /** Row index and class probabilities of each test row, in forward passes of at most {@link #EVAL_BATCH} rows. */
     private static void forEachPrediction(Network net, TabularDataset test, Prediction action) {
         for (int start = 0; start < test.size(); start += EVAL_BATCH) {

@@ -15,13 +15,19 @@ import org.junit.jupiter.api.Test;
 
 class EvaluatorTest {
 
-    @Test
-    void countsCorrectPredictionsAndMeanLogLossOfTrueClass() {
-        // One input x; parameters make the logit of class 1 equal to x, so P(1 | x) = sigmoid(x).
+    /** One input x; parameters make the logit of class 1 equal to x, so P(1 | x) = sigmoid(x). */
+    private static MultiLayerNetwork sigmoidOfX() {
         MultiLayerNetwork net = new ModelSpec(ModelPreset.logisticRegression()
                         .configJson(1, 2, new TrainingPlan(1, 1, Optimizer.SGD, 0.1, 1)))
                 .newNetwork();
         ParameterVectors.write(net, new float[] {0f, 1f, 0f, 0f});
+        return net;
+    }
+
+    @Test
+    void countsCorrectPredictionsAndMeanLogLossOfTrueClass() {
+        // One input x; parameters make the logit of class 1 equal to x, so P(1 | x) = sigmoid(x).
+        MultiLayerNetwork net = sigmoidOfX();
         TabularDataset test = new TabularDataset(new float[][] {{2}, {-1}, {3}, {0.5f}}, new int[] {1, 0, 0, 1}, 2);
 
         EvaluationResult result = Evaluator.evaluate(net, test);
@@ -37,10 +43,7 @@ class EvaluatorTest {
 
     @Test
     void theConfusionMatrixCountsEachRowOnceByTrueAndPredictedClass() {
-        MultiLayerNetwork net = new ModelSpec(ModelPreset.logisticRegression()
-                        .configJson(1, 2, new TrainingPlan(1, 1, Optimizer.SGD, 0.1, 1)))
-                .newNetwork();
-        ParameterVectors.write(net, new float[] {0f, 1f, 0f, 0f});
+        MultiLayerNetwork net = sigmoidOfX();
         // Predicted 1 for x > 0: rows (2, true 1), (-1, true 0), (3, true 0), (0.5, true 1), (-4, true 1).
         TabularDataset test =
                 new TabularDataset(new float[][] {{2}, {-1}, {3}, {0.5f}, {-4}}, new int[] {1, 0, 0, 1, 1}, 2);
@@ -51,6 +54,23 @@ class EvaluatorTest {
         assertThat(counts).containsExactly(1, 1, 1, 2);
         assertThat(counts[0] + counts[3])
                 .isEqualTo(Evaluator.evaluate(net, test).correct());
+    }
+
+    @Test
+    void theScoreHistogramCountsEachRowOnceByTrueClassAndBinOfItsProbabilityOfClassOne() {
+        MultiLayerNetwork net = sigmoidOfX();
+        // P(1 | x) = sigmoid(x): 0.881 (bin 3 of 4), 0.269 (bin 1), 0.953 (bin 3), 0.622 (bin 2), 0.018 (bin 0).
+        TabularDataset test =
+                new TabularDataset(new float[][] {{2}, {-1}, {3}, {0.5f}, {-4}}, new int[] {1, 0, 0, 1, 1}, 2);
+
+        long[] counts = Evaluator.scoreHistogram(org.cohort.learning.model.Network.of(net), test, 4);
+
+        // Row-major, true class × bin: class 0 in bins 1 and 3; class 1 in bins 0, 2 and 3.
+        assertThat(counts).containsExactly(0, 1, 0, 1, 1, 0, 1, 1);
+        var threeClasses = new TabularDataset(new float[][] {{1}}, new int[] {2}, 3);
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> Evaluator.scoreHistogram(org.cohort.learning.model.Network.of(net), threeClasses, 4))
+                .hasMessageContaining("binary");
     }
 
     @Test

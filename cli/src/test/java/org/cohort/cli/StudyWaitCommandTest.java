@@ -1,0 +1,32 @@
+package org.cohort.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+
+class StudyWaitCommandTest {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @Test
+    void aBinaryStudysRoundShowsThePooledAurocAuprcAndCalibrationError() {
+        var round = JSON.readTree("""
+                {"status": "COMPLETED", "reported": ["a", "b"], "selected": ["a", "b"], "dropped": {},
+                 "evaluation": {"version": 3, "pooledAccuracy": 0.8, "examples": 50, "release": "in clear",
+                   "scores": {"pooled": {"auroc": 0.9125, "auprc": null, "calibrationError": 0.04}, "bySite": {}}}}
+                """);
+        assertThat(StudyWaitCommand.describe(round))
+                .contains("held-out accuracy 0.800 (v3, 50 examples, exact)", "pooled AUROC 0.913, AUPRC -, ECE 0.040");
+    }
+
+    @Test
+    void aStudyWithoutScoresShowsAccuracyAlone() {
+        var round = JSON.readTree("""
+                {"status": "COMPLETED", "reported": ["a"], "selected": ["a"], "dropped": {},
+                 "evaluation": {"version": 3, "pooledAccuracy": 0.5, "examples": 10, "release": "in clear", "scores": null}}
+                """);
+        assertThat(StudyWaitCommand.describe(round))
+                .contains("held-out accuracy 0.500")
+                .doesNotContain("AUROC");
+    }
+}
