@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
+import org.cohort.coordinator.aggregation.StateFile;
 import org.cohort.coordinator.cluster.ClusterSessions;
 import org.cohort.coordinator.registry.ModelRegistry;
 import org.cohort.coordinator.registry.ModelVersion;
@@ -77,16 +78,29 @@ class ModelService extends ModelsGrpc.ModelsImplBase {
             return;
         }
         var call = (ServerCallStreamObserver<ModelPart>) out;
-        FileChannel file;
+        FileChannel file = null;
+        long start = 0;
         try {
-            file = FileChannel.open(version.path(), StandardOpenOption.READ);
-        } catch (IOException e) {
+            if (!request.getControlVariate()) {
+                file = FileChannel.open(version.path(), StandardOpenOption.READ);
+            } else {
+                // SCAFFOLD's c, kept next to the version as its strategy state; none yet (the
+                // study's initial model): c = 0, streamed as zeros.
+                var state = registry.state(version).orElse(null);
+                if (state != null) {
+                    file = FileChannel.open(state, StandardOpenOption.READ);
+                    start = StateFile.vectorStart(file, state, "scaffold", 1, version.numParameters(), 0);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(file);
             out.onError(Status.INTERNAL
-                    .withDescription("could not open model version: " + e.getMessage())
+                    .withDescription("could not open " + (request.getControlVariate() ? "the control variate of " : "")
+                            + "model version " + request.getVersion() + ": " + e.getMessage())
                     .asRuntimeException());
             return;
         }
-        var sender = new ChunkSender(version, request.getFromOffset(), call, file);
+        var sender = new ChunkSender(version, request.getFromOffset(), call, file, start);
         call.setOnCancelHandler(sender::close);
         call.setOnReadyHandler(sender::drain);
         out.onNext(ModelPart.newBuilder()
@@ -110,11 +124,21 @@ class ModelService extends ModelsGrpc.ModelsImplBase {
         private long offset;
         private boolean done;
 
-        ChunkSender(ModelVersion version, long from, ServerCallStreamObserver<ModelPart> call, FileChannel file) {
+        /** Where the vector's first value lies in {@code file}. */
+        private final long start;
+
+        /** @param file the vector's file, or null for a vector of zeros */
+        ChunkSender(
+                ModelVersion version,
+                long from,
+                ServerCallStreamObserver<ModelPart> call,
+                FileChannel file,
+                long start) {
             this.version = version;
             this.offset = from;
             this.call = call;
             this.file = file;
+            this.start = start;
         }
 
         synchronized void drain() {
@@ -125,11 +149,14 @@ class ModelService extends ModelsGrpc.ModelsImplBase {
                 while (offset < version.numParameters() && call.isReady() && !call.isCancelled()) {
                     int values = (int) Math.min(ProtocolLimits.CHUNK_VALUES, version.numParameters() - offset);
                     buf.clear().limit(values * ProtocolLimits.FLOAT32_BYTES);
-                    long position = offset * ProtocolLimits.FLOAT32_BYTES;
-                    while (buf.hasRemaining()) {
+                    long position = start + offset * ProtocolLimits.FLOAT32_BYTES;
+                    while (file != null && buf.hasRemaining()) {
                         if (file.read(buf, position + buf.position()) < 0) {
                             throw new IOException("model file shorter than its manifest");
                         }
+                    }
+                    if (file == null) {
+                        buf.position(buf.limit()); // zeros, as allocated and never written
                     }
                     buf.flip();
                     MODEL_BYTES.increment(buf.remaining());
@@ -154,11 +181,18 @@ class ModelService extends ModelsGrpc.ModelsImplBase {
 
         synchronized void close() {
             done = true;
-            try {
-                file.close();
-            } catch (IOException ignored) {
-                // read-only; nothing to flush
-            }
+            closeQuietly(file);
+        }
+    }
+
+    private static void closeQuietly(FileChannel file) {
+        if (file == null) {
+            return;
+        }
+        try {
+            file.close();
+        } catch (IOException ignored) {
+            // read-only; nothing to flush
         }
     }
 }

@@ -192,6 +192,14 @@ class RoundTasks {
         return declared;
     }
 
+    private static int uploadVectors(StudySpec spec) {
+        try {
+            return Strategy.named(spec.strategy(), spec.strategyOptions()).uploadVectors();
+        } catch (IllegalArgumentException unknownStrategy) {
+            return 1;
+        }
+    }
+
     private SecureRound secureRound(
             StudySpec spec,
             List<String> eligible,
@@ -206,7 +214,9 @@ class RoundTasks {
                 settings.threshold(),
                 settings.degree(),
                 settings.clipRange(),
-                (int) base.numParameters(),
+                // The masked vector is the whole upload: under SCAFFOLD the delta and Δc together,
+                // so that the coordinator learns only the sum of each.
+                Math.toIntExact(base.numParameters() * uploadVectors(spec)),
                 stageTimeout,
                 trainingDeadline,
                 site -> sites.find(site).orElseThrow().updateSigningPublicKey(),

@@ -81,6 +81,21 @@ public final class UploadChecks {
             long modelLength,
             double testFraction,
             HeldOutRule heldOut) {
+        return check(round, m, site, modelLength, testFraction, heldOut, 1);
+    }
+
+    /**
+     * As above, for a strategy whose training uploads carry {@code uploadVectors} model-sized vectors
+     * (2 for SCAFFOLD: the delta, then the control variate's change, which the manifest must state).
+     */
+    public static Optional<UploadRejection> check(
+            RoundState round,
+            UpdateManifest m,
+            String site,
+            long modelLength,
+            double testFraction,
+            HeldOutRule heldOut,
+            int uploadVectors) {
         if (round == null) {
             return reject(Reason.UNKNOWN_ROUND, "no round with id '" + m.getRoundId() + "'");
         }
@@ -116,13 +131,25 @@ public final class UploadChecks {
                             + m.getBaseModelVersion() + " but round " + round.roundId() + " distributed version "
                             + round.baseVersion());
         }
-        long expected = round.kind() == RoundKind.TRAIN ? modelLength : 0;
+        boolean training = round.kind() == RoundKind.TRAIN;
+        long expected = training ? modelLength * uploadVectors : 0;
         if (m.getNumParameters() != expected) {
             return reject(
                     Reason.WRONG_LENGTH,
                     "update has " + m.getNumParameters()
                             + " values but the model has " + expected
-                            + (round.kind() == RoundKind.EVALUATE ? " expected for an evaluation-only task" : ""));
+                            + (round.kind() == RoundKind.EVALUATE ? " expected for an evaluation-only task" : "")
+                            + (training && uploadVectors > 1
+                                    ? " (" + uploadVectors + " vectors of the model's " + modelLength
+                                            + " parameters: the delta, then the control variate's change)"
+                                    : ""));
+        }
+        long control = training && uploadVectors > 1 ? modelLength : 0;
+        if (m.getControlVariateValues() != control) {
+            return reject(
+                    Reason.WRONG_LENGTH,
+                    "update states " + m.getControlVariateValues() + " control-variate values where this round"
+                            + " takes " + control + (control == 0 ? " (its strategy keeps no control variates)" : ""));
         }
         if (round.kind() == RoundKind.TRAIN) {
             // Under secure aggregation only masked ring elements may arrive: a plaintext update

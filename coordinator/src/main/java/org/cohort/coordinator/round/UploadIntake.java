@@ -182,8 +182,19 @@ public class UploadIntake {
                         dp != null && dp.enabled(),
                         dp == null ? 0 : dp.evaluationNoise(),
                         study.spec().dataset().numClasses(),
-                        study.spec().dataset().survival()));
+                        study.spec().dataset().survival()),
+                uploadVectors(study));
         return problem.isPresent() ? problem : PrivacyChecks.check(study.spec().privacy(), state.kind(), m);
+    }
+
+    /** How many model-sized vectors a training upload of the study carries (2 for SCAFFOLD). */
+    private static int uploadVectors(Study study) {
+        try {
+            return Strategy.named(study.spec().strategy(), study.spec().strategyOptions())
+                    .uploadVectors();
+        } catch (IllegalArgumentException unknownStrategy) {
+            return 1; // refused at creation; the round fails at aggregation, not here
+        }
     }
 
     private long modelLength(RoundState state) {

@@ -7,7 +7,7 @@ package org.cohort.coordinator.study;
  * {@link StrategyChecks} explains every value out of range and every option the named strategy does
  * not take ({@link #TAKEN}): a study giving fedavg a {@code mu} most likely meant fedprox.
  *
- * @param serverLearningRate η, the server step (fedavg 1; fedadam, fedadagrad 0.1; fedyogi 0.01)
+ * @param serverLearningRate η, the server step (fedavg, fedprox, scaffold 1; fedadam, fedadagrad 0.1; fedyogi 0.01)
  * @param beta1              first-moment decay of fedadam/fedyogi/fedadagrad, in [0, 1) (0.9; fedadagrad 0)
  * @param beta2              second-moment decay of fedadam/fedyogi, in [0, 1) (0.99)
  * @param tau                adaptivity τ added to √v, positive (fedadam, fedadagrad 1e-9; fedyogi 1e-3)
@@ -76,7 +76,8 @@ public record StrategyOptions(
             "trimmed-mean", java.util.List.of("trimFraction", "maxSites"),
             "krum", java.util.List.of("f", "maxSites"),
             "multi-krum", java.util.List.of("f", "m", "maxSites"),
-            "fedprox", java.util.List.of("mu", "serverLearningRate"));
+            "fedprox", java.util.List.of("mu", "serverLearningRate"),
+            "scaffold", java.util.List.of("serverLearningRate"));
 
     /** The names of the options set (not null), in declaration order. */
     public java.util.List<String> set() {
@@ -101,7 +102,7 @@ public record StrategyOptions(
         String n = name == null ? "fedavg" : name.toLowerCase(java.util.Locale.ROOT);
         boolean yogi = n.equals("fedyogi");
         boolean adagrad = n.equals("fedadagrad");
-        boolean stepsLikeFedAvg = n.equals("fedavg") || n.equals("fedprox");
+        boolean stepsLikeFedAvg = n.equals("fedavg") || n.equals("fedprox") || n.equals("scaffold");
         return new StrategyOptions(
                 or(serverLearningRate, stepsLikeFedAvg ? 1.0 : yogi ? 0.01 : 0.1),
                 or(beta1, adagrad ? 0.0 : 0.9),
