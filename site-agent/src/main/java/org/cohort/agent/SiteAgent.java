@@ -64,6 +64,7 @@ public final class SiteAgent implements AutoCloseable {
 
     private final LocalLearner learner;
     private final ModelDownloader downloader;
+    private final ControlVariateStore controlVariates;
     private final UpdateUploader uploader;
     private final SiteLedger ledger;
     private final SiteRoundPrivacy privacy;
@@ -118,6 +119,7 @@ public final class SiteAgent implements AutoCloseable {
         this.uploader =
                 new UpdateUploader(identity.site().siteId(), identity.site().updateSigner());
         this.ledger = new SiteLedger(config.workDir());
+        this.controlVariates = new ControlVariateStore(config.workDir());
         this.privacy = new SiteRoundPrivacy(config, ledger, learner);
         this.coordinatorKey = SignatureVerifier.ed25519(identity.modelSigningPublicKey());
         this.heads = new HeadStore(config.workDir(), coordinatorKey);
@@ -592,11 +594,18 @@ public final class SiteAgent implements AutoCloseable {
                 refuse(task, "MODEL_UNUSABLE", unbuildable.get());
                 return;
             }
+            // SCAFFOLD: the server's c of this version and this site's own c_i, kept in its work directory.
+            org.cohort.learning.train.ControlVariates variates = null;
+            if (task.getKind() == TaskKind.TRAIN && task.getPlan().getScaffold()) {
+                int n = model.parameters().length;
+                variates = new org.cohort.learning.train.ControlVariates(
+                        downloader.controlVariate(channel, task, n), controlVariates.load(task.getStudyId(), n));
+            }
             state.set(AgentState.TRAINING);
             long trainingStart = System.nanoTime();
             LocalLearner.Outcome trained;
             try {
-                trained = learner.run(task, model.manifest().getModelConfigJson(), model.parameters());
+                trained = learner.run(task, model.manifest().getModelConfigJson(), model.parameters(), variates);
             } catch (TrainerReportCheck.Refused e) {
                 // The agent refuses its own trainer's update: recorded in the site's ledger (nothing charged).
                 ledger.recordRefused(task, "TRAINER_REPORT_REFUSED", e.getMessage());
@@ -644,7 +653,8 @@ public final class SiteAgent implements AutoCloseable {
                     task.getKind() == TaskKind.TRAIN ? "update" : "evaluation",
                     outcome.privacy(),
                     epsilonAfter,
-                    outcome.privacy() == null ? null : task.getPrivacy().getDelta());
+                    outcome.privacy() == null ? null : task.getPrivacy().getDelta(),
+                    UpdateClip.normBound(task));
             UploadReceipt receipt;
             if (task.hasSecagg() && task.getKind() == TaskKind.TRAIN) {
                 receipt = new SecureAggregationStep(
@@ -665,6 +675,13 @@ public final class SiteAgent implements AutoCloseable {
                     // it.
                     ledger.recordAcknowledged(manifest);
                 }
+            }
+            if (receipt.getAccepted() && variates != null) {
+                // c_i⁺ = c_i + the Δc_i this site sent (after any clipping), so that the server's sum and
+                // the sites' variates stay consistent; kept only once the coordinator took the update.
+                float[] sent = outcome.delta();
+                float[] change = java.util.Arrays.copyOfRange(sent, sent.length / 2, sent.length);
+                controlVariates.save(task.getStudyId(), variates.nextSite(change));
             }
             if (receipt.getAccepted()) {
                 metrics.task("completed", "");

@@ -91,6 +91,11 @@ final class UpdateUploader {
             b.setNumParameters(outcome.delta().length)
                     .setEncoding(TensorEncoding.FLOAT32_LE)
                     .setPayloadSha256(ByteString.copyFrom(digest(outcome.delta())));
+            if (task.getKind() == org.cohort.protocol.v1.TaskKind.TRAIN
+                    && task.getPlan().getScaffold()) {
+                // SCAFFOLD: the delta, then Δc_i of the same length (Dl4jLearner concatenated them).
+                b.setControlVariateValues(outcome.delta().length / 2);
+            }
         }
         return b.build();
     }

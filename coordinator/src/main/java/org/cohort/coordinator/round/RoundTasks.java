@@ -306,6 +306,10 @@ class RoundTasks {
                 .setDegree(sr.parameters.degree())
                 .setClipRange(sr.siteNoise != null ? sr.siteNoise.clipNorm() : sr.quantizer.clipBound())
                 .setScale(sr.siteNoise != null ? sr.siteNoise.scale() : sr.quantizer.scale());
+        Double bound = study.spec().secureAggregation().maxUpdateNorm();
+        if (bound != null) {
+            plan.setMaxUpdateNorm(bound);
+        }
         for (String s : sr.sitesByIndex) {
             plan.addSigningKeysByIndex(
                     ByteString.copyFrom(sites.find(s).orElseThrow().updateSigningPublicKey()));

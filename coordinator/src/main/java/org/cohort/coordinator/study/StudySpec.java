@@ -572,10 +572,25 @@ public record StudySpec(
      * @param degree    neighbours per site k (default min(n-1, 4⌈log2 n⌉))
      * @param clipRange each update coordinate is clipped to [-clipRange, clipRange] before quantization
      * @param stageTimeoutSeconds deadline of each key-exchange and unmasking stage
+     * @param maxUpdateNorm an L2 bound every honest site's agent enforces on its whole update by
+     *     clipping it before quantizing and masking (recorded in its ledger); absent: none beyond the
+     *     coordinate clip. The coordinator cannot verify it on a masked sum: a hostile site can skip
+     *     it, and then only the ring's range bounds its contribution (see the README)
      */
     public record SecureAggregation(
-            Boolean enabled, Integer threshold, Integer degree, Double clipRange, Integer stageTimeoutSeconds) {
+            Boolean enabled,
+            Integer threshold,
+            Integer degree,
+            Double clipRange,
+            Integer stageTimeoutSeconds,
+            Double maxUpdateNorm) {
         public static final SecureAggregation OFF = new SecureAggregation(false, null, null, null, null);
+
+        /** Secure aggregation without an L2 bound on the updates. */
+        public SecureAggregation(
+                Boolean enabled, Integer threshold, Integer degree, Double clipRange, Integer stageTimeoutSeconds) {
+            this(enabled, threshold, degree, clipRange, stageTimeoutSeconds, null);
+        }
 
         public boolean on() {
             return Boolean.TRUE.equals(enabled);
@@ -649,7 +664,8 @@ public record StudySpec(
                                 secureAggregation.threshold(),
                                 secureAggregation.degree(),
                                 or(secureAggregation.clipRange(), 4.0),
-                                or(secureAggregation.stageTimeoutSeconds(), 60)),
+                                or(secureAggregation.stageTimeoutSeconds(), 60),
+                                secureAggregation.maxUpdateNorm()),
                 siteExamplesLimit(),
                 or(strategyOptions, StrategyOptions.NONE).withDefaults(or(strategy, "fedavg")));
     }
