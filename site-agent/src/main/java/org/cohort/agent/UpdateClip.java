@@ -37,33 +37,34 @@ final class UpdateClip {
         }
         Double bound = normBound(task);
         if (bound != null) {
-            float[] bounded = delta.clone();
-            double norm = L2Clipping.clipInPlace(bounded, bound);
-            if (norm > bound) {
-                log.info(
-                        "round {} of study {}: update of L2 norm {} clipped to the study's maxUpdateNorm {} before"
-                                + " masking",
-                        task.getRoundNumber(),
-                        task.getStudyId(),
-                        String.format(java.util.Locale.ROOT, "%.4g", norm),
-                        bound);
-            }
-            delta = bounded;
+            // Not a warning: an honest update above the study's bound is expected now and then.
+            delta = clipped(task, delta, bound, "the study's maxUpdateNorm, before masking", false);
         }
         if (!task.hasPrivacy() || task.getPrivacy().getMode() != org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_SITE) {
             return delta;
         }
-        double clip = task.getPrivacy().getClipNorm();
+        // Under site-level DP the trainer should have clipped already: an update above C is a fault.
+        return clipped(task, delta, task.getPrivacy().getClipNorm(), "the study's clip norm", true);
+    }
+
+    /** A copy of {@code delta} clipped to {@code bound}, logged when it was above. */
+    private static float[] clipped(RoundTask task, float[] delta, double bound, String what, boolean warn) {
         float[] bounded = delta.clone();
-        double norm = L2Clipping.clipInPlace(bounded, clip);
-        if (norm > clip) {
-            log.warn(
-                    "round {} of study {}: the trainer returned an update of L2 norm {} above the study's clip norm"
-                            + " {}; the agent clipped it before sending",
-                    task.getRoundNumber(),
-                    task.getStudyId(),
-                    String.format(java.util.Locale.ROOT, "%.4g", norm),
-                    clip);
+        double norm = L2Clipping.clipInPlace(bounded, bound);
+        if (norm > bound) {
+            String message = "round {} of study {}: update of L2 norm {} clipped to {} ({})";
+            Object[] args = {
+                task.getRoundNumber(),
+                task.getStudyId(),
+                String.format(java.util.Locale.ROOT, "%.4g", norm),
+                bound,
+                what
+            };
+            if (warn) {
+                log.warn(message, args);
+            } else {
+                log.info(message, args);
+            }
         }
         return bounded;
     }

@@ -206,6 +206,30 @@ class UploadChecksTest {
     }
 
     @Test
+    void aScaffoldUploadIsTheDeltaThenTheControlVariateChangeAndSaysSo() {
+        var r = round(RoundPhase.COLLECTING);
+        java.util.function.Function<UpdateManifest, java.util.Optional<UploadRejection>> scaffold =
+                m -> UploadChecks.check(r, m, "a", 10, 0.25, UploadChecks.HeldOutRule.IN_CLEAR, 2);
+        assertThat(scaffold.apply(manifest()
+                        .setNumParameters(20)
+                        .setControlVariateValues(10)
+                        .build()))
+                .isEmpty();
+        assertThat(scaffold.apply(manifest().build()))
+                .get()
+                .extracting(UploadRejection::reason)
+                .isEqualTo(Reason.WRONG_LENGTH);
+        assertThat(scaffold.apply(manifest().setNumParameters(20).build()))
+                .get()
+                .extracting(UploadRejection::message)
+                .asString()
+                .contains("states 0 control-variate values", "takes 10");
+        assertThat(reason(r, manifest().setControlVariateValues(10).build(), "a"))
+                .as("a fedavg round takes no control variates")
+                .isEqualTo(Reason.WRONG_LENGTH);
+    }
+
+    @Test
     void rejectsNonFiniteMetrics() {
         var m = manifest()
                 .setMetrics(SiteMetrics.newBuilder().setTrainLoss(Double.NaN))
