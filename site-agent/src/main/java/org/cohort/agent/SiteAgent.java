@@ -681,6 +681,13 @@ public final class SiteAgent implements AutoCloseable {
                 // the sites' variates stay consistent; kept only once the coordinator took the update.
                 float[] sent = outcome.delta();
                 float[] change = java.util.Arrays.copyOfRange(sent, sent.length / 2, sent.length);
+                if (task.hasSecagg()) {
+                    // The ring's quantizer clipped every coordinate to clip_range: the sum holds these values.
+                    float range = (float) task.getSecagg().getClipRange();
+                    for (int i = 0; i < change.length; i++) {
+                        change[i] = Math.max(-range, Math.min(range, change[i]));
+                    }
+                }
                 controlVariates.save(task.getStudyId(), variates.nextSite(change));
             }
             if (receipt.getAccepted()) {
