@@ -97,8 +97,14 @@ public final class SiteAgent implements AutoCloseable {
      */
     private final AtomicReference<SentUpdate> lastSent = new AtomicReference<>();
 
+    /** @param nextControl SCAFFOLD's c_i⁺ to keep once the coordinator holds the update; null otherwise */
     private record SentUpdate(
-            String roundId, org.cohort.protocol.v1.UpdateManifest manifest, float[] values, long deadlineMillis) {}
+            String roundId,
+            org.cohort.protocol.v1.UpdateManifest manifest,
+            float[] values,
+            long deadlineMillis,
+            String studyId,
+            float[] nextControl) {}
 
     private volatile ManagedChannel channel;
     /** Replaced channels whose last calls may still finish. */
@@ -655,6 +661,7 @@ public final class SiteAgent implements AutoCloseable {
                     epsilonAfter,
                     outcome.privacy() == null ? null : task.getPrivacy().getDelta(),
                     UpdateClip.normBound(task));
+            float[] nextControl = variates == null ? null : nextControl(task, variates, outcome.delta());
             UploadReceipt receipt;
             if (task.hasSecagg() && task.getKind() == TaskKind.TRAIN) {
                 receipt = new SecureAggregationStep(
@@ -667,8 +674,13 @@ public final class SiteAgent implements AutoCloseable {
                         .run(channel, task, manifest, outcome.delta());
             } else {
                 // Kept before the upload: if it fails after the coordinator took it, it can still be asked for again.
-                lastSent.set(
-                        new SentUpdate(task.getRoundId(), manifest, outcome.delta(), task.getDeadlineUnixMillis()));
+                lastSent.set(new SentUpdate(
+                        task.getRoundId(),
+                        manifest,
+                        outcome.delta(),
+                        task.getDeadlineUnixMillis(),
+                        task.getStudyId(),
+                        nextControl));
                 receipt = uploader.upload(() -> channel, manifest, outcome.delta());
                 if (receipt.getAccepted() && outcome.privacy() != null) {
                     // The coordinator charges a plain release before it accepts it: from now on its ledger must show
@@ -676,19 +688,9 @@ public final class SiteAgent implements AutoCloseable {
                     ledger.recordAcknowledged(manifest);
                 }
             }
-            if (receipt.getAccepted() && variates != null) {
-                // c_i⁺ = c_i + the Δc_i this site sent (after any clipping), so that the server's sum and
-                // the sites' variates stay consistent; kept only once the coordinator took the update.
-                float[] sent = outcome.delta();
-                float[] change = java.util.Arrays.copyOfRange(sent, sent.length / 2, sent.length);
-                if (task.hasSecagg()) {
-                    // The ring's quantizer clipped every coordinate to clip_range: the sum holds these values.
-                    float range = (float) task.getSecagg().getClipRange();
-                    for (int i = 0; i < change.length; i++) {
-                        change[i] = Math.max(-range, Math.min(range, change[i]));
-                    }
-                }
-                controlVariates.save(task.getStudyId(), variates.nextSite(change));
+            if (receipt.getAccepted() && nextControl != null) {
+                // Kept only once the coordinator took the update, so its sum and this c_i stay consistent.
+                controlVariates.save(task.getStudyId(), nextControl);
             }
             if (receipt.getAccepted()) {
                 metrics.task("completed", "");
@@ -759,6 +761,23 @@ public final class SiteAgent implements AutoCloseable {
      * The coordinator asked again for an update this site already sent (the replica holding it
      * was lost): the same manifest and values go again. The site's ledger already has the entry.
      */
+    /**
+     * SCAFFOLD's c_i⁺ = c_i + the Δc_i this site sends (the upload's second half, after any clipping),
+     * with every coordinate clipped as the ring's quantizer clips it under secure aggregation: what
+     * the coordinator's sum holds.
+     */
+    private static float[] nextControl(
+            RoundTask task, org.cohort.learning.train.ControlVariates variates, float[] sent) {
+        float[] change = java.util.Arrays.copyOfRange(sent, sent.length / 2, sent.length);
+        if (task.hasSecagg()) {
+            float range = (float) task.getSecagg().getClipRange();
+            for (int i = 0; i < change.length; i++) {
+                change[i] = Math.max(-range, Math.min(range, change[i]));
+            }
+        }
+        return variates.nextSite(change);
+    }
+
     private void resend(RoundTask task) {
         SentUpdate sent = lastSent.get();
         if (sent == null || !sent.roundId().equals(task.getRoundId()) || state.get() != AgentState.IDLE) {
@@ -770,12 +789,18 @@ public final class SiteAgent implements AutoCloseable {
         state.set(AgentState.UPLOADING);
         try {
             var receipt = uploader.upload(() -> channel, sent.manifest(), sent.values());
+            if (receipt.getAccepted() && sent.nextControl() != null) {
+                controlVariates.save(sent.studyId(), sent.nextControl());
+            }
             log.info(
                     "round {}: the coordinator asked for this site's update again; re-sent the same signed update: {}",
                     task.getRoundNumber(),
                     receipt.getMessage());
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.ALREADY_EXISTS) {
+                if (sent.nextControl() != null) {
+                    controlVariates.save(sent.studyId(), sent.nextControl());
+                }
                 log.info("round {}: the coordinator already holds this site's update", task.getRoundNumber());
                 return;
             }
