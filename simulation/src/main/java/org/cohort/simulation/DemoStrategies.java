@@ -77,6 +77,11 @@ public final class DemoStrategies {
                             + " sum, which a median or Krum choice is not): use --privacy patient or none");
                 }
             }
+            if (s.equals("fedbuff") && b.secureAggregationOn()) {
+                problems.add("strategy 'fedbuff' publishes every K updates from whichever sites finish first, each"
+                        + " from its own model version, but a masked sum of secure aggregation needs a cohort fixed"
+                        + " before training on one version: add --no-secure-aggregation");
+            }
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException("--strategy " + s + " with " + sites + " sites"
                         + (o.isEmpty() ? "" : " and options " + o) + ": " + String.join("; ", problems)

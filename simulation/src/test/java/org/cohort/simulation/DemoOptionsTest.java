@@ -245,6 +245,44 @@ class DemoOptionsTest {
                 .hasMessageContaining("e.g. krum.f=0");
     }
 
+    @Test
+    void fedBuffTakesItsBufferAndNeedsUpdatesOutsideSecureAggregation() {
+        assertThat(parse("--sites", "4", "--strategy", "fedavg,fedbuff", "--no-secure-aggregation")
+                        .strategyOptions("fedbuff"))
+                .isEmpty();
+        assertThat(parse(
+                                "--sites",
+                                "4",
+                                "--strategy",
+                                "fedbuff",
+                                "--no-secure-aggregation",
+                                "--strategy-option",
+                                "bufferSize=3")
+                        .strategyOptions("fedbuff"))
+                .containsExactly(java.util.Map.entry("bufferSize", 3L));
+        assertThatThrownBy(() -> parse("--sites", "4", "--strategy", "fedbuff"))
+                .hasMessageContaining("strategy 'fedbuff' publishes every K updates")
+                .hasMessageContaining("add --no-secure-aggregation");
+        assertThatThrownBy(() -> parse(
+                        "--sites",
+                        "4",
+                        "--strategy",
+                        "fedbuff",
+                        "--no-secure-aggregation",
+                        "--strategy-option",
+                        "bufferSize=5"))
+                .hasMessageContaining("bufferSize = 5 is more than minSites = 4");
+        assertThatThrownBy(() -> parse(
+                        "--sites",
+                        "4",
+                        "--strategy",
+                        "fedbuff",
+                        "--no-secure-aggregation",
+                        "--strategy-option",
+                        "bufferSize=0"))
+                .hasMessageContaining("must be at least 1, got 0");
+    }
+
     private static DemoOptions parse(String... args) {
         var command = new DemoCommand();
         CommandLines.of(command).parseArgs(args);

@@ -73,10 +73,7 @@ class ScaffoldIntegrationTest {
             throws Exception {
         try (var fed = new TestFederation(dir, SITES)) {
             String studyId = fed.createStudy(ROUNDS, SITES, 120, Map.of("strategy", "scaffold"));
-            var seen = start(fed, studyId);
-            JsonNode study = fed.startAndAwaitEnd(studyId, SITES, Duration.ofMinutes(3));
-            assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
-            assertThat(study.get("currentVersion").asLong()).isEqualTo(1 + ROUNDS);
+            var seen = completes(fed, studyId, Duration.ofMinutes(3));
             checkVariates(fed, studyId, seen, null);
             assertThat(fed.finalEvaluation(studyId).get("pooledAccuracy").asDouble())
                     .isGreaterThan(0.7);
@@ -93,12 +90,52 @@ class ScaffoldIntegrationTest {
                     "secureAggregation",
                     Map.of("enabled", true, "clipRange", 4.0, "stageTimeoutSeconds", 20, "maxUpdateNorm", 5.0));
             String studyId = fed.createStudy(ROUNDS, SITES, 120, extra);
-            var seen = start(fed, studyId);
-            JsonNode study = fed.startAndAwaitEnd(studyId, SITES, Duration.ofMinutes(4));
-            assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
-            assertThat(study.get("currentVersion").asLong()).isEqualTo(1 + ROUNDS);
+            var seen = completes(fed, studyId, Duration.ofMinutes(4));
             checkVariates(fed, studyId, seen, 5.0);
         }
+    }
+
+    /**
+     * Compact transfer: the model downloads as int8 while c downloads as float32, and each upload
+     * (Δy then Δc, twice the model's length) is int8-encoded as one vector.
+     */
+    @Test
+    void aScaffoldStudyCompletesWithInt8Transfer(@TempDir Path dir) throws Exception {
+        try (var fed = new TestFederation(dir, SITES)) {
+            String studyId = fed.createStudy(
+                    ROUNDS,
+                    SITES,
+                    120,
+                    Map.of("strategy", "scaffold", "transfer", Map.of("encoding", "int8", "blockSize", 64)));
+            var seen = completes(fed, studyId, Duration.ofMinutes(3));
+            checkVariates(fed, studyId, seen, null);
+        }
+    }
+
+    /** The 16-bit ring: the masked vector of twice the model's length keeps the per-value bound. */
+    @Test
+    void aScaffoldStudyCompletesWithSecureAggregationInTheSixteenBitRing(@TempDir Path dir) throws Exception {
+        try (var fed = new TestFederation(dir, SITES)) {
+            var extra = new HashMap<String, Object>(PrivacyIntegrationTest.patientDp(100));
+            extra.put("strategy", "scaffold");
+            extra.put("transfer", Map.of("encoding", "float16"));
+            extra.put(
+                    "secureAggregation",
+                    Map.of("enabled", true, "clipRange", 4.0, "stageTimeoutSeconds", 20, "ringBits", 16));
+            String studyId = fed.createStudy(ROUNDS, SITES, 120, extra);
+            var seen = completes(fed, studyId, Duration.ofMinutes(4));
+            checkVariates(fed, studyId, seen, null);
+        }
+    }
+
+    /** Starts the sites on {@code studyId} and checks that it completes its rounds; what the sites trained with. */
+    private static ConcurrentLinkedQueue<Seen> completes(TestFederation fed, String studyId, Duration limit)
+            throws Exception {
+        var seen = start(fed, studyId);
+        JsonNode study = fed.startAndAwaitEnd(studyId, SITES, limit);
+        assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
+        assertThat(study.get("currentVersion").asLong()).isEqualTo(1 + ROUNDS);
+        return seen;
     }
 
     private static ConcurrentLinkedQueue<Seen> start(TestFederation fed, String studyId) throws Exception {

@@ -8,6 +8,7 @@ import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 import org.cohort.crypto.signature.SignatureVerifier;
 import org.cohort.protocol.ProtocolLimits;
+import org.cohort.protocol.transfer.TransferEncoding;
 import org.cohort.protocol.v1.ModelManifest;
 import org.cohort.protocol.v1.ModelPart;
 import org.cohort.protocol.v1.ModelRequest;
@@ -16,7 +17,10 @@ import org.cohort.protocol.v1.RoundTask;
 
 /**
  * Downloads a model version and refuses it unless the coordinator's signature over its
- * manifest verifies and the parameters match the signed digest (and the task's digest).
+ * manifest verifies and the parameters match the signed digest (and the task's digest). A study
+ * with a compact transfer encoding sends the model as float16 or int8: the signed manifest then
+ * names the encoded payload's digest and, as {@code source_sha256}, the float32 model's, which must
+ * be the task's; the site trains from the decoded values and its update is relative to them.
  */
 final class ModelDownloader {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ModelDownloader.class);
@@ -44,6 +48,7 @@ final class ModelDownloader {
         byte[] manifestBytes;
         ModelManifest manifest;
         float[] params;
+        TransferEncoding encoding;
         final MessageDigest sha = sha256();
         long next;
     }
@@ -110,6 +115,11 @@ final class ModelDownloader {
                 throw new ModelRejectedException(
                         "model has " + manifest.getNumParameters() + " parameters, above the limit");
             }
+            try {
+                progress.encoding = TransferEncoding.of(manifest.getEncoding(), manifest.getBlockSize());
+            } catch (IllegalArgumentException e) {
+                throw new ModelRejectedException("model payload encoding is unusable: " + e.getMessage());
+            }
             progress.manifestBytes = manifestBytes;
             progress.manifest = manifest;
             progress.params = new float[(int) manifest.getNumParameters()];
@@ -121,15 +131,14 @@ final class ModelDownloader {
                 throw new ModelRejectedException("model chunks arrived out of order");
             }
             var data = part.getChunk().getData();
-            int values = data.size() / ProtocolLimits.FLOAT32_BYTES;
-            if (data.size() % 4 != 0 || progress.next + values > params.length) {
-                throw new ModelRejectedException("model payload is longer than its manifest says");
+            int values;
+            try {
+                values = progress.encoding.valuesIn(progress.next, data.size(), params.length);
+                progress.encoding.decode(data.asReadOnlyByteBuffer(), values, params, (int) progress.next);
+            } catch (IllegalArgumentException e) {
+                throw new ModelRejectedException("model payload is malformed: " + e.getMessage());
             }
             progress.sha.update(data.asReadOnlyByteBuffer());
-            data.asReadOnlyByteBuffer()
-                    .order(ByteOrder.LITTLE_ENDIAN)
-                    .asFloatBuffer()
-                    .get(params, (int) progress.next, values);
             progress.next += values;
         }
         if (progress.next != params.length) {
@@ -140,9 +149,13 @@ final class ModelDownloader {
         if (!MessageDigest.isEqual(digest, progress.manifest.getPayloadSha256().toByteArray())) {
             throw new ModelRejectedException("model parameters do not match the signed digest");
         }
-        if (!MessageDigest.isEqual(digest, task.getModelDigest().toByteArray())) {
+        // An encoded download's manifest vouches, signed, for the float32 model the task names.
+        byte[] named = progress.encoding instanceof TransferEncoding.Float32
+                ? digest
+                : progress.manifest.getSourceSha256().toByteArray();
+        if (!MessageDigest.isEqual(named, task.getModelDigest().toByteArray())) {
             throw new ModelRejectedException(
-                    "model digest " + HexFormat.of().formatHex(digest) + " differs from the one in the round task");
+                    "model digest " + HexFormat.of().formatHex(named) + " differs from the one in the round task");
         }
         return new VerifiedModel(progress.manifest, params);
     }

@@ -80,14 +80,16 @@ final class SecureAggregationStep {
         var forMe = await(round, SecAggStep.KindCase.SHARES).getShares();
         int[] masked = client.maskInput(SecAggWire.shares(nonce, forMe), ringInput(task, delta))
                 .values();
+        boolean narrow = narrowRing(task);
         UpdateManifest maskedManifest = plainManifest.toBuilder()
                 .setNumParameters(masked.length)
-                .setEncoding(TensorEncoding.UINT32_RING_LE)
-                .setPayloadSha256(ByteString.copyFrom(digest(masked)))
+                .setEncoding(narrow ? TensorEncoding.UINT16_RING_LE : TensorEncoding.UINT32_RING_LE)
+                .clearBlockSize()
+                .setPayloadSha256(ByteString.copyFrom(digest(masked, narrow)))
                 .build();
         beforeMaskedUpload.accept(maskedManifest);
         byte[] manifest = maskedManifest.toByteArray();
-        UploadReceipt receipt = UpdateUploader.sendRing(channel, manifest, signer.sign(manifest), masked);
+        UploadReceipt receipt = UpdateUploader.sendRing(channel, manifest, signer.sign(manifest), masked, narrow);
 
         var consistency = await(round, SecAggStep.KindCase.CONSISTENCY_REQUEST).getConsistencyRequest();
         send.accept(SecAggStep.newBuilder()
@@ -118,7 +120,20 @@ final class SecureAggregationStep {
         for (int i = 0; i < delta.length; i++) {
             values[i] = delta[i];
         }
-        return new RingQuantizer(plan.getSitesByIndexCount(), plan.getClipRange()).quantize(values);
+        return new RingQuantizer(
+                        plan.getSitesByIndexCount(),
+                        plan.getClipRange(),
+                        narrowRing(task) ? RingQuantizer.NARROW_RING_BITS : RingQuantizer.RING_BITS)
+                .quantize(values);
+    }
+
+    /**
+     * Whether the round runs in Z(2^16): the quantizer then keeps |Σ q| &lt; 2^15 for the roster's n sites,
+     * and only the low 16 bits of each Z(2^32) masked value are sent (reduction mod 2^16 keeps masks
+     * uniform and sums exact). Never with site-level DP, whose noise is planned for 32 bits.
+     */
+    static boolean narrowRing(RoundTask task) {
+        return task.getSecagg().getRingBits() == RingQuantizer.NARROW_RING_BITS && !SiteLevelNoise.applies(task);
     }
 
     private SecAggStep await(String round, SecAggStep.KindCase kind) {
@@ -151,10 +166,15 @@ final class SecureAggregationStep {
     }
 
     static byte[] digest(int[] values) {
+        return digest(values, false);
+    }
+
+    /** SHA-256 of the masked input as it travels: 4-byte ring elements, or their low 2 bytes in the narrow ring. */
+    static byte[] digest(int[] values, boolean narrow) {
         MessageDigest sha = ModelDownloader.sha256();
         for (int off = 0; off < values.length; off += ProtocolLimits.CHUNK_VALUES) {
-            sha.update(
-                    UpdateUploader.encodeInts(values, off, Math.min(ProtocolLimits.CHUNK_VALUES, values.length - off)));
+            sha.update(UpdateUploader.encodeInts(
+                    values, off, Math.min(ProtocolLimits.CHUNK_VALUES, values.length - off), narrow));
         }
         return sha.digest();
     }

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.cohort.crypto.signature.SignatureVerifier;
 import org.cohort.crypto.tls.TlsTrust;
 import org.cohort.protocol.ProtocolLimits;
+import org.cohort.protocol.transfer.TransferEncoding;
 import org.cohort.protocol.v1.AgentMessage;
 import org.cohort.protocol.v1.AgentState;
 import org.cohort.protocol.v1.CoordinatorMessage;
@@ -637,6 +638,9 @@ public final class SiteAgent implements AutoCloseable {
             }
             // The agent's own bound, before anything is quantized, masked or signed.
             var outcome = trained.withDelta(UpdateClip.apply(task, trained.delta()));
+            if (!task.hasSecagg()) {
+                outcome = outcome.withDelta(UpdateQuantization.apply(task, outcome.delta()));
+            }
             if (task.getKind() == TaskKind.TRAIN && SiteLevelNoise.applies(task) && outcome.delta() != null) {
                 outcome = SiteLevelNoise.withCharge(task, outcome); // σ_eff for the update's real size
             }
@@ -758,17 +762,15 @@ public final class SiteAgent implements AutoCloseable {
     }
 
     /**
-     * The coordinator asked again for an update this site already sent (the replica holding it
-     * was lost): the same manifest and values go again. The site's ledger already has the entry.
-     */
-    /**
      * SCAFFOLD's c_i⁺ = c_i + the Δc_i this site sends (the upload's second half, after any clipping),
-     * with every coordinate clipped as the ring's quantizer clips it under secure aggregation: what
-     * the coordinator's sum holds.
+     * as the coordinator's sum holds it: under secure aggregation with every coordinate clipped as the
+     * ring's quantizer clips it; in a plain round decoded from the study's transfer encoding (float16
+     * or int8 round it), so that c stays the mean of the sites' c_i.
      */
-    private static float[] nextControl(
-            RoundTask task, org.cohort.learning.train.ControlVariates variates, float[] sent) {
-        float[] change = java.util.Arrays.copyOfRange(sent, sent.length / 2, sent.length);
+    static float[] nextControl(RoundTask task, org.cohort.learning.train.ControlVariates variates, float[] sent) {
+        float[] received =
+                task.hasSecagg() ? sent : TransferEncoding.roundTrip(UpdateQuantization.encoding(task), sent);
+        float[] change = java.util.Arrays.copyOfRange(received, received.length / 2, received.length);
         if (task.hasSecagg()) {
             float range = (float) task.getSecagg().getClipRange();
             for (int i = 0; i < change.length; i++) {
@@ -778,6 +780,10 @@ public final class SiteAgent implements AutoCloseable {
         return variates.nextSite(change);
     }
 
+    /**
+     * The coordinator asked again for an update this site already sent (the replica holding it
+     * was lost): the same manifest and values go again. The site's ledger already has the entry.
+     */
     private void resend(RoundTask task) {
         SentUpdate sent = lastSent.get();
         if (sent == null || !sent.roundId().equals(task.getRoundId()) || state.get() != AgentState.IDLE) {

@@ -18,10 +18,10 @@ import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.cohort.crypto.signature.UpdateSigner;
 import org.cohort.protocol.ProtocolLimits;
+import org.cohort.protocol.transfer.TransferEncoding;
 import org.cohort.protocol.v1.RoundTask;
 import org.cohort.protocol.v1.SiteMetrics;
 import org.cohort.protocol.v1.TensorChunk;
-import org.cohort.protocol.v1.TensorEncoding;
 import org.cohort.protocol.v1.UpdateHeader;
 import org.cohort.protocol.v1.UpdateManifest;
 import org.cohort.protocol.v1.UpdatePart;
@@ -88,12 +88,17 @@ final class UpdateUploader {
             b.setPrivacy(outcome.privacy().toProto());
         }
         if (outcome.delta() != null) {
+            // A secure round replaces this with its masked ring elements (SecureAggregationStep).
+            TransferEncoding encoding =
+                    task.hasSecagg() ? TransferEncoding.Float32.INSTANCE : UpdateQuantization.encoding(task);
             b.setNumParameters(outcome.delta().length)
-                    .setEncoding(TensorEncoding.FLOAT32_LE)
-                    .setPayloadSha256(ByteString.copyFrom(digest(outcome.delta())));
+                    .setEncoding(encoding.wire())
+                    .setBlockSize(encoding.blockSize())
+                    .setPayloadSha256(ByteString.copyFrom(digest(encoding, outcome.delta())));
             if (task.getKind() == org.cohort.protocol.v1.TaskKind.TRAIN
                     && task.getPlan().getScaffold()) {
-                // SCAFFOLD: the delta, then Δc_i of the same length (Dl4jLearner concatenated them).
+                // SCAFFOLD: the delta, then Δc_i of the same length (Dl4jLearner concatenated them),
+                // encoded as one vector of twice the model's length.
                 b.setControlVariateValues(outcome.delta().length / 2);
             }
         }
@@ -107,12 +112,15 @@ final class UpdateUploader {
     UploadReceipt upload(Supplier<? extends Channel> channels, UpdateManifest manifest, float[] values) {
         byte[] manifestBytes = manifest.toByteArray();
         byte[] signature = signer.sign(manifestBytes);
+        TransferEncoding encoding = manifest.getNumParameters() == 0
+                ? TransferEncoding.Float32.INSTANCE
+                : TransferEncoding.of(manifest.getEncoding(), manifest.getBlockSize());
         return stream(
                 channels,
                 manifestBytes,
                 signature,
                 values == null ? 0 : values.length,
-                (off, n) -> encode(values, off, n));
+                (off, n) -> encoding.encode(values, off, n));
     }
 
     /** Streams header and chunks as given; exposed so tests can send what a broken or hostile agent would. */
@@ -127,13 +135,28 @@ final class UpdateUploader {
 
     /** A masked input of secure aggregation: ring elements, little-endian. */
     static UploadReceipt sendRing(Channel channel, byte[] manifestBytes, byte[] signature, int[] values) {
-        return stream(() -> channel, manifestBytes, signature, values.length, (off, n) -> encodeInts(values, off, n));
+        return sendRing(channel, manifestBytes, signature, values, false);
+    }
+
+    /** A masked input, as 32-bit ring elements or, in the narrow ring, their low 16 bits. */
+    static UploadReceipt sendRing(
+            Channel channel, byte[] manifestBytes, byte[] signature, int[] values, boolean narrow) {
+        return stream(
+                () -> channel, manifestBytes, signature, values.length, (off, n) -> encodeInts(values, off, n, narrow));
     }
 
     static ByteBuffer encodeInts(int[] values, int from, int count) {
-        ByteBuffer buf = ByteBuffer.allocate(count * 4).order(ByteOrder.LITTLE_ENDIAN);
+        return encodeInts(values, from, count, false);
+    }
+
+    static ByteBuffer encodeInts(int[] values, int from, int count, boolean narrow) {
+        ByteBuffer buf = ByteBuffer.allocate(count * (narrow ? 2 : 4)).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < count; i++) {
-            buf.putInt(values[from + i]);
+            if (narrow) {
+                buf.putShort((short) values[from + i]);
+            } else {
+                buf.putInt(values[from + i]);
+            }
         }
         return buf.flip();
     }
@@ -357,9 +380,14 @@ final class UpdateUploader {
     }
 
     static byte[] digest(float[] values) {
+        return digest(TransferEncoding.Float32.INSTANCE, values);
+    }
+
+    /** SHA-256 of the payload as it travels: the chunks of {@code encoding}, concatenated. */
+    static byte[] digest(TransferEncoding encoding, float[] values) {
         MessageDigest sha = ModelDownloader.sha256();
         for (int off = 0; off < values.length; off += ProtocolLimits.CHUNK_VALUES) {
-            sha.update(encode(values, off, Math.min(ProtocolLimits.CHUNK_VALUES, values.length - off)));
+            sha.update(encoding.encode(values, off, Math.min(ProtocolLimits.CHUNK_VALUES, values.length - off)));
         }
         return sha.digest();
     }

@@ -124,6 +124,41 @@ class ModelDownloaderTest {
         assertThat(requestedOffsets).containsExactly(0L, 1L);
     }
 
+    /** The manifest of PARAMS sent as int8 blocks of 16, vouching for the float32 digest {@code source}. */
+    private byte[] int8Manifest(byte[] source) {
+        var int8 = new org.cohort.protocol.transfer.TransferEncoding.Int8Blocks(16);
+        payload = int8.encode(PARAMS, 0, PARAMS.length).array();
+        return ModelManifest.newBuilder()
+                .setStudyId("st")
+                .setVersion(3)
+                .setNumParameters(PARAMS.length)
+                .setEncoding(TensorEncoding.INT8_BLOCK_LE)
+                .setBlockSize(16)
+                .setPayloadSha256(ByteString.copyFrom(UpdateUploader.digest(int8, PARAMS)))
+                .setSourceSha256(ByteString.copyFrom(source))
+                .setModelConfigJson("{}")
+                .build()
+                .toByteArray();
+    }
+
+    @Test
+    void loadsAnInt8ModelDecodedWhenItsManifestVouchesForTheTasksModel() {
+        serve(int8Manifest(UpdateUploader.digest(PARAMS)), ca.modelSigner());
+        var model = new ModelDownloader(ca.modelSigningPublicKey()).download(channel, task());
+        // Scale 3/127: every value within half a step of the float32 model.
+        for (int i = 0; i < PARAMS.length; i++) {
+            assertThat((double) Math.abs(model.parameters()[i] - PARAMS[i])).isLessThanOrEqualTo(3 / 127.0 / 2 + 1e-7);
+        }
+        assertThat(model.parameters()[2]).isEqualTo(3f, org.assertj.core.data.Offset.offset(1e-6f));
+    }
+
+    @Test
+    void refusesAnEncodedModelOfAnotherFloat32Model() {
+        serve(int8Manifest(new byte[32]), ca.modelSigner());
+        assertThatThrownBy(() -> new ModelDownloader(ca.modelSigningPublicKey()).download(channel, task()))
+                .hasMessageContaining("differs from the one in the round task");
+    }
+
     @Test
     void loadsAModelWhoseSignatureAndDigestVerify() {
         serve(manifest(UpdateUploader.digest(PARAMS)), ca.modelSigner());

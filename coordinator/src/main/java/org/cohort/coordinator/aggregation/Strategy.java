@@ -22,6 +22,7 @@ public interface Strategy {
             "fedyogi",
             "fedadagrad",
             "fedprox",
+            "fedbuff",
             "median",
             "trimmed-mean",
             "krum",
@@ -55,6 +56,14 @@ public interface Strategy {
      */
     default boolean controlVariates() {
         return false;
+    }
+
+    /**
+     * How many updates a training round waits for before it publishes ({@link FedBuff}'s K); 0 for
+     * every synchronous strategy, whose round waits for each selected site (or its deadline).
+     */
+    default int bufferSize() {
+        return 0;
     }
 
     /** A fresh accumulator for one round. */
@@ -174,6 +183,7 @@ public interface Strategy {
         return switch (n) {
             case "fedavg" -> new FedAvg(o.serverLearningRate());
             case "fedprox" -> new FedProx(o.mu(), o.serverLearningRate());
+            case "fedbuff" -> new FedBuff(o.bufferSize(), o.maxStaleness(), o.serverLearningRate());
             case "fedadam" -> new FedAdam(ServerOptimizer.Settings.of(o));
             case "fedyogi" -> new FedYogi(ServerOptimizer.Settings.of(o));
             case "fedadagrad" -> new FedAdagrad(ServerOptimizer.Settings.of(o));

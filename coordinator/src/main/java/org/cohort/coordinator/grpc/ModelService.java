@@ -11,10 +11,14 @@ import java.nio.file.StandardOpenOption;
 import java.util.Set;
 import org.cohort.coordinator.aggregation.StateFile;
 import org.cohort.coordinator.cluster.ClusterSessions;
+import org.cohort.coordinator.registry.EncodedModels;
 import org.cohort.coordinator.registry.ModelRegistry;
 import org.cohort.coordinator.registry.ModelVersion;
 import org.cohort.coordinator.session.SessionHub;
+import org.cohort.coordinator.study.StudyRepository;
+import org.cohort.coordinator.study.StudySpec;
 import org.cohort.protocol.ProtocolLimits;
+import org.cohort.protocol.transfer.TransferEncoding;
 import org.cohort.protocol.v1.ModelHeader;
 import org.cohort.protocol.v1.ModelPart;
 import org.cohort.protocol.v1.ModelRequest;
@@ -25,7 +29,9 @@ import org.springframework.stereotype.Component;
 /**
  * Streams a signed model version: header, then chunks read from disk one at a time, only as
  * fast as the agent takes them (gRPC flow control: a chunk is read and sent only while the
- * call is ready), so a slow agent never makes the coordinator buffer a model in memory.
+ * call is ready), so a slow agent never makes the coordinator buffer a model in memory. A study
+ * with a compact transfer encoding gets each chunk encoded as it is sent, under a manifest
+ * signed for that encoding ({@link EncodedModels}).
  * {@code from_offset} resumes an interrupted download.
  *
  * <p>A site downloads only the models of studies its admin accepted, as its open session
@@ -36,11 +42,20 @@ class ModelService extends ModelsGrpc.ModelsImplBase {
     private final ModelRegistry registry;
     private final SessionHub sessions;
     private final ClusterSessions cluster;
+    private final StudyRepository studies;
+    private final EncodedModels encoded;
 
-    public ModelService(ModelRegistry registry, SessionHub sessions, ClusterSessions cluster) {
+    public ModelService(
+            ModelRegistry registry,
+            SessionHub sessions,
+            ClusterSessions cluster,
+            StudyRepository studies,
+            EncodedModels encoded) {
         this.registry = registry;
         this.sessions = sessions;
         this.cluster = cluster;
+        this.studies = studies;
+        this.encoded = encoded;
     }
 
     @Override
@@ -77,6 +92,34 @@ class ModelService extends ModelsGrpc.ModelsImplBase {
                     .asRuntimeException());
             return;
         }
+        // Sites get the study's transfer encoding; the float32 file stays the coordinator's model.
+        // SCAFFOLD's c always travels as float32 under the version's own float32 manifest: it is
+        // downloaded once per round next to the model, the agent reads it as float32 whatever the
+        // study's encoding, and rounding c would bias every site's correction the same way.
+        TransferEncoding encoding = request.getControlVariate()
+                ? TransferEncoding.Float32.INSTANCE
+                : studies.find(request.getStudyId())
+                        .map(st -> StudySpec.Transfer.of(st.spec().transfer()))
+                        .orElse(TransferEncoding.Float32.INSTANCE);
+        if (!(encoding instanceof TransferEncoding.Float32)
+                && request.getFromOffset() % ProtocolLimits.CHUNK_VALUES != 0
+                && request.getFromOffset() != version.numParameters()) {
+            out.onError(Status.OUT_OF_RANGE
+                    .withDescription("from_offset of a " + encoding.word() + " download must be a multiple of "
+                            + ProtocolLimits.CHUNK_VALUES + " (where a chunk starts), or the model's length")
+                    .asRuntimeException());
+            return;
+        }
+        EncodedModels.Signed header;
+        try {
+            header = encoded.header(version, encoding);
+        } catch (RuntimeException e) {
+            out.onError(Status.INTERNAL
+                    .withDescription("could not encode model version " + version.version() + " as " + encoding.word()
+                            + ": " + e.getMessage())
+                    .asRuntimeException());
+            return;
+        }
         var call = (ServerCallStreamObserver<ModelPart>) out;
         FileChannel file = null;
         long start = 0;
@@ -100,13 +143,13 @@ class ModelService extends ModelsGrpc.ModelsImplBase {
                     .asRuntimeException());
             return;
         }
-        var sender = new ChunkSender(version, request.getFromOffset(), call, file, start);
+        var sender = new ChunkSender(version, encoding, request.getFromOffset(), call, file, start);
         call.setOnCancelHandler(sender::close);
         call.setOnReadyHandler(sender::drain);
         out.onNext(ModelPart.newBuilder()
                 .setHeader(ModelHeader.newBuilder()
-                        .setManifest(ByteString.copyFrom(version.manifest()))
-                        .setSignature(ByteString.copyFrom(version.signature())))
+                        .setManifest(ByteString.copyFrom(header.manifest()))
+                        .setSignature(ByteString.copyFrom(header.signature())))
                 .build());
         sender.drain();
     }
@@ -118,6 +161,10 @@ class ModelService extends ModelsGrpc.ModelsImplBase {
                 io.micrometer.core.instrument.Metrics.counter("cohort.model.bytes");
 
         private final ModelVersion version;
+        private final TransferEncoding encoding;
+        /** One chunk as floats, reused, when it must be encoded before it is sent. */
+        private final float[] decoded;
+
         private final ServerCallStreamObserver<ModelPart> call;
         private final FileChannel file;
         private final ByteBuffer buf = ByteBuffer.allocate(ProtocolLimits.CHUNK_VALUES * ProtocolLimits.FLOAT32_BYTES);
@@ -130,11 +177,14 @@ class ModelService extends ModelsGrpc.ModelsImplBase {
         /** @param file the vector's file, or null for a vector of zeros */
         ChunkSender(
                 ModelVersion version,
+                TransferEncoding encoding,
                 long from,
                 ServerCallStreamObserver<ModelPart> call,
                 FileChannel file,
                 long start) {
             this.version = version;
+            this.encoding = encoding;
+            this.decoded = encoding instanceof TransferEncoding.Float32 ? null : new float[ProtocolLimits.CHUNK_VALUES];
             this.offset = from;
             this.call = call;
             this.file = file;
@@ -159,9 +209,16 @@ class ModelService extends ModelsGrpc.ModelsImplBase {
                         buf.position(buf.limit()); // zeros, as allocated and never written
                     }
                     buf.flip();
-                    MODEL_BYTES.increment(buf.remaining());
+                    ByteBuffer data = buf;
+                    if (decoded != null) {
+                        buf.order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                                .asFloatBuffer()
+                                .get(decoded, 0, values);
+                        data = encoding.encode(decoded, 0, values);
+                    }
+                    MODEL_BYTES.increment(data.remaining());
                     call.onNext(ModelPart.newBuilder()
-                            .setChunk(TensorChunk.newBuilder().setOffset(offset).setData(ByteString.copyFrom(buf)))
+                            .setChunk(TensorChunk.newBuilder().setOffset(offset).setData(ByteString.copyFrom(data)))
                             .build());
                     offset += values;
                 }

@@ -4,7 +4,6 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +17,7 @@ import org.cohort.coordinator.round.UploadRejection;
 import org.cohort.coordinator.round.UploadRejection.Reason;
 import org.cohort.crypto.pki.PrivateDirectories;
 import org.cohort.protocol.ProtocolLimits;
+import org.cohort.protocol.transfer.TransferEncoding;
 import org.cohort.protocol.v1.TensorChunk;
 import org.cohort.protocol.v1.UpdateManifest;
 import org.cohort.protocol.v1.UpdatePart;
@@ -147,6 +147,10 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
         private volatile long received;
 
         private boolean finished;
+        /** How the plain values travel (float32 unless the study chose a compact transfer encoding). */
+        private TransferEncoding plain = TransferEncoding.Float32.INSTANCE;
+        /** Bytes received on the wire by this stream (what the transfer encoding saves shows here). */
+        private long wireBytes;
         /** The L2 bound this update must keep, when the round has one the coordinator can check. */
         private java.util.OptionalDouble normBound = java.util.OptionalDouble.empty();
         /** Σ v² over the values received so far (in double, in arrival order, as the agent's clipping sums). */
@@ -185,6 +189,15 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
             // From here a refusal is the site's own signed attempt (or a forgery of it): see fail().
             manifest = m;
             normBound = intake.admit(site, m, manifestBytes, signature);
+            if (m.getEncoding() != org.cohort.protocol.v1.TensorEncoding.UINT32_RING_LE
+                    && m.getEncoding() != org.cohort.protocol.v1.TensorEncoding.UINT16_RING_LE
+                    && m.getNumParameters() > 0) {
+                try {
+                    plain = TransferEncoding.of(m.getEncoding(), m.getBlockSize());
+                } catch (IllegalArgumentException e) { // admitted only as the study says, so a broken manifest
+                    throw new UploadRejection(Reason.WRONG_ENCODING, e.getMessage()).asException();
+                }
+            }
             this.manifestBytes = manifestBytes;
             this.signature = signature;
             if (inFlight.putIfAbsent(key(site, m.getRoundId()), this) != null) {
@@ -283,31 +296,51 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                         .asException();
             }
             var data = chunk.getData();
-            if (data.size() % ProtocolLimits.FLOAT32_BYTES != 0) {
+            boolean narrowRing = manifest.getEncoding() == org.cohort.protocol.v1.TensorEncoding.UINT16_RING_LE;
+            boolean ring = narrowRing || manifest.getEncoding() == org.cohort.protocol.v1.TensorEncoding.UINT32_RING_LE;
+            int values;
+            try {
+                values = ring
+                        ? ringValues(data.size(), narrowRing ? 2 : 4)
+                        : plain.valuesIn(received, data.size(), manifest.getNumParameters());
+            } catch (IllegalArgumentException e) {
+                boolean tooLong = e.getMessage().contains("past the");
                 throw new UploadRejection(
-                                Reason.MALFORMED, "chunk length " + data.size() + " is not a multiple of 4 bytes")
+                                tooLong ? Reason.WRONG_LENGTH : Reason.MALFORMED,
+                                tooLong
+                                        ? "update has more values than the " + manifest.getNumParameters()
+                                                + " its manifest declares"
+                                        : e.getMessage())
                         .asException();
             }
-            int values = data.size() / ProtocolLimits.FLOAT32_BYTES;
-            if (received + values > manifest.getNumParameters()) {
-                throw new UploadRejection(
-                                Reason.WRONG_LENGTH,
-                                "update has more values than the " + manifest.getNumParameters()
-                                        + " its manifest declares")
-                        .asException();
-            }
-            ByteBuffer buf = data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-            boolean floats = manifest.getEncoding() == org.cohort.protocol.v1.TensorEncoding.FLOAT32_LE;
-            for (int i = 0; floats && i < values; i++) {
-                float v = buf.getFloat(i * ProtocolLimits.FLOAT32_BYTES);
-                if (!Float.isFinite(v)) {
-                    throw new UploadRejection(
-                                    Reason.NON_FINITE,
-                                    "update value at index " + (received + i) + " is " + v
-                                            + "; updates must be finite (check the site's training for divergence)")
-                            .asException();
+            ByteBuffer spooled = data.asReadOnlyByteBuffer();
+            if (narrowRing) {
+                // Zero-extended to the 32-bit ring elements the sum reads: the Z(2^32) sum's low 16 bits are the
+                // Z(2^16) sum.
+                ByteBuffer in = data.asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer wide = ByteBuffer.allocate(values * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                for (int i = 0; i < values; i++) {
+                    wide.putInt(Short.toUnsignedInt(in.getShort()));
                 }
-                sumOfSquares += (double) v * v;
+                spooled = wide.flip();
+            }
+            if (!ring) {
+                float[] decoded = decode(data.asReadOnlyByteBuffer(), values);
+                for (int i = 0; i < values; i++) {
+                    float v = decoded[i];
+                    if (!Float.isFinite(v)) {
+                        throw new UploadRejection(
+                                        Reason.NON_FINITE,
+                                        "update value at index " + (received + i) + " is " + v
+                                                + "; updates must be finite (check the site's training for divergence)")
+                                .asException();
+                    }
+                    sumOfSquares += (double) v * v;
+                }
+                if (!(plain instanceof TransferEncoding.Float32)) {
+                    // The spool holds float32 whatever travelled: aggregation reads it as it always has.
+                    spooled = TransferEncoding.Float32.INSTANCE.encode(decoded, 0, values);
+                }
             }
             if (normBound.isPresent() && Math.sqrt(sumOfSquares) > normBound.getAsDouble()) {
                 throw new UploadRejection(
@@ -325,16 +358,39 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                                         + " update must be clipped to the clip norm before it is sent")
                         .asException();
             }
-            sha.update(data.asReadOnlyByteBuffer());
+            sha.update(data.asReadOnlyByteBuffer()); // the signed digest covers what travelled
             try {
-                ByteBuffer bytes = data.asReadOnlyByteBuffer();
-                while (bytes.hasRemaining()) {
-                    spool.write(bytes);
+                while (spooled.hasRemaining()) {
+                    spool.write(spooled);
                 }
             } catch (IOException e) {
                 throw storageFull(e);
             }
+            wireBytes += data.size();
             received += values;
+        }
+
+        private int ringValues(int bytes, int width) {
+            if (bytes % width != 0) {
+                throw new IllegalArgumentException(
+                        "chunk length " + bytes + " is not a multiple of " + width + " bytes");
+            }
+            int values = bytes / width;
+            if (received + values > manifest.getNumParameters()) {
+                throw new IllegalArgumentException("past the manifest's length");
+            }
+            return values;
+        }
+
+        private float[] decode(ByteBuffer data, int values) {
+            float[] out = new float[values];
+            try {
+                plain.decode(data, values, out, 0);
+            } catch (IllegalArgumentException e) {
+                throw new UploadRejection(Reason.MALFORMED, e.getMessage() + " (at value " + received + ")")
+                        .asException();
+            }
+            return out;
         }
 
         /** This stream no longer receives: UploadProgress and new streams stop seeing it as active. */
@@ -403,7 +459,7 @@ public class UpdateService extends UpdatesGrpc.UpdatesImplBase {
                 closeSpool();
                 intake.accept(manifest, manifestBytes, signature, site, spoolFile);
                 io.micrometer.core.instrument.Metrics.counter("cohort.upload.bytes")
-                        .increment((double) manifest.getNumParameters() * ProtocolLimits.FLOAT32_BYTES);
+                        .increment((double) wireBytes);
                 finished = true;
                 leave();
                 response.onNext(UploadReceipt.newBuilder()

@@ -16,6 +16,7 @@ class HazelcastRoundStore extends MapRoundStore {
                 hazelcast.getMap("cohort.rounds"),
                 hazelcast.getMap("cohort.active-round"),
                 hazelcast.getMap("cohort.upload-claims"),
-                hazelcast.getMap("cohort.masked-input-roster"));
+                hazelcast.getMap("cohort.masked-input-roster"),
+                hazelcast.getMap("cohort.carried-tasks"));
     }
 }

@@ -19,21 +19,26 @@ class MapRoundStore implements RoundStore {
     private final ConcurrentMap<String, String> claims;
     /** A HashMap, not any Map: in the cluster the value is serialised as it is and every replica must read it. */
     private final ConcurrentMap<String, HashMap<String, Integer>> maskedInputRoster;
+    /** What each study's next buffered round carries in, by study id. */
+    private final ConcurrentMap<String, CarriedTasks> carriedByStudy;
 
     MapRoundStore(
             ConcurrentMap<String, RoundState> rounds,
             ConcurrentMap<String, String> activeRoundByStudy,
             ConcurrentMap<String, String> claims,
-            ConcurrentMap<String, HashMap<String, Integer>> maskedInputRoster) {
+            ConcurrentMap<String, HashMap<String, Integer>> maskedInputRoster,
+            ConcurrentMap<String, CarriedTasks> carriedByStudy) {
         this.rounds = rounds;
         this.activeRoundByStudy = activeRoundByStudy;
         this.claims = claims;
         this.maskedInputRoster = maskedInputRoster;
+        this.carriedByStudy = carriedByStudy;
     }
 
     /** A store held by this process alone. */
     static MapRoundStore inMemory() {
         return new MapRoundStore(
+                new ConcurrentHashMap<>(),
                 new ConcurrentHashMap<>(),
                 new ConcurrentHashMap<>(),
                 new ConcurrentHashMap<>(),
@@ -122,5 +127,20 @@ class MapRoundStore implements RoundStore {
     @Override
     public void closeMaskedInput(String roundId) {
         maskedInputRoster.remove(roundId);
+    }
+
+    @Override
+    public Map<String, CarriedTask> carried(String studyId) {
+        CarriedTasks tasks = carriedByStudy.get(studyId);
+        return tasks == null ? Map.of() : tasks.bySite();
+    }
+
+    @Override
+    public void carry(String studyId, Map<String, CarriedTask> tasks) {
+        if (tasks.isEmpty()) {
+            carriedByStudy.remove(studyId);
+        } else {
+            carriedByStudy.put(studyId, CarriedTasks.of(tasks));
+        }
     }
 }

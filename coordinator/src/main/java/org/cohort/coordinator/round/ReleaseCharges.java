@@ -33,11 +33,13 @@ final class ReleaseCharges {
         return charge == null
                 ? null
                 : new ReleaseCharge(
+                        // A carried task is charged as the attempt that sent it: what the site signed and its ledger
+                        // shows.
                         Release.of(
                                 state.studyId(),
-                                state.roundNumber(),
-                                state.roundId(),
-                                state.attempt(),
+                                state.task(site).roundNumber(),
+                                state.task(site).roundId(),
+                                state.task(site).attempt(),
                                 site,
                                 m.getPayloadSha256().toByteArray(),
                                 manifestBytes,

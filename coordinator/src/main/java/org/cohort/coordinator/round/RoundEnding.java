@@ -66,6 +66,27 @@ class RoundEnding {
         return Optional.of(RoundStateMachine.onSiteDropped(state, site, reason));
     }
 
+    /**
+     * A site a buffered round did not wait for fell too far behind to be carried into the next one:
+     * its report on the attempt that sent the task says why, and it is told to drop that task.
+     */
+    void tooStale(RoundState state, String site, String reason) {
+        history.insertReport(state.task(site).roundId(), site, "STALE", null, null, null, reason, clock.instant());
+        log.info(
+                "site {} leaves its task of round {}: {}",
+                site,
+                state.task(site).roundId(),
+                reason);
+        RoundMetrics.siteDropped("STALE");
+        cluster.send(
+                site,
+                CoordinatorMessage.newBuilder()
+                        .setCancelTask(CancelTask.newBuilder()
+                                .setRoundId(state.task(site).roundId())
+                                .setReason(reason))
+                        .build());
+    }
+
     /** The attempt's final state goes on record and its study no longer runs it. */
     void close(RoundState state, Long resultVersion) {
         history.updateClosed(state, resultVersion, clock.instant());

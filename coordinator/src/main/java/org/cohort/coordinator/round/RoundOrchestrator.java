@@ -161,7 +161,7 @@ public class RoundOrchestrator {
     }
 
     private void dropSite(String roundId, String site, String outcome, String reason) {
-        var dropped = ending.drop(store.round(roundId), site, outcome, reason);
+        var dropped = ending.drop(carrying(store.round(roundId), site), site, outcome, reason);
         if (dropped.isEmpty()) {
             return;
         }
@@ -170,6 +170,29 @@ public class RoundOrchestrator {
         if (secure.excused(roundId, site)) {
             closeSecureStage(roundId);
         }
+    }
+
+    /**
+     * The round a site's task of {@code round} now counts in: {@code round} itself, or, once a
+     * buffered round has published, the study's round that carried the task in. A task that no
+     * round carries yet (the next could not start) is taken out of what the next one will carry.
+     */
+    private RoundState carrying(RoundState round, String site) {
+        if (round == null || round.isOpen() || !round.buffered()) {
+            return round;
+        }
+        String activeId = store.activeRoundId(round.studyId());
+        RoundState active = activeId == null ? null : store.round(activeId);
+        CarriedTask task = active == null ? null : active.carried().get(site);
+        if (task != null && task.roundId().equals(round.roundId())) {
+            return active;
+        }
+        var next = new java.util.HashMap<>(store.carried(round.studyId()));
+        if (next.containsKey(site) && next.get(site).roundId().equals(round.roundId())) {
+            next.remove(site);
+            store.carry(round.studyId(), next);
+        }
+        return round;
     }
 
     /** Renews this replica's claim to drive rounds; takes over or steps down when that changes. */
@@ -278,7 +301,14 @@ public class RoundOrchestrator {
     }
 
     private void publish(RoundState state) {
-        publisher.publish(state).ifPresent(this::apply);
+        var retry = publisher.publish(state);
+        if (retry.isPresent()) {
+            apply(retry.get());
+        } else if (state.buffered()) {
+            // FedBuff: the next buffer opens now, not at the next tick, so the updates of the sites
+            // still training find the round that carries their tasks in.
+            studies.find(state.studyId()).ifPresent(this::drive);
+        }
     }
 
     /** Ends the secure round's current stage: its silent sites are dropped, then the next stage starts. */

@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.cohort.coordinator.aggregation.FedBuff;
 import org.cohort.coordinator.aggregation.Scaffold;
 import org.cohort.coordinator.aggregation.Strategy;
 import org.cohort.coordinator.compliance.AuditTrail;
@@ -155,6 +156,9 @@ class RoundPublisher {
                         state.reported().size() + " of " + state.selected().size()
                                 + " sites reported; published version " + version),
                 version);
+        if (state.buffered()) {
+            carryOver(state, study, version);
+        }
         studies.updateProgress(
                 study.studyId(),
                 StudyStatus.RUNNING,
@@ -209,9 +213,37 @@ class RoundPublisher {
                     now.roundsDone() + 1,
                     clock.instant());
         }
+        if (state.buffered()) {
+            carryOver(state, study, version);
+        }
         registry.pruneStates(study.studyId(), version);
         RoundMetrics.completed(state, clock.instant());
         return Optional.empty();
+    }
+
+    /**
+     * The sites a buffered round did not wait for go on training; the study's next round carries
+     * their tasks in, unless a task is now more than maxStaleness versions behind: that site gets a
+     * fresh task, and the update it sends for the old one is refused as late.
+     */
+    private void carryOver(RoundState state, Study study, long version) {
+        var strategy =
+                (FedBuff) Strategy.named(study.spec().strategy(), study.spec().strategyOptions());
+        var carried = new TreeMap<String, CarriedTask>();
+        for (String site : state.outstanding()) {
+            CarriedTask task = state.task(site);
+            if (strategy.usable(version, task.baseVersion())) {
+                carried.put(site, task);
+            } else {
+                ending.tooStale(
+                        state,
+                        site,
+                        "its task on model version " + task.baseVersion() + " is " + (version - task.baseVersion())
+                                + " versions behind version " + version + ", more than strategyOptions.maxStaleness = "
+                                + strategy.maxStaleness() + "; the site gets a fresh task");
+            }
+        }
+        store.carry(study.studyId(), carried);
     }
 
     /** The final evaluation is in: the study is complete with the version it evaluated. */

@@ -18,6 +18,10 @@ import org.cohort.coordinator.cluster.EncryptedInCluster;
  * @param dropped  sites that refused, failed or were rejected, with the reason people see
  * @param declaredExamples the training size each selected site declared when it accepted the study,
  *                 as it stood when the round began: the FedAvg weight of its update (public by assumption)
+ * @param bufferSize how many reports close the round ({@link org.cohort.coordinator.aggregation.FedBuff}'s K);
+ *                 0: the round waits for every selected site (or its deadline)
+ * @param carried  selected sites still training on a task of an earlier buffered round: they are sent
+ *                 no task by this one, and the update they sign for that task counts here
  */
 public record RoundState(
         String roundId,
@@ -36,7 +40,9 @@ public record RoundState(
         RoundPhase phase,
         String detail,
         boolean secure,
-        Map<String, Long> declaredExamples)
+        Map<String, Long> declaredExamples,
+        int bufferSize,
+        Map<String, CarriedTask> carried)
         implements EncryptedInCluster {
 
     public RoundState {
@@ -45,11 +51,28 @@ public record RoundState(
         reported = Set.copyOf(reported);
         dropped = Map.copyOf(dropped);
         declaredExamples = Map.copyOf(declaredExamples);
+        carried = carried == null ? Map.of() : Map.copyOf(carried);
         if (!selected.containsAll(reported)
                 || !selected.containsAll(dropped.keySet())
-                || !selected.containsAll(declaredExamples.keySet())) {
-            throw new IllegalArgumentException("reported, dropped and declaring sites must have been selected");
+                || !selected.containsAll(declaredExamples.keySet())
+                || !selected.containsAll(carried.keySet())) {
+            throw new IllegalArgumentException(
+                    "reported, dropped, declaring and carried sites must have been selected");
         }
+        if (bufferSize < 0) {
+            throw new IllegalArgumentException("a round's buffer size must be at least 0, got " + bufferSize);
+        }
+    }
+
+    /** The task the site's update answers: the one it carried in, else this round's. */
+    public CarriedTask task(String site) {
+        CarriedTask c = carried.get(site);
+        return c != null ? c : CarriedTask.of(this);
+    }
+
+    /** Whether the round publishes after {@link #bufferSize} reports rather than waiting for every site. */
+    public boolean buffered() {
+        return bufferSize > 0;
     }
 
     @Override
@@ -97,7 +120,9 @@ public record RoundState(
                 .phase(phase)
                 .detail(detail)
                 .secure(secure)
-                .declaredExamples(declaredExamples);
+                .declaredExamples(declaredExamples)
+                .bufferSize(bufferSize)
+                .carried(carried);
     }
 
     /** A round that has just started: nothing reported or dropped yet, collecting, not secure. */
@@ -106,7 +131,7 @@ public record RoundState(
     }
 
     /**
-     * Names each of the seventeen values instead of a positional list. Every value without a
+     * Names each of the nineteen values instead of a positional list. Every value without a
      * default must be set; {@link #build()} says which is missing, and the record's constructor
      * checks how they fit together.
      */
@@ -128,8 +153,20 @@ public record RoundState(
         private String detail = "";
         private boolean secure;
         private Map<String, Long> declaredExamples = Map.of();
+        private int bufferSize;
+        private Map<String, CarriedTask> carried = Map.of();
 
         private Builder() {}
+
+        public Builder bufferSize(int v) {
+            bufferSize = v;
+            return this;
+        }
+
+        public Builder carried(Map<String, CarriedTask> v) {
+            carried = v;
+            return this;
+        }
 
         public Builder roundId(String v) {
             roundId = v;
@@ -247,7 +284,9 @@ public record RoundState(
                     phase,
                     detail,
                     secure,
-                    declaredExamples);
+                    declaredExamples,
+                    bufferSize,
+                    carried);
         }
     }
 
@@ -261,6 +300,8 @@ public record RoundState(
     public String toString() {
         return "RoundState[" + roundId + " study=" + studyId + " round=" + roundNumber + " attempt=" + attempt
                 + " " + kind + " " + phase + " selected=" + selected + " reported=" + reported
-                + " dropped=" + dropped.keySet() + " nonce=" + HexFormat.of().formatHex(nonce, 0, 4) + "…]";
+                + " dropped=" + dropped.keySet() + (carried.isEmpty() ? "" : " carried=" + carried.keySet())
+                + (bufferSize > 0 ? " buffer=" + bufferSize : "") + " nonce="
+                + HexFormat.of().formatHex(nonce, 0, 4) + "…]";
     }
 }

@@ -58,7 +58,8 @@ public final class RoundStateMachine {
         }
         var dropped = new java.util.LinkedHashMap<>(state.dropped());
         dropped.keySet().removeAll(contributors);
-        for (String site : state.selected()) {
+        // Reported but not held: lost. (A buffered round's sites still training are neither: they go on.)
+        for (String site : state.reported()) {
             if (!contributors.contains(site) && !dropped.containsKey(site)) {
                 dropped.put(site, "its update was lost with a coordinator replica before the round closed");
             }
@@ -91,8 +92,14 @@ public final class RoundStateMachine {
         return state.with(state.reported(), state.dropped(), RoundPhase.FAILED, reason);
     }
 
+    /**
+     * A round closes when no selected site is outstanding; a buffered round as soon as its buffer
+     * holds K reports, without waiting for the sites still training (they are carried into the next
+     * round, see {@link CarriedTask}).
+     */
     private static Transition settleIfComplete(RoundState state) {
-        return state.outstanding().isEmpty() ? close(state) : new Transition(state, RoundDecision.WAIT);
+        boolean full = state.buffered() && state.reported().size() >= state.bufferSize();
+        return full || state.outstanding().isEmpty() ? close(state) : new Transition(state, RoundDecision.WAIT);
     }
 
     private static Transition close(RoundState state) {
@@ -102,7 +109,11 @@ public final class RoundStateMachine {
                             state.reported(),
                             state.dropped(),
                             RoundPhase.AGGREGATING,
-                            state.reported().size() + " of " + state.selected().size() + " sites reported"),
+                            state.reported().size() + " of " + state.selected().size() + " sites reported"
+                                    + (state.buffered() && !state.outstanding().isEmpty()
+                                            ? "; " + state.outstanding().size()
+                                                    + " still training go on into the next buffer"
+                                            : "")),
                     RoundDecision.AGGREGATE);
         }
         String why = "only " + state.reported().size() + " of "

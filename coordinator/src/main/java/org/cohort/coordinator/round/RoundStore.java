@@ -62,4 +62,13 @@ interface RoundStore {
 
     /** No replica takes another masked input of the round. */
     void closeMaskedInput(String roundId);
+
+    /**
+     * The tasks the study's sites were still training on when its last buffered round published,
+     * by site (empty: none); the study's next round carries them in.
+     */
+    Map<String, CarriedTask> carried(String studyId);
+
+    /** Replaces what the study's next round carries in (an empty map: nothing). */
+    void carry(String studyId, Map<String, CarriedTask> tasks);
 }

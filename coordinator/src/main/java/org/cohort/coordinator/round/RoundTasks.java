@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -21,6 +22,7 @@ import org.cohort.coordinator.study.Study;
 import org.cohort.coordinator.study.StudyRepository;
 import org.cohort.coordinator.study.StudySpec;
 import org.cohort.coordinator.study.StudyStatus;
+import org.cohort.crypto.secagg.RingQuantizer;
 import org.cohort.crypto.secagg.SecAggParameters;
 import org.cohort.protocol.ProtocolLimits;
 import org.cohort.protocol.v1.CoordinatorMessage;
@@ -109,6 +111,11 @@ class RoundTasks {
         if (training && (!aggregatable(study) || overBudget(study, roundNumber, eligible))) {
             return;
         }
+        // A buffered (FedBuff) round publishes after K reports; the sites still training on a task of
+        // the previous one are carried in, not sent another (each trains one task at a time).
+        int buffer = training ? bufferSize(spec) : 0;
+        Map<String, CarriedTask> carried = new TreeMap<>(store.carried(study.studyId()));
+        carried.keySet().retainAll(buffer > 0 ? declared.keySet() : Set.of());
         int attempt = history.attempts(study.studyId(), roundNumber) + 1;
         byte[] nonce = new byte[ProtocolLimits.NONCE_BYTES];
         random.nextBytes(nonce);
@@ -142,13 +149,17 @@ class RoundTasks {
                 .baseVersion(study.currentVersion())
                 .nonce(nonce)
                 .selected(Set.copyOf(eligible))
-                .minSites(minSites)
+                .minSites(buffer > 0 ? buffer : minSites)
                 .startedAt(now)
                 .deadline(now.plus(timeout).plus(stageTimeout.multipliedBy(3)))
-                .detail("tasks sent to " + eligible.size() + " sites"
+                .detail("tasks sent to " + (eligible.size() - carried.size()) + " sites"
+                        + (carried.isEmpty() ? "" : ", " + carried.size() + " still training carried in")
+                        + (buffer > 0 ? " (publishes after " + buffer + " updates)" : "")
                         + (sr != null ? " (secure aggregation, threshold " + sr.parameters.threshold() + ")" : ""))
                 .secure(sr != null)
                 .declaredExamples(declared)
+                .bufferSize(buffer)
+                .carried(carried)
                 .build();
         if (sr != null) {
             secure.begin(state.roundId(), sr);
@@ -157,6 +168,8 @@ class RoundTasks {
         RoundMetrics.started(state);
         store.save(state);
         store.activate(state);
+        // The carried tasks live in this attempt now; if it fails, its retry sends those sites fresh tasks.
+        store.carry(study.studyId(), Map.of());
         progress(
                 study,
                 StudyStatus.RUNNING,
@@ -171,6 +184,9 @@ class RoundTasks {
                 state.kind(),
                 eligible);
         for (String site : eligible) {
+            if (carried.containsKey(site)) {
+                continue;
+            }
             cluster.send(
                     site,
                     CoordinatorMessage.newBuilder()
@@ -220,7 +236,17 @@ class RoundTasks {
                 stageTimeout,
                 trainingDeadline,
                 site -> sites.find(site).orElseThrow().updateSigningPublicKey(),
-                spec.privacy());
+                spec.privacy(),
+                org.cohort.coordinator.study.RingWidth.bits(spec, eligible.size()));
+    }
+
+    /** K of a buffered strategy (FedBuff), else 0: the round waits for every selected site. */
+    private static int bufferSize(StudySpec spec) {
+        try {
+            return Strategy.named(spec.strategy(), spec.strategyOptions()).bufferSize();
+        } catch (IllegalArgumentException unknownStrategy) {
+            return 0; // the strategy check fails the study, before any task is sent
+        }
     }
 
     /** The most updates a round of the study holds whole: a robust strategy's maxSites, else no limit. */
@@ -274,11 +300,17 @@ class RoundTasks {
     /** Sends an open round's task (again) to one site, wherever its session is. */
     void send(RoundState state, String site) {
         Study study = studies.find(state.studyId()).orElseThrow();
-        ModelVersion base = registry.find(study.studyId(), state.baseVersion()).orElseThrow();
+        CarriedTask carried = state.carried().get(site);
+        // A site carried into the round is asked again for the task it is still working on.
+        RoundState sent = carried == null ? state : store.round(carried.roundId());
+        if (sent == null) {
+            return; // the cluster no longer knows that task: the round's deadline drops the site
+        }
+        ModelVersion base = registry.find(study.studyId(), sent.baseVersion()).orElseThrow();
         cluster.send(
                 site,
                 CoordinatorMessage.newBuilder()
-                        .setRoundTask(taskFor(study, state, base, site))
+                        .setRoundTask(taskFor(study, sent, base, site))
                         .build());
     }
 
@@ -305,7 +337,8 @@ class RoundTasks {
                 .setThreshold(sr.parameters.threshold())
                 .setDegree(sr.parameters.degree())
                 .setClipRange(sr.siteNoise != null ? sr.siteNoise.clipNorm() : sr.quantizer.clipBound())
-                .setScale(sr.siteNoise != null ? sr.siteNoise.scale() : sr.quantizer.scale());
+                .setScale(sr.siteNoise != null ? sr.siteNoise.scale() : sr.quantizer.scale())
+                .setRingBits(sr.siteNoise != null ? RingQuantizer.RING_BITS : sr.quantizer.ringBits());
         Double bound = study.spec().secureAggregation().maxUpdateNorm();
         if (bound != null) {
             plan.setMaxUpdateNorm(bound);

@@ -70,6 +70,32 @@ final class SecureRound {
             Instant trainingDeadline,
             java.util.function.Function<String, byte[]> signingKeys,
             StudySpec.Privacy privacy) {
+        this(
+                sites,
+                nonce,
+                threshold,
+                degree,
+                clipRange,
+                vectorLength,
+                stageTimeout,
+                trainingDeadline,
+                signingKeys,
+                privacy,
+                RingQuantizer.RING_BITS);
+    }
+
+    SecureRound(
+            List<String> sites,
+            byte[] nonce,
+            Integer threshold,
+            Integer degree,
+            double clipRange,
+            int vectorLength,
+            Duration stageTimeout,
+            Instant trainingDeadline,
+            java.util.function.Function<String, byte[]> signingKeys,
+            StudySpec.Privacy privacy,
+            int ringBits) { // ringBits: RingWidth.bits for the study and this round's site count
         this.sitesByIndex = List.copyOf(sites);
         for (int i = 0; i < sites.size(); i++) {
             indexOf.put(sites.get(i), i);
@@ -81,7 +107,7 @@ final class SecureRound {
             verifiers.put(i, SignatureVerifier.ed25519(signingKeys.apply(sites.get(i))));
         }
         this.server = new SecAggServer(parameters, vectorLength, verifiers::get);
-        this.quantizer = new RingQuantizer(sites.size(), clipRange);
+        this.quantizer = new RingQuantizer(sites.size(), clipRange, ringBits);
         this.siteNoise = siteNoise(privacy, sites.size(), parameters.threshold(), vectorLength);
         this.stageTimeout = stageTimeout;
         this.vectorLength = vectorLength;
@@ -169,8 +195,9 @@ final class SecureRound {
     /**
      * The unmasked sum as reals: Σ clipped updates of the survivors, how many there were, and
      * whether the sites already noised it (site-level DP: then nothing more is added).
+     *
+     * @param tasked the sites the round tasked (SCAFFOLD's N), at least {@code survivors}
      */
-    /** @param tasked the sites the round tasked (SCAFFOLD's N), at least {@code survivors} */
     record Released(double[] sum, int survivors, boolean noisedAtSites, int tasked) {
         Released(double[] sum, int survivors, boolean noisedAtSites) {
             this(sum, survivors, noisedAtSites, survivors);

@@ -49,6 +49,36 @@ final class SpooledValues {
         }
     }
 
+    /**
+     * Multiplies every value of a spooled float32 upload by {@code factor} in place (a stale update's
+     * staleness weight, applied before it is folded), chunk by chunk; the file stays.
+     */
+    static void scale(Path spool, long length, double factor) {
+        try (FileChannel ch = FileChannel.open(spool, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(BLOCK_VALUES * 4).order(ByteOrder.LITTLE_ENDIAN);
+            long offset = 0;
+            while (offset < length) {
+                int want = (int) Math.min(BLOCK_VALUES, length - offset);
+                buf.clear().limit(want * 4);
+                while (buf.hasRemaining()) {
+                    if (ch.read(buf, offset * 4 + buf.position()) < 0) {
+                        throw new IOException("spool file " + spool + " ended early");
+                    }
+                }
+                for (int i = 0; i < want; i++) {
+                    buf.putFloat(i * 4, (float) (buf.getFloat(i * 4) * factor));
+                }
+                buf.rewind().limit(want * 4);
+                while (buf.hasRemaining()) {
+                    ch.write(buf, offset * 4 + buf.position());
+                }
+                offset += want;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Removes a consumed spool file; a leftover is removed with its round directory. */
     static void delete(Path spool) {
         try {

@@ -22,7 +22,7 @@ public class TaskFactory {
     public RoundTask task(Study study, RoundState round, ModelVersion base) {
         var spec = study.spec();
         var plan = spec.plan();
-        return RoundTask.newBuilder()
+        var b = RoundTask.newBuilder()
                 .setStudyId(study.studyId())
                 .setRoundId(round.roundId())
                 .setRoundNumber(round.roundNumber())
@@ -34,8 +34,15 @@ public class TaskFactory {
                 .setPlan(trainingPlan(spec, plan.seed() * 1_000_003L + round.roundNumber()))
                 .setDataset(dataset(spec.dataset()))
                 .setDeadlineUnixMillis(round.deadline().toEpochMilli())
-                .setPrivacy(privacy(spec))
-                .build();
+                .setPrivacy(privacy(spec));
+        var transfer = StudySpec.Transfer.of(spec.transfer());
+        if (!(transfer instanceof org.cohort.protocol.transfer.TransferEncoding.Float32)) {
+            // Absent means float32, so tasks of float32 studies stay byte for byte what they were.
+            b.setTransfer(org.cohort.protocol.v1.TransferPlan.newBuilder()
+                    .setEncoding(transfer.wire())
+                    .setBlockSize(transfer.blockSize()));
+        }
+        return b.build();
     }
 
     /**

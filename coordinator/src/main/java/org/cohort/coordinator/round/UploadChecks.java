@@ -3,6 +3,7 @@ package org.cohort.coordinator.round;
 import java.security.MessageDigest;
 import java.util.Optional;
 import org.cohort.coordinator.round.UploadRejection.Reason;
+import org.cohort.protocol.transfer.TransferEncoding;
 import org.cohort.protocol.v1.TensorEncoding;
 import org.cohort.protocol.v1.UpdateManifest;
 
@@ -81,12 +82,12 @@ public final class UploadChecks {
             long modelLength,
             double testFraction,
             HeldOutRule heldOut) {
-        return check(round, m, site, modelLength, testFraction, heldOut, 1);
+        return check(round, m, site, modelLength, testFraction, heldOut, TransferEncoding.Float32.INSTANCE, 32, 1);
     }
 
     /**
-     * As above, for a strategy whose training uploads carry {@code uploadVectors} model-sized vectors
-     * (2 for SCAFFOLD: the delta, then the control variate's change, which the manifest must state).
+     * As above, for a study whose plain updates travel as {@code transfer} and whose secure rounds'
+     * masked inputs are ring elements of {@code ringBits} bits (16 or 32; RingWidth.bits).
      */
     public static Optional<UploadRejection> check(
             RoundState round,
@@ -95,6 +96,27 @@ public final class UploadChecks {
             long modelLength,
             double testFraction,
             HeldOutRule heldOut,
+            TransferEncoding transfer,
+            int ringBits) {
+        return check(round, m, site, modelLength, testFraction, heldOut, transfer, ringBits, 1);
+    }
+
+    /**
+     * The checks, for a study whose plain updates travel as {@code transfer}, whose secure rounds'
+     * masked inputs are ring elements of {@code ringBits} bits, and whose training uploads carry
+     * {@code uploadVectors} model-sized vectors (2 for SCAFFOLD: the delta, then the control
+     * variate's change, which the manifest must state). The encodings are length-agnostic: a SCAFFOLD upload
+     * of twice the model's length is one vector to them (int8 blocks run across the Δy/Δc border).
+     */
+    public static Optional<UploadRejection> check(
+            RoundState round,
+            UpdateManifest m,
+            String site,
+            long modelLength,
+            double testFraction,
+            HeldOutRule heldOut,
+            TransferEncoding transfer,
+            int ringBits,
             int uploadVectors) {
         if (round == null) {
             return reject(Reason.UNKNOWN_ROUND, "no round with id '" + m.getRoundId() + "'");
@@ -103,7 +125,8 @@ public final class UploadChecks {
             return reject(Reason.NOT_SELECTED, "site " + site + " was not selected for round " + round.roundId());
         }
         // A nonce from another attempt means this upload was captured and replayed (or is very late).
-        if (!MessageDigest.isEqual(round.nonce(), m.getNonce().toByteArray())) {
+        CarriedTask task = round.task(site); // this round's, or the earlier buffered round's it carried in
+        if (!MessageDigest.isEqual(task.nonce(), m.getNonce().toByteArray())) {
             return reject(
                     Reason.REPLAYED_NONCE,
                     "replayed upload: the nonce does not match round " + round.roundId()
@@ -124,12 +147,12 @@ public final class UploadChecks {
                     "site " + site + " was dropped from round " + round.roundId() + ": "
                             + round.dropped().get(site));
         }
-        if (m.getBaseModelVersion() != round.baseVersion()) {
+        if (m.getBaseModelVersion() != task.baseVersion()) {
             return reject(
                     Reason.WRONG_BASE_VERSION,
                     "update was computed from model version "
-                            + m.getBaseModelVersion() + " but round " + round.roundId() + " distributed version "
-                            + round.baseVersion());
+                            + m.getBaseModelVersion() + " but round " + task.roundId() + " distributed version "
+                            + task.baseVersion());
         }
         boolean training = round.kind() == RoundKind.TRAIN;
         long expected = training ? modelLength * uploadVectors : 0;
@@ -154,13 +177,19 @@ public final class UploadChecks {
         if (round.kind() == RoundKind.TRAIN) {
             // Under secure aggregation only masked ring elements may arrive: a plaintext update
             // would defeat the point, so it is refused rather than accepted "for now".
-            TensorEncoding encoding = round.secure() ? TensorEncoding.UINT32_RING_LE : TensorEncoding.FLOAT32_LE;
-            if (m.getEncoding() != encoding) {
+            TensorEncoding ring = ringBits == 16 ? TensorEncoding.UINT16_RING_LE : TensorEncoding.UINT32_RING_LE;
+            TensorEncoding encoding = round.secure() ? ring : transfer.wire();
+            int blockSize = round.secure() ? 0 : transfer.blockSize();
+            if (m.getEncoding() != encoding || m.getBlockSize() != blockSize) {
                 return reject(
                         Reason.WRONG_ENCODING,
                         "update encoding " + m.getEncoding()
+                                + (m.getBlockSize() == 0 ? "" : " with blocks of " + m.getBlockSize())
                                 + " is not accepted for this round; send " + encoding
-                                + (round.secure() ? " (masked input of secure aggregation)" : ""));
+                                + (blockSize == 0 ? "" : " with blocks of " + blockSize)
+                                + (round.secure()
+                                        ? " (masked input of secure aggregation)"
+                                        : " (the study's transfer encoding)"));
             }
             // The weight comes from one place: the training size the site declared when it accepted the study.
             Long declared = round.declaredExamples().get(site);

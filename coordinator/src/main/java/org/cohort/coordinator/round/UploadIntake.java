@@ -131,8 +131,8 @@ public class UploadIntake {
         if (problem.isPresent()) {
             throw problem.get().asException();
         }
-        return m.getEncoding() == TensorEncoding.FLOAT32_LE
-                ? updateNormBound(store.round(m.getRoundId()))
+        return m.getEncoding() != TensorEncoding.UINT32_RING_LE && m.getEncoding() != TensorEncoding.UINT16_RING_LE
+                ? updateNormBound(roundFor(m, site))
                 : OptionalDouble.empty();
     }
 
@@ -142,6 +142,22 @@ public class UploadIntake {
         if (revoked.isPresent()) {
             throw revoked.get().asException();
         }
+    }
+
+    /**
+     * The round an upload counts in: the one its manifest names, or, for a task that a buffered
+     * round sent and that site was still training on when the round published, the study's round
+     * that carried the task in ({@link CarriedTask}); null when the cluster knows neither.
+     */
+    RoundState roundFor(UpdateManifest m, String site) {
+        RoundState named = store.round(m.getRoundId());
+        if (named == null || named.isOpen() || !named.buffered()) {
+            return named;
+        }
+        String activeId = store.activeRoundId(named.studyId());
+        RoundState active = activeId == null ? null : store.round(activeId);
+        CarriedTask carried = active == null ? null : active.carried().get(site);
+        return carried != null && carried.roundId().equals(m.getRoundId()) ? active : named;
     }
 
     /**
@@ -156,7 +172,7 @@ public class UploadIntake {
         if (problem.isPresent()) {
             return problem;
         }
-        RoundState state = store.round(m.getRoundId());
+        RoundState state = roundFor(m, site);
         Study study = studies.find(state.studyId()).orElseThrow();
         return compliance
                 .overBudget(study, ReleaseCharges.of(study, state, site, m, null, null))
@@ -166,7 +182,7 @@ public class UploadIntake {
 
     /** {@link #checkManifest} without the budget: what must still hold when the values are in. */
     private Optional<UploadRejection> checkRound(UpdateManifest m, String site) {
-        RoundState state = store.round(m.getRoundId());
+        RoundState state = roundFor(m, site);
         Study study = state == null ? null : studies.find(state.studyId()).orElse(null);
         if (study == null) {
             return UploadChecks.check(null, m, site, -1, 0);
@@ -183,6 +199,9 @@ public class UploadIntake {
                         dp == null ? 0 : dp.evaluationNoise(),
                         study.spec().dataset().numClasses(),
                         study.spec().dataset().survival()),
+                org.cohort.coordinator.study.StudySpec.Transfer.of(study.spec().transfer()),
+                org.cohort.coordinator.study.RingWidth.bits(
+                        study.spec(), state.selected().size()),
                 uploadVectors(study));
         return problem.isPresent() ? problem : PrivacyChecks.check(study.spec().privacy(), state.kind(), m);
     }
@@ -238,7 +257,7 @@ public class UploadIntake {
             if (problem.isPresent()) {
                 throw problem.get().asException();
             }
-            RoundState state = store.round(m.getRoundId());
+            RoundState state = roundFor(m, site);
             c = new Checked(state, studies.find(state.studyId()).orElseThrow());
         } catch (RuntimeException e) {
             deleteQuietly(spool);
@@ -249,11 +268,11 @@ public class UploadIntake {
 
     /** Charges a plain training update whose values have been received and verified, if its study is under DP. */
     private void chargeReceived(UpdateManifest m, byte[] manifestBytes, byte[] signature, String site) {
-        RoundState state = store.round(m.getRoundId());
+        RoundState state = roundFor(m, site);
         if (state == null
                 || state.secure()
                 || !state.selected().contains(site)
-                || !MessageDigest.isEqual(state.nonce(), m.getNonce().toByteArray())) {
+                || !MessageDigest.isEqual(state.task(site).nonce(), m.getNonce().toByteArray())) {
             return; // not an update of this round: its header would have been refused, and nothing was read
         }
         Study study = studies.find(state.studyId()).orElse(null);
@@ -291,6 +310,10 @@ public class UploadIntake {
         var contribution = new PartialSums.Contribution(site, weight(c, site), manifestBytes, signature);
         boolean held;
         try {
+            double staleness = training && !masked ? staleness(c.state(), site) : 1;
+            if (staleness != 1) {
+                SpooledValues.scale(spool, m.getNumParameters(), staleness);
+            }
             held = masked
                     ? partials.foldMasked(
                             roundId,
@@ -342,6 +365,15 @@ public class UploadIntake {
                 : c.state().declaredExamples().get(site);
     }
 
+    /**
+     * FedBuff's s(τ) for an update of a buffered round trained from a version τ versions older than
+     * the round's base ({@link org.cohort.coordinator.aggregation.FedBuff#staleness}); 1 otherwise.
+     */
+    static double staleness(RoundState state, String site) {
+        long tau = state.baseVersion() - state.task(site).baseVersion();
+        return state.buffered() && tau != 0 ? org.cohort.coordinator.aggregation.FedBuff.staleness(tau) : 1;
+    }
+
     /** Asked under the partial sum's lock, so an upload is either in the sealed sum or refused as late. */
     private BooleanSupplier stillCollecting(String roundId, String site, boolean masked) {
         return () -> {
@@ -370,12 +402,13 @@ public class UploadIntake {
                 null,
                 clock.instant());
         var noised = NoisedConfusion.from(metrics);
+        long evaluated = state.task(site).baseVersion(); // a carried task evaluated the version it trained from
         if (noised != null) {
-            history.recordNoisedEvaluation(state.studyId(), state.baseVersion(), site, noised);
+            history.recordNoisedEvaluation(state.studyId(), evaluated, site, noised);
         } else if (metrics.getTestExamples() > 0) {
             history.recordEvaluation(
                     state.studyId(),
-                    state.baseVersion(),
+                    evaluated,
                     site,
                     metrics.getTestExamples(),
                     metrics.getTestCorrect(),
@@ -391,12 +424,20 @@ public class UploadIntake {
      * @param m the upload's manifest, null when its header was never read
      */
     public void refused(UpdateManifest m, String site, UploadRejection rejection) {
-        if (m == null || !m.getSiteId().equals(site) || !dropsTheSite(rejection.reason())) {
+        if (m == null || !m.getSiteId().equals(site)) {
             return;
         }
-        RoundState round = store.round(m.getRoundId());
-        if (round != null && MessageDigest.isEqual(round.nonce(), m.getNonce().toByteArray())) {
-            cluster.tellDriver(new LeaderInbox.SiteDropped(m.getRoundId(), site, "REJECTED", rejection.message()));
+        RoundState round = roundFor(m, site);
+        // Too late for its buffer (it was being published): the driver drops the site from the round
+        // that carries its task, if one does by then, so that it is not waited for and gets a fresh one.
+        boolean lateForBuffer = rejection.reason() == Reason.ROUND_CLOSED && round != null && round.buffered();
+        if (!dropsTheSite(rejection.reason()) && !lateForBuffer) {
+            return;
+        }
+        if (round != null
+                && MessageDigest.isEqual(round.task(site).nonce(), m.getNonce().toByteArray())) {
+            cluster.tellDriver(new LeaderInbox.SiteDropped(
+                    round.roundId(), site, lateForBuffer ? "LATE" : "REJECTED", rejection.message()));
         }
     }
 

@@ -23,6 +23,7 @@ final class RunnableChecks {
         var problems = new ArrayList<String>(strategyName(spec.strategy()));
         problems.addAll(robustProblems(spec));
         problems.addAll(scaffoldProblems(spec));
+        problems.addAll(bufferedProblems(spec));
         if (spec.plan() != null
                 && spec.plan().optimizer() != null
                 && java.util.Arrays.stream(Optimizer.values())
@@ -90,6 +91,24 @@ final class RunnableChecks {
                     + " patient-level DP, or fedavg/fedprox/a server optimiser with site-level DP");
         }
         return problems;
+    }
+
+    /**
+     * FedBuff publishes whenever K updates are in, from whichever sites trained fastest, while the
+     * others go on training on older versions; a masked sum of secure aggregation needs a cohort
+     * fixed before anyone trains and every survivor's input for one and the same version, so the two
+     * do not mix.
+     */
+    private static List<String> bufferedProblems(StudySpec spec) {
+        if (!"fedbuff".equalsIgnoreCase(spec.strategy())
+                || spec.secureAggregation() == null
+                || !spec.secureAggregation().on()) {
+            return List.of();
+        }
+        return List.of("strategy 'fedbuff' cannot run with secure aggregation: a masked sum needs a cohort fixed"
+                + " before training and every input made from the same model version, while fedbuff publishes"
+                + " every K updates from whichever sites finish first, each weighted by its own staleness; use"
+                + " fedavg, fedprox or a server optimiser with secure aggregation, or fedbuff without it");
     }
 
     /** Columns every site can read and encode: distinct, not the label, fully declared, and in the file format. */

@@ -13,6 +13,8 @@ public final class StrategyChecks {
     static final int MAX_ROBUST_SITES = 10_000;
     /** Largest FedProx μ: beyond it the proximal term alone decides every local step. */
     static final double MAX_MU = 1e4;
+    /** Largest FedBuff maxStaleness: an update further behind weighs less than 1% of a fresh one. */
+    static final int MAX_STALENESS = 10_000;
 
     private StrategyChecks() {}
 
@@ -84,6 +86,31 @@ public final class StrategyChecks {
                     + "], got " + o.mu());
         }
         problems.addAll(krumProblems(name, minSites == null ? 2 : minSites, o));
+        problems.addAll(bufferProblems(name, minSites == null ? 2 : minSites, o));
+        return problems;
+    }
+
+    /**
+     * FedBuff publishes after K updates, each from a different site (a site trains one task at a
+     * time and a buffer holds one update of each): a round starts with at least minSites sites, so
+     * K ≤ minSites is what lets every round fill its buffer.
+     */
+    private static List<String> bufferProblems(String name, int minSites, StrategyOptions o) {
+        var problems = new ArrayList<String>();
+        if (o.bufferSize() != null && o.bufferSize() < 1) {
+            problems.add("strategyOptions.bufferSize (updates fedbuff buffers before it publishes) must be at least 1,"
+                    + " got " + o.bufferSize());
+        } else if (name.equals("fedbuff") && o.withDefaults(name).bufferSize() > minSites) {
+            int k = o.withDefaults(name).bufferSize();
+            problems.add("strategyOptions.bufferSize = " + k + " is more than minSites = " + minSites
+                    + ": each buffered update comes from a different site, and a round may start with only minSites"
+                    + " sites, so its buffer could never fill; set minSites to at least " + k
+                    + " or lower strategyOptions.bufferSize");
+        }
+        if (o.maxStaleness() != null && (o.maxStaleness() < 0 || o.maxStaleness() > MAX_STALENESS)) {
+            problems.add("strategyOptions.maxStaleness (versions an update may be behind) must be between 0 and "
+                    + MAX_STALENESS + ", got " + o.maxStaleness());
+        }
         return problems;
     }
 

@@ -37,6 +37,8 @@ final class StrategyOptionsJson {
                 whole(json, "f", problems),
                 whole(json, "m", problems),
                 number(json, "mu", problems),
+                whole(json, "bufferSize", problems),
+                whole(json, "maxStaleness", problems),
                 problems);
     }
 

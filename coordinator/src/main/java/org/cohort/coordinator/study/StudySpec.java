@@ -33,6 +33,8 @@ import tools.jackson.databind.annotation.JsonSerialize;
  *                           also its default there
  * @param strategyOptions    the strategy's parameters (server learning rate, moments, trimming);
  *                           defaults by strategy name, see {@link StrategyOptions}
+ * @param transfer           how plain updates and model downloads travel (float32, float16 or block-wise
+ *                           int8); default float32
  */
 public record StudySpec(
         String name,
@@ -47,7 +49,40 @@ public record StudySpec(
         Privacy privacy,
         SecureAggregation secureAggregation,
         Long maxSiteExamples,
-        StrategyOptions strategyOptions) {
+        StrategyOptions strategyOptions,
+        Transfer transfer) {
+
+    /** A spec with float32 transfer. */
+    public StudySpec(
+            String name,
+            Model model,
+            Plan plan,
+            Dataset dataset,
+            Integer rounds,
+            Integer minSites,
+            Integer roundTimeoutSeconds,
+            Integer maxRetries,
+            String strategy,
+            Privacy privacy,
+            SecureAggregation secureAggregation,
+            Long maxSiteExamples,
+            StrategyOptions strategyOptions) {
+        this(
+                name,
+                model,
+                plan,
+                dataset,
+                rounds,
+                minSites,
+                roundTimeoutSeconds,
+                maxRetries,
+                strategy,
+                privacy,
+                secureAggregation,
+                maxSiteExamples,
+                strategyOptions,
+                null);
+    }
 
     /** A spec with the strategy's default options. */
     public StudySpec(
@@ -572,6 +607,8 @@ public record StudySpec(
      * @param degree    neighbours per site k (default min(n-1, 4⌈log2 n⌉))
      * @param clipRange each update coordinate is clipped to [-clipRange, clipRange] before quantization
      * @param stageTimeoutSeconds deadline of each key-exchange and unmasking stage
+     * @param ringBits  32 (default) or 16: the ring the masked inputs travel in (2 bytes per value at
+     *                  16), where the round's site count allows it; see {@link RingWidth}
      * @param maxUpdateNorm an L2 bound every honest site's agent enforces on its whole update by
      *     clipping it before quantizing and masking (recorded in its ledger); absent: none beyond the
      *     coordinate clip. The coordinator cannot verify it on a masked sum: a hostile site can skip
@@ -583,13 +620,36 @@ public record StudySpec(
             Integer degree,
             Double clipRange,
             Integer stageTimeoutSeconds,
+            Integer ringBits,
             Double maxUpdateNorm) {
         public static final SecureAggregation OFF = new SecureAggregation(false, null, null, null, null);
 
-        /** Secure aggregation without an L2 bound on the updates. */
+        /** Settings in the 32-bit ring, without an L2 bound on the updates. */
         public SecureAggregation(
                 Boolean enabled, Integer threshold, Integer degree, Double clipRange, Integer stageTimeoutSeconds) {
-            this(enabled, threshold, degree, clipRange, stageTimeoutSeconds, null);
+            this(enabled, threshold, degree, clipRange, stageTimeoutSeconds, null, null);
+        }
+
+        /** Settings in the given ring, without an L2 bound on the updates. */
+        public SecureAggregation(
+                Boolean enabled,
+                Integer threshold,
+                Integer degree,
+                Double clipRange,
+                Integer stageTimeoutSeconds,
+                Integer ringBits) {
+            this(enabled, threshold, degree, clipRange, stageTimeoutSeconds, ringBits, null);
+        }
+
+        /** Settings in the 32-bit ring with an L2 bound on the updates. */
+        public SecureAggregation(
+                Boolean enabled,
+                Integer threshold,
+                Integer degree,
+                Double clipRange,
+                Integer stageTimeoutSeconds,
+                Double maxUpdateNorm) {
+            this(enabled, threshold, degree, clipRange, stageTimeoutSeconds, null, maxUpdateNorm);
         }
 
         public boolean on() {
@@ -665,9 +725,42 @@ public record StudySpec(
                                 secureAggregation.degree(),
                                 or(secureAggregation.clipRange(), 4.0),
                                 or(secureAggregation.stageTimeoutSeconds(), 60),
+                                or(secureAggregation.ringBits(), RingWidth.WIDE),
                                 secureAggregation.maxUpdateNorm()),
                 siteExamplesLimit(),
-                or(strategyOptions, StrategyOptions.NONE).withDefaults(or(strategy, "fedavg")));
+                or(strategyOptions, StrategyOptions.NONE).withDefaults(or(strategy, "fedavg")),
+                transfer == null ? Transfer.FLOAT32 : transfer.withDefaults());
+    }
+
+    /**
+     * How a study's plain updates travel to the coordinator and its models to the sites (see
+     * {@link org.cohort.protocol.transfer.TransferEncoding}); checked by {@link TransferChecks}. Under
+     * secure aggregation it applies to model downloads only (updates are masked ring elements).
+     *
+     * @param encoding  "float32" (exact, the default), "float16" (half the bytes) or "int8" (block-wise,
+     *                  one float32 scale per block: 1/4 + 1/blockSize of the bytes)
+     * @param blockSize int8 only: values per scale, a power of two from 16 to 65536 (default 256)
+     */
+    public record Transfer(String encoding, Integer blockSize) {
+        public static final Transfer FLOAT32 = new Transfer("float32", null);
+
+        Transfer withDefaults() {
+            String word = encoding == null ? "float32" : encoding.toLowerCase(java.util.Locale.ROOT);
+            return new Transfer(
+                    word,
+                    word.equals("int8")
+                            ? or(blockSize, org.cohort.protocol.transfer.TransferEncoding.Int8Blocks.DEFAULT_BLOCK)
+                            : null);
+        }
+
+        /** The codec of a spec after {@link StudySpec#withDefaults()} (null: float32). */
+        public static org.cohort.protocol.transfer.TransferEncoding of(Transfer t) {
+            if (t == null) {
+                return org.cohort.protocol.transfer.TransferEncoding.Float32.INSTANCE;
+            }
+            Transfer d = t.withDefaults();
+            return org.cohort.protocol.transfer.TransferEncoding.parse(d.encoding(), or(d.blockSize(), 0));
+        }
     }
 
     /**
@@ -784,6 +877,8 @@ public record StudySpec(
         problems.addAll(PrivacySpecChecks.problems(this));
         problems.addAll(RunnableChecks.problems(this));
         problems.addAll(StrategyChecks.problems(strategy, minSites, strategyOptions));
+        problems.addAll(TransferChecks.problems(this));
+        problems.addAll(RingWidth.problems(this));
         if (maxSiteExamples != null && (maxSiteExamples < 1 || maxSiteExamples > MAX_SITE_EXAMPLES_LIMIT)) {
             problems.add("maxSiteExamples (the largest training size a site may declare) must be between 1 and "
                     + MAX_SITE_EXAMPLES_LIMIT + ", got " + maxSiteExamples);

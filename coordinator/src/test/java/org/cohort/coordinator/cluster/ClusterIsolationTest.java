@@ -155,7 +155,9 @@ class ClusterIsolationTest {
                 RoundPhase.COLLECTING,
                 "",
                 false,
-                Map.of("site-a", 100L, "site-b", 100L));
+                Map.of("site-a", 100L, "site-b", 100L),
+                0,
+                null);
     }
 
     static int freePort() throws IOException {

@@ -44,7 +44,9 @@ class UploadChecksTest {
                 phase,
                 "",
                 false,
-                declared);
+                declared,
+                0,
+                null);
     }
 
     private static UpdateManifest.Builder manifest() {
@@ -209,7 +211,16 @@ class UploadChecksTest {
     void aScaffoldUploadIsTheDeltaThenTheControlVariateChangeAndSaysSo() {
         var r = round(RoundPhase.COLLECTING);
         java.util.function.Function<UpdateManifest, java.util.Optional<UploadRejection>> scaffold =
-                m -> UploadChecks.check(r, m, "a", 10, 0.25, UploadChecks.HeldOutRule.IN_CLEAR, 2);
+                m -> UploadChecks.check(
+                        r,
+                        m,
+                        "a",
+                        10,
+                        0.25,
+                        UploadChecks.HeldOutRule.IN_CLEAR,
+                        org.cohort.protocol.transfer.TransferEncoding.Float32.INSTANCE,
+                        32,
+                        2);
         assertThat(scaffold.apply(manifest()
                         .setNumParameters(20)
                         .setControlVariateValues(10)
@@ -227,6 +238,80 @@ class UploadChecksTest {
         assertThat(reason(r, manifest().setControlVariateValues(10).build(), "a"))
                 .as("a fedavg round takes no control variates")
                 .isEqualTo(Reason.WRONG_LENGTH);
+    }
+
+    @Test
+    void aScaffoldUploadInACompactEncodingIsOneVectorOfTwiceTheModelsLength() {
+        var r = round(RoundPhase.COLLECTING);
+        var int8 = new org.cohort.protocol.transfer.TransferEncoding.Int8Blocks(64);
+        var upload = manifest()
+                .setNumParameters(20)
+                .setControlVariateValues(10)
+                .setEncoding(TensorEncoding.INT8_BLOCK_LE)
+                .setBlockSize(64)
+                .build();
+        assertThat(UploadChecks.check(r, upload, "a", 10, 0.25, UploadChecks.HeldOutRule.IN_CLEAR, int8, 32, 2))
+                .isEmpty();
+        assertThat(UploadChecks.check(
+                                r,
+                                upload.toBuilder().setNumParameters(10).build(),
+                                "a",
+                                10,
+                                0.25,
+                                UploadChecks.HeldOutRule.IN_CLEAR,
+                                int8,
+                                32,
+                                2)
+                        .orElseThrow()
+                        .reason())
+                .as("the delta alone, without its control variate's change")
+                .isEqualTo(Reason.WRONG_LENGTH);
+    }
+
+    @Test
+    void acceptsOnlyTheStudysTransferEncodingAndBlockSize() {
+        var r = round(RoundPhase.COLLECTING);
+        var int8 = new org.cohort.protocol.transfer.TransferEncoding.Int8Blocks(64);
+        java.util.function.Function<UpdateManifest, UploadRejection> check =
+                m -> UploadChecks.check(r, m, "a", 10, 0.25, UploadChecks.HeldOutRule.IN_CLEAR, int8, 32)
+                        .orElse(null);
+        assertThat(check.apply(manifest()
+                        .setEncoding(TensorEncoding.INT8_BLOCK_LE)
+                        .setBlockSize(64)
+                        .build()))
+                .isNull();
+        var otherBlocks = check.apply(manifest()
+                .setEncoding(TensorEncoding.INT8_BLOCK_LE)
+                .setBlockSize(128)
+                .build());
+        assertThat(otherBlocks.reason()).isEqualTo(Reason.WRONG_ENCODING);
+        assertThat(otherBlocks.message())
+                .contains("INT8_BLOCK_LE with blocks of 128")
+                .contains("send INT8_BLOCK_LE with blocks of 64 (the study's transfer encoding)");
+        assertThat(check.apply(manifest().build()).reason())
+                .as("float32 in an int8 study")
+                .isEqualTo(Reason.WRONG_ENCODING);
+        assertThat(reason(r, manifest().setEncoding(TensorEncoding.FLOAT16_LE).build(), "a"))
+                .as("float16 in a float32 study")
+                .isEqualTo(Reason.WRONG_ENCODING);
+    }
+
+    @Test
+    void aSecureRoundTakesOnlyItsRingsWidth() {
+        var secure = round(RoundPhase.COLLECTING).toBuilder().secure(true).build();
+        var f32 = org.cohort.protocol.transfer.TransferEncoding.Float32.INSTANCE;
+        var narrow = manifest().setEncoding(TensorEncoding.UINT16_RING_LE).build();
+        var wide = manifest().setEncoding(TensorEncoding.UINT32_RING_LE).build();
+        assertThat(UploadChecks.check(secure, narrow, "a", 10, 0.25, UploadChecks.HeldOutRule.IN_CLEAR, f32, 16))
+                .isEmpty();
+        assertThat(UploadChecks.check(secure, wide, "a", 10, 0.25, UploadChecks.HeldOutRule.IN_CLEAR, f32, 16)
+                        .orElseThrow()
+                        .message())
+                .contains("send UINT16_RING_LE (masked input of secure aggregation)");
+        assertThat(UploadChecks.check(secure, narrow, "a", 10, 0.25, UploadChecks.HeldOutRule.IN_CLEAR, f32, 32)
+                        .orElseThrow()
+                        .reason())
+                .isEqualTo(Reason.WRONG_ENCODING);
     }
 
     @Test

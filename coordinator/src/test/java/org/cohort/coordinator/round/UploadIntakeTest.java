@@ -79,7 +79,9 @@ class UploadIntakeTest {
                 RoundPhase.COLLECTING,
                 "",
                 false,
-                round.declaredExamples());
+                round.declaredExamples(),
+                0,
+                null);
         assertThat(refusal(() -> rig.upload("a", stranger, new float[RoundRig.PARAMETERS])))
                 .isEqualTo(Reason.UNKNOWN_ROUND);
         assertThat(rig.replicas.of(RoundRig.ME).holders("rd-unknown")).isEmpty();
@@ -113,7 +115,9 @@ class UploadIntakeTest {
                 RoundPhase.COLLECTING,
                 "",
                 false,
-                round.declaredExamples());
+                round.declaredExamples(),
+                0,
+                null);
         assertThat(refusal(() -> rig.upload("a", replayedRound, new float[RoundRig.PARAMETERS])))
                 .isEqualTo(Reason.REPLAYED_NONCE);
         assertThat(rig.compliance.charged).isEmpty();

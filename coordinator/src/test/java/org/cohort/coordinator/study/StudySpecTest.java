@@ -505,7 +505,8 @@ class StudySpecTest {
         assertThat(problems(spec))
                 .containsExactly(
                         "strategyOptions.trimFration is not an option of any strategy; the options are"
-                                + " [serverLearningRate, beta1, beta2, tau, trimFraction, maxSites, f, m, mu]",
+                                + " [serverLearningRate, beta1, beta2, tau, trimFraction, maxSites, f, m, mu, bufferSize,"
+                                + " maxStaleness]",
                         "strategyOptions.trimFraction must be a number, got a lot",
                         "strategyOptions.maxSites must be a whole number, got 16.5");
         var good = json.readValue("{\"mu\":0.5,\"serverLearningRate\":1,\"f\":2}", StrategyOptions.class);

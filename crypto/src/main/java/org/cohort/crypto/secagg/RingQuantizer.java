@@ -9,7 +9,8 @@ import java.util.Objects;
 import org.cohort.crypto.internal.Algorithms;
 
 /**
- * Maps a site's update into Z(2^32) for secure aggregation, and the aggregate back to reals.
+ * Maps a site's update into Z(2^32) (or the narrow Z(2^16)) for secure aggregation, and the
+ * aggregate back to reals.
  *
  * <p>Each coordinate is clipped to [-c, c], multiplied by {@code scale} = L / c and rounded
  * stochastically to one of the two nearest integers (up with probability equal to the fractional
@@ -31,11 +32,21 @@ public final class RingQuantizer {
 
     public static final int RING_BITS = 32;
 
+    /**
+     * The narrow ring a study may choose ({@code secureAggregation.ringBits}): 2 bytes per masked
+     * value on the wire instead of 4. Masks and sums stay 32-bit: reduction mod 2^16 is a ring
+     * homomorphism from Z(2^32), so a site may send the low 16 bits of its Z(2^32) masked input,
+     * the low 16 bits of the masks still pad it uniformly, and the low 16 bits of the unmasked
+     * Z(2^32) sum are the Z(2^16) sum, exact as long as |Σ q| ≤ 2^15 − 1 (see {@link #maxLevel(int, int)}).
+     */
+    public static final int NARROW_RING_BITS = 16;
+
     private static final VarHandle LITTLE_ENDIAN_LONG =
             MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final double TWO_TO_MINUS_53 = 0x1.0p-53;
 
     private final int maxClients;
+    private final int ringBits;
     private final double clipBound;
     private final int maxLevel;
     private final double scale;
@@ -45,6 +56,21 @@ public final class RingQuantizer {
      * @param clipBound c &gt; 0: coordinates outside [-c, c] are clipped to it
      */
     public RingQuantizer(int maxClients, double clipBound) {
+        this(maxClients, clipBound, RING_BITS);
+    }
+
+    /**
+     * @param maxClients the most sites whose inputs will be summed (the round's n)
+     * @param clipBound c &gt; 0: coordinates outside [-c, c] are clipped to it
+     * @param ringBits {@value #RING_BITS} or {@value #NARROW_RING_BITS}: the sum is exact in Z(2^ringBits)
+     * @throws IllegalArgumentException when the ring cannot hold the sum of maxClients sites
+     *     ({@link #maxLevel(int, int)} &lt; 1)
+     */
+    public RingQuantizer(int maxClients, double clipBound, int ringBits) {
+        if (ringBits != RING_BITS && ringBits != NARROW_RING_BITS) {
+            throw new IllegalArgumentException(
+                    "ring bits must be " + RING_BITS + " or " + NARROW_RING_BITS + ", got " + ringBits);
+        }
         if (maxClients < 1) {
             throw new IllegalArgumentException("maxClients must be at least 1, got " + maxClients);
         }
@@ -52,10 +78,31 @@ public final class RingQuantizer {
             throw new IllegalArgumentException("Clip bound must be a positive finite number, got " + clipBound
                     + "; use the study's clipping norm or a bound on any coordinate of an update");
         }
+        long level = maxLevel(maxClients, ringBits);
+        if (level < 1) {
+            throw new IllegalArgumentException("a " + ringBits + "-bit ring cannot hold the sum of " + maxClients
+                    + " sites without wrapping (at most " + ((1L << (ringBits - 1)) - 1) + "); use "
+                    + RING_BITS + " bits");
+        }
         this.maxClients = maxClients;
+        this.ringBits = ringBits;
         this.clipBound = clipBound;
-        this.maxLevel = Integer.MAX_VALUE / maxClients;
+        this.maxLevel = (int) level;
         this.scale = maxLevel / clipBound;
+    }
+
+    /**
+     * L = ⌊(2^(b−1) − 1) / n⌋: every quantized coordinate lies in [−L, L], so the sum over n sites has
+     * |Σ q| ≤ n·L ≤ 2^(b−1) − 1 and, read as a signed b-bit number, cannot wrap. In words of the
+     * study: with clip c and scale L/c, n·c·scale ≤ 2^(b−1) − 1 &lt; 2^(b−1).
+     */
+    public static long maxLevel(int maxClients, int ringBits) {
+        return ((1L << (ringBits - 1)) - 1) / maxClients;
+    }
+
+    /** The ring's width in bits: {@value #RING_BITS} or {@value #NARROW_RING_BITS}. */
+    public int ringBits() {
+        return ringBits;
     }
 
     public int maxClients() {
@@ -66,7 +113,7 @@ public final class RingQuantizer {
         return clipBound;
     }
 
-    /** L: every quantized coordinate lies in [-L, L], and maxClients · L ≤ 2^31 - 1. */
+    /** L: every quantized coordinate lies in [-L, L], and maxClients · L ≤ 2^(ringBits−1) − 1. */
     public int maxLevel() {
         return maxLevel;
     }
@@ -124,12 +171,16 @@ public final class RingQuantizer {
         return quantized;
     }
 
-    /** Reads a sum of at most maxClients quantized vectors back as reals (Σ q / scale). */
+    /**
+     * Reads a sum of at most maxClients quantized vectors back as reals (Σ q / scale). The sum may
+     * come from Z(2^32) arithmetic: only its low ringBits bits count, read as a signed number.
+     */
     public double[] decode(int[] sum) {
         Objects.requireNonNull(sum, "sum");
+        int shift = Integer.SIZE - ringBits;
         double[] decoded = new double[sum.length];
         for (int i = 0; i < sum.length; i++) {
-            decoded[i] = sum[i] / scale; // signed: the sum never wraps within maxClients sites
+            decoded[i] = ((sum[i] << shift) >> shift) / scale; // signed: the sum never wraps within maxClients sites
         }
         return decoded;
     }

@@ -122,4 +122,29 @@ class RingQuantizerTest {
         assertThatThrownBy(() -> new RingQuantizer(10, Double.POSITIVE_INFINITY))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aSixteenBitRingKeepsTheSumOfItsSitesWithinTwoToTheFifteen() {
+        for (int n : new int[] {1, 3, 10, 100, 258, 32767}) {
+            var q = new RingQuantizer(n, 2.0, RingQuantizer.NARROW_RING_BITS);
+            assertThat((long) n * q.maxLevel()).isLessThanOrEqualTo((1 << 15) - 1);
+            assertThat((long) n * (q.maxLevel() + 1)).isGreaterThan((1 << 15) - 1);
+            assertThat(q.ringBits()).isEqualTo(16);
+        }
+        assertThatThrownBy(() -> new RingQuantizer(32768, 2.0, RingQuantizer.NARROW_RING_BITS))
+                .hasMessageContaining("cannot hold the sum of 32768 sites");
+        assertThatThrownBy(() -> new RingQuantizer(3, 2.0, 24)).hasMessageContaining("ring bits must be 32 or 16");
+    }
+
+    @Test
+    void aSixteenBitSumIsReadFromItsLowBitsAsASignedNumber() {
+        var q = new RingQuantizer(4, 1.0, RingQuantizer.NARROW_RING_BITS);
+        int negative = -(4 * q.maxLevel()); // the most negative sum four sites can reach
+        // As Z(2^32) arithmetic might leave it: the right low 16 bits under any high bits.
+        int[] sum = {negative & 0xFFFF, (negative & 0xFFFF) | 0x7ABC0000, 5};
+        double[] decoded = q.decode(sum);
+        assertThat(decoded[0]).isEqualTo(negative / q.scale());
+        assertThat(decoded[1]).isEqualTo(negative / q.scale());
+        assertThat(decoded[2]).isEqualTo(5 / q.scale());
+    }
 }

@@ -86,6 +86,33 @@ class SecAggRoundTest {
     }
 
     @Test
+    void aNarrowRingSumIsExactFromTheLow16BitsOfEveryMaskedInput() {
+        int n = 12;
+        TestRound round = TestRound.withDefaults(n, 300);
+        round.narrow = true;
+        var quantizer = new RingQuantizer(n, 1.0, RingQuantizer.NARROW_RING_BITS);
+        var random = new java.util.Random(5);
+        double[][] updates = new double[n][300];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < 300; j++) {
+                // Every third coordinate at the clip: sums reach ±n·L, the edge of the 16-bit bound.
+                updates[i][j] = j % 3 == 0 ? (j % 2 == 0 ? 1.5 : -1.5) : random.nextGaussian() * 0.3;
+            }
+            round.inputs[i] = quantizer.quantize(updates[i]);
+        }
+        AggregateSum result = round.run(Stage.AFTER_SHARE_KEYS, Set.of(4));
+
+        int[] survivors = survivorsWithout(n, Set.of(4));
+        double[] decoded = quantizer.decode(result.sum());
+        int[] exact = round.plaintextSum(survivors); // in Z(2^32): no wrap, |Σq| ≤ n·L < 2^15
+        for (int j = 0; j < 300; j++) {
+            assertThat(decoded[j]).isEqualTo(exact[j] / quantizer.scale());
+        }
+        assertThat(Math.abs(exact[0])).isEqualTo((n - 1) * quantizer.maxLevel());
+        assertThat((long) n * quantizer.maxLevel()).isLessThanOrEqualTo((1 << 15) - 1);
+    }
+
+    @Test
     void partialUploadIsTakenBackOutAndTheSiteCountsAsDropped() {
         TestRound round = TestRound.withDefaults(10, LENGTH);
         round.advertise();

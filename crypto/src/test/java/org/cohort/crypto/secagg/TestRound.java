@@ -38,6 +38,8 @@ final class TestRound {
     final SecAggServer server;
     final int[][] inputs;
     final Set<Integer> alive = new TreeSet<>();
+    /** Sites send only the low 16 bits of each masked value, zero-extended (the narrow ring's wire form). */
+    boolean narrow;
 
     Map<Integer, List<AdvertisedKeys>> relayedKeys;
     Map<Integer, List<EncryptedShare>> relayedShares;
@@ -116,6 +118,13 @@ final class TestRound {
     void maskInputs() {
         for (int i : alive) {
             MaskedInput masked = clients.get(i).maskInput(relayedShares.get(i), inputs[i]);
+            if (narrow) {
+                int[] low = masked.values().clone();
+                for (int j = 0; j < low.length; j++) {
+                    low[j] &= 0xFFFF;
+                }
+                masked = new MaskedInput(masked.roundNonce(), masked.clientIndex(), low);
+            }
             for (MaskedInputChunk chunk : masked.chunks(Math.max(1, vectorLength / 3 + 1))) {
                 server.receiveMaskedChunk(chunk);
             }

@@ -14,6 +14,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.cohort.coordinator.aggregation.FedBuff;
 import org.cohort.coordinator.aggregation.MemoryState;
 import org.cohort.coordinator.aggregation.RobustStrategy;
 import org.cohort.coordinator.aggregation.Scaffold;
@@ -91,7 +92,8 @@ public final class VirtualSites implements AutoCloseable {
      * @param rowsPerSite mean training rows of a site (the sites' rows are resampled from the population)
      * @param sizeSpread  log-normal spread of the site sizes (0: equal)
      * @param alpha       Dirichlet label skew (infinite: IID)
-     * @param stragglers  chance that a site trains but misses a round's deadline (its update is dropped)
+     * @param stragglers  chance that a site trains but misses a round's deadline (its update is dropped;
+     *                    under fedbuff it arrives after the round's on-time updates and may count in a later version)
      * @param dropouts    chance that a site is offline for a round (no training, no cost)
      * @param strategy    a strategy name as studies give it
      * @param options     its options (null: defaults)
@@ -196,6 +198,10 @@ public final class VirtualSites implements AutoCloseable {
     private final int[] trainedRounds;
     private float[] global;
     private int round;
+    /** The version the global model is (1 before any round), as a study numbers them. */
+    private long version = 1;
+    /** FedBuff's updates in flight; null for a synchronous strategy. */
+    private final VirtualBuffer buffer;
 
     private VirtualSites(Settings settings, Population population, List<SiteData> sites, Strategy strategy) {
         this.settings = settings;
@@ -217,6 +223,7 @@ public final class VirtualSites implements AutoCloseable {
         this.siteControls = strategy.controlVariates() ? new float[sites.size()][global.length] : null;
         this.evaluation = new ModelSpec(configJson).build();
         this.trainedRounds = new int[sites.size()];
+        this.buffer = strategy instanceof FedBuff fedBuff ? new VirtualBuffer(fedBuff) : null;
         this.worker = ThreadLocal.withInitial(() -> new Worker(new ModelSpec(configJson).build()));
         // Each worker builds its network before the first round, so rounds time training alone.
         var ready = new CountDownLatch(settings.threads());
@@ -356,9 +363,19 @@ public final class VirtualSites implements AutoCloseable {
                 .withProximalMu(strategy.proximalMu());
         SiteUpdate[] updates = train(trains, plan);
         List<SiteUpdate> reported = Arrays.asList(updates);
-        boolean aggregated = reported.size() >= Math.max(1, settings.minSites());
+        boolean aggregated;
+        if (buffer != null) {
+            // FedBuff: a straggler's update is not lost but arrives after this version's on-time ones.
+            var onTime = new ArrayList<>(reported);
+            java.util.Collections.shuffle(onTime, draws);
+            reported = buffer.fill(version, onTime, Arrays.asList(train(late, plan)));
+            aggregated = !reported.isEmpty();
+        } else {
+            aggregated = reported.size() >= Math.max(1, settings.minSites());
+        }
         if (aggregated) {
             global = aggregate(global, reported, selected.length);
+            version++;
             if (siteControls != null) {
                 // c_i⁺ = c_i + Δc_i, kept once the round took the update (as the agent does on acceptance).
                 for (SiteUpdate u : reported) {
@@ -390,6 +407,12 @@ public final class VirtualSites implements AutoCloseable {
      */
     private int[] select(Random draws) {
         int n = sites.size();
+        if (buffer != null) {
+            var busy = buffer.busy(); // still training on an earlier version: sent no task
+            return java.util.stream.IntStream.range(0, n)
+                    .filter(s -> !busy.contains(s))
+                    .toArray();
+        }
         int cap = strategy instanceof RobustStrategy
                 ? (settings.options() == null ? StrategyOptions.NONE : settings.options())
                         .withDefaults(strategy.name())

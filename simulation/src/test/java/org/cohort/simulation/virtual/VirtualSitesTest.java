@@ -170,6 +170,44 @@ class VirtualSitesTest {
     }
 
     @Test
+    void fedBuffPublishesTheFirstKArrivalsAndCountsTheRestOneVersionLaterAtOneOverRootTwo() throws Exception {
+        var s = new VirtualSites.Settings(
+                6, 20, 0.5, 1.0, 0, 0, "fedbuff", StrategyOptions.NONE.withBuffer(2, null), 2, null, PLAN, 11, 2);
+        try (VirtualSites sim = VirtualSites.create(s, DATA)) {
+            String config = ModelPreset.logisticRegression().configJson(15, 2, PLAN);
+            float[] v1 = sim.global();
+            VirtualSites.Round first = sim.round();
+            assertThat(first.selected()).isEqualTo(6);
+            assertThat(first.reported()).hasSize(2);
+            var published =
+                    first.reported().stream().map(VirtualSites.SiteUpdate::site).toList();
+
+            float[] v2 = sim.global();
+            VirtualSites.Round second = sim.round();
+            assertThat(second.selected())
+                    .as("the four sites in flight get no task")
+                    .isEqualTo(2);
+            assertThat(second.reported()).hasSize(2);
+            TrainingPlan plan1 = PLAN.withSeed(PLAN.seed() * 1_000_003L + 1);
+            for (VirtualSites.SiteUpdate u : second.reported()) {
+                assertThat(published)
+                        .as("a version-1 update still in flight arrives first")
+                        .doesNotContain(u.site());
+                Network net = new ModelSpec(config).build();
+                ParameterVectors.write(net, v1);
+                LocalTrainer.train(net, sim.sites().get(u.site()).dataset(), plan1);
+                float[] local = ParameterVectors.read(net);
+                float[] expected = new float[local.length];
+                for (int i = 0; i < local.length; i++) {
+                    expected[i] = (float) ((local[i] - v1[i]) * 0.7071067811865476); // s(1) = 1/√2
+                }
+                assertThat(u.delta()).as("site %d, one version stale", u.site()).isEqualTo(expected);
+            }
+            assertThat(sim.global()).isEqualTo(new FedAvg(1.0).nextGlobal(v2, sumOf(second.reported())));
+        }
+    }
+
+    @Test
     void scaffoldRefusesALocalOptimiserOtherThanSgd() {
         var adam = new VirtualSites.Settings(
                 5,
