@@ -114,7 +114,8 @@ final class DemoCommand implements Callable<Integer> {
             paramLabel = "NAME[,NAME...]",
             description = {
                 "aggregation strategy as studies name it: fedavg (default), fedprox,",
-                "fedadam, fedyogi, fedadagrad, median, trimmed-mean, krum, multi-krum.",
+                "fedadam, fedyogi, fedadagrad, median, trimmed-mean, krum, multi-krum,",
+                "scaffold.",
                 "Several (comma-separated) run one after another on the same data,",
                 "split and seeds, then one table compares them (and comparison.json;",
                 "each run in WORK-DIR/<strategy>). median, trimmed-mean, krum and",

@@ -170,6 +170,10 @@ class DemoOptionsTest {
         assertThat(o.comparison()).isTrue();
         assertThat(o.strategyOptions("fedavg")).isEmpty();
 
+        assertThat(parse("--strategy", "fedavg,fedprox,fedadam,scaffold").strategies())
+                .as("the issue's comparison, scaffold with the demo's secure aggregation")
+                .containsExactly("fedavg", "fedprox", "fedadam", "scaffold");
+
         DemoOptions one = parse("--strategy", "fedyogi");
         assertThat(one.comparison()).isFalse();
         assertThat(one.strategy()).isEqualTo("fedyogi");
@@ -186,9 +190,9 @@ class DemoOptionsTest {
         var err = new StringWriter();
         var command = CommandLines.of(new DemoCommand()).setErr(new PrintWriter(err));
 
-        assertThat(command.execute("--strategy", "fedavg,scaffold")).isEqualTo(2);
+        assertThat(command.execute("--strategy", "fedavg,fedsgdx")).isEqualTo(2);
         assertThat(err.toString())
-                .startsWith("--strategy: strategy 'scaffold' is not implemented; use one of [fedavg,")
+                .startsWith("--strategy: strategy 'fedsgdx' is not implemented; use one of [fedavg,")
                 .contains("Usage: ./demo.sh");
 
         assertThatThrownBy(() -> DemoOptions.builder().strategies("fedavg,fedprox,FEDAVG"))

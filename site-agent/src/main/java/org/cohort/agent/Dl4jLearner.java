@@ -20,6 +20,7 @@ import org.cohort.learning.model.ModelSpec;
 import org.cohort.learning.model.Optimizer;
 import org.cohort.learning.model.ParameterVectors;
 import org.cohort.learning.model.TrainingPlan;
+import org.cohort.learning.train.ControlVariates;
 import org.cohort.learning.train.EvaluationResult;
 import org.cohort.learning.train.Evaluator;
 import org.cohort.privacy.clip.L2Clipping;
@@ -272,6 +273,11 @@ public final class Dl4jLearner implements LocalLearner {
 
     @Override
     public Outcome run(RoundTask task, String modelConfigJson, float[] global) {
+        return run(task, modelConfigJson, global, null);
+    }
+
+    @Override
+    public Outcome run(RoundTask task, String modelConfigJson, float[] global, ControlVariates variates) {
         SplitData data = data(task);
         var net = new ModelSpec(modelConfigJson).build();
         ParameterVectors.write(net, global);
@@ -302,6 +308,9 @@ public final class Dl4jLearner implements LocalLearner {
                     .withScores(scores);
         }
         var plan = trainingPlan(task);
+        if (variates != null) {
+            plan = plan.withControlCorrection(variates.correction());
+        }
         var dp = task.getPrivacy();
         long start = System.nanoTime();
         PrivacyCharge charge = plannedCharge(task);
@@ -329,6 +338,13 @@ public final class Dl4jLearner implements LocalLearner {
             // DP-FedAvg: bound this site's whole contribution; the coordinator noises the sum.
             L2Clipping.clipInPlace(delta, dp.getClipNorm());
         }
+        if (variates != null) {
+            // Option II from the delta this site releases (DP-SGD's under patient-level DP), the public
+            // c and the public K and η: post-processing, no extra ε. K is the plan's, never a count of
+            // rows beyond what the plan already makes public.
+            long steps = patient ? dpPlan.steps() : plan.localSteps(data.train().size());
+            delta = concat(delta, variates.siteChange(delta, steps, plan.learningRate()));
+        }
         return new Outcome(
                         delta,
                         data.train().size(),
@@ -345,5 +361,11 @@ public final class Dl4jLearner implements LocalLearner {
     private static ScoreHistogram exactScores(org.cohort.learning.model.Network net, SplitData data) {
         long[] counts = Evaluator.scoreHistogram(net, data.test(), ScoreHistogram.BINS);
         return new ScoreHistogram(java.util.Arrays.stream(counts).boxed().toList(), ScoreHistogram.BINS, 0);
+    }
+
+    private static float[] concat(float[] a, float[] b) {
+        float[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 }

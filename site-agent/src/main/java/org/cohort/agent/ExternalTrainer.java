@@ -209,6 +209,10 @@ public final class ExternalTrainer implements Trainer {
 
     @Override
     public Result train(Job job) {
+        if (job.plan().controlCorrection() != null) {
+            throw new IllegalArgumentException("the external trainer protocol (cohort.trainer.v1) carries no SCAFFOLD"
+                    + " correction; run a scaffold study with the agent's built-in dl4j trainer");
+        }
         DenseLayout layout = job.module() != null
                 ? null
                 : DenseLayout.of(job.modelConfigJson())

@@ -121,6 +121,24 @@ public interface LocalLearner {
 
     Outcome run(RoundTask task, String modelConfigJson, float[] globalParameters);
 
+    /**
+     * As {@link #run(RoundTask, String, float[])}, under SCAFFOLD with the server's c and this site's
+     * c_i ({@code variates}, null for other strategies): a training outcome's delta is then the model
+     * delta followed by Δc_i (option II), twice the model's length.
+     */
+    default Outcome run(
+            RoundTask task,
+            String modelConfigJson,
+            float[] globalParameters,
+            org.cohort.learning.train.ControlVariates variates) {
+        if (variates != null) {
+            throw new IllegalStateException(getClass().getSimpleName()
+                    + " does not train with SCAFFOLD's control variates; run the study with the agent's built-in"
+                    + " learner");
+        }
+        return run(task, modelConfigJson, globalParameters);
+    }
+
     /** Training rows this site has for the task's dataset, or -1 when the learner cannot say. */
     default int trainingRows(RoundTask task) {
         return -1;

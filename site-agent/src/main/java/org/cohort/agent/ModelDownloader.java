@@ -160,6 +160,75 @@ final class ModelDownloader {
         return new VerifiedModel(progress.manifest, params);
     }
 
+    /**
+     * SCAFFOLD's server control variate c of the task's model version: {@code numParameters}
+     * finite values after the version's signed header (which names the task's study and version).
+     * c carries no digest of its own: a coordinator that forged it could only steer training, as it
+     * could with the model, and the correction built from it reads no patient's data whatever it is.
+     */
+    float[] controlVariate(Channel channel, RoundTask task, int numParameters) {
+        var parts = ModelsGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(10, TimeUnit.MINUTES)
+                .download(ModelRequest.newBuilder()
+                        .setStudyId(task.getStudyId())
+                        .setVersion(task.getModelVersion())
+                        .setControlVariate(true)
+                        .build());
+        if (!parts.hasNext()) {
+            throw new ModelRejectedException("coordinator sent no header for the control variate");
+        }
+        ModelPart first = parts.next();
+        if (!first.hasHeader()) {
+            throw new ModelRejectedException("the control-variate stream did not start with the version's header");
+        }
+        byte[] manifestBytes = first.getHeader().getManifest().toByteArray();
+        if (!modelKey.verify(manifestBytes, first.getHeader().getSignature().toByteArray())) {
+            throw new ModelRejectedException(
+                    "the control variate's header does not verify with the coordinator's" + " model-signing key");
+        }
+        ModelManifest manifest;
+        try {
+            manifest = ModelManifest.parseFrom(manifestBytes);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new ModelRejectedException("the control variate's signed manifest is malformed");
+        }
+        if (!manifest.getStudyId().equals(task.getStudyId())
+                || manifest.getVersion() != task.getModelVersion()
+                || manifest.getNumParameters() != numParameters) {
+            throw new ModelRejectedException("the control variate came with the header of study "
+                    + manifest.getStudyId() + " version " + manifest.getVersion() + " (" + manifest.getNumParameters()
+                    + " parameters), not the task's model");
+        }
+        float[] c = new float[numParameters];
+        int next = 0;
+        while (parts.hasNext()) {
+            var part = parts.next();
+            if (!part.hasChunk() || part.getChunk().getOffset() != next) {
+                throw new ModelRejectedException("control-variate chunks arrived out of order");
+            }
+            var data = part.getChunk().getData();
+            int values = data.size() / ProtocolLimits.FLOAT32_BYTES;
+            if (data.size() % 4 != 0 || next + values > numParameters) {
+                throw new ModelRejectedException("the control variate is longer than the model");
+            }
+            data.asReadOnlyByteBuffer()
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .asFloatBuffer()
+                    .get(c, next, values);
+            next += values;
+        }
+        if (next != numParameters) {
+            throw new ModelRejectedException(
+                    "the control variate ended after " + next + " of " + numParameters + " values");
+        }
+        for (float v : c) {
+            if (!Float.isFinite(v)) {
+                throw new ModelRejectedException("the control variate holds " + v + "; nothing is trained with it");
+            }
+        }
+        return c;
+    }
+
     static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");

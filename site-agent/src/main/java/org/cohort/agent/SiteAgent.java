@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.cohort.crypto.signature.SignatureVerifier;
 import org.cohort.crypto.tls.TlsTrust;
 import org.cohort.protocol.ProtocolLimits;
+import org.cohort.protocol.transfer.TransferEncoding;
 import org.cohort.protocol.v1.AgentMessage;
 import org.cohort.protocol.v1.AgentState;
 import org.cohort.protocol.v1.CoordinatorMessage;
@@ -64,6 +65,7 @@ public final class SiteAgent implements AutoCloseable {
 
     private final LocalLearner learner;
     private final ModelDownloader downloader;
+    private final ControlVariateStore controlVariates;
     private final UpdateUploader uploader;
     private final SiteLedger ledger;
     private final SiteRoundPrivacy privacy;
@@ -96,8 +98,14 @@ public final class SiteAgent implements AutoCloseable {
      */
     private final AtomicReference<SentUpdate> lastSent = new AtomicReference<>();
 
+    /** @param nextControl SCAFFOLD's c_i⁺ to keep once the coordinator holds the update; null otherwise */
     private record SentUpdate(
-            String roundId, org.cohort.protocol.v1.UpdateManifest manifest, float[] values, long deadlineMillis) {}
+            String roundId,
+            org.cohort.protocol.v1.UpdateManifest manifest,
+            float[] values,
+            long deadlineMillis,
+            String studyId,
+            float[] nextControl) {}
 
     private volatile ManagedChannel channel;
     /** Replaced channels whose last calls may still finish. */
@@ -118,6 +126,7 @@ public final class SiteAgent implements AutoCloseable {
         this.uploader =
                 new UpdateUploader(identity.site().siteId(), identity.site().updateSigner());
         this.ledger = new SiteLedger(config.workDir());
+        this.controlVariates = new ControlVariateStore(config.workDir());
         this.privacy = new SiteRoundPrivacy(config, ledger, learner);
         this.coordinatorKey = SignatureVerifier.ed25519(identity.modelSigningPublicKey());
         this.heads = new HeadStore(config.workDir(), coordinatorKey);
@@ -592,11 +601,18 @@ public final class SiteAgent implements AutoCloseable {
                 refuse(task, "MODEL_UNUSABLE", unbuildable.get());
                 return;
             }
+            // SCAFFOLD: the server's c of this version and this site's own c_i, kept in its work directory.
+            org.cohort.learning.train.ControlVariates variates = null;
+            if (task.getKind() == TaskKind.TRAIN && task.getPlan().getScaffold()) {
+                int n = model.parameters().length;
+                variates = new org.cohort.learning.train.ControlVariates(
+                        downloader.controlVariate(channel, task, n), controlVariates.load(task.getStudyId(), n));
+            }
             state.set(AgentState.TRAINING);
             long trainingStart = System.nanoTime();
             LocalLearner.Outcome trained;
             try {
-                trained = learner.run(task, model.manifest().getModelConfigJson(), model.parameters());
+                trained = learner.run(task, model.manifest().getModelConfigJson(), model.parameters(), variates);
             } catch (TrainerReportCheck.Refused e) {
                 // The agent refuses its own trainer's update: recorded in the site's ledger (nothing charged).
                 ledger.recordRefused(task, "TRAINER_REPORT_REFUSED", e.getMessage());
@@ -647,7 +663,9 @@ public final class SiteAgent implements AutoCloseable {
                     task.getKind() == TaskKind.TRAIN ? "update" : "evaluation",
                     outcome.privacy(),
                     epsilonAfter,
-                    outcome.privacy() == null ? null : task.getPrivacy().getDelta());
+                    outcome.privacy() == null ? null : task.getPrivacy().getDelta(),
+                    UpdateClip.normBound(task));
+            float[] nextControl = variates == null ? null : nextControl(task, variates, outcome.delta());
             UploadReceipt receipt;
             if (task.hasSecagg() && task.getKind() == TaskKind.TRAIN) {
                 receipt = new SecureAggregationStep(
@@ -660,14 +678,23 @@ public final class SiteAgent implements AutoCloseable {
                         .run(channel, task, manifest, outcome.delta());
             } else {
                 // Kept before the upload: if it fails after the coordinator took it, it can still be asked for again.
-                lastSent.set(
-                        new SentUpdate(task.getRoundId(), manifest, outcome.delta(), task.getDeadlineUnixMillis()));
+                lastSent.set(new SentUpdate(
+                        task.getRoundId(),
+                        manifest,
+                        outcome.delta(),
+                        task.getDeadlineUnixMillis(),
+                        task.getStudyId(),
+                        nextControl));
                 receipt = uploader.upload(() -> channel, manifest, outcome.delta());
                 if (receipt.getAccepted() && outcome.privacy() != null) {
                     // The coordinator charges a plain release before it accepts it: from now on its ledger must show
                     // it.
                     ledger.recordAcknowledged(manifest);
                 }
+            }
+            if (receipt.getAccepted() && nextControl != null) {
+                // Kept only once the coordinator took the update, so its sum and this c_i stay consistent.
+                controlVariates.save(task.getStudyId(), nextControl);
             }
             if (receipt.getAccepted()) {
                 metrics.task("completed", "");
@@ -738,6 +765,25 @@ public final class SiteAgent implements AutoCloseable {
     }
 
     /**
+     * SCAFFOLD's c_i⁺ = c_i + the Δc_i this site sends (the upload's second half, after any clipping),
+     * as the coordinator's sum holds it: under secure aggregation with every coordinate clipped as the
+     * ring's quantizer clips it; in a plain round decoded from the study's transfer encoding (float16
+     * or int8 round it), so that c stays the mean of the sites' c_i.
+     */
+    static float[] nextControl(RoundTask task, org.cohort.learning.train.ControlVariates variates, float[] sent) {
+        float[] received =
+                task.hasSecagg() ? sent : TransferEncoding.roundTrip(UpdateQuantization.encoding(task), sent);
+        float[] change = java.util.Arrays.copyOfRange(received, received.length / 2, received.length);
+        if (task.hasSecagg()) {
+            float range = (float) task.getSecagg().getClipRange();
+            for (int i = 0; i < change.length; i++) {
+                change[i] = Math.max(-range, Math.min(range, change[i]));
+            }
+        }
+        return variates.nextSite(change);
+    }
+
+    /**
      * The coordinator asked again for an update this site already sent (the replica holding it
      * was lost): the same manifest and values go again. The site's ledger already has the entry.
      */
@@ -752,12 +798,18 @@ public final class SiteAgent implements AutoCloseable {
         state.set(AgentState.UPLOADING);
         try {
             var receipt = uploader.upload(() -> channel, sent.manifest(), sent.values());
+            if (receipt.getAccepted() && sent.nextControl() != null) {
+                controlVariates.save(sent.studyId(), sent.nextControl());
+            }
             log.info(
                     "round {}: the coordinator asked for this site's update again; re-sent the same signed update: {}",
                     task.getRoundNumber(),
                     receipt.getMessage());
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.ALREADY_EXISTS) {
+                if (sent.nextControl() != null) {
+                    controlVariates.save(sent.studyId(), sent.nextControl());
+                }
                 log.info("round {}: the coordinator already holds this site's update", task.getRoundNumber());
                 return;
             }

@@ -57,7 +57,9 @@ final class SiteLedger {
             Long steps,
             Double epsilonAfter,
             Double delta,
-            String reason) {
+            String reason,
+            Long controlVariateValues,
+            Double clippedToNorm) {
         Line withReason(String why) {
             return new Line(
                     at,
@@ -76,7 +78,9 @@ final class SiteLedger {
                     steps,
                     epsilonAfter,
                     delta,
-                    why);
+                    why,
+                    controlVariateValues,
+                    clippedToNorm);
         }
 
         /** The unit this line charged (its word in the file), or null for a line without a charge. */
@@ -97,6 +101,21 @@ final class SiteLedger {
 
     synchronized void recordSent(
             UpdateManifest m, String kind, PrivacyCharge charge, Double epsilonAfter, Double delta) {
+        recordSent(m, kind, charge, epsilonAfter, delta, null);
+    }
+
+    /**
+     * As above, for an update the agent L2-clipped to {@code clippedToNorm} before quantizing and
+     * masking it (the study's maxUpdateNorm; null: no such bound). The line also states how many of
+     * its values are SCAFFOLD's control-variate change (absent for other strategies).
+     */
+    synchronized void recordSent(
+            UpdateManifest m,
+            String kind,
+            PrivacyCharge charge,
+            Double epsilonAfter,
+            Double delta,
+            Double clippedToNorm) {
         requireId("study id", m.getStudyId());
         requireId("round id", m.getRoundId());
         var line = new Line(
@@ -116,7 +135,9 @@ final class SiteLedger {
                 charge == null ? null : charge.steps(),
                 charge == null ? null : epsilonAfter,
                 charge == null ? null : delta,
-                null);
+                null,
+                controlValues(m),
+                clippedToNorm);
         append(line);
     }
 
@@ -135,6 +156,10 @@ final class SiteLedger {
      */
     synchronized void recordAcknowledged(UpdateManifest m) {
         append(uncharged(m, "acknowledged"));
+    }
+
+    private static Long controlValues(UpdateManifest m) {
+        return m.getControlVariateValues() == 0 ? null : m.getControlVariateValues();
     }
 
     /** A line without privacy fields about the payload {@code m} describes. */
@@ -158,6 +183,8 @@ final class SiteLedger {
                 null,
                 null,
                 null,
+                null,
+                controlValues(m),
                 null);
     }
 

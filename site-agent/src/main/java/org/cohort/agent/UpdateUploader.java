@@ -102,6 +102,12 @@ final class UpdateUploader {
                     .setEncoding(encoding.wire())
                     .setBlockSize(encoding.blockSize())
                     .setPayloadSha256(ByteString.copyFrom(digest(encoding, outcome.delta())));
+            if (task.getKind() == org.cohort.protocol.v1.TaskKind.TRAIN
+                    && task.getPlan().getScaffold()) {
+                // SCAFFOLD: the delta, then Δc_i of the same length (Dl4jLearner concatenated them),
+                // encoded as one vector of twice the model's length.
+                b.setControlVariateValues(outcome.delta().length / 2);
+            }
         }
         return b.build();
     }

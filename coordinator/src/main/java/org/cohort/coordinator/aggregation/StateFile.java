@@ -80,6 +80,35 @@ public final class StateFile implements Strategy.State, AutoCloseable {
         this.next = out;
     }
 
+    /**
+     * Where vector {@code k} of a state file begins (bytes), after checking that the file is a state
+     * of {@code strategy} with {@code vectors} vectors of {@code numParameters} values: how a vector
+     * of it (SCAFFOLD's c) is streamed to the sites without copying the file.
+     */
+    public static long vectorStart(FileChannel in, Path file, String strategy, int vectors, long numParameters, int k)
+            throws IOException {
+        if (k < 0 || k >= vectors) {
+            throw new IllegalArgumentException(
+                    "a " + strategy + " state has vectors 0 to " + (vectors - 1) + ", not " + k);
+        }
+        var reader = new StateFile(strategy, vectors, numParameters, file);
+        return reader.checkHeader(in) + k * numParameters * Float.BYTES;
+    }
+
+    /** Only to check a header ({@link #vectorStart}): opens nothing. */
+    private StateFile(String strategy, int vectors, long numParameters, Path previousFile) {
+        this.strategy = strategy;
+        this.vectors = vectors;
+        this.numParameters = numParameters;
+        this.previousFile = previousFile;
+        this.previous = null;
+        this.previousHeader = 0;
+        this.nextFile = null;
+        this.next = null;
+        this.nextHeader = 0;
+        this.finished = true;
+    }
+
     private ByteBuffer header() {
         byte[] name = strategy.getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(4 + 4 + 2 + name.length + 4 + 8).order(ByteOrder.LITTLE_ENDIAN);

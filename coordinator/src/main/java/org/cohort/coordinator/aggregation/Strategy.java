@@ -26,7 +26,8 @@ public interface Strategy {
             "median",
             "trimmed-mean",
             "krum",
-            "multi-krum");
+            "multi-krum",
+            "scaffold");
 
     /** Name used in study specifications, e.g. "fedavg". */
     String name();
@@ -37,6 +38,24 @@ public interface Strategy {
      */
     default double proximalMu() {
         return 0;
+    }
+
+    /**
+     * How many model-sized vectors each site's update carries, one after the other: 1 (the delta),
+     * or 2 for {@link Scaffold} (the delta, then the change of the site's control variate). The
+     * upload, its masked form under secure aggregation and the round's sum all have this many times
+     * the model's length.
+     */
+    default int uploadVectors() {
+        return 1;
+    }
+
+    /**
+     * Whether sites keep control variates (SCAFFOLD): each training task then tells them to fetch
+     * the server's c with the model, and they correct every local step by c − c_i.
+     */
+    default boolean controlVariates() {
+        return false;
     }
 
     /**
@@ -172,6 +191,7 @@ public interface Strategy {
             case "trimmed-mean" -> new TrimmedMean(o.trimFraction());
             case "krum" -> new Krum(o.f());
             case "multi-krum" -> new MultiKrum(o.f(), o.m());
+            case "scaffold" -> new Scaffold(o.serverLearningRate());
             default -> throw new IllegalArgumentException("unknown strategy '" + name + "'; available: " + NAMES);
         };
     }

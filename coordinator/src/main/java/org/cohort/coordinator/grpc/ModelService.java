@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
+import org.cohort.coordinator.aggregation.StateFile;
 import org.cohort.coordinator.cluster.ClusterSessions;
 import org.cohort.coordinator.registry.EncodedModels;
 import org.cohort.coordinator.registry.ModelRegistry;
@@ -92,9 +93,14 @@ class ModelService extends ModelsGrpc.ModelsImplBase {
             return;
         }
         // Sites get the study's transfer encoding; the float32 file stays the coordinator's model.
-        TransferEncoding encoding = studies.find(request.getStudyId())
-                .map(st -> StudySpec.Transfer.of(st.spec().transfer()))
-                .orElse(TransferEncoding.Float32.INSTANCE);
+        // SCAFFOLD's c always travels as float32 under the version's own float32 manifest: it is
+        // downloaded once per round next to the model, the agent reads it as float32 whatever the
+        // study's encoding, and rounding c would bias every site's correction the same way.
+        TransferEncoding encoding = request.getControlVariate()
+                ? TransferEncoding.Float32.INSTANCE
+                : studies.find(request.getStudyId())
+                        .map(st -> StudySpec.Transfer.of(st.spec().transfer()))
+                        .orElse(TransferEncoding.Float32.INSTANCE);
         if (!(encoding instanceof TransferEncoding.Float32)
                 && request.getFromOffset() % ProtocolLimits.CHUNK_VALUES != 0
                 && request.getFromOffset() != version.numParameters()) {
@@ -115,16 +121,29 @@ class ModelService extends ModelsGrpc.ModelsImplBase {
             return;
         }
         var call = (ServerCallStreamObserver<ModelPart>) out;
-        FileChannel file;
+        FileChannel file = null;
+        long start = 0;
         try {
-            file = FileChannel.open(version.path(), StandardOpenOption.READ);
-        } catch (IOException e) {
+            if (!request.getControlVariate()) {
+                file = FileChannel.open(version.path(), StandardOpenOption.READ);
+            } else {
+                // SCAFFOLD's c, kept next to the version as its strategy state; none yet (the
+                // study's initial model): c = 0, streamed as zeros.
+                var state = registry.state(version).orElse(null);
+                if (state != null) {
+                    file = FileChannel.open(state, StandardOpenOption.READ);
+                    start = StateFile.vectorStart(file, state, "scaffold", 1, version.numParameters(), 0);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(file);
             out.onError(Status.INTERNAL
-                    .withDescription("could not open model version: " + e.getMessage())
+                    .withDescription("could not open " + (request.getControlVariate() ? "the control variate of " : "")
+                            + "model version " + request.getVersion() + ": " + e.getMessage())
                     .asRuntimeException());
             return;
         }
-        var sender = new ChunkSender(version, encoding, request.getFromOffset(), call, file);
+        var sender = new ChunkSender(version, encoding, request.getFromOffset(), call, file, start);
         call.setOnCancelHandler(sender::close);
         call.setOnReadyHandler(sender::drain);
         out.onNext(ModelPart.newBuilder()
@@ -152,18 +171,24 @@ class ModelService extends ModelsGrpc.ModelsImplBase {
         private long offset;
         private boolean done;
 
+        /** Where the vector's first value lies in {@code file}. */
+        private final long start;
+
+        /** @param file the vector's file, or null for a vector of zeros */
         ChunkSender(
                 ModelVersion version,
                 TransferEncoding encoding,
                 long from,
                 ServerCallStreamObserver<ModelPart> call,
-                FileChannel file) {
+                FileChannel file,
+                long start) {
             this.version = version;
             this.encoding = encoding;
             this.decoded = encoding instanceof TransferEncoding.Float32 ? null : new float[ProtocolLimits.CHUNK_VALUES];
             this.offset = from;
             this.call = call;
             this.file = file;
+            this.start = start;
         }
 
         synchronized void drain() {
@@ -174,11 +199,14 @@ class ModelService extends ModelsGrpc.ModelsImplBase {
                 while (offset < version.numParameters() && call.isReady() && !call.isCancelled()) {
                     int values = (int) Math.min(ProtocolLimits.CHUNK_VALUES, version.numParameters() - offset);
                     buf.clear().limit(values * ProtocolLimits.FLOAT32_BYTES);
-                    long position = offset * ProtocolLimits.FLOAT32_BYTES;
-                    while (buf.hasRemaining()) {
+                    long position = start + offset * ProtocolLimits.FLOAT32_BYTES;
+                    while (file != null && buf.hasRemaining()) {
                         if (file.read(buf, position + buf.position()) < 0) {
                             throw new IOException("model file shorter than its manifest");
                         }
+                    }
+                    if (file == null) {
+                        buf.position(buf.limit()); // zeros, as allocated and never written
                     }
                     buf.flip();
                     ByteBuffer data = buf;
@@ -210,11 +238,18 @@ class ModelService extends ModelsGrpc.ModelsImplBase {
 
         synchronized void close() {
             done = true;
-            try {
-                file.close();
-            } catch (IOException ignored) {
-                // read-only; nothing to flush
-            }
+            closeQuietly(file);
+        }
+    }
+
+    private static void closeQuietly(FileChannel file) {
+        if (file == null) {
+            return;
+        }
+        try {
+            file.close();
+        } catch (IOException ignored) {
+            // read-only; nothing to flush
         }
     }
 }

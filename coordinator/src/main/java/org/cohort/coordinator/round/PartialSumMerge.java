@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import org.cohort.coordinator.aggregation.DpFedAvg;
 import org.cohort.coordinator.aggregation.RobustStrategy;
+import org.cohort.coordinator.aggregation.Scaffold;
 import org.cohort.coordinator.aggregation.Strategy;
 import org.cohort.coordinator.ledger.ReleaseCharge;
 import org.cohort.coordinator.registry.ModelFiles;
@@ -99,11 +100,17 @@ class PartialSumMerge {
         // per chunk but what another replica's slice brings over the network (and a stateful
         // strategy's state chunk).
         double[] sum = new double[(int) Math.min(ModelFiles.CHUNK_VALUES, base.numParameters())];
+        // SCAFFOLD's uploads hold Δc after the delta: the same chunk of its sum lies one model further.
+        double[] controlSum = strategy instanceof Scaffold ? new double[sum.length] : null;
         float[] global = new float[sum.length];
         ModelRegistry.Staged next;
         try (var carried = StrategyStates.open(registry, strategy, base, version);
                 ModelFiles.Reader baseModel = registry.reader(base)) {
-            Strategy.Step step = strategy.step(totalWeight, contributors.size(), carried);
+            Scaffold.ControlStep control = strategy instanceof Scaffold scaffold
+                    ? scaffold.step(
+                            totalWeight, contributors.size(), state.selected().size(), carried)
+                    : null;
+            Strategy.Step step = control == null ? strategy.step(totalWeight, contributors.size(), carried) : null;
             next = registry.stage(study.studyId(), version, base.numParameters(), (offset, count, into) -> {
                 Arrays.fill(sum, 0, count, 0.0);
                 for (PartialSums.Sealed part : holding) {
@@ -114,7 +121,15 @@ class PartialSumMerge {
                 } catch (IOException e) {
                     throw new UncheckedIOException("model file " + base.path() + " is unreadable", e);
                 }
-                step.next(global, sum, count, into);
+                if (control == null) {
+                    step.next(global, sum, count, into);
+                    return;
+                }
+                Arrays.fill(controlSum, 0, count, 0.0);
+                for (PartialSums.Sealed part : holding) {
+                    sums.addSlice(part.memberUuid(), state.roundId(), base.numParameters() + offset, count, controlSum);
+                }
+                control.next(global, sum, controlSum, count, into);
             });
             next = StrategyStates.attach(next, carried);
         } catch (IOException e) {

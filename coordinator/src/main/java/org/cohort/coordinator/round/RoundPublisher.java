@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.cohort.coordinator.aggregation.FedBuff;
+import org.cohort.coordinator.aggregation.Scaffold;
 import org.cohort.coordinator.aggregation.Strategy;
 import org.cohort.coordinator.compliance.AuditTrail;
 import org.cohort.coordinator.compliance.RoundCompliance;
@@ -328,8 +329,12 @@ class RoundPublisher {
         float[] global = registry.readParameters(base);
         Strategy strategy = secureStrategy(study, released);
         try (var carried = StrategyStates.open(registry, strategy, base, version)) {
-            float[] params = strategy.step(released.survivors(), released.survivors(), carried)
-                    .next(global, released.sum());
+            // SCAFFOLD's masked vector was [Δy, Δc]: the released sum holds both sums, nothing of one site.
+            float[] params = strategy instanceof Scaffold scaffold
+                    ? scaffold.step(released.survivors(), released.survivors(), released.tasked(), carried)
+                            .next(global, released.sum())
+                    : strategy.step(released.survivors(), released.survivors(), carried)
+                            .next(global, released.sum());
             var staged = registry.stage(
                     study.studyId(),
                     version,

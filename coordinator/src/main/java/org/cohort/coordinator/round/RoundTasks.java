@@ -208,6 +208,14 @@ class RoundTasks {
         return declared;
     }
 
+    private static int uploadVectors(StudySpec spec) {
+        try {
+            return Strategy.named(spec.strategy(), spec.strategyOptions()).uploadVectors();
+        } catch (IllegalArgumentException unknownStrategy) {
+            return 1;
+        }
+    }
+
     private SecureRound secureRound(
             StudySpec spec,
             List<String> eligible,
@@ -222,7 +230,9 @@ class RoundTasks {
                 settings.threshold(),
                 settings.degree(),
                 settings.clipRange(),
-                (int) base.numParameters(),
+                // The masked vector is the whole upload: under SCAFFOLD the delta and Δc together,
+                // so that the coordinator learns only the sum of each.
+                Math.toIntExact(base.numParameters() * uploadVectors(spec)),
                 stageTimeout,
                 trainingDeadline,
                 site -> sites.find(site).orElseThrow().updateSigningPublicKey(),
@@ -329,6 +339,10 @@ class RoundTasks {
                 .setClipRange(sr.siteNoise != null ? sr.siteNoise.clipNorm() : sr.quantizer.clipBound())
                 .setScale(sr.siteNoise != null ? sr.siteNoise.scale() : sr.quantizer.scale())
                 .setRingBits(sr.siteNoise != null ? RingQuantizer.RING_BITS : sr.quantizer.ringBits());
+        Double bound = study.spec().secureAggregation().maxUpdateNorm();
+        if (bound != null) {
+            plan.setMaxUpdateNorm(bound);
+        }
         for (String s : sr.sitesByIndex) {
             plan.addSigningKeysByIndex(
                     ByteString.copyFrom(sites.find(s).orElseThrow().updateSigningPublicKey()));

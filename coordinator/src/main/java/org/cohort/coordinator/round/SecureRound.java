@@ -195,8 +195,14 @@ final class SecureRound {
     /**
      * The unmasked sum as reals: Σ clipped updates of the survivors, how many there were, and
      * whether the sites already noised it (site-level DP: then nothing more is added).
+     *
+     * @param tasked the sites the round tasked (SCAFFOLD's N), at least {@code survivors}
      */
-    record Released(double[] sum, int survivors, boolean noisedAtSites) {}
+    record Released(double[] sum, int survivors, boolean noisedAtSites, int tasked) {
+        Released(double[] sum, int survivors, boolean noisedAtSites) {
+            this(sum, survivors, noisedAtSites, survivors);
+        }
+    }
 
     Released release() {
         long unmaskStart = System.nanoTime();
@@ -207,6 +213,7 @@ final class SecureRound {
         return new Released(
                 siteNoise != null ? siteNoise.decode(aggregate.sum()) : quantizer.decode(aggregate.sum()),
                 aggregate.survivors().length,
-                siteNoise != null);
+                siteNoise != null,
+                sitesByIndex.size());
     }
 }

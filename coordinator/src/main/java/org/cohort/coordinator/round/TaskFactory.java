@@ -63,7 +63,17 @@ public class TaskFactory {
                 .setLearningRate(plan.learningRate())
                 .setSeed(seed)
                 .setProximalMu(proximalMu(spec))
+                .setScaffold(controlVariates(spec))
                 .build();
+    }
+
+    /** Whether sites keep SCAFFOLD's control variates (false for a strategy that does not exist, as for μ). */
+    private static boolean controlVariates(StudySpec spec) {
+        try {
+            return Strategy.named(spec.strategy(), spec.strategyOptions()).controlVariates();
+        } catch (IllegalArgumentException unknownStrategy) {
+            return false;
+        }
     }
 
     /** The μ sites add to their loss: FedProx's, else 0 (also for a strategy that does not exist, which fails the study first). */

@@ -82,11 +82,11 @@ public final class UploadChecks {
             long modelLength,
             double testFraction,
             HeldOutRule heldOut) {
-        return check(round, m, site, modelLength, testFraction, heldOut, TransferEncoding.Float32.INSTANCE, 32);
+        return check(round, m, site, modelLength, testFraction, heldOut, TransferEncoding.Float32.INSTANCE, 32, 1);
     }
 
     /**
-     * The checks, for a study whose plain updates travel as {@code transfer} and whose secure rounds'
+     * As above, for a study whose plain updates travel as {@code transfer} and whose secure rounds'
      * masked inputs are ring elements of {@code ringBits} bits (16 or 32; RingWidth.bits).
      */
     public static Optional<UploadRejection> check(
@@ -98,6 +98,26 @@ public final class UploadChecks {
             HeldOutRule heldOut,
             TransferEncoding transfer,
             int ringBits) {
+        return check(round, m, site, modelLength, testFraction, heldOut, transfer, ringBits, 1);
+    }
+
+    /**
+     * The checks, for a study whose plain updates travel as {@code transfer}, whose secure rounds'
+     * masked inputs are ring elements of {@code ringBits} bits, and whose training uploads carry
+     * {@code uploadVectors} model-sized vectors (2 for SCAFFOLD: the delta, then the control
+     * variate's change, which the manifest must state). The encodings are length-agnostic: a SCAFFOLD upload
+     * of twice the model's length is one vector to them (int8 blocks run across the Δy/Δc border).
+     */
+    public static Optional<UploadRejection> check(
+            RoundState round,
+            UpdateManifest m,
+            String site,
+            long modelLength,
+            double testFraction,
+            HeldOutRule heldOut,
+            TransferEncoding transfer,
+            int ringBits,
+            int uploadVectors) {
         if (round == null) {
             return reject(Reason.UNKNOWN_ROUND, "no round with id '" + m.getRoundId() + "'");
         }
@@ -134,13 +154,25 @@ public final class UploadChecks {
                             + m.getBaseModelVersion() + " but round " + task.roundId() + " distributed version "
                             + task.baseVersion());
         }
-        long expected = round.kind() == RoundKind.TRAIN ? modelLength : 0;
+        boolean training = round.kind() == RoundKind.TRAIN;
+        long expected = training ? modelLength * uploadVectors : 0;
         if (m.getNumParameters() != expected) {
             return reject(
                     Reason.WRONG_LENGTH,
                     "update has " + m.getNumParameters()
                             + " values but the model has " + expected
-                            + (round.kind() == RoundKind.EVALUATE ? " expected for an evaluation-only task" : ""));
+                            + (round.kind() == RoundKind.EVALUATE ? " expected for an evaluation-only task" : "")
+                            + (training && uploadVectors > 1
+                                    ? " (" + uploadVectors + " vectors of the model's " + modelLength
+                                            + " parameters: the delta, then the control variate's change)"
+                                    : ""));
+        }
+        long control = training && uploadVectors > 1 ? modelLength : 0;
+        if (m.getControlVariateValues() != control) {
+            return reject(
+                    Reason.WRONG_LENGTH,
+                    "update states " + m.getControlVariateValues() + " control-variate values where this round"
+                            + " takes " + control + (control == 0 ? " (its strategy keeps no control variates)" : ""));
         }
         if (round.kind() == RoundKind.TRAIN) {
             // Under secure aggregation only masked ring elements may arrive: a plaintext update

@@ -203,8 +203,19 @@ public class UploadIntake {
                         study.spec().dataset().survival()),
                 org.cohort.coordinator.study.StudySpec.Transfer.of(study.spec().transfer()),
                 org.cohort.coordinator.study.RingWidth.bits(
-                        study.spec(), state.selected().size()));
+                        study.spec(), state.selected().size()),
+                uploadVectors(study));
         return problem.isPresent() ? problem : PrivacyChecks.check(study.spec().privacy(), state.kind(), m);
+    }
+
+    /** How many model-sized vectors a training upload of the study carries (2 for SCAFFOLD). */
+    private static int uploadVectors(Study study) {
+        try {
+            return Strategy.named(study.spec().strategy(), study.spec().strategyOptions())
+                    .uploadVectors();
+        } catch (IllegalArgumentException unknownStrategy) {
+            return 1; // refused at creation; the round fails at aggregation, not here
+        }
     }
 
     private long modelLength(RoundState state) {

@@ -84,6 +84,10 @@ final class PrivacySpecChecks {
             if (sa.clipRange() != null && !(sa.clipRange() > 0 && Double.isFinite(sa.clipRange()))) {
                 problems.add("secureAggregation.clipRange must be a finite positive number");
             }
+            if (sa.maxUpdateNorm() != null && !(sa.maxUpdateNorm() > 0 && Double.isFinite(sa.maxUpdateNorm()))) {
+                problems.add("secureAggregation.maxUpdateNorm must be a finite positive number (an L2 norm each site"
+                        + " clips its update to before masking), got " + sa.maxUpdateNorm());
+            }
             if (sa.stageTimeoutSeconds() != null && sa.stageTimeoutSeconds() < 1) {
                 problems.add("secureAggregation.stageTimeoutSeconds must be at least 1");
             }

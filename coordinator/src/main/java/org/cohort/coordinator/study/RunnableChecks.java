@@ -22,6 +22,7 @@ final class RunnableChecks {
     static List<String> problems(StudySpec spec) {
         var problems = new ArrayList<String>(strategyName(spec.strategy()));
         problems.addAll(robustProblems(spec));
+        problems.addAll(scaffoldProblems(spec));
         problems.addAll(bufferedProblems(spec));
         if (spec.plan() != null
                 && spec.plan().optimizer() != null
@@ -63,6 +64,31 @@ final class RunnableChecks {
                     + " to how much one site can change the sum of clipped updates, and a median, trimmed mean or Krum"
                     + " choice is not that sum; use fedavg or a server optimiser (applied to the noised mean), or patient-level"
                     + " DP");
+        }
+        return problems;
+    }
+
+    /**
+     * SCAFFOLD's control-variate update (option II) reads (x − y_i)/(K·η) as the site's mean
+     * gradient, which holds for plain SGD steps only; and under site-level DP its Δc_i would be a
+     * second release of the site that DP-FedAvg neither clips nor noises.
+     */
+    private static List<String> scaffoldProblems(StudySpec spec) {
+        var problems = new ArrayList<String>();
+        if (spec.strategy() == null || !spec.strategy().equalsIgnoreCase("scaffold")) {
+            return problems;
+        }
+        String optimizer = spec.plan() == null || spec.plan().optimizer() == null
+                ? "adam" // the plan's default
+                : spec.plan().optimizer();
+        if (!optimizer.equalsIgnoreCase("sgd")) {
+            problems.add("strategy 'scaffold' needs plan.optimizer 'sgd' (got '" + optimizer + "'): its control"
+                    + " variates take (x − y)/(K·η) as the mean local gradient, which only plain SGD steps make true");
+        }
+        if (spec.privacy() != null && spec.privacy().siteLevel()) {
+            problems.add("strategy 'scaffold' cannot run with site-level DP: DP-FedAvg clips and noises the model"
+                    + " delta only, and each site's control-variate change would be released unclipped; use"
+                    + " patient-level DP, or fedavg/fedprox/a server optimiser with site-level DP");
         }
         return problems;
     }

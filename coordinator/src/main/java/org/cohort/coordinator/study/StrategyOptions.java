@@ -7,7 +7,7 @@ package org.cohort.coordinator.study;
  * {@link StrategyChecks} explains every value out of range and every option the named strategy does
  * not take ({@link #TAKEN}): a study giving fedavg a {@code mu} most likely meant fedprox.
  *
- * @param serverLearningRate η, the server step (fedavg 1; fedadam, fedadagrad 0.1; fedyogi 0.01)
+ * @param serverLearningRate η, the server step (fedavg, fedprox, fedbuff, scaffold 1; fedadam, fedadagrad 0.1; fedyogi 0.01)
  * @param beta1              first-moment decay of fedadam/fedyogi/fedadagrad, in [0, 1) (0.9; fedadagrad 0)
  * @param beta2              second-moment decay of fedadam/fedyogi, in [0, 1) (0.99)
  * @param tau                adaptivity τ added to √v, positive (fedadam, fedadagrad 1e-9; fedyogi 1e-3)
@@ -107,17 +107,18 @@ public record StrategyOptions(
     public static final int DEFAULT_MAX_STALENESS = 10;
 
     /** The options each strategy takes; any other a study sets for it is refused at creation. */
-    public static final java.util.Map<String, java.util.List<String>> TAKEN = java.util.Map.of(
-            "fedavg", java.util.List.of("serverLearningRate"),
-            "fedadam", java.util.List.of("serverLearningRate", "beta1", "beta2", "tau"),
-            "fedyogi", java.util.List.of("serverLearningRate", "beta1", "beta2", "tau"),
-            "fedadagrad", java.util.List.of("serverLearningRate", "beta1", "tau"),
-            "median", java.util.List.of("maxSites"),
-            "trimmed-mean", java.util.List.of("trimFraction", "maxSites"),
-            "krum", java.util.List.of("f", "maxSites"),
-            "multi-krum", java.util.List.of("f", "m", "maxSites"),
-            "fedprox", java.util.List.of("mu", "serverLearningRate"),
-            "fedbuff", java.util.List.of("bufferSize", "maxStaleness", "serverLearningRate"));
+    public static final java.util.Map<String, java.util.List<String>> TAKEN = java.util.Map.ofEntries(
+            java.util.Map.entry("fedavg", java.util.List.of("serverLearningRate")),
+            java.util.Map.entry("fedadam", java.util.List.of("serverLearningRate", "beta1", "beta2", "tau")),
+            java.util.Map.entry("fedyogi", java.util.List.of("serverLearningRate", "beta1", "beta2", "tau")),
+            java.util.Map.entry("fedadagrad", java.util.List.of("serverLearningRate", "beta1", "tau")),
+            java.util.Map.entry("median", java.util.List.of("maxSites")),
+            java.util.Map.entry("trimmed-mean", java.util.List.of("trimFraction", "maxSites")),
+            java.util.Map.entry("krum", java.util.List.of("f", "maxSites")),
+            java.util.Map.entry("multi-krum", java.util.List.of("f", "m", "maxSites")),
+            java.util.Map.entry("fedprox", java.util.List.of("mu", "serverLearningRate")),
+            java.util.Map.entry("fedbuff", java.util.List.of("bufferSize", "maxStaleness", "serverLearningRate")),
+            java.util.Map.entry("scaffold", java.util.List.of("serverLearningRate")));
 
     /** The names of the options set (not null), in declaration order. */
     public java.util.List<String> set() {
@@ -142,7 +143,8 @@ public record StrategyOptions(
         String n = name == null ? "fedavg" : name.toLowerCase(java.util.Locale.ROOT);
         boolean yogi = n.equals("fedyogi");
         boolean adagrad = n.equals("fedadagrad");
-        boolean stepsLikeFedAvg = n.equals("fedavg") || n.equals("fedprox") || n.equals("fedbuff");
+        boolean stepsLikeFedAvg =
+                n.equals("fedavg") || n.equals("fedprox") || n.equals("fedbuff") || n.equals("scaffold");
         return new StrategyOptions(
                 or(serverLearningRate, stepsLikeFedAvg ? 1.0 : yogi ? 0.01 : 0.1),
                 or(beta1, adagrad ? 0.0 : 0.9),

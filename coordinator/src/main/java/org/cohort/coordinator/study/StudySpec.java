@@ -609,6 +609,10 @@ public record StudySpec(
      * @param stageTimeoutSeconds deadline of each key-exchange and unmasking stage
      * @param ringBits  32 (default) or 16: the ring the masked inputs travel in (2 bytes per value at
      *                  16), where the round's site count allows it; see {@link RingWidth}
+     * @param maxUpdateNorm an L2 bound every honest site's agent enforces on its whole update by
+     *     clipping it before quantizing and masking (recorded in its ledger); absent: none beyond the
+     *     coordinate clip. The coordinator cannot verify it on a masked sum: a hostile site can skip
+     *     it, and then only the ring's range bounds its contribution (see the README)
      */
     public record SecureAggregation(
             Boolean enabled,
@@ -616,13 +620,36 @@ public record StudySpec(
             Integer degree,
             Double clipRange,
             Integer stageTimeoutSeconds,
-            Integer ringBits) {
+            Integer ringBits,
+            Double maxUpdateNorm) {
         public static final SecureAggregation OFF = new SecureAggregation(false, null, null, null, null);
 
-        /** Settings in the 32-bit ring. */
+        /** Settings in the 32-bit ring, without an L2 bound on the updates. */
         public SecureAggregation(
                 Boolean enabled, Integer threshold, Integer degree, Double clipRange, Integer stageTimeoutSeconds) {
-            this(enabled, threshold, degree, clipRange, stageTimeoutSeconds, null);
+            this(enabled, threshold, degree, clipRange, stageTimeoutSeconds, null, null);
+        }
+
+        /** Settings in the given ring, without an L2 bound on the updates. */
+        public SecureAggregation(
+                Boolean enabled,
+                Integer threshold,
+                Integer degree,
+                Double clipRange,
+                Integer stageTimeoutSeconds,
+                Integer ringBits) {
+            this(enabled, threshold, degree, clipRange, stageTimeoutSeconds, ringBits, null);
+        }
+
+        /** Settings in the 32-bit ring with an L2 bound on the updates. */
+        public SecureAggregation(
+                Boolean enabled,
+                Integer threshold,
+                Integer degree,
+                Double clipRange,
+                Integer stageTimeoutSeconds,
+                Double maxUpdateNorm) {
+            this(enabled, threshold, degree, clipRange, stageTimeoutSeconds, null, maxUpdateNorm);
         }
 
         public boolean on() {
@@ -698,7 +725,8 @@ public record StudySpec(
                                 secureAggregation.degree(),
                                 or(secureAggregation.clipRange(), 4.0),
                                 or(secureAggregation.stageTimeoutSeconds(), 60),
-                                or(secureAggregation.ringBits(), RingWidth.WIDE)),
+                                or(secureAggregation.ringBits(), RingWidth.WIDE),
+                                secureAggregation.maxUpdateNorm()),
                 siteExamplesLimit(),
                 or(strategyOptions, StrategyOptions.NONE).withDefaults(or(strategy, "fedavg")),
                 transfer == null ? Transfer.FLOAT32 : transfer.withDefaults());

@@ -298,6 +298,67 @@ class UploadChecksTest {
     }
 
     @Test
+    void aScaffoldUploadIsTheDeltaThenTheControlVariateChangeAndSaysSo() {
+        var r = round(RoundPhase.COLLECTING);
+        java.util.function.Function<UpdateManifest, java.util.Optional<UploadRejection>> scaffold =
+                m -> UploadChecks.check(
+                        r,
+                        m,
+                        "a",
+                        10,
+                        0.25,
+                        UploadChecks.HeldOutRule.IN_CLEAR,
+                        org.cohort.protocol.transfer.TransferEncoding.Float32.INSTANCE,
+                        32,
+                        2);
+        assertThat(scaffold.apply(manifest()
+                        .setNumParameters(20)
+                        .setControlVariateValues(10)
+                        .build()))
+                .isEmpty();
+        assertThat(scaffold.apply(manifest().build()))
+                .get()
+                .extracting(UploadRejection::reason)
+                .isEqualTo(Reason.WRONG_LENGTH);
+        assertThat(scaffold.apply(manifest().setNumParameters(20).build()))
+                .get()
+                .extracting(UploadRejection::message)
+                .asString()
+                .contains("states 0 control-variate values", "takes 10");
+        assertThat(reason(r, manifest().setControlVariateValues(10).build(), "a"))
+                .as("a fedavg round takes no control variates")
+                .isEqualTo(Reason.WRONG_LENGTH);
+    }
+
+    @Test
+    void aScaffoldUploadInACompactEncodingIsOneVectorOfTwiceTheModelsLength() {
+        var r = round(RoundPhase.COLLECTING);
+        var int8 = new org.cohort.protocol.transfer.TransferEncoding.Int8Blocks(64);
+        var upload = manifest()
+                .setNumParameters(20)
+                .setControlVariateValues(10)
+                .setEncoding(TensorEncoding.INT8_BLOCK_LE)
+                .setBlockSize(64)
+                .build();
+        assertThat(UploadChecks.check(r, upload, "a", 10, 0.25, UploadChecks.HeldOutRule.IN_CLEAR, int8, 32, 2))
+                .isEmpty();
+        assertThat(UploadChecks.check(
+                                r,
+                                upload.toBuilder().setNumParameters(10).build(),
+                                "a",
+                                10,
+                                0.25,
+                                UploadChecks.HeldOutRule.IN_CLEAR,
+                                int8,
+                                32,
+                                2)
+                        .orElseThrow()
+                        .reason())
+                .as("the delta alone, without its control variate's change")
+                .isEqualTo(Reason.WRONG_LENGTH);
+    }
+
+    @Test
     void acceptsOnlyTheStudysTransferEncodingAndBlockSize() {
         var r = round(RoundPhase.COLLECTING);
         var int8 = new org.cohort.protocol.transfer.TransferEncoding.Int8Blocks(64);

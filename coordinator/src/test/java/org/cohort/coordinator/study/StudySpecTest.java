@@ -360,6 +360,26 @@ class StudySpecTest {
     }
 
     @Test
+    void scaffoldNeedsSgdAndRefusesSiteLevelDpButTakesSecureAggregationAndPatientDp() {
+        var sgd = new StudySpec.Plan(null, null, "sgd", null, null);
+        var secure = new StudySpec.SecureAggregation(true, null, null, null, null);
+        var siteDp = new StudySpec.Privacy(
+                PrivacyMode.PRIVACY_MODE_SITE, 1.0, 1.0, 1e-5, 10.0, Accountant.ACCOUNTANT_RDP, null, false);
+        assertThat(problems(new StudySpec(null, null, null, dataset(), 5, 3, null, null, "scaffold", null, null, null)))
+                .singleElement()
+                .asString()
+                .contains("plan.optimizer 'sgd'", "got 'adam'");
+        assertThat(problems(
+                        new StudySpec(null, null, sgd, dataset(), 5, 3, null, null, "scaffold", siteDp, null, null)))
+                .singleElement()
+                .asString()
+                .contains("site-level DP", "control-variate change");
+        assertThat(problems(
+                        new StudySpec(null, null, sgd, dataset(), 5, 3, null, null, "scaffold", null, secure, null)))
+                .isEmpty();
+    }
+
+    @Test
     void robustStrategiesAreRefusedWithSecureAggregationOrSiteLevelDpAndTheirMemoryIsChecked() {
         var secure = new StudySpec.SecureAggregation(true, null, null, null, null);
         var siteDp = new StudySpec.Privacy(

@@ -140,6 +140,13 @@ public final class DpSgdTrainer {
             }
         }
         boolean proximal = plan.proximalMu() > 0;
+        if (plan.controlCorrection() != null && plan.controlCorrection().length != numParams) {
+            throw new IllegalArgumentException("SCAFFOLD's correction has " + plan.controlCorrection().length
+                    + " values but the network has " + numParams + " parameters");
+        }
+        INDArray correction = plan.controlCorrection() == null
+                ? null
+                : Nd4j.createFromArray(plan.controlCorrection()).reshape(1, numParams);
         INDArray global = proximal ? params.dup() : null;
         double noiseStd = dp.noiseMultiplier() * dp.clipNorm();
         long lossWindowStart = Math.max(0, dp.steps() - dp.stepsPerEpoch());
@@ -178,6 +185,12 @@ public final class DpSgdTrainer {
                 // parameters (already a DP release of the previous steps) and on the public global
                 // model, never on a patient's row, so it is post-processing and costs no privacy.
                 update.addi(params.sub(global).muli(plan.proximalMu()).reshape(1, numParams));
+            }
+            if (correction != null) {
+                // SCAFFOLD's c − c_i, added after clipping and noise: both variates are functions of
+                // released values only (the public c; c_i computed by option II from this site's
+                // earlier DP releases), never of a patient's row, so the step stays post-processing.
+                update.addi(correction);
             }
             updater.applyUpdater(update, (int) Math.min(step, Integer.MAX_VALUE), 0);
             params.subi(update.reshape(params.shape())); // DL4J keeps params as [n], updaters want [1, n]

@@ -15,13 +15,27 @@ import java.util.Objects;
  * @param proximalMu FedProx's μ (Li et al. 2020): the local loss gains μ/2·‖w − w_global‖², w_global
  *     being the parameters training starts from, so every step's gradient gains μ·(w − w_global);
  *     finite and at least 0, and 0 (plain local training) unless the study's strategy is fedprox
+ * @param controlCorrection SCAFFOLD's c − c_i (Karimireddy et al. 2020), added to every step's
+ *     gradient, one value per parameter; null (no correction) unless the study's strategy is scaffold
  */
 public record TrainingPlan(
-        int localEpochs, int batchSize, Optimizer optimizer, double learningRate, long seed, double proximalMu) {
+        int localEpochs,
+        int batchSize,
+        Optimizer optimizer,
+        double learningRate,
+        long seed,
+        double proximalMu,
+        float[] controlCorrection) {
 
     /** A plan without a proximal term (μ = 0). */
     public TrainingPlan(int localEpochs, int batchSize, Optimizer optimizer, double learningRate, long seed) {
         this(localEpochs, batchSize, optimizer, learningRate, seed, 0);
+    }
+
+    /** A plan without SCAFFOLD's correction. */
+    public TrainingPlan(
+            int localEpochs, int batchSize, Optimizer optimizer, double learningRate, long seed, double proximalMu) {
+        this(localEpochs, batchSize, optimizer, learningRate, seed, proximalMu, null);
     }
 
     public TrainingPlan {
@@ -41,20 +55,68 @@ public record TrainingPlan(
             throw new IllegalArgumentException(
                     "the proximal term mu (FedProx) must be a finite number of at least 0, was " + proximalMu);
         }
+        if (controlCorrection != null) {
+            for (float v : controlCorrection) {
+                if (!Float.isFinite(v)) {
+                    throw new IllegalArgumentException("SCAFFOLD's correction c − c_i holds " + v
+                            + "; the control variates diverged, start the site's from zero again");
+                }
+            }
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TrainingPlan p
+                && localEpochs == p.localEpochs
+                && batchSize == p.batchSize
+                && optimizer == p.optimizer
+                && Double.compare(learningRate, p.learningRate) == 0
+                && seed == p.seed
+                && Double.compare(proximalMu, p.proximalMu) == 0
+                && java.util.Arrays.equals(controlCorrection, p.controlCorrection);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(localEpochs, batchSize, optimizer, learningRate, seed, proximalMu)
+                + 31 * java.util.Arrays.hashCode(controlCorrection);
+    }
+
+    @Override
+    public String toString() {
+        return "TrainingPlan[localEpochs=" + localEpochs + ", batchSize=" + batchSize + ", optimizer=" + optimizer
+                + ", learningRate=" + learningRate + ", seed=" + seed + ", proximalMu=" + proximalMu
+                + (controlCorrection == null ? "" : ", controlCorrection=" + controlCorrection.length + " values")
+                + "]";
     }
 
     /** The same plan with another seed, e.g. one derived from (study seed, round, site). */
     public TrainingPlan withSeed(long newSeed) {
-        return new TrainingPlan(localEpochs, batchSize, optimizer, learningRate, newSeed, proximalMu);
+        return new TrainingPlan(
+                localEpochs, batchSize, optimizer, learningRate, newSeed, proximalMu, controlCorrection);
     }
 
     /** The same plan with another number of local epochs, e.g. for a centrally trained baseline. */
     public TrainingPlan withLocalEpochs(int epochs) {
-        return new TrainingPlan(epochs, batchSize, optimizer, learningRate, seed, proximalMu);
+        return new TrainingPlan(epochs, batchSize, optimizer, learningRate, seed, proximalMu, controlCorrection);
     }
 
     /** The same plan with FedProx's proximal term μ. */
     public TrainingPlan withProximalMu(double mu) {
-        return new TrainingPlan(localEpochs, batchSize, optimizer, learningRate, seed, mu);
+        return new TrainingPlan(localEpochs, batchSize, optimizer, learningRate, seed, mu, controlCorrection);
+    }
+
+    /** The same plan with SCAFFOLD's correction c − c_i (null: none). */
+    public TrainingPlan withControlCorrection(float[] correction) {
+        return new TrainingPlan(localEpochs, batchSize, optimizer, learningRate, seed, proximalMu, correction);
+    }
+
+    /**
+     * K, the local steps {@link org.cohort.learning.train.LocalTrainer} takes over {@code rows}
+     * training rows: every epoch visits each row once in batches of {@link #batchSize}.
+     */
+    public long localSteps(long rows) {
+        return localEpochs * ((rows + batchSize - 1) / batchSize);
     }
 }

@@ -46,15 +46,21 @@ public final class LocalTrainer {
         NetworkShape.requireCompatible(net, train);
         net.useFreshOptimiser(plan.optimizer().updater(plan.learningRate()));
         ProximalTerm proximal = plan.proximalMu() > 0 ? new ProximalTerm(net.dl4j(), plan.proximalMu()) : null;
+        ControlVariateTerm control = ControlVariateTerm.of(net.numParams(), plan.controlCorrection());
         var listeners = new java.util.ArrayList<org.deeplearning4j.optimize.api.TrainingListener>();
-        if (proximal != null) {
+        if (proximal != null || control != null) {
             listeners.addAll(net.listeners());
+        }
+        if (proximal != null) {
             net.addListener(proximal);
+        }
+        if (control != null) {
+            net.addListener(control);
         }
         try (Nd4jRuntime.Threads threads = Nd4jRuntime.threadsFor(net.numParams(), plan.batchSize())) {
             return fit(net, train, plan);
         } finally {
-            if (proximal != null) {
+            if (proximal != null || control != null) {
                 net.setListeners(listeners);
             }
         }

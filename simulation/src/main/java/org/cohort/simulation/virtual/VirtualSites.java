@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.cohort.coordinator.aggregation.FedBuff;
 import org.cohort.coordinator.aggregation.MemoryState;
 import org.cohort.coordinator.aggregation.RobustStrategy;
+import org.cohort.coordinator.aggregation.Scaffold;
 import org.cohort.coordinator.aggregation.Strategy;
 import org.cohort.coordinator.aggregation.WeightedSum;
 import org.cohort.coordinator.study.InvalidStudyException;
@@ -32,6 +33,7 @@ import org.cohort.learning.model.ModelSpec;
 import org.cohort.learning.model.Network;
 import org.cohort.learning.model.ParameterVectors;
 import org.cohort.learning.model.TrainingPlan;
+import org.cohort.learning.train.ControlVariates;
 import org.cohort.learning.train.EvaluationResult;
 import org.cohort.learning.train.Evaluator;
 import org.cohort.learning.train.LocalTrainer;
@@ -149,7 +151,14 @@ public final class VirtualSites implements AutoCloseable {
     }
 
     /** One reporting site's update: its delta (local − global) and its FedAvg weight (its training rows). */
-    public record SiteUpdate(int site, long weight, float[] delta, double loss) {}
+    /**
+     * @param controlChange SCAFFOLD's Δc_i sent with the delta (option II); null for other strategies
+     */
+    public record SiteUpdate(int site, long weight, float[] delta, double loss, float[] controlChange) {
+        public SiteUpdate(int site, long weight, float[] delta, double loss) {
+            this(site, weight, delta, loss, null);
+        }
+    }
 
     /**
      * What a round did.
@@ -181,6 +190,7 @@ public final class VirtualSites implements AutoCloseable {
     private final List<SiteData> sites;
     private final Strategy strategy;
     private final MemoryState state;
+    private final float[][] siteControls;
     private final String configJson;
     private final Network evaluation;
     private final ExecutorService workers;
@@ -204,6 +214,13 @@ public final class VirtualSites implements AutoCloseable {
         this.global =
                 ParameterVectors.initialParameters(configJson, settings.plan().seed());
         this.state = strategy.stateVectors() > 0 ? new MemoryState(strategy.stateVectors(), global.length) : null;
+        if (strategy.controlVariates() && settings.plan().optimizer() != org.cohort.learning.model.Optimizer.SGD) {
+            throw new IllegalArgumentException("scaffold needs plain SGD local steps (its option II reads"
+                    + " (x − y)/(K·η) as the mean gradient); the plan's optimiser is "
+                    + settings.plan().optimizer());
+        }
+        // SCAFFOLD's c_i of every site, as each agent keeps it in its work directory; zeros at first.
+        this.siteControls = strategy.controlVariates() ? new float[sites.size()][global.length] : null;
         this.evaluation = new ModelSpec(configJson).build();
         this.trainedRounds = new int[sites.size()];
         this.buffer = strategy instanceof FedBuff fedBuff ? new VirtualBuffer(fedBuff) : null;
@@ -357,8 +374,15 @@ public final class VirtualSites implements AutoCloseable {
             aggregated = reported.size() >= Math.max(1, settings.minSites());
         }
         if (aggregated) {
-            global = aggregate(global, reported);
+            global = aggregate(global, reported, selected.length);
             version++;
+            if (siteControls != null) {
+                // c_i⁺ = c_i + Δc_i, kept once the round took the update (as the agent does on acceptance).
+                for (SiteUpdate u : reported) {
+                    siteControls[u.site()] = new ControlVariates(new float[global.length], siteControls[u.site()])
+                            .nextSite(u.controlChange());
+                }
+            }
         }
         double lossSum = 0;
         long rows = 0;
@@ -404,6 +428,25 @@ public final class VirtualSites implements AutoCloseable {
 
     /** The strategy's next global model from {@code updates}, exactly as a coordinator's round applies it. */
     public float[] aggregate(float[] current, List<SiteUpdate> updates) {
+        return aggregate(current, updates, updates.size());
+    }
+
+    /** As above, for a round that tasked {@code tasked} sites (SCAFFOLD's N). */
+    public float[] aggregate(float[] current, List<SiteUpdate> updates, int tasked) {
+        if (strategy instanceof Scaffold scaffold) {
+            // One vector per update, delta then Δc, summed as the coordinator sums a scaffold upload.
+            int n = current.length;
+            WeightedSum sum = new WeightedSum(2 * n);
+            for (SiteUpdate u : updates) {
+                sum.addChunk(u.weight(), 0, u.delta(), n);
+                sum.addChunk(u.weight(), n, u.controlChange(), n);
+                sum.completeContribution(u.weight());
+            }
+            float[] next = scaffold.step(sum.totalWeight(), sum.contributions(), tasked, state)
+                    .next(current, sum.sum());
+            state.advance();
+            return next;
+        }
         if (strategy instanceof RobustStrategy robust) {
             float[][] deltas = new float[updates.size()][];
             for (int i = 0; i < deltas.length; i++) {
@@ -429,13 +472,15 @@ public final class VirtualSites implements AutoCloseable {
         SiteUpdate[] out = new SiteUpdate[trains.size()];
         AtomicInteger next = new AtomicInteger();
         float[] start = global;
+        float[] c = siteControls == null ? null : state.vector(0); // the server's c, the same for every site
         var futures = new ArrayList<Future<?>>();
         for (int t = 0; t < settings.threads(); t++) {
             futures.add(workers.submit(() -> {
                 Worker w = worker.get();
                 for (int i = next.getAndIncrement(); i < out.length; i = next.getAndIncrement()) {
                     int site = trains.get(i);
-                    out[i] = w.train(site, sites.get(site), start, plan, settings.privacy());
+                    ControlVariates variates = siteControls == null ? null : new ControlVariates(c, siteControls[site]);
+                    out[i] = w.train(site, sites.get(site), start, plan, settings.privacy(), variates);
                 }
                 return null;
             }));
@@ -509,9 +554,12 @@ public final class VirtualSites implements AutoCloseable {
             this.net = net;
         }
 
-        SiteUpdate train(int site, SiteData data, float[] global, TrainingPlan plan, Privacy dp) {
+        SiteUpdate train(int site, SiteData data, float[] global, TrainingPlan plan, Privacy dp, ControlVariates cv) {
             ParameterVectors.write(net, global);
             TabularDataset rows = data.dataset();
+            if (cv != null) {
+                plan = plan.withControlCorrection(cv.correction());
+            }
             double loss;
             if (dp == null) {
                 loss = LocalTrainer.train(net, rows, plan).meanLoss();
@@ -527,7 +575,14 @@ public final class VirtualSites implements AutoCloseable {
             for (int i = 0; i < local.length; i++) {
                 delta[i] = local[i] - global[i];
             }
-            return new SiteUpdate(site, rows.size(), delta, loss);
+            if (cv == null) {
+                return new SiteUpdate(site, rows.size(), delta, loss);
+            }
+            // Option II, as the agent computes it: from the delta sent and the plan's K and η.
+            long steps = dp == null
+                    ? plan.localSteps(rows.size())
+                    : dpPlan(dp, plan, rows.size()).steps();
+            return new SiteUpdate(site, rows.size(), delta, loss, cv.siteChange(delta, steps, plan.learningRate()));
         }
     }
 }

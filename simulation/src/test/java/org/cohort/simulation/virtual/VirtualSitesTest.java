@@ -2,6 +2,7 @@ package org.cohort.simulation.virtual;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -123,6 +124,52 @@ class VirtualSitesTest {
     }
 
     @Test
+    void scaffoldSitesSendOptionTwoChangesAndTheServerCarriesCAcrossRoundsWithDropouts() throws Exception {
+        try (VirtualSites sim = VirtualSites.create(settings(5, 0, 0.3, "scaffold", null), DATA)) {
+            int n = sim.numParameters();
+            float[] c = new float[n];
+            float[][] own = new float[5][n];
+            float[] global = sim.global();
+            boolean partial = false;
+            for (int r = 1; r <= 4; r++) {
+                VirtualSites.Round round = sim.round();
+                if (!round.aggregated()) {
+                    assertThat(sim.global()).isEqualTo(global);
+                    continue;
+                }
+                partial |= round.reported().size() < round.selected();
+                double total = 0;
+                double[] deltaSum = new double[n];
+                double[] changeSum = new double[n];
+                for (var u : round.reported()) {
+                    long k = PLAN.localSteps(sim.sites().get(u.site()).size());
+                    for (int i = 0; i < n; i++) {
+                        // Δc_i = −c − Δy/(K·η), computed here from the delta the site sent
+                        float expected = (float) (-c[i] - u.delta()[i] / (k * PLAN.learningRate()));
+                        assertThat(u.controlChange()[i]).isCloseTo(expected, within(1e-5f));
+                        deltaSum[i] += u.weight() * (double) u.delta()[i];
+                        changeSum[i] += u.weight() * (double) u.controlChange()[i];
+                        own[u.site()][i] += u.controlChange()[i];
+                    }
+                    total += u.weight();
+                }
+                double participation = (double) round.reported().size() / round.selected();
+                for (int i = 0; i < n; i++) {
+                    global[i] = (float) (global[i] + (float) (deltaSum[i] / total));
+                    c[i] = (float) (c[i] + participation * (changeSum[i] / total));
+                }
+                assertThat(sim.global()).as("round %d", r).containsExactly(global, within(1e-6f));
+            }
+            assertThat(partial).as("some round lost a site to a dropout").isTrue();
+            double norm = 0;
+            for (float v : c) {
+                norm += v * v;
+            }
+            assertThat(norm).as("c moved").isPositive();
+        }
+    }
+
+    @Test
     void fedBuffPublishesTheFirstKArrivalsAndCountsTheRestOneVersionLaterAtOneOverRootTwo() throws Exception {
         var s = new VirtualSites.Settings(
                 6, 20, 0.5, 1.0, 0, 0, "fedbuff", StrategyOptions.NONE.withBuffer(2, null), 2, null, PLAN, 11, 2);
@@ -158,6 +205,25 @@ class VirtualSitesTest {
             }
             assertThat(sim.global()).isEqualTo(new FedAvg(1.0).nextGlobal(v2, sumOf(second.reported())));
         }
+    }
+
+    @Test
+    void scaffoldRefusesALocalOptimiserOtherThanSgd() {
+        var adam = new VirtualSites.Settings(
+                5,
+                20,
+                0.5,
+                1.0,
+                0,
+                0,
+                "scaffold",
+                null,
+                2,
+                null,
+                new TrainingPlan(1, 8, Optimizer.ADAM, 0.1, 5),
+                11,
+                2);
+        assertThatThrownBy(() -> VirtualSites.create(adam, DATA)).hasMessageContaining("plain SGD");
     }
 
     @Test
