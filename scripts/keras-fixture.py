@@ -12,7 +12,9 @@ Needs only h5py and numpy (Debian: apt-get install python3-h5py).
 Usage: /usr/bin/python3 scripts/keras-fixture.py [OUTPUT [VARIANT]]
   OUTPUT defaults to docs/models/heart-mlp-keras.h5. VARIANT makes the files the refusal tests use
   (learning/src/test/resources/keras/): "no-weights" leaves out model_weights; "batch-norm" puts a
-  BatchNormalization layer, which the site trainer does not support, after the hidden layer.
+  BatchNormalization layer, which the site trainer does not support, after the hidden layer;
+  "oversized-extent" declares the hidden kernel as 65536 x 65537 floats with nothing stored (the
+  attack on DL4J's importer that KerasWeightsCheck refuses before any weight is read).
 """
 import json
 import sys
@@ -67,8 +69,8 @@ def main(out, variant=None):
                    "norm": [("gamma", np.ones(HIDDEN)), ("beta", np.zeros(HIDDEN)),
                             ("moving_mean", np.zeros(HIDDEN)), ("moving_variance", np.ones(HIDDEN))],
                    "output": weights["output"]}
-    elif variant not in (None, "no-weights"):
-        sys.exit(f"unknown variant {variant!r}: use no-weights or batch-norm")
+    elif variant not in (None, "no-weights", "oversized-extent"):
+        sys.exit(f"unknown variant {variant!r}: use no-weights, batch-norm or oversized-extent")
     # track_order off and no timestamps, so the same h5py and HDF5 write the same bytes.
     with h5py.File(out, "w", libver="earliest") as f:
         f.attrs["keras_version"] = np.bytes_("2.4.0")
@@ -86,6 +88,10 @@ def main(out, variant=None):
             names = [f"{layer}/{kind}:0" for kind, _ in arrays]
             g.attrs["weight_names"] = np.array([np.bytes_(n) for n in names])
             for name, (_, values) in zip(names, arrays):
+                if variant == "oversized-extent" and name == "hidden/kernel:0":
+                    # Declared, never written: HDF5 allocates nothing, so the file stays a few KB.
+                    g.create_dataset(name, shape=(65536, 65537), dtype="<f4", track_times=False)
+                    continue
                 g.create_dataset(name, data=values.astype("<f4"), track_times=False)
 
 

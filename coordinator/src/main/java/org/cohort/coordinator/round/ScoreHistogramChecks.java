@@ -28,6 +28,15 @@ final class ScoreHistogramChecks {
         } catch (IllegalArgumentException e) {
             return reject(Reason.MALFORMED, "site " + site + "'s score histogram is malformed: " + e.getMessage());
         }
+        if (histogram.counts().size() != 2 * ScoreHistogram.BINS) {
+            // One site's odd binning would make the pooled sum of all sites' histograms fail.
+            return reject(
+                    Reason.MALFORMED,
+                    "site " + site + "'s score histogram has "
+                            + histogram.counts().size() + " counts; a binary"
+                            + " study's has " + 2 * ScoreHistogram.BINS + " (2 classes x " + ScoreHistogram.BINS
+                            + " bins)");
+        }
         if (rule.classes() != 2 || rule.pairs()) {
             return reject(
                     Reason.MALFORMED,

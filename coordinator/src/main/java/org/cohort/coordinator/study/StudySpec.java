@@ -183,6 +183,11 @@ public record StudySpec(
 
         /** The Keras file's bytes; IllegalArgumentException when {@code keras} is not base64. */
         public byte[] kerasBytes() {
+            // Bounded before decoding: base64 is 4/3 of the bytes, plus line breaks.
+            if (keras.length() > (long) org.cohort.learning.model.KerasImport.MAX_BYTES / 3 * 4 * 2 + 4096) {
+                throw new IllegalArgumentException("the Keras file is larger than the limit of "
+                        + org.cohort.learning.model.KerasImport.MAX_BYTES + " bytes");
+            }
             try {
                 // Line breaks (base64 without -w0) are allowed; any other character outside base64 is refused.
                 return java.util.Base64.getDecoder().decode(keras.replaceAll("\\s", ""));

@@ -164,9 +164,16 @@ class UploadChecksTest {
         return h.noised() ? b.setPayloadSha256(ByteString.copyFrom(h.sha256())) : b;
     }
 
+    /** A study's histogram whose first bins of each class hold {@code counts} (class 0's, then class 1's). */
     private static org.cohort.protocol.ScoreHistogram scores(double noise, long... counts) {
-        return new org.cohort.protocol.ScoreHistogram(
-                java.util.Arrays.stream(counts).boxed().toList(), counts.length / 2, noise);
+        int given = counts.length / 2;
+        int bins = org.cohort.protocol.ScoreHistogram.BINS;
+        var all = new java.util.ArrayList<Long>(java.util.Collections.nCopies(2 * bins, 0L));
+        for (int i = 0; i < given; i++) {
+            all.set(i, counts[i]);
+            all.set(bins + i, counts[given + i]);
+        }
+        return new org.cohort.protocol.ScoreHistogram(all, bins, noise);
     }
 
     @Test
@@ -216,6 +223,11 @@ class UploadChecksTest {
                 .setMetrics(alone.getMetrics().toBuilder().setScoreBins(3))
                 .build();
         assertThat(dpMessage(evaluation(), malformed)).contains("score histogram is malformed");
+        var otherBinning = withScores(
+                        alone.toBuilder(),
+                        new org.cohort.protocol.ScoreHistogram(java.util.List.of(1L, 0L, 0L, 3L), 2, 4.0))
+                .build();
+        assertThat(dpMessage(evaluation(), otherBinning)).contains("has 4 counts", "2 classes x 20 bins");
     }
 
     @Test

@@ -21,6 +21,13 @@ import java.util.Set;
  *     column the study uses is dropped and counted
  */
 public record TableFormat(char delimiter, Character quote, List<String> columns, Set<String> missing) {
+    /**
+     * The markers a study may declare. A fixed list, not any string: a marker decides which rows a
+     * site drops, and a site's declared training size is public, so a marker equal to a patient's
+     * id or to a label value would turn that size into a counting query about patients.
+     */
+    public static final Set<String> MARKERS = Set.of("", "?", "NA", "N/A", "NaN", "null", "NULL", ".", "-");
+
     /** Comma-separated, double quotes, a header row, and "" or "?" (as in the UCI files) for missing. */
     public static final TableFormat DEFAULT = new TableFormat(',', '"', null, Set.of("", "?"));
 
@@ -53,9 +60,10 @@ public record TableFormat(char delimiter, Character quote, List<String> columns,
         Objects.requireNonNull(missing, "missing");
         missing = Set.copyOf(missing);
         for (String m : missing) {
-            if (m.strip().length() != m.length() || m.indexOf(delimiter) >= 0) {
-                throw new IllegalArgumentException("missing-value marker '" + m
-                        + "' cannot contain the delimiter or start or end with white space (cells are trimmed)");
+            if (!MARKERS.contains(m) || m.indexOf(delimiter) >= 0) {
+                throw new IllegalArgumentException("missing-value marker '" + m + "' is not one of "
+                        + new java.util.TreeSet<>(MARKERS) + " (other than the delimiter): a marker decides which"
+                        + " rows a site drops, and that count is public");
             }
         }
     }

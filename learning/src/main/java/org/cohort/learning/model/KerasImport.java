@@ -86,6 +86,7 @@ public final class KerasImport {
 
     private static Imported read(Path file) {
         boolean sequential = checkLayout(file.toString());
+        KerasWeightsCheck.check(file);
         String json;
         float[] parameters;
         try {

@@ -183,10 +183,13 @@ class CsvTableLoaderTest {
         assertThatThrownBy(() -> new TableFormat(',', '"', List.of(), none)).hasMessageContaining("column names");
         assertThatThrownBy(() -> new TableFormat(',', '"', List.of("a", "a"), none))
                 .hasMessageContaining("twice");
-        assertThatThrownBy(() -> new TableFormat(',', '"', null, java.util.Set.of("n,a")))
-                .hasMessageContaining("delimiter");
         assertThatThrownBy(() -> new TableFormat(',', '"', null, java.util.Set.of(" NA")))
-                .hasMessageContaining("white space");
+                .hasMessageContaining("not one of");
+        // A marker equal to a patient's id or a label value would make the public training size a count.
+        assertThatThrownBy(() -> new TableFormat(',', '"', null, java.util.Set.of("p-1042")))
+                .hasMessageContaining("count is public");
+        assertThatThrownBy(() -> new TableFormat(',', '"', null, java.util.Set.of("1")))
+                .hasMessageContaining("count is public");
     }
 
     @Test

@@ -70,6 +70,16 @@ class KerasImportTest {
     }
 
     @Test
+    void refusesWeightsDeclaredLargerThanWhatIsStoredBeforeDl4jReadsThem() throws Exception {
+        // 65536 x 65537 floats declared, nothing stored: DL4J's importer would allocate (int) of that
+        // product (65,536) and let HDF5 write 17 GiB into it. Reaching DL4J would crash this JVM.
+        assertThatThrownBy(() -> KerasImport.read(resource("oversized-extent.h5")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("model_weights/hidden/hidden/kernel:0")
+                .hasMessageContaining("beyond what any model here can hold");
+    }
+
+    @Test
     void refusesALayerTheSiteTrainerDoesNotSupport() throws Exception {
         assertThatThrownBy(() -> KerasImport.read(resource("batch-norm.h5")))
                 .isInstanceOf(IllegalArgumentException.class)
