@@ -208,14 +208,6 @@ class RoundTasks {
         return declared;
     }
 
-    private static int uploadVectors(StudySpec spec) {
-        try {
-            return Strategy.named(spec.strategy(), spec.strategyOptions()).uploadVectors();
-        } catch (IllegalArgumentException unknownStrategy) {
-            return 1;
-        }
-    }
-
     private SecureRound secureRound(
             StudySpec spec,
             List<String> eligible,
@@ -232,7 +224,7 @@ class RoundTasks {
                 settings.clipRange(),
                 // The masked vector is the whole upload: under SCAFFOLD the delta and Δc together,
                 // so that the coordinator learns only the sum of each.
-                Math.toIntExact(base.numParameters() * uploadVectors(spec)),
+                Math.toIntExact(base.numParameters() * spec.uploadVectors()),
                 stageTimeout,
                 trainingDeadline,
                 site -> sites.find(site).orElseThrow().updateSigningPublicKey(),

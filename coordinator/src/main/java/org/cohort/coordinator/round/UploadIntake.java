@@ -204,18 +204,8 @@ public class UploadIntake {
                 org.cohort.coordinator.study.StudySpec.Transfer.of(study.spec().transfer()),
                 org.cohort.coordinator.study.RingWidth.bits(
                         study.spec(), state.selected().size()),
-                uploadVectors(study));
+                study.spec().uploadVectors());
         return problem.isPresent() ? problem : PrivacyChecks.check(study.spec().privacy(), state.kind(), m);
-    }
-
-    /** How many model-sized vectors a training upload of the study carries (2 for SCAFFOLD). */
-    private static int uploadVectors(Study study) {
-        try {
-            return Strategy.named(study.spec().strategy(), study.spec().strategyOptions())
-                    .uploadVectors();
-        } catch (IllegalArgumentException unknownStrategy) {
-            return 1; // refused at creation; the round fails at aggregation, not here
-        }
     }
 
     private long modelLength(RoundState state) {

@@ -662,6 +662,20 @@ public record StudySpec(
         }
     }
 
+    /**
+     * How many model-sized vectors a training upload of this study carries: 2 for SCAFFOLD (Δy then
+     * Δc), else 1. An unknown strategy counts 1: it is refused at creation, and a stored one fails
+     * its round at aggregation, not when tasks go out or uploads arrive.
+     */
+    public int uploadVectors() {
+        try {
+            return org.cohort.coordinator.aggregation.Strategy.named(strategy, strategyOptions)
+                    .uploadVectors();
+        } catch (IllegalArgumentException unknownStrategy) {
+            return 1;
+        }
+    }
+
     public StudySpec withDefaults() {
         Model m = model == null
                 ? new Model("logistic-regression", List.of(), 42L)
