@@ -115,11 +115,11 @@ final class DemoCommand implements Callable<Integer> {
             description = {
                 "aggregation strategy as studies name it: fedavg (default), fedprox,",
                 "fedadam, fedyogi, fedadagrad, median, trimmed-mean, krum, multi-krum,",
-                "scaffold.",
+                "scaffold, fedbuff.",
                 "Several (comma-separated) run one after another on the same data,",
                 "split and seeds, then one table compares them (and comparison.json;",
-                "each run in WORK-DIR/<strategy>). median, trimmed-mean, krum and",
-                "multi-krum need --no-secure-aggregation; krum's f defaults to the",
+                "each run in WORK-DIR/<strategy>). median, trimmed-mean, krum,",
+                "multi-krum and fedbuff need --no-secure-aggregation; krum's f defaults to the",
                 "most the sites allow (n > 2f + 2)"
             })
     private String strategy;

@@ -22,6 +22,12 @@ import tools.jackson.databind.node.ObjectNode;
  * table, then a comparison with central and single-site training, and a JSON summary.
  */
 public final class Quickstart {
+    /**
+     * How long the coordinator gets to come up and the agents to enroll and connect. A quiet laptop
+     * needs under a minute; the limit is generous because a loaded 2-core machine starting seven
+     * JVMs at once can take minutes, and a demo that gives up then teaches nothing.
+     */
+    private static final Duration STARTUP_LIMIT = Duration.ofSeconds(300);
 
     /** {@code ./demo.sh [options]}: see {@link DemoCommand}, or {@code ./demo.sh --help}. */
     public static void main(String[] args) {
@@ -172,11 +178,7 @@ public final class Quickstart {
                             "--cohort.coordinator.cluster.port=" + ChildProcesses.freePort()),
                     work.resolve("logs/coordinator.log"));
             CoordinatorClient api = LocalCoordinator.awaitStarted(
-                    coordinatorDir,
-                    restPort,
-                    Duration.ofSeconds(120),
-                    () -> true,
-                    work.resolve("logs/coordinator.log"));
+                    coordinatorDir, restPort, STARTUP_LIMIT, () -> true, work.resolve("logs/coordinator.log"));
             JsonNode status = api.status();
             out.printf(
                     " up: REST http://127.0.0.1:%d, agents %s (mutual TLS), CA %s%n",
@@ -473,7 +475,7 @@ public final class Quickstart {
 
     private static void waitForSites(CoordinatorClient api, int expected, Map<String, String> siteIds, Path work)
             throws InterruptedException {
-        Instant deadline = Instant.now().plusSeconds(180);
+        Instant deadline = Instant.now().plus(STARTUP_LIMIT);
         int lastShown = -1;
         while (Instant.now().isBefore(deadline)) {
             int connected = 0;
@@ -492,8 +494,8 @@ public final class Quickstart {
             }
             Thread.sleep(500);
         }
-        throw new IllegalStateException(
-                "not all sites connected within 180 s; see the logs in " + work.resolve("logs"));
+        throw new IllegalStateException("not all sites connected within " + STARTUP_LIMIT.toSeconds()
+                + " s; see the logs in " + work.resolve("logs"));
     }
 
     private static JsonNode followRounds(CoordinatorClient api, String studyId, RoundTable table, DemoOptions o)

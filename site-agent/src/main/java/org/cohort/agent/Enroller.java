@@ -38,6 +38,21 @@ final class Enroller {
         }
         SiteKeys keys = SiteKeys.generate();
         var pinned = PinnedCaTrust.forFingerprint(config.caFingerprint());
+        try {
+            return EnrollmentRetry.DEFAULT.run(() -> enrollOnce(config, keys, pinned));
+        } catch (StatusRuntimeException last) {
+            throw new IllegalStateException("enrollment failed: "
+                    + (last.getStatus().getDescription() != null
+                            ? last.getStatus().getDescription()
+                            : last.getStatus().toString()));
+        }
+    }
+
+    /**
+     * One try at each of the coordinator's addresses in turn; the first that answers enrolls the
+     * site, else the last address's failure is thrown (a refusal of the token or request at once).
+     */
+    private static AgentIdentity enrollOnce(AgentConfig config, SiteKeys keys, PinnedCaTrust pinned) {
         var credentials =
                 TlsChannelCredentials.newBuilder().trustManager(pinned).build();
         StatusRuntimeException last = null;
@@ -77,12 +92,10 @@ final class Enroller {
                 channel.shutdownNow();
             }
         }
-        throw new IllegalStateException("enrollment failed: "
-                + (last == null
-                        ? "no coordinator address"
-                        : last.getStatus().getDescription() != null
-                                ? last.getStatus().getDescription()
-                                : last.getStatus().toString()));
+        if (last == null) {
+            throw new IllegalStateException("enrollment failed: no coordinator address");
+        }
+        throw last;
     }
 
     static X509Certificate certificate(byte[] der) {

@@ -43,6 +43,14 @@ class ApiErrors {
         return body(HttpStatus.BAD_REQUEST, "the request body could not be read: " + why, List.of());
     }
 
+    @ExceptionHandler(org.cohort.coordinator.grpc.GrpcServer.AgentPortNotOpen.class)
+    ResponseEntity<Map<String, Object>> starting(RuntimeException e) {
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                .header("Retry-After", "2")
+                .body(body(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage(), List.of())
+                        .getBody());
+    }
+
     @ExceptionHandler({IllegalStateException.class})
     ResponseEntity<Map<String, Object>> conflict(RuntimeException e) {
         return body(HttpStatus.CONFLICT, e.getMessage(), List.of());

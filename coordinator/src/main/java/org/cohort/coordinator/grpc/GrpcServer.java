@@ -146,9 +146,24 @@ public class GrpcServer implements SmartLifecycle {
         return guard.openFrom(address);
     }
 
-    /** The bound port (useful when configured as 0). */
+    /**
+     * The bound port (useful when configured as 0); {@link AgentPortNotOpen} while the coordinator
+     * is still starting (REST answers before the agent port opens), which the API turns into a 503.
+     */
     public int port() {
-        return server.getPort();
+        Server s = server;
+        if (s == null) {
+            throw new AgentPortNotOpen();
+        }
+        return s.getPort();
+    }
+
+    /** The agent port has not opened yet: the coordinator is starting, so asking again shortly works. */
+    public static final class AgentPortNotOpen extends IllegalStateException {
+        AgentPortNotOpen() {
+            super("the agent port is not open yet (the coordinator is still starting); retry in a few seconds,"
+                    + " or wait for /actuator/health/readiness to say UP");
+        }
     }
 
     @Override
