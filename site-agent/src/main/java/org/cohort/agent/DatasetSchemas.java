@@ -28,6 +28,11 @@ public final class DatasetSchemas {
      *
      * @throws IllegalArgumentException naming what the declaration lacks
      */
+    /** How an image-folder dataset's images are grouped by patient (see {@link ImagePatients}). */
+    public static org.cohort.learning.data.ImagePatients imagePatients(DatasetSpec spec) {
+        return org.cohort.learning.data.ImagePatients.of(spec.getImage().getPatientIdSeparator());
+    }
+
     public static ImageFormat imageFormat(DatasetSpec spec) {
         var i = spec.getImage();
         return new ImageFormat(

@@ -103,8 +103,12 @@ public final class Dl4jLearner implements LocalLearner {
             if (DatasetSchemas.images(spec)) {
                 // Declared scaling only (no statistic of the site's images): nothing for the policy to refuse.
                 try {
-                    return TrainTestSplit.split(
-                            ImageFolderLoader.load(dataPath, DatasetSchemas.imageFormat(spec)), splitRule(spec));
+                    var images = ImageFolderLoader.load(
+                            dataPath, DatasetSchemas.imageFormat(spec), DatasetSchemas.imagePatients(spec));
+                    if (DatasetSchemas.imagePatients(spec).grouped() && repeats(images)) {
+                        repeatedPatients.add(spec);
+                    }
+                    return TrainTestSplit.split(images, splitRule(spec));
                 } catch (IOException e) {
                     throw new UncheckedIOException(
                             "cannot read the site's image folder " + dataPath + ": " + e.getMessage(), e);
@@ -120,8 +124,7 @@ public final class Dl4jLearner implements LocalLearner {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read the site data " + dataPath + ": " + e.getMessage(), e);
             }
-            if (table.rowKeys() instanceof org.cohort.learning.data.RowKeys.PatientIds ids
-                    && new java.util.HashSet<>(ids.ids()).size() != ids.ids().size()) {
+            if (repeats(table)) {
                 repeatedPatients.add(spec);
             }
             return SplitData.prepare(table, schema, splitRule(spec), policy);
@@ -143,17 +146,37 @@ public final class Dl4jLearner implements LocalLearner {
         if (!repeatedPatients.contains(task.getDataset())) {
             return java.util.Optional.empty();
         }
-        org.slf4j.LoggerFactory.getLogger(Dl4jLearner.class)
-                .warn(
-                        "study {}: the id column '{}' of {} repeats: under"
-                                + " patient-level DP each patient must have exactly one row (keep one row per patient, e.g. the"
-                                + " first visit, or aggregate them)",
-                        task.getStudyId(),
-                        task.getDataset().getIdColumn(),
-                        dataPath);
-        return java.util.Optional.of("this site's data does not have one row per patient, which patient-level DP"
-                + " needs (a patient with several rows would be protected less than charged; the site's admin finds"
-                + " the details in the agent's log); refused before training, nothing spent");
+        if (DatasetSchemas.images(task.getDataset())) {
+            org.slf4j.LoggerFactory.getLogger(Dl4jLearner.class)
+                    .warn(
+                            "study {}: a patient id read from the image file names under {} (the part before the"
+                                    + " first '{}') names several images: under patient-level DP each patient must have"
+                                    + " exactly one image (keep one per patient for this study)",
+                            task.getStudyId(),
+                            dataPath,
+                            task.getDataset().getImage().getPatientIdSeparator());
+        } else {
+            org.slf4j.LoggerFactory.getLogger(Dl4jLearner.class)
+                    .warn(
+                            "study {}: the id column '{}' of {} repeats: under"
+                                    + " patient-level DP each patient must have exactly one row (keep one row per patient,"
+                                    + " e.g. the first visit, or aggregate them)",
+                            task.getStudyId(),
+                            task.getDataset().getIdColumn(),
+                            dataPath);
+        }
+        String unit = DatasetSchemas.images(task.getDataset()) ? "image" : "row";
+        return java.util.Optional.of(
+                "this site's data does not have one " + unit + " per patient, which patient-level DP"
+                        + " needs (a patient with several " + unit
+                        + "s would be protected less than charged; the site's admin finds"
+                        + " the details in the agent's log); refused before training, nothing spent");
+    }
+
+    /** Whether a patient id repeats among {@code table}'s rows (never, when rows have no ids). */
+    private static boolean repeats(LoadedTable table) {
+        return table.rowKeys() instanceof org.cohort.learning.data.RowKeys.PatientIds ids
+                && new java.util.HashSet<>(ids.ids()).size() != ids.ids().size();
     }
 
     private record Prepared(DatasetSpec spec, PreprocessingPolicy policy) {}

@@ -63,6 +63,43 @@ class PatientRowsTest {
     }
 
     @Test
+    void aPatientWithSeveralImagesIsRefusedUnderPatientLevelDpWhenTheStudyGroupsImagesByPatient() throws Exception {
+        Path images = dir.resolve("images");
+        var picture = new java.awt.image.BufferedImage(2, 2, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        for (String file : java.util.List.of("a/P1_left.png", "b/P1_right.png", "b/P2_left.png")) {
+            Files.createDirectories(images.resolve(file).getParent());
+            javax.imageio.ImageIO.write(picture, "png", images.resolve(file).toFile());
+        }
+        var learner = new Dl4jLearner(images);
+        var format = new org.cohort.learning.data.ImageFormat(
+                2,
+                2,
+                1,
+                java.util.List.of("a", "b"),
+                org.cohort.learning.data.ImageFormat.Resize.NONE,
+                java.util.List.of(0.0),
+                java.util.List.of(1.0));
+        var perImage = DatasetSchemas.toSpec(format, 0.25, 1);
+        var grouped = perImage.toBuilder()
+                .setImage(perImage.getImage().toBuilder().setPatientIdSeparator("_"))
+                .build();
+
+        assertThat(learner.unitProblem(
+                        task("patient").toBuilder().setDataset(grouped).build()))
+                .hasValueSatisfying(why -> assertThat(why)
+                        .contains("one image per patient", "nothing spent")
+                        .doesNotContain("P1"));
+        assertThat(learner.unitProblem(
+                        task("patient").toBuilder().setDataset(perImage).build()))
+                .as("without a separator each image is its own patient")
+                .isEmpty();
+        assertThat(learner.unitProblem(
+                        task("none").toBuilder().setDataset(grouped).build()))
+                .as("without DP a patient's images only share a side of the split")
+                .isEmpty();
+    }
+
+    @Test
     void oneRowPerPatientPasses() throws Exception {
         assertThat(learner("p1,61,1\np2,45,0\np3,50,0\n").unitProblem(task("patient")))
                 .isEmpty();

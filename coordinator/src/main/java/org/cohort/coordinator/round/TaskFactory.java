@@ -165,7 +165,8 @@ public class TaskFactory {
                             .addAllClasses(i.classes())
                             .setResize(i.resize())
                             .addAllMean(i.mean())
-                            .addAllStd(i.std()))
+                            .addAllStd(i.std())
+                            .setPatientIdSeparator(i.patientIdSeparator() == null ? "" : i.patientIdSeparator()))
                     .build();
         }
         for (var f : d.features()) {

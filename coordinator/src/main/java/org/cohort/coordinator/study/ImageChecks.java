@@ -3,6 +3,7 @@ package org.cohort.coordinator.study;
 import java.util.ArrayList;
 import java.util.List;
 import org.cohort.learning.data.ImageFormat;
+import org.cohort.learning.data.ImagePatients;
 
 /**
  * The checks of an image-folder dataset ({@code dataset.format} "image-folder"): the images'
@@ -21,7 +22,8 @@ final class ImageChecks {
                     + " leave out features, labelColumn and positiveAbove");
         }
         if (dataset.idColumn() != null) {
-            problems.add("dataset.idColumn: images are keyed for the split by '<class>/<file name>'; leave it out");
+            problems.add("dataset.idColumn: images are keyed for the split by '<class>/<file name>', or by the"
+                    + " patient id in their names (dataset.image.patientIdSeparator); leave it out");
         }
         StudySpec.Image image = dataset.image();
         if (image == null) {
@@ -42,6 +44,7 @@ final class ImageChecks {
         }
         ImageFormat.problems(full.height(), full.width(), full.channels(), full.classes(), full.mean(), full.std())
                 .forEach(p -> problems.add("dataset.image: " + p));
+        ImagePatients.problem(image.patientIdSeparator()).ifPresent(p -> problems.add("dataset.image." + p));
         return problems;
     }
 }

@@ -409,6 +409,10 @@ public record StudySpec(
      * brought to {@code height × width} ({@code resize} "none": refused otherwise; "stretch":
      * bilinear), each channel scaled to [0, 1] then {@code (value - mean) / std}, with constants the
      * study declares (defaults 0 and 1), never statistics of a site's images.
+     *
+     * @param patientIdSeparator absent: each image is its own patient; else one of {@code _ - . +} or
+     *     a space, and the patient id is a file name up to its first one (see
+     *     {@code org.cohort.learning.data.ImagePatients})
      */
     public record Image(
             Integer height,
@@ -417,7 +421,19 @@ public record StudySpec(
             List<String> classes,
             String resize,
             List<Double> mean,
-            List<Double> std) {
+            List<Double> std,
+            String patientIdSeparator) {
+        public Image(
+                Integer height,
+                Integer width,
+                Integer channels,
+                List<String> classes,
+                String resize,
+                List<Double> mean,
+                List<Double> std) {
+            this(height, width, channels, classes, resize, mean, std, null);
+        }
+
         /** Values per image: the model's inputs (0 when the declaration is incomplete). */
         public long values() {
             return height == null || width == null || channels == null ? 0 : (long) height * width * channels;
@@ -432,7 +448,8 @@ public record StudySpec(
                     classes,
                     resize == null ? "none" : resize,
                     mean == null ? java.util.Collections.nCopies(c, 0.0) : mean,
-                    std == null ? java.util.Collections.nCopies(c, 1.0) : std);
+                    std == null ? java.util.Collections.nCopies(c, 1.0) : std,
+                    patientIdSeparator);
         }
     }
 

@@ -63,4 +63,22 @@ class ImageStudySpecTest {
                 .hasMessageContaining("resize must be 'none' or 'stretch', got 'crop'")
                 .hasMessageContaining("mean must give one finite number per channel (4)");
     }
+
+    @Test
+    void imagesGroupedByPatientCarryTheSeparatorAndAPatternIsRefused() {
+        var grouped = spec(new StudySpec.Image(8, 6, 1, CLASSES, null, null, null, "_"))
+                .validate()
+                .withDefaults();
+        assertThat(TaskFactory.dataset(grouped.dataset()).getImage().getPatientIdSeparator())
+                .isEqualTo("_");
+        var perImage = spec(new StudySpec.Image(8, 6, 1, CLASSES, null, null, null))
+                .validate()
+                .withDefaults();
+        assertThat(TaskFactory.dataset(perImage.dataset()).getImage().getPatientIdSeparator())
+                .isEmpty();
+        assertThatThrownBy(() -> spec(new StudySpec.Image(8, 6, 1, CLASSES, null, null, null, "(a+)+$"))
+                        .validate())
+                .isInstanceOf(InvalidStudyException.class)
+                .hasMessageContaining("dataset.image.patientIdSeparator must be one character of _ - . +");
+    }
 }

@@ -65,18 +65,40 @@ public final class ImageFolderLoader {
      * @throws IOException when the folder itself cannot be listed
      */
     public static LoadedTable load(Path root, ImageFormat format) throws IOException {
+        return load(root, format, ImagePatients.perImage());
+    }
+
+    /**
+     * Loads the images under {@code root} as {@code format} declares, each keyed for the split by
+     * its patient as {@code patients} reads it from the file name.
+     *
+     * @throws ImageFolderException listing every problem found (a name without a patient id among them)
+     * @throws IOException when the folder itself cannot be listed
+     */
+    public static LoadedTable load(Path root, ImageFormat format, ImagePatients patients) throws IOException {
         Objects.requireNonNull(format, "format");
+        Objects.requireNonNull(patients, "patients");
         var walk = walk(root, format.classes());
         var problems = new ArrayList<>(walk.problems());
         List<float[]> rows = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         List<String> ids = new ArrayList<>();
         for (Entry e : walk.entries()) {
+            String key;
+            try {
+                key = patients.grouped()
+                        ? patients.keyOf(
+                                e.className(), e.name().substring(e.name().indexOf('/') + 1))
+                        : e.name();
+            } catch (IllegalArgumentException noPatient) {
+                problems.add(noPatient.getMessage());
+                continue;
+            }
             try {
                 BufferedImage image = decode(e.file());
                 rows.add(encode(image, format, e.name()));
                 labels.add(format.classes().indexOf(e.className()));
-                ids.add(e.name());
+                ids.add(key);
             } catch (BadImage bad) {
                 problems.add(bad.getMessage());
             }
