@@ -26,6 +26,9 @@ import org.slf4j.LoggerFactory;
 final class Enroller {
     private static final Logger log = LoggerFactory.getLogger(Enroller.class);
 
+    /** How long one enrollment call may take; the coordinator's limit on an unauthenticated connection is 60 s. */
+    static final int ENROLL_DEADLINE_SECONDS = 55;
+
     private Enroller() {}
 
     static AgentIdentity ensureEnrolled(AgentConfig config) {
@@ -61,7 +64,9 @@ final class Enroller {
                     NettyChannelBuilder.forTarget(address, credentials).build();
             try {
                 var response = EnrollmentGrpc.newBlockingStub(channel)
-                        .withDeadlineAfter(30, TimeUnit.SECONDS)
+                        // Long enough for a loaded coordinator: a deadline that expires after the coordinator
+                        // used the token loses the certificate, and the token cannot be used again.
+                        .withDeadlineAfter(ENROLL_DEADLINE_SECONDS, TimeUnit.SECONDS)
                         .enroll(EnrollRequest.newBuilder()
                                 .setToken(config.enrollmentToken())
                                 .setCertificateRequest(ByteString.copyFrom(keys.certificateRequest(config.siteName())))

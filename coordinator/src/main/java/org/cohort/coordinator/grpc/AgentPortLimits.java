@@ -53,7 +53,7 @@ public record AgentPortLimits(
 
     /**
      * Without a client certificate a connection can only enroll: one call that takes a few
-     * seconds (the agent gives it 30 s). One minute later it is closed, even with a call held open.
+     * seconds (the agent gives it 55 s). One minute later it is closed, even with a call held open.
      */
     public static final Duration UNAUTHENTICATED_LIFETIME = Duration.ofMinutes(1);
 
