@@ -58,6 +58,25 @@ class SmallCnn(torch.nn.Module):
         return self.head(torch.relu(self.hidden(x)))
 
 
+class Mlp(torch.nn.Module):
+    """A multilayer perceptron for tables: dense layers `layers.0`, `layers.1`… with ReLU, then a dense `head`.
+
+    Each row is flattened first, so a study's input_shape may be [features] or any shape of that size.
+    """
+
+    def __init__(self, inputs, hidden=(16,), classes=2):
+        super().__init__()
+        widths = [int(inputs)] + [int(h) for h in hidden]
+        self.layers = torch.nn.ModuleList(torch.nn.Linear(a, b) for a, b in zip(widths, widths[1:]))
+        self.head = torch.nn.Linear(widths[-1], int(classes))
+
+    def forward(self, x):
+        x = torch.flatten(x, 1)
+        for layer in self.layers:
+            x = torch.relu(layer(x))
+        return self.head(x)
+
+
 def sha256_of(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:

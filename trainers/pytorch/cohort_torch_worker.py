@@ -388,7 +388,7 @@ class Worker:
             context.abort(grpc.StatusCode.INVALID_ARGUMENT,
                           "%d parameter bytes for tensors of %d values" % (len(params), sum(sizes)))
         rows, width = header.rows, header.features
-        if len(features) != rows * width * 4 or len(labels) != rows * 4:
+        if len(features) != rows * width * 4 or len(labels) != (0 if header.predict else rows * 4):
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, "the data's size does not match %d x %d" % (rows, width))
         with self.lock:  # one job at a time
             started = time.monotonic()
@@ -437,14 +437,34 @@ class Worker:
             raise ValueError("the global model has %d values, but this module's trainable tensors (%s) have %d:"
                              " the study's model and lora settings do not match its parameter count"
                              % (flat.numel(), "LoRA adapters" if spec.HasField("lora") else "all parameters", count))
-        # The vector is the offset from the start (the base file's values, and LoRA's seeded A).
-        start = torch.cat([p.detach().reshape(-1) for _, p in named]).to(torch.float32)
+        # The vector is the offset from the start (the base file's values, and LoRA's seeded A), or with
+        # `absolute` the trainable values themselves (a study that states its own initial values).
+        start = torch.zeros(count) if spec.absolute else \
+            torch.cat([p.detach().reshape(-1) for _, p in named]).to(torch.float32)
         shape = tuple(spec.input_shape)
         if not shape or any(d < 1 for d in shape):
             raise ValueError("a module model needs input_shape (one example's shape, e.g. [3, 32, 32])")
         net.train()
         net.to(self.device)
         return module_trainee(net, self.amp), start, tensors, shape
+
+    def _predict(self, trainee, x, header):
+        """Each row's class probabilities under the global parameters (a held-out evaluation): the agent keeps
+        the labels and computes the metrics, so the same DP rules apply as for its own evaluations."""
+        trainee.net.eval()
+        parts = []
+        with torch.no_grad():
+            for start in range(0, header.rows, 1024):
+                parts.append(torch.softmax(trainee.logits(x[start:start + 1024]), dim=1).float().to("cpu"))
+        probs = torch.cat(parts) if parts else torch.zeros(0, header.classes)
+        if probs.dim() != 2 or probs.shape[1] != header.classes:
+            raise ValueError("the model outputs %s values per row, but the study's label has %d classes"
+                             % (list(probs.shape[1:]), header.classes))
+        out = probs.contiguous().numpy().astype("<f4").tobytes()
+        result = self.pb.TrainResult(update_sha256=hashlib.sha256(out).digest(), examples=header.rows,
+                                     detail="pytorch %s on %s, predictions of %d rows" % (
+                                         torch.__version__, self.device, header.rows))
+        return result, out
 
     def _train(self, header, params, features, labels):
         pb = self.pb
@@ -476,6 +496,8 @@ class Worker:
                 raise ValueError("input_shape %s holds %d values, but each row has %d features"
                                  % (list(shape), size, header.features))
             x = x.view((header.rows,) + shape)
+        if header.predict:
+            return self._predict(trainee, x.to(self.device), header)
         y = torch.frombuffer(bytearray(labels), dtype=torch.int32).to(torch.int64) if labels else \
             torch.zeros(0, dtype=torch.int64)
         if header.rows and (int(y.min()) < 0 or int(y.max()) >= header.classes):
@@ -568,6 +590,58 @@ def layout(pb, module_json):
                        "tensors": [[n, list(p.shape)] for n, p in named]})
 
 
+def start_values(pb, module_json):
+    """The trainable tensors' start values (the base's, and LoRA's seeded A), in the exchanged vector's order: a
+    study's model.module.initial, as absolute values, to edit before the study is created."""
+    import json
+    from google.protobuf import json_format
+    spec = json_format.Parse(module_json, pb.ModuleModel())
+    net = cohort_models.load_module(spec)
+    if spec.HasField("lora"):
+        net = cohort_lora.apply_lora(net, spec.lora.rank, spec.lora.alpha, list(spec.lora.targets), spec.seed,
+                                     list(spec.lora.train))
+    named = cohort_lora.trainable(net)
+    return json.dumps({"initial": [round(float(v), 8) for _, p in named for v in p.detach().reshape(-1)]})
+
+
+MODULE_NAME = __import__("re").compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def write_module(directory, name, module_class, model_args, seed):
+    """Writes a module's start state dict (safetensors, from the class's initialisation seeded by `seed`) into a
+    site's module directory and adds it to the directory's manifest (modules.json), what an agent's
+    trainer.modules names: for tests and demos; a real site copies the study's file there."""
+    import json
+    if not MODULE_NAME.fullmatch(name or ""):
+        raise ValueError("--name must be 1 to 64 letters, digits, '.', '_' or '-' (starting with a letter or digit),"
+                         " got %r" % name)
+    try:
+        kwargs = json.loads(model_args or "{}")
+    except ValueError as e:
+        raise ValueError("--model-args is not JSON: %s" % e)
+    if not isinstance(kwargs, dict):
+        raise ValueError("--model-args must be a JSON object of keyword arguments")
+    cls = cohort_models.module_class(module_class, None)
+    torch.manual_seed(seed)
+    net = cls(**kwargs)
+    os.makedirs(directory, exist_ok=True)
+    file_name = name + ".safetensors"
+    path = os.path.join(directory, file_name)
+    cohort_models.save_safetensors(net.state_dict(), path)
+    manifest_path = os.path.join(directory, "modules.json")
+    manifest = {}
+    if os.path.exists(manifest_path):
+        with open(manifest_path) as f:
+            manifest = json.load(f)
+    manifest[name] = {"moduleClass": module_class, "moduleArgs": kwargs, "stateDict": file_name}
+    with open(manifest_path + ".tmp", "w") as f:
+        json.dump(manifest, f, indent=2, sort_keys=True)
+        f.write("\n")
+    os.replace(manifest_path + ".tmp", manifest_path)
+    return json.dumps({"name": name, "sha256": cohort_models.sha256_of(path),
+                       "parameters": sum(p.numel() for p in net.parameters()), "bytes": os.path.getsize(path)})
+
+
 def write_small_cnn(out, model_args, seed):
     """Writes a randomly initialised SmallCnn's state dict (safetensors) and says its digest and size."""
     import json
@@ -593,8 +667,17 @@ def main():
                     help="print the exchanged vector's length and tensors for a module study (ModuleModel as JSON)")
     ap.add_argument("--write-small-cnn", metavar="FILE",
                     help="write a random SmallCnn base (safetensors) and print its sha256 and size")
-    ap.add_argument("--model-args", default="{}", help="SmallCnn's keyword arguments as JSON (--write-small-cnn)")
-    ap.add_argument("--seed", type=int, default=1, help="the random base's seed (--write-small-cnn)")
+    ap.add_argument("--init", metavar="MODULE_JSON",
+                    help="print the trainable tensors' start values for a module study's model.module.initial")
+    ap.add_argument("--write-module", metavar="DIR",
+                    help="write a module's seeded start state dict into a site's module directory and its manifest"
+                         " (with --name, --module-class, --model-args, --seed); prints its sha256")
+    ap.add_argument("--name", help="the module's name in the study and the manifest (--write-module)")
+    ap.add_argument("--module-class", default="cohort_models:Mlp",
+                    help="'package.module:ClassName' (--write-module), e.g. cohort_models:Mlp or cohort_models:SmallCnn")
+    ap.add_argument("--model-args", default="{}",
+                    help="the class's keyword arguments as JSON (--write-small-cnn, --write-module)")
+    ap.add_argument("--seed", type=int, default=1, help="the random base's seed (--write-small-cnn, --write-module)")
     args = ap.parse_args()
     if args.threads > 0:
         torch.set_num_threads(args.threads)
@@ -607,6 +690,12 @@ def main():
             return
         if args.layout:
             print(layout(load_messages(args.proto), args.layout))
+            return
+        if args.init:
+            print(start_values(load_messages(args.proto), args.init))
+            return
+        if args.write_module:
+            print(write_module(args.write_module, args.name, args.module_class, args.model_args, args.seed))
             return
     except ValueError as e:
         raise SystemExit("cohort-torch-worker: %s" % e)

@@ -22,7 +22,9 @@ def floats(t):
     return t.numpy().astype("<f4").tobytes()
 
 
-class ModuleJobs(unittest.TestCase):
+class ModuleFixture(unittest.TestCase):
+    """A SmallCnn base file, rows and a worker; no tests of its own."""
+
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory()
         self.base = os.path.join(self.dir.name, "base.safetensors")
@@ -67,6 +69,8 @@ class ModuleJobs(unittest.TestCase):
         # per target: A [2, in, k, k] and B [out, 2, 1, 1]; head: A [2, 16], B [2, 2]
         return 2 * (2 * 8 * 3 * 3 + 8 * 2) + (2 * 16 + 2 * 2)
 
+
+class ModuleJobs(ModuleFixture):
     def test_only_the_adapters_travel_and_the_base_file_is_unchanged(self):
         with open(self.base, "rb") as f:
             before = f.read()
@@ -202,6 +206,82 @@ class ModuleJobs(unittest.TestCase):
     def test_a_module_class_that_cannot_be_imported_is_refused(self):
         with self.assertRaisesRegex(ValueError, "cannot import no_such_pkg"):
             self.train(self.module(module_class="no_such_pkg.models:Net"), 1)
+
+
+class Predictions(ModuleFixture):
+    def predict(self, spec, flat, rows=None):
+        x = self.x if rows is None else rows
+        params = floats(flat)
+        h = PB.TrainHeader(job_id="p", model=PB.ModelDescription(kind="module", loss="softmax-cross-entropy",
+                                                                 module=spec),
+                           parameters_sha256=hashlib.sha256(params).digest(), rows=x.shape[0], features=192,
+                           classes=2, predict=True)
+        return self.worker._train(h, params, floats(x), b"")
+
+    def test_predictions_are_class_probabilities_of_the_adapted_module_per_row(self):
+        n = self.adapter_count()
+        result, update = self.train(self.module(), n)
+        delta = torch.frombuffer(bytearray(update), dtype=torch.float32).clone()
+        _, out = self.predict(self.module(), delta)
+        probs = torch.frombuffer(bytearray(out), dtype=torch.float32).view(self.rows, 2)
+        self.assertTrue(torch.allclose(probs.sum(dim=1), torch.ones(self.rows), atol=1e-5))
+        # The same as the module itself computes with the trained adapters in place.
+        net = cohort_lora.apply_lora(cohort_models.load_module(self.module()), 2, 4.0, ["block_conv*", "head"], 11, [])
+        with torch.no_grad():
+            offset = 0
+            for _, p in cohort_lora.trainable(net):
+                p.add_(delta[offset:offset + p.numel()].view(p.shape))
+                offset += p.numel()
+            net.eval()
+            expected = torch.softmax(net(self.x.view(self.rows, 3, 8, 8)), dim=1)
+        self.assertTrue(torch.allclose(probs, expected, atol=1e-5))
+
+    def test_predictions_of_no_rows_are_empty(self):
+        result, out = self.predict(self.module(), torch.zeros(self.adapter_count()), rows=torch.zeros(0, 192))
+        self.assertEqual(out, b"")
+        self.assertEqual(result.examples, 0)
+
+
+class AbsoluteVectors(ModuleFixture):
+    def test_an_absolute_vector_holds_the_trainable_values_themselves(self):
+        module_json = json.dumps({"moduleClass": "cohort_models:SmallCnn", "moduleArgsJson": json.dumps(ARGS),
+                                  "stateDict": self.base, "sha256": self.digest, "inputShape": SHAPE, "seed": 11,
+                                  "lora": {"rank": 2, "alpha": 4, "targets": ["block_conv*", "head"]}})
+        start = torch.tensor(json.loads(worker.start_values(PB, module_json))["initial"], dtype=torch.float32)
+        self.assertEqual(start.numel(), self.adapter_count())
+        # From the absolute start values the module predicts as from the zero offset: both are its start.
+        _, from_start = Predictions.predict(self, self.module(absolute=True), start)
+        _, from_offset = Predictions.predict(self, self.module(), torch.zeros(self.adapter_count()))
+        self.assertEqual(from_start, from_offset)
+        result, update = self.train(self.module(absolute=True), self.adapter_count(), global_values=start)
+        self.assertEqual(len(update), 4 * self.adapter_count())
+        # An absolute vector of zeros is not the start: the adapters' A is zero, so the module is its base.
+        _, out = Predictions.predict(self, self.module(absolute=True), torch.zeros(self.adapter_count()))
+        _, base_out = Predictions.predict(self, self.module(), torch.zeros(self.adapter_count()))
+        self.assertTrue(torch.allclose(torch.frombuffer(bytearray(out), dtype=torch.float32),
+                                       torch.frombuffer(bytearray(base_out), dtype=torch.float32), atol=1e-5))
+
+
+class ModuleDirectories(unittest.TestCase):
+    def test_write_module_writes_the_state_dict_and_its_manifest_entry(self):
+        with tempfile.TemporaryDirectory() as d:
+            said = json.loads(worker.write_module(d, "tiny", "cohort_models:Mlp",
+                                                  json.dumps({"inputs": 5, "hidden": [4]}), 3))
+            with open(os.path.join(d, "modules.json")) as f:
+                manifest = json.load(f)
+            self.assertEqual(manifest["tiny"], {"moduleClass": "cohort_models:Mlp",
+                                                "moduleArgs": {"inputs": 5, "hidden": [4]},
+                                                "stateDict": "tiny.safetensors"})
+            self.assertEqual(said["sha256"], cohort_models.sha256_of(os.path.join(d, "tiny.safetensors")))
+            self.assertEqual(said["parameters"], 5 * 4 + 4 + 4 * 2 + 2)
+            again = json.loads(worker.write_module(d, "tiny", "cohort_models:Mlp",
+                                                   json.dumps({"inputs": 5, "hidden": [4]}), 3))
+            self.assertEqual(again["sha256"], said["sha256"], "the same seed writes the same file")
+
+    def test_a_module_name_with_a_path_in_it_is_refused(self):
+        with tempfile.TemporaryDirectory() as d:
+            with self.assertRaisesRegex(ValueError, "--name must be"):
+                worker.write_module(d, "../evil", "cohort_models:Mlp", "{}", 1)
 
 
 class SafetensorsFiles(unittest.TestCase):
