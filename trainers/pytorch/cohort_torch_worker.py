@@ -601,7 +601,7 @@ def start_values(pb, module_json):
         net = cohort_lora.apply_lora(net, spec.lora.rank, spec.lora.alpha, list(spec.lora.targets), spec.seed,
                                      list(spec.lora.train))
     named = cohort_lora.trainable(net)
-    return json.dumps({"initial": [round(float(v), 8) for _, p in named for v in p.detach().reshape(-1)]})
+    return json.dumps({"initial": [float(v) for _, p in named for v in p.detach().reshape(-1)]})
 
 
 MODULE_NAME = __import__("re").compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
