@@ -46,7 +46,11 @@ final class AgentCommand implements Callable<Integer> {
             Trainer trainer = loaded.newTrainer();
             agent = SiteAgent.start(
                     loaded,
-                    new Dl4jLearner(loaded.dataPath(), SplitSecretFile.loadOrCreate(loaded.workDir()), trainer),
+                    new Dl4jLearner(
+                            loaded.dataPath(),
+                            SplitSecretFile.loadOrCreate(loaded.workDir()),
+                            trainer,
+                            loaded.siteModules()),
                     config);
             if (trainer instanceof ExternalTrainer) {
                 // Started now rather than in the first round (a Python trainer takes seconds to import its framework);

@@ -41,6 +41,8 @@ import java.util.Set;
  * trainer.kind=external
  * trainer.command=python3 /opt/cohort/trainers/pytorch/cohort_torch_worker.py
  * trainer.timeout-seconds=600
+ * # optional, with trainer.kind=external: the PyTorch modules this site holds, listed in DIR/modules.json
+ * trainer.modules=/opt/cohort/modules
  * </pre>
  *
  * <p>Comments must be on lines of their own: {@link Properties} keeps an end-of-line {@code #}
@@ -63,6 +65,7 @@ import java.util.Set;
  * them only by {@code privacy.patient-epsilon-ceiling-all-studies} ({@link SitePrivacyPolicy#allStudiesRefusal}).
  *
  * @param accepted accepted study id → what the site declared with it
+ * @param trainerModules the directory of the PyTorch modules this site holds ({@link SiteModules}), or null
  */
 public record AgentConfig(
         String siteName,
@@ -80,7 +83,8 @@ public record AgentConfig(
         double allStudiesDelta,
         double renewFraction,
         List<String> trainerCommand,
-        int trainerTimeoutSeconds) {
+        int trainerTimeoutSeconds,
+        Path trainerModules) {
 
     private static final java.util.regex.Pattern END_OF_LINE_COMMENT = java.util.regex.Pattern.compile("\\s[#!]");
     /** δ of the ceiling over all studies when the admin sets none. */
@@ -126,6 +130,7 @@ public record AgentConfig(
         private Double patientEpsilonCeiling;
         private List<String> trainerCommand = List.of();
         private int trainerTimeoutSeconds = 600;
+        private Path trainerModules;
         private Double siteEpsilonCeiling;
         private Double patientEpsilonCeilingAllStudies;
         private double allStudiesDelta = DEFAULT_ALL_STUDIES_DELTA;
@@ -180,6 +185,12 @@ public record AgentConfig(
             return this;
         }
 
+        /** The directory of the PyTorch modules this site holds ({@code trainer.modules}; null: none). */
+        public Builder modules(Path dir) {
+            this.trainerModules = dir;
+            return this;
+        }
+
         public Builder patientEpsilonCeiling(Double ceiling) {
             this.patientEpsilonCeiling = ceiling;
             return this;
@@ -218,6 +229,15 @@ public record AgentConfig(
             if (trainerTimeoutSeconds < 1) {
                 problems.add("trainer.timeout-seconds must be at least 1, got " + trainerTimeoutSeconds);
             }
+            if (trainerModules != null && trainerCommand.isEmpty()) {
+                problems.add("trainer.modules needs trainer.kind=external (PyTorch modules train in the external"
+                        + " trainer; DL4J in process cannot)");
+            }
+            if (trainerModules != null
+                    && !java.nio.file.Files.isRegularFile(trainerModules.resolve(SiteModules.MANIFEST))) {
+                problems.add("trainer.modules=" + trainerModules + " holds no " + SiteModules.MANIFEST + " (the"
+                        + " manifest of the site's modules; the PyTorch worker's --write-module writes one)");
+            }
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException(
                         "agent configuration cannot be used: " + String.join("; ", problems));
@@ -238,7 +258,8 @@ public record AgentConfig(
                     allStudiesDelta,
                     renewFraction,
                     trainerCommand,
-                    trainerTimeoutSeconds);
+                    trainerTimeoutSeconds,
+                    trainerModules);
         }
     }
 
@@ -250,6 +271,11 @@ public record AgentConfig(
                         trainerCommand,
                         workDir.resolve("trainer"),
                         java.time.Duration.ofSeconds(trainerTimeoutSeconds));
+    }
+
+    /** The PyTorch modules this site holds ({@code trainer.modules}), or null when it keeps none. */
+    public SiteModules siteModules() {
+        return trainerModules == null ? null : new SiteModules(trainerModules);
     }
 
     /** The ids of the studies this site's admin accepted, sorted. */
@@ -336,6 +362,7 @@ public record AgentConfig(
         } catch (NumberFormatException e) {
             problems.add("trainer.timeout-seconds must be a whole number of seconds, got '" + timeoutText + "'");
         }
+        String modulesText = props.getProperty("trainer.modules", "").strip();
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(
                     "agent config " + file + " cannot be used: " + String.join("; ", problems));
@@ -354,6 +381,7 @@ public record AgentConfig(
                 .patientEpsilonCeilingAllStudies(
                         positive(props, "privacy.patient-epsilon-ceiling-all-studies"), allStudiesDelta(props))
                 .trainer(trainerCommand, trainerTimeout)
+                .modules(modulesText.isEmpty() ? null : base.resolve(modulesText))
                 .build();
     }
 

@@ -39,6 +39,8 @@ public final class Dl4jLearner implements LocalLearner {
     private final SplitKey splitKey;
     private final Map<Prepared, SplitData> prepared = new ConcurrentHashMap<>();
     private final Trainer trainer;
+    /** The PyTorch modules this site holds ({@code trainer.modules}), or null when it keeps none. */
+    private final SiteModules modules;
 
     /** A learner whose split is keyed with the site's secret (see {@link SplitSecretFile}). */
     public Dl4jLearner(Path dataPath, SplitKey splitKey) {
@@ -51,9 +53,19 @@ public final class Dl4jLearner implements LocalLearner {
      * the check of what the trainer returns.
      */
     public Dl4jLearner(Path dataPath, SplitKey splitKey, Trainer trainer) {
+        this(dataPath, splitKey, trainer, null);
+    }
+
+    /**
+     * As above, for a site that keeps PyTorch modules ({@code trainer.modules}; null: none): a study that
+     * names one of them trains it through {@code trainer} (an external one) and is evaluated through its
+     * predictions.
+     */
+    public Dl4jLearner(Path dataPath, SplitKey splitKey, Trainer trainer, SiteModules modules) {
         this.dataPath = dataPath;
         this.splitKey = java.util.Objects.requireNonNull(splitKey, "splitKey");
         this.trainer = java.util.Objects.requireNonNull(trainer, "trainer");
+        this.modules = modules;
     }
 
     @Override
@@ -234,6 +246,17 @@ public final class Dl4jLearner implements LocalLearner {
 
     @Override
     public java.util.Optional<String> modelProblem(RoundTask task, String modelConfigJson, float[] parameters) {
+        java.util.Optional<StudyModule> module;
+        try {
+            module = StudyModule.parse(modelConfigJson);
+        } catch (IllegalArgumentException e) {
+            return java.util.Optional.of("this agent cannot read the study's module description (" + e.getMessage()
+                    + "); refused before training, nothing spent");
+        }
+        if (module.isPresent()) {
+            return moduleProblem(task, module.get(), modelConfigJson, parameters)
+                    .map(p -> p + "; refused before training, nothing spent");
+        }
         ModelSpec model;
         int inputs;
         int classes;
@@ -265,6 +288,42 @@ public final class Dl4jLearner implements LocalLearner {
                                         + data.numClasses() + " classes"
                                 : null;
         return java.util.Optional.ofNullable(problem).map(p -> p + "; refused before training, nothing spent");
+    }
+
+    /**
+     * Why this site cannot train or evaluate the study's PyTorch module: its trainer cannot (DL4J in
+     * process), it keeps no modules, its copy is not the study's file, or the module does not fit the data.
+     */
+    private java.util.Optional<String> moduleProblem(
+            RoundTask task, StudyModule module, String modelConfigJson, float[] parameters) {
+        var untrainable = trainer.modelProblem(modelConfigJson);
+        if (untrainable.isPresent()) {
+            return java.util.Optional.of(
+                    "this site's trainer cannot train the study's model (" + untrainable.get() + ")");
+        }
+        if (modules == null) {
+            return java.util.Optional.of("this site keeps no PyTorch modules (trainer.modules is not set in its agent"
+                    + " config), so it cannot train study " + task.getStudyId() + "'s module '" + module.name() + "'");
+        }
+        try {
+            modules.resolve(module);
+        } catch (SiteModules.Unusable e) {
+            return java.util.Optional.of(e.getMessage());
+        }
+        var data = data(task.getDataset()).train();
+        if (parameters.length != module.trainable()) {
+            return java.util.Optional.of("the model has " + parameters.length + " values where the study's module"
+                    + " states " + module.trainable());
+        }
+        if (module.inputValues() != data.numFeatures()) {
+            return java.util.Optional.of("the module's input shape " + module.inputShape() + " holds "
+                    + module.inputValues() + " values where the study's columns encode to " + data.numFeatures());
+        }
+        if (module.classes() != data.numClasses()) {
+            return java.util.Optional.of("the module predicts " + module.classes() + " classes where the study's"
+                    + " label has " + data.numClasses());
+        }
+        return java.util.Optional.empty();
     }
 
     /**
@@ -302,30 +361,47 @@ public final class Dl4jLearner implements LocalLearner {
     @Override
     public Outcome run(RoundTask task, String modelConfigJson, float[] global, ControlVariates variates) {
         SplitData data = data(task);
-        var net = new ModelSpec(modelConfigJson).build();
-        ParameterVectors.write(net, global);
+        // A module study: the site's copy of the study's module (checked against its digest), trained and
+        // evaluated by the external trainer; otherwise the DL4J network, evaluated here.
+        var module = StudyModule.parse(modelConfigJson).map(this::siteModule).orElse(null);
+        HeldOutScores heldOut;
+        if (module != null) {
+            if (variates != null) {
+                throw new IllegalStateException("a module study cannot train with SCAFFOLD's control variates");
+            }
+            heldOut = HeldOutScores.predicted(
+                    () -> trainer.predict(new Trainer.Prediction(
+                            task.getRoundId(),
+                            module,
+                            global,
+                            data.test().features(),
+                            data.test().numClasses())),
+                    data.test());
+        } else {
+            var net = new ModelSpec(modelConfigJson).build();
+            ParameterVectors.write(net, global);
+            heldOut = HeldOutScores.of(net, data);
+        }
         boolean binary = !data.test().isSurvival()
                 && HeldOutRelease.scoresReleased(data.test().numClasses());
         if (HeldOutRelease.releases(task)) {
             double sigma = task.getPrivacy().getEvaluationNoiseMultiplier();
             // One release either way, never both: a second would be a second charge.
             if (binary) {
-                long[] histogram = Evaluator.scoreHistogram(net, data.test(), ScoreHistogram.BINS);
+                long[] histogram = heldOut.scoreHistogram(ScoreHistogram.BINS);
                 return Outcome.noisedEvaluation(
                         0,
                         HeldOutRelease.releaseScores(histogram, ScoreHistogram.BINS, sigma),
                         HeldOutRelease.plannedCharge(task));
             }
-            long[] counts = Evaluator.confusionMatrix(net, data.test());
+            long[] counts = heldOut.confusionMatrix();
             var release = HeldOutRelease.release(counts, data.test().numClasses(), sigma);
             return Outcome.noisedEvaluation(0, release, HeldOutRelease.plannedCharge(task));
         }
         // Under DP nothing about the held-out patients leaves in clear.
         boolean withheld = HeldOutRelease.withheld(task);
-        var eval = withheld
-                ? EvaluationResult.empty()
-                : data.test().isSurvival() ? survivalEvaluation(net, data) : Evaluator.evaluate(net, data.test());
-        ScoreHistogram scores = withheld || !binary ? null : exactScores(net, data);
+        var eval = withheld ? EvaluationResult.empty() : heldOut.evaluate();
+        ScoreHistogram scores = withheld || !binary ? null : exactScores(heldOut);
         if (task.getKind() == TaskKind.EVALUATE) {
             return new Outcome(null, data.train().size(), 0, 0, eval.examples(), eval.correct(), eval.logLoss())
                     .withScores(scores);
@@ -339,12 +415,15 @@ public final class Dl4jLearner implements LocalLearner {
         PrivacyCharge charge = plannedCharge(task);
         boolean patient = dp.getMode() == org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT;
         var dpPlan = patient ? PatientLevelTraining.plan(dp, plan, data.train().size()) : null;
-        var job = new Trainer.Job(task.getRoundId(), modelConfigJson, global, data.train(), plan, dpPlan);
-        var expected = DenseLayout.of(modelConfigJson)
-                .map(DenseLayout::tensors)
-                .orElse(java.util.List.of(
-                        new DenseLayout.Tensor("parameters", java.util.List.of((long) global.length))));
+        var job = new Trainer.Job(task.getRoundId(), modelConfigJson, global, data.train(), plan, dpPlan, module);
         Trainer.Result result = trainer.train(job);
+        // A module's tensors are the trainer's to state (ExternalTrainer checks that they hold every value).
+        var expected = module != null
+                ? result.tensors()
+                : DenseLayout.of(modelConfigJson)
+                        .map(DenseLayout::tensors)
+                        .orElse(java.util.List.of(
+                                new DenseLayout.Tensor("parameters", java.util.List.of((long) global.length))));
         // The agent's check, before anything is charged or sent: the trainer is not trusted with the guarantee.
         var refused = TrainerReportCheck.problem(job, expected, result);
         if (refused.isPresent()) {
@@ -380,9 +459,17 @@ public final class Dl4jLearner implements LocalLearner {
                 .withScores(scores);
     }
 
+    /** This site's copy of the study's module; SiteModules.Unusable when it has none (modelProblem refused it). */
+    private org.cohort.protocol.trainer.v1.ModuleModel siteModule(StudyModule module) {
+        if (modules == null) {
+            throw new SiteModules.Unusable("this site keeps no PyTorch modules (trainer.modules)");
+        }
+        return modules.resolve(module);
+    }
+
     /** A binary model's held-out score histogram, measured in clear (a study without DP). */
-    private static ScoreHistogram exactScores(org.cohort.learning.model.Network net, SplitData data) {
-        long[] counts = Evaluator.scoreHistogram(net, data.test(), ScoreHistogram.BINS);
+    private static ScoreHistogram exactScores(HeldOutScores heldOut) {
+        long[] counts = heldOut.scoreHistogram(ScoreHistogram.BINS);
         return new ScoreHistogram(java.util.Arrays.stream(counts).boxed().toList(), ScoreHistogram.BINS, 0);
     }
 

@@ -127,7 +127,8 @@ public final class ExternalTrainer implements Trainer {
 
     @Override
     public Optional<String> modelProblem(String modelConfigJson) {
-        return DenseLayout.problem(modelConfigJson);
+        // A module's layout is the worker's to state (and the agent's SiteModules to find).
+        return StudyModule.parse(modelConfigJson).isPresent() ? Optional.empty() : DenseLayout.problem(modelConfigJson);
     }
 
     /** Starts the process if it is not running (first use, or after it died or was stopped). */
@@ -218,22 +219,11 @@ public final class ExternalTrainer implements Trainer {
                 : DenseLayout.of(job.modelConfigJson())
                         .orElseThrow(() -> new IllegalArgumentException("the external trainer cannot train this model: "
                                 + DenseLayout.problem(job.modelConfigJson()).orElse("")));
-        ManagedChannel ch;
-        synchronized (this) {
-            ensureStarted();
-            ch = channel;
-        }
         var features = job.train().features();
         int rows = features.length;
         int width = job.train().numFeatures();
         byte[] params = ParameterVectors.toLittleEndian(job.global());
-        ByteBuffer featureBytes = ByteBuffer.allocate(Math.multiplyExact(Math.multiplyExact(rows, width), 4))
-                .order(ByteOrder.LITTLE_ENDIAN);
-        for (float[] row : features) {
-            for (float v : row) {
-                featureBytes.putFloat(v);
-            }
-        }
+        byte[] featureBytes = rowBytes(features, width);
         ByteBuffer labelBytes = ByteBuffer.allocate(rows * 4).order(ByteOrder.LITTLE_ENDIAN);
         for (int label : job.train().labels()) {
             labelBytes.putInt(label);
@@ -241,20 +231,10 @@ public final class ExternalTrainer implements Trainer {
         var p = job.plan();
         var header = TrainHeader.newBuilder()
                 .setJobId(job.roundId() + "#" + jobs.incrementAndGet())
-                .setModel(
-                        layout != null
-                                ? layout.toProto()
-                                : ModelDescription.newBuilder()
-                                        .setKind("module")
-                                        .setLoss("softmax-cross-entropy")
-                                        .setModule(job.module())
-                                        .build())
-                .setParametersSha256(sha256(params))
+                .setModel(layout != null ? layout.toProto() : moduleDescription(job.module()))
                 .setRows(rows)
                 .setFeatures(width)
                 .setClasses(job.train().numClasses())
-                .setFeaturesSha256(sha256(featureBytes.array()))
-                .setLabelsSha256(sha256(labelBytes.array()))
                 .setPlan(LocalPlan.newBuilder()
                         .setLocalEpochs(p.localEpochs())
                         .setBatchSize(p.batchSize())
@@ -272,7 +252,120 @@ public final class ExternalTrainer implements Trainer {
                     .setSteps(dp.steps())
                     .setDivisor(dp.divisor(rows)));
         }
+        var answer = exchange(
+                header,
+                params,
+                featureBytes,
+                labelBytes.array(),
+                4L * job.global().length,
+                "the external trainer sent more update bytes than the model has parameters");
+        byte[] bytes = answer.bytes();
+        TrainResult r = answer.result();
+        long sentBytes = answer.sentBytes();
+        float[] delta = ParameterVectors.fromLittleEndian(bytes);
+        var tensors = r.getTensorsList().stream().map(DenseLayout.Tensor::of).toList();
+        if (layout == null
+                && tensors.stream().mapToLong(DenseLayout.Tensor::size).sum() != delta.length) {
+            // A module's layout is the trainer's to state; it must at least account for every value.
+            throw new IllegalStateException("the external trainer's update has " + delta.length
+                    + " values, but the tensors it states hold "
+                    + tensors.stream().mapToLong(DenseLayout.Tensor::size).sum());
+        }
+        lastRun = new RunStats(
+                r.getMillis(),
+                r.getExamplesProcessed(),
+                r.getDeviceMaxMemoryBytes(),
+                r.getPrecision(),
+                r.getDetail(),
+                bytes.length,
+                sentBytes);
+        var privacy = r.hasPrivacy()
+                ? new PrivacyReport(
+                        r.getPrivacy().getSteps(),
+                        r.getPrivacy().getSamplingRate(),
+                        r.getPrivacy().getNoiseMultiplier(),
+                        r.getPrivacy().getClipNorm(),
+                        r.getPrivacy().getNoise())
+                : null;
+        log.debug("external trainer: job done in {} ms ({})", r.getMillis(), r.getDetail());
+        return new Result(delta, tensors, r.getExamples(), r.getMeanLoss(), privacy);
+    }
 
+    @Override
+    public float[][] predict(Prediction job) {
+        int rows = job.rows().length;
+        int width = rows == 0 ? 0 : job.rows()[0].length;
+        var header = TrainHeader.newBuilder()
+                .setJobId(job.roundId() + "#" + jobs.incrementAndGet() + "-predict")
+                .setModel(moduleDescription(job.module()))
+                .setRows(rows)
+                .setFeatures(
+                        width == 0
+                                ? Math.toIntExact(job.module().getInputShapeList().stream()
+                                        .reduce(1L, Math::multiplyExact))
+                                : width)
+                .setClasses(job.classes())
+                .setPredict(true);
+        long expected = 4L * rows * job.classes();
+        var answer = exchange(
+                header,
+                ParameterVectors.toLittleEndian(job.global()),
+                rowBytes(job.rows(), width),
+                new byte[0],
+                expected,
+                "the external trainer sent more prediction bytes than rows × classes");
+        if (answer.bytes().length != expected) {
+            throw new IllegalStateException("the external trainer predicted " + answer.bytes().length / 4
+                    + " values for " + rows + " rows of " + job.classes() + " classes");
+        }
+        float[] flat = ParameterVectors.fromLittleEndian(answer.bytes());
+        float[][] out = new float[rows][];
+        for (int i = 0; i < rows; i++) {
+            out[i] = java.util.Arrays.copyOfRange(flat, i * job.classes(), (i + 1) * job.classes());
+        }
+        return out;
+    }
+
+    private static ModelDescription moduleDescription(org.cohort.protocol.trainer.v1.ModuleModel module) {
+        return ModelDescription.newBuilder()
+                .setKind("module")
+                .setLoss("softmax-cross-entropy")
+                .setModule(module)
+                .build();
+    }
+
+    /** Rows as float32 little-endian, row-major. */
+    private static byte[] rowBytes(float[][] rows, int width) {
+        ByteBuffer out = ByteBuffer.allocate(Math.multiplyExact(Math.multiplyExact(rows.length, width), 4))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        for (float[] row : rows) {
+            if (row.length != width) {
+                throw new IllegalArgumentException("rows of " + row.length + " and " + width + " values");
+            }
+            for (float v : row) {
+                out.putFloat(v);
+            }
+        }
+        return out.array();
+    }
+
+    /** What the trainer answered: its bytes (checked against the digest it stated) and its result. */
+    private record Answer(byte[] bytes, TrainResult result, long sentBytes) {}
+
+    /**
+     * One call: the header (with the digests of what follows), the parameter, feature and label chunks;
+     * then at most {@code maxBytes} answer bytes and the result, within the job timeout.
+     */
+    private Answer exchange(
+            TrainHeader.Builder header, byte[] params, byte[] features, byte[] labels, long maxBytes, String tooMany) {
+        header.setParametersSha256(sha256(params))
+                .setFeaturesSha256(sha256(features))
+                .setLabelsSha256(sha256(labels));
+        ManagedChannel ch;
+        synchronized (this) {
+            ensureStarted();
+            ch = channel;
+        }
         var update = new ByteArrayOutputStream();
         var result = new CompletableFuture<TrainResult>();
         var holder = new TrainResult[1];
@@ -281,9 +374,8 @@ public final class ExternalTrainer implements Trainer {
             public void onNext(TrainOutput out) {
                 switch (out.getPartCase()) {
                     case UPDATE -> {
-                        if (update.size() + (long) out.getUpdate().size() > 4L * job.global().length) {
-                            result.completeExceptionally(new IllegalStateException(
-                                    "the external trainer sent more update bytes than the model has parameters"));
+                        if (update.size() + (long) out.getUpdate().size() > maxBytes) {
+                            result.completeExceptionally(new IllegalStateException(tooMany));
                         } else {
                             update.writeBytes(out.getUpdate().toByteArray());
                         }
@@ -322,11 +414,11 @@ public final class ExternalTrainer implements Trainer {
                             b -> TrainInput.newBuilder().setParameters(b).build())
                     + send(
                             call,
-                            featureBytes.array(),
+                            features,
                             b -> TrainInput.newBuilder().setFeatures(b).build())
                     + send(
                             call,
-                            labelBytes.array(),
+                            labels,
                             b -> TrainInput.newBuilder().setLabels(b).build());
             call.onCompleted();
         } catch (RuntimeException e) {
@@ -354,33 +446,7 @@ public final class ExternalTrainer implements Trainer {
         if (bytes.length % 4 != 0) {
             throw new IllegalStateException("the external trainer's update is not a whole number of float32 values");
         }
-        float[] delta = ParameterVectors.fromLittleEndian(bytes);
-        var tensors = r.getTensorsList().stream().map(DenseLayout.Tensor::of).toList();
-        if (layout == null
-                && tensors.stream().mapToLong(DenseLayout.Tensor::size).sum() != delta.length) {
-            // A module's layout is the trainer's to state; it must at least account for every value.
-            throw new IllegalStateException("the external trainer's update has " + delta.length
-                    + " values, but the tensors it states hold "
-                    + tensors.stream().mapToLong(DenseLayout.Tensor::size).sum());
-        }
-        lastRun = new RunStats(
-                r.getMillis(),
-                r.getExamplesProcessed(),
-                r.getDeviceMaxMemoryBytes(),
-                r.getPrecision(),
-                r.getDetail(),
-                bytes.length,
-                sentBytes);
-        var privacy = r.hasPrivacy()
-                ? new PrivacyReport(
-                        r.getPrivacy().getSteps(),
-                        r.getPrivacy().getSamplingRate(),
-                        r.getPrivacy().getNoiseMultiplier(),
-                        r.getPrivacy().getClipNorm(),
-                        r.getPrivacy().getNoise())
-                : null;
-        log.debug("external trainer: job done in {} ms ({})", r.getMillis(), r.getDetail());
-        return new Result(delta, tensors, r.getExamples(), r.getMeanLoss(), privacy);
+        return new Answer(bytes, r, sentBytes);
     }
 
     /** The exception for a failed call: with the process's status and log when it died. */

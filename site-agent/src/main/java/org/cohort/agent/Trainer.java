@@ -74,10 +74,30 @@ public interface Trainer extends AutoCloseable {
 
     /**
      * Why this trainer cannot train the model, or empty when it can; asked before training, so such a
-     * task is refused and costs nothing.
+     * task is refused and costs nothing. A trainer in this process trains DL4J models only: a study that
+     * names a PyTorch module needs an external trainer.
      */
     default Optional<String> modelProblem(String modelConfigJson) {
-        return Optional.empty();
+        return StudyModule.parse(modelConfigJson).isPresent()
+                ? Optional.of("the study names a PyTorch module, which " + describe() + " cannot train: set"
+                        + " trainer.kind=external with the PyTorch worker and trainer.modules")
+                : Optional.empty();
+    }
+
+    /**
+     * A module study's held-out evaluation: the class probabilities of {@code rows} under the module with
+     * the global vector {@code global}.
+     *
+     * @param roundId for the trainer's log only
+     * @param rows the site's preprocessed held-out rows (their labels stay with the agent)
+     * @param classes the study's classes
+     */
+    record Prediction(String roundId, ModuleModel module, float[] global, float[][] rows, int classes) {}
+
+    /** Class probabilities, rows × classes (a module study's held-out evaluation); only an external trainer. */
+    default float[][] predict(Prediction job) {
+        throw new UnsupportedOperationException(describe() + " cannot evaluate a PyTorch module: set"
+                + " trainer.kind=external with the PyTorch worker");
     }
 
     Result train(Job job);

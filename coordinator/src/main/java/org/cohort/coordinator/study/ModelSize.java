@@ -64,14 +64,16 @@ public record ModelSize(long parameters, long peakBytes) {
                         ? List.of(LearningBridge.DEFAULT_MLP_WIDTH)
                         : spec.model().hidden())
                 : List.of();
-        long parameters = spec.model().custom()
-                ? LearningBridge.userModel(spec.model()).parameterCount()
-                : parameters(
-                        inputs(spec),
-                        hidden,
-                        spec.dataset() == null
-                                ? LearningBridge.NUM_CLASSES
-                                : spec.dataset().modelOutputs());
+        long parameters = spec.model().hasModule()
+                ? spec.model().module().trainableCount()
+                : spec.model().custom()
+                        ? LearningBridge.userModel(spec.model()).parameterCount()
+                        : parameters(
+                                inputs(spec),
+                                hidden,
+                                spec.dataset() == null
+                                        ? LearningBridge.NUM_CLASSES
+                                        : spec.dataset().modelOutputs());
         boolean secure =
                 spec.secureAggregation() != null && spec.secureAggregation().on();
         int roundBytes = secure ? SECURE_ROUND_BYTES : parameters < mappedFrom ? PLAIN_ROUND_BYTES : 0;

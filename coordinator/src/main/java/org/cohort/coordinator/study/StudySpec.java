@@ -148,15 +148,35 @@ public record StudySpec(
      * @param keras         instead of {@code configuration}: a Keras 2 HDF5 model file ({@code model.save("m.h5")})
      *                      in base64; its architecture becomes the DL4J configuration and its weights the
      *                      initial parameters
+     * @param module        instead of a DL4J model: a PyTorch module every site holds as a file, trained by the
+     *                      sites' external trainers (see {@link ModuleModelSpec}); {@code seed} seeds its LoRA
+     *                      adapters' start
      */
     public record Model(
             String preset,
             List<Integer> hidden,
             Long seed,
             tools.jackson.databind.JsonNode configuration,
-            String keras) {
+            String keras,
+            ModuleModelSpec module) {
         /** The preset used when a study names the model by its own configuration. */
         public static final String CUSTOM = "custom";
+        /** The preset of a study that names a PyTorch module. */
+        public static final String MODULE = "module";
+
+        public Model(
+                String preset,
+                List<Integer> hidden,
+                Long seed,
+                tools.jackson.databind.JsonNode configuration,
+                String keras) {
+            this(preset, hidden, seed, configuration, keras, null);
+        }
+
+        /** Whether the study names a PyTorch module. */
+        public boolean hasModule() {
+            return module != null;
+        }
 
         public Model(String preset, List<Integer> hidden, Long seed) {
             this(preset, hidden, seed, null);
@@ -697,11 +717,16 @@ public record StudySpec(
         Model m = model == null
                 ? new Model("logistic-regression", List.of(), 42L)
                 : new Model(
-                        or(model.preset(), model.custom() ? Model.CUSTOM : "logistic-regression"),
+                        or(
+                                model.preset(),
+                                model.hasModule()
+                                        ? Model.MODULE
+                                        : model.custom() ? Model.CUSTOM : "logistic-regression"),
                         model.hidden() == null ? List.of() : model.hidden(),
                         or(model.seed(), 42L),
                         model.hasConfiguration() ? model.configuration() : null,
-                        model.keras());
+                        model.keras(),
+                        model.module());
         Plan p = plan == null ? new Plan(null, null, null, null, null) : plan;
         p = new Plan(
                 or(p.localEpochs(), 2),
@@ -876,11 +901,13 @@ public record StudySpec(
         }
         problems.addAll(DatasetChecks.problems(dataset, privacy));
         problems.addAll(SurvivalChecks.problems(this));
-        if (model != null && model.custom()) {
+        if (model != null && model.hasModule()) {
+            problems.addAll(ModuleChecks.problems(this));
+        } else if (model != null && model.custom()) {
             problems.addAll(ModelChecks.problems(this));
         } else if (model != null && !List.of("logistic-regression", "mlp").contains(model.preset())) {
             problems.add("model.preset must be 'logistic-regression' or 'mlp' (or give model.configuration, a DL4J"
-                    + " configuration JSON), got '" + model.preset() + "'");
+                    + " configuration JSON, or model.module, a PyTorch module), got '" + model.preset() + "'");
         }
         if (model != null && model.hidden() != null) {
             if (model.hidden().size() > MAX_HIDDEN_LAYERS) {

@@ -26,25 +26,62 @@ public final class Evaluator {
 
     /** As {@link #evaluate(MultiLayerNetwork, TabularDataset)}, for either form of network. */
     public static EvaluationResult evaluate(Network net, TabularDataset test) {
+        return evaluate(probabilities(net, test), test);
+    }
+
+    /**
+     * As {@link #evaluate(Network, TabularDataset)}, from each test row's class probabilities as a model
+     * outside this JVM computed them (an external trainer's predictions for a module study).
+     */
+    public static EvaluationResult evaluate(float[][] probabilities, TabularDataset test) {
+        Objects.requireNonNull(test, "test");
+        requireRows(probabilities, test);
+        if (test.size() == 0) {
+            return EvaluationResult.empty();
+        }
+        long correct = 0;
+        double lossSum = 0;
+        int[] labels = test.labels();
+        for (int row = 0; row < probabilities.length; row++) {
+            float[] p = probabilities[row];
+            int truth = labels[row];
+            if (argmax(p) == truth) {
+                correct++;
+            }
+            lossSum -= Math.log(Math.max(MIN_PROBABILITY, p[truth]));
+        }
+        return new EvaluationResult((double) correct / test.size(), lossSum / test.size(), test.size(), correct);
+    }
+
+    /** Each test row's class probabilities under {@code net} (inference mode), rows × classes. */
+    public static float[][] probabilities(Network net, TabularDataset test) {
         Objects.requireNonNull(net, "net");
         Objects.requireNonNull(test, "test");
         Nd4jRuntime.ensureInitialised();
         NetworkShape.requireCompatible(net, test);
-        if (test.size() == 0) {
-            return EvaluationResult.empty();
+        float[][] out = new float[test.size()][];
+        forEachPrediction(net, test, (row, p) -> out[row] = p);
+        return out;
+    }
+
+    /** Predictions from outside must be one row of the test set's class count per test row, each a distribution. */
+    private static void requireRows(float[][] probabilities, TabularDataset test) {
+        Objects.requireNonNull(probabilities, "probabilities");
+        if (probabilities.length != test.size()) {
+            throw new IllegalArgumentException(
+                    "predictions for " + probabilities.length + " rows, but the test set has " + test.size());
         }
-        long[] correct = {0};
-        double[] lossSum = {0};
-        int[] labels = test.labels();
-        forEachPrediction(net, test, (row, p) -> {
-            int truth = labels[row];
-            if (argmax(p) == truth) {
-                correct[0]++;
+        for (float[] p : probabilities) {
+            if (p == null || p.length != test.numClasses()) {
+                throw new IllegalArgumentException("a prediction has " + (p == null ? 0 : p.length)
+                        + " class probabilities, but the test set has " + test.numClasses() + " classes");
             }
-            lossSum[0] -= Math.log(Math.max(MIN_PROBABILITY, p[truth]));
-        });
-        return new EvaluationResult(
-                (double) correct[0] / test.size(), lossSum[0] / test.size(), test.size(), correct[0]);
+            for (float v : p) {
+                if (!(v >= 0 && v <= 1.0001f)) {
+                    throw new IllegalArgumentException("a predicted probability is " + v + ", outside [0, 1]");
+                }
+            }
+        }
     }
 
     /**
@@ -98,14 +135,19 @@ public final class Evaluator {
 
     /** As {@link #confusionMatrix(MultiLayerNetwork, TabularDataset)}, for either form of network. */
     public static long[] confusionMatrix(Network net, TabularDataset test) {
-        Objects.requireNonNull(net, "net");
+        return confusionMatrix(probabilities(net, test), test);
+    }
+
+    /** As {@link #confusionMatrix(Network, TabularDataset)}, from predictions made outside this JVM. */
+    public static long[] confusionMatrix(float[][] probabilities, TabularDataset test) {
         Objects.requireNonNull(test, "test");
-        Nd4jRuntime.ensureInitialised();
-        NetworkShape.requireCompatible(net, test);
+        requireRows(probabilities, test);
         int classes = test.numClasses();
         long[] counts = new long[classes * classes];
         int[] labels = test.labels();
-        forEachPrediction(net, test, (row, p) -> counts[labels[row] * classes + argmax(p)]++);
+        for (int row = 0; row < probabilities.length; row++) {
+            counts[labels[row] * classes + argmax(probabilities[row])]++;
+        }
         return counts;
     }
 
@@ -119,6 +161,26 @@ public final class Evaluator {
     public static long[] scoreHistogram(Network net, TabularDataset test, int bins) {
         Objects.requireNonNull(net, "net");
         Objects.requireNonNull(test, "test");
+        requireBinary(test, bins);
+        return scoreHistogram(probabilities(net, test), test, bins);
+    }
+
+    /** As {@link #scoreHistogram(Network, TabularDataset, int)}, from predictions made outside this JVM. */
+    public static long[] scoreHistogram(float[][] probabilities, TabularDataset test, int bins) {
+        Objects.requireNonNull(test, "test");
+        requireBinary(test, bins);
+        requireRows(probabilities, test);
+        long[] counts = new long[2 * bins];
+        int[] labels = test.labels();
+        for (int row = 0; row < probabilities.length; row++) {
+            // Float rounding in the softmax may leave p[1] a hair outside [0, 1]: clamp before binning.
+            double score = Math.max(0, Math.min(1, probabilities[row][1]));
+            counts[labels[row] * bins + Math.min(bins - 1, (int) (score * bins))]++;
+        }
+        return counts;
+    }
+
+    private static void requireBinary(TabularDataset test, int bins) {
         if (test.numClasses() != 2) {
             throw new IllegalArgumentException("a score histogram is of a binary classifier; the test rows have "
                     + test.numClasses() + " classes");
@@ -126,16 +188,6 @@ public final class Evaluator {
         if (bins < 1) {
             throw new IllegalArgumentException("a score histogram needs at least one bin, got " + bins);
         }
-        Nd4jRuntime.ensureInitialised();
-        NetworkShape.requireCompatible(net, test);
-        long[] counts = new long[2 * bins];
-        int[] labels = test.labels();
-        forEachPrediction(net, test, (row, p) -> {
-            // Float rounding in the softmax may leave p[1] a hair outside [0, 1]: clamp before binning.
-            double score = Math.max(0, Math.min(1, p[1]));
-            counts[labels[row] * bins + Math.min(bins - 1, (int) (score * bins))]++;
-        });
-        return counts;
     }
 
     /** Row index and class probabilities of each test row, in forward passes of at most {@link #EVAL_BATCH} rows. */
