@@ -72,6 +72,27 @@ class AgentConfigTest {
     }
 
     @Test
+    void namesTheSitesModuleDirectoryForAnExternalTrainerOnly() throws Exception {
+        java.nio.file.Files.createDirectories(dir.resolve("modules"));
+        java.nio.file.Files.writeString(dir.resolve("modules").resolve(SiteModules.MANIFEST), "{}");
+        var config = AgentConfig.load(withAddressAndData("""
+                trainer.kind=external
+                trainer.command=python3 cohort_torch_worker.py
+                trainer.modules=modules
+                """));
+        assertThat(config.siteModules().dir()).isEqualTo(dir.resolve("modules"));
+        assertThat(AgentConfig.load(withAddressAndData("")).siteModules()).isNull();
+        assertThatThrownBy(() -> AgentConfig.load(withAddressAndData("trainer.modules=modules\n")))
+                .hasMessageContaining("trainer.modules needs trainer.kind=external");
+        assertThatThrownBy(() -> AgentConfig.load(withAddressAndData("""
+                        trainer.kind=external
+                        trainer.command=python3 cohort_torch_worker.py
+                        trainer.modules=nowhere
+                        """)))
+                .hasMessageContaining("holds no modules.json");
+    }
+
+    @Test
     void everyAcceptedStudyNeedsItsDeclaredTrainingSize() throws Exception {
         Path file = withAddressAndData("""
                 studies.accepted=st-1, st-2
