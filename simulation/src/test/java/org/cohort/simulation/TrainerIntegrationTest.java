@@ -87,6 +87,10 @@ class TrainerIntegrationTest {
     void sitesTrainingThroughThePyTorchWorkerTakePartInADpStudyWithSecureAggregationIndistinguishably(@TempDir Path dir)
             throws Exception {
         var worker = PyTorchWorker.find();
+        if (!worker.present() && PyTorchWorker.required()) {
+            throw new AssertionError(
+                    "COHORT_REQUIRE_PYTORCH=1, but no PyTorch worker can run here: " + worker.problem());
+        }
         if (!worker.present()) {
             System.out.println("SKIPPED TrainerIntegrationTest (external trainer): " + worker.problem());
         }

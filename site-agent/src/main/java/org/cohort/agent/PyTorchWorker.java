@@ -117,6 +117,15 @@ public final class PyTorchWorker {
         return node.toString();
     }
 
+    /**
+     * Whether tests that run the worker must fail rather than skip where it cannot run:
+     * {@code COHORT_REQUIRE_PYTORCH=1} (CI sets it after installing PyTorch, so a broken install cannot pass
+     * as a skip).
+     */
+    public static boolean required() {
+        return "1".equals(System.getenv("COHORT_REQUIRE_PYTORCH"));
+    }
+
     /** A worker command, or why there is none. */
     public record Found(List<String> command, String problem) {
         public boolean present() {

@@ -32,6 +32,10 @@ class ExternalTrainerTest {
     @BeforeAll
     static void findWorker() {
         var found = PyTorchWorker.find();
+        if (!found.present() && PyTorchWorker.required()) {
+            throw new AssertionError(
+                    "COHORT_REQUIRE_PYTORCH=1, but no PyTorch worker can run here: " + found.problem());
+        }
         if (!found.present()) {
             System.out.println("SKIPPED ExternalTrainerTest: no PyTorch worker can run here: " + found.problem());
         }
@@ -153,6 +157,32 @@ class ExternalTrainerTest {
                             "r-lora", null, new float[(int) values + 1], data, TrainerJobs.PLAN, dp, module)))
                     .hasMessageContaining("the global model has " + (values + 1) + " values")
                     .hasMessageContaining("have " + values);
+        }
+    }
+
+    @Test
+    void aTrainedModulesPredictionsAreClassProbabilitiesThatTheAgentScores(@TempDir Path dir) {
+        ModuleModel module = smallCnnWithLora(dir);
+        int values = (int) PyTorchWorker.exchangedValues(worker, module);
+        var train = images(120);
+        var test = images(40);
+        try (var external = trainer(dir, null, Duration.ofMinutes(2))) {
+            var before =
+                    external.predict(new Trainer.Prediction("r-eval", module, new float[values], test.features(), 2));
+            assertThat(before).hasNumberOfRows(40);
+            for (float[] p : before) {
+                assertThat(p).hasSize(2);
+                assertThat(p[0] + p[1]).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-5f));
+            }
+            var r = external.train(
+                    new Trainer.Job("r-lora", null, new float[values], train, TrainerJobs.PLAN, null, module));
+            var after = external.predict(new Trainer.Prediction("r-eval", module, r.delta(), test.features(), 2));
+            // The first 16 inputs carry the label: trained adapters (and head) separate the classes.
+            assertThat(Evaluator.evaluate(after, test).accuracy()).isGreaterThan(0.8);
+            assertThat(Evaluator.scoreHistogram(after, test, 40)).hasSize(80);
+            assertThatThrownBy(() -> external.predict(
+                            new Trainer.Prediction("r-eval", module, new float[values + 1], test.features(), 2)))
+                    .hasMessageContaining("the global model has " + (values + 1) + " values");
         }
     }
 

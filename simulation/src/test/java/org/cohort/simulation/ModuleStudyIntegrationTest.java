@@ -1,0 +1,195 @@
+package org.cohort.simulation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.cohort.agent.Dl4jLearner;
+import org.cohort.agent.ExternalTrainer;
+import org.cohort.agent.PyTorchWorker;
+import org.cohort.agent.SiteAgent;
+import org.cohort.agent.SiteModules;
+import org.cohort.learning.data.SplitKey;
+import org.cohort.protocol.trainer.v1.LoraAdapters;
+import org.cohort.protocol.trainer.v1.ModuleModel;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * A study that names a PyTorch module, end to end over real gRPC/mTLS: the coordinator knows the module by
+ * name, digest and vector length only; each agent finds its copy in its module directory (pinned by the
+ * study's SHA-256), trains its LoRA adapters through the reference PyTorch worker under patient-level
+ * DP-SGD with secure aggregation, and evaluates the global model from the worker's predictions under the
+ * same DP rules as any study. A site holding another file under the module's name refuses every task,
+ * saying why without its paths. Skipped, saying why, where no PyTorch worker can run (failed instead with
+ * {@code COHORT_REQUIRE_PYTORCH=1}, as in CI).
+ */
+class ModuleStudyIntegrationTest {
+    private static final String NAME = "tiny-mlp";
+
+    private static SiteAgent start(TestFederation fed, int i, String studyId, List<String> worker, Path modules)
+            throws Exception {
+        Path data = fed.data.sites().get(i).dataFile();
+        var trainer = new ExternalTrainer(worker, fed.agentWorkDir(i).resolve("trainer"), Duration.ofMinutes(2));
+        return fed.startAgent(
+                i,
+                studyId,
+                new Dl4jLearner(
+                        data, SplitKey.of(Dl4jLearner.fixedSplitSecret(data)), trainer, new SiteModules(modules)));
+    }
+
+    @Test
+    void aStudyNamingAModuleTrainsItsAdaptersAtTheSitesThatHoldItAndRefusesASiteWithAnotherFile(@TempDir Path dir)
+            throws Exception {
+        var found = PyTorchWorker.find();
+        if (!found.present() && PyTorchWorker.required()) {
+            throw new AssertionError(
+                    "COHORT_REQUIRE_PYTORCH=1, but no PyTorch worker can run here: " + found.problem());
+        }
+        if (!found.present()) {
+            System.out.println("SKIPPED ModuleStudyIntegrationTest: " + found.problem());
+        }
+        Assumptions.assumeTrue(found.present(), found::problem);
+        List<String> worker = found.command();
+        var json = JsonMapper.shared();
+        try (var fed = new TestFederation(dir, 4)) {
+            int width = fed.data.datasetSpec().getFeaturesList().stream()
+                    .mapToInt(f -> Math.max(1, f.getLevelsCount()))
+                    .sum();
+            String args = "{\"inputs\": " + width + ", \"hidden\": [8], \"classes\": 2}";
+            Path modules = dir.resolve("modules");
+            Path otherModules = dir.resolve("other-modules");
+            JsonNode written = json.readTree(write(worker, modules, args, 3));
+            write(worker, otherModules, args, 4); // the same name, another base
+            String sha256 = written.get("sha256").asString();
+
+            var lora = LoraAdapters.newBuilder()
+                    .setRank(2)
+                    .setAlpha(4)
+                    .addTargets("layers.*")
+                    .addTrain("head")
+                    .build();
+            long trainable = PyTorchWorker.exchangedValues(
+                    worker,
+                    ModuleModel.newBuilder()
+                            .setModuleClass("cohort_models:Mlp")
+                            .setModuleArgsJson(args)
+                            .setStateDict(modules.resolve(NAME + ".safetensors").toString())
+                            .setSha256(sha256)
+                            .addInputShape(width)
+                            .setLora(lora)
+                            .build());
+            // layers.0 (width → 8): A [2, width] and B [8, 2]; the head (8 → 2) whole: 16 + 2.
+            assertThat(trainable).isEqualTo(2L * width + 16 + 18);
+
+            var extra = new HashMap<String, Object>(PrivacyIntegrationTest.patientDp(100));
+            extra.putAll(SecureAggregationIntegrationTest.SECURE);
+            extra.put(
+                    "model",
+                    Map.of(
+                            "module",
+                            Map.of(
+                                    "name",
+                                    NAME,
+                                    "sha256",
+                                    sha256,
+                                    "trainable",
+                                    trainable,
+                                    "lora",
+                                    Map.of(
+                                            "rank",
+                                            2,
+                                            "alpha",
+                                            4,
+                                            "targets",
+                                            List.of("layers.*"),
+                                            "train",
+                                            List.of("head")))));
+            extra.put("plan", Map.of("localEpochs", 1, "batchSize", 32, "optimizer", "sgd", "learningRate", 0.5));
+            int rounds = 2;
+            String studyId = fed.createStudy(rounds, 3, 180, extra);
+            JsonNode model = fed.api.studies().models(studyId).get(0);
+            assertThat(model.get("numParameters").asLong()).isEqualTo(trainable);
+
+            // Secure aggregation needs at least three sites; the fourth holds another file (its worker never starts).
+            var honest = List.of(
+                    start(fed, 0, studyId, worker, modules),
+                    start(fed, 1, studyId, worker, modules),
+                    start(fed, 2, studyId, worker, modules));
+            SiteAgent other = start(fed, 3, studyId, worker, otherModules);
+            long started = System.nanoTime();
+            JsonNode study = fed.startAndAwaitEnd(studyId, 4, Duration.ofMinutes(4));
+            long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+            assertThat(study.get("status").asString()).as(study.toString()).isEqualTo("COMPLETED");
+
+            for (JsonNode r : fed.api.studies().rounds(studyId)) {
+                assertThat(r.get("status").asString()).as(r.toString()).isEqualTo("COMPLETED");
+                assertThat(r.get("reported").size()).as(r.toString()).isEqualTo(3);
+                String refusal = r.get("dropped").get(other.siteId()).asString();
+                assertThat(refusal)
+                        .as(r.toString())
+                        .startsWith("REFUSED")
+                        .contains("MODEL_UNUSABLE")
+                        .contains("this site's copy of module '" + NAME + "' is not the study's file")
+                        .contains(sha256)
+                        .doesNotContain(dir.toString());
+            }
+            // What the honest sites sent: the adapters and the head, nothing else, as float32 values.
+            for (SiteAgent agent : honest) {
+                var sent = PrivacyIntegrationTest.localUpdates(agent.ledgerFile(), studyId);
+                assertThat(sent).hasSize(rounds);
+                for (JsonNode update : sent) {
+                    assertThat(update.get("values").asLong()).isEqualTo(trainable);
+                }
+            }
+            assertThat(PrivacyIntegrationTest.localUpdates(other.ledgerFile(), studyId))
+                    .isEmpty();
+            assertThat(fed.api
+                            .studies()
+                            .models(studyId)
+                            .get(rounds)
+                            .get("numParameters")
+                            .asLong())
+                    .isEqualTo(trainable);
+
+            // The held-out evaluation through the workers' predictions: noised score histograms, as for any
+            // binary patient-level study, charged once per site.
+            JsonNode last = fed.finalEvaluation(studyId);
+            assertThat(last.get("release").asString()).contains("discrete Gaussian noise", "from score histograms");
+            assertThat(last.get("scores").get("bySite").size()).isEqualTo(3);
+            assertThat(last.get("scores").get("pooled").get("auroc").asDouble()).isBetween(0.0, 1.0);
+            JsonNode privacy = fed.api.studies().privacy(studyId);
+            assertThat(privacy.get("sites").size()).isEqualTo(3);
+            for (JsonNode site : privacy.get("sites")) {
+                assertThat(site.get("roundsCharged").asInt()).isEqualTo(rounds + 1);
+            }
+            System.out.printf(
+                    "module study: %s (LoRA rank 2 on layers.*, head whole) %d values = %d B per update,"
+                            + " patient DP + SecAgg, %d rounds and the final evaluation in %d s%n",
+                    NAME, trainable, 4 * trainable, rounds, seconds);
+            System.out.println("final evaluation: " + last.get("scores").get("pooled"));
+        }
+    }
+
+    private static String write(List<String> worker, Path modules, String args, int seed) {
+        return PyTorchWorker.tool(
+                worker,
+                List.of(
+                        "--write-module",
+                        modules.toString(),
+                        "--name",
+                        NAME,
+                        "--module-class",
+                        "cohort_models:Mlp",
+                        "--model-args",
+                        args,
+                        "--seed",
+                        String.valueOf(seed)));
+    }
+}
