@@ -47,14 +47,7 @@ class ModuleStudyIntegrationTest {
     @Test
     void aStudyNamingAModuleTrainsItsAdaptersAtTheSitesThatHoldItAndRefusesASiteWithAnotherFile(@TempDir Path dir)
             throws Exception {
-        var found = PyTorchWorker.find();
-        if (!found.present() && PyTorchWorker.required()) {
-            throw new AssertionError(
-                    "COHORT_REQUIRE_PYTORCH=1, but no PyTorch worker can run here: " + found.problem());
-        }
-        if (!found.present()) {
-            System.out.println("SKIPPED ModuleStudyIntegrationTest: " + found.problem());
-        }
+        var found = PyTorchWorker.findFor("ModuleStudyIntegrationTest");
         Assumptions.assumeTrue(found.present(), found::problem);
         List<String> worker = found.command();
         var json = JsonMapper.shared();

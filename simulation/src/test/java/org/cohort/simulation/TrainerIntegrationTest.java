@@ -86,14 +86,7 @@ class TrainerIntegrationTest {
     @Test
     void sitesTrainingThroughThePyTorchWorkerTakePartInADpStudyWithSecureAggregationIndistinguishably(@TempDir Path dir)
             throws Exception {
-        var worker = PyTorchWorker.find();
-        if (!worker.present() && PyTorchWorker.required()) {
-            throw new AssertionError(
-                    "COHORT_REQUIRE_PYTORCH=1, but no PyTorch worker can run here: " + worker.problem());
-        }
-        if (!worker.present()) {
-            System.out.println("SKIPPED TrainerIntegrationTest (external trainer): " + worker.problem());
-        }
+        var worker = PyTorchWorker.findFor("TrainerIntegrationTest (external trainer)");
         Assumptions.assumeTrue(worker.present(), worker::problem);
         try (var fed = new TestFederation(dir, 3)) {
             var extra = new HashMap<String, Object>(PrivacyIntegrationTest.patientDp(100));

@@ -126,6 +126,22 @@ public final class PyTorchWorker {
         return "1".equals(System.getenv("COHORT_REQUIRE_PYTORCH"));
     }
 
+    /**
+     * For tests that run the worker: {@link #find()}, saying on standard output that {@code test} is skipped
+     * where no worker can run, or failing it ({@link AssertionError}) where {@link #required()}.
+     */
+    public static Found findFor(String test) {
+        var found = find();
+        if (!found.present() && required()) {
+            throw new AssertionError(
+                    "COHORT_REQUIRE_PYTORCH=1, but no PyTorch worker can run here: " + found.problem());
+        }
+        if (!found.present()) {
+            System.out.println("SKIPPED " + test + ": no PyTorch worker can run here: " + found.problem());
+        }
+        return found;
+    }
+
     /** A worker command, or why there is none. */
     public record Found(List<String> command, String problem) {
         public boolean present() {

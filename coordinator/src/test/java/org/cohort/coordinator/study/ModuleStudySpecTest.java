@@ -90,6 +90,23 @@ class ModuleStudySpecTest {
     }
 
     @Test
+    void theReadmesModuleStudyOfTheComposeTableIsValid() throws Exception {
+        // README, "A study that names a module": deploy/compose/study.json with its model replaced (jq).
+        var json = JsonMapper.shared();
+        var study = (tools.jackson.databind.node.ObjectNode) json.readTree(
+                java.nio.file.Files.readString(java.nio.file.Path.of("..", "deploy", "compose", "study.json")));
+        study.set(
+                "model",
+                json.readTree("{\"module\": {\"name\": \"heart-mlp\", \"sha256\":"
+                        + " \"0c8768d483fd6b19209b00e944ea283a4f40e4eb78ebcf7df297a611c1f604dd\", \"trainable\": 158,"
+                        + " \"lora\": {\"rank\": 4, \"alpha\": 8, \"targets\": [\"layers.*\"], \"train\":"
+                        + " [\"head\"]}}, \"seed\": 42}"));
+        var spec = json.treeToValue(study, StudySpec.class).validate().withDefaults();
+        assertThat(ModelSize.of(spec, Long.MAX_VALUE).parameters()).isEqualTo(158);
+        assertThat(spec.model().module().shape(spec)).containsExactly(15L);
+    }
+
+    @Test
     void aDigestThatIsNotSha256IsRefused() {
         assertThat(StudySpecTest.problems(spec(module("m", "abc", 10L, null), 4, null)))
                 .singleElement()
