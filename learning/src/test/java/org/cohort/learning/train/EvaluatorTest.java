@@ -74,6 +74,25 @@ class EvaluatorTest {
     }
 
     @Test
+    void predictionsMadeOutsideGiveTheSameMetricsAsTheNetworkAndBadOnesAreRefused() {
+        MultiLayerNetwork net = sigmoidOfX();
+        TabularDataset test = new TabularDataset(new float[][] {{2}, {-1}, {3}, {0.5f}}, new int[] {1, 0, 0, 1}, 2);
+        float[][] p = Evaluator.probabilities(org.cohort.learning.model.Network.of(net), test);
+        assertThat(Evaluator.evaluate(p, test)).isEqualTo(Evaluator.evaluate(net, test));
+        assertThat(Evaluator.confusionMatrix(p, test)).containsExactly(Evaluator.confusionMatrix(net, test));
+        assertThat(Evaluator.scoreHistogram(p, test, 40))
+                .containsExactly(Evaluator.scoreHistogram(org.cohort.learning.model.Network.of(net), test, 40));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Evaluator.evaluate(new float[3][2], test))
+                .hasMessageContaining("predictions for 3 rows, but the test set has 4");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+                        Evaluator.evaluate(new float[][] {{1}, {1}, {1}, {1}}, test))
+                .hasMessageContaining("1 class probabilities, but the test set has 2 classes");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+                        Evaluator.confusionMatrix(new float[][] {{0, 1}, {0, 1}, {0, 1}, {Float.NaN, 1}}, test))
+                .hasMessageContaining("outside [0, 1]");
+    }
+
+    @Test
     void pooledCombinesByCountsNotByAveragingAccuracies() {
         EvaluationResult big = new EvaluationResult(0.9, 0.3, 100, 90);
         EvaluationResult small = new EvaluationResult(0.5, 0.7, 10, 5);
