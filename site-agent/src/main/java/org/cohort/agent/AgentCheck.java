@@ -71,6 +71,14 @@ final class AgentCheck {
         }
         out.add(backend());
         out.add(trainer(config));
+        if (config.siteModules() != null) {
+            var listing = config.siteModules().listing();
+            out.add(new Verdict(
+                    "modules",
+                    listing.stream().noneMatch(l -> l.endsWith("cannot be read") || l.contains(": names neither")),
+                    config.siteModules().dir() + " lists " + listing.size() + " module(s)"
+                            + (listing.isEmpty() ? "" : ": " + String.join("; ", listing))));
+        }
         return out;
     }
 

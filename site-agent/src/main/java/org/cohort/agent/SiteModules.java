@@ -108,6 +108,39 @@ public final class SiteModules {
         return module.toProto(local.build());
     }
 
+    /**
+     * For the site's admin ({@code cohort-agent check}): each module the manifest lists, with its file's
+     * SHA-256 to compare with a study's {@code model.module.sha256}, or what is wrong with it.
+     */
+    public java.util.List<String> listing() {
+        JsonNode root;
+        try {
+            root = JsonMapper.shared().readTree(Files.readString(manifest()));
+        } catch (IOException | JacksonException e) {
+            return java.util.List.of(manifest() + " cannot be read: " + e.getMessage());
+        }
+        var out = new java.util.ArrayList<String>();
+        for (var e : root.properties()) {
+            JsonNode entry = e.getValue();
+            String field = entry.hasNonNull("torchscript") ? "torchscript" : "stateDict";
+            if (!entry.hasNonNull(field)) {
+                out.add(e.getKey() + ": names neither 'torchscript' nor 'stateDict'");
+                continue;
+            }
+            Path file = dir.resolve(entry.get(field).asString()).normalize();
+            try {
+                out.add(e.getKey() + ": " + file + " sha256 " + sha256(study(e.getKey()), file));
+            } catch (Unusable missing) {
+                out.add(e.getKey() + ": " + file + " cannot be read");
+            }
+        }
+        return out;
+    }
+
+    private static StudyModule study(String name) {
+        return new StudyModule(name, "", 0, 0, 0, false, java.util.List.of(), null);
+    }
+
     private JsonNode entry(String name) {
         Path manifest = manifest();
         JsonNode root;

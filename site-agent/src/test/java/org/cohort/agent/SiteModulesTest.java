@@ -65,6 +65,14 @@ class SiteModulesTest {
     }
 
     @Test
+    void theAdminsListingNamesEachModuleWithItsDigestOrItsProblem() {
+        assertThat(new SiteModules(dir).listing())
+                .containsExactly(
+                        "tiny: " + dir.resolve("tiny.safetensors") + " sha256 " + digest,
+                        "gone: " + dir.resolve("gone.safetensors") + " cannot be read");
+    }
+
+    @Test
     void aFileThatIsNotTheStudysIsRefusedWithoutThePathOrTheSitesDigest() {
         String other = "0".repeat(64);
         assertThatThrownBy(() -> new SiteModules(dir).resolve(study("tiny", other)))
