@@ -83,6 +83,24 @@ final class StudyReview {
      */
     static List<String> modelSummary(String configJson) {
         try {
+            var module = StudyModule.parse(configJson);
+            if (module.isPresent()) {
+                var m = module.get();
+                return List.of(
+                        "  PyTorch module '" + m.name() + "', file SHA-256 " + m.sha256()
+                                + " (this site needs that file"
+                                + " in trainer.modules, trained by the external trainer)",
+                        "  " + m.trainable() + " values travel: "
+                                + (m.lora() == null
+                                        ? "every parameter"
+                                        : "LoRA adapters of rank " + m.lora().getRank() + " (alpha "
+                                                + m.lora().getAlpha() + ") on "
+                                                + m.lora().getTargetsList()
+                                                + (m.lora().getTrainCount() == 0
+                                                        ? ""
+                                                        : ", and " + m.lora().getTrainList() + " whole"))
+                                + "; input shape " + m.inputShape() + ", " + m.classes() + " classes");
+            }
             return new org.cohort.learning.model.ModelSpec(configJson)
                     .summary().stream().map(line -> "  " + line).toList();
         } catch (IllegalArgumentException e) {

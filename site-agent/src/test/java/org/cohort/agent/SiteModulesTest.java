@@ -127,6 +127,19 @@ class SiteModulesTest {
     }
 
     @Test
+    void theAdminReviewingTheStudySeesTheModuleAndWhatTravels() {
+        String config = "{\"cohortModule\":{\"name\":\"tiny\",\"sha256\":\"" + digest + "\",\"trainable\":20,"
+                + "\"classes\":2,\"inputShape\":[4],"
+                + "\"lora\":{\"rank\":2,\"alpha\":4.0,\"targets\":[\"layers.*\"],\"train\":[\"head\"]}}}";
+        assertThat(StudyReview.modelSummary(config))
+                .containsExactly(
+                        "  PyTorch module 'tiny', file SHA-256 " + digest + " (this site needs that file in"
+                                + " trainer.modules, trained by the external trainer)",
+                        "  20 values travel: LoRA adapters of rank 2 (alpha 4.0) on [layers.*], and [head] whole; input"
+                                + " shape [4], 2 classes");
+    }
+
+    @Test
     void theInProcessTrainerRefusesAModuleStudyBeforeTraining() {
         String config = "{\"cohortModule\":{\"name\":\"tiny\",\"sha256\":\"" + digest + "\",\"trainable\":20,"
                 + "\"classes\":2,\"inputShape\":[4]}}";
