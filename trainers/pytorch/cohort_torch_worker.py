@@ -6,7 +6,9 @@ The site agent starts this program as its child (trainer.kind=external, trainer.
 global model (float32, little-endian, in the layout the header states), the site's preprocessed
 training rows and the plan. It trains and streams back the update (local - global) with a privacy
 report. It never sees keys, the network, the study's terms or the ledger: the agent checks the
-report against the study's terms before anything is charged or sent.
+report against the study's terms before anything is charged or sent. With TrainHeader.predict it
+answers each row's class probabilities instead (a module study's held-out evaluation: the agent keeps
+the labels and computes the metrics).
 
 Patient-level DP-SGD: Poisson sampling (each row independently with probability q), per-sample
 gradients (vectorised with torch.func / functorch where available, else computed by hand for the
