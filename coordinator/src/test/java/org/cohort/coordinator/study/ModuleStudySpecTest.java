@@ -16,13 +16,17 @@ class ModuleStudySpecTest {
     static final String SHA = "ab".repeat(32);
 
     private static StudySpec spec(ModuleModelSpec module, int features, String strategy) {
+        return spec(new StudySpec.Model(null, null, 5L, null, null, module), features, strategy);
+    }
+
+    private static StudySpec spec(StudySpec.Model model, int features, String strategy) {
         var columns = new ArrayList<StudySpec.Feature>();
         for (int i = 0; i < features; i++) {
             columns.add(new StudySpec.Feature("x" + i, 0.0, 1.0, null));
         }
         return new StudySpec(
                 null,
-                new StudySpec.Model(null, null, 5L, null, null, module),
+                model,
                 null,
                 new StudySpec.Dataset("csv", columns, "outcome", null, null, null),
                 3,
@@ -173,8 +177,7 @@ class ModuleStudySpecTest {
 
     @Test
     void aModuleNextToADl4jConfigurationOrAPresetIsRefused() {
-        var configured = new StudySpec(
-                null,
+        var configured = spec(
                 new StudySpec.Model(
                         "mlp",
                         null,
@@ -182,15 +185,7 @@ class ModuleStudySpecTest {
                         tools.jackson.databind.node.JsonNodeFactory.instance.stringNode("{}"),
                         null,
                         module("m", SHA, 10L, null)),
-                null,
-                spec(null, 4, null).dataset(),
-                3,
-                2,
-                null,
-                null,
-                null,
-                null,
-                null,
+                4,
                 null);
         assertThat(StudySpecTest.problems(configured))
                 .anySatisfy(p -> assertThat(p).contains("model.preset and model.module are exclusive"))
