@@ -2,6 +2,7 @@ package org.cohort.learning.dp;
 
 import java.util.Optional;
 import org.cohort.learning.data.TabularDataset;
+import org.cohort.learning.model.FrozenLayers;
 import org.cohort.learning.model.Network;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
@@ -26,6 +27,26 @@ sealed interface PerExampleGradients permits SmallDenseGradients, VectorisedGrad
      * convolution, pooling, dense and output layers, residual additions and merges, else the loop.
      */
     static PerExampleGradients forNetwork(Network network, double expectedBatchSize) {
+        return forNetwork(network, expectedBatchSize, null);
+    }
+
+    /**
+     * As above with {@code frozen} layers (null: none), whose parameters are left out of every
+     * per-example gradient: out of the norm that is clipped and out of the sum (zeros there). The
+     * dense engines skip those layers; a graph or CNN with frozen layers takes the loop, which zeroes
+     * them in each example's gradient.
+     */
+    static PerExampleGradients forNetwork(Network network, double expectedBatchSize, FrozenLayers frozen) {
+        if (frozen != null && network.multiLayer().isEmpty()
+                || frozen != null
+                        && VectorisedGradients.unsupportedReason(
+                                        network.multiLayer().get())
+                                .isPresent()) {
+            return new LoopedGradients(
+                    network,
+                    "layers are frozen in a network the batched engines cannot skip layers of (a graph or CNN)",
+                    frozen);
+        }
         if (network.multiLayer().isEmpty()) {
             // A graph of convolution, pooling, dense and output layers, residual additions, merges.
             Optional<String> notSupported = ConvGradients.unsupportedReason(network, expectedBatchSize);
@@ -43,8 +64,8 @@ sealed interface PerExampleGradients permits SmallDenseGradients, VectorisedGrad
                     : new LoopedGradients(network, unsupported.get() + "; " + notConvolutional.get());
         }
         return SmallDenseGradients.supports(net) && SmallDenseGradients.isFasterFor(net, expectedBatchSize)
-                ? new SmallDenseGradients(net)
-                : new VectorisedGradients(net);
+                ? new SmallDenseGradients(net, frozen)
+                : new VectorisedGradients(net, frozen);
     }
 
     /**
