@@ -148,15 +148,33 @@ public record StudySpec(
      * @param keras         instead of {@code configuration}: a Keras 2 HDF5 model file ({@code model.save("m.h5")})
      *                      in base64; its architecture becomes the DL4J configuration and its weights the
      *                      initial parameters
+     * @param freeze        transfer learning: layers of the supplied model (Keras layer names, which become the
+     *                      DL4J layer names, or indices from 0) that keep the supplied weights; only the other
+     *                      parameters train and travel (see {@link FreezeChecks}). Absent or empty: all train
      */
     public record Model(
             String preset,
             List<Integer> hidden,
             Long seed,
             tools.jackson.databind.JsonNode configuration,
-            String keras) {
+            String keras,
+            List<String> freeze) {
         /** The preset used when a study names the model by its own configuration. */
         public static final String CUSTOM = "custom";
+
+        public Model(
+                String preset,
+                List<Integer> hidden,
+                Long seed,
+                tools.jackson.databind.JsonNode configuration,
+                String keras) {
+            this(preset, hidden, seed, configuration, keras, null);
+        }
+
+        /** Whether the study freezes any layer. */
+        public boolean freezes() {
+            return freeze != null && !freeze.isEmpty();
+        }
 
         public Model(String preset, List<Integer> hidden, Long seed) {
             this(preset, hidden, seed, null);
@@ -701,7 +719,8 @@ public record StudySpec(
                         model.hidden() == null ? List.of() : model.hidden(),
                         or(model.seed(), 42L),
                         model.hasConfiguration() ? model.configuration() : null,
-                        model.keras());
+                        model.keras(),
+                        model.freezes() ? model.freeze() : null);
         Plan p = plan == null ? new Plan(null, null, null, null, null) : plan;
         p = new Plan(
                 or(p.localEpochs(), 2),
@@ -914,6 +933,7 @@ public record StudySpec(
         problems.addAll(RunnableChecks.problems(this));
         problems.addAll(StrategyChecks.problems(strategy, minSites, strategyOptions));
         problems.addAll(TransferChecks.problems(this));
+        problems.addAll(FreezeChecks.problems(this));
         problems.addAll(RingWidth.problems(this));
         if (maxSiteExamples != null && (maxSiteExamples < 1 || maxSiteExamples > MAX_SITE_EXAMPLES_LIMIT)) {
             problems.add("maxSiteExamples (the largest training size a site may declare) must be between 1 and "
