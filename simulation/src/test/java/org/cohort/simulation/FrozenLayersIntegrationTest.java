@@ -38,16 +38,35 @@ class FrozenLayersIntegrationTest {
         var imported = KerasImport.read(file);
         var frozen = FrozenLayers.resolve(imported.spec(), List.of("hidden"));
         try (var fed = TestFederation.heartDisease(dir, heart)) {
-            refused(fed, Map.of("keras", keras, "freeze", List.of("hiden")), "model.freeze", "'hiden' is not a layer",
-                    "hidden", "output");
-            refused(fed, Map.of("keras", keras, "freeze", List.of("hidden", "output")), "model.freeze",
+            refused(
+                    fed,
+                    Map.of("keras", keras, "freeze", List.of("hiden")),
+                    "model.freeze",
+                    "'hiden' is not a layer",
+                    "hidden",
+                    "output");
+            refused(
+                    fed,
+                    Map.of("keras", keras, "freeze", List.of("hidden", "output")),
+                    "model.freeze",
                     "nothing to train");
-            refused(fed, Map.of("preset", "mlp", "freeze", List.of("0")), "model.freeze needs a supplied pretrained"
-                    + " model");
-            assertThatThrownBy(() -> fed.createStudy(ROUNDS, 4, 120, Map.of(
-                            "model", Map.of("keras", keras, "freeze", List.of("hidden")), "strategy", "scaffold")))
-                    .isInstanceOfSatisfying(CoordinatorException.class, e -> assertThat(e.getMessage())
-                            .contains("model.freeze cannot be used with strategy 'scaffold'"));
+            refused(
+                    fed,
+                    Map.of("preset", "mlp", "freeze", List.of("0")),
+                    "model.freeze needs a supplied pretrained" + " model");
+            assertThatThrownBy(() -> fed.createStudy(
+                            ROUNDS,
+                            4,
+                            120,
+                            Map.of(
+                                    "model",
+                                    Map.of("keras", keras, "freeze", List.of("hidden")),
+                                    "strategy",
+                                    "scaffold")))
+                    .isInstanceOfSatisfying(
+                            CoordinatorException.class,
+                            e -> assertThat(e.getMessage())
+                                    .contains("model.freeze cannot be used with strategy 'scaffold'"));
 
             var spec = new HashMap<String, Object>();
             spec.put("model", Map.of("keras", keras, "freeze", List.of("hidden")));

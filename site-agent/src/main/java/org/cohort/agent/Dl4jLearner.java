@@ -282,9 +282,10 @@ public final class Dl4jLearner implements LocalLearner {
             return java.util.Optional.empty();
         }
         if (!(trainer instanceof Dl4jTrainer)) {
-            return java.util.Optional.of("the study freezes layers " + task.getPlan().getFrozenLayersList()
-                    + ", which only the agent's built-in DL4J trainer honours (an external trainer would train"
-                    + " them); run this study with trainer.kind=dl4j");
+            return java.util.Optional.of(
+                    "the study freezes layers " + task.getPlan().getFrozenLayersList()
+                            + ", which only the agent's built-in DL4J trainer honours (an external trainer would train"
+                            + " them); run this study with trainer.kind=dl4j");
         }
         if (task.getPlan().getScaffold()) {
             return java.util.Optional.of("the study freezes layers and uses SCAFFOLD, whose control variates span"
@@ -302,7 +303,8 @@ public final class Dl4jLearner implements LocalLearner {
     static FrozenLayers frozen(RoundTask task, String modelConfigJson) {
         return task.getPlan().getFrozenLayersCount() == 0
                 ? null
-                : FrozenLayers.resolve(new ModelSpec(modelConfigJson), task.getPlan().getFrozenLayersList());
+                : FrozenLayers.resolve(
+                        new ModelSpec(modelConfigJson), task.getPlan().getFrozenLayersList());
     }
 
     /**

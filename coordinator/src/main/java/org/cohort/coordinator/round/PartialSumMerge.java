@@ -89,7 +89,8 @@ class PartialSumMerge {
         Strategy strategy = Strategy.forStudy(study.spec());
         var frozen = TrainableParameters.frozen(study);
         if (frozen.isPresent()) {
-            var next = frozenStage(frozen.get(), strategy, holding, state, study, base, version, totalWeight, contributors);
+            var next = frozenStage(
+                    frozen.get(), strategy, holding, state, study, base, version, totalWeight, contributors);
             return new Merged(RoundStateMachine.withContributors(state, contributors), next, charges);
         }
         if (strategy instanceof RobustStrategy robust) {
@@ -173,7 +174,8 @@ class PartialSumMerge {
             var combine = robust.round(contributors.size(), global.length, chunk, held);
             for (int offset = 0; offset < global.length; offset += chunk) {
                 int count = Math.min(chunk, global.length - offset);
-                float[] out = combine.next(Arrays.copyOfRange(global, offset, offset + count), held.chunk(offset, count));
+                float[] out =
+                        combine.next(Arrays.copyOfRange(global, offset, offset + count), held.chunk(offset, count));
                 System.arraycopy(out, 0, trained, offset, count);
             }
             return stageWhole(study, version, frozen.scatter(full, trained));

@@ -226,9 +226,9 @@ class RoundTasks {
                 // The masked vector is the whole upload: under SCAFFOLD the delta and Δc together,
                 // so that the coordinator learns only the sum of each; with frozen layers the trainable
                 // part alone (shorter masks, and distributed noise of that dimension).
-                Math.toIntExact(org.cohort.coordinator.study.TrainableParameters.updateLength(
-                                study, base.numParameters())
-                        * spec.uploadVectors()),
+                Math.toIntExact(
+                        org.cohort.coordinator.study.TrainableParameters.updateLength(study, base.numParameters())
+                                * spec.uploadVectors()),
                 stageTimeout,
                 trainingDeadline,
                 site -> sites.find(site).orElseThrow().updateSigningPublicKey(),

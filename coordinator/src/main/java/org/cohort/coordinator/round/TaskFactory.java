@@ -66,7 +66,9 @@ public class TaskFactory {
                 .setProximalMu(proximalMu(spec))
                 .setScaffold(controlVariates(spec))
                 .addAllFrozenLayers(
-                        spec.model() != null && spec.model().freezes() ? spec.model().freeze() : List.of())
+                        spec.model() != null && spec.model().freezes()
+                                ? spec.model().freeze()
+                                : List.of())
                 .build();
     }
 

@@ -20,8 +20,8 @@ final class FreezeChecks {
             return problems;
         }
         if (model.freeze().stream().anyMatch(name -> name == null || name.isBlank())) {
-            problems.add("model.freeze lists layers by name (or index from 0); it holds an empty entry: "
-                    + model.freeze());
+            problems.add(
+                    "model.freeze lists layers by name (or index from 0); it holds an empty entry: " + model.freeze());
             return problems;
         }
         if (!model.hasKeras()) {

@@ -36,8 +36,8 @@ public final class TrainableParameters {
                 return kept;
             }
         }
-        Optional<FrozenLayers> fresh = Optional.of(
-                FrozenLayers.resolve(new ModelSpec(study.modelConfigJson()), study.spec().model().freeze()));
+        Optional<FrozenLayers> fresh = Optional.of(FrozenLayers.resolve(
+                new ModelSpec(study.modelConfigJson()), study.spec().model().freeze()));
         synchronized (RESOLVED) {
             RESOLVED.put(study.studyId(), fresh);
         }

@@ -33,19 +33,20 @@ sealed interface PerExampleGradients permits SmallDenseGradients, VectorisedGrad
     /**
      * As above with {@code frozen} layers (null: none), whose parameters are left out of every
      * per-example gradient: out of the norm that is clipped and out of the sum (zeros there). The
-     * dense engines skip those layers; a graph or CNN with frozen layers takes the loop, which zeroes
+     * dense engines skip those layers; any other network with frozen layers takes the loop, which zeroes
      * them in each example's gradient.
      */
     static PerExampleGradients forNetwork(Network network, double expectedBatchSize, FrozenLayers frozen) {
-        if (frozen != null && network.multiLayer().isEmpty()
-                || frozen != null
-                        && VectorisedGradients.unsupportedReason(
-                                        network.multiLayer().get())
-                                .isPresent()) {
-            return new LoopedGradients(
-                    network,
-                    "layers are frozen in a network the batched engines cannot skip layers of (a graph or CNN)",
-                    frozen);
+        if (frozen != null) {
+            Optional<String> notDense = network.multiLayer().isEmpty()
+                    ? Optional.of("the network is a ComputationGraph")
+                    : VectorisedGradients.unsupportedReason(network.multiLayer().get());
+            if (notDense.isPresent()) {
+                return new LoopedGradients(
+                        network,
+                        "layers are frozen and only the dense engines can leave a layer out (" + notDense.get() + ")",
+                        frozen);
+            }
         }
         if (network.multiLayer().isEmpty()) {
             // A graph of convolution, pooling, dense and output layers, residual additions, merges.
