@@ -2,7 +2,6 @@ package org.cohort.coordinator.study;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.cohort.learning.model.FrozenLayers;
 
 /**
  * The checks of a study's {@code model.freeze} (transfer learning), in the words
@@ -37,14 +36,13 @@ final class FreezeChecks {
                     + " so the upload could not shrink to the trainable part; use 'fedavg', 'fedprox' or a server"
                     + " optimiser ('fedadam', 'fedyogi', 'fedadagrad') with frozen layers");
         }
-        org.cohort.learning.model.ModelSpec user;
         try {
-            user = LearningBridge.userModel(model);
+            LearningBridge.userModel(model);
         } catch (IllegalArgumentException unusable) {
             return problems; // the Keras file itself is refused: ModelChecks says why, once
         }
         try {
-            FrozenLayers.resolve(user, model.freeze());
+            LearningBridge.frozenLayers(model);
         } catch (IllegalArgumentException e) {
             problems.add("model.freeze: " + e.getMessage());
         }

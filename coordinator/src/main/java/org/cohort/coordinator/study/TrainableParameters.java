@@ -4,7 +4,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.cohort.learning.model.FrozenLayers;
-import org.cohort.learning.model.ModelSpec;
 
 /**
  * Which of a study's parameters train and travel: all of them, or, when the study freezes layers
@@ -36,8 +35,8 @@ public final class TrainableParameters {
                 return kept;
             }
         }
-        Optional<FrozenLayers> fresh = Optional.of(FrozenLayers.resolve(
-                new ModelSpec(study.modelConfigJson()), study.spec().model().freeze()));
+        Optional<FrozenLayers> fresh = Optional.of(LearningBridge.frozenLayers(
+                study.modelConfigJson(), study.spec().model().freeze()));
         synchronized (RESOLVED) {
             RESOLVED.put(study.studyId(), fresh);
         }
