@@ -375,8 +375,10 @@ public final class Dl4jLearner implements LocalLearner {
             plan = plan.withControlCorrection(variates.correction());
         }
         FrozenLayers frozen = frozen(task, modelConfigJson);
-        if (frozen != null && variates != null) {
-            throw new IllegalStateException("a study with frozen layers cannot use SCAFFOLD's control variates");
+        if (frozen != null && (variates != null || !(trainer instanceof Dl4jTrainer))) {
+            // modelProblem refuses such a task first; this keeps a caller that skipped it from training frozen layers.
+            throw new IllegalStateException(frozenProblem(task, new ModelSpec(modelConfigJson))
+                    .orElse("frozen layers cannot be honoured here"));
         }
         plan = plan.withFrozen(frozen);
         // What leaves the site: the trainable parameters only (all of them when nothing is frozen).

@@ -128,5 +128,9 @@ class FrozenLayersSiteTest {
         var task = task(List.of("hidden"), PrivacyPlan.getDefaultInstance());
         assertThat(learner.modelProblem(task, keras.spec().normalisedJson(), keras.parameters()))
                 .hasValueSatisfying(p -> assertThat(p).contains("only the agent's built-in DL4J trainer"));
+        // Even when asked to run it without asking first, nothing is trained.
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> learner.run(task, keras.spec().normalisedJson(), keras.parameters()))
+                .hasMessageContaining("only the agent's built-in DL4J trainer");
     }
 }
