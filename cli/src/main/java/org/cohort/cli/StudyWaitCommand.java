@@ -75,7 +75,10 @@ final class StudyWaitCommand extends CoordinatorCommand {
         }
     }
 
-    /** A round in one line: status, who reported, who dropped and why, loss, pooled accuracy (and a binary study's AUROC, AUPRC, ECE). */
+    /**
+     * A round in one line: status, who reported, who dropped and why, loss, upload bytes where frozen
+     * layers shortened the uploads, pooled accuracy (and a binary study's AUROC, AUPRC, ECE).
+     */
     static String describe(JsonNode r) {
         var line = new StringBuilder(r.path("status").asString());
         line.append(", ")
@@ -93,6 +96,18 @@ final class StudyWaitCommand extends CoordinatorCommand {
         if (r.path("trainLoss").isNumber()) {
             line.append(String.format(
                     Locale.ROOT, ", train loss %.4f", r.path("trainLoss").asDouble()));
+        }
+        JsonNode upload = r.path("upload");
+        if (upload.path("bytesSaved").asLong(0) > 0) {
+            // Only where layers are frozen: then the uploads are shorter than the model, which downloads whole.
+            long full = upload.path("fullModelBytes").asLong();
+            line.append(String.format(
+                    Locale.ROOT,
+                    ", uploads %d B (%d values each; %d B with every parameter, %.0f%% saved by frozen layers)",
+                    upload.path("bytesReceived").asLong(),
+                    upload.path("updateValues").asLong(),
+                    full,
+                    100.0 * upload.path("bytesSaved").asLong() / full));
         }
         JsonNode eval = r.path("evaluation");
         if (eval.isObject()) {

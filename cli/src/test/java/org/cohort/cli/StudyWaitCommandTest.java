@@ -29,4 +29,21 @@ class StudyWaitCommandTest {
                 .contains("held-out accuracy 0.500")
                 .doesNotContain("AUROC");
     }
+
+    @Test
+    void aRoundWhoseFrozenLayersShortenedTheUploadsSaysWhatTheySaved() {
+        var round = JSON.readTree("""
+                {"status": "COMPLETED", "reported": ["a", "b", "c", "d"], "selected": ["a", "b", "c", "d"],
+                 "dropped": {}, "upload": {"updateValues": 34, "updates": 4, "bytesReceived": 544,
+                 "fullModelBytes": 4640, "bytesSaved": 4096}}
+                """);
+        assertThat(StudyWaitCommand.describe(round))
+                .contains("uploads 544 B (34 values each; 4640 B with every parameter, 88% saved by frozen layers)");
+        var whole = JSON.readTree("""
+                {"status": "COMPLETED", "reported": ["a"], "selected": ["a"], "dropped": {},
+                 "upload": {"updateValues": 290, "updates": 1, "bytesReceived": 1160, "fullModelBytes": 1160,
+                 "bytesSaved": 0}}
+                """);
+        assertThat(StudyWaitCommand.describe(whole)).doesNotContain("uploads");
+    }
 }

@@ -16,6 +16,7 @@ import org.cohort.learning.data.SplitData;
 import org.cohort.learning.data.SplitKey;
 import org.cohort.learning.data.SplitRule;
 import org.cohort.learning.data.TrainTestSplit;
+import org.cohort.learning.model.FrozenLayers;
 import org.cohort.learning.model.ModelSpec;
 import org.cohort.learning.model.Optimizer;
 import org.cohort.learning.model.ParameterVectors;
@@ -277,6 +278,10 @@ public final class Dl4jLearner implements LocalLearner {
                 return java.util.Optional.of("this site's trainer cannot train the study's model (" + untrainable.get()
                         + "); refused before training, nothing spent");
             }
+            var unfreezable = frozenProblem(task, model);
+            if (unfreezable.isPresent()) {
+                return unfreezable.map(p -> p + "; refused before training, nothing spent");
+            }
         }
         String problem = length != parameters.length
                 ? "the model has " + parameters.length + " parameters where its" + " configuration needs " + length
@@ -324,6 +329,41 @@ public final class Dl4jLearner implements LocalLearner {
                     + " label has " + data.numClasses());
         }
         return java.util.Optional.empty();
+    }
+
+    /**
+     * Why the task's frozen layers cannot be honoured here: they do not resolve on the model, the
+     * trainer is an external process (it would train them), or the study also asks for SCAFFOLD's
+     * control variates, which span every parameter. Empty when nothing is frozen or all is well.
+     */
+    private java.util.Optional<String> frozenProblem(RoundTask task, ModelSpec model) {
+        if (task.getPlan().getFrozenLayersCount() == 0) {
+            return java.util.Optional.empty();
+        }
+        if (!(trainer instanceof Dl4jTrainer)) {
+            return java.util.Optional.of(
+                    "the study freezes layers " + task.getPlan().getFrozenLayersList()
+                            + ", which only the agent's built-in DL4J trainer honours (an external trainer would train"
+                            + " them); run this study with trainer.kind=dl4j");
+        }
+        if (task.getPlan().getScaffold()) {
+            return java.util.Optional.of("the study freezes layers and uses SCAFFOLD, whose control variates span"
+                    + " every parameter; the coordinator refuses such a study");
+        }
+        try {
+            FrozenLayers.resolve(model, task.getPlan().getFrozenLayersList());
+            return java.util.Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return java.util.Optional.of("the study's frozen layers do not fit its model: " + e.getMessage());
+        }
+    }
+
+    /** The task's frozen layers resolved on its model, or null when every layer trains. */
+    static FrozenLayers frozen(RoundTask task, String modelConfigJson) {
+        return task.getPlan().getFrozenLayersCount() == 0
+                ? null
+                : FrozenLayers.resolve(
+                        new ModelSpec(modelConfigJson), task.getPlan().getFrozenLayersList());
     }
 
     /**
@@ -410,6 +450,15 @@ public final class Dl4jLearner implements LocalLearner {
         if (variates != null) {
             plan = plan.withControlCorrection(variates.correction());
         }
+        FrozenLayers frozen = frozen(task, modelConfigJson);
+        if (frozen != null && (variates != null || !(trainer instanceof Dl4jTrainer))) {
+            // modelProblem refuses such a task first; this keeps a caller that skipped it from training frozen layers.
+            throw new IllegalStateException(frozenProblem(task, new ModelSpec(modelConfigJson))
+                    .orElse("frozen layers cannot be honoured here"));
+        }
+        plan = plan.withFrozen(frozen);
+        // What leaves the site: the trainable parameters only (all of them when nothing is frozen).
+        int released = frozen == null ? global.length : Math.toIntExact(frozen.trainableCount());
         var dp = task.getPrivacy();
         long start = System.nanoTime();
         PrivacyCharge charge = plannedCharge(task);
@@ -432,10 +481,12 @@ public final class Dl4jLearner implements LocalLearner {
         double loss = result.meanLoss();
         if (patient) {
             // The agent's own plan is charged, never the trainer's report: the same charge whichever trainer ran.
-            charge = PatientLevelTraining.planned(dpPlan, global.length);
+            charge = PatientLevelTraining.planned(dpPlan, released);
         }
         long millis = (System.nanoTime() - start) / 1_000_000;
-        float[] delta = result.delta().clone();
+        // Frozen positions did not move; only the trainable ones travel, in the model's flat order, which
+        // the coordinator resolves the same way from the same model and list.
+        float[] delta = frozen == null ? result.delta().clone() : frozen.slice(result.delta());
         if (dp.getMode() == org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_SITE) {
             // DP-FedAvg: bound this site's whole contribution; the coordinator noises the sum.
             L2Clipping.clipInPlace(delta, dp.getClipNorm());

@@ -128,6 +128,10 @@ final class StudyReview {
                     o.getPlan().getBatchSize(),
                     o.getPlan().getOptimizer(),
                     o.getPlan().getLearningRate()));
+            if (o.getPlan().getFrozenLayersCount() > 0) {
+                l.add("  transfer learning: layers " + o.getPlan().getFrozenLayersList()
+                        + " keep the supplied model's values; only the other parameters are trained and sent");
+            }
             if (o.getPlan().getProximalMu() != 0) {
                 l.add("  with FedProx's proximal term: mu " + o.getPlan().getProximalMu()
                         + " (each step also pulls the local model toward the global one)");

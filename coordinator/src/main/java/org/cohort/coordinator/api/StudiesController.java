@@ -188,7 +188,36 @@ public class StudiesController {
             Long durationMillis,
             Evaluation evaluation,
             String detail,
-            List<String> resent) {}
+            List<String> resent,
+            Upload upload) {}
+
+    /**
+     * What a training round's accepted uploads weighed (model downloads are not counted: they stay
+     * the full model). Null for rounds without uploads.
+     *
+     * @param updateValues   values in each upload (the trainable part when the study freezes layers)
+     * @param updates        accepted uploads counted
+     * @param bytesReceived  their encoded payloads' bytes, summed
+     * @param fullModelBytes what the same uploads would have weighed carrying every parameter
+     * @param bytesSaved     fullModelBytes − bytesReceived: what freezing layers saved
+     */
+    public record Upload(long updateValues, int updates, long bytesReceived, long fullModelBytes, long bytesSaved) {
+        static Upload of(List<ReportRow> reports) {
+            long values = 0;
+            int updates = 0;
+            long bytes = 0;
+            long full = 0;
+            for (var r : reports) {
+                if (r.outcome().equals("ACCEPTED") && r.upload() != null) {
+                    values = Math.max(values, r.upload().updateValues());
+                    updates++;
+                    bytes += r.upload().bytesReceived();
+                    full += r.upload().fullModelBytes();
+                }
+            }
+            return updates == 0 ? null : new Upload(values, updates, bytes, full, full - bytes);
+        }
+    }
 
     @GetMapping("/{studyId}/rounds")
     public List<RoundView> rounds(@PathVariable String studyId) {
@@ -247,7 +276,8 @@ public class StudiesController {
                             : Duration.between(r.startedAt(), r.closedAt()).toMillis(),
                     eval,
                     r.detail(),
-                    resent));
+                    resent,
+                    Upload.of(rr)));
         }
         return out;
     }

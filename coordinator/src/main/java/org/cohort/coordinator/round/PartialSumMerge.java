@@ -17,6 +17,8 @@ import org.cohort.coordinator.registry.ModelFiles;
 import org.cohort.coordinator.registry.ModelRegistry;
 import org.cohort.coordinator.registry.ModelVersion;
 import org.cohort.coordinator.study.Study;
+import org.cohort.coordinator.study.TrainableParameters;
+import org.cohort.learning.model.FrozenLayers;
 import org.springframework.stereotype.Component;
 
 /**
@@ -85,6 +87,12 @@ class PartialSumMerge {
                     + " the study needs at least " + state.minSites());
         }
         Strategy strategy = Strategy.forStudy(study.spec());
+        var frozen = TrainableParameters.frozen(study);
+        if (frozen.isPresent()) {
+            var next = frozenStage(
+                    frozen.get(), strategy, holding, state, study, base, version, totalWeight, contributors);
+            return new Merged(RoundStateMachine.withContributors(state, contributors), next, charges);
+        }
         if (strategy instanceof RobustStrategy robust) {
             RobustStrategy.Held held = (offset, count) -> updates(holding, state, offset, count);
             var combine = robust.round(contributors.size(), base.numParameters(), ModelFiles.CHUNK_VALUES, held);
@@ -136,6 +144,67 @@ class PartialSumMerge {
             throw new UncheckedIOException("model file " + base.path() + " could not be closed", e);
         }
         return new Merged(RoundStateMachine.withContributors(state, contributors), next, charges);
+    }
+
+    /**
+     * The next model of a study with frozen layers: the updates hold the trainable part only, so the
+     * strategy steps that part (read whole: a study that freezes layers supplied its weights in a Keras
+     * file, at most {@link org.cohort.learning.model.KerasImport#MAX_BYTES}), and the frozen values are
+     * copied from the base version unchanged, bit for bit.
+     */
+    private ModelRegistry.Staged frozenStage(
+            FrozenLayers frozen,
+            Strategy strategy,
+            List<PartialSums.Sealed> holding,
+            RoundState state,
+            Study study,
+            ModelVersion base,
+            long version,
+            long totalWeight,
+            java.util.Set<String> contributors) {
+        if (strategy instanceof Scaffold) {
+            throw new IllegalStateException("SCAFFOLD cannot step a model with frozen layers (refused at creation)");
+        }
+        float[] full = registry.readParameters(base);
+        float[] global = frozen.slice(full);
+        float[] trained = new float[global.length];
+        int chunk = (int) Math.min(ModelFiles.CHUNK_VALUES, global.length);
+        if (strategy instanceof RobustStrategy robust) {
+            RobustStrategy.Held held = (offset, count) -> updates(holding, state, offset, count);
+            var combine = robust.round(contributors.size(), global.length, chunk, held);
+            for (int offset = 0; offset < global.length; offset += chunk) {
+                int count = Math.min(chunk, global.length - offset);
+                float[] out =
+                        combine.next(Arrays.copyOfRange(global, offset, offset + count), held.chunk(offset, count));
+                System.arraycopy(out, 0, trained, offset, count);
+            }
+            return stageWhole(study, version, frozen.scatter(full, trained));
+        }
+        double[] sum = new double[chunk];
+        float[] in = new float[chunk];
+        float[] out = new float[chunk];
+        try (var carried = StrategyStates.open(registry, strategy, base, version, global.length)) {
+            Strategy.Step step = strategy.step(totalWeight, contributors.size(), carried);
+            for (int offset = 0; offset < global.length; offset += chunk) {
+                int count = Math.min(chunk, global.length - offset);
+                Arrays.fill(sum, 0, count, 0.0);
+                for (PartialSums.Sealed part : holding) {
+                    sums.addSlice(part.memberUuid(), state.roundId(), offset, count, sum);
+                }
+                System.arraycopy(global, offset, in, 0, count);
+                step.next(in, sum, count, out);
+                System.arraycopy(out, 0, trained, offset, count);
+            }
+            return StrategyStates.attach(stageWhole(study, version, frozen.scatter(full, trained)), carried);
+        }
+    }
+
+    private ModelRegistry.Staged stageWhole(Study study, long version, float[] params) {
+        return registry.stage(
+                study.studyId(),
+                version,
+                params.length,
+                (offset, count) -> Arrays.copyOfRange(params, (int) offset, (int) offset + count));
     }
 
     /** The same chunk of every update held whole for a robust strategy, one row per update, in site order. */

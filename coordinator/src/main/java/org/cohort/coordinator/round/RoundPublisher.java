@@ -326,20 +326,28 @@ class RoundPublisher {
      */
     private ModelRegistry.Staged secureStage(
             Study study, ModelVersion base, long version, SecureRound.Released released) {
-        float[] global = registry.readParameters(base);
+        float[] full = registry.readParameters(base);
+        // With frozen layers the released sum holds the trainable part only: the strategy steps that
+        // part, and the frozen values are put back exactly as the base version has them.
+        var frozen = org.cohort.coordinator.study.TrainableParameters.frozen(study);
+        float[] global = frozen.map(f -> f.slice(full)).orElse(full);
         Strategy strategy = secureStrategy(study, released);
-        try (var carried = StrategyStates.open(registry, strategy, base, version)) {
+        try (var carried = StrategyStates.open(registry, strategy, base, version, global.length)) {
             // SCAFFOLD's masked vector was [Δy, Δc]: the released sum holds both sums, nothing of one site.
             float[] params = strategy instanceof Scaffold scaffold
                     ? scaffold.step(released.survivors(), released.survivors(), released.tasked(), carried)
                             .next(global, released.sum())
                     : strategy.step(released.survivors(), released.survivors(), carried)
                             .next(global, released.sum());
+            if (frozen.isPresent()) {
+                params = frozen.get().scatter(full, params);
+            }
+            float[] next = params;
             var staged = registry.stage(
                     study.studyId(),
                     version,
-                    params.length,
-                    (offset, count) -> Arrays.copyOfRange(params, (int) offset, (int) offset + count));
+                    next.length,
+                    (offset, count) -> Arrays.copyOfRange(next, (int) offset, (int) offset + count));
             return StrategyStates.attach(staged, carried);
         }
     }

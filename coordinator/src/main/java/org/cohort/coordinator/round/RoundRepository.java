@@ -178,6 +178,7 @@ public class RoundRepository {
             Long resultVersion,
             String detail) {}
 
+    /** @param upload what an accepted training upload weighed; null for other reports and older rounds */
     public record ReportRow(
             String roundId,
             String siteId,
@@ -185,7 +186,28 @@ public class RoundRepository {
             Long exampleCount,
             Double trainLoss,
             Long trainMillis,
-            String detail) {}
+            String detail,
+            UploadSize upload) {
+        public ReportRow(
+                String roundId,
+                String siteId,
+                String outcome,
+                Long exampleCount,
+                Double trainLoss,
+                Long trainMillis,
+                String detail) {
+            this(roundId, siteId, outcome, exampleCount, trainLoss, trainMillis, detail, null);
+        }
+    }
+
+    /** Records what a site's accepted training upload weighed, on its ACCEPTED report. */
+    public void recordUploadSize(String roundId, String siteId, UploadSize size) {
+        jdbc.sql("""
+                UPDATE round_reports SET update_values = ?, bytes_received = ?, full_model_bytes = ?
+                WHERE round_id = ? AND site_id = ? AND outcome = 'ACCEPTED'""")
+                .params(size.updateValues(), size.bytesReceived(), size.fullModelBytes(), roundId, siteId)
+                .update();
+    }
 
     /**
      * @param noiseMultiplier σ of the noise on each count when the site released noised counts; null in clear
@@ -238,7 +260,13 @@ public class RoundRepository {
                         (Long) rs.getObject("example_count", Long.class),
                         (Double) rs.getObject("train_loss", Double.class),
                         (Long) rs.getObject("train_millis", Long.class),
-                        rs.getString("detail")))
+                        rs.getString("detail"),
+                        rs.getObject("update_values", Long.class) == null
+                                ? null
+                                : new UploadSize(
+                                        rs.getLong("update_values"),
+                                        rs.getLong("bytes_received"),
+                                        rs.getLong("full_model_bytes"))))
                 .list()
                 .stream()
                 .collect(Collectors.groupingBy(ReportRow::roundId));

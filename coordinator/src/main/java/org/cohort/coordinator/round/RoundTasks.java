@@ -129,7 +129,7 @@ class RoundTasks {
         SecureRound sr = null;
         if (secureRound) {
             try {
-                sr = secureRound(spec, eligible, nonce, base, stageTimeout, now.plus(timeout));
+                sr = secureRound(study, eligible, nonce, base, stageTimeout, now.plus(timeout));
             } catch (IllegalArgumentException e) {
                 progress(
                         study,
@@ -209,12 +209,13 @@ class RoundTasks {
     }
 
     private SecureRound secureRound(
-            StudySpec spec,
+            Study study,
             List<String> eligible,
             byte[] nonce,
             ModelVersion base,
             Duration stageTimeout,
             Instant trainingDeadline) {
+        StudySpec spec = study.spec();
         var settings = spec.secureAggregation();
         return new SecureRound(
                 eligible,
@@ -223,8 +224,11 @@ class RoundTasks {
                 settings.degree(),
                 settings.clipRange(),
                 // The masked vector is the whole upload: under SCAFFOLD the delta and Δc together,
-                // so that the coordinator learns only the sum of each.
-                Math.toIntExact(base.numParameters() * spec.uploadVectors()),
+                // so that the coordinator learns only the sum of each; with frozen layers the trainable
+                // part alone (shorter masks, and distributed noise of that dimension).
+                Math.toIntExact(
+                        org.cohort.coordinator.study.TrainableParameters.updateLength(study, base.numParameters())
+                                * spec.uploadVectors()),
                 stageTimeout,
                 trainingDeadline,
                 site -> sites.find(site).orElseThrow().updateSigningPublicKey(),

@@ -21,6 +21,14 @@ final class StrategyStates {
      * version without its state is refused rather than silently restarting the optimiser.
      */
     static StateFile open(ModelRegistry registry, Strategy strategy, ModelVersion base, long version) {
+        return open(registry, strategy, base, version, base.numParameters());
+    }
+
+    /**
+     * As above for a strategy that steps {@code length} values per vector: the trainable part when the
+     * study freezes layers (frozen parameters never move, so an optimiser keeps no moments for them).
+     */
+    static StateFile open(ModelRegistry registry, Strategy strategy, ModelVersion base, long version, long length) {
         if (strategy.stateVectors() == 0) {
             return null;
         }
@@ -36,7 +44,7 @@ final class StrategyStates {
                 registry.stagingState(base.studyId(), version),
                 strategy.name(),
                 strategy.stateVectors(),
-                base.numParameters());
+                length);
     }
 
     /** The staged version with the state finished and attached; as it is for a stateless strategy. */

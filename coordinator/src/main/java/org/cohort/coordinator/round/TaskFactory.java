@@ -2,6 +2,7 @@ package org.cohort.coordinator.round;
 
 import com.google.protobuf.ByteString;
 import java.util.HexFormat;
+import java.util.List;
 import org.cohort.coordinator.aggregation.Strategy;
 import org.cohort.coordinator.registry.ModelVersion;
 import org.cohort.coordinator.study.Study;
@@ -64,6 +65,10 @@ public class TaskFactory {
                 .setSeed(seed)
                 .setProximalMu(proximalMu(spec))
                 .setScaffold(controlVariates(spec))
+                .addAllFrozenLayers(
+                        spec.model() != null && spec.model().freezes()
+                                ? spec.model().freeze()
+                                : List.of())
                 .build();
     }
 

@@ -208,9 +208,20 @@ public class UploadIntake {
         return problem.isPresent() ? problem : PrivacyChecks.check(study.spec().privacy(), state.kind(), m);
     }
 
+    /** Values an upload of the round would carry with every parameter of the model (× SCAFFOLD's two vectors). */
+    private long fullValues(Study study, RoundState state) {
+        return registry.find(state.studyId(), state.baseVersion())
+                        .map(ModelVersion::numParameters)
+                        .orElse(0L)
+                * study.spec().uploadVectors();
+    }
+
+    /** Values of one model-sized vector of the round's updates: the trainable part when layers are frozen. */
     private long modelLength(RoundState state) {
+        Study study = studies.find(state.studyId()).orElse(null);
         return registry.find(state.studyId(), state.baseVersion())
                 .map(ModelVersion::numParameters)
+                .map(n -> study == null ? n : org.cohort.coordinator.study.TrainableParameters.updateLength(study, n))
                 .orElse(-1L);
     }
 
@@ -393,6 +404,11 @@ public class UploadIntake {
                 metrics.getTrainMillis(),
                 null,
                 clock.instant());
+        if (state.kind() == RoundKind.TRAIN && m.getNumParameters() > 0) {
+            studies.find(state.studyId())
+                    .ifPresent(study -> history.recordUploadSize(
+                            state.roundId(), site, UploadSize.of(m, fullValues(study, state))));
+        }
         var noised = NoisedConfusion.from(metrics);
         long evaluated = state.task(site).baseVersion(); // a carried task evaluated the version it trained from
         var scores = ScoreHistogram.from(metrics);

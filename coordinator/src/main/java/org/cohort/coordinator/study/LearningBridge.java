@@ -1,13 +1,14 @@
 package org.cohort.coordinator.study;
 
 import java.util.List;
+import org.cohort.learning.model.FrozenLayers;
 import org.cohort.learning.model.ModelPreset;
 import org.cohort.learning.model.ModelSpec;
 import org.cohort.learning.model.Optimizer;
 import org.cohort.learning.model.ParameterVectors;
 import org.cohort.learning.model.TrainingPlan;
 
-/** The only place the coordinator touches Deeplearning4j: configurations and initial parameters. */
+/** The only place the coordinator touches Deeplearning4j: configurations, initial parameters, frozen-layer positions. */
 final class LearningBridge {
     private LearningBridge() {}
 
@@ -24,6 +25,19 @@ final class LearningBridge {
     /** The study's own model, from its configuration or its Keras file; IllegalArgumentException in words. */
     static ModelSpec userModel(StudySpec.Model model) {
         return model.hasKeras() ? KerasFiles.imported(model.kerasBytes()).spec() : userModel(model.configurationJson());
+    }
+
+    /**
+     * The frozen layers {@code freeze} of the model in {@code configJson} resolved to flat-vector
+     * positions, as the sites resolve them; IllegalArgumentException in words naming the model's layers.
+     */
+    static FrozenLayers frozenLayers(String configJson, List<String> freeze) {
+        return FrozenLayers.resolve(userModel(configJson), freeze);
+    }
+
+    /** As above on a study's own model (its Keras file or configuration), when the study is being checked. */
+    static FrozenLayers frozenLayers(StudySpec.Model model) {
+        return FrozenLayers.resolve(userModel(model), model.freeze());
     }
 
     static String configJson(StudySpec spec, int numInputs) {

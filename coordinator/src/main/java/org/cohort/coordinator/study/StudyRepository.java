@@ -45,8 +45,13 @@ public class StudyRepository {
         jdbc.sql("""
                 UPDATE studies SET status = ?, status_detail = ?, current_version = ?, rounds_done = ?, updated_at = ?
                 WHERE study_id = ?""")
-                .params(status.name(), detail, currentVersion, roundsDone, Timestamp.from(at), studyId)
+                .params(status.name(), fitted(detail), currentVersion, roundsDone, Timestamp.from(at), studyId)
                 .update();
+    }
+
+    /** status_detail holds 1000 characters: a longer reason (a budget refusal) would fail the update every tick. */
+    private static String fitted(String detail) {
+        return detail == null || detail.length() <= 1000 ? detail : detail.substring(0, 997) + "...";
     }
 
     /**

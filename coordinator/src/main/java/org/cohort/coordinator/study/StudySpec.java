@@ -151,6 +151,9 @@ public record StudySpec(
      * @param module        instead of a DL4J model: a PyTorch module every site holds as a file, trained by the
      *                      sites' external trainers (see {@link ModuleModelSpec}); {@code seed} seeds its LoRA
      *                      adapters' start
+     * @param freeze        transfer learning: layers of the supplied model (Keras layer names, which become the
+     *                      DL4J layer names, or indices from 0) that keep the supplied weights; only the other
+     *                      parameters train and travel (see {@link FreezeChecks}). Absent or empty: all train
      */
     public record Model(
             String preset,
@@ -158,7 +161,8 @@ public record StudySpec(
             Long seed,
             tools.jackson.databind.JsonNode configuration,
             String keras,
-            ModuleModelSpec module) {
+            ModuleModelSpec module,
+            List<String> freeze) {
         /** The preset used when a study names the model by its own configuration. */
         public static final String CUSTOM = "custom";
         /** The preset of a study that names a PyTorch module. */
@@ -170,12 +174,37 @@ public record StudySpec(
                 Long seed,
                 tools.jackson.databind.JsonNode configuration,
                 String keras) {
-            this(preset, hidden, seed, configuration, keras, null);
+            this(preset, hidden, seed, configuration, keras, null, null);
+        }
+
+        public Model(
+                String preset,
+                List<Integer> hidden,
+                Long seed,
+                tools.jackson.databind.JsonNode configuration,
+                String keras,
+                ModuleModelSpec module) {
+            this(preset, hidden, seed, configuration, keras, module, null);
+        }
+
+        public Model(
+                String preset,
+                List<Integer> hidden,
+                Long seed,
+                tools.jackson.databind.JsonNode configuration,
+                String keras,
+                List<String> freeze) {
+            this(preset, hidden, seed, configuration, keras, null, freeze);
         }
 
         /** Whether the study names a PyTorch module. */
         public boolean hasModule() {
             return module != null;
+        }
+
+        /** Whether the study freezes any layer. */
+        public boolean freezes() {
+            return freeze != null && !freeze.isEmpty();
         }
 
         public Model(String preset, List<Integer> hidden, Long seed) {
@@ -726,7 +755,8 @@ public record StudySpec(
                         or(model.seed(), 42L),
                         model.hasConfiguration() ? model.configuration() : null,
                         model.keras(),
-                        model.module());
+                        model.module(),
+                        model.freezes() ? model.freeze() : null);
         Plan p = plan == null ? new Plan(null, null, null, null, null) : plan;
         p = new Plan(
                 or(p.localEpochs(), 2),
@@ -941,6 +971,7 @@ public record StudySpec(
         problems.addAll(RunnableChecks.problems(this));
         problems.addAll(StrategyChecks.problems(strategy, minSites, strategyOptions));
         problems.addAll(TransferChecks.problems(this));
+        problems.addAll(FreezeChecks.problems(this));
         problems.addAll(RingWidth.problems(this));
         if (maxSiteExamples != null && (maxSiteExamples < 1 || maxSiteExamples > MAX_SITE_EXAMPLES_LIMIT)) {
             problems.add("maxSiteExamples (the largest training size a site may declare) must be between 1 and "

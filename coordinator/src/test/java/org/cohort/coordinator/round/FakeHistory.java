@@ -85,6 +85,28 @@ final class FakeHistory extends RoundRepository {
     }
 
     @Override
+    public void recordUploadSize(String roundId, String siteId, UploadSize size) {
+        for (int i = 0; i < reports.size(); i++) {
+            ReportRow r = reports.get(i);
+            if (r.roundId().equals(roundId)
+                    && r.siteId().equals(siteId)
+                    && r.outcome().equals("ACCEPTED")) {
+                reports.set(
+                        i,
+                        new ReportRow(
+                                r.roundId(),
+                                r.siteId(),
+                                r.outcome(),
+                                r.exampleCount(),
+                                r.trainLoss(),
+                                r.trainMillis(),
+                                r.detail(),
+                                size));
+            }
+        }
+    }
+
+    @Override
     public void recordEvaluation(
             String studyId,
             long version,

@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.random.RandomGenerator;
 import org.cohort.learning.Nd4jRuntime;
 import org.cohort.learning.data.TabularDataset;
+import org.cohort.learning.model.FrozenLayers;
 import org.cohort.learning.model.Network;
 import org.cohort.learning.model.TrainingPlan;
 import org.cohort.learning.train.NetworkShape;
@@ -117,7 +118,12 @@ public final class DpSgdTrainer {
         requireDpCompatible(net);
 
         double expectedBatch = dp.divisor(train.size());
-        PerExampleGradients gradients = PerExampleGradients.forNetwork(net, expectedBatch);
+        FrozenLayers frozen = plan.frozen();
+        if (frozen != null && frozen.total() != net.numParams()) {
+            throw new IllegalArgumentException("the frozen layers were resolved on a model of " + frozen.total()
+                    + " parameters, the network has " + net.numParams());
+        }
+        PerExampleGradients gradients = PerExampleGradients.forNetwork(net, expectedBatch, frozen);
         if (!gradients.vectorised()) {
             LOG.warn(
                     "DP-SGD slow path: per-example gradients by looping, one backward pass per example (20 to 70x"
@@ -147,7 +153,9 @@ public final class DpSgdTrainer {
         INDArray correction = plan.controlCorrection() == null
                 ? null
                 : Nd4j.createFromArray(plan.controlCorrection()).reshape(1, numParams);
-        INDArray global = proximal ? params.dup() : null;
+        INDArray global = proximal || frozen != null ? params.dup() : null;
+        // What the mechanism releases: the trainable coordinates only (see the noise below).
+        int released = frozen == null ? numParams : Math.toIntExact(frozen.trainableCount());
         double noiseStd = dp.noiseMultiplier() * dp.clipNorm();
         long lossWindowStart = Math.max(0, dp.steps() - dp.stepsPerEpoch());
         double windowLoss = 0;
@@ -169,13 +177,28 @@ public final class DpSgdTrainer {
             if (canaryGradients.length > 0) {
                 for (int c : canarySampler.next()) {
                     float[] g = canaryGradients[c].clone();
+                    if (frozen != null) {
+                        frozen.zeroFrozen(g);
+                    }
                     L2Clipping.clipInPlace(g, dp.clipNorm());
                     for (int i = 0; i < numParams; i++) {
                         sum[i] += g[i];
                     }
                 }
             }
-            noise.addGaussian(sum, noiseStd);
+            if (frozen == null) {
+                noise.addGaussian(sum, noiseStd);
+            } else {
+                // Frozen parameters are constants, not outputs of the mechanism: every per-example
+                // gradient is zero there, so the clipped sum's sensitivity (C) lies in the trainable
+                // coordinates alone and noise on them is all the guarantee needs. Noising the frozen
+                // ones too would only move weights the study says must not move, and nothing of them
+                // is sent. The accountant's figures are the same (q, σ, steps); the lattice
+                // sampler's rounding is accounted for the trainable dimension, which is smaller.
+                float[] trainable = frozen.slice(sum);
+                noise.addGaussian(trainable, noiseStd);
+                sum = frozen.scatter(sum, trainable);
+            }
             for (int i = 0; i < numParams; i++) {
                 sum[i] = (float) (sum[i] / expectedBatch); // post-processing of the noised sum
             }
@@ -195,6 +218,12 @@ public final class DpSgdTrainer {
             updater.applyUpdater(update, (int) Math.min(step, Integer.MAX_VALUE), 0);
             params.subi(update.reshape(params.shape())); // DL4J keeps params as [n], updaters want [1, n]
         }
+        if (frozen != null) {
+            // A zero gradient leaves SGD, Nesterov and Adam steps at exactly zero; putting the values back
+            // makes the frozen layers bit-identical whatever the updater did.
+            float[] kept = frozen.scatter(global.toFloatVector(), frozen.slice(params.toFloatVector()));
+            params.assign(Nd4j.createFromArray(kept).reshape(params.shape()));
+        }
         return new DpSgdResult(
                 windowExamples == 0 ? Double.NaN : windowLoss / windowExamples,
                 train.size(),
@@ -203,7 +232,7 @@ public final class DpSgdTrainer {
                 dp.samplingRate(),
                 dp.noiseMultiplier(),
                 dp.clipNorm(),
-                noiseStd / noise.accountedSensitivity(dp.clipNorm(), numParams),
+                noiseStd / noise.accountedSensitivity(dp.clipNorm(), released),
                 gradients.vectorised(),
                 noise.describe());
     }

@@ -1,6 +1,7 @@
 package org.cohort.learning.dp;
 
 import org.cohort.learning.data.TabularDataset;
+import org.cohort.learning.model.FrozenLayers;
 import org.cohort.learning.model.Network;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -14,14 +15,21 @@ final class LoopedGradients implements PerExampleGradients {
     private final Network net;
     private final String reason;
     private final int numParams;
+    /** Layers left out of every example's gradient (null: none). */
+    private final FrozenLayers frozen;
 
     LoopedGradients(org.deeplearning4j.nn.multilayer.MultiLayerNetwork net, String reason) {
         this(Network.of(net), reason);
     }
 
     LoopedGradients(Network net, String reason) {
+        this(net, reason, null);
+    }
+
+    LoopedGradients(Network net, String reason, FrozenLayers frozen) {
         this.net = net;
         this.reason = reason;
+        this.frozen = frozen;
         this.numParams = Math.toIntExact(net.numParams());
     }
 
@@ -68,12 +76,17 @@ final class LoopedGradients implements PerExampleGradients {
         return result;
     }
 
-    // A batch of one: DL4J's gradient is then that example's own, in the flat parameter layout.
+    // A batch of one: DL4J's gradient is then that example's own, in the flat parameter layout;
+    // its frozen part zeroed, so that it counts neither in the norm nor in the sum.
     private float[] gradientOf(INDArray features, INDArray labels, INDArray mask, int row) {
-        return net.gradient(
+        float[] g = net.gradient(
                 features.getRow(row, true).dup(),
                 labels.getRow(row, true).dup(),
                 mask == null ? null : mask.getRow(row, true).dup());
+        if (frozen != null) {
+            frozen.zeroFrozen(g);
+        }
+        return g;
     }
 
     @Override

@@ -2,6 +2,7 @@ package org.cohort.learning.dp;
 
 import java.util.Optional;
 import org.cohort.learning.data.TabularDataset;
+import org.cohort.learning.model.FrozenLayers;
 import org.cohort.learning.model.Network;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
@@ -26,6 +27,27 @@ sealed interface PerExampleGradients permits SmallDenseGradients, VectorisedGrad
      * convolution, pooling, dense and output layers, residual additions and merges, else the loop.
      */
     static PerExampleGradients forNetwork(Network network, double expectedBatchSize) {
+        return forNetwork(network, expectedBatchSize, null);
+    }
+
+    /**
+     * As above with {@code frozen} layers (null: none), whose parameters are left out of every
+     * per-example gradient: out of the norm that is clipped and out of the sum (zeros there). The
+     * dense engines skip those layers; any other network with frozen layers takes the loop, which zeroes
+     * them in each example's gradient.
+     */
+    static PerExampleGradients forNetwork(Network network, double expectedBatchSize, FrozenLayers frozen) {
+        if (frozen != null) {
+            Optional<String> notDense = network.multiLayer().isEmpty()
+                    ? Optional.of("the network is a ComputationGraph")
+                    : VectorisedGradients.unsupportedReason(network.multiLayer().get());
+            if (notDense.isPresent()) {
+                return new LoopedGradients(
+                        network,
+                        "layers are frozen and only the dense engines can leave a layer out (" + notDense.get() + ")",
+                        frozen);
+            }
+        }
         if (network.multiLayer().isEmpty()) {
             // A graph of convolution, pooling, dense and output layers, residual additions, merges.
             Optional<String> notSupported = ConvGradients.unsupportedReason(network, expectedBatchSize);
@@ -43,8 +65,8 @@ sealed interface PerExampleGradients permits SmallDenseGradients, VectorisedGrad
                     : new LoopedGradients(network, unsupported.get() + "; " + notConvolutional.get());
         }
         return SmallDenseGradients.supports(net) && SmallDenseGradients.isFasterFor(net, expectedBatchSize)
-                ? new SmallDenseGradients(net)
-                : new VectorisedGradients(net);
+                ? new SmallDenseGradients(net, frozen)
+                : new VectorisedGradients(net, frozen);
     }
 
     /**

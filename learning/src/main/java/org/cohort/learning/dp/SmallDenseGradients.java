@@ -2,6 +2,7 @@ package org.cohort.learning.dp;
 
 import java.util.List;
 import org.cohort.learning.data.TabularDataset;
+import org.cohort.learning.model.FrozenLayers;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -42,8 +43,15 @@ final class SmallDenseGradients implements PerExampleGradients {
     private final int[] offsets;
     private final Kind[] hidden;
     private final int numParams;
+    /** Layers whose parameters are frozen: left out of every norm and sum. */
+    private final boolean[] frozen;
 
     SmallDenseGradients(MultiLayerNetwork net) {
+        this(net, null);
+    }
+
+    /** With {@code frozen} layers (null: none) left out of the per-example gradients. */
+    SmallDenseGradients(MultiLayerNetwork net, FrozenLayers frozen) {
         if (!supports(net)) {
             throw new IllegalArgumentException("the network is not a dense network with ReLU, tanh, sigmoid or"
                     + " identity hidden layers and a softmax cross-entropy output");
@@ -69,6 +77,10 @@ final class SmallDenseGradients implements PerExampleGradients {
         if (offset != numParams) {
             throw new IllegalStateException("parameter layout mismatch: expected " + offset + " but the network has "
                     + numParams + " parameters");
+        }
+        this.frozen = new boolean[count];
+        for (int l = 0; frozen != null && l < count; l++) {
+            this.frozen[l] = !frozen.trains(offsets[l], (long) offsets[l] + inputs[l] * outputs[l] + outputs[l]);
         }
     }
 
@@ -119,6 +131,9 @@ final class SmallDenseGradients implements PerExampleGradients {
 
         double[] squaredNorms = new double[size];
         for (int l = 0; l < inputs.length; l++) {
+            if (frozen[l]) {
+                continue;
+            }
             for (int b = 0; b < size; b++) {
                 double a = squaredNorm(pass.inputs[l][b]);
                 double d = squaredNorm(pass.errors[l][b]);
@@ -136,6 +151,9 @@ final class SmallDenseGradients implements PerExampleGradients {
             }
         }
         for (int l = 0; l < inputs.length; l++) {
+            if (frozen[l]) {
+                continue; // its part of the sum stays zero
+            }
             int in = inputs[l];
             int out = outputs[l];
             // Σ_b c_b·A[b]ᵀδ[b], accumulated row-major (inner loop over outputs), then stored column-major.
@@ -177,6 +195,9 @@ final class SmallDenseGradients implements PerExampleGradients {
         }
         Pass pass = forwardBackward(batch, net.params().toFloatVector());
         for (int l = 0; l < inputs.length; l++) {
+            if (frozen[l]) {
+                continue;
+            }
             int in = inputs[l];
             int out = outputs[l];
             for (int b = 0; b < size; b++) {

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.cohort.learning.data.TabularDataset;
+import org.cohort.learning.model.FrozenLayers;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -55,23 +56,32 @@ final class VectorisedGradients implements PerExampleGradients {
 
     private final Dense[] layers;
     private final INDArray gradient;
+    /** Layers whose parameters are frozen: left out of every norm, their part of the sum zero. */
+    private final boolean[] frozen;
 
     /** One dense layer: parameter views into the network and gradient views into {@link #gradient}. */
     private record Dense(
             INDArray weights, INDArray bias, IActivation activation, INDArray weightGradient, INDArray biasGradient) {}
 
     VectorisedGradients(MultiLayerNetwork net) {
+        this(net, null);
+    }
+
+    /** With {@code frozenLayers} (null: none) left out of the per-example gradients. */
+    VectorisedGradients(MultiLayerNetwork net, FrozenLayers frozenLayers) {
         unsupportedReason(net).ifPresent(reason -> {
             throw new IllegalArgumentException("the network cannot use vectorised per-example gradients: " + reason);
         });
         int count = net.getnLayers();
         layers = new Dense[count];
+        frozen = new boolean[count];
         gradient = Nd4j.create(DataType.FLOAT, 1, net.numParams());
         long offset = 0;
         for (int i = 0; i < count; i++) {
             org.deeplearning4j.nn.api.Layer layer = net.getLayer(i);
             NeuralNetConfiguration conf = layer.conf();
             long size = layer.numParams();
+            frozen[i] = frozenLayers != null && !frozenLayers.trains(offset, offset + size);
             // DL4J's own split of a flat gradient, so W is nIn×nOut in column-major order, then b.
             Map<String, INDArray> views = conf.getLayer()
                     .initializer()
@@ -142,6 +152,9 @@ final class VectorisedGradients implements PerExampleGradients {
 
         double[] squaredNorms = new double[batch];
         for (int l = 0; l < layers.length; l++) {
+            if (frozen[l]) {
+                continue;
+            }
             float[] inputNorms = pass.inputs[l].norm2(1).toFloatVector();
             float[] errorNorms = pass.errors[l].norm2(1).toFloatVector();
             for (int b = 0; b < batch; b++) {
@@ -165,6 +178,9 @@ final class VectorisedGradients implements PerExampleGradients {
         }
         INDArray scale = clips ? Nd4j.createFromArray(factors).reshape(batch, 1) : null;
         for (int l = 0; l < layers.length; l++) {
+            if (frozen[l]) {
+                continue; // its gradient views stay zero
+            }
             INDArray scaledErrors = clips ? pass.errors[l].mulColumnVector(scale) : pass.errors[l];
             Nd4j.gemm(pass.inputs[l], scaledErrors, layers[l].weightGradient, true, false, 1.0, 0.0);
             layers[l].biasGradient.assign(scaledErrors.sum(true, 0));
@@ -186,6 +202,10 @@ final class VectorisedGradients implements PerExampleGradients {
             float[][] d = pass.errors[l].toFloatMatrix();
             int in = a[0].length;
             int out = d[0].length;
+            if (frozen[l]) {
+                offset += in * out + out;
+                continue;
+            }
             for (int b = 0; b < batch; b++) {
                 for (int j = 0; j < out; j++) {
                     for (int i = 0; i < in; i++) {

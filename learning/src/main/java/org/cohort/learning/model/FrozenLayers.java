@@ -116,6 +116,47 @@ public record FrozenLayers(List<String> frozenLayers, List<long[]> trainable, lo
         return out;
     }
 
+    /**
+     * Whether the parameters [{@code from}, {@code to}) of one layer train: true inside a trainable
+     * run, false outside every one. A range across a run's border is not one layer's and is refused.
+     */
+    public boolean trains(long from, long to) {
+        for (long[] r : trainable) {
+            if (from >= r[0] && to <= r[1]) {
+                return true;
+            }
+            if (from < r[1] && to > r[0]) {
+                throw new IllegalArgumentException("parameters [" + from + ", " + to + ") straddle the trainable run ["
+                        + r[0] + ", " + r[1] + "); a layer is frozen or trainable as a whole");
+            }
+        }
+        return false;
+    }
+
+    /** The frozen positions as [from, to) runs, ascending: the complement of {@link #trainable()}. */
+    public List<long[]> frozen() {
+        var runs = new ArrayList<long[]>();
+        long at = 0;
+        for (long[] r : trainable) {
+            if (r[0] > at) {
+                runs.add(new long[] {at, r[0]});
+            }
+            at = r[1];
+        }
+        if (at < total) {
+            runs.add(new long[] {at, total});
+        }
+        return runs;
+    }
+
+    /** Sets the frozen positions of {@code full} to zero (a gradient whose frozen part must not move anything). */
+    public void zeroFrozen(float[] full) {
+        checkLength(full);
+        for (long[] r : frozen()) {
+            java.util.Arrays.fill(full, (int) r[0], (int) r[1], 0f);
+        }
+    }
+
     private void checkLength(float[] full) {
         if (full.length != total) {
             throw new IllegalArgumentException(

@@ -17,6 +17,8 @@ import java.util.Objects;
  *     finite and at least 0, and 0 (plain local training) unless the study's strategy is fedprox
  * @param controlCorrection SCAFFOLD's c − c_i (Karimireddy et al. 2020), added to every step's
  *     gradient, one value per parameter; null (no correction) unless the study's strategy is scaffold
+ * @param frozen the layers that keep the supplied model's values (transfer learning): their gradient is
+ *     zeroed before every step and their values restored after it; null when every layer trains
  */
 public record TrainingPlan(
         int localEpochs,
@@ -25,7 +27,8 @@ public record TrainingPlan(
         double learningRate,
         long seed,
         double proximalMu,
-        float[] controlCorrection) {
+        float[] controlCorrection,
+        FrozenLayers frozen) {
 
     /** A plan without a proximal term (μ = 0). */
     public TrainingPlan(int localEpochs, int batchSize, Optimizer optimizer, double learningRate, long seed) {
@@ -36,6 +39,18 @@ public record TrainingPlan(
     public TrainingPlan(
             int localEpochs, int batchSize, Optimizer optimizer, double learningRate, long seed, double proximalMu) {
         this(localEpochs, batchSize, optimizer, learningRate, seed, proximalMu, null);
+    }
+
+    /** A plan in which every layer trains. */
+    public TrainingPlan(
+            int localEpochs,
+            int batchSize,
+            Optimizer optimizer,
+            double learningRate,
+            long seed,
+            double proximalMu,
+            float[] controlCorrection) {
+        this(localEpochs, batchSize, optimizer, learningRate, seed, proximalMu, controlCorrection, null);
     }
 
     public TrainingPlan {
@@ -74,13 +89,17 @@ public record TrainingPlan(
                 && Double.compare(learningRate, p.learningRate) == 0
                 && seed == p.seed
                 && Double.compare(proximalMu, p.proximalMu) == 0
-                && java.util.Arrays.equals(controlCorrection, p.controlCorrection);
+                && java.util.Arrays.equals(controlCorrection, p.controlCorrection)
+                && Objects.equals(
+                        frozen == null ? null : frozen.frozenLayers(),
+                        p.frozen == null ? null : p.frozen.frozenLayers());
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(localEpochs, batchSize, optimizer, learningRate, seed, proximalMu)
-                + 31 * java.util.Arrays.hashCode(controlCorrection);
+                + 31 * java.util.Arrays.hashCode(controlCorrection)
+                + 961 * Objects.hashCode(frozen == null ? null : frozen.frozenLayers());
     }
 
     @Override
@@ -88,28 +107,36 @@ public record TrainingPlan(
         return "TrainingPlan[localEpochs=" + localEpochs + ", batchSize=" + batchSize + ", optimizer=" + optimizer
                 + ", learningRate=" + learningRate + ", seed=" + seed + ", proximalMu=" + proximalMu
                 + (controlCorrection == null ? "" : ", controlCorrection=" + controlCorrection.length + " values")
+                + (frozen == null ? "" : ", frozen=" + frozen.frozenLayers())
                 + "]";
     }
 
     /** The same plan with another seed, e.g. one derived from (study seed, round, site). */
     public TrainingPlan withSeed(long newSeed) {
         return new TrainingPlan(
-                localEpochs, batchSize, optimizer, learningRate, newSeed, proximalMu, controlCorrection);
+                localEpochs, batchSize, optimizer, learningRate, newSeed, proximalMu, controlCorrection, frozen);
     }
 
     /** The same plan with another number of local epochs, e.g. for a centrally trained baseline. */
     public TrainingPlan withLocalEpochs(int epochs) {
-        return new TrainingPlan(epochs, batchSize, optimizer, learningRate, seed, proximalMu, controlCorrection);
+        return new TrainingPlan(
+                epochs, batchSize, optimizer, learningRate, seed, proximalMu, controlCorrection, frozen);
     }
 
     /** The same plan with FedProx's proximal term μ. */
     public TrainingPlan withProximalMu(double mu) {
-        return new TrainingPlan(localEpochs, batchSize, optimizer, learningRate, seed, mu, controlCorrection);
+        return new TrainingPlan(localEpochs, batchSize, optimizer, learningRate, seed, mu, controlCorrection, frozen);
     }
 
     /** The same plan with SCAFFOLD's correction c − c_i (null: none). */
     public TrainingPlan withControlCorrection(float[] correction) {
-        return new TrainingPlan(localEpochs, batchSize, optimizer, learningRate, seed, proximalMu, correction);
+        return new TrainingPlan(localEpochs, batchSize, optimizer, learningRate, seed, proximalMu, correction, frozen);
+    }
+
+    /** The same plan with these layers frozen (null: every layer trains). */
+    public TrainingPlan withFrozen(FrozenLayers layers) {
+        return new TrainingPlan(
+                localEpochs, batchSize, optimizer, learningRate, seed, proximalMu, controlCorrection, layers);
     }
 
     /**

@@ -47,8 +47,11 @@ public final class LocalTrainer {
         net.useFreshOptimiser(plan.optimizer().updater(plan.learningRate()));
         ProximalTerm proximal = plan.proximalMu() > 0 ? new ProximalTerm(net.dl4j(), plan.proximalMu()) : null;
         ControlVariateTerm control = ControlVariateTerm.of(net.numParams(), plan.controlCorrection());
+        // Last, so that it zeroes the frozen part of whatever the other terms added.
+        FrozenGradients frozen = plan.frozen() == null ? null : new FrozenGradients(net.dl4j(), plan.frozen());
+        boolean extra = proximal != null || control != null || frozen != null;
         var listeners = new java.util.ArrayList<org.deeplearning4j.optimize.api.TrainingListener>();
-        if (proximal != null || control != null) {
+        if (extra) {
             listeners.addAll(net.listeners());
         }
         if (proximal != null) {
@@ -57,10 +60,13 @@ public final class LocalTrainer {
         if (control != null) {
             net.addListener(control);
         }
+        if (frozen != null) {
+            net.addListener(frozen);
+        }
         try (Nd4jRuntime.Threads threads = Nd4jRuntime.threadsFor(net.numParams(), plan.batchSize())) {
             return fit(net, train, plan);
         } finally {
-            if (proximal != null || control != null) {
+            if (extra) {
                 net.setListeners(listeners);
             }
         }
