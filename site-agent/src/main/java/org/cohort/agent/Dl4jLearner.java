@@ -306,8 +306,15 @@ public final class Dl4jLearner implements LocalLearner {
         ParameterVectors.write(net, global);
         boolean binary = !data.test().isSurvival()
                 && HeldOutRelease.scoresReleased(data.test().numClasses());
+        boolean regression = data.test().isRegression();
         if (HeldOutRelease.releases(task)) {
             double sigma = task.getPrivacy().getEvaluationNoiseMultiplier();
+            if (regression) {
+                return Outcome.noisedEvaluation(
+                        0,
+                        HeldOutRelease.releaseErrors(errorSums(net, data), sigma),
+                        HeldOutRelease.plannedCharge(task));
+            }
             // One release either way, never both: a second would be a second charge.
             if (binary) {
                 long[] histogram = Evaluator.scoreHistogram(net, data.test(), ScoreHistogram.BINS);
@@ -322,13 +329,17 @@ public final class Dl4jLearner implements LocalLearner {
         }
         // Under DP nothing about the held-out patients leaves in clear.
         boolean withheld = HeldOutRelease.withheld(task);
+        org.cohort.protocol.ErrorSums errors = withheld || !regression ? null : errorSums(net, data);
         var eval = withheld
                 ? EvaluationResult.empty()
-                : data.test().isSurvival() ? survivalEvaluation(net, data) : Evaluator.evaluate(net, data.test());
+                : data.test().isSurvival()
+                        ? survivalEvaluation(net, data)
+                        : regression ? regressionEvaluation(errors) : Evaluator.evaluate(net, data.test());
         ScoreHistogram scores = withheld || !binary ? null : exactScores(net, data);
         if (task.getKind() == TaskKind.EVALUATE) {
             return new Outcome(null, data.train().size(), 0, 0, eval.examples(), eval.correct(), eval.logLoss())
-                    .withScores(scores);
+                    .withScores(scores)
+                    .withErrors(errors);
         }
         var plan = trainingPlan(task);
         if (variates != null) {
@@ -377,7 +388,27 @@ public final class Dl4jLearner implements LocalLearner {
                         eval.correct(),
                         eval.logLoss(),
                         charge)
-                .withScores(scores);
+                .withScores(scores)
+                .withErrors(errors);
+    }
+
+    /** A regression model's exact error sums on the site's held-out rows (scaled, clamped, quantised). */
+    private static org.cohort.protocol.ErrorSums errorSums(org.cohort.learning.model.Network net, SplitData data) {
+        return org.cohort.protocol.ErrorSums.measure(
+                Evaluator.regressionPredictions(net, data.test()), data.test().targets());
+    }
+
+    /**
+     * A regression model's held-out figures in the counts every study reports: no row is "correct"
+     * (MAE and RMSE travel in the error sums), and the loss is the mean squared error in units of the
+     * declared range (Σ(e/R)² / n), what the model is trained to lower.
+     */
+    private static EvaluationResult regressionEvaluation(org.cohort.protocol.ErrorSums errors) {
+        if (errors.count() == 0) {
+            return EvaluationResult.empty();
+        }
+        double mse = errors.squaredErrors() / ((double) org.cohort.protocol.ErrorSums.QUANTUM * errors.count());
+        return new EvaluationResult(0, mse, errors.count(), 0);
     }
 
     /** A binary model's held-out score histogram, measured in clear (a study without DP). */

@@ -111,6 +111,27 @@ final class FakeHistory extends RoundRepository {
                 studyId + " v" + version + " " + siteId + ": noised " + release.correct() + "/" + release.examples());
     }
 
+    @Override
+    public void recordErrors(
+            String studyId,
+            long version,
+            String siteId,
+            org.cohort.protocol.ErrorSums sums,
+            double loss,
+            double labelRangeWidth) {
+        evaluations.add(studyId + " v" + version + " " + siteId + ": errors " + sums.format());
+    }
+
+    @Override
+    public void recordNoisedErrors(
+            String studyId,
+            long version,
+            String siteId,
+            org.cohort.protocol.ErrorSums release,
+            double labelRangeWidth) {
+        evaluations.add(studyId + " v" + version + " " + siteId + ": noised errors " + release.format());
+    }
+
     /** The outcomes the history has for a site in a round. */
     List<String> outcomes(String roundId, String siteId) {
         return reports.stream()
