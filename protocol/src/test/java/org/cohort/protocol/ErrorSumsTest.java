@@ -95,7 +95,6 @@ class ErrorSumsTest {
         assertThat(ErrorSums.from(SiteMetrics.getDefaultInstance())).isNull();
         assertThat(sums.noiseMultiplier()).isCloseTo(1.5, within(1e-12));
         assertThat(ErrorSums.parse(sums.format(), sums.noise())).isEqualTo(sums);
-                java.nio.ByteBuffer.allocate(24).putLong(-2).putLong(1_500_000).putLong(-7);
         assertThat(sums.sha256()).isEqualTo(CountDigest.sha256(List.of(-2L, 1_500_000L, -7L)));
     }
 
