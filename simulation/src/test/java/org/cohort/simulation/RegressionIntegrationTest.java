@@ -34,6 +34,7 @@ class RegressionIntegrationTest {
     static final int ROUNDS = 6;
     static final double MIN = 60;
     static final double MAX = 220;
+    static final int EPOCHS = 5;
 
     static Path data() {
         var found = TestFederation.sharedHeartDisease();
@@ -70,7 +71,7 @@ class RegressionIntegrationTest {
         spec.put("name", "heart-rate regression");
         spec.put("dataset", dataset);
         spec.put("model", Map.of("preset", "mlp", "hidden", List.of(16)));
-        spec.put("plan", Map.of("localEpochs", 5, "batchSize", 16, "learningRate", 0.01));
+        spec.put("plan", Map.of("localEpochs", EPOCHS, "batchSize", 16, "learningRate", 0.01));
         spec.put("rounds", ROUNDS);
         spec.put("minSites", 4);
         spec.put("roundTimeoutSeconds", 180);
@@ -89,7 +90,8 @@ class RegressionIntegrationTest {
     static Map<String, Errors> measured(TestFederation fed, String studyId, long version, Path dir) throws Exception {
         Path parameters = dir.resolve("parameters-" + version + ".f32");
         fed.api.studies().downloadParameters(studyId, version, parameters);
-        var net = Network.of(FinalModel.load(fed.api.studies().modelConfig(studyId), parameters));
+        String config = fed.api.studies().modelConfig(studyId);
+        var net = Network.of(FinalModel.load(config, parameters));
         var dataset = TaskFactory.dataset(
                 fed.coordinator.bean(StudyService.class).require(studyId).spec().dataset());
         var out = new java.util.TreeMap<String, Errors>();
@@ -97,9 +99,27 @@ class RegressionIntegrationTest {
         var truths = new ArrayList<Double>();
         double trainSum = 0;
         long trainRows = 0;
-        for (var site : fed.data.sites()) {
-            // The agent's split: the fixed test secret of the site's file (TestSplitSecrets).
-            var split = new Dl4jLearner(site.dataFile()).data(dataset);
+        // The agent's split: the fixed test secret of the site's file (TestSplitSecrets).
+        var splits = fed.data.sites().stream()
+                .map(site -> new Dl4jLearner(site.dataFile()).data(dataset))
+                .toList();
+        // The same model trained on all sites' training rows together, as many epochs as a site trains in all rounds.
+        var central = Network.of(Baselines.train(
+                config,
+                1,
+                org.cohort.learning.data.TabularDataset.concat(splits.stream()
+                        .map(org.cohort.learning.data.SplitData::train)
+                        .toList()),
+                ROUNDS * EPOCHS));
+        var centralRows = new ArrayList<double[]>();
+        for (int s = 0; s < splits.size(); s++) {
+            var site = fed.data.sites().get(s);
+            var split = splits.get(s);
+            double[] centralPredictions = Evaluator.regressionPredictions(central, split.test());
+            for (int i = 0; i < split.test().size(); i++) {
+                double predicted = Math.max(MIN, Math.min(MAX, MIN + centralPredictions[i] * (MAX - MIN)));
+                centralRows.add(new double[] {predicted - (MIN + split.test().targets()[i] * (MAX - MIN))});
+            }
             for (double t : split.train().targets()) {
                 trainSum += MIN + t * (MAX - MIN);
                 trainRows++;
@@ -121,6 +141,7 @@ class RegressionIntegrationTest {
         out.put(
                 "constant",
                 errors(truths.stream().map(t -> new double[] {mean - t}).toList()));
+        out.put("central", errors(centralRows));
         return out;
     }
 
@@ -161,7 +182,7 @@ class RegressionIntegrationTest {
             // Each row's error is quantised to 10^-6 of the range: the means agree to well within 10^-3 beats/min.
             double tolerance = (MAX - MIN) * 1e-5;
             for (var site : measured.entrySet()) {
-                if (site.getKey().equals("constant")) {
+                if (site.getKey().equals("constant") || site.getKey().equals("central")) {
                     continue;
                 }
                 JsonNode reported =
