@@ -145,8 +145,10 @@ public class RoundRepository {
     }
 
     /**
-     * A regression study's evaluation in clear: its exact error sums (MAE and RMSE follow with the study's
-     * label range, per site and pooled) and the mean squared error in units of the range as its loss.
+     * A regression study's evaluation: its error sums (MAE and RMSE follow with the study's label range,
+     * per site and pooled). In clear they are exact and the loss is the mean squared error in units of
+     * the range; under DP (noised sums, the final evaluation) examples is derived from them
+     * (post-processing of a charged release), no loss is kept, and their noise is.
      */
     public void recordErrors(
             String studyId,
@@ -155,22 +157,17 @@ public class RoundRepository {
             org.cohort.protocol.ErrorSums sums,
             double loss,
             double labelRangeWidth) {
-        replaceEvaluation(studyId, version, siteId, sums.examples(), 0, loss, null, null, sums.format());
+        replaceEvaluation(
+                studyId,
+                version,
+                siteId,
+                sums.examples(),
+                0,
+                sums.noised() ? 0 : loss,
+                sums.noised() ? sums.noise() : null,
+                null,
+                sums.format());
         storeErrorFigures(studyId, version, siteId, sums, labelRangeWidth);
-    }
-
-    /**
-     * A regression study's final evaluation under DP: examples derived from its noised error sums
-     * (post-processing of a charged release), no loss, the sums and their noise kept.
-     */
-    public void recordNoisedErrors(
-            String studyId,
-            long version,
-            String siteId,
-            org.cohort.protocol.ErrorSums release,
-            double labelRangeWidth) {
-        replaceEvaluation(studyId, version, siteId, release.examples(), 0, 0, release.noise(), null, release.format());
-        storeErrorFigures(studyId, version, siteId, release, labelRangeWidth);
     }
 
     /** A site's MAE and RMSE in the label's unit beside its sums (NULL where undefined: no rows). */

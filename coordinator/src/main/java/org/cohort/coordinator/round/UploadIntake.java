@@ -408,9 +408,7 @@ public class UploadIntake {
         long evaluated = state.task(site).baseVersion(); // a carried task evaluated the version it trained from
         var scores = ScoreHistogram.from(metrics);
         var errors = org.cohort.protocol.ErrorSums.from(metrics);
-        if (errors != null && errors.noised()) {
-            history.recordNoisedErrors(state.studyId(), evaluated, site, errors, labelRangeWidth(state));
-        } else if (errors != null && errors.count() > 0) {
+        if (errors != null && (errors.noised() || errors.count() > 0)) {
             history.recordErrors(
                     state.studyId(), evaluated, site, errors, metrics.getTestLoss(), labelRangeWidth(state));
         } else if (noised != null) {

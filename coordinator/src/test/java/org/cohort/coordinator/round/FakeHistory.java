@@ -119,17 +119,8 @@ final class FakeHistory extends RoundRepository {
             org.cohort.protocol.ErrorSums sums,
             double loss,
             double labelRangeWidth) {
-        evaluations.add(studyId + " v" + version + " " + siteId + ": errors " + sums.format());
-    }
-
-    @Override
-    public void recordNoisedErrors(
-            String studyId,
-            long version,
-            String siteId,
-            org.cohort.protocol.ErrorSums release,
-            double labelRangeWidth) {
-        evaluations.add(studyId + " v" + version + " " + siteId + ": noised errors " + release.format());
+        evaluations.add(studyId + " v" + version + " " + siteId + ": " + (sums.noised() ? "noised " : "") + "errors "
+                + sums.format());
     }
 
     /** The outcomes the history has for a site in a round. */
