@@ -317,11 +317,10 @@ public final class Dl4jLearner implements LocalLearner {
             }
             // One release either way, never both: a second would be a second charge.
             if (binary) {
-                long[] histogram = Evaluator.scoreHistogram(net, data.test(), ScoreHistogram.BINS);
+                int bins = ScoreHistogram.binsOf(task.getDataset().getScoreBins());
+                long[] histogram = Evaluator.scoreHistogram(net, data.test(), bins);
                 return Outcome.noisedEvaluation(
-                        0,
-                        HeldOutRelease.releaseScores(histogram, ScoreHistogram.BINS, sigma),
-                        HeldOutRelease.plannedCharge(task));
+                        0, HeldOutRelease.releaseScores(histogram, bins, sigma), HeldOutRelease.plannedCharge(task));
             }
             long[] counts = Evaluator.confusionMatrix(net, data.test());
             var release = HeldOutRelease.release(counts, data.test().numClasses(), sigma);
@@ -335,7 +334,9 @@ public final class Dl4jLearner implements LocalLearner {
                 : data.test().isSurvival()
                         ? survivalEvaluation(net, data)
                         : regression ? regressionEvaluation(errors) : Evaluator.evaluate(net, data.test());
-        ScoreHistogram scores = withheld || !binary ? null : exactScores(net, data);
+        ScoreHistogram scores = withheld || !binary
+                ? null
+                : exactScores(net, data, ScoreHistogram.binsOf(task.getDataset().getScoreBins()));
         if (task.getKind() == TaskKind.EVALUATE) {
             return new Outcome(null, data.train().size(), 0, 0, eval.examples(), eval.correct(), eval.logLoss())
                     .withScores(scores)
@@ -411,10 +412,10 @@ public final class Dl4jLearner implements LocalLearner {
         return new EvaluationResult(0, mse, errors.count(), 0);
     }
 
-    /** A binary model's held-out score histogram, measured in clear (a study without DP). */
-    private static ScoreHistogram exactScores(org.cohort.learning.model.Network net, SplitData data) {
-        long[] counts = Evaluator.scoreHistogram(net, data.test(), ScoreHistogram.BINS);
-        return new ScoreHistogram(java.util.Arrays.stream(counts).boxed().toList(), ScoreHistogram.BINS, 0);
+    /** A binary model's held-out score histogram of {@code bins} bins, measured in clear (a study without DP). */
+    private static ScoreHistogram exactScores(org.cohort.learning.model.Network net, SplitData data, int bins) {
+        long[] counts = Evaluator.scoreHistogram(net, data.test(), bins);
+        return new ScoreHistogram(java.util.Arrays.stream(counts).boxed().toList(), bins, 0);
     }
 
     private static float[] concat(float[] a, float[] b) {

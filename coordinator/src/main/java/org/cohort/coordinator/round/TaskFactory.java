@@ -134,6 +134,9 @@ public class TaskFactory {
         if (d.survival()) {
             b.setTask(StudySpec.Dataset.SURVIVAL).setTimeColumn(d.timeColumn()).addAllCutPoints(d.cutPoints());
         }
+        if (d.scoreBins() != null) {
+            b.setScoreBins(d.scoreBins());
+        }
         if (d.regression()) {
             b.setTask(StudySpec.Dataset.REGRESSION)
                     .setLabelMin(d.labelRange().get(0))

@@ -48,13 +48,18 @@ public final class UploadChecks {
      *     held-out patients
      * @param errors a regression study: a site reports its held-out evaluation as error sums
      *     ({@link ErrorSumsChecks}), never a score histogram or a confusion matrix
+     * @param scoreBins a binary study's score histogram bins (the study's {@code dataset.scoreBins})
      */
     public record HeldOutRule(
-            boolean privateStudy, double evaluationNoise, int classes, boolean pairs, boolean errors) {
+            boolean privateStudy, double evaluationNoise, int classes, boolean pairs, boolean errors, int scoreBins) {
         public static final HeldOutRule IN_CLEAR = new HeldOutRule(false, 0, 2, false);
 
         public HeldOutRule(boolean privateStudy, double evaluationNoise, int classes, boolean pairs) {
             this(privateStudy, evaluationNoise, classes, pairs, false);
+        }
+
+        public HeldOutRule(boolean privateStudy, double evaluationNoise, int classes, boolean pairs, boolean errors) {
+            this(privateStudy, evaluationNoise, classes, pairs, errors, org.cohort.protocol.ScoreHistogram.BINS);
         }
 
         public HeldOutRule(boolean privateStudy, double evaluationNoise, int classes) {

@@ -203,7 +203,11 @@ public class UploadIntake {
                         dp == null ? 0 : dp.evaluationNoise(),
                         study.spec().dataset().numClasses(),
                         study.spec().dataset().survival(),
-                        study.spec().dataset().regression()),
+                        study.spec().dataset().regression(),
+                        org.cohort.protocol.ScoreHistogram.binsOf(
+                                study.spec().dataset().scoreBins() == null
+                                        ? 0
+                                        : study.spec().dataset().scoreBins())),
                 org.cohort.coordinator.study.StudySpec.Transfer.of(study.spec().transfer()),
                 org.cohort.coordinator.study.RingWidth.bits(
                         study.spec(), state.selected().size()),

@@ -49,4 +49,27 @@ final class RegressionChecks {
         }
         return problems;
     }
+
+    /**
+     * Checks of {@code dataset.scoreBins}, which shapes a binary study's evaluation (like the label
+     * range shapes a regression's): even, so that 0.5 is a bin edge, from 2 to
+     * {@value org.cohort.protocol.ScoreHistogram#MAX_STUDY_BINS}, and only for a binary classification.
+     */
+    static List<String> scoreBinsProblems(StudySpec.Dataset d) {
+        if (d == null || d.scoreBins() == null) {
+            return List.of();
+        }
+        int bins = d.scoreBins();
+        var problems = new ArrayList<String>();
+        if (bins < 2 || bins > org.cohort.protocol.ScoreHistogram.MAX_STUDY_BINS || bins % 2 != 0) {
+            problems.add("dataset.scoreBins must be even, from 2 to "
+                    + org.cohort.protocol.ScoreHistogram.MAX_STUDY_BINS + " (0.5 is then a bin edge), got " + bins
+                    + "; under DP fewer bins mean less noise in every figure");
+        }
+        if (!d.binary()) {
+            problems.add("dataset.scoreBins shapes a binary classification's score histogram; this study's evaluation"
+                    + " has none (a multiclass, survival or regression study): leave it out");
+        }
+        return problems;
+    }
 }

@@ -227,6 +227,10 @@ public record StudySpec(
      *                     take (public, chosen before looking at any site's data); labels are scaled to [0, 1]
      *                     by it and errors clamped to it, which bounds one patient's effect on the released
      *                     error sums
+     * @param scoreBins    binary classification: equal-width bins of the held-out score histogram, even, 2 to
+     *                     100 (default {@value org.cohort.protocol.ScoreHistogram#BINS} in clear,
+     *                     {@value org.cohort.protocol.ScoreHistogram#DP_BINS} under DP, where every bin is a
+     *                     noised count)
      */
     public record Dataset(
             String format,
@@ -243,11 +247,48 @@ public record StudySpec(
             List<Double> cutPoints,
             Image image,
             Table table,
-            List<Double> labelRange) {
+            List<Double> labelRange,
+            Integer scoreBins) {
         /** The task word of a survival study. */
         public static final String SURVIVAL = "survival";
         /** The task word of a regression study. */
         public static final String REGRESSION = "regression";
+
+        /** A dataset with the default score bins. */
+        public Dataset(
+                String format,
+                List<Feature> features,
+                String labelColumn,
+                Double positiveAbove,
+                Double testFraction,
+                Long splitSeed,
+                String idColumn,
+                List<String> testIds,
+                String task,
+                String timeColumn,
+                String eventColumn,
+                List<Double> cutPoints,
+                Image image,
+                Table table,
+                List<Double> labelRange) {
+            this(
+                    format,
+                    features,
+                    labelColumn,
+                    positiveAbove,
+                    testFraction,
+                    splitSeed,
+                    idColumn,
+                    testIds,
+                    task,
+                    timeColumn,
+                    eventColumn,
+                    cutPoints,
+                    image,
+                    table,
+                    labelRange,
+                    null);
+        }
 
         /** A dataset of any task but regression. */
         public Dataset(
@@ -404,6 +445,11 @@ public record StudySpec(
         /** Whether the study is a survival study. */
         public boolean survival() {
             return SURVIVAL.equals(task);
+        }
+
+        /** Whether the study is a binary classification, whose evaluation is a score histogram. */
+        public boolean binary() {
+            return (task == null || CLASSIFICATION.equals(task)) && numClasses() == 2;
         }
 
         /** Whether the study is a regression study (a numeric label in a declared range). */
@@ -779,7 +825,14 @@ public record StudySpec(
                         dataset.cutPoints(),
                         dataset.image() == null ? null : dataset.image().withDefaults(),
                         dataset.table(),
-                        dataset.labelRange());
+                        dataset.labelRange(),
+                        dataset.binary()
+                                ? or(
+                                        dataset.scoreBins(),
+                                        privacy != null && privacy.enabled()
+                                                ? org.cohort.protocol.ScoreHistogram.DP_BINS
+                                                : org.cohort.protocol.ScoreHistogram.BINS)
+                                : dataset.scoreBins());
         Privacy dp = privacy == null || !privacy.enabled()
                 ? Privacy.NONE
                 : new Privacy(
@@ -931,6 +984,7 @@ public record StudySpec(
         problems.addAll(DatasetChecks.problems(dataset, privacy));
         problems.addAll(SurvivalChecks.problems(this));
         problems.addAll(RegressionChecks.problems(this));
+        problems.addAll(RegressionChecks.scoreBinsProblems(dataset));
         if (model != null && model.custom()) {
             problems.addAll(ModelChecks.problems(this));
         } else if (model != null && !List.of("logistic-regression", "mlp").contains(model.preset())) {

@@ -139,4 +139,17 @@ class ErrorSumsChecksTest {
         assertThat(message(round(RoundKind.EVALUATE), evaluation(new ErrorSums(2, 0, 72_000_000, NOISE)), DP))
                 .isNull();
     }
+
+    @Test
+    void aHistogramHasTheStudysDeclaredBins() {
+        var four = new UploadChecks.HeldOutRule(false, 0, 2, false, false, 4);
+        var eight = SiteMetrics.newBuilder()
+                .setTestExamples(3)
+                .addAllScoreHistogram(java.util.List.of(1L, 0L, 0L, 0L, 0L, 0L, 0L, 2L))
+                .setScoreBins(4);
+        assertThat(message(round(RoundKind.TRAIN), training(eight), four)).isNull();
+        var twenty = new UploadChecks.HeldOutRule(false, 0, 2, false, false, 20);
+        assertThat(message(round(RoundKind.TRAIN), training(eight), twenty))
+                .contains("has 8 counts; this binary study's has 40 (2 classes x 20 bins)");
+    }
 }

@@ -109,4 +109,52 @@ class RegressionStudyTest {
         assertThatThrownBy(spec(regression("csv", "y", null, "ranking"))::validate)
                 .hasMessageContaining("'classification', 'survival' or 'regression', got 'ranking'");
     }
+
+    /** A binary classification dataset with the given score bins. */
+    static StudySpec.Dataset binary(Integer scoreBins, String task) {
+        return new StudySpec.Dataset(
+                "csv",
+                List.of(new StudySpec.Feature("age", 50.0, 10.0, null)),
+                "num",
+                0.0,
+                null,
+                null,
+                null,
+                null,
+                task,
+                null,
+                null,
+                null,
+                null,
+                null,
+                "regression".equals(task) ? List.of(0.0, 4.0) : null,
+                scoreBins);
+    }
+
+    @Test
+    void scoreBinsDefaultToFourUnderDpAndTwentyInClearAndTravelToTheSites() {
+        var clear = spec(binary(null, null)).validate().withDefaults();
+        assertThat(clear.dataset().scoreBins()).isEqualTo(20);
+        var dp = SurvivalStudyTest.spec(binary(null, null), SurvivalStudyTest.PATIENT)
+                .validate()
+                .withDefaults();
+        assertThat(dp.dataset().scoreBins()).isEqualTo(4);
+        var declared = spec(binary(10, null)).validate().withDefaults();
+        assertThat(TaskFactory.dataset(declared.dataset()).getScoreBins()).isEqualTo(10);
+        // A regression study has no histogram: no bins are set for it.
+        var regression = spec(binary(null, "regression")).validate().withDefaults();
+        assertThat(regression.dataset().scoreBins()).isNull();
+        assertThat(TaskFactory.dataset(regression.dataset()).getScoreBins()).isZero();
+    }
+
+    @Test
+    void refusesScoreBinsThatAreOddOutOfRangeOrOfAStudyWithoutAHistogram() {
+        for (int bins : new int[] {0, 1, 3, 102, -2}) {
+            assertThatThrownBy(spec(binary(bins, null))::validate)
+                    .as("%d bins", bins)
+                    .hasMessageContaining("dataset.scoreBins must be even, from 2 to 100");
+        }
+        assertThatThrownBy(spec(binary(4, "regression"))::validate)
+                .hasMessageContaining("dataset.scoreBins shapes a binary classification's score histogram");
+    }
 }
