@@ -32,8 +32,8 @@ public record ScoreHistogram(List<Long> counts, int bins, double noise) {
 
     /**
      * Bins of a binary study's histogram under differential privacy unless the study declares others:
-     * every figure sums noised counts, and with 4 bins (8 counts) AUROC and AUPRC carry about a fifth
-     * of the noise that 20 give them, at the price of ties within each quarter of [0, 1].
+     * every figure sums noised counts, and 4 bins put 8 of them into AUROC and AUPRC instead of 40
+     * (a fifth of the summed noise variance), at the price of ties within each quarter of [0, 1].
      */
     public static final int DP_BINS = 4;
 
