@@ -254,42 +254,6 @@ public record StudySpec(
         /** The task word of a regression study. */
         public static final String REGRESSION = "regression";
 
-        /** A dataset with the default score bins. */
-        public Dataset(
-                String format,
-                List<Feature> features,
-                String labelColumn,
-                Double positiveAbove,
-                Double testFraction,
-                Long splitSeed,
-                String idColumn,
-                List<String> testIds,
-                String task,
-                String timeColumn,
-                String eventColumn,
-                List<Double> cutPoints,
-                Image image,
-                Table table,
-                List<Double> labelRange) {
-            this(
-                    format,
-                    features,
-                    labelColumn,
-                    positiveAbove,
-                    testFraction,
-                    splitSeed,
-                    idColumn,
-                    testIds,
-                    task,
-                    timeColumn,
-                    eventColumn,
-                    cutPoints,
-                    image,
-                    table,
-                    labelRange,
-                    null);
-        }
-
         /** A dataset of any task but regression. */
         public Dataset(
                 String format,
@@ -321,6 +285,7 @@ public record StudySpec(
                     cutPoints,
                     image,
                     table,
+                    null,
                     null);
         }
         /** The task word of a classification study, the default. */

@@ -13,6 +13,10 @@ import org.junit.jupiter.api.Test;
 class RegressionStudyTest {
 
     static StudySpec.Dataset regression(String format, String label, List<Double> range, String task) {
+        return dataset(format, label, range, task, null);
+    }
+
+    static StudySpec.Dataset dataset(String format, String label, List<Double> range, String task, Integer bins) {
         return new StudySpec.Dataset(
                 format,
                 List.of(new StudySpec.Feature("age", 50.0, 10.0, null)),
@@ -28,7 +32,8 @@ class RegressionStudyTest {
                 null,
                 null,
                 null,
-                range);
+                range,
+                bins);
     }
 
     static StudySpec spec(StudySpec.Dataset dataset) {
@@ -110,25 +115,9 @@ class RegressionStudyTest {
                 .hasMessageContaining("'classification', 'survival' or 'regression', got 'ranking'");
     }
 
-    /** A binary classification dataset with the given score bins. */
+    /** A binary classification dataset (label num above 0) with the given score bins. */
     static StudySpec.Dataset binary(Integer scoreBins, String task) {
-        return new StudySpec.Dataset(
-                "csv",
-                List.of(new StudySpec.Feature("age", 50.0, 10.0, null)),
-                "num",
-                0.0,
-                null,
-                null,
-                null,
-                null,
-                task,
-                null,
-                null,
-                null,
-                null,
-                null,
-                "regression".equals(task) ? List.of(0.0, 4.0) : null,
-                scoreBins);
+        return dataset("csv", "num", "regression".equals(task) ? List.of(0.0, 4.0) : null, task, scoreBins);
     }
 
     @Test
