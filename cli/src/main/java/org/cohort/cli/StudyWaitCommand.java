@@ -110,7 +110,20 @@ final class StudyWaitCommand extends CoordinatorCommand {
                     100.0 * upload.path("bytesSaved").asLong() / full));
         }
         JsonNode eval = r.path("evaluation");
-        if (eval.isObject()) {
+        JsonNode errors = eval.path("errors").path("pooled");
+        if (errors.isObject()) {
+            // A regression study: no row is "correct", its figures are the errors in the label's unit.
+            line.append(String.format(
+                    Locale.ROOT,
+                    ", held-out pooled MAE %s, RMSE %s (v%d, %d examples, %s)",
+                    figure(errors.path("mae")),
+                    figure(errors.path("rmse")),
+                    eval.path("version").asLong(),
+                    eval.path("examples").asLong(),
+                    eval.path("release").asString().equals("in clear")
+                            ? "exact"
+                            : "DP estimate from noised error sums"));
+        } else if (eval.isObject()) {
             line.append(String.format(
                     Locale.ROOT,
                     ", held-out accuracy %.3f (v%d, %d examples, %s)",

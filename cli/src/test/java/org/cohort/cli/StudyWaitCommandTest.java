@@ -46,4 +46,16 @@ class StudyWaitCommandTest {
                 """);
         assertThat(StudyWaitCommand.describe(whole)).doesNotContain("uploads");
     }
+
+    @Test
+    void aRegressionStudysRoundShowsThePooledMaeAndRmseInsteadOfAccuracy() {
+        var round = JSON.readTree("""
+                {"status": "COMPLETED", "reported": ["a"], "selected": ["a"], "dropped": {},
+                 "evaluation": {"version": 4, "pooledAccuracy": 0.0, "examples": 188, "release": "from error sums",
+                   "scores": null, "errors": {"pooled": {"mae": 20.7301, "rmse": null, "examples": 188}, "bySite": {}}}}
+                """);
+        assertThat(StudyWaitCommand.describe(round))
+                .contains("held-out pooled MAE 20.730, RMSE - (v4, 188 examples, DP estimate from noised error sums)")
+                .doesNotContain("accuracy");
+    }
 }

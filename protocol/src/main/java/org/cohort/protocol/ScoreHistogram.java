@@ -30,6 +30,21 @@ public record ScoreHistogram(List<Long> counts, int bins, double noise) {
      */
     public static final int BINS = 20;
 
+    /**
+     * Bins of a binary study's histogram under differential privacy unless the study declares others:
+     * every figure sums noised counts, and 4 bins put 8 of them into AUROC and AUPRC instead of 40
+     * (a fifth of the summed noise variance), at the price of ties within each quarter of [0, 1].
+     */
+    public static final int DP_BINS = 4;
+
+    /** The most bins a study may declare ({@code dataset.scoreBins}). */
+    public static final int MAX_STUDY_BINS = 100;
+
+    /** The bins of a study that declares {@code declared} (its dataset's {@code score_bins}; 0: {@link #BINS}). */
+    public static int binsOf(int declared) {
+        return declared == 0 ? BINS : declared;
+    }
+
     /** The most bins a histogram may have (it travels in a signed header). */
     public static final int MAX_BINS = 1000;
 

@@ -350,8 +350,10 @@ public final class Quickstart {
                 scores.print(
                         out,
                         "federated model's ranking and calibration, as the sites released them ("
-                                + org.cohort.protocol.ScoreHistogram.BINS + "-bin score histograms"
-                                + (privacy.enabled() ? ", noised under DP" : "")
+                                + (privacy.enabled()
+                                        ? org.cohort.protocol.ScoreHistogram.DP_BINS + "-bin score histograms, noised"
+                                                + " under DP"
+                                        : org.cohort.protocol.ScoreHistogram.BINS + "-bin score histograms")
                                 + "; ECE with bin midpoints):");
             }
 

@@ -117,9 +117,16 @@ public final class DatasetSchemas {
                     new SurvivalTarget(spec.getTimeColumn(), List.copyOf(spec.getCutPointsList())),
                     id);
         }
+        if (isRegression(spec)) {
+            return TabularSchema.regression(
+                    features,
+                    spec.getLabelColumn(),
+                    new org.cohort.learning.data.RegressionTarget(spec.getLabelMin(), spec.getLabelMax()),
+                    id);
+        }
         if (!spec.getTask().isEmpty() && !spec.getTask().equals(CLASSIFICATION)) {
-            throw new IllegalArgumentException(
-                    "unknown task '" + spec.getTask() + "'; this agent knows " + CLASSIFICATION + " and " + SURVIVAL);
+            throw new IllegalArgumentException("unknown task '" + spec.getTask() + "'; this agent knows "
+                    + CLASSIFICATION + ", " + SURVIVAL + " and " + REGRESSION);
         }
         return new TabularSchema(
                 features, spec.getLabelColumn(), LabelRule.positiveIfGreaterThan(spec.getPositiveAbove()), id);
@@ -129,6 +136,14 @@ public final class DatasetSchemas {
     public static final String SURVIVAL = "survival";
     /** The task word of a classification study (also what an empty task means). */
     public static final String CLASSIFICATION = "classification";
+
+    /** The task word of a regression study. */
+    public static final String REGRESSION = "regression";
+
+    /** Whether {@code spec} describes a regression study (a numeric label in a declared range). */
+    public static boolean isRegression(DatasetSpec spec) {
+        return spec.getTask().equals(REGRESSION);
+    }
 
     /** Whether {@code spec} describes a survival study. */
     public static boolean isSurvival(DatasetSpec spec) {
@@ -150,6 +165,11 @@ public final class DatasetSchemas {
             b.setTask(SURVIVAL)
                     .setTimeColumn(schema.survival().timeColumn())
                     .addAllCutPoints(schema.survival().cutPoints());
+        }
+        if (schema.isRegression()) {
+            b.setTask(REGRESSION)
+                    .setLabelMin(schema.regression().min())
+                    .setLabelMax(schema.regression().max());
         }
         for (FeatureColumn f : schema.features()) {
             var fb = FeatureColumnSpec.newBuilder().setName(f.name());

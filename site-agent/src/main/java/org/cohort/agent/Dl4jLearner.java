@@ -424,15 +424,21 @@ public final class Dl4jLearner implements LocalLearner {
         }
         boolean binary = !data.test().isSurvival()
                 && HeldOutRelease.scoresReleased(data.test().numClasses());
+        boolean regression = data.test().isRegression();
         if (HeldOutRelease.releases(task)) {
             double sigma = task.getPrivacy().getEvaluationNoiseMultiplier();
             // One release either way, never both: a second would be a second charge.
-            if (binary) {
-                long[] histogram = heldOut.scoreHistogram(ScoreHistogram.BINS);
+            if (regression) {
                 return Outcome.noisedEvaluation(
                         0,
-                        HeldOutRelease.releaseScores(histogram, ScoreHistogram.BINS, sigma),
+                        HeldOutRelease.releaseErrors(heldOut.errorSums(), sigma),
                         HeldOutRelease.plannedCharge(task));
+            }
+            if (binary) {
+                int bins = ScoreHistogram.binsOf(task.getDataset().getScoreBins());
+                long[] histogram = heldOut.scoreHistogram(bins);
+                return Outcome.noisedEvaluation(
+                        0, HeldOutRelease.releaseScores(histogram, bins, sigma), HeldOutRelease.plannedCharge(task));
             }
             long[] counts = heldOut.confusionMatrix();
             var release = HeldOutRelease.release(counts, data.test().numClasses(), sigma);
@@ -440,11 +446,15 @@ public final class Dl4jLearner implements LocalLearner {
         }
         // Under DP nothing about the held-out patients leaves in clear.
         boolean withheld = HeldOutRelease.withheld(task);
-        var eval = withheld ? EvaluationResult.empty() : heldOut.evaluate();
-        ScoreHistogram scores = withheld || !binary ? null : exactScores(heldOut);
+        org.cohort.protocol.ErrorSums errors = withheld || !regression ? null : heldOut.errorSums();
+        var eval = withheld ? EvaluationResult.empty() : regression ? regressionEvaluation(errors) : heldOut.evaluate();
+        ScoreHistogram scores = withheld || !binary
+                ? null
+                : exactScores(heldOut, ScoreHistogram.binsOf(task.getDataset().getScoreBins()));
         if (task.getKind() == TaskKind.EVALUATE) {
             return new Outcome(null, data.train().size(), 0, 0, eval.examples(), eval.correct(), eval.logLoss())
-                    .withScores(scores);
+                    .withScores(scores)
+                    .withErrors(errors);
         }
         var plan = trainingPlan(task);
         if (variates != null) {
@@ -507,7 +517,8 @@ public final class Dl4jLearner implements LocalLearner {
                         eval.correct(),
                         eval.logLoss(),
                         charge)
-                .withScores(scores);
+                .withScores(scores)
+                .withErrors(errors);
     }
 
     /** This site's copy of the study's module; SiteModules.Unusable when it has none (modelProblem refused it). */
@@ -518,10 +529,23 @@ public final class Dl4jLearner implements LocalLearner {
         return modules.resolve(module);
     }
 
-    /** A binary model's held-out score histogram, measured in clear (a study without DP). */
-    private static ScoreHistogram exactScores(HeldOutScores heldOut) {
-        long[] counts = heldOut.scoreHistogram(ScoreHistogram.BINS);
-        return new ScoreHistogram(java.util.Arrays.stream(counts).boxed().toList(), ScoreHistogram.BINS, 0);
+    /**
+     * A regression model's held-out figures in the counts every study reports: no row is "correct"
+     * (MAE and RMSE travel in the error sums), and the loss is the mean squared error in units of the
+     * declared range (Σ(e/R)² / n), what the model is trained to lower.
+     */
+    private static EvaluationResult regressionEvaluation(org.cohort.protocol.ErrorSums errors) {
+        if (errors.count() == 0) {
+            return EvaluationResult.empty();
+        }
+        double mse = errors.squaredErrors() / ((double) org.cohort.protocol.ErrorSums.QUANTUM * errors.count());
+        return new EvaluationResult(0, mse, errors.count(), 0);
+    }
+
+    /** A binary model's held-out score histogram of {@code bins} bins, measured in clear (a study without DP). */
+    private static ScoreHistogram exactScores(HeldOutScores heldOut, int bins) {
+        long[] counts = heldOut.scoreHistogram(bins);
+        return new ScoreHistogram(java.util.Arrays.stream(counts).boxed().toList(), bins, 0);
     }
 
     private static float[] concat(float[] a, float[] b) {

@@ -6,6 +6,7 @@ import org.cohort.privacy.accounting.Unit;
 import org.cohort.privacy.noise.DiscreteGaussianSampler;
 import org.cohort.privacy.noise.RandomSource;
 import org.cohort.privacy.noise.SecureNoiseSource;
+import org.cohort.protocol.ErrorSums;
 import org.cohort.protocol.NoisedConfusion;
 import org.cohort.protocol.ScoreHistogram;
 import org.cohort.protocol.v1.PrivacyPlan;
@@ -20,6 +21,10 @@ import org.cohort.protocol.v1.TaskKind;
  * noise multiplier, charged to the same ledger as training: a binary study's score histogram (true
  * class × score bin, from which AUROC, AUPRC, calibration error and accuracy follow), a multiclass
  * study's confusion matrix. Either way one patient is in exactly one count: one charge of sensitivity 1.
+ * A regression study releases its {@link ErrorSums} (count, Σ|e|/R, Σ(e/R)², errors clamped to the
+ * declared range): one patient moves them by at most (1, 1, 1), L2 sensitivity √3, so each value
+ * carries noise of σ·√3 (Q·σ·√3 on the quantised sums), the same Gaussian mechanism of noise
+ * multiplier σ, the same charge.
  */
 final class HeldOutRelease {
     private HeldOutRelease() {}
@@ -77,6 +82,30 @@ final class HeldOutRelease {
     /** As {@link #releaseScores(long[], int, double)} with the given bits (tests). */
     static ScoreHistogram releaseScores(long[] counts, int bins, double sigma, RandomSource random) {
         return new ScoreHistogram(noised(counts, sigma, random), bins, sigma);
+    }
+
+    /** A regression study's exact {@code sums} with discrete Gaussian noise for noise multiplier σ, from the DRBG. */
+    static ErrorSums releaseErrors(ErrorSums sums, double sigma) {
+        return releaseErrors(sums, sigma, SecureNoiseSource.create());
+    }
+
+    /**
+     * As {@link #releaseErrors(ErrorSums, double)} with the given bits (tests): the count plus noise of
+     * standard deviation σ·√3, each sum plus noise of Q·σ·√3 (its unit is 1/Q), so the release is one
+     * Gaussian mechanism of noise multiplier σ on a vector of L2 sensitivity √3.
+     */
+    static ErrorSums releaseErrors(ErrorSums sums, double sigma, RandomSource random) {
+        if (sums.noised()) {
+            throw new IllegalArgumentException("these error sums already carry noise");
+        }
+        double noise = sigma * ErrorSums.SENSITIVITY;
+        var counts = DiscreteGaussianSampler.withSigma(noise, random);
+        var quantised = DiscreteGaussianSampler.withSigma(noise * ErrorSums.QUANTUM, random);
+        return new ErrorSums(
+                Math.addExact(sums.count(), counts.sample()),
+                Math.addExact(sums.absoluteErrors(), quantised.sample()),
+                Math.addExact(sums.squaredErrors(), quantised.sample()),
+                noise);
     }
 
     private static List<Long> noised(long[] counts, double sigma, RandomSource random) {

@@ -24,6 +24,9 @@ interface HeldOutScores {
     /** A binary model's counts by true class and score bin. */
     long[] scoreHistogram(int bins);
 
+    /** A regression model's exact error sums (scaled by the declared range, clamped, quantised). */
+    org.cohort.protocol.ErrorSums errorSums();
+
     /** The study's DL4J network, evaluated here. */
     static HeldOutScores of(Network net, SplitData data) {
         return new HeldOutScores() {
@@ -42,6 +45,13 @@ interface HeldOutScores {
             @Override
             public long[] scoreHistogram(int bins) {
                 return Evaluator.scoreHistogram(net, data.test(), bins);
+            }
+
+            @Override
+            public org.cohort.protocol.ErrorSums errorSums() {
+                return org.cohort.protocol.ErrorSums.measure(
+                        Evaluator.regressionPredictions(net, data.test()),
+                        data.test().targets());
             }
         };
     }
@@ -71,6 +81,12 @@ interface HeldOutScores {
             @Override
             public long[] scoreHistogram(int bins) {
                 return Evaluator.scoreHistogram(probabilities(), test, bins);
+            }
+
+            @Override
+            public org.cohort.protocol.ErrorSums errorSums() {
+                // ModuleChecks refuses a module regression study: the worker predicts class probabilities.
+                throw new IllegalStateException("an external trainer's module predicts classes, not values");
             }
         };
     }

@@ -13,7 +13,8 @@ public interface LocalLearner {
      * privacy cost actually incurred (null when the study has no differential privacy); {@code
      * heldOut} a noised confusion matrix (a multiclass study's DP evaluation) and {@code scores} the
      * held-out score histogram of a binary study (exact in clear, noised in its DP evaluation), each
-     * null when the task measures none.
+     * null when the task measures none; {@code errors} a regression study's held-out error sums (exact
+     * in clear, noised in its DP evaluation), null for other tasks.
      */
     record Outcome(
             float[] delta,
@@ -25,7 +26,33 @@ public interface LocalLearner {
             double testLoss,
             PrivacyCharge privacy,
             org.cohort.protocol.NoisedConfusion heldOut,
-            org.cohort.protocol.ScoreHistogram scores) {
+            org.cohort.protocol.ScoreHistogram scores,
+            org.cohort.protocol.ErrorSums errors) {
+        public Outcome(
+                float[] delta,
+                long exampleCount,
+                double trainLoss,
+                long trainMillis,
+                long testExamples,
+                long testCorrect,
+                double testLoss,
+                PrivacyCharge privacy,
+                org.cohort.protocol.NoisedConfusion heldOut,
+                org.cohort.protocol.ScoreHistogram scores) {
+            this(
+                    delta,
+                    exampleCount,
+                    trainLoss,
+                    trainMillis,
+                    testExamples,
+                    testCorrect,
+                    testLoss,
+                    privacy,
+                    heldOut,
+                    scores,
+                    null);
+        }
+
         public Outcome(
                 float[] delta,
                 long exampleCount,
@@ -84,6 +111,12 @@ public interface LocalLearner {
             return new Outcome(null, exampleCount, 0, 0, 0, 0, 0, charge, null, scores);
         }
 
+        /** A regression study's evaluation under DP: only the noised error sums and their charge. */
+        public static Outcome noisedEvaluation(
+                long exampleCount, org.cohort.protocol.ErrorSums errors, PrivacyCharge charge) {
+            return new Outcome(null, exampleCount, 0, 0, 0, 0, 0, charge, null, null, errors);
+        }
+
         /** The same outcome with the held-out score histogram measured in clear. */
         public Outcome withScores(org.cohort.protocol.ScoreHistogram newScores) {
             return new Outcome(
@@ -96,7 +129,24 @@ public interface LocalLearner {
                     testLoss,
                     privacy,
                     heldOut,
-                    newScores);
+                    newScores,
+                    errors);
+        }
+
+        /** The same outcome with a regression study's held-out error sums measured in clear. */
+        public Outcome withErrors(org.cohort.protocol.ErrorSums newErrors) {
+            return new Outcome(
+                    delta,
+                    exampleCount,
+                    trainLoss,
+                    trainMillis,
+                    testExamples,
+                    testCorrect,
+                    testLoss,
+                    privacy,
+                    heldOut,
+                    scores,
+                    newErrors);
         }
 
         /** The same outcome with another update (the agent's clipped copy of the trainer's). */
@@ -111,7 +161,8 @@ public interface LocalLearner {
                     testLoss,
                     privacy,
                     heldOut,
-                    scores);
+                    scores,
+                    errors);
         }
 
         public double testAccuracy() {

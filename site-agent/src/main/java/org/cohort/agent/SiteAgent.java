@@ -717,13 +717,25 @@ public final class SiteAgent implements AutoCloseable {
                             : outcome.scores() != null && outcome.scores().noised()
                                     ? "released the noised score histogram of the final evaluation (σ "
                                             + outcome.scores().noise() + " per count)"
-                                    : HeldOutRelease.withheld(task)
-                                            ? "training loss and held-out metrics withheld (differential privacy)"
-                                            : String.format(
-                                                    java.util.Locale.ROOT,
-                                                    "train loss %.4f, held-out accuracy of incoming model %.3f",
-                                                    outcome.trainLoss(),
-                                                    outcome.testAccuracy()),
+                                    : outcome.errors() != null
+                                                    && outcome.errors().noised()
+                                            ? "released the noised error sums of the final evaluation (σ "
+                                                    + outcome.errors().noise() + " per value, in units of (1, Q, Q))"
+                                            : HeldOutRelease.withheld(task)
+                                                    ? "training loss and held-out metrics withheld (differential privacy)"
+                                                    : outcome.errors() != null
+                                                            ? String.format(
+                                                                    java.util.Locale.ROOT,
+                                                                    "train loss %.4f, held-out MAE of incoming model"
+                                                                            + " %.4f of the label range",
+                                                                    outcome.trainLoss(),
+                                                                    outcome.errors()
+                                                                            .meanAbsoluteError(1))
+                                                            : String.format(
+                                                                    java.util.Locale.ROOT,
+                                                                    "train loss %.4f, held-out accuracy of incoming model %.3f",
+                                                                    outcome.trainLoss(),
+                                                                    outcome.testAccuracy()),
                     epsilonAfter == null
                             ? ""
                             : String.format(

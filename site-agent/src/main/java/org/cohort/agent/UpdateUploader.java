@@ -90,6 +90,12 @@ final class UpdateUploader {
                 b.setPayloadSha256(ByteString.copyFrom(outcome.scores().sha256()));
             }
         }
+        if (outcome.errors() != null && (outcome.errors().noised() || !withheld)) {
+            outcome.errors().into(metrics);
+            if (outcome.errors().noised()) {
+                b.setPayloadSha256(ByteString.copyFrom(outcome.errors().sha256()));
+            }
+        }
         b.setMetrics(metrics);
         if (outcome.privacy() != null) {
             b.setPrivacy(outcome.privacy().toProto());

@@ -49,6 +49,10 @@ class ScoreReleaseTest {
     }
 
     private LocalLearner.Outcome run(PrivacyPlan privacy) throws Exception {
+        return run(evaluation(privacy));
+    }
+
+    private LocalLearner.Outcome run(RoundTask task) throws Exception {
         var rows = new StringBuilder("age,num\n");
         for (int i = 0; i < 60; i++) {
             rows.append(30 + i).append(',').append(i % 3 == 0 ? 1 : 0).append('\n');
@@ -59,7 +63,7 @@ class ScoreReleaseTest {
                 ModelPreset.logisticRegression().configJson(1, 2, new TrainingPlan(1, 1, Optimizer.SGD, 0.1, 1));
         float[] parameters = new float[new ModelSpec(config).numParameters()];
         parameters[1] = 1f; // P(1 | x) = sigmoid(x): scores spread over the bins
-        return new Dl4jLearner(csv).run(evaluation(privacy), config, parameters);
+        return new Dl4jLearner(csv).run(task, config, parameters);
     }
 
     @Test
@@ -123,5 +127,25 @@ class ScoreReleaseTest {
             assertThat(sum[c] / n).as("cell %d", c).isCloseTo(0, within(0.3));
             assertThat(squares[c] / n).as("cell %d", c).isCloseTo(16, within(1.6));
         }
+    }
+
+    @Test
+    void theHistogramHasTheBinsTheStudyDeclares() throws Exception {
+        var dp = PrivacyPlan.newBuilder()
+                .setMode(org.cohort.protocol.v1.PrivacyMode.PRIVACY_MODE_PATIENT)
+                .setEvaluationNoiseMultiplier(4)
+                .build();
+        var task = evaluation(dp).toBuilder();
+        task.getDatasetBuilder().setScoreBins(4);
+        var noised = run(task.build()).scores();
+        assertThat(noised.bins()).isEqualTo(4);
+        assertThat(noised.counts()).hasSize(8);
+        var clear = evaluation(PrivacyPlan.getDefaultInstance()).toBuilder();
+        clear.getDatasetBuilder().setScoreBins(6);
+        var exact = run(clear.build()).scores();
+        assertThat(exact.bins()).isEqualTo(6);
+        // The same rows, binned more coarsely than the default 20.
+        assertThat(exact.examples())
+                .isEqualTo(run(PrivacyPlan.getDefaultInstance()).scores().examples());
     }
 }

@@ -59,6 +59,47 @@ class StudyDataFitTest {
         assertThat(fit(offer, noEvent, "w3")).contains("does NOT fit").contains("no column E");
     }
 
+    static StudyOffer regressionOffer() {
+        return StudyOffer.newBuilder()
+                .setStudyId("st-2")
+                .setPrivacy(PrivacyPlan.newBuilder().setMode(PrivacyMode.PRIVACY_MODE_NONE))
+                .setDataset(DatasetSpec.newBuilder()
+                        .setFormat("csv")
+                        .setLabelColumn("thalach")
+                        .setTask("regression")
+                        .setLabelMin(60)
+                        .setLabelMax(220)
+                        .setTestFraction(0.25)
+                        .addFeatures(FeatureColumnSpec.newBuilder()
+                                .setName("age")
+                                .setHasScaling(true)
+                                .setCenter(60)
+                                .setScale(10)))
+                .build();
+    }
+
+    @Test
+    void aRegressionTableWithNumericLabelsFits() throws Exception {
+        Path csv = Files.writeString(dir.resolve("hr.csv"), "age,thalach\n61,150\n70,132\n55,171\n40,185\n");
+        String line = StudyReview.dataFit(regressionOffer(), csv, dir.resolve("w4"));
+        assertThat(line).contains("fits the study");
+        // The four rows are split by the site's own secret: all of them are read, on one side or the other.
+        var m = java.util.regex.Pattern.compile("(\\d+) training rows.*, (\\d+) held out")
+                .matcher(line);
+        assertThat(m.find()).as(line).isTrue();
+        assertThat(Integer.parseInt(m.group(1)) + Integer.parseInt(m.group(2))).isEqualTo(4);
+    }
+
+    @Test
+    void aRegressionLabelThatIsNotANumberIsRefusedBeforeAcceptance() throws Exception {
+        Path csv = Files.writeString(dir.resolve("hr-bad.csv"), "age,thalach\n61,150\n70,high\n");
+        assertThat(fit(regressionOffer(), csv, "w5"))
+                .contains("does NOT fit")
+                .contains("column 'thalach'")
+                .contains("'high' is not a finite number")
+                .contains("recode it, or mark a value not recorded as missing");
+    }
+
     /**
      * The review's line and, apart, what went to standard error: the details (which can quote a
      * cell) must be there and never in the line a saved review keeps.

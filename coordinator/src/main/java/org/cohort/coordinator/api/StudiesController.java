@@ -129,6 +129,8 @@ public class StudiesController {
      *     noised counts, each site's charged to its patient-level budget
      * @param scores a binary study's AUROC, AUPRC and calibration error per site and pooled, from the
      *     sites' score histograms; null for a multiclass or survival study
+     * @param errors a regression study's MAE and RMSE per site and pooled, in the label's unit, from the
+     *     sites' error sums (its accuracy figures are then 0: no row is "correct"); null for other studies
      */
     public record Evaluation(
             long version,
@@ -137,8 +139,14 @@ public class StudiesController {
             Double meanLoss,
             Map<String, Double> accuracyBySite,
             String release,
-            ScoreMetricsView.Pooled scores) {
+            ScoreMetricsView.Pooled scores,
+            ErrorMetricsView.Pooled errors) {
         static Evaluation of(long version, List<EvaluationRow> rows) {
+            return of(version, rows, Double.NaN);
+        }
+
+        /** The evaluation of {@code rows}, with a regression study's label range width (NaN for other studies). */
+        static Evaluation of(long version, List<EvaluationRow> rows, double labelRangeWidth) {
             long examples = 0;
             long correct = 0;
             double loss = 0;
@@ -156,9 +164,11 @@ public class StudiesController {
             String release = noise == null
                     ? "in clear"
                     : "from "
-                            + (rows.stream().allMatch(r -> r.scores() != null)
-                                    ? "score histograms"
-                                    : "confusion matrices")
+                            + (rows.stream().allMatch(r -> r.errors() != null)
+                                    ? "error sums (count, Σ|e|/R, Σ(e/R)²; L2 sensitivity √3)"
+                                    : rows.stream().allMatch(r -> r.scores() != null)
+                                            ? "score histograms"
+                                            : "confusion matrices")
                             + " with discrete Gaussian noise of σ "
                             + String.format(java.util.Locale.ROOT, "%.4g", noise) + " on every count (patient-level DP,"
                             + " add/remove one patient, charged to each site's study budget): estimates, not exact counts";
@@ -169,7 +179,8 @@ public class StudiesController {
                     noise != null ? null : examples == 0 ? 0 : loss / examples,
                     bySite,
                     release,
-                    ScoreMetricsView.Pooled.of(rows));
+                    ScoreMetricsView.Pooled.of(rows),
+                    ErrorMetricsView.Pooled.of(rows, labelRangeWidth));
         }
     }
 
@@ -221,7 +232,9 @@ public class StudiesController {
 
     @GetMapping("/{studyId}/rounds")
     public List<RoundView> rounds(@PathVariable String studyId) {
-        studies.require(studyId);
+        var dataset = studies.require(studyId).spec().dataset();
+        var target = dataset == null ? null : dataset.regressionTarget();
+        double width = target == null ? Double.NaN : target.width();
         var reports = rounds.reportsByRound(studyId);
         var evaluations = rounds.evaluationsByVersion(studyId);
         var out = new ArrayList<RoundView>();
@@ -257,7 +270,7 @@ public class StudiesController {
             // Training rounds are judged by the model they produced; the final evaluation by the one it checked.
             Long evaluated = r.kind().equals("TRAIN") ? r.resultVersion() : Long.valueOf(r.baseVersion());
             Evaluation eval = evaluated != null && evaluations.containsKey(evaluated)
-                    ? Evaluation.of(evaluated, evaluations.get(evaluated))
+                    ? Evaluation.of(evaluated, evaluations.get(evaluated), width)
                     : null;
             out.add(new RoundView(
                     r.roundNumber(),

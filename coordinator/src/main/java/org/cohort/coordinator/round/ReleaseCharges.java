@@ -86,15 +86,19 @@ final class ReleaseCharges {
     /**
      * What a final evaluation's noised counts cost its site: a binary study's score histogram or a
      * multiclass study's confusion matrix, each one Gaussian mechanism of sensitivity 1 (one patient,
-     * one count) at the smaller of the study's evaluation noise and the noise the site states (a site
-     * claiming less noise is charged for less); an upload carrying both (refused, but read) is charged
-     * for two; null when it releases none.
+     * one count), or a regression study's error sums, one Gaussian mechanism of sensitivity √3 whose
+     * noise is √3 times its multiplier ({@link org.cohort.protocol.ErrorSums}); each at the smaller of
+     * the study's evaluation noise multiplier and the one the site's noise states (a site claiming less
+     * noise is charged for less); an upload carrying several (refused, but read) is charged for each;
+     * null when it releases none.
      */
     private static SiteCharge evaluation(Study study, String site, UpdateManifest m) {
         var metrics = m.getMetrics();
         double term =
                 study.spec().privacy() == null ? 0 : study.spec().privacy().evaluationNoise();
-        int releases = (metrics.getNoisedConfusionCount() > 0 ? 1 : 0) + (metrics.getScoreHistogramCount() > 0 ? 1 : 0);
+        int releases = (metrics.getNoisedConfusionCount() > 0 ? 1 : 0)
+                + (metrics.getScoreHistogramCount() > 0 ? 1 : 0)
+                + (metrics.getErrorSumsCount() > 0 ? 1 : 0);
         if (releases == 0 || !(term > 0) || m.getPayloadSha256().size() != 32) {
             return null;
         }
@@ -104,6 +108,9 @@ final class ReleaseCharges {
         }
         if (metrics.getScoreHistogramCount() > 0 && metrics.getScoreHistogramNoise() > 0) {
             sigma = Math.min(sigma, metrics.getScoreHistogramNoise());
+        }
+        if (metrics.getErrorSumsCount() > 0 && metrics.getErrorSumsNoise() > 0) {
+            sigma = Math.min(sigma, metrics.getErrorSumsNoise() / org.cohort.protocol.ErrorSums.SENSITIVITY);
         }
         return new SiteCharge(site, Unit.PATIENT, new PrivacyEvent.SampledGaussian(1.0, sigma, releases));
     }

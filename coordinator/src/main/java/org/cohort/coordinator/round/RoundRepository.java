@@ -144,6 +144,42 @@ public class RoundRepository {
         replaceEvaluation(studyId, version, siteId, release.examples(), release.correct(), 0, release.noise(), null);
     }
 
+    /**
+     * A regression study's evaluation: its error sums (MAE and RMSE follow with the study's label range,
+     * per site and pooled). In clear they are exact and the loss is the mean squared error in units of
+     * the range; under DP (noised sums, the final evaluation) examples is derived from them
+     * (post-processing of a charged release), no loss is kept, and their noise is.
+     */
+    public void recordErrors(
+            String studyId,
+            long version,
+            String siteId,
+            org.cohort.protocol.ErrorSums sums,
+            double loss,
+            double labelRangeWidth) {
+        replaceEvaluation(
+                studyId,
+                version,
+                siteId,
+                sums.examples(),
+                0,
+                sums.noised() ? 0 : loss,
+                sums.noised() ? sums.noise() : null,
+                null,
+                sums.format());
+        storeErrorFigures(studyId, version, siteId, sums, labelRangeWidth);
+    }
+
+    /** A site's MAE and RMSE in the label's unit beside its sums (NULL where undefined: no rows). */
+    private void storeErrorFigures(
+            String studyId, long version, String siteId, org.cohort.protocol.ErrorSums sums, double width) {
+        double mae = sums.meanAbsoluteError(width);
+        double rmse = sums.rootMeanSquaredError(width);
+        jdbc.sql("UPDATE model_evaluations SET mae = ?, rmse = ? WHERE study_id = ? AND version = ? AND site_id = ?")
+                .params(Double.isNaN(mae) ? null : mae, Double.isNaN(rmse) ? null : rmse, studyId, version, siteId)
+                .update();
+    }
+
     private void replaceEvaluation(
             String studyId,
             long version,
@@ -153,14 +189,27 @@ public class RoundRepository {
             double loss,
             Double noise,
             String histogram) {
+        replaceEvaluation(studyId, version, siteId, examples, correct, loss, noise, histogram, null);
+    }
+
+    private void replaceEvaluation(
+            String studyId,
+            long version,
+            String siteId,
+            long examples,
+            long correct,
+            double loss,
+            Double noise,
+            String histogram,
+            String errorSums) {
         // A site may evaluate the same version twice (a retried round); the last word counts.
         jdbc.sql("DELETE FROM model_evaluations WHERE study_id = ? AND version = ? AND site_id = ?")
                 .params(studyId, version, siteId)
                 .update();
         jdbc.sql("INSERT INTO model_evaluations"
-                        + " (study_id, version, site_id, examples, correct, loss, noise_multiplier, score_histogram)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-                .params(studyId, version, siteId, examples, correct, loss, noise, histogram)
+                        + " (study_id, version, site_id, examples, correct, loss, noise_multiplier, score_histogram,"
+                        + " error_sums) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                .params(studyId, version, siteId, examples, correct, loss, noise, histogram, errorSums)
                 .update();
     }
 
@@ -212,6 +261,8 @@ public class RoundRepository {
     /**
      * @param noiseMultiplier σ of the noise on each count when the site released noised counts; null in clear
      * @param scores a binary study's score histogram (noised when {@code noiseMultiplier} is set); null when none
+     * @param errors a regression study's error sums (noised when {@code noiseMultiplier} is set: then the
+     *     noise's standard deviation in units of (1, Q, Q)); null when none
      */
     public record EvaluationRow(
             long version,
@@ -220,10 +271,22 @@ public class RoundRepository {
             long correct,
             double loss,
             Double noiseMultiplier,
-            org.cohort.protocol.ScoreHistogram scores) {
+            org.cohort.protocol.ScoreHistogram scores,
+            org.cohort.protocol.ErrorSums errors) {
         public EvaluationRow(
                 long version, String siteId, long examples, long correct, double loss, Double noiseMultiplier) {
-            this(version, siteId, examples, correct, loss, noiseMultiplier, null);
+            this(version, siteId, examples, correct, loss, noiseMultiplier, null, null);
+        }
+
+        public EvaluationRow(
+                long version,
+                String siteId,
+                long examples,
+                long correct,
+                double loss,
+                Double noiseMultiplier,
+                org.cohort.protocol.ScoreHistogram scores) {
+            this(version, siteId, examples, correct, loss, noiseMultiplier, scores, null);
         }
     }
 
@@ -284,7 +347,8 @@ public class RoundRepository {
                         rs.getDouble("loss"),
                         (Double) rs.getObject("noise_multiplier", Double.class),
                         scores(rs.getString("score_histogram"), (Double)
-                                rs.getObject("noise_multiplier", Double.class))))
+                                rs.getObject("noise_multiplier", Double.class)),
+                        errors(rs.getString("error_sums"), (Double) rs.getObject("noise_multiplier", Double.class))))
                 .list()
                 .stream()
                 .collect(Collectors.groupingBy(EvaluationRow::version));
@@ -292,6 +356,10 @@ public class RoundRepository {
 
     private static org.cohort.protocol.ScoreHistogram scores(String text, Double noise) {
         return text == null ? null : org.cohort.protocol.ScoreHistogram.parse(text, noise == null ? 0 : noise);
+    }
+
+    private static org.cohort.protocol.ErrorSums errors(String text, Double noise) {
+        return text == null ? null : org.cohort.protocol.ErrorSums.parse(text, noise == null ? 0 : noise);
     }
 
     private static String truncate(String s) {

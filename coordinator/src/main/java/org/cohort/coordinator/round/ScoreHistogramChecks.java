@@ -28,13 +28,13 @@ final class ScoreHistogramChecks {
         } catch (IllegalArgumentException e) {
             return reject(Reason.MALFORMED, "site " + site + "'s score histogram is malformed: " + e.getMessage());
         }
-        if (histogram.counts().size() != 2 * ScoreHistogram.BINS) {
+        if (histogram.counts().size() != 2 * rule.scoreBins()) {
             // One site's odd binning would make the pooled sum of all sites' histograms fail.
             return reject(
                     Reason.MALFORMED,
                     "site " + site + "'s score histogram has "
-                            + histogram.counts().size() + " counts; a binary"
-                            + " study's has " + 2 * ScoreHistogram.BINS + " (2 classes x " + ScoreHistogram.BINS
+                            + histogram.counts().size() + " counts; this binary"
+                            + " study's has " + 2 * rule.scoreBins() + " (2 classes x " + rule.scoreBins()
                             + " bins)");
         }
         if (rule.classes() != 2 || rule.pairs()) {

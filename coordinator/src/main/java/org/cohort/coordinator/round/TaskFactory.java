@@ -139,6 +139,14 @@ public class TaskFactory {
         if (d.survival()) {
             b.setTask(StudySpec.Dataset.SURVIVAL).setTimeColumn(d.timeColumn()).addAllCutPoints(d.cutPoints());
         }
+        if (d.scoreBins() != null) {
+            b.setScoreBins(d.scoreBins());
+        }
+        if (d.regression()) {
+            b.setTask(StudySpec.Dataset.REGRESSION)
+                    .setLabelMin(d.labelRange().get(0))
+                    .setLabelMax(d.labelRange().get(1));
+        }
         if (d.table() != null) {
             var t = d.table();
             var tb = org.cohort.protocol.v1.TableFormatSpec.newBuilder();

@@ -46,9 +46,21 @@ public final class UploadChecks {
      * @param pairs a survival study: a site reports its C-index as half pairs of held-out patients
      *     (test_correct = 2·concordant + tied, test_examples = 2·comparable), at most m(m − 1) for m
      *     held-out patients
+     * @param errors a regression study: a site reports its held-out evaluation as error sums
+     *     ({@link ErrorSumsChecks}), never a score histogram or a confusion matrix
+     * @param scoreBins a binary study's score histogram bins (the study's {@code dataset.scoreBins})
      */
-    public record HeldOutRule(boolean privateStudy, double evaluationNoise, int classes, boolean pairs) {
+    public record HeldOutRule(
+            boolean privateStudy, double evaluationNoise, int classes, boolean pairs, boolean errors, int scoreBins) {
         public static final HeldOutRule IN_CLEAR = new HeldOutRule(false, 0, 2, false);
+
+        public HeldOutRule(boolean privateStudy, double evaluationNoise, int classes, boolean pairs) {
+            this(privateStudy, evaluationNoise, classes, pairs, false);
+        }
+
+        public HeldOutRule(boolean privateStudy, double evaluationNoise, int classes, boolean pairs, boolean errors) {
+            this(privateStudy, evaluationNoise, classes, pairs, errors, org.cohort.protocol.ScoreHistogram.BINS);
+        }
 
         public HeldOutRule(boolean privateStudy, double evaluationNoise, int classes) {
             this(privateStudy, evaluationNoise, classes, false);
@@ -268,6 +280,10 @@ public final class UploadChecks {
                     "site " + site + " sends held-out metrics in clear in a differentially"
                             + " private study; they are releases outside every ε: a site withholds them, and the final"
                             + " evaluation sends only its noised counts (score histogram or confusion matrix)");
+        }
+        var errors = ErrorSumsChecks.check(round, m, site, rule, maxHeldOut);
+        if (errors.isPresent()) {
+            return errors;
         }
         var histogram = ScoreHistogramChecks.check(round, m, site, rule, maxHeldOut);
         if (histogram.isPresent() || metrics.getNoisedConfusionCount() == 0) {

@@ -126,7 +126,9 @@ public class UploadIntake {
         // A final evaluation's noised counts (confusion matrix or score histogram) travel in this signed header itself:
         // read now, so charged now,
         // before any check can refuse the upload (a refused evaluation was still released to this coordinator).
-        if (m.getMetrics().getNoisedConfusionCount() > 0 || m.getMetrics().getScoreHistogramNoise() > 0) {
+        if (m.getMetrics().getNoisedConfusionCount() > 0
+                || m.getMetrics().getScoreHistogramNoise() > 0
+                || m.getMetrics().getErrorSumsNoise() > 0) {
             chargeReceived(m, manifestBytes, signature, site);
         }
         var problem = checkManifest(m, site);
@@ -200,7 +202,12 @@ public class UploadIntake {
                         dp != null && dp.enabled(),
                         dp == null ? 0 : dp.evaluationNoise(),
                         study.spec().dataset().numClasses(),
-                        study.spec().dataset().survival()),
+                        study.spec().dataset().survival(),
+                        study.spec().dataset().regression(),
+                        org.cohort.protocol.ScoreHistogram.binsOf(
+                                study.spec().dataset().scoreBins() == null
+                                        ? 0
+                                        : study.spec().dataset().scoreBins())),
                 org.cohort.coordinator.study.StudySpec.Transfer.of(study.spec().transfer()),
                 org.cohort.coordinator.study.RingWidth.bits(
                         study.spec(), state.selected().size()),
@@ -393,6 +400,14 @@ public class UploadIntake {
         };
     }
 
+    /** The width of a regression study's declared label range (MAE and RMSE are in its unit); NaN otherwise. */
+    private double labelRangeWidth(RoundState state) {
+        return studies.find(state.studyId())
+                .map(s -> s.spec().dataset() == null ? null : s.spec().dataset().regressionTarget())
+                .map(org.cohort.learning.data.RegressionTarget::width)
+                .orElse(Double.NaN);
+    }
+
     private void recordAccepted(RoundState state, String site, UpdateManifest m) {
         var metrics = m.getMetrics();
         history.insertReport(
@@ -412,7 +427,11 @@ public class UploadIntake {
         var noised = NoisedConfusion.from(metrics);
         long evaluated = state.task(site).baseVersion(); // a carried task evaluated the version it trained from
         var scores = ScoreHistogram.from(metrics);
-        if (noised != null) {
+        var errors = org.cohort.protocol.ErrorSums.from(metrics);
+        if (errors != null && (errors.noised() || errors.count() > 0)) {
+            history.recordErrors(
+                    state.studyId(), evaluated, site, errors, metrics.getTestLoss(), labelRangeWidth(state));
+        } else if (noised != null) {
             history.recordNoisedEvaluation(state.studyId(), evaluated, site, noised);
         } else if (scores != null && scores.noised()) {
             history.recordNoisedScores(state.studyId(), evaluated, site, scores);

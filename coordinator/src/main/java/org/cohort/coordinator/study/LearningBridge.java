@@ -69,6 +69,9 @@ final class LearningBridge {
                 optimizer(p.optimizer()),
                 p.learningRate(),
                 spec.model().seed());
+        if (spec.dataset() != null && spec.dataset().regression()) {
+            return preset.regressionConfigJson(numInputs, plan);
+        }
         return spec.dataset() != null && spec.dataset().survival()
                 ? preset.survivalConfigJson(numInputs, spec.dataset().modelOutputs(), plan)
                 : preset.configJson(numInputs, spec.dataset().numClasses(), plan);

@@ -76,7 +76,17 @@ final class ModelChecks {
             }
         }
         boolean survival = spec.dataset() != null && spec.dataset().survival();
-        if (survival != user.predictsHazards()) {
+        boolean regression = spec.dataset() != null && spec.dataset().regression();
+        if (regression != user.predictsValue()) {
+            problems.add(
+                    regression
+                            ? field + " does not predict one value, but a regression study's model does: end with an"
+                                    + " OutputLayer of one output, identity activation and MSE loss"
+                            : field + " predicts one value (a regression model), but the study is not a regression;"
+                                    + " set dataset.task to regression with dataset.labelRange");
+        } else if (regression) {
+            // One identity output with MSE: nothing more to match.
+        } else if (survival != user.predictsHazards()) {
             problems.add(
                     survival
                             ? field + " predicts class probabilities, but a survival study's model predicts one"

@@ -141,6 +141,11 @@ final class ModuleChecks {
                     + " or a preset), the module path has no hazard loss yet");
             return problems;
         }
+        if (dataset.regression()) {
+            problems.add("a module study is a classification: the external trainer predicts class probabilities and"
+                    + " has no squared-error output yet; give model.configuration or a preset for a regression");
+            return problems;
+        }
         if (m.inputShape() != null && m.inputShape().stream().anyMatch(d -> d == null || d < 1)) {
             problems.add("model.module.inputShape must list positive sizes (one example's shape, e.g. [3, 32, 32]),"
                     + " got " + m.inputShape());

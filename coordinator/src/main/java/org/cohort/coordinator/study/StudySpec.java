@@ -272,6 +272,14 @@ public record StudySpec(
      *                     unit, strictly increasing: K - 1 points make K intervals and K model outputs. Public
      *                     study parameters, chosen before looking at any site's data
      * @param image        for "image-folder" only: the images' declared shape, classes and preprocessing
+     * @param labelRange   regression: {@code [min, max]}, the range the numeric label column is declared to
+     *                     take (public, chosen before looking at any site's data); labels are scaled to [0, 1]
+     *                     by it and errors clamped to it, which bounds one patient's effect on the released
+     *                     error sums
+     * @param scoreBins    binary classification: equal-width bins of the held-out score histogram, even, 2 to
+     *                     100 (default {@value org.cohort.protocol.ScoreHistogram#BINS} in clear,
+     *                     {@value org.cohort.protocol.ScoreHistogram#DP_BINS} under DP, where every bin is a
+     *                     noised count)
      */
     public record Dataset(
             String format,
@@ -287,9 +295,48 @@ public record StudySpec(
             String eventColumn,
             List<Double> cutPoints,
             Image image,
-            Table table) {
+            Table table,
+            List<Double> labelRange,
+            Integer scoreBins) {
         /** The task word of a survival study. */
         public static final String SURVIVAL = "survival";
+        /** The task word of a regression study. */
+        public static final String REGRESSION = "regression";
+
+        /** A dataset of any task but regression. */
+        public Dataset(
+                String format,
+                List<Feature> features,
+                String labelColumn,
+                Double positiveAbove,
+                Double testFraction,
+                Long splitSeed,
+                String idColumn,
+                List<String> testIds,
+                String task,
+                String timeColumn,
+                String eventColumn,
+                List<Double> cutPoints,
+                Image image,
+                Table table) {
+            this(
+                    format,
+                    features,
+                    labelColumn,
+                    positiveAbove,
+                    testFraction,
+                    splitSeed,
+                    idColumn,
+                    testIds,
+                    task,
+                    timeColumn,
+                    eventColumn,
+                    cutPoints,
+                    image,
+                    table,
+                    null,
+                    null);
+        }
         /** The task word of a classification study, the default. */
         public static final String CLASSIFICATION = "classification";
         /** The format word of image folders. */
@@ -414,6 +461,23 @@ public record StudySpec(
             return SURVIVAL.equals(task);
         }
 
+        /** Whether the study is a binary classification, whose evaluation is a score histogram. */
+        public boolean binary() {
+            return (task == null || CLASSIFICATION.equals(task)) && numClasses() == 2;
+        }
+
+        /** Whether the study is a regression study (a numeric label in a declared range). */
+        public boolean regression() {
+            return REGRESSION.equals(task);
+        }
+
+        /** A regression study's declared label range; null for other tasks or a range not yet checked. */
+        public org.cohort.learning.data.RegressionTarget regressionTarget() {
+            return regression() && org.cohort.learning.data.RegressionTarget.rangeProblem(labelRange) == null
+                    ? new org.cohort.learning.data.RegressionTarget(labelRange.get(0), labelRange.get(1))
+                    : null;
+        }
+
         /** The label column: for a survival study the event column when only that is given. */
         public String label() {
             return labelColumn != null ? labelColumn : survival() ? eventColumn : null;
@@ -437,9 +501,9 @@ public record StudySpec(
                     : 2;
         }
 
-        /** Outputs of the model: the intervals of a survival study, else the classes. */
+        /** Outputs of the model: the intervals of a survival study, one value for regression, else the classes. */
         public int modelOutputs() {
-            return survival() && cutPoints != null ? cutPoints.size() + 1 : numClasses();
+            return survival() && cutPoints != null ? cutPoints.size() + 1 : regression() ? 1 : numClasses();
         }
 
         public Dataset(
@@ -780,7 +844,15 @@ public record StudySpec(
                         dataset.survival() ? dataset.label() : dataset.eventColumn(),
                         dataset.cutPoints(),
                         dataset.image() == null ? null : dataset.image().withDefaults(),
-                        dataset.table());
+                        dataset.table(),
+                        dataset.labelRange(),
+                        dataset.binary()
+                                ? or(
+                                        dataset.scoreBins(),
+                                        privacy != null && privacy.enabled()
+                                                ? org.cohort.protocol.ScoreHistogram.DP_BINS
+                                                : org.cohort.protocol.ScoreHistogram.BINS)
+                                : dataset.scoreBins());
         Privacy dp = privacy == null || !privacy.enabled()
                 ? Privacy.NONE
                 : new Privacy(
@@ -931,6 +1003,8 @@ public record StudySpec(
         }
         problems.addAll(DatasetChecks.problems(dataset, privacy));
         problems.addAll(SurvivalChecks.problems(this));
+        problems.addAll(RegressionChecks.problems(this));
+        problems.addAll(RegressionChecks.scoreBinsProblems(dataset));
         if (model != null && model.hasModule()) {
             problems.addAll(ModuleChecks.problems(this));
         } else if (model != null && model.custom()) {

@@ -31,10 +31,10 @@ final class SurvivalChecks {
         }
         String task = d.task();
         if (task != null
-                && !List.of(StudySpec.Dataset.CLASSIFICATION, StudySpec.Dataset.SURVIVAL)
+                && !List.of(StudySpec.Dataset.CLASSIFICATION, StudySpec.Dataset.SURVIVAL, StudySpec.Dataset.REGRESSION)
                         .contains(task)) {
-            problems.add("dataset.task must be '" + StudySpec.Dataset.CLASSIFICATION + "' or '"
-                    + StudySpec.Dataset.SURVIVAL + "', got '" + task + "'");
+            problems.add("dataset.task must be '" + StudySpec.Dataset.CLASSIFICATION + "', '"
+                    + StudySpec.Dataset.SURVIVAL + "' or '" + StudySpec.Dataset.REGRESSION + "', got '" + task + "'");
             return problems;
         }
         if (!d.survival()) {

@@ -133,6 +133,18 @@ final class FakeHistory extends RoundRepository {
                 studyId + " v" + version + " " + siteId + ": noised " + release.correct() + "/" + release.examples());
     }
 
+    @Override
+    public void recordErrors(
+            String studyId,
+            long version,
+            String siteId,
+            org.cohort.protocol.ErrorSums sums,
+            double loss,
+            double labelRangeWidth) {
+        evaluations.add(studyId + " v" + version + " " + siteId + ": " + (sums.noised() ? "noised " : "") + "errors "
+                + sums.format());
+    }
+
     /** The outcomes the history has for a site in a round. */
     List<String> outcomes(String roundId, String siteId) {
         return reports.stream()

@@ -95,7 +95,7 @@ class SurvivalStudyTest {
                 .hasMessageContaining("time column 'age_at_index'");
         assertThatThrownBy(spec(survival("T", "age_at_index", List.of(365.0)), null)::validate)
                 .hasMessageContaining("event column 'age_at_index'");
-        assertThatThrownBy(spec(labelled("regression", null), null)::validate)
+        assertThatThrownBy(spec(labelled("ranking", null), null)::validate)
                 .hasMessageContaining("dataset.task must be");
         assertThatThrownBy(spec(labelled(null, "T"), null)::validate)
                 .hasMessageContaining("set dataset.task to 'survival'");

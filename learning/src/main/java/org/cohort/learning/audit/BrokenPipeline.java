@@ -68,7 +68,12 @@ public enum BrokenPipeline {
                             : column);
         }
         return new TabularSchema(
-                columns, declared.labelColumn(), declared.labelRule(), declared.idColumn(), declared.survival());
+                columns,
+                declared.labelColumn(),
+                declared.labelRule(),
+                declared.idColumn(),
+                declared.survival(),
+                declared.regression());
     }
 
     /** The split sites used before {@code SplitRule}: see {@link #SPLIT}. */

@@ -50,6 +50,7 @@ public final class CsvTableLoader {
         List<String> ids = schema.idColumn() == null ? null : new ArrayList<>();
         List<Double> times = new ArrayList<>();
         List<Boolean> events = new ArrayList<>();
+        List<Double> targets = new ArrayList<>();
         long rowsRead = 0;
         long dropped = 0;
         List<String> header = format.columns();
@@ -82,6 +83,9 @@ public final class CsvTableLoader {
                 try {
                     encoder.encodeFeatures(cells, encoded);
                     labels.add(encoder.encodeLabel(cells));
+                    if (schema.isRegression()) {
+                        targets.add(encoder.regressionTarget(cells));
+                    }
                     if (schema.isSurvival()) {
                         times.add(encoder.survivalTime(cells));
                         events.add(encoder.survivalEvent(cells));
@@ -112,11 +116,15 @@ public final class CsvTableLoader {
             survival = new TabularDataset.Survival(
                     times.stream().mapToDouble(Double::doubleValue).toArray(), flags);
         }
-        TabularDataset dataset = new TabularDataset(
-                rows.toArray(float[][]::new),
-                labels.stream().mapToInt(Integer::intValue).toArray(),
-                schema.numClasses(),
-                survival);
+        TabularDataset dataset = schema.isRegression()
+                ? TabularDataset.regression(
+                        rows.toArray(float[][]::new),
+                        targets.stream().mapToDouble(Double::doubleValue).toArray())
+                : new TabularDataset(
+                        rows.toArray(float[][]::new),
+                        labels.stream().mapToInt(Integer::intValue).toArray(),
+                        schema.numClasses(),
+                        survival);
         return new LoadedTable(dataset, rowsRead, dropped, ids);
     }
 

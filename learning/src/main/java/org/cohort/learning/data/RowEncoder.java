@@ -109,12 +109,25 @@ final class RowEncoder {
 
     /** The row's class; in a survival study the interval of its time (after checking its time and event). */
     int encodeLabel(String[] cells) {
+        if (schema.isRegression()) {
+            regressionTarget(cells);
+            return 0;
+        }
         if (timeCell >= 0) {
             survivalEvent(cells);
             return schema.survival().intervalOf(survivalTime(cells));
         }
         try {
             return schema.labelRule().classOf(cells[labelCell]);
+        } catch (IllegalArgumentException e) {
+            throw new CellException(schema.labelColumn(), TableFormatException.Problem.BAD_LABEL, e.getMessage());
+        }
+    }
+
+    /** A regression row's label, scaled to [0, 1] by the study's declared range (a non-number is refused). */
+    double regressionTarget(String[] cells) {
+        try {
+            return schema.regression().label(cells[labelCell]);
         } catch (IllegalArgumentException e) {
             throw new CellException(schema.labelColumn(), TableFormatException.Problem.BAD_LABEL, e.getMessage());
         }

@@ -20,8 +20,26 @@ import org.nd4j.linalg.factory.Nd4j;
  * @param numClasses number of classes the model predicts, at least 2, even if some are absent here
  * @param survival in a survival study, each row's time and event (its label is then the interval
  *     of its time, and {@code numClasses} the number of intervals); null for classification
+ * @param targets in a regression study, each row's label scaled to [0, 1] by the study's declared
+ *     range (every label is then 0 and {@code numClasses} 1, the model's one output); null otherwise
  */
-public record TabularDataset(float[][] features, int[] labels, int numClasses, Survival survival) {
+public record TabularDataset(float[][] features, int[] labels, int numClasses, Survival survival, double[] targets) {
+
+    /** A classification or survival dataset. */
+    public TabularDataset(float[][] features, int[] labels, int numClasses, Survival survival) {
+        this(features, labels, numClasses, survival, null);
+    }
+
+    /** A regression dataset: each row's scaled target in [0, 1]. */
+    public static TabularDataset regression(float[][] features, double[] targets) {
+        Objects.requireNonNull(targets, "targets");
+        for (double t : targets) {
+            if (!(t >= 0 && t <= 1)) {
+                throw new IllegalArgumentException("regression targets are labels scaled to [0, 1], got " + t);
+            }
+        }
+        return new TabularDataset(features, new int[targets.length], 1, null, targets);
+    }
 
     /**
      * Each row's survival outcome: the time to the event or to censoring, and whether the event was
@@ -64,7 +82,11 @@ public record TabularDataset(float[][] features, int[] labels, int numClasses, S
             throw new IllegalArgumentException(
                     features.length + " feature rows but " + labels.length + " labels; they must match one to one");
         }
-        if (numClasses < 2) {
+        if (targets != null && (numClasses != 1 || survival != null || targets.length != labels.length)) {
+            throw new IllegalArgumentException(
+                    "a regression dataset has one target per row, one output and no" + " survival outcomes");
+        }
+        if (numClasses < 2 && targets == null) {
             throw new IllegalArgumentException("numClasses must be at least 2, was " + numClasses);
         }
         int width = features.length == 0 ? 0 : features[0].length;
@@ -89,9 +111,14 @@ public record TabularDataset(float[][] features, int[] labels, int numClasses, S
         return survival != null;
     }
 
+    /** Whether the rows carry regression targets (scaled labels) rather than classes. */
+    public boolean isRegression() {
+        return targets != null;
+    }
+
     /** The same rows with other features (e.g. standardised), keeping labels and outcomes. */
     public TabularDataset withFeatures(float[][] newFeatures) {
-        return new TabularDataset(newFeatures, labels, numClasses, survival);
+        return new TabularDataset(newFeatures, labels, numClasses, survival, targets);
     }
 
     /** Number of examples. */
@@ -121,7 +148,15 @@ public record TabularDataset(float[][] features, int[] labels, int numClasses, S
             rows[i] = features[indices[i]];
             selected[i] = labels[indices[i]];
         }
-        return new TabularDataset(rows, selected, numClasses, survival == null ? null : survival.select(indices));
+        double[] selectedTargets = null;
+        if (targets != null) {
+            selectedTargets = new double[indices.length];
+            for (int i = 0; i < indices.length; i++) {
+                selectedTargets[i] = targets[indices[i]];
+            }
+        }
+        return new TabularDataset(
+                rows, selected, numClasses, survival == null ? null : survival.select(indices), selectedTargets);
     }
 
     /** The examples of all parts in order, e.g. to pool sites for a central baseline. */
@@ -133,8 +168,10 @@ public record TabularDataset(float[][] features, int[] labels, int numClasses, S
         boolean survival = parts.getFirst().isSurvival();
         int total = 0;
         for (TabularDataset part : parts) {
-            if (part.isSurvival() != survival) {
-                throw new IllegalArgumentException("cannot pool survival rows with classification rows");
+            if (part.isSurvival() != survival
+                    || part.isRegression() != parts.getFirst().isRegression()) {
+                throw new IllegalArgumentException(
+                        "cannot pool rows of different tasks (survival, regression," + " classification)");
             }
             if (part.numClasses() != classes) {
                 throw new IllegalArgumentException("datasets disagree on the number of classes (" + classes + " vs "
@@ -144,19 +181,24 @@ public record TabularDataset(float[][] features, int[] labels, int numClasses, S
         }
         float[][] rows = new float[total][];
         int[] labels = new int[total];
+        boolean regression = parts.getFirst().isRegression();
+        double[] targets = regression ? new double[total] : null;
         double[] times = survival ? new double[total] : null;
         boolean[] events = survival ? new boolean[total] : null;
         int at = 0;
         for (TabularDataset part : parts) {
             System.arraycopy(part.features(), 0, rows, at, part.size());
             System.arraycopy(part.labels(), 0, labels, at, part.size());
+            if (regression) {
+                System.arraycopy(part.targets(), 0, targets, at, part.size());
+            }
             if (survival) {
                 System.arraycopy(part.survival().times(), 0, times, at, part.size());
                 System.arraycopy(part.survival().events(), 0, events, at, part.size());
             }
             at += part.size();
         }
-        return new TabularDataset(rows, labels, classes, survival ? new Survival(times, events) : null);
+        return new TabularDataset(rows, labels, classes, survival ? new Survival(times, events) : null, targets);
     }
 
     /** The features as a float32 matrix of shape [size, numFeatures]. */
@@ -180,11 +222,20 @@ public record TabularDataset(float[][] features, int[] labels, int numClasses, S
     }
 
     /**
-     * What the model is trained to predict, shape [size, numClasses]: the one-hot labels, or in a
+     * What the model is trained to predict, shape [size, numClasses]: the one-hot labels, a regression
+     * study's scaled targets (one column), or in a
      * survival study each row's per-interval targets (see {@link #labelMask()}): 0 for every interval
      * the patient survived, 1 for the interval of an observed event.
      */
     public INDArray labelMatrix() {
+        if (targets != null) {
+            Nd4jRuntime.ensureInitialised();
+            float[] flat = new float[size()];
+            for (int i = 0; i < flat.length; i++) {
+                flat[i] = (float) targets[i];
+            }
+            return Nd4j.create(flat, new long[] {size(), 1}, DataType.FLOAT);
+        }
         if (survival == null) {
             return oneHotLabels();
         }
@@ -223,7 +274,7 @@ public record TabularDataset(float[][] features, int[] labels, int numClasses, S
     public DataSet toDataSet() {
         INDArray mask = labelMask();
         return mask == null
-                ? new DataSet(featureMatrix(), oneHotLabels())
+                ? new DataSet(featureMatrix(), labelMatrix())
                 : new DataSet(featureMatrix(), labelMatrix(), null, mask);
     }
 }

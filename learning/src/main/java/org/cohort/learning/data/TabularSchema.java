@@ -15,13 +15,26 @@ import java.util.Set;
  *     (never a feature, never sent); null when the table has none and rows are keyed by content
  * @param survival for a survival study, its time column and intervals (the label column is then the
  *     event column, 0 or 1, and each row's class is the interval of its time); null for classification
+ * @param regression for a regression study, the declared range of its numeric label column (each row's
+ *     target is the label scaled to [0, 1] by it, and the model has one output); null otherwise
  */
 public record TabularSchema(
         List<FeatureColumn> features,
         String labelColumn,
         LabelRule labelRule,
         String idColumn,
-        SurvivalTarget survival) {
+        SurvivalTarget survival,
+        RegressionTarget regression) {
+
+    /** A classification or survival schema. */
+    public TabularSchema(
+            List<FeatureColumn> features,
+            String labelColumn,
+            LabelRule labelRule,
+            String idColumn,
+            SurvivalTarget survival) {
+        this(features, labelColumn, labelRule, idColumn, survival, null);
+    }
 
     /** A schema without a patient id column. */
     public TabularSchema(List<FeatureColumn> features, String labelColumn, LabelRule labelRule) {
@@ -43,8 +56,26 @@ public record TabularSchema(
                 features, eventColumn, LabelRule.classIndex(2), idColumn, Objects.requireNonNull(target, "target"));
     }
 
+    /**
+     * A regression schema: {@code labelColumn} holds a number, scaled to [0, 1] by {@code target}'s
+     * declared range.
+     */
+    public static TabularSchema regression(
+            List<FeatureColumn> features, String labelColumn, RegressionTarget target, String idColumn) {
+        return new TabularSchema(
+                features,
+                labelColumn,
+                LabelRule.classIndex(2),
+                idColumn,
+                null,
+                Objects.requireNonNull(target, "target"));
+    }
+
     public TabularSchema {
         features = List.copyOf(features);
+        if (survival != null && regression != null) {
+            throw new IllegalArgumentException("a schema is of a survival or a regression study, not both");
+        }
         Objects.requireNonNull(labelColumn, "labelColumn");
         Objects.requireNonNull(labelRule, "labelRule");
         if (features.isEmpty()) {
@@ -75,12 +106,17 @@ public record TabularSchema(
 
     /** A copy of this schema whose rows are keyed by the patient id in {@code column}. */
     public TabularSchema withIdColumn(String column) {
-        return new TabularSchema(features, labelColumn, labelRule, column, survival);
+        return new TabularSchema(features, labelColumn, labelRule, column, survival, regression);
     }
 
     /** Whether this is a survival study (time and event columns, interval hazards). */
     public boolean isSurvival() {
         return survival != null;
+    }
+
+    /** Whether this is a regression study (a numeric label scaled by a declared range, one model output). */
+    public boolean isRegression() {
+        return regression != null;
     }
 
     /** Width of the encoded feature vector: the model's number of inputs. */
@@ -95,9 +131,12 @@ public record TabularSchema(
         return List.copyOf(names);
     }
 
-    /** Number of label classes, or of a survival study's intervals: the model's number of outputs. */
+    /**
+     * Number of label classes, or of a survival study's intervals, or 1 for a regression study's one
+     * value: the model's number of outputs.
+     */
     public int numClasses() {
-        return survival != null ? survival.intervals() : labelRule.numClasses();
+        return survival != null ? survival.intervals() : regression != null ? 1 : labelRule.numClasses();
     }
 
     /** Positions in the encoded vector of the numeric columns each site standardises itself. */

@@ -54,7 +54,7 @@ final class SmallDenseGradients implements PerExampleGradients {
     SmallDenseGradients(MultiLayerNetwork net, FrozenLayers frozen) {
         if (!supports(net)) {
             throw new IllegalArgumentException("the network is not a dense network with ReLU, tanh, sigmoid or"
-                    + " identity hidden layers and a softmax cross-entropy output");
+                    + " identity hidden layers and a softmax cross-entropy, sigmoid hazards or squared-error output");
         }
         this.net = net;
         List<NeuralNetConfiguration> confs = net.getLayerWiseConfigurations().getConfs();
@@ -261,6 +261,13 @@ final class SmallDenseGradients implements PerExampleGradients {
         float[][] top = new float[size][];
         for (int b = 0; b < size; b++) {
             float[] logits = layerInputs[count][b];
+            if (batch.isRegression()) {
+                // One identity output with DL4J's MSE: loss_b = (ŷ_b − y_b)², ∂loss_b/∂z = 2(ŷ_b − y_b).
+                double difference = logits[0] - batch.targets()[b];
+                lossSum += difference * difference;
+                top[b] = new float[] {(float) (2 * difference)};
+                continue;
+            }
             if (batch.isSurvival()) {
                 // Sigmoid hazards, masked binary cross-entropy: intervals before the patient's own
                 // are survived (y = 0), its own counts only with an observed event (y = 1).

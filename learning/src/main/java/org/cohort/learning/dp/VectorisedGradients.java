@@ -58,6 +58,8 @@ final class VectorisedGradients implements PerExampleGradients {
     private final INDArray gradient;
     /** Layers whose parameters are frozen: left out of every norm, their part of the sum zero. */
     private final boolean[] frozen;
+    /** The output is one value with squared error (a regression model), not softmax or hazards. */
+    private final boolean value;
 
     /** One dense layer: parameter views into the network and gradient views into {@link #gradient}. */
     private record Dense(
@@ -73,6 +75,8 @@ final class VectorisedGradients implements PerExampleGradients {
             throw new IllegalArgumentException("the network cannot use vectorised per-example gradients: " + reason);
         });
         int count = net.getnLayers();
+        value = org.cohort.learning.model.ModelSpec.value((OutputLayer)
+                net.getLayerWiseConfigurations().getConf(count - 1).getLayer());
         layers = new Dense[count];
         frozen = new boolean[count];
         gradient = Nd4j.create(DataType.FLOAT, 1, net.numParams());
@@ -129,9 +133,12 @@ final class VectorisedGradients implements PerExampleGradients {
                 boolean softmax = output.getActivationFn() instanceof ActivationSoftmax
                         && output.getLossFn() instanceof LossMCXENT loss
                         && loss.getWeights() == null;
-                if (!softmax && !org.cohort.learning.model.ModelSpec.hazards(output)) {
-                    return Optional.of(where + " is neither softmax with unweighted cross-entropy (MCXENT) nor"
-                            + " sigmoid hazards with unweighted binary cross-entropy (XENT)");
+                if (!softmax
+                        && !org.cohort.learning.model.ModelSpec.hazards(output)
+                        && !org.cohort.learning.model.ModelSpec.value(output)) {
+                    return Optional.of(where + " is neither softmax with unweighted cross-entropy (MCXENT),"
+                            + " sigmoid hazards with unweighted binary cross-entropy (XENT) nor one identity output"
+                            + " with unweighted squared error (MSE)");
                 }
             }
             boolean hasBias = last ? ((OutputLayer) layer).hasBias() : ((DenseLayer) layer).hasBias();
@@ -237,7 +244,15 @@ final class VectorisedGradients implements PerExampleGradients {
         INDArray probabilities = layers[count - 1].activation.getActivation(preActivations[count - 1], true);
         double lossSum = 0;
         INDArray[] errors = new INDArray[count];
-        if (mask != null) {
+        if (value) {
+            // One identity output with DL4J's MSE (squared error over one output): loss_b = (ŷ_b − y_b)²,
+            // ∂loss_b/∂z = 2(ŷ_b − y_b).
+            INDArray difference = probabilities.subi(labels);
+            for (float d : difference.toFloatVector()) {
+                lossSum += (double) d * d;
+            }
+            errors[count - 1] = difference.muli(2);
+        } else if (mask != null) {
             // Sigmoid hazards with masked binary cross-entropy (a survival model): each output's
             // ∂loss_b/∂z_k = m_bk·(h_bk − y_bk), and loss_b = −Σ_k m_bk·[y log h + (1 − y) log(1 − h)].
             float[][] h = probabilities.toFloatMatrix();

@@ -58,11 +58,26 @@ public sealed interface ModelPreset permits ModelPreset.LogisticRegression, Mode
         return configJson(numInputs, intervals, plan, true);
     }
 
+    /**
+     * The configuration of a regression model: the same hidden layers, and one identity output with
+     * mean squared error (MSE), trained on the label scaled to [0, 1] by the study's declared range.
+     */
+    default String regressionConfigJson(int numInputs, TrainingPlan plan) {
+        return configJson(numInputs, 1, plan, LossFunction.MSE, Activation.IDENTITY);
+    }
+
     private String configJson(int numInputs, int numClasses, TrainingPlan plan, boolean hazards) {
+        return hazards
+                ? configJson(numInputs, numClasses, plan, LossFunction.XENT, Activation.SIGMOID)
+                : configJson(numInputs, numClasses, plan, LossFunction.MCXENT, Activation.SOFTMAX);
+    }
+
+    private String configJson(
+            int numInputs, int numClasses, TrainingPlan plan, LossFunction loss, Activation activation) {
         if (numInputs < 1) {
             throw new IllegalArgumentException("numInputs must be at least 1, was " + numInputs);
         }
-        if (numClasses < 2) {
+        if (numClasses < 2 && loss != LossFunction.MSE) {
             throw new IllegalArgumentException(
                     "numClasses must be at least 2 (a binary outcome has 2 classes), was " + numClasses);
         }
@@ -88,10 +103,10 @@ public sealed interface ModelPreset permits ModelPreset.LogisticRegression, Mode
         }
         layers.layer(
                 index,
-                new OutputLayer.Builder(hazards ? LossFunction.XENT : LossFunction.MCXENT)
+                new OutputLayer.Builder(loss)
                         .nIn(in)
                         .nOut(numClasses)
-                        .activation(hazards ? Activation.SIGMOID : Activation.SOFTMAX)
+                        .activation(activation)
                         .weightInit(WeightInit.XAVIER)
                         .build());
         return layers.build().toJson();

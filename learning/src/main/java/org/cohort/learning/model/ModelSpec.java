@@ -343,7 +343,7 @@ public final class ModelSpec {
                     + last.layer().getLayer().getClass().getSimpleName() + "; a classification model must end with"
                     + " an OutputLayer");
         }
-        if (hazards(out)) {
+        if (hazards(out) || value(out)) {
             return Math.toIntExact(out.getNOut());
         }
         if (!(out.getActivationFn() instanceof ActivationSoftmax)
@@ -351,7 +351,8 @@ public final class ModelSpec {
             throw new IllegalArgumentException("the output layer (" + last.where() + ") has activation "
                     + out.getActivationFn() + " and loss " + out.getLossFn() + "; a study's model predicts class"
                     + " probabilities: use softmax with MCXENT (cross-entropy) or NEGATIVELOGLIKELIHOOD (or, for a"
-                    + " survival study, per-interval hazards: sigmoid with XENT)");
+                    + " survival study, per-interval hazards: sigmoid with XENT; for a regression study, one identity"
+                    + " output with MSE)");
         }
         return Math.toIntExact(out.getNOut());
     }
@@ -369,6 +370,22 @@ public final class ModelSpec {
     /** Whether this model's output is per-interval hazards (a survival model) rather than class probabilities. */
     public boolean predictsHazards() {
         return layers().getLast() instanceof OutputLayer out && hazards(out);
+    }
+
+    /**
+     * Whether an output layer predicts one value of a regression study: a single identity output with
+     * unweighted mean squared error (MSE), trained on the label scaled to [0, 1] by the declared range.
+     */
+    public static boolean value(OutputLayer out) {
+        return out.getNOut() == 1
+                && out.getActivationFn() instanceof org.nd4j.linalg.activations.impl.ActivationIdentity
+                && out.getLossFn() instanceof org.nd4j.linalg.lossfunctions.impl.LossMSE loss
+                && loss.getWeights() == null;
+    }
+
+    /** Whether this model predicts one value (a regression model) rather than class probabilities. */
+    public boolean predictsValue() {
+        return layers().getLast() instanceof OutputLayer out && value(out);
     }
 
     /** Values one example holds in a forward pass: every layer's output, plus each convolution's im2col buffer. */

@@ -116,6 +116,14 @@ public final class Network {
                 && ModelSpec.hazards(out);
     }
 
+    /** Whether the network outputs one value (a regression model) rather than class probabilities. */
+    public boolean predictsValue() {
+        var all = layers();
+        return !all.isEmpty()
+                && all.getLast() instanceof org.deeplearning4j.nn.conf.layers.OutputLayer out
+                && ModelSpec.value(out);
+    }
+
     /** One optimiser step on {@code batch}. */
     public void fit(DataSet batch) {
         if (multiLayer != null) {

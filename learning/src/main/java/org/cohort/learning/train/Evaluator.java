@@ -190,6 +190,24 @@ public final class Evaluator {
         }
     }
 
+    /**
+     * A regression model's prediction for each row of {@code test}, in the scaled unit of its targets
+     * ([0, 1] spans the study's declared label range; a prediction may lie outside it, and whoever
+     * turns predictions into errors clamps them, see {@code org.cohort.protocol.ErrorSums}).
+     */
+    public static double[] regressionPredictions(Network net, TabularDataset test) {
+        Objects.requireNonNull(net, "net");
+        Objects.requireNonNull(test, "test");
+        if (!test.isRegression()) {
+            throw new IllegalArgumentException("the test rows carry no regression targets");
+        }
+        Nd4jRuntime.ensureInitialised();
+        NetworkShape.requireCompatible(net, test);
+        double[] predictions = new double[test.size()];
+        forEachPrediction(net, test, (row, p) -> predictions[row] = p[0]);
+        return predictions;
+    }
+
     /** Row index and class probabilities of each test row, in forward passes of at most {@link #EVAL_BATCH} rows. */
     private static void forEachPrediction(Network net, TabularDataset test, Prediction action) {
         for (int start = 0; start < test.size(); start += EVAL_BATCH) {

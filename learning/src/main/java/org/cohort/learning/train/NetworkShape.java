@@ -23,6 +23,13 @@ public final class NetworkShape {
                                     + " model ends in sigmoid hazards with binary cross-entropy (XENT), one per interval"
                             : "the model predicts survival hazards but the data have class labels");
         }
+        if (data.isRegression() != net.predictsValue()) {
+            throw new IllegalArgumentException(
+                    data.isRegression()
+                            ? "the data are regression targets but the model predicts classes; a regression study's"
+                                    + " model ends in one identity output with MSE"
+                            : "the model predicts one value (regression) but the data have class labels");
+        }
         if (data.numClasses() != outputs) {
             throw new IllegalArgumentException("the data has " + data.numClasses() + " classes but the model predicts "
                     + outputs + "; the study's label rule and model disagree");

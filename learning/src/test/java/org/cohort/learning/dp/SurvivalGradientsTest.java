@@ -66,32 +66,7 @@ class SurvivalGradientsTest {
         for (ModelPreset preset : List.of(ModelPreset.logisticRegression(), ModelPreset.mlp(5))) {
             MultiLayerNetwork net = network(preset);
             assertThat(PerExampleGradients.forNetwork(net, 8)).isInstanceOf(SmallDenseGradients.class);
-            float[] params = ParameterVectors.read(net);
-            List<PerExampleGradients> engines = List.of(
-                    new LoopedGradients(net, "reference"), new VectorisedGradients(net), new SmallDenseGradients(net));
-            for (PerExampleGradients engine : engines) {
-                float[][] analytic = engine.perExample(data);
-                for (int b = 0; b < data.size(); b++) {
-                    for (int i = 0; i < params.length; i++) {
-                        double eps = 1e-3; // small: a ReLU unit near its kink would otherwise be straddled
-                        float[] plus = params.clone();
-                        plus[i] += (float) eps;
-                        ParameterVectors.write(net, plus);
-                        double up = loss(net, data, b);
-                        float[] minus = params.clone();
-                        minus[i] -= (float) eps;
-                        ParameterVectors.write(net, minus);
-                        double down = loss(net, data, b);
-                        ParameterVectors.write(net, params);
-                        double numeric = (up - down) / (plus[i] - minus[i]);
-                        assertThat((double) analytic[b][i])
-                                .as(
-                                        "%s, %s, patient %d, parameter %d",
-                                        engine.getClass().getSimpleName(), preset, b, i)
-                                .isCloseTo(numeric, within(5e-3 + 5e-3 * Math.abs(numeric)));
-                    }
-                }
-            }
+            FiniteDifferences.assertEnginesMatch(net, data, SurvivalGradientsTest::loss, preset.toString());
         }
     }
 
