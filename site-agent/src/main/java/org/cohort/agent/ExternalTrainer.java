@@ -457,6 +457,15 @@ public final class ExternalTrainer implements Trainer {
         }
         Status status = Status.fromThrowable(cause);
         synchronized (this) {
+            if (process != null && status.getCode() == Status.Code.UNAVAILABLE) {
+                // A worker that dies closes its socket a moment before the OS reports its exit: wait for
+                // that moment, so the reason says "crashed" with its exit status rather than "network closed".
+                try {
+                    process.waitFor(2, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             if (process != null && !process.isAlive()) {
                 String why = "the external trainer crashed during the job (exit status " + process.exitValue() + ")"
                         + logTail();
