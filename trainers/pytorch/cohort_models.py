@@ -10,6 +10,7 @@ Nothing is downloaded.
 """
 
 import hashlib
+import io
 import importlib
 import json
 import os
@@ -86,15 +87,24 @@ def sha256_of(path):
 
 
 def check_digest(path, expected):
+    read_checked(path, expected)
+
+
+def read_checked(path, expected):
+    """The file's bytes, read once and checked against the study's digest: what is loaded is what was hashed
+    (hashing the path and then opening it again would let a file swapped in between be loaded unchecked)."""
     if not expected:
         raise ValueError("the module file %s has no sha256 in the study's terms: every site must train the same"
                          " base, named by its digest" % path)
     if not os.path.isfile(path):
         raise ValueError("the module file %s is not on this site (every site needs the study's file)" % path)
-    actual = sha256_of(path)
+    with open(path, "rb") as f:
+        raw = f.read()
+    actual = hashlib.sha256(raw).hexdigest()
     if actual != expected.lower():
         raise ValueError("the module file %s has sha256 %s, not the study's %s: this site holds another base"
                          % (path, actual, expected.lower()))
+    return raw
 
 
 def save_safetensors(tensors, path):
@@ -117,13 +127,17 @@ def save_safetensors(tensors, path):
 
 
 def load_safetensors(path):
+    with open(path, "rb") as f:
+        return parse_safetensors(f.read(), path)
+
+
+def parse_safetensors(raw, path):
+    """{name: tensor} from a safetensors file's bytes ({@code path} only names it in errors)."""
     try:
-        from safetensors.torch import load_file
-        return load_file(path)
+        from safetensors.torch import load
+        return load(raw)
     except ImportError:
         pass
-    with open(path, "rb") as f:
-        raw = f.read()
     if len(raw) < 8:
         raise ValueError("%s is not a safetensors file (shorter than its header length)" % path)
     (n,) = struct.unpack("<Q", raw[:8])
@@ -153,15 +167,17 @@ def load_safetensors(path):
     return out
 
 
-def load_state_dict(path):
-    with open(path, "rb") as f:
-        magic = f.read(2)
-    if magic == b"PK":  # torch.save's zip format
+def load_state_dict(path, raw=None):
+    """A state dict from a file, or from its bytes already read (and checked) as {@code raw}."""
+    if raw is None:
+        with open(path, "rb") as f:
+            raw = f.read()
+    if raw[:2] == b"PK":  # torch.save's zip format
         try:
-            return torch.load(path, map_location="cpu", weights_only=True)
+            return torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
         except TypeError:  # a PyTorch before 1.13 has no weights_only
             raise ValueError("this PyTorch cannot load %s safely (no weights_only); give a safetensors file" % path)
-    return load_safetensors(path)
+    return parse_safetensors(raw, path)
 
 
 def module_class(name, package_path):
@@ -188,8 +204,8 @@ def load_module(spec):
     if bool(spec.torchscript) == bool(spec.module_class):
         raise ValueError("a module model names exactly one of torchscript and module_class")
     if spec.torchscript:
-        check_digest(spec.torchscript, spec.sha256)
-        return torch.jit.load(spec.torchscript, map_location="cpu")
+        raw = read_checked(spec.torchscript, spec.sha256)
+        return torch.jit.load(io.BytesIO(raw), map_location="cpu")
     cls = module_class(spec.module_class, spec.package_path)
     try:
         kwargs = json.loads(spec.module_args_json) if spec.module_args_json else {}
@@ -204,8 +220,8 @@ def load_module(spec):
     except TypeError as e:
         raise ValueError("%s does not take %s: %s" % (spec.module_class, kwargs, e))
     if spec.state_dict:
-        check_digest(spec.state_dict, spec.sha256)
-        state = load_state_dict(spec.state_dict)
+        raw = read_checked(spec.state_dict, spec.sha256)
+        state = load_state_dict(spec.state_dict, raw)
         missing, unexpected = module.load_state_dict(state, strict=False)
         if missing or unexpected:
             raise ValueError("the state dict %s does not fit %s: missing %s, unexpected %s"

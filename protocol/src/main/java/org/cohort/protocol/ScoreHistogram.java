@@ -40,9 +40,19 @@ public record ScoreHistogram(List<Long> counts, int bins, double noise) {
     /** The most bins a study may declare ({@code dataset.scoreBins}). */
     public static final int MAX_STUDY_BINS = 100;
 
-    /** The bins of a study that declares {@code declared} (its dataset's {@code score_bins}; 0: {@link #BINS}). */
+    /**
+     * The bins of a study that declares {@code declared} (its dataset's {@code score_bins}; 0: {@link #BINS}).
+     * A site takes the value from the coordinator, so it is checked here, before anything is sized by it.
+     */
     public static int binsOf(int declared) {
-        return declared == 0 ? BINS : declared;
+        if (declared == 0) {
+            return BINS;
+        }
+        if (declared < 2 || declared > MAX_STUDY_BINS || declared % 2 != 0) {
+            throw new IllegalArgumentException("the study declares " + declared + " score bins; a study's score"
+                    + " histogram has an even number of bins from 2 to " + MAX_STUDY_BINS);
+        }
+        return declared;
     }
 
     /** The most bins a histogram may have (it travels in a signed header). */

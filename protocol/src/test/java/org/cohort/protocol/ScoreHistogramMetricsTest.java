@@ -23,6 +23,18 @@ class ScoreHistogramMetricsTest {
     }
 
     @Test
+    void aStudysDeclaredBinsAreCheckedBeforeAnythingIsSizedByThem() {
+        assertThat(ScoreHistogram.binsOf(0)).isEqualTo(ScoreHistogram.BINS);
+        assertThat(ScoreHistogram.binsOf(4)).isEqualTo(4);
+        // A hostile coordinator's 2^29 bins would make a site allocate 8 GiB.
+        for (int bad : new int[] {1, 3, -2, ScoreHistogram.MAX_STUDY_BINS + 2, 1 << 29}) {
+            assertThatThrownBy(() -> ScoreHistogram.binsOf(bad))
+                    .as("%d bins", bad)
+                    .hasMessageContaining("even number of bins from 2 to " + ScoreHistogram.MAX_STUDY_BINS);
+        }
+    }
+
+    @Test
     void aHandExampleGivesTheFiguresWorkedOutOnPaper() {
         // 4 bins. Class 0: one row in bin 0, one in bin 2. Class 1: one in bin 2, two in bin 3.
         var h = new ScoreHistogram(List.of(1L, 0L, 1L, 0L, 0L, 0L, 1L, 2L), 4, 0);

@@ -247,6 +247,12 @@ public final class Dl4jLearner implements LocalLearner {
 
     @Override
     public java.util.Optional<String> modelProblem(RoundTask task, String modelConfigJson, float[] parameters) {
+        try {
+            // The coordinator's word sizes the histogram this site measures: checked before anything is spent.
+            ScoreHistogram.binsOf(task.getDataset().getScoreBins());
+        } catch (IllegalArgumentException e) {
+            return java.util.Optional.of(e.getMessage() + "; refused before training, nothing spent");
+        }
         java.util.Optional<StudyModule> module;
         try {
             module = StudyModule.parse(modelConfigJson);

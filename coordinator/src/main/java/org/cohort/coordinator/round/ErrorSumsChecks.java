@@ -28,8 +28,21 @@ final class ErrorSumsChecks {
                     "site " + site + " sends a score histogram or a confusion matrix in a regression study, whose"
                             + " evaluation is its error sums alone");
         }
+        if (rule.errors() && !rule.privateStudy() && metrics.getTestCorrect() != 0) {
+            return reject(
+                    Reason.MALFORMED,
+                    "site " + site + " reports " + metrics.getTestCorrect() + " correct held-out rows in a regression"
+                            + " study, which has no correct rows: its evaluation is its error sums");
+        }
         if (metrics.getErrorSumsCount() == 0) {
-            return Optional.empty();
+            // In clear a regression site that evaluated rows must say how well: without sums its rows would
+            // count in the pool with no error, and one such site would hide every site's MAE and RMSE.
+            return rule.errors() && !rule.privateStudy() && metrics.getTestExamples() > 0
+                    ? reject(
+                            Reason.MALFORMED,
+                            "site " + site + " reports " + metrics.getTestExamples() + " held-out rows in a regression"
+                                    + " study without their error sums")
+                    : Optional.empty();
         }
         if (!rule.errors()) {
             return reject(

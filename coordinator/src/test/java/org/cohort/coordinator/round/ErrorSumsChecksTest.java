@@ -97,6 +97,24 @@ class ErrorSumsChecksTest {
     }
 
     @Test
+    void inClearARegressionSiteCannotReportRowsWithoutSumsOrCorrectRows() {
+        // Without sums its rows would pool with no error and hide every site's MAE and RMSE.
+        var noSums = SiteMetrics.newBuilder().setTestExamples(50).setTestCorrect(50);
+        assertThat(message(round(RoundKind.TRAIN), training(noSums), CLEAR)).contains("correct held-out rows");
+        assertThat(message(
+                        round(RoundKind.TRAIN),
+                        training(SiteMetrics.newBuilder().setTestExamples(50)),
+                        CLEAR))
+                .contains("50 held-out rows in a regression study without their error sums");
+        var sums = new ErrorSums(3, 400_000, 90_000, 0);
+        assertThat(message(round(RoundKind.TRAIN), training(clear(3, sums).setTestCorrect(1)), CLEAR))
+                .contains("correct held-out rows");
+        // A site that evaluated nothing (no held-out rows) need not send sums.
+        assertThat(message(round(RoundKind.TRAIN), training(SiteMetrics.newBuilder()), CLEAR))
+                .isNull();
+    }
+
+    @Test
     void malformedOrMisplacedSumsAreRefused() {
         var four = SiteMetrics.newBuilder().setTestExamples(3).addAllErrorSums(java.util.List.of(3L, 1L, 1L, 1L));
         assertThat(message(round(RoundKind.TRAIN), training(four), CLEAR)).contains("error sums are malformed");

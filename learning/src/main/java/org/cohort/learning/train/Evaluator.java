@@ -26,7 +26,7 @@ public final class Evaluator {
 
     /** As {@link #evaluate(MultiLayerNetwork, TabularDataset)}, for either form of network. */
     public static EvaluationResult evaluate(Network net, TabularDataset test) {
-        return evaluate(probabilities(net, test), test);
+        return evaluate(probabilities(net, test), test, false);
     }
 
     /**
@@ -34,8 +34,12 @@ public final class Evaluator {
      * outside this JVM computed them (an external trainer's predictions for a module study).
      */
     public static EvaluationResult evaluate(float[][] probabilities, TabularDataset test) {
+        return evaluate(probabilities, test, true);
+    }
+
+    private static EvaluationResult evaluate(float[][] probabilities, TabularDataset test, boolean fromOutside) {
         Objects.requireNonNull(test, "test");
-        requireRows(probabilities, test);
+        requireRows(probabilities, test, fromOutside);
         if (test.size() == 0) {
             return EvaluationResult.empty();
         }
@@ -64,8 +68,12 @@ public final class Evaluator {
         return out;
     }
 
-    /** Predictions from outside must be one row of the test set's class count per test row, each a distribution. */
-    private static void requireRows(float[][] probabilities, TabularDataset test) {
+    /**
+     * Predictions must be one row of the test set's class count per test row; those from outside this JVM
+     * ({@code fromOutside}) must also be distributions. This process's own network is not held to the
+     * latter: a diverged model's NaN scores are its metrics (a poor accuracy, a NaN loss), not a failed round.
+     */
+    private static void requireRows(float[][] probabilities, TabularDataset test, boolean fromOutside) {
         Objects.requireNonNull(probabilities, "probabilities");
         if (probabilities.length != test.size()) {
             throw new IllegalArgumentException(
@@ -77,7 +85,7 @@ public final class Evaluator {
                         + " class probabilities, but the test set has " + test.numClasses() + " classes");
             }
             for (float v : p) {
-                if (!(v >= 0 && v <= 1.0001f)) {
+                if (fromOutside && !(v >= 0 && v <= 1.0001f)) {
                     throw new IllegalArgumentException("a predicted probability is " + v + ", outside [0, 1]");
                 }
             }
@@ -135,13 +143,17 @@ public final class Evaluator {
 
     /** As {@link #confusionMatrix(MultiLayerNetwork, TabularDataset)}, for either form of network. */
     public static long[] confusionMatrix(Network net, TabularDataset test) {
-        return confusionMatrix(probabilities(net, test), test);
+        return confusionMatrix(probabilities(net, test), test, false);
     }
 
     /** As {@link #confusionMatrix(Network, TabularDataset)}, from predictions made outside this JVM. */
     public static long[] confusionMatrix(float[][] probabilities, TabularDataset test) {
+        return confusionMatrix(probabilities, test, true);
+    }
+
+    private static long[] confusionMatrix(float[][] probabilities, TabularDataset test, boolean fromOutside) {
         Objects.requireNonNull(test, "test");
-        requireRows(probabilities, test);
+        requireRows(probabilities, test, fromOutside);
         int classes = test.numClasses();
         long[] counts = new long[classes * classes];
         int[] labels = test.labels();
@@ -162,14 +174,18 @@ public final class Evaluator {
         Objects.requireNonNull(net, "net");
         Objects.requireNonNull(test, "test");
         requireBinary(test, bins);
-        return scoreHistogram(probabilities(net, test), test, bins);
+        return scoreHistogram(probabilities(net, test), test, bins, false);
     }
 
     /** As {@link #scoreHistogram(Network, TabularDataset, int)}, from predictions made outside this JVM. */
     public static long[] scoreHistogram(float[][] probabilities, TabularDataset test, int bins) {
+        return scoreHistogram(probabilities, test, bins, true);
+    }
+
+    private static long[] scoreHistogram(float[][] probabilities, TabularDataset test, int bins, boolean fromOutside) {
         Objects.requireNonNull(test, "test");
         requireBinary(test, bins);
-        requireRows(probabilities, test);
+        requireRows(probabilities, test, fromOutside);
         long[] counts = new long[2 * bins];
         int[] labels = test.labels();
         for (int row = 0; row < probabilities.length; row++) {

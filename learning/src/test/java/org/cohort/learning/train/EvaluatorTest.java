@@ -1,6 +1,7 @@
 package org.cohort.learning.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.List;
@@ -116,6 +117,24 @@ class EvaluatorTest {
         assertThat(result.examples()).isZero();
         assertThat(result.accuracy()).isNaN();
         assertThat(EvaluationResult.pooled(List.of()).examples()).isZero();
+    }
+
+    @Test
+    void aDivergedNetworkIsEvaluatedWhileOutsidePredictionsMustBeDistributions() {
+        MultiLayerNetwork net = new ModelSpec(ModelPreset.logisticRegression()
+                        .configJson(3, 2, new TrainingPlan(1, 1, Optimizer.SGD, 0.1, 1)))
+                .newNetwork();
+        net.params().assign(Float.NaN);
+        var test = new TabularDataset(new float[][] {{1, 2, 3}, {0, 1, 0}}, new int[] {0, 1}, 2);
+
+        // This process's own model: its NaN scores are its metrics, not a failed round.
+        assertThat(Evaluator.evaluate(net, test).examples()).isEqualTo(2);
+        assertThat(Evaluator.scoreHistogram(org.cohort.learning.model.Network.of(net), test, 4))
+                .hasSize(8);
+        // From an external trainer the same scores are refused.
+        float[][] nan = {{Float.NaN, Float.NaN}, {0.5f, 0.5f}};
+        assertThatThrownBy(() -> Evaluator.evaluate(nan, test)).hasMessageContaining("outside [0, 1]");
+        assertThatThrownBy(() -> Evaluator.scoreHistogram(nan, test, 4)).hasMessageContaining("outside [0, 1]");
     }
 
     private static double sigmoid(double x) {
