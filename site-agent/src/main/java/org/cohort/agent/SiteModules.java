@@ -92,6 +92,9 @@ public final class SiteModules {
                     "its entry in " + manifest() + " names neither 'torchscript' nor 'moduleClass'"
                             + " with 'stateDict'");
         }
+        pinnedCodeProblem(module, entry).ifPresent(why -> {
+            throw new Unusable("this site's module '" + module.name() + "' " + why);
+        });
         String actual = sha256(module, file);
         if (!actual.equals(module.sha256().toLowerCase(Locale.ROOT))) {
             log.warn(
@@ -106,6 +109,33 @@ public final class SiteModules {
                     + " the details in the agent's log");
         }
         return module.toProto(local.build());
+    }
+
+    /**
+     * Where the study pins the module's class (and its arguments), whether this site's manifest builds the
+     * same code around the weights: the digest covers the weights file only. Said in the study's own terms,
+     * since the reason reaches the coordinator.
+     */
+    static java.util.Optional<String> pinnedCodeProblem(StudyModule module, JsonNode entry) {
+        if (module.moduleClass() == null) {
+            return java.util.Optional.empty();
+        }
+        String local =
+                entry.hasNonNull("moduleClass") ? entry.get("moduleClass").asString() : null;
+        if (!module.moduleClass().equals(local)) {
+            return java.util.Optional.of("is not built by the study's class " + module.moduleClass()
+                    + " (the site's admin sets moduleClass in its module manifest)");
+        }
+        if (module.moduleArgs() != null) {
+            JsonNode args = entry.hasNonNull("moduleArgs")
+                    ? entry.get("moduleArgs")
+                    : JsonMapper.shared().createObjectNode();
+            if (!module.moduleArgs().equals(args)) {
+                return java.util.Optional.of("does not give the class the study's arguments " + module.moduleArgs()
+                        + " (the site's admin sets moduleArgs in its module manifest)");
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     /**

@@ -18,6 +18,8 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * @param absolute whether the vector holds the trainable values themselves (the study gave its own
  *     initial values) rather than their offset from the module's start
+ * @param moduleClass the class the site's manifest must name, or null where the study pins none
+ * @param moduleArgs the keyword arguments the site's manifest must give it, or null where the study pins none
  */
 record StudyModule(
         String name,
@@ -27,7 +29,21 @@ record StudyModule(
         long seed,
         boolean absolute,
         List<Long> inputShape,
-        LoraAdapters lora) {
+        LoraAdapters lora,
+        String moduleClass,
+        JsonNode moduleArgs) {
+
+    StudyModule(
+            String name,
+            String sha256,
+            long trainable,
+            int classes,
+            long seed,
+            boolean absolute,
+            List<Long> inputShape,
+            LoraAdapters lora) {
+        this(name, sha256, trainable, classes, seed, absolute, inputShape, lora, null, null);
+    }
 
     static final String KEY = "cohortModule";
 
@@ -74,7 +90,9 @@ record StudyModule(
                 m.path("seed").asLong(0),
                 m.path("absolute").asBoolean(false),
                 List.copyOf(shape),
-                lora));
+                lora,
+                m.hasNonNull("moduleClass") ? m.get("moduleClass").asString() : null,
+                m.hasNonNull("moduleArgs") ? m.get("moduleArgs") : null));
     }
 
     /** Values in one example: the product of {@link #inputShape}. */

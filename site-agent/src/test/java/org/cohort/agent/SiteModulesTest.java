@@ -65,6 +65,37 @@ class SiteModulesTest {
     }
 
     @Test
+    void aStudyThatPinsTheClassAndArgumentsRefusesAManifestBuildingOtherCode() {
+        var json = tools.jackson.databind.json.JsonMapper.shared();
+        var base = study("tiny", digest);
+        java.util.function.BiFunction<String, String, StudyModule> pinned = (cls, args) -> new StudyModule(
+                base.name(),
+                base.sha256(),
+                base.trainable(),
+                base.classes(),
+                base.seed(),
+                base.absolute(),
+                base.inputShape(),
+                base.lora(),
+                cls,
+                args == null ? null : json.readTree(args));
+        var modules = new SiteModules(dir);
+        // Same class, same arguments (key order and spacing do not matter): the site's file is used.
+        assertThat(modules.resolve(pinned.apply("cohort_models:Mlp", "{\"hidden\": [3], \"inputs\": 4}"))
+                        .getModuleClass())
+                .isEqualTo("cohort_models:Mlp");
+        assertThat(modules.resolve(pinned.apply("cohort_models:Mlp", null)).getModuleClass())
+                .isEqualTo("cohort_models:Mlp");
+        assertThatThrownBy(() -> modules.resolve(pinned.apply("cohort_models:SmallCnn", null)))
+                .isInstanceOf(SiteModules.Unusable.class)
+                .hasMessageContaining("is not built by the study's class cohort_models:SmallCnn")
+                .hasMessageNotContaining(dir.toString());
+        assertThatThrownBy(() -> modules.resolve(pinned.apply("cohort_models:Mlp", "{\"inputs\": 4, \"hidden\": [8]}")))
+                .isInstanceOf(SiteModules.Unusable.class)
+                .hasMessageContaining("does not give the class the study's arguments");
+    }
+
+    @Test
     void theAdminsListingNamesEachModuleWithItsDigestOrItsProblem() {
         assertThat(new SiteModules(dir).listing())
                 .containsExactly(

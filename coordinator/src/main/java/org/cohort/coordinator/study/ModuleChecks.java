@@ -20,6 +20,9 @@ final class ModuleChecks {
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
+    /** {@code package.module:ClassName}, as the worker imports it. */
+    private static final Pattern MODULE_CLASS =
+            Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*");
     /** Above any adapter's useful rank; a larger one is a typo for something else. */
     static final int MAX_RANK = 4096;
     /** Most layer names or patterns per list. */
@@ -50,6 +53,15 @@ final class ModuleChecks {
         if (m.sha256() == null || !SHA256.matcher(m.sha256()).matches()) {
             problems.add("model.module.sha256 must be the module file's SHA-256 in hex (64 characters, e.g. from"
                     + " sha256sum), got " + (m.sha256() == null ? "nothing" : "'" + m.sha256() + "'"));
+        }
+        if (m.moduleClass() != null && !MODULE_CLASS.matcher(m.moduleClass()).matches()) {
+            problems.add("model.module.moduleClass must be 'package.module:ClassName' (as each site's manifest"
+                    + " names it), got '" + m.moduleClass() + "'");
+        }
+        if (m.moduleArgs() != null
+                && (m.moduleClass() == null || !m.moduleArgs().isObject())) {
+            problems.add("model.module.moduleArgs must be a JSON object of keyword arguments, given with"
+                    + " model.module.moduleClass");
         }
         problems.addAll(lengthProblems(m));
         if (m.lora() != null) {

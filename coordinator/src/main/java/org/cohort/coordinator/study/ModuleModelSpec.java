@@ -23,9 +23,26 @@ import tools.jackson.databind.node.ObjectNode;
  * @param initial    the trainable tensors' values to start from (absolute values, in the module's
  *                   {@code named_parameters} order: the worker's {@code --init} prints the module's own); absent:
  *                   the module's start, travelling as offsets from it (zeros at first)
+ * @param moduleClass optional: the {@code package.module:ClassName} every site's manifest must name for the
+ *                   module; the digest covers the weights file only, so without it two sites could build
+ *                   different code around the same weights
+ * @param moduleArgs optional, with {@code moduleClass}: the keyword arguments every site's manifest must give
+ *                   the class (a JSON object, compared as JSON)
  */
 public record ModuleModelSpec(
-        String name, String sha256, Long trainable, Lora lora, List<Integer> inputShape, List<Double> initial) {
+        String name,
+        String sha256,
+        Long trainable,
+        Lora lora,
+        List<Integer> inputShape,
+        List<Double> initial,
+        String moduleClass,
+        tools.jackson.databind.JsonNode moduleArgs) {
+
+    public ModuleModelSpec(
+            String name, String sha256, Long trainable, Lora lora, List<Integer> inputShape, List<Double> initial) {
+        this(name, sha256, trainable, lora, inputShape, initial, null, null);
+    }
 
     /**
      * @param rank    the adapters' rank, at least 1
@@ -78,6 +95,12 @@ public record ModuleModelSpec(
                 .put("absolute", initial != null);
         var shape = module.putArray("inputShape");
         shape(spec).forEach(shape::add);
+        if (moduleClass != null) {
+            module.put("moduleClass", moduleClass);
+        }
+        if (moduleArgs != null) {
+            module.set("moduleArgs", moduleArgs);
+        }
         if (lora != null) {
             var l = module.putObject("lora").put("rank", lora.rank()).put("alpha", lora.alpha());
             var targets = l.putArray("targets");

@@ -167,6 +167,31 @@ class ModuleStudySpecTest {
     }
 
     @Test
+    void aPinnedClassMustBeImportableByNameAndItsArgumentsAnObject() {
+        var json = tools.jackson.databind.json.JsonMapper.shared();
+        var good = new ModuleModelSpec(
+                "m", SHA, 10L, lora(), null, null, "cohort_models:Mlp", json.readTree("{\"inputs\": 4}"));
+        assertThat(StudySpecTest.problems(spec(good, 4, null))).isEmpty();
+        assertThat(good.configJson(spec(good, 4, null).withDefaults()))
+                .contains("\"moduleClass\":\"cohort_models:Mlp\"", "\"moduleArgs\":{\"inputs\":4}");
+        var path = new ModuleModelSpec("m", SHA, 10L, lora(), null, null, "../evil.py", null);
+        assertThat(StudySpecTest.problems(spec(path, 4, null)))
+                .singleElement()
+                .asString()
+                .contains("model.module.moduleClass must be 'package.module:ClassName'");
+        var list = new ModuleModelSpec("m", SHA, 10L, lora(), null, null, "cohort_models:Mlp", json.readTree("[4]"));
+        assertThat(StudySpecTest.problems(spec(list, 4, null)))
+                .singleElement()
+                .asString()
+                .contains("model.module.moduleArgs must be a JSON object");
+        var argsAlone = new ModuleModelSpec("m", SHA, 10L, lora(), null, null, null, json.readTree("{}"));
+        assertThat(StudySpecTest.problems(spec(argsAlone, 4, null)))
+                .singleElement()
+                .asString()
+                .contains("given with model.module.moduleClass");
+    }
+
+    @Test
     void anInputShapeOfAnotherWidthThanTheDatasetIsRefused() {
         var m = new ModuleModelSpec("m", SHA, 10L, null, List.of(2, 3), null);
         assertThat(StudySpecTest.problems(spec(m, 4, null)))
