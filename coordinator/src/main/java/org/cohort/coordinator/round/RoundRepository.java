@@ -145,18 +145,13 @@ public class RoundRepository {
     }
 
     /**
-     * A regression study's evaluation: its error sums (MAE and RMSE follow with the study's label range,
-     * per site and pooled). In clear they are exact and the loss is the mean squared error in units of
+     * A regression study's evaluation: its error sums (MAE and RMSE are computed from them with the study's
+     * label range when read, per site and pooled; storing them too would be a second copy to keep in step). In clear they are exact and the loss is the mean squared error in units of
      * the range; under DP (noised sums, the final evaluation) examples is derived from them
      * (post-processing of a charged release), no loss is kept, and their noise is.
      */
     public void recordErrors(
-            String studyId,
-            long version,
-            String siteId,
-            org.cohort.protocol.ErrorSums sums,
-            double loss,
-            double labelRangeWidth) {
+            String studyId, long version, String siteId, org.cohort.protocol.ErrorSums sums, double loss) {
         replaceEvaluation(
                 studyId,
                 version,
@@ -167,17 +162,6 @@ public class RoundRepository {
                 sums.noised() ? sums.noise() : null,
                 null,
                 sums.format());
-        storeErrorFigures(studyId, version, siteId, sums, labelRangeWidth);
-    }
-
-    /** A site's MAE and RMSE in the label's unit beside its sums (NULL where undefined: no rows). */
-    private void storeErrorFigures(
-            String studyId, long version, String siteId, org.cohort.protocol.ErrorSums sums, double width) {
-        double mae = sums.meanAbsoluteError(width);
-        double rmse = sums.rootMeanSquaredError(width);
-        jdbc.sql("UPDATE model_evaluations SET mae = ?, rmse = ? WHERE study_id = ? AND version = ? AND site_id = ?")
-                .params(Double.isNaN(mae) ? null : mae, Double.isNaN(rmse) ? null : rmse, studyId, version, siteId)
-                .update();
     }
 
     private void replaceEvaluation(

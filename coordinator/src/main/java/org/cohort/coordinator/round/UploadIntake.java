@@ -400,14 +400,6 @@ public class UploadIntake {
         };
     }
 
-    /** The width of a regression study's declared label range (MAE and RMSE are in its unit); NaN otherwise. */
-    private double labelRangeWidth(RoundState state) {
-        return studies.find(state.studyId())
-                .map(s -> s.spec().dataset() == null ? null : s.spec().dataset().regressionTarget())
-                .map(org.cohort.learning.data.RegressionTarget::width)
-                .orElse(Double.NaN);
-    }
-
     private void recordAccepted(RoundState state, String site, UpdateManifest m) {
         var metrics = m.getMetrics();
         history.insertReport(
@@ -429,8 +421,7 @@ public class UploadIntake {
         var scores = ScoreHistogram.from(metrics);
         var errors = org.cohort.protocol.ErrorSums.from(metrics);
         if (errors != null && (errors.noised() || errors.count() > 0)) {
-            history.recordErrors(
-                    state.studyId(), evaluated, site, errors, metrics.getTestLoss(), labelRangeWidth(state));
+            history.recordErrors(state.studyId(), evaluated, site, errors, metrics.getTestLoss());
         } else if (noised != null) {
             history.recordNoisedEvaluation(state.studyId(), evaluated, site, noised);
         } else if (scores != null && scores.noised()) {

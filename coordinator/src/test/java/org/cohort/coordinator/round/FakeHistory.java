@@ -135,12 +135,7 @@ final class FakeHistory extends RoundRepository {
 
     @Override
     public void recordErrors(
-            String studyId,
-            long version,
-            String siteId,
-            org.cohort.protocol.ErrorSums sums,
-            double loss,
-            double labelRangeWidth) {
+            String studyId, long version, String siteId, org.cohort.protocol.ErrorSums sums, double loss) {
         evaluations.add(studyId + " v" + version + " " + siteId + ": " + (sums.noised() ? "noised " : "") + "errors "
                 + sums.format());
     }
