@@ -138,13 +138,23 @@ public record ErrorSums(long count, long absoluteErrors, long squaredErrors, dou
         long squared = 0;
         double noiseSquares = 0;
         for (ErrorSums p : parts) {
-            n = Math.addExact(n, p.count());
-            absolute = Math.addExact(absolute, p.absoluteErrors());
-            squared = Math.addExact(squared, p.squaredErrors());
+            n = saturatedAdd(n, p.count());
+            absolute = saturatedAdd(absolute, p.absoluteErrors());
+            squared = saturatedAdd(squared, p.squaredErrors());
             noiseSquares += p.noise() * p.noise();
         }
         // Independent noises add in variance.
         return new ErrorSums(n, absolute, squared, Math.sqrt(noiseSquares));
+    }
+
+    /**
+     * a + b, held at the long range's ends rather than wrapping or failing: a site allowed ~10^13 rows may
+     * send sums near the end of the range, and the pool must still give a figure (which the figures clamp
+     * to what its rows can hold), not none, or one site could hide every site's.
+     */
+    private static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : r;
     }
 
     /** The values as text, comma-separated (how the coordinator stores them); {@link #parse} reads them back. */

@@ -33,14 +33,12 @@ public record ErrorMetricsView(Double mae, Double rmse, long examples) {
             }
             var bySite = new TreeMap<String, ErrorMetricsView>();
             rows.forEach(r -> bySite.put(r.siteId(), ErrorMetricsView.of(r.errors(), width)));
-            ErrorSums total;
-            try {
-                total = ErrorSums.sum(rows.stream().map(EvaluationRow::errors).toList());
-            } catch (ArithmeticException e) {
-                // Sums beyond a long (a study allowing ~1e12 rows per site, noised): no pooled figure, not a 500.
-                return new Pooled(null, bySite);
-            }
-            return new Pooled(ErrorMetricsView.of(total, width), bySite);
+            return new Pooled(
+                    ErrorMetricsView.of(
+                            ErrorSums.sum(
+                                    rows.stream().map(EvaluationRow::errors).toList()),
+                            width),
+                    bySite);
         }
     }
 

@@ -26,10 +26,14 @@ class ErrorMetricsPoolTest {
     }
 
     @Test
-    void sumsBeyondALongLeaveNoPooledFigureRatherThanFailTheRequest() {
+    void sumsBeyondALongStillGiveAPooledFigureInRangeRatherThanFailTheRequestOrHideIt() {
         var huge = new ErrorSums(1_000_000_000_000L, Long.MAX_VALUE / 2, Long.MAX_VALUE / 2, 3.0);
         var pooled = ErrorMetricsView.Pooled.of(List.of(row("a", huge), row("b", huge), row("c", huge)), 160);
-        assertThat(pooled.pooled()).isNull();
+        // The saturated sums are clamped to what the rows can hold: the figures stay within the range.
+        assertThat(pooled.pooled()).isNotNull();
+        assertThat(pooled.pooled().mae()).isBetween(0.0, 160.0);
+        assertThat(pooled.pooled().rmse()).isBetween(0.0, 160.0);
+        assertThat(pooled.pooled().examples()).isEqualTo(3_000_000_000_000L);
         assertThat(pooled.bySite()).containsOnlyKeys("a", "b", "c");
     }
 }

@@ -52,7 +52,8 @@ public final class Evaluator {
             if (argmax(p) == truth) {
                 correct++;
             }
-            lossSum -= Math.log(Math.max(MIN_PROBABILITY, p[truth]));
+            // A NaN probability (a diverged model) counts as the floor: Math.max would pass the NaN on.
+            lossSum -= Math.log(p[truth] >= MIN_PROBABILITY ? p[truth] : MIN_PROBABILITY);
         }
         return new EvaluationResult((double) correct / test.size(), lossSum / test.size(), test.size(), correct);
     }

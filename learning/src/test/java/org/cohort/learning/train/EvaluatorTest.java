@@ -129,6 +129,7 @@ class EvaluatorTest {
 
         // This process's own model: its NaN scores are its metrics, not a failed round.
         assertThat(Evaluator.evaluate(net, test).examples()).isEqualTo(2);
+        assertThat(Evaluator.evaluate(net, test).logLoss()).isFinite();
         assertThat(Evaluator.scoreHistogram(org.cohort.learning.model.Network.of(net), test, 4))
                 .hasSize(8);
         // From an external trainer the same scores are refused.
