@@ -20,7 +20,8 @@ final class FinalModel {
     static org.deeplearning4j.nn.multilayer.MultiLayerNetwork load(String configJson, Path parametersFile)
             throws IOException {
         var net = new ModelSpec(configJson).newNetwork();
-        ParameterVectors.write(net, ParameterVectors.fromLittleEndian(Files.readAllBytes(parametersFile)));
+        ParameterVectors.write(
+                net, org.cohort.learning.model.FloatVectors.fromLittleEndian(Files.readAllBytes(parametersFile)));
         return net;
     }
 }

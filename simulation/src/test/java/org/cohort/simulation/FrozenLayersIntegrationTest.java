@@ -13,7 +13,6 @@ import java.util.Map;
 import org.cohort.client.CoordinatorException;
 import org.cohort.learning.model.FrozenLayers;
 import org.cohort.learning.model.KerasImport;
-import org.cohort.learning.model.ParameterVectors;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -137,6 +136,6 @@ class FrozenLayersIntegrationTest {
     private static float[] parameters(TestFederation fed, String studyId, long version, Path dir) throws Exception {
         Path f32 = dir.resolve("v" + version + ".f32");
         fed.api.studies().downloadParameters(studyId, version, f32);
-        return ParameterVectors.fromLittleEndian(Files.readAllBytes(f32));
+        return org.cohort.learning.model.FloatVectors.fromLittleEndian(Files.readAllBytes(f32));
     }
 }

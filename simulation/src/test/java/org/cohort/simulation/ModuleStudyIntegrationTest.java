@@ -4,17 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import org.cohort.agent.Dl4jLearner;
-import org.cohort.agent.ExternalTrainer;
 import org.cohort.agent.PyTorchWorker;
 import org.cohort.agent.SiteAgent;
-import org.cohort.agent.SiteModules;
-import org.cohort.learning.data.SplitKey;
-import org.cohort.protocol.trainer.v1.LoraAdapters;
-import org.cohort.protocol.trainer.v1.ModuleModel;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,17 +25,6 @@ import tools.jackson.databind.json.JsonMapper;
 class ModuleStudyIntegrationTest {
     private static final String NAME = "tiny-mlp";
 
-    private static SiteAgent start(TestFederation fed, int i, String studyId, List<String> worker, Path modules)
-            throws Exception {
-        Path data = fed.data.sites().get(i).dataFile();
-        var trainer = new ExternalTrainer(worker, fed.agentWorkDir(i).resolve("trainer"), Duration.ofMinutes(2));
-        return fed.startAgent(
-                i,
-                studyId,
-                new Dl4jLearner(
-                        data, SplitKey.of(Dl4jLearner.fixedSplitSecret(data)), trainer, new SiteModules(modules)));
-    }
-
     @Test
     void aStudyNamingAModuleTrainsItsAdaptersAtTheSitesThatHoldItAndRefusesASiteWithAnotherFile(@TempDir Path dir)
             throws Exception {
@@ -55,56 +36,16 @@ class ModuleStudyIntegrationTest {
             int width = fed.data.datasetSpec().getFeaturesList().stream()
                     .mapToInt(f -> Math.max(1, f.getLevelsCount()))
                     .sum();
-            String args = "{\"inputs\": " + width + ", \"hidden\": [8], \"classes\": 2}";
+            String args = ModuleStudies.mlpArgs(width);
             Path modules = dir.resolve("modules");
             Path otherModules = dir.resolve("other-modules");
-            JsonNode written = json.readTree(write(worker, modules, args, 3));
-            write(worker, otherModules, args, 4); // the same name, another base
+            JsonNode written = json.readTree(ModuleStudies.write(worker, modules, NAME, args, 3));
+            ModuleStudies.write(worker, otherModules, NAME, args, 4); // the same name, another base
             String sha256 = written.get("sha256").asString();
-
-            var lora = LoraAdapters.newBuilder()
-                    .setRank(2)
-                    .setAlpha(4)
-                    .addTargets("layers.*")
-                    .addTrain("head")
-                    .build();
-            long trainable = PyTorchWorker.exchangedValues(
-                    worker,
-                    ModuleModel.newBuilder()
-                            .setModuleClass("cohort_models:Mlp")
-                            .setModuleArgsJson(args)
-                            .setStateDict(modules.resolve(NAME + ".safetensors").toString())
-                            .setSha256(sha256)
-                            .addInputShape(width)
-                            .setLora(lora)
-                            .build());
+            long trainable = ModuleStudies.trainable(worker, modules, NAME, args, sha256, width);
             // layers.0 (width → 8): A [2, width] and B [8, 2]; the head (8 → 2) whole: 16 + 2.
             assertThat(trainable).isEqualTo(2L * width + 16 + 18);
-
-            var extra = new HashMap<String, Object>(PrivacyIntegrationTest.patientDp(100));
-            extra.putAll(SecureAggregationIntegrationTest.SECURE);
-            extra.put(
-                    "model",
-                    Map.of(
-                            "module",
-                            Map.of(
-                                    "name",
-                                    NAME,
-                                    "sha256",
-                                    sha256,
-                                    "trainable",
-                                    trainable,
-                                    "lora",
-                                    Map.of(
-                                            "rank",
-                                            2,
-                                            "alpha",
-                                            4,
-                                            "targets",
-                                            List.of("layers.*"),
-                                            "train",
-                                            List.of("head")))));
-            extra.put("plan", Map.of("localEpochs", 1, "batchSize", 32, "optimizer", "sgd", "learningRate", 0.5));
+            var extra = ModuleStudies.spec(NAME, sha256, trainable, 100);
             int rounds = 2;
             String studyId = fed.createStudy(rounds, 3, 180, extra);
             JsonNode model = fed.api.studies().models(studyId).get(0);
@@ -112,10 +53,10 @@ class ModuleStudyIntegrationTest {
 
             // Secure aggregation needs at least three sites; the fourth holds another file (its worker never starts).
             var honest = List.of(
-                    start(fed, 0, studyId, worker, modules),
-                    start(fed, 1, studyId, worker, modules),
-                    start(fed, 2, studyId, worker, modules));
-            SiteAgent other = start(fed, 3, studyId, worker, otherModules);
+                    ModuleStudies.startAgent(fed, 0, studyId, worker, modules),
+                    ModuleStudies.startAgent(fed, 1, studyId, worker, modules),
+                    ModuleStudies.startAgent(fed, 2, studyId, worker, modules));
+            SiteAgent other = ModuleStudies.startAgent(fed, 3, studyId, worker, otherModules);
             long started = System.nanoTime();
             JsonNode study = fed.startAndAwaitEnd(studyId, 4, Duration.ofMinutes(4));
             long seconds = (System.nanoTime() - started) / 1_000_000_000L;
@@ -168,21 +109,5 @@ class ModuleStudyIntegrationTest {
                     NAME, trainable, 4 * trainable, rounds, seconds);
             System.out.println("final evaluation: " + last.get("scores").get("pooled"));
         }
-    }
-
-    private static String write(List<String> worker, Path modules, String args, int seed) {
-        return PyTorchWorker.tool(
-                worker,
-                List.of(
-                        "--write-module",
-                        modules.toString(),
-                        "--name",
-                        NAME,
-                        "--module-class",
-                        "cohort_models:Mlp",
-                        "--model-args",
-                        args,
-                        "--seed",
-                        String.valueOf(seed)));
     }
 }

@@ -262,6 +262,13 @@ final class AgentCheck {
     }
 
     static Verdict backend() {
+        if (!org.cohort.learning.Dl4jSupport.present()) {
+            return new Verdict(
+                    "ND4J backend",
+                    true,
+                    "none: " + org.cohort.learning.Dl4jSupport.lean("agent")
+                            + " (training and evaluation run in the external trainer)");
+        }
         try {
             org.cohort.learning.Nd4jRuntime.ensureInitialised();
             var backend = org.nd4j.linalg.factory.Nd4j.getBackend();

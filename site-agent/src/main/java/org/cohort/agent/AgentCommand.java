@@ -127,6 +127,10 @@ final class AgentCommand implements Callable<Integer> {
                     return 1;
                 }
                 text = InitValues.fill(template(), code, data, workDir);
+                if (!org.cohort.learning.Dl4jSupport.present()) {
+                    // The lean agent trains through the PyTorch worker only: on, pointing at the bundled one.
+                    text = InitValues.externalTrainer(text, bundledWorker());
+                }
             } catch (IllegalArgumentException e) {
                 System.err.println(e.getMessage());
                 return 2;
@@ -184,6 +188,17 @@ final class AgentCommand implements Callable<Integer> {
                             : "not ready: fix the FAIL lines above and check again");
             return ok ? 0 : 1;
         }
+    }
+
+    /**
+     * The reference PyTorch worker of this installation: under {@code cohort.home} (the lean bundle's
+     * launcher sets it), else where the template says a package puts it.
+     */
+    static Path bundledWorker() {
+        String home = System.getProperty("cohort.home");
+        return home == null
+                ? Path.of("/opt/cohort/trainers/pytorch/cohort_torch_worker.py")
+                : Path.of(home, "trainers", "pytorch", "cohort_torch_worker.py");
     }
 
     /** The configuration template {@code init} writes. */

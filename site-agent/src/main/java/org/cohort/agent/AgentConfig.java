@@ -354,6 +354,11 @@ public record AgentConfig(
             }
         } else if (!trainerKind.equals("dl4j")) {
             problems.add("trainer.kind must be dl4j (in process) or external, got '" + trainerKind + "'");
+        } else if (!org.cohort.learning.Dl4jSupport.present()) {
+            problems.add("trainer.kind is dl4j (the default), but " + org.cohort.learning.Dl4jSupport.lean("agent")
+                    + ": set trainer.kind=external and trainer.command (e.g. python3"
+                    + " /opt/cohort/trainers/pytorch/cohort_torch_worker.py), or run the full agent"
+                    + " (cohort-agent-exec.jar) to train in process");
         }
         int trainerTimeout = 600;
         String timeoutText = props.getProperty("trainer.timeout-seconds", "600").strip();

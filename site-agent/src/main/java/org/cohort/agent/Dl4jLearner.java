@@ -264,6 +264,11 @@ public final class Dl4jLearner implements LocalLearner {
             return moduleProblem(task, module.get(), modelConfigJson, parameters)
                     .map(p -> p + "; refused before training, nothing spent");
         }
+        if (!org.cohort.learning.Dl4jSupport.present()) {
+            return java.util.Optional.of(org.cohort.learning.Dl4jSupport.lean("agent") + ", so it trains and"
+                    + " evaluates studies that name a PyTorch module only, and this study's model is a DL4J network"
+                    + " (run the full agent for it); refused before training, nothing spent");
+        }
         ModelSpec model;
         int inputs;
         int classes;
@@ -346,7 +351,7 @@ public final class Dl4jLearner implements LocalLearner {
         if (task.getPlan().getFrozenLayersCount() == 0) {
             return java.util.Optional.empty();
         }
-        if (!(trainer instanceof Dl4jTrainer)) {
+        if (!trainer.honoursFrozenLayers()) {
             return java.util.Optional.of(
                     "the study freezes layers " + task.getPlan().getFrozenLayersList()
                             + ", which only the agent's built-in DL4J trainer honours (an external trainer would train"
@@ -467,7 +472,7 @@ public final class Dl4jLearner implements LocalLearner {
             plan = plan.withControlCorrection(variates.correction());
         }
         FrozenLayers frozen = frozen(task, modelConfigJson);
-        if (frozen != null && (variates != null || !(trainer instanceof Dl4jTrainer))) {
+        if (frozen != null && (variates != null || !trainer.honoursFrozenLayers())) {
             // modelProblem refuses such a task first; this keeps a caller that skipped it from training frozen layers.
             throw new IllegalStateException(frozenProblem(task, new ModelSpec(modelConfigJson))
                     .orElse("frozen layers cannot be honoured here"));

@@ -19,6 +19,11 @@ public final class Dl4jTrainer implements Trainer {
     }
 
     @Override
+    public boolean honoursFrozenLayers() {
+        return true;
+    }
+
+    @Override
     public Result train(Job job) {
         if (job.module() != null) {
             throw new IllegalArgumentException("the in-process DL4J trainer cannot train a PyTorch module (with or"

@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.cohort.crypto.pki.PrivateDirectories;
-import org.cohort.learning.model.ParameterVectors;
+import org.cohort.learning.model.FloatVectors;
 import org.cohort.protocol.trainer.v1.DescribeRequest;
 import org.cohort.protocol.trainer.v1.DpSgd;
 import org.cohort.protocol.trainer.v1.LocalPlan;
@@ -222,7 +222,7 @@ public final class ExternalTrainer implements Trainer {
         var features = job.train().features();
         int rows = features.length;
         int width = job.train().numFeatures();
-        byte[] params = ParameterVectors.toLittleEndian(job.global());
+        byte[] params = FloatVectors.toLittleEndian(job.global());
         byte[] featureBytes = rowBytes(features, width);
         ByteBuffer labelBytes = ByteBuffer.allocate(rows * 4).order(ByteOrder.LITTLE_ENDIAN);
         for (int label : job.train().labels()) {
@@ -262,7 +262,7 @@ public final class ExternalTrainer implements Trainer {
         byte[] bytes = answer.bytes();
         TrainResult r = answer.result();
         long sentBytes = answer.sentBytes();
-        float[] delta = ParameterVectors.fromLittleEndian(bytes);
+        float[] delta = FloatVectors.fromLittleEndian(bytes);
         var tensors = r.getTensorsList().stream().map(DenseLayout.Tensor::of).toList();
         if (layout == null
                 && tensors.stream().mapToLong(DenseLayout.Tensor::size).sum() != delta.length) {
@@ -309,7 +309,7 @@ public final class ExternalTrainer implements Trainer {
         long expected = 4L * rows * job.classes();
         var answer = exchange(
                 header,
-                ParameterVectors.toLittleEndian(job.global()),
+                FloatVectors.toLittleEndian(job.global()),
                 rowBytes(job.rows(), width),
                 new byte[0],
                 expected,
@@ -318,7 +318,7 @@ public final class ExternalTrainer implements Trainer {
             throw new IllegalStateException("the external trainer predicted " + answer.bytes().length / 4
                     + " values for " + rows + " rows of " + job.classes() + " classes");
         }
-        float[] flat = ParameterVectors.fromLittleEndian(answer.bytes());
+        float[] flat = FloatVectors.fromLittleEndian(answer.bytes());
         float[][] out = new float[rows][];
         for (int i = 0; i < rows; i++) {
             out[i] = java.util.Arrays.copyOfRange(flat, i * job.classes(), (i + 1) * job.classes());

@@ -34,6 +34,29 @@ final class InitValues {
         }
     }
 
+    /** The template's commented external-trainer lines, which {@link #externalTrainer} turns on. */
+    private static final String COMMENTED_EXTERNAL_TRAINER =
+            "#trainer.kind=external\n#trainer.command=python3 /opt/cohort/trainers/pytorch/cohort_torch_worker.py\n";
+
+    /**
+     * The configuration with the external trainer on, running {@code worker} with {@code python3}: what a lean
+     * agent (built without DL4J, which cannot train in process) writes. A path with white space is left for
+     * the admin to write (trainer.command splits on spaces), as the template has it.
+     */
+    static String externalTrainer(String text, Path worker) {
+        if (!text.contains(COMMENTED_EXTERNAL_TRAINER)) {
+            throw new IllegalStateException("the configuration template lost its trainer lines");
+        }
+        if (worker.toString().chars().anyMatch(Character::isWhitespace)) {
+            return text.replace(
+                    COMMENTED_EXTERNAL_TRAINER,
+                    "trainer.kind=external\n"
+                            + "#trainer.command=python3 /opt/cohort/trainers/pytorch/cohort_torch_worker.py\n");
+        }
+        return text.replace(
+                COMMENTED_EXTERNAL_TRAINER, "trainer.kind=external\ntrainer.command=python3 " + worker + "\n");
+    }
+
     /**
      * @param join    the join code, or null to leave those lines as the template has them
      * @param data    the data file, or null

@@ -101,6 +101,10 @@ final class StudyReview {
                                                         : ", and " + m.lora().getTrainList() + " whole"))
                                 + "; input shape " + m.inputShape() + ", " + m.classes() + " classes");
             }
+            if (!org.cohort.learning.Dl4jSupport.present()) {
+                return List.of("  a DL4J network, which " + org.cohort.learning.Dl4jSupport.lean("agent")
+                        + " cannot read: it would refuse the study's tasks (run the full agent for it)");
+            }
             return new org.cohort.learning.model.ModelSpec(configJson)
                     .summary().stream().map(line -> "  " + line).toList();
         } catch (IllegalArgumentException e) {

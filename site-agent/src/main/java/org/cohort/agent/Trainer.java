@@ -73,6 +73,14 @@ public interface Trainer extends AutoCloseable {
     String describe();
 
     /**
+     * Whether this trainer keeps a study's frozen layers ({@code model.freeze}) fixed: only the built-in
+     * DL4J trainer does; an external one would train them, so such a study is refused before training.
+     */
+    default boolean honoursFrozenLayers() {
+        return false;
+    }
+
+    /**
      * Why this trainer cannot train the model, or empty when it can; asked before training, so such a
      * task is refused and costs nothing. A trainer in this process trains DL4J models only: a study that
      * names a PyTorch module needs an external trainer.

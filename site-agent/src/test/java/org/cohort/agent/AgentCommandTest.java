@@ -32,6 +32,17 @@ class AgentCommandTest {
     }
 
     @Test
+    void theLeanAgentsInitTurnsTheExternalTrainerOnUnlessTheWorkersPathHasSpaces() throws Exception {
+        String template = AgentCommand.template();
+        assertThat(InitValues.externalTrainer(template, Path.of("/opt/cohort-lean/trainers/pytorch/w.py")))
+                .contains("\ntrainer.kind=external\ntrainer.command=python3 /opt/cohort-lean/trainers/pytorch/w.py\n");
+        // trainer.command splits on spaces: such a path is the admin's to quote by moving it, not init's to break.
+        assertThat(InitValues.externalTrainer(template, Path.of("/opt/my cohort/w.py")))
+                .contains("\ntrainer.kind=external\n#trainer.command=")
+                .doesNotContain("my cohort");
+    }
+
+    @Test
     void initWithAJoinCodeWritesAFilledInConfigurationThatKeepsTheTemplatesComments() throws Exception {
         String token = "cohort1.AAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
         String fingerprint = "sha256:" + "cd".repeat(32);

@@ -36,6 +36,9 @@ final class FreezeChecks {
                     + " so the upload could not shrink to the trainable part; use 'fedavg', 'fedprox' or a server"
                     + " optimiser ('fedadam', 'fedyogi', 'fedadagrad') with frozen layers");
         }
+        if (!org.cohort.learning.Dl4jSupport.present()) {
+            return problems; // a lean coordinator refuses every model but a module, saying so once
+        }
         try {
             LearningBridge.userModel(model);
         } catch (IllegalArgumentException unusable) {

@@ -138,6 +138,12 @@ public record StudySpec(
     /** Most hidden layers of an MLP. */
     public static final int MAX_HIDDEN_LAYERS = 64;
 
+    /** Why a lean coordinator (no DL4J) refuses a study whose model is not a PyTorch module. */
+    static final String LEAN_MODEL_PROBLEM = "model: " + org.cohort.learning.Dl4jSupport.lean("coordinator")
+            + ", so it runs studies whose model names a PyTorch module (model.module, trained by the sites'"
+            + " external trainers) only; a preset, model.configuration or model.keras needs the full coordinator"
+            + " (cohort-coordinator-exec.jar)";
+
     /**
      * A preset ("logistic-regression" or "mlp" with hidden layer sizes), or the ML team's own DL4J
      * configuration, and the seed of the initial parameters.
@@ -1007,6 +1013,8 @@ public record StudySpec(
         problems.addAll(RegressionChecks.scoreBinsProblems(dataset));
         if (model != null && model.hasModule()) {
             problems.addAll(ModuleChecks.problems(this));
+        } else if (!org.cohort.learning.Dl4jSupport.present()) {
+            problems.add(LEAN_MODEL_PROBLEM);
         } else if (model != null && model.custom()) {
             problems.addAll(ModelChecks.problems(this));
         } else if (model != null && !List.of("logistic-regression", "mlp").contains(model.preset())) {

@@ -132,7 +132,7 @@ public final class DpSgdTrainer {
         }
         int numParams = Math.toIntExact(net.numParams());
         INDArray params = net.params();
-        IUpdater updaterConfig = plan.optimizer().updater(plan.learningRate());
+        IUpdater updaterConfig = org.cohort.learning.model.Updaters.of(plan.optimizer(), plan.learningRate());
         long stateSize = updaterConfig.stateSize(numParams);
         GradientUpdater<?> updater =
                 updaterConfig.instantiate(stateSize > 0 ? Nd4j.zeros(DataType.FLOAT, 1, stateSize) : null, true);

@@ -86,7 +86,7 @@ public sealed interface ModelPreset permits ModelPreset.LogisticRegression, Mode
         NeuralNetConfiguration.ListBuilder layers = new NeuralNetConfiguration.Builder()
                 .seed(plan.seed())
                 .dataType(DataType.FLOAT)
-                .updater(plan.optimizer().updater(plan.learningRate()))
+                .updater(Updaters.of(plan.optimizer(), plan.learningRate()))
                 .list();
         int in = numInputs;
         int index = 0;

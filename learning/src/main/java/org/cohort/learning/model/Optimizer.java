@@ -1,11 +1,9 @@
 package org.cohort.learning.model;
 
-import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.learning.config.IUpdater;
-import org.nd4j.linalg.learning.config.Nesterovs;
-import org.nd4j.linalg.learning.config.Sgd;
-
-/** The local optimisers a study may ask sites to use; each maps to one DL4J updater. */
+/**
+ * The local optimisers a study may ask sites to use; {@link Updaters} maps each to one DL4J updater.
+ * No DL4J type here: the lean agent and coordinator name optimisers too.
+ */
 public enum Optimizer {
     /** Plain mini-batch stochastic gradient descent: the optimiser FedAvg is defined with. */
     SGD,
@@ -16,13 +14,4 @@ public enum Optimizer {
 
     /** Momentum used by {@link #NESTEROV}; fixed so that a plan names one reproducible optimiser. */
     public static final double NESTEROV_MOMENTUM = 0.9;
-
-    /** The DL4J updater for this optimiser at {@code learningRate}. */
-    public IUpdater updater(double learningRate) {
-        return switch (this) {
-            case SGD -> new Sgd(learningRate);
-            case ADAM -> new Adam(learningRate);
-            case NESTEROV -> new Nesterovs(learningRate, NESTEROV_MOMENTUM);
-        };
-    }
 }

@@ -1,7 +1,5 @@
 package org.cohort.learning.model;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Objects;
 import org.cohort.learning.Nd4jRuntime;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -64,48 +62,5 @@ public final class ParameterVectors {
         }
         INDArray target = net.params();
         target.assign(Nd4j.createFromArray(parameters).reshape(target.shape()).castTo(target.dataType()));
-    }
-
-    /** Values {@code from} (inclusive) to {@code to} (exclusive) as little-endian IEEE-754 float32 bytes. */
-    public static byte[] toLittleEndian(float[] values, int from, int to) {
-        Objects.requireNonNull(values, "values");
-        Objects.checkFromToIndex(from, to, values.length);
-        ByteBuffer buffer =
-                ByteBuffer.allocate(Math.multiplyExact(to - from, Float.BYTES)).order(ByteOrder.LITTLE_ENDIAN);
-        buffer.asFloatBuffer().put(values, from, to - from);
-        return buffer.array();
-    }
-
-    /** All values, as little-endian float32 bytes. */
-    public static byte[] toLittleEndian(float[] values) {
-        return toLittleEndian(values, 0, values.length);
-    }
-
-    /** Decodes little-endian float32 bytes; the length must be a multiple of 4. */
-    public static float[] fromLittleEndian(byte[] bytes) {
-        Objects.requireNonNull(bytes, "bytes");
-        float[] values = new float[checkedCount(bytes)];
-        fromLittleEndian(bytes, values, 0);
-        return values;
-    }
-
-    /**
-     * Decodes little-endian float32 bytes into {@code target} starting at {@code targetOffset},
-     * so that a vector received in chunks is assembled without concatenating the chunks first.
-     */
-    public static void fromLittleEndian(byte[] bytes, float[] target, int targetOffset) {
-        Objects.requireNonNull(bytes, "bytes");
-        Objects.requireNonNull(target, "target");
-        int count = checkedCount(bytes);
-        Objects.checkFromIndexSize(targetOffset, count, target.length);
-        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(target, targetOffset, count);
-    }
-
-    private static int checkedCount(byte[] bytes) {
-        if (bytes.length % Float.BYTES != 0) {
-            throw new IllegalArgumentException("float32 data must be a multiple of 4 bytes, got " + bytes.length
-                    + " bytes; the chunk was truncated or is not a parameter chunk");
-        }
-        return bytes.length / Float.BYTES;
     }
 }

@@ -44,7 +44,7 @@ public final class LocalTrainer {
                     "no training examples; check that the site's table has rows without missing values");
         }
         NetworkShape.requireCompatible(net, train);
-        net.useFreshOptimiser(plan.optimizer().updater(plan.learningRate()));
+        net.useFreshOptimiser(org.cohort.learning.model.Updaters.of(plan.optimizer(), plan.learningRate()));
         ProximalTerm proximal = plan.proximalMu() > 0 ? new ProximalTerm(net.dl4j(), plan.proximalMu()) : null;
         ControlVariateTerm control = ControlVariateTerm.of(net.numParams(), plan.controlCorrection());
         // Last, so that it zeroes the frozen part of whatever the other terms added.

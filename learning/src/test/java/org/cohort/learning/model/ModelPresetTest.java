@@ -64,7 +64,7 @@ class ModelPresetTest {
             assertThat(u.getLearningRate()).isEqualTo(0.05);
             assertThat(u.getMomentum()).isEqualTo(Optimizer.NESTEROV_MOMENTUM);
         });
-        assertThat(Optimizer.SGD.updater(0.3)).isInstanceOf(Sgd.class);
+        assertThat(Updaters.of(Optimizer.SGD, 0.3)).isInstanceOf(Sgd.class);
     }
 
     @Test

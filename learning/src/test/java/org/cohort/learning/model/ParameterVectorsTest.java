@@ -69,7 +69,7 @@ class ParameterVectorsTest {
 
     @Test
     void littleEndianEncodingIsIeee754Float32() {
-        byte[] bytes = ParameterVectors.toLittleEndian(new float[] {1.0f, -2.5f});
+        byte[] bytes = FloatVectors.toLittleEndian(new float[] {1.0f, -2.5f});
 
         // 1.0f = 0x3F800000, -2.5f = 0xC0200000, least significant byte first.
         assertThat(bytes).containsExactly(0x00, 0x00, 0x80, 0x3F, 0x00, 0x00, 0x20, 0xC0);
@@ -88,7 +88,7 @@ class ParameterVectorsTest {
             -1e-30f
         };
 
-        float[] decoded = ParameterVectors.fromLittleEndian(ParameterVectors.toLittleEndian(values));
+        float[] decoded = FloatVectors.fromLittleEndian(FloatVectors.toLittleEndian(values));
 
         for (int i = 0; i < values.length; i++) {
             assertThat(Float.floatToRawIntBits(decoded[i])).isEqualTo(Float.floatToRawIntBits(values[i]));
@@ -98,24 +98,24 @@ class ParameterVectorsTest {
     @Test
     void chunksEncodeRangesAndAssembleIntoOneVector() {
         float[] values = {1, 2, 3, 4, 5, 6, 7};
-        byte[] first = ParameterVectors.toLittleEndian(values, 0, 4);
-        byte[] second = ParameterVectors.toLittleEndian(values, 4, 7);
+        byte[] first = FloatVectors.toLittleEndian(values, 0, 4);
+        byte[] second = FloatVectors.toLittleEndian(values, 4, 7);
 
         float[] assembled = new float[7];
-        ParameterVectors.fromLittleEndian(first, assembled, 0);
-        ParameterVectors.fromLittleEndian(second, assembled, 4);
+        FloatVectors.fromLittleEndian(first, assembled, 0);
+        FloatVectors.fromLittleEndian(second, assembled, 4);
 
         assertThat(first).hasSize(16);
         assertThat(assembled).containsExactly(values);
-        assertThatThrownBy(() -> ParameterVectors.toLittleEndian(values, 5, 8))
+        assertThatThrownBy(() -> FloatVectors.toLittleEndian(values, 5, 8))
                 .isInstanceOf(IndexOutOfBoundsException.class);
-        assertThatThrownBy(() -> ParameterVectors.fromLittleEndian(second, assembled, 5))
+        assertThatThrownBy(() -> FloatVectors.fromLittleEndian(second, assembled, 5))
                 .isInstanceOf(IndexOutOfBoundsException.class);
     }
 
     @Test
     void decodingRejectsTruncatedChunk() {
-        assertThatThrownBy(() -> ParameterVectors.fromLittleEndian(new byte[7]))
+        assertThatThrownBy(() -> FloatVectors.fromLittleEndian(new byte[7]))
                 .hasMessageContaining("multiple of 4 bytes, got 7");
     }
 }

@@ -20,7 +20,6 @@ import org.cohort.agent.Trainer;
 import org.cohort.learning.data.TabularDataset;
 import org.cohort.learning.dp.DpSgdPlan;
 import org.cohort.learning.model.Optimizer;
-import org.cohort.learning.model.ParameterVectors;
 import org.cohort.learning.model.TrainingPlan;
 import org.cohort.protocol.ProtocolLimits;
 import org.cohort.protocol.trainer.v1.LoraAdapters;
@@ -376,7 +375,7 @@ public final class AdapterTransferBenchmark {
      * a vector of the same length) and the update upload (signed UpdateManifest, chunks), serialized.
      */
     private static RoundBytes roundBytes(KeyPair keys, float[] vector, int round) throws Exception {
-        byte[] payload = ParameterVectors.toLittleEndian(vector);
+        byte[] payload = org.cohort.learning.model.FloatVectors.toLittleEndian(vector);
         byte[] digest = MessageDigest.getInstance("SHA-256").digest(payload);
         var model = ModelManifest.newBuilder()
                 .setStudyId("s-0123456789abcdef")

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Builds the lean distribution: the coordinator, the site agent and the cohort tool without Deeplearning4j,
+# ND4J or their native libraries (module lean/), for sites whose training runs in an external trainer (the
+# reference PyTorch worker, trainers/pytorch/), with a jlink'd Java runtime, in one .tar.xz that must stay
+# under 64 MB. A lean coordinator runs studies that name a PyTorch module (model.module) and refuses any
+# other model; a lean agent trains and evaluates them through its external trainer (trainer.kind=external).
+#
+#   scripts/build-lean-bundle.sh [OUT_DIR]          (default target/cohort-lean; the archive beside it)
+#
+# Then, on any Linux x86_64 machine (no Java needed):
+#   tar -xJf cohort-lean-linux-x86_64.tar.xz && cd cohort-lean
+#   bin/cohort-coordinator --cohort.coordinator.data-dir=cohort-data
+#   bin/cohort sites invite Cleveland --out cleveland.join
+#   bin/cohort-agent init --join cleveland.join --data site.csv --work-dir agent --out agent.properties
+#   (then set trainer.kind=external and trainer.command in agent.properties; see the README)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/jdk-env.sh
+out="$(realpath -m "${1:-target/cohort-lean}")"
+archive="$(dirname "$out")/cohort-lean-linux-x86_64.tar.xz"
+limit=64000000 # bytes: 64 MB
+
+step() { printf '[%3ds] %s\n' "$SECONDS" "$*"; }
+
+step "building the lean programs (mvn -pl lean -am package, tests skipped)"
+mvn -B -o -q -pl lean -am package -DskipTests
+rm -rf "$out" "$archive"
+mkdir -p "$out/lib" "$out/bin" "$out/trainers/pytorch" "$out/protocol/src/main/proto/cohort/trainer/v1"
+cp lean/target/lean-lib/*.jar "$out/lib/"
+if ls "$out/lib" | grep -qiE '^(deeplearning4j|nd4j|javacpp|openblas|hdf5|mkl)'; then
+  echo "a Deeplearning4j or ND4J jar reached the lean build: check lean/pom.xml's exclusions" >&2
+  exit 1
+fi
+
+# Jars store their classes deflated one by one, which leaves xz nothing to find across them: stored
+# (uncompressed) jars compress to about half as much in the archive. Same entries, same bytes, so a signed
+# jar (Bouncy Castle's provider) keeps a valid signature.
+step "re-storing $(ls "$out/lib" | wc -l) jars uncompressed, for the archive's compression"
+/usr/bin/env python3 - "$out/lib" <<'PY'
+import os, sys, zipfile
+lib = sys.argv[1]
+for name in sorted(os.listdir(lib)):
+    path = os.path.join(lib, name)
+    tmp = path + ".stored"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            info.compress_type = zipfile.ZIP_STORED
+            dst.writestr(info, data)
+    os.replace(tmp, path)
+PY
+
+# The runtime: the JDK modules the jars use (jdeps), and those reached by name at run time (TLS's elliptic
+# curves, DNS names, the management beans Hazelcast and the metrics read, the unsupported Unsafe Netty and
+# Hazelcast use, the HTTP client of the OIDC key fetch, the zip file system).
+step "finding the JDK modules the jars use (jdeps)"
+modules=$(jdeps --ignore-missing-deps --multi-release 21 --print-module-deps --class-path "$out/lib/*" \
+  "$out"/lib/cohort-*.jar 2>/dev/null | tail -1 || true)
+[[ "$modules" =~ ^[a-z0-9.,]+$ ]] || modules="java.se" # jdeps could not tell: the whole Java SE
+modules="$modules,java.base,java.logging,java.management,jdk.management,java.naming,jdk.naming.dns,java.sql"
+modules="$modules,jdk.unsupported,jdk.crypto.ec,java.net.http,jdk.zipfs,java.instrument,jdk.crypto.cryptoki"
+step "jlink: $modules"
+jlink --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
+  --output "$out/runtime"
+
+# The launchers: the agent and coordinator log through logback; the cohort tool prints only what it answers.
+flags='--enable-native-access=ALL-UNNAMED --add-opens java.base/java.lang=ALL-UNNAMED'
+flags="$flags --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED"
+flags="$flags --add-opens java.management/sun.management=ALL-UNNAMED"
+flags="$flags --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED"
+flags="$flags --add-exports java.base/jdk.internal.ref=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow"
+launcher() { # NAME MAIN_CLASS
+  cat >"$out/bin/$1" <<EOF
+#!/bin/sh
+# $1 of Cohort's lean build: the bundled Java runtime, the jars in lib/ (JAVA_OPTS adds JVM options).
+home="\$(CDPATH= cd -- "\$(dirname -- "\$0")/.." && pwd)"
+exec "\$home/runtime/bin/java" $flags -Dcohort.home="\$home" \$JAVA_OPTS -cp "\$home/lib/*" $2 "\$@"
+EOF
+  chmod 755 "$out/bin/$1"
+}
+launcher cohort-coordinator org.cohort.coordinator.CoordinatorApplication
+launcher cohort-agent org.cohort.agent.SiteAgent
+launcher cohort org.cohort.cli.Cohort
+
+# The reference PyTorch worker and the protocol it compiles its stubs from (trainer.command points here).
+cp trainers/pytorch/*.py "$out/trainers/pytorch/"
+cp protocol/src/main/proto/cohort/trainer/v1/trainer.proto "$out/protocol/src/main/proto/cohort/trainer/v1/"
+
+step "smoke test: each program answers --version with the bundled runtime"
+for program in cohort-coordinator cohort-agent cohort; do
+  "$out/bin/$program" --version >/dev/null 2>"$out/smoke.log" \
+    || { echo "bin/$program --version failed with the bundled runtime:" >&2; cat "$out/smoke.log" >&2; exit 1; }
+done
+rm -f "$out/smoke.log"
+
+step "packing $archive (xz -9)"
+tar -C "$(dirname "$out")" -cf - "$(basename "$out")" | xz -9e -T0 >"$archive"
+
+size() { du -sb "$1" | cut -f1; }
+mb() { awk -v b="$1" 'BEGIN { printf "%6.1f MB", b / 1e6 }'; }
+runtime=$(size "$out/runtime"); jars=$(size "$out/lib"); total=$(size "$out"); packed=$(size "$archive")
+printf '\n%-44s %s\n' "runtime (jlink, $(echo "$modules" | tr ',' '\n' | sort -u | wc -l) modules), unpacked" "$(mb "$runtime")"
+printf '%-44s %s\n' "jars ($(ls "$out/lib" | wc -l): coordinator, agent, cli), unpacked" "$(mb "$jars")"
+printf '%-44s %s\n' "the whole bundle, unpacked" "$(mb "$total")"
+printf '%-44s %s  (limit %s, %.0f%% of it)\n' "$(basename "$archive")" "$(mb "$packed")" "$(mb "$limit")" \
+  "$(awk -v p="$packed" -v l="$limit" 'BEGIN { print 100 * p / l }')"
+if [ "$packed" -gt "$limit" ]; then
+  echo "the lean bundle is over 64 MB compressed" >&2
+  exit 1
+fi
