@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# The GPU check: LoRA on a randomly initialised vision model (SmallCnn, no weights to download) over
-# generated images, 2 sites each training through the agent's external trainer and the reference
-# PyTorch worker on CUDA, a few FedAvg rounds of the adapters, then with patient-level DP-SGD. Prints
-# images per second, peak GPU memory (torch.cuda.max_memory_allocated), DP-SGD time over non-private
-# time and bytes per round (adapters against the whole model), from AdapterTransferBenchmark.
+# The GPU check, in two parts, each on a randomly initialised vision model (SmallCnn, no weights to
+# download) with LoRA adapters, over generated images, trained by the reference PyTorch worker on CUDA:
+#  1. the trainer benchmark (AdapterTransferBenchmark): 2 sites through the agent's external trainer
+#     class, a few FedAvg rounds of the whole model, of the adapters, then of the adapters with
+#     patient-level DP-SGD; images per second, peak GPU memory (torch.cuda.max_memory_allocated),
+#     DP-SGD time over non-private time, bytes per round (adapters against the whole model);
+#  2. the federation (gpu-federation.sh): the real lean coordinator and three real lean agents over
+#     gRPC with mutual TLS, a module study under patient-level DP-SGD with secure aggregation; each
+#     round's time and bytes, each site's images per second and peak GPU memory.
 #
 # Runs in the folder scripts/build-gpu-bundle.sh builds (its own Java runtime in runtime/), or in a
-# built checkout with a JDK 21+. Needs a Python with PyTorch, grpcio and protobuf, and protoc or
+# built checkout with a JDK 21+ once scripts/build-lean-bundle.sh has built target/cohort-lean. Needs a Python with PyTorch, grpcio and protobuf, and protoc or
 # grpcio-tools ($COHORT_PYTHON, else python3); wheels in ./wheels (COHORT_BUNDLE_WHEELS) are installed
 # into ./pylib when grpc is missing. Without a CUDA GPU it runs on the CPU, smaller, and says so.
 #
-#   ./gpu-check.sh                 (about 2-5 minutes on one GPU)
+#   ./gpu-check.sh                 (about 3-7 minutes on one GPU; at most 11 with its time limits)
 #   GPU_CHECK_ROWS=4096 GPU_CHECK_ROUNDS=5 ./gpu-check.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -25,7 +29,7 @@ fi
 if [ -x "$here/runtime/bin/java" ]; then # the bundle
   root="$here"
   java="$here/runtime/bin/java"
-  classpath="$here/lib/*"
+  classpath="$here/lib/*:$here/lib-bench/*"
 else # a checkout: scripts/gpu-check.sh
   root="$(cd "$here/.." && pwd)"
   . "$root/scripts/jdk-env.sh"
@@ -81,6 +85,15 @@ else
 fi
 
 cd "$root" # the worker is found as trainers/pytorch/ from here
-exec timeout "${GPU_CHECK_TIMEOUT:-540}" "$java" --sun-misc-unsafe-memory-access=allow -cp "$classpath" \
+echo "gpu-check: part 1 of 2, the trainer benchmark"
+benchmark=0
+timeout "${GPU_CHECK_TIMEOUT:-360}" "$java" --sun-misc-unsafe-memory-access=allow -cp "$classpath" \
   org.cohort.simulation.bench.AdapterTransferBenchmark --device "$device" --rows "$rows" --image "$image" \
-  --rounds "$rounds" --width "$width" --hidden "$width" --rank 4 --targets 'block_conv*' --dp "${skip[@]}"
+  --rounds "$rounds" --width "$width" --hidden "$width" --rank 4 --targets 'block_conv*' --dp "${skip[@]}" \
+  || benchmark=$?
+echo
+echo "gpu-check: part 2 of 2, the federation: the lean coordinator and three lean agents on this machine"
+federation=0
+timeout "${GPU_FED_TIMEOUT_ALL:-300}" "$here/gpu-federation.sh" || federation=$?
+echo "gpu-check: trainer benchmark exit $benchmark, federation exit $federation"
+[ "$benchmark" = 0 ] && [ "$federation" = 0 ]

@@ -140,6 +140,11 @@ final class AuditCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (!org.cohort.learning.Dl4jSupport.present()) {
+            throw new UsageException("privacy audit trains the site pipeline with Deeplearning4j, and "
+                    + org.cohort.learning.Dl4jSupport.lean("cohort tool") + ": run it with the full one"
+                    + " (java -jar cli/target/cohort-cli.jar privacy audit)");
+        }
         PipelineAudit.Study study = PipelineAudit.Study.heartDiseaseDemo();
         if (rounds != null) {
             if (rounds < 1 || rounds > 1000) {

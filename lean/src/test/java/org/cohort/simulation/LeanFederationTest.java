@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.cohort.agent.AgentConfig;
 import org.cohort.agent.PyTorchWorker;
 import org.cohort.agent.SiteAgent;
@@ -59,19 +60,29 @@ class LeanFederationTest {
     }
 
     @Test
+    void aLeanCoordinatorStartsAndRefusesEveryDl4jModelSayingWhatToRunInstead(@TempDir Path dir) throws Exception {
+        try (var fed = new TestFederation(dir, 3)) {
+            // A preset, and a DL4J configuration: neither can be built here; refused at creation, in words.
+            assertThatThrownBy(() -> fed.createStudy(1, 3, 60))
+                    .isInstanceOf(CoordinatorException.class)
+                    .hasMessageContaining("lean build without Deeplearning4j")
+                    .hasMessageContaining("model.module")
+                    .hasMessageContaining("full coordinator");
+            assertThatThrownBy(() -> fed.createStudy(
+                            1, 3, 60, Map.of("model", Map.of("configuration", Map.of("confs", List.of())))))
+                    .isInstanceOf(CoordinatorException.class)
+                    .hasMessageContaining("lean build without Deeplearning4j");
+            assertThat(fed.api.studies().list()).isEmpty();
+        }
+    }
+
+    @Test
     void aLeanCoordinatorAndLeanAgentsRunAModuleStudyUnderDpAndSecureAggregationAndRefuseADl4jModel(@TempDir Path dir)
             throws Exception {
         var found = PyTorchWorker.findFor("LeanFederationTest");
         Assumptions.assumeTrue(found.present(), found::problem);
         List<String> worker = found.command();
         try (var fed = new TestFederation(dir, 3)) {
-            // A preset (a DL4J network) cannot be built here: refused at creation, saying what to run instead.
-            assertThatThrownBy(() -> fed.createStudy(1, 3, 60))
-                    .isInstanceOf(CoordinatorException.class)
-                    .hasMessageContaining("lean build without Deeplearning4j")
-                    .hasMessageContaining("model.module")
-                    .hasMessageContaining("full coordinator");
-
             int width = fed.data.datasetSpec().getFeaturesList().stream()
                     .mapToInt(f -> Math.max(1, f.getLevelsCount()))
                     .sum();

@@ -9,14 +9,17 @@ package org.cohort.learning;
 public final class Dl4jSupport {
     private Dl4jSupport() {}
 
-    /** A class every DL4J network configuration needs; looked up without initialising it. */
-    private static final String PROBE = "org.deeplearning4j.nn.conf.MultiLayerConfiguration";
+    /** Classes every DL4J network needs (its configuration, ND4J's arrays); looked up without initialising them. */
+    private static final java.util.List<String> PROBES =
+            java.util.List.of("org.deeplearning4j.nn.conf.MultiLayerConfiguration", "org.nd4j.linalg.factory.Nd4j");
 
     private static final boolean PRESENT = probe();
 
     private static boolean probe() {
         try {
-            Class.forName(PROBE, false, Dl4jSupport.class.getClassLoader());
+            for (String name : PROBES) {
+                Class.forName(name, false, Dl4jSupport.class.getClassLoader());
+            }
             return true;
         } catch (ClassNotFoundException | LinkageError e) {
             return false;

@@ -287,7 +287,19 @@ public final class ExternalTrainer implements Trainer {
                         r.getPrivacy().getClipNorm(),
                         r.getPrivacy().getNoise())
                 : null;
-        log.debug("external trainer: job done in {} ms ({})", r.getMillis(), r.getDetail());
+        // The site's own log (never sent): what an operator sizes a GPU by, and what the GPU check reads.
+        log.info(
+                "external trainer: job {} done in {} ms, {} examples through the model ({} per second), peak device"
+                        + " memory {} MiB, {}",
+                job.roundId(),
+                r.getMillis(),
+                r.getExamplesProcessed(),
+                r.getMillis() == 0
+                        ? "-"
+                        : String.format(
+                                java.util.Locale.ROOT, "%.1f", 1000.0 * r.getExamplesProcessed() / r.getMillis()),
+                r.getDeviceMaxMemoryBytes() >> 20,
+                r.getPrecision().isEmpty() ? "float32" : r.getPrecision());
         return new Result(delta, tensors, r.getExamples(), r.getMeanLoss(), privacy);
     }
 

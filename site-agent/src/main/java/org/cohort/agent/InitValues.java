@@ -40,14 +40,15 @@ final class InitValues {
 
     /**
      * The configuration with the external trainer on, running {@code worker} with {@code python3}: what a lean
-     * agent (built without DL4J, which cannot train in process) writes. A path with white space is left for
-     * the admin to write (trainer.command splits on spaces), as the template has it.
+     * agent (built without DL4J, which cannot train in process) writes. A path with white space (trainer.command
+     * splits on spaces) or a backslash (a properties file's escape) is left for the admin to write, as the
+     * template has it.
      */
     static String externalTrainer(String text, Path worker) {
         if (!text.contains(COMMENTED_EXTERNAL_TRAINER)) {
             throw new IllegalStateException("the configuration template lost its trainer lines");
         }
-        if (worker.toString().chars().anyMatch(Character::isWhitespace)) {
+        if (worker.toString().chars().anyMatch(c -> Character.isWhitespace(c) || c == '\\')) {
             return text.replace(
                     COMMENTED_EXTERNAL_TRAINER,
                     "trainer.kind=external\n"

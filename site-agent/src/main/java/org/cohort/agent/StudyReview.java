@@ -102,14 +102,23 @@ final class StudyReview {
                                 + "; input shape " + m.inputShape() + ", " + m.classes() + " classes");
             }
             if (!org.cohort.learning.Dl4jSupport.present()) {
-                return List.of("  a DL4J network, which " + org.cohort.learning.Dl4jSupport.lean("agent")
-                        + " cannot read: it would refuse the study's tasks (run the full agent for it)");
+                return List.of("  a DL4J network: " + org.cohort.learning.Dl4jSupport.lean("agent")
+                        + ", which cannot read it, refuses to accept the study (run the full agent for it)");
             }
             return new org.cohort.learning.model.ModelSpec(configJson)
                     .summary().stream().map(line -> "  " + line).toList();
         } catch (IllegalArgumentException e) {
             return List.of("  this agent cannot build it, and would refuse the study's tasks: " + e.getMessage());
         }
+    }
+
+    /**
+     * Whether the study names a PyTorch module, as its reviewed offer says (the coordinator sends a module's
+     * description with it); a preset or a DL4J configuration does not.
+     */
+    static boolean namesModule(StudyOffer offer) {
+        return !offer.getModelConfigJson().isEmpty()
+                && StudyModule.parse(offer.getModelConfigJson()).isPresent();
     }
 
     /** The study as its admin reviews it, in words, ending with the line {@code accept} would pin. */
@@ -299,6 +308,12 @@ final class StudyReview {
                     + ") is not the digest of study " + id + "'s terms as the coordinator sends them now ("
                     + computed + ", computed here). Nothing was written. Review them again with: cohort-agent studies"
                     + " show " + id);
+        }
+        if (!org.cohort.learning.Dl4jSupport.present() && !namesModule(offer)) {
+            // Accepted, it would be offered every round only to be refused after the model's download.
+            throw new IllegalArgumentException("refused: study " + id + "'s model is a DL4J network, and "
+                    + org.cohort.learning.Dl4jSupport.lean("agent") + ": it trains studies that name a PyTorch"
+                    + " module only. Nothing was written. Run the full agent (cohort-agent-exec.jar) for this study.");
         }
         if (trainingExamples < 1) {
             throw new IllegalArgumentException("--training-examples must be at least 1 (the training size this site"

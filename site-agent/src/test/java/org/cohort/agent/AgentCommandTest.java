@@ -40,6 +40,9 @@ class AgentCommandTest {
         assertThat(InitValues.externalTrainer(template, Path.of("/opt/my cohort/w.py")))
                 .contains("\ntrainer.kind=external\n#trainer.command=")
                 .doesNotContain("my cohort");
+        assertThat(InitValues.externalTrainer(template, Path.of("/opt/c\\d/w.py")))
+                .contains("\ntrainer.kind=external\n#trainer.command=")
+                .doesNotContain("c\\d");
     }
 
     @Test

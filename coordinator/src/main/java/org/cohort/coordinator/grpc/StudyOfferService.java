@@ -83,11 +83,13 @@ class StudyOfferService extends StudyOffersGrpc.StudyOffersImplBase {
 
     /**
      * The offer of one study, as {@code studies show} reviews it: with the study's own model
-     * configuration when it carries one (the list leaves it out, as it may be large).
+     * configuration when it carries one, or its module description (name, file digest, adapters) when it
+     * names a PyTorch module (the list leaves them out, as a configuration may be large).
      */
     static StudyOffer reviewed(Study study, Map<String, Long> declaredBySite) {
         StudyOffer offer = offer(study, declaredBySite);
-        if (study.spec().model() != null && study.spec().model().custom()) {
+        if (study.spec().model() != null
+                && (study.spec().model().custom() || study.spec().model().hasModule())) {
             offer = offer.toBuilder()
                     .setModelConfigJson(study.modelConfigJson())
                     .build();

@@ -35,6 +35,13 @@ public final class TrainableParameters {
                 return kept;
             }
         }
+        if (!org.cohort.learning.Dl4jSupport.present()) {
+            // A study a full replica created, met by a lean one sharing its database: fail in words, not with
+            // NoClassDefFoundError (an Error the round loop would not catch).
+            throw new IllegalStateException("study " + study.studyId() + " freezes layers of a DL4J model, which "
+                    + org.cohort.learning.Dl4jSupport.lean("coordinator") + " cannot resolve: run it on full"
+                    + " coordinators (lean and full replicas must not share a cluster that holds DL4J studies)");
+        }
         Optional<FrozenLayers> fresh = Optional.of(LearningBridge.frozenLayers(
                 study.modelConfigJson(), study.spec().model().freeze()));
         synchronized (RESOLVED) {
