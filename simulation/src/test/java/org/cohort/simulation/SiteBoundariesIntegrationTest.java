@@ -85,7 +85,33 @@ class SiteBoundariesIntegrationTest {
                 .hasMessageContaining("Ed25519");
 
         // The token survived all three: the corrected request enrolls with it, once.
-        assertThat(enroll(fingerprint, good).getSiteId()).startsWith("site-careful-");
+        EnrollResponse first = enroll(fingerprint, good);
+        assertThat(first.getSiteId()).startsWith("site-careful-");
+        // The same request sent again (its answer lost to a deadline, say) gets the same answer: no second site.
+        EnrollResponse again = enroll(fingerprint, good);
+        assertThat(again.getSiteId()).isEqualTo(first.getSiteId());
+        assertThat(again.getCertificate()).isEqualTo(first.getCertificate());
+        // Anyone else holding the used token, with keys of their own, gets nothing.
+        SiteKeys other = SiteKeys.generate();
+        EnrollRequest otherKeys = good.toBuilder()
+                .setCertificateRequest(ByteString.copyFrom(other.certificateRequest("careful")))
+                .setUpdateSigningPublicKey(ByteString.copyFrom(other.updateSigningPublicKey()))
+                .build();
+        assertThatThrownBy(() -> enroll(fingerprint, otherKeys))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
+                .hasMessageContaining("already used");
+        EnrollRequest otherSigningKey = good.toBuilder()
+                .setUpdateSigningPublicKey(ByteString.copyFrom(other.updateSigningPublicKey()))
+                .build();
+        assertThatThrownBy(() -> enroll(fingerprint, otherSigningKey))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
+                .hasMessageContaining("already used");
+        assertThat(fed.api.sites().list().findValues("siteId").stream()
+                        .filter(id -> id.asString().startsWith("site-careful-"))
+                        .count())
+                .isEqualTo(1);
+        // Once the site is revoked, its old request is answered "already used" like any other.
+        fed.api.sites().revoke(first.getSiteId(), "test");
         assertThatThrownBy(() -> enroll(fingerprint, good))
                 .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
                 .hasMessageContaining("already used");

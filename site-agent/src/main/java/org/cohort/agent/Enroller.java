@@ -64,8 +64,8 @@ final class Enroller {
                     NettyChannelBuilder.forTarget(address, credentials).build();
             try {
                 var response = EnrollmentGrpc.newBlockingStub(channel)
-                        // Long enough for a loaded coordinator: a deadline that expires after the coordinator
-                        // used the token loses the certificate, and the token cannot be used again.
+                        // Long enough for a loaded coordinator. Should the answer still be lost after the
+                        // coordinator used the token, the retry (same keys) gets the same answer within 15 min.
                         .withDeadlineAfter(ENROLL_DEADLINE_SECONDS, TimeUnit.SECONDS)
                         .enroll(EnrollRequest.newBuilder()
                                 .setToken(config.enrollmentToken())

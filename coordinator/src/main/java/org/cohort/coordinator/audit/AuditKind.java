@@ -9,6 +9,11 @@ public enum AuditKind {
     ENROLLMENT_TOKEN_ISSUED,
     /** A site received its certificate (site id, name, certificate serial). */
     ENROLLMENT,
+    /**
+     * A site's enrollment request came again after its token was used (the first answer lost on the way) and
+     * got the same certificate (site id, certificate serial); no new site or certificate.
+     */
+    ENROLLMENT_REPEATED,
     /** An enrolled site renewed its certificate (site id, old and new serial, new expiry). */
     CERTIFICATE_RENEWAL,
     /** A site's certificate was revoked (site id, reason). */

@@ -74,6 +74,18 @@ public class AuditTrail {
         return audit.append(AuditKind.ENROLLMENT, site(siteId), d);
     }
 
+    /**
+     * A site sent its enrollment again (the first answer lost on the way) and got the same certificate: no
+     * new site, no new certificate, but on the record.
+     */
+    public AuditEntry enrollmentRepeated(String siteId, String certificateSerialHex, String agentVersion) {
+        var d = new LinkedHashMap<String, Object>();
+        d.put("siteId", siteId);
+        d.put("certificateSerial", certificateSerialHex);
+        d.put("agentVersion", agentVersion);
+        return audit.append(AuditKind.ENROLLMENT_REPEATED, site(siteId), d);
+    }
+
     /** An enrolled site renewed its certificate over mutual TLS. */
     public AuditEntry renewed(
             String siteId,

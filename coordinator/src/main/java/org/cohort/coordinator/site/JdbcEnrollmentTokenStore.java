@@ -45,6 +45,28 @@ class JdbcEnrollmentTokenStore implements EnrollmentTokenStore {
     }
 
     @Override
+    public void recordEnrollment(String tokenId, org.cohort.crypto.pki.RedeemedEnrollment e) {
+        jdbc.sql("""
+                UPDATE enrollment_tokens SET enrolled_site_id = ?, request_digest = ?, issued_certificate = ?
+                WHERE token_id = ? AND used_at IS NOT NULL""")
+                .params(e.siteId(), e.requestDigest(), e.certificate(), tokenId)
+                .update();
+    }
+
+    @Override
+    public Optional<org.cohort.crypto.pki.RedeemedEnrollment> enrollment(String tokenId) {
+        return jdbc.sql("""
+                SELECT enrolled_site_id, request_digest, issued_certificate FROM enrollment_tokens
+                WHERE token_id = ? AND enrolled_site_id IS NOT NULL""")
+                .param(tokenId)
+                .query((rs, i) -> new org.cohort.crypto.pki.RedeemedEnrollment(
+                        rs.getString("enrolled_site_id"),
+                        rs.getBytes("request_digest"),
+                        rs.getBytes("issued_certificate")))
+                .optional();
+    }
+
+    @Override
     public boolean markUsed(String tokenId, Instant at) {
         // The WHERE clause makes "use once" atomic in the database, also across replicas.
         return jdbc.sql("UPDATE enrollment_tokens SET used_at = ? WHERE token_id = ? AND used_at IS NULL")

@@ -21,4 +21,10 @@ public interface EnrollmentTokenStore {
      * true iff one row changed.
      */
     boolean markUsed(String tokenId, Instant at);
+
+    /** Keeps what the used token's enrollment produced, for an identical request sent again. */
+    void recordEnrollment(String tokenId, RedeemedEnrollment enrollment);
+
+    /** What the token's enrollment produced, if it was recorded. */
+    Optional<RedeemedEnrollment> enrollment(String tokenId);
 }

@@ -84,6 +84,43 @@ public final class EnrollmentTokens {
         return token.siteName();
     }
 
+    /**
+     * Keeps what {@code presentedToken}'s enrollment produced (after {@link #redeem}), so that {@link #repeatOf}
+     * can answer the same request sent again.
+     */
+    public void recordEnrollment(String presentedToken, RedeemedEnrollment enrollment) {
+        Matcher matcher = FORMAT.matcher(presentedToken == null ? "" : presentedToken.strip());
+        if (!matcher.matches()) {
+            throw new IllegalArgumentException("not an enrollment token");
+        }
+        store.recordEnrollment(matcher.group(1), enrollment);
+    }
+
+    /**
+     * The enrollment {@code presentedToken} already produced, when this is the same request sent again: the
+     * token's secret matches, it was used less than {@code window} ago, and the request is for the very same
+     * keys ({@code requestDigest}, compared in constant time). Empty otherwise, and then the token's usual
+     * refusal stands. Whoever holds the token and the keys already holds what this returns (the certificate
+     * is public; its key is theirs), so answering again gives nothing away; a request for other keys never
+     * gets a certificate.
+     */
+    public Optional<RedeemedEnrollment> repeatOf(String presentedToken, byte[] requestDigest, Duration window) {
+        Matcher matcher = FORMAT.matcher(presentedToken == null ? "" : presentedToken.strip());
+        if (!matcher.matches()) {
+            return Optional.empty();
+        }
+        Optional<StoredToken> found = store.find(matcher.group(1));
+        byte[] presentedHash = Algorithms.sha256(DECODER.decode(matcher.group(2)));
+        if (found.isEmpty()
+                || !MessageDigest.isEqual(found.get().secretHash(), presentedHash)
+                || !found.get().isUsed()
+                || !clock.instant().isBefore(found.get().usedAt().plus(window))) {
+            return Optional.empty();
+        }
+        return store.enrollment(found.get().tokenId())
+                .filter(e -> MessageDigest.isEqual(e.requestDigest(), requestDigest));
+    }
+
     private StoredToken valid(String presentedToken) {
         Matcher matcher = FORMAT.matcher(presentedToken == null ? "" : presentedToken.strip());
         if (!matcher.matches()) {

@@ -10,6 +10,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class InMemoryEnrollmentTokenStore implements EnrollmentTokenStore {
 
     private final ConcurrentMap<String, StoredToken> tokens = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, RedeemedEnrollment> enrollments = new ConcurrentHashMap<>();
+
+    @Override
+    public void recordEnrollment(String tokenId, RedeemedEnrollment enrollment) {
+        enrollments.put(tokenId, enrollment);
+    }
+
+    @Override
+    public Optional<RedeemedEnrollment> enrollment(String tokenId) {
+        return Optional.ofNullable(enrollments.get(tokenId));
+    }
 
     @Override
     public void save(StoredToken token) {

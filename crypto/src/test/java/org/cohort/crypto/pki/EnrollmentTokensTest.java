@@ -217,4 +217,38 @@ class EnrollmentTokensTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("positive lifetime");
     }
+
+    @Test
+    void theSameRequestSentAgainAfterItsTokenWasUsedGetsTheRecordedEnrollmentOnlyWithinTheWindow() {
+        IssuedToken issued = tokens.issue("site-a", Duration.ofHours(1));
+        byte[] keys = Algorithms.sha256(new byte[] {1});
+        byte[] otherKeys = Algorithms.sha256(new byte[] {2});
+        Duration window = Duration.ofMinutes(15);
+        // Nothing to repeat before the token is used, nor before its enrollment is recorded.
+        assertThat(tokens.repeatOf(issued.token(), keys, window)).isEmpty();
+        tokens.redeem(issued.token());
+        assertThat(tokens.repeatOf(issued.token(), keys, window)).isEmpty();
+
+        tokens.recordEnrollment(issued.token(), new RedeemedEnrollment("site-a-1", keys, new byte[] {9, 9}));
+        assertThat(tokens.repeatOf(issued.token(), keys, window)).hasValueSatisfying(e -> {
+            assertThat(e.siteId()).isEqualTo("site-a-1");
+            assertThat(e.certificate()).containsExactly(9, 9);
+        });
+        // Other keys (someone else holding the token), another secret, another token id: nothing.
+        assertThat(tokens.repeatOf(issued.token(), otherKeys, window)).isEmpty();
+        String forged = issued.token().substring(0, issued.token().lastIndexOf('.') + 1)
+                + Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[32]);
+        assertThat(tokens.repeatOf(forged, keys, window)).isEmpty();
+        assertThat(tokens.repeatOf("not a token", keys, window)).isEmpty();
+        // The token's refusal still stands for a fresh redemption.
+        assertThatThrownBy(() -> tokens.check(issued.token()))
+                .isInstanceOfSatisfying(
+                        EnrollmentRejectedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.ALREADY_USED));
+
+        clock.advance(window.minusSeconds(1));
+        assertThat(tokens.repeatOf(issued.token(), keys, window)).isPresent();
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(tokens.repeatOf(issued.token(), keys, window)).isEmpty();
+    }
 }
