@@ -5,3 +5,6 @@
 ALTER TABLE enrollment_tokens ADD COLUMN enrolled_site_id VARCHAR(64);
 ALTER TABLE enrollment_tokens ADD COLUMN request_digest BYTEA;
 ALTER TABLE enrollment_tokens ADD COLUMN issued_certificate BYTEA;
+-- How many times the same request was answered again: capped, so that whoever holds the token and the
+-- keys cannot fill the audit log with repeats.
+ALTER TABLE enrollment_tokens ADD COLUMN repeats INTEGER DEFAULT 0 NOT NULL;

@@ -106,6 +106,23 @@ class SiteBoundariesIntegrationTest {
         assertThatThrownBy(() -> enroll(fingerprint, otherSigningKey))
                 .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
                 .hasMessageContaining("already used");
+        EnrollRequest otherCertificateKey = good.toBuilder()
+                .setCertificateRequest(ByteString.copyFrom(other.certificateRequest("careful")))
+                .build();
+        assertThatThrownBy(() -> enroll(fingerprint, otherCertificateKey))
+                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
+                .hasMessageContaining("already used");
+        // The agent signs its request afresh on every try, even under another subject: the same keys are the
+        // same request.
+        EnrollRequest resigned = good.toBuilder()
+                .setCertificateRequest(ByteString.copyFrom(keys.certificateRequest("careful again")))
+                .build();
+        assertThat(enroll(fingerprint, resigned).getCertificate()).isEqualTo(first.getCertificate());
+        assertThat(fed.api.audit().entries(0, 1000).findValues("kind").stream()
+                        .filter(k -> k.asString().equals("ENROLLMENT_REPEATED"))
+                        .count())
+                .as("one audit entry per answered repeat")
+                .isEqualTo(2);
         assertThat(fed.api.sites().list().findValues("siteId").stream()
                         .filter(id -> id.asString().startsWith("site-careful-"))
                         .count())

@@ -70,7 +70,8 @@ record EnrollmentRetry(int attempts, Duration first, Duration longest, Sleeper s
                     throw new StatusRuntimeException(e.getStatus()
                             .augmentDescription("gave up after " + attempts + " tries; check that the coordinator"
                                     + " is running and its agent port reachable from here, then start the agent"
-                                    + " again (the token is still valid until it expires)"));
+                                    + " again (the token still works if the coordinator never received it; if it"
+                                    + " did, it is used up: ask its operator for a new one)"));
                 }
                 Duration wait = delayAfter(attempt);
                 log.warn(

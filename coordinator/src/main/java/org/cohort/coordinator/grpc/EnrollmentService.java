@@ -49,30 +49,38 @@ class EnrollmentService extends EnrollmentGrpc.EnrollmentImplBase {
     }
 
     /**
+     * How long after its token was used the same request, sent again, gets the same answer: longer than the
+     * agent's retries of a call whose answer was lost (8 tries backing off to 30 s, each trying every
+     * coordinator address with a 55 s deadline: about 24 minutes with three addresses).
+     */
+    static final java.time.Duration REPEAT_WINDOW = java.time.Duration.ofMinutes(30);
+
+    /** Repeats answered per token at most: enough for an agent's retries, too few to flood the audit log. */
+    static final int MAX_REPEATS = 8;
+
+    /** The longest agent version a request may state (the sites table's column). */
+    static final int MAX_AGENT_VERSION_CHARS = 100;
+
+    /**
      * Everything that can be wrong with a request is checked before the token is used up: the
      * token itself, the site name it carries, the certificate request and the update-signing key.
-     * A refused request leaves the token usable, so the site can fix its request and try again.
+     * A refused request leaves the token usable, so the site can fix its request and try again. The
+     * same request sent again after the token was used (its answer lost on the way) gets the same
+     * answer ({@link #repeatedAnswer}).
      */
-    /**
-     * How long after its token was used the same request, sent again, gets the same answer: longer than the
-     * agent's retries of a call whose answer was lost (8 tries, backing off to 30 s, each with a 55 s deadline).
-     */
-    static final java.time.Duration REPEAT_WINDOW = java.time.Duration.ofMinutes(15);
-
     @Override
     public void enroll(EnrollRequest request, StreamObserver<EnrollResponse> response) {
         try {
+            String version = request.getAgentVersion();
+            if (version.length() > MAX_AGENT_VERSION_CHARS || !version.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+                throw refused("the agent version must be at most " + MAX_AGENT_VERSION_CHARS
+                        + " printable ASCII characters; let the site agent state it");
+            }
             String siteName;
             try {
                 siteName = tokens.check(request.getToken());
             } catch (EnrollmentRejectedException e) {
-                var repeated = e.reason() == EnrollmentRejectedException.Reason.ALREADY_USED
-                        ? repeatedAnswer(request)
-                        : java.util.Optional.<EnrollResponse>empty();
-                if (repeated.isEmpty()) {
-                    throw e;
-                }
-                response.onNext(repeated.get());
+                response.onNext(repeatedAnswer(request, e));
                 response.onCompleted();
                 return;
             }
@@ -95,26 +103,33 @@ class EnrollmentService extends EnrollmentGrpc.EnrollmentImplBase {
                 throw refused("the update-signing public key is not an Ed25519 key (" + e.getMessage()
                         + "); let the site agent generate it");
             }
-            tokens.redeem(request.getToken()); // last: only a request that can succeed uses the token up
             String siteId = SiteNames.newSiteId(siteName);
+            // Issued before the token is used, so that the token is marked used together with its answer:
+            // a certificate issued for a request that then loses the token's race is never handed out.
             IssuedCertificate issued = ca.issue(csr, siteId);
             byte[] der = issued.certificate().getEncoded();
+            try {
+                // Last: only a request that can succeed uses the token up.
+                tokens.redeem(
+                        request.getToken(),
+                        new RedeemedEnrollment(siteId, RedeemedEnrollment.requestDigest(csr, signingKey), der));
+            } catch (EnrollmentRejectedException e) {
+                // Another call used it meanwhile: this request's own first try, or someone else.
+                response.onNext(repeatedAnswer(request, e));
+                response.onCompleted();
+                return;
+            }
             sites.insert(new Site(
                     siteId,
                     siteName,
                     issued.serial().toString(16),
                     issued.notAfter(),
                     signingKey,
-                    request.getAgentVersion(),
+                    version,
                     clock.instant(),
                     null,
                     null));
-            audit.enrolled(
-                    siteId, siteName, issued.serial().toString(16), issued.notAfter(), request.getAgentVersion());
-            // Kept with the token, for the same request sent again should this answer be lost on the way.
-            tokens.recordEnrollment(
-                    request.getToken(),
-                    new RedeemedEnrollment(siteId, RedeemedEnrollment.requestDigest(csr, signingKey), der));
+            audit.enrolled(siteId, siteName, issued.serial().toString(16), issued.notAfter(), version);
             log.info(
                     "enrolled site {} ({}) with certificate serial {}",
                     siteId,
@@ -145,38 +160,49 @@ class EnrollmentService extends EnrollmentGrpc.EnrollmentImplBase {
     }
 
     /**
-     * The answer a used token's enrollment gave, when this request is that one sent again: the same token,
-     * within {@link #REPEAT_WINDOW} of its use, for the very same keys, and the site it created still enrolled
-     * under that certificate (not revoked, not renewed since). Empty otherwise: then "already used" stands.
+     * The answer to a request whose token {@code refusal} turned down: when the token was used by this very
+     * request (the same token, within {@link #REPEAT_WINDOW} of its use, for the very same keys), the answer
+     * that use gave, if the site it created is still enrolled under that certificate (not revoked, not
+     * renewed since); ABORTED, which the agent retries, while that first use is still being completed;
+     * otherwise {@code refusal} itself, so that a request for other keys learns nothing new.
      */
-    private java.util.Optional<EnrollResponse> repeatedAnswer(EnrollRequest request)
+    private EnrollResponse repeatedAnswer(EnrollRequest request, EnrollmentRejectedException refusal)
             throws CertificateEncodingException {
+        if (refusal.reason() != EnrollmentRejectedException.Reason.ALREADY_USED) {
+            throw refusal;
+        }
         byte[] digest;
         try {
             digest = RedeemedEnrollment.requestDigest(
                     ca.checkRequest(request.getCertificateRequest().toByteArray()),
                     request.getUpdateSigningPublicKey().toByteArray());
-        } catch (RuntimeException e) { // a request that is not the same one, refused as before
-            return java.util.Optional.empty();
+        } catch (RuntimeException e) { // not the same request: refused as before
+            throw refusal;
         }
         var redeemed = tokens.repeatOf(request.getToken(), digest, REPEAT_WINDOW);
         if (redeemed.isEmpty()) {
-            return java.util.Optional.empty();
+            throw refusal;
         }
         String siteId = redeemed.get().siteId();
         byte[] certificate = redeemed.get().certificate();
         String serial = serialHex(certificate);
         var site = sites.find(siteId);
-        if (site.isEmpty()
-                || site.get().revoked()
-                || !site.get().certificateSerialHex().equals(serial)) {
-            return java.util.Optional.empty();
+        if (site.isEmpty()) {
+            // The first use of the token is still inserting its site (or stopped before it could).
+            throw Status.ABORTED
+                    .withDescription("this enrollment is still being completed; try again in a few seconds")
+                    .asRuntimeException();
+        }
+        if (site.get().revoked()
+                || !site.get().certificateSerialHex().equals(serial)
+                || !tokens.mayAnswerRepeat(request.getToken(), MAX_REPEATS)) {
+            throw refusal;
         }
         audit.enrollmentRepeated(siteId, serial, request.getAgentVersion());
         log.info(
                 "answered site {}'s enrollment again: the same request for the same keys, its first answer lost",
                 siteId);
-        return java.util.Optional.of(answer(siteId, certificate));
+        return answer(siteId, certificate);
     }
 
     private static String serialHex(byte[] der) throws CertificateEncodingException {

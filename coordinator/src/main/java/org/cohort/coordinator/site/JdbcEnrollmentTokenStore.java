@@ -45,15 +45,6 @@ class JdbcEnrollmentTokenStore implements EnrollmentTokenStore {
     }
 
     @Override
-    public void recordEnrollment(String tokenId, org.cohort.crypto.pki.RedeemedEnrollment e) {
-        jdbc.sql("""
-                UPDATE enrollment_tokens SET enrolled_site_id = ?, request_digest = ?, issued_certificate = ?
-                WHERE token_id = ? AND used_at IS NOT NULL""")
-                .params(e.siteId(), e.requestDigest(), e.certificate(), tokenId)
-                .update();
-    }
-
-    @Override
     public Optional<org.cohort.crypto.pki.RedeemedEnrollment> enrollment(String tokenId) {
         return jdbc.sql("""
                 SELECT enrolled_site_id, request_digest, issued_certificate FROM enrollment_tokens
@@ -67,10 +58,27 @@ class JdbcEnrollmentTokenStore implements EnrollmentTokenStore {
     }
 
     @Override
-    public boolean markUsed(String tokenId, Instant at) {
-        // The WHERE clause makes "use once" atomic in the database, also across replicas.
-        return jdbc.sql("UPDATE enrollment_tokens SET used_at = ? WHERE token_id = ? AND used_at IS NULL")
-                        .params(Timestamp.from(at), tokenId)
+    public boolean markUsed(String tokenId, Instant at, org.cohort.crypto.pki.RedeemedEnrollment e) {
+        // The WHERE clause makes "use once" atomic in the database, also across replicas; the answer is kept
+        // in the same statement, so a repeat never finds the token used and its answer missing.
+        return jdbc.sql("""
+                        UPDATE enrollment_tokens
+                        SET used_at = ?, enrolled_site_id = ?, request_digest = ?, issued_certificate = ?
+                        WHERE token_id = ? AND used_at IS NULL""")
+                        .params(
+                                Timestamp.from(at),
+                                e == null ? null : e.siteId(),
+                                e == null ? null : e.requestDigest(),
+                                e == null ? null : e.certificate(),
+                                tokenId)
+                        .update()
+                == 1;
+    }
+
+    @Override
+    public boolean countRepeat(String tokenId, int max) {
+        return jdbc.sql("UPDATE enrollment_tokens SET repeats = repeats + 1 WHERE token_id = ? AND repeats < ?")
+                        .params(tokenId, max)
                         .update()
                 == 1;
     }

@@ -75,25 +75,21 @@ public final class EnrollmentTokens {
      * @throws EnrollmentRejectedException if the token is malformed, unknown, expired or already used
      */
     public String redeem(String presentedToken) {
+        return redeem(presentedToken, null);
+    }
+
+    /**
+     * As {@link #redeem(String)}, keeping what the enrollment produced with the token in the same step, for
+     * {@link #repeatOf} to answer the same request sent again.
+     */
+    public String redeem(String presentedToken, RedeemedEnrollment enrollment) {
         StoredToken token = valid(presentedToken);
         Instant now = clock.instant();
-        if (!store.markUsed(token.tokenId(), now)) {
+        if (!store.markUsed(token.tokenId(), now, enrollment)) {
             throw alreadyUsed(
                     store.find(token.tokenId()).map(StoredToken::usedAt).orElse(now));
         }
         return token.siteName();
-    }
-
-    /**
-     * Keeps what {@code presentedToken}'s enrollment produced (after {@link #redeem}), so that {@link #repeatOf}
-     * can answer the same request sent again.
-     */
-    public void recordEnrollment(String presentedToken, RedeemedEnrollment enrollment) {
-        Matcher matcher = FORMAT.matcher(presentedToken == null ? "" : presentedToken.strip());
-        if (!matcher.matches()) {
-            throw new IllegalArgumentException("not an enrollment token");
-        }
-        store.recordEnrollment(matcher.group(1), enrollment);
     }
 
     /**
@@ -111,14 +107,26 @@ public final class EnrollmentTokens {
         }
         Optional<StoredToken> found = store.find(matcher.group(1));
         byte[] presentedHash = Algorithms.sha256(DECODER.decode(matcher.group(2)));
-        if (found.isEmpty()
-                || !MessageDigest.isEqual(found.get().secretHash(), presentedHash)
+        // Constant-time comparison, against a dummy of equal length for an unknown id, as in valid().
+        byte[] storedHash = found.map(StoredToken::secretHash).orElseGet(() -> new byte[presentedHash.length]);
+        if (!MessageDigest.isEqual(storedHash, presentedHash)
+                || found.isEmpty()
                 || !found.get().isUsed()
                 || !clock.instant().isBefore(found.get().usedAt().plus(window))) {
             return Optional.empty();
         }
         return store.enrollment(found.get().tokenId())
                 .filter(e -> MessageDigest.isEqual(e.requestDigest(), requestDigest));
+    }
+
+    /**
+     * Whether one more repeat of {@code presentedToken}'s request may be answered: at most {@code max} per
+     * token, so that whoever holds the token and the keys cannot fill the audit log. Call after
+     * {@link #repeatOf} found it.
+     */
+    public boolean mayAnswerRepeat(String presentedToken, int max) {
+        Matcher matcher = FORMAT.matcher(presentedToken == null ? "" : presentedToken.strip());
+        return matcher.matches() && store.countRepeat(matcher.group(1), max);
     }
 
     private StoredToken valid(String presentedToken) {

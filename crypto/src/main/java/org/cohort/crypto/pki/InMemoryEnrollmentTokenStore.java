@@ -11,10 +11,20 @@ public final class InMemoryEnrollmentTokenStore implements EnrollmentTokenStore 
 
     private final ConcurrentMap<String, StoredToken> tokens = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, RedeemedEnrollment> enrollments = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Integer> repeats = new ConcurrentHashMap<>();
 
     @Override
-    public void recordEnrollment(String tokenId, RedeemedEnrollment enrollment) {
-        enrollments.put(tokenId, enrollment);
+    public boolean countRepeat(String tokenId, int max) {
+        AtomicBoolean counted = new AtomicBoolean();
+        repeats.compute(tokenId, (id, n) -> {
+            int given = n == null ? 0 : n;
+            if (given >= max) {
+                return given;
+            }
+            counted.set(true);
+            return given + 1;
+        });
+        return counted.get();
     }
 
     @Override
@@ -35,13 +45,16 @@ public final class InMemoryEnrollmentTokenStore implements EnrollmentTokenStore 
     }
 
     @Override
-    public boolean markUsed(String tokenId, Instant at) {
+    public boolean markUsed(String tokenId, Instant at, RedeemedEnrollment enrollment) {
         AtomicBoolean marked = new AtomicBoolean();
         tokens.computeIfPresent(tokenId, (id, token) -> {
             if (token.isUsed()) {
                 return token;
             }
             marked.set(true);
+            if (enrollment != null) {
+                enrollments.put(tokenId, enrollment); // before the token reads as used
+            }
             return token.markedUsed(at);
         });
         return marked.get();

@@ -224,12 +224,14 @@ class EnrollmentTokensTest {
         byte[] keys = Algorithms.sha256(new byte[] {1});
         byte[] otherKeys = Algorithms.sha256(new byte[] {2});
         Duration window = Duration.ofMinutes(15);
-        // Nothing to repeat before the token is used, nor before its enrollment is recorded.
+        // Nothing to repeat before the token is used; a token used without keeping its answer has none either.
         assertThat(tokens.repeatOf(issued.token(), keys, window)).isEmpty();
-        tokens.redeem(issued.token());
-        assertThat(tokens.repeatOf(issued.token(), keys, window)).isEmpty();
+        IssuedToken bare = tokens.issue("site-b", Duration.ofHours(1));
+        tokens.redeem(bare.token());
+        assertThat(tokens.repeatOf(bare.token(), keys, window)).isEmpty();
 
-        tokens.recordEnrollment(issued.token(), new RedeemedEnrollment("site-a-1", keys, new byte[] {9, 9}));
+        // Used and its answer kept in one step.
+        tokens.redeem(issued.token(), new RedeemedEnrollment("site-a-1", keys, new byte[] {9, 9}));
         assertThat(tokens.repeatOf(issued.token(), keys, window)).hasValueSatisfying(e -> {
             assertThat(e.siteId()).isEqualTo("site-a-1");
             assertThat(e.certificate()).containsExactly(9, 9);
@@ -250,5 +252,15 @@ class EnrollmentTokensTest {
         assertThat(tokens.repeatOf(issued.token(), keys, window)).isPresent();
         clock.advance(Duration.ofSeconds(1));
         assertThat(tokens.repeatOf(issued.token(), keys, window)).isEmpty();
+    }
+
+    @Test
+    void repeatsAreAnsweredAtMostTheGivenNumberOfTimesPerToken() {
+        IssuedToken issued = tokens.issue("site-a", Duration.ofHours(1));
+        tokens.redeem(issued.token(), new RedeemedEnrollment("site-a-1", new byte[32], new byte[] {1}));
+        assertThat(tokens.mayAnswerRepeat(issued.token(), 2)).isTrue();
+        assertThat(tokens.mayAnswerRepeat(issued.token(), 2)).isTrue();
+        assertThat(tokens.mayAnswerRepeat(issued.token(), 2)).isFalse();
+        assertThat(tokens.mayAnswerRepeat("not a token", 2)).isFalse();
     }
 }
