@@ -85,6 +85,7 @@ class SiteBoundariesIntegrationTest {
                 .hasMessageContaining("Ed25519");
 
         // The token survived all three: the corrected request enrolls with it, once.
+        long repeatsBefore = repeatsAudited();
         EnrollResponse first = enroll(fingerprint, good);
         assertThat(first.getSiteId()).startsWith("site-careful-");
         // The same request sent again (its answer lost to a deadline, say) gets the same answer: no second site.
@@ -118,9 +119,7 @@ class SiteBoundariesIntegrationTest {
                 .setCertificateRequest(ByteString.copyFrom(keys.certificateRequest("careful again")))
                 .build();
         assertThat(enroll(fingerprint, resigned).getCertificate()).isEqualTo(first.getCertificate());
-        assertThat(fed.api.audit().entries(0, 1000).findValues("kind").stream()
-                        .filter(k -> k.asString().equals("ENROLLMENT_REPEATED"))
-                        .count())
+        assertThat(repeatsAudited() - repeatsBefore)
                 .as("one audit entry per answered repeat")
                 .isEqualTo(2);
         assertThat(fed.api.sites().list().findValues("siteId").stream()
@@ -132,6 +131,46 @@ class SiteBoundariesIntegrationTest {
         assertThatThrownBy(() -> enroll(fingerprint, good))
                 .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
                 .hasMessageContaining("already used");
+    }
+
+    /** ENROLLMENT_REPEATED entries in the coordinator's audit log so far (the tests share one coordinator). */
+    private long repeatsAudited() {
+        return fed.api.audit().entries(0, 1000).findValues("kind").stream()
+                .filter(k -> k.asString().equals("ENROLLMENT_REPEATED"))
+                .count();
+    }
+
+    @Test
+    void anAgentStoppedBeforeItsEnrollmentsAnswerArrivedEnrollsWithTheSameKeysWhenStartedAgain(@TempDir Path dir)
+            throws Exception {
+        var site = fed.data.sites().get(0);
+        JsonNode token = fed.token("restarted");
+        String fingerprint = token.get("caFingerprint").asString();
+        Path work = dir.resolve("work");
+        // The first run kept its keys before its first try; its call reached the coordinator, which used the
+        // token, and the run stopped before the answer arrived.
+        SiteKeys keys = org.cohort.agent.PendingEnrollmentKeys.loadOrCreate(work);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(org.cohort.agent.PendingEnrollmentKeys.file(work))))
+                .isEqualTo("rw-------");
+        EnrollResponse lost = enroll(
+                fingerprint,
+                EnrollRequest.newBuilder()
+                        .setToken(token.get("token").asString())
+                        .setCertificateRequest(ByteString.copyFrom(keys.certificateRequest("restarted")))
+                        .setUpdateSigningPublicKey(ByteString.copyFrom(keys.updateSigningPublicKey()))
+                        .build());
+        var config = org.cohort.agent.AgentConfig.builder("restarted", site.dataFile(), work)
+                .coordinators(List.of(fed.coordinator.agentAddress()))
+                .enrollment(fingerprint, token.get("token").asString())
+                .build();
+        try (var agent = org.cohort.agent.SiteAgent.start(
+                config,
+                new org.cohort.agent.Dl4jLearner(
+                        site.dataFile(), org.cohort.agent.SplitSecretFile.loadOrCreate(work)))) {
+            assertThat(agent.siteId()).isEqualTo(lost.getSiteId());
+        }
+        assertThat(org.cohort.agent.PendingEnrollmentKeys.file(work)).doesNotExist();
     }
 
     @Test

@@ -39,7 +39,8 @@ final class Enroller {
             throw new IllegalStateException("this agent is not enrolled yet: set enrollment.token and"
                     + " coordinator.ca-fingerprint in its config (ask the coordinator admin for a token)");
         }
-        SiteKeys keys = SiteKeys.generate();
+        // Kept from before the first try: a restart before the answer arrives sends the same request.
+        SiteKeys keys = PendingEnrollmentKeys.loadOrCreate(config.workDir());
         var pinned = PinnedCaTrust.forFingerprint(config.caFingerprint());
         try {
             return EnrollmentRetry.DEFAULT.run(() -> enrollOnce(config, keys, pinned));
@@ -84,6 +85,7 @@ final class Enroller {
                                 keys, certificate(response.getCertificate().toByteArray()), ca),
                         response.getModelSigningPublicKey().toByteArray());
                 identity.save(config);
+                PendingEnrollmentKeys.forget(config.workDir());
                 log.info("enrolled as {} with coordinator {}", response.getSiteId(), address);
                 return identity;
             } catch (StatusRuntimeException e) {

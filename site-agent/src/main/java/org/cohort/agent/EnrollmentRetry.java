@@ -70,8 +70,9 @@ record EnrollmentRetry(int attempts, Duration first, Duration longest, Sleeper s
                     throw new StatusRuntimeException(e.getStatus()
                             .augmentDescription("gave up after " + attempts + " tries; check that the coordinator"
                                     + " is running and its agent port reachable from here, then start the agent"
-                                    + " again (the token still works if the coordinator never received it; if it"
-                                    + " did, it is used up: ask its operator for a new one)"));
+                                    + " again: it sends the same request with the same keys, which the coordinator"
+                                    + " answers within 30 minutes of using the token, or at any time before"
+                                    + " the token expires if it never received it"));
                 }
                 Duration wait = delayAfter(attempt);
                 log.warn(

@@ -70,6 +70,47 @@ public final class SiteKeys {
         return updateSigning;
     }
 
+    /** The first line of {@link #toPendingText()}: what the text is, and its version. */
+    private static final String PENDING_HEADER = "cohort site keys, pending enrollment, v1";
+
+    /**
+     * The keys as text, for an agent to keep between its enrollment's first try and its answer (a restart
+     * in between must send the same request): a header line, then the TLS key pair and the update-signing
+     * key pair, each private key PKCS#8 DER and public key X.509 DER, base64, one per line. It holds private
+     * keys in clear: keep it owner-only, as the keystore's password file beside it is.
+     */
+    public String toPendingText() {
+        var b64 = java.util.Base64.getEncoder();
+        return PENDING_HEADER + "\n"
+                + b64.encodeToString(tls.getPrivate().getEncoded()) + "\n"
+                + b64.encodeToString(tls.getPublic().getEncoded()) + "\n"
+                + b64.encodeToString(updateSigning.getPrivate().getEncoded()) + "\n"
+                + b64.encodeToString(updateSigning.getPublic().getEncoded()) + "\n";
+    }
+
+    /** The keys {@link #toPendingText()} wrote; IllegalArgumentException in words when the text is not that. */
+    public static SiteKeys fromPendingText(String text) {
+        var lines = text.strip().lines().toList();
+        if (lines.size() != 5 || !lines.get(0).equals(PENDING_HEADER)) {
+            throw new IllegalArgumentException("not a pending-enrollment key file (" + PENDING_HEADER + ")");
+        }
+        try {
+            var b64 = java.util.Base64.getDecoder();
+            var ec = java.security.KeyFactory.getInstance("EC");
+            var ed = java.security.KeyFactory.getInstance("Ed25519");
+            KeyPair tls = new KeyPair(
+                    ec.generatePublic(new java.security.spec.X509EncodedKeySpec(b64.decode(lines.get(2)))),
+                    ec.generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(b64.decode(lines.get(1)))));
+            KeyPair signing = new KeyPair(
+                    ed.generatePublic(new java.security.spec.X509EncodedKeySpec(b64.decode(lines.get(4)))),
+                    ed.generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(b64.decode(lines.get(3)))));
+            return new SiteKeys(tls, signing);
+        } catch (java.security.GeneralSecurityException | IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "the pending-enrollment key file does not hold the keys it should (" + e.getMessage() + ")", e);
+        }
+    }
+
     @Override
     public String toString() {
         return "SiteKeys (private parts hidden)";

@@ -1,0 +1,43 @@
+package org.cohort.crypto.pki;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.junit.jupiter.api.Test;
+
+/** A site's keys kept as text between an enrollment's first try and its answer come back as the same keys. */
+class SiteKeysTest {
+
+    @Test
+    void pendingKeysComeBackAsTheSameKeysAndSignTheSameRequest() throws Exception {
+        SiteKeys keys = SiteKeys.generate();
+        SiteKeys again = SiteKeys.fromPendingText(keys.toPendingText());
+
+        assertThat(again.updateSigningPublicKey()).isEqualTo(keys.updateSigningPublicKey());
+        var first = new PKCS10CertificationRequest(keys.certificateRequest("Cleveland"));
+        var second = new PKCS10CertificationRequest(again.certificateRequest("Cleveland"));
+        assertThat(second.getSubjectPublicKeyInfo()).isEqualTo(first.getSubjectPublicKeyInfo());
+        // Signed with the restored private key: it verifies under the same public key.
+        assertThat(second.isSignatureValid(
+                        new JcaContentVerifierProviderBuilder().build(second.getSubjectPublicKeyInfo())))
+                .isTrue();
+        byte[] message = {1, 2, 3};
+        assertThat(org.cohort.crypto.signature.SignatureVerifier.ed25519(keys.updateSigningPublicKey())
+                        .verify(message, again.updateSigner().sign(message)))
+                .isTrue();
+    }
+
+    @Test
+    void textThatIsNotPendingKeysIsRefusedInWords() {
+        assertThatThrownBy(() -> SiteKeys.fromPendingText("hello"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not a pending-enrollment key file");
+        String text = SiteKeys.generate().toPendingText();
+        String damaged = text.replaceFirst("\n[A-Za-z0-9+/]{10}", "\nAAAAAAAAAA");
+        assertThatThrownBy(() -> SiteKeys.fromPendingText(damaged))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("does not hold the keys");
+    }
+}
