@@ -97,6 +97,26 @@ launcher cohort-coordinator org.cohort.coordinator.CoordinatorApplication
 launcher cohort-agent org.cohort.agent.SiteAgent
 launcher cohort org.cohort.cli.Cohort
 
+# What a person unpacking it reads first.
+cat >"$out/README.txt" <<EOF
+Cohort $(sed -n '0,/<version>/s/.*<version>\(.*\)<\/version>.*/\1/p' pom.xml), the lean build for Linux x86_64:
+the coordinator, the site agent and the cohort tool without Deeplearning4j, with their own Java runtime.
+Training runs in the reference PyTorch worker (trainers/pytorch/), which needs python3 with PyTorch
+(Debian's python3-torch or PyTorch 2.x), grpcio and protobuf, and protoc or grpcio-tools.
+
+  bin/cohort-coordinator --cohort.coordinator.data-dir=cohort-data     the coordinator (REST 8080, agents 9443)
+  bin/cohort sites invite NAME --out NAME.join                        a join code for a hospital
+  bin/cohort-agent init --join NAME.join --data FILE_OR_FOLDER --work-dir DIR --out agent.properties
+  echo "trainer.modules=/path/to/modules" >> agent.properties          the PyTorch modules this site holds
+  bin/cohort-agent check --config agent.properties                    says what to fix; exit 0 when ready
+  bin/cohort-agent --config agent.properties                          the agent
+
+A lean coordinator runs studies that name a PyTorch module (model.module) and refuses any other model;
+a lean agent trains and evaluates them through the worker. Presets, DL4J configurations and Keras
+files need the full build. JAVA_OPTS adds JVM options to every launcher. The project's README,
+section "The lean build: no Deeplearning4j", has the rest.
+EOF
+
 # The reference PyTorch worker and the protocol it compiles its stubs from (trainer.command points here).
 cp trainers/pytorch/*.py "$out/trainers/pytorch/"
 cp protocol/src/main/proto/cohort/trainer/v1/trainer.proto "$out/protocol/src/main/proto/cohort/trainer/v1/"

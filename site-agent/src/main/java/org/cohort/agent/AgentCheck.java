@@ -63,7 +63,11 @@ final class AgentCheck {
                                         || config.caFingerprint().isEmpty()
                                 ? "not enrolled, and enrollment.token or coordinator.ca-fingerprint is empty: ask the coordinator's"
                                         + " operator for an enrollment token"
-                                : "not enrolled yet; will enroll on first start with the token"));
+                                : java.nio.file.Files.exists(PendingEnrollmentKeys.file(config.workDir()))
+                                        ? "not enrolled yet: an enrollment was started and its answer not received;"
+                                                + " the next start sends the same request (its keys are in "
+                                                + PendingEnrollmentKeys.file(config.workDir()) + ")"
+                                        : "not enrolled yet; will enroll on first start with the token"));
         if (!config.caFingerprint().isEmpty()) {
             for (String address : config.coordinatorAddresses()) {
                 out.add(reachable(address, config.caFingerprint(), connectTimeout));

@@ -209,4 +209,20 @@ class AgentCommandTest {
         assertThat(out.toString(StandardCharsets.UTF_8))
                 .contains("cohort-agent " + SiteAgent.VERSION, "init", "check", "--config");
     }
+
+    @Test
+    void checkSaysAnEnrollmentWhoseAnswerWasLostIsSentAgainWithTheSameKeys() throws Exception {
+        Path work = dir.resolve("work");
+        PendingEnrollmentKeys.loadOrCreate(work);
+        Path file = Files.writeString(
+                dir.resolve("agent.properties"),
+                "coordinator.addresses=localhost:1\ndata.path=" + dir.resolve("site.csv") + "\nwork.dir=" + work
+                        + "\nenrollment.token=cohort1.AAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
+                        + "\ncoordinator.ca-fingerprint=sha256:" + "cd".repeat(32) + "\n");
+        assertThat(AgentCheck.run(file, Duration.ofSeconds(1)))
+                .anySatisfy(v -> assertThat(v.line())
+                        .contains("enrollment")
+                        .contains("its answer not received")
+                        .contains("pending-enrollment.keys"));
+    }
 }
