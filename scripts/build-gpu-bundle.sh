@@ -17,7 +17,7 @@ umask 022
 out="$(realpath -m "${1:-target/gpu-bundle}")"
 archive="$(dirname "$out")/cohort-gpu-check.tar.xz"
 
-scripts/build-lean-bundle.sh "$out"
+COHORT_LEAN_ARCHIVE=0 scripts/build-lean-bundle.sh "$out" # the lean archive itself is not needed here
 # The trainer benchmark (AdapterTransferBenchmark) runs on the lean jars plus the simulation module's classes.
 mvn -B -o -q -pl simulation -am package -DskipTests
 mkdir -p "$out/lib-bench"
@@ -29,7 +29,7 @@ if [ -n "${COHORT_BUNDLE_WHEELS:-}" ]; then
     --dest "$out/wheels" grpcio grpcio-tools protobuf
 fi
 
-rm -f "$archive" "$(dirname "$out")/cohort-lean-linux-x86_64.tar.xz"
+rm -f "$archive"
 tar -C "$(dirname "$out")" --owner=0 --group=0 --numeric-owner --mode=go-w -cf - "$(basename "$out")" \
   | xz -9e -T0 >"$archive"
 printf '\nGPU check bundle: %s (%s); unpack it with tar -xJf and run %s/gpu-check.sh\n' "$archive" \

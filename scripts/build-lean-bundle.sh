@@ -6,6 +6,7 @@
 # other model; a lean agent trains and evaluates them through its external trainer (trainer.kind=external).
 #
 #   scripts/build-lean-bundle.sh [OUT_DIR]          (default target/cohort-lean; the archive beside it)
+#   COHORT_LEAN_ARCHIVE=0 scripts/build-lean-bundle.sh DIR   (the folder only, no archive or size check)
 #
 # Then, on any Linux x86_64 machine (no Java needed):
 #   tar -xJf cohort-lean-linux-x86_64.tar.xz && cd cohort-lean
@@ -148,6 +149,10 @@ fi
 step "the lean coordinator got ready ($(grep -o 'Started CoordinatorApplication in [0-9.]* seconds' "$smoke/coordinator.log"))"
 rm -rf "$smoke"
 
+if [ "${COHORT_LEAN_ARCHIVE:-1}" = 0 ]; then # scripts/build-gpu-bundle.sh adds to the folder, then packs it
+  step "the folder is ready in $out (no archive: COHORT_LEAN_ARCHIVE=0)"
+  exit 0
+fi
 step "packing $archive (xz -9)"
 tar -C "$(dirname "$out")" --owner=0 --group=0 --numeric-owner --mode=go-w -cf - "$(basename "$out")" \
   | xz -9e -T0 >"$archive"

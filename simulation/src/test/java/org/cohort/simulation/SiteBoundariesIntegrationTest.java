@@ -98,21 +98,15 @@ class SiteBoundariesIntegrationTest {
                 .setCertificateRequest(ByteString.copyFrom(other.certificateRequest("careful")))
                 .setUpdateSigningPublicKey(ByteString.copyFrom(other.updateSigningPublicKey()))
                 .build();
-        assertThatThrownBy(() -> enroll(fingerprint, otherKeys))
-                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
-                .hasMessageContaining("already used");
+        assertRefusedAsAlreadyUsed(fingerprint, otherKeys);
         EnrollRequest otherSigningKey = good.toBuilder()
                 .setUpdateSigningPublicKey(ByteString.copyFrom(other.updateSigningPublicKey()))
                 .build();
-        assertThatThrownBy(() -> enroll(fingerprint, otherSigningKey))
-                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
-                .hasMessageContaining("already used");
+        assertRefusedAsAlreadyUsed(fingerprint, otherSigningKey);
         EnrollRequest otherCertificateKey = good.toBuilder()
                 .setCertificateRequest(ByteString.copyFrom(other.certificateRequest("careful")))
                 .build();
-        assertThatThrownBy(() -> enroll(fingerprint, otherCertificateKey))
-                .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
-                .hasMessageContaining("already used");
+        assertRefusedAsAlreadyUsed(fingerprint, otherCertificateKey);
         // The agent signs its request afresh on every try, even under another subject: the same keys are the
         // same request.
         EnrollRequest resigned = good.toBuilder()
@@ -128,7 +122,12 @@ class SiteBoundariesIntegrationTest {
                 .isEqualTo(1);
         // Once the site is revoked, its old request is answered "already used" like any other.
         fed.api.sites().revoke(first.getSiteId(), "test");
-        assertThatThrownBy(() -> enroll(fingerprint, good))
+        assertRefusedAsAlreadyUsed(fingerprint, good);
+    }
+
+    /** The request is refused as any request with a used token is: PERMISSION_DENIED, "already used". */
+    private void assertRefusedAsAlreadyUsed(String fingerprint, EnrollRequest request) {
+        assertThatThrownBy(() -> enroll(fingerprint, request))
                 .satisfies(e -> assertThat(code(e)).isEqualTo(Status.Code.PERMISSION_DENIED))
                 .hasMessageContaining("already used");
     }
