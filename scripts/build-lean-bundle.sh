@@ -99,8 +99,10 @@ launcher cohort-agent org.cohort.agent.SiteAgent
 launcher cohort org.cohort.cli.Cohort
 
 # What a person unpacking it reads first.
-cat >"$out/README.txt" <<EOF
-Cohort $(sed -n '0,/<version>/s/.*<version>\(.*\)<\/version>.*/\1/p' pom.xml), the lean build for Linux x86_64:
+version=$(sed -n '0,/<version>/s/.*<version>\(.*\)<\/version>.*/\1/p' pom.xml)
+[ -n "$version" ] || { echo "cannot read the project's version from pom.xml" >&2; exit 1; }
+printf 'Cohort %s, the lean build for Linux x86_64:\n' "$version" >"$out/README.txt"
+cat >>"$out/README.txt" <<'EOF'
 the coordinator, the site agent and the cohort tool without Deeplearning4j, with their own Java runtime.
 Training runs in the reference PyTorch worker (trainers/pytorch/), which needs python3 with PyTorch
 (Debian's python3-torch or PyTorch 2.x), grpcio and protobuf, and protoc or grpcio-tools.

@@ -148,7 +148,8 @@ class SiteBoundariesIntegrationTest {
         Path work = dir.resolve("work");
         // The first run kept its keys before its first try; its call reached the coordinator, which used the
         // token, and the run stopped before the answer arrived.
-        SiteKeys keys = org.cohort.agent.PendingEnrollmentKeys.loadOrCreate(work);
+        SiteKeys keys = org.cohort.agent.PendingEnrollmentKeys.loadOrCreate(
+                work, token.get("token").asString());
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
                         Files.getPosixFilePermissions(org.cohort.agent.PendingEnrollmentKeys.file(work))))
                 .isEqualTo("rw-------");

@@ -33,6 +33,7 @@ final class Enroller {
 
     static AgentIdentity ensureEnrolled(AgentConfig config) {
         if (AgentIdentity.exists(config.workDir())) {
+            PendingEnrollmentKeys.forget(config.workDir()); // left by a stop between saving and deleting
             return AgentIdentity.load(config);
         }
         if (config.enrollmentToken().isEmpty() || config.caFingerprint().isEmpty()) {
@@ -40,7 +41,7 @@ final class Enroller {
                     + " coordinator.ca-fingerprint in its config (ask the coordinator admin for a token)");
         }
         // Kept from before the first try: a restart before the answer arrives sends the same request.
-        SiteKeys keys = PendingEnrollmentKeys.loadOrCreate(config.workDir());
+        SiteKeys keys = PendingEnrollmentKeys.loadOrCreate(config.workDir(), config.enrollmentToken());
         var pinned = PinnedCaTrust.forFingerprint(config.caFingerprint());
         try {
             return EnrollmentRetry.DEFAULT.run(() -> enrollOnce(config, keys, pinned));

@@ -213,7 +213,8 @@ class AgentCommandTest {
     @Test
     void checkSaysAnEnrollmentWhoseAnswerWasLostIsSentAgainWithTheSameKeys() throws Exception {
         Path work = dir.resolve("work");
-        PendingEnrollmentKeys.loadOrCreate(work);
+        PendingEnrollmentKeys.loadOrCreate(
+                work, "cohort1.AAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB");
         Path file = Files.writeString(
                 dir.resolve("agent.properties"),
                 "coordinator.addresses=localhost:1\ndata.path=" + dir.resolve("site.csv") + "\nwork.dir=" + work

@@ -104,10 +104,28 @@ public final class SiteKeys {
             KeyPair signing = new KeyPair(
                     ed.generatePublic(new java.security.spec.X509EncodedKeySpec(b64.decode(lines.get(4)))),
                     ed.generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(b64.decode(lines.get(3)))));
+            // Each public key must be its private key's: a mismatch would enroll keys the site cannot use.
+            requireMatching(tls, Algorithms.ECDSA_SIGNATURE, "TLS");
+            requireMatching(signing, "Ed25519", "update-signing");
             return new SiteKeys(tls, signing);
         } catch (java.security.GeneralSecurityException | IllegalArgumentException e) {
             throw new IllegalArgumentException(
                     "the pending-enrollment key file does not hold the keys it should (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static void requireMatching(KeyPair pair, String algorithm, String which)
+            throws java.security.GeneralSecurityException {
+        byte[] probe = "cohort pending keys".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        var signer = java.security.Signature.getInstance(algorithm);
+        signer.initSign(pair.getPrivate());
+        signer.update(probe);
+        byte[] signature = signer.sign();
+        var verifier = java.security.Signature.getInstance(algorithm);
+        verifier.initVerify(pair.getPublic());
+        verifier.update(probe);
+        if (!verifier.verify(signature)) {
+            throw new IllegalArgumentException("the " + which + " public key is not its private key's");
         }
     }
 

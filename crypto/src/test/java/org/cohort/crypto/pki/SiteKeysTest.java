@@ -40,4 +40,19 @@ class SiteKeysTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("does not hold the keys");
     }
+
+    @Test
+    void aPublicKeyThatIsNotItsPrivateKeysIsRefused() {
+        var one = SiteKeys.generate().toPendingText().lines().toList();
+        var two = SiteKeys.generate().toPendingText().lines().toList();
+        // The update-signing public key of another pair: it parses, but signs for nobody here.
+        String mixed = String.join("\n", one.get(0), one.get(1), one.get(2), one.get(3), two.get(4)) + "\n";
+        assertThatThrownBy(() -> SiteKeys.fromPendingText(mixed))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("update-signing public key is not its private key's");
+        String mixedTls = String.join("\n", one.get(0), one.get(1), two.get(2), one.get(3), one.get(4)) + "\n";
+        assertThatThrownBy(() -> SiteKeys.fromPendingText(mixedTls))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("TLS public key is not its private key's");
+    }
 }
